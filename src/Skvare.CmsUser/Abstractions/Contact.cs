@@ -1,0 +1,58 @@
+namespace Skvare.CmsUser;
+
+/// <summary>
+/// A CiviCRM contact as the provisioning engine sees it: identity, names, primary email,
+/// preferred language and any links it already has to CMS accounts.
+/// </summary>
+public sealed record Contact
+{
+    /// <summary>The CiviCRM contact id.</summary>
+    public required long Id { get; init; }
+
+    /// <summary>First name, if any.</summary>
+    public string? FirstName { get; init; }
+
+    /// <summary>Middle name, if any.</summary>
+    public string? MiddleName { get; init; }
+
+    /// <summary>Last name, if any.</summary>
+    public string? LastName { get; init; }
+
+    /// <summary>Nick name, if any.</summary>
+    public string? NickName { get; init; }
+
+    /// <summary>Display name as CiviCRM computes it.</summary>
+    public string? DisplayName { get; init; }
+
+    /// <summary>The primary email address, or <see langword="null"/> when the contact has none.</summary>
+    public string? Email { get; init; }
+
+    /// <summary><see langword="true"/> when the primary email is on hold (bounce or opt-out).</summary>
+    public bool EmailOnHold { get; init; }
+
+    /// <summary>External identifier, if any.</summary>
+    public string? ExternalIdentifier { get; init; }
+
+    /// <summary>Preferred language as CiviCRM stores it (for example <c>en_US</c>).</summary>
+    public string? PreferredLanguage { get; init; }
+
+    /// <summary>
+    /// When the contact last entered the trigger (for example the group subscription history date),
+    /// where the trigger source knows it. Failed attempts older than this do not count.
+    /// </summary>
+    public DateTimeOffset? TriggeredAt { get; init; }
+
+    /// <summary>Links between this contact and CMS accounts, in this domain and in others.</summary>
+    public IReadOnlyList<AccountLink> Links { get; init; } = [];
+
+    /// <summary>
+    /// Extra contact fields requested through <see cref="TriggerSourceContext.ExtraFields"/>
+    /// (for example <c>custom_12</c>), keyed by field name.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Fields { get; init; } = EmptyFields;
+
+    /// <summary>The link in the current CiviCRM domain, if any.</summary>
+    public AccountLink? CurrentDomainLink => Links.FirstOrDefault(l => l.IsCurrentDomain);
+
+    private static readonly IReadOnlyDictionary<string, string?> EmptyFields = new Dictionary<string, string?>();
+}

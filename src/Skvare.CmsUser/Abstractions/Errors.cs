@@ -1,0 +1,123 @@
+namespace Skvare.CmsUser;
+
+/// <summary>How a failure affects a contact and a run.</summary>
+public enum FailureKind
+{
+    /// <summary>The contact's data is the problem (username or email taken, invalid data): counts as an attempt.</summary>
+    Permanent,
+
+    /// <summary>The server or network is the problem (timeout, 5xx, 429): does not count; retried next run.</summary>
+    Transient,
+
+    /// <summary>The setup is wrong (credentials, permissions, missing plugin): the run stops with a message naming the fix.</summary>
+    Configuration,
+}
+
+/// <summary>The base of every exception thrown by Skvare.CmsUser packages. Messages never carry secrets.</summary>
+public abstract class CmsUserException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What went wrong and, where possible, how to fix it.</param>
+    /// <param name="innerException">The cause.</param>
+    protected CmsUserException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>How this failure affects a contact and a run.</summary>
+    public abstract FailureKind Kind { get; }
+
+    /// <summary>The HTTP status of the response that failed, when there was one.</summary>
+    public int? StatusCode { get; init; }
+
+    /// <summary>The server's own error code, when it sent one.</summary>
+    public string? ErrorCode { get; init; }
+}
+
+/// <summary>Why a CMS call failed.</summary>
+public enum CmsErrorReason
+{
+    /// <summary>The username is taken.</summary>
+    DuplicateUsername,
+
+    /// <summary>The email is used by another account.</summary>
+    DuplicateEmail,
+
+    /// <summary>The CMS refused the username.</summary>
+    InvalidUsername,
+
+    /// <summary>The CMS refused the email address.</summary>
+    InvalidEmail,
+
+    /// <summary>The CMS refused some other value (language, field, password rules).</summary>
+    InvalidData,
+
+    /// <summary>A role does not exist or cannot be assigned.</summary>
+    UnknownRole,
+
+    /// <summary>The account does not exist.</summary>
+    NotFound,
+
+    /// <summary>The credentials were refused.</summary>
+    Authentication,
+
+    /// <summary>The credentials lack a permission, or a needed API/plugin is not enabled.</summary>
+    Permission,
+
+    /// <summary>The CMS answered with something this provider does not understand as an API response (wrong URL, HTML page).</summary>
+    UnexpectedResponse,
+
+    /// <summary>The server failed or could not be reached (5xx, timeout, connection refused, circuit open).</summary>
+    Unavailable,
+
+    /// <summary>The server asked us to slow down (429).</summary>
+    Throttled,
+
+    /// <summary>The request may have created the account although it failed; look it up before retrying.</summary>
+    UnknownOutcome,
+}
+
+/// <summary>A CMS call failed. <see cref="Reason"/> tells why; <see cref="CmsUserException.Kind"/> follows from it.</summary>
+public class CmsProviderException : CmsUserException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="cms">The CMS name, e.g. <c>WordPress</c>.</param>
+    /// <param name="reason">Why it failed.</param>
+    /// <param name="message">What went wrong; never a secret.</param>
+    /// <param name="innerException">The cause.</param>
+    public CmsProviderException(string cms, CmsErrorReason reason, string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        Cms = cms;
+        Reason = reason;
+    }
+
+    /// <summary>The CMS name.</summary>
+    public string Cms { get; }
+
+    /// <summary>Why the call failed.</summary>
+    public CmsErrorReason Reason { get; }
+
+    /// <inheritdoc />
+    public override FailureKind Kind => Reason switch
+    {
+        CmsErrorReason.Authentication or CmsErrorReason.Permission or CmsErrorReason.UnexpectedResponse => FailureKind.Configuration,
+        CmsErrorReason.Unavailable or CmsErrorReason.Throttled or CmsErrorReason.UnknownOutcome => FailureKind.Transient,
+        _ => FailureKind.Permanent,
+    };
+}
+
+/// <summary>The configuration is invalid; thrown at start-up with a message naming the setting.</summary>
+public class CmsUserConfigurationException : CmsUserException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Which setting is wrong and why.</param>
+    /// <param name="innerException">The cause.</param>
+    public CmsUserConfigurationException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+
+    /// <inheritdoc />
+    public override FailureKind Kind => FailureKind.Configuration;
+}

@@ -1,0 +1,217 @@
+namespace Skvare.CmsUser;
+
+/// <summary>
+/// Speaks one CMS's HTTP API to find, create and manage website accounts.
+/// Every failure is thrown as a <see cref="CmsProviderException"/> whose
+/// <see cref="CmsProviderException.Reason"/> says whether it is the contact's data
+/// (permanent), the server (transient) or the setup (configuration).
+/// </summary>
+public interface ICmsAccountProvider
+{
+    /// <summary>Short name of the CMS, e.g. <c>WordPress</c>.</summary>
+    string Name { get; }
+
+    /// <summary>What usernames this CMS accepts; the engine makes usernames fit these rules.</summary>
+    UsernameRules UsernameRules { get; }
+
+    /// <summary>What this provider can do.</summary>
+    CmsCapabilities Capabilities { get; }
+
+    /// <summary>Finds an account by email (exact, case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="email">The email address.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds an account by username (exact match, case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="username">The username.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads an account by its CMS user id, or <see langword="null"/> when it does not exist.</summary>
+    /// <param name="userId">The CMS user id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates an account. Throws <see cref="CmsProviderException"/> with
+    /// <see cref="CmsErrorReason.DuplicateUsername"/> or <see cref="CmsErrorReason.DuplicateEmail"/>
+    /// when the CMS says so, and <see cref="CmsErrorReason.UnknownOutcome"/> when the request may
+    /// have created the account although it failed (the engine then looks it up by email).
+    /// When <see cref="NewCmsAccount.Notify"/> is set the provider asks the CMS for its own
+    /// new-account notification where it can.
+    /// </summary>
+    /// <param name="account">What to create.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the account these roles in addition to the ones it has.</summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="roles">CMS role names (or ids where the CMS uses ids).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks the CMS to send its own password reset (set-password) email.</summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default);
+
+    /// <summary>Asks the CMS to send its "an account was created for you" email.</summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default);
+
+    /// <summary>Blocks the account (never deletes it).</summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns a one-time login or set-password link for the account, or <see langword="null"/>
+    /// when the CMS (or its configuration) offers none.
+    /// </summary>
+    /// <param name="account">The account.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default);
+
+    /// <summary>Checks that the CMS answers and that the credentials have the permissions needed.</summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a CMS provider supports.</summary>
+[Flags]
+public enum CmsCapabilities
+{
+    /// <summary>Nothing beyond find and create.</summary>
+    None = 0,
+
+    /// <summary>Accounts can be created without a password (the person sets one from an email).</summary>
+    CreateWithoutPassword = 1,
+
+    /// <summary>The CMS can send its own new-account notification.</summary>
+    NewAccountNotification = 2,
+
+    /// <summary>The CMS can send a password reset email.</summary>
+    PasswordResetEmail = 4,
+
+    /// <summary>Accounts can be blocked.</summary>
+    Block = 8,
+
+    /// <summary>The CMS stores first and last names on the account.</summary>
+    PersonNames = 16,
+
+    /// <summary>The CMS stores a preferred language on the account.</summary>
+    Language = 32,
+
+    /// <summary>One-time login or set-password links can be issued.</summary>
+    OneTimeLoginLink = 64,
+
+    /// <summary>Extra fields can be written on create.</summary>
+    ExtraFields = 128,
+
+    /// <summary>Creating the account also writes the CiviCRM link (CiviCRM Standalone: the user row is the link).</summary>
+    CreatesLink = 256,
+}
+
+/// <summary>An account in the CMS.</summary>
+/// <param name="UserId">The CMS user id (what UFMatch stores as <c>uf_id</c>).</param>
+/// <param name="Username">The login name, when known.</param>
+/// <param name="Email">The email, when known.</param>
+public sealed record CmsAccount(long UserId, string? Username, string? Email)
+{
+    /// <summary>Whether the account is active (not blocked), when known.</summary>
+    public bool? IsActive { get; init; }
+
+    /// <summary>The account's roles, when known.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+}
+
+/// <summary>What to create. Its string form never shows the password.</summary>
+public sealed record NewCmsAccount
+{
+    /// <summary>The login name, already valid for the CMS.</summary>
+    public required string Username { get; init; }
+
+    /// <summary>The email address.</summary>
+    public required string Email { get; init; }
+
+    /// <summary>The password, or <see langword="null"/> to let the CMS send a set-password email.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>The CiviCRM contact this account is for (used by CMSs whose user row is the link).</summary>
+    public long? ContactId { get; init; }
+
+    /// <summary>First name, where the CMS stores it.</summary>
+    public string? FirstName { get; init; }
+
+    /// <summary>Last name, where the CMS stores it.</summary>
+    public string? LastName { get; init; }
+
+    /// <summary>Display name, where the CMS stores it.</summary>
+    public string? DisplayName { get; init; }
+
+    /// <summary>Preferred language as a CiviCRM locale (<c>de_DE</c>) or as mapped by configuration; the provider converts it to the CMS's form.</summary>
+    public string? Language { get; init; }
+
+    /// <summary>Roles to give (CMS role names, or ids where the CMS uses ids).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>Whether the account is active (not blocked). Default <see langword="true"/>.</summary>
+    public bool Active { get; init; } = true;
+
+    /// <summary>Whether the CMS should send its own new-account notification.</summary>
+    public bool Notify { get; init; }
+
+    /// <summary>Extra CMS fields from the field mapping, by CMS field name.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Prints the members without the password.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Username = ").Append(Username)
+            .Append(", Email = ").Append(Email)
+            .Append(", Password = ").Append(Password is null ? "(none)" : "***")
+            .Append(", ContactId = ").Append(ContactId)
+            .Append(", Roles = [").Append(string.Join(", ", Roles)).Append(']')
+            .Append(", Active = ").Append(Active)
+            .Append(", Notify = ").Append(Notify);
+        return true;
+    }
+}
+
+/// <summary>The username rules of a CMS.</summary>
+public sealed record UsernameRules
+{
+    /// <summary>Longest accepted username.</summary>
+    public int MaxLength { get; init; } = 60;
+
+    /// <summary>Shortest accepted username.</summary>
+    public int MinLength { get; init; } = 1;
+
+    /// <summary>
+    /// Punctuation allowed besides ASCII letters and digits (for example <c>._-@</c>).
+    /// A space is allowed only if listed here.
+    /// </summary>
+    public string AllowedPunctuation { get; init; } = "._-";
+
+    /// <summary>When <see langword="false"/>, non-ASCII letters are accepted as they are; otherwise they are transliterated.</summary>
+    public bool AsciiOnly { get; init; } = true;
+
+    /// <summary>Whether the engine should lower-case usernames.</summary>
+    public bool Lowercase { get; init; } = true;
+
+    /// <summary>Rules that suit every supported CMS: <c>[a-z0-9._-]</c>, 2 to 60 characters.</summary>
+    public static UsernameRules Default { get; } = new() { MinLength = 2 };
+}
+
+/// <summary>The result of a connectivity and permission check.</summary>
+/// <param name="Target">What was checked (e.g. <c>WordPress https://site</c>).</param>
+/// <param name="Healthy">Whether everything needed works.</param>
+/// <param name="Checks">Individual checks with their results.</param>
+public sealed record ConnectivityReport(string Target, bool Healthy, IReadOnlyList<ConnectivityCheck> Checks);
+
+/// <summary>One item of a <see cref="ConnectivityReport"/>.</summary>
+/// <param name="Name">What was checked.</param>
+/// <param name="Passed">Whether it passed.</param>
+/// <param name="Detail">What was found, and how to fix it when it failed. Never a secret.</param>
+public sealed record ConnectivityCheck(string Name, bool Passed, string Detail);

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Engine;
+using Skvare.CmsUser.Hosting;
+
+namespace Skvare.CmsUser;
+
+/// <summary>Registers Skvare.CmsUser provisioning in a service collection.</summary>
+public static class CmsUserServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the provisioning engine (<see cref="IUserProvisioner"/>) with options from code.
+    /// Safe to call more than once; each call adds its configuration.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options.</param>
+    /// <returns>A builder for the CiviCRM and CMS packages.</returns>
+    public static ICmsUserBuilder AddCmsUserProvisioning(this IServiceCollection services, Action<CmsUserOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddCore(services);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return new CmsUserBuilder(services, null);
+    }
+
+    /// <summary>
+    /// Adds the provisioning engine (<see cref="IUserProvisioner"/>) with options bound from a
+    /// configuration section (usually <c>configuration.GetSection("CmsUser")</c>), then from code.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The <c>CmsUser</c> section.</param>
+    /// <param name="configure">Further configuration from code.</param>
+    /// <returns>A builder for the CiviCRM and CMS packages.</returns>
+    public static ICmsUserBuilder AddCmsUserProvisioning(this IServiceCollection services, IConfiguration configuration, Action<CmsUserOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        AddCore(services);
+        services.Configure<CmsUserOptions>(configuration);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        return new CmsUserBuilder(services, configuration);
+    }
+
+    /// <summary>
+    /// Adds the hosted service that runs the rules on <see cref="ScheduleOptions.Interval"/>
+    /// (inside the off-peak window when one is set). Leave it out to call
+    /// <see cref="IUserProvisioner.RunOnceAsync"/> from your own scheduler.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="configure">Configures the schedule.</param>
+    /// <returns>The builder.</returns>
+    public static ICmsUserBuilder AddScheduledRuns(this ICmsUserBuilder builder, Action<ScheduleOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (configure is not null)
+        {
+            builder.Services.Configure<CmsUserOptions>(o => configure(o.Schedule));
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduledProvisioningService>());
+        return builder;
+    }
+
+    private static void AddCore(IServiceCollection services)
+    {
+        services.AddOptions<CmsUserOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IUserProvisioner, UserProvisioner>();
+    }
+
+    private sealed class CmsUserBuilder(IServiceCollection services, IConfiguration? configuration) : ICmsUserBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+
+        public IConfiguration? Configuration { get; } = configuration;
+    }
+}

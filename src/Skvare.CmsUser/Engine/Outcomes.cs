@@ -1,0 +1,126 @@
+namespace Skvare.CmsUser;
+
+/// <summary>What happened to one contact.</summary>
+public enum OutcomeKind
+{
+    /// <summary>A CMS account was created and linked.</summary>
+    Created,
+
+    /// <summary>An existing CMS account (same email, or a link in another domain) was linked.</summary>
+    Linked,
+
+    /// <summary>The contact was already linked in this domain; nothing was created.</summary>
+    AlreadyLinked,
+
+    /// <summary>The attempt failed; see <see cref="ProvisioningOutcome.Error"/>.</summary>
+    Failed,
+
+    /// <summary>The attempt failed and the attempts are used up (or the data can never work): the contact left the trigger.</summary>
+    GaveUp,
+
+    /// <summary>Nothing was done (for example a reset campaign contact already handled, or the contact is not in any trigger).</summary>
+    Skipped,
+}
+
+/// <summary>Why a contact failed.</summary>
+/// <param name="Kind">Permanent, transient or configuration.</param>
+/// <param name="Code">A stable code, e.g. <c>no_email</c>, <c>DuplicateUsername</c>.</param>
+/// <param name="Message">A readable message; never a secret.</param>
+public sealed record ProvisioningError(FailureKind Kind, string Code, string Message);
+
+/// <summary>The result for one contact.</summary>
+public sealed record ProvisioningOutcome
+{
+    /// <summary>The contact.</summary>
+    public required long ContactId { get; init; }
+
+    /// <summary>What happened.</summary>
+    public required OutcomeKind Kind { get; init; }
+
+    /// <summary>The rule or campaign that handled the contact.</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>The CMS username (created, found, or planned).</summary>
+    public string? Username { get; init; }
+
+    /// <summary>The CMS user id.</summary>
+    public long? CmsUserId { get; init; }
+
+    /// <summary>Why it failed.</summary>
+    public ProvisioningError? Error { get; init; }
+
+    /// <summary>The counted failures of this contact including this one (for Failed and GaveUp).</summary>
+    public int? Attempt { get; init; }
+
+    /// <summary>A one-time login link, when requested on demand and the CMS offers one.</summary>
+    public Uri? LoginLink { get; init; }
+}
+
+/// <summary>What the engine would do for one contact (dry run).</summary>
+public enum PlannedAction
+{
+    /// <summary>Create a new account.</summary>
+    Create,
+
+    /// <summary>Link the existing account with the same email.</summary>
+    LinkExisting,
+
+    /// <summary>Already linked; only bookkeeping.</summary>
+    AlreadyLinked,
+
+    /// <summary>Add a link in this domain for the account linked in another domain.</summary>
+    LinkFromOtherDomain,
+
+    /// <summary>It would fail (see the conflict text).</summary>
+    Fail,
+
+    /// <summary>It would give up (attempts used up or data that can never work).</summary>
+    GiveUp,
+}
+
+/// <summary>One line of a dry run.</summary>
+/// <param name="ContactId">The contact.</param>
+/// <param name="Rule">The rule.</param>
+/// <param name="Action">What would happen.</param>
+/// <param name="Username">The username it would get (or has).</param>
+/// <param name="CmsUserId">The existing CMS user it would link, if any.</param>
+/// <param name="Conflict">What stands in the way, if anything.</param>
+public sealed record PlanEntry(long ContactId, string Rule, PlannedAction Action, string? Username, long? CmsUserId, string? Conflict);
+
+/// <summary>Progress of a run, reported after each contact.</summary>
+/// <param name="Rule">The rule being processed.</param>
+/// <param name="Processed">Contacts processed so far in this run.</param>
+/// <param name="Last">The outcome of the contact just processed.</param>
+public sealed record ProvisioningProgress(string Rule, int Processed, ProvisioningOutcome Last);
+
+/// <summary>A summary of a run.</summary>
+public sealed record RunSummary
+{
+    /// <summary>When the run started.</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>How long it took.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Contacts processed per outcome.</summary>
+    public required IReadOnlyDictionary<OutcomeKind, int> Counts { get; init; }
+
+    /// <summary>The failed and gave-up outcomes (at most 1,000 kept).</summary>
+    public required IReadOnlyList<ProvisioningOutcome> Failures { get; init; }
+
+    /// <summary>Whether the run stopped early because CiviCRM or the CMS looked down; remaining contacts were left untouched.</summary>
+    public bool Quarantined { get; init; }
+
+    /// <summary>Whether the run was cancelled (it stopped cleanly between contacts).</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>Why the run stopped early, if it did.</summary>
+    public string? StopReason { get; init; }
+
+    /// <summary>Total contacts processed.</summary>
+    public int Total => Counts.Values.Sum();
+
+    /// <summary>Contacts with a given outcome.</summary>
+    /// <param name="kind">The outcome.</param>
+    public int Count(OutcomeKind kind) => Counts.TryGetValue(kind, out var n) ? n : 0;
+}

@@ -1,0 +1,134 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Skvare.CmsUser;
+
+/// <summary>
+/// Settings of the provisioning engine, bound from the configuration section <c>CmsUser</c>.
+/// </summary>
+public sealed class CmsUserOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "CmsUser";
+
+    /// <summary>The account rules: each has a trigger, roles and an optional history target.</summary>
+    public IList<ProvisioningRule> Rules { get; } = [];
+
+    /// <summary>Password reset campaigns.</summary>
+    public IList<PasswordResetCampaign> PasswordResets { get; } = [];
+
+    /// <summary>
+    /// Username pattern with contact tokens, e.g. <c>{contact.first_name}.{contact.last_name}</c>.
+    /// Unknown tokens are rejected at start-up.
+    /// </summary>
+    [Required]
+    public string UsernamePattern { get; set; } = "{contact.first_name}.{contact.last_name}";
+
+    /// <summary>Pattern used when the main pattern renders nothing usable (e.g. no names). Default <c>user{contact.contact_id}</c>.</summary>
+    [Required]
+    public string FallbackUsernamePattern { get; set; } = "user{contact.contact_id}";
+
+    /// <summary>When the email already has a CMS account, link that account instead of failing. Default <see langword="true"/>.</summary>
+    public bool LinkExistingAccounts { get; set; } = true;
+
+    /// <summary>When a username is taken, try <c>name2</c>, <c>name3</c>, … instead of failing. Default <see langword="true"/>.</summary>
+    public bool NumberTakenUsernames { get; set; } = true;
+
+    /// <summary>Most suffixes tried for a taken username. Default 50.</summary>
+    [Range(1, 10_000)]
+    public int MaxUsernameSuffix { get; set; } = 50;
+
+    /// <summary>Pass the contact's preferred language to the CMS. Default <see langword="true"/>.</summary>
+    public bool MapLanguage { get; set; } = true;
+
+    /// <summary>Explicit language mapping, CiviCRM locale to CMS language (e.g. <c>en_US</c> → <c>en</c>).</summary>
+    public IDictionary<string, string> LanguageMap { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Ask the CMS to send its own new-account email. Default <see langword="false"/>.</summary>
+    public bool Notify { get; set; }
+
+    /// <summary>
+    /// Create accounts without a password where the CMS allows it and send a set-password email instead.
+    /// Default <see langword="true"/>. Where the CMS needs a password, a strong random one is generated.
+    /// </summary>
+    public bool PreferSetPasswordEmail { get; set; } = true;
+
+    /// <summary>Extra CMS fields, CMS field name → pattern with contact tokens (e.g. <c>field_first_name</c> → <c>{contact.first_name}</c>).</summary>
+    public IDictionary<string, string> FieldMappings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>How failures count and when a contact gives up.</summary>
+    public RetryPolicy Retry { get; set; } = new();
+
+    /// <summary>Contacts read per page. Default 100.</summary>
+    [Range(1, 5000)]
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>Contacts processed at once. Default 4.</summary>
+    [Range(1, 64)]
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Most CMS requests per second, or <see langword="null"/> for no limit.</summary>
+    [Range(0.01, 10_000)]
+    public double? MaxCmsRequestsPerSecond { get; set; }
+
+    /// <summary>Scheduled runs by the hosted service (when the host adds it).</summary>
+    public ScheduleOptions Schedule { get; set; } = new();
+}
+
+/// <summary>One account rule.</summary>
+public sealed class ProvisioningRule
+{
+    /// <summary>A name for logs and activities. Defaults to the trigger.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The trigger: contacts in this group/tag/saved search get an account.</summary>
+    [Required]
+    public TriggerDefinition? Trigger { get; set; }
+
+    /// <summary>Where done contacts go (optional).</summary>
+    public TriggerDefinition? History { get; set; }
+
+    /// <summary>CMS roles given on create.</summary>
+    public IList<string> Roles { get; } = [];
+
+    /// <summary>Also add the rule's roles to accounts that were already linked or found by email. Default <see langword="false"/>.</summary>
+    public bool SyncRolesOfExistingAccounts { get; set; }
+
+    /// <summary>Overrides <see cref="CmsUserOptions.UsernamePattern"/> for this rule.</summary>
+    public string? UsernamePattern { get; set; }
+
+    /// <summary>Overrides <see cref="CmsUserOptions.Notify"/> for this rule.</summary>
+    public bool? Notify { get; set; }
+
+    /// <summary>The display name: <see cref="Name"/> or the trigger.</summary>
+    public string DisplayName => Name ?? Trigger?.ToString() ?? "(no trigger)";
+}
+
+/// <summary>A password reset campaign: linked contacts in the trigger get the CMS's reset email.</summary>
+public sealed class PasswordResetCampaign
+{
+    /// <summary>A name for logs.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The reset group or tag.</summary>
+    [Required]
+    public TriggerDefinition? Trigger { get; set; }
+
+    /// <summary>The display name.</summary>
+    public string DisplayName => Name ?? Trigger?.ToString() ?? "(no trigger)";
+}
+
+/// <summary>When the hosted service runs the rules.</summary>
+public sealed class ScheduleOptions
+{
+    /// <summary>Time between runs. Default 15 minutes.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Start of an off-peak window (local time of day), or <see langword="null"/> to run at any time.</summary>
+    public TimeOnly? OffPeakStart { get; set; }
+
+    /// <summary>End of the off-peak window (may be before the start: the window then spans midnight).</summary>
+    public TimeOnly? OffPeakEnd { get; set; }
+
+    /// <summary>Also run the password reset campaigns on each scheduled run. Default <see langword="true"/>.</summary>
+    public bool IncludePasswordResets { get; set; } = true;
+}

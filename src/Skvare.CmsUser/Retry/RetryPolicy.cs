@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Skvare.CmsUser;
+
+/// <summary>
+/// How often a contact may fail before it leaves the trigger, and which failures count.
+/// </summary>
+public sealed class RetryPolicy
+{
+    /// <summary>Counted failures after which the contact leaves the trigger without history (GaveUp). Default 4.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>
+    /// Failures older than this do not count, unless the trigger source knows when the contact
+    /// entered the trigger (then only failures after that count). Default 30 days.
+    /// </summary>
+    public TimeSpan AttemptWindow { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Whether transient failures (server, network, throttling) count as attempts. Default <see langword="false"/>.</summary>
+    public bool CountTransientFailures { get; set; }
+
+    /// <summary>
+    /// Transient failures in a row (across contacts) after which the run stops as quarantined,
+    /// leaving the remaining contacts untouched. Default 5.
+    /// </summary>
+    [Range(1, 1000)]
+    public int QuarantineAfterConsecutiveTransientFailures { get; set; } = 5;
+
+    /// <summary>Whether a failure of this kind uses up an attempt.</summary>
+    /// <param name="kind">The failure kind.</param>
+    public bool Counts(FailureKind kind) => kind switch
+    {
+        FailureKind.Permanent => true,
+        FailureKind.Transient => CountTransientFailures,
+        _ => false,
+    };
+
+    /// <summary>The instant from which failures count for a contact.</summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="triggeredAt">When the contact entered the trigger, if known.</param>
+    public DateTimeOffset CountFailuresSince(DateTimeOffset now, DateTimeOffset? triggeredAt) =>
+        triggeredAt ?? now - AttemptWindow;
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Skvare.CmsUser.Usernames;
+
+/// <summary>
+/// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once.
+/// Unknown tokens are rejected when the pattern is parsed (at start-up), not when it is used.
+/// </summary>
+public sealed partial class UsernameTemplate
+{
+    /// <summary>The standard contact tokens (without the <c>contact.</c> prefix).</summary>
+    public static IReadOnlyCollection<string> KnownTokens { get; } =
+    [
+        "contact_id", "id", "first_name", "middle_name", "last_name", "nick_name",
+        "display_name", "email", "external_identifier", "preferred_language",
+    ];
+
+    private readonly List<Segment> _segments;
+
+    private UsernameTemplate(string pattern, List<Segment> segments)
+    {
+        Pattern = pattern;
+        _segments = segments;
+    }
+
+    /// <summary>The pattern text.</summary>
+    public string Pattern { get; }
+
+    /// <summary>Extra contact fields (such as <c>custom_12</c>) this pattern needs beyond the standard tokens.</summary>
+    public IReadOnlyCollection<string> ExtraFields =>
+        _segments.Where(s => s.IsToken && !KnownTokens.Contains(s.Text)).Select(s => s.Text).Distinct().ToArray();
+
+    /// <summary>Parses a pattern.</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <exception cref="CmsUserConfigurationException">A token is unknown or a brace is unbalanced.</exception>
+    public static UsernameTemplate Parse(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var segments = new List<Segment>();
+        var position = 0;
+        while (position < pattern.Length)
+        {
+            var open = pattern.IndexOf('{', position);
+            var strayClose = pattern.IndexOf('}', position);
+            if (strayClose >= 0 && (open < 0 || strayClose < open))
+            {
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' has a '}}' without a matching '{{' at position {strayClose}.");
+            }
+
+            if (open < 0)
+            {
+                segments.Add(new Segment(false, pattern[position..]));
+                break;
+            }
+
+            if (open > position)
+            {
+                segments.Add(new Segment(false, pattern[position..open]));
+            }
+
+            var close = pattern.IndexOf('}', open);
+            if (close < 0)
+            {
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' has a '{{' without a matching '}}' at position {open}.");
+            }
+
+            var token = pattern[(open + 1)..close].Trim();
+            segments.Add(new Segment(true, ValidateToken(pattern, token)));
+            position = close + 1;
+        }
+
+        return new UsernameTemplate(pattern, segments);
+    }
+
+    /// <summary>Renders the pattern for a contact (not yet made valid for a CMS).</summary>
+    /// <param name="contact">The contact.</param>
+    public string Render(Contact contact)
+    {
+        ArgumentNullException.ThrowIfNull(contact);
+        var builder = new StringBuilder();
+        foreach (var segment in _segments)
+        {
+            builder.Append(segment.IsToken ? Resolve(contact, segment.Text) : segment.Text);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Whether every token in the pattern has a non-empty value for this contact.</summary>
+    /// <param name="contact">The contact.</param>
+    public bool HasAllValues(Contact contact) =>
+        _segments.Where(s => s.IsToken).All(s => !string.IsNullOrWhiteSpace(Resolve(contact, s.Text)));
+
+    private static string ValidateToken(string pattern, string token)
+    {
+        const string prefix = "contact.";
+        if (!token.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            throw new CmsUserConfigurationException(
+                $"The pattern '{pattern}' uses the token '{{{token}}}'; tokens look like {{contact.first_name}}. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, and {{contact.custom_N}} for custom fields.");
+        }
+
+        var name = token[prefix.Length..];
+        if (KnownTokens.Contains(name) || CustomFieldToken().IsMatch(name))
+        {
+            return name;
+        }
+
+        throw new CmsUserConfigurationException(
+            $"The pattern '{pattern}' uses the unknown token '{{{token}}}'. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, and {{contact.custom_N}} for custom fields.");
+    }
+
+    private static string? Resolve(Contact contact, string token) => token switch
+    {
+        "contact_id" or "id" => contact.Id.ToString(CultureInfo.InvariantCulture),
+        "first_name" => contact.FirstName,
+        "middle_name" => contact.MiddleName,
+        "last_name" => contact.LastName,
+        "nick_name" => contact.NickName,
+        "display_name" => contact.DisplayName,
+        "email" => contact.Email,
+        "external_identifier" => contact.ExternalIdentifier,
+        "preferred_language" => contact.PreferredLanguage,
+        _ => contact.Fields.TryGetValue(token, out var value) ? value : null,
+    };
+
+    [GeneratedRegex("^custom_[0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex CustomFieldToken();
+
+    private readonly record struct Segment(bool IsToken, string Text);
+}
