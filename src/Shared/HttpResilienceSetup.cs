@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>
+/// The resilience pipeline every Skvare.CmsUser HTTP client uses (shared source, compiled into each package):
+/// retries with exponential backoff and jitter that honour <c>Retry-After</c>, only for requests that are
+/// safe to repeat; a per-attempt and a total timeout; a circuit breaker.
+/// </summary>
+internal static class HttpResilienceSetup
+{
+    /// <summary>
+    /// Set on a request (<c>request.Options.Set(RetrySafe, true)</c>) to allow retrying a POST that is
+    /// really a read or an idempotent write. GET, HEAD, OPTIONS, PUT and DELETE are retry-safe by default;
+    /// POST and PATCH are not unless marked.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("Skvare.CmsUser.RetrySafe");
+
+    /// <summary>Adds the pipeline, reading settings through <paramref name="settings"/>.</summary>
+    public static IHttpClientBuilder AddCmsUserResilience(this IHttpClientBuilder builder, Func<IServiceProvider, HttpClientSettings> settings)
+    {
+        builder.AddStandardResilienceHandler()
+            .Configure((options, services) =>
+            {
+                var s = settings(services);
+                options.AttemptTimeout.Timeout = s.AttemptTimeout;
+                options.Retry.MaxRetryAttempts = Math.Max(0, s.MaxRetries);
+                options.Retry.Delay = s.RetryBaseDelay;
+                options.Retry.BackoffType = DelayBackoffType.Exponential;
+                options.Retry.UseJitter = true;
+                options.Retry.ShouldRetryAfterHeader = true;
+                options.Retry.ShouldHandle = args =>
+                {
+                    var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
+                    return ValueTask.FromResult(request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+                };
+                var retryBudget = TimeSpan.FromTicks(s.RetryBaseDelay.Ticks * (1L << Math.Min(6, Math.Max(0, s.MaxRetries)))) + TimeSpan.FromSeconds(5);
+                options.TotalRequestTimeout.Timeout = (s.AttemptTimeout * (s.MaxRetries + 1)) + retryBudget;
+                options.CircuitBreaker.FailureRatio = s.CircuitBreakerFailureRatio;
+                options.CircuitBreaker.BreakDuration = s.CircuitBreakerBreakDuration;
+                var sampling = TimeSpan.FromSeconds(30);
+                options.CircuitBreaker.SamplingDuration = sampling > s.AttemptTimeout * 2 ? sampling : s.AttemptTimeout * 2;
+            });
+        return builder;
+    }
+
+    /// <summary>Whether a request may be sent again after a transient failure.</summary>
+    public static bool IsRetrySafe(HttpRequestMessage request)
+    {
+        if (request.Options.TryGetValue(RetrySafe, out var marked))
+        {
+            return marked;
+        }
+
+        var method = request.Method;
+        return method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options
+            || method == HttpMethod.Put || method == HttpMethod.Delete;
+    }
+}
