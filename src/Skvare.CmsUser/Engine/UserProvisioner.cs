@@ -1,13 +1,476 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Telemetry;
+
 namespace Skvare.CmsUser.Engine;
 
-/// <summary>Placeholder replaced by the real engine.</summary>
-internal sealed class UserProvisioner : IUserProvisioner
+/// <summary>The provisioning engine: batches over the rules, one contact on demand, dry runs and reset campaigns.</summary>
+internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 {
-    public Task<ProvisioningOutcome> ProvisionAsync(long contactId, OnDemandOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    private readonly ICmsAccountProvider _cms;
+    private readonly ITriggerSourceFactory _triggers;
+    private readonly IContactDirectory _directory;
+    private readonly IActivityRecorder _activities;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly EngineSettings _settings;
+    private readonly ContactPipeline _pipeline;
+    private readonly PageWriter _writer;
+    private readonly KeyedLock _locks = new();
+    private readonly SemaphoreSlim _readyGate = new(1, 1);
+    private volatile bool _ready;
 
-    public Task<RunSummary> RunOnceAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public UserProvisioner(
+        ICmsAccountProvider cms,
+        ITriggerSourceFactory triggers,
+        IContactDirectory directory,
+        IActivityRecorder activities,
+        IAccountLinkStore links,
+        IOptions<CmsUserOptions> options,
+        TimeProvider time,
+        ILogger<UserProvisioner> logger)
+    {
+        _settings = new EngineSettings(options.Value);
+        _cms = _settings.Options.MaxCmsRequestsPerSecond is double rate and > 0 ? new RateLimitedCmsProvider(cms, rate) : cms;
+        _triggers = triggers;
+        _directory = directory;
+        _activities = activities;
+        _time = time;
+        _logger = logger;
+        _pipeline = new ContactPipeline(_cms, _settings);
+        _writer = new PageWriter(links, activities, _pipeline, time, logger);
+    }
 
-    public IAsyncEnumerable<PlanEntry> PlanAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    private CmsUserOptions Options => _settings.Options;
 
-    public Task<RunSummary> ResetPasswordsAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    public Task<RunSummary> RunOnceAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var passes = Options.Rules.Select(rule => new Pass(
+            rule.DisplayName,
+            SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation),
+            (contact, prior) => _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None)));
+        return RunPassesAsync("Provisioning", ActivityKind.AccountCreation, passes.ToArray(), progress, cancellationToken);
+    }
+
+    public Task<RunSummary> ResetPasswordsAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var passes = Options.PasswordResets.Select(campaign => new Pass(
+            campaign.DisplayName,
+            SourceContext(campaign.Trigger!, null, ActivityKind.PasswordReset),
+            (contact, prior) => _pipeline.ResetAsync(campaign.DisplayName, contact, prior, CancellationToken.None)));
+        return RunPassesAsync("Password reset", ActivityKind.PasswordReset, passes.ToArray(), progress, cancellationToken);
+    }
+
+    public async Task<ProvisioningOutcome> ProvisionAsync(long contactId, OnDemandOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (contactId <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(contactId), contactId, "A contact id is a positive number.");
+        }
+
+        if (Options.Rules.Count == 0)
+        {
+            throw new InvalidOperationException("No provisioning rules are configured (CmsUser:Rules).");
+        }
+
+        using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.provision");
+        trace?.SetTag("cmsuser.contact_id", contactId);
+        var (rule, source, contact) = await ResolveOnDemandAsync(contactId, options?.Rule, cancellationToken).ConfigureAwait(false);
+        if (contact is null)
+        {
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Skipped,
+                Rule = rule.DisplayName,
+                Error = new ProvisioningError(FailureKind.Permanent, "contact_not_found", $"Contact {contactId} does not exist or is deleted."),
+            });
+        }
+
+        try
+        {
+            await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsUserException ex)
+        {
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Failed,
+                Rule = rule.DisplayName,
+                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "activity_setup_failed", ex.Message),
+            });
+        }
+
+        using var lease = await _locks.AcquireAsync(contactId, cancellationToken).ConfigureAwait(false);
+        if (lease.Waited)
+        {
+            Log.ContactContended(_logger, contactId);
+            contact = await RereadAsync(contact, cancellationToken).ConfigureAwait(false);
+            if (contact is null)
+            {
+                return Record(new ProvisioningOutcome { ContactId = contactId, Kind = OutcomeKind.Skipped, Rule = rule.DisplayName });
+            }
+        }
+
+        ContactWork work;
+        try
+        {
+            var prior = await CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+            work = await _pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
+            await _writer.WriteAsync([work], source).ConfigureAwait(false);
+        }
+        catch (CmsUserException ex)
+        {
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Failed,
+                Rule = rule.DisplayName,
+                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "civicrm_error", ex.Message),
+            });
+        }
+
+        if (options?.IncludeLoginLink == true && work.CmsUserId is long uid && work.Error is null
+            && _cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
+        {
+            try
+            {
+                work.LoginLink = await _cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, work.Username, contact.Email), cancellationToken).ConfigureAwait(false);
+            }
+            catch (CmsUserException ex)
+            {
+                Log.LoginLinkFailed(_logger, uid, ex.Message);
+            }
+        }
+
+        trace?.SetTag("cmsuser.outcome", work.Kind.ToString());
+        return Record(work.ToOutcome());
+    }
+
+    public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var rule in Options.Rules)
+        {
+            var source = _triggers.Create(SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation));
+            await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
+            {
+                var prior = await CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+                foreach (var contact in page)
+                {
+                    yield return await PlanContactAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        (_cms as IDisposable)?.Dispose();
+        _readyGate.Dispose();
+    }
+
+    private async Task<PlanEntry> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, CancellationToken cancellationToken)
+    {
+        var name = rule.DisplayName;
+        if (contact.CurrentDomainLink is { } link)
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId, null);
+        }
+
+        if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.LinkFromOtherDomain, other.UfName, other.CmsUserId, null);
+        }
+
+        if (ContactPipeline.CheckEmail(contact) is { } problem)
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.GiveUp, null, null, problem.Message);
+        }
+
+        try
+        {
+            if (await _cms.FindByEmailAsync(contact.Email!.Trim(), cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                return Options.LinkExistingAccounts
+                    ? new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null)
+                    : new PlanEntry(contact.Id, name, WouldGiveUp(prior), found.Username, found.UserId, $"The email is used by CMS account {found.UserId} and linking existing accounts is off.");
+            }
+
+            var (username, conflict) = await _pipeline.FindFreeUsernameAsync(_pipeline.BaseUsername(rule, contact), 1, cancellationToken).ConfigureAwait(false);
+            return username is null
+                ? new PlanEntry(contact.Id, name, WouldGiveUp(prior), null, null, conflict)
+                : new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
+        }
+        catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.Fail, null, null, ex.Message);
+        }
+    }
+
+    private PlannedAction WouldGiveUp(int prior) =>
+        prior + 1 >= Options.Retry.MaxAttempts ? PlannedAction.GiveUp : PlannedAction.Fail;
+
+    private async Task<RunSummary> RunPassesAsync(string kind, ActivityKind activityKind, Pass[] passes, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var state = new RunState(_time.GetUtcNow(), Options.Retry.QuarantineAfterConsecutiveTransientFailures);
+        using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.run");
+        trace?.SetTag("cmsuser.kind", kind);
+        Log.RunStarted(_logger, passes.Length, Options.PageSize, Options.MaxConcurrency, _cms.Name);
+        try
+        {
+            await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var pass in passes)
+            {
+                if (state.Stopped || cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                Log.RuleStarted(_logger, pass.Name, pass.Context.Trigger.ToString());
+                var source = _triggers.Create(pass.Context);
+                await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
+                {
+                    await ProcessPageAsync(pass, source, page, activityKind, state, progress, cancellationToken).ConfigureAwait(false);
+                    if (state.Stopped || state.Cancelled)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            state.Cancelled = true;
+        }
+        catch (CmsUserException ex) when (ex.Kind == FailureKind.Transient)
+        {
+            state.Quarantine($"CiviCRM or the CMS is unavailable: {ex.Message}");
+        }
+        catch (CmsUserException ex)
+        {
+            state.Stop(ex.Message);
+        }
+
+        state.Cancelled |= cancellationToken.IsCancellationRequested;
+        var summary = state.ToSummary(_time.GetElapsedTime(started));
+        ReportEnd(kind, summary);
+        return summary;
+    }
+
+    private async Task ProcessPageAsync(Pass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    {
+        var prior = await CountPriorAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        var leases = new ConcurrentBag<IDisposable>();
+        var tasks = new List<Task<ContactWork?>>(page.Count);
+        using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
+        {
+            foreach (var contact in page)
+            {
+                if (state.Stopped)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    state.Cancelled = true;
+                    break;
+                }
+
+                if (state.Stopped)
+                {
+                    gate.Release();
+                    break;
+                }
+
+                tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate));
+            }
+
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+
+        var works = tasks.Select(t => t.Result).OfType<ContactWork>().ToArray();
+        try
+        {
+            await _writer.WriteAsync(works, source).ConfigureAwait(false);
+        }
+        catch (CmsUserException ex)
+        {
+            foreach (var work in works)
+            {
+                work.Error = new ProvisioningError(ex.Kind, "write_back_failed", $"The results could not be written to CiviCRM: {ex.Message}");
+                work.Kind = OutcomeKind.Failed;
+            }
+
+            Complete(works, state, progress);
+            throw;
+        }
+        finally
+        {
+            foreach (var lease in leases)
+            {
+                lease.Dispose();
+            }
+        }
+
+        Complete(works, state, progress);
+    }
+
+    private async Task<ContactWork?> ProcessOneAsync(Pass pass, Contact contact, int prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate)
+    {
+        try
+        {
+            // Held until the page is written, so a racing on-demand call sees the link.
+            var lease = await _locks.AcquireAsync(contact.Id, CancellationToken.None).ConfigureAwait(false);
+            leases.Add(lease);
+            if (lease.Waited)
+            {
+                Log.ContactContended(_logger, contact.Id);
+                contact = await RereadAsync(contact, CancellationToken.None).ConfigureAwait(false) ?? contact;
+            }
+
+            var work = await pass.Process(contact, prior).ConfigureAwait(false);
+            state.Observe(work);
+            return work;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Complete(IEnumerable<ContactWork> works, RunState state, IProgress<ProvisioningProgress>? progress)
+    {
+        foreach (var work in works)
+        {
+            var outcome = work.ToOutcome();
+            var processed = state.Complete(outcome);
+            LogOutcome(outcome);
+            progress?.Report(new ProvisioningProgress(work.Rule, processed, outcome));
+        }
+    }
+
+    private ProvisioningOutcome Record(ProvisioningOutcome outcome)
+    {
+        CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
+        LogOutcome(outcome);
+        return outcome;
+    }
+
+    private void LogOutcome(ProvisioningOutcome outcome)
+    {
+        if (outcome.Error is { } error)
+        {
+            Log.ContactFailed(_logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, error.Kind, error.Code, outcome.Attempt, error.Message);
+        }
+        else
+        {
+            Log.ContactOutcome(_logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, outcome.Username, outcome.CmsUserId);
+        }
+    }
+
+    private void ReportEnd(string kind, RunSummary summary)
+    {
+        CmsUserTelemetry.Duration.Record(summary.Duration.TotalSeconds, new TagList { { "kind", kind } });
+        if (summary.Quarantined)
+        {
+            Log.Quarantined(_logger, summary.StopReason ?? "unknown");
+        }
+        else if (summary.StopReason is not null)
+        {
+            Log.ConfigurationFailure(_logger, summary.StopReason);
+        }
+        else if (summary.Cancelled)
+        {
+            Log.RunCancelled(_logger);
+        }
+
+        Log.RunFinished(_logger, kind, summary.Duration, summary.Total, summary.Count(OutcomeKind.Created), summary.Count(OutcomeKind.Linked),
+            summary.Count(OutcomeKind.AlreadyLinked), summary.Count(OutcomeKind.Failed), summary.Count(OutcomeKind.GaveUp), summary.Count(OutcomeKind.Skipped));
+    }
+
+    private async Task<(ProvisioningRule Rule, ITriggerSource? Source, Contact? Contact)> ResolveOnDemandAsync(long contactId, string? ruleName, CancellationToken cancellationToken)
+    {
+        if (ruleName is not null)
+        {
+            var named = Options.Rules.FirstOrDefault(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ArgumentException($"No rule is named '{ruleName}'. Rules: {string.Join(", ", Options.Rules.Select(r => r.DisplayName))}.", nameof(ruleName));
+            var source = _triggers.Create(SourceContext(named.Trigger!, named.History, ActivityKind.AccountCreation));
+            var pending = await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false);
+            return pending is not null ? (named, source, pending) : (named, null, await GetContactAsync(contactId, cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (var rule in Options.Rules)
+        {
+            var source = _triggers.Create(SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation));
+            if (await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false) is { } pending)
+            {
+                return (rule, source, pending);
+            }
+        }
+
+        return (Options.Rules[0], null, await GetContactAsync(contactId, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<Contact?> GetContactAsync(long contactId, CancellationToken cancellationToken)
+    {
+        var found = await _directory.GetContactsAsync([contactId], _settings.ExtraFields, cancellationToken).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    private async Task<Contact?> RereadAsync(Contact contact, CancellationToken cancellationToken)
+    {
+        var fresh = await GetContactAsync(contact.Id, cancellationToken).ConfigureAwait(false);
+        return fresh is null ? null : fresh with { TriggeredAt = contact.TriggeredAt };
+    }
+
+    private async Task<IReadOnlyDictionary<long, int>> CountPriorAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var requests = contacts.Select(c => new AttemptCountRequest(c.Id, Options.Retry.CountFailuresSince(now, c.TriggeredAt))).ToArray();
+        return requests.Length == 0
+            ? new Dictionary<long, int>()
+            : await _activities.CountFailedAttemptsAsync(requests, kind, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_ready)
+        {
+            return;
+        }
+
+        await _readyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_ready)
+            {
+                await _activities.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _readyGate.Release();
+        }
+    }
+
+    private TriggerSourceContext SourceContext(TriggerDefinition trigger, TriggerDefinition? history, ActivityKind purpose) => new()
+    {
+        Trigger = trigger,
+        History = history,
+        ExtraFields = _settings.ExtraFields,
+        Purpose = purpose,
+    };
+
+    private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process);
 }

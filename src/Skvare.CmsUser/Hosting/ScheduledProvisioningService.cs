@@ -1,9 +1,83 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Hosting;
 
-/// <summary>Placeholder replaced by the real hosted service.</summary>
+/// <summary>
+/// Runs the rules (and the reset campaigns) every <see cref="ScheduleOptions.Interval"/>, only inside
+/// the off-peak window when one is set. A failing run is logged and the schedule goes on.
+/// </summary>
 internal sealed class ScheduledProvisioningService : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    private readonly IUserProvisioner _provisioner;
+    private readonly IOptionsMonitor<CmsUserOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ScheduledProvisioningService> _logger;
+
+    public ScheduledProvisioningService(IUserProvisioner provisioner, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger)
+    {
+        _provisioner = provisioner;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Completes after each finished run; lets tests observe the schedule without sleeping.</summary>
+    internal event Action<RunSummary>? RunCompleted;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var schedule = _options.CurrentValue.Schedule;
+            var wait = DelayUntilWindow(_time.GetLocalNow(), schedule);
+            if (wait > TimeSpan.Zero)
+            {
+                Log.ScheduledWait(_logger, wait, _time.GetUtcNow() + wait);
+                await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                var summary = await _provisioner.RunOnceAsync(null, stoppingToken).ConfigureAwait(false);
+                if (schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0 && !stoppingToken.IsCancellationRequested)
+                {
+                    await _provisioner.ResetPasswordsAsync(null, stoppingToken).ConfigureAwait(false);
+                }
+
+                RunCompleted?.Invoke(summary);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Log.ScheduledRunFailed(_logger, ex);
+            }
+
+            await Task.Delay(schedule.Interval, _time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How long to wait before the next run may start, given the off-peak window.</summary>
+    internal static TimeSpan DelayUntilWindow(DateTimeOffset localNow, ScheduleOptions schedule)
+    {
+        if (schedule.OffPeakStart is not TimeOnly start || schedule.OffPeakEnd is not TimeOnly end)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var now = TimeOnly.FromDateTime(localNow.DateTime);
+        var inside = start <= end ? now >= start && now < end : now >= start || now < end;
+        if (inside)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var until = start.ToTimeSpan() - now.ToTimeSpan();
+        return until > TimeSpan.Zero ? until : until + TimeSpan.FromDays(1);
+    }
 }

@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+
+namespace Skvare.CmsUser.Testing.InMemory;
+
+/// <summary>
+/// An in-memory CMS: accounts with case-insensitive unique usernames and emails, roles, a mail log,
+/// and failure injection. For engine tests and demos. Thread-safe.
+/// </summary>
+public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
+{
+    private readonly object _gate = new();
+    private readonly List<InMemoryAccount> _accounts = [];
+    private readonly List<string> _mails = [];
+    private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<CmsProviderException> _nextFailures = new();
+    private long _nextId = 100;
+
+    /// <summary>Creates the provider.</summary>
+    /// <param name="capabilities">What it claims to support.</param>
+    /// <param name="rules">Its username rules; <see cref="UsernameRules.Default"/> when null.</param>
+    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification | CmsCapabilities.Block | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.ExtraFields, UsernameRules? rules = null)
+    {
+        Capabilities = capabilities;
+        UsernameRules = rules ?? UsernameRules.Default;
+    }
+
+    /// <inheritdoc />
+    public string Name => "InMemory";
+
+    /// <inheritdoc />
+    public UsernameRules UsernameRules { get; }
+
+    /// <inheritdoc />
+    public CmsCapabilities Capabilities { get; }
+
+    /// <summary>Called inside <see cref="CreateAsync"/> before the account is stored; a test can await a gate here.</summary>
+    public Func<NewCmsAccount, Task>? BeforeCreate { get; set; }
+
+    /// <summary>Called after an account is stored (e.g. to link it like the CMS's CiviCRM plugin does).</summary>
+    public Action<InMemoryAccount>? AfterCreate { get; set; }
+
+    /// <summary>All accounts.</summary>
+    public IReadOnlyList<InMemoryAccount> Accounts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _accounts.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Mails the CMS "sent", e.g. <c>reset:ana@example.org</c>, <c>notify:ana@example.org</c>.</summary>
+    public IReadOnlyList<string> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _mails.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Calls per operation (e.g. <c>Create</c>, <c>FindByEmail</c>).</summary>
+    public IReadOnlyDictionary<string, int> Calls => _calls;
+
+    /// <summary>Adds an existing account.</summary>
+    public InMemoryAccount AddAccount(string username, string email, params string[] roles)
+    {
+        lock (_gate)
+        {
+            var account = new InMemoryAccount(_nextId++, username, email) { Roles = [.. roles] };
+            _accounts.Add(account);
+            return account;
+        }
+    }
+
+    /// <summary>Makes every create for this email fail with the exception the factory returns.</summary>
+    public void FailCreateFor(string email, Func<CmsProviderException> failure) => _createFailures[email] = failure;
+
+    /// <summary>Stops failing creates for this email.</summary>
+    public void StopFailingCreateFor(string email) => _createFailures.TryRemove(email, out _);
+
+    /// <summary>Makes the next CMS call (any operation) fail.</summary>
+    public void FailNext(CmsProviderException failure) => _nextFailures.Enqueue(failure);
+
+    /// <summary>A transient failure as a provider would throw it.</summary>
+    public static CmsProviderException Transient(string message = "HTTP 503 Service Unavailable") =>
+        new("InMemory", CmsErrorReason.Unavailable, message) { StatusCode = 503 };
+
+    /// <summary>A permanent failure as a provider would throw it.</summary>
+    public static CmsProviderException Permanent(string message = "The CMS refused the data.") =>
+        new("InMemory", CmsErrorReason.InvalidData, message) { StatusCode = 400 };
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        Enter("FindByEmail");
+        lock (_gate)
+        {
+            return Task.FromResult(_accounts.FirstOrDefault(a => string.Equals(a.Email, email, StringComparison.OrdinalIgnoreCase))?.ToAccount());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    {
+        Enter("FindByUsername");
+        lock (_gate)
+        {
+            return Task.FromResult(_accounts.FirstOrDefault(a => string.Equals(a.Username, username, StringComparison.OrdinalIgnoreCase))?.ToAccount());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        Enter("GetById");
+        lock (_gate)
+        {
+            return Task.FromResult(_accounts.FirstOrDefault(a => a.Id == userId)?.ToAccount());
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        Enter("Create");
+        if (_createFailures.TryGetValue(account.Email, out var failure))
+        {
+            throw failure();
+        }
+
+        if (BeforeCreate is { } before)
+        {
+            await before(account).ConfigureAwait(false);
+        }
+
+        InMemoryAccount created;
+        lock (_gate)
+        {
+            if (_accounts.Any(a => string.Equals(a.Username, account.Username, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new CmsProviderException(Name, CmsErrorReason.DuplicateUsername, $"The username {account.Username} is taken.") { StatusCode = 409 };
+            }
+
+            if (_accounts.Any(a => string.Equals(a.Email, account.Email, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new CmsProviderException(Name, CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used.") { StatusCode = 409 };
+            }
+
+            if (account.Password is null && !Capabilities.HasFlag(CmsCapabilities.CreateWithoutPassword))
+            {
+                throw new CmsProviderException(Name, CmsErrorReason.InvalidData, "A password is required.") { StatusCode = 400 };
+            }
+
+            created = new InMemoryAccount(_nextId++, account.Username, account.Email)
+            {
+                Roles = [.. account.Roles],
+                HasPassword = account.Password is not null,
+                FirstName = account.FirstName,
+                LastName = account.LastName,
+                Language = account.Language,
+                Active = account.Active,
+                Fields = new Dictionary<string, string>(account.Fields),
+                ContactId = account.ContactId,
+            };
+            _accounts.Add(created);
+            if (account.Notify)
+            {
+                _mails.Add("notify:" + account.Email);
+            }
+        }
+
+        AfterCreate?.Invoke(created);
+        return created.ToAccount();
+    }
+
+    /// <inheritdoc />
+    public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        Enter("AddRoles");
+        lock (_gate)
+        {
+            var target = Find(account.UserId);
+            foreach (var role in roles.Where(r => !target.Roles.Contains(r)))
+            {
+                target.Roles.Add(role);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        Enter("SendPasswordReset");
+        lock (_gate)
+        {
+            _mails.Add("reset:" + Find(account.UserId).Email);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        Enter("SendNewAccountNotification");
+        lock (_gate)
+        {
+            _mails.Add("notify:" + Find(account.UserId).Email);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        Enter("Block");
+        lock (_gate)
+        {
+            Find(account.UserId).Active = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        Enter("LoginLink");
+        lock (_gate)
+        {
+            var target = Find(account.UserId);
+            return Task.FromResult<Uri?>(new Uri($"https://cms.invalid/login/{target.Id}/{Guid.NewGuid():N}"));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult(new ConnectivityReport("InMemory CMS", true, [new ConnectivityCheck("reachable", true, "in memory")]));
+
+    private InMemoryAccount Find(long id) =>
+        _accounts.FirstOrDefault(a => a.Id == id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+
+    private void Enter(string operation)
+    {
+        _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        if (_nextFailures.TryDequeue(out var failure))
+        {
+            throw failure;
+        }
+    }
+}
+
+/// <summary>An account held by <see cref="InMemoryCmsAccountProvider"/>.</summary>
+/// <param name="Id">The user id.</param>
+/// <param name="Username">The username.</param>
+/// <param name="Email">The email.</param>
+public sealed record InMemoryAccount(long Id, string Username, string Email)
+{
+    /// <summary>Roles.</summary>
+    public List<string> Roles { get; init; } = [];
+
+    /// <summary>Whether a password was set at creation.</summary>
+    public bool HasPassword { get; init; }
+
+    /// <summary>First name.</summary>
+    public string? FirstName { get; init; }
+
+    /// <summary>Last name.</summary>
+    public string? LastName { get; init; }
+
+    /// <summary>Language as received.</summary>
+    public string? Language { get; init; }
+
+    /// <summary>Whether the account is active.</summary>
+    public bool Active { get; set; } = true;
+
+    /// <summary>Extra fields.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The contact id passed at creation.</summary>
+    public long? ContactId { get; init; }
+
+    internal CmsAccount ToAccount() => new(Id, Username, Email) { IsActive = Active, Roles = Roles.ToArray() };
+}

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Skvare.CmsUser.Telemetry;
+
+namespace Skvare.CmsUser.Engine;
+
+/// <summary>Counts, failures and the stop decision of one run. Thread-safe.</summary>
+internal sealed class RunState
+{
+    private const int MaxFailuresKept = 1000;
+    private readonly object _gate = new();
+    private readonly Dictionary<OutcomeKind, int> _counts = [];
+    private readonly List<ProvisioningOutcome> _failures = [];
+    private readonly int _quarantineAfter;
+    private int _consecutiveTransient;
+    private int _processed;
+
+    public RunState(DateTimeOffset startedAt, int quarantineAfter)
+    {
+        StartedAt = startedAt;
+        _quarantineAfter = quarantineAfter;
+    }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public bool Quarantined { get; private set; }
+
+    public bool Cancelled { get; set; }
+
+    public string? StopReason { get; private set; }
+
+    /// <summary>Whether no further contact may be started.</summary>
+    public bool Stopped => StopReason is not null;
+
+    /// <summary>Notes a contact's processing result (before the write-back) for the quarantine decision.</summary>
+    public void Observe(ContactWork work)
+    {
+        lock (_gate)
+        {
+            if (work.Error?.Kind == FailureKind.Transient)
+            {
+                _consecutiveTransient++;
+                if (_consecutiveTransient >= _quarantineAfter && !Stopped)
+                {
+                    Quarantine($"{_consecutiveTransient} transient failures in a row (last: {work.Error.Message})");
+                }
+            }
+            else if (work.Error is null || work.Error.Kind == FailureKind.Permanent)
+            {
+                _consecutiveTransient = 0;
+            }
+
+            if (work.StopError is { } stop && !Stopped)
+            {
+                StopReason = stop.Message;
+            }
+        }
+    }
+
+    public void Quarantine(string reason)
+    {
+        lock (_gate)
+        {
+            if (!Stopped)
+            {
+                Quarantined = true;
+                StopReason = reason;
+                CmsUserTelemetry.Quarantined.Add(1);
+            }
+        }
+    }
+
+    public void Stop(string reason)
+    {
+        lock (_gate)
+        {
+            StopReason ??= reason;
+        }
+    }
+
+    /// <summary>Records a final outcome; returns the running count of processed contacts.</summary>
+    public int Complete(ProvisioningOutcome outcome)
+    {
+        lock (_gate)
+        {
+            _counts[outcome.Kind] = _counts.GetValueOrDefault(outcome.Kind) + 1;
+            if (outcome.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp && _failures.Count < MaxFailuresKept)
+            {
+                _failures.Add(outcome);
+            }
+
+            CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
+            return ++_processed;
+        }
+    }
+
+    public RunSummary ToSummary(TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            return new RunSummary
+            {
+                StartedAt = StartedAt,
+                Duration = duration,
+                Counts = Enum.GetValues<OutcomeKind>().ToDictionary(k => k, k => _counts.GetValueOrDefault(k)),
+                Failures = _failures.ToArray(),
+                Quarantined = Quarantined,
+                Cancelled = Cancelled,
+                StopReason = StopReason,
+            };
+        }
+    }
+}

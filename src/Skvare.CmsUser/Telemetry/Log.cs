@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace Skvare.CmsUser.Telemetry;
+
+/// <summary>Log events of the core engine (event ids 1000-1999). Never logs a secret.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Provisioning run started: {RuleCount} rule(s), page size {PageSize}, concurrency {Concurrency}, CMS {Cms}")]
+    public static partial void RunStarted(ILogger logger, int ruleCount, int pageSize, int concurrency, string cms);
+
+    [LoggerMessage(1001, LogLevel.Information, "{Kind} run finished in {Duration}: {Total} contact(s), created {Created}, linked {Linked}, already linked {AlreadyLinked}, failed {Failed}, gave up {GaveUp}, skipped {Skipped}")]
+    public static partial void RunFinished(ILogger logger, string kind, TimeSpan duration, int total, int created, int linked, int alreadyLinked, int failed, int gaveUp, int skipped);
+
+    [LoggerMessage(1002, LogLevel.Information, "Rule {Rule} started (trigger {Trigger})")]
+    public static partial void RuleStarted(ILogger logger, string rule, string trigger);
+
+    [LoggerMessage(1003, LogLevel.Debug, "Contact {ContactId} ({Rule}): {Outcome} username={Username} cmsUserId={CmsUserId}")]
+    public static partial void ContactOutcome(ILogger logger, long contactId, string rule, OutcomeKind outcome, string? username, long? cmsUserId);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Outcome} ({FailureKind} {Code}, attempt {Attempt}): {Message}")]
+    public static partial void ContactFailed(ILogger logger, long contactId, string rule, OutcomeKind outcome, FailureKind failureKind, string code, int? attempt, string message);
+
+    [LoggerMessage(1005, LogLevel.Error, "Run quarantined: {Reason}. Remaining contacts were left untouched.")]
+    public static partial void Quarantined(ILogger logger, string reason);
+
+    [LoggerMessage(1006, LogLevel.Error, "Run stopped by a configuration error: {Reason}")]
+    public static partial void ConfigurationFailure(ILogger logger, string reason);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Link for contact {ContactId} to CMS user {CmsUserId} failed: {Error}")]
+    public static partial void LinkFailed(ILogger logger, long contactId, long cmsUserId, string? error);
+
+    [LoggerMessage(1008, LogLevel.Information, "Link of CMS user {CmsUserId} repaired: it pointed at contact {PreviousContactId}, now at {ContactId}")]
+    public static partial void LinkRepaired(ILogger logger, long cmsUserId, long? previousContactId, long contactId);
+
+    [LoggerMessage(1009, LogLevel.Information, "Run cancelled; contacts in flight were finished and written")]
+    public static partial void RunCancelled(ILogger logger);
+
+    [LoggerMessage(1010, LogLevel.Information, "Scheduled run waiting {Delay} until {Next}")]
+    public static partial void ScheduledWait(ILogger logger, TimeSpan delay, DateTimeOffset next);
+
+    [LoggerMessage(1011, LogLevel.Error, "Scheduled run failed")]
+    public static partial void ScheduledRunFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1012, LogLevel.Debug, "Contact {ContactId} is being handled by another caller; waited and re-read it")]
+    public static partial void ContactContended(ILogger logger, long contactId);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Could not create a one-time login link for CMS user {CmsUserId}: {Message}")]
+    public static partial void LoginLinkFailed(ILogger logger, long cmsUserId, string message);
+}
