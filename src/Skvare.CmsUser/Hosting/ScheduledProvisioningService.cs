@@ -24,7 +24,7 @@ internal sealed class ScheduledProvisioningService : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>Completes after each finished run; lets tests observe the schedule without sleeping.</summary>
+    /// <summary>Raised after each finished run, once the wait for the next run has started.</summary>
     internal event Action<RunSummary>? RunCompleted;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,15 +39,14 @@ internal sealed class ScheduledProvisioningService : BackgroundService
                 await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
 
+            RunSummary? summary = null;
             try
             {
-                var summary = await _provisioner.RunOnceAsync(null, stoppingToken).ConfigureAwait(false);
+                summary = await _provisioner.RunOnceAsync(null, stoppingToken).ConfigureAwait(false);
                 if (schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0 && !stoppingToken.IsCancellationRequested)
                 {
                     await _provisioner.ResetPasswordsAsync(null, stoppingToken).ConfigureAwait(false);
                 }
-
-                RunCompleted?.Invoke(summary);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -58,7 +57,21 @@ internal sealed class ScheduledProvisioningService : BackgroundService
                 Log.ScheduledRunFailed(_logger, ex);
             }
 
-            await Task.Delay(schedule.Interval, _time, stoppingToken).ConfigureAwait(false);
+            // The wait starts before observers hear about the run, so a test clock can be advanced right after.
+            var next = Task.Delay(schedule.Interval, _time, stoppingToken);
+            if (summary is not null)
+            {
+                RunCompleted?.Invoke(summary);
+            }
+
+            try
+            {
+                await next.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 

@@ -1,0 +1,82 @@
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Engine;
+
+public sealed class PlanAndResetTests : IDisposable
+{
+    private readonly EngineHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public async Task Dry_run_reports_what_each_contact_would_get_and_writes_nothing()
+    {
+        var linked = _h.Member("Lin", "Ked", "linked@example.org");
+        _h.Civi.AddLink(new AccountLink(linked.Id, 5, "linked@example.org"));
+        var noEmail = _h.Member("No", "Email", null);
+        var fresh = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Cms.AddAccount("ana.lima", "someone@example.org");
+        var existing = _h.Cms.AddAccount("bea", "bea@example.org");
+        var bea = _h.Member("Bea", "Costa", "bea@example.org");
+
+        var plan = new List<PlanEntry>();
+        await foreach (var entry in _h.Provisioner.PlanAsync())
+        {
+            plan.Add(entry);
+        }
+
+        plan.Should().HaveCount(4);
+        plan.Single(p => p.ContactId == linked.Id).Action.Should().Be(PlannedAction.AlreadyLinked);
+        plan.Single(p => p.ContactId == noEmail.Id).Action.Should().Be(PlannedAction.GiveUp);
+        var create = plan.Single(p => p.ContactId == fresh.Id);
+        create.Action.Should().Be(PlannedAction.Create);
+        create.Username.Should().Be("ana.lima2");
+        create.Conflict.Should().Contain("ana.lima");
+        plan.Single(p => p.ContactId == bea.Id).Should().Match<PlanEntry>(p => p.Action == PlannedAction.LinkExisting && p.CmsUserId == existing.Id);
+
+        _h.Cms.Accounts.Should().HaveCount(2);
+        _h.Cms.Calls.Keys.Should().NotContain(["Create", "AddRoles", "SendPasswordReset", "Block"]);
+        _h.Civi.Activities.Should().BeEmpty();
+        _h.Civi.Links.Should().ContainSingle();
+        _h.Civi.Calls.Keys.Should().NotContain(["RecordActivities", "EnsureLinks", "Acknowledge"]);
+        _h.Civi.GroupStatus(EngineHarness.Trigger, fresh.Id).Should().Be("Added");
+    }
+
+    [Fact]
+    public async Task Reset_campaign_asks_the_cms_to_mail_linked_contacts_and_removes_them_from_the_reset_group()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        var account = _h.Cms.AddAccount("ana", "ana@example.org");
+        var ana = _h.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+        var bea = _h.Civi.AddContact("Bea", "Costa", "bea@example.org");
+        _h.Civi.AddToGroup("reset", ana.Id, bea.Id);
+
+        var summary = await _h.Provisioner.ResetPasswordsAsync();
+
+        _h.Cms.Mails.Should().Equal("reset:ana@example.org");
+        _h.Civi.GroupStatus("reset", ana.Id).Should().Be("Removed");
+        _h.Civi.GroupStatus("reset", bea.Id).Should().Be("Added", "a failed reset stays for the next run");
+        var activities = _h.Civi.Activities;
+        activities.Should().HaveCount(2).And.OnlyContain(a => a.Kind == ActivityKind.PasswordReset);
+        activities.Single(a => a.ContactId == ana.Id).Status.Should().Be(ActivityOutcomeStatus.Completed);
+        activities.Single(a => a.ContactId == bea.Id).Details.Should().StartWith("no_linked_account");
+        summary.Count(OutcomeKind.Failed).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Reset_failures_of_a_contact_do_not_count_against_account_creation()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        for (var i = 0; i < 3; i++)
+        {
+            _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.PasswordReset, ActivityOutcomeStatus.Failed, "x", "y", _h.Time.GetUtcNow()));
+        }
+
+        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Failures.Single().Attempt.Should().Be(1);
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Skvare.CmsUser.Hosting;
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Hosting;
+
+public sealed class ScheduledProvisioningServiceTests
+{
+    [Theory]
+    [InlineData("10:00", null, null, 0)]
+    [InlineData("23:30", "22:00", "06:00", 0)]
+    [InlineData("03:00", "22:00", "06:00", 0)]
+    [InlineData("12:00", "22:00", "06:00", 600)]
+    [InlineData("06:00", "22:00", "06:00", 960)]
+    [InlineData("01:00", "02:00", "04:00", 60)]
+    [InlineData("05:00", "02:00", "04:00", 1260)]
+    public void Waits_for_the_off_peak_window(string now, string? start, string? end, int expectedMinutes)
+    {
+        var schedule = new ScheduleOptions
+        {
+            OffPeakStart = start is null ? null : TimeOnly.Parse(start, System.Globalization.CultureInfo.InvariantCulture),
+            OffPeakEnd = end is null ? null : TimeOnly.Parse(end, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var at = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero) + TimeOnly.Parse(now, System.Globalization.CultureInfo.InvariantCulture).ToTimeSpan();
+
+        ScheduledProvisioningService.DelayUntilWindow(at, schedule).Should().Be(TimeSpan.FromMinutes(expectedMinutes));
+    }
+
+    [Fact]
+    public async Task Runs_the_rules_every_interval()
+    {
+        var civi = new InMemoryCiviCrm();
+        var cms = new InMemoryCmsAccountProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
+        services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
+            o.Schedule.Interval = TimeSpan.FromMinutes(10);
+        }).UseInMemory(civi, cms).AddScheduledRuns();
+        await using var provider = services.BuildServiceProvider();
+        var service = (ScheduledProvisioningService)provider.GetServices<IHostedService>().Single();
+        var runs = System.Threading.Channels.Channel.CreateUnbounded<RunSummary>();
+        service.RunCompleted += s => runs.Writer.TryWrite(s);
+
+        var first = civi.AddContact("Ana", "Lima", "ana@example.org");
+        civi.AddToGroup("g", first.Id);
+        await service.StartAsync(CancellationToken.None);
+        var run1 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        run1.Count(OutcomeKind.Created).Should().Be(1);
+
+        var second = civi.AddContact("Bea", "Costa", "bea@example.org");
+        civi.AddToGroup("g", second.Id);
+        runs.Reader.TryRead(out _).Should().BeFalse("the next run waits for the interval");
+        time.Advance(TimeSpan.FromMinutes(9));
+        runs.Reader.TryRead(out _).Should().BeFalse();
+        time.Advance(TimeSpan.FromMinutes(1));
+        var run2 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        run2.Count(OutcomeKind.Created).Should().Be(1);
+        cms.Accounts.Should().HaveCount(2);
+
+        await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Health_check_reports_the_provider_connectivity()
+    {
+        var check = new CmsProviderHealthCheck(new InMemoryCmsAccountProvider());
+
+        var result = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext
+        {
+            Registration = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("cms", check, null, null),
+        });
+
+        result.Status.Should().Be(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy);
+        _ = NullLogger.Instance;
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Options;
+
+public sealed class OptionsValidationTests
+{
+    private static IHost BuildHost(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddCmsUserProvisioning(builder.Configuration.GetSection("CmsUser"))
+            .UseInMemory(new InMemoryCiviCrm(), new InMemoryCmsAccountProvider());
+        return builder.Build();
+    }
+
+    private static readonly Dictionary<string, string?> Valid = new()
+    {
+        ["CmsUser:UsernamePattern"] = "{contact.first_name}_{contact.contact_id}",
+        ["CmsUser:Rules:0:Name"] = "members",
+        ["CmsUser:Rules:0:Trigger:Kind"] = "Group",
+        ["CmsUser:Rules:0:Trigger:Reference"] = "website_members",
+        ["CmsUser:Rules:0:History:Kind"] = "Tag",
+        ["CmsUser:Rules:0:History:Reference"] = "has_login",
+        ["CmsUser:Rules:0:Roles:0"] = "subscriber",
+        ["CmsUser:Retry:MaxAttempts"] = "6",
+        ["CmsUser:Retry:AttemptWindow"] = "10.00:00:00",
+        ["CmsUser:FieldMappings:field_first_name"] = "{contact.first_name}",
+        ["CmsUser:MaxCmsRequestsPerSecond"] = "5",
+        ["CmsUser:Schedule:Interval"] = "00:05:00",
+    };
+
+    [Fact]
+    public async Task Options_bind_from_the_CmsUser_section()
+    {
+        using var host = BuildHost(Valid);
+        await host.StartAsync();
+
+        var options = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value;
+        options.UsernamePattern.Should().Be("{contact.first_name}_{contact.contact_id}");
+        var rule = options.Rules.Should().ContainSingle().Subject;
+        rule.Trigger!.Kind.Should().Be(TriggerKind.Group);
+        rule.History!.Kind.Should().Be(TriggerKind.Tag);
+        rule.Roles.Should().Equal("subscriber");
+        options.Retry.MaxAttempts.Should().Be(6);
+        options.Retry.AttemptWindow.Should().Be(TimeSpan.FromDays(10));
+        options.FieldMappings.Should().ContainKey("field_first_name");
+        options.MaxCmsRequestsPerSecond.Should().Be(5);
+        options.Schedule.Interval.Should().Be(TimeSpan.FromMinutes(5));
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("CmsUser:UsernamePattern", "{contact.nickname}", "CmsUser:UsernamePattern: The pattern '{contact.nickname}' uses the unknown token")]
+    [InlineData("CmsUser:Rules:0:Trigger:Reference", "", "CmsUser:Rules:0:Trigger:Reference is empty")]
+    [InlineData("CmsUser:Retry:MaxAttempts", "0", "MaxAttempts")]
+    [InlineData("CmsUser:FieldMappings:field_x", "{contact.bogus}", "CmsUser:FieldMappings:field_x")]
+    [InlineData("CmsUser:Rules:0:History:Kind", "SavedSearch", "History cannot be a saved search")]
+    [InlineData("CmsUser:Schedule:OffPeakStart", "22:00", "set both OffPeakStart and OffPeakEnd")]
+    public async Task Invalid_settings_fail_at_start_naming_the_setting(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?>(Valid) { [key] = value };
+        using var host = BuildHost(settings);
+
+        var act = () => host.StartAsync();
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task No_rules_at_all_fail_at_start()
+    {
+        using var host = BuildHost(new Dictionary<string, string?>());
+
+        var act = () => host.StartAsync();
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("CmsUser:Rules is empty");
+    }
+
+    [Fact]
+    public void Registration_guards_its_arguments_and_is_safe_to_call_twice()
+    {
+        IServiceCollection? none = null;
+        var services = new ServiceCollection();
+
+        ((Action)(() => none!.AddCmsUserProvisioning())).Should().Throw<ArgumentNullException>();
+        ((Action)(() => services.AddCmsUserProvisioning((IConfiguration)null!))).Should().Throw<ArgumentNullException>();
+        ((Action)(() => ((ICmsUserBuilder)null!).AddScheduledRuns())).Should().Throw<ArgumentNullException>();
+
+        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("a") })).AddScheduledRuns();
+        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Tag("b") })).AddScheduledRuns();
+
+        services.Count(d => d.ServiceType == typeof(IUserProvisioner)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.Should().HaveCount(2, "each call adds its configuration");
+    }
+}
