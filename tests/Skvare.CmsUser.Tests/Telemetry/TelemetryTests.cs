@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Tests.Telemetry;
 
 /// <summary>The meter and source are process-wide: these tests run alone so other tests do not add to what they observe.</summary>
 [CollectionDefinition(nameof(TelemetryTests), DisableParallelization = true)]
-public sealed class TelemetryCollection;
+public sealed class TelemetryTestGroup;
 
 [Collection(nameof(TelemetryTests))]
 public sealed class TelemetryTests : IDisposable
