@@ -13,11 +13,15 @@ public class EngineBenchmarks
 {
     private ServiceProvider? _services;
 
-    [Params(1_000, 10_000)]
+    [Params(1_000, 5_000)]
     public int Contacts { get; set; }
 
     [Params(1, 4)]
     public int Concurrency { get; set; }
+
+    /// <summary>Simulated CMS latency per create, in milliseconds (0 = engine overhead only).</summary>
+    [Params(0, 2)]
+    public int CmsLatencyMs { get; set; }
 
     [IterationSetup]
     public void Setup()
@@ -35,7 +39,7 @@ public class EngineBenchmarks
             o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
             o.MaxConcurrency = Concurrency;
             o.PageSize = 200;
-        }).UseInMemory(civi, new InMemoryCmsAccountProvider());
+        }).UseInMemory(civi, new InMemoryCmsAccountProvider { BeforeCreate = CmsLatencyMs == 0 ? null : _ => Task.Delay(CmsLatencyMs) });
         _services = services.BuildServiceProvider();
     }
 

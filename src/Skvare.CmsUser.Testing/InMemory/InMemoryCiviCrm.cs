@@ -17,6 +17,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     private readonly Dictionary<string, Func<Contact, bool>> _savedSearches = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<AccountLink> _links = [];
     private readonly List<ActivityEntry> _activities = [];
+    private readonly Dictionary<long, List<ActivityEntry>> _activitiesByContact = [];
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
     private long _nextContactId = 1;
@@ -123,7 +124,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         lock (_gate)
         {
-            _activities.Add(entry);
+            Store(entry);
         }
     }
 
@@ -180,7 +181,10 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         Count("RecordActivities");
         lock (_gate)
         {
-            _activities.AddRange(entries);
+            foreach (var entry in entries)
+            {
+                Store(entry);
+            }
         }
 
         return Task.CompletedTask;
@@ -194,7 +198,9 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         {
             IReadOnlyDictionary<long, int> result = requests.ToDictionary(
                 r => r.ContactId,
-                r => _activities.Count(a => a.ContactId == r.ContactId && a.Kind == kind && a.Status == ActivityOutcomeStatus.Failed && a.OccurredAt >= r.Since));
+                r => _activitiesByContact.TryGetValue(r.ContactId, out var list)
+                    ? list.Count(a => a.Kind == kind && a.Status == ActivityOutcomeStatus.Failed && a.OccurredAt >= r.Since)
+                    : 0);
             return Task.FromResult(result);
         }
     }
@@ -244,6 +250,18 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         }
 
         return Task.FromResult<IReadOnlyList<AccountLinkResult>>(results);
+    }
+
+    private void Store(ActivityEntry entry)
+    {
+        _activities.Add(entry);
+        if (!_activitiesByContact.TryGetValue(entry.ContactId, out var list))
+        {
+            list = [];
+            _activitiesByContact[entry.ContactId] = list;
+        }
+
+        list.Add(entry);
     }
 
     private void Count(string operation)
@@ -301,7 +319,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 Contact[] page;
                 lock (owner._gate)
                 {
-                    page = owner._contacts.Values.Where(c => c.Id > lastId && owner.IsPending(context.Trigger, c))
+                    page = owner._contacts.Values.SkipWhile(c => c.Id <= lastId).Where(c => owner.IsPending(context.Trigger, c))
                         .Take(pageSize).Select(owner.WithLinks).ToArray();
                 }
 
