@@ -181,7 +181,6 @@ internal sealed class ContactPipeline
         {
             work.Kind = OutcomeKind.AlreadyLinked;
             work.CmsUserId = existing.CmsUserId;
-            work.Username = existing.UfName;
             work.Disposition = TriggerDisposition.Completed;
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
@@ -196,7 +195,6 @@ internal sealed class ContactPipeline
             // Ref: linked only in another domain → link the same CMS user in this domain.
             work.Kind = OutcomeKind.Linked;
             work.CmsUserId = other.CmsUserId;
-            work.Username = other.UfName;
             work.Link = new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? "");
             work.RecordActivity = true;
             work.Disposition = TriggerDisposition.Completed;

@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace Skvare.CmsUser.AspNetCore;
+
+/// <summary>The webhook's answer for one contact.</summary>
+internal sealed record WebhookResponse(
+    [property: JsonPropertyName("contactId")] long ContactId,
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("rule")] string? Rule,
+    [property: JsonPropertyName("username")] string? Username,
+    [property: JsonPropertyName("cmsUserId")] long? CmsUserId,
+    [property: JsonPropertyName("attempt")] int? Attempt,
+    [property: JsonPropertyName("error")] WebhookError? Error,
+    [property: JsonPropertyName("loginLink")] string? LoginLink);
+
+/// <summary>An error in a webhook answer.</summary>
+internal sealed record WebhookError(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>A refusal before provisioning (bad signature, bad body).</summary>
+internal sealed record WebhookRefusal(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("message")] string Message);
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(WebhookResponse))]
+[JsonSerializable(typeof(WebhookRefusal))]
+internal sealed partial class WebhookJsonContext : JsonSerializerContext;

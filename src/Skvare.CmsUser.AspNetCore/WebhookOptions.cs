@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Skvare.CmsUser.AspNetCore;
+
+/// <summary>Settings of the provisioning webhook, bound from <c>CmsUser:Webhook</c>.</summary>
+public sealed class WebhookOptions
+{
+    /// <summary>The configuration section under <c>CmsUser</c>.</summary>
+    public const string SectionName = "Webhook";
+
+    /// <summary>The shared secret both sides use for the HMAC-SHA256 signature (at least 32 characters). Never logged.</summary>
+    [Required]
+    [MinLength(32)]
+    public string Secret { get; set; } = "";
+
+    /// <summary>How far the request timestamp may be from the server clock. Default 5 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest accepted body in bytes. Default 16 KiB.</summary>
+    [Range(64, 1_048_576)]
+    public int MaxBodyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Whether callers may ask for a one-time login link in the response. Default <see langword="false"/>.</summary>
+    public bool AllowLoginLinks { get; set; }
+}
