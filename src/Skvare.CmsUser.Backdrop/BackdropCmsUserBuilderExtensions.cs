@@ -47,7 +47,9 @@ public static class BackdropCmsUserBuilderExtensions
                 UseCookies = false,
                 AllowAutoRedirect = false, // a redirect would drop or leak the Authorization header
             })
-            .RedactLoggedHeaders(_ => true)
+            // The factory's default request logging exposes raw header values (the bearer secret) in its
+            // structured state even when redaction is configured; the provider logs each answer itself.
+            .RemoveAllLoggers()
             .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<BackdropOptions>>().Value.Http);
         services.TryAddSingleton<BackdropAccountProvider>();
         services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<BackdropAccountProvider>());

@@ -7,7 +7,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 /// <param name="Body">The body, or <see langword="null"/>.</param>
 /// <param name="Authorization">The <c>Authorization</c> header, or <see langword="null"/>.</param>
 /// <param name="ContentType">The <c>Content-Type</c> header, or <see langword="null"/>.</param>
-/// <param name="StatusCode">The status the fake answered with.</param>
+/// <param name="StatusCode">The status the fake answered with; 0 while the answer is still pending (e.g. a hung request).</param>
 public sealed record FakeBackdropRequest(string Method, string Path, string? Query, string? Body, string? Authorization, string? ContentType, int StatusCode)
 {
     /// <summary>Prints the request without the Authorization value or the body (it may hold a password).</summary>

@@ -256,9 +256,21 @@ public sealed partial class FakeBackdropServer : IDisposable
     private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
     {
         Fault? fault;
+        int index;
+        var received = new FakeBackdropRequest(
+            request.Method,
+            request.Path,
+            string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'),
+            string.IsNullOrEmpty(request.Body) ? null : request.Body,
+            Header(request, "Authorization"),
+            Header(request, "Content-Type"),
+            0);
         lock (_gate)
         {
+            // Recorded on arrival, so a request the client gave up on is still counted.
             _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(received);
         }
 
         var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
@@ -284,14 +296,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
         lock (_gate)
         {
-            _requests.Add(new FakeBackdropRequest(
-                request.Method,
-                request.Path,
-                string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'),
-                string.IsNullOrEmpty(request.Body) ? null : request.Body,
-                Header(request, "Authorization"),
-                Header(request, "Content-Type"),
-                answer.Status));
+            _requests[index] = received with { StatusCode = answer.Status };
         }
 
         var headers = new Dictionary<string, WireMockList<string>>
