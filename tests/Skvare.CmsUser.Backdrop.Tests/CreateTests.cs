@@ -182,7 +182,31 @@ public sealed class CreateTests : IDisposable
         ex.Reason.Should().Be(CmsErrorReason.InvalidUsername);
         ex.Message.Should().Contain("does not match the account email");
 
-        (await _host.Provider.CreateAsync(BackdropTestHost.NewAccount("JDoe@example.org"))).UserId.Should().BePositive();
+        (await _host.Provider.CreateAsync(BackdropTestHost.NewAccount("jdoe@example.org"))).UserId.Should().BePositive();
+    }
+
+    [Fact]
+    public async Task Email_shaped_username_differing_only_in_case_is_refused_as_core_compares_exactly()
+    {
+        var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount("JDoe@example.org"));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidUsername);
+    }
+
+    [Theory]
+    [InlineData("Qz7!x", 8)]
+    [InlineData("jdoe", 0)]
+    [InlineData("JDOE@example.org", 0)]
+    public async Task Password_against_the_site_policy_is_InvalidData_without_echoing_it(string password, int minimumLength)
+    {
+        _host.Server.MinimumPasswordLength = minimumLength;
+
+        var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Password = password });
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.InvalidData);
+        ex.Message.Should().Contain("'pass'").And.NotContain(password);
+        _host.Server.FindUserByMail("jdoe@example.org").Should().BeNull();
     }
 
     [Fact]

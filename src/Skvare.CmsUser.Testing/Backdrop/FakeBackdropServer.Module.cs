@@ -180,7 +180,7 @@ public sealed partial class FakeBackdropServer
             return Error(422, "invalid_mail", "The email address is not valid.", "mail");
         }
 
-        if (UserEmailMatch && BackdropNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.OrdinalIgnoreCase))
+        if (UserEmailMatch && BackdropNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.Ordinal))
         {
             return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
         }
@@ -215,6 +215,16 @@ public sealed partial class FakeBackdropServer
             if (passNode is not JsonValue pv || !pv.TryGetValue<string>(out pass) || pass.Trim().Length == 0)
             {
                 return Error(422, "invalid_field", "pass must be a non-empty string or null.", "pass");
+            }
+
+            if (pass.Trim().Length < MinimumPasswordLength)
+            {
+                return Error(422, "invalid_field", "The password is too short for the site policy.", "pass");
+            }
+
+            if (string.Equals(pass.Trim(), name, StringComparison.OrdinalIgnoreCase) || string.Equals(pass.Trim(), mail, StringComparison.OrdinalIgnoreCase))
+            {
+                return Error(422, "invalid_field", "The password cannot be the same as the username or email address.", "pass");
             }
         }
 

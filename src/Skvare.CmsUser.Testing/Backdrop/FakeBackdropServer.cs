@@ -75,8 +75,14 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>The module's "allow http" setting. The fake speaks http, so turning this off makes every route answer 403 <c>https_required</c>.</summary>
     public bool AllowHttp { get; set; } = true;
 
-    /// <summary>Backdrop's <c>user_email_match</c> setting: an email-shaped username must equal the account's mail.</summary>
+    /// <summary>Backdrop's <c>user_email_match</c> setting: an email-shaped username must equal the account's mail exactly (case-sensitive, as core compares).</summary>
     public bool UserEmailMatch { get; set; } = true;
+
+    /// <summary>
+    /// The site's minimum password length (0: off). The fake applies this and the "not the username or
+    /// email" rule of Backdrop's password policy, but not its strength score.
+    /// </summary>
+    public int MinimumPasswordLength { get; set; }
 
     /// <summary>When <see langword="false"/>, the acting user lacks <c>administer users</c> and every route answers 403 <c>forbidden</c>.</summary>
     public bool ActingUserCanAdministerUsers { get; set; } = true;
