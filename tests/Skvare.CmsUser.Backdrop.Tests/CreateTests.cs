@@ -154,6 +154,9 @@ public sealed class CreateTests : IDisposable
     [InlineData("j/doe")]
     [InlineData("j<doe>")]
     [InlineData("j\u200Fdoe")]
+    [InlineData("j\u00A0doe")]
+    [InlineData("\uFF4Adoe")]
+    [InlineData("0")]
     public async Task Username_Backdrop_refuses_is_InvalidUsername(string username)
     {
         var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount(username));
@@ -164,6 +167,17 @@ public sealed class CreateTests : IDisposable
         _host.Server.FindUserByMail("jdoe@example.org").Should().BeNull();
     }
 
+    [Theory]
+    [InlineData("jos\u00E9")]
+    [InlineData("\u5F20\u4F1F")]
+    [InlineData("emoji\U0001F600")]
+    public async Task Non_ASCII_letters_Backdrop_accepts_are_accepted(string username)
+    {
+        var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount(username));
+
+        _host.Server.FindUser(created.UserId)!.Name.Should().Be(username);
+    }
+
     [Fact]
     public async Task Username_longer_than_60_is_InvalidUsername()
     {
@@ -171,6 +185,8 @@ public sealed class CreateTests : IDisposable
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidUsername);
         (await _host.Provider.CreateAsync(BackdropTestHost.NewAccount(new string('a', 60)))).Username.Should().HaveLength(60);
+        var sixtyCharacters = string.Concat(Enumerable.Repeat("\U0001F600", 60));
+        (await _host.Provider.CreateAsync(BackdropTestHost.NewAccount(sixtyCharacters, "e@example.org"))).UserId.Should().BePositive("Backdrop counts characters, not UTF-16 units");
     }
 
     [Fact]

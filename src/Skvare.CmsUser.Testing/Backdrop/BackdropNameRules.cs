@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>Backdrop core's <c>user_validate_name()</c> and <c>valid_email_address()</c>, as the fake applies them.</summary>
@@ -7,10 +5,11 @@ internal static class BackdropNameRules
 {
     public const int MaxLength = 60;
 
-    /// <summary>The error Backdrop would give for <paramref name="name"/>, or <see langword="null"/> when valid.</summary>
+    /// <summary>The error Backdrop would give for <paramref name="name"/>, or <see langword="null"/> when valid (same checks, same order).</summary>
     public static string? Validate(string name)
     {
-        if (name.Length == 0)
+        // PHP's !$name is also true for "0".
+        if (name.Length == 0 || name == "0")
         {
             return "You must enter a username.";
         }
@@ -30,15 +29,16 @@ internal static class BackdropNameRules
             return "The username cannot contain multiple spaces in a row.";
         }
 
-        foreach (var c in name)
+        foreach (var rune in name.EnumerateRunes())
         {
-            if (!IsAllowed(c))
+            if (!IsAllowed(rune.Value))
             {
                 return "The username contains an illegal character.";
             }
         }
 
-        return name.Length > MaxLength
+        // backdrop_strlen() counts characters, not UTF-16 units.
+        return name.EnumerateRunes().Count() > MaxLength
             ? $"The username {name} is too long: it must be {MaxLength} characters or less."
             : null;
     }
@@ -61,17 +61,16 @@ internal static class BackdropNameRules
                 && label.All(c => c < 128 && (char.IsLetterOrDigit(c) || c == '-')));
     }
 
-    private static bool IsAllowed(char c)
+    private static bool IsAllowed(int c)
     {
         if (c < 128)
         {
-            return char.IsAsciiLetterOrDigit(c) || " @+_.'-".Contains(c, StringComparison.Ordinal);
+            return char.IsAsciiLetterOrDigit((char)c) || " @+_.'-".Contains((char)c, StringComparison.Ordinal);
         }
 
-        // Core also refuses non-ASCII spaces, controls, format (bidi) marks and private-use characters.
-        var category = CharUnicodeInfo.GetUnicodeCategory(c);
-        return category is not (UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.SpaceSeparator
-            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.PrivateUse
-            or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned);
+        // Core's second pattern: Latin-1 controls and NBSP, soft hyphen, special spaces, bidi
+        // overrides, text hinting characters, BOM, full-width Latin and replacement characters.
+        return !(c is <= 0xA0 or 0xAD or (>= 0x2000 and <= 0x200F) or (>= 0x2028 and <= 0x202F)
+            or (>= 0x205F and <= 0x206F) or 0xFEFF or (>= 0xFF01 and <= 0xFF60) or (>= 0xFFF9 and <= 0xFFFD));
     }
 }
