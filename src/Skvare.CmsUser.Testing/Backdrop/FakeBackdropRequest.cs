@@ -1,0 +1,22 @@
+namespace Skvare.CmsUser.Testing.Backdrop;
+
+/// <summary>A request <see cref="FakeBackdropServer"/> received.</summary>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The path, e.g. <c>/api/cmsuser/v1/users</c>.</param>
+/// <param name="Query">The raw query string without <c>?</c>, or <see langword="null"/>.</param>
+/// <param name="Body">The body, or <see langword="null"/>.</param>
+/// <param name="Authorization">The <c>Authorization</c> header, or <see langword="null"/>.</param>
+/// <param name="ContentType">The <c>Content-Type</c> header, or <see langword="null"/>.</param>
+/// <param name="StatusCode">The status the fake answered with; 0 while the answer is still pending (e.g. a hung request).</param>
+public sealed record FakeBackdropRequest(string Method, string Path, string? Query, string? Body, string? Authorization, string? ContentType, int StatusCode)
+{
+    /// <summary>Prints the request without the Authorization value or the body (it may hold a password).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Method = ").Append(Method)
+            .Append(", Path = ").Append(Path)
+            .Append(", Query = ").Append(Query)
+            .Append(", StatusCode = ").Append(StatusCode);
+        return true;
+    }
+}

@@ -1,0 +1,423 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WireMock;
+
+namespace Skvare.CmsUser.Testing.Backdrop;
+
+// The module's behaviour, in the same order of checks as cmsuser_provision.module.
+public sealed partial class FakeBackdropServer
+{
+    private static readonly string[] NotifyModes = ["none", "register_admin_created", "password_reset"];
+    private static readonly string[] MailOperations = ["password_reset", "register_admin_created"];
+
+    private Answer Route(IRequestMessage request)
+    {
+        var path = request.Path ?? "/";
+        if (!ModuleEnabled || !(path == PathPrefix || path.StartsWith(PathPrefix + "/", StringComparison.Ordinal)))
+        {
+            return new Answer(404, NotFoundPage, "text/html; charset=utf-8");
+        }
+
+        if (!AllowHttp)
+        {
+            return Error(403, "https_required", "This endpoint only answers over https. Use an https URL, or turn on \"allow http\" in the CmsUser Provision settings for a trusted network.");
+        }
+
+        var authorization = Header(request, "Authorization") ?? string.Empty;
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || authorization[7..].Trim() != Secret)
+        {
+            return Error(401, "unauthorized", "Missing or wrong bearer secret.");
+        }
+
+        if (!ActingUserCanAdministerUsers)
+        {
+            return Error(403, "forbidden", "The acting user of the CmsUser Provision settings is missing, blocked or lacks the \"administer users\" permission.");
+        }
+
+        var parts = path[PathPrefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var method = request.Method.ToUpperInvariant();
+        lock (_gate)
+        {
+            return Dispatch(request, method, parts);
+        }
+    }
+
+    private Answer Dispatch(IRequestMessage request, string method, string[] parts)
+    {
+        if (parts is ["status"])
+        {
+            return method == "GET" ? Status() : MethodNotAllowed();
+        }
+
+        if (parts.Length == 0 || parts[0] != "users")
+        {
+            return NoRoute();
+        }
+
+        if (parts.Length == 1)
+        {
+            return method switch
+            {
+                "GET" => Find(request),
+                "POST" => WithBody(request, Create),
+                _ => MethodNotAllowed(),
+            };
+        }
+
+        if (parts.Length > 3 || !parts[1].All(char.IsAsciiDigit) || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid))
+        {
+            return NoRoute();
+        }
+
+        var account = _users.GetValueOrDefault(uid);
+        if (parts.Length == 2)
+        {
+            if (method != "GET")
+            {
+                return MethodNotAllowed();
+            }
+
+            return account is null ? NotFound() : Ok(200, UserJson(account));
+        }
+
+        Func<FakeBackdropUser, JsonObject, Answer>? handler = parts[2] switch
+        {
+            "roles" => AddRoles,
+            "mail" => SendMail,
+            "block" => Block,
+            "login-link" => LoginLink,
+            _ => null,
+        };
+        if (handler is null)
+        {
+            return NoRoute();
+        }
+
+        if (method != "POST")
+        {
+            return MethodNotAllowed();
+        }
+
+        return account is null ? NotFound() : WithBody(request, body => handler(account, body));
+    }
+
+    private static Answer WithBody(IRequestMessage request, Func<JsonObject, Answer> handler)
+    {
+        var raw = request.Body;
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return handler([]);
+        }
+
+        var type = Header(request, "Content-Type") ?? string.Empty;
+        if (!type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(415, "unsupported_media_type", "Send the body as application/json.");
+        }
+
+        try
+        {
+            // PHP decodes [] to an empty array, which the module accepts like {}.
+            var node = JsonNode.Parse(raw);
+            if (node is JsonObject body)
+            {
+                return handler(body);
+            }
+
+            if (node is JsonArray { Count: 0 })
+            {
+                return handler([]);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return Error(400, "invalid_json", "The body must be a JSON object.");
+    }
+
+    private Answer Status() => Ok(200, new JsonObject
+    {
+        ["module"] = "cmsuser_provision",
+        ["version"] = "1.0.0",
+        ["backdrop"] = BackdropVersion,
+        ["acting_uid"] = 1,
+    });
+
+    private Answer Find(IRequestMessage request)
+    {
+        var mail = QueryValue(request, "mail");
+        var name = QueryValue(request, "name");
+        if ((mail is null) == (name is null) || (mail ?? name) == string.Empty)
+        {
+            return Error(400, "invalid_query", "Give exactly one of the query parameters mail or name.");
+        }
+
+        var users = new JsonArray();
+        foreach (var user in _users.Values.Where(u => mail is not null
+            ? string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)
+            : string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            users.Add(UserJson(user));
+        }
+
+        return Ok(200, new JsonObject { ["users"] = users });
+    }
+
+    private Answer Create(JsonObject body)
+    {
+        var name = body["name"] is JsonValue n && n.TryGetValue<string>(out var nameValue) ? nameValue : string.Empty;
+        var mail = body["mail"] is JsonValue m && m.TryGetValue<string>(out var mailValue) ? mailValue.Trim() : string.Empty;
+
+        if (BackdropNameRules.Validate(name) is { } nameError)
+        {
+            return Error(422, "invalid_name", nameError, "name");
+        }
+
+        if (mail.Length == 0 || !BackdropNameRules.IsValidMail(mail))
+        {
+            return Error(422, "invalid_mail", "The email address is not valid.", "mail");
+        }
+
+        if (UserEmailMatch && BackdropNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.Ordinal))
+        {
+            return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
+        }
+
+        if (_users.Values.Any(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Error(409, "duplicate_mail", "The email address is already taken.", "mail");
+        }
+
+        if (_users.Values.Any(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Error(409, "duplicate_name", "The name is already taken.", "name");
+        }
+
+        var roles = new List<string>();
+        if (body["roles"] is { } rolesNode)
+        {
+            if (rolesNode is not JsonArray rolesArray)
+            {
+                return Error(422, "invalid_field", "roles must be a list of role machine names.", "roles");
+            }
+
+            if (CheckRoles(rolesArray, "roles", roles) is { } roleError)
+            {
+                return roleError;
+            }
+        }
+
+        string? pass = null;
+        if (body.TryGetPropertyValue("pass", out var passNode) && passNode is not null)
+        {
+            if (passNode is not JsonValue pv || !pv.TryGetValue<string>(out pass) || pass.Trim().Length == 0)
+            {
+                return Error(422, "invalid_field", "pass must be a non-empty string or null.", "pass");
+            }
+
+            if (pass.Trim().Length < MinimumPasswordLength)
+            {
+                return Error(422, "invalid_field", "The password is too short for the site policy.", "pass");
+            }
+
+            if (string.Equals(pass.Trim(), name, StringComparison.OrdinalIgnoreCase) || string.Equals(pass.Trim(), mail, StringComparison.OrdinalIgnoreCase))
+            {
+                return Error(422, "invalid_field", "The password cannot be the same as the username or email address.", "pass");
+            }
+        }
+
+        var status = 1;
+        if (body.TryGetPropertyValue("status", out var statusNode))
+        {
+            if (statusNode is not JsonValue sv || sv.GetValueKind() != JsonValueKind.Number || !sv.TryGetValue<int>(out status) || status is not (0 or 1))
+            {
+                return Error(422, "invalid_field", "status must be 0 or 1.", "status");
+            }
+        }
+
+        var notify = "none";
+        if (body["notify"] is { } notifyNode && (notifyNode is not JsonValue nv || !nv.TryGetValue<string>(out notify!) || !NotifyModes.Contains(notify)))
+        {
+            return Error(422, "invalid_field", "notify must be none, register_admin_created or password_reset.", "notify");
+        }
+
+        string? timezone = null;
+        if (body["timezone"] is { } tzNode && (tzNode is not JsonValue tv || !tv.TryGetValue<string>(out timezone) || !TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out _)))
+        {
+            return Error(422, "invalid_field", "Unknown timezone.", "timezone");
+        }
+
+        string? language = null;
+        if (body["language"] is { } langNode && (langNode is not JsonValue lv || !lv.TryGetValue<string>(out language) || !_languages.Contains(language)))
+        {
+            return Error(422, "invalid_field", "Unknown or disabled language.", "language");
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (body["fields"] is { } fieldsNode)
+        {
+            if (fieldsNode is JsonArray { Count: > 0 } or JsonValue)
+            {
+                return Error(422, "invalid_field", "fields must be an object.", "fields");
+            }
+
+            foreach (var (fieldName, value) in fieldsNode as JsonObject ?? [])
+            {
+                if (!_fields.Contains(fieldName) || value is not JsonValue fv || fv.GetValueKind() is not (JsonValueKind.String or JsonValueKind.Number))
+                {
+                    return Error(422, "invalid_field", $"Unknown user field or value that is not a scalar: {fieldName}.", fieldName);
+                }
+
+                fields[fieldName] = fv.GetValueKind() == JsonValueKind.String ? fv.GetValue<string>() : fv.ToJsonString();
+            }
+        }
+
+        var user = new FakeBackdropUser(_nextUid++, name, mail)
+        {
+            Status = status,
+            Roles = roles,
+            Language = language,
+            Timezone = timezone,
+            Fields = fields,
+            PasswordChosenByClient = pass is not null,
+            PasswordHash = Sha256(pass ?? Guid.NewGuid().ToString("N")),
+        };
+        _users[user.Uid] = user;
+        var response = UserJson(user);
+        if (notify != "none")
+        {
+            response["mail_sent"] = Notify(user, notify);
+        }
+
+        return Ok(201, response);
+    }
+
+    private Answer AddRoles(FakeBackdropUser account, JsonObject body)
+    {
+        var add = new List<string>();
+        if (body["add"] is not JsonArray addArray)
+        {
+            return Error(422, "invalid_field", "add must be a list of role machine names.", "add");
+        }
+
+        if (CheckRoles(addArray, "add", add) is { } roleError)
+        {
+            return roleError;
+        }
+
+        var merged = account.Roles.Concat(add).Distinct(StringComparer.Ordinal).ToList();
+        if (merged.Count != account.Roles.Count)
+        {
+            account = account with { Roles = merged };
+            _users[account.Uid] = account;
+        }
+
+        return Ok(200, UserJson(account));
+    }
+
+    private Answer SendMail(FakeBackdropUser account, JsonObject body)
+    {
+        var op = body["op"] is JsonValue ov && ov.TryGetValue<string>(out var opValue) ? opValue : null;
+        if (op is null || !MailOperations.Contains(op))
+        {
+            return Error(422, "invalid_field", "op must be password_reset or register_admin_created.", "op");
+        }
+
+        return Notify(account, op)
+            ? Ok(200, new JsonObject { ["sent"] = true })
+            : Error(503, "mail_failed", "The site could not send the email; check its mail system.");
+    }
+
+    private Answer Block(FakeBackdropUser account, JsonObject body)
+    {
+        if (account.Status != 0)
+        {
+            account = account with { Status = 0 };
+            _users[account.Uid] = account;
+        }
+
+        return Ok(200, UserJson(account));
+    }
+
+    private Answer LoginLink(FakeBackdropUser account, JsonObject body)
+    {
+        if (account.Status == 0)
+        {
+            return Error(409, "account_blocked", "Blocked accounts cannot use a one-time login link.");
+        }
+
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var hash = Sha256($"{timestamp}{account.Uid}{account.PasswordHash}")[..43];
+        return Ok(200, new JsonObject { ["url"] = $"{BaseUrl}user/reset/{account.Uid}/{timestamp}/{hash}" });
+    }
+
+    private bool Notify(FakeBackdropUser account, string op)
+    {
+        if (MailFails)
+        {
+            return false;
+        }
+
+        _mails.Add(new FakeBackdropMail(account.Uid, account.Mail, op));
+        return true;
+    }
+
+    private Answer? CheckRoles(JsonArray requested, string field, List<string> into)
+    {
+        foreach (var node in requested)
+        {
+            var role = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            if (role is null || (role != "authenticated" && !_roles.Contains(role)))
+            {
+                return Error(422, "unknown_role", $"Unknown role: {role ?? node?.GetValueKind().ToString() ?? "null"}. Use role machine names.", field);
+            }
+
+            if (role != "authenticated" && !into.Contains(role))
+            {
+                into.Add(role);
+            }
+        }
+
+        return null;
+    }
+
+    private static string? QueryValue(IRequestMessage request, string key)
+    {
+        if (request.Query is null || !request.Query.TryGetValue(key, out var values) || values.Count == 0)
+        {
+            return null;
+        }
+
+        return values[0];
+    }
+
+    private static JsonObject UserJson(FakeBackdropUser user) => new()
+    {
+        ["uid"] = user.Uid,
+        ["name"] = user.Name,
+        ["mail"] = user.Mail,
+        ["status"] = user.Status,
+        ["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode?)JsonValue.Create(r))]),
+    };
+
+    private static Answer Ok(int status, JsonObject body) => new(status, body.ToJsonString(), "application/json");
+
+    private static Answer Error(int status, string code, string message, string? field = null)
+    {
+        var body = new JsonObject { ["code"] = code, ["message"] = message };
+        if (field is not null)
+        {
+            body["field"] = field;
+        }
+
+        return Ok(status, body);
+    }
+
+    private static Answer NoRoute() => Error(404, "no_route", "No such provisioning route.");
+
+    private static Answer NotFound() => Error(404, "not_found", "There is no user with that id.");
+
+    private static Answer MethodNotAllowed() => Error(405, "method_not_allowed", "This route does not accept that HTTP method.");
+}

@@ -1,0 +1,360 @@
+using System.Security.Cryptography;
+using System.Text;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.Backdrop;
+
+/// <summary>
+/// A stateful fake of a Backdrop site running the <c>cmsuser_provision</c> companion module: it answers
+/// the routes under <c>/api/cmsuser/v1</c> exactly as the module does (statuses, JSON bodies, error codes,
+/// Backdrop's username and email rules), keeps accounts and sent mails in memory, records every request
+/// and can inject faults. Every other path gets Backdrop's HTML "Page not found". Thread-safe.
+/// </summary>
+public sealed partial class FakeBackdropServer : IDisposable
+{
+    /// <summary>The secret the fake accepts unless another is given to <see cref="Start(string?)"/>.</summary>
+    public const string DefaultSecret = "fake-backdrop-secret-0123456789abcdef-XYZ";
+
+    /// <summary>The module's path prefix.</summary>
+    public const string PathPrefix = "/api/cmsuser/v1";
+
+    /// <summary>The routes of the module contract (method and path template), as docs/cms-backdrop.md lists them.</summary>
+    public static IReadOnlyList<string> Routes { get; } =
+    [
+        "GET /api/cmsuser/v1/status",
+        "POST /api/cmsuser/v1/users",
+        "GET /api/cmsuser/v1/users",
+        "GET /api/cmsuser/v1/users/{uid}",
+        "POST /api/cmsuser/v1/users/{uid}/roles",
+        "POST /api/cmsuser/v1/users/{uid}/mail",
+        "POST /api/cmsuser/v1/users/{uid}/block",
+        "POST /api/cmsuser/v1/users/{uid}/login-link",
+    ];
+
+    private readonly object _gate = new();
+    private readonly WireMockServer _server;
+    private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
+    private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
+    private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
+    private readonly List<FakeBackdropMail> _mails = [];
+    private readonly List<FakeBackdropRequest> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private long _nextUid = 1;
+
+    private FakeBackdropServer(string secret)
+    {
+        Secret = secret;
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        BaseUrl = new Uri(_server.Url! + "/");
+        AddUser("admin", "admin@example.org", roles: "administrator");
+    }
+
+    /// <summary>Starts a fake on a free local port with an <c>admin</c> account (uid 1, the acting user).</summary>
+    /// <param name="secret">The shared secret it accepts; <see cref="DefaultSecret"/> when omitted.</param>
+    /// <returns>The running fake; dispose it to stop.</returns>
+    public static FakeBackdropServer Start(string? secret = null) => new(secret ?? DefaultSecret);
+
+    /// <summary>The site's base URL (with a trailing slash), for <c>CmsUser:Backdrop:BaseUrl</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The shared secret the fake accepts.</summary>
+    public string Secret { get; }
+
+    /// <summary>When <see langword="false"/>, the module is "disabled": its routes answer Backdrop's HTML 404 page.</summary>
+    public bool ModuleEnabled { get; set; } = true;
+
+    /// <summary>The module's "allow http" setting. The fake speaks http, so turning this off makes every route answer 403 <c>https_required</c>.</summary>
+    public bool AllowHttp { get; set; } = true;
+
+    /// <summary>Backdrop's <c>user_email_match</c> setting: an email-shaped username must equal the account's mail exactly (case-sensitive, as core compares).</summary>
+    public bool UserEmailMatch { get; set; } = true;
+
+    /// <summary>
+    /// The site's minimum password length (0: off). The fake applies this and the "not the username or
+    /// email" rule of Backdrop's password policy, but not its strength score.
+    /// </summary>
+    public int MinimumPasswordLength { get; set; }
+
+    /// <summary>When <see langword="false"/>, the acting user lacks <c>administer users</c> and every route answers 403 <c>forbidden</c>.</summary>
+    public bool ActingUserCanAdministerUsers { get; set; } = true;
+
+    /// <summary>When <see langword="true"/>, the site's mail system fails (<c>mail_sent: false</c> on create, 503 <c>mail_failed</c> on the mail route).</summary>
+    public bool MailFails { get; set; }
+
+    /// <summary>What the status route reports as <c>BACKDROP_VERSION</c>.</summary>
+    public string BackdropVersion { get; set; } = "1.27.1";
+
+    /// <summary>A delay before every answer (a slow site).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>The accounts, by uid.</summary>
+    public IReadOnlyList<FakeBackdropUser> Users
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _users.Values];
+            }
+        }
+    }
+
+    /// <summary>The emails sent, oldest first.</summary>
+    public IReadOnlyList<FakeBackdropMail> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mails];
+            }
+        }
+    }
+
+    /// <summary>The requests received, oldest first.</summary>
+    public IReadOnlyList<FakeBackdropRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>The role machine names that exist (besides <c>authenticated</c>).</summary>
+    public IReadOnlyCollection<string> Roles
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _roles];
+            }
+        }
+    }
+
+    /// <summary>The account with this uid, or <see langword="null"/>.</summary>
+    /// <param name="uid">The user id.</param>
+    public FakeBackdropUser? FindUser(long uid)
+    {
+        lock (_gate)
+        {
+            return _users.GetValueOrDefault(uid);
+        }
+    }
+
+    /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="mail">The email address.</param>
+    public FakeBackdropUser? FindUserByMail(string mail)
+    {
+        lock (_gate)
+        {
+            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Seeds an account without any checks.</summary>
+    /// <param name="name">The username.</param>
+    /// <param name="mail">The email address.</param>
+    /// <param name="active">Whether it is active.</param>
+    /// <param name="roles">Role machine names (added to the known roles if new).</param>
+    /// <returns>The account.</returns>
+    public FakeBackdropUser AddUser(string name, string mail, bool active = true, params string[] roles)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(roles);
+        lock (_gate)
+        {
+            _roles.UnionWith(roles);
+            var user = new FakeBackdropUser(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
+            _users[user.Uid] = user;
+            return user;
+        }
+    }
+
+    /// <summary>Adds a role machine name.</summary>
+    /// <param name="machineName">The role.</param>
+    public void AddRole(string machineName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(machineName);
+        lock (_gate)
+        {
+            _roles.Add(machineName);
+        }
+    }
+
+    /// <summary>Adds a field on the user entity (e.g. <c>field_first_name</c>) that create may set.</summary>
+    /// <param name="fieldName">The field's machine name.</param>
+    public void AddUserField(string fieldName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldName);
+        lock (_gate)
+        {
+            _fields.Add(fieldName);
+        }
+    }
+
+    /// <summary>Enables a language code (<c>en</c> is enabled from the start).</summary>
+    /// <param name="code">The Backdrop language code, e.g. <c>de</c>.</param>
+    public void AddLanguage(string code)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        lock (_gate)
+        {
+            _languages.Add(code);
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests fail before the module sees them (a proxy or PHP fatal error).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    /// <param name="body">The body; Backdrop's HTML error page when omitted.</param>
+    /// <param name="contentType">The content type of <paramref name="body"/>.</param>
+    public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=utf-8") =>
+        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage(statusCode), contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) =>
+        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage(statusCode), "text/html; charset=utf-8", TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally (to exceed a client timeout).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="delay">How long to wait.</param>
+    public void HangNext(int count, TimeSpan delay) =>
+        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose()
+    {
+        _server.Stop();
+        _server.Dispose();
+    }
+
+    internal static string Sha256(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    private void Enqueue(int count, Fault fault)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(fault);
+            }
+        }
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        Fault? fault;
+        int index;
+        var received = new FakeBackdropRequest(
+            request.Method,
+            request.Path,
+            string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'),
+            string.IsNullOrEmpty(request.Body) ? null : request.Body,
+            Header(request, "Authorization"),
+            Header(request, "Content-Type"),
+            0);
+        lock (_gate)
+        {
+            // Recorded on arrival, so a request the client gave up on is still counted.
+            _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(received);
+        }
+
+        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            // The fake simulates a slow site; the client's own timeout decides what happens.
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        Answer answer;
+        if (fault?.Kind == FaultKind.FailBefore)
+        {
+            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+        }
+        else
+        {
+            answer = Route(request);
+            if (fault?.Kind == FaultKind.FailAfter)
+            {
+                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+            }
+        }
+
+        lock (_gate)
+        {
+            _requests[index] = received with { StatusCode = answer.Status };
+        }
+
+        var headers = new Dictionary<string, WireMockList<string>>
+        {
+            ["Content-Type"] = new(answer.ContentType),
+            ["Cache-Control"] = new("no-store"),
+        };
+        if (answer.Status == 401)
+        {
+            headers["WWW-Authenticate"] = new("Bearer realm=\"cmsuser_provision\"");
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = headers,
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private static string? Header(IRequestMessage request, string name)
+    {
+        if (request.Headers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join(", ", values);
+            }
+        }
+
+        return null;
+    }
+
+    private static string ErrorPage(int status) =>
+        $"<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Error {status}</h1><p>The website encountered an unexpected error. Please try again later.</p></body></html>";
+
+    private const string NotFoundPage =
+        "<!DOCTYPE html><html lang=\"en\" dir=\"ltr\"><head><title>Page not found | Site</title></head><body class=\"page\"><main><h1 class=\"page-title\">Page not found</h1><p>The requested page could not be found.</p></main></body></html>";
+
+    private enum FaultKind
+    {
+        FailBefore,
+        FailAfter,
+        Hang,
+    }
+
+    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
+
+    private sealed record Answer(int Status, string Body, string ContentType);
+}
