@@ -21,12 +21,16 @@ internal static class HttpResilienceSetup
     /// <summary>Adds the pipeline, reading settings through <paramref name="settings"/>.</summary>
     public static IHttpClientBuilder AddCmsUserResilience(this IHttpClientBuilder builder, Func<IServiceProvider, HttpClientSettings> settings)
     {
+        // The factory's default request logging records headers in structured state, where a bearer
+        // secret or basic credentials could leak; each package logs its own calls instead.
+        builder.RemoveAllLoggers();
         builder.AddStandardResilienceHandler()
             .Configure((options, services) =>
             {
                 var s = settings(services);
                 options.AttemptTimeout.Timeout = s.AttemptTimeout;
-                options.Retry.MaxRetryAttempts = Math.Max(0, s.MaxRetries);
+                // Polly requires at least one attempt; MaxRetries = 0 turns retrying off through ShouldHandle.
+                options.Retry.MaxRetryAttempts = Math.Max(1, s.MaxRetries);
                 options.Retry.Delay = s.RetryBaseDelay;
                 options.Retry.BackoffType = DelayBackoffType.Exponential;
                 options.Retry.UseJitter = true;
@@ -34,7 +38,7 @@ internal static class HttpResilienceSetup
                 options.Retry.ShouldHandle = args =>
                 {
                     var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
-                    return ValueTask.FromResult(request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+                    return ValueTask.FromResult(s.MaxRetries > 0 && request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
                 };
                 var retryBudget = TimeSpan.FromTicks(s.RetryBaseDelay.Ticks * (1L << Math.Min(6, Math.Max(0, s.MaxRetries)))) + TimeSpan.FromSeconds(5);
                 options.TotalRequestTimeout.Timeout = (s.AttemptTimeout * (s.MaxRetries + 1)) + retryBudget;
