@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.CiviCrm.Api;
+
+/// <summary>Turns a failed API v4 response into a <see cref="CiviCrmApiException"/> with a message that names the fix.</summary>
+internal static partial class Api4ErrorMapper
+{
+    public static CiviCrmApiException FromResponse(string entity, string action, HttpStatusCode status, string? mediaType, string body, Api4Envelope? envelope)
+    {
+        var code = (int)status;
+        var call = $"{entity}.{action}";
+        var serverMessage = envelope?.ErrorMessage ?? envelope?.StatusMessage;
+        var isHtml = mediaType?.Contains("html", StringComparison.OrdinalIgnoreCase) == true || body.TrimStart().StartsWith('<');
+        if (serverMessage is null && isHtml)
+        {
+            serverMessage = HtmlErrorMessage(body);
+        }
+        else if (serverMessage is null && mediaType?.Contains("text/plain", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            serverMessage = body.Trim();
+        }
+
+        var errorId = envelope?.ErrorId ?? (serverMessage is null ? null : ErrorIdPattern().Match(serverMessage) is { Success: true } m ? m.Groups[1].Value : null);
+        var generic = serverMessage?.Contains("Sorry an error occurred", StringComparison.Ordinal) == true;
+        var errorCode = envelope is null ? null : envelope.ErrorCode.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.String => envelope.ErrorCode.GetString(),
+            System.Text.Json.JsonValueKind.Number => envelope.ErrorCode.GetRawText(),
+            _ => null,
+        };
+        var shown = serverMessage ?? HttpEndpointGuard.Excerpt(body);
+        var debugHint = generic ? " CiviCRM hid the real message: grant the API user's role \"view debug output\" to see it (Error ID " + errorId + " is in the server log)." : "";
+
+        var (kind, message) = code switch
+        {
+            401 when shown.Contains("guard", StringComparison.OrdinalIgnoreCase) =>
+                (FailureKind.Configuration, $"CiviCRM refused the API key for {call} ({shown}). Set CmsUser:CiviCrm:SiteKey to the site key, or give the API user's role the permission \"AuthX: Authenticate to services with API key\"."),
+            401 when shown.Contains("Session already active", StringComparison.OrdinalIgnoreCase) =>
+                (FailureKind.Configuration, $"CiviCRM refused {call} ({shown}): a session cookie was sent back; the client must not keep cookies."),
+            401 =>
+                (FailureKind.Configuration, $"CiviCRM refused the credentials for {call} ({shown}). Check CmsUser:CiviCrm:ApiKey (the API contact's api_key) and that the authx extension is enabled."),
+            403 =>
+                (FailureKind.Configuration, $"CiviCRM denied {call} (403: {shown}). The API user's role lacks a permission: it needs \"access CiviCRM\", \"view all contacts\", \"edit all contacts\", \"view all activities\" and \"administer CiviCRM\" (UFMatch and option values).{debugHint}"),
+            400 when shown.Contains("SECURITY ALERT", StringComparison.Ordinal) =>
+                (FailureKind.Configuration, $"CiviCRM refused {call} as not a web-service request ({shown}): a proxy may strip the X-Requested-With or X-Civi-Auth header."),
+            405 =>
+                (FailureKind.Configuration, $"CiviCRM refused {call}: {shown}"),
+            404 =>
+                (FailureKind.Configuration, $"{call} did not reach CiviCRM's API (HTTP 404 at the configured URL). Check CmsUser:CiviCrm:BaseUrl and UrlStyle (on WordPress use UrlStyle \"WordPress\" unless the CiviCRM base page exists)."),
+            429 or 502 or 503 or 504 =>
+                (FailureKind.Transient, $"CiviCRM is unavailable for {call} (HTTP {code}: {shown})."),
+            >= 500 when shown.Contains("does not exist", StringComparison.OrdinalIgnoreCase) || shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("Unknown api parameter", StringComparison.Ordinal) =>
+                (FailureKind.Configuration, $"CiviCRM rejected {call}: {shown}. The entity, action or field is not available on this site (an extension may be missing, or a custom field name is wrong)."),
+            >= 500 when isHtml =>
+                (FailureKind.Transient, $"CiviCRM failed on {call} with an error page (HTTP {code}: {shown})."),
+            >= 500 =>
+                (FailureKind.Permanent, $"CiviCRM rejected {call} (HTTP {code}: {shown}).{debugHint}"),
+            _ =>
+                (FailureKind.Configuration, $"CiviCRM answered {call} with HTTP {code}: {shown}"),
+        };
+
+        return new CiviCrmApiException(kind, message)
+        {
+            StatusCode = code,
+            ErrorCode = errorCode,
+            Entity = entity,
+            Action = action,
+            ServerMessage = serverMessage,
+            ErrorId = errorId,
+            IsGenericMessage = generic,
+        };
+    }
+
+    private static string? HtmlErrorMessage(string body)
+    {
+        var match = CrmErrorMessage().Match(body);
+        var text = match.Success ? match.Groups[1].Value : TitleTag().Match(body) is { Success: true } t ? t.Groups[1].Value : null;
+        return text is null ? null : WebUtility.HtmlDecode(Tags().Replace(text, " ")).Trim() is { Length: > 0 } s ? string.Join(' ', s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)) : null;
+    }
+
+    [GeneratedRegex("class=\"[^\"]*crm-error-message[^\"]*\"[^>]*>(.*?)</", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex CrmErrorMessage();
+
+    [GeneratedRegex("<title>(.*?)</title>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex TitleTag();
+
+    [GeneratedRegex("<[^>]+>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"Error ID:\s*([A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4})")]
+    private static partial Regex ErrorIdPattern();
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.CiviCrm;
+
+/// <summary>Start-up checks of <see cref="CiviCrmOptions"/>.</summary>
+internal sealed class CiviCrmOptionsValidator : IValidateOptions<CiviCrmOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CiviCrmOptions options)
+    {
+        var failures = new List<string>();
+        const string key = "CmsUser:CiviCrm";
+        HttpEndpointGuard.Validate(options.BaseUrl, options.Http?.AllowInsecureHttp ?? false, $"{key}:BaseUrl", failures);
+        if (string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            failures.Add($"{key}:ApiKey is missing: set the API key of the CiviCRM contact the SDK acts as (see docs/civicrm-setup.md).");
+        }
+
+        if (options.UrlStyle == CiviCrmUrlStyle.Template)
+        {
+            if (string.IsNullOrWhiteSpace(options.UrlTemplate) || !options.UrlTemplate.Contains("{path}", StringComparison.Ordinal))
+            {
+                failures.Add($"{key}:UrlTemplate must contain {{path}} when UrlStyle is Template, e.g. https://site/index.php?q={{path}}.");
+            }
+            else if (!Uri.TryCreate(options.UrlTemplate.Replace("{path}", "x", StringComparison.Ordinal), UriKind.Absolute, out var templated))
+            {
+                failures.Add($"{key}:UrlTemplate '{options.UrlTemplate}' is not an absolute URL.");
+            }
+            else
+            {
+                HttpEndpointGuard.Validate(templated, options.Http?.AllowInsecureHttp ?? false, $"{key}:UrlTemplate", failures);
+            }
+        }
+
+        if (options.Http is null)
+        {
+            failures.Add($"{key}:Http must not be null.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

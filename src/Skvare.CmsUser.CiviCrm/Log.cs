@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Skvare.CmsUser.CiviCrm;
+
+/// <summary>CiviCRM log events (ids 2000-2999). Never logs the API key or the site key.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(2000, LogLevel.Debug, "CiviCRM {Entity}.{Action}: HTTP {Status} in {Elapsed}, {Rows} row(s)")]
+    public static partial void Call(ILogger logger, string entity, string action, int status, TimeSpan elapsed, int rows);
+
+    [LoggerMessage(2001, LogLevel.Warning, "CiviCRM {Entity}.{Action} failed: {Kind} HTTP {Status}: {Message}")]
+    public static partial void CallFailed(ILogger logger, string entity, string action, FailureKind kind, int? status, string message);
+
+    [LoggerMessage(2002, LogLevel.Information, "CiviCRM identity: contact {ContactId} ({DisplayName}) in domain {DomainId}")]
+    public static partial void Identity(ILogger logger, long contactId, string? displayName, long domainId);
+
+    [LoggerMessage(2003, LogLevel.Information, "Link of CMS user {CmsUserId} repaired from contact {From} to {To}")]
+    public static partial void LinkRepaired(ILogger logger, long cmsUserId, long from, long to);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Bulk {Entity}.save failed ({Message}); writing the {Count} record(s) one by one")]
+    public static partial void BulkFallback(ILogger logger, string entity, string message, int count);
+
+    [LoggerMessage(2005, LogLevel.Information, "Ensured CiviCRM option values: {Names}")]
+    public static partial void OptionValuesEnsured(ILogger logger, string names);
+}
