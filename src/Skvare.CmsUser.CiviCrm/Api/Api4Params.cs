@@ -48,6 +48,9 @@ public sealed class Api4Params
     /// <summary>Calls run once per result row.</summary>
     public IDictionary<string, Api4Chain> Chain { get; } = new Dictionary<string, Api4Chain>(StringComparer.Ordinal);
 
+    /// <summary>Joins given as raw API v4 JSON (e.g. copied from a saved search's <c>api_params</c>).</summary>
+    public IList<JsonElement> RawJoins { get; } = [];
+
     /// <summary>Any other top-level parameter (e.g. <c>currentDomain</c>, <c>timeout</c>).</summary>
     public IDictionary<string, object?> Extra { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 
@@ -99,9 +102,14 @@ public sealed class Api4Params
             WriteValue(w, Select);
         }
 
-        if (Join.Count > 0)
+        if (Join.Count > 0 || RawJoins.Count > 0)
         {
             w.WriteStartArray("join");
+            foreach (var raw in RawJoins)
+            {
+                raw.WriteTo(w);
+            }
+
             foreach (var join in Join)
             {
                 join.Write(w);
@@ -287,6 +295,10 @@ public abstract record Api4Condition
     /// <param name="values">The values.</param>
     public static Api4Condition In<T>(string field, IEnumerable<T> values) => new Api4Leaf(field, "IN", values.Cast<object?>().ToArray(), false);
 
+    /// <summary>A condition given as raw API v4 JSON (e.g. copied from a saved search's <c>api_params</c>).</summary>
+    /// <param name="json">The condition array.</param>
+    public static Api4Condition Raw(JsonElement json) => new Api4RawCondition(json.Clone());
+
     /// <summary>Any of the conditions.</summary>
     /// <param name="conditions">The conditions.</param>
     public static Api4Condition Or(params Api4Condition[] conditions) => new Api4Group("OR", conditions);
@@ -327,6 +339,13 @@ public sealed record Api4Leaf(string FieldName, string Operator, object? Value, 
 
         w.WriteEndArray();
     }
+}
+
+/// <summary>A condition kept as raw JSON.</summary>
+/// <param name="Json">The condition array.</param>
+public sealed record Api4RawCondition(JsonElement Json) : Api4Condition
+{
+    internal override void Write(Utf8JsonWriter w) => Json.WriteTo(w);
 }
 
 /// <summary>A group of conditions.</summary>

@@ -252,6 +252,11 @@ public class CiviCrmApiClient
             copy.Join.Add(j);
         }
 
+        foreach (var j in source.RawJoins)
+        {
+            copy.RawJoins.Add(j);
+        }
+
         foreach (var g in source.GroupBy)
         {
             copy.GroupBy.Add(g);

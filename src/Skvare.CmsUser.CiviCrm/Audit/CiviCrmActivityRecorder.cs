@@ -1,0 +1,116 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Skvare.CmsUser.CiviCrm.Api;
+
+namespace Skvare.CmsUser.CiviCrm.Audit;
+
+/// <summary>
+/// Writes "User Account Creation" and "User Account Password Reset" activities in bulk and counts
+/// failed attempts per contact in one call. Ensures the activity types and the "Failed" status exist.
+/// </summary>
+public sealed class CiviCrmActivityRecorder : IActivityRecorder
+{
+    /// <summary>The activity type of account creation attempts.</summary>
+    public const string AccountCreationType = "User Account Creation";
+
+    /// <summary>The activity type of password reset attempts.</summary>
+    public const string PasswordResetType = "User Account Password Reset";
+
+    /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
+    public const string FailedStatus = "Failed";
+
+    private readonly CiviCrmApiClient _client;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the recorder.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="logger">The logger.</param>
+    public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken = default)
+    {
+        await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        var save = new Api4Params { Match = { "option_group_id", "name" } };
+        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_status", FailedStatus) })
+        {
+            save.Records.Add(new Dictionary<string, object?>
+            {
+                ["option_group_id:name"] = group,
+                ["name"] = name,
+                ["label"] = name,
+                ["is_active"] = true,
+            });
+        }
+
+        await _client.CallAsync("OptionValue", "save", save, cancellationToken).ConfigureAwait(false);
+        Log.OptionValuesEnsured(_logger, $"{AccountCreationType}, {PasswordResetType}, {FailedStatus}");
+    }
+
+    /// <inheritdoc />
+    public async Task RecordAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var save = new Api4Params();
+        foreach (var entry in entries)
+        {
+            save.Records.Add(new Dictionary<string, object?>
+            {
+                ["activity_type_id:name"] = TypeName(entry.Kind),
+                ["status_id:name"] = entry.Status == ActivityOutcomeStatus.Completed ? "Completed" : FailedStatus,
+                ["subject"] = entry.Subject,
+                ["details"] = entry.Details ?? "",
+                ["source_contact_id"] = "user_contact_id",
+                ["target_contact_id"] = new[] { entry.ContactId },
+                ["source_record_id"] = entry.ContactId,
+            });
+        }
+
+        await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<long, int>> CountFailedAttemptsAsync(IReadOnlyList<AttemptCountRequest> requests, ActivityKind kind, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var counts = new Dictionary<long, int>();
+        // Usually every contact of a page shares one "since" (the attempt window): one call per distinct value.
+        foreach (var group in requests.GroupBy(r => r.Since))
+        {
+            var ids = group.Select(r => r.ContactId).Distinct().ToArray();
+            var query = new Api4Params { Limit = ids.Length }
+                .WithSelect("contact_id", "COUNT(id) AS failures")
+                .WithWhere(
+                    Api4Condition.In("contact_id", ids),
+                    Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                    Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
+                    Api4Condition.Eq("act.status_id:name", FailedStatus),
+                    Api4Condition.Eq("act.is_deleted", false),
+                    Api4Condition.Field("act.activity_date_time", ">=", group.Key.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)));
+            query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+            query.GroupBy.Add("contact_id");
+            var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
+            foreach (var row in result.Values)
+            {
+                if (row.GetInt64("contact_id") is long id)
+                {
+                    counts[id] = (int)(row.GetInt64("failures") ?? 0);
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    private static string TypeName(ActivityKind kind) => kind == ActivityKind.PasswordReset ? PasswordResetType : AccountCreationType;
+}

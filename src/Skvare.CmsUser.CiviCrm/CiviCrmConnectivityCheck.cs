@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm.Api;
+
+namespace Skvare.CmsUser.CiviCrm;
+
+/// <summary>
+/// Checks that CiviCRM answers as the right user with the permissions the SDK needs: who we are, which
+/// domain, UFMatch readable, the configured groups/tags/saved searches exist, the activity types exist.
+/// Also a health check ("civicrm").
+/// </summary>
+public sealed class CiviCrmConnectivityCheck : IHealthCheck
+{
+    private readonly CiviCrmApiClient _client;
+    private readonly CiviCrmOptions _options;
+    private readonly CmsUserOptions _engine;
+
+    /// <summary>Creates the check.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="options">CiviCRM options.</param>
+    /// <param name="engine">Engine options (for the configured triggers).</param>
+    public CiviCrmConnectivityCheck(CiviCrmApiClient client, IOptions<CiviCrmOptions> options, IOptions<CmsUserOptions> engine)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+        _engine = (engine ?? throw new ArgumentNullException(nameof(engine))).Value;
+    }
+
+    /// <summary>Runs every check; never throws for a CiviCRM failure (it becomes a failed check).</summary>
+    /// <param name="cancellationToken">Cancels the checks.</param>
+    public async Task<ConnectivityReport> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<ConnectivityCheck>();
+        var target = $"CiviCRM {_options.BaseUrl}";
+        CiviCrmIdentity identity;
+        try
+        {
+            identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+            checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName}), domain {identity.DomainId}"));
+        }
+        catch (CmsUserException ex)
+        {
+            checks.Add(new ConnectivityCheck("authenticated", false, ex.Message));
+            return new ConnectivityReport(target, false, checks);
+        }
+
+        await CheckAsync(checks, "UFMatch readable", async () =>
+        {
+            var probe = new Api4Params { Limit = 1 }.WithSelect("id", "uf.uf_id");
+            probe.Join.Add(new Api4Join("UFMatch", "uf", Api4JoinSide.Left, [Api4Condition.Field("uf.contact_id", "=", "id")]));
+            probe.Where.Add(Api4Condition.Eq("id", identity.ContactId));
+            var row = (await _client.CallAsync("Contact", "get", probe, cancellationToken).ConfigureAwait(false)).Values;
+            return row.Count > 0 && row[0].Has("uf.uf_id")
+                ? (true, "the UFMatch join is visible")
+                : (false, "the UFMatch join was dropped: give the API user's role \"administer CiviCRM\"");
+        }).ConfigureAwait(false);
+
+        await CheckAsync(checks, "activity types", async () =>
+        {
+            var query = new Api4Params { Limit = 10 }.WithSelect("name").WithWhere(
+                Api4Condition.Eq("option_group_id:name", "activity_type"),
+                Api4Condition.In("name", new[] { Audit.CiviCrmActivityRecorder.AccountCreationType, Audit.CiviCrmActivityRecorder.PasswordResetType }));
+            var found = (await _client.CallAsync("OptionValue", "get", query, cancellationToken).ConfigureAwait(false)).Values.Count;
+            return found == 2 ? (true, "both exist") : (true, $"{found} of 2 exist; the first run creates the rest (needs \"administer CiviCRM\")");
+        }).ConfigureAwait(false);
+
+        var triggers = _engine.Rules.SelectMany(r => new[] { r.Trigger, r.History }).Concat(_engine.PasswordResets.Select(p => p.Trigger)).OfType<TriggerDefinition>();
+        foreach (var trigger in triggers.DistinctBy(t => t.ToString()))
+        {
+            await CheckAsync(checks, $"trigger {trigger}", async () =>
+            {
+                var entity = trigger.Kind switch { TriggerKind.Group => "Group", TriggerKind.Tag => "Tag", _ => "SavedSearch" };
+                var byId = long.TryParse(trigger.Reference, out var id);
+                var query = new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(byId ? Api4Condition.Eq("id", id) : Api4Condition.Eq("name", trigger.Reference));
+                var rows = (await _client.CallAsync(entity, "get", query, cancellationToken).ConfigureAwait(false)).Values;
+                return rows.Count > 0 ? (true, $"{entity} {rows[0].GetInt64("id")}") : (false, $"no {entity} '{trigger.Reference}' (or the API user cannot see it)");
+            }).ConfigureAwait(false);
+        }
+
+        return new ConnectivityReport(target, checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    /// <inheritdoc />
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var report = await CheckAsync(cancellationToken).ConfigureAwait(false);
+        var data = report.Checks.ToDictionary(c => c.Name, c => (object)c.Detail);
+        return report.Healthy
+            ? HealthCheckResult.Healthy(report.Target, data)
+            : new HealthCheckResult(context?.Registration.FailureStatus ?? HealthStatus.Unhealthy, string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")), null, data);
+    }
+
+    private static async Task CheckAsync(List<ConnectivityCheck> checks, string name, Func<Task<(bool, string)>> check)
+    {
+        try
+        {
+            var (passed, detail) = await check().ConfigureAwait(false);
+            checks.Add(new ConnectivityCheck(name, passed, detail));
+        }
+        catch (CmsUserException ex)
+        {
+            checks.Add(new ConnectivityCheck(name, false, ex.Message));
+        }
+    }
+}

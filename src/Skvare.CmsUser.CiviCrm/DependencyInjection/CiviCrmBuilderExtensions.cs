@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm;
+using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.CiviCrm.Audit;
+using Skvare.CmsUser.CiviCrm.Links;
+using Skvare.CmsUser.CiviCrm.Triggers;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser;
+
+/// <summary>Registers the CiviCRM side of Skvare.CmsUser.</summary>
+public static class CiviCrmBuilderExtensions
+{
+    /// <summary>
+    /// Uses CiviCRM API v4 for triggers, contacts, activities and links. Options come from
+    /// <c>CmsUser:CiviCrm</c> (when the builder was created from configuration) and from
+    /// <paramref name="configure"/>, and are validated at start.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddCmsUserProvisioning</c>.</param>
+    /// <param name="configure">Configures the options from code.</param>
+    /// <returns>The builder.</returns>
+    public static ICmsUserBuilder AddCiviCrm(this ICmsUserBuilder builder, Action<CiviCrmOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<CiviCrmOptions>();
+        if (builder.Configuration is { } configuration)
+        {
+            options.Bind(configuration.GetSection(CiviCrmOptions.SectionName));
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CiviCrmOptions>, CiviCrmOptionsValidator>());
+
+        if (!services.Any(d => d.ServiceType == typeof(CiviCrmApiClient)))
+        {
+            services.AddHttpClient(CiviCrmApiClient.HttpClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+                .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<CiviCrmOptions>>().Value.Http);
+        }
+
+        services.TryAddSingleton(sp => new CiviCrmApiClient(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(CiviCrmApiClient.HttpClientName),
+            sp.GetRequiredService<IOptions<CiviCrmOptions>>(),
+            sp.GetService<Microsoft.Extensions.Logging.ILogger<CiviCrmApiClient>>()));
+        services.TryAddSingleton<CiviCrmTriggerSourceFactory>();
+        services.TryAddSingleton<ITriggerSourceFactory>(sp => sp.GetRequiredService<CiviCrmTriggerSourceFactory>());
+        services.TryAddSingleton<IContactDirectory>(sp => sp.GetRequiredService<CiviCrmTriggerSourceFactory>());
+        services.TryAddSingleton<IActivityRecorder, CiviCrmActivityRecorder>();
+        services.TryAddSingleton<IAccountLinkStore, CiviCrmLinkStore>();
+        services.TryAddSingleton<CiviCrmConnectivityCheck>();
+        return builder;
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm.Api;
+
+namespace Skvare.CmsUser.CiviCrm.Triggers;
+
+/// <summary>Creates CiviCRM trigger sources (groups, smart groups, tags, saved searches) and reads contacts by id.</summary>
+public sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, IContactDirectory
+{
+    private readonly CiviCrmApiClient _client;
+    private readonly ContactReader _reader;
+    private readonly ReferenceResolver _resolver;
+
+    /// <summary>Creates the factory.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="options">The CiviCRM options.</param>
+    public CiviCrmTriggerSourceFactory(CiviCrmApiClient client, IOptions<CiviCrmOptions> options)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _reader = new ContactReader(client, (options ?? throw new ArgumentNullException(nameof(options))).Value);
+        _resolver = new ReferenceResolver(client);
+    }
+
+    /// <inheritdoc />
+    public ITriggerSource Create(TriggerSourceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new CiviCrmTriggerSource(_client, _reader, _resolver, context);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<Contact>> GetContactsAsync(IReadOnlyCollection<long> contactIds, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contactIds);
+        ArgumentNullException.ThrowIfNull(extraFields);
+        if (contactIds.Count == 0)
+        {
+            return [];
+        }
+
+        var query = await _reader.BaseQueryAsync(extraFields, cancellationToken).ConfigureAwait(false);
+        query.Where.Add(Api4Condition.In("id", contactIds));
+        query.Limit = contactIds.Count;
+        var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
+        return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken).ConfigureAwait(false);
+    }
+}
