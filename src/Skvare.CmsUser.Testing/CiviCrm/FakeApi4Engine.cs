@@ -1,0 +1,456 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Skvare.CmsUser.Testing.CiviCrm;
+
+/// <summary>A failure the fake answers as CiviCRM would (status 403 or 500 with this message).</summary>
+internal sealed class FakeApi4Error(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>The part of API v4 the SDK uses, evaluated over <see cref="FakeApi4Store"/>.</summary>
+internal sealed partial class FakeApi4Engine
+{
+    private readonly FakeCiviCrmServer _server;
+
+    public FakeApi4Engine(FakeCiviCrmServer server)
+    {
+        _server = server;
+    }
+
+    private FakeApi4Store Store => _server.Store;
+
+    public (List<Dictionary<string, object?>> Values, int Count, int? CountMatched) Execute(string entity, string action, JsonElement p)
+    {
+        if (!FakeApi4Store.Schema.ContainsKey(entity))
+        {
+            throw new FakeApi4Error(500, $"API ({entity}, {action}) does not exist (or the extension it belongs to is not enabled).");
+        }
+
+        if (!_server.AdministerCiviCrm && (entity is "UFMatch" or "Domain" || (entity == "OptionValue" && action != "get")))
+        {
+            throw new FakeApi4Error(403, $"Authorization failed: CiviCRM APIv4 ({entity}::{action})");
+        }
+
+        foreach (var property in p.EnumerateObject())
+        {
+            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language"))
+            {
+                throw new FakeApi4Error(500, $"Unknown api parameter: set{char.ToUpperInvariant(property.Name[0])}{property.Name[1..]}");
+            }
+        }
+
+        return action switch
+        {
+            "get" => Get(entity, p),
+            "create" => Single(Create(entity, Values(entity, p, "values"))),
+            "update" => Update(entity, p),
+            "save" => Save(entity, p),
+            "delete" => Delete(entity, p),
+            _ => throw new FakeApi4Error(500, $"Api {entity} {action} version 4 does not exist."),
+        };
+    }
+
+    private static (List<Dictionary<string, object?>>, int, int?) Single(Dictionary<string, object?> row) => ([row], 1, null);
+
+    // ---------- get ----------
+
+    private (List<Dictionary<string, object?>>, int, int?) Get(string entity, JsonElement p)
+    {
+        if (entity == "Domain" && p.TryGetProperty("currentDomain", out var current) && current.ValueKind == JsonValueKind.True)
+        {
+            var domain = Store.Find("Domain", _server.DomainId)!;
+            return ([new() { ["id"] = domain["id"], ["name"] = domain["name"] }], 1, null);
+        }
+
+        var where = Array(p, "where");
+        var contexts = Store.Table(entity).Select(r => new Ctx(entity, r)).ToList();
+        if (Store.Table(entity).Count > 0 && Store.Table(entity)[0].ContainsKey("is_deleted") && !Mentions(where, "is_deleted") && !FetchesById(where))
+        {
+            contexts = contexts.Where(c => c.Row.GetValueOrDefault("is_deleted") is not true).ToList();
+        }
+
+        foreach (var join in Array(p, "join"))
+        {
+            contexts = ApplyJoin(contexts, join);
+        }
+
+        contexts = contexts.Where(c => where.All(w => Evaluate(c, w, inJoin: false))).ToList();
+
+        var select = Array(p, "select").Select(s => s.GetString()!).ToList();
+        var groupBy = Array(p, "groupBy").Select(s => s.GetString()!).ToList();
+        if (select.Count == 1 && select[0] == "row_count")
+        {
+            return ([], contexts.Count, contexts.Count);
+        }
+
+        foreach (var (field, direction) in OrderBy(p).Reverse())
+        {
+            var keyed = contexts.Select(c => (c, k: Resolve(c, field, quiet: true))).ToList();
+            keyed.Sort((a, b) => Compare(a.k, b.k) * (direction == "DESC" ? -1 : 1));
+            contexts = keyed.Select(x => x.c).ToList();
+        }
+
+        List<Dictionary<string, object?>> rows;
+        if (groupBy.Count > 0 || select.Any(s => s.StartsWith("COUNT(", StringComparison.OrdinalIgnoreCase)))
+        {
+            rows = contexts.GroupBy(c => string.Join("\u0001", groupBy.Select(g => Convert.ToString(Resolve(c, g, quiet: true), CultureInfo.InvariantCulture))))
+                .Select(g => Project(g.First(), select, g.Count(), aggregate: true)).ToList();
+        }
+        else
+        {
+            rows = contexts.Select(c => Project(c, select, 0, aggregate: false)).ToList();
+        }
+
+        var offset = p.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : 0;
+        var limit = p.TryGetProperty("limit", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : 0;
+        var page = rows.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).ToList();
+        var count = limit > 0 && page.Count == limit ? page.Count : page.Count + offset;
+        return (page, count, null);
+    }
+
+    private Dictionary<string, object?> Project(Ctx ctx, List<string> select, int groupCount, bool aggregate)
+    {
+        var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var fields = select.Count == 0 || select.Contains("*") ? FakeApi4Store.Schema[ctx.Entity].Where(f => ctx.Row.ContainsKey(f)).ToList() : select;
+        if (!aggregate && !fields.Contains("id"))
+        {
+            row["id"] = ctx.Row["id"];
+        }
+
+        foreach (var field in fields)
+        {
+            var count = CountAlias().Match(field);
+            if (count.Success)
+            {
+                row[count.Groups[1].Value] = (long)groupCount;
+                continue;
+            }
+
+            if (field == "*" || field == "row_count")
+            {
+                continue;
+            }
+
+            try
+            {
+                row[field] = Resolve(ctx, field, quiet: false);
+            }
+            catch (FakeApi4Error)
+            {
+                // An unknown select field is silently dropped, as CiviCRM does.
+            }
+        }
+
+        return row;
+    }
+
+    private List<Ctx> ApplyJoin(List<Ctx> contexts, JsonElement join)
+    {
+        var items = join.EnumerateArray().ToArray();
+        var (joinEntity, alias) = ParseJoinTarget(items[0].GetString()!);
+        var side = items[1].GetString()!.ToUpperInvariant();
+        if (side is not ("LEFT" or "INNER" or "EXCLUDE"))
+        {
+            throw new FakeApi4Error(500, $"Illegal value for join side: '{side}'.");
+        }
+
+        if (joinEntity == "UFMatch" && !_server.AdministerCiviCrm)
+        {
+            // CiviCRM skips a join to an entity the user may not read, silently.
+            return contexts;
+        }
+
+        if (!FakeApi4Store.Schema.ContainsKey(joinEntity))
+        {
+            throw new FakeApi4Error(500, $"Illegal join alias: \"{items[0].GetString()}\"");
+        }
+
+        var conditions = items.Skip(2).ToArray();
+        var result = new List<Ctx>();
+        foreach (var ctx in contexts)
+        {
+            var matches = Store.Table(joinEntity).Where(candidate =>
+            {
+                var probe = ctx.With(alias, joinEntity, candidate);
+                return conditions.All(c => Evaluate(probe, c, inJoin: true));
+            }).ToList();
+            switch (side)
+            {
+                case "EXCLUDE" when matches.Count == 0:
+                case "LEFT" when matches.Count == 0:
+                    result.Add(ctx.With(alias, joinEntity, null));
+                    break;
+                case "LEFT" or "INNER":
+                    result.AddRange(matches.Select(m => ctx.With(alias, joinEntity, m)));
+                    break;
+            }
+        }
+
+        return result;
+    }
+
+    private static (string Entity, string Alias) ParseJoinTarget(string target)
+    {
+        var parts = target.Split(" AS ", StringSplitOptions.TrimEntries);
+        return parts.Length == 2 ? (parts[0], parts[1]) : (parts[0], parts[0].ToLowerInvariant());
+    }
+
+    // ---------- where ----------
+
+    private bool Evaluate(Ctx ctx, JsonElement clause, bool inJoin)
+    {
+        var items = clause.EnumerateArray().ToArray();
+        if (items.Length == 2 && items[0].ValueKind == JsonValueKind.String && items[0].GetString() is "OR" or "AND" or "NOT" && items[1].ValueKind == JsonValueKind.Array)
+        {
+            var members = items[1].EnumerateArray().Select(m => Evaluate(ctx, m, inJoin));
+            return items[0].GetString() switch
+            {
+                "OR" => members.Any(x => x),
+                "AND" => members.All(x => x),
+                _ => !members.All(x => x),
+            };
+        }
+
+        var field = items[0].GetString()!;
+        var op = items[1].GetString()!;
+        if (!Operators.Contains(op))
+        {
+            throw new FakeApi4Error(500, "Illegal operator");
+        }
+
+        var isExpression = items.Length > 3 && items[3].ValueKind == JsonValueKind.True;
+        object? right = items.Length > 2 ? RightValue(ctx, field, items[2], inJoin, isExpression) : null;
+
+        if (ctx.Entity == "Contact" && !field.Contains('.', StringComparison.Ordinal) && field is "groups" or "tags")
+        {
+            var ids = (right as List<object?> ?? [right]).Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToArray();
+            var contactId = (long)ctx.Row["id"]!;
+            var member = field == "groups" ? ids.Any(g => _server.IsInGroup(contactId, g)) : ids.Any(t => Store.Table("EntityTag").Any(et => Equals(et["entity_id"], contactId) && Equals(et["tag_id"], t)));
+            return op switch
+            {
+                "IN" => member,
+                "NOT IN" => !member,
+                _ => throw new FakeApi4Error(500, "Illegal operator"),
+            };
+        }
+
+        var left = Resolve(ctx, field, quiet: false);
+        return Compare(left, op, right);
+    }
+
+    private object? RightValue(Ctx ctx, string field, JsonElement value, bool inJoin, bool isExpression)
+    {
+        if (value.ValueKind == JsonValueKind.String)
+        {
+            var text = value.GetString()!;
+            if (inJoin)
+            {
+                // In a join ON clause a bare string is a field; a literal is quoted.
+                if (text.Length >= 2 && (text[0] == '\'' || text[0] == '"') && text[^1] == text[0])
+                {
+                    return Magic(field, text[1..^1]);
+                }
+
+                return Resolve(ctx, text, quiet: false);
+            }
+
+            return isExpression ? Resolve(ctx, text, quiet: false) : Magic(field, text);
+        }
+
+        var literal = FakeApi4Store.FromJson(value);
+        return literal is List<object?> list ? list.Select(v => v is string s ? Magic(field, s) : v).ToList() : literal;
+    }
+
+    private object? Magic(string field, string text) => text switch
+    {
+        "user_contact_id" when field.EndsWith("contact_id", StringComparison.Ordinal) || field.EndsWith("id", StringComparison.Ordinal) => _server.ApiContactId,
+        "current_domain" => _server.DomainId,
+        _ => text,
+    };
+
+    private object? Resolve(Ctx ctx, string path, bool quiet)
+    {
+        string? suffix = null;
+        var colon = path.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0)
+        {
+            suffix = path[(colon + 1)..];
+            path = path[..colon];
+        }
+
+        string entity;
+        IReadOnlyDictionary<string, object?>? row;
+        string field;
+        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0 && ctx.Aliases.TryGetValue(path[..dot], out var joined))
+        {
+            entity = joined.Entity;
+            row = joined.Row;
+            field = path[(dot + 1)..];
+        }
+        else if (dot > 0 && ctx.Entity == "Contact" && path[..dot] == "email_primary")
+        {
+            entity = "Email";
+            row = Store.Table("Email").FirstOrDefault(e => Equals(e["contact_id"], ctx.Row["id"]) && e.GetValueOrDefault("is_primary") is true);
+            field = path[(dot + 1)..];
+        }
+        else if (dot < 0)
+        {
+            entity = ctx.Entity;
+            row = ctx.Row;
+            field = path;
+        }
+        else
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
+        }
+
+        if (!FakeApi4Store.Schema[entity].Contains(field))
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
+        }
+
+        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
+        return suffix == "name" ? Store.OptionNameFor(entity, field, value) : value;
+    }
+
+    private object? ActivityContacts(IReadOnlyDictionary<string, object?> activity, string field)
+    {
+        var type = field == "source_contact_id" ? 2L : 3L;
+        var ids = Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], activity["id"]) && Equals(ac["record_type_id"], type)).Select(ac => ac["contact_id"]).ToList();
+        return field == "source_contact_id" ? ids.FirstOrDefault() : ids;
+    }
+
+    private static readonly HashSet<string> Operators = new(StringComparer.Ordinal)
+    {
+        "=", "<=", ">=", ">", "<", "LIKE", "<>", "!=", "NOT LIKE", "IN", "NOT IN", "BETWEEN", "NOT BETWEEN", "IS NOT NULL", "IS NULL",
+        "CONTAINS", "NOT CONTAINS", "IS EMPTY", "IS NOT EMPTY", "REGEXP", "NOT REGEXP",
+    };
+
+    private static bool Compare(object? left, string op, object? right)
+    {
+        switch (op)
+        {
+            case "IS NULL": return left is null;
+            case "IS NOT NULL": return left is not null;
+            case "IS EMPTY": return left is null || (left is string s && s.Length == 0) || (left is List<object?> l && l.Count == 0);
+            case "IS NOT EMPTY": return !Compare(left, "IS EMPTY", null);
+            case "IN": return left is not null && (right as List<object?> ?? []).Any(r => Equal(left, r));
+            case "NOT IN": return left is not null && !(right as List<object?> ?? []).Any(r => Equal(left, r));
+            case "CONTAINS": return left is List<object?> items ? items.Any(i => Equal(i, right)) : Convert.ToString(left, CultureInfo.InvariantCulture)?.Contains(Convert.ToString(right, CultureInfo.InvariantCulture) ?? "", StringComparison.OrdinalIgnoreCase) == true;
+            case "NOT CONTAINS": return !Compare(left, "CONTAINS", right);
+            case "LIKE": return left is not null && Like(left, right);
+            case "NOT LIKE": return left is not null && !Like(left, right);
+            case "BETWEEN": return right is List<object?> { Count: 2 } b && Compare(left, b[0]) >= 0 && Compare(left, b[1]) <= 0;
+            case "NOT BETWEEN": return !Compare(left, "BETWEEN", right);
+            case "REGEXP": return left is not null && Regex.IsMatch(Convert.ToString(left, CultureInfo.InvariantCulture)!, Convert.ToString(right, CultureInfo.InvariantCulture)!, RegexOptions.IgnoreCase);
+            case "NOT REGEXP": return !Compare(left, "REGEXP", right);
+        }
+
+        if (left is null || right is null)
+        {
+            return false;
+        }
+
+        var c = Compare(left, right);
+        return op switch
+        {
+            "=" => c == 0,
+            "!=" or "<>" => c != 0,
+            ">" => c > 0,
+            ">=" => c >= 0,
+            "<" => c < 0,
+            _ => c <= 0,
+        };
+    }
+
+    private static bool Equal(object? a, object? b) => a is not null && b is not null && Compare(a, b) == 0;
+
+    private static int Compare(object? a, object? b)
+    {
+        if (a is null || b is null)
+        {
+            return a is null ? (b is null ? 0 : -1) : 1;
+        }
+
+        if (a is bool ab)
+        {
+            a = ab ? 1L : 0L;
+        }
+
+        if (b is bool bb)
+        {
+            b = bb ? 1L : 0L;
+        }
+
+        var sa = Convert.ToString(a, CultureInfo.InvariantCulture)!;
+        var sb = Convert.ToString(b, CultureInfo.InvariantCulture)!;
+        if (decimal.TryParse(sa, NumberStyles.Number, CultureInfo.InvariantCulture, out var da) && decimal.TryParse(sb, NumberStyles.Number, CultureInfo.InvariantCulture, out var db))
+        {
+            return da.CompareTo(db);
+        }
+
+        return string.Compare(sa, sb, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool Like(object left, object? pattern)
+    {
+        var regex = "^" + Regex.Escape(Convert.ToString(pattern, CultureInfo.InvariantCulture) ?? "").Replace("%", ".*", StringComparison.Ordinal).Replace("_", ".", StringComparison.Ordinal) + "$";
+        return Regex.IsMatch(Convert.ToString(left, CultureInfo.InvariantCulture)!, regex, RegexOptions.IgnoreCase | RegexOptions.Singleline);
+    }
+
+    private static bool Mentions(JsonElement[] where, string field) => where.Any(w => w.GetRawText().Contains($"\"{field}\"", StringComparison.Ordinal));
+
+    private static bool FetchesById(JsonElement[] where) => where.Any(w =>
+        w.ValueKind == JsonValueKind.Array && w.GetArrayLength() >= 3 && w[0].ValueKind == JsonValueKind.String && w[0].GetString() == "id" && w[1].GetString() is "=" or "IN");
+
+    private static IEnumerable<(string Field, string Direction)> OrderBy(JsonElement p)
+    {
+        if (!p.TryGetProperty("orderBy", out var orderBy) || orderBy.ValueKind != JsonValueKind.Object)
+        {
+            yield break;
+        }
+
+        foreach (var property in orderBy.EnumerateObject())
+        {
+            var direction = property.Value.GetString();
+            if (direction is not ("ASC" or "DESC"))
+            {
+                throw new FakeApi4Error(500, $"Invalid sort direction. Cannot order by {property.Name} {direction}");
+            }
+
+            yield return (property.Name, direction);
+        }
+    }
+
+    internal static JsonElement[] Array(JsonElement p, string name) =>
+        p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [];
+
+    [GeneratedRegex(@"^COUNT\([^)]*\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex CountAlias();
+
+    private sealed class Ctx
+    {
+        public Ctx(string entity, Dictionary<string, object?> row)
+        {
+            Entity = entity;
+            Row = row;
+        }
+
+        public string Entity { get; }
+
+        public Dictionary<string, object?> Row { get; }
+
+        public Dictionary<string, (string Entity, Dictionary<string, object?>? Row)> Aliases { get; private init; } = new(StringComparer.Ordinal);
+
+        public Ctx With(string alias, string entity, Dictionary<string, object?>? row)
+        {
+            var copy = new Ctx(Entity, Row) { Aliases = new(Aliases, StringComparer.Ordinal) };
+            copy.Aliases[alias] = (entity, row);
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,611 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.CiviCrm;
+
+/// <summary>
+/// A stateful fake CiviCRM that answers the part of API v4 (with authx) the SDK uses, over real HTTP,
+/// with the same URLs, headers, bodies, status codes and error shapes as CiviCRM 6.x: params only from
+/// the form field <c>params</c>, <c>401 text/plain</c> for a bad key, <c>400</c> without
+/// <c>X-Requested-With</c> (unless <c>X-Civi-Auth</c> is used), <c>405</c> for writes over GET, HTML error
+/// pages for unknown entities, generic messages without "view debug output", anonymous access that
+/// silently reads nothing, unique keys that fail with "DB Error: already exists".
+/// </summary>
+public class FakeCiviCrmServer : IDisposable
+{
+    private readonly WireMockServer _server;
+    private readonly FakeApi4Engine _engine;
+    private readonly List<FakeApi4Request> _requests = [];
+    private readonly Queue<FakeFault> _faults = new();
+    private readonly Dictionary<long, Func<IReadOnlyDictionary<string, object?>, bool>> _smartGroups = [];
+
+    /// <summary>Starts a fake on a free loopback port.</summary>
+    /// <param name="apiKey">The API key it accepts (random when null).</param>
+    public FakeCiviCrmServer(string? apiKey = null)
+    {
+        ApiKey = apiKey ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        SiteKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Store = new FakeApi4Store();
+        _engine = new FakeApi4Engine(this);
+        ApiContactId = AddContact("API", "User", "api@example.org");
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+    }
+
+    /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri Url => new(_server.Url! + "/");
+
+    /// <summary>The API key that authenticates as <see cref="ApiContactId"/>.</summary>
+    public string ApiKey { get; }
+
+    /// <summary>The site key (<c>X-Civi-Key</c>).</summary>
+    public string SiteKey { get; }
+
+    /// <summary>The API user's contact id.</summary>
+    public long ApiContactId { get; }
+
+    /// <summary>The current domain id.</summary>
+    public long DomainId { get; set; } = 1;
+
+    /// <summary>The tables.</summary>
+    public FakeApi4Store Store { get; }
+
+    /// <summary>The server clock (activity dates).</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Whether the API user has "view debug output" (readable error messages). Default <see langword="true"/>.</summary>
+    public bool DebugOutput { get; set; } = true;
+
+    /// <summary>Whether the API user has "administer CiviCRM": without it the UFMatch join vanishes and UFMatch calls get 403. Default <see langword="true"/>.</summary>
+    public bool AdministerCiviCrm { get; set; } = true;
+
+    /// <summary>Whether the key needs the site key (the "perm" guard fails). Default <see langword="false"/>.</summary>
+    public bool RequireSiteKey { get; set; }
+
+    /// <summary>Whether a smart group's cache still lists members that were set to Removed (the 5-minute cache lag). Default <see langword="true"/>.</summary>
+    public bool SmartGroupCacheLag { get; set; } = true;
+
+    /// <summary>Delay added to every answer.</summary>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>Every request received, in order.</summary>
+    public IReadOnlyList<FakeApi4Request> Requests
+    {
+        get
+        {
+            lock (Store)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
+
+    /// <summary>API calls received per <c>Entity.action</c>.</summary>
+    public int CallCount(string entity, string action) => Requests.Count(r => r.Entity == entity && r.Action == action);
+
+    /// <summary>Makes the next <paramref name="count"/> requests fail with this status (JSON 503-style body unless given).</summary>
+    public void FailNext(int status, int count = 1, string? body = null, string contentType = "application/json")
+    {
+        lock (Store)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(new FakeFault(status, body ?? $"{{\"status_code\":{status},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", contentType, TimeSpan.Zero));
+            }
+        }
+    }
+
+    /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
+    public void HangNext(TimeSpan delay)
+    {
+        lock (Store)
+        {
+            _faults.Enqueue(new FakeFault(0, "", "", delay));
+        }
+    }
+
+    // ---------- seeding ----------
+
+    /// <summary>Adds a contact with an optional primary email; returns its id.</summary>
+    public long AddContact(string? firstName, string? lastName, string? email, Action<Dictionary<string, object?>>? configure = null, bool emailOnHold = false)
+    {
+        lock (Store)
+        {
+            var display = string.Join(' ', new[] { firstName, lastName }.Where(s => !string.IsNullOrEmpty(s)));
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["contact_type"] = "Individual", ["first_name"] = firstName, ["last_name"] = lastName, ["middle_name"] = null, ["nick_name"] = null,
+                ["display_name"] = display.Length > 0 ? display : email, ["sort_name"] = display, ["external_identifier"] = null,
+                ["preferred_language"] = "en_US", ["is_deleted"] = false, ["is_deceased"] = false,
+            };
+            configure?.Invoke(row);
+            var id = (long)Store.Insert("Contact", row)["id"]!;
+            if (email is not null)
+            {
+                Store.Insert("Email", new() { ["contact_id"] = id, ["email"] = email, ["is_primary"] = true, ["on_hold"] = emailOnHold ? 1L : 0L, ["location_type_id"] = 1L });
+            }
+
+            return id;
+        }
+    }
+
+    /// <summary>Adds a static group; returns its id.</summary>
+    public long AddGroup(string name, string? title = null)
+    {
+        lock (Store)
+        {
+            return (long)Store.Insert("Group", new() { ["name"] = name, ["title"] = title ?? name, ["saved_search_id"] = null, ["is_active"] = true })["id"]!;
+        }
+    }
+
+    /// <summary>Adds a smart group whose members are the contacts matching <paramref name="criteria"/>; returns its id.</summary>
+    public long AddSmartGroup(string name, Func<IReadOnlyDictionary<string, object?>, bool> criteria)
+    {
+        lock (Store)
+        {
+            var search = (long)Store.Insert("SavedSearch", new() { ["name"] = name + "_search", ["label"] = name, ["api_entity"] = "Contact", ["api_params"] = "{}" })["id"]!;
+            var id = (long)Store.Insert("Group", new() { ["name"] = name, ["title"] = name, ["saved_search_id"] = search, ["is_active"] = true })["id"]!;
+            _smartGroups[id] = criteria;
+            return id;
+        }
+    }
+
+    /// <summary>Sets group membership rows (status <c>Added</c> by default).</summary>
+    public void AddToGroup(long groupId, IEnumerable<long> contactIds, string status = "Added")
+    {
+        lock (Store)
+        {
+            foreach (var contactId in contactIds)
+            {
+                var row = Store.Table("GroupContact").FirstOrDefault(r => Equals(r["group_id"], groupId) && Equals(r["contact_id"], contactId));
+                if (row is null)
+                {
+                    Store.Insert("GroupContact", new() { ["group_id"] = groupId, ["contact_id"] = contactId, ["status"] = status });
+                }
+                else
+                {
+                    row["status"] = status;
+                }
+            }
+        }
+    }
+
+    /// <summary>Adds a tag; returns its id.</summary>
+    public long AddTag(string name)
+    {
+        lock (Store)
+        {
+            return (long)Store.Insert("Tag", new() { ["name"] = name, ["label"] = name, ["parent_id"] = null })["id"]!;
+        }
+    }
+
+    /// <summary>Tags contacts.</summary>
+    public void TagContacts(long tagId, IEnumerable<long> contactIds)
+    {
+        lock (Store)
+        {
+            foreach (var contactId in contactIds)
+            {
+                Store.Insert("EntityTag", new() { ["entity_table"] = "civicrm_contact", ["entity_id"] = contactId, ["tag_id"] = tagId });
+            }
+        }
+    }
+
+    /// <summary>Adds a SearchKit saved search on contacts with the given API v4 <c>where</c> (JSON array); returns its id.</summary>
+    public long AddSavedSearch(string name, string whereJson)
+    {
+        lock (Store)
+        {
+            return (long)Store.Insert("SavedSearch", new() { ["name"] = name, ["label"] = name, ["api_entity"] = "Contact", ["api_params"] = $"{{\"version\":4,\"select\":[\"id\"],\"where\":{whereJson}}}" })["id"]!;
+        }
+    }
+
+    /// <summary>Adds a UFMatch link.</summary>
+    public void AddLink(long contactId, long cmsUserId, string ufName, long? domainId = null)
+    {
+        lock (Store)
+        {
+            Store.Insert("UFMatch", new() { ["domain_id"] = domainId ?? DomainId, ["uf_id"] = cmsUserId, ["uf_name"] = ufName, ["contact_id"] = contactId, ["language"] = null });
+        }
+    }
+
+    /// <summary>
+    /// What the CMS's CiviCRM plugin does when a CMS user is created: link it to the contact with that
+    /// email when that contact has no link in the domain, otherwise create a new contact and link that one.
+    /// </summary>
+    /// <returns>The contact that got linked.</returns>
+    public long LinkNewCmsUser(long cmsUserId, string email)
+    {
+        lock (Store)
+        {
+            var candidate = Store.Table("Email").Where(e => FakeApi4Store.Same(e["email"], email))
+                .OrderByDescending(e => e.GetValueOrDefault("is_primary") is true)
+                .Select(e => (long)e["contact_id"]!)
+                .FirstOrDefault(c => Store.Find("Contact", c)?["is_deleted"] is false && !Store.Table("UFMatch").Any(u => Equals(u["contact_id"], c) && Equals(u["domain_id"], DomainId)));
+            var contactId = candidate != 0 ? candidate : AddContact(null, null, email);
+            if (!Store.Table("UFMatch").Any(u => Equals(u["domain_id"], DomainId) && (Equals(u["uf_id"], cmsUserId) || FakeApi4Store.Same(u["uf_name"], email))))
+            {
+                AddLink(contactId, cmsUserId, email);
+            }
+
+            return contactId;
+        }
+    }
+
+    // ---------- reading the state ----------
+
+    /// <summary>The group status of a contact (<c>Added</c>, <c>Removed</c>) or <see langword="null"/>.</summary>
+    public string? GroupStatus(long groupId, long contactId)
+    {
+        lock (Store)
+        {
+            return Store.Table("GroupContact").FirstOrDefault(r => Equals(r["group_id"], groupId) && Equals(r["contact_id"], contactId))?["status"] as string;
+        }
+    }
+
+    /// <summary>Whether a contact has a tag.</summary>
+    public bool HasTag(long tagId, long contactId)
+    {
+        lock (Store)
+        {
+            return Store.Table("EntityTag").Any(r => Equals(r["tag_id"], tagId) && Equals(r["entity_id"], contactId));
+        }
+    }
+
+    /// <summary>The UFMatch links.</summary>
+    public IReadOnlyList<(long ContactId, long UfId, string? UfName, long DomainId)> Links
+    {
+        get
+        {
+            lock (Store)
+            {
+                return Store.Table("UFMatch").Select(r => ((long)r["contact_id"]!, (long)r["uf_id"]!, r["uf_name"] as string, (long)r["domain_id"]!)).ToArray();
+            }
+        }
+    }
+
+    /// <summary>The activities with their type and status names and target contacts.</summary>
+    public IReadOnlyList<FakeActivity> Activities
+    {
+        get
+        {
+            lock (Store)
+            {
+                return Store.Table("Activity").Select(a => new FakeActivity(
+                    (long)a["id"]!,
+                    Store.OptionNameFor("Activity", "activity_type_id", a.GetValueOrDefault("activity_type_id")),
+                    Store.OptionNameFor("Activity", "status_id", a.GetValueOrDefault("status_id")),
+                    a.GetValueOrDefault("subject") as string,
+                    a.GetValueOrDefault("details") as string,
+                    Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], a["id"]) && Equals(ac["record_type_id"], 3L)).Select(ac => (long)ac["contact_id"]!).ToArray(),
+                    a.GetValueOrDefault("activity_date_time") as string)).ToArray();
+            }
+        }
+    }
+
+    internal bool IsInGroup(long contactId, long groupId)
+    {
+        var row = Store.Table("GroupContact").FirstOrDefault(r => Equals(r["group_id"], groupId) && Equals(r["contact_id"], contactId));
+        if (!_smartGroups.TryGetValue(groupId, out var criteria))
+        {
+            return row?["status"] is "Added";
+        }
+
+        if (row?["status"] is "Added")
+        {
+            return true;
+        }
+
+        if (row?["status"] is "Removed" && !SmartGroupCacheLag)
+        {
+            return false;
+        }
+
+        return Store.Find("Contact", contactId) is { } contact && criteria(contact);
+    }
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the server.</summary>
+    /// <param name="disposing">Whether managed resources are released.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _server.Stop();
+            _server.Dispose();
+        }
+    }
+
+    // ---------- HTTP ----------
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        FakeFault? fault;
+        lock (Store)
+        {
+            _faults.TryDequeue(out fault);
+        }
+
+        var delay = Latency + (fault?.Delay ?? TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        var (entity, action) = Route(request);
+        var form = request.Method == "POST" && (Header(request, "Content-Type") ?? "").Contains("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            ? ParseForm(request.Body ?? "")
+            : new Dictionary<string, string>();
+        var query = ParseForm(request.RawQuery?.TrimStart('?') ?? "");
+        var paramsJson = request.Method == "GET" ? query.GetValueOrDefault("params") : form.GetValueOrDefault("params");
+
+        Answer answer;
+        if (fault is { Status: > 0 })
+        {
+            answer = new Answer(fault.Status, fault.Body, fault.ContentType);
+        }
+        else if (entity is null)
+        {
+            answer = new Answer(404, "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>", "text/html; charset=UTF-8");
+        }
+        else
+        {
+            answer = Dispatch(request, entity, action!, paramsJson);
+        }
+
+        lock (Store)
+        {
+            _requests.Add(new FakeApi4Request(request.Method, entity, action, paramsJson, answer.Status, Header(request, "X-Requested-With") is not null, Header(request, "X-Civi-Auth") is not null));
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = new Dictionary<string, WireMockList<string>>
+            {
+                ["Content-Type"] = new(answer.ContentType),
+                ["Set-Cookie"] = new("PHPSESSID=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "; path=/; HttpOnly"),
+            },
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private Answer Dispatch(IRequestMessage request, string entity, string action, string? paramsJson)
+    {
+        if (request.Method == "GET" && !action.StartsWith("get", StringComparison.OrdinalIgnoreCase) && action != "autocomplete")
+        {
+            return Json(405, "{\"error_code\":405,\"error_message\":\"SECURITY: All requests that modify the database must be http POST, not GET.\"}");
+        }
+
+        var xheader = Header(request, "X-Civi-Auth");
+        var authorization = Header(request, "Authorization");
+        var credential = xheader ?? authorization;
+        var authenticated = false;
+        if (!string.IsNullOrEmpty(credential))
+        {
+            if (!credential.StartsWith("Bearer ", StringComparison.Ordinal) || credential[7..] != ApiKey)
+            {
+                return new Answer(401, "HTTP 401 Invalid credential", "text/plain;charset=UTF-8");
+            }
+
+            if (RequireSiteKey && Header(request, "X-Civi-Key") != SiteKey)
+            {
+                return new Answer(401, "HTTP 401 Login not permitted. Must satisfy guard (site_key, perm).", "text/plain;charset=UTF-8");
+            }
+
+            authenticated = true;
+        }
+
+        if (Header(request, "X-Requested-With") != "XMLHttpRequest" && xheader is null)
+        {
+            return Json(400, "{\"error_code\":400,\"error_message\":\"SECURITY ALERT: Ajax requests can only be issued by javascript clients, eg. CRM.api4().\"}");
+        }
+
+        JsonElement parameters;
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrEmpty(paramsJson) ? "{}" : paramsJson);
+            parameters = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : throw new JsonException();
+        }
+        catch (JsonException)
+        {
+            return ErrorPage("TypeError: Civi\\Api4\\Utils\\CoreUtil::checkAccessDelegated(): Argument #1 must be of type array, null given");
+        }
+
+        if (!authenticated)
+        {
+            // Anonymous: reads see nothing, writes are refused with a generic message.
+            return action.StartsWith("get", StringComparison.OrdinalIgnoreCase) && FakeApi4Store.Schema.ContainsKey(entity)
+                ? Json(200, Envelope(entity, action, [], 0, null))
+                : Json(403, $"{{\"error_code\":\"1\",\"error_message\":\"Sorry an error occurred and your request was not completed. (Error ID: {ErrorId()})\",\"status\":403}}");
+        }
+
+        try
+        {
+            lock (Store)
+            {
+                var (values, count, matched) = _engine.Execute(entity, action, parameters);
+                return Json(200, Envelope(entity, action, values, count, action == "save" || (parameters.TryGetProperty("select", out var s) && s.GetRawText().Contains("row_count", StringComparison.Ordinal)) ? matched ?? count : null));
+            }
+        }
+        catch (FakeApi4Error error) when (error.Status == 500 && error.Message.Contains("does not exist", StringComparison.Ordinal))
+        {
+            return ErrorPage(error.Message);
+        }
+        catch (FakeApi4Error error)
+        {
+            var id = ErrorId();
+            return DebugOutput
+                ? Json(error.Status, $"{{\"error_id\":\"{id}\",\"error_code\":0,\"error_message\":{JsonSerializer.Serialize(error.Message, FakeCiviCrmJson.Default.String)},\"status\":{error.Status}}}")
+                : Json(error.Status, $"{{\"error_code\":\"1\",\"error_message\":\"Sorry an error occurred and your request was not completed. (Error ID: {id})\",\"status\":{error.Status}}}");
+        }
+    }
+
+    private static string Envelope(string entity, string action, List<Dictionary<string, object?>> values, int count, int? countMatched)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("values");
+            foreach (var row in values)
+            {
+                w.WriteStartObject();
+                foreach (var (k, v) in row)
+                {
+                    w.WritePropertyName(k);
+                    WriteValue(w, v);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteString("entity", entity);
+            w.WriteString("action", action);
+            w.WriteNull("debug");
+            w.WriteNumber("version", 4);
+            w.WriteNumber("count", count);
+            w.WriteNumber("countFetched", values.Count);
+            if (countMatched is int m)
+            {
+                w.WriteNumber("countMatched", m);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteValue(Utf8JsonWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null: w.WriteNullValue(); break;
+            case string s when s.StartsWith('{') && s.EndsWith('}'):
+                try
+                {
+                    using var doc = JsonDocument.Parse(s);
+                    doc.RootElement.WriteTo(w);
+                }
+                catch (JsonException)
+                {
+                    w.WriteStringValue(s);
+                }
+
+                break;
+            case string s: w.WriteStringValue(s); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case long l: w.WriteNumberValue(l); break;
+            case double d: w.WriteNumberValue(d); break;
+            case List<object?> list:
+                w.WriteStartArray();
+                foreach (var item in list)
+                {
+                    WriteValue(w, item);
+                }
+
+                w.WriteEndArray();
+                break;
+            default: w.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture)); break;
+        }
+    }
+
+    private static (string? Entity, string? Action) Route(IRequestMessage request)
+    {
+        var query = ParseForm(request.RawQuery?.TrimStart('?') ?? "");
+        var path = query.GetValueOrDefault("q") ?? query.GetValueOrDefault("task") ?? request.Path.TrimStart('/');
+        const string prefix = "civicrm/ajax/api4/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+
+        var parts = path[prefix.Length..].TrimEnd('/').Split('/');
+        return parts.Length == 2 ? (parts[0], parts[1]) : (null, null);
+    }
+
+    private static Dictionary<string, string> ParseForm(string body)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = WebUtility.UrlDecode(eq < 0 ? pair : pair[..eq]);
+            result[key] = eq < 0 ? "" : WebUtility.UrlDecode(pair[(eq + 1)..]);
+        }
+
+        return result;
+    }
+
+    private static string? Header(IRequestMessage request, string name)
+    {
+        foreach (var (key, values) in request.Headers ?? new Dictionary<string, WireMockList<string>>())
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join(", ", values);
+            }
+        }
+
+        return null;
+    }
+
+    private static Answer Json(int status, string body) => new(status, body, "application/json");
+
+    private static Answer ErrorPage(string message) => new(500,
+        $"<!DOCTYPE html><html><head><title>CiviCRM</title></head><body><div class=\"messages status no-popup\"><div class=\"crm-error-message\">{WebUtility.HtmlEncode(message)}</div></div></body></html>",
+        "text/html; charset=UTF-8");
+
+    private static string ErrorId()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        var chars = Enumerable.Range(0, 12).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]).ToArray();
+        return $"{new string(chars, 0, 4)}-{new string(chars, 4, 4)}-{new string(chars, 8, 4)}";
+    }
+
+    private sealed record Answer(int Status, string Body, string ContentType);
+
+    private sealed record FakeFault(int Status, string Body, string ContentType, TimeSpan Delay);
+}
+
+/// <summary>One request the fake received.</summary>
+/// <param name="Method">HTTP method.</param>
+/// <param name="Entity">API entity, or <see langword="null"/> when the URL was not an API route.</param>
+/// <param name="Action">API action.</param>
+/// <param name="ParamsJson">The <c>params</c> field as received.</param>
+/// <param name="Status">The status answered.</param>
+/// <param name="HadXRequestedWith">Whether <c>X-Requested-With</c> was sent.</param>
+/// <param name="HadXCiviAuth">Whether <c>X-Civi-Auth</c> was sent.</param>
+public sealed record FakeApi4Request(string Method, string? Entity, string? Action, string? ParamsJson, int Status, bool HadXRequestedWith, bool HadXCiviAuth);
+
+/// <summary>An activity in the fake, with names resolved.</summary>
+/// <param name="Id">Activity id.</param>
+/// <param name="Type">Activity type name.</param>
+/// <param name="Status">Status name.</param>
+/// <param name="Subject">Subject.</param>
+/// <param name="Details">Details.</param>
+/// <param name="Targets">Target contact ids.</param>
+/// <param name="DateTime">activity_date_time as stored.</param>
+public sealed record FakeActivity(long Id, string? Type, string? Status, string? Subject, string? Details, IReadOnlyList<long> Targets, string? DateTime);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class FakeCiviCrmJson : System.Text.Json.Serialization.JsonSerializerContext;
