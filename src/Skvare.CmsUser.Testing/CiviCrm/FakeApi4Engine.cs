@@ -72,12 +72,20 @@ internal sealed partial class FakeApi4Engine
             contexts = contexts.Where(c => c.Row.GetValueOrDefault("is_deleted") is not true).ToList();
         }
 
-        foreach (var join in Array(p, "join"))
+        var joins = Array(p, "join");
+        var aliases = joins.Select(j => ParseJoinTarget(j[0].GetString()!).Alias + ".").ToArray();
+        bool UsesAlias(JsonElement w) => aliases.Any(a => w.GetRawText().Contains("\"" + a, StringComparison.Ordinal));
+
+        // Conditions on the entity's own fields first: joins then run on the remaining rows only.
+        var early = where.Where(w => !UsesAlias(w)).ToArray();
+        contexts = contexts.Where(c => early.All(w => Evaluate(c, w, inJoin: false))).ToList();
+        foreach (var join in joins)
         {
             contexts = ApplyJoin(contexts, join);
         }
 
-        contexts = contexts.Where(c => where.All(w => Evaluate(c, w, inJoin: false))).ToList();
+        var late = where.Where(UsesAlias).ToArray();
+        contexts = contexts.Where(c => late.All(w => Evaluate(c, w, inJoin: false))).ToList();
 
         var select = Array(p, "select").Select(s => s.GetString()!).ToList();
         var groupBy = Array(p, "groupBy").Select(s => s.GetString()!).ToList();
@@ -169,13 +177,32 @@ internal sealed partial class FakeApi4Engine
         }
 
         var conditions = items.Skip(2).ToArray();
+        var prefix = alias + ".";
+
+        // Conditions between a joined field and a literal do not depend on the row: filter the joined table once.
+        bool IsLiteral(JsonElement c) => c.ValueKind == JsonValueKind.Array && c.GetArrayLength() >= 3 && c[0].GetString()?.StartsWith(prefix, StringComparison.Ordinal) == true
+            && (c[2].ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False || (c[2].ValueKind == JsonValueKind.String && c[2].GetString() is { Length: >= 2 } q && (q[0] == '\'' || q[0] == '"')));
+        var literal = conditions.Where(IsLiteral).ToArray();
+        var rest = conditions.Where(c => !IsLiteral(c)).ToArray();
+        var candidates = Store.Table(joinEntity).Where(candidate =>
+        {
+            var probe = new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate);
+            return literal.All(c => Evaluate(probe, c, inJoin: true));
+        }).ToList();
+
+        // "alias.x = field" becomes a lookup on x.
+        var keyed = rest.FirstOrDefault(c => c.GetArrayLength() == 3 && c[1].GetString() == "=" && c[0].GetString()!.StartsWith(prefix, StringComparison.Ordinal)
+            && c[2].ValueKind == JsonValueKind.String && !c[2].GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c[2].GetString() is { Length: > 0 } e && e[0] is not ('\'' or '"'));
+        ILookup<string, Dictionary<string, object?>>? index = keyed.ValueKind == JsonValueKind.Undefined ? null
+            : candidates.ToLookup(r => Convert.ToString(r.GetValueOrDefault(keyed[0].GetString()![prefix.Length..]), CultureInfo.InvariantCulture) ?? "\u0000");
         var result = new List<Ctx>();
         foreach (var ctx in contexts)
         {
-            var matches = Store.Table(joinEntity).Where(candidate =>
+            var pool = index is null ? candidates : index[Convert.ToString(Resolve(ctx, keyed[2].GetString()!, quiet: true), CultureInfo.InvariantCulture) ?? "\u0001"];
+            var matches = pool.Where(candidate =>
             {
                 var probe = ctx.With(alias, joinEntity, candidate);
-                return conditions.All(c => Evaluate(probe, c, inJoin: true));
+                return rest.All(c => Evaluate(probe, c, inJoin: true));
             }).ToList();
             switch (side)
             {

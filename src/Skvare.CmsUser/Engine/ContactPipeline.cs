@@ -41,6 +41,18 @@ internal sealed class ContactPipeline
         return work;
     }
 
+    /// <summary>
+    /// A saved-search contact whose attempts are used up: a saved search cannot be left, so the contact is
+    /// skipped (no CMS call, no activity) until its failures age out of the attempt window.
+    /// </summary>
+    public static ContactWork GaveUpEarlier(ProvisioningRule rule, Contact contact, int priorFailures) =>
+        new(contact, rule.DisplayName, ActivityKind.AccountCreation, priorFailures)
+        {
+            Kind = OutcomeKind.Skipped,
+            Attempt = priorFailures,
+            Error = new ProvisioningError(FailureKind.Permanent, "attempts_used_up", $"{priorFailures} recent failed attempts; the contact is skipped until they age out of the attempt window."),
+        };
+
     /// <summary>Sends a reset email to one linked contact.</summary>
     public async Task<ContactWork> ResetAsync(string campaign, Contact contact, int priorFailures, CancellationToken cancellationToken)
     {

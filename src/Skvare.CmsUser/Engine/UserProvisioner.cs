@@ -51,7 +51,9 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         var passes = Options.Rules.Select(rule => new Pass(
             rule.DisplayName,
             SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation),
-            (contact, prior) => _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None)));
+            (contact, prior) => rule.Trigger!.Kind == TriggerKind.SavedSearch && prior >= Options.Retry.MaxAttempts
+                ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
+                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None)));
         return RunPassesAsync("Provisioning", ActivityKind.AccountCreation, passes.ToArray(), progress, cancellationToken);
     }
 

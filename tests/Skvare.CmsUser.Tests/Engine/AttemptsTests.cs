@@ -222,3 +222,32 @@ public sealed class AttemptsTests : IDisposable
         _h.Civi.Links.Should().ContainSingle();
     }
 }
+
+public sealed class SavedSearchAttemptsTests : IDisposable
+{
+    private readonly EngineHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public async Task Saved_search_contact_with_attempts_used_up_is_skipped_without_a_new_activity()
+    {
+        _h.Configure = o =>
+        {
+            o.Rules.Clear();
+            o.Rules.Add(new ProvisioningRule { Name = "search", Trigger = TriggerDefinition.SavedSearch("new") });
+        };
+        var ana = _h.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddSavedSearch("new", _ => true);
+        for (var i = 0; i < 4; i++)
+        {
+            _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "x", "y", _h.Time.GetUtcNow().AddDays(-1)));
+        }
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Skipped).Should().Be(1);
+        _h.Cms.Calls.Should().BeEmpty();
+        _h.Civi.Activities.Should().HaveCount(4);
+    }
+}
