@@ -3,12 +3,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Skvare.CmsUser.Samples.Console;
 
-/// <summary>Wires the real CiviCRM and CMS packages from configuration (section <c>CmsUser</c>).</summary>
+/// <summary>
+/// Wires the real packages from configuration: <c>CmsUser</c> for the engine, <c>CmsUser:CiviCrm</c> for
+/// CiviCRM, and the CMS named by <c>CmsUser:Cms</c> (default WordPress) from its own section.
+/// </summary>
 internal static class RealBackends
 {
     public static void Register(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddCmsUserProvisioning(configuration.GetSection(CmsUserOptions.SectionName));
-        throw new InvalidOperationException("The CiviCRM and CMS packages are not wired yet; use the demo command.");
+        var section = configuration.GetSection(CmsUserOptions.SectionName);
+        var builder = services.AddCmsUserProvisioning(section).AddCiviCrm();
+        var cms = section["Cms"] ?? "WordPress";
+        switch (cms)
+        {
+            default:
+                throw new InvalidOperationException($"CmsUser:Cms '{cms}' is not supported by this sample.");
+        }
     }
 }

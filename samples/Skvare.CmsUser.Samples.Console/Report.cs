@@ -49,8 +49,15 @@ internal static class Report
 
     public static async Task<bool> ConnectivityAsync(IServiceProvider services)
     {
-        var cms = services.GetRequiredService<ICmsAccountProvider>();
-        var report = await cms.CheckConnectivityAsync();
+        var civicrm = await services.GetRequiredService<Skvare.CmsUser.CiviCrm.CiviCrmConnectivityCheck>().CheckAsync();
+        Print(civicrm);
+        var cms = await services.GetRequiredService<ICmsAccountProvider>().CheckConnectivityAsync();
+        Print(cms);
+        return civicrm.Healthy && cms.Healthy;
+    }
+
+    private static void Print(ConnectivityReport report)
+    {
         var table = new Table().Title(Markup.Escape(report.Target)).AddColumns("Check", "Result", "Detail");
         foreach (var check in report.Checks)
         {
@@ -58,6 +65,5 @@ internal static class Report
         }
 
         AnsiConsole.Write(table);
-        return report.Healthy;
     }
 }
