@@ -1,0 +1,104 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm.Api;
+
+namespace Skvare.CmsUser.CiviCrm.Tests;
+
+public sealed class OptionsAndHealthTests
+{
+    private static string? Validate(Action<CiviCrmOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") })).AddCiviCrm(configure);
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<CiviCrmOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    [Fact]
+    public void Valid_options_pass()
+    {
+        Validate(o => { o.BaseUrl = new Uri("https://crm.example.org/"); o.ApiKey = "k"; }).Should().BeNull();
+        Validate(o => { o.BaseUrl = new Uri("http://127.0.0.1:8080/"); o.ApiKey = "k"; }).Should().BeNull("plain http to loopback is fine");
+    }
+
+    [Theory]
+    [InlineData(null, "k", "CmsUser:CiviCrm:BaseUrl is missing")]
+    [InlineData("http://crm.example.org/", "k", "plain http to a host that is not loopback")]
+    [InlineData("ftp://crm.example.org/", "k", "must be an absolute http(s) URL")]
+    [InlineData("https://crm.example.org/", "", "CmsUser:CiviCrm:ApiKey is missing")]
+    public void Invalid_options_name_the_setting(string? url, string key, string message) =>
+        Validate(o => { o.BaseUrl = url is null ? null : new Uri(url); o.ApiKey = key; }).Should().Contain(message);
+
+    [Fact]
+    public void Template_style_needs_a_path_placeholder() =>
+        Validate(o => { o.BaseUrl = new Uri("https://crm.example.org/"); o.ApiKey = "k"; o.UrlStyle = CiviCrmUrlStyle.Template; o.UrlTemplate = "https://crm.example.org/api"; })
+            .Should().Contain("must contain {path}");
+
+    [Fact]
+    public void Plain_http_elsewhere_can_be_allowed_explicitly() =>
+        Validate(o => { o.BaseUrl = new Uri("http://crm.example.org/"); o.ApiKey = "k"; o.Http.AllowInsecureHttp = true; }).Should().BeNull();
+
+    [Fact]
+    public void Registration_guards_its_arguments_and_is_safe_to_call_twice()
+    {
+        ((Action)(() => ((ICmsUserBuilder)null!).AddCiviCrm())).Should().Throw<ArgumentNullException>();
+        var services = new ServiceCollection();
+        var builder = services.AddCmsUserProvisioning();
+        builder.AddCiviCrm(o => { o.BaseUrl = new Uri("https://a.example/"); o.ApiKey = "k"; }).AddCiviCrm();
+
+        services.Count(d => d.ServiceType == typeof(CiviCrmApiClient)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IAccountLinkStore)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Connectivity_check_reports_identity_permissions_and_triggers()
+    {
+        using var h = new CiviHarness(engine: o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Tag("missing_tag") }));
+        h.Fake.AddGroup("members");
+
+        var report = await h.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
+
+        report.Healthy.Should().BeFalse();
+        report.Checks.Single(c => c.Name == "authenticated").Detail.Should().Contain($"as contact {h.Fake.ApiContactId}");
+        report.Checks.Single(c => c.Name == "trigger group:members").Passed.Should().BeTrue();
+        report.Checks.Single(c => c.Name == "trigger tag:missing_tag").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("missing_tag"));
+    }
+
+    [Fact]
+    public async Task Connectivity_check_fails_loudly_on_a_wrong_key_and_on_missing_administer_permission()
+    {
+        using var wrongKey = new CiviHarness(o => o.ApiKey = "wrong");
+        var denied = await wrongKey.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
+        denied.Healthy.Should().BeFalse();
+        denied.Checks.Single().Detail.Should().Contain("Invalid credential");
+
+        using var noAdmin = new CiviHarness();
+        noAdmin.Fake.AdministerCiviCrm = false;
+        var limited = await noAdmin.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
+        limited.Healthy.Should().BeFalse();
+        limited.Checks.Single().Detail.Should().Contain("403").And.Contain("administer CiviCRM");
+    }
+
+    [Fact]
+    public async Task A_403_names_the_missing_permission()
+    {
+        using var h = new CiviHarness();
+        h.Fake.AdministerCiviCrm = false;
+
+        var act = () => h.Client.CallAsync("UFMatch", "get", new Api4Params { Limit = 1 });
+
+        var ex = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        ex.StatusCode.Should().Be(403);
+        ex.Kind.Should().Be(FailureKind.Configuration);
+        ex.ServerMessage.Should().Be("Authorization failed: CiviCRM APIv4 (UFMatch::get)");
+        ex.Message.Should().Contain("administer CiviCRM");
+    }
+}
