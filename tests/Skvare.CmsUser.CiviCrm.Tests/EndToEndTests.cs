@@ -23,7 +23,7 @@ public sealed class EndToEndTests : IDisposable
             o.Rules.Add(members);
             o.Rules.Add(volunteers);
             o.PageSize = 100;
-        }, cms: _cms);
+        }, configure: o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(60), cms: _cms);
         _members = _h.Fake.AddGroup("members");
         _done = _h.Fake.AddGroup("members_done");
         _tag = _h.Fake.AddTag("volunteer");

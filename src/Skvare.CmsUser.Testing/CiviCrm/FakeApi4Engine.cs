@@ -22,8 +22,12 @@ internal sealed partial class FakeApi4Engine
 
     private FakeApi4Store Store => _server.Store;
 
+    private Dictionary<(long Group, long Contact), string?> _groupRows = [];
+
     public (List<Dictionary<string, object?>> Values, int Count, int? CountMatched) Execute(string entity, string action, JsonElement p)
     {
+        // Membership rows indexed once per call: the groups filter is evaluated for every contact.
+        _groupRows = Store.Table("GroupContact").GroupBy(r => ((long)r["group_id"]!, (long)r["contact_id"]!)).ToDictionary(g => g.Key, g => g.First()["status"] as string);
         if (!FakeApi4Store.Schema.ContainsKey(entity))
         {
             throw new FakeApi4Error(500, $"API ({entity}, {action}) does not exist (or the extension it belongs to is not enabled).");
@@ -255,7 +259,7 @@ internal sealed partial class FakeApi4Engine
         {
             var ids = (right as List<object?> ?? [right]).Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToArray();
             var contactId = (long)ctx.Row["id"]!;
-            var member = field == "groups" ? ids.Any(g => _server.IsInGroup(contactId, g)) : ids.Any(t => Store.Table("EntityTag").Any(et => Equals(et["entity_id"], contactId) && Equals(et["tag_id"], t)));
+            var member = field == "groups" ? ids.Any(g => _server.IsInGroup(contactId, g, _groupRows)) : ids.Any(t => Store.Table("EntityTag").Any(et => Equals(et["entity_id"], contactId) && Equals(et["tag_id"], t)));
             return op switch
             {
                 "IN" => member,

@@ -294,20 +294,20 @@ public class FakeCiviCrmServer : IDisposable
         }
     }
 
-    internal bool IsInGroup(long contactId, long groupId)
+    internal bool IsInGroup(long contactId, long groupId, Dictionary<(long Group, long Contact), string?> rows)
     {
-        var row = Store.Table("GroupContact").FirstOrDefault(r => Equals(r["group_id"], groupId) && Equals(r["contact_id"], contactId));
+        var status = rows.GetValueOrDefault((groupId, contactId));
         if (!_smartGroups.TryGetValue(groupId, out var criteria))
         {
-            return row?["status"] is "Added";
+            return status is "Added";
         }
 
-        if (row?["status"] is "Added")
+        if (status is "Added")
         {
             return true;
         }
 
-        if (row?["status"] is "Removed" && !SmartGroupCacheLag)
+        if (status is "Removed" && !SmartGroupCacheLag)
         {
             return false;
         }
