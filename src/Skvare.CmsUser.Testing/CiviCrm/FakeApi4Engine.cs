@@ -40,10 +40,15 @@ internal sealed partial class FakeApi4Engine
 
         foreach (var property in p.EnumerateObject())
         {
-            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language"))
+            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language" or "actorPassword" or "timeout" or "identifier"))
             {
                 throw new FakeApi4Error(500, $"Unknown api parameter: set{char.ToUpperInvariant(property.Name[0])}{property.Name[1..]}");
             }
+        }
+
+        if (entity is "User" && action != "get")
+        {
+            return ExecuteUser(action, p);
         }
 
         return action switch
@@ -143,6 +148,16 @@ internal sealed partial class FakeApi4Engine
 
             if (field == "*" || field == "row_count")
             {
+                continue;
+            }
+
+            if (ctx.Entity == "User" && field is "roles" or "roles:name")
+            {
+                // Standalone answers role ids as strings, names via roles:name, and null (not []) for none.
+                var ids = (ctx.Row.GetValueOrDefault("roles") as List<object?> ?? []).Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToList();
+                row[field] = ids.Count == 0 ? null : field == "roles"
+                    ? ids.Select(i => (object?)i.ToString(CultureInfo.InvariantCulture)).ToList()
+                    : ids.Select(i => (object?)(Store.Find("Role", i)?["name"] as string)).ToList();
                 continue;
             }
 

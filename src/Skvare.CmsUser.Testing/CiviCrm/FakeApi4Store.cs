@@ -25,6 +25,8 @@ public sealed class FakeApi4Store
         ["OptionGroup"] = ["id", "name", "title"],
         ["OptionValue"] = ["id", "option_group_id", "name", "label", "value", "is_active", "is_reserved", "filter", "weight"],
         ["Domain"] = ["id", "name"],
+        ["User"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "username", "hashed_password", "is_active", "timezone", "language", "when_created", "when_updated", "roles", "password_reset_token"],
+        ["Role"] = ["id", "name", "label", "is_active"],
     };
 
     internal FakeApi4Store()
@@ -34,6 +36,9 @@ public sealed class FakeApi4Store
             _tables[entity] = [];
             _nextIds[entity] = 1;
         }
+
+        // On Standalone the User entity IS the UFMatch table.
+        _tables["User"] = _tables["UFMatch"];
 
         Insert("Domain", new() { ["name"] = "Default Domain Name" });
         Insert("OptionGroup", new() { ["name"] = "activity_type", ["title"] = "Activity Type" });
@@ -63,7 +68,7 @@ public sealed class FakeApi4Store
 
     internal Dictionary<string, object?> Insert(string entity, Dictionary<string, object?> row)
     {
-        var id = _nextIds[entity]++;
+        var id = _nextIds[entity == "User" ? "UFMatch" : entity]++;
         row["id"] = id;
         _tables[entity].Add(row);
         return row;

@@ -26,6 +26,7 @@ public class FakeCiviCrmServer : IDisposable
     private readonly WireMockServer _server;
     private readonly FakeApi4Engine _engine;
     private readonly List<FakeApi4Request> _requests = [];
+    private readonly List<(string To, string Subject)> _mails = [];
     private readonly Queue<FakeFault> _faults = new();
     private readonly Dictionary<long, Func<IReadOnlyDictionary<string, object?>, bool>> _smartGroups = [];
 
@@ -75,6 +76,50 @@ public class FakeCiviCrmServer : IDisposable
 
     /// <summary>Whether a smart group's cache still lists members that were set to Removed (the 5-minute cache lag). Default <see langword="true"/>.</summary>
     public bool SmartGroupCacheLag { get; set; } = true;
+
+    /// <summary>Standalone: whether the API user has "administer users". Default <see langword="true"/>.</summary>
+    public bool AdministerUsers { get; set; } = true;
+
+    /// <summary>Standalone: the API user's own login password, which a password write must repeat as <c>actorPassword</c>.</summary>
+    public string ActorPassword { get; set; } = "actor-password";
+
+    /// <summary>Mails the fake "sent" (Standalone password reset emails): recipient and subject.</summary>
+    public IReadOnlyList<(string To, string Subject)> Mails
+    {
+        get
+        {
+            lock (Store)
+            {
+                return _mails.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Adds a Standalone role; returns its id.</summary>
+    public long AddRole(string name, string? label = null)
+    {
+        lock (Store)
+        {
+            return (long)Store.Insert("Role", new() { ["name"] = name, ["label"] = label ?? name, ["is_active"] = true })["id"]!;
+        }
+    }
+
+    /// <summary>Adds a Standalone user (its row is also the contact's UFMatch link); returns its id.</summary>
+    public long AddUser(string username, string? email, long? contactId, bool isActive = true, params long[] roleIds)
+    {
+        lock (Store)
+        {
+            var row = Store.Insert("User", new()
+            {
+                ["domain_id"] = DomainId, ["uf_name"] = email, ["contact_id"] = contactId, ["username"] = username, ["is_active"] = isActive,
+                ["hashed_password"] = "", ["roles"] = roleIds.Select(r => (object?)r).ToList(), ["language"] = null, ["timezone"] = null,
+            });
+            row["uf_id"] = row["id"];
+            return (long)row["id"]!;
+        }
+    }
+
+    internal void RecordMail(string to, string subject) => _mails.Add((to, subject));
 
     /// <summary>Delay added to every answer.</summary>
     public TimeSpan Latency { get; set; }

@@ -1,0 +1,52 @@
+using Skvare.CmsUser.Testing.CiviCrm;
+
+namespace Skvare.CmsUser.Testing.Standalone;
+
+/// <summary>
+/// A fake CiviCRM Standalone site: the fake CiviCRM with the roles a fresh install has
+/// (<c>everyone</c>, <c>admin</c>, <c>staff</c>) and the API contact as user <c>admin</c>.
+/// Users are the UFMatch rows, as on a real Standalone site.
+/// </summary>
+public sealed class FakeStandaloneServer : FakeCiviCrmServer
+{
+    /// <summary>Starts the fake.</summary>
+    /// <param name="apiKey">The API key (random when null).</param>
+    public FakeStandaloneServer(string? apiKey = null)
+        : base(apiKey)
+    {
+        EveryoneRole = AddRole("everyone", "Everyone, including anonymous users");
+        AdminRole = AddRole("admin", "Administrator");
+        StaffRole = AddRole("staff", "Staff");
+        ApiUserId = AddUser("admin", "api@example.org", ApiContactId, true, AdminRole);
+    }
+
+    /// <summary>The <c>everyone</c> role id.</summary>
+    public long EveryoneRole { get; }
+
+    /// <summary>The <c>admin</c> role id.</summary>
+    public long AdminRole { get; }
+
+    /// <summary>The <c>staff</c> role id.</summary>
+    public long StaffRole { get; }
+
+    /// <summary>The API user's own user id.</summary>
+    public long ApiUserId { get; }
+
+    /// <summary>The users (username, email, contact, active, role ids).</summary>
+    public IReadOnlyList<(long Id, string? Username, string? Email, long? ContactId, bool IsActive, IReadOnlyList<long> Roles)> Users
+    {
+        get
+        {
+            lock (Store)
+            {
+                return Store.Rows("User").Where(r => r.ContainsKey("username")).Select(r => (
+                    (long)r["id"]!,
+                    r["username"] as string,
+                    r.GetValueOrDefault("uf_name") as string,
+                    r.GetValueOrDefault("contact_id") as long?,
+                    r.GetValueOrDefault("is_active") is true,
+                    (IReadOnlyList<long>)(r.GetValueOrDefault("roles") as List<object?> ?? []).Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())).ToArray();
+            }
+        }
+    }
+}
