@@ -1,0 +1,377 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.Joomla;
+
+/// <summary>
+/// Joomla 4/5 users over the Web Services API (<c>/api/index.php/v1/users</c>) with a Joomla API token.
+/// Joomla's search is a substring search over name, username and email, so lookups are filtered exactly
+/// here; groups are required on every write.
+/// </summary>
+public sealed class JoomlaAccountProvider : ICmsAccountProvider
+{
+    /// <summary>The name of the <see cref="HttpClient"/> this provider uses.</summary>
+    public const string HttpClientName = "Skvare.CmsUser.Joomla";
+
+    private const string Cms = "Joomla";
+    private const string JsonApi = "application/vnd.api+json";
+    private readonly IHttpClientFactory _factory;
+    private readonly JoomlaOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the provider.</summary>
+    /// <param name="factory">The HTTP client factory (client <see cref="HttpClientName"/>).</param>
+    /// <param name="options">The options.</param>
+    /// <param name="logger">The logger.</param>
+    public JoomlaAccountProvider(IHttpClientFactory factory, IOptions<JoomlaOptions> options, ILogger<JoomlaAccountProvider>? logger = null)
+    {
+        _factory = factory ?? throw new ArgumentNullException(nameof(factory));
+        _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Usernames: 2 to 150 characters, <c>[a-z0-9._@+-]</c> (Joomla forbids <c>&lt; &gt; " ' % ; ( ) &amp; \</c>).</summary>
+    public static UsernameRules Rules { get; } = new() { MinLength = 2, MaxLength = 150, AllowedPunctuation = "._-@+", AsciiOnly = true, Lowercase = true };
+
+    /// <inheritdoc />
+    public string Name => Cms;
+
+    /// <inheritdoc />
+    public UsernameRules UsernameRules => Rules;
+
+    /// <inheritdoc />
+    public CmsCapabilities Capabilities => CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return SearchAsync(email, u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        return SearchAsync("username:" + username, u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
+        var (status, body) = await SendAsync(HttpMethod.Get, $"users/{userId}", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
+        return status == 404 ? null : ToAccount(Data(body));
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var body = new JsonObject
+        {
+            ["name"] = DisplayName(account),
+            ["username"] = account.Username,
+            ["email"] = account.Email,
+            ["groups"] = new JsonArray(GroupIds(account.Roles).Select(g => (JsonNode)g.ToString(CultureInfo.InvariantCulture)).ToArray()),
+            ["block"] = account.Active ? "0" : "1",
+            ["requireReset"] = _options.RequireReset && account.Password is null ? "1" : "0",
+            ["sendEmail"] = "0",
+        };
+        if (account.Password is not null)
+        {
+            body["password"] = account.Password;
+        }
+
+        if (!string.IsNullOrWhiteSpace(account.Language))
+        {
+            body["params"] = new JsonObject { ["language"] = account.Language.Replace('_', '-') };
+        }
+
+        foreach (var (field, value) in account.Fields)
+        {
+            body[field] = value;
+        }
+
+        var (_, response) = await SendAsync(HttpMethod.Post, "users", body, cancellationToken, isCreate: true).ConfigureAwait(false);
+        var created = ToAccount(Data(response)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, "Joomla answered the create without a user.");
+        Log.Created(_logger, created.UserId, account.Username);
+        return created;
+    }
+
+    /// <inheritdoc />
+    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var union = current.Union(GroupIds(roles.ToArray(), withDefault: false)).ToList();
+        if (union.Count == current.Count)
+        {
+            return;
+        }
+
+        // PATCH replaces the membership, and before Joomla 5.4 it must always carry the groups.
+        await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["groups"] = GroupArray(union) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+        throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email; users reset their password from the site's login form. Remove password reset campaigns for Joomla.");
+
+    /// <inheritdoc />
+    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+        throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API cannot send the new-account email; the \"User - Joomla!\" plugin mails new users when they are created (option \"Notification Mail to User\").");
+
+    /// <inheritdoc />
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default) => Task.FromResult<Uri?>(null);
+
+    /// <inheritdoc />
+    public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<ConnectivityCheck>();
+        try
+        {
+            var (_, body) = await SendAsync(HttpMethod.Get, "users/groups", null, cancellationToken).ConfigureAwait(false);
+            var groups = Items(body).Select(g => $"{g.GetProperty("id").GetString()} {g.GetProperty("attributes").GetProperty("title").GetString()}").ToArray();
+            checks.Add(new ConnectivityCheck("token", true, "the API token is accepted"));
+            checks.Add(new ConnectivityCheck("groups", true, string.Join(", ", groups)));
+            var missing = _options.GroupIds.Where(kv => !groups.Any(g => g.StartsWith(kv.Value.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal))).Select(kv => kv.Key).ToArray();
+            checks.Add(new ConnectivityCheck("configured groups", missing.Length == 0, missing.Length == 0 ? "all exist" : "missing: " + string.Join(", ", missing)));
+        }
+        catch (CmsProviderException ex)
+        {
+            checks.Add(new ConnectivityCheck("api", false, ex.Message));
+        }
+
+        return new ConnectivityReport($"{Cms} {_options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    private async Task<CmsAccount?> SearchAsync(string term, Func<CmsAccount, bool> exact, CancellationToken cancellationToken)
+    {
+        string? path = $"users?filter[search]={Uri.EscapeDataString(term)}&page[limit]=100";
+        while (path is not null)
+        {
+            var (_, body) = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+            foreach (var item in Items(body))
+            {
+                if (ToAccount(item) is { } account && exact(account))
+                {
+                    return account;
+                }
+            }
+
+            path = NextLink(body);
+        }
+
+        return null;
+    }
+
+    private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken)
+    {
+        var (status, body) = await SendAsync(HttpMethod.Get, $"users/{userId}", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
+        if (status == 404)
+        {
+            throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
+        }
+
+        var attributes = Data(body).GetProperty("attributes");
+        return attributes.TryGetProperty("groups", out var groups) ? groups.ValueKind switch
+        {
+            JsonValueKind.Object => groups.EnumerateObject().Select(p => long.Parse(p.Name, CultureInfo.InvariantCulture)).ToList(),
+            JsonValueKind.Array => groups.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).ToList(),
+            _ => [],
+        } : [];
+    }
+
+    private long[] GroupIds(IReadOnlyList<string> roles, bool withDefault = true)
+    {
+        var ids = new List<long>();
+        foreach (var role in roles)
+        {
+            if (_options.GroupIds.TryGetValue(role, out var mapped))
+            {
+                ids.Add(mapped);
+            }
+            else if (long.TryParse(role, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric))
+            {
+                ids.Add(numeric);
+            }
+            else
+            {
+                throw Fail(CmsErrorReason.UnknownRole, $"The role '{role}' is neither a Joomla group id nor mapped in CmsUser:Joomla:GroupIds.");
+            }
+        }
+
+        if (ids.Count == 0 && withDefault)
+        {
+            ids.Add(_options.DefaultGroupId);
+        }
+
+        return ids.Distinct().ToArray();
+    }
+
+    private static JsonArray GroupArray(IEnumerable<long> groups) => new(groups.Select(g => (JsonNode)g.ToString(CultureInfo.InvariantCulture)).ToArray());
+
+    private static string DisplayName(NewCmsAccount account) =>
+        !string.IsNullOrWhiteSpace(account.DisplayName) ? account.DisplayName
+        : string.Join(' ', new[] { account.FirstName, account.LastName }.Where(s => !string.IsNullOrWhiteSpace(s))) is { Length: > 0 } names ? names
+        : account.Username;
+
+    private async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken, bool isCreate = false, bool notFoundIsNull = false)
+    {
+        var baseUrl = HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl!);
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl, _options.ApiPath.Trim('/') + "/" + path));
+        request.Headers.TryAddWithoutValidation("X-Joomla-Token", _options.ApiToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonApi));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        if (method == HttpMethod.Patch)
+        {
+            // Replacing the groups with the same list again is harmless.
+            request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+        }
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await _factory.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            var refused = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+            throw Fail(isCreate && !refused ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable, $"Joomla could not be reached for {method} {path}: {ex.Message}", ex);
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            Log.Call(_logger, method.Method, path, status);
+            if (response.IsSuccessStatusCode || (status == 404 && notFoundIsNull && IsJsonApi(text)))
+            {
+                return (status, text);
+            }
+
+            throw MapError(status, text, isCreate);
+        }
+    }
+
+    private CmsProviderException MapError(int status, string body, bool isCreate)
+    {
+        var title = ErrorTitle(body);
+        var shown = title ?? HttpEndpointGuard.Excerpt(body, 200);
+        var (reason, message) = status switch
+        {
+            400 when shown.Contains("Username in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateUsername, shown),
+            400 when shown.Contains("email address you entered is already in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateEmail, shown),
+            400 when shown.Contains("valid username", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.InvalidUsername, shown),
+            400 when shown.Contains("Email", StringComparison.Ordinal) && (shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("invalid", StringComparison.OrdinalIgnoreCase)) => (CmsErrorReason.InvalidEmail, shown),
+            400 when shown.Contains("user group", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.UnknownRole, shown),
+            400 or 422 => (CmsErrorReason.InvalidData, shown),
+            401 => (CmsErrorReason.Authentication, $"Joomla refused the API token (401 {shown}). Check CmsUser:Joomla:ApiToken, that the token user is a Super User (or in the token plugin's allowed groups), not blocked, has \"Web Services Login\" (core.login.api), and that the \"API Authentication - Web Services Joomla Token\" plugin is enabled."),
+            403 => (CmsErrorReason.Permission, $"Joomla denied the request (403 {shown}): the token user needs core.create/core.edit on Users."),
+            406 => (CmsErrorReason.UnexpectedResponse, $"Joomla refused the Accept header (406 {shown}); it only answers application/vnd.api+json."),
+            404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {_options.ApiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
+            429 => (CmsErrorReason.Throttled, $"Joomla asked us to slow down (429)."),
+            >= 500 when isCreate => (CmsErrorReason.UnknownOutcome, $"Joomla failed the create (HTTP {status}: {shown}); the user may exist."),
+            >= 500 => (CmsErrorReason.Unavailable, $"Joomla failed (HTTP {status}: {shown})."),
+            _ => (CmsErrorReason.UnexpectedResponse, $"Joomla answered HTTP {status}: {shown}"),
+        };
+        return Fail(reason, message, status: status, code: title);
+    }
+
+    private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
+    {
+        Log.Failed(_logger, reason, message);
+        return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
+    }
+
+    private static bool IsJsonApi(string body) => body.TrimStart().StartsWith('{');
+
+    private static string? ErrorTitle(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
+                && errors[0].TryGetProperty("title", out var title) ? title.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement Data(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("data", out var data) ? data.Clone() : default;
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    private static JsonElement[] Items(string body)
+    {
+        var data = Data(body);
+        return data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().ToArray() : [];
+    }
+
+    private string? NextLink(string body)
+    {
+        using var doc = JsonDocument.Parse(body);
+        if (!doc.RootElement.TryGetProperty("links", out var links) || !links.TryGetProperty("next", out var next) || next.GetString() is not { } url)
+        {
+            return null;
+        }
+
+        var marker = _options.ApiPath.Trim('/') + "/";
+        var at = url.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? null : url[(at + marker.Length)..];
+    }
+
+    private static CmsAccount? ToAccount(JsonElement item)
+    {
+        if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("attributes", out var a))
+        {
+            return null;
+        }
+
+        var idText = item.TryGetProperty("id", out var id) ? (id.ValueKind == JsonValueKind.String ? id.GetString() : id.GetRawText()) : null;
+        if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) && !(a.TryGetProperty("id", out var aid) && aid.TryGetInt64(out userId)))
+        {
+            return null;
+        }
+
+        return new CmsAccount(userId, a.TryGetProperty("username", out var u) ? u.GetString() : null, a.TryGetProperty("email", out var e) ? e.GetString() : null)
+        {
+            IsActive = !(a.TryGetProperty("block", out var b) && (b.ValueKind == JsonValueKind.Number ? b.GetInt32() != 0 : b.GetString() == "1")),
+        };
+    }
+}

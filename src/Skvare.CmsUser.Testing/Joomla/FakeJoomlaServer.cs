@@ -1,0 +1,437 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.Joomla;
+
+/// <summary>
+/// A stateful fake Joomla 4/5 Web Services API for users (<c>/api/index.php/v1/users</c>): token auth
+/// (<c>X-Joomla-Token</c> or <c>Authorization: Bearer</c>), Accept negotiation (406 unless
+/// <c>application/vnd.api+json</c>), JSON:API documents, the admin form's validation (username checked
+/// before email, a group required), the "User – Joomla!" plugin mail with the clear-text password.
+/// </summary>
+public sealed class FakeJoomlaServer : IDisposable
+{
+    private const string Api = "/api/index.php/v1/";
+    private readonly WireMockServer _server;
+    private readonly object _gate = new();
+    private readonly List<FakeJoomlaUser> _users = [];
+    private readonly List<(string To, string Body)> _mails = [];
+    private readonly List<(string Method, string Path, int Status)> _requests = [];
+    private readonly Queue<int> _faults = new();
+    private long _nextId = 100;
+
+    /// <summary>Starts the fake on a free loopback port.</summary>
+    public FakeJoomlaServer()
+    {
+        Token = Convert.ToBase64String(Encoding.ASCII.GetBytes("sha256:42:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod()).RespondWith(Response.Create().WithCallback(Handle));
+        Groups[1] = "Public";
+        Groups[2] = "Registered";
+        Groups[8] = "Super Users";
+        Groups[10] = "Members";
+    }
+
+    /// <summary>The site URL.</summary>
+    public Uri Url => new(_server.Url! + "/");
+
+    /// <summary>The API token of the Super User the API acts as.</summary>
+    public string Token { get; }
+
+    /// <summary>User groups by id.</summary>
+    public Dictionary<long, string> Groups { get; } = [];
+
+    /// <summary>Whether the token user is allowed to create users (<c>core.create</c>). Default <see langword="true"/>.</summary>
+    public bool CanCreate { get; set; } = true;
+
+    /// <summary>Whether the "User – Joomla!" plugin mails new users their username and clear-text password. Default <see langword="true"/>.</summary>
+    public bool MailToUser { get; set; } = true;
+
+    /// <summary>Users.</summary>
+    public IReadOnlyList<FakeJoomlaUser> Users
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _users.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Mails sent (recipient, body).</summary>
+    public IReadOnlyList<(string To, string Body)> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _mails.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Requests received (method, path, status).</summary>
+    public IReadOnlyList<(string Method, string Path, int Status)> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Adds a user; returns it.</summary>
+    public FakeJoomlaUser AddUser(string username, string email, string? name = null, params long[] groups)
+    {
+        lock (_gate)
+        {
+            var user = new FakeJoomlaUser(_nextId++, name ?? username, username, email) { Groups = groups.Length == 0 ? [2] : [.. groups] };
+            _users.Add(user);
+            return user;
+        }
+    }
+
+    /// <summary>Makes the next requests fail with this status.</summary>
+    public void FailNext(int status, int count = 1)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(status);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _server.Stop();
+        _server.Dispose();
+    }
+
+    private ResponseMessage Handle(IRequestMessage request)
+    {
+        (int Status, string Body) answer;
+        lock (_gate)
+        {
+            answer = _faults.TryDequeue(out var fault) ? (fault, "{\"errors\":[{\"title\":\"Internal Server Error\",\"code\":" + fault + "}]}") : Route(request);
+            _requests.Add((request.Method, request.Path, answer.Status));
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new(answer.Status == 204 ? "text/plain" : "application/vnd.api+json; charset=utf-8") },
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private (int, string) Route(IRequestMessage request)
+    {
+        if (!request.Path.StartsWith(Api, StringComparison.Ordinal))
+        {
+            return (404, Error("Resource not found", 404));
+        }
+
+        var accept = Header(request, "Accept");
+        if (accept is null || !(accept.Contains("application/vnd.api+json", StringComparison.Ordinal) || accept.Contains("*/*", StringComparison.Ordinal)))
+        {
+            return (406, Error("Could not match accept header", 406));
+        }
+
+        var token = Header(request, "X-Joomla-Token") ?? (Header(request, "Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null);
+        if (token != Token)
+        {
+            return (401, "{\"errors\":[{\"title\":\"Forbidden\"}]}");
+        }
+
+        var path = request.Path[Api.Length..].TrimEnd('/');
+        var segments = path.Split('/');
+        if (segments[0] != "users")
+        {
+            return (404, Error("Resource not found", 404));
+        }
+
+        if (segments.Length == 2 && segments[1] == "groups" && request.Method == "GET")
+        {
+            return (200, Document(Groups.Select(g => Item("groups", g.Key, new JsonObject { ["id"] = g.Key, ["title"] = g.Value })).ToArray(), null));
+        }
+
+        if (segments.Length == 1)
+        {
+            return request.Method switch
+            {
+                "GET" => List(request),
+                "POST" => Create(request.Body ?? ""),
+                _ => (405, Error("Method not allowed", 405)),
+            };
+        }
+
+        if (!long.TryParse(segments[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || _users.FirstOrDefault(u => u.Id == id) is not { } user)
+        {
+            return (404, Error("Resource not found", 404));
+        }
+
+        return request.Method switch
+        {
+            "GET" => (200, Document(Item("users", user.Id, Attributes(user, full: true)))),
+            "PATCH" => Patch(user, request.Body ?? ""),
+            "DELETE" => Delete(user),
+            _ => (405, Error("Method not allowed", 405)),
+        };
+    }
+
+    private (int, string) List(IRequestMessage request)
+    {
+        var query = ParseQuery(request.RawQuery);
+        var search = query.GetValueOrDefault("filter[search]") ?? "";
+        var limit = int.TryParse(query.GetValueOrDefault("page[limit]"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 100) : 20;
+        var offset = int.TryParse(query.GetValueOrDefault("page[offset]"), CultureInfo.InvariantCulture, out var o) ? o : 0;
+        IEnumerable<FakeJoomlaUser> hits = _users;
+        if (search.StartsWith("id:", StringComparison.Ordinal))
+        {
+            hits = hits.Where(u => u.Id.ToString(CultureInfo.InvariantCulture) == search[3..]);
+        }
+        else if (search.StartsWith("username:", StringComparison.Ordinal))
+        {
+            hits = hits.Where(u => u.Username.Contains(search[9..], StringComparison.OrdinalIgnoreCase));
+        }
+        else if (search.Length > 0)
+        {
+            hits = hits.Where(u => u.Name.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Username.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Email.Contains(search, StringComparison.OrdinalIgnoreCase));
+        }
+
+        var all = hits.ToList();
+        var page = all.Skip(offset).Take(limit).ToList();
+        string? next = offset + limit < all.Count ? $"{Url.ToString().TrimEnd('/')}{Api}users?filter[search]={Uri.EscapeDataString(search)}&page[offset]={offset + limit}&page[limit]={limit}" : null;
+        return (200, Document(page.Select(u => Item("users", u.Id, Attributes(u, full: false))).ToArray(), next));
+    }
+
+    private (int, string) Create(string body)
+    {
+        if (!CanCreate)
+        {
+            return (403, Error("Access Denied", 403));
+        }
+
+        JsonObject data;
+        try
+        {
+            data = JsonNode.Parse(body) as JsonObject ?? throw new JsonException();
+        }
+        catch (JsonException)
+        {
+            return (400, Error("Invalid JSON", 400));
+        }
+
+        var name = (string?)data["name"];
+        var username = (string?)data["username"];
+        var email = (string?)data["email"];
+        foreach (var (field, value) in new[] { ("Name", name), ("Username", username), ("Email", email) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                return (400, Error($"Field required: {field}", null));
+            }
+        }
+
+        if (!email!.Contains('@', StringComparison.Ordinal) || email.Length > 100)
+        {
+            return (400, Error("Invalid field:  Email", null));
+        }
+
+        if (username!.Length < 2 || username.Length > 150 || username != username.Trim() || username.IndexOfAny(['<', '>', '"', '\'', '%', ';', '(', ')', '&', '\\']) >= 0 || username.Contains("../", StringComparison.Ordinal))
+        {
+            return (400, Error("Save failed with the following error: Please enter a valid username. No space at beginning or end, at least 2 characters, must <strong>not</strong> have the following characters: < > \\ \" ' % ; ( ) & and be less than 150 characters long.", 400));
+        }
+
+        if (_users.Any(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase)))
+        {
+            return (400, Error("Save failed with the following error: Username in use.", 400));
+        }
+
+        if (_users.Any(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)))
+        {
+            return (400, Error("Save failed with the following error: The email address you entered is already in use. Please enter another email address.", 400));
+        }
+
+        var groups = ReadGroups(data["groups"]);
+        if (groups.Count == 0)
+        {
+            return (400, Error("Save failed with the following error: You can't save a user account without selecting at least one user group.", 400));
+        }
+
+        if (groups.Any(g => !Groups.ContainsKey(g)))
+        {
+            return (400, Error("Save failed with the following error: Invalid user group.", 400));
+        }
+
+        var password = (string?)data["password"] ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var user = new FakeJoomlaUser(_nextId++, name!, username, email)
+        {
+            Groups = groups,
+            Block = Flag(data["block"]),
+            RequireReset = Flag(data["requireReset"]),
+            Language = (string?)data["params"]?["language"],
+            HasGivenPassword = data["password"] is not null,
+            Fields = data.Where(kv => kv.Key.StartsWith("field_", StringComparison.Ordinal) || kv.Key.StartsWith("custom_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? ""),
+        };
+        _users.Add(user);
+        if (MailToUser)
+        {
+            _mails.Add((email, $"Hello {name}, you have been added as a user. Username: {username} Password: {password}"));
+        }
+
+        return (200, Document(Item("users", user.Id, Attributes(user, full: true))));
+    }
+
+    private (int, string) Patch(FakeJoomlaUser user, string body)
+    {
+        var data = JsonNode.Parse(body) as JsonObject ?? [];
+        if (data["groups"] is null)
+        {
+            // Before Joomla 5.4 every PATCH had to carry the groups.
+            return (400, Error("Save failed with the following error: You can't save a user account without selecting at least one user group.", 400));
+        }
+
+        var groups = ReadGroups(data["groups"]);
+        if (groups.Count == 0 || groups.Any(g => !Groups.ContainsKey(g)))
+        {
+            return (400, Error("Save failed with the following error: You can't save a user account without selecting at least one user group.", 400));
+        }
+
+        user.Groups = groups;
+        if (data["block"] is { } block)
+        {
+            user.Block = Flag(block);
+        }
+
+        return (200, Document(Item("users", user.Id, Attributes(user, full: true))));
+    }
+
+    private (int, string) Delete(FakeJoomlaUser user)
+    {
+        _users.Remove(user);
+        return (204, "");
+    }
+
+    private static List<long> ReadGroups(JsonNode? node) => node switch
+    {
+        JsonArray array => array.Select(v => long.TryParse(v?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : -1).ToList(),
+        JsonObject map => map.Select(kv => long.TryParse(kv.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : -1).ToList(),
+        _ => [],
+    };
+
+    private static bool Flag(JsonNode? node) => node?.ToString() is "1" or "true";
+
+    private JsonObject Attributes(FakeJoomlaUser user, bool full)
+    {
+        var attributes = new JsonObject
+        {
+            ["id"] = user.Id, ["name"] = user.Name, ["username"] = user.Username, ["email"] = user.Email,
+            ["block"] = user.Block ? 1 : 0, ["sendEmail"] = 0, ["registerDate"] = "2026-11-25 10:00:00", ["lastvisitDate"] = null,
+        };
+        if (full)
+        {
+            var groups = new JsonObject();
+            foreach (var g in user.Groups)
+            {
+                groups[g.ToString(CultureInfo.InvariantCulture)] = Groups.GetValueOrDefault(g);
+            }
+
+            attributes["groups"] = groups;
+            attributes["requireReset"] = user.RequireReset ? 1 : 0;
+        }
+        else
+        {
+            attributes["group_count"] = user.Groups.Count;
+            attributes["group_names"] = string.Join("\n", user.Groups.Select(g => Groups.GetValueOrDefault(g)));
+        }
+
+        return attributes;
+    }
+
+    private static JsonObject Item(string type, long id, JsonObject attributes) =>
+        new() { ["type"] = type, ["id"] = id.ToString(CultureInfo.InvariantCulture), ["attributes"] = attributes };
+
+    private string Document(JsonObject item) =>
+        new JsonObject { ["links"] = new JsonObject { ["self"] = $"{Url.ToString().TrimEnd('/')}{Api}users/{item["id"]}" }, ["data"] = item }.ToJsonString();
+
+    private string Document(JsonObject[] items, string? next)
+    {
+        var links = new JsonObject { ["self"] = $"{Url.ToString().TrimEnd('/')}{Api}users" };
+        if (next is not null)
+        {
+            links["next"] = next;
+        }
+
+        return new JsonObject { ["links"] = links, ["data"] = new JsonArray(items), ["meta"] = new JsonObject { ["total-pages"] = 1 } }.ToJsonString();
+    }
+
+    private static string Error(string title, int? code)
+    {
+        var error = new JsonObject { ["title"] = title };
+        if (code is int c)
+        {
+            error["code"] = c;
+        }
+
+        return new JsonObject { ["errors"] = new JsonArray(error) }.ToJsonString();
+    }
+
+    private static Dictionary<string, string> ParseQuery(string? raw)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in (raw ?? "").TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            result[WebUtility.UrlDecode(eq < 0 ? pair : pair[..eq])] = eq < 0 ? "" : WebUtility.UrlDecode(pair[(eq + 1)..]);
+        }
+
+        return result;
+    }
+
+    private static string? Header(IRequestMessage request, string name) =>
+        request.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { } values ? string.Join(", ", values) : null;
+}
+
+/// <summary>A user held by <see cref="FakeJoomlaServer"/>.</summary>
+/// <param name="Id">User id.</param>
+/// <param name="Name">Display name.</param>
+/// <param name="Username">Username.</param>
+/// <param name="Email">Email.</param>
+public sealed record FakeJoomlaUser(long Id, string Name, string Username, string Email)
+{
+    /// <summary>Group ids.</summary>
+    public List<long> Groups { get; set; } = [2];
+
+    /// <summary>Blocked.</summary>
+    public bool Block { get; set; }
+
+    /// <summary>Must change the password at next login.</summary>
+    public bool RequireReset { get; set; }
+
+    /// <summary>Site language (<c>params.language</c>).</summary>
+    public string? Language { get; set; }
+
+    /// <summary>Whether the create request carried a password.</summary>
+    public bool HasGivenPassword { get; set; }
+
+    /// <summary>Custom fields sent at the top level.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; set; } = new Dictionary<string, string>();
+}

@@ -1,0 +1,246 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Joomla;
+using Skvare.CmsUser.Testing.Joomla;
+
+namespace Skvare.CmsUser.Joomla.Tests;
+
+public sealed class JoomlaTests : IDisposable
+{
+    private readonly FakeJoomlaServer _site = new();
+    private ServiceProvider? _services;
+
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _site.Dispose();
+    }
+
+    private ICmsAccountProvider Provider(Action<JoomlaOptions>? configure = null)
+    {
+        _services?.Dispose();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
+        services.AddCmsUserProvisioning().AddJoomla(o =>
+        {
+            o.BaseUrl = _site.Url;
+            o.ApiToken = _site.Token;
+            o.GroupIds["member"] = 10;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+            configure?.Invoke(o);
+        });
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<ICmsAccountProvider>();
+    }
+
+    private static NewCmsAccount Account(string username, string email, params string[] roles) =>
+        new() { Username = username, Email = email, FirstName = "Jane", LastName = "Doe", Roles = roles };
+
+    [Fact]
+    public async Task Create_sends_the_admin_form_fields_and_the_user_exists_afterwards()
+    {
+        var created = await Provider().CreateAsync(Account("jdoe", "jdoe@example.org", "member") with { Language = "de_DE", Fields = new Dictionary<string, string> { ["field_member_no"] = "42" } });
+
+        var user = _site.Users.Single();
+        created.UserId.Should().Be(user.Id);
+        user.Name.Should().Be("Jane Doe");
+        user.Username.Should().Be("jdoe");
+        user.Groups.Should().Equal(10);
+        user.Block.Should().BeFalse();
+        user.RequireReset.Should().BeTrue("no password was given: Joomla generated one and mailed it");
+        user.Language.Should().Be("de-DE");
+        user.Fields.Should().Contain("field_member_no", "42");
+        user.HasGivenPassword.Should().BeFalse();
+        _site.Mails.Should().ContainSingle().Which.Body.Should().Contain("Password:", "the User - Joomla! plugin mails the clear-text password");
+    }
+
+    [Fact]
+    public async Task Without_roles_the_default_group_is_given()
+    {
+        await Provider().CreateAsync(Account("jdoe", "jdoe@example.org"));
+
+        _site.Users.Single().Groups.Should().Equal(2);
+    }
+
+    [Theory]
+    [InlineData("taken", "new@example.org", CmsErrorReason.DuplicateUsername)]
+    [InlineData("new", "taken@example.org", CmsErrorReason.DuplicateEmail)]
+    [InlineData("taken", "taken@example.org", CmsErrorReason.DuplicateUsername)]
+    [InlineData("bad<name", "x@example.org", CmsErrorReason.InvalidUsername)]
+    [InlineData("okname", "not-an-email", CmsErrorReason.InvalidEmail)]
+    public async Task Validation_errors_are_classified(string username, string email, CmsErrorReason reason)
+    {
+        _site.AddUser("TAKEN", "TAKEN@example.org");
+
+        var act = () => Provider().CreateAsync(Account(username, email));
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(reason);
+        ex.StatusCode.Should().Be(400);
+        ex.Kind.Should().Be(FailureKind.Permanent);
+    }
+
+    [Fact]
+    public async Task Unknown_role_and_a_group_the_site_lacks_are_UnknownRole()
+    {
+        var provider = Provider();
+        var unmapped = () => provider.CreateAsync(Account("a1", "a1@example.org", "nosuchrole"));
+        var missingGroup = () => provider.CreateAsync(Account("a2", "a2@example.org", "999"));
+
+        (await unmapped.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownRole);
+        (await missingGroup.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownRole);
+        _site.Users.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Find_filters_the_substring_search_exactly_and_follows_paging()
+    {
+        for (var i = 0; i < 150; i++)
+        {
+            _site.AddUser($"someone{i}", $"x{i}.jdoe@example.org");
+        }
+
+        var target = _site.AddUser("jdoe", "JDoe@example.org");
+        var provider = Provider();
+
+        (await provider.FindByEmailAsync("jdoe@example.org"))!.UserId.Should().Be(target.Id);
+        (await provider.FindByUsernameAsync("JDOE"))!.UserId.Should().Be(target.Id);
+        (await provider.FindByUsernameAsync("jdo")).Should().BeNull("substring matches are not matches");
+        (await provider.GetByIdAsync(target.Id))!.Email.Should().Be("JDoe@example.org");
+        (await provider.GetByIdAsync(123456)).Should().BeNull();
+        _site.Requests.Count(r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal)).Should().BeGreaterThan(2, "the email search spans two pages");
+    }
+
+    [Fact]
+    public async Task Adding_roles_and_blocking_keep_the_existing_groups()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org", null, 2, 8);
+        var provider = Provider();
+
+        await provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["member"]);
+        user.Groups.Should().BeEquivalentTo([2L, 8L, 10L]);
+
+        await provider.BlockAsync(new CmsAccount(user.Id, null, null));
+        user.Block.Should().BeTrue();
+        user.Groups.Should().BeEquivalentTo([2L, 8L, 10L]);
+    }
+
+    [Fact]
+    public async Task The_fake_refuses_a_PATCH_without_groups_like_Joomla_before_5_4()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org");
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_site.Url, $"api/index.php/v1/users/{user.Id}")) { Content = new StringContent("{\"block\":1}") };
+        request.Headers.Add("X-Joomla-Token", _site.Token);
+        request.Headers.Add("Accept", "application/vnd.api+json");
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        user.Block.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Wrong_token_missing_permission_wrong_path_and_wrong_Accept_are_configuration_errors()
+    {
+        var wrongToken = () => Provider(o => o.ApiToken = "nope").FindByEmailAsync("a@example.org");
+        var ex = (await wrongToken.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Authentication);
+        ex.Message.Should().Contain("CmsUser:Joomla:ApiToken").And.NotContain("nope");
+
+        _site.CanCreate = false;
+        var denied = () => Provider().CreateAsync(Account("jdoe", "jdoe@example.org"));
+        (await denied.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Permission);
+
+        var wrongPath = () => Provider(o => o.ApiPath = "api/v9").FindByEmailAsync("a@example.org");
+        (await wrongPath.Should().ThrowAsync<CmsProviderException>()).Which.Message.Should().Contain("Web Services - Users");
+
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_site.Url, "api/index.php/v1/users"));
+        request.Headers.Add("X-Joomla-Token", _site.Token);
+        request.Headers.Add("Accept", "application/json");
+        using var response = await http.SendAsync(request);
+        response.StatusCode.Should().Be(HttpStatusCode.NotAcceptable);
+    }
+
+    [Fact]
+    public async Task A_5xx_on_create_is_an_unknown_outcome_and_reads_are_retried()
+    {
+        var provider = Provider();
+        _site.FailNext(500);
+        var create = () => provider.CreateAsync(Account("jdoe", "jdoe@example.org"));
+        (await create.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        _site.Requests.Count(r => r.Method == "POST").Should().Be(1, "a create is never retried blindly");
+
+        _site.FailNext(503, count: 2);
+        (await provider.FindByEmailAsync("nobody@example.org")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Reset_and_notification_emails_are_not_offered_and_say_why()
+    {
+        var provider = Provider();
+        provider.Capabilities.HasFlag(CmsCapabilities.PasswordResetEmail).Should().BeFalse();
+
+        var act = () => provider.SendPasswordResetAsync(new CmsAccount(1, null, null));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Kind.Should().Be(FailureKind.Configuration);
+        (await provider.CreateOneTimeLoginLinkAsync(new CmsAccount(1, null, null))).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Connectivity_check_lists_groups_and_spots_missing_mapped_ones()
+    {
+        var report = await Provider(o => o.GroupIds["ghost"] = 77).CheckConnectivityAsync();
+
+        report.Healthy.Should().BeFalse();
+        report.Checks.Single(c => c.Name == "groups").Detail.Should().Contain("10 Members");
+        report.Checks.Single(c => c.Name == "configured groups").Detail.Should().Contain("ghost");
+    }
+
+    [Fact]
+    public async Task The_token_never_reaches_logs_or_exceptions()
+    {
+        var provider = Provider();
+        _site.FailNext(500);
+        try
+        {
+            await provider.CreateAsync(Account("jdoe", "jdoe@example.org") with { Password = "pw-secret-9" });
+        }
+        catch (CmsProviderException ex)
+        {
+            ex.ToString().Should().NotContain(_site.Token).And.NotContain("pw-secret-9");
+        }
+
+        await provider.FindByEmailAsync("a@example.org");
+        _services!.GetRequiredService<FakeLogCollector>().GetSnapshot().Should().NotBeEmpty()
+            .And.NotContain(r => r.Message.Contains(_site.Token, StringComparison.Ordinal) || (r.StructuredState != null && r.StructuredState.Any(kv => kv.Value != null && kv.Value.Contains(_site.Token, StringComparison.Ordinal))));
+    }
+
+    [Theory]
+    [InlineData(null, "t", "CmsUser:Joomla:BaseUrl is missing")]
+    [InlineData("http://www.example.org/", "t", "plain http")]
+    [InlineData("https://www.example.org/", "", "CmsUser:Joomla:ApiToken is missing")]
+    public void Invalid_options_name_the_setting(string? url, string token, string message)
+    {
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning().AddJoomla(o => { o.BaseUrl = url is null ? null : new Uri(url); o.ApiToken = token; });
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<JoomlaOptions>>().Value;
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public void Registration_guards_its_arguments_and_is_safe_to_call_twice()
+    {
+        ((Action)(() => ((ICmsUserBuilder)null!).AddJoomla())).Should().Throw<ArgumentNullException>();
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning().AddJoomla().AddJoomla();
+        services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
+    }
+}
