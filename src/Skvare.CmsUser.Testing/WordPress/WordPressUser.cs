@@ -51,7 +51,8 @@ public sealed class WordPressUser
 
     internal string? Password { get; set; }
 
-    internal string? ResetKey { get; set; }
+    /// <summary>The latest password reset key issued (by the reset form, a notification or a login link).</summary>
+    public string? ResetKey { get; internal set; }
 }
 
 /// <summary>An email the fake WordPress "sent".</summary>
