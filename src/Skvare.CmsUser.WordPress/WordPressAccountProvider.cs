@@ -132,7 +132,21 @@ public class WordPressAccountProvider : ICmsAccountProvider
         {
             Content = JsonContent(body, WordPressJsonContext.Default.WpCreateUser),
         };
-        var created = await SendJsonAsync(request, "create an account", isCreate: true, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+        WpUser created;
+        try
+        {
+            created = await SendJsonAsync(request, "create an account", isCreate: true, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
+        {
+            // Multisite reports taken and malformed names under the same code (user_name); a name that breaks the rules is not a duplicate.
+            throw new CmsProviderException(Name, CmsErrorReason.InvalidUsername, ex.Message + " Multisite usernames must be 4-60 lowercase letters and digits, not only digits.", ex)
+            {
+                StatusCode = ex.StatusCode,
+                ErrorCode = ex.ErrorCode,
+            };
+        }
+
         Log.Created(_logger, created.Id, account.Username);
         var result = ToAccount(created);
 
@@ -347,6 +361,9 @@ public class WordPressAccountProvider : ICmsAccountProvider
         const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%()*+,-./:;=?@[]^_{}~";
         return RandomNumberGenerator.GetString(alphabet, 32);
     }
+
+    private static bool FitsMultisiteRules(string username) =>
+        username.Length is >= 4 and <= 60 && username.All(c => char.IsAsciiDigit(c) || char.IsAsciiLetterLower(c)) && !username.All(char.IsAsciiDigit);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
