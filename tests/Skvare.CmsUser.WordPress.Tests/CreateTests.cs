@@ -268,6 +268,23 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Fake_rejects_a_json_body_sent_without_the_json_content_type()
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.BaseUrl, "wp-json/wp/v2/users"))
+        {
+            Content = new StringContent("{\"username\":\"x\",\"email\":\"x@example.org\",\"password\":\"p\"}", System.Text.Encoding.UTF8, "text/plain"),
+        };
+        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + _server.ApplicationPassword)));
+
+        using var response = await http.SendAsync(request);
+
+        ((int)response.StatusCode).Should().Be(400);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("rest_missing_callback_param").And.Contain("\"params\":[\"username\",\"email\",\"password\"]");
+        _server.Users.Should().ContainSingle("only the seeded administrator");
+    }
+
+    [Fact]
     public async Task Create_rejects_missing_arguments()
     {
         using var host = WordPressTestHost.For(_server);

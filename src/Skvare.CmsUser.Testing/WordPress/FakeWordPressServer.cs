@@ -765,6 +765,12 @@ public sealed partial class FakeWordPressServer : IDisposable
             return form;
         }
 
+        if (!type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            // WordPress reads JSON bodies only when the content type says so; the parameters are then simply missing.
+            return [];
+        }
+
         try
         {
             if (JsonNode.Parse(request.Body) is JsonObject json)

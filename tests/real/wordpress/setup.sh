@@ -124,7 +124,9 @@ Listen $host:$port
 APACHE
 a2enmod -q rewrite >/dev/null
 a2ensite -q cmsuser-wordpress >/dev/null
-if apachectl -k status >/dev/null 2>&1 && [ -f /var/run/apache2/apache2.pid ] && kill -0 "$(cat /var/run/apache2/apache2.pid)" 2>/dev/null; then
+apachectl configtest >/dev/null 2>&1 || { apachectl configtest; exit 1; }
+if [ -f /var/run/apache2/apache2.pid ] && kill -0 "$(cat /var/run/apache2/apache2.pid)" 2>/dev/null; then
+  # Already running (a second run, or another site's setup): reload so the new site is served.
   apachectl -k graceful
 else
   service apache2 start >/dev/null
@@ -160,6 +162,8 @@ fi
 
 if [ "$app_ok" != 1 ]; then
   log "creating an application password"
+  # The state folder may be new while the site is old: make the admin password match the stored one (WordPress accepts and upgrades MD5 hashes).
+  mysql -uroot "$db_name" -e "UPDATE wp_users SET user_pass=MD5('$ADMIN_PASSWORD') WHERE user_login='$admin_user';"
   curl -s -o /dev/null -c "$jar" -b "wordpress_test_cookie=WP%20Cookie%20check" "$url/wp-login.php"
   curl -s -o /dev/null -c "$jar" -b "$jar" -b "wordpress_test_cookie=WP%20Cookie%20check" -X POST "$url/wp-login.php" \
     --data-urlencode "log=$admin_user" --data-urlencode "pwd=$ADMIN_PASSWORD" \
