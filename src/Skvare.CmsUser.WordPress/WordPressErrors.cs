@@ -73,7 +73,6 @@ internal static class WordPressErrors
             case "rest_invalid_json":
                 return (CmsErrorReason.InvalidData, null);
             case "rest_user_invalid_role":
-            case "rest_cannot_edit_roles":
                 return (CmsErrorReason.UnknownRole, status == 403 ? "The role exists but the API account may not assign it. " + PermissionFix : null);
             case "rest_user_invalid_id":
                 return (CmsErrorReason.NotFound, null);

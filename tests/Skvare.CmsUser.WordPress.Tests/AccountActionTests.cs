@@ -44,6 +44,24 @@ public sealed class AccountActionTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_roles_by_an_account_that_may_not_promote_is_Permission()
+    {
+        var user = _server.AddUser("member", "member@example.org", "subscriber");
+        _server.SetApplicationPassword("member", "mmmm mmmm mmmm mmmm");
+        using var host = WordPressTestHost.For(_server, configure: o =>
+        {
+            o.Username = "member";
+            o.ApplicationPassword = "mmmm mmmm mmmm mmmm";
+        });
+
+        var ex = (await host.Invoking(h => h.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["administrator"])).Should().ThrowAsync<CmsProviderException>()).Which;
+
+        ex.Reason.Should().Be(CmsErrorReason.Permission);
+        ex.ErrorCode.Should().Be("rest_cannot_edit_roles");
+        _server.FindUser("member")!.Roles.Should().Equal("subscriber");
+    }
+
+    [Fact]
     public async Task Add_roles_to_a_missing_account_is_NotFound()
     {
         using var host = WordPressTestHost.For(_server);

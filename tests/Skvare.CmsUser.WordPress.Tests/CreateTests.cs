@@ -249,6 +249,16 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Invalid_data_is_reported_before_the_credentials_are_checked_as_WordPress_does()
+    {
+        using var host = WordPressTestHost.For(_server, configure: o => o.ApplicationPassword = "wrong wrong wrong wrong");
+
+        var ex = (await host.Invoking(h => h.Provider.CreateAsync(new NewCmsAccount { Username = "ok", Email = "broken", Password = "pw-123456" })).Should().ThrowAsync<CmsProviderException>()).Which;
+
+        ex.Reason.Should().Be(CmsErrorReason.InvalidEmail);
+    }
+
+    [Fact]
     public async Task Account_without_create_users_is_Permission_with_a_fix()
     {
         _server.AddUser("writer", "writer@example.org", "editor");

@@ -16,6 +16,7 @@ public sealed class ErrorMappingTests
     [InlineData(401, """{"code":"application_passwords_disabled","message":"Application passwords are not available.","data":{"status":401}}""", CmsErrorReason.Authentication)]
     [InlineData(401, """{"code":"rest_not_logged_in","message":"You are not currently logged in.","data":{"status":401}}""", CmsErrorReason.Authentication)]
     [InlineData(403, """{"code":"rest_forbidden_context","message":"Sorry, you are not allowed to list users.","data":{"status":403}}""", CmsErrorReason.Permission)]
+    [InlineData(403, """{"code":"rest_cannot_edit_roles","message":"Sorry, you are not allowed to edit roles of this user.","data":{"status":403}}""", CmsErrorReason.Permission)]
     [InlineData(404, """{"code":"rest_user_invalid_id","message":"Invalid user ID.","data":{"status":404}}""", CmsErrorReason.NotFound)]
     [InlineData(503, "<html>Service Unavailable</html>", CmsErrorReason.Unavailable)]
     [InlineData(200, "", CmsErrorReason.UnexpectedResponse)]

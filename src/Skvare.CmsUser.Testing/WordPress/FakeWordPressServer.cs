@@ -454,20 +454,10 @@ public sealed partial class FakeWordPressServer : IDisposable
     private Answer CreateUser(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
     {
         created = null;
-        if (!IsAdmin(me))
-        {
-            return Error(me is null ? 401 : 403, "rest_cannot_create_user", "Sorry, you are not allowed to create new users.");
-        }
-
         var body = ReadBody(request, out var bodyError);
         if (body is null)
         {
             return bodyError!;
-        }
-
-        if (body.ContainsKey("id"))
-        {
-            return Error(400, "rest_user_exists", "Cannot create existing user.");
         }
 
         var missing = RequiredOnCreate.Where(k => body[k] is null).ToList();
@@ -509,6 +499,17 @@ public sealed partial class FakeWordPressServer : IDisposable
         if (locale is not null && !_locales.Contains(locale))
         {
             return InvalidParam("locale", "locale is not one of " + string.Join(", ", _locales) + ".", "rest_not_in_enum");
+        }
+
+        // The REST server validates the parameters before it asks the permission callback.
+        if (!IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_create_user", "Sorry, you are not allowed to create new users.");
+        }
+
+        if (body.ContainsKey("id"))
+        {
+            return Error(400, "rest_user_exists", "Cannot create existing user.");
         }
 
         var roles = Roles(body);
@@ -556,11 +557,6 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     private Answer UpdateUser(WordPressUser target, WordPressUser? me, IRequestMessage request)
     {
-        if (!IsAdmin(me) && me?.Id != target.Id)
-        {
-            return Error(me is null ? 401 : 403, "rest_cannot_edit", "Sorry, you are not allowed to edit this user.");
-        }
-
         var body = ReadBody(request, out var bodyError);
         if (body is null)
         {
@@ -568,13 +564,18 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var roles = Roles(body);
+        if (roles is { Count: > 0 } && !IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user.");
+        }
+
+        if (!IsAdmin(me) && me?.Id != target.Id)
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_edit", "Sorry, you are not allowed to edit this user.");
+        }
+
         if (roles is not null)
         {
-            if (!IsAdmin(me))
-            {
-                return Error(403, "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user.");
-            }
-
             foreach (var role in roles)
             {
                 if (!_roles.Contains(role))
@@ -862,7 +863,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     private static Answer Html(int status, string body) => new(status, body, HtmlType);
 
     private static string LoginErrorPage(string text) =>
-        $"<!DOCTYPE html><html><head><title>Lost Password</title></head><body class=\"login\"><div id=\"login\"><div id=\"login_error\">\t<strong>Error</strong>: {WebUtility.HtmlEncode(text)}<br /></div><form name=\"lostpasswordform\" id=\"lostpasswordform\"></form></div></body></html>";
+        $"<!DOCTYPE html><html><head><title>Lost Password</title></head><body class=\"login\"><div id=\"login\"><div id=\"login_error\">\t<strong>Error:</strong> {WebUtility.HtmlEncode(text)}<br /></div><form name=\"lostpasswordform\" id=\"lostpasswordform\"></form></div></body></html>";
 
     private static string ErrorPage(int status) =>
         $"<!DOCTYPE html><html><head><title>WordPress &rsaquo; Error</title></head><body id=\"error-page\"><div class=\"wp-die-message\"><p>There has been a critical error on this website. (HTTP {status})</p></div></body></html>";
