@@ -111,6 +111,18 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
+    /// <summary>The roles the site knows (slugs).</summary>
+    public IReadOnlyList<string> KnownRoles
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _roles];
+            }
+        }
+    }
+
     /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="username">The login name.</param>
     public WordPressUser? FindUser(string username)
@@ -396,6 +408,12 @@ public sealed partial class FakeWordPressServer : IDisposable
         if (query.TryGetValue("per_page", out var perPageText) && (!int.TryParse(perPageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out perPage) || perPage is < 1 or > 100))
         {
             return InvalidParam("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)", "rest_out_of_bounds");
+        }
+
+        if (me is null)
+        {
+            // Anonymous callers only see authors of published posts; the fake has no posts.
+            return new Answer(200, "[]", JsonType, new Dictionary<string, string> { ["X-WP-Total"] = "0", ["X-WP-TotalPages"] = "0" });
         }
 
         var page = query.TryGetValue("page", out var pageText) && int.TryParse(pageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
@@ -9,7 +8,7 @@ namespace Skvare.CmsUser.WordPress.Tests.Live;
 public sealed class LiveWordPressTests
 {
     // Unique per run so reruns against the same site pass.
-    private static readonly string RunId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(100, 999).ToString(CultureInfo.InvariantCulture);
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..12];
     private static int _counter;
 
     private static WordPressTestHost Host(bool companion = false, string? applicationPassword = null)
