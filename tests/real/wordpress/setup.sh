@@ -20,6 +20,8 @@ jar="$(mktemp)"
 trap 'rm -f "$jar"' EXIT
 
 log() { printf '[wordpress-setup] %s\n' "$*"; }
+# No systemd here: run the SysV scripts (through service(8) when it exists).
+start_service() { if command -v service >/dev/null 2>&1; then service "$1" start >/dev/null; else "/etc/init.d/$1" start >/dev/null; fi; }
 
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
 mkdir -p "$state_dir"
@@ -42,10 +44,9 @@ if ! dpkg -s wordpress mariadb-server apache2 libapache2-mod-php php-mysql curl 
   apt-get install -y -q wordpress mariadb-server apache2 libapache2-mod-php php-mysql curl
 fi
 
-# No systemd here: the SysV scripts start the daemons directly.
 if ! mysqladmin ping --silent 2>/dev/null; then
   log "starting MariaDB"
-  service mariadb start >/dev/null
+  start_service mariadb
   for _ in $(seq 1 30); do mysqladmin ping --silent 2>/dev/null && break; sleep 1; done
 fi
 
@@ -129,7 +130,7 @@ if [ -f /var/run/apache2/apache2.pid ] && kill -0 "$(cat /var/run/apache2/apache
   # Already running (a second run, or another site's setup): reload so the new site is served.
   apachectl -k graceful
 else
-  service apache2 start >/dev/null
+  start_service apache2
 fi
 for _ in $(seq 1 30); do curl -s -o /dev/null "$url/wp-login.php" && break; sleep 1; done
 
