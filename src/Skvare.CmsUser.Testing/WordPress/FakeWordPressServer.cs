@@ -1,0 +1,908 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.WordPress;
+
+/// <summary>
+/// A stateful fake of a WordPress 6.x site's users REST API (<c>/wp-json/wp/v2/users</c>), the
+/// <c>wp-login.php?action=lostpassword</c> form and the Skvare CmsUser companion plugin routes.
+/// Answers with the status codes and error bodies a real site sends (duplicates are HTTP 500 with
+/// <c>"data":null</c>; a wrong application password is treated as anonymous). Thread-safe.
+/// </summary>
+public sealed partial class FakeWordPressServer : IDisposable
+{
+    /// <summary>The companion plugin version the fake reports.</summary>
+    public const string CompanionVersion = "0.1.0";
+
+    private const string JsonType = "application/json; charset=UTF-8";
+    private const string HtmlType = "text/html; charset=UTF-8";
+
+    private static readonly string[] AdminCapabilities = ["create_users", "list_users", "edit_users", "promote_users", "delete_users"];
+    private static readonly string[] RequiredOnCreate = ["username", "email", "password"];
+
+    private readonly object _gate = new();
+    private readonly WireMockServer _server;
+    private readonly SortedDictionary<long, WordPressUser> _users = [];
+    private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
+    private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
+    private readonly List<WordPressMail> _mails = [];
+    private readonly List<WordPressRequest> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private readonly List<Action<WordPressUser>> _onCreated = [];
+    private long _nextId = 1;
+
+    /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
+    public FakeWordPressServer()
+    {
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        BaseUrl = new Uri(_server.Url! + "/");
+        var admin = AddUser(AdminUsername, "admin@example.org", "administrator");
+        admin.ApplicationPassword = ApplicationPassword;
+    }
+
+    /// <summary>The site root, e.g. <c>http://localhost:port/</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The login name of the seeded administrator.</summary>
+    public string AdminUsername { get; } = "admin";
+
+    /// <summary>The administrator's application password, in WordPress's display form (groups of four).</summary>
+    public string ApplicationPassword { get; } = "abcd EFGH ijkl MNOP qrst UVWX";
+
+    /// <summary>Whether the companion plugin is active (its routes answer). Default <see langword="true"/>.</summary>
+    public bool CompanionPlugin { get; set; } = true;
+
+    /// <summary>Whether the site knows <c>search_columns</c> (WordPress 6.8+). When off, it is ignored as older versions do.</summary>
+    public bool SupportsSearchColumns { get; set; } = true;
+
+    /// <summary>When set, the site cannot send mail: lostpassword answers 200 with an error page, the companion reset 503.</summary>
+    public bool MailFails { get; set; }
+
+    /// <summary>A delay before every answer (simulates a slow site).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>The users, by id.</summary>
+    public IReadOnlyList<WordPressUser> Users
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _users.Values];
+            }
+        }
+    }
+
+    /// <summary>The mails "sent", in order.</summary>
+    public IReadOnlyList<WordPressMail> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mails];
+            }
+        }
+    }
+
+    /// <summary>Every request received, in order.</summary>
+    public IReadOnlyList<WordPressRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>The roles the site knows (slugs).</summary>
+    public IReadOnlyList<string> KnownRoles
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _roles];
+            }
+        }
+    }
+
+    /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="username">The login name.</param>
+    public WordPressUser? FindUser(string username)
+    {
+        lock (_gate)
+        {
+            return _users.Values.FirstOrDefault(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Seeds a user.</summary>
+    /// <param name="username">Login name.</param>
+    /// <param name="email">Email.</param>
+    /// <param name="roles">Roles (none = no role).</param>
+    /// <returns>The user.</returns>
+    public WordPressUser AddUser(string username, string email, params string[] roles)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        lock (_gate)
+        {
+            var user = new WordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
+            _users[user.Id] = user;
+            return user;
+        }
+    }
+
+    /// <summary>Gives a seeded user an application password so tests can act as a less privileged account.</summary>
+    /// <param name="username">The user's login.</param>
+    /// <param name="applicationPassword">The application password.</param>
+    public void SetApplicationPassword(string username, string applicationPassword)
+    {
+        lock (_gate)
+        {
+            var user = FindUser(username) ?? throw new InvalidOperationException($"No user {username}.");
+            user.ApplicationPassword = applicationPassword;
+        }
+    }
+
+    /// <summary>Adds a role the site knows.</summary>
+    /// <param name="role">The role slug.</param>
+    public void AddRole(string role)
+    {
+        lock (_gate)
+        {
+            if (!_roles.Contains(role))
+            {
+                _roles.Add(role);
+            }
+        }
+    }
+
+    /// <summary>Registers a user meta key with <c>show_in_rest</c>; unregistered keys are ignored on write, as WordPress does.</summary>
+    /// <param name="key">The meta key.</param>
+    public void RegisterMeta(string key)
+    {
+        lock (_gate)
+        {
+            _registeredMeta.Add(key);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> after each user created through the REST API, e.g. to let a fake
+    /// CiviCRM simulate the CiviCRM WordPress plugin creating the contact link.
+    /// </summary>
+    /// <param name="callback">Called outside the server's lock with the new user.</param>
+    public void OnUserCreated(Action<WordPressUser> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (_gate)
+        {
+            _onCreated.Add(callback);
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="statusCode"/> with <paramref name="body"/> (default: an HTML error page) without touching state.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status.</param>
+    /// <param name="body">The body.</param>
+    /// <param name="contentType">The content type.</param>
+    public void FailNext(int count, int statusCode, string? body = null, string contentType = HtmlType) =>
+        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage(statusCode), contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests change state as usual but then answer <paramref name="statusCode"/> (a response lost after the write).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) =>
+        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage(statusCode), HtmlType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="delay">The wait.</param>
+    public void HangNext(int count, TimeSpan delay) =>
+        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, HtmlType, delay));
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose() => _server.Stop();
+
+    private void Enqueue(int count, Fault fault)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(fault);
+            }
+        }
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        Fault? fault;
+        int index;
+        var authenticated = Authenticate(Header(request, "Authorization"));
+        lock (_gate)
+        {
+            _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(new WordPressRequest(request.Method, request.Path, string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'), string.IsNullOrEmpty(request.Body) ? null : request.Body, authenticated?.Username, 0));
+        }
+
+        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        Answer answer;
+        WordPressUser? created = null;
+        List<Action<WordPressUser>> callbacks;
+        if (fault?.Kind == FaultKind.FailBefore)
+        {
+            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+        }
+        else
+        {
+            lock (_gate)
+            {
+                answer = Route(request, authenticated, out created);
+            }
+
+            if (fault?.Kind == FaultKind.FailAfter)
+            {
+                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+            }
+        }
+
+        lock (_gate)
+        {
+            _requests[index] = _requests[index] with { StatusCode = answer.Status };
+            callbacks = [.. _onCreated];
+        }
+
+        if (created is not null)
+        {
+            foreach (var callback in callbacks)
+            {
+                callback(created);
+            }
+        }
+
+        var headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new(answer.ContentType) };
+        foreach (var (key, value) in answer.Headers ?? [])
+        {
+            headers[key] = new(value);
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = headers,
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private WordPressUser? Authenticate(string? authorization)
+    {
+        if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return null;
+        }
+
+        var login = decoded[..colon];
+        var password = decoded[(colon + 1)..].Replace(" ", string.Empty, StringComparison.Ordinal);
+        lock (_gate)
+        {
+            // WordPress 6.1 treats a wrong application password as anonymous rather than answering incorrect_password.
+            var user = _users.Values.FirstOrDefault(u => string.Equals(u.Username, login, StringComparison.OrdinalIgnoreCase) || string.Equals(u.Email, login, StringComparison.OrdinalIgnoreCase));
+            return user?.ApplicationPassword is { } app && !user.Blocked && string.Equals(app.Replace(" ", string.Empty, StringComparison.Ordinal), password, StringComparison.Ordinal) ? user : null;
+        }
+    }
+
+    private static bool IsAdmin(WordPressUser? user) => user is not null && user.Roles.Contains("administrator");
+
+    private Answer Route(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    {
+        created = null;
+        var path = request.Path;
+        var method = request.Method.ToUpperInvariant();
+        var query = ParseQuery(request.RawQuery);
+        if (path == "/wp-login.php")
+        {
+            return query.GetValueOrDefault("action") == "lostpassword" && method == "POST" ? LostPassword(request) : Html(200, "<html><body><form id=\"loginform\"></form></body></html>");
+        }
+
+        if (!path.StartsWith("/wp-json/", StringComparison.Ordinal))
+        {
+            return Html(404, ErrorPage(404));
+        }
+
+        var route = path["/wp-json".Length..].TrimEnd('/');
+        if (route == "/wp/v2/users")
+        {
+            return method switch
+            {
+                "GET" => ListUsers(query, me),
+                "POST" => CreateUser(request, me, out created),
+                _ => NoRoute(),
+            };
+        }
+
+        var match = UserRoute().Match(route);
+        if (match.Success)
+        {
+            var idText = match.Groups[1].Value;
+            WordPressUser? target;
+            if (idText == "me")
+            {
+                if (me is null)
+                {
+                    return Error(401, "rest_not_logged_in", "You are not currently logged in.");
+                }
+
+                target = me;
+            }
+            else if (!_users.TryGetValue(long.Parse(idText, CultureInfo.InvariantCulture), out target))
+            {
+                return Error(404, "rest_user_invalid_id", "Invalid user ID.");
+            }
+
+            return method switch
+            {
+                "GET" => GetUser(target, me, query),
+                "POST" or "PUT" or "PATCH" => UpdateUser(target, me, request),
+                _ => NoRoute(),
+            };
+        }
+
+        if (route.StartsWith("/skvare-cmsuser/v1/", StringComparison.Ordinal) && CompanionPlugin)
+        {
+            return Companion(route["/skvare-cmsuser/v1".Length..], method, me);
+        }
+
+        return NoRoute();
+    }
+
+    private Answer ListUsers(Dictionary<string, string> query, WordPressUser? me)
+    {
+        var edit = query.GetValueOrDefault("context") == "edit";
+        if (edit && !IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_forbidden_context", "Sorry, you are not allowed to edit users.");
+        }
+
+        var perPage = 10;
+        if (query.TryGetValue("per_page", out var perPageText) && (!int.TryParse(perPageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out perPage) || perPage is < 1 or > 100))
+        {
+            return InvalidParam("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)", "rest_out_of_bounds");
+        }
+
+        if (me is null)
+        {
+            // Anonymous callers only see authors of published posts; the fake has no posts.
+            return new Answer(200, "[]", JsonType, new Dictionary<string, string> { ["X-WP-Total"] = "0", ["X-WP-TotalPages"] = "0" });
+        }
+
+        var page = query.TryGetValue("page", out var pageText) && int.TryParse(pageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
+        IEnumerable<WordPressUser> users = _users.Values;
+        if (query.TryGetValue("search", out var search) && search.Length > 0)
+        {
+            string[] columns;
+            if (SupportsSearchColumns && query.TryGetValue("search_columns", out var requested) && requested.Length > 0)
+            {
+                columns = requested.Split(',');
+                var bad = columns.FirstOrDefault(c => c is not ("email" or "name" or "id" or "username" or "slug"));
+                if (bad is not null)
+                {
+                    return InvalidParam("search_columns", "search_columns[0] is not one of email, name, id, username, and slug.", "rest_not_in_enum");
+                }
+            }
+            else
+            {
+                // WP_User_Query's own choice: an @ means the email column, otherwise several.
+                columns = search.Contains('@', StringComparison.Ordinal) ? ["email"] : ["username", "email", "slug", "name"];
+            }
+
+            users = users.Where(u => columns.Any(c => c switch
+            {
+                "email" => u.Email.Contains(search, StringComparison.OrdinalIgnoreCase),
+                "username" => u.Username.Contains(search, StringComparison.OrdinalIgnoreCase),
+                "slug" => Slug(u.Username).Contains(search, StringComparison.OrdinalIgnoreCase),
+                "name" => u.DisplayName.Contains(search, StringComparison.OrdinalIgnoreCase),
+                "id" => u.Id.ToString(CultureInfo.InvariantCulture) == search,
+                _ => false,
+            }));
+        }
+
+        var all = users.ToList();
+        var totalPages = (int)Math.Ceiling(all.Count / (double)perPage);
+        var items = new JsonArray([.. all.Skip((page - 1) * perPage).Take(perPage).Select(u => (JsonNode)Render(u, edit))]);
+        var headers = new Dictionary<string, string>
+        {
+            ["X-WP-Total"] = all.Count.ToString(CultureInfo.InvariantCulture),
+            ["X-WP-TotalPages"] = totalPages.ToString(CultureInfo.InvariantCulture),
+        };
+        return new Answer(200, items.ToJsonString(), JsonType, headers);
+    }
+
+    private Answer GetUser(WordPressUser target, WordPressUser? me, Dictionary<string, string> query)
+    {
+        var edit = query.GetValueOrDefault("context") == "edit";
+        if (edit && !IsAdmin(me) && me?.Id != target.Id)
+        {
+            return Error(me is null ? 401 : 403, "rest_forbidden_context", "Sorry, you are not allowed to edit this user.");
+        }
+
+        return Json(200, Render(target, edit));
+    }
+
+    private Answer CreateUser(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    {
+        created = null;
+        var body = ReadBody(request, out var bodyError);
+        if (body is null)
+        {
+            return bodyError!;
+        }
+
+        var missing = RequiredOnCreate.Where(k => body[k] is null).ToList();
+        if (missing.Count > 0)
+        {
+            var error = new JsonObject
+            {
+                ["code"] = "rest_missing_callback_param",
+                ["message"] = "Missing parameter(s): " + string.Join(", ", missing),
+                ["data"] = new JsonObject { ["status"] = 400, ["params"] = new JsonArray([.. missing.Select(m => (JsonNode)m)]) },
+            };
+            return Json(400, error);
+        }
+
+        var username = Str(body, "username")!;
+        var email = Str(body, "email")!;
+        var password = Str(body, "password")!;
+        if (!IsValidUsername(username))
+        {
+            return InvalidParam("username", "This username is invalid because it uses illegal characters. Please enter a valid username.", "rest_user_invalid_username");
+        }
+
+        if (!IsValidEmail(email))
+        {
+            return InvalidParam("email", "Invalid email address.", "rest_invalid_email");
+        }
+
+        if (password.Trim().Length == 0)
+        {
+            return InvalidParam("password", "Passwords cannot be empty.", "rest_user_invalid_password");
+        }
+
+        if (password.Contains('\\', StringComparison.Ordinal))
+        {
+            return InvalidParam("password", "Passwords cannot contain the \"\\\" character.", "rest_user_invalid_password");
+        }
+
+        var locale = Str(body, "locale");
+        if (locale is not null && !_locales.Contains(locale))
+        {
+            return InvalidParam("locale", "locale is not one of " + string.Join(", ", _locales) + ".", "rest_not_in_enum");
+        }
+
+        // The REST server validates the parameters before it asks the permission callback.
+        if (!IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_create_user", "Sorry, you are not allowed to create new users.");
+        }
+
+        if (body.ContainsKey("id"))
+        {
+            return Error(400, "rest_user_exists", "Cannot create existing user.");
+        }
+
+        var roles = Roles(body);
+        foreach (var role in roles ?? [])
+        {
+            if (!_roles.Contains(role))
+            {
+                return Error(400, "rest_user_invalid_role", $"The role {role} does not exist.");
+            }
+        }
+
+        // wp_insert_user(): length, then login, then email; none carries a status, so WordPress answers 500.
+        if (username.Length > 60)
+        {
+            return Error(500, "user_login_too_long", "Username may not be longer than 60 characters.", nullData: true);
+        }
+
+        if (_users.Values.Any(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Error(500, "existing_user_login", "Sorry, that username already exists!", nullData: true);
+        }
+
+        if (_users.Values.Any(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Error(500, "existing_user_email", "Sorry, that email address is already used!", nullData: true);
+        }
+
+        var user = new WordPressUser(_nextId++, username, email)
+        {
+            Password = password,
+            HasPassword = true,
+            FirstName = Str(body, "first_name") ?? string.Empty,
+            LastName = Str(body, "last_name") ?? string.Empty,
+            Nickname = Str(body, "nickname") ?? username,
+            Locale = locale ?? string.Empty,
+            Roles = roles ?? ["subscriber"],
+            Meta = Meta(body),
+        };
+        user.DisplayName = Str(body, "name") ?? username;
+        _users[user.Id] = user;
+        created = user;
+        var headers = new Dictionary<string, string> { ["Location"] = new Uri(BaseUrl, "wp-json/wp/v2/users/" + user.Id.ToString(CultureInfo.InvariantCulture)).AbsoluteUri };
+        return new Answer(201, Render(user, edit: true).ToJsonString(), JsonType, headers);
+    }
+
+    private Answer UpdateUser(WordPressUser target, WordPressUser? me, IRequestMessage request)
+    {
+        var body = ReadBody(request, out var bodyError);
+        if (body is null)
+        {
+            return bodyError!;
+        }
+
+        var roles = Roles(body);
+        if (roles is { Count: > 0 } && !IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_edit_roles", "Sorry, you are not allowed to edit roles of this user.");
+        }
+
+        if (!IsAdmin(me) && me?.Id != target.Id)
+        {
+            return Error(me is null ? 401 : 403, "rest_cannot_edit", "Sorry, you are not allowed to edit this user.");
+        }
+
+        if (roles is not null)
+        {
+            foreach (var role in roles)
+            {
+                if (!_roles.Contains(role))
+                {
+                    return Error(400, "rest_user_invalid_role", $"The role {role} does not exist.");
+                }
+            }
+
+            // Sending roles replaces the list.
+            target.Roles = roles;
+        }
+
+        if (Str(body, "first_name") is { } first)
+        {
+            target.FirstName = first;
+        }
+
+        if (Str(body, "last_name") is { } last)
+        {
+            target.LastName = last;
+        }
+
+        return Json(200, Render(target, edit: true));
+    }
+
+    private Answer LostPassword(IRequestMessage request)
+    {
+        var form = ParseQuery(request.Body);
+        var login = form.GetValueOrDefault("user_login")?.Trim() ?? string.Empty;
+        var user = login.Length == 0 ? null : _users.Values.FirstOrDefault(u =>
+            string.Equals(u.Username, login, StringComparison.OrdinalIgnoreCase) || string.Equals(u.Email, login, StringComparison.OrdinalIgnoreCase));
+        if (user is null)
+        {
+            var text = login.Length == 0 ? "Please enter a username or email address." : "There is no account with that username or email address.";
+            return Html(200, LoginErrorPage(text));
+        }
+
+        user.ResetKey = NewKey();
+        if (MailFails)
+        {
+            return Html(200, LoginErrorPage("The email could not be sent. Your site may not be correctly configured to send emails."));
+        }
+
+        _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+        return new Answer(302, string.Empty, HtmlType, new Dictionary<string, string> { ["Location"] = "/wp-login.php?checkemail=confirm" });
+    }
+
+    private Answer Companion(string route, string method, WordPressUser? me)
+    {
+        if (route == "/status" && method == "GET")
+        {
+            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionVersion, ["wordpress"] = "6.1.9" });
+        }
+
+        var match = CompanionRoute().Match(route);
+        if (!match.Success || method != "POST")
+        {
+            return NoRoute();
+        }
+
+        if (!IsAdmin(me))
+        {
+            return Forbidden(me);
+        }
+
+        if (!_users.TryGetValue(long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), out var user))
+        {
+            return Error(404, "rest_user_invalid_id", "Invalid user ID.");
+        }
+
+        switch (match.Groups[2].Value)
+        {
+            case "notify":
+                user.ResetKey = NewKey();
+                _mails.Add(new WordPressMail(user.Email, "new-account", user.Id));
+                return Json(200, new JsonObject { ["sent"] = true });
+            case "reset":
+                user.ResetKey = NewKey();
+                if (MailFails)
+                {
+                    return Error(503, "skvare_cmsuser_reset_failed", "The email could not be sent. Your site may not be correctly configured to send emails.");
+                }
+
+                _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+                return Json(200, new JsonObject { ["sent"] = true });
+            case "login-link":
+                user.ResetKey = NewKey();
+                var url = new Uri(BaseUrl, $"wp-login.php?action=rp&key={user.ResetKey}&login={Uri.EscapeDataString(user.Username)}");
+                return Json(200, new JsonObject { ["url"] = url.AbsoluteUri });
+            default:
+                if (user.Id == me!.Id)
+                {
+                    return Error(400, "skvare_cmsuser_block_self", "The API account cannot block itself.");
+                }
+
+                user.Roles = [];
+                user.Blocked = true;
+                return Json(200, new JsonObject { ["blocked"] = true });
+        }
+    }
+
+    private JsonObject Render(WordPressUser user, bool edit)
+    {
+        var json = new JsonObject
+        {
+            ["id"] = user.Id,
+            ["name"] = user.DisplayName,
+            ["url"] = string.Empty,
+            ["description"] = string.Empty,
+            ["link"] = new Uri(BaseUrl, "author/" + Slug(user.Username) + "/").AbsoluteUri,
+            ["slug"] = Slug(user.Username),
+        };
+        if (edit)
+        {
+            json["username"] = user.Username;
+            json["first_name"] = user.FirstName;
+            json["last_name"] = user.LastName;
+            json["email"] = user.Email;
+            json["locale"] = user.Locale.Length == 0 ? "en_US" : user.Locale;
+            json["nickname"] = user.Nickname;
+            json["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode)r)]);
+            var caps = new JsonObject();
+            if (user.Roles.Contains("administrator"))
+            {
+                foreach (var cap in AdminCapabilities)
+                {
+                    caps[cap] = true;
+                }
+            }
+
+            caps["read"] = user.Roles.Count > 0;
+            foreach (var role in user.Roles)
+            {
+                caps[role] = true;
+            }
+
+            json["capabilities"] = caps;
+            json["meta"] = new JsonObject([.. user.Meta.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]);
+        }
+
+        return json;
+    }
+
+    private Dictionary<string, string> Meta(JsonObject body)
+    {
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (body["meta"] is JsonObject values)
+        {
+            foreach (var (key, value) in values)
+            {
+                // Unregistered meta is silently dropped, as WordPress does.
+                if (_registeredMeta.Contains(key) && value is JsonValue v)
+                {
+                    meta[key] = v.ToString();
+                }
+            }
+        }
+
+        return meta;
+    }
+
+    private static List<string>? Roles(JsonObject body) => body["roles"] switch
+    {
+        JsonArray array => [.. array.Select(r => r?.ToString() ?? string.Empty)],
+        JsonValue value => [.. value.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries)],
+        _ => null,
+    };
+
+    private static string? Str(JsonObject body, string key) => body[key] is JsonValue v ? v.ToString() : null;
+
+    private static JsonObject? ReadBody(IRequestMessage request, out Answer? error)
+    {
+        error = null;
+        var type = Header(request, "Content-Type") ?? string.Empty;
+        if (string.IsNullOrEmpty(request.Body))
+        {
+            return [];
+        }
+
+        if (type.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        {
+            var form = new JsonObject();
+            foreach (var (key, value) in ParseQuery(request.Body))
+            {
+                form[key.EndsWith("[]", StringComparison.Ordinal) ? key[..^2] : key] = value;
+            }
+
+            return form;
+        }
+
+        if (!type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            // WordPress reads JSON bodies only when the content type says so; the parameters are then simply missing.
+            return [];
+        }
+
+        try
+        {
+            if (JsonNode.Parse(request.Body) is JsonObject json)
+            {
+                return json;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        error = Error(400, "rest_invalid_json", "Invalid JSON body passed.");
+        return null;
+    }
+
+    // sanitize_user($name, true) must leave the name unchanged.
+    private static bool IsValidUsername(string username) =>
+        username.Length > 0 && username == username.Trim() && !username.Contains("  ", StringComparison.Ordinal)
+        && username.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or '-' or '@');
+
+    private static bool IsValidEmail(string email) => EmailPattern().IsMatch(email);
+
+    private static string Slug(string username) => new([.. username.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').Select(c => c)]);
+
+    private static string NewKey() => Convert.ToHexString(Guid.NewGuid().ToByteArray())[..20];
+
+    private static Dictionary<string, string> ParseQuery(string? text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(text))
+        {
+            return result;
+        }
+
+        foreach (var pair in text.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var key = WebUtility.UrlDecode(eq < 0 ? pair : pair[..eq]);
+            var value = eq < 0 ? string.Empty : WebUtility.UrlDecode(pair[(eq + 1)..]);
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    private static string? Header(IRequestMessage request, string name)
+    {
+        if (request.Headers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join(", ", values);
+            }
+        }
+
+        return null;
+    }
+
+    private static Answer Forbidden(WordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
+
+    private static Answer NoRoute() => Error(404, "rest_no_route", "No route was found matching the URL and request method.");
+
+    private static Answer InvalidParam(string param, string message, string detailCode)
+    {
+        var error = new JsonObject
+        {
+            ["code"] = "rest_invalid_param",
+            ["message"] = "Invalid parameter(s): " + param,
+            ["data"] = new JsonObject
+            {
+                ["status"] = 400,
+                ["params"] = new JsonObject { [param] = message },
+                ["details"] = new JsonObject { [param] = new JsonObject { ["code"] = detailCode, ["message"] = message, ["data"] = new JsonObject { ["status"] = 400 } } },
+            },
+        };
+        return Json(400, error);
+    }
+
+    private static Answer Error(int status, string code, string message, bool nullData = false) =>
+        Json(status, new JsonObject { ["code"] = code, ["message"] = message, ["data"] = nullData ? null : new JsonObject { ["status"] = status } });
+
+    private static Answer Json(int status, JsonNode body) => new(status, body.ToJsonString(), JsonType);
+
+    private static Answer Html(int status, string body) => new(status, body, HtmlType);
+
+    private static string LoginErrorPage(string text) =>
+        $"<!DOCTYPE html><html><head><title>Lost Password</title></head><body class=\"login\"><div id=\"login\"><div id=\"login_error\">\t<strong>Error:</strong> {WebUtility.HtmlEncode(text)}<br /></div><form name=\"lostpasswordform\" id=\"lostpasswordform\"></form></div></body></html>";
+
+    private static string ErrorPage(int status) =>
+        $"<!DOCTYPE html><html><head><title>WordPress &rsaquo; Error</title></head><body id=\"error-page\"><div class=\"wp-die-message\"><p>There has been a critical error on this website. (HTTP {status})</p></div></body></html>";
+
+    [GeneratedRegex(@"^/wp/v2/users/(me|\d+)$")]
+    private static partial Regex UserRoute();
+
+    [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block)$")]
+    private static partial Regex CompanionRoute();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
+
+    private enum FaultKind
+    {
+        FailBefore,
+        FailAfter,
+        Hang,
+    }
+
+    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
+
+    private sealed record Answer(int Status, string Body, string ContentType, Dictionary<string, string>? Headers = null);
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace Skvare.CmsUser.WordPress;
+
+/// <summary>Log messages of the WordPress provider (event ids 3000-3099). Never a password.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(3000, LogLevel.Debug, "WordPress {Method} {Path} answered {StatusCode}")]
+    public static partial void Response(ILogger logger, string method, string path, int statusCode);
+
+    [LoggerMessage(3001, LogLevel.Information, "WordPress account {UserId} created for username {Username}")]
+    public static partial void Created(ILogger logger, long userId, string username);
+
+    [LoggerMessage(3002, LogLevel.Warning, "WordPress call {Operation} failed: {Reason} ({StatusCode} {ErrorCode})")]
+    public static partial void CallFailed(ILogger logger, string operation, CmsErrorReason reason, int? statusCode, string? errorCode);
+
+    [LoggerMessage(3003, LogLevel.Debug, "WordPress ignored search_columns; searching without it")]
+    public static partial void SearchColumnsRejected(ILogger logger);
+
+    [LoggerMessage(3004, LogLevel.Warning, "WordPress account {UserId} was created but its email could not be sent: {Reason}")]
+    public static partial void NotificationAfterCreateFailed(ILogger logger, long userId, CmsErrorReason reason);
+
+    [LoggerMessage(3005, LogLevel.Information, "WordPress account {UserId} now has roles {Roles}")]
+    public static partial void RolesSet(ILogger logger, long userId, string roles);
+
+    [LoggerMessage(3006, LogLevel.Information, "WordPress account {UserId} blocked ({Method})")]
+    public static partial void Blocked(ILogger logger, long userId, string method);
+
+    [LoggerMessage(3007, LogLevel.Information, "WordPress sent the {Kind} email for account {UserId}")]
+    public static partial void MailRequested(ILogger logger, string kind, long userId);
+
+    [LoggerMessage(3008, LogLevel.Warning, "WordPress new-account notification requested for account {UserId} but the companion plugin is not configured; a password reset email is sent instead")]
+    public static partial void NotifyWithoutCompanion(ILogger logger, long userId);
+}
