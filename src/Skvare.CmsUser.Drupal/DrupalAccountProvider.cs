@@ -152,7 +152,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             body[options.LastNameField] = Values(account.LastName);
         }
 
-        var call = new Call(HttpMethod.Post, "entity/user", "entity/user") { Body = body.ToJsonString(), IsCreate = true };
+        var call = new Call(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = body.ToJsonString(), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false)
             ?? throw Unexpected(call.Route, "an empty answer to a create");
         var result = FromRest(created);
@@ -213,7 +213,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
         var body = JsonSerializer.Serialize(new DrupalPasswordRequest(mail.Trim()), DrupalJsonContext.Default.DrupalPasswordRequest);
         // Drupal answers 200 with an empty body whether or not the account exists (and sends nothing to a blocked one).
-        await SendAsync(new Call(HttpMethod.Post, "user/password", "user/password") { Body = body, EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new Call(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = body, EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
         Log.MailSent(_logger, account.UserId, PasswordReset);
     }
 
@@ -275,7 +275,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         {
             await CheckAsync(checks, "cmsuser_companion module", async ct =>
             {
-                var node = await SendAsync(new Call(HttpMethod.Get, "cmsuser/status", "cmsuser/status") { Api = DrupalApi.Companion }, ct).ConfigureAwait(false);
+                var node = await SendAsync(new Call(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status") { Api = DrupalApi.Companion }, ct).ConfigureAwait(false);
                 var status = node?.Deserialize(DrupalJsonContext.Default.DrupalCompanionStatus);
                 return status?.Module == "cmsuser_companion"
                     ? $"Module {status.Version} on Drupal {status.Drupal}, acting as user {status.Uid}."
