@@ -184,7 +184,8 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         CheckAccount(account);
-        await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
+        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
+        CheckSent(sent, "password reset");
         Log.MailSent(_logger, account.UserId, "password_reset");
     }
 
@@ -192,7 +193,8 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         CheckAccount(account);
-        await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
+        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
+        CheckSent(sent, "welcome");
         Log.MailSent(_logger, account.UserId, "welcome");
     }
 
@@ -477,6 +479,16 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         if (account.UserId <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
+        }
+    }
+
+    /// <summary>The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed.</summary>
+    private static void CheckSent(JsonNode? answer, string what)
+    {
+        var value = answer is JsonArray { Count: 1 } list ? list[0] : answer;
+        if (value is JsonValue v && v.TryGetValue<bool>(out var sent) && !sent)
+        {
+            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.Unavailable, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.") { StatusCode = 200, ErrorCode = "mail_failed" };
         }
     }
 
