@@ -35,8 +35,10 @@ final class CompanionController extends ControllerBase {
    */
   public function notify(UserInterface $user): JsonResponse {
     $result = _user_mail_notify('register_admin_created', $user);
-    // _user_mail_notify() returns the mail result array, or NULL when nothing was sent.
-    return $this->json(['sent' => !empty($result['result'])]);
+    // Core returns the mail result (TRUE/FALSE), or NULL when nothing was sent; older
+    // releases returned the whole message array.
+    $sent = is_array($result) ? !empty($result['result']) : (bool) $result;
+    return $this->json(['sent' => $sent]);
   }
 
   /**
