@@ -1,0 +1,622 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.Drupal;
+
+/// <summary>
+/// Creates and manages Drupal 8+ (10/11) accounts: core REST (<c>/entity/user</c>, <c>/user/{uid}</c>,
+/// <c>/user/password</c>, always <c>?_format=json</c>) for writes, JSON:API (<c>/jsonapi/user/user</c>) for
+/// lookups, and optionally the <c>cmsuser_companion</c> module for the welcome email and login links.
+/// Authenticates with HTTP Basic or a simple_oauth client-credentials token. Thread-safe.
+/// </summary>
+public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
+{
+    /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
+    public const string HttpClientName = "Skvare.CmsUser.Drupal";
+
+    private const string JsonApiMediaType = "application/vnd.api+json";
+    private const string RegisterAdminCreated = "register_admin_created";
+    private const string PasswordReset = "password_reset";
+
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly IOptions<DrupalOptions> _options;
+    private readonly ILogger _logger;
+    private readonly DrupalTokenSource _tokens;
+
+    /// <summary>Creates the provider (normally through <c>AddDrupal</c>).</summary>
+    /// <param name="httpClientFactory">Creates the <see cref="HttpClientName"/> client.</param>
+    /// <param name="options">The validated options.</param>
+    /// <param name="logger">The logger; never receives secrets.</param>
+    /// <param name="timeProvider">The clock for OAuth token expiry; <see cref="TimeProvider.System"/> when omitted.</param>
+    public DrupalAccountProvider(IHttpClientFactory httpClientFactory, IOptions<DrupalOptions> options, ILogger<DrupalAccountProvider>? logger = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        _httpClientFactory = httpClientFactory;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _tokens = new DrupalTokenSource(timeProvider ?? TimeProvider.System);
+    }
+
+    /// <summary>
+    /// Drupal's rules as the SDK applies them: core accepts ASCII letters, digits, space and <c>@+_.'-</c>
+    /// (plus most non-ASCII letters) up to 60 characters; the SDK keeps to <c>[a-z0-9._@+-]</c>, which avoids
+    /// the spacing rules.
+    /// </summary>
+    public static UsernameRules Rules { get; } = new()
+    {
+        MaxLength = 60,
+        MinLength = 1,
+        AllowedPunctuation = "._@+-",
+        AsciiOnly = true,
+        Lowercase = true,
+    };
+
+    /// <inheritdoc />
+    public string Name => DrupalErrors.Cms;
+
+    /// <inheritdoc />
+    public UsernameRules UsernameRules => Rules;
+
+    /// <inheritdoc />
+    public CmsCapabilities Capabilities
+    {
+        get
+        {
+            var options = _options.Value;
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
+                | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+            if (!string.IsNullOrEmpty(options.FirstNameField) || !string.IsNullOrEmpty(options.LastNameField))
+            {
+                capabilities |= CmsCapabilities.PersonNames;
+            }
+
+            return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return FindAsync("mail", email.Trim(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        return FindAsync("name", username, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
+        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
+        return user is null ? null : FromRest(user);
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
+        var options = _options.Value;
+
+        var body = new JsonObject
+        {
+            ["name"] = Values(account.Username),
+            ["mail"] = Values(account.Email.Trim()),
+            // Drupal's default status is blocked, so it is always sent.
+            ["status"] = new JsonArray(new JsonObject { ["value"] = account.Active }),
+        };
+        if (account.Password is not null)
+        {
+            body["pass"] = Values(account.Password);
+        }
+
+        if (account.Roles is { Count: > 0 } roles)
+        {
+            body["roles"] = RoleList(roles);
+        }
+
+        if (ToDrupalLanguage(account.Language) is { } langcode)
+        {
+            body["preferred_langcode"] = Values(langcode);
+        }
+
+        foreach (var (field, value) in account.Fields ?? new Dictionary<string, string>())
+        {
+            body[field] = Values(value);
+        }
+
+        if (!string.IsNullOrEmpty(options.FirstNameField) && !string.IsNullOrWhiteSpace(account.FirstName))
+        {
+            body[options.FirstNameField] = Values(account.FirstName);
+        }
+
+        if (!string.IsNullOrEmpty(options.LastNameField) && !string.IsNullOrWhiteSpace(account.LastName))
+        {
+            body[options.LastNameField] = Values(account.LastName);
+        }
+
+        var call = new Call(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = body.ToJsonString(), IsCreate = true };
+        var created = await SendAsync(call, cancellationToken).ConfigureAwait(false)
+            ?? throw Unexpected(call.Route, "an empty answer to a create");
+        var result = FromRest(created);
+        Log.Created(_logger, result.UserId);
+
+        if (account.Notify)
+        {
+            try
+            {
+                await NotifyAsync(result, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CmsProviderException ex)
+            {
+                // The account exists; the engine should not fail the contact for a mail problem.
+                Log.NotificationNotSent(_logger, result.UserId, options.UseCompanionModule ? RegisterAdminCreated : PasswordReset, ex.Reason);
+            }
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        // PATCH replaces the whole list, so read the current roles and send the union.
+        var current = await GetByIdAsync(account.UserId, cancellationToken).ConfigureAwait(false)
+            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId}.") { StatusCode = 404 };
+        var union = current.Roles.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r) && r != "authenticated")).Distinct(StringComparer.Ordinal).ToList();
+        if (union.Count == current.Roles.Count)
+        {
+            return;
+        }
+
+        var body = new JsonObject { ["roles"] = RoleList(union) };
+        // A union is idempotent, so a retry after a lost answer does no harm.
+        var call = new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true };
+        var updated = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, account.UserId, string.Join(", ", updated is null ? union : FromRest(updated).Roles));
+    }
+
+    /// <inheritdoc />
+    public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        var mail = account.Email;
+        if (string.IsNullOrWhiteSpace(mail))
+        {
+            mail = (await GetByIdAsync(account.UserId, cancellationToken).ConfigureAwait(false))?.Email
+                ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId} with an email address.") { StatusCode = 404 };
+        }
+
+        var body = JsonSerializer.Serialize(new DrupalPasswordRequest(mail.Trim()), DrupalJsonContext.Default.DrupalPasswordRequest);
+        // Drupal answers 200 with an empty body whether or not the account exists (and sends nothing to a blocked one).
+        await SendAsync(new Call(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = body, EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
+        Log.MailSent(_logger, account.UserId, PasswordReset);
+    }
+
+    /// <inheritdoc />
+    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        return NotifyAsync(account, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = false }) };
+        await SendAsync(new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
+        Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        if (!_options.Value.UseCompanionModule)
+        {
+            // Core has no API that issues user_pass_reset_url(); only the companion module does.
+            return null;
+        }
+
+        var call = new Call(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link") { Api = DrupalApi.Companion, RetrySafe = true };
+        var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        var link = node?.Deserialize(DrupalJsonContext.Default.DrupalLoginLink);
+        if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
+        {
+            throw Unexpected(call.Route, "an answer without an absolute url");
+        }
+
+        Log.LoginLinkIssued(_logger, account.UserId);
+        return url;
+    }
+
+    /// <inheritdoc />
+    public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
+    {
+        var options = _options.Value;
+        var checks = new List<ConnectivityCheck>();
+        await CheckAsync(checks, "Core REST user resource and credentials", async ct =>
+        {
+            // uid 1 always exists; reading it needs the resource's GET method and an account that may view users.
+            var admin = await GetByIdAsync(1, ct).ConfigureAwait(false);
+            return admin is null ? "Answered, but user 1 was not found." : "GET /user/1?_format=json answered as expected.";
+        }, cancellationToken).ConfigureAwait(false);
+        await CheckAsync(checks, "JSON:API lookup by mail", async ct =>
+        {
+            await FindByEmailAsync("cmsuser-connectivity-check@example.invalid", ct).ConfigureAwait(false);
+            return "filter[mail] on /jsonapi/user/user is allowed.";
+        }, cancellationToken).ConfigureAwait(false);
+        if (options.UseCompanionModule)
+        {
+            await CheckAsync(checks, "cmsuser_companion module", async ct =>
+            {
+                var node = await SendAsync(new Call(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status") { Api = DrupalApi.Companion }, ct).ConfigureAwait(false);
+                var status = node?.Deserialize(DrupalJsonContext.Default.DrupalCompanionStatus);
+                return status?.Module == "cmsuser_companion"
+                    ? $"Module {status.Version} on Drupal {status.Drupal}, acting as user {status.Uid}."
+                    : throw Unexpected("cmsuser/status", "an answer that is not the cmsuser_companion module's");
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ConnectivityReport($"Drupal {options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    /// <summary>Releases the token cache's lock.</summary>
+    public void Dispose() => _tokens.Dispose();
+
+    private static async Task CheckAsync(List<ConnectivityCheck> checks, string name, Func<CancellationToken, Task<string>> check, CancellationToken cancellationToken)
+    {
+        try
+        {
+            checks.Add(new ConnectivityCheck(name, true, await check(cancellationToken).ConfigureAwait(false)));
+        }
+        catch (CmsProviderException ex)
+        {
+            checks.Add(new ConnectivityCheck(name, false, ex.Message));
+        }
+    }
+
+    private async Task NotifyAsync(CmsAccount account, CancellationToken cancellationToken)
+    {
+        if (!_options.Value.UseCompanionModule)
+        {
+            // Core REST sends no welcome email; the one-time login email lets the person set a password.
+            Log.NotificationFallback(_logger, account.UserId);
+            await SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var call = new Call(HttpMethod.Post, CompanionPath(account.UserId, "notify"), "cmsuser/user/{uid}/notify") { Api = DrupalApi.Companion };
+        var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        if (node?.Deserialize(DrupalJsonContext.Default.DrupalNotifyResult)?.Sent != true)
+        {
+            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.Unavailable, "Drupal could not send the new-account email (sent: false); check the site's mail system.") { ErrorCode = "mail_failed" };
+        }
+
+        Log.MailSent(_logger, account.UserId, RegisterAdminCreated);
+    }
+
+    private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
+    {
+        var path = $"jsonapi/user/user?filter[{field}]={Uri.EscapeDataString(value)}";
+        var node = await SendAsync(new Call(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]") { Api = DrupalApi.JsonApi }, cancellationToken).ConfigureAwait(false);
+        if (node?["data"] is not JsonArray data)
+        {
+            throw Unexpected("jsonapi/user/user", "a document without a data list");
+        }
+
+        // The filter is case-insensitive on MySQL but not on every database; keep only the exact match.
+        foreach (var resource in data.OfType<JsonObject>())
+        {
+            var account = FromJsonApi(resource);
+            var candidate = field == "mail" ? account?.Email : account?.Username;
+            if (account is not null && string.Equals(candidate?.Trim(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                return account;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<JsonNode?> SendAsync(Call call, CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var refreshed = false;
+        while (true)
+        {
+            string? token = null;
+            if (options.Authentication == DrupalAuthenticationMode.OAuth2)
+            {
+                token = await _tokens.GetAsync(FetchTokenAsync, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var request = BuildRequest(options, call, token);
+            var (status, mediaType, body) = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
+            if (status == 401 && token is not null && !refreshed)
+            {
+                // simple_oauth revokes tokens when keys or the consumer change; one fresh token is worth a try.
+                Log.TokenRefused(_logger, call.Method.Method, call.Route);
+                _tokens.Invalidate(token);
+                refreshed = true;
+                continue;
+            }
+
+            if (status is >= 200 and < 300)
+            {
+                return Parse(call, mediaType, body);
+            }
+
+            if (call.NullWhenNotFound && status == 404 && DrupalErrors.TryParse(mediaType, body) is not null)
+            {
+                return null;
+            }
+
+            var error = DrupalErrors.FromResponse(status, mediaType, body, call.Api, call.IsCreate, options.Authentication);
+            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
+            throw error;
+        }
+    }
+
+    private async Task<(string Token, TimeSpan Lifetime)> FetchTokenAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "client_credentials"),
+            new("client_id", options.ClientId ?? string.Empty),
+            new("client_secret", options.ClientSecret ?? string.Empty),
+        };
+        if (!string.IsNullOrWhiteSpace(options.Scope))
+        {
+            form.Add(new("scope", options.Scope.Trim()));
+        }
+
+        var call = new Call(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token") { Api = DrupalApi.Token, RetrySafe = true };
+        using var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(options, call.Path)) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+        var (status, mediaType, body) = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
+        if (status is < 200 or >= 300)
+        {
+            var error = DrupalErrors.FromResponse(status, mediaType, body, DrupalApi.Token, false, options.Authentication);
+            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
+            throw error;
+        }
+
+        DrupalTokenResponse? token;
+        try
+        {
+            token = JsonSerializer.Deserialize(body, DrupalJsonContext.Default.DrupalTokenResponse);
+        }
+        catch (JsonException)
+        {
+            token = null;
+        }
+
+        if (string.IsNullOrEmpty(token?.AccessToken) || !string.Equals(token.TokenType, "Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Unexpected(call.Route, "an answer without a Bearer access_token; check CmsUser:Drupal:TokenPath");
+        }
+
+        var lifetime = TimeSpan.FromSeconds(Math.Max(1, token.ExpiresIn ?? 300));
+        Log.TokenObtained(_logger, lifetime);
+        return (token.AccessToken, lifetime);
+    }
+
+    private static HttpRequestMessage BuildRequest(DrupalOptions options, Call call, string? token)
+    {
+        var request = new HttpRequestMessage(call.Method, BuildUri(options, call.Path));
+        request.Headers.Authorization = token is not null
+            ? new AuthenticationHeaderValue("Bearer", token)
+            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")));
+        var mediaType = call.Api == DrupalApi.JsonApi ? JsonApiMediaType : "application/json";
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
+        if (call.Body is not null)
+        {
+            request.Content = new StringContent(call.Body, Encoding.UTF8, "application/json");
+        }
+
+        if (call.RetrySafe)
+        {
+            request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+        }
+
+        return request;
+    }
+
+    private async Task<(int Status, string? MediaType, string Body)> SendRawAsync(Call call, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var client = _httpClientFactory.CreateClient(HttpClientName);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or OperationCanceledException)
+        {
+            throw TransportFailure(call, ex);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            Log.Answered(_logger, call.Method.Method, call.Route, status);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return (status, response.Content.Headers.ContentType?.MediaType, body);
+        }
+    }
+
+    private static JsonNode? Parse(Call call, string? mediaType, string body)
+    {
+        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        // A 200 HTML page means the path reached Drupal's HTML routes, not the API (e.g. _format ignored).
+        if (mediaType is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Unexpected(call.Route, $"a {mediaType ?? "untyped"} page instead of JSON ({HttpEndpointGuard.Excerpt(body, 120)}); check CmsUser:Drupal:BaseUrl and that the REST and JSON:API modules are enabled");
+        }
+
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException ex)
+        {
+            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {call.Route} with JSON this provider does not understand: {ex.Message}", ex);
+        }
+    }
+
+    private CmsProviderException TransportFailure(Call call, Exception ex)
+    {
+        // Refused connections and an open circuit never reached the site; anything else may have.
+        var neverSent = ex is BrokenCircuitException
+            || (ex is HttpRequestException h && h.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError);
+        var reason = call.IsCreate && !neverSent ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
+        Log.TransportFailed(_logger, call.Method.Method, call.Route, reason, ex.GetType().Name);
+        var message = reason == CmsErrorReason.UnknownOutcome
+            ? $"Drupal did not answer the account creation ({ex.GetType().Name}); the account may exist now, so look it up by email before trying again."
+            : $"Drupal could not be reached for {call.Route} ({ex.GetType().Name}: {ex.Message}).";
+        return new CmsProviderException(DrupalErrors.Cms, reason, message, ex);
+    }
+
+    private static CmsProviderException Unexpected(string route, string what) =>
+        new(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {route} with {what}.");
+
+    private static Uri BuildUri(DrupalOptions options, string path)
+    {
+        var baseUrl = HttpEndpointGuard.WithTrailingSlash(options.BaseUrl ?? throw new InvalidOperationException("CmsUser:Drupal:BaseUrl is not set."));
+        return new Uri(baseUrl, path);
+    }
+
+    private static string UserPath(long userId) => "user/" + userId.ToString(CultureInfo.InvariantCulture) + "?_format=json";
+
+    private static string CompanionPath(long userId, string action) =>
+        "cmsuser/user/" + userId.ToString(CultureInfo.InvariantCulture) + "/" + action + "?_format=json";
+
+    private static void CheckAccount(CmsAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        if (account.UserId <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
+        }
+    }
+
+    private static JsonArray Values(string value) => new(new JsonObject { ["value"] = value });
+
+    private static JsonArray RoleList(IEnumerable<string> roles) =>
+        new([.. roles.Select(r => (JsonNode?)new JsonObject { ["target_id"] = r })]);
+
+    /// <summary>Reads a core REST user normalisation (field lists: <c>uid[0].value</c>).</summary>
+    private static CmsAccount FromRest(JsonNode node)
+    {
+        var uid = First(node, "uid");
+        var id = uid switch
+        {
+            JsonValue v when v.TryGetValue<long>(out var n) => n,
+            JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+            _ => throw Unexpected("user", "a user without uid[0].value"),
+        };
+        var status = First(node, "status");
+        bool? active = status is JsonValue sv && sv.TryGetValue<bool>(out var b) ? b : null;
+        var roles = node["roles"] is JsonArray list
+            ? list.OfType<JsonObject>().Select(r => r["target_id"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList()
+            : [];
+        return new CmsAccount(id, FirstString(node, "name"), FirstString(node, "mail")) { IsActive = active, Roles = roles };
+    }
+
+    /// <summary>Reads a JSON:API <c>user--user</c> resource object.</summary>
+    private static CmsAccount? FromJsonApi(JsonObject resource)
+    {
+        if (resource["attributes"] is not JsonObject attributes
+            || attributes["drupal_internal__uid"] is not JsonValue idValue || !idValue.TryGetValue<long>(out var uid))
+        {
+            return null;
+        }
+
+        var roles = resource["relationships"]?["roles"]?["data"] is JsonArray data
+            ? data.OfType<JsonObject>().Select(r => r["meta"]?["drupal_internal__target_id"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList()
+            : [];
+        return new CmsAccount(uid, Str(attributes["name"]), Str(attributes["mail"]))
+        {
+            IsActive = attributes["status"] is JsonValue s && s.TryGetValue<bool>(out var active) ? active : null,
+            Roles = roles,
+        };
+    }
+
+    private static JsonNode? First(JsonNode node, string field) =>
+        node[field] is JsonArray { Count: > 0 } list && list[0] is JsonObject item ? item["value"] : null;
+
+    private static string? FirstString(JsonNode node, string field) => Str(First(node, field));
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>
+    /// CiviCRM locales (<c>de_DE</c>) become Drupal language codes (<c>de</c>); the Drupal codes that keep a
+    /// region or script (<c>pt-br</c>, <c>pt-pt</c>, <c>zh-hans</c>, <c>zh-hant</c>) are mapped explicitly.
+    /// </summary>
+    internal static string? ToDrupalLanguage(string? language)
+    {
+        if (string.IsNullOrWhiteSpace(language))
+        {
+            return null;
+        }
+
+        var code = language.Trim().Replace('_', '-').ToLowerInvariant();
+        return code switch
+        {
+            "pt-br" or "pt-pt" or "zh-hans" or "zh-hant" => code,
+            "zh-cn" or "zh-sg" => "zh-hans",
+            "zh-tw" or "zh-hk" => "zh-hant",
+            _ => code.Split('-')[0],
+        };
+    }
+
+    private sealed record Call(HttpMethod Method, string Path, string Route)
+    {
+        public string? Body { get; init; }
+
+        public DrupalApi Api { get; init; } = DrupalApi.Rest;
+
+        public bool RetrySafe { get; init; }
+
+        public bool IsCreate { get; init; }
+
+        public bool NullWhenNotFound { get; init; }
+
+        public bool EmptyAnswer { get; init; }
+    }
+}

@@ -1,0 +1,559 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.Drupal7;
+
+/// <summary>
+/// Creates and manages Drupal 7 accounts through the Services 3.x REST server: logs in once
+/// (<c>user/login.json</c>), sends the session cookie and CSRF token itself, logs in again once when the session
+/// is refused, and uses the user resource (<c>user.json</c>, <c>user/{uid}.json</c>, targeted actions).
+/// Thread-safe.
+/// </summary>
+public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
+{
+    /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
+    public const string HttpClientName = "Skvare.CmsUser.Drupal7";
+
+    private const CmsCapabilities SupportedCapabilities =
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
+        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+
+    private const string AuthenticatedRid = "2";
+
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly IOptions<Drupal7Options> _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _loginGate = new(1, 1);
+    private Drupal7Session? _session;
+
+    /// <summary>Creates the provider (normally through <c>AddDrupal7</c>).</summary>
+    /// <param name="httpClientFactory">Creates the <see cref="HttpClientName"/> client.</param>
+    /// <param name="options">The validated options.</param>
+    /// <param name="logger">The logger; never receives secrets.</param>
+    public Drupal7AccountProvider(IHttpClientFactory httpClientFactory, IOptions<Drupal7Options> options, ILogger<Drupal7AccountProvider>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        ArgumentNullException.ThrowIfNull(options);
+        _httpClientFactory = httpClientFactory;
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Drupal 7's rules as the SDK applies them: <c>user_validate_name</c> accepts ASCII letters, digits, space and
+    /// <c>@_.'-</c> (no <c>+</c>, unlike Drupal 8+) up to 60 characters; the SDK keeps to <c>[a-z0-9._@-]</c>.
+    /// </summary>
+    public static UsernameRules Rules { get; } = new()
+    {
+        MaxLength = 60,
+        MinLength = 1,
+        AllowedPunctuation = "._@-",
+        AsciiOnly = true,
+        Lowercase = true,
+    };
+
+    /// <inheritdoc />
+    public string Name => Drupal7Errors.Cms;
+
+    /// <inheritdoc />
+    public UsernameRules UsernameRules => Rules;
+
+    /// <inheritdoc />
+    public CmsCapabilities Capabilities
+    {
+        get
+        {
+            var options = _options.Value;
+            return !string.IsNullOrEmpty(options.FirstNameField) || !string.IsNullOrEmpty(options.LastNameField)
+                ? SupportedCapabilities | CmsCapabilities.PersonNames
+                : SupportedCapabilities;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        return FindAsync("mail", email.Trim(), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        return FindAsync("name", username, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
+        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
+        return user is null ? null : ToAccount(user);
+    }
+
+    /// <inheritdoc />
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
+        var options = _options.Value;
+
+        var body = new JsonObject
+        {
+            ["name"] = account.Username,
+            ["mail"] = account.Email.Trim(),
+            // The admin form needs a password; a random one nobody knows is replaced from the emailed one-time link.
+            ["pass"] = account.Password ?? GeneratePassword(),
+            ["status"] = account.Active ? 1 : 0,
+            ["notify"] = account.Notify ? 1 : 0,
+        };
+        var rids = ResolveRoles(account.Roles ?? []);
+        if (rids.Count > 0)
+        {
+            body["roles"] = RoleObject(rids);
+        }
+
+        if (ToDrupalLanguage(account.Language) is { } language)
+        {
+            body["language"] = language;
+        }
+
+        foreach (var (field, value) in account.Fields ?? new Dictionary<string, string>())
+        {
+            body[field] = FieldValue(value);
+        }
+
+        if (!string.IsNullOrEmpty(options.FirstNameField) && !string.IsNullOrWhiteSpace(account.FirstName))
+        {
+            body[options.FirstNameField] = FieldValue(account.FirstName);
+        }
+
+        if (!string.IsNullOrEmpty(options.LastNameField) && !string.IsNullOrWhiteSpace(account.LastName))
+        {
+            body[options.LastNameField] = FieldValue(account.LastName);
+        }
+
+        var call = new Call(HttpMethod.Post, "user.json", "user") { Body = body.ToJsonString(), IsCreate = true };
+        var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        var uid = Id(created?["uid"]) ?? throw Unexpected(call.Route, "an answer without uid");
+        Log.Created(_logger, uid);
+        return new CmsAccount(uid, account.Username, account.Email.Trim())
+        {
+            IsActive = account.Active,
+            Roles = [.. account.Roles ?? []],
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        var wanted = ResolveRoles(roles);
+        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var union = current.Concat(wanted).Distinct(StringComparer.Ordinal).ToList();
+        if (union.Count == current.Count)
+        {
+            return;
+        }
+
+        // The update replaces the role set, so it carries the union; repeating it is harmless (PUT).
+        var body = new JsonObject { ["roles"] = RoleObject(union) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, account.UserId, string.Join(", ", union));
+    }
+
+    /// <inheritdoc />
+    public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
+        CheckSent(sent, "password reset");
+        Log.MailSent(_logger, account.UserId, "password_reset");
+    }
+
+    /// <inheritdoc />
+    public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
+        CheckSent(sent, "welcome");
+        Log.MailSent(_logger, account.UserId, "welcome");
+    }
+
+    /// <inheritdoc />
+    public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        // The current roles go along so the profile form cannot drop them.
+        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var body = new JsonObject { ["status"] = 0, ["roles"] = RoleObject(current) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Services 3.x offers no one-time login link; this returns <see langword="null"/> without a call.</remarks>
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        return Task.FromResult<Uri?>(null);
+    }
+
+    /// <inheritdoc />
+    public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
+    {
+        var options = _options.Value;
+        var checks = new List<ConnectivityCheck>();
+        try
+        {
+            await EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
+            checks.Add(new ConnectivityCheck("Services login", true, $"Logged in as {options.Username} on endpoint '{options.Endpoint}'."));
+            await FindByEmailAsync("cmsuser-connectivity-check@example.invalid", cancellationToken).ConfigureAwait(false);
+            checks.Add(new ConnectivityCheck("User resource index", true, "parameters[mail] lookups are allowed."));
+        }
+        catch (CmsProviderException ex)
+        {
+            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message));
+        }
+
+        return new ConnectivityReport($"Drupal 7 {options.BaseUrl}{options.Endpoint?.Trim('/')}", checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    /// <summary>Releases the login lock. The Services session is left to expire on the site.</summary>
+    public void Dispose() => _loginGate.Dispose();
+
+    private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
+    {
+        var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status";
+        var node = await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), cancellationToken).ConfigureAwait(false);
+        if (node is not JsonArray rows)
+        {
+            throw Unexpected("user index", "an answer that is not a list");
+        }
+
+        // MySQL compares case-insensitively, other databases may not; keep only the exact match.
+        foreach (var row in rows.OfType<JsonObject>())
+        {
+            var account = ToAccount(row);
+            var candidate = field == "mail" ? account.Email : account.Username;
+            if (string.Equals(candidate?.Trim(), value, StringComparison.OrdinalIgnoreCase))
+            {
+                return account;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<List<string>> CurrentRoleIdsAsync(long uid, CancellationToken cancellationToken)
+    {
+        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
+            ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.") { StatusCode = 404 };
+        return user["roles"] is JsonObject roles
+            ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
+            : [];
+    }
+
+    private List<string> ResolveRoles(IEnumerable<string> roles)
+    {
+        var map = _options.Value.RoleIds;
+        var rids = new List<string>();
+        foreach (var role in roles.Where(r => !string.IsNullOrWhiteSpace(r)))
+        {
+            var rid = map.TryGetValue(role.Trim(), out var mapped) ? mapped
+                : uint.TryParse(role, NumberStyles.None, CultureInfo.InvariantCulture, out _) ? role.Trim()
+                : throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.UnknownRole,
+                    $"Drupal 7 takes role ids; '{role}' is not in CmsUser:Drupal7:RoleIds. Add it with its rid from admin/people/permissions/roles.");
+            if (rid != AuthenticatedRid && !rids.Contains(rid))
+            {
+                rids.Add(rid);
+            }
+        }
+
+        return rids;
+    }
+
+    private async Task<JsonNode?> SendAsync(Call call, CancellationToken cancellationToken)
+    {
+        var relogged = false;
+        while (true)
+        {
+            var session = await EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
+            using var request = BuildRequest(call, session);
+            var answer = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
+            if (answer.Status is >= 200 and < 300)
+            {
+                return Parse(call, answer);
+            }
+
+            if (!relogged && Drupal7Errors.IsSessionProblem(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body))
+            {
+                // Sessions expire and CSRF tokens go stale; one fresh login is worth a try.
+                Log.SessionRefused(_logger, answer.Status, call.Method.Method, call.Route);
+                Interlocked.CompareExchange(ref _session, null, session);
+                await EnsureSessionAsync(session, cancellationToken).ConfigureAwait(false);
+                relogged = true;
+                continue;
+            }
+
+            var error = Drupal7Errors.FromResponse(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body, call.IsCreate, isLogin: false);
+            if (call.NullWhenNotFound && error.Reason == CmsErrorReason.NotFound)
+            {
+                return null;
+            }
+
+            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
+            throw error;
+        }
+    }
+
+    /// <summary>The current session, or a new login when there is none or it is the refused one. Logins are serialised.</summary>
+    private async Task<Drupal7Session> EnsureSessionAsync(Drupal7Session? refused, CancellationToken cancellationToken)
+    {
+        var session = Volatile.Read(ref _session);
+        if (session is not null && session != refused)
+        {
+            return session;
+        }
+
+        await _loginGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_session is not null && _session != refused)
+            {
+                return _session;
+            }
+
+            var fresh = await LoginAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _session, fresh);
+            return fresh;
+        }
+        finally
+        {
+            _loginGate.Release();
+        }
+    }
+
+    private async Task<Drupal7Session> LoginAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var call = new Call(HttpMethod.Post, "user/login.json", "user/login");
+        using var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(options, call.Path))
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new Drupal7LoginRequest(options.Username ?? string.Empty, options.Password ?? string.Empty), Drupal7JsonContext.Default.Drupal7LoginRequest), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        // A repeated login only opens another session.
+        request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+        var answer = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
+        if (answer.Status is < 200 or >= 300)
+        {
+            var error = Drupal7Errors.FromResponse(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body, false, isLogin: true);
+            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
+            throw error;
+        }
+
+        Drupal7LoginResponse? login = null;
+        JsonNode? user = null;
+        try
+        {
+            login = JsonSerializer.Deserialize(answer.Body, Drupal7JsonContext.Default.Drupal7LoginResponse);
+            user = JsonNode.Parse(answer.Body)?["user"];
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (string.IsNullOrEmpty(login?.SessionId) || string.IsNullOrEmpty(login.SessionName) || string.IsNullOrEmpty(login.Token))
+        {
+            throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)");
+        }
+
+        Log.LoggedIn(_logger, Id(user?["uid"]) ?? 0);
+        return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
+    }
+
+    private HttpRequestMessage BuildRequest(Call call, Drupal7Session session)
+    {
+        var request = new HttpRequestMessage(call.Method, BuildUri(_options.Value, call.Path));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.TryAddWithoutValidation("Cookie", session.Cookie);
+        if (call.Method != HttpMethod.Get)
+        {
+            request.Headers.TryAddWithoutValidation("X-CSRF-Token", session.Token);
+            request.Content = new StringContent(call.Body ?? "{}", Encoding.UTF8, "application/json");
+        }
+
+        return request;
+    }
+
+    private async Task<RawAnswer> SendRawAsync(Call call, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var client = _httpClientFactory.CreateClient(HttpClientName);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or OperationCanceledException)
+        {
+            throw TransportFailure(call, ex);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            Log.Answered(_logger, call.Method.Method, call.Route, status);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return new RawAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body);
+        }
+    }
+
+    private static JsonNode? Parse(Call call, RawAnswer answer)
+    {
+        if (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw Unexpected(call.Route, $"a {answer.MediaType ?? "untyped"} page instead of JSON ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); check CmsUser:Drupal7:BaseUrl and Endpoint and the endpoint's json formatter");
+        }
+
+        try
+        {
+            return JsonNode.Parse(answer.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {call.Route} with JSON this provider does not understand: {ex.Message}", ex);
+        }
+    }
+
+    private CmsProviderException TransportFailure(Call call, Exception ex)
+    {
+        var neverSent = ex is BrokenCircuitException
+            || (ex is HttpRequestException h && h.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError);
+        var reason = call.IsCreate && !neverSent ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
+        Log.TransportFailed(_logger, call.Method.Method, call.Route, reason, ex.GetType().Name);
+        var message = reason == CmsErrorReason.UnknownOutcome
+            ? $"Drupal 7 did not answer the account creation ({ex.GetType().Name}); the account may exist now, so look it up by email before trying again."
+            : $"Drupal 7 could not be reached for {call.Route} ({ex.GetType().Name}: {ex.Message}).";
+        return new CmsProviderException(Drupal7Errors.Cms, reason, message, ex);
+    }
+
+    private static CmsProviderException Unexpected(string route, string what) =>
+        new(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {route} with {what}.");
+
+    private static Uri BuildUri(Drupal7Options options, string path)
+    {
+        var baseUrl = HttpEndpointGuard.WithTrailingSlash(options.BaseUrl ?? throw new InvalidOperationException("CmsUser:Drupal7:BaseUrl is not set."));
+        var endpoint = options.Endpoint?.Trim('/') ?? throw new InvalidOperationException("CmsUser:Drupal7:Endpoint is not set.");
+        return new Uri(baseUrl, endpoint + "/" + path);
+    }
+
+    private static string UserPath(long userId, string? action = null) =>
+        "user/" + userId.ToString(CultureInfo.InvariantCulture) + (action is null ? string.Empty : "/" + action) + ".json";
+
+    private static void CheckAccount(CmsAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        if (account.UserId <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
+        }
+    }
+
+    /// <summary>The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed.</summary>
+    private static void CheckSent(JsonNode? answer, string what)
+    {
+        var value = answer is JsonArray { Count: 1 } list ? list[0] : answer;
+        if (value is JsonValue v && v.TryGetValue<bool>(out var sent) && !sent)
+        {
+            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.Unavailable, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.") { StatusCode = 200, ErrorCode = "mail_failed" };
+        }
+    }
+
+    private static JsonObject RoleObject(IEnumerable<string> rids)
+    {
+        var roles = new JsonObject();
+        foreach (var rid in rids)
+        {
+            roles[rid] = rid;
+        }
+
+        return roles;
+    }
+
+    private static JsonObject FieldValue(string value) =>
+        new() { ["und"] = new JsonArray(new JsonObject { ["value"] = value }) };
+
+    private static string GeneratePassword() =>
+        RandomNumberGenerator.GetString("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%*+-=?", 24);
+
+    private static long? Id(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<long>(out var n) => n,
+        JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        _ => null,
+    };
+
+    private static CmsAccount ToAccount(JsonNode user)
+    {
+        var uid = Id(user["uid"]) ?? throw Unexpected("user", "a user without uid");
+        bool? active = Id(user["status"]) is { } status ? status == 1 : null;
+        var roles = user["roles"] is JsonObject map
+            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => r.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : r.Key).ToList()
+            : [];
+        return new CmsAccount(uid, Str(user["name"]), Str(user["mail"])) { IsActive = active, Roles = roles };
+    }
+
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>CiviCRM locales (<c>de_DE</c>) become Drupal 7 language codes (<c>de</c>, <c>pt-br</c>, <c>zh-hans</c>).</summary>
+    internal static string? ToDrupalLanguage(string? language)
+    {
+        if (string.IsNullOrWhiteSpace(language))
+        {
+            return null;
+        }
+
+        var code = language.Trim().Replace('_', '-').ToLowerInvariant();
+        return code switch
+        {
+            "pt-br" or "pt-pt" or "zh-hans" or "zh-hant" => code,
+            "zh-cn" or "zh-sg" => "zh-hans",
+            "zh-tw" or "zh-hk" => "zh-hant",
+            _ => code.Split('-')[0],
+        };
+    }
+
+    private sealed record Call(HttpMethod Method, string Path, string Route)
+    {
+        public string? Body { get; init; }
+
+        public bool IsCreate { get; init; }
+
+        public bool NullWhenNotFound { get; init; }
+    }
+
+    private sealed record RawAnswer(int Status, string? ReasonPhrase, string? MediaType, string Body);
+}

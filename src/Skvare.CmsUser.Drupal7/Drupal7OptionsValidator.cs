@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.Drupal7;
+
+/// <summary>Start-up checks whose messages name the setting and the fix.</summary>
+internal sealed partial class Drupal7OptionsValidator : IValidateOptions<Drupal7Options>
+{
+    private const string Prefix = "CmsUser:Drupal7:";
+
+    public ValidateOptionsResult Validate(string? name, Drupal7Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        HttpEndpointGuard.Validate(options.BaseUrl, options.Http?.AllowInsecureHttp ?? false, Prefix + "BaseUrl", failures);
+
+        var endpoint = options.Endpoint?.Trim('/') ?? string.Empty;
+        if (endpoint.Length == 0)
+        {
+            failures.Add($"{Prefix}Endpoint is missing: set the path of the Services endpoint from admin/structure/services (e.g. api).");
+        }
+        else if (endpoint.IndexOfAny(['?', '#', ':', '\\', '.']) >= 0 || endpoint.Contains("//", StringComparison.Ordinal))
+        {
+            failures.Add($"{Prefix}Endpoint '{options.Endpoint}' must be the endpoint's relative path, such as 'api'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Username))
+        {
+            failures.Add($"{Prefix}Username is missing: name the Drupal account the SDK logs in as (it needs the \"administer users\" permission).");
+        }
+
+        if (string.IsNullOrEmpty(options.Password))
+        {
+            failures.Add($"{Prefix}Password is missing: set the API account's password (use a secret store, not appsettings.json).");
+        }
+
+        foreach (var (role, rid) in options.RoleIds)
+        {
+            if (!uint.TryParse(rid, out var id) || id == 0)
+            {
+                failures.Add($"{Prefix}RoleIds:{role} is '{rid}'; it must be the role's numeric id (rid) from admin/people/permissions/roles.");
+            }
+        }
+
+        CheckField(failures, "FirstNameField", options.FirstNameField);
+        CheckField(failures, "LastNameField", options.LastNameField);
+
+        if (options.Http is null)
+        {
+            failures.Add($"{Prefix}Http must not be null.");
+        }
+        else
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(options.Http, new ValidationContext(options.Http), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"{Prefix}Http: {r.ErrorMessage}"));
+            }
+
+            if (options.Http.AttemptTimeout <= TimeSpan.Zero)
+            {
+                failures.Add($"{Prefix}Http:AttemptTimeout must be positive.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckField(List<string> failures, string key, string? field)
+    {
+        if (!string.IsNullOrEmpty(field) && !MachineName().IsMatch(field))
+        {
+            failures.Add($"{Prefix}{key} '{field}' is not a Drupal field machine name (lower-case letters, digits and underscores, e.g. field_first_name).");
+        }
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
+    private static partial Regex MachineName();
+}

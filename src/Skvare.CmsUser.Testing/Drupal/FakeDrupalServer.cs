@@ -1,0 +1,392 @@
+using System.Security.Cryptography;
+using System.Text;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.Drupal;
+
+/// <summary>
+/// A stateful fake of a Drupal 10/11 site with core REST (<c>rest.resource.entity.user</c>), JSON:API,
+/// <c>basic_auth</c>, <c>simple_oauth</c> (client credentials) and, optionally, the <c>cmsuser_companion</c>
+/// module. It answers as docs/cms-drupal.md records (statuses, <c>{"message"}</c> and JSON:API error bodies,
+/// 422 violation lines, anonymous fallback on wrong Basic credentials), keeps accounts and sent mails in memory,
+/// records every request and can inject faults. Thread-safe.
+/// </summary>
+public sealed partial class FakeDrupalServer : IDisposable
+{
+    /// <summary>The API account's username.</summary>
+    public const string ApiUsername = "cmsuser_api";
+
+    /// <summary>The API account's password unless another is given to <see cref="Start"/>.</summary>
+    public const string DefaultApiPassword = "fake-drupal-api-password-0123456789";
+
+    /// <summary>The simple_oauth consumer's client id.</summary>
+    public const string DefaultClientId = "cmsuser-client";
+
+    /// <summary>The simple_oauth consumer's secret.</summary>
+    public const string DefaultClientSecret = "fake-drupal-client-secret-abcdef0123456789";
+
+    private readonly object _gate = new();
+    private readonly WireMockServer _server;
+    private readonly TimeProvider _time;
+    private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
+    private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
+    private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
+    private readonly Dictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
+    private readonly List<FakeDrupalMail> _mails = [];
+    private readonly List<FakeDrupalRequest> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private long _nextUid = 1;
+
+    private FakeDrupalServer(string apiPassword, TimeProvider time)
+    {
+        ApiPassword = apiPassword;
+        _time = time;
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        BaseUrl = new Uri(_server.Url! + "/");
+        AddUser("admin", "admin@example.org", roles: "administrator");
+        ApiUserId = AddUser(ApiUsername, "api@example.org", roles: "administrator").Uid;
+    }
+
+    /// <summary>
+    /// Starts a fake on a free local port with <c>admin</c> (uid 1) and the API account <see cref="ApiUsername"/>
+    /// (uid 2, role <c>administrator</c>, which has <c>administer users</c>).
+    /// </summary>
+    /// <param name="apiPassword">The API account's password; <see cref="DefaultApiPassword"/> when omitted.</param>
+    /// <param name="timeProvider">The clock for OAuth token expiry (share a fake clock with the client to test refresh).</param>
+    /// <returns>The running fake; dispose it to stop.</returns>
+    public static FakeDrupalServer Start(string? apiPassword = null, TimeProvider? timeProvider = null) =>
+        new(apiPassword ?? DefaultApiPassword, timeProvider ?? TimeProvider.System);
+
+    /// <summary>The site's base URL (with a trailing slash), for <c>CmsUser:Drupal:BaseUrl</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The API account's password.</summary>
+    public string ApiPassword { get; }
+
+    /// <summary>The API account's uid (also the consumer's Client Credentials User).</summary>
+    public long ApiUserId { get; }
+
+    /// <summary>The site name, used in the Basic challenge realm.</summary>
+    public string SiteName { get; set; } = "Example site";
+
+    /// <summary>The simple_oauth consumer's client id.</summary>
+    public string ClientId { get; set; } = DefaultClientId;
+
+    /// <summary>The simple_oauth consumer's secret.</summary>
+    public string ClientSecret { get; set; } = DefaultClientSecret;
+
+    /// <summary>Scopes the consumer may request; a request for any other scope gets <c>invalid_scope</c>.</summary>
+    public ISet<string> AllowedScopes { get; } = new HashSet<string>(StringComparer.Ordinal) { "cmsuser" };
+
+    /// <summary>Lifetime of issued access tokens (simple_oauth's default is 300 seconds).</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>Whether <c>basic_auth</c> is enabled (and listed on the REST resource). Default <see langword="true"/>.</summary>
+    public bool BasicAuthEnabled { get; set; } = true;
+
+    /// <summary>Whether <c>simple_oauth</c> is enabled (and <c>oauth2</c> listed on the REST resource). Default <see langword="true"/>.</summary>
+    public bool OAuthEnabled { get; set; } = true;
+
+    /// <summary>Whether the <c>rest.resource.entity.user</c> configuration is enabled. Default <see langword="true"/>.</summary>
+    public bool RestResourceEnabled { get; set; } = true;
+
+    /// <summary>Whether the <c>jsonapi</c> module is enabled. Default <see langword="true"/>.</summary>
+    public bool JsonApiEnabled { get; set; } = true;
+
+    /// <summary><c>jsonapi.settings:read_only</c>: JSON:API writes get 405. Default <see langword="true"/> (Drupal's default).</summary>
+    public bool JsonApiReadOnly { get; set; } = true;
+
+    /// <summary>Whether the <c>cmsuser_companion</c> module is enabled. Default <see langword="false"/>.</summary>
+    public bool CompanionModuleEnabled { get; set; }
+
+    /// <summary>When <see langword="false"/>, the API account's role lacks <c>administer users</c>.</summary>
+    public bool ApiUserCanAdministerUsers { get; set; } = true;
+
+    /// <summary>When <see langword="true"/>, the site's mail system fails.</summary>
+    public bool MailFails { get; set; }
+
+    /// <summary>The "Account blocked" notification setting (<c>user.settings:notify.status_blocked</c>, default off).</summary>
+    public bool NotifyStatusBlocked { get; set; }
+
+    /// <summary>The "Account activated" notification setting (<c>user.settings:notify.status_activated</c>, default on).</summary>
+    public bool NotifyStatusActivated { get; set; } = true;
+
+    /// <summary>What the companion status route reports as <c>\Drupal::VERSION</c>.</summary>
+    public string DrupalVersion { get; set; } = "11.1.6";
+
+    /// <summary>A delay before every answer (a slow site).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>The accounts, by uid.</summary>
+    public IReadOnlyList<FakeDrupalUser> Users
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _users.Values];
+            }
+        }
+    }
+
+    /// <summary>The emails sent, oldest first.</summary>
+    public IReadOnlyList<FakeDrupalMail> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mails];
+            }
+        }
+    }
+
+    /// <summary>The requests received, oldest first.</summary>
+    public IReadOnlyList<FakeDrupalRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>How many access tokens the token endpoint has issued.</summary>
+    public int TokensIssued { get; private set; }
+
+    /// <summary>The account with this uid, or <see langword="null"/>.</summary>
+    /// <param name="uid">The user id.</param>
+    public FakeDrupalUser? FindUser(long uid)
+    {
+        lock (_gate)
+        {
+            return _users.GetValueOrDefault(uid);
+        }
+    }
+
+    /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="mail">The email address.</param>
+    public FakeDrupalUser? FindUserByMail(string mail)
+    {
+        lock (_gate)
+        {
+            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Seeds an account without any checks.</summary>
+    /// <param name="name">The username.</param>
+    /// <param name="mail">The email address.</param>
+    /// <param name="active">Whether it is active.</param>
+    /// <param name="roles">Role machine names (added to the known roles if new).</param>
+    /// <returns>The account.</returns>
+    public FakeDrupalUser AddUser(string name, string mail, bool active = true, params string[] roles)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(roles);
+        lock (_gate)
+        {
+            _roles.UnionWith(roles);
+            var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
+            _users[user.Uid] = user;
+            return user;
+        }
+    }
+
+    /// <summary>Adds a role machine name.</summary>
+    /// <param name="machineName">The role.</param>
+    public void AddRole(string machineName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(machineName);
+        lock (_gate)
+        {
+            _roles.Add(machineName);
+        }
+    }
+
+    /// <summary>Adds a text field on the user entity (e.g. <c>field_first_name</c>).</summary>
+    /// <param name="fieldName">The field's machine name.</param>
+    public void AddUserField(string fieldName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldName);
+        lock (_gate)
+        {
+            _fields.Add(fieldName);
+        }
+    }
+
+    /// <summary>Enables a language code (<c>en</c> is enabled from the start).</summary>
+    /// <param name="code">The Drupal language code, e.g. <c>de</c> or <c>pt-br</c>.</param>
+    public void AddLanguage(string code)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        lock (_gate)
+        {
+            _languages.Add(code);
+        }
+    }
+
+    /// <summary>Revokes every issued access token (as simple_oauth does when the consumer or keys change).</summary>
+    public void RevokeTokens()
+    {
+        lock (_gate)
+        {
+            _tokens.Clear();
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests fail before Drupal handles them (a proxy or PHP fatal error).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    /// <param name="body">The body; an HTML error page when omitted.</param>
+    /// <param name="contentType">The content type of <paramref name="body"/>.</param>
+    public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=UTF-8") =>
+        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage, contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) =>
+        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage, "text/html; charset=UTF-8", TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="delay">How long to wait.</param>
+    public void HangNext(int count, TimeSpan delay) =>
+        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose()
+    {
+        _server.Stop();
+        _server.Dispose();
+    }
+
+    internal static string Sha256(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+
+    private void Enqueue(int count, Fault fault)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(fault);
+            }
+        }
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        Fault? fault;
+        int index;
+        var received = new FakeDrupalRequest(
+            request.Method,
+            request.Path,
+            string.IsNullOrEmpty(request.RawQuery) ? null : Uri.UnescapeDataString(request.RawQuery.TrimStart('?')),
+            string.IsNullOrEmpty(request.Body) ? null : request.Body,
+            Header(request, "Authorization"),
+            Header(request, "Content-Type"),
+            Header(request, "Accept"),
+            0);
+        lock (_gate)
+        {
+            // Recorded on arrival, so a request the client gave up on is still counted.
+            _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(received);
+        }
+
+        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            // The fake simulates a slow site; the client's own timeout decides what happens.
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        Answer answer;
+        if (fault?.Kind == FaultKind.FailBefore)
+        {
+            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+        }
+        else
+        {
+            lock (_gate)
+            {
+                answer = Route(request);
+            }
+
+            if (fault?.Kind == FaultKind.FailAfter)
+            {
+                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+            }
+        }
+
+        lock (_gate)
+        {
+            _requests[index] = received with { StatusCode = answer.Status };
+        }
+
+        var headers = new Dictionary<string, WireMockList<string>>
+        {
+            ["Content-Type"] = new(answer.ContentType),
+            ["Cache-Control"] = new("must-revalidate, no-cache, private"),
+        };
+        foreach (var (key, value) in answer.Headers ?? new Dictionary<string, string>())
+        {
+            headers[key] = new(value);
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = headers,
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private static string? Header(IRequestMessage request, string name)
+    {
+        if (request.Headers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join(", ", values);
+            }
+        }
+
+        return null;
+    }
+
+    private const string ErrorPage =
+        "<!DOCTYPE html><html><head><title>Error</title></head><body>The website encountered an unexpected error. Try again later.</body></html>";
+
+    private enum FaultKind
+    {
+        FailBefore,
+        FailAfter,
+        Hang,
+    }
+
+    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
+
+    private sealed record Answer(int Status, string Body, string ContentType, IReadOnlyDictionary<string, string>? Headers = null);
+}

@@ -1,0 +1,383 @@
+using System.Security.Cryptography;
+using System.Text;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.Drupal7;
+
+/// <summary>
+/// A stateful fake of a Drupal 7 site running Services 3.x with a REST endpoint (default path <c>api</c>),
+/// the user resource and session authentication. It answers as docs/cms-drupal7.md records: session login with
+/// <c>sessid</c>/<c>session_name</c>/<c>token</c>, CSRF checks on writes, 406 <c>form_errors</c> with HTML
+/// placeholders, string ids, <c>["message"]</c> error bodies; keeps accounts, sessions and sent mails in memory,
+/// records every request and can inject faults. Thread-safe.
+/// </summary>
+public sealed partial class FakeDrupal7Server : IDisposable
+{
+    /// <summary>The API account's username.</summary>
+    public const string ApiUsername = "cmsuser_api";
+
+    /// <summary>The API account's password unless another is given to <see cref="Start"/>.</summary>
+    public const string DefaultApiPassword = "fake-drupal7-api-password-0123456789";
+
+    private readonly object _gate = new();
+    private readonly WireMockServer _server;
+    private readonly TimeProvider _time;
+    private readonly SortedDictionary<long, FakeDrupal7User> _users = [];
+    private readonly SortedDictionary<int, string> _roles = new() { [1] = "anonymous user", [2] = "authenticated user", [3] = "administrator", [4] = "editor" };
+    private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly List<FakeDrupal7Mail> _mails = [];
+    private readonly List<FakeDrupal7Request> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private long _nextUid = 1;
+
+    private FakeDrupal7Server(string apiPassword, TimeProvider time)
+    {
+        ApiPassword = apiPassword;
+        _time = time;
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        BaseUrl = new Uri(_server.Url! + "/");
+        SessionName = "SESS" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BaseUrl.AbsoluteUri)))[..32];
+        AddUser("admin", "admin@example.org", roles: 3);
+        ApiUserId = AddUser(ApiUsername, "api@example.org", roles: 3).Uid;
+        AddPassword(ApiUserId, apiPassword);
+    }
+
+    /// <summary>
+    /// Starts a fake on a free local port with <c>admin</c> (uid 1) and the API account <see cref="ApiUsername"/>
+    /// (uid 2, role <c>administrator</c>, rid 3, which has <c>administer users</c>). Role <c>editor</c> is rid 4.
+    /// </summary>
+    /// <param name="apiPassword">The API account's password; <see cref="DefaultApiPassword"/> when omitted.</param>
+    /// <param name="timeProvider">The clock for session expiry.</param>
+    /// <returns>The running fake; dispose it to stop.</returns>
+    public static FakeDrupal7Server Start(string? apiPassword = null, TimeProvider? timeProvider = null) =>
+        new(apiPassword ?? DefaultApiPassword, timeProvider ?? TimeProvider.System);
+
+    /// <summary>The site's base URL (with a trailing slash), for <c>CmsUser:Drupal7:BaseUrl</c>.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The Services endpoint path. Default <c>api</c>.</summary>
+    public string Endpoint { get; set; } = "api";
+
+    /// <summary>The API account's password.</summary>
+    public string ApiPassword { get; }
+
+    /// <summary>The API account's uid.</summary>
+    public long ApiUserId { get; }
+
+    /// <summary>The session cookie name (<c>SESS</c> + hash, as Drupal 7 derives it).</summary>
+    public string SessionName { get; }
+
+    /// <summary>How long a session lives without use. Default 1 hour.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Whether the endpoint exists. When <see langword="false"/>, its paths answer Drupal's HTML 404 page.</summary>
+    public bool EndpointEnabled { get; set; } = true;
+
+    /// <summary>User resource operations and actions that are switched off on the endpoint (e.g. <c>index</c>, <c>resend_welcome_email</c>).</summary>
+    public ISet<string> DisabledOperations { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>When <see langword="false"/>, the API account's role lacks <c>administer users</c>.</summary>
+    public bool ApiUserCanAdministerUsers { get; set; } = true;
+
+    /// <summary>When <see langword="true"/>, the site's mail system fails.</summary>
+    public bool MailFails { get; set; }
+
+    /// <summary>Drupal 7's <c>user_register</c> variable: 0 administrators only, 1 visitors, 2 visitors with approval (the default).</summary>
+    public int UserRegister { get; set; } = 2;
+
+    /// <summary>The "Account activated" notification setting (default on).</summary>
+    public bool NotifyStatusActivated { get; set; } = true;
+
+    /// <summary>The "Account blocked" notification setting (default off).</summary>
+    public bool NotifyStatusBlocked { get; set; }
+
+    /// <summary>A delay before every answer (a slow site).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>How many successful logins there were.</summary>
+    public int Logins { get; private set; }
+
+    /// <summary>The accounts, by uid.</summary>
+    public IReadOnlyList<FakeDrupal7User> Users
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _users.Values];
+            }
+        }
+    }
+
+    /// <summary>The emails sent, oldest first.</summary>
+    public IReadOnlyList<FakeDrupal7Mail> Mails
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mails];
+            }
+        }
+    }
+
+    /// <summary>The requests received, oldest first.</summary>
+    public IReadOnlyList<FakeDrupal7Request> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>The account with this uid, or <see langword="null"/>.</summary>
+    /// <param name="uid">The user id.</param>
+    public FakeDrupal7User? FindUser(long uid)
+    {
+        lock (_gate)
+        {
+            return _users.GetValueOrDefault(uid);
+        }
+    }
+
+    /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
+    /// <param name="mail">The email address.</param>
+    public FakeDrupal7User? FindUserByMail(string mail)
+    {
+        lock (_gate)
+        {
+            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    /// <summary>Seeds an account without any checks.</summary>
+    /// <param name="name">The username.</param>
+    /// <param name="mail">The email address.</param>
+    /// <param name="active">Whether it is active.</param>
+    /// <param name="roles">Role ids (must exist).</param>
+    /// <returns>The account.</returns>
+    public FakeDrupal7User AddUser(string name, string mail, bool active = true, params int[] roles)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(roles);
+        lock (_gate)
+        {
+            var user = new FakeDrupal7User(_nextUid++, name, mail) { Status = active ? 1 : 0, RoleIds = [.. roles.Distinct()] };
+            _users[user.Uid] = user;
+            return user;
+        }
+    }
+
+    /// <summary>Adds a role.</summary>
+    /// <param name="rid">The role id.</param>
+    /// <param name="name">The role name.</param>
+    public void AddRole(int rid, string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        lock (_gate)
+        {
+            _roles[rid] = name;
+        }
+    }
+
+    /// <summary>Adds a text field on the user entity (e.g. <c>field_first_name</c>).</summary>
+    /// <param name="fieldName">The field's machine name.</param>
+    public void AddUserField(string fieldName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldName);
+        lock (_gate)
+        {
+            _fields.Add(fieldName);
+        }
+    }
+
+    /// <summary>Enables a language code (<c>en</c> is enabled from the start).</summary>
+    /// <param name="code">The language code, e.g. <c>de</c>.</param>
+    public void AddLanguage(string code)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(code);
+        lock (_gate)
+        {
+            _languages.Add(code);
+        }
+    }
+
+    /// <summary>Ends every session (as session garbage collection or a logout elsewhere would).</summary>
+    public void ExpireSessions()
+    {
+        lock (_gate)
+        {
+            _sessions.Clear();
+        }
+    }
+
+    /// <summary>Gives every session a new CSRF token, so a client holding the old one gets "CSRF validation failed".</summary>
+    public void RotateCsrfTokens()
+    {
+        lock (_gate)
+        {
+            foreach (var key in _sessions.Keys.ToList())
+            {
+                _sessions[key] = _sessions[key] with { Token = NewSecret() };
+            }
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests fail before Drupal handles them (a proxy or PHP fatal error).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    /// <param name="body">The body; an HTML error page when omitted.</param>
+    /// <param name="contentType">The content type of <paramref name="body"/>.</param>
+    public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=utf-8") =>
+        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage, contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) =>
+        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage, "text/html; charset=utf-8", TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="delay">How long to wait.</param>
+    public void HangNext(int count, TimeSpan delay) =>
+        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose()
+    {
+        _server.Stop();
+        _server.Dispose();
+    }
+
+    private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private void AddPassword(long uid, string password)
+    {
+        lock (_gate)
+        {
+            _users[uid] = _users[uid] with { PasswordHash = Drupal.FakeDrupalServer.Sha256(password) };
+        }
+    }
+
+    private void Enqueue(int count, Fault fault)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(fault);
+            }
+        }
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        Fault? fault;
+        int index;
+        var received = new FakeDrupal7Request(
+            request.Method,
+            request.Path,
+            string.IsNullOrEmpty(request.RawQuery) ? null : Uri.UnescapeDataString(request.RawQuery.TrimStart('?')),
+            string.IsNullOrEmpty(request.Body) ? null : request.Body,
+            Header(request, "Cookie"),
+            Header(request, "X-CSRF-Token"),
+            Header(request, "Content-Type"),
+            0);
+        lock (_gate)
+        {
+            _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(received);
+        }
+
+        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        Answer answer;
+        if (fault?.Kind == FaultKind.FailBefore)
+        {
+            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+        }
+        else
+        {
+            lock (_gate)
+            {
+                answer = Route(request);
+            }
+
+            if (fault?.Kind == FaultKind.FailAfter)
+            {
+                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
+            }
+        }
+
+        lock (_gate)
+        {
+            _requests[index] = received with { StatusCode = answer.Status };
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = new Dictionary<string, WireMockList<string>>
+            {
+                ["Content-Type"] = new(answer.ContentType),
+                ["Cache-Control"] = new("no-cache, must-revalidate"),
+            },
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private static string? Header(IRequestMessage request, string name)
+    {
+        if (request.Headers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join("; ", values);
+            }
+        }
+
+        return null;
+    }
+
+    private const string ErrorPage =
+        "<!DOCTYPE html><html><head><title>Error</title></head><body>The website encountered an unexpected error. Please try again later.</body></html>";
+
+    private enum FaultKind
+    {
+        FailBefore,
+        FailAfter,
+        Hang,
+    }
+
+    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
+
+    private sealed record Answer(int Status, string Body, string ContentType);
+
+    private sealed record Session(long Uid, string Token, DateTimeOffset ExpiresAt);
+}

@@ -1,0 +1,39 @@
+namespace Skvare.CmsUser.Testing.Drupal7;
+
+/// <summary>An account held by <see cref="FakeDrupal7Server"/> (a snapshot; the server replaces it on change).</summary>
+/// <param name="Uid">The Drupal user id.</param>
+/// <param name="Name">The username.</param>
+/// <param name="Mail">The email address.</param>
+public sealed record FakeDrupal7User(long Uid, string Name, string Mail)
+{
+    /// <summary>1 when active, 0 when blocked.</summary>
+    public int Status { get; init; } = 1;
+
+    /// <summary>Role ids (without the authenticated role 2).</summary>
+    public IReadOnlyList<int> RoleIds { get; init; } = [];
+
+    /// <summary>The language code ('' when none).</summary>
+    public string Language { get; init; } = string.Empty;
+
+    /// <summary>Values of <c>field_*</c> fields (first <c>und</c> item), by field name.</summary>
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>SHA-256 of the password; the fake keeps no password in clear text.</summary>
+    internal string PasswordHash { get; init; } = string.Empty;
+
+    /// <summary>Whether <paramref name="password"/> is this account's password.</summary>
+    /// <param name="password">The password to check.</param>
+    public bool PasswordMatches(string password) =>
+        PasswordHash.Length > 0 && PasswordHash == Drupal.FakeDrupalServer.Sha256(password);
+
+    /// <summary>Prints the account without its password hash.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Uid = ").Append(Uid)
+            .Append(", Name = ").Append(Name)
+            .Append(", Mail = ").Append(Mail)
+            .Append(", Status = ").Append(Status)
+            .Append(", RoleIds = [").Append(string.Join(", ", RoleIds)).Append(']');
+        return true;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+
+namespace Skvare.CmsUser.Drupal7.Tests;
+
+public sealed class LookupAndActionTests : IDisposable
+{
+    private readonly Drupal7TestHost _host = new();
+
+    public void Dispose() => _host.Dispose();
+
+    [Fact]
+    public async Task FindByEmail_uses_the_index_parameters_and_matches_case_insensitively()
+    {
+        var seeded = _host.Server.AddUser("Jane.Doe", "Jane.Doe@Example.org", roles: 4);
+
+        var found = await _host.Provider.FindByEmailAsync("jane.doe@example.ORG");
+
+        found!.UserId.Should().Be(seeded.Uid);
+        found.Username.Should().Be("Jane.Doe");
+        found.IsActive.Should().BeTrue();
+        var request = _host.ApiRequests.Single();
+        request.Path.Should().Be("/api/user.json");
+        request.Query.Should().Be("parameters[mail]=jane.doe@example.ORG&fields=uid,name,mail,status");
+    }
+
+    [Fact]
+    public async Task FindByUsername_returns_the_account_or_null()
+    {
+        var seeded = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false);
+
+        var found = await _host.Provider.FindByUsernameAsync("JDOE");
+        var missing = await _host.Provider.FindByUsernameAsync("nobody");
+
+        found!.UserId.Should().Be(seeded.Uid);
+        found.IsActive.Should().BeFalse();
+        missing.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task GetById_reads_the_user_and_returns_null_for_404()
+    {
+        var seeded = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
+
+        var found = await _host.Provider.GetByIdAsync(seeded.Uid);
+        var missing = await _host.Provider.GetByIdAsync(999);
+
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Uid, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        missing.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task AddRoles_puts_the_union_of_current_and_new_role_ids()
+    {
+        _host.Server.AddRole(5, "member");
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 5);
+
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["editor"]);
+
+        _host.Server.FindUser(user.Uid)!.RoleIds.Should().BeEquivalentTo([4, 5]);
+        var put = _host.ApiRequests.Single(r => r.Method == "PUT");
+        put.Path.Should().Be($"/api/user/{user.Uid}.json");
+        using var body = JsonDocument.Parse(put.Body!);
+        body.RootElement.GetProperty("roles").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(["4", "5"]);
+    }
+
+    [Fact]
+    public async Task AddRoles_sends_nothing_when_nothing_is_new()
+    {
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
+
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["4"]);
+
+        _host.ApiRequests.Should().ContainSingle().Which.Method.Should().Be("GET");
+    }
+
+    [Fact]
+    public async Task Block_puts_status_0_with_the_current_roles()
+    {
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
+
+        await _host.Provider.BlockAsync(new CmsAccount(user.Uid, null, null));
+
+        var stored = _host.Server.FindUser(user.Uid)!;
+        stored.Status.Should().Be(0);
+        stored.RoleIds.Should().Equal(4);
+        using var body = JsonDocument.Parse(_host.ApiRequests.Single(r => r.Method == "PUT").Body!);
+        body.RootElement.GetProperty("status").GetInt32().Should().Be(0);
+        body.RootElement.GetProperty("roles").GetProperty("4").GetString().Should().Be("4");
+        _host.Server.Mails.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Password_reset_uses_the_targeted_action_even_for_blocked_accounts()
+    {
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false);
+
+        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, null, null));
+
+        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Uid, "jdoe@example.org", "password_reset"));
+        var request = _host.ApiRequests.Single();
+        request.Path.Should().Be($"/api/user/{user.Uid}/password_reset.json");
+        request.CsrfToken.Should().NotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public async Task Welcome_email_follows_the_site_registration_mode()
+    {
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
+        _host.Server.UserRegister = 0;
+
+        await _host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
+
+        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Uid, "jdoe@example.org", "register_admin_created"));
+    }
+
+    [Fact]
+    public async Task Mail_failure_is_Unavailable()
+    {
+        var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
+        _host.Server.MailFails = true;
+
+        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, null, null));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable);
+    }
+
+    [Fact]
+    public async Task Login_links_are_not_offered()
+    {
+        var link = await _host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(1, null, null));
+
+        link.Should().BeNull();
+        _host.Server.Requests.Should().BeEmpty();
+        _host.Provider.Capabilities.Should().NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
+    }
+
+    [Fact]
+    public async Task Connectivity_check_reports_login_and_index()
+    {
+        var healthy = await _host.Provider.CheckConnectivityAsync();
+        _host.Server.DisabledOperations.Add("index");
+        var broken = await _host.Provider.CheckConnectivityAsync();
+
+        healthy.Healthy.Should().BeTrue();
+        healthy.Checks.Should().HaveCount(2);
+        broken.Healthy.Should().BeFalse();
+        broken.Checks.Single(c => !c.Passed).Name.Should().Be("User resource index");
+    }
+}
