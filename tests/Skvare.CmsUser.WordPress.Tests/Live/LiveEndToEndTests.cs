@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Testing.CiviCrm;
+
+namespace Skvare.CmsUser.WordPress.Tests.Live;
+
+/// <summary>One end-to-end batch: the engine, the CiviCRM package over HTTP against the fake CiviCRM, and the real WordPress.</summary>
+[Trait("Category", "Live")]
+public sealed class LiveEndToEndTests : IDisposable
+{
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
+    private readonly FakeCiviCrmServer _civi = new();
+    private ServiceProvider? _services;
+
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _civi.Dispose();
+    }
+
+    private IUserProvisioner Provisioner(bool companion)
+    {
+        var site = LiveWordPressSite.Require();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning(o =>
+        {
+            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") };
+            rule.Roles.Add("subscriber");
+            o.Rules.Add(rule);
+            o.PasswordResets.Add(new PasswordResetCampaign { Name = "reset", Trigger = TriggerDefinition.Tag("send_reset") });
+            o.PageSize = 4;
+        }).AddCiviCrm(o =>
+        {
+            o.BaseUrl = _civi.Url;
+            o.ApiKey = _civi.ApiKey;
+        }).AddWordPress(o =>
+        {
+            o.BaseUrl = site.Url;
+            o.Username = site.User;
+            o.ApplicationPassword = site.ApplicationPassword;
+            o.CompanionPlugin = companion;
+        });
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<IUserProvisioner>();
+    }
+
+    [LiveWordPressFact]
+    public async Task A_batch_creates_real_WordPress_accounts_links_them_in_CiviCRM_and_runs_a_reset_campaign()
+    {
+        var members = _civi.AddGroup("members");
+        var done = _civi.AddGroup("members_done");
+        var resetTag = _civi.AddTag("send_reset");
+        var contacts = Enumerable.Range(1, 9).Select(i => _civi.AddContact("Live", $"E2e{RunId}n{i}", $"e2e-{RunId}-{i}@example.org")).ToList();
+        var noEmail = _civi.AddContact("Live", $"E2e{RunId}none", null);
+        contacts.Add(noEmail);
+        _civi.AddToGroup(members, contacts);
+        var provisioner = Provisioner(companion: true);
+        var wordpress = _services!.GetRequiredService<ICmsAccountProvider>();
+        // One contact's email already has a WordPress account: it is linked, not duplicated.
+        var existing = await wordpress.CreateAsync(new NewCmsAccount { Username = $"pre-{RunId}", Email = $"e2e-{RunId}-1@example.org", Password = "Pre-Existing-Pass-1" });
+
+        var summary = await provisioner.RunOnceAsync();
+
+        summary.StopReason.Should().BeNull();
+        summary.Count(OutcomeKind.Created).Should().Be(8);
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        summary.Count(OutcomeKind.GaveUp).Should().Be(1);
+        for (var i = 1; i <= 9; i++)
+        {
+            var account = await wordpress.FindByEmailAsync($"e2e-{RunId}-{i}@example.org");
+            account.Should().NotBeNull();
+            _civi.Links.Should().Contain(l => l.ContactId == contacts[i - 1] && l.UfId == account!.UserId);
+            if (i > 1)
+            {
+                account!.Username.Should().Be($"live.e2e{RunId}n{i}".ToLowerInvariant());
+                account.Roles.Should().Equal("subscriber");
+            }
+        }
+
+        _civi.Links.Should().Contain(l => l.ContactId == contacts[0] && l.UfId == existing.UserId);
+        _civi.Activities.Count(a => a.Status == "Completed").Should().Be(9);
+        _civi.Activities.Should().ContainSingle(a => a.Status == "Failed").Which.Targets.Should().Equal(noEmail);
+        contacts.Should().OnlyContain(c => _civi.GroupStatus(members, c) == "Removed");
+        contacts.Take(9).Should().OnlyContain(c => _civi.GroupStatus(done, c) == "Added");
+
+        // A second run finds nothing to do; a reset campaign mails one linked contact through WordPress.
+        (await provisioner.RunOnceAsync()).Total.Should().Be(0);
+        _civi.TagContacts(resetTag, [contacts[2]]);
+        var reset = await provisioner.ResetPasswordsAsync();
+        reset.Count(OutcomeKind.Linked).Should().Be(1);
+        _civi.HasTag(resetTag, contacts[2]).Should().BeFalse();
+        MailSubjectsTo($"e2e-{RunId}-3@example.org").Should().Contain(s => s.Contains("Password Reset", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static List<string> MailSubjectsTo(string email)
+    {
+        var dir = LiveWordPressSite.Require().MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
+        var subjects = new List<string>();
+        foreach (var file in Directory.GetFiles(dir, "*.json"))
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            if (json.RootElement.GetProperty("to").EnumerateArray().Any(t => t.GetString()!.Contains(email, StringComparison.OrdinalIgnoreCase)))
+            {
+                subjects.Add(json.RootElement.GetProperty("subject").GetString()!);
+            }
+        }
+
+        return subjects;
+    }
+}
