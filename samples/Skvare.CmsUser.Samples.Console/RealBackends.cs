@@ -16,6 +16,24 @@ internal static class RealBackends
         var cms = section["Cms"] ?? "WordPress";
         switch (cms)
         {
+            case "WordPress":
+                builder.AddWordPress();
+                break;
+            case "Drupal":
+                builder.AddDrupal();
+                break;
+            case "Drupal7":
+                builder.AddDrupal7();
+                break;
+            case "Backdrop":
+                builder.AddBackdrop();
+                break;
+            case "Joomla":
+                builder.AddJoomla();
+                break;
+            case "Standalone":
+                builder.AddStandalone();
+                break;
             default:
                 throw new InvalidOperationException($"CmsUser:Cms '{cms}' is not supported by this sample.");
         }
