@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.Shared;
 
@@ -19,40 +16,12 @@ public static class BackdropCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddBackdrop(this ICmsUserBuilder builder, Action<BackdropOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        var options = services.AddOptions<BackdropOptions>();
-        if (builder.Configuration is not null)
+        if (builder.TryAddPackage<BackdropOptions, BackdropOptionsValidator>(BackdropOptions.SectionName, configure))
         {
-            options.Bind(builder.Configuration.GetSection(BackdropOptions.SectionName));
+            builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<BackdropAccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(BackdropAccountProvider)))
-        {
-            // The client and its pipeline are registered once; a second pipeline would double the retries.
-            return builder;
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BackdropOptions>, BackdropOptionsValidator>());
-        services.AddHttpClient(BackdropAccountProvider.HttpClientName)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                UseCookies = false,
-                AllowAutoRedirect = false, // a redirect would drop or leak the Authorization header
-            })
-            // The factory's default request logging exposes raw header values (the bearer secret) in its
-            // structured state even when redaction is configured; the provider logs each answer itself.
-            .RemoveAllLoggers()
-            .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<BackdropOptions>>().Value.Http);
-        services.TryAddSingleton<BackdropAccountProvider>();
-        services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<BackdropAccountProvider>());
         return builder;
     }
 }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Drupal;
 using Skvare.CmsUser.Shared;
 
@@ -19,39 +16,12 @@ public static class DrupalCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddDrupal(this ICmsUserBuilder builder, Action<DrupalOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        var options = services.AddOptions<DrupalOptions>();
-        if (builder.Configuration is not null)
+        if (builder.TryAddPackage<DrupalOptions, DrupalOptionsValidator>(DrupalOptions.SectionName, configure))
         {
-            options.Bind(builder.Configuration.GetSection(DrupalOptions.SectionName));
+            builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<DrupalAccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(DrupalAccountProvider)))
-        {
-            // The client and its pipeline are registered once; a second pipeline would double the retries.
-            return builder;
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DrupalOptions>, DrupalOptionsValidator>());
-        services.AddHttpClient(DrupalAccountProvider.HttpClientName)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // A session cookie would make Drupal demand X-CSRF-Token; Basic and Bearer need no cookies.
-                UseCookies = false,
-                AllowAutoRedirect = false, // a redirect would drop or leak the Authorization header
-            })
-            .RemoveAllLoggers()
-            .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<DrupalOptions>>().Value.Http);
-        services.TryAddSingleton<DrupalAccountProvider>();
-        services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<DrupalAccountProvider>());
         return builder;
     }
 }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Drupal7;
 using Skvare.CmsUser.Shared;
 
@@ -19,39 +16,12 @@ public static class Drupal7CmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddDrupal7(this ICmsUserBuilder builder, Action<Drupal7Options>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        var options = services.AddOptions<Drupal7Options>();
-        if (builder.Configuration is not null)
+        if (builder.TryAddPackage<Drupal7Options, Drupal7OptionsValidator>(Drupal7Options.SectionName, configure))
         {
-            options.Bind(builder.Configuration.GetSection(Drupal7Options.SectionName));
+            builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<Drupal7AccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(Drupal7AccountProvider)))
-        {
-            // The client and its pipeline are registered once; a second pipeline would double the retries.
-            return builder;
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Drupal7Options>, Drupal7OptionsValidator>());
-        services.AddHttpClient(Drupal7AccountProvider.HttpClientName)
-            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // The provider sends the session cookie itself: one session for the provider, not one per handler.
-                UseCookies = false,
-                AllowAutoRedirect = false,
-            })
-            .RemoveAllLoggers()
-            .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<Drupal7Options>>().Value.Http);
-        services.TryAddSingleton<Drupal7AccountProvider>();
-        services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<Drupal7AccountProvider>());
         return builder;
     }
 }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Joomla;
 using Skvare.CmsUser.Shared;
 
@@ -15,29 +12,12 @@ public static class JoomlaBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddJoomla(this ICmsUserBuilder builder, Action<JoomlaOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<JoomlaOptions>();
-        if (builder.Configuration is { } configuration)
+        if (builder.TryAddPackage<JoomlaOptions, JoomlaOptionsValidator>(JoomlaOptions.SectionName, configure))
         {
-            options.Bind(configuration.GetSection(JoomlaOptions.SectionName));
+            builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<JoomlaAccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JoomlaOptions>, JoomlaOptionsValidator>());
-        if (!builder.Services.Any(d => d.ServiceType == typeof(JoomlaAccountProvider)))
-        {
-            builder.Services.AddHttpClient(JoomlaAccountProvider.HttpClientName)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false })
-                .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<JoomlaOptions>>().Value.Http);
-        }
-
-        builder.Services.TryAddSingleton<JoomlaAccountProvider>();
-        builder.Services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<JoomlaAccountProvider>());
         return builder;
     }
 }

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Standalone;
 
@@ -18,29 +15,12 @@ public static class StandaloneBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddStandalone(this ICmsUserBuilder builder, Action<StandaloneOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<StandaloneOptions>();
-        if (builder.Configuration is { } configuration)
+        if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator>(StandaloneOptions.SectionName, configure))
         {
-            options.Bind(configuration.GetSection(StandaloneOptions.SectionName));
+            builder.Services.AddPackageHttpClient<StandaloneOptions>(StandaloneAccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<StandaloneAccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StandaloneOptions>, StandaloneOptionsValidator>());
-        if (!builder.Services.Any(d => d.ServiceType == typeof(StandaloneAccountProvider)))
-        {
-            builder.Services.AddHttpClient(StandaloneAccountProvider.HttpClientName)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false })
-                .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<StandaloneOptions>>().Value.Http);
-        }
-
-        builder.Services.TryAddSingleton<StandaloneAccountProvider>();
-        builder.Services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<StandaloneAccountProvider>());
         return builder;
     }
 }

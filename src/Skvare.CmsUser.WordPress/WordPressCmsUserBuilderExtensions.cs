@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.WordPress;
 
@@ -19,36 +16,12 @@ public static class WordPressCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddWordPress(this ICmsUserBuilder builder, Action<WordPressOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        var options = services.AddOptions<WordPressOptions>();
-        if (builder.Configuration is not null)
+        if (builder.TryAddPackage<WordPressOptions, WordPressOptionsValidator>("WordPress", configure))
         {
-            options.Bind(builder.Configuration.GetSection("WordPress"));
+            builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http);
+            builder.Services.AddProvider<WordPressAccountProvider>();
         }
 
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        if (services.Any(d => d.ServiceType == typeof(WordPressMarker)))
-        {
-            return builder;
-        }
-
-        services.AddSingleton<WordPressMarker>();
-        options.ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WordPressOptions>, WordPressOptionsValidator>());
-        services.AddHttpClient(WordPressAccountProvider.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
-            .RemoveAllLoggers()
-            .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<WordPressOptions>>().Value.Http);
-        services.TryAddSingleton<WordPressAccountProvider>();
-        services.TryAddSingleton<ICmsAccountProvider>(sp => sp.GetRequiredService<WordPressAccountProvider>());
         return builder;
     }
-
-    /// <summary>Marks that the one-time registrations were made.</summary>
-    private sealed class WordPressMarker;
 }

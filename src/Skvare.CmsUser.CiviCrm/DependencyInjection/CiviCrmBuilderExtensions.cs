@@ -25,25 +25,9 @@ public static class CiviCrmBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<CiviCrmOptions>();
-        if (builder.Configuration is { } configuration)
+        if (builder.TryAddPackage<CiviCrmOptions, CiviCrmOptionsValidator>(CiviCrmOptions.SectionName, configure))
         {
-            options.Bind(configuration.GetSection(CiviCrmOptions.SectionName));
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CiviCrmOptions>, CiviCrmOptionsValidator>());
-
-        if (!services.Any(d => d.ServiceType == typeof(CiviCrmApiClient)))
-        {
-            services.AddHttpClient(CiviCrmApiClient.HttpClientName)
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseCookies = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-                .AddCmsUserResilience(sp => sp.GetRequiredService<IOptions<CiviCrmOptions>>().Value.Http);
+            services.AddPackageHttpClient<CiviCrmOptions>(CiviCrmApiClient.HttpClientName, o => o.Http);
         }
 
         services.TryAddSingleton(sp => new CiviCrmApiClient(
