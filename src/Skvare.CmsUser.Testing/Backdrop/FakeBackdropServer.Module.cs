@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WireMock;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.Backdrop;
 

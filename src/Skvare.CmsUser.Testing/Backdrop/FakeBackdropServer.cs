@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.Backdrop;
 
@@ -38,23 +35,23 @@ public sealed partial class FakeBackdropServer : IDisposable
     ];
 
     private readonly object _gate = new();
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<FakeBackdropRequest> _host;
     private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
     private readonly List<FakeBackdropMail> _mails = [];
-    private readonly List<FakeBackdropRequest> _requests = [];
-    private readonly Queue<Fault> _faults = new();
     private long _nextUid = 1;
 
     private FakeBackdropServer(string secret)
     {
         Secret = secret;
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
-            .RespondWith(Response.Create().WithCallback(HandleAsync));
-        BaseUrl = new Uri(_server.Url! + "/");
+        _host = new FakeHttpHost<FakeBackdropRequest>(
+            Record,
+            (r, status) => r with { StatusCode = status },
+            r => WithChallenge(Route(r)),
+            new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
+        BaseUrl = _host.BaseUrl;
         AddUser("admin", "admin@example.org", roles: "administrator");
     }
 
@@ -94,7 +91,11 @@ public sealed partial class FakeBackdropServer : IDisposable
     public string BackdropVersion { get; set; } = "1.27.1";
 
     /// <summary>A delay before every answer (a slow site).</summary>
-    public TimeSpan ResponseDelay { get; set; }
+    public TimeSpan ResponseDelay
+    {
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
+    }
 
     /// <summary>The accounts, by uid.</summary>
     public IReadOnlyList<FakeBackdropUser> Users
@@ -121,16 +122,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     }
 
     /// <summary>The requests received, oldest first.</summary>
-    public IReadOnlyList<FakeBackdropRequest> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<FakeBackdropRequest> Requests => _host.Requests;
 
     /// <summary>The role machine names that exist (besides <c>authenticated</c>).</summary>
     public IReadOnlyCollection<string> Roles
@@ -223,123 +215,39 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <param name="body">The body; Backdrop's HTML error page when omitted.</param>
     /// <param name="contentType">The content type of <paramref name="body"/>.</param>
     public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=utf-8") =>
-        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage(statusCode), contentType, TimeSpan.Zero));
+        _host.FailBefore(count, statusCode, body ?? ErrorPage(statusCode), contentType);
 
     /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status to answer.</param>
     public void FailNextAfterProcessing(int count, int statusCode) =>
-        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage(statusCode), "text/html; charset=utf-8", TimeSpan.Zero));
+        _host.FailAfter(count, statusCode, ErrorPage(statusCode), "text/html; charset=utf-8");
 
     /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally (to exceed a client timeout).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="delay">How long to wait.</param>
     public void HangNext(int count, TimeSpan delay) =>
-        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+        _host.Hang(count, delay);
 
     /// <summary>Stops the server.</summary>
-    public void Dispose()
-    {
-        _server.Stop();
-        _server.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 
     internal static string Sha256(string value) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
-    private void Enqueue(int count, Fault fault)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        lock (_gate)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(fault);
-            }
-        }
-    }
+    private static FakeBackdropRequest Record(IRequestMessage request) => new(
+        request.Method,
+        request.Path,
+        Query(request),
+        Body(request),
+        Header(request, "Authorization"),
+        Header(request, "Content-Type"),
+        0);
 
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
-    {
-        Fault? fault;
-        int index;
-        var received = new FakeBackdropRequest(
-            request.Method,
-            request.Path,
-            string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'),
-            string.IsNullOrEmpty(request.Body) ? null : request.Body,
-            Header(request, "Authorization"),
-            Header(request, "Content-Type"),
-            0);
-        lock (_gate)
-        {
-            // Recorded on arrival, so a request the client gave up on is still counted.
-            _faults.TryDequeue(out fault);
-            index = _requests.Count;
-            _requests.Add(received);
-        }
-
-        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
-        {
-            // The fake simulates a slow site; the client's own timeout decides what happens.
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
-        Answer answer;
-        if (fault?.Kind == FaultKind.FailBefore)
-        {
-            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-        }
-        else
-        {
-            answer = Route(request);
-            if (fault?.Kind == FaultKind.FailAfter)
-            {
-                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-            }
-        }
-
-        lock (_gate)
-        {
-            _requests[index] = received with { StatusCode = answer.Status };
-        }
-
-        var headers = new Dictionary<string, WireMockList<string>>
-        {
-            ["Content-Type"] = new(answer.ContentType),
-            ["Cache-Control"] = new("no-store"),
-        };
-        if (answer.Status == 401)
-        {
-            headers["WWW-Authenticate"] = new("Bearer realm=\"cmsuser_provision\"");
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = headers,
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
-    }
-
-    private static string? Header(IRequestMessage request, string name)
-    {
-        if (request.Headers is null)
-        {
-            return null;
-        }
-
-        foreach (var (key, values) in request.Headers)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return string.Join(", ", values);
-            }
-        }
-
-        return null;
-    }
+    // The module names its scheme on every 401, as RFC 9110 asks.
+    private static Answer WithChallenge(Answer answer) => answer.Status == 401
+        ? answer with { Headers = new Dictionary<string, string> { ["WWW-Authenticate"] = "Bearer realm=\"cmsuser_provision\"" } }
+        : answer;
 
     private static string ErrorPage(int status) =>
         $"<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Error {status}</h1><p>The website encountered an unexpected error. Please try again later.</p></body></html>";
@@ -347,14 +255,4 @@ public sealed partial class FakeBackdropServer : IDisposable
     private const string NotFoundPage =
         "<!DOCTYPE html><html lang=\"en\" dir=\"ltr\"><head><title>Page not found | Site</title></head><body class=\"page\"><main><h1 class=\"page-title\">Page not found</h1><p>The requested page could not be found.</p></main></body></html>";
 
-    private enum FaultKind
-    {
-        FailBefore,
-        FailAfter,
-        Hang,
-    }
-
-    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
-
-    private sealed record Answer(int Status, string Body, string ContentType);
 }

@@ -10,6 +10,7 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Types;
 using WireMock.Util;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
 
 namespace Skvare.CmsUser.Testing.CiviCrm;
 
@@ -599,19 +600,6 @@ public class FakeCiviCrmServer : IDisposable
         }
 
         return result;
-    }
-
-    private static string? Header(IRequestMessage request, string name)
-    {
-        foreach (var (key, values) in request.Headers ?? new Dictionary<string, WireMockList<string>>())
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return string.Join(", ", values);
-            }
-        }
-
-        return null;
     }
 
     private static Answer Json(int status, string body) => new(status, body, "application/json");

@@ -4,6 +4,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WireMock;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.Drupal;
 

@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.Drupal;
 
@@ -32,7 +29,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     public const string DefaultClientSecret = "fake-drupal-client-secret-abcdef0123456789";
 
     private readonly object _gate = new();
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
@@ -40,18 +37,24 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
     private readonly Dictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private readonly List<FakeDrupalMail> _mails = [];
-    private readonly List<FakeDrupalRequest> _requests = [];
-    private readonly Queue<Fault> _faults = new();
     private long _nextUid = 1;
 
     private FakeDrupalServer(string apiPassword, TimeProvider time)
     {
         ApiPassword = apiPassword;
         _time = time;
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
-            .RespondWith(Response.Create().WithCallback(HandleAsync));
-        BaseUrl = new Uri(_server.Url! + "/");
+        _host = new FakeHttpHost<FakeDrupalRequest>(
+            Record,
+            (r, status) => r with { StatusCode = status },
+            r =>
+            {
+                lock (_gate)
+                {
+                    return Route(r);
+                }
+            },
+            new Dictionary<string, string> { ["Cache-Control"] = "must-revalidate, no-cache, private" });
+        BaseUrl = _host.BaseUrl;
         AddUser("admin", "admin@example.org", roles: "administrator");
         ApiUserId = AddUser(ApiUsername, "api@example.org", roles: "administrator").Uid;
     }
@@ -124,7 +127,11 @@ public sealed partial class FakeDrupalServer : IDisposable
     public string DrupalVersion { get; set; } = "11.1.6";
 
     /// <summary>A delay before every answer (a slow site).</summary>
-    public TimeSpan ResponseDelay { get; set; }
+    public TimeSpan ResponseDelay
+    {
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
+    }
 
     /// <summary>The accounts, by uid.</summary>
     public IReadOnlyList<FakeDrupalUser> Users
@@ -151,16 +158,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     }
 
     /// <summary>The requests received, oldest first.</summary>
-    public IReadOnlyList<FakeDrupalRequest> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<FakeDrupalRequest> Requests => _host.Requests;
 
     /// <summary>How many access tokens the token endpoint has issued.</summary>
     public int TokensIssued { get; private set; }
@@ -253,140 +251,37 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <param name="body">The body; an HTML error page when omitted.</param>
     /// <param name="contentType">The content type of <paramref name="body"/>.</param>
     public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=UTF-8") =>
-        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage, contentType, TimeSpan.Zero));
+        _host.FailBefore(count, statusCode, body ?? ErrorPage, contentType);
 
     /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status to answer.</param>
     public void FailNextAfterProcessing(int count, int statusCode) =>
-        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage, "text/html; charset=UTF-8", TimeSpan.Zero));
+        _host.FailAfter(count, statusCode, ErrorPage, "text/html; charset=UTF-8");
 
     /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally.</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="delay">How long to wait.</param>
     public void HangNext(int count, TimeSpan delay) =>
-        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+        _host.Hang(count, delay);
 
     /// <summary>Stops the server.</summary>
-    public void Dispose()
-    {
-        _server.Stop();
-        _server.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 
     internal static string Sha256(string value) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
-    private void Enqueue(int count, Fault fault)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        lock (_gate)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(fault);
-            }
-        }
-    }
-
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
-    {
-        Fault? fault;
-        int index;
-        var received = new FakeDrupalRequest(
-            request.Method,
-            request.Path,
-            string.IsNullOrEmpty(request.RawQuery) ? null : Uri.UnescapeDataString(request.RawQuery.TrimStart('?')),
-            string.IsNullOrEmpty(request.Body) ? null : request.Body,
-            Header(request, "Authorization"),
-            Header(request, "Content-Type"),
-            Header(request, "Accept"),
-            0);
-        lock (_gate)
-        {
-            // Recorded on arrival, so a request the client gave up on is still counted.
-            _faults.TryDequeue(out fault);
-            index = _requests.Count;
-            _requests.Add(received);
-        }
-
-        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
-        {
-            // The fake simulates a slow site; the client's own timeout decides what happens.
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
-        Answer answer;
-        if (fault?.Kind == FaultKind.FailBefore)
-        {
-            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-        }
-        else
-        {
-            lock (_gate)
-            {
-                answer = Route(request);
-            }
-
-            if (fault?.Kind == FaultKind.FailAfter)
-            {
-                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-            }
-        }
-
-        lock (_gate)
-        {
-            _requests[index] = received with { StatusCode = answer.Status };
-        }
-
-        var headers = new Dictionary<string, WireMockList<string>>
-        {
-            ["Content-Type"] = new(answer.ContentType),
-            ["Cache-Control"] = new("must-revalidate, no-cache, private"),
-        };
-        foreach (var (key, value) in answer.Headers ?? new Dictionary<string, string>())
-        {
-            headers[key] = new(value);
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = headers,
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
-    }
-
-    private static string? Header(IRequestMessage request, string name)
-    {
-        if (request.Headers is null)
-        {
-            return null;
-        }
-
-        foreach (var (key, values) in request.Headers)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return string.Join(", ", values);
-            }
-        }
-
-        return null;
-    }
+    private static FakeDrupalRequest Record(IRequestMessage request) => new(
+        request.Method,
+        request.Path,
+        Query(request) is { } query ? Uri.UnescapeDataString(query) : null,
+        Body(request),
+        Header(request, "Authorization"),
+        Header(request, "Content-Type"),
+        Header(request, "Accept"),
+        0);
 
     private const string ErrorPage =
         "<!DOCTYPE html><html><head><title>Error</title></head><body>The website encountered an unexpected error. Try again later.</body></html>";
 
-    private enum FaultKind
-    {
-        FailBefore,
-        FailAfter,
-        Hang,
-    }
-
-    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
-
-    private sealed record Answer(int Status, string Body, string ContentType, IReadOnlyDictionary<string, string>? Headers = null);
 }

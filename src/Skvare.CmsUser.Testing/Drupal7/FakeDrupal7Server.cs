@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.Drupal7;
 
@@ -26,7 +23,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     public const string DefaultApiPassword = "fake-drupal7-api-password-0123456789";
 
     private readonly object _gate = new();
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<FakeDrupal7Request> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupal7User> _users = [];
     private readonly SortedDictionary<int, string> _roles = new() { [1] = "anonymous user", [2] = "authenticated user", [3] = "administrator", [4] = "editor" };
@@ -34,18 +31,24 @@ public sealed partial class FakeDrupal7Server : IDisposable
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly List<FakeDrupal7Mail> _mails = [];
-    private readonly List<FakeDrupal7Request> _requests = [];
-    private readonly Queue<Fault> _faults = new();
     private long _nextUid = 1;
 
     private FakeDrupal7Server(string apiPassword, TimeProvider time)
     {
         ApiPassword = apiPassword;
         _time = time;
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
-            .RespondWith(Response.Create().WithCallback(HandleAsync));
-        BaseUrl = new Uri(_server.Url! + "/");
+        _host = new FakeHttpHost<FakeDrupal7Request>(
+            Record,
+            (r, status) => r with { StatusCode = status },
+            r =>
+            {
+                lock (_gate)
+                {
+                    return Route(r);
+                }
+            },
+            new Dictionary<string, string> { ["Cache-Control"] = "no-cache, must-revalidate" });
+        BaseUrl = _host.BaseUrl;
         SessionName = "SESS" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BaseUrl.AbsoluteUri)))[..32];
         AddUser("admin", "admin@example.org", roles: 3);
         ApiUserId = AddUser(ApiUsername, "api@example.org", roles: 3).Uid;
@@ -102,7 +105,11 @@ public sealed partial class FakeDrupal7Server : IDisposable
     public bool NotifyStatusBlocked { get; set; }
 
     /// <summary>A delay before every answer (a slow site).</summary>
-    public TimeSpan ResponseDelay { get; set; }
+    public TimeSpan ResponseDelay
+    {
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
+    }
 
     /// <summary>How many successful logins there were.</summary>
     public int Logins { get; private set; }
@@ -132,16 +139,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     }
 
     /// <summary>The requests received, oldest first.</summary>
-    public IReadOnlyList<FakeDrupal7Request> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<FakeDrupal7Request> Requests => _host.Requests;
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
@@ -243,26 +241,22 @@ public sealed partial class FakeDrupal7Server : IDisposable
     /// <param name="body">The body; an HTML error page when omitted.</param>
     /// <param name="contentType">The content type of <paramref name="body"/>.</param>
     public void FailNext(int count, int statusCode, string? body = null, string contentType = "text/html; charset=utf-8") =>
-        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage, contentType, TimeSpan.Zero));
+        _host.FailBefore(count, statusCode, body ?? ErrorPage, contentType);
 
     /// <summary>The next <paramref name="count"/> requests are carried out, then answered with an HTML error (a crash after saving).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status to answer.</param>
     public void FailNextAfterProcessing(int count, int statusCode) =>
-        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage, "text/html; charset=utf-8", TimeSpan.Zero));
+        _host.FailAfter(count, statusCode, ErrorPage, "text/html; charset=utf-8");
 
     /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered normally.</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="delay">How long to wait.</param>
     public void HangNext(int count, TimeSpan delay) =>
-        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+        _host.Hang(count, delay);
 
     /// <summary>Stops the server.</summary>
-    public void Dispose()
-    {
-        _server.Stop();
-        _server.Dispose();
-    }
+    public void Dispose() => _host.Dispose();
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
@@ -274,110 +268,18 @@ public sealed partial class FakeDrupal7Server : IDisposable
         }
     }
 
-    private void Enqueue(int count, Fault fault)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
-        lock (_gate)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(fault);
-            }
-        }
-    }
-
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
-    {
-        Fault? fault;
-        int index;
-        var received = new FakeDrupal7Request(
-            request.Method,
-            request.Path,
-            string.IsNullOrEmpty(request.RawQuery) ? null : Uri.UnescapeDataString(request.RawQuery.TrimStart('?')),
-            string.IsNullOrEmpty(request.Body) ? null : request.Body,
-            Header(request, "Cookie"),
-            Header(request, "X-CSRF-Token"),
-            Header(request, "Content-Type"),
-            0);
-        lock (_gate)
-        {
-            _faults.TryDequeue(out fault);
-            index = _requests.Count;
-            _requests.Add(received);
-        }
-
-        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
-        Answer answer;
-        if (fault?.Kind == FaultKind.FailBefore)
-        {
-            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-        }
-        else
-        {
-            lock (_gate)
-            {
-                answer = Route(request);
-            }
-
-            if (fault?.Kind == FaultKind.FailAfter)
-            {
-                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-            }
-        }
-
-        lock (_gate)
-        {
-            _requests[index] = received with { StatusCode = answer.Status };
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = new Dictionary<string, WireMockList<string>>
-            {
-                ["Content-Type"] = new(answer.ContentType),
-                ["Cache-Control"] = new("no-cache, must-revalidate"),
-            },
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
-    }
-
-    private static string? Header(IRequestMessage request, string name)
-    {
-        if (request.Headers is null)
-        {
-            return null;
-        }
-
-        foreach (var (key, values) in request.Headers)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return string.Join("; ", values);
-            }
-        }
-
-        return null;
-    }
+    private static FakeDrupal7Request Record(IRequestMessage request) => new(
+        request.Method,
+        request.Path,
+        Query(request) is { } query ? Uri.UnescapeDataString(query) : null,
+        Body(request),
+        Header(request, "Cookie"),
+        Header(request, "X-CSRF-Token"),
+        Header(request, "Content-Type"),
+        0);
 
     private const string ErrorPage =
         "<!DOCTYPE html><html><head><title>Error</title></head><body>The website encountered an unexpected error. Please try again later.</body></html>";
-
-    private enum FaultKind
-    {
-        FailBefore,
-        FailAfter,
-        Hang,
-    }
-
-    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
-
-    private sealed record Answer(int Status, string Body, string ContentType);
 
     private sealed record Session(long Uid, string Token, DateTimeOffset ExpiresAt);
 }

@@ -11,6 +11,7 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Types;
 using WireMock.Util;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
 
 namespace Skvare.CmsUser.Testing.Joomla;
 
@@ -406,8 +407,6 @@ public sealed class FakeJoomlaServer : IDisposable
         return result;
     }
 
-    private static string? Header(IRequestMessage request, string name) =>
-        request.Headers?.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { } values ? string.Join(", ", values) : null;
 }
 
 /// <summary>A user held by <see cref="FakeJoomlaServer"/>.</summary>

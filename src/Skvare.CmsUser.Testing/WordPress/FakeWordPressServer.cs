@@ -5,12 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
+using Skvare.CmsUser.Testing.Http;
+using static Skvare.CmsUser.Testing.Http.FakeHttp;
+using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
 namespace Skvare.CmsUser.Testing.WordPress;
 
@@ -32,24 +29,23 @@ public sealed partial class FakeWordPressServer : IDisposable
     private static readonly string[] RequiredOnCreate = ["username", "email", "password"];
 
     private readonly object _gate = new();
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<WordPressRequest> _host;
     private readonly SortedDictionary<long, WordPressUser> _users = [];
     private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
     private readonly List<WordPressMail> _mails = [];
-    private readonly List<WordPressRequest> _requests = [];
-    private readonly Queue<Fault> _faults = new();
     private readonly List<Action<WordPressUser>> _onCreated = [];
     private long _nextId = 1;
 
     /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
     public FakeWordPressServer()
     {
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
-            .RespondWith(Response.Create().WithCallback(HandleAsync));
-        BaseUrl = new Uri(_server.Url! + "/");
+        _host = new FakeHttpHost<WordPressRequest>(
+            request => new WordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
+            (r, status) => r with { StatusCode = status },
+            Respond);
+        BaseUrl = _host.BaseUrl;
         var admin = AddUser(AdminUsername, "admin@example.org", "administrator");
         admin.ApplicationPassword = ApplicationPassword;
     }
@@ -73,7 +69,11 @@ public sealed partial class FakeWordPressServer : IDisposable
     public bool MailFails { get; set; }
 
     /// <summary>A delay before every answer (simulates a slow site).</summary>
-    public TimeSpan ResponseDelay { get; set; }
+    public TimeSpan ResponseDelay
+    {
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
+    }
 
     /// <summary>The users, by id.</summary>
     public IReadOnlyList<WordPressUser> Users
@@ -100,16 +100,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>Every request received, in order.</summary>
-    public IReadOnlyList<WordPressRequest> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _requests];
-            }
-        }
-    }
+    public IReadOnlyList<WordPressRequest> Requests => _host.Requests;
 
     /// <summary>The roles the site knows (slugs).</summary>
     public IReadOnlyList<string> KnownRoles
@@ -205,97 +196,49 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <param name="body">The body.</param>
     /// <param name="contentType">The content type.</param>
     public void FailNext(int count, int statusCode, string? body = null, string contentType = HtmlType) =>
-        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body ?? ErrorPage(statusCode), contentType, TimeSpan.Zero));
+        _host.FailBefore(count, statusCode, body ?? ErrorPage(statusCode), contentType);
 
     /// <summary>The next <paramref name="count"/> requests change state as usual but then answer <paramref name="statusCode"/> (a response lost after the write).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status.</param>
     public void FailNextAfterProcessing(int count, int statusCode) =>
-        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, ErrorPage(statusCode), HtmlType, TimeSpan.Zero));
+        _host.FailAfter(count, statusCode, ErrorPage(statusCode), HtmlType);
 
     /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/> before being answered.</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="delay">The wait.</param>
     public void HangNext(int count, TimeSpan delay) =>
-        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, HtmlType, delay));
+        _host.Hang(count, delay);
 
     /// <summary>Stops the server.</summary>
-    public void Dispose() => _server.Stop();
+    public void Dispose() => _host.Dispose();
 
-    private void Enqueue(int count, Fault fault)
+    private Answer Respond(IRequestMessage request)
     {
-        lock (_gate)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(fault);
-            }
-        }
-    }
-
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
-    {
-        Fault? fault;
-        int index;
-        var authenticated = Authenticate(Header(request, "Authorization"));
-        lock (_gate)
-        {
-            _faults.TryDequeue(out fault);
-            index = _requests.Count;
-            _requests.Add(new WordPressRequest(request.Method, request.Path, string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?'), string.IsNullOrEmpty(request.Body) ? null : request.Body, authenticated?.Username, 0));
-        }
-
-        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
         Answer answer;
-        WordPressUser? created = null;
+        WordPressUser? created;
         List<Action<WordPressUser>> callbacks;
-        if (fault?.Kind == FaultKind.FailBefore)
-        {
-            answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-        }
-        else
-        {
-            lock (_gate)
-            {
-                answer = Route(request, authenticated, out created);
-            }
-
-            if (fault?.Kind == FaultKind.FailAfter)
-            {
-                answer = new Answer(fault.StatusCode, fault.Body, fault.ContentType);
-            }
-        }
-
         lock (_gate)
         {
-            _requests[index] = _requests[index] with { StatusCode = answer.Status };
+            answer = Route(request, Authenticate(Header(request, "Authorization")), out created);
             callbacks = [.. _onCreated];
         }
 
-        if (created is not null)
+        if (created is null)
         {
-            foreach (var callback in callbacks)
+            return answer;
+        }
+
+        // Observers (e.g. the CiviCRM plugin's own UFMatch write) run after the answer is recorded, outside the lock.
+        return answer with
+        {
+            Then = () =>
             {
-                callback(created);
-            }
-        }
-
-        var headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new(answer.ContentType) };
-        foreach (var (key, value) in answer.Headers ?? [])
-        {
-            headers[key] = new(value);
-        }
-
-        return new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = headers,
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+                foreach (var callback in callbacks)
+                {
+                    callback(created);
+                }
+            },
         };
     }
 
@@ -835,24 +778,6 @@ public sealed partial class FakeWordPressServer : IDisposable
         return result;
     }
 
-    private static string? Header(IRequestMessage request, string name)
-    {
-        if (request.Headers is null)
-        {
-            return null;
-        }
-
-        foreach (var (key, values) in request.Headers)
-        {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                return string.Join(", ", values);
-            }
-        }
-
-        return null;
-    }
-
     private static Answer Forbidden(WordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
 
     private static Answer NoRoute() => Error(404, "rest_no_route", "No route was found matching the URL and request method.");
@@ -895,14 +820,4 @@ public sealed partial class FakeWordPressServer : IDisposable
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();
 
-    private enum FaultKind
-    {
-        FailBefore,
-        FailAfter,
-        Hang,
-    }
-
-    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
-
-    private sealed record Answer(int Status, string Body, string ContentType, Dictionary<string, string>? Headers = null);
 }

@@ -1,0 +1,216 @@
+using System.Text;
+using WireMock;
+using WireMock.Matchers;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace Skvare.CmsUser.Testing.Http;
+
+/// <summary>What a fake answers: status, body, content type and extra headers.</summary>
+/// <param name="Status">The HTTP status.</param>
+/// <param name="Body">The body text.</param>
+/// <param name="ContentType">The <c>Content-Type</c> header.</param>
+/// <param name="Headers">Extra headers (they win over the host's defaults).</param>
+internal sealed record FakeAnswer(int Status, string Body, string ContentType, IReadOnlyDictionary<string, string>? Headers = null)
+{
+    /// <summary>Work to run once the answer is recorded, outside every lock (e.g. notify observers of a new account).</summary>
+    public Action? Then { get; init; }
+}
+
+/// <summary>Reading a WireMock request the way the fakes record it.</summary>
+internal static class FakeHttp
+{
+    /// <summary>
+    /// A request header's value, or <see langword="null"/>. Several values are joined as HTTP joins them: <c>"; "</c>
+    /// for <c>Cookie</c>, <c>", "</c> for the rest.
+    /// </summary>
+    public static string? Header(IRequestMessage request, string name)
+    {
+        if (request.Headers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, values) in request.Headers)
+        {
+            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return string.Join(string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ", values);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The query string without its <c>?</c>, or <see langword="null"/>.</summary>
+    public static string? Query(IRequestMessage request) =>
+        string.IsNullOrEmpty(request.RawQuery) ? null : request.RawQuery.TrimStart('?');
+
+    /// <summary>The body, or <see langword="null"/> when empty.</summary>
+    public static string? Body(IRequestMessage request) =>
+        string.IsNullOrEmpty(request.Body) ? null : request.Body;
+}
+
+/// <summary>
+/// The WireMock plumbing the CMS fakes share: one catch-all route, a request log kept in arrival order (so a request
+/// the client gave up on is still counted), a response delay, and queued faults (fail before handling, fail after
+/// handling, hang). The fake supplies how a request is recorded and how it is answered.
+/// </summary>
+/// <typeparam name="TRequest">The fake's public request record.</typeparam>
+internal sealed class FakeHttpHost<TRequest> : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly WireMockServer _server;
+    private readonly List<TRequest> _requests = [];
+    private readonly Queue<Fault> _faults = new();
+    private readonly Func<IRequestMessage, TRequest> _record;
+    private readonly Func<TRequest, int, TRequest> _withStatus;
+    private readonly Func<IRequestMessage, FakeAnswer> _answer;
+    private readonly IReadOnlyDictionary<string, string> _defaultHeaders;
+
+    /// <summary>Starts a server on a free local port.</summary>
+    /// <param name="record">Turns an arriving request into the fake's log record (status 0 until answered).</param>
+    /// <param name="withStatus">The record with the answered status.</param>
+    /// <param name="answer">Handles a request (the fake takes its own locks).</param>
+    /// <param name="defaultHeaders">Headers every answer carries.</param>
+    public FakeHttpHost(
+        Func<IRequestMessage, TRequest> record,
+        Func<TRequest, int, TRequest> withStatus,
+        Func<IRequestMessage, FakeAnswer> answer,
+        IReadOnlyDictionary<string, string>? defaultHeaders = null)
+    {
+        _record = record;
+        _withStatus = withStatus;
+        _answer = answer;
+        _defaultHeaders = defaultHeaders ?? new Dictionary<string, string>();
+        _server = WireMockServer.Start();
+        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
+            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        BaseUrl = new Uri(_server.Url! + "/");
+    }
+
+    /// <summary>The server's base URL, with a trailing slash.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>A delay before every answer (a slow site).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>The requests received, oldest first.</summary>
+    public IReadOnlyList<TRequest> Requests
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests are answered with this, unhandled.</summary>
+    public void FailBefore(int count, int statusCode, string body, string contentType) =>
+        Enqueue(count, new Fault(FaultKind.FailBefore, statusCode, body, contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests are handled, then answered with this.</summary>
+    public void FailAfter(int count, int statusCode, string body, string contentType) =>
+        Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, body, contentType, TimeSpan.Zero));
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>, then are answered normally.</summary>
+    public void Hang(int count, TimeSpan delay) =>
+        Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose()
+    {
+        _server.Stop();
+        _server.Dispose();
+    }
+
+    private void Enqueue(int count, Fault fault)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _faults.Enqueue(fault);
+            }
+        }
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    {
+        var received = _record(request);
+        Fault? fault;
+        int index;
+        lock (_gate)
+        {
+            // Recorded on arrival, so a request the client gave up on is still counted.
+            _faults.TryDequeue(out fault);
+            index = _requests.Count;
+            _requests.Add(received);
+        }
+
+        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
+        if (delay > TimeSpan.Zero)
+        {
+            // A slow site; the client's own timeout decides what happens.
+            await Task.Delay(delay).ConfigureAwait(false);
+        }
+
+        FakeAnswer answer;
+        if (fault?.Kind == FaultKind.FailBefore)
+        {
+            answer = new FakeAnswer(fault.StatusCode, fault.Body, fault.ContentType);
+        }
+        else
+        {
+            answer = _answer(request);
+            if (fault?.Kind == FaultKind.FailAfter)
+            {
+                // The work is done (and its follow-up runs), but the client sees an error.
+                answer = new FakeAnswer(fault.StatusCode, fault.Body, fault.ContentType) { Then = answer.Then };
+            }
+        }
+
+        lock (_gate)
+        {
+            _requests[index] = _withStatus(received, answer.Status);
+        }
+
+        answer.Then?.Invoke();
+
+        var headers = new Dictionary<string, WireMockList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = new(answer.ContentType),
+        };
+        foreach (var (key, value) in _defaultHeaders)
+        {
+            headers[key] = new(value);
+        }
+
+        foreach (var (key, value) in answer.Headers ?? new Dictionary<string, string>())
+        {
+            headers[key] = new(value);
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = headers,
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private enum FaultKind
+    {
+        FailBefore,
+        FailAfter,
+        Hang,
+    }
+
+    private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);
+}
