@@ -7,8 +7,6 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Backdrop;
@@ -238,11 +236,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         {
             response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException or OperationCanceledException)
+        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
         {
             throw TransportFailure(call, ex);
         }
@@ -290,15 +284,9 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
 
     private CmsProviderException TransportFailure(Call call, Exception ex)
     {
-        // Refused connections and an open circuit never reached the site; anything else may have.
-        var neverSent = ex is BrokenCircuitException
-            || (ex is HttpRequestException h && h.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError);
-        var reason = call.IsCreate && !neverSent ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
-        Log.TransportFailed(_logger, call.Method.Method, call.Route, reason, ex.GetType().Name);
-        var message = reason == CmsErrorReason.UnknownOutcome
-            ? $"Backdrop did not answer the account creation ({ex.GetType().Name}); the account may exist now, so look it up by email before trying again."
-            : $"Backdrop could not be reached for {call.Route} ({ex.GetType().Name}: {ex.Message}).";
-        return new CmsProviderException(BackdropErrors.Cms, reason, message, ex);
+        var failure = TransportFailures.ToException(BackdropErrors.Cms, "Backdrop", call.Route, call.IsCreate, ex);
+        Log.TransportFailed(_logger, call.Method.Method, call.Route, failure.Reason, ex.GetType().Name);
+        return failure;
     }
 
     private static CmsProviderException Unexpected(string route, string what) =>

@@ -7,8 +7,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Joomla;
@@ -258,10 +256,9 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         {
             response = await _factory.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
         {
-            var refused = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
-            throw Fail(isCreate && !refused ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable, $"Joomla could not be reached for {method} {path}: {ex.Message}", ex);
+            throw TransportFailures.ToException(Cms, "Joomla", $"{method} {path}", isCreate, ex);
         }
 
         using (response)

@@ -8,8 +8,6 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.WordPress;
@@ -520,10 +518,9 @@ public class WordPressAccountProvider : ICmsAccountProvider
         {
             response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
-            || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
         {
-            var exception = WordPressErrors.Unreachable(operation, ex, isCreate);
+            var exception = TransportFailures.ToException(WordPressErrors.Cms, "WordPress", operation, isCreate, ex);
             Log.CallFailed(_logger, operation, exception.Reason, null, null);
             throw exception;
         }

@@ -45,14 +45,6 @@ internal static class WordPressErrors
         return new CmsProviderException(Cms, reason, message) { StatusCode = code, ErrorCode = error.Code };
     }
 
-    /// <summary>The exception for a request that never got an answer.</summary>
-    public static CmsProviderException Unreachable(string operation, Exception cause, bool isCreate) =>
-        new(Cms, isCreate ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable,
-            isCreate
-                ? $"WordPress did not answer the request to {operation}; the account may or may not exist ({cause.GetType().Name})."
-                : $"WordPress could not be reached to {operation} ({cause.GetType().Name}).",
-            cause);
-
     private static (CmsErrorReason Reason, string? Hint) Classify(RestError error, int status, bool isCreate)
     {
         switch (error.Code)

@@ -234,6 +234,30 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Create_against_a_refused_connection_is_Unavailable_because_nothing_reached_the_site()
+    {
+        // A port that was free a moment ago: the connection is refused, so the create certainly did not happen.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var host = new WordPressTestHost(o =>
+        {
+            o.BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+            o.Username = _server.AdminUsername;
+            o.ApplicationPassword = _server.ApplicationPassword;
+            o.Http.AllowInsecureHttp = true;
+            o.Http.MaxRetries = 0;
+        });
+
+        var act = () => host.Provider.CreateAsync(new NewCmsAccount { Username = "nobody", Email = "nobody@example.org", Password = "pw-123456" });
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Message.Should().Contain("could not be reached").And.NotContain(_server.ApplicationPassword);
+    }
+
+    [Fact]
     public async Task Wrong_application_password_is_Authentication_with_a_fix()
     {
         using var host = WordPressTestHost.For(_server, configure: o => o.ApplicationPassword = "wrongwrongwrong-secret");
