@@ -93,9 +93,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
+        ProviderArguments.NewAccount(account);
 
         var notify = account.Notify ? "register_admin_created" : "none";
         var body = new BackdropCreateUserRequest(

@@ -108,9 +108,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
+        ProviderArguments.NewAccount(account);
         var options = _options.Value;
 
         var body = new JsonObject

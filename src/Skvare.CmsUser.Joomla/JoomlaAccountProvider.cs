@@ -75,7 +75,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.NewAccount(account);
         var body = new JsonObject
         {
             ["name"] = DisplayName(account),
@@ -110,7 +110,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         var union = current.Union(GroupIds(roles.ToArray(), withDefault: false)).ToList();
@@ -126,21 +126,31 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
-    public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+    public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
         throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email; users reset their password from the site's login form. Remove password reset campaigns for Joomla.");
+    }
 
     /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
         throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API cannot send the new-account email; the \"User - Joomla!\" plugin mails new users when they are created (option \"Notification Mail to User\").");
+    }
 
     /// <inheritdoc />
-    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default) => Task.FromResult<Uri?>(null);
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return Task.FromResult<Uri?>(null);
+    }
 
     /// <inheritdoc />
     public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)

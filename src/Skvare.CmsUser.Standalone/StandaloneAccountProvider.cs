@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Standalone;
 
@@ -79,7 +80,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.NewAccount(account);
         if (account.Username.Length > Rules.MaxLength)
         {
             throw Fail(CmsErrorReason.InvalidUsername, $"The username '{account.Username}' is longer than {Rules.MaxLength} characters; Standalone would cut it silently.");
@@ -161,7 +162,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         var wanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
         var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
@@ -202,13 +203,16 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        SendPasswordResetAsync(account, cancellationToken);
+    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        return SendPasswordResetAsync(account, cancellationToken);
+    }
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         // An update of a missing id answers a phantom row: check the user exists first.
         await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
@@ -218,7 +222,11 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default) => Task.FromResult<Uri?>(null);
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return Task.FromResult<Uri?>(null);
+    }
 
     /// <inheritdoc />
     public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)

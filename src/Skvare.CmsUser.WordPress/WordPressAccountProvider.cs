@@ -95,9 +95,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public virtual async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
-        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
+        ProviderArguments.NewAccount(account);
 
         // WordPress has no account without a password: generate one nobody knows and let the person set their own by email.
         var generated = account.Password is null;

@@ -98,6 +98,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
         Enter("FindByEmail");
         lock (_gate)
         {
@@ -108,6 +109,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(username);
         Enter("FindByUsername");
         lock (_gate)
         {
@@ -118,6 +120,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         Enter("GetById");
         lock (_gate)
         {
@@ -129,6 +132,8 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Username, nameof(account));
+        ArgumentException.ThrowIfNullOrWhiteSpace(account.Email, nameof(account));
         Enter("Create");
         if (_createFailures.TryGetValue(account.Email, out var failure))
         {
@@ -183,6 +188,9 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
+        ArgumentNullException.ThrowIfNull(roles);
         Enter("AddRoles");
         lock (_gate)
         {
@@ -199,6 +207,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
         Enter("SendPasswordReset");
         lock (_gate)
         {
@@ -211,6 +220,8 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
         Enter("SendNewAccountNotification");
         lock (_gate)
         {
@@ -223,6 +234,8 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
         Enter("Block");
         lock (_gate)
         {
@@ -235,6 +248,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(account);
         Enter("LoginLink");
         lock (_gate)
         {
