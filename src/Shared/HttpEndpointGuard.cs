@@ -24,6 +24,46 @@ internal static class HttpEndpointGuard
         }
     }
 
+    /// <summary>
+    /// Adds a failure message for each transport setting the resilience pipeline would refuse at the first request:
+    /// a missing section, values outside their documented ranges, and timeouts Polly does not accept.
+    /// </summary>
+    /// <param name="http">The bound settings.</param>
+    /// <param name="settingKey">The section's key, e.g. <c>CmsUser:Drupal:Http</c>.</param>
+    /// <param name="failures">Where messages go.</param>
+    public static void ValidateHttp(HttpClientSettings? http, string settingKey, ICollection<string> failures)
+    {
+        if (http is null)
+        {
+            failures.Add($"{settingKey} must not be null.");
+            return;
+        }
+
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(http, new System.ComponentModel.DataAnnotations.ValidationContext(http), results, validateAllProperties: true))
+        {
+            foreach (var result in results)
+            {
+                failures.Add($"{settingKey}: {result.ErrorMessage}");
+            }
+        }
+
+        if (http.AttemptTimeout < TimeSpan.FromMilliseconds(10) || http.AttemptTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{settingKey}:AttemptTimeout '{http.AttemptTimeout}' must be between 10 milliseconds and 1 hour.");
+        }
+
+        if (http.RetryBaseDelay < TimeSpan.Zero || http.RetryBaseDelay > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{settingKey}:RetryBaseDelay '{http.RetryBaseDelay}' must be between 0 and 10 minutes.");
+        }
+
+        if (http.CircuitBreakerBreakDuration < TimeSpan.FromMilliseconds(500) || http.CircuitBreakerBreakDuration > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{settingKey}:CircuitBreakerBreakDuration '{http.CircuitBreakerBreakDuration}' must be between 0.5 seconds and 1 day.");
+        }
+    }
+
     /// <summary>Returns the URL with a trailing slash so relative paths append instead of replacing the last segment.</summary>
     public static Uri WithTrailingSlash(Uri url) =>
         url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");

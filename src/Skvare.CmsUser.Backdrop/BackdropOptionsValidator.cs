@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 
@@ -30,23 +29,7 @@ internal sealed class BackdropOptionsValidator : IValidateOptions<BackdropOption
             failures.Add($"{Prefix}PathPrefix '{options.PathPrefix}' must be a relative path such as '{BackdropOptions.DefaultPathPrefix}'.");
         }
 
-        if (options.Http is null)
-        {
-            failures.Add($"{Prefix}Http must not be null.");
-        }
-        else
-        {
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(options.Http, new ValidationContext(options.Http), results, validateAllProperties: true))
-            {
-                failures.AddRange(results.Select(r => $"{Prefix}Http: {r.ErrorMessage}"));
-            }
-
-            if (options.Http.AttemptTimeout <= TimeSpan.Zero)
-            {
-                failures.Add($"{Prefix}Http:AttemptTimeout must be positive.");
-            }
-        }
+        HttpEndpointGuard.ValidateHttp(options.Http, Prefix + "Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -32,10 +32,7 @@ internal sealed class CiviCrmOptionsValidator : IValidateOptions<CiviCrmOptions>
             }
         }
 
-        if (options.Http is null)
-        {
-            failures.Add($"{key}:Http must not be null.");
-        }
+        HttpEndpointGuard.ValidateHttp(options.Http, $"{key}:Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -28,10 +28,7 @@ internal sealed class JoomlaOptionsValidator : IValidateOptions<JoomlaOptions>
             }
         }
 
-        if (options.Http is null)
-        {
-            failures.Add("CmsUser:Joomla:Http must not be null.");
-        }
+        HttpEndpointGuard.ValidateHttp(options.Http, "CmsUser:Joomla:Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

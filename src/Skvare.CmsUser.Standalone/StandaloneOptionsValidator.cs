@@ -20,10 +20,7 @@ internal sealed class StandaloneOptionsValidator : IValidateOptions<StandaloneOp
             failures.Add($"CmsUser:Standalone:ResetLinkLifetime is {options.ResetLinkLifetime}; it must be at least one minute.");
         }
 
-        if (options.Http is null)
-        {
-            failures.Add("CmsUser:Standalone:Http must not be null.");
-        }
+        HttpEndpointGuard.ValidateHttp(options.Http, "CmsUser:Standalone:Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -30,10 +30,7 @@ internal sealed class WordPressOptionsValidator : IValidateOptions<WordPressOpti
             failures.Add("CmsUser:WordPress:CompanionRoute is empty: leave it at skvare-cmsuser/v1 unless the companion plugin was changed.");
         }
 
-        if (options.Http is null)
-        {
-            failures.Add("CmsUser:WordPress:Http must not be null.");
-        }
+        HttpEndpointGuard.ValidateHttp(options.Http, "CmsUser:WordPress:Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -111,6 +111,27 @@ public sealed class SetupTests : IDisposable
     }
 
     [Fact]
+    public void Transport_settings_the_resilience_pipeline_would_refuse_fail_at_start()
+    {
+        var act = () => Resolve(o =>
+        {
+            o.BaseUrl = new Uri("https://www.example.org/");
+            o.Username = "admin";
+            o.ApplicationPassword = "abcd abcd abcd abcd";
+            o.Http.AttemptTimeout = TimeSpan.FromMilliseconds(1);
+            o.Http.MaxRetries = 50;
+            o.Http.RetryBaseDelay = TimeSpan.FromSeconds(-1);
+            o.Http.CircuitBreakerBreakDuration = TimeSpan.FromMilliseconds(100);
+        });
+
+        var message = act.Should().Throw<OptionsValidationException>().Which.Message;
+        message.Should().Contain("CmsUser:WordPress:Http:AttemptTimeout")
+            .And.Contain("CmsUser:WordPress:Http: The field MaxRetries must be between 0 and 10.")
+            .And.Contain("CmsUser:WordPress:Http:RetryBaseDelay")
+            .And.Contain("CmsUser:WordPress:Http:CircuitBreakerBreakDuration");
+    }
+
+    [Fact]
     public void Missing_credentials_fail_at_start_naming_the_settings()
     {
         var act = () => Resolve(o => o.BaseUrl = new Uri("https://www.example.org/"));
