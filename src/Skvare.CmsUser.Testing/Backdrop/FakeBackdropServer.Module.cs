@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Skvare.CmsUser.Testing.Drupal;
 using WireMock;
 using Skvare.CmsUser.Testing.Http;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
@@ -173,17 +174,17 @@ public sealed partial class FakeBackdropServer
         var name = body["name"] is JsonValue n && n.TryGetValue<string>(out var nameValue) ? nameValue : string.Empty;
         var mail = body["mail"] is JsonValue m && m.TryGetValue<string>(out var mailValue) ? mailValue.Trim() : string.Empty;
 
-        if (BackdropNameRules.Validate(name) is { } nameError)
+        if (DrupalNameRules.Validate(name, allowPlus: true, zeroIsEmpty: true) is { } nameError)
         {
             return Error(422, "invalid_name", nameError, "name");
         }
 
-        if (mail.Length == 0 || !BackdropNameRules.IsValidMail(mail))
+        if (mail.Length == 0 || !DrupalNameRules.IsValidMail(mail))
         {
             return Error(422, "invalid_mail", "The email address is not valid.", "mail");
         }
 
-        if (UserEmailMatch && BackdropNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.Ordinal))
+        if (UserEmailMatch && DrupalNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.Ordinal))
         {
             return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
         }

@@ -1,17 +1,20 @@
 namespace Skvare.CmsUser.Testing.Drupal;
 
-/// <summary>Drupal core's <c>UserNameConstraintValidator</c> and a close stand-in for its email check, as the fakes apply them.</summary>
+/// <summary>
+/// Drupal core's <c>UserNameConstraintValidator</c> (8+), <c>user_validate_name()</c> (Drupal 7 and its fork Backdrop)
+/// and a close stand-in for their email checks, as the Drupal-family fakes apply them: same checks, same order, same texts.
+/// </summary>
 internal static class DrupalNameRules
 {
     public const int MaxLength = 60;
 
-    /// <summary>The violation text Drupal 10/11.3 gives for <paramref name="name"/>, or <see langword="null"/> when valid.</summary>
+    /// <summary>The error the site gives for <paramref name="name"/>, or <see langword="null"/> when valid.</summary>
     /// <param name="name">The username.</param>
-    /// <param name="allowPlus">Drupal 8+ allows <c>+</c>; Drupal 7's <c>user_validate_name</c> does not.</param>
-    /// <param name="illegal">The text for a character outside the allowed set.</param>
-    public static string? Validate(string name, bool allowPlus, string illegal)
+    /// <param name="allowPlus">Drupal 8+ and Backdrop allow <c>+</c>; Drupal 7's <c>user_validate_name</c> does not.</param>
+    /// <param name="zeroIsEmpty">PHP's <c>!$name</c> (Drupal 7, Backdrop) is also true for <c>"0"</c>.</param>
+    public static string? Validate(string name, bool allowPlus, bool zeroIsEmpty = false)
     {
-        if (name.Length == 0)
+        if (name.Length == 0 || (zeroIsEmpty && name == "0"))
         {
             return "You must enter a username.";
         }
@@ -35,10 +38,11 @@ internal static class DrupalNameRules
         {
             if (!IsAllowed(rune.Value, allowPlus))
             {
-                return illegal;
+                return "The username contains an illegal character.";
             }
         }
 
+        // Lengths count characters (mb_strlen, backdrop_strlen), not UTF-16 units.
         return name.EnumerateRunes().Count() > MaxLength
             ? $"The username {name} is too long: it must be {MaxLength} characters or less."
             : null;

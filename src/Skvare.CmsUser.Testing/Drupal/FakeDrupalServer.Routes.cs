@@ -228,7 +228,7 @@ public sealed partial class FakeDrupalServer
             status = Flag(body, violations) ?? false;
         }
 
-        if (DrupalNameRules.Validate(name, allowPlus: true, "The username contains an illegal character.") is { } nameError)
+        if (DrupalNameRules.Validate(name, allowPlus: true) is { } nameError)
         {
             violations.Add("name: " + nameError);
         }

@@ -221,7 +221,7 @@ public sealed partial class FakeDrupal7Server
         var errors = new JsonObject();
         var name = Text(body["name"]) ?? string.Empty;
         var mail = Text(body["mail"])?.Trim() ?? string.Empty;
-        if (DrupalNameRules.Validate(name, allowPlus: false, "The username contains an illegal character.") is { } nameError)
+        if (DrupalNameRules.Validate(name, allowPlus: false, zeroIsEmpty: true) is { } nameError)
         {
             errors["name"] = Placeholder(nameError, name);
         }
