@@ -8,14 +8,50 @@ namespace Skvare.CmsUser.Tests.Shared;
 public abstract class ProviderArgumentContract : IDisposable
 {
     private static readonly CmsAccount NoId = new(0, "x", "x@example.org");
+    private readonly List<IDisposable> _owned = [];
+    private ICmsAccountProvider? _provider;
+    private Func<int> _requestsSent = () => 0;
 
-    /// <summary>The provider under test, wired against its fake site.</summary>
-    protected abstract ICmsAccountProvider Provider { get; }
+    /// <summary>The provider under test.</summary>
+    protected ICmsAccountProvider Provider => _provider ?? throw new InvalidOperationException("Call Use(...) in the constructor.");
 
-    /// <summary>How many requests the fake site has received.</summary>
-    protected abstract int RequestsSent { get; }
+    private int RequestsSent => _requestsSent();
 
-    public abstract void Dispose();
+    /// <summary>Disposes what the derived class handed to <see cref="Own{T}"/>, newest first.</summary>
+    public void Dispose()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Disposes <paramref name="resource"/> with the test.</summary>
+    protected T Own<T>(T resource)
+        where T : IDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Sets the provider under test and how to count the requests its fake site received.</summary>
+    protected void Use(ICmsAccountProvider provider, Func<int> requestsSent)
+    {
+        _provider = provider;
+        _requestsSent = requestsSent;
+    }
+
+    /// <summary>The provider as a host gets it: through <c>AddCmsUserProvisioning()</c> and the package's registration.</summary>
+    protected ICmsAccountProvider Wire(Action<ICmsUserBuilder> addPackage)
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.LoggingServiceCollectionExtensions.AddLogging(services);
+        addPackage(services.AddCmsUserProvisioning());
+        var provider = Own(Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services));
+        return Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ICmsAccountProvider>(provider);
+    }
 
     private static NewCmsAccount Account(string username = "jdoe", string email = "jdoe@example.org") =>
         new() { Username = username, Email = email };

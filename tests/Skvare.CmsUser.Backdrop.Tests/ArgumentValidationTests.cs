@@ -4,13 +4,11 @@ namespace Skvare.CmsUser.Backdrop.Tests;
 
 public sealed class ArgumentValidationTests : ProviderArgumentContract
 {
-    private readonly BackdropTestHost _host = new();
-
-    protected override ICmsAccountProvider Provider => _host.Provider;
-
-    protected override int RequestsSent => _host.Server.Requests.Count;
-
-    public override void Dispose() => _host.Dispose();
+    public ArgumentValidationTests()
+    {
+        var host = Own(new BackdropTestHost());
+        Use(host.Provider, () => host.Server.Requests.Count);
+    }
 
     [Fact]
     public void AddBackdrop_requires_a_builder()

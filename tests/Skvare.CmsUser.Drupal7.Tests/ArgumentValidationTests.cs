@@ -4,13 +4,11 @@ namespace Skvare.CmsUser.Drupal7.Tests;
 
 public sealed class ArgumentValidationTests : ProviderArgumentContract
 {
-    private readonly Drupal7TestHost _host = new();
-
-    protected override ICmsAccountProvider Provider => _host.Provider;
-
-    protected override int RequestsSent => _host.Server.Requests.Count;
-
-    public override void Dispose() => _host.Dispose();
+    public ArgumentValidationTests()
+    {
+        var host = Own(new Drupal7TestHost());
+        Use(host.Provider, () => host.Server.Requests.Count);
+    }
 
     [Fact]
     public void AddDrupal7_requires_a_builder()

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.Joomla;
 using Skvare.CmsUser.Tests.Shared;
 
@@ -6,28 +5,9 @@ namespace Skvare.CmsUser.Joomla.Tests;
 
 public sealed class ArgumentValidationTests : ProviderArgumentContract
 {
-    private readonly FakeJoomlaServer _site = new();
-    private readonly ServiceProvider _services;
-
     public ArgumentValidationTests()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning().AddJoomla(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiToken = _site.Token;
-        });
-        _services = services.BuildServiceProvider();
-    }
-
-    protected override ICmsAccountProvider Provider => _services.GetRequiredService<ICmsAccountProvider>();
-
-    protected override int RequestsSent => _site.Requests.Count;
-
-    public override void Dispose()
-    {
-        _services.Dispose();
-        _site.Dispose();
+        var site = Own(new FakeJoomlaServer());
+        Use(Wire(b => b.AddJoomla(o => { o.BaseUrl = site.Url; o.ApiToken = site.Token; })), () => site.Requests.Count);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.Standalone;
 using Skvare.CmsUser.Tests.Shared;
 
@@ -6,28 +5,9 @@ namespace Skvare.CmsUser.Standalone.Tests;
 
 public sealed class ArgumentValidationTests : ProviderArgumentContract
 {
-    private readonly FakeStandaloneServer _site = new();
-    private readonly ServiceProvider _services;
-
     public ArgumentValidationTests()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning().AddStandalone(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiKey = _site.ApiKey;
-        });
-        _services = services.BuildServiceProvider();
-    }
-
-    protected override ICmsAccountProvider Provider => _services.GetRequiredService<ICmsAccountProvider>();
-
-    protected override int RequestsSent => _site.Requests.Count;
-
-    public override void Dispose()
-    {
-        _services.Dispose();
-        _site.Dispose();
+        var site = Own(new FakeStandaloneServer());
+        Use(Wire(b => b.AddStandalone(o => { o.BaseUrl = site.Url; o.ApiKey = site.ApiKey; })), () => site.Requests.Count);
     }
 }

@@ -5,18 +5,9 @@ namespace Skvare.CmsUser.WordPress.Tests;
 
 public sealed class ArgumentValidationTests : ProviderArgumentContract
 {
-    private readonly FakeWordPressServer _server = new();
-    private readonly WordPressTestHost _host;
-
-    public ArgumentValidationTests() => _host = WordPressTestHost.For(_server, companion: true);
-
-    protected override ICmsAccountProvider Provider => _host.Provider;
-
-    protected override int RequestsSent => _server.Requests.Count;
-
-    public override void Dispose()
+    public ArgumentValidationTests()
     {
-        _host.Dispose();
-        _server.Dispose();
+        var server = Own(new FakeWordPressServer());
+        Use(Own(WordPressTestHost.For(server, companion: true)).Provider, () => server.Requests.Count);
     }
 }
