@@ -48,7 +48,9 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     public UsernameRules UsernameRules => Rules;
 
     /// <inheritdoc />
-    public CmsCapabilities Capabilities => CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+    public CmsCapabilities Capabilities =>
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields
+        | (_options.UseCompanionPlugin ? CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification : 0);
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -132,17 +134,27 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
+    /// <remarks>Needs the companion package: Joomla's Web Services API has no password reset email.</remarks>
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
-        throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email; users reset their password from the site's login form. Remove password reset campaigns for Joomla.");
+        return _options.UseCompanionPlugin
+            ? CompanionResetAsync(account, cancellationToken)
+            : throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email. Install the companion package (integrations/joomla/pkg_cmsuser) and set CmsUser:Joomla:UseCompanionPlugin to true, or remove password reset campaigns for Joomla.");
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// With the companion package this sends the password reset email, whose link lets the new user choose a
+    /// password. Without it Joomla's own "User - Joomla!" plugin mails new users when they are created (option
+    /// "Notification Mail to User").
+    /// </remarks>
     public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API cannot send the new-account email; the \"User - Joomla!\" plugin mails new users when they are created (option \"Notification Mail to User\").");
+        return _options.UseCompanionPlugin
+            ? CompanionResetAsync(account, cancellationToken)
+            : throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API cannot send the new-account email; the \"User - Joomla!\" plugin mails new users when they are created (option \"Notification Mail to User\"), or install the companion package (integrations/joomla/pkg_cmsuser) and set CmsUser:Joomla:UseCompanionPlugin to true.");
     }
 
     /// <inheritdoc />
@@ -170,7 +182,47 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             checks.Add(new ConnectivityCheck("api", false, ex.Message));
         }
 
+        if (_options.UseCompanionPlugin)
+        {
+            try
+            {
+                var (status, body) = await SendAsync(HttpMethod.Get, "cmsuser/status", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
+                if (status == 404)
+                {
+                    throw CompanionNotFound(body, null);
+                }
+
+                var attributes = Data(body).GetProperty("attributes");
+                checks.Add(new ConnectivityCheck("companion", true, $"pkg_cmsuser {attributes.GetProperty("version").GetString()} on Joomla {attributes.GetProperty("joomla").GetString()}"));
+            }
+            catch (CmsProviderException ex)
+            {
+                checks.Add(new ConnectivityCheck("companion", false, ex.Message));
+            }
+        }
+
         return new ConnectivityReport($"{Cms} {_options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    private async Task CompanionResetAsync(CmsAccount account, CancellationToken cancellationToken)
+    {
+        ProviderArguments.Existing(account);
+        var (status, body) = await SendAsync(HttpMethod.Post, $"cmsuser/users/{account.UserId}/reset", new JsonObject(), cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
+        if (status == 404)
+        {
+            throw CompanionNotFound(body, account.UserId);
+        }
+
+        Log.ResetSent(_logger, account.UserId);
+    }
+
+    private CmsProviderException CompanionNotFound(string body, long? userId)
+    {
+        // The companion names the user in its 404; Joomla's router answers "Resource not found" when no plugin registered the route.
+        var title = ErrorTitle(body);
+        return userId is { } id && title is not null && title.StartsWith("User ", StringComparison.Ordinal)
+            ? Fail(CmsErrorReason.NotFound, $"There is no Joomla user {id}.", status: 404, code: title)
+            : Fail(CmsErrorReason.Permission, $"The companion routes are missing (404 {title}): install integrations/joomla/pkg_cmsuser and enable the \"Web Services - CmsUser\" plugin, or set CmsUser:Joomla:UseCompanionPlugin to false.", status: 404, code: title);
     }
 
     private async Task<CmsAccount?> SearchAsync(string term, Func<CmsAccount, bool> exact, CancellationToken cancellationToken)
@@ -299,6 +351,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             400 or 422 => (CmsErrorReason.InvalidData, shown),
             401 => (CmsErrorReason.Authentication, $"Joomla refused the API token (401 {shown}). Check CmsUser:Joomla:ApiToken, that the token user is a Super User (or in the token plugin's allowed groups), not blocked, has \"Web Services Login\" (core.login.api), and that the \"API Authentication - Web Services Joomla Token\" plugin is enabled."),
             403 => (CmsErrorReason.Permission, $"Joomla denied the request (403 {shown}): the token user needs core.create/core.edit on Users."),
+            409 => (CmsErrorReason.InvalidData, shown),
             406 => (CmsErrorReason.UnexpectedResponse, $"Joomla refused the Accept header (406 {shown}); it only answers application/vnd.api+json."),
             404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {_options.ApiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
             429 => (CmsErrorReason.Throttled, $"Joomla asked us to slow down (429)."),

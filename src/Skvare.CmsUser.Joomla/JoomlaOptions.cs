@@ -30,6 +30,13 @@ public sealed class JoomlaOptions
     /// <summary>Make new users change their password at first login. Default <see langword="true"/>.</summary>
     public bool RequireReset { get; set; } = true;
 
+    /// <summary>
+    /// Whether the companion package (<c>integrations/joomla/pkg_cmsuser</c>) is installed: it adds the password reset
+    /// email that Joomla's Web Services API lacks, used by reset campaigns and by <c>Notify</c>. Default
+    /// <see langword="false"/>.
+    /// </summary>
+    public bool UseCompanionPlugin { get; set; }
+
     /// <summary>Transport settings.</summary>
     public HttpClientSettings Http { get; set; } = new();
 }

@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(3402, LogLevel.Warning, "Joomla call failed: {Reason}: {Message}")]
     public static partial void Failed(ILogger logger, CmsErrorReason reason, string message);
+
+    [LoggerMessage(3403, LogLevel.Information, "Joomla password reset email sent to user {UserId} through the companion")]
+    public static partial void ResetSent(ILogger logger, long userId);
 }

@@ -180,15 +180,80 @@ public sealed class JoomlaTests : IDisposable
     }
 
     [Fact]
-    public async Task Reset_and_notification_emails_are_not_offered_and_say_why()
+    public async Task Without_the_companion_reset_and_notification_emails_are_not_offered_and_say_why()
     {
+        _site.CompanionEnabled = true; // installed on the site, but not configured: the provider must not call it
         var provider = Provider();
         provider.Capabilities.HasFlag(CmsCapabilities.PasswordResetEmail).Should().BeFalse();
+        provider.Capabilities.HasFlag(CmsCapabilities.NewAccountNotification).Should().BeFalse();
 
         var act = () => provider.SendPasswordResetAsync(new CmsAccount(1, null, null));
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Kind.Should().Be(FailureKind.Configuration);
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Kind.Should().Be(FailureKind.Configuration);
+        ex.Message.Should().Contain("pkg_cmsuser").And.Contain("UseCompanionPlugin");
         (await provider.CreateOneTimeLoginLinkAsync(new CmsAccount(1, null, null))).Should().BeNull();
+        _site.Requests.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task With_the_companion_a_reset_sends_Joomlas_reset_mail_with_a_confirm_link()
+    {
+        _site.CompanionEnabled = true;
+        var user = _site.AddUser("jdoe", "jdoe@example.org");
+        var provider = Provider(o => o.UseCompanionPlugin = true);
+        provider.Capabilities.Should().HaveFlag(CmsCapabilities.PasswordResetEmail).And.HaveFlag(CmsCapabilities.NewAccountNotification);
+
+        await provider.SendPasswordResetAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
+        await provider.SendNewAccountNotificationAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
+
+        _site.Mails.Should().HaveCount(2).And.OnlyContain(m => m.To == "jdoe@example.org" && m.Body.Contains("view=reset&layout=confirm&token="));
+        user.ResetCount.Should().Be(2);
+        _site.Requests.Where(r => r.Method == "POST").Should().OnlyContain(r => r.Path == $"/api/index.php/v1/cmsuser/users/{user.Id}/reset" && r.Status == 202);
+    }
+
+    [Fact]
+    public async Task Companion_failures_are_classified()
+    {
+        _site.CompanionEnabled = true;
+        var blocked = _site.AddUser("blocked", "blocked@example.org");
+        blocked.Block = true;
+        var active = _site.AddUser("jdoe", "jdoe@example.org");
+        var provider = Provider(o => o.UseCompanionPlugin = true);
+
+        async Task<CmsProviderException> Reset(long id) =>
+            (await provider.Invoking(p => p.SendPasswordResetAsync(new CmsAccount(id, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
+
+        (await Reset(9999)).Reason.Should().Be(CmsErrorReason.NotFound);
+        (await Reset(blocked.Id)).Reason.Should().Be(CmsErrorReason.InvalidData);
+
+        _site.MailFails = true;
+        (await Reset(active.Id)).Kind.Should().Be(FailureKind.Transient);
+        _site.MailFails = false;
+
+        _site.CanEditUsers = false;
+        (await Reset(active.Id)).Reason.Should().Be(CmsErrorReason.Permission);
+        _site.CanEditUsers = true;
+
+        _site.CompanionEnabled = false;
+        var missing = await Reset(active.Id);
+        missing.Reason.Should().Be(CmsErrorReason.Permission, "a missing route is a set-up problem, not a missing user");
+        missing.Message.Should().Contain("pkg_cmsuser").And.Contain("Web Services - CmsUser");
+        _site.Mails.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Connectivity_check_reports_the_companion_when_it_is_configured()
+    {
+        _site.CompanionEnabled = true;
+        var ok = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();
+        ok.Healthy.Should().BeTrue();
+        ok.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser 0.1.0").And.Contain("Joomla 5.2.3");
+
+        _site.CompanionEnabled = false;
+        var missing = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();
+        missing.Healthy.Should().BeFalse();
+        missing.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser");
     }
 
     [Fact]

@@ -59,6 +59,21 @@ public sealed class FakeJoomlaServer : IDisposable
     /// <summary>Whether the "User – Joomla!" plugin mails new users their username and clear-text password. Default <see langword="true"/>.</summary>
     public bool MailToUser { get; set; } = true;
 
+    /// <summary>
+    /// Whether the companion package (<c>pkg_cmsuser</c>: component and "Web Services - CmsUser" plugin) is installed
+    /// and enabled. Default <see langword="false"/>: its routes answer Joomla's 404 "Resource not found".
+    /// </summary>
+    public bool CompanionEnabled { get; set; }
+
+    /// <summary>Whether the token user may edit users (<c>core.edit</c> on com_users), which the companion requires. Default <see langword="true"/>.</summary>
+    public bool CanEditUsers { get; set; } = true;
+
+    /// <summary>When <see langword="true"/>, the site's mailer fails.</summary>
+    public bool MailFails { get; set; }
+
+    /// <summary>The Joomla version the companion's status route reports.</summary>
+    public string JoomlaVersion { get; set; } = "5.2.3";
+
     /// <summary>Users.</summary>
     public IReadOnlyList<FakeJoomlaUser> Users
     {
@@ -163,6 +178,11 @@ public sealed class FakeJoomlaServer : IDisposable
 
         var path = request.Path[Api.Length..].TrimEnd('/');
         var segments = path.Split('/');
+        if (segments[0] == "cmsuser" && CompanionEnabled)
+        {
+            return Companion(request.Method, segments);
+        }
+
         if (segments[0] != "users")
         {
             return (404, Error("Resource not found", 404));
@@ -196,6 +216,52 @@ public sealed class FakeJoomlaServer : IDisposable
             _ => (405, Error("Method not allowed", 405)),
         };
     }
+
+    // pkg_cmsuser's UsersController, as integrations/joomla/pkg_cmsuser documents it.
+    private (int, string) Companion(string method, string[] segments)
+    {
+        var route = (method, segments.Length, segments.ElementAtOrDefault(1), segments.ElementAtOrDefault(3));
+        var isStatus = route is ("GET", 2, "status", null);
+        var isReset = route is ("POST", 4, "users", "reset");
+        if (!isStatus && !isReset)
+        {
+            return (404, Error("Resource not found", 404));
+        }
+
+        if (!CanEditUsers)
+        {
+            return (403, Error("Access Denied", 403));
+        }
+
+        if (isStatus)
+        {
+            return (200, CompanionDocument(new JsonObject { ["type"] = "cmsuser", ["id"] = "status", ["attributes"] = new JsonObject { ["version"] = "0.1.0", ["joomla"] = JoomlaVersion } }));
+        }
+
+        var id = long.TryParse(segments[2], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        if (_users.FirstOrDefault(u => u.Id == id) is not { } user)
+        {
+            return (404, Error($"User {id} not found.", 404));
+        }
+
+        if (user.Block)
+        {
+            return (409, Error($"User {id} is blocked.", 409));
+        }
+
+        if (MailFails)
+        {
+            return (500, Error("The password reset email could not be sent: Could not instantiate mail function.", 500));
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        user.ResetCount++;
+        _mails.Add((user.Email, $"Someone requested a password reset for your account at Example site. Your verification code is {token}. Follow {Url}index.php?option=com_users&view=reset&layout=confirm&token={token} to choose a new password."));
+        return (202, CompanionDocument(new JsonObject { ["type"] = "cmsuser", ["id"] = id.ToString(CultureInfo.InvariantCulture), ["attributes"] = new JsonObject { ["mail"] = "password_reset", ["sent"] = true } }));
+    }
+
+    // The companion writes a bare {"data":…} document (no links), with unescaped slashes.
+    private static string CompanionDocument(JsonObject item) => new JsonObject { ["data"] = item }.ToJsonString();
 
     private (int, string) List(IRequestMessage request)
     {
@@ -427,6 +493,9 @@ public sealed record FakeJoomlaUser(long Id, string Name, string Username, strin
 
     /// <summary>Site language (<c>params.language</c>).</summary>
     public string? Language { get; set; }
+
+    /// <summary>How many password resets were requested (<c>resetCount</c>).</summary>
+    public int ResetCount { get; set; }
 
     /// <summary>Whether the create request carried a password.</summary>
     public bool HasGivenPassword { get; set; }
