@@ -103,7 +103,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
             account.Active ? 1 : 0,
             account.Roles ?? [],
             notify,
-            ToBackdropLanguage(account.Language),
+            DrupalFamilyLanguage.FromCiviCrmLocale(account.Language),
             account.Fields ?? new Dictionary<string, string>());
         var call = new Call(HttpMethod.Post, "users", "users")
         {
@@ -316,27 +316,6 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         IsActive = user.Status == 1,
         Roles = user.Roles ?? [],
     };
-
-    /// <summary>
-    /// CiviCRM locales (<c>de_DE</c>) become Backdrop language codes (<c>de</c>); the few Backdrop codes
-    /// that keep a region or script (<c>pt-br</c>, <c>zh-hans</c>) are mapped explicitly.
-    /// </summary>
-    internal static string? ToBackdropLanguage(string? language)
-    {
-        if (string.IsNullOrWhiteSpace(language))
-        {
-            return null;
-        }
-
-        var code = language.Trim().Replace('_', '-').ToLowerInvariant();
-        return code switch
-        {
-            "pt-br" or "pt-pt" or "zh-hans" or "zh-hant" => code,
-            "zh-cn" or "zh-sg" => "zh-hans",
-            "zh-tw" or "zh-hk" => "zh-hant",
-            _ => code.Split('-')[0],
-        };
-    }
 
     private sealed record Call(HttpMethod Method, string Path, string Route)
     {

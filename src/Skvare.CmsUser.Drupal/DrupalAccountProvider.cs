@@ -128,7 +128,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             body["roles"] = RoleList(roles);
         }
 
-        if (ToDrupalLanguage(account.Language) is { } langcode)
+        if (DrupalFamilyLanguage.FromCiviCrmLocale(account.Language) is { } langcode)
         {
             body["preferred_langcode"] = Values(langcode);
         }
@@ -569,27 +569,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     private static string? FirstString(JsonNode node, string field) => Str(First(node, field));
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    /// <summary>
-    /// CiviCRM locales (<c>de_DE</c>) become Drupal language codes (<c>de</c>); the Drupal codes that keep a
-    /// region or script (<c>pt-br</c>, <c>pt-pt</c>, <c>zh-hans</c>, <c>zh-hant</c>) are mapped explicitly.
-    /// </summary>
-    internal static string? ToDrupalLanguage(string? language)
-    {
-        if (string.IsNullOrWhiteSpace(language))
-        {
-            return null;
-        }
-
-        var code = language.Trim().Replace('_', '-').ToLowerInvariant();
-        return code switch
-        {
-            "pt-br" or "pt-pt" or "zh-hans" or "zh-hant" => code,
-            "zh-cn" or "zh-sg" => "zh-hans",
-            "zh-tw" or "zh-hk" => "zh-hant",
-            _ => code.Split('-')[0],
-        };
-    }
 
     private sealed record Call(HttpMethod Method, string Path, string Route)
     {

@@ -121,7 +121,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             body["roles"] = RoleObject(rids);
         }
 
-        if (ToDrupalLanguage(account.Language) is { } language)
+        if (DrupalFamilyLanguage.FromCiviCrmLocale(account.Language) is { } language)
         {
             body["language"] = language;
         }
@@ -514,24 +514,6 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     }
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-
-    /// <summary>CiviCRM locales (<c>de_DE</c>) become Drupal 7 language codes (<c>de</c>, <c>pt-br</c>, <c>zh-hans</c>).</summary>
-    internal static string? ToDrupalLanguage(string? language)
-    {
-        if (string.IsNullOrWhiteSpace(language))
-        {
-            return null;
-        }
-
-        var code = language.Trim().Replace('_', '-').ToLowerInvariant();
-        return code switch
-        {
-            "pt-br" or "pt-pt" or "zh-hans" or "zh-hant" => code,
-            "zh-cn" or "zh-sg" => "zh-hans",
-            "zh-tw" or "zh-hk" => "zh-hant",
-            _ => code.Split('-')[0],
-        };
-    }
 
     private sealed record Call(HttpMethod Method, string Path, string Route)
     {
