@@ -53,9 +53,6 @@ public abstract class ProviderArgumentContract : IDisposable
         return Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ICmsAccountProvider>(provider);
     }
 
-    private static NewCmsAccount Account(string username = "jdoe", string email = "jdoe@example.org") =>
-        new() { Username = username, Email = email };
-
     [Fact]
     public async Task FindByEmail_requires_an_email()
     {
@@ -84,8 +81,8 @@ public abstract class ProviderArgumentContract : IDisposable
     public async Task Create_requires_an_account_with_username_and_email()
     {
         await Provider.Invoking(p => p.CreateAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
-        await Provider.Invoking(p => p.CreateAsync(Account(username: " "))).Should().ThrowAsync<ArgumentException>();
-        await Provider.Invoking(p => p.CreateAsync(Account(email: ""))).Should().ThrowAsync<ArgumentException>();
+        await Provider.Invoking(p => p.CreateAsync(ProviderTestHost.NewAccount(username: " "))).Should().ThrowAsync<ArgumentException>();
+        await Provider.Invoking(p => p.CreateAsync(ProviderTestHost.NewAccount(email: ""))).Should().ThrowAsync<ArgumentException>();
         RequestsSent.Should().Be(0);
     }
 

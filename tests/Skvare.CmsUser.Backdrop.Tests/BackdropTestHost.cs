@@ -1,14 +1,14 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.Testing.Backdrop;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Backdrop.Tests;
 
 /// <summary>A fake Backdrop site plus a provider wired through the real DI registration.</summary>
-internal sealed class BackdropTestHost : IDisposable
+internal sealed class BackdropTestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
@@ -35,23 +35,9 @@ internal sealed class BackdropTestHost : IDisposable
 
     public ICmsAccountProvider Provider { get; }
 
-    public static HttpClientSettings FastHttp() => new()
-    {
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        MaxRetries = 2,
-        AttemptTimeout = TimeSpan.FromSeconds(5),
-        CircuitBreakerFailureRatio = 1.0,
-    };
-
-    public static NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
-        new() { Username = username, Email = email };
-
     public void Dispose()
     {
         _services.Dispose();
         Server.Dispose();
     }
 }
-
-/// <summary>A minimal builder so the tests exercise AddBackdrop without the engine's own options.</summary>
-internal sealed record TestBuilder(IServiceCollection Services, IConfiguration? Configuration) : ICmsUserBuilder;

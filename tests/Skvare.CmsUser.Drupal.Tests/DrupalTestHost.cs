@@ -1,15 +1,15 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Skvare.CmsUser.Drupal;
 using Skvare.CmsUser.Testing.Drupal;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Drupal.Tests;
 
 /// <summary>A fake Drupal site plus a provider wired through the real DI registration.</summary>
-internal sealed class DrupalTestHost : IDisposable
+internal sealed class DrupalTestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
@@ -54,17 +54,6 @@ internal sealed class DrupalTestHost : IDisposable
 
     public ICmsAccountProvider Provider { get; }
 
-    public static HttpClientSettings FastHttp() => new()
-    {
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        MaxRetries = 2,
-        AttemptTimeout = TimeSpan.FromSeconds(5),
-        CircuitBreakerFailureRatio = 1.0,
-    };
-
-    public static NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
-        new() { Username = username, Email = email };
-
     public IEnumerable<FakeDrupalRequest> ApiRequests => Server.Requests.Where(r => r.Path != "/oauth/token");
 
     public void Dispose()
@@ -74,6 +63,3 @@ internal sealed class DrupalTestHost : IDisposable
         Server.Dispose();
     }
 }
-
-/// <summary>A minimal builder so the tests exercise AddDrupal without the engine's own options.</summary>
-internal sealed record TestBuilder(IServiceCollection Services, IConfiguration? Configuration) : ICmsUserBuilder;

@@ -1,14 +1,14 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Skvare.CmsUser.Drupal7;
 using Skvare.CmsUser.Testing.Drupal7;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 
 /// <summary>A fake Drupal 7 site plus a provider wired through the real DI registration.</summary>
-internal sealed class Drupal7TestHost : IDisposable
+internal sealed class Drupal7TestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
@@ -40,23 +40,9 @@ internal sealed class Drupal7TestHost : IDisposable
 
     public IEnumerable<FakeDrupal7Request> ApiRequests => Server.Requests.Where(r => !r.Path.EndsWith("/user/login.json", StringComparison.Ordinal));
 
-    public static HttpClientSettings FastHttp() => new()
-    {
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        MaxRetries = 2,
-        AttemptTimeout = TimeSpan.FromSeconds(5),
-        CircuitBreakerFailureRatio = 1.0,
-    };
-
-    public static NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
-        new() { Username = username, Email = email };
-
     public void Dispose()
     {
         _services.Dispose();
         Server.Dispose();
     }
 }
-
-/// <summary>A minimal builder so the tests exercise AddDrupal7 without the engine's own options.</summary>
-internal sealed record TestBuilder(IServiceCollection Services, IConfiguration? Configuration) : ICmsUserBuilder;

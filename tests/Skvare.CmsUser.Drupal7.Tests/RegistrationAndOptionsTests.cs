@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Skvare.CmsUser.Tests.Shared;
+
+/// <summary>What the provider test hosts share: fast transport settings and a minimal new account.</summary>
+internal abstract class ProviderTestHost
+{
+    /// <summary>Retries in milliseconds, a circuit that never opens on its own, a 5 s attempt timeout.</summary>
+    public static HttpClientSettings FastHttp() => new()
+    {
+        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        MaxRetries = 2,
+        AttemptTimeout = TimeSpan.FromSeconds(5),
+        CircuitBreakerFailureRatio = 1.0,
+    };
+
+    /// <summary>A new account with just a username and an email.</summary>
+    public static NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
+        new() { Username = username, Email = email };
+}
+
+/// <summary>A minimal builder so the tests exercise a package's <c>Add…</c> method without the engine's own options.</summary>
+internal sealed record TestBuilder(IServiceCollection Services, IConfiguration? Configuration) : ICmsUserBuilder;
