@@ -38,12 +38,24 @@ function skvare_cmsuser_user(WP_REST_Request $request) {
     return $user;
 }
 
-add_action('rest_api_init', function () {
-    $namespace = 'skvare-cmsuser/v1';
-    $user_route = '/users/(?P<id>[\d]+)';
-    $id_arg = array('id' => array('type' => 'integer', 'required' => true));
+/**
+ * Registers POST /users/{id}/{action}: resolves the user (404, or 401/403 without edit rights) and passes it to
+ * $handler, whose array or WP_Error is the answer.
+ */
+function skvare_cmsuser_user_action($action, callable $handler) {
+    register_rest_route('skvare-cmsuser/v1', '/users/(?P<id>[\d]+)/' . $action, array(
+        'methods' => WP_REST_Server::CREATABLE,
+        'permission_callback' => 'skvare_cmsuser_can_manage',
+        'args' => array('id' => array('type' => 'integer', 'required' => true)),
+        'callback' => function (WP_REST_Request $request) use ($handler) {
+            $user = skvare_cmsuser_user($request);
+            return is_wp_error($user) ? $user : $handler($user);
+        },
+    ));
+}
 
-    register_rest_route($namespace, '/status', array(
+add_action('rest_api_init', function () {
+    register_rest_route('skvare-cmsuser/v1', '/status', array(
         'methods' => WP_REST_Server::READABLE,
         'permission_callback' => 'skvare_cmsuser_can_manage',
         'callback' => function () {
@@ -51,76 +63,40 @@ add_action('rest_api_init', function () {
         },
     ));
 
-    register_rest_route($namespace, $user_route . '/notify', array(
-        'methods' => WP_REST_Server::CREATABLE,
-        'permission_callback' => 'skvare_cmsuser_can_manage',
-        'args' => $id_arg,
-        'callback' => function (WP_REST_Request $request) {
-            $user = skvare_cmsuser_user($request);
-            if (is_wp_error($user)) {
-                return $user;
-            }
-            // 'user' = only the account holder gets the "set your password" email, not the admin.
-            wp_new_user_notification($user->ID, null, 'user');
-            return array('sent' => true);
-        },
-    ));
+    skvare_cmsuser_user_action('notify', function (WP_User $user) {
+        // 'user' = only the account holder gets the "set your password" email, not the admin.
+        wp_new_user_notification($user->ID, null, 'user');
+        return array('sent' => true);
+    });
 
-    register_rest_route($namespace, $user_route . '/reset', array(
-        'methods' => WP_REST_Server::CREATABLE,
-        'permission_callback' => 'skvare_cmsuser_can_manage',
-        'args' => $id_arg,
-        'callback' => function (WP_REST_Request $request) {
-            $user = skvare_cmsuser_user($request);
-            if (is_wp_error($user)) {
-                return $user;
-            }
-            $result = retrieve_password($user->user_login);
-            if (is_wp_error($result)) {
-                // Mostly "the email could not be sent": a server-side problem, not the caller's.
-                return new WP_Error('skvare_cmsuser_reset_failed', $result->get_error_message(), array('status' => 503));
-            }
-            return array('sent' => true);
-        },
-    ));
+    skvare_cmsuser_user_action('reset', function (WP_User $user) {
+        $result = retrieve_password($user->user_login);
+        if (is_wp_error($result)) {
+            // Mostly "the email could not be sent": a server-side problem, not the caller's.
+            return new WP_Error('skvare_cmsuser_reset_failed', $result->get_error_message(), array('status' => 503));
+        }
+        return array('sent' => true);
+    });
 
-    register_rest_route($namespace, $user_route . '/login-link', array(
-        'methods' => WP_REST_Server::CREATABLE,
-        'permission_callback' => 'skvare_cmsuser_can_manage',
-        'args' => $id_arg,
-        'callback' => function (WP_REST_Request $request) {
-            $user = skvare_cmsuser_user($request);
-            if (is_wp_error($user)) {
-                return $user;
-            }
-            $key = get_password_reset_key($user);
-            if (is_wp_error($key)) {
-                return new WP_Error('skvare_cmsuser_key_failed', $key->get_error_message(), array('status' => 500));
-            }
-            $url = network_site_url('wp-login.php?action=rp&key=' . $key . '&login=' . rawurlencode($user->user_login), 'login');
-            return array('url' => $url);
-        },
-    ));
+    skvare_cmsuser_user_action('login-link', function (WP_User $user) {
+        $key = get_password_reset_key($user);
+        if (is_wp_error($key)) {
+            return new WP_Error('skvare_cmsuser_key_failed', $key->get_error_message(), array('status' => 500));
+        }
+        $url = network_site_url('wp-login.php?action=rp&key=' . $key . '&login=' . rawurlencode($user->user_login), 'login');
+        return array('url' => $url);
+    });
 
-    register_rest_route($namespace, $user_route . '/block', array(
-        'methods' => WP_REST_Server::CREATABLE,
-        'permission_callback' => 'skvare_cmsuser_can_manage',
-        'args' => $id_arg,
-        'callback' => function (WP_REST_Request $request) {
-            $user = skvare_cmsuser_user($request);
-            if (is_wp_error($user)) {
-                return $user;
-            }
-            if ($user->ID === get_current_user_id()) {
-                return new WP_Error('skvare_cmsuser_block_self', 'The API account cannot block itself.', array('status' => 400));
-            }
-            $user->set_role('');
-            update_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META, gmdate('c'));
-            // End open sessions so the block takes effect at once.
-            WP_Session_Tokens::get_instance($user->ID)->destroy_all();
-            return array('blocked' => true);
-        },
-    ));
+    skvare_cmsuser_user_action('block', function (WP_User $user) {
+        if ($user->ID === get_current_user_id()) {
+            return new WP_Error('skvare_cmsuser_block_self', 'The API account cannot block itself.', array('status' => 400));
+        }
+        $user->set_role('');
+        update_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META, gmdate('c'));
+        // End open sessions so the block takes effect at once.
+        WP_Session_Tokens::get_instance($user->ID)->destroy_all();
+        return array('blocked' => true);
+    });
 });
 
 /** A blocked account cannot log in, with its password or an application password. */
