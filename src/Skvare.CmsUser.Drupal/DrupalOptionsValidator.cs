@@ -1,11 +1,10 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Drupal;
 
 /// <summary>Start-up checks whose messages name the setting and the fix.</summary>
-internal sealed partial class DrupalOptionsValidator : IValidateOptions<DrupalOptions>
+internal sealed class DrupalOptionsValidator : IValidateOptions<DrupalOptions>
 {
     private const string Prefix = "CmsUser:Drupal:";
 
@@ -56,22 +55,11 @@ internal sealed partial class DrupalOptionsValidator : IValidateOptions<DrupalOp
                 break;
         }
 
-        CheckField(failures, "FirstNameField", options.FirstNameField);
-        CheckField(failures, "LastNameField", options.LastNameField);
+        DrupalFieldNames.Check(failures, Prefix + "FirstNameField", options.FirstNameField);
+        DrupalFieldNames.Check(failures, Prefix + "LastNameField", options.LastNameField);
 
         HttpEndpointGuard.ValidateHttp(options.Http, Prefix + "Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    private static void CheckField(List<string> failures, string key, string? field)
-    {
-        if (!string.IsNullOrEmpty(field) && !MachineName().IsMatch(field))
-        {
-            failures.Add($"{Prefix}{key} '{field}' is not a Drupal field machine name (lower-case letters, digits and underscores, e.g. field_first_name).");
-        }
-    }
-
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
-    private static partial Regex MachineName();
 }

@@ -1,11 +1,10 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Drupal7;
 
 /// <summary>Start-up checks whose messages name the setting and the fix.</summary>
-internal sealed partial class Drupal7OptionsValidator : IValidateOptions<Drupal7Options>
+internal sealed class Drupal7OptionsValidator : IValidateOptions<Drupal7Options>
 {
     private const string Prefix = "CmsUser:Drupal7:";
 
@@ -43,22 +42,11 @@ internal sealed partial class Drupal7OptionsValidator : IValidateOptions<Drupal7
             }
         }
 
-        CheckField(failures, "FirstNameField", options.FirstNameField);
-        CheckField(failures, "LastNameField", options.LastNameField);
+        DrupalFieldNames.Check(failures, Prefix + "FirstNameField", options.FirstNameField);
+        DrupalFieldNames.Check(failures, Prefix + "LastNameField", options.LastNameField);
 
         HttpEndpointGuard.ValidateHttp(options.Http, Prefix + "Http", failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    private static void CheckField(List<string> failures, string key, string? field)
-    {
-        if (!string.IsNullOrEmpty(field) && !MachineName().IsMatch(field))
-        {
-            failures.Add($"{Prefix}{key} '{field}' is not a Drupal field machine name (lower-case letters, digits and underscores, e.g. field_first_name).");
-        }
-    }
-
-    [GeneratedRegex("^[a-z][a-z0-9_]{0,31}$")]
-    private static partial Regex MachineName();
 }
