@@ -35,4 +35,24 @@ public sealed class SignatureVectorsTests
         WebhookSignature.Verify(secret, timestamp, bytes, signature).Should().BeTrue(name);
         WebhookSignature.Verify(secret, timestamp + 1, bytes, signature).Should().BeFalse(name);
     }
+
+    [Fact]
+    public void The_body_the_extension_sends_is_read_by_the_endpoint()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "vectors.json")));
+        var sent = doc.RootElement.GetProperty("vectors").EnumerateArray()
+            .Where(v => v.GetProperty("name").GetString()!.StartsWith("extension payload", StringComparison.Ordinal))
+            .Select(v => v.GetProperty("body").GetString()!)
+            .ToList();
+
+        sent.Should().HaveCount(2);
+        foreach (var body in sent)
+        {
+            WebhookRequest.TryParse(Encoding.UTF8.GetBytes(body), out var request, out var problem).Should().BeTrue(problem);
+            request.ContactId.Should().BePositive();
+            request.EventId.Should().MatchRegex("^[0-9a-f-]{36}$");
+            request.Rule.Should().BeNull();
+            request.IncludeLoginLink.Should().BeFalse();
+        }
+    }
 }
