@@ -20,8 +20,22 @@ namespace Civi\Cmsuserwebhook;
  */
 final class Delivery {
 
+  /**
+   * The transport used when none is passed; NULL = Guzzle.
+   *
+   * @var Transport|null
+   */
+  private static $transport;
+
+  /**
+   * Replaces the HTTP transport (tests, or a site with its own HTTP stack); NULL restores Guzzle.
+   */
+  public static function setTransport(?Transport $transport): void {
+    self::$transport = $transport;
+  }
+
   public static function deliverOrQueue(array $events, Config $config, ?Transport $transport = NULL): void {
-    $sender = $config->sender($transport);
+    $sender = $config->sender($transport ?? self::$transport);
     $sent = 0;
     $hostFailing = FALSE;
     foreach ($events as $event) {
@@ -50,7 +64,7 @@ final class Delivery {
       return $counts;
     }
     $queue = Queue::get();
-    $sender = $config->sender($transport);
+    $sender = $config->sender($transport ?? self::$transport);
     $deadline = time() + max(1, $budgetSeconds);
     for ($i = 0; $i < $limit && time() < $deadline; $i++) {
       // The lease outlives one call; a crash mid-call leaves the item to be claimed again later.

@@ -75,7 +75,7 @@ final class Status {
     if ($backlog['oldest'] !== NULL) {
       $lines[] = E::ts('Oldest waiting since: %1.', [1 => \CRM_Utils_Date::customFormat(date('Y-m-d H:i:s', $backlog['oldest']))]);
     }
-    if ($lastFailureAt > $lastSuccess && $lastFailure !== '') {
+    if ($lastFailureAt >= $lastSuccess && $lastFailureAt > 0 && $lastFailure !== '') {
       $lines[] = E::ts('Last failure (%1): %2', [
         1 => \CRM_Utils_Date::customFormat(date('Y-m-d H:i:s', $lastFailureAt)),
         2 => htmlspecialchars($lastFailure),
