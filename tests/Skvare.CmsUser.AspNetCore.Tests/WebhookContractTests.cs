@@ -160,23 +160,4 @@ public sealed partial class WebhookContractTests
             }
         }
     }
-
-    private sealed class UnreachableCache : IDistributedCache
-    {
-        public byte[]? Get(string key) => throw new TimeoutException("cache timeout");
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Task.FromException<byte[]?>(new TimeoutException("cache timeout"));
-
-        public void Refresh(string key) => throw new TimeoutException("cache timeout");
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => Task.FromException(new TimeoutException("cache timeout"));
-
-        public void Remove(string key) => throw new TimeoutException("cache timeout");
-
-        public Task RemoveAsync(string key, CancellationToken token = default) => Task.FromException(new TimeoutException("cache timeout"));
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw new TimeoutException("cache timeout");
-
-        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => Task.FromException(new TimeoutException("cache timeout"));
-    }
 }

@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.AspNetCore;
 using Skvare.CmsUser.Testing.InMemory;
 
@@ -163,7 +161,7 @@ public sealed class WebhookReplayTests
         await using var host = await WebhookHost.StartAsync(
             b => b.UseInMemory(civi, cms),
             o => o.ReplayStore = WebhookReplayStore.DistributedCache,
-            s => s.AddSingleton<IDistributedCache, DownCache>());
+            s => s.AddSingleton<IDistributedCache, UnreachableCache>());
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
 
         using var response = await host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
@@ -202,51 +200,5 @@ public sealed class WebhookReplayTests
                 return ValueTask.FromResult(first);
             }
         }
-    }
-
-    /// <summary>
-    /// Stands in for Redis: one store reached by both instances. (HybridCache ignores a registered
-    /// MemoryDistributedCache as its second level, so the test cannot register that one directly.)
-    /// </summary>
-    private sealed class SharedCache : IDistributedCache
-    {
-        private readonly MemoryDistributedCache _inner = new(Options.Create(new MemoryDistributedCacheOptions()));
-
-        public byte[]? Get(string key) => _inner.Get(key);
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => _inner.GetAsync(key, token);
-
-        public void Refresh(string key) => _inner.Refresh(key);
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => _inner.RefreshAsync(key, token);
-
-        public void Remove(string key) => _inner.Remove(key);
-
-        public Task RemoveAsync(string key, CancellationToken token = default) => _inner.RemoveAsync(key, token);
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => _inner.Set(key, value, options);
-
-        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => _inner.SetAsync(key, value, options, token);
-    }
-
-    private sealed class DownCache : IDistributedCache
-    {
-        private static IOException Down() => new("Redis connection refused");
-
-        public byte[]? Get(string key) => throw Down();
-
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Task.FromException<byte[]?>(Down());
-
-        public void Refresh(string key) => throw Down();
-
-        public Task RefreshAsync(string key, CancellationToken token = default) => Task.FromException(Down());
-
-        public void Remove(string key) => throw Down();
-
-        public Task RemoveAsync(string key, CancellationToken token = default) => Task.FromException(Down());
-
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw Down();
-
-        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => Task.FromException(Down());
     }
 }

@@ -14,31 +14,15 @@
 declare(strict_types=1);
 
 require_once __DIR__ . '/Harness/civicrm-stubs.php';
-$root = dirname(__DIR__);
-require_once "$root/CRM/Cmsuserwebhook/ExtensionUtil.php";
-foreach (['Signer', 'Payload', 'Backoff', 'Verdict', 'Transport', 'Sender', 'Config', 'Queue', 'Status', 'Delivery', 'Outbox'] as $class) {
-  require_once "$root/Civi/Cmsuserwebhook/$class.php";
-}
-require_once "$root/cmsuserwebhook.php";
+require_once __DIR__ . '/Harness/check.php';
+require_once dirname(__DIR__) . '/CRM/Cmsuserwebhook/ExtensionUtil.php';
+load_classes(['Signer', 'Payload', 'Backoff', 'Verdict', 'Transport', 'Sender', 'Config', 'Queue', 'Status', 'Delivery', 'Outbox']);
+require_once dirname(__DIR__) . '/cmsuserwebhook.php';
 
 use Civi\Cmsuserwebhook\Delivery;
 use Civi\Cmsuserwebhook\Queue;
 use Civi\Cmsuserwebhook\Signer;
 use Civi\Cmsuserwebhook\Transport;
-
-$passed = 0;
-$failed = 0;
-
-function check(bool $ok, string $what): void {
-  global $passed, $failed;
-  if ($ok) {
-    $passed++;
-  }
-  else {
-    $failed++;
-    fwrite(STDERR, "FAIL: $what\n");
-  }
-}
 
 /** Records calls; answers with the status the test sets. */
 final class FakeHost implements Transport {
@@ -257,5 +241,4 @@ cmsuserwebhook_civicrm_navigationMenu($menu);
 $children = $menu[0]['child'][0]['child'];
 check(count($children) === 1 && $children[0]['attributes']['url'] === 'civicrm/admin/cmsuserwebhook?reset=1' && $children[0]['attributes']['navID'] === 3, 'one settings entry under Administer » System Settings');
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+exit(report());

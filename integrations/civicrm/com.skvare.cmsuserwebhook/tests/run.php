@@ -14,10 +14,8 @@
 
 declare(strict_types=1);
 
-$root = dirname(__DIR__);
-foreach (['Signer', 'Payload', 'Backoff', 'Verdict', 'Transport', 'Sender', 'Config'] as $class) {
-  require_once "$root/Civi/Cmsuserwebhook/$class.php";
-}
+require_once __DIR__ . '/Harness/check.php';
+load_classes(['Signer', 'Payload', 'Backoff', 'Verdict', 'Transport', 'Sender', 'Config']);
 
 use Civi\Cmsuserwebhook\Backoff;
 use Civi\Cmsuserwebhook\Config;
@@ -26,30 +24,6 @@ use Civi\Cmsuserwebhook\Sender;
 use Civi\Cmsuserwebhook\Signer;
 use Civi\Cmsuserwebhook\Transport;
 use Civi\Cmsuserwebhook\Verdict;
-
-$passed = 0;
-$failed = 0;
-
-function check(bool $ok, string $what): void {
-  global $passed, $failed;
-  if ($ok) {
-    $passed++;
-  }
-  else {
-    $failed++;
-    fwrite(STDERR, "FAIL: $what\n");
-  }
-}
-
-function throws(callable $fn): bool {
-  try {
-    $fn();
-    return FALSE;
-  }
-  catch (\InvalidArgumentException $e) {
-    return TRUE;
-  }
-}
 
 /** A transport that records calls and answers from a script. */
 final class ScriptedTransport implements Transport {
@@ -194,5 +168,4 @@ check(Config::urlProblem('http://provisioner.example.org/cmsuser/webhook') !== N
 check(Config::urlProblem('') !== NULL && Config::urlProblem('/cmsuser/webhook') !== NULL, 'empty or relative URL refused');
 check(Config::MIN_SECRET_LENGTH === 32, 'the secret rule matches CmsUser:Webhook:Secret (32 characters)');
 
-echo "$passed passed, $failed failed\n";
-exit($failed === 0 ? 0 : 1);
+exit(report());
