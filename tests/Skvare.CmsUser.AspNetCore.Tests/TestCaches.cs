@@ -12,6 +12,9 @@ internal sealed class SharedCache : IDistributedCache
 {
     private readonly MemoryDistributedCache _inner = new(Options.Create(new MemoryDistributedCacheOptions()));
 
+    /// <summary>How long a write takes to land (a slow network to Redis).</summary>
+    public TimeSpan WriteDelay { get; init; }
+
     public byte[]? Get(string key) => _inner.Get(key);
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => _inner.GetAsync(key, token);
@@ -26,7 +29,11 @@ internal sealed class SharedCache : IDistributedCache
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => _inner.Set(key, value, options);
 
-    public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) => _inner.SetAsync(key, value, options, token);
+    public async Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+    {
+        await Task.Delay(WriteDelay, token);
+        await _inner.SetAsync(key, value, options, token);
+    }
 }
 
 /// <summary>A distributed cache that cannot be reached: every call fails as Redis down would.</summary>

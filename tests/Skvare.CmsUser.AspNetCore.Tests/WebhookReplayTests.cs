@@ -135,6 +135,27 @@ public sealed class WebhookReplayTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task HybridCache_store_has_written_the_shared_level_before_it_answers()
+    {
+        // The shared level is slow to write: an answer given before the write finished would let
+        // the other instance accept the same request.
+        var shared = new SharedCache { WriteDelay = TimeSpan.FromMilliseconds(300) };
+        HybridCacheReplayStore Instance()
+        {
+            var services = new ServiceCollection().AddSingleton<IDistributedCache>(shared);
+            services.AddHybridCache();
+            return new HybridCacheReplayStore(services.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Caching.Hybrid.HybridCache>());
+        }
+
+        var a = Instance();
+        var b = Instance();
+
+        (await a.TryRecordAsync("k1", TimeSpan.FromMinutes(10), WebhookHost.Timeout())).Should().BeTrue();
+        (await b.TryRecordAsync("k1", TimeSpan.FromMinutes(10), WebhookHost.Timeout())).Should().BeFalse();
+        (await b.TryRecordAsync("k2", TimeSpan.FromMinutes(10), WebhookHost.Timeout())).Should().BeTrue();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Two_instances_with_the_default_memory_store_do_not_share_what_they_saw()
     {
         // The documented limit of the default: this is why a farm needs a shared store.

@@ -15,6 +15,14 @@ internal sealed class HybridCacheReplayStore(HybridCache cache) : IWebhookReplay
         var options = new HybridCacheEntryOptions { Expiration = keepFor, LocalCacheExpiration = keepFor };
         var stored = await cache.GetOrCreateAsync(key, token, static (t, _) => ValueTask.FromResult(t), options, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        return string.Equals(stored, token, StringComparison.Ordinal);
+        if (!string.Equals(stored, token, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        // GetOrCreateAsync hands the value back before its write to the shared level has finished;
+        // SetAsync waits for that write, so another instance sees the key before this request goes on.
+        await cache.SetAsync(key, token, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return true;
     }
 }
