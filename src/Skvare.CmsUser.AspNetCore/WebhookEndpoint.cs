@@ -81,7 +81,8 @@ internal static class WebhookEndpoint
         if (request.Rule is { } ruleName && !rules.Any(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase)))
         {
             var known = rules.Count == 0 ? "none are configured" : "known rules: " + string.Join(", ", rules.Select(r => r.DisplayName));
-            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", $"No rule is named '{ruleName}' ({known}).").ConfigureAwait(false);
+            var shown = string.Concat(ruleName.Select(c => char.IsControl(c) ? '?' : c));
+            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", $"No rule is named '{shown}' ({known}).").ConfigureAwait(false);
             return;
         }
 

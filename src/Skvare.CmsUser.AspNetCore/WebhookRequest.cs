@@ -6,7 +6,7 @@ namespace Skvare.CmsUser.AspNetCore;
 /// <summary>
 /// The signed body: <c>{"contactId": 42}</c> (or <c>contact_id</c>, number or digit string), plus optional
 /// <c>rule</c> (string), <c>includeLoginLink</c> (boolean) and <c>eventId</c> (the sender's id for this
-/// event, echoed in the log). Other members are ignored, so senders may add context such as the group.
+/// event: letters, digits and <c>. _ : -</c>, logged and echoed). Other members are ignored, so senders may add context such as the group.
 /// </summary>
 internal sealed record WebhookRequest(long ContactId, string? Rule, bool IncludeLoginLink, string? EventId)
 {
@@ -87,6 +87,13 @@ internal sealed record WebhookRequest(long ContactId, string? Rule, bool Include
             return false;
         }
 
+        if (eventId is not null && !eventId.All(IsEventIdChar))
+        {
+            // It goes into logs: no control characters, no markup, nothing to escape.
+            problem = "eventId may hold only letters, digits and . _ : -";
+            return false;
+        }
+
         var includeLoginLink = false;
         if (root.TryGetProperty("includeLoginLink", out var link))
         {
@@ -102,6 +109,8 @@ internal sealed record WebhookRequest(long ContactId, string? Rule, bool Include
         request = new WebhookRequest(contactId, rule, includeLoginLink, eventId);
         return true;
     }
+
+    private static bool IsEventIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-';
 
     private static bool TryText(JsonElement root, string name, out string? value, ref string problem)
     {

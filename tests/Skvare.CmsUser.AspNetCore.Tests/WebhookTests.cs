@@ -173,6 +173,8 @@ public sealed class WebhookTests : IAsyncLifetime
     [InlineData("""{"contactId": 1, "includeLoginLink": "yes"}""")]
     [InlineData("""{"contactId": 1, "eventId": {"a": 1}}""")]
     [InlineData("""{"contactId": 1, "eventId": "\ud800"}""")]
+    [InlineData("""{"contactId": 1, "eventId": "line\nbreak"}""")]
+    [InlineData("""{"contactId": 1, "eventId": "<script>"}""")]
     [InlineData("""{"contactId": 1, "rule": "nope"}""")]
     public async Task Malformed_body_or_unknown_rule_gets_a_clear_400(string json)
     {
@@ -203,6 +205,15 @@ public sealed class WebhookTests : IAsyncLifetime
 
         var message = (await JsonOf(response)).GetProperty("message").GetString();
         message.Should().Be("No rule is named 'nope' (known rules: members).");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unknown_rule_is_echoed_without_control_characters()
+    {
+        using var response = await _host.PostAsync("""{"contactId": 1, "rule": "a\r\nFAKE LOG LINE"}""");
+
+        var message = (await JsonOf(response)).GetProperty("message").GetString();
+        message.Should().Be("No rule is named 'a??FAKE LOG LINE' (known rules: members).");
     }
 
     [Fact(Timeout = 30_000)]
