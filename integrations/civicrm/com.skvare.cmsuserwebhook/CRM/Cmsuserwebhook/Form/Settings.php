@@ -25,9 +25,9 @@ class CRM_Cmsuserwebhook_Form_Settings extends CRM_Core_Form {
     ], !$hasSecret);
     $this->add('select', 'cmsuserwebhook_groups', E::ts('Trigger groups'), $this->groupOptions(), FALSE, ['multiple' => 'multiple', 'class' => 'crm-select2 huge']);
     $this->add('select', 'cmsuserwebhook_tags', E::ts('Trigger tags'), $this->tagOptions(), FALSE, ['multiple' => 'multiple', 'class' => 'crm-select2 huge']);
-    $this->add('number', 'cmsuserwebhook_timeout', E::ts('Timeout (seconds)'), ['min' => 1, 'max' => 120, 'class' => 'four'], TRUE);
-    $this->add('number', 'cmsuserwebhook_inline_limit', E::ts('Calls made at once'), ['min' => 0, 'max' => 100, 'class' => 'four'], TRUE);
-    $this->add('number', 'cmsuserwebhook_max_attempts', E::ts('Attempts per event'), ['min' => 1, 'max' => 50, 'class' => 'four'], TRUE);
+    $this->add('text', 'cmsuserwebhook_timeout', E::ts('Timeout (seconds)'), ['min' => 1, 'max' => 120, 'class' => 'four'], TRUE);
+    $this->add('text', 'cmsuserwebhook_inline_limit', E::ts('Calls made at once'), ['min' => 0, 'max' => 100, 'class' => 'four'], TRUE);
+    $this->add('text', 'cmsuserwebhook_max_attempts', E::ts('Attempts per event'), ['min' => 1, 'max' => 50, 'class' => 'four'], TRUE);
     $this->addFormRule([self::class, 'rules']);
 
     $this->addButtons([
