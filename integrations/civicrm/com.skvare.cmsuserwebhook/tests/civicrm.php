@@ -18,6 +18,7 @@ require_once __DIR__ . '/Harness/check.php';
 require_once dirname(__DIR__) . '/CRM/Cmsuserwebhook/ExtensionUtil.php';
 load_classes(['Signer', 'Payload', 'Backoff', 'Verdict', 'Transport', 'Sender', 'Config', 'Queue', 'Status', 'Delivery', 'Outbox']);
 require_once dirname(__DIR__) . '/cmsuserwebhook.php';
+require_once dirname(__DIR__) . '/CRM/Cmsuserwebhook/Form/Settings.php';
 
 use Civi\Cmsuserwebhook\Delivery;
 use Civi\Cmsuserwebhook\Queue;
@@ -240,5 +241,21 @@ cmsuserwebhook_civicrm_navigationMenu($menu);
 cmsuserwebhook_civicrm_navigationMenu($menu);
 $children = $menu[0]['child'][0]['child'];
 check(count($children) === 1 && $children[0]['attributes']['url'] === 'civicrm/admin/cmsuserwebhook?reset=1' && $children[0]['attributes']['navID'] === 3, 'one settings entry under Administer » System Settings');
+
+// ---- The settings form's rule.
+$good = [
+  'cmsuserwebhook_url' => 'https://provisioner.example.org/cmsuser/webhook',
+  'cmsuserwebhook_secret' => '',
+  'cmsuserwebhook_groups' => ['7'],
+  'cmsuserwebhook_tags' => [],
+  'cmsuserwebhook_timeout' => '10',
+  'cmsuserwebhook_inline_limit' => '0',
+  'cmsuserwebhook_max_attempts' => '12',
+];
+check(CRM_Cmsuserwebhook_Form_Settings::rules($good) === TRUE, 'a complete form passes (an empty secret keeps the saved one)');
+$errors = CRM_Cmsuserwebhook_Form_Settings::rules(['cmsuserwebhook_url' => 'http://provisioner.example.org/x', 'cmsuserwebhook_secret' => 'short', 'cmsuserwebhook_timeout' => '0', 'cmsuserwebhook_inline_limit' => '2.5', 'cmsuserwebhook_max_attempts' => 'x'] + $good);
+check(is_array($errors) && array_keys($errors) === ['cmsuserwebhook_url', 'cmsuserwebhook_secret', 'cmsuserwebhook_timeout', 'cmsuserwebhook_inline_limit', 'cmsuserwebhook_max_attempts'], 'plain http, a short secret and out-of-range numbers are refused field by field');
+$none = CRM_Cmsuserwebhook_Form_Settings::rules(['cmsuserwebhook_groups' => [], 'cmsuserwebhook_tags' => []] + $good);
+check(is_array($none) && isset($none['cmsuserwebhook_groups']), 'at least one group or tag is required');
 
 exit(report());

@@ -194,6 +194,10 @@ namespace {
     }
   }
 
+  /** Only what the settings form's static rule needs: the form itself is not built here. */
+  class CRM_Core_Form {
+  }
+
   class CRM_Utils_Check_Message {
     public $name;
     public $message;
