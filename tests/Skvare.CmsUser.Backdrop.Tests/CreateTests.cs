@@ -221,8 +221,8 @@ public sealed class CreateTests : IDisposable
     }
 
     [Theory]
-    [InlineData("a")]
-    [InlineData("password")]
+    [InlineData("zq")]
+    [InlineData("qwertzui")]
     [InlineData("jdoe")]
     [InlineData("JDOE@example.org")]
     public async Task Password_against_the_site_policy_is_InvalidData_without_echoing_it(string password)
