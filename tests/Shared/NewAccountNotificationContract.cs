@@ -9,34 +9,14 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// in it), and a rule with <c>Notify: false</c> leads to none. Each provider's tests derive from this once,
 /// hand over the provider wired to its fake site and say how to read the emails the fake recorded.
 /// </summary>
-public abstract class NewAccountNotificationContract : IDisposable
+public abstract class NewAccountNotificationContract : OwnedTestResources
 {
     private const string Email = "nora.notify@example.org";
-    private readonly List<IDisposable> _owned = [];
     private ICmsAccountProvider? _provider;
     private Func<string, IReadOnlyList<string>> _mailsTo = _ => [];
 
     /// <summary>The email kinds the CMS's "you have an account" email may have (its template or route name).</summary>
     protected abstract IReadOnlyCollection<string> NotificationKinds { get; }
-
-    /// <summary>Disposes what the derived class handed to <see cref="Own{T}"/>, newest first.</summary>
-    public void Dispose()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            _owned[i].Dispose();
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Disposes <paramref name="resource"/> with the test.</summary>
-    protected T Own<T>(T resource)
-        where T : IDisposable
-    {
-        _owned.Add(resource);
-        return resource;
-    }
 
     /// <summary>Sets the provider under test and how to read the kinds of the emails its fake site sent to an address.</summary>
     protected void Use(ICmsAccountProvider provider, Func<string, IReadOnlyList<string>> mailsTo)
