@@ -8,10 +8,13 @@ using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>
-/// A stateful fake of a Backdrop site running the <c>cmsuser_provision</c> companion module: it answers
-/// the routes under <c>/api/cmsuser/v1</c> exactly as the module does (statuses, JSON bodies, error codes,
-/// Backdrop's username and email rules), keeps accounts and sent mails in memory, records every request
-/// and can inject faults. Every other path gets Backdrop's HTML "Page not found". Thread-safe.
+/// A stateful fake of a Backdrop 1.28 site on MySQL/MariaDB running the <c>cmsuser_provision</c> companion
+/// module 1.1.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
+/// bodies, error codes, Backdrop's username rules, PHP's email filter and timezone list, look-ups and
+/// duplicate checks that ignore case, accents and trailing spaces as the database's collation does, roles
+/// in database order), keeps accounts and sent mails in memory, records every request and can inject
+/// faults. Every other path gets Backdrop's HTML "Page not found". Held against traffic recorded on a real
+/// site (tests/recordings/backdrop-1.28-cmsuser_provision-1.0.0). Thread-safe.
 /// </summary>
 public sealed partial class FakeBackdropServer : IDisposable
 {
