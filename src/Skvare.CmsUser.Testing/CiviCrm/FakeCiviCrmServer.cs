@@ -54,8 +54,8 @@ public class FakeCiviCrmServer : IDisposable
     /// <summary>The site key (<c>X-Civi-Key</c>).</summary>
     public string SiteKey { get; }
 
-    /// <summary>The API user's contact id.</summary>
-    public long ApiContactId { get; }
+    /// <summary>The API user's contact id (the contact the API key belongs to; <c>user_contact_id</c>). Set it to another seeded contact to mirror a real site.</summary>
+    public long ApiContactId { get; set; }
 
     /// <summary>The current domain id.</summary>
     public long DomainId { get; set; } = 1;
@@ -66,6 +66,12 @@ public class FakeCiviCrmServer : IDisposable
     /// <summary>The server clock (activity dates).</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The <c>Content-Type</c> of JSON answers: <c>application/json</c> as CiviCRM Standalone sends it (the default);
+    /// CiviCRM inside WordPress answers <c>application/json; charset=UTF-8</c>.
+    /// </summary>
+    public string JsonContentType { get; set; } = "application/json";
+
     /// <summary>Whether the API user has "view debug output" (readable error messages). Default <see langword="true"/>.</summary>
     public bool DebugOutput { get; set; } = true;
 
@@ -74,6 +80,14 @@ public class FakeCiviCrmServer : IDisposable
 
     /// <summary>Whether the key needs the site key (the "perm" guard fails). Default <see langword="false"/>.</summary>
     public bool RequireSiteKey { get; set; }
+
+    /// <summary>
+    /// Whether UFMatch refuses a second row with the same (<c>uf_id</c>, <c>domain_id</c>). CiviCRM 6.17's schema
+    /// declares that index non-unique, so a fresh site accepts such a row (the default, <see langword="false"/>); the
+    /// 5.69 upgrade made it unique only on sites that had no duplicates then (<see langword="true"/> emulates those).
+    /// (<c>contact_id</c>, <c>domain_id</c>) and (<c>uf_name</c>, <c>domain_id</c>) are unique either way.
+    /// </summary>
+    public bool UniqueUfIdPerDomain { get; set; }
 
     /// <summary>Whether a smart group's cache still lists members that were set to Removed (the 5-minute cache lag). Default <see langword="true"/>.</summary>
     public bool SmartGroupCacheLag { get; set; } = true;
@@ -172,7 +186,9 @@ public class FakeCiviCrmServer : IDisposable
             var row = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["contact_type"] = "Individual", ["first_name"] = firstName, ["last_name"] = lastName, ["middle_name"] = null, ["nick_name"] = null,
-                ["display_name"] = display.Length > 0 ? display : email, ["sort_name"] = display, ["external_identifier"] = null,
+                ["display_name"] = display.Length > 0 ? display : email,
+                ["sort_name"] = string.Join(", ", new[] { lastName, firstName }.Where(s => !string.IsNullOrEmpty(s))) is { Length: > 0 } sort ? sort : email,
+                ["external_identifier"] = null,
                 ["preferred_language"] = "en_US", ["is_deleted"] = false, ["is_deceased"] = false,
             };
             configure?.Invoke(row);
@@ -224,6 +240,24 @@ public class FakeCiviCrmServer : IDisposable
                     row["status"] = status;
                 }
             }
+        }
+    }
+
+    /// <summary>Adds an option value (e.g. an activity type or status) to an option group; returns its id.</summary>
+    /// <param name="optionGroup">The option group name (<c>activity_type</c>, <c>activity_status</c>).</param>
+    /// <param name="name">The option's name.</param>
+    /// <param name="value">Its value (next free number in the group when null).</param>
+    /// <param name="label">Its label (the name when null).</param>
+    public long AddOptionValue(string optionGroup, string name, string? value = null, string? label = null)
+    {
+        lock (Store)
+        {
+            var group = Store.Table("OptionGroup").FirstOrDefault(g => FakeApi4Store.Same(g["name"], optionGroup))?["id"]
+                ?? throw new ArgumentException($"Unknown option group '{optionGroup}'.", nameof(optionGroup));
+            value ??= (Store.Table("OptionValue").Where(r => Equals(r["option_group_id"], group))
+                .Select(r => long.TryParse(Convert.ToString(r["value"], CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0)
+                .DefaultIfEmpty(0).Max() + 1).ToString(CultureInfo.InvariantCulture);
+            return (long)Store.Insert("OptionValue", new() { ["option_group_id"] = group, ["name"] = name, ["label"] = label ?? name, ["value"] = value, ["is_active"] = true })["id"]!;
         }
     }
 
@@ -541,7 +575,7 @@ public class FakeCiviCrmServer : IDisposable
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteValue(Utf8JsonWriter w, object? value)
+    internal static void WriteValue(Utf8JsonWriter w, object? value)
     {
         switch (value)
         {
@@ -562,6 +596,16 @@ public class FakeCiviCrmServer : IDisposable
             case bool b: w.WriteBooleanValue(b); break;
             case long l: w.WriteNumberValue(l); break;
             case double d: w.WriteNumberValue(d); break;
+            case Dictionary<string, object?> nested:
+                w.WriteStartObject();
+                foreach (var (k, v) in nested)
+                {
+                    w.WritePropertyName(k);
+                    WriteValue(w, v);
+                }
+
+                w.WriteEndObject();
+                break;
             case List<object?> list:
                 w.WriteStartArray();
                 foreach (var item in list)
@@ -602,7 +646,7 @@ public class FakeCiviCrmServer : IDisposable
         return result;
     }
 
-    private static Answer Json(int status, string body) => new(status, body, "application/json");
+    private Answer Json(int status, string body) => new(status, body, JsonContentType);
 
     private static Answer ErrorPage(string message) => new(500,
         $"<!DOCTYPE html><html><head><title>CiviCRM</title></head><body><div class=\"messages status no-popup\"><div class=\"crm-error-message\">{WebUtility.HtmlEncode(message)}</div></div></body></html>",

@@ -27,6 +27,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     private static readonly string[] AdminCapabilities = ["create_users", "list_users", "edit_users", "promote_users", "delete_users"];
     private static readonly string[] RequiredOnCreate = ["username", "email", "password"];
+    private static readonly string[] AvatarSizes = ["24", "48", "96"];
 
     private readonly object _gate = new();
     private readonly FakeHttpHost<WordPressRequest> _host;
@@ -58,6 +59,27 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>The administrator's application password, in WordPress's display form (groups of four).</summary>
     public string ApplicationPassword { get; } = "abcd EFGH ijkl MNOP qrst UVWX";
+
+    /// <summary>The id the next user gets (seeded or created); it can only grow, to seed a real site's ids.</summary>
+    public long NextUserId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextId;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, _nextId);
+                _nextId = value;
+            }
+        }
+    }
 
     /// <summary>Whether the companion plugin is active (its routes answer). Default <see langword="true"/>.</summary>
     public bool CompanionPlugin { get; set; } = true;
@@ -305,6 +327,12 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var match = UserRoute().Match(route);
+        if (match.Success && method == "DELETE" && DeleteParamsError(query) is { } paramsError)
+        {
+            // The REST server checks the route's arguments before the permission callback looks the user up.
+            return paramsError;
+        }
+
         if (match.Success)
         {
             var idText = match.Groups[1].Value;
@@ -327,6 +355,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 "GET" => GetUser(target, me, query),
                 "POST" or "PUT" or "PATCH" => UpdateUser(target, me, request),
+                "DELETE" => DeleteUser(target, me, query),
                 _ => NoRoute(),
             };
         }
@@ -562,6 +591,57 @@ public sealed partial class FakeWordPressServer : IDisposable
         return Json(200, Render(target, edit: true));
     }
 
+    private static Answer? DeleteParamsError(Dictionary<string, string> query)
+    {
+        if (!query.TryGetValue("reassign", out var reassign))
+        {
+            var error = new JsonObject
+            {
+                ["code"] = "rest_missing_callback_param",
+                ["message"] = "Missing parameter(s): reassign",
+                ["data"] = new JsonObject { ["status"] = 400, ["params"] = new JsonArray("reassign") },
+            };
+            return Json(400, error);
+        }
+
+        if (reassign.Length > 0 && reassign != "false" && !long.TryParse(reassign, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            return Json(400, new JsonObject { ["code"] = "rest_invalid_param", ["message"] = "Invalid parameter(s): reassign", ["data"] = new JsonObject { ["status"] = 400, ["params"] = new JsonObject { ["reassign"] = "Invalid user parameter(s)." } } });
+        }
+
+        if (query.TryGetValue("force", out var force) && force is not ("true" or "false" or "1" or "0" or ""))
+        {
+            return InvalidParam("force", "force is not of type boolean.", "rest_invalid_type");
+        }
+
+        return null;
+    }
+
+    // WP_REST_Users_Controller::delete_item on a single site: permission, then force (501 without it), then the
+    // reassign target; the answer is the deleted user in the edit context.
+    private Answer DeleteUser(WordPressUser target, WordPressUser? me, Dictionary<string, string> query)
+    {
+        if (!IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_user_cannot_delete", "Sorry, you are not allowed to delete this user.");
+        }
+
+        if (query.GetValueOrDefault("force") is not ("true" or "1"))
+        {
+            return Error(501, "rest_trash_not_supported", "Users do not support trashing. Set 'force=true' to delete.");
+        }
+
+        var reassign = query["reassign"];
+        if (long.TryParse(reassign, NumberStyles.Integer, CultureInfo.InvariantCulture, out var to) && to != 0 && (to == target.Id || !_users.ContainsKey(to)))
+        {
+            return Error(400, "rest_user_invalid_reassign", "Invalid user ID for reassignment.");
+        }
+
+        var previous = Render(target, edit: true);
+        _users.Remove(target.Id);
+        return Json(200, new JsonObject { ["deleted"] = true, ["previous"] = previous });
+    }
+
     private Answer LostPassword(IRequestMessage request)
     {
         var form = ParseQuery(request.Body);
@@ -673,10 +753,22 @@ public sealed partial class FakeWordPressServer : IDisposable
                 caps[role] = true;
             }
 
+            json["registered_date"] = user.Registered.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
             json["capabilities"] = caps;
-            json["meta"] = new JsonObject([.. user.Meta.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]);
+            json["extra_capabilities"] = new JsonObject([.. user.Roles.Select(r => new KeyValuePair<string, JsonNode?>(r, true))]);
         }
 
+        // avatar_urls, meta and _links are in every context.
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(user.Email.Trim().ToLowerInvariant())));
+        json["avatar_urls"] = new JsonObject([.. AvatarSizes.Select(size => new KeyValuePair<string, JsonNode?>(size, $"http://1.gravatar.com/avatar/{hash}?s={size}&d=mm&r=g"))]);
+        json["meta"] = user.Meta.Count == 0
+            ? new JsonObject { ["persisted_preferences"] = new JsonArray() }
+            : new JsonObject([.. user.Meta.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]);
+        json["_links"] = new JsonObject
+        {
+            ["self"] = new JsonArray(new JsonObject { ["href"] = new Uri(BaseUrl, "wp-json/wp/v2/users/" + user.Id.ToString(CultureInfo.InvariantCulture)).AbsoluteUri }),
+            ["collection"] = new JsonArray(new JsonObject { ["href"] = new Uri(BaseUrl, "wp-json/wp/v2/users").AbsoluteUri }),
+        };
         return json;
     }
 
@@ -753,7 +845,26 @@ public sealed partial class FakeWordPressServer : IDisposable
         username.Length > 0 && username == username.Trim() && !username.Contains("  ", StringComparison.Ordinal)
         && username.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or '-' or '@');
 
-    private static bool IsValidEmail(string email) => EmailPattern().IsMatch(email);
+    // WordPress's is_email(): at least 6 characters, an @ after the first character, a local part of the allowed
+    // characters, and a domain of at least two dot-separated labels of letters, digits and inner hyphens.
+    private static bool IsValidEmail(string email)
+    {
+        var at = email.IndexOf('@', StringComparison.Ordinal);
+        if (email.Length < 6 || at < 1)
+        {
+            return false;
+        }
+
+        var local = email[..at];
+        var domain = email[(at + 1)..];
+        if (!EmailLocalPart().IsMatch(local) || domain.Contains("..", StringComparison.Ordinal) || domain.Trim(' ', '\t', '\n', '\r', '\0', '\v', '.') != domain)
+        {
+            return false;
+        }
+
+        var labels = domain.Split('.');
+        return labels.Length >= 2 && labels.All(l => l.Trim(' ', '\t', '\n', '\r', '\0', '\v', '-') == l && EmailDomainLabel().IsMatch(l));
+    }
 
     private static string Slug(string username) => new([.. username.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').Select(c => c)]);
 
@@ -792,7 +903,8 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 ["status"] = 400,
                 ["params"] = new JsonObject { [param] = message },
-                ["details"] = new JsonObject { [param] = new JsonObject { ["code"] = detailCode, ["message"] = message, ["data"] = new JsonObject { ["status"] = 400 } } },
+                // Schema checks (rest_invalid_email, rest_not_in_enum, …) carry no data; the controller's own checks carry the status.
+                ["details"] = new JsonObject { [param] = new JsonObject { ["code"] = detailCode, ["message"] = message, ["data"] = detailCode.StartsWith("rest_user_", StringComparison.Ordinal) ? new JsonObject { ["status"] = 400 } : null } },
             },
         };
         return Json(400, error);
@@ -817,7 +929,10 @@ public sealed partial class FakeWordPressServer : IDisposable
     [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block)$")]
     private static partial Regex CompanionRoute();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    private static partial Regex EmailPattern();
+    [GeneratedRegex(@"^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.-]+$")]
+    private static partial Regex EmailLocalPart();
+
+    [GeneratedRegex("^[a-zA-Z0-9-]+$")]
+    private static partial Regex EmailDomainLabel();
 
 }

@@ -19,6 +19,9 @@ public sealed class WordPressUser
     /// <summary>The email address.</summary>
     public string Email { get; internal set; }
 
+    /// <summary>When the user was registered (<c>registered_date</c>).</summary>
+    public DateTimeOffset Registered { get; internal set; } = DateTimeOffset.UtcNow;
+
     /// <summary>Whether a password was set (the value itself is not kept).</summary>
     public bool HasPassword { get; internal set; }
 
