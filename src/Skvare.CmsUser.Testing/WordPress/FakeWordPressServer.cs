@@ -470,7 +470,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             return InvalidParam("username", "This username is invalid because it uses illegal characters. Please enter a valid username.", "rest_user_invalid_username");
         }
 
-        if (!IsValidEmail(email))
+        if (!IsEmail(email))
         {
             return InvalidParam("email", "Invalid email address.", "rest_invalid_email");
         }
@@ -847,7 +847,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     // WordPress's is_email(): at least 6 characters, an @ after the first character, a local part of the allowed
     // characters, and a domain of at least two dot-separated labels of letters, digits and inner hyphens.
-    private static bool IsValidEmail(string email)
+    internal static bool IsEmail(string email)
     {
         var at = email.IndexOf('@', StringComparison.Ordinal);
         if (email.Length < 6 || at < 1)
