@@ -125,6 +125,12 @@ public static partial class ExchangeComparer
                     differences.Add($"{path}.data: {rawActualData.ValueKind}, real {rawData.ValueKind}");
                 }
 
+                // WordPress's DELETE answers the deleted user under "previous": its keys count too.
+                if (expected.TryGetProperty("previous", out var previous) && previous.ValueKind == JsonValueKind.Object && actual.TryGetProperty("previous", out var actualPrevious))
+                {
+                    CompareKeys(previous, actualPrevious, path + ".previous", differences);
+                }
+
                 if (expected.TryGetProperty("values", out var values) && actual.TryGetProperty("values", out var actualValues))
                 {
                     CompareJson(values, actualValues, path + ".values", differences, topLevel: false);
