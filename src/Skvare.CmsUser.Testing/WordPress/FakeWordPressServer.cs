@@ -30,20 +30,20 @@ public sealed partial class FakeWordPressServer : IDisposable
     private static readonly string[] AvatarSizes = ["24", "48", "96"];
 
     private readonly object _gate = new();
-    private readonly FakeHttpHost<WordPressRequest> _host;
-    private readonly SortedDictionary<long, WordPressUser> _users = [];
+    private readonly FakeHttpHost<FakeWordPressRequest> _host;
+    private readonly SortedDictionary<long, FakeWordPressUser> _users = [];
     private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
-    private readonly List<WordPressMail> _mails = [];
-    private readonly List<Action<WordPressUser>> _onCreated = [];
+    private readonly List<FakeWordPressMail> _mails = [];
+    private readonly List<Action<FakeWordPressUser>> _onCreated = [];
     private long _nextId = 1;
 
     /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
     public FakeWordPressServer()
     {
-        _host = new FakeHttpHost<WordPressRequest>(
-            request => new WordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
+        _host = new FakeHttpHost<FakeWordPressRequest>(
+            request => new FakeWordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
             (r, status) => r with { StatusCode = status },
             Respond);
         BaseUrl = _host.BaseUrl;
@@ -98,7 +98,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The users, by id.</summary>
-    public IReadOnlyList<WordPressUser> Users
+    public IReadOnlyList<FakeWordPressUser> Users
     {
         get
         {
@@ -110,7 +110,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The mails "sent", in order.</summary>
-    public IReadOnlyList<WordPressMail> Mails
+    public IReadOnlyList<FakeWordPressMail> Mails
     {
         get
         {
@@ -122,7 +122,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>Every request received, in order.</summary>
-    public IReadOnlyList<WordPressRequest> Requests => _host.Requests;
+    public IReadOnlyList<FakeWordPressRequest> Requests => _host.Requests;
 
     /// <summary>The roles the site knows (slugs).</summary>
     public IReadOnlyList<string> KnownRoles
@@ -138,7 +138,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="username">The login name.</param>
-    public WordPressUser? FindUser(string username)
+    public FakeWordPressUser? FindUser(string username)
     {
         lock (_gate)
         {
@@ -151,13 +151,13 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <param name="email">Email.</param>
     /// <param name="roles">Roles (none = no role).</param>
     /// <returns>The user.</returns>
-    public WordPressUser AddUser(string username, string email, params string[] roles)
+    public FakeWordPressUser AddUser(string username, string email, params string[] roles)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         lock (_gate)
         {
-            var user = new WordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
+            var user = new FakeWordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
             _users[user.Id] = user;
             return user;
         }
@@ -203,7 +203,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// CiviCRM simulate the CiviCRM WordPress plugin creating the contact link.
     /// </summary>
     /// <param name="callback">Called outside the server's lock with the new user.</param>
-    public void OnUserCreated(Action<WordPressUser> callback)
+    public void OnUserCreated(Action<FakeWordPressUser> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         lock (_gate)
@@ -238,8 +238,8 @@ public sealed partial class FakeWordPressServer : IDisposable
     private Answer Respond(IRequestMessage request)
     {
         Answer answer;
-        WordPressUser? created;
-        List<Action<WordPressUser>> callbacks;
+        FakeWordPressUser? created;
+        List<Action<FakeWordPressUser>> callbacks;
         lock (_gate)
         {
             answer = Route(request, Authenticate(Header(request, "Authorization")), out created);
@@ -264,7 +264,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         };
     }
 
-    private WordPressUser? Authenticate(string? authorization)
+    private FakeWordPressUser? Authenticate(string? authorization)
     {
         if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
@@ -297,9 +297,9 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private static bool IsAdmin(WordPressUser? user) => user is not null && user.Roles.Contains("administrator");
+    private static bool IsAdmin(FakeWordPressUser? user) => user is not null && user.Roles.Contains("administrator");
 
-    private Answer Route(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    private Answer Route(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
     {
         created = null;
         var path = request.Path;
@@ -336,7 +336,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         if (match.Success)
         {
             var idText = match.Groups[1].Value;
-            WordPressUser? target;
+            FakeWordPressUser? target;
             if (idText == "me")
             {
                 if (me is null)
@@ -368,7 +368,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return NoRoute();
     }
 
-    private Answer ListUsers(Dictionary<string, string> query, WordPressUser? me)
+    private Answer ListUsers(Dictionary<string, string> query, FakeWordPressUser? me)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me))
@@ -389,7 +389,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var page = query.TryGetValue("page", out var pageText) && int.TryParse(pageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
-        IEnumerable<WordPressUser> users = _users.Values;
+        IEnumerable<FakeWordPressUser> users = _users.Values;
         if (query.TryGetValue("search", out var search) && search.Length > 0)
         {
             string[] columns;
@@ -430,7 +430,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(200, items.ToJsonString(), JsonType, headers);
     }
 
-    private Answer GetUser(WordPressUser target, WordPressUser? me, Dictionary<string, string> query)
+    private Answer GetUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me) && me?.Id != target.Id)
@@ -441,7 +441,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return Json(200, Render(target, edit));
     }
 
-    private Answer CreateUser(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    private Answer CreateUser(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
     {
         created = null;
         var body = ReadBody(request, out var bodyError);
@@ -527,7 +527,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Error(500, "existing_user_email", "Sorry, that email address is already used!", nullData: true);
         }
 
-        var user = new WordPressUser(_nextId++, username, email)
+        var user = new FakeWordPressUser(_nextId++, username, email)
         {
             Password = password,
             HasPassword = true,
@@ -545,7 +545,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(201, Render(user, edit: true).ToJsonString(), JsonType, headers);
     }
 
-    private Answer UpdateUser(WordPressUser target, WordPressUser? me, IRequestMessage request)
+    private Answer UpdateUser(FakeWordPressUser target, FakeWordPressUser? me, IRequestMessage request)
     {
         var body = ReadBody(request, out var bodyError);
         if (body is null)
@@ -619,7 +619,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     // WP_REST_Users_Controller::delete_item on a single site: permission, then force (501 without it), then the
     // reassign target; the answer is the deleted user in the edit context.
-    private Answer DeleteUser(WordPressUser target, WordPressUser? me, Dictionary<string, string> query)
+    private Answer DeleteUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
     {
         if (!IsAdmin(me))
         {
@@ -660,11 +660,11 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Html(200, LoginErrorPage("The email could not be sent. Your site may not be correctly configured to send emails."));
         }
 
-        _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+        _mails.Add(new FakeWordPressMail(user.Email, "password-reset", user.Id));
         return new Answer(302, string.Empty, HtmlType, new Dictionary<string, string> { ["Location"] = "/wp-login.php?checkemail=confirm" });
     }
 
-    private Answer Companion(string route, string method, WordPressUser? me)
+    private Answer Companion(string route, string method, FakeWordPressUser? me)
     {
         if (route == "/status" && method == "GET")
         {
@@ -691,7 +691,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         {
             case "notify":
                 user.ResetKey = NewKey();
-                _mails.Add(new WordPressMail(user.Email, "new-account", user.Id));
+                _mails.Add(new FakeWordPressMail(user.Email, "new-account", user.Id));
                 return Json(200, new JsonObject { ["sent"] = true });
             case "reset":
                 user.ResetKey = NewKey();
@@ -700,7 +700,7 @@ public sealed partial class FakeWordPressServer : IDisposable
                     return Error(503, "skvare_cmsuser_reset_failed", "The email could not be sent. Your site may not be correctly configured to send emails.");
                 }
 
-                _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+                _mails.Add(new FakeWordPressMail(user.Email, "password-reset", user.Id));
                 return Json(200, new JsonObject { ["sent"] = true });
             case "login-link":
                 user.ResetKey = NewKey();
@@ -718,7 +718,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private JsonObject Render(WordPressUser user, bool edit)
+    private JsonObject Render(FakeWordPressUser user, bool edit)
     {
         var json = new JsonObject
         {
@@ -889,7 +889,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return result;
     }
 
-    private static Answer Forbidden(WordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
+    private static Answer Forbidden(FakeWordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
 
     private static Answer NoRoute() => Error(404, "rest_no_route", "No route was found matching the URL and request method.");
 
