@@ -11,6 +11,13 @@ internal sealed class Api4Client(FakeCiviCrmServer server) : IDisposable
 
     public async Task<(int Status, JsonElement Body)> CallAsync(string entity, string action, object parameters, CancellationToken cancellationToken = default)
     {
+        var (status, text) = await SendAsync(entity, action, parameters, cancellationToken);
+        using var doc = JsonDocument.Parse(text);
+        return (status, doc.RootElement.Clone());
+    }
+
+    public async Task<(int Status, string Text)> SendAsync(string entity, string action, object parameters, CancellationToken cancellationToken = default)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"civicrm/ajax/api4/{entity}/{action}")
         {
             Content = new FormUrlEncodedContent([new("params", JsonSerializer.Serialize(parameters))]),
@@ -19,9 +26,7 @@ internal sealed class Api4Client(FakeCiviCrmServer server) : IDisposable
         request.Headers.Add("X-Requested-With", "XMLHttpRequest");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await _http.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        using var doc = JsonDocument.Parse(text);
-        return ((int)response.StatusCode, doc.RootElement.Clone());
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
     public async Task<JsonElement> OkAsync(string entity, string action, object parameters, CancellationToken cancellationToken = default)

@@ -196,6 +196,19 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
         _server.Activities.Should().ContainSingle().Which.Targets.Should().Equal(target);
     }
 
+    [Fact]
+    public async Task A_reply_lost_after_the_write_keeps_the_write_and_logs_the_status_the_client_saw()
+    {
+        _server.FailNextAfterProcessing(502);
+        var (status, _) = await _api.SendAsync("Contact", "create", new { values = new { first_name = "Lost", last_name = "Reply" } }, Ct);
+        status.Should().Be(502);
+        _server.Store.Rows("Contact").Should().Contain(c => Equals(c["last_name"], "Reply"), "the create was carried out");
+        _server.Requests.Should().ContainSingle(r => r.Entity == "Contact" && r.Action == "create").Which.Status.Should().Be(502);
+
+        var next = await _api.OkAsync("Contact", "get", new { select = new[] { "row_count" }, where = new object[] { new object[] { "last_name", "=", "Reply" } } }, Ct);
+        next.GetProperty("count").GetInt32().Should().Be(1, "only the next request failed");
+    }
+
     public void Dispose()
     {
         _api.Dispose();
