@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Skvare.CmsUser.Testing.CiviCrm;
 using Skvare.CmsUser.Testing.WordPress;
 
@@ -27,6 +28,11 @@ public sealed class CiviCrmWordPressAdapter : RecordingAdapter
     public override void Seed(Recording recording)
     {
         _recording = recording;
+
+        // The server clock as recorded (the first activity's date), so date windows in the SDK's queries select
+        // the same activities whatever day the suite runs.
+        var firstActivity = Rows(recording.Exchanges.First(e => e.QueryValue("q") == "civicrm/ajax/api4/Activity/save")).First().GetProperty("activity_date_time").GetString()!;
+        _civi.Clock = new FakeTimeProvider(DateTimeOffset.ParseExact(firstActivity, "yyyyMMddHHmmss", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal));
         _wordPress.OnUserCreated(user => _civi.LinkNewCmsUser(user.Id, user.Email));
 
         // The API user is the WordPress administrator's contact (its id appears in the recorded requests).
