@@ -394,6 +394,18 @@ internal sealed partial class FakeApi4Engine
         }
 
         var doomed = Store.Table(entity).Where(r => where.All(w => Evaluate(new Ctx(entity, r), w, inJoin: false))).ToList();
+        if (entity == "Contact" && !(p.TryGetProperty("useTrash", out var useTrash) && useTrash.ValueKind == JsonValueKind.False))
+        {
+            // Contacts go to the trash unless useTrash is false.
+            foreach (var row in doomed)
+            {
+                row["is_deleted"] = true;
+            }
+
+            var trashed = doomed.Select(r => new Dictionary<string, object?> { ["id"] = Convert.ToString(r["id"], CultureInfo.InvariantCulture) }).ToList();
+            return (trashed, trashed.Count, null);
+        }
+
         foreach (var row in doomed)
         {
             Store.Table(entity).Remove(row);

@@ -209,6 +209,20 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
         next.GetProperty("count").GetInt32().Should().Be(1, "only the next request failed");
     }
 
+    [Fact]
+    public async Task A_deleted_contact_goes_to_the_trash_unless_use_trash_is_false()
+    {
+        var trashed = _server.AddContact("T", "Trash", "t@example.org");
+        var removed = _server.AddContact("R", "Removed", "r@example.org");
+        (await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", trashed } } }, Ct)).GetProperty("count").GetInt32().Should().Be(1);
+        (await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", removed } }, useTrash = false }, Ct)).GetProperty("count").GetInt32().Should().Be(1);
+
+        var members = await _api.OkAsync("Contact", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "last_name", "IN", new[] { "Trash", "Removed" } } } }, Ct);
+        members.GetProperty("count").GetInt32().Should().Be(0, "get leaves out trashed contacts by default");
+        var byId = await _api.OkAsync("Contact", "get", new { select = new[] { "id", "is_deleted" }, where = new object[] { new object[] { "id", "IN", new[] { trashed, removed } } } }, Ct);
+        byId.GetProperty("values").EnumerateArray().Should().ContainSingle().Which.GetProperty("is_deleted").GetBoolean().Should().BeTrue();
+    }
+
     public void Dispose()
     {
         _api.Dispose();
