@@ -637,7 +637,9 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Error(400, "rest_user_invalid_reassign", "Invalid user ID for reassignment.");
         }
 
+        // WordPress answers the prepared user's data: its links are not part of it.
         var previous = Render(target, edit: true);
+        previous.Remove("_links");
         _users.Remove(target.Id);
         return Json(200, new JsonObject { ["deleted"] = true, ["previous"] = previous });
     }

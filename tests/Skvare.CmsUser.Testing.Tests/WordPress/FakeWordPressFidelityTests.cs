@@ -49,6 +49,7 @@ public sealed class FakeWordPressFidelityTests : IDisposable
         body.GetProperty("deleted").GetBoolean().Should().BeTrue();
         body.GetProperty("previous").GetProperty("username").GetString().Should().Be("gone");
         body.GetProperty("previous").GetProperty("email").GetString().Should().Be("gone@example.org");
+        body.GetProperty("previous").TryGetProperty("_links", out _).Should().BeFalse("WordPress answers the user's data without its links");
         _server.FindUser("gone").Should().BeNull();
 
         var (again, error) = await SendAsync(HttpMethod.Delete, $"wp-json/wp/v2/users/{user.Id}?force=true&reassign=1");
