@@ -32,6 +32,8 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
+    private readonly KeyIndex _byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly KeyIndex _byMail = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -179,7 +181,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+            return _byMail.First(mail) is { } uid ? _users[uid] : null;
         }
     }
 
@@ -198,7 +200,7 @@ public sealed partial class FakeDrupalServer : IDisposable
         {
             _roles.UnionWith(roles);
             var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
-            _users[user.Uid] = user;
+            Put(user);
             return user;
         }
     }

@@ -144,7 +144,7 @@ public sealed partial class FakeDrupal7Server
             return Error(401, $"Missing required argument {(username is null ? "username" : "password")}");
         }
 
-        var user = _users.Values.FirstOrDefault(u => string.Equals(u.Name, username, StringComparison.OrdinalIgnoreCase));
+        var user = _byName.First(username) is { } found ? _users[found] : null;
         if (user is null || !user.PasswordMatches(password))
         {
             return Error(401, "Wrong username or password.");
@@ -182,11 +182,11 @@ public sealed partial class FakeDrupal7Server
         {
             if (key == "parameters[mail]")
             {
-                users = users.Where(u => string.Equals(u.Mail, value, StringComparison.OrdinalIgnoreCase));
+                users = Narrow(users, _byMail, value, u => u.Mail);
             }
             else if (key == "parameters[name]")
             {
-                users = users.Where(u => string.Equals(u.Name, value, StringComparison.OrdinalIgnoreCase));
+                users = Narrow(users, _byName, value, u => u.Name);
             }
         }
 
@@ -225,7 +225,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["name"] = Placeholder(nameError, name);
         }
-        else if (_users.Values.Any(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        else if (_byName.First(name) is not null)
         {
             errors["name"] = $"The name <em class=\"placeholder\">{WebUtility.HtmlEncode(name)}</em> is already taken.";
         }
@@ -238,7 +238,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
         }
-        else if (_users.Values.Any(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+        else if (_byMail.First(mail) is not null)
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
         }
@@ -276,7 +276,7 @@ public sealed partial class FakeDrupal7Server
             Fields = Fields(body),
             PasswordHash = FakeDrupalServer.Sha256(pass!),
         };
-        _users[user.Uid] = user;
+        Put(user);
         if (notify == 1)
         {
             SendMail(user, "register_admin_created");
@@ -329,7 +329,7 @@ public sealed partial class FakeDrupal7Server
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
             }
-            else if (_users.Values.Any(u => u.Uid != target && string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+            else if (_byMail.AnyOther(mail, target))
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
             }
@@ -342,7 +342,7 @@ public sealed partial class FakeDrupal7Server
             return FormErrors(errors);
         }
 
-        _users[target] = updated;
+        Put(updated);
         if (user.Status != updated.Status && (updated.Status == 1 ? NotifyStatusActivated : NotifyStatusBlocked))
         {
             SendMail(updated, updated.Status == 1 ? "status_activated" : "status_blocked");
@@ -368,7 +368,7 @@ public sealed partial class FakeDrupal7Server
             return Denied(uid);
         }
 
-        _users.Remove(target);
+        Drop(target);
         return Json(200, new JsonArray(true));
     }
 
@@ -537,4 +537,28 @@ public sealed partial class FakeDrupal7Server
     private static Answer Error(int status, string message) => Json(status, new JsonArray(message));
 
     private static Answer Json(int status, JsonNode? node) => new(status, node?.ToJsonString() ?? "null", "application/json");
+
+    // A filter on the whole table reads the index; a further filter narrows what the first one found.
+    private IEnumerable<FakeDrupal7User> Narrow(IEnumerable<FakeDrupal7User> users, KeyIndex index, string value, Func<FakeDrupal7User, string> field) =>
+        ReferenceEquals(users, _users.Values)
+            ? index.All(value).Select(uid => _users[uid]).ToList()
+            : users.Where(u => string.Equals(field(u), value, StringComparison.OrdinalIgnoreCase));
+
+    // Stores (or replaces) a user and re-files its name and mail.
+    private void Put(FakeDrupal7User user)
+    {
+        Drop(user.Uid);
+        _users[user.Uid] = user;
+        _byName.Add(user.Name, user.Uid);
+        _byMail.Add(user.Mail, user.Uid);
+    }
+
+    private void Drop(long uid)
+    {
+        if (_users.Remove(uid, out var old))
+        {
+            _byName.Remove(old.Name, uid);
+            _byMail.Remove(old.Mail, uid);
+        }
+    }
 }
