@@ -30,17 +30,17 @@ internal sealed class KeyIndex(IEqualityComparer<string> comparer)
     /// <summary>Unfiles <paramref name="id"/> from <paramref name="key"/>.</summary>
     public void Remove(string? key, long id)
     {
-        if (!key is null && _ids.TryGetValue(key, out var ids) && ids.Remove(id) && ids.Count == 0)
+        if (key is not null && _ids.TryGetValue(key, out var ids) && ids.Remove(id) && ids.Count == 0)
         {
             _ids.Remove(key);
         }
     }
 
     /// <summary>The lowest id filed under <paramref name="key"/>, or <see langword="null"/>.</summary>
-    public long? First(string? key) => !key is null && _ids.TryGetValue(key, out var ids) ? ids.Min : null;
+    public long? First(string? key) => key is not null && _ids.TryGetValue(key, out var ids) ? ids.Min : null;
 
     /// <summary>The ids filed under <paramref name="key"/>, lowest first.</summary>
-    public IEnumerable<long> All(string? key) => !key is null && _ids.TryGetValue(key, out var ids) ? ids : [];
+    public IEnumerable<long> All(string? key) => key is not null && _ids.TryGetValue(key, out var ids) ? ids : [];
 
     /// <summary>Whether a record other than <paramref name="except"/> is filed under <paramref name="key"/>.</summary>
     public bool AnyOther(string? key, long except) => All(key).Any(id => id != except);
