@@ -274,7 +274,7 @@ internal sealed partial class FakeApi4Engine
             }
 
             var email = user.GetValueOrDefault("uf_name") as string;
-            if (!Mailable(email))
+            if (_server is Standalone.FakeStandaloneServer { PasswordResetTemplateActive: false } || !Mailable(email))
             {
                 results.Add(new() { ["is_error"] = true, ["message"] = "No password reset message template available" });
                 continue;
