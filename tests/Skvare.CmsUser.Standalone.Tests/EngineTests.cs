@@ -19,22 +19,11 @@ public sealed class EngineTests : IDisposable
 
     private IUserProvisioner Engine(int concurrency = 4, int pageSize = 100)
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning(o =>
+        _services = StandaloneHost.Build(_site, engine: o =>
         {
-            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") };
-            rule.Roles.Add("staff");
-            o.Rules.Add(rule);
             o.MaxConcurrency = concurrency;
             o.PageSize = pageSize;
-        }).AddCiviCrm(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiKey = _site.ApiKey;
-            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-        }).AddStandalone();
-        _services = services.BuildServiceProvider();
+        });
         return _services.GetRequiredService<IUserProvisioner>();
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm;
@@ -19,24 +18,9 @@ public sealed class StandaloneTests : IDisposable
         _site.Dispose();
     }
 
-    private ServiceProvider Build(Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null, Action<CmsUserOptions>? engine = null)
+    private ServiceProvider Build(Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
-        services.AddCmsUserProvisioning(o =>
-        {
-            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") };
-            rule.Roles.Add("staff");
-            o.Rules.Add(rule);
-            engine?.Invoke(o);
-        }).AddCiviCrm(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiKey = _site.ApiKey;
-            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-            civi?.Invoke(o);
-        }).AddStandalone(configure);
-        _services = services.BuildServiceProvider();
+        _services = StandaloneHost.Build(_site, configure, civi);
         return _services;
     }
 
