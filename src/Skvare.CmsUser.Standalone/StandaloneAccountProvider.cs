@@ -248,7 +248,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
-            var access = new Api4Params { Extra = { ["action"] = "create" } };
+            var access = new Api4Params { Extra = { ["action"] = "create", ["values"] = new Dictionary<string, object?>() } };
             var answer = await _client.CallAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
             var granted = answer.Values.Count > 0 && answer.Values[0].GetFlag("access");
             checks.Add(granted

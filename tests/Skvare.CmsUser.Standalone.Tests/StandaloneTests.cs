@@ -126,6 +126,35 @@ public sealed class StandaloneTests : IDisposable
     }
 
     [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_by_its_contact_and_finished()
+    {
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        var inserted = _site.AddUser("jdoe", "jdoe@example.org", contact);
+        _site.FailNext(503, body: "<html>Service Unavailable</html>", contentType: "text/html");
+
+        var account = await provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        account.UserId.Should().Be(inserted);
+        _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
+    }
+
+    [Fact]
+    public async Task A_create_that_failed_in_transit_without_a_user_is_an_unknown_outcome()
+    {
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        _site.FailNext(503, body: "<html>Service Unavailable</html>", contentType: "text/html");
+
+        var act = () => provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        ex.Kind.Should().Be(FailureKind.Transient);
+        _site.Users.Should().NotContain(u => u.ContactId == contact);
+    }
+
+    [Fact]
     public async Task Username_over_60_characters_is_refused_instead_of_being_cut_by_the_server()
     {
         var act = () => Provider().CreateAsync(Account(new string('u', 61), "u@example.org", 5));
