@@ -99,4 +99,20 @@ public sealed class EngineTests : IDisposable
         second.Count(OutcomeKind.Created).Should().Be(1, string.Join("; ", second.Failures.Select(o => o.Error!.Message)));
         _site.Users.Where(u => u.ContactId == jane).Select(u => u.Username).Should().Equal("jane.doe");
     }
+
+    [Fact]
+    public async Task On_demand_a_new_contact_costs_one_look_up_a_create_and_the_mail()
+    {
+        var group = _site.AddGroup("members");
+        var jane = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        _site.AddToGroup(group, [jane]);
+        var engine = Engine();
+
+        var outcome = await engine.ProvisionAsync(jane, cancellationToken: Timeout());
+
+        outcome.Kind.Should().Be(OutcomeKind.Created, outcome.Error?.Message);
+        _site.CallCount("User", "get").Should().Be(1);
+        _site.CallCount("User", "create").Should().Be(1);
+        _site.CallCount("User", "sendPasswordResetEmail").Should().Be(1);
+    }
 }

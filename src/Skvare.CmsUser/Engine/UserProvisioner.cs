@@ -125,6 +125,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         try
         {
             var prior = await CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+            await _pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
             work = await _pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
             await _writer.WriteAsync([work], source).ConfigureAwait(false);
         }
