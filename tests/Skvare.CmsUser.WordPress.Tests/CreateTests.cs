@@ -53,11 +53,11 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
-    public async Task Create_without_password_generates_one_and_sends_a_reset_email_through_the_login_form()
+    public async Task Create_without_password_generates_one_and_notify_sends_a_reset_email_through_the_login_form()
     {
         using var host = WordPressTestHost.For(_server);
 
-        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "nopass", Email = "nopass@example.org" });
+        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "nopass", Email = "nopass@example.org", Notify = true });
 
         var user = _server.FindUser("nopass")!;
         user.HasPassword.Should().BeTrue();
@@ -76,13 +76,26 @@ public sealed class CreateTests : IDisposable
         _server.Requests.Should().NotContain(r => r.Path == "/wp-login.php");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Create_without_notify_sends_no_email_even_without_a_password(bool companion)
+    {
+        using var host = WordPressTestHost.For(_server, companion);
+
+        await host.Provider.CreateAsync(new NewCmsAccount { Username = "silent", Email = "silent@example.org", Notify = false });
+
+        _server.FindUser("silent")!.HasPassword.Should().BeTrue();
+        _server.Mails.Should().BeEmpty("the rule turned notifications off");
+    }
+
     [Fact]
     public async Task Create_when_the_email_cannot_be_sent_still_returns_the_account()
     {
         _server.MailFails = true;
         using var host = WordPressTestHost.For(_server);
 
-        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "mailless", Email = "mailless@example.org" });
+        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "mailless", Email = "mailless@example.org", Notify = true });
 
         account.UserId.Should().Be(_server.FindUser("mailless")!.Id);
         host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 3004);
