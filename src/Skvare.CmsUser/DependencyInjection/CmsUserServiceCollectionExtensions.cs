@@ -44,6 +44,11 @@ public static class CmsUserServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         AddCore(services);
         services.Configure<CmsUserOptions>(configuration);
+        if (configuration is IConfigurationSection section)
+        {
+            services.AddSingleton(new CmsUserConfigurationSource(section));
+        }
+
         if (configure is not null)
         {
             services.Configure(configure);
@@ -74,7 +79,9 @@ public static class CmsUserServiceCollectionExtensions
 
     private static void AddCore(IServiceCollection services)
     {
-        services.AddOptions<CmsUserOptions>().ValidateDataAnnotations().ValidateOnStart();
+        // One validator checks everything (configuration keys, ranges including nested objects, cross-field
+        // rules); DataAnnotations on top would report the same problems a second time.
+        services.AddOptions<CmsUserOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUserProvisioner, UserProvisioner>();
