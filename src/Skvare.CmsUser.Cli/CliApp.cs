@@ -133,11 +133,13 @@ internal static class CliApp
         OptionsValidationException or AggregateException when CliHost.ValidationFailures(ex) is { Count: > 0 } failures =>
             ($"The settings have {(failures.Count == 1 ? "a problem" : $"{failures.Count} problems")}:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", failures)}", ExitCodes.Configuration),
         CmsUserException { Kind: FailureKind.Configuration } c => ($"Configuration or credentials: {c.Message}", ExitCodes.Configuration),
-        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {t.Message} Run again later.", ExitCodes.Stopped),
+        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} Run again later.", ExitCodes.Stopped),
         CmsUserException p => (p.Message, ExitCodes.Stopped),
-        HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {ex.Message} Run again later.", ExitCodes.Stopped),
-        _ => ($"Unexpected error ({ex.GetType().Name}): {ex.Message} Run with --verbose for details.", ExitCodes.Stopped),
+        HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} Run again later.", ExitCodes.Stopped),
+        _ => ($"Unexpected error ({ex.GetType().Name}): {Sentence(ex.Message)} Run with --verbose for details.", ExitCodes.Stopped),
     };
+
+    private static string Sentence(string text) => text.TrimEnd() is var t && (t.EndsWith('.') || t.EndsWith('!') || t.EndsWith('?')) ? t : t + ".";
 
     private static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
@@ -175,8 +177,10 @@ internal static class CliApp
             entries.Add(entry);
         }
 
-        Output.Plan(entries, options.Json);
-        return ExitCodes.Done;
+        // As for a run: 1 when some contacts would fail or give up (a server that cannot be reached shows in their notes).
+        var exit = entries.Any(e => e.Action is PlannedAction.Fail or PlannedAction.GiveUp) ? ExitCodes.SomeFailed : ExitCodes.Done;
+        Output.Plan(entries, exit, options.Json);
+        return exit;
     }
 
     private static async Task<int> FailuresAsync(CliOptions options, CancellationToken cancellationToken)

@@ -55,7 +55,10 @@ internal static partial class CliHost
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             // The tool prints outcomes and stop reasons itself; the engine's per-contact lines would repeat them.
             builder.Logging.AddFilter("Skvare.CmsUser.Engine", LogLevel.None);
-            builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.None);
+            // The packages' warnings about a failed call repeat what the contact table and the stop reason say.
+            builder.Logging.AddFilter("Skvare.CmsUser", LogLevel.Error);
+            // A failed start is reported once, as the tool's own message; the host's record repeats it with stack traces.
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
             builder.Logging.AddFilter(RetryLog.Category, LogLevel.Information);
         }
 
@@ -106,6 +109,16 @@ internal static partial class CliHost
             all.AddRange(failures);
             cause = ex;
         }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // A package's binder stopped at a value it cannot convert; the settings check named it already (or, if not, this does).
+            if (all.Count == 0)
+            {
+                all.Add(ex.Message);
+            }
+
+            cause = ex;
+        }
 
         if (all.Count > 0)
         {
@@ -133,12 +146,18 @@ internal static partial class CliHost
     /// <summary>The distinct validation failures inside an exception (the host aggregates them; a failure may surface twice).</summary>
     public static IReadOnlyList<string> ValidationFailures(Exception exception)
     {
-        var failures = new List<string>();
+        var failures = new List<(string Message, string? AnnotatedKey)>();
         Collect(exception, failures);
-        return failures.Distinct(StringComparer.Ordinal).ToList();
+        var messages = failures.Select(f => f.Message).Distinct(StringComparer.Ordinal).ToList();
+        // A [Required] failure and the package validator's own sentence about the same key are one problem: keep the sentence.
+        return failures
+            .Where(f => f.AnnotatedKey is null || !messages.Any(m => m != f.Message && (m.StartsWith(f.AnnotatedKey + " ", StringComparison.Ordinal) || m.StartsWith(f.AnnotatedKey + ":", StringComparison.Ordinal))))
+            .Select(f => f.Message)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
     }
 
-    private static void Collect(Exception exception, List<string> failures)
+    private static void Collect(Exception exception, List<(string Message, string? AnnotatedKey)> failures)
     {
         switch (exception)
         {
@@ -160,17 +179,18 @@ internal static partial class CliHost
 
     // DataAnnotations failures name the type and member ("… for 'WordPressOptions' members: 'BaseUrl' with the error: '…'");
     // the tool names the configuration key instead, like every other message.
-    private static string WithKey(Type optionsType, string failure)
+    private static (string Message, string? AnnotatedKey) WithKey(Type optionsType, string failure)
     {
         var match = DataAnnotationFailure().Match(failure);
         if (!match.Success)
         {
-            return failure;
+            return (failure, null);
         }
 
         var section = Settings.PackageTypes.FirstOrDefault(p => p.Value == optionsType).Key;
         var prefix = section is null ? CmsUserOptions.SectionName : $"{CmsUserOptions.SectionName}:{section}";
-        return $"{prefix}:{match.Groups["member"].Value.Replace('.', ':')}: {match.Groups["error"].Value}";
+        var key = $"{prefix}:{match.Groups["member"].Value.Replace('.', ':')}";
+        return ($"{key}: {match.Groups["error"].Value}", key);
     }
 
     [GeneratedRegex("^DataAnnotation validation failed for '[^']*' members: '(?<member>[^']*)' with the error: '(?<error>.*)'\\.?$", RegexOptions.Singleline)]

@@ -9,19 +9,23 @@ namespace Skvare.CmsUser.Cli;
 /// <summary>What the next run does with a contact that failed.</summary>
 internal enum FailureNext
 {
-    /// <summary>Attempts are left: the next run tries again.</summary>
+    /// <summary>The contact still waits in a trigger with attempts left: the next run tries again.</summary>
     Retry,
 
-    /// <summary>Attempts are used up: the contact left the trigger.</summary>
-    GaveUp,
+    /// <summary>The contact still waits in a trigger (a saved search cannot be left) but its attempts are used up: skipped until they age out.</summary>
+    AttemptsUsedUp,
+
+    /// <summary>The contact waits in no trigger: it gave up (or was removed); adding it to the trigger again retries it.</summary>
+    NotWaiting,
 }
 
 /// <summary>A contact whose latest account attempt failed.</summary>
-internal sealed record FailureRecord(long ContactId, int Attempts, DateTimeOffset LastAttemptAt, string LastError, FailureNext Next);
+internal sealed record FailureRecord(long ContactId, int Attempts, DateTimeOffset LastAttemptAt, string LastError, FailureNext Next, string? Rule);
 
 /// <summary>
 /// Reads failed "User Account Creation" activities from CiviCRM (read-only: no CMS call, no write) and
-/// counts them per contact inside the attempt window, as the engine counts them.
+/// counts them per contact inside the attempt window, as the engine counts them; then asks each rule's
+/// trigger whether the contact still waits there, which decides what the next run does.
 /// </summary>
 internal static class FailureReader
 {
@@ -62,12 +66,27 @@ internal static class FailureReader
         }
 
         var max = options.Retry.MaxAttempts;
-        var failures = perContact
-            .Where(p => p.Value.LastFailed)
-            .Select(p => new FailureRecord(p.Key, p.Value.Failed, p.Value.Last, p.Value.Error, p.Value.Failed >= max ? FailureNext.GaveUp : FailureNext.Retry))
-            .OrderByDescending(f => f.LastAttemptAt)
-            .ThenBy(f => f.ContactId)
+        var triggers = services.GetRequiredService<ITriggerSourceFactory>();
+        var sources = options.Rules
+            .Select(r => (r.DisplayName, Source: triggers.Create(new TriggerSourceContext { Trigger = r.Trigger!, History = r.History })))
             .ToList();
+        var failures = new List<FailureRecord>();
+        foreach (var (id, state) in perContact.Where(p => p.Value.LastFailed).OrderByDescending(p => p.Value.Last).ThenBy(p => p.Key))
+        {
+            string? waitingIn = null;
+            foreach (var (rule, source) in sources)
+            {
+                if (await source.FindPendingAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    waitingIn = rule;
+                    break;
+                }
+            }
+
+            var next = waitingIn is null ? FailureNext.NotWaiting : state.Failed >= max ? FailureNext.AttemptsUsedUp : FailureNext.Retry;
+            failures.Add(new FailureRecord(id, state.Failed, state.Last, state.Error, next, waitingIn));
+        }
+
         return (failures, max, options.Retry.AttemptWindow);
     }
 }

@@ -133,14 +133,14 @@ internal static class Output
         }
     }
 
-    public static void Plan(IReadOnlyList<PlanEntry> entries, bool json)
+    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json)
     {
         if (json)
         {
             WriteJson(w =>
             {
                 w.WriteString("command", "plan");
-                w.WriteNumber("exitCode", ExitCodes.Done);
+                w.WriteNumber("exitCode", exit);
                 w.WriteNumber("total", entries.Count);
                 w.WriteStartObject("counts");
                 foreach (var g in entries.GroupBy(e => e.Action).OrderBy(g => g.Key))
@@ -202,6 +202,7 @@ internal static class Output
                     w.WriteString("lastAttemptAt", f.LastAttemptAt);
                     w.WriteString("lastError", f.LastError);
                     w.WriteString("next", Key(f.Next.ToString()));
+                    w.WriteString("rule", f.Rule);
                     w.WriteEndObject();
                 }
 
@@ -216,12 +217,15 @@ internal static class Output
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt", "Last error", "Next");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt (UTC)", "Last error", "Next");
         foreach (var f in failures)
         {
-            var next = f.Next == FailureNext.Retry
-                ? $"retried on the next run (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})"
-                : "gave up: left the trigger; add the contact to it again to retry";
+            var next = f.Next switch
+            {
+                FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
+                FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
+                _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",
+            };
             table.AddRow(Cell(Number(f.ContactId)), Cell($"{Number(f.Attempts)} of {Number(maxAttempts)}"), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
         }
 

@@ -133,7 +133,8 @@ internal sealed class Settings
         {
             if (PackageTypes.TryGetValue(child.Key, out var type))
             {
-                problems.AddRange(SettingsCheck.CheckConfiguration(child, type));
+                // The packages' validators check their own ranges (Http included); only keys and values are checked here.
+                problems.AddRange(SettingsCheck.CheckConfiguration(child, type, checkRanges: false));
             }
         }
 

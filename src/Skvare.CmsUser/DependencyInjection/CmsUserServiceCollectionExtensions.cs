@@ -43,7 +43,20 @@ public static class CmsUserServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         AddCore(services);
-        services.Configure<CmsUserOptions>(configuration);
+        // Bound like Configure<T>(configuration), except that a value the binder cannot convert does not throw
+        // from the options factory: the validator reports it with every other problem, in one message.
+        services.AddSingleton<IOptionsChangeTokenSource<CmsUserOptions>>(new ConfigurationChangeTokenSource<CmsUserOptions>(Options.DefaultName, configuration));
+        services.Configure<CmsUserOptions>(options =>
+        {
+            try
+            {
+                configuration.Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+                // SettingsCheck.CheckConfiguration (in the validator) names the key and the expected value.
+            }
+        });
         if (configuration is IConfigurationSection section)
         {
             services.AddSingleton(new CmsUserConfigurationSource(section));

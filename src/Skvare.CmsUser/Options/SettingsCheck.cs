@@ -24,14 +24,21 @@ public static class SettingsCheck
     /// Child sections bound by other options types (for example <c>CiviCrm</c> and <c>WordPress</c> under
     /// <c>CmsUser</c>); they are skipped here.
     /// </param>
-    /// <returns>One message per problem, each starting with the full key; empty when all is well.</returns>
-    public static IReadOnlyList<string> CheckConfiguration(IConfigurationSection section, Type optionsType, IEnumerable<string>? otherSections = null)
+    /// <param name="checkRanges">
+    /// Also check <see cref="RangeAttribute"/> on the values found (leave off when the options type's own
+    /// validator checks its ranges, so each problem is reported once).
+    /// </param>
+    /// <returns>
+    /// One message per problem, each starting with the full key; empty when all is well. A value outside the
+    /// range of its property is reported in the words of <see cref="CheckRanges"/>, so the two can be merged.
+    /// </returns>
+    public static IReadOnlyList<string> CheckConfiguration(IConfigurationSection section, Type optionsType, IEnumerable<string>? otherSections = null, bool checkRanges = true)
     {
         ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(optionsType);
         var problems = new List<string>();
         var skip = new HashSet<string>(otherSections ?? [], StringComparer.OrdinalIgnoreCase);
-        CheckObject(section, optionsType, problems, skip);
+        new Walker(problems, checkRanges).CheckObject(section, optionsType, section.Path, skip);
         return problems;
     }
 
@@ -100,78 +107,89 @@ public static class SettingsCheck
         _ => value.ToString() ?? "",
     };
 
-    private static void CheckNode(IConfigurationSection node, Type type, List<string> problems)
+    /// <summary>Walks a section against a type, collecting problems.</summary>
+    private sealed class Walker(List<string> problems, bool checkRanges)
     {
-        var target = Nullable.GetUnderlyingType(type) ?? type;
-        if (IsScalar(target))
+        public void CheckNode(IConfigurationSection node, Type type, string key, PropertyInfo? property)
         {
-            if (node.GetChildren().Any())
+            var target = Nullable.GetUnderlyingType(type) ?? type;
+            if (IsScalar(target))
             {
-                problems.Add($"{node.Path} must be a single value, not a section.");
+                if (node.GetChildren().Any())
+                {
+                    problems.Add($"{node.Path} must be a single value, not a section.");
+                    return;
+                }
+
+                if (CheckValue(node, target, problems) is { } value && property is not null && checkRanges)
+                {
+                    foreach (var range in property.GetCustomAttributes<RangeAttribute>(inherit: true).Where(r => !r.IsValid(value)))
+                    {
+                        problems.Add($"{key} is {Format(value)}; it must be between {Format(range.Minimum)} and {Format(range.Maximum)}.");
+                    }
+                }
+
                 return;
             }
 
-            CheckValue(node, target, problems);
-            return;
-        }
-
-        if (DictionaryValueType(target) is { } valueType)
-        {
-            foreach (var child in node.GetChildren())
+            if (DictionaryValueType(target) is { } valueType)
             {
-                CheckNode(child, valueType, problems);
+                foreach (var child in node.GetChildren())
+                {
+                    CheckNode(child, valueType, $"{key}:{child.Key}", null);
+                }
+
+                return;
             }
 
-            return;
+            if (ElementType(target) is { } elementType)
+            {
+                foreach (var child in node.GetChildren())
+                {
+                    if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    {
+                        problems.Add($"{child.Path} is not a list position: {node.Path} is a list (use a JSON array).");
+                        continue;
+                    }
+
+                    CheckNode(child, elementType, $"{key}:{child.Key}", null);
+                }
+
+                return;
+            }
+
+            if (node.Value is { Length: > 0 } && !node.GetChildren().Any())
+            {
+                problems.Add($"{node.Path} must be a section with settings, not the value '{node.Value}'.");
+                return;
+            }
+
+            CheckObject(node, target, key, skip: null);
         }
 
-        if (ElementType(target) is { } elementType)
+        public void CheckObject(IConfigurationSection node, Type type, string key, HashSet<string>? skip)
         {
+            var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                .Where(p => p.GetIndexParameters().Length == 0 && IsBindable(p))
+                .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
             foreach (var child in node.GetChildren())
             {
-                if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                if (skip is not null && skip.Contains(child.Key))
                 {
-                    problems.Add($"{child.Path} is not a list position: {node.Path} is a list (use a JSON array).");
                     continue;
                 }
 
-                CheckNode(child, elementType, problems);
+                if (!properties.TryGetValue(child.Key, out var property))
+                {
+                    var suggestion = properties.Keys.FirstOrDefault(k => Distance(k, child.Key) <= 2);
+                    problems.Add(suggestion is null
+                        ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}."
+                        : $"{child.Path} is not a setting of {node.Path}; did you mean {suggestion}?");
+                    continue;
+                }
+
+                CheckNode(child, property.PropertyType, $"{key}:{property.Name}", property);
             }
-
-            return;
-        }
-
-        if (node.Value is { Length: > 0 } && !node.GetChildren().Any())
-        {
-            problems.Add($"{node.Path} must be a section with settings, not the value '{node.Value}'.");
-            return;
-        }
-
-        CheckObject(node, target, problems, skip: null);
-    }
-
-    private static void CheckObject(IConfigurationSection node, Type type, List<string> problems, HashSet<string>? skip)
-    {
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.GetIndexParameters().Length == 0 && IsBindable(p))
-            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
-        foreach (var child in node.GetChildren())
-        {
-            if (skip is not null && skip.Contains(child.Key))
-            {
-                continue;
-            }
-
-            if (!properties.TryGetValue(child.Key, out var property))
-            {
-                var suggestion = properties.Keys.FirstOrDefault(k => Distance(k, child.Key) <= 2);
-                problems.Add(suggestion is null
-                    ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}."
-                    : $"{child.Path} is not a setting of {node.Path}; did you mean {suggestion}?");
-                continue;
-            }
-
-            CheckNode(child, property.PropertyType, problems);
         }
     }
 
@@ -180,12 +198,13 @@ public static class SettingsCheck
         property.SetMethod is { IsPublic: true }
         || (property.GetMethod is { IsPublic: true } && !IsScalar(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType));
 
-    private static void CheckValue(IConfigurationSection node, Type type, List<string> problems)
+    // Returns the converted value, or null when there is none or it does not convert (then a problem is added).
+    private static object? CheckValue(IConfigurationSection node, Type type, List<string> problems)
     {
         var value = node.Value;
         if (string.IsNullOrEmpty(value) || type == typeof(string) || type == typeof(object))
         {
-            return;
+            return value;
         }
 
         if (type.IsEnum)
@@ -194,18 +213,20 @@ public static class SettingsCheck
             if (!Enum.TryParse(type, value, ignoreCase: true, out var parsed) || !Enum.IsDefined(type, parsed!))
             {
                 problems.Add($"{node.Path} is '{value}', which is not one of: {string.Join(", ", Enum.GetNames(type))} (case does not matter).");
+                return null;
             }
 
-            return;
+            return parsed;
         }
 
         try
         {
-            TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
+            return TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value);
         }
         catch (Exception ex) when (ex is FormatException or NotSupportedException or ArgumentException or OverflowException || ex.InnerException is FormatException or OverflowException)
         {
             problems.Add($"{node.Path} is '{value}', which is not a valid {Describe(type)}.");
+            return null;
         }
     }
 
