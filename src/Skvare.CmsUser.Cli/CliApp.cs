@@ -187,6 +187,12 @@ internal static class CliApp
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
         var (failures, max, window) = await FailureReader.ReadAsync(host.Services, cancellationToken).ConfigureAwait(false);
+        if (options.Rule is not null)
+        {
+            // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in.
+            failures = failures.Where(f => f.Rule is not null).ToList();
+        }
+
         Output.Failures(failures, max, window, options.Json);
         return ExitCodes.Done;
     }
