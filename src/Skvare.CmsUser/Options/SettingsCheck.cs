@@ -121,6 +121,13 @@ public static class SettingsCheck
                     return;
                 }
 
+                if (string.IsNullOrEmpty(node.Value) && target.IsValueType && Nullable.GetUnderlyingType(type) is null)
+                {
+                    // The binder cannot convert an empty value to a number, a duration or an enum (in a list it drops the element).
+                    problems.Add($"{node.Path} is empty; give a {Describe(target)} or leave the key out.");
+                    return;
+                }
+
                 if (CheckValue(node, target, problems) is { } value && property is not null && checkRanges)
                 {
                     foreach (var range in property.GetCustomAttributes<RangeAttribute>(inherit: true).Where(r => !r.IsValid(value)))
@@ -144,6 +151,12 @@ public static class SettingsCheck
 
             if (ElementType(target) is { } elementType)
             {
+                if (node.Value is { Length: > 0 } && !node.GetChildren().Any())
+                {
+                    problems.Add($"{node.Path} must be a list (a JSON array), not the value '{node.Value}'.");
+                    return;
+                }
+
                 foreach (var child in node.GetChildren())
                 {
                     if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -238,6 +251,7 @@ public static class SettingsCheck
         _ when type == typeof(Uri) => "URL",
         _ when type == typeof(int) || type == typeof(long) => "whole number",
         _ when type == typeof(double) || type == typeof(decimal) || type == typeof(float) => "number",
+        _ when type.IsEnum => $"value ({string.Join(", ", Enum.GetNames(type))})",
         _ => type.Name,
     };
 
