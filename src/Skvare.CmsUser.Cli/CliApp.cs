@@ -144,12 +144,18 @@ internal static class CliApp
     private static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
-        var provisioner = host.Services.GetRequiredService<IUserProvisioner>();
-        var progress = new ProgressPrinter(Verbs.Provision, PageSize(host), options.Json);
-        var summary = await provisioner.RunOnceAsync(progress, cancellationToken).ConfigureAwait(false);
-        progress.Finish();
-        Output.Run("run", Verbs.Provision, summary, progress.Outcomes, options.Json);
+        var summary = await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
         return Output.ExitCode(summary);
+    }
+
+    /// <summary>One run or reset pass with progress, then the table and summary.</summary>
+    private static async Task<RunSummary> PassAsync(IHost host, string command, string verb, Func<IUserProvisioner, IProgress<ProvisioningProgress>, CancellationToken, Task<RunSummary>> pass, CliOptions options, Func<string>? note, CancellationToken cancellationToken)
+    {
+        var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
+        var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
+        progress.Finish();
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke());
+        return summary;
     }
 
     private static async Task<int> ResetAsync(CliOptions options, CancellationToken cancellationToken)
@@ -160,11 +166,7 @@ internal static class CliApp
             Output.Line("No password reset campaigns are configured (CmsUser:PasswordResets): nothing to do.", options.Json);
         }
 
-        var provisioner = host.Services.GetRequiredService<IUserProvisioner>();
-        var progress = new ProgressPrinter(Verbs.Reset, PageSize(host), options.Json);
-        var summary = await provisioner.ResetPasswordsAsync(progress, cancellationToken).ConfigureAwait(false);
-        progress.Finish();
-        Output.Run("reset", Verbs.Reset, summary, progress.Outcomes, options.Json);
+        var summary = await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
         return Output.ExitCode(summary);
     }
 
@@ -217,10 +219,8 @@ internal static class CliApp
         demo.Register(builder.Services);
         using var host = await CliHost.StartAsync(builder, options, [], "the demo", cancellationToken).ConfigureAwait(false);
         Output.Line("Demo: a fake CiviCRM with 6 contacts in the group website_members and a fake WordPress with the companion plugin, on loopback.", options.Json);
-        var progress = new ProgressPrinter(Verbs.Provision, PageSize(host), options.Json);
-        var summary = await host.Services.GetRequiredService<IUserProvisioner>().RunOnceAsync(progress, cancellationToken).ConfigureAwait(false);
-        progress.Finish();
-        Output.Run("demo", Verbs.Provision, summary, progress.Outcomes, options.Json, demo.Describe() + Environment.NewLine + "Next: 'cmsuser init wordpress' writes a settings file for your site; 'cmsuser check' tests it.");
+        string Next() => demo.Describe() + Environment.NewLine + "Next: 'cmsuser init wordpress' writes a settings file for your site; 'cmsuser check' tests it.";
+        var summary = await PassAsync(host, "demo", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, Next, cancellationToken).ConfigureAwait(false);
         // The contact without an email fails by design; the demo itself succeeded unless the run stopped.
         return summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done;
     }
