@@ -16,9 +16,15 @@ internal static class Durations
         {
             { TotalSeconds: < 1 } => $"{Math.Round(duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)} ms",
             { TotalSeconds: < 60 } => $"{duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s",
-            { TotalHours: < 1 } => $"{(int)duration.TotalMinutes} min {duration.Seconds} s",
-            { TotalDays: < 1 } => $"{(int)duration.TotalHours} h {duration.Minutes} min",
-            _ => $"{(int)duration.TotalDays} d {duration.Hours} h",
+            { TotalHours: < 1 } => Two((int)duration.TotalMinutes, "min", duration.Seconds, "s"),
+            { TotalDays: < 1 } => Two((int)duration.TotalHours, "h", duration.Minutes, "min"),
+            _ => Two((int)duration.TotalDays, duration.TotalDays < 2 ? "day" : "days", duration.Hours, "h"),
         };
     }
+
+    // "2 min 5 s", or "2 min" when the smaller unit is zero.
+    private static string Two(int large, string largeUnit, int small, string smallUnit) =>
+        small == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{large} {largeUnit}")
+            : string.Create(CultureInfo.InvariantCulture, $"{large} {largeUnit} {small} {smallUnit}");
 }
