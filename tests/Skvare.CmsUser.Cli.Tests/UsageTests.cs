@@ -55,12 +55,15 @@ public sealed class UsageTests
         using var folder = new TempFolder();
         var result = await Cli.RunAsync(folder.Path, null, "run");
         var missing = await Cli.RunAsync(folder.Path, null, "plan", "--settings", "nope.json");
+        var verbose = await Cli.RunAsync(folder.Path, null, "failures", "--verbose");
 
         result.ExitCode.Should().Be(3);
         result.Stderr.Should().Contain("appsettings.json").And.Contain(folder.Path).And.Contain("cmsuser init").And.Contain("cmsuser demo");
         result.Stderr.Trim().Split('\n').Should().HaveCount(1, "one clear message");
         missing.ExitCode.Should().Be(3);
         missing.Stderr.Should().Contain("nope.json").And.Contain("does not exist");
+        verbose.ExitCode.Should().Be(3);
+        verbose.Stderr.Should().Contain("cmsuser: No settings").And.Contain("   at Skvare.CmsUser.Cli.", "--verbose adds the stack trace");
     }
 
     [Fact(Timeout = 120_000)]
