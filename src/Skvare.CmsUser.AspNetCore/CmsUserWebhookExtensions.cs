@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.AspNetCore;
 
@@ -14,19 +15,7 @@ public static class CmsUserWebhookExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddWebhook(this ICmsUserBuilder builder, Action<WebhookOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<WebhookOptions>();
-        if (builder.Configuration is { } configuration)
-        {
-            options.Bind(configuration.GetSection(WebhookOptions.SectionName));
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        options.ValidateDataAnnotations().ValidateOnStart();
+        builder.AddPackageOptions(WebhookOptions.SectionName, configure);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<ReplayGuard>();
         return builder;

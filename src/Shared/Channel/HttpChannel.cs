@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>
+/// The one way a package talks HTTP. It sends an <see cref="HttpCall"/> with the package's credentials and
+/// <c>Accept</c>, marks retry-safe calls for the resilience pipeline, logs every answer and failure (never a header or
+/// body), renews refused credentials once, and gives back the successful answer parsed as JSON, or <see langword="null"/>
+/// for a missing resource when the call allows it. Every failure (no answer, 429, an error status, an HTML page where
+/// JSON was expected) is thrown as the exception the package's <see cref="IHttpAnswerClassifier"/> names.
+/// Thread-safe.
+/// </summary>
+internal sealed class HttpChannel
+{
+    private readonly Func<HttpClient> _client;
+    private readonly Func<string, Uri> _resolve;
+    private readonly IHttpAnswerClassifier _classifier;
+    private readonly HttpChannelLog _log;
+    private readonly string _defaultAccept;
+
+    /// <summary>Creates the channel.</summary>
+    /// <param name="client">Gives the package's <see cref="HttpClient"/> (from <c>IHttpClientFactory</c>) for each call.</param>
+    /// <param name="resolve">Turns <see cref="HttpCall.Path"/> into the request URL.</param>
+    /// <param name="classifier">The package's error classifier.</param>
+    /// <param name="log">The package's log events.</param>
+    /// <param name="defaultAccept">The media type asked for when a call names none.</param>
+    public HttpChannel(Func<HttpClient> client, Func<string, Uri> resolve, IHttpAnswerClassifier classifier, HttpChannelLog log, string defaultAccept = "application/json")
+    {
+        _client = client;
+        _resolve = resolve;
+        _classifier = classifier;
+        _log = log;
+        _defaultAccept = defaultAccept;
+    }
+
+    /// <summary>The credentials put on every call that is not <see cref="HttpCall.Anonymous"/>; set once, before the first call.</summary>
+    public IHttpCredentials? Credentials { get; init; }
+
+    /// <summary>
+    /// Sends <paramref name="call"/> and returns the successful answer, its body parsed into <see cref="HttpAnswer.Json"/>
+    /// (unless <see cref="HttpCall.RawAnswer"/>); <see langword="null"/> when <see cref="HttpCall.NullWhenNotFound"/> and the
+    /// resource does not exist.
+    /// </summary>
+    /// <exception cref="CmsUserException">The classified failure.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<HttpAnswer?> SendAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        var renewed = false;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(call.Method, _resolve(call.Path));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(call.Accept ?? _defaultAccept));
+            request.Content = call.Body?.CreateContent();
+            if (call.RetrySafe)
+            {
+                request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+            }
+
+            var used = call.Anonymous || Credentials is null ? null : await Credentials.ApplyAsync(request, this, cancellationToken).ConfigureAwait(false);
+            var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
+            if (answer.Status == 429)
+            {
+                throw Failed(call, _classifier.FromThrottled(call, answer));
+            }
+
+            if (call.RawAnswer)
+            {
+                return answer;
+            }
+
+            if (answer.IsSuccess)
+            {
+                return Read(call, answer);
+            }
+
+            if (used is not null && !renewed && Credentials!.Renew(call, answer, used))
+            {
+                renewed = true;
+                continue;
+            }
+
+            if (call.NullWhenNotFound && _classifier.IsNotFound(call, answer))
+            {
+                return null;
+            }
+
+            throw Refuse(call, answer);
+        }
+    }
+
+    /// <summary>Sends <paramref name="call"/> and returns its JSON body (see <see cref="SendAsync(HttpCall, CancellationToken)"/>).</summary>
+    public async Task<JsonNode?> SendJsonAsync(HttpCall call, CancellationToken cancellationToken) =>
+        (await SendAsync(call, cancellationToken).ConfigureAwait(false))?.Json;
+
+    /// <summary>The classified, logged failure for an error answer the caller read itself (<see cref="HttpCall.RawAnswer"/>, or an error inside a 200).</summary>
+    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Failed(call, _classifier.FromAnswer(call, answer));
+
+    /// <summary>
+    /// The classified, logged failure for a successful answer that is not what the call expected (a missing member,
+    /// JSON of another shape).
+    /// </summary>
+    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Failed(call, _classifier.FromUnreadable(call, answer, parseError));
+
+    private HttpAnswer? Read(HttpCall call, HttpAnswer answer)
+    {
+        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(answer.Body))
+        {
+            return answer;
+        }
+
+        try
+        {
+            // An HTML page (a wrong base URL, a security plugin, a front-page fallback) never parses as JSON.
+            answer.Json = JsonNode.Parse(answer.Body);
+            return answer;
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(call, answer, ex);
+        }
+    }
+
+    private async Task<HttpAnswer> ExchangeAsync(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client().SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
+        {
+            throw Failed(call, _classifier.FromTransport(call, ex, TransportFailures.NeverSent(ex)));
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            _log.Answered(call, status, Stopwatch.GetElapsedTime(started));
+            return new HttpAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body, response.Headers);
+        }
+    }
+
+    private CmsUserException Failed(HttpCall call, CmsUserException failure)
+    {
+        _log.Failed(call, failure);
+        return failure;
+    }
+}
+
+/// <summary>
+/// The two log events of a package's channel, under the package's own event ids: every answer (Debug) and every
+/// failure (Warning). Neither carries a header, a body or a query string; failure messages never carry secrets.
+/// </summary>
+internal sealed class HttpChannelLog
+{
+    private readonly ILogger _logger;
+    private readonly Action<ILogger, string, string, int, TimeSpan, Exception?> _answered;
+    private readonly Action<ILogger, string, string, string, int?, string?, string, Exception?> _failed;
+
+    /// <summary>Creates the events.</summary>
+    /// <param name="logger">The package's logger.</param>
+    /// <param name="site">The site as messages name it ("Drupal 7"); part of the message template.</param>
+    /// <param name="answeredEventId">The event id of "answered".</param>
+    /// <param name="failedEventId">The event id of "failed".</param>
+    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId)
+    {
+        _logger = logger;
+        _answered = LoggerMessage.Define<string, string, int, TimeSpan>(
+            LogLevel.Debug, new EventId(answeredEventId, "HttpAnswered"), site + " {Method} {Route} answered {StatusCode} in {Elapsed}");
+        _failed = LoggerMessage.Define<string, string, string, int?, string?, string>(
+            LogLevel.Warning, new EventId(failedEventId, "HttpFailed"), site + " {Method} {Route} failed: {Failure} (HTTP {StatusCode}, code {ErrorCode}): {Message}");
+    }
+
+    /// <summary>Logs an answer.</summary>
+    public void Answered(HttpCall call, int status, TimeSpan elapsed) => _answered(_logger, call.Method.Method, call.Route, status, elapsed, null);
+
+    /// <summary>Logs a failure with its classification and message (which never carries a secret).</summary>
+    public void Failed(HttpCall call, CmsUserException failure) =>
+        _failed(_logger, call.Method.Method, call.Route, failure is CmsProviderException p ? p.Reason.ToString() : failure.Kind.ToString(), failure.StatusCode, failure.ErrorCode, failure.Message, null);
+}
