@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 
 namespace Skvare.CmsUser.Shared;
@@ -64,7 +65,7 @@ internal sealed class HttpChannel
             var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
             if (answer.Status == 429)
             {
-                throw Failed(call, _classifier.FromThrottled(call, answer));
+                throw Fail(call, _classifier.FromThrottled(call, answer));
             }
 
             if (call.RawAnswer)
@@ -96,14 +97,47 @@ internal sealed class HttpChannel
     public async Task<JsonNode?> SendJsonAsync(HttpCall call, CancellationToken cancellationToken) =>
         (await SendAsync(call, cancellationToken).ConfigureAwait(false))?.Json;
 
+    /// <summary>
+    /// Sends <paramref name="call"/> and reads its JSON body as <typeparamref name="T"/>; <see langword="null"/> only for a
+    /// missing resource (<see cref="HttpCall.NullWhenNotFound"/>). A body of another shape is unreadable.
+    /// </summary>
+    public async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var answer = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : Read(call, answer, type);
+    }
+
+    /// <summary>Reads a successful answer's JSON as <typeparamref name="T"/>, or throws the classified "unreadable" failure.</summary>
+    public T Read<T>(HttpCall call, HttpAnswer answer, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return answer.Json.Deserialize(type) ?? throw new JsonException("The answer is JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(call, answer, ex);
+        }
+    }
+
     /// <summary>The classified, logged failure for an error answer the caller read itself (<see cref="HttpCall.RawAnswer"/>, or an error inside a 200).</summary>
-    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Failed(call, _classifier.FromAnswer(call, answer));
+    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Fail(call, _classifier.FromAnswer(call, answer));
 
     /// <summary>
     /// The classified, logged failure for a successful answer that is not what the call expected (a missing member,
     /// JSON of another shape).
     /// </summary>
-    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Failed(call, _classifier.FromUnreadable(call, answer, parseError));
+    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Fail(call, _classifier.FromUnreadable(call, answer, parseError));
+
+    /// <summary>Logs a failure the caller classified itself from an answer (under the channel's failure event) and returns it.</summary>
+    public TException Fail<TException>(HttpCall call, TException failure)
+        where TException : CmsUserException
+    {
+        _log.Failed(call, failure);
+        return failure;
+    }
 
     private HttpAnswer? Read(HttpCall call, HttpAnswer answer)
     {
@@ -134,7 +168,7 @@ internal sealed class HttpChannel
         }
         catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
         {
-            throw Failed(call, _classifier.FromTransport(call, ex, TransportFailures.NeverSent(ex)));
+            throw Fail(call, _classifier.FromTransport(call, ex, TransportFailures.NeverSent(ex)));
         }
 
         using (response)
@@ -146,11 +180,6 @@ internal sealed class HttpChannel
         }
     }
 
-    private CmsUserException Failed(HttpCall call, CmsUserException failure)
-    {
-        _log.Failed(call, failure);
-        return failure;
-    }
 }
 
 /// <summary>

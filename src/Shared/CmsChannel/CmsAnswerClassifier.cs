@@ -26,19 +26,22 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     /// <summary>What to check when a successful answer is not JSON (the base URL, the module that serves the API).</summary>
     protected abstract string UnreadableHint { get; }
 
+    /// <summary>How messages name a call; the route unless the provider says more ("create an account").</summary>
+    protected virtual string Describe(HttpCall call) => call.Route;
+
     /// <inheritdoc />
     public abstract CmsUserException FromAnswer(HttpCall call, HttpAnswer answer);
 
     /// <inheritdoc />
     public CmsUserException FromThrottled(HttpCall call, HttpAnswer answer) =>
-        new CmsProviderException(Cms, CmsErrorReason.Throttled, $"{Site} asked us to slow down (HTTP 429) on {call.Route}.") { StatusCode = answer.Status };
+        new CmsProviderException(Cms, CmsErrorReason.Throttled, $"{Site} asked us to slow down (HTTP 429) on {Describe(call)}.") { StatusCode = answer.Status };
 
     /// <inheritdoc />
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError) =>
         new CmsProviderException(
             Cms,
             CmsErrorReason.UnexpectedResponse,
-            $"{Site} answered {call.Route} (HTTP {answer.Status}) with {(parseError is System.Text.Json.JsonException ? $"a {answer.MediaType ?? "untyped"} body that is not JSON" : "JSON this provider does not understand")} ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); {UnreadableHint}",
+            $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with {(parseError is System.Text.Json.JsonException ? $"a {answer.MediaType ?? "untyped"} body that is not JSON" : "JSON this provider does not understand")} ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); {UnreadableHint}",
             parseError)
         {
             StatusCode = answer.Status,
@@ -46,7 +49,7 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
 
     /// <inheritdoc />
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent) =>
-        TransportFailures.ToException(Cms, Site, call.Route, call.IsCreate, exception);
+        TransportFailures.ToException(Cms, Site, Describe(call), call.IsCreate, exception);
 
     /// <inheritdoc />
     public virtual bool IsNotFound(HttpCall call, HttpAnswer answer) =>
