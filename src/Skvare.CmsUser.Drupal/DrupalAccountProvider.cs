@@ -366,11 +366,11 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         }
 
         var call = new DrupalCall(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token", DrupalApi.Token) { Body = HttpBody.Form(form), RetrySafe = true, Anonymous = true };
-        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         DrupalTokenResponse? token;
         try
         {
-            token = answer?.Json?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
+            token = answer?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
         }
         catch (JsonException)
         {

@@ -281,9 +281,19 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         : string.Join(' ', new[] { account.FirstName, account.LastName }.Where(s => !string.IsNullOrWhiteSpace(s))) is { Length: > 0 } names ? names
         : account.Username;
 
-    /// <summary>The answer's body, or <see langword="null"/> for a missing resource when the call allows it.</summary>
-    private async Task<string?> SendAsync(HttpCall call, CancellationToken cancellationToken) =>
-        (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))?.Body;
+    /// <summary>The answer's JSON:API document, or <see langword="null"/> for a missing resource when the call allows it.</summary>
+    private async Task<string?> SendAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return null;
+        }
+
+        // An HTML page (a wrong ApiPath reaching the site's front end) is not read as an empty result.
+        _channel.ReadJson(call, answer);
+        return answer.Body;
+    }
 
     // PATCH replaces the groups with the list sent, so sending the same list again is harmless.
     private static HttpCall Patch(long userId, JsonObject body) =>

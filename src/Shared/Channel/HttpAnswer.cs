@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 
 namespace Skvare.CmsUser.Shared;
 
@@ -30,9 +29,6 @@ internal sealed class HttpAnswer
 
     /// <summary>The response headers (paging totals, <c>Retry-After</c>).</summary>
     public HttpResponseHeaders Headers { get; }
-
-    /// <summary>The parsed body of a successful answer; <see langword="null"/> for a raw or empty answer, or a JSON <c>null</c>.</summary>
-    public JsonNode? Json { get; internal set; }
 
     /// <summary>Whether the status is 2xx.</summary>
     public bool IsSuccess => Status is >= 200 and < 300;

@@ -10,8 +10,8 @@ namespace Skvare.CmsUser.Shared;
 /// <summary>
 /// The one way a package talks HTTP. It sends an <see cref="HttpCall"/> with the package's credentials and
 /// <c>Accept</c>, marks retry-safe calls for the resilience pipeline, logs every answer and failure (never a header or
-/// body), renews refused credentials once, and gives back the successful answer parsed as JSON, or <see langword="null"/>
-/// for a missing resource when the call allows it. Every failure (no answer, 429, an error status, an HTML page where
+/// body), renews refused credentials once, and gives back the successful answer (read as JSON or as a typed value on
+/// request), or <see langword="null"/> for a missing resource when the call allows it. Every failure (no answer, 429, an error status, an HTML page where
 /// JSON was expected) is thrown as the exception the package's <see cref="IHttpAnswerClassifier"/> names.
 /// Thread-safe.
 /// </summary>
@@ -42,9 +42,9 @@ internal sealed class HttpChannel
     public IHttpCredentials? Credentials { get; init; }
 
     /// <summary>
-    /// Sends <paramref name="call"/> and returns the successful answer, its body parsed into <see cref="HttpAnswer.Json"/>
-    /// (unless <see cref="HttpCall.RawAnswer"/>); <see langword="null"/> when <see cref="HttpCall.NullWhenNotFound"/> and the
-    /// resource does not exist.
+    /// Sends <paramref name="call"/> and returns the successful answer, unread; <see langword="null"/> when
+    /// <see cref="HttpCall.NullWhenNotFound"/> and the resource does not exist. With <see cref="HttpCall.RawAnswer"/> every
+    /// answer is returned.
     /// </summary>
     /// <exception cref="CmsUserException">The classified failure.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
@@ -68,14 +68,9 @@ internal sealed class HttpChannel
                 throw Fail(call, _classifier.FromThrottled(call, answer));
             }
 
-            if (call.RawAnswer)
+            if (answer.IsSuccess || call.RawAnswer)
             {
                 return answer;
-            }
-
-            if (answer.IsSuccess)
-            {
-                return Read(call, answer);
             }
 
             if (used is not null && !renewed && Credentials!.Renew(call, answer, used))
@@ -93,14 +88,14 @@ internal sealed class HttpChannel
         }
     }
 
-    /// <summary>Sends <paramref name="call"/> and returns its JSON body (see <see cref="SendAsync(HttpCall, CancellationToken)"/>).</summary>
-    public async Task<JsonNode?> SendJsonAsync(HttpCall call, CancellationToken cancellationToken) =>
-        (await SendAsync(call, cancellationToken).ConfigureAwait(false))?.Json;
+    /// <summary>Sends <paramref name="call"/> and returns its body as JSON (see <see cref="ReadJson"/>); <see langword="null"/> also for a missing resource.</summary>
+    public async Task<JsonNode?> SendJsonAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        var answer = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : ReadJson(call, answer);
+    }
 
-    /// <summary>
-    /// Sends <paramref name="call"/> and reads its JSON body as <typeparamref name="T"/>; <see langword="null"/> only for a
-    /// missing resource (<see cref="HttpCall.NullWhenNotFound"/>). A body of another shape is unreadable.
-    /// </summary>
+    /// <summary>Sends <paramref name="call"/> and reads its body as <typeparamref name="T"/> (see <see cref="Read{T}"/>); <see langword="null"/> only for a missing resource.</summary>
     public async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
         where T : class
     {
@@ -108,13 +103,35 @@ internal sealed class HttpChannel
         return answer is null ? null : Read(call, answer, type);
     }
 
-    /// <summary>Reads a successful answer's JSON as <typeparamref name="T"/>, or throws the classified "unreadable" failure.</summary>
+    /// <summary>
+    /// A successful answer's body as JSON; <see langword="null"/> for JSON <c>null</c>, or for a blank body when
+    /// <see cref="HttpCall.EmptyAnswer"/>. Anything else that does not parse (an HTML page where the API should be)
+    /// throws the classified "unreadable" failure.
+    /// </summary>
+    public JsonNode? ReadJson(HttpCall call, HttpAnswer answer)
+    {
+        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(answer.Body))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(answer.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(call, answer, ex);
+        }
+    }
+
+    /// <summary>A successful answer's body as <typeparamref name="T"/>, or the classified "unreadable" failure (not JSON, another shape, JSON <c>null</c>).</summary>
     public T Read<T>(HttpCall call, HttpAnswer answer, JsonTypeInfo<T> type)
         where T : class
     {
         try
         {
-            return answer.Json.Deserialize(type) ?? throw new JsonException("The answer is JSON null.");
+            return JsonSerializer.Deserialize(answer.Body, type) ?? throw new JsonException("The answer is JSON null.");
         }
         catch (JsonException ex)
         {
@@ -137,25 +154,6 @@ internal sealed class HttpChannel
     {
         _log.Failed(call, failure);
         return failure;
-    }
-
-    private HttpAnswer? Read(HttpCall call, HttpAnswer answer)
-    {
-        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(answer.Body))
-        {
-            return answer;
-        }
-
-        try
-        {
-            // An HTML page (a wrong base URL, a security plugin, a front-page fallback) never parses as JSON.
-            answer.Json = JsonNode.Parse(answer.Body);
-            return answer;
-        }
-        catch (JsonException ex)
-        {
-            throw Unreadable(call, answer, ex);
-        }
     }
 
     private async Task<HttpAnswer> ExchangeAsync(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
