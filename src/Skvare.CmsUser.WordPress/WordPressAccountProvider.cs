@@ -13,7 +13,7 @@ namespace Skvare.CmsUser.WordPress;
 /// Creates and manages WordPress accounts over the REST API (<c>/wp-json/wp/v2/users</c>) with an
 /// application password, and optionally the Skvare CmsUser companion plugin. Thread-safe.
 /// </summary>
-public class WordPressAccountProvider : ICmsAccountProvider
+public sealed class WordPressAccountProvider : ICmsAccountProvider
 {
     /// <summary>The name of the <see cref="HttpClient"/> this provider asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "Skvare.CmsUser.WordPress";
@@ -54,7 +54,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
         var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.Block
             | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.NewAccountNotification | CmsCapabilities.OneTimeLoginLink;
         }
@@ -72,7 +72,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     public CmsCapabilities Capabilities { get; }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var user = await SearchAsync(email.Trim(), "email", u => string.Equals(u.Email, email.Trim(), StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
@@ -80,7 +80,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         var user = await SearchAsync(username, "username", u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
@@ -88,7 +88,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         var user = await GetUserAsync(userId, allowMissing: true, cancellationToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.NewAccount(account);
 
@@ -159,7 +159,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
         {
             try
             {
-                if (_options.CompanionPlugin)
+                if (_options.UseCompanionPlugin)
                 {
                     await SendNewAccountNotificationAsync(result, cancellationToken).ConfigureAwait(false);
                 }
@@ -184,7 +184,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentNullException.ThrowIfNull(roles);
@@ -217,11 +217,11 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken).ConfigureAwait(false);
             Log.MailRequested(_logger, "password reset", account.UserId);
@@ -262,13 +262,13 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (!_options.CompanionPlugin)
+        if (!_options.UseCompanionPlugin)
         {
-            throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:CompanionPlugin to true.");
+            throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:UseCompanionPlugin to true.");
         }
 
         await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken).ConfigureAwait(false);
@@ -276,11 +276,11 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "block", "block the account", cancellationToken).ConfigureAwait(false);
             Log.Blocked(_logger, account.UserId, "companion");
@@ -293,11 +293,11 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (!_options.CompanionPlugin)
+        if (!_options.UseCompanionPlugin)
         {
             return null;
         }
@@ -312,7 +312,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
+    public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
     {
         var checks = new List<ConnectivityCheck>();
         var target = $"WordPress {_baseUrl}";
@@ -335,7 +335,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
                 : new ConnectivityCheck("Capabilities", false, $"The API account lacks {string.Join(", ", missing)}: give it the Administrator role (Super Admin on multisite) or a role with these capabilities."));
         }
 
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             try
             {
@@ -345,7 +345,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:CompanionPlugin to false."));
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false."));
             }
         }
 

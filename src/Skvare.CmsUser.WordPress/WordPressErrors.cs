@@ -86,7 +86,7 @@ internal static class WordPressErrors
             case "rest_user_invalid_id":
                 return (CmsErrorReason.NotFound, null);
             case "rest_no_route":
-                return (CmsErrorReason.Permission, "The route does not exist: check CmsUser:WordPress:BaseUrl, and when CompanionPlugin is on, that the Skvare CmsUser companion plugin is installed and active.");
+                return (CmsErrorReason.Permission, "The route does not exist: check CmsUser:WordPress:BaseUrl, and when UseCompanionPlugin is on, that the Skvare CmsUser companion plugin is installed and active.");
             case "incorrect_password":
             case "invalid_username":
             case "invalid_email":
