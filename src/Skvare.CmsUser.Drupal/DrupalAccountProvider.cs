@@ -182,7 +182,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -208,7 +208,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var mail = account.Email;
         if (string.IsNullOrWhiteSpace(mail))
         {
@@ -225,14 +225,14 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         return NotifyAsync(account, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = false }) };
         await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
@@ -241,7 +241,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         if (!_options.Value.UseCompanionModule)
         {
             // Core has no API that issues user_pass_reset_url(); only the companion module does.
@@ -399,15 +399,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
     private static string CompanionPath(long userId, string action) =>
         "cmsuser/user/" + userId.ToString(CultureInfo.InvariantCulture) + "/" + action + "?_format=json";
-
-    private static void CheckAccount(CmsAccount account)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        if (account.UserId <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
-        }
-    }
 
     private static JsonArray Values(string value) => new(new JsonObject { ["value"] = value });
 

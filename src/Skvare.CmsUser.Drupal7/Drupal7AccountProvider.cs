@@ -164,7 +164,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -188,7 +188,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
         CheckSent(sent, "password reset");
         Log.MailSent(_logger, account.UserId, "password_reset");
@@ -197,7 +197,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
         CheckSent(sent, "welcome");
         Log.MailSent(_logger, account.UserId, "welcome");
@@ -206,7 +206,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         // The current roles go along so the profile form cannot drop them.
         var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         var body = new JsonObject { ["status"] = 0, ["roles"] = RoleObject(current) };
@@ -218,7 +218,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <remarks>Services 3.x offers no one-time login link; this returns <see langword="null"/> without a call.</remarks>
     public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         return Task.FromResult<Uri?>(null);
     }
 
@@ -366,15 +366,6 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private static string UserPath(long userId, string? action = null) =>
         "user/" + userId.ToString(CultureInfo.InvariantCulture) + (action is null ? string.Empty : "/" + action) + ".json";
-
-    private static void CheckAccount(CmsAccount account)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        if (account.UserId <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
-        }
-    }
 
     /// <summary>The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed.</summary>
     private static void CheckSent(JsonNode? answer, string what)

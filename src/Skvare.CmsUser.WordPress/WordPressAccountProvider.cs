@@ -186,9 +186,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
         if (roles.Count == 0)
         {
             return;
@@ -219,8 +218,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
+        ProviderArguments.Existing(account);
         if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken).ConfigureAwait(false);
@@ -264,8 +262,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
+        ProviderArguments.Existing(account);
         if (!_options.UseCompanionPlugin)
         {
             throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:UseCompanionPlugin to true.");
@@ -278,8 +275,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
+        ProviderArguments.Existing(account);
         if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "block", "block the account", cancellationToken).ConfigureAwait(false);
@@ -295,8 +291,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
+        ProviderArguments.Existing(account);
         if (!_options.UseCompanionPlugin)
         {
             return null;
