@@ -53,8 +53,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         };
     }
 
-    private static DrupalAnswerClassifier Classifier { get; } = new(() => DrupalAuthenticationMode.Basic);
-
     /// <summary>
     /// Drupal's rules as the SDK applies them: core accepts ASCII letters, digits, space and <c>@+_.'-</c>
     /// (plus most non-ASCII letters) up to 60 characters; the SDK keeps to <c>[a-z0-9._@+-]</c>, which avoids
@@ -387,7 +385,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         return (token.AccessToken, lifetime);
     }
 
-    private static CmsProviderException Unexpected(string route, string what) => Classifier.Unexpected(route, what);
+    private static CmsProviderException Unexpected(string route, string what) =>
+        new(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {route} with {what}.");
 
     private static Uri BuildUri(DrupalOptions options, string path)
     {

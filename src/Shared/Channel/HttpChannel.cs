@@ -8,12 +8,12 @@ using Microsoft.Extensions.Logging;
 namespace Skvare.CmsUser.Shared;
 
 /// <summary>
-/// The one way a package talks HTTP. It sends an <see cref="HttpCall"/> with the package's credentials and
-/// <c>Accept</c>, marks retry-safe calls for the resilience pipeline, logs every answer and failure (never a header or
-/// body), renews refused credentials once, and gives back the successful answer (read as JSON or as a typed value on
-/// request), or <see langword="null"/> for a missing resource when the call allows it. Every failure (no answer, 429, an error status, an HTML page where
-/// JSON was expected) is thrown as the exception the package's <see cref="IHttpAnswerClassifier"/> names.
-/// Thread-safe.
+/// The one way a package talks HTTP (modelled on Azure.Core's <c>HttpPipeline</c>). It sends an <see cref="HttpCall"/>
+/// with the package's credentials and <c>Accept</c>, marks retry-safe calls for the resilience pipeline, logs every
+/// answer and failure (never a header or body), renews refused credentials once, and gives back the successful
+/// answer (read as JSON or as a typed value on request), or <see langword="null"/> for a missing resource when the
+/// call allows it. Every failure (no answer, 429, an error status, an HTML page where JSON was expected) is thrown as
+/// the exception the package's <see cref="IHttpAnswerClassifier"/> names. Thread-safe.
 /// </summary>
 internal sealed class HttpChannel
 {
