@@ -1,6 +1,5 @@
 using Skvare.CmsUser;
 using Skvare.CmsUser.AspNetCore;
-using Skvare.CmsUser.Hosting;
 using Skvare.CmsUser.Testing.InMemory;
 
 // A web host with the provisioning webhook, scheduled runs and health checks.
@@ -18,7 +17,7 @@ foreach (var (first, last, email) in new[] { ("Ana", "Lima", "ana@example.org"),
 }
 
 cmsUser.UseInMemory(civi, cms);
-builder.Services.AddHealthChecks().AddCheck<CmsProviderHealthCheck>("cms");
+builder.Services.AddHealthChecks().AddCmsProviderCheck();
 
 var app = builder.Build();
 app.MapCmsUserWebhook();
