@@ -47,14 +47,12 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         _channel = new HttpChannel(
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
-            Classifier,
+            new Drupal7AnswerClassifier(),
             new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203))
         {
             Credentials = new SessionCredentials(this),
         };
     }
-
-    private static Drupal7AnswerClassifier Classifier { get; } = new();
 
     /// <summary>
     /// Drupal 7's rules as the SDK applies them: <c>user_validate_name</c> accepts ASCII letters, digits, space and
@@ -355,7 +353,8 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
     }
 
-    private static CmsProviderException Unexpected(string route, string what) => Classifier.Unexpected(route, what);
+    private static CmsProviderException Unexpected(string route, string what) =>
+        new(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {route} with {what}.");
 
     private static Uri BuildUri(Drupal7Options options, string path)
     {

@@ -54,8 +54,4 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     /// <inheritdoc />
     public virtual bool IsNotFound(HttpCall call, HttpAnswer answer) =>
         FromAnswer(call, answer) is CmsProviderException { Reason: CmsErrorReason.NotFound };
-
-    /// <summary>A successful answer without what the provider needs from it.</summary>
-    public CmsProviderException Unexpected(string route, string what) =>
-        new(Cms, CmsErrorReason.UnexpectedResponse, $"{Site} answered {route} with {what}.");
 }
