@@ -241,11 +241,14 @@ internal sealed partial class FakeApi4Engine
 
             if (match.Length > 0)
             {
+                // Defaults take part in the match (UFMatch's domain_id) but an update writes only what was sent:
+                // CiviCRM does not, for example, give a matched OptionValue a new value.
+                var given = new Dictionary<string, object?>(values, StringComparer.Ordinal);
                 ApplyDefaults(entity, values);
                 var hits = Store.Table(entity).Where(r => match.All(m => FakeApi4Store.Same(r.GetValueOrDefault(m), values.GetValueOrDefault(m)))).ToList();
                 if (hits.Count == 1)
                 {
-                    rows.Add(UpdateRow(entity, hits[0], values));
+                    rows.Add(UpdateRow(entity, hits[0], given));
                     matched++;
                     continue;
                 }

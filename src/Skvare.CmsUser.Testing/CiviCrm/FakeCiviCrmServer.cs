@@ -152,6 +152,13 @@ public class FakeCiviCrmServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// When set, asked with (entity, action) for every API request; a status it returns is answered (with a
+    /// 503-style JSON body) without touching state. Lets a test make CiviCRM fail at one step, such as the
+    /// page write after the CMS creates.
+    /// </summary>
+    public Func<string, string, int?>? FailWhere { get; set; }
+
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay)
     {
@@ -406,6 +413,10 @@ public class FakeCiviCrmServer : IDisposable
         if (fault is { Status: > 0 })
         {
             answer = new Answer(fault.Status, fault.Body, fault.ContentType);
+        }
+        else if (entity is not null && FailWhere?.Invoke(entity, action ?? "") is int failStatus)
+        {
+            answer = new Answer(failStatus, $"{{\"status_code\":{failStatus},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", "application/json");
         }
         else if (entity is null)
         {

@@ -1,0 +1,2 @@
+namespace Skvare.CmsUser.FaultTests;
+internal static class CrashWorker { public static int Run(string[] args) => 0; }
