@@ -46,7 +46,10 @@ internal sealed class FaultHarness : IDisposable
     }
 
     public Engine NewEngine(Action<CmsUserOptions>? configure = null, Uri? wordPressUrl = null, Action<WordPressOptions>? wordPress = null, Action<CiviCrmOptions>? civi = null) =>
-        new(Civi, Wp, configure, wordPressUrl, wordPress, civi);
+        new(new Endpoints(Civi.Url, Civi.ApiKey, wordPressUrl ?? Wp.BaseUrl, Wp.AdminUsername, Wp.ApplicationPassword), configure, wordPress, civi);
+
+    /// <summary>Where the fakes listen and how to sign in (also handed to the crash test's child process).</summary>
+    public Endpoints Where => new(Civi.Url, Civi.ApiKey, Wp.BaseUrl, Wp.AdminUsername, Wp.ApplicationPassword);
 
     public void Dispose()
     {
@@ -59,7 +62,7 @@ internal sealed class FaultHarness : IDisposable
     {
         private readonly ServiceProvider _services;
 
-        public Engine(FakeCiviCrmServer civi, FakeWordPressServer wp, Action<CmsUserOptions>? configure, Uri? wordPressUrl, Action<WordPressOptions>? wordPress, Action<CiviCrmOptions>? civiOptions)
+        public Engine(Endpoints where, Action<CmsUserOptions>? configure, Action<WordPressOptions>? wordPress, Action<CiviCrmOptions>? civiOptions)
         {
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
@@ -72,17 +75,17 @@ internal sealed class FaultHarness : IDisposable
                 configure?.Invoke(o);
             }).AddCiviCrm(o =>
             {
-                o.BaseUrl = civi.Url;
-                o.ApiKey = civi.ApiKey;
+                o.BaseUrl = where.CiviUrl;
+                o.ApiKey = where.CiviKey;
                 o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
                 o.Http.MaxRetries = 1;
                 o.Http.AttemptTimeout = TimeSpan.FromSeconds(5);
                 civiOptions?.Invoke(o);
             }).AddWordPress(o =>
             {
-                o.BaseUrl = wordPressUrl ?? wp.BaseUrl;
-                o.Username = wp.AdminUsername;
-                o.ApplicationPassword = wp.ApplicationPassword;
+                o.BaseUrl = where.WordPressUrl;
+                o.Username = where.WordPressUser;
+                o.ApplicationPassword = where.WordPressPassword;
                 o.CompanionPlugin = true;
                 o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
                 o.Http.MaxRetries = 1;
@@ -100,4 +103,12 @@ internal sealed class FaultHarness : IDisposable
 
         public void Dispose() => _services.Dispose();
     }
+}
+
+/// <summary>The fakes' addresses and credentials.</summary>
+internal sealed record Endpoints(Uri CiviUrl, string CiviKey, Uri WordPressUrl, string WordPressUser, string WordPressPassword)
+{
+    public string[] ToArgs() => [CiviUrl.ToString(), CiviKey, WordPressUrl.ToString(), WordPressUser, WordPressPassword];
+
+    public static Endpoints FromArgs(string[] args) => new(new Uri(args[0]), args[1], new Uri(args[2]), args[3], args[4]);
 }
