@@ -26,6 +26,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         var all = new List<long>();
         var killedAt = new List<int>();
         var finishedBeforeKill = 0;
+        var normalRuns = new List<int>();
         for (var i = 0; i < Iterations; i++)
         {
             all.AddRange(h.AddMembers(Batch, $"k{i}-"));
@@ -55,6 +56,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
             using var engine = h.NewEngine(Configure);
             var normal = await engine.Provisioner.RunOnceAsync();
+            normalRuns.Add(normal.Total);
             normal.StopReason.Should().BeNull();
 
             var now = Invariants.Read(h.Civi, h.Wp, h.TriggerId, all);
@@ -67,7 +69,7 @@ public sealed class CrashTests(ITestOutputHelper output)
 
         var end = Invariants.Read(h.Civi, h.Wp, h.TriggerId, all);
         var open = h.Civi.Activities.Count(a => a.Status == "Scheduled");
-        output.WriteLine($"crash: {Iterations} kills of a {Batch}-contact batch (killed after {string.Join("/", killedAt)} WordPress requests; {finishedBeforeKill} finished first); end: {end}; open Scheduled records left: {open}");
+        output.WriteLine($"crash: {Iterations} kills of a {Batch}-contact batch (killed after {string.Join("/", killedAt)} WordPress requests; {finishedBeforeKill} finished first; the normal runs after them handled {string.Join("/", normalRuns)} contacts); end: {end}; open Scheduled records left: {open}");
         end.Accounts.Should().Be(Iterations * Batch);
         end.StillInTrigger.Should().Be(0);
         end.FailedActivities.Should().Be(0);
