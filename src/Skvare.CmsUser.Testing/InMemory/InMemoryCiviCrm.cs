@@ -21,9 +21,11 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     private readonly Dictionary<long, int> _currentLinkByUser = [];
     private readonly List<ActivityEntry> _activities = [];
     private readonly Dictionary<long, List<ActivityEntry>> _activitiesByContact = [];
+    private readonly Dictionary<long, int> _activityAt = [];
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
     private long _nextContactId = 1;
+    private long _lastActivityId;
 
     /// <summary>Whether <see cref="EnsureReadyAsync"/> was called.</summary>
     public bool Ready { get; private set; }
@@ -128,7 +130,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         lock (_gate)
         {
-            Store(entry);
+            Store(entry with { Id = ++_lastActivityId });
         }
     }
 
@@ -187,7 +189,17 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         {
             foreach (var entry in entries)
             {
-                Store(entry);
+                // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
+                if (entry.Id is long id && _activityAt.TryGetValue(id, out var at))
+                {
+                    _activities[at] = entry;
+                    var list = _activitiesByContact[entry.ContactId];
+                    list[list.FindIndex(a => a.Id == id)] = entry;
+                }
+                else
+                {
+                    Store(entry with { Id = ++_lastActivityId });
+                }
             }
         }
 
@@ -210,6 +222,71 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<long>?> OpenAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default)
+    {
+        Count("OpenActivities");
+        lock (_gate)
+        {
+            var ids = new List<long>(entries.Count);
+            foreach (var entry in entries)
+            {
+                var stored = entry with { Id = ++_lastActivityId };
+                Store(stored);
+                ids.Add(stored.Id!.Value);
+            }
+
+            return Task.FromResult<IReadOnlyList<long>?>(ids);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default)
+    {
+        Count("FindAudits");
+        lock (_gate)
+        {
+            IReadOnlyList<AuditRecord> found = contactIds
+                .SelectMany(id => _activitiesByContact.TryGetValue(id, out var list) ? list : [])
+                .Where(a => a.Kind == kind && a.Status is ActivityOutcomeStatus.Completed or ActivityOutcomeStatus.Scheduled)
+                .Select(a => new AuditRecord(a.Id ?? 0, a.ContactId, a.Status, a.Subject))
+                .ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        Count("DiscardActivities");
+        lock (_gate)
+        {
+            // Only records still Scheduled, as the CiviCRM recorder does.
+            var doomed = ids.Distinct().Where(_activityAt.ContainsKey).Select(id => _activities[_activityAt[id]])
+                .Where(a => a.Status == ActivityOutcomeStatus.Scheduled).ToList();
+            if (doomed.Count > 0)
+            {
+                var doomedIds = doomed.Select(a => a.Id!.Value).ToHashSet();
+                _activities.RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
+                foreach (var contactId in doomed.Select(a => a.ContactId).Distinct())
+                {
+                    _activitiesByContact[contactId].RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
+                }
+
+                _activityAt.Clear();
+                for (var i = 0; i < _activities.Count; i++)
+                {
+                    if (_activities[i].Id is long id)
+                    {
+                        _activityAt[id] = i;
+                    }
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<AccountLink>> FindByContactsAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default)
     {
         Count("FindLinks");
@@ -225,10 +302,17 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         Count("EnsureLinks");
         var results = new List<AccountLinkResult>(requests.Count);
+        var winners = AccountLinkClaims.Winners(requests);
         lock (_gate)
         {
             foreach (var request in requests)
             {
+                if (winners[request.CmsUserId] is var winner && winner.ContactId != request.ContactId)
+                {
+                    results.Add(new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: winner.ContactId));
+                    continue;
+                }
+
                 var byUser = _currentLinkByUser.GetValueOrDefault(request.CmsUserId, -1);
                 var contactTaken = LinksOf(request.ContactId).Any(l => l.IsCurrentDomain && l.CmsUserId != request.CmsUserId);
                 if (byUser >= 0 && _links[byUser].ContactId == request.ContactId)
@@ -238,6 +322,10 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 else if (contactTaken)
                 {
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Failed, "DB Error: already exists"));
+                }
+                else if (byUser >= 0 && !request.AccountCreatedNow)
+                {
+                    results.Add(new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: _links[byUser].ContactId));
                 }
                 else if (byUser >= 0)
                 {
@@ -286,6 +374,11 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     private void Store(ActivityEntry entry)
     {
         _activities.Add(entry);
+        if (entry.Id is long id)
+        {
+            _activityAt[id] = _activities.Count - 1;
+        }
+
         if (!_activitiesByContact.TryGetValue(entry.ContactId, out var list))
         {
             list = [];
