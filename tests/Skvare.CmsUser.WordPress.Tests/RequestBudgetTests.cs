@@ -15,17 +15,20 @@ public sealed class RequestBudgetTests : IDisposable
     /// <summary>WordPress requests per new contact in a batch: search by email, search by username, create, set-password mail.</summary>
     private const int WordPressPerNewContact = 4;
 
-    /// <summary>CiviCRM requests per page of a batch (page read, link read, link save, failure counts, activity save, trigger changes…).</summary>
-    private const int CiviCrmPerPage = 8;
+    /// <summary>
+    /// CiviCRM requests per page of a batch: page read, failure count, audit look-up, Scheduled audit records opened,
+    /// link read and save, audit records completed, trigger removal and history add.
+    /// </summary>
+    private const int CiviCrmPerPage = 10;
 
     /// <summary>CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no more pending contacts).</summary>
     private const int CiviCrmPerRun = 6;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 12;
+    private const int OnDemandWarm = 14;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
-    private const int OnDemandCold = 17;
+    private const int OnDemandCold = 19;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();
