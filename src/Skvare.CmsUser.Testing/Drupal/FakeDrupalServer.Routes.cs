@@ -232,7 +232,7 @@ public sealed partial class FakeDrupalServer
         {
             violations.Add("name: " + nameError);
         }
-        else if (_byName.First(name) is not null)
+        else if (_index.ByName.First(name) is not null)
         {
             violations.Add($"name: The username {name} is already taken.");
         }
@@ -242,7 +242,7 @@ public sealed partial class FakeDrupalServer
         {
             violations.Add("mail.0.value: This value is not a valid email address.");
         }
-        else if (mail.Length > 0 && _byMail.First(mail) is not null)
+        else if (mail.Length > 0 && _index.ByMail.First(mail) is not null)
         {
             violations.Add($"mail: The email address {mail} is already taken.");
         }
@@ -286,7 +286,7 @@ public sealed partial class FakeDrupalServer
             HasPassword = pass is not null,
             PasswordHash = pass is null ? string.Empty : Sha256(pass),
         };
-        Put(user);
+        _index.Put(_users, user);
         return new Answer(201, Json(RestUser(user)), "application/json",
             new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" });
     }
@@ -351,7 +351,7 @@ public sealed partial class FakeDrupalServer
             {
                 violations.Add("mail.0.value: This value is not a valid email address.");
             }
-            else if (_byMail.AnyOther(mail, uid))
+            else if (_index.ByMail.AnyOther(mail, uid))
             {
                 violations.Add($"mail: The email address {mail} is already taken.");
             }
@@ -364,7 +364,7 @@ public sealed partial class FakeDrupalServer
             return Message(422, Validation + "\n" + string.Join("\n", violations) + "\n");
         }
 
-        Put(updated);
+        _index.Put(_users, updated);
         if (user.Status != updated.Status)
         {
             // User::postSave sends the status mail when the site's notification setting says so.
@@ -389,7 +389,7 @@ public sealed partial class FakeDrupalServer
             return Denied(auth, "The 'administer users' permission is required.");
         }
 
-        Drop(uid);
+        _index.Drop(_users, uid);
         return new Answer(204, string.Empty, "text/html; charset=UTF-8");
     }
 
@@ -407,7 +407,7 @@ public sealed partial class FakeDrupalServer
             return Message(400, "Missing credentials.name or credentials.mail");
         }
 
-        var user = (mail is not null ? _byMail.First(mail) : _byName.First(name)) is { } found ? _users[found] : null;
+        var user = (mail is not null ? _index.ByMail.First(mail) : _index.ByName.First(name)) is { } found ? _users[found] : null;
         if (user is { Status: true })
         {
             if (MailFails)
@@ -461,10 +461,10 @@ public sealed partial class FakeDrupalServer
                         return JsonApiError(403, "Forbidden", "The current user is not authorized to filter by the `mail` field, given in the path `mail`. The 'view user email addresses' permission is required.");
                     }
 
-                    users = Narrow(users, _byMail, value, u => u.Mail);
+                    users = _index.Filter(_users, users, byMail: true, value);
                     break;
                 case "name":
-                    users = Narrow(users, _byName, value, u => u.Name);
+                    users = _index.Filter(_users, users, byMail: false, value);
                     break;
                 default:
                     return JsonApiError(400, "Bad Request", $"Invalid nested filtering. The field `{field}`, given in the path `{field}`, does not exist.");
@@ -485,30 +485,6 @@ public sealed partial class FakeDrupalServer
             ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = $"{BaseUrl}jsonapi/user/user" } },
         };
         return new Answer(200, Json(document), JsonApiType);
-    }
-
-    // A filter on the whole table reads the index; a further filter narrows what the first one found.
-    private IEnumerable<FakeDrupalUser> Narrow(IEnumerable<FakeDrupalUser> users, KeyIndex index, string value, Func<FakeDrupalUser, string> field) =>
-        ReferenceEquals(users, _users.Values)
-            ? index.All(value).Select(uid => _users[uid]).ToList()
-            : users.Where(u => string.Equals(field(u), value, StringComparison.OrdinalIgnoreCase));
-
-    // Stores (or replaces) a user and re-files its name and mail.
-    private void Put(FakeDrupalUser user)
-    {
-        Drop(user.Uid);
-        _users[user.Uid] = user;
-        _byName.Add(user.Name, user.Uid);
-        _byMail.Add(user.Mail, user.Uid);
-    }
-
-    private void Drop(long uid)
-    {
-        if (_users.Remove(uid, out var old))
-        {
-            _byName.Remove(old.Name, uid);
-            _byMail.Remove(old.Mail, uid);
-        }
     }
 
     private Answer Companion(IRequestMessage request, string method, string[] parts, Auth auth)

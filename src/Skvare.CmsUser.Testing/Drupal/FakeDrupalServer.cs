@@ -32,8 +32,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
-    private readonly KeyIndex _byName = new(StringComparer.OrdinalIgnoreCase);
-    private readonly KeyIndex _byMail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly NameMailIndex<FakeDrupalUser> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -181,7 +180,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     {
         lock (_gate)
         {
-            return _byMail.First(mail) is { } uid ? _users[uid] : null;
+            return _index.ByMail.First(mail) is { } uid ? _users[uid] : null;
         }
     }
 
@@ -200,7 +199,7 @@ public sealed partial class FakeDrupalServer : IDisposable
         {
             _roles.UnionWith(roles);
             var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
-            Put(user);
+            _index.Put(_users, user);
             return user;
         }
     }

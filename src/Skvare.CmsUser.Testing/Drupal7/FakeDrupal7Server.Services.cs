@@ -144,7 +144,7 @@ public sealed partial class FakeDrupal7Server
             return Error(401, $"Missing required argument {(username is null ? "username" : "password")}");
         }
 
-        var user = _byName.First(username) is { } found ? _users[found] : null;
+        var user = _index.ByName.First(username) is { } found ? _users[found] : null;
         if (user is null || !user.PasswordMatches(password))
         {
             return Error(401, "Wrong username or password.");
@@ -182,11 +182,11 @@ public sealed partial class FakeDrupal7Server
         {
             if (key == "parameters[mail]")
             {
-                users = Narrow(users, _byMail, value, u => u.Mail);
+                users = _index.Filter(_users, users, byMail: true, value);
             }
             else if (key == "parameters[name]")
             {
-                users = Narrow(users, _byName, value, u => u.Name);
+                users = _index.Filter(_users, users, byMail: false, value);
             }
         }
 
@@ -225,7 +225,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["name"] = Placeholder(nameError, name);
         }
-        else if (_byName.First(name) is not null)
+        else if (_index.ByName.First(name) is not null)
         {
             errors["name"] = $"The name <em class=\"placeholder\">{WebUtility.HtmlEncode(name)}</em> is already taken.";
         }
@@ -238,7 +238,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
         }
-        else if (_byMail.First(mail) is not null)
+        else if (_index.ByMail.First(mail) is not null)
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
         }
@@ -276,7 +276,7 @@ public sealed partial class FakeDrupal7Server
             Fields = Fields(body),
             PasswordHash = FakeDrupalServer.Sha256(pass!),
         };
-        Put(user);
+        _index.Put(_users, user);
         if (notify == 1)
         {
             SendMail(user, "register_admin_created");
@@ -329,7 +329,7 @@ public sealed partial class FakeDrupal7Server
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
             }
-            else if (_byMail.AnyOther(mail, target))
+            else if (_index.ByMail.AnyOther(mail, target))
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
             }
@@ -342,7 +342,7 @@ public sealed partial class FakeDrupal7Server
             return FormErrors(errors);
         }
 
-        Put(updated);
+        _index.Put(_users, updated);
         if (user.Status != updated.Status && (updated.Status == 1 ? NotifyStatusActivated : NotifyStatusBlocked))
         {
             SendMail(updated, updated.Status == 1 ? "status_activated" : "status_blocked");
@@ -368,7 +368,7 @@ public sealed partial class FakeDrupal7Server
             return Denied(uid);
         }
 
-        Drop(target);
+        _index.Drop(_users, target);
         return Json(200, new JsonArray(true));
     }
 
@@ -537,28 +537,4 @@ public sealed partial class FakeDrupal7Server
     private static Answer Error(int status, string message) => Json(status, new JsonArray(message));
 
     private static Answer Json(int status, JsonNode? node) => new(status, node?.ToJsonString() ?? "null", "application/json");
-
-    // A filter on the whole table reads the index; a further filter narrows what the first one found.
-    private IEnumerable<FakeDrupal7User> Narrow(IEnumerable<FakeDrupal7User> users, KeyIndex index, string value, Func<FakeDrupal7User, string> field) =>
-        ReferenceEquals(users, _users.Values)
-            ? index.All(value).Select(uid => _users[uid]).ToList()
-            : users.Where(u => string.Equals(field(u), value, StringComparison.OrdinalIgnoreCase));
-
-    // Stores (or replaces) a user and re-files its name and mail.
-    private void Put(FakeDrupal7User user)
-    {
-        Drop(user.Uid);
-        _users[user.Uid] = user;
-        _byName.Add(user.Name, user.Uid);
-        _byMail.Add(user.Mail, user.Uid);
-    }
-
-    private void Drop(long uid)
-    {
-        if (_users.Remove(uid, out var old))
-        {
-            _byName.Remove(old.Name, uid);
-            _byMail.Remove(old.Mail, uid);
-        }
-    }
 }
