@@ -26,7 +26,7 @@ public sealed class JoomlaTests : IDisposable
         services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
         services.AddCmsUserProvisioning().AddJoomla(o =>
         {
-            o.BaseUrl = _site.Url;
+            o.BaseUrl = _site.BaseUrl;
             o.ApiToken = _site.Token;
             o.GroupIds["member"] = 10;
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
@@ -133,7 +133,7 @@ public sealed class JoomlaTests : IDisposable
     {
         var user = _site.AddUser("jdoe", "jdoe@example.org");
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_site.Url, $"api/index.php/v1/users/{user.Id}")) { Content = new StringContent("{\"block\":1}") };
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_site.BaseUrl, $"api/index.php/v1/users/{user.Id}")) { Content = new StringContent("{\"block\":1}") };
         request.Headers.Add("X-Joomla-Token", _site.Token);
         request.Headers.Add("Accept", "application/vnd.api+json");
 
@@ -159,7 +159,7 @@ public sealed class JoomlaTests : IDisposable
         (await wrongPath.Should().ThrowAsync<CmsProviderException>()).Which.Message.Should().Contain("Web Services - Users");
 
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_site.Url, "api/index.php/v1/users"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_site.BaseUrl, "api/index.php/v1/users"));
         request.Headers.Add("X-Joomla-Token", _site.Token);
         request.Headers.Add("Accept", "application/json");
         using var response = await http.SendAsync(request);
