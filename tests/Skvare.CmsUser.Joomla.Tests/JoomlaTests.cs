@@ -129,21 +129,6 @@ public sealed class JoomlaTests : IDisposable
     }
 
     [Fact]
-    public async Task The_fake_refuses_a_PATCH_without_groups_like_Joomla_before_5_4()
-    {
-        var user = _site.AddUser("jdoe", "jdoe@example.org");
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_site.BaseUrl, $"api/index.php/v1/users/{user.Id}")) { Content = new StringContent("{\"block\":1}") };
-        request.Headers.Add("X-Joomla-Token", _site.Token);
-        request.Headers.Add("Accept", "application/vnd.api+json");
-
-        using var response = await http.SendAsync(request);
-
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        user.Block.Should().BeFalse();
-    }
-
-    [Fact]
     public async Task Wrong_token_missing_permission_wrong_path_and_wrong_Accept_are_configuration_errors()
     {
         var wrongToken = () => Provider(o => o.ApiToken = "nope").FindByEmailAsync("a@example.org");

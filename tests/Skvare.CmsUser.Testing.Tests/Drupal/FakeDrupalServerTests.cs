@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Skvare.CmsUser.Testing.Drupal;
 
-namespace Skvare.CmsUser.Drupal.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Drupal;
 
 /// <summary>The fake answers raw requests as docs/cms-drupal.md records, so client bugs fail tests.</summary>
 public sealed class FakeDrupalServerTests : IDisposable

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Drupal7;
 
-namespace Skvare.CmsUser.Drupal7.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Drupal7;
 
 /// <summary>The fake answers raw requests as docs/cms-drupal7.md records, so client bugs fail tests.</summary>
 public sealed class FakeDrupal7ServerTests : IDisposable

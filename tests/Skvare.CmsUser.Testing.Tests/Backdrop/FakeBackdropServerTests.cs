@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Backdrop;
 
-namespace Skvare.CmsUser.Backdrop.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Backdrop;
 
 /// <summary>The fake refuses what the module refuses, so a client bug fails a test.</summary>
 public sealed class FakeBackdropServerTests : IDisposable
