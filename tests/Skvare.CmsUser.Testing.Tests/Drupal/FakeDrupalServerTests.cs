@@ -134,4 +134,10 @@ public sealed class FakeDrupalServerTests : IDisposable
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _server.Mails.Should().Equal(new FakeDrupalMail(user.Uid, "jdoe@example.org", "status_activated"));
     }
+
+    [Fact]
+    public void Accounts_print_without_password_material()
+    {
+        new FakeDrupalUser(5, Guid.NewGuid(), "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
+    }
 }

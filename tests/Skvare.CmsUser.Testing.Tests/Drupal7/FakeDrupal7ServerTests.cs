@@ -124,4 +124,10 @@ public sealed class FakeDrupal7ServerTests : IDisposable
         body.Should().Be("true");
         _server.Mails.Should().Equal(new FakeDrupal7Mail(user.Uid, "jdoe@example.org", "register_pending_approval"));
     }
+
+    [Fact]
+    public void Accounts_print_without_password_material()
+    {
+        new FakeDrupal7User(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
+    }
 }
