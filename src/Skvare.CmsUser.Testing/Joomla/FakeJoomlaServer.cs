@@ -116,19 +116,19 @@ public sealed class FakeJoomlaServer : IDisposable
     }
 
     /// <summary>The next <paramref name="count"/> requests are answered with this status and Joomla's JSON:API error, unhandled.</summary>
-    /// <param name="status">The status to answer.</param>
     /// <param name="count">How many requests.</param>
-    public void FailNext(int status, int count = 1) => _host.FailBefore(count, status, FaultBody(status), JsonApi);
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNext(int count, int statusCode) => _host.FailBefore(count, statusCode, FaultBody(statusCode), JsonApi);
 
     /// <summary>The next <paramref name="count"/> requests are carried out, then answered with this status (the reply is lost).</summary>
-    /// <param name="status">The status to answer.</param>
     /// <param name="count">How many requests.</param>
-    public void FailNextAfterProcessing(int status, int count = 1) => _host.FailAfter(count, status, FaultBody(status), JsonApi);
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) => _host.FailAfter(count, statusCode, FaultBody(statusCode), JsonApi);
 
     /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>, then are answered normally (to trigger client timeouts).</summary>
-    /// <param name="delay">How long to wait.</param>
     /// <param name="count">How many requests.</param>
-    public void HangNext(TimeSpan delay, int count = 1) => _host.Hang(count, delay);
+    /// <param name="delay">How long to wait.</param>
+    public void HangNext(int count, TimeSpan delay) => _host.Hang(count, delay);
 
     /// <summary>Stops the server.</summary>
     public void Dispose() => _host.Dispose();

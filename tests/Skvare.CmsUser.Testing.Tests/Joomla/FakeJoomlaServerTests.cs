@@ -46,7 +46,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task FailNext_answers_unhandled_and_FailNextAfterProcessing_loses_only_the_reply()
     {
-        _site.FailNext(503);
+        _site.FailNext(1, 503);
         using (var failed = await SendAsync(HttpMethod.Post, "users", NewUser("before")))
         {
             failed.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
@@ -55,7 +55,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
 
         _site.Users.Should().NotContain(u => u.Username == "before");
 
-        _site.FailNextAfterProcessing(500);
+        _site.FailNextAfterProcessing(1, 500);
         using (var lost = await SendAsync(HttpMethod.Post, "users", NewUser("after")))
         {
             lost.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
@@ -68,7 +68,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task A_request_the_client_gave_up_on_is_in_the_log()
     {
-        _site.HangNext(TimeSpan.FromSeconds(5));
+        _site.HangNext(1, TimeSpan.FromSeconds(5));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         var send = async () => await SendAsync(HttpMethod.Get, "users", cancellationToken: cts.Token);
