@@ -35,11 +35,7 @@ public sealed class ProviderContractTests : ProviderContract
             host,
             host.Provider,
             host.Logs,
-            () => [host.Server.Secret, WrongSecret, Testing.Backdrop.FakeBackdropServer.DefaultSecret],
-            () => host.Server.Requests,
-            (username, email) => host.Server.AddUser(username, email),
-            (count, status) => host.Server.FailNext(count, status),
-            host.Server.FailNextAfterProcessing,
-            host.Server.HangNext);
+            host.Server,
+            () => [host.Server.Secret, WrongSecret, Testing.Backdrop.FakeBackdropServer.DefaultSecret]);
     }
 }

@@ -36,12 +36,8 @@ public sealed class ProviderContractTests : ProviderContract
             host,
             host.Provider,
             host.Logs,
+            host.Server,
             () => [host.Server.ApiPassword, host.Server.ClientSecret, WrongPassword,
-                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Testing.Drupal.FakeDrupalServer.ApiUsername}:{host.Server.ApiPassword}"))],
-            () => host.Server.Requests,
-            (username, email) => host.Server.AddUser(username, email),
-            (count, status) => host.Server.FailNext(count, status),
-            host.Server.FailNextAfterProcessing,
-            host.Server.HangNext);
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Testing.Drupal.FakeDrupalServer.ApiUsername}:{host.Server.ApiPassword}"))]);
     }
 }

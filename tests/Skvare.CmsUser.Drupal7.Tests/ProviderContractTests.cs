@@ -36,12 +36,8 @@ public sealed class ProviderContractTests : ProviderContract
             host,
             host.Provider,
             host.Logs,
+            host.Server,
             () => host.Server.Requests.SelectMany(r => new[] { r.Cookie?.Split('=').ElementAtOrDefault(1), r.CsrfToken }).OfType<string>()
-                .Concat([host.Server.ApiPassword, WrongPassword]),
-            () => host.Server.Requests,
-            (username, email) => host.Server.AddUser(username, email),
-            (count, status) => host.Server.FailNext(count, status),
-            host.Server.FailNextAfterProcessing,
-            host.Server.HangNext);
+                .Concat([host.Server.ApiPassword, WrongPassword]));
     }
 }

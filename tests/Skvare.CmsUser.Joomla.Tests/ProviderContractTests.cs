@@ -48,12 +48,8 @@ public sealed class ProviderContractTests : ProviderContract
             new Both(provider, site),
             provider.GetRequiredService<ICmsAccountProvider>(),
             logs,
-            () => [site.Token, WrongToken],
-            () => site.Requests,
-            (username, email) => site.AddUser(username, email),
-            site.FailNext,
-            site.FailNextAfterProcessing,
-            site.HangNext);
+            site,
+            () => [site.Token, WrongToken]);
     }
 
     private sealed class Both(ServiceProvider services, FakeJoomlaServer site) : IDisposable

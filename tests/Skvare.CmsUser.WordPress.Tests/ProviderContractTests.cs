@@ -39,13 +39,9 @@ public sealed class ProviderContractTests : ProviderContract
             new Both(host, server),
             host.Provider,
             host.Logs,
+            server,
             () => [server.ApplicationPassword, server.ApplicationPassword.Replace(" ", string.Empty, StringComparison.Ordinal), WrongPassword,
-                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(server.AdminUsername + ":" + server.ApplicationPassword))],
-            () => server.Requests,
-            (username, email) => server.AddUser(username, email),
-            (count, status) => server.FailNext(count, status),
-            server.FailNextAfterProcessing,
-            server.HangNext);
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(server.AdminUsername + ":" + server.ApplicationPassword))]);
     }
 
     private sealed class Both(WordPressTestHost host, FakeWordPressServer server) : IDisposable

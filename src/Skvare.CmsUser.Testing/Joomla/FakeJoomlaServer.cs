@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.Testing.Joomla;
 /// <c>application/vnd.api+json</c>), JSON:API documents, the admin form's validation (username checked
 /// before email, a group required), the "User – Joomla!" plugin mail with the clear-text password.
 /// </summary>
-public sealed class FakeJoomlaServer : IDisposable
+public sealed partial class FakeJoomlaServer : IDisposable
 {
     private const string Api = "/api/index.php/v1/";
     private readonly FakeHttpHost<FakeJoomlaRequest> _host;
