@@ -105,22 +105,6 @@ public sealed class RegistrationAndOptionsTests
     }
 
     [Fact]
-    public void AddBackdrop_twice_registers_one_provider()
-    {
-        var services = new ServiceCollection();
-        var builder = new TestBuilder(services, null);
-
-        builder.AddBackdrop(o => o.Secret = GoodSecret).AddBackdrop(o => o.BaseUrl = new Uri("https://www.example.org/"));
-
-        services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
-        services.Count(d => d.ImplementationType == typeof(BackdropOptionsValidator)).Should().Be(1);
-        using var provider = services.AddLogging().BuildServiceProvider();
-        var options = provider.GetRequiredService<IOptions<BackdropOptions>>().Value;
-        options.Secret.Should().Be(GoodSecret);
-        options.BaseUrl.Should().Be(new Uri("https://www.example.org/"));
-    }
-
-    [Fact]
     public void Provider_describes_Backdrop()
     {
         using var provider = Build(o => { o.BaseUrl = new Uri("https://www.example.org/"); o.Secret = GoodSecret; });

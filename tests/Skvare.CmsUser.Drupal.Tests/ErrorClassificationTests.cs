@@ -14,27 +14,6 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Duplicate_username_is_reported_as_DuplicateUsername()
-    {
-        _host.Server.AddUser("JDoe", "other@example.org");
-
-        var ex = await CreateFails(DrupalTestHost.NewAccount());
-
-        ex.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
-        ex.Kind.Should().Be(FailureKind.Permanent);
-        ex.StatusCode.Should().Be(422);
-        _host.Server.Users.Should().HaveCount(3, "nothing was created");
-    }
-
-    [Fact]
-    public async Task Duplicate_email_is_reported_as_DuplicateEmail()
-    {
-        _host.Server.AddUser("someone", "JDOE@example.org");
-
-        (await CreateFails(DrupalTestHost.NewAccount())).Reason.Should().Be(CmsErrorReason.DuplicateEmail);
-    }
-
-    [Fact]
     public async Task Taken_username_and_email_together_report_the_email()
     {
         _host.Server.AddUser("jdoe", "jdoe@example.org");
@@ -247,19 +226,6 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Persistent_server_errors_are_Unavailable_after_the_retries()
-    {
-        _host.Server.FailNext(3, 503);
-
-        var act = () => _host.Provider.FindByEmailAsync("jdoe@example.org");
-
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
-        ex.Kind.Should().Be(FailureKind.Transient);
-        _host.Server.Requests.Should().HaveCount(3);
-    }
-
-    [Fact]
     public async Task Server_error_after_create_was_processed_is_UnknownOutcome_and_not_retried()
     {
         _host.Server.FailNextAfterProcessing(1, 500);
@@ -293,16 +259,4 @@ public sealed class ErrorClassificationTests : IDisposable
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Throttled);
     }
 
-    [Fact]
-    public async Task Refused_connection_is_Unavailable()
-    {
-        var port = _host.Server.BaseUrl.Port;
-        _host.Server.Dispose();
-        using var host = new DrupalTestHost(o => o.BaseUrl = new Uri($"http://127.0.0.1:{port}/"));
-        host.Server.Dispose();
-
-        var act = () => host.Provider.CreateAsync(DrupalTestHost.NewAccount());
-
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable);
-    }
 }

@@ -120,22 +120,6 @@ public sealed class RegistrationAndOptionsTests
     }
 
     [Fact]
-    public void AddDrupal_twice_registers_one_provider()
-    {
-        var services = new ServiceCollection();
-        var builder = new TestBuilder(services, null);
-
-        builder.AddDrupal(o => { o.Username = "api"; o.Password = "pw"; }).AddDrupal(o => o.BaseUrl = Site);
-
-        services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
-        services.Count(d => d.ImplementationType == typeof(DrupalOptionsValidator)).Should().Be(1);
-        using var provider = services.AddLogging().BuildServiceProvider();
-        var options = provider.GetRequiredService<IOptions<DrupalOptions>>().Value;
-        options.Username.Should().Be("api");
-        options.BaseUrl.Should().Be(Site);
-    }
-
-    [Fact]
     public void Provider_describes_Drupal()
     {
         using var provider = Build(Basic);

@@ -13,27 +13,6 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Duplicate_username_is_reported_as_DuplicateUsername()
-    {
-        _host.Server.AddUser("JDOE", "other@example.org");
-
-        var ex = await CreateFails(Drupal7TestHost.NewAccount());
-
-        ex.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
-        ex.StatusCode.Should().Be(406);
-        ex.ErrorCode.Should().Be("form_errors");
-        ex.Message.Should().Contain("The name jdoe is already taken.").And.NotContain("<em");
-    }
-
-    [Fact]
-    public async Task Duplicate_email_is_reported_as_DuplicateEmail()
-    {
-        _host.Server.AddUser("other", "JDoe@Example.org");
-
-        (await CreateFails(Drupal7TestHost.NewAccount())).Reason.Should().Be(CmsErrorReason.DuplicateEmail);
-    }
-
-    [Fact]
     public async Task Taken_username_and_email_together_report_the_email()
     {
         _host.Server.AddUser("jdoe", "jdoe@example.org");
@@ -124,19 +103,6 @@ public sealed class ErrorClassificationTests : IDisposable
         var act = () => _host.Provider.FindByEmailAsync("a@example.org");
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
-    }
-
-    [Fact]
-    public async Task Persistent_server_errors_are_Unavailable()
-    {
-        await _host.Provider.FindByEmailAsync("a@example.org");
-        _host.Server.FailNext(3, 503);
-
-        var act = () => _host.Provider.GetByIdAsync(1);
-
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
-        _host.ApiRequests.Should().HaveCount(4);
     }
 
     [Fact]

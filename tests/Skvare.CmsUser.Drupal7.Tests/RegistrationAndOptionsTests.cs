@@ -102,17 +102,6 @@ public sealed class RegistrationAndOptionsTests
     }
 
     [Fact]
-    public void AddDrupal7_twice_registers_one_provider()
-    {
-        var services = new ServiceCollection();
-        new TestBuilder(services, null).AddDrupal7(Valid).AddDrupal7(o => o.Endpoint = "rest");
-
-        services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
-        using var provider = services.AddLogging().BuildServiceProvider();
-        provider.GetRequiredService<IOptions<Drupal7Options>>().Value.Endpoint.Should().Be("rest");
-    }
-
-    [Fact]
     public void Provider_describes_Drupal_7()
     {
         using var provider = Build(Valid);

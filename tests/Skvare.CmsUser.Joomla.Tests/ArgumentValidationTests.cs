@@ -8,6 +8,6 @@ public sealed class ArgumentValidationTests : ProviderArgumentContract
     public ArgumentValidationTests()
     {
         var site = Own(new FakeJoomlaServer());
-        Use(Wire(b => b.AddJoomla(o => { o.BaseUrl = site.Url; o.ApiToken = site.Token; })), () => site.Requests.Count);
+        Use(Wire(b => b.AddJoomla(o => { o.BaseUrl = site.BaseUrl; o.ApiToken = site.Token; })), () => site.Requests.Count);
     }
 }

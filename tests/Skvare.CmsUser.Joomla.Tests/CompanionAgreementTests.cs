@@ -38,7 +38,7 @@ public sealed partial class CompanionAgreementTests
 
         async Task<int> Call(string method, string path)
         {
-            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(site.Url, path.TrimStart('/').Replace(":id", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(site.BaseUrl, path.TrimStart('/').Replace(":id", user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)));
             request.Headers.Add("X-Joomla-Token", site.Token);
             request.Headers.Add("Accept", "application/vnd.api+json");
             using var response = await http.SendAsync(request);

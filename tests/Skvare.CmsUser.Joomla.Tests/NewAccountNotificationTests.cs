@@ -55,7 +55,7 @@ internal static class JoomlaNotification
         services.AddLogging();
         services.AddCmsUserProvisioning().AddJoomla(o =>
         {
-            o.BaseUrl = site.Url;
+            o.BaseUrl = site.BaseUrl;
             o.ApiToken = site.Token;
             o.UseCompanionPlugin = companion;
         });

@@ -106,6 +106,9 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>What the status route reports as <c>BACKDROP_VERSION</c>.</summary>
     public string BackdropVersion { get; set; } = "1.28.x-dev";
 
+    /// <summary>The site name, shown after "|" in the title of core's HTML pages (e.g. "Page not found | Site").</summary>
+    public string SiteName { get; set; } = "Site";
+
     /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.1.0 whatever this says.</summary>
     public string ModuleVersion { get; set; } = "1.1.0";
 
@@ -272,7 +275,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     private static string ErrorPage(int status) =>
         $"<!DOCTYPE html><html><head><title>Error</title></head><body><h1>Error {status}</h1><p>The website encountered an unexpected error. Please try again later.</p></body></html>";
 
-    private const string NotFoundPage =
-        "<!DOCTYPE html><html lang=\"en\" dir=\"ltr\"><head><title>Page not found | Site</title></head><body class=\"page\"><main><h1 class=\"page-title\">Page not found</h1><p>The requested page could not be found.</p></main></body></html>";
+    private string NotFoundPage =>
+        "<!DOCTYPE html><html lang=\"en\" dir=\"ltr\"><head><title>Page not found | " + System.Net.WebUtility.HtmlEncode(SiteName) + "</title></head><body class=\"page\"><main><h1 class=\"page-title\">Page not found</h1><p>The requested page could not be found.</p></main></body></html>";
 
 }

@@ -211,10 +211,23 @@ internal sealed partial class FakeApi4Engine
                     values["value"] = (max + 1).ToString(CultureInfo.InvariantCulture);
                 }
 
+                // CRM_Core_BAO_OptionValue::create: without a weight, the next weight of the group (its highest plus
+                // one; a seeded row without a weight counts with its numeric value, as weights follow values on a
+                // fresh site).
+                if (values.GetValueOrDefault("weight") is null && values.GetValueOrDefault("option_group_id") is { } weightGroup)
+                {
+                    var max = Store.Table("OptionValue").Where(r => Equals(r["option_group_id"], weightGroup))
+                        .Select(r => Number(r.GetValueOrDefault("weight")) ?? Number(r.GetValueOrDefault("value")) ?? 0).DefaultIfEmpty(0).Max();
+                    values["weight"] = max + 1;
+                }
+
                 values.TryAdd("is_active", true);
                 break;
         }
     }
+
+    private static long? Number(object? value) =>
+        long.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
 
     private static bool SameLink(Dictionary<string, object?> row, Dictionary<string, object?> values) =>
         Equals(row["uf_id"], values.GetValueOrDefault("uf_id")) && Equals(row["contact_id"], values.GetValueOrDefault("contact_id"))

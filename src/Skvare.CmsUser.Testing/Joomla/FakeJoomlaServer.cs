@@ -4,14 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
 using Skvare.CmsUser.Testing.Http;
+using WireMock;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
 
 namespace Skvare.CmsUser.Testing.Joomla;
@@ -22,10 +16,10 @@ namespace Skvare.CmsUser.Testing.Joomla;
 /// <c>application/vnd.api+json</c>), JSON:API documents, the admin form's validation (username checked
 /// before email, a group required), the "User – Joomla!" plugin mail with the clear-text password.
 /// </summary>
-public sealed class FakeJoomlaServer : IDisposable
+public sealed partial class FakeJoomlaServer : IDisposable
 {
     private const string Api = "/api/index.php/v1/";
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<FakeJoomlaRequest> _host;
     private readonly object _gate = new();
     private readonly List<FakeJoomlaUser> _users = [];
 
@@ -37,24 +31,32 @@ public sealed class FakeJoomlaServer : IDisposable
     private readonly SubstringIndex _usernameSearch = new();
     private readonly SubstringIndex _emailSearch = new();
     private readonly List<(string To, string Body)> _mails = [];
-    private readonly List<(string Method, string Path, int Status)> _requests = [];
-    private readonly Queue<int> _faults = new();
     private long _nextId = 100;
 
     /// <summary>Starts the fake on a free loopback port.</summary>
     public FakeJoomlaServer()
     {
         Token = Convert.ToBase64String(Encoding.ASCII.GetBytes("sha256:42:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32))));
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod()).RespondWith(Response.Create().WithCallback(Handle));
+        _host = new FakeHttpHost<FakeJoomlaRequest>(
+            r => new FakeJoomlaRequest(r.Method, r.Path, Query(r), Body(r), Header(r, "X-Joomla-Token") is not null || Header(r, "Authorization") is not null, Header(r, "Accept"), 0),
+            (r, status) => r with { Status = status },
+            Handle);
+        BaseUrl = _host.BaseUrl;
         Groups[1] = "Public";
         Groups[2] = "Registered";
         Groups[8] = "Super Users";
         Groups[10] = "Members";
     }
 
-    /// <summary>The site URL.</summary>
-    public Uri Url => new(_server.Url! + "/");
+    /// <summary>The site URL, with a trailing slash (the API is under <c>api/index.php/v1/</c>).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>A delay before every answer (a slow site).</summary>
+    public TimeSpan ResponseDelay
+    {
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
+    }
 
     /// <summary>The API token of the Super User the API acts as.</summary>
     public string Token { get; }
@@ -107,17 +109,8 @@ public sealed class FakeJoomlaServer : IDisposable
         }
     }
 
-    /// <summary>Requests received (method, path, status).</summary>
-    public IReadOnlyList<(string Method, string Path, int Status)> Requests
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _requests.ToArray();
-            }
-        }
-    }
+    /// <summary>The requests received, in order of arrival (a request the client gave up on included).</summary>
+    public IReadOnlyList<FakeJoomlaRequest> Requests => _host.Requests;
 
     /// <summary>Adds a user; returns it.</summary>
     public FakeJoomlaUser AddUser(string username, string email, string? name = null, params long[] groups)
@@ -130,40 +123,37 @@ public sealed class FakeJoomlaServer : IDisposable
         }
     }
 
-    /// <summary>Makes the next requests fail with this status.</summary>
-    public void FailNext(int status, int count = 1)
-    {
-        lock (_gate)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(status);
-            }
-        }
-    }
+    /// <summary>The next <paramref name="count"/> requests are answered with this status and Joomla's JSON:API error, unhandled.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNext(int count, int statusCode) => _host.FailBefore(count, statusCode, FaultBody(statusCode), JsonApi);
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _server.Stop();
-        _server.Dispose();
-    }
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answered with this status (the reply is lost).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    public void FailNextAfterProcessing(int count, int statusCode) => _host.FailAfter(count, statusCode, FaultBody(statusCode), JsonApi);
 
-    private ResponseMessage Handle(IRequestMessage request)
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>, then are answered normally (to trigger client timeouts).</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="delay">How long to wait.</param>
+    public void HangNext(int count, TimeSpan delay) => _host.Hang(count, delay);
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose() => _host.Dispose();
+
+    private const string JsonApi = "application/vnd.api+json; charset=utf-8";
+
+    private static string FaultBody(int status) => "{\"errors\":[{\"title\":\"Internal Server Error\",\"code\":" + status.ToString(CultureInfo.InvariantCulture) + "}]}";
+
+    private FakeAnswer Handle(IRequestMessage request)
     {
         (int Status, string Body) answer;
         lock (_gate)
         {
-            answer = _faults.TryDequeue(out var fault) ? (fault, "{\"errors\":[{\"title\":\"Internal Server Error\",\"code\":" + fault + "}]}") : Route(request);
-            _requests.Add((request.Method, request.Path, answer.Status));
+            answer = Route(request);
         }
 
-        return new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new(answer.Status == 204 ? "text/plain" : "application/vnd.api+json; charset=utf-8") },
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
+        return new FakeAnswer(answer.Status, answer.Body, answer.Status == 204 ? "text/plain" : JsonApi);
     }
 
     private (int, string) Route(IRequestMessage request)
@@ -265,7 +255,7 @@ public sealed class FakeJoomlaServer : IDisposable
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         user.ResetCount++;
-        _mails.Add((user.Email, $"Someone requested a password reset for your account at Example site. Your verification code is {token}. Follow {Url}index.php?option=com_users&view=reset&layout=confirm&token={token} to choose a new password."));
+        _mails.Add((user.Email, $"Someone requested a password reset for your account at Example site. Your verification code is {token}. Follow {BaseUrl}index.php?option=com_users&view=reset&layout=confirm&token={token} to choose a new password."));
         return (202, CompanionDocument(new JsonObject { ["type"] = "cmsuser", ["id"] = id.ToString(CultureInfo.InvariantCulture), ["attributes"] = new JsonObject { ["mail"] = "password_reset", ["sent"] = true } }));
     }
 
@@ -294,7 +284,7 @@ public sealed class FakeJoomlaServer : IDisposable
 
         var all = hits.ToList();
         var page = all.Skip(offset).Take(limit).ToList();
-        string? next = offset + limit < all.Count ? $"{Url.ToString().TrimEnd('/')}{Api}users?filter[search]={Uri.EscapeDataString(search)}&page[offset]={offset + limit}&page[limit]={limit}" : null;
+        string? next = offset + limit < all.Count ? $"{BaseUrl.ToString().TrimEnd('/')}{Api}users?filter[search]={Uri.EscapeDataString(search)}&page[offset]={offset + limit}&page[limit]={limit}" : null;
         return (200, Document(page.Select(u => Item("users", u.Id, Attributes(u, full: false))).ToArray(), next));
     }
 
@@ -480,11 +470,11 @@ public sealed class FakeJoomlaServer : IDisposable
         new() { ["type"] = type, ["id"] = id.ToString(CultureInfo.InvariantCulture), ["attributes"] = attributes };
 
     private string Document(JsonObject item) =>
-        new JsonObject { ["links"] = new JsonObject { ["self"] = $"{Url.ToString().TrimEnd('/')}{Api}users/{item["id"]}" }, ["data"] = item }.ToJsonString();
+        new JsonObject { ["links"] = new JsonObject { ["self"] = $"{BaseUrl.ToString().TrimEnd('/')}{Api}users/{item["id"]}" }, ["data"] = item }.ToJsonString();
 
     private string Document(JsonObject[] items, string? next)
     {
-        var links = new JsonObject { ["self"] = $"{Url.ToString().TrimEnd('/')}{Api}users" };
+        var links = new JsonObject { ["self"] = $"{BaseUrl.ToString().TrimEnd('/')}{Api}users" };
         if (next is not null)
         {
             links["next"] = next;

@@ -71,4 +71,16 @@ public sealed record FakeWordPressMail(string To, string Kind, long UserId);
 /// <param name="Body">Request body, or <see langword="null"/>.</param>
 /// <param name="AuthenticatedAs">The user the application password authenticated, or <see langword="null"/> (anonymous).</param>
 /// <param name="StatusCode">Status of the answer.</param>
-public sealed record FakeWordPressRequest(string Method, string Path, string? Query, string? Body, string? AuthenticatedAs, int StatusCode);
+public sealed record FakeWordPressRequest(string Method, string Path, string? Query, string? Body, string? AuthenticatedAs, int StatusCode)
+{
+    /// <summary>Prints the request without its body (a create carries the account's password).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Method = ").Append(Method)
+            .Append(", Path = ").Append(Path)
+            .Append(", Query = ").Append(Query)
+            .Append(", AuthenticatedAs = ").Append(AuthenticatedAs)
+            .Append(", StatusCode = ").Append(StatusCode);
+        return true;
+    }
+}

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Drupal7;
 
-namespace Skvare.CmsUser.Drupal7.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Drupal7;
 
 /// <summary>The fake answers raw requests as docs/cms-drupal7.md records, so client bugs fail tests.</summary>
 public sealed class FakeDrupal7ServerTests : IDisposable
@@ -123,5 +123,11 @@ public sealed class FakeDrupal7ServerTests : IDisposable
         status.Should().Be(HttpStatusCode.OK);
         body.Should().Be("true");
         _server.Mails.Should().Equal(new FakeDrupal7Mail(user.Uid, "jdoe@example.org", "register_pending_approval"));
+    }
+
+    [Fact]
+    public void Accounts_print_without_password_material()
+    {
+        new FakeDrupal7User(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Skvare.CmsUser.Testing.Drupal;
 
-namespace Skvare.CmsUser.Drupal.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Drupal;
 
 /// <summary>The fake answers raw requests as docs/cms-drupal.md records, so client bugs fail tests.</summary>
 public sealed class FakeDrupalServerTests : IDisposable
@@ -133,5 +133,11 @@ public sealed class FakeDrupalServerTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _server.Mails.Should().Equal(new FakeDrupalMail(user.Uid, "jdoe@example.org", "status_activated"));
+    }
+
+    [Fact]
+    public void Accounts_print_without_password_material()
+    {
+        new FakeDrupalUser(5, Guid.NewGuid(), "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }

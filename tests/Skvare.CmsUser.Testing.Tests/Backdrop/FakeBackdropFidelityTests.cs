@@ -7,7 +7,7 @@ using CsCheck;
 using Skvare.CmsUser.Testing.Backdrop;
 using Xunit.Abstractions;
 
-namespace Skvare.CmsUser.Backdrop.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Backdrop;
 
 /// <summary>
 /// What the real Backdrop 1.28 site with cmsuser_provision did beyond the recorded exchanges (issue 16):

@@ -2,56 +2,36 @@ using System.Globalization;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Standalone;
 
-namespace Skvare.CmsUser.Standalone.Tests.Conformance;
+namespace Skvare.CmsUser.Testing.Tests.Conformance;
 
 /// <summary>
-/// Replays a Standalone recording against <see cref="FakeStandaloneServer"/>, request by request, over HTTP.
-/// The recording starts on a site that already held data and the recording harness changed the site between
-/// steps without going through the SDK (it added contacts, groups and users, and re-added contacts to groups);
-/// before each exchange the replay therefore puts into the fake what the recorded answer shows existed and
-/// recorded traffic did not create: users (at their recorded ids), groups and their trigger members. Users the
-/// recorded traffic creates get the recorded ids too, so later requests that name them replay verbatim.
-/// Secrets are redacted in recordings: the steps named "wrong API key" send a wrong key, the step named
-/// "wrong ActorPassword" a wrong actor password; every other request authenticates as the fake's API user.
+/// CiviCRM Standalone (<c>civicrm-standalone-*</c>): <see cref="FakeStandaloneServer"/>. The recording starts on a
+/// site that already held data, and the recording harness changed the site between steps without the SDK (it added
+/// contacts, groups and users, and re-added contacts to groups); before each exchange the adapter therefore puts into
+/// the fake what the recorded answer shows existed and recorded traffic did not create: users (at their recorded
+/// ids), groups and their trigger members. Users the recorded traffic creates get the recorded ids too, so later
+/// requests that name them replay verbatim. The steps named "wrong API key" send a wrong key, the step named "wrong
+/// ActorPassword" a wrong actor password. Besides the generic comparison, a plain-text answer must be the same text.
 /// </summary>
-internal sealed class StandaloneRecordingReplay
+public sealed class StandaloneAdapter : RecordingAdapter
 {
-    private readonly FakeStandaloneServer _site;
-    private readonly HashSet<long> _createdByTraffic;
+    private readonly FakeStandaloneServer _site = new();
     private readonly HashSet<long> _seededGroups = [];
+    private HashSet<long> _createdByTraffic = [];
 
-    public StandaloneRecordingReplay(FakeStandaloneServer site, IReadOnlyList<RecordedExchange> exchanges)
-    {
-        _site = site;
-        _createdByTraffic = exchanges.Where(e => e.Entity == "User" && e.Action == "create" && e.Status == 200)
-            .Select(e => e.Json!.Value.GetProperty("values")[0].GetProperty("id").GetInt64()).ToHashSet();
-    }
+    /// <inheritdoc />
+    public override void Seed(Recording recording) =>
+        _createdByTraffic = recording.Exchanges.Where(e => Entity(e) == "User" && Action(e) == "create" && e.Status == 200)
+            .Select(e => e.ResponseJson!.Value.GetProperty("values")[0].GetProperty("id").GetInt64()).ToHashSet();
 
-    /// <summary>Sends one recorded request to the fake and compares the answers.</summary>
-    public async Task<IReadOnlyList<string>> ReplayAsync(HttpClient http, RecordedExchange exchange, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override void BeforeExchange(RecordedExchange exchange)
     {
-        Prepare(exchange);
-        using var request = new HttpRequestMessage(new HttpMethod(exchange.Method), new Uri(_site.Url, exchange.Path.TrimStart('/')))
-        {
-            Content = new FormUrlEncodedContent([new("params", exchange.ParamsJson ?? "{}")]),
-        };
-        request.Headers.Add("X-Requested-With", "XMLHttpRequest");
-        request.Headers.Add("X-Civi-Auth", "Bearer " + (exchange.Step.Contains("wrong API key", StringComparison.Ordinal) ? "not-the-key" : _site.ApiKey));
-        using var response = await http.SendAsync(request, cancellationToken);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        var contentType = response.Content.Headers.ContentType?.ToString() ?? "";
-        return ResponseComparer.Differences(exchange, (int)response.StatusCode, contentType, body);
-    }
-
-    private void Prepare(RecordedExchange exchange)
-    {
-        _site.ActorPassword = exchange.Step.Contains("wrong ActorPassword", StringComparison.Ordinal) ? "the-real-one" : "<redacted>";
-        var rows = exchange.Json is { } json && json.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array
-            ? values.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object).ToArray()
-            : [];
+        _site.ActorPassword = exchange.Step?.Contains("wrong ActorPassword", StringComparison.Ordinal) == true ? "the-real-one" : "<redacted>";
+        var rows = Rows(exchange).Where(r => r.ValueKind == JsonValueKind.Object).ToArray();
         lock (_site.Store)
         {
-            switch (exchange.Entity, exchange.Action)
+            switch (Entity(exchange), Action(exchange))
             {
                 case ("User", "get") or ("UFMatch", "get"):
                     foreach (var row in rows)
@@ -70,7 +50,7 @@ internal sealed class StandaloneRecordingReplay
                     }
 
                     break;
-                case ("Contact", "get") when TriggerGroup(exchange.Params) is long group:
+                case ("Contact", "get") when TriggerGroup(exchange) is long group:
                     foreach (var row in rows)
                     {
                         SeedMember(row, group);
@@ -79,6 +59,49 @@ internal sealed class StandaloneRecordingReplay
                     break;
             }
         }
+    }
+
+    /// <inheritdoc />
+    public override IEnumerable<string> ExtraDifferences(RecordedExchange expected, int status, string? contentType, string body) =>
+        expected.ResponseText is { } text && !string.Equals(body.Trim(), text.Trim(), StringComparison.Ordinal)
+            ? [$"body '{(body.Length > 200 ? body[..200] + "…" : body)}', real '{(text.Length > 200 ? text[..200] + "…" : text)}'"]
+            : [];
+
+    /// <inheritdoc />
+    protected override Uri BaseUrlFor(RecordedExchange exchange) => _site.Url;
+
+    /// <inheritdoc />
+    protected override string? Credential(RecordedExchange exchange, string header) =>
+        header.Equals("X-Civi-Auth", StringComparison.OrdinalIgnoreCase)
+            ? "Bearer " + (exchange.Step?.Contains("wrong API key", StringComparison.Ordinal) == true ? "not-the-key" : _site.ApiKey)
+            : null;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _site.Dispose();
+        }
+    }
+
+    private static string Entity(RecordedExchange e) => e.Path.Split('/', StringSplitOptions.RemoveEmptyEntries)[^2];
+
+    private static string Action(RecordedExchange e) => e.Path.Split('/', StringSplitOptions.RemoveEmptyEntries)[^1];
+
+    private static long? TriggerGroup(RecordedExchange exchange)
+    {
+        var json = exchange.Form?.FirstOrDefault(p => p.Key == "params").Value;
+        if (json is null)
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("where", out var where)
+            ? where.EnumerateArray().Where(w => w.ValueKind == JsonValueKind.Array && w.GetArrayLength() == 3 && w[0].GetString() == "groups")
+                .Select(w => (long?)w[2][0].GetInt64()).FirstOrDefault()
+            : null;
     }
 
     private void SeedUser(JsonElement row)
@@ -92,13 +115,14 @@ internal sealed class StandaloneRecordingReplay
         var roles = row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array
             ? names.EnumerateArray().Select(n => _site.Store.Table("Role").First(r => (string?)r["name"] == n.GetString())["id"]).ToList()
             : [];
-        var user = _site.Store.Insert("User", new()
+        // Added at its recorded id without taking a number from the User sequence: users created by the recorded
+        // traffic get their recorded ids from that sequence (ForceNextId before each create).
+        _site.Store.Table("User").Add(new()
         {
+            ["id"] = id, ["uf_id"] = id,
             ["domain_id"] = 1L, ["uf_name"] = Text(row, "uf_name"), ["contact_id"] = Number(row, "contact_id"), ["is_active"] = !row.TryGetProperty("is_active", out var active) || active.ValueKind != JsonValueKind.False,
             ["username"] = Text(row, "username") ?? "seeded" + id.ToString(CultureInfo.InvariantCulture), ["hashed_password"] = "", ["roles"] = roles, ["language"] = null, ["timezone"] = null,
         });
-        user["id"] = id;
-        user["uf_id"] = id;
     }
 
     private void SeedGroup(JsonElement row)
@@ -142,12 +166,6 @@ internal sealed class StandaloneRecordingReplay
             membership["status"] = "Added";
         }
     }
-
-    private static long? TriggerGroup(JsonElement parameters) =>
-        parameters.TryGetProperty("where", out var where)
-            ? where.EnumerateArray().Where(w => w.ValueKind == JsonValueKind.Array && w.GetArrayLength() == 3 && w[0].GetString() == "groups")
-                .Select(w => (long?)w[2][0].GetInt64()).FirstOrDefault()
-            : null;
 
     private static string? Text(JsonElement row, string field) =>
         row.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

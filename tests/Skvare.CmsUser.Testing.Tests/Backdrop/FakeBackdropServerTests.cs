@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Backdrop;
 
-namespace Skvare.CmsUser.Backdrop.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Backdrop;
 
 /// <summary>The fake refuses what the module refuses, so a client bug fails a test.</summary>
 public sealed class FakeBackdropServerTests : IDisposable
@@ -119,5 +119,11 @@ public sealed class FakeBackdropServerTests : IDisposable
 
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+    }
+
+    [Fact]
+    public void Accounts_print_without_password_material()
+    {
+        new FakeBackdropUser(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }

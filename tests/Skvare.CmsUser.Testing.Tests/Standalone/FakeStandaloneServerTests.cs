@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Skvare.CmsUser.Testing.Standalone;
 
-namespace Skvare.CmsUser.Standalone.Tests;
+namespace Skvare.CmsUser.Testing.Tests.Standalone;
 
 /// <summary>What the real Standalone 6.17.2 answered (protocol notes) and the recording does not exercise.</summary>
 public sealed class FakeStandaloneServerTests : IDisposable

@@ -1,0 +1,24 @@
+namespace Skvare.CmsUser.Testing.Backdrop;
+
+/// <summary>The shape every CMS fake shares (<see cref="IFakeCmsServer"/>).</summary>
+public sealed partial class FakeBackdropServer : IFakeCmsServer
+{
+    /// <inheritdoc />
+    public IReadOnlyList<FakeCmsAccount> Accounts => [.. Users.Select(u => new FakeCmsAccount(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles))];
+
+    /// <inheritdoc />
+    int IFakeCmsServer.RequestCount => Requests.Count;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IFakeCmsServer.RequestLogText => [.. Requests.Select(r => r.ToString())];
+
+    /// <inheritdoc />
+    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email)
+    {
+        var u = AddUser(username, email);
+        return new FakeCmsAccount(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles);
+    }
+
+    /// <inheritdoc />
+    void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);
+}

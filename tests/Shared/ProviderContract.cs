@@ -1,0 +1,318 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
+using Skvare.CmsUser.Testing;
+
+namespace Skvare.CmsUser.Tests.Shared;
+
+/// <summary>How a contract test wants its site: wrong credentials, another base URL, other transport settings.</summary>
+/// <param name="WrongCredentials">Configure the provider with a wrong secret/password/token.</param>
+/// <param name="BaseUrl">Point the provider here instead of the fake (e.g. a closed port).</param>
+/// <param name="Http">Changes to the fast transport settings of <see cref="ProviderTestHost.FastHttp"/>.</param>
+public sealed record ContractSiteSettings(bool WrongCredentials = false, Uri? BaseUrl = null, Action<HttpClientSettings>? Http = null);
+
+/// <summary>A fake CMS site and a provider wired to it through the package's registration, as the contract sees them.</summary>
+public abstract class ContractSite : IDisposable
+{
+    /// <summary>The provider under test.</summary>
+    public abstract ICmsAccountProvider Provider { get; }
+
+    /// <summary>What the provider logged (at Trace level).</summary>
+    public abstract FakeLogCollector Logs { get; }
+
+    /// <summary>Every credential the provider and the fake use, read after the traffic (session ids and tokens included; they must never reach logs, exceptions or the request log's text).</summary>
+    public abstract IEnumerable<string> Secrets { get; }
+
+    /// <summary>Requests the fake received so far.</summary>
+    public abstract int RequestCount { get; }
+
+    /// <summary>The fake's request log as text (each record's <c>ToString()</c>).</summary>
+    public abstract IEnumerable<string> RequestLogText { get; }
+
+    /// <summary>Seeds an account.</summary>
+    public abstract void AddUser(string username, string email);
+
+    /// <summary>The next <paramref name="count"/> requests answer <paramref name="status"/> unhandled.</summary>
+    public abstract void FailNext(int count, int status);
+
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answer <paramref name="status"/>.</summary>
+    public abstract void FailNextAfterProcessing(int count, int status);
+
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>.</summary>
+    public abstract void HangNext(int count, TimeSpan delay);
+
+    /// <summary>Stops the provider and the fake.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the provider and the fake.</summary>
+    protected abstract void Dispose(bool disposing);
+}
+
+/// <summary>A <see cref="ContractSite"/> made of a test host and its fake (every CMS fake is an <see cref="IFakeCmsServer"/>).</summary>
+/// <param name="host">The test host (provider and, where it owns it, the fake), disposed with the site.</param>
+/// <param name="provider">The provider.</param>
+/// <param name="logs">Its logs.</param>
+/// <param name="site">The fake CMS.</param>
+/// <param name="secrets">The credentials, read after the traffic.</param>
+public sealed class HostedContractSite(IDisposable host, ICmsAccountProvider provider, FakeLogCollector logs, IFakeCmsServer site, Func<IEnumerable<string>> secrets) : ContractSite
+{
+    /// <inheritdoc />
+    public override ICmsAccountProvider Provider => provider;
+
+    /// <inheritdoc />
+    public override FakeLogCollector Logs => logs;
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Secrets => secrets();
+
+    /// <inheritdoc />
+    public override int RequestCount => site.RequestCount;
+
+    /// <inheritdoc />
+    public override IEnumerable<string> RequestLogText => site.RequestLogText;
+
+    /// <inheritdoc />
+    public override void AddUser(string username, string email) => site.AddAccount(username, email);
+
+    /// <inheritdoc />
+    public override void FailNext(int count, int status) => site.FailNext(count, status);
+
+    /// <inheritdoc />
+    public override void FailNextAfterProcessing(int count, int status) => site.FailNextAfterProcessing(count, status);
+
+    /// <inheritdoc />
+    public override void HangNext(int count, TimeSpan delay) => site.HangNext(count, delay);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            host.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// What every CMS provider must do, whatever its protocol: its registration is safe to call twice, secrets never reach
+/// logs, exceptions or the fake's request log text, parallel creates get distinct accounts, slow answers are retried
+/// and end as <see cref="CmsErrorReason.Unavailable"/>, cancellation stays cancellation, and the common failures are
+/// classified alike. Each CMS test project derives from this once (with <see cref="ProviderArgumentContract"/> and
+/// <see cref="NewAccountNotificationContract"/>) and supplies its fake site.
+/// </summary>
+public abstract class ProviderContract
+{
+    private const string Password = "Pa55word-never-logged-7f3a";
+
+    /// <summary>Starts a fake site and a provider wired to it.</summary>
+    protected abstract ContractSite StartSite(ContractSiteSettings settings);
+
+    /// <summary>
+    /// Calls the package's <c>Add…</c> method. The contract calls it twice: <paramref name="first"/> sets the
+    /// credentials only, the second call the base URL only, so the provider resolves only when both calls count.
+    /// </summary>
+    protected abstract void Register(ICmsUserBuilder builder, bool first);
+
+    /// <summary>The provider's concrete type.</summary>
+    protected abstract Type ProviderType { get; }
+
+    /// <summary>A new account for this CMS (some CMSs need more than a username and an email).</summary>
+    protected virtual NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
+        ProviderTestHost.NewAccount(username, email);
+
+    [Fact(Timeout = 30_000)]
+    public async Task Registration_twice_keeps_one_provider()
+    {
+        static bool IsConfigure(ServiceDescriptor d) => d.ServiceType.IsGenericType
+            && (d.ServiceType.GetGenericTypeDefinition() == typeof(Microsoft.Extensions.Options.IConfigureOptions<>)
+                || d.ServiceType.GetGenericTypeDefinition() == typeof(Microsoft.Extensions.Options.IPostConfigureOptions<>));
+
+        var services = new ServiceCollection();
+        var builder = new TestBuilder(services, null);
+        Register(builder, first: true);
+        var once = services.Where(d => !IsConfigure(d)).Select(d => d.ServiceType).ToList();
+        Register(builder, first: false);
+        await using var provider = services.AddLogging().BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
+        services.Where(d => !IsConfigure(d) && d.ServiceType.Namespace?.StartsWith("Microsoft.Extensions.Logging", StringComparison.Ordinal) != true)
+            .Select(d => d.ServiceType).Should().BeEquivalentTo(once.Where(t => t.Namespace?.StartsWith("Microsoft.Extensions.Logging", StringComparison.Ordinal) != true),
+                "the second call adds option callbacks only (no second provider, validator or client)");
+        provider.GetRequiredService<ICmsAccountProvider>().Should().BeOfType(ProviderType, "options from both calls apply");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Secrets_and_passwords_never_reach_logs_exception_messages_or_the_request_log()
+    {
+        using var site = StartSite(new());
+        using var wrong = StartSite(new(WrongCredentials: true));
+        var messages = new List<string>();
+
+        await site.Provider.CreateAsync(NewAccount() with { Password = Password });
+        messages.Add(await MessageOf(() => site.Provider.CreateAsync(NewAccount() with { Password = Password })));
+        site.FailNextAfterProcessing(1, 500);
+        messages.Add(await MessageOf(() => site.Provider.CreateAsync(NewAccount("other", "other@example.org") with { Password = Password })));
+        messages.Add(await MessageOf(() => wrong.Provider.CreateAsync(NewAccount("third", "third@example.org") with { Password = Password })));
+
+        var logged = site.Logs.GetSnapshot().Concat(wrong.Logs.GetSnapshot())
+            .Select(r => r.Message + " " + r.Exception + " " + string.Join(" ", r.StructuredState?.Select(kv => kv.Value) ?? []))
+            .ToList();
+        logged.Should().NotBeEmpty("the HTTP client and the provider both log at Trace level here");
+        var requestLog = site.RequestLogText.Concat(wrong.RequestLogText).ToList();
+        foreach (var secret in site.Secrets.Concat(wrong.Secrets).Append(Password).Where(s => s.Length >= 8))
+        {
+            logged.Should().NotContain(l => l.Contains(secret, StringComparison.Ordinal));
+            messages.Should().NotContain(m => m.Contains(secret, StringComparison.Ordinal));
+            requestLog.Should().NotContain(l => l.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Parallel_creates_of_different_people_get_distinct_ids()
+    {
+        using var site = StartSite(new());
+
+        var created = await Task.WhenAll(Enumerable.Range(0, 10)
+            .Select(i => site.Provider.CreateAsync(NewAccount("user" + i, $"user{i}@example.org"))));
+
+        created.Select(a => a.UserId).Should().OnlyHaveUniqueItems();
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            (await site.Provider.FindByEmailAsync($"user{i}@example.org")).Should().NotBeNull();
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_lookup_slower_than_the_attempt_timeout_is_retried()
+    {
+        // Attempt timeouts of a second, not less: the first calls of a provider (connections, JIT) on a loaded CI
+        // machine must not be what times out.
+        using var site = StartSite(new(Http: h => h.AttemptTimeout = TimeSpan.FromSeconds(1)));
+        site.AddUser("jdoe", "jdoe@example.org");
+        await site.Provider.FindByEmailAsync("nobody@example.org"); // sessions and tokens are in place
+        var before = site.RequestCount;
+        site.HangNext(1, TimeSpan.FromSeconds(6));
+
+        var found = await site.Provider.FindByEmailAsync("jdoe@example.org");
+
+        found.Should().NotBeNull();
+        site.RequestCount.Should().BeGreaterThan(before + 1, "the hung attempt was given up and the lookup sent again");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_lookup_that_keeps_timing_out_is_Unavailable_without_a_status()
+    {
+        using var site = StartSite(new(Http: h => { h.AttemptTimeout = TimeSpan.FromSeconds(1); h.MaxRetries = 1; }));
+        await site.Provider.FindByEmailAsync("nobody@example.org");
+        site.HangNext(2, TimeSpan.FromSeconds(6));
+
+        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org");
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.StatusCode.Should().BeNull();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Caller_cancellation_stays_cancellation()
+    {
+        using var site = StartSite(new());
+        await site.Provider.FindByEmailAsync("nobody@example.org");
+        site.HangNext(1, TimeSpan.FromSeconds(3));
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org", cts.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Wrong_credentials_are_a_permanent_configuration_error()
+    {
+        using var site = StartSite(new(WrongCredentials: true));
+
+        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org");
+
+        // Most CMSs answer 401; Drupal answers a wrong Basic password with 403, which only says "not allowed".
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().BeOneOf(CmsErrorReason.Authentication, CmsErrorReason.Permission);
+        ex.Kind.Should().NotBe(FailureKind.Transient);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_taken_username_is_DuplicateUsername()
+    {
+        using var site = StartSite(new());
+        site.AddUser("jdoe", "someone.else@example.org");
+
+        var act = () => site.Provider.CreateAsync(NewAccount("jdoe", "jdoe@example.org"));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_taken_email_is_DuplicateEmail()
+    {
+        using var site = StartSite(new());
+        site.AddUser("someone", "jdoe@example.org");
+
+        var act = () => site.Provider.CreateAsync(NewAccount("jdoe", "jdoe@example.org"));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateEmail);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Persistent_server_errors_on_a_lookup_are_Unavailable_after_the_retries()
+    {
+        using var site = StartSite(new(Http: h => h.MaxRetries = 2));
+        await site.Provider.FindByEmailAsync("nobody@example.org");
+        var before = site.RequestCount;
+        site.FailNext(3, 500);
+
+        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org");
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.StatusCode.Should().Be(500);
+        ex.Kind.Should().Be(FailureKind.Transient);
+        site.RequestCount.Should().Be(before + 3, "one attempt plus MaxRetries = 2");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_server_error_on_create_is_an_unknown_outcome_never_sent_twice()
+    {
+        using var site = StartSite(new());
+        await site.Provider.FindByEmailAsync("nobody@example.org");
+        var before = site.RequestCount;
+        site.FailNext(1, 502);
+
+        var act = () => site.Provider.CreateAsync(NewAccount());
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        site.RequestCount.Should().Be(before + 1, "a create is never retried blindly");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task An_unreachable_site_is_Unavailable_even_for_create()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var site = StartSite(new(BaseUrl: new Uri($"http://127.0.0.1:{port}/")));
+
+        var act = () => site.Provider.CreateAsync(NewAccount());
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable, "a refused connection never reached the site");
+        ex.Kind.Should().Be(FailureKind.Transient);
+    }
+
+    private static async Task<string> MessageOf(Func<Task> act) =>
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.ToString();
+}
