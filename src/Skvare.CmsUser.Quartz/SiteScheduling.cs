@@ -122,8 +122,25 @@ internal sealed class SiteJobRegistrar(
         var triggers = SiteScheduling.Triggers(key, cron, schedule, zone, time.GetUtcNow())
             .Select(t => t.GetTriggerBuilder().UsingJobData(FingerprintKey, fingerprint).Build())
             .ToArray();
-        // replace: true is one transaction in the store, so instances starting together converge on one schedule.
-        await scheduler.ScheduleJob(job, triggers, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        if (existing.Count > 0)
+        {
+            // The schedule changed: replace job and triggers in one transaction.
+            await scheduler.ScheduleJob(job, triggers, ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            try
+            {
+                await scheduler.ScheduleJob(job, triggers, new ScheduleJobOptions(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectAlreadyExistsException)
+            {
+                // Another instance starting at the same moment added it first: its triggers may already have fired,
+                // so they are left alone rather than replaced (a replaced trigger would fire again).
+                return;
+            }
+        }
+
         Log.Scheduled(logger, key.Name, kind, cron ?? $"every {schedule.Interval}" + (schedule.OffPeakStart is null ? string.Empty : $" from {schedule.OffPeakStart} to {schedule.OffPeakEnd}"));
     }
 }
