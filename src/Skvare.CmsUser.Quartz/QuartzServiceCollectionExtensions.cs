@@ -102,9 +102,9 @@ public static class CmsUserQuartzServiceCollectionExtensions
             failures.Add("CmsUser:Quartz:CheckinMisfireThreshold must be longer than CheckinInterval, or live instances are taken for dead.");
         }
 
-        if (settings.IdleWaitTime < TimeSpan.FromMilliseconds(100) || settings.MisfireThreshold < TimeSpan.FromSeconds(1))
+        if (settings.IdleWaitTime < TimeSpan.FromSeconds(1) || settings.MisfireThreshold < TimeSpan.FromSeconds(1))
         {
-            failures.Add("CmsUser:Quartz:IdleWaitTime must be at least 100 ms and MisfireThreshold at least 1 second.");
+            failures.Add("CmsUser:Quartz:IdleWaitTime and MisfireThreshold must be at least 1 second.");
         }
 
         foreach (var (name, cron) in settings.Sites.SelectMany(s => new[] { ($"Sites:{s.Key}:Cron", s.Value.Cron), ($"Sites:{s.Key}:ResetCron", s.Value.ResetCron) })

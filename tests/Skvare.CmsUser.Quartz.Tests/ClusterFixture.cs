@@ -98,6 +98,7 @@ internal sealed partial class Instance : IDisposable
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _lines = [];
 
     private Instance(Process process, int number)
@@ -118,6 +119,9 @@ internal sealed partial class Instance : IDisposable
     public bool Killed { get; private set; }
 
     public Task Ready => _ready.Task;
+
+    /// <summary>Completes when the process's output ends (it exited or was killed).</summary>
+    public Task Exited => _exited.Task;
 
     public IReadOnlyList<string> Lines
     {
@@ -171,6 +175,7 @@ internal sealed partial class Instance : IDisposable
         if (line is null)
         {
             _ready.TrySetException(new InvalidOperationException($"Instance {Number} exited early:\n{string.Join('\n', Lines)}"));
+            _exited.TrySetResult();
             return;
         }
 
