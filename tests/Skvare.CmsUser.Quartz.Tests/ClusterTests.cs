@@ -33,10 +33,10 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [MariaDbFact(Timeout = 240_000)]
+    [MariaDbFact(Timeout = 330_000)]
     public async Task Ten_sites_on_three_instances_provision_every_contact_once_and_survive_a_killed_instance()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(200));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
         var connection = await JobStore.CreateAsync("cmsuser_quartz_test", timeout.Token);
 
         for (var i = 0; i < Sites; i++)
