@@ -136,7 +136,9 @@ internal sealed partial class Instance : IDisposable
 
     public static Instance Start(int number, string settingsFile, string gateFile)
     {
-        var host = typeof(Instance).Assembly.Location.Replace("Skvare.CmsUser.Quartz.Tests", "Skvare.CmsUser.Quartz.TestHost", StringComparison.Ordinal);
+        // artifacts/bin/<project>/<configuration>/: the host is built next to the calling project (it references it).
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var host = Path.Combine(here.Parent!.Parent!.FullName, "Skvare.CmsUser.Quartz.TestHost", here.Name, "Skvare.CmsUser.Quartz.TestHost.dll");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,

@@ -32,6 +32,12 @@ internal sealed class CmsUserSite : IAsyncDisposable
             if (_provider is null)
             {
                 IServiceCollection services = new ServiceCollection();
+                foreach (var descriptor in _services)
+                {
+                    services.Add(descriptor);
+                }
+
+                // Added last, so they win over the site's own defaults (AddHttpClient adds a LoggerFactory of its own).
                 // Instances are never disposed by the site's provider: the host owns them.
                 services.AddSingleton(host.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
                 services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
@@ -39,11 +45,6 @@ internal sealed class CmsUserSite : IAsyncDisposable
                 if (host.GetService<System.Diagnostics.Metrics.IMeterFactory>() is { } meters)
                 {
                     services.AddSingleton(meters);
-                }
-
-                foreach (var descriptor in _services)
-                {
-                    services.Add(descriptor);
                 }
 
                 _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -75,6 +76,14 @@ internal sealed class CmsUserSite : IAsyncDisposable
         catch (OptionsValidationException ex)
         {
             throw new OptionsValidationException(ex.OptionsName, ex.OptionsType, ex.Failures.Select(f => $"Site '{Name}': {f}"));
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // Several options of the site failed (the startup validator runs them all).
+            throw new OptionsValidationException(
+                Name,
+                typeof(CmsUserOptions),
+                ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures).Distinct().Select(f => $"Site '{Name}': {f}"));
         }
     }
 

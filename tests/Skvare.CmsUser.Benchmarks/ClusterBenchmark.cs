@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Skvare.CmsUser.Quartz.Tests;
+
+namespace Skvare.CmsUser.Benchmarks;
+
+/// <summary>
+/// Ten sites on the HTTP fakes (WordPress answering after a simulated CMS latency), run once by one clustered
+/// instance and once by three, each with the default <c>MaxConcurrency</c> of 4 site jobs: contacts per second and
+/// the ratio. Needs MariaDB/MySQL (see docs/scaling.md). Not a test: it prints numbers.
+/// <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- cluster [contactsPerSite] [cmsLatencyMs]</c>
+/// </summary>
+internal static class ClusterBenchmark
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var contacts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+        var latency = TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20);
+        Console.WriteLine($"10 sites x {contacts} contacts, CMS latency {latency.TotalMilliseconds} ms per request, MaxConcurrency 4 per instance");
+        var one = await MeasureAsync(1, contacts, latency);
+        var three = await MeasureAsync(3, contacts, latency);
+        Console.WriteLine($"1 instance:  {one.Elapsed.TotalSeconds,6:F1} s, {one.Rate,7:F0} contacts/s");
+        Console.WriteLine($"3 instances: {three.Elapsed.TotalSeconds,6:F1} s, {three.Rate,7:F0} contacts/s");
+        Console.WriteLine($"ratio: {three.Rate / one.Rate:F2}x");
+    }
+
+    private static async Task<(TimeSpan Elapsed, double Rate)> MeasureAsync(int instances, int contacts, TimeSpan latency)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        var connection = await JobStore.CreateAsync("cmsuser_quartz_bench", timeout.Token);
+        var dir = Directory.CreateTempSubdirectory("cmsuser-quartz-bench-").FullName;
+        var sites = Enumerable.Range(0, 10).Select(i => new FakeSite($"site{i:00}", contacts)).ToList();
+        var running = new List<Instance>();
+        try
+        {
+            foreach (var site in sites)
+            {
+                site.WordPress.ResponseDelay = latency;
+            }
+
+            var settings = Path.Combine(dir, "settings.json");
+            var gate = Path.Combine(dir, "go");
+            await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new
+            {
+                CmsUser = new
+                {
+                    Sites = sites.ToDictionary(s => s.Name, s => s.Settings(TimeSpan.FromHours(1))),
+                    Quartz = new { ConnectionString = connection, MaxConcurrency = 4, IdleWaitTime = "00:00:01" },
+                },
+            }), timeout.Token);
+
+            var done = new HashSet<string>();
+            var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            for (var i = 1; i <= instances; i++)
+            {
+                var instance = Instance.Start(i, settings, gate);
+                instance.JobEvent += (_, id, site, _) =>
+                {
+                    lock (done)
+                    {
+                        if (id == 7001 && done.Add(site) && done.Count == sites.Count)
+                        {
+                            allDone.TrySetResult();
+                        }
+                    }
+                };
+                running.Add(instance);
+            }
+
+            await Task.WhenAll(running.Select(i => i.Ready)).WaitAsync(timeout.Token);
+            var clock = Stopwatch.StartNew();
+            await File.WriteAllTextAsync(gate, "go", timeout.Token);
+            await allDone.Task.WaitAsync(timeout.Token);
+            clock.Stop();
+            return (clock.Elapsed, sites.Count * contacts / clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var instance in running)
+            {
+                instance.Dispose();
+            }
+
+            foreach (var site in sites)
+            {
+                site.Dispose();
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
