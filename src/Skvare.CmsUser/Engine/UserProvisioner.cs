@@ -53,7 +53,10 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation),
             (contact, prior) => rule.Trigger!.Kind == TriggerKind.SavedSearch && prior >= Options.Retry.MaxAttempts
                 ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
-                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None)));
+                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
+        {
+            Prefetch = (page, ct) => _pipeline.PrefetchAsync(rule, page, ct),
+        });
         return RunPassesAsync("Provisioning", ActivityKind.AccountCreation, passes.ToArray(), progress, cancellationToken);
     }
 
@@ -122,6 +125,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         try
         {
             var prior = await CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+            await _pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
             work = await _pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
             await _writer.WriteAsync([work], source).ConfigureAwait(false);
         }
@@ -267,6 +271,11 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     private async Task ProcessPageAsync(Pass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
         var prior = await CountPriorAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        if (pass.Prefetch is { } prefetch)
+        {
+            await prefetch(page, cancellationToken).ConfigureAwait(false);
+        }
+
         var leases = new ConcurrentBag<IDisposable>();
         var tasks = new List<Task<ContactWork?>>(page.Count);
         using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
@@ -474,5 +483,9 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         Purpose = purpose,
     };
 
-    private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process);
+    private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process)
+    {
+        /// <summary>Runs once per page before its contacts (bulk look-ups, see <see cref="ICmsAccountPrefetch"/>).</summary>
+        public Func<IReadOnlyList<Contact>, CancellationToken, Task>? Prefetch { get; init; }
+    }
 }
