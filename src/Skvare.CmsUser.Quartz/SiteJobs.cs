@@ -30,11 +30,11 @@ public static class SiteJobKeys
 internal sealed class SiteProvisioningJob(ICmsUserSites sites, IOptions<CmsUserQuartzOptions> options, TimeProvider time, ILogger<SiteProvisioningJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        await SiteJob.RunAsync(context, sites, options.Value, time, logger, "provision", async (provisioner, schedule, site, token) =>
+        await SiteJob.RunAsync(context, sites, options.Value, time, logger, "provision", async (provisioner, settings, site, token) =>
         {
             var summary = await provisioner.RunOnceAsync(null, token).ConfigureAwait(false);
             // Without a reset cron of their own, the campaigns follow the batch (as AddScheduledRuns does).
-            if (schedule.IncludePasswordResets && !SiteJob.HasResetCron(options.Value, site) && !token.IsCancellationRequested)
+            if (settings.Schedule.IncludePasswordResets && settings.PasswordResets.Count > 0 && !SiteJob.HasResetCron(options.Value, site) && !token.IsCancellationRequested)
             {
                 await provisioner.ResetPasswordsAsync(null, token).ConfigureAwait(false);
             }
@@ -63,7 +63,7 @@ internal static class SiteJob
         TimeProvider time,
         ILogger logger,
         string kind,
-        Func<IUserProvisioner, ScheduleOptions, string, CancellationToken, Task<RunSummary>> run,
+        Func<IUserProvisioner, CmsUserOptions, string, CancellationToken, Task<RunSummary>> run,
         CancellationToken cancellationToken)
     {
         var site = context.MergedJobDataMap.GetString(SiteJobKeys.SiteKey) ?? context.JobDetail.Key.Name;
@@ -74,11 +74,11 @@ internal static class SiteJob
             return;
         }
 
-        var schedule = ((IServiceProvider)sites.GetServices(site)).GetService(typeof(IOptions<CmsUserOptions>)) is IOptions<CmsUserOptions> siteOptions
-            ? siteOptions.Value.Schedule
-            : new ScheduleOptions();
+        var settings = sites.GetServices(site).GetService(typeof(IOptions<CmsUserOptions>)) is IOptions<CmsUserOptions> siteOptions
+            ? siteOptions.Value
+            : new CmsUserOptions();
         var zone = SiteScheduling.Zone(options);
-        if (!SiteScheduling.InsideWindow(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), schedule))
+        if (!SiteScheduling.InsideWindow(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), settings.Schedule))
         {
             // A late (misfired or recovered) firing outside the off-peak window waits for the next one.
             Log.OutsideWindow(logger, site, kind);
@@ -88,7 +88,7 @@ internal static class SiteJob
         Log.Started(logger, site, kind, context.FireInstanceId, context.Recovering);
         try
         {
-            var summary = await run(sites.GetProvisioner(site), schedule, site, cancellationToken).ConfigureAwait(false);
+            var summary = await run(sites.GetProvisioner(site), settings, site, cancellationToken).ConfigureAwait(false);
             Log.Finished(logger, site, kind, summary.Total, summary.Quarantined);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

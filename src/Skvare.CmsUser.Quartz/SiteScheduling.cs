@@ -12,16 +12,8 @@ internal static class SiteScheduling
         options.TimeZone is { Length: > 0 } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Local;
 
     /// <summary>Whether a local time is inside the site's off-peak window (always, without one).</summary>
-    public static bool InsideWindow(DateTimeOffset local, ScheduleOptions schedule)
-    {
-        if (schedule.OffPeakStart is not TimeOnly start || schedule.OffPeakEnd is not TimeOnly end)
-        {
-            return true;
-        }
-
-        var now = TimeOnly.FromDateTime(local.DateTime);
-        return start <= end ? now >= start && now < end : now >= start || now < end;
-    }
+    public static bool InsideWindow(DateTimeOffset local, ScheduleOptions schedule) =>
+        Hosting.ScheduledProvisioningService.DelayUntilWindow(local, schedule) == TimeSpan.Zero;
 
     /// <summary>
     /// The triggers of one job: the cron expression when there is one, else every <see cref="ScheduleOptions.Interval"/>

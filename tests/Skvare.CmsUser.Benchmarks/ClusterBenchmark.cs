@@ -7,8 +7,8 @@ namespace Skvare.CmsUser.Benchmarks;
 
 /// <summary>
 /// Ten sites on the HTTP fakes (WordPress answering after a simulated CMS latency), run once by one clustered
-/// instance and once by three, each with the default <c>MaxConcurrency</c> of 4 site jobs: contacts per second and
-/// the ratio. Needs MariaDB/MySQL (see docs/scaling.md). Not a test: it prints numbers.
+/// instance and once by three, each with the default <c>MaxConcurrency</c> of 4 site jobs, and once by one instance
+/// running 12 site jobs at once: contacts per second and the ratio. Needs MariaDB/MySQL (see docs/scaling.md). Not a test: it prints numbers.
 /// <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- cluster [contactsPerSite] [cmsLatencyMs]</c>
 /// </summary>
 internal static class ClusterBenchmark
@@ -16,16 +16,18 @@ internal static class ClusterBenchmark
     public static async Task RunAsync(string[] args)
     {
         var contacts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
-        var latency = TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20);
-        Console.WriteLine($"10 sites x {contacts} contacts, CMS latency {latency.TotalMilliseconds} ms per request, MaxConcurrency 4 per instance");
-        var one = await MeasureAsync(1, contacts, latency);
-        var three = await MeasureAsync(3, contacts, latency);
-        Console.WriteLine($"1 instance:  {one.Elapsed.TotalSeconds,6:F1} s, {one.Rate,7:F0} contacts/s");
-        Console.WriteLine($"3 instances: {three.Elapsed.TotalSeconds,6:F1} s, {three.Rate,7:F0} contacts/s");
-        Console.WriteLine($"ratio: {three.Rate / one.Rate:F2}x");
+        var latency = TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100);
+        Console.WriteLine($"10 sites x {contacts} contacts, CMS latency {latency.TotalMilliseconds} ms per WordPress request");
+        var one = await MeasureAsync(1, 4, contacts, latency);
+        var three = await MeasureAsync(3, 4, contacts, latency);
+        var wide = await MeasureAsync(1, 12, contacts, latency);
+        Console.WriteLine($"1 instance,  MaxConcurrency 4:  {one.Elapsed.TotalSeconds,6:F1} s, {one.Rate,7:F0} contacts/s");
+        Console.WriteLine($"3 instances, MaxConcurrency 4:  {three.Elapsed.TotalSeconds,6:F1} s, {three.Rate,7:F0} contacts/s");
+        Console.WriteLine($"1 instance,  MaxConcurrency 12: {wide.Elapsed.TotalSeconds,6:F1} s, {wide.Rate,7:F0} contacts/s");
+        Console.WriteLine($"ratio 3 instances / 1 instance (MaxConcurrency 4 each): {three.Rate / one.Rate:F2}x");
     }
 
-    private static async Task<(TimeSpan Elapsed, double Rate)> MeasureAsync(int instances, int contacts, TimeSpan latency)
+    private static async Task<(TimeSpan Elapsed, double Rate)> MeasureAsync(int instances, int maxConcurrency, int contacts, TimeSpan latency)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
         var connection = await JobStore.CreateAsync("cmsuser_quartz_bench", timeout.Token);
@@ -46,7 +48,7 @@ internal static class ClusterBenchmark
                 CmsUser = new
                 {
                     Sites = sites.ToDictionary(s => s.Name, s => s.Settings(TimeSpan.FromHours(1))),
-                    Quartz = new { ConnectionString = connection, MaxConcurrency = 4, IdleWaitTime = "00:00:01" },
+                    Quartz = new { ConnectionString = connection, MaxConcurrency = maxConcurrency, IdleWaitTime = "00:00:01" },
                 },
             }), timeout.Token);
 
