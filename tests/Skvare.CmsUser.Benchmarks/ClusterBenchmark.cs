@@ -15,6 +15,8 @@ internal static class ClusterBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
+        // The fakes of ten sites answer many delayed requests at once: do not let thread-pool growth be the limit.
+        ThreadPool.SetMinThreads(256, 256);
         var contacts = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
         var latency = TimeSpan.FromMilliseconds(args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 100);
         Console.WriteLine($"10 sites x {contacts} contacts, CMS latency {latency.TotalMilliseconds} ms per WordPress request");
@@ -53,14 +55,18 @@ internal static class ClusterBenchmark
             }), timeout.Token);
 
             var done = new HashSet<string>();
+            var clock = new Stopwatch();
+            TimeSpan? first = null;
             var allDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             for (var i = 1; i <= instances; i++)
             {
                 var instance = Instance.Start(i, settings, gate);
-                instance.JobEvent += (_, id, site, _) =>
+                instance.JobEvent += (source, id, site, _) =>
                 {
                     lock (done)
                     {
+                        first ??= clock.Elapsed;
+                        Console.WriteLine($"  {clock.Elapsed.TotalSeconds,6:F1} s  instance {source.Number} {(id == 7000 ? "started " : "finished")} {site}");
                         if (id == 7001 && done.Add(site) && done.Count == sites.Count)
                         {
                             allDone.TrySetResult();
@@ -71,11 +77,14 @@ internal static class ClusterBenchmark
             }
 
             await Task.WhenAll(running.Select(i => i.Ready)).WaitAsync(timeout.Token);
-            var clock = Stopwatch.StartNew();
+            clock.Start();
             await File.WriteAllTextAsync(gate, "go", timeout.Token);
             await allDone.Task.WaitAsync(timeout.Token);
             clock.Stop();
-            return (clock.Elapsed, sites.Count * contacts / clock.Elapsed.TotalSeconds);
+            // From the first site job started to the last finished: the processes' start-up (a one-time cost that
+            // three processes starting together on a small machine pay several seconds of) is left out.
+            var elapsed = clock.Elapsed - first!.Value;
+            return (elapsed, sites.Count * contacts / elapsed.TotalSeconds);
         }
         finally
         {
