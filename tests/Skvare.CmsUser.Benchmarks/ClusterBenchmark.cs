@@ -32,7 +32,8 @@ internal static class ClusterBenchmark
     private static async Task<(TimeSpan Elapsed, double Rate)> MeasureAsync(int instances, int maxConcurrency, int contacts, TimeSpan latency)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        var connection = await JobStore.CreateAsync("cmsuser_quartz_bench", timeout.Token);
+        var database = JobStore.UniqueName("cmsuser_quartz_bench");
+        var connection = await JobStore.CreateAsync(database, timeout.Token);
         var dir = Directory.CreateTempSubdirectory("cmsuser-quartz-bench-").FullName;
         var sites = Enumerable.Range(0, 10).Select(i => new FakeSite($"site{i:00}", contacts)).ToList();
         var running = new List<Instance>();
@@ -99,6 +100,7 @@ internal static class ClusterBenchmark
             }
 
             Directory.Delete(dir, recursive: true);
+            JobStore.Drop(database);
         }
     }
 }

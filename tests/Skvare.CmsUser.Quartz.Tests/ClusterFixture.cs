@@ -36,6 +36,25 @@ internal static partial class JobStore
         return builder.ConnectionString;
     }
 
+    /// <summary>Drops a database made by <see cref="CreateAsync"/> (best effort: a server gone away leaves it).</summary>
+    public static void Drop(string database)
+    {
+        try
+        {
+            using var admin = new MySqlConnection(AdminConnectionString);
+            admin.Open();
+            using var command = new MySqlCommand($"DROP DATABASE IF EXISTS `{database}`", admin);
+            command.ExecuteNonQuery();
+        }
+        catch (MySqlException)
+        {
+            // Nothing to clean up on a server that is not there.
+        }
+    }
+
+    /// <summary>A database name of this process's own, so runs in parallel (two checkouts, CI) never share a store.</summary>
+    public static string UniqueName(string prefix) => $"{prefix}_{Environment.ProcessId}";
+
     /// <summary>The statements of a script: comments dropped, split on ';' at line ends.</summary>
     public static IEnumerable<string> Statements(string script) =>
         CommentLine().Replace(script, string.Empty).Split(";\n").Select(s => s.Trim()).Where(s => s.Length > 0);

@@ -15,6 +15,7 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
     private static readonly int ContactsPerSite = int.TryParse(Environment.GetEnvironmentVariable("CMSUSER_QUARTZ_CONTACTS"), out var n) ? n : 1000;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("cmsuser-quartz-").FullName;
+    private readonly string _database = JobStore.UniqueName("cmsuser_quartz");
     private readonly List<FakeSite> _sites = [];
     private readonly List<Instance> _instances = [];
 
@@ -31,13 +32,14 @@ public sealed class ClusterTests(ITestOutputHelper output) : IDisposable
         }
 
         Directory.Delete(_dir, recursive: true);
+        JobStore.Drop(_database);
     }
 
     [MariaDbFact(Timeout = 330_000)]
     public async Task Ten_sites_on_three_instances_provision_every_contact_once_and_survive_a_killed_instance()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
-        var connection = await JobStore.CreateAsync("cmsuser_quartz_test", timeout.Token);
+        var connection = await JobStore.CreateAsync(_database, timeout.Token);
 
         for (var i = 0; i < Sites; i++)
         {
