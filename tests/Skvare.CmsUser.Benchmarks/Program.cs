@@ -6,7 +6,8 @@ namespace Skvare.CmsUser.Benchmarks;
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- --filter '*'</c> for the
 /// BenchmarkDotNet micro-benchmarks, or <c>-- provisioning [--live] [--quick] [--out FILE]</c> for the request, latency and
-/// memory report (docs/benchmarks.md).
+/// memory report, or <c>-- cluster [contactsPerSite] [cmsLatencyMs]</c> for one clustered instance against three
+/// (docs/benchmarks.md).
 /// </summary>
 public static class Program
 {
@@ -16,6 +17,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "provisioning")
         {
             return await ProvisioningCommand.RunAsync(args[1..]);
+        }
+
+        if (args is ["cluster", ..])
+        {
+            await ClusterBenchmark.RunAsync(args);
+            return 0;
         }
 
         if (args.Length == 2 && args[0] == "provisioning-kit")

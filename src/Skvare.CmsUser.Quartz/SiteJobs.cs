@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Skvare.CmsUser.Quartz;
+
+/// <summary>The job and trigger keys of one site's work.</summary>
+public static class SiteJobKeys
+{
+    /// <summary>The Quartz group of the batch jobs.</summary>
+    public const string ProvisionGroup = "cmsuser-provision";
+
+    /// <summary>The Quartz group of the reset campaign jobs.</summary>
+    public const string ResetGroup = "cmsuser-reset";
+
+    /// <summary>The job data key holding the site name.</summary>
+    public const string SiteKey = "site";
+
+    /// <summary>A site's batch job.</summary>
+    /// <param name="site">The site name.</param>
+    public static JobKey Provision(string site) => new(site, ProvisionGroup);
+
+    /// <summary>A site's reset campaign job.</summary>
+    /// <param name="site">The site name.</param>
+    public static JobKey Reset(string site) => new(site, ResetGroup);
+}
+
+/// <summary>Runs one site's rules once (<see cref="IUserProvisioner.RunOnceAsync"/>); never twice at once for a site.</summary>
+[DisallowConcurrentExecution]
+internal sealed class SiteProvisioningJob(ICmsUserSites sites, IOptions<CmsUserQuartzOptions> options, TimeProvider time, ILogger<SiteProvisioningJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await SiteJob.RunAsync(context, sites, options.Value, time, logger, "provision", async (provisioner, settings, site, token) =>
+        {
+            var summary = await provisioner.RunOnceAsync(null, token).ConfigureAwait(false);
+            // Without a reset cron of their own, the campaigns follow the batch (as AddScheduledRuns does).
+            if (settings.Schedule.IncludePasswordResets && settings.PasswordResets.Count > 0 && !SiteJob.HasResetCron(options.Value, site) && !token.IsCancellationRequested)
+            {
+                await provisioner.ResetPasswordsAsync(null, token).ConfigureAwait(false);
+            }
+
+            return summary;
+        }, cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary>Runs one site's password reset campaigns once; never twice at once for a site.</summary>
+[DisallowConcurrentExecution]
+internal sealed class SitePasswordResetJob(ICmsUserSites sites, IOptions<CmsUserQuartzOptions> options, TimeProvider time, ILogger<SitePasswordResetJob> logger) : IJob
+{
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        await SiteJob.RunAsync(context, sites, options.Value, time, logger, "reset", (provisioner, _, _, token) => provisioner.ResetPasswordsAsync(null, token), cancellationToken).ConfigureAwait(false);
+}
+
+internal static class SiteJob
+{
+    public static bool HasResetCron(CmsUserQuartzOptions options, string site) =>
+        ((options.Sites.TryGetValue(site, out var own) ? own.ResetCron : null) ?? options.ResetCron) is not null;
+
+    public static async Task RunAsync(
+        IJobExecutionContext context,
+        ICmsUserSites sites,
+        CmsUserQuartzOptions options,
+        TimeProvider time,
+        ILogger logger,
+        string kind,
+        Func<IUserProvisioner, CmsUserOptions, string, CancellationToken, Task<RunSummary>> run,
+        CancellationToken cancellationToken)
+    {
+        var site = context.MergedJobDataMap.GetString(SiteJobKeys.SiteKey) ?? context.JobDetail.Key.Name;
+        if (!sites.Names.Contains(site, StringComparer.OrdinalIgnoreCase))
+        {
+            // A site removed from configuration while its jobs remain in the shared store.
+            Log.UnknownSite(logger, site, kind);
+            return;
+        }
+
+        var settings = sites.GetServices(site).GetService(typeof(IOptions<CmsUserOptions>)) is IOptions<CmsUserOptions> siteOptions
+            ? siteOptions.Value
+            : new CmsUserOptions();
+        var zone = SiteScheduling.Zone(options);
+        if (!SiteScheduling.InsideWindow(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone), settings.Schedule))
+        {
+            // A late (misfired or recovered) firing outside the off-peak window waits for the next one.
+            Log.OutsideWindow(logger, site, kind);
+            return;
+        }
+
+        Log.Started(logger, site, kind, context.FireInstanceId, context.Recovering);
+        try
+        {
+            var summary = await run(sites.GetProvisioner(site), settings, site, cancellationToken).ConfigureAwait(false);
+            Log.Finished(logger, site, kind, summary.Total, summary.Quarantined);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown: contacts already started were written; the rest stay for the next firing.
+            Log.Cancelled(logger, site, kind);
+        }
+        catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException)
+        {
+            // The next firing tries again; a refire now would hammer a site that is down.
+            Log.Failed(logger, site, kind, ex);
+        }
+    }
+}
