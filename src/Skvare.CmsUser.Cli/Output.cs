@@ -35,7 +35,7 @@ internal static class Output
 
     /// <summary>The word for one outcome in the table and JSON (reset: Sent, No account, Failed).</summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) =>
-        verb == Verbs.Reset && outcome.Error?.Code == "no_linked_account" ? "No account" : Describe(outcome.Kind, verb);
+        verb == Verbs.Reset && outcome.Error?.Code == CmsUserErrorCodes.NoLinkedAccount ? "No account" : Describe(outcome.Kind, verb);
 
     /// <summary>The exit code of a finished run.</summary>
     public static int ExitCode(RunSummary summary) => summary switch
