@@ -18,8 +18,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.ExtraFields;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<BackdropOptions> _options;
@@ -163,8 +162,8 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         SendMailAsync(account, "password_reset", cancellationToken);
 
-    /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+    /// <summary>Asks Backdrop to send its "an account was created for you" email (the create sends it itself when asked).</summary>
+    internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         SendMailAsync(account, "register_admin_created", cancellationToken);
 
     /// <inheritdoc />

@@ -56,8 +56,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.CreatesLink;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
 
     /// <summary>
     /// Finds the user with this email. A user that already belongs to a contact is that contact's login (the
@@ -208,13 +207,6 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             throw outcome;
         }
-    }
-
-    /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
-    {
-        ProviderArguments.Existing(account);
-        return SendPasswordResetAsync(account, cancellationToken);
     }
 
     /// <inheritdoc />
