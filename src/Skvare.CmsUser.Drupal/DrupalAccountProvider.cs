@@ -294,7 +294,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(name, false, ex.Message));
+            checks.Add(new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind });
         }
     }
 

@@ -224,7 +224,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message));
+            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message) { Failure = ex.Kind });
         }
 
         return new ConnectivityReport($"Drupal 7 {options.BaseUrl}{options.Endpoint?.Trim('/')}", checks.TrueForAll(c => c.Passed), checks);

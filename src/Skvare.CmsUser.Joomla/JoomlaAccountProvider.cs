@@ -200,7 +200,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message));
+            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
         }
 
         if (_options.UseCompanionPlugin)
@@ -213,7 +213,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("companion", false, ex.Message));
+                checks.Add(new ConnectivityCheck("companion", false, ex.Message) { Failure = ex.Kind });
             }
         }
 

@@ -251,7 +251,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message));
+            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
         }
 
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);

@@ -314,7 +314,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message));
+            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind });
         }
 
         if (me is not null)
@@ -335,7 +335,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false."));
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.") { Failure = ex.Kind });
             }
         }
 

@@ -197,4 +197,13 @@ public sealed record ConnectivityReport(string Target, bool Healthy, IReadOnlyLi
 /// <param name="Name">What was checked.</param>
 /// <param name="Passed">Whether it passed.</param>
 /// <param name="Detail">What was found, and how to fix it when it failed. Never a secret.</param>
-public sealed record ConnectivityCheck(string Name, bool Passed, string Detail);
+public sealed record ConnectivityCheck(string Name, bool Passed, string Detail)
+{
+    /// <summary>
+    /// Why a failed check failed, when a call failed: <see cref="FailureKind.Transient"/> when the server could not be
+    /// reached or was unavailable (try again later), <see cref="FailureKind.Configuration"/> for credentials,
+    /// permissions or settings. <see langword="null"/> for a check that passed, or that failed on what the server
+    /// answered (a missing permission or module), which is a setup problem.
+    /// </summary>
+    public FailureKind? Failure { get; init; }
+}
