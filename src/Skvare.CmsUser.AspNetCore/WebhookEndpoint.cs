@@ -133,7 +133,7 @@ internal static class WebhookEndpoint
     {
         { Kind: FailureKind.Transient } => StatusCodes.Status503ServiceUnavailable,
         { Kind: FailureKind.Configuration } => StatusCodes.Status500InternalServerError,
-        { Code: "internal_error" } => StatusCodes.Status500InternalServerError,
+        { Code: CmsUserErrorCodes.InternalError } => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status200OK,
     };
 

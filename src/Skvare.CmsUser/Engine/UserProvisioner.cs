@@ -115,7 +115,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Failed,
                 Rule = ruleForErrors,
-                Error = new ProvisioningError(FailureKind.Transient, "unavailable", "CiviCRM or the CMS could not be reached in time; try again later."),
+                Error = new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.Unavailable, "CiviCRM or the CMS could not be reached in time; try again later."),
             });
         }
         catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
