@@ -27,26 +27,26 @@ internal static class WebhookEndpoint
         var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, aborted).ConfigureAwait(false);
         if (body is null)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"The body is larger than {options.MaxBodyBytes} bytes.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status413PayloadTooLarge, CmsUserErrorCodes.BodyTooLarge, $"The body is larger than {options.MaxBodyBytes} bytes.").ConfigureAwait(false);
             return;
         }
 
         if (!long.TryParse(context.Request.Headers[WebhookSignature.TimestampHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "missing_timestamp", $"Send the Unix time in seconds in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.MissingTimestamp, $"Send the Unix time in seconds in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
             return;
         }
 
         var sentAt = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, 0, 253402300799));
         if ((time.GetUtcNow() - sentAt).Duration() > options.MaxClockSkew)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "stale_timestamp", $"The timestamp is more than {options.MaxClockSkew} before or after the server clock.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.StaleTimestamp, $"The timestamp is more than {options.MaxClockSkew} before or after the server clock.").ConfigureAwait(false);
             return;
         }
 
         if (!WebhookSignature.TryVerify(options.Secret, timestamp, body, context.Request.Headers[WebhookSignature.SignatureHeader], out var mac))
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "invalid_signature", $"{WebhookSignature.SignatureHeader} is missing or does not match the body and timestamp for the configured secret.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.InvalidSignature, $"{WebhookSignature.SignatureHeader} is missing or does not match the body and timestamp for the configured secret.").ConfigureAwait(false);
             return;
         }
 
@@ -61,7 +61,7 @@ internal static class WebhookEndpoint
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
             Log.ReplayStoreFailed(logger, ex);
-            await RefuseAsync(context, logger, StatusCodes.Status503ServiceUnavailable, "replay_store_unavailable", "The replay store cannot be reached; send the request again later.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status503ServiceUnavailable, CmsUserErrorCodes.ReplayStoreUnavailable, "The replay store cannot be reached; send the request again later.").ConfigureAwait(false);
             return;
         }
 
@@ -73,7 +73,7 @@ internal static class WebhookEndpoint
 
         if (!WebhookRequest.TryParse(body, out var request, out var problem))
         {
-            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", problem).ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, CmsUserErrorCodes.InvalidBody, problem).ConfigureAwait(false);
             return;
         }
 
@@ -82,13 +82,13 @@ internal static class WebhookEndpoint
         {
             var known = rules.Count == 0 ? "none are configured" : "known rules: " + string.Join(", ", rules.Select(r => r.DisplayName));
             var shown = string.Concat(ruleName.Select(c => char.IsControl(c) ? '?' : c));
-            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", $"No rule is named '{shown}' ({known}).").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, CmsUserErrorCodes.InvalidBody, $"No rule is named '{shown}' ({known}).").ConfigureAwait(false);
             return;
         }
 
         if (request.IncludeLoginLink && !options.AllowLoginLinks)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status403Forbidden, "login_links_disabled", "Login links are turned off (CmsUser:Webhook:AllowLoginLinks).").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status403Forbidden, CmsUserErrorCodes.LoginLinksDisabled, "Login links are turned off (CmsUser:Webhook:AllowLoginLinks).").ConfigureAwait(false);
             return;
         }
 
@@ -96,7 +96,7 @@ internal static class WebhookEndpoint
         int status;
         if (rules.Count == 0)
         {
-            (outcome, status) = Unrecorded(request, FailureKind.Configuration, "no_rules", "No provisioning rules are configured (CmsUser:Rules).", StatusCodes.Status500InternalServerError);
+            (outcome, status) = Unrecorded(request, FailureKind.Configuration, CmsUserErrorCodes.NoRules, "No provisioning rules are configured (CmsUser:Rules).", StatusCodes.Status500InternalServerError);
         }
         else
         {
@@ -133,7 +133,7 @@ internal static class WebhookEndpoint
     {
         { Kind: FailureKind.Transient } => StatusCodes.Status503ServiceUnavailable,
         { Kind: FailureKind.Configuration } => StatusCodes.Status500InternalServerError,
-        { Code: "internal_error" } => StatusCodes.Status500InternalServerError,
+        { Code: CmsUserErrorCodes.InternalError } => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status200OK,
     };
 
@@ -145,12 +145,12 @@ internal static class WebhookEndpoint
     internal static (ProvisioningOutcome Outcome, int Status) FromException(WebhookRequest request, Exception exception) => exception switch
     {
         CmsUserException { Kind: FailureKind.Transient } ex =>
-            Unrecorded(request, FailureKind.Transient, ex.ErrorCode ?? "unavailable", ex.Message, StatusCodes.Status503ServiceUnavailable),
+            Unrecorded(request, FailureKind.Transient, CmsUserErrorCodes.For(ex), ex.Message, StatusCodes.Status503ServiceUnavailable),
         CmsUserException ex =>
-            Unrecorded(request, ex.Kind, ex.ErrorCode ?? (ex.Kind == FailureKind.Configuration ? "configuration_error" : "provisioning_error"), ex.Message, StatusCodes.Status500InternalServerError),
+            Unrecorded(request, ex.Kind, CmsUserErrorCodes.For(ex), ex.Message, StatusCodes.Status500InternalServerError),
         HttpRequestException or TimeoutException or OperationCanceledException or IOException =>
-            Unrecorded(request, FailureKind.Transient, "unavailable", "CiviCRM or the CMS could not be reached in time; send the request again later.", StatusCodes.Status503ServiceUnavailable),
-        _ => Unrecorded(request, null, "internal_error", "The provisioner failed unexpectedly; the server log has the details (event 4002).", StatusCodes.Status500InternalServerError),
+            Unrecorded(request, FailureKind.Transient, CmsUserErrorCodes.Unavailable, "CiviCRM or the CMS could not be reached in time; send the request again later.", StatusCodes.Status503ServiceUnavailable),
+        _ => Unrecorded(request, null, CmsUserErrorCodes.InternalError, "The provisioner failed unexpectedly; the server log has the details (event 4002).", StatusCodes.Status500InternalServerError),
     };
 
     private static (ProvisioningOutcome, int) Unrecorded(WebhookRequest request, FailureKind? kind, string code, string message, int status) =>

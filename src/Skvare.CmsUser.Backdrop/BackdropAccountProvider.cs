@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -21,14 +18,12 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.ExtraFields;
-
-    private static readonly MediaTypeWithQualityHeaderValue JsonMediaType = new("application/json");
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<BackdropOptions> _options;
     private readonly ILogger _logger;
+    private readonly Lazy<HttpChannel> _channel;
 
     /// <summary>Creates the provider (normally through <c>AddBackdrop</c>).</summary>
     /// <param name="httpClientFactory">Creates the <see cref="HttpClientName"/> client.</param>
@@ -41,6 +36,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         _httpClientFactory = httpClientFactory;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _channel = new Lazy<HttpChannel>(CreateChannel, LazyThreadSafetyMode.PublicationOnly);
     }
 
     /// <summary>
@@ -77,7 +73,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var wanted = email.Trim();
-        var list = await SendAsync(new Call(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(wanted), "users?mail"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(wanted), "users?mail"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
         var found = list?.Users?.FirstOrDefault(u => string.Equals(u.Mail?.Trim(), wanted, StringComparison.OrdinalIgnoreCase));
         if (found is null && list?.Users is { Count: > 0 } lookalikes)
         {
@@ -97,7 +93,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        var list = await SendAsync(new Call(HttpMethod.Get, "users?name=" + Uri.EscapeDataString(username), "users?name"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?name=" + Uri.EscapeDataString(username), "users?name"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
         var exact = list?.Users?.FirstOrDefault(u => string.Equals(u.Name, username, StringComparison.OrdinalIgnoreCase));
         return exact is not null ? ToAccount(exact) : FirstOrNull(list);
     }
@@ -106,7 +102,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true }, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
+        var user = await SendAsync(new HttpCall(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true }, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
         return user is null ? null : ToAccount(user);
     }
 
@@ -125,9 +121,9 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
             notify,
             DrupalFamilyLanguage.FromCiviCrmLocale(account.Language),
             account.Fields ?? new Dictionary<string, string>());
-        var call = new Call(HttpMethod.Post, "users", "users")
+        var call = new HttpCall(HttpMethod.Post, "users", "users")
         {
-            Content = JsonContent.Create(body, BackdropJsonContext.Default.BackdropCreateUserRequest),
+            Body = Json(body, BackdropJsonContext.Default.BackdropCreateUserRequest),
             IsCreate = true,
         };
         var user = await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false)
@@ -153,9 +149,9 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         }
 
         // A union is idempotent, so a retry after a lost answer does no harm.
-        var call = new Call(HttpMethod.Post, UserPath(account.UserId) + "/roles", "users/{uid}/roles")
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/roles", "users/{uid}/roles")
         {
-            Content = JsonContent.Create(new BackdropAddRolesRequest(roles), BackdropJsonContext.Default.BackdropAddRolesRequest),
+            Body = Json(new BackdropAddRolesRequest(roles), BackdropJsonContext.Default.BackdropAddRolesRequest),
             RetrySafe = true,
         };
         var user = await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
@@ -166,15 +162,15 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         SendMailAsync(account, "password_reset", cancellationToken);
 
-    /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+    /// <summary>Asks Backdrop to send its "an account was created for you" email (the create sends it itself when asked).</summary>
+    internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         SendMailAsync(account, "register_admin_created", cancellationToken);
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         CheckAccount(account);
-        var call = new Call(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block") { RetrySafe = true };
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block") { RetrySafe = true };
         await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
@@ -183,7 +179,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         CheckAccount(account);
-        var call = new Call(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true };
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true };
         var link = await SendAsync(call, BackdropJsonContext.Default.BackdropLoginLink, cancellationToken).ConfigureAwait(false);
         if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
         {
@@ -200,7 +196,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         var target = $"Backdrop {_options.Value.BaseUrl}";
         try
         {
-            var status = await SendAsync(new Call(HttpMethod.Get, "status", "status"), BackdropJsonContext.Default.BackdropStatus, cancellationToken).ConfigureAwait(false);
+            var status = await SendAsync(new HttpCall(HttpMethod.Get, "status", "status"), BackdropJsonContext.Default.BackdropStatus, cancellationToken).ConfigureAwait(false);
             if (status?.Module != "cmsuser_provision")
             {
                 return new ConnectivityReport(target, false, [new ConnectivityCheck("cmsuser_provision module", false, "The status route answered, but not as the cmsuser_provision module. Check CmsUser:Backdrop:BaseUrl and PathPrefix.")]);
@@ -215,16 +211,16 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         catch (CmsProviderException ex)
         {
             var name = ex.Reason is CmsErrorReason.Authentication or CmsErrorReason.Permission ? "Secret and acting user" : "cmsuser_provision module";
-            return new ConnectivityReport(target, false, [new ConnectivityCheck(name, false, ex.Message)]);
+            return new ConnectivityReport(target, false, [new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind }]);
         }
     }
 
     private async Task SendMailAsync(CmsAccount account, string op, CancellationToken cancellationToken)
     {
         CheckAccount(account);
-        var call = new Call(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
         {
-            Content = JsonContent.Create(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
+            Body = Json(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
         };
         var result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
         if (result?.Sent != true)
@@ -235,77 +231,39 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         Log.MailSent(_logger, account.UserId, op);
     }
 
-    private async Task<T?> SendAsync<T>(Call call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
+    private async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
         where T : class
+    {
+        var channel = _channel.Value;
+        var answer = await channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        if (answer is null)
+        {
+            return null;
+        }
+
+        // A 200 page that is not JSON means the path reached Backdrop but not the module (a front-page fallback).
+        if (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw channel.Unreadable(call, answer, new JsonException("The answer is not JSON."));
+        }
+
+        return channel.Read(call, answer, responseType);
+    }
+
+    private HttpChannel CreateChannel()
     {
         var options = _options.Value;
-        using var request = new HttpRequestMessage(call.Method, BuildUri(options, call.Path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Secret?.Trim());
-        request.Headers.Accept.Add(JsonMediaType);
-        request.Content = call.Content;
-        if (call.RetrySafe)
+        return new HttpChannel(
+            () => _httpClientFactory.CreateClient(HttpClientName),
+            path => BuildUri(options, path),
+            new BackdropAnswerClassifier(),
+            new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303))
         {
-            request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        }
-
-        var client = _httpClientFactory.CreateClient(HttpClientName);
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
-        {
-            throw TransportFailure(call, ex);
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            Log.Answered(_logger, call.Method.Method, call.Route, status);
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode)
-            {
-                return Parse(call, mediaType, body, responseType);
-            }
-
-            var error = BackdropErrors.FromResponse(response.StatusCode, mediaType, body, call.IsCreate);
-            if (call.NullWhenNotFound && response.StatusCode == HttpStatusCode.NotFound && error.ErrorCode == "not_found")
-            {
-                return null;
-            }
-
-            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode, error.ErrorCode);
-            throw error;
-        }
+            Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("Authorization", "Bearer " + options.Secret?.Trim())),
+        };
     }
 
-    private static T Parse<T>(Call call, string? mediaType, string body, JsonTypeInfo<T> responseType)
-        where T : class
-    {
-        // A 200 HTML page means the path reached Backdrop but not the module (e.g. a front-page fallback).
-        if (mediaType is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Unexpected(call.Route, $"a {mediaType ?? "untyped"} page instead of JSON ({HttpEndpointGuard.Excerpt(body, 120)}); enable the cmsuser_provision module and check CmsUser:Backdrop:BaseUrl");
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(body, responseType) ?? throw Unexpected(call.Route, "a JSON null");
-        }
-        catch (JsonException ex)
-        {
-            throw new CmsProviderException(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Backdrop answered {call.Route} with JSON this provider does not understand: {ex.Message}", ex);
-        }
-    }
-
-    private CmsProviderException TransportFailure(Call call, Exception ex)
-    {
-        var failure = TransportFailures.ToException(BackdropErrors.Cms, "Backdrop", call.Route, call.IsCreate, ex);
-        Log.TransportFailed(_logger, call.Method.Method, call.Route, failure.Reason, ex.GetType().Name);
-        return failure;
-    }
+    private static HttpBody Json<T>(T value, JsonTypeInfo<T> type) => HttpBody.Json(JsonSerializer.Serialize(value, type));
 
     private static CmsProviderException Unexpected(string route, string what) =>
         new(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Backdrop answered {route} with {what}.");
@@ -336,15 +294,4 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         IsActive = user.Status == 1,
         Roles = user.Roles ?? [],
     };
-
-    private sealed record Call(HttpMethod Method, string Path, string Route)
-    {
-        public HttpContent? Content { get; init; }
-
-        public bool RetrySafe { get; init; }
-
-        public bool IsCreate { get; init; }
-
-        public bool NullWhenNotFound { get; init; }
-    }
 }

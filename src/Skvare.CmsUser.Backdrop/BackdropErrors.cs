@@ -4,6 +4,24 @@ using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Backdrop;
 
+/// <summary>
+/// Backdrop's failures on the <see cref="HttpChannel"/>: an error answer is classified on the cmsuser_provision
+/// module's <c>code</c> (<see cref="BackdropErrors.FromResponse"/>), and only its <c>not_found</c> means "no such account".
+/// </summary>
+internal sealed class BackdropAnswerClassifier() : CmsAnswerClassifier(BackdropErrors.Cms, BackdropErrors.Cms)
+{
+    /// <inheritdoc />
+    protected override string UnreadableHint => "enable the cmsuser_provision module and check CmsUser:Backdrop:BaseUrl and PathPrefix.";
+
+    /// <inheritdoc />
+    public override CmsUserException FromAnswer(HttpCall call, HttpAnswer answer) =>
+        BackdropErrors.FromResponse((HttpStatusCode)answer.Status, answer.MediaType, answer.Body, call.IsCreate);
+
+    /// <inheritdoc />
+    public override bool IsNotFound(HttpCall call, HttpAnswer answer) =>
+        answer.Status == 404 && BackdropErrors.TryParse(answer.MediaType, answer.Body)?.Code == "not_found";
+}
+
 /// <summary>Turns a cmsuser_provision error answer into a <see cref="CmsProviderException"/>, classified on its <c>code</c>.</summary>
 internal static class BackdropErrors
 {

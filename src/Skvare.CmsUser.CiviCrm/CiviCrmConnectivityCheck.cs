@@ -40,7 +40,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("authenticated", false, ex.Message));
+            checks.Add(new ConnectivityCheck("authenticated", false, ex.Message) { Failure = ex.Kind });
             return new ConnectivityReport(target, false, checks);
         }
 
@@ -99,7 +99,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck(name, false, ex.Message));
+            checks.Add(new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind });
         }
     }
 }

@@ -207,9 +207,24 @@ internal static class CliApp
             await host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken).ConfigureAwait(false),
             await host.Services.GetRequiredService<ICmsAccountProvider>().CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
         };
-        var exit = reports.All(r => r.Healthy) ? ExitCodes.Done : ExitCodes.Configuration;
+        var exit = CheckExitCode(reports);
         Output.Check(reports, exit, options.Json);
         return exit;
+    }
+
+    /// <summary>
+    /// 0 when every check passed; 2 when every failed check is a server that could not be reached or was unavailable
+    /// (nothing to fix here, try again later); 3 when a failed check needs credentials, permissions or settings fixed.
+    /// </summary>
+    internal static int CheckExitCode(IReadOnlyList<ConnectivityReport> reports)
+    {
+        var failed = reports.Where(r => !r.Healthy).SelectMany(r => r.Checks.Where(c => !c.Passed).DefaultIfEmpty()).ToList();
+        if (failed.Count == 0)
+        {
+            return ExitCodes.Done;
+        }
+
+        return failed.All(c => c?.Failure == FailureKind.Transient) ? ExitCodes.Stopped : ExitCodes.Configuration;
     }
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)

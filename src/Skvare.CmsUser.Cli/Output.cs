@@ -35,7 +35,7 @@ internal static class Output
 
     /// <summary>The word for one outcome in the table and JSON (reset: Sent, No account, Failed).</summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) =>
-        verb == Verbs.Reset && outcome.Error?.Code == "no_linked_account" ? "No account" : Describe(outcome.Kind, verb);
+        verb == Verbs.Reset && outcome.Error?.Code == CmsUserErrorCodes.NoLinkedAccount ? "No account" : Describe(outcome.Kind, verb);
 
     /// <summary>The exit code of a finished run.</summary>
     public static int ExitCode(RunSummary summary) => summary switch
@@ -255,6 +255,11 @@ internal static class Output
                         w.WriteString("name", c.Name);
                         w.WriteBoolean("passed", c.Passed);
                         w.WriteString("detail", c.Detail);
+                        if (!c.Passed)
+                        {
+                            w.WriteString("why", Why(c));
+                        }
+
                         w.WriteEndObject();
                     }
 
@@ -272,14 +277,22 @@ internal static class Output
             var table = new Table().Border(TableBorder.Simple).Title(Markup.Escape(r.Target)).AddColumns("Check", "Result", "Detail");
             foreach (var c in r.Checks)
             {
-                table.AddRow(Cell(c.Name), Cell(c.Passed ? "ok" : "FAILED"), Cell(c.Detail));
+                table.AddRow(Cell(c.Name), Cell(c.Passed ? "ok" : "FAILED: " + Why(c)), Cell(c.Detail));
             }
 
             Human.Write(table);
         }
 
-        Human.WriteLine(reports.All(r => r.Healthy) ? "All checks passed." : "Some checks failed: see the table above.");
+        Human.WriteLine(exit switch
+        {
+            ExitCodes.Done => "All checks passed.",
+            ExitCodes.Stopped => "A server could not be reached or is unavailable: nothing to fix in the settings; try again later.",
+            _ => "Some checks failed: fix the credentials, permissions or settings named in the table above.",
+        });
     }
+
+    /// <summary>Why a check failed, in one word a script can match: unavailable (try later) or configuration (fix something).</summary>
+    private static string Why(ConnectivityCheck check) => check.Failure == FailureKind.Transient ? "unavailable" : "configuration";
 
     /// <summary>Prints an expected error: one message on stderr (and a JSON document on stdout with --json).</summary>
     public static void Error(string command, string message, int exit, bool json)

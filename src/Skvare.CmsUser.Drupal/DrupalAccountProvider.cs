@@ -79,13 +79,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         get
         {
             var options = _options.Value;
-            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-                | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
-            if (!string.IsNullOrEmpty(options.FirstNameField) || !string.IsNullOrEmpty(options.LastNameField))
-            {
-                capabilities |= CmsCapabilities.PersonNames;
-            }
-
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
             return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
         }
     }
@@ -220,8 +214,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         Log.MailSent(_logger, account.UserId, PasswordReset);
     }
 
-    /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    /// <summary>Asks Drupal to send its "an account was created for you" email (the create sends it itself when asked).</summary>
+    internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         return NotifyAsync(account, cancellationToken);
@@ -300,7 +294,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(name, false, ex.Message));
+            checks.Add(new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind });
         }
     }
 

@@ -21,8 +21,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
 
     private const string AuthenticatedRid = "2";
 
@@ -74,16 +73,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public UsernameRules UsernameRules => Rules;
 
     /// <inheritdoc />
-    public CmsCapabilities Capabilities
-    {
-        get
-        {
-            var options = _options.Value;
-            return !string.IsNullOrEmpty(options.FirstNameField) || !string.IsNullOrEmpty(options.LastNameField)
-                ? SupportedCapabilities | CmsCapabilities.PersonNames
-                : SupportedCapabilities;
-        }
-    }
+    public CmsCapabilities Capabilities => SupportedCapabilities;
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -192,8 +182,8 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         Log.MailSent(_logger, account.UserId, "password_reset");
     }
 
-    /// <inheritdoc />
-    public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    /// <summary>Asks Drupal 7 to send its "an account was created for you" email (the create sends it itself when asked).</summary>
+    internal async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
@@ -234,7 +224,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message));
+            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message) { Failure = ex.Kind });
         }
 
         return new ConnectivityReport($"Drupal 7 {options.BaseUrl}{options.Endpoint?.Trim('/')}", checks.TrueForAll(c => c.Passed), checks);

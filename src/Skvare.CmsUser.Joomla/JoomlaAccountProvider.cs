@@ -56,8 +56,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields
-        | (_options.UseCompanionPlugin ? CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification : 0);
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -165,13 +164,13 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             : throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email. Install the companion package (integrations/joomla/pkg_cmsuser) and set CmsUser:Joomla:UseCompanionPlugin to true, or remove password reset campaigns for Joomla.");
     }
 
-    /// <inheritdoc />
+    /// <summary>Asks Joomla (through the companion package) to send the new-account email.</summary>
     /// <remarks>
     /// With the companion package this sends the password reset email, whose link lets the new user choose a
     /// password. Without it Joomla's own "User - Joomla!" plugin mails new users when they are created (option
     /// "Notification Mail to User").
     /// </remarks>
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         return _options.UseCompanionPlugin
@@ -201,7 +200,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message));
+            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
         }
 
         if (_options.UseCompanionPlugin)
@@ -214,7 +213,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("companion", false, ex.Message));
+                checks.Add(new ConnectivityCheck("companion", false, ex.Message) { Failure = ex.Kind });
             }
         }
 

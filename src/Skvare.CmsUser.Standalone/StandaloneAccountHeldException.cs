@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Standalone;
 public sealed class StandaloneAccountHeldException : CmsProviderException
 {
     /// <summary>The error code of this failure.</summary>
-    public const string Code = "account_held_by_another_contact";
+    public const string Code = CmsUserErrorCodes.AccountHeldByAnotherContact;
 
     /// <summary>Creates the exception.</summary>
     /// <param name="userId">The Standalone user.</param>

@@ -56,8 +56,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.CreatesLink;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
 
     /// <summary>
     /// Finds the user with this email. A user that already belongs to a contact is that contact's login (the
@@ -211,13 +210,6 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     }
 
     /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
-    {
-        ProviderArguments.Existing(account);
-        return SendPasswordResetAsync(account, cancellationToken);
-    }
-
-    /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
@@ -259,7 +251,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message));
+            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
         }
 
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);

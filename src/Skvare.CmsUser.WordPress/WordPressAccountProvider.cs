@@ -52,11 +52,10 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.Block
-            | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
         if (_options.UseCompanionPlugin)
         {
-            capabilities |= CmsCapabilities.NewAccountNotification | CmsCapabilities.OneTimeLoginLink;
+            capabilities |= CmsCapabilities.OneTimeLoginLink;
         }
 
         Capabilities = capabilities;
@@ -255,8 +254,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         throw _channel.Refuse(call, answer);
     }
 
-    /// <inheritdoc />
-    public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    /// <summary>Asks WordPress (through the companion plugin) to send its "an account was created for you" email; the create calls it.</summary>
+    internal async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         if (!_options.UseCompanionPlugin)
@@ -315,7 +314,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message));
+            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind });
         }
 
         if (me is not null)
@@ -336,7 +335,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false."));
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.") { Failure = ex.Kind });
             }
         }
 

@@ -77,7 +77,7 @@ public sealed class AccountActionTests : IDisposable
     {
         var account = Seed();
 
-        await _host.Provider.SendNewAccountNotificationAsync(account);
+        await ((BackdropAccountProvider)_host.Provider).SendNewAccountNotificationAsync(account);
 
         _host.Server.Mails.Should().Equal(new Testing.Backdrop.FakeBackdropMail(account.UserId, "jdoe@example.org", "register_admin_created"));
     }

@@ -66,7 +66,7 @@ public sealed class EngineMatchingTests : IDisposable
 
         outcome.Kind.Should().NotBe(OutcomeKind.Linked);
         outcome.CmsUserId.Should().NotBe(existing.Uid);
-        outcome.Error!.Code.Should().Be(nameof(CmsErrorReason.DuplicateEmail), "the site refuses the address as taken, and it is not this contact's");
+        outcome.Error!.Code.Should().Be(CmsUserErrorCodes.DuplicateEmail, "the site refuses the address as taken, and it is not this contact's");
         _civi.Links.Should().BeEmpty();
     }
 

@@ -114,13 +114,7 @@ public sealed class RegistrationAndOptionsTests
         cms.UsernameRules.MaxLength.Should().Be(60);
         cms.UsernameRules.AllowedPunctuation.Should().NotContain("@").And.NotContain(" ");
         cms.Capabilities.Should().HaveFlag(CmsCapabilities.CreateWithoutPassword)
-            .And.HaveFlag(CmsCapabilities.NewAccountNotification)
-            .And.HaveFlag(CmsCapabilities.PasswordResetEmail)
             .And.HaveFlag(CmsCapabilities.Block)
-            .And.HaveFlag(CmsCapabilities.OneTimeLoginLink)
-            .And.HaveFlag(CmsCapabilities.Language)
-            .And.HaveFlag(CmsCapabilities.ExtraFields)
-            .And.NotHaveFlag(CmsCapabilities.PersonNames)
-            .And.NotHaveFlag(CmsCapabilities.CreatesLink);
+            .And.HaveFlag(CmsCapabilities.OneTimeLoginLink);
     }
 }

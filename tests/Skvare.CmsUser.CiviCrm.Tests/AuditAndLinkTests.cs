@@ -28,7 +28,7 @@ public sealed class AuditAndLinkTests : IDisposable
         var now = DateTimeOffset.UtcNow;
         await _h.Recorder.RecordAsync(
         [
-            new ActivityEntry(ana, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "Failed to create User ana.lima", "DuplicateUsername: taken", now),
+            new ActivityEntry(ana, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "Failed to create User ana.lima", "duplicate_username: taken", now),
             new ActivityEntry(ana, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "Failed to create User ana.lima", "again", now),
             new ActivityEntry(bea, ActivityKind.AccountCreation, ActivityOutcomeStatus.Completed, "Created : bea.costa (5)", null, now),
             new ActivityEntry(bea, ActivityKind.PasswordReset, ActivityOutcomeStatus.Failed, "Failed to send password reset email to bea", "x", now),
@@ -37,7 +37,7 @@ public sealed class AuditAndLinkTests : IDisposable
         _h.Fake.CallCount("Activity", "save").Should().Be(1);
         var activities = _h.Fake.Activities;
         activities.Should().HaveCount(4);
-        activities[0].Should().Match<Skvare.CmsUser.Testing.CiviCrm.FakeActivity>(a => a.Type == "User Account Creation" && a.Status == "Failed" && a.Subject == "Failed to create User ana.lima" && a.Details == "DuplicateUsername: taken" && a.Targets.Single() == ana);
+        activities[0].Should().Match<Skvare.CmsUser.Testing.CiviCrm.FakeActivity>(a => a.Type == "User Account Creation" && a.Status == "Failed" && a.Subject == "Failed to create User ana.lima" && a.Details == "duplicate_username: taken" && a.Targets.Single() == ana);
         activities[2].Status.Should().Be("Completed");
 
         var counts = await _h.Recorder.CountFailedAttemptsAsync([new AttemptCountRequest(ana, now.AddDays(-30)), new AttemptCountRequest(bea, now.AddDays(-30))], ActivityKind.AccountCreation);

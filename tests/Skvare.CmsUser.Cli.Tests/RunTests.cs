@@ -116,9 +116,33 @@ public sealed class RunTests
         check.ExitCode.Should().Be(3, check.ToString());
         check.Json.GetProperty("healthy").GetBoolean().Should().BeFalse();
         check.Json.GetProperty("targets").GetArrayLength().Should().Be(2);
+        check.Json.GetProperty("targets").EnumerateArray().SelectMany(t => t.GetProperty("checks").EnumerateArray())
+            .Where(c => !c.GetProperty("passed").GetBoolean()).Should().NotBeEmpty()
+            .And.OnlyContain(c => c.GetProperty("why").GetString() == "configuration");
         good.ExitCode.Should().Be(0, good.ToString());
         good.Stdout.Should().Contain("All checks passed.");
         sites.WordPress.FindUser("ana.lima").Should().BeNull();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Check_exits_2_saying_unavailable_when_a_server_cannot_be_reached()
+    {
+        using var sites = new Sites();
+        var noCms = sites.Settings();
+        noCms["CmsUser"]!["WordPress"]!["BaseUrl"] = "http://127.0.0.1:9/";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(noCms));
+
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--json");
+        var text = await Cli.RunAsync(folder.Path, null, "check");
+
+        check.ExitCode.Should().Be(2, check.ToString());
+        var targets = check.Json.GetProperty("targets").EnumerateArray().ToArray();
+        targets.Should().Contain(t => t.GetProperty("healthy").GetBoolean(), "CiviCRM is up");
+        targets.SelectMany(t => t.GetProperty("checks").EnumerateArray()).Where(c => !c.GetProperty("passed").GetBoolean())
+            .Should().NotBeEmpty().And.OnlyContain(c => c.GetProperty("why").GetString() == "unavailable");
+        text.ExitCode.Should().Be(2, text.ToString());
+        text.Stdout.Should().Contain("try again later");
     }
 
     [Fact(Timeout = 120_000)]

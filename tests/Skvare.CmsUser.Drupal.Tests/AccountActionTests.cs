@@ -93,7 +93,7 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await _host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
+        await ((DrupalAccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
 
         _host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Uid, "jdoe@example.org", "password_reset"));
         _host.Server.Requests.Should().NotContain(r => r.Path.StartsWith("/cmsuser", StringComparison.Ordinal));
@@ -118,7 +118,7 @@ public sealed class AccountActionTests : IDisposable
         host.Server.CompanionModuleEnabled = true;
         var user = host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
+        await ((DrupalAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
         var link = await host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Uid, null, null));
 
         host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Uid, "jdoe@example.org", "register_admin_created"));
@@ -158,7 +158,7 @@ public sealed class AccountActionTests : IDisposable
         using var host = new DrupalTestHost(o => o.UseCompanionModule = true);
         host.Server.CompanionModuleEnabled = true;
 
-        var act = () => host.Provider.SendNewAccountNotificationAsync(new CmsAccount(999, null, null));
+        var act = () => ((DrupalAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(999, null, null));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
     }

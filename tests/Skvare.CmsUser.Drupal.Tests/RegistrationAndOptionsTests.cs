@@ -129,12 +129,7 @@ public sealed class RegistrationAndOptionsTests
         cms.UsernameRules.MaxLength.Should().Be(60);
         cms.UsernameRules.AllowedPunctuation.Should().Contain("+").And.Contain("@").And.NotContain(" ");
         cms.Capabilities.Should().HaveFlag(CmsCapabilities.CreateWithoutPassword)
-            .And.HaveFlag(CmsCapabilities.NewAccountNotification)
-            .And.HaveFlag(CmsCapabilities.PasswordResetEmail)
             .And.HaveFlag(CmsCapabilities.Block)
-            .And.HaveFlag(CmsCapabilities.Language)
-            .And.HaveFlag(CmsCapabilities.ExtraFields)
-            .And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink)
-            .And.NotHaveFlag(CmsCapabilities.CreatesLink);
+            .And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
     }
 }

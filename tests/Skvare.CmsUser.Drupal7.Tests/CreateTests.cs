@@ -83,7 +83,6 @@ public sealed class CreateTests : IDisposable
         var stored = host.Server.FindUser(created.UserId)!;
         stored.Fields.Should().BeEquivalentTo(new Dictionary<string, string> { ["field_first_name"] = "Jane", ["field_last_name"] = "Doe", ["field_member_no"] = "M-17" });
         stored.Language.Should().Be("pt-br");
-        host.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.PersonNames);
     }
 
     [Fact]

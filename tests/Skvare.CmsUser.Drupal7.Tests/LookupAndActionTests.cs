@@ -108,7 +108,7 @@ public sealed class LookupAndActionTests : IDisposable
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
         _host.Server.UserRegister = 0;
 
-        await _host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
+        await ((Drupal7AccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
 
         _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Uid, "jdoe@example.org", "register_admin_created"));
     }

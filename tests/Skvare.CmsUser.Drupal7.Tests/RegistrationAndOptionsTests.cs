@@ -110,8 +110,7 @@ public sealed class RegistrationAndOptionsTests
         cms.Name.Should().Be("Drupal 7");
         cms.UsernameRules.MaxLength.Should().Be(60);
         cms.UsernameRules.AllowedPunctuation.Should().NotContain("+");
-        cms.Capabilities.Should().HaveFlag(CmsCapabilities.NewAccountNotification)
-            .And.HaveFlag(CmsCapabilities.PasswordResetEmail)
+        cms.Capabilities.Should().HaveFlag(CmsCapabilities.CreateWithoutPassword)
             .And.HaveFlag(CmsCapabilities.Block)
             .And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
     }

@@ -137,7 +137,7 @@ public sealed class AccountActionTests : IDisposable
         var user = _server.AddUser("welcome", "welcome@example.org", "subscriber");
         using var host = WordPressTestHost.For(_server, companion: true);
 
-        await host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null));
+        await ((WordPressAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null));
 
         _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("welcome@example.org", "new-account", user.Id));
     }
@@ -147,7 +147,7 @@ public sealed class AccountActionTests : IDisposable
     {
         using var host = WordPressTestHost.For(_server);
 
-        var ex = (await host.Invoking(h => h.Provider.SendNewAccountNotificationAsync(new CmsAccount(1, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
+        var ex = (await host.Invoking(h => ((WordPressAccountProvider)h.Provider).SendNewAccountNotificationAsync(new CmsAccount(1, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
 
         ex.Reason.Should().Be(CmsErrorReason.Permission);
         ex.Message.Should().Contain("companion plugin");
@@ -161,7 +161,7 @@ public sealed class AccountActionTests : IDisposable
         var user = _server.AddUser("lonely", "lonely@example.org", "subscriber");
         using var host = WordPressTestHost.For(_server, companion: true);
 
-        var ex = (await host.Invoking(h => h.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
+        var ex = (await host.Invoking(h => ((WordPressAccountProvider)h.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
 
         ex.Reason.Should().Be(CmsErrorReason.Permission);
         ex.ErrorCode.Should().Be("rest_no_route");
@@ -222,7 +222,7 @@ public sealed class AccountActionTests : IDisposable
         await host.Invoking(h => h.Provider.AddRolesAsync(null!, ["x"])).Should().ThrowAsync<ArgumentNullException>();
         await host.Invoking(h => h.Provider.AddRolesAsync(new CmsAccount(1, null, null), null!)).Should().ThrowAsync<ArgumentNullException>();
         await host.Invoking(h => h.Provider.SendPasswordResetAsync(none)).Should().ThrowAsync<ArgumentOutOfRangeException>();
-        await host.Invoking(h => h.Provider.SendNewAccountNotificationAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
+        await host.Invoking(h => ((WordPressAccountProvider)h.Provider).SendNewAccountNotificationAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
         await host.Invoking(h => h.Provider.BlockAsync(none)).Should().ThrowAsync<ArgumentOutOfRangeException>();
         await host.Invoking(h => h.Provider.CreateOneTimeLoginLinkAsync(null!)).Should().ThrowAsync<ArgumentNullException>();
         _server.Requests.Should().BeEmpty();

@@ -63,9 +63,9 @@ public sealed class SetupTests : IDisposable
         using var without = WordPressTestHost.For(_server);
         using var with = WordPressTestHost.For(_server, companion: true);
 
-        without.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.PasswordResetEmail).And.HaveFlag(CmsCapabilities.Block)
-            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.NewAccountNotification).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
-        with.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.NewAccountNotification).And.HaveFlag(CmsCapabilities.OneTimeLoginLink);
+        without.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Block)
+            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
+        with.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.OneTimeLoginLink);
         with.Provider.Name.Should().Be("WordPress");
     }
 

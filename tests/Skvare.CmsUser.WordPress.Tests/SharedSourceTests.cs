@@ -1,4 +1,6 @@
+using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.CiviCrm;
+using Skvare.CmsUser.Standalone;
 using Skvare.CmsUser.WordPress;
 
 namespace Skvare.CmsUser.WordPress.Tests;
@@ -25,6 +27,29 @@ public sealed class SharedSourceTests
     [InlineData("DrupalFamilyLanguage", false)]
     public void CiviCrm_compiles_the_transport_but_nothing_made_for_CMS_providers(string type, bool expected) =>
         Has(typeof(CiviCrmOptions), type).Should().Be(expected);
+
+    [Theory]
+    [InlineData("HttpChannel", true)]
+    [InlineData("HeaderCredentials", true)]
+    [InlineData("CmsAnswerClassifier", true)]
+    [InlineData("ProviderArguments", true)]
+    [InlineData("PackageRegistration", true)]
+    [InlineData("DrupalFamilyLanguage", true)]
+    [InlineData("DrupalFieldNames", true)]
+    public void Backdrop_compiles_the_transport_provider_and_Drupal_family_concerns(string type, bool expected) =>
+        Has(typeof(BackdropAccountProvider), type).Should().Be(expected);
+
+    [Theory]
+    [InlineData("PackageRegistration", true)]
+    [InlineData("ProviderArguments", true)]
+    [InlineData("ProviderRegistration", true)]
+    [InlineData("HttpChannel", false)]
+    [InlineData("HttpResilienceSetup", false)]
+    [InlineData("TransportFailures", false)]
+    [InlineData("CmsAnswerClassifier", false)]
+    [InlineData("DrupalFamilyLanguage", false)]
+    public void Standalone_compiles_only_registration_and_provider_checks_as_its_HTTP_goes_through_the_CiviCrm_client(string type, bool expected) =>
+        Has(typeof(StandaloneAccountProvider), type).Should().Be(expected);
 
     private static bool Has(Type anchor, string name) => anchor.Assembly.GetType("Skvare.CmsUser.Shared." + name) is not null;
 }

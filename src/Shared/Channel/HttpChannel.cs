@@ -188,7 +188,7 @@ internal sealed class HttpChannelLog
 {
     private readonly ILogger _logger;
     private readonly Action<ILogger, string, string, int, TimeSpan, Exception?> _answered;
-    private readonly Action<ILogger, string, string, string, int?, string?, string, Exception?> _failed;
+    private readonly Action<ILogger, string, string, string, string, string, Exception?> _failed;
 
     /// <summary>Creates the events.</summary>
     /// <param name="logger">The package's logger.</param>
@@ -200,8 +200,8 @@ internal sealed class HttpChannelLog
         _logger = logger;
         _answered = LoggerMessage.Define<string, string, int, TimeSpan>(
             LogLevel.Debug, new EventId(answeredEventId, "HttpAnswered"), site + " {Method} {Route} answered {StatusCode} in {Elapsed}");
-        _failed = LoggerMessage.Define<string, string, string, int?, string?, string>(
-            LogLevel.Warning, new EventId(failedEventId, "HttpFailed"), site + " {Method} {Route} failed: {Failure} (HTTP {StatusCode}, code {ErrorCode}): {Message}");
+        _failed = LoggerMessage.Define<string, string, string, string, string>(
+            LogLevel.Warning, new EventId(failedEventId, "HttpFailed"), site + " {Method} {Route} failed: {Failure} ({Answer}): {Message}");
     }
 
     /// <summary>Logs an answer.</summary>
@@ -209,5 +209,14 @@ internal sealed class HttpChannelLog
 
     /// <summary>Logs a failure with its classification and message (which never carries a secret).</summary>
     public void Failed(HttpCall call, CmsUserException failure) =>
-        _failed(_logger, call.Method.Method, call.Route, failure is CmsProviderException p ? p.Reason.ToString() : failure.Kind.ToString(), failure.StatusCode, failure.ErrorCode, failure.Message, null);
+        _failed(_logger, call.Method.Method, call.Route, failure is CmsProviderException p ? p.Reason.ToString() : failure.Kind.ToString(), Answer(failure), failure.Message, null);
+
+    /// <summary>What the site answered, in words: "HTTP 409, code existing_user_login", "HTTP 502", or "no answer" (never "(null)").</summary>
+    internal static string Answer(CmsUserException failure) => (failure.StatusCode, failure.ErrorCode) switch
+    {
+        (int status, { Length: > 0 } code) => $"HTTP {status}, code {code}",
+        (int status, _) => $"HTTP {status}",
+        (null, { Length: > 0 } code) => $"code {code}",
+        _ => "no answer",
+    };
 }

@@ -22,7 +22,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <summary>Creates the provider.</summary>
     /// <param name="capabilities">What it claims to support.</param>
     /// <param name="rules">Its username rules; <see cref="UsernameRules.Default"/> when null.</param>
-    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification | CmsCapabilities.Block | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.ExtraFields, UsernameRules? rules = null)
+    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink, UsernameRules? rules = null)
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
@@ -215,20 +215,6 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         lock (_gate)
         {
             _mails.Add("reset:" + Find(account.UserId).Email);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
-        Enter("SendNewAccountNotification");
-        lock (_gate)
-        {
-            _mails.Add("notify:" + Find(account.UserId).Email);
         }
 
         return Task.CompletedTask;

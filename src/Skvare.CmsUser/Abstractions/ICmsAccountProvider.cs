@@ -56,11 +56,6 @@ public interface ICmsAccountProvider
     /// <param name="cancellationToken">Cancels the call.</param>
     Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default);
 
-    /// <summary>Asks the CMS to send its "an account was created for you" email.</summary>
-    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default);
-
     /// <summary>Blocks the account (never deletes it).</summary>
     /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -89,29 +84,11 @@ public enum CmsCapabilities
     /// <summary>Accounts can be created without a password (the person sets one from an email).</summary>
     CreateWithoutPassword = 1,
 
-    /// <summary>The CMS can send its own new-account notification.</summary>
-    NewAccountNotification = 2,
-
-    /// <summary>The CMS can send a password reset email.</summary>
-    PasswordResetEmail = 4,
-
     /// <summary>Accounts can be blocked.</summary>
     Block = 8,
 
-    /// <summary>The CMS stores first and last names on the account.</summary>
-    PersonNames = 16,
-
-    /// <summary>The CMS stores a preferred language on the account.</summary>
-    Language = 32,
-
     /// <summary>One-time login or set-password links can be issued.</summary>
     OneTimeLoginLink = 64,
-
-    /// <summary>Extra fields can be written on create.</summary>
-    ExtraFields = 128,
-
-    /// <summary>Creating the account also writes the CiviCRM link (CiviCRM Standalone: the user row is the link).</summary>
-    CreatesLink = 256,
 }
 
 /// <summary>An account in the CMS.</summary>
@@ -220,4 +197,13 @@ public sealed record ConnectivityReport(string Target, bool Healthy, IReadOnlyLi
 /// <param name="Name">What was checked.</param>
 /// <param name="Passed">Whether it passed.</param>
 /// <param name="Detail">What was found, and how to fix it when it failed. Never a secret.</param>
-public sealed record ConnectivityCheck(string Name, bool Passed, string Detail);
+public sealed record ConnectivityCheck(string Name, bool Passed, string Detail)
+{
+    /// <summary>
+    /// Why a failed check failed, when a call failed: <see cref="FailureKind.Transient"/> when the server could not be
+    /// reached or was unavailable (try again later), <see cref="FailureKind.Configuration"/> for credentials,
+    /// permissions or settings. <see langword="null"/> for a check that passed, or that failed on what the server
+    /// answered (a missing permission or module), which is a setup problem.
+    /// </summary>
+    public FailureKind? Failure { get; init; }
+}

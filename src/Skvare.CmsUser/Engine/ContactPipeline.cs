@@ -13,10 +13,10 @@ namespace Skvare.CmsUser.Engine;
 internal sealed class ContactPipeline
 {
     /// <summary>The error code of an unexpected exception (a defect in the data or in the code).</summary>
-    public const string InternalErrorCode = "internal_error";
+    public const string InternalErrorCode = CmsUserErrorCodes.InternalError;
 
     /// <summary>The error code of a contact whose data CiviCRM sent in a form that cannot be read.</summary>
-    public const string InvalidDataCode = "invalid_contact_data";
+    public const string InvalidDataCode = CmsUserErrorCodes.InvalidContactData;
 
     private readonly ICmsAccountProvider _cms;
     private readonly EngineSettings _settings;
@@ -42,7 +42,7 @@ internal sealed class ContactPipeline
         }
         catch (CmsUserException ex)
         {
-            Fail(work, ex.Kind, CodeOf(ex), ex.Message);
+            Fail(work, ex.Kind, CmsUserErrorCodes.For(ex), ex.Message);
             if (ex.Kind == FailureKind.Configuration)
             {
                 work.StopError = ex;
@@ -65,7 +65,7 @@ internal sealed class ContactPipeline
         {
             Kind = OutcomeKind.Skipped,
             Attempt = priorFailures,
-            Error = new ProvisioningError(FailureKind.Permanent, "attempts_used_up", $"{priorFailures} recent failed attempts; the contact is skipped until they age out of the attempt window."),
+            Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.AttemptsUsedUp, $"{priorFailures} recent failed attempts; the contact is skipped until they age out of the attempt window."),
         };
 
     /// <summary>Sends a reset email to one linked contact.</summary>
@@ -75,7 +75,7 @@ internal sealed class ContactPipeline
         var link = contact.CurrentDomainLink;
         if (link is null)
         {
-            Fail(work, FailureKind.Permanent, "no_linked_account", "The contact has no CMS account linked in this domain, so there is no account to reset.");
+            Fail(work, FailureKind.Permanent, CmsUserErrorCodes.NoLinkedAccount, "The contact has no CMS account linked in this domain, so there is no account to reset.");
             return work;
         }
 
@@ -90,7 +90,7 @@ internal sealed class ContactPipeline
         }
         catch (CmsUserException ex)
         {
-            Fail(work, ex.Kind, CodeOf(ex), ex.Message);
+            Fail(work, ex.Kind, CmsUserErrorCodes.For(ex), ex.Message);
             if (ex.Kind == FailureKind.Configuration)
             {
                 work.StopError = ex;
@@ -162,18 +162,18 @@ internal sealed class ContactPipeline
     {
         if (string.IsNullOrWhiteSpace(contact.Email))
         {
-            return ("no_email", "The contact has no primary email address.");
+            return (CmsUserErrorCodes.NoEmail, "The contact has no primary email address.");
         }
 
         if (contact.EmailOnHold)
         {
-            return ("email_on_hold", $"The primary email address {contact.Email} is on hold.");
+            return (CmsUserErrorCodes.EmailOnHold, $"The primary email address {contact.Email} is on hold.");
         }
 
         var email = contact.Email.Trim();
         if (!MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !parsed.Host.Contains('.', StringComparison.Ordinal))
         {
-            return ("invalid_email", $"The primary email address '{email}' is not a valid address.");
+            return (CmsUserErrorCodes.InvalidEmail, $"The primary email address '{email}' is not a valid address.");
         }
 
         return null;
@@ -320,7 +320,7 @@ internal sealed class ContactPipeline
             var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
             if (username is null)
             {
-                Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), conflict!);
+                Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!);
                 return;
             }
 
@@ -358,7 +358,7 @@ internal sealed class ContactPipeline
             }
         }
 
-        Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), $"The username '{baseName}' kept being taken while creating the account.");
+        Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account.");
     }
 
     /// <summary>Releases a reserved username when the create attempt is over.</summary>
@@ -377,7 +377,7 @@ internal sealed class ContactPipeline
     {
         if (!Options.LinkExistingAccounts)
         {
-            Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateEmail), $"The email address {contact.Email} is already used by CMS account {found.UserId}; linking existing accounts is turned off.");
+            Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, $"The email address {contact.Email} is already used by CMS account {found.UserId}; linking existing accounts is turned off.");
             return;
         }
 
@@ -447,10 +447,4 @@ internal sealed class ContactPipeline
 
         return Options.LanguageMap.TryGetValue(preferred, out var mapped) ? mapped : preferred;
     }
-
-    private static string CodeOf(CmsUserException ex) => ex switch
-    {
-        CmsProviderException p => p.Reason.ToString(),
-        _ => ex.ErrorCode ?? ex.GetType().Name,
-    };
 }

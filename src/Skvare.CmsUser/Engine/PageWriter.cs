@@ -26,7 +26,7 @@ internal sealed class PageWriter
     }
 
     /// <summary>The error code of a contact whose CMS account (found by its email) is linked to another contact.</summary>
-    public const string HeldByOtherContactCode = "account_linked_to_other_contact";
+    public const string HeldByOtherContactCode = CmsUserErrorCodes.AccountLinkedToOtherContact;
 
     /// <summary>
     /// Writes a Scheduled "User Account Creation" record for each contact of the page that may get an account
@@ -114,7 +114,7 @@ internal sealed class PageWriter
                 case AccountLinkResultKind.Failed:
                     Log.LinkFailed(_logger, work.Contact.Id, link.CmsUserId, result.Error);
                     var cmsUserId = work.CmsUserId;
-                    _pipeline.Fail(work, FailureKind.Permanent, "link_failed", $"CMS account {link.CmsUserId} exists but could not be linked: {result.Error}");
+                    _pipeline.Fail(work, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, $"CMS account {link.CmsUserId} exists but could not be linked: {result.Error}");
                     work.CmsUserId = cmsUserId;
                     break;
                 case AccountLinkResultKind.HeldByOtherContact:

@@ -51,9 +51,6 @@ internal sealed class RateLimitedCmsProvider : ICmsAccountProvider, ICmsAccountP
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         LimitedAsync(async ct => { await _inner.SendPasswordResetAsync(account, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
-    public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        LimitedAsync(async ct => { await _inner.SendNewAccountNotificationAsync(account, ct).ConfigureAwait(false); return true; }, cancellationToken);
-
     public Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         LimitedAsync(async ct => { await _inner.BlockAsync(account, ct).ConfigureAwait(false); return true; }, cancellationToken);
 

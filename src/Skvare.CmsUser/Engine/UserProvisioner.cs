@@ -103,7 +103,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Failed,
                 Rule = ruleForErrors,
-                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "civicrm_error", ex.Message),
+                Error = new ProvisioningError(ex.Kind, CmsUserErrorCodes.For(ex), ex.Message),
             });
         }
         catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken) && ex is HttpRequestException or TimeoutException or OperationCanceledException)
@@ -115,7 +115,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Failed,
                 Rule = ruleForErrors,
-                Error = new ProvisioningError(FailureKind.Transient, "unavailable", "CiviCRM or the CMS could not be reached in time; try again later."),
+                Error = new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.Unavailable, "CiviCRM or the CMS could not be reached in time; try again later."),
             });
         }
         catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
@@ -141,7 +141,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Skipped,
                 Rule = rule.DisplayName,
-                Error = new ProvisioningError(FailureKind.Permanent, "contact_not_found", $"Contact {contactId} does not exist or is deleted."),
+                Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.ContactNotFound, $"Contact {contactId} does not exist or is deleted."),
             });
         }
 
@@ -156,7 +156,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Failed,
                 Rule = rule.DisplayName,
-                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "activity_setup_failed", ex.Message),
+                Error = new ProvisioningError(ex.Kind, CmsUserErrorCodes.ActivitySetupFailed, ex.Message),
             });
         }
 
@@ -187,7 +187,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 ContactId = contactId,
                 Kind = OutcomeKind.Failed,
                 Rule = rule.DisplayName,
-                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "civicrm_error", ex.Message),
+                Error = new ProvisioningError(ex.Kind, CmsUserErrorCodes.For(ex), ex.Message),
             });
         }
 
@@ -389,8 +389,8 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             catch (Exception ex) when (ex is CmsUserException || !ContactPipeline.IsRunCancellation(ex, cancellationToken))
             {
                 var error = ex is CmsUserException civi
-                    ? new ProvisioningError(civi.Kind, "write_back_failed", $"The results could not be written to CiviCRM: {civi.Message}")
-                    : new ProvisioningError(FailureKind.Transient, "write_back_failed", $"The results could not be written to CiviCRM: {ContactPipeline.InternalMessage(ex)}");
+                    ? new ProvisioningError(civi.Kind, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {civi.Message}")
+                    : new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {ContactPipeline.InternalMessage(ex)}");
                 foreach (var work in works)
                 {
                     // Nothing was counted: the contacts stay in the trigger and the next run finds their accounts.

@@ -15,6 +15,18 @@ namespace Skvare.CmsUser.Drupal.Tests.SharedTransport;
 /// </summary>
 public sealed class HttpChannelTests
 {
+    [Theory]
+    [InlineData(409, "existing_user_login", "HTTP 409, code existing_user_login")]
+    [InlineData(502, null, "HTTP 502")]
+    [InlineData(null, "mail_failed", "code mail_failed")]
+    [InlineData(null, null, "no answer")]
+    public void Failure_log_names_the_answer_in_words_never_null(int? status, string? code, string expected)
+    {
+        var failure = new CmsProviderException("X", CmsErrorReason.Unavailable, "m") { StatusCode = status, ErrorCode = code };
+
+        HttpChannelLog.Answer(failure).Should().Be(expected).And.NotContain("null");
+    }
+
     private const string Secret = "s3cr3t-p4ss";
 
     [Fact]

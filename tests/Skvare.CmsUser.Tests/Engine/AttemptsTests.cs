@@ -24,7 +24,7 @@ public sealed class AttemptsTests : IDisposable
 
         outcomes.Should().Equal(OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.GaveUp);
         _h.Civi.Activities.Should().HaveCount(4).And.OnlyContain(a => a.Status == ActivityOutcomeStatus.Failed && a.Subject == "Failed to create User ana.lima");
-        _h.Civi.Activities[0].Details.Should().Be("InvalidData: The CMS refused the data.");
+        _h.Civi.Activities[0].Details.Should().Be("invalid_data: The CMS refused the data.");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed");
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().BeNull();
 

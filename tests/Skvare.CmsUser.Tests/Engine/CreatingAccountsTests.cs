@@ -103,7 +103,7 @@ public sealed class CreatingAccountsTests : IDisposable
         var summary = await _h.Provisioner.RunOnceAsync();
 
         summary.Count(OutcomeKind.Failed).Should().Be(1);
-        summary.Failures.Single().Error!.Code.Should().Be("DuplicateEmail");
+        summary.Failures.Single().Error!.Code.Should().Be(CmsUserErrorCodes.DuplicateEmail);
         _h.Civi.Links.Should().BeEmpty();
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added", "a failure below the attempt limit stays in the trigger");
     }
@@ -129,7 +129,7 @@ public sealed class CreatingAccountsTests : IDisposable
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
-        summary.Failures.Single().Error!.Code.Should().Be("DuplicateUsername");
+        summary.Failures.Single().Error!.Code.Should().Be(CmsUserErrorCodes.DuplicateUsername);
         _h.Cms.Accounts.Should().HaveCount(1);
     }
 

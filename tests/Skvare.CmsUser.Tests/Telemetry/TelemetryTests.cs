@@ -61,7 +61,7 @@ public sealed class TelemetryTests : IDisposable
         await _h.Provisioner.RunOnceAsync();
 
         var failed = _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1004).Subject;
-        failed.Message.Should().Contain("InvalidData").And.Contain("refused").And.Contain("attempt 1");
+        failed.Message.Should().Contain(CmsUserErrorCodes.InvalidData).And.Contain("refused").And.Contain("attempt 1");
         _h.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1001);
     }
 }
