@@ -297,6 +297,16 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
 
     private Contact WithLinks(Contact contact) => contact with { Links = _links.Where(l => l.ContactId == contact.Id).ToArray() };
 
+    private bool IsPending(TriggerSourceContext context, Contact contact) =>
+        IsPending(context.Trigger, contact)
+        && !(context.KeepMembers && context.History is { } history && IsPending(history, contact))
+        && (context.RequireIn is not { } requireIn || IsMember(requireIn, contact))
+        && (context.RequireNotIn is not { } requireNotIn || !IsMember(requireNotIn, contact));
+
+    private bool IsMember(TriggerDefinition set, Contact contact) => set.Kind == TriggerKind.SavedSearch
+        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(contact)
+        : IsPending(set, contact);
+
     private bool IsPending(TriggerDefinition trigger, Contact contact) => trigger.Kind switch
     {
         TriggerKind.Group => GroupMembers(trigger.Reference).TryGetValue(contact.Id, out var status) && status == "Added",
@@ -319,7 +329,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 Contact[] page;
                 lock (owner._gate)
                 {
-                    page = owner._contacts.Values.SkipWhile(c => c.Id <= lastId).Where(c => owner.IsPending(context.Trigger, c))
+                    page = owner._contacts.Values.SkipWhile(c => c.Id <= lastId).Where(c => owner.IsPending(context, c))
                         .Take(pageSize).Select(owner.WithLinks).ToArray();
                 }
 
@@ -343,7 +353,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             owner.Count("FindPending");
             lock (owner._gate)
             {
-                return Task.FromResult(owner._contacts.TryGetValue(contactId, out var c) && owner.IsPending(context.Trigger, c) ? owner.WithLinks(c) : null);
+                return Task.FromResult(owner._contacts.TryGetValue(contactId, out var c) && owner.IsPending(context, c) ? owner.WithLinks(c) : null);
             }
         }
 
@@ -354,7 +364,11 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             {
                 foreach (var ack in acknowledgements)
                 {
-                    Leave(context.Trigger, ack.ContactId);
+                    if (!context.KeepMembers)
+                    {
+                        Leave(context.Trigger, ack.ContactId);
+                    }
+
                     if (ack.Disposition == TriggerDisposition.Completed && context.History is { } history)
                     {
                         Join(history, ack.ContactId);
