@@ -73,7 +73,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         {
             var options = _options.Value;
             var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-                | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+                | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields | CmsCapabilities.RemoveRoles;
             if (!string.IsNullOrEmpty(options.FirstNameField) || !string.IsNullOrEmpty(options.LastNameField))
             {
                 capabilities |= CmsCapabilities.PersonNames;
@@ -194,6 +194,32 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         var call = new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true };
         var updated = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", updated is null ? union : FromRest(updated).Roles));
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        // PATCH replaces the whole list, so read the current roles and send what is left.
+        var current = await GetByIdAsync(account.UserId, cancellationToken).ConfigureAwait(false)
+            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId}.") { StatusCode = 404 };
+        var left = current.Roles.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList();
+        if (left.Count == current.Roles.Count)
+        {
+            return;
+        }
+
+        var body = new JsonObject { ["roles"] = RoleList(left) };
+        // Sending the remaining set is idempotent, so a retry after a lost answer does no harm.
+        var call = new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true };
+        await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, account.UserId, string.Join(", ", left));
     }
 
     /// <inheritdoc />

@@ -24,7 +24,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private const CmsCapabilities SupportedCapabilities =
         CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NewAccountNotification | CmsCapabilities.PasswordResetEmail
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.ExtraFields | CmsCapabilities.RemoveRoles;
 
     private const string AuthenticatedRid = "2";
 
@@ -174,6 +174,30 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         var body = new JsonObject { ["roles"] = RoleObject(union) };
         await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", union));
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        var unwanted = ResolveRoles(roles);
+        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var left = current.Where(r => !unwanted.Contains(r, StringComparer.Ordinal)).ToList();
+        if (left.Count == current.Count)
+        {
+            return;
+        }
+
+        // The update replaces the role set, so it carries what is left; repeating it is harmless (PUT).
+        var body = new JsonObject { ["roles"] = RoleObject(left) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, account.UserId, string.Join(", ", left));
     }
 
     /// <inheritdoc />

@@ -54,7 +54,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
         CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification
-        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.CreatesLink;
+        | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.CreatesLink | CmsCapabilities.RemoveRoles;
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -178,6 +178,28 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         // "roles" replaces the set: send the union of what the user has and what the rule gives.
         var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
         update.Values["roles"] = union;
+        await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        var unwanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
+        var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var currentIds = current.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
+            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).ToList()
+            : [];
+        var left = currentIds.Except(unwanted).ToList();
+        if (left.Count == currentIds.Count)
+        {
+            return;
+        }
+
+        // "roles" replaces the set: send what is left.
+        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
+        update.Values["roles"] = left;
         await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
     }
 

@@ -50,7 +50,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
         var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.Block
-            | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
+            | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.ExtraFields | CmsCapabilities.RemoveRoles;
         if (_options.CompanionPlugin)
         {
             capabilities |= CmsCapabilities.NewAccountNotification | CmsCapabilities.OneTimeLoginLink;
@@ -206,6 +206,30 @@ public class WordPressAccountProvider : ICmsAccountProvider
 
         await SetRolesAsync(account.UserId, union, "assign roles", cancellationToken).ConfigureAwait(false);
         Log.RolesSet(_logger, account.UserId, string.Join(",", union));
+    }
+
+    /// <inheritdoc />
+    public virtual async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        // Sending roles replaces the whole list, so read the current ones and send what is left.
+        var current = await GetUserAsync(account.UserId, allowMissing: false, cancellationToken).ConfigureAwait(false);
+        var held = (current!.Roles ?? []).ToList();
+        var left = held.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList();
+        if (left.Count == held.Count)
+        {
+            return;
+        }
+
+        await SetRolesAsync(account.UserId, left, "remove roles", cancellationToken).ConfigureAwait(false);
+        Log.RolesSet(_logger, account.UserId, string.Join(",", left));
     }
 
     /// <inheritdoc />

@@ -79,6 +79,11 @@ internal sealed partial class FakeApi4Engine
         }
 
         var row = Store.Insert(entity, stored);
+        if (entity == "GroupContact")
+        {
+            _server.RecordSubscription(row, "API");
+        }
+
         if (entity == "Activity")
         {
             AddActivityContacts((long)row["id"]!, values);
@@ -105,7 +110,7 @@ internal sealed partial class FakeApi4Engine
                 values.TryAdd("entity_table", "civicrm_contact");
                 break;
             case "Activity":
-                values.TryAdd("activity_date_time", _server.Clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                values.TryAdd("activity_date_time", _server.SiteNow());
                 values.TryAdd("is_deleted", false);
                 values.TryAdd("is_test", false);
                 values.TryAdd("status_id", 1L);
@@ -191,9 +196,15 @@ internal sealed partial class FakeApi4Engine
         }
 
         CheckUnique(entity, merged, except: row);
+        var statusBefore = row.GetValueOrDefault("status");
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id")))
         {
             row[k] = v;
+        }
+
+        if (entity == "GroupContact" && !Equals(statusBefore, row.GetValueOrDefault("status")))
+        {
+            _server.RecordSubscription(row, "API");
         }
 
         return Copy(row);
