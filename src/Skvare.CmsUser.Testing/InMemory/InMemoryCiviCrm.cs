@@ -88,6 +88,19 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         }
     }
 
+    /// <summary>Takes contacts out of a group (status Removed), as a person leaving it.</summary>
+    public void RemoveFromGroup(string group, params long[] contactIds)
+    {
+        lock (_gate)
+        {
+            var members = GroupMembers(group);
+            foreach (var id in contactIds)
+            {
+                members[id] = "Removed";
+            }
+        }
+    }
+
     /// <summary>Tags contacts.</summary>
     public void AddTag(string tag, params long[] contactIds)
     {
