@@ -54,7 +54,22 @@ internal static class PackageRegistration
                 AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             })
-            .AddCmsUserResilience(sp => settings(sp.GetRequiredService<IOptions<TOptions>>().Value));
+            .AddCmsUserResilience(sp => ValidatedOrDefault(sp, settings));
+
+    // The resilience options are validated on start too: reading invalid package options here would throw the
+    // package's validation failure a second time. The package's own validation reports it (the host does not start).
+    private static HttpClientSettings ValidatedOrDefault<TOptions>(IServiceProvider services, Func<TOptions, HttpClientSettings> settings)
+        where TOptions : class
+    {
+        try
+        {
+            return settings(services.GetRequiredService<IOptions<TOptions>>().Value);
+        }
+        catch (OptionsValidationException)
+        {
+            return new HttpClientSettings();
+        }
+    }
 
     /// <summary>Registers the provider as itself and as the <see cref="ICmsAccountProvider"/>.</summary>
     public static void AddProvider<TProvider>(this IServiceCollection services)

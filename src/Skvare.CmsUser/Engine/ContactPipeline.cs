@@ -12,6 +12,7 @@ internal sealed class ContactPipeline
 {
     private readonly ICmsAccountProvider _cms;
     private readonly EngineSettings _settings;
+    private readonly UsernameReservations _reservations = new();
 
     public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings)
     {
@@ -162,10 +163,14 @@ internal sealed class ContactPipeline
         return last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Finds a free username: the base one or the first free numbered one.</summary>
-    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds a free username: the base one or the first free numbered one. With <paramref name="reserveFor"/>
+    /// the name is also held for that contact (see <see cref="UsernameReservations"/>) and names held by
+    /// other contacts of this process count as taken; the caller releases it after the create.
+    /// </summary>
+    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken, long? reserveFor = null)
     {
-        if (startSuffix <= 1 && await _cms.FindByUsernameAsync(baseName, cancellationToken).ConfigureAwait(false) is null)
+        if (startSuffix <= 1 && await IsFreeAsync(baseName, reserveFor, cancellationToken).ConfigureAwait(false))
         {
             return (baseName, null);
         }
@@ -178,13 +183,48 @@ internal sealed class ContactPipeline
         for (var n = Math.Max(2, startSuffix); n <= Options.MaxUsernameSuffix + 1; n++)
         {
             var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules);
-            if (await _cms.FindByUsernameAsync(candidate, cancellationToken).ConfigureAwait(false) is null)
+            if (await IsFreeAsync(candidate, reserveFor, cancellationToken).ConfigureAwait(false))
             {
                 return (candidate, $"The username '{baseName}' is taken; using '{candidate}'.");
             }
         }
 
         return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken.");
+    }
+
+    /// <summary>
+    /// Lets a provider that implements <see cref="ICmsAccountPrefetch"/> look up the emails and usernames of the
+    /// contacts of a page that may need an account, in one request.
+    /// </summary>
+    public Task PrefetchAsync(ProvisioningRule rule, IReadOnlyList<Contact> page, CancellationToken cancellationToken)
+    {
+        if (_cms is not ICmsAccountPrefetch prefetch)
+        {
+            return Task.CompletedTask;
+        }
+
+        var pending = page.Where(c => c.Links.Count == 0 && CheckEmail(c) is null).ToArray();
+        return pending.Length == 0
+            ? Task.CompletedTask
+            : prefetch.PrefetchAsync(
+                pending.Select(c => c.Email!.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                pending.Select(c => BaseUsername(rule, c)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                cancellationToken);
+    }
+
+    private async Task<bool> IsFreeAsync(string username, long? reserveFor, CancellationToken cancellationToken)
+    {
+        if (reserveFor is long holder && _reservations.IsHeldByOther(username, holder))
+        {
+            return false;
+        }
+
+        if (await _cms.FindByUsernameAsync(username, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        return reserveFor is not long contactId || _reservations.TryReserve(username, contactId);
     }
 
     private async Task ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactWork work, CancellationToken cancellationToken)
@@ -230,7 +270,7 @@ internal sealed class ContactPipeline
         var nextSuffix = 1;
         for (var round = 0; round < 3; round++)
         {
-            var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken).ConfigureAwait(false);
+            var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
             if (username is null)
             {
                 Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), conflict!);
@@ -238,6 +278,7 @@ internal sealed class ContactPipeline
             }
 
             work.Username = username;
+            using var held = new Held(_reservations, username, contact.Id);
             try
             {
                 var created = await _cms.CreateAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
@@ -271,6 +312,12 @@ internal sealed class ContactPipeline
         }
 
         Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), $"The username '{baseName}' kept being taken while creating the account.");
+    }
+
+    /// <summary>Releases a reserved username when the create attempt is over.</summary>
+    private readonly struct Held(UsernameReservations reservations, string username, long contactId) : IDisposable
+    {
+        public void Dispose() => reservations.Release(username, contactId);
     }
 
     private static int NextSuffix(string username, string baseName)

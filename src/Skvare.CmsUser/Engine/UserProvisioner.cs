@@ -119,6 +119,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         try
         {
             var prior = await CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+            await _pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
             work = await _pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
             await _writer.WriteAsync([work], source).ConfigureAwait(false);
         }
@@ -278,6 +279,11 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     private async Task ProcessPageAsync(Pass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
         var prior = await CountPriorAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
+        if (pass.Prefetch is { } prefetch)
+        {
+            await prefetch(page, cancellationToken).ConfigureAwait(false);
+        }
+
         var leases = new ConcurrentBag<IDisposable>();
         var tasks = new List<Task<ContactWork?>>(page.Count);
         using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
@@ -495,7 +501,10 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             CreationContext(rule),
             (contact, prior) => kept && prior >= Options.Retry.MaxAttempts
                 ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
-                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None));
+                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
+        {
+            Prefetch = (page, ct) => _pipeline.PrefetchAsync(rule, page, ct),
+        };
         if (rule.Deprovision is { } deprovision)
         {
             Log.DeprovisionStarted(_logger, rule.DisplayName, deprovision.When, deprovision.Action);
@@ -536,5 +545,8 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     {
         /// <summary>The activity whose failures count for this pass, when not the run's.</summary>
         public ActivityKind? Kind { get; init; }
+
+        /// <summary>Runs once per page before its contacts (bulk look-ups, see <see cref="ICmsAccountPrefetch"/>).</summary>
+        public Func<IReadOnlyList<Contact>, CancellationToken, Task>? Prefetch { get; init; }
     }
 }
