@@ -98,7 +98,7 @@ public sealed class FakeApi4Store
     }
 
     /// <summary>Makes the next insert of <paramref name="entity"/> take this id (replays of recordings follow the real ids).</summary>
-    internal void SetNextId(string entity, long next) => _nextIds[entity == "User" ? "UFMatch" : entity] = next;
+    internal void ForceNextId(string entity, long next) => _nextIds[entity == "User" ? "UFMatch" : entity] = next;
 
     internal Dictionary<string, object?>? Find(string entity, long id) => _tables[entity].FirstOrDefault(r => r["id"] is long v && v == id);
 
