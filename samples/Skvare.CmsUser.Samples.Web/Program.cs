@@ -1,7 +1,6 @@
 using Skvare.CmsUser;
 using Skvare.CmsUser.AspNetCore;
 using Skvare.CmsUser.CiviCrm;
-using Skvare.CmsUser.Hosting;
 using Skvare.CmsUser.Testing.InMemory;
 
 // A web host with the provisioning webhook (POST /cmsuser/webhook), scheduled runs and /health.
@@ -13,7 +12,7 @@ var section = builder.Configuration.GetSection(CmsUserOptions.SectionName);
 var cmsUser = builder.Services.AddCmsUserProvisioning(section)
     .AddWebhook()
     .AddScheduledRuns();
-var health = builder.Services.AddHealthChecks().AddCheck<CmsProviderHealthCheck>("cms");
+var health = builder.Services.AddHealthChecks().AddCmsProviderCheck();
 
 string mode;
 if (section.GetSection(CiviCrmOptions.SectionName).Exists())
@@ -29,7 +28,7 @@ if (section.GetSection(CiviCrmOptions.SectionName).Exists())
         "STANDALONE" => cmsUser.AddCiviCrm().AddStandalone(),
         _ => throw new InvalidOperationException($"CmsUser:Cms is '{cms}', which is not one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone."),
     };
-    health.AddCheck<CiviCrmConnectivityCheck>("civicrm");
+    health.AddCiviCrmCheck();
     mode = $"real mode: CiviCRM at {section["CiviCrm:BaseUrl"]}, {cms} at {section[$"{cms}:BaseUrl"]}";
 }
 else

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.AspNetCore;
 
@@ -22,22 +23,11 @@ public static class CmsUserWebhookExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<WebhookOptions>();
+        builder.AddPackageOptions(WebhookOptions.SectionName, configure);
         if (!services.Any(d => d.ServiceType == typeof(WebhookOptionsValidator)))
         {
-            if (builder.Configuration is { } configuration)
-            {
-                options.Bind(configuration.GetSection(WebhookOptions.SectionName));
-            }
-
-            options.ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<WebhookOptionsValidator>();
             services.AddSingleton<IValidateOptions<WebhookOptions>>(sp => sp.GetRequiredService<WebhookOptionsValidator>());
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
         }
 
         services.TryAddSingleton(TimeProvider.System);

@@ -46,7 +46,7 @@ internal sealed class DemoBackends : IDisposable
             o.BaseUrl = _wordPress.BaseUrl;
             o.Username = _wordPress.AdminUsername;
             o.ApplicationPassword = _wordPress.ApplicationPassword;
-            o.CompanionPlugin = true;
+            o.UseCompanionPlugin = true;
         });
     }
 

@@ -15,7 +15,7 @@ internal static class InitTemplate
                   "Username": "provisioner",
                   "ApplicationPassword": "",
                   // true when the Skvare CmsUser companion plugin is active (reset emails, lookups by email)
-                  "CompanionPlugin": true
+                  "UseCompanionPlugin": true
                 }
             """),
             CmsKind.Drupal => ("Clean", """

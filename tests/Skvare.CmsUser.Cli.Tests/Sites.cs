@@ -61,7 +61,7 @@ public sealed class Sites : IDisposable
                     ["BaseUrl"] = WordPress.BaseUrl.ToString(),
                     ["Username"] = WordPress.AdminUsername,
                     ["ApplicationPassword"] = applicationPassword ?? WordPress.ApplicationPassword,
-                    ["CompanionPlugin"] = true,
+                    ["UseCompanionPlugin"] = true,
                     ["Http"] = http.DeepClone(),
                 },
             },

@@ -61,7 +61,7 @@ internal sealed class StandaloneRecordingReplay
 
                     break;
                 case ("User", "create") when exchange.Status == 200:
-                    _site.Store.SetNextId("User", rows[0].GetProperty("id").GetInt64());
+                    _site.Store.ForceNextId("User", rows[0].GetProperty("id").GetInt64());
                     break;
                 case ("Group", "get"):
                     foreach (var row in rows)
