@@ -206,7 +206,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -224,7 +224,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
         var body = new JsonObject { ["roles"] = RoleList(left) };
         // Sending the remaining set is idempotent, so a retry after a lost answer does no harm.
-        var call = new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true };
+        var call = new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
         await SendAsync(call, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", left));
     }

@@ -186,7 +186,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -203,7 +203,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         // The update replaces the role set, so it carries what is left; repeating it is harmless (PUT).
         var body = new JsonObject { ["roles"] = RoleObject(left) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", left));
     }
 

@@ -162,7 +162,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
         // A Joomla user is always in a group: with none left, the account falls back to the default (Registered).
         var groups = left.Count > 0 ? left : GroupIds([], withDefault: true).ToList();
-        await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["groups"] = GroupArray(groups) }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Patch(account.UserId, new JsonObject { ["groups"] = GroupArray(groups) }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Skvare.CmsUser.Standalone;
 using Skvare.CmsUser.Testing.Standalone;
 
 namespace Skvare.CmsUser.Standalone.Tests;
@@ -11,15 +10,7 @@ public sealed class RoleRemovalTests : IDisposable
 
     public RoleRemovalTests()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning().AddStandalone(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiKey = _site.ApiKey;
-            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-        });
-        _services = services.BuildServiceProvider();
+        _services = StandaloneHost.Build(_site, null, null);
     }
 
     private ICmsAccountProvider Provider => _services.GetRequiredService<ICmsAccountProvider>();
