@@ -183,20 +183,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         var wanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
-        var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var currentIds = current.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
-            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).Distinct().ToList()
-            : [];
-        var union = currentIds.Union(wanted).ToList();
-        if (union.Count == currentIds.Count)
-        {
-            return;
-        }
-
-        // "roles" replaces the set: send the union of what the user has and what the rule gives.
-        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
-        update.Values["roles"] = union;
-        await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
+        await ReplaceRolesAsync(account.UserId, current => current.Union(wanted).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -205,19 +192,24 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         var unwanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
-        var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var currentIds = current.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
-            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).ToList()
+        await ReplaceRolesAsync(account.UserId, current => current.Except(unwanted).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>"roles" replaces the set: reads the user's role ids and sends the changed set when it differs.</summary>
+    private async Task ReplaceRolesAsync(long userId, Func<List<long>, List<long>> change, CancellationToken cancellationToken)
+    {
+        var user = await ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        var current = user.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
+            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).Distinct().ToList()
             : [];
-        var left = currentIds.Except(unwanted).ToList();
-        if (left.Count == currentIds.Count)
+        var next = change(current);
+        if (next.Count == current.Count && next.All(current.Contains))
         {
             return;
         }
 
-        // "roles" replaces the set: send what is left.
-        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
-        update.Values["roles"] = left;
+        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
+        update.Values["roles"] = next;
         await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
     }
 

@@ -184,31 +184,10 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count == 0)
+        if (roles.Count > 0)
         {
-            return;
+            await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false);
         }
-
-        // Sending roles replaces the whole list, so read the current ones and send the union.
-        var current = await GetUserAsync(account.UserId, allowMissing: false, cancellationToken).ConfigureAwait(false);
-        var union = (current!.Roles ?? []).ToList();
-        var added = false;
-        foreach (var role in roles)
-        {
-            if (!string.IsNullOrWhiteSpace(role) && !union.Contains(role, StringComparer.Ordinal))
-            {
-                union.Add(role);
-                added = true;
-            }
-        }
-
-        if (!added)
-        {
-            return;
-        }
-
-        await SetRolesAsync(account.UserId, union, "assign roles", cancellationToken).ConfigureAwait(false);
-        Log.RolesSet(_logger, account.UserId, string.Join(",", union));
     }
 
     /// <inheritdoc />
@@ -216,22 +195,25 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count == 0)
+        if (roles.Count > 0)
+        {
+            await ReplaceRolesAsync(account.UserId, current => current.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList(), "remove roles", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs.</summary>
+    private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
+    {
+        var user = await GetUserAsync(userId, allowMissing: false, cancellationToken).ConfigureAwait(false);
+        var current = (user!.Roles ?? []).ToList();
+        var next = change(current);
+        if (next.Count == current.Count && next.All(current.Contains))
         {
             return;
         }
 
-        // Sending roles replaces the whole list, so read the current ones and send what is left.
-        var current = await GetUserAsync(account.UserId, allowMissing: false, cancellationToken).ConfigureAwait(false);
-        var held = (current!.Roles ?? []).ToList();
-        var left = held.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList();
-        if (left.Count == held.Count)
-        {
-            return;
-        }
-
-        await SetRolesAsync(account.UserId, left, "remove roles", cancellationToken).ConfigureAwait(false);
-        Log.RolesSet(_logger, account.UserId, string.Join(",", left));
+        await SetRolesAsync(userId, next, operation, cancellationToken).ConfigureAwait(false);
+        Log.RolesSet(_logger, userId, string.Join(",", next));
     }
 
     /// <inheritdoc />
