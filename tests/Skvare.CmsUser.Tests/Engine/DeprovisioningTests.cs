@@ -19,6 +19,18 @@ public sealed class DeprovisioningTests : IDisposable
         };
     };
 
+    private static async Task<List<PlanEntry>> PlanAsync(EngineHarness harness)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var plan = new List<PlanEntry>();
+        await foreach (var entry in harness.Provisioner.PlanAsync(timeout.Token))
+        {
+            plan.Add(entry);
+        }
+
+        return plan;
+    }
+
     private InMemoryAccount AccountOf(long userId) => _h.Cms.Accounts.Single(a => a.Id == userId);
 
     [Fact]
@@ -144,11 +156,7 @@ public sealed class DeprovisioningTests : IDisposable
         _h.Civi.AddToGroup(Lapsed, ana.Id);
         var calls = _h.Cms.Calls.Values.Sum();
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in _h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync(_h);
 
         var uid = _h.Civi.Links.Single(l => l.ContactId == ana.Id).CmsUserId;
         plan.Should().ContainSingle().Which.Should().Be(new PlanEntry(ana.Id, "members (deprovision)", PlannedAction.Block, "ana@example.org", uid, null));
@@ -165,11 +173,7 @@ public sealed class DeprovisioningTests : IDisposable
         await h.Provisioner.RunOnceAsync();
         h.Civi.AddToGroup(Lapsed, ana.Id);
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync(h);
 
         plan.Single().Action.Should().Be(PlannedAction.Fail);
     }

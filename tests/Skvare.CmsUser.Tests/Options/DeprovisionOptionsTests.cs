@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Tests.Options;
 
@@ -24,14 +22,7 @@ public sealed class DeprovisionOptionsTests
         ["CmsUser:LoginLinks:BlockedRoles:0"] = "shop_manager",
     };
 
-    private static IHost BuildHost(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddCmsUserProvisioning(builder.Configuration.GetSection("CmsUser"))
-            .UseInMemory(new InMemoryCiviCrm(), new InMemoryCmsAccountProvider());
-        return builder.Build();
-    }
+    private static IHost BuildHost(Dictionary<string, string?> settings) => OptionsValidationTests.BuildHost(settings);
 
     [Fact]
     public async Task Deprovision_and_login_link_settings_bind_from_configuration()
