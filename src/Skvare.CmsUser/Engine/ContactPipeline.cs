@@ -1,4 +1,6 @@
 using System.Net.Mail;
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Telemetry;
 using Skvare.CmsUser.Usernames;
 
 namespace Skvare.CmsUser.Engine;
@@ -10,14 +12,22 @@ namespace Skvare.CmsUser.Engine;
 /// </summary>
 internal sealed class ContactPipeline
 {
+    /// <summary>The error code of an unexpected exception (a defect in the data or in the code).</summary>
+    public const string InternalErrorCode = "internal_error";
+
+    /// <summary>The error code of a contact whose data CiviCRM sent in a form that cannot be read.</summary>
+    public const string InvalidDataCode = "invalid_contact_data";
+
     private readonly ICmsAccountProvider _cms;
     private readonly EngineSettings _settings;
     private readonly UsernameReservations _reservations = new();
+    private readonly ILogger _logger;
 
-    public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings)
+    public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings, ILogger logger)
     {
         _cms = cms;
         _settings = settings;
+        _logger = logger;
     }
 
     private CmsUserOptions Options => _settings.Options;
@@ -37,6 +47,10 @@ internal sealed class ContactPipeline
             {
                 work.StopError = ex;
             }
+        }
+        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
+        {
+            FailInternal(work, ex);
         }
 
         return work;
@@ -82,9 +96,36 @@ internal sealed class ContactPipeline
                 work.StopError = ex;
             }
         }
+        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
+        {
+            FailInternal(work, ex);
+        }
 
         return work;
     }
+
+    /// <summary>Whether an exception is the caller cancelling the run (the only exception a contact lets through).</summary>
+    public static bool IsRunCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    /// <summary>
+    /// Turns an unexpected exception into the contact's outcome: Failed with <see cref="InternalErrorCode"/>,
+    /// counted as an attempt (a contact that always crashes us gives up after MaxAttempts). The log has the
+    /// exception; the activity and the outcome have a one-line message.
+    /// </summary>
+    public void FailInternal(ContactWork work, Exception ex)
+    {
+        Log.ContactCrashed(_logger, work.Contact.Id, work.Rule, ex);
+        var cmsUserId = work.CmsUserId;
+        Fail(work, FailureKind.Permanent, InternalErrorCode, InternalMessage(ex));
+
+        // An account created before the defect must still be linked and audited: keep what is known.
+        work.CmsUserId = cmsUserId;
+    }
+
+    /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>
+    public static string InternalMessage(Exception ex) =>
+        $"Unexpected {ex.GetType().Name} while handling the contact; see the log for details.";
 
     /// <summary>Marks the work failed, counting the attempt per the retry policy.</summary>
     public void Fail(ContactWork work, FailureKind kind, string code, string message, bool giveUpNow = false)
@@ -253,6 +294,12 @@ internal sealed class ContactPipeline
             return;
         }
 
+        if (contact.DataError is { } dataError)
+        {
+            Fail(work, FailureKind.Permanent, InvalidDataCode, dataError);
+            return;
+        }
+
         if (CheckEmail(contact) is { } emailProblem)
         {
             Fail(work, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
@@ -353,7 +400,7 @@ internal sealed class ContactPipeline
         work.Kind = OutcomeKind.Created;
         work.CmsUserId = created.UserId;
         work.Username = created.Username ?? username;
-        work.Link = new AccountLinkRequest(contact.Id, created.UserId, created.Email ?? email);
+        work.Link = new AccountLinkRequest(contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true);
         work.RecordActivity = true;
         work.ActivityDetails = rule.Roles.Count == 0
             ? $"Rule {rule.DisplayName}."
