@@ -94,10 +94,10 @@ internal sealed class Deprovisioning
                 work.StopError = ex;
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
         {
             // One contact's defect never stops the run: it fails (a counted attempt) and the page is written.
-            _pipeline.Fail(work, FailureKind.Permanent, "internal_error", $"Unexpected {ex.GetType().Name}: {FirstLine(ex.Message)}");
+            _pipeline.FailInternal(work, ex);
         }
 
         return work;
@@ -120,12 +120,5 @@ internal sealed class Deprovisioning
         var action = rule.Deprovision.Action == DeprovisionAction.RemoveRoles ? PlannedAction.RemoveRoles : PlannedAction.Block;
         var note = priorFailures > 0 ? $"{priorFailures} earlier failed attempt(s) of {maxAttempts}." : null;
         return new PlanEntry(contact.Id, name, action, link.UfName, link.CmsUserId, note);
-    }
-
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOfAny(['\r', '\n']);
-        var line = end < 0 ? text : text[..end];
-        return line.Length > 200 ? line[..200] : line;
     }
 }

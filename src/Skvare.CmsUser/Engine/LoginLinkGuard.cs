@@ -30,6 +30,10 @@ internal static class LoginLinkGuard
         {
             return $"The account's roles could not be read, so no login link is issued: {ex.Message}";
         }
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        {
+            return "The account's roles could not be read, so no login link is issued: " + ContactPipeline.InternalMessage(ex);
+        }
 
         if (account is null)
         {

@@ -352,7 +352,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             await prefetch(page, cancellationToken).ConfigureAwait(false);
         }
 
-        var opened = await _writer.OpenAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        var opened = await _writer.OpenAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
         var leases = new ConcurrentBag<IDisposable>();
         try
         {
