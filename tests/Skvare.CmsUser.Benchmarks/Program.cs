@@ -1,10 +1,29 @@
 using BenchmarkDotNet.Running;
+using Skvare.CmsUser.Benchmarks.Provisioning;
 
 namespace Skvare.CmsUser.Benchmarks;
 
-/// <summary>Runs the benchmarks: <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>
+/// Runs the benchmarks: <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- --filter '*'</c> for the
+/// BenchmarkDotNet micro-benchmarks, or <c>-- provisioning [--live] [--quick] [--out FILE]</c> for the request, latency and
+/// memory report (docs/benchmarks.md).
+/// </summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "provisioning")
+        {
+            return await ProvisioningCommand.RunAsync(args[1..]);
+        }
+
+        if (args.Length == 2 && args[0] == "provisioning-kit")
+        {
+            return await ProvisioningCommand.KitAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

@@ -160,7 +160,8 @@ public sealed partial class FakeBackdropServer
 
         // As the database compares: case, accents and trailing spaces ignored (MariaDB's utf8mb4_general_ci).
         var users = new JsonArray();
-        foreach (var user in _users.Values.Where(u => mail is not null ? MariaDbCollation.AreEqual(u.Mail, mail) : MariaDbCollation.AreEqual(u.Name, name)))
+        var matches = mail is not null ? _byMailKey.All(MariaDbCollation.Key(mail)) : _byNameKey.All(MariaDbCollation.Key(name!));
+        foreach (var user in matches.Select(uid => _users[uid]))
         {
             users.Add(UserJson(user, loaded: true));
         }
@@ -188,12 +189,12 @@ public sealed partial class FakeBackdropServer
             return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
         }
 
-        if (_users.Values.Any(u => MariaDbCollation.AreEqual(u.Mail, mail)))
+        if (_byMailKey.First(MariaDbCollation.Key(mail)) is not null)
         {
             return Error(409, "duplicate_mail", "The email address is already taken.", "mail");
         }
 
-        if (_users.Values.Any(u => MariaDbCollation.AreEqual(u.Name, name)))
+        if (_byNameKey.First(MariaDbCollation.Key(name)) is not null)
         {
             return Error(409, "duplicate_name", "The name is already taken.", "name");
         }
@@ -282,7 +283,7 @@ public sealed partial class FakeBackdropServer
             PasswordChosenByClient = pass is not null,
             PasswordHash = Sha256(pass ?? Guid.NewGuid().ToString("N")),
         };
-        _users[user.Uid] = user;
+        Store(user);
         // The module answers with the account it just saved: roles in the order given.
         var response = UserJson(user, loaded: false);
         if (notify != "none")
@@ -481,4 +482,13 @@ public sealed partial class FakeBackdropServer
     private static Answer NotFound() => Error(404, "not_found", "There is no user with that id.");
 
     private static Answer MethodNotAllowed() => Error(405, "method_not_allowed", "This route does not accept that HTTP method.");
+
+    // Adds a new account and files its name and mail.
+    private void Store(FakeBackdropUser user)
+    {
+        _users[user.Uid] = user;
+        _byNameKey.Add(MariaDbCollation.Key(user.Name), user.Uid);
+        _byMailKey.Add(MariaDbCollation.Key(user.Mail), user.Uid);
+        _byMail.Add(user.Mail, user.Uid);
+    }
 }

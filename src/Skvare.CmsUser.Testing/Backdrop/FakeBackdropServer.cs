@@ -40,6 +40,11 @@ public sealed partial class FakeBackdropServer : IDisposable
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeBackdropRequest> _host;
     private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
+
+    // Names and mails never change once stored; filed by the collation's key, as the database's unique indexes are.
+    private readonly KeyIndex _byNameKey = new(StringComparer.Ordinal);
+    private readonly KeyIndex _byMailKey = new(StringComparer.Ordinal);
+    private readonly KeyIndex _byMail = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _languages = new(StringComparer.Ordinal) { ["en"] = true };
@@ -166,7 +171,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+            return _byMail.First(mail) is { } uid ? _users[uid] : null;
         }
     }
 
@@ -185,7 +190,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         {
             _roles.UnionWith(roles);
             var user = new FakeBackdropUser(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
-            _users[user.Uid] = user;
+            Store(user);
             return user;
         }
     }

@@ -232,7 +232,7 @@ public sealed partial class FakeDrupalServer
         {
             violations.Add("name: " + nameError);
         }
-        else if (_users.Values.Any(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        else if (_index.ByName.First(name) is not null)
         {
             violations.Add($"name: The username {name} is already taken.");
         }
@@ -242,7 +242,7 @@ public sealed partial class FakeDrupalServer
         {
             violations.Add("mail.0.value: This value is not a valid email address.");
         }
-        else if (mail.Length > 0 && _users.Values.Any(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+        else if (mail.Length > 0 && _index.ByMail.First(mail) is not null)
         {
             violations.Add($"mail: The email address {mail} is already taken.");
         }
@@ -286,7 +286,7 @@ public sealed partial class FakeDrupalServer
             HasPassword = pass is not null,
             PasswordHash = pass is null ? string.Empty : Sha256(pass),
         };
-        _users[user.Uid] = user;
+        _index.Put(_users, user);
         return new Answer(201, Json(RestUser(user)), "application/json",
             new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" });
     }
@@ -351,7 +351,7 @@ public sealed partial class FakeDrupalServer
             {
                 violations.Add("mail.0.value: This value is not a valid email address.");
             }
-            else if (_users.Values.Any(u => u.Uid != uid && string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+            else if (_index.ByMail.AnyOther(mail, uid))
             {
                 violations.Add($"mail: The email address {mail} is already taken.");
             }
@@ -364,7 +364,7 @@ public sealed partial class FakeDrupalServer
             return Message(422, Validation + "\n" + string.Join("\n", violations) + "\n");
         }
 
-        _users[uid] = updated;
+        _index.Put(_users, updated);
         if (user.Status != updated.Status)
         {
             // User::postSave sends the status mail when the site's notification setting says so.
@@ -389,7 +389,7 @@ public sealed partial class FakeDrupalServer
             return Denied(auth, "The 'administer users' permission is required.");
         }
 
-        _users.Remove(uid);
+        _index.Drop(_users, uid);
         return new Answer(204, string.Empty, "text/html; charset=UTF-8");
     }
 
@@ -407,9 +407,7 @@ public sealed partial class FakeDrupalServer
             return Message(400, "Missing credentials.name or credentials.mail");
         }
 
-        var user = _users.Values.FirstOrDefault(u => mail is not null
-            ? string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)
-            : string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase));
+        var user = (mail is not null ? _index.ByMail.First(mail) : _index.ByName.First(name)) is { } found ? _users[found] : null;
         if (user is { Status: true })
         {
             if (MailFails)
@@ -463,10 +461,10 @@ public sealed partial class FakeDrupalServer
                         return JsonApiError(403, "Forbidden", "The current user is not authorized to filter by the `mail` field, given in the path `mail`. The 'view user email addresses' permission is required.");
                     }
 
-                    users = users.Where(u => string.Equals(u.Mail, value, StringComparison.OrdinalIgnoreCase));
+                    users = _index.Filter(_users, users, byMail: true, value);
                     break;
                 case "name":
-                    users = users.Where(u => string.Equals(u.Name, value, StringComparison.OrdinalIgnoreCase));
+                    users = _index.Filter(_users, users, byMail: false, value);
                     break;
                 default:
                     return JsonApiError(400, "Bad Request", $"Invalid nested filtering. The field `{field}`, given in the path `{field}`, does not exist.");

@@ -32,6 +32,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
+    private readonly NameMailIndex<FakeDrupalUser> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -179,7 +180,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+            return _index.ByMail.First(mail) is { } uid ? _users[uid] : null;
         }
     }
 
@@ -198,7 +199,7 @@ public sealed partial class FakeDrupalServer : IDisposable
         {
             _roles.UnionWith(roles);
             var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
-            _users[user.Uid] = user;
+            _index.Put(_users, user);
             return user;
         }
     }

@@ -144,7 +144,7 @@ public sealed partial class FakeDrupal7Server
             return Error(401, $"Missing required argument {(username is null ? "username" : "password")}");
         }
 
-        var user = _users.Values.FirstOrDefault(u => string.Equals(u.Name, username, StringComparison.OrdinalIgnoreCase));
+        var user = _index.ByName.First(username) is { } found ? _users[found] : null;
         if (user is null || !user.PasswordMatches(password))
         {
             return Error(401, "Wrong username or password.");
@@ -182,11 +182,11 @@ public sealed partial class FakeDrupal7Server
         {
             if (key == "parameters[mail]")
             {
-                users = users.Where(u => string.Equals(u.Mail, value, StringComparison.OrdinalIgnoreCase));
+                users = _index.Filter(_users, users, byMail: true, value);
             }
             else if (key == "parameters[name]")
             {
-                users = users.Where(u => string.Equals(u.Name, value, StringComparison.OrdinalIgnoreCase));
+                users = _index.Filter(_users, users, byMail: false, value);
             }
         }
 
@@ -225,7 +225,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["name"] = Placeholder(nameError, name);
         }
-        else if (_users.Values.Any(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        else if (_index.ByName.First(name) is not null)
         {
             errors["name"] = $"The name <em class=\"placeholder\">{WebUtility.HtmlEncode(name)}</em> is already taken.";
         }
@@ -238,7 +238,7 @@ public sealed partial class FakeDrupal7Server
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
         }
-        else if (_users.Values.Any(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+        else if (_index.ByMail.First(mail) is not null)
         {
             errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
         }
@@ -276,7 +276,7 @@ public sealed partial class FakeDrupal7Server
             Fields = Fields(body),
             PasswordHash = FakeDrupalServer.Sha256(pass!),
         };
-        _users[user.Uid] = user;
+        _index.Put(_users, user);
         if (notify == 1)
         {
             SendMail(user, "register_admin_created");
@@ -329,7 +329,7 @@ public sealed partial class FakeDrupal7Server
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is not valid.";
             }
-            else if (_users.Values.Any(u => u.Uid != target && string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+            else if (_index.ByMail.AnyOther(mail, target))
             {
                 errors["mail"] = $"The e-mail address <em class=\"placeholder\">{WebUtility.HtmlEncode(mail)}</em> is already taken.";
             }
@@ -342,7 +342,7 @@ public sealed partial class FakeDrupal7Server
             return FormErrors(errors);
         }
 
-        _users[target] = updated;
+        _index.Put(_users, updated);
         if (user.Status != updated.Status && (updated.Status == 1 ? NotifyStatusActivated : NotifyStatusBlocked))
         {
             SendMail(updated, updated.Status == 1 ? "status_activated" : "status_blocked");
@@ -368,7 +368,7 @@ public sealed partial class FakeDrupal7Server
             return Denied(uid);
         }
 
-        _users.Remove(target);
+        _index.Drop(_users, target);
         return Json(200, new JsonArray(true));
     }
 

@@ -26,6 +26,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     private readonly FakeHttpHost<FakeDrupal7Request> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, FakeDrupal7User> _users = [];
+    private readonly NameMailIndex<FakeDrupal7User> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly SortedDictionary<int, string> _roles = new() { [1] = "anonymous user", [2] = "authenticated user", [3] = "administrator", [4] = "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -157,7 +158,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase));
+            return _index.ByMail.First(mail) is { } uid ? _users[uid] : null;
         }
     }
 
@@ -175,7 +176,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
         lock (_gate)
         {
             var user = new FakeDrupal7User(_nextUid++, name, mail) { Status = active ? 1 : 0, RoleIds = [.. roles.Distinct()] };
-            _users[user.Uid] = user;
+            _index.Put(_users, user);
             return user;
         }
     }

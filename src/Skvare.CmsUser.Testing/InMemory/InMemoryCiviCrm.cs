@@ -11,13 +11,17 @@ namespace Skvare.CmsUser.Testing.InMemory;
 public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
 {
     private readonly object _gate = new();
-    private readonly SortedDictionary<long, Contact> _contacts = [];
+    private readonly Dictionary<long, Contact> _contacts = [];
+    private readonly SortedSet<long> _contactIds = [];
     private readonly Dictionary<string, Dictionary<long, string>> _groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, HashSet<long>> _tags = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Func<Contact, bool>> _savedSearches = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<AccountLink> _links = [];
+    private readonly Dictionary<long, List<int>> _linksByContact = [];
+    private readonly Dictionary<long, int> _currentLinkByUser = [];
     private readonly List<ActivityEntry> _activities = [];
     private readonly Dictionary<long, List<ActivityEntry>> _activitiesByContact = [];
+    private readonly Dictionary<long, int> _activityAt = [];
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
     private long _nextContactId = 1;
@@ -72,6 +76,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             };
             contact = configure?.Invoke(contact) ?? contact;
             _contacts[contact.Id] = contact;
+            _contactIds.Add(contact.Id);
             return contact;
         }
     }
@@ -129,7 +134,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         lock (_gate)
         {
-            _links.Add(link);
+            StoreLink(link);
         }
     }
 
@@ -198,7 +203,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             foreach (var entry in entries)
             {
                 // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
-                if (entry.Id is long id && _activities.FindIndex(a => a.Id == id) is var at and >= 0)
+                if (entry.Id is long id && _activityAt.TryGetValue(id, out var at))
                 {
                     _activities[at] = entry;
                     var list = _activitiesByContact[entry.ContactId];
@@ -269,10 +274,25 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         lock (_gate)
         {
             // Only records still Scheduled, as the CiviCRM recorder does.
-            _activities.RemoveAll(a => a.Status == ActivityOutcomeStatus.Scheduled && a.Id is long id && ids.Contains(id));
-            foreach (var list in _activitiesByContact.Values)
+            var doomed = ids.Distinct().Where(_activityAt.ContainsKey).Select(id => _activities[_activityAt[id]])
+                .Where(a => a.Status == ActivityOutcomeStatus.Scheduled).ToList();
+            if (doomed.Count > 0)
             {
-                list.RemoveAll(a => a.Status == ActivityOutcomeStatus.Scheduled && a.Id is long id && ids.Contains(id));
+                var doomedIds = doomed.Select(a => a.Id!.Value).ToHashSet();
+                _activities.RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
+                foreach (var contactId in doomed.Select(a => a.ContactId).Distinct())
+                {
+                    _activitiesByContact[contactId].RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
+                }
+
+                _activityAt.Clear();
+                for (var i = 0; i < _activities.Count; i++)
+                {
+                    if (_activities[i].Id is long id)
+                    {
+                        _activityAt[id] = i;
+                    }
+                }
             }
         }
 
@@ -285,7 +305,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         Count("FindLinks");
         lock (_gate)
         {
-            IReadOnlyList<AccountLink> found = _links.Where(l => contactIds.Contains(l.ContactId)).ToArray();
+            IReadOnlyList<AccountLink> found = contactIds.Distinct().SelectMany(LinksOf).ToArray();
             return Task.FromResult(found);
         }
     }
@@ -306,8 +326,8 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                     continue;
                 }
 
-                var byUser = _links.FindIndex(l => l.IsCurrentDomain && l.CmsUserId == request.CmsUserId);
-                var contactTaken = _links.Any(l => l.IsCurrentDomain && l.ContactId == request.ContactId && l.CmsUserId != request.CmsUserId);
+                var byUser = _currentLinkByUser.GetValueOrDefault(request.CmsUserId, -1);
+                var contactTaken = LinksOf(request.ContactId).Any(l => l.IsCurrentDomain && l.CmsUserId != request.CmsUserId);
                 if (byUser >= 0 && _links[byUser].ContactId == request.ContactId)
                 {
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.AlreadyExisted));
@@ -324,11 +344,13 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 {
                     var previous = _links[byUser].ContactId;
                     _links[byUser] = new AccountLink(request.ContactId, request.CmsUserId, request.UfName);
+                    _linksByContact[previous].Remove(byUser);
+                    IndexOf(request.ContactId).Add(byUser);
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Repaired, PreviousContactId: previous));
                 }
                 else
                 {
-                    _links.Add(new AccountLink(request.ContactId, request.CmsUserId, request.UfName));
+                    StoreLink(new AccountLink(request.ContactId, request.CmsUserId, request.UfName));
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Created));
                 }
             }
@@ -337,9 +359,39 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         return Task.FromResult<IReadOnlyList<AccountLinkResult>>(results);
     }
 
+    private void StoreLink(AccountLink link)
+    {
+        _links.Add(link);
+        var index = _links.Count - 1;
+        IndexOf(link.ContactId).Add(index);
+        if (link.IsCurrentDomain)
+        {
+            _currentLinkByUser.TryAdd(link.CmsUserId, index);
+        }
+    }
+
+    private List<int> IndexOf(long contactId)
+    {
+        if (!_linksByContact.TryGetValue(contactId, out var indexes))
+        {
+            indexes = [];
+            _linksByContact[contactId] = indexes;
+        }
+
+        return indexes;
+    }
+
+    private IEnumerable<AccountLink> LinksOf(long contactId) =>
+        _linksByContact.TryGetValue(contactId, out var indexes) ? indexes.Order().Select(i => _links[i]) : [];
+
     private void Store(ActivityEntry entry)
     {
         _activities.Add(entry);
+        if (entry.Id is long id)
+        {
+            _activityAt[id] = _activities.Count - 1;
+        }
+
         if (!_activitiesByContact.TryGetValue(entry.ContactId, out var list))
         {
             list = [];
@@ -380,7 +432,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         return members;
     }
 
-    private Contact WithLinks(Contact contact) => contact with { Links = _links.Where(l => l.ContactId == contact.Id).ToArray() };
+    private Contact WithLinks(Contact contact) => contact with { Links = LinksOf(contact.Id).ToArray() };
 
     private bool IsPending(TriggerSourceContext context, Contact contact) =>
         IsPending(context.Trigger, contact)
@@ -397,7 +449,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         TriggerKind.Group => GroupMembers(trigger.Reference).TryGetValue(contact.Id, out var status) && status == "Added",
         TriggerKind.Tag => TagMembers(trigger.Reference).Contains(contact.Id),
         _ => _savedSearches.TryGetValue(trigger.Reference, out var predicate) && predicate(contact)
-            && !_links.Any(l => l.IsCurrentDomain && l.ContactId == contact.Id),
+            && !LinksOf(contact.Id).Any(l => l.IsCurrentDomain),
     };
 
     private sealed class Source(InMemoryCiviCrm owner, TriggerSourceContext context) : ITriggerSource
@@ -414,8 +466,8 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 Contact[] page;
                 lock (owner._gate)
                 {
-                    page = owner._contacts.Values.SkipWhile(c => c.Id <= lastId).Where(c => owner.IsPending(context, c))
-                        .Take(pageSize).Select(owner.WithLinks).ToArray();
+                    page = owner._contactIds.GetViewBetween(lastId + 1, long.MaxValue).Select(id => owner._contacts[id])
+                        .Where(c => owner.IsPending(context, c)).Take(pageSize).Select(owner.WithLinks).ToArray();
                 }
 
                 if (page.Length > 0)

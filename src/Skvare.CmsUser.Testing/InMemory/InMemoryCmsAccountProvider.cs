@@ -10,6 +10,9 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
 {
     private readonly object _gate = new();
     private readonly List<InMemoryAccount> _accounts = [];
+    private readonly Dictionary<long, InMemoryAccount> _byId = [];
+    private readonly Dictionary<string, InMemoryAccount> _byUsername = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, InMemoryAccount> _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _mails = [];
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
@@ -73,7 +76,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         lock (_gate)
         {
             var account = new InMemoryAccount(_nextId++, username, email) { Roles = [.. roles] };
-            _accounts.Add(account);
+            Store(account);
             return account;
         }
     }
@@ -102,7 +105,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         Enter("FindByEmail");
         lock (_gate)
         {
-            return Task.FromResult(_accounts.FirstOrDefault(a => string.Equals(a.Email, email, StringComparison.OrdinalIgnoreCase))?.ToAccount());
+            return Task.FromResult(_byEmail.GetValueOrDefault(email)?.ToAccount());
         }
     }
 
@@ -113,7 +116,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         Enter("FindByUsername");
         lock (_gate)
         {
-            return Task.FromResult(_accounts.FirstOrDefault(a => string.Equals(a.Username, username, StringComparison.OrdinalIgnoreCase))?.ToAccount());
+            return Task.FromResult(_byUsername.GetValueOrDefault(username)?.ToAccount());
         }
     }
 
@@ -124,7 +127,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         Enter("GetById");
         lock (_gate)
         {
-            return Task.FromResult(_accounts.FirstOrDefault(a => a.Id == userId)?.ToAccount());
+            return Task.FromResult(_byId.GetValueOrDefault(userId)?.ToAccount());
         }
     }
 
@@ -148,12 +151,12 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         InMemoryAccount created;
         lock (_gate)
         {
-            if (_accounts.Any(a => string.Equals(a.Username, account.Username, StringComparison.OrdinalIgnoreCase)))
+            if (_byUsername.ContainsKey(account.Username))
             {
                 throw new CmsProviderException(Name, CmsErrorReason.DuplicateUsername, $"The username {account.Username} is taken.") { StatusCode = 409 };
             }
 
-            if (_accounts.Any(a => string.Equals(a.Email, account.Email, StringComparison.OrdinalIgnoreCase)))
+            if (_byEmail.ContainsKey(account.Email))
             {
                 throw new CmsProviderException(Name, CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used.") { StatusCode = 409 };
             }
@@ -174,7 +177,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
                 Fields = new Dictionary<string, string>(account.Fields),
                 ContactId = account.ContactId,
             };
-            _accounts.Add(created);
+            Store(created);
             if (account.Notify)
             {
                 _mails.Add("notify:" + account.Email);
@@ -276,8 +279,16 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new ConnectivityReport("InMemory CMS", true, [new ConnectivityCheck("reachable", true, "in memory")]));
 
+    private void Store(InMemoryAccount account)
+    {
+        _accounts.Add(account);
+        _byId.TryAdd(account.Id, account);
+        _byUsername.TryAdd(account.Username, account);
+        _byEmail.TryAdd(account.Email, account);
+    }
+
     private InMemoryAccount Find(long id) =>
-        _accounts.FirstOrDefault(a => a.Id == id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+        _byId.GetValueOrDefault(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
 
     private void Enter(string operation)
     {

@@ -11,6 +11,7 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 using WireMock.Types;
 using WireMock.Util;
+using Skvare.CmsUser.Testing.Http;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
 
 namespace Skvare.CmsUser.Testing.Joomla;
@@ -27,6 +28,14 @@ public sealed class FakeJoomlaServer : IDisposable
     private readonly WireMockServer _server;
     private readonly object _gate = new();
     private readonly List<FakeJoomlaUser> _users = [];
+
+    // Name, username and email never change once stored (an update edits groups, block and fields).
+    private readonly Dictionary<long, FakeJoomlaUser> _byId = [];
+    private readonly KeyIndex _byUsername = new(StringComparer.OrdinalIgnoreCase);
+    private readonly KeyIndex _byEmail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SubstringIndex _nameSearch = new();
+    private readonly SubstringIndex _usernameSearch = new();
+    private readonly SubstringIndex _emailSearch = new();
     private readonly List<(string To, string Body)> _mails = [];
     private readonly List<(string Method, string Path, int Status)> _requests = [];
     private readonly Queue<int> _faults = new();
@@ -116,7 +125,7 @@ public sealed class FakeJoomlaServer : IDisposable
         lock (_gate)
         {
             var user = new FakeJoomlaUser(_nextId++, name ?? username, username, email) { Groups = groups.Length == 0 ? [2] : [.. groups] };
-            _users.Add(user);
+            Store(user);
             return user;
         }
     }
@@ -203,7 +212,7 @@ public sealed class FakeJoomlaServer : IDisposable
             };
         }
 
-        if (!long.TryParse(segments[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || _users.FirstOrDefault(u => u.Id == id) is not { } user)
+        if (!long.TryParse(segments[1], NumberStyles.None, CultureInfo.InvariantCulture, out var id) || _byId.GetValueOrDefault(id) is not { } user)
         {
             return (404, Error("Resource not found", 404));
         }
@@ -239,7 +248,7 @@ public sealed class FakeJoomlaServer : IDisposable
         }
 
         var id = long.TryParse(segments[2], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
-        if (_users.FirstOrDefault(u => u.Id == id) is not { } user)
+        if (_byId.GetValueOrDefault(id) is not { } user)
         {
             return (404, Error($"User {id} not found.", 404));
         }
@@ -276,11 +285,11 @@ public sealed class FakeJoomlaServer : IDisposable
         }
         else if (search.StartsWith("username:", StringComparison.Ordinal))
         {
-            hits = hits.Where(u => u.Username.Contains(search[9..], StringComparison.OrdinalIgnoreCase));
+            hits = Candidates(search[9..], _usernameSearch).Where(u => u.Username.Contains(search[9..], StringComparison.OrdinalIgnoreCase));
         }
         else if (search.Length > 0)
         {
-            hits = hits.Where(u => u.Name.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Username.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Email.Contains(search, StringComparison.OrdinalIgnoreCase));
+            hits = Candidates(search, _nameSearch, _usernameSearch, _emailSearch).Where(u => u.Name.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Username.Contains(search, StringComparison.OrdinalIgnoreCase) || u.Email.Contains(search, StringComparison.OrdinalIgnoreCase));
         }
 
         var all = hits.ToList();
@@ -327,12 +336,12 @@ public sealed class FakeJoomlaServer : IDisposable
             return (400, Error("Save failed with the following error: Please enter a valid username. No space at beginning or end, at least 2 characters, must <strong>not</strong> have the following characters: < > \\ \" ' % ; ( ) & and be less than 150 characters long.", 400));
         }
 
-        if (_users.Any(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase)))
+        if (_byUsername.First(username) is not null)
         {
             return (400, Error("Save failed with the following error: Username in use.", 400));
         }
 
-        if (_users.Any(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)))
+        if (_byEmail.First(email) is not null)
         {
             return (400, Error("Save failed with the following error: The email address you entered is already in use. Please enter another email address.", 400));
         }
@@ -358,7 +367,7 @@ public sealed class FakeJoomlaServer : IDisposable
             HasGivenPassword = data["password"] is not null,
             Fields = data.Where(kv => kv.Key.StartsWith("field_", StringComparison.Ordinal) || kv.Key.StartsWith("custom_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? ""),
         };
-        _users.Add(user);
+        Store(user);
         if (MailToUser)
         {
             _mails.Add((email, $"Hello {name}, you have been added as a user. Username: {username} Password: {password}"));
@@ -394,7 +403,41 @@ public sealed class FakeJoomlaServer : IDisposable
     private (int, string) Delete(FakeJoomlaUser user)
     {
         _users.Remove(user);
+        _byId.Remove(user.Id);
+        _byUsername.Remove(user.Username, user.Id);
+        _byEmail.Remove(user.Email, user.Id);
+        _nameSearch.Remove(user.Id);
+        _usernameSearch.Remove(user.Id);
+        _emailSearch.Remove(user.Id);
         return (204, "");
+    }
+
+    private void Store(FakeJoomlaUser user)
+    {
+        _users.Add(user);
+        _byId[user.Id] = user;
+        _byUsername.Add(user.Username, user.Id);
+        _byEmail.Add(user.Email, user.Id);
+        _nameSearch.Set(user.Id, user.Name);
+        _usernameSearch.Set(user.Id, user.Username);
+        _emailSearch.Set(user.Id, user.Email);
+    }
+
+    // The users a substring search may hit, in id order (the order they were stored) (all of them for a term too short to index).
+    private IEnumerable<FakeJoomlaUser> Candidates(string term, params SubstringIndex[] columns)
+    {
+        var ids = new HashSet<long>();
+        foreach (var column in columns)
+        {
+            if (column.Candidates(term) is not { } found)
+            {
+                return _users;
+            }
+
+            ids.UnionWith(found);
+        }
+
+        return ids.Order().Select(id => _byId[id]);
     }
 
     private static List<long> ReadGroups(JsonNode? node) => node switch

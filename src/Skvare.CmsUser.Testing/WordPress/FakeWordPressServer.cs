@@ -32,6 +32,10 @@ public sealed partial class FakeWordPressServer : IDisposable
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeWordPressRequest> _host;
     private readonly SortedDictionary<long, FakeWordPressUser> _users = [];
+    private readonly Dictionary<string, FakeWordPressUser> _byLogin = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, FakeWordPressUser> _byEmail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SubstringIndex _emailSearch = new();
+    private readonly SubstringIndex _loginSearch = new();
     private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
@@ -142,7 +146,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase));
+            return _byLogin.GetValueOrDefault(username);
         }
     }
 
@@ -158,7 +162,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         lock (_gate)
         {
             var user = new FakeWordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
-            _users[user.Id] = user;
+            Store(user);
             return user;
         }
     }
@@ -295,8 +299,72 @@ public sealed partial class FakeWordPressServer : IDisposable
         lock (_gate)
         {
             // WordPress 6.1 treats a wrong application password as anonymous rather than answering incorrect_password.
-            var user = _users.Values.FirstOrDefault(u => string.Equals(u.Username, login, StringComparison.OrdinalIgnoreCase) || string.Equals(u.Email, login, StringComparison.OrdinalIgnoreCase));
+            var user = ByLoginOrEmail(login);
             return user?.ApplicationPassword is { } app && !user.Blocked && string.Equals(app.Replace(" ", string.Empty, StringComparison.Ordinal), password, StringComparison.Ordinal) ? user : null;
+        }
+    }
+
+    // The first user (by id) whose login or email is the text, as the scan over users by id found it.
+    private FakeWordPressUser? ByLoginOrEmail(string login)
+    {
+        var byLogin = _byLogin.GetValueOrDefault(login);
+        var byEmail = _byEmail.GetValueOrDefault(login);
+        return byLogin is null ? byEmail : byEmail is null || byLogin.Id < byEmail.Id ? byLogin : byEmail;
+    }
+
+    // Users that may match a search: those the email and login indexes name when every searched column is indexed,
+    // otherwise all of them; the caller applies the column predicates, and the order stays by id.
+    private IEnumerable<FakeWordPressUser> Candidates(string[] columns, string search)
+    {
+        var ids = new HashSet<long>();
+        foreach (var column in columns)
+        {
+            var found = column switch
+            {
+                "email" => _emailSearch.Candidates(search),
+                "username" => _loginSearch.Candidates(search),
+                "id" => long.TryParse(search, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? [id] : [],
+                _ => null,
+            };
+            if (found is null)
+            {
+                return _users.Values;
+            }
+
+            ids.UnionWith(found);
+        }
+
+        return ids.Order().Select(id => _users.GetValueOrDefault(id)).OfType<FakeWordPressUser>();
+    }
+
+    private void Store(FakeWordPressUser user)
+    {
+        _users[user.Id] = user;
+        _byLogin.TryAdd(user.Username, user);
+        _byEmail.TryAdd(user.Email, user);
+        _emailSearch.Set(user.Id, user.Email);
+        _loginSearch.Set(user.Id, user.Username);
+    }
+
+    private void Forget(FakeWordPressUser user)
+    {
+        _users.Remove(user.Id);
+        _emailSearch.Remove(user.Id);
+        _loginSearch.Remove(user.Id);
+        Unfile(_byLogin, user.Username, user, u => u.Username);
+        Unfile(_byEmail, user.Email, user, u => u.Email);
+    }
+
+    // After a delete, the key falls to the next user (by id) holding it, if a seeded duplicate exists.
+    private void Unfile(Dictionary<string, FakeWordPressUser> index, string key, FakeWordPressUser user, Func<FakeWordPressUser, string> keyOf)
+    {
+        if (index.TryGetValue(key, out var filed) && filed.Id == user.Id)
+        {
+            index.Remove(key);
+            if (_users.Values.FirstOrDefault(u => string.Equals(keyOf(u), key, StringComparison.OrdinalIgnoreCase)) is { } next)
+            {
+                index[key] = next;
+            }
         }
     }
 
@@ -411,7 +479,7 @@ public sealed partial class FakeWordPressServer : IDisposable
                 columns = search.Contains('@', StringComparison.Ordinal) ? ["email"] : ["username", "email", "slug", "name"];
             }
 
-            users = users.Where(u => columns.Any(c => c switch
+            users = Candidates(columns, search).Where(u => columns.Any(c => c switch
             {
                 "email" => u.Email.Contains(search, StringComparison.OrdinalIgnoreCase),
                 "username" => u.Username.Contains(search, StringComparison.OrdinalIgnoreCase),
@@ -520,12 +588,12 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Error(500, "user_login_too_long", "Username may not be longer than 60 characters.", nullData: true);
         }
 
-        if (_users.Values.Any(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase)))
+        if (_byLogin.ContainsKey(username))
         {
             return Error(500, "existing_user_login", "Sorry, that username already exists!", nullData: true);
         }
 
-        if (_users.Values.Any(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)))
+        if (_byEmail.ContainsKey(email))
         {
             return Error(500, "existing_user_email", "Sorry, that email address is already used!", nullData: true);
         }
@@ -542,7 +610,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             Meta = Meta(body),
         };
         user.DisplayName = Str(body, "name") ?? username;
-        _users[user.Id] = user;
+        Store(user);
         created = user;
         var headers = new Dictionary<string, string> { ["Location"] = new Uri(BaseUrl, "wp-json/wp/v2/users/" + user.Id.ToString(CultureInfo.InvariantCulture)).AbsoluteUri };
         return new Answer(201, Render(user, edit: true).ToJsonString(), JsonType, headers);
@@ -643,7 +711,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         // WordPress answers the prepared user's data: its links are not part of it.
         var previous = Render(target, edit: true);
         previous.Remove("_links");
-        _users.Remove(target.Id);
+        Forget(target);
         return Json(200, new JsonObject { ["deleted"] = true, ["previous"] = previous });
     }
 
@@ -651,8 +719,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         var form = ParseQuery(request.Body);
         var login = form.GetValueOrDefault("user_login")?.Trim() ?? string.Empty;
-        var user = login.Length == 0 ? null : _users.Values.FirstOrDefault(u =>
-            string.Equals(u.Username, login, StringComparison.OrdinalIgnoreCase) || string.Equals(u.Email, login, StringComparison.OrdinalIgnoreCase));
+        var user = login.Length == 0 ? null : ByLoginOrEmail(login);
         if (user is null)
         {
             var text = login.Length == 0 ? "Please enter a username or email address." : "There is no account with that username or email address.";

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Testing.CiviCrm;
+using Skvare.CmsUser.Testing.WordPress;
+
+namespace Skvare.CmsUser.WordPress.Tests;
+
+/// <summary>
+/// Request budgets: how many HTTP requests the SDK (CiviCRM package + WordPress package, real HTTP) sends to the fakes
+/// for new contacts, counted in the fakes' own request logs. Counts, never time: a change that adds a request per
+/// contact, per page or per call fails here. docs/benchmarks.md has the measured figures; when a change lowers
+/// them, lower the budget here in the same change.
+/// </summary>
+public sealed class RequestBudgetTests : IDisposable
+{
+    /// <summary>WordPress requests per new contact in a batch: search by email, search by username, create, set-password mail.</summary>
+    private const int WordPressPerNewContact = 4;
+
+    /// <summary>
+    /// CiviCRM requests per page of a batch: page read, failure count, audit look-up, Scheduled audit records opened,
+    /// link read and save, audit records completed, trigger removal and history add.
+    /// </summary>
+    private const int CiviCrmPerPage = 10;
+
+    /// <summary>CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no more pending contacts).</summary>
+    private const int CiviCrmPerRun = 6;
+
+    /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
+    private const int OnDemandWarm = 14;
+
+    /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
+    private const int OnDemandCold = 19;
+
+    private readonly FakeCiviCrmServer _civi = new();
+    private readonly FakeWordPressServer _wordpress = new();
+    private readonly long _members;
+    private ServiceProvider? _services;
+
+    public RequestBudgetTests()
+    {
+        _members = _civi.AddGroup("members");
+        _civi.AddGroup("members_done");
+    }
+
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _wordpress.Dispose();
+        _civi.Dispose();
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(1, 100)]
+    [InlineData(4, 250)]
+    public async Task A_batch_of_new_contacts_stays_within_the_request_budget(int concurrency, int contacts)
+    {
+        var ids = AddMembers(contacts);
+        var pages = (contacts + 99) / 100;
+
+        var summary = await Provisioner(concurrency).RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(contacts);
+        _civi.Links.Select(l => l.ContactId).Should().BeEquivalentTo(ids);
+        _wordpress.Requests.Should().HaveCountLessThanOrEqualTo(WordPressPerNewContact * contacts, Calls(_wordpress.Requests.Select(r => r.Method + " " + r.Path)));
+        _wordpress.Requests.Count(r => r.Method == "POST" && r.Path == "/wp-json/wp/v2/users").Should().Be(contacts, "one create per new contact, no retried creates");
+        _civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * pages) + CiviCrmPerRun, Calls(_civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task On_demand_provisioning_stays_within_the_request_budget_cold_and_warm()
+    {
+        var ids = AddMembers(3);
+        var provisioner = Provisioner(1);
+
+        var cold = await Measure(() => provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout()));
+        var warm = await Measure(() => provisioner.ProvisionAsync(ids[1], cancellationToken: Timeout()));
+
+        cold.Outcome.Kind.Should().Be(OutcomeKind.Created);
+        warm.Outcome.Kind.Should().Be(OutcomeKind.Created);
+        cold.Requests.Should().BeLessThanOrEqualTo(OnDemandCold);
+        warm.Requests.Should().BeLessThanOrEqualTo(OnDemandWarm);
+        warm.Requests.Should().BeLessThan(cold.Requests, "set-up is read once per process, not per call");
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    private static string Calls(IEnumerable<string> calls) =>
+        "requests by call: " + string.Join(", ", calls.GroupBy(c => c).Select(g => $"{g.Key} ×{g.Count()}"));
+
+    private async Task<(ProvisioningOutcome Outcome, int Requests)> Measure(Func<Task<ProvisioningOutcome>> call)
+    {
+        var before = _civi.Requests.Count + _wordpress.Requests.Count;
+        var outcome = await call();
+        return (outcome, _civi.Requests.Count + _wordpress.Requests.Count - before);
+    }
+
+    private List<long> AddMembers(int count)
+    {
+        var ids = Enumerable.Range(0, count).Select(i => _civi.AddContact("Budget", $"Member{i}", $"budget{i}@example.org")).ToList();
+        _civi.AddToGroup(_members, ids);
+        return ids;
+    }
+
+    private IUserProvisioner Provisioner(int concurrency)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning(o =>
+        {
+            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") };
+            rule.Roles.Add("subscriber");
+            o.Rules.Add(rule);
+            o.MaxConcurrency = concurrency;
+            o.PageSize = 100;
+        }).AddCiviCrm(o =>
+        {
+            o.BaseUrl = _civi.Url;
+            o.ApiKey = _civi.ApiKey;
+        }).AddWordPress(o =>
+        {
+            o.BaseUrl = _wordpress.BaseUrl;
+            o.Username = _wordpress.AdminUsername;
+            o.ApplicationPassword = _wordpress.ApplicationPassword;
+        });
+        _services = services.BuildServiceProvider();
+        return _services.GetRequiredService<IUserProvisioner>();
+    }
+}
