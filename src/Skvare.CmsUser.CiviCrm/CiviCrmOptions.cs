@@ -44,6 +44,14 @@ public sealed class CiviCrmOptions
     /// <summary>Also read links in other CiviCRM domains (one extra call per page), so contacts linked only elsewhere get a link here. Default <see langword="true"/>.</summary>
     public bool ReadOtherDomainLinks { get; set; } = true;
 
+    /// <summary>
+    /// The site's time zone as CiviCRM uses it (an IANA id such as <c>America/Chicago</c>; WordPress: Settings → General →
+    /// Timezone, Drupal: Regional settings). API v4 reads and writes date-times as the site's wall-clock time, so join dates
+    /// and attempt windows are converted with it. Default <see langword="null"/>: UTC. Activities are never dated by the
+    /// SDK: CiviCRM stamps them itself.
+    /// </summary>
+    public string? TimeZone { get; set; }
+
     /// <summary>Transport settings.</summary>
     public HttpClientSettings Http { get; set; } = new();
 }

@@ -11,6 +11,11 @@ internal sealed class CiviCrmOptionsValidator : IValidateOptions<CiviCrmOptions>
         var failures = new List<string>();
         const string key = "CmsUser:CiviCrm";
         HttpEndpointGuard.Validate(options.BaseUrl, options.Http?.AllowInsecureHttp ?? false, $"{key}:BaseUrl", failures);
+        if (options.TimeZone is { Length: > 0 } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            failures.Add($"{key}:TimeZone '{zone}' is not a known time zone id; use the site's IANA id, e.g. America/Chicago or Europe/Berlin.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.ApiKey))
         {
             failures.Add($"{key}:ApiKey is missing: set the API key of the CiviCRM contact the SDK acts as (see docs/civicrm-setup.md).");

@@ -79,7 +79,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         get
         {
             var options = _options.Value;
-            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
             return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
         }
     }
@@ -176,25 +176,41 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count == 0)
+        if (roles.Count > 0)
+        {
+            await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r) && r != "authenticated")).Distinct(StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count > 0)
+        {
+            await ReplaceRolesAsync(account.UserId, current => current.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// PATCH replaces the whole role list: reads the current roles, sends the changed list when it differs, and logs
+    /// what Drupal answers. Sending a whole list is idempotent, so a retry after a lost answer does no harm.
+    /// </summary>
+    private async Task ReplaceRolesAsync(long userId, Func<IReadOnlyList<string>, List<string>> change, CancellationToken cancellationToken)
+    {
+        var current = await GetByIdAsync(userId, cancellationToken).ConfigureAwait(false)
+            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {userId}.") { StatusCode = 404 };
+        var next = change(current.Roles);
+        if (next.Count == current.Roles.Count && next.All(current.Roles.Contains))
         {
             return;
         }
 
-        // PATCH replaces the whole list, so read the current roles and send the union.
-        var current = await GetByIdAsync(account.UserId, cancellationToken).ConfigureAwait(false)
-            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId}.") { StatusCode = 404 };
-        var union = current.Roles.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r) && r != "authenticated")).Distinct(StringComparer.Ordinal).ToList();
-        if (union.Count == current.Roles.Count)
-        {
-            return;
-        }
-
-        var body = new JsonObject { ["roles"] = RoleList(union) };
-        // A union is idempotent, so a retry after a lost answer does no harm.
-        var call = new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
+        var body = new JsonObject { ["roles"] = RoleList(next) };
+        var call = new DrupalCall(HttpMethod.Patch, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
         var updated = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        Log.RolesAdded(_logger, account.UserId, string.Join(", ", updated is null ? union : FromRest(updated).Roles));
+        Log.RolesAdded(_logger, userId, string.Join(", ", updated is null ? next : FromRest(updated).Roles));
     }
 
     /// <inheritdoc />

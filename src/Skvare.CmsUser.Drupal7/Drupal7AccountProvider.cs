@@ -21,7 +21,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
 
     private const string AuthenticatedRid = "2";
 
@@ -154,23 +154,38 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count == 0)
+        if (roles.Count > 0)
+        {
+            var wanted = ResolveRoles(roles);
+            await ReplaceRolesAsync(account.UserId, current => current.Concat(wanted).Distinct(StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count > 0)
+        {
+            var unwanted = ResolveRoles(roles);
+            await ReplaceRolesAsync(account.UserId, current => current.Where(r => !unwanted.Contains(r, StringComparer.Ordinal)).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The update replaces the role set: reads the current role ids and PUTs the changed set when it differs (repeating a PUT is harmless).</summary>
+    private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, CancellationToken cancellationToken)
+    {
+        var current = await CurrentRoleIdsAsync(userId, cancellationToken).ConfigureAwait(false);
+        var next = change(current);
+        if (next.Count == current.Count && next.All(current.Contains))
         {
             return;
         }
 
-        var wanted = ResolveRoles(roles);
-        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var union = current.Concat(wanted).Distinct(StringComparer.Ordinal).ToList();
-        if (union.Count == current.Count)
-        {
-            return;
-        }
-
-        // The update replaces the role set, so it carries the union; repeating it is harmless (PUT).
-        var body = new JsonObject { ["roles"] = RoleObject(union) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
-        Log.RolesAdded(_logger, account.UserId, string.Join(", ", union));
+        var body = new JsonObject { ["roles"] = RoleObject(next) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, userId, string.Join(", ", next));
     }
 
     /// <inheritdoc />

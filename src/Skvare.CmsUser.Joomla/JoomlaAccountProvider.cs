@@ -56,7 +56,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -144,6 +144,24 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
         // PATCH replaces the membership, and before Joomla 5.4 it must always carry the groups.
         await SendAsync(Patch(account.UserId, new JsonObject { ["groups"] = GroupArray(union) }), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        var unwanted = GroupIds(roles.ToArray(), withDefault: false);
+        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var left = current.Except(unwanted).ToList();
+        if (left.Count == current.Count)
+        {
+            return;
+        }
+
+        // A Joomla user is always in a group: with none left, the account falls back to the default (Registered).
+        var groups = left.Count > 0 ? left : GroupIds([], withDefault: true).ToList();
+        await SendAsync(Patch(account.UserId, new JsonObject { ["groups"] = GroupArray(groups) }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

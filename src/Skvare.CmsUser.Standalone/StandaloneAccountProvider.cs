@@ -56,7 +56,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
 
     /// <summary>
     /// Finds the user with this email. A user that already belongs to a contact is that contact's login (the
@@ -182,19 +182,33 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         var wanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
-        var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var currentIds = current.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
+        await ReplaceRolesAsync(account.UserId, current => current.Union(wanted).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        var unwanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
+        await ReplaceRolesAsync(account.UserId, current => current.Except(unwanted).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>"roles" replaces the set: reads the user's role ids and sends the changed set when it differs.</summary>
+    private async Task ReplaceRolesAsync(long userId, Func<List<long>, List<long>> change, CancellationToken cancellationToken)
+    {
+        var user = await ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        var current = user.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
             ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).Distinct().ToList()
             : [];
-        var union = currentIds.Union(wanted).ToList();
-        if (union.Count == currentIds.Count)
+        var next = change(current);
+        if (next.Count == current.Count && next.All(current.Contains))
         {
             return;
         }
 
-        // "roles" replaces the set: send the union of what the user has and what the rule gives.
-        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
-        update.Values["roles"] = union;
+        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
+        update.Values["roles"] = next;
         await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
     }
 

@@ -52,7 +52,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
         if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.OneTimeLoginLink;
@@ -183,31 +183,36 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count == 0)
+        if (roles.Count > 0)
+        {
+            await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count > 0)
+        {
+            await ReplaceRolesAsync(account.UserId, current => current.Where(r => !roles.Contains(r, StringComparer.Ordinal)).ToList(), "remove roles", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs.</summary>
+    private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
+    {
+        var user = await GetUserAsync(userId, allowMissing: false, cancellationToken).ConfigureAwait(false);
+        var current = (user!.Roles ?? []).ToList();
+        var next = change(current);
+        if (next.Count == current.Count && next.All(current.Contains))
         {
             return;
         }
 
-        // Sending roles replaces the whole list, so read the current ones and send the union.
-        var current = await GetUserAsync(account.UserId, allowMissing: false, cancellationToken).ConfigureAwait(false);
-        var union = (current!.Roles ?? []).ToList();
-        var added = false;
-        foreach (var role in roles)
-        {
-            if (!string.IsNullOrWhiteSpace(role) && !union.Contains(role, StringComparer.Ordinal))
-            {
-                union.Add(role);
-                added = true;
-            }
-        }
-
-        if (!added)
-        {
-            return;
-        }
-
-        await SetRolesAsync(account.UserId, union, "assign roles", cancellationToken).ConfigureAwait(false);
-        Log.RolesSet(_logger, account.UserId, string.Join(",", union));
+        await SetRolesAsync(userId, next, operation, cancellationToken).ConfigureAwait(false);
+        Log.RolesSet(_logger, userId, string.Join(",", next));
     }
 
     /// <inheritdoc />

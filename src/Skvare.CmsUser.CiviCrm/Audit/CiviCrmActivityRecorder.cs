@@ -17,6 +17,12 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>The activity type of password reset attempts.</summary>
     public const string PasswordResetType = "User Account Password Reset";
 
+    /// <summary>The activity type of deprovisioning that blocks the account.</summary>
+    public const string AccountBlockedType = "User Account Blocked";
+
+    /// <summary>The activity type of deprovisioning that removes the rule's roles.</summary>
+    public const string RolesRemovedType = "User Account Roles Removed";
+
     /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
     public const string FailedStatus = "Failed";
 
@@ -24,14 +30,17 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
 
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;
+    private readonly SiteTime _siteTime;
 
     /// <summary>Creates the recorder.</summary>
     /// <param name="client">The API client.</param>
     /// <param name="logger">The logger.</param>
-    public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null)
+    /// <param name="options">The CiviCRM options (their <see cref="CiviCrmOptions.TimeZone"/>); <see langword="null"/>: UTC.</param>
+    public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null, Microsoft.Extensions.Options.IOptions<CiviCrmOptions>? options = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _siteTime = SiteTime.From(options?.Value);
     }
 
     /// <inheritdoc />
@@ -39,7 +48,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     {
         await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
         var save = new Api4Params { Match = { "option_group_id", "name" } };
-        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_status", FailedStatus) })
+        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_status", FailedStatus) })
         {
             var record = new Dictionary<string, object?>
             {
@@ -131,7 +140,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
                     Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
                     Api4Condition.Eq("act.status_id:name", FailedStatus),
                     Api4Condition.Eq("act.is_deleted", false),
-                    Api4Condition.Field("act.activity_date_time", ">=", group.Key.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)));
+                    Api4Condition.Field("act.activity_date_time", ">=", _siteTime.ToSite(group.Key)));
             query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
             query.GroupBy.Add("contact_id");
             var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
@@ -205,5 +214,11 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         return record;
     }
 
-    private static string TypeName(ActivityKind kind) => kind == ActivityKind.PasswordReset ? PasswordResetType : AccountCreationType;
+    private static string TypeName(ActivityKind kind) => kind switch
+    {
+        ActivityKind.PasswordReset => PasswordResetType,
+        ActivityKind.AccountBlocked => AccountBlockedType,
+        ActivityKind.RolesRemoved => RolesRemovedType,
+        _ => AccountCreationType,
+    };
 }

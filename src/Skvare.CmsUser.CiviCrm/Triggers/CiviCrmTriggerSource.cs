@@ -15,13 +15,15 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     private readonly ContactReader _reader;
     private readonly ReferenceResolver _resolver;
     private readonly TriggerSourceContext _context;
+    private readonly SiteTime _siteTime;
 
-    public CiviCrmTriggerSource(CiviCrmApiClient client, ContactReader reader, ReferenceResolver resolver, TriggerSourceContext context)
+    public CiviCrmTriggerSource(CiviCrmApiClient client, ContactReader reader, ReferenceResolver resolver, TriggerSourceContext context, SiteTime siteTime)
     {
         _client = client;
         _reader = reader;
         _resolver = resolver;
         _context = context;
+        _siteTime = siteTime;
     }
 
     public TriggerDefinition Trigger => _context.Trigger;
@@ -31,7 +33,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
         {
-            yield return await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+            var contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+            yield return await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -42,6 +45,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         query.Limit = 1;
         var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         var contacts = await _reader.ToContactsAsync(result.Values, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+        contacts = await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
         return contacts.Count > 0 ? contacts[0] : null;
     }
 
@@ -49,7 +53,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     {
         ArgumentNullException.ThrowIfNull(acknowledgements);
         var leaving = acknowledgements.Select(a => a.ContactId).Distinct().ToArray();
-        if (leaving.Length > 0 && Trigger.Kind != TriggerKind.SavedSearch)
+        if (leaving.Length > 0 && Trigger.Kind != TriggerKind.SavedSearch && !_context.KeepMembers)
         {
             await LeaveAsync(Trigger, leaving, cancellationToken).ConfigureAwait(false);
         }
@@ -81,20 +85,108 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
                 query.Where.Add(Api4Condition.In("tags", new[] { tagId }));
                 break;
             default:
-                await AddSavedSearchAsync(query, cancellationToken).ConfigureAwait(false);
+                await AddSavedSearchAsync(query, Trigger, cancellationToken).ConfigureAwait(false);
+                // A saved search cannot be left: contacts already linked in this domain are excluded instead.
+                query.Where.Add(Api4Condition.Field("uf.uf_id", "IS NULL"));
                 break;
+        }
+
+        if (_context.KeepMembers && _context.History is { } history)
+        {
+            // An access trigger keeps its members: pending are those not yet in the history target.
+            query.Where.Add(await MembershipAsync(history, "NOT IN", cancellationToken).ConfigureAwait(false));
+        }
+
+        if (_context.RequireIn is { } requireIn)
+        {
+            if (requireIn.Kind == TriggerKind.SavedSearch)
+            {
+                await AddSavedSearchAsync(query, requireIn, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                query.Where.Add(await MembershipAsync(requireIn, "IN", cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        if (_context.RequireNotIn is { } requireNotIn)
+        {
+            query.Where.Add(await LeftAsync(query, requireNotIn, cancellationToken).ConfigureAwait(false));
         }
 
         return query;
     }
 
-    private async Task AddSavedSearchAsync(Api4Params query, CancellationToken cancellationToken)
+    /// <summary><c>groups</c>/<c>tags</c> <paramref name="op"/> the set (static and smart groups alike).</summary>
+    private async Task<Api4Condition> MembershipAsync(TriggerDefinition set, string op, CancellationToken cancellationToken)
     {
-        var search = await _resolver.RowAsync(Trigger, cancellationToken).ConfigureAwait(false);
+        var id = await _resolver.IdAsync(set, cancellationToken).ConfigureAwait(false);
+        return Api4Condition.Field(set.Kind == TriggerKind.Group ? "groups" : "tags", op, new[] { id });
+    }
+
+    /// <summary>
+    /// Not in the group or tag: not a member, or (groups) a <c>Removed</c> membership row, which also covers a smart-group
+    /// member taken out by hand while the group cache still lists them.
+    /// </summary>
+    private async Task<Api4Condition> LeftAsync(Api4Params query, TriggerDefinition set, CancellationToken cancellationToken)
+    {
+        var notMember = await MembershipAsync(set, "NOT IN", cancellationToken).ConfigureAwait(false);
+        if (set.Kind != TriggerKind.Group)
+        {
+            return notMember;
+        }
+
+        var id = await _resolver.IdAsync(set, cancellationToken).ConfigureAwait(false);
+        query.Join.Add(new Api4Join("GroupContact", "gleft", Api4JoinSide.Left,
+        [
+            Api4Condition.Field("gleft.contact_id", "=", "id"),
+            Api4Condition.Field("gleft.group_id", "=", id),
+            Api4Condition.Field("gleft.status", "=", "'Removed'"),
+        ]));
+        return Api4Condition.Or(notMember, Api4Condition.Field("gleft.id", "IS NOT NULL"));
+    }
+
+    /// <summary>
+    /// For a group trigger, the date each contact of the page was last Added to it (SubscriptionHistory, one call per
+    /// page), so only failures after it count: a contact re-added after a fix starts over. Smart-group members have no
+    /// such row and keep the attempt window.
+    /// </summary>
+    private async Task<IReadOnlyList<Contact>> WithJoinDatesAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
+    {
+        if (contacts.Count == 0 || Trigger.Kind != TriggerKind.Group || _context.Purpose != ActivityKind.AccountCreation)
+        {
+            return contacts;
+        }
+
+        var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+        var ids = contacts.Select(c => c.Id).Distinct().ToArray();
+        var query = new Api4Params { Limit = ids.Length }
+            .WithSelect("contact_id", "MAX(date) AS joined")
+            .WithWhere(
+                Api4Condition.In("contact_id", ids),
+                Api4Condition.Eq("group_id", groupId),
+                Api4Condition.Eq("status", "Added"));
+        query.GroupBy.Add("contact_id");
+        var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
+        var joined = new Dictionary<long, DateTimeOffset>();
+        foreach (var row in result.Values)
+        {
+            if (row.GetInt64("contact_id") is long id && _siteTime.FromSite(row.GetString("joined")) is { } at)
+            {
+                joined[id] = at;
+            }
+        }
+
+        return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
+    }
+
+    private async Task AddSavedSearchAsync(Api4Params query, TriggerDefinition trigger, CancellationToken cancellationToken)
+    {
+        var search = await _resolver.RowAsync(trigger, cancellationToken).ConfigureAwait(false);
         var entity = search.GetString("api_entity");
         if (entity is not ("Contact" or "Individual" or "Organization" or "Household"))
         {
-            throw new CiviCrmApiException(FailureKind.Configuration, $"The saved search '{Trigger.Reference}' searches {entity}; a trigger needs a search on contacts.") { Entity = "SavedSearch", Action = "get" };
+            throw new CiviCrmApiException(FailureKind.Configuration, $"The saved search '{trigger.Reference}' searches {entity}; a trigger needs a search on contacts.") { Entity = "SavedSearch", Action = "get" };
         }
 
         if (search.TryGetProperty("api_params", out var apiParams) && apiParams.ValueKind == JsonValueKind.Object)
@@ -120,9 +212,6 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         {
             query.Where.Add(Api4Condition.Eq("contact_type", entity));
         }
-
-        // A saved search cannot be left: contacts already linked in this domain are excluded instead.
-        query.Where.Add(Api4Condition.Field("uf.uf_id", "IS NULL"));
     }
 
     private async Task LeaveAsync(TriggerDefinition trigger, long[] contactIds, CancellationToken cancellationToken)

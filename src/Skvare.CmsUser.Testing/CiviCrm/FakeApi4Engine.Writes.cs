@@ -80,6 +80,11 @@ internal sealed partial class FakeApi4Engine
         }
 
         var row = Store.Insert(entity, stored);
+        if (entity == "GroupContact")
+        {
+            _server.RecordSubscription(row, "API");
+        }
+
         if (entity == "Activity")
         {
             AddActivityContacts((long)row["id"]!, values);
@@ -292,10 +297,16 @@ internal sealed partial class FakeApi4Engine
             merged[k] = v;
         }
 
+        var statusBefore = row.GetValueOrDefault("status");
         CheckUnique(entity, merged, except: null, self: row);
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id" or "assignee_contact_id")))
         {
             row[k] = v;
+        }
+
+        if (entity == "GroupContact" && !Equals(statusBefore, row.GetValueOrDefault("status")))
+        {
+            _server.RecordSubscription(row, "API");
         }
 
         if (entity == "Contact")
@@ -325,7 +336,8 @@ internal sealed partial class FakeApi4Engine
         return WithWriteKeys(echo);
     }
 
-    private string Now() => _server.Clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+    /// <summary>The site's wall-clock now, as CiviCRM stamps dates (the MySQL session runs in the site's time zone).</summary>
+    private string Now() => _server.SiteNow();
 
     private (List<Dictionary<string, object?>>, int, int?) Update(string entity, JsonElement p)
     {

@@ -204,10 +204,10 @@ internal sealed partial class FakeApi4Engine
         }
 
         List<Dictionary<string, object?>> rows;
-        if (groupBy.Count > 0 || select.Any(s => s.StartsWith("COUNT(", StringComparison.OrdinalIgnoreCase)))
+        if (groupBy.Count > 0 || select.Any(s => s.StartsWith("COUNT(", StringComparison.OrdinalIgnoreCase) || s.StartsWith("MAX(", StringComparison.OrdinalIgnoreCase)))
         {
             rows = contexts.GroupBy(c => string.Join("\u0001", groupBy.Select(g => Convert.ToString(Resolve(c, g, quiet: true), CultureInfo.InvariantCulture))))
-                .Select(g => Project(g.First(), select, g.Count(), aggregate: true)).ToList();
+                .Select(g => WithMax(Project(g.First(), select, g.Count(), aggregate: true), g.ToList(), select)).ToList();
         }
         else
         {
@@ -585,6 +585,26 @@ internal sealed partial class FakeApi4Engine
 
     [GeneratedRegex(@"^COUNT\([^)]*\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
     private static partial Regex CountAlias();
+
+    [GeneratedRegex(@"^MAX\(([\w.:]+)\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex MaxAlias();
+
+    /// <summary><c>MAX(field) AS alias</c> over a group (dates compare as their text, as MySQL's <c>Y-m-d H:i:s</c> does).</summary>
+    private Dictionary<string, object?> WithMax(Dictionary<string, object?> row, List<Ctx> group, List<string> select)
+    {
+        foreach (var field in select)
+        {
+            var max = MaxAlias().Match(field);
+            if (max.Success)
+            {
+                row.Remove(field);
+                row[max.Groups[2].Value] = group.Select(c => Resolve(c, max.Groups[1].Value, quiet: true)).Where(v => v is not null)
+                    .OrderByDescending(v => v, Comparer<object?>.Create((a, b) => Compare(a, b))).FirstOrDefault();
+            }
+        }
+
+        return row;
+    }
 
     private sealed class Ctx
     {

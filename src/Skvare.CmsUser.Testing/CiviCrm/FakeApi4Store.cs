@@ -16,6 +16,7 @@ public sealed class FakeApi4Store
         ["Email"] = ["id", "contact_id", "email", "is_primary", "on_hold", "location_type_id"],
         ["Group"] = ["id", "name", "title", "saved_search_id", "is_active", "is_hidden"],
         ["GroupContact"] = ["id", "group_id", "contact_id", "status"],
+        ["SubscriptionHistory"] = ["id", "contact_id", "group_id", "date", "method", "status", "tracking"],
         ["Tag"] = ["id", "name", "label", "parent_id"],
         ["EntityTag"] = ["id", "entity_table", "entity_id", "tag_id"],
         ["SavedSearch"] = ["id", "name", "label", "api_entity", "api_params"],

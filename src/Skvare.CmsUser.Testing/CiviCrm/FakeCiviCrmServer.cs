@@ -58,6 +58,33 @@ public class FakeCiviCrmServer : IDisposable
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
     /// <summary>
+    /// The site's time zone. As on a real site, API v4 date-times (<c>activity_date_time</c>,
+    /// <c>SubscriptionHistory.date</c>) are the site's wall-clock time without an offset. Default UTC.
+    /// </summary>
+    public TimeZoneInfo SiteTimeZone { get; set; } = TimeZoneInfo.Utc;
+
+    /// <summary><see cref="Clock"/>'s now as the site's wall-clock time (<c>yyyy-MM-dd HH:mm:ss</c>).</summary>
+    public string SiteNow() =>
+        TimeZoneInfo.ConvertTime(Clock.GetUtcNow(), SiteTimeZone).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Appends a <c>SubscriptionHistory</c> row for a membership row's current status, as CiviCRM does on every
+    /// group membership change (method <c>Admin</c>, <c>API</c>, <c>Email</c> or <c>Web</c>).
+    /// </summary>
+    internal void RecordSubscription(Dictionary<string, object?> groupContact, string method)
+    {
+        Store.Insert("SubscriptionHistory", new()
+        {
+            ["contact_id"] = groupContact["contact_id"],
+            ["group_id"] = groupContact["group_id"],
+            ["date"] = SiteNow(),
+            ["method"] = method,
+            ["status"] = groupContact.GetValueOrDefault("status") ?? "Added",
+            ["tracking"] = null,
+        });
+    }
+
+    /// <summary>
     /// The <c>Content-Type</c> of JSON answers: <c>application/json</c> as CiviCRM Standalone sends it (the default);
     /// CiviCRM inside WordPress answers <c>application/json; charset=UTF-8</c>.
     /// </summary>
@@ -216,11 +243,12 @@ public class FakeCiviCrmServer : IDisposable
                 var row = Store.Table("GroupContact").FirstOrDefault(r => Equals(r["group_id"], groupId) && Equals(r["contact_id"], contactId));
                 if (row is null)
                 {
-                    Store.Insert("GroupContact", new() { ["group_id"] = groupId, ["contact_id"] = contactId, ["status"] = status });
+                    RecordSubscription(Store.Insert("GroupContact", new() { ["group_id"] = groupId, ["contact_id"] = contactId, ["status"] = status }), "Admin");
                 }
-                else
+                else if (!Equals(row["status"], status))
                 {
                     row["status"] = status;
+                    RecordSubscription(row, "Admin");
                 }
             }
         }

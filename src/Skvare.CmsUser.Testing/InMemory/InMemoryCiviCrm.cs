@@ -94,6 +94,19 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         }
     }
 
+    /// <summary>Takes contacts out of a group (status Removed), as a person leaving it.</summary>
+    public void RemoveFromGroup(string group, params long[] contactIds)
+    {
+        lock (_gate)
+        {
+            var members = GroupMembers(group);
+            foreach (var id in contactIds)
+            {
+                members[id] = "Removed";
+            }
+        }
+    }
+
     /// <summary>Tags contacts.</summary>
     public void AddTag(string tag, params long[] contactIds)
     {
@@ -421,6 +434,16 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
 
     private Contact WithLinks(Contact contact) => contact with { Links = LinksOf(contact.Id).ToArray() };
 
+    private bool IsPending(TriggerSourceContext context, Contact contact) =>
+        IsPending(context.Trigger, contact)
+        && !(context.KeepMembers && context.History is { } history && IsPending(history, contact))
+        && (context.RequireIn is not { } requireIn || IsMember(requireIn, contact))
+        && (context.RequireNotIn is not { } requireNotIn || !IsMember(requireNotIn, contact));
+
+    private bool IsMember(TriggerDefinition set, Contact contact) => set.Kind == TriggerKind.SavedSearch
+        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(contact)
+        : IsPending(set, contact);
+
     private bool IsPending(TriggerDefinition trigger, Contact contact) => trigger.Kind switch
     {
         TriggerKind.Group => GroupMembers(trigger.Reference).TryGetValue(contact.Id, out var status) && status == "Added",
@@ -444,7 +467,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 lock (owner._gate)
                 {
                     page = owner._contactIds.GetViewBetween(lastId + 1, long.MaxValue).Select(id => owner._contacts[id])
-                        .Where(c => owner.IsPending(context.Trigger, c)).Take(pageSize).Select(owner.WithLinks).ToArray();
+                        .Where(c => owner.IsPending(context, c)).Take(pageSize).Select(owner.WithLinks).ToArray();
                 }
 
                 if (page.Length > 0)
@@ -467,7 +490,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             owner.Count("FindPending");
             lock (owner._gate)
             {
-                return Task.FromResult(owner._contacts.TryGetValue(contactId, out var c) && owner.IsPending(context.Trigger, c) ? owner.WithLinks(c) : null);
+                return Task.FromResult(owner._contacts.TryGetValue(contactId, out var c) && owner.IsPending(context, c) ? owner.WithLinks(c) : null);
             }
         }
 
@@ -478,7 +501,11 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             {
                 foreach (var ack in acknowledgements)
                 {
-                    Leave(context.Trigger, ack.ContactId);
+                    if (!context.KeepMembers)
+                    {
+                        Leave(context.Trigger, ack.ContactId);
+                    }
+
                     if (ack.Disposition == TriggerDisposition.Completed && context.History is { } history)
                     {
                         Join(history, ack.ContactId);

@@ -22,7 +22,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <summary>Creates the provider.</summary>
     /// <param name="capabilities">What it claims to support.</param>
     /// <param name="rules">Its username rules; <see cref="UsernameRules.Default"/> when null.</param>
-    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink, UsernameRules? rules = null)
+    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.RemoveRoles, UsernameRules? rules = null)
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
@@ -202,6 +202,21 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
             {
                 target.Roles.Add(role);
             }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
+        ArgumentNullException.ThrowIfNull(roles);
+        Enter("RemoveRoles");
+        lock (_gate)
+        {
+            Find(account.UserId).Roles.RemoveAll(roles.Contains);
         }
 
         return Task.CompletedTask;

@@ -8,6 +8,12 @@ public enum ActivityKind
 
     /// <summary>"User Account Password Reset".</summary>
     PasswordReset,
+
+    /// <summary>"User Account Blocked" (deprovisioning with <see cref="DeprovisionAction.Block"/>).</summary>
+    AccountBlocked,
+
+    /// <summary>"User Account Roles Removed" (deprovisioning with <see cref="DeprovisionAction.RemoveRoles"/>).</summary>
+    RolesRemoved,
 }
 
 /// <summary>Status of an audit activity.</summary>

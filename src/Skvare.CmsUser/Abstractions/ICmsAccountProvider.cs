@@ -51,6 +51,17 @@ public interface ICmsAccountProvider
     /// <param name="cancellationToken">Cancels the call.</param>
     Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Takes these roles away from the account and leaves its other roles as they are (deprovisioning).
+    /// Roles the account does not hold are ignored. A provider whose CMS cannot do it (no
+    /// <see cref="CmsCapabilities.RemoveRoles"/>) throws a configuration error.
+    /// </summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="roles">CMS role names (or ids where the CMS uses ids).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) =>
+        throw new CmsUserConfigurationException($"The {Name} provider cannot remove roles; use Deprovision:Action Block for this CMS.");
+
     /// <summary>Asks the CMS to send its own password reset (set-password) email.</summary>
     /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -89,6 +100,9 @@ public enum CmsCapabilities
 
     /// <summary>One-time login or set-password links can be issued.</summary>
     OneTimeLoginLink = 64,
+
+    /// <summary>Roles can be taken away from an account (<see cref="ICmsAccountProvider.RemoveRolesAsync"/>).</summary>
+    RemoveRoles = 512,
 }
 
 /// <summary>An account in the CMS.</summary>

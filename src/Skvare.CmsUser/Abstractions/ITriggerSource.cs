@@ -66,6 +66,19 @@ public sealed class TriggerSourceContext
     /// history excludes a contact. The engine sets it; sources that can be left ignore it.
     /// </summary>
     public ActivityKind Purpose { get; init; } = ActivityKind.AccountCreation;
+
+    /// <summary>
+    /// Members stay in <see cref="Trigger"/> after processing (an access group or tag that gives the account
+    /// while the contact is in it): done contacts only join <see cref="History"/>, and pending means in the
+    /// trigger and not in the history target. Set for rules deprovisioned when the contact leaves the trigger.
+    /// </summary>
+    public bool KeepMembers { get; init; }
+
+    /// <summary>Only members of <see cref="Trigger"/> that are also in this set are pending (deprovisioning: the revoked set).</summary>
+    public TriggerDefinition? RequireIn { get; init; }
+
+    /// <summary>Only members of <see cref="Trigger"/> that are not in this group or tag are pending (deprovisioning: contacts who left the access trigger).</summary>
+    public TriggerDefinition? RequireNotIn { get; init; }
 }
 
 /// <summary>Creates trigger sources for rules. Implemented by the CiviCRM package (and by the in-memory test kit).</summary>

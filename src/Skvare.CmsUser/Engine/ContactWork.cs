@@ -40,6 +40,8 @@ internal sealed class ContactWork
 
     public Uri? LoginLink { get; set; }
 
+    public string? LoginLinkWithheld { get; set; }
+
     /// <summary>Set when the run must stop after this contact (configuration error).</summary>
     public CmsUserException? StopError { get; set; }
 
@@ -55,5 +57,6 @@ internal sealed class ContactWork
         Error = Error,
         Attempt = Attempt,
         LoginLink = LoginLink,
+        LoginLinkWithheld = LoginLinkWithheld,
     };
 }

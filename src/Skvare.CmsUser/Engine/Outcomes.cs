@@ -20,6 +20,12 @@ public enum OutcomeKind
 
     /// <summary>Nothing was done (for example a reset campaign contact already handled, or the contact is not in any trigger).</summary>
     Skipped,
+
+    /// <summary>Deprovisioning: the contact's CMS account was blocked (never deleted).</summary>
+    Blocked,
+
+    /// <summary>Deprovisioning: the rule's roles were removed from the contact's CMS account.</summary>
+    RolesRemoved,
 }
 
 /// <summary>Why a contact failed.</summary>
@@ -54,6 +60,12 @@ public sealed record ProvisioningOutcome
 
     /// <summary>A one-time login link, when requested on demand and the CMS offers one.</summary>
     public Uri? LoginLink { get; init; }
+
+    /// <summary>
+    /// Why no login link was issued although one was asked for (an account this call did not create, or one
+    /// holding a blocked role; see <see cref="LoginLinkOptions"/>), or <see langword="null"/>.
+    /// </summary>
+    public string? LoginLinkWithheld { get; init; }
 }
 
 /// <summary>What the engine would do for one contact (dry run).</summary>
@@ -76,6 +88,15 @@ public enum PlannedAction
 
     /// <summary>It would give up (attempts used up or data that can never work).</summary>
     GiveUp,
+
+    /// <summary>Deprovisioning: block the linked account.</summary>
+    Block,
+
+    /// <summary>Deprovisioning: remove the rule's roles from the linked account.</summary>
+    RemoveRoles,
+
+    /// <summary>Deprovisioning: no account is linked in this domain; the contact only leaves the history target.</summary>
+    Skip,
 }
 
 /// <summary>One line of a dry run.</summary>

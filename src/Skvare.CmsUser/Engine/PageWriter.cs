@@ -229,6 +229,10 @@ internal sealed class PageWriter
             (ActivityKind.AccountCreation, false, _) => $"Linked : {work.NameForSubject} ({uid})",
             (ActivityKind.AccountCreation, true, _) => $"Failed to create User {work.NameForSubject}",
             (ActivityKind.PasswordReset, false, _) => $"Password reset email sent : {work.NameForSubject} ({uid})",
+            (ActivityKind.AccountBlocked, false, _) => $"Blocked : {work.NameForSubject} ({uid})",
+            (ActivityKind.AccountBlocked, true, _) => $"Failed to block User {work.NameForSubject} ({uid})",
+            (ActivityKind.RolesRemoved, false, _) => $"Roles removed : {work.NameForSubject} ({uid})",
+            (ActivityKind.RolesRemoved, true, _) => $"Failed to remove roles of User {work.NameForSubject} ({uid})",
             _ => $"Failed to send password reset email to {work.NameForSubject}",
         };
         return new ActivityEntry(work.Contact.Id, work.ActivityKind, status, subject, work.ActivityDetails, now);

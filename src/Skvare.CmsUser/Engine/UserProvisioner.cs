@@ -19,6 +19,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     private readonly EngineSettings _settings;
     private readonly ContactPipeline _pipeline;
     private readonly PageWriter _writer;
+    private readonly Deprovisioning _deprovisioning;
     private readonly KeyedLock _locks = new();
     private readonly SemaphoreSlim _readyGate = new(1, 1);
     private volatile bool _ready;
@@ -42,21 +43,14 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         _logger = logger;
         _pipeline = new ContactPipeline(_cms, _settings, logger);
         _writer = new PageWriter(links, activities, _pipeline, time, logger);
+        _deprovisioning = new Deprovisioning(_cms, _pipeline);
     }
 
     private CmsUserOptions Options => _settings.Options;
 
     public Task<RunSummary> RunOnceAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var passes = Options.Rules.Select(rule => new Pass(
-            rule.DisplayName,
-            SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation),
-            (contact, prior) => rule.Trigger!.Kind == TriggerKind.SavedSearch && prior >= Options.Retry.MaxAttempts
-                ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
-                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
-        {
-            Prefetch = (page, ct) => _pipeline.PrefetchAsync(rule, page, ct),
-        });
+        var passes = Options.Rules.SelectMany(rule => RulePasses(rule));
         return RunPassesAsync("Provisioning", ActivityKind.AccountCreation, passes.ToArray(), progress, cancellationToken);
     }
 
@@ -192,7 +186,8 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         }
 
         if (options?.IncludeLoginLink == true && work.CmsUserId is long uid && work.Error is null
-            && _cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
+            && _cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink)
+            && await MayIssueLoginLinkAsync(rule, work, uid, cancellationToken).ConfigureAwait(false))
         {
             try
             {
@@ -212,13 +207,26 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     {
         foreach (var rule in Options.Rules)
         {
-            var source = _triggers.Create(SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation));
+            var source = _triggers.Create(CreationContext(rule));
             await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
             {
                 var prior = await CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
                 foreach (var contact in page)
                 {
                     yield return await PlanContactAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (rule.Deprovision is { } deprovision)
+            {
+                var leaving = _triggers.Create(Deprovisioning.SourceContext(rule, _settings.ExtraFields));
+                await foreach (var page in leaving.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
+                {
+                    var prior = await CountPriorAsync(page, Deprovisioning.ActivityKindOf(deprovision), cancellationToken).ConfigureAwait(false);
+                    foreach (var contact in page)
+                    {
+                        yield return _deprovisioning.Plan(rule, contact, prior.GetValueOrDefault(contact.Id), Options.Retry.MaxAttempts);
+                    }
                 }
             }
         }
@@ -338,13 +346,13 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 
     private async Task ProcessPageAsync(Pass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
-        var prior = await CountPriorAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        var prior = await CountPriorAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
         if (pass.Prefetch is { } prefetch)
         {
             await prefetch(page, cancellationToken).ConfigureAwait(false);
         }
 
-        var opened = await _writer.OpenAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        var opened = await _writer.OpenAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
         var leases = new ConcurrentBag<IDisposable>();
         try
         {
@@ -522,14 +530,14 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         {
             var named = Options.Rules.FirstOrDefault(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase))
                 ?? throw new ArgumentException($"No rule is named '{ruleName}'. Rules: {string.Join(", ", Options.Rules.Select(r => r.DisplayName))}.", nameof(ruleName));
-            var source = _triggers.Create(SourceContext(named.Trigger!, named.History, ActivityKind.AccountCreation));
+            var source = _triggers.Create(CreationContext(named));
             var pending = await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false);
             return pending is not null ? (named, source, pending) : (named, null, await GetContactAsync(contactId, cancellationToken).ConfigureAwait(false));
         }
 
         foreach (var rule in Options.Rules)
         {
-            var source = _triggers.Create(SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation));
+            var source = _triggers.Create(CreationContext(rule));
             if (await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false) is { } pending)
             {
                 return (rule, source, pending);
@@ -590,8 +598,61 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         Purpose = purpose,
     };
 
+    private IEnumerable<Pass> RulePasses(ProvisioningRule rule)
+    {
+        // A trigger that cannot be left (saved search, or an access group kept for deprovisioning) skips a contact
+        // whose attempts are used up instead of taking it out.
+        var kept = rule.Trigger!.Kind == TriggerKind.SavedSearch || Deprovisioning.KeepsMembers(rule);
+        yield return new Pass(
+            rule.DisplayName,
+            CreationContext(rule),
+            (contact, prior) => kept && prior >= Options.Retry.MaxAttempts
+                ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
+                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
+        {
+            Prefetch = (page, ct) => _pipeline.PrefetchAsync(rule, page, ct),
+        };
+        if (rule.Deprovision is { } deprovision)
+        {
+            Log.DeprovisionStarted(_logger, rule.DisplayName, deprovision.When, deprovision.Action);
+            yield return new Pass(
+                Deprovisioning.PassName(rule),
+                Deprovisioning.SourceContext(rule, _settings.ExtraFields),
+                (contact, prior) => _deprovisioning.DeprovisionAsync(rule, contact, prior, CancellationToken.None))
+            {
+                Kind = Deprovisioning.ActivityKindOf(deprovision),
+            };
+        }
+    }
+
+    private TriggerSourceContext CreationContext(ProvisioningRule rule) =>
+        new()
+        {
+            Trigger = rule.Trigger!,
+            History = rule.History,
+            ExtraFields = _settings.ExtraFields,
+            Purpose = ActivityKind.AccountCreation,
+            KeepMembers = Deprovisioning.KeepsMembers(rule),
+        };
+
+    private async Task<bool> MayIssueLoginLinkAsync(ProvisioningRule rule, ContactWork work, long uid, CancellationToken cancellationToken)
+    {
+        var reason = await LoginLinkGuard.WithholdReasonAsync(_cms, Options.LoginLinks, rule, work, cancellationToken).ConfigureAwait(false);
+        if (reason is null)
+        {
+            return true;
+        }
+
+        work.LoginLinkWithheld = reason;
+        Log.LoginLinkWithheld(_logger, work.Contact.Id, uid, reason);
+        return false;
+    }
+
     private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process)
     {
+        /// <summary>The activity whose failures count for this pass, when not the run's.</summary>
+        public ActivityKind? Kind { get; init; }
+
         /// <summary>Runs once per page before its contacts (bulk look-ups, see <see cref="ICmsAccountPrefetch"/>).</summary>
         public Func<IReadOnlyList<Contact>, CancellationToken, Task>? Prefetch { get; init; }
     }

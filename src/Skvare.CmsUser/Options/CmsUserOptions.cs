@@ -78,6 +78,9 @@ public sealed class CmsUserOptions
 
     /// <summary>Scheduled runs by the hosted service (when the host adds it).</summary>
     public ScheduleOptions Schedule { get; set; } = new();
+
+    /// <summary>Which accounts one-time login links may be issued for (administrators never; existing accounts only when allowed).</summary>
+    public LoginLinkOptions LoginLinks { get; set; } = new();
 }
 
 /// <summary>One account rule.</summary>
@@ -104,6 +107,12 @@ public sealed class ProvisioningRule
 
     /// <summary>Overrides <see cref="CmsUserOptions.Notify"/> for this rule (<see langword="false"/>: the rule's accounts are created without telling the person).</summary>
     public bool? Notify { get; set; }
+
+    /// <summary>
+    /// Opt-in deprovisioning: what takes the access away again (leaving the trigger, or entering a revoked set) and
+    /// whether the account is blocked or only loses the rule's roles. <see langword="null"/> (default): never.
+    /// </summary>
+    public DeprovisionOptions? Deprovision { get; set; }
 
     /// <summary>The display name: <see cref="Name"/> or the trigger.</summary>
     public string DisplayName => Name ?? Trigger?.ToString() ?? "(no trigger)";

@@ -66,6 +66,8 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             {
                 failures.Add($"{key}:Roles contains an empty role name.");
             }
+
+            DeprovisionValidation.Check(failures, key, rule);
         }
 
         for (var i = 0; i < options.PasswordResets.Count; i++)
@@ -88,6 +90,15 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             {
                 failures.Add($"CmsUser:Retry:AttemptWindow is {options.Retry.AttemptWindow}; it must be positive (e.g. \"30.00:00:00\").");
             }
+        }
+
+        if (options.LoginLinks is null)
+        {
+            failures.Add("CmsUser:LoginLinks must not be null.");
+        }
+        else if (options.LoginLinks.BlockedRoles.Any(string.IsNullOrWhiteSpace))
+        {
+            failures.Add("CmsUser:LoginLinks:BlockedRoles contains an empty role name.");
         }
 
         if (options.Schedule is { } schedule)

@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Tests.Options;
 
 public sealed class OptionsValidationTests
 {
-    private static IHost BuildHost(Dictionary<string, string?> settings)
+    internal static IHost BuildHost(Dictionary<string, string?> settings)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);

@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace Skvare.CmsUser.CiviCrm;
+
+/// <summary>
+/// CiviCRM's API v4 reads and writes date-times as the site's wall-clock time, without an offset
+/// (<c>activity_date_time</c>, <c>SubscriptionHistory.date</c>): the MySQL session runs in the site's time zone.
+/// This converts between those strings and instants with <see cref="CiviCrmOptions.TimeZone"/>.
+/// </summary>
+internal sealed class SiteTime
+{
+    private const string Format = "yyyy-MM-dd HH:mm:ss";
+
+    public SiteTime(TimeZoneInfo zone) => Zone = zone;
+
+    public TimeZoneInfo Zone { get; }
+
+    public static SiteTime From(CiviCrmOptions? options) =>
+        new(options?.TimeZone is { Length: > 0 } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc);
+
+    /// <summary>The instant as the site's wall-clock time, as API v4 expects it in a where clause.</summary>
+    public string ToSite(DateTimeOffset instant) =>
+        TimeZoneInfo.ConvertTime(instant, Zone).ToString(Format, CultureInfo.InvariantCulture);
+
+    /// <summary>A site wall-clock time read from API v4 as an instant, or <see langword="null"/> when it is not a date-time.</summary>
+    public DateTimeOffset? FromSite(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)
+            || !DateTime.TryParseExact(text.Trim(), [Format, "yyyy-MM-dd HH:mm", "yyyyMMddHHmmss", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        {
+            return null;
+        }
+
+        // A wall-clock time skipped by a DST change does not exist; read it as the instant just after the gap.
+        var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        while (Zone.IsInvalidTime(unspecified))
+        {
+            unspecified = unspecified.AddMinutes(15);
+        }
+
+        // An ambiguous time (clocks going back) is read as its earlier instant, so no failure after it is missed.
+        var offset = Zone.IsAmbiguousTime(unspecified) ? Zone.GetAmbiguousTimeOffsets(unspecified).Max() : Zone.GetUtcOffset(unspecified);
+        return new DateTimeOffset(unspecified, offset);
+    }
+}

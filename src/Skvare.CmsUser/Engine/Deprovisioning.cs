@@ -1,0 +1,124 @@
+using System.Globalization;
+
+namespace Skvare.CmsUser.Engine;
+
+/// <summary>
+/// Deprovisioning of one rule (opt-in, <see cref="ProvisioningRule.Deprovision"/>): the contacts this rule linked are
+/// the members of its history target; those who left the trigger, or entered the revoked set, have their account
+/// blocked or lose the rule's roles, and leave the history target. Failures follow the same attempt policy as
+/// creation (transient ones never count; a run of them quarantines the run).
+/// </summary>
+internal sealed class Deprovisioning
+{
+    private readonly ICmsAccountProvider _cms;
+    private readonly ContactPipeline _pipeline;
+
+    public Deprovisioning(ICmsAccountProvider cms, ContactPipeline pipeline)
+    {
+        _cms = cms;
+        _pipeline = pipeline;
+    }
+
+    /// <summary>Whether the rule's trigger is an access group whose members stay in it (deprovisioned when they leave).</summary>
+    public static bool KeepsMembers(ProvisioningRule rule) => rule.Deprovision?.When == DeprovisionWhen.LeftTrigger;
+
+    /// <summary>The audit activity of the rule's deprovisioning.</summary>
+    public static ActivityKind ActivityKindOf(DeprovisionOptions deprovision) =>
+        deprovision.Action == DeprovisionAction.RemoveRoles ? ActivityKind.RolesRemoved : ActivityKind.AccountBlocked;
+
+    /// <summary>The pass's source: members of the history target that left the trigger, or that are in the revoked set.</summary>
+    public static TriggerSourceContext SourceContext(ProvisioningRule rule, IReadOnlyCollection<string> extraFields)
+    {
+        var deprovision = rule.Deprovision!;
+        return new TriggerSourceContext
+        {
+            Trigger = rule.History!,
+            History = null,
+            ExtraFields = extraFields,
+            Purpose = ActivityKindOf(deprovision),
+            RequireIn = deprovision.When == DeprovisionWhen.Revoked ? deprovision.Revoked : null,
+            RequireNotIn = deprovision.When == DeprovisionWhen.LeftTrigger ? rule.Trigger : null,
+        };
+    }
+
+    /// <summary>The pass name in logs and outcomes.</summary>
+    public static string PassName(ProvisioningRule rule) => rule.DisplayName + " (deprovision)";
+
+    /// <summary>Blocks the contact's account or removes the rule's roles from it.</summary>
+    public async Task<ContactWork> DeprovisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
+    {
+        var deprovision = rule.Deprovision!;
+        var work = new ContactWork(contact, rule.DisplayName, ActivityKindOf(deprovision), priorFailures);
+        if (contact.CurrentDomainLink is not { } link)
+        {
+            // No account in this domain to take away: the contact only leaves the history target.
+            work.Kind = OutcomeKind.Skipped;
+            work.Disposition = TriggerDisposition.Completed;
+            return work;
+        }
+
+        work.CmsUserId = link.CmsUserId;
+        work.Username = link.UfName;
+        var account = new CmsAccount(link.CmsUserId, null, link.UfName ?? contact.Email);
+        var why = deprovision.When == DeprovisionWhen.LeftTrigger
+            ? $"the contact left {rule.Trigger}"
+            : $"the contact is in {deprovision.Revoked}";
+        try
+        {
+            if (deprovision.Action == DeprovisionAction.RemoveRoles)
+            {
+                await _cms.RemoveRolesAsync(account, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+                work.Kind = OutcomeKind.RolesRemoved;
+                work.ActivityDetails = $"Rule {rule.DisplayName}: {why}; removed roles: {string.Join(", ", rule.Roles)}.";
+            }
+            else
+            {
+                await _cms.BlockAsync(account, cancellationToken).ConfigureAwait(false);
+                work.Kind = OutcomeKind.Blocked;
+                work.ActivityDetails = $"Rule {rule.DisplayName}: {why}; the account is blocked (not deleted).";
+            }
+
+            work.RecordActivity = true;
+            work.Disposition = TriggerDisposition.Completed;
+        }
+        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.NotFound)
+        {
+            _pipeline.Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.NotFound),
+                $"CMS account {link.CmsUserId.ToString(CultureInfo.InvariantCulture)} no longer exists; there is nothing to take away.", giveUpNow: true);
+        }
+        catch (CmsUserException ex)
+        {
+            _pipeline.Fail(work, ex.Kind, ex is CmsProviderException p ? p.Reason.ToString() : ex.ErrorCode ?? ex.GetType().Name, ex.Message);
+            if (ex.Kind == FailureKind.Configuration)
+            {
+                work.StopError = ex;
+            }
+        }
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        {
+            // One contact's defect never stops the run: it fails (a counted attempt) and the page is written.
+            _pipeline.FailInternal(work, ex);
+        }
+
+        return work;
+    }
+
+    /// <summary>What deprovisioning would do for one contact (dry run); no CMS call.</summary>
+    public PlanEntry Plan(ProvisioningRule rule, Contact contact, int priorFailures, int maxAttempts)
+    {
+        var name = PassName(rule);
+        if (contact.CurrentDomainLink is not { } link)
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.Skip, null, null, "No account is linked in this domain; the contact only leaves the history target.");
+        }
+
+        if (rule.Deprovision!.Action == DeprovisionAction.RemoveRoles && !_cms.Capabilities.HasFlag(CmsCapabilities.RemoveRoles))
+        {
+            return new PlanEntry(contact.Id, name, PlannedAction.Fail, link.UfName, link.CmsUserId, $"The {_cms.Name} provider cannot remove roles; use Action Block.");
+        }
+
+        var action = rule.Deprovision.Action == DeprovisionAction.RemoveRoles ? PlannedAction.RemoveRoles : PlannedAction.Block;
+        var note = priorFailures > 0 ? $"{priorFailures} earlier failed attempt(s) of {maxAttempts}." : null;
+        return new PlanEntry(contact.Id, name, action, link.UfName, link.CmsUserId, note);
+    }
+}

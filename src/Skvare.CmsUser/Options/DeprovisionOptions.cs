@@ -1,0 +1,70 @@
+namespace Skvare.CmsUser;
+
+/// <summary>What takes a rule's access away.</summary>
+public enum DeprovisionWhen
+{
+    /// <summary>
+    /// The contact leaves the rule's trigger group or tag. The trigger then works as an access group: members
+    /// stay in it after their account is made, and a contact of the history target (linked by this rule) who is
+    /// no longer in the trigger (removed, or no longer matching a smart group) is deprovisioned.
+    /// </summary>
+    LeftTrigger,
+
+    /// <summary>The contact enters the <see cref="DeprovisionOptions.Revoked"/> group, tag or saved search (for example lapsed memberships).</summary>
+    Revoked,
+}
+
+/// <summary>What deprovisioning does to the CMS account. Accounts are never deleted.</summary>
+public enum DeprovisionAction
+{
+    /// <summary>Block the account (WordPress without the companion plugin: take all its roles away).</summary>
+    Block,
+
+    /// <summary>Take only the rule's <see cref="ProvisioningRule.Roles"/> away; the account stays usable.</summary>
+    RemoveRoles,
+}
+
+/// <summary>
+/// Opt-in deprovisioning of one rule (docs/deprovisioning.md). The contacts this rule linked are the members of its
+/// <see cref="ProvisioningRule.History"/> group or tag, so a history target is required; a deprovisioned contact
+/// leaves it.
+/// </summary>
+public sealed class DeprovisionOptions
+{
+    /// <summary>What takes access away. Default <see cref="DeprovisionWhen.LeftTrigger"/>.</summary>
+    public DeprovisionWhen When { get; set; } = DeprovisionWhen.LeftTrigger;
+
+    /// <summary>The revoked group, tag or saved search, for <see cref="DeprovisionWhen.Revoked"/>.</summary>
+    public TriggerDefinition? Revoked { get; set; }
+
+    /// <summary>What is done to the account. Default <see cref="DeprovisionAction.Block"/>.</summary>
+    public DeprovisionAction Action { get; set; } = DeprovisionAction.Block;
+}
+
+/// <summary>
+/// Which accounts one-time login links (on demand, webhook) may be issued for. A login link logs whoever holds it
+/// in without a password, so it is only issued for accounts the same call created, and never for accounts holding
+/// a blocked role.
+/// </summary>
+public sealed class LoginLinkOptions
+{
+    /// <summary>
+    /// Also issue links for accounts that existed before the call (linked, found by email, or already linked).
+    /// Default <see langword="false"/>: only for an account the call created.
+    /// </summary>
+    public bool AllowExistingUsers { get; set; }
+
+    /// <summary>
+    /// Roles whose holders never get a link (case-insensitive). When empty, the administrator roles of the CMS:
+    /// <see cref="DefaultBlockedRoles"/>.
+    /// </summary>
+    public IList<string> BlockedRoles { get; } = [];
+
+    /// <summary>
+    /// Administrator roles of every supported CMS, blocked when <see cref="BlockedRoles"/> is empty: WordPress
+    /// <c>administrator</c> (and <c>editor</c>), Drupal 8+, Drupal 7 and Backdrop <c>administrator</c>, Joomla
+    /// <c>Administrator</c>, <c>Super Users</c> and their group ids <c>7</c> and <c>8</c>, CiviCRM Standalone <c>admin</c>.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultBlockedRoles { get; } =
+        ["administrator", "editor", "Administrator", "Super Users", "7", "8", "admin"];
+}
