@@ -15,7 +15,7 @@ public sealed class RoleRemovalTests : IDisposable
         services.AddLogging();
         services.AddCmsUserProvisioning().AddJoomla(o =>
         {
-            o.BaseUrl = _site.Url;
+            o.BaseUrl = _site.BaseUrl;
             o.ApiToken = _site.Token;
             o.GroupIds["member"] = 10;
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
