@@ -10,7 +10,7 @@ public sealed class WebhookOptions
 
     /// <summary>The shared secret both sides use for the HMAC-SHA256 signature (at least 32 characters). Never logged.</summary>
     [Required]
-    [MinLength(32)]
+    [StringLength(4096, MinimumLength = 32, ErrorMessage = "{0} must be at least {2} characters long.")] // not MinLength: its reflection is not trimming-safe
     public string Secret { get; set; } = "";
 
     /// <summary>How far the request timestamp may be from the server clock. Default 5 minutes.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Standalone;
 
@@ -15,7 +16,7 @@ public static class StandaloneBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddStandalone(this ICmsUserBuilder builder, Action<StandaloneOptions>? configure = null)
     {
-        if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator>(StandaloneOptions.SectionName, configure))
+        if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator, StandaloneOptionsAnnotationsValidator>(StandaloneOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<StandaloneOptions>(StandaloneAccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<StandaloneAccountProvider>();

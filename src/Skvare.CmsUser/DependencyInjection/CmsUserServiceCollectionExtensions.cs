@@ -74,7 +74,8 @@ public static class CmsUserServiceCollectionExtensions
 
     private static void AddCore(IServiceCollection services)
     {
-        services.AddOptions<CmsUserOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CmsUserOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUserProvisioner, UserProvisioner>();
