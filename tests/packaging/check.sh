@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Packaging check (run by .ci/run after the tests; docs/releasing.md says what it guarantees):
+#  1. packs every project under src/ into the folder feed artifacts/packages (version from git tags, MinVer);
+#  2. checks each package: licence MIT, icon, its own README, repository URL and commit, symbols package,
+#     Microsoft.Extensions.* dependencies at the floor;
+#  3. builds tests/packaging/Consumer against the packages only: it compiles the C# blocks of the README quick
+#     start and of every package README, then runs a provisioning round trip (exit code checked);
+#  4. builds the console and web samples against the packages (their ProjectReferences into src/ become
+#     PackageReferences, -p:CmsUserUsePackages=true; the csproj files stay as they are) and runs the console demo.
+# Packages restore into artifacts/packaging/nuget-packages (the machine's global folder is only read), so a
+# re-pack at the same version is never shadowed by an older copy.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+feed=$root/artifacts/packages
+work=$root/artifacts/packaging
+fail() { echo "packaging check: $*" >&2; exit 1; }
+
+rm -rf "$feed" "$work"
+mkdir -p "$feed" "$work/snippets"
+
+echo "-- pack"
+# A solution filter of every project under src/ (new packages are picked up without edits here).
+projects=$(for p in src/*/*.csproj; do printf '"%s",' "$p"; done)
+printf '{"solution":{"path":"%s","projects":[%s]}}\n' "$root/Skvare.CmsUser.sln" "${projects%,}" > "$work/packages.slnf"
+dotnet pack "$work/packages.slnf" -c Release -o "$feed" -nologo -v q -warnaserror
+
+count=$(ls src/*/*.csproj | wc -l)
+nupkgs=$(ls "$feed"/*.nupkg | grep -v '\.symbols\.' | wc -l)
+[ "$nupkgs" -eq "$count" ] || fail "$count projects under src/ but $nupkgs packages in $feed"
+version=$(basename "$(ls "$feed"/Skvare.CmsUser.[0-9]*.nupkg)" .nupkg); version=${version#Skvare.CmsUser.}
+echo "   $nupkgs packages, version $version"
+
+echo "-- package contents"
+floor=$(dotnet msbuild src/Skvare.CmsUser/Skvare.CmsUser.csproj -getProperty:CmsUserMicrosoftExtensionsFloor -nologo)
+for pkg in "$feed"/*.nupkg; do
+  id=$(basename "$pkg" ".$version.nupkg")
+  [ -f "$feed/$id.$version.snupkg" ] || fail "$id: no symbols package"
+  nuspec=$(unzip -p "$pkg" "$id.nuspec")
+  files=$(unzip -Z1 "$pkg")
+  grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "$id: licence is not MIT"
+  grep -q '<icon>icon.png</icon>' <<<"$nuspec" && grep -qx 'icon.png' <<<"$files" || fail "$id: no icon"
+  grep -q '<readme>README.md</readme>' <<<"$nuspec" && grep -qx 'README.md' <<<"$files" || fail "$id: no README"
+  unzip -p "$pkg" README.md | cmp -s - "src/$id/README.md" || fail "$id: README is not src/$id/README.md"
+  grep -Eq '<repository type="git" url="https://github.com/skvare/Skvare.CmsUser" commit="[0-9a-f]{40}"' <<<"$nuspec" || fail "$id: repository URL or commit missing"
+  grep -q '<tags>civicrm' <<<"$nuspec" || fail "$id: no tags"
+  if grep -Eo '<dependency id="(Microsoft\.Extensions\.[^"]*|System\.Threading\.RateLimiting)" version="[^"]*"' <<<"$nuspec" | grep -v "version=\"$floor\""; then
+    fail "$id: a Microsoft.Extensions dependency above the floor $floor"
+  fi
+  # Deterministic paths: the PDB knows sources as /_/..., never as this machine's checkout.
+  unzip -p "$feed/$id.$version.snupkg" "lib/net10.0/$id.pdb" | grep -aq "$root/src" && fail "$id: PDB carries the local path $root"
+done
+echo "   licence, icon, README, repository, tags, symbols, floors ($floor), deterministic paths: ok"
+
+echo "-- README snippets"
+# The quick start of README.md and every C# block of the package READMEs, each wrapped in a method:
+# leading using lines stay at the top of the file.
+snippet() { # $1 = markdown file, $2 = class name, $3 = awk start pattern (the block is the first csharp one after it)
+  awk -v cls="$2" -v start="$3" '
+    $0 ~ start { armed = 1 }
+    armed && /^```csharp/ { inblock = 1; next }
+    inblock && /^```/ { exit }
+    inblock && !body && /^using [A-Za-z.]+;$/ { usings = usings $0 "\n"; next }
+    inblock && !body && /^$/ { next }
+    inblock { body = body "        " $0 "\n" }
+    END {
+      if (body == "") { exit 3 }
+      printf "%s#pragma warning disable CS1998\nnamespace Consumer.Snippets;\n\n// From a README (tests/packaging/check.sh); compiled, not run.\ninternal static class %s\n{\n    public static async Task RunAsync(string[] args)\n    {\n%s    }\n}\n", usings, cls, body
+    }' "$1" > "$work/snippets/$2.cs" || fail "$1: no C# block found"
+}
+snippet README.md QuickStart '^## Quick start'
+for readme in src/*/README.md; do
+  name=$(basename "$(dirname "$readme")"); snippet "$readme" "${name//./_}" '^# '
+done
+echo "   $(ls "$work/snippets" | wc -l) snippets"
+
+echo "-- consumer and samples against the packages"
+cat > "$work/nuget.config" <<CONFIG
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <config>
+    <add key="globalPackagesFolder" value="$work/nuget-packages" />
+  </config>
+  <fallbackPackageFolders>
+    <add key="machine" value="$(dotnet nuget locals global-packages -l | sed 's/^global-packages: //')" />
+  </fallbackPackageFolders>
+  <packageSources>
+    <clear />
+    <add key="local" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+  </packageSources>
+  <packageSourceMapping>
+    <packageSource key="local"><package pattern="Skvare.CmsUser*" /></packageSource>
+    <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+  </packageSourceMapping>
+</configuration>
+CONFIG
+export CMSUSER_ARTIFACTS=$work/build
+props=(-c Release -nologo -v q -warnaserror -p:CmsUserPackageVersion="$version" -p:RestoreConfigFile="$work/nuget.config")
+dotnet build tests/packaging/Consumer/Consumer.csproj "${props[@]}" -p:CmsUserSnippetsDirectory="$work/snippets/"
+for sample in samples/*/*.csproj; do
+  dotnet build "$sample" "${props[@]}" -p:CmsUserUsePackages=true
+done
+for assets in "$work"/build/obj/*/project.assets.json; do
+  grep -q "\"Skvare.CmsUser/$version\": {" "$assets" || fail "$assets: Skvare.CmsUser $version is not a package reference"
+  grep -A1 '"Skvare\.CmsUser[A-Za-z0-9.]*/[^"]*": {' "$assets" | grep -q '"type": "project"' && fail "$assets: a project reference into src/ is left"
+done
+
+echo "-- run"
+dotnet "$work/build/bin/Consumer/release/Consumer.dll"
+console=$work/build/bin/Skvare.CmsUser.Samples.Console/release/Skvare.CmsUser.Samples.Console.dll
+(cd "$work" && timeout 120 dotnet "$console" demo) > "$work/demo.txt" 2>&1 || { cat "$work/demo.txt"; fail "the console demo failed"; }
+tail -n 5 "$work/demo.txt"
+echo "packaging check: ok ($nupkgs packages, $version)"
