@@ -3,8 +3,9 @@
 #  1. packs every project under src/ into the folder feed artifacts/packages (version from git tags, MinVer);
 #  2. checks each package: licence MIT, icon, its own README, repository URL and commit, symbols package,
 #     Microsoft.Extensions.* dependencies at the floor;
-#  3. builds tests/packaging/Consumer against the packages only: it compiles the C# blocks of the README quick
-#     start and of every package README, then runs a provisioning round trip (exit code checked);
+#  3. builds tests/packaging/Consumer and WebConsumer against the packages only: they compile the C# blocks of the
+#     README quick start and of every package README; Consumer runs a provisioning round trip on the dependency
+#     floors (exit code checked);
 #  4. builds the console and web samples against the packages (their ProjectReferences into src/ become
 #     PackageReferences, -p:CmsUserUsePackages=true; the csproj files stay as they are) and runs the console demo.
 # Packages restore into artifacts/packaging/nuget-packages (the machine's global folder is only read), so a
@@ -17,7 +18,7 @@ work=$root/artifacts/packaging
 fail() { echo "packaging check: $*" >&2; exit 1; }
 
 rm -rf "$feed" "$work"
-mkdir -p "$feed" "$work/snippets"
+mkdir -p "$feed" "$work/snippets" "$work/snippets-web"
 
 echo "-- pack"
 # A solution filter of every project under src/ (new packages are picked up without edits here).
@@ -42,7 +43,7 @@ for pkg in "$feed"/*.nupkg; do
   grep -q '<icon>icon.png</icon>' <<<"$nuspec" && grep -qx 'icon.png' <<<"$files" || fail "$id: no icon"
   grep -q '<readme>README.md</readme>' <<<"$nuspec" && grep -qx 'README.md' <<<"$files" || fail "$id: no README"
   unzip -p "$pkg" README.md | cmp -s - "src/$id/README.md" || fail "$id: README is not src/$id/README.md"
-  grep -Eq '<repository type="git" url="https://github.com/skvare/Skvare.CmsUser" commit="[0-9a-f]{40}"' <<<"$nuspec" || fail "$id: repository URL or commit missing"
+  grep -Eq '<repository type="git" url="https://github.com/skvare/Skvare.CmsUser"( [a-z]+="[^"]*")* commit="[0-9a-f]{40}"' <<<"$nuspec" || fail "$id: repository URL or commit missing"
   grep -q '<tags>civicrm' <<<"$nuspec" || fail "$id: no tags"
   if grep -Eo '<dependency id="(Microsoft\.Extensions\.[^"]*|System\.Threading\.RateLimiting)" version="[^"]*"' <<<"$nuspec" | grep -v "version=\"$floor\""; then
     fail "$id: a Microsoft.Extensions dependency above the floor $floor"
@@ -65,14 +66,16 @@ snippet() { # $1 = markdown file, $2 = class name, $3 = awk start pattern (the b
     inblock { body = body "        " $0 "\n" }
     END {
       if (body == "") { exit 3 }
-      printf "%s#pragma warning disable CS1998\nnamespace Consumer.Snippets;\n\n// From a README (tests/packaging/check.sh); compiled, not run.\ninternal static class %s\n{\n    public static async Task RunAsync(string[] args)\n    {\n%s    }\n}\n", usings, cls, body
+      printf "%s#pragma warning disable CS1998, CA2007 // application code from a README: no await needed, no ConfigureAwait\nnamespace Consumer.Snippets;\n\n// From a README (tests/packaging/check.sh); compiled, not run.\ninternal static class %s\n{\n    public static async Task RunAsync(string[] args)\n    {\n%s    }\n}\n", usings, cls, body
     }' "$1" > "$work/snippets/$2.cs" || fail "$1: no C# block found"
+  # Blocks that need ASP.NET Core compile in WebConsumer (the console consumer runs on the floors, without it).
+  if grep -q '^using Microsoft.AspNetCore' "$work/snippets/$2.cs"; then mv "$work/snippets/$2.cs" "$work/snippets-web/"; fi
 }
 snippet README.md QuickStart '^## Quick start'
 for readme in src/*/README.md; do
   name=$(basename "$(dirname "$readme")"); snippet "$readme" "${name//./_}" '^# '
 done
-echo "   $(ls "$work/snippets" | wc -l) snippets"
+echo "   $(ls "$work/snippets" "$work/snippets-web" | grep -c '\.cs$') snippets"
 
 echo "-- consumer and samples against the packages"
 cat > "$work/nuget.config" <<CONFIG
@@ -96,8 +99,9 @@ cat > "$work/nuget.config" <<CONFIG
 </configuration>
 CONFIG
 export CMSUSER_ARTIFACTS=$work/build
-props=(-c Release -nologo -v q -warnaserror -p:CmsUserPackageVersion="$version" -p:RestoreConfigFile="$work/nuget.config")
+props=(-c Release -nologo -v q -clp:NoSummary -warnaserror -p:CmsUserPackageVersion="$version" -p:RestoreConfigFile="$work/nuget.config")
 dotnet build tests/packaging/Consumer/Consumer.csproj "${props[@]}" -p:CmsUserSnippetsDirectory="$work/snippets/"
+dotnet build tests/packaging/WebConsumer/WebConsumer.csproj "${props[@]}" -p:CmsUserSnippetsDirectory="$work/snippets-web/"
 for sample in samples/*/*.csproj; do
   dotnet build "$sample" "${props[@]}" -p:CmsUserUsePackages=true
 done
