@@ -48,10 +48,14 @@ for pkg in "$feed"/*.nupkg; do
   if grep -Eo '<dependency id="(Microsoft\.Extensions\.[^"]*|System\.Threading\.RateLimiting)" version="[^"]*"' <<<"$nuspec" | grep -v "version=\"$floor\""; then
     fail "$id: a Microsoft.Extensions dependency above the floor $floor"
   fi
-  # Deterministic paths: the PDB knows sources as /_/..., never as this machine's checkout.
-  unzip -p "$feed/$id.$version.snupkg" "lib/net10.0/$id.pdb" | grep -aq "$root/src" && fail "$id: PDB carries the local path $root"
+  # Deterministic paths: the PDB knows sources as /_/..., never as this machine's checkout; Source Link maps
+  # them to the packed commit on GitHub.
+  pdb=$(unzip -p "$feed/$id.$version.snupkg" "lib/net10.0/$id.pdb" | tr -c '[:print:]' '\n')
+  grep -q "$root/src" <<<"$pdb" && fail "$id: PDB carries the local path $root"
+  commit=$(grep -Eo 'commit="[0-9a-f]{40}"' <<<"$nuspec" | cut -d'"' -f2)
+  grep -q "https://raw.githubusercontent.com/skvare/Skvare.CmsUser/$commit/\*" <<<"$pdb" || fail "$id: no Source Link to $commit"
 done
-echo "   licence, icon, README, repository, tags, symbols, floors ($floor), deterministic paths: ok"
+echo "   licence, icon, README, repository, tags, symbols, Source Link, floors ($floor), deterministic paths: ok"
 
 echo "-- README snippets"
 # The quick start of README.md and every C# block of the package READMEs, each wrapped in a method:
