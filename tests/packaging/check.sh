@@ -50,7 +50,8 @@ for pkg in "$feed"/*.nupkg; do
   fi
   # Deterministic paths: the PDB knows sources as /_/..., never as this machine's checkout; Source Link maps
   # them to the packed commit on GitHub.
-  pdb=$(unzip -p "$feed/$id.$version.snupkg" "lib/net10.0/$id.pdb" | tr -c '[:print:]' '\n')
+  pdbs=$(unzip -Z1 "$feed/$id.$version.snupkg" | grep '\.pdb$') || fail "$id: no PDB in the symbols package"
+  pdb=$(for f in $pdbs; do unzip -p "$feed/$id.$version.snupkg" "$f"; done | tr -c '[:print:]' '\n')
   grep -q "$root/src" <<<"$pdb" && fail "$id: PDB carries the local path $root"
   commit=$(grep -Eo 'commit="[0-9a-f]{40}"' <<<"$nuspec" | cut -d'"' -f2)
   grep -q "https://raw.githubusercontent.com/skvare/Skvare.CmsUser/$commit/\*" <<<"$pdb" || fail "$id: no Source Link to $commit"
@@ -60,7 +61,7 @@ echo "   licence, icon, README, repository, tags, symbols, Source Link, floors (
 echo "-- README snippets"
 # The quick start of README.md and every C# block of the package READMEs, each wrapped in a method:
 # leading using lines stay at the top of the file.
-snippet() { # $1 = markdown file, $2 = class name, $3 = awk start pattern (the block is the first csharp one after it)
+snippet() { # $1 = markdown file, $2 = class name, $3 = awk start pattern (the block is the first csharp one after it), $4 = optional
   awk -v cls="$2" -v start="$3" '
     $0 ~ start { armed = 1 }
     armed && /^```csharp/ { inblock = 1; next }
@@ -71,13 +72,14 @@ snippet() { # $1 = markdown file, $2 = class name, $3 = awk start pattern (the b
     END {
       if (body == "") { exit 3 }
       printf "%s#pragma warning disable CS1998, CA2007 // application code from a README: no await needed, no ConfigureAwait\nnamespace Consumer.Snippets;\n\n// From a README (tests/packaging/check.sh); compiled, not run.\ninternal static class %s\n{\n    public static async Task RunAsync(string[] args)\n    {\n%s    }\n}\n", usings, cls, body
-    }' "$1" > "$work/snippets/$2.cs" || fail "$1: no C# block found"
+    }' "$1" > "$work/snippets/$2.cs" || { rm -f "$work/snippets/$2.cs"; [ "${4:-}" = optional ] && return 0; fail "$1: no C# block found"; }
   # Blocks that need ASP.NET Core compile in WebConsumer (the console consumer runs on the floors, without it).
   if grep -q '^using Microsoft.AspNetCore' "$work/snippets/$2.cs"; then mv "$work/snippets/$2.cs" "$work/snippets-web/"; fi
 }
 snippet README.md QuickStart '^## Quick start'
 for readme in src/*/README.md; do
-  name=$(basename "$(dirname "$readme")"); snippet "$readme" "${name//./_}" '^# '
+  # A package README without a C# block (a .NET tool's, say) has nothing to compile.
+  name=$(basename "$(dirname "$readme")"); snippet "$readme" "${name//./_}" '^# ' optional
 done
 echo "   $(ls "$work/snippets" "$work/snippets-web" | grep -c '\.cs$') snippets"
 
