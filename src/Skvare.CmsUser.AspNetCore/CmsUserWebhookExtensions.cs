@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -9,17 +11,29 @@ namespace Skvare.CmsUser.AspNetCore;
 /// <summary>Registers and maps the provisioning webhook.</summary>
 public static class CmsUserWebhookExtensions
 {
-    /// <summary>Adds the webhook's services and options (<c>CmsUser:Webhook</c>, validated at start).</summary>
+    /// <summary>
+    /// Adds the webhook's services and options (<c>CmsUser:Webhook</c>, validated at start). An
+    /// <see cref="IWebhookReplayStore"/> registered before this call replaces the built-in replay stores.
+    /// </summary>
     /// <param name="builder">The builder from <c>AddCmsUserProvisioning</c>.</param>
     /// <param name="configure">Configures the options from code.</param>
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddWebhook(this ICmsUserBuilder builder, Action<WebhookOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<WebhookOptions>();
-        if (builder.Configuration is { } configuration)
+        var services = builder.Services;
+        var options = services.AddOptions<WebhookOptions>();
+        if (!services.Any(d => d.ServiceType == typeof(WebhookOptionsValidator)))
         {
-            options.Bind(configuration.GetSection(WebhookOptions.SectionName));
+            if (builder.Configuration is { } configuration)
+            {
+                options.Bind(configuration.GetSection(WebhookOptions.SectionName));
+            }
+
+            options.ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsAnnotationsValidator>());
+            services.AddSingleton<WebhookOptionsValidator>();
+            services.AddSingleton<IValidateOptions<WebhookOptions>>(sp => sp.GetRequiredService<WebhookOptionsValidator>());
         }
 
         if (configure is not null)
@@ -27,10 +41,19 @@ public static class CmsUserWebhookExtensions
             options.Configure(configure);
         }
 
-        options.ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsAnnotationsValidator>());
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.TryAddSingleton<ReplayGuard>();
+        services.TryAddSingleton(TimeProvider.System);
+        if (!services.Any(d => d.ServiceType == typeof(IWebhookReplayStore)))
+        {
+            services.AddSingleton<ReplayStoreMarker>();
+            services.AddSingleton<MemoryReplayStore>();
+            services.AddSingleton<IWebhookReplayStore>(sp => sp.GetRequiredService<IOptions<WebhookOptions>>().Value.ReplayStore switch
+            {
+                WebhookReplayStore.HybridCache => new HybridCacheReplayStore(sp.GetRequiredService<HybridCache>()),
+                WebhookReplayStore.DistributedCache => new DistributedCacheReplayStore(sp.GetRequiredService<IDistributedCache>()),
+                _ => sp.GetRequiredService<MemoryReplayStore>(),
+            });
+        }
+
         return builder;
     }
 

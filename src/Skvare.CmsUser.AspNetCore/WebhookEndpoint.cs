@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -8,21 +7,24 @@ using Microsoft.Extensions.Options;
 namespace Skvare.CmsUser.AspNetCore;
 
 /// <summary>
-/// Handles <c>POST</c> requests from CiviCRM: checks the timestamp and the HMAC signature, refuses
-/// replays, reads <c>{"contactId": 42}</c> (or <c>contact_id</c>, plus optional <c>rule</c> and
-/// <c>includeLoginLink</c>) and provisions the contact at once.
+/// Handles <c>POST</c> requests from CiviCRM: checks the size, the timestamp and the HMAC signature,
+/// refuses replays (keyed on the verified MAC), reads the body (<see cref="WebhookRequest"/>) and
+/// provisions the contact at once. Every status and error code it sends is listed in docs/webhook.md.
 /// </summary>
 internal static class WebhookEndpoint
 {
+    private const string ReplayKeyPrefix = "skvare-cmsuser:webhook:mac:";
+
     public static async Task HandleAsync(HttpContext context)
     {
         var services = context.RequestServices;
         var options = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
+        var aborted = context.RequestAborted;
         var started = time.GetTimestamp();
 
-        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, aborted).ConfigureAwait(false);
         if (body is null)
         {
             await RefuseAsync(context, logger, StatusCodes.Status413PayloadTooLarge, "body_too_large", $"The body is larger than {options.MaxBodyBytes} bytes.").ConfigureAwait(false);
@@ -31,68 +33,133 @@ internal static class WebhookEndpoint
 
         if (!long.TryParse(context.Request.Headers[WebhookSignature.TimestampHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "missing_timestamp", $"Send the Unix time in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "missing_timestamp", $"Send the Unix time in seconds in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
             return;
         }
 
         var sentAt = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(timestamp, 0, 253402300799));
         if ((time.GetUtcNow() - sentAt).Duration() > options.MaxClockSkew)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "stale_timestamp", $"The timestamp is more than {options.MaxClockSkew} away from the server clock.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "stale_timestamp", $"The timestamp is more than {options.MaxClockSkew} before or after the server clock.").ConfigureAwait(false);
             return;
         }
 
-        string? signature = context.Request.Headers[WebhookSignature.SignatureHeader];
-        if (!WebhookSignature.Verify(options.Secret, timestamp, body, signature))
+        if (!WebhookSignature.TryVerify(options.Secret, timestamp, body, context.Request.Headers[WebhookSignature.SignatureHeader], out var mac))
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "invalid_signature", $"{WebhookSignature.SignatureHeader} does not match the body and timestamp for the configured secret.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, "invalid_signature", $"{WebhookSignature.SignatureHeader} is missing or does not match the body and timestamp for the configured secret.").ConfigureAwait(false);
             return;
         }
 
-        if (!services.GetRequiredService<ReplayGuard>().TryAccept(signature!, options.MaxClockSkew * 2))
+        bool first;
+        try
+        {
+            // The key is the MAC itself, so every spelling of one signature (hex case, whitespace) is one request.
+            // A request is valid for MaxClockSkew either side of now: remembering it twice that long outlives it.
+            first = await services.GetRequiredService<IWebhookReplayStore>()
+                .TryRecordAsync(ReplayKeyPrefix + Convert.ToHexStringLower(mac), options.MaxClockSkew * 2, aborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
+        {
+            Log.ReplayStoreFailed(logger, ex);
+            await RefuseAsync(context, logger, StatusCodes.Status503ServiceUnavailable, "replay_store_unavailable", "The replay store cannot be reached; send the request again later.").ConfigureAwait(false);
+            return;
+        }
+
+        if (!first)
         {
             await RefuseAsync(context, logger, StatusCodes.Status409Conflict, "replayed", "This signed request was already received.").ConfigureAwait(false);
             return;
         }
 
-        if (!TryParse(body, out var contactId, out var rule, out var includeLoginLink, out var problem))
+        if (!WebhookRequest.TryParse(body, out var request, out var problem))
         {
             await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", problem).ConfigureAwait(false);
             return;
         }
 
-        if (includeLoginLink && !options.AllowLoginLinks)
+        var rules = services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules;
+        if (request.Rule is { } ruleName && !rules.Any(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase)))
+        {
+            var known = rules.Count == 0 ? "none are configured" : "known rules: " + string.Join(", ", rules.Select(r => r.DisplayName));
+            var shown = string.Concat(ruleName.Select(c => char.IsControl(c) ? '?' : c));
+            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_body", $"No rule is named '{shown}' ({known}).").ConfigureAwait(false);
+            return;
+        }
+
+        if (request.IncludeLoginLink && !options.AllowLoginLinks)
         {
             await RefuseAsync(context, logger, StatusCodes.Status403Forbidden, "login_links_disabled", "Login links are turned off (CmsUser:Webhook:AllowLoginLinks).").ConfigureAwait(false);
             return;
         }
 
         ProvisioningOutcome outcome;
-        try
+        int status;
+        if (rules.Count == 0)
         {
-            outcome = await services.GetRequiredService<IUserProvisioner>()
-                .ProvisionAsync(contactId, new OnDemandOptions { Rule = rule, IncludeLoginLink = includeLoginLink }, context.RequestAborted)
-                .ConfigureAwait(false);
+            (outcome, status) = Unrecorded(request, FailureKind.Configuration, "no_rules", "No provisioning rules are configured (CmsUser:Rules).", StatusCodes.Status500InternalServerError);
         }
-        catch (ArgumentException ex)
+        else
         {
-            await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, "invalid_request", ex.Message).ConfigureAwait(false);
-            return;
+            try
+            {
+                outcome = await services.GetRequiredService<IUserProvisioner>()
+                    .ProvisionAsync(request.ContactId, new OnDemandOptions { Rule = request.Rule, IncludeLoginLink = request.IncludeLoginLink }, aborted)
+                    .ConfigureAwait(false);
+                status = StatusOf(outcome.Error?.Kind);
+            }
+            catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+            {
+                // The caller hung up; nobody reads an answer. It sends again (new timestamp) if it still cares.
+                return;
+            }
+            catch (Exception ex)
+            {
+                (outcome, status) = FromException(request, ex);
+                Log.ProvisioningThrew(logger, request.ContactId, request.EventId, status, outcome.Error!.Code, ex);
+            }
         }
 
-        Log.Provisioned(logger, contactId, outcome.Kind, time.GetElapsedTime(started));
-        context.Response.StatusCode = outcome.Error?.Kind switch
-        {
-            FailureKind.Transient => StatusCodes.Status503ServiceUnavailable,
-            FailureKind.Configuration => StatusCodes.Status500InternalServerError,
-            _ => StatusCodes.Status200OK,
-        };
+        Log.Provisioned(logger, outcome.ContactId, request.EventId, outcome.Kind, time.GetElapsedTime(started));
+        context.Response.StatusCode = status;
         var response = new WebhookResponse(
             outcome.ContactId, outcome.Kind.ToString(), outcome.Rule, outcome.Username, outcome.CmsUserId, outcome.Attempt,
             outcome.Error is { } e ? new WebhookError(e.Kind.ToString(), e.Code, e.Message) : null,
-            outcome.LoginLink?.ToString());
-        await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Default.WebhookResponse, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            outcome.LoginLink?.ToString(), request.EventId);
+        await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Default.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);
     }
+
+    /// <summary>The status for an outcome: a transient failure asks the caller to retry, a setup problem is the server's.</summary>
+    internal static int StatusOf(FailureKind? kind) => kind switch
+    {
+        FailureKind.Transient => StatusCodes.Status503ServiceUnavailable,
+        FailureKind.Configuration => StatusCodes.Status500InternalServerError,
+        _ => StatusCodes.Status200OK,
+    };
+
+    /// <summary>
+    /// An exception escaping the provisioner means nothing was recorded for the contact. Server failures
+    /// (CiviCRM or the CMS down, timeouts) ask for a retry; anything else is the server's fault. Messages
+    /// of exceptions that are not ours are not sent: they may name .NET internals.
+    /// </summary>
+    internal static (ProvisioningOutcome Outcome, int Status) FromException(WebhookRequest request, Exception exception) => exception switch
+    {
+        CmsUserException { Kind: FailureKind.Transient } ex =>
+            Unrecorded(request, FailureKind.Transient, ex.ErrorCode ?? "unavailable", ex.Message, StatusCodes.Status503ServiceUnavailable),
+        CmsUserException ex =>
+            Unrecorded(request, ex.Kind, ex.ErrorCode ?? (ex.Kind == FailureKind.Configuration ? "configuration_error" : "provisioning_error"), ex.Message, StatusCodes.Status500InternalServerError),
+        HttpRequestException or TimeoutException or OperationCanceledException or IOException =>
+            Unrecorded(request, FailureKind.Transient, "unavailable", "CiviCRM or the CMS could not be reached in time; send the request again later.", StatusCodes.Status503ServiceUnavailable),
+        _ => Unrecorded(request, null, "internal_error", "The provisioner failed unexpectedly; the server log has the details (event 4002).", StatusCodes.Status500InternalServerError),
+    };
+
+    private static (ProvisioningOutcome, int) Unrecorded(WebhookRequest request, FailureKind? kind, string code, string message, int status) =>
+        (new ProvisioningOutcome
+        {
+            ContactId = request.ContactId,
+            Kind = OutcomeKind.Failed,
+            Rule = request.Rule,
+            Error = new ProvisioningError(kind ?? FailureKind.Permanent, code, message),
+        }, status);
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancellationToken)
     {
@@ -115,47 +182,6 @@ internal static class WebhookEndpoint
         }
 
         return buffer.ToArray();
-    }
-
-    private static bool TryParse(byte[] body, out long contactId, out string? rule, out bool includeLoginLink, out string problem)
-    {
-        contactId = 0;
-        rule = null;
-        includeLoginLink = false;
-        problem = "";
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                problem = "The body must be a JSON object such as {\"contactId\": 42}.";
-                return false;
-            }
-
-            var idElement = root.TryGetProperty("contactId", out var a) ? a : root.TryGetProperty("contact_id", out var b) ? b : default;
-            var parsed = idElement.ValueKind switch
-            {
-                JsonValueKind.Number when idElement.TryGetInt64(out var n) => n,
-                JsonValueKind.String when long.TryParse(idElement.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) => s,
-                _ => 0,
-            };
-            if (parsed <= 0)
-            {
-                problem = "contactId (or contact_id) must be a positive contact id.";
-                return false;
-            }
-
-            contactId = parsed;
-            rule = root.TryGetProperty("rule", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
-            includeLoginLink = root.TryGetProperty("includeLoginLink", out var l) && l.ValueKind == JsonValueKind.True;
-            return true;
-        }
-        catch (JsonException ex)
-        {
-            problem = $"The body is not valid JSON: {ex.Message}";
-            return false;
-        }
     }
 
     private static Task RefuseAsync(HttpContext context, ILogger logger, int status, string error, string message)

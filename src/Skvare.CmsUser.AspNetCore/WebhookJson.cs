@@ -11,7 +11,8 @@ internal sealed record WebhookResponse(
     [property: JsonPropertyName("cmsUserId")] long? CmsUserId,
     [property: JsonPropertyName("attempt")] int? Attempt,
     [property: JsonPropertyName("error")] WebhookError? Error,
-    [property: JsonPropertyName("loginLink")] string? LoginLink);
+    [property: JsonPropertyName("loginLink")] string? LoginLink,
+    [property: JsonPropertyName("eventId")] string? EventId);
 
 /// <summary>An error in a webhook answer.</summary>
 internal sealed record WebhookError(

@@ -13,7 +13,8 @@ public sealed class WebhookOptions
     [StringLength(4096, MinimumLength = 32, ErrorMessage = "{0} must be at least {2} characters long.")] // not MinLength: its reflection is not trimming-safe
     public string Secret { get; set; } = "";
 
-    /// <summary>How far the request timestamp may be from the server clock. Default 5 minutes.</summary>
+    /// <summary>How far the request timestamp may be from the server clock, either way. Default 5 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Largest accepted body in bytes. Default 16 KiB.</summary>
@@ -22,4 +23,12 @@ public sealed class WebhookOptions
 
     /// <summary>Whether callers may ask for a one-time login link in the response. Default <see langword="false"/>.</summary>
     public bool AllowLoginLinks { get; set; }
+
+    /// <summary>
+    /// Where accepted requests are remembered so replays are refused. Default <see cref="WebhookReplayStore.Memory"/>;
+    /// with more than one instance behind a load balancer use <see cref="WebhookReplayStore.HybridCache"/> or
+    /// <see cref="WebhookReplayStore.DistributedCache"/> over a shared cache.
+    /// </summary>
+    [EnumDataType(typeof(WebhookReplayStore))]
+    public WebhookReplayStore ReplayStore { get; set; } = WebhookReplayStore.Memory;
 }

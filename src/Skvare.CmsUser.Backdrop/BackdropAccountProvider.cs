@@ -67,19 +67,39 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public CmsCapabilities Capabilities => SupportedCapabilities;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The module matches as the site's database compares text: on MySQL/MariaDB also ignoring accents and
+    /// trailing spaces (<c>jose@example.org</c> finds <c>josé@example.org</c>). Only an account whose email is
+    /// the same address, ignoring case and surrounding spaces, is returned: the engine links what this finds
+    /// to the contact, so a look-alike address must not count as the same person.
+    /// </remarks>
     public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-        var list = await SendAsync(new Call(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(email.Trim()), "users?mail"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
-        return FirstOrNull(list);
+        var wanted = email.Trim();
+        var list = await SendAsync(new Call(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(wanted), "users?mail"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
+        var found = list?.Users?.FirstOrDefault(u => string.Equals(u.Mail?.Trim(), wanted, StringComparison.OrdinalIgnoreCase));
+        if (found is null && list?.Users is { Count: > 0 } lookalikes)
+        {
+            Log.LookalikeEmailIgnored(_logger, lookalikes[0].Uid);
+        }
+
+        return found is null ? null : ToAccount(found);
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Returns an account whose name the site treats as the same name (on MySQL/MariaDB ignoring case,
+    /// accents and trailing spaces, as Backdrop's duplicate check does), preferring an exact match: such a
+    /// name is taken, since creating it would answer <c>duplicate_name</c>. A name match is never evidence
+    /// that the account belongs to a contact; the engine links accounts by email only.
+    /// </remarks>
     public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         var list = await SendAsync(new Call(HttpMethod.Get, "users?name=" + Uri.EscapeDataString(username), "users?name"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
-        return FirstOrNull(list);
+        var exact = list?.Users?.FirstOrDefault(u => string.Equals(u.Name, username, StringComparison.OrdinalIgnoreCase));
+        return exact is not null ? ToAccount(exact) : FirstOrNull(list);
     }
 
     /// <inheritdoc />

@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(3308, LogLevel.Information, "Backdrop issued a one-time login link for account {UserId}")]
     public static partial void LoginLinkIssued(ILogger logger, long userId);
+
+    [LoggerMessage(3309, LogLevel.Information, "Backdrop's email look-up matched account {UserId} only as the database compares text (accents or spaces differ); not treated as the same address")]
+    public static partial void LookalikeEmailIgnored(ILogger logger, long userId);
 }

@@ -106,6 +106,21 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         var (_, response) = await SendAsync(HttpMethod.Post, "users", body, cancellationToken, isCreate: true).ConfigureAwait(false);
         var created = ToAccount(Data(response)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, "Joomla answered the create without a user.");
         Log.Created(_logger, created.UserId, account.Username);
+        if (account.Notify && account.Active && _options.UseCompanionPlugin)
+        {
+            // The companion's password reset email tells the person and lets them choose a password. Without
+            // the companion, Joomla's "User - Joomla!" plugin mails new users itself (when its option is on).
+            try
+            {
+                await CompanionResetAsync(created, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CmsProviderException ex)
+            {
+                // The account exists: failing here would make the caller think the create failed.
+                Log.NotificationNotSent(_logger, created.UserId, ex.Reason);
+            }
+        }
+
         return created;
     }
 

@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(3403, LogLevel.Information, "Joomla password reset email sent to user {UserId} through the companion")]
     public static partial void ResetSent(ILogger logger, long userId);
+
+    [LoggerMessage(3404, LogLevel.Warning, "Joomla user {UserId} was created but the companion could not send the new-account (password reset) email: {Reason}")]
+    public static partial void NotificationNotSent(ILogger logger, long userId, CmsErrorReason reason);
 }

@@ -28,7 +28,4 @@ internal static partial class Log
 
     [LoggerMessage(3007, LogLevel.Information, "WordPress sent the {Kind} email for account {UserId}")]
     public static partial void MailRequested(ILogger logger, string kind, long userId);
-
-    [LoggerMessage(3008, LogLevel.Warning, "WordPress new-account notification requested for account {UserId} but the companion plugin is not configured; a password reset email is sent instead")]
-    public static partial void NotifyWithoutCompanion(ILogger logger, long userId);
 }

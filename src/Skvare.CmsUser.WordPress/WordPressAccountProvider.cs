@@ -97,8 +97,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     {
         ProviderArguments.NewAccount(account);
 
-        // WordPress has no account without a password: generate one nobody knows and let the person set their own by email.
-        var generated = account.Password is null;
+        // WordPress has no account without a password: generate one nobody knows; the person sets their own from the notification.
         var body = new WpCreateUser
         {
             Username = account.Username,
@@ -151,8 +150,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
             await BlockAsync(result, cancellationToken).ConfigureAwait(false);
             result = result with { IsActive = false, Roles = [] };
         }
-        else if (account.Notify || generated)
+        else if (account.Notify)
         {
+            // One email telling the person: WordPress's new-user email (set-password link) through the
+            // companion plugin, otherwise its password reset email, which serves the same purpose.
             try
             {
                 if (_options.CompanionPlugin)
@@ -161,11 +162,6 @@ public class WordPressAccountProvider : ICmsAccountProvider
                 }
                 else
                 {
-                    if (account.Notify)
-                    {
-                        Log.NotifyWithoutCompanion(_logger, result.UserId);
-                    }
-
                     await SendPasswordResetAsync(result, cancellationToken).ConfigureAwait(false);
                 }
             }

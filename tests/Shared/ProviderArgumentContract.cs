@@ -5,10 +5,9 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// <see cref="ArgumentException"/> before anything is sent to the site. Each provider's tests derive from this
 /// once and inherit every case.
 /// </summary>
-public abstract class ProviderArgumentContract : IDisposable
+public abstract class ProviderArgumentContract : OwnedTestResources
 {
     private static readonly CmsAccount NoId = new(0, "x", "x@example.org");
-    private readonly List<IDisposable> _owned = [];
     private ICmsAccountProvider? _provider;
     private Func<int> _requestsSent = () => 0;
 
@@ -16,25 +15,6 @@ public abstract class ProviderArgumentContract : IDisposable
     protected ICmsAccountProvider Provider => _provider ?? throw new InvalidOperationException("Call Use(...) in the constructor.");
 
     private int RequestsSent => _requestsSent();
-
-    /// <summary>Disposes what the derived class handed to <see cref="Own{T}"/>, newest first.</summary>
-    public void Dispose()
-    {
-        for (var i = _owned.Count - 1; i >= 0; i--)
-        {
-            _owned[i].Dispose();
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Disposes <paramref name="resource"/> with the test.</summary>
-    protected T Own<T>(T resource)
-        where T : IDisposable
-    {
-        _owned.Add(resource);
-        return resource;
-    }
 
     /// <summary>Sets the provider under test and how to count the requests its fake site received.</summary>
     protected void Use(ICmsAccountProvider provider, Func<int> requestsSent)

@@ -2,15 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using Skvare.CmsUser.AspNetCore;
 using Skvare.CmsUser.Testing.InMemory;
 
@@ -18,190 +11,317 @@ namespace Skvare.CmsUser.AspNetCore.Tests;
 
 public sealed class WebhookTests : IAsyncLifetime
 {
-    private const string Secret = "0123456789abcdef0123456789abcdef-test";
     private readonly InMemoryCiviCrm _civi = new();
     private readonly InMemoryCmsAccountProvider _cms = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
-    private WebApplication _app = null!;
-    private HttpClient _http = null!;
-    private FakeLogCollector _logs = null!;
+    private WebhookHost _host = null!;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders().AddFakeLogging();
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.Services.AddCmsUserProvisioning(o =>
-        {
-            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") };
-            o.Rules.Add(rule);
-        }).UseInMemory(_civi, _cms).AddWebhook(o =>
-        {
-            o.Secret = Secret;
-            o.AllowLoginLinks = true;
-        });
-        _app = builder.Build();
-        _app.MapCmsUserWebhook();
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _http = new HttpClient { BaseAddress = new Uri(address) };
-        _logs = _app.Services.GetRequiredService<FakeLogCollector>();
-    }
+    public async Task InitializeAsync() => _host = await WebhookHost.StartAsync(b => b.UseInMemory(_civi, _cms));
 
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _app.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private Task<HttpResponseMessage> PostAsync(string json, long? timestamp = null, string? secret = Secret, Func<string, string>? tamper = null)
-    {
-        var body = Encoding.UTF8.GetBytes(json);
-        var ts = timestamp ?? _time.GetUtcNow().ToUnixTimeSeconds();
-        var request = new HttpRequestMessage(HttpMethod.Post, "/cmsuser/webhook") { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new("application/json");
-        request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (secret is not null)
-        {
-            var signature = WebhookSignature.Compute(secret, ts, body);
-            request.Headers.Add(WebhookSignature.SignatureHeader, tamper?.Invoke(signature) ?? signature);
-        }
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
 
-        return _http.SendAsync(request);
-    }
-
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task Signed_request_provisions_the_contact_at_once()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
         _civi.AddToGroup("members", ana.Id);
 
-        using var response = await PostAsync($$"""{"contactId": {{ana.Id}}, "includeLoginLink": true}""");
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}, "includeLoginLink": true, "eventId": "evt-1"}""");
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var json = await JsonOf(response);
         json.GetProperty("outcome").GetString().Should().Be("Created");
         json.GetProperty("username").GetString().Should().Be("ana.lima");
         json.GetProperty("cmsUserId").GetInt64().Should().Be(_cms.Accounts.Single().Id);
         json.GetProperty("loginLink").GetString().Should().StartWith("https://");
+        json.GetProperty("eventId").GetString().Should().Be("evt-1");
         _civi.Links.Should().ContainSingle();
         _civi.GroupStatus("done", ana.Id).Should().Be("Added");
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
     public async Task CiviCRM_style_contact_id_as_a_string_is_accepted()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
 
-        using var response = await PostAsync($$"""{"contact_id": "{{ana.Id}}"}""");
+        using var response = await _host.PostAsync($$"""{"contact_id": "{{ana.Id}}"}""");
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         _cms.Accounts.Should().ContainSingle();
     }
 
-    [Theory]
+    [Fact(Timeout = 30_000)]
+    public async Task Extra_members_from_the_sender_are_ignored()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.AddToGroup("members", ana.Id);
+
+        using var response = await _host.PostAsync($$$"""{"eventId": "civicrm-42-7", "contactId": {{{ana.Id}}}, "source": {"entity": "Group", "id": 7, "name": "members"}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _cms.Accounts.Should().ContainSingle();
+    }
+
+    [Theory(Timeout = 30_000)]
     [InlineData("wrong-secret-wrong-secret-wrong-secret")]
     [InlineData(null)]
     public async Task Wrong_or_missing_signature_is_refused_and_nothing_is_created(string? secret)
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
 
-        using var response = await PostAsync($$"""{"contactId": {{ana.Id}}}""", secret: secret);
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""", secret: secret);
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("invalid_signature");
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("invalid_signature");
         _cms.Accounts.Should().BeEmpty();
-        _logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4000).And.NotContain(r => r.Message.Contains(Secret, StringComparison.Ordinal));
+        _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4000).And.NotContain(r => r.Message.Contains(WebhookHost.Secret, StringComparison.Ordinal));
     }
 
-    [Fact]
+    [Theory(Timeout = 30_000)]
+    [InlineData("sha1=")]
+    [InlineData("sha256=abc")]
+    [InlineData("sha256=zz")]
+    public async Task Malformed_signature_headers_are_refused(string prefix)
+    {
+        using var response = await _host.PostAsync("""{"contactId": 1}""", tamper: s => prefix + s[7..]);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("invalid_signature");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Body_changed_after_signing_is_refused()
     {
-        var body = """{"contactId": 1}""";
-        var ts = _time.GetUtcNow().ToUnixTimeSeconds();
-        var signature = WebhookSignature.Compute(Secret, ts, Encoding.UTF8.GetBytes(body));
+        var ts = _host.Now;
+        var signature = WebhookSignature.Compute(WebhookHost.Secret, ts, """{"contactId": 1}"""u8);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/cmsuser/webhook") { Content = new StringContent("""{"contactId": 2}""") };
         request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add(WebhookSignature.SignatureHeader, signature);
 
-        using var response = await _http.SendAsync(request);
+        using var response = await _host.Http.SendAsync(request, WebhookHost.Timeout());
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("invalid_signature");
     }
 
-    [Fact]
-    public async Task Stale_timestamp_is_refused()
+    [Theory(Timeout = 30_000)]
+    [InlineData(null)]
+    [InlineData("yesterday")]
+    [InlineData("-5")]
+    [InlineData("1.5e9")]
+    public async Task Missing_or_unreadable_timestamp_is_refused(string? header)
     {
-        var old = _time.GetUtcNow().AddMinutes(-6).ToUnixTimeSeconds();
+        using var request = WebhookHost.Signed("""{"contactId": 1}""", _host.Now);
+        request.Headers.Remove(WebhookSignature.TimestampHeader);
+        if (header is not null)
+        {
+            request.Headers.Add(WebhookSignature.TimestampHeader, header);
+        }
 
-        using var response = await PostAsync("""{"contactId": 1}""", timestamp: old);
+        using var response = await _host.Http.SendAsync(request, WebhookHost.Timeout());
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("stale_timestamp");
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("missing_timestamp");
     }
 
-    [Fact]
-    public async Task Replayed_request_is_refused()
+    [Theory(Timeout = 30_000)]
+    [InlineData(-301)]
+    [InlineData(301)]
+    [InlineData(-86_400 * 365)]
+    [InlineData(86_400 * 365)]
+    public async Task Stale_or_future_timestamp_is_refused(int offsetSeconds)
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        var ts = _time.GetUtcNow().ToUnixTimeSeconds();
-        var json = $$"""{"contactId": {{ana.Id}}}""";
 
-        using var first = await PostAsync(json, ts);
-        using var second = await PostAsync(json, ts);
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""", timestamp: _host.Now + offsetSeconds);
 
-        first.StatusCode.Should().Be(HttpStatusCode.OK);
-        second.StatusCode.Should().Be(HttpStatusCode.Conflict);
-        (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be("replayed");
-    }
-
-    [Theory]
-    [InlineData("not json", "invalid_body")]
-    [InlineData("[1,2]", "invalid_body")]
-    [InlineData("""{"contactId": -3}""", "invalid_body")]
-    [InlineData("""{"name": "x"}""", "invalid_body")]
-    [InlineData("""{"contactId": 1, "rule": "nope"}""", "invalid_request")]
-    public async Task Malformed_body_gets_a_clear_400(string json, string error)
-    {
-        using var response = await PostAsync(json);
-
-        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString().Should().Be(error);
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("stale_timestamp");
         _cms.Accounts.Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task Oversized_body_is_refused()
+    [Theory(Timeout = 30_000)]
+    [InlineData(-300)]
+    [InlineData(299)]
+    public async Task Timestamp_within_the_skew_either_way_is_accepted(int offsetSeconds)
     {
-        using var response = await PostAsync("{\"contactId\": 1, \"pad\": \"" + new string('x', 20_000) + "\"}");
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
 
-        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""", timestamp: _host.Now + offsetSeconds);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
-    [Fact]
+    [Theory(Timeout = 30_000)]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("[1,2]")]
+    [InlineData("42")]
+    [InlineData("""{"contactId": -3}""")]
+    [InlineData("""{"contactId": 0}""")]
+    [InlineData("""{"contactId": 1.5}""")]
+    [InlineData("""{"contactId": "12abc"}""")]
+    [InlineData("""{"contactId": true}""")]
+    [InlineData("""{"contactId": 99999999999999999999}""")]
+    [InlineData("""{"name": "x"}""")]
+    [InlineData("""{"contactId": 1, "contactId": 2}""")]
+    [InlineData("""{"contactId": 1, "contact_id": 1}""")]
+    [InlineData("""{"contactId": 1} {"contactId": 2}""")]
+    [InlineData("""{"contactId": 1, "rule": 5}""")]
+    [InlineData("""{"contactId": 1, "rule": ""}""")]
+    [InlineData("""{"contactId": 1, "includeLoginLink": "yes"}""")]
+    [InlineData("""{"contactId": 1, "eventId": {"a": 1}}""")]
+    [InlineData("""{"contactId": 1, "eventId": "\ud800"}""")]
+    [InlineData("""{"contactId": 1, "eventId": "line\nbreak"}""")]
+    [InlineData("""{"contactId": 1, "eventId": "<script>"}""")]
+    [InlineData("""{"contactId": 1, "rule": "nope"}""")]
+    public async Task Malformed_body_or_unknown_rule_gets_a_clear_400(string json)
+    {
+        using var response = await _host.PostAsync(json);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var body = await JsonOf(response);
+        body.GetProperty("error").GetString().Should().Be("invalid_body");
+        body.GetProperty("message").GetString().Should().NotContain("Parameter").And.NotContain("System.");
+        _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Deeply_nested_body_is_refused_without_harm()
+    {
+        var json = "{\"contactId\": 1, \"x\": " + new string('[', 500) + new string(']', 500) + "}";
+
+        using var response = await _host.PostAsync(json);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("invalid_body");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unknown_rule_names_the_known_rules_and_no_dotnet_parameter()
+    {
+        using var response = await _host.PostAsync("""{"contactId": 1, "rule": "nope"}""");
+
+        var message = (await JsonOf(response)).GetProperty("message").GetString();
+        message.Should().Be("No rule is named 'nope' (known rules: members).");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unknown_rule_is_echoed_without_control_characters()
+    {
+        using var response = await _host.PostAsync("""{"contactId": 1, "rule": "a\r\nFAKE LOG LINE"}""");
+
+        var message = (await JsonOf(response)).GetProperty("message").GetString();
+        message.Should().Be("No rule is named 'a??FAKE LOG LINE' (known rules: members).");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Rule_is_matched_without_regard_to_case()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.AddToGroup("members", ana.Id);
+
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}, "rule": "MEMBERS"}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await JsonOf(response)).GetProperty("rule").GetString().Should().Be("members");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Oversized_body_with_a_length_is_refused()
+    {
+        using var response = await _host.PostAsync("{\"contactId\": 1, \"pad\": \"" + new string('x', 20_000) + "\"}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("body_too_large");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Oversized_chunked_body_without_a_length_is_refused()
+    {
+        var json = "{\"contactId\": 1, \"pad\": \"" + new string('x', 20_000) + "\"}";
+        var ts = _host.Now;
+        var bytes = Encoding.UTF8.GetBytes(json);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/cmsuser/webhook") { Content = new StreamContent(new NoLengthStream(bytes)) };
+        request.Headers.TransferEncodingChunked = true;
+        request.Headers.Add(WebhookSignature.TimestampHeader, ts.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.Add(WebhookSignature.SignatureHeader, WebhookSignature.Compute(WebhookHost.Secret, ts, bytes));
+
+        using var response = await _host.Http.SendAsync(request, WebhookHost.Timeout());
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await JsonOf(response)).GetProperty("error").GetString().Should().Be("body_too_large");
+        _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Transient_cms_failure_answers_503_so_the_caller_retries()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
         _cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
 
-        using var response = await PostAsync($$"""{"contactId": {{ana.Id}}}""");
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
 
         response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var json = await JsonOf(response);
         json.GetProperty("outcome").GetString().Should().Be("Failed");
         json.GetProperty("error").GetProperty("kind").GetString().Should().Be("Transient");
     }
 
-    [Fact]
+    [Fact(Timeout = 30_000)]
+    public async Task CiviCRM_failing_before_provisioning_answers_503_with_the_outcome()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.FailNext(new HttpRequestException("Connection refused (crm.example.org:443)"));
+
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        var json = await JsonOf(response);
+        json.GetProperty("contactId").GetInt64().Should().Be(ana.Id);
+        json.GetProperty("outcome").GetString().Should().Be("Failed");
+        json.GetProperty("error").GetProperty("kind").GetString().Should().Be("Transient");
+        json.GetProperty("error").GetProperty("code").GetString().Should().Be("unavailable");
+        _cms.Accounts.Should().BeEmpty();
+        _host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 4002);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Configuration_failure_answers_500_with_the_outcome()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.") { StatusCode = 401 });
+
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        (await JsonOf(response)).GetProperty("error").GetProperty("kind").GetString().Should().Be("Configuration");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unexpected_exception_answers_500_internal_error_without_its_text()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.FailNext(new InvalidCastException("Unable to cast object of type 'System.Int32' (Parameter 'value')"));
+
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        var error = (await JsonOf(response)).GetProperty("error");
+        error.GetProperty("code").GetString().Should().Be("internal_error");
+        error.GetProperty("message").GetString().Should().NotContain("System.").And.NotContain("Parameter");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Permanent_failure_answers_200_with_the_recorded_failure()
     {
         var ana = _civi.AddContact("Ana", "Lima", null);
 
-        using var response = await PostAsync($$"""{"contactId": {{ana.Id}}}""");
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var json = await JsonOf(response);
         json.GetProperty("outcome").GetString().Should().Be("GaveUp");
         json.GetProperty("error").GetProperty("code").GetString().Should().Be("no_email");
         _civi.Activities.Should().ContainSingle().Which.Status.Should().Be(ActivityOutcomeStatus.Failed);
@@ -230,10 +350,35 @@ public sealed class WebhookTests : IAsyncLifetime
         act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("Secret");
     }
 
+    [Theory]
+    [InlineData(WebhookReplayStore.HybridCache, "AddHybridCache")]
+    [InlineData(WebhookReplayStore.DistributedCache, "IDistributedCache")]
+    public void Shared_replay_store_without_its_cache_fails_validation_at_start(WebhookReplayStore store, string hint)
+    {
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning().AddWebhook(o => { o.Secret = WebhookHost.Secret; o.ReplayStore = store; });
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("ReplayStore").And.Contain(hint);
+    }
+
     [Fact]
-    public void Registration_guards_its_arguments()
+    public void Registration_guards_its_arguments_and_is_safe_to_repeat()
     {
         ((Action)(() => ((ICmsUserBuilder)null!).AddWebhook())).Should().Throw<ArgumentNullException>();
         ((Action)(() => ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)null!).MapCmsUserWebhook())).Should().Throw<ArgumentNullException>();
+
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning().AddWebhook(o => o.Secret = WebhookHost.Secret).AddWebhook();
+        services.Count(d => d.ServiceType == typeof(IWebhookReplayStore)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IValidateOptions<WebhookOptions>) && d.ImplementationFactory is not null).Should().Be(1);
+    }
+
+    /// <summary>A stream that does not tell its length, so the client sends it chunked.</summary>
+    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
     }
 }

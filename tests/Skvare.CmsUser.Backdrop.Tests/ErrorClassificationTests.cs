@@ -165,12 +165,17 @@ public sealed class ErrorClassificationTests : IDisposable
     [Fact]
     public async Task Connectivity_check_reports_module_version_and_acting_user()
     {
+        _host.Server.AddUser("cmsuser-api", "api@example.org");
+        _host.Server.ActingUid = 2;
+        _host.Server.BackdropVersion = "1.28.2";
+
         var report = await _host.Provider.CheckConnectivityAsync();
 
         report.Healthy.Should().BeTrue();
         report.Target.Should().Contain(_host.Server.BaseUrl.ToString());
         report.Checks.Should().OnlyContain(c => c.Passed);
-        report.Checks.Select(c => c.Detail).Should().Contain(d => d.Contains("1.27.1", StringComparison.Ordinal));
+        report.Checks.Select(c => c.Detail).Should().Contain(d => d.Contains("1.28.2", StringComparison.Ordinal))
+            .And.Contain(d => d.Contains("user 2", StringComparison.Ordinal));
         _host.Server.Requests.Single().Path.Should().Be("/api/cmsuser/v1/status");
     }
 

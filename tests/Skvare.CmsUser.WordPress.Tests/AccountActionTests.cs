@@ -77,7 +77,7 @@ public sealed class AccountActionTests : IDisposable
 
         await host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "forgetful", null));
 
-        _server.Mails.Should().ContainSingle().Which.Should().Be(new WordPressMail("forgetful@example.org", "password-reset", user.Id));
+        _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("forgetful@example.org", "password-reset", user.Id));
         var post = _server.Requests.Single();
         post.Query.Should().Be("action=lostpassword");
         post.Body.Should().Contain("user_login=forgetful");
@@ -139,7 +139,7 @@ public sealed class AccountActionTests : IDisposable
 
         await host.Provider.SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null));
 
-        _server.Mails.Should().ContainSingle().Which.Should().Be(new WordPressMail("welcome@example.org", "new-account", user.Id));
+        _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("welcome@example.org", "new-account", user.Id));
     }
 
     [Fact]

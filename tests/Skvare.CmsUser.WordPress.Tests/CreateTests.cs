@@ -53,15 +53,15 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
-    public async Task Create_without_password_generates_one_and_sends_a_reset_email_through_the_login_form()
+    public async Task Create_without_password_generates_one_and_notify_sends_a_reset_email_through_the_login_form()
     {
         using var host = WordPressTestHost.For(_server);
 
-        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "nopass", Email = "nopass@example.org" });
+        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "nopass", Email = "nopass@example.org", Notify = true });
 
         var user = _server.FindUser("nopass")!;
         user.HasPassword.Should().BeTrue();
-        _server.Mails.Should().ContainSingle().Which.Should().Be(new WordPressMail("nopass@example.org", "password-reset", account.UserId));
+        _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("nopass@example.org", "password-reset", account.UserId));
         _server.Requests.Should().Contain(r => r.Path == "/wp-login.php" && r.StatusCode == 302);
     }
 
@@ -72,8 +72,21 @@ public sealed class CreateTests : IDisposable
 
         var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "withplugin", Email = "withplugin@example.org", Notify = true });
 
-        _server.Mails.Should().ContainSingle().Which.Should().Be(new WordPressMail("withplugin@example.org", "new-account", account.UserId));
+        _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("withplugin@example.org", "new-account", account.UserId));
         _server.Requests.Should().NotContain(r => r.Path == "/wp-login.php");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Create_without_notify_sends_no_email_even_without_a_password(bool companion)
+    {
+        using var host = WordPressTestHost.For(_server, companion);
+
+        await host.Provider.CreateAsync(new NewCmsAccount { Username = "silent", Email = "silent@example.org", Notify = false });
+
+        _server.FindUser("silent")!.HasPassword.Should().BeTrue();
+        _server.Mails.Should().BeEmpty("the rule turned notifications off");
     }
 
     [Fact]
@@ -82,7 +95,7 @@ public sealed class CreateTests : IDisposable
         _server.MailFails = true;
         using var host = WordPressTestHost.For(_server);
 
-        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "mailless", Email = "mailless@example.org" });
+        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "mailless", Email = "mailless@example.org", Notify = true });
 
         account.UserId.Should().Be(_server.FindUser("mailless")!.Id);
         host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 3004);
@@ -299,23 +312,6 @@ public sealed class CreateTests : IDisposable
         ex.Reason.Should().Be(CmsErrorReason.Permission);
         ex.StatusCode.Should().Be(403);
         ex.Message.Should().Contain("create_users");
-    }
-
-    [Fact]
-    public async Task Fake_rejects_a_json_body_sent_without_the_json_content_type()
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.BaseUrl, "wp-json/wp/v2/users"))
-        {
-            Content = new StringContent("{\"username\":\"x\",\"email\":\"x@example.org\",\"password\":\"p\"}", System.Text.Encoding.UTF8, "text/plain"),
-        };
-        request.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("admin:" + _server.ApplicationPassword)));
-
-        using var response = await http.SendAsync(request);
-
-        ((int)response.StatusCode).Should().Be(400);
-        (await response.Content.ReadAsStringAsync()).Should().Contain("rest_missing_callback_param").And.Contain("\"params\":[\"username\",\"email\",\"password\"]");
-        _server.Users.Should().ContainSingle("only the seeded administrator");
     }
 
     [Fact]

@@ -58,18 +58,6 @@ public sealed class SetupTests : IDisposable
     }
 
     [Fact]
-    public async Task Fake_lists_no_users_to_anonymous_callers_and_knows_the_core_roles()
-    {
-        using var http = new HttpClient();
-
-        using var response = await http.GetAsync(new Uri(_server.BaseUrl, "wp-json/wp/v2/users?search=admin"));
-
-        (await response.Content.ReadAsStringAsync()).Should().Be("[]");
-        response.Headers.GetValues("X-WP-Total").Should().Equal("0");
-        _server.KnownRoles.Should().Contain(["administrator", "editor", "author", "contributor", "subscriber"]);
-    }
-
-    [Fact]
     public void Capabilities_follow_the_companion_setting()
     {
         using var without = WordPressTestHost.For(_server);

@@ -34,7 +34,7 @@ public sealed partial class FakeBackdropServer
             return Error(401, "unauthorized", "Missing or wrong bearer secret.");
         }
 
-        if (!ActingUserCanAdministerUsers)
+        if (!ActingUserCanAdministerUsers || FindUser(ActingUid) is not { Status: 1 })
         {
             return Error(403, "forbidden", "The acting user of the CmsUser Provision settings is missing, blocked or lacks the \"administer users\" permission.");
         }
@@ -82,7 +82,7 @@ public sealed partial class FakeBackdropServer
                 return MethodNotAllowed();
             }
 
-            return account is null ? NotFound() : Ok(200, UserJson(account));
+            return account is null ? NotFound() : Ok(200, UserJson(account, loaded: true));
         }
 
         Func<FakeBackdropUser, JsonObject, Answer>? handler = parts[2] switch
@@ -144,9 +144,9 @@ public sealed partial class FakeBackdropServer
     private Answer Status() => Ok(200, new JsonObject
     {
         ["module"] = "cmsuser_provision",
-        ["version"] = "1.0.0",
+        ["version"] = ModuleVersion,
         ["backdrop"] = BackdropVersion,
-        ["acting_uid"] = 1,
+        ["acting_uid"] = ActingUid,
     });
 
     private Answer Find(IRequestMessage request)
@@ -158,12 +158,11 @@ public sealed partial class FakeBackdropServer
             return Error(400, "invalid_query", "Give exactly one of the query parameters mail or name.");
         }
 
+        // As the database compares: case, accents and trailing spaces ignored (MariaDB's utf8mb4_general_ci).
         var users = new JsonArray();
-        foreach (var user in _users.Values.Where(u => mail is not null
-            ? string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)
-            : string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        foreach (var user in _users.Values.Where(u => mail is not null ? MariaDbCollation.AreEqual(u.Mail, mail) : MariaDbCollation.AreEqual(u.Name, name)))
         {
-            users.Add(UserJson(user));
+            users.Add(UserJson(user, loaded: true));
         }
 
         return Ok(200, new JsonObject { ["users"] = users });
@@ -179,22 +178,22 @@ public sealed partial class FakeBackdropServer
             return Error(422, "invalid_name", nameError, "name");
         }
 
-        if (mail.Length == 0 || !DrupalNameRules.IsValidMail(mail))
+        if (mail.Length == 0 || !PhpEmailFilter.IsValid(mail))
         {
             return Error(422, "invalid_mail", "The email address is not valid.", "mail");
         }
 
-        if (UserEmailMatch && DrupalNameRules.IsValidMail(name) && !string.Equals(name, mail, StringComparison.Ordinal))
+        if (UserEmailMatch && PhpEmailFilter.IsValid(name) && !string.Equals(name, mail, StringComparison.Ordinal))
         {
             return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
         }
 
-        if (_users.Values.Any(u => string.Equals(u.Mail, mail, StringComparison.OrdinalIgnoreCase)))
+        if (_users.Values.Any(u => MariaDbCollation.AreEqual(u.Mail, mail)))
         {
             return Error(409, "duplicate_mail", "The email address is already taken.", "mail");
         }
 
-        if (_users.Values.Any(u => string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase)))
+        if (_users.Values.Any(u => MariaDbCollation.AreEqual(u.Name, name)))
         {
             return Error(409, "duplicate_name", "The name is already taken.", "name");
         }
@@ -221,14 +220,9 @@ public sealed partial class FakeBackdropServer
                 return Error(422, "invalid_field", "pass must be a non-empty string or null.", "pass");
             }
 
-            if (pass.Trim().Length < MinimumPasswordLength)
+            if (PasswordProblem(pass.Trim(), name, mail) is { } passwordError)
             {
-                return Error(422, "invalid_field", "The password is too short for the site policy.", "pass");
-            }
-
-            if (string.Equals(pass.Trim(), name, StringComparison.OrdinalIgnoreCase) || string.Equals(pass.Trim(), mail, StringComparison.OrdinalIgnoreCase))
-            {
-                return Error(422, "invalid_field", "The password cannot be the same as the username or email address.", "pass");
+                return Error(422, "invalid_field", passwordError, "pass");
             }
         }
 
@@ -248,13 +242,13 @@ public sealed partial class FakeBackdropServer
         }
 
         string? timezone = null;
-        if (body["timezone"] is { } tzNode && (tzNode is not JsonValue tv || !tv.TryGetValue<string>(out timezone) || !TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out _)))
+        if (body["timezone"] is { } tzNode && (tzNode is not JsonValue tv || !tv.TryGetValue<string>(out timezone) || !PhpTimezones.Identifiers.Contains(timezone)))
         {
             return Error(422, "invalid_field", "Unknown timezone.", "timezone");
         }
 
         string? language = null;
-        if (body["language"] is { } langNode && (langNode is not JsonValue lv || !lv.TryGetValue<string>(out language) || !_languages.Contains(language)))
+        if (body["language"] is { } langNode && (langNode is not JsonValue lv || !lv.TryGetValue<string>(out language) || !_languages.GetValueOrDefault(language)))
         {
             return Error(422, "invalid_field", "Unknown or disabled language.", "language");
         }
@@ -289,7 +283,8 @@ public sealed partial class FakeBackdropServer
             PasswordHash = Sha256(pass ?? Guid.NewGuid().ToString("N")),
         };
         _users[user.Uid] = user;
-        var response = UserJson(user);
+        // The module answers with the account it just saved: roles in the order given.
+        var response = UserJson(user, loaded: false);
         if (notify != "none")
         {
             response["mail_sent"] = Notify(user, notify);
@@ -311,14 +306,15 @@ public sealed partial class FakeBackdropServer
             return roleError;
         }
 
-        var merged = account.Roles.Concat(add).Distinct(StringComparer.Ordinal).ToList();
-        if (merged.Count != account.Roles.Count)
+        // The module loads the account (roles in database order) and appends the new ones.
+        var current = DatabaseOrder(account.Roles);
+        var merged = current.Concat(add).Distinct(StringComparer.Ordinal).ToList();
+        if (merged.Count != current.Count)
         {
-            account = account with { Roles = merged };
-            _users[account.Uid] = account;
+            _users[account.Uid] = account with { Roles = merged };
         }
 
-        return Ok(200, UserJson(account));
+        return Ok(200, UserJson(account with { Roles = merged }, loaded: false));
     }
 
     private Answer SendMail(FakeBackdropUser account, JsonObject body)
@@ -342,7 +338,7 @@ public sealed partial class FakeBackdropServer
             _users[account.Uid] = account;
         }
 
-        return Ok(200, UserJson(account));
+        return Ok(200, UserJson(account, loaded: true));
     }
 
     private Answer LoginLink(FakeBackdropUser account, JsonObject body)
@@ -352,8 +348,12 @@ public sealed partial class FakeBackdropServer
             return Error(409, "account_blocked", "Blocked accounts cannot use a one-time login link.");
         }
 
+        // Core's user_pass_rehash(): an HMAC-SHA256 keyed with the site's hash salt and the password hash,
+        // in base64url without padding (43 characters).
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var hash = Sha256($"{timestamp}{account.Uid}{account.PasswordHash}")[..43];
+        var key = _hashSalt.Concat(System.Text.Encoding.UTF8.GetBytes(account.PasswordHash)).ToArray();
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes($"{timestamp}0{account.Uid}"));
+        var hash = Convert.ToBase64String(mac).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return Ok(200, new JsonObject { ["url"] = $"{BaseUrl}user/reset/{account.Uid}/{timestamp}/{hash}" });
     }
 
@@ -375,7 +375,7 @@ public sealed partial class FakeBackdropServer
             var role = node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
             if (role is null || (role != "authenticated" && !_roles.Contains(role)))
             {
-                return Error(422, "unknown_role", $"Unknown role: {role ?? node?.GetValueKind().ToString() ?? "null"}. Use role machine names.", field);
+                return Error(422, "unknown_role", $"Unknown role: {role ?? PhpTypeName(node)}. Use role machine names.", field);
             }
 
             if (role != "authenticated" && !into.Contains(role))
@@ -397,14 +397,71 @@ public sealed partial class FakeBackdropServer
         return values[0];
     }
 
-    private static JsonObject UserJson(FakeBackdropUser user) => new()
+    // A loaded account lists its roles as the database returns them (users_roles' key order); an account
+    // the module has just changed lists them in the order it holds them in memory.
+    private static JsonObject UserJson(FakeBackdropUser user, bool loaded) => new()
     {
         ["uid"] = user.Uid,
         ["name"] = user.Name,
         ["mail"] = user.Mail,
         ["status"] = user.Status,
-        ["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode?)JsonValue.Create(r))]),
+        ["roles"] = new JsonArray([.. (loaded ? DatabaseOrder(user.Roles) : user.Roles).Select(r => (JsonNode?)JsonValue.Create(r))]),
     };
+
+    private static List<string> DatabaseOrder(IEnumerable<string> roles) =>
+        [.. roles.OrderBy(MariaDbCollation.Key, StringComparer.Ordinal).ThenBy(r => r, StringComparer.Ordinal)];
+
+    // PHP's gettype() of a decoded JSON value, as the module names a role that is not a string.
+    private static string PhpTypeName(JsonNode? node) => node switch
+    {
+        null => "NULL",
+        JsonObject or JsonArray => "array",
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.TryGetValue<long>(out _) ? "integer" : "double",
+        _ => "string",
+    };
+
+    // Backdrop's account-form password policy (user_password_policy_validate), applied only when
+    // "Reject weak passwords" is on.
+    private string? PasswordProblem(string password, string name, string mail)
+    {
+        if (!RejectWeakPasswords)
+        {
+            return null;
+        }
+
+        if (string.Equals(password.ToLowerInvariant(), name.ToLowerInvariant(), StringComparison.Ordinal))
+        {
+            return "The password cannot be the same as the username.";
+        }
+
+        if (string.Equals(password.ToLowerInvariant(), mail.ToLowerInvariant(), StringComparison.Ordinal))
+        {
+            return "The password cannot be the same as the email address.";
+        }
+
+        return PasswordStrength(password) < PasswordStrengthThreshold
+            ? "The password is too weak for the site policy: use a longer password with lower- and uppercase letters, digits and punctuation."
+            : null;
+    }
+
+    /// <summary>
+    /// A password's strength on Backdrop's 0–100 scale: the bits per character of the character classes it
+    /// uses (lowercase 26, uppercase 26, digits 10, anything else 33) times its length in characters, plus
+    /// one, scaled by 0.7. "a" is about 4 and "password" 27, below the default threshold of 50.
+    /// </summary>
+    internal static double PasswordStrength(string password)
+    {
+        var pool = (password.Any(char.IsAsciiLetterLower) ? 26 : 0) + (password.Any(char.IsAsciiLetterUpper) ? 26 : 0)
+            + (password.Any(char.IsAsciiDigit) ? 10 : 0) + (password.Any(c => !char.IsAsciiLetterOrDigit(c)) ? 33 : 0);
+        if (pool == 0)
+        {
+            return 0;
+        }
+
+        var length = password.EnumerateRunes().Count();
+        return (Math.Log2(pool) * length + 1) * 0.7;
+    }
 
     private static Answer Ok(int status, JsonObject body) => new(status, body.ToJsonString(), "application/json");
 

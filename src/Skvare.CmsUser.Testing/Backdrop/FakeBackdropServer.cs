@@ -8,10 +8,13 @@ using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>
-/// A stateful fake of a Backdrop site running the <c>cmsuser_provision</c> companion module: it answers
-/// the routes under <c>/api/cmsuser/v1</c> exactly as the module does (statuses, JSON bodies, error codes,
-/// Backdrop's username and email rules), keeps accounts and sent mails in memory, records every request
-/// and can inject faults. Every other path gets Backdrop's HTML "Page not found". Thread-safe.
+/// A stateful fake of a Backdrop 1.28 site on MySQL/MariaDB running the <c>cmsuser_provision</c> companion
+/// module 1.1.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
+/// bodies, error codes, Backdrop's username rules, PHP's email filter and timezone list, look-ups and
+/// duplicate checks that ignore case, accents and trailing spaces as the database's collation does, roles
+/// in database order), keeps accounts and sent mails in memory, records every request and can inject
+/// faults. Every other path gets Backdrop's HTML "Page not found". Held against traffic recorded on a real
+/// site (tests/recordings/backdrop-1.28-cmsuser_provision-1.0.0). Thread-safe.
 /// </summary>
 public sealed partial class FakeBackdropServer : IDisposable
 {
@@ -39,7 +42,8 @@ public sealed partial class FakeBackdropServer : IDisposable
     private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
+    private readonly Dictionary<string, bool> _languages = new(StringComparer.Ordinal) { ["en"] = true };
+    private readonly byte[] _hashSalt = RandomNumberGenerator.GetBytes(32);
     private readonly List<FakeBackdropMail> _mails = [];
     private long _nextUid = 1;
 
@@ -55,7 +59,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         AddUser("admin", "admin@example.org", roles: "administrator");
     }
 
-    /// <summary>Starts a fake on a free local port with an <c>admin</c> account (uid 1, the acting user).</summary>
+    /// <summary>Starts a fake on a free local port with an <c>admin</c> account (uid 1, the acting user unless <see cref="ActingUid"/> says otherwise).</summary>
     /// <param name="secret">The shared secret it accepts; <see cref="DefaultSecret"/> when omitted.</param>
     /// <returns>The running fake; dispose it to stop.</returns>
     public static FakeBackdropServer Start(string? secret = null) => new(secret ?? DefaultSecret);
@@ -76,19 +80,29 @@ public sealed partial class FakeBackdropServer : IDisposable
     public bool UserEmailMatch { get; set; } = true;
 
     /// <summary>
-    /// The site's minimum password length (0: off). The fake applies this and the "not the username or
-    /// email" rule of Backdrop's password policy, but not its strength score.
+    /// Backdrop's "Reject weak passwords" setting (<c>user_password_reject_weak</c>, off on a fresh install).
+    /// When on, a password sent on create must reach <see cref="PasswordStrengthThreshold"/> on Backdrop's
+    /// strength scale and differ from the username and the email, ignoring case.
     /// </summary>
-    public int MinimumPasswordLength { get; set; }
+    public bool RejectWeakPasswords { get; set; }
 
-    /// <summary>When <see langword="false"/>, the acting user lacks <c>administer users</c> and every route answers 403 <c>forbidden</c>.</summary>
+    /// <summary>Backdrop's <c>user_password_strength_threshold</c>: 50 (fair, the default), 70 (good) or 90 (strong).</summary>
+    public int PasswordStrengthThreshold { get; set; } = 50;
+
+    /// <summary>The module's <c>acting_uid</c> setting: the account every request runs as, reported by the status route. Default 1 (<c>admin</c>).</summary>
+    public long ActingUid { get; set; } = 1;
+
+    /// <summary>When <see langword="false"/>, the acting user lacks <c>administer users</c> and every route answers 403 <c>forbidden</c> (as when the acting account is missing or blocked).</summary>
     public bool ActingUserCanAdministerUsers { get; set; } = true;
 
     /// <summary>When <see langword="true"/>, the site's mail system fails (<c>mail_sent: false</c> on create, 503 <c>mail_failed</c> on the mail route).</summary>
     public bool MailFails { get; set; }
 
     /// <summary>What the status route reports as <c>BACKDROP_VERSION</c>.</summary>
-    public string BackdropVersion { get; set; } = "1.27.1";
+    public string BackdropVersion { get; set; } = "1.28.x-dev";
+
+    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.1.0 whatever this says.</summary>
+    public string ModuleVersion { get; set; } = "1.1.0";
 
     /// <summary>A delay before every answer (a slow site).</summary>
     public TimeSpan ResponseDelay
@@ -146,7 +160,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         }
     }
 
-    /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
+    /// <summary>The account with this mail (ignoring case only), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
     public FakeBackdropUser? FindUserByMail(string mail)
     {
@@ -156,7 +170,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         }
     }
 
-    /// <summary>Seeds an account without any checks.</summary>
+    /// <summary>Seeds an account without any checks (an imported or hand-made account may break the module's rules, e.g. a name with accents).</summary>
     /// <param name="name">The username.</param>
     /// <param name="mail">The email address.</param>
     /// <param name="active">Whether it is active.</param>
@@ -198,14 +212,15 @@ public sealed partial class FakeBackdropServer : IDisposable
         }
     }
 
-    /// <summary>Enables a language code (<c>en</c> is enabled from the start).</summary>
+    /// <summary>Adds a language (<c>en</c> is enabled from the start); a disabled one exists but accounts cannot get it.</summary>
     /// <param name="code">The Backdrop language code, e.g. <c>de</c>.</param>
-    public void AddLanguage(string code)
+    /// <param name="enabled">Whether the language is enabled.</param>
+    public void AddLanguage(string code, bool enabled = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(code);
         lock (_gate)
         {
-            _languages.Add(code);
+            _languages[code] = enabled;
         }
     }
 

@@ -55,6 +55,7 @@ internal sealed partial class FakeApi4Engine
             throw new FakeApi4Error(500, "Cannot pass id to Create action. Use Update action instead.");
         }
 
+        var sent = values.Keys.ToList();
         ApplyDefaults(entity, values);
         if (Required.TryGetValue(entity, out var required))
         {
@@ -68,7 +69,7 @@ internal sealed partial class FakeApi4Engine
         if (entity == "UFMatch" && Store.Table("UFMatch").FirstOrDefault(r => SameLink(r, values)) is { } identical)
         {
             // CRM_Core_BAO_UFMatch::create returns an identical existing row unchanged.
-            return Copy(identical);
+            return WithWriteKeys(Copy(identical));
         }
 
         CheckUnique(entity, values, except: null);
@@ -82,13 +83,82 @@ internal sealed partial class FakeApi4Engine
         if (entity == "Activity")
         {
             AddActivityContacts((long)row["id"]!, values);
-            var echo = Copy(row);
-            echo["source_contact_id"] = null;
-            echo["target_contact_id"] = null;
-            return echo;
         }
 
-        return Copy(row);
+        return CreateEcho(entity, row, sent);
+    }
+
+    /// <summary>
+    /// What CiviCRM answers for a created row (DAOActionTrait::baoToArray over the BAO after its create): a Contact
+    /// comes back whole, with the names CiviCRM computed; an Activity with the fields its BAO set (the date as
+    /// YmdHis, <c>created_date</c> and <c>modified_date</c> null, the contact fields null); other entities with the
+    /// fields sent plus the defaults applied. Every row carries <c>custom</c> and <c>check_permissions</c>.
+    /// </summary>
+    private static Dictionary<string, object?> CreateEcho(string entity, Dictionary<string, object?> row, List<string> sent)
+    {
+        Dictionary<string, object?> echo;
+        switch (entity)
+        {
+            case "Activity":
+                echo = new(StringComparer.Ordinal) { ["id"] = row["id"] };
+                foreach (var key in sent.Where(k => k is not ("source_contact_id" or "target_contact_id" or "assignee_contact_id")))
+                {
+                    echo[key] = key == "details" && row.GetValueOrDefault(key) is "" ? null : row.GetValueOrDefault(key);
+                }
+
+                echo["activity_date_time"] = sent.Contains("activity_date_time") ? row["activity_date_time"]
+                    : Convert.ToString(row["activity_date_time"], CultureInfo.InvariantCulture)!.Replace("-", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal).Replace(":", "", StringComparison.Ordinal);
+                echo["status_id"] = row.GetValueOrDefault("status_id");
+                echo["priority_id"] = row.GetValueOrDefault("priority_id");
+                echo["created_date"] = null;
+                echo["modified_date"] = null;
+                echo["target_contact_id"] = null;
+                echo["source_contact_id"] = null;
+                break;
+            case "Contact":
+                echo = Copy(row);
+                break;
+            default:
+                echo = Copy(row);
+                break;
+        }
+
+        return WithWriteKeys(echo);
+    }
+
+    private static Dictionary<string, object?> WithWriteKeys(Dictionary<string, object?> echo)
+    {
+        echo["custom"] = null;
+        echo["check_permissions"] = null;
+        return echo;
+    }
+
+    /// <summary>CiviCRM's default display name ("First Last") and sort name ("Last, First") of an individual.</summary>
+    private static void ComputeNames(Dictionary<string, object?> contact, bool keepGiven)
+    {
+        if (!Equals(contact.GetValueOrDefault("contact_type"), "Individual"))
+        {
+            return;
+        }
+
+        var first = contact.GetValueOrDefault("first_name") as string;
+        var last = contact.GetValueOrDefault("last_name") as string;
+        var display = string.Join(' ', new[] { first, last }.Where(n => !string.IsNullOrEmpty(n)));
+        var sort = string.Join(", ", new[] { last, first }.Where(n => !string.IsNullOrEmpty(n)));
+        if (display.Length == 0)
+        {
+            return;
+        }
+
+        if (!keepGiven || contact.GetValueOrDefault("display_name") is null)
+        {
+            contact["display_name"] = display;
+        }
+
+        if (!keepGiven || contact.GetValueOrDefault("sort_name") is null)
+        {
+            contact["sort_name"] = sort;
+        }
     }
 
     private void ApplyDefaults(string entity, Dictionary<string, object?> values)
@@ -105,15 +175,28 @@ internal sealed partial class FakeApi4Engine
                 values.TryAdd("entity_table", "civicrm_contact");
                 break;
             case "Activity":
-                values.TryAdd("activity_date_time", _server.Clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+                values.TryAdd("activity_date_time", Now());
                 values.TryAdd("is_deleted", false);
                 values.TryAdd("is_test", false);
                 values.TryAdd("status_id", 1L);
+                values.TryAdd("priority_id", 2L);
+                values.TryAdd("created_date", Now());
+                values.TryAdd("modified_date", Now());
                 break;
             case "Contact":
                 values.TryAdd("contact_type", "Individual");
                 values.TryAdd("is_deleted", false);
                 values.TryAdd("is_deceased", false);
+                values.TryAdd("preferred_language", "en_US");
+                foreach (var field in FakeApi4Store.Schema["Contact"].Where(f => f is not ("email_primary" or "groups" or "tags")))
+                {
+                    values.TryAdd(field, null);
+                }
+
+                values.Remove("id");
+                ComputeNames(values, keepGiven: true);
+                values["created_date"] = Now();
+                values["modified_date"] = Now();
                 break;
             case "OptionValue":
                 if (values.GetValueOrDefault("label") is null && values.GetValueOrDefault("name") is { } name)
@@ -137,13 +220,15 @@ internal sealed partial class FakeApi4Engine
         Equals(row["uf_id"], values.GetValueOrDefault("uf_id")) && Equals(row["contact_id"], values.GetValueOrDefault("contact_id"))
         && Equals(row["domain_id"], values.GetValueOrDefault("domain_id")) && FakeApi4Store.Same(row.GetValueOrDefault("uf_name"), values.GetValueOrDefault("uf_name"));
 
-    private void CheckUnique(string entity, Dictionary<string, object?> values, Dictionary<string, object?>? except)
+    private void CheckUnique(string entity, Dictionary<string, object?> values, Dictionary<string, object?>? except, Dictionary<string, object?>? self = null)
     {
+        except ??= self;
         string[][] keys = entity switch
         {
             "GroupContact" => [["group_id", "contact_id"]],
             "EntityTag" => [["entity_table", "entity_id", "tag_id"]],
-            "UFMatch" => [["contact_id", "domain_id"], ["uf_name", "domain_id"], ["uf_id", "domain_id"]],
+            "UFMatch" when _server.UniqueUfIdPerDomain => [["contact_id", "domain_id"], ["uf_name", "domain_id"], ["uf_id", "domain_id"]],
+            "UFMatch" => [["contact_id", "domain_id"], ["uf_name", "domain_id"]],
             "OptionValue" => [["option_group_id", "name"]],
             "Group" => [["name"]],
             "Tag" => [["name"]],
@@ -170,18 +255,22 @@ internal sealed partial class FakeApi4Engine
             Store.Insert("ActivityContact", new() { ["activity_id"] = activityId, ["contact_id"] = Convert.ToInt64(source, CultureInfo.InvariantCulture), ["record_type_id"] = 2L });
         }
 
-        var targets = values.GetValueOrDefault("target_contact_id") switch
+        foreach (var (field, recordType) in new[] { ("target_contact_id", 3L), ("assignee_contact_id", 1L) })
         {
-            List<object?> list => list,
-            null => [],
-            var single => [single],
-        };
-        foreach (var target in targets)
-        {
-            Store.Insert("ActivityContact", new() { ["activity_id"] = activityId, ["contact_id"] = Convert.ToInt64(target, CultureInfo.InvariantCulture), ["record_type_id"] = 3L });
+            var contacts = values.GetValueOrDefault(field) switch
+            {
+                List<object?> list => list,
+                null => [],
+                var single => [single],
+            };
+            foreach (var contact in contacts)
+            {
+                Store.Insert("ActivityContact", new() { ["activity_id"] = activityId, ["contact_id"] = Convert.ToInt64(contact, CultureInfo.InvariantCulture), ["record_type_id"] = recordType });
+            }
         }
     }
 
+    /// <summary>Writes <paramref name="values"/> over a row; answers, as CiviCRM does, only the fields sent plus the id.</summary>
     private Dictionary<string, object?> UpdateRow(string entity, Dictionary<string, object?> row, Dictionary<string, object?> values)
     {
         var merged = new Dictionary<string, object?>(row, StringComparer.Ordinal);
@@ -190,14 +279,40 @@ internal sealed partial class FakeApi4Engine
             merged[k] = v;
         }
 
-        CheckUnique(entity, merged, except: row);
-        foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id")))
+        CheckUnique(entity, merged, except: null, self: row);
+        foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id" or "assignee_contact_id")))
         {
             row[k] = v;
         }
 
-        return Copy(row);
+        if (entity == "Contact")
+        {
+            if (values.ContainsKey("first_name") || values.ContainsKey("last_name"))
+            {
+                ComputeNames(row, keepGiven: false);
+            }
+
+            row["modified_date"] = Now();
+        }
+
+        if (entity == "Activity" && (values.ContainsKey("target_contact_id") || values.ContainsKey("source_contact_id")))
+        {
+            var id = (long)row["id"]!;
+            Store.Table("ActivityContact").RemoveAll(ac => Equals(ac["activity_id"], id)
+                && ((values.ContainsKey("source_contact_id") && Equals(ac["record_type_id"], 2L)) || (values.ContainsKey("target_contact_id") && Equals(ac["record_type_id"], 3L))));
+            AddActivityContacts(id, values);
+        }
+
+        var echo = new Dictionary<string, object?>(StringComparer.Ordinal) { ["id"] = row["id"] };
+        foreach (var (k, v) in values)
+        {
+            echo[k] = v;
+        }
+
+        return WithWriteKeys(echo);
     }
+
+    private string Now() => _server.Clock.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     private (List<Dictionary<string, object?>>, int, int?) Update(string entity, JsonElement p)
     {
@@ -239,12 +354,14 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
-            if (match.Length > 0)
+            // MatchParamTrait: the record must carry every match field (as sent, before any default is filled in);
+            // exactly one existing row matching them all is updated, otherwise a row is created.
+            if (match.Length > 0 && match.All(m => values.GetValueOrDefault(m) is not null))
             {
-                ApplyDefaults(entity, values);
-                var hits = Store.Table(entity).Where(r => match.All(m => FakeApi4Store.Same(r.GetValueOrDefault(m), values.GetValueOrDefault(m)))).ToList();
+                var hits = Store.Table(entity).Where(r => match.All(m => FakeApi4Store.Same(r.GetValueOrDefault(m), values[m]))).Take(2).ToList();
                 if (hits.Count == 1)
                 {
+                    values["id"] = hits[0]["id"];
                     rows.Add(UpdateRow(entity, hits[0], values));
                     matched++;
                     continue;
@@ -254,7 +371,18 @@ internal sealed partial class FakeApi4Engine
             rows.Add(Create(entity, values));
         }
 
+        MarkLastGroupContact(entity, rows);
         return (rows, rows.Count, matched);
+    }
+
+    /// <summary>Observed on CiviCRM 6.17: the last row a GroupContact write answers also carries <c>method</c> and <c>tracking</c> (null).</summary>
+    private static void MarkLastGroupContact(string entity, List<Dictionary<string, object?>> rows)
+    {
+        if (entity == "GroupContact" && rows.Count > 0)
+        {
+            rows[^1]["method"] = null;
+            rows[^1]["tracking"] = null;
+        }
     }
 
     private (List<Dictionary<string, object?>>, int, int?) Delete(string entity, JsonElement p)
@@ -266,6 +394,18 @@ internal sealed partial class FakeApi4Engine
         }
 
         var doomed = Store.Table(entity).Where(r => where.All(w => Evaluate(new Ctx(entity, r), w, inJoin: false))).ToList();
+        if (entity == "Contact" && !(p.TryGetProperty("useTrash", out var useTrash) && useTrash.ValueKind == JsonValueKind.False))
+        {
+            // Contacts go to the trash unless useTrash is false.
+            foreach (var row in doomed)
+            {
+                row["is_deleted"] = true;
+            }
+
+            var trashed = doomed.Select(r => new Dictionary<string, object?> { ["id"] = Convert.ToString(r["id"], CultureInfo.InvariantCulture) }).ToList();
+            return (trashed, trashed.Count, null);
+        }
+
         foreach (var row in doomed)
         {
             Store.Table(entity).Remove(row);

@@ -40,7 +40,7 @@ internal sealed partial class FakeApi4Engine
 
         foreach (var property in p.EnumerateObject())
         {
-            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language" or "actorPassword" or "timeout" or "identifier"))
+            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language" or "actorPassword" or "timeout" or "identifier" or "useTrash"))
             {
                 throw new FakeApi4Error(500, $"Unknown api parameter: set{char.ToUpperInvariant(property.Name[0])}{property.Name[1..]}");
             }
@@ -51,18 +51,111 @@ internal sealed partial class FakeApi4Engine
             return ExecuteUser(action, p);
         }
 
-        return action switch
+        var result = action switch
         {
             "get" => Get(entity, p),
-            "create" => Single(Create(entity, Values(entity, p, "values"))),
+            "create" => CreateOne(entity, p),
             "update" => Update(entity, p),
             "save" => Save(entity, p),
             "delete" => Delete(entity, p),
             _ => throw new FakeApi4Error(500, $"Api {entity} {action} version 4 does not exist."),
         };
+        RunChains(p, result.Item1);
+        return result;
     }
 
-    private static (List<Dictionary<string, object?>>, int, int?) Single(Dictionary<string, object?> row) => ([row], 1, null);
+    /// <summary>
+    /// API v4 <c>chain</c>: for each result row, each <c>"key": [Entity, action, params, index?]</c> runs with
+    /// every <c>"$field"</c> string replaced by that row's value, and its result goes into the row under the key
+    /// (the rows, or the single row at <c>index</c>).
+    /// </summary>
+    private void RunChains(JsonElement p, List<Dictionary<string, object?>> rows)
+    {
+        if (!p.TryGetProperty("chain", out var chain) || chain.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var row in rows)
+        {
+            foreach (var link in chain.EnumerateObject())
+            {
+                var items = link.Value.ValueKind == JsonValueKind.Array ? link.Value.EnumerateArray().ToArray() : [];
+                if (items.Length < 2 || items[0].ValueKind != JsonValueKind.String || items[1].ValueKind != JsonValueKind.String)
+                {
+                    throw new FakeApi4Error(500, $"Invalid chain: {link.Name}");
+                }
+
+                var entity = Substitute(items[0].GetString()!, row) as string ?? items[0].GetString()!;
+                var action = Substitute(items[1].GetString()!, row) as string ?? items[1].GetString()!;
+                var parameters = items.Length > 2 && items[2].ValueKind == JsonValueKind.Object ? SubstituteJson(items[2], row) : JsonDocument.Parse("{}").RootElement.Clone();
+                var (values, _, _) = Execute(entity, action, parameters);
+                if (items.Length > 3 && items[3].ValueKind == JsonValueKind.Number)
+                {
+                    var index = items[3].GetInt32();
+                    row[link.Name] = index >= 0 && index < values.Count ? values[index] : null;
+                }
+                else
+                {
+                    row[link.Name] = values.Cast<object?>().ToList();
+                }
+            }
+        }
+    }
+
+    private static object? Substitute(string text, Dictionary<string, object?> row) =>
+        text.Length > 1 && text[0] == '$' && row.TryGetValue(text[1..], out var value) ? value : text;
+
+    private static JsonElement SubstituteJson(JsonElement element, Dictionary<string, object?> row)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, element);
+        }
+
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return doc.RootElement.Clone();
+
+        void Write(Utf8JsonWriter w, JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    w.WriteStartObject();
+                    foreach (var property in e.EnumerateObject())
+                    {
+                        w.WritePropertyName(property.Name);
+                        Write(w, property.Value);
+                    }
+
+                    w.WriteEndObject();
+                    break;
+                case JsonValueKind.Array:
+                    w.WriteStartArray();
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        Write(w, item);
+                    }
+
+                    w.WriteEndArray();
+                    break;
+                case JsonValueKind.String when Substitute(e.GetString()!, row) is var value && value is not string:
+                    FakeCiviCrmServer.WriteValue(w, value);
+                    break;
+                default:
+                    e.WriteTo(w);
+                    break;
+            }
+        }
+    }
+
+    private (List<Dictionary<string, object?>>, int, int?) CreateOne(string entity, JsonElement p)
+    {
+        List<Dictionary<string, object?>> rows = [Create(entity, Values(entity, p, "values"))];
+        MarkLastGroupContact(entity, rows);
+        return (rows, 1, null);
+    }
 
     // ---------- get ----------
 
@@ -124,6 +217,13 @@ internal sealed partial class FakeApi4Engine
         var offset = p.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : 0;
         var limit = p.TryGetProperty("limit", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : 0;
         var page = rows.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).ToList();
+        if (select.Contains("row_count"))
+        {
+            // DAOGetAction: with row_count among the fields, count and countMatched are the full match count even
+            // when the limit cut the page.
+            return (page, rows.Count, rows.Count);
+        }
+
         var count = limit > 0 && page.Count == limit ? page.Count : page.Count + offset;
         return (page, count, null);
     }
@@ -284,6 +384,14 @@ internal sealed partial class FakeApi4Engine
         }
 
         var left = Resolve(ctx, field, quiet: false);
+        if (left is List<object?> many && op is "=" or "!=" or "<>" or "IN" or "NOT IN")
+        {
+            // A multi-valued field (target_contact_id, assignee_contact_id) matches when its list holds the value.
+            var wanted = op is "IN" or "NOT IN" ? right as List<object?> ?? [] : [right];
+            var holds = many.Any(item => wanted.Any(w => Equal(item, w)));
+            return op is "=" or "IN" ? holds : !holds;
+        }
+
         return Compare(left, op, right);
     }
 
@@ -359,13 +467,13 @@ internal sealed partial class FakeApi4Engine
             return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
         }
 
-        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
+        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" or "assignee_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
         return suffix == "name" ? Store.OptionNameFor(entity, field, value) : value;
     }
 
     private object? ActivityContacts(IReadOnlyDictionary<string, object?> activity, string field)
     {
-        var type = field == "source_contact_id" ? 2L : 3L;
+        var type = field switch { "source_contact_id" => 2L, "target_contact_id" => 3L, _ => 1L };
         var ids = Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], activity["id"]) && Equals(ac["record_type_id"], type)).Select(ac => ac["contact_id"]).ToList();
         return field == "source_contact_id" ? ids.FirstOrDefault() : ids;
     }

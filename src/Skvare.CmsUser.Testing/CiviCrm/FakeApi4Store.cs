@@ -12,7 +12,7 @@ public sealed class FakeApi4Store
     /// <summary>Entities known to the fake, with the fields a <c>where</c> may name.</summary>
     public static IReadOnlyDictionary<string, string[]> Schema { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["Contact"] = ["id", "contact_type", "first_name", "middle_name", "last_name", "nick_name", "display_name", "sort_name", "external_identifier", "preferred_language", "is_deleted", "is_deceased", "api_key", "email_primary", "groups", "tags"],
+        ["Contact"] = ["id", "contact_type", "first_name", "middle_name", "last_name", "nick_name", "display_name", "sort_name", "external_identifier", "preferred_language", "is_deleted", "is_deceased", "api_key", "created_date", "modified_date", "email_primary", "groups", "tags"],
         ["Email"] = ["id", "contact_id", "email", "is_primary", "on_hold", "location_type_id"],
         ["Group"] = ["id", "name", "title", "saved_search_id", "is_active", "is_hidden"],
         ["GroupContact"] = ["id", "group_id", "contact_id", "status"],
@@ -20,7 +20,7 @@ public sealed class FakeApi4Store
         ["EntityTag"] = ["id", "entity_table", "entity_id", "tag_id"],
         ["SavedSearch"] = ["id", "name", "label", "api_entity", "api_params"],
         ["UFMatch"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "language"],
-        ["Activity"] = ["id", "activity_type_id", "status_id", "subject", "details", "source_record_id", "activity_date_time", "is_deleted", "is_test", "source_contact_id", "target_contact_id"],
+        ["Activity"] = ["id", "activity_type_id", "status_id", "subject", "details", "source_record_id", "activity_date_time", "priority_id", "created_date", "modified_date", "is_deleted", "is_test", "source_contact_id", "target_contact_id", "assignee_contact_id"],
         ["ActivityContact"] = ["id", "activity_id", "contact_id", "record_type_id"],
         ["OptionGroup"] = ["id", "name", "title"],
         ["OptionValue"] = ["id", "option_group_id", "name", "label", "value", "is_active", "is_reserved", "filter", "weight"],
@@ -65,6 +65,28 @@ public sealed class FakeApi4Store
     public IReadOnlyList<IReadOnlyDictionary<string, object?>> Rows(string entity) => Table(entity).ToArray();
 
     internal List<Dictionary<string, object?>> Table(string entity) => _tables[entity];
+
+    /// <summary>
+    /// Makes the next row of <paramref name="entity"/> get id <paramref name="nextId"/> (to seed the ids of a real
+    /// site's data). Ids only grow: a value at or below an id in use is refused.
+    /// </summary>
+    /// <param name="entity">The entity, e.g. <c>Contact</c>.</param>
+    /// <param name="nextId">The id the next inserted row gets.</param>
+    public void SetNextId(string entity, long nextId)
+    {
+        var key = entity == "User" ? "UFMatch" : entity;
+        if (!_nextIds.TryGetValue(key, out var current))
+        {
+            throw new ArgumentException($"Unknown entity '{entity}'.", nameof(entity));
+        }
+
+        if (nextId < current)
+        {
+            throw new ArgumentOutOfRangeException(nameof(nextId), nextId, $"{entity} ids up to {current - 1} may be in use; the next id must be at least {current}.");
+        }
+
+        _nextIds[key] = nextId;
+    }
 
     internal Dictionary<string, object?> Insert(string entity, Dictionary<string, object?> row)
     {

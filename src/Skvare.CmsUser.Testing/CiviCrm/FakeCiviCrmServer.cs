@@ -3,13 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Skvare.CmsUser.Testing.Http;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.RequestBuilders;
-using WireMock.ResponseBuilders;
-using WireMock.Server;
-using WireMock.Types;
-using WireMock.Util;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
 
 namespace Skvare.CmsUser.Testing.CiviCrm;
@@ -24,11 +19,9 @@ namespace Skvare.CmsUser.Testing.CiviCrm;
 /// </summary>
 public class FakeCiviCrmServer : IDisposable
 {
-    private readonly WireMockServer _server;
+    private readonly FakeHttpHost<FakeApi4Request> _host;
     private readonly FakeApi4Engine _engine;
-    private readonly List<FakeApi4Request> _requests = [];
     private readonly List<(string To, string Subject)> _mails = [];
-    private readonly Queue<FakeFault> _faults = new();
     private readonly Dictionary<long, Func<IReadOnlyDictionary<string, object?>, bool>> _smartGroups = [];
 
     /// <summary>Starts a fake on a free loopback port.</summary>
@@ -40,13 +33,11 @@ public class FakeCiviCrmServer : IDisposable
         Store = new FakeApi4Store();
         _engine = new FakeApi4Engine(this);
         ApiContactId = AddContact("API", "User", "api@example.org");
-        _server = WireMockServer.Start();
-        _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
-            .RespondWith(Response.Create().WithCallback(HandleAsync));
+        _host = new FakeHttpHost<FakeApi4Request>(Record, (r, status) => r with { Status = status }, Respond);
     }
 
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c>.</summary>
-    public Uri Url => new(_server.Url! + "/");
+    public Uri Url => _host.BaseUrl;
 
     /// <summary>The API key that authenticates as <see cref="ApiContactId"/>.</summary>
     public string ApiKey { get; }
@@ -54,8 +45,8 @@ public class FakeCiviCrmServer : IDisposable
     /// <summary>The site key (<c>X-Civi-Key</c>).</summary>
     public string SiteKey { get; }
 
-    /// <summary>The API user's contact id.</summary>
-    public long ApiContactId { get; }
+    /// <summary>The API user's contact id (the contact the API key belongs to; <c>user_contact_id</c>). Set it to another seeded contact to mirror a real site.</summary>
+    public long ApiContactId { get; set; }
 
     /// <summary>The current domain id.</summary>
     public long DomainId { get; set; } = 1;
@@ -66,6 +57,12 @@ public class FakeCiviCrmServer : IDisposable
     /// <summary>The server clock (activity dates).</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// The <c>Content-Type</c> of JSON answers: <c>application/json</c> as CiviCRM Standalone sends it (the default);
+    /// CiviCRM inside WordPress answers <c>application/json; charset=UTF-8</c>.
+    /// </summary>
+    public string JsonContentType { get; set; } = "application/json";
+
     /// <summary>Whether the API user has "view debug output" (readable error messages). Default <see langword="true"/>.</summary>
     public bool DebugOutput { get; set; } = true;
 
@@ -74,6 +71,14 @@ public class FakeCiviCrmServer : IDisposable
 
     /// <summary>Whether the key needs the site key (the "perm" guard fails). Default <see langword="false"/>.</summary>
     public bool RequireSiteKey { get; set; }
+
+    /// <summary>
+    /// Whether UFMatch refuses a second row with the same (<c>uf_id</c>, <c>domain_id</c>). CiviCRM 6.17's schema
+    /// declares that index non-unique, so a fresh site accepts such a row (the default, <see langword="false"/>); the
+    /// 5.69 upgrade made it unique only on sites that had no duplicates then (<see langword="true"/> emulates those).
+    /// (<c>contact_id</c>, <c>domain_id</c>) and (<c>uf_name</c>, <c>domain_id</c>) are unique either way.
+    /// </summary>
+    public bool UniqueUfIdPerDomain { get; set; }
 
     /// <summary>Whether a smart group's cache still lists members that were set to Removed (the 5-minute cache lag). Default <see langword="true"/>.</summary>
     public bool SmartGroupCacheLag { get; set; } = true;
@@ -123,43 +128,28 @@ public class FakeCiviCrmServer : IDisposable
     internal void RecordMail(string to, string subject) => _mails.Add((to, subject));
 
     /// <summary>Delay added to every answer.</summary>
-    public TimeSpan Latency { get; set; }
-
-    /// <summary>Every request received, in order.</summary>
-    public IReadOnlyList<FakeApi4Request> Requests
+    public TimeSpan Latency
     {
-        get
-        {
-            lock (Store)
-            {
-                return _requests.ToArray();
-            }
-        }
+        get => _host.ResponseDelay;
+        set => _host.ResponseDelay = value;
     }
+
+    /// <summary>Every request received, in order of arrival (a request the client gave up on is listed too).</summary>
+    public IReadOnlyList<FakeApi4Request> Requests => _host.Requests;
 
     /// <summary>API calls received per <c>Entity.action</c>.</summary>
     public int CallCount(string entity, string action) => Requests.Count(r => r.Entity == entity && r.Action == action);
 
-    /// <summary>Makes the next <paramref name="count"/> requests fail with this status (JSON 503-style body unless given).</summary>
-    public void FailNext(int status, int count = 1, string? body = null, string contentType = "application/json")
-    {
-        lock (Store)
-        {
-            for (var i = 0; i < count; i++)
-            {
-                _faults.Enqueue(new FakeFault(status, body ?? $"{{\"status_code\":{status},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", contentType, TimeSpan.Zero));
-            }
-        }
-    }
+    /// <summary>Makes the next <paramref name="count"/> requests fail with this status, unhandled (the maintenance-mode JSON body unless given).</summary>
+    public void FailNext(int status, int count = 1, string? body = null, string contentType = "application/json") =>
+        _host.FailBefore(count, status, body ?? $"{{\"status_code\":{status},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", contentType);
+
+    /// <summary>The next <paramref name="count"/> requests are carried out, then answered with this status (a reply lost after the write).</summary>
+    public void FailNextAfterProcessing(int status, int count = 1, string? body = null, string contentType = "text/html; charset=UTF-8") =>
+        _host.FailAfter(count, status, body ?? "<!DOCTYPE html><html><head><title>Error</title></head><body>Gateway error</body></html>", contentType);
 
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
-    public void HangNext(TimeSpan delay)
-    {
-        lock (Store)
-        {
-            _faults.Enqueue(new FakeFault(0, "", "", delay));
-        }
-    }
+    public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
 
     // ---------- seeding ----------
 
@@ -172,7 +162,9 @@ public class FakeCiviCrmServer : IDisposable
             var row = new Dictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["contact_type"] = "Individual", ["first_name"] = firstName, ["last_name"] = lastName, ["middle_name"] = null, ["nick_name"] = null,
-                ["display_name"] = display.Length > 0 ? display : email, ["sort_name"] = display, ["external_identifier"] = null,
+                ["display_name"] = display.Length > 0 ? display : email,
+                ["sort_name"] = string.Join(", ", new[] { lastName, firstName }.Where(s => !string.IsNullOrEmpty(s))) is { Length: > 0 } sort ? sort : email,
+                ["external_identifier"] = null,
                 ["preferred_language"] = "en_US", ["is_deleted"] = false, ["is_deceased"] = false,
             };
             configure?.Invoke(row);
@@ -224,6 +216,24 @@ public class FakeCiviCrmServer : IDisposable
                     row["status"] = status;
                 }
             }
+        }
+    }
+
+    /// <summary>Adds an option value (e.g. an activity type or status) to an option group; returns its id.</summary>
+    /// <param name="optionGroup">The option group name (<c>activity_type</c>, <c>activity_status</c>).</param>
+    /// <param name="name">The option's name.</param>
+    /// <param name="value">Its value (next free number in the group when null).</param>
+    /// <param name="label">Its label (the name when null).</param>
+    public long AddOptionValue(string optionGroup, string name, string? value = null, string? label = null)
+    {
+        lock (Store)
+        {
+            var group = Store.Table("OptionGroup").FirstOrDefault(g => FakeApi4Store.Same(g["name"], optionGroup))?["id"]
+                ?? throw new ArgumentException($"Unknown option group '{optionGroup}'.", nameof(optionGroup));
+            value ??= (Store.Table("OptionValue").Where(r => Equals(r["option_group_id"], group))
+                .Select(r => long.TryParse(Convert.ToString(r["value"], CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0)
+                .DefaultIfEmpty(0).Max() + 1).ToString(CultureInfo.InvariantCulture);
+            return (long)Store.Insert("OptionValue", new() { ["option_group_id"] = group, ["name"] = name, ["label"] = label ?? name, ["value"] = value, ["is_active"] = true })["id"]!;
         }
     }
 
@@ -374,63 +384,42 @@ public class FakeCiviCrmServer : IDisposable
     {
         if (disposing)
         {
-            _server.Stop();
-            _server.Dispose();
+            _host.Dispose();
         }
     }
 
     // ---------- HTTP ----------
 
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
+    private static FakeApi4Request Record(IRequestMessage request)
     {
-        FakeFault? fault;
-        lock (Store)
-        {
-            _faults.TryDequeue(out fault);
-        }
-
-        var delay = Latency + (fault?.Delay ?? TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay).ConfigureAwait(false);
-        }
-
         var (entity, action) = Route(request);
-        var form = request.Method == "POST" && (Header(request, "Content-Type") ?? "").Contains("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
-            ? ParseForm(request.Body ?? "")
-            : new Dictionary<string, string>();
-        var query = ParseForm(request.RawQuery?.TrimStart('?') ?? "");
-        var paramsJson = request.Method == "GET" ? query.GetValueOrDefault("params") : form.GetValueOrDefault("params");
+        return new FakeApi4Request(request.Method, entity, action, ParamsJson(request), 0, Header(request, "X-Requested-With") is not null, Header(request, "X-Civi-Auth") is not null);
+    }
 
-        Answer answer;
-        if (fault is { Status: > 0 })
+    private static string? ParamsJson(IRequestMessage request)
+    {
+        if (request.Method == "GET")
         {
-            answer = new Answer(fault.Status, fault.Body, fault.ContentType);
-        }
-        else if (entity is null)
-        {
-            answer = new Answer(404, "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>", "text/html; charset=UTF-8");
-        }
-        else
-        {
-            answer = Dispatch(request, entity, action!, paramsJson);
+            return ParseForm(request.RawQuery?.TrimStart('?') ?? "").GetValueOrDefault("params");
         }
 
-        lock (Store)
-        {
-            _requests.Add(new FakeApi4Request(request.Method, entity, action, paramsJson, answer.Status, Header(request, "X-Requested-With") is not null, Header(request, "X-Civi-Auth") is not null));
-        }
+        return request.Method == "POST" && (Header(request, "Content-Type") ?? "").Contains("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+            ? ParseForm(request.Body ?? "").GetValueOrDefault("params")
+            : null;
+    }
 
-        return new ResponseMessage
+    private FakeAnswer Respond(IRequestMessage request)
+    {
+        var (entity, action) = Route(request);
+        var answer = entity is null
+            ? new Answer(404, "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>", "text/html; charset=UTF-8")
+            : Dispatch(request, entity, action!, ParamsJson(request));
+
+        // Every answer opens a PHP session, which is why a client must not keep cookies.
+        return new FakeAnswer(answer.Status, answer.Body, answer.ContentType, new Dictionary<string, string>
         {
-            StatusCode = answer.Status,
-            Headers = new Dictionary<string, WireMockList<string>>
-            {
-                ["Content-Type"] = new(answer.ContentType),
-                ["Set-Cookie"] = new("PHPSESSID=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "; path=/; HttpOnly"),
-            },
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
+            ["Set-Cookie"] = "PHPSESSID=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)) + "; path=/; HttpOnly",
+        });
     }
 
     private Answer Dispatch(IRequestMessage request, string entity, string action, string? paramsJson)
@@ -541,7 +530,7 @@ public class FakeCiviCrmServer : IDisposable
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteValue(Utf8JsonWriter w, object? value)
+    internal static void WriteValue(Utf8JsonWriter w, object? value)
     {
         switch (value)
         {
@@ -562,6 +551,16 @@ public class FakeCiviCrmServer : IDisposable
             case bool b: w.WriteBooleanValue(b); break;
             case long l: w.WriteNumberValue(l); break;
             case double d: w.WriteNumberValue(d); break;
+            case Dictionary<string, object?> nested:
+                w.WriteStartObject();
+                foreach (var (k, v) in nested)
+                {
+                    w.WritePropertyName(k);
+                    WriteValue(w, v);
+                }
+
+                w.WriteEndObject();
+                break;
             case List<object?> list:
                 w.WriteStartArray();
                 foreach (var item in list)
@@ -602,7 +601,7 @@ public class FakeCiviCrmServer : IDisposable
         return result;
     }
 
-    private static Answer Json(int status, string body) => new(status, body, "application/json");
+    private Answer Json(int status, string body) => new(status, body, JsonContentType);
 
     private static Answer ErrorPage(string message) => new(500,
         $"<!DOCTYPE html><html><head><title>CiviCRM</title></head><body><div class=\"messages status no-popup\"><div class=\"crm-error-message\">{WebUtility.HtmlEncode(message)}</div></div></body></html>",
@@ -616,8 +615,6 @@ public class FakeCiviCrmServer : IDisposable
     }
 
     private sealed record Answer(int Status, string Body, string ContentType);
-
-    private sealed record FakeFault(int Status, string Body, string ContentType, TimeSpan Delay);
 }
 
 /// <summary>One request the fake received.</summary>

@@ -27,22 +27,23 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     private static readonly string[] AdminCapabilities = ["create_users", "list_users", "edit_users", "promote_users", "delete_users"];
     private static readonly string[] RequiredOnCreate = ["username", "email", "password"];
+    private static readonly string[] AvatarSizes = ["24", "48", "96"];
 
     private readonly object _gate = new();
-    private readonly FakeHttpHost<WordPressRequest> _host;
-    private readonly SortedDictionary<long, WordPressUser> _users = [];
+    private readonly FakeHttpHost<FakeWordPressRequest> _host;
+    private readonly SortedDictionary<long, FakeWordPressUser> _users = [];
     private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
-    private readonly List<WordPressMail> _mails = [];
-    private readonly List<Action<WordPressUser>> _onCreated = [];
+    private readonly List<FakeWordPressMail> _mails = [];
+    private readonly List<Action<FakeWordPressUser>> _onCreated = [];
     private long _nextId = 1;
 
     /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
     public FakeWordPressServer()
     {
-        _host = new FakeHttpHost<WordPressRequest>(
-            request => new WordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
+        _host = new FakeHttpHost<FakeWordPressRequest>(
+            request => new FakeWordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
             (r, status) => r with { StatusCode = status },
             Respond);
         BaseUrl = _host.BaseUrl;
@@ -58,6 +59,27 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>The administrator's application password, in WordPress's display form (groups of four).</summary>
     public string ApplicationPassword { get; } = "abcd EFGH ijkl MNOP qrst UVWX";
+
+    /// <summary>The id the next user gets (seeded or created); it can only grow, to seed a real site's ids.</summary>
+    public long NextUserId
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextId;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, _nextId);
+                _nextId = value;
+            }
+        }
+    }
 
     /// <summary>Whether the companion plugin is active (its routes answer). Default <see langword="true"/>.</summary>
     public bool CompanionPlugin { get; set; } = true;
@@ -76,7 +98,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The users, by id.</summary>
-    public IReadOnlyList<WordPressUser> Users
+    public IReadOnlyList<FakeWordPressUser> Users
     {
         get
         {
@@ -88,7 +110,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The mails "sent", in order.</summary>
-    public IReadOnlyList<WordPressMail> Mails
+    public IReadOnlyList<FakeWordPressMail> Mails
     {
         get
         {
@@ -100,7 +122,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>Every request received, in order.</summary>
-    public IReadOnlyList<WordPressRequest> Requests => _host.Requests;
+    public IReadOnlyList<FakeWordPressRequest> Requests => _host.Requests;
 
     /// <summary>The roles the site knows (slugs).</summary>
     public IReadOnlyList<string> KnownRoles
@@ -116,7 +138,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="username">The login name.</param>
-    public WordPressUser? FindUser(string username)
+    public FakeWordPressUser? FindUser(string username)
     {
         lock (_gate)
         {
@@ -129,13 +151,13 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <param name="email">Email.</param>
     /// <param name="roles">Roles (none = no role).</param>
     /// <returns>The user.</returns>
-    public WordPressUser AddUser(string username, string email, params string[] roles)
+    public FakeWordPressUser AddUser(string username, string email, params string[] roles)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         lock (_gate)
         {
-            var user = new WordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
+            var user = new FakeWordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
             _users[user.Id] = user;
             return user;
         }
@@ -181,7 +203,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// CiviCRM simulate the CiviCRM WordPress plugin creating the contact link.
     /// </summary>
     /// <param name="callback">Called outside the server's lock with the new user.</param>
-    public void OnUserCreated(Action<WordPressUser> callback)
+    public void OnUserCreated(Action<FakeWordPressUser> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         lock (_gate)
@@ -216,8 +238,8 @@ public sealed partial class FakeWordPressServer : IDisposable
     private Answer Respond(IRequestMessage request)
     {
         Answer answer;
-        WordPressUser? created;
-        List<Action<WordPressUser>> callbacks;
+        FakeWordPressUser? created;
+        List<Action<FakeWordPressUser>> callbacks;
         lock (_gate)
         {
             answer = Route(request, Authenticate(Header(request, "Authorization")), out created);
@@ -242,7 +264,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         };
     }
 
-    private WordPressUser? Authenticate(string? authorization)
+    private FakeWordPressUser? Authenticate(string? authorization)
     {
         if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
@@ -275,9 +297,9 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private static bool IsAdmin(WordPressUser? user) => user is not null && user.Roles.Contains("administrator");
+    private static bool IsAdmin(FakeWordPressUser? user) => user is not null && user.Roles.Contains("administrator");
 
-    private Answer Route(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    private Answer Route(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
     {
         created = null;
         var path = request.Path;
@@ -305,10 +327,16 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var match = UserRoute().Match(route);
+        if (match.Success && method == "DELETE" && DeleteParamsError(query) is { } paramsError)
+        {
+            // The REST server checks the route's arguments before the permission callback looks the user up.
+            return paramsError;
+        }
+
         if (match.Success)
         {
             var idText = match.Groups[1].Value;
-            WordPressUser? target;
+            FakeWordPressUser? target;
             if (idText == "me")
             {
                 if (me is null)
@@ -327,6 +355,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 "GET" => GetUser(target, me, query),
                 "POST" or "PUT" or "PATCH" => UpdateUser(target, me, request),
+                "DELETE" => DeleteUser(target, me, query),
                 _ => NoRoute(),
             };
         }
@@ -339,7 +368,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return NoRoute();
     }
 
-    private Answer ListUsers(Dictionary<string, string> query, WordPressUser? me)
+    private Answer ListUsers(Dictionary<string, string> query, FakeWordPressUser? me)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me))
@@ -360,7 +389,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var page = query.TryGetValue("page", out var pageText) && int.TryParse(pageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
-        IEnumerable<WordPressUser> users = _users.Values;
+        IEnumerable<FakeWordPressUser> users = _users.Values;
         if (query.TryGetValue("search", out var search) && search.Length > 0)
         {
             string[] columns;
@@ -401,7 +430,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(200, items.ToJsonString(), JsonType, headers);
     }
 
-    private Answer GetUser(WordPressUser target, WordPressUser? me, Dictionary<string, string> query)
+    private Answer GetUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me) && me?.Id != target.Id)
@@ -412,7 +441,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return Json(200, Render(target, edit));
     }
 
-    private Answer CreateUser(IRequestMessage request, WordPressUser? me, out WordPressUser? created)
+    private Answer CreateUser(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
     {
         created = null;
         var body = ReadBody(request, out var bodyError);
@@ -441,7 +470,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             return InvalidParam("username", "This username is invalid because it uses illegal characters. Please enter a valid username.", "rest_user_invalid_username");
         }
 
-        if (!IsValidEmail(email))
+        if (!IsEmail(email))
         {
             return InvalidParam("email", "Invalid email address.", "rest_invalid_email");
         }
@@ -498,7 +527,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Error(500, "existing_user_email", "Sorry, that email address is already used!", nullData: true);
         }
 
-        var user = new WordPressUser(_nextId++, username, email)
+        var user = new FakeWordPressUser(_nextId++, username, email)
         {
             Password = password,
             HasPassword = true,
@@ -516,7 +545,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(201, Render(user, edit: true).ToJsonString(), JsonType, headers);
     }
 
-    private Answer UpdateUser(WordPressUser target, WordPressUser? me, IRequestMessage request)
+    private Answer UpdateUser(FakeWordPressUser target, FakeWordPressUser? me, IRequestMessage request)
     {
         var body = ReadBody(request, out var bodyError);
         if (body is null)
@@ -562,6 +591,59 @@ public sealed partial class FakeWordPressServer : IDisposable
         return Json(200, Render(target, edit: true));
     }
 
+    private static Answer? DeleteParamsError(Dictionary<string, string> query)
+    {
+        if (!query.TryGetValue("reassign", out var reassign))
+        {
+            var error = new JsonObject
+            {
+                ["code"] = "rest_missing_callback_param",
+                ["message"] = "Missing parameter(s): reassign",
+                ["data"] = new JsonObject { ["status"] = 400, ["params"] = new JsonArray("reassign") },
+            };
+            return Json(400, error);
+        }
+
+        if (reassign.Length > 0 && reassign != "false" && !long.TryParse(reassign, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+        {
+            return Json(400, new JsonObject { ["code"] = "rest_invalid_param", ["message"] = "Invalid parameter(s): reassign", ["data"] = new JsonObject { ["status"] = 400, ["params"] = new JsonObject { ["reassign"] = "Invalid user parameter(s)." } } });
+        }
+
+        if (query.TryGetValue("force", out var force) && force is not ("true" or "false" or "1" or "0" or ""))
+        {
+            return InvalidParam("force", "force is not of type boolean.", "rest_invalid_type");
+        }
+
+        return null;
+    }
+
+    // WP_REST_Users_Controller::delete_item on a single site: permission, then force (501 without it), then the
+    // reassign target; the answer is the deleted user in the edit context.
+    private Answer DeleteUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
+    {
+        if (!IsAdmin(me))
+        {
+            return Error(me is null ? 401 : 403, "rest_user_cannot_delete", "Sorry, you are not allowed to delete this user.");
+        }
+
+        if (query.GetValueOrDefault("force") is not ("true" or "1"))
+        {
+            return Error(501, "rest_trash_not_supported", "Users do not support trashing. Set 'force=true' to delete.");
+        }
+
+        var reassign = query["reassign"];
+        if (long.TryParse(reassign, NumberStyles.Integer, CultureInfo.InvariantCulture, out var to) && to != 0 && (to == target.Id || !_users.ContainsKey(to)))
+        {
+            return Error(400, "rest_user_invalid_reassign", "Invalid user ID for reassignment.");
+        }
+
+        // WordPress answers the prepared user's data: its links are not part of it.
+        var previous = Render(target, edit: true);
+        previous.Remove("_links");
+        _users.Remove(target.Id);
+        return Json(200, new JsonObject { ["deleted"] = true, ["previous"] = previous });
+    }
+
     private Answer LostPassword(IRequestMessage request)
     {
         var form = ParseQuery(request.Body);
@@ -580,11 +662,11 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Html(200, LoginErrorPage("The email could not be sent. Your site may not be correctly configured to send emails."));
         }
 
-        _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+        _mails.Add(new FakeWordPressMail(user.Email, "password-reset", user.Id));
         return new Answer(302, string.Empty, HtmlType, new Dictionary<string, string> { ["Location"] = "/wp-login.php?checkemail=confirm" });
     }
 
-    private Answer Companion(string route, string method, WordPressUser? me)
+    private Answer Companion(string route, string method, FakeWordPressUser? me)
     {
         if (route == "/status" && method == "GET")
         {
@@ -611,7 +693,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         {
             case "notify":
                 user.ResetKey = NewKey();
-                _mails.Add(new WordPressMail(user.Email, "new-account", user.Id));
+                _mails.Add(new FakeWordPressMail(user.Email, "new-account", user.Id));
                 return Json(200, new JsonObject { ["sent"] = true });
             case "reset":
                 user.ResetKey = NewKey();
@@ -620,7 +702,7 @@ public sealed partial class FakeWordPressServer : IDisposable
                     return Error(503, "skvare_cmsuser_reset_failed", "The email could not be sent. Your site may not be correctly configured to send emails.");
                 }
 
-                _mails.Add(new WordPressMail(user.Email, "password-reset", user.Id));
+                _mails.Add(new FakeWordPressMail(user.Email, "password-reset", user.Id));
                 return Json(200, new JsonObject { ["sent"] = true });
             case "login-link":
                 user.ResetKey = NewKey();
@@ -638,7 +720,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private JsonObject Render(WordPressUser user, bool edit)
+    private JsonObject Render(FakeWordPressUser user, bool edit)
     {
         var json = new JsonObject
         {
@@ -673,10 +755,22 @@ public sealed partial class FakeWordPressServer : IDisposable
                 caps[role] = true;
             }
 
+            json["registered_date"] = user.Registered.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
             json["capabilities"] = caps;
-            json["meta"] = new JsonObject([.. user.Meta.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]);
+            json["extra_capabilities"] = new JsonObject([.. user.Roles.Select(r => new KeyValuePair<string, JsonNode?>(r, true))]);
         }
 
+        // avatar_urls, meta and _links are in every context.
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(user.Email.Trim().ToLowerInvariant())));
+        json["avatar_urls"] = new JsonObject([.. AvatarSizes.Select(size => new KeyValuePair<string, JsonNode?>(size, $"http://1.gravatar.com/avatar/{hash}?s={size}&d=mm&r=g"))]);
+        json["meta"] = user.Meta.Count == 0
+            ? new JsonObject { ["persisted_preferences"] = new JsonArray() }
+            : new JsonObject([.. user.Meta.Select(kv => new KeyValuePair<string, JsonNode?>(kv.Key, kv.Value))]);
+        json["_links"] = new JsonObject
+        {
+            ["self"] = new JsonArray(new JsonObject { ["href"] = new Uri(BaseUrl, "wp-json/wp/v2/users/" + user.Id.ToString(CultureInfo.InvariantCulture)).AbsoluteUri }),
+            ["collection"] = new JsonArray(new JsonObject { ["href"] = new Uri(BaseUrl, "wp-json/wp/v2/users").AbsoluteUri }),
+        };
         return json;
     }
 
@@ -753,7 +847,26 @@ public sealed partial class FakeWordPressServer : IDisposable
         username.Length > 0 && username == username.Trim() && !username.Contains("  ", StringComparison.Ordinal)
         && username.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '_' or '.' or '-' or '@');
 
-    private static bool IsValidEmail(string email) => EmailPattern().IsMatch(email);
+    // WordPress's is_email(): at least 6 characters, an @ after the first character, a local part of the allowed
+    // characters, and a domain of at least two dot-separated labels of letters, digits and inner hyphens.
+    internal static bool IsEmail(string email)
+    {
+        var at = email.IndexOf('@', StringComparison.Ordinal);
+        if (email.Length < 6 || at < 1)
+        {
+            return false;
+        }
+
+        var local = email[..at];
+        var domain = email[(at + 1)..];
+        if (!EmailLocalPart().IsMatch(local) || domain.Contains("..", StringComparison.Ordinal) || domain.Trim(' ', '\t', '\n', '\r', '\0', '\v', '.') != domain)
+        {
+            return false;
+        }
+
+        var labels = domain.Split('.');
+        return labels.Length >= 2 && labels.All(l => l.Trim(' ', '\t', '\n', '\r', '\0', '\v', '-') == l && EmailDomainLabel().IsMatch(l));
+    }
 
     private static string Slug(string username) => new([.. username.ToLowerInvariant().Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').Select(c => c)]);
 
@@ -778,7 +891,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return result;
     }
 
-    private static Answer Forbidden(WordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
+    private static Answer Forbidden(FakeWordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
 
     private static Answer NoRoute() => Error(404, "rest_no_route", "No route was found matching the URL and request method.");
 
@@ -792,7 +905,8 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 ["status"] = 400,
                 ["params"] = new JsonObject { [param] = message },
-                ["details"] = new JsonObject { [param] = new JsonObject { ["code"] = detailCode, ["message"] = message, ["data"] = new JsonObject { ["status"] = 400 } } },
+                // Schema checks (rest_invalid_email, rest_not_in_enum, …) carry no data; the controller's own checks carry the status.
+                ["details"] = new JsonObject { [param] = new JsonObject { ["code"] = detailCode, ["message"] = message, ["data"] = detailCode.StartsWith("rest_user_", StringComparison.Ordinal) ? new JsonObject { ["status"] = 400 } : null } },
             },
         };
         return Json(400, error);
@@ -817,7 +931,10 @@ public sealed partial class FakeWordPressServer : IDisposable
     [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block)$")]
     private static partial Regex CompanionRoute();
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    private static partial Regex EmailPattern();
+    [GeneratedRegex(@"^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.-]+$")]
+    private static partial Regex EmailLocalPart();
+
+    [GeneratedRegex("^[a-zA-Z0-9-]+$")]
+    private static partial Regex EmailDomainLabel();
 
 }

@@ -37,8 +37,9 @@ public interface ICmsAccountProvider
     /// <see cref="CmsErrorReason.DuplicateUsername"/> or <see cref="CmsErrorReason.DuplicateEmail"/>
     /// when the CMS says so, and <see cref="CmsErrorReason.UnknownOutcome"/> when the request may
     /// have created the account although it failed (the engine then looks it up by email).
-    /// When <see cref="NewCmsAccount.Notify"/> is set the provider asks the CMS for its own
-    /// new-account notification where it can.
+    /// When <see cref="NewCmsAccount.Notify"/> is set the provider has the CMS send exactly
+    /// one email telling the person the account exists (its new-account or set-password email, without
+    /// the password); when it is not set, none. A failure of that email does not fail the create.
     /// </summary>
     /// <param name="account">What to create.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -159,7 +160,12 @@ public sealed record NewCmsAccount
     /// <summary>Whether the account is active (not blocked). Default <see langword="true"/>.</summary>
     public bool Active { get; init; } = true;
 
-    /// <summary>Whether the CMS should send its own new-account notification.</summary>
+    /// <summary>
+    /// Whether the person is told the account exists: after creating the account the provider has the CMS
+    /// send exactly one email of its own (its new-account or set-password email, never containing the
+    /// password); when <see langword="false"/> the provider sends none. The engine sets it from
+    /// <see cref="CmsUserOptions.Notify"/> (default <see langword="true"/>) or the rule's override.
+    /// </summary>
     public bool Notify { get; init; }
 
     /// <summary>Extra CMS fields from the field mapping, by CMS field name.</summary>

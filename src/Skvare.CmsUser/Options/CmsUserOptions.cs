@@ -44,11 +44,17 @@ public sealed class CmsUserOptions
     /// <summary>Explicit language mapping, CiviCRM locale to CMS language (e.g. <c>en_US</c> → <c>en</c>).</summary>
     public IDictionary<string, string> LanguageMap { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Ask the CMS to send its own new-account email. Default <see langword="false"/>.</summary>
-    public bool Notify { get; set; }
+    /// <summary>
+    /// Tell each person that their new account exists: the CMS sends its own new-account or set-password
+    /// email (never containing a password), exactly one per account, the same on every CMS. Default
+    /// <see langword="true"/>; set <see langword="false"/> (or <see cref="ProvisioningRule.Notify"/> for one
+    /// rule) to create accounts silently. docs/cms-support.md lists the email each CMS sends.
+    /// </summary>
+    public bool Notify { get; set; } = true;
 
     /// <summary>
-    /// Create accounts without a password where the CMS allows it and send a set-password email instead.
+    /// Create accounts without a password where the CMS allows it; the person sets one from the
+    /// <see cref="Notify"/> email (or the CMS's "forgot password" page when notifications are off).
     /// Default <see langword="true"/>. Where the CMS needs a password, a strong random one is generated.
     /// </summary>
     public bool PreferSetPasswordEmail { get; set; } = true;
@@ -98,7 +104,7 @@ public sealed class ProvisioningRule
     /// <summary>Overrides <see cref="CmsUserOptions.UsernamePattern"/> for this rule.</summary>
     public string? UsernamePattern { get; set; }
 
-    /// <summary>Overrides <see cref="CmsUserOptions.Notify"/> for this rule.</summary>
+    /// <summary>Overrides <see cref="CmsUserOptions.Notify"/> for this rule (<see langword="false"/>: the rule's accounts are created without telling the person).</summary>
     public bool? Notify { get; set; }
 
     /// <summary>The display name: <see cref="Name"/> or the trigger.</summary>

@@ -133,9 +133,19 @@ public sealed class LiveWordPressTests
     {
         using var host = Host();
 
-        var created = await host.Provider.CreateAsync(NewAccount(password: null));
+        var created = await host.Provider.CreateAsync(NewAccount(password: null) with { Notify = true });
 
         MailsTo(created.Email!).Should().ContainSingle().Which.Message.Should().Contain("action=rp");
+    }
+
+    [LiveWordPressFact]
+    public async Task Live_create_with_notify_off_sends_no_mail()
+    {
+        using var host = Host();
+
+        var created = await host.Provider.CreateAsync(NewAccount(password: null) with { Notify = false });
+
+        MailsTo(created.Email!).Should().BeEmpty();
     }
 
     [LiveWordPressFact]

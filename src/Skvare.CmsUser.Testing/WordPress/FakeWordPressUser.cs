@@ -1,9 +1,9 @@
 namespace Skvare.CmsUser.Testing.WordPress;
 
 /// <summary>A user held by <see cref="FakeWordPressServer"/>. Read it after a call to assert what the site now holds.</summary>
-public sealed class WordPressUser
+public sealed class FakeWordPressUser
 {
-    internal WordPressUser(long id, string username, string email)
+    internal FakeWordPressUser(long id, string username, string email)
     {
         Id = id;
         Username = username;
@@ -18,6 +18,9 @@ public sealed class WordPressUser
 
     /// <summary>The email address.</summary>
     public string Email { get; internal set; }
+
+    /// <summary>When the user was registered (<c>registered_date</c>).</summary>
+    public DateTimeOffset Registered { get; internal set; } = DateTimeOffset.UtcNow;
 
     /// <summary>Whether a password was set (the value itself is not kept).</summary>
     public bool HasPassword { get; internal set; }
@@ -59,7 +62,7 @@ public sealed class WordPressUser
 /// <param name="To">Recipient.</param>
 /// <param name="Kind"><c>password-reset</c> or <c>new-account</c>.</param>
 /// <param name="UserId">The account it is about.</param>
-public sealed record WordPressMail(string To, string Kind, long UserId);
+public sealed record FakeWordPressMail(string To, string Kind, long UserId);
 
 /// <summary>A request the fake WordPress received.</summary>
 /// <param name="Method">HTTP method.</param>
@@ -68,4 +71,4 @@ public sealed record WordPressMail(string To, string Kind, long UserId);
 /// <param name="Body">Request body, or <see langword="null"/>.</param>
 /// <param name="AuthenticatedAs">The user the application password authenticated, or <see langword="null"/> (anonymous).</param>
 /// <param name="StatusCode">Status of the answer.</param>
-public sealed record WordPressRequest(string Method, string Path, string? Query, string? Body, string? AuthenticatedAs, int StatusCode);
+public sealed record FakeWordPressRequest(string Method, string Path, string? Query, string? Body, string? AuthenticatedAs, int StatusCode);

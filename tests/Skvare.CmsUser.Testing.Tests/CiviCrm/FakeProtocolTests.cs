@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.Testing.CiviCrm;
 
-namespace Skvare.CmsUser.CiviCrm.Tests;
+namespace Skvare.CmsUser.Testing.Tests.CiviCrm;
 
 /// <summary>The fake answers the traps the protocol doc records on a live CiviCRM, so a client bug fails a test.</summary>
 public sealed class FakeProtocolTests : IDisposable

@@ -1,0 +1,50 @@
+<?php
+/*
+ * This file is part of com.skvare.cmsuserwebhook.
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+namespace Civi\Cmsuserwebhook;
+
+/**
+ * The CiviCRM queue holding calls to send later (civicrm_queue_item, queue name below).
+ *
+ * SqlParallel: claiming skips items whose release time lies ahead, so an item put back with a
+ * later release time waits without blocking the items behind it. The queue has no core runner:
+ * only this extension's scheduled job (CmsuserWebhook.deliver) works it.
+ */
+final class Queue {
+
+  const NAME = 'com.skvare.cmsuserwebhook';
+
+  public static function get(): \CRM_Queue_Queue {
+    return \CRM_Queue_Service::singleton()->create([
+      'type' => 'SqlParallel',
+      'name' => self::NAME,
+      'reset' => FALSE,
+    ]);
+  }
+
+  /**
+   * Adds an event, to be sent no earlier than $notBefore (Unix time; NULL = at the next run).
+   */
+  public static function add(array $event, ?int $notBefore = NULL): void {
+    $options = $notBefore === NULL ? [] : ['release_time' => $notBefore];
+    self::get()->createItem($event, $options);
+  }
+
+  /**
+   * Events waiting, and the Unix time the oldest of them was queued (NULL when none).
+   *
+   * @return array{count: int, oldest: ?int}
+   */
+  public static function backlog(): array {
+    $row = \CRM_Core_DAO::executeQuery(
+      'SELECT COUNT(*) AS n, UNIX_TIMESTAMP(MIN(submit_time)) AS oldest FROM civicrm_queue_item WHERE queue_name = %1',
+      [1 => [self::NAME, 'String']]
+    );
+    $row->fetch();
+    return ['count' => (int) $row->n, 'oldest' => $row->oldest === NULL ? NULL : (int) $row->oldest];
+  }
+
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
+using Skvare.CmsUser.AspNetCore;
+
+namespace Skvare.CmsUser.AspNetCore.Tests;
+
+/// <summary>One running web application with the webhook, on a free loopback port, and a client signing requests for it.</summary>
+internal sealed class WebhookHost : IAsyncDisposable
+{
+    public const string Secret = "0123456789abcdef0123456789abcdef-test";
+
+    private WebhookHost(WebApplication app, HttpClient http, FakeTimeProvider time)
+    {
+        App = app;
+        Http = http;
+        Time = time;
+        Logs = app.Services.GetRequiredService<FakeLogCollector>();
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public FakeLogCollector Logs { get; }
+
+    /// <summary>Starts a host. <paramref name="backend"/> registers CiviCRM and the CMS (e.g. <c>UseInMemory</c>).</summary>
+    public static async Task<WebhookHost> StartAsync(
+        Func<ICmsUserBuilder, ICmsUserBuilder> backend,
+        Action<WebhookOptions>? webhook = null,
+        Action<IServiceCollection>? services = null,
+        bool withRule = true,
+        FakeTimeProvider? time = null)
+    {
+        time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders().AddFakeLogging();
+        builder.Services.AddSingleton<TimeProvider>(time);
+        services?.Invoke(builder.Services);
+        backend(builder.Services.AddCmsUserProvisioning(o =>
+        {
+            if (withRule)
+            {
+                o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
+            }
+        })).AddWebhook(o =>
+        {
+            o.Secret = Secret;
+            o.AllowLoginLinks = true;
+            webhook?.Invoke(o);
+        });
+        var app = builder.Build();
+        app.MapCmsUserWebhook();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WebhookHost(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) }, time);
+    }
+
+    public long Now => Time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>Builds a signed request; <paramref name="tamper"/> rewrites the signature header text.</summary>
+    public static HttpRequestMessage Signed(string json, long timestamp, string? secret = Secret, Func<string, string>? tamper = null)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/cmsuser/webhook") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/json");
+        request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
+        if (secret is not null)
+        {
+            var signature = WebhookSignature.Compute(secret, timestamp, body);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.SignatureHeader, tamper?.Invoke(signature) ?? signature);
+        }
+
+        return request;
+    }
+
+    public async Task<HttpResponseMessage> PostAsync(string json, long? timestamp = null, string? secret = Secret, Func<string, string>? tamper = null)
+    {
+        using var request = Signed(json, timestamp ?? Now, secret, tamper);
+        return await Http.SendAsync(request, Timeout());
+    }
+
+    public static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.DisposeAsync();
+    }
+}

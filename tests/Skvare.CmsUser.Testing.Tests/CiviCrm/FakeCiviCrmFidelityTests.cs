@@ -1,0 +1,232 @@
+using System.Text.Json;
+using Skvare.CmsUser.Testing.CiviCrm;
+
+namespace Skvare.CmsUser.Testing.Tests.CiviCrm;
+
+/// <summary>Where the fake CiviCRM differed from a real CiviCRM 6.17.2 (issue 9), each held to the real behaviour.</summary>
+public sealed class FakeCiviCrmFidelityTests : IDisposable
+{
+    private readonly FakeCiviCrmServer _server = new();
+    private readonly Api4Client _api;
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+
+    public FakeCiviCrmFidelityTests()
+    {
+        _api = new Api4Client(_server);
+    }
+
+    private CancellationToken Ct => _timeout.Token;
+
+    [Fact]
+    public async Task A_chained_call_runs_per_row_with_dollar_substitution_and_nests_its_result_under_its_key()
+    {
+        var body = await _api.OkAsync("Contact", "create", new Dictionary<string, object>
+        {
+            ["values"] = new { first_name = "Ana", last_name = "Lima" },
+            ["chain"] = new Dictionary<string, object[]>
+            {
+                ["email"] = ["Email", "create", new { values = new { contact_id = "$id", email = "ana@example.org", is_primary = true } }],
+                ["first"] = ["Email", "get", new { where = new object[] { new object[] { "contact_id", "=", "$id" } } }, 0],
+            },
+        }, Ct);
+
+        var contact = body.GetProperty("values")[0];
+        var id = contact.GetProperty("id").GetInt64();
+        contact.GetProperty("email").ValueKind.Should().Be(JsonValueKind.Array);
+        contact.GetProperty("email")[0].GetProperty("contact_id").GetInt64().Should().Be(id);
+        contact.GetProperty("first").GetProperty("email").GetString().Should().Be("ana@example.org", "an index picks the single row");
+        _server.Store.Rows("Email").Should().ContainSingle(e => Equals(e["contact_id"], id) && Equals(e["email"], "ana@example.org"));
+
+        var read = await _api.OkAsync("Contact", "get", new { select = new[] { "email_primary.email" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        read.GetProperty("values")[0].GetProperty("email_primary.email").GetString().Should().Be("ana@example.org");
+    }
+
+    [Fact]
+    public async Task A_chain_without_rows_runs_nothing()
+    {
+        var body = await _api.OkAsync("Contact", "get", new Dictionary<string, object>
+        {
+            ["where"] = new object[] { new object[] { "id", "=", 999_999 } },
+            ["chain"] = new Dictionary<string, object[]> { ["email"] = ["Email", "create", new { values = new { contact_id = "$id", email = "x@example.org" } }] },
+        }, Ct);
+
+        body.GetProperty("count").GetInt32().Should().Be(0);
+        _server.Store.Rows("Email").Should().NotContain(e => Equals(e["email"], "x@example.org"));
+    }
+
+    [Theory]
+    [InlineData("=")]
+    [InlineData("IN")]
+    [InlineData("CONTAINS")]
+    public async Task Multi_valued_activity_contacts_match_when_the_list_holds_the_id(string op)
+    {
+        var a = _server.AddContact("A", "One", "a@example.org");
+        var b = _server.AddContact("B", "Two", "b@example.org");
+        var c = _server.AddContact("C", "Three", "c@example.org");
+        await _api.OkAsync("Activity", "create", new Dictionary<string, object> { ["values"] = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["source_contact_id"] = "user_contact_id", ["target_contact_id"] = new[] { a, b } } }, Ct);
+        await _api.OkAsync("Activity", "create", new Dictionary<string, object> { ["values"] = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["source_contact_id"] = "user_contact_id", ["target_contact_id"] = new[] { c } } }, Ct);
+
+        object value = op == "IN" ? new[] { b } : b;
+        var found = await _api.OkAsync("Activity", "get", new { select = new[] { "id", "target_contact_id" }, where = new object[] { new object[] { "target_contact_id", op, value } } }, Ct);
+        found.GetProperty("count").GetInt32().Should().Be(1);
+        found.GetProperty("values")[0].GetProperty("target_contact_id").EnumerateArray().Select(x => x.GetInt64()).Should().Equal(a, b);
+
+        var none = await _api.OkAsync("Activity", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "target_contact_id", op, op == "IN" ? new[] { 999_999L } : 999_999L } } }, Ct);
+        none.GetProperty("count").GetInt32().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Row_count_with_fields_reports_the_full_match_count_when_the_limit_is_reached()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            _server.AddContact("P" + i, "Page", $"p{i}@example.org");
+        }
+
+        var body = await _api.OkAsync("Contact", "get", new { select = new[] { "id", "row_count" }, where = new object[] { new object[] { "last_name", "=", "Page" } }, limit = 2 }, Ct);
+        body.GetProperty("countFetched").GetInt32().Should().Be(2);
+        body.GetProperty("countMatched").GetInt32().Should().Be(5);
+        body.GetProperty("count").GetInt32().Should().Be(5);
+        body.GetProperty("values")[0].TryGetProperty("row_count", out _).Should().BeFalse();
+
+        var plain = await _api.OkAsync("Contact", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "last_name", "=", "Page" } }, limit = 2 }, Ct);
+        plain.TryGetProperty("countMatched", out _).Should().BeFalse("only row_count asks for it");
+    }
+
+    [Fact]
+    public async Task A_created_contact_comes_back_whole_with_the_names_civicrm_computes()
+    {
+        var body = await _api.OkAsync("Contact", "create", new { values = new { first_name = "Zoë", last_name = "Ørsted" } }, Ct);
+        var row = body.GetProperty("values")[0];
+        row.GetProperty("display_name").GetString().Should().Be("Zoë Ørsted");
+        row.GetProperty("sort_name").GetString().Should().Be("Ørsted, Zoë");
+        row.GetProperty("contact_type").GetString().Should().Be("Individual");
+        row.GetProperty("created_date").GetString().Should().MatchRegex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$");
+        row.TryGetProperty("is_deleted", out _).Should().BeTrue("create answers the whole saved record");
+
+        var id = row.GetProperty("id").GetInt64();
+        var read = await _api.OkAsync("Contact", "get", new { select = new[] { "display_name", "sort_name" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        read.GetProperty("values")[0].GetProperty("sort_name").GetString().Should().Be("Ørsted, Zoë");
+    }
+
+    [Fact]
+    public async Task Update_and_save_echo_only_the_fields_sent_plus_the_id()
+    {
+        var id = _server.AddContact("Old", "Name", "old@example.org");
+        var updated = await _api.OkAsync("Contact", "update", new { values = new { first_name = "New" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        updated.GetProperty("values")[0].EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "first_name", "custom", "check_permissions");
+
+        var saved = await _api.OkAsync("Contact", "save", new { records = new[] { new { id, last_name = "Newer" } } }, Ct);
+        saved.GetProperty("values")[0].EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "last_name", "custom", "check_permissions");
+
+        var read = await _api.OkAsync("Contact", "get", new { select = new[] { "display_name", "sort_name" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        read.GetProperty("values")[0].GetProperty("display_name").GetString().Should().Be("New Newer", "the stored names are recomputed");
+        read.GetProperty("values")[0].GetProperty("sort_name").GetString().Should().Be("Newer, New");
+    }
+
+    [Fact]
+    public async Task A_fresh_617_site_accepts_a_second_link_for_the_same_cms_user_but_never_for_the_same_contact_or_name()
+    {
+        var a = _server.AddContact("A", "One", "a@example.org");
+        var b = _server.AddContact("B", "Two", "b@example.org");
+        _server.UniqueUfIdPerDomain.Should().BeFalse("6.17's schema declares (uf_id, domain_id) non-unique");
+        await _api.OkAsync("UFMatch", "create", new { values = new { uf_id = 7, uf_name = "a@example.org", contact_id = a } }, Ct);
+        await _api.OkAsync("UFMatch", "create", new { values = new { uf_id = 7, uf_name = "b@example.org", contact_id = b } }, Ct);
+
+        var (status, body) = await _api.CallAsync("UFMatch", "create", new { values = new { uf_id = 8, uf_name = "other@example.org", contact_id = a } }, Ct);
+        status.Should().Be(500);
+        body.GetProperty("error_message").GetString().Should().Be("DB Error: already exists");
+    }
+
+    [Fact]
+    public async Task A_site_with_the_unique_uf_id_index_refuses_a_second_link_for_the_same_cms_user()
+    {
+        _server.UniqueUfIdPerDomain = true;
+        var a = _server.AddContact("A", "One", "a@example.org");
+        var b = _server.AddContact("B", "Two", "b@example.org");
+        await _api.OkAsync("UFMatch", "create", new { values = new { uf_id = 7, uf_name = "a@example.org", contact_id = a } }, Ct);
+
+        var (status, body) = await _api.CallAsync("UFMatch", "create", new { values = new { uf_id = 7, uf_name = "b@example.org", contact_id = b } }, Ct);
+        status.Should().Be(500);
+        body.GetProperty("error_message").GetString().Should().Be("DB Error: already exists");
+    }
+
+    [Fact]
+    public async Task Save_with_match_finds_the_existing_row_before_filling_defaults_so_values_survive_new_processes()
+    {
+        var record = new Dictionary<string, object> { ["option_group_id:name"] = "activity_status", ["name"] = "Failed", ["label"] = "Failed", ["is_active"] = true };
+        var first = await _api.OkAsync("OptionValue", "save", new { records = new[] { record }, match = new[] { "option_group_id", "name" } }, Ct);
+        first.GetProperty("countMatched").GetInt32().Should().Be(0);
+        var value = _server.Store.Rows("OptionValue").Single(r => Equals(r["name"], "Failed"))["value"];
+        await _api.OkAsync("Activity", "create", new Dictionary<string, object> { ["values"] = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "Failed", ["source_contact_id"] = "user_contact_id" } }, Ct);
+
+        // Every new SDK process ensures the status again.
+        for (var process = 0; process < 3; process++)
+        {
+            var again = await _api.OkAsync("OptionValue", "save", new { records = new[] { record }, match = new[] { "option_group_id", "name" } }, Ct);
+            again.GetProperty("countMatched").GetInt32().Should().Be(1);
+            again.GetProperty("values")[0].TryGetProperty("value", out _).Should().BeFalse("an update echoes only what was sent");
+        }
+
+        _server.Store.Rows("OptionValue").Where(r => Equals(r["name"], "Failed")).Should().ContainSingle().Which["value"].Should().Be(value);
+        var failed = await _api.OkAsync("Activity", "get", new { select = new[] { "row_count" }, where = new object[] { new object[] { "status_id:name", "=", "Failed" } } }, Ct);
+        failed.GetProperty("count").GetInt32().Should().Be(1, "the earlier activity keeps its status");
+    }
+
+    [Fact]
+    public async Task Save_without_every_match_field_creates()
+    {
+        var body = await _api.OkAsync("GroupContact", "save", new { records = new[] { new { group_id = _server.AddGroup("g"), contact_id = _server.AddContact("X", "Y", null) } }, match = new[] { "group_id", "contact_id", "status" } }, Ct);
+        body.GetProperty("countMatched").GetInt32().Should().Be(0);
+        var row = body.GetProperty("values")[0];
+        row.GetProperty("status").GetString().Should().Be("Added", "the default still applies to a created row");
+        row.TryGetProperty("method", out _).Should().BeTrue("the last GroupContact row carries method and tracking, as observed");
+    }
+
+    [Fact]
+    public async Task A_saved_activity_answers_the_fields_its_bao_set()
+    {
+        var target = _server.AddContact("T", "Target", "t@example.org");
+        var body = await _api.OkAsync("Activity", "save", new { records = new[] { new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "Completed", ["subject"] = "s", ["details"] = "", ["source_contact_id"] = "user_contact_id", ["target_contact_id"] = new[] { target } } } }, Ct);
+        var row = body.GetProperty("values")[0];
+        row.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
+            "id", "activity_type_id", "status_id", "subject", "details", "activity_date_time", "priority_id", "created_date", "modified_date", "target_contact_id", "source_contact_id", "custom", "check_permissions");
+        row.GetProperty("target_contact_id").ValueKind.Should().Be(JsonValueKind.Null, "CiviCRM does not echo the contacts");
+        row.GetProperty("activity_date_time").GetString().Should().MatchRegex(@"^\d{14}$");
+        _server.Activities.Should().ContainSingle().Which.Targets.Should().Equal(target);
+    }
+
+    [Fact]
+    public async Task A_reply_lost_after_the_write_keeps_the_write_and_logs_the_status_the_client_saw()
+    {
+        _server.FailNextAfterProcessing(502);
+        var (status, _) = await _api.SendAsync("Contact", "create", new { values = new { first_name = "Lost", last_name = "Reply" } }, Ct);
+        status.Should().Be(502);
+        _server.Store.Rows("Contact").Should().Contain(c => Equals(c["last_name"], "Reply"), "the create was carried out");
+        _server.Requests.Should().ContainSingle(r => r.Entity == "Contact" && r.Action == "create").Which.Status.Should().Be(502);
+
+        var next = await _api.OkAsync("Contact", "get", new { select = new[] { "row_count" }, where = new object[] { new object[] { "last_name", "=", "Reply" } } }, Ct);
+        next.GetProperty("count").GetInt32().Should().Be(1, "only the next request failed");
+    }
+
+    [Fact]
+    public async Task A_deleted_contact_goes_to_the_trash_unless_use_trash_is_false()
+    {
+        var trashed = _server.AddContact("T", "Trash", "t@example.org");
+        var removed = _server.AddContact("R", "Removed", "r@example.org");
+        (await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", trashed } } }, Ct)).GetProperty("count").GetInt32().Should().Be(1);
+        (await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", removed } }, useTrash = false }, Ct)).GetProperty("count").GetInt32().Should().Be(1);
+
+        var members = await _api.OkAsync("Contact", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "last_name", "IN", new[] { "Trash", "Removed" } } } }, Ct);
+        members.GetProperty("count").GetInt32().Should().Be(0, "get leaves out trashed contacts by default");
+        var byId = await _api.OkAsync("Contact", "get", new { select = new[] { "id", "is_deleted" }, where = new object[] { new object[] { "id", "IN", new[] { trashed, removed } } } }, Ct);
+        byId.GetProperty("values").EnumerateArray().Should().ContainSingle().Which.GetProperty("is_deleted").GetBoolean().Should().BeTrue();
+    }
+
+    public void Dispose()
+    {
+        _api.Dispose();
+        _server.Dispose();
+        _timeout.Dispose();
+    }
+}
