@@ -14,7 +14,7 @@ public sealed class WebhookOptions
     public string Secret { get; set; } = "";
 
     /// <summary>How far the request timestamp may be from the server clock, either way. Default 5 minutes.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    // 5 seconds to 1 hour, checked by WebhookOptionsValidator ([Range(typeof(TimeSpan), …)] is not trimming-safe).
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Largest accepted body in bytes. Default 16 KiB.</summary>
