@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.AspNetCore;
 
@@ -22,23 +24,11 @@ public static class CmsUserWebhookExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<WebhookOptions>();
+        builder.AddPackageOptions<WebhookOptions, WebhookOptionsAnnotationsValidator>(WebhookOptions.SectionName, configure, static (section, options) => section.Bind(options));
         if (!services.Any(d => d.ServiceType == typeof(WebhookOptionsValidator)))
         {
-            if (builder.Configuration is { } configuration)
-            {
-                options.Bind(configuration.GetSection(WebhookOptions.SectionName));
-            }
-
-            options.ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsAnnotationsValidator>());
             services.AddSingleton<WebhookOptionsValidator>();
             services.AddSingleton<IValidateOptions<WebhookOptions>>(sp => sp.GetRequiredService<WebhookOptionsValidator>());
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
         }
 
         services.TryAddSingleton(TimeProvider.System);

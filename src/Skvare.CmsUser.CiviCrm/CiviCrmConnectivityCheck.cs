@@ -7,7 +7,7 @@ namespace Skvare.CmsUser.CiviCrm;
 /// <summary>
 /// Checks that CiviCRM answers as the right user with the permissions the SDK needs: who we are, which
 /// domain, UFMatch readable, the configured groups/tags/saved searches exist, the activity types exist.
-/// Also a health check ("civicrm").
+/// Also a health check: register it with <c>AddHealthChecks().AddCiviCrmCheck()</c>.
 /// </summary>
 public sealed class CiviCrmConnectivityCheck : IHealthCheck
 {

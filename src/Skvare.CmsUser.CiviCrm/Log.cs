@@ -5,11 +5,7 @@ namespace Skvare.CmsUser.CiviCrm;
 /// <summary>CiviCRM log events (ids 2000-2999). Never logs the API key or the site key.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(2000, LogLevel.Debug, "CiviCRM {Entity}.{Action}: HTTP {Status} in {Elapsed}, {Rows} row(s)")]
-    public static partial void Call(ILogger logger, string entity, string action, int status, TimeSpan elapsed, int rows);
-
-    [LoggerMessage(2001, LogLevel.Warning, "CiviCRM {Entity}.{Action} failed: {Kind} HTTP {Status}: {Message}")]
-    public static partial void CallFailed(ILogger logger, string entity, string action, FailureKind kind, int? status, string message);
+    // 2000 (answered) and 2001 (failed) are the HttpChannel's events.
 
     [LoggerMessage(2002, LogLevel.Information, "CiviCRM identity: contact {ContactId} ({DisplayName}) in domain {DomainId}")]
     public static partial void Identity(ILogger logger, long contactId, string? displayName, long domainId);

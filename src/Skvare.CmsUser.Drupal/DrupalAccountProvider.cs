@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -30,6 +28,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     private readonly IOptions<DrupalOptions> _options;
     private readonly ILogger _logger;
     private readonly DrupalTokenSource _tokens;
+    private readonly HttpChannel _channel;
 
     /// <summary>Creates the provider (normally through <c>AddDrupal</c>).</summary>
     /// <param name="httpClientFactory">Creates the <see cref="HttpClientName"/> client.</param>
@@ -44,6 +43,14 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _tokens = new DrupalTokenSource(timeProvider ?? TimeProvider.System);
+        _channel = new HttpChannel(
+            () => httpClientFactory.CreateClient(HttpClientName),
+            path => BuildUri(options.Value, path),
+            new DrupalAnswerClassifier(() => options.Value.Authentication),
+            new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103))
+        {
+            Credentials = new DrupalCredentials(this),
+        };
     }
 
     /// <summary>
@@ -101,7 +108,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
+        var user = await SendAsync(new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
         return user is null ? null : FromRest(user);
     }
 
@@ -148,7 +155,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             body[options.LastNameField] = Values(account.LastName);
         }
 
-        var call = new Call(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = body.ToJsonString(), IsCreate = true };
+        var call = new DrupalCall(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false)
             ?? throw Unexpected(call.Route, "an empty answer to a create");
         var result = FromRest(created);
@@ -173,7 +180,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -191,7 +198,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
         var body = new JsonObject { ["roles"] = RoleList(union) };
         // A union is idempotent, so a retry after a lost answer does no harm.
-        var call = new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true };
+        var call = new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
         var updated = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", updated is null ? union : FromRest(updated).Roles));
     }
@@ -199,7 +206,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var mail = account.Email;
         if (string.IsNullOrWhiteSpace(mail))
         {
@@ -209,37 +216,37 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
         var body = JsonSerializer.Serialize(new DrupalPasswordRequest(mail.Trim()), DrupalJsonContext.Default.DrupalPasswordRequest);
         // Drupal answers 200 with an empty body whether or not the account exists (and sends nothing to a blocked one).
-        await SendAsync(new Call(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = body, EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new DrupalCall(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = HttpBody.Json(body), EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
         Log.MailSent(_logger, account.UserId, PasswordReset);
     }
 
     /// <inheritdoc />
     public Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         return NotifyAsync(account, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = false }) };
-        await SendAsync(new Call(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString(), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         if (!_options.Value.UseCompanionModule)
         {
             // Core has no API that issues user_pass_reset_url(); only the companion module does.
             return null;
         }
 
-        var call = new Call(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link") { Api = DrupalApi.Companion, RetrySafe = true };
+        var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link", DrupalApi.Companion) { RetrySafe = true };
         var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         var link = node?.Deserialize(DrupalJsonContext.Default.DrupalLoginLink);
         if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
@@ -271,7 +278,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         {
             await CheckAsync(checks, "cmsuser_companion module", async ct =>
             {
-                var node = await SendAsync(new Call(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status") { Api = DrupalApi.Companion }, ct).ConfigureAwait(false);
+                var node = await SendAsync(new DrupalCall(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status", DrupalApi.Companion), ct).ConfigureAwait(false);
                 var status = node?.Deserialize(DrupalJsonContext.Default.DrupalCompanionStatus);
                 return status?.Module == "cmsuser_companion"
                     ? $"Module {status.Version} on Drupal {status.Drupal}, acting as user {status.Uid}."
@@ -307,7 +314,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             return;
         }
 
-        var call = new Call(HttpMethod.Post, CompanionPath(account.UserId, "notify"), "cmsuser/user/{uid}/notify") { Api = DrupalApi.Companion };
+        var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "notify"), "cmsuser/user/{uid}/notify", DrupalApi.Companion);
         var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         if (node?.Deserialize(DrupalJsonContext.Default.DrupalNotifyResult)?.Sent != true)
         {
@@ -320,7 +327,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
         var path = $"jsonapi/user/user?filter[{field}]={Uri.EscapeDataString(value)}";
-        var node = await SendAsync(new Call(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]") { Api = DrupalApi.JsonApi }, cancellationToken).ConfigureAwait(false);
+        var node = await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
         if (node?["data"] is not JsonArray data)
         {
             throw Unexpected("jsonapi/user/user", "a document without a data list");
@@ -340,44 +347,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         return null;
     }
 
-    private async Task<JsonNode?> SendAsync(Call call, CancellationToken cancellationToken)
-    {
-        var options = _options.Value;
-        var refreshed = false;
-        while (true)
-        {
-            string? token = null;
-            if (options.Authentication == DrupalAuthenticationMode.OAuth2)
-            {
-                token = await _tokens.GetAsync(FetchTokenAsync, cancellationToken).ConfigureAwait(false);
-            }
-
-            using var request = BuildRequest(options, call, token);
-            var (status, mediaType, body) = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
-            if (status == 401 && token is not null && !refreshed)
-            {
-                // simple_oauth revokes tokens when keys or the consumer change; one fresh token is worth a try.
-                Log.TokenRefused(_logger, call.Method.Method, call.Route);
-                _tokens.Invalidate(token);
-                refreshed = true;
-                continue;
-            }
-
-            if (status is >= 200 and < 300)
-            {
-                return Parse(call, mediaType, body);
-            }
-
-            if (call.NullWhenNotFound && status == 404 && DrupalErrors.TryParse(mediaType, body) is not null)
-            {
-                return null;
-            }
-
-            var error = DrupalErrors.FromResponse(status, mediaType, body, call.Api, call.IsCreate, options.Authentication);
-            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
-            throw error;
-        }
-    }
+    private Task<JsonNode?> SendAsync(DrupalCall call, CancellationToken cancellationToken) => _channel.SendJsonAsync(call, cancellationToken);
 
     private async Task<(string Token, TimeSpan Lifetime)> FetchTokenAsync(CancellationToken cancellationToken)
     {
@@ -393,22 +363,12 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             form.Add(new("scope", options.Scope.Trim()));
         }
 
-        var call = new Call(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token") { Api = DrupalApi.Token, RetrySafe = true };
-        using var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(options, call.Path)) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        var (status, mediaType, body) = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
-        if (status is < 200 or >= 300)
-        {
-            var error = DrupalErrors.FromResponse(status, mediaType, body, DrupalApi.Token, false, options.Authentication);
-            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
-            throw error;
-        }
-
+        var call = new DrupalCall(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token", DrupalApi.Token) { Body = HttpBody.Form(form), RetrySafe = true, Anonymous = true };
+        var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         DrupalTokenResponse? token;
         try
         {
-            token = JsonSerializer.Deserialize(body, DrupalJsonContext.Default.DrupalTokenResponse);
+            token = answer?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
         }
         catch (JsonException)
         {
@@ -425,79 +385,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         return (token.AccessToken, lifetime);
     }
 
-    private static HttpRequestMessage BuildRequest(DrupalOptions options, Call call, string? token)
-    {
-        var request = new HttpRequestMessage(call.Method, BuildUri(options, call.Path));
-        request.Headers.Authorization = token is not null
-            ? new AuthenticationHeaderValue("Bearer", token)
-            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")));
-        var mediaType = call.Api == DrupalApi.JsonApi ? JsonApiMediaType : "application/json";
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
-        if (call.Body is not null)
-        {
-            request.Content = new StringContent(call.Body, Encoding.UTF8, "application/json");
-        }
-
-        if (call.RetrySafe)
-        {
-            request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        }
-
-        return request;
-    }
-
-    private async Task<(int Status, string? MediaType, string Body)> SendRawAsync(Call call, HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var client = _httpClientFactory.CreateClient(HttpClientName);
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
-        {
-            throw TransportFailure(call, ex);
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            Log.Answered(_logger, call.Method.Method, call.Route, status);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return (status, response.Content.Headers.ContentType?.MediaType, body);
-        }
-    }
-
-    private static JsonNode? Parse(Call call, string? mediaType, string body)
-    {
-        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(body))
-        {
-            return null;
-        }
-
-        // A 200 HTML page means the path reached Drupal's HTML routes, not the API (e.g. _format ignored).
-        if (mediaType is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Unexpected(call.Route, $"a {mediaType ?? "untyped"} page instead of JSON ({HttpEndpointGuard.Excerpt(body, 120)}); check CmsUser:Drupal:BaseUrl and that the REST and JSON:API modules are enabled");
-        }
-
-        try
-        {
-            return JsonNode.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {call.Route} with JSON this provider does not understand: {ex.Message}", ex);
-        }
-    }
-
-    private CmsProviderException TransportFailure(Call call, Exception ex)
-    {
-        var failure = TransportFailures.ToException(DrupalErrors.Cms, "Drupal", call.Route, call.IsCreate, ex);
-        Log.TransportFailed(_logger, call.Method.Method, call.Route, failure.Reason, ex.GetType().Name);
-        return failure;
-    }
-
     private static CmsProviderException Unexpected(string route, string what) =>
         new(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {route} with {what}.");
 
@@ -511,15 +398,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
     private static string CompanionPath(long userId, string action) =>
         "cmsuser/user/" + userId.ToString(CultureInfo.InvariantCulture) + "/" + action + "?_format=json";
-
-    private static void CheckAccount(CmsAccount account)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        if (account.UserId <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
-        }
-    }
 
     private static JsonArray Values(string value) => new(new JsonObject { ["value"] = value });
 
@@ -570,18 +448,49 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private sealed record Call(HttpMethod Method, string Path, string Route)
+    /// <summary>A Drupal call: the API it goes to decides the <c>Accept</c> media type and how errors read.</summary>
+    private sealed record DrupalCall : HttpCall, IDrupalApiCall
     {
-        public string? Body { get; init; }
+        public DrupalCall(HttpMethod method, string path, string route, DrupalApi api = DrupalApi.Rest)
+            : base(method, path, route)
+        {
+            Api = api;
+            Accept = api == DrupalApi.JsonApi ? JsonApiMediaType : null;
+        }
 
-        public DrupalApi Api { get; init; } = DrupalApi.Rest;
+        public DrupalApi Api { get; }
+    }
 
-        public bool RetrySafe { get; init; }
+    /// <summary>Basic credentials, or a simple_oauth client-credentials token renewed once when Drupal refuses it.</summary>
+    private sealed class DrupalCredentials(DrupalAccountProvider provider) : IHttpCredentials
+    {
+        private readonly HeaderCredentials? _basic = provider._options.Value.Authentication == DrupalAuthenticationMode.OAuth2
+            ? null
+            : HeaderCredentials.Basic(provider._options.Value.Username, provider._options.Value.Password);
 
-        public bool IsCreate { get; init; }
+        public async ValueTask<object?> ApplyAsync(HttpRequestMessage request, HttpChannel channel, CancellationToken cancellationToken)
+        {
+            if (_basic is not null)
+            {
+                return await _basic.ApplyAsync(request, channel, cancellationToken).ConfigureAwait(false);
+            }
 
-        public bool NullWhenNotFound { get; init; }
+            var token = await provider._tokens.GetAsync(provider.FetchTokenAsync, cancellationToken).ConfigureAwait(false);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return token;
+        }
 
-        public bool EmptyAnswer { get; init; }
+        public bool Renew(HttpCall call, HttpAnswer answer, object used)
+        {
+            if (answer.Status != 401 || used is not string token)
+            {
+                return false;
+            }
+
+            // simple_oauth revokes tokens when keys or the consumer change; one fresh token is worth a try.
+            Log.TokenRefused(provider._logger, call.Method.Method, call.Route);
+            provider._tokens.Invalidate(token);
+            return true;
+        }
     }
 }

@@ -13,6 +13,30 @@ internal enum DrupalApi
     Token,
 }
 
+/// <summary>Drupal's failures on the <see cref="HttpChannel"/>: what its error answers mean, per API.</summary>
+internal sealed class DrupalAnswerClassifier(Func<DrupalAuthenticationMode> mode) : CmsAnswerClassifier(DrupalErrors.Cms, "Drupal")
+{
+    /// <inheritdoc />
+    protected override string UnreadableHint => "check CmsUser:Drupal:BaseUrl and that the REST and JSON:API modules are enabled";
+
+    /// <inheritdoc />
+    public override CmsUserException FromAnswer(HttpCall call, HttpAnswer answer) =>
+        DrupalErrors.FromResponse(answer.Status, answer.MediaType, answer.Body, ApiOf(call), call.IsCreate, mode());
+
+    /// <summary>A missing entity is a 404 with Drupal's JSON error; an HTML 404 means the route itself is missing.</summary>
+    public override bool IsNotFound(HttpCall call, HttpAnswer answer) =>
+        answer.Status == 404 && DrupalErrors.TryParse(answer.MediaType, answer.Body) is not null;
+
+    private static DrupalApi ApiOf(HttpCall call) => call is IDrupalApiCall drupal ? drupal.Api : DrupalApi.Rest;
+}
+
+/// <summary>A call that names the Drupal API it goes to.</summary>
+internal interface IDrupalApiCall
+{
+    /// <summary>The API.</summary>
+    DrupalApi Api { get; }
+}
+
 /// <summary>
 /// Turns a Drupal error answer into a <see cref="CmsProviderException"/>. Core REST sends <c>{"message": …}</c>
 /// with one <c>path: text</c> line per 422 violation; JSON:API sends <c>errors[]</c> with one <c>detail</c> each.
@@ -126,8 +150,6 @@ internal static class DrupalErrors
                 return (CmsErrorReason.InvalidData, $"Drupal refused the request for this account's state (HTTP 409). ({text})", null);
             case 415:
                 return (CmsErrorReason.UnexpectedResponse, $"Drupal does not accept a JSON body here (HTTP 415). Add json to the formats of the rest.resource.entity.user configuration. ({text})", null);
-            case 429:
-                return (CmsErrorReason.Throttled, "Drupal asked us to slow down (HTTP 429).", null);
             case >= 500 when isCreate:
                 return (CmsErrorReason.UnknownOutcome, $"Drupal failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. ({text})", null);
             case >= 500:
@@ -167,7 +189,6 @@ internal static class DrupalErrors
             "unsupported_grant_type" or "unauthorized_client" or "invalid_grant" => (CmsErrorReason.Permission, $"Drupal's simple_oauth refused the client_credentials grant ({parsed.OAuthError}). Enable that grant on the consumer and choose its Client Credentials User. ({text})", parsed.OAuthError),
             "invalid_request" => (CmsErrorReason.Authentication, $"Drupal's simple_oauth refused the token request (invalid_request). Check CmsUser:Drupal:ClientId, ClientSecret and Scope. ({text})", "invalid_request"),
             _ when status == 404 => (CmsErrorReason.UnexpectedResponse, $"Drupal has no token endpoint at CmsUser:Drupal:TokenPath (HTTP 404). Enable simple_oauth or set TokenPath. ({text})", null),
-            _ when status == 429 => (CmsErrorReason.Throttled, "Drupal asked us to slow down (HTTP 429).", null),
             _ when status >= 500 => (CmsErrorReason.Unavailable, $"Drupal's token endpoint failed (HTTP {status}). ({text})", null),
             _ when status is 401 or 400 => (CmsErrorReason.Authentication, $"Drupal's simple_oauth refused the token request (HTTP {status}). Check CmsUser:Drupal:ClientId, ClientSecret and Scope. ({text})", parsed?.OAuthError),
             _ => (CmsErrorReason.UnexpectedResponse, $"Drupal's token endpoint answered HTTP {status}. ({text})", parsed?.OAuthError),

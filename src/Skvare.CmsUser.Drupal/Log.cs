@@ -5,20 +5,13 @@ namespace Skvare.CmsUser.Drupal;
 /// <summary>Log messages of the Drupal 8+ provider (event ids 3100-3199). Never a secret, password, token or link.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3100, LogLevel.Debug, "Drupal {Method} {Route} answered {StatusCode}")]
-    public static partial void Answered(ILogger logger, string method, string route, int statusCode);
+    // 3100 (answered) and 3103 (failed) are the HttpChannel's events.
 
     [LoggerMessage(3101, LogLevel.Information, "Drupal account {UserId} created")]
     public static partial void Created(ILogger logger, long userId);
 
     [LoggerMessage(3102, LogLevel.Warning, "Drupal account {UserId} was created but its {Notification} email could not be sent: {Reason}")]
     public static partial void NotificationNotSent(ILogger logger, long userId, string notification, CmsErrorReason reason);
-
-    [LoggerMessage(3103, LogLevel.Warning, "Drupal {Method} {Route} failed: {Reason} (HTTP {StatusCode})")]
-    public static partial void CallFailed(ILogger logger, string method, string route, CmsErrorReason reason, int? statusCode);
-
-    [LoggerMessage(3104, LogLevel.Warning, "Drupal {Method} {Route} did not complete: {Reason} ({ExceptionType})")]
-    public static partial void TransportFailed(ILogger logger, string method, string route, CmsErrorReason reason, string exceptionType);
 
     [LoggerMessage(3105, LogLevel.Information, "Drupal account {UserId} now has roles {Roles}")]
     public static partial void RolesAdded(ILogger logger, long userId, string roles);

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -32,6 +30,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     private readonly IOptions<Drupal7Options> _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _loginGate = new(1, 1);
+    private readonly HttpChannel _channel;
     private Drupal7Session? _session;
 
     /// <summary>Creates the provider (normally through <c>AddDrupal7</c>).</summary>
@@ -45,6 +44,14 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         _httpClientFactory = httpClientFactory;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _channel = new HttpChannel(
+            () => httpClientFactory.CreateClient(HttpClientName),
+            path => BuildUri(options.Value, path),
+            new Drupal7AnswerClassifier(),
+            new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203))
+        {
+            Credentials = new SessionCredentials(this),
+        };
     }
 
     /// <summary>
@@ -141,7 +148,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             body[options.LastNameField] = FieldValue(account.LastName);
         }
 
-        var call = new Call(HttpMethod.Post, "user.json", "user") { Body = body.ToJsonString(), IsCreate = true };
+        var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         var uid = Id(created?["uid"]) ?? throw Unexpected(call.Route, "an answer without uid");
         Log.Created(_logger, uid);
@@ -155,7 +162,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -172,14 +179,14 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         // The update replaces the role set, so it carries the union; repeating it is harmless (PUT).
         var body = new JsonObject { ["roles"] = RoleObject(union) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
         Log.RolesAdded(_logger, account.UserId, string.Join(", ", union));
     }
 
     /// <inheritdoc />
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
         CheckSent(sent, "password reset");
         Log.MailSent(_logger, account.UserId, "password_reset");
@@ -188,7 +195,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
         CheckSent(sent, "welcome");
         Log.MailSent(_logger, account.UserId, "welcome");
@@ -197,11 +204,11 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         // The current roles go along so the profile form cannot drop them.
         var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         var body = new JsonObject { ["status"] = 0, ["roles"] = RoleObject(current) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = body.ToJsonString() }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
 
@@ -209,7 +216,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     /// <remarks>Services 3.x offers no one-time login link; this returns <see langword="null"/> without a call.</remarks>
     public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         return Task.FromResult<Uri?>(null);
     }
 
@@ -287,38 +294,11 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         return rids;
     }
 
-    private async Task<JsonNode?> SendAsync(Call call, CancellationToken cancellationToken)
+    private Task<JsonNode?> SendAsync(Call call, CancellationToken cancellationToken)
     {
-        var relogged = false;
-        while (true)
-        {
-            var session = await EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
-            using var request = BuildRequest(call, session);
-            var answer = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
-            if (answer.Status is >= 200 and < 300)
-            {
-                return Parse(call, answer);
-            }
-
-            if (!relogged && Drupal7Errors.IsSessionProblem(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body))
-            {
-                // Sessions expire and CSRF tokens go stale; one fresh login is worth a try.
-                Log.SessionRefused(_logger, answer.Status, call.Method.Method, call.Route);
-                Interlocked.CompareExchange(ref _session, null, session);
-                await EnsureSessionAsync(session, cancellationToken).ConfigureAwait(false);
-                relogged = true;
-                continue;
-            }
-
-            var error = Drupal7Errors.FromResponse(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body, call.IsCreate, isLogin: false);
-            if (call.NullWhenNotFound && error.Reason == CmsErrorReason.NotFound)
-            {
-                return null;
-            }
-
-            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
-            throw error;
-        }
+        // Services reads a body on every write; an action without arguments gets an empty object.
+        var body = call.Body ?? (call.Method == HttpMethod.Get ? null : HttpBody.Json("{}"));
+        return _channel.SendJsonAsync(call with { Body = body }, cancellationToken);
     }
 
     /// <summary>The current session, or a new login when there is none or it is the refused one. Logins are serialised.</summary>
@@ -351,28 +331,14 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     private async Task<Drupal7Session> LoginAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;
-        var call = new Call(HttpMethod.Post, "user/login.json", "user/login");
-        using var request = new HttpRequestMessage(HttpMethod.Post, BuildUri(options, call.Path))
-        {
-            Content = new StringContent(JsonSerializer.Serialize(new Drupal7LoginRequest(options.Username ?? string.Empty, options.Password ?? string.Empty), Drupal7JsonContext.Default.Drupal7LoginRequest), Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        var body = JsonSerializer.Serialize(new Drupal7LoginRequest(options.Username ?? string.Empty, options.Password ?? string.Empty), Drupal7JsonContext.Default.Drupal7LoginRequest);
         // A repeated login only opens another session.
-        request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        var answer = await SendRawAsync(call, request, cancellationToken).ConfigureAwait(false);
-        if (answer.Status is < 200 or >= 300)
-        {
-            var error = Drupal7Errors.FromResponse(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body, false, isLogin: true);
-            Log.CallFailed(_logger, call.Method.Method, call.Route, error.Reason, error.StatusCode);
-            throw error;
-        }
-
+        var call = new Call(HttpMethod.Post, "user/login.json", Drupal7AnswerClassifier.LoginRoute) { Body = HttpBody.Json(body), RetrySafe = true, Anonymous = true };
+        var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         Drupal7LoginResponse? login = null;
-        JsonNode? user = null;
         try
         {
-            login = JsonSerializer.Deserialize(answer.Body, Drupal7JsonContext.Default.Drupal7LoginResponse);
-            user = JsonNode.Parse(answer.Body)?["user"];
+            login = answer?.Deserialize(Drupal7JsonContext.Default.Drupal7LoginResponse);
         }
         catch (JsonException)
         {
@@ -383,68 +349,8 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)");
         }
 
-        Log.LoggedIn(_logger, Id(user?["uid"]) ?? 0);
+        Log.LoggedIn(_logger, Id(answer?["user"]?["uid"]) ?? 0);
         return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
-    }
-
-    private HttpRequestMessage BuildRequest(Call call, Drupal7Session session)
-    {
-        var request = new HttpRequestMessage(call.Method, BuildUri(_options.Value, call.Path));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Headers.TryAddWithoutValidation("Cookie", session.Cookie);
-        if (call.Method != HttpMethod.Get)
-        {
-            request.Headers.TryAddWithoutValidation("X-CSRF-Token", session.Token);
-            request.Content = new StringContent(call.Body ?? "{}", Encoding.UTF8, "application/json");
-        }
-
-        return request;
-    }
-
-    private async Task<RawAnswer> SendRawAsync(Call call, HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var client = _httpClientFactory.CreateClient(HttpClientName);
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
-        {
-            throw TransportFailure(call, ex);
-        }
-
-        using (response)
-        {
-            var status = (int)response.StatusCode;
-            Log.Answered(_logger, call.Method.Method, call.Route, status);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return new RawAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body);
-        }
-    }
-
-    private static JsonNode? Parse(Call call, RawAnswer answer)
-    {
-        if (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Unexpected(call.Route, $"a {answer.MediaType ?? "untyped"} page instead of JSON ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); check CmsUser:Drupal7:BaseUrl and Endpoint and the endpoint's json formatter");
-        }
-
-        try
-        {
-            return JsonNode.Parse(answer.Body);
-        }
-        catch (JsonException ex)
-        {
-            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {call.Route} with JSON this provider does not understand: {ex.Message}", ex);
-        }
-    }
-
-    private CmsProviderException TransportFailure(Call call, Exception ex)
-    {
-        var failure = TransportFailures.ToException(Drupal7Errors.Cms, "Drupal 7", call.Route, call.IsCreate, ex);
-        Log.TransportFailed(_logger, call.Method.Method, call.Route, failure.Reason, ex.GetType().Name);
-        return failure;
     }
 
     private static CmsProviderException Unexpected(string route, string what) =>
@@ -459,15 +365,6 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private static string UserPath(long userId, string? action = null) =>
         "user/" + userId.ToString(CultureInfo.InvariantCulture) + (action is null ? string.Empty : "/" + action) + ".json";
-
-    private static void CheckAccount(CmsAccount account)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        if (account.UserId <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Drupal user id.");
-        }
-    }
 
     /// <summary>The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed.</summary>
     private static void CheckSent(JsonNode? answer, string what)
@@ -515,14 +412,34 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private sealed record Call(HttpMethod Method, string Path, string Route)
+    private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);
+
+    /// <summary>The Services session: the cookie on every call, the CSRF token on writes; one new login when Drupal refuses it.</summary>
+    private sealed class SessionCredentials(Drupal7AccountProvider provider) : IHttpCredentials
     {
-        public string? Body { get; init; }
+        public async ValueTask<object?> ApplyAsync(HttpRequestMessage request, HttpChannel channel, CancellationToken cancellationToken)
+        {
+            var session = await provider.EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
+            request.Headers.TryAddWithoutValidation("Cookie", session.Cookie);
+            if (request.Method != HttpMethod.Get)
+            {
+                request.Headers.TryAddWithoutValidation("X-CSRF-Token", session.Token);
+            }
 
-        public bool IsCreate { get; init; }
+            return session;
+        }
 
-        public bool NullWhenNotFound { get; init; }
+        public bool Renew(HttpCall call, HttpAnswer answer, object used)
+        {
+            if (!Drupal7Errors.IsSessionProblem(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body))
+            {
+                return false;
+            }
+
+            // Sessions expire and CSRF tokens go stale; one fresh login is worth a try.
+            Log.SessionRefused(provider._logger, answer.Status, call.Method.Method, call.Route);
+            Interlocked.CompareExchange(ref provider._session, null, (Drupal7Session)used);
+            return true;
+        }
     }
-
-    private sealed record RawAnswer(int Status, string? ReasonPhrase, string? MediaType, string Body);
 }

@@ -5,6 +5,20 @@ using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Drupal7;
 
+/// <summary>Drupal 7's failures on the <see cref="HttpChannel"/>.</summary>
+internal sealed class Drupal7AnswerClassifier() : CmsAnswerClassifier(Drupal7Errors.Cms, "Drupal 7")
+{
+    /// <summary>The route of the login call, whose refusals read differently.</summary>
+    public const string LoginRoute = "user/login";
+
+    /// <inheritdoc />
+    protected override string UnreadableHint => "check CmsUser:Drupal7:BaseUrl and Endpoint and the endpoint's json formatter";
+
+    /// <inheritdoc />
+    public override CmsUserException FromAnswer(HttpCall call, HttpAnswer answer) =>
+        Drupal7Errors.FromResponse(answer.Status, answer.ReasonPhrase, answer.MediaType, answer.Body, call.IsCreate, isLogin: call.Route == LoginRoute);
+}
+
 /// <summary>
 /// Turns a Services 3.x error answer into a <see cref="CmsProviderException"/>. Services puts the message in the
 /// status line and sends the exception data (406: <c>{"form_errors": {field: html}}</c>) or the message
@@ -131,8 +145,6 @@ internal static partial class Drupal7Errors
                 return (CmsErrorReason.NotFound, $"Drupal 7 has no such account. ({text})");
             case 404:
                 return (CmsErrorReason.UnexpectedResponse, $"Drupal 7 has no such Services resource (HTTP 404). Check CmsUser:Drupal7:Endpoint and enable the user resource's create, retrieve, update, index and login operations and the password_reset and resend_welcome_email actions at admin/structure/services. ({text})");
-            case 429:
-                return (CmsErrorReason.Throttled, "Drupal 7 asked us to slow down (HTTP 429).");
             case >= 500 when isCreate:
                 return (CmsErrorReason.UnknownOutcome, $"Drupal 7 failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. ({text})");
             case >= 500:

@@ -5,20 +5,13 @@ namespace Skvare.CmsUser.Drupal7;
 /// <summary>Log messages of the Drupal 7 provider (event ids 3200-3299). Never a password, session id or CSRF token.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3200, LogLevel.Debug, "Drupal 7 {Method} {Route} answered {StatusCode}")]
-    public static partial void Answered(ILogger logger, string method, string route, int statusCode);
+    // 3200 (answered) and 3203 (failed) are the HttpChannel's events.
 
     [LoggerMessage(3201, LogLevel.Information, "Drupal 7 account {UserId} created")]
     public static partial void Created(ILogger logger, long userId);
 
     [LoggerMessage(3202, LogLevel.Debug, "Drupal 7 session opened for user {UserId}")]
     public static partial void LoggedIn(ILogger logger, long userId);
-
-    [LoggerMessage(3203, LogLevel.Warning, "Drupal 7 {Method} {Route} failed: {Reason} (HTTP {StatusCode})")]
-    public static partial void CallFailed(ILogger logger, string method, string route, CmsErrorReason reason, int? statusCode);
-
-    [LoggerMessage(3204, LogLevel.Warning, "Drupal 7 {Method} {Route} did not complete: {Reason} ({ExceptionType})")]
-    public static partial void TransportFailed(ILogger logger, string method, string route, CmsErrorReason reason, string exceptionType);
 
     [LoggerMessage(3205, LogLevel.Information, "Drupal 7 account {UserId} now has role ids {Roles}")]
     public static partial void RolesAdded(ILogger logger, long userId, string roles);

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -21,11 +18,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     /// <summary>The name of the <see cref="HttpClient"/> this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Joomla";
 
-    private const string Cms = "Joomla";
+    private const string Cms = JoomlaErrors.Cms;
     private const string JsonApi = "application/vnd.api+json";
     private readonly IHttpClientFactory _factory;
     private readonly JoomlaOptions _options;
     private readonly ILogger _logger;
+    private readonly HttpChannel _channel;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="factory">The HTTP client factory (client <see cref="HttpClientName"/>).</param>
@@ -36,6 +34,15 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         _factory = factory ?? throw new ArgumentNullException(nameof(factory));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _channel = new HttpChannel(
+            () => factory.CreateClient(HttpClientName),
+            path => new Uri(HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl!), _options.ApiPath.Trim('/') + "/" + path),
+            new JoomlaAnswerClassifier(_options.ApiPath),
+            new HttpChannelLog(_logger, Cms, answeredEventId: 3400, failedEventId: 3402),
+            JsonApi)
+        {
+            Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("X-Joomla-Token", _options.ApiToken)),
+        };
     }
 
     /// <summary>Usernames: 2 to 150 characters, <c>[a-z0-9._@+-]</c> (Joomla forbids <c>&lt; &gt; " ' % ; ( ) &amp; \</c>).</summary>
@@ -70,8 +77,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var (status, body) = await SendAsync(HttpMethod.Get, $"users/{userId}", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
-        return status == 404 ? null : ToAccount(Data(body));
+        var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
+        return body is null ? null : ToAccount(Data(body));
     }
 
     /// <inheritdoc />
@@ -103,8 +110,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             body[field] = value;
         }
 
-        var (_, response) = await SendAsync(HttpMethod.Post, "users", body, cancellationToken, isCreate: true).ConfigureAwait(false);
-        var created = ToAccount(Data(response)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, "Joomla answered the create without a user.");
+        var response = await SendAsync(new(HttpMethod.Post, "users", "users") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true }, cancellationToken).ConfigureAwait(false);
+        var created = ToAccount(Data(response!)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, "Joomla answered the create without a user.");
         Log.Created(_logger, created.UserId, account.Username);
         if (account.Notify && account.Active && _options.UseCompanionPlugin)
         {
@@ -137,7 +144,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
 
         // PATCH replaces the membership, and before Joomla 5.4 it must always carry the groups.
-        await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["groups"] = GroupArray(union) }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Patch(account.UserId, new JsonObject { ["groups"] = GroupArray(union) }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -145,7 +152,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     {
         ProviderArguments.Existing(account);
         var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        await SendAsync(HttpMethod.Patch, $"users/{account.UserId}", new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Patch(account.UserId, new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -185,8 +192,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         var checks = new List<ConnectivityCheck>();
         try
         {
-            var (_, body) = await SendAsync(HttpMethod.Get, "users/groups", null, cancellationToken).ConfigureAwait(false);
-            var groups = Items(body).Select(g => $"{g.GetProperty("id").GetString()} {g.GetProperty("attributes").GetProperty("title").GetString()}").ToArray();
+            var body = await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
+            var groups = Items(body!).Select(g => $"{g.GetProperty("id").GetString()} {g.GetProperty("attributes").GetProperty("title").GetString()}").ToArray();
             checks.Add(new ConnectivityCheck("token", true, "the API token is accepted"));
             checks.Add(new ConnectivityCheck("groups", true, string.Join(", ", groups)));
             var missing = _options.GroupIds.Where(kv => !groups.Any(g => g.StartsWith(kv.Value.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal))).Select(kv => kv.Key).ToArray();
@@ -201,13 +208,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         {
             try
             {
-                var (status, body) = await SendAsync(HttpMethod.Get, "cmsuser/status", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
-                if (status == 404)
-                {
-                    throw CompanionNotFound(body, null);
-                }
-
-                var attributes = Data(body).GetProperty("attributes");
+                var body = await SendAsync(new(HttpMethod.Get, "cmsuser/status", "cmsuser/status"), cancellationToken).ConfigureAwait(false);
+                var attributes = Data(body!).GetProperty("attributes");
                 checks.Add(new ConnectivityCheck("companion", true, $"pkg_cmsuser {attributes.GetProperty("version").GetString()} on Joomla {attributes.GetProperty("joomla").GetString()}"));
             }
             catch (CmsProviderException ex)
@@ -222,22 +224,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     private async Task CompanionResetAsync(CmsAccount account, CancellationToken cancellationToken)
     {
         ProviderArguments.Existing(account);
-        var (status, body) = await SendAsync(HttpMethod.Post, $"cmsuser/users/{account.UserId}/reset", new JsonObject(), cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
-        if (status == 404)
-        {
-            throw CompanionNotFound(body, account.UserId);
-        }
-
+        await SendAsync(new(HttpMethod.Post, $"cmsuser/users/{account.UserId}/reset", "cmsuser/users/{id}/reset") { Body = HttpBody.Json("{}") }, cancellationToken).ConfigureAwait(false);
         Log.ResetSent(_logger, account.UserId);
-    }
-
-    private CmsProviderException CompanionNotFound(string body, long? userId)
-    {
-        // The companion names the user in its 404; Joomla's router answers "Resource not found" when no plugin registered the route.
-        var title = ErrorTitle(body);
-        return userId is { } id && title is not null && title.StartsWith("User ", StringComparison.Ordinal)
-            ? Fail(CmsErrorReason.NotFound, $"There is no Joomla user {id}.", status: 404, code: title)
-            : Fail(CmsErrorReason.Permission, $"The companion routes are missing (404 {title}): install integrations/joomla/pkg_cmsuser and enable the \"Web Services - CmsUser\" plugin, or set CmsUser:Joomla:UseCompanionPlugin to false.", status: 404, code: title);
     }
 
     private async Task<CmsAccount?> SearchAsync(string term, Func<CmsAccount, bool> exact, CancellationToken cancellationToken)
@@ -245,7 +233,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         string? path = $"users?filter[search]={Uri.EscapeDataString(term)}&page[limit]=100";
         while (path is not null)
         {
-            var (_, body) = await SendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+            var body = (await SendAsync(new(HttpMethod.Get, path, "users?filter[search]"), cancellationToken).ConfigureAwait(false))!;
             foreach (var item in Items(body))
             {
                 if (ToAccount(item) is { } account && exact(account))
@@ -262,11 +250,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken)
     {
-        var (status, body) = await SendAsync(HttpMethod.Get, $"users/{userId}", null, cancellationToken, notFoundIsNull: true).ConfigureAwait(false);
-        if (status == 404)
-        {
-            throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
-        }
+        var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
+            ?? throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
 
         var attributes = Data(body).GetProperty("attributes");
         return attributes.TryGetProperty("groups", out var groups) ? groups.ValueKind switch
@@ -311,92 +296,28 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         : string.Join(' ', new[] { account.FirstName, account.LastName }.Where(s => !string.IsNullOrWhiteSpace(s))) is { Length: > 0 } names ? names
         : account.Username;
 
-    private async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken, bool isCreate = false, bool notFoundIsNull = false)
+    /// <summary>The answer's JSON:API document, or <see langword="null"/> for a missing resource when the call allows it.</summary>
+    private async Task<string?> SendAsync(HttpCall call, CancellationToken cancellationToken)
     {
-        var baseUrl = HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl!);
-        using var request = new HttpRequestMessage(method, new Uri(baseUrl, _options.ApiPath.Trim('/') + "/" + path));
-        request.Headers.TryAddWithoutValidation("X-Joomla-Token", _options.ApiToken);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonApi));
-        if (body is not null)
+        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        if (answer is null)
         {
-            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+            return null;
         }
 
-        if (method == HttpMethod.Patch)
-        {
-            // Replacing the groups with the same list again is harmless.
-            request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await _factory.CreateClient(HttpClientName).SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
-        {
-            throw TransportFailures.ToException(Cms, "Joomla", $"{method} {path}", isCreate, ex);
-        }
-
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            Log.Call(_logger, method.Method, path, status);
-            if (response.IsSuccessStatusCode || (status == 404 && notFoundIsNull && IsJsonApi(text)))
-            {
-                return (status, text);
-            }
-
-            throw MapError(status, text, isCreate);
-        }
+        // An HTML page (a wrong ApiPath reaching the site's front end) is not read as an empty result.
+        _channel.ReadJson(call, answer);
+        return answer.Body;
     }
 
-    private CmsProviderException MapError(int status, string body, bool isCreate)
-    {
-        var title = ErrorTitle(body);
-        var shown = title ?? HttpEndpointGuard.Excerpt(body, 200);
-        var (reason, message) = status switch
-        {
-            400 when shown.Contains("Username in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateUsername, shown),
-            400 when shown.Contains("email address you entered is already in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateEmail, shown),
-            400 when shown.Contains("valid username", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.InvalidUsername, shown),
-            400 when shown.Contains("Email", StringComparison.Ordinal) && (shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("invalid", StringComparison.OrdinalIgnoreCase)) => (CmsErrorReason.InvalidEmail, shown),
-            400 when shown.Contains("user group", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.UnknownRole, shown),
-            400 or 422 => (CmsErrorReason.InvalidData, shown),
-            401 => (CmsErrorReason.Authentication, $"Joomla refused the API token (401 {shown}). Check CmsUser:Joomla:ApiToken, that the token user is a Super User (or in the token plugin's allowed groups), not blocked, has \"Web Services Login\" (core.login.api), and that the \"API Authentication - Web Services Joomla Token\" plugin is enabled."),
-            403 => (CmsErrorReason.Permission, $"Joomla denied the request (403 {shown}): the token user needs core.create/core.edit on Users."),
-            409 => (CmsErrorReason.InvalidData, shown),
-            406 => (CmsErrorReason.UnexpectedResponse, $"Joomla refused the Accept header (406 {shown}); it only answers application/vnd.api+json."),
-            404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {_options.ApiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
-            429 => (CmsErrorReason.Throttled, $"Joomla asked us to slow down (429)."),
-            >= 500 when isCreate => (CmsErrorReason.UnknownOutcome, $"Joomla failed the create (HTTP {status}: {shown}); the user may exist."),
-            >= 500 => (CmsErrorReason.Unavailable, $"Joomla failed (HTTP {status}: {shown})."),
-            _ => (CmsErrorReason.UnexpectedResponse, $"Joomla answered HTTP {status}: {shown}"),
-        };
-        return Fail(reason, message, status: status, code: title);
-    }
+    // PATCH replaces the groups with the list sent, so sending the same list again is harmless.
+    private static HttpCall Patch(long userId, JsonObject body) =>
+        new(HttpMethod.Patch, $"users/{userId}", "users/{id}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
 
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
         Log.Failed(_logger, reason, message);
         return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
-    }
-
-    private static bool IsJsonApi(string body) => body.TrimStart().StartsWith('{');
-
-    private static string? ErrorTitle(string body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
-                && errors[0].TryGetProperty("title", out var title) ? title.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     private static JsonElement Data(string body)

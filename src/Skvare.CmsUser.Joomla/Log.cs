@@ -5,18 +5,17 @@ namespace Skvare.CmsUser.Joomla;
 /// <summary>Joomla provider log events (ids 3400-3499). Never logs the API token or passwords.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3400, LogLevel.Debug, "Joomla {Method} {Path}: HTTP {Status}")]
-    public static partial void Call(ILogger logger, string method, string path, int status);
+    // 3400 (answered) and 3402 (failed) are the HttpChannel's events.
 
     [LoggerMessage(3401, LogLevel.Information, "Joomla user {UserId} ({Username}) created")]
     public static partial void Created(ILogger logger, long userId, string username);
 
-    [LoggerMessage(3402, LogLevel.Warning, "Joomla call failed: {Reason}: {Message}")]
+    [LoggerMessage(3404, LogLevel.Warning, "Joomla refused before calling: {Reason}: {Message}")]
     public static partial void Failed(ILogger logger, CmsErrorReason reason, string message);
 
     [LoggerMessage(3403, LogLevel.Information, "Joomla password reset email sent to user {UserId} through the companion")]
     public static partial void ResetSent(ILogger logger, long userId);
 
-    [LoggerMessage(3404, LogLevel.Warning, "Joomla user {UserId} was created but the companion could not send the new-account (password reset) email: {Reason}")]
+    [LoggerMessage(3405, LogLevel.Warning, "Joomla user {UserId} was created but the companion could not send the new-account (password reset) email: {Reason}")]
     public static partial void NotificationNotSent(ILogger logger, long userId, CmsErrorReason reason);
 }

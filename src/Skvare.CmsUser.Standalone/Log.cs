@@ -16,4 +16,13 @@ internal static partial class Log
 
     [LoggerMessage(3503, LogLevel.Warning, "Standalone call failed: {Reason}: {Message}")]
     public static partial void Failed(ILogger logger, CmsErrorReason reason, string message);
+
+    [LoggerMessage(3504, LogLevel.Information, "Standalone user {UserId} removed again (rolled back)")]
+    public static partial void Removed(ILogger logger, long userId);
+
+    [LoggerMessage(3505, LogLevel.Error, "Standalone user {UserId} could not be removed; blocking it instead: {Message}")]
+    public static partial void RemoveFailed(ILogger logger, long userId, string message);
+
+    [LoggerMessage(3506, LogLevel.Warning, "Standalone page look-up failed; looking users up one by one: {Message}")]
+    public static partial void PrefetchFailed(ILogger logger, string message);
 }

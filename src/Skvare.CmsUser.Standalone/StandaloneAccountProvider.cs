@@ -4,42 +4,45 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Standalone;
 
 /// <summary>
-/// CiviCRM Standalone users over API v4 (<c>User</c> and <c>Role</c>). A Standalone user row is the
-/// contact's UFMatch link, so creating the user links it. Because the live server accepts duplicate
-/// usernames and cuts long ones silently, this provider checks username, email and contact itself
-/// (case-insensitively) before creating, and enforces the length.
+/// CiviCRM Standalone users over API v4 (<c>User</c> and <c>Role</c>), through the CiviCRM package's
+/// <see cref="CiviCrmApiClient"/>. A Standalone user row is the contact's UFMatch link, so creating the user
+/// links it. The live server accepts duplicate usernames, cuts long ones silently and refuses the reset email
+/// only after the user exists; this provider keeps usernames unique (checked before, verified in the create
+/// request itself, the newer of two removed), refuses what the mailer would refuse before creating, and removes
+/// a new user whose reset email still fails, so a retry starts clean. A created contact costs two requests
+/// (create with its check, reset email); look-ups are made once per page (<see cref="ICmsAccountPrefetch"/>).
 /// </summary>
-public sealed class StandaloneAccountProvider : ICmsAccountProvider
+public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch
 {
-    /// <summary>The name of the <see cref="HttpClient"/> this provider uses.</summary>
-    public const string HttpClientName = "Skvare.CmsUser.Standalone";
-
     private const string Cms = "CiviCRM Standalone";
+    private const string SameUsername = "same_username";
+    private const int PrefetchLimit = 2000;
     private static readonly string[] UserFields = ["id", "username", "uf_name", "contact_id", "is_active", "roles:name"];
 
     private readonly CiviCrmApiClient _client;
     private readonly StandaloneOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, long> _roleIds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly StandaloneUserIndex _index;
+    private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.OrdinalIgnoreCase);
+    private Task<IReadOnlyDictionary<string, long>>? _roles;
 
     /// <summary>Creates the provider.</summary>
-    /// <param name="httpClientFactory">The HTTP client factory (client <see cref="HttpClientName"/>).</param>
-    /// <param name="options">The options.</param>
+    /// <param name="client">The CiviCRM API client of the same site (registered by <c>AddCiviCrm</c>).</param>
+    /// <param name="options">The Standalone options.</param>
     /// <param name="logger">The logger.</param>
-    public StandaloneAccountProvider(IHttpClientFactory httpClientFactory, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger = null)
+    /// <param name="time">The clock of the page look-ups (system clock when null).</param>
+    public StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger = null, TimeProvider? time = null)
     {
-        ArgumentNullException.ThrowIfNull(httpClientFactory);
+        _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        var civi = new CiviCrmOptions { BaseUrl = _options.BaseUrl, ApiKey = _options.ApiKey, SiteKey = _options.SiteKey, Http = _options.Http };
-        _client = new CiviCrmApiClient(httpClientFactory.CreateClient(HttpClientName), Microsoft.Extensions.Options.Options.Create(civi));
+        _index = new StandaloneUserIndex(time ?? TimeProvider.System);
     }
 
     /// <summary>Usernames: at most 60 characters (the server would cut longer ones), <c>[a-z0-9._@+-]</c>.</summary>
@@ -56,25 +59,80 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.NewAccountNotification
         | CmsCapabilities.Block | CmsCapabilities.Language | CmsCapabilities.CreatesLink;
 
+    /// <summary>
+    /// Finds the user with this email. A user that already belongs to a contact is that contact's login (the
+    /// user row is its UFMatch link) and is never handed out for linking: the call then throws
+    /// <see cref="StandaloneAccountHeldException"/>.
+    /// </summary>
     /// <inheritdoc />
-    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-        return FindOneAsync("uf_name", email, cancellationToken);
+        var user = _index.TryFindByEmail(email, out var known) ? known : await FindOneAsync("uf_name", email, cancellationToken).ConfigureAwait(false);
+        if (user?.ContactId is long holder)
+        {
+            throw Held(user, holder, $"The email {email} belongs to Standalone user {user.Id} ({user.Username}), the login of contact {holder}. On Standalone the user is that contact's link; it is not moved to another contact. Give this contact another email, or merge the two contacts.");
+        }
+
+        return user is null ? null : ToAccount(user);
     }
 
     /// <inheritdoc />
-    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        return FindOneAsync("username", username, cancellationToken);
+        var user = _index.TryFindByUsername(username, out var known) ? known : await FindOneAsync("username", username, cancellationToken).ConfigureAwait(false);
+        return user is null ? null : ToAccount(user);
     }
 
     /// <inheritdoc />
-    public Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        return FindOneAsync("id", userId, cancellationToken);
+        var user = await FindOneAsync("id", userId, cancellationToken).ConfigureAwait(false);
+        return user is null ? null : ToAccount(user);
+    }
+
+    /// <inheritdoc />
+    public async Task PrefetchAsync(IReadOnlyCollection<string> emails, IReadOnlyCollection<string> usernames, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(emails);
+        ArgumentNullException.ThrowIfNull(usernames);
+
+        // LIKE wildcards in a name would widen the match: such names are simply looked up one by one later.
+        var prefixes = usernames.Where(u => !string.IsNullOrEmpty(u) && u.IndexOfAny(['%', '_', '\\']) < 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var conditions = new List<Api4Condition>();
+        if (emails.Count > 0)
+        {
+            conditions.Add(Api4Condition.In("uf_name", emails));
+        }
+
+        conditions.AddRange(prefixes.Select(p => Api4Condition.Field("username", "LIKE", p + "%")));
+        if (conditions.Count == 0)
+        {
+            return;
+        }
+
+        var query = new Api4Params { Limit = PrefetchLimit }.WithSelect(UserFields)
+            .WithWhere(conditions.Count == 1 ? conditions[0] : Api4Condition.Or([.. conditions]));
+        try
+        {
+            var result = await _client.CallAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
+            if (result.Values.Count >= PrefetchLimit)
+            {
+                // Too many to be sure the page is covered: every question goes to the server.
+                _index.Clear();
+                return;
+            }
+
+            _index.Load(emails, prefixes, result.Values.Select(ToUser));
+        }
+        catch (CmsUserException ex)
+        {
+            // The per-contact look-ups then ask the server, and report the failure themselves.
+            _index.Clear();
+            Log.PrefetchFailed(_logger, ex.Message);
+        }
     }
 
     /// <inheritdoc />
@@ -83,80 +141,40 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         ProviderArguments.NewAccount(account);
         if (account.Username.Length > Rules.MaxLength)
         {
-            throw Fail(CmsErrorReason.InvalidUsername, $"The username '{account.Username}' is longer than {Rules.MaxLength} characters; Standalone would cut it silently.");
+            throw Fail(CmsErrorReason.InvalidUsername, $"The username '{account.Username}' is longer than {Rules.MaxLength} characters; Standalone would cut it silently to 57 characters and \"...\".");
         }
 
-        // The live server does not enforce a unique username, and its other duplicates all read "DB Error: already exists".
-        if (await FindByUsernameAsync(account.Username, cancellationToken).ConfigureAwait(false) is { } sameName)
+        if (!StandaloneEmailRule.IsMailable(account.Email))
         {
-            throw Fail(CmsErrorReason.DuplicateUsername, $"The username '{account.Username}' is taken by user {sameName.UserId}.");
+            throw Fail(CmsErrorReason.InvalidEmail, $"Standalone would create a user for '{account.Email}' but refuse to mail it (its mailer's address check fails), so no user was created.");
         }
 
-        if (await FindByEmailAsync(account.Email, cancellationToken).ConfigureAwait(false) is { } sameEmail)
+        var sendsMail = account.Notify || account.Password is null || string.IsNullOrEmpty(_options.ActorPassword);
+        if (sendsMail && account.ContactId is null)
         {
-            throw Fail(CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used by user {sameEmail.UserId}.");
+            throw Fail(CmsErrorReason.InvalidData, "Standalone sends no reset email to a user without a contact; give the account a contact.");
         }
 
-        if (account.ContactId is long contactId && await FindOneAsync("contact_id", contactId, cancellationToken).ConfigureAwait(false) is { } sameContact)
+        // Within this process one create per username at a time; the engine reserves names before it gets here.
+        if (!_creating.TryAdd(account.Username, 0))
         {
-            throw Fail(CmsErrorReason.DuplicateEmail, $"Contact {contactId} already has user {sameContact.UserId} ({sameContact.Username}); a contact can hold one user.");
+            throw Fail(CmsErrorReason.DuplicateUsername, $"The username '{account.Username}' is being created for another contact right now.");
         }
 
-        var roleIds = await RoleIdsAsync(account.Roles, cancellationToken).ConfigureAwait(false);
-        var create = new Api4Params();
-        create.Values["username"] = account.Username;
-        create.Values["uf_name"] = account.Email;
-        create.Values["is_active"] = account.Active;
-        if (account.ContactId is long id)
-        {
-            create.Values["contact_id"] = id;
-        }
-
-        if (roleIds.Count > 0)
-        {
-            create.Values["roles"] = roleIds;
-        }
-
-        if (!string.IsNullOrWhiteSpace(account.Language))
-        {
-            create.Values["language"] = account.Language;
-        }
-
-        if (account.Password is not null && !string.IsNullOrEmpty(_options.ActorPassword))
-        {
-            create.Values["password"] = account.Password;
-            create.Extra["actorPassword"] = _options.ActorPassword;
-        }
-
-        Api4Result result;
         try
         {
-            result = await _client.CallAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
-        {
-            throw Fail(CmsErrorReason.UnknownOutcome, $"Creating the user may or may not have happened: {ex.Message}", ex);
-        }
-        catch (CiviCrmApiException ex)
-        {
-            throw Map(ex);
-        }
+            var user = await CreateCheckedAsync(account, cancellationToken).ConfigureAwait(false);
+            if (sendsMail)
+            {
+                await SendFirstMailAsync(user, cancellationToken).ConfigureAwait(false);
+            }
 
-        var userId = result.Values.Count > 0 ? result.Values[0].GetInt64("id") : null;
-        if (userId is not long created)
-        {
-            throw Fail(CmsErrorReason.UnexpectedResponse, "User.create answered without a user id.");
+            return ToAccount(user) with { Roles = account.Roles };
         }
-
-        Log.Created(_logger, created, account.Username, account.ContactId);
-        var user = new CmsAccount(created, account.Username, account.Email) { IsActive = account.Active, Roles = account.Roles };
-        if (account.Notify || account.Password is null || string.IsNullOrEmpty(_options.ActorPassword))
+        finally
         {
-            // Without a password the reset email is the way in; it doubles as the new-account email.
-            await SendPasswordResetAsync(user, cancellationToken).ConfigureAwait(false);
+            _creating.TryRemove(account.Username, out _);
         }
-
-        return user;
     }
 
     /// <inheritdoc />
@@ -167,7 +185,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         var wanted = await RoleIdsAsync(roles.ToArray(), cancellationToken).ConfigureAwait(false);
         var current = await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         var currentIds = current.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
-            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).ToList()
+            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).Distinct().ToList()
             : [];
         var union = currentIds.Union(wanted).ToList();
         if (union.Count == currentIds.Count)
@@ -185,21 +203,11 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(account);
-        var send = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
-        send.Extra["timeout"] = (int)_options.ResetLinkLifetime.TotalMinutes;
-        var result = await CallAsync("User", "sendPasswordResetEmail", send, cancellationToken).ConfigureAwait(false);
-        if (result.Values.Count == 0)
+        var outcome = await SendResetAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        if (outcome is not null)
         {
-            // Observed: a user without a contact (or no user at all) is skipped silently.
-            throw Fail(CmsErrorReason.NotFound, $"Standalone sent no reset email for user {account.UserId}: the user does not exist or has no contact.");
+            throw outcome;
         }
-
-        if (result.Values[0].GetFlag("is_error"))
-        {
-            throw Fail(CmsErrorReason.InvalidEmail, $"Standalone could not send the reset email for user {account.UserId}: {result.Values[0].GetString("message")} (its email address is probably invalid, or the password_reset message template is disabled).");
-        }
-
-        Log.ResetSent(_logger, account.UserId);
     }
 
     /// <inheritdoc />
@@ -228,6 +236,10 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         return Task.FromResult<Uri?>(null);
     }
 
+    /// <summary>
+    /// Checks the key (who the API contact is), then asks the server whether that user may create users
+    /// (<c>User.checkAccess</c> for <c>create</c>, i.e. "administer users"), then lists the roles.
+    /// </summary>
     /// <inheritdoc />
     public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
     {
@@ -236,11 +248,13 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         {
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
-            var users = await _client.CallAsync("User", "get", new Api4Params { Limit = 2 }.WithSelect("id"), cancellationToken).ConfigureAwait(false);
-            checks.Add(users.Values.Count > 1
-                ? new ConnectivityCheck("administer users", true, "other users are visible")
-                : new ConnectivityCheck("administer users", false, "only the API user's own record is visible: give its role \"administer users\""));
-            var roles = await _client.CallAsync("Role", "get", new Api4Params { Limit = 100 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
+            var access = new Api4Params { Extra = { ["action"] = "create", ["values"] = new Dictionary<string, object?>() } };
+            var answer = await _client.CallAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
+            var granted = answer.Values.Count > 0 && answer.Values[0].GetFlag("access");
+            checks.Add(granted
+                ? new ConnectivityCheck("administer users", true, "the server says the API user may create users")
+                : new ConnectivityCheck("administer users", false, "the server says the API user may not create users: give its role \"administer users\" (the installer's admin role has it)"));
+            var roles = await _client.CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("roles", true, string.Join(", ", roles.Values.Select(v => v.GetString("name")))));
         }
         catch (CmsUserException ex)
@@ -248,15 +262,215 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
             checks.Add(new ConnectivityCheck("api", false, ex.Message));
         }
 
-        return new ConnectivityReport($"{Cms} {_options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
+        return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);
     }
 
-    private async Task<CmsAccount?> FindOneAsync(string field, object value, CancellationToken cancellationToken)
+    private async Task<StandaloneUser> CreateCheckedAsync(NewCmsAccount account, CancellationToken cancellationToken)
+    {
+        var roleIds = await RoleIdsAsync(account.Roles, cancellationToken).ConfigureAwait(false);
+        var create = new Api4Params();
+        create.Values["username"] = account.Username;
+        create.Values["uf_name"] = account.Email;
+        create.Values["is_active"] = account.Active;
+        if (account.ContactId is long id)
+        {
+            create.Values["contact_id"] = id;
+        }
+
+        if (roleIds.Count > 0)
+        {
+            create.Values["roles"] = roleIds;
+        }
+
+        if (!string.IsNullOrWhiteSpace(account.Language))
+        {
+            create.Values["language"] = account.Language;
+        }
+
+        if (account.Password is not null && !string.IsNullOrEmpty(_options.ActorPassword))
+        {
+            create.Values["password"] = account.Password;
+            create.Extra["actorPassword"] = _options.ActorPassword;
+        }
+
+        // The check rides in the same request: every user with this username, read right after the insert.
+        create.Chain[SameUsername] = new Api4Chain("User", "get", new Api4Params().WithSelect("id").WithWhere(Api4Condition.Eq("username", "$username")));
+
+        Api4Result result;
+        try
+        {
+            result = await _client.CallAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
+        {
+            // The insert may have happened: the user row is the contact's, so look for it by contact.
+            return await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiviCrmApiException ex) when (ex.IsDuplicate)
+        {
+            throw await DescribeDuplicateAsync(account, ex, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiviCrmApiException ex)
+        {
+            throw Map(ex);
+        }
+
+        var row = result.Values.Count > 0 ? result.Values[0] : default;
+        if (row.ValueKind != JsonValueKind.Object || row.GetInt64("id") is not long created)
+        {
+            throw Fail(CmsErrorReason.UnexpectedResponse, "User.create answered without a user id.");
+        }
+
+        var user = new StandaloneUser(created, account.Username, account.Email, account.ContactId, account.Active, account.Roles);
+        var others = row.TryGetProperty(SameUsername, out var same) && same.ValueKind == JsonValueKind.Array
+            ? same.EnumerateArray().Select(s => s.GetInt64("id")).OfType<long>().Where(other => other != created).ToArray()
+            : await OtherUsersNamedAsync(account.Username, created, cancellationToken).ConfigureAwait(false);
+        if (others.Any(other => other < created))
+        {
+            // Someone else (another process, an administrator) holds the name: the newer user yields.
+            await RemoveAsync(created, cancellationToken).ConfigureAwait(false);
+            throw Fail(CmsErrorReason.DuplicateUsername, $"The username '{account.Username}' already belonged to user {others.Min()} (created elsewhere meanwhile); the new user {created} was removed.");
+        }
+
+        _index.Add(user);
+        Log.Created(_logger, created, account.Username, account.ContactId);
+        return user;
+    }
+
+    private async Task<long[]> OtherUsersNamedAsync(string username, long created, CancellationToken cancellationToken)
+    {
+        var same = await CallAsync("User", "get", new Api4Params { Limit = 25 }.WithSelect("id").WithWhere(Api4Condition.Eq("username", username)), cancellationToken).ConfigureAwait(false);
+        return same.Values.Select(s => s.GetInt64("id")).OfType<long>().Where(other => other != created).ToArray();
+    }
+
+    private async Task<StandaloneUser> RecoverAsync(NewCmsAccount account, CiviCrmApiException failure, CancellationToken cancellationToken)
+    {
+        StandaloneUser? mine = null;
+        try
+        {
+            if (account.ContactId is long contactId)
+            {
+                mine = await FindOneAsync("contact_id", contactId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (CmsUserException)
+        {
+            mine = null;
+        }
+
+        if (mine is not null && string.Equals(mine.Username, account.Username, StringComparison.OrdinalIgnoreCase))
+        {
+            var others = await OtherUsersNamedAsync(account.Username, mine.Id, cancellationToken).ConfigureAwait(false);
+            if (others.Any(other => other < mine.Id))
+            {
+                await RemoveAsync(mine.Id, cancellationToken).ConfigureAwait(false);
+                throw Fail(CmsErrorReason.DuplicateUsername, $"The username '{account.Username}' already belonged to user {others.Min()}; the new user {mine.Id} was removed.");
+            }
+
+            _index.Add(mine);
+            Log.Created(_logger, mine.Id, account.Username, account.ContactId);
+            return mine;
+        }
+
+        throw Fail(CmsErrorReason.UnknownOutcome, $"Creating the user may or may not have happened: {failure.Message}", failure);
+    }
+
+    private async Task<CmsProviderException> DescribeDuplicateAsync(NewCmsAccount account, CiviCrmApiException ex, CancellationToken cancellationToken)
+    {
+        // "DB Error: already exists" is the same text for a taken email and for a contact that has a user.
+        _index.ForgetEmail(account.Email);
+        var conditions = new List<Api4Condition> { Api4Condition.Eq("uf_name", account.Email) };
+        if (account.ContactId is long contactId)
+        {
+            conditions.Add(Api4Condition.Eq("contact_id", contactId));
+        }
+
+        var found = await CallAsync("User", "get", new Api4Params { Limit = 5 }.WithSelect(UserFields).WithWhere(Api4Condition.Or([.. conditions])), cancellationToken).ConfigureAwait(false);
+        var users = found.Values.Select(ToUser).ToArray();
+        if (account.ContactId is long cid && users.FirstOrDefault(u => u.ContactId == cid) is { } own)
+        {
+            return Fail(CmsErrorReason.DuplicateEmail, $"Contact {cid} already has user {own.Id} ({own.Username}); a contact can hold one user.", ex, ex.StatusCode, ex.ErrorCode);
+        }
+
+        if (users.FirstOrDefault(u => string.Equals(u.Email, account.Email, StringComparison.OrdinalIgnoreCase)) is { } sameEmail)
+        {
+            return sameEmail.ContactId is long holder
+                ? Held(sameEmail, holder, $"The email {account.Email} belongs to Standalone user {sameEmail.Id} ({sameEmail.Username}), the login of contact {holder}; it is not moved to another contact.")
+                : Fail(CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used by user {sameEmail.Id}.", ex, ex.StatusCode, ex.ErrorCode);
+        }
+
+        return Map(ex);
+    }
+
+    private async Task SendFirstMailAsync(StandaloneUser user, CancellationToken cancellationToken)
+    {
+        CmsProviderException? refused;
+        try
+        {
+            refused = await SendResetAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.Kind != FailureKind.Configuration)
+        {
+            refused = ex;
+        }
+
+        if (refused is null)
+        {
+            return;
+        }
+
+        // Creating and mailing are one step: a user nobody can log in to is removed, so the retry starts clean.
+        await RemoveAsync(user.Id, cancellationToken).ConfigureAwait(false);
+        throw Fail(refused.Reason, $"{refused.Message} The new user {user.Id} was removed again.", refused, refused.StatusCode, refused.ErrorCode);
+    }
+
+    /// <summary>Sends the reset email; returns the refusal instead of throwing it, throws only for transport and setup failures.</summary>
+    private async Task<CmsProviderException?> SendResetAsync(long userId, CancellationToken cancellationToken)
+    {
+        var send = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
+        send.Extra["timeout"] = (int)_options.ResetLinkLifetime.TotalMinutes;
+        var result = await CallAsync("User", "sendPasswordResetEmail", send, cancellationToken).ConfigureAwait(false);
+        if (result.Values.Count == 0)
+        {
+            // Observed: a user without a contact (or no user at all) is skipped silently.
+            return Fail(CmsErrorReason.NotFound, $"Standalone sent no reset email for user {userId}: the user does not exist or has no contact.");
+        }
+
+        if (result.Values[0].GetFlag("is_error"))
+        {
+            var message = result.Values[0].GetString("message") ?? "the mailer refused it";
+            return Fail(CmsErrorReason.InvalidEmail, $"Standalone could not send the reset email for user {userId}: {message} (its email address fails the mailer's check, the password_reset message template is disabled, or sending failed).");
+        }
+
+        Log.ResetSent(_logger, userId);
+        return null;
+    }
+
+    private async Task RemoveAsync(long userId, CancellationToken cancellationToken)
+    {
+        _index.Remove(userId);
+        try
+        {
+            await CallAsync("User", "delete", new Api4Params().WithWhere(Api4Condition.Eq("id", userId)), CancellationToken.None).ConfigureAwait(false);
+            Log.Removed(_logger, userId);
+        }
+        catch (CmsProviderException ex)
+        {
+            // Not removable: at least block it, so nobody can log in to a user that should not exist.
+            Log.RemoveFailed(_logger, userId, ex.Message);
+            var block = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
+            block.Values["is_active"] = false;
+            await CallAsync("User", "update", block, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<StandaloneUser?> FindOneAsync(string field, object value, CancellationToken cancellationToken)
     {
         var query = new Api4Params { Limit = 5 }.WithSelect(UserFields).WithWhere(Api4Condition.Eq(field, value));
         var result = await CallAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
-        var row = result.Values.FirstOrDefault(v => field is "id" or "contact_id" || string.Equals(v.GetString(field), Convert.ToString(value, CultureInfo.InvariantCulture), StringComparison.OrdinalIgnoreCase));
-        return row.ValueKind == JsonValueKind.Undefined ? null : ToAccount(row);
+
+        // The server compares like its collation (case, accents, trailing spaces); the oldest user is the holder.
+        return result.Values.Select(ToUser).Where(u => u.Id > 0).MinBy(u => u.Id);
     }
 
     private async Task<JsonElement> ReadUserAsync(long userId, CancellationToken cancellationToken)
@@ -272,24 +486,48 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
             return [];
         }
 
-        if (roles.Any(r => !_roleIds.ContainsKey(r)))
+        var load = Volatile.Read(ref _roles);
+        var known = load is { IsCompletedSuccessfully: true } ? load.Result : null;
+        if (known is null || roles.Any(r => !known.ContainsKey(r)))
         {
-            var all = await CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
-            foreach (var row in all.Values)
-            {
-                if (row.GetInt64("id") is long id && row.GetString("name") is { } name)
-                {
-                    _roleIds[name] = id;
-                    _roleIds[id.ToString(CultureInfo.InvariantCulture)] = id;
-                }
-            }
+            known = await RolesAsync(load, cancellationToken).ConfigureAwait(false);
         }
 
         // Validated before writing: an unknown role id fails half-way through the write and leaves a partial role set.
-        var unknown = roles.Where(r => !_roleIds.ContainsKey(r)).ToArray();
+        var unknown = roles.Where(r => !known.ContainsKey(r)).ToArray();
         return unknown.Length > 0
-            ? throw Fail(CmsErrorReason.UnknownRole, $"Standalone has no role {string.Join(", ", unknown.Select(u => "'" + u + "'"))}. Roles: {string.Join(", ", _roleIds.Keys.Where(k => !k.All(char.IsAsciiDigit)))}.")
-            : roles.Select(r => _roleIds[r]).Distinct().ToArray();
+            ? throw Fail(CmsErrorReason.UnknownRole, $"Standalone has no role {string.Join(", ", unknown.Select(u => "'" + u + "'"))}. Roles: {string.Join(", ", known.Keys.Where(k => !k.All(char.IsAsciiDigit)))}.")
+            : roles.Select(r => known[r]).Distinct().ToArray();
+    }
+
+    /// <summary>One <c>Role.get</c> shared by concurrent workers; a name it lacked (or a failure) loads again once.</summary>
+    private Task<IReadOnlyDictionary<string, long>> RolesAsync(Task<IReadOnlyDictionary<string, long>>? seen, CancellationToken cancellationToken)
+    {
+        var current = Volatile.Read(ref _roles);
+        if (current is null || (ReferenceEquals(current, seen) && current.IsCompleted))
+        {
+            var fresh = FetchRolesAsync();
+            var winner = Interlocked.CompareExchange(ref _roles, fresh, current);
+            current = ReferenceEquals(winner, current) ? fresh : winner!;
+        }
+
+        return current.WaitAsync(cancellationToken);
+    }
+
+    private async Task<IReadOnlyDictionary<string, long>> FetchRolesAsync()
+    {
+        var all = await CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), CancellationToken.None).ConfigureAwait(false);
+        var map = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        foreach (var row in all.Values)
+        {
+            if (row.GetInt64("id") is long id && row.GetString("name") is { } name)
+            {
+                map[name] = id;
+                map[id.ToString(CultureInfo.InvariantCulture)] = id;
+            }
+        }
+
+        return map;
     }
 
     private async Task<Api4Result> CallAsync(string entity, string action, Api4Params parameters, CancellationToken cancellationToken)
@@ -330,10 +568,20 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider
         return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
     }
 
-    private static CmsAccount ToAccount(JsonElement row) =>
-        new(row.GetInt64("id") ?? 0, row.GetString("username"), row.GetString("uf_name"))
-        {
-            IsActive = row.GetFlag("is_active"),
-            Roles = row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.GetString() ?? "").ToArray() : [],
-        };
+    private StandaloneAccountHeldException Held(StandaloneUser user, long holder, string message)
+    {
+        Log.Failed(_logger, CmsErrorReason.DuplicateEmail, message);
+        return new StandaloneAccountHeldException(user.Id, holder, message);
+    }
+
+    private static StandaloneUser ToUser(JsonElement row) => new(
+        row.GetInt64("id") ?? 0,
+        row.GetString("username"),
+        row.GetString("uf_name"),
+        row.GetInt64("contact_id"),
+        row.GetFlag("is_active"),
+        row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.GetString() ?? "").ToArray() : []);
+
+    private static CmsAccount ToAccount(StandaloneUser user) =>
+        new(user.Id, user.Username, user.Email) { IsActive = user.IsActive, Roles = user.Roles };
 }

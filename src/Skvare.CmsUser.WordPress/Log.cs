@@ -5,14 +5,10 @@ namespace Skvare.CmsUser.WordPress;
 /// <summary>Log messages of the WordPress provider (event ids 3000-3099). Never a password.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3000, LogLevel.Debug, "WordPress {Method} {Path} answered {StatusCode}")]
-    public static partial void Response(ILogger logger, string method, string path, int statusCode);
+    // 3000 (answered) and 3002 (failed) are the HttpChannel's events.
 
     [LoggerMessage(3001, LogLevel.Information, "WordPress account {UserId} created for username {Username}")]
     public static partial void Created(ILogger logger, long userId, string username);
-
-    [LoggerMessage(3002, LogLevel.Warning, "WordPress call {Operation} failed: {Reason} ({StatusCode} {ErrorCode})")]
-    public static partial void CallFailed(ILogger logger, string operation, CmsErrorReason reason, int? statusCode, string? errorCode);
 
     [LoggerMessage(3003, LogLevel.Debug, "WordPress ignored search_columns; searching without it")]
     public static partial void SearchColumnsRejected(ILogger logger);

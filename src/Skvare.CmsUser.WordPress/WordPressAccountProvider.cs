@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
@@ -16,7 +13,7 @@ namespace Skvare.CmsUser.WordPress;
 /// Creates and manages WordPress accounts over the REST API (<c>/wp-json/wp/v2/users</c>) with an
 /// application password, and optionally the Skvare CmsUser companion plugin. Thread-safe.
 /// </summary>
-public class WordPressAccountProvider : ICmsAccountProvider
+public sealed class WordPressAccountProvider : ICmsAccountProvider
 {
     /// <summary>The name of the <see cref="HttpClient"/> this provider asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "Skvare.CmsUser.WordPress";
@@ -30,7 +27,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     private readonly WordPressOptions _options;
     private readonly ILogger _logger;
     private readonly Uri _baseUrl;
-    private readonly AuthenticationHeaderValue _authorization;
+    private readonly HttpChannel _channel;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="httpClientFactory">Supplies the <see cref="HttpClientName"/> client with the resilience pipeline.</param>
@@ -44,14 +41,20 @@ public class WordPressAccountProvider : ICmsAccountProvider
         _options = options.Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _baseUrl = HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl ?? throw new CmsUserConfigurationException("CmsUser:WordPress:BaseUrl is missing."));
-        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(_options.Username + ":" + _options.ApplicationPassword));
-        _authorization = new AuthenticationHeaderValue("Basic", credentials);
+        _channel = new HttpChannel(
+            () => httpClientFactory.CreateClient(HttpClientName),
+            path => new Uri(_baseUrl, path),
+            new WordPressAnswerClassifier(),
+            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002))
+        {
+            Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
+        };
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
         var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.PasswordResetEmail | CmsCapabilities.Block
             | CmsCapabilities.PersonNames | CmsCapabilities.Language | CmsCapabilities.ExtraFields;
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.NewAccountNotification | CmsCapabilities.OneTimeLoginLink;
         }
@@ -69,7 +72,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     public CmsCapabilities Capabilities { get; }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var user = await SearchAsync(email.Trim(), "email", u => string.Equals(u.Email, email.Trim(), StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
@@ -77,7 +80,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         var user = await SearchAsync(username, "username", u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
@@ -85,7 +88,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         var user = await GetUserAsync(userId, allowMissing: true, cancellationToken).ConfigureAwait(false);
@@ -93,7 +96,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
+    public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.NewAccount(account);
 
@@ -123,14 +126,15 @@ public class WordPressAccountProvider : ICmsAccountProvider
             }
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, RestUri("wp/v2/users"))
+        var call = Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with
         {
-            Content = JsonContent(body, WordPressJsonContext.Default.WpCreateUser),
+            Body = Json(body, WordPressJsonContext.Default.WpCreateUser),
+            IsCreate = true,
         };
         WpUser created;
         try
         {
-            created = await SendJsonAsync(request, "create an account", isCreate: true, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+            created = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
         {
@@ -156,7 +160,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
             // companion plugin, otherwise its password reset email, which serves the same purpose.
             try
             {
-                if (_options.CompanionPlugin)
+                if (_options.UseCompanionPlugin)
                 {
                     await SendNewAccountNotificationAsync(result, cancellationToken).ConfigureAwait(false);
                 }
@@ -176,11 +180,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
         if (roles.Count == 0)
         {
             return;
@@ -209,11 +212,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (_options.CompanionPlugin)
+        ProviderArguments.Existing(account);
+        if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken).ConfigureAwait(false);
             Log.MailRequested(_logger, "password reset", account.UserId);
@@ -227,42 +229,39 @@ public class WordPressAccountProvider : ICmsAccountProvider
             login = user!.Username ?? user.Email ?? throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress returned the account without username or email; the API account needs list_users.");
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUrl, "wp-login.php?action=lostpassword"))
+        var call = new WordPressCall(HttpMethod.Post, "wp-login.php?action=lostpassword", "wp-login.php?action=lostpassword", "send a password reset email")
         {
-            Content = new FormUrlEncodedContent([new("user_login", login), new("redirect_to", string.Empty), new("wp-submit", "Get New Password")]),
+            Body = HttpBody.Form([new("user_login", login), new("redirect_to", string.Empty), new("wp-submit", "Get New Password")]),
+            Anonymous = true,
+            RawAnswer = true,
         };
-        using var response = await SendAsync(request, "send a password reset email", isCreate: false, authenticate: false, cancellationToken).ConfigureAwait(false);
-        var status = (int)response.StatusCode;
-        if (status is >= 300 and < 400)
+        var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+        if (answer.Status is >= 300 and < 400)
         {
             // wp-login.php redirects (to ?checkemail=confirm) only after wp_mail() succeeded.
             Log.MailRequested(_logger, "password reset", account.UserId);
             return;
         }
 
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (status == 200)
+        if (answer.Status == 200)
         {
             // The error page text is translated; tell "no such account" from "mail failed" by asking the API.
             var exists = await GetUserAsync(account.UserId, allowMissing: true, cancellationToken).ConfigureAwait(false);
-            var exception = exists is null
-                ? new CmsProviderException(Name, CmsErrorReason.NotFound, $"WordPress has no account {account.UserId.ToString(CultureInfo.InvariantCulture)} to send a password reset to.") { StatusCode = status }
-                : new CmsProviderException(Name, CmsErrorReason.Unavailable, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:CompanionPlugin.") { StatusCode = status };
-            Log.CallFailed(_logger, "lostpassword", exception.Reason, status, null);
-            throw exception;
+            throw _channel.Fail(call, exists is null
+                ? new CmsProviderException(Name, CmsErrorReason.NotFound, $"WordPress has no account {account.UserId.ToString(CultureInfo.InvariantCulture)} to send a password reset to.") { StatusCode = answer.Status }
+                : new CmsProviderException(Name, CmsErrorReason.Unavailable, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:UseCompanionPlugin.") { StatusCode = answer.Status });
         }
 
-        throw Fail("send a password reset email", response.StatusCode, body, isCreate: false);
+        throw _channel.Refuse(call, answer);
     }
 
     /// <inheritdoc />
-    public virtual async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (!_options.CompanionPlugin)
+        ProviderArguments.Existing(account);
+        if (!_options.UseCompanionPlugin)
         {
-            throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:CompanionPlugin to true.");
+            throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:UseCompanionPlugin to true.");
         }
 
         await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken).ConfigureAwait(false);
@@ -270,11 +269,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (_options.CompanionPlugin)
+        ProviderArguments.Existing(account);
+        if (_options.UseCompanionPlugin)
         {
             await CompanionPostAsync(account.UserId, "block", "block the account", cancellationToken).ConfigureAwait(false);
             Log.Blocked(_logger, account.UserId, "companion");
@@ -287,11 +285,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId, nameof(account));
-        if (!_options.CompanionPlugin)
+        ProviderArguments.Existing(account);
+        if (!_options.UseCompanionPlugin)
         {
             return null;
         }
@@ -306,16 +303,15 @@ public class WordPressAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
-    public virtual async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
+    public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
     {
         var checks = new List<ConnectivityCheck>();
         var target = $"WordPress {_baseUrl}";
         WpUser? me = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, RestUri("wp/v2/users/me?context=edit"));
-            me = await SendJsonAsync(request, "read the API account", isCreate: false, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
-            checks.Add(new ConnectivityCheck("Authentication", true, $"Authenticated as '{me.Username}' (user {me.Id.ToString(CultureInfo.InvariantCulture)})."));
+            me = await _channel.SendAsync(Rest(HttpMethod.Get, "wp/v2/users/me?context=edit", "wp/v2/users/me", "read the API account"), WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+            checks.Add(new ConnectivityCheck("Authentication", true, $"Authenticated as '{me!.Username}' (user {me.Id.ToString(CultureInfo.InvariantCulture)})."));
         }
         catch (CmsProviderException ex)
         {
@@ -330,17 +326,17 @@ public class WordPressAccountProvider : ICmsAccountProvider
                 : new ConnectivityCheck("Capabilities", false, $"The API account lacks {string.Join(", ", missing)}: give it the Administrator role (Super Admin on multisite) or a role with these capabilities."));
         }
 
-        if (_options.CompanionPlugin)
+        if (_options.UseCompanionPlugin)
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, RestUri(_options.CompanionRoute.Trim('/') + "/status"));
-                var status = await SendJsonAsync(request, "reach the companion plugin", isCreate: false, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false);
-                checks.Add(new ConnectivityCheck("Companion plugin", true, $"Skvare CmsUser companion plugin {status.Version ?? "(unknown version)"} is active."));
+                var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/status", "{companion}/status", "reach the companion plugin");
+                var status = await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false);
+                checks.Add(new ConnectivityCheck("Companion plugin", true, $"Skvare CmsUser companion plugin {status!.Version ?? "(unknown version)"} is active."));
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:CompanionPlugin to false."));
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false."));
             }
         }
 
@@ -362,14 +358,10 @@ public class WordPressAccountProvider : ICmsAccountProvider
     private static CmsAccount ToAccount(WpUser user) =>
         new(user.Id, user.Username, user.Email) { Roles = user.Roles ?? [], IsActive = user.Roles is null ? null : user.Roles.Count > 0 };
 
-    private static ByteArrayContent JsonContent<T>(T value, JsonTypeInfo<T> typeInfo)
-    {
-        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return content;
-    }
+    private static HttpBody Json<T>(T value, JsonTypeInfo<T> typeInfo) => HttpBody.Json(JsonSerializer.Serialize(value, typeInfo));
 
-    private Uri RestUri(string route) => new(_baseUrl, "wp-json/" + route);
+    private static WordPressCall Rest(HttpMethod method, string route, string template, string operation) =>
+        new(method, "wp-json/" + route, template, operation);
 
     private async Task<WpUser?> SearchAsync(string term, string column, Func<WpUser, bool> matches, CancellationToken cancellationToken)
     {
@@ -378,25 +370,22 @@ public class WordPressAccountProvider : ICmsAccountProvider
         {
             var query = $"wp/v2/users?context=edit&per_page={PageSize}&page={page}&search={Uri.EscapeDataString(term)}"
                 + (useColumns ? "&search_columns=" + column : string.Empty);
-            using var request = new HttpRequestMessage(HttpMethod.Get, RestUri(query));
-            using var response = await SendAsync(request, "search accounts", isCreate: false, authenticate: true, cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            var call = Rest(HttpMethod.Get, query, "wp/v2/users?search", "search accounts");
+            HttpAnswer answer;
+            try
             {
-                var failure = Fail("search accounts", response.StatusCode, body, isCreate: false);
-                if (useColumns && failure.ErrorCode == "rest_invalid_param" && body.Contains("search_columns", StringComparison.Ordinal))
-                {
-                    // A WordPress that knows search_columns but not this column: fall back to the plain search.
-                    Log.SearchColumnsRejected(_logger);
-                    useColumns = false;
-                    page = 0;
-                    continue;
-                }
-
-                throw failure;
+                answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+            }
+            catch (CmsProviderException ex) when (useColumns && ex.ErrorCode == "rest_invalid_param" && ex.Message.Contains("search_columns", StringComparison.Ordinal))
+            {
+                // A WordPress that knows search_columns but not this column: fall back to the plain search.
+                Log.SearchColumnsRejected(_logger);
+                useColumns = false;
+                page = 0;
+                continue;
             }
 
-            var users = Deserialize(body, WordPressJsonContext.Default.ListWpUser, response.StatusCode, "search accounts");
+            var users = _channel.Read(call, answer, WordPressJsonContext.Default.ListWpUser);
             var hit = users.FirstOrDefault(u => u is not null && matches(u));
             if (hit is not null)
             {
@@ -404,7 +393,7 @@ public class WordPressAccountProvider : ICmsAccountProvider
             }
 
             // WordPress before 6.8 ignores search_columns and searches more columns, so more pages may hold the match.
-            var totalPages = response.Headers.TryGetValues("X-WP-TotalPages", out var values)
+            var totalPages = answer.Headers.TryGetValues("X-WP-TotalPages", out var values)
                 && int.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
             if (page >= totalPages || users.Count < PageSize)
             {
@@ -415,119 +404,27 @@ public class WordPressAccountProvider : ICmsAccountProvider
         return null;
     }
 
-    private async Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, RestUri($"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit"));
-        using var response = await SendAsync(request, "read an account", isCreate: false, authenticate: true, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
-        {
-            return Deserialize(body, WordPressJsonContext.Default.WpUser, response.StatusCode, "read an account");
-        }
-
-        var failure = Fail("read an account", response.StatusCode, body, isCreate: false);
-        if (allowMissing && failure.Reason == CmsErrorReason.NotFound)
-        {
-            return null;
-        }
-
-        throw failure;
-    }
+    private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken) =>
+        _channel.SendAsync(
+            Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing },
+            WordPressJsonContext.Default.WpUser,
+            cancellationToken);
 
     private async Task SetRolesAsync(long userId, List<string> roles, string operation, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, RestUri($"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}"))
-        {
-            Content = JsonContent(new WpSetRoles { Roles = roles }, WordPressJsonContext.Default.WpSetRoles),
-        };
-
         // Setting the full list is idempotent, so a retry is safe.
-        request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-        await SendJsonAsync(request, operation, isCreate: false, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+        var call = Rest(HttpMethod.Post, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}", "wp/v2/users/{id}", operation) with
+        {
+            Body = Json(new WpSetRoles { Roles = roles }, WordPressJsonContext.Default.WpSetRoles),
+            RetrySafe = true,
+        };
+        await _channel.SendAsync(call, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken)
     {
         var route = $"{_options.CompanionRoute.Trim('/')}/users/{userId.ToString(CultureInfo.InvariantCulture)}/{action}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, RestUri(route)) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
-        return await SendJsonAsync(request, operation, isCreate: false, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<T> SendJsonAsync<T>(HttpRequestMessage request, string operation, bool isCreate, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(request, operation, isCreate, authenticate: true, cancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw Fail(operation, response.StatusCode, body, isCreate);
-        }
-
-        return Deserialize(body, typeInfo, response.StatusCode, operation);
-    }
-
-    private T Deserialize<T>(string body, JsonTypeInfo<T> typeInfo, HttpStatusCode status, string operation)
-    {
-        try
-        {
-            var value = JsonSerializer.Deserialize(body, typeInfo);
-            if (value is not null)
-            {
-                return value;
-            }
-        }
-        catch (JsonException)
-        {
-            // Falls through: an HTML page (a caching or security plugin, a wrong BaseUrl) is not an API answer.
-        }
-
-        var exception = new CmsProviderException(
-            Name,
-            CmsErrorReason.UnexpectedResponse,
-            $"WordPress answered HTTP {(int)status} with something that is not the expected JSON while trying to {operation}: {HttpEndpointGuard.Excerpt(body, 200)}. Check CmsUser:WordPress:BaseUrl and that wp-json/ is reachable (pretty permalinks).")
-        {
-            StatusCode = (int)status,
-        };
-        Log.CallFailed(_logger, operation, exception.Reason, exception.StatusCode, null);
-        throw exception;
-    }
-
-    private CmsProviderException Fail(string operation, HttpStatusCode status, string? body, bool isCreate)
-    {
-        var exception = WordPressErrors.FromResponse(operation, status, body, isCreate);
-        Log.CallFailed(_logger, operation, exception.Reason, exception.StatusCode, exception.ErrorCode);
-        return exception;
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string operation, bool isCreate, bool authenticate, CancellationToken cancellationToken)
-    {
-        if (authenticate)
-        {
-            request.Headers.Authorization = _authorization;
-        }
-
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        var client = _httpClientFactory.CreateClient(HttpClientName);
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
-        {
-            var exception = TransportFailures.ToException(WordPressErrors.Cms, "WordPress", operation, isCreate, ex);
-            Log.CallFailed(_logger, operation, exception.Reason, null, null);
-            throw exception;
-        }
-
-        Log.Response(_logger, request.Method.Method, request.RequestUri?.AbsolutePath ?? string.Empty, (int)response.StatusCode);
-        if (response.StatusCode == HttpStatusCode.TooManyRequests)
-        {
-            response.Dispose();
-            var exception = new CmsProviderException(Name, CmsErrorReason.Throttled, $"WordPress asked to slow down while trying to {operation} (HTTP 429).") { StatusCode = 429 };
-            Log.CallFailed(_logger, operation, exception.Reason, 429, null);
-            throw exception;
-        }
-
-        return response;
+        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}") };
+        return (await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false))!;
     }
 }

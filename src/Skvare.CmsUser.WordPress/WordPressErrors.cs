@@ -4,6 +4,23 @@ using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.WordPress;
 
+/// <summary>A WordPress call: the operation names it in messages ("create an account").</summary>
+internal sealed record WordPressCall(HttpMethod Method, string Path, string Route, string Operation) : HttpCall(Method, Path, Route);
+
+/// <summary>WordPress's failures on the <see cref="HttpChannel"/>.</summary>
+internal sealed class WordPressAnswerClassifier() : CmsAnswerClassifier(WordPressErrors.Cms, "WordPress")
+{
+    /// <inheritdoc />
+    protected override string UnreadableHint => "check CmsUser:WordPress:BaseUrl and that wp-json/ is reachable (pretty permalinks).";
+
+    /// <inheritdoc />
+    public override CmsUserException FromAnswer(HttpCall call, HttpAnswer answer) =>
+        WordPressErrors.FromResponse(Describe(call), (HttpStatusCode)answer.Status, answer.Body, call.IsCreate);
+
+    /// <inheritdoc />
+    protected override string Describe(HttpCall call) => call is WordPressCall wp ? wp.Operation : call.Route;
+}
+
 /// <summary>
 /// Turns a WordPress REST error into a <see cref="CmsProviderException"/>. Classification keys on the
 /// error <c>code</c> (messages are translated; duplicates arrive as HTTP 500 with <c>"data":null</c>),
@@ -69,7 +86,7 @@ internal static class WordPressErrors
             case "rest_user_invalid_id":
                 return (CmsErrorReason.NotFound, null);
             case "rest_no_route":
-                return (CmsErrorReason.Permission, "The route does not exist: check CmsUser:WordPress:BaseUrl, and when CompanionPlugin is on, that the Skvare CmsUser companion plugin is installed and active.");
+                return (CmsErrorReason.Permission, "The route does not exist: check CmsUser:WordPress:BaseUrl, and when UseCompanionPlugin is on, that the Skvare CmsUser companion plugin is installed and active.");
             case "incorrect_password":
             case "invalid_username":
             case "invalid_email":
@@ -90,11 +107,6 @@ internal static class WordPressErrors
         if (status == 403)
         {
             return (CmsErrorReason.Permission, PermissionFix);
-        }
-
-        if (status == 429)
-        {
-            return (CmsErrorReason.Throttled, null);
         }
 
         if (status == 404)
@@ -139,11 +151,6 @@ internal static class WordPressErrors
     private static CmsProviderException FromStatusOnly(string operation, int status, string? body, bool isCreate)
     {
         var excerpt = HttpEndpointGuard.Excerpt(body, 200);
-        if (status == 429)
-        {
-            return new CmsProviderException(Cms, CmsErrorReason.Throttled, $"WordPress asked to slow down while trying to {operation} (HTTP 429).") { StatusCode = status };
-        }
-
         if (status >= 500)
         {
             var reason = isCreate ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
 namespace Skvare.CmsUser.WordPress;
@@ -24,7 +25,16 @@ public sealed class WordPressOptions
     /// Whether the Skvare CmsUser companion plugin is installed. Enables new-account notifications,
     /// one-time set-password links, real blocking and reset emails without the login form.
     /// </summary>
-    public bool CompanionPlugin { get; set; }
+    public bool UseCompanionPlugin { get; set; }
+
+    /// <summary>The earlier name of <see cref="UseCompanionPlugin"/>; the key <c>CmsUser:WordPress:CompanionPlugin</c> still binds.</summary>
+    [Obsolete("Use UseCompanionPlugin.")]
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool CompanionPlugin
+    {
+        get => UseCompanionPlugin;
+        set => UseCompanionPlugin = value;
+    }
 
     /// <summary>The companion plugin's REST namespace. Default <c>skvare-cmsuser/v1</c>.</summary>
     [Required]
@@ -38,5 +48,5 @@ public sealed class WordPressOptions
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"WordPress {BaseUrl} as {Username} (application password {(string.IsNullOrEmpty(ApplicationPassword) ? "missing" : "***")}, companion {(CompanionPlugin ? "on" : "off")}, multisite {(Multisite ? "on" : "off")})";
+        $"WordPress {BaseUrl} as {Username} (application password {(string.IsNullOrEmpty(ApplicationPassword) ? "missing" : "***")}, companion {(UseCompanionPlugin ? "on" : "off")}, multisite {(Multisite ? "on" : "off")})";
 }

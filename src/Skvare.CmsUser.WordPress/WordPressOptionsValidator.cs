@@ -25,7 +25,7 @@ internal sealed class WordPressOptionsValidator : IValidateOptions<WordPressOpti
             failures.Add("CmsUser:WordPress:ApplicationPassword looks too short to be a WordPress application password (24 characters, shown in groups of four): paste the whole value WordPress displayed.");
         }
 
-        if (options.CompanionPlugin && string.IsNullOrWhiteSpace(options.CompanionRoute))
+        if (options.UseCompanionPlugin && string.IsNullOrWhiteSpace(options.CompanionRoute))
         {
             failures.Add("CmsUser:WordPress:CompanionRoute is empty: leave it at skvare-cmsuser/v1 unless the companion plugin was changed.");
         }

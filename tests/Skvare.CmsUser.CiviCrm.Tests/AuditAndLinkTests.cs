@@ -66,7 +66,7 @@ public sealed class AuditAndLinkTests : IDisposable
         [
             new AccountLinkRequest(created, 10, "new@example.org"),
             new AccountLinkRequest(autoLinked, 11, "auto@example.org"),
-            new AccountLinkRequest(intended, 12, "dupe-cms@example.org"),
+            new AccountLinkRequest(intended, 12, "dupe-cms@example.org", AccountCreatedNow: true),
             new AccountLinkRequest(taken, 13, "taken@example.org"),
         ]);
 

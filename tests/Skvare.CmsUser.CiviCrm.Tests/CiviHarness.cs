@@ -12,7 +12,7 @@ internal sealed class CiviHarness : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public CiviHarness(Action<CiviCrmOptions>? configure = null, Action<CmsUserOptions>? engine = null, ICmsAccountProvider? cms = null, Func<HttpMessageHandler>? extraHandler = null)
+    public CiviHarness(Action<CiviCrmOptions>? configure = null, Action<CmsUserOptions>? engine = null, ICmsAccountProvider? cms = null, Func<HttpMessageHandler>? extraHandler = null, Action<IServiceCollection>? more = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
@@ -42,6 +42,7 @@ internal sealed class CiviHarness : IDisposable
             services.AddSingleton(cms);
         }
 
+        more?.Invoke(services);
         _services = services.BuildServiceProvider();
     }
 

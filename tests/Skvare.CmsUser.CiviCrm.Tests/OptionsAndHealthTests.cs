@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm.Api;
 
@@ -56,6 +57,19 @@ public sealed class OptionsAndHealthTests
 
         services.Count(d => d.ServiceType == typeof(CiviCrmApiClient)).Should().Be(1);
         services.Count(d => d.ServiceType == typeof(IAccountLinkStore)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_health_check_is_registered_through_AddHealthChecks_and_reports_CiviCRM()
+    {
+        using var h = new CiviHarness(more: s => s.AddHealthChecks().AddCiviCrmCheck(tags: ["ready"]));
+        h.Fake.AddGroup("members");
+
+        var report = await h.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(r => r.Tags.Contains("ready"), new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        report.Entries.Should().ContainKey("civicrm");
+        report.Entries["civicrm"].Status.Should().Be(HealthStatus.Healthy, report.Entries["civicrm"].Description);
+        report.Entries["civicrm"].Data.Should().ContainKey("authenticated");
     }
 
     [Fact]

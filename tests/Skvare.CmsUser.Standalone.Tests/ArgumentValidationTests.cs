@@ -8,6 +8,6 @@ public sealed class ArgumentValidationTests : ProviderArgumentContract
     public ArgumentValidationTests()
     {
         var site = Own(new FakeStandaloneServer());
-        Use(Wire(b => b.AddStandalone(o => { o.BaseUrl = site.Url; o.ApiKey = site.ApiKey; })), () => site.Requests.Count);
+        Use(Wire(b => b.AddCiviCrm(o => { o.BaseUrl = site.Url; o.ApiKey = site.ApiKey; }).AddStandalone()), () => site.Requests.Count);
     }
 }

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
-using Skvare.CmsUser.Standalone;
+using Skvare.CmsUser.CiviCrm;
+using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.Testing.Standalone;
 
 namespace Skvare.CmsUser.Standalone.Tests;
@@ -18,42 +18,27 @@ public sealed class StandaloneTests : IDisposable
         _site.Dispose();
     }
 
-    private ServiceProvider Build(Action<StandaloneOptions>? configure = null, bool withCiviCrm = false)
+    private ServiceProvider Build(Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
-        var builder = services.AddCmsUserProvisioning(o =>
-        {
-            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") };
-            rule.Roles.Add("staff");
-            o.Rules.Add(rule);
-        }).AddStandalone(o =>
-        {
-            o.BaseUrl = _site.Url;
-            o.ApiKey = _site.ApiKey;
-            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-            configure?.Invoke(o);
-        });
-        if (withCiviCrm)
-        {
-            builder.AddCiviCrm(o => { o.BaseUrl = _site.Url; o.ApiKey = _site.ApiKey; });
-        }
-
-        _services = services.BuildServiceProvider();
+        _services = StandaloneHost.Build(_site, configure, civi);
         return _services;
     }
 
-    private ICmsAccountProvider Provider(Action<StandaloneOptions>? configure = null) => Build(configure).GetRequiredService<ICmsAccountProvider>();
+    private ICmsAccountProvider Provider(Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null) =>
+        Build(configure, civi).GetRequiredService<ICmsAccountProvider>();
 
     private static NewCmsAccount Account(string username, string email, long? contactId, params string[] roles) =>
         new() { Username = username, Email = email, ContactId = contactId, Roles = roles };
 
     [Fact]
-    public async Task Create_without_password_writes_the_user_row_that_is_the_link_and_sends_the_reset_email()
+    public async Task Create_without_password_writes_the_user_row_that_is_the_link_and_sends_the_reset_email_in_two_requests()
     {
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        await provider.CreateAsync(Account("warm", "warm@example.org", _site.AddContact("W", "W", "warm@example.org"), "staff"));
+        var before = _site.Requests.Count;
 
-        var account = await Provider().CreateAsync(Account("jdoe", "jdoe@example.org", contact, "staff") with { Language = "de_DE" });
+        var account = await provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact, "staff") with { Language = "de_DE" });
 
         var user = _site.Users.Single(u => u.Username == "jdoe");
         user.Id.Should().Be(account.UserId);
@@ -61,61 +46,161 @@ public sealed class StandaloneTests : IDisposable
         user.IsActive.Should().BeTrue();
         user.Roles.Should().Equal(_site.StaffRole);
         _site.Links.Should().Contain(l => l.ContactId == contact && l.UfId == account.UserId, "the user row is the UFMatch link");
-        _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
+        _site.Mails.Should().Contain(m => m.To == "jdoe@example.org");
+        _site.Requests.Skip(before).Select(r => $"{r.Entity}.{r.Action}").Should().Equal(["User.create", "User.sendPasswordResetEmail"], "roles are cached and the username check rides in the create request");
         _site.Requests.Should().Contain(r => r.Action == "create" && r.ParamsJson!.Contains("\"roles\":[3]", StringComparison.Ordinal) && !r.ParamsJson.Contains("password", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Duplicate_username_is_refused_by_the_provider_although_the_server_would_accept_it()
+    public async Task A_username_taken_elsewhere_is_found_by_the_check_in_the_create_request_and_the_newer_user_removed()
     {
         var other = _site.AddContact("Jo", "Other", "other@example.org");
-        _site.AddUser("jdoe", "other@example.org", other);
+        var older = _site.AddUser("jdoe", "other@example.org", other);
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
 
         var act = () => Provider().CreateAsync(Account("JDOE", "jdoe@example.org", contact));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
-        _site.Users.Count(u => string.Equals(u.Username, "jdoe", StringComparison.OrdinalIgnoreCase)).Should().Be(1);
-        _site.CallCount("User", "create").Should().Be(0);
+        _site.Users.Where(u => string.Equals(u.Username, "jdoe", StringComparison.OrdinalIgnoreCase)).Select(u => u.Id).Should().Equal(older);
+        _site.CallCount("User", "delete").Should().Be(1);
+        _site.Mails.Should().BeEmpty("the mail goes out only after the username is known to be unique");
     }
 
     [Fact]
-    public async Task Duplicate_email_differing_in_case_is_DuplicateEmail()
+    public async Task A_username_taken_after_the_page_look_up_is_still_caught()
     {
-        var other = _site.AddContact("Jo", "Other", "jdoe@example.org");
-        _site.AddUser("someone", "jdoe@example.org", other);
-        var contact = _site.AddContact("Jane", "Doe", "JDOE@Example.ORG");
+        var provider = Provider();
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        await ((ICmsAccountPrefetch)provider).PrefetchAsync(["jdoe@example.org"], ["jdoe"]);
+        (await provider.FindByUsernameAsync("jdoe")).Should().BeNull();
+        _site.AddUser("jdoe", "someone@example.org", _site.AddContact("S", "One", "someone@example.org"));
 
-        var act = () => Provider().CreateAsync(Account("jdoe", "JDOE@Example.ORG", contact));
+        var act = () => provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateEmail);
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
+        _site.Users.Count(u => u.Username == "jdoe").Should().Be(1);
     }
 
     [Fact]
-    public async Task A_contact_that_already_has_a_user_is_refused_before_writing()
+    public async Task An_email_of_another_contacts_user_is_that_contacts_login_and_is_never_handed_out()
+    {
+        var holder = _site.AddContact("Jo", "Holder", "shared@example.org");
+        var held = _site.AddUser("jo.holder", "shared@example.org", holder);
+        var contact = _site.AddContact("Jane", "Doe", "SHARED@example.org");
+        var provider = Provider();
+
+        var find = () => provider.FindByEmailAsync("shared@example.org");
+        var create = () => provider.CreateAsync(Account("jane.doe", "SHARED@example.org", contact));
+
+        var ex = (await find.Should().ThrowAsync<StandaloneAccountHeldException>()).Which;
+        ex.UserId.Should().Be(held);
+        ex.HolderContactId.Should().Be(holder);
+        ex.Kind.Should().Be(FailureKind.Permanent);
+        ex.ErrorCode.Should().Be(StandaloneAccountHeldException.Code);
+        (await create.Should().ThrowAsync<StandaloneAccountHeldException>()).Which.UserId.Should().Be(held);
+        _site.Users.Single(u => u.Id == held).ContactId.Should().Be(holder);
+        _site.Users.Should().NotContain(u => u.Username == "jane.doe");
+    }
+
+    [Fact]
+    public async Task A_user_without_a_contact_can_be_linked()
+    {
+        var loose = _site.AddUser("loose", "loose@example.org", null);
+
+        var found = await Provider().FindByEmailAsync("loose@example.org");
+
+        found!.UserId.Should().Be(loose);
+    }
+
+    [Fact]
+    public async Task A_contact_that_already_has_a_user_is_told_apart_from_a_taken_email()
     {
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
         _site.AddUser("jane.old", "old@example.org", contact);
 
         var act = () => Provider().CreateAsync(Account("jdoe", "jdoe@example.org", contact));
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Message.Should().Contain("already has user");
-        _site.CallCount("User", "create").Should().Be(0);
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Message.Should().Contain("already has user");
+        _site.Users.Count(u => u.ContactId == contact).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_is_found_by_its_contact_and_finished()
+    {
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        var inserted = _site.AddUser("jdoe", "jdoe@example.org", contact);
+        _site.FailNext(503, body: "<html>Service Unavailable</html>", contentType: "text/html");
+
+        var account = await provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        account.UserId.Should().Be(inserted);
+        _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
+    }
+
+    [Fact]
+    public async Task A_create_that_failed_in_transit_without_a_user_is_an_unknown_outcome()
+    {
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        _site.FailNext(503, body: "<html>Service Unavailable</html>", contentType: "text/html");
+
+        var act = () => provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        ex.Kind.Should().Be(FailureKind.Transient);
+        _site.Users.Should().NotContain(u => u.ContactId == contact);
     }
 
     [Fact]
     public async Task Username_over_60_characters_is_refused_instead_of_being_cut_by_the_server()
     {
-        var act = () => Provider().CreateAsync(Account(new string('u', 61), "u@example.org", null));
+        var act = () => Provider().CreateAsync(Account(new string('u', 61), "u@example.org", 5));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidUsername);
         _site.CallCount("User", "create").Should().Be(0);
     }
 
+    [Theory]
+    [InlineData("a@b")]
+    [InlineData("not-an-email-084457r")]
+    [InlineData("u@exa_mple.org")]
+    public async Task An_address_the_mailer_would_refuse_is_refused_before_anything_is_created(string email)
+    {
+        var contact = _site.AddContact("Bad", "Email", email);
+
+        var act = () => Provider().CreateAsync(Account("bad.email", email, contact));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidEmail);
+        _site.CallCount("User", "create").Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_refused_reset_email_removes_the_new_user_so_the_retry_starts_clean()
+    {
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        var provider = Provider();
+        _site.PasswordResetTemplateActive = false;
+
+        var act = () => provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.InvalidEmail);
+        ex.Message.Should().Contain("No password reset message template available").And.Contain("removed");
+        _site.Users.Should().NotContain(u => u.ContactId == contact);
+
+        _site.PasswordResetTemplateActive = true;
+        var retried = await provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
+
+        _site.Users.Single(u => u.ContactId == contact).Id.Should().Be(retried.UserId);
+        _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
+    }
+
     [Fact]
     public async Task The_fake_cuts_long_usernames_like_the_live_server()
     {
-        var provider = (StandaloneAccountProvider)Provider();
         using var http = new HttpClient();
         var json = "{\"values\":{\"username\":\"" + new string('u', 61) + "\",\"uf_name\":\"long@example.org\"}}";
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_site.Url, "civicrm/ajax/api4/User/create")) { Content = new FormUrlEncodedContent([new("params", json)]) };
@@ -124,7 +209,6 @@ public sealed class StandaloneTests : IDisposable
 
         response.IsSuccessStatusCode.Should().BeTrue();
         _site.Users.Should().Contain(u => u.Username == new string('u', 57) + "...");
-        _ = provider;
     }
 
     [Fact]
@@ -201,7 +285,7 @@ public sealed class StandaloneTests : IDisposable
     {
         var provider = Provider();
         var noContact = _site.AddUser("orphan", "orphan@example.org", null);
-        var badEmail = _site.AddUser("bad", "not-an-email", _site.AddContact("B", "B", null));
+        var badEmail = _site.AddUser("bad", "a@b", _site.AddContact("B", "B", null));
         var blocked = _site.AddUser("blocked", "blocked@example.org", _site.AddContact("C", "C", "blocked@example.org"), isActive: false);
 
         var orphan = () => provider.SendPasswordResetAsync(new CmsAccount(noContact, null, null));
@@ -217,8 +301,7 @@ public sealed class StandaloneTests : IDisposable
     [Fact]
     public async Task Find_by_email_and_username_is_case_insensitive_and_reads_role_names()
     {
-        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
-        var id = _site.AddUser("jdoe", "jdoe@example.org", contact, true, _site.StaffRole);
+        var id = _site.AddUser("jdoe", "jdoe@example.org", null, true, _site.StaffRole);
         var provider = Provider();
 
         (await provider.FindByEmailAsync("JDOE@Example.ORG"))!.UserId.Should().Be(id);
@@ -226,20 +309,63 @@ public sealed class StandaloneTests : IDisposable
         byName!.Roles.Should().Equal("staff");
         (await provider.FindByUsernameAsync("nobody")).Should().BeNull();
         (await provider.GetByIdAsync(id))!.Email.Should().Be("jdoe@example.org");
-        _site.Requests.Where(r => r.Entity == "User" && r.Action == "get").Should().OnlyContain(r => !r.ParamsJson!.Contains("\"*\"", StringComparison.Ordinal), "select * would leak hashed_password");
+        _site.Requests.Where(r => r.Entity == "User" && r.Action == "get").Should().OnlyContain(r => !r.ParamsJson!.Contains("\"*\"", StringComparison.Ordinal), "select * would leak hashed_password and the reset token");
+    }
+
+    [Fact]
+    public async Task A_page_look_up_answers_the_pages_questions_without_more_requests()
+    {
+        var holder = _site.AddContact("A", "A", "a1@example.org");
+        _site.AddUser("maria.garcia", "a1@example.org", holder);
+        _site.AddUser("maria.garcia2", "a2@example.org", null);
+        var provider = Provider();
+        await ((ICmsAccountPrefetch)provider).PrefetchAsync(["a2@example.org", "new@example.org"], ["maria.garcia", "tom.twin"]);
+        var after = _site.Requests.Count;
+
+        (await provider.FindByEmailAsync("A2@example.org"))!.Username.Should().Be("maria.garcia2");
+        (await provider.FindByEmailAsync("new@example.org")).Should().BeNull();
+        (await provider.FindByUsernameAsync("maria.garcia")).Should().NotBeNull();
+        (await provider.FindByUsernameAsync("maria.garcia3")).Should().BeNull();
+        (await provider.FindByUsernameAsync("tom.twin")).Should().BeNull();
+        _site.Requests.Count.Should().Be(after);
+
+        (await provider.FindByUsernameAsync("someone.else")).Should().BeNull("not covered: asked the server");
+        _site.Requests.Count.Should().Be(after + 1);
+    }
+
+    [Fact]
+    public async Task Connectivity_asks_the_server_for_the_permission_and_passes_on_a_fresh_site_with_one_user()
+    {
+        var report = await Provider().CheckConnectivityAsync();
+
+        report.Healthy.Should().BeTrue(string.Join("; ", report.Checks.Select(c => c.Detail)));
+        _site.Users.Should().ContainSingle("a fresh site has only the admin");
+        _site.CallCount("User", "checkAccess").Should().Be(1);
+        _site.CallCount("User", "get").Should().Be(0, "permissions are not inferred from counts");
+    }
+
+    [Fact]
+    public async Task Connectivity_names_administer_users_when_the_server_says_it_is_missing()
+    {
+        _site.AdministerUsers = false;
+
+        var report = await Provider().CheckConnectivityAsync();
+
+        report.Healthy.Should().BeFalse();
+        report.Checks.Should().Contain(c => c.Name == "administer users" && !c.Passed && c.Detail.Contains("administer users", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Wrong_key_is_Authentication_and_missing_administer_users_is_Permission()
     {
-        var wrong = Provider(o => o.ApiKey = "wrong");
+        var wrong = Provider(civi: o => o.ApiKey = "wrong");
         var act = () => wrong.FindByEmailAsync("a@example.org");
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Authentication);
 
         _services!.Dispose();
         _site.AdministerUsers = false;
         var limited = Provider();
-        var create = () => limited.CreateAsync(Account("jdoe", "jdoe@example.org", null));
+        var create = () => limited.CreateAsync(Account("jdoe", "jdoe@example.org", 5));
         var ex = (await create.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.Permission);
         ex.Message.Should().Contain("administer users");
@@ -248,7 +374,7 @@ public sealed class StandaloneTests : IDisposable
     [Fact]
     public async Task Secrets_never_reach_logs_or_exceptions()
     {
-        var provider = Provider(o => { o.ActorPassword = "actor-secret-1"; o.SiteKey = "site-secret-2"; });
+        var provider = Provider(o => o.ActorPassword = "actor-secret-1", c => c.SiteKey = "site-secret-2");
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
         try
         {
@@ -264,47 +390,27 @@ public sealed class StandaloneTests : IDisposable
             || (r.StructuredState != null && r.StructuredState.Any(kv => kv.Value != null && kv.Value.Contains(s, StringComparison.Ordinal)))));
     }
 
-    [Theory]
-    [InlineData(null, "k", "CmsUser:Standalone:BaseUrl is missing")]
-    [InlineData("http://crm.example.org/", "k", "plain http")]
-    [InlineData("https://crm.example.org/", "", "CmsUser:Standalone:ApiKey is missing")]
-    public void Invalid_options_name_the_setting(string? url, string key, string message)
+    [Fact]
+    public void Invalid_options_name_the_setting()
     {
         var services = new ServiceCollection();
-        services.AddCmsUserProvisioning().AddStandalone(o => { o.BaseUrl = url is null ? null : new Uri(url); o.ApiKey = key; });
+        services.AddCmsUserProvisioning().AddStandalone(o => o.ResetLinkLifetime = TimeSpan.FromSeconds(10));
         using var provider = services.BuildServiceProvider();
 
         var act = () => provider.GetRequiredService<IOptions<StandaloneOptions>>().Value;
 
-        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain(message);
+        act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("CmsUser:Standalone:ResetLinkLifetime");
     }
 
     [Fact]
-    public void Registration_guards_its_arguments_and_is_safe_to_call_twice()
+    public void Registration_uses_the_one_CiviCRM_client_and_is_safe_to_call_twice()
     {
         ((Action)(() => ((ICmsUserBuilder)null!).AddStandalone())).Should().Throw<ArgumentNullException>();
         var services = new ServiceCollection();
-        services.AddCmsUserProvisioning().AddStandalone().AddStandalone();
+        services.AddCmsUserProvisioning().AddStandalone().AddStandalone().AddCiviCrm(o => { o.BaseUrl = _site.Url; o.ApiKey = _site.ApiKey; });
         services.Count(d => d.ServiceType == typeof(ICmsAccountProvider)).Should().Be(1);
-    }
-
-    [Fact]
-    public async Task End_to_end_the_engine_creates_the_user_and_accepts_the_link_the_user_row_already_is()
-    {
-        var services = Build(withCiviCrm: true);
-        var group = _site.AddGroup("members");
-        var jane = _site.AddContact("Jane", "Doe", "jdoe@example.org");
-        _site.AddToGroup(group, [jane]);
-
-        var summary = await services.GetRequiredService<IUserProvisioner>().RunOnceAsync();
-
-        summary.Count(OutcomeKind.Created).Should().Be(1);
-        var user = _site.Users.Single(u => u.Username == "jane.doe");
-        user.ContactId.Should().Be(jane);
-        user.Roles.Should().Equal(_site.StaffRole);
-        _site.Links.Count(l => l.ContactId == jane).Should().Be(1, "no separate UFMatch was written");
-        _site.CallCount("UFMatch", "save").Should().Be(0);
-        _site.Activities.Should().ContainSingle(a => a.Subject == $"Created : jane.doe ({user.Id})");
-        _site.GroupStatus(group, jane).Should().Be("Removed");
+        services.Count(d => d.ServiceType == typeof(CiviCrmApiClient)).Should().Be(1);
+        using var provider = services.BuildServiceProvider();
+        provider.GetRequiredService<ICmsAccountProvider>().Should().BeOfType<StandaloneAccountProvider>();
     }
 }

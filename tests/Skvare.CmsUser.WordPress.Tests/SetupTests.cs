@@ -147,7 +147,7 @@ public sealed class SetupTests : IDisposable
     }
 
     [Fact]
-    public void Options_bind_from_the_CmsUser_WordPress_section_and_AddWordPress_is_safe_twice()
+    public void The_earlier_CompanionPlugin_key_still_turns_the_companion_on()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -155,6 +155,23 @@ public sealed class SetupTests : IDisposable
             ["CmsUser:WordPress:Username"] = "api",
             ["CmsUser:WordPress:ApplicationPassword"] = "abcd abcd abcd abcd",
             ["CmsUser:WordPress:CompanionPlugin"] = "true",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning(configuration.GetSection("CmsUser")).AddWordPress();
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IOptions<WordPressOptions>>().Value.UseCompanionPlugin.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Options_bind_from_the_CmsUser_WordPress_section_and_AddWordPress_is_safe_twice()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CmsUser:WordPress:BaseUrl"] = "https://www.example.org",
+            ["CmsUser:WordPress:Username"] = "api",
+            ["CmsUser:WordPress:ApplicationPassword"] = "abcd abcd abcd abcd",
+            ["CmsUser:WordPress:UseCompanionPlugin"] = "true",
             ["CmsUser:WordPress:Http:MaxRetries"] = "1",
         }).Build();
         var services = new ServiceCollection();
@@ -165,7 +182,7 @@ public sealed class SetupTests : IDisposable
 
         var options = provider.GetRequiredService<IOptions<WordPressOptions>>().Value;
         options.Username.Should().Be("api");
-        options.CompanionPlugin.Should().BeTrue();
+        options.UseCompanionPlugin.Should().BeTrue();
         options.Multisite.Should().BeTrue();
         options.Http.MaxRetries.Should().Be(1);
         options.ToString().Should().NotContain("abcd");

@@ -38,7 +38,7 @@ internal sealed class WordPressTestHost : IDisposable
             o.BaseUrl = server.BaseUrl;
             o.Username = server.AdminUsername;
             o.ApplicationPassword = server.ApplicationPassword;
-            o.CompanionPlugin = companion;
+            o.UseCompanionPlugin = companion;
             configure?.Invoke(o);
         });
 

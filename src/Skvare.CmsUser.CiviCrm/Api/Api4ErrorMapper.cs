@@ -1,8 +1,50 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Api;
+
+/// <summary>An API v4 call on the <see cref="HttpChannel"/>: one POST to <c>{Entity}/{action}</c>.</summary>
+internal sealed record Api4Call(string Entity, string Action, string Url) : HttpCall(HttpMethod.Post, Url, Entity + "." + Action);
+
+/// <summary>CiviCRM's failures on the <see cref="HttpChannel"/>, as <see cref="CiviCrmApiException"/>s.</summary>
+internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
+{
+    /// <inheritdoc />
+    public CmsUserException FromAnswer(HttpCall call, HttpAnswer answer)
+    {
+        var (entity, action) = Names(call);
+        return Api4ErrorMapper.FromResponse(entity, action, (HttpStatusCode)answer.Status, answer.MediaType, answer.Body, Api4ErrorMapper.TryParse(answer.Body));
+    }
+
+    /// <inheritdoc />
+    public CmsUserException FromThrottled(HttpCall call, HttpAnswer answer) => FromAnswer(call, answer);
+
+    /// <inheritdoc />
+    public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
+    {
+        var (entity, action) = Names(call);
+        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(answer.Body, 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", parseError)
+        {
+            StatusCode = answer.Status,
+            Entity = entity,
+            Action = action,
+        };
+    }
+
+    /// <inheritdoc />
+    public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
+    {
+        var (entity, action) = Names(call);
+        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", exception) { Entity = entity, Action = action };
+    }
+
+    /// <inheritdoc />
+    public bool IsNotFound(HttpCall call, HttpAnswer answer) => false;
+
+    private static (string Entity, string Action) Names(HttpCall call) => call is Api4Call api4 ? (api4.Entity, api4.Action) : (call.Route, string.Empty);
+}
 
 /// <summary>Turns a failed API v4 response into a <see cref="CiviCrmApiException"/> with a message that names the fix.</summary>
 internal static partial class Api4ErrorMapper
@@ -71,6 +113,24 @@ internal static partial class Api4ErrorMapper
             ErrorId = errorId,
             IsGenericMessage = generic,
         };
+    }
+
+    /// <summary>The API v4 envelope of a body, or <see langword="null"/> when the body is not a JSON object.</summary>
+    public static Api4Envelope? TryParse(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body) || body.TrimStart()[0] != '{')
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, CiviCrmJsonContext.Default.Api4Envelope);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string? HtmlErrorMessage(string body)

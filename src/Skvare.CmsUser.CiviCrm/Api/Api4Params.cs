@@ -78,6 +78,44 @@ public sealed class Api4Params
         return this;
     }
 
+    /// <summary>
+    /// A copy that can be changed without touching this one: every list and map is copied, each record and each
+    /// chained call's parameters too (conditions and joins are immutable records and are shared).
+    /// </summary>
+    internal Api4Params Clone()
+    {
+        var copy = new Api4Params { Limit = Limit, Offset = Offset };
+        Append(copy.Select, Select);
+        Append(copy.Where, Where);
+        Append(copy.Join, Join);
+        Append(copy.OrderBy, OrderBy);
+        Append(copy.GroupBy, GroupBy);
+        Append(copy.Match, Match);
+        Append(copy.RawJoins, RawJoins);
+        Append(copy.Values, Values);
+        Append(copy.Defaults, Defaults);
+        Append(copy.Extra, Extra);
+        foreach (var record in Records)
+        {
+            copy.Records.Add(new Dictionary<string, object?>(record, StringComparer.Ordinal));
+        }
+
+        foreach (var (name, chain) in Chain)
+        {
+            copy.Chain[name] = chain with { Params = chain.Params.Clone() };
+        }
+
+        return copy;
+
+        static void Append<T>(ICollection<T> target, IEnumerable<T> source)
+        {
+            foreach (var item in source)
+            {
+                target.Add(item);
+            }
+        }
+    }
+
     /// <summary>The JSON CiviCRM reads from the <c>params</c> field.</summary>
     public string ToJson()
     {

@@ -1,12 +1,8 @@
-using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Api;
@@ -20,9 +16,9 @@ public class CiviCrmApiClient
     /// <summary>The name of the <see cref="HttpClient"/> this client uses (<c>IHttpClientFactory</c>).</summary>
     public const string HttpClientName = "Skvare.CmsUser.CiviCrm";
 
-    private readonly HttpClient _http;
     private readonly CiviCrmOptions _options;
     private readonly ILogger _logger;
+    private readonly HttpChannel _channel;
     private Task<CiviCrmIdentity>? _identity;
 
     /// <summary>Creates the client.</summary>
@@ -31,17 +27,25 @@ public class CiviCrmApiClient
     /// <param name="logger">The logger.</param>
     public CiviCrmApiClient(HttpClient http, IOptions<CiviCrmOptions> options, ILogger<CiviCrmApiClient>? logger = null)
     {
-        _http = http ?? throw new ArgumentNullException(nameof(http));
+        ArgumentNullException.ThrowIfNull(http);
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
+        {
+            // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
+            Credentials = HeaderCredentials.Headers(
+                new("X-Requested-With", "XMLHttpRequest"),
+                new("X-Civi-Auth", "Bearer " + _options.ApiKey),
+                new("X-Civi-Key", _options.SiteKey)),
+        };
     }
 
     /// <summary>For mocking.</summary>
     protected CiviCrmApiClient()
     {
-        _http = null!;
         _options = new CiviCrmOptions();
         _logger = NullLogger.Instance;
+        _channel = null!;
     }
 
     /// <summary>The endpoint URL of one call, per <see cref="CiviCrmOptions.UrlStyle"/>.</summary>
@@ -74,58 +78,27 @@ public class CiviCrmApiClient
         ArgumentException.ThrowIfNullOrEmpty(entity);
         ArgumentException.ThrowIfNullOrEmpty(action);
         parameters ??= new Api4Params();
-        using var request = new HttpRequestMessage(HttpMethod.Post, EndpointFor(entity, action))
+        var call = new Api4Call(entity, action, EndpointFor(entity, action).AbsoluteUri)
         {
-            Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("params", parameters.ToJson())]),
+            Body = HttpBody.Form([new("params", parameters.ToJson())]),
+            RetrySafe = IsRetrySafe(action, parameters),
         };
-        request.Headers.Add("X-Requested-With", "XMLHttpRequest");
-        request.Headers.TryAddWithoutValidation("X-Civi-Auth", "Bearer " + _options.ApiKey);
-        if (!string.IsNullOrEmpty(_options.SiteKey))
+        var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+        var envelope = _channel.Read(call, answer, CiviCrmJsonContext.Default.Api4Envelope);
+        if (envelope.ErrorMessage is not null)
         {
-            request.Headers.TryAddWithoutValidation("X-Civi-Key", _options.SiteKey);
+            throw _channel.Refuse(call, answer);
         }
 
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        request.Options.Set(HttpResilienceSetup.RetrySafe, IsRetrySafe(action, parameters));
-
-        var started = Stopwatch.GetTimestamp();
-        HttpResponseMessage response;
-        try
+        var values = envelope.Values.ValueKind switch
         {
-            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (IsTransport(ex, cancellationToken))
-        {
-            var failure = new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {ex.Message}", ex) { Entity = entity, Action = action };
-            Log.CallFailed(_logger, entity, action, failure.Kind, null, failure.Message);
-            throw failure;
-        }
-
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
-            var envelope = TryParse(body);
-            if (!response.IsSuccessStatusCode || envelope is null || envelope.ErrorMessage is not null)
-            {
-                var failure = envelope is null && response.IsSuccessStatusCode
-                    ? new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {(int)response.StatusCode} {mediaType}: {HttpEndpointGuard.Excerpt(body, 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.") { StatusCode = (int)response.StatusCode, Entity = entity, Action = action }
-                    : Api4ErrorMapper.FromResponse(entity, action, response.StatusCode, mediaType, body, envelope);
-                Log.CallFailed(_logger, entity, action, failure.Kind, failure.StatusCode, failure.Message);
-                throw failure;
-            }
-
-            var values = envelope.Values.ValueKind switch
-            {
-                JsonValueKind.Array => envelope.Values.EnumerateArray().Select(v => v.Clone()).ToArray(),
-                JsonValueKind.Object => [envelope.Values.Clone()],
-                _ => Array.Empty<JsonElement>(),
-            };
-            var count = envelope.Count.ValueKind == JsonValueKind.Number ? envelope.Count.GetInt32() : values.Length;
-            int? matched = envelope.CountMatched.ValueKind == JsonValueKind.Number ? envelope.CountMatched.GetInt32() : null;
-            Log.Call(_logger, entity, action, (int)response.StatusCode, Stopwatch.GetElapsedTime(started), values.Length);
-            return new Api4Result(values, count, matched);
-        }
+            JsonValueKind.Array => envelope.Values.EnumerateArray().Select(v => v.Clone()).ToArray(),
+            JsonValueKind.Object => [envelope.Values.Clone()],
+            _ => Array.Empty<JsonElement>(),
+        };
+        var count = envelope.Count.ValueKind == JsonValueKind.Number ? envelope.Count.GetInt32() : values.Length;
+        int? matched = envelope.CountMatched.ValueKind == JsonValueKind.Number ? envelope.CountMatched.GetInt32() : null;
+        return new Api4Result(values, count, matched);
     }
 
     /// <summary>
@@ -143,7 +116,7 @@ public class CiviCrmApiClient
         var lastId = 0L;
         while (true)
         {
-            var page = Clone(parameters);
+            var page = parameters.Clone();
             if (page.Select.Count > 0 && !page.Select.Contains("id"))
             {
                 page.Select.Insert(0, "id");
@@ -207,68 +180,6 @@ public class CiviCrmApiClient
         action.StartsWith("get", StringComparison.OrdinalIgnoreCase)
         || action is "update" or "delete"
         || (action == "save" && parameters.Match.Count > 0);
-
-    private static bool IsTransport(Exception ex, CancellationToken cancellationToken) => ex switch
-    {
-        HttpRequestException => true,
-        TimeoutRejectedException => true,
-        BrokenCircuitException => true,
-        TaskCanceledException when !cancellationToken.IsCancellationRequested => true,
-        _ => false,
-    };
-
-    private static Api4Envelope? TryParse(string body)
-    {
-        if (string.IsNullOrWhiteSpace(body) || body.TrimStart()[0] != '{')
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(body, CiviCrmJsonContext.Default.Api4Envelope);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static Api4Params Clone(Api4Params source)
-    {
-        var copy = new Api4Params { Limit = source.Limit, Offset = source.Offset };
-        foreach (var s in source.Select)
-        {
-            copy.Select.Add(s);
-        }
-
-        foreach (var w in source.Where)
-        {
-            copy.Where.Add(w);
-        }
-
-        foreach (var j in source.Join)
-        {
-            copy.Join.Add(j);
-        }
-
-        foreach (var j in source.RawJoins)
-        {
-            copy.RawJoins.Add(j);
-        }
-
-        foreach (var g in source.GroupBy)
-        {
-            copy.GroupBy.Add(g);
-        }
-
-        foreach (var (k, v) in source.Extra)
-        {
-            copy.Extra[k] = v;
-        }
-
-        return copy;
-    }
 }
 
 /// <summary>Who the CiviCRM client is.</summary>

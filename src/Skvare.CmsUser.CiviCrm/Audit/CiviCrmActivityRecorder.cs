@@ -20,6 +20,8 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
     public const string FailedStatus = "Failed";
 
+    private static readonly string[] AuditStatuses = ["Completed", "Scheduled"];
+
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;
 
@@ -39,13 +41,20 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         var save = new Api4Params { Match = { "option_group_id", "name" } };
         foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_status", FailedStatus) })
         {
-            save.Records.Add(new Dictionary<string, object?>
+            var record = new Dictionary<string, object?>
             {
                 ["option_group_id:name"] = group,
                 ["name"] = name,
                 ["label"] = name,
                 ["is_active"] = true,
-            });
+            };
+            if (group == "activity_status")
+            {
+                // Activity statuses: filter 0 = open (Scheduled), 1 = closed (Completed, Cancelled). A failed attempt is closed.
+                record["filter"] = 1;
+            }
+
+            save.Records.Add(record);
         }
 
         await _client.CallAsync("OptionValue", "save", save, cancellationToken).ConfigureAwait(false);
@@ -64,19 +73,45 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         var save = new Api4Params();
         foreach (var entry in entries)
         {
-            save.Records.Add(new Dictionary<string, object?>
-            {
-                ["activity_type_id:name"] = TypeName(entry.Kind),
-                ["status_id:name"] = entry.Status == ActivityOutcomeStatus.Completed ? "Completed" : FailedStatus,
-                ["subject"] = entry.Subject,
-                ["details"] = entry.Details ?? "",
-                ["source_contact_id"] = "user_contact_id",
-                ["target_contact_id"] = new[] { entry.ContactId },
-                ["source_record_id"] = entry.ContactId,
-            });
+            save.Records.Add(ToRecord(entry));
         }
 
         await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>?> OpenAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+
+        var save = new Api4Params();
+        foreach (var entry in entries)
+        {
+            save.Records.Add(ToRecord(entry with { Id = null }));
+        }
+
+        var result = await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
+        var ids = result.Values.Select(r => r.GetInt64("id")).ToArray();
+        return ids.Length == entries.Count && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null;
+    }
+
+    /// <inheritdoc />
+    public async Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        // Only records still Scheduled: a record another worker completed meanwhile stays.
+        await _client.CallAsync("Activity", "delete", new Api4Params().WithWhere(
+            Api4Condition.In("id", ids),
+            Api4Condition.Eq("status_id:name", "Scheduled")), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -110,6 +145,64 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         }
 
         return counts;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contactIds);
+        if (contactIds.Count == 0)
+        {
+            return [];
+        }
+
+        var query = new Api4Params { Limit = 0 }
+            .WithSelect("contact_id", "act.id", "act.subject", "act.status_id:name")
+            .WithWhere(
+                Api4Condition.In("contact_id", contactIds),
+                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
+                Api4Condition.In("act.status_id:name", AuditStatuses),
+                Api4Condition.Eq("act.is_deleted", false));
+        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
+        return result.Values
+            .Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
+            .Select(r => new AuditRecord(
+                r.GetInt64("act.id")!.Value,
+                r.GetInt64("contact_id")!.Value,
+                r.GetString("act.status_id:name") == "Scheduled" ? ActivityOutcomeStatus.Scheduled : ActivityOutcomeStatus.Completed,
+                r.GetString("act.subject") ?? ""))
+            .ToArray();
+    }
+
+    private static Dictionary<string, object?> ToRecord(ActivityEntry entry)
+    {
+        var record = new Dictionary<string, object?>
+        {
+            ["activity_type_id:name"] = TypeName(entry.Kind),
+            ["status_id:name"] = entry.Status switch
+            {
+                ActivityOutcomeStatus.Completed => "Completed",
+                ActivityOutcomeStatus.Scheduled => "Scheduled",
+                _ => FailedStatus,
+            },
+            ["subject"] = entry.Subject,
+            ["details"] = entry.Details ?? "",
+        };
+        if (entry.Id is long id)
+        {
+            // Completes the Scheduled record written before the attempt; its contacts stay as they are.
+            record["id"] = id;
+        }
+        else
+        {
+            record["source_contact_id"] = "user_contact_id";
+            record["target_contact_id"] = new[] { entry.ContactId };
+            record["source_record_id"] = entry.ContactId;
+        }
+
+        return record;
     }
 
     private static string TypeName(ActivityKind kind) => kind == ActivityKind.PasswordReset ? PasswordResetType : AccountCreationType;

@@ -61,9 +61,17 @@ public sealed class CiviCrmLinkStore : IAccountLinkStore
 
         var results = new AccountLinkResult?[requests.Count];
         var writes = new List<(int Index, Dictionary<string, object?> Record, long? Previous)>();
+        var winners = AccountLinkClaims.Winners(requests);
         for (var i = 0; i < requests.Count; i++)
         {
             var request = requests[i];
+            if (winners[request.CmsUserId] is var winner && winner.ContactId != request.ContactId)
+            {
+                // Two contacts of one page share the CMS account (the same email): one link, never two.
+                results[i] = new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: winner.ContactId);
+                continue;
+            }
+
             var byUser = rows.FirstOrDefault(r => r.GetInt64("uf_id") == request.CmsUserId);
             var contactTaken = rows.FirstOrDefault(r => r.GetInt64("contact_id") == request.ContactId && r.GetInt64("uf_id") != request.CmsUserId);
             if (byUser.ValueKind != JsonValueKind.Undefined && byUser.GetInt64("contact_id") == request.ContactId)
@@ -73,6 +81,12 @@ public sealed class CiviCrmLinkStore : IAccountLinkStore
             else if (contactTaken.ValueKind != JsonValueKind.Undefined)
             {
                 results[i] = new AccountLinkResult(request, AccountLinkResultKind.Failed, $"Contact {request.ContactId} is already linked to CMS user {contactTaken.GetInt64("uf_id")} in this domain.");
+            }
+            else if (byUser.ValueKind != JsonValueKind.Undefined && !request.AccountCreatedNow)
+            {
+                // An existing account linked to another contact belongs to it: never repoint (steal) the link.
+                // Only an account created in this run may be taken from the duplicate contact the CMS's plugin made.
+                results[i] = new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: byUser.GetInt64("contact_id"));
             }
             else
             {

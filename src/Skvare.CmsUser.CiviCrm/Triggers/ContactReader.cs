@@ -60,13 +60,19 @@ internal sealed class ContactReader
         }
 
         var others = _options.ReadOtherDomainLinks
-            ? await OtherDomainLinksAsync(rows.Select(r => r.GetInt64("id") ?? 0).ToArray(), cancellationToken).ConfigureAwait(false)
+            ? await OtherDomainLinksAsync(rows.Select(r => SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray(), cancellationToken).ConfigureAwait(false)
             : Array.Empty<AccountLink>().ToLookup(l => l.ContactId);
-        return rows.Select(row => ToContact(row, extraFields, others)).ToArray();
+        // One contact per id even when a join repeats a row (two links of one contact in a domain).
+        return rows.Select(row => ToContact(row, extraFields, others)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
     }
 
     private async Task<ILookup<long, AccountLink>> OtherDomainLinksAsync(long[] contactIds, CancellationToken cancellationToken)
     {
+        if (contactIds.Length == 0)
+        {
+            return Array.Empty<AccountLink>().ToLookup(l => l.ContactId);
+        }
+
         var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
         var query = new Api4Params { Limit = contactIds.Length * 10 }
             .WithSelect("contact_id", "uf_id", "uf_name", "domain_id")
@@ -78,32 +84,92 @@ internal sealed class ContactReader
             .ToLookup(l => l.ContactId);
     }
 
-    private static Contact ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    private static Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
     {
-        var id = row.GetInt64("id") ?? 0;
-        var links = new List<AccountLink>();
-        if (row.GetInt64($"{LinkAlias}.uf_id") is long ufId)
+        // A row without a readable positive id cannot be acted on or recorded against anyone: it is left out.
+        // Any other defect fails only this contact (Contact.DataError), never the page.
+        if (SafeId(row, "id") is not long id || id <= 0)
         {
-            links.Add(new AccountLink(id, ufId, row.GetString($"{LinkAlias}.uf_name")));
+            return null;
+        }
+
+        var problems = new List<string>();
+        var links = new List<AccountLink>();
+        if (SafeId(row, $"{LinkAlias}.uf_id") is long ufId)
+        {
+            links.Add(new AccountLink(id, ufId, Text(row, $"{LinkAlias}.uf_name", problems)));
         }
 
         links.AddRange(others[id]);
-        var fields = extraFields.ToDictionary(f => f, f => row.GetString(f), StringComparer.Ordinal);
-        return new Contact
+        var fields = extraFields.ToDictionary(f => f, f => Text(row, f, problems), StringComparer.Ordinal);
+        var contact = new Contact
         {
             Id = id,
-            FirstName = Blank(row.GetString("first_name")),
-            MiddleName = Blank(row.GetString("middle_name")),
-            LastName = Blank(row.GetString("last_name")),
-            NickName = Blank(row.GetString("nick_name")),
-            DisplayName = Blank(row.GetString("display_name")),
-            ExternalIdentifier = Blank(row.GetString("external_identifier")),
-            PreferredLanguage = Blank(row.GetString("preferred_language")),
-            Email = Blank(row.GetString("email_primary.email")),
-            EmailOnHold = row.GetFlag("email_primary.on_hold"),
+            FirstName = Blank(Text(row, "first_name", problems)),
+            MiddleName = Blank(Text(row, "middle_name", problems)),
+            LastName = Blank(Text(row, "last_name", problems)),
+            NickName = Blank(Text(row, "nick_name", problems)),
+            DisplayName = Blank(Text(row, "display_name", problems)),
+            ExternalIdentifier = Blank(Text(row, "external_identifier", problems)),
+            PreferredLanguage = Blank(Text(row, "preferred_language", problems)),
+            Email = Blank(Text(row, "email_primary.email", problems)),
+            EmailOnHold = Flag(row, "email_primary.on_hold", problems),
             Links = links,
             Fields = fields,
         };
+        return problems.Count == 0
+            ? contact
+            : contact with { DataError = $"CiviCRM sent contact {id} with unreadable data: {string.Join("; ", problems)}." };
+    }
+
+    private static long? SafeId(JsonElement row, string field)
+    {
+        try
+        {
+            return row.GetInt64(field);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A text field; a value of the wrong JSON type or invalid text is noted as a problem (never quoted: it may be anything).</summary>
+    private static string? Text(JsonElement row, string field, List<string> problems)
+    {
+        if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(field, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+        {
+            problems.Add($"{field} is a JSON {value.ValueKind.ToString().ToLowerInvariant()} where text was expected");
+            return null;
+        }
+
+        try
+        {
+            return row.GetString(field);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        {
+            problems.Add($"{field} is not valid Unicode text");
+            return null;
+        }
+    }
+
+    private static bool Flag(JsonElement row, string field, List<string> problems)
+    {
+        try
+        {
+            return row.GetFlag(field);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        {
+            problems.Add($"{field} is not a flag");
+            return false;
+        }
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -40,13 +40,13 @@ internal sealed partial class FakeApi4Engine
 
         foreach (var property in p.EnumerateObject())
         {
-            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language" or "actorPassword" or "timeout" or "identifier" or "useTrash"))
+            if (property.Name is not ("select" or "where" or "join" or "orderBy" or "limit" or "offset" or "values" or "records" or "defaults" or "match" or "groupBy" or "chain" or "currentDomain" or "reload" or "checkPermissions" or "debug" or "language" or "actorPassword" or "timeout" or "identifier" or "useTrash" or "action"))
             {
                 throw new FakeApi4Error(500, $"Unknown api parameter: set{char.ToUpperInvariant(property.Name[0])}{property.Name[1..]}");
             }
         }
 
-        if (entity is "User" && action != "get")
+        if (entity is "User")
         {
             return ExecuteUser(action, p);
         }

@@ -25,7 +25,7 @@ public sealed class FakeApi4Store
         ["OptionGroup"] = ["id", "name", "title"],
         ["OptionValue"] = ["id", "option_group_id", "name", "label", "value", "is_active", "is_reserved", "filter", "weight"],
         ["Domain"] = ["id", "name"],
-        ["User"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "username", "hashed_password", "is_active", "timezone", "language", "when_created", "when_updated", "roles", "password_reset_token"],
+        ["User"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "username", "hashed_password", "is_active", "timezone", "language", "when_created", "when_updated", "when_last_accessed", "roles", "password_reset_token"],
         ["Role"] = ["id", "name", "label", "is_active"],
     };
 
@@ -95,6 +95,9 @@ public sealed class FakeApi4Store
         _tables[entity].Add(row);
         return row;
     }
+
+    /// <summary>Makes the next insert of <paramref name="entity"/> take this id (replays of recordings follow the real ids).</summary>
+    internal void ForceNextId(string entity, long next) => _nextIds[entity == "User" ? "UFMatch" : entity] = next;
 
     internal Dictionary<string, object?>? Find(string entity, long id) => _tables[entity].FirstOrDefault(r => r["id"] is long v && v == id);
 

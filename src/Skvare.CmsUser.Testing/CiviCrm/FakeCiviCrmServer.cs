@@ -148,6 +148,13 @@ public class FakeCiviCrmServer : IDisposable
     public void FailNextAfterProcessing(int status, int count = 1, string? body = null, string contentType = "text/html; charset=UTF-8") =>
         _host.FailAfter(count, status, body ?? "<!DOCTYPE html><html><head><title>Error</title></head><body>Gateway error</body></html>", contentType);
 
+    /// <summary>
+    /// When set, asked with (entity, action) for every API request; a status it returns is answered (with a
+    /// 503-style JSON body) without touching state. Lets a test make CiviCRM fail at one step, such as the
+    /// page write after the CMS creates.
+    /// </summary>
+    public Func<string, string, int?>? FailWhere { get; set; }
+
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
 
@@ -413,7 +420,9 @@ public class FakeCiviCrmServer : IDisposable
         var (entity, action) = Route(request);
         var answer = entity is null
             ? new Answer(404, "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>", "text/html; charset=UTF-8")
-            : Dispatch(request, entity, action!, ParamsJson(request));
+            : FailWhere?.Invoke(entity, action ?? "") is int failStatus
+                ? new Answer(failStatus, $"{{\"status_code\":{failStatus},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", "application/json")
+                : Dispatch(request, entity, action!, ParamsJson(request));
 
         // Every answer opens a PHP session, which is why a client must not keep cookies.
         return new FakeAnswer(answer.Status, answer.Body, answer.ContentType, new Dictionary<string, string>

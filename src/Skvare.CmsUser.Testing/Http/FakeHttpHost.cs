@@ -122,6 +122,15 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     public void Hang(int count, TimeSpan delay) =>
         Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
 
+    /// <summary>Drops the faults not yet used (the site is back).</summary>
+    public void ClearFaults()
+    {
+        lock (_gate)
+        {
+            _faults.Clear();
+        }
+    }
+
     /// <summary>Stops the server.</summary>
     public void Dispose()
     {

@@ -21,6 +21,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
     private long _nextContactId = 1;
+    private long _lastActivityId;
 
     /// <summary>Whether <see cref="EnsureReadyAsync"/> was called.</summary>
     public bool Ready { get; private set; }
@@ -124,7 +125,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         lock (_gate)
         {
-            Store(entry);
+            Store(entry with { Id = ++_lastActivityId });
         }
     }
 
@@ -183,7 +184,17 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
         {
             foreach (var entry in entries)
             {
-                Store(entry);
+                // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
+                if (entry.Id is long id && _activities.FindIndex(a => a.Id == id) is var at and >= 0)
+                {
+                    _activities[at] = entry;
+                    var list = _activitiesByContact[entry.ContactId];
+                    list[list.FindIndex(a => a.Id == id)] = entry;
+                }
+                else
+                {
+                    Store(entry with { Id = ++_lastActivityId });
+                }
             }
         }
 
@@ -206,6 +217,56 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<long>?> OpenAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default)
+    {
+        Count("OpenActivities");
+        lock (_gate)
+        {
+            var ids = new List<long>(entries.Count);
+            foreach (var entry in entries)
+            {
+                var stored = entry with { Id = ++_lastActivityId };
+                Store(stored);
+                ids.Add(stored.Id!.Value);
+            }
+
+            return Task.FromResult<IReadOnlyList<long>?>(ids);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default)
+    {
+        Count("FindAudits");
+        lock (_gate)
+        {
+            IReadOnlyList<AuditRecord> found = contactIds
+                .SelectMany(id => _activitiesByContact.TryGetValue(id, out var list) ? list : [])
+                .Where(a => a.Kind == kind && a.Status is ActivityOutcomeStatus.Completed or ActivityOutcomeStatus.Scheduled)
+                .Select(a => new AuditRecord(a.Id ?? 0, a.ContactId, a.Status, a.Subject))
+                .ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
+    {
+        Count("DiscardActivities");
+        lock (_gate)
+        {
+            // Only records still Scheduled, as the CiviCRM recorder does.
+            _activities.RemoveAll(a => a.Status == ActivityOutcomeStatus.Scheduled && a.Id is long id && ids.Contains(id));
+            foreach (var list in _activitiesByContact.Values)
+            {
+                list.RemoveAll(a => a.Status == ActivityOutcomeStatus.Scheduled && a.Id is long id && ids.Contains(id));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<AccountLink>> FindByContactsAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default)
     {
         Count("FindLinks");
@@ -221,10 +282,17 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
     {
         Count("EnsureLinks");
         var results = new List<AccountLinkResult>(requests.Count);
+        var winners = AccountLinkClaims.Winners(requests);
         lock (_gate)
         {
             foreach (var request in requests)
             {
+                if (winners[request.CmsUserId] is var winner && winner.ContactId != request.ContactId)
+                {
+                    results.Add(new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: winner.ContactId));
+                    continue;
+                }
+
                 var byUser = _links.FindIndex(l => l.IsCurrentDomain && l.CmsUserId == request.CmsUserId);
                 var contactTaken = _links.Any(l => l.IsCurrentDomain && l.ContactId == request.ContactId && l.CmsUserId != request.CmsUserId);
                 if (byUser >= 0 && _links[byUser].ContactId == request.ContactId)
@@ -234,6 +302,10 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
                 else if (contactTaken)
                 {
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Failed, "DB Error: already exists"));
+                }
+                else if (byUser >= 0 && !request.AccountCreatedNow)
+                {
+                    results.Add(new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: _links[byUser].ContactId));
                 }
                 else if (byUser >= 0)
                 {

@@ -32,6 +32,13 @@ public sealed class FakeStandaloneServer : FakeCiviCrmServer
     /// <summary>The API user's own user id.</summary>
     public long ApiUserId { get; }
 
+    /// <summary>
+    /// Whether the default <c>password_reset</c> message template is active (default true). When it is not,
+    /// <c>sendPasswordResetEmail</c> answers <c>is_error</c> "No password reset message template available", as
+    /// it does for an address the mailer refuses.
+    /// </summary>
+    public bool PasswordResetTemplateActive { get; set; } = true;
+
     /// <summary>The users (username, email, contact, active, role ids).</summary>
     public IReadOnlyList<(long Id, string? Username, string? Email, long? ContactId, bool IsActive, IReadOnlyList<long> Roles)> Users
     {

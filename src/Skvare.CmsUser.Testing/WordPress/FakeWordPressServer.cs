@@ -232,6 +232,9 @@ public sealed partial class FakeWordPressServer : IDisposable
     public void HangNext(int count, TimeSpan delay) =>
         _host.Hang(count, delay);
 
+    /// <summary>Drops the failures and hangs not yet used (the site is back).</summary>
+    public void ClearFaults() => _host.ClearFaults();
+
     /// <summary>Stops the server.</summary>
     public void Dispose() => _host.Dispose();
 

@@ -13,7 +13,13 @@ public sealed record AccountLink(long ContactId, long CmsUserId, string? UfName,
 /// <param name="ContactId">The contact to link.</param>
 /// <param name="CmsUserId">The CMS user id.</param>
 /// <param name="UfName">The name to store with the link (the account's email).</param>
-public sealed record AccountLinkRequest(long ContactId, long CmsUserId, string UfName);
+/// <param name="AccountCreatedNow">
+/// Whether the engine created this CMS account in this run. Only then may a link of the CMS user to another
+/// contact (made by the CMS's CiviCRM plugin, to a duplicate contact it created) be pointed at this contact.
+/// A link of an existing account to another contact is never taken from it:
+/// the result is <see cref="AccountLinkResultKind.HeldByOtherContact"/>.
+/// </param>
+public sealed record AccountLinkRequest(long ContactId, long CmsUserId, string UfName, bool AccountCreatedNow = false);
 
 /// <summary>What the link store did for one <see cref="AccountLinkRequest"/>.</summary>
 public enum AccountLinkResultKind
@@ -29,13 +35,22 @@ public enum AccountLinkResultKind
 
     /// <summary>The link could not be written; see <see cref="AccountLinkResult.Error"/>.</summary>
     Failed,
+
+    /// <summary>
+    /// The CMS user is linked to another contact in this domain (<see cref="AccountLinkResult.PreviousContactId"/>),
+    /// or another request of the same batch claims it; the link was left as it is.
+    /// </summary>
+    HeldByOtherContact,
 }
 
 /// <summary>The result of ensuring one link.</summary>
 /// <param name="Request">The request this answers.</param>
 /// <param name="Kind">What happened.</param>
 /// <param name="Error">Why it failed, when <paramref name="Kind"/> is <see cref="AccountLinkResultKind.Failed"/>.</param>
-/// <param name="PreviousContactId">The contact the CMS user was linked to before a repair.</param>
+/// <param name="PreviousContactId">
+/// The contact the CMS user was linked to before a repair, or the contact that holds it when
+/// <paramref name="Kind"/> is <see cref="AccountLinkResultKind.HeldByOtherContact"/>.
+/// </param>
 public sealed record AccountLinkResult(
     AccountLinkRequest Request,
     AccountLinkResultKind Kind,

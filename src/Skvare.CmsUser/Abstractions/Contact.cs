@@ -51,6 +51,13 @@ public sealed record Contact
     /// </summary>
     public IReadOnlyDictionary<string, string?> Fields { get; init; } = EmptyFields;
 
+    /// <summary>
+    /// Why some of this contact's data could not be read (a field of the wrong type, text that is not valid
+    /// Unicode), or <see langword="null"/>. The engine fails such a contact with <c>invalid_contact_data</c>
+    /// (a counted attempt) and goes on with the others.
+    /// </summary>
+    public string? DataError { get; init; }
+
     /// <summary>The link in the current CiviCRM domain, if any.</summary>
     public AccountLink? CurrentDomainLink => Links.FirstOrDefault(l => l.IsCurrentDomain);
 

@@ -18,6 +18,12 @@ public enum ActivityOutcomeStatus
 
     /// <summary>The attempt failed (counts toward <see cref="RetryPolicy.MaxAttempts"/>).</summary>
     Failed,
+
+    /// <summary>
+    /// The attempt is under way: written before the CMS is called and completed (or removed) when the page is
+    /// written, so a run that dies in between leaves a trace the next run completes.
+    /// </summary>
+    Scheduled,
 }
 
 /// <summary>One audit record: an attempt for one contact. Never carries a secret.</summary>
@@ -33,7 +39,24 @@ public sealed record ActivityEntry(
     ActivityOutcomeStatus Status,
     string Subject,
     string? Details,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt)
+{
+    /// <summary>The id of the Scheduled record this entry completes (an update), or <see langword="null"/> for a new record.</summary>
+    public long? Id { get; init; }
+}
+
+/// <summary>A Completed or Scheduled audit record of one contact.</summary>
+/// <param name="Id">The record's id.</param>
+/// <param name="ContactId">The contact.</param>
+/// <param name="Status">Completed or Scheduled.</param>
+/// <param name="Subject">The activity's subject, such as <c>Created : jane (12)</c>.</param>
+public sealed record AuditRecord(long Id, long ContactId, ActivityOutcomeStatus Status, string Subject)
+{
+    /// <summary>Whether this record audits the CMS user <paramref name="cmsUserId"/> (its subject ends with <c>(ID)</c>).</summary>
+    /// <param name="cmsUserId">The CMS user id.</param>
+    public bool Audits(long cmsUserId) =>
+        Subject.EndsWith("(" + cmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")", StringComparison.Ordinal);
+}
 
 /// <summary>How far back failed attempts of one contact count.</summary>
 /// <param name="ContactId">The contact.</param>
@@ -58,4 +81,29 @@ public interface IActivityRecorder
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>Failures per contact; contacts with none may be absent.</returns>
     Task<IReadOnlyDictionary<long, int>> CountFailedAttemptsAsync(IReadOnlyList<AttemptCountRequest> requests, ActivityKind kind, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes Scheduled records (one per entry, in one call) before the CMS is called, and returns their ids
+    /// in order. A store without this returns <see langword="null"/>; the engine then writes only final records
+    /// (and cannot complete the audit of a run that died after a create).
+    /// </summary>
+    /// <param name="entries">Scheduled entries.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    Task<IReadOnlyList<long>?> OpenAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<long>?>(null);
+
+    /// <summary>
+    /// Reads the Completed and Scheduled records of a kind for a page of contacts in one call, so a page write
+    /// can tell which accounts are audited already (a racing worker) and which attempts an earlier run left open.
+    /// </summary>
+    /// <param name="contactIds">The contacts.</param>
+    /// <param name="kind">Which activity type.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<AuditRecord>>([]);
+
+    /// <summary>Removes Scheduled records that ended without an outcome worth recording (in one call).</summary>
+    /// <param name="ids">The records.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }

@@ -43,7 +43,25 @@ public static class CmsUserServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         AddCore(services);
-        services.Configure<CmsUserOptions>(configuration);
+        // Bound like Configure<T>(configuration), except that a value the binder cannot convert does not throw
+        // from the options factory: the validator reports it with every other problem, in one message.
+        services.AddSingleton<IOptionsChangeTokenSource<CmsUserOptions>>(new ConfigurationChangeTokenSource<CmsUserOptions>(Options.DefaultName, configuration));
+        services.Configure<CmsUserOptions>(options =>
+        {
+            try
+            {
+                configuration.Bind(options);
+            }
+            catch (InvalidOperationException)
+            {
+                // SettingsCheck.CheckConfiguration (in the validator) names the key and the expected value.
+            }
+        });
+        if (configuration is IConfigurationSection section)
+        {
+            services.AddSingleton(new CmsUserConfigurationSource(section));
+        }
+
         if (configure is not null)
         {
             services.Configure(configure);
@@ -74,8 +92,9 @@ public static class CmsUserServiceCollectionExtensions
 
     private static void AddCore(IServiceCollection services)
     {
+        // One validator checks everything (configuration keys, ranges including nested objects, cross-field
+        // rules); DataAnnotations on top would report the same problems a second time.
         services.AddOptions<CmsUserOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsAnnotationsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUserProvisioner, UserProvisioner>();

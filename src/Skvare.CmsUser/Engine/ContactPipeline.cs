@@ -1,4 +1,6 @@
 using System.Net.Mail;
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Telemetry;
 using Skvare.CmsUser.Usernames;
 
 namespace Skvare.CmsUser.Engine;
@@ -10,13 +12,22 @@ namespace Skvare.CmsUser.Engine;
 /// </summary>
 internal sealed class ContactPipeline
 {
+    /// <summary>The error code of an unexpected exception (a defect in the data or in the code).</summary>
+    public const string InternalErrorCode = "internal_error";
+
+    /// <summary>The error code of a contact whose data CiviCRM sent in a form that cannot be read.</summary>
+    public const string InvalidDataCode = "invalid_contact_data";
+
     private readonly ICmsAccountProvider _cms;
     private readonly EngineSettings _settings;
+    private readonly UsernameReservations _reservations = new();
+    private readonly ILogger _logger;
 
-    public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings)
+    public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings, ILogger logger)
     {
         _cms = cms;
         _settings = settings;
+        _logger = logger;
     }
 
     private CmsUserOptions Options => _settings.Options;
@@ -36,6 +47,10 @@ internal sealed class ContactPipeline
             {
                 work.StopError = ex;
             }
+        }
+        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
+        {
+            FailInternal(work, ex);
         }
 
         return work;
@@ -81,9 +96,36 @@ internal sealed class ContactPipeline
                 work.StopError = ex;
             }
         }
+        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
+        {
+            FailInternal(work, ex);
+        }
 
         return work;
     }
+
+    /// <summary>Whether an exception is the caller cancelling the run (the only exception a contact lets through).</summary>
+    public static bool IsRunCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    /// <summary>
+    /// Turns an unexpected exception into the contact's outcome: Failed with <see cref="InternalErrorCode"/>,
+    /// counted as an attempt (a contact that always crashes us gives up after MaxAttempts). The log has the
+    /// exception; the activity and the outcome have a one-line message.
+    /// </summary>
+    public void FailInternal(ContactWork work, Exception ex)
+    {
+        Log.ContactCrashed(_logger, work.Contact.Id, work.Rule, ex);
+        var cmsUserId = work.CmsUserId;
+        Fail(work, FailureKind.Permanent, InternalErrorCode, InternalMessage(ex));
+
+        // An account created before the defect must still be linked and audited: keep what is known.
+        work.CmsUserId = cmsUserId;
+    }
+
+    /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>
+    public static string InternalMessage(Exception ex) =>
+        $"Unexpected {ex.GetType().Name} while handling the contact; see the log for details.";
 
     /// <summary>Marks the work failed, counting the attempt per the retry policy.</summary>
     public void Fail(ContactWork work, FailureKind kind, string code, string message, bool giveUpNow = false)
@@ -162,10 +204,14 @@ internal sealed class ContactPipeline
         return last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Finds a free username: the base one or the first free numbered one.</summary>
-    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Finds a free username: the base one or the first free numbered one. With <paramref name="reserveFor"/>
+    /// the name is also held for that contact (see <see cref="UsernameReservations"/>) and names held by
+    /// other contacts of this process count as taken; the caller releases it after the create.
+    /// </summary>
+    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken, long? reserveFor = null)
     {
-        if (startSuffix <= 1 && await _cms.FindByUsernameAsync(baseName, cancellationToken).ConfigureAwait(false) is null)
+        if (startSuffix <= 1 && await IsFreeAsync(baseName, reserveFor, cancellationToken).ConfigureAwait(false))
         {
             return (baseName, null);
         }
@@ -178,13 +224,48 @@ internal sealed class ContactPipeline
         for (var n = Math.Max(2, startSuffix); n <= Options.MaxUsernameSuffix + 1; n++)
         {
             var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules);
-            if (await _cms.FindByUsernameAsync(candidate, cancellationToken).ConfigureAwait(false) is null)
+            if (await IsFreeAsync(candidate, reserveFor, cancellationToken).ConfigureAwait(false))
             {
                 return (candidate, $"The username '{baseName}' is taken; using '{candidate}'.");
             }
         }
 
         return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken.");
+    }
+
+    /// <summary>
+    /// Lets a provider that implements <see cref="ICmsAccountPrefetch"/> look up the emails and usernames of the
+    /// contacts of a page that may need an account, in one request.
+    /// </summary>
+    public Task PrefetchAsync(ProvisioningRule rule, IReadOnlyList<Contact> page, CancellationToken cancellationToken)
+    {
+        if (_cms is not ICmsAccountPrefetch prefetch)
+        {
+            return Task.CompletedTask;
+        }
+
+        var pending = page.Where(c => c.Links.Count == 0 && CheckEmail(c) is null).ToArray();
+        return pending.Length == 0
+            ? Task.CompletedTask
+            : prefetch.PrefetchAsync(
+                pending.Select(c => c.Email!.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                pending.Select(c => BaseUsername(rule, c)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+                cancellationToken);
+    }
+
+    private async Task<bool> IsFreeAsync(string username, long? reserveFor, CancellationToken cancellationToken)
+    {
+        if (reserveFor is long holder && _reservations.IsHeldByOther(username, holder))
+        {
+            return false;
+        }
+
+        if (await _cms.FindByUsernameAsync(username, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return false;
+        }
+
+        return reserveFor is not long contactId || _reservations.TryReserve(username, contactId);
     }
 
     private async Task ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactWork work, CancellationToken cancellationToken)
@@ -213,6 +294,12 @@ internal sealed class ContactPipeline
             return;
         }
 
+        if (contact.DataError is { } dataError)
+        {
+            Fail(work, FailureKind.Permanent, InvalidDataCode, dataError);
+            return;
+        }
+
         if (CheckEmail(contact) is { } emailProblem)
         {
             Fail(work, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
@@ -230,7 +317,7 @@ internal sealed class ContactPipeline
         var nextSuffix = 1;
         for (var round = 0; round < 3; round++)
         {
-            var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken).ConfigureAwait(false);
+            var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
             if (username is null)
             {
                 Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), conflict!);
@@ -238,6 +325,7 @@ internal sealed class ContactPipeline
             }
 
             work.Username = username;
+            using var held = new Held(_reservations, username, contact.Id);
             try
             {
                 var created = await _cms.CreateAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
@@ -273,6 +361,12 @@ internal sealed class ContactPipeline
         Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.DuplicateUsername), $"The username '{baseName}' kept being taken while creating the account.");
     }
 
+    /// <summary>Releases a reserved username when the create attempt is over.</summary>
+    private readonly struct Held(UsernameReservations reservations, string username, long contactId) : IDisposable
+    {
+        public void Dispose() => reservations.Release(username, contactId);
+    }
+
     private static int NextSuffix(string username, string baseName)
     {
         var digits = new string(username.Reverse().TakeWhile(char.IsAsciiDigit).Reverse().ToArray());
@@ -306,7 +400,7 @@ internal sealed class ContactPipeline
         work.Kind = OutcomeKind.Created;
         work.CmsUserId = created.UserId;
         work.Username = created.Username ?? username;
-        work.Link = new AccountLinkRequest(contact.Id, created.UserId, created.Email ?? email);
+        work.Link = new AccountLinkRequest(contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true);
         work.RecordActivity = true;
         work.ActivityDetails = rule.Roles.Count == 0
             ? $"Rule {rule.DisplayName}."

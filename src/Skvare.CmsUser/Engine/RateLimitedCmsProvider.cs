@@ -3,7 +3,7 @@ using System.Threading.RateLimiting;
 namespace Skvare.CmsUser.Engine;
 
 /// <summary>Wraps a provider so that every CMS request first takes a permit from a token bucket.</summary>
-internal sealed class RateLimitedCmsProvider : ICmsAccountProvider, IDisposable
+internal sealed class RateLimitedCmsProvider : ICmsAccountProvider, ICmsAccountPrefetch, IDisposable
 {
     private readonly ICmsAccountProvider _inner;
     private readonly RateLimiter _limiter;
@@ -35,6 +35,9 @@ internal sealed class RateLimitedCmsProvider : ICmsAccountProvider, IDisposable
 
     public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default) =>
         LimitedAsync(ct => _inner.FindByUsernameAsync(username, ct), cancellationToken);
+
+    public Task PrefetchAsync(IReadOnlyCollection<string> emails, IReadOnlyCollection<string> usernames, CancellationToken cancellationToken = default) =>
+        _inner is ICmsAccountPrefetch prefetch ? LimitedAsync(async ct => { await prefetch.PrefetchAsync(emails, usernames, ct).ConfigureAwait(false); return true; }, cancellationToken) : Task.CompletedTask;
 
     public Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default) =>
         LimitedAsync(ct => _inner.GetByIdAsync(userId, ct), cancellationToken);

@@ -40,7 +40,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         _activities = activities;
         _time = time;
         _logger = logger;
-        _pipeline = new ContactPipeline(_cms, _settings);
+        _pipeline = new ContactPipeline(_cms, _settings, logger);
         _writer = new PageWriter(links, activities, _pipeline, time, logger);
     }
 
@@ -53,7 +53,10 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             SourceContext(rule.Trigger!, rule.History, ActivityKind.AccountCreation),
             (contact, prior) => rule.Trigger!.Kind == TriggerKind.SavedSearch && prior >= Options.Retry.MaxAttempts
                 ? Task.FromResult(ContactPipeline.GaveUpEarlier(rule, contact, prior))
-                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None)));
+                : _pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
+        {
+            Prefetch = (page, ct) => _pipeline.PrefetchAsync(rule, page, ct),
+        });
         return RunPassesAsync("Provisioning", ActivityKind.AccountCreation, passes.ToArray(), progress, cancellationToken);
     }
 
@@ -80,6 +83,44 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.provision");
         trace?.SetTag("cmsuser.contact_id", contactId);
+        string? ruleName = options?.Rule;
+        if (ruleName is not null && !Options.Rules.Any(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException($"No rule is named '{ruleName}'. Rules: {string.Join(", ", Options.Rules.Select(r => r.DisplayName))}.", nameof(options));
+        }
+
+        var ruleForErrors = ruleName ?? Options.Rules[0].DisplayName;
+        try
+        {
+            var outcome = await ProvisionCoreAsync(contactId, options, trace, cancellationToken).ConfigureAwait(false);
+            return outcome;
+        }
+        catch (CmsUserException ex)
+        {
+            // CiviCRM or the CMS failed outside the contact's own steps (finding it, the activity setup, the write).
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Failed,
+                Rule = ruleForErrors,
+                Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "civicrm_error", ex.Message),
+            });
+        }
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        {
+            Log.ContactCrashed(_logger, contactId, ruleForErrors, ex);
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Failed,
+                Rule = ruleForErrors,
+                Error = new ProvisioningError(FailureKind.Permanent, ContactPipeline.InternalErrorCode, ContactPipeline.InternalMessage(ex)),
+            });
+        }
+    }
+
+    private async Task<ProvisioningOutcome> ProvisionCoreAsync(long contactId, OnDemandOptions? options, System.Diagnostics.Activity? trace, CancellationToken cancellationToken)
+    {
         var (rule, source, contact) = await ResolveOnDemandAsync(contactId, options?.Rule, cancellationToken).ConfigureAwait(false);
         if (contact is null)
         {
@@ -122,8 +163,10 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         try
         {
             var prior = await CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+            await _pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
+            var opened = await _writer.OpenAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
             work = await _pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
-            await _writer.WriteAsync([work], source).ConfigureAwait(false);
+            await _writer.WriteAsync([work], source, opened).ConfigureAwait(false);
         }
         catch (CmsUserException ex)
         {
@@ -143,9 +186,9 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             {
                 work.LoginLink = await _cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, work.Username, contact.Email), cancellationToken).ConfigureAwait(false);
             }
-            catch (CmsUserException ex)
+            catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
             {
-                Log.LoginLinkFailed(_logger, uid, ex.Message);
+                Log.LoginLinkFailed(_logger, uid, ex is CmsUserException ? ex.Message : ContactPipeline.InternalMessage(ex));
             }
         }
 
@@ -177,6 +220,24 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 
     private async Task<PlanEntry> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PlanContactCoreAsync(rule, contact, prior, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
+        {
+            return new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Fail, null, null, ex.Message);
+        }
+        catch (Exception ex) when (ex is not CmsUserException && !ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        {
+            // The real run would fail this contact with internal_error (a counted attempt); the plan says so and goes on.
+            Log.ContactCrashed(_logger, contact.Id, rule.DisplayName, ex);
+            return new PlanEntry(contact.Id, rule.DisplayName, WouldGiveUp(prior), null, null, $"{ContactPipeline.InternalErrorCode}: {ContactPipeline.InternalMessage(ex)}");
+        }
+    }
+
+    private async Task<PlanEntry> PlanContactCoreAsync(ProvisioningRule rule, Contact contact, int prior, CancellationToken cancellationToken)
+    {
         var name = rule.DisplayName;
         if (contact.CurrentDomainLink is { } link)
         {
@@ -193,24 +254,17 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
             return new PlanEntry(contact.Id, name, PlannedAction.GiveUp, null, null, problem.Message);
         }
 
-        try
+        if (await _cms.FindByEmailAsync(contact.Email!.Trim(), cancellationToken).ConfigureAwait(false) is { } found)
         {
-            if (await _cms.FindByEmailAsync(contact.Email!.Trim(), cancellationToken).ConfigureAwait(false) is { } found)
-            {
-                return Options.LinkExistingAccounts
-                    ? new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null)
-                    : new PlanEntry(contact.Id, name, WouldGiveUp(prior), found.Username, found.UserId, $"The email is used by CMS account {found.UserId} and linking existing accounts is off.");
-            }
+            return Options.LinkExistingAccounts
+                ? new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null)
+                : new PlanEntry(contact.Id, name, WouldGiveUp(prior), found.Username, found.UserId, $"The email is used by CMS account {found.UserId} and linking existing accounts is off.");
+        }
 
-            var (username, conflict) = await _pipeline.FindFreeUsernameAsync(_pipeline.BaseUsername(rule, contact), 1, cancellationToken).ConfigureAwait(false);
-            return username is null
-                ? new PlanEntry(contact.Id, name, WouldGiveUp(prior), null, null, conflict)
-                : new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
-        }
-        catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
-        {
-            return new PlanEntry(contact.Id, name, PlannedAction.Fail, null, null, ex.Message);
-        }
+        var (username, conflict) = await _pipeline.FindFreeUsernameAsync(_pipeline.BaseUsername(rule, contact), 1, cancellationToken).ConfigureAwait(false);
+        return username is null
+            ? new PlanEntry(contact.Id, name, WouldGiveUp(prior), null, null, conflict)
+            : new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
     }
 
     private PlannedAction WouldGiveUp(int prior) =>
@@ -257,6 +311,12 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         {
             state.Stop(ex.Message);
         }
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        {
+            // A defect outside any one contact (reading a page, writing one): the run ends with what it wrote, it does not die.
+            Log.RunCrashed(_logger, ex);
+            state.Stop(ContactPipeline.InternalMessage(ex));
+        }
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
         var summary = state.ToSummary(_time.GetElapsedTime(started));
@@ -267,80 +327,124 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
     private async Task ProcessPageAsync(Pass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
         var prior = await CountPriorAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
-        var leases = new ConcurrentBag<IDisposable>();
-        var tasks = new List<Task<ContactWork?>>(page.Count);
-        using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
+        if (pass.Prefetch is { } prefetch)
         {
-            foreach (var contact in page)
-            {
-                if (state.Stopped)
-                {
-                    break;
-                }
-
-                try
-                {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    state.Cancelled = true;
-                    break;
-                }
-
-                if (state.Stopped)
-                {
-                    gate.Release();
-                    break;
-                }
-
-                tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate));
-            }
-
-            await Task.WhenAll(tasks).ConfigureAwait(false);
+            await prefetch(page, cancellationToken).ConfigureAwait(false);
         }
 
-        var works = tasks.Select(t => t.Result).OfType<ContactWork>().ToArray();
+        var opened = await _writer.OpenAsync(page, activityKind, cancellationToken).ConfigureAwait(false);
+        var leases = new ConcurrentBag<IDisposable>();
         try
         {
-            await _writer.WriteAsync(works, source).ConfigureAwait(false);
-        }
-        catch (CmsUserException ex)
-        {
-            foreach (var work in works)
+            var tasks = new List<Task<ContactWork?>>(page.Count);
+            using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
             {
-                work.Error = new ProvisioningError(ex.Kind, "write_back_failed", $"The results could not be written to CiviCRM: {ex.Message}");
-                work.Kind = OutcomeKind.Failed;
+                // A contact listed twice in a page would wait for its own lock (held until the page is written).
+                foreach (var contact in page.DistinctBy(c => c.Id))
+                {
+                    if (state.Stopped)
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        state.Cancelled = true;
+                        break;
+                    }
+
+                    if (state.Stopped)
+                    {
+                        gate.Release();
+                        break;
+                    }
+
+                    tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
+                }
+
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+
+            var works = tasks.Select(t => t.Result).OfType<ContactWork>().ToArray();
+            try
+            {
+                await _writer.WriteAsync(works, source, opened).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CmsUserException || !ContactPipeline.IsRunCancellation(ex, cancellationToken))
+            {
+                var error = ex is CmsUserException civi
+                    ? new ProvisioningError(civi.Kind, "write_back_failed", $"The results could not be written to CiviCRM: {civi.Message}")
+                    : new ProvisioningError(FailureKind.Transient, "write_back_failed", $"The results could not be written to CiviCRM: {ContactPipeline.InternalMessage(ex)}");
+                foreach (var work in works)
+                {
+                    // Nothing was counted: the contacts stay in the trigger and the next run finds their accounts.
+                    work.Error = error;
+                    work.Kind = OutcomeKind.Failed;
+                }
+
+                Complete(works, state, progress);
+                throw;
             }
 
             Complete(works, state, progress);
-            throw;
         }
         finally
         {
+            // Whatever happened above, no contact stays locked in this process.
             foreach (var lease in leases)
             {
                 lease.Dispose();
             }
         }
-
-        Complete(works, state, progress);
     }
 
-    private async Task<ContactWork?> ProcessOneAsync(Pass pass, Contact contact, int prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate)
+    private async Task<ContactWork?> ProcessOneAsync(Pass pass, Contact contact, int prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
         try
         {
-            // Held until the page is written, so a racing on-demand call sees the link.
-            var lease = await _locks.AcquireAsync(contact.Id, CancellationToken.None).ConfigureAwait(false);
+            // Held until the page is written, so a racing on-demand call sees the link. Waiting honours the
+            // run's cancellation; once the contact's work starts it is finished whatever the token says.
+            KeyedLock.Lease lease;
+            try
+            {
+                lease = await _locks.AcquireAsync(contact.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                state.Cancelled = true;
+                return null;
+            }
+
             leases.Add(lease);
             if (lease.Waited)
             {
-                Log.ContactContended(_logger, contact.Id);
-                contact = await RereadAsync(contact, CancellationToken.None).ConfigureAwait(false) ?? contact;
+                try
+                {
+                    contact = await RereadAsync(contact, CancellationToken.None).ConfigureAwait(false) ?? contact;
+                    Log.ContactContended(_logger, contact.Id);
+                }
+                catch (CmsUserException)
+                {
+                    // The re-read is an optimisation: the pipeline still finds an existing account by email.
+                }
             }
 
-            var work = await pass.Process(contact, prior).ConfigureAwait(false);
+            ContactWork work;
+            try
+            {
+                work = await pass.Process(contact, prior).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Pass delegates catch everything already; this is the last line, so one contact never ends the page.
+                work = new ContactWork(contact, pass.Name, pass.Context.Purpose, prior);
+                _pipeline.FailInternal(work, ex);
+            }
+
             state.Observe(work);
             return work;
         }
@@ -474,5 +578,9 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         Purpose = purpose,
     };
 
-    private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process);
+    private sealed record Pass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactWork>> Process)
+    {
+        /// <summary>Runs once per page before its contacts (bulk look-ups, see <see cref="ICmsAccountPrefetch"/>).</summary>
+        public Func<IReadOnlyList<Contact>, CancellationToken, Task>? Prefetch { get; init; }
+    }
 }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Skvare.CmsUser.Hosting;
+namespace Skvare.CmsUser;
 
 /// <summary>Health check over <see cref="ICmsAccountProvider.CheckConnectivityAsync"/>.</summary>
 public sealed class CmsProviderHealthCheck : IHealthCheck

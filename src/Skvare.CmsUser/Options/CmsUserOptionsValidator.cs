@@ -1,14 +1,41 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Usernames;
 
 namespace Skvare.CmsUser;
 
-/// <summary>Cross-field checks of <see cref="CmsUserOptions"/>, run at start-up.</summary>
-internal sealed class CmsUserOptionsValidator : IValidateOptions<CmsUserOptions>
+/// <summary>
+/// Every check of <see cref="CmsUserOptions"/>, run once at start-up so each problem is reported once:
+/// the configuration keys and values the binder would skip silently, the ranges of the options and of
+/// their nested objects (<c>Retry</c>, <c>Schedule</c>), and the cross-field rules.
+/// </summary>
+internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSource> sources) : IValidateOptions<CmsUserOptions>
 {
+    /// <summary>Sections under <c>CmsUser</c> that other options types bind (the SDK's packages and hosts' <c>Cms</c> selector).</summary>
+    internal static readonly string[] PackageSections = ["Cms", "CiviCrm", "WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone", "Webhook"];
+
+    // SettingsCheck walks the option types by reflection: the dependencies below keep their properties when trimmed.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The walked option types are kept by the DynamicDependency attributes.")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(CmsUserOptions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProvisioningRule))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(PasswordResetCampaign))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(ScheduleOptions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(RetryPolicy))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(TriggerDefinition))]
     public ValidateOptionsResult Validate(string? name, CmsUserOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        var rulesInConfiguration = false;
+        foreach (var source in sources.DistinctBy(s => s.Section.Path, StringComparer.OrdinalIgnoreCase))
+        {
+            failures.AddRange(SettingsCheck.CheckConfiguration(source.Section, typeof(CmsUserOptions), PackageSections));
+            rulesInConfiguration |= source.Section.GetSection(nameof(CmsUserOptions.Rules)).GetChildren().Any()
+                || source.Section.GetSection(nameof(CmsUserOptions.PasswordResets)).GetChildren().Any();
+        }
+
+        failures.AddRange(SettingsCheck.CheckRanges(options, CmsUserOptions.SectionName));
         CheckPattern(failures, "CmsUser:UsernamePattern", options.UsernamePattern);
         CheckPattern(failures, "CmsUser:FallbackUsernamePattern", options.FallbackUsernamePattern);
         foreach (var (field, pattern) in options.FieldMappings)
@@ -16,7 +43,8 @@ internal sealed class CmsUserOptionsValidator : IValidateOptions<CmsUserOptions>
             CheckPattern(failures, $"CmsUser:FieldMappings:{field}", pattern);
         }
 
-        if (options.Rules.Count == 0 && options.PasswordResets.Count == 0)
+        // When rules are configured but none bound, the configuration check above said why; "empty" would mislead.
+        if (options.Rules.Count == 0 && options.PasswordResets.Count == 0 && !rulesInConfiguration)
         {
             failures.Add("CmsUser:Rules is empty: add at least one rule with a Trigger (e.g. {\"Trigger\":{\"Kind\":\"Group\",\"Reference\":\"website_members\"}}).");
         }
@@ -65,11 +93,6 @@ internal sealed class CmsUserOptionsValidator : IValidateOptions<CmsUserOptions>
         }
         else
         {
-            if (options.Retry.MaxAttempts < 1)
-            {
-                failures.Add($"CmsUser:Retry:MaxAttempts is {options.Retry.MaxAttempts}; it must be at least 1.");
-            }
-
             if (options.Retry.AttemptWindow <= TimeSpan.Zero)
             {
                 failures.Add($"CmsUser:Retry:AttemptWindow is {options.Retry.AttemptWindow}; it must be positive (e.g. \"30.00:00:00\").");
@@ -89,7 +112,7 @@ internal sealed class CmsUserOptionsValidator : IValidateOptions<CmsUserOptions>
             }
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));
     }
 
     private static void CheckPattern(List<string> failures, string key, string? pattern)
@@ -128,3 +151,7 @@ internal sealed class CmsUserOptionsValidator : IValidateOptions<CmsUserOptions>
         }
     }
 }
+
+/// <summary>The configuration section <see cref="CmsUserOptions"/> was bound from, checked by the validator.</summary>
+/// <param name="Section">The <c>CmsUser</c> section.</param>
+internal sealed record CmsUserConfigurationSource(IConfigurationSection Section);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Skvare.CmsUser.Telemetry;
+namespace Skvare.CmsUser;
 
 /// <summary>The names of the traces and metrics Skvare.CmsUser emits.</summary>
 public static class CmsUserTelemetry

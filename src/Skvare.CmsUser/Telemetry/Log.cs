@@ -46,4 +46,19 @@ internal static partial class Log
 
     [LoggerMessage(1013, LogLevel.Warning, "Could not create a one-time login link for CMS user {CmsUserId}: {Message}")]
     public static partial void LoginLinkFailed(ILogger logger, long cmsUserId, string message);
+
+    [LoggerMessage(1014, LogLevel.Error, "Contact {ContactId} ({Rule}): unexpected exception; the contact fails with internal_error and the run goes on")]
+    public static partial void ContactCrashed(ILogger logger, long contactId, string rule, Exception exception);
+
+    [LoggerMessage(1015, LogLevel.Error, "Run stopped by an unexpected exception; contacts already processed were written")]
+    public static partial void RunCrashed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1016, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} is linked to contact {HolderContactId}; it is not taken from it")]
+    public static partial void LinkHeldByOther(ILogger logger, long contactId, long cmsUserId, long? holderContactId);
+
+    [LoggerMessage(1017, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was linked without an audit record (an earlier run stopped after it); recording it now")]
+    public static partial void AuditRecovered(ILogger logger, long contactId, long cmsUserId);
+
+    [LoggerMessage(1018, LogLevel.Debug, "Contact {ContactId}: CMS user {CmsUserId} is audited already (another worker or an earlier run); no second record")]
+    public static partial void AuditExists(ILogger logger, long contactId, long cmsUserId);
 }

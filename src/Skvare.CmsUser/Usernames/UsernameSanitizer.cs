@@ -16,6 +16,8 @@ public static class UsernameSanitizer
     /// <summary>
     /// Returns the value made valid for the rules (transliterated, lower-cased, disallowed characters
     /// removed, separators collapsed, cut to length), or an empty string when nothing usable is left.
+    /// Any text is accepted: the value is read as Unicode scalar values (runes), so surrogate pairs, emoji,
+    /// combining marks, control and zero-width characters and lone surrogates never fail it.
     /// </summary>
     /// <param name="value">The rendered value.</param>
     /// <param name="rules">The CMS's rules.</param>
@@ -25,39 +27,92 @@ public static class UsernameSanitizer
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(rules);
         var separator = PickSeparator(rules);
-        var builder = new StringBuilder(value.Length);
-        foreach (var ch in Transliterate(value.Normalize(NormalizationForm.FormC), rules.AsciiOnly))
+        var spaceAllowed = rules.AllowedPunctuation.Contains(' ', StringComparison.Ordinal);
+        var max = Math.Max(1, rules.MaxLength - reserveForSuffix);
+        var builder = new StringBuilder(Math.Min(value.Length, max * 2) + 8);
+        foreach (var rune in Transliterate(Normalize(ValidText(value), NormalizationForm.FormC), rules.AsciiOnly))
         {
-            var c = rules.Lowercase ? char.ToLowerInvariant(ch) : ch;
-            if (char.IsAsciiLetterOrDigit(c) || (!rules.AsciiOnly && char.IsLetter(c)))
+            if (builder.Length > max * 4 + 16)
             {
-                builder.Append(c);
+                // Enough material: whatever follows would be cut off anyway (a 2,000-character name costs no more).
+                break;
             }
-            else if (rules.AllowedPunctuation.Contains(c, StringComparison.Ordinal) && c != ' ')
+
+            var r = rules.Lowercase ? Rune.ToLowerInvariant(rune) : rune;
+            if (IsWordRune(r, rules))
             {
-                builder.Append(c);
+                builder.Append(r.ToString());
             }
-            else if (char.IsWhiteSpace(c) || char.IsPunctuation(c) || char.IsSymbol(c))
+            else if (r.IsAscii && r.Value != ' ' && rules.AllowedPunctuation.Contains((char)r.Value, StringComparison.Ordinal))
             {
-                if (rules.AllowedPunctuation.Contains(' ', StringComparison.Ordinal) && char.IsWhiteSpace(c))
+                builder.Append((char)r.Value);
+            }
+            else if (Rune.IsWhiteSpace(r) || Rune.IsPunctuation(r) || Rune.IsSymbol(r))
+            {
+                // Runs of separators collapse later; one is enough here, so a long run costs nothing.
+                var previousIsSeparator = builder.Length > 0 && (builder[^1] == ' ' || builder[^1] == separator);
+                if (spaceAllowed && Rune.IsWhiteSpace(r) && !previousIsSeparator)
                 {
                     builder.Append(' ');
                 }
-                else if (separator is char s)
+                else if (separator is char s && !previousIsSeparator)
                 {
                     builder.Append(s);
                 }
             }
+
+            // Anything else (control, format and zero-width characters, marks, unassigned or non-ASCII letters
+            // under ASCII rules) is dropped.
         }
 
         var cleaned = CollapseSeparators(builder.ToString(), rules);
-        var max = Math.Max(1, rules.MaxLength - reserveForSuffix);
         if (cleaned.Length > max)
         {
-            cleaned = TrimSeparators(cleaned[..max], rules);
+            cleaned = TrimSeparators(Cut(cleaned, max), rules);
         }
 
         return cleaned.Length >= rules.MinLength ? cleaned : "";
+    }
+
+    /// <summary>
+    /// Whether a username is valid for the rules as this SDK applies them: its length (in UTF-16 code units,
+    /// never more than the characters a CMS counts) within the bounds, only letters and digits the rules accept
+    /// and the listed punctuation, starting and ending with a letter or digit, no invalid Unicode.
+    /// </summary>
+    /// <param name="username">The username.</param>
+    /// <param name="rules">The CMS's rules.</param>
+    public static bool IsValid(string username, UsernameRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(username);
+        ArgumentNullException.ThrowIfNull(rules);
+        if (username.Length < rules.MinLength || username.Length > rules.MaxLength || username.Length == 0)
+        {
+            return false;
+        }
+
+        var first = true;
+        var last = default(Rune);
+        var index = 0;
+        while (index < username.Length)
+        {
+            if (Rune.DecodeFromUtf16(username.AsSpan(index), out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            var word = IsWordRune(rune, rules);
+            var punctuation = rune.IsAscii && rules.AllowedPunctuation.Contains((char)rune.Value, StringComparison.Ordinal);
+            if ((!word && !punctuation) || (first && !word) || (rules.Lowercase && Rune.IsUpper(rune)))
+            {
+                return false;
+            }
+
+            first = false;
+            last = rune;
+            index += used;
+        }
+
+        return IsWordRune(last, rules);
     }
 
     /// <summary>Appends a number to a username, cutting the base so the result fits the rules.</summary>
@@ -70,8 +125,63 @@ public static class UsernameSanitizer
         ArgumentNullException.ThrowIfNull(rules);
         var suffix = number.ToString(CultureInfo.InvariantCulture);
         var room = rules.MaxLength - suffix.Length;
-        var stem = username.Length > room ? TrimSeparators(username[..Math.Max(0, room)], rules) : username;
+        var stem = username.Length > room ? TrimSeparators(Cut(username, Math.Max(0, room)), rules) : username;
         return stem + suffix;
+    }
+
+    private static bool IsWordRune(Rune rune, UsernameRules rules) =>
+        (rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value)) || (!rules.AsciiOnly && Rune.IsLetter(rune));
+
+    private static bool IsWordChar(string value, int index) =>
+        Rune.TryGetRuneAt(value, index, out var rune) ? Rune.IsLetterOrDigit(rune) : false;
+
+    /// <summary>The text with lone surrogates removed, so normalisation and rune reading cannot fail.</summary>
+    private static string ValidText(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var rune in value.EnumerateRunes())
+        {
+            // EnumerateRunes yields U+FFFD for a lone surrogate; a real U+FFFD is not a username character either.
+            if (rune != Rune.ReplacementChar && rune.Value != 0 && !IsNoncharacter(rune))
+            {
+                builder.Append(rune.ToString());
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>U+FDD0..U+FDEF and the last two code points of every plane, which normalisation refuses.</summary>
+    private static bool IsNoncharacter(Rune rune) =>
+        rune.Value is >= 0xFDD0 and <= 0xFDEF || (rune.Value & 0xFFFE) == 0xFFFE;
+
+    /// <summary>Normalises valid text; text the platform still refuses is used as it is (it is filtered afterwards).</summary>
+    private static string Normalize(string value, NormalizationForm form)
+    {
+        try
+        {
+            return value.Normalize(form);
+        }
+        catch (ArgumentException)
+        {
+            return value;
+        }
+    }
+
+    /// <summary>The first <paramref name="length"/> code units, never splitting a surrogate pair.</summary>
+    private static string Cut(string value, int length)
+    {
+        if (value.Length <= length)
+        {
+            return value;
+        }
+
+        if (length > 0 && char.IsHighSurrogate(value[length - 1]))
+        {
+            length--;
+        }
+
+        return value[..length];
     }
 
     private static char? PickSeparator(UsernameRules rules)
@@ -87,19 +197,19 @@ public static class UsernameSanitizer
         return null;
     }
 
-    private static IEnumerable<char> Transliterate(string value, bool asciiOnly)
+    private static IEnumerable<Rune> Transliterate(string value, bool asciiOnly)
     {
-        foreach (var ch in value)
+        foreach (var rune in value.EnumerateRunes())
         {
-            if (ch < 128 || !asciiOnly)
+            if (rune.IsAscii || !asciiOnly)
             {
-                yield return ch;
+                yield return rune;
                 continue;
             }
 
-            if (Transliterations.TryGetValue(ch, out var replacement))
+            if (rune.IsBmp && Transliterations.TryGetValue((char)rune.Value, out var replacement))
             {
-                foreach (var r in replacement)
+                foreach (var r in replacement.EnumerateRunes())
                 {
                     yield return r;
                 }
@@ -107,9 +217,10 @@ public static class UsernameSanitizer
                 continue;
             }
 
-            foreach (var part in ch.ToString().Normalize(NormalizationForm.FormD))
+            // Compatibility decomposition: accents come off (é → e), full-width and circled forms become plain (Ａ → A).
+            foreach (var part in Normalize(rune.ToString(), NormalizationForm.FormKD).EnumerateRunes())
             {
-                if (CharUnicodeInfo.GetUnicodeCategory(part) != UnicodeCategory.NonSpacingMark)
+                if (Rune.GetUnicodeCategory(part) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark))
                 {
                     yield return part;
                 }
@@ -120,15 +231,17 @@ public static class UsernameSanitizer
     private static string CollapseSeparators(string value, UsernameRules rules)
     {
         var builder = new StringBuilder(value.Length);
-        foreach (var c in value)
+        var previousWord = false;
+        foreach (var rune in value.EnumerateRunes())
         {
-            var isSeparator = !char.IsLetterOrDigit(c);
-            if (isSeparator && builder.Length > 0 && !char.IsLetterOrDigit(builder[^1]))
+            var word = Rune.IsLetterOrDigit(rune);
+            if (!word && builder.Length > 0 && !previousWord)
             {
                 continue;
             }
 
-            builder.Append(c);
+            builder.Append(rune.ToString());
+            previousWord = word;
         }
 
         return TrimSeparators(builder.ToString(), rules);
@@ -139,14 +252,25 @@ public static class UsernameSanitizer
         _ = rules;
         var start = 0;
         var end = value.Length;
-        while (start < end && !char.IsLetterOrDigit(value[start]))
+        while (start < end && !IsWordChar(value, start))
         {
             start++;
         }
 
-        while (end > start && !char.IsLetterOrDigit(value[end - 1]))
+        while (end > start)
         {
-            end--;
+            var lastStart = end - 1;
+            if (lastStart > start && char.IsLowSurrogate(value[lastStart]) && char.IsHighSurrogate(value[lastStart - 1]))
+            {
+                lastStart--;
+            }
+
+            if (IsWordChar(value, lastStart))
+            {
+                break;
+            }
+
+            end = lastStart;
         }
 
         return value[start..end];

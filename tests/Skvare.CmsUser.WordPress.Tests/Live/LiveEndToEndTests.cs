@@ -39,7 +39,7 @@ public sealed class LiveEndToEndTests : IDisposable
             o.BaseUrl = site.Url;
             o.Username = site.User;
             o.ApplicationPassword = site.ApplicationPassword;
-            o.CompanionPlugin = companion;
+            o.UseCompanionPlugin = companion;
         });
         _services = services.BuildServiceProvider();
         return _services.GetRequiredService<IUserProvisioner>();

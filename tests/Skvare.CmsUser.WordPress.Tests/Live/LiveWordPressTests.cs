@@ -19,7 +19,7 @@ public sealed class LiveWordPressTests
             o.BaseUrl = site.Url;
             o.Username = site.User;
             o.ApplicationPassword = applicationPassword ?? site.ApplicationPassword;
-            o.CompanionPlugin = companion;
+            o.UseCompanionPlugin = companion;
         });
     }
 

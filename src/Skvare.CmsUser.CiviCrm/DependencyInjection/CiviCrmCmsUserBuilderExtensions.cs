@@ -12,7 +12,7 @@ using Skvare.CmsUser.Shared;
 namespace Skvare.CmsUser;
 
 /// <summary>Registers the CiviCRM side of Skvare.CmsUser.</summary>
-public static class CiviCrmBuilderExtensions
+public static class CiviCrmCmsUserBuilderExtensions
 {
     /// <summary>
     /// Uses CiviCRM API v4 for triggers, contacts, activities and links. Options come from

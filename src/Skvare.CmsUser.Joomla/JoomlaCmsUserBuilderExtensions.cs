@@ -5,7 +5,7 @@ using Skvare.CmsUser.Shared;
 namespace Skvare.CmsUser;
 
 /// <summary>Registers the Joomla provider.</summary>
-public static class JoomlaBuilderExtensions
+public static class JoomlaCmsUserBuilderExtensions
 {
     /// <summary>Uses Joomla 4/5 as the CMS. Options from <c>CmsUser:Joomla</c> and <paramref name="configure"/>, validated at start.</summary>
     /// <param name="builder">The builder from <c>AddCmsUserProvisioning</c>.</param>

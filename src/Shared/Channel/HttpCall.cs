@@ -1,0 +1,73 @@
+using System.Text;
+
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>
+/// One request as a package describes it: what to send and how to read the answer. <see cref="HttpChannel"/> turns it
+/// into HTTP (credentials, <c>Accept</c>, retry marking) and the answer back into JSON or a classified exception.
+/// Packages derive from it when their error classifier needs more (which API a call went to).
+/// </summary>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">Where to send it, relative to the channel's base (or absolute).</param>
+/// <param name="Route">The call as logs and messages name it (<c>user/{uid}</c>): no ids, no query values, no secrets.</param>
+internal record HttpCall(HttpMethod Method, string Path, string Route)
+{
+    /// <summary>The body, or <see langword="null"/> for none.</summary>
+    public HttpBody? Body { get; init; }
+
+    /// <summary>The media type asked for; <see langword="null"/> uses the channel's default.</summary>
+    public string? Accept { get; init; }
+
+    /// <summary>
+    /// Whether the call creates an account: when it fails after the request may have reached the site, the
+    /// classifier says the outcome is unknown (the account may exist) instead of "unavailable".
+    /// </summary>
+    public bool IsCreate { get; init; }
+
+    /// <summary>
+    /// Whether a POST or PATCH may be sent again after a transient failure (an idempotent write, or a read sent as
+    /// POST). GET, HEAD, OPTIONS, PUT and DELETE are retry-safe anyway.
+    /// </summary>
+    public bool RetrySafe { get; init; }
+
+    /// <summary>Whether an answer the classifier reads as "no such resource" is returned as <see langword="null"/> instead of thrown.</summary>
+    public bool NullWhenNotFound { get; init; }
+
+    /// <summary>Whether a successful answer with a blank body is an answer without JSON rather than an unreadable one.</summary>
+    public bool EmptyAnswer { get; init; }
+
+    /// <summary>Whether the call is sent without the channel's credentials (a login, a token request, a public form).</summary>
+    public bool Anonymous { get; init; }
+
+    /// <summary>
+    /// Whether the caller reads the answer itself, whatever its status (a form that redirects on success). Transport
+    /// failures and 429 still throw; nothing is parsed.
+    /// </summary>
+    public bool RawAnswer { get; init; }
+}
+
+/// <summary>A request body that can be sent again (a fresh <see cref="HttpContent"/> per attempt). Never printed: forms carry secrets.</summary>
+internal abstract class HttpBody
+{
+    /// <summary>A JSON text, sent as <c>application/json; charset=utf-8</c>.</summary>
+    public static HttpBody Json(string json) => new JsonBody(json);
+
+    /// <summary>Form fields, sent as <c>application/x-www-form-urlencoded</c>.</summary>
+    public static HttpBody Form(IEnumerable<KeyValuePair<string, string>> fields) => new FormBody([.. fields]);
+
+    /// <summary>The content for one attempt.</summary>
+    public abstract HttpContent CreateContent();
+
+    /// <inheritdoc />
+    public override string ToString() => GetType().Name;
+
+    private sealed class JsonBody(string json) : HttpBody
+    {
+        public override HttpContent CreateContent() => new StringContent(json, Encoding.UTF8, "application/json");
+    }
+
+    private sealed class FormBody(KeyValuePair<string, string>[] fields) : HttpBody
+    {
+        public override HttpContent CreateContent() => new FormUrlEncodedContent(fields);
+    }
+}

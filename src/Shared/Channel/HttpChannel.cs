@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>
+/// The one way a package talks HTTP (modelled on Azure.Core's <c>HttpPipeline</c>). It sends an <see cref="HttpCall"/>
+/// with the package's credentials and <c>Accept</c>, marks retry-safe calls for the resilience pipeline, logs every
+/// answer and failure (never a header or body), renews refused credentials once, and gives back the successful
+/// answer (read as JSON or as a typed value on request), or <see langword="null"/> for a missing resource when the
+/// call allows it. Every failure (no answer, 429, an error status, an HTML page where JSON was expected) is thrown as
+/// the exception the package's <see cref="IHttpAnswerClassifier"/> names. Thread-safe.
+/// </summary>
+internal sealed class HttpChannel
+{
+    private readonly Func<HttpClient> _client;
+    private readonly Func<string, Uri> _resolve;
+    private readonly IHttpAnswerClassifier _classifier;
+    private readonly HttpChannelLog _log;
+    private readonly string _defaultAccept;
+
+    /// <summary>Creates the channel.</summary>
+    /// <param name="client">Gives the package's <see cref="HttpClient"/> (from <c>IHttpClientFactory</c>) for each call.</param>
+    /// <param name="resolve">Turns <see cref="HttpCall.Path"/> into the request URL.</param>
+    /// <param name="classifier">The package's error classifier.</param>
+    /// <param name="log">The package's log events.</param>
+    /// <param name="defaultAccept">The media type asked for when a call names none.</param>
+    public HttpChannel(Func<HttpClient> client, Func<string, Uri> resolve, IHttpAnswerClassifier classifier, HttpChannelLog log, string defaultAccept = "application/json")
+    {
+        _client = client;
+        _resolve = resolve;
+        _classifier = classifier;
+        _log = log;
+        _defaultAccept = defaultAccept;
+    }
+
+    /// <summary>The credentials put on every call that is not <see cref="HttpCall.Anonymous"/>; set once, before the first call.</summary>
+    public IHttpCredentials? Credentials { get; init; }
+
+    /// <summary>
+    /// Sends <paramref name="call"/> and returns the successful answer, unread; <see langword="null"/> when
+    /// <see cref="HttpCall.NullWhenNotFound"/> and the resource does not exist. With <see cref="HttpCall.RawAnswer"/> every
+    /// answer is returned.
+    /// </summary>
+    /// <exception cref="CmsUserException">The classified failure.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<HttpAnswer?> SendAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        var renewed = false;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(call.Method, _resolve(call.Path));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(call.Accept ?? _defaultAccept));
+            request.Content = call.Body?.CreateContent();
+            if (call.RetrySafe)
+            {
+                request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+            }
+
+            var used = call.Anonymous || Credentials is null ? null : await Credentials.ApplyAsync(request, this, cancellationToken).ConfigureAwait(false);
+            var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
+            if (answer.Status == 429)
+            {
+                throw Fail(call, _classifier.FromThrottled(call, answer));
+            }
+
+            if (answer.IsSuccess || call.RawAnswer)
+            {
+                return answer;
+            }
+
+            if (used is not null && !renewed && Credentials!.Renew(call, answer, used))
+            {
+                renewed = true;
+                continue;
+            }
+
+            if (call.NullWhenNotFound && _classifier.IsNotFound(call, answer))
+            {
+                return null;
+            }
+
+            throw Refuse(call, answer);
+        }
+    }
+
+    /// <summary>Sends <paramref name="call"/> and returns its body as JSON (see <see cref="ReadJson"/>); <see langword="null"/> also for a missing resource.</summary>
+    public async Task<JsonNode?> SendJsonAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        var answer = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : ReadJson(call, answer);
+    }
+
+    /// <summary>Sends <paramref name="call"/> and reads its body as <typeparamref name="T"/> (see <see cref="Read{T}"/>); <see langword="null"/> only for a missing resource.</summary>
+    public async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+        where T : class
+    {
+        var answer = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : Read(call, answer, type);
+    }
+
+    /// <summary>
+    /// A successful answer's body as JSON; <see langword="null"/> for JSON <c>null</c>, or for a blank body when
+    /// <see cref="HttpCall.EmptyAnswer"/>. Anything else that does not parse (an HTML page where the API should be)
+    /// throws the classified "unreadable" failure.
+    /// </summary>
+    public JsonNode? ReadJson(HttpCall call, HttpAnswer answer)
+    {
+        if (call.EmptyAnswer && string.IsNullOrWhiteSpace(answer.Body))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(answer.Body);
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(call, answer, ex);
+        }
+    }
+
+    /// <summary>A successful answer's body as <typeparamref name="T"/>, or the classified "unreadable" failure (not JSON, another shape, JSON <c>null</c>).</summary>
+    public T Read<T>(HttpCall call, HttpAnswer answer, JsonTypeInfo<T> type)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(answer.Body, type) ?? throw new JsonException("The answer is JSON null.");
+        }
+        catch (JsonException ex)
+        {
+            throw Unreadable(call, answer, ex);
+        }
+    }
+
+    /// <summary>The classified, logged failure for an error answer the caller read itself (<see cref="HttpCall.RawAnswer"/>, or an error inside a 200).</summary>
+    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Fail(call, _classifier.FromAnswer(call, answer));
+
+    /// <summary>
+    /// The classified, logged failure for a successful answer that is not what the call expected (a missing member,
+    /// JSON of another shape).
+    /// </summary>
+    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Fail(call, _classifier.FromUnreadable(call, answer, parseError));
+
+    /// <summary>Logs a failure the caller classified itself from an answer (under the channel's failure event) and returns it.</summary>
+    public TException Fail<TException>(HttpCall call, TException failure)
+        where TException : CmsUserException
+    {
+        _log.Failed(call, failure);
+        return failure;
+    }
+
+    private async Task<HttpAnswer> ExchangeAsync(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        HttpResponseMessage response;
+        try
+        {
+            response = await _client().SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
+        {
+            throw Fail(call, _classifier.FromTransport(call, ex, TransportFailures.NeverSent(ex)));
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            _log.Answered(call, status, Stopwatch.GetElapsedTime(started));
+            return new HttpAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body, response.Headers);
+        }
+    }
+
+}
+
+/// <summary>
+/// The two log events of a package's channel, under the package's own event ids: every answer (Debug) and every
+/// failure (Warning). Neither carries a header, a body or a query string; failure messages never carry secrets.
+/// </summary>
+internal sealed class HttpChannelLog
+{
+    private readonly ILogger _logger;
+    private readonly Action<ILogger, string, string, int, TimeSpan, Exception?> _answered;
+    private readonly Action<ILogger, string, string, string, int?, string?, string, Exception?> _failed;
+
+    /// <summary>Creates the events.</summary>
+    /// <param name="logger">The package's logger.</param>
+    /// <param name="site">The site as messages name it ("Drupal 7"); part of the message template.</param>
+    /// <param name="answeredEventId">The event id of "answered".</param>
+    /// <param name="failedEventId">The event id of "failed".</param>
+    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId)
+    {
+        _logger = logger;
+        _answered = LoggerMessage.Define<string, string, int, TimeSpan>(
+            LogLevel.Debug, new EventId(answeredEventId, "HttpAnswered"), site + " {Method} {Route} answered {StatusCode} in {Elapsed}");
+        _failed = LoggerMessage.Define<string, string, string, int?, string?, string>(
+            LogLevel.Warning, new EventId(failedEventId, "HttpFailed"), site + " {Method} {Route} failed: {Failure} (HTTP {StatusCode}, code {ErrorCode}): {Message}");
+    }
+
+    /// <summary>Logs an answer.</summary>
+    public void Answered(HttpCall call, int status, TimeSpan elapsed) => _answered(_logger, call.Method.Method, call.Route, status, elapsed, null);
+
+    /// <summary>Logs a failure with its classification and message (which never carries a secret).</summary>
+    public void Failed(HttpCall call, CmsUserException failure) =>
+        _failed(_logger, call.Method.Method, call.Route, failure is CmsProviderException p ? p.Reason.ToString() : failure.Kind.ToString(), failure.StatusCode, failure.ErrorCode, failure.Message, null);
+}

@@ -1,0 +1,25 @@
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>How a CMS provider turns a request that got no answer into a <see cref="CmsProviderException"/>.</summary>
+internal static partial class TransportFailures
+{
+    /// <summary>
+    /// The failure for a request that got no answer. One that never reached the site is
+    /// <see cref="CmsErrorReason.Unavailable"/>; anything else may have reached it, and for an account creation that
+    /// means <see cref="CmsErrorReason.UnknownOutcome"/>: the account may exist now and must be looked up by email
+    /// before another try.
+    /// </summary>
+    /// <param name="cms">The provider's <see cref="ICmsAccountProvider.Name"/>.</param>
+    /// <param name="site">The CMS as people name it in messages ("Drupal 7").</param>
+    /// <param name="what">The call, for the message ("user/{uid}").</param>
+    /// <param name="isCreate">Whether the call creates an account.</param>
+    /// <param name="ex">The transport exception.</param>
+    public static CmsProviderException ToException(string cms, string site, string what, bool isCreate, Exception ex)
+    {
+        var reason = isCreate && !NeverSent(ex) ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
+        var message = reason == CmsErrorReason.UnknownOutcome
+            ? $"{site} did not answer the account creation ({ex.GetType().Name}); the account may exist now, so look it up by email before trying again."
+            : $"{site} could not be reached for {what} ({ex.GetType().Name}: {ex.Message}).";
+        return new CmsProviderException(cms, reason, message, ex);
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Skvare.CmsUser.Shared;
+
+/// <summary>The named <see cref="HttpClient"/> every HTTP package registers.</summary>
+internal static class HttpClientRegistration
+{
+    /// <summary>The package's named <see cref="HttpClient"/> with the shared resilience pipeline.</summary>
+    public static IHttpClientBuilder AddPackageHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(this IServiceCollection services, string name, Func<TOptions, HttpClientSettings> settings)
+        where TOptions : class =>
+        services.AddHttpClient(name)
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // Stateless APIs: a session cookie sent back can change who the server thinks we are (authx
+                // refuses it, Drupal then demands a CSRF token); packages that need a session send it themselves.
+                UseCookies = false,
+                // A redirect would turn a POST into a GET and drop or leak the Authorization header; packages see it as an answer.
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .AddCmsUserResilience(sp => ValidatedOrDefault(sp, settings));
+
+    // The resilience options are validated on start too: reading invalid package options here would throw the
+    // package's validation failure a second time. The package's own validation reports it (the host does not start).
+    private static HttpClientSettings ValidatedOrDefault<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceProvider services, Func<TOptions, HttpClientSettings> settings)
+        where TOptions : class
+    {
+        try
+        {
+            return settings(services.GetRequiredService<IOptions<TOptions>>().Value);
+        }
+        catch (OptionsValidationException)
+        {
+            return new HttpClientSettings();
+        }
+    }
+}

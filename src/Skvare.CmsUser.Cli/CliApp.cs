@@ -1,0 +1,261 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm;
+
+namespace Skvare.CmsUser.Cli;
+
+/// <summary>The <c>cmsuser</c> commands and how their errors become exit codes.</summary>
+internal static class CliApp
+{
+    private static readonly Option<string?> SettingsOption = new("--settings", "-s")
+    {
+        Description = $"Settings file (default: {Settings.DefaultFileName} in the working folder). CmsUser__… environment variables override it.",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    private static readonly Option<string?> RuleOption = new("--rule", "-r")
+    {
+        Description = "Only this rule or password reset campaign (by Name).",
+        HelpName = "NAME",
+        Recursive = true,
+    };
+
+    private static readonly Option<bool> JsonOption = new("--json")
+    {
+        Description = "Print one JSON document on stdout instead of tables (errors still go to stderr).",
+        Recursive = true,
+    };
+
+    private static readonly Option<bool> VerboseOption = new("--verbose", "-v")
+    {
+        Description = "Debug logs, including HTTP retry details, and stack traces of errors.",
+        Recursive = true,
+    };
+
+    /// <summary>The tool's version (the package version).</summary>
+    public static string Version { get; } =
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // "cmsuser help [command]" reads as "cmsuser [command] --help", as in git and kubectl.
+        if (args is ["help", .. var rest])
+        {
+            args = [.. rest, "--help"];
+        }
+
+        // --version answers from any command, before anything else is parsed.
+        if (args.Contains("--version", StringComparer.Ordinal) && !args.Contains("--help", StringComparer.Ordinal))
+        {
+            Console.Out.WriteLine($"cmsuser {Version}");
+            return ExitCodes.Done;
+        }
+
+        var root = Build();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
+            Console.Error.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run 'cmsuser --help' for the commands and options.");
+            return ExitCodes.Configuration;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage.");
+        root.Options.Add(SettingsOption);
+        root.Options.Add(RuleOption);
+        root.Options.Add(JsonOption);
+        root.Options.Add(VerboseOption);
+        root.SetAction(parse =>
+        {
+            new HelpAction().Invoke(parse);
+            return ExitCodes.Done;
+        });
+
+        root.Subcommands.Add(Command("run", "Run every rule once: create or link accounts for the contacts waiting in the triggers.", RunAsync));
+        root.Subcommands.Add(Command("plan", "Dry run: what each waiting contact would get. Reads CiviCRM and the CMS; writes nothing.", PlanAsync));
+        root.Subcommands.Add(Command("reset", "Run the password reset campaigns once: linked contacts in the campaign's group or tag get the CMS's reset email.", ResetAsync));
+        root.Subcommands.Add(Command("failures", "List contacts whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does. Read-only.", FailuresAsync));
+        root.Subcommands.Add(Command("check", "Check the connection, credentials and permissions on CiviCRM and the CMS.", CheckAsync));
+        root.Subcommands.Add(Command("demo", "Run against built-in fake CiviCRM and WordPress servers: no settings, nothing outside this process is touched.", DemoAsync));
+
+        var cmsArgument = new Argument<string>("cms") { Description = $"The CMS: {string.Join(", ", Enum.GetNames<CmsKind>())}." };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing file." };
+        var init = new Command("init", $"Write a commented {Settings.DefaultFileName} for a CMS in the working folder (or at --settings FILE).");
+        init.Arguments.Add(cmsArgument);
+        init.Options.Add(force);
+        init.SetAction((parse, token) => Execute("init", parse, options => Task.FromResult(Init(options, parse.GetValue(cmsArgument)!, parse.GetValue(force))), token));
+        root.Subcommands.Add(init);
+        return root;
+    }
+
+    private static Command Command(string name, string description, Func<CliOptions, CancellationToken, Task<int>> body)
+    {
+        var command = new Command(name, description);
+        command.SetAction((parse, token) => Execute(name, parse, options => body(options, token), token));
+        return command;
+    }
+
+    private static async Task<int> Execute(string command, ParseResult parse, Func<CliOptions, Task<int>> body, CancellationToken cancellationToken)
+    {
+        var options = new CliOptions(parse.GetValue(SettingsOption), parse.GetValue(RuleOption), parse.GetValue(JsonOption), parse.GetValue(VerboseOption));
+        try
+        {
+            return await body(options).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var (message, exit) = Describe(ex, cancellationToken);
+            Output.Error(command, message, exit, options.Json);
+            if (options.Verbose)
+            {
+                Console.Error.WriteLine(ex.ToString());
+            }
+
+            return exit;
+        }
+    }
+
+    /// <summary>The one message and exit code of an error; never a stack trace.</summary>
+    internal static (string Message, int ExitCode) Describe(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        CliException cli => (cli.Message, cli.ExitCode),
+        OperationCanceledException when cancellationToken.IsCancellationRequested => ("Cancelled.", ExitCodes.Stopped),
+        OptionsValidationException or AggregateException when CliHost.ValidationFailures(ex) is { Count: > 0 } failures =>
+            ($"The settings have {(failures.Count == 1 ? "a problem" : $"{failures.Count} problems")}:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", failures)}", ExitCodes.Configuration),
+        CmsUserException { Kind: FailureKind.Configuration } c => ($"Configuration or credentials: {c.Message}", ExitCodes.Configuration),
+        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} Run again later.", ExitCodes.Stopped),
+        CmsUserException p => (p.Message, ExitCodes.Stopped),
+        HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} Run again later.", ExitCodes.Stopped),
+        _ => ($"Unexpected error ({ex.GetType().Name}): {Sentence(ex.Message)} Run with --verbose for details.", ExitCodes.Stopped),
+    };
+
+    private static string Sentence(string text) => text.TrimEnd() is var t && (t.EndsWith('.') || t.EndsWith('!') || t.EndsWith('?')) ? t : t + ".";
+
+    private static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var summary = await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
+        return Output.ExitCode(summary);
+    }
+
+    /// <summary>One run or reset pass with progress, then the table and summary.</summary>
+    private static async Task<RunSummary> PassAsync(IHost host, string command, string verb, Func<IUserProvisioner, IProgress<ProvisioningProgress>, CancellationToken, Task<RunSummary>> pass, CliOptions options, Func<string>? note, CancellationToken cancellationToken)
+    {
+        var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
+        var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
+        progress.Finish();
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke());
+        return summary;
+    }
+
+    private static async Task<int> ResetAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        if (host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PasswordResets.Count == 0)
+        {
+            Output.Line("No password reset campaigns are configured (CmsUser:PasswordResets): nothing to do.", options.Json);
+        }
+
+        var summary = await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
+        return Output.ExitCode(summary);
+    }
+
+    private static async Task<int> PlanAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var entries = new List<PlanEntry>();
+        await foreach (var entry in host.Services.GetRequiredService<IUserProvisioner>().PlanAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(entry);
+        }
+
+        // As for a run: 1 when some contacts would fail or give up (a server that cannot be reached shows in their notes).
+        var exit = entries.Any(e => e.Action is PlannedAction.Fail or PlannedAction.GiveUp) ? ExitCodes.SomeFailed : ExitCodes.Done;
+        Output.Plan(entries, exit, options.Json);
+        return exit;
+    }
+
+    private static async Task<int> FailuresAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var (failures, max, window) = await FailureReader.ReadAsync(host.Services, cancellationToken).ConfigureAwait(false);
+        if (options.Rule is not null)
+        {
+            // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in.
+            failures = failures.Where(f => f.Rule is not null).ToList();
+        }
+
+        Output.Failures(failures, max, window, options.Json);
+        return ExitCodes.Done;
+    }
+
+    private static async Task<int> CheckAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var reports = new List<ConnectivityReport>
+        {
+            await host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken).ConfigureAwait(false),
+            await host.Services.GetRequiredService<ICmsAccountProvider>().CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
+        };
+        var exit = reports.All(r => r.Healthy) ? ExitCodes.Done : ExitCodes.Configuration;
+        Output.Check(reports, exit, options.Json);
+        return exit;
+    }
+
+    private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        using var demo = new DemoBackends();
+        var builder = CliHost.CreateBuilder(options);
+        demo.Register(builder.Services);
+        using var host = await CliHost.StartAsync(builder, options, [], "the demo", cancellationToken).ConfigureAwait(false);
+        Output.Line("Demo: a fake CiviCRM with 6 contacts in the group website_members and a fake WordPress with the companion plugin, on loopback.", options.Json);
+        string Next() => demo.Describe() + Environment.NewLine + "Next: 'cmsuser init wordpress' writes a settings file for your site; 'cmsuser check' tests it.";
+        var summary = await PassAsync(host, "demo", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, Next, cancellationToken).ConfigureAwait(false);
+        // The contact without an email fails by design; the demo itself succeeded unless the run stopped.
+        return summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done;
+    }
+
+    private static int Init(CliOptions options, string cmsName, bool force)
+    {
+        if (!Settings.TryParseCms(cmsName, out var cms))
+        {
+            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows. Use one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).", ExitCodes.Configuration);
+        }
+
+        var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, Environment.CurrentDirectory);
+        if (File.Exists(file) && !force)
+        {
+            throw new CliException($"{file} already exists; pass --force to overwrite it.", ExitCodes.Configuration);
+        }
+
+        File.WriteAllText(file, InitTemplate.For(cms));
+        if (options.Json)
+        {
+            Console.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Default.String)}}, "cms": "{{cms}}" }""");
+        }
+        else
+        {
+            Console.Out.WriteLine($"Wrote {file} for {cms}. Fill in the URLs, put the secrets in CmsUser__… environment variables, then run 'cmsuser check'.");
+        }
+
+        return ExitCodes.Done;
+    }
+
+    private static async Task<IHost> StartAsync(CliOptions options, CancellationToken cancellationToken)
+    {
+        var settings = Settings.Load(options.SettingsFile, Environment.CurrentDirectory);
+        return await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int PageSize(IHost host) => Math.Max(1, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PageSize);
+}

@@ -1,0 +1,364 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Skvare.CmsUser.Cli;
+
+/// <summary>What the commands print: tables and summaries for a person on stdout, or one JSON document with <c>--json</c>.</summary>
+internal static class Output
+{
+    private static readonly IAnsiConsole Human = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Console.Out),
+        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+    });
+
+    static Output()
+    {
+        if (Console.IsOutputRedirected)
+        {
+            // A log file or a cron mail has no width; keep messages on one line where they fit.
+            Human.Profile.Width = 200;
+        }
+    }
+
+    /// <summary>How an outcome reads in the command's own words (a reset campaign sends emails, it links nothing).</summary>
+    public static string Describe(OutcomeKind kind, string verb) => (verb == Verbs.Reset, kind) switch
+    {
+        (true, OutcomeKind.Linked) => "Sent",
+        (_, OutcomeKind.AlreadyLinked) => "Already linked",
+        (_, OutcomeKind.GaveUp) => "Gave up",
+        _ => kind.ToString(),
+    };
+
+    /// <summary>The word for one outcome in the table and JSON (reset: Sent, No account, Failed).</summary>
+    public static string Describe(ProvisioningOutcome outcome, string verb) =>
+        verb == Verbs.Reset && outcome.Error?.Code == "no_linked_account" ? "No account" : Describe(outcome.Kind, verb);
+
+    /// <summary>The exit code of a finished run.</summary>
+    public static int ExitCode(RunSummary summary) => summary switch
+    {
+        { Quarantined: true } or { Cancelled: true } => ExitCodes.Stopped,
+        { StopReason: not null } => ExitCodes.Configuration,
+        _ when summary.Count(OutcomeKind.Failed) + summary.Count(OutcomeKind.GaveUp) > 0 => ExitCodes.SomeFailed,
+        _ => ExitCodes.Done,
+    };
+
+    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, string? note = null)
+    {
+        var exit = ExitCode(summary);
+        if (json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("command", command);
+                w.WriteNumber("exitCode", exit);
+                w.WriteString("status", exit switch { 0 => "done", 1 => "done_with_failures", 2 => "stopped", _ => "configuration" });
+                w.WriteString("startedAt", summary.StartedAt);
+                w.WriteNumber("durationSeconds", Math.Round(summary.Duration.TotalSeconds, 3));
+                w.WriteNumber("total", summary.Total);
+                w.WriteStartObject("counts");
+                foreach (var group in outcomes.GroupBy(o => Key(Describe(o, verb))).OrderBy(g => g.Key, StringComparer.Ordinal))
+                {
+                    w.WriteNumber(group.Key, group.Count());
+                }
+
+                w.WriteEndObject();
+                w.WriteBoolean("quarantined", summary.Quarantined);
+                w.WriteBoolean("cancelled", summary.Cancelled);
+                w.WriteString("stopReason", summary.StopReason);
+                w.WriteStartArray("contacts");
+                foreach (var o in outcomes.OrderBy(o => o.ContactId))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("contactId", o.ContactId);
+                    w.WriteString("rule", o.Rule);
+                    w.WriteString("outcome", Key(Describe(o, verb)));
+                    w.WriteString("username", o.Username);
+                    WriteNumberOrNull(w, "accountId", o.CmsUserId);
+                    WriteNumberOrNull(w, "attempt", o.Attempt);
+                    if (o.Error is { } e)
+                    {
+                        w.WriteStartObject("error");
+                        w.WriteString("kind", e.Kind.ToString());
+                        w.WriteString("code", e.Code);
+                        w.WriteString("message", e.Message);
+                        w.WriteEndObject();
+                    }
+                    else
+                    {
+                        w.WriteNull("error");
+                    }
+
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            return;
+        }
+
+        if (outcomes.Count > 0)
+        {
+            var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Rule", "Outcome", "Username", "Account id", "Error");
+            foreach (var o in outcomes.OrderBy(o => o.ContactId))
+            {
+                var error = o.Error is null ? "" : $"{o.Error.Code}: {o.Error.Message}" + (o.Attempt is int a && o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp ? $" (attempt {a})" : "");
+                table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(o.Username), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
+            }
+
+            Human.Write(table);
+        }
+
+        var counts = outcomes.GroupBy(o => Describe(o, verb)).Select(g => $"{g.Key} {Number(g.Count())}");
+        Human.WriteLine($"{verb} finished in {Durations.Format(summary.Duration)}: {Contacts(summary.Total)}{(summary.Total > 0 ? " (" + string.Join(", ", counts) + ")" : "")}.");
+        if (summary.Quarantined)
+        {
+            Human.WriteLine($"Stopped (quarantined): {summary.StopReason}. The remaining contacts were left untouched; run again when the server is back.");
+        }
+        else if (summary.Cancelled)
+        {
+            Human.WriteLine("Cancelled: the run stopped cleanly between contacts.");
+        }
+        else if (summary.StopReason is not null)
+        {
+            Human.WriteLine($"Stopped by a configuration or credentials problem: {summary.StopReason}");
+        }
+
+        if (note is not null)
+        {
+            Human.WriteLine(note);
+        }
+    }
+
+    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json)
+    {
+        if (json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("command", "plan");
+                w.WriteNumber("exitCode", exit);
+                w.WriteNumber("total", entries.Count);
+                w.WriteStartObject("counts");
+                foreach (var g in entries.GroupBy(e => e.Action).OrderBy(g => g.Key))
+                {
+                    w.WriteNumber(Key(g.Key.ToString()), g.Count());
+                }
+
+                w.WriteEndObject();
+                w.WriteStartArray("contacts");
+                foreach (var e in entries)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("contactId", e.ContactId);
+                    w.WriteString("rule", e.Rule);
+                    w.WriteString("action", Key(e.Action.ToString()));
+                    w.WriteString("username", e.Username);
+                    WriteNumberOrNull(w, "accountId", e.CmsUserId);
+                    w.WriteString("note", e.Conflict);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            return;
+        }
+
+        if (entries.Count == 0)
+        {
+            Human.WriteLine("Nothing to do: no contact is waiting in the rules' triggers.");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Rule", "Would", "Username", "Account id", "Note");
+        foreach (var e in entries)
+        {
+            table.AddRow(Cell(Number(e.ContactId)), Cell(e.Rule), Cell(Plan(e.Action)), Cell(e.Username), Cell(e.CmsUserId is long id ? Number(id) : ""), Cell(e.Conflict));
+        }
+
+        Human.Write(table);
+        Human.WriteLine($"Plan: {Contacts(entries.Count)} ({string.Join(", ", entries.GroupBy(e => e.Action).Select(g => $"{Plan(g.Key)} {Number(g.Count())}"))}). Nothing was written.");
+    }
+
+    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json)
+    {
+        if (json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("command", "failures");
+                w.WriteNumber("exitCode", ExitCodes.Done);
+                w.WriteNumber("maxAttempts", maxAttempts);
+                w.WriteNumber("windowDays", Math.Round(window.TotalDays, 3));
+                w.WriteStartArray("contacts");
+                foreach (var f in failures)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("contactId", f.ContactId);
+                    w.WriteNumber("attempts", f.Attempts);
+                    w.WriteString("lastAttemptAt", f.LastAttemptAt);
+                    w.WriteString("lastError", f.LastError);
+                    w.WriteString("next", Key(f.Next.ToString()));
+                    w.WriteString("rule", f.Rule);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            return;
+        }
+
+        if (failures.Count == 0)
+        {
+            Human.WriteLine($"No failed attempts in the last {Durations.Format(window)}.");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt (UTC)", "Last error", "Next");
+        foreach (var f in failures)
+        {
+            var next = f.Next switch
+            {
+                FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
+                FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
+                _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",
+            };
+            table.AddRow(Cell(Number(f.ContactId)), Cell($"{Number(f.Attempts)} of {Number(maxAttempts)}"), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
+        }
+
+        Human.Write(table);
+        Human.WriteLine($"{Contacts(failures.Count)} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
+    }
+
+    public static void Check(IReadOnlyList<ConnectivityReport> reports, int exit, bool json)
+    {
+        if (json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("command", "check");
+                w.WriteNumber("exitCode", exit);
+                w.WriteBoolean("healthy", reports.All(r => r.Healthy));
+                w.WriteStartArray("targets");
+                foreach (var r in reports)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("target", r.Target);
+                    w.WriteBoolean("healthy", r.Healthy);
+                    w.WriteStartArray("checks");
+                    foreach (var c in r.Checks)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("name", c.Name);
+                        w.WriteBoolean("passed", c.Passed);
+                        w.WriteString("detail", c.Detail);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            });
+            return;
+        }
+
+        foreach (var r in reports)
+        {
+            var table = new Table().Border(TableBorder.Simple).Title(Markup.Escape(r.Target)).AddColumns("Check", "Result", "Detail");
+            foreach (var c in r.Checks)
+            {
+                table.AddRow(Cell(c.Name), Cell(c.Passed ? "ok" : "FAILED"), Cell(c.Detail));
+            }
+
+            Human.Write(table);
+        }
+
+        Human.WriteLine(reports.All(r => r.Healthy) ? "All checks passed." : "Some checks failed: see the table above.");
+    }
+
+    /// <summary>Prints an expected error: one message on stderr (and a JSON document on stdout with --json).</summary>
+    public static void Error(string command, string message, int exit, bool json)
+    {
+        if (json)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("command", command);
+                w.WriteNumber("exitCode", exit);
+                w.WriteString("status", exit == ExitCodes.Stopped ? "stopped" : "configuration");
+                w.WriteString("error", message);
+            });
+        }
+
+        Console.Error.WriteLine($"cmsuser: {message}");
+    }
+
+    public static void Line(string text, bool json)
+    {
+        if (!json)
+        {
+            Human.WriteLine(text);
+        }
+    }
+
+    private static void WriteJson(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)
+    {
+        if (value is long v)
+        {
+            w.WriteNumber(name, v);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+
+    private static string Plan(PlannedAction action) => action switch
+    {
+        PlannedAction.Create => "Create",
+        PlannedAction.LinkExisting => "Link existing",
+        PlannedAction.AlreadyLinked => "Already linked",
+        PlannedAction.LinkFromOtherDomain => "Link (other domain)",
+        PlannedAction.Fail => "Fail",
+        PlannedAction.GiveUp => "Give up",
+        _ => action.ToString(),
+    };
+
+    /// <summary>A JSON key: lower camel case without spaces ("No account" → "noAccount").</summary>
+    private static string Key(string words)
+    {
+        var parts = words.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return string.Concat(parts.Select((p, i) => i == 0 ? char.ToLowerInvariant(p[0]) + p[1..] : char.ToUpperInvariant(p[0]) + p[1..]));
+    }
+
+    private static string Contacts(int n) => $"{Number(n)} contact{(n == 1 ? "" : "s")}";
+
+    private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static Text Cell(string? text) => new(text ?? "");
+}
+
+/// <summary>The verbs the progress and summaries use.</summary>
+internal static class Verbs
+{
+    public const string Provision = "Provisioning";
+    public const string Reset = "Password resets";
+}

@@ -1,0 +1,3 @@
+using Skvare.CmsUser.Cli;
+
+return await CliApp.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,160 @@
+using System.Collections;
+using Microsoft.Extensions.Configuration;
+using Skvare.CmsUser.Backdrop;
+using Skvare.CmsUser.CiviCrm;
+using Skvare.CmsUser.Drupal;
+using Skvare.CmsUser.Drupal7;
+using Skvare.CmsUser.Joomla;
+using Skvare.CmsUser.Standalone;
+using Skvare.CmsUser.WordPress;
+
+namespace Skvare.CmsUser.Cli;
+
+/// <summary>The CMS packages the tool wires, by the name used in <c>CmsUser:Cms</c>.</summary>
+internal enum CmsKind
+{
+    WordPress,
+    Drupal,
+    Drupal7,
+    Backdrop,
+    Joomla,
+    Standalone,
+}
+
+/// <summary>
+/// Finds and reads the settings: <c>--settings FILE</c>, else <c>appsettings.json</c> in the working folder;
+/// <c>CmsUser__…</c> environment variables override both. Checks every key before anything connects.
+/// </summary>
+internal sealed class Settings
+{
+    public const string DefaultFileName = "appsettings.json";
+
+    private Settings(IConfigurationRoot configuration, string? file, CmsKind cms, string? cmsProblem)
+    {
+        Configuration = configuration;
+        File = file;
+        Cms = cms;
+        CmsProblem = cmsProblem;
+    }
+
+    /// <summary>Why <c>CmsUser:Cms</c> could not be read, if it could not (reported with the other problems).</summary>
+    public string? CmsProblem { get; }
+
+    /// <summary>Where the settings came from, for messages.</summary>
+    public string Origin => File is null ? "CmsUser__ environment variables" : $"{File} and CmsUser__ environment variables";
+
+    /// <summary>The whole configuration (file, then environment).</summary>
+    public IConfigurationRoot Configuration { get; }
+
+    /// <summary>The <c>CmsUser</c> section.</summary>
+    public IConfigurationSection Section => Configuration.GetSection(CmsUserOptions.SectionName);
+
+    /// <summary>The settings file read, or <see langword="null"/> when only environment variables were used.</summary>
+    public string? File { get; }
+
+    /// <summary>The CMS named by <c>CmsUser:Cms</c> (default WordPress).</summary>
+    public CmsKind Cms { get; }
+
+    /// <summary>The options type and section of each package, for the key check.</summary>
+    public static IReadOnlyDictionary<string, Type> PackageTypes { get; } = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
+    {
+        [CiviCrmOptions.SectionName] = typeof(CiviCrmOptions),
+        [nameof(CmsKind.WordPress)] = typeof(WordPressOptions),
+        [DrupalOptions.SectionName] = typeof(DrupalOptions),
+        [Drupal7Options.SectionName] = typeof(Drupal7Options),
+        [BackdropOptions.SectionName] = typeof(BackdropOptions),
+        [JoomlaOptions.SectionName] = typeof(JoomlaOptions),
+        [StandaloneOptions.SectionName] = typeof(StandaloneOptions),
+    };
+
+    /// <summary>Reads the settings; throws <see cref="CliException"/> (exit 3) when there are none or they cannot be read.</summary>
+    public static Settings Load(string? settingsFile, string workingDirectory, IDictionary? environment = null)
+    {
+        string? file;
+        if (settingsFile is not null)
+        {
+            file = Path.GetFullPath(settingsFile, workingDirectory);
+            if (!System.IO.File.Exists(file))
+            {
+                throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
+            }
+        }
+        else
+        {
+            file = Path.Combine(workingDirectory, DefaultFileName);
+            if (!System.IO.File.Exists(file))
+            {
+                file = null;
+            }
+        }
+
+        var builder = new ConfigurationBuilder();
+        if (file is not null)
+        {
+            builder.AddJsonFile(file, optional: false, reloadOnChange: false);
+        }
+
+        builder.AddEnvironmentVariables();
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or System.Text.Json.JsonException)
+        {
+            var reason = ex.InnerException?.Message ?? ex.Message;
+            throw new CliException($"Settings file {file} cannot be read: {reason}", ExitCodes.Configuration, ex);
+        }
+
+        var section = configuration.GetSection(CmsUserOptions.SectionName);
+        if (!section.GetChildren().Any())
+        {
+            throw new CliException(
+                file is null
+                    ? $"No settings: there is no {DefaultFileName} in {workingDirectory} and no CmsUser__… environment variables. Write one with 'cmsuser init wordpress' (or another CMS), pass --settings FILE, or try 'cmsuser demo'."
+                    : $"Settings file {file} has no CmsUser section. Write an example with 'cmsuser init wordpress'.",
+                ExitCodes.Configuration);
+        }
+
+        var (cms, problem) = ParseCms(section["Cms"]);
+        return new Settings(configuration, file, cms, problem);
+    }
+
+    /// <summary>Problems the configuration binder would skip silently, for every section the tool binds.</summary>
+    public IReadOnlyList<string> CheckPackageSections()
+    {
+        var problems = new List<string>();
+        if (CmsProblem is not null)
+        {
+            problems.Add(CmsProblem);
+        }
+
+        foreach (var child in Section.GetChildren())
+        {
+            if (PackageTypes.TryGetValue(child.Key, out var type))
+            {
+                // The packages' validators check their own ranges (Http included); only keys and values are checked here.
+                problems.AddRange(SettingsCheck.CheckConfiguration(child, type, checkRanges: false));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Parses a CMS name as the binder parses enums: case does not matter.</summary>
+    public static (CmsKind Cms, string? Problem) ParseCms(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return (CmsKind.WordPress, null);
+        }
+
+        return TryParseCms(value, out var cms)
+            ? (cms, null)
+            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}', which is not one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).");
+    }
+
+    /// <summary>Parses a CMS name, ignoring case; numbers are not names.</summary>
+    public static bool TryParseCms(string value, out CmsKind cms) =>
+        Enum.TryParse(value.Trim(), ignoreCase: true, out cms) && Enum.IsDefined(cms) && !value.Trim().All(char.IsAsciiDigit);
+}

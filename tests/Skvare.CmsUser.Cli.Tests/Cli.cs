@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Skvare.CmsUser.Cli.Tests;
+
+/// <summary>What one run of the tool printed and returned.</summary>
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>stdout parsed as the --json document.</summary>
+    public JsonElement Json
+    {
+        get
+        {
+            using var document = JsonDocument.Parse(Stdout);
+            return document.RootElement.Clone();
+        }
+    }
+
+    public string All => Stdout + Stderr;
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
+
+/// <summary>Runs the built tool as a separate process (<c>dotnet cmsuser.dll …</c>), with a clean environment.</summary>
+public static class Cli
+{
+    private static readonly string Dll = FindDll();
+
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // The tool reads CmsUser__… variables: never inherit the test runner's.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("CmsUser", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"cmsuser {string.Join(' ', args)} did not finish in 90 s.");
+        }
+
+        var result = new CliResult(process.ExitCode, await stdout, await stderr);
+        // Whatever happens, the tool never shows a crash or a stack trace without --verbose.
+        result.All.Should().NotContain("Unhandled exception", result.ToString());
+        if (!args.Contains("--verbose"))
+        {
+            result.All.Should().NotContainAny(["   at ", "--- End of"], result.ToString());
+        }
+
+        return result;
+    }
+
+    private static string FindDll()
+    {
+        var directory = typeof(Cli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CliDirectory").Value!;
+        var dll = Path.Combine(directory, "cmsuser.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/Skvare.CmsUser.Cli first: {dll} is missing.");
+    }
+}
+
+/// <summary>A temporary working folder, deleted afterwards.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("cmsuser-cli-").FullName;
+
+    public string Write(string name, string content)
+    {
+        var file = System.IO.Path.Combine(Path, name);
+        File.WriteAllText(file, content);
+        return file;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

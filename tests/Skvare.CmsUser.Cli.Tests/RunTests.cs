@@ -1,0 +1,175 @@
+namespace Skvare.CmsUser.Cli.Tests;
+
+/// <summary>The tool against a fake CiviCRM and a fake WordPress: exit codes, --json, settings discovery.</summary>
+public sealed class RunTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Run_creates_accounts_exits_1_when_a_contact_failed_and_failures_reads_it_back()
+    {
+        using var sites = new Sites();
+        var ana = sites.AddMember("Ana", "Lima", "ana@example.org");
+        var noEmail = sites.AddMember("No", "Email", null);
+        var bea = sites.AddMember("Bea", "Costa", "bea@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var again = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        var json = run.Json;
+        json.GetProperty("command").GetString().Should().Be("run");
+        json.GetProperty("exitCode").GetInt32().Should().Be(1);
+        json.GetProperty("status").GetString().Should().Be("done_with_failures");
+        json.GetProperty("total").GetInt32().Should().Be(3);
+        json.GetProperty("counts").GetProperty("created").GetInt32().Should().Be(2);
+        json.GetProperty("counts").GetProperty("gaveUp").GetInt32().Should().Be(1);
+        json.GetProperty("quarantined").GetBoolean().Should().BeFalse();
+        var contacts = json.GetProperty("contacts").EnumerateArray().ToDictionary(c => c.GetProperty("contactId").GetInt64());
+        contacts.Keys.Should().BeEquivalentTo([ana, noEmail, bea]);
+        contacts[ana].GetProperty("outcome").GetString().Should().Be("created");
+        contacts[ana].GetProperty("rule").GetString().Should().Be("members");
+        contacts[ana].GetProperty("username").GetString().Should().Be("ana.lima");
+        contacts[ana].GetProperty("accountId").GetInt64().Should().Be(sites.WordPress.FindUser("ana.lima")!.Id);
+        contacts[noEmail].GetProperty("error").GetProperty("code").GetString().Should().Be("no_email");
+        sites.WordPress.FindUser("bea.costa").Should().NotBeNull();
+        sites.Civi.Links.Select(l => l.ContactId).Should().BeEquivalentTo([ana, bea]);
+        run.Stderr.Should().NotContain("Provisioning members", "--json keeps progress quiet");
+
+        failures.ExitCode.Should().Be(0, failures.ToString());
+        var failed = failures.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        failed.GetProperty("contactId").GetInt64().Should().Be(noEmail);
+        failed.GetProperty("attempts").GetInt32().Should().Be(1);
+        failed.GetProperty("next").GetString().Should().Be("notWaiting", "a contact without email gives up at once and leaves the trigger");
+        failed.GetProperty("lastError").GetString().Should().Contain("no_email");
+        failures.Json.GetProperty("maxAttempts").GetInt32().Should().Be(4);
+
+        again.ExitCode.Should().Be(0, again.ToString());
+        again.Stdout.Should().Contain("Provisioning finished in").And.Contain("0 contacts");
+        sites.WordPress.Users.Should().HaveCount(3, "admin, ana.lima and bea.costa; the second run had nothing to do");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Settings_come_from_the_settings_option_or_from_environment_variables_and_rule_narrows_the_run()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        using var folder = new TempFolder();
+        using var elsewhere = new TempFolder();
+        var file = elsewhere.Write("cmsuser.json", Sites.Json(sites.Settings()));
+
+        var unknownRule = await Cli.RunAsync(folder.Path, null, "run", "--settings", file, "--rule", "nope");
+        var plan = await Cli.RunAsync(folder.Path, null, "plan", "--settings", file, "--rule", "MEMBERS", "--json");
+        var fromEnvironment = await Cli.RunAsync(folder.Path, Sites.Environment(sites.Settings()), "run", "--rule", "members");
+
+        unknownRule.ExitCode.Should().Be(3, unknownRule.ToString());
+        unknownRule.Stderr.Should().Contain("'nope'").And.Contain("members").And.Contain("migration");
+        plan.ExitCode.Should().Be(0, plan.ToString());
+        var entry = plan.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("action").GetString().Should().Be("create");
+        entry.GetProperty("username").GetString().Should().Be("ana.lima");
+        fromEnvironment.ExitCode.Should().Be(0, fromEnvironment.ToString());
+        fromEnvironment.Stdout.Should().Contain("ana.lima").And.Contain("Created 1");
+        fromEnvironment.Stderr.Should().Contain("Provisioning members: 1 contact so far", "progress prints a line per page when redirected");
+        sites.WordPress.FindUser("ana.lima").Should().NotBeNull();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_failing_CMS_stops_the_run_with_exit_2_and_retries_are_logged_once_each_without_stack_traces()
+    {
+        using var sites = new Sites();
+        foreach (var name in new[] { "Ana", "Bea", "Chen", "Dana" })
+        {
+            sites.AddMember(name, "Lima", $"{name.ToLowerInvariant()}@example.org");
+        }
+
+        sites.WordPress.FailNext(100, 503);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(2, run.ToString());
+        run.Stdout.Should().Contain("Stopped (quarantined)");
+        var retries = run.Stderr.Split('\n').Where(l => l.Contains("retry 1 in", StringComparison.Ordinal)).ToList();
+        retries.Should().NotBeEmpty(run.ToString());
+        retries.Should().OnlyContain(l => l.Contains("HTTP 503") && l.Contains("info:"));
+        run.Stderr.Should().NotContain("Execution attempt", "Polly's own records are at Debug");
+        sites.WordPress.Users.Should().ContainSingle("nothing was created");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Wrong_credentials_exit_3_from_run_and_check_and_good_ones_pass_check()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings(applicationPassword: "wrong wrong wrong wrong")));
+        folder.Write("good.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--json");
+        var good = await Cli.RunAsync(folder.Path, null, "check", "--settings", "good.json");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        check.ExitCode.Should().Be(3, check.ToString());
+        check.Json.GetProperty("healthy").GetBoolean().Should().BeFalse();
+        check.Json.GetProperty("targets").GetArrayLength().Should().Be(2);
+        good.ExitCode.Should().Be(0, good.ToString());
+        good.Stdout.Should().Contain("All checks passed.");
+        sites.WordPress.FindUser("ana.lima").Should().BeNull();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_notes_an_unreachable_CMS_per_contact_and_an_unreachable_CiviCRM_exits_2_with_one_message()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        var noCms = sites.Settings();
+        noCms["CmsUser"]!["WordPress"]!["BaseUrl"] = "http://127.0.0.1:9/";
+        var noCivi = sites.Settings();
+        noCivi["CmsUser"]!["CiviCrm"]!["BaseUrl"] = "http://127.0.0.1:9/";
+        using var folder = new TempFolder();
+        folder.Write("cms.json", Sites.Json(noCms));
+        folder.Write("civi.json", Sites.Json(noCivi));
+
+        var cms = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "cms.json");
+        var civi = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "civi.json");
+
+        cms.ExitCode.Should().Be(1, cms.ToString());
+        var entry = cms.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("action").GetString().Should().Be("fail");
+        entry.GetProperty("note").GetString().Should().Contain("could not be reached");
+        civi.ExitCode.Should().Be(2, civi.ToString());
+        civi.Json.GetProperty("exitCode").GetInt32().Should().Be(2);
+        var lines = civi.Stderr.Trim().Split('\n');
+        lines.Should().ContainSingle(l => l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Which.Should().Contain("CiviCRM could not be reached").And.EndWith("Run again later.");
+        lines.Where(l => !l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Should().OnlyContain(l => l.StartsWith("info: Skvare.CmsUser.Cli.Http", StringComparison.Ordinal), "only retry lines besides the message");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Reset_counts_in_its_own_words_and_demo_needs_no_settings()
+    {
+        using var sites = new Sites();
+        var wp = sites.WordPress.AddUser("ana.lima", "ana@example.org", "subscriber");
+        var ana = sites.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        sites.Civi.AddLink(ana, wp.Id, "ana@example.org");
+        var bea = sites.Civi.AddContact("Bea", "Costa", "bea@example.org");
+        sites.Civi.TagContacts(sites.ResetTag, [ana, bea]);
+        sites.AddMember("Chen", "Wei", "chen@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var reset = await Cli.RunAsync(folder.Path, null, "reset", "--rule", "migration");
+        var demo = await Cli.RunAsync(folder.Path, null, "demo", "--json");
+
+        reset.ExitCode.Should().Be(1, reset.ToString());
+        reset.Stdout.Should().Contain("Sent 1").And.Contain("No account 1").And.NotContain("Linked");
+        sites.WordPress.Mails.Should().ContainSingle(m => m.To == "ana@example.org");
+        sites.WordPress.FindUser("chen.wei").Should().BeNull("--rule migration ran the campaign only");
+        demo.ExitCode.Should().Be(0, demo.ToString());
+        demo.Json.GetProperty("command").GetString().Should().Be("demo");
+        demo.Json.GetProperty("counts").GetProperty("created").GetInt32().Should().BeGreaterThan(0);
+    }
+}

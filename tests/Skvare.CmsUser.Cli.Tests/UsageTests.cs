@@ -1,0 +1,133 @@
+namespace Skvare.CmsUser.Cli.Tests;
+
+/// <summary>Help, version, usage errors and settings problems: no server is needed.</summary>
+public sealed class UsageTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Help_lists_every_command_and_option_and_exits_0()
+    {
+        using var folder = new TempFolder();
+        var root = await Cli.RunAsync(folder.Path, null, "--help");
+        var help = await Cli.RunAsync(folder.Path, null, "help", "plan");
+        var sub = await Cli.RunAsync(folder.Path, null, "failures", "-h");
+
+        root.ExitCode.Should().Be(0, root.ToString());
+        foreach (var word in new[] { "run", "plan", "reset", "failures", "check", "demo", "init", "--settings", "--rule", "--json", "--verbose", "--version", "Exit codes" })
+        {
+            root.Stdout.Should().Contain(word);
+        }
+
+        help.ExitCode.Should().Be(0);
+        help.Stdout.Should().Contain("cmsuser plan").And.Contain("writes nothing");
+        sub.ExitCode.Should().Be(0);
+        sub.Stdout.Should().Contain("cmsuser failures").And.Contain("--settings");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Version_answers_from_any_command()
+    {
+        using var folder = new TempFolder();
+        var root = await Cli.RunAsync(folder.Path, null, "--version");
+        var sub = await Cli.RunAsync(folder.Path, null, "run", "--version");
+
+        root.ExitCode.Should().Be(0);
+        root.Stdout.Should().MatchRegex(@"^cmsuser \d+\.\d+\.\d+");
+        sub.Stdout.Should().Be(root.Stdout);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Unknown_command_or_option_is_a_usage_error_with_one_message()
+    {
+        using var folder = new TempFolder();
+        var command = await Cli.RunAsync(folder.Path, null, "bogus");
+        var option = await Cli.RunAsync(folder.Path, null, "run", "--check");
+
+        command.ExitCode.Should().Be(3);
+        command.Stderr.Should().Contain("'bogus'").And.Contain("cmsuser --help");
+        command.Stdout.Should().BeEmpty("a usage error runs nothing (the old sample ran the demo)");
+        option.ExitCode.Should().Be(3);
+        option.Stderr.Should().Contain("--check");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Without_settings_a_command_says_where_it_looked_and_what_to_do()
+    {
+        using var folder = new TempFolder();
+        var result = await Cli.RunAsync(folder.Path, null, "run");
+        var missing = await Cli.RunAsync(folder.Path, null, "plan", "--settings", "nope.json");
+        var verbose = await Cli.RunAsync(folder.Path, null, "failures", "--verbose");
+
+        result.ExitCode.Should().Be(3);
+        result.Stderr.Should().Contain("appsettings.json").And.Contain(folder.Path).And.Contain("cmsuser init").And.Contain("cmsuser demo");
+        result.Stderr.Trim().Split('\n').Should().HaveCount(1, "one clear message");
+        missing.ExitCode.Should().Be(3);
+        missing.Stderr.Should().Contain("nope.json").And.Contain("does not exist");
+        verbose.ExitCode.Should().Be(3);
+        verbose.Stderr.Should().Contain("cmsuser: No settings").And.Contain("   at Skvare.CmsUser.Cli.", "--verbose adds the stack trace");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Init_writes_a_commented_file_the_tool_reads_and_never_overwrites_without_force()
+    {
+        using var folder = new TempFolder();
+        var init = await Cli.RunAsync(folder.Path, null, "init", "drupal");
+        var again = await Cli.RunAsync(folder.Path, null, "init", "Drupal");
+        var wrong = await Cli.RunAsync(folder.Path, null, "init", "wordpres");
+        // The template's secrets are empty on purpose: the file is found in the working folder and each missing secret is named once.
+        var check = await Cli.RunAsync(folder.Path, null, "check");
+
+        init.ExitCode.Should().Be(0, init.ToString());
+        var text = File.ReadAllText(Path.Combine(folder.Path, "appsettings.json"));
+        text.Should().Contain("// ").And.Contain("\"Cms\": \"Drupal\"").And.Contain("\"Drupal\": {").And.Contain("CmsUser__Drupal__Password");
+        again.ExitCode.Should().Be(3);
+        again.Stderr.Should().Contain("--force");
+        wrong.ExitCode.Should().Be(3);
+        wrong.Stderr.Should().Contain("WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone");
+        check.ExitCode.Should().Be(3, check.ToString());
+        check.Stderr.Should().Contain(Path.Combine(folder.Path, "appsettings.json")).And.Contain("CmsUser:CiviCrm:ApiKey");
+        check.Stderr.Split("CmsUser:CiviCrm:ApiKey").Should().HaveCount(2, "each problem is reported once");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Every_settings_problem_is_reported_once_in_one_message_with_its_full_key()
+    {
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", """
+            {
+              "CmsUser": {
+                "Cms": "wordpress",
+                "MaxConcurency": 3,
+                "Rules": [ { "Name": "members", "Trigger": { "Kind": "Groop", "Reference": "website_members" } } ],
+                "Retry": { "QuarantineAfterConsecutiveTransientFailures": 0 },
+                "Schedule": { "Interval": "soon" },
+                "CiviCrm": { "BaseUrl": "http://127.0.0.1:9/", "ApiKey": "k", "UrlStyle": "Wordpress", "Htp": {} },
+                "WordPress": { "BaseUrl": "http://127.0.0.1:9/", "Username": "u", "ApplicationPassword": "p", "Http": { "MaxRetries": 99 } }
+              }
+            }
+            """);
+        var env = new Dictionary<string, string> { ["CmsUser__PageSize"] = "0" };
+
+        var result = await Cli.RunAsync(folder.Path, env, "run");
+
+        result.ExitCode.Should().Be(3, result.ToString());
+        var expected = new[]
+        {
+            "CmsUser:MaxConcurency is not a setting of CmsUser; did you mean MaxConcurrency?",
+            "CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch",
+            "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.",
+            "CmsUser:Schedule:Interval is 'soon'",
+            "CmsUser:CiviCrm:Htp is not a setting",
+            "CmsUser:WordPress:Http",
+            "CmsUser:PageSize is 0; it must be between 1 and 5000.",
+        };
+        foreach (var text in expected)
+        {
+            result.Stderr.Split(text).Should().HaveCount(2, $"'{text}' is reported exactly once:\n{result.Stderr}");
+        }
+
+        result.Stderr.Should().NotContain("Rules is empty", "the rule was configured; its bad Kind is the problem");
+        result.Stderr.Should().NotContain("UrlStyle", "enum names ignore case, as the binder does");
+        result.Stderr.Should().NotContain("CmsUser:Cms ", "'wordpress' names the WordPress package");
+        result.Stderr.Should().StartWith("cmsuser: The settings").And.Contain("problems:");
+    }
+}

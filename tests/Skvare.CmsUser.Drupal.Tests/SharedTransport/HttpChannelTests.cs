@@ -1,0 +1,258 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using CsCheck;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Skvare.CmsUser.Shared;
+
+namespace Skvare.CmsUser.Drupal.Tests.SharedTransport;
+
+/// <summary>
+/// The rules of src/Shared/Channel (the one transport every converted package uses), tested once through the copy
+/// compiled into the Drupal package: credentials, Accept, retry marking, 429, transport failures, unreadable answers,
+/// "not found", one credential renewal, raw answers, logging.
+/// </summary>
+public sealed class HttpChannelTests
+{
+    private const string Secret = "s3cr3t-p4ss";
+
+    [Fact]
+    public async Task Credentials_Accept_and_retry_marking_go_on_the_request_and_anonymous_calls_carry_no_credentials()
+    {
+        var server = new StubServer(_ => Json(200, "{\"ok\":true}"));
+        var channel = server.Channel();
+
+        await channel.SendJsonAsync(new HttpCall(HttpMethod.Post, "a", "a") { RetrySafe = true, Body = HttpBody.Json("{\"x\":1}") }, Token());
+        await channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "b", "b") { Anonymous = true, Accept = "application/vnd.api+json" }, Token());
+
+        server.Seen[0].Authorization.Should().StartWith("Basic ");
+        server.Seen[0].Accept.Should().Be("application/json");
+        server.Seen[0].RetrySafe.Should().BeTrue();
+        server.Seen[0].Body.Should().Be("{\"x\":1}");
+        server.Seen[0].Uri.Should().Be("https://site.example/base/a");
+        server.Seen[1].Authorization.Should().BeNull();
+        server.Seen[1].Accept.Should().Be("application/vnd.api+json");
+        server.Seen[1].RetrySafe.Should().BeNull("only calls that ask are marked; the method decides otherwise");
+    }
+
+    [Fact]
+    public async Task Too_many_requests_is_Throttled_whatever_the_body_and_credentials_are_not_renewed()
+    {
+        var server = new StubServer(_ => Json(429, "{\"code\":\"existing_user_login\"}"));
+        var renewing = new RenewingCredentials();
+        var channel = server.Channel(renewing);
+
+        var act = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+
+        var failure = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        failure.Reason.Should().Be(CmsErrorReason.Throttled);
+        failure.StatusCode.Should().Be(429);
+        server.Seen.Should().ContainSingle();
+        renewing.Renewals.Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(HttpRequestError.ConnectionError, true, CmsErrorReason.Unavailable)]
+    [InlineData(HttpRequestError.NameResolutionError, true, CmsErrorReason.Unavailable)]
+    [InlineData(HttpRequestError.ResponseEnded, true, CmsErrorReason.UnknownOutcome)]
+    [InlineData(HttpRequestError.ResponseEnded, false, CmsErrorReason.Unavailable)]
+    public async Task No_answer_is_Unavailable_unless_a_create_may_have_reached_the_site(HttpRequestError error, bool isCreate, CmsErrorReason expected)
+    {
+        var server = new StubServer(_ => throw new HttpRequestException(error, "no answer"));
+        var act = () => server.Channel().SendJsonAsync(new HttpCall(HttpMethod.Post, "a", "a") { IsCreate = isCreate }, Token());
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(expected);
+    }
+
+    [Fact]
+    public async Task A_cancellation_the_caller_did_not_ask_for_is_a_transport_failure_and_one_it_asked_for_is_not()
+    {
+        var timeout = new StubServer(_ => throw new OperationCanceledException("handler gave up"));
+        var act = () => timeout.Channel().SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable);
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = new StubServer(_ =>
+        {
+            cts.Cancel();
+            throw new OperationCanceledException(cts.Token);
+        });
+        var cancel = () => cancelled.Channel().SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), cts.Token);
+        await cancel.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
+    public async Task An_html_page_where_JSON_was_expected_is_UnexpectedResponse_and_a_blank_body_is_no_answer_only_when_allowed()
+    {
+        var server = new StubServer(r => r.RequestUri!.AbsolutePath.EndsWith("/html", StringComparison.Ordinal)
+            ? Text(200, "text/html", "<html><body>Welcome</body></html>")
+            : Text(200, "application/json", "  "));
+        var channel = server.Channel();
+
+        var html = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "html", "html"), Token());
+        var failure = (await html.Should().ThrowAsync<CmsProviderException>()).Which;
+        failure.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        failure.Message.Should().Contain("text/html").And.Contain("Welcome").And.Contain("check the test site");
+
+        (await channel.SendJsonAsync(new HttpCall(HttpMethod.Post, "empty", "empty") { EmptyAnswer = true }, Token())).Should().BeNull();
+        var blank = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Post, "empty", "empty"), Token());
+        (await blank.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+    }
+
+    [Fact]
+    public async Task Not_found_is_null_only_when_the_call_allows_it_and_the_classifier_recognises_it()
+    {
+        var server = new StubServer(r => r.RequestUri!.AbsolutePath.EndsWith("/gone", StringComparison.Ordinal) ? Json(404, "{\"missing\":true}") : Text(404, "text/html", "<h1>No route</h1>"));
+        var channel = server.Channel();
+
+        (await channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "gone", "gone") { NullWhenNotFound = true }, Token())).Should().BeNull();
+        var noRoute = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "route", "route") { NullWhenNotFound = true }, Token());
+        (await noRoute.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        var strict = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "gone", "gone"), Token());
+        (await strict.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_are_renewed_once_and_the_body_is_sent_again_whole()
+    {
+        var server = new StubServer(r => r.Headers.Authorization?.Parameter == "fresh-2" ? Json(200, "{}") : Json(401, "{\"message\":\"expired\"}"));
+        var renewing = new RenewingCredentials();
+
+        (await server.Channel(renewing).SendJsonAsync(new HttpCall(HttpMethod.Post, "a", "a") { Body = HttpBody.Form([new("name", "ana")]) }, Token())).Should().NotBeNull();
+        server.Seen.Select(s => s.Body).Should().Equal("name=ana", "name=ana");
+        renewing.Renewals.Should().Be(1);
+
+        var stubborn = new StubServer(_ => Json(401, "{\"message\":\"no\"}"));
+        var renewingAgain = new RenewingCredentials();
+        var act = () => stubborn.Channel(renewingAgain).SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Authentication);
+        stubborn.Seen.Should().HaveCount(2, "one renewal, then the refusal is the answer");
+    }
+
+    [Fact]
+    public async Task A_raw_answer_is_returned_whatever_its_status_but_429_still_throws()
+    {
+        var server = new StubServer(r => r.RequestUri!.AbsolutePath.EndsWith("/slow", StringComparison.Ordinal) ? Json(429, "{}") : Text(302, "text/html", string.Empty));
+        var channel = server.Channel();
+
+        (await channel.SendAsync(new HttpCall(HttpMethod.Post, "form", "form") { RawAnswer = true }, Token()))!.Status.Should().Be(302);
+        var slow = () => channel.SendAsync(new HttpCall(HttpMethod.Post, "slow", "slow") { RawAnswer = true }, Token());
+        (await slow.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Throttled);
+    }
+
+    [Fact]
+    public async Task Answers_and_failures_are_logged_under_the_package_event_ids_without_credentials_or_bodies()
+    {
+        var logger = new FakeLogger();
+        var server = new StubServer(r => r.RequestUri!.AbsolutePath.EndsWith("/ok", StringComparison.Ordinal) ? Json(200, "{\"secret\":\"body-only\"}") : Json(403, "{}"));
+        var channel = server.Channel(logger: logger);
+
+        await channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "ok?mail=ana@example.org", "ok?mail"), Token());
+        var act = () => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "no", "no"), Token());
+        await act.Should().ThrowAsync<CmsProviderException>();
+
+        var records = logger.Collector.GetSnapshot();
+        records.Select(r => (r.Id.Id, r.Level)).Should().Equal((9000, LogLevel.Debug), (9000, LogLevel.Debug), (9001, LogLevel.Warning));
+        records[0].Message.Should().StartWith("Test GET ok?mail answered 200");
+        records[2].Message.Should().Contain("Permission").And.Contain("HTTP 403");
+        records.Should().NotContain(r => r.Message.Contains(Secret, StringComparison.Ordinal) || r.Message.Contains("body-only", StringComparison.Ordinal) || r.Message.Contains("ana@example.org", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Whatever_a_site_answers_the_channel_returns_JSON_or_throws_a_classified_failure()
+    {
+        var answers = Gen.Select(Gen.Int[200, 599], Gen.OneOf("application/json", "text/html", "text/plain"), Gen.OneOf(Gen.String, Gen.OneOf("{}", "[]", "null", "{\"a\":", "<html>", "\"x\"", "")));
+        answers.Sample((status, mediaType, body) =>
+        {
+            var server = new StubServer(_ => Text(status, mediaType, body));
+            try
+            {
+                server.Channel().SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a") { NullWhenNotFound = true }, Token()).GetAwaiter().GetResult();
+                return status is >= 200 and < 300 || (status == 404 && body.Contains("missing", StringComparison.Ordinal));
+            }
+            catch (CmsProviderException ex)
+            {
+                return ex.StatusCode == status && (status is >= 200 and < 300 ? ex.Reason == CmsErrorReason.UnexpectedResponse : true);
+            }
+        }, iter: 300);
+    }
+
+    private static CancellationToken Token() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    private static HttpResponseMessage Json(int status, string body) => Text(status, "application/json", body);
+
+    private static HttpResponseMessage Text(int status, string mediaType, string body) =>
+        new((HttpStatusCode)status) { Content = new StringContent(body, Encoding.UTF8, mediaType) };
+
+    private sealed record Seen(string Uri, string? Authorization, string? Accept, bool? RetrySafe, string? Body);
+
+    private sealed class StubServer(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        public List<Seen> Seen { get; } = [];
+
+        public HttpChannel Channel(IHttpCredentials? credentials = null, ILogger? logger = null) =>
+            new(() => new HttpClient(this, disposeHandler: false),
+                path => new Uri(new Uri("https://site.example/base/"), path),
+                new TestClassifier(),
+                new HttpChannelLog(logger ?? new FakeLogger(), "Test", answeredEventId: 9000, failedEventId: 9001))
+            {
+                Credentials = credentials ?? HeaderCredentials.Basic("api", Secret),
+            };
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+            Seen.Add(new Seen(
+                request.RequestUri!.AbsoluteUri,
+                request.Headers.Authorization?.ToString(),
+                request.Headers.Accept.SingleOrDefault()?.MediaType,
+                request.Options.TryGetValue(HttpResilienceSetup.RetrySafe, out var safe) ? safe : null,
+                body));
+            return answer(request);
+        }
+    }
+
+    /// <summary>A bearer token that the stub refuses until it is renewed.</summary>
+    private sealed class RenewingCredentials : IHttpCredentials
+    {
+        private int _generation = 1;
+
+        public int Renewals { get; private set; }
+
+        public ValueTask<object?> ApplyAsync(HttpRequestMessage request, HttpChannel channel, CancellationToken cancellationToken)
+        {
+            var token = "fresh-" + _generation;
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return ValueTask.FromResult<object?>(token);
+        }
+
+        public bool Renew(HttpCall call, HttpAnswer answer, object used)
+        {
+            if (answer.Status != 401)
+            {
+                return false;
+            }
+
+            Renewals++;
+            _generation++;
+            return true;
+        }
+    }
+
+    private sealed class TestClassifier() : CmsAnswerClassifier("Test", "Test")
+    {
+        protected override string UnreadableHint => "check the test site";
+
+        public override CmsUserException FromAnswer(HttpCall call, HttpAnswer answer) =>
+            new CmsProviderException(Cms, answer.Status switch
+            {
+                401 => CmsErrorReason.Authentication,
+                403 => CmsErrorReason.Permission,
+                404 when answer.Body.Contains("missing", StringComparison.Ordinal) => CmsErrorReason.NotFound,
+                404 => CmsErrorReason.UnexpectedResponse,
+                >= 500 => CmsErrorReason.Unavailable,
+                _ => CmsErrorReason.InvalidData,
+            }, $"Test refused {call.Route}.") { StatusCode = answer.Status };
+    }
+}

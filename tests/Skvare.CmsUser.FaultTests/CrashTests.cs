@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+
+namespace Skvare.CmsUser.FaultTests;
+
+/// <summary>
+/// A child process running a batch of 300 is killed with SIGKILL at a random moment, 20 times, each time followed
+/// by a normal run. The fakes live in this (the parent) process, so what the child did survives it.
+/// </summary>
+public sealed class CrashTests(ITestOutputHelper output)
+{
+    private const int Iterations = 20;
+    private const int Batch = 300;
+
+    internal static void Configure(CmsUserOptions options)
+    {
+        options.PageSize = 50;
+        options.MaxConcurrency = 16;
+    }
+
+    [Fact(Timeout = 170_000)]
+    public async Task Killed_runs_leave_no_duplicate_no_unlinked_account_no_unaudited_link_and_lose_no_contact()
+    {
+        var random = new Random(20261130);
+        var killedAt = new List<int>();
+        var normalRuns = new List<int>();
+        var finishedBeforeKill = 0;
+        var openLeft = 0;
+        var total = new Invariants(0, 0, 0, 0, 0, 0, 0, 0);
+        for (var i = 0; i < Iterations; i++)
+        {
+            // Each trial has its own fakes (in this process), so the fakes' linear lookups stay small and every trial is fast.
+            using var h = new FaultHarness();
+            var creates = 0;
+            h.Wp.OnUserCreated(_ => Interlocked.Increment(ref creates));
+            var batch = h.AddMembers(Batch, $"k{i}-");
+
+            // A random moment: after 0 to 300 accounts of the batch were created.
+            var killAfter = random.Next(0, Batch + 1);
+            using (var child = StartChild(h.Where))
+            {
+                using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                while (!child.HasExited && Volatile.Read(ref creates) < killAfter && !budget.IsCancellationRequested)
+                {
+                    // Waiting for the child's progress (accounts the fake created), not for time.
+                    await Task.Delay(2, CancellationToken.None);
+                }
+
+                if (child.HasExited)
+                {
+                    finishedBeforeKill++;
+                }
+                else
+                {
+                    child.Kill(entireProcessTree: true);
+                }
+
+                await child.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            }
+
+            killedAt.Add(Volatile.Read(ref creates));
+            using var engine = h.NewEngine(Configure);
+            var normal = await engine.Provisioner.RunOnceAsync();
+            normalRuns.Add(normal.Total);
+            normal.StopReason.Should().BeNull();
+
+            var now = Invariants.Read(h.Civi, h.Wp, h.TriggerId, batch);
+            now.DuplicateAccounts.Should().Be(0, $"trial {i}");
+            now.AccountsWithoutLink.Should().Be(0, $"trial {i}");
+            now.LinkedWithoutAudit.Should().Be(0, $"trial {i}");
+            now.LinkedWithSeveralAudits.Should().Be(0, $"trial {i}");
+            now.LeftWithoutAccountOrGaveUp.Should().Be(0, $"trial {i}");
+            now.StillInTrigger.Should().Be(0, $"trial {i}: the normal run finishes the batch");
+            now.Accounts.Should().Be(Batch, $"trial {i}");
+            now.FailedActivities.Should().Be(0, $"trial {i}");
+            openLeft += h.Civi.Activities.Count(a => a.Status == "Scheduled");
+            total = new Invariants(total.Accounts + now.Accounts, total.DuplicateAccounts + now.DuplicateAccounts, total.AccountsWithoutLink + now.AccountsWithoutLink,
+                total.LinkedWithoutAudit + now.LinkedWithoutAudit, total.LinkedWithSeveralAudits + now.LinkedWithSeveralAudits, total.LeftWithoutAccountOrGaveUp + now.LeftWithoutAccountOrGaveUp,
+                total.FailedActivities + now.FailedActivities, total.StillInTrigger + now.StillInTrigger);
+        }
+
+        output.WriteLine($"crash: {Iterations} SIGKILLs of a {Batch}-contact child batch (killed after {string.Join("/", killedAt)} accounts created; {finishedBeforeKill} finished first; "
+            + $"the normal runs after them handled {string.Join("/", normalRuns)} contacts); totals: {total}; open Scheduled records left: {openLeft}");
+    }
+
+    private static Process StartChild(Endpoints where)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(typeof(CrashWorker).Assembly.Location);
+        info.ArgumentList.Add("crash-worker");
+        foreach (var arg in where.ToArgs())
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}

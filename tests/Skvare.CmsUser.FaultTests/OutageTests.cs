@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using Xunit.Abstractions;
+
+namespace Skvare.CmsUser.FaultTests;
+
+/// <summary>
+/// The CMS or CiviCRM down for four runs of 1,000 contacts, then back: nothing burned, nothing lost, nothing
+/// duplicated.
+/// </summary>
+public sealed class OutageTests(ITestOutputHelper output)
+{
+    private const int Contacts = 1000;
+    private const int OutageRuns = 4;
+
+    public enum Outage
+    {
+        Refused,
+        Unavailable503,
+        Hanging,
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(Outage.Refused)]
+    [InlineData(Outage.Unavailable503)]
+    [InlineData(Outage.Hanging)]
+    public async Task A_cms_outage_burns_no_attempt_and_loses_nothing(Outage outage)
+    {
+        using var h = new FaultHarness();
+        var contacts = h.AddMembers(Contacts, "out");
+        var refused = outage == Outage.Refused ? ClosedPort() : null;
+        var outageSummaries = new List<RunSummary>();
+        for (var run = 0; run < OutageRuns; run++)
+        {
+            switch (outage)
+            {
+                case Outage.Unavailable503:
+                    h.Wp.FailNext(200, 503);
+                    break;
+                case Outage.Hanging:
+                    h.Wp.HangNext(200, TimeSpan.FromSeconds(3));
+                    break;
+            }
+
+            using var engine = h.NewEngine(wordPressUrl: refused, wordPress: o => o.Http.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            outageSummaries.Add(await engine.Provisioner.RunOnceAsync());
+            output.WriteLine($"outage run {run}: {watch.ElapsedMilliseconds} ms, {h.Wp.Requests.Count} WordPress requests so far");
+            h.Wp.ClearFaults();
+        }
+
+        var during = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
+        outageSummaries.Should().OnlyContain(s => s.Quarantined, "each run sees the CMS down and stops");
+        during.FailedActivities.Should().Be(0, "no attempt is burned by an outage");
+        during.StillInTrigger.Should().Be(Contacts, "no contact leaves the trigger");
+        during.Accounts.Should().Be(0);
+
+        var drainWatch = System.Diagnostics.Stopwatch.StartNew();
+        var back = await DrainAsync(h);
+        output.WriteLine($"drain: {drainWatch.ElapsedMilliseconds} ms, {string.Join("/", back.Select(b => b.Duration.TotalMilliseconds))}");
+
+        var after = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
+        Report(outage.ToString(), outageSummaries, back, during, after);
+        after.Accounts.Should().Be(Contacts);
+        after.DuplicateAccounts.Should().Be(0);
+        after.AccountsWithoutLink.Should().Be(0);
+        after.LinkedWithoutAudit.Should().Be(0);
+        after.LinkedWithSeveralAudits.Should().Be(0);
+        after.FailedActivities.Should().Be(0);
+        after.StillInTrigger.Should().Be(0);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Civicrm_failing_after_the_creates_before_the_page_write_burns_nothing_and_duplicates_nothing()
+    {
+        using var h = new FaultHarness();
+        var contacts = h.AddMembers(Contacts, "civi");
+        var outageSummaries = new List<RunSummary>();
+        for (var run = 0; run < OutageRuns; run++)
+        {
+            // CiviCRM goes down once the first account of the run is created: the page write (links first) fails.
+            var created = 0;
+            h.Wp.OnUserCreated(_ => Interlocked.Exchange(ref created, 1));
+            h.Civi.FailWhere = (_, _) => Volatile.Read(ref created) == 1 ? 503 : null;
+            using var engine = h.NewEngine();
+            outageSummaries.Add(await engine.Provisioner.RunOnceAsync());
+            h.Civi.FailWhere = null;
+            Interlocked.Exchange(ref created, 2);
+        }
+
+        var during = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
+        outageSummaries.Should().OnlyContain(s => s.Quarantined);
+        during.FailedActivities.Should().Be(0, "no attempt is burned by an outage");
+        during.LeftWithoutAccountOrGaveUp.Should().Be(0, "a contact leaves the trigger only with its account linked and audited");
+        during.LinkedWithSeveralAudits.Should().Be(0);
+        during.Accounts.Should().BeGreaterThan(0, "each run created a page of accounts before CiviCRM failed");
+
+        var back = await DrainAsync(h);
+
+        var after = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
+        Report("CiviCRM down before the page write", outageSummaries, back, during, after);
+        after.Accounts.Should().Be(Contacts);
+        after.DuplicateAccounts.Should().Be(0);
+        after.AccountsWithoutLink.Should().Be(0);
+        after.LinkedWithoutAudit.Should().Be(0, "the accounts whose run died are audited by the next run");
+        after.LinkedWithSeveralAudits.Should().Be(0);
+        after.FailedActivities.Should().Be(0);
+        after.StillInTrigger.Should().Be(0);
+    }
+
+    internal static async Task<List<RunSummary>> DrainAsync(FaultHarness h, int maxRuns = 3)
+    {
+        var runs = new List<RunSummary>();
+        for (var i = 0; i < maxRuns; i++)
+        {
+            using var engine = h.NewEngine();
+            var summary = await engine.Provisioner.RunOnceAsync();
+            runs.Add(summary);
+            if (summary.Total == 0)
+            {
+                break;
+            }
+        }
+
+        return runs;
+    }
+
+    private static Uri ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    private void Report(string name, List<RunSummary> outage, List<RunSummary> back, Invariants during, Invariants after) =>
+        output.WriteLine($"{name}: outage runs {outage.Count} (processed {string.Join("/", outage.Select(s => s.Total))}, quarantined {outage.Count(s => s.Quarantined)}), "
+            + $"during: accounts {during.Accounts}, failed activities {during.FailedActivities}, in trigger {during.StillInTrigger}; "
+            + $"back: runs {back.Count} (created {back.Sum(s => s.Count(OutcomeKind.Created))}, linked {back.Sum(s => s.Count(OutcomeKind.Linked))}, already linked {back.Sum(s => s.Count(OutcomeKind.AlreadyLinked))}); "
+            + $"after: {after}");
+}
