@@ -105,7 +105,7 @@ internal static class WebhookEndpoint
                 outcome = await services.GetRequiredService<IUserProvisioner>()
                     .ProvisionAsync(request.ContactId, new OnDemandOptions { Rule = request.Rule, IncludeLoginLink = request.IncludeLoginLink }, aborted)
                     .ConfigureAwait(false);
-                status = StatusOf(outcome.Error?.Kind);
+                status = StatusOf(outcome.Error);
             }
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
@@ -129,10 +129,11 @@ internal static class WebhookEndpoint
     }
 
     /// <summary>The status for an outcome: a transient failure asks the caller to retry, a setup problem is the server's.</summary>
-    internal static int StatusOf(FailureKind? kind) => kind switch
+    internal static int StatusOf(ProvisioningError? error) => error switch
     {
-        FailureKind.Transient => StatusCodes.Status503ServiceUnavailable,
-        FailureKind.Configuration => StatusCodes.Status500InternalServerError,
+        { Kind: FailureKind.Transient } => StatusCodes.Status503ServiceUnavailable,
+        { Kind: FailureKind.Configuration } => StatusCodes.Status500InternalServerError,
+        { Code: "internal_error" } => StatusCodes.Status500InternalServerError,
         _ => StatusCodes.Status200OK,
     };
 

@@ -106,6 +106,18 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
                 Error = new ProvisioningError(ex.Kind, ex.ErrorCode ?? "civicrm_error", ex.Message),
             });
         }
+        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken) && ex is HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            // No answer from CiviCRM or the CMS outside the contact's own steps: an outage, not a defect; the caller retries.
+            Log.OnDemandUnavailable(_logger, contactId, ruleForErrors, ex);
+            return Record(new ProvisioningOutcome
+            {
+                ContactId = contactId,
+                Kind = OutcomeKind.Failed,
+                Rule = ruleForErrors,
+                Error = new ProvisioningError(FailureKind.Transient, "unavailable", "CiviCRM or the CMS could not be reached in time; try again later."),
+            });
+        }
         catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
         {
             Log.ContactCrashed(_logger, contactId, ruleForErrors, ex);

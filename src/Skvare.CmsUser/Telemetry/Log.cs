@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(1014, LogLevel.Error, "Contact {ContactId} ({Rule}): unexpected exception; the contact fails with internal_error and the run goes on")]
     public static partial void ContactCrashed(ILogger logger, long contactId, string rule, Exception exception);
 
+    [LoggerMessage(1030, LogLevel.Warning, "Contact {ContactId} ({Rule}): CiviCRM or the CMS did not answer; the call fails as transient (nothing counted)")]
+    public static partial void OnDemandUnavailable(ILogger logger, long contactId, string rule, Exception exception);
+
     [LoggerMessage(1015, LogLevel.Error, "Run stopped by an unexpected exception; contacts already processed were written")]
     public static partial void RunCrashed(ILogger logger, Exception exception);
 
