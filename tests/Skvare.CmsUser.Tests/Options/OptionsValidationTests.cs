@@ -60,14 +60,14 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:FieldMappings:field_x", "{contact.bogus}", "CmsUser:FieldMappings:field_x")]
     [InlineData("CmsUser:Rules:0:History:Kind", "SavedSearch", "History cannot be a saved search")]
     [InlineData("CmsUser:Schedule:OffPeakStart", "22:00", "set both OffPeakStart and OffPeakEnd")]
-    // The [Required]/[Range] annotations are checked by source-generated validators (no reflection: the package is
-    // trimming- and AOT-safe), the nested retry policy included ([ValidateObjectMembers]).
-    [InlineData("CmsUser:PageSize", "0", "The field CmsUserOptions.PageSize must be between 1 and 5000.")]
-    [InlineData("CmsUser:MaxConcurrency", "65", "The field CmsUserOptions.MaxConcurrency must be between 1 and 64.")]
-    [InlineData("CmsUser:MaxCmsRequestsPerSecond", "0", "MaxCmsRequestsPerSecond must be between 0.01 and 10000.")]
-    [InlineData("CmsUser:MaxUsernameSuffix", "10001", "MaxUsernameSuffix must be between 1 and 10000.")]
-    [InlineData("CmsUser:Retry:MaxAttempts", "101", "Retry.MaxAttempts must be between 1 and 100.")]
-    [InlineData("CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures", "0", "Retry.QuarantineAfterConsecutiveTransientFailures must be between 1 and 1000.")]
+    // The [Range] annotations, the nested retry policy's included, are checked by CmsUserOptionsValidator
+    // (SettingsCheck.CheckRanges), which names the full configuration key.
+    [InlineData("CmsUser:PageSize", "0", "CmsUser:PageSize is 0; it must be between 1 and 5000.")]
+    [InlineData("CmsUser:MaxConcurrency", "65", "CmsUser:MaxConcurrency is 65; it must be between 1 and 64.")]
+    [InlineData("CmsUser:MaxCmsRequestsPerSecond", "0", "CmsUser:MaxCmsRequestsPerSecond is 0; it must be between 0.01 and 10000.")]
+    [InlineData("CmsUser:MaxUsernameSuffix", "10001", "CmsUser:MaxUsernameSuffix is 10001; it must be between 1 and 10000.")]
+    [InlineData("CmsUser:Retry:MaxAttempts", "101", "CmsUser:Retry:MaxAttempts is 101; it must be between 1 and 100.")]
+    [InlineData("CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures", "0", "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.")]
     public async Task Invalid_settings_fail_at_start_naming_the_setting(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?>(Valid) { [key] = value };
@@ -140,6 +140,6 @@ public sealed class OptionsValidationTests
             .SelectMany(r => r.Failures!)
             .ToList();
 
-        failures.Should().Contain(f => f.Contains("UsernamePattern field is required", StringComparison.Ordinal));
+        failures.Should().Contain("CmsUser:UsernamePattern is empty.");
     }
 }
