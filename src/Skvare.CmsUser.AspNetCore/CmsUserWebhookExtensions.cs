@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,7 @@ public static class CmsUserWebhookExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        builder.AddPackageOptions(WebhookOptions.SectionName, configure);
+        builder.AddPackageOptions<WebhookOptions, WebhookOptionsAnnotationsValidator>(WebhookOptions.SectionName, configure, static (section, options) => section.Bind(options));
         if (!services.Any(d => d.ServiceType == typeof(WebhookOptionsValidator)))
         {
             services.AddSingleton<WebhookOptionsValidator>();

@@ -10,11 +10,11 @@ public sealed class WebhookOptions
 
     /// <summary>The shared secret both sides use for the HMAC-SHA256 signature (at least 32 characters). Never logged.</summary>
     [Required]
-    [MinLength(32)]
+    [StringLength(4096, MinimumLength = 32, ErrorMessage = "{0} must be at least {2} characters long.")] // not MinLength: its reflection is not trimming-safe
     public string Secret { get; set; } = "";
 
     /// <summary>How far the request timestamp may be from the server clock, either way. Default 5 minutes.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    // 5 seconds to 1 hour, checked by WebhookOptionsValidator ([Range(typeof(TimeSpan), …)] is not trimming-safe).
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Largest accepted body in bytes. Default 16 KiB.</summary>

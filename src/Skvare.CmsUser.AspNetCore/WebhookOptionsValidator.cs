@@ -5,12 +5,17 @@ using Microsoft.Extensions.Options;
 
 namespace Skvare.CmsUser.AspNetCore;
 
-/// <summary>Checks at start that the chosen replay store is registered.</summary>
+/// <summary>Checks at start the clock skew's range and that the chosen replay store is registered.</summary>
 internal sealed class WebhookOptionsValidator(IServiceProvider services) : IValidateOptions<WebhookOptions>
 {
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxClockSkew < TimeSpan.FromSeconds(5) || options.MaxClockSkew > TimeSpan.FromHours(1))
+        {
+            return ValidateOptionsResult.Fail($"CmsUser:Webhook:MaxClockSkew '{options.MaxClockSkew}' must be between 5 seconds and 1 hour.");
+        }
+
         if (services.GetService<ReplayStoreMarker>() is null)
         {
             // The application registered its own IWebhookReplayStore; ReplayStore does not apply.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.Shared;
 
@@ -16,7 +17,7 @@ public static class BackdropCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddBackdrop(this ICmsUserBuilder builder, Action<BackdropOptions>? configure = null)
     {
-        if (builder.TryAddPackage<BackdropOptions, BackdropOptionsValidator>(BackdropOptions.SectionName, configure))
+        if (builder.TryAddPackage<BackdropOptions, BackdropOptionsValidator>(BackdropOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<BackdropAccountProvider>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Drupal;
 using Skvare.CmsUser.Shared;
 
@@ -16,7 +17,7 @@ public static class DrupalCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddDrupal(this ICmsUserBuilder builder, Action<DrupalOptions>? configure = null)
     {
-        if (builder.TryAddPackage<DrupalOptions, DrupalOptionsValidator>(DrupalOptions.SectionName, configure))
+        if (builder.TryAddPackage<DrupalOptions, DrupalOptionsValidator>(DrupalOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<DrupalAccountProvider>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Drupal7;
 using Skvare.CmsUser.Shared;
 
@@ -16,7 +17,7 @@ public static class Drupal7CmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddDrupal7(this ICmsUserBuilder builder, Action<Drupal7Options>? configure = null)
     {
-        if (builder.TryAddPackage<Drupal7Options, Drupal7OptionsValidator>(Drupal7Options.SectionName, configure))
+        if (builder.TryAddPackage<Drupal7Options, Drupal7OptionsValidator>(Drupal7Options.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<Drupal7AccountProvider>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Joomla;
 using Skvare.CmsUser.Shared;
 
@@ -12,7 +13,7 @@ public static class JoomlaCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddJoomla(this ICmsUserBuilder builder, Action<JoomlaOptions>? configure = null)
     {
-        if (builder.TryAddPackage<JoomlaOptions, JoomlaOptionsValidator>(JoomlaOptions.SectionName, configure))
+        if (builder.TryAddPackage<JoomlaOptions, JoomlaOptionsValidator, JoomlaOptionsAnnotationsValidator>(JoomlaOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<JoomlaAccountProvider>();

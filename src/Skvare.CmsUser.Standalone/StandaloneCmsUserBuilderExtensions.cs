@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Standalone;
 
@@ -17,7 +18,7 @@ public static class StandaloneCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddStandalone(this ICmsUserBuilder builder, Action<StandaloneOptions>? configure = null)
     {
-        if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator>(StandaloneOptions.SectionName, configure))
+        if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator>(StandaloneOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.AddCiviCrm();
             builder.Services.AddProvider<StandaloneAccountProvider>();

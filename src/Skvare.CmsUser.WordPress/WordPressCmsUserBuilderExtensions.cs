@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.WordPress;
 
@@ -16,7 +17,7 @@ public static class WordPressCmsUserBuilderExtensions
     /// <returns>The builder.</returns>
     public static ICmsUserBuilder AddWordPress(this ICmsUserBuilder builder, Action<WordPressOptions>? configure = null)
     {
-        if (builder.TryAddPackage<WordPressOptions, WordPressOptionsValidator>("WordPress", configure))
+        if (builder.TryAddPackage<WordPressOptions, WordPressOptionsValidator, WordPressOptionsAnnotationsValidator>("WordPress", configure, static (section, options) => section.Bind(options)))
         {
             builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http);
             builder.Services.AddProvider<WordPressAccountProvider>();

@@ -351,6 +351,33 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(4, true)]
+    [InlineData(5, false)]
+    [InlineData(3600, false)]
+    [InlineData(3601, true)]
+    public void Clock_skew_outside_5_seconds_to_1_hour_fails_validation_at_start(int seconds, bool fails)
+    {
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning().AddWebhook(o =>
+        {
+            o.Secret = WebhookHost.Secret;
+            o.MaxClockSkew = TimeSpan.FromSeconds(seconds);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+
+        if (fails)
+        {
+            act.Should().Throw<OptionsValidationException>().Which.Message.Should().Contain("CmsUser:Webhook:MaxClockSkew").And.Contain("between 5 seconds and 1 hour");
+        }
+        else
+        {
+            act.Should().NotThrow();
+        }
+    }
+
+    [Theory]
     [InlineData(WebhookReplayStore.HybridCache, "AddHybridCache")]
     [InlineData(WebhookReplayStore.DistributedCache, "IDistributedCache")]
     public void Shared_replay_store_without_its_cache_fails_validation_at_start(WebhookReplayStore store, string hint)

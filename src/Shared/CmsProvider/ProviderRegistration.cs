@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -7,7 +8,7 @@ namespace Skvare.CmsUser.Shared;
 internal static class ProviderRegistration
 {
     /// <summary>Registers the provider as itself and as the <see cref="ICmsAccountProvider"/>.</summary>
-    public static void AddProvider<TProvider>(this IServiceCollection services)
+    public static void AddProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProvider>(this IServiceCollection services)
         where TProvider : class, ICmsAccountProvider
     {
         services.TryAddSingleton<TProvider>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,7 @@ namespace Skvare.CmsUser.Shared;
 internal static class HttpClientRegistration
 {
     /// <summary>The package's named <see cref="HttpClient"/> with the shared resilience pipeline.</summary>
-    public static IHttpClientBuilder AddPackageHttpClient<TOptions>(this IServiceCollection services, string name, Func<TOptions, HttpClientSettings> settings)
+    public static IHttpClientBuilder AddPackageHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(this IServiceCollection services, string name, Func<TOptions, HttpClientSettings> settings)
         where TOptions : class =>
         services.AddHttpClient(name)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
@@ -24,7 +25,7 @@ internal static class HttpClientRegistration
 
     // The resilience options are validated on start too: reading invalid package options here would throw the
     // package's validation failure a second time. The package's own validation reports it (the host does not start).
-    private static HttpClientSettings ValidatedOrDefault<TOptions>(IServiceProvider services, Func<TOptions, HttpClientSettings> settings)
+    private static HttpClientSettings ValidatedOrDefault<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceProvider services, Func<TOptions, HttpClientSettings> settings)
         where TOptions : class
     {
         try

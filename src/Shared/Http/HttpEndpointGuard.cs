@@ -31,6 +31,9 @@ internal static class HttpEndpointGuard
     /// <param name="http">The bound settings.</param>
     /// <param name="settingKey">The section's key, e.g. <c>CmsUser:Drupal:Http</c>.</param>
     /// <param name="failures">Where messages go.</param>
+    [System.Diagnostics.CodeAnalysis.DynamicDependency(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties, typeof(HttpClientSettings))]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode",
+        Justification = "Validates HttpClientSettings only; the DynamicDependency keeps its public properties and their [Range] attributes.")]
     public static void ValidateHttp(HttpClientSettings? http, string settingKey, ICollection<string> failures)
     {
         if (http is null)

@@ -382,7 +382,7 @@ public sealed record Api4Leaf(string FieldName, string Operator, object? Value, 
 
 /// <summary>A condition kept as raw JSON.</summary>
 /// <param name="Json">The condition array.</param>
-public sealed record Api4RawCondition(JsonElement Json) : Api4Condition
+internal sealed record Api4RawCondition(JsonElement Json) : Api4Condition
 {
     internal override void Write(Utf8JsonWriter w) => Json.WriteTo(w);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,7 @@ public static class CiviCrmCmsUserBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        if (builder.TryAddPackage<CiviCrmOptions, CiviCrmOptionsValidator>(CiviCrmOptions.SectionName, configure))
+        if (builder.TryAddPackage<CiviCrmOptions, CiviCrmOptionsValidator, CiviCrmOptionsAnnotationsValidator>(CiviCrmOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             services.AddPackageHttpClient<CiviCrmOptions>(CiviCrmApiClient.HttpClientName, o => o.Http);
         }

@@ -10,7 +10,7 @@ namespace Skvare.CmsUser.CiviCrm.Links;
 /// user by itself (to our contact, or to a duplicate contact it made), and writing the same link
 /// again fails with "DB Error: already exists".
 /// </summary>
-public sealed class CiviCrmLinkStore : IAccountLinkStore
+internal sealed class CiviCrmLinkStore : IAccountLinkStore
 {
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;

@@ -4,7 +4,7 @@ using Skvare.CmsUser.CiviCrm.Api;
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
 /// <summary>Creates CiviCRM trigger sources (groups, smart groups, tags, saved searches) and reads contacts by id.</summary>
-public sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, IContactDirectory
+internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, IContactDirectory
 {
     private readonly CiviCrmApiClient _client;
     private readonly ContactReader _reader;

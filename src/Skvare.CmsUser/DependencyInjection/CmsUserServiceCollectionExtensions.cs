@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +19,7 @@ public static class CmsUserServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options.</param>
     /// <returns>A builder for the CiviCRM and CMS packages.</returns>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The two overloads differ by a required IConfiguration; no call is ambiguous.")]
     public static ICmsUserBuilder AddCmsUserProvisioning(this IServiceCollection services, Action<CmsUserOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -38,6 +40,7 @@ public static class CmsUserServiceCollectionExtensions
     /// <param name="configuration">The <c>CmsUser</c> section.</param>
     /// <param name="configure">Further configuration from code.</param>
     /// <returns>A builder for the CiviCRM and CMS packages.</returns>
+    [SuppressMessage("ApiDesign", "RS0026", Justification = "The two overloads differ by a required IConfiguration; no call is ambiguous.")]
     public static ICmsUserBuilder AddCmsUserProvisioning(this IServiceCollection services, IConfiguration configuration, Action<CmsUserOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Skvare.CmsUser;
 
@@ -62,6 +63,7 @@ public sealed class CmsUserOptions
     public IDictionary<string, string> FieldMappings { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>How failures count and when a contact gives up.</summary>
+    [ValidateObjectMembers]
     public RetryPolicy Retry { get; set; } = new();
 
     /// <summary>Contacts read per page. Default 100.</summary>

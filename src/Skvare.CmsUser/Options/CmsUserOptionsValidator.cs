@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Usernames;
@@ -14,6 +15,14 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
     /// <summary>Sections under <c>CmsUser</c> that other options types bind (the SDK's packages and hosts' <c>Cms</c> selector).</summary>
     internal static readonly string[] PackageSections = ["Cms", "CiviCrm", "WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone", "Webhook"];
 
+    // SettingsCheck walks the option types by reflection: the dependencies below keep their properties when trimmed.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The walked option types are kept by the DynamicDependency attributes.")]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(CmsUserOptions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(ProvisioningRule))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(PasswordResetCampaign))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(ScheduleOptions))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(RetryPolicy))]
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicProperties, typeof(TriggerDefinition))]
     public ValidateOptionsResult Validate(string? name, CmsUserOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

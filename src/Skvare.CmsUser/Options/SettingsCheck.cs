@@ -1,6 +1,7 @@
 using System.Collections;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
@@ -13,8 +14,15 @@ namespace Skvare.CmsUser;
 /// whole list element), and range attributes on nested objects, which DataAnnotations validation does
 /// not reach. Every problem names its full configuration key.
 /// </summary>
+/// <remarks>
+/// The options types are walked by reflection: in a trimmed application, keep their public properties (the SDK's own
+/// validator does so for <see cref="CmsUserOptions"/>).
+/// </remarks>
+[RequiresUnreferencedCode(SettingsCheck.TrimmingMessage)]
 public static class SettingsCheck
 {
+    internal const string TrimmingMessage = "Walks the public properties of the options types by reflection; keep them in a trimmed application.";
+
     /// <summary>
     /// Compares a configuration section with the options type it binds to.
     /// </summary>
@@ -108,6 +116,7 @@ public static class SettingsCheck
     };
 
     /// <summary>Walks a section against a type, collecting problems.</summary>
+    [RequiresUnreferencedCode(TrimmingMessage)]
     private sealed class Walker(List<string> problems, bool checkRanges)
     {
         public void CheckNode(IConfigurationSection node, Type type, string key, PropertyInfo? property)

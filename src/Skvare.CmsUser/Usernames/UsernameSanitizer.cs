@@ -4,7 +4,7 @@ using System.Text;
 namespace Skvare.CmsUser.Usernames;
 
 /// <summary>Makes a rendered username valid for a CMS's <see cref="UsernameRules"/>.</summary>
-public static class UsernameSanitizer
+internal static class UsernameSanitizer
 {
     private static readonly Dictionary<char, string> Transliterations = new()
     {

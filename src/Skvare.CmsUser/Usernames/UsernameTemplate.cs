@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Usernames;
 /// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once.
 /// Unknown tokens are rejected when the pattern is parsed (at start-up), not when it is used.
 /// </summary>
-public sealed partial class UsernameTemplate
+internal sealed partial class UsernameTemplate
 {
     /// <summary>The standard contact tokens (without the <c>contact.</c> prefix).</summary>
     public static IReadOnlyCollection<string> KnownTokens { get; } =

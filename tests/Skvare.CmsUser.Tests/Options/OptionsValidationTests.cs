@@ -60,6 +60,14 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:FieldMappings:field_x", "{contact.bogus}", "CmsUser:FieldMappings:field_x")]
     [InlineData("CmsUser:Rules:0:History:Kind", "SavedSearch", "History cannot be a saved search")]
     [InlineData("CmsUser:Schedule:OffPeakStart", "22:00", "set both OffPeakStart and OffPeakEnd")]
+    // The [Range] annotations, the nested retry policy's included, are checked by CmsUserOptionsValidator
+    // (SettingsCheck.CheckRanges), which names the full configuration key.
+    [InlineData("CmsUser:PageSize", "0", "CmsUser:PageSize is 0; it must be between 1 and 5000.")]
+    [InlineData("CmsUser:MaxConcurrency", "65", "CmsUser:MaxConcurrency is 65; it must be between 1 and 64.")]
+    [InlineData("CmsUser:MaxCmsRequestsPerSecond", "0", "CmsUser:MaxCmsRequestsPerSecond is 0; it must be between 0.01 and 10000.")]
+    [InlineData("CmsUser:MaxUsernameSuffix", "10001", "CmsUser:MaxUsernameSuffix is 10001; it must be between 1 and 10000.")]
+    [InlineData("CmsUser:Retry:MaxAttempts", "101", "CmsUser:Retry:MaxAttempts is 101; it must be between 1 and 100.")]
+    [InlineData("CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures", "0", "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.")]
     public async Task Invalid_settings_fail_at_start_naming_the_setting(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?>(Valid) { [key] = value };
@@ -97,5 +105,41 @@ public sealed class OptionsValidationTests
         services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
         using var provider = services.BuildServiceProvider();
         provider.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.Should().HaveCount(2, "each call adds its configuration");
+    }
+
+    [Fact]
+    public async Task Settings_at_the_ends_of_their_ranges_start()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var host = BuildHost(new Dictionary<string, string?>(Valid)
+        {
+            ["CmsUser:PageSize"] = "5000",
+            ["CmsUser:MaxConcurrency"] = "1",
+            ["CmsUser:Retry:MaxAttempts"] = "100",
+            ["CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures"] = "1",
+        });
+
+        await host.StartAsync(timeout.Token);
+
+        var options = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value;
+        options.PageSize.Should().Be(5000);
+        options.Retry.MaxAttempts.Should().Be(100);
+        await host.StopAsync(timeout.Token);
+    }
+
+    [Fact]
+    public void A_missing_required_setting_is_reported_by_name()
+    {
+        var options = new CmsUserOptions { UsernamePattern = null! };
+        options.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("a") });
+        using var provider = new ServiceCollection().AddCmsUserProvisioning().Services.BuildServiceProvider();
+
+        var failures = provider.GetServices<IValidateOptions<CmsUserOptions>>()
+            .Select(v => v.Validate(Microsoft.Extensions.Options.Options.DefaultName, options))
+            .Where(r => r.Failed)
+            .SelectMany(r => r.Failures!)
+            .ToList();
+
+        failures.Should().Contain("CmsUser:UsernamePattern is empty.");
     }
 }
