@@ -16,19 +16,20 @@ public sealed class RequestBudgetTests : IDisposable
     private const int WordPressPerNewContact = 4;
 
     /// <summary>
-    /// CiviCRM requests per page of a batch: page read, failure count, audit look-up, Scheduled audit records opened,
-    /// link read and save, audit records completed, trigger removal and history add.
+    /// CiviCRM requests per page of a batch: page read, join dates (SubscriptionHistory, group triggers), failure
+    /// count, audit look-up, Scheduled audit records opened, link read and save, audit records completed, trigger
+    /// removal and history add.
     /// </summary>
-    private const int CiviCrmPerPage = 10;
+    private const int CiviCrmPerPage = 11;
 
     /// <summary>CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no more pending contacts).</summary>
     private const int CiviCrmPerRun = 6;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 14;
+    private const int OnDemandWarm = 15;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
-    private const int OnDemandCold = 19;
+    private const int OnDemandCold = 20;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();
