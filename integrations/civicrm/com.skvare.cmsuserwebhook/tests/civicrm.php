@@ -6,7 +6,7 @@
  *
  *   php integrations/civicrm/com.skvare.cmsuserwebhook/tests/civicrm.php
  *
- * Prints "N passed, M failed"; exits non-zero when anything failed.
+ * Prints "PHP checks: N passed, M failed"; exits non-zero when anything failed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

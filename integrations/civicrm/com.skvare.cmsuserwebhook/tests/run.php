@@ -6,7 +6,7 @@
  *   php integrations/civicrm/com.skvare.cmsuserwebhook/tests/run.php
  *
  * The signature vectors in vectors.json are shared with the .NET verifier's tests
- * (tests/Skvare.CmsUser.AspNetCore.Tests/SignatureVectorsTests.cs). Prints "N passed, M failed"
+ * (tests/Skvare.CmsUser.AspNetCore.Tests/SignatureVectorsTests.cs). Prints "PHP checks: N passed, M failed"
  * and exits non-zero when anything failed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

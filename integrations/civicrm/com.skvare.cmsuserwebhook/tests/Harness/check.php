@@ -43,6 +43,6 @@ function load_classes(array $classes): void {
 }
 
 function report(): int {
-  echo Checks::$passed . ' passed, ' . Checks::$failed . " failed\n";
+  echo 'PHP checks: ' . Checks::$passed . ' passed, ' . Checks::$failed . " failed\n";
   return Checks::$failed === 0 ? 0 : 1;
 }
