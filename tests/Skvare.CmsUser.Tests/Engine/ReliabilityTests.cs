@@ -143,13 +143,20 @@ public sealed class ReliabilityTests : IDisposable
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
     }
 
-    [Fact]
-    public async Task A_contact_a_dead_run_created_and_linked_is_audited_by_the_next_run_once()
+    /// <summary>What a run leaves when it dies after the create and the link: the account linked, its record open.</summary>
+    private (Contact Ana, InMemoryAccount Account) CreatedAndLinkedByADeadRun()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
         _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
         _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        return (ana, account);
+    }
+
+    [Fact]
+    public async Task A_contact_a_dead_run_created_and_linked_is_audited_by_the_next_run_once()
+    {
+        var (ana, account) = CreatedAndLinkedByADeadRun();
 
         var first = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
         var second = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
@@ -165,10 +172,7 @@ public sealed class ReliabilityTests : IDisposable
     public async Task A_dead_run_that_stopped_before_the_notification_has_it_sent_once_by_the_next_run()
     {
         // The crashed run created (without the CMS's separate notification request) and linked, then stopped.
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
-        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        _ = CreatedAndLinkedByADeadRun();
 
         await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
         await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
@@ -182,10 +186,7 @@ public sealed class ReliabilityTests : IDisposable
     public async Task A_recovered_contact_gets_no_notification_when_the_rule_asks_for_none()
     {
         _h.Configure = o => o.Notify = false;
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
-        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        _ = CreatedAndLinkedByADeadRun();
 
         await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
 
@@ -196,10 +197,7 @@ public sealed class ReliabilityTests : IDisposable
     [Fact]
     public async Task A_recovery_notification_that_fails_is_noted_and_does_not_fail_the_contact()
     {
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
-        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        var (ana, _) = CreatedAndLinkedByADeadRun();
         _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Unavailable, "HTTP 503"));
 
         var run = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
