@@ -268,6 +268,25 @@ internal sealed class ContactPipeline
         return reserveFor is not long contactId || _reservations.TryReserve(username, contactId);
     }
 
+    /// <summary>
+    /// Sends the CMS's new-account (set-password) notification for an account a stopped run created. Returns null
+    /// when sent, or the reason it was not (logged; the contact does not fail for it).
+    /// </summary>
+    internal async Task<string?> SendRecoveredNotificationAsync(ContactWork work, CmsAccount account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cms.SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
+            Log.RecoveredNotificationFailed(_logger, work.Contact.Id, account.UserId, reason);
+            return reason;
+        }
+    }
+
     private async Task ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactWork work, CancellationToken cancellationToken)
     {
         if (contact.CurrentDomainLink is { } existing)
@@ -275,6 +294,11 @@ internal sealed class ContactPipeline
             work.Kind = OutcomeKind.AlreadyLinked;
             work.CmsUserId = existing.CmsUserId;
             work.Disposition = TriggerDisposition.Completed;
+            if (rule.Notify ?? Options.Notify)
+            {
+                work.NotifyIfRecovered = new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email);
+            }
+
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
                 await _cms.AddRolesAsync(new CmsAccount(existing.CmsUserId, null, existing.UfName), rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);

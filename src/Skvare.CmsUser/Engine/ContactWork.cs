@@ -38,6 +38,12 @@ internal sealed class ContactWork
 
     public TriggerDisposition? Disposition { get; set; }
 
+    /// <summary>
+    /// Set for a contact found already linked when the rule asks for a notification: if an open Scheduled record
+    /// shows that a stopped run created the account, the notification may never have been sent, so it is sent then.
+    /// </summary>
+    public CmsAccount? NotifyIfRecovered { get; set; }
+
     public Uri? LoginLink { get; set; }
 
     public string? LoginLinkWithheld { get; set; }

@@ -186,6 +186,15 @@ internal sealed class PageWriter
                         Log.AuditRecovered(_logger, work.Contact.Id, uid);
                         work.RecordActivity = true;
                         work.ActivityDetails = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
+                        if (work.NotifyIfRecovered is { } account)
+                        {
+                            // The stopped run may have died between the create and the CMS's separate notification
+                            // request; the record is still open, so it is not known to have been sent: send it now.
+                            var failure = await _pipeline.SendRecoveredNotificationAsync(work, account, none).ConfigureAwait(false);
+                            work.ActivityDetails += failure is null
+                                ? " The new-account notification was sent by this run."
+                                : $" The new-account notification could not be sent: {failure}";
+                        }
                     }
 
                     updates[work.Contact.Id] = openIds[0];

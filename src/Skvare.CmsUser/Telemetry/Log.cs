@@ -62,6 +62,9 @@ internal static partial class Log
     [LoggerMessage(1017, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was linked without an audit record (an earlier run stopped after it); recording it now")]
     public static partial void AuditRecovered(ILogger logger, long contactId, long cmsUserId);
 
+    [LoggerMessage(1019, LogLevel.Warning, "Contact {ContactId}: the new-account notification for CMS user {CmsUserId} could not be sent while recovering a stopped run ({Reason})")]
+    public static partial void RecoveredNotificationFailed(ILogger logger, long contactId, long cmsUserId, string reason);
+
     [LoggerMessage(1018, LogLevel.Debug, "Contact {ContactId}: CMS user {CmsUserId} is audited already (another worker or an earlier run); no second record")]
     public static partial void AuditExists(ILogger logger, long contactId, long cmsUserId);
 }

@@ -143,13 +143,20 @@ public sealed class ReliabilityTests : IDisposable
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
     }
 
-    [Fact]
-    public async Task A_contact_a_dead_run_created_and_linked_is_audited_by_the_next_run_once()
+    /// <summary>What a run leaves when it dies after the create and the link: the account linked, its record open.</summary>
+    private (Contact Ana, InMemoryAccount Account) CreatedAndLinkedByADeadRun()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
         _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
         _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        return (ana, account);
+    }
+
+    [Fact]
+    public async Task A_contact_a_dead_run_created_and_linked_is_audited_by_the_next_run_once()
+    {
+        var (ana, account) = CreatedAndLinkedByADeadRun();
 
         var first = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
         var second = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
@@ -162,6 +169,47 @@ public sealed class ReliabilityTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dead_run_that_stopped_before_the_notification_has_it_sent_once_by_the_next_run()
+    {
+        // The crashed run created (without the CMS's separate notification request) and linked, then stopped.
+        _ = CreatedAndLinkedByADeadRun();
+
+        await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+        await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        _h.Cms.Mails.Should().Equal("reset:ana@example.org");
+        _h.Civi.Activities.Should().ContainSingle().Which.Should().Match<ActivityEntry>(a =>
+            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("notification was sent"));
+    }
+
+    [Fact]
+    public async Task A_recovered_contact_gets_no_notification_when_the_rule_asks_for_none()
+    {
+        _h.Configure = o => o.Notify = false;
+        _ = CreatedAndLinkedByADeadRun();
+
+        await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        _h.Cms.Mails.Should().BeEmpty();
+        _h.Civi.Activities.Should().ContainSingle().Which.Status.Should().Be(ActivityOutcomeStatus.Completed);
+    }
+
+    [Fact]
+    public async Task A_recovery_notification_that_fails_is_noted_and_does_not_fail_the_contact()
+    {
+        var (ana, _) = CreatedAndLinkedByADeadRun();
+        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Unavailable, "HTTP 503"));
+
+        var run = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        _h.Cms.Mails.Should().BeEmpty();
+        _h.Civi.Activities.Should().ContainSingle().Which.Should().Match<ActivityEntry>(a =>
+            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("could not be sent"));
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    [Fact]
     public async Task A_contact_linked_outside_the_sdk_gets_no_audit_record()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
@@ -170,6 +218,7 @@ public sealed class ReliabilityTests : IDisposable
         await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
 
         _h.Civi.Activities.Should().BeEmpty();
+        _h.Cms.Mails.Should().BeEmpty();
     }
 
     [Fact]
