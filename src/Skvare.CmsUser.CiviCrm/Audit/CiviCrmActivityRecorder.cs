@@ -128,28 +128,35 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     {
         ArgumentNullException.ThrowIfNull(requests);
         var counts = new Dictionary<long, int>();
-        // Usually every contact of a page shares one "since" (the attempt window): one call per distinct value.
-        foreach (var group in requests.GroupBy(r => r.Since))
+        if (requests.Count == 0)
         {
-            var ids = group.Select(r => r.ContactId).Distinct().ToArray();
-            var query = new Api4Params { Limit = ids.Length }
-                .WithSelect("contact_id", "COUNT(id) AS failures")
-                .WithWhere(
-                    Api4Condition.In("contact_id", ids),
-                    Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                    Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
-                    Api4Condition.Eq("act.status_id:name", FailedStatus),
-                    Api4Condition.Eq("act.is_deleted", false),
-                    Api4Condition.Field("act.activity_date_time", ">=", _siteTime.ToSite(group.Key)));
-            query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
-            query.GroupBy.Add("contact_id");
-            var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
-            foreach (var row in result.Values)
+            return counts;
+        }
+
+        // One call per page whatever the contacts' "since" (join dates differ per contact): the failed records since
+        // the earliest one, each with its date, counted per contact against that contact's own "since".
+        // (API v4 dates have whole seconds: a record in the same second as "since" counts, as the server's >= did.)
+        var since = requests.GroupBy(r => r.ContactId).ToDictionary(g => g.Key, g => g.Min(r => r.Since));
+        var earliest = since.Values.Min();
+        var query = new Api4Params()
+            .WithSelect("contact_id", "act.activity_date_time")
+            .WithWhere(
+                Api4Condition.In("contact_id", since.Keys.ToArray()),
+                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
+                Api4Condition.Eq("act.status_id:name", FailedStatus),
+                Api4Condition.Eq("act.is_deleted", false),
+                Api4Condition.Field("act.activity_date_time", ">=", _siteTime.ToSite(earliest)));
+        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
+        foreach (var row in result.Values)
+        {
+            if (row.GetInt64("contact_id") is long id
+                && since.TryGetValue(id, out var from)
+                && _siteTime.FromSite(row.GetString("act.activity_date_time")) is { } at
+                && at >= from.AddTicks(-(from.Ticks % TimeSpan.TicksPerSecond)))
             {
-                if (row.GetInt64("contact_id") is long id)
-                {
-                    counts[id] = (int)(row.GetInt64("failures") ?? 0);
-                }
+                counts[id] = counts.GetValueOrDefault(id) + 1;
             }
         }
 

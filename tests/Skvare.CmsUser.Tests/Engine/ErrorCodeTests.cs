@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Skvare.CmsUser.Testing.InMemory;
 
@@ -81,8 +80,19 @@ public sealed partial class ErrorCodeTests
             .Should().NotBeEmpty().And.OnlyContain(c => Codes.Contains(c));
     }
 
-    private static string RepoRoot([CallerFilePath] string thisFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", ".."));
+    // From the test binaries up to the solution (source paths are mapped to /_/ in Release builds).
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Skvare.CmsUser.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Skvare.CmsUser.sln not found above " + AppContext.BaseDirectory);
+    }
 
     [GeneratedRegex("^[a-z]+(_[a-z0-9]+)*$")]
     private static partial Regex SnakeCase();
