@@ -97,9 +97,6 @@ public sealed class FakeApi4Store
         return row;
     }
 
-    /// <summary>Makes the next insert of <paramref name="entity"/> take this id (replays of recordings follow the real ids).</summary>
-    internal void ForceNextId(string entity, long next) => _nextIds[entity == "User" ? "UFMatch" : entity] = next;
-
     internal Dictionary<string, object?>? Find(string entity, long id) => _tables[entity].FirstOrDefault(r => r["id"] is long v && v == id);
 
     /// <summary>Maps a pseudoconstant <c>name</c> to its stored value, or <see langword="null"/> when unknown.</summary>

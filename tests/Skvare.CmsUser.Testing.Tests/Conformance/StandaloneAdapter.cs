@@ -41,7 +41,7 @@ public sealed class StandaloneAdapter : RecordingAdapter
 
                     break;
                 case ("User", "create") when exchange.Status == 200:
-                    _site.Store.ForceNextId("User", rows[0].GetProperty("id").GetInt64());
+                    _site.Store.SetNextId("User", rows[0].GetProperty("id").GetInt64());
                     break;
                 case ("Group", "get"):
                     foreach (var row in rows)
@@ -116,7 +116,7 @@ public sealed class StandaloneAdapter : RecordingAdapter
             ? names.EnumerateArray().Select(n => _site.Store.Table("Role").First(r => (string?)r["name"] == n.GetString())["id"]).ToList()
             : [];
         // Added at its recorded id without taking a number from the User sequence: users created by the recorded
-        // traffic get their recorded ids from that sequence (ForceNextId before each create).
+        // traffic get their recorded ids from that sequence (SetNextId before each create).
         _site.Store.Table("User").Add(new()
         {
             ["id"] = id, ["uf_id"] = id,
