@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
 
@@ -51,6 +52,37 @@ internal sealed record LiveWordPressSite(Uri Url, string User, string Applicatio
     {
         var root = typeof(LiveWordPressSite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
         return root is null ? null : Path.Combine(root, "tests", "real", ".state", "wordpress.env");
+    }
+
+    /// <summary>Points WordPress options at this site (its application password unless <paramref name="applicationPassword"/> replaces it).</summary>
+    public void Configure(WordPressOptions options, bool companion = false, string? applicationPassword = null)
+    {
+        options.BaseUrl = Url;
+        options.Username = User;
+        options.ApplicationPassword = applicationPassword ?? ApplicationPassword;
+        options.UseCompanionPlugin = companion;
+    }
+
+    /// <summary>The provider alone, wired through DI against this site.</summary>
+    public WordPressTestHost Host(bool companion = false, string? applicationPassword = null) =>
+        new(o => Configure(o, companion, applicationPassword));
+
+    /// <summary>The mails the site sent to <paramref name="email"/> (the mail catcher's JSON files in <see cref="MailDirectory"/>).</summary>
+    public List<(string[] To, string Subject, string Message)> MailsTo(string email)
+    {
+        var dir = MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
+        var mails = new List<(string[], string, string)>();
+        foreach (var file in Directory.GetFiles(dir, "*.json"))
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var to = json.RootElement.GetProperty("to").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            if (to.Any(t => t.Contains(email, StringComparison.OrdinalIgnoreCase)))
+            {
+                mails.Add((to, json.RootElement.GetProperty("subject").GetString()!, json.RootElement.GetProperty("message").GetString()!));
+            }
+        }
+
+        return mails;
     }
 
     /// <summary>Never print the application password.</summary>
