@@ -6,9 +6,10 @@ namespace Skvare.CmsUser.WordPress.Tests.Live;
 /// <summary>
 /// Connection facts of the real WordPress that tests/real/wordpress/setup.sh prepares: from the
 /// environment (CMSUSER_WP_URL, CMSUSER_WP_USER, CMSUSER_WP_APP_PASSWORD, CMSUSER_WP_MAILDIR) or from
-/// tests/real/.state/wordpress.env.
+/// tests/real/.state/wordpress.env. Also compiled into Skvare.CmsUser.Testing.Tests (recordings against the live
+/// site), so nothing here needs the WordPress package: that part is LiveWordPressSite.Provider.cs.
 /// </summary>
-internal sealed record LiveWordPressSite(Uri Url, string User, string ApplicationPassword, string? MailDirectory)
+internal sealed partial record LiveWordPressSite(Uri Url, string User, string ApplicationPassword, string? MailDirectory)
 {
     private static readonly Lazy<LiveWordPressSite?> Loaded = new(Load);
 
@@ -53,19 +54,6 @@ internal sealed record LiveWordPressSite(Uri Url, string User, string Applicatio
         var root = typeof(LiveWordPressSite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
         return root is null ? null : Path.Combine(root, "tests", "real", ".state", "wordpress.env");
     }
-
-    /// <summary>Points WordPress options at this site (its application password unless <paramref name="applicationPassword"/> replaces it).</summary>
-    public void Configure(WordPressOptions options, bool companion = false, string? applicationPassword = null)
-    {
-        options.BaseUrl = Url;
-        options.Username = User;
-        options.ApplicationPassword = applicationPassword ?? ApplicationPassword;
-        options.UseCompanionPlugin = companion;
-    }
-
-    /// <summary>The provider alone, wired through DI against this site.</summary>
-    public WordPressTestHost Host(bool companion = false, string? applicationPassword = null) =>
-        new(o => Configure(o, companion, applicationPassword));
 
     /// <summary>The mails the site sent to <paramref name="email"/> (the mail catcher's JSON files in <see cref="MailDirectory"/>).</summary>
     public List<(string[] To, string Subject, string Message)> MailsTo(string email)
