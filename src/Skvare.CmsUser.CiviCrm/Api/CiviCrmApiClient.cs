@@ -147,7 +147,7 @@ public class CiviCrmApiClient
     /// </summary>
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <exception cref="CiviCrmApiException">The call ran as anonymous, or a permission is missing.</exception>
-    public virtual Task<CiviCrmIdentity> GetIdentityAsync(CancellationToken cancellationToken = default)
+    internal Task<CiviCrmIdentity> GetIdentityAsync(CancellationToken cancellationToken = default)
     {
         var current = Volatile.Read(ref _identity);
         if (current is null || current.IsFaulted || current.IsCanceled)
@@ -162,16 +162,7 @@ public class CiviCrmApiClient
 
     private async Task<CiviCrmIdentity> LoadIdentityAsync()
     {
-        var none = CancellationToken.None;
-        var me = await CallAsync("Contact", "get", new Api4Params { Limit = 1 }.WithSelect("id", "display_name").WithWhere(Api4Condition.Eq("id", "user_contact_id")), none).ConfigureAwait(false);
-        if (me.Values.Count == 0 || me.Values[0].GetInt64("id") is not long contactId)
-        {
-            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM answered as an anonymous user: the API key did not authenticate (no X-Civi-Auth reached CiviCRM, or authx ignored it). Without this check every trigger would look empty. Check CmsUser:CiviCrm:ApiKey, that the authx extension is enabled, and that no proxy strips the X-Civi-Auth header.") { Entity = "Contact", Action = "get" };
-        }
-
-        var domain = await CallAsync("Domain", "get", new Api4Params { Limit = 1, Extra = { ["currentDomain"] = true } }.WithSelect("id", "name"), none).ConfigureAwait(false);
-        var domainId = domain.Values.Count > 0 ? domain.Values[0].GetInt64("id") ?? 1 : 1;
-        var identity = new CiviCrmIdentity(contactId, me.Values[0].GetString("display_name"), domainId);
+        var identity = await CiviCrmIdentityLookup.LoadAsync(this, CancellationToken.None).ConfigureAwait(false);
         Log.Identity(_logger, identity.ContactId, identity.DisplayName, identity.DomainId);
         return identity;
     }
@@ -181,9 +172,3 @@ public class CiviCrmApiClient
         || action is "update" or "delete"
         || (action == "save" && parameters.Match.Count > 0);
 }
-
-/// <summary>Who the CiviCRM client is.</summary>
-/// <param name="ContactId">The API contact.</param>
-/// <param name="DisplayName">Its display name.</param>
-/// <param name="DomainId">The current CiviCRM domain.</param>
-public sealed record CiviCrmIdentity(long ContactId, string? DisplayName, long DomainId);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.CiviCrm;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
@@ -8,51 +7,27 @@ namespace Skvare.CmsUser.WordPress.Tests.Live;
 public sealed class LiveDeprovisioningTests : IDisposable
 {
     private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
-    private readonly FakeCiviCrmServer _civi = new();
-    private ServiceProvider? _services;
+    private readonly LiveEngine _live = new();
+    private readonly FakeCiviCrmServer _civi;
 
-    public void Dispose()
-    {
-        _services?.Dispose();
-        _civi.Dispose();
-    }
+    public LiveDeprovisioningTests() => _civi = _live.Civi;
 
-    private (IUserProvisioner Engine, ICmsAccountProvider WordPress) Build(DeprovisionOptions deprovision, bool companion)
-    {
-        var site = LiveWordPressSite.Require();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning(o =>
+    public void Dispose() => _live.Dispose();
+
+    private (IUserProvisioner Engine, ICmsAccountProvider WordPress) Build(DeprovisionOptions deprovision, bool companion) => _live.Start(
+        o =>
         {
             var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done"), Deprovision = deprovision };
             rule.Roles.Add("author");
             o.Rules.Add(rule);
             o.Notify = false;
-        }).AddCiviCrm(o =>
-        {
-            o.BaseUrl = _civi.Url;
-            o.ApiKey = _civi.ApiKey;
-        }).AddWordPress(o =>
-        {
-            o.BaseUrl = site.Url;
-            o.Username = site.User;
-            o.ApplicationPassword = site.ApplicationPassword;
-            o.UseCompanionPlugin = companion;
-        });
-        _services = services.BuildServiceProvider();
-        return (_services.GetRequiredService<IUserProvisioner>(), _services.GetRequiredService<ICmsAccountProvider>());
-    }
+        },
+        companion);
 
     [LiveWordPressFact]
     public async Task Live_remove_roles_keeps_the_other_roles()
     {
-        var site = LiveWordPressSite.Require();
-        using var host = new WordPressTestHost(o =>
-        {
-            o.BaseUrl = site.Url;
-            o.Username = site.User;
-            o.ApplicationPassword = site.ApplicationPassword;
-        });
+        using var host = LiveWordPressSite.Require().Host();
         var name = $"cmsuser-rr-{RunId}";
         var created = await host.Provider.CreateAsync(new NewCmsAccount { Username = name, Email = name + "@example.org", Password = "Live-Test-Pass-123", Roles = ["subscriber", "author"] });
 
