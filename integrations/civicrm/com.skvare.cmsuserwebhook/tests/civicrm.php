@@ -176,6 +176,17 @@ check($run['retried'] === 1 && count($host->calls) === 2, 'a cron run while down
 $queue = CRM_Queue_Service::$queues[Queue::NAME];
 $delays = array_map(fn($i) => $i['release_time'] === NULL ? NULL : $i['release_time'] - time(), $queue->items);
 check(count(array_filter($delays, fn($d) => $d !== NULL && $d >= 40 && $d <= 80)) >= 1, 'a failed event waits about a minute');
+// A retry puts the same row back (found on a real CiviCRM 6.17.2: deleting the item and adding
+// a new one restamped submit_time, so the system check's "oldest waiting since" and its
+// one-hour warning restarted on every retry).
+$firstIds = array_keys($queue->items);
+$firstSubmitted = array_column($queue->items, 'submit_time', 'id');
+TestClock::$offset += 600;
+$run = Delivery::runQueue(\Civi\Cmsuserwebhook\Config::load());
+check($run['retried'] === 1 && array_keys($queue->items) === $firstIds, 'a retried event keeps its queue row');
+check(array_column($queue->items, 'submit_time', 'id') === $firstSubmitted, 'and the time it was first queued');
+$attempts = array_map(fn($i) => unserialize($i['data'])['attempt'], $queue->items);
+check(max($attempts) === 2, 'the row carries the attempt count of its last try');
 // Let time pass well beyond every delay, run until the attempts are used up.
 for ($i = 0; $i < 20 && backlog() > 0; $i++) {
   TestClock::$offset += 7 * 3600;

@@ -170,8 +170,17 @@ namespace {
   }
 
   class CRM_Core_DAO {
-    /** Answers the backlog query of Civi\Cmsuserwebhook\Queue from the stub queue. */
+    /** Answers the backlog query and the in-place retry of Civi\Cmsuserwebhook\Queue from the stub queue. */
     public static function executeQuery($sql, $params = []) {
+      if (strpos($sql, 'UPDATE civicrm_queue_item SET data = %1, release_time = FROM_UNIXTIME(%2) WHERE id = %3 AND queue_name = %4') === 0) {
+        $queue = CRM_Queue_Service::$queues[$params[4][0]] ?? NULL;
+        if ($queue && isset($queue->items[$params[3][0]])) {
+          // Like MySQL: only the named columns change (submit_time and run_count stay).
+          $queue->items[$params[3][0]]['data'] = $params[1][0];
+          $queue->items[$params[3][0]]['release_time'] = $params[2][0];
+        }
+        return NULL;
+      }
       if (strpos($sql, 'FROM civicrm_queue_item WHERE queue_name = %1') === FALSE) {
         throw new RuntimeException("Unexpected SQL in a test: $sql");
       }
