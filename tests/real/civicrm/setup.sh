@@ -257,16 +257,27 @@ if (\$status !== CRM_Extension_Manager::STATUS_INSTALLED) {
 else {
   civicrm_api3('System', 'flush', []);
 }
+// No internet: the "Update Indicator" job would only log failed look-ups of latest.civicrm.org.
+civicrm_api4('Job', 'update', ['checkPermissions' => FALSE, 'where' => [['api_action', '=', 'version_check']], 'values' => ['is_active' => FALSE]]);
 echo "admin contact \$cid; extension ", CRM_Extension_System::singleton()->getManager()->getStatus(getenv('EXT_KEY')), "\n";
 PHP
+
+# The groups and tags check-webhook.sh and host.sh use.
+runuser -u www-data -- env CIVI_HOST="$host" CIVI_PORT="$port" php "$here/boot.php" "$here/data.php" 2>/dev/null
 
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/?civiwp=CiviCRM&q=civicrm/ajax/api4/Contact/get" \
   -H "X-Civi-Auth: Bearer $CIVI_API_KEY" -H 'X-Requested-With: XMLHttpRequest' \
   --data-urlencode 'params={"select":["id"],"limit":1}')"
 [ "$code" = 200 ] || { echo "CiviCRM API4 answered $code" >&2; exit 1; }
 
-# A WordPress application password for the SDK's WordPress provider (a new one each run).
-app_password="$(as_site app-password.php <<PHP
+# A WordPress application password for the SDK's WordPress provider: the one in the state file
+# while it still works (a host started earlier keeps working), else a new one.
+app_password=""
+if [ -f "$state" ]; then
+  app_password="$(sed -n 's/^CIVI_WP_APP_PASSWORD=//p' "$state")"
+  [ -n "$app_password" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -u "$admin_user:$app_password" "$url/wp-json/wp/v2/users/me")" = 200 ] || app_password=""
+fi
+[ -n "$app_password" ] || app_password="$(as_site app-password.php <<PHP
 $(php_prelude)
 foreach (WP_Application_Passwords::get_user_application_passwords(1) as \$item) {
   if (\$item['name'] === 'cmsuser-civicrm-tests') {
