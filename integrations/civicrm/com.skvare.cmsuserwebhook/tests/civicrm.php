@@ -61,6 +61,8 @@ function fresh(array $settings = []): FakeHost {
   CRM_Core_Transaction::$callbacks = [];
   StubData::$tables = ['GroupContact' => [], 'EntityTag' => []];
   StubData::$queries = [];
+  StubData::$deletedSettings = [];
+  StubData::$flushedSettings = 0;
   TestClock::$offset = 0;
   $host = new FakeHost();
   Delivery::setTransport($host);
@@ -245,6 +247,18 @@ check($messages[0]->level === 'warning' && strpos($messages[0]->message, 'Waitin
 $messages = [];
 cmsuserwebhook_civicrm_check($messages, ['checkPhpVersion']);
 check($messages === [], 'the check stays out of runs that ask for other checks');
+
+// ---- Uninstall removes the queue and every setting, the secret included (found on a real
+// CiviCRM 6.17.2: after Extension.uninstall the queued rows and ten setting rows stayed).
+$host = fresh();
+$host->status = 503;
+addToGroup(MEMBERS, [1]);
+check(backlog() === 1, 'an event is waiting before the uninstall');
+cmsuserwebhook_civicrm_uninstall();
+check(backlog() === 0, 'uninstall empties the queue');
+$declared = array_keys(include dirname(__DIR__) . '/settings/cmsuserwebhook.setting.php');
+$left = array_filter(array_keys(Civi::$settings->values), fn($name) => strpos($name, 'cmsuserwebhook_') === 0);
+check(StubData::$deletedSettings === $declared && $left === [] && StubData::$flushedSettings === 1, 'uninstall deletes every declared setting, the secret included, and flushes the settings cache');
 
 // ---- The admin menu entry.
 $menu = [['attributes' => ['name' => 'Administer', 'navID' => 1], 'child' => [['attributes' => ['name' => 'System Settings', 'navID' => 2], 'child' => []]]]];

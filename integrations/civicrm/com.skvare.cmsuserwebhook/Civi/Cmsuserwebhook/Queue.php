@@ -52,6 +52,13 @@ final class Queue {
   }
 
   /**
+   * Deletes every queued event (on uninstall).
+   */
+  public static function purge(): void {
+    \CRM_Core_DAO::executeQuery('DELETE FROM civicrm_queue_item WHERE queue_name = %1', [1 => [self::NAME, 'String']]);
+  }
+
+  /**
    * Events waiting, and the Unix time the oldest of them was queued (NULL when none).
    *
    * @return array{count: int, oldest: ?int}

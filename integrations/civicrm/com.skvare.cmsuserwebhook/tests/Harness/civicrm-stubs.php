@@ -68,6 +68,18 @@ namespace {
     public static function log() {
       return self::$log;
     }
+
+    /** Only the settings manager, whose cache the uninstall flushes. */
+    public static function service($name) {
+      if ($name !== 'settings_manager') {
+        throw new RuntimeException("Unexpected service in a test: $name");
+      }
+      return new class() {
+        public function flush() {
+          StubData::$flushedSettings++;
+        }
+      };
+    }
   }
 
   function ts($text, $params = []) {
@@ -181,6 +193,19 @@ namespace {
         }
         return NULL;
       }
+      if ($sql === 'DELETE FROM civicrm_queue_item WHERE queue_name = %1') {
+        if (isset(CRM_Queue_Service::$queues[$params[1][0]])) {
+          CRM_Queue_Service::$queues[$params[1][0]]->items = [];
+        }
+        return NULL;
+      }
+      if (strpos($sql, 'DELETE FROM civicrm_setting WHERE name IN (') === 0) {
+        foreach ($params as $param) {
+          unset(Civi::$settings->values[$param[0]]);
+        }
+        StubData::$deletedSettings = array_merge(StubData::$deletedSettings, array_column($params, 0));
+        return NULL;
+      }
       if (strpos($sql, 'FROM civicrm_queue_item WHERE queue_name = %1') === FALSE) {
         throw new RuntimeException("Unexpected SQL in a test: $sql");
       }
@@ -244,6 +269,8 @@ namespace {
   final class StubData {
     public static $tables = ['GroupContact' => [], 'EntityTag' => []];
     public static $queries = [];
+    public static $deletedSettings = [];
+    public static $flushedSettings = 0;
   }
 
 }
