@@ -51,6 +51,7 @@ ok() { printf '  ok   %s\n' "$*"; }
 bad() { printf '  FAIL %s\n' "$*"; failures=$((failures + 1)); }
 civi() { (cd /tmp && runuser -u www-data -- env CIVI_WEBHOOK_SECRET="$CIVI_WEBHOOK_SECRET" php "$here/boot.php" "$here/$1" "${@:2}" 2>/dev/null); }
 calls() { wc -l < "$raw" | tr -d ' '; }
+engine_calls() { if [ -n "${CIVI_ENGINE_OUT:-}" ]; then wc -l < "$CIVI_ENGINE_OUT" | tr -d ' '; else echo 0; fi; }
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print($1)"; }
 start_proxy() {
   python3 /work/shared/tools/record_proxy.py "$proxy_port" "http://127.0.0.1:$host_port" "$raw" &
@@ -70,11 +71,11 @@ PY
 # step NAME EXPECTED_CALLS COMMAND…: runs the command, records which calls it caused.
 step() {
   local name="$1" expected="$2"; shift 2
-  local before after
-  before="$(calls)"
+  local before after ebefore
+  before="$(calls)"; ebefore="$(engine_calls)"
   "$@"
   after="$(calls)"
-  printf '%s\t%s\t%s\n' "$name" "$before" "$after" >> "$steps"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$before" "$after" "$ebefore" "$(engine_calls)" >> "$steps"
   if [ "$expected" = "-" ]; then return 0; fi
   if [ $((after - before)) -eq "$expected" ]; then ok "$name: $expected call(s)"; else bad "$name: $((after - before)) call(s), expected $expected"; fi
 }
@@ -87,6 +88,18 @@ wait_until_due() {
 }
 
 # ---- host and proxy --------------------------------------------------------------------------
+# CIVI_ENGINE_OUT=file.jsonl also records what the SDK sent to CiviCRM and WordPress while it
+# handled the calls (a second proxy, port CIVI_ENGINE_PROXY_PORT, in front of the site).
+engine_proxy_pid=""
+if [ -n "${CIVI_ENGINE_OUT:-}" ]; then
+  curl -s -o /dev/null "http://127.0.0.1:$host_port/health" && { echo "stop the running web sample first: CIVI_ENGINE_OUT needs a host started through the proxy" >&2; exit 1; }
+  engine_port="${CIVI_ENGINE_PROXY_PORT:-8094}"
+  : > "$CIVI_ENGINE_OUT"
+  python3 /work/shared/tools/record_proxy.py "$engine_port" "${CIVI_SITE_URL%/}" "$CIVI_ENGINE_OUT" &
+  engine_proxy_pid=$!
+  export CIVI_UPSTREAM_URL="http://127.0.0.1:$engine_port/"
+fi
+trap 'cleanup; [ -n "$engine_proxy_pid" ] && kill "$engine_proxy_pid" 2>/dev/null || true' EXIT
 if ! curl -s -o /dev/null "http://127.0.0.1:$host_port/health"; then
   log "starting the SDK web sample (host.sh) on $host_port"
   bash "$here/host.sh" > "$work/host.log" 2>&1 &
@@ -157,16 +170,42 @@ curl -s -o /dev/null -c "$jar" -b "$jar" -b "wordpress_test_cookie=WP%20Cookie%2
 code="$(curl -s -b "$jar" -c "$jar" -o "$work/form.html" -w '%{http_code}' "${CIVI_SITE_URL}wp-admin/admin.php?page=CiviCRM&q=civicrm/admin/cmsuserwebhook&reset=1")"
 fields="$(grep -o 'name="cmsuserwebhook_[a-z_]*' "$work/form.html" | sort -u | wc -l)"
 [ "$code" = 200 ] && [ "$fields" = 7 ] && ok "settings form: 200 with its 7 fields" || bad "settings form: $code, $fields fields"
+save_form() { # url secret max_attempts
+  local qf
+  qf="$(grep -o 'name="qfKey"[^>]*value="[^"]*"' "$work/form.html" | sed 's/.*value="//;s/"$//')"
+  curl -s -b "$jar" -c "$jar" -o "$work/post.html" -X POST "${CIVI_SITE_URL}wp-admin/admin.php?page=CiviCRM&q=civicrm/admin/cmsuserwebhook" \
+    --data-urlencode "qfKey=$qf" --data-urlencode "_qf_default=Settings:submit" --data-urlencode "_qf_Settings_submit=1" \
+    --data-urlencode "cmsuserwebhook_url=$1" --data-urlencode "cmsuserwebhook_secret=$2" \
+    --data-urlencode "cmsuserwebhook_groups[]=$(civi configure.php --show | json "d['groups'][0]")" \
+    --data-urlencode "cmsuserwebhook_tags[]=$(civi configure.php --show | json "d['tags'][0]")" \
+    --data-urlencode "cmsuserwebhook_timeout=10" --data-urlencode "cmsuserwebhook_inline_limit=5" --data-urlencode "cmsuserwebhook_max_attempts=$3"
+}
+save_form "http://example.org/hook" "short" 0
+errors="$(grep -c '<span class="crm-error">' "$work/post.html" || true)"
+[ "$errors" = 3 ] && ok "settings form: plain http off loopback, a short secret and 0 attempts are refused (3 field errors)" || bad "settings form: $errors field errors, expected 3"
+curl -s -b "$jar" -c "$jar" -o "$work/form.html" "${CIVI_SITE_URL}wp-admin/admin.php?page=CiviCRM&q=civicrm/admin/cmsuserwebhook&reset=1"
+save_form "http://127.0.0.1:$proxy_port/cmsuser/webhook" "" 12
+kept="$(civi configure.php --show | json "d['secretIsTheStateOne']")"
+grep -q 'Contacts joining the selected' "$work/post.html" && [ "$kept" = True ] && ok "settings form: saved; an empty secret keeps the saved one" || bad "settings form: not saved, or the secret changed"
 
 # ---- recording -------------------------------------------------------------------------------
 python3 - "$raw" "$steps" "$out" <<'PY' || bad "a recorded signature does not verify"
 import hashlib, hmac, json, os, sys
 raw, steps, out = sys.argv[1:4]
 secret = os.environ["CIVI_WEBHOOK_SECRET"].encode()
-names = []
+names, engine_names = [], []
 for line in open(steps):
-    name, a, b = line.rstrip("\n").split("\t")
+    name, a, b, ea, eb = line.rstrip("\n").split("\t")
     names += [(int(a), int(b), name)]
+    engine_names += [(int(ea), int(eb), name)]
+engine = os.environ.get("CIVI_ENGINE_OUT")
+if engine:
+    lines = [json.loads(l) for l in open(engine) if l.strip()]
+    with open(engine, "w") as f:
+        for i, r in enumerate(lines):
+            r["step"] = next((n for a, b, n in engine_names if a <= i < b), "host start")
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"  {len(lines)} SDK requests to CiviCRM and WordPress recorded in {engine}")
 rows, bad = [], 0
 for i, line in enumerate(open(raw)):
     r = json.loads(line)

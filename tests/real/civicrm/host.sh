@@ -21,10 +21,11 @@ cd "$(dirname "$dll")"
 export ASPNETCORE_URLS="http://127.0.0.1:${CIVI_HOST_PORT:-5082}"
 export DOTNET_ENVIRONMENT=Production
 export CmsUser__Cms=WordPress
-export CmsUser__CiviCrm__BaseUrl="$CIVI_SITE_URL"
+# CIVI_UPSTREAM_URL (e.g. a record_proxy.py in front of the site) replaces the site URL for both.
+export CmsUser__CiviCrm__BaseUrl="${CIVI_UPSTREAM_URL:-$CIVI_SITE_URL}"
 export CmsUser__CiviCrm__UrlStyle=WordPress
 export CmsUser__CiviCrm__ApiKey="$CIVI_API_KEY"
-export CmsUser__WordPress__BaseUrl="$CIVI_SITE_URL"
+export CmsUser__WordPress__BaseUrl="${CIVI_UPSTREAM_URL:-$CIVI_SITE_URL}"
 export CmsUser__WordPress__Username="$CIVI_WP_ADMIN_USER"
 export CmsUser__WordPress__ApplicationPassword="$CIVI_WP_APP_PASSWORD"
 export CmsUser__WordPress__UseCompanionPlugin=true
