@@ -203,7 +203,9 @@ if engine:
     lines = [json.loads(l) for l in open(engine) if l.strip()]
     with open(engine, "w") as f:
         for i, r in enumerate(lines):
-            r["step"] = next((n for a, b, n in engine_names if a <= i < b), "host start")
+            # Outside every step: the host's start-up traffic, or its health checks between the steps.
+            outside = "before the steps" if i < min(a for a, b, n in engine_names) else "between the steps"
+            r["step"] = next((n for a, b, n in engine_names if a <= i < b), outside)
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"  {len(lines)} SDK requests to CiviCRM and WordPress recorded in {engine}")
 rows, bad = [], 0
