@@ -23,6 +23,9 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>The activity type of deprovisioning that removes the rule's roles.</summary>
     public const string RolesRemovedType = "User Account Roles Removed";
 
+    /// <summary>The activity type of giving access back to a deprovisioned contact that is provisioned again.</summary>
+    public const string AccessRestoredType = "User Account Restored";
+
     /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
     public const string FailedStatus = "Failed";
 
@@ -48,7 +51,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     {
         await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
         var save = new Api4Params { Match = { "option_group_id", "name" } };
-        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_status", FailedStatus) })
+        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_type", AccessRestoredType), ("activity_status", FailedStatus) })
         {
             var record = new Dictionary<string, object?>
             {
@@ -226,6 +229,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         ActivityKind.PasswordReset => PasswordResetType,
         ActivityKind.AccountBlocked => AccountBlockedType,
         ActivityKind.RolesRemoved => RolesRemovedType,
+        ActivityKind.AccessRestored => AccessRestoredType,
         _ => AccountCreationType,
     };
 }

@@ -32,6 +32,9 @@ internal sealed class ContactPipeline
 
     private CmsUserOptions Options => _settings.Options;
 
+    /// <summary>Gives access back to a contact found linked after its rule's deprovisioning took it (null: never).</summary>
+    public AccessRestorer? Restorer { get; init; }
+
     /// <summary>Runs the creation steps for one contact.</summary>
     public async Task<ContactWork> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
     {
@@ -302,6 +305,11 @@ internal sealed class ContactPipeline
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
                 await _cms.AddRolesAsync(new CmsAccount(existing.CmsUserId, null, existing.UfName), rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (Restorer is { } restorer)
+            {
+                await restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, work.Username, cancellationToken).ConfigureAwait(false);
             }
 
             return;

@@ -41,7 +41,7 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         _activities = activities;
         _time = time;
         _logger = logger;
-        _pipeline = new ContactPipeline(_cms, _settings, logger);
+        _pipeline = new ContactPipeline(_cms, _settings, logger) { Restorer = new AccessRestorer(_cms, activities, time, logger) };
         _writer = new PageWriter(links, activities, _pipeline, time, logger);
         _deprovisioning = new Deprovisioning(_cms, _pipeline);
     }
