@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       Skvare CmsUser Companion
- * Description:       REST routes for Skvare.CmsUser: send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
+ * Description:       REST routes for Skvare.CmsUser: send the new-account email, issue a set-password link, block an account, send a password reset.
  * Version:           0.2.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
