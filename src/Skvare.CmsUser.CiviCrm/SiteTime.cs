@@ -15,6 +15,9 @@ internal sealed class SiteTime
 
     public TimeZoneInfo Zone { get; }
 
+    /// <summary>Whether this is a stand-in after a transient failure: used for the call, read again next time.</summary>
+    public bool Provisional { get; init; }
+
     /// <summary>The instant as the site's wall-clock time, as API v4 expects it in a where clause.</summary>
     public string ToSite(DateTimeOffset instant) =>
         TimeZoneInfo.ConvertTime(instant, Zone).ToString(Format, CultureInfo.InvariantCulture);

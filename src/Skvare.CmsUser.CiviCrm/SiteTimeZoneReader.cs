@@ -20,7 +20,9 @@ namespace Skvare.CmsUser.CiviCrm;
 /// 7 minutes);</item>
 /// <item>UTC.</item>
 /// </list>
-/// Every step but the override is logged. A transient failure (CiviCRM unreachable) is thrown, not cached.
+/// Every step but the override is logged. When <c>System.get</c> failed transiently (HTTP 5xx, a timeout) the next step's
+/// answer is <see cref="SiteTime.Provisional"/> (used, not kept: the next read asks again); when every step failed
+/// transiently the failure is thrown.
 /// </summary>
 internal sealed class SiteTimeZoneReader
 {
@@ -46,6 +48,7 @@ internal sealed class SiteTimeZoneReader
             return new SiteTime(chosen);
         }
 
+        var provisional = false;
         try
         {
             var system = await _client.CallApi3Async("System", "get", cancellationToken).ConfigureAwait(false);
@@ -55,8 +58,10 @@ internal sealed class SiteTimeZoneReader
                 return new SiteTime(zone);
             }
         }
-        catch (CmsUserException ex) when (ex.Kind != FailureKind.Transient)
+        catch (CmsUserException ex)
         {
+            // Some sites refuse the v3 route with a 500 page; CiviCRM being down shows in the next call too.
+            provisional = ex.Kind == FailureKind.Transient;
             Log.SiteTimeZoneFallback(_logger, $"System.get failed ({ex.Message}); measuring the offset instead.");
         }
         catch (JsonException)
@@ -75,7 +80,7 @@ internal sealed class SiteTimeZoneReader
             if (FromServerNow(now, before + ((after - before) / 2)) is { } zone)
             {
                 Log.SiteTimeZoneFallback(_logger, $"CiviCRM did not say its zone (System.get needs \"administer CiviCRM\"); using the measured offset {zone.Id}, which does not follow daylight saving changes. Set CmsUser:CiviCrm:TimeZone to the site's zone.");
-                return new SiteTime(zone);
+                return new SiteTime(zone) { Provisional = provisional };
             }
         }
         catch (CmsUserException ex) when (ex.Kind != FailureKind.Transient)
@@ -84,7 +89,7 @@ internal sealed class SiteTimeZoneReader
         }
 
         Log.SiteTimeZoneFallback(_logger, "the site's time zone could not be learnt from CiviCRM; using UTC. Set CmsUser:CiviCrm:TimeZone to the site's zone.");
-        return new SiteTime(TimeZoneInfo.Utc);
+        return new SiteTime(TimeZoneInfo.Utc) { Provisional = provisional };
     }
 
     /// <summary>The zone named by <c>php.tz</c> of a <c>System.get</c> answer, or <see langword="null"/>.</summary>

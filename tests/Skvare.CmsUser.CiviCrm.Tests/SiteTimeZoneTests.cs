@@ -76,17 +76,35 @@ public sealed class SiteTimeZoneTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unreachable_CiviCRM_is_transient_and_tried_again_on_the_next_call()
+    public async Task An_unreachable_CiviCRM_is_transient_and_read_again_on_the_next_call()
     {
         var h = Harness();
         h.Fake.SiteTimeZone = TimeZoneInfo.FindSystemTimeZoneById(Chicago);
-        h.Fake.FailWhere = (entity, action) => entity == "System" ? 503 : null;
+        h.Fake.FailWhere = (_, _) => 503;
 
         var down = () => h.Client.GetSiteTimeAsync(Timeout);
 
         (await down.Should().ThrowAsync<CmsUserException>()).Which.Kind.Should().Be(FailureKind.Transient);
         h.Fake.FailWhere = null;
         (await h.Client.GetSiteTimeAsync(Timeout)).Zone.Id.Should().Be(Chicago);
+    }
+
+    [Fact]
+    public async Task A_transient_System_get_failure_gives_a_stand_in_offset_that_is_not_kept()
+    {
+        var h = Harness();
+        h.Fake.SiteTimeZone = TimeZoneInfo.FindSystemTimeZoneById(Chicago);
+        h.Fake.FailWhere = (entity, _) => entity == "System" ? 503 : null;
+
+        var standIn = await h.Client.GetSiteTimeAsync(Timeout);
+
+        standIn.Provisional.Should().BeTrue();
+        standIn.Zone.GetUtcOffset(DateTimeOffset.UtcNow).Should().Be(h.Fake.SiteTimeZone.GetUtcOffset(DateTimeOffset.UtcNow));
+        h.Fake.FailWhere = null;
+        var read = await h.Client.GetSiteTimeAsync(Timeout);
+        read.Zone.Id.Should().Be(Chicago);
+        read.Provisional.Should().BeFalse();
+        (await h.Client.GetSiteTimeAsync(Timeout)).Should().BeSameAs(read);
     }
 
     [Fact]

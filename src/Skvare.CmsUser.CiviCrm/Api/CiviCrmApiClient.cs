@@ -183,7 +183,7 @@ public class CiviCrmApiClient
     /// The site's time zone as CiviCRM writes date-times in it for this API user, read once per client (that is, per
     /// process and site) by <see cref="SiteTimeZoneReader"/>; a transient failure is tried again on the next call.
     /// </summary>
-    internal Task<SiteTime> GetSiteTimeAsync(CancellationToken cancellationToken)
+    internal async Task<SiteTime> GetSiteTimeAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _siteTime);
         if (current is null || current.IsFaulted || current.IsCanceled)
@@ -192,7 +192,14 @@ public class CiviCrmApiClient
             current = Interlocked.CompareExchange(ref _siteTime, fresh, current) == current ? fresh : Volatile.Read(ref _siteTime)!;
         }
 
-        return current.WaitAsync(cancellationToken);
+        var read = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (read.Provisional)
+        {
+            // A stand-in after a transient failure is used once; the next caller reads again.
+            _ = Interlocked.CompareExchange(ref _siteTime, null, current);
+        }
+
+        return read;
     }
 
     /// <summary>

@@ -677,12 +677,18 @@ public class FakeCiviCrmServer : IDisposable
         var action = form.GetValueOrDefault("action") ?? "";
         if (!string.Equals(entity, "System", StringComparison.OrdinalIgnoreCase) || !string.Equals(action, "get", StringComparison.OrdinalIgnoreCase))
         {
-            return Json(200, $"{{\"error_code\":\"not-found\",\"entity\":\"{entity}\",\"action\":\"{action}\",\"is_error\":1,\"error_message\":\"API ({entity}, {action}) does not exist (join the API team and implement it!)\"}}");
+            return Api3Json($"{{\"error_code\":\"not-found\",\"entity\":\"{entity}\",\"action\":\"{action}\",\"is_error\":1,\"error_message\":\"API ({entity}, {action}) does not exist (join the API team and implement it!)\"}}");
         }
 
-        if (credential is null || !Api3SystemGet)
+        if (credential is null)
         {
-            return Json(200, "{\"error_code\":\"unauthorized\",\"entity\":\"System\",\"action\":\"get\",\"is_error\":1,\"error_message\":\"API permission check failed for System/get call; insufficient permission: require administer CiviCRM\"}");
+            // Recorded on CiviCRM 6.17.2: without a credential the route itself refuses, with a 500 HTML page.
+            return ErrorPage("You do not have permission to access this page.");
+        }
+
+        if (!Api3SystemGet)
+        {
+            return Api3Json("{\"error_code\":\"unauthorized\",\"entity\":\"System\",\"action\":\"get\",\"is_error\":1,\"error_message\":\"API permission check failed for System/get call; insufficient permission: require administer CiviCRM\"}");
         }
 
         var now = Clock.GetUtcNow();
@@ -701,8 +707,11 @@ public class FakeCiviCrmServer : IDisposable
             ["os"] = new JsonObject { ["type"] = "Linux", ["release"] = "6.1.0", ["version"] = "#1 SMP", ["machine"] = "x86_64" },
         };
         var body = new JsonObject { ["is_error"] = 0, ["version"] = 3, ["count"] = 1, ["id"] = 0, ["values"] = new JsonArray(values) };
-        return Json(200, body.ToJsonString());
+        return Api3Json(body.ToJsonString());
     }
+
+    // API v3's REST endpoint answers plain application/json (recorded), whatever the CMS.
+    private static Answer Api3Json(string body) => new(200, body, "application/json");
 
     private static Dictionary<string, string> ParseForm(string body)
     {
