@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(3007, LogLevel.Information, "WordPress sent the {Kind} email for account {UserId}")]
     public static partial void MailRequested(ILogger logger, string kind, long userId);
+
+    [LoggerMessage(3012, LogLevel.Information, "WordPress account {UserId} unblocked ({Method})")]
+    public static partial void Unblocked(ILogger logger, long userId, string method);
 }

@@ -52,7 +52,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
         if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.OneTimeLoginLink;
@@ -286,6 +286,35 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         // Core has no blocked flag: without roles the login keeps working but has no capabilities on the site.
         await SetRolesAsync(account.UserId, [], "block the account", cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId, "roles removed");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// With the companion plugin (0.2.0 or later) its <c>unblock</c> route lifts the block and gives back the roles the
+    /// account held when it was blocked. Without it there is nothing to lift: core has no blocked flag, and
+    /// <see cref="BlockAsync"/> took every role away, which only adding roles gives back (the engine adds the rule's
+    /// roles after unblocking); this then makes no call.
+    /// </remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        if (!_options.UseCompanionPlugin)
+        {
+            Log.Unblocked(_logger, account.UserId, "no block flag without the companion plugin");
+            return;
+        }
+
+        try
+        {
+            await CompanionPostAsync(account.UserId, "unblock", "unblock the account", cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
+        {
+            throw new CmsUserConfigurationException(
+                "The Skvare CmsUser companion plugin on the site has no unblock route: update it to 0.2.0 or later (integrations/wordpress/skvare-cmsuser-companion).", ex);
+        }
+
+        Log.Unblocked(_logger, account.UserId, "companion");
     }
 
     /// <inheritdoc />

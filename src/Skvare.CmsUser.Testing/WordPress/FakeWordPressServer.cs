@@ -20,7 +20,7 @@ namespace Skvare.CmsUser.Testing.WordPress;
 public sealed partial class FakeWordPressServer : IDisposable
 {
     /// <summary>The companion plugin version the fake reports.</summary>
-    public const string CompanionVersion = "0.1.0";
+    public const string CompanionVersion = "0.2.0";
 
     private const string JsonType = "application/json; charset=UTF-8";
     private const string HtmlType = "text/html; charset=UTF-8";
@@ -87,6 +87,12 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>Whether the companion plugin is active (its routes answer). Default <see langword="true"/>.</summary>
     public bool CompanionPlugin { get; set; } = true;
+
+    /// <summary>
+    /// The version the companion plugin's status route reports (<see cref="CompanionVersion"/> unless set). The fake
+    /// behaves as plugin 0.2.0 whatever this says.
+    /// </summary>
+    public string CompanionPluginVersion { get; set; } = CompanionVersion;
 
     /// <summary>Whether the site knows <c>search_columns</c> (WordPress 6.8+). When off, it is ignored as older versions do.</summary>
     public bool SupportsSearchColumns { get; set; } = true;
@@ -740,7 +746,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         if (route == "/status" && method == "GET")
         {
-            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionVersion, ["wordpress"] = "6.1.9" });
+            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionPluginVersion, ["wordpress"] = "6.1.9" });
         }
 
         var match = CompanionRoute().Match(route);
@@ -778,10 +784,25 @@ public sealed partial class FakeWordPressServer : IDisposable
                 user.ResetKey = NewKey();
                 var url = new Uri(BaseUrl, $"wp-login.php?action=rp&key={user.ResetKey}&login={Uri.EscapeDataString(user.Username)}");
                 return Json(200, new JsonObject { ["url"] = url.AbsoluteUri });
+            case "unblock":
+                // Plugin 0.2.0: the roles kept by the block come back (those that still exist), then the metas go.
+                if (user.Blocked)
+                {
+                    user.Roles = [.. user.Roles.Concat(user.BlockedRoles.Where(_roles.Contains)).Distinct(StringComparer.Ordinal)];
+                    user.BlockedRoles = [];
+                    user.Blocked = false;
+                }
+
+                return Json(200, new JsonObject { ["unblocked"] = true, ["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode?)r)]) });
             default:
                 if (user.Id == me!.Id)
                 {
                     return Error(400, "skvare_cmsuser_block_self", "The API account cannot block itself.");
+                }
+
+                if (!user.Blocked)
+                {
+                    user.BlockedRoles = user.Roles;
                 }
 
                 user.Roles = [];
@@ -998,7 +1019,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     [GeneratedRegex(@"^/wp/v2/users/(me|\d+)$")]
     private static partial Regex UserRoute();
 
-    [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block)$")]
+    [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block|unblock)$")]
     private static partial Regex CompanionRoute();
 
     [GeneratedRegex(@"^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.-]+$")]

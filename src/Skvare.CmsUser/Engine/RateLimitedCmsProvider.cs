@@ -54,6 +54,9 @@ internal sealed class RateLimitedCmsProvider : ICmsAccountProvider, ICmsAccountP
     public Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         LimitedAsync(async ct => { await _inner.BlockAsync(account, ct).ConfigureAwait(false); return true; }, cancellationToken);
 
+    public Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+        LimitedAsync(async ct => { await _inner.UnblockAsync(account, ct).ConfigureAwait(false); return true; }, cancellationToken);
+
     public Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) =>
         LimitedAsync(async ct => { await _inner.RemoveRolesAsync(account, roles, ct).ConfigureAwait(false); return true; }, cancellationToken);
 

@@ -117,6 +117,7 @@ public static class RecordingAdapters
     private static readonly (string Prefix, Func<RecordingAdapter> Create)[] Known =
     [
         ("civicrm-6.17.2-wordpress-", () => new CiviCrmWordPressAdapter()),
+        ("civicrm-6.17.2-timezone-", () => new CiviCrmTimeZoneAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];
