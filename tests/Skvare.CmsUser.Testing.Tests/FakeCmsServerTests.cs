@@ -3,6 +3,7 @@ using Skvare.CmsUser.Testing.Backdrop;
 using Skvare.CmsUser.Testing.Drupal;
 using Skvare.CmsUser.Testing.Drupal7;
 using Skvare.CmsUser.Testing.Joomla;
+using Skvare.CmsUser.Testing.Standalone;
 using Skvare.CmsUser.Testing.WordPress;
 
 namespace Skvare.CmsUser.Testing.Tests;
@@ -10,7 +11,7 @@ namespace Skvare.CmsUser.Testing.Tests;
 /// <summary>Every CMS fake offers the same directory view, seeding, request log and faults (<see cref="IFakeCmsServer"/>).</summary>
 public sealed class FakeCmsServerTests
 {
-    public static TheoryData<string> Cms() => ["wordpress", "drupal", "drupal7", "backdrop", "joomla"];
+    public static TheoryData<string> Cms() => ["wordpress", "drupal", "drupal7", "backdrop", "joomla", "standalone"];
 
     private static IFakeCmsServer Start(string cms) => cms switch
     {
@@ -18,6 +19,7 @@ public sealed class FakeCmsServerTests
         "drupal" => FakeDrupalServer.Start(),
         "drupal7" => FakeDrupal7Server.Start(),
         "backdrop" => FakeBackdropServer.Start(),
+        "standalone" => new FakeStandaloneServer(),
         _ => new FakeJoomlaServer(),
     };
 
@@ -38,5 +40,24 @@ public sealed class FakeCmsServerTests
         failed.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
         site.RequestCount.Should().Be(1);
         site.RequestLogText.Should().ContainSingle().Which.Should().Contain("503");
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task A_Standalone_account_belongs_to_a_contact_and_its_request_log_hides_the_params()
+    {
+        using var site = new FakeStandaloneServer();
+        IFakeCmsServer kit = site;
+
+        var added = kit.AddAccount("kit.user", "kit.user@example.org");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var body = new FormUrlEncodedContent(new Dictionary<string, string> { ["params"] = """{"values":{"password":"s3cret-Pa55word"}}""" });
+        using var answer = await http.PostAsync(new Uri(site.Url, "civicrm/ajax/api4/User/update"), body);
+
+        var user = site.Users.Single(u => u.Id == added.Id);
+        user.ContactId.Should().NotBeNull();
+        site.Store.Rows("Email").Should().Contain(e => Equals(e["contact_id"], user.ContactId) && Equals(e["email"], "kit.user@example.org"));
+        kit.Accounts.Should().Contain(a => a.Username == "admin" && a.Roles.Contains("admin"), "the API user is listed with its role names");
+        site.Requests.Should().ContainSingle().Which.ParamsJson.Should().Contain("s3cret-Pa55word", "the record keeps what was sent");
+        kit.RequestLogText.Should().ContainSingle().Which.Should().NotContain("s3cret-Pa55word");
     }
 }

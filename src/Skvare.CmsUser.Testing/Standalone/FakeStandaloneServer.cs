@@ -7,7 +7,7 @@ namespace Skvare.CmsUser.Testing.Standalone;
 /// (<c>everyone</c>, <c>admin</c>, <c>staff</c>) and the API contact as user <c>admin</c>.
 /// Users are the UFMatch rows, as on a real Standalone site.
 /// </summary>
-public sealed class FakeStandaloneServer : FakeCiviCrmServer
+public sealed partial class FakeStandaloneServer : FakeCiviCrmServer
 {
     /// <summary>Starts the fake.</summary>
     /// <param name="apiKey">The API key (random when null).</param>
