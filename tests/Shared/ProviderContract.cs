@@ -31,7 +31,7 @@ public abstract class ContractSite : IDisposable
     public abstract IEnumerable<string> RequestLogText { get; }
 
     /// <summary>The accounts the fake holds, in the shape every CMS shares.</summary>
-    public abstract IReadOnlyList<FakeCmsAccount> Accounts { get; }
+    public abstract IReadOnlyList<FakeCmsUser> Accounts { get; }
 
     /// <summary>Seeds an account.</summary>
     public abstract void AddUser(string username, string email);
@@ -88,7 +88,7 @@ public sealed class HostedContractSite(IDisposable host, ICmsAccountProvider pro
     public override IEnumerable<string> RequestLogText => site.RequestLogText;
 
     /// <inheritdoc />
-    public override IReadOnlyList<FakeCmsAccount> Accounts => site.Accounts;
+    public override IReadOnlyList<FakeCmsUser> Accounts => site.Accounts;
 
     /// <inheritdoc />
     public override void AddUser(string username, string email) => site.AddAccount(username, email);

@@ -54,8 +54,8 @@ public sealed partial class WebhookContractTests
     [MemberData(nameof(Scenarios))]
     public async Task The_endpoint_sends_the_documented_status_and_code(int status, string code)
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         civi.AddToGroup("members", ana.Id);
         var ok = $$"""{"contactId": {{ana.Id}}}""";
@@ -116,7 +116,7 @@ public sealed partial class WebhookContractTests
                 response = await host.PostAsync(ok);
                 break;
             case (503, "outcome"):
-                cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+                cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
                 response = await host.PostAsync(ok);
                 break;
             case (503, "unavailable"):

@@ -13,7 +13,7 @@ namespace Skvare.CmsUser.Backdrop.Tests;
 public sealed class EngineMatchingTests : IDisposable
 {
     private readonly BackdropTestHost _host = new();
-    private readonly InMemoryCiviCrm _civi = new();
+    private readonly FakeCiviCrm _civi = new();
     private readonly ServiceProvider _services;
 
     public EngineMatchingTests()

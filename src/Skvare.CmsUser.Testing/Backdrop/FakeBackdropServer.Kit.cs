@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 public sealed partial class FakeBackdropServer : IFakeCmsServer
 {
     /// <inheritdoc />
-    public IReadOnlyList<FakeCmsAccount> Accounts => [.. Users.Select(u => new FakeCmsAccount(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles))];
+    public IReadOnlyList<FakeCmsUser> Accounts => [.. Users.Select(u => new FakeCmsUser(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles))];
 
     /// <inheritdoc />
     int IFakeCmsServer.RequestCount => Requests.Count;
@@ -13,10 +13,10 @@ public sealed partial class FakeBackdropServer : IFakeCmsServer
     IReadOnlyList<string> IFakeCmsServer.RequestLogText => [.. Requests.Select(r => r.ToString())];
 
     /// <inheritdoc />
-    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email)
+    FakeCmsUser IFakeCmsServer.AddAccount(string username, string email)
     {
         var u = AddUser(username, email);
-        return new FakeCmsAccount(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles);
+        return new FakeCmsUser(u.Uid, u.Name, u.Mail, u.Status == 1, u.Roles);
     }
 
     /// <inheritdoc />

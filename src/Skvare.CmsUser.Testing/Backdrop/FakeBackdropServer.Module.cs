@@ -85,7 +85,7 @@ public sealed partial class FakeBackdropServer
             return account is null ? NotFound() : Ok(200, UserJson(account, loaded: true));
         }
 
-        Func<FakeBackdropUser, JsonObject, Answer>? handler = parts[2] switch
+        Func<BackdropUserRow, JsonObject, Answer>? handler = parts[2] switch
         {
             "roles" => AddRoles,
             "mail" => SendMail,
@@ -273,7 +273,7 @@ public sealed partial class FakeBackdropServer
             }
         }
 
-        var user = new FakeBackdropUser(_nextUid++, name, mail)
+        var user = new BackdropUserRow(_nextUid++, name, mail)
         {
             Status = status,
             Roles = roles,
@@ -294,7 +294,7 @@ public sealed partial class FakeBackdropServer
         return Ok(201, response);
     }
 
-    private Answer AddRoles(FakeBackdropUser account, JsonObject body)
+    private Answer AddRoles(BackdropUserRow account, JsonObject body)
     {
         var add = new List<string>();
         if (body["add"] is not JsonArray addArray)
@@ -318,7 +318,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, UserJson(account with { Roles = merged }, loaded: false));
     }
 
-    private Answer SendMail(FakeBackdropUser account, JsonObject body)
+    private Answer SendMail(BackdropUserRow account, JsonObject body)
     {
         var op = body["op"] is JsonValue ov && ov.TryGetValue<string>(out var opValue) ? opValue : null;
         if (op is null || !MailOperations.Contains(op))
@@ -331,7 +331,7 @@ public sealed partial class FakeBackdropServer
             : Error(503, "mail_failed", "The site could not send the email; check its mail system.");
     }
 
-    private Answer Block(FakeBackdropUser account, JsonObject body)
+    private Answer Block(BackdropUserRow account, JsonObject body)
     {
         if (account.Status != 0)
         {
@@ -342,7 +342,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, UserJson(account, loaded: true));
     }
 
-    private Answer LoginLink(FakeBackdropUser account, JsonObject body)
+    private Answer LoginLink(BackdropUserRow account, JsonObject body)
     {
         if (account.Status == 0)
         {
@@ -358,7 +358,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, new JsonObject { ["url"] = $"{BaseUrl}user/reset/{account.Uid}/{timestamp}/{hash}" });
     }
 
-    private bool Notify(FakeBackdropUser account, string op)
+    private bool Notify(BackdropUserRow account, string op)
     {
         if (MailFails)
         {
@@ -400,7 +400,7 @@ public sealed partial class FakeBackdropServer
 
     // A loaded account lists its roles as the database returns them (users_roles' key order); an account
     // the module has just changed lists them in the order it holds them in memory.
-    private static JsonObject UserJson(FakeBackdropUser user, bool loaded) => new()
+    private static JsonObject UserJson(BackdropUserRow user, bool loaded) => new()
     {
         ["uid"] = user.Uid,
         ["name"] = user.Name,
@@ -484,7 +484,7 @@ public sealed partial class FakeBackdropServer
     private static Answer MethodNotAllowed() => Error(405, "method_not_allowed", "This route does not accept that HTTP method.");
 
     // Adds a new account and files its name and mail.
-    private void Store(FakeBackdropUser user)
+    private void Store(BackdropUserRow user)
     {
         _users[user.Uid] = user;
         _byNameKey.Add(MariaDbCollation.Key(user.Name), user.Uid);

@@ -39,7 +39,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeBackdropRequest> _host;
-    private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
+    private readonly SortedDictionary<long, BackdropUserRow> _users = [];
 
     // Names and mails never change once stored; filed by the collation's key, as the database's unique indexes are.
     private readonly KeyIndex _byNameKey = new(StringComparer.Ordinal);
@@ -120,7 +120,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<FakeBackdropUser> Users
+    public IReadOnlyList<BackdropUserRow> Users
     {
         get
         {
@@ -160,7 +160,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public FakeBackdropUser? FindUser(long uid)
+    public BackdropUserRow? FindUser(long uid)
     {
         lock (_gate)
         {
@@ -170,7 +170,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this mail (ignoring case only), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public FakeBackdropUser? FindUserByMail(string mail)
+    public BackdropUserRow? FindUserByMail(string mail)
     {
         lock (_gate)
         {
@@ -184,7 +184,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role machine names (added to the known roles if new).</param>
     /// <returns>The account.</returns>
-    public FakeBackdropUser AddUser(string name, string mail, bool active = true, params string[] roles)
+    public BackdropUserRow AddUser(string name, string mail, bool active = true, params string[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);
@@ -192,7 +192,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         lock (_gate)
         {
             _roles.UnionWith(roles);
-            var user = new FakeBackdropUser(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
+            var user = new BackdropUserRow(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
             Store(user);
             return user;
         }

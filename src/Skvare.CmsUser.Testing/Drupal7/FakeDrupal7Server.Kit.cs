@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.Drupal7;
 public sealed partial class FakeDrupal7Server : IFakeCmsServer
 {
     /// <inheritdoc />
-    public IReadOnlyList<FakeCmsAccount> Accounts => [.. Users.Select(ToAccount)];
+    public IReadOnlyList<FakeCmsUser> Accounts => [.. Users.Select(ToAccount)];
 
     /// <inheritdoc />
     int IFakeCmsServer.RequestCount => Requests.Count;
@@ -13,16 +13,16 @@ public sealed partial class FakeDrupal7Server : IFakeCmsServer
     IReadOnlyList<string> IFakeCmsServer.RequestLogText => [.. Requests.Select(r => r.ToString())];
 
     /// <inheritdoc />
-    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email));
+    FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email));
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);
 
-    private FakeCmsAccount ToAccount(FakeDrupal7User u)
+    private FakeCmsUser ToAccount(Drupal7UserRow u)
     {
         lock (_gate)
         {
-            return new FakeCmsAccount(u.Uid, u.Name, u.Mail, u.Status == 1, [.. u.RoleIds.Select(r => _roles.TryGetValue(r, out var name) ? name : r.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return new FakeCmsUser(u.Uid, u.Name, u.Mail, u.Status == 1, [.. u.RoleIds.Select(r => _roles.TryGetValue(r, out var name) ? name : r.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         }
     }
 }

@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.Joomla;
 public sealed partial class FakeJoomlaServer : IFakeCmsServer
 {
     /// <inheritdoc />
-    public IReadOnlyList<FakeCmsAccount> Accounts => [.. Users.Select(ToAccount)];
+    public IReadOnlyList<FakeCmsUser> Accounts => [.. Users.Select(ToAccount)];
 
     /// <inheritdoc />
     int IFakeCmsServer.RequestCount => Requests.Count;
@@ -14,13 +14,13 @@ public sealed partial class FakeJoomlaServer : IFakeCmsServer
 
     /// <inheritdoc />
     /// <remarks>In the group Registered (id 2), Joomla's default group for new users; the display name is the username.</remarks>
-    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email));
+    FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email));
 
-    private FakeCmsAccount ToAccount(FakeJoomlaUser u)
+    private FakeCmsUser ToAccount(JoomlaUserRow u)
     {
         lock (_gate)
         {
-            return new FakeCmsAccount(u.Id, u.Username, u.Email, !u.Block, [.. u.Groups.Select(g => Groups.TryGetValue(g, out var title) ? title : g.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            return new FakeCmsUser(u.Id, u.Username, u.Email, !u.Block, [.. u.Groups.Select(g => Groups.TryGetValue(g, out var title) ? title : g.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         }
     }
 }

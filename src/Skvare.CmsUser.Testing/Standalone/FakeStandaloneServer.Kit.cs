@@ -18,14 +18,14 @@ public sealed partial class FakeStandaloneServer : IFakeCmsServer
 
     /// <inheritdoc />
     /// <remarks>The API user <c>admin</c> included; roles by name.</remarks>
-    public IReadOnlyList<FakeCmsAccount> Accounts
+    public IReadOnlyList<FakeCmsUser> Accounts
     {
         get
         {
             lock (Store)
             {
                 var roles = Store.Rows("Role").ToDictionary(r => (long)r["id"]!, r => r["name"] as string ?? string.Empty);
-                return [.. Users.Select(u => new FakeCmsAccount(u.Id, u.Username ?? string.Empty, u.Email ?? string.Empty, u.IsActive,
+                return [.. Users.Select(u => new FakeCmsUser(u.Id, u.Username ?? string.Empty, u.Email ?? string.Empty, u.IsActive,
                     [.. u.Roles.Select(r => roles.TryGetValue(r, out var name) ? name : r.ToString(System.Globalization.CultureInfo.InvariantCulture))]))];
             }
         }
@@ -42,10 +42,10 @@ public sealed partial class FakeStandaloneServer : IFakeCmsServer
     /// Adds a contact with this primary email (no name) and an active user of it with no role (a fresh Standalone
     /// site gives new users none; <c>everyone</c> applies to all).
     /// </remarks>
-    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email)
+    FakeCmsUser IFakeCmsServer.AddAccount(string username, string email)
     {
         var id = AddUser(username, email, AddContact(null, null, email));
-        return new FakeCmsAccount(id, username, email, true, []);
+        return new FakeCmsUser(id, username, email, true, []);
     }
 
     /// <inheritdoc />

@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.WordPress;
 public sealed partial class FakeWordPressServer : IFakeCmsServer
 {
     /// <inheritdoc />
-    public IReadOnlyList<FakeCmsAccount> Accounts => [.. Users.Select(ToAccount)];
+    public IReadOnlyList<FakeCmsUser> Accounts => [.. Users.Select(ToAccount)];
 
     /// <inheritdoc />
     int IFakeCmsServer.RequestCount => Requests.Count;
@@ -14,10 +14,10 @@ public sealed partial class FakeWordPressServer : IFakeCmsServer
 
     /// <inheritdoc />
     /// <remarks>With the role <c>subscriber</c>, WordPress's default role for new users.</remarks>
-    FakeCmsAccount IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email, "subscriber"));
+    FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => ToAccount(AddUser(username, email, "subscriber"));
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);
 
-    private static FakeCmsAccount ToAccount(FakeWordPressUser u) => new(u.Id, u.Username, u.Email, !u.Blocked, [.. u.Roles]);
+    private static FakeCmsUser ToAccount(WordPressUserRow u) => new(u.Id, u.Username, u.Email, !u.Blocked, [.. u.Roles]);
 }

@@ -124,6 +124,6 @@ public sealed class FakeBackdropServerTests : IDisposable
     [Fact]
     public void Accounts_print_without_password_material()
     {
-        new FakeBackdropUser(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
+        new FakeCmsUser(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }

@@ -138,6 +138,6 @@ public sealed class FakeDrupalServerTests : IDisposable
     [Fact]
     public void Accounts_print_without_password_material()
     {
-        new FakeDrupalUser(5, Guid.NewGuid(), "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
+        new FakeCmsUser(5, Guid.NewGuid(), "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }

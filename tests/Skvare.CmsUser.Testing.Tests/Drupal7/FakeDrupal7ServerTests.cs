@@ -128,6 +128,6 @@ public sealed class FakeDrupal7ServerTests : IDisposable
     [Fact]
     public void Accounts_print_without_password_material()
     {
-        new FakeDrupal7User(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
+        new FakeCmsUser(5, "jdoe", "jdoe@example.org").ToString().Should().Contain("jdoe").And.NotContain("PasswordHash");
     }
 }
