@@ -30,8 +30,8 @@ public abstract class ContractSite : IDisposable
     /// <summary>The fake's request log as text (each record's <c>ToString()</c>).</summary>
     public abstract IEnumerable<string> RequestLogText { get; }
 
-    /// <summary>The accounts the fake holds, in the shape every CMS shares.</summary>
-    public abstract IReadOnlyList<FakeCmsUser> Accounts { get; }
+    /// <summary>The users the fake holds, in the shape every CMS shares.</summary>
+    public abstract IReadOnlyList<FakeCmsUser> Users { get; }
 
     /// <summary>Seeds an account.</summary>
     public abstract void AddUser(string username, string email);
@@ -88,7 +88,7 @@ public sealed class HostedContractSite(IDisposable host, ICmsAccountProvider pro
     public override IEnumerable<string> RequestLogText => site.RequestLogText;
 
     /// <inheritdoc />
-    public override IReadOnlyList<FakeCmsUser> Accounts => site.Accounts;
+    public override IReadOnlyList<FakeCmsUser> Users => site.Users;
 
     /// <inheritdoc />
     public override void AddUser(string username, string email) => site.AddAccount(username, email);
@@ -188,7 +188,7 @@ public abstract class ProviderContract
         var lostReply = () => site.Provider.CreateAsync(site.Prepare(NewAccount("other", "other@example.org") with { Password = Password }));
         if (RecoversLostCreateReplies)
         {
-            (await lostReply()).UserId.Should().Be(site.Accounts.Single(a => a.Email == "other@example.org").Id, "the provider found the account its lost reply created");
+            (await lostReply()).UserId.Should().Be(site.Users.Single(a => a.Email == "other@example.org").Id, "the provider found the account its lost reply created");
         }
         else
         {
@@ -222,7 +222,7 @@ public abstract class ProviderContract
         foreach (var i in Enumerable.Range(0, 10))
         {
             (await FindAsync(site.Provider, "user" + i, $"user{i}@example.org")).Should().NotBeNull();
-            site.Accounts.Where(a => a.Email == $"user{i}@example.org").Select(a => a.Id).Should().Equal(created[i].UserId);
+            site.Users.Where(a => a.Email == $"user{i}@example.org").Select(a => a.Id).Should().Equal(created[i].UserId);
         }
     }
 
@@ -333,7 +333,7 @@ public abstract class ProviderContract
         var act = () => site.Provider.CreateAsync(site.Prepare(NewAccount()));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
-        site.Accounts.Should().NotContain(a => a.Email == "jdoe@example.org", "a create is never retried blindly (a second send would have created it)");
+        site.Users.Should().NotContain(a => a.Email == "jdoe@example.org", "a create is never retried blindly (a second send would have created it)");
         site.RequestCount.Should().Be(before + 1 + CreateRecoveryLookups, "the create was sent once, plus the provider's own look-ups for it");
     }
 

@@ -29,8 +29,8 @@ public sealed class RoleRemovalTests : IDisposable
 
         await Provider.RemoveRolesAsync(new CmsAccount(id, null, null), ["staff"]);
 
-        _site.Users.Single(u => u.Id == id).Roles.Should().BeEquivalentTo([_site.AdminRole]);
-        _site.Users.Single(u => u.Id == id).IsActive.Should().BeTrue();
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.AdminRole]);
+        _site.Users.Single(u => u.Id == id).Active.Should().BeTrue();
         Provider.Capabilities.Should().HaveFlag(CmsCapabilities.RemoveRoles);
     }
 
@@ -43,7 +43,7 @@ public sealed class RoleRemovalTests : IDisposable
         await Provider.RemoveRolesAsync(new CmsAccount(id, null, null), ["staff"]);
         var missing = () => Provider.RemoveRolesAsync(new CmsAccount(999, null, null), ["staff"]);
 
-        _site.Users.Single(u => u.Id == id).Roles.Should().BeEquivalentTo([_site.AdminRole]);
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.AdminRole]);
         _site.Requests.Should().NotContain(r => r.Entity == "User" && r.Action == "update");
         (await missing.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
     }

@@ -34,7 +34,7 @@ public sealed class FakeCmsServerTests
         site.FailNext(1, 503);
         using var failed = await http.GetAsync(site.BaseUrl);
 
-        site.Accounts.Should().ContainSingle(a => a.Id == added.Id).Which.Should().BeEquivalentTo(
+        site.Users.Should().ContainSingle(a => a.Id == added.Id).Which.Should().BeEquivalentTo(
             new { Username = "kit.user", Email = "kit.user@example.org", Active = true });
         added.Roles.Should().NotBeNull();
         failed.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
@@ -54,10 +54,27 @@ public sealed class FakeCmsServerTests
         using var answer = await http.PostAsync(new Uri(site.Url, "civicrm/ajax/api4/User/update"), body);
 
         var user = site.Users.Single(u => u.Id == added.Id);
-        user.ContactId.Should().NotBeNull();
-        site.Store.Rows("Email").Should().Contain(e => Equals(e["contact_id"], user.ContactId) && Equals(e["email"], "kit.user@example.org"));
-        kit.Accounts.Should().Contain(a => a.Username == "admin" && a.Roles.Contains("admin"), "the API user is listed with its role names");
+        user.ExtrasOf<FakeStandaloneUserExtras>().ContactId.Should().NotBeNull();
+        site.Store.Rows("Email").Should().Contain(e => Equals(e["contact_id"], user.ExtrasOf<FakeStandaloneUserExtras>().ContactId) && Equals(e["email"], "kit.user@example.org"));
+        kit.Users.Should().Contain(a => a.Username == "admin" && a.Roles.Contains("admin"), "the API user is listed with its role names");
         site.Requests.Should().ContainSingle().Which.ParamsJson.Should().Contain("s3cret-Pa55word", "the record keeps what was sent");
         kit.RequestLogText.Should().ContainSingle().Which.Should().NotContain("s3cret-Pa55word");
+    }
+
+    [Fact]
+    public void A_user_prints_without_password_material_and_its_extras_are_typed()
+    {
+        var user = new FakeCmsUser(5, "jdoe", "jdoe@example.org", true, ["member"])
+        {
+            HasPassword = true,
+            PasswordHash = FakePassword.Hash("Secret-Pa55"),
+            Extras = new FakeDrupalUserExtras(Guid.NewGuid()),
+        };
+
+        user.PasswordMatches("Secret-Pa55").Should().BeTrue();
+        user.PasswordMatches("secret-pa55").Should().BeFalse();
+        user.ToString().Should().Contain("jdoe").And.Contain("member").And.NotContain(FakePassword.Hash("Secret-Pa55")).And.NotContain("PasswordHash");
+        user.ExtrasOf<FakeDrupalUserExtras>().Uuid.Should().NotBeEmpty();
+        user.Invoking(u => u.ExtrasOf<FakeJoomlaUserExtras>()).Should().Throw<InvalidOperationException>().WithMessage("*FakeDrupalUserExtras*");
     }
 }

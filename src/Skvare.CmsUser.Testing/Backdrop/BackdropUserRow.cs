@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 /// <param name="Uid">The Backdrop user id.</param>
 /// <param name="Name">The username.</param>
 /// <param name="Mail">The email address.</param>
-public sealed record BackdropUserRow(long Uid, string Name, string Mail)
+internal sealed record BackdropUserRow(long Uid, string Name, string Mail)
 {
     /// <summary>1 when active, 0 when blocked.</summary>
     public int Status { get; init; } = 1;

@@ -34,7 +34,7 @@ public sealed partial class FakeBackdropServer
             return Error(401, "unauthorized", "Missing or wrong bearer secret.");
         }
 
-        if (!ActingUserCanAdministerUsers || FindUser(ActingUid) is not { Status: 1 })
+        if (!ActingUserCanAdministerUsers || FindUserRow(ActingUid) is not { Status: 1 })
         {
             return Error(403, "forbidden", "The acting user of the CmsUser Provision settings is missing, blocked or lacks the \"administer users\" permission.");
         }

@@ -61,7 +61,7 @@ public sealed partial class FakeBackdropServer : IDisposable
             r => WithChallenge(Route(r)),
             new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
         BaseUrl = _host.BaseUrl;
-        AddUser("admin", "admin@example.org", roles: "administrator");
+        AddUserRow("admin", "admin@example.org", roles: "administrator");
     }
 
     /// <summary>Starts a fake on a free local port with an <c>admin</c> account (uid 1, the acting user unless <see cref="ActingUid"/> says otherwise).</summary>
@@ -120,7 +120,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<BackdropUserRow> Users
+    internal IReadOnlyList<BackdropUserRow> UserRows
     {
         get
         {
@@ -160,7 +160,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public BackdropUserRow? FindUser(long uid)
+    internal BackdropUserRow? FindUserRow(long uid)
     {
         lock (_gate)
         {
@@ -170,7 +170,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this mail (ignoring case only), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public BackdropUserRow? FindUserByMail(string mail)
+    internal BackdropUserRow? FindUserRowByMail(string mail)
     {
         lock (_gate)
         {
@@ -184,7 +184,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role machine names (added to the known roles if new).</param>
     /// <returns>The account.</returns>
-    public BackdropUserRow AddUser(string name, string mail, bool active = true, params string[] roles)
+    internal BackdropUserRow AddUserRow(string name, string mail, bool active = true, params string[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);
@@ -255,8 +255,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>Stops the server.</summary>
     public void Dispose() => _host.Dispose();
 
-    internal static string Sha256(string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+    internal static string Sha256(string value) => FakePassword.Hash(value);
 
     private static FakeBackdropRequest Record(IRequestMessage request) => new(
         request.Method,

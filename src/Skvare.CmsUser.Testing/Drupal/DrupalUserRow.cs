@@ -5,7 +5,7 @@ namespace Skvare.CmsUser.Testing.Drupal;
 /// <param name="Uuid">The entity UUID.</param>
 /// <param name="Name">The username.</param>
 /// <param name="Mail">The email address.</param>
-public sealed record DrupalUserRow(long Uid, Guid Uuid, string Name, string Mail)
+internal sealed record DrupalUserRow(long Uid, Guid Uuid, string Name, string Mail)
 {
     /// <summary>Whether the account is active (Drupal's <c>status</c>).</summary>
     public bool Status { get; init; } = true;

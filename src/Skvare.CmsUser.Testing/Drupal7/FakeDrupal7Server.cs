@@ -51,8 +51,8 @@ public sealed partial class FakeDrupal7Server : IDisposable
             new Dictionary<string, string> { ["Cache-Control"] = "no-cache, must-revalidate" });
         BaseUrl = _host.BaseUrl;
         SessionName = "SESS" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BaseUrl.AbsoluteUri)))[..32];
-        AddUser("admin", "admin@example.org", roles: 3);
-        ApiUserId = AddUser(ApiUsername, "api@example.org", roles: 3).Uid;
+        AddUserRow("admin", "admin@example.org", roles: 3);
+        ApiUserId = AddUserRow(ApiUsername, "api@example.org", roles: 3).Uid;
         AddPassword(ApiUserId, apiPassword);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     public int Logins { get; private set; }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<Drupal7UserRow> Users
+    internal IReadOnlyList<Drupal7UserRow> UserRows
     {
         get
         {
@@ -144,7 +144,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public Drupal7UserRow? FindUser(long uid)
+    internal Drupal7UserRow? FindUserRow(long uid)
     {
         lock (_gate)
         {
@@ -154,7 +154,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
 
     /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public Drupal7UserRow? FindUserByMail(string mail)
+    internal Drupal7UserRow? FindUserRowByMail(string mail)
     {
         lock (_gate)
         {
@@ -168,7 +168,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role ids (must exist).</param>
     /// <returns>The account.</returns>
-    public Drupal7UserRow AddUser(string name, string mail, bool active = true, params int[] roles)
+    internal Drupal7UserRow AddUserRow(string name, string mail, bool active = true, params int[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);

@@ -86,7 +86,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     public string JoomlaVersion { get; set; } = "5.2.3";
 
     /// <summary>Users.</summary>
-    public IReadOnlyList<JoomlaUserRow> Users
+    internal IReadOnlyList<JoomlaUserRow> UserRows
     {
         get
         {
@@ -113,7 +113,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     public IReadOnlyList<FakeJoomlaRequest> Requests => _host.Requests;
 
     /// <summary>Adds a user; returns it.</summary>
-    public JoomlaUserRow AddUser(string username, string email, string? name = null, params long[] groups)
+    internal JoomlaUserRow AddUserRow(string username, string email, string? name = null, params long[] groups)
     {
         lock (_gate)
         {
@@ -513,7 +513,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
 /// <param name="Name">Display name.</param>
 /// <param name="Username">Username.</param>
 /// <param name="Email">Email.</param>
-public sealed record JoomlaUserRow(long Id, string Name, string Username, string Email)
+internal sealed record JoomlaUserRow(long Id, string Name, string Username, string Email)
 {
     /// <summary>Group ids.</summary>
     public List<long> Groups { get; set; } = [2];

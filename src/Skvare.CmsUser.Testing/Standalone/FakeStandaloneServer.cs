@@ -38,22 +38,4 @@ public sealed partial class FakeStandaloneServer : FakeCiviCrmServer
     /// it does for an address the mailer refuses.
     /// </summary>
     public bool PasswordResetTemplateActive { get; set; } = true;
-
-    /// <summary>The users (username, email, contact, active, role ids).</summary>
-    public IReadOnlyList<(long Id, string? Username, string? Email, long? ContactId, bool IsActive, IReadOnlyList<long> Roles)> Users
-    {
-        get
-        {
-            lock (Store)
-            {
-                return Store.Rows("User").Where(r => r.ContainsKey("username")).Select(r => (
-                    (long)r["id"]!,
-                    r["username"] as string,
-                    r.GetValueOrDefault("uf_name") as string,
-                    r.GetValueOrDefault("contact_id") as long?,
-                    r.GetValueOrDefault("is_active") is true,
-                    (IReadOnlyList<long>)(r.GetValueOrDefault("roles") as List<object?> ?? []).Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())).ToArray();
-            }
-        }
-    }
 }

@@ -40,7 +40,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
     private readonly List<FakeWordPressMail> _mails = [];
-    private readonly List<Action<WordPressUserRow>> _onCreated = [];
+    private readonly List<Action<FakeCmsUser>> _onCreated = [];
     private long _nextId = 1;
 
     /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
@@ -51,7 +51,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             (r, status) => r with { StatusCode = status },
             Respond);
         BaseUrl = _host.BaseUrl;
-        var admin = AddUser(AdminUsername, "admin@example.org", "administrator");
+        var admin = AddUserRow(AdminUsername, "admin@example.org", "administrator");
         admin.ApplicationPassword = ApplicationPassword;
     }
 
@@ -102,7 +102,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The users, by id.</summary>
-    public IReadOnlyList<WordPressUserRow> Users
+    internal IReadOnlyList<WordPressUserRow> UserRows
     {
         get
         {
@@ -142,7 +142,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="username">The login name.</param>
-    public WordPressUserRow? FindUser(string username)
+    internal WordPressUserRow? FindUserRow(string username)
     {
         lock (_gate)
         {
@@ -155,7 +155,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <param name="email">Email.</param>
     /// <param name="roles">Roles (none = no role).</param>
     /// <returns>The user.</returns>
-    public WordPressUserRow AddUser(string username, string email, params string[] roles)
+    internal WordPressUserRow AddUserRow(string username, string email, params string[] roles)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
@@ -174,7 +174,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         lock (_gate)
         {
-            var user = FindUser(username) ?? throw new InvalidOperationException($"No user {username}.");
+            var user = FindUserRow(username) ?? throw new InvalidOperationException($"No user {username}.");
             user.ApplicationPassword = applicationPassword;
         }
     }
@@ -207,7 +207,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// CiviCRM simulate the CiviCRM WordPress plugin creating the contact link.
     /// </summary>
     /// <param name="callback">Called outside the server's lock with the new user.</param>
-    public void OnUserCreated(Action<WordPressUserRow> callback)
+    public void OnUserCreated(Action<FakeCmsUser> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         lock (_gate)
@@ -246,14 +246,16 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         Answer answer;
         WordPressUserRow? created;
-        List<Action<WordPressUserRow>> callbacks;
+        FakeCmsUser? createdUser;
+        List<Action<FakeCmsUser>> callbacks;
         lock (_gate)
         {
             answer = Route(request, Authenticate(Header(request, "Authorization")), out created);
+            createdUser = created is null ? null : ToUser(created);
             callbacks = [.. _onCreated];
         }
 
-        if (created is null)
+        if (createdUser is null)
         {
             return answer;
         }
@@ -265,7 +267,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 foreach (var callback in callbacks)
                 {
-                    callback(created);
+                    callback(createdUser);
                 }
             },
         };

@@ -1,7 +1,7 @@
 namespace Skvare.CmsUser.Testing.WordPress;
 
 /// <summary>A user held by <see cref="FakeWordPressServer"/>. Read it after a call to assert what the site now holds.</summary>
-public sealed class WordPressUserRow
+internal sealed class WordPressUserRow
 {
     internal WordPressUserRow(long id, string username, string email)
     {
