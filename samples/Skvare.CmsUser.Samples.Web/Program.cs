@@ -33,8 +33,8 @@ if (section.GetSection(CiviCrmOptions.SectionName).Exists())
 }
 else
 {
-    var civi = new InMemoryCiviCrm();
-    var accounts = new InMemoryCmsAccountProvider();
+    var civi = new FakeCiviCrm();
+    var accounts = new FakeCmsAccountProvider();
     foreach (var (first, last, email) in new[] { ("Ana", "Lima", "ana@example.org"), ("Bea", "Costa", "bea@example.org") })
     {
         civi.AddToGroup("website_members", civi.AddContact(first, last, email).Id);

@@ -319,6 +319,11 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             result = await _client.CallAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
         }
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && NeverSent(ex))
+        {
+            // A refused connection or an unknown host: the create cannot have reached the site.
+            throw Map(ex);
+        }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
             // The insert may have happened: the user row is the contact's, so look for it by contact.
@@ -559,6 +564,11 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             throw Map(ex);
         }
     }
+
+    // Whether the request cannot have reached the site: no answer, and the connection was refused or the name did not resolve.
+    private static bool NeverSent(CiviCrmApiException ex) =>
+        ex.StatusCode is null
+        && ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     private CmsProviderException Map(CiviCrmApiException ex)
     {

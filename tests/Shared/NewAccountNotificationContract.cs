@@ -47,7 +47,7 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
     private async Task<ProvisioningOutcome> ProvisionOneAsync(bool? ruleNotify)
     {
         var cms = _provider ?? throw new InvalidOperationException("Call Use(...) in the constructor.");
-        var civi = new InMemoryCiviCrm();
+        var civi = new FakeCiviCrm();
         var contact = civi.AddContact("Nora", "Notify", Email);
         civi.AddToGroup("members", contact.Id);
         var services = new ServiceCollection();

@@ -70,15 +70,15 @@ public sealed class PhpSenderTests
         return JsonDocument.Parse(await output).RootElement.Clone();
     }
 
-    private static Task<WebhookHost> StartAsync(InMemoryCiviCrm civi, InMemoryCmsAccountProvider cms) =>
+    private static Task<WebhookHost> StartAsync(FakeCiviCrm civi, FakeCmsAccountProvider cms) =>
         // PHP signs with the real clock, so the host runs on it too.
         WebhookHost.StartAsync(b => b.UseInMemory(civi, cms), time: new FakeTimeProvider(DateTimeOffset.UtcNow));
 
     [PhpFact]
     public async Task A_call_signed_by_the_extension_provisions_the_contact()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         civi.AddToGroup("members", ana.Id);
         await using var host = await StartAsync(civi, cms);
@@ -96,8 +96,8 @@ public sealed class PhpSenderTests
     [PhpFact]
     public async Task A_wrong_secret_is_refused_and_the_extension_keeps_the_event_for_a_retry()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         await using var host = await StartAsync(civi, cms);
 
@@ -112,8 +112,8 @@ public sealed class PhpSenderTests
     [PhpFact]
     public async Task CiviCRM_down_on_the_host_is_a_retry_for_the_extension()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         await using var host = await StartAsync(civi, cms);
         civi.FailNext(new HttpRequestException("Connection refused"));

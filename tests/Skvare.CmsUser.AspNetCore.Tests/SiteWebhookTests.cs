@@ -107,9 +107,9 @@ public sealed class SiteWebhookTests
         private readonly WebApplication _app;
         private readonly HttpClient _http;
         private readonly FakeTimeProvider _time;
-        private readonly Dictionary<string, InMemoryCiviCrm> _civi;
+        private readonly Dictionary<string, FakeCiviCrm> _civi;
 
-        private SitesHost(WebApplication app, HttpClient http, FakeTimeProvider time, Dictionary<string, InMemoryCiviCrm> civi, Dictionary<string, InMemoryCmsAccountProvider> cms)
+        private SitesHost(WebApplication app, HttpClient http, FakeTimeProvider time, Dictionary<string, FakeCiviCrm> civi, Dictionary<string, FakeCmsAccountProvider> cms)
         {
             _app = app;
             _http = http;
@@ -118,14 +118,14 @@ public sealed class SiteWebhookTests
             Cms = cms;
         }
 
-        public Dictionary<string, InMemoryCmsAccountProvider> Cms { get; }
+        public Dictionary<string, FakeCmsAccountProvider> Cms { get; }
 
         public static async Task<SitesHost> StartAsync(string? southSecret = SouthSecret)
         {
             var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
             string[] names = ["north", "south", "quiet"];
-            var civi = names.ToDictionary(n => n, _ => new InMemoryCiviCrm());
-            var cms = names.ToDictionary(n => n, _ => new InMemoryCmsAccountProvider());
+            var civi = names.ToDictionary(n => n, _ => new FakeCiviCrm());
+            var cms = names.ToDictionary(n => n, _ => new FakeCmsAccountProvider());
             var settings = new Dictionary<string, string?> { ["CmsUser:Sites:north:Webhook:Secret"] = NorthSecret };
             if (southSecret is not null)
             {

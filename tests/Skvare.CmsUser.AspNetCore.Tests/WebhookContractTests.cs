@@ -63,8 +63,8 @@ public sealed partial class WebhookContractTests
             return;
         }
 
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         civi.AddToGroup("members", ana.Id);
         var ok = $$"""{"contactId": {{ana.Id}}}""";
@@ -125,7 +125,7 @@ public sealed partial class WebhookContractTests
                 response = await host.PostAsync(ok);
                 break;
             case (503, "outcome"):
-                cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+                cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
                 response = await host.PostAsync(ok);
                 break;
             case (503, "unavailable"):

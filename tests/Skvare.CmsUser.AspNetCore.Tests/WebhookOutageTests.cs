@@ -12,7 +12,7 @@ namespace Skvare.CmsUser.AspNetCore.Tests;
 public sealed class WebhookOutageTests : IDisposable
 {
     private readonly FakeCiviCrmServer _civi = new();
-    private readonly InMemoryCmsAccountProvider _cms = new();
+    private readonly FakeCmsAccountProvider _cms = new();
 
     public void Dispose() => _civi.Dispose();
 

@@ -28,8 +28,8 @@ public sealed class WebhookReplayTests
     [Fact(Timeout = 30_000)]
     public async Task Same_request_twice_is_refused_as_a_replay()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         await using var host = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms));
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         var ts = host.Now;
@@ -46,8 +46,8 @@ public sealed class WebhookReplayTests
     [MemberData(nameof(Respellings))]
     public async Task A_respelled_signature_is_valid_but_still_the_same_request(string how)
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         await using var host = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms));
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
         var bea = civi.AddContact("Bea", "Lima", "bea@example.org");
@@ -71,11 +71,11 @@ public sealed class WebhookReplayTests
     [Fact(Timeout = 30_000)]
     public async Task The_sender_retrying_with_a_new_timestamp_is_not_a_replay()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         await using var host = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms));
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
-        cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+        cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
         var json = $$"""{"contactId": {{ana.Id}}, "eventId": "e-1"}""";
 
         using var first = await host.PostAsync(json, host.Now);
@@ -109,8 +109,8 @@ public sealed class WebhookReplayTests
         // Two application instances (separate service providers, separate ports, separate local caches)
         // over one shared second-level cache, as two servers over one Redis.
         var shared = new SharedCache();
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         void Register(IServiceCollection services)
         {
             services.AddSingleton<IDistributedCache>(shared);
@@ -159,8 +159,8 @@ public sealed class WebhookReplayTests
     public async Task Two_instances_with_the_default_memory_store_do_not_share_what_they_saw()
     {
         // The documented limit of the default: this is why a farm needs a shared store.
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         await using var a = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms));
         await using var b = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms), time: a.Time);
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
@@ -177,8 +177,8 @@ public sealed class WebhookReplayTests
     [Fact(Timeout = 30_000)]
     public async Task Unreachable_distributed_cache_refuses_with_503_instead_of_accepting_unchecked()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         await using var host = await WebhookHost.StartAsync(
             b => b.UseInMemory(civi, cms),
             o => o.ReplayStore = WebhookReplayStore.DistributedCache,
@@ -196,8 +196,8 @@ public sealed class WebhookReplayTests
     [Fact(Timeout = 30_000)]
     public async Task An_application_replay_store_replaces_the_built_in_one()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var custom = new CountingStore();
         await using var host = await WebhookHost.StartAsync(b => b.UseInMemory(civi, cms), services: s => s.AddSingleton<IWebhookReplayStore>(custom));
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");

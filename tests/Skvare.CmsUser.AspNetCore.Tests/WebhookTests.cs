@@ -11,8 +11,8 @@ namespace Skvare.CmsUser.AspNetCore.Tests;
 
 public sealed class WebhookTests : IAsyncLifetime
 {
-    private readonly InMemoryCiviCrm _civi = new();
-    private readonly InMemoryCmsAccountProvider _cms = new();
+    private readonly FakeCiviCrm _civi = new();
+    private readonly FakeCmsAccountProvider _cms = new();
     private WebhookHost _host = null!;
 
     public async Task InitializeAsync() => _host = await WebhookHost.StartAsync(b => b.UseInMemory(_civi, _cms));
@@ -259,7 +259,7 @@ public sealed class WebhookTests : IAsyncLifetime
     public async Task Transient_cms_failure_answers_503_so_the_caller_retries()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        _cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+        _cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
 
         using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
 

@@ -11,7 +11,7 @@ public sealed class AccountActionTests : IDisposable
     private CmsAccount Seed(bool active = true, params string[] roles)
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active, roles);
-        return new CmsAccount(user.Uid, user.Name, user.Mail);
+        return new CmsAccount(user.Id, user.Username, user.Email);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class AccountActionTests : IDisposable
         await _host.Provider.BlockAsync(account);
         await _host.Provider.BlockAsync(account);
 
-        _host.Server.FindUser(account.UserId)!.Status.Should().Be(0);
+        _host.Server.FindUser(account.UserId)!.Active.Should().BeFalse();
         _host.Server.Requests.Should().OnlyContain(r => r.StatusCode == 200);
     }
 

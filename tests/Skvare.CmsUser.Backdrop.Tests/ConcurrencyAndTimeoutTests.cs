@@ -17,7 +17,7 @@ public sealed class ConcurrencyAndTimeoutTests : IDisposable
 
         outcomes.Count(o => o is null).Should().Be(1);
         outcomes.Where(o => o is not null).Should().OnlyContain(o => o!.Reason == CmsErrorReason.DuplicateEmail);
-        _host.Server.Users.Count(u => u.Mail == "jdoe@example.org").Should().Be(1);
+        _host.Server.Users.Count(u => u.Email == "jdoe@example.org").Should().Be(1);
     }
 
     private static async Task<CmsProviderException?> Capture(Func<Task> action)

@@ -15,13 +15,13 @@ public sealed class CreateTests : IDisposable
 
         var stored = _host.Server.FindUser(created.UserId);
         stored.Should().NotBeNull();
-        stored!.Name.Should().Be("jdoe");
-        stored.Mail.Should().Be("jdoe@example.org");
-        stored.Status.Should().Be(1);
+        stored!.Username.Should().Be("jdoe");
+        stored.Email.Should().Be("jdoe@example.org");
+        stored.Active.Should().BeTrue();
         stored.Roles.Should().Equal("editor");
         stored.PasswordMatches("S3cret-pass!").Should().BeTrue();
         _host.Server.Mails.Should().BeEmpty();
-        created.Should().BeEquivalentTo(new CmsAccount(stored.Uid, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
 
         using var body = JsonDocument.Parse(_host.Server.Requests.Single(r => r.Method == "POST").Body!);
         body.RootElement.GetProperty("notify").GetString().Should().Be("none");
@@ -33,7 +33,7 @@ public sealed class CreateTests : IDisposable
     {
         var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Notify = true });
 
-        _host.Server.FindUser(created.UserId)!.PasswordChosenByClient.Should().BeFalse();
+        _host.Server.FindUser(created.UserId)!.HasPassword.Should().BeFalse();
         _host.Server.Mails.Should().Equal(new Testing.Backdrop.FakeBackdropMail(created.UserId, "jdoe@example.org", "register_admin_created"));
         using var body = JsonDocument.Parse(_host.Server.Requests.Single(r => r.Method == "POST").Body!);
         body.RootElement.TryGetProperty("pass", out _).Should().BeFalse();
@@ -46,7 +46,7 @@ public sealed class CreateTests : IDisposable
         var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Active = false });
 
         created.IsActive.Should().BeFalse();
-        _host.Server.FindUser(created.UserId)!.Status.Should().Be(0);
+        _host.Server.FindUser(created.UserId)!.Active.Should().BeFalse();
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class CreateTests : IDisposable
     {
         var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount("o'brien+test.x-y"));
 
-        _host.Server.FindUser(created.UserId)!.Name.Should().Be("o'brien+test.x-y");
+        _host.Server.FindUser(created.UserId)!.Username.Should().Be("o'brien+test.x-y");
     }
 
     [Theory]
@@ -186,7 +186,7 @@ public sealed class CreateTests : IDisposable
     {
         var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount(username));
 
-        _host.Server.FindUser(created.UserId)!.Name.Should().Be(username);
+        _host.Server.FindUser(created.UserId)!.Username.Should().Be(username);
     }
 
     [Fact]
@@ -257,7 +257,7 @@ public sealed class CreateTests : IDisposable
 
         var created = await _host.Provider.CreateAsync(BackdropTestHost.NewAccount("other@example.org"));
 
-        _host.Server.FindUser(created.UserId)!.Name.Should().Be("other@example.org");
+        _host.Server.FindUser(created.UserId)!.Username.Should().Be("other@example.org");
     }
 
     [Theory]

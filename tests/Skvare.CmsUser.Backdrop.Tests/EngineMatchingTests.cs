@@ -13,7 +13,7 @@ namespace Skvare.CmsUser.Backdrop.Tests;
 public sealed class EngineMatchingTests : IDisposable
 {
     private readonly BackdropTestHost _host = new();
-    private readonly InMemoryCiviCrm _civi = new();
+    private readonly FakeCiviCrm _civi = new();
     private readonly ServiceProvider _services;
 
     public EngineMatchingTests()
@@ -51,9 +51,9 @@ public sealed class EngineMatchingTests : IDisposable
         var outcome = await Provisioner.ProvisionAsync(contact.Id);
 
         outcome.Kind.Should().Be(OutcomeKind.Created);
-        outcome.CmsUserId.Should().NotBe(existing.Uid);
+        outcome.CmsUserId.Should().NotBe(existing.Id);
         outcome.Username.Should().Be("jose.muller2", "the site treats jose.muller as taken by josé.müller");
-        _host.Server.FindUser(outcome.CmsUserId!.Value)!.Mail.Should().Be("jose.new@example.org");
+        _host.Server.FindUser(outcome.CmsUserId!.Value)!.Email.Should().Be("jose.new@example.org");
     }
 
     [Fact(Timeout = 30_000)]
@@ -65,7 +65,7 @@ public sealed class EngineMatchingTests : IDisposable
         var outcome = await Provisioner.ProvisionAsync(contact.Id);
 
         outcome.Kind.Should().NotBe(OutcomeKind.Linked);
-        outcome.CmsUserId.Should().NotBe(existing.Uid);
+        outcome.CmsUserId.Should().NotBe(existing.Id);
         outcome.Error!.Code.Should().Be(CmsUserErrorCodes.DuplicateEmail, "the site refuses the address as taken, and it is not this contact's");
         _civi.Links.Should().BeEmpty();
     }
@@ -79,7 +79,7 @@ public sealed class EngineMatchingTests : IDisposable
         var outcome = await Provisioner.ProvisionAsync(contact.Id);
 
         outcome.Kind.Should().Be(OutcomeKind.Linked);
-        outcome.CmsUserId.Should().Be(existing.Uid);
+        outcome.CmsUserId.Should().Be(existing.Id);
     }
 
     [Fact(Timeout = 30_000)]

@@ -14,7 +14,7 @@ public sealed class LookupTests : IDisposable
 
         var found = await _host.Provider.FindByEmailAsync("jdoe@example.org");
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Uid, "jdoe", "JDoe@Example.org") { IsActive = true, Roles = ["editor"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "JDoe@Example.org") { IsActive = true, Roles = ["editor"] });
         _host.Server.Requests.Single().Query.Should().Be("mail=jdoe%40example.org");
     }
 
@@ -23,7 +23,7 @@ public sealed class LookupTests : IDisposable
     {
         var seeded = _host.Server.AddUser("jane", "jane+civi@example.org");
 
-        (await _host.Provider.FindByEmailAsync("jane+civi@example.org"))!.UserId.Should().Be(seeded.Uid);
+        (await _host.Provider.FindByEmailAsync("jane+civi@example.org"))!.UserId.Should().Be(seeded.Id);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class LookupTests : IDisposable
 
         var found = await _host.Provider.FindByUsernameAsync("jane doe");
 
-        found!.UserId.Should().Be(seeded.Uid);
+        found!.UserId.Should().Be(seeded.Id);
         found.IsActive.Should().BeFalse();
         (await _host.Provider.FindByUsernameAsync("jane")).Should().BeNull();
     }
@@ -49,7 +49,7 @@ public sealed class LookupTests : IDisposable
     {
         var seeded = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        (await _host.Provider.GetByIdAsync(seeded.Uid))!.Email.Should().Be("jdoe@example.org");
+        (await _host.Provider.GetByIdAsync(seeded.Id))!.Email.Should().Be("jdoe@example.org");
         (await _host.Provider.GetByIdAsync(999)).Should().BeNull();
     }
 

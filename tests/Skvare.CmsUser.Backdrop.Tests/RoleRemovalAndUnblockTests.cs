@@ -18,7 +18,7 @@ public sealed class RoleRemovalAndUnblockTests : IDisposable
     private CmsAccount Seed(bool active = true, params string[] roles)
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active, roles);
-        return new CmsAccount(user.Uid, user.Name, user.Mail);
+        return new CmsAccount(user.Id, user.Username, user.Email);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class RoleRemovalAndUnblockTests : IDisposable
         await _host.Provider.UnblockAsync(account);
 
         var user = _host.Server.FindUser(account.UserId)!;
-        user.Status.Should().Be(1);
+        user.Active.Should().BeTrue();
         user.Roles.Should().Equal("member");
         _host.Server.Requests.Should().OnlyContain(r => r.StatusCode == 200 && r.Path.EndsWith("/unblock", StringComparison.Ordinal));
     }
@@ -135,6 +135,6 @@ public sealed class RoleRemovalAndUnblockTests : IDisposable
         (await remove.Should().ThrowAsync<CmsUserConfigurationException>()).Which.Message.Should().Contain("1.2.0");
         (await unblock.Should().ThrowAsync<CmsUserConfigurationException>()).Which.Message.Should().Contain("users/{uid}/unblock");
         _host.Server.Requests.Should().OnlyContain(r => r.StatusCode == 404);
-        _host.Server.FindUser(account.UserId)!.Status.Should().Be(0);
+        _host.Server.FindUser(account.UserId)!.Active.Should().BeFalse();
     }
 }

@@ -26,7 +26,7 @@ public class EngineBenchmarks
     [IterationSetup]
     public void Setup()
     {
-        var civi = new InMemoryCiviCrm();
+        var civi = new FakeCiviCrm();
         for (var i = 0; i < Contacts; i++)
         {
             var c = civi.AddContact("First" + i, "Last" + i, $"p{i}@example.org");
@@ -39,7 +39,7 @@ public class EngineBenchmarks
             o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
             o.MaxConcurrency = Concurrency;
             o.PageSize = 200;
-        }).UseInMemory(civi, new InMemoryCmsAccountProvider { BeforeCreate = CmsLatencyMs == 0 ? null : _ => Task.Delay(CmsLatencyMs) });
+        }).UseInMemory(civi, new FakeCmsAccountProvider { BeforeCreate = CmsLatencyMs == 0 ? null : _ => Task.Delay(CmsLatencyMs) });
         _services = services.BuildServiceProvider();
     }
 

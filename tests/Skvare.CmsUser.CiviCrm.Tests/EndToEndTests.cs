@@ -5,7 +5,7 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 /// <summary>The engine, the CiviCRM package over HTTP against the fake CiviCRM, and an in-memory CMS whose CiviCRM plugin links new users by itself.</summary>
 public sealed class EndToEndTests : IDisposable
 {
-    private readonly InMemoryCmsAccountProvider _cms = new();
+    private readonly FakeCmsAccountProvider _cms = new();
     private readonly CiviHarness _h;
     private readonly long _members;
     private readonly long _done;
@@ -51,7 +51,7 @@ public sealed class EndToEndTests : IDisposable
         var failing = tagged.Take(5).ToArray();
         foreach (var id in failing)
         {
-            _cms.FailCreateFor($"v{Array.IndexOf(tagged, id)}@example.org", () => InMemoryCmsAccountProvider.Permanent("The CMS refused the data."));
+            _cms.FailCreateFor($"v{Array.IndexOf(tagged, id)}@example.org", () => FakeCmsAccountProvider.Permanent("The CMS refused the data."));
         }
 
         var first = await _h.Provisioner.RunOnceAsync();

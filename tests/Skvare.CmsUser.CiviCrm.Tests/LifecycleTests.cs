@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 public sealed class LifecycleTests : IDisposable
 {
     private const string Chicago = "America/Chicago";
-    private readonly InMemoryCmsAccountProvider _cms = new();
+    private readonly FakeCmsAccountProvider _cms = new();
     private CiviHarness? _h;
 
     public void Dispose() => _h?.Dispose();
@@ -38,7 +38,7 @@ public sealed class LifecycleTests : IDisposable
         h.Fake.AddGroup("members_done");
         var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
         h.Fake.AddToGroup(members, [ana]);
-        _cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent("Refused."));
+        _cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("Refused."));
         for (var run = 0; run < 3; run++)
         {
             (await h.Provisioner.RunOnceAsync()).Failures.Single().Attempt.Should().Be(run + 1);
@@ -94,7 +94,7 @@ public sealed class LifecycleTests : IDisposable
         h.Fake.AddTag("members_tag_done");
         var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
         h.Fake.TagContacts(tag, [ana]);
-        _cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent("Refused."));
+        _cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("Refused."));
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
         h.Fake.Clock = clock;
         (await h.Provisioner.RunOnceAsync()).Failures.Single().Kind.Should().Be(OutcomeKind.Failed);

@@ -15,7 +15,7 @@ public sealed class SiteTimeZoneTests : IDisposable
 
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
-    private CiviHarness Harness(string? configured = null, Action<CmsUserOptions>? engine = null, InMemoryCmsAccountProvider? cms = null)
+    private CiviHarness Harness(string? configured = null, Action<CmsUserOptions>? engine = null, FakeCmsAccountProvider? cms = null)
     {
         _h = new CiviHarness(configure: o => o.TimeZone = configured, engine: engine, cms: cms);
         return _h;
@@ -112,7 +112,7 @@ public sealed class SiteTimeZoneTests : IDisposable
     {
         // The site runs six hours behind UTC and nothing is configured. A failure an hour ago is inside a two-hour
         // window; compared as UTC it would not be, and the contact would never give up.
-        var cms = new InMemoryCmsAccountProvider();
+        var cms = new FakeCmsAccountProvider();
         var h = Harness(engine: o =>
         {
             o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Tag("members_tag"), History = TriggerDefinition.Tag("members_tag_done") });
@@ -124,7 +124,7 @@ public sealed class SiteTimeZoneTests : IDisposable
         h.Fake.AddTag("members_tag_done");
         var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
         h.Fake.TagContacts(tag, [ana]);
-        cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent("Refused."));
+        cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("Refused."));
         h.Fake.Clock = new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
         (await h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Failures.Single().Kind.Should().Be(OutcomeKind.Failed);
 

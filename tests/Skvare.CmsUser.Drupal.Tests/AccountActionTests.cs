@@ -14,11 +14,11 @@ public sealed class AccountActionTests : IDisposable
         _host.Server.AddRole("member");
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: "editor");
 
-        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["member", "editor"]);
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["member", "editor"]);
 
-        _host.Server.FindUser(user.Uid)!.Roles.Should().Equal("editor", "member");
+        _host.Server.FindUser(user.Id)!.Roles.Should().Equal("editor", "member");
         var patch = _host.Server.Requests.Single(r => r.Method == "PATCH");
-        patch.Path.Should().Be($"/user/{user.Uid}");
+        patch.Path.Should().Be($"/user/{user.Id}");
         patch.Query.Should().Be("_format=json");
         using var body = JsonDocument.Parse(patch.Body!);
         body.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("target_id").GetString()).Should().Equal("editor", "member");
@@ -30,8 +30,8 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: "editor");
 
-        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["editor"]);
-        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), []);
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["editor"]);
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), []);
 
         _host.Server.Requests.Should().ContainSingle().Which.Method.Should().Be("GET");
     }
@@ -49,9 +49,9 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await _host.Provider.BlockAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.BlockAsync(new CmsAccount(user.Id, null, null));
 
-        _host.Server.FindUser(user.Uid)!.Status.Should().BeFalse();
+        _host.Server.FindUser(user.Id)!.Active.Should().BeFalse();
         _host.Server.Mails.Should().BeEmpty("status_blocked notification is off by default");
         using var body = JsonDocument.Parse(_host.Server.Requests.Single(r => r.Method == "PATCH").Body!);
         body.RootElement.GetProperty("status")[0].GetProperty("value").GetBoolean().Should().BeFalse();
@@ -62,9 +62,9 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
+        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
-        _host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Uid, "jdoe@example.org", "password_reset"));
+        _host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Id, "jdoe@example.org", "password_reset"));
     }
 
     [Fact]
@@ -72,9 +72,9 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null));
 
-        _host.Server.Requests.Select(r => r.Method + " " + r.Path).Should().Equal($"GET /user/{user.Uid}", "POST /user/password");
+        _host.Server.Requests.Select(r => r.Method + " " + r.Path).Should().Equal($"GET /user/{user.Id}", "POST /user/password");
         _host.Server.Mails.Should().ContainSingle();
     }
 
@@ -83,7 +83,7 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false);
 
-        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
+        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
         _host.Server.Mails.Should().BeEmpty();
     }
@@ -93,9 +93,9 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await ((DrupalAccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
+        await ((DrupalAccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
-        _host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Uid, "jdoe@example.org", "password_reset"));
+        _host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Id, "jdoe@example.org", "password_reset"));
         _host.Server.Requests.Should().NotContain(r => r.Path.StartsWith("/cmsuser", StringComparison.Ordinal));
     }
 
@@ -104,7 +104,7 @@ public sealed class AccountActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        var link = await _host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Uid, null, null));
+        var link = await _host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Id, null, null));
 
         link.Should().BeNull();
         _host.Server.Requests.Should().BeEmpty();
@@ -118,11 +118,11 @@ public sealed class AccountActionTests : IDisposable
         host.Server.CompanionModuleEnabled = true;
         var user = host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        await ((DrupalAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
-        var link = await host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Uid, null, null));
+        await ((DrupalAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null));
+        var link = await host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Id, null, null));
 
-        host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Uid, "jdoe@example.org", "register_admin_created"));
-        link!.AbsoluteUri.Should().StartWith($"{host.Server.BaseUrl}user/reset/{user.Uid}/");
+        host.Server.Mails.Should().Equal(new Testing.Drupal.FakeDrupalMail(user.Id, "jdoe@example.org", "register_admin_created"));
+        link!.AbsoluteUri.Should().StartWith($"{host.Server.BaseUrl}user/reset/{user.Id}/");
         host.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.OneTimeLoginLink);
         host.Server.Requests.Should().OnlyContain(r => r.Query == "_format=json");
     }
@@ -133,7 +133,7 @@ public sealed class AccountActionTests : IDisposable
         using var host = new DrupalTestHost(o => o.UseCompanionModule = true);
         var user = host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        var act = () => host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Uid, null, null));
+        var act = () => host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Id, null, null));
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
@@ -147,7 +147,7 @@ public sealed class AccountActionTests : IDisposable
         host.Server.CompanionModuleEnabled = true;
         var user = host.Server.AddUser("jdoe", "jdoe@example.org", active: false);
 
-        var act = () => host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Uid, null, null));
+        var act = () => host.Provider.CreateOneTimeLoginLinkAsync(new CmsAccount(user.Id, null, null));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidData);
     }

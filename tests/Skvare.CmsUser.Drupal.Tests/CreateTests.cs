@@ -15,12 +15,12 @@ public sealed class CreateTests : IDisposable
 
         var stored = _host.Server.FindUser(created.UserId);
         stored.Should().NotBeNull();
-        stored!.Name.Should().Be("jdoe");
-        stored.Mail.Should().Be("jdoe@example.org");
-        stored.Status.Should().BeTrue("the provider always sends status true; Drupal's default is blocked");
+        stored!.Username.Should().Be("jdoe");
+        stored.Email.Should().Be("jdoe@example.org");
+        stored.Active.Should().BeTrue("the provider always sends status true; Drupal's default is blocked");
         stored.Roles.Should().Equal("editor");
         stored.PasswordMatches("S3cret-pass!").Should().BeTrue();
-        created.Should().BeEquivalentTo(new CmsAccount(stored.Uid, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
         _host.Server.Mails.Should().BeEmpty();
 
         var request = _host.Server.Requests.Single(r => r.Method == "POST");
@@ -51,7 +51,7 @@ public sealed class CreateTests : IDisposable
         var created = await _host.Provider.CreateAsync(DrupalTestHost.NewAccount() with { Active = false });
 
         created.IsActive.Should().BeFalse();
-        _host.Server.FindUser(created.UserId)!.Status.Should().BeFalse();
+        _host.Server.FindUser(created.UserId)!.Active.Should().BeFalse();
     }
 
     [Theory]
@@ -65,7 +65,7 @@ public sealed class CreateTests : IDisposable
 
         var created = await _host.Provider.CreateAsync(DrupalTestHost.NewAccount() with { Language = locale });
 
-        _host.Server.FindUser(created.UserId)!.PreferredLangcode.Should().Be(langcode);
+        _host.Server.FindUser(created.UserId)!.Language.Should().Be(langcode);
     }
 
     [Fact]
@@ -139,6 +139,6 @@ public sealed class CreateTests : IDisposable
     {
         var created = await _host.Provider.CreateAsync(DrupalTestHost.NewAccount("o'brien+test@x.y-z"));
 
-        _host.Server.FindUser(created.UserId)!.Name.Should().Be("o'brien+test@x.y-z");
+        _host.Server.FindUser(created.UserId)!.Username.Should().Be("o'brien+test@x.y-z");
     }
 }

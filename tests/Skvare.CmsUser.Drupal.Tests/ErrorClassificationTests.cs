@@ -169,7 +169,7 @@ public sealed class ErrorClassificationTests : IDisposable
         _host.Server.MailFails = true;
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
 
-        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, "jdoe", "jdoe@example.org"));
+        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.Unavailable);

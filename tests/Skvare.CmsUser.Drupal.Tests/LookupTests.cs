@@ -13,7 +13,7 @@ public sealed class LookupTests : IDisposable
 
         var found = await _host.Provider.FindByEmailAsync("jane.doe@example.ORG");
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Uid, "Jane.Doe", "Jane.Doe@Example.org") { IsActive = true, Roles = ["editor"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "Jane.Doe", "Jane.Doe@Example.org") { IsActive = true, Roles = ["editor"] });
         var request = _host.Server.Requests.Single();
         request.Path.Should().Be("/jsonapi/user/user");
         request.Query.Should().Be("filter[mail]=jane.doe@example.ORG");
@@ -27,7 +27,7 @@ public sealed class LookupTests : IDisposable
 
         var found = await _host.Provider.FindByUsernameAsync("JDoe");
 
-        found!.UserId.Should().Be(seeded.Uid);
+        found!.UserId.Should().Be(seeded.Id);
         found.IsActive.Should().BeFalse();
         _host.Server.Requests.Single().Query.Should().Be("filter[name]=JDoe");
     }
@@ -44,11 +44,11 @@ public sealed class LookupTests : IDisposable
     {
         var seeded = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: ["editor", "member"]);
 
-        var found = await _host.Provider.GetByIdAsync(seeded.Uid);
+        var found = await _host.Provider.GetByIdAsync(seeded.Id);
         var missing = await _host.Provider.GetByIdAsync(999);
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Uid, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor", "member"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor", "member"] });
         missing.Should().BeNull();
-        _host.Server.Requests.Select(r => r.Path + "?" + r.Query).Should().Equal($"/user/{seeded.Uid}?_format=json", "/user/999?_format=json");
+        _host.Server.Requests.Select(r => r.Path + "?" + r.Query).Should().Equal($"/user/{seeded.Id}?_format=json", "/user/999?_format=json");
     }
 }

@@ -31,12 +31,12 @@ public sealed class OAuthTests
     {
         using var host = new DrupalTestHost(oauth: true);
         var user = host.Server.AddUser("jdoe", "jdoe@example.org");
-        await host.Provider.GetByIdAsync(user.Uid);
+        await host.Provider.GetByIdAsync(user.Id);
 
         host.Server.RevokeTokens();
-        await host.Provider.BlockAsync(new CmsAccount(user.Uid, null, null));
+        await host.Provider.BlockAsync(new CmsAccount(user.Id, null, null));
 
-        host.Server.FindUser(user.Uid)!.Status.Should().BeFalse();
+        host.Server.FindUser(user.Id)!.Active.Should().BeFalse();
         host.Server.TokensIssued.Should().Be(2);
         host.Server.Requests.Where(r => r.Method == "PATCH").Select(r => r.StatusCode).Should().Equal(401, 200);
         host.Server.Requests[^1].Authorization.Should().StartWith("Bearer ");

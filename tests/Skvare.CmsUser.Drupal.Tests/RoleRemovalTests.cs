@@ -14,9 +14,9 @@ public sealed class RoleRemovalTests : IDisposable
         _host.Server.AddRole("member");
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: ["editor", "member"]);
 
-        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Uid, null, null), ["member"]);
+        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Id, null, null), ["member"]);
 
-        _host.Server.FindUser(user.Uid)!.Roles.Should().Equal("editor");
+        _host.Server.FindUser(user.Id)!.Roles.Should().Equal("editor");
         var patch = _host.Server.Requests.Single(r => r.Method == "PATCH");
         using var body = JsonDocument.Parse(patch.Body!);
         body.RootElement.GetProperty("roles").EnumerateArray().Select(r => r.GetProperty("target_id").GetString()).Should().Equal("editor");
@@ -28,7 +28,7 @@ public sealed class RoleRemovalTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: "editor");
 
-        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Uid, null, null), ["member"]);
+        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Id, null, null), ["member"]);
 
         _host.Server.Requests.Should().ContainSingle().Which.Method.Should().Be("GET");
     }

@@ -13,10 +13,10 @@ public sealed class UnblockTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false, roles: "editor");
 
-        await _host.Provider.UnblockAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.UnblockAsync(new CmsAccount(user.Id, null, null));
 
-        var now = _host.Server.FindUser(user.Uid)!;
-        now.Status.Should().BeTrue();
+        var now = _host.Server.FindUser(user.Id)!;
+        now.Active.Should().BeTrue();
         now.Roles.Should().Equal("editor");
         var patch = _host.Server.Requests.Single(r => r.Method == "PATCH");
         using var body = JsonDocument.Parse(patch.Body!);
@@ -28,14 +28,14 @@ public sealed class UnblockTests : IDisposable
     public async Task Block_then_unblock_gives_an_active_account_and_a_repeat_changes_nothing()
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: "editor");
-        var account = new CmsAccount(user.Uid, null, null);
+        var account = new CmsAccount(user.Id, null, null);
 
         await _host.Provider.BlockAsync(account);
-        (await _host.Provider.GetByIdAsync(user.Uid))!.IsActive.Should().BeFalse();
+        (await _host.Provider.GetByIdAsync(user.Id))!.IsActive.Should().BeFalse();
         await _host.Provider.UnblockAsync(account);
         await _host.Provider.UnblockAsync(account);
 
-        (await _host.Provider.GetByIdAsync(user.Uid))!.IsActive.Should().BeTrue();
+        (await _host.Provider.GetByIdAsync(user.Id))!.IsActive.Should().BeTrue();
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skvare.CmsUser.Testing.Drupal7;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 
@@ -20,12 +21,12 @@ public sealed class CreateTests : IDisposable
 
         var stored = _host.Server.FindUser(created.UserId);
         stored.Should().NotBeNull();
-        stored!.Name.Should().Be("jdoe");
-        stored.Mail.Should().Be("jdoe@example.org");
-        stored.Status.Should().Be(1);
-        stored.RoleIds.Should().BeEquivalentTo([4, 5]);
+        stored!.Username.Should().Be("jdoe");
+        stored.Email.Should().Be("jdoe@example.org");
+        stored.Active.Should().BeTrue();
+        stored.ExtrasOf<FakeDrupal7UserExtras>().RoleIds.Should().BeEquivalentTo([4, 5]);
         stored.PasswordMatches("S3cret-pass!").Should().BeTrue();
-        created.UserId.Should().Be(stored.Uid);
+        created.UserId.Should().Be(stored.Id);
         created.IsActive.Should().BeTrue();
         var body = CreateBody();
         body.GetProperty("status").GetInt32().Should().Be(1);
@@ -59,7 +60,7 @@ public sealed class CreateTests : IDisposable
     {
         var created = await _host.Provider.CreateAsync(Drupal7TestHost.NewAccount() with { Active = false });
 
-        _host.Server.FindUser(created.UserId)!.Status.Should().Be(0);
+        _host.Server.FindUser(created.UserId)!.Active.Should().BeFalse();
         created.IsActive.Should().BeFalse();
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skvare.CmsUser.Testing.Drupal7;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 
@@ -15,7 +16,7 @@ public sealed class LookupAndActionTests : IDisposable
 
         var found = await _host.Provider.FindByEmailAsync("jane.doe@example.ORG");
 
-        found!.UserId.Should().Be(seeded.Uid);
+        found!.UserId.Should().Be(seeded.Id);
         found.Username.Should().Be("Jane.Doe");
         found.IsActive.Should().BeTrue();
         var request = _host.ApiRequests.Single();
@@ -31,7 +32,7 @@ public sealed class LookupAndActionTests : IDisposable
         var found = await _host.Provider.FindByUsernameAsync("JDOE");
         var missing = await _host.Provider.FindByUsernameAsync("nobody");
 
-        found!.UserId.Should().Be(seeded.Uid);
+        found!.UserId.Should().Be(seeded.Id);
         found.IsActive.Should().BeFalse();
         missing.Should().BeNull();
     }
@@ -41,10 +42,10 @@ public sealed class LookupAndActionTests : IDisposable
     {
         var seeded = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
 
-        var found = await _host.Provider.GetByIdAsync(seeded.Uid);
+        var found = await _host.Provider.GetByIdAsync(seeded.Id);
         var missing = await _host.Provider.GetByIdAsync(999);
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Uid, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
         missing.Should().BeNull();
     }
 
@@ -54,11 +55,11 @@ public sealed class LookupAndActionTests : IDisposable
         _host.Server.AddRole(5, "member");
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 5);
 
-        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["editor"]);
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["editor"]);
 
-        _host.Server.FindUser(user.Uid)!.RoleIds.Should().BeEquivalentTo([4, 5]);
+        _host.Server.FindUser(user.Id)!.ExtrasOf<FakeDrupal7UserExtras>().RoleIds.Should().BeEquivalentTo([4, 5]);
         var put = _host.ApiRequests.Single(r => r.Method == "PUT");
-        put.Path.Should().Be($"/api/user/{user.Uid}.json");
+        put.Path.Should().Be($"/api/user/{user.Id}.json");
         using var body = JsonDocument.Parse(put.Body!);
         body.RootElement.GetProperty("roles").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(["4", "5"]);
     }
@@ -68,7 +69,7 @@ public sealed class LookupAndActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
 
-        await _host.Provider.AddRolesAsync(new CmsAccount(user.Uid, null, null), ["4"]);
+        await _host.Provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["4"]);
 
         _host.ApiRequests.Should().ContainSingle().Which.Method.Should().Be("GET");
     }
@@ -78,11 +79,11 @@ public sealed class LookupAndActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
 
-        await _host.Provider.BlockAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.BlockAsync(new CmsAccount(user.Id, null, null));
 
-        var stored = _host.Server.FindUser(user.Uid)!;
-        stored.Status.Should().Be(0);
-        stored.RoleIds.Should().Equal(4);
+        var stored = _host.Server.FindUser(user.Id)!;
+        stored.Active.Should().BeFalse();
+        stored.ExtrasOf<FakeDrupal7UserExtras>().RoleIds.Should().Equal(4);
         using var body = JsonDocument.Parse(_host.ApiRequests.Single(r => r.Method == "PUT").Body!);
         body.RootElement.GetProperty("status").GetInt32().Should().Be(0);
         body.RootElement.GetProperty("roles").GetProperty("4").GetString().Should().Be("4");
@@ -94,11 +95,11 @@ public sealed class LookupAndActionTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false);
 
-        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null));
 
-        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Uid, "jdoe@example.org", "password_reset"));
+        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Id, "jdoe@example.org", "password_reset"));
         var request = _host.ApiRequests.Single();
-        request.Path.Should().Be($"/api/user/{user.Uid}/password_reset.json");
+        request.Path.Should().Be($"/api/user/{user.Id}/password_reset.json");
         request.CsrfToken.Should().NotBeNullOrEmpty();
     }
 
@@ -108,9 +109,9 @@ public sealed class LookupAndActionTests : IDisposable
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
         _host.Server.UserRegister = 0;
 
-        await ((Drupal7AccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Uid, null, null));
+        await ((Drupal7AccountProvider)_host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null));
 
-        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Uid, "jdoe@example.org", "register_admin_created"));
+        _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Id, "jdoe@example.org", "register_admin_created"));
     }
 
     [Fact]
@@ -119,7 +120,7 @@ public sealed class LookupAndActionTests : IDisposable
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
         _host.Server.MailFails = true;
 
-        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Uid, null, null));
+        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null));
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skvare.CmsUser.Testing.Drupal7;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 
@@ -14,9 +15,9 @@ public sealed class RoleRemovalTests : IDisposable
         _host.Server.AddRole(5, "member");
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: [4, 5]);
 
-        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Uid, null, null), ["editor"]);
+        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Id, null, null), ["editor"]);
 
-        _host.Server.FindUser(user.Uid)!.RoleIds.Should().BeEquivalentTo([5]);
+        _host.Server.FindUser(user.Id)!.ExtrasOf<FakeDrupal7UserExtras>().RoleIds.Should().BeEquivalentTo([5]);
         var put = _host.ApiRequests.Single(r => r.Method == "PUT");
         using var body = JsonDocument.Parse(put.Body!);
         body.RootElement.GetProperty("roles").EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(["5"]);
@@ -28,7 +29,7 @@ public sealed class RoleRemovalTests : IDisposable
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
 
-        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Uid, null, null), ["5"]);
+        await _host.Provider.RemoveRolesAsync(new CmsAccount(user.Id, null, null), ["5"]);
 
         _host.ApiRequests.Should().ContainSingle().Which.Method.Should().Be("GET");
     }

@@ -36,12 +36,12 @@ public sealed class SessionTests
     {
         using var host = new Drupal7TestHost();
         var user = host.Server.AddUser("jdoe", "jdoe@example.org");
-        await host.Provider.GetByIdAsync(user.Uid);
+        await host.Provider.GetByIdAsync(user.Id);
 
         host.Server.ExpireSessions();
-        await host.Provider.BlockAsync(new CmsAccount(user.Uid, null, null));
+        await host.Provider.BlockAsync(new CmsAccount(user.Id, null, null));
 
-        host.Server.FindUser(user.Uid)!.Status.Should().Be(0);
+        host.Server.FindUser(user.Id)!.Active.Should().BeFalse();
         host.Server.Logins.Should().Be(2);
         host.ApiRequests.Select(r => r.StatusCode).Should().Equal(200, 403, 200, 200);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skvare.CmsUser.Testing.Drupal7;
 
 namespace Skvare.CmsUser.Drupal7.Tests;
 
@@ -14,11 +15,11 @@ public sealed class UnblockTests : IDisposable
         _host.Server.AddRole(5, "member");
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", active: false, roles: [4, 5]);
 
-        await _host.Provider.UnblockAsync(new CmsAccount(user.Uid, null, null));
+        await _host.Provider.UnblockAsync(new CmsAccount(user.Id, null, null));
 
-        var now = _host.Server.FindUser(user.Uid)!;
-        now.Status.Should().Be(1);
-        now.RoleIds.Should().BeEquivalentTo([4, 5]);
+        var now = _host.Server.FindUser(user.Id)!;
+        now.Active.Should().BeTrue();
+        now.ExtrasOf<FakeDrupal7UserExtras>().RoleIds.Should().BeEquivalentTo([4, 5]);
         var put = _host.ApiRequests.Single(r => r.Method == "PUT");
         using var body = JsonDocument.Parse(put.Body!);
         body.RootElement.GetProperty("status").GetInt32().Should().Be(1);
@@ -30,14 +31,14 @@ public sealed class UnblockTests : IDisposable
     public async Task Block_then_unblock_gives_an_active_account()
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org", roles: 4);
-        var account = new CmsAccount(user.Uid, null, null);
+        var account = new CmsAccount(user.Id, null, null);
 
         await _host.Provider.BlockAsync(account);
-        _host.Server.FindUser(user.Uid)!.Status.Should().Be(0);
+        _host.Server.FindUser(user.Id)!.Active.Should().BeFalse();
         await _host.Provider.UnblockAsync(account);
 
-        _host.Server.FindUser(user.Uid)!.Status.Should().Be(1);
-        (await _host.Provider.GetByIdAsync(user.Uid))!.IsActive.Should().BeTrue();
+        _host.Server.FindUser(user.Id)!.Active.Should().BeTrue();
+        (await _host.Provider.GetByIdAsync(user.Id))!.IsActive.Should().BeTrue();
     }
 
     [Fact]

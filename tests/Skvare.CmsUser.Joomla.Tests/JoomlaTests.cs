@@ -46,14 +46,14 @@ public sealed class JoomlaTests : IDisposable
 
         var user = _site.Users.Single();
         created.UserId.Should().Be(user.Id);
-        user.Name.Should().Be("Jane Doe");
+        user.ExtrasOf<FakeJoomlaUserExtras>().Name.Should().Be("Jane Doe");
         user.Username.Should().Be("jdoe");
-        user.Groups.Should().Equal(10);
-        user.Block.Should().BeFalse();
-        user.RequireReset.Should().BeTrue("no password was given: Joomla generated one and mailed it");
+        user.ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().Equal(10);
+        user.Active.Should().BeTrue();
+        user.ExtrasOf<FakeJoomlaUserExtras>().RequireReset.Should().BeTrue("no password was given: Joomla generated one and mailed it");
         user.Language.Should().Be("de-DE");
         user.Fields.Should().Contain("field_member_no", "42");
-        user.HasGivenPassword.Should().BeFalse();
+        user.HasPassword.Should().BeFalse();
         _site.Mails.Should().ContainSingle().Which.Body.Should().Contain("Password:", "the User - Joomla! plugin mails the clear-text password");
     }
 
@@ -62,7 +62,7 @@ public sealed class JoomlaTests : IDisposable
     {
         await Provider().CreateAsync(Account("jdoe", "jdoe@example.org"));
 
-        _site.Users.Single().Groups.Should().Equal(2);
+        _site.Users.Single().ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().Equal(2);
     }
 
     [Theory]
@@ -121,11 +121,12 @@ public sealed class JoomlaTests : IDisposable
         var provider = Provider();
 
         await provider.AddRolesAsync(new CmsAccount(user.Id, null, null), ["member"]);
-        user.Groups.Should().BeEquivalentTo([2L, 8L, 10L]);
+        _site.Users.Single(u => u.Id == user.Id).ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().BeEquivalentTo([2L, 8L, 10L]);
 
         await provider.BlockAsync(new CmsAccount(user.Id, null, null));
-        user.Block.Should().BeTrue();
-        user.Groups.Should().BeEquivalentTo([2L, 8L, 10L]);
+        var blocked = _site.Users.Single(u => u.Id == user.Id);
+        blocked.Active.Should().BeFalse();
+        blocked.ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().BeEquivalentTo([2L, 8L, 10L]);
     }
 
     [Fact]
@@ -186,7 +187,7 @@ public sealed class JoomlaTests : IDisposable
         await ((JoomlaAccountProvider)provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
         _site.Mails.Should().HaveCount(2).And.OnlyContain(m => m.To == "jdoe@example.org" && m.Body.Contains("view=reset&layout=confirm&token="));
-        user.ResetCount.Should().Be(2);
+        _site.Users.Single(u => u.Id == user.Id).ExtrasOf<FakeJoomlaUserExtras>().ResetCount.Should().Be(2);
         _site.Requests.Where(r => r.Method == "POST").Should().OnlyContain(r => r.Path == $"/api/index.php/v1/cmsuser/users/{user.Id}/reset" && r.Status == 202);
     }
 
@@ -195,7 +196,7 @@ public sealed class JoomlaTests : IDisposable
     {
         _site.CompanionEnabled = true;
         var blocked = _site.AddUser("blocked", "blocked@example.org");
-        blocked.Block = true;
+        _site.SetActive(blocked.Id, false);
         var active = _site.AddUser("jdoe", "jdoe@example.org");
         var provider = Provider(o => o.UseCompanionPlugin = true);
 

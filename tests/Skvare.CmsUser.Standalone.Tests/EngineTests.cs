@@ -40,7 +40,7 @@ public sealed class EngineTests : IDisposable
         summary.Count(OutcomeKind.Created).Should().Be(40, string.Join("; ", summary.Failures.Select(o => o.Error!.Message)));
         var names = _site.Users.Select(u => u.Username!.ToLowerInvariant()).ToArray();
         names.Should().OnlyHaveUniqueItems();
-        _site.Users.Where(u => contacts.Contains(u.ContactId ?? 0)).Select(u => u.Username).Should().NotContain("maria.garcia", "that name was taken before the run");
+        _site.Users.Where(u => contacts.Contains(u.ExtrasOf<FakeStandaloneUserExtras>().ContactId ?? 0)).Select(u => u.Username).Should().NotContain("maria.garcia", "that name was taken before the run");
         _site.CallCount("User", "delete").Should().Be(0, "names are reserved in the process, so no create had to be undone");
         _site.Mails.Should().HaveCount(40);
     }
@@ -77,7 +77,7 @@ public sealed class EngineTests : IDisposable
         outcome.Kind.Should().Be(OutcomeKind.Failed);
         outcome.Error!.Kind.Should().Be(FailureKind.Permanent);
         outcome.Error.Message.Should().Contain("contact " + owner);
-        _site.Users.Single(u => u.Id == held).ContactId.Should().Be(owner);
+        _site.Users.Single(u => u.Id == held).ExtrasOf<FakeStandaloneUserExtras>().ContactId.Should().Be(owner);
         _site.CallCount("UFMatch", "save").Should().Be(0);
         _site.CallCount("UFMatch", "create").Should().Be(0);
     }
@@ -97,7 +97,7 @@ public sealed class EngineTests : IDisposable
 
         first.Count(OutcomeKind.Failed).Should().Be(1);
         second.Count(OutcomeKind.Created).Should().Be(1, string.Join("; ", second.Failures.Select(o => o.Error!.Message)));
-        _site.Users.Where(u => u.ContactId == jane).Select(u => u.Username).Should().Equal("jane.doe");
+        _site.Users.Where(u => u.ExtrasOf<FakeStandaloneUserExtras>().ContactId == jane).Select(u => u.Username).Should().Equal("jane.doe");
     }
 
     [Fact]

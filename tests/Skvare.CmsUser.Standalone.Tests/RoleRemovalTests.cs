@@ -30,8 +30,8 @@ public sealed class RoleRemovalTests : IDisposable
 
         await Provider.RemoveRolesAsync(new CmsAccount(id, null, null), ["staff"]);
 
-        _site.Users.Single(u => u.Id == id).Roles.Should().BeEquivalentTo([_site.AdminRole]);
-        _site.Users.Single(u => u.Id == id).IsActive.Should().BeTrue();
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.AdminRole]);
+        _site.Users.Single(u => u.Id == id).Active.Should().BeTrue();
         Provider.Capabilities.Should().HaveFlag(CmsCapabilities.RemoveRoles);
     }
 
@@ -44,7 +44,7 @@ public sealed class RoleRemovalTests : IDisposable
         await Provider.RemoveRolesAsync(new CmsAccount(id, null, null), ["staff"]);
         var missing = () => Provider.RemoveRolesAsync(new CmsAccount(999, null, null), ["staff"]);
 
-        _site.Users.Single(u => u.Id == id).Roles.Should().BeEquivalentTo([_site.AdminRole]);
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.AdminRole]);
         _site.Requests.Should().NotContain(r => r.Entity == "User" && r.Action == "update");
         (await missing.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
     }
@@ -58,7 +58,7 @@ public sealed class RoleRemovalTests : IDisposable
         await Provider.UnblockAsync(new CmsAccount(id, null, null));
 
         var user = _site.Users.Single(u => u.Id == id);
-        user.IsActive.Should().BeTrue();
+        user.Active.Should().BeTrue();
         user.Roles.Should().BeEquivalentTo([_site.StaffRole]);
         Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Unblock);
     }
@@ -71,10 +71,10 @@ public sealed class RoleRemovalTests : IDisposable
         var account = new CmsAccount(id, null, null);
 
         await Provider.BlockAsync(account);
-        _site.Users.Single(u => u.Id == id).IsActive.Should().BeFalse();
+        _site.Users.Single(u => u.Id == id).Active.Should().BeFalse();
         await Provider.UnblockAsync(account);
 
-        _site.Users.Single(u => u.Id == id).IsActive.Should().BeTrue();
+        _site.Users.Single(u => u.Id == id).Active.Should().BeTrue();
     }
 
     [Fact]

@@ -42,9 +42,10 @@ public sealed class StandaloneTests : IDisposable
 
         var user = _site.Users.Single(u => u.Username == "jdoe");
         user.Id.Should().Be(account.UserId);
-        user.ContactId.Should().Be(contact);
-        user.IsActive.Should().BeTrue();
-        user.Roles.Should().Equal(_site.StaffRole);
+        user.ExtrasOf<FakeStandaloneUserExtras>().ContactId.Should().Be(contact);
+        user.Active.Should().BeTrue();
+        user.Roles.Should().Equal("staff");
+        user.ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().Equal(_site.StaffRole);
         _site.Links.Should().Contain(l => l.ContactId == contact && l.UfId == account.UserId, "the user row is the UFMatch link");
         _site.Mails.Should().Contain(m => m.To == "jdoe@example.org");
         _site.Requests.Skip(before).Select(r => $"{r.Entity}.{r.Action}").Should().Equal(["User.create", "User.sendPasswordResetEmail"], "roles are cached and the username check rides in the create request");
@@ -98,7 +99,7 @@ public sealed class StandaloneTests : IDisposable
         ex.Kind.Should().Be(FailureKind.Permanent);
         ex.ErrorCode.Should().Be(StandaloneAccountHeldException.Code);
         (await create.Should().ThrowAsync<StandaloneAccountHeldException>()).Which.UserId.Should().Be(held);
-        _site.Users.Single(u => u.Id == held).ContactId.Should().Be(holder);
+        _site.Users.Single(u => u.Id == held).ExtrasOf<FakeStandaloneUserExtras>().ContactId.Should().Be(holder);
         _site.Users.Should().NotContain(u => u.Username == "jane.doe");
     }
 
@@ -122,7 +123,7 @@ public sealed class StandaloneTests : IDisposable
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Message.Should().Contain("already has user");
-        _site.Users.Count(u => u.ContactId == contact).Should().Be(1);
+        _site.Users.Count(u => u.ExtrasOf<FakeStandaloneUserExtras>().ContactId == contact).Should().Be(1);
     }
 
     [Fact]
@@ -151,7 +152,7 @@ public sealed class StandaloneTests : IDisposable
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
         ex.Kind.Should().Be(FailureKind.Transient);
-        _site.Users.Should().NotContain(u => u.ContactId == contact);
+        _site.Users.Should().NotContain(u => u.ExtrasOf<FakeStandaloneUserExtras>().ContactId == contact);
     }
 
     [Fact]
@@ -189,12 +190,12 @@ public sealed class StandaloneTests : IDisposable
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.InvalidEmail);
         ex.Message.Should().Contain("No password reset message template available").And.Contain("removed");
-        _site.Users.Should().NotContain(u => u.ContactId == contact);
+        _site.Users.Should().NotContain(u => u.ExtrasOf<FakeStandaloneUserExtras>().ContactId == contact);
 
         _site.PasswordResetTemplateActive = true;
         var retried = await provider.CreateAsync(Account("jdoe", "jdoe@example.org", contact));
 
-        _site.Users.Single(u => u.ContactId == contact).Id.Should().Be(retried.UserId);
+        _site.Users.Single(u => u.ExtrasOf<FakeStandaloneUserExtras>().ContactId == contact).Id.Should().Be(retried.UserId);
         _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
     }
 
@@ -263,7 +264,7 @@ public sealed class StandaloneTests : IDisposable
 
         await Provider().AddRolesAsync(new CmsAccount(id, null, null), ["staff"]);
 
-        _site.Users.Single(u => u.Id == id).Roles.Should().BeEquivalentTo([_site.AdminRole, _site.StaffRole]);
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.AdminRole, _site.StaffRole]);
     }
 
     [Fact]
@@ -276,7 +277,7 @@ public sealed class StandaloneTests : IDisposable
         await provider.BlockAsync(new CmsAccount(id, null, null));
         var act = () => provider.BlockAsync(new CmsAccount(999, null, null));
 
-        _site.Users.Single(u => u.Id == id).IsActive.Should().BeFalse();
+        _site.Users.Single(u => u.Id == id).Active.Should().BeFalse();
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
     }
 

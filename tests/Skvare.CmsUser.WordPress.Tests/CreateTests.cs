@@ -31,13 +31,13 @@ public sealed class CreateTests : IDisposable
         account.UserId.Should().Be(user.Id);
         account.Email.Should().Be("jane@example.org");
         account.Roles.Should().Equal("editor");
-        user.FirstName.Should().Be("Jane");
-        user.LastName.Should().Be("Doe");
-        user.DisplayName.Should().Be("Jane Doe");
-        user.Nickname.Should().Be("JD");
-        user.Locale.Should().Be("de_DE");
+        user.ExtrasOf<FakeWordPressUserExtras>().FirstName.Should().Be("Jane");
+        user.ExtrasOf<FakeWordPressUserExtras>().LastName.Should().Be("Doe");
+        user.ExtrasOf<FakeWordPressUserExtras>().DisplayName.Should().Be("Jane Doe");
+        user.ExtrasOf<FakeWordPressUserExtras>().Nickname.Should().Be("JD");
+        user.Language.Should().Be("de_DE");
         user.Roles.Should().Equal("editor");
-        user.Meta.Should().ContainKey("civicrm_contact_id").WhoseValue.Should().Be("42");
+        user.Fields.Should().ContainKey("civicrm_contact_id").WhoseValue.Should().Be("42");
         _server.Mails.Should().BeEmpty("a given password needs no email");
     }
 

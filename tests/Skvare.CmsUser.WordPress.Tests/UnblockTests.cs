@@ -17,12 +17,12 @@ public sealed class UnblockTests : IDisposable
 
         await host.Provider.BlockAsync(account);
         _server.FindUser("member")!.Roles.Should().BeEmpty();
-        _server.FindUser("member")!.Blocked.Should().BeTrue();
+        _server.FindUser("member")!.Active.Should().BeFalse();
 
         await host.Provider.UnblockAsync(account);
 
         var now = _server.FindUser("member")!;
-        now.Blocked.Should().BeFalse();
+        now.Active.Should().BeTrue();
         now.Roles.Should().Equal("subscriber", "author");
         _server.Requests[^1].Path.Should().EndWith($"/skvare-cmsuser/v1/users/{user.Id}/unblock");
         host.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Unblock);
@@ -41,7 +41,7 @@ public sealed class UnblockTests : IDisposable
         await host.Provider.UnblockAsync(account);
 
         _server.FindUser("member")!.Roles.Should().Equal("editor");
-        _server.FindUser("member")!.Blocked.Should().BeFalse();
+        _server.FindUser("member")!.Active.Should().BeTrue();
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed partial class FakeBackdropServer
             return Error(401, "unauthorized", "Missing or wrong bearer secret.");
         }
 
-        if (!ActingUserCanAdministerUsers || FindUser(ActingUid) is not { Status: 1 })
+        if (!ActingUserCanAdministerUsers || FindUserRow(ActingUid) is not { Status: 1 })
         {
             return Error(403, "forbidden", "The acting user of the CmsUser Provision settings is missing, blocked or lacks the \"administer users\" permission.");
         }
@@ -85,7 +85,7 @@ public sealed partial class FakeBackdropServer
             return account is null ? NotFound() : Ok(200, UserJson(account, loaded: true));
         }
 
-        Func<FakeBackdropUser, JsonObject, Answer>? handler = parts[2] switch
+        Func<BackdropUserRow, JsonObject, Answer>? handler = parts[2] switch
         {
             "roles" => AddRoles,
             "mail" => SendMail,
@@ -275,7 +275,7 @@ public sealed partial class FakeBackdropServer
             }
         }
 
-        var user = new FakeBackdropUser(_nextUid++, name, mail)
+        var user = new BackdropUserRow(_nextUid++, name, mail)
         {
             Status = status,
             Roles = roles,
@@ -296,7 +296,7 @@ public sealed partial class FakeBackdropServer
         return Ok(201, response);
     }
 
-    private Answer AddRoles(FakeBackdropUser account, JsonObject body)
+    private Answer AddRoles(BackdropUserRow account, JsonObject body)
     {
         var add = new List<string>();
         if (body["add"] is not JsonArray addArray)
@@ -320,7 +320,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, UserJson(account with { Roles = merged }, loaded: false));
     }
 
-    private Answer SendMail(FakeBackdropUser account, JsonObject body)
+    private Answer SendMail(BackdropUserRow account, JsonObject body)
     {
         var op = body["op"] is JsonValue ov && ov.TryGetValue<string>(out var opValue) ? opValue : null;
         if (op is null || !MailOperations.Contains(op))
@@ -333,7 +333,7 @@ public sealed partial class FakeBackdropServer
             : Error(503, "mail_failed", "The site could not send the email; check its mail system.");
     }
 
-    private Answer Block(FakeBackdropUser account, JsonObject body)
+    private Answer Block(BackdropUserRow account, JsonObject body)
     {
         if (account.Status != 0)
         {
@@ -346,7 +346,7 @@ public sealed partial class FakeBackdropServer
 
     // POST users/{uid}/remove-roles {"remove": [...]}: the module validates like the roles route, then keeps the
     // loaded roles (database order) without the removed ones and saves only when something changed.
-    private Answer RemoveRoles(FakeBackdropUser account, JsonObject body)
+    private Answer RemoveRoles(BackdropUserRow account, JsonObject body)
     {
         var remove = new List<string>();
         if (body["remove"] is not JsonArray removeArray)
@@ -371,7 +371,7 @@ public sealed partial class FakeBackdropServer
     }
 
     // POST users/{uid}/unblock: status 1, idempotent; the answer is the loaded account.
-    private Answer Unblock(FakeBackdropUser account, JsonObject body)
+    private Answer Unblock(BackdropUserRow account, JsonObject body)
     {
         if (account.Status != 1)
         {
@@ -382,7 +382,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, UserJson(account, loaded: true));
     }
 
-    private Answer LoginLink(FakeBackdropUser account, JsonObject body)
+    private Answer LoginLink(BackdropUserRow account, JsonObject body)
     {
         if (account.Status == 0)
         {
@@ -398,7 +398,7 @@ public sealed partial class FakeBackdropServer
         return Ok(200, new JsonObject { ["url"] = $"{BaseUrl}user/reset/{account.Uid}/{timestamp}/{hash}" });
     }
 
-    private bool Notify(FakeBackdropUser account, string op)
+    private bool Notify(BackdropUserRow account, string op)
     {
         if (MailFails)
         {
@@ -440,7 +440,7 @@ public sealed partial class FakeBackdropServer
 
     // A loaded account lists its roles as the database returns them (users_roles' key order); an account
     // the module has just changed lists them in the order it holds them in memory.
-    private static JsonObject UserJson(FakeBackdropUser user, bool loaded) => new()
+    private static JsonObject UserJson(BackdropUserRow user, bool loaded) => new()
     {
         ["uid"] = user.Uid,
         ["name"] = user.Name,
@@ -524,7 +524,7 @@ public sealed partial class FakeBackdropServer
     private static Answer MethodNotAllowed() => Error(405, "method_not_allowed", "This route does not accept that HTTP method.");
 
     // Adds a new account and files its name and mail.
-    private void Store(FakeBackdropUser user)
+    private void Store(BackdropUserRow user)
     {
         _users[user.Uid] = user;
         _byNameKey.Add(MariaDbCollation.Key(user.Name), user.Uid);

@@ -41,7 +41,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeBackdropRequest> _host;
-    private readonly SortedDictionary<long, FakeBackdropUser> _users = [];
+    private readonly SortedDictionary<long, BackdropUserRow> _users = [];
 
     // Names and mails never change once stored; filed by the collation's key, as the database's unique indexes are.
     private readonly KeyIndex _byNameKey = new(StringComparer.Ordinal);
@@ -63,7 +63,7 @@ public sealed partial class FakeBackdropServer : IDisposable
             r => WithChallenge(Route(r)),
             new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
         BaseUrl = _host.BaseUrl;
-        AddUser("admin", "admin@example.org", roles: "administrator");
+        AddUserRow("admin", "admin@example.org", roles: "administrator");
     }
 
     /// <summary>Starts a fake on a free local port with an <c>admin</c> account (uid 1, the acting user unless <see cref="ActingUid"/> says otherwise).</summary>
@@ -128,7 +128,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<FakeBackdropUser> Users
+    internal IReadOnlyList<BackdropUserRow> UserRows
     {
         get
         {
@@ -168,7 +168,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public FakeBackdropUser? FindUser(long uid)
+    internal BackdropUserRow? FindUserRow(long uid)
     {
         lock (_gate)
         {
@@ -178,7 +178,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>The account with this mail (ignoring case only), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public FakeBackdropUser? FindUserByMail(string mail)
+    internal BackdropUserRow? FindUserRowByMail(string mail)
     {
         lock (_gate)
         {
@@ -192,7 +192,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role machine names (added to the known roles if new).</param>
     /// <returns>The account.</returns>
-    public FakeBackdropUser AddUser(string name, string mail, bool active = true, params string[] roles)
+    internal BackdropUserRow AddUserRow(string name, string mail, bool active = true, params string[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);
@@ -200,7 +200,7 @@ public sealed partial class FakeBackdropServer : IDisposable
         lock (_gate)
         {
             _roles.UnionWith(roles);
-            var user = new FakeBackdropUser(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
+            var user = new BackdropUserRow(_nextUid++, name, mail) { Status = active ? 1 : 0, Roles = [.. roles.Distinct()] };
             Store(user);
             return user;
         }
@@ -263,8 +263,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>Stops the server.</summary>
     public void Dispose() => _host.Dispose();
 
-    internal static string Sha256(string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+    internal static string Sha256(string value) => FakePassword.Hash(value);
 
     private static FakeBackdropRequest Record(IRequestMessage request) => new(
         request.Method,

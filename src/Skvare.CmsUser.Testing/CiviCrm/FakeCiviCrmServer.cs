@@ -195,6 +195,9 @@ public class FakeCiviCrmServer : IDisposable
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
 
+    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>, then are answered normally.</summary>
+    private protected void Hang(int count, TimeSpan delay) => _host.Hang(count, delay);
+
     // ---------- seeding ----------
 
     /// <summary>Adds a contact with an optional primary email; returns its id.</summary>
@@ -750,7 +753,20 @@ public class FakeCiviCrmServer : IDisposable
 /// <param name="Status">The status answered.</param>
 /// <param name="HadXRequestedWith">Whether <c>X-Requested-With</c> was sent.</param>
 /// <param name="HadXCiviAuth">Whether <c>X-Civi-Auth</c> was sent.</param>
-public sealed record FakeApi4Request(string Method, string? Entity, string? Action, string? ParamsJson, int Status, bool HadXRequestedWith, bool HadXCiviAuth);
+public sealed record FakeApi4Request(string Method, string? Entity, string? Action, string? ParamsJson, int Status, bool HadXRequestedWith, bool HadXCiviAuth)
+{
+    /// <summary>Prints the request without its <c>params</c> (a Standalone user write carries passwords).</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Method = ").Append(Method)
+            .Append(", Entity = ").Append(Entity)
+            .Append(", Action = ").Append(Action)
+            .Append(", Status = ").Append(Status)
+            .Append(", HadXRequestedWith = ").Append(HadXRequestedWith)
+            .Append(", HadXCiviAuth = ").Append(HadXCiviAuth);
+        return true;
+    }
+}
 
 /// <summary>An activity in the fake, with names resolved.</summary>
 /// <param name="Id">Activity id.</param>

@@ -277,7 +277,7 @@ public sealed partial class FakeDrupalServer
             return Message(422, Validation + "\n" + string.Join("\n", violations) + "\n");
         }
 
-        var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail)
+        var user = new DrupalUserRow(_nextUid++, Guid.NewGuid(), name, mail)
         {
             Status = status,
             Roles = roles,
@@ -444,7 +444,7 @@ public sealed partial class FakeDrupalServer
         }
 
         var admin = IsAdmin(auth.Uid);
-        IEnumerable<FakeDrupalUser> users = _users.Values;
+        IEnumerable<DrupalUserRow> users = _users.Values;
         foreach (var (key, value) in query)
         {
             if (!key.StartsWith("filter[", StringComparison.Ordinal))
@@ -538,7 +538,7 @@ public sealed partial class FakeDrupalServer
         return Ok(new JsonObject { ["url"] = $"{BaseUrl}user/reset/{user.Uid}/{timestamp}/{hash}" });
     }
 
-    private void SendMail(FakeDrupalUser user, string operation) => _mails.Add(new FakeDrupalMail(user.Uid, user.Mail, operation));
+    private void SendMail(DrupalUserRow user, string operation) => _mails.Add(new FakeDrupalMail(user.Uid, user.Mail, operation));
 
     private static Answer? ReadBody(IRequestMessage request, out JsonObject body)
     {
@@ -630,7 +630,7 @@ public sealed partial class FakeDrupalServer
         return roles;
     }
 
-    private static JsonObject RestUser(FakeDrupalUser user)
+    private static JsonObject RestUser(DrupalUserRow user)
     {
         var node = new JsonObject
         {
@@ -657,7 +657,7 @@ public sealed partial class FakeDrupalServer
         return node;
     }
 
-    private JsonObject JsonApiUser(FakeDrupalUser user, bool showMail)
+    private JsonObject JsonApiUser(DrupalUserRow user, bool showMail)
     {
         var attributes = new JsonObject
         {

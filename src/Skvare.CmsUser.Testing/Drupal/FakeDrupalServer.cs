@@ -31,8 +31,8 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
-    private readonly SortedDictionary<long, FakeDrupalUser> _users = [];
-    private readonly NameMailIndex<FakeDrupalUser> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
+    private readonly SortedDictionary<long, DrupalUserRow> _users = [];
+    private readonly NameMailIndex<DrupalUserRow> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -56,8 +56,8 @@ public sealed partial class FakeDrupalServer : IDisposable
             },
             new Dictionary<string, string> { ["Cache-Control"] = "must-revalidate, no-cache, private" });
         BaseUrl = _host.BaseUrl;
-        AddUser("admin", "admin@example.org", roles: "administrator");
-        ApiUserId = AddUser(ApiUsername, "api@example.org", roles: "administrator").Uid;
+        AddUserRow("admin", "admin@example.org", roles: "administrator");
+        ApiUserId = AddUserRow(ApiUsername, "api@example.org", roles: "administrator").Uid;
     }
 
     /// <summary>
@@ -135,7 +135,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<FakeDrupalUser> Users
+    internal IReadOnlyList<DrupalUserRow> UserRows
     {
         get
         {
@@ -166,7 +166,7 @@ public sealed partial class FakeDrupalServer : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public FakeDrupalUser? FindUser(long uid)
+    internal DrupalUserRow? FindUserRow(long uid)
     {
         lock (_gate)
         {
@@ -176,7 +176,7 @@ public sealed partial class FakeDrupalServer : IDisposable
 
     /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public FakeDrupalUser? FindUserByMail(string mail)
+    internal DrupalUserRow? FindUserRowByMail(string mail)
     {
         lock (_gate)
         {
@@ -190,7 +190,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role machine names (added to the known roles if new).</param>
     /// <returns>The account.</returns>
-    public FakeDrupalUser AddUser(string name, string mail, bool active = true, params string[] roles)
+    internal DrupalUserRow AddUserRow(string name, string mail, bool active = true, params string[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);
@@ -198,7 +198,7 @@ public sealed partial class FakeDrupalServer : IDisposable
         lock (_gate)
         {
             _roles.UnionWith(roles);
-            var user = new FakeDrupalUser(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
+            var user = new DrupalUserRow(_nextUid++, Guid.NewGuid(), name, mail) { Status = active, Roles = [.. roles.Distinct()] };
             _index.Put(_users, user);
             return user;
         }
@@ -269,8 +269,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <summary>Stops the server.</summary>
     public void Dispose() => _host.Dispose();
 
-    internal static string Sha256(string value) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
+    internal static string Sha256(string value) => FakePassword.Hash(value);
 
     private static FakeDrupalRequest Record(IRequestMessage request) => new(
         request.Method,

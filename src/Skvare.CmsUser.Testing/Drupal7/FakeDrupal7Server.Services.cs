@@ -177,7 +177,7 @@ public sealed partial class FakeDrupal7Server
 
         var query = ParseQuery(request.RawQuery);
         var admin = IsAdmin(uid);
-        IEnumerable<FakeDrupal7User> users = _users.Values;
+        IEnumerable<Drupal7UserRow> users = _users.Values;
         foreach (var (key, value) in query)
         {
             if (key == "parameters[mail]")
@@ -268,7 +268,7 @@ public sealed partial class FakeDrupal7Server
             return FormErrors(errors);
         }
 
-        var user = new FakeDrupal7User(_nextUid++, name, mail)
+        var user = new Drupal7UserRow(_nextUid++, name, mail)
         {
             Status = status,
             RoleIds = roles,
@@ -404,7 +404,7 @@ public sealed partial class FakeDrupal7Server
         return Json(200, JsonValue.Create(SendMail(user, op)));
     }
 
-    private bool SendMail(FakeDrupal7User user, string operation)
+    private bool SendMail(Drupal7UserRow user, string operation)
     {
         if (MailFails)
         {
@@ -477,7 +477,7 @@ public sealed partial class FakeDrupal7Server
         return fields;
     }
 
-    private JsonObject UserJson(FakeDrupal7User user, bool showMail)
+    private JsonObject UserJson(Drupal7UserRow user, bool showMail)
     {
         var roles = new JsonObject { ["2"] = _roles[2] };
         foreach (var rid in user.RoleIds)

@@ -25,8 +25,8 @@ public sealed partial class FakeDrupal7Server : IDisposable
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeDrupal7Request> _host;
     private readonly TimeProvider _time;
-    private readonly SortedDictionary<long, FakeDrupal7User> _users = [];
-    private readonly NameMailIndex<FakeDrupal7User> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
+    private readonly SortedDictionary<long, Drupal7UserRow> _users = [];
+    private readonly NameMailIndex<Drupal7UserRow> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly SortedDictionary<int, string> _roles = new() { [1] = "anonymous user", [2] = "authenticated user", [3] = "administrator", [4] = "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
@@ -51,8 +51,8 @@ public sealed partial class FakeDrupal7Server : IDisposable
             new Dictionary<string, string> { ["Cache-Control"] = "no-cache, must-revalidate" });
         BaseUrl = _host.BaseUrl;
         SessionName = "SESS" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BaseUrl.AbsoluteUri)))[..32];
-        AddUser("admin", "admin@example.org", roles: 3);
-        ApiUserId = AddUser(ApiUsername, "api@example.org", roles: 3).Uid;
+        AddUserRow("admin", "admin@example.org", roles: 3);
+        ApiUserId = AddUserRow(ApiUsername, "api@example.org", roles: 3).Uid;
         AddPassword(ApiUserId, apiPassword);
     }
 
@@ -116,7 +116,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     public int Logins { get; private set; }
 
     /// <summary>The accounts, by uid.</summary>
-    public IReadOnlyList<FakeDrupal7User> Users
+    internal IReadOnlyList<Drupal7UserRow> UserRows
     {
         get
         {
@@ -144,7 +144,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
 
     /// <summary>The account with this uid, or <see langword="null"/>.</summary>
     /// <param name="uid">The user id.</param>
-    public FakeDrupal7User? FindUser(long uid)
+    internal Drupal7UserRow? FindUserRow(long uid)
     {
         lock (_gate)
         {
@@ -154,7 +154,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
 
     /// <summary>The account with this mail (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="mail">The email address.</param>
-    public FakeDrupal7User? FindUserByMail(string mail)
+    internal Drupal7UserRow? FindUserRowByMail(string mail)
     {
         lock (_gate)
         {
@@ -168,14 +168,14 @@ public sealed partial class FakeDrupal7Server : IDisposable
     /// <param name="active">Whether it is active.</param>
     /// <param name="roles">Role ids (must exist).</param>
     /// <returns>The account.</returns>
-    public FakeDrupal7User AddUser(string name, string mail, bool active = true, params int[] roles)
+    internal Drupal7UserRow AddUserRow(string name, string mail, bool active = true, params int[] roles)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(mail);
         ArgumentNullException.ThrowIfNull(roles);
         lock (_gate)
         {
-            var user = new FakeDrupal7User(_nextUid++, name, mail) { Status = active ? 1 : 0, RoleIds = [.. roles.Distinct()] };
+            var user = new Drupal7UserRow(_nextUid++, name, mail) { Status = active ? 1 : 0, RoleIds = [.. roles.Distinct()] };
             _index.Put(_users, user);
             return user;
         }

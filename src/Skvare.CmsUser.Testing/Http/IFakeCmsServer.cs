@@ -1,21 +1,10 @@
 namespace Skvare.CmsUser.Testing;
 
 /// <summary>
-/// An account of a CMS fake in the shape every CMS shares: id, username, email, whether it may log in, role names.
-/// Each fake also has its own record with what only that CMS stores (<c>FakeDrupalUser.Uuid</c>,
-/// <c>FakeDrupal7User.RoleIds</c>, <c>FakeJoomlaUser.Groups</c>, <c>FakeWordPressUser.Meta</c>, …).
-/// </summary>
-/// <param name="Id">The CMS user id (Drupal's and Backdrop's <c>uid</c>).</param>
-/// <param name="Username">The login name (Drupal's and Backdrop's <c>name</c>).</param>
-/// <param name="Email">The email (Drupal's and Backdrop's <c>mail</c>).</param>
-/// <param name="Active">Whether the account may log in (not blocked).</param>
-/// <param name="Roles">Role names (Joomla: group titles).</param>
-public sealed record FakeCmsAccount(long Id, string Username, string Email, bool Active, IReadOnlyList<string> Roles);
-
-/// <summary>
 /// What every CMS fake (<c>FakeWordPressServer</c>, <c>FakeDrupalServer</c>, <c>FakeDrupal7Server</c>,
-/// <c>FakeBackdropServer</c>, <c>FakeJoomlaServer</c>) offers alike, so tests can be written once for every CMS:
-/// the base URL, one account directory view, seeding, the request log and the faults.
+/// <c>FakeBackdropServer</c>, <c>FakeJoomlaServer</c>, <c>FakeStandaloneServer</c>) offers alike, so tests can be
+/// written once for every CMS: the base URL, one user directory (<see cref="FakeCmsUser"/>), seeding, the request log
+/// and the faults.
 /// </summary>
 public interface IFakeCmsServer : IDisposable
 {
@@ -25,8 +14,8 @@ public interface IFakeCmsServer : IDisposable
     /// <summary>A delay before every answer (a slow site).</summary>
     TimeSpan ResponseDelay { get; set; }
 
-    /// <summary>Every account, in the shape every CMS shares.</summary>
-    IReadOnlyList<FakeCmsAccount> Accounts { get; }
+    /// <summary>Every user, in the record shape every CMS fake shares (a snapshot: read it again after a change).</summary>
+    IReadOnlyList<FakeCmsUser> Users { get; }
 
     /// <summary>How many requests the fake has received (a request the client gave up on included).</summary>
     int RequestCount { get; }
@@ -37,8 +26,8 @@ public interface IFakeCmsServer : IDisposable
     /// <summary>Seeds an active account with the CMS's default role.</summary>
     /// <param name="username">The login name.</param>
     /// <param name="email">The email.</param>
-    /// <returns>The account.</returns>
-    FakeCmsAccount AddAccount(string username, string email);
+    /// <returns>The user.</returns>
+    FakeCmsUser AddAccount(string username, string email);
 
     /// <summary>The next <paramref name="count"/> requests are answered with <paramref name="statusCode"/> (the site's own error page), unhandled.</summary>
     /// <param name="count">How many requests.</param>

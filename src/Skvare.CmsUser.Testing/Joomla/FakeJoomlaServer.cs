@@ -21,10 +21,10 @@ public sealed partial class FakeJoomlaServer : IDisposable
     private const string Api = "/api/index.php/v1/";
     private readonly FakeHttpHost<FakeJoomlaRequest> _host;
     private readonly object _gate = new();
-    private readonly List<FakeJoomlaUser> _users = [];
+    private readonly List<JoomlaUserRow> _users = [];
 
     // Name, username and email never change once stored (an update edits groups, block and fields).
-    private readonly Dictionary<long, FakeJoomlaUser> _byId = [];
+    private readonly Dictionary<long, JoomlaUserRow> _byId = [];
     private readonly KeyIndex _byUsername = new(StringComparer.OrdinalIgnoreCase);
     private readonly KeyIndex _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly SubstringIndex _nameSearch = new();
@@ -86,7 +86,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     public string JoomlaVersion { get; set; } = "5.2.3";
 
     /// <summary>Users.</summary>
-    public IReadOnlyList<FakeJoomlaUser> Users
+    internal IReadOnlyList<JoomlaUserRow> UserRows
     {
         get
         {
@@ -113,11 +113,11 @@ public sealed partial class FakeJoomlaServer : IDisposable
     public IReadOnlyList<FakeJoomlaRequest> Requests => _host.Requests;
 
     /// <summary>Adds a user; returns it.</summary>
-    public FakeJoomlaUser AddUser(string username, string email, string? name = null, params long[] groups)
+    internal JoomlaUserRow AddUserRow(string username, string email, string? name = null, params long[] groups)
     {
         lock (_gate)
         {
-            var user = new FakeJoomlaUser(_nextId++, name ?? username, username, email) { Groups = groups.Length == 0 ? [2] : [.. groups] };
+            var user = new JoomlaUserRow(_nextId++, name ?? username, username, email) { Groups = groups.Length == 0 ? [2] : [.. groups] };
             Store(user);
             return user;
         }
@@ -268,7 +268,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         var search = query.GetValueOrDefault("filter[search]") ?? "";
         var limit = int.TryParse(query.GetValueOrDefault("page[limit]"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 100) : 20;
         var offset = int.TryParse(query.GetValueOrDefault("page[offset]"), CultureInfo.InvariantCulture, out var o) ? o : 0;
-        IEnumerable<FakeJoomlaUser> hits = _users;
+        IEnumerable<JoomlaUserRow> hits = _users;
         if (search.StartsWith("id:", StringComparison.Ordinal))
         {
             hits = hits.Where(u => u.Id.ToString(CultureInfo.InvariantCulture) == search[3..]);
@@ -348,7 +348,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         }
 
         var password = (string?)data["password"] ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var user = new FakeJoomlaUser(_nextId++, name!, username, email)
+        var user = new JoomlaUserRow(_nextId++, name!, username, email)
         {
             Groups = groups,
             Block = Flag(data["block"]),
@@ -366,7 +366,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         return (200, Document(Item("users", user.Id, Attributes(user, full: true))));
     }
 
-    private (int, string) Patch(FakeJoomlaUser user, string body)
+    private (int, string) Patch(JoomlaUserRow user, string body)
     {
         var data = JsonNode.Parse(body) as JsonObject ?? [];
         if (data["groups"] is null)
@@ -390,7 +390,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         return (200, Document(Item("users", user.Id, Attributes(user, full: true))));
     }
 
-    private (int, string) Delete(FakeJoomlaUser user)
+    private (int, string) Delete(JoomlaUserRow user)
     {
         _users.Remove(user);
         _byId.Remove(user.Id);
@@ -402,7 +402,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         return (204, "");
     }
 
-    private void Store(FakeJoomlaUser user)
+    private void Store(JoomlaUserRow user)
     {
         _users.Add(user);
         _byId[user.Id] = user;
@@ -414,7 +414,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     }
 
     // The users a substring search may hit, in id order (the order they were stored) (all of them for a term too short to index).
-    private IEnumerable<FakeJoomlaUser> Candidates(string term, params SubstringIndex[] columns)
+    private IEnumerable<JoomlaUserRow> Candidates(string term, params SubstringIndex[] columns)
     {
         var ids = new HashSet<long>();
         foreach (var column in columns)
@@ -439,7 +439,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
 
     private static bool Flag(JsonNode? node) => node?.ToString() is "1" or "true";
 
-    private JsonObject Attributes(FakeJoomlaUser user, bool full)
+    private JsonObject Attributes(JoomlaUserRow user, bool full)
     {
         var attributes = new JsonObject
         {
@@ -513,7 +513,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
 /// <param name="Name">Display name.</param>
 /// <param name="Username">Username.</param>
 /// <param name="Email">Email.</param>
-public sealed record FakeJoomlaUser(long Id, string Name, string Username, string Email)
+internal sealed record JoomlaUserRow(long Id, string Name, string Username, string Email)
 {
     /// <summary>Group ids.</summary>
     public List<long> Groups { get; set; } = [2];

@@ -7,7 +7,7 @@ namespace Skvare.CmsUser.Testing.Standalone;
 /// (<c>everyone</c>, <c>admin</c>, <c>staff</c>) and the API contact as user <c>admin</c>.
 /// Users are the UFMatch rows, as on a real Standalone site.
 /// </summary>
-public sealed class FakeStandaloneServer : FakeCiviCrmServer
+public sealed partial class FakeStandaloneServer : FakeCiviCrmServer
 {
     /// <summary>Starts the fake.</summary>
     /// <param name="apiKey">The API key (random when null).</param>
@@ -38,22 +38,4 @@ public sealed class FakeStandaloneServer : FakeCiviCrmServer
     /// it does for an address the mailer refuses.
     /// </summary>
     public bool PasswordResetTemplateActive { get; set; } = true;
-
-    /// <summary>The users (username, email, contact, active, role ids).</summary>
-    public IReadOnlyList<(long Id, string? Username, string? Email, long? ContactId, bool IsActive, IReadOnlyList<long> Roles)> Users
-    {
-        get
-        {
-            lock (Store)
-            {
-                return Store.Rows("User").Where(r => r.ContainsKey("username")).Select(r => (
-                    (long)r["id"]!,
-                    r["username"] as string,
-                    r.GetValueOrDefault("uf_name") as string,
-                    r.GetValueOrDefault("contact_id") as long?,
-                    r.GetValueOrDefault("is_active") is true,
-                    (IReadOnlyList<long>)(r.GetValueOrDefault("roles") as List<object?> ?? []).Select(v => Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())).ToArray();
-            }
-        }
-    }
 }

@@ -31,16 +31,16 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeWordPressRequest> _host;
-    private readonly SortedDictionary<long, FakeWordPressUser> _users = [];
-    private readonly Dictionary<string, FakeWordPressUser> _byLogin = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, FakeWordPressUser> _byEmail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SortedDictionary<long, WordPressUserRow> _users = [];
+    private readonly Dictionary<string, WordPressUserRow> _byLogin = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, WordPressUserRow> _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly SubstringIndex _emailSearch = new();
     private readonly SubstringIndex _loginSearch = new();
     private readonly List<string> _roles = ["administrator", "editor", "author", "contributor", "subscriber"];
     private readonly HashSet<string> _registeredMeta = new(StringComparer.Ordinal);
     private readonly HashSet<string> _locales = new(StringComparer.Ordinal) { string.Empty, "en_US", "de_DE", "fr_FR", "nl_NL", "es_ES" };
     private readonly List<FakeWordPressMail> _mails = [];
-    private readonly List<Action<FakeWordPressUser>> _onCreated = [];
+    private readonly List<Action<FakeCmsUser>> _onCreated = [];
     private long _nextId = 1;
 
     /// <summary>Starts the fake on a free loopback port with an administrator <see cref="AdminUsername"/>.</summary>
@@ -51,7 +51,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             (r, status) => r with { StatusCode = status },
             Respond);
         BaseUrl = _host.BaseUrl;
-        var admin = AddUser(AdminUsername, "admin@example.org", "administrator");
+        var admin = AddUserRow(AdminUsername, "admin@example.org", "administrator");
         admin.ApplicationPassword = ApplicationPassword;
     }
 
@@ -108,7 +108,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     /// <summary>The users, by id.</summary>
-    public IReadOnlyList<FakeWordPressUser> Users
+    internal IReadOnlyList<WordPressUserRow> UserRows
     {
         get
         {
@@ -148,7 +148,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>Finds a user by login (case-insensitive), or <see langword="null"/>.</summary>
     /// <param name="username">The login name.</param>
-    public FakeWordPressUser? FindUser(string username)
+    internal WordPressUserRow? FindUserRow(string username)
     {
         lock (_gate)
         {
@@ -161,13 +161,13 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <param name="email">Email.</param>
     /// <param name="roles">Roles (none = no role).</param>
     /// <returns>The user.</returns>
-    public FakeWordPressUser AddUser(string username, string email, params string[] roles)
+    internal WordPressUserRow AddUserRow(string username, string email, params string[] roles)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         lock (_gate)
         {
-            var user = new FakeWordPressUser(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
+            var user = new WordPressUserRow(_nextId++, username, email) { Roles = [.. roles], DisplayName = username, Nickname = username, HasPassword = true };
             Store(user);
             return user;
         }
@@ -180,7 +180,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         lock (_gate)
         {
-            var user = FindUser(username) ?? throw new InvalidOperationException($"No user {username}.");
+            var user = FindUserRow(username) ?? throw new InvalidOperationException($"No user {username}.");
             user.ApplicationPassword = applicationPassword;
         }
     }
@@ -213,7 +213,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// CiviCRM simulate the CiviCRM WordPress plugin creating the contact link.
     /// </summary>
     /// <param name="callback">Called outside the server's lock with the new user.</param>
-    public void OnUserCreated(Action<FakeWordPressUser> callback)
+    public void OnUserCreated(Action<FakeCmsUser> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         lock (_gate)
@@ -251,15 +251,17 @@ public sealed partial class FakeWordPressServer : IDisposable
     private Answer Respond(IRequestMessage request)
     {
         Answer answer;
-        FakeWordPressUser? created;
-        List<Action<FakeWordPressUser>> callbacks;
+        WordPressUserRow? created;
+        FakeCmsUser? createdUser;
+        List<Action<FakeCmsUser>> callbacks;
         lock (_gate)
         {
             answer = Route(request, Authenticate(Header(request, "Authorization")), out created);
+            createdUser = created is null ? null : ToUser(created);
             callbacks = [.. _onCreated];
         }
 
-        if (created is null)
+        if (createdUser is null)
         {
             return answer;
         }
@@ -271,13 +273,13 @@ public sealed partial class FakeWordPressServer : IDisposable
             {
                 foreach (var callback in callbacks)
                 {
-                    callback(created);
+                    callback(createdUser);
                 }
             },
         };
     }
 
-    private FakeWordPressUser? Authenticate(string? authorization)
+    private WordPressUserRow? Authenticate(string? authorization)
     {
         if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
@@ -311,7 +313,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     // The first user (by id) whose login or email is the text, as the scan over users by id found it.
-    private FakeWordPressUser? ByLoginOrEmail(string login)
+    private WordPressUserRow? ByLoginOrEmail(string login)
     {
         var byLogin = _byLogin.GetValueOrDefault(login);
         var byEmail = _byEmail.GetValueOrDefault(login);
@@ -320,7 +322,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     // Users that may match a search: those the email and login indexes name when every searched column is indexed,
     // otherwise all of them; the caller applies the column predicates, and the order stays by id.
-    private IEnumerable<FakeWordPressUser> Candidates(string[] columns, string search)
+    private IEnumerable<WordPressUserRow> Candidates(string[] columns, string search)
     {
         var ids = new HashSet<long>();
         foreach (var column in columns)
@@ -340,10 +342,10 @@ public sealed partial class FakeWordPressServer : IDisposable
             ids.UnionWith(found);
         }
 
-        return ids.Order().Select(id => _users.GetValueOrDefault(id)).OfType<FakeWordPressUser>();
+        return ids.Order().Select(id => _users.GetValueOrDefault(id)).OfType<WordPressUserRow>();
     }
 
-    private void Store(FakeWordPressUser user)
+    private void Store(WordPressUserRow user)
     {
         _users[user.Id] = user;
         _byLogin.TryAdd(user.Username, user);
@@ -352,7 +354,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         _loginSearch.Set(user.Id, user.Username);
     }
 
-    private void Forget(FakeWordPressUser user)
+    private void Forget(WordPressUserRow user)
     {
         _users.Remove(user.Id);
         _emailSearch.Remove(user.Id);
@@ -362,7 +364,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     }
 
     // After a delete, the key falls to the next user (by id) holding it, if a seeded duplicate exists.
-    private void Unfile(Dictionary<string, FakeWordPressUser> index, string key, FakeWordPressUser user, Func<FakeWordPressUser, string> keyOf)
+    private void Unfile(Dictionary<string, WordPressUserRow> index, string key, WordPressUserRow user, Func<WordPressUserRow, string> keyOf)
     {
         if (index.TryGetValue(key, out var filed) && filed.Id == user.Id)
         {
@@ -374,9 +376,9 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private static bool IsAdmin(FakeWordPressUser? user) => user is not null && user.Roles.Contains("administrator");
+    private static bool IsAdmin(WordPressUserRow? user) => user is not null && user.Roles.Contains("administrator");
 
-    private Answer Route(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
+    private Answer Route(IRequestMessage request, WordPressUserRow? me, out WordPressUserRow? created)
     {
         created = null;
         var path = request.Path;
@@ -413,7 +415,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         if (match.Success)
         {
             var idText = match.Groups[1].Value;
-            FakeWordPressUser? target;
+            WordPressUserRow? target;
             if (idText == "me")
             {
                 if (me is null)
@@ -445,7 +447,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return NoRoute();
     }
 
-    private Answer ListUsers(Dictionary<string, string> query, FakeWordPressUser? me)
+    private Answer ListUsers(Dictionary<string, string> query, WordPressUserRow? me)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me))
@@ -466,7 +468,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
 
         var page = query.TryGetValue("page", out var pageText) && int.TryParse(pageText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? Math.Max(1, p) : 1;
-        IEnumerable<FakeWordPressUser> users = _users.Values;
+        IEnumerable<WordPressUserRow> users = _users.Values;
         if (query.TryGetValue("search", out var search) && search.Length > 0)
         {
             string[] columns;
@@ -507,7 +509,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(200, items.ToJsonString(), JsonType, headers);
     }
 
-    private Answer GetUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
+    private Answer GetUser(WordPressUserRow target, WordPressUserRow? me, Dictionary<string, string> query)
     {
         var edit = query.GetValueOrDefault("context") == "edit";
         if (edit && !IsAdmin(me) && me?.Id != target.Id)
@@ -518,7 +520,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return Json(200, Render(target, edit));
     }
 
-    private Answer CreateUser(IRequestMessage request, FakeWordPressUser? me, out FakeWordPressUser? created)
+    private Answer CreateUser(IRequestMessage request, WordPressUserRow? me, out WordPressUserRow? created)
     {
         created = null;
         var body = ReadBody(request, out var bodyError);
@@ -604,7 +606,7 @@ public sealed partial class FakeWordPressServer : IDisposable
             return Error(500, "existing_user_email", "Sorry, that email address is already used!", nullData: true);
         }
 
-        var user = new FakeWordPressUser(_nextId++, username, email)
+        var user = new WordPressUserRow(_nextId++, username, email)
         {
             Password = password,
             HasPassword = true,
@@ -622,7 +624,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(201, Render(user, edit: true).ToJsonString(), JsonType, headers);
     }
 
-    private Answer UpdateUser(FakeWordPressUser target, FakeWordPressUser? me, IRequestMessage request)
+    private Answer UpdateUser(WordPressUserRow target, WordPressUserRow? me, IRequestMessage request)
     {
         var body = ReadBody(request, out var bodyError);
         if (body is null)
@@ -696,7 +698,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     // WP_REST_Users_Controller::delete_item on a single site: permission, then force (501 without it), then the
     // reassign target; the answer is the deleted user in the edit context.
-    private Answer DeleteUser(FakeWordPressUser target, FakeWordPressUser? me, Dictionary<string, string> query)
+    private Answer DeleteUser(WordPressUserRow target, WordPressUserRow? me, Dictionary<string, string> query)
     {
         if (!IsAdmin(me))
         {
@@ -742,7 +744,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return new Answer(302, string.Empty, HtmlType, new Dictionary<string, string> { ["Location"] = "/wp-login.php?checkemail=confirm" });
     }
 
-    private Answer Companion(string route, string method, FakeWordPressUser? me)
+    private Answer Companion(string route, string method, WordPressUserRow? me)
     {
         if (route == "/status" && method == "GET")
         {
@@ -811,7 +813,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         }
     }
 
-    private JsonObject Render(FakeWordPressUser user, bool edit)
+    private JsonObject Render(WordPressUserRow user, bool edit)
     {
         var json = new JsonObject
         {
@@ -982,7 +984,7 @@ public sealed partial class FakeWordPressServer : IDisposable
         return result;
     }
 
-    private static Answer Forbidden(FakeWordPressUser? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
+    private static Answer Forbidden(WordPressUserRow? me) => Error(me is null ? 401 : 403, "rest_forbidden", "Sorry, you are not allowed to do that.");
 
     private static Answer NoRoute() => Error(404, "rest_no_route", "No route was found matching the URL and request method.");
 

@@ -249,7 +249,7 @@ internal static class ProvisioningCommand
 
         public static Kit Start(int contacts, int concurrency, int pageSize)
         {
-            var civi = new InMemoryCiviCrm();
+            var civi = new FakeCiviCrm();
             var ids = new long[contacts];
             for (var i = 0; i < contacts; i++)
             {
@@ -263,7 +263,7 @@ internal static class ProvisioningCommand
                 o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
                 o.MaxConcurrency = concurrency;
                 o.PageSize = pageSize;
-            }).UseInMemory(civi, new InMemoryCmsAccountProvider());
+            }).UseInMemory(civi, new FakeCmsAccountProvider());
             return new Kit(services.BuildServiceProvider());
         }
 

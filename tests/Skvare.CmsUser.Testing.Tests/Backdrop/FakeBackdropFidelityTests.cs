@@ -223,7 +223,7 @@ public sealed class FakeBackdropFidelityTests(ITestOutputHelper output) : IDispo
         }
         else
         {
-            _server.FindUserByMail("tz@example.org")!.Timezone.Should().Be(timezone);
+            _server.FindUserByMail("tz@example.org")!.ExtrasOf<FakeBackdropUserExtras>().Timezone.Should().Be(timezone);
         }
     }
 
@@ -249,7 +249,7 @@ public sealed class FakeBackdropFidelityTests(ITestOutputHelper output) : IDispo
         _server.ActingUid = 99;
         var (missing, missingBody) = await SendAsync("GET", "api/cmsuser/v1/status");
         var blocked = _server.AddUser("blocked-api", "blocked@example.org", active: false);
-        _server.ActingUid = blocked.Uid;
+        _server.ActingUid = blocked.Id;
         var (blockedStatus, _) = await SendAsync("GET", "api/cmsuser/v1/status");
 
         missing.Should().Be(403);
@@ -294,7 +294,7 @@ public sealed class FakeBackdropFidelityTests(ITestOutputHelper output) : IDispo
     {
         var user = _server.AddUser("link", "link@example.org");
 
-        var (_, body) = await SendAsync("POST", $"api/cmsuser/v1/users/{user.Uid}/login-link");
+        var (_, body) = await SendAsync("POST", $"api/cmsuser/v1/users/{user.Id}/login-link");
 
         var hash = body!["url"]!.GetValue<string>().Split('/')[^1];
         hash.Should().MatchRegex("^[A-Za-z0-9_-]{43}$");

@@ -24,7 +24,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
         using var response = await SendAsync(HttpMethod.Patch, $"users/{user.Id}", "{\"block\":1}");
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        _site.Users.Single(u => u.Id == user.Id).Block.Should().BeFalse();
+        _site.Users.Single(u => u.Id == user.Id).Active.Should().BeTrue();
     }
 
     [Fact(Timeout = 20_000)]
@@ -69,12 +69,20 @@ public sealed class FakeJoomlaServerTests : IDisposable
     public async Task A_request_the_client_gave_up_on_is_in_the_log()
     {
         _site.HangNext(1, TimeSpan.FromSeconds(5));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
 
-        var send = async () => await SendAsync(HttpMethod.Get, "users", cancellationToken: cts.Token);
+        // Give up only once the fake holds the request (a fixed delay could fire before it arrives on a busy machine).
+        var send = SendAsync(HttpMethod.Get, "users", cancellationToken: cts.Token);
+        while (_site.Requests.Count == 0 && !send.IsCompleted)
+        {
+            await Task.Delay(5);
+        }
 
-        await send.Should().ThrowAsync<OperationCanceledException>();
+        await cts.CancelAsync();
+
+        await send.Awaiting(t => t).Should().ThrowAsync<OperationCanceledException>();
         _site.Requests.Should().ContainSingle().Which.Path.Should().Be("/api/index.php/v1/users");
+        _site.Requests[0].Status.Should().Be(0, "the fake had not answered when the client gave up");
     }
 
     private static string NewUser(string username) =>

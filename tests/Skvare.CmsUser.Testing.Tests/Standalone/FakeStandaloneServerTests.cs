@@ -34,7 +34,7 @@ public sealed class FakeStandaloneServerTests : IDisposable
 
         status.Should().Be(500);
         body.GetProperty("error_message").GetString().Should().Be("DB Error: constraint violation");
-        _site.Users.Single(u => u.Id == id).Roles.Should().Equal(_site.AdminRole, _site.StaffRole, _site.StaffRole);
+        _site.Users.Single(u => u.Id == id).ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().Equal(_site.AdminRole, _site.StaffRole, _site.StaffRole);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class AccessRestoreTests : IDisposable
         };
     };
 
-    private InMemoryAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
+    private FakeProviderAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
 
     /// <summary>Creates the contact's account, then takes it out of the access group so the next run blocks it.</summary>
     private async Task<Contact> BlockedByDeprovisioningAsync()
@@ -140,7 +140,7 @@ public sealed class AccessRestoreTests : IDisposable
     {
         var ana = await BlockedByDeprovisioningAsync();
         _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
-        _h.Cms.FailNext(InMemoryCmsAccountProvider.Transient());
+        _h.Cms.FailNext(FakeCmsAccountProvider.Transient());
 
         var down = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
@@ -172,7 +172,7 @@ public sealed class AccessRestoreTests : IDisposable
     [Fact]
     public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
     {
-        using var h = new EngineHarness(new InMemoryCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
+        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
         Deprovision(h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
         var ana = h.Member("Ana", "Lima", "ana@example.org");
         await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);

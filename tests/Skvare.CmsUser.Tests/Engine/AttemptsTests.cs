@@ -12,7 +12,7 @@ public sealed class AttemptsTests : IDisposable
     public async Task Permanent_failure_is_recorded_and_the_fourth_counted_failure_gives_up()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent("The CMS refused the data."));
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("The CMS refused the data."));
 
         var outcomes = new List<OutcomeKind>();
         for (var run = 1; run <= 4; run++)
@@ -37,7 +37,7 @@ public sealed class AttemptsTests : IDisposable
     {
         _h.Configure = o => o.Retry.MaxAttempts = 1;
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -55,7 +55,7 @@ public sealed class AttemptsTests : IDisposable
             _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "Failed to create User ana.lima", "old", _h.Time.GetUtcNow().AddDays(-31)));
         }
 
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -72,7 +72,7 @@ public sealed class AttemptsTests : IDisposable
             _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "Failed to create User ana.lima", "recent", _h.Time.GetUtcNow().AddDays(-2)));
         }
 
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -90,7 +90,7 @@ public sealed class AttemptsTests : IDisposable
             _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Failed, "x", "before re-entry", entered.AddDays(-2)));
         }
 
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -102,7 +102,7 @@ public sealed class AttemptsTests : IDisposable
     public async Task Transient_failure_records_nothing_and_keeps_the_contact_for_the_next_run()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -123,7 +123,7 @@ public sealed class AttemptsTests : IDisposable
         var contacts = Enumerable.Range(1, 10).Select(i => _h.Member("P", $"N{i}", $"p{i}@example.org")).ToArray();
         foreach (var c in contacts)
         {
-            _h.Cms.FailCreateFor(c.Email!, () => InMemoryCmsAccountProvider.Transient("connection refused"));
+            _h.Cms.FailCreateFor(c.Email!, () => FakeCmsAccountProvider.Transient("connection refused"));
         }
 
         var summary = await _h.Provisioner.RunOnceAsync();
@@ -145,7 +145,7 @@ public sealed class AttemptsTests : IDisposable
             var c = _h.Member("P", $"N{i}", $"p{i}@example.org");
             if (i % 3 != 0)
             {
-                _h.Cms.FailCreateFor(c.Email!, () => InMemoryCmsAccountProvider.Transient());
+                _h.Cms.FailCreateFor(c.Email!, () => FakeCmsAccountProvider.Transient());
             }
         }
 
@@ -161,7 +161,7 @@ public sealed class AttemptsTests : IDisposable
     {
         _h.Configure = o => o.Retry.CountTransientFailures = true;
         _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Transient());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Transient());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 

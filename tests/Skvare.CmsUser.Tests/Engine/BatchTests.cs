@@ -124,7 +124,7 @@ public sealed class BatchTests : IDisposable
         _h.Cms.AddAccount("exists", "exists@example.org");
         _h.Member("Ex", "Ists", "exists@example.org");
         _h.Member("Bad", "Data", "bad@example.org");
-        _h.Cms.FailCreateFor("bad@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("bad@example.org", () => FakeCmsAccountProvider.Permanent());
 
         var summary = await _h.Provisioner.RunOnceAsync();
 

@@ -196,7 +196,7 @@ public sealed class CreatingAccountsTests : IDisposable
     [Fact]
     public async Task A_strong_password_is_generated_when_the_cms_needs_one()
     {
-        using var h = new EngineHarness(new InMemoryCmsAccountProvider(CmsCapabilities.None));
+        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.None));
         h.Member("Ana", "Lima", "ana@example.org");
         NewCmsAccount? sent = null;
         h.Cms.BeforeCreate = a => { sent = a; return Task.CompletedTask; };

@@ -31,7 +31,7 @@ public sealed class DeprovisioningTests : IDisposable
         return plan;
     }
 
-    private InMemoryAccount AccountOf(long userId) => _h.Cms.Accounts.Single(a => a.Id == userId);
+    private FakeProviderAccount AccountOf(long userId) => _h.Cms.Accounts.Single(a => a.Id == userId);
 
     [Fact]
     public async Task Leaving_the_access_group_blocks_the_account_once_and_records_it()
@@ -111,7 +111,7 @@ public sealed class DeprovisioningTests : IDisposable
         _h.Civi.AddToGroup(Lapsed, members.Select(m => m.Id).ToArray());
         for (var i = 0; i < 3; i++)
         {
-            _h.Cms.FailNext(InMemoryCmsAccountProvider.Transient());
+            _h.Cms.FailNext(FakeCmsAccountProvider.Transient());
         }
 
         var down = await _h.Provisioner.RunOnceAsync();
@@ -136,7 +136,7 @@ public sealed class DeprovisioningTests : IDisposable
         var kinds = new List<OutcomeKind>();
         for (var run = 0; run < 4; run++)
         {
-            _h.Cms.FailNext(InMemoryCmsAccountProvider.Permanent("Refused."));
+            _h.Cms.FailNext(FakeCmsAccountProvider.Permanent("Refused."));
             kinds.Add((await _h.Provisioner.RunOnceAsync()).Failures.Single().Kind);
             _h.Time.Advance(TimeSpan.FromHours(1));
         }
@@ -167,7 +167,7 @@ public sealed class DeprovisioningTests : IDisposable
     [Fact]
     public async Task Remove_roles_on_a_cms_that_cannot_stops_the_run_with_a_configuration_error()
     {
-        using var h = new EngineHarness(new InMemoryCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
+        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
         h.Configure = o => o.Rules[0].Deprovision = new DeprovisionOptions { When = DeprovisionWhen.Revoked, Revoked = TriggerDefinition.Group(Lapsed), Action = DeprovisionAction.RemoveRoles };
         var ana = h.Member("Ana", "Lima", "ana@example.org");
         await h.Provisioner.RunOnceAsync();

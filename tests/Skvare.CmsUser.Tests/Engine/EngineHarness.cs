@@ -14,14 +14,14 @@ internal sealed class EngineHarness : IDisposable
 
     private ServiceProvider? _services;
 
-    public EngineHarness(InMemoryCmsAccountProvider? cms = null)
+    public EngineHarness(FakeCmsAccountProvider? cms = null)
     {
-        Cms = cms ?? new InMemoryCmsAccountProvider();
+        Cms = cms ?? new FakeCmsAccountProvider();
     }
 
-    public InMemoryCiviCrm Civi { get; } = new();
+    public FakeCiviCrm Civi { get; } = new();
 
-    public InMemoryCmsAccountProvider Cms { get; }
+    public FakeCmsAccountProvider Cms { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
 

@@ -74,7 +74,7 @@ public sealed class PlanAndResetTests : IDisposable
             _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.PasswordReset, ActivityOutcomeStatus.Failed, "x", "y", _h.Time.GetUtcNow()));
         }
 
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent());
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent());
         var summary = await _h.Provisioner.RunOnceAsync();
 
         summary.Failures.Single().Attempt.Should().Be(1);

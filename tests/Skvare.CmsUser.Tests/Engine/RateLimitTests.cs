@@ -8,7 +8,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Cms_requests_beyond_the_rate_wait_for_a_permit()
     {
-        var cms = new InMemoryCmsAccountProvider();
+        var cms = new FakeCmsAccountProvider();
         // One request per 100 seconds: the second request cannot get a permit during this test.
         using var limited = new RateLimitedCmsProvider(cms, requestsPerSecond: 0.01);
         using var cts = new CancellationTokenSource();
@@ -29,7 +29,7 @@ public sealed class RateLimitTests
     {
         using var plain = new EngineHarness();
         plain.Provisioner.Should().NotBeNull();
-        GetCms(plain.Provisioner).Should().BeOfType<InMemoryCmsAccountProvider>();
+        GetCms(plain.Provisioner).Should().BeOfType<FakeCmsAccountProvider>();
 
         using var limited = new EngineHarness { Configure = o => o.MaxCmsRequestsPerSecond = 5 };
         GetCms(limited.Provisioner).Should().BeOfType<RateLimitedCmsProvider>();

@@ -144,7 +144,7 @@ public sealed class ReliabilityTests : IDisposable
     }
 
     /// <summary>What a run leaves when it dies after the create and the link: the account linked, its record open.</summary>
-    private (Contact Ana, InMemoryAccount Account) CreatedAndLinkedByADeadRun()
+    private (Contact Ana, FakeProviderAccount Account) CreatedAndLinkedByADeadRun()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");

@@ -6,7 +6,7 @@ namespace Skvare.CmsUser.Tests.Engine;
 /// <summary>A second engine (its own locks, as another process has) over the same CiviCRM and CMS.</summary>
 internal static class SharedHarness
 {
-    public static IUserProvisioner Build(InMemoryCiviCrm civi, InMemoryCmsAccountProvider cms)
+    public static IUserProvisioner Build(FakeCiviCrm civi, FakeCmsAccountProvider cms)
     {
         var services = new ServiceCollection();
         services.AddLogging();

@@ -10,7 +10,7 @@ public sealed class HealthCheckRegistrationTests
     public async Task The_CMS_provider_check_is_registered_through_AddHealthChecks()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddSingleton<ICmsAccountProvider>(new InMemoryCmsAccountProvider());
+        services.AddSingleton<ICmsAccountProvider>(new FakeCmsAccountProvider());
         services.AddHealthChecks().AddCmsProviderCheck(tags: ["ready"]);
         await using var provider = services.BuildServiceProvider();
 

@@ -32,8 +32,8 @@ public sealed class ScheduledProvisioningServiceTests
     [Fact]
     public async Task Runs_the_rules_every_interval()
     {
-        var civi = new InMemoryCiviCrm();
-        var cms = new InMemoryCmsAccountProvider();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
         services.AddCmsUserProvisioning(o =>
@@ -68,7 +68,7 @@ public sealed class ScheduledProvisioningServiceTests
     [Fact]
     public async Task Health_check_reports_the_provider_connectivity()
     {
-        var check = new CmsProviderHealthCheck(new InMemoryCmsAccountProvider());
+        var check = new CmsProviderHealthCheck(new FakeCmsAccountProvider());
 
         var result = await check.CheckHealthAsync(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext
         {

@@ -13,7 +13,7 @@ public sealed class OptionsValidationTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddCmsUserProvisioning(builder.Configuration.GetSection("CmsUser"))
-            .UseInMemory(new InMemoryCiviCrm(), new InMemoryCmsAccountProvider());
+            .UseInMemory(new FakeCiviCrm(), new FakeCmsAccountProvider());
         return builder.Build();
     }
 

@@ -24,7 +24,7 @@ public sealed class SettingsCheckTests
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Valid).AddInMemoryCollection(changes);
         builder.Services.AddCmsUserProvisioning(builder.Configuration.GetSection("CmsUser"), configure)
-            .UseInMemory(new InMemoryCiviCrm(), new InMemoryCmsAccountProvider());
+            .UseInMemory(new FakeCiviCrm(), new FakeCmsAccountProvider());
         using var host = builder.Build();
         try
         {

@@ -55,7 +55,7 @@ public sealed class TelemetryTests : IDisposable
     [Fact]
     public async Task Failures_are_logged_with_their_event_id_and_without_secrets()
     {
-        _h.Cms.FailCreateFor("ana@example.org", () => InMemoryCmsAccountProvider.Permanent("refused"));
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("refused"));
         _h.Member("Ana", "Lima", "ana@example.org");
 
         await _h.Provisioner.RunOnceAsync();

@@ -6,13 +6,13 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// An in-memory CMS: accounts with case-insensitive unique usernames and emails, roles, a mail log,
 /// and failure injection. For engine tests and demos. Thread-safe.
 /// </summary>
-public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
+public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 {
     private readonly object _gate = new();
-    private readonly List<InMemoryAccount> _accounts = [];
-    private readonly Dictionary<long, InMemoryAccount> _byId = [];
-    private readonly Dictionary<string, InMemoryAccount> _byUsername = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, InMemoryAccount> _byEmail = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<FakeProviderAccount> _accounts = [];
+    private readonly Dictionary<long, FakeProviderAccount> _byId = [];
+    private readonly Dictionary<string, FakeProviderAccount> _byUsername = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, FakeProviderAccount> _byEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _mails = [];
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
@@ -22,7 +22,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <summary>Creates the provider.</summary>
     /// <param name="capabilities">What it claims to support.</param>
     /// <param name="rules">Its username rules; <see cref="UsernameRules.Default"/> when null.</param>
-    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock, UsernameRules? rules = null)
+    public FakeCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock, UsernameRules? rules = null)
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
@@ -41,10 +41,10 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     public Func<NewCmsAccount, Task>? BeforeCreate { get; set; }
 
     /// <summary>Called after an account is stored (e.g. to link it like the CMS's CiviCRM plugin does).</summary>
-    public Action<InMemoryAccount>? AfterCreate { get; set; }
+    public Action<FakeProviderAccount>? AfterCreate { get; set; }
 
     /// <summary>All accounts.</summary>
-    public IReadOnlyList<InMemoryAccount> Accounts
+    public IReadOnlyList<FakeProviderAccount> Accounts
     {
         get
         {
@@ -71,11 +71,11 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     public IReadOnlyDictionary<string, int> Calls => _calls;
 
     /// <summary>Adds an existing account.</summary>
-    public InMemoryAccount AddAccount(string username, string email, params string[] roles)
+    public FakeProviderAccount AddAccount(string username, string email, params string[] roles)
     {
         lock (_gate)
         {
-            var account = new InMemoryAccount(_nextId++, username, email) { Roles = [.. roles] };
+            var account = new FakeProviderAccount(_nextId++, username, email) { Roles = [.. roles] };
             Store(account);
             return account;
         }
@@ -148,7 +148,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
             await before(account).ConfigureAwait(false);
         }
 
-        InMemoryAccount created;
+        FakeProviderAccount created;
         lock (_gate)
         {
             if (_byUsername.ContainsKey(account.Username))
@@ -166,7 +166,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
                 throw new CmsProviderException(Name, CmsErrorReason.InvalidData, "A password is required.") { StatusCode = 400 };
             }
 
-            created = new InMemoryAccount(_nextId++, account.Username, account.Email)
+            created = new FakeProviderAccount(_nextId++, account.Username, account.Email)
             {
                 Roles = [.. account.Roles],
                 HasPassword = account.Password is not null,
@@ -279,7 +279,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new ConnectivityReport("InMemory CMS", true, [new ConnectivityCheck("reachable", true, "in memory")]));
 
-    private void Store(InMemoryAccount account)
+    private void Store(FakeProviderAccount account)
     {
         _accounts.Add(account);
         _byId.TryAdd(account.Id, account);
@@ -287,7 +287,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         _byEmail.TryAdd(account.Email, account);
     }
 
-    private InMemoryAccount Find(long id) =>
+    private FakeProviderAccount Find(long id) =>
         _byId.GetValueOrDefault(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
 
     private void Enter(string operation)
@@ -300,11 +300,11 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     }
 }
 
-/// <summary>An account held by <see cref="InMemoryCmsAccountProvider"/>.</summary>
+/// <summary>An account held by <see cref="FakeCmsAccountProvider"/>.</summary>
 /// <param name="Id">The user id.</param>
 /// <param name="Username">The username.</param>
 /// <param name="Email">The email.</param>
-public sealed record InMemoryAccount(long Id, string Username, string Email)
+public sealed record FakeProviderAccount(long Id, string Username, string Email)
 {
     /// <summary>Roles.</summary>
     public List<string> Roles { get; init; } = [];

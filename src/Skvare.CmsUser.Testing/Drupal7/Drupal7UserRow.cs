@@ -4,7 +4,7 @@ namespace Skvare.CmsUser.Testing.Drupal7;
 /// <param name="Uid">The Drupal user id.</param>
 /// <param name="Name">The username.</param>
 /// <param name="Mail">The email address.</param>
-public sealed record FakeDrupal7User(long Uid, string Name, string Mail)
+internal sealed record Drupal7UserRow(long Uid, string Name, string Mail)
 {
     /// <summary>1 when active, 0 when blocked.</summary>
     public int Status { get; init; } = 1;

@@ -1,9 +1,9 @@
 namespace Skvare.CmsUser.Testing.WordPress;
 
 /// <summary>A user held by <see cref="FakeWordPressServer"/>. Read it after a call to assert what the site now holds.</summary>
-public sealed class FakeWordPressUser
+internal sealed class WordPressUserRow
 {
-    internal FakeWordPressUser(long id, string username, string email)
+    internal WordPressUserRow(long id, string username, string email)
     {
         Id = id;
         Username = username;

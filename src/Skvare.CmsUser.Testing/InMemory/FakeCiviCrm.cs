@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// for engine tests and demos that do not need HTTP. Thread-safe. Counts calls per operation so tests
 /// can assert bulk behaviour.
 /// </summary>
-public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
+public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
 {
     private readonly object _gate = new();
     private readonly Dictionary<long, Contact> _contacts = [];
@@ -452,7 +452,7 @@ public sealed class InMemoryCiviCrm : ITriggerSourceFactory, IContactDirectory, 
             && !LinksOf(contact.Id).Any(l => l.IsCurrentDomain),
     };
 
-    private sealed class Source(InMemoryCiviCrm owner, TriggerSourceContext context) : ITriggerSource
+    private sealed class Source(FakeCiviCrm owner, TriggerSourceContext context) : ITriggerSource
     {
         public TriggerDefinition Trigger => context.Trigger;
 

@@ -1,28 +1,26 @@
-namespace Skvare.CmsUser.Testing.Backdrop;
+namespace Skvare.CmsUser.Testing.Drupal;
 
-/// <summary>An account held by <see cref="FakeBackdropServer"/> (a snapshot; the server replaces it on change).</summary>
-/// <param name="Uid">The Backdrop user id.</param>
+/// <summary>An account held by <see cref="FakeDrupalServer"/> (a snapshot; the server replaces it on change).</summary>
+/// <param name="Uid">The Drupal user id.</param>
+/// <param name="Uuid">The entity UUID.</param>
 /// <param name="Name">The username.</param>
 /// <param name="Mail">The email address.</param>
-public sealed record FakeBackdropUser(long Uid, string Name, string Mail)
+internal sealed record DrupalUserRow(long Uid, Guid Uuid, string Name, string Mail)
 {
-    /// <summary>1 when active, 0 when blocked.</summary>
-    public int Status { get; init; } = 1;
+    /// <summary>Whether the account is active (Drupal's <c>status</c>).</summary>
+    public bool Status { get; init; } = true;
 
     /// <summary>Assigned role machine names (without <c>authenticated</c>).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
 
-    /// <summary>The language code, when one was given.</summary>
-    public string? Language { get; init; }
+    /// <summary>The preferred language code.</summary>
+    public string PreferredLangcode { get; init; } = "en";
 
-    /// <summary>The time zone, when one was given.</summary>
-    public string? Timezone { get; init; }
-
-    /// <summary>Values of user fields, by field name.</summary>
+    /// <summary>Values of <c>field_*</c> fields, by field name.</summary>
     public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Whether the client chose the password (otherwise the module generated one nobody knows).</summary>
-    public bool PasswordChosenByClient { get; init; }
+    /// <summary>Whether the client set a password (otherwise the account has none until a reset).</summary>
+    public bool HasPassword { get; init; }
 
     /// <summary>SHA-256 of the password; the fake keeps no password in clear text.</summary>
     internal string PasswordHash { get; init; } = string.Empty;
@@ -30,7 +28,7 @@ public sealed record FakeBackdropUser(long Uid, string Name, string Mail)
     /// <summary>Whether <paramref name="password"/> is this account's password.</summary>
     /// <param name="password">The password to check.</param>
     public bool PasswordMatches(string password) =>
-        PasswordHash.Length > 0 && PasswordHash == FakeBackdropServer.Sha256(password);
+        PasswordHash.Length > 0 && PasswordHash == FakeDrupalServer.Sha256(password);
 
     /// <summary>Prints the account without its password hash.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
