@@ -59,7 +59,7 @@ public sealed class RoleRemovalTests : IDisposable
 
         var user = _site.Users.Single(u => u.Id == id);
         user.Active.Should().BeTrue();
-        user.Roles.Should().BeEquivalentTo([_site.StaffRole]);
+        user.ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().BeEquivalentTo([_site.StaffRole]);
         Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Unblock);
     }
 
