@@ -29,6 +29,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private readonly StandaloneOptions _options;
     private readonly ILogger _logger;
     private readonly StandaloneUserIndex _index;
+    private readonly CmsRequestThrottle _throttle;
     private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.OrdinalIgnoreCase);
     private Task<IReadOnlyDictionary<string, long>>? _roles;
 
@@ -38,7 +39,14 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock of the page look-ups (system clock when null).</param>
     public StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger = null, TimeProvider? time = null)
+        : this(client, options, logger, time, throttle: null)
     {
+    }
+
+    /// <summary>Creates the provider with the site's request throttle (<see cref="CmsUserOptions.MaxCmsRequestsPerSecond"/>), as <c>AddStandalone</c> does.</summary>
+    internal StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger, TimeProvider? time, CmsRequestThrottle? throttle)
+    {
+        _throttle = throttle ?? new CmsRequestThrottle(null);
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -116,7 +124,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             .WithWhere(conditions.Count == 1 ? conditions[0] : Api4Condition.Or([.. conditions]));
         try
         {
-            var result = await _client.CallAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
+            var result = await SendAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
             if (result.Values.Count >= PrefetchLimit)
             {
                 // Too many to be sure the page is covered: every question goes to the server.
@@ -255,12 +263,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
             var access = new Api4Params { Extra = { ["action"] = "create", ["values"] = new Dictionary<string, object?>() } };
-            var answer = await _client.CallAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
+            var answer = await SendAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
             var granted = answer.Values.Count > 0 && answer.Values[0].GetFlag("access");
             checks.Add(granted
                 ? new ConnectivityCheck("administer users", true, "the server says the API user may create users")
                 : new ConnectivityCheck("administer users", false, "the server says the API user may not create users: give its role \"administer users\" (the installer's admin role has it)"));
-            var roles = await _client.CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
+            var roles = await SendAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("roles", true, string.Join(", ", roles.Values.Select(v => v.GetString("name")))));
         }
         catch (CmsUserException ex)
@@ -305,7 +313,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         Api4Result result;
         try
         {
-            result = await _client.CallAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
+            result = await SendAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
@@ -540,12 +548,20 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     {
         try
         {
-            return await _client.CallAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
+            return await SendAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
         }
         catch (CiviCrmApiException ex)
         {
             throw Map(ex);
         }
+    }
+
+    // Every API call of this provider is one request to the site and takes one permit of MaxCmsRequestsPerSecond
+    // (the CiviCRM client's own retries are not counted: they go through the CiviCRM package's pipeline).
+    private async Task<Api4Result> SendAsync(string entity, string action, Api4Params parameters, CancellationToken cancellationToken)
+    {
+        await _throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _client.CallAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
     }
 
     private CmsProviderException Map(CiviCrmApiException ex)

@@ -35,7 +35,8 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         ILogger<UserProvisioner> logger)
     {
         _settings = new EngineSettings(options.Value);
-        _cms = _settings.Options.MaxCmsRequestsPerSecond is double rate and > 0 ? new RateLimitedCmsProvider(cms, rate) : cms;
+        // MaxCmsRequestsPerSecond is enforced by each provider package's HTTP pipeline, per request sent.
+        _cms = cms;
         _triggers = triggers;
         _directory = directory;
         _activities = activities;
@@ -234,7 +235,6 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 
     public void Dispose()
     {
-        (_cms as IDisposable)?.Dispose();
         _readyGate.Dispose();
     }
 
