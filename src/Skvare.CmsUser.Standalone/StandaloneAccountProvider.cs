@@ -28,7 +28,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private readonly CiviCrmApiClient _client;
     private readonly StandaloneOptions _options;
     private readonly ILogger _logger;
-    private readonly StandaloneUserIndex _index;
+    private readonly PageAccountIndex<StandaloneUser> _index;
     private readonly CmsRequestThrottle _throttle;
     private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.OrdinalIgnoreCase);
     private Task<IReadOnlyDictionary<string, long>>? _roles;
@@ -50,7 +50,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _index = new StandaloneUserIndex(time ?? TimeProvider.System);
+        _index = new PageAccountIndex<StandaloneUser>(time ?? TimeProvider.System, u => u.Id, u => u.Email, u => u.Username);
     }
 
     /// <summary>Usernames: at most 60 characters (the server would cut longer ones), <c>[a-z0-9._@+-]</c>.</summary>
