@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(3111, LogLevel.Information, "Drupal has no companion module configured; the new-account notification of account {UserId} is sent as the password-reset email")]
     public static partial void NotificationFallback(ILogger logger, long userId);
+
+    [LoggerMessage(3112, LogLevel.Debug, "The Drupal page look-up failed ({Reason}, HTTP {StatusCode}); accounts are looked up one by one")]
+    public static partial void PrefetchFailed(ILogger logger, CmsErrorReason reason, int? statusCode);
 }
