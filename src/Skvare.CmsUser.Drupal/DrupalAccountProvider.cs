@@ -25,6 +25,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     private const string RegisterAdminCreated = "register_admin_created";
     private const string PasswordReset = "password_reset";
     private const int MaxQueryLength = 6000;
+    private const string NotifiedHeader = "X-Cmsuser-Notified";
     private const int MaxPrefetchPages = 40;
 
     private readonly IHttpClientFactory _httpClientFactory;
@@ -257,12 +258,17 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             body[options.LastNameField] = Values(account.LastName);
         }
 
-        var call = new DrupalCall(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
+        // With the companion module (1.1.0+) the new-account email goes out inside the create: one request instead of two.
+        var notifyInside = account.Notify && options.UseCompanionModule;
+        var path = notifyInside ? "entity/user?_format=json&cmsuser_notify=" + RegisterAdminCreated : "entity/user?_format=json";
+        var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         JsonNode created;
+        string? notified = null;
         try
         {
-            created = await SendAsync(call, cancellationToken).ConfigureAwait(false)
-                ?? throw Unexpected(call.Route, "an empty answer to a create");
+            var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+            created = _channel.ReadJson(call, answer) ?? throw Unexpected(call.Route, "an empty answer to a create");
+            notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
         {
@@ -275,8 +281,18 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         _index.Add(result);
         Log.Created(_logger, result.UserId);
 
-        if (account.Notify)
+        if (notifyInside && notified == RegisterAdminCreated)
         {
+            Log.MailSent(_logger, result.UserId, RegisterAdminCreated);
+        }
+        else if (notifyInside && notified is not null)
+        {
+            // The module tried and the site's mail system refused: sending again would fail the same way.
+            Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.Unavailable);
+        }
+        else if (account.Notify)
+        {
+            // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own.
             try
             {
                 await NotifyAsync(result, cancellationToken).ConfigureAwait(false);

@@ -287,8 +287,19 @@ public sealed partial class FakeDrupalServer
             PasswordHash = pass is null ? string.Empty : Sha256(pass),
         };
         _index.Put(_users, user);
-        return new Answer(201, Json(RestUser(user)), "application/json",
-            new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" });
+        var headers = new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" };
+        if (CompanionModuleEnabled && CompanionNotifiesOnCreate && ParseQuery(request.RawQuery).GetValueOrDefault("cmsuser_notify") == "register_admin_created")
+        {
+            // cmsuser_companion 1.1.0's hook_user_insert (the caller has "administer users", checked above).
+            if (!MailFails)
+            {
+                SendMail(user, "register_admin_created");
+            }
+
+            headers["X-Cmsuser-Notified"] = MailFails ? "failed" : "register_admin_created";
+        }
+
+        return new Answer(201, Json(RestUser(user)), "application/json", headers);
     }
 
     private Answer Read(long uid, Auth auth)
@@ -532,7 +543,7 @@ public sealed partial class FakeDrupalServer
         if (parts is ["cmsuser", "status"] && method == "GET")
         {
             return IsAdmin(auth.Uid)
-                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
+                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = CompanionNotifiesOnCreate ? "1.1.0" : "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
                 : Denied(auth, "The 'administer users' permission is required.");
         }
 
