@@ -22,6 +22,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 {
     private const string Cms = "CiviCRM Standalone";
     private const string SameUsername = "same_username";
+    private const string FirstMail = "first_mail";
     private const int PrefetchLimit = 2000;
     private static readonly string[] UserFields = ["id", "username", "uf_name", "contact_id", "is_active", "roles:name"];
 
@@ -170,8 +171,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         try
         {
-            var user = await CreateCheckedAsync(account, cancellationToken).ConfigureAwait(false);
-            if (sendsMail)
+            var (user, mailed) = await CreateCheckedAsync(account, sendsMail, cancellationToken).ConfigureAwait(false);
+            if (sendsMail && !mailed)
             {
                 await SendFirstMailAsync(user, cancellationToken).ConfigureAwait(false);
             }
@@ -279,7 +280,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);
     }
 
-    private async Task<StandaloneUser> CreateCheckedAsync(NewCmsAccount account, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the user with its username check, and with <paramref name="sendsMail"/> its first reset email, all in
+    /// one request (API v4 chains run in order per created row: the check, then the mail). Returns whether the email
+    /// was sent in that request; a recovered create (the answer was lost) reports it unsent, so the caller sends it.
+    /// </summary>
+    private async Task<(StandaloneUser User, bool Mailed)> CreateCheckedAsync(NewCmsAccount account, bool sendsMail, CancellationToken cancellationToken)
     {
         var roleIds = await RoleIdsAsync(account.Roles, cancellationToken).ConfigureAwait(false);
         var create = new Api4Params();
@@ -309,6 +315,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         // The check rides in the same request: every user with this username, read right after the insert.
         create.Chain[SameUsername] = new Api4Chain("User", "get", new Api4Params().WithSelect("id").WithWhere(Api4Condition.Eq("username", "$username")));
+        if (sendsMail)
+        {
+            // The first mail rides along too, after the check. Should the check find an older user with the name, this
+            // user is removed below and its mail's link leads nowhere: a rare duplicate mail, never a missing one.
+            create.Chain[FirstMail] = new Api4Chain("User", "sendPasswordResetEmail", ResetParams("$id"));
+        }
 
         Api4Result result;
         try
@@ -318,7 +330,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
             // The insert may have happened: the user row is the contact's, so look for it by contact.
-            return await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false);
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), false);
         }
         catch (CiviCrmApiException ex) when (ex.IsDuplicate)
         {
@@ -348,7 +360,19 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         _index.Add(user);
         Log.Created(_logger, created, account.Username, account.ContactId);
-        return user;
+        if (!sendsMail || !row.TryGetProperty(FirstMail, out var mail) || mail.ValueKind != JsonValueKind.Array)
+        {
+            return (user, false);
+        }
+
+        if (ResetOutcome(created, [.. mail.EnumerateArray()]) is { } refused)
+        {
+            // Creating and mailing are one step: a user nobody can log in to is removed, so the retry starts clean.
+            await RemoveAsync(created, cancellationToken).ConfigureAwait(false);
+            throw Fail(refused.Reason, $"{refused.Message} The new user {created} was removed again.", refused, refused.StatusCode, refused.ErrorCode);
+        }
+
+        return (user, true);
     }
 
     private async Task<long[]> OtherUsersNamedAsync(string username, long created, CancellationToken cancellationToken)
@@ -441,18 +465,29 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <summary>Sends the reset email; returns the refusal instead of throwing it, throws only for transport and setup failures.</summary>
     private async Task<CmsProviderException?> SendResetAsync(long userId, CancellationToken cancellationToken)
     {
+        var result = await CallAsync("User", "sendPasswordResetEmail", ResetParams(userId), cancellationToken).ConfigureAwait(false);
+        return ResetOutcome(userId, result.Values);
+    }
+
+    private Api4Params ResetParams(object userId)
+    {
         var send = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
         send.Extra["timeout"] = (int)_options.ResetLinkLifetime.TotalMinutes;
-        var result = await CallAsync("User", "sendPasswordResetEmail", send, cancellationToken).ConfigureAwait(false);
-        if (result.Values.Count == 0)
+        return send;
+    }
+
+    /// <summary>What <c>User.sendPasswordResetEmail</c> answered for one user (on its own or chained): null when sent, else the refusal.</summary>
+    private CmsProviderException? ResetOutcome(long userId, IReadOnlyList<JsonElement> values)
+    {
+        if (values.Count == 0)
         {
             // Observed: a user without a contact (or no user at all) is skipped silently.
             return Fail(CmsErrorReason.NotFound, $"Standalone sent no reset email for user {userId}: the user does not exist or has no contact.");
         }
 
-        if (result.Values[0].GetFlag("is_error"))
+        if (values[0].GetFlag("is_error"))
         {
-            var message = result.Values[0].GetString("message") ?? "the mailer refused it";
+            var message = values[0].GetString("message") ?? "the mailer refused it";
             return Fail(CmsErrorReason.InvalidEmail, $"Standalone could not send the reset email for user {userId}: {message} (its email address fails the mailer's check, the password_reset message template is disabled, or sending failed).");
         }
 
