@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Telemetry;
 using Skvare.CmsUser.Usernames;
 
@@ -7,14 +8,11 @@ namespace Skvare.CmsUser.Engine;
 
 /// <summary>
 /// The per-contact steps of "Creating accounts": already linked, usable email, existing account,
-/// username, create. Produces a <see cref="ContactWork"/>; links, activities and trigger changes are
+/// username, create. Produces a <see cref="ContactResult"/>; links, activities and trigger changes are
 /// written later for the whole page.
 /// </summary>
 internal sealed class ContactPipeline
 {
-    /// <summary>The error code of an unexpected exception (a defect in the data or in the code).</summary>
-    public const string InternalErrorCode = CmsUserErrorCodes.InternalError;
-
     /// <summary>The error code of a contact whose data CiviCRM sent in a form that cannot be read.</summary>
     public const string InvalidDataCode = CmsUserErrorCodes.InvalidContactData;
 
@@ -32,128 +30,19 @@ internal sealed class ContactPipeline
 
     private CmsUserOptions Options => _settings.Options;
 
-    /// <summary>Runs the creation steps for one contact.</summary>
-    public async Task<ContactWork> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
+    private AttemptPolicy Attempts => _settings.Attempts;
+
+    /// <summary>Runs the creation steps for one contact. Never throws but for the caller's cancellation.</summary>
+    public async Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
     {
-        var work = new ContactWork(contact, rule.DisplayName, ActivityKind.AccountCreation, priorFailures);
+        var start = new ContactResult(contact, rule.DisplayName, ActivityKind.AccountCreation, priorFailures);
         try
         {
-            await ProvisionCoreAsync(rule, contact, work, cancellationToken).ConfigureAwait(false);
+            return await ProvisionCoreAsync(rule, contact, start, cancellationToken).ConfigureAwait(false);
         }
-        catch (CmsUserException ex)
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            Fail(work, ex.Kind, CmsUserErrorCodes.For(ex), ex.Message);
-            if (ex.Kind == FailureKind.Configuration)
-            {
-                work.StopError = ex;
-            }
-        }
-        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
-        {
-            FailInternal(work, ex);
-        }
-
-        return work;
-    }
-
-    /// <summary>
-    /// A saved-search contact whose attempts are used up: a saved search cannot be left, so the contact is
-    /// skipped (no CMS call, no activity) until its failures age out of the attempt window.
-    /// </summary>
-    public static ContactWork GaveUpEarlier(ProvisioningRule rule, Contact contact, int priorFailures) =>
-        new(contact, rule.DisplayName, ActivityKind.AccountCreation, priorFailures)
-        {
-            Kind = OutcomeKind.Skipped,
-            Attempt = priorFailures,
-            Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.AttemptsUsedUp, $"{priorFailures} recent failed attempts; the contact is skipped until they age out of the attempt window."),
-        };
-
-    /// <summary>Sends a reset email to one linked contact.</summary>
-    public async Task<ContactWork> ResetAsync(string campaign, Contact contact, int priorFailures, CancellationToken cancellationToken)
-    {
-        var work = new ContactWork(contact, campaign, ActivityKind.PasswordReset, priorFailures);
-        var link = contact.CurrentDomainLink;
-        if (link is null)
-        {
-            Fail(work, FailureKind.Permanent, CmsUserErrorCodes.NoLinkedAccount, "The contact has no CMS account linked in this domain, so there is no account to reset.");
-            return work;
-        }
-
-        work.CmsUserId = link.CmsUserId;
-        try
-        {
-            await _cms.SendPasswordResetAsync(new CmsAccount(link.CmsUserId, null, link.UfName ?? contact.Email), cancellationToken).ConfigureAwait(false);
-            work.Kind = OutcomeKind.Linked;
-            work.Username = link.UfName;
-            work.RecordActivity = true;
-            work.Disposition = TriggerDisposition.Completed;
-        }
-        catch (CmsUserException ex)
-        {
-            Fail(work, ex.Kind, CmsUserErrorCodes.For(ex), ex.Message);
-            if (ex.Kind == FailureKind.Configuration)
-            {
-                work.StopError = ex;
-            }
-        }
-        catch (Exception ex) when (!IsRunCancellation(ex, cancellationToken))
-        {
-            FailInternal(work, ex);
-        }
-
-        return work;
-    }
-
-    /// <summary>Whether an exception is the caller cancelling the run (the only exception a contact lets through).</summary>
-    public static bool IsRunCancellation(Exception ex, CancellationToken cancellationToken) =>
-        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
-
-    /// <summary>
-    /// Turns an unexpected exception into the contact's outcome: Failed with <see cref="InternalErrorCode"/>,
-    /// counted as an attempt (a contact that always crashes us gives up after MaxAttempts). The log has the
-    /// exception; the activity and the outcome have a one-line message.
-    /// </summary>
-    public void FailInternal(ContactWork work, Exception ex)
-    {
-        Log.ContactCrashed(_logger, work.Contact.Id, work.Rule, ex);
-        var cmsUserId = work.CmsUserId;
-        Fail(work, FailureKind.Permanent, InternalErrorCode, InternalMessage(ex));
-
-        // An account created before the defect must still be linked and audited: keep what is known.
-        work.CmsUserId = cmsUserId;
-    }
-
-    /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>
-    public static string InternalMessage(Exception ex) =>
-        $"Unexpected {ex.GetType().Name} while handling the contact; see the log for details.";
-
-    /// <summary>Marks the work failed, counting the attempt per the retry policy.</summary>
-    public void Fail(ContactWork work, FailureKind kind, string code, string message, bool giveUpNow = false)
-    {
-        var policy = Options.Retry;
-        work.Error = new ProvisioningError(kind, code, message);
-        work.Link = null;
-        if (kind == FailureKind.Configuration)
-        {
-            work.Kind = OutcomeKind.Failed;
-            work.RecordActivity = false;
-            work.Disposition = null;
-            return;
-        }
-
-        var counts = policy.Counts(kind);
-        work.Attempt = work.PriorFailures + (counts ? 1 : 0);
-        work.RecordActivity = counts;
-        work.ActivityDetails = $"{code}: {message}";
-        if (giveUpNow || (counts && work.Attempt >= policy.MaxAttempts))
-        {
-            work.Kind = OutcomeKind.GaveUp;
-            work.Disposition = TriggerDisposition.GaveUp;
-        }
-        else
-        {
-            work.Kind = OutcomeKind.Failed;
-            work.Disposition = null;
+            return start.Catch(Attempts, ex, _logger);
         }
     }
 
@@ -268,73 +157,59 @@ internal sealed class ContactPipeline
         return reserveFor is not long contactId || _reservations.TryReserve(username, contactId);
     }
 
-    /// <summary>
-    /// Sends the CMS's new-account (set-password) notification for an account a stopped run created. Returns null
-    /// when sent, or the reason it was not (logged; the contact does not fail for it).
-    /// </summary>
-    internal async Task<string?> SendRecoveredNotificationAsync(ContactWork work, CmsAccount account, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _cms.SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            var reason = ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
-            Log.RecoveredNotificationFailed(_logger, work.Contact.Id, account.UserId, reason);
-            return reason;
-        }
-    }
-
-    private async Task ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactWork work, CancellationToken cancellationToken)
+    private async Task<ContactResult> ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactResult start, CancellationToken cancellationToken)
     {
         if (contact.CurrentDomainLink is { } existing)
         {
-            work.Kind = OutcomeKind.AlreadyLinked;
-            work.CmsUserId = existing.CmsUserId;
-            work.Disposition = TriggerDisposition.Completed;
-            if (rule.Notify ?? Options.Notify)
+            var linked = start with
             {
-                work.NotifyIfRecovered = new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email);
-            }
-
+                Kind = OutcomeKind.AlreadyLinked,
+                CmsUserId = existing.CmsUserId,
+                Disposition = TriggerDisposition.Completed,
+                NotifyIfRecovered = rule.Notify ?? Options.Notify ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
+            };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
-                await _cms.AddRolesAsync(new CmsAccount(existing.CmsUserId, null, existing.UfName), rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _cms.AddRolesAsync(new CmsAccount(existing.CmsUserId, null, existing.UfName), rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                {
+                    return linked.Catch(Attempts, ex, _logger);
+                }
             }
 
-            return;
+            return linked;
         }
 
         if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
         {
             // Ref: linked only in another domain → link the same CMS user in this domain.
-            work.Kind = OutcomeKind.Linked;
-            work.CmsUserId = other.CmsUserId;
-            work.Link = new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? "");
-            work.RecordActivity = true;
-            work.Disposition = TriggerDisposition.Completed;
-            return;
+            return start with
+            {
+                Kind = OutcomeKind.Linked,
+                CmsUserId = other.CmsUserId,
+                Link = new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? ""),
+                RecordActivity = true,
+                Disposition = TriggerDisposition.Completed,
+            };
         }
 
         if (contact.DataError is { } dataError)
         {
-            Fail(work, FailureKind.Permanent, InvalidDataCode, dataError);
-            return;
+            return start.Fail(Attempts, FailureKind.Permanent, InvalidDataCode, dataError);
         }
 
         if (CheckEmail(contact) is { } emailProblem)
         {
-            Fail(work, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
-            return;
+            return start.Fail(Attempts, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
         }
 
         var email = contact.Email!.Trim();
         if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } found)
         {
-            await LinkExistingOrFailAsync(rule, contact, work, found, cancellationToken).ConfigureAwait(false);
-            return;
+            return await LinkExistingOrFailAsync(rule, start, found, cancellationToken).ConfigureAwait(false);
         }
 
         var baseName = BaseUsername(rule, contact);
@@ -344,45 +219,43 @@ internal sealed class ContactPipeline
             var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
             if (username is null)
             {
-                Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!);
-                return;
+                return start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!);
             }
 
-            work.Username = username;
-            using var held = new Held(_reservations, username, contact.Id);
+            var attempt = start with { Username = username };
             try
             {
-                var created = await _cms.CreateAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
-                SetCreated(rule, contact, work, created, username, email);
-                return;
-            }
-            catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
-            {
-                // Someone took the name between our check and the create: try the next number.
-                nextSuffix = username == baseName ? 2 : NextSuffix(username, baseName);
-            }
-            catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
-            {
-                // The account may exist now (a racing worker, or a create that failed after saving).
-                if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } raced)
+                using var held = new Held(_reservations, username, contact.Id);
+                try
                 {
-                    if (ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, username, StringComparison.OrdinalIgnoreCase))
-                    {
-                        SetCreated(rule, contact, work, raced, username, email);
-                    }
-                    else
-                    {
-                        await LinkExistingOrFailAsync(rule, contact, work, raced, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return;
+                    var created = await _cms.CreateAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
+                    return Created(rule, attempt, created, email);
                 }
+                catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
+                {
+                    // Someone took the name between our check and the create: try the next number.
+                    nextSuffix = username == baseName ? 2 : NextSuffix(username, baseName);
+                }
+                catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
+                {
+                    // The account may exist now (a racing worker, or a create that failed after saving).
+                    if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } raced)
+                    {
+                        return ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, username, StringComparison.OrdinalIgnoreCase)
+                            ? Created(rule, attempt, raced, email)
+                            : await LinkExistingOrFailAsync(rule, attempt, raced, cancellationToken).ConfigureAwait(false);
+                    }
 
-                throw;
+                    throw;
+                }
+            }
+            catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+            {
+                return attempt.Catch(Attempts, ex, _logger);
             }
         }
 
-        Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account.");
+        return start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account.");
     }
 
     /// <summary>Releases a reserved username when the create attempt is over.</summary>
@@ -397,12 +270,12 @@ internal sealed class ContactPipeline
         return int.TryParse(digits, System.Globalization.CultureInfo.InvariantCulture, out var n) && username != baseName ? n + 1 : 2;
     }
 
-    private async Task LinkExistingOrFailAsync(ProvisioningRule rule, Contact contact, ContactWork work, CmsAccount found, CancellationToken cancellationToken)
+    private async Task<ContactResult> LinkExistingOrFailAsync(ProvisioningRule rule, ContactResult result, CmsAccount found, CancellationToken cancellationToken)
     {
+        var contact = result.Contact;
         if (!Options.LinkExistingAccounts)
         {
-            Fail(work, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, $"The email address {contact.Email} is already used by CMS account {found.UserId}; linking existing accounts is turned off.");
-            return;
+            return result.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, $"The email address {contact.Email} is already used by CMS account {found.UserId}; linking existing accounts is turned off.");
         }
 
         if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
@@ -410,27 +283,30 @@ internal sealed class ContactPipeline
             await _cms.AddRolesAsync(found, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
         }
 
-        work.Kind = OutcomeKind.Linked;
-        work.CmsUserId = found.UserId;
-        work.Username = found.Username;
-        work.Link = new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? contact.Email!);
-        work.RecordActivity = true;
-        work.ActivityDetails = $"Linked the existing CMS account with email {found.Email ?? contact.Email} (rule {rule.DisplayName}).";
-        work.Disposition = TriggerDisposition.Completed;
+        return result with
+        {
+            Kind = OutcomeKind.Linked,
+            CmsUserId = found.UserId,
+            Username = found.Username,
+            Link = new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? contact.Email!),
+            RecordActivity = true,
+            ActivityDetails = $"Linked the existing CMS account with email {found.Email ?? contact.Email} (rule {rule.DisplayName}).",
+            Disposition = TriggerDisposition.Completed,
+        };
     }
 
-    private static void SetCreated(ProvisioningRule rule, Contact contact, ContactWork work, CmsAccount created, string username, string email)
+    private static ContactResult Created(ProvisioningRule rule, ContactResult attempt, CmsAccount created, string email) => attempt with
     {
-        work.Kind = OutcomeKind.Created;
-        work.CmsUserId = created.UserId;
-        work.Username = created.Username ?? username;
-        work.Link = new AccountLinkRequest(contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true);
-        work.RecordActivity = true;
-        work.ActivityDetails = rule.Roles.Count == 0
+        Kind = OutcomeKind.Created,
+        CmsUserId = created.UserId,
+        Username = created.Username ?? attempt.Username,
+        Link = new AccountLinkRequest(attempt.Contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true),
+        RecordActivity = true,
+        ActivityDetails = rule.Roles.Count == 0
             ? $"Rule {rule.DisplayName}."
-            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
-        work.Disposition = TriggerDisposition.Completed;
-    }
+            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.",
+        Disposition = TriggerDisposition.Completed,
+    };
 
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {

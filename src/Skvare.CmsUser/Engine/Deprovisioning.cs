@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
 
 namespace Skvare.CmsUser.Engine;
 
@@ -11,12 +13,14 @@ namespace Skvare.CmsUser.Engine;
 internal sealed class Deprovisioning
 {
     private readonly ICmsAccountProvider _cms;
-    private readonly ContactPipeline _pipeline;
+    private readonly AttemptPolicy _attempts;
+    private readonly ILogger _logger;
 
-    public Deprovisioning(ICmsAccountProvider cms, ContactPipeline pipeline)
+    public Deprovisioning(ICmsAccountProvider cms, AttemptPolicy attempts, ILogger logger)
     {
         _cms = cms;
-        _pipeline = pipeline;
+        _attempts = attempts;
+        _logger = logger;
     }
 
     /// <summary>Whether the rule's trigger is an access group whose members stay in it (deprovisioned when they leave).</summary>
@@ -44,21 +48,18 @@ internal sealed class Deprovisioning
     /// <summary>The pass name in logs and outcomes.</summary>
     public static string PassName(ProvisioningRule rule) => rule.DisplayName + " (deprovision)";
 
-    /// <summary>Blocks the contact's account or removes the rule's roles from it.</summary>
-    public async Task<ContactWork> DeprovisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
+    /// <summary>Blocks the contact's account or removes the rule's roles from it. Never throws but for the caller's cancellation.</summary>
+    public async Task<ContactResult> DeprovisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
     {
         var deprovision = rule.Deprovision!;
-        var work = new ContactWork(contact, rule.DisplayName, ActivityKindOf(deprovision), priorFailures);
+        var start = new ContactResult(contact, rule.DisplayName, ActivityKindOf(deprovision), priorFailures);
         if (contact.CurrentDomainLink is not { } link)
         {
             // No account in this domain to take away: the contact only leaves the history target.
-            work.Kind = OutcomeKind.Skipped;
-            work.Disposition = TriggerDisposition.Completed;
-            return work;
+            return start with { Kind = OutcomeKind.Skipped, Disposition = TriggerDisposition.Completed };
         }
 
-        work.CmsUserId = link.CmsUserId;
-        work.Username = link.UfName;
+        var known = start with { CmsUserId = link.CmsUserId, Username = link.UfName };
         var account = new CmsAccount(link.CmsUserId, null, link.UfName ?? contact.Email);
         var why = deprovision.When == DeprovisionWhen.LeftTrigger
             ? $"the contact left {rule.Trigger}"
@@ -68,43 +69,29 @@ internal sealed class Deprovisioning
             if (deprovision.Action == DeprovisionAction.RemoveRoles)
             {
                 await _cms.RemoveRolesAsync(account, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
-                work.Kind = OutcomeKind.RolesRemoved;
-                work.ActivityDetails = $"Rule {rule.DisplayName}: {why}; removed roles: {string.Join(", ", rule.Roles)}.";
-            }
-            else
-            {
-                await _cms.BlockAsync(account, cancellationToken).ConfigureAwait(false);
-                work.Kind = OutcomeKind.Blocked;
-                work.ActivityDetails = $"Rule {rule.DisplayName}: {why}; the account is blocked (not deleted).";
+                return Done(known, OutcomeKind.RolesRemoved, $"Rule {rule.DisplayName}: {why}; removed roles: {string.Join(", ", rule.Roles)}.");
             }
 
-            work.RecordActivity = true;
-            work.Disposition = TriggerDisposition.Completed;
+            await _cms.BlockAsync(account, cancellationToken).ConfigureAwait(false);
+            return Done(known, OutcomeKind.Blocked, $"Rule {rule.DisplayName}: {why}; the account is blocked (not deleted).");
         }
         catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.NotFound)
         {
-            _pipeline.Fail(work, FailureKind.Permanent, nameof(CmsErrorReason.NotFound),
+            return known.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.AccountNotFound,
                 $"CMS account {link.CmsUserId.ToString(CultureInfo.InvariantCulture)} no longer exists; there is nothing to take away.", giveUpNow: true);
         }
-        catch (CmsUserException ex)
-        {
-            _pipeline.Fail(work, ex.Kind, ex is CmsProviderException p ? p.Reason.ToString() : ex.ErrorCode ?? ex.GetType().Name, ex.Message);
-            if (ex.Kind == FailureKind.Configuration)
-            {
-                work.StopError = ex;
-            }
-        }
-        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
             // One contact's defect never stops the run: it fails (a counted attempt) and the page is written.
-            _pipeline.FailInternal(work, ex);
+            return known.Catch(_attempts, ex, _logger);
         }
-
-        return work;
     }
 
+    private static ContactResult Done(ContactResult known, OutcomeKind kind, string details) =>
+        known with { Kind = kind, ActivityDetails = details, RecordActivity = true, Disposition = TriggerDisposition.Completed };
+
     /// <summary>What deprovisioning would do for one contact (dry run); no CMS call.</summary>
-    public PlanEntry Plan(ProvisioningRule rule, Contact contact, int priorFailures, int maxAttempts)
+    public PlanEntry Plan(ProvisioningRule rule, Contact contact, int priorFailures)
     {
         var name = PassName(rule);
         if (contact.CurrentDomainLink is not { } link)
@@ -118,7 +105,7 @@ internal sealed class Deprovisioning
         }
 
         var action = rule.Deprovision.Action == DeprovisionAction.RemoveRoles ? PlannedAction.RemoveRoles : PlannedAction.Block;
-        var note = priorFailures > 0 ? $"{priorFailures} earlier failed attempt(s) of {maxAttempts}." : null;
+        var note = priorFailures > 0 ? $"{priorFailures} earlier failed attempt(s) of {_attempts.MaxAttempts}." : null;
         return new PlanEntry(contact.Id, name, action, link.UfName, link.CmsUserId, note);
     }
 }

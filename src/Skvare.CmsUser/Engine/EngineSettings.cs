@@ -1,3 +1,4 @@
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Usernames;
 
 namespace Skvare.CmsUser.Engine;
@@ -10,6 +11,7 @@ internal sealed class EngineSettings
     public EngineSettings(CmsUserOptions options)
     {
         Options = options;
+        Attempts = new AttemptPolicy(options.Retry);
         DefaultTemplate = UsernameTemplate.Parse(options.UsernamePattern);
         FallbackTemplate = UsernameTemplate.Parse(options.FallbackUsernamePattern);
         FieldTemplates = options.FieldMappings.ToDictionary(kv => kv.Key, kv => UsernameTemplate.Parse(kv.Value), StringComparer.Ordinal);
@@ -23,6 +25,9 @@ internal sealed class EngineSettings
     }
 
     public CmsUserOptions Options { get; }
+
+    /// <summary>What a failure does to a contact and to a run.</summary>
+    public AttemptPolicy Attempts { get; }
 
     public UsernameTemplate DefaultTemplate { get; }
 

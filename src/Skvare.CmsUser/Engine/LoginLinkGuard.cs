@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Engine;
 internal static class LoginLinkGuard
 {
     /// <summary>Returns why no link may be issued, or <see langword="null"/> when one may.</summary>
-    public static async Task<string?> WithholdReasonAsync(ICmsAccountProvider cms, LoginLinkOptions options, ProvisioningRule rule, ContactWork work, CancellationToken cancellationToken)
+    public static async Task<string?> WithholdReasonAsync(ICmsAccountProvider cms, LoginLinkOptions options, ProvisioningRule rule, ContactResult work, CancellationToken cancellationToken)
     {
         if (work.Kind != OutcomeKind.Created && !options.AllowExistingUsers)
         {
@@ -30,9 +30,9 @@ internal static class LoginLinkGuard
         {
             return $"The account's roles could not be read, so no login link is issued: {ex.Message}";
         }
-        catch (Exception ex) when (!ContactPipeline.IsRunCancellation(ex, cancellationToken))
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            return "The account's roles could not be read, so no login link is issued: " + ContactPipeline.InternalMessage(ex);
+            return "The account's roles could not be read, so no login link is issued: " + ContactResult.InternalMessage(ex);
         }
 
         if (account is null)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Engine;
@@ -12,15 +13,17 @@ internal sealed class PageWriter
 {
     private readonly IAccountLinkStore _links;
     private readonly IActivityRecorder _activities;
-    private readonly ContactPipeline _pipeline;
+    private readonly ICmsAccountProvider _cms;
+    private readonly AttemptPolicy _attempts;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public PageWriter(IAccountLinkStore links, IActivityRecorder activities, ContactPipeline pipeline, TimeProvider time, ILogger logger)
+    public PageWriter(IAccountLinkStore links, IActivityRecorder activities, ICmsAccountProvider cms, AttemptPolicy attempts, TimeProvider time, ILogger logger)
     {
         _links = links;
         _activities = activities;
-        _pipeline = pipeline;
+        _cms = cms;
+        _attempts = attempts;
         _time = time;
         _logger = logger;
     }
@@ -61,19 +64,20 @@ internal sealed class PageWriter
 
     /// <summary>
     /// Writes links, activities and trigger changes for the page, and completes or removes the Scheduled records
-    /// of <see cref="OpenAsync"/>. Never cancelled half-way.
+    /// of <see cref="OpenAsync"/>. Never cancelled half-way. Returns the final results: a link refused by CiviCRM
+    /// fails its contact, a link that appeared meanwhile makes it already linked, an audit found complete records nothing.
     /// </summary>
-    public async Task WriteAsync(IReadOnlyList<ContactWork> works, ITriggerSource? source, IReadOnlyDictionary<long, long>? opened = null)
+    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long>? opened = null)
     {
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
         var none = CancellationToken.None;
         opened ??= Empty;
-        await WriteLinksAsync(works, none).ConfigureAwait(false);
-        var (updates, discard) = await ResolveAuditsAsync(works, opened, none).ConfigureAwait(false);
+        var linked = await WriteLinksAsync(results, none).ConfigureAwait(false);
+        var (audited, updates, discard) = await ResolveAuditsAsync(linked, opened, none).ConfigureAwait(false);
 
         var now = _time.GetUtcNow();
-        var entries = works.Where(w => w.RecordActivity)
-            .Select(w => ToActivity(w, now) with { Id = updates.TryGetValue(w.Contact.Id, out var id) ? id : null }).ToArray();
+        var entries = audited.Where(r => r.RecordActivity)
+            .Select(r => ToActivity(r, now) with { Id = updates.TryGetValue(r.Contact.Id, out var id) ? id : null }).ToArray();
         if (entries.Length > 0)
         {
             await _activities.RecordAsync(entries, none).ConfigureAwait(false);
@@ -86,55 +90,68 @@ internal sealed class PageWriter
 
         if (source is not null)
         {
-            var acks = works.Where(w => w.Disposition is not null)
-                .Select(w => new TriggerAcknowledgement(w.Contact.Id, w.Disposition!.Value)).ToArray();
+            var acks = audited.Where(r => r.Disposition is not null)
+                .Select(r => new TriggerAcknowledgement(r.Contact.Id, r.Disposition!.Value)).ToArray();
             if (acks.Length > 0)
             {
                 await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
             }
         }
+
+        return audited;
     }
 
-    private async Task WriteLinksAsync(IReadOnlyList<ContactWork> works, CancellationToken none)
+    private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
     {
-        var linkWorks = works.Where(w => w.Link is not null).ToArray();
-        if (linkWorks.Length == 0)
+        var output = results.ToArray();
+        var indexes = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
+        if (indexes.Length == 0)
         {
-            return;
+            return output;
         }
 
-        var results = await _links.EnsureLinksAsync(linkWorks.Select(w => w.Link!).ToArray(), none).ConfigureAwait(false);
-        for (var i = 0; i < linkWorks.Length; i++)
+        var answers = await _links.EnsureLinksAsync(indexes.Select(i => output[i].Link!).ToArray(), none).ConfigureAwait(false);
+        for (var n = 0; n < indexes.Length; n++)
         {
-            var work = linkWorks[i];
-            var link = work.Link!;
-            var result = i < results.Count ? results[i] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
-            switch (result.Kind)
+            var result = output[indexes[n]];
+            var link = result.Link!;
+            var answer = n < answers.Count ? answers[n] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
+            output[indexes[n]] = answer.Kind switch
             {
-                case AccountLinkResultKind.Failed:
-                    Log.LinkFailed(_logger, work.Contact.Id, link.CmsUserId, result.Error);
-                    var cmsUserId = work.CmsUserId;
-                    _pipeline.Fail(work, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, $"CMS account {link.CmsUserId} exists but could not be linked: {result.Error}");
-                    work.CmsUserId = cmsUserId;
-                    break;
-                case AccountLinkResultKind.HeldByOtherContact:
-                    // An account belongs to one contact per domain: never take it from the contact that holds it.
-                    Log.LinkHeldByOther(_logger, work.Contact.Id, link.CmsUserId, result.PreviousContactId);
-                    var holder = result.PreviousContactId is long h ? $"contact {h.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "another contact";
-                    _pipeline.Fail(work, FailureKind.Permanent, HeldByOtherContactCode,
-                        $"The email address is used by CMS account {link.CmsUserId}, which belongs to {holder}. Give this contact its own email address, or merge the two contacts.");
-                    work.CmsUserId = null;
-                    work.Username = null;
-                    break;
-                case AccountLinkResultKind.AlreadyExisted when work.Kind == OutcomeKind.Linked && !link.AccountCreatedNow:
-                    // The link appeared while we worked (another worker). The audit is settled below: one record per account.
-                    work.Kind = OutcomeKind.AlreadyLinked;
-                    break;
-                case AccountLinkResultKind.Repaired:
-                    Log.LinkRepaired(_logger, link.CmsUserId, result.PreviousContactId, work.Contact.Id);
-                    break;
-            }
+                AccountLinkResultKind.Failed => LinkFailed(result, answer),
+                AccountLinkResultKind.HeldByOtherContact => HeldByOther(result, answer),
+
+                // The link appeared while we worked (another worker). The audit is settled below: one record per account.
+                AccountLinkResultKind.AlreadyExisted when result.Kind == OutcomeKind.Linked && !link.AccountCreatedNow => result with { Kind = OutcomeKind.AlreadyLinked },
+                AccountLinkResultKind.Repaired => Repaired(result, answer),
+                _ => result,
+            };
         }
+
+        return output;
+    }
+
+    private ContactResult LinkFailed(ContactResult result, AccountLinkResult answer)
+    {
+        // The account exists and stays known (CmsUserId), so the outcome names it; the next run finds it by email.
+        Log.LinkFailed(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.Error);
+        return result.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, $"CMS account {result.Link!.CmsUserId} exists but could not be linked: {answer.Error}");
+    }
+
+    private ContactResult HeldByOther(ContactResult result, AccountLinkResult answer)
+    {
+        // An account belongs to one contact per domain: never take it from the contact that holds it.
+        Log.LinkHeldByOther(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.PreviousContactId);
+        var holder = answer.PreviousContactId is long h ? $"contact {h.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "another contact";
+        return result.Fail(_attempts, FailureKind.Permanent, HeldByOtherContactCode,
+            $"The email address is used by CMS account {result.Link!.CmsUserId}, which belongs to {holder}. Give this contact its own email address, or merge the two contacts.")
+            with { CmsUserId = null, Username = null };
+    }
+
+    private ContactResult Repaired(ContactResult result, AccountLinkResult answer)
+    {
+        Log.LinkRepaired(_logger, result.Link!.CmsUserId, answer.PreviousContactId, result.Contact.Id);
+        return result;
     }
 
     /// <summary>
@@ -142,35 +159,42 @@ internal sealed class PageWriter
     /// Completed record already (a racing worker) gets none; otherwise the success completes the contact's oldest
     /// open Scheduled record (two racing workers complete the same record, so there is still one), and a contact
     /// found linked with an open record (a run that died after the create) is completed now. A counted failure
-    /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns the updates
-    /// and the records to remove.
+    /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns the results
+    /// as audited, the updates and the records to remove.
     /// </summary>
-    private async Task<(Dictionary<long, long> Updates, List<long> Discard)> ResolveAuditsAsync(IReadOnlyList<ContactWork> works, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    private async Task<(ContactResult[] Results, Dictionary<long, long> Updates, List<long> Discard)> ResolveAuditsAsync(ContactResult[] results, IReadOnlyDictionary<long, long> opened, CancellationToken none)
     {
         var updates = new Dictionary<long, long>();
         var discard = new List<long>();
-        var creation = works.Where(w => w.ActivityKind == ActivityKind.AccountCreation).ToArray();
+        var output = results.ToArray();
+        var creation = output.Where(r => r.ActivityKind == ActivityKind.AccountCreation).ToArray();
         if (creation.Length > 0)
         {
-            var records = (await _activities.FindAuditsAsync(creation.Select(w => w.Contact.Id).Distinct().ToArray(), ActivityKind.AccountCreation, none).ConfigureAwait(false))
+            var records = (await _activities.FindAuditsAsync(creation.Select(r => r.Contact.Id).Distinct().ToArray(), ActivityKind.AccountCreation, none).ConfigureAwait(false))
                 .ToLookup(r => r.ContactId);
-            foreach (var work in creation)
+            for (var i = 0; i < output.Length; i++)
             {
-                var mine = opened.TryGetValue(work.Contact.Id, out var own) ? own : (long?)null;
-                var recs = records[work.Contact.Id].ToArray();
+                var result = output[i];
+                if (result.ActivityKind != ActivityKind.AccountCreation)
+                {
+                    continue;
+                }
+
+                var mine = opened.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+                var recs = records[result.Contact.Id].ToArray();
                 var openIds = recs.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.Id).Concat(mine is long m ? [m] : []).Distinct().Order().ToArray();
-                var success = work.Error is null && work.CmsUserId is long && (work.RecordActivity || work.Kind == OutcomeKind.AlreadyLinked);
+                var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
                 if (success)
                 {
-                    var uid = work.CmsUserId!.Value;
+                    var uid = result.CmsUserId!.Value;
                     if (recs.Any(r => r.Status == ActivityOutcomeStatus.Completed && r.Audits(uid)))
                     {
-                        if (work.RecordActivity)
+                        if (result.RecordActivity)
                         {
-                            Log.AuditExists(_logger, work.Contact.Id, uid);
+                            Log.AuditExists(_logger, result.Contact.Id, uid);
                         }
 
-                        work.RecordActivity = false;
+                        output[i] = result with { RecordActivity = false };
                         discard.AddRange(openIds);
                         continue;
                     }
@@ -181,35 +205,35 @@ internal sealed class PageWriter
                         continue;
                     }
 
-                    if (!work.RecordActivity)
+                    if (!result.RecordActivity)
                     {
-                        Log.AuditRecovered(_logger, work.Contact.Id, uid);
-                        work.RecordActivity = true;
-                        work.ActivityDetails = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
-                        if (work.NotifyIfRecovered is { } account)
+                        Log.AuditRecovered(_logger, result.Contact.Id, uid);
+                        var details = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
+                        if (result.NotifyIfRecovered is { } account)
                         {
                             // The stopped run may have died between the create and the CMS's separate notification
                             // request; the record is still open, so it is not known to have been sent: send it now.
-                            var failure = await _pipeline.SendRecoveredNotificationAsync(work, account, none).ConfigureAwait(false);
-                            work.ActivityDetails += failure is null
+                            var failure = await SendRecoveredNotificationAsync(result, account, none).ConfigureAwait(false);
+                            details += failure is null
                                 ? " The new-account notification was sent by this run."
                                 : $" The new-account notification could not be sent: {failure}";
                         }
+
+                        output[i] = result with { RecordActivity = true, ActivityDetails = details };
                     }
 
-                    updates[work.Contact.Id] = openIds[0];
+                    updates[result.Contact.Id] = openIds[0];
                     discard.AddRange(openIds.Skip(1));
                 }
-                else if (work.RecordActivity && mine is long failedRecord)
+                else if (result.RecordActivity && mine is long failedRecord)
                 {
                     // A counted failure closes this run's own record as Failed; a contact that gives up leaves nothing open.
-                    updates[work.Contact.Id] = failedRecord;
-                    if (work.Kind == OutcomeKind.GaveUp)
+                    updates[result.Contact.Id] = failedRecord;
+                    if (result.Kind == OutcomeKind.GaveUp)
                     {
                         discard.AddRange(openIds.Where(id => id != failedRecord));
                     }
                 }
-
                 else if (mine is long unused)
                 {
                     // Nothing to record (a transient failure, a skipped contact): the record goes. The store removes only
@@ -220,14 +244,33 @@ internal sealed class PageWriter
         }
 
         // Contacts opened but never started (a stopped or cancelled run): their records go too.
-        var started = creation.Select(w => w.Contact.Id).ToHashSet();
+        var started = creation.Select(r => r.Contact.Id).ToHashSet();
         discard.AddRange(opened.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value));
-        return (updates, discard.Distinct().ToList());
+        return (output, updates, discard.Distinct().ToList());
+    }
+
+    /// <summary>
+    /// Sends the CMS's new-account (set-password) notification for an account a stopped run created. Returns null
+    /// when sent, or the reason it was not (logged; the contact does not fail for it).
+    /// </summary>
+    private async Task<string?> SendRecoveredNotificationAsync(ContactResult result, CmsAccount account, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _cms.SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
+            Log.RecoveredNotificationFailed(_logger, result.Contact.Id, account.UserId, reason);
+            return reason;
+        }
     }
 
     private static readonly IReadOnlyDictionary<long, long> Empty = new Dictionary<long, long>();
 
-    private static ActivityEntry ToActivity(ContactWork work, DateTimeOffset now)
+    private static ActivityEntry ToActivity(ContactResult work, DateTimeOffset now)
     {
         var failed = work.Error is not null;
         var status = failed ? ActivityOutcomeStatus.Failed : ActivityOutcomeStatus.Completed;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Engine;
@@ -10,14 +11,14 @@ internal sealed class RunState
     private readonly object _gate = new();
     private readonly Dictionary<OutcomeKind, int> _counts = [];
     private readonly List<ProvisioningOutcome> _failures = [];
-    private readonly int _quarantineAfter;
+    private readonly AttemptPolicy _attempts;
     private int _consecutiveTransient;
     private int _processed;
 
-    public RunState(DateTimeOffset startedAt, int quarantineAfter)
+    public RunState(DateTimeOffset startedAt, AttemptPolicy attempts)
     {
         StartedAt = startedAt;
-        _quarantineAfter = quarantineAfter;
+        _attempts = attempts;
     }
 
     public DateTimeOffset StartedAt { get; }
@@ -32,21 +33,14 @@ internal sealed class RunState
     public bool Stopped => StopReason is not null;
 
     /// <summary>Notes a contact's processing result (before the write-back) for the quarantine decision.</summary>
-    public void Observe(ContactWork work)
+    public void Observe(ContactResult work)
     {
         lock (_gate)
         {
-            if (work.Error?.Kind == FailureKind.Transient)
+            _consecutiveTransient = AttemptPolicy.NextTransientStreak(_consecutiveTransient, work.Error?.Kind);
+            if (work.Error?.Kind == FailureKind.Transient && _attempts.Quarantines(_consecutiveTransient) && !Stopped)
             {
-                _consecutiveTransient++;
-                if (_consecutiveTransient >= _quarantineAfter && !Stopped)
-                {
-                    Quarantine($"{_consecutiveTransient} transient failures in a row (last: {work.Error.Message})");
-                }
-            }
-            else if (work.Error is null || work.Error.Kind == FailureKind.Permanent)
-            {
-                _consecutiveTransient = 0;
+                Quarantine($"{_consecutiveTransient} transient failures in a row (last: {work.Error.Message})");
             }
 
             if (work.StopError is { } stop && !Stopped)

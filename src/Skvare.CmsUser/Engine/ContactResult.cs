@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
+using Skvare.CmsUser.Telemetry;
+
+namespace Skvare.CmsUser.Engine;
+
+/// <summary>
+/// What processing one contact produced, before and after the page's bulk write-back. Immutable: each step
+/// (the pipeline, the page writer, a write-back failure) returns a new value, so data flows one way.
+/// </summary>
+/// <param name="Contact">The contact.</param>
+/// <param name="Rule">The rule, campaign or deprovisioning pass.</param>
+/// <param name="ActivityKind">The audit activity of the pass.</param>
+/// <param name="PriorFailures">Counted failures before this attempt.</param>
+internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind ActivityKind, int PriorFailures)
+{
+    /// <summary>The error code of an unexpected exception (a defect in the data or in the code).</summary>
+    public const string InternalErrorCode = CmsUserErrorCodes.InternalError;
+
+    public OutcomeKind Kind { get; init; } = OutcomeKind.Skipped;
+
+    public string? Username { get; init; }
+
+    public long? CmsUserId { get; init; }
+
+    public ProvisioningError? Error { get; init; }
+
+    public int? Attempt { get; init; }
+
+    public AccountLinkRequest? Link { get; init; }
+
+    /// <summary>Whether an activity is written for this contact.</summary>
+    public bool RecordActivity { get; init; }
+
+    public string? ActivityDetails { get; init; }
+
+    public TriggerDisposition? Disposition { get; init; }
+
+    /// <summary>
+    /// Set for a contact found already linked when the rule asks for a notification: if an open Scheduled record
+    /// shows that a stopped run created the account, the notification may never have been sent, so it is sent then.
+    /// </summary>
+    public CmsAccount? NotifyIfRecovered { get; init; }
+
+    public Uri? LoginLink { get; init; }
+
+    public string? LoginLinkWithheld { get; init; }
+
+    /// <summary>Set when the run must stop after this contact (configuration error).</summary>
+    public CmsUserException? StopError { get; init; }
+
+    public string NameForSubject => Username ?? Contact.DisplayName ?? Contact.Email ?? $"contact {Contact.Id}";
+
+    /// <summary>The result with the failure applied as <paramref name="policy"/> decides (attempt, outcome, disposition, audit); what is known of the account is kept.</summary>
+    public ContactResult Fail(AttemptPolicy policy, FailureKind kind, string code, string message, bool giveUpNow = false)
+    {
+        var verdict = policy.Decide(kind, PriorFailures, giveUpNow);
+        return this with
+        {
+            Error = new ProvisioningError(kind, code, message),
+            Link = null,
+            Kind = verdict.Kind,
+            Attempt = verdict.Attempt,
+            RecordActivity = verdict.RecordActivity,
+            Disposition = verdict.Disposition,
+            ActivityDetails = kind == FailureKind.Configuration ? ActivityDetails : $"{code}: {message}",
+        };
+    }
+
+    /// <summary>
+    /// The failure boundary of one contact: a <see cref="CmsUserException"/> becomes its kind and code (a configuration
+    /// error also stops the run); anything else is a defect, logged with the exception and failed with
+    /// <see cref="InternalErrorCode"/> (a counted attempt, so a contact that always crashes the SDK gives up).
+    /// What is known of the account (an account created before the defect) is kept, to be linked and audited.
+    /// </summary>
+    public ContactResult Catch(AttemptPolicy policy, Exception exception, ILogger logger)
+    {
+        if (exception is CmsUserException known)
+        {
+            return Fail(policy, known.Kind, CmsUserErrorCodes.For(known), known.Message) with
+            {
+                StopError = known.Kind == FailureKind.Configuration ? known : null,
+            };
+        }
+
+        Log.ContactCrashed(logger, Contact.Id, Rule, exception);
+        return Fail(policy, FailureKind.Permanent, InternalErrorCode, InternalMessage(exception));
+    }
+
+    /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>
+    public static string InternalMessage(Exception ex) =>
+        $"Unexpected {ex.GetType().Name} while handling the contact; see the log for details.";
+
+    /// <summary>Whether an exception is the caller cancelling the run (the only exception a contact lets through).</summary>
+    public static bool IsRunCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    public ProvisioningOutcome ToOutcome() => new()
+    {
+        ContactId = Contact.Id,
+        Kind = Kind,
+        Rule = Rule,
+        Username = Username,
+        CmsUserId = CmsUserId,
+        Error = Error,
+        Attempt = Attempt,
+        LoginLink = LoginLink,
+        LoginLinkWithheld = LoginLinkWithheld,
+    };
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
+using Skvare.CmsUser.Telemetry;
+
+namespace Skvare.CmsUser.Engine;
+
+/// <summary>
+/// What the engine's jobs (batch runs, on-demand calls, dry runs, reset campaigns) share: the services, the parsed
+/// options, the per-contact pipeline, the page writer, the per-contact locks, and the one-time set-up of the process.
+/// </summary>
+internal sealed class EngineContext : IDisposable
+{
+    private readonly SemaphoreSlim _readyGate = new(1, 1);
+    private volatile bool _ready;
+
+    public EngineContext(
+        ICmsAccountProvider cms,
+        ITriggerSourceFactory triggers,
+        IContactDirectory directory,
+        IActivityRecorder activities,
+        IAccountLinkStore links,
+        EngineSettings settings,
+        TimeProvider time,
+        ILogger logger)
+    {
+        Cms = cms;
+        Triggers = triggers;
+        Directory = directory;
+        Activities = activities;
+        Settings = settings;
+        Time = time;
+        Logger = logger;
+        Pipeline = new ContactPipeline(cms, settings, logger);
+        Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger);
+        Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
+    }
+
+    public ICmsAccountProvider Cms { get; }
+
+    public ITriggerSourceFactory Triggers { get; }
+
+    public IContactDirectory Directory { get; }
+
+    public IActivityRecorder Activities { get; }
+
+    public EngineSettings Settings { get; }
+
+    public CmsUserOptions Options => Settings.Options;
+
+    public AttemptPolicy Attempts => Settings.Attempts;
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    public ContactPipeline Pipeline { get; }
+
+    public PageWriter Writer { get; }
+
+    public Deprovisioning Deprovisioning { get; }
+
+    /// <summary>One caller per contact at a time within the process (held until the contact's page is written).</summary>
+    public KeyedLock Locks { get; } = new();
+
+    /// <summary>Makes sure the activity types and statuses exist, once per process.</summary>
+    public async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_ready)
+        {
+            return;
+        }
+
+        await _readyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_ready)
+            {
+                await Activities.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _readyGate.Release();
+        }
+    }
+
+    public async Task<Contact?> GetContactAsync(long contactId, CancellationToken cancellationToken)
+    {
+        var found = await Directory.GetContactsAsync([contactId], Settings.ExtraFields, cancellationToken).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    /// <summary>Reads a contact again after waiting for its lock (another caller may have linked it).</summary>
+    public async Task<Contact?> RereadAsync(Contact contact, CancellationToken cancellationToken)
+    {
+        var fresh = await GetContactAsync(contact.Id, cancellationToken).ConfigureAwait(false);
+        return fresh is null ? null : fresh with { TriggeredAt = contact.TriggeredAt };
+    }
+
+    /// <summary>Counted failures of each contact within its attempt window, in one call.</summary>
+    public async Task<IReadOnlyDictionary<long, int>> CountPriorAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
+    {
+        var now = Time.GetUtcNow();
+        var requests = contacts.Select(c => new AttemptCountRequest(c.Id, Options.Retry.CountFailuresSince(now, c.TriggeredAt))).ToArray();
+        return requests.Length == 0
+            ? new Dictionary<long, int>()
+            : await Activities.CountFailedAttemptsAsync(requests, kind, cancellationToken).ConfigureAwait(false);
+    }
+
+    public TriggerSourceContext SourceContext(TriggerDefinition trigger, TriggerDefinition? history, ActivityKind purpose) => new()
+    {
+        Trigger = trigger,
+        History = history,
+        ExtraFields = Settings.ExtraFields,
+        Purpose = purpose,
+    };
+
+    /// <summary>The creation trigger of a rule.</summary>
+    public TriggerSourceContext CreationContext(ProvisioningRule rule) => new()
+    {
+        Trigger = rule.Trigger!,
+        History = rule.History,
+        ExtraFields = Settings.ExtraFields,
+        Purpose = ActivityKind.AccountCreation,
+        KeepMembers = Deprovisioning.KeepsMembers(rule),
+    };
+
+    /// <summary>Counts and logs the outcome of an on-demand call.</summary>
+    public ProvisioningOutcome Record(ProvisioningOutcome outcome)
+    {
+        CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
+        LogOutcome(outcome);
+        return outcome;
+    }
+
+    public void LogOutcome(ProvisioningOutcome outcome)
+    {
+        if (outcome.Error is { } error)
+        {
+            Log.ContactFailed(Logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, error.Kind, error.Code, outcome.Attempt, error.Message);
+        }
+        else
+        {
+            Log.ContactOutcome(Logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, outcome.Username, outcome.CmsUserId);
+        }
+    }
+
+    public void Dispose() => _readyGate.Dispose();
+}
