@@ -27,6 +27,16 @@ internal static class LiveWordPress
         }
 
         var site = new Uri(url.EndsWith('/') ? url : url + "/");
+
+        // The same batch through the core API only (searches, create, wp-login.php reset email) and through the
+        // companion plugin, one after the other in this process, so the two compare under the same machine load.
+        var coreApi = await RunModeAsync(md, site, user, password, contacts, companion: false, ct);
+        var withCompanion = await RunModeAsync(md, site, user, password, contacts, companion: true, ct);
+        return new { coreApi, companion = withCompanion };
+    }
+
+    private static async Task<object> RunModeAsync(StringBuilder md, Uri site, string user, string password, int contacts, bool companion, CancellationToken ct)
+    {
         var timings = new ConcurrentQueue<(string Call, double Ms, double? ServerMs)>();
         using var fake = FakeSite.Start(
             0,
@@ -36,10 +46,10 @@ internal static class LiveWordPress
                 o.BaseUrl = site;
                 o.Username = user;
                 o.ApplicationPassword = password;
-                o.UseCompanionPlugin = true;
+                o.UseCompanionPlugin = companion;
             },
             configure: services => services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new TimingHandler(site, timings))));
-        var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + (companion ? "c" : "r");
         fake.AddMembers(contacts, "Live" + run);
         var watch = Stopwatch.StartNew();
         var summary = await fake.Provisioner.RunOnceAsync(cancellationToken: ct);
@@ -50,7 +60,7 @@ internal static class LiveWordPress
         var reported = wp.Count(t => t.ServerMs is not null);
         var serverMs = wp.Sum(t => t.ServerMs ?? 0) / contacts;
         var civi = fake.Count();
-        md.AppendLine(CultureInfo.InvariantCulture, $"## Live WordPress ({site.Host}:{site.Port}, {contacts} contacts, concurrency 1, CiviCRM fake)").AppendLine()
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Live WordPress, {(companion ? "companion plugin" : "core API only")} ({site.Host}:{site.Port}, {contacts} contacts, concurrency 1, CiviCRM fake)").AppendLine()
             .AppendLine("| Call | Requests | Per contact | Mean server time (Server-Timing) | Mean send to last byte |").AppendLine("|---|---:|---:|---:|---:|");
         foreach (var g in wp.GroupBy(t => t.Call).OrderByDescending(g => g.Count()))
         {
@@ -63,6 +73,7 @@ internal static class LiveWordPress
         await CleanUpAsync(site, user, password, contacts, "live" + run, ct);
         return new
         {
+            companion,
             contacts,
             created,
             wordpressRequestsPerContact = (double)wp.Length / contacts,
