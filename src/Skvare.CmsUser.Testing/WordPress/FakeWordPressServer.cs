@@ -92,7 +92,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>
     /// Whether the companion plugin has the routes of 0.2.0 (<c>POST users?notify=</c>, <c>POST users/lookup</c>).
-    /// Default <see langword="true"/>; off, they answer <c>rest_no_route</c> as plugin 0.1.0 does.
+    /// Default <see langword="true"/>; off, they answer <c>rest_no_route</c> and <c>status</c> reports 0.1.0, as plugin 0.1.0 does.
     /// </summary>
     public bool CompanionCreateAndLookup { get; set; } = true;
 
@@ -854,7 +854,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         if (route == "/status" && method == "GET")
         {
-            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionVersion, ["wordpress"] = "6.1.9" });
+            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionCreateAndLookup ? CompanionVersion : "0.1.0", ["wordpress"] = "6.1.9" });
         }
 
         var match = CompanionRoute().Match(route);

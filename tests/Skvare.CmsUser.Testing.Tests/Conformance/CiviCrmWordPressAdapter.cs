@@ -21,7 +21,8 @@ public sealed class CiviCrmWordPressAdapter : RecordingAdapter
     private const int WrongCredentialsFrom = 155;
 
     private readonly FakeCiviCrmServer _civi = new() { JsonContentType = "application/json; charset=UTF-8" };
-    private readonly FakeWordPressServer _wordPress = new() { SupportsSearchColumns = false };
+    // The recording was made with companion plugin 0.1.0 (no create or look-up route).
+    private readonly FakeWordPressServer _wordPress = new() { SupportsSearchColumns = false, CompanionCreateAndLookup = false };
     private Recording? _recording;
 
     /// <inheritdoc />
