@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Configuration;
@@ -56,5 +57,33 @@ public static class CmsUserWebhookExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentException.ThrowIfNullOrEmpty(pattern);
         return endpoints.MapPost(pattern, WebhookEndpoint.HandleAsync).WithDisplayName("Skvare.CmsUser webhook");
+    }
+
+    /// <summary>
+    /// Maps <c>POST {pattern}</c>, whose <c>{site}</c> route parameter names one of the sites of
+    /// <c>AddCmsUserSites</c> (<c>CmsUser:Sites:{site}</c>), to that site's webhook: the site's own
+    /// <c>Webhook</c> section (its secret), replay store, rules and provisioner. Each site that receives webhooks
+    /// calls <c>AddWebhook()</c> in <c>configureSite</c>. A name that is not such a site gets 404 <c>unknown_site</c>.
+    /// </summary>
+    /// <param name="endpoints">The endpoint route builder.</param>
+    /// <param name="pattern">The route, with a <c>{site}</c> parameter; default <c>/cmsuser/sites/{site}/webhook</c>.</param>
+    /// <returns>The endpoint convention builder, e.g. to add rate limiting or host filtering.</returns>
+    /// <exception cref="ArgumentException"><paramref name="pattern"/> has no <c>{site}</c> parameter.</exception>
+    /// <exception cref="InvalidOperationException">The application did not call <c>AddCmsUserSites</c>.</exception>
+    public static IEndpointConventionBuilder MapCmsUserSiteWebhooks(this IEndpointRouteBuilder endpoints, string pattern = "/cmsuser/sites/{site}/webhook")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(pattern);
+        if (!RoutePatternFactory.Parse(pattern).Parameters.Any(p => string.Equals(p.Name, WebhookEndpoint.SiteParameter, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new ArgumentException($"The route '{pattern}' has no {{{WebhookEndpoint.SiteParameter}}} parameter to name the site.", nameof(pattern));
+        }
+
+        if (endpoints.ServiceProvider.GetService<ICmsUserSites>() is null)
+        {
+            throw new InvalidOperationException("MapCmsUserSiteWebhooks needs the sites of services.AddCmsUserSites(…), each calling AddWebhook() in configureSite; a single-site host maps MapCmsUserWebhook.");
+        }
+
+        return endpoints.MapPost(pattern, WebhookEndpoint.HandleSiteAsync).WithDisplayName("Skvare.CmsUser site webhook");
     }
 }

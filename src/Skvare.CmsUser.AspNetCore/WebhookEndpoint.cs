@@ -9,15 +9,48 @@ namespace Skvare.CmsUser.AspNetCore;
 /// <summary>
 /// Handles <c>POST</c> requests from CiviCRM: checks the size, the timestamp and the HMAC signature,
 /// refuses replays (keyed on the verified MAC), reads the body (<see cref="WebhookRequest"/>) and
-/// provisions the contact at once. Every status and error code it sends is listed in docs/webhook.md.
+/// provisions the contact at once. Every status and error code it sends is listed in docs/webhook.md. With several
+/// sites (<c>CmsUser:Sites</c>) each site's route uses that site's services: its secret, replay store, rules and provisioner.
 /// </summary>
 internal static class WebhookEndpoint
 {
     private const string ReplayKeyPrefix = "skvare-cmsuser:webhook:mac:";
 
-    public static async Task HandleAsync(HttpContext context)
+    /// <summary>The route parameter that names the site (<c>MapCmsUserSiteWebhooks</c>).</summary>
+    public const string SiteParameter = "site";
+
+    /// <summary>The single-site webhook: the application's own options, replay store and provisioner.</summary>
+    public static Task HandleAsync(HttpContext context) =>
+        HandleAsync(context, context.RequestServices, static services => services.GetRequiredService<IUserProvisioner>());
+
+    /// <summary>
+    /// The webhook of the site named by the route: that site's options (its secret), replay store, rules and
+    /// provisioner. A name that is no site, or a site that did not add the webhook, is 404 <c>unknown_site</c>.
+    /// </summary>
+    public static async Task HandleSiteAsync(HttpContext context)
     {
-        var services = context.RequestServices;
+        var sites = context.RequestServices.GetRequiredService<ICmsUserSites>();
+        var requested = context.Request.RouteValues[SiteParameter] as string;
+        var site = requested is null ? null : sites.Names.FirstOrDefault(n => string.Equals(n, requested, StringComparison.OrdinalIgnoreCase));
+        var services = site is null ? null : sites.GetServices(site);
+        if (services?.GetService<IWebhookReplayStore>() is null)
+        {
+            // Checked before the signature (each site has its own secret); configured names are not listed to callers.
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
+            var shown = requested is { Length: > 0 and <= 64 } && requested.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') ? requested : "(not shown)";
+            await RefuseAsync(context, logger, StatusCodes.Status404NotFound, CmsUserErrorCodes.UnknownSite, $"No site named '{shown}' receives webhooks here.").ConfigureAwait(false);
+            return;
+        }
+
+        var siteLogger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
+        using (siteLogger.BeginScope(new KeyValuePair<string, object?>[] { new(SiteParameter, site) }))
+        {
+            await HandleAsync(context, services, _ => sites.GetProvisioner(site!)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task HandleAsync(HttpContext context, IServiceProvider services, Func<IServiceProvider, IUserProvisioner> provisioner)
+    {
         var options = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
@@ -102,7 +135,7 @@ internal static class WebhookEndpoint
         {
             try
             {
-                outcome = await services.GetRequiredService<IUserProvisioner>()
+                outcome = await provisioner(services)
                     .ProvisionAsync(request.ContactId, new OnDemandOptions { Rule = request.Rule, IncludeLoginLink = request.IncludeLoginLink }, aborted)
                     .ConfigureAwait(false);
                 status = StatusOf(outcome.Error);

@@ -18,7 +18,8 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink
+        | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<BackdropOptions> _options;
@@ -159,6 +160,27 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     }
 
     /// <inheritdoc />
+    /// <remarks>The module's <c>remove-roles</c> route (module 1.2.0): the other roles stay; roles the account does not hold are ignored.</remarks>
+    public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        ArgumentNullException.ThrowIfNull(roles);
+        if (roles.Count == 0)
+        {
+            return;
+        }
+
+        // Taking the same roles away twice changes nothing, so a retry after a lost answer does no harm.
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/remove-roles", "users/{uid}/remove-roles")
+        {
+            Body = Json(new BackdropRemoveRolesRequest(roles), BackdropJsonContext.Default.BackdropRemoveRolesRequest),
+            RetrySafe = true,
+        };
+        var user = await SendNewRouteAsync(call, cancellationToken).ConfigureAwait(false);
+        Log.RolesRemoved(_logger, account.UserId, string.Join(", ", user?.Roles ?? []));
+    }
+
+    /// <inheritdoc />
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
         SendMailAsync(account, "password_reset", cancellationToken);
 
@@ -173,6 +195,16 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block") { RetrySafe = true };
         await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The module's <c>unblock</c> route (module 1.2.0); core sends its "account activated" email when the site enables it.</remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        CheckAccount(account);
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/unblock", "users/{uid}/unblock") { RetrySafe = true };
+        await SendNewRouteAsync(call, cancellationToken).ConfigureAwait(false);
+        Log.Unblocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />
@@ -229,6 +261,23 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         }
 
         Log.MailSent(_logger, account.UserId, op);
+    }
+
+    /// <summary>
+    /// Sends a call to a route added in module 1.2.0. An older module answers <c>404 no_route</c>: a setup problem
+    /// (the same for every contact), reported as a configuration error so the run stops instead of failing everyone.
+    /// </summary>
+    private async Task<BackdropUser?> SendNewRouteAsync(HttpCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
+        {
+            throw new CmsUserConfigurationException(
+                $"Backdrop's cmsuser_provision module has no {call.Route} route: update the module on the site to 1.2.0 or later (integrations/backdrop/cmsuser_provision).", ex);
+        }
     }
 
     private async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)

@@ -31,6 +31,8 @@ internal sealed record BackdropError(
 
 internal sealed record BackdropAddRolesRequest([property: JsonPropertyName("add")] IReadOnlyCollection<string> Add);
 
+internal sealed record BackdropRemoveRolesRequest([property: JsonPropertyName("remove")] IReadOnlyCollection<string> Remove);
+
 internal sealed record BackdropMailRequest([property: JsonPropertyName("op")] string Op);
 
 internal sealed record BackdropMailResult([property: JsonPropertyName("sent")] bool Sent);
@@ -48,6 +50,7 @@ internal sealed record BackdropStatus(
 [JsonSerializable(typeof(BackdropUserList))]
 [JsonSerializable(typeof(BackdropError))]
 [JsonSerializable(typeof(BackdropAddRolesRequest))]
+[JsonSerializable(typeof(BackdropRemoveRolesRequest))]
 [JsonSerializable(typeof(BackdropMailRequest))]
 [JsonSerializable(typeof(BackdropMailResult))]
 [JsonSerializable(typeof(BackdropLoginLink))]

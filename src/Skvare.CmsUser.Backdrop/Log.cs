@@ -27,4 +27,10 @@ internal static partial class Log
 
     [LoggerMessage(3309, LogLevel.Information, "Backdrop's email look-up matched account {UserId} only as the database compares text (accents or spaces differ); not treated as the same address")]
     public static partial void LookalikeEmailIgnored(ILogger logger, long userId);
+
+    [LoggerMessage(3310, LogLevel.Information, "Backdrop account {UserId} now has roles {Roles} (roles removed)")]
+    public static partial void RolesRemoved(ILogger logger, long userId, string roles);
+
+    [LoggerMessage(3311, LogLevel.Information, "Backdrop account {UserId} unblocked")]
+    public static partial void Unblocked(ILogger logger, long userId);
 }

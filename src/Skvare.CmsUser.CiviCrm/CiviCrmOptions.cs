@@ -47,8 +47,9 @@ public sealed class CiviCrmOptions
     /// <summary>
     /// The site's time zone as CiviCRM uses it (an IANA id such as <c>America/Chicago</c>; WordPress: Settings → General →
     /// Timezone, Drupal: Regional settings). API v4 reads and writes date-times as the site's wall-clock time, so join dates
-    /// and attempt windows are converted with it. Default <see langword="null"/>: UTC. Activities are never dated by the
-    /// SDK: CiviCRM stamps them itself.
+    /// and attempt windows are converted with it. Default <see langword="null"/>: read from CiviCRM once per process (API v3
+    /// <c>System.get</c>, else the measured offset of API v4 <c>NOW()</c>, else UTC); setting it overrides that and makes no
+    /// call. Activities are never dated by the SDK: CiviCRM stamps them itself.
     /// </summary>
     public string? TimeZone { get; set; }
 

@@ -18,4 +18,13 @@ internal static partial class Log
 
     [LoggerMessage(2005, LogLevel.Information, "Ensured CiviCRM option values: {Names}")]
     public static partial void OptionValuesEnsured(ILogger logger, string names);
+
+    [LoggerMessage(2010, LogLevel.Information, "CiviCRM API v3 {Entity}.{Action} gave no values: {Reason}")]
+    public static partial void Api3Refused(ILogger logger, string entity, string action, string reason);
+
+    [LoggerMessage(2011, LogLevel.Information, "Site time zone {Zone} ({Source})")]
+    public static partial void SiteTimeZone(ILogger logger, string zone, string source);
+
+    [LoggerMessage(2012, LogLevel.Warning, "Site time zone: {Message}")]
+    public static partial void SiteTimeZoneFallback(ILogger logger, string message);
 }

@@ -5,7 +5,7 @@ namespace Skvare.CmsUser.CiviCrm;
 /// <summary>
 /// CiviCRM's API v4 reads and writes date-times as the site's wall-clock time, without an offset
 /// (<c>activity_date_time</c>, <c>SubscriptionHistory.date</c>): the MySQL session runs in the site's time zone.
-/// This converts between those strings and instants with <see cref="CiviCrmOptions.TimeZone"/>.
+/// This converts between those strings and instants with the site's zone (<see cref="SiteTimeZoneReader"/>).
 /// </summary>
 internal sealed class SiteTime
 {
@@ -15,8 +15,8 @@ internal sealed class SiteTime
 
     public TimeZoneInfo Zone { get; }
 
-    public static SiteTime From(CiviCrmOptions? options) =>
-        new(options?.TimeZone is { Length: > 0 } id && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc);
+    /// <summary>Whether this is a stand-in after a transient failure: used for the call, read again next time.</summary>
+    public bool Provisional { get; init; }
 
     /// <summary>The instant as the site's wall-clock time, as API v4 expects it in a where clause.</summary>
     public string ToSite(DateTimeOffset instant) =>

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +8,7 @@ using Polly.Telemetry;
 namespace Skvare.CmsUser.Cli;
 
 /// <summary>Builds and starts the host the commands run in, turning start-up failures into one message.</summary>
-internal static partial class CliHost
+internal static class CliHost
 {
     /// <summary>Builds the host with the real packages from the settings and starts it (validating every option once).</summary>
     public static async Task<IHost> StartRealAsync(Settings settings, CliOptions options, CancellationToken cancellationToken)
@@ -144,25 +143,23 @@ internal static partial class CliHost
     }
 
     /// <summary>The distinct validation failures inside an exception (the host aggregates them; a failure may surface twice).</summary>
+    /// <remarks>
+    /// Each package reports a problem once already (its data annotations and its own sentences are one validator that
+    /// names configuration keys, src/Shared/Registration/PackageOptionsValidator.cs); this only flattens and de-duplicates.
+    /// </remarks>
     public static IReadOnlyList<string> ValidationFailures(Exception exception)
     {
-        var failures = new List<(string Message, string? AnnotatedKey)>();
+        var failures = new List<string>();
         Collect(exception, failures);
-        var messages = failures.Select(f => f.Message).Distinct(StringComparer.Ordinal).ToList();
-        // A [Required] failure and the package validator's own sentence about the same key are one problem: keep the sentence.
-        return failures
-            .Where(f => f.AnnotatedKey is null || !messages.Any(m => m != f.Message && (m.StartsWith(f.AnnotatedKey + " ", StringComparison.Ordinal) || m.StartsWith(f.AnnotatedKey + ":", StringComparison.Ordinal))))
-            .Select(f => f.Message)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        return failures.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private static void Collect(Exception exception, List<(string Message, string? AnnotatedKey)> failures)
+    private static void Collect(Exception exception, List<string> failures)
     {
         switch (exception)
         {
             case OptionsValidationException validation:
-                failures.AddRange(validation.Failures.Select(f => WithKey(validation.OptionsType, f)));
+                failures.AddRange(validation.Failures);
                 break;
             case AggregateException aggregate:
                 foreach (var inner in aggregate.InnerExceptions)
@@ -176,23 +173,4 @@ internal static partial class CliHost
                 break;
         }
     }
-
-    // DataAnnotations failures name the type and member ("… for 'WordPressOptions' members: 'BaseUrl' with the error: '…'");
-    // the tool names the configuration key instead, like every other message.
-    private static (string Message, string? AnnotatedKey) WithKey(Type optionsType, string failure)
-    {
-        var match = DataAnnotationFailure().Match(failure);
-        if (!match.Success)
-        {
-            return (failure, null);
-        }
-
-        var section = Settings.PackageTypes.FirstOrDefault(p => p.Value == optionsType).Key;
-        var prefix = section is null ? CmsUserOptions.SectionName : $"{CmsUserOptions.SectionName}:{section}";
-        var key = $"{prefix}:{match.Groups["member"].Value.Replace('.', ':')}";
-        return ($"{key}: {match.Groups["error"].Value}", key);
-    }
-
-    [GeneratedRegex("^DataAnnotation validation failed for '[^']*' members: '(?<member>[^']*)' with the error: '(?<error>.*)'\\.?$", RegexOptions.Singleline)]
-    private static partial Regex DataAnnotationFailure();
 }

@@ -85,7 +85,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         get
         {
             var options = _options.Value;
-            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
             return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
         }
     }
@@ -380,6 +380,16 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = false }) };
         await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>JSON:API <c>PATCH</c> of <c>status: true</c>, the reverse of <see cref="BlockAsync"/>; Drupal sends its "account activated" email when the site enables it.</remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = true }) };
+        await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
+        Log.Unblocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />

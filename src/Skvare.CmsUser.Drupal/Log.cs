@@ -34,6 +34,9 @@ internal static partial class Log
     [LoggerMessage(3111, LogLevel.Information, "Drupal has no companion module configured; the new-account notification of account {UserId} is sent as the password-reset email")]
     public static partial void NotificationFallback(ILogger logger, long userId);
 
-    [LoggerMessage(3112, LogLevel.Debug, "The Drupal page look-up failed ({Reason}, HTTP {StatusCode}); accounts are looked up one by one")]
+    [LoggerMessage(3112, LogLevel.Information, "Drupal account {UserId} unblocked")]
+    public static partial void Unblocked(ILogger logger, long userId);
+
+    [LoggerMessage(3113, LogLevel.Debug, "The Drupal page look-up failed ({Reason}, HTTP {StatusCode}); accounts are looked up one by one")]
     public static partial void PrefetchFailed(ILogger logger, CmsErrorReason reason, int? statusCode);
 }

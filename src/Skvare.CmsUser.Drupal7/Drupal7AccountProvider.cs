@@ -21,7 +21,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
 
     private const string AuthenticatedRid = "2";
 
@@ -215,6 +215,17 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         var body = new JsonObject { ["status"] = 0, ["roles"] = RoleObject(current) };
         await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The reverse of <see cref="BlockAsync"/>: <c>PUT</c> of <c>status: 1</c> with the current roles (so the profile form keeps them).</remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var body = new JsonObject { ["status"] = 1, ["roles"] = RoleObject(current) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
+        Log.Unblocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />

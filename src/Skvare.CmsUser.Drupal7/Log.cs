@@ -24,4 +24,7 @@ internal static partial class Log
 
     [LoggerMessage(3208, LogLevel.Information, "Drupal 7 session no longer accepted (HTTP {StatusCode}); logging in again and repeating {Method} {Route} once")]
     public static partial void SessionRefused(ILogger logger, int statusCode, string method, string route);
+
+    [LoggerMessage(3209, LogLevel.Information, "Drupal 7 account {UserId} unblocked")]
+    public static partial void Unblocked(ILogger logger, long userId);
 }

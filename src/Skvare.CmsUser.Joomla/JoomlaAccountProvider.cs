@@ -56,7 +56,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -170,6 +170,16 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         ProviderArguments.Existing(account);
         var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
         await SendAsync(Patch(account.UserId, new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The reverse of <see cref="BlockAsync"/>: <c>PATCH</c> of <c>block: 0</c> with the current groups (groups kept).</remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Patch(account.UserId, new JsonObject { ["block"] = 0, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
+        Log.Unblocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />

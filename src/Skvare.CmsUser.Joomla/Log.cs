@@ -18,4 +18,7 @@ internal static partial class Log
 
     [LoggerMessage(3405, LogLevel.Warning, "Joomla user {UserId} was created but the companion could not send the new-account (password reset) email: {Reason}")]
     public static partial void NotificationNotSent(ILogger logger, long userId, CmsErrorReason reason);
+
+    [LoggerMessage(3406, LogLevel.Information, "Joomla account {UserId} unblocked")]
+    public static partial void Unblocked(ILogger logger, long userId);
 }

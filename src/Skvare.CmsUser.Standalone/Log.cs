@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(3506, LogLevel.Warning, "Standalone page look-up failed; looking users up one by one: {Message}")]
     public static partial void PrefetchFailed(ILogger logger, string message);
+
+    [LoggerMessage(3507, LogLevel.Information, "CiviCRM Standalone user {UserId} unblocked")]
+    public static partial void Unblocked(ILogger logger, long userId);
 }

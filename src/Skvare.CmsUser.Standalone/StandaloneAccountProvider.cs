@@ -65,7 +65,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
     /// <inheritdoc />
     public CmsCapabilities Capabilities =>
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
 
     /// <summary>
     /// Finds the user with this email. A user that already belongs to a contact is that contact's login (the
@@ -242,6 +242,18 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         update.Values["is_active"] = false;
         await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The reverse of <see cref="BlockAsync"/>: API v4 <c>User.update</c> of <c>is_active: true</c>, after checking the user exists.</remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        await ReadUserAsync(account.UserId, cancellationToken).ConfigureAwait(false);
+        var update = new Api4Params().WithWhere(Api4Condition.Eq("id", account.UserId));
+        update.Values["is_active"] = true;
+        await CallAsync("User", "update", update, cancellationToken).ConfigureAwait(false);
+        Log.Unblocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />

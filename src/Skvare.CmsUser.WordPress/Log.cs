@@ -30,4 +30,7 @@ internal static partial class Log
 
     [LoggerMessage(3009, LogLevel.Debug, "The WordPress page look-up failed ({Reason}, {Code}); accounts are looked up one by one")]
     public static partial void PrefetchFailed(ILogger logger, CmsErrorReason reason, string? code);
+
+    [LoggerMessage(3012, LogLevel.Information, "WordPress account {UserId} unblocked ({Method})")]
+    public static partial void Unblocked(ILogger logger, long userId, string method);
 }

@@ -34,7 +34,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private readonly HttpChannel _channel;
     private readonly PageAccountIndex<WpUser> _index = new(TimeProvider.System, u => u.Id, u => u.Email, u => u.Username);
 
-    // Cleared when the installed companion plugin predates its create route (0.1.0): creates then take core's route
+    // Cleared when the installed companion plugin predates its create route (before 0.2.0): creates then take core's route
     // and a second request for the email.
     private volatile bool _companionCreates = true;
 
@@ -61,7 +61,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
         if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.OneTimeLoginLink;
@@ -385,6 +385,35 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         // Core has no blocked flag: without roles the login keeps working but has no capabilities on the site.
         await SetRolesAsync(account.UserId, [], "block the account", cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId, "roles removed");
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// With the companion plugin (0.2.0 or later) its <c>unblock</c> route lifts the block and gives back the roles the
+    /// account held when it was blocked. Without it there is nothing to lift: core has no blocked flag, and
+    /// <see cref="BlockAsync"/> took every role away, which only adding roles gives back (the engine adds the rule's
+    /// roles after unblocking); this then makes no call.
+    /// </remarks>
+    public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ProviderArguments.Existing(account);
+        if (!_options.UseCompanionPlugin)
+        {
+            Log.Unblocked(_logger, account.UserId, "no block flag without the companion plugin");
+            return;
+        }
+
+        try
+        {
+            await CompanionPostAsync(account.UserId, "unblock", "unblock the account", cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
+        {
+            throw new CmsUserConfigurationException(
+                "The Skvare CmsUser companion plugin on the site has no unblock route: update it to 0.2.0 or later (integrations/wordpress/skvare-cmsuser-companion).", ex);
+        }
+
+        Log.Unblocked(_logger, account.UserId, "companion");
     }
 
     /// <inheritdoc />

@@ -17,6 +17,7 @@ public sealed partial class WebhookContractTests
     /// <summary>Status and code of every scenario; "outcome" means a provisioning answer whose code is not fixed.</summary>
     public static TheoryData<int, string> Scenarios() => new()
     {
+        { 404, "unknown_site" },
         { 413, "body_too_large" },
         { 401, "missing_timestamp" },
         { 401, "stale_timestamp" },
@@ -54,6 +55,14 @@ public sealed partial class WebhookContractTests
     [MemberData(nameof(Scenarios))]
     public async Task The_endpoint_sends_the_documented_status_and_code(int status, string code)
     {
+        if (code == "unknown_site")
+        {
+            // Only the site route (MapCmsUserSiteWebhooks) has a site to be unknown.
+            await using var sites = await SiteWebhookTests.SitesHost.StartAsync();
+            await ShouldAnswerAsync(await sites.PostAsync("west", sites.Contact("north"), SiteWebhookTests.NorthSecret), status, code);
+            return;
+        }
+
         var civi = new InMemoryCiviCrm();
         var cms = new InMemoryCmsAccountProvider();
         var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
@@ -136,6 +145,11 @@ public sealed partial class WebhookContractTests
                 break;
         }
 
+        await ShouldAnswerAsync(response, status, code);
+    }
+
+    private static async Task ShouldAnswerAsync(HttpResponseMessage response, int status, string code)
+    {
         using (response)
         {
             ((int)response.StatusCode).Should().Be(status);

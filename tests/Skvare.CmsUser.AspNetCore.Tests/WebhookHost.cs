@@ -69,10 +69,10 @@ internal sealed class WebhookHost : IAsyncDisposable
     public long Now => Time.GetUtcNow().ToUnixTimeSeconds();
 
     /// <summary>Builds a signed request; <paramref name="tamper"/> rewrites the signature header text.</summary>
-    public static HttpRequestMessage Signed(string json, long timestamp, string? secret = Secret, Func<string, string>? tamper = null)
+    public static HttpRequestMessage Signed(string json, long timestamp, string? secret = Secret, Func<string, string>? tamper = null, string path = "/cmsuser/webhook")
     {
         var body = Encoding.UTF8.GetBytes(json);
-        var request = new HttpRequestMessage(HttpMethod.Post, "/cmsuser/webhook") { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new("application/json");
         request.Headers.Add(WebhookSignature.TimestampHeader, timestamp.ToString(CultureInfo.InvariantCulture));
         if (secret is not null)

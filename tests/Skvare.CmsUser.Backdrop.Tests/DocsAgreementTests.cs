@@ -56,6 +56,7 @@ public sealed partial class DocsAgreementTests
         {
             var body = path.EndsWith("/users", StringComparison.Ordinal) ? "{\"name\":\"new\",\"mail\":\"new@example.org\"}"
                 : path.EndsWith("/roles", StringComparison.Ordinal) ? "{\"add\":[\"editor\"]}"
+                : path.EndsWith("/remove-roles", StringComparison.Ordinal) ? "{\"remove\":[\"editor\"]}"
                 : path.EndsWith("/mail", StringComparison.Ordinal) ? "{\"op\":\"password_reset\"}"
                 : string.Empty;
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");

@@ -134,6 +134,31 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task Re_adding_a_blocked_member_unblocks_the_account_with_a_User_Account_Restored_activity()
+    {
+        var h = Harness(o => o.Rules.Add(Rule(new DeprovisionOptions { When = DeprovisionWhen.LeftTrigger, Action = DeprovisionAction.Block })));
+        var members = h.Fake.AddGroup("members");
+        var done = h.Fake.AddGroup("members_done");
+        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        h.Fake.AddToGroup(members, [ana]);
+        await h.Provisioner.RunOnceAsync();
+        h.Fake.AddToGroup(members, [ana], "Removed");
+        (await h.Provisioner.RunOnceAsync()).Count(OutcomeKind.Blocked).Should().Be(1);
+        var uid = h.Fake.Links.Single(l => l.ContactId == ana).UfId;
+
+        h.Fake.AddToGroup(members, [ana]);
+        var back = await h.Provisioner.RunOnceAsync();
+
+        back.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        _cms.Accounts.Single(a => a.Id == uid).Active.Should().BeTrue();
+        h.Fake.Activities.Should().ContainSingle(a => a.Type == "User Account Restored")
+            .Which.Should().Match<Testing.CiviCrm.FakeActivity>(a => a.Status == "Completed" && a.Targets.Single() == ana && a.Subject == $"Unblocked : ana@example.org ({uid})");
+        h.Fake.GroupStatus(done, ana).Should().Be("Added");
+        (await h.Provisioner.RunOnceAsync()).Total.Should().Be(0);
+        _cms.Calls.GetValueOrDefault("Unblock").Should().Be(1);
+    }
+
+    [Fact]
     public async Task A_saved_search_of_lapsed_members_removes_the_rule_roles()
     {
         var h = Harness(o => o.Rules.Add(Rule(new DeprovisionOptions

@@ -4,6 +4,7 @@ using Skvare.CmsUser.Testing.Joomla;
 
 namespace Skvare.CmsUser.Joomla.Tests;
 
+/// <summary>Deprovisioning and its undo: role removal, and unblocking a blocked account.</summary>
 public sealed class RoleRemovalTests : IDisposable
 {
     private readonly FakeJoomlaServer _site = new();
@@ -62,5 +63,40 @@ public sealed class RoleRemovalTests : IDisposable
 
         user.Groups.Should().BeEquivalentTo([2L]);
         _site.Requests.Skip(before).Should().OnlyContain(r => r.Method == "GET");
+    }
+
+    [Fact]
+    public async Task Unblock_sets_block_0_and_keeps_the_groups()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org", null, 2, 10);
+        user.Block = true;
+
+        await Provider.UnblockAsync(new CmsAccount(user.Id, null, null));
+
+        user.Block.Should().BeFalse();
+        user.Groups.Should().BeEquivalentTo([2L, 10L]);
+        _site.Requests.Should().Contain(r => r.Method == "PATCH" && r.Body!.Contains("\"block\":0", StringComparison.Ordinal));
+        Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Unblock);
+    }
+
+    [Fact]
+    public async Task Block_then_unblock_gives_an_active_account()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org", null, 2);
+        var account = new CmsAccount(user.Id, null, null);
+
+        await Provider.BlockAsync(account);
+        user.Block.Should().BeTrue();
+        await Provider.UnblockAsync(account);
+
+        (await Provider.GetByIdAsync(user.Id))!.IsActive.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task Unblock_of_a_missing_account_is_NotFound()
+    {
+        var act = () => Provider.UnblockAsync(new CmsAccount(4242, null, null));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.NotFound);
     }
 }

@@ -28,14 +28,18 @@ public sealed class RequestBudgetTests : IDisposable
     /// </summary>
     private const int CiviCrmPerPage = 11;
 
-    /// <summary>CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no more pending contacts).</summary>
-    private const int CiviCrmPerRun = 6;
+    /// <summary>
+    /// CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no
+    /// more pending contacts) and once per process (the site's time zone: API v3 <c>System.get</c>, when
+    /// <c>CmsUser:CiviCrm:TimeZone</c> is not set).
+    /// </summary>
+    private const int CiviCrmPerRun = 7;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
     private const int OnDemandWarm = 13;
 
-    /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
-    private const int OnDemandCold = 18;
+    /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
+    private const int OnDemandCold = 19;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();

@@ -51,5 +51,21 @@ public sealed class SharedSourceTests
     public void Standalone_compiles_only_registration_and_provider_checks_as_its_HTTP_goes_through_the_CiviCrm_client(string type, bool expected) =>
         Has(typeof(StandaloneAccountProvider), type).Should().Be(expected);
 
+    [Fact]
+    public void The_CiviCrm_row_readers_are_an_internal_copy_in_each_package_that_reads_rows_and_public_in_none()
+    {
+        foreach (var anchor in new[] { typeof(CiviCrmOptions), typeof(StandaloneAccountProvider) })
+        {
+            foreach (var name in new[] { "Api4Row", "CiviCrmIdentity", "CiviCrmIdentityLookup" })
+            {
+                var type = anchor.Assembly.GetType("Skvare.CmsUser.CiviCrm.Api." + name);
+                type.Should().NotBeNull($"{anchor.Assembly.GetName().Name} compiles {name}");
+                type!.IsPublic.Should().BeFalse($"{name} is no public API of {anchor.Assembly.GetName().Name}");
+            }
+        }
+
+        typeof(WordPressAccountProvider).Assembly.GetType("Skvare.CmsUser.CiviCrm.Api.Api4Row").Should().BeNull();
+    }
+
     private static bool Has(Type anchor, string name) => anchor.Assembly.GetType("Skvare.CmsUser.Shared." + name) is not null;
 }

@@ -62,6 +62,15 @@ check('create roles drop authenticated and repeats', cmsuser_provision_roles_to_
 check('added roles are appended', cmsuser_provision_roles_to_store(array('authenticated', 'member'), array('editor', 'member')), array('authenticated', 'member', 'editor'));
 check('nothing new keeps the list', cmsuser_provision_roles_to_store(array('authenticated', 'editor', 'member'), array('editor', 'authenticated')), array('authenticated', 'editor', 'member'));
 check('public roles', cmsuser_provision_public_roles(array('authenticated', 'editor', 'member')), array('editor', 'member'));
+// Removing roles (deprovisioning): the others stay in their order, authenticated always stays.
+check('removes the given roles', cmsuser_provision_roles_after_removal(array('authenticated', 'editor', 'member'), array('member')), array('authenticated', 'editor'));
+check('keeps the order of the others', cmsuser_provision_roles_after_removal(array('member', 'authenticated', 'editor', 'staff'), array('editor')), array('member', 'authenticated', 'staff'));
+check('authenticated is never removed', cmsuser_provision_roles_after_removal(array('authenticated', 'member'), array('authenticated', 'member')), array('authenticated'));
+check('roles not held are ignored', cmsuser_provision_roles_after_removal(array('authenticated', 'editor'), array('member')), array('authenticated', 'editor'));
+check('nothing to remove', cmsuser_provision_roles_after_removal(array('authenticated', 'editor'), array()), array('authenticated', 'editor'));
+check('removal is exact (case matters)', cmsuser_provision_roles_after_removal(array('authenticated', 'editor'), array('Editor')), array('authenticated', 'editor'));
+check('a repeat is a no-op', cmsuser_provision_roles_after_removal(cmsuser_provision_roles_after_removal(array('authenticated', 'editor', 'member'), array('member')), array('member')), array('authenticated', 'editor'));
+check('add then remove gives the roles back as they were', cmsuser_provision_roles_after_removal(cmsuser_provision_roles_to_store(array('authenticated', 'editor'), array('member')), array('member')), array('authenticated', 'editor'));
 check('is list', cmsuser_provision_is_list(array('a', 'b')), TRUE);
 check('object is not a list', cmsuser_provision_is_list(array('a' => 'b')), FALSE);
 check('string is not a list', cmsuser_provision_is_list('a'), FALSE);

@@ -31,6 +31,17 @@ function cmsuserwebhook_civicrm_config(&$config): void {
 }
 
 /**
+ * Implements hook_civicrm_uninstall().
+ *
+ * Removes what the extension kept in the database: its queued calls and its settings, the
+ * shared secret included (CiviCRM leaves both behind otherwise).
+ */
+function cmsuserwebhook_civicrm_uninstall(): void {
+  \Civi\Cmsuserwebhook\Queue::purge();
+  \Civi\Cmsuserwebhook\Config::forget();
+}
+
+/**
  * Implements hook_civicrm_post().
  *
  * Notes contacts joining a trigger group (GroupContact create/edit, status Added) or tag

@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       Skvare CmsUser Companion
- * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block an account, send a password reset.
+ * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
  * Version:           0.2.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
@@ -23,6 +23,8 @@ define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.0');
 define('SKVARE_CMSUSER_LOOKUP_MAX_TERMS', 500);
 define('SKVARE_CMSUSER_LOOKUP_MAX_USERS', 2000);
 define('SKVARE_CMSUSER_BLOCKED_META', 'skvare_cmsuser_blocked');
+/** The roles an account held when it was blocked (0.2.0), given back when it is unblocked. */
+define('SKVARE_CMSUSER_BLOCKED_ROLES_META', 'skvare_cmsuser_blocked_roles');
 
 /** Only accounts that may manage users may call these routes. */
 function skvare_cmsuser_can_manage() {
@@ -187,11 +189,31 @@ add_action('rest_api_init', function () {
         if ($user->ID === get_current_user_id()) {
             return new WP_Error('skvare_cmsuser_block_self', 'The API account cannot block itself.', array('status' => 400));
         }
+        if (!get_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META, true)) {
+            // Kept for the unblock route; a repeated block keeps the roles of the first one.
+            update_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_ROLES_META, array_values($user->roles));
+        }
         $user->set_role('');
         update_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META, gmdate('c'));
         // End open sessions so the block takes effect at once.
         WP_Session_Tokens::get_instance($user->ID)->destroy_all();
         return array('blocked' => true);
+    });
+
+    // Lifts a block of the block route: the account can log in again and gets back the roles it held when it
+    // was blocked (those that still exist). An account that is not blocked is left as it is.
+    skvare_cmsuser_user_action('unblock', function (WP_User $user) {
+        if (get_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META, true)) {
+            $saved = get_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_ROLES_META, true);
+            foreach (is_array($saved) ? $saved : array() as $role) {
+                if (is_string($role) && wp_roles()->is_role($role)) {
+                    $user->add_role($role);
+                }
+            }
+            delete_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_ROLES_META);
+            delete_user_meta($user->ID, SKVARE_CMSUSER_BLOCKED_META);
+        }
+        return array('unblocked' => true, 'roles' => array_values($user->roles));
     });
 });
 

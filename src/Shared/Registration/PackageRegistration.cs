@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Skvare.CmsUser.Shared;
@@ -17,7 +16,8 @@ internal static class PackageRegistration
     /// <summary>
     /// Binds <typeparamref name="TOptions"/> from <c>CmsUser:{section}</c> (when the builder has a configuration) and
     /// from <paramref name="configure"/>, validated at start by <typeparamref name="TValidator"/> and by the
-    /// source-generated data-annotations validator <typeparamref name="TAnnotations"/>. Returns <see langword="false"/>
+    /// source-generated data-annotations validator <typeparamref name="TAnnotations"/>, merged into one validator (a
+    /// problem both see is told once, by the package's sentence; see <see cref="PackageOptionsValidator{TOptions}"/>). Returns <see langword="false"/>
     /// when the package was registered before: its options still receive this call's configuration, but the one-time
     /// registrations are skipped (a second HTTP pipeline would double the retries).
     /// </summary>
@@ -26,25 +26,20 @@ internal static class PackageRegistration
     /// <param name="configure">Configuration from code.</param>
     /// <param name="bind">Binds the section to the options (see the remarks of <see cref="PackageRegistration"/>).</param>
     public static bool TryAddPackage<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator,
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TAnnotations>(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TValidator,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TAnnotations>(
         this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind)
         where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions>
-        where TAnnotations : class, IValidateOptions<TOptions>
+        where TValidator : class, IValidateOptions<TOptions>, new()
+        where TAnnotations : class, IValidateOptions<TOptions>, new()
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        var registeredBefore = services.Any(d => !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationType == typeof(TValidator));
-        var options = builder.AddPackageOptions<TOptions, TAnnotations>(section, configure, bind);
-        if (registeredBefore)
-        {
-            return false;
-        }
-
-        options.ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
-        return true;
+        var registeredBefore = IsRegistered<TOptions>(builder.Services, typeof(TValidator));
+        builder.AddPackageOptions(section, configure, bind, () => new PackageOptionsValidator<TOptions>(
+            $"CmsUser:{section}",
+            new TValidator(),
+            typeof(TValidator) == typeof(TAnnotations) ? null : new TAnnotations()));
+        return !registeredBefore;
     }
 
     /// <summary>
@@ -52,26 +47,32 @@ internal static class PackageRegistration
     /// <typeparamref name="TValidator"/> is the only validator.
     /// </summary>
     public static bool TryAddPackage<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TValidator>(
         this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind)
         where TOptions : class
-        where TValidator : class, IValidateOptions<TOptions> =>
+        where TValidator : class, IValidateOptions<TOptions>, new() =>
         builder.TryAddPackage<TOptions, TValidator, TValidator>(section, configure, bind);
 
     /// <summary>
     /// Binds <typeparamref name="TOptions"/> from <c>CmsUser:{section}</c> (when the builder has a configuration) and
     /// from <paramref name="configure"/>, validated at start by the source-generated data-annotations validator
-    /// <typeparamref name="TAnnotations"/>. Each call adds its configuration; the validation is registered once.
+    /// <typeparamref name="TAnnotations"/> (its failures name the configuration key). Each call adds its configuration;
+    /// the validation is registered once.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="section">The section under <c>CmsUser</c>.</param>
     /// <param name="configure">Configuration from code.</param>
     /// <param name="bind">Binds the section to the options (see the remarks of <see cref="PackageRegistration"/>).</param>
     public static OptionsBuilder<TOptions> AddPackageOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TAnnotations>(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TAnnotations>(
         this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind)
         where TOptions : class
-        where TAnnotations : class, IValidateOptions<TOptions>
+        where TAnnotations : class, IValidateOptions<TOptions>, new() =>
+        builder.AddPackageOptions(section, configure, bind, () => new PackageOptionsValidator<TOptions>($"CmsUser:{section}", null, new TAnnotations()));
+
+    private static OptionsBuilder<TOptions> AddPackageOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
+        this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind, Func<PackageOptionsValidator<TOptions>> validator)
+        where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(bind);
@@ -89,12 +90,18 @@ internal static class PackageRegistration
             options.Configure(configure);
         }
 
-        if (!services.Any(d => !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationType == typeof(TAnnotations)))
+        // One validator per options type, so a problem the package's own check and an annotation both see is told once.
+        var made = validator();
+        if (!IsRegistered<TOptions>(services, made.Source))
         {
             options.ValidateOnStart();
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TAnnotations>());
+            services.AddSingleton<IValidateOptions<TOptions>>(made);
         }
 
         return options;
     }
+
+    private static bool IsRegistered<TOptions>(IServiceCollection services, Type source)
+        where TOptions : class =>
+        services.Any(d => !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationInstance is PackageOptionsValidator<TOptions> registered && registered.Source == source);
 }

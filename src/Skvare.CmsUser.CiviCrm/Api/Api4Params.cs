@@ -316,6 +316,11 @@ public sealed class Api4Params
 /// <summary>A <c>where</c> (or join <c>ON</c>) condition: a leaf <c>[field, op, value]</c> or a group <c>["OR", [...]]</c>.</summary>
 public abstract record Api4Condition
 {
+    // Made by the factories below only: the kinds of condition are the ones this package can write.
+    private protected Api4Condition()
+    {
+    }
+
     /// <summary>A leaf condition, e.g. <c>Field("id", "&gt;", 100)</c>. Operators <c>IS NULL</c>, <c>IS NOT NULL</c>, <c>IS EMPTY</c>, <c>IS NOT EMPTY</c> take no value.</summary>
     /// <param name="field">The field.</param>
     /// <param name="op">The operator, upper case.</param>
@@ -358,7 +363,7 @@ public abstract record Api4Condition
 /// <param name="Operator">The operator.</param>
 /// <param name="Value">The value.</param>
 /// <param name="ValueIsExpression">Whether the value is an expression.</param>
-public sealed record Api4Leaf(string FieldName, string Operator, object? Value, bool ValueIsExpression) : Api4Condition
+internal sealed record Api4Leaf(string FieldName, string Operator, object? Value, bool ValueIsExpression) : Api4Condition
 {
     private static readonly HashSet<string> Unary = new(StringComparer.Ordinal) { "IS NULL", "IS NOT NULL", "IS EMPTY", "IS NOT EMPTY" };
 
@@ -390,7 +395,7 @@ internal sealed record Api4RawCondition(JsonElement Json) : Api4Condition
 /// <summary>A group of conditions.</summary>
 /// <param name="Conjunction"><c>OR</c>, <c>AND</c> or <c>NOT</c>.</param>
 /// <param name="Conditions">The members.</param>
-public sealed record Api4Group(string Conjunction, IReadOnlyList<Api4Condition> Conditions) : Api4Condition
+internal sealed record Api4Group(string Conjunction, IReadOnlyList<Api4Condition> Conditions) : Api4Condition
 {
     internal override void Write(Utf8JsonWriter w)
     {

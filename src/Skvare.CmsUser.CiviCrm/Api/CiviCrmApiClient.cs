@@ -20,6 +20,7 @@ public class CiviCrmApiClient
     private readonly ILogger _logger;
     private readonly HttpChannel _channel;
     private Task<CiviCrmIdentity>? _identity;
+    private Task<SiteTime>? _siteTime;
 
     /// <summary>Creates the client.</summary>
     /// <param name="http">The HTTP client (from <c>IHttpClientFactory</c>, named <see cref="HttpClientName"/>).</param>
@@ -51,9 +52,11 @@ public class CiviCrmApiClient
     /// <summary>The endpoint URL of one call, per <see cref="CiviCrmOptions.UrlStyle"/>.</summary>
     /// <param name="entity">The entity.</param>
     /// <param name="action">The action.</param>
-    public virtual Uri EndpointFor(string entity, string action)
+    public virtual Uri EndpointFor(string entity, string action) => PathUrl($"civicrm/ajax/api4/{entity}/{action}");
+
+    /// <summary>The URL of a CiviCRM path (<c>civicrm/ajax/…</c>), per <see cref="CiviCrmOptions.UrlStyle"/>.</summary>
+    private Uri PathUrl(string path)
     {
-        var path = $"civicrm/ajax/api4/{entity}/{action}";
         var baseUrl = HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl ?? throw new InvalidOperationException("CmsUser:CiviCrm:BaseUrl is not set."));
         return _options.UrlStyle switch
         {
@@ -147,7 +150,7 @@ public class CiviCrmApiClient
     /// </summary>
     /// <param name="cancellationToken">Cancels the lookup.</param>
     /// <exception cref="CiviCrmApiException">The call ran as anonymous, or a permission is missing.</exception>
-    public virtual Task<CiviCrmIdentity> GetIdentityAsync(CancellationToken cancellationToken = default)
+    internal Task<CiviCrmIdentity> GetIdentityAsync(CancellationToken cancellationToken = default)
     {
         var current = Volatile.Read(ref _identity);
         if (current is null || current.IsFaulted || current.IsCanceled)
@@ -162,18 +165,63 @@ public class CiviCrmApiClient
 
     private async Task<CiviCrmIdentity> LoadIdentityAsync()
     {
-        var none = CancellationToken.None;
-        var me = await CallAsync("Contact", "get", new Api4Params { Limit = 1 }.WithSelect("id", "display_name").WithWhere(Api4Condition.Eq("id", "user_contact_id")), none).ConfigureAwait(false);
-        if (me.Values.Count == 0 || me.Values[0].GetInt64("id") is not long contactId)
-        {
-            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM answered as an anonymous user: the API key did not authenticate (no X-Civi-Auth reached CiviCRM, or authx ignored it). Without this check every trigger would look empty. Check CmsUser:CiviCrm:ApiKey, that the authx extension is enabled, and that no proxy strips the X-Civi-Auth header.") { Entity = "Contact", Action = "get" };
-        }
-
-        var domain = await CallAsync("Domain", "get", new Api4Params { Limit = 1, Extra = { ["currentDomain"] = true } }.WithSelect("id", "name"), none).ConfigureAwait(false);
-        var domainId = domain.Values.Count > 0 ? domain.Values[0].GetInt64("id") ?? 1 : 1;
-        var identity = new CiviCrmIdentity(contactId, me.Values[0].GetString("display_name"), domainId);
+        var identity = await CiviCrmIdentityLookup.LoadAsync(this, CancellationToken.None).ConfigureAwait(false);
         Log.Identity(_logger, identity.ContactId, identity.DisplayName, identity.DomainId);
         return identity;
+    }
+
+    /// <summary>
+    /// The site's time zone as CiviCRM writes date-times in it for this API user, read once per client (that is, per
+    /// process and site) by <see cref="SiteTimeZoneReader"/>; a transient failure is tried again on the next call.
+    /// </summary>
+    internal async Task<SiteTime> GetSiteTimeAsync(CancellationToken cancellationToken)
+    {
+        var current = Volatile.Read(ref _siteTime);
+        if (current is null || current.IsFaulted || current.IsCanceled)
+        {
+            var fresh = new SiteTimeZoneReader(this, _options, _logger, TimeProvider.System).ReadAsync(CancellationToken.None);
+            current = Interlocked.CompareExchange(ref _siteTime, fresh, current) == current ? fresh : Volatile.Read(ref _siteTime)!;
+        }
+
+        var read = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (read.Provisional)
+        {
+            // A stand-in after a transient failure is used once; the next caller reads again.
+            _ = Interlocked.CompareExchange(ref _siteTime, null, current);
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// Calls API v3 over <c>civicrm/ajax/rest</c> (form fields <c>entity</c>, <c>action</c>, <c>json</c>; authx as for
+    /// API v4) and returns the first of its <c>values</c>, or <see langword="null"/> when CiviCRM answered <c>is_error</c>
+    /// (a missing permission, an unknown action) or this client has no HTTP channel (a test double).
+    /// </summary>
+    internal async Task<JsonElement?> CallApi3Async(string entity, string action, CancellationToken cancellationToken)
+    {
+        if (_channel is null)
+        {
+            return null;
+        }
+
+        var call = new Api4Call(entity, action, PathUrl("civicrm/ajax/rest").AbsoluteUri)
+        {
+            Body = HttpBody.Form([new("entity", entity), new("action", action), new("json", "{\"sequential\":1}")]),
+            RetrySafe = action.StartsWith("get", StringComparison.OrdinalIgnoreCase),
+        };
+        var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+        using var document = JsonDocument.Parse(answer.Body);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || (root.TryGetProperty("is_error", out var isError) && isError.ValueKind == JsonValueKind.Number && isError.GetInt32() != 0)
+            || !root.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
+        {
+            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? m.ToString() : "no values");
+            return null;
+        }
+
+        return values[0].Clone();
     }
 
     private static bool IsRetrySafe(string action, Api4Params parameters) =>
@@ -181,9 +229,3 @@ public class CiviCrmApiClient
         || action is "update" or "delete"
         || (action == "save" && parameters.Match.Count > 0);
 }
-
-/// <summary>Who the CiviCRM client is.</summary>
-/// <param name="ContactId">The API contact.</param>
-/// <param name="DisplayName">Its display name.</param>
-/// <param name="DomainId">The current CiviCRM domain.</param>
-public sealed record CiviCrmIdentity(long ContactId, string? DisplayName, long DomainId);

@@ -23,6 +23,9 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>The activity type of deprovisioning that removes the rule's roles.</summary>
     public const string RolesRemovedType = "User Account Roles Removed";
 
+    /// <summary>The activity type of giving access back to a deprovisioned contact that is provisioned again.</summary>
+    public const string AccessRestoredType = "User Account Restored";
+
     /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
     public const string FailedStatus = "Failed";
 
@@ -30,17 +33,16 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
 
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;
-    private readonly SiteTime _siteTime;
 
     /// <summary>Creates the recorder.</summary>
     /// <param name="client">The API client.</param>
     /// <param name="logger">The logger.</param>
-    /// <param name="options">The CiviCRM options (their <see cref="CiviCrmOptions.TimeZone"/>); <see langword="null"/>: UTC.</param>
+    /// <param name="options">Not used: the site's time zone comes from the client (its <see cref="CiviCrmOptions.TimeZone"/>, else read from CiviCRM). Kept for source compatibility.</param>
     public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null, Microsoft.Extensions.Options.IOptions<CiviCrmOptions>? options = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _siteTime = SiteTime.From(options?.Value);
+        _ = options;
     }
 
     /// <inheritdoc />
@@ -48,7 +50,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     {
         await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
         var save = new Api4Params { Match = { "option_group_id", "name" } };
-        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_status", FailedStatus) })
+        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_type", AccessRestoredType), ("activity_status", FailedStatus) })
         {
             var record = new Dictionary<string, object?>
             {
@@ -136,6 +138,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         // One call per page whatever the contacts' "since" (join dates differ per contact): the failed records since
         // the earliest one, each with its date, counted per contact against that contact's own "since".
         // (API v4 dates have whole seconds: a record in the same second as "since" counts, as the server's >= did.)
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         var since = requests.GroupBy(r => r.ContactId).ToDictionary(g => g.Key, g => g.Min(r => r.Since));
         var earliest = since.Values.Min();
         var query = new Api4Params()
@@ -146,14 +149,14 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
                 Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
                 Api4Condition.Eq("act.status_id:name", FailedStatus),
                 Api4Condition.Eq("act.is_deleted", false),
-                Api4Condition.Field("act.activity_date_time", ">=", _siteTime.ToSite(earliest)));
+                Api4Condition.Field("act.activity_date_time", ">=", siteTime.ToSite(earliest)));
         query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
         var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
         foreach (var row in result.Values)
         {
             if (row.GetInt64("contact_id") is long id
                 && since.TryGetValue(id, out var from)
-                && _siteTime.FromSite(row.GetString("act.activity_date_time")) is { } at
+                && siteTime.FromSite(row.GetString("act.activity_date_time")) is { } at
                 && at >= from.AddTicks(-(from.Ticks % TimeSpan.TicksPerSecond)))
             {
                 counts[id] = counts.GetValueOrDefault(id) + 1;
@@ -226,6 +229,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         ActivityKind.PasswordReset => PasswordResetType,
         ActivityKind.AccountBlocked => AccountBlockedType,
         ActivityKind.RolesRemoved => RolesRemovedType,
+        ActivityKind.AccessRestored => AccessRestoredType,
         _ => AccountCreationType,
     };
 }

@@ -15,15 +15,13 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     private readonly ContactReader _reader;
     private readonly ReferenceResolver _resolver;
     private readonly TriggerSourceContext _context;
-    private readonly SiteTime _siteTime;
 
-    public CiviCrmTriggerSource(CiviCrmApiClient client, ContactReader reader, ReferenceResolver resolver, TriggerSourceContext context, SiteTime siteTime)
+    public CiviCrmTriggerSource(CiviCrmApiClient client, ContactReader reader, ReferenceResolver resolver, TriggerSourceContext context)
     {
         _client = client;
         _reader = reader;
         _resolver = resolver;
         _context = context;
-        _siteTime = siteTime;
     }
 
     public TriggerDefinition Trigger => _context.Trigger;
@@ -168,10 +166,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
                 Api4Condition.Eq("status", "Added"));
         query.GroupBy.Add("contact_id");
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         var joined = new Dictionary<long, DateTimeOffset>();
         foreach (var row in result.Values)
         {
-            if (row.GetInt64("contact_id") is long id && _siteTime.FromSite(row.GetString("joined")) is { } at)
+            if (row.GetInt64("contact_id") is long id && siteTime.FromSite(row.GetString("joined")) is { } at)
             {
                 joined[id] = at;
             }

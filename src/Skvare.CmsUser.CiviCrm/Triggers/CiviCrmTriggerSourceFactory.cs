@@ -9,7 +9,6 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
     private readonly CiviCrmApiClient _client;
     private readonly ContactReader _reader;
     private readonly ReferenceResolver _resolver;
-    private readonly SiteTime _siteTime;
 
     /// <summary>Creates the factory.</summary>
     /// <param name="client">The API client.</param>
@@ -19,14 +18,13 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _reader = new ContactReader(client, (options ?? throw new ArgumentNullException(nameof(options))).Value);
         _resolver = new ReferenceResolver(client);
-        _siteTime = SiteTime.From(options.Value);
     }
 
     /// <inheritdoc />
     public ITriggerSource Create(TriggerSourceContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new CiviCrmTriggerSource(_client, _reader, _resolver, context, _siteTime);
+        return new CiviCrmTriggerSource(_client, _reader, _resolver, context);
     }
 
     /// <inheritdoc />

@@ -90,6 +90,8 @@ public sealed partial class FakeBackdropServer
             "roles" => AddRoles,
             "mail" => SendMail,
             "block" => Block,
+            "remove-roles" when LifecycleRoutes => RemoveRoles,
+            "unblock" when LifecycleRoutes => Unblock,
             "login-link" => LoginLink,
             _ => null,
         };
@@ -336,6 +338,44 @@ public sealed partial class FakeBackdropServer
         if (account.Status != 0)
         {
             account = account with { Status = 0 };
+            _users[account.Uid] = account;
+        }
+
+        return Ok(200, UserJson(account, loaded: true));
+    }
+
+    // POST users/{uid}/remove-roles {"remove": [...]}: the module validates like the roles route, then keeps the
+    // loaded roles (database order) without the removed ones and saves only when something changed.
+    private Answer RemoveRoles(FakeBackdropUser account, JsonObject body)
+    {
+        var remove = new List<string>();
+        if (body["remove"] is not JsonArray removeArray)
+        {
+            return Error(422, "invalid_field", "remove must be a list of role machine names.", "remove");
+        }
+
+        if (CheckRoles(removeArray, "remove", remove) is { } roleError)
+        {
+            return roleError;
+        }
+
+        var current = DatabaseOrder(account.Roles);
+        var remaining = current.Where(r => !remove.Contains(r, StringComparer.Ordinal)).ToList();
+        if (remaining.Count != current.Count)
+        {
+            account = account with { Roles = remaining };
+            _users[account.Uid] = account;
+        }
+
+        return Ok(200, UserJson(account with { Roles = remaining }, loaded: false));
+    }
+
+    // POST users/{uid}/unblock: status 1, idempotent; the answer is the loaded account.
+    private Answer Unblock(FakeBackdropUser account, JsonObject body)
+    {
+        if (account.Status != 1)
+        {
+            account = account with { Status = 1 };
             _users[account.Uid] = account;
         }
 

@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>
 /// A stateful fake of a Backdrop 1.28 site on MySQL/MariaDB running the <c>cmsuser_provision</c> companion
-/// module 1.1.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
+/// module 1.2.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
 /// bodies, error codes, Backdrop's username rules, PHP's email filter and timezone list, look-ups and
 /// duplicate checks that ignore case, accents and trailing spaces as the database's collation does, roles
 /// in database order), keeps accounts and sent mails in memory, records every request and can inject
@@ -34,6 +34,8 @@ public sealed partial class FakeBackdropServer : IDisposable
         "POST /api/cmsuser/v1/users/{uid}/roles",
         "POST /api/cmsuser/v1/users/{uid}/mail",
         "POST /api/cmsuser/v1/users/{uid}/block",
+        "POST /api/cmsuser/v1/users/{uid}/remove-roles",
+        "POST /api/cmsuser/v1/users/{uid}/unblock",
         "POST /api/cmsuser/v1/users/{uid}/login-link",
     ];
 
@@ -109,8 +111,14 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>The site name, shown after "|" in the title of core's HTML pages (e.g. "Page not found | Site").</summary>
     public string SiteName { get; set; } = "Site";
 
-    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.1.0 whatever this says.</summary>
-    public string ModuleVersion { get; set; } = "1.1.0";
+    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.2.0 (or 1.1.0, see <see cref="LifecycleRoutes"/>) whatever this says.</summary>
+    public string ModuleVersion { get; set; } = "1.2.0";
+
+    /// <summary>
+    /// When <see langword="false"/>, the fake is module 1.1.0, which has no <c>remove-roles</c> and <c>unblock</c> routes:
+    /// they answer <c>404 no_route</c> as any unknown route does. Default <see langword="true"/> (module 1.2.0).
+    /// </summary>
+    public bool LifecycleRoutes { get; set; } = true;
 
     /// <summary>A delay before every answer (a slow site).</summary>
     public TimeSpan ResponseDelay

@@ -251,6 +251,13 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
+            if (NowAlias().Match(field) is { Success: true } now)
+            {
+                // MySQL's NOW() in the session time zone CiviCRM set from the site's: the site's wall-clock time.
+                row[now.Groups[1].Value] = Now();
+                continue;
+            }
+
             if (ctx.Entity == "User" && field is "roles" or "roles:name")
             {
                 // Standalone answers role ids as strings, names via roles:name, and null (not []) for none.
@@ -582,6 +589,9 @@ internal sealed partial class FakeApi4Engine
 
     internal static JsonElement[] Array(JsonElement p, string name) =>
         p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [];
+
+    [GeneratedRegex(@"^NOW\(\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex NowAlias();
 
     [GeneratedRegex(@"^COUNT\([^)]*\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
     private static partial Regex CountAlias();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skvare.CmsUser.Testing.Http;
 using WireMock;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
@@ -62,6 +63,15 @@ public class FakeCiviCrmServer : IDisposable
     /// <c>SubscriptionHistory.date</c>) are the site's wall-clock time without an offset. Default UTC.
     /// </summary>
     public TimeZoneInfo SiteTimeZone { get; set; } = TimeZoneInfo.Utc;
+
+    /// <summary>
+    /// Whether API v3 <c>System.get</c> (<c>civicrm/ajax/rest</c>) answers, as for an API user with "administer CiviCRM".
+    /// When <see langword="false"/> it answers <c>is_error</c> 1 with CiviCRM's permission message. Default <see langword="true"/>.
+    /// </summary>
+    public bool Api3SystemGet { get; set; } = true;
+
+    /// <summary>The CMS that API v3 <c>System.get</c> reports as <c>uf</c> and <c>cms.type</c>. Default <c>WordPress</c>.</summary>
+    public string UserFramework { get; set; } = "WordPress";
 
     /// <summary><see cref="Clock"/>'s now as the site's wall-clock time (<c>yyyy-MM-dd HH:mm:ss</c>).</summary>
     public string SiteNow() =>
@@ -427,6 +437,13 @@ public class FakeCiviCrmServer : IDisposable
 
     private static FakeApi4Request Record(IRequestMessage request)
     {
+        if (IsApi3(request))
+        {
+            // API v3 is recorded with its entity and action and the json form field as the parameters.
+            var form = ParseForm(request.Body ?? "");
+            return new FakeApi4Request(request.Method, form.GetValueOrDefault("entity"), form.GetValueOrDefault("action"), form.GetValueOrDefault("json"), 0, Header(request, "X-Requested-With") is not null, Header(request, "X-Civi-Auth") is not null);
+        }
+
         var (entity, action) = Route(request);
         return new FakeApi4Request(request.Method, entity, action, ParamsJson(request), 0, Header(request, "X-Requested-With") is not null, Header(request, "X-Civi-Auth") is not null);
     }
@@ -445,6 +462,15 @@ public class FakeCiviCrmServer : IDisposable
 
     private FakeAnswer Respond(IRequestMessage request)
     {
+        if (IsApi3(request))
+        {
+            var form = ParseForm(request.Body ?? "");
+            var api3 = FailWhere?.Invoke(form.GetValueOrDefault("entity") ?? "", form.GetValueOrDefault("action") ?? "") is int down
+                ? new Answer(down, $"{{\"status_code\":{down},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", "application/json")
+                : Api3(request);
+            return new FakeAnswer(api3.Status, api3.Body, api3.ContentType);
+        }
+
         var (entity, action) = Route(request);
         var answer = entity is null
             ? new Answer(404, "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>", "text/html; charset=UTF-8")
@@ -624,6 +650,68 @@ public class FakeCiviCrmServer : IDisposable
         var parts = path[prefix.Length..].TrimEnd('/').Split('/');
         return parts.Length == 2 ? (parts[0], parts[1]) : (null, null);
     }
+
+    private static bool IsApi3(IRequestMessage request)
+    {
+        var query = ParseForm(request.RawQuery?.TrimStart('?') ?? "");
+        var path = query.GetValueOrDefault("q") ?? query.GetValueOrDefault("task") ?? request.Path.TrimStart('/');
+        return path.TrimEnd('/') == "civicrm/ajax/rest";
+    }
+
+    /// <summary>
+    /// API v3 over <c>civicrm/ajax/rest</c> (form fields <c>entity</c>, <c>action</c>, <c>json</c>), only <c>System.get</c>:
+    /// the keys a real CiviCRM 6.17 answers (<c>php.tz</c> is PHP's default time zone, which CiviCRM sets to the site's
+    /// for the request; <c>mysql.vars.time_zone</c> the session offset it set), with smaller lists. Errors are 200 with
+    /// <c>is_error</c> 1, as CiviCRM's REST endpoint answers them.
+    /// </summary>
+    private Answer Api3(IRequestMessage request)
+    {
+        var credential = Header(request, "X-Civi-Auth");
+        if (credential is not null && credential != "Bearer " + ApiKey)
+        {
+            return new Answer(401, "HTTP 401 Invalid credential", "text/plain;charset=UTF-8");
+        }
+
+        var form = ParseForm(request.Body ?? "");
+        var entity = form.GetValueOrDefault("entity") ?? "";
+        var action = form.GetValueOrDefault("action") ?? "";
+        if (!string.Equals(entity, "System", StringComparison.OrdinalIgnoreCase) || !string.Equals(action, "get", StringComparison.OrdinalIgnoreCase))
+        {
+            return Api3Json($"{{\"error_code\":\"not-found\",\"entity\":\"{entity}\",\"action\":\"{action}\",\"is_error\":1,\"error_message\":\"API ({entity}, {action}) does not exist (join the API team and implement it!)\"}}");
+        }
+
+        if (credential is null)
+        {
+            // Recorded on CiviCRM 6.17.2: without a credential the route itself refuses, with a 500 HTML page.
+            return ErrorPage("You do not have permission to access this page.");
+        }
+
+        if (!Api3SystemGet)
+        {
+            return Api3Json("{\"error_code\":\"unauthorized\",\"entity\":\"System\",\"action\":\"get\",\"is_error\":1,\"error_message\":\"API permission check failed for System/get call; insufficient permission: require administer CiviCRM\"}");
+        }
+
+        var now = Clock.GetUtcNow();
+        var offset = SiteTimeZone.GetUtcOffset(now);
+        var sessionZone = (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
+        var unix = now.ToUnixTimeSeconds();
+        var values = new JsonObject
+        {
+            ["version"] = "6.17.2",
+            ["uf"] = UserFramework,
+            ["php"] = new JsonObject { ["version"] = "8.2.29", ["time"] = unix, ["tz"] = SiteTimeZone.Id, ["sapi"] = "apache2handler", ["extensions"] = new JsonArray("Core", "date", "json", "mysqli"), ["ini"] = new JsonObject() },
+            ["mysql"] = new JsonObject { ["version"] = "10.11.14-MariaDB-0+deb12u2", ["time"] = unix.ToString(CultureInfo.InvariantCulture), ["vars"] = new JsonObject { ["system_time_zone"] = "UTC", ["time_zone"] = sessionZone } },
+            ["cms"] = new JsonObject { ["version"] = "6.1.9", ["type"] = UserFramework, ["modules"] = new JsonArray() },
+            ["civi"] = new JsonObject { ["version"] = "6.17.2", ["dev"] = false, ["components"] = new JsonArray("CiviContribute", "CiviMember"), ["extensions"] = new JsonObject(), ["multidomain"] = false, ["settings"] = new JsonObject() },
+            ["http"] = new JsonObject { ["software"] = "Apache/2.4.62 (Debian)", ["forwarded"] = false, ["port"] = "Nonstandard" },
+            ["os"] = new JsonObject { ["type"] = "Linux", ["release"] = "6.1.0", ["version"] = "#1 SMP", ["machine"] = "x86_64" },
+        };
+        var body = new JsonObject { ["is_error"] = 0, ["version"] = 3, ["count"] = 1, ["id"] = 0, ["values"] = new JsonArray(values) };
+        return Api3Json(body.ToJsonString());
+    }
+
+    // API v3's REST endpoint answers plain application/json (recorded), whatever the CMS.
+    private static Answer Api3Json(string body) => new(200, body, "application/json");
 
     private static Dictionary<string, string> ParseForm(string body)
     {

@@ -22,7 +22,7 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
     /// <summary>Creates the provider.</summary>
     /// <param name="capabilities">What it claims to support.</param>
     /// <param name="rules">Its username rules; <see cref="UsernameRules.Default"/> when null.</param>
-    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.RemoveRoles, UsernameRules? rules = null)
+    public InMemoryCmsAccountProvider(CmsCapabilities capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock, UsernameRules? rules = null)
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
@@ -244,6 +244,20 @@ public sealed class InMemoryCmsAccountProvider : ICmsAccountProvider
         lock (_gate)
         {
             Find(account.UserId).Active = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
+        Enter("Unblock");
+        lock (_gate)
+        {
+            Find(account.UserId).Active = true;
         }
 
         return Task.CompletedTask;

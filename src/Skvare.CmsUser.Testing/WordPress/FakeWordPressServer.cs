@@ -92,9 +92,16 @@ public sealed partial class FakeWordPressServer : IDisposable
 
     /// <summary>
     /// Whether the companion plugin has the routes of 0.2.0 (<c>POST users?notify=</c>, <c>POST users/lookup</c>).
-    /// Default <see langword="true"/>; off, they answer <c>rest_no_route</c> and <c>status</c> reports 0.1.0, as plugin 0.1.0 does.
+    /// Default <see langword="true"/>; off, they answer <c>rest_no_route</c> as plugins before 0.2.0 do (set
+    /// <see cref="CompanionPluginVersion"/> too for the version such a plugin reports).
     /// </summary>
     public bool CompanionCreateAndLookup { get; set; } = true;
+
+    /// <summary>
+    /// The version the companion plugin's status route reports (<see cref="CompanionVersion"/> unless set). The fake
+    /// behaves as plugin 0.2.0 whatever this says, except for <see cref="CompanionCreateAndLookup"/>.
+    /// </summary>
+    public string CompanionPluginVersion { get; set; } = CompanionVersion;
 
     /// <summary>Whether the site knows <c>search_columns</c> (WordPress 6.8+). When off, it is ignored as older versions do.</summary>
     public bool SupportsSearchColumns { get; set; } = true;
@@ -854,7 +861,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     {
         if (route == "/status" && method == "GET")
         {
-            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionCreateAndLookup ? CompanionVersion : "0.1.0", ["wordpress"] = "6.1.9" });
+            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionPluginVersion, ["wordpress"] = "6.1.9" });
         }
 
         var match = CompanionRoute().Match(route);
@@ -892,10 +899,25 @@ public sealed partial class FakeWordPressServer : IDisposable
                 user.ResetKey = NewKey();
                 var url = new Uri(BaseUrl, $"wp-login.php?action=rp&key={user.ResetKey}&login={Uri.EscapeDataString(user.Username)}");
                 return Json(200, new JsonObject { ["url"] = url.AbsoluteUri });
+            case "unblock":
+                // Plugin 0.2.0: the roles kept by the block come back (those that still exist), then the metas go.
+                if (user.Blocked)
+                {
+                    user.Roles = [.. user.Roles.Concat(user.BlockedRoles.Where(_roles.Contains)).Distinct(StringComparer.Ordinal)];
+                    user.BlockedRoles = [];
+                    user.Blocked = false;
+                }
+
+                return Json(200, new JsonObject { ["unblocked"] = true, ["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode?)r)]) });
             default:
                 if (user.Id == me!.Id)
                 {
                     return Error(400, "skvare_cmsuser_block_self", "The API account cannot block itself.");
+                }
+
+                if (!user.Blocked)
+                {
+                    user.BlockedRoles = user.Roles;
                 }
 
                 user.Roles = [];
@@ -1112,7 +1134,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     [GeneratedRegex(@"^/wp/v2/users/(me|\d+)$")]
     private static partial Regex UserRoute();
 
-    [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block)$")]
+    [GeneratedRegex(@"^/users/(\d+)/(notify|reset|login-link|block|unblock)$")]
     private static partial Regex CompanionRoute();
 
     [GeneratedRegex(@"^[a-zA-Z0-9!#$%&'*+/=?^_`{|}~.-]+$")]

@@ -49,6 +49,9 @@ public sealed class FakeWordPressUser
     /// <summary>Whether the companion plugin blocked the account.</summary>
     public bool Blocked { get; internal set; }
 
+    /// <summary>The roles the account held when the companion plugin blocked it (the user meta <c>skvare_cmsuser_blocked_roles</c>).</summary>
+    public IReadOnlyList<string> BlockedRoles { get; internal set; } = [];
+
     /// <summary>The application password that authenticates this user, if one was seeded.</summary>
     internal string? ApplicationPassword { get; set; }
 

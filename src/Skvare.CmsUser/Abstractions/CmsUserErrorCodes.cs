@@ -109,6 +109,9 @@ public static class CmsUserErrorCodes
 
     // The webhook (refused before the provisioner runs).
 
+    /// <summary>The site webhook route names no site that receives webhooks (<c>MapCmsUserSiteWebhooks</c>).</summary>
+    public const string UnknownSite = "unknown_site";
+
     /// <summary>The webhook body is larger than the limit.</summary>
     public const string BodyTooLarge = "body_too_large";
 

@@ -14,6 +14,12 @@ public enum ActivityKind
 
     /// <summary>"User Account Roles Removed" (deprovisioning with <see cref="DeprovisionAction.RemoveRoles"/>).</summary>
     RolesRemoved,
+
+    /// <summary>
+    /// "User Account Restored": a deprovisioned contact was provisioned again, so its account was unblocked or the
+    /// rule's roles were given back.
+    /// </summary>
+    AccessRestored,
 }
 
 /// <summary>Status of an audit activity.</summary>

@@ -73,6 +73,16 @@ public interface ICmsAccountProvider
     Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Lifts a block (<see cref="BlockAsync"/>), so the account can log in again; an account that is not blocked
+    /// is left as it is. Used when a deprovisioned contact is provisioned again. A provider whose CMS cannot do it
+    /// (no <see cref="CmsCapabilities.Unblock"/>) throws a configuration error.
+    /// </summary>
+    /// <param name="account">The account (at least <see cref="CmsAccount.UserId"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
+        throw new CmsUserConfigurationException($"The {Name} provider cannot unblock accounts.");
+
+    /// <summary>
     /// Returns a one-time login or set-password link for the account, or <see langword="null"/>
     /// when the CMS (or its configuration) offers none.
     /// </summary>
@@ -103,6 +113,9 @@ public enum CmsCapabilities
 
     /// <summary>Roles can be taken away from an account (<see cref="ICmsAccountProvider.RemoveRolesAsync"/>).</summary>
     RemoveRoles = 512,
+
+    /// <summary>Blocked accounts can be unblocked (<see cref="ICmsAccountProvider.UnblockAsync"/>).</summary>
+    Unblock = 1024,
 }
 
 /// <summary>An account in the CMS.</summary>

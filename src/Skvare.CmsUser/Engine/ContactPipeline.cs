@@ -32,6 +32,9 @@ internal sealed class ContactPipeline
 
     private AttemptPolicy Attempts => _settings.Attempts;
 
+    /// <summary>Gives access back to a contact found linked after its rule's deprovisioning took it (null: never).</summary>
+    public AccessRestorer? Restorer { get; init; }
+
     /// <summary>Runs the creation steps for one contact. Never throws but for the caller's cancellation.</summary>
     public async Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
     {
@@ -178,6 +181,11 @@ internal sealed class ContactPipeline
                 {
                     return linked.Catch(Attempts, ex, _logger);
                 }
+            }
+
+            if (Restorer is { } restorer)
+            {
+                await restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, linked.Username, cancellationToken).ConfigureAwait(false);
             }
 
             return linked;

@@ -31,7 +31,7 @@ internal sealed class EngineContext : IDisposable
         Settings = settings;
         Time = time;
         Logger = logger;
-        Pipeline = new ContactPipeline(cms, settings, logger);
+        Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
         Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger);
         Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
     }

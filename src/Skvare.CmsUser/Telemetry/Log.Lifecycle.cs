@@ -10,4 +10,10 @@ internal static partial class Log
 
     [LoggerMessage(1101, LogLevel.Information, "No login link for contact {ContactId} (CMS user {CmsUserId}): {Reason}")]
     public static partial void LoginLinkWithheld(ILogger logger, long contactId, long cmsUserId, string reason);
+
+    [LoggerMessage(1102, LogLevel.Information, "Contact {ContactId} is provisioned again by rule {Rule} after deprovisioning ({Taken}): access to CMS user {CmsUserId} restored")]
+    public static partial void AccessRestored(ILogger logger, long contactId, long cmsUserId, string rule, ActivityKind taken);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Contact {ContactId} is provisioned again after deprovisioning blocked CMS user {CmsUserId}, but the {Cms} provider cannot unblock accounts; the account stays blocked")]
+    public static partial void RestoreUnsupported(ILogger logger, long contactId, long cmsUserId, string cms);
 }

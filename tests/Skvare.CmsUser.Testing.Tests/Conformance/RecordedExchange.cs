@@ -69,6 +69,10 @@ public sealed class Recording
     public static IReadOnlyList<string> Folders() =>
         [.. Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "sdk-traffic.jsonl"))).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
 
+    /// <summary>The same recording with only the exchanges <paramref name="keep"/> selects (a partial replay).</summary>
+    /// <param name="keep">Which exchanges to keep.</param>
+    public Recording Only(Func<RecordedExchange, bool> keep) => new(Folder, [.. Exchanges.Where(keep)]);
+
     /// <summary>Reads a folder's recording.</summary>
     public static Recording Load(string folder)
     {

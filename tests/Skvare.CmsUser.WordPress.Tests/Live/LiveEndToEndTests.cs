@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.CiviCrm;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
@@ -9,41 +7,23 @@ namespace Skvare.CmsUser.WordPress.Tests.Live;
 public sealed class LiveEndToEndTests : IDisposable
 {
     private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
-    private readonly FakeCiviCrmServer _civi = new();
-    private ServiceProvider? _services;
+    private readonly LiveEngine _live = new();
+    private readonly FakeCiviCrmServer _civi;
 
-    public void Dispose()
-    {
-        _services?.Dispose();
-        _civi.Dispose();
-    }
+    public LiveEndToEndTests() => _civi = _live.Civi;
 
-    private IUserProvisioner Provisioner(bool companion)
-    {
-        var site = LiveWordPressSite.Require();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning(o =>
+    public void Dispose() => _live.Dispose();
+
+    private (IUserProvisioner Engine, ICmsAccountProvider WordPress) Start(bool companion) => _live.Start(
+        o =>
         {
             var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") };
             rule.Roles.Add("subscriber");
             o.Rules.Add(rule);
             o.PasswordResets.Add(new PasswordResetCampaign { Name = "reset", Trigger = TriggerDefinition.Tag("send_reset") });
             o.PageSize = 4;
-        }).AddCiviCrm(o =>
-        {
-            o.BaseUrl = _civi.Url;
-            o.ApiKey = _civi.ApiKey;
-        }).AddWordPress(o =>
-        {
-            o.BaseUrl = site.Url;
-            o.Username = site.User;
-            o.ApplicationPassword = site.ApplicationPassword;
-            o.UseCompanionPlugin = companion;
-        });
-        _services = services.BuildServiceProvider();
-        return _services.GetRequiredService<IUserProvisioner>();
-    }
+        },
+        companion);
 
     [LiveWordPressFact]
     public async Task A_batch_creates_real_WordPress_accounts_links_them_in_CiviCRM_and_runs_a_reset_campaign()
@@ -55,8 +35,7 @@ public sealed class LiveEndToEndTests : IDisposable
         var noEmail = _civi.AddContact("Live", $"E2e{RunId}none", null);
         contacts.Add(noEmail);
         _civi.AddToGroup(members, contacts);
-        var provisioner = Provisioner(companion: true);
-        var wordpress = _services!.GetRequiredService<ICmsAccountProvider>();
+        var (provisioner, wordpress) = Start(companion: true);
         // One contact's email already has a WordPress account: it is linked, not duplicated.
         var existing = await wordpress.CreateAsync(new NewCmsAccount { Username = $"pre-{RunId}", Email = $"e2e-{RunId}-1@example.org", Password = "Pre-Existing-Pass-1" });
 
@@ -93,19 +72,5 @@ public sealed class LiveEndToEndTests : IDisposable
         MailSubjectsTo($"e2e-{RunId}-3@example.org").Should().Contain(s => s.Contains("Password Reset", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static List<string> MailSubjectsTo(string email)
-    {
-        var dir = LiveWordPressSite.Require().MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
-        var subjects = new List<string>();
-        foreach (var file in Directory.GetFiles(dir, "*.json"))
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            if (json.RootElement.GetProperty("to").EnumerateArray().Any(t => t.GetString()!.Contains(email, StringComparison.OrdinalIgnoreCase)))
-            {
-                subjects.Add(json.RootElement.GetProperty("subject").GetString()!);
-            }
-        }
-
-        return subjects;
-    }
+    private static List<string> MailSubjectsTo(string email) => [.. LiveWordPressSite.Require().MailsTo(email).Select(m => m.Subject)];
 }

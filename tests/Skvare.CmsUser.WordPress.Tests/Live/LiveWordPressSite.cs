@@ -1,13 +1,15 @@
 using System.Reflection;
+using System.Text.Json;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
 
 /// <summary>
 /// Connection facts of the real WordPress that tests/real/wordpress/setup.sh prepares: from the
 /// environment (CMSUSER_WP_URL, CMSUSER_WP_USER, CMSUSER_WP_APP_PASSWORD, CMSUSER_WP_MAILDIR) or from
-/// tests/real/.state/wordpress.env.
+/// tests/real/.state/wordpress.env. Also compiled into Skvare.CmsUser.Testing.Tests (recordings against the live
+/// site), so nothing here needs the WordPress package: that part is LiveWordPressSite.Provider.cs.
 /// </summary>
-internal sealed record LiveWordPressSite(Uri Url, string User, string ApplicationPassword, string? MailDirectory)
+internal sealed partial record LiveWordPressSite(Uri Url, string User, string ApplicationPassword, string? MailDirectory)
 {
     private static readonly Lazy<LiveWordPressSite?> Loaded = new(Load);
 
@@ -51,6 +53,24 @@ internal sealed record LiveWordPressSite(Uri Url, string User, string Applicatio
     {
         var root = typeof(LiveWordPressSite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
         return root is null ? null : Path.Combine(root, "tests", "real", ".state", "wordpress.env");
+    }
+
+    /// <summary>The mails the site sent to <paramref name="email"/> (the mail catcher's JSON files in <see cref="MailDirectory"/>).</summary>
+    public List<(string[] To, string Subject, string Message)> MailsTo(string email)
+    {
+        var dir = MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
+        var mails = new List<(string[], string, string)>();
+        foreach (var file in Directory.GetFiles(dir, "*.json"))
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(file));
+            var to = json.RootElement.GetProperty("to").EnumerateArray().Select(e => e.GetString()!).ToArray();
+            if (to.Any(t => t.Contains(email, StringComparison.OrdinalIgnoreCase)))
+            {
+                mails.Add((to, json.RootElement.GetProperty("subject").GetString()!, json.RootElement.GetProperty("message").GetString()!));
+            }
+        }
+
+        return mails;
     }
 
     /// <summary>Never print the application password.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
 
@@ -11,17 +10,8 @@ public sealed class LiveWordPressTests
     private static readonly string RunId = Guid.NewGuid().ToString("N")[..12];
     private static int _counter;
 
-    private static WordPressTestHost Host(bool companion = false, string? applicationPassword = null)
-    {
-        var site = LiveWordPressSite.Require();
-        return new WordPressTestHost(o =>
-        {
-            o.BaseUrl = site.Url;
-            o.Username = site.User;
-            o.ApplicationPassword = applicationPassword ?? site.ApplicationPassword;
-            o.UseCompanionPlugin = companion;
-        });
-    }
+    private static WordPressTestHost Host(bool companion = false, string? applicationPassword = null) =>
+        LiveWordPressSite.Require().Host(companion, applicationPassword);
 
     private static NewCmsAccount NewAccount(string? password = "Live-Test-Pass-123", IReadOnlyList<string>? roles = null)
     {
@@ -29,22 +19,7 @@ public sealed class LiveWordPressTests
         return new NewCmsAccount { Username = name, Email = name + "@example.org", Password = password, FirstName = "Live", LastName = "Tester", Roles = roles ?? ["subscriber"] };
     }
 
-    private static List<(string[] To, string Subject, string Message)> MailsTo(string email)
-    {
-        var dir = LiveWordPressSite.Require().MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
-        var mails = new List<(string[], string, string)>();
-        foreach (var file in Directory.GetFiles(dir, "*.json"))
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(file));
-            var to = json.RootElement.GetProperty("to").EnumerateArray().Select(e => e.GetString()!).ToArray();
-            if (to.Any(t => t.Contains(email, StringComparison.OrdinalIgnoreCase)))
-            {
-                mails.Add((to, json.RootElement.GetProperty("subject").GetString()!, json.RootElement.GetProperty("message").GetString()!));
-            }
-        }
-
-        return mails;
-    }
+    private static List<(string[] To, string Subject, string Message)> MailsTo(string email) => LiveWordPressSite.Require().MailsTo(email);
 
     [LiveWordPressFact]
     public async Task Live_create_then_find_by_email_username_and_id()

@@ -61,6 +61,8 @@ function fresh(array $settings = []): FakeHost {
   CRM_Core_Transaction::$callbacks = [];
   StubData::$tables = ['GroupContact' => [], 'EntityTag' => []];
   StubData::$queries = [];
+  StubData::$deletedSettings = [];
+  StubData::$flushedSettings = 0;
   TestClock::$offset = 0;
   $host = new FakeHost();
   Delivery::setTransport($host);
@@ -176,6 +178,17 @@ check($run['retried'] === 1 && count($host->calls) === 2, 'a cron run while down
 $queue = CRM_Queue_Service::$queues[Queue::NAME];
 $delays = array_map(fn($i) => $i['release_time'] === NULL ? NULL : $i['release_time'] - time(), $queue->items);
 check(count(array_filter($delays, fn($d) => $d !== NULL && $d >= 40 && $d <= 80)) >= 1, 'a failed event waits about a minute');
+// A retry puts the same row back (found on a real CiviCRM 6.17.2: deleting the item and adding
+// a new one restamped submit_time, so the system check's "oldest waiting since" and its
+// one-hour warning restarted on every retry).
+$firstIds = array_keys($queue->items);
+$firstSubmitted = array_column($queue->items, 'submit_time', 'id');
+TestClock::$offset += 600;
+$run = Delivery::runQueue(\Civi\Cmsuserwebhook\Config::load());
+check($run['retried'] === 1 && array_keys($queue->items) === $firstIds, 'a retried event keeps its queue row');
+check(array_column($queue->items, 'submit_time', 'id') === $firstSubmitted, 'and the time it was first queued');
+$attempts = array_map(fn($i) => unserialize($i['data'])['attempt'], $queue->items);
+check(max($attempts) === 2, 'the row carries the attempt count of its last try');
 // Let time pass well beyond every delay, run until the attempts are used up.
 for ($i = 0; $i < 20 && backlog() > 0; $i++) {
   TestClock::$offset += 7 * 3600;
@@ -234,6 +247,18 @@ check($messages[0]->level === 'warning' && strpos($messages[0]->message, 'Waitin
 $messages = [];
 cmsuserwebhook_civicrm_check($messages, ['checkPhpVersion']);
 check($messages === [], 'the check stays out of runs that ask for other checks');
+
+// ---- Uninstall removes the queue and every setting, the secret included (found on a real
+// CiviCRM 6.17.2: after Extension.uninstall the queued rows and ten setting rows stayed).
+$host = fresh();
+$host->status = 503;
+addToGroup(MEMBERS, [1]);
+check(backlog() === 1, 'an event is waiting before the uninstall');
+cmsuserwebhook_civicrm_uninstall();
+check(backlog() === 0, 'uninstall empties the queue');
+$declared = array_keys(include dirname(__DIR__) . '/settings/cmsuserwebhook.setting.php');
+$left = array_filter(array_keys(Civi::$settings->values), fn($name) => strpos($name, 'cmsuserwebhook_') === 0);
+check(StubData::$deletedSettings === $declared && $left === [] && StubData::$flushedSettings === 1, 'uninstall deletes every declared setting, the secret included, and flushes the settings cache');
 
 // ---- The admin menu entry.
 $menu = [['attributes' => ['name' => 'Administer', 'navID' => 1], 'child' => [['attributes' => ['name' => 'System Settings', 'navID' => 2], 'child' => []]]]];

@@ -86,6 +86,21 @@ final class Config {
     return NULL;
   }
 
+  /**
+   * Deletes the extension's settings in every domain, the secret and the state included (on
+   * uninstall: reverting a setting would only set it to NULL and keep its row).
+   */
+  public static function forget(): void {
+    $names = array_keys(include dirname(__DIR__, 2) . '/settings/cmsuserwebhook.setting.php');
+    $params = $placeholders = [];
+    foreach (array_values($names) as $i => $name) {
+      $params[$i + 1] = [$name, 'String'];
+      $placeholders[] = '%' . ($i + 1);
+    }
+    \CRM_Core_DAO::executeQuery('DELETE FROM civicrm_setting WHERE name IN (' . implode(', ', $placeholders) . ')', $params);
+    \Civi::service('settings_manager')->flush();
+  }
+
   public function sender(?Transport $transport = NULL): Sender {
     return new Sender($this->url, $this->secret, $this->timeout, $transport ?? new GuzzleTransport());
   }

@@ -81,10 +81,9 @@ final class Delivery {
       }
       $event['attempt'] = (int) ($event['attempt'] ?? 0) + 1;
       $result = $sender->send($event);
-      // Removed only after the call: a crash during it leaves the item to be claimed again
+      // Settled only after the call: a crash during it leaves the item to be claimed again
       // when its lease ends (the host takes a repeated event as a no-op).
-      $queue->deleteItem($item);
-      $settled = self::settle($event, $result, $config);
+      $settled = self::settle($event, $result, $config, $queue, $item);
       if ($settled === Verdict::DELIVERED) {
         $counts['delivered']++;
       }
@@ -109,22 +108,36 @@ final class Delivery {
    * @return string
    *   Verdict::DELIVERED, Verdict::RETRY (queued again) or Verdict::REJECTED (dropped).
    */
-  private static function settle(array $event, array $result, Config $config): string {
-    if ($result['verdict'] === Verdict::DELIVERED) {
+  private static function settle(array $event, array $result, Config $config, ?\CRM_Queue_Queue $queue = NULL, ?object $item = NULL): string {
+    $verdict = $result['verdict'];
+    if ($verdict !== Verdict::DELIVERED) {
+      Status::failed($result['detail']);
+      if ($verdict === Verdict::REJECTED) {
+        Status::dropped($event, 'refused by the host: ' . $result['detail']);
+      }
+      elseif ($event['attempt'] >= $config->maxAttempts) {
+        Status::dropped($event, sprintf('no success after %d attempts, last: %s', $event['attempt'], $result['detail']));
+        $verdict = Verdict::REJECTED;
+      }
+      else {
+        $notBefore = time() + Backoff::delay($event['attempt'], Backoff::randomJitter());
+        if ($item !== NULL) {
+          // The same row waits again: it keeps the time it was first queued.
+          Queue::retry($item, $event, $notBefore);
+        }
+        else {
+          Queue::add($event, $notBefore);
+        }
+        return Verdict::RETRY;
+      }
+    }
+    else {
       Status::delivered();
-      return Verdict::DELIVERED;
     }
-    Status::failed($result['detail']);
-    if ($result['verdict'] === Verdict::REJECTED) {
-      Status::dropped($event, 'refused by the host: ' . $result['detail']);
-      return Verdict::REJECTED;
+    if ($queue !== NULL && $item !== NULL) {
+      $queue->deleteItem($item);
     }
-    if ($event['attempt'] >= $config->maxAttempts) {
-      Status::dropped($event, sprintf('no success after %d attempts, last: %s', $event['attempt'], $result['detail']));
-      return Verdict::REJECTED;
-    }
-    Queue::add($event, time() + Backoff::delay($event['attempt'], Backoff::randomJitter()));
-    return Verdict::RETRY;
+    return $verdict;
   }
 
 }

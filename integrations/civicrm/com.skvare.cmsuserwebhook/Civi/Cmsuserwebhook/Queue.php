@@ -34,6 +34,31 @@ final class Queue {
   }
 
   /**
+   * Puts a claimed item back with its updated event (attempt count) to be sent no earlier than
+   * $notBefore. The row is updated in place, not deleted and added again: it keeps its
+   * submit_time (when the event was first queued, which the system check reports as the
+   * oldest waiting), and no crash between a delete and an insert can lose the event.
+   */
+  public static function retry(object $item, array $event, int $notBefore): void {
+    \CRM_Core_DAO::executeQuery(
+      'UPDATE civicrm_queue_item SET data = %1, release_time = FROM_UNIXTIME(%2) WHERE id = %3 AND queue_name = %4',
+      [
+        1 => [serialize($event), 'String'],
+        2 => [$notBefore, 'Integer'],
+        3 => [(int) $item->id, 'Integer'],
+        4 => [self::NAME, 'String'],
+      ]
+    );
+  }
+
+  /**
+   * Deletes every queued event (on uninstall).
+   */
+  public static function purge(): void {
+    \CRM_Core_DAO::executeQuery('DELETE FROM civicrm_queue_item WHERE queue_name = %1', [1 => [self::NAME, 'String']]);
+  }
+
+  /**
    * Events waiting, and the Unix time the oldest of them was queued (NULL when none).
    *
    * @return array{count: int, oldest: ?int}

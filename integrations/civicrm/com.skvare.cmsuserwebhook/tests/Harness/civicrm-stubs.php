@@ -68,6 +68,18 @@ namespace {
     public static function log() {
       return self::$log;
     }
+
+    /** Only the settings manager, whose cache the uninstall flushes. */
+    public static function service($name) {
+      if ($name !== 'settings_manager') {
+        throw new RuntimeException("Unexpected service in a test: $name");
+      }
+      return new class() {
+        public function flush() {
+          StubData::$flushedSettings++;
+        }
+      };
+    }
   }
 
   function ts($text, $params = []) {
@@ -170,8 +182,30 @@ namespace {
   }
 
   class CRM_Core_DAO {
-    /** Answers the backlog query of Civi\Cmsuserwebhook\Queue from the stub queue. */
+    /** Answers the backlog query and the in-place retry of Civi\Cmsuserwebhook\Queue from the stub queue. */
     public static function executeQuery($sql, $params = []) {
+      if (strpos($sql, 'UPDATE civicrm_queue_item SET data = %1, release_time = FROM_UNIXTIME(%2) WHERE id = %3 AND queue_name = %4') === 0) {
+        $queue = CRM_Queue_Service::$queues[$params[4][0]] ?? NULL;
+        if ($queue && isset($queue->items[$params[3][0]])) {
+          // Like MySQL: only the named columns change (submit_time and run_count stay).
+          $queue->items[$params[3][0]]['data'] = $params[1][0];
+          $queue->items[$params[3][0]]['release_time'] = $params[2][0];
+        }
+        return NULL;
+      }
+      if ($sql === 'DELETE FROM civicrm_queue_item WHERE queue_name = %1') {
+        if (isset(CRM_Queue_Service::$queues[$params[1][0]])) {
+          CRM_Queue_Service::$queues[$params[1][0]]->items = [];
+        }
+        return NULL;
+      }
+      if (strpos($sql, 'DELETE FROM civicrm_setting WHERE name IN (') === 0) {
+        foreach ($params as $param) {
+          unset(Civi::$settings->values[$param[0]]);
+        }
+        StubData::$deletedSettings = array_merge(StubData::$deletedSettings, array_column($params, 0));
+        return NULL;
+      }
       if (strpos($sql, 'FROM civicrm_queue_item WHERE queue_name = %1') === FALSE) {
         throw new RuntimeException("Unexpected SQL in a test: $sql");
       }
@@ -235,6 +269,8 @@ namespace {
   final class StubData {
     public static $tables = ['GroupContact' => [], 'EntityTag' => []];
     public static $queries = [];
+    public static $deletedSettings = [];
+    public static $flushedSettings = 0;
   }
 
 }

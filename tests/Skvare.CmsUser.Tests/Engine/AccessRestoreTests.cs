@@ -1,0 +1,190 @@
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Engine;
+
+/// <summary>A contact deprovisioned by its rule and then provisioned again gets its access back (AccessRestorer).</summary>
+public sealed class AccessRestoreTests : IDisposable
+{
+    private const string Lapsed = "lapsed_members";
+    private readonly EngineHarness _h = new();
+
+    public void Dispose() => _h.Dispose();
+
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    private void Deprovision(EngineHarness h, DeprovisionWhen when, DeprovisionAction action) => h.Configure = o =>
+    {
+        o.Rules[0].Deprovision = new DeprovisionOptions
+        {
+            When = when,
+            Action = action,
+            Revoked = when == DeprovisionWhen.Revoked ? TriggerDefinition.Group(Lapsed) : null,
+        };
+    };
+
+    private InMemoryAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
+
+    /// <summary>Creates the contact's account, then takes it out of the access group so the next run blocks it.</summary>
+    private async Task<Contact> BlockedByDeprovisioningAsync()
+    {
+        Deprovision(_h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Count(OutcomeKind.Created).Should().Be(1);
+        _h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Count(OutcomeKind.Blocked).Should().Be(1);
+        AccountOf(ana.Id).Active.Should().BeFalse();
+        _h.Time.Advance(TimeSpan.FromMinutes(5));
+        return ana;
+    }
+
+    [Fact]
+    public async Task Re_adding_a_blocked_contact_unblocks_its_account_once_and_records_it()
+    {
+        var ana = await BlockedByDeprovisioningAsync();
+
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        var back = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        back.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        var account = AccountOf(ana.Id);
+        account.Active.Should().BeTrue();
+        account.Roles.Should().Contain("subscriber");
+        var restored = _h.Civi.Activities.Single(a => a.Kind == ActivityKind.AccessRestored);
+        restored.ContactId.Should().Be(ana.Id);
+        restored.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        restored.Subject.Should().Be($"Unblocked : {_h.Civi.Links.Single(l => l.ContactId == ana.Id).UfName} ({account.Id})");
+        restored.Details.Should().Contain("members").And.Contain("unblocked").And.Contain("subscriber");
+        restored.OccurredAt.Should().Be(_h.Time.GetUtcNow());
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added", "the contact is the rule's again");
+
+        var quiet = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        quiet.Total.Should().Be(0);
+        _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(1);
+        _h.Civi.Activities.Count(a => a.Kind == ActivityKind.AccessRestored).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_second_leave_and_return_blocks_and_unblocks_again()
+    {
+        var ana = await BlockedByDeprovisioningAsync();
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        _h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Count(OutcomeKind.Blocked).Should().Be(1);
+        AccountOf(ana.Id).Active.Should().BeFalse();
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        AccountOf(ana.Id).Active.Should().BeTrue();
+        _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(2);
+        _h.Civi.Activities.Count(a => a.Kind == ActivityKind.AccessRestored).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Removed_roles_are_given_back_when_the_contact_is_provisioned_again()
+    {
+        Deprovision(_h, DeprovisionWhen.Revoked, DeprovisionAction.RemoveRoles);
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        await _h.Cms.AddRolesAsync(new CmsAccount(AccountOf(ana.Id).Id, null, null), ["author"]);
+        _h.Civi.AddToGroup(Lapsed, ana.Id);
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Count(OutcomeKind.RolesRemoved).Should().Be(1);
+        AccountOf(ana.Id).Roles.Should().Equal("author");
+
+        _h.Civi.RemoveFromGroup(Lapsed, ana.Id);
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        AccountOf(ana.Id).Roles.Should().BeEquivalentTo(["author", "subscriber"]);
+        AccountOf(ana.Id).Active.Should().BeTrue();
+        _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0, "roles were taken, not the login");
+        _h.Civi.Activities.Single(a => a.Kind == ActivityKind.AccessRestored).Subject.Should().StartWith("Roles restored : ");
+    }
+
+    [Fact]
+    public async Task An_account_blocked_by_someone_else_stays_blocked()
+    {
+        Deprovision(_h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        var account = AccountOf(ana.Id);
+        await _h.Cms.BlockAsync(new CmsAccount(account.Id, null, null));
+        _h.Civi.RemoveFromGroup(EngineHarness.History, ana.Id);
+
+        var run = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        AccountOf(ana.Id).Active.Should().BeFalse("only a block recorded by this rule's deprovisioning is lifted");
+        _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
+        _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.AccessRestored);
+    }
+
+    [Fact]
+    public async Task A_rule_without_deprovisioning_reads_no_audit_for_linked_contacts()
+    {
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        var reads = _h.Civi.Calls.GetValueOrDefault("FindAudits");
+
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        var run = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        _h.Civi.Calls.GetValueOrDefault("FindAudits").Should().Be(reads + 1, "only the page write's own audit read");
+        _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_transient_unblock_failure_is_no_attempt_and_the_next_run_restores()
+    {
+        var ana = await BlockedByDeprovisioningAsync();
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        _h.Cms.FailNext(InMemoryCmsAccountProvider.Transient());
+
+        var down = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        down.Failures.Single().Error!.Kind.Should().Be(FailureKind.Transient);
+        AccountOf(ana.Id).Active.Should().BeFalse();
+        _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.AccessRestored);
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().NotBe("Added", "the contact stays pending");
+
+        var back = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        back.Failures.Should().BeEmpty();
+        AccountOf(ana.Id).Active.Should().BeTrue();
+        _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
+    }
+
+    [Fact]
+    public async Task The_on_demand_call_restores_too()
+    {
+        var ana = await BlockedByDeprovisioningAsync();
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+
+        var outcome = await _h.Provisioner.ProvisionAsync(ana.Id, cancellationToken: Timeout);
+
+        outcome.Kind.Should().Be(OutcomeKind.AlreadyLinked);
+        AccountOf(ana.Id).Active.Should().BeTrue();
+        _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
+    }
+
+    [Fact]
+    public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
+    {
+        using var h = new EngineHarness(new InMemoryCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
+        Deprovision(h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
+        var ana = h.Member("Ana", "Lima", "ana@example.org");
+        await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
+        await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+
+        var run = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+
+        run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        h.Cms.Accounts.Single().Active.Should().BeFalse();
+        h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
+        h.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1103);
+    }
+}
