@@ -19,7 +19,8 @@ public static class BackdropCmsUserBuilderExtensions
     {
         if (builder.TryAddPackage<BackdropOptions, BackdropOptionsValidator>(BackdropOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
-            builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http);
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<BackdropAccountProvider>();
         }
 

@@ -12,10 +12,11 @@ namespace Skvare.CmsUser.Drupal;
 /// <summary>
 /// Creates and manages Drupal 8+ (10/11) accounts: core REST (<c>/entity/user</c>, <c>/user/{uid}</c>,
 /// <c>/user/password</c>, always <c>?_format=json</c>) for writes, JSON:API (<c>/jsonapi/user/user</c>) for
-/// lookups, and optionally the <c>cmsuser_companion</c> module for the welcome email and login links.
+/// lookups (a whole page of emails and usernames in one JSON:API query, <see cref="ICmsAccountPrefetch"/>), and
+/// optionally the <c>cmsuser_companion</c> module for the welcome email and login links.
 /// Authenticates with HTTP Basic or a simple_oauth client-credentials token. Thread-safe.
 /// </summary>
-public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
+public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, IDisposable
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Drupal";
@@ -23,12 +24,16 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     private const string JsonApiMediaType = "application/vnd.api+json";
     private const string RegisterAdminCreated = "register_admin_created";
     private const string PasswordReset = "password_reset";
+    private const int MaxQueryLength = 6000;
+    private const string NotifiedHeader = "X-Cmsuser-Notified";
+    private const int MaxPrefetchPages = 40;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<DrupalOptions> _options;
     private readonly ILogger _logger;
     private readonly DrupalTokenSource _tokens;
     private readonly HttpChannel _channel;
+    private readonly PageAccountIndex<CmsAccount> _index;
 
     /// <summary>Creates the provider (normally through <c>AddDrupal</c>).</summary>
     /// <param name="httpClientFactory">Creates the <see cref="HttpClientName"/> client.</param>
@@ -43,6 +48,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _tokens = new DrupalTokenSource(timeProvider ?? TimeProvider.System);
+        _index = new PageAccountIndex<CmsAccount>(timeProvider ?? TimeProvider.System, a => a.UserId, a => a.Email, a => a.Username);
         _channel = new HttpChannel(
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
@@ -88,14 +94,117 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
-        return FindAsync("mail", email.Trim(), cancellationToken);
+        return _index.TryFindByEmail(email.Trim(), out var known) ? Task.FromResult(known) : FindAsync("mail", email.Trim(), cancellationToken);
     }
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        return FindAsync("name", username, cancellationToken);
+        return _index.TryFindByUsername(username, out var known) ? Task.FromResult(known) : FindAsync("name", username, cancellationToken);
+    }
+
+    /// <summary>
+    /// Looks up, in one JSON:API query (<c>mail IN (…)</c> OR <c>name STARTS_WITH …</c>, following its pages of 50),
+    /// the accounts with these emails and those whose username starts with one of these names; the page's
+    /// <see cref="FindByEmailAsync"/> and <see cref="FindByUsernameAsync"/> questions are then answered without a
+    /// request. A page too large for one URL is split. When a look-up fails, nothing is kept and every question goes
+    /// to the site.
+    /// </summary>
+    /// <inheritdoc />
+    public async Task PrefetchAsync(IReadOnlyCollection<string> emails, IReadOnlyCollection<string> usernames, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(emails);
+        ArgumentNullException.ThrowIfNull(usernames);
+        var wantedEmails = emails.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var prefixes = usernames.Where(u => !string.IsNullOrWhiteSpace(u)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (wantedEmails.Count == 0 && prefixes.Count == 0)
+        {
+            return;
+        }
+
+        var found = new List<CmsAccount>();
+        try
+        {
+            foreach (var query in PrefetchQueries(wantedEmails, prefixes))
+            {
+                string? next = "jsonapi/user/user?" + query;
+                for (var page = 0; next is not null; page++)
+                {
+                    if (page == MaxPrefetchPages)
+                    {
+                        // Too many to be sure the page is covered: every question goes to the site.
+                        _index.Clear();
+                        return;
+                    }
+
+                    var node = await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
+                    if (node?["data"] is not JsonArray data)
+                    {
+                        throw Unexpected("jsonapi/user/user", "a document without a data list");
+                    }
+
+                    found.AddRange(data.OfType<JsonObject>().Select(FromJsonApi).OfType<CmsAccount>());
+                    next = node["links"]?["next"]?["href"] is JsonValue href && href.TryGetValue<string>(out var link) ? link : null;
+                }
+            }
+        }
+        catch (CmsProviderException ex)
+        {
+            // The per-contact look-ups ask the site and report their own failures.
+            _index.Clear();
+            Log.PrefetchFailed(_logger, ex.Reason, ex.StatusCode);
+            return;
+        }
+
+        _index.Load(wantedEmails, prefixes, found.DistinctBy(a => a.UserId));
+    }
+
+    /// <summary>
+    /// The filter query strings of a page look-up: <c>mail IN</c> and one <c>STARTS_WITH</c> per name in an OR group,
+    /// split so that no URL grows past <see cref="MaxQueryLength"/> (Apache refuses request lines over 8 KB).
+    /// </summary>
+    internal static IEnumerable<string> PrefetchQueries(IReadOnlyList<string> emails, IReadOnlyList<string> prefixes)
+    {
+        const string Start = "filter[any][group][conjunction]=OR";
+        const string End = "&sort=drupal_internal__uid&page[limit]=50";
+        const string MailCondition = "&filter[m][condition][path]=mail&filter[m][condition][operator]=IN&filter[m][condition][memberOf]=any";
+        var query = new System.Text.StringBuilder(Start);
+        var terms = 0;
+        var hasMail = false;
+        foreach (var (isMail, value) in emails.Select(e => (true, e)).Concat(prefixes.Select(p => (false, p))))
+        {
+            if (terms > 0 && query.Length + Term(isMail, value, terms).Length + MailCondition.Length + End.Length > MaxQueryLength)
+            {
+                yield return query.Append(End).ToString();
+                query.Clear().Append(Start);
+                terms = 0;
+                hasMail = false;
+            }
+
+            if (isMail && !hasMail)
+            {
+                query.Append(MailCondition);
+                hasMail = true;
+            }
+
+            query.Append(Term(isMail, value, terms++));
+        }
+
+        if (terms > 0)
+        {
+            yield return query.Append(End).ToString();
+        }
+
+        // One IN value of the "m" condition, or one STARTS_WITH condition of its own; both members of the OR group.
+        static string Term(bool isMail, string value, int index)
+        {
+            var n = index.ToString(CultureInfo.InvariantCulture);
+            var escaped = Uri.EscapeDataString(value);
+            return isMail
+                ? $"&filter[m][condition][value][{n}]={escaped}"
+                : $"&filter[n{n}][condition][path]=name&filter[n{n}][condition][operator]=STARTS_WITH&filter[n{n}][condition][value]={escaped}&filter[n{n}][condition][memberOf]=any";
+        }
     }
 
     /// <inheritdoc />
@@ -149,14 +258,41 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
             body[options.LastNameField] = Values(account.LastName);
         }
 
-        var call = new DrupalCall(HttpMethod.Post, "entity/user?_format=json", "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
-        var created = await SendAsync(call, cancellationToken).ConfigureAwait(false)
-            ?? throw Unexpected(call.Route, "an empty answer to a create");
+        // With the companion module (1.1.0+) the new-account email goes out inside the create: one request instead of two.
+        var notifyInside = account.Notify && options.UseCompanionModule;
+        var path = notifyInside ? "entity/user?_format=json&cmsuser_notify=" + RegisterAdminCreated : "entity/user?_format=json";
+        var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
+        JsonNode created;
+        string? notified = null;
+        try
+        {
+            var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+            created = _channel.ReadJson(call, answer) ?? throw Unexpected(call.Route, "an empty answer to a create");
+            notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
+        }
+        catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
+        {
+            // The page look-up said free; the site knows better. Later questions of this page go to the site.
+            _index.Clear();
+            throw;
+        }
+
         var result = FromRest(created);
+        _index.Add(result);
         Log.Created(_logger, result.UserId);
 
-        if (account.Notify)
+        if (notifyInside && notified == RegisterAdminCreated)
         {
+            Log.MailSent(_logger, result.UserId, RegisterAdminCreated);
+        }
+        else if (notifyInside && notified is not null)
+        {
+            // The module tried and the site's mail system refused: sending again would fail the same way.
+            Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.Unavailable);
+        }
+        else if (account.Notify)
+        {
+            // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own.
             try
             {
                 await NotifyAsync(result, cancellationToken).ConfigureAwait(false);

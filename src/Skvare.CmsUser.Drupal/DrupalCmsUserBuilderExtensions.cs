@@ -19,7 +19,8 @@ public static class DrupalCmsUserBuilderExtensions
     {
         if (builder.TryAddPackage<DrupalOptions, DrupalOptionsValidator>(DrupalOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
-            builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http);
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<DrupalAccountProvider>();
         }
 

@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(3112, LogLevel.Information, "Drupal account {UserId} unblocked")]
     public static partial void Unblocked(ILogger logger, long userId);
+
+    [LoggerMessage(3113, LogLevel.Debug, "The Drupal page look-up failed ({Reason}, HTTP {StatusCode}); accounts are looked up one by one")]
+    public static partial void PrefetchFailed(ILogger logger, CmsErrorReason reason, int? statusCode);
 }

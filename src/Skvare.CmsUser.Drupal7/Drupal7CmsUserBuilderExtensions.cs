@@ -19,7 +19,8 @@ public static class Drupal7CmsUserBuilderExtensions
     {
         if (builder.TryAddPackage<Drupal7Options, Drupal7OptionsValidator>(Drupal7Options.SectionName, configure, static (section, options) => section.Bind(options)))
         {
-            builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http);
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<Drupal7AccountProvider>();
         }
 

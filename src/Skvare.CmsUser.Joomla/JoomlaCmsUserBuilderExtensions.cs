@@ -15,7 +15,8 @@ public static class JoomlaCmsUserBuilderExtensions
     {
         if (builder.TryAddPackage<JoomlaOptions, JoomlaOptionsValidator, JoomlaOptionsAnnotationsValidator>(JoomlaOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
-            builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http);
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<JoomlaAccountProvider>();
         }
 

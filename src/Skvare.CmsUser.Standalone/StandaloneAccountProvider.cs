@@ -22,13 +22,15 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 {
     private const string Cms = "CiviCRM Standalone";
     private const string SameUsername = "same_username";
+    private const string FirstMail = "first_mail";
     private const int PrefetchLimit = 2000;
     private static readonly string[] UserFields = ["id", "username", "uf_name", "contact_id", "is_active", "roles:name"];
 
     private readonly CiviCrmApiClient _client;
     private readonly StandaloneOptions _options;
     private readonly ILogger _logger;
-    private readonly StandaloneUserIndex _index;
+    private readonly PageAccountIndex<StandaloneUser> _index;
+    private readonly CmsRequestThrottle _throttle;
     private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.OrdinalIgnoreCase);
     private Task<IReadOnlyDictionary<string, long>>? _roles;
 
@@ -38,11 +40,18 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock of the page look-ups (system clock when null).</param>
     public StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger = null, TimeProvider? time = null)
+        : this(client, options, logger, time, throttle: null)
     {
+    }
+
+    /// <summary>Creates the provider with the site's request throttle (<see cref="CmsUserOptions.MaxCmsRequestsPerSecond"/>), as <c>AddStandalone</c> does.</summary>
+    internal StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger, TimeProvider? time, CmsRequestThrottle? throttle)
+    {
+        _throttle = throttle ?? new CmsRequestThrottle(null);
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _index = new StandaloneUserIndex(time ?? TimeProvider.System);
+        _index = new PageAccountIndex<StandaloneUser>(time ?? TimeProvider.System, u => u.Id, u => u.Email, u => u.Username);
     }
 
     /// <summary>Usernames: at most 60 characters (the server would cut longer ones), <c>[a-z0-9._@+-]</c>.</summary>
@@ -116,7 +125,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             .WithWhere(conditions.Count == 1 ? conditions[0] : Api4Condition.Or([.. conditions]));
         try
         {
-            var result = await _client.CallAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
+            var result = await SendAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
             if (result.Values.Count >= PrefetchLimit)
             {
                 // Too many to be sure the page is covered: every question goes to the server.
@@ -162,8 +171,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         try
         {
-            var user = await CreateCheckedAsync(account, cancellationToken).ConfigureAwait(false);
-            if (sendsMail)
+            var (user, mailed) = await CreateCheckedAsync(account, sendsMail, cancellationToken).ConfigureAwait(false);
+            if (sendsMail && !mailed)
             {
                 await SendFirstMailAsync(user, cancellationToken).ConfigureAwait(false);
             }
@@ -267,12 +276,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
             var access = new Api4Params { Extra = { ["action"] = "create", ["values"] = new Dictionary<string, object?>() } };
-            var answer = await _client.CallAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
+            var answer = await SendAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
             var granted = answer.Values.Count > 0 && answer.Values[0].GetFlag("access");
             checks.Add(granted
                 ? new ConnectivityCheck("administer users", true, "the server says the API user may create users")
                 : new ConnectivityCheck("administer users", false, "the server says the API user may not create users: give its role \"administer users\" (the installer's admin role has it)"));
-            var roles = await _client.CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
+            var roles = await SendAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("roles", true, string.Join(", ", roles.Values.Select(v => v.GetString("name")))));
         }
         catch (CmsUserException ex)
@@ -283,7 +292,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);
     }
 
-    private async Task<StandaloneUser> CreateCheckedAsync(NewCmsAccount account, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the user with its username check, and with <paramref name="sendsMail"/> its first reset email, all in
+    /// one request (API v4 chains run in order per created row: the check, then the mail). Returns whether the email
+    /// was sent in that request; a recovered create (the answer was lost) reports it unsent, so the caller sends it.
+    /// </summary>
+    private async Task<(StandaloneUser User, bool Mailed)> CreateCheckedAsync(NewCmsAccount account, bool sendsMail, CancellationToken cancellationToken)
     {
         var roleIds = await RoleIdsAsync(account.Roles, cancellationToken).ConfigureAwait(false);
         var create = new Api4Params();
@@ -313,11 +327,17 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         // The check rides in the same request: every user with this username, read right after the insert.
         create.Chain[SameUsername] = new Api4Chain("User", "get", new Api4Params().WithSelect("id").WithWhere(Api4Condition.Eq("username", "$username")));
+        if (sendsMail)
+        {
+            // The first mail rides along too, after the check. Should the check find an older user with the name, this
+            // user is removed below and its mail's link leads nowhere: a rare duplicate mail, never a missing one.
+            create.Chain[FirstMail] = new Api4Chain("User", "sendPasswordResetEmail", ResetParams("$id"));
+        }
 
         Api4Result result;
         try
         {
-            result = await _client.CallAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
+            result = await SendAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && NeverSent(ex))
         {
@@ -327,7 +347,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
             // The insert may have happened: the user row is the contact's, so look for it by contact.
-            return await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false);
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), false);
         }
         catch (CiviCrmApiException ex) when (ex.IsDuplicate)
         {
@@ -357,7 +377,19 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
         _index.Add(user);
         Log.Created(_logger, created, account.Username, account.ContactId);
-        return user;
+        if (!sendsMail || !row.TryGetProperty(FirstMail, out var mail) || mail.ValueKind != JsonValueKind.Array)
+        {
+            return (user, false);
+        }
+
+        if (ResetOutcome(created, [.. mail.EnumerateArray()]) is { } refused)
+        {
+            // Creating and mailing are one step: a user nobody can log in to is removed, so the retry starts clean.
+            await RemoveAsync(created, cancellationToken).ConfigureAwait(false);
+            throw Fail(refused.Reason, $"{refused.Message} The new user {created} was removed again.", refused, refused.StatusCode, refused.ErrorCode);
+        }
+
+        return (user, true);
     }
 
     private async Task<long[]> OtherUsersNamedAsync(string username, long created, CancellationToken cancellationToken)
@@ -450,18 +482,29 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <summary>Sends the reset email; returns the refusal instead of throwing it, throws only for transport and setup failures.</summary>
     private async Task<CmsProviderException?> SendResetAsync(long userId, CancellationToken cancellationToken)
     {
+        var result = await CallAsync("User", "sendPasswordResetEmail", ResetParams(userId), cancellationToken).ConfigureAwait(false);
+        return ResetOutcome(userId, result.Values);
+    }
+
+    private Api4Params ResetParams(object userId)
+    {
         var send = new Api4Params().WithWhere(Api4Condition.Eq("id", userId));
         send.Extra["timeout"] = (int)_options.ResetLinkLifetime.TotalMinutes;
-        var result = await CallAsync("User", "sendPasswordResetEmail", send, cancellationToken).ConfigureAwait(false);
-        if (result.Values.Count == 0)
+        return send;
+    }
+
+    /// <summary>What <c>User.sendPasswordResetEmail</c> answered for one user (on its own or chained): null when sent, else the refusal.</summary>
+    private CmsProviderException? ResetOutcome(long userId, IReadOnlyList<JsonElement> values)
+    {
+        if (values.Count == 0)
         {
             // Observed: a user without a contact (or no user at all) is skipped silently.
             return Fail(CmsErrorReason.NotFound, $"Standalone sent no reset email for user {userId}: the user does not exist or has no contact.");
         }
 
-        if (result.Values[0].GetFlag("is_error"))
+        if (values[0].GetFlag("is_error"))
         {
-            var message = result.Values[0].GetString("message") ?? "the mailer refused it";
+            var message = values[0].GetString("message") ?? "the mailer refused it";
             return Fail(CmsErrorReason.InvalidEmail, $"Standalone could not send the reset email for user {userId}: {message} (its email address fails the mailer's check, the password_reset message template is disabled, or sending failed).");
         }
 
@@ -557,7 +600,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     {
         try
         {
-            return await _client.CallAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
+            return await SendAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
         }
         catch (CiviCrmApiException ex)
         {
@@ -569,6 +612,14 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private static bool NeverSent(CiviCrmApiException ex) =>
         ex.StatusCode is null
         && ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+
+    // Every API call of this provider is one request to the site and takes one permit of MaxCmsRequestsPerSecond
+    // (the CiviCRM client's own retries are not counted: they go through the CiviCRM package's pipeline).
+    private async Task<Api4Result> SendAsync(string entity, string action, Api4Params parameters, CancellationToken cancellationToken)
+    {
+        await _throttle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await _client.CallAsync(entity, action, parameters, cancellationToken).ConfigureAwait(false);
+    }
 
     private CmsProviderException Map(CiviCrmApiException ex)
     {

@@ -1,4 +1,9 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Standalone;
 
@@ -21,6 +26,13 @@ public static class StandaloneCmsUserBuilderExtensions
         if (builder.TryAddPackage<StandaloneOptions, StandaloneOptionsValidator>(StandaloneOptions.SectionName, configure, static (section, options) => section.Bind(options)))
         {
             builder.AddCiviCrm();
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.TryAddSingleton(sp => new StandaloneAccountProvider(
+                sp.GetRequiredService<CiviCrmApiClient>(),
+                sp.GetRequiredService<IOptions<StandaloneOptions>>(),
+                sp.GetService<ILogger<StandaloneAccountProvider>>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetRequiredService<CmsRequestThrottle>()));
             builder.Services.AddProvider<StandaloneAccountProvider>();
         }
 

@@ -25,6 +25,12 @@ internal static partial class Log
     [LoggerMessage(3007, LogLevel.Information, "WordPress sent the {Kind} email for account {UserId}")]
     public static partial void MailRequested(ILogger logger, string kind, long userId);
 
+    [LoggerMessage(3008, LogLevel.Warning, "The WordPress companion plugin has no create route (plugin older than 0.2.0): creating through the core API, with a second request for the new-account email")]
+    public static partial void CompanionCreateMissing(ILogger logger);
+
+    [LoggerMessage(3009, LogLevel.Debug, "The WordPress page look-up failed ({Reason}, {Code}); accounts are looked up one by one")]
+    public static partial void PrefetchFailed(ILogger logger, CmsErrorReason reason, string? code);
+
     [LoggerMessage(3012, LogLevel.Information, "WordPress account {UserId} unblocked ({Method})")]
     public static partial void Unblocked(ILogger logger, long userId, string method);
 }

@@ -11,15 +11,19 @@ namespace Skvare.CmsUser.WordPress;
 
 /// <summary>
 /// Creates and manages WordPress accounts over the REST API (<c>/wp-json/wp/v2/users</c>) with an
-/// application password, and optionally the Skvare CmsUser companion plugin. Thread-safe.
+/// application password, and optionally the Skvare CmsUser companion plugin, which creates an account and sends its
+/// new-account email in one request and looks up a whole page of emails and usernames in one request
+/// (<see cref="ICmsAccountPrefetch"/>). Thread-safe.
 /// </summary>
-public sealed class WordPressAccountProvider : ICmsAccountProvider
+public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch
 {
     /// <summary>The name of the <see cref="HttpClient"/> this provider asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "Skvare.CmsUser.WordPress";
 
     private const int PageSize = 100;
     private const int MaxSearchPages = 10;
+    private const int LookupMaxTerms = 500;
+    private const string NotifiedHeader = "X-Skvare-CmsUser-Notified";
     private static readonly string[] CapabilitiesNeeded = ["create_users", "list_users", "edit_users", "promote_users"];
     private static readonly HashSet<string> TopLevelFields = new(StringComparer.Ordinal) { "nickname", "url", "description" };
 
@@ -28,6 +32,11 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     private readonly ILogger _logger;
     private readonly Uri _baseUrl;
     private readonly HttpChannel _channel;
+    private readonly PageAccountIndex<WpUser> _index = new(TimeProvider.System, u => u.Id, u => u.Email, u => u.Username);
+
+    // Cleared when the installed companion plugin predates its create route (before 0.2.0): creates then take core's route
+    // and a second request for the email.
+    private volatile bool _companionCreates = true;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="httpClientFactory">Supplies the <see cref="HttpClientName"/> client with the resilience pipeline.</param>
@@ -74,6 +83,11 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        if (_index.TryFindByEmail(email.Trim(), out var known))
+        {
+            return known is null ? null : ToAccount(known);
+        }
+
         var user = await SearchAsync(email.Trim(), "email", u => string.Equals(u.Email, email.Trim(), StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
         return user is null ? null : ToAccount(user);
     }
@@ -82,8 +96,63 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
     public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
+        if (_index.TryFindByUsername(username, out var known))
+        {
+            return known is null ? null : ToAccount(known);
+        }
+
         var user = await SearchAsync(username, "username", u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase), cancellationToken).ConfigureAwait(false);
         return user is null ? null : ToAccount(user);
+    }
+
+    /// <summary>
+    /// With the companion plugin (0.2.0 or later), looks up in one request the accounts with these emails and those
+    /// whose username starts with one of these names; the page's <see cref="FindByEmailAsync"/> and
+    /// <see cref="FindByUsernameAsync"/> questions are then answered without a request. Without the plugin, or when
+    /// the look-up fails or is too large to be complete, nothing is kept and every question goes to the site.
+    /// </summary>
+    /// <inheritdoc />
+    public async Task PrefetchAsync(IReadOnlyCollection<string> emails, IReadOnlyCollection<string> usernames, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(emails);
+        ArgumentNullException.ThrowIfNull(usernames);
+        var wantedEmails = emails.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var prefixes = usernames.Where(u => !string.IsNullOrWhiteSpace(u)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (!_options.UseCompanionPlugin || (wantedEmails.Count == 0 && prefixes.Count == 0))
+        {
+            return;
+        }
+
+        if (wantedEmails.Count > LookupMaxTerms || prefixes.Count > LookupMaxTerms)
+        {
+            // More than the plugin takes at once: the page asks per contact.
+            _index.Clear();
+            return;
+        }
+
+        var call = Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users/lookup", "{companion}/users/lookup", "look up accounts") with
+        {
+            Body = Json(new WpLookup { Emails = wantedEmails, Usernames = prefixes }, WordPressJsonContext.Default.WpLookup),
+            RetrySafe = true,
+        };
+        try
+        {
+            var found = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpLookupAnswer, cancellationToken).ConfigureAwait(false))!;
+            if (found.Truncated || found.Users is null)
+            {
+                // Too many to be sure the page is covered: every question goes to the site.
+                _index.Clear();
+                return;
+            }
+
+            _index.Load(wantedEmails, prefixes, found.Users.Where(u => u is not null && u.Id > 0));
+        }
+        catch (CmsProviderException ex)
+        {
+            // An older plugin without the route, or a failure: the per-contact look-ups ask the site and report their own failures.
+            _index.Clear();
+            Log.PrefetchFailed(_logger, ex.Reason, ex.ErrorCode);
+        }
     }
 
     /// <inheritdoc />
@@ -125,33 +194,22 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
             }
         }
 
-        var call = Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with
-        {
-            Body = Json(body, WordPressJsonContext.Default.WpCreateUser),
-            IsCreate = true,
-        };
-        WpUser created;
-        try
-        {
-            created = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false))!;
-        }
-        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
-        {
-            // Multisite reports taken and malformed names under the same code (user_name); a name that breaks the rules is not a duplicate.
-            throw new CmsProviderException(Name, CmsErrorReason.InvalidUsername, ex.Message + " Multisite usernames must be 4-60 lowercase letters and digits, not only digits.", ex)
-            {
-                StatusCode = ex.StatusCode,
-                ErrorCode = ex.ErrorCode,
-            };
-        }
+        // With the companion plugin the new-account email goes out inside the create: one request instead of two.
+        var notifyInside = account.Notify && account.Active && _options.UseCompanionPlugin && _companionCreates;
+        var (created, notified) = await SendCreateAsync(account, Json(body, WordPressJsonContext.Default.WpCreateUser), notifyInside, cancellationToken).ConfigureAwait(false);
 
         Log.Created(_logger, created.Id, account.Username);
+        _index.Add(created);
         var result = ToAccount(created);
 
         if (!account.Active)
         {
             await BlockAsync(result, cancellationToken).ConfigureAwait(false);
             result = result with { IsActive = false, Roles = [] };
+        }
+        else if (notified)
+        {
+            Log.MailRequested(_logger, "new account", result.UserId);
         }
         else if (account.Notify)
         {
@@ -176,6 +234,47 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
+    /// (the answer says whether the email went out), otherwise to core's <c>wp/v2/users</c>. Both answer core's
+    /// refusals, username before email. A plugin without the route (404 <c>rest_no_route</c>: nothing was created)
+    /// turns the companion create off for this provider and the create goes to core.
+    /// </summary>
+    private async Task<(WpUser User, bool Notified)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
+    {
+        var call = notifyInside
+            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true }
+            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true };
+        try
+        {
+            var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
+            var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+            var notified = notifyInside && answer.Headers.TryGetValues(NotifiedHeader, out var values) && values.Any(v => v is "user" or "both");
+            return (user, notified);
+        }
+        catch (CmsProviderException ex) when (notifyInside && ex.ErrorCode == "rest_no_route")
+        {
+            _companionCreates = false;
+            Log.CompanionCreateMissing(_logger);
+            return await SendCreateAsync(account, body, notifyInside: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
+        {
+            // Multisite reports taken and malformed names under the same code (user_name); a name that breaks the rules is not a duplicate.
+            throw new CmsProviderException(Name, CmsErrorReason.InvalidUsername, ex.Message + " Multisite usernames must be 4-60 lowercase letters and digits, not only digits.", ex)
+            {
+                StatusCode = ex.StatusCode,
+                ErrorCode = ex.ErrorCode,
+            };
+        }
+        catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
+        {
+            // The page look-up said free; the site knows better. Later questions of this page go to the site.
+            _index.Clear();
+            throw;
+        }
     }
 
     /// <inheritdoc />

@@ -19,7 +19,8 @@ public static class WordPressCmsUserBuilderExtensions
     {
         if (builder.TryAddPackage<WordPressOptions, WordPressOptionsValidator, WordPressOptionsAnnotationsValidator>("WordPress", configure, static (section, options) => section.Bind(options)))
         {
-            builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http);
+            CmsRequestThrottle.Register(builder.Services);
+            builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<WordPressAccountProvider>();
         }
 

@@ -84,10 +84,32 @@ internal sealed class WpCompanionAnswer
     public bool? Sent { get; set; }
 }
 
+/// <summary>The body of the companion plugin's <c>users/lookup</c>: emails, and username prefixes.</summary>
+internal sealed class WpLookup
+{
+    [JsonPropertyName("emails")]
+    public required List<string> Emails { get; set; }
+
+    [JsonPropertyName("usernames")]
+    public required List<string> Usernames { get; set; }
+}
+
+/// <summary>The companion plugin's <c>users/lookup</c> answer.</summary>
+internal sealed class WpLookupAnswer
+{
+    [JsonPropertyName("users")]
+    public List<WpUser>? Users { get; set; }
+
+    [JsonPropertyName("truncated")]
+    public bool Truncated { get; set; }
+}
+
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WpUser))]
 [JsonSerializable(typeof(List<WpUser>))]
 [JsonSerializable(typeof(WpCreateUser))]
 [JsonSerializable(typeof(WpSetRoles))]
 [JsonSerializable(typeof(WpCompanionAnswer))]
+[JsonSerializable(typeof(WpLookup))]
+[JsonSerializable(typeof(WpLookupAnswer))]
 internal sealed partial class WordPressJsonContext : JsonSerializerContext;

@@ -306,6 +306,39 @@ public abstract class ProviderContract
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_username_and_an_email_taken_in_another_case_are_still_duplicates()
+    {
+        using var site = StartSite(new());
+        site.AddUser("jdoe", "someone.else@example.org");
+        site.AddUser("someone", "mary@example.org");
+
+        var name = () => site.Provider.CreateAsync(site.Prepare(NewAccount("JDoe", "jdoe@example.org")));
+        var mail = () => site.Provider.CreateAsync(site.Prepare(NewAccount("mary", "Mary@Example.org")));
+
+        (await name.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
+        (await mail.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateEmail);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Both_taken_is_refused_in_the_order_the_cms_checks_them()
+    {
+        using var site = StartSite(new());
+        site.AddUser("jdoe", "jdoe@example.org");
+
+        var act = () => site.Provider.CreateAsync(site.Prepare(NewAccount("jdoe", "jdoe@example.org")));
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(BothTakenReason);
+    }
+
+    /// <summary>
+    /// What a create whose username and email are both taken is refused as, following the real server: WordPress and
+    /// Joomla check the username first; Drupal 8+ and Drupal 7 report both, and the provider names the email (the engine
+    /// then links the account instead of trying numbered names); the Backdrop module checks the email first; Standalone
+    /// refuses a contact that already holds a user (the email's contact) before it looks at the username.
+    /// </summary>
+    protected abstract CmsErrorReason BothTakenReason { get; }
+
+    [Fact(Timeout = 30_000)]
     public async Task Persistent_server_errors_on_a_lookup_are_Unavailable_after_the_retries()
     {
         using var site = StartSite(new(Http: h => h.MaxRetries = 2));

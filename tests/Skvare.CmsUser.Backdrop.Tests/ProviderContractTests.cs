@@ -38,4 +38,7 @@ public sealed class ProviderContractTests : ProviderContract
             host.Server,
             () => [host.Server.Secret, WrongSecret, Testing.Backdrop.FakeBackdropServer.DefaultSecret]);
     }
+
+    /// <inheritdoc />
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateEmail;
 }

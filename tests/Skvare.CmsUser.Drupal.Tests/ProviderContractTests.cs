@@ -40,4 +40,7 @@ public sealed class ProviderContractTests : ProviderContract
             () => [host.Server.ApiPassword, host.Server.ClientSecret, WrongPassword,
                 Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Testing.Drupal.FakeDrupalServer.ApiUsername}:{host.Server.ApiPassword}"))]);
     }
+
+    /// <inheritdoc />
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateEmail;
 }

@@ -40,4 +40,7 @@ public sealed class ProviderContractTests : ProviderContract
             () => host.Server.Requests.SelectMany(r => new[] { r.Cookie?.Split('=').ElementAtOrDefault(1), r.CsrfToken }).OfType<string>()
                 .Concat([host.Server.ApiPassword, WrongPassword]));
     }
+
+    /// <inheritdoc />
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateEmail;
 }

@@ -60,4 +60,7 @@ public sealed class ProviderContractTests : ProviderContract
             site.Dispose();
         }
     }
+
+    /// <inheritdoc />
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateUsername;
 }

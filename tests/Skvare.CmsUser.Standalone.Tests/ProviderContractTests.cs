@@ -23,6 +23,8 @@ public sealed class ProviderContractTests : ProviderContract
         provider.FindByUsernameAsync(username);
 
     // A create whose reply is lost is looked up by its contact: found, it is the created user.
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateEmail;
+
     protected override bool RecoversLostCreateReplies => true;
 
     protected override int CreateRecoveryLookups => 1;

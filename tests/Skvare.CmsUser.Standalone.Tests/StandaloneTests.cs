@@ -31,7 +31,7 @@ public sealed class StandaloneTests : IDisposable
         new() { Username = username, Email = email, ContactId = contactId, Roles = roles };
 
     [Fact]
-    public async Task Create_without_password_writes_the_user_row_that_is_the_link_and_sends_the_reset_email_in_two_requests()
+    public async Task Create_without_password_writes_the_user_row_that_is_the_link_and_sends_the_reset_email_in_one_request()
     {
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
         var provider = Provider();
@@ -48,7 +48,8 @@ public sealed class StandaloneTests : IDisposable
         user.ExtrasOf<FakeStandaloneUserExtras>().RoleIds.Should().Equal(_site.StaffRole);
         _site.Links.Should().Contain(l => l.ContactId == contact && l.UfId == account.UserId, "the user row is the UFMatch link");
         _site.Mails.Should().Contain(m => m.To == "jdoe@example.org");
-        _site.Requests.Skip(before).Select(r => $"{r.Entity}.{r.Action}").Should().Equal(["User.create", "User.sendPasswordResetEmail"], "roles are cached and the username check rides in the create request");
+        _site.Requests.Skip(before).Select(r => $"{r.Entity}.{r.Action}").Should().Equal(["User.create"], "roles are cached, and the username check and the reset email ride in the create request");
+        _site.Mails.Count(m => m.To == "jdoe@example.org").Should().Be(1);
         _site.Requests.Should().Contain(r => r.Action == "create" && r.ParamsJson!.Contains("\"roles\":[3]", StringComparison.Ordinal) && !r.ParamsJson.Contains("password", StringComparison.Ordinal));
     }
 
@@ -64,7 +65,9 @@ public sealed class StandaloneTests : IDisposable
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.DuplicateUsername);
         _site.Users.Where(u => string.Equals(u.Username, "jdoe", StringComparison.OrdinalIgnoreCase)).Select(u => u.Id).Should().Equal(older);
         _site.CallCount("User", "delete").Should().Be(1);
-        _site.Mails.Should().BeEmpty("the mail goes out only after the username is known to be unique");
+        // The reset email rides in the create request after the check, so the removed user's mail went out: a rare
+        // extra mail whose link leads nowhere, the price of one request per new account.
+        _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
     }
 
     [Fact]

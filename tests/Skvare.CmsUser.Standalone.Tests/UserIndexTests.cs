@@ -1,5 +1,6 @@
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Standalone.Tests;
 
@@ -11,7 +12,7 @@ public sealed class UserIndexTests
     public void A_covered_question_gets_the_answer_a_case_insensitive_search_would_give() =>
         Gen.Select(Name.Array[0, 12], Name.Array[1, 3], Name).Sample((names, prefixes, query) =>
         {
-            var index = new StandaloneUserIndex(new FakeTimeProvider());
+            var index = Index(new FakeTimeProvider());
             var users = names.Select((n, i) => new StandaloneUser(i + 1, n, $"{n}@example.org", null, true, [])).ToArray();
             index.Load([], prefixes, users);
 
@@ -29,7 +30,7 @@ public sealed class UserIndexTests
     public void Answers_expire_and_own_creates_and_removals_are_seen()
     {
         var time = new FakeTimeProvider();
-        var index = new StandaloneUserIndex(time);
+        var index = Index(time);
         index.Load(["a@example.org"], ["maria"], []);
         index.Add(new StandaloneUser(7, "maria.garcia", "a@example.org", 3, true, []));
 
@@ -45,7 +46,9 @@ public sealed class UserIndexTests
         index.ForgetEmail("a@example.org");
         index.TryFindByEmail("a@example.org", out _).Should().BeFalse();
 
-        time.Advance(StandaloneUserIndex.Lifetime);
+        time.Advance(PageAccountIndex<StandaloneUser>.Lifetime);
         index.TryFindByUsername("maria.garcia", out _).Should().BeFalse("a page look-up answers for a bounded time only");
     }
+
+    private static PageAccountIndex<StandaloneUser> Index(TimeProvider time) => new(time, u => u.Id, u => u.Email, u => u.Username);
 }

@@ -52,4 +52,7 @@ public sealed class ProviderContractTests : ProviderContract
             server.Dispose();
         }
     }
+
+    /// <inheritdoc />
+    protected override CmsErrorReason BothTakenReason => CmsErrorReason.DuplicateUsername;
 }

@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       Skvare CmsUser Companion
- * Description:       REST routes for Skvare.CmsUser: send the new-account email, issue a set-password link, block an account, send a password reset.
+ * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
  * Version:           0.2.0
  * Requires at least: 5.7
  * Requires PHP:      7.4
@@ -19,6 +19,9 @@ if (!defined('ABSPATH')) {
 }
 
 define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.0');
+/** Most emails, and most username prefixes, one look-up accepts; most accounts it answers. */
+define('SKVARE_CMSUSER_LOOKUP_MAX_TERMS', 500);
+define('SKVARE_CMSUSER_LOOKUP_MAX_USERS', 2000);
 define('SKVARE_CMSUSER_BLOCKED_META', 'skvare_cmsuser_blocked');
 /** The roles an account held when it was blocked (0.2.0), given back when it is unblocked. */
 define('SKVARE_CMSUSER_BLOCKED_ROLES_META', 'skvare_cmsuser_blocked_roles');
@@ -56,7 +59,100 @@ function skvare_cmsuser_user_action($action, callable $handler) {
     ));
 }
 
+/**
+ * POST /users?notify=user|both|none: core's user create (the same request is dispatched to /wp/v2/users, so the same
+ * checks, errors and answer), then, on success, WordPress's own new-user email in the same HTTP request. The answer
+ * is core's (201 with the user, or core's error) plus the header X-Skvare-CmsUser-Notified naming who was mailed.
+ */
+function skvare_cmsuser_create_user(WP_REST_Request $request) {
+    $params = $request->get_json_params();
+    if (!is_array($params)) {
+        $params = $request->get_body_params();
+    }
+    $inner = new WP_REST_Request('POST', '/wp/v2/users');
+    $inner->set_body_params(is_array($params) ? $params : array());
+    $response = rest_ensure_response(rest_do_request($inner));
+    if ($response->is_error() || $response->get_status() !== 201) {
+        return $response;
+    }
+    $notify = $request->get_param('notify');
+    $data = $response->get_data();
+    if ($notify !== 'none' && is_array($data) && !empty($data['id'])) {
+        // 'user': only the account holder gets the "set your password" email; 'both' also tells the site admin.
+        wp_new_user_notification((int) $data['id'], null, $notify);
+        $response->header('X-Skvare-CmsUser-Notified', $notify);
+    }
+    return $response;
+}
+
+/**
+ * POST /users/lookup {"emails":[…],"usernames":[…]}: in one query, the accounts with one of these emails and the
+ * accounts whose login starts with one of these names (the database's collation decides case, as username_exists()
+ * and email_exists() do). Answers {"users":[{id,username,email,roles}],"truncated":bool}; truncated means more than
+ * SKVARE_CMSUSER_LOOKUP_MAX_USERS matched and the list is not complete.
+ */
+function skvare_cmsuser_lookup_users(WP_REST_Request $request) {
+    global $wpdb;
+    $clean = function ($values) {
+        return array_values(array_unique(array_filter(array_map('strval', (array) $values), 'strlen')));
+    };
+    $emails = $clean($request->get_param('emails'));
+    $prefixes = $clean($request->get_param('usernames'));
+    $where = array();
+    $args = array();
+    if ($emails) {
+        $where[] = 'user_email IN (' . implode(',', array_fill(0, count($emails), '%s')) . ')';
+        $args = array_merge($args, $emails);
+    }
+    foreach ($prefixes as $prefix) {
+        $where[] = 'user_login LIKE %s';
+        $args[] = $wpdb->esc_like($prefix) . '%';
+    }
+    if (!$where) {
+        return array('users' => array(), 'truncated' => false);
+    }
+    $sql = "SELECT ID FROM {$wpdb->users} WHERE " . implode(' OR ', $where) . ' ORDER BY ID LIMIT ' . (SKVARE_CMSUSER_LOOKUP_MAX_USERS + 1);
+    $ids = array_map('intval', $wpdb->get_col($wpdb->prepare($sql, $args)));
+    $truncated = count($ids) > SKVARE_CMSUSER_LOOKUP_MAX_USERS;
+    $ids = array_slice($ids, 0, SKVARE_CMSUSER_LOOKUP_MAX_USERS);
+    cache_users($ids);
+    $users = array();
+    foreach ($ids as $id) {
+        $user = get_userdata($id);
+        if ($user) {
+            $users[] = array(
+                'id' => (int) $user->ID,
+                'username' => $user->user_login,
+                'email' => $user->user_email,
+                'roles' => array_values($user->roles),
+            );
+        }
+    }
+    return array('users' => $users, 'truncated' => $truncated);
+}
+
 add_action('rest_api_init', function () {
+    register_rest_route('skvare-cmsuser/v1', '/users', array(
+        'methods' => WP_REST_Server::CREATABLE,
+        'permission_callback' => 'skvare_cmsuser_can_manage',
+        'args' => array(
+            'notify' => array('type' => 'string', 'enum' => array('none', 'user', 'both'), 'default' => 'none'),
+        ),
+        'callback' => 'skvare_cmsuser_create_user',
+    ));
+
+    register_rest_route('skvare-cmsuser/v1', '/users/lookup', array(
+        'methods' => WP_REST_Server::CREATABLE,
+        'permission_callback' => function () {
+            return current_user_can('list_users');
+        },
+        'args' => array(
+            'emails' => array('type' => 'array', 'items' => array('type' => 'string'), 'maxItems' => SKVARE_CMSUSER_LOOKUP_MAX_TERMS, 'default' => array()),
+            'usernames' => array('type' => 'array', 'items' => array('type' => 'string', 'minLength' => 1), 'maxItems' => SKVARE_CMSUSER_LOOKUP_MAX_TERMS, 'default' => array()),
+        ),
+        'callback' => 'skvare_cmsuser_lookup_users',
+    ));
+
     register_rest_route('skvare-cmsuser/v1', '/status', array(
         'methods' => WP_REST_Server::READABLE,
         'permission_callback' => 'skvare_cmsuser_can_manage',
@@ -128,3 +224,14 @@ add_filter('authenticate', function ($user) {
     }
     return $user;
 }, 100);
+
+/**
+ * Every REST answer to an account that manages users carries the PHP time of the request (Server-Timing, in
+ * milliseconds from PHP's request start to the answer being ready), so a client can tell server time from network.
+ */
+add_filter('rest_post_dispatch', function ($response) {
+    if ($response instanceof WP_REST_Response && isset($_SERVER['REQUEST_TIME_FLOAT']) && skvare_cmsuser_can_manage()) {
+        $response->header('Server-Timing', sprintf('app;dur=%.1f', (microtime(true) - (float) $_SERVER['REQUEST_TIME_FLOAT']) * 1000));
+    }
+    return $response;
+}, 1000);

@@ -7,10 +7,15 @@ namespace Skvare.CmsUser.Shared;
 /// <summary>The named <see cref="HttpClient"/> every HTTP package registers.</summary>
 internal static class HttpClientRegistration
 {
-    /// <summary>The package's named <see cref="HttpClient"/> with the shared resilience pipeline.</summary>
-    public static IHttpClientBuilder AddPackageHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(this IServiceCollection services, string name, Func<TOptions, HttpClientSettings> settings)
-        where TOptions : class =>
-        services.AddHttpClient(name)
+    /// <summary>
+    /// The package's named <see cref="HttpClient"/> with the shared resilience pipeline; with <paramref name="limiter"/>,
+    /// every request actually sent (each retry included) first takes a permit from the limiter it gives (see
+    /// <see cref="RequestRateLimitHandlers"/>).
+    /// </summary>
+    public static IHttpClientBuilder AddPackageHttpClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(this IServiceCollection services, string name, Func<TOptions, HttpClientSettings> settings, Func<IServiceProvider, System.Threading.RateLimiting.RateLimiter?>? limiter = null)
+        where TOptions : class
+    {
+        var builder = services.AddHttpClient(name)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the resilience pipeline owns timeouts
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
@@ -20,8 +25,19 @@ internal static class HttpClientRegistration
                 // A redirect would turn a POST into a GET and drop or leak the Authorization header; packages see it as an answer.
                 AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            })
-            .AddCmsUserResilience(sp => ValidatedOrDefault(sp, settings));
+            });
+        if (limiter is null)
+        {
+            return builder.AddCmsUserResilience(sp => ValidatedOrDefault(sp, settings));
+        }
+
+        // Handlers added first sit outermost: the first attempt's permit is taken before the resilience handler's
+        // timeouts start, each retry's inside it.
+        return builder
+            .AddHttpMessageHandler(sp => new RequestRateLimitHandlers.FirstAttempt(limiter(sp)))
+            .AddCmsUserResilience(sp => ValidatedOrDefault(sp, settings))
+            .AddHttpMessageHandler(sp => new RequestRateLimitHandlers.EveryAttempt(limiter(sp)));
+    }
 
     // The resilience options are validated on start too: reading invalid package options here would throw the
     // package's validation failure a second time. The package's own validation reports it (the host does not start).

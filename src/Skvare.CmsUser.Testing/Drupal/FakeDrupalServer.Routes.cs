@@ -287,8 +287,19 @@ public sealed partial class FakeDrupalServer
             PasswordHash = pass is null ? string.Empty : Sha256(pass),
         };
         _index.Put(_users, user);
-        return new Answer(201, Json(RestUser(user)), "application/json",
-            new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" });
+        var headers = new Dictionary<string, string> { ["Location"] = $"{BaseUrl}user/{user.Uid}" };
+        if (CompanionModuleEnabled && CompanionNotifiesOnCreate && ParseQuery(request.RawQuery).GetValueOrDefault("cmsuser_notify") == "register_admin_created")
+        {
+            // cmsuser_companion 1.1.0's hook_user_insert (the caller has "administer users", checked above).
+            if (!MailFails)
+            {
+                SendMail(user, "register_admin_created");
+            }
+
+            headers["X-Cmsuser-Notified"] = MailFails ? "failed" : "register_admin_created";
+        }
+
+        return new Answer(201, Json(RestUser(user)), "application/json", headers);
     }
 
     private Answer Read(long uid, Auth auth)
@@ -445,6 +456,29 @@ public sealed partial class FakeDrupalServer
 
         var admin = IsAdmin(auth.Uid);
         IEnumerable<DrupalUserRow> users = _users.Values;
+        if (query.Keys.Any(k => k.StartsWith("filter[", StringComparison.Ordinal) && (k.Contains("][condition]", StringComparison.Ordinal) || k.Contains("][group]", StringComparison.Ordinal))))
+        {
+            // The full filter syntax (conditions, operators, OR groups): evaluated per user, as the entity query would.
+            var filter = JsonApiFilter.Parse(query, out var filterError);
+            if (filter is null)
+            {
+                return JsonApiError(400, "Bad Request", filterError!);
+            }
+
+            if (!admin && filter.Paths.Contains("mail"))
+            {
+                return JsonApiError(403, "Forbidden", "The current user is not authorized to filter by the `mail` field, given in the path `mail`. The 'view user email addresses' permission is required.");
+            }
+
+            if (filter.Paths.FirstOrDefault(p => p is not ("mail" or "name")) is { } unknown)
+            {
+                return JsonApiError(400, "Bad Request", $"Invalid nested filtering. The field `{unknown}`, given in the path `{unknown}`, does not exist.");
+            }
+
+            users = users.Where(u => filter.Matches(path => path == "mail" ? u.Mail : u.Name));
+            query = query.Where(kv => !kv.Key.StartsWith("filter[", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
+        }
+
         foreach (var (key, value) in query)
         {
             if (!key.StartsWith("filter[", StringComparison.Ordinal))
@@ -477,12 +511,24 @@ public sealed partial class FakeDrupalServer
             users = auth.Uid is null ? [] : users.Where(u => u.Status);
         }
 
-        var data = new JsonArray([.. users.Select(u => (JsonNode?)JsonApiUser(u, admin || u.Uid == auth.Uid))]);
+        // Collections come in pages of at most 50 (OffsetPage::SIZE_MAX), with a "next" link while more remain.
+        var limit = query.TryGetValue("page[limit]", out var limitText) && int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 50) : 50;
+        var offset = query.TryGetValue("page[offset]", out var offsetText) && int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : 0;
+        var window = users.Skip(offset).Take(limit + 1).ToList();
+        var data = new JsonArray([.. window.Take(limit).Select(u => (JsonNode?)JsonApiUser(u, admin || u.Uid == auth.Uid))]);
+        var links = new JsonObject { ["self"] = new JsonObject { ["href"] = $"{BaseUrl}jsonapi/user/user" } };
+        if (window.Count > limit)
+        {
+            var raw = string.Join('&', (request.RawQuery ?? string.Empty).TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
+                .Where(p => !Uri.UnescapeDataString(p).StartsWith("page[", StringComparison.Ordinal)));
+            links["next"] = new JsonObject { ["href"] = $"{BaseUrl}jsonapi/user/user?{raw}{(raw.Length > 0 ? "&" : string.Empty)}page%5Boffset%5D={(offset + limit).ToString(CultureInfo.InvariantCulture)}&page%5Blimit%5D={limit.ToString(CultureInfo.InvariantCulture)}" };
+        }
+
         var document = new JsonObject
         {
             ["jsonapi"] = new JsonObject { ["version"] = "1.0", ["meta"] = new JsonObject { ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = "http://jsonapi.org/format/1.0/" } } } },
             ["data"] = data,
-            ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = $"{BaseUrl}jsonapi/user/user" } },
+            ["links"] = links,
         };
         return new Answer(200, Json(document), JsonApiType);
     }
@@ -497,7 +543,7 @@ public sealed partial class FakeDrupalServer
         if (parts is ["cmsuser", "status"] && method == "GET")
         {
             return IsAdmin(auth.Uid)
-                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
+                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = CompanionNotifiesOnCreate ? "1.1.0" : "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
                 : Denied(auth, "The 'administer users' permission is required.");
         }
 

@@ -112,6 +112,13 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <summary>Whether the <c>cmsuser_companion</c> module is enabled. Default <see langword="false"/>.</summary>
     public bool CompanionModuleEnabled { get; set; }
 
+    /// <summary>
+    /// Whether the companion module is 1.1.0 or later: a core REST create with <c>?cmsuser_notify=register_admin_created</c>
+    /// also sends the new-account email and says so in <c>X-Cmsuser-Notified</c>. Default <see langword="true"/>; off
+    /// models 1.0.0, which ignores the parameter.
+    /// </summary>
+    public bool CompanionNotifiesOnCreate { get; set; } = true;
+
     /// <summary>When <see langword="false"/>, the API account's role lacks <c>administer users</c>.</summary>
     public bool ApiUserCanAdministerUsers { get; set; } = true;
 

@@ -23,6 +23,8 @@ public sealed partial class FakeWordPressServer : IDisposable
     public const string CompanionVersion = "0.2.0";
 
     private const string JsonType = "application/json; charset=UTF-8";
+    private const int LookupMaxTerms = 500;
+    private const int LookupMaxUsers = 2000;
     private const string HtmlType = "text/html; charset=UTF-8";
 
     private static readonly string[] AdminCapabilities = ["create_users", "list_users", "edit_users", "promote_users", "delete_users"];
@@ -89,8 +91,15 @@ public sealed partial class FakeWordPressServer : IDisposable
     public bool CompanionPlugin { get; set; } = true;
 
     /// <summary>
+    /// Whether the companion plugin has the routes of 0.2.0 (<c>POST users?notify=</c>, <c>POST users/lookup</c>).
+    /// Default <see langword="true"/>; off, they answer <c>rest_no_route</c> as plugins before 0.2.0 do (set
+    /// <see cref="CompanionPluginVersion"/> too for the version such a plugin reports).
+    /// </summary>
+    public bool CompanionCreateAndLookup { get; set; } = true;
+
+    /// <summary>
     /// The version the companion plugin's status route reports (<see cref="CompanionVersion"/> unless set). The fake
-    /// behaves as plugin 0.2.0 whatever this says.
+    /// behaves as plugin 0.2.0 whatever this says, except for <see cref="CompanionCreateAndLookup"/>.
     /// </summary>
     public string CompanionPluginVersion { get; set; } = CompanionVersion;
 
@@ -439,6 +448,16 @@ public sealed partial class FakeWordPressServer : IDisposable
             };
         }
 
+        if (route == "/skvare-cmsuser/v1/users" && CompanionPlugin && CompanionCreateAndLookup)
+        {
+            return method == "POST" ? CompanionCreate(request, query, me, out created) : NoRoute();
+        }
+
+        if (route == "/skvare-cmsuser/v1/users/lookup" && CompanionPlugin && CompanionCreateAndLookup)
+        {
+            return method == "POST" ? CompanionLookup(request, me) : NoRoute();
+        }
+
         if (route.StartsWith("/skvare-cmsuser/v1/", StringComparison.Ordinal) && CompanionPlugin)
         {
             return Companion(route["/skvare-cmsuser/v1".Length..], method, me);
@@ -743,6 +762,102 @@ public sealed partial class FakeWordPressServer : IDisposable
         _mails.Add(new FakeWordPressMail(user.Email, "password-reset", user.Id));
         return new Answer(302, string.Empty, HtmlType, new Dictionary<string, string> { ["Location"] = "/wp-login.php?checkemail=confirm" });
     }
+
+    // The plugin's POST /users?notify=: the route checks its own argument, then core's create answers (the same
+    // request dispatched to /wp/v2/users), then WordPress's new-user email goes out and the answer says so.
+    private Answer CompanionCreate(IRequestMessage request, Dictionary<string, string> query, WordPressUserRow? me, out WordPressUserRow? created)
+    {
+        created = null;
+        var notify = query.GetValueOrDefault("notify") ?? "none";
+        if (notify is not ("none" or "user" or "both"))
+        {
+            return InvalidParam("notify", "notify is not one of none, user, and both.", "rest_not_in_enum");
+        }
+
+        if (!IsAdmin(me))
+        {
+            return Forbidden(me);
+        }
+
+        var answer = CreateUser(request, me, out created);
+        if (created is null || notify == "none")
+        {
+            return answer;
+        }
+
+        created.ResetKey = NewKey();
+        _mails.Add(new FakeWordPressMail(created.Email, "new-account", created.Id));
+        if (notify == "both")
+        {
+            _mails.Add(new FakeWordPressMail("admin@example.org", "new-account-admin", created.Id));
+        }
+
+        return answer with { Headers = new Dictionary<string, string>(answer.Headers!) { ["X-Skvare-CmsUser-Notified"] = notify } };
+    }
+
+    // The plugin's POST /users/lookup: one query for the accounts with one of the emails or a login starting with one
+    // of the names, by id, compared without case as MySQL's collation does; at most 500 terms of each kind.
+    private Answer CompanionLookup(IRequestMessage request, WordPressUserRow? me)
+    {
+        var body = ReadBody(request, out var bodyError);
+        if (body is null)
+        {
+            return bodyError!;
+        }
+
+        var emails = Terms(body, "emails");
+        var prefixes = Terms(body, "usernames");
+        foreach (var (name, terms) in new[] { ("emails", emails), ("usernames", prefixes) })
+        {
+            if (terms is null)
+            {
+                return InvalidParam(name, $"{name} is not of type array.", "rest_invalid_type");
+            }
+
+            if (terms.Count > LookupMaxTerms)
+            {
+                return InvalidParam(name, $"{name} must contain at most {LookupMaxTerms} items.", "rest_too_many_items");
+            }
+        }
+
+        // The REST server checks the arguments before the permission callback (list_users).
+        if (!IsAdmin(me))
+        {
+            return Forbidden(me);
+        }
+
+        var ids = new SortedSet<long>();
+        foreach (var email in emails!)
+        {
+            if (_byEmail.ContainsKey(email))
+            {
+                ids.UnionWith((_emailSearch.Candidates(email) ?? _users.Keys).Where(id => _users.TryGetValue(id, out var u) && string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)));
+            }
+        }
+
+        foreach (var prefix in prefixes!)
+        {
+            ids.UnionWith((_loginSearch.Candidates(prefix) ?? _users.Keys).Where(id => _users.TryGetValue(id, out var u) && u.Username.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
+        }
+
+        var users = ids.Take(LookupMaxUsers).Select(id => _users[id]).Select(u => (JsonNode)new JsonObject
+        {
+            ["id"] = u.Id,
+            ["username"] = u.Username,
+            ["email"] = u.Email,
+            ["roles"] = new JsonArray([.. u.Roles.Select(r => (JsonNode)r)]),
+        });
+        return Json(200, new JsonObject { ["users"] = new JsonArray([.. users]), ["truncated"] = ids.Count > LookupMaxUsers });
+    }
+
+    // A REST array argument: a JSON array of strings, or a comma-separated string (rest_sanitize_array); null when neither.
+    private static List<string>? Terms(JsonObject body, string key) => body[key] switch
+    {
+        null => [],
+        JsonArray array => [.. array.Select(v => v?.ToString() ?? string.Empty).Where(v => v.Length > 0).Distinct(StringComparer.Ordinal)],
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => [.. value.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries)],
+        _ => null,
+    };
 
     private Answer Companion(string route, string method, WordPressUserRow? me)
     {

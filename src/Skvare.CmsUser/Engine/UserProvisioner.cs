@@ -11,7 +11,6 @@ namespace Skvare.CmsUser.Engine;
 /// </summary>
 internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 {
-    private readonly ICmsAccountProvider _cms;
     private readonly EngineContext _engine;
     private readonly BatchRunner _batches;
     private readonly OnDemandProvisioner _onDemand;
@@ -29,8 +28,8 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         ILogger<UserProvisioner> logger)
     {
         var settings = new EngineSettings(options.Value);
-        _cms = settings.Options.MaxCmsRequestsPerSecond is double rate and > 0 ? new RateLimitedCmsProvider(cms, rate) : cms;
-        _engine = new EngineContext(_cms, triggers, directory, activities, links, settings, time, logger);
+        // MaxCmsRequestsPerSecond is enforced by each provider package's HTTP pipeline, per request sent.
+        _engine = new EngineContext(cms, triggers, directory, activities, links, settings, time, logger);
         _batches = new BatchRunner(_engine);
         _onDemand = new OnDemandProvisioner(_engine);
         _dryRun = new DryRun(_engine);
@@ -50,7 +49,6 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
 
     public void Dispose()
     {
-        (_cms as IDisposable)?.Dispose();
         _engine.Dispose();
     }
 }

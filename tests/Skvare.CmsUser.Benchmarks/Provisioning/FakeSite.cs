@@ -38,6 +38,9 @@ internal sealed partial class FakeSite : IDisposable
             o.BaseUrl = WordPress.BaseUrl;
             o.Username = WordPress.AdminUsername;
             o.ApplicationPassword = WordPress.ApplicationPassword;
+            // As the docs recommend: the companion plugin creates with the new-account email in one request and
+            // looks up a page of accounts at once.
+            o.UseCompanionPlugin = true;
             wordpress?.Invoke(o);
         });
         configure?.Invoke(services);

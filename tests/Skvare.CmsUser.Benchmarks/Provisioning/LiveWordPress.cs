@@ -9,9 +9,10 @@ namespace Skvare.CmsUser.Benchmarks.Provisioning;
 
 /// <summary>
 /// <c>provisioning --live</c>: a batch against the live WordPress named by <c>CMSUSER_WP_URL</c>, <c>CMSUSER_WP_USER</c> and
-/// <c>CMSUSER_WP_APP_PASSWORD</c> (CiviCRM stays the fake), concurrency 1. Server time is each WordPress request's
-/// time from send to the last byte over loopback (the network share is negligible there), summed per contact. The
-/// accounts it creates are deleted afterwards.
+/// <c>CMSUSER_WP_APP_PASSWORD</c> (CiviCRM stays the fake), concurrency 1, with the companion plugin. Server time is
+/// what the site reports for each request in <c>Server-Timing: app;dur=</c> (the companion plugin 0.2.0 puts PHP's time
+/// from request start to answer there), summed per contact; the time from send to the last byte over loopback is
+/// reported next to it. The accounts it creates are deleted afterwards.
 /// </summary>
 internal static class LiveWordPress
 {
@@ -26,7 +27,17 @@ internal static class LiveWordPress
         }
 
         var site = new Uri(url.EndsWith('/') ? url : url + "/");
-        var timings = new ConcurrentQueue<(string Call, double Ms)>();
+
+        // The same batch through the core API only (searches, create, wp-login.php reset email) and through the
+        // companion plugin, one after the other in this process, so the two compare under the same machine load.
+        var coreApi = await RunModeAsync(md, site, user, password, contacts, companion: false, ct);
+        var withCompanion = await RunModeAsync(md, site, user, password, contacts, companion: true, ct);
+        return new { coreApi, companion = withCompanion };
+    }
+
+    private static async Task<object> RunModeAsync(StringBuilder md, Uri site, string user, string password, int contacts, bool companion, CancellationToken ct)
+    {
+        var timings = new ConcurrentQueue<(string Call, double Ms, double? ServerMs)>();
         using var fake = FakeSite.Start(
             0,
             concurrency: 1,
@@ -35,36 +46,43 @@ internal static class LiveWordPress
                 o.BaseUrl = site;
                 o.Username = user;
                 o.ApplicationPassword = password;
+                o.UseCompanionPlugin = companion;
             },
             configure: services => services.ConfigureHttpClientDefaults(b => b.AddHttpMessageHandler(() => new TimingHandler(site, timings))));
-        var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture) + (companion ? "c" : "r");
         fake.AddMembers(contacts, "Live" + run);
         var watch = Stopwatch.StartNew();
         var summary = await fake.Provisioner.RunOnceAsync(cancellationToken: ct);
         var elapsed = watch.Elapsed;
         var created = summary.Count(OutcomeKind.Created);
         var wp = timings.ToArray();
-        var serverMs = wp.Sum(t => t.Ms) / contacts;
+        var roundTripMs = wp.Sum(t => t.Ms) / contacts;
+        var reported = wp.Count(t => t.ServerMs is not null);
+        var serverMs = wp.Sum(t => t.ServerMs ?? 0) / contacts;
         var civi = fake.Count();
-        md.AppendLine(CultureInfo.InvariantCulture, $"## Live WordPress ({site.Host}:{site.Port}, {contacts} contacts, concurrency 1, CiviCRM fake)").AppendLine()
-            .AppendLine("| Call | Requests | Per contact | Mean time |").AppendLine("|---|---:|---:|---:|");
+        md.AppendLine(CultureInfo.InvariantCulture, $"## Live WordPress, {(companion ? "companion plugin" : "core API only")} ({site.Host}:{site.Port}, {contacts} contacts, concurrency 1, CiviCRM fake)").AppendLine()
+            .AppendLine("| Call | Requests | Per contact | Mean server time (Server-Timing) | Mean send to last byte |").AppendLine("|---|---:|---:|---:|---:|");
         foreach (var g in wp.GroupBy(t => t.Call).OrderByDescending(g => g.Count()))
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| `{g.Key}` | {g.Count()} | {(double)g.Count() / contacts:0.##} | {g.Average(t => t.Ms):0} ms |");
+            var server = g.Where(t => t.ServerMs is not null).Select(t => t.ServerMs!.Value).DefaultIfEmpty(double.NaN).Average();
+            md.AppendLine(CultureInfo.InvariantCulture, $"| `{g.Key}` | {g.Count()} | {(double)g.Count() / contacts:0.##} | {(double.IsNaN(server) ? "–" : server.ToString("0", CultureInfo.InvariantCulture) + " ms")} | {g.Average(t => t.Ms):0} ms |");
         }
 
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture,
-            $"Created {created} of {contacts}; WordPress requests per contact {(double)wp.Length / contacts:0.##}, CiviCRM {(double)civi.CiviCrmTotal / contacts:0.###}; WordPress server time per contact {serverMs:0} ms; wall time per contact {elapsed.TotalMilliseconds / contacts:0} ms.").AppendLine();
+            $"Created {created} of {contacts}; WordPress requests per contact {(double)wp.Length / contacts:0.##}, CiviCRM {(double)civi.CiviCrmTotal / contacts:0.###}; WordPress server time per contact {serverMs:0} ms (Server-Timing, {reported} of {wp.Length} requests reported it), {roundTripMs:0} ms send to last byte; wall time per contact {elapsed.TotalMilliseconds / contacts:0} ms.").AppendLine();
         await CleanUpAsync(site, user, password, contacts, "live" + run, ct);
         return new
         {
+            companion,
             contacts,
             created,
             wordpressRequestsPerContact = (double)wp.Length / contacts,
             civicrmRequestsPerContact = (double)civi.CiviCrmTotal / contacts,
             serverMillisecondsPerContact = serverMs,
+            serverTimingReported = reported,
+            roundTripMillisecondsPerContact = roundTripMs,
             wallMillisecondsPerContact = elapsed.TotalMilliseconds / contacts,
-            calls = wp.GroupBy(t => t.Call).ToDictionary(g => g.Key, g => new { count = g.Count(), meanMs = g.Average(t => t.Ms) }),
+            calls = wp.GroupBy(t => t.Call).ToDictionary(g => g.Key, g => new { count = g.Count(), meanMs = g.Average(t => t.Ms), meanServerMs = g.Average(t => t.ServerMs ?? 0) }),
         };
     }
 
@@ -84,7 +102,7 @@ internal static class LiveWordPress
         }
     }
 
-    private sealed class TimingHandler(Uri site, ConcurrentQueue<(string Call, double Ms)> timings) : DelegatingHandler
+    private sealed class TimingHandler(Uri site, ConcurrentQueue<(string Call, double Ms, double? ServerMs)> timings) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -97,8 +115,20 @@ internal static class LiveWordPress
             var response = await base.SendAsync(request, cancellationToken);
             await response.Content.LoadIntoBufferAsync(cancellationToken);
             var path = System.Text.RegularExpressions.Regex.Replace(uri.AbsolutePath, @"(?<=/)\d+(?=/|$)", "{id}");
-            timings.Enqueue((request.Method.Method + " " + path + (uri.Query.Contains("search=", StringComparison.Ordinal) ? "?search" : string.Empty), watch.Elapsed.TotalMilliseconds));
+            timings.Enqueue((request.Method.Method + " " + path + (uri.Query.Contains("search=", StringComparison.Ordinal) ? "?search" : string.Empty), watch.Elapsed.TotalMilliseconds, ServerTiming(response)));
             return response;
+        }
+
+        // "Server-Timing: app;dur=107.9" (the companion plugin's PHP time), or null when the answer has none.
+        private static double? ServerTiming(HttpResponseMessage response)
+        {
+            if (!response.Headers.TryGetValues("Server-Timing", out var values))
+            {
+                return null;
+            }
+
+            var match = System.Text.RegularExpressions.Regex.Match(string.Join(',', values), @"(?:^|,)\s*app\s*;[^,]*\bdur=([0-9.]+)");
+            return match.Success && double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) ? ms : null;
         }
     }
 }

@@ -21,8 +21,8 @@ public sealed class CiviCrmWordPressAdapter : RecordingAdapter
     private const int WrongCredentialsFrom = 155;
 
     private readonly FakeCiviCrmServer _civi = new() { JsonContentType = "application/json; charset=UTF-8" };
-    // The recorded site ran companion plugin 0.1.0; the fake's routes are a superset of it.
-    private readonly FakeWordPressServer _wordPress = new() { SupportsSearchColumns = false, CompanionPluginVersion = "0.1.0" };
+    // The recorded site ran companion plugin 0.1.0 (no create or look-up route).
+    private readonly FakeWordPressServer _wordPress = new() { SupportsSearchColumns = false, CompanionPluginVersion = "0.1.0", CompanionCreateAndLookup = false };
     private Recording? _recording;
 
     /// <inheritdoc />

@@ -1,30 +1,43 @@
-namespace Skvare.CmsUser.Standalone;
-
-/// <summary>A Standalone user as the provider reads it.</summary>
-internal sealed record StandaloneUser(long Id, string? Username, string? Email, long? ContactId, bool IsActive, IReadOnlyList<string> Roles);
+namespace Skvare.CmsUser.Shared;
 
 /// <summary>
-/// What the last page look-up (<see cref="ICmsAccountPrefetch"/>) found: the users with the page's emails and
-/// the users whose username starts with one of the page's base usernames, kept up to date with this provider's
+/// What a provider's last page look-up (<see cref="ICmsAccountPrefetch"/>) found: the users with the page's emails
+/// and the users whose username starts with one of the page's base usernames, kept up to date with the provider's
 /// own creates and removals. A question it covers is answered without a request; anything else, or anything
-/// older than <see cref="Lifetime"/>, goes to the server. Comparisons ignore case, as the server's collation does.
+/// older than <see cref="Lifetime"/>, goes to the server. Comparisons ignore case, as the servers' collations do.
 /// </summary>
-internal sealed class StandaloneUserIndex
+/// <typeparam name="TUser">The provider's user record.</typeparam>
+internal sealed class PageAccountIndex<TUser>
+    where TUser : class
 {
     /// <summary>How long a page look-up answers questions.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
     private readonly object _gate = new();
     private readonly TimeProvider _time;
+    private readonly Func<TUser, long> _id;
+    private readonly Func<TUser, string?> _email;
+    private readonly Func<TUser, string?> _username;
     private HashSet<string> _emails = new(StringComparer.OrdinalIgnoreCase);
     private string[] _prefixes = [];
-    private List<StandaloneUser> _users = [];
+    private List<TUser> _users = [];
     private DateTimeOffset _expires = DateTimeOffset.MinValue;
 
-    public StandaloneUserIndex(TimeProvider time) => _time = time;
+    /// <summary>Creates an empty index.</summary>
+    /// <param name="time">The clock of <see cref="Lifetime"/>.</param>
+    /// <param name="id">A user's id.</param>
+    /// <param name="email">A user's email.</param>
+    /// <param name="username">A user's username.</param>
+    public PageAccountIndex(TimeProvider time, Func<TUser, long> id, Func<TUser, string?> email, Func<TUser, string?> username)
+    {
+        _time = time;
+        _id = id;
+        _email = email;
+        _username = username;
+    }
 
     /// <summary>Replaces the index with a fresh page look-up.</summary>
-    public void Load(IEnumerable<string> emails, IEnumerable<string> prefixes, IEnumerable<StandaloneUser> users)
+    public void Load(IEnumerable<string> emails, IEnumerable<string> prefixes, IEnumerable<TUser> users)
     {
         lock (_gate)
         {
@@ -39,7 +52,7 @@ internal sealed class StandaloneUserIndex
     public void Clear() => Load([], [], []);
 
     /// <summary>Answers "who has this email" when the index covers it.</summary>
-    public bool TryFindByEmail(string email, out StandaloneUser? user)
+    public bool TryFindByEmail(string email, out TUser? user)
     {
         lock (_gate)
         {
@@ -49,13 +62,13 @@ internal sealed class StandaloneUserIndex
                 return false;
             }
 
-            user = _users.Where(u => string.Equals(u.Email, email, StringComparison.OrdinalIgnoreCase)).MinBy(u => u.Id);
+            user = _users.Where(u => string.Equals(_email(u), email, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
             return true;
         }
     }
 
     /// <summary>Answers "who has this username" when the index covers it.</summary>
-    public bool TryFindByUsername(string username, out StandaloneUser? user)
+    public bool TryFindByUsername(string username, out TUser? user)
     {
         lock (_gate)
         {
@@ -65,13 +78,13 @@ internal sealed class StandaloneUserIndex
                 return false;
             }
 
-            user = _users.Where(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase)).MinBy(u => u.Id);
+            user = _users.Where(u => string.Equals(_username(u), username, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
             return true;
         }
     }
 
     /// <summary>Records a user this provider created.</summary>
-    public void Add(StandaloneUser user)
+    public void Add(TUser user)
     {
         lock (_gate)
         {
@@ -84,7 +97,7 @@ internal sealed class StandaloneUserIndex
     {
         lock (_gate)
         {
-            _users.RemoveAll(u => u.Id == userId);
+            _users.RemoveAll(u => _id(u) == userId);
         }
     }
 

@@ -1,0 +1,173 @@
+using CsCheck;
+using Skvare.CmsUser.Testing.WordPress;
+
+namespace Skvare.CmsUser.WordPress.Tests;
+
+/// <summary>
+/// The companion plugin's create route (the account and its new-account email in one request) and its page look-up
+/// (<see cref="ICmsAccountPrefetch"/>), on the fake that answers as the plugin does; and the refusals of both create
+/// routes in WordPress's order (username before email).
+/// </summary>
+public sealed class CompanionCreateAndLookupTests : IDisposable
+{
+    private readonly FakeWordPressServer _server = new();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact(Timeout = 30_000)]
+    public async Task With_the_companion_a_notified_create_is_one_request_and_one_mail()
+    {
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        var created = await host.Provider.CreateAsync(New("one.request"), Timeout());
+
+        _server.Requests.Should().ContainSingle().Which.Path.Should().Be("/wp-json/skvare-cmsuser/v1/users");
+        _server.Requests[0].Query.Should().Contain("notify=user");
+        _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("one.request@example.org", "new-account", created.UserId));
+        created.Roles.Should().Equal("subscriber");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_create_without_notification_uses_the_core_route_and_sends_no_mail()
+    {
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        await host.Provider.CreateAsync(New("quiet") with { Notify = false }, Timeout());
+
+        _server.Requests.Should().ContainSingle().Which.Path.Should().Be("/wp-json/wp/v2/users");
+        _server.Mails.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_plugin_without_the_create_route_falls_back_to_core_and_a_second_request_once()
+    {
+        _server.CompanionCreateAndLookup = false;
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        var first = await host.Provider.CreateAsync(New("old.plugin1"), Timeout());
+        var afterFirst = _server.Requests.Count;
+        var second = await host.Provider.CreateAsync(New("old.plugin2"), Timeout());
+
+        afterFirst.Should().Be(3, "the missing route (404, nothing created), core's create, the notify route");
+        (_server.Requests.Count - afterFirst).Should().Be(2, "the missing route is not asked again");
+        _server.Mails.Select(m => (m.UserId, m.Kind)).Should().Equal((first.UserId, "new-account"), (second.UserId, "new-account"));
+        host.AllLogText().Should().Contain("no create route");
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(true, "taken.name", "free@example.org", CmsErrorReason.DuplicateUsername, "existing_user_login")]
+    [InlineData(true, "free.name", "taken@example.org", CmsErrorReason.DuplicateEmail, "existing_user_email")]
+    [InlineData(true, "TAKEN.name", "TAKEN@example.org", CmsErrorReason.DuplicateUsername, "existing_user_login")]
+    [InlineData(false, "taken.name", "free@example.org", CmsErrorReason.DuplicateUsername, "existing_user_login")]
+    [InlineData(false, "free.name", "taken@example.org", CmsErrorReason.DuplicateEmail, "existing_user_email")]
+    [InlineData(false, "taken.name", "taken@example.org", CmsErrorReason.DuplicateUsername, "existing_user_login")]
+    public async Task Refusals_are_mapped_username_first_on_both_routes(bool companion, string username, string email, CmsErrorReason reason, string code)
+    {
+        _server.AddUser("taken.name", "taken@example.org", "subscriber");
+        using var host = WordPressTestHost.For(_server, companion);
+
+        var refused = (await host.Provider.Invoking(p => p.CreateAsync(New(username) with { Email = email }, Timeout())).Should().ThrowAsync<CmsProviderException>()).Which;
+
+        refused.Reason.Should().Be(reason);
+        refused.ErrorCode.Should().Be(code);
+        refused.StatusCode.Should().Be(500);
+        _server.Mails.Should().BeEmpty();
+        _server.Users.Should().HaveCount(2, "nothing was created");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_page_look_up_is_one_request_and_answers_the_page_questions()
+    {
+        _server.AddUser("jdoe", "jane@example.org", "subscriber");
+        _server.AddUser("jdoe2", "other@example.org", "subscriber");
+        using var host = WordPressTestHost.For(_server, companion: true);
+        var prefetch = (ICmsAccountPrefetch)host.Provider;
+
+        await prefetch.PrefetchAsync(["JANE@example.org", "new@example.org"], ["jdoe", "maria"], Timeout());
+        var lookups = _server.Requests.Count;
+        var byEmail = await host.Provider.FindByEmailAsync("jane@example.org", Timeout());
+        var missing = await host.Provider.FindByEmailAsync("new@example.org", Timeout());
+        var numbered = await host.Provider.FindByUsernameAsync("JDOE2", Timeout());
+        var free = await host.Provider.FindByUsernameAsync("jdoe3", Timeout());
+        var maria = await host.Provider.FindByUsernameAsync("maria", Timeout());
+
+        lookups.Should().Be(1);
+        _server.Requests.Should().HaveCount(1, "every question was covered by the page look-up");
+        byEmail!.Username.Should().Be("jdoe");
+        missing.Should().BeNull();
+        numbered!.Email.Should().Be("other@example.org");
+        free.Should().BeNull();
+        maria.Should().BeNull();
+
+        var created = await host.Provider.CreateAsync(New("maria"), Timeout());
+        (await host.Provider.FindByUsernameAsync("maria", Timeout()))!.UserId.Should().Be(created.UserId, "the provider's own creates are seen");
+        (await host.Provider.FindByEmailAsync("outside@example.org", Timeout())).Should().BeNull();
+        _server.Requests.Count(r => r.Method == "GET").Should().Be(1, "only the question outside the page went to the site");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Without_the_look_up_route_every_question_goes_to_the_site()
+    {
+        _server.CompanionCreateAndLookup = false;
+        _server.AddUser("jdoe", "jane@example.org", "subscriber");
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        await ((ICmsAccountPrefetch)host.Provider).PrefetchAsync(["jane@example.org"], ["jdoe"], Timeout());
+        var found = await host.Provider.FindByEmailAsync("jane@example.org", Timeout());
+
+        found!.Username.Should().Be("jdoe");
+        _server.Requests.Should().HaveCount(2, "the failed look-up, then the search");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_refused_create_drops_the_page_look_up()
+    {
+        using var host = WordPressTestHost.For(_server, companion: true);
+        await ((ICmsAccountPrefetch)host.Provider).PrefetchAsync(["late@example.org"], ["late"], Timeout());
+        _server.AddUser("late", "late@example.org", "subscriber"); // created by someone else after the look-up
+
+        await host.Provider.Invoking(p => p.CreateAsync(New("late"), Timeout())).Should().ThrowAsync<CmsProviderException>();
+        var found = await host.Provider.FindByEmailAsync("late@example.org", Timeout());
+
+        found!.Username.Should().Be("late", "after the refusal the site is asked again");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_page_look_up_answers_as_the_searches_do()
+    {
+        using var withLookup = WordPressTestHost.For(_server, companion: true);
+        using var withSearch = WordPressTestHost.For(_server, companion: false);
+        var round = 0;
+        var name = Gen.String[Gen.Char["abAB.-_9"], 1, 5];
+
+        await Gen.Select(name.Array[0, 6], name.Array[1, 3], name).SampleAsync(async (seeded, prefixes, query) =>
+        {
+            var tag = $"r{Interlocked.Increment(ref round)}x";
+            foreach (var s in seeded.Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                _server.AddUser(tag + s, $"{tag}{s}@example.org", "subscriber");
+            }
+
+            var page = prefixes.Select(p => tag + p).ToArray();
+            var emails = seeded.Take(2).Select(s => $"{tag}{s}@example.org").Append($"{tag}{query}@example.org").ToArray();
+            await ((ICmsAccountPrefetch)withLookup.Provider).PrefetchAsync(emails, page, Timeout());
+
+            foreach (var email in emails)
+            {
+                (await withLookup.Provider.FindByEmailAsync(email, Timeout()))?.UserId
+                    .Should().Be((await withSearch.Provider.FindByEmailAsync(email, Timeout()))?.UserId, email);
+            }
+
+            foreach (var username in seeded.Append(query).Select(n => tag + n))
+            {
+                (await withLookup.Provider.FindByUsernameAsync(username, Timeout()))?.UserId
+                    .Should().Be((await withSearch.Provider.FindByUsernameAsync(username, Timeout()))?.UserId, username);
+            }
+        }, iter: 40, threads: 1);
+    }
+
+    private static NewCmsAccount New(string username) =>
+        new() { Username = username, Email = username + "@example.org", Roles = ["subscriber"], Notify = true };
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+}

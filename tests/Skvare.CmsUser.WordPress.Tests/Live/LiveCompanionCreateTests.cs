@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Skvare.CmsUser.Testing.WordPress;
+
+namespace Skvare.CmsUser.WordPress.Tests.Live;
+
+/// <summary>
+/// The companion plugin 0.2.0 routes against the real WordPress, and the fake next to it: the create with its
+/// new-account email in one request, the page look-up, and the refusals (username before email) answered the same
+/// by the site and the fake on both create routes.
+/// </summary>
+[Trait("Category", "Live")]
+public sealed class LiveCompanionCreateTests
+{
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..10];
+    private static int _counter;
+
+    [LiveWordPressFact]
+    public async Task Live_companion_create_sends_the_new_account_email_in_the_same_request()
+    {
+        using var host = Host(companion: true);
+        var wanted = New();
+
+        var created = await host.Provider.CreateAsync(wanted, Timeout());
+
+        created.UserId.Should().BePositive();
+        MailsTo(wanted.Email).Should().ContainSingle("exactly one mail per default create");
+        host.AllLogText().Should().NotContain("no create route", "the live plugin has the route");
+        host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000).Should().Be(1, "one HTTP request: the create, with its email");
+    }
+
+    [LiveWordPressFact]
+    public async Task Live_page_look_up_finds_emails_and_numbered_usernames_in_one_request()
+    {
+        using var host = Host(companion: true);
+        var first = await host.Provider.CreateAsync(New() with { Notify = false }, Timeout());
+        var second = await host.Provider.CreateAsync(New() with { Notify = false, Username = first.Username + "2" }, Timeout());
+        var before = host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000);
+
+        await ((ICmsAccountPrefetch)host.Provider).PrefetchAsync([first.Email!.ToUpperInvariant(), "nobody-" + first.Email], [first.Username!], Timeout());
+        var byEmail = await host.Provider.FindByEmailAsync(first.Email!, Timeout());
+        var numbered = await host.Provider.FindByUsernameAsync(second.Username!, Timeout());
+        var free = await host.Provider.FindByUsernameAsync(first.Username + "3", Timeout());
+        var nobody = await host.Provider.FindByEmailAsync("nobody-" + first.Email, Timeout());
+
+        host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000).Should().Be(before + 1, "one look-up answered every question");
+        byEmail!.UserId.Should().Be(first.UserId);
+        numbered!.UserId.Should().Be(second.UserId);
+        free.Should().BeNull();
+        nobody.Should().BeNull();
+    }
+
+    [LiveWordPressFact]
+    public async Task Live_and_fake_refuse_duplicates_in_the_same_order_on_both_routes()
+    {
+        using var fake = new FakeWordPressServer();
+        foreach (var companion in new[] { false, true })
+        {
+            using var live = Host(companion);
+            using var faked = WordPressTestHost.For(fake, companion);
+            var seed = New() with { Notify = false };
+            await live.Provider.CreateAsync(seed, Timeout());
+            await faked.Provider.CreateAsync(seed, Timeout());
+
+            var cases = new[]
+            {
+                ("username", New() with { Username = seed.Username.ToUpperInvariant() }),
+                ("email", New() with { Email = seed.Email.ToUpperInvariant() }),
+                ("both", New() with { Username = seed.Username, Email = seed.Email }),
+            };
+            foreach (var (name, account) in cases)
+            {
+                var fromLive = await RefusalAsync(live.Provider, account);
+                var fromFake = await RefusalAsync(faked.Provider, account);
+
+                fromFake.Should().Be(fromLive, $"{name} clash, companion {companion}");
+            }
+
+            (await RefusalAsync(live.Provider, cases[2].Item2)).Reason.Should().Be(CmsErrorReason.DuplicateUsername, "WordPress checks the username first");
+        }
+    }
+
+    private static async Task<(CmsErrorReason Reason, string? Code, int? Status)> RefusalAsync(ICmsAccountProvider provider, NewCmsAccount account)
+    {
+        var refused = (await provider.Invoking(p => p.CreateAsync(account, Timeout())).Should().ThrowAsync<CmsProviderException>()).Which;
+        return (refused.Reason, refused.ErrorCode, refused.StatusCode);
+    }
+
+    private static WordPressTestHost Host(bool companion)
+    {
+        var site = LiveWordPressSite.Require();
+        return new WordPressTestHost(o =>
+        {
+            o.BaseUrl = site.Url;
+            o.Username = site.User;
+            o.ApplicationPassword = site.ApplicationPassword;
+            o.UseCompanionPlugin = companion;
+        });
+    }
+
+    private static NewCmsAccount New()
+    {
+        var name = $"cc-{RunId}-{Interlocked.Increment(ref _counter)}";
+        return new NewCmsAccount { Username = name, Email = name + "@example.org", Roles = ["subscriber"], Notify = true };
+    }
+
+    private static List<string> MailsTo(string email)
+    {
+        var dir = LiveWordPressSite.Require().MailDirectory ?? throw new InvalidOperationException("CMSUSER_WP_MAILDIR is not set.");
+        return [.. Directory.GetFiles(dir, "*.json")
+            .Select(f => JsonDocument.Parse(File.ReadAllText(f)))
+            .Where(j => j.RootElement.GetProperty("to").EnumerateArray().Any(t => string.Equals(t.GetString(), email, StringComparison.OrdinalIgnoreCase)))
+            .Select(j => j.RootElement.GetProperty("subject").GetString()!)];
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+}
