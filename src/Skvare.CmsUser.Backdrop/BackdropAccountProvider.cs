@@ -18,7 +18,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink | CmsCapabilities.CreateRefusesDuplicates;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<BackdropOptions> _options;

@@ -79,7 +79,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, IDisposable
         get
         {
             var options = _options.Value;
-            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.CreateRefusesDuplicates;
             return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
         }
     }

@@ -21,7 +21,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.CreateRefusesDuplicates;
 
     private const string AuthenticatedRid = "2";
 

@@ -52,7 +52,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.CreateRefusesDuplicates;
         if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.OneTimeLoginLink;

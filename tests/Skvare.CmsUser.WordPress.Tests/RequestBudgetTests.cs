@@ -12,8 +12,8 @@ namespace Skvare.CmsUser.WordPress.Tests;
 /// </summary>
 public sealed class RequestBudgetTests : IDisposable
 {
-    /// <summary>WordPress requests per new contact in a batch: search by email, search by username, create, set-password mail.</summary>
-    private const int WordPressPerNewContact = 4;
+    /// <summary>WordPress requests per new contact in a batch: create (create first: no search before it), set-password mail.</summary>
+    private const int WordPressPerNewContact = 2;
 
     /// <summary>
     /// CiviCRM requests per page of a batch: page read, join dates (SubscriptionHistory, group triggers), failure
@@ -26,10 +26,10 @@ public sealed class RequestBudgetTests : IDisposable
     private const int CiviCrmPerRun = 6;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 15;
+    private const int OnDemandWarm = 13;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
-    private const int OnDemandCold = 20;
+    private const int OnDemandCold = 18;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();

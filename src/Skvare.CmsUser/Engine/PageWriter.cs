@@ -234,10 +234,11 @@ internal sealed class PageWriter
                         discard.AddRange(openIds.Where(id => id != failedRecord));
                     }
                 }
-                else if (mine is long unused)
+                else if (mine is long unused && !result.AccountMayExist)
                 {
                     // Nothing to record (a transient failure, a skipped contact): the record goes. The store removes only
-                    // records still Scheduled, so one a racing worker completed meanwhile stays.
+                    // records still Scheduled, so one a racing worker completed meanwhile stays. A create that got no
+                    // answer may have made the account: its record stays open for the run that finds it.
                     discard.Add(unused);
                 }
             }
