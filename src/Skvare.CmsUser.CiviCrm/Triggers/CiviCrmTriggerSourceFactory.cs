@@ -30,6 +30,13 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
     }
 
     /// <inheritdoc />
+    public Task PrepareAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        return _resolver.PreloadAsync(definitions, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Contact>> GetContactsAsync(IReadOnlyCollection<long> contactIds, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contactIds);

@@ -86,6 +86,12 @@ internal sealed class BatchRunner
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
         var summary = state.ToSummary(_engine.Time.GetElapsedTime(started));
+        if (summary.StopReason is not null && !summary.Quarantined)
+        {
+            // A configuration error: what this process cached at set-up may be what is wrong.
+            _engine.Invalidate();
+        }
+
         ReportEnd(kind, summary);
         return summary;
     }

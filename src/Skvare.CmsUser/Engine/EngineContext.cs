@@ -63,7 +63,10 @@ internal sealed class EngineContext : IDisposable
     /// <summary>One caller per contact at a time within the process (held until the contact's page is written).</summary>
     public KeyedLock Locks { get; } = new();
 
-    /// <summary>Makes sure the activity types and statuses exist, once per process.</summary>
+    /// <summary>
+    /// The set-up of the process, once: the activity types and statuses exist (with the identity of the API user), and
+    /// every group, tag and saved search the configuration names is resolved, both at once.
+    /// </summary>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
         if (_ready)
@@ -76,7 +79,9 @@ internal sealed class EngineContext : IDisposable
         {
             if (!_ready)
             {
-                await Activities.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(
+                    Activities.EnsureReadyAsync(cancellationToken),
+                    Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken)).ConfigureAwait(false);
                 _ready = true;
             }
         }
@@ -85,6 +90,18 @@ internal sealed class EngineContext : IDisposable
             _readyGate.Release();
         }
     }
+
+    /// <summary>
+    /// Forgets the set-up after a configuration error (a deleted activity type, a renamed group): the next run or
+    /// on-demand call does it again instead of trusting what this process cached.
+    /// </summary>
+    public void Invalidate() => _ready = false;
+
+    private TriggerDefinition[] ConfiguredTriggers() =>
+        Options.Rules.SelectMany(r => new[] { r.Trigger, r.History, r.Deprovision?.Revoked })
+            .Concat(Options.PasswordResets.Select(c => c.Trigger))
+            .OfType<TriggerDefinition>()
+            .ToArray();
 
     public async Task<Contact?> GetContactAsync(long contactId, CancellationToken cancellationToken)
     {

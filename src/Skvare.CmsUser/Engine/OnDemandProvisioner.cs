@@ -54,6 +54,11 @@ internal sealed class OnDemandProvisioner
         switch (ex)
         {
             case CmsUserException known:
+                if (known.Kind == FailureKind.Configuration)
+                {
+                    _engine.Invalidate();
+                }
+
                 return new ProvisioningError(known.Kind, call.InSetup ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message);
             case HttpRequestException or TimeoutException or OperationCanceledException:
                 // No answer from CiviCRM or the CMS: an outage, not a defect; the caller retries.
@@ -100,6 +105,11 @@ internal sealed class OnDemandProvisioner
         var opened = await _engine.Writer.OpenAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
         var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
+        if (result.StopError is not null)
+        {
+            _engine.Invalidate();
+        }
+
         if (includeLoginLink && result.CmsUserId is long uid && result.Error is null && _engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
         {
             result = await WithLoginLinkAsync(rule, result, uid, cancellationToken).ConfigureAwait(false);
