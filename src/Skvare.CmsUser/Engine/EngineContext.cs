@@ -126,6 +126,38 @@ internal sealed class EngineContext : IDisposable
             : await Activities.CountFailedAttemptsAsync(requests, kind, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// What a page needs before its contacts, at once: the counted failures, the provider's bulk look-up and the
+    /// Scheduled audit records. When one of them fails, the records already written are removed (best effort) and
+    /// the failure is thrown.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened)> PreparePageAsync(
+        IReadOnlyList<Contact> page, ActivityKind kind, Func<IReadOnlyList<Contact>, CancellationToken, Task>? prefetch, CancellationToken cancellationToken)
+    {
+        var prior = CountPriorAsync(page, kind, cancellationToken);
+        var fetched = prefetch?.Invoke(page, cancellationToken) ?? Task.CompletedTask;
+        var opened = Writer.OpenAsync(page, kind, cancellationToken);
+        try
+        {
+            await Task.WhenAll(prior, fetched, opened).ConfigureAwait(false);
+        }
+        catch when (opened.IsCompletedSuccessfully && opened.Result.Count > 0)
+        {
+            try
+            {
+                await Activities.DiscardAsync(opened.Result.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
+            {
+                // Left Scheduled: the contact's next success completes or removes it.
+            }
+
+            throw;
+        }
+
+        return (prior.Result, opened.Result);
+    }
+
     public TriggerSourceContext SourceContext(TriggerDefinition trigger, TriggerDefinition? history, ActivityKind purpose) => new()
     {
         Trigger = trigger,
