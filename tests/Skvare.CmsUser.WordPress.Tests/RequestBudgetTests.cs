@@ -26,10 +26,10 @@ public sealed class RequestBudgetTests : IDisposable
     private const int CiviCrmPerRun = 5;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 12;
+    private const int OnDemandWarm = 10;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up included).</summary>
-    private const int OnDemandCold = 16;
+    private const int OnDemandCold = 14;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();

@@ -38,15 +38,55 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
     }
 
+    /// <remarks>
+    /// One request: the contact's links in other domains and, for a group trigger, the date it joined come chained
+    /// onto its row.
+    /// </remarks>
     public async Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default)
     {
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
         query.Where.Add(Api4Condition.Eq("id", contactId));
         query.Limit = 1;
+        await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
+        var joins = NeedsJoinDates;
+        if (joins)
+        {
+            query.Chain[JoinedChain] = new Api4Chain("SubscriptionHistory", "get", await JoinDatesQueryAsync("$id", cancellationToken).ConfigureAwait(false));
+        }
+
         var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         var contacts = await _reader.ToContactsAsync(result.Values, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
-        contacts = await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
-        return contacts.Count > 0 ? contacts[0] : null;
+        if (contacts.Count == 0)
+        {
+            return null;
+        }
+
+        var contact = contacts[0];
+        if (joins && result.Values[0].TryGetProperty(JoinedChain, out var joined) && joined.ValueKind == JsonValueKind.Array)
+        {
+            var at = joined.EnumerateArray().Select(r => _siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
+            contact = at is { } date ? contact with { TriggeredAt = date } : contact;
+        }
+
+        return contact;
+    }
+
+    private const string JoinedChain = "joined";
+
+    private bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
+
+    /// <summary>The last date each contact was Added to the trigger group (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
+    private async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
+    {
+        var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+        var query = new Api4Params()
+            .WithSelect("contact_id", "MAX(date) AS joined")
+            .WithWhere(
+                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
+                Api4Condition.Eq("group_id", groupId),
+                Api4Condition.Eq("status", "Added"));
+        query.GroupBy.Add("contact_id");
+        return query;
     }
 
     /// <remarks>
@@ -182,20 +222,14 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     /// </summary>
     private async Task<IReadOnlyList<Contact>> WithJoinDatesAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
     {
-        if (contacts.Count == 0 || Trigger.Kind != TriggerKind.Group || _context.Purpose != ActivityKind.AccountCreation)
+        if (contacts.Count == 0 || !NeedsJoinDates)
         {
             return contacts;
         }
 
-        var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
         var ids = contacts.Select(c => c.Id).Distinct().ToArray();
-        var query = new Api4Params { Limit = ids.Length }
-            .WithSelect("contact_id", "MAX(date) AS joined")
-            .WithWhere(
-                Api4Condition.In("contact_id", ids),
-                Api4Condition.Eq("group_id", groupId),
-                Api4Condition.Eq("status", "Added"));
-        query.GroupBy.Add("contact_id");
+        var query = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
+        query.Limit = ids.Length;
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
         var joined = new Dictionary<long, DateTimeOffset>();
         foreach (var row in result.Values)

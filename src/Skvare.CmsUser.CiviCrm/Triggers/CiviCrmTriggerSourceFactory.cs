@@ -49,6 +49,12 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
         var query = await _reader.BaseQueryAsync(extraFields, cancellationToken).ConfigureAwait(false);
         query.Where.Add(Api4Condition.In("id", contactIds));
         query.Limit = contactIds.Count;
+        if (contactIds.Count == 1)
+        {
+            // One contact (on demand, a re-read): its other-domain links come with it, in the same request.
+            await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
+        }
+
         var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken).ConfigureAwait(false);
     }
