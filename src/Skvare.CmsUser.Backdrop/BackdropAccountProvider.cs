@@ -19,7 +19,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
 
     private const CmsCapabilities SupportedCapabilities =
         CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.OneTimeLoginLink
-        | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
+        | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock | CmsCapabilities.CreateRefusesDuplicates;
 
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly IOptions<BackdropOptions> _options;

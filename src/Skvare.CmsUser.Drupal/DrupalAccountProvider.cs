@@ -85,7 +85,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         get
         {
             var options = _options.Value;
-            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
+            var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock | CmsCapabilities.CreateRefusesDuplicates;
             return options.UseCompanionModule ? capabilities | CmsCapabilities.OneTimeLoginLink : capabilities;
         }
     }

@@ -21,7 +21,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 
     private const CmsCapabilities SupportedCapabilities =
-        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock | CmsCapabilities.CreateRefusesDuplicates;
 
     private const string AuthenticatedRid = "2";
 

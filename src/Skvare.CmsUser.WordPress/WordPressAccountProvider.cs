@@ -61,7 +61,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
             : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
-        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock;
+        var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock | CmsCapabilities.CreateRefusesDuplicates;
         if (_options.UseCompanionPlugin)
         {
             capabilities |= CmsCapabilities.OneTimeLoginLink;
@@ -237,6 +237,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     }
 
     /// <summary>
+    /// The refusals of <c>wp_insert_user()</c>: they carry no status, so WordPress answers them with HTTP 500. They are the
+    /// contact's data, not a failing site, and must not open the circuit breaker (create first meets them on every
+    /// contact whose account already exists).
+    /// </summary>
+    private static readonly string[] InsertUserRefusals = ["existing_user_login", "existing_user_email", "user_login_too_long"];
+
+    /// <summary>
     /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
     /// (the answer says whether the email went out), otherwise to core's <c>wp/v2/users</c>. Both answer core's
     /// refusals, username before email. A plugin without the route (404 <c>rest_no_route</c>: nothing was created)
@@ -245,8 +252,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private async Task<(WpUser User, bool Notified)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
     {
         var call = notifyInside
-            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true }
-            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true };
+            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, RefusalCodes = InsertUserRefusals }
+            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true, RefusalCodes = InsertUserRefusals };
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;

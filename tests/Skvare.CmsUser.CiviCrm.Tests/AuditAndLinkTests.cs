@@ -16,6 +16,21 @@ public sealed class AuditAndLinkTests : IDisposable
         options.Count(o => (string?)o["name"] == "User Account Creation").Should().Be(1);
         options.Count(o => (string?)o["name"] == "User Account Password Reset").Should().Be(1);
         options.Count(o => (string?)o["name"] == "Failed" && Equals(o["option_group_id"], 2L)).Should().Be(1);
+        _h.Fake.CallCount("OptionValue", "save").Should().Be(1, "the second set-up finds everything and writes nothing");
+        _h.Fake.CallCount("OptionValue", "get").Should().Be(2);
+    }
+
+    [Fact]
+    public async Task An_activity_type_switched_off_on_the_site_is_switched_on_again()
+    {
+        await _h.Recorder.EnsureReadyAsync();
+        var off = new Skvare.CmsUser.CiviCrm.Api.Api4Params().WithWhere(Skvare.CmsUser.CiviCrm.Api.Api4Condition.Eq("name", "User Account Blocked"));
+        off.Values["is_active"] = false;
+        await _h.Client.CallAsync("OptionValue", "update", off);
+
+        await _h.Recorder.EnsureReadyAsync();
+
+        _h.Fake.Store.Rows("OptionValue").Single(o => (string?)o["name"] == "User Account Blocked")["is_active"].Should().Be(true);
         _h.Fake.CallCount("OptionValue", "save").Should().Be(2);
     }
 

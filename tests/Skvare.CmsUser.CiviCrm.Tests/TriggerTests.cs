@@ -49,6 +49,28 @@ public sealed class TriggerTests : IDisposable
     }
 
     [Fact]
+    public async Task One_pending_contact_comes_with_its_other_domain_links_and_join_date_in_one_request()
+    {
+        var group = _h.Fake.AddGroup("members");
+        var ana = _h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        var bea = _h.Fake.AddContact("Bea", "Costa", "bea@example.org");
+        _h.Fake.AddToGroup(group, [ana, bea]);
+        _h.Fake.AddLink(ana, 88, "ana@example.org", domainId: 2);
+        var source = _h.Triggers.Create(new TriggerSourceContext { Trigger = TriggerDefinition.Group("members") });
+        var paged = (await ReadAllAsync(source)).Single(c => c.Id == ana);
+        await _h.Client.GetIdentityAsync();
+        var before = _h.Fake.Requests.Count;
+
+        var found = await source.FindPendingAsync(ana);
+
+        _h.Fake.Requests.Count.Should().Be(before + 1);
+        found.Should().NotBeNull();
+        found!.Links.Should().ContainSingle().Which.Should().Be(new AccountLink(ana, 88, "ana@example.org", IsCurrentDomain: false));
+        found.TriggeredAt.Should().NotBeNull().And.Be(paged.TriggeredAt, "the chained join date is the one the page read finds");
+        (await source.FindPendingAsync(bea))!.Links.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Groups_and_tags_can_be_named_by_id_or_name()
     {
         var group = _h.Fake.AddGroup("members", "Website members");
@@ -126,8 +148,26 @@ public sealed class TriggerTests : IDisposable
         _h.Fake.HasTag(tag, ids[4]).Should().BeTrue();
         ids.Take(3).Should().OnlyContain(i => _h.Fake.HasTag(history, i));
         _h.Fake.HasTag(history, ids[3]).Should().BeFalse("gave-up contacts get no history");
-        _h.Fake.CallCount("EntityTag", "delete").Should().Be(1);
-        _h.Fake.CallCount("EntityTag", "save").Should().Be(1);
+        _h.Fake.Requests.Where(r => r.Entity is "EntityTag" or "GroupContact").Should().BeEmpty("both writes ride on one request");
+        _h.Fake.Requests.Count(r => r.Entity == "Contact" && r.Action == "get").Should().Be(1, "one request carries both writes");
+    }
+
+    [Fact]
+    public async Task Group_trigger_removal_and_history_add_are_one_save()
+    {
+        var group = _h.Fake.AddGroup("members");
+        var done = _h.Fake.AddGroup("done");
+        var ids = Enumerable.Range(0, 4).Select(i => _h.Fake.AddContact("P", "N" + i, $"p{i}@example.org")).ToArray();
+        _h.Fake.AddToGroup(group, ids);
+        var source = _h.Triggers.Create(new TriggerSourceContext { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
+
+        await source.AcknowledgeAsync([.. ids.Take(2).Select(i => new TriggerAcknowledgement(i, TriggerDisposition.Completed)), new TriggerAcknowledgement(ids[2], TriggerDisposition.GaveUp)]);
+
+        ids.Take(3).Should().OnlyContain(i => _h.Fake.GroupStatus(group, i) == "Removed");
+        _h.Fake.GroupStatus(group, ids[3]).Should().Be("Added");
+        ids.Take(2).Should().OnlyContain(i => _h.Fake.GroupStatus(done, i) == "Added");
+        _h.Fake.GroupStatus(done, ids[2]).Should().BeNull();
+        _h.Fake.CallCount("GroupContact", "save").Should().Be(1);
     }
 
     [Fact]

@@ -52,8 +52,20 @@ public sealed class OutageTests(ITestOutputHelper output)
         var during = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
         outageSummaries.Should().OnlyContain(s => s.Quarantined, "each run sees the CMS down and stops");
         during.FailedActivities.Should().Be(0, "no attempt is burned by an outage");
-        during.StillInTrigger.Should().Be(Contacts, "no contact leaves the trigger");
-        during.Accounts.Should().Be(0);
+        during.LeftWithoutAccountOrGaveUp.Should().Be(0, "a contact leaves the trigger only with its account linked and audited");
+        if (outage == Outage.Hanging)
+        {
+            // Create first: the create is a contact's first request, and a hanging site answers it late but still
+            // saves the account (the client gave up, UnknownOutcome). Such an account may be linked (by the CMS's
+            // plugin) and its contact done in a later outage run; every other contact stays.
+            during.StillInTrigger.Should().BeGreaterThan(Contacts / 2, "the outage stops each run early");
+            during.DuplicateAccounts.Should().Be(0);
+        }
+        else
+        {
+            during.StillInTrigger.Should().Be(Contacts, "no contact leaves the trigger");
+            during.Accounts.Should().Be(0);
+        }
 
         var drainWatch = System.Diagnostics.Stopwatch.StartNew();
         var back = await DrainAsync(h);

@@ -18,6 +18,7 @@ public sealed class TwoWorkerTests(ITestOutputHelper output)
         var after = await third.Provisioner.RunOnceAsync();
 
         var end = Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts);
+        output.WriteLine("WordPress answers: " + string.Join(", ", h.Wp.Requests.GroupBy(r => $"{r.Method} {r.Path.Split('?')[0]} {r.StatusCode}").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} x{g.Count()}")));
         output.WriteLine($"two workers: worker 1 {Describe(runs[0])}; worker 2 {Describe(runs[1])}; follow-up run {Describe(after)}; end: {end}");
         runs.Should().OnlyContain(r => r.StopReason == null);
         end.Accounts.Should().Be(1000);

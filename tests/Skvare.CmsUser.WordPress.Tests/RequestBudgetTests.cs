@@ -23,23 +23,24 @@ public sealed class RequestBudgetTests : IDisposable
 
     /// <summary>
     /// CiviCRM requests per page of a batch: page read, join dates (SubscriptionHistory, group triggers), failure
-    /// count, audit look-up, Scheduled audit records opened, link read and save, audit records completed, trigger
-    /// removal and history add.
+    /// count, Scheduled audit records opened, link read and save, audit look-up, audit records completed, and the
+    /// trigger removal with the history add (one request).
     /// </summary>
-    private const int CiviCrmPerPage = 11;
+    private const int CiviCrmPerPage = 10;
 
     /// <summary>
-    /// CiviCRM requests once per run (set-up: domain, activity type, trigger and history groups; the reads that find no
-    /// more pending contacts) and once per process (the site's time zone: API v3 <c>System.get</c>, when
-    /// <c>CmsUser:CiviCrm:TimeZone</c> is not set).
+    /// CiviCRM requests once per run (set-up, once per process: identity with the domain chained, the activity types read
+    /// and, on a new site, written, the trigger and history groups in one read; the read that finds no more pending
+    /// contacts) and once per process the site's time zone (API v3 <c>System.get</c>, when <c>CmsUser:CiviCrm:TimeZone</c>
+    /// is not set).
     /// </summary>
-    private const int CiviCrmPerRun = 7;
+    private const int CiviCrmPerRun = 6;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 13;
+    private const int OnDemandWarm = 8;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
-    private const int OnDemandCold = 19;
+    private const int OnDemandCold = 15;
 
     private readonly FakeCiviCrmServer _civi = new();
     private readonly FakeWordPressServer _wordpress = new();

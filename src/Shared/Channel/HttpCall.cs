@@ -30,6 +30,13 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     /// </summary>
     public bool RetrySafe { get; init; }
 
+    /// <summary>
+    /// Error codes (the <c>code</c> of a JSON error body) with which the server refuses this call for the data sent,
+    /// even under a 5xx status (WordPress answers a taken username or email with HTTP 500). Such an answer is the
+    /// contact's problem, not the site's: the circuit breaker does not count it as a failure.
+    /// </summary>
+    public IReadOnlyCollection<string>? RefusalCodes { get; init; }
+
     /// <summary>Whether an answer the classifier reads as "no such resource" is returned as <see langword="null"/> instead of thrown.</summary>
     public bool NullWhenNotFound { get; init; }
 

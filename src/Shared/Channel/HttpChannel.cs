@@ -61,6 +61,11 @@ internal sealed class HttpChannel
                 request.Options.Set(HttpResilienceSetup.RetrySafe, true);
             }
 
+            if (call.RefusalCodes is { Count: > 0 } refusals)
+            {
+                request.Options.Set(HttpResilienceSetup.RefusalCodes, refusals);
+            }
+
             var used = call.Anonymous || Credentials is null ? null : await Credentials.ApplyAsync(request, this, cancellationToken).ConfigureAwait(false);
             var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
             if (answer.Status == 429)

@@ -21,14 +21,18 @@ internal static class CiviCrmIdentityLookup
     public static async Task<CiviCrmIdentity> LoadAsync(CiviCrmApiClient client, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var me = await client.CallAsync("Contact", "get", new Api4Params { Limit = 1 }.WithSelect("id", "display_name").WithWhere(Api4Condition.Eq("id", "user_contact_id")), cancellationToken).ConfigureAwait(false);
+        // One request: the API contact, with the current domain chained onto its row.
+        var query = new Api4Params { Limit = 1 }.WithSelect("id", "display_name").WithWhere(Api4Condition.Eq("id", "user_contact_id"));
+        query.Chain["domain"] = new Api4Chain("Domain", "get", new Api4Params { Limit = 1, Extra = { ["currentDomain"] = true } }.WithSelect("id", "name"));
+        var me = await client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         if (me.Values.Count == 0 || me.Values[0].GetInt64("id") is not long contactId)
         {
             throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM answered as an anonymous user: the API key did not authenticate (no X-Civi-Auth reached CiviCRM, or authx ignored it). Without this check every trigger would look empty. Check CmsUser:CiviCrm:ApiKey, that the authx extension is enabled, and that no proxy strips the X-Civi-Auth header.") { Entity = "Contact", Action = "get" };
         }
 
-        var domain = await client.CallAsync("Domain", "get", new Api4Params { Limit = 1, Extra = { ["currentDomain"] = true } }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
-        var domainId = domain.Values.Count > 0 ? domain.Values[0].GetInt64("id") ?? 1 : 1;
+        var domainId = me.Values[0].TryGetProperty("domain", out var domains) && domains.ValueKind == System.Text.Json.JsonValueKind.Array && domains.GetArrayLength() > 0
+            ? domains[0].GetInt64("id") ?? 1
+            : 1;
         return new CiviCrmIdentity(contactId, me.Values[0].GetString("display_name"), domainId);
     }
 

@@ -18,6 +18,13 @@ internal static class HttpResilienceSetup
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("Skvare.CmsUser.RetrySafe");
 
+    /// <summary>
+    /// Set on a request whose server may refuse the data sent with a 5xx status: the JSON error codes that mean such a
+    /// refusal. The circuit breaker does not count those answers (a run that meets many taken usernames would otherwise
+    /// open the circuit and fail every other contact as "unavailable").
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<IReadOnlyCollection<string>> RefusalCodes = new("Skvare.CmsUser.RefusalCodes");
+
     /// <summary>Adds the pipeline, reading settings through <paramref name="settings"/>.</summary>
     public static IHttpClientBuilder AddCmsUserResilience(this IHttpClientBuilder builder, Func<IServiceProvider, HttpClientSettings> settings)
     {
@@ -42,12 +49,45 @@ internal static class HttpResilienceSetup
                 };
                 var retryBudget = TimeSpan.FromTicks(s.RetryBaseDelay.Ticks * (1L << Math.Min(6, Math.Max(0, s.MaxRetries)))) + TimeSpan.FromSeconds(5);
                 options.TotalRequestTimeout.Timeout = (s.AttemptTimeout * (s.MaxRetries + 1)) + retryBudget;
+                options.CircuitBreaker.ShouldHandle = async args =>
+                    HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                    && !await IsRefusalAsync(args.Outcome.Result, args.Context.CancellationToken).ConfigureAwait(false);
                 options.CircuitBreaker.FailureRatio = s.CircuitBreakerFailureRatio;
                 options.CircuitBreaker.BreakDuration = s.CircuitBreakerBreakDuration;
                 var sampling = TimeSpan.FromSeconds(30);
                 options.CircuitBreaker.SamplingDuration = sampling > s.AttemptTimeout * 2 ? sampling : s.AttemptTimeout * 2;
             });
         return builder;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="response"/> is a refusal its request declared (<see cref="RefusalCodes"/>): a JSON body
+    /// whose <c>code</c> is one of them. The body is buffered, so the caller still reads it.
+    /// </summary>
+    internal static async ValueTask<bool> IsRefusalAsync(HttpResponseMessage? response, CancellationToken cancellationToken)
+    {
+        if (response?.RequestMessage is not { } request
+            || !request.Options.TryGetValue(RefusalCodes, out var codes)
+            || codes.Count == 0
+            || response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return false;
+        }
+
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(64 * 1024, cancellationToken).ConfigureAwait(false);
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+            return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && body.RootElement.TryGetProperty("code", out var code)
+                && code.ValueKind == System.Text.Json.JsonValueKind.String
+                && codes.Contains(code.GetString()!);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or HttpRequestException or IOException or InvalidOperationException)
+        {
+            // Not a readable JSON error (or larger than any error body): a server failure like any other.
+            return false;
+        }
     }
 
     /// <summary>Whether a request may be sent again after a transient failure.</summary>

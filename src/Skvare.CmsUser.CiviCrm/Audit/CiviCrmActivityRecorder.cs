@@ -46,11 +46,29 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Reads the activity types and the Failed status (one <c>OptionValue.get</c>, beside the identity read) and writes
+    /// only what is missing or inactive: a set-up site costs no write (an <c>OptionValue.save</c> also clears CiviCRM's
+    /// caches), and an API user without "administer CiviCRM" works once they exist.
+    /// </remarks>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken = default)
     {
-        await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        var wanted = new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_type", AccessRestoredType), ("activity_status", FailedStatus) };
+        var read = new Api4Params { Limit = 0 }
+            .WithSelect("name", "option_group_id:name", "is_active", "filter")
+            .WithWhere(
+                Api4Condition.In("option_group_id:name", wanted.Select(w => w.Item1).Distinct().ToArray()),
+                Api4Condition.In("name", wanted.Select(w => w.Item2).ToArray()));
+        var identity = _client.GetIdentityAsync(cancellationToken);
+        var existing = _client.CallAsync("OptionValue", "get", read, cancellationToken);
+        await Task.WhenAll(identity, existing).ConfigureAwait(false);
+
+        var ready = existing.Result.Values
+            .Where(r => r.GetFlag("is_active") && (r.GetString("option_group_id:name") != "activity_status" || r.GetInt64("filter") == 1))
+            .Select(r => (r.GetString("option_group_id:name"), r.GetString("name")))
+            .ToHashSet();
         var save = new Api4Params { Match = { "option_group_id", "name" } };
-        foreach (var (group, name) in new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_type", AccessRestoredType), ("activity_status", FailedStatus) })
+        foreach (var (group, name) in wanted.Where(w => !ready.Contains(w)))
         {
             var record = new Dictionary<string, object?>
             {
@@ -68,8 +86,11 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             save.Records.Add(record);
         }
 
-        await _client.CallAsync("OptionValue", "save", save, cancellationToken).ConfigureAwait(false);
-        Log.OptionValuesEnsured(_logger, $"{AccountCreationType}, {PasswordResetType}, {FailedStatus}");
+        if (save.Records.Count > 0)
+        {
+            await _client.CallAsync("OptionValue", "save", save, cancellationToken).ConfigureAwait(false);
+            Log.OptionValuesEnsured(_logger, string.Join(", ", save.Records.Select(r => r["name"])));
+        }
     }
 
     /// <inheritdoc />

@@ -36,30 +36,100 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
     }
 
+    /// <remarks>
+    /// One request: the contact's links in other domains and, for a group trigger, the date it joined come chained
+    /// onto its row.
+    /// </remarks>
     public async Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default)
     {
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
         query.Where.Add(Api4Condition.Eq("id", contactId));
         query.Limit = 1;
+        await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
+        var joins = NeedsJoinDates;
+        if (joins)
+        {
+            query.Chain[JoinedChain] = new Api4Chain("SubscriptionHistory", "get", await JoinDatesQueryAsync("$id", cancellationToken).ConfigureAwait(false));
+        }
+
         var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         var contacts = await _reader.ToContactsAsync(result.Values, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
-        contacts = await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
-        return contacts.Count > 0 ? contacts[0] : null;
+        if (contacts.Count == 0)
+        {
+            return null;
+        }
+
+        var contact = contacts[0];
+        if (joins && result.Values[0].TryGetProperty(JoinedChain, out var joined) && joined.ValueKind == JsonValueKind.Array)
+        {
+            var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+            var at = joined.EnumerateArray().Select(r => siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
+            contact = at is { } date ? contact with { TriggeredAt = date } : contact;
+        }
+
+        return contact;
     }
 
+    private const string JoinedChain = "joined";
+
+    private bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
+
+    /// <summary>The last date each contact was Added to the trigger group (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
+    private async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
+    {
+        var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+        var query = new Api4Params()
+            .WithSelect("contact_id", "MAX(date) AS joined")
+            .WithWhere(
+                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
+                Api4Condition.Eq("group_id", groupId),
+                Api4Condition.Eq("status", "Added"));
+        query.GroupBy.Add("contact_id");
+        return query;
+    }
+
+    /// <remarks>
+    /// One request for the page: leaving the trigger and joining the history target are one <c>GroupContact.save</c>
+    /// when both are groups (a record per change, matched on group and contact), otherwise the two writes chained
+    /// onto a one-row read of the API user's own contact. Each change stays idempotent, as before.
+    /// </remarks>
     public async Task AcknowledgeAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(acknowledgements);
         var leaving = acknowledgements.Select(a => a.ContactId).Distinct().ToArray();
-        if (leaving.Length > 0 && Trigger.Kind != TriggerKind.SavedSearch && !_context.KeepMembers)
-        {
-            await LeaveAsync(Trigger, leaving, cancellationToken).ConfigureAwait(false);
-        }
-
+        var leave = leaving.Length > 0 && Trigger.Kind != TriggerKind.SavedSearch && !_context.KeepMembers
+            ? await LeaveCallAsync(Trigger, leaving, cancellationToken).ConfigureAwait(false)
+            : null;
         var done = acknowledgements.Where(a => a.Disposition == TriggerDisposition.Completed).Select(a => a.ContactId).Distinct().ToArray();
-        if (done.Length > 0 && _context.History is { } history)
+        var join = done.Length > 0 && _context.History is { } history
+            ? await JoinCallAsync(history, done, cancellationToken).ConfigureAwait(false)
+            : null;
+
+        switch (leave, join)
         {
-            await JoinAsync(history, done, cancellationToken).ConfigureAwait(false);
+            case (null, null):
+                return;
+            case ({ } only, null):
+                await _client.CallAsync(only.Entity, only.Action, only.Params, cancellationToken).ConfigureAwait(false);
+                return;
+            case (null, { } only):
+                await _client.CallAsync(only.Entity, only.Action, only.Params, cancellationToken).ConfigureAwait(false);
+                return;
+            case ({ Entity: "GroupContact", Action: "save" } l, { Entity: "GroupContact", Action: "save" } j):
+                var both = new Api4Params { Match = { "group_id", "contact_id" } };
+                foreach (var record in l.Params.Records.Concat(j.Params.Records))
+                {
+                    both.Records.Add(record);
+                }
+
+                await _client.CallAsync("GroupContact", "save", both, cancellationToken).ConfigureAwait(false);
+                return;
+            default:
+                var carrier = new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(Api4Condition.Eq("id", "user_contact_id"));
+                carrier.Chain["leave"] = leave!;
+                carrier.Chain["join"] = join!;
+                await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
+                return;
         }
     }
 
@@ -151,20 +221,14 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     /// </summary>
     private async Task<IReadOnlyList<Contact>> WithJoinDatesAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
     {
-        if (contacts.Count == 0 || Trigger.Kind != TriggerKind.Group || _context.Purpose != ActivityKind.AccountCreation)
+        if (contacts.Count == 0 || !NeedsJoinDates)
         {
             return contacts;
         }
 
-        var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
         var ids = contacts.Select(c => c.Id).Distinct().ToArray();
-        var query = new Api4Params { Limit = ids.Length }
-            .WithSelect("contact_id", "MAX(date) AS joined")
-            .WithWhere(
-                Api4Condition.In("contact_id", ids),
-                Api4Condition.Eq("group_id", groupId),
-                Api4Condition.Eq("status", "Added"));
-        query.GroupBy.Add("contact_id");
+        var query = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
+        query.Limit = ids.Length;
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         var joined = new Dictionary<long, DateTimeOffset>();
@@ -213,7 +277,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
     }
 
-    private async Task LeaveAsync(TriggerDefinition trigger, long[] contactIds, CancellationToken cancellationToken)
+    private async Task<Api4Chain> LeaveCallAsync(TriggerDefinition trigger, long[] contactIds, CancellationToken cancellationToken)
     {
         var id = await _resolver.IdAsync(trigger, cancellationToken).ConfigureAwait(false);
         if (trigger.Kind == TriggerKind.Group)
@@ -225,19 +289,17 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
                 save.Records.Add(new Dictionary<string, object?> { ["group_id"] = id, ["contact_id"] = contactId, ["status"] = "Removed" });
             }
 
-            await _client.CallAsync("GroupContact", "save", save, cancellationToken).ConfigureAwait(false);
+            return new Api4Chain("GroupContact", "save", save);
         }
-        else
-        {
-            var delete = new Api4Params().WithWhere(
-                Api4Condition.Eq("entity_table", "civicrm_contact"),
-                Api4Condition.Eq("tag_id", id),
-                Api4Condition.In("entity_id", contactIds));
-            await _client.CallAsync("EntityTag", "delete", delete, cancellationToken).ConfigureAwait(false);
-        }
+
+        var delete = new Api4Params().WithWhere(
+            Api4Condition.Eq("entity_table", "civicrm_contact"),
+            Api4Condition.Eq("tag_id", id),
+            Api4Condition.In("entity_id", contactIds));
+        return new Api4Chain("EntityTag", "delete", delete);
     }
 
-    private async Task JoinAsync(TriggerDefinition history, long[] contactIds, CancellationToken cancellationToken)
+    private async Task<Api4Chain> JoinCallAsync(TriggerDefinition history, long[] contactIds, CancellationToken cancellationToken)
     {
         var id = await _resolver.IdAsync(history, cancellationToken).ConfigureAwait(false);
         var save = new Api4Params();
@@ -250,19 +312,17 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
                 save.Records.Add(new Dictionary<string, object?> { ["group_id"] = id, ["contact_id"] = contactId, ["status"] = "Added" });
             }
 
-            await _client.CallAsync("GroupContact", "save", save, cancellationToken).ConfigureAwait(false);
+            return new Api4Chain("GroupContact", "save", save);
         }
-        else
-        {
-            save.Match.Add("entity_table");
-            save.Match.Add("entity_id");
-            save.Match.Add("tag_id");
-            foreach (var contactId in contactIds)
-            {
-                save.Records.Add(new Dictionary<string, object?> { ["entity_table"] = "civicrm_contact", ["entity_id"] = contactId, ["tag_id"] = id });
-            }
 
-            await _client.CallAsync("EntityTag", "save", save, cancellationToken).ConfigureAwait(false);
+        save.Match.Add("entity_table");
+        save.Match.Add("entity_id");
+        save.Match.Add("tag_id");
+        foreach (var contactId in contactIds)
+        {
+            save.Records.Add(new Dictionary<string, object?> { ["entity_table"] = "civicrm_contact", ["entity_id"] = contactId, ["tag_id"] = id });
         }
+
+        return new Api4Chain("EntityTag", "save", save);
     }
 }

@@ -28,6 +28,13 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
     }
 
     /// <inheritdoc />
+    public Task PrepareAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        return _resolver.PreloadAsync(definitions, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<Contact>> GetContactsAsync(IReadOnlyCollection<long> contactIds, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(contactIds);
@@ -40,6 +47,12 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
         var query = await _reader.BaseQueryAsync(extraFields, cancellationToken).ConfigureAwait(false);
         query.Where.Add(Api4Condition.In("id", contactIds));
         query.Limit = contactIds.Count;
+        if (contactIds.Count == 1)
+        {
+            // One contact (on demand, a re-read): its other-domain links come with it, in the same request.
+            await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
+        }
+
         var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken).ConfigureAwait(false);
     }

@@ -45,6 +45,26 @@ internal sealed class ContactReader
         return query;
     }
 
+    /// <summary>The chain that brings a row's links in other domains with the row itself (see <see cref="ChainOtherDomainLinksAsync"/>).</summary>
+    public const string OtherLinksChain = "uf_other";
+
+    /// <summary>
+    /// For a read of one contact: its links in other domains come chained onto its row, so the read is one request
+    /// (a page reads them in one bulk call instead: a chain runs once per row).
+    /// </summary>
+    public async Task ChainOtherDomainLinksAsync(Api4Params query, CancellationToken cancellationToken)
+    {
+        if (!_options.ReadOtherDomainLinks)
+        {
+            return;
+        }
+
+        var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        query.Chain[OtherLinksChain] = new Api4Chain("UFMatch", "get", new Api4Params { Limit = 10 }
+            .WithSelect("contact_id", "uf_id", "uf_name", "domain_id")
+            .WithWhere(Api4Condition.Eq("contact_id", "$id"), Api4Condition.Field("domain_id", "!=", identity.DomainId)));
+    }
+
     /// <summary>Turns a page of rows into contacts, adding links from other domains.</summary>
     public async Task<IReadOnlyList<Contact>> ToContactsAsync(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
     {
@@ -59,9 +79,11 @@ internal sealed class ContactReader
             throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM dropped the UFMatch join from Contact.get: the API user cannot read UFMatch. Give its role the permission \"administer CiviCRM\" (UFMatch requires it for every action).") { Entity = "Contact", Action = "get" };
         }
 
-        var others = _options.ReadOtherDomainLinks
-            ? await OtherDomainLinksAsync(rows.Select(r => SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray(), cancellationToken).ConfigureAwait(false)
-            : Array.Empty<AccountLink>().ToLookup(l => l.ContactId);
+        var others = !_options.ReadOtherDomainLinks
+            ? Array.Empty<AccountLink>().ToLookup(l => l.ContactId)
+            : rows.All(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(OtherLinksChain, out var chained) && chained.ValueKind == JsonValueKind.Array)
+                ? ToLinks(rows.SelectMany(r => r.GetProperty(OtherLinksChain).EnumerateArray()))
+                : await OtherDomainLinksAsync(rows.Select(r => SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
         // One contact per id even when a join repeats a row (two links of one contact in a domain).
         return rows.Select(row => ToContact(row, extraFields, others)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
     }
@@ -78,11 +100,13 @@ internal sealed class ContactReader
             .WithSelect("contact_id", "uf_id", "uf_name", "domain_id")
             .WithWhere(Api4Condition.In("contact_id", contactIds), Api4Condition.Field("domain_id", "!=", identity.DomainId));
         var result = await _client.CallAsync("UFMatch", "get", query, cancellationToken).ConfigureAwait(false);
-        return result.Values
-            .Where(r => r.GetInt64("uf_id") is not null)
-            .Select(r => new AccountLink(r.GetInt64("contact_id") ?? 0, r.GetInt64("uf_id")!.Value, r.GetString("uf_name"), IsCurrentDomain: false))
-            .ToLookup(l => l.ContactId);
+        return ToLinks(result.Values);
     }
+
+    private static ILookup<long, AccountLink> ToLinks(IEnumerable<JsonElement> rows) =>
+        rows.Where(r => r.ValueKind == JsonValueKind.Object && SafeId(r, "uf_id") is not null)
+            .Select(r => new AccountLink(SafeId(r, "contact_id") ?? 0, SafeId(r, "uf_id")!.Value, r.GetString("uf_name"), IsCurrentDomain: false))
+            .ToLookup(l => l.ContactId);
 
     private static Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
     {

@@ -34,14 +34,80 @@ internal sealed class ReferenceResolver
         return task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Resolves many references in one <c>get</c> per entity (groups, tags, saved searches) and caches those that
+    /// resolve to exactly one row, replacing what was cached; the others are dropped from the cache, so the source
+    /// that uses one reports it as before.
+    /// </summary>
+    public async Task PreloadAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken)
+    {
+        foreach (var kind in definitions.GroupBy(d => d.Kind))
+        {
+            var (entity, select) = Shape(kind.Key);
+            var references = kind.Select(d => d.Reference.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+            var ids = references.Select(r => long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null).OfType<long>().ToArray();
+            var names = references.Where(r => !long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out _)).ToArray();
+            var any = new List<Api4Condition>();
+            if (ids.Length > 0)
+            {
+                any.Add(Api4Condition.In("id", ids));
+            }
+
+            if (names.Length > 0)
+            {
+                any.Add(Api4Condition.In("name", names));
+                if (kind.Key == TriggerKind.Group)
+                {
+                    any.Add(Api4Condition.In("title", names));
+                }
+            }
+
+            if (any.Count == 0)
+            {
+                continue;
+            }
+
+            var query = new Api4Params { Limit = 0 }.WithSelect(select);
+            query.Where.Add(any.Count == 1 ? any[0] : Api4Condition.Or([.. any]));
+            var rows = (await _client.CallAsync(entity, "get", query, cancellationToken).ConfigureAwait(false)).Values;
+            foreach (var definition in kind)
+            {
+                var matches = rows.Where(r => Matches(r, definition)).ToArray();
+                var key = definition.ToString();
+                if (matches.Length == 1)
+                {
+                    _cache[key] = Task.FromResult(matches[0]);
+                }
+                else
+                {
+                    _cache.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    private static bool Matches(JsonElement row, TriggerDefinition definition)
+    {
+        var reference = definition.Reference.Trim();
+        if (long.TryParse(reference, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            return row.GetInt64("id") == id;
+        }
+
+        return string.Equals(row.GetString("name"), reference, StringComparison.OrdinalIgnoreCase)
+            || (definition.Kind == TriggerKind.Group && string.Equals(row.GetString("title"), reference, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static (string Entity, string[] Select) Shape(TriggerKind kind) => kind switch
+    {
+        TriggerKind.Group => ("Group", ["id", "name", "title", "saved_search_id"]),
+        TriggerKind.Tag => ("Tag", ["id", "name"]),
+        _ => ("SavedSearch", ["id", "name", "api_entity", "api_params"]),
+    };
+
     private async Task<JsonElement> LoadAsync(TriggerDefinition definition)
     {
-        var (entity, select) = definition.Kind switch
-        {
-            TriggerKind.Group => ("Group", new[] { "id", "name", "title", "saved_search_id" }),
-            TriggerKind.Tag => ("Tag", new[] { "id", "name" }),
-            _ => ("SavedSearch", new[] { "id", "name", "api_entity", "api_params" }),
-        };
+        var (entity, select) = Shape(definition.Kind);
         var reference = definition.Reference.Trim();
         var byId = long.TryParse(reference, NumberStyles.None, CultureInfo.InvariantCulture, out var id);
         var query = new Api4Params { Limit = 2 }.WithSelect(select);

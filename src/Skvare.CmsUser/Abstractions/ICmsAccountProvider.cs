@@ -116,6 +116,14 @@ public enum CmsCapabilities
 
     /// <summary>Blocked accounts can be unblocked (<see cref="ICmsAccountProvider.UnblockAsync"/>).</summary>
     Unblock = 1024,
+
+    /// <summary>
+    /// <see cref="ICmsAccountProvider.CreateAsync"/> refuses a taken username and a taken email itself (throwing
+    /// <see cref="CmsErrorReason.DuplicateUsername"/> or <see cref="CmsErrorReason.DuplicateEmail"/>), so the engine
+    /// creates without looking the email and the username up first and looks up only after a refusal ("create first").
+    /// Without it the engine looks up before every create. A provider may report either refusal first when both apply.
+    /// </summary>
+    CreateRefusesDuplicates = 2048,
 }
 
 /// <summary>An account in the CMS.</summary>

@@ -87,6 +87,16 @@ public interface ITriggerSourceFactory
     /// <summary>Creates a source for one trigger.</summary>
     /// <param name="context">The trigger, its history target and the fields to read.</param>
     ITriggerSource Create(TriggerSourceContext context);
+
+    /// <summary>
+    /// Resolves, once per process and in as few requests as possible, every group, tag and saved search the
+    /// configuration names (triggers, history targets, revoked sets), so no run or on-demand call reads them again.
+    /// The engine calls it at set-up, again after a run stopped on a configuration error (a renamed or deleted
+    /// group). A reference that does not resolve is not an error here: the source that uses it reports it.
+    /// </summary>
+    /// <param name="definitions">The references.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task PrepareAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>Looks contacts up by id, whether or not they sit in a trigger (on-demand provisioning).</summary>

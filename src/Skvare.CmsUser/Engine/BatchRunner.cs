@@ -54,15 +54,7 @@ internal sealed class BatchRunner
                 }
 
                 Log.RuleStarted(Logger, pass.Name, pass.Context.Trigger.ToString());
-                var source = _engine.Triggers.Create(pass.Context);
-                await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
-                {
-                    await ProcessPageAsync(pass, source, page, activityKind, state, progress, cancellationToken).ConfigureAwait(false);
-                    if (state.Stopped || state.Cancelled)
-                    {
-                        break;
-                    }
-                }
+                await RunPassAsync(pass, pass.Kind ?? activityKind, state, progress, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -86,6 +78,12 @@ internal sealed class BatchRunner
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
         var summary = state.ToSummary(_engine.Time.GetElapsedTime(started));
+        if (summary.StopReason is not null && !summary.Quarantined)
+        {
+            // A configuration error: what this process cached at set-up may be what is wrong.
+            _engine.Invalidate();
+        }
+
         ReportEnd(kind, summary);
         return summary;
     }
@@ -129,52 +127,145 @@ internal sealed class BatchRunner
             Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.AttemptsUsedUp, $"{priorFailures} recent failed attempts; the contact is skipped until they age out of the attempt window."),
         };
 
-    private async Task ProcessPageAsync(BatchPass pass, ITriggerSource source, IReadOnlyList<Contact> page, ActivityKind activityKind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass, pipelined: the next page is read while the current one is provisioned; a page is written back in the
+    /// background once its contacts are done, at most one page behind (the page before must be written before the
+    /// next page's contacts start), pages in order, and each page's write keeps its order (links, audit, trigger).
+    /// Whatever ends the pass (a stop, cancellation, a failed write), every page whose contacts started is written.
+    /// </summary>
+    private async Task RunPassAsync(BatchPass pass, ActivityKind kind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
-        var prior = await _engine.CountPriorAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
-        if (pass.Prefetch is { } prefetch)
-        {
-            await prefetch(page, cancellationToken).ConfigureAwait(false);
-        }
-
-        var opened = await _engine.Writer.OpenAsync(page, pass.Kind ?? activityKind, cancellationToken).ConfigureAwait(false);
-        var leases = new ConcurrentBag<IDisposable>();
+        var source = _engine.Triggers.Create(pass.Context);
+        using var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency);
+        var pages = source.ReadPendingAsync(Options.PageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        Task<bool>? reading = null;
+        Task? writing = null;
+        Exception? failure = null;
         try
         {
-            var tasks = new List<Task<ContactResult?>>(page.Count);
-            using (var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency))
+            reading = pages.MoveNextAsync().AsTask();
+            while (await reading.ConfigureAwait(false))
             {
-                // A contact listed twice in a page would wait for its own lock (held until the page is written).
-                foreach (var contact in page.DistinctBy(c => c.Id))
+                var page = pages.Current;
+                if (state.Stopped || state.Cancelled)
                 {
-                    if (state.Stopped)
-                    {
-                        break;
-                    }
-
-                    try
-                    {
-                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        state.Cancelled = true;
-                        break;
-                    }
-
-                    if (state.Stopped)
-                    {
-                        gate.Release();
-                        break;
-                    }
-
-                    tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
+                    break;
                 }
 
-                await Task.WhenAll(tasks).ConfigureAwait(false);
+                // Keyset paging reads the ids after this page's last, so the next page can be read now.
+                reading = pages.MoveNextAsync().AsTask();
+                var (prior, opened) = await _engine.PreparePageAsync(page, kind, pass.Prefetch, cancellationToken).ConfigureAwait(false);
+                var leases = new ConcurrentBag<IDisposable>();
+                var contacts = await LaunchAsync(pass, page, prior, state, leases, gate, cancellationToken).ConfigureAwait(false);
+                var previous = writing;
+                writing = WritePageAsync(previous, contacts, source, opened, leases, state, progress, cancellationToken);
+                if (previous is not null)
+                {
+                    await previous.ConfigureAwait(false);
+                }
+
+                if (state.Stopped || state.Cancelled)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        // The pages whose contacts started are written whatever ended the loop; the read ahead is settled before
+        // the reader goes.
+        if (writing is not null)
+        {
+            try
+            {
+                await writing.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+        }
+
+        if (reading is not null)
+        {
+            try
+            {
+                await reading.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (failure is not null || state.Stopped || state.Cancelled || ContactResult.IsRunCancellation(ex, cancellationToken))
+            {
+                // Not needed any more.
+            }
+        }
+
+        await pages.DisposeAsync().ConfigureAwait(false);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+    }
+
+    /// <summary>Starts the page's contacts as workers become free; stops starting them when the run stops or is cancelled.</summary>
+    private async Task<List<Task<ContactResult?>>> LaunchAsync(BatchPass pass, IReadOnlyList<Contact> page, IReadOnlyDictionary<long, int> prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    {
+        var tasks = new List<Task<ContactResult?>>(page.Count);
+
+        // A contact listed twice in a page would wait for its own lock (held until the page is written).
+        foreach (var contact in page.DistinctBy(c => c.Id))
+        {
+            if (state.Stopped)
+            {
+                break;
             }
 
-            var results = tasks.Select(t => t.Result).OfType<ContactResult>().ToArray();
+            try
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                state.Cancelled = true;
+                break;
+            }
+
+            if (state.Stopped)
+            {
+                gate.Release();
+                break;
+            }
+
+            tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
+        }
+
+        return tasks;
+    }
+
+    /// <summary>
+    /// Waits for the page before (pages are written in order), then for this page's contacts, and writes this page.
+    /// Its accounts exist, so it is written even when the page before failed to; that failure is thrown afterwards.
+    /// </summary>
+    private async Task WritePageAsync(Task? previous, List<Task<ContactResult?>> contacts, ITriggerSource source, IReadOnlyDictionary<long, long> opened, ConcurrentBag<IDisposable> leases, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    {
+        Exception? earlier = null;
+        if (previous is not null)
+        {
+            try
+            {
+                await previous.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                earlier = ex;
+            }
+        }
+
+        try
+        {
+            // Contacts never throw (each has its failure boundary).
+            var results = (await Task.WhenAll(contacts).ConfigureAwait(false)).OfType<ContactResult>().ToArray();
             IReadOnlyList<ContactResult> written;
             try
             {
@@ -199,6 +290,11 @@ internal sealed class BatchRunner
             {
                 lease.Dispose();
             }
+        }
+
+        if (earlier is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(earlier).Throw();
         }
     }
 

@@ -215,13 +215,76 @@ internal sealed class ContactPipeline
         }
 
         var email = contact.Email!.Trim();
+        return _cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates)
+            ? await CreateFirstAsync(rule, start, email, cancellationToken).ConfigureAwait(false)
+            : await LookUpThenCreateAsync(rule, start, email, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Create first (<see cref="CmsCapabilities.CreateRefusesDuplicates"/>): one request for a new contact. The create's
+    /// refusals lead to the look-ups: a taken email links the account; a taken username (reported before a taken email
+    /// by WordPress and Joomla) or a refusal the provider could not name (a translated message) goes through the
+    /// look-up path, which finds an email match before it numbers the username.
+    /// </summary>
+    private async Task<ContactResult> CreateFirstAsync(ProvisioningRule rule, ContactResult start, string email, CancellationToken cancellationToken)
+    {
+        var contact = start.Contact;
+        var baseName = BaseUsername(rule, contact);
+        if (!_reservations.TryReserve(baseName, contact.Id))
+        {
+            // Another contact of this process is creating this name right now: the look-ups pick a free one.
+            return await LookUpThenCreateAsync(rule, start, email, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var attempt = start with { Username = baseName };
+        CmsProviderException refusal;
+        try
+        {
+            using var held = new Held(_reservations, baseName, contact.Id);
+            try
+            {
+                var created = await _cms.CreateAsync(BuildAccount(rule, contact, baseName, email), cancellationToken).ConfigureAwait(false);
+                return Created(rule, attempt, created, email);
+            }
+            catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
+            {
+                attempt = attempt with { AccountMayExist = ex.Reason == CmsErrorReason.UnknownOutcome };
+                return await ResolveEmailRefusalAsync(rule, attempt, ex, email, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CmsProviderException ex) when (ex.Kind == FailureKind.Permanent)
+            {
+                refusal = ex;
+            }
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            return attempt.Catch(Attempts, ex, _logger);
+        }
+
+        return await LookUpThenCreateAsync(rule, start, email, refusal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The look-up path: an account with the email is linked; otherwise the base username or the first free numbered
+    /// one is created. After a create-first <paramref name="refusal"/> that was not a taken username, a free base
+    /// name and no email match mean the refusal stands (the same create would be refused again).
+    /// </summary>
+    private async Task<ContactResult> LookUpThenCreateAsync(ProvisioningRule rule, ContactResult start, string email, CmsProviderException? refusal, CancellationToken cancellationToken)
+    {
+        var contact = start.Contact;
         if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } found)
         {
             return await LinkExistingOrFailAsync(rule, start, found, cancellationToken).ConfigureAwait(false);
         }
 
         var baseName = BaseUsername(rule, contact);
-        var nextSuffix = 1;
+        if (refusal is { Reason: not CmsErrorReason.DuplicateUsername }
+            && await _cms.FindByUsernameAsync(baseName, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return (start with { Username = baseName }).Catch(Attempts, refusal, _logger);
+        }
+
+        var nextSuffix = refusal is null ? 1 : 2;
         for (var round = 0; round < 3; round++)
         {
             var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
@@ -246,15 +309,8 @@ internal sealed class ContactPipeline
                 }
                 catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
                 {
-                    // The account may exist now (a racing worker, or a create that failed after saving).
-                    if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } raced)
-                    {
-                        return ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, username, StringComparison.OrdinalIgnoreCase)
-                            ? Created(rule, attempt, raced, email)
-                            : await LinkExistingOrFailAsync(rule, attempt, raced, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    throw;
+                    attempt = attempt with { AccountMayExist = ex.Reason == CmsErrorReason.UnknownOutcome };
+                    return await ResolveEmailRefusalAsync(rule, attempt, ex, email, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
@@ -264,6 +320,22 @@ internal sealed class ContactPipeline
         }
 
         return start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account.");
+    }
+
+    /// <summary>
+    /// A create refused for a taken email, or whose outcome is unknown: the account may exist now (a racing worker, a
+    /// create that failed after saving), so it is looked up by email; none found fails the contact with the refusal.
+    /// </summary>
+    private async Task<ContactResult> ResolveEmailRefusalAsync(ProvisioningRule rule, ContactResult attempt, CmsProviderException ex, string email, CancellationToken cancellationToken)
+    {
+        if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is not { } raced)
+        {
+            return attempt.Catch(Attempts, ex, _logger);
+        }
+
+        return ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, attempt.Username, StringComparison.OrdinalIgnoreCase)
+            ? Created(rule, attempt, raced, email)
+            : await LinkExistingOrFailAsync(rule, attempt, raced, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases a reserved username when the create attempt is over.</summary>

@@ -46,6 +46,12 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     public string? LoginLinkWithheld { get; init; }
 
+    /// <summary>
+    /// Set when a create was sent whose outcome is unknown (no answer): the account may exist, so a failed contact
+    /// keeps its open Scheduled record and the run that finds the account completes that audit.
+    /// </summary>
+    public bool AccountMayExist { get; init; }
+
     /// <summary>Set when the run must stop after this contact (configuration error).</summary>
     public CmsUserException? StopError { get; init; }
 

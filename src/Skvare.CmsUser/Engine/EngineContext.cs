@@ -63,7 +63,10 @@ internal sealed class EngineContext : IDisposable
     /// <summary>One caller per contact at a time within the process (held until the contact's page is written).</summary>
     public KeyedLock Locks { get; } = new();
 
-    /// <summary>Makes sure the activity types and statuses exist, once per process.</summary>
+    /// <summary>
+    /// The set-up of the process, once: the activity types and statuses exist (with the identity of the API user), and
+    /// every group, tag and saved search the configuration names is resolved, both at once.
+    /// </summary>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
         if (_ready)
@@ -76,7 +79,9 @@ internal sealed class EngineContext : IDisposable
         {
             if (!_ready)
             {
-                await Activities.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(
+                    Activities.EnsureReadyAsync(cancellationToken),
+                    Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken)).ConfigureAwait(false);
                 _ready = true;
             }
         }
@@ -85,6 +90,18 @@ internal sealed class EngineContext : IDisposable
             _readyGate.Release();
         }
     }
+
+    /// <summary>
+    /// Forgets the set-up after a configuration error (a deleted activity type, a renamed group): the next run or
+    /// on-demand call does it again instead of trusting what this process cached.
+    /// </summary>
+    public void Invalidate() => _ready = false;
+
+    private TriggerDefinition[] ConfiguredTriggers() =>
+        Options.Rules.SelectMany(r => new[] { r.Trigger, r.History, r.Deprovision?.Revoked })
+            .Concat(Options.PasswordResets.Select(c => c.Trigger))
+            .OfType<TriggerDefinition>()
+            .ToArray();
 
     public async Task<Contact?> GetContactAsync(long contactId, CancellationToken cancellationToken)
     {
@@ -107,6 +124,38 @@ internal sealed class EngineContext : IDisposable
         return requests.Length == 0
             ? new Dictionary<long, int>()
             : await Activities.CountFailedAttemptsAsync(requests, kind, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What a page needs before its contacts, at once: the counted failures, the provider's bulk look-up and the
+    /// Scheduled audit records. When one of them fails, the records already written are removed (best effort) and
+    /// the failure is thrown.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened)> PreparePageAsync(
+        IReadOnlyList<Contact> page, ActivityKind kind, Func<IReadOnlyList<Contact>, CancellationToken, Task>? prefetch, CancellationToken cancellationToken)
+    {
+        var prior = CountPriorAsync(page, kind, cancellationToken);
+        var fetched = prefetch?.Invoke(page, cancellationToken) ?? Task.CompletedTask;
+        var opened = Writer.OpenAsync(page, kind, cancellationToken);
+        try
+        {
+            await Task.WhenAll(prior, fetched, opened).ConfigureAwait(false);
+        }
+        catch when (opened.IsCompletedSuccessfully && opened.Result.Count > 0)
+        {
+            try
+            {
+                await Activities.DiscardAsync(opened.Result.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
+            {
+                // Left Scheduled: the contact's next success completes or removes it.
+            }
+
+            throw;
+        }
+
+        return (prior.Result, opened.Result);
     }
 
     public TriggerSourceContext SourceContext(TriggerDefinition trigger, TriggerDefinition? history, ActivityKind purpose) => new()

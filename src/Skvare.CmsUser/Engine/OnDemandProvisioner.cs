@@ -54,6 +54,11 @@ internal sealed class OnDemandProvisioner
         switch (ex)
         {
             case CmsUserException known:
+                if (known.Kind == FailureKind.Configuration)
+                {
+                    _engine.Invalidate();
+                }
+
                 return new ProvisioningError(known.Kind, call.InSetup ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message);
             case HttpRequestException or TimeoutException or OperationCanceledException:
                 // No answer from CiviCRM or the CMS: an outage, not a defect; the caller retries.
@@ -67,6 +72,11 @@ internal sealed class OnDemandProvisioner
 
     private async Task<ProvisioningOutcome> ProvisionCoreAsync(Call call, ProvisioningRule? named, bool includeLoginLink, CancellationToken cancellationToken)
     {
+        // The set-up first (once per process): it also resolves the rules' triggers that finding the contact reads.
+        call.InSetup = true;
+        await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        call.InSetup = false;
+
         var (rule, source, contact) = await ResolveAsync(call.ContactId, named, cancellationToken).ConfigureAwait(false);
         call.Rule = rule.DisplayName;
         if (contact is null)
@@ -80,10 +90,6 @@ internal sealed class OnDemandProvisioner
             };
         }
 
-        call.InSetup = true;
-        await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        call.InSetup = false;
-
         using var lease = await _engine.Locks.AcquireAsync(call.ContactId, cancellationToken).ConfigureAwait(false);
         if (lease.Waited)
         {
@@ -95,11 +101,14 @@ internal sealed class OnDemandProvisioner
             }
         }
 
-        var prior = await _engine.CountPriorAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
-        await _engine.Pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
-        var opened = await _engine.Writer.OpenAsync([contact], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, (page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct), cancellationToken).ConfigureAwait(false);
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
         var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
+        if (result.StopError is not null)
+        {
+            _engine.Invalidate();
+        }
+
         if (includeLoginLink && result.CmsUserId is long uid && result.Error is null && _engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
         {
             result = await WithLoginLinkAsync(rule, result, uid, cancellationToken).ConfigureAwait(false);

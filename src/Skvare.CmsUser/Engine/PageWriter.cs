@@ -72,21 +72,20 @@ internal sealed class PageWriter
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
         var none = CancellationToken.None;
         opened ??= Empty;
-        var linked = await WriteLinksAsync(results, none).ConfigureAwait(false);
-        var (audited, updates, discard) = await ResolveAuditsAsync(linked, opened, none).ConfigureAwait(false);
+
+        // The audit records are read while the links are written (a read, independent of the links); what is written
+        // to the audit waits for the links, and the trigger changes wait for the audit.
+        var linking = WriteLinksAsync(results, none);
+        var records = ReadAuditsAsync(results, none);
+        await Task.WhenAll(linking, records).ConfigureAwait(false);
+        var (audited, updates, discard) = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
 
         var now = _time.GetUtcNow();
         var entries = audited.Where(r => r.RecordActivity)
             .Select(r => ToActivity(r, now) with { Id = updates.TryGetValue(r.Contact.Id, out var id) ? id : null }).ToArray();
-        if (entries.Length > 0)
-        {
-            await _activities.RecordAsync(entries, none).ConfigureAwait(false);
-        }
-
-        if (discard.Count > 0)
-        {
-            await _activities.DiscardAsync(discard, none).ConfigureAwait(false);
-        }
+        await Task.WhenAll(
+            entries.Length > 0 ? _activities.RecordAsync(entries, none) : Task.CompletedTask,
+            discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
 
         if (source is not null)
         {
@@ -162,7 +161,7 @@ internal sealed class PageWriter
     /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns the results
     /// as audited, the updates and the records to remove.
     /// </summary>
-    private async Task<(ContactResult[] Results, Dictionary<long, long> Updates, List<long> Discard)> ResolveAuditsAsync(ContactResult[] results, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    private async Task<(ContactResult[] Results, Dictionary<long, long> Updates, List<long> Discard)> ResolveAuditsAsync(ContactResult[] results, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
     {
         var updates = new Dictionary<long, long>();
         var discard = new List<long>();
@@ -170,8 +169,6 @@ internal sealed class PageWriter
         var creation = output.Where(r => r.ActivityKind == ActivityKind.AccountCreation).ToArray();
         if (creation.Length > 0)
         {
-            var records = (await _activities.FindAuditsAsync(creation.Select(r => r.Contact.Id).Distinct().ToArray(), ActivityKind.AccountCreation, none).ConfigureAwait(false))
-                .ToLookup(r => r.ContactId);
             for (var i = 0; i < output.Length; i++)
             {
                 var result = output[i];
@@ -234,10 +231,11 @@ internal sealed class PageWriter
                         discard.AddRange(openIds.Where(id => id != failedRecord));
                     }
                 }
-                else if (mine is long unused)
+                else if (mine is long unused && !result.AccountMayExist)
                 {
                     // Nothing to record (a transient failure, a skipped contact): the record goes. The store removes only
-                    // records still Scheduled, so one a racing worker completed meanwhile stays.
+                    // records still Scheduled, so one a racing worker completed meanwhile stays. A create that got no
+                    // answer may have made the account: its record stays open for the run that finds it.
                     discard.Add(unused);
                 }
             }
@@ -247,6 +245,14 @@ internal sealed class PageWriter
         var started = creation.Select(r => r.Contact.Id).ToHashSet();
         discard.AddRange(opened.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value));
         return (output, updates, discard.Distinct().ToList());
+    }
+
+    /// <summary>The Completed and Scheduled creation records of the page's contacts (one read; none when no contact is a creation).</summary>
+    private async Task<ILookup<long, AuditRecord>> ReadAuditsAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
+    {
+        var ids = results.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).Distinct().ToArray();
+        var records = ids.Length == 0 ? [] : await _activities.FindAuditsAsync(ids, ActivityKind.AccountCreation, none).ConfigureAwait(false);
+        return records.ToLookup(r => r.ContactId);
     }
 
     /// <summary>

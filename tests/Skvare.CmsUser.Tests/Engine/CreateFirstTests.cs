@@ -1,0 +1,189 @@
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Engine;
+
+/// <summary>
+/// Create first (<see cref="CmsCapabilities.CreateRefusesDuplicates"/>): a new contact costs the create alone; the
+/// create's refusals lead to the look-ups, in either order of report, and a refusal the provider could not name is
+/// checked before it fails the contact.
+/// </summary>
+public sealed class CreateFirstTests : IDisposable
+{
+    private const CmsCapabilities Refusing =
+        CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.CreateRefusesDuplicates;
+
+    private readonly EngineHarness _h = new(new FakeCmsAccountProvider(Refusing));
+
+    public void Dispose() => _h.Dispose();
+
+    private int Calls(string operation) => _h.Cms.Calls.GetValueOrDefault(operation);
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_new_contact_costs_one_create_and_no_look_up()
+    {
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        _h.Cms.Calls.Should().BeEquivalentTo(new Dictionary<string, int> { ["Create"] = 1 });
+        _h.Civi.Links.Should().ContainSingle(l => l.ContactId == ana.Id);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_taken_email_refused_by_the_create_links_the_existing_account()
+    {
+        var existing = _h.Cms.AddAccount("someone.else", "ana@example.org");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        _h.Civi.Links.Should().ContainSingle().Which.Should().Be(new AccountLink(ana.Id, existing.Id, "ana@example.org"));
+        Calls("Create").Should().Be(1);
+        Calls("FindByEmail").Should().Be(1);
+        Calls("FindByUsername").Should().Be(0);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_taken_username_gets_the_next_number_after_the_email_is_found_free()
+    {
+        _h.Cms.AddAccount("ana.lima", "other@example.org");
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        _h.Cms.Accounts.Should().Contain(a => a.Username == "ana.lima2" && a.Email == "ana@example.org");
+        Calls("Create").Should().Be(2);
+        Calls("FindByEmail").Should().Be(1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Username_and_email_both_taken_reported_username_first_links_without_burning_numbers()
+    {
+        // The in-memory CMS, like WordPress and Joomla, reports a taken username before a taken email.
+        var existing = _h.Cms.AddAccount("ana.lima", "ana@example.org");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        _h.Civi.Links.Should().ContainSingle().Which.CmsUserId.Should().Be(existing.Id);
+        _h.Cms.Accounts.Should().ContainSingle("no numbered account was created");
+        Calls("Create").Should().Be(1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Username_and_email_both_taken_reported_email_first_links()
+    {
+        var existing = _h.Cms.AddAccount("ana.lima", "ana@example.org");
+        _h.Cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.DuplicateEmail, "email used") { StatusCode = 409 });
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        _h.Civi.Links.Should().ContainSingle().Which.Should().Be(new AccountLink(ana.Id, existing.Id, "ana@example.org"));
+        Calls("Create").Should().Be(1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_refusal_the_provider_could_not_name_is_checked_and_a_taken_email_still_links()
+    {
+        // A translated site: the duplicate email arrives as an unrecognised validation message.
+        var existing = _h.Cms.AddAccount("someone.else", "ana@example.org");
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("La dirección ya está en uso."));
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        _h.Civi.Links.Should().ContainSingle().Which.Should().Be(new AccountLink(ana.Id, existing.Id, "ana@example.org"));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_refusal_that_is_no_duplicate_fails_the_contact_with_its_own_code_and_one_create()
+    {
+        _h.Cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("The language is not installed."));
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        failure.Error!.Code.Should().Be(CmsUserErrorCodes.InvalidData);
+        failure.Username.Should().Be("ana.lima");
+        failure.Attempt.Should().Be(1);
+        Calls("Create").Should().Be(1, "the same create would be refused again");
+        Calls("FindByEmail").Should().Be(1);
+        Calls("FindByUsername").Should().Be(1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task With_numbering_off_a_taken_username_fails_as_before()
+    {
+        _h.Configure = o => o.NumberTakenUsernames = false;
+        _h.Cms.AddAccount("ana.lima", "other@example.org");
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Failures.Should().ContainSingle().Which.Error!.Code.Should().Be(CmsUserErrorCodes.DuplicateUsername);
+        _h.Cms.Accounts.Should().ContainSingle();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Two_contacts_with_the_same_name_in_one_page_get_distinct_usernames()
+    {
+        _h.Configure = o => o.MaxConcurrency = 2;
+        _h.Member("Ana", "Lima", "ana1@example.org");
+        _h.Member("Ana", "Lima", "ana2@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        _h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo("ana.lima", "ana.lima2");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_provider_without_the_capability_is_still_asked_before_every_create()
+    {
+        using var h = new EngineHarness();
+        h.Member("Ana", "Lima", "ana@example.org");
+
+        await h.Provisioner.RunOnceAsync();
+
+        h.Cms.Calls.GetValueOrDefault("FindByEmail").Should().Be(1);
+        h.Cms.Calls.GetValueOrDefault("FindByUsername").Should().Be(1);
+        h.Cms.Calls.GetValueOrDefault("Create").Should().Be(1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_create_without_an_answer_keeps_its_audit_open_and_the_run_that_finds_the_account_completes_it()
+    {
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var answered = false;
+        _h.Cms.AfterCreate = account =>
+        {
+            // The CMS saved the account and its plugin linked it, but the answer never arrived; the look-up that
+            // follows fails too (the site is still slow).
+            _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, account.Email));
+            if (!answered)
+            {
+                answered = true;
+                _h.Cms.FailNext(FakeCmsAccountProvider.Transient());
+                throw new CmsProviderException("InMemory", CmsErrorReason.UnknownOutcome, "No answer to the create.");
+            }
+        };
+
+        var first = await _h.Provisioner.RunOnceAsync();
+        var second = await _h.Provisioner.RunOnceAsync();
+
+        first.Count(OutcomeKind.Failed).Should().Be(1);
+        first.Failures.Single().Error!.Kind.Should().Be(FailureKind.Transient);
+        second.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        var audit = _h.Civi.Activities.Should().ContainSingle(a => a.ContactId == ana.Id).Subject;
+        audit.Status.Should().Be(ActivityOutcomeStatus.Completed, "the record opened before the unanswered create is completed, not dropped");
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+}
