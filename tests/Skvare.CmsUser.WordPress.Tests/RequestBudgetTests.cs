@@ -37,7 +37,7 @@ public sealed class RequestBudgetTests : IDisposable
     private const int CiviCrmPerRun = 6;
 
     /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
-    private const int OnDemandWarm = 8;
+    private const int OnDemandWarm = 10;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
     private const int OnDemandCold = 15;
