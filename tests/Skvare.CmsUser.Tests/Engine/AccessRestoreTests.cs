@@ -180,16 +180,23 @@ public sealed class AccessRestoreTests : IDisposable
         _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
     }
 
-    [Fact]
-    public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
+    /// <summary>A harness whose CMS can block but not unblock, with a contact blocked by deprovisioning and back in the trigger.</summary>
+    private async Task<EngineHarness> BlockedOnACmsThatCannotUnblockAsync()
     {
-        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
+        var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
         Deprovision(h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
         var ana = h.Member("Ana", "Lima", "ana@example.org");
         await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
         h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
         await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
         h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        return h;
+    }
+
+    [Fact]
+    public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
+    {
+        using var h = await BlockedOnACmsThatCannotUnblockAsync();
 
         var run = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
@@ -244,13 +251,7 @@ public sealed class AccessRestoreTests : IDisposable
     [Fact]
     public async Task The_dry_run_of_a_cms_that_cannot_unblock_says_the_account_stays_blocked()
     {
-        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
-        Deprovision(h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
-        var ana = h.Member("Ana", "Lima", "ana@example.org");
-        await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
-        h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
-        await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
-        h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        using var h = await BlockedOnACmsThatCannotUnblockAsync();
 
         var entry = (await PlanAsync(h)).Should().ContainSingle().Subject;
 
