@@ -352,6 +352,10 @@ internal static class Output
         PlannedAction.LinkFromOtherDomain => "Link (other domain)",
         PlannedAction.Fail => "Fail",
         PlannedAction.GiveUp => "Give up",
+        PlannedAction.Block => "Block",
+        PlannedAction.RemoveRoles => "Remove roles",
+        PlannedAction.Skip => "Skip",
+        PlannedAction.Restore => "Restore access",
         _ => action.ToString(),
     };
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Skvare.CmsUser.Cli.Tests;
 
 /// <summary>The tool against a fake CiviCRM and a fake WordPress: exit codes, --json, settings discovery.</summary>
@@ -195,5 +197,36 @@ public sealed class RunTests
         demo.ExitCode.Should().Be(0, demo.ToString());
         demo.Json.GetProperty("command").GetString().Should().Be("demo");
         demo.Json.GetProperty("counts").GetProperty("created").GetInt32().Should().BeGreaterThan(0);
+        demo.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("username").GetString()).Should()
+            .Contain("joao.muller", "João Müller's accents come off as the spec says (the tool needs ICU for that, not invariant globalization)");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_says_it_would_restore_access_to_a_contact_deprovisioning_blocked_who_is_back_in_the_trigger()
+    {
+        using var sites = new Sites();
+        var ana = sites.AddMember("Ana", "Lima", "ana@example.org");
+        var settings = sites.Settings();
+        settings["CmsUser"]!["Rules"]![0]!["Deprovision"] = new JsonObject { ["When"] = "LeftTrigger", ["Action"] = "Block" };
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+        (await Cli.RunAsync(folder.Path, null, "run")).ExitCode.Should().Be(0);
+        sites.Civi.AddToGroup(sites.Members, [ana], "Removed");
+        (await Cli.RunAsync(folder.Path, null, "run")).ExitCode.Should().Be(0);
+        sites.WordPress.FindUser("ana.lima")!.Active.Should().BeFalse();
+        sites.Civi.AddToGroup(sites.Members, [ana]);
+
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var human = await Cli.RunAsync(folder.Path, null, "plan");
+
+        json.ExitCode.Should().Be(0, json.ToString());
+        json.Json.GetProperty("counts").GetProperty("restore").GetInt32().Should().Be(1);
+        var entry = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("contactId").GetInt64().Should().Be(ana);
+        entry.GetProperty("action").GetString().Should().Be("restore");
+        entry.GetProperty("note").GetString().Should().StartWith("Unblock the account deprovisioning blocked").And.Contain("subscriber");
+        human.ExitCode.Should().Be(0, human.ToString());
+        human.Stdout.Should().Contain("Restore access").And.Contain("Plan: 1 contact (Restore access 1). Nothing was written.");
+        sites.WordPress.FindUser("ana.lima")!.Active.Should().BeFalse("plan writes nothing");
     }
 }

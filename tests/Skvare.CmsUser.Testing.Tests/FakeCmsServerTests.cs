@@ -1,4 +1,5 @@
 using System.Net;
+using CsCheck;
 using Skvare.CmsUser.Testing.Backdrop;
 using Skvare.CmsUser.Testing.Drupal;
 using Skvare.CmsUser.Testing.Drupal7;
@@ -76,5 +77,30 @@ public sealed class FakeCmsServerTests
         user.ToString().Should().Contain("jdoe").And.Contain("member").And.NotContain(FakePassword.Hash("Secret-Pa55")).And.NotContain("PasswordHash");
         user.ExtrasOf<FakeDrupalUserExtras>().Uuid.Should().NotBeEmpty();
         user.Invoking(u => u.ExtrasOf<FakeJoomlaUserExtras>()).Should().Throw<InvalidOperationException>().WithMessage("*FakeDrupalUserExtras*");
+    }
+
+    [Fact]
+    public void The_storage_rows_print_without_their_password_hash_in_one_shape()
+    {
+        var hash = FakePassword.Hash("Secret-Pa55");
+
+        var drupal = new DrupalUserRow(7, Guid.NewGuid(), "jdoe", "jdoe@example.org") { Roles = ["member", "editor"], PasswordHash = hash };
+        var drupal7 = new Drupal7UserRow(8, "kdoe", "kdoe@example.org") { Status = 0, RoleIds = [3, 4], PasswordHash = hash };
+        var backdrop = new BackdropUserRow(9, "ldoe", "ldoe@example.org") { Roles = ["member"], PasswordHash = hash };
+
+        drupal.ToString().Should().Be("DrupalUserRow { Uid = 7, Name = jdoe, Mail = jdoe@example.org, Status = True, Roles = [member, editor] }");
+        drupal7.ToString().Should().Be("Drupal7UserRow { Uid = 8, Name = kdoe, Mail = kdoe@example.org, Status = 0, RoleIds = [3, 4] }");
+        backdrop.ToString().Should().Be("BackdropUserRow { Uid = 9, Name = ldoe, Mail = ldoe@example.org, Status = 1, Roles = [member] }");
+    }
+
+    [Fact]
+    public void A_storage_row_matches_exactly_its_own_password_and_a_row_without_one_matches_none()
+    {
+        Gen.String.Sample(password =>
+        {
+            var row = new Drupal7UserRow(1, "u", "u@example.org") { PasswordHash = FakePassword.Hash(password) };
+            var none = new BackdropUserRow(1, "u", "u@example.org");
+            return row.PasswordMatches(password) && !row.PasswordMatches(password + "x") && !none.PasswordMatches(password);
+        });
     }
 }

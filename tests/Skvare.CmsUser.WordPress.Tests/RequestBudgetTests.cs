@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Skvare.CmsUser.Testing.CiviCrm;
-using Skvare.CmsUser.Testing.WordPress;
+using Skvare.CmsUser.Tests.Shared.Sites;
 
 namespace Skvare.CmsUser.WordPress.Tests;
 
@@ -36,58 +35,49 @@ public sealed class RequestBudgetTests : IDisposable
     /// </summary>
     private const int CiviCrmPerRun = 6;
 
-    /// <summary>Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm).</summary>
+    /// <summary>
+    /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): 8 CiviCRM and
+    /// <see cref="WordPressOnDemand"/> WordPress (docs/benchmarks.md, "warm 8 + 2").
+    /// </summary>
     private const int OnDemandWarm = 10;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
     private const int OnDemandCold = 15;
 
-    private readonly FakeCiviCrmServer _civi = new();
-    private readonly FakeWordPressServer _wordpress = new();
-    private readonly long _members;
-    private ServiceProvider? _services;
+    private FakeSite? _site;
 
-    public RequestBudgetTests()
-    {
-        _members = _civi.AddGroup("members");
-        _civi.AddGroup("members_done");
-    }
-
-    public void Dispose()
-    {
-        _services?.Dispose();
-        _wordpress.Dispose();
-        _civi.Dispose();
-    }
+    public void Dispose() => _site?.Dispose();
 
     [Theory(Timeout = 120_000)]
     [InlineData(1, 100)]
     [InlineData(4, 250)]
     public async Task A_batch_of_new_contacts_stays_within_the_request_budget(int concurrency, int contacts)
     {
-        var ids = AddMembers(contacts);
+        var site = Site(concurrency);
+        var ids = site.AddMembers(contacts);
         var pages = (contacts + 99) / 100;
 
-        var summary = await Provisioner(concurrency).RunOnceAsync(cancellationToken: Timeout());
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
         summary.Count(OutcomeKind.Created).Should().Be(contacts);
-        _civi.Links.Select(l => l.ContactId).Should().BeEquivalentTo(ids);
-        _wordpress.Requests.Should().HaveCountLessThanOrEqualTo((WordPressPerNewContact * contacts) + (WordPressPerPage * pages), Calls(_wordpress.Requests.Select(r => r.Method + " " + r.Path)));
-        _wordpress.Requests.Count(r => r.Method == "POST" && r.Path == "/wp-json/skvare-cmsuser/v1/users").Should().Be(contacts, "one create (with its email) per new contact, no retried creates");
-        _wordpress.Mails.Should().HaveCount(contacts, "one new-account email per new contact, sent by the create");
-        _civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * pages) + CiviCrmPerRun, Calls(_civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
+        site.Civi.Links.Select(l => l.ContactId).Should().BeEquivalentTo(ids);
+        site.WordPress.Requests.Should().HaveCountLessThanOrEqualTo((WordPressPerNewContact * contacts) + (WordPressPerPage * pages), Calls(site.WordPress.Requests.Select(r => r.Method + " " + r.Path)));
+        site.WordPress.Requests.Count(r => r.Method == "POST" && r.Path == "/wp-json/skvare-cmsuser/v1/users").Should().Be(contacts, "one create (with its email) per new contact, no retried creates");
+        site.WordPress.Mails.Should().HaveCount(contacts, "one new-account email per new contact, sent by the create");
+        site.Civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * pages) + CiviCrmPerRun, Calls(site.Civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
     }
 
     [Fact(Timeout = 60_000)]
     public async Task On_demand_provisioning_stays_within_the_request_budget_cold_and_warm()
     {
-        var ids = AddMembers(3);
-        var provisioner = Provisioner(1);
+        var site = Site(1);
+        var ids = site.AddMembers(3);
+        var provisioner = site.Provisioner;
 
-        var cold = await Measure(() => provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout()));
-        var wordPressBefore = _wordpress.Requests.Count;
-        var warm = await Measure(() => provisioner.ProvisionAsync(ids[1], cancellationToken: Timeout()));
-        var wordPressWarm = _wordpress.Requests.Count - wordPressBefore;
+        var cold = await Measure(site, () => provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout()));
+        var wordPressBefore = site.WordPress.Requests.Count;
+        var warm = await Measure(site, () => provisioner.ProvisionAsync(ids[1], cancellationToken: Timeout()));
+        var wordPressWarm = site.WordPress.Requests.Count - wordPressBefore;
 
         cold.Outcome.Kind.Should().Be(OutcomeKind.Created);
         warm.Outcome.Kind.Should().Be(OutcomeKind.Created);
@@ -102,43 +92,13 @@ public sealed class RequestBudgetTests : IDisposable
     private static string Calls(IEnumerable<string> calls) =>
         "requests by call: " + string.Join(", ", calls.GroupBy(c => c).Select(g => $"{g.Key} ×{g.Count()}"));
 
-    private async Task<(ProvisioningOutcome Outcome, int Requests)> Measure(Func<Task<ProvisioningOutcome>> call)
+    private static async Task<(ProvisioningOutcome Outcome, int Requests)> Measure(FakeSite site, Func<Task<ProvisioningOutcome>> call)
     {
-        var before = _civi.Requests.Count + _wordpress.Requests.Count;
+        var before = site.Civi.Requests.Count + site.WordPress.Requests.Count;
         var outcome = await call();
-        return (outcome, _civi.Requests.Count + _wordpress.Requests.Count - before);
+        return (outcome, site.Civi.Requests.Count + site.WordPress.Requests.Count - before);
     }
 
-    private List<long> AddMembers(int count)
-    {
-        var ids = Enumerable.Range(0, count).Select(i => _civi.AddContact("Budget", $"Member{i}", $"budget{i}@example.org")).ToList();
-        _civi.AddToGroup(_members, ids);
-        return ids;
-    }
-
-    private IUserProvisioner Provisioner(int concurrency)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddCmsUserProvisioning(o =>
-        {
-            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") };
-            rule.Roles.Add("subscriber");
-            o.Rules.Add(rule);
-            o.MaxConcurrency = concurrency;
-            o.PageSize = 100;
-        }).AddCiviCrm(o =>
-        {
-            o.BaseUrl = _civi.Url;
-            o.ApiKey = _civi.ApiKey;
-        }).AddWordPress(o =>
-        {
-            o.BaseUrl = _wordpress.BaseUrl;
-            o.Username = _wordpress.AdminUsername;
-            o.ApplicationPassword = _wordpress.ApplicationPassword;
-            o.UseCompanionPlugin = true;
-        });
-        _services = services.BuildServiceProvider();
-        return _services.GetRequiredService<IUserProvisioner>();
-    }
+    /// <summary>The site as the provisioning benchmark wires it (companion plugin, pages of 100), with logging.</summary>
+    private FakeSite Site(int concurrency) => _site = FakeSite.Start(0, concurrency, configure: services => services.AddLogging());
 }

@@ -29,17 +29,9 @@ internal sealed record BackdropUserRow(long Uid, string Name, string Mail)
 
     /// <summary>Whether <paramref name="password"/> is this account's password.</summary>
     /// <param name="password">The password to check.</param>
-    public bool PasswordMatches(string password) =>
-        PasswordHash.Length > 0 && PasswordHash == FakeBackdropServer.Sha256(password);
+    public bool PasswordMatches(string password) => FakePassword.Matches(PasswordHash, password);
 
     /// <summary>Prints the account without its password hash.</summary>
-    private bool PrintMembers(System.Text.StringBuilder builder)
-    {
-        builder.Append("Uid = ").Append(Uid)
-            .Append(", Name = ").Append(Name)
-            .Append(", Mail = ").Append(Mail)
-            .Append(", Status = ").Append(Status)
-            .Append(", Roles = [").Append(string.Join(", ", Roles)).Append(']');
-        return true;
-    }
+    private bool PrintMembers(System.Text.StringBuilder builder) =>
+        FakeUserRowText.Print(builder, Uid, Name, Mail, Status, nameof(Roles), Roles);
 }

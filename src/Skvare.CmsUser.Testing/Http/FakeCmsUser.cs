@@ -45,7 +45,7 @@ public sealed record FakeCmsUser(long Id, string Username, string Email, bool Ac
     /// </summary>
     /// <param name="password">The password to check.</param>
     public bool PasswordMatches(string password) =>
-        PasswordHash.Length > 0 && PasswordHash == FakePassword.Hash(password);
+        FakePassword.Matches(PasswordHash, password);
 
     /// <summary>The CMS's extras as their own type, e.g. <c>user.ExtrasOf&lt;FakeDrupalUserExtras&gt;().Uuid</c>.</summary>
     /// <typeparam name="TExtras">The extras type of the fake the user came from.</typeparam>
@@ -83,4 +83,27 @@ internal static class FakePassword
     /// <summary>SHA-256 of the password, lower-case hex.</summary>
     public static string Hash(string password) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(password)));
+
+    /// <summary>Whether <paramref name="password"/> hashes to <paramref name="hash"/>; an empty hash (no password kept) matches nothing.</summary>
+    public static bool Matches(string hash, string password) => hash.Length > 0 && hash == Hash(password);
+}
+
+/// <summary>
+/// The printed form of a Drupal, Drupal 7 or Backdrop fake's stored user row: id, name, mail, status and roles, never
+/// the password hash (the rows' <c>PrintMembers</c> call it, so a row in a failed assertion shows no password material).
+/// </summary>
+internal static class FakeUserRowText
+{
+    /// <summary>Appends <c>Uid = …, Name = …, Mail = …, Status = …, ROLESNAME = [..]</c>.</summary>
+    /// <typeparam name="TStatus">How the CMS stores the status (<c>bool</c> or <c>int</c>).</typeparam>
+    /// <typeparam name="TRole">How the row holds roles (machine names or ids).</typeparam>
+    public static bool Print<TStatus, TRole>(System.Text.StringBuilder builder, long uid, string name, string mail, TStatus status, string rolesName, IEnumerable<TRole> roles)
+    {
+        builder.Append("Uid = ").Append(uid)
+            .Append(", Name = ").Append(name)
+            .Append(", Mail = ").Append(mail)
+            .Append(", Status = ").Append(status)
+            .Append(", ").Append(rolesName).Append(" = [").Append(string.Join(", ", roles)).Append(']');
+        return true;
+    }
 }

@@ -10,7 +10,8 @@ namespace Skvare.CmsUser.Engine;
 /// state: the contact's latest Completed deprovisioning record of this account (<c>Blocked : NAME (UID)</c> or
 /// <c>Roles removed : NAME (UID)</c>) is newer than its latest <see cref="ActivityKind.AccessRestored"/> record. So an
 /// account an administrator blocked is never unblocked here, and a restore is done once. The pipeline calls
-/// <see cref="RestoreIfDeprovisionedAsync"/> at one point: for a contact already linked in this domain.
+/// <see cref="RestoreIfDeprovisionedAsync"/> at one point: for a contact already linked in this domain; the dry run
+/// calls <see cref="PlanAsync"/> at the same point and shows the restore as <see cref="PlannedAction.Restore"/>.
 /// </summary>
 internal sealed class AccessRestorer
 {
@@ -36,28 +37,17 @@ internal sealed class AccessRestorer
     /// <returns>The activity details when access was restored, otherwise <see langword="null"/>.</returns>
     public async Task<string?> RestoreIfDeprovisionedAsync(ProvisioningRule rule, Contact contact, AccountLink link, string? username, CancellationToken cancellationToken)
     {
-        if (rule.Deprovision is not { } deprovision)
+        if (await FindTakenAsync(rule, contact, link, cancellationToken).ConfigureAwait(false) is not { } found)
         {
             return null;
         }
 
-        var kind = Deprovisioning.ActivityKindOf(deprovision);
+        var (kind, taken) = found;
+
         var uid = link.CmsUserId;
-        var taken = await LatestAsync(contact.Id, kind, uid, cancellationToken).ConfigureAwait(false);
-        if (taken is null)
-        {
-            return null;
-        }
-
-        var restored = await LatestAsync(contact.Id, ActivityKind.AccessRestored, uid, cancellationToken).ConfigureAwait(false);
-        if (restored is long r && r > taken.Value)
-        {
-            return null;
-        }
-
         var account = new CmsAccount(uid, username, link.UfName ?? contact.Email);
         var name = username ?? link.UfName ?? contact.DisplayName ?? contact.Email ?? $"contact {contact.Id.ToString(CultureInfo.InvariantCulture)}";
-        var record = taken.Value.ToString(CultureInfo.InvariantCulture);
+        var record = taken.ToString(CultureInfo.InvariantCulture);
         string subject;
         string details;
         if (kind == ActivityKind.AccountBlocked)
@@ -91,6 +81,58 @@ internal sealed class AccessRestorer
             cancellationToken).ConfigureAwait(false);
         Log.AccessRestored(_logger, contact.Id, uid, rule.DisplayName, kind);
         return details;
+    }
+
+    /// <summary>
+    /// What <see cref="RestoreIfDeprovisionedAsync"/> would do for this linked contact, read-only (the dry run): a
+    /// <see cref="PlannedAction.Restore"/> entry, an <see cref="PlannedAction.AlreadyLinked"/> entry that says why a
+    /// blocked account would stay blocked (the CMS cannot unblock), or <see langword="null"/> when there is nothing to
+    /// restore. Reads the same audit records as the real run and nothing else.
+    /// </summary>
+    public async Task<PlanEntry?> PlanAsync(ProvisioningRule rule, Contact contact, AccountLink link, CancellationToken cancellationToken)
+    {
+        if (await FindTakenAsync(rule, contact, link, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        var (kind, taken) = found;
+
+        var record = taken.ToString(CultureInfo.InvariantCulture);
+        var roles = string.Join(", ", rule.Roles);
+        if (kind == ActivityKind.AccountBlocked)
+        {
+            return _cms.Capabilities.HasFlag(CmsCapabilities.Unblock)
+                ? new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, link.UfName, link.CmsUserId,
+                    $"Unblock the account deprovisioning blocked (activity {record})" + (rule.Roles.Count > 0 ? $" and give the rule's roles: {roles}." : "."))
+                : new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId,
+                    $"Deprovisioning blocked the account (activity {record}) and the {_cms.Name} provider cannot unblock it; it stays blocked.");
+        }
+
+        return new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, link.UfName, link.CmsUserId,
+            $"Give back the rule's roles deprovisioning removed (activity {record}): {roles}.");
+    }
+
+    /// <summary>
+    /// The latest Completed deprovisioning record of this account (its kind and id) when no restore record is newer,
+    /// otherwise <see langword="null"/>; no read at all for a rule without <see cref="ProvisioningRule.Deprovision"/>.
+    /// </summary>
+    private async Task<(ActivityKind Kind, long Record)?> FindTakenAsync(ProvisioningRule rule, Contact contact, AccountLink link, CancellationToken cancellationToken)
+    {
+        if (rule.Deprovision is not { } deprovision)
+        {
+            return null;
+        }
+
+        var kind = Deprovisioning.ActivityKindOf(deprovision);
+        var uid = link.CmsUserId;
+        if (await LatestAsync(contact.Id, kind, uid, cancellationToken).ConfigureAwait(false) is not long taken)
+        {
+            return null;
+        }
+
+        var restored = await LatestAsync(contact.Id, ActivityKind.AccessRestored, uid, cancellationToken).ConfigureAwait(false);
+        return restored is long r && r > taken ? null : (kind, taken);
     }
 
     /// <summary>The id of the contact's latest Completed record of <paramref name="kind"/> that audits this account, or null.</summary>

@@ -69,6 +69,11 @@ internal sealed class DryRun
         var attempts = _engine.Attempts;
         if (contact.CurrentDomainLink is { } link)
         {
+            if (_engine.Pipeline.Restorer is { } restorer && await restorer.PlanAsync(rule, contact, link, cancellationToken).ConfigureAwait(false) is { } restore)
+            {
+                return restore;
+            }
+
             return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId, null);
         }
 

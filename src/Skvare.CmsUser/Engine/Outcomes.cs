@@ -97,6 +97,12 @@ public enum PlannedAction
 
     /// <summary>Deprovisioning: no account is linked in this domain; the contact only leaves the history target.</summary>
     Skip,
+
+    /// <summary>
+    /// Already linked, and the rule's deprovisioning took its access (blocked the account or removed the rule's roles):
+    /// unblock it or give the roles back, and record a "User Account Restored" activity (see the note).
+    /// </summary>
+    Restore,
 }
 
 /// <summary>One line of a dry run.</summary>

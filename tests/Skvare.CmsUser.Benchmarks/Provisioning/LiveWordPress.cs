@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Tests.Shared.Sites;
 
 namespace Skvare.CmsUser.Benchmarks.Provisioning;
 

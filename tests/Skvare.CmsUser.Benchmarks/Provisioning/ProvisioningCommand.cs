@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.InMemory;
+using Skvare.CmsUser.Tests.Shared.Sites;
 
 namespace Skvare.CmsUser.Benchmarks.Provisioning;
 

@@ -22,6 +22,17 @@ public sealed class AccessRestoreTests : IDisposable
         };
     };
 
+    private static async Task<List<PlanEntry>> PlanAsync(EngineHarness harness)
+    {
+        var plan = new List<PlanEntry>();
+        await foreach (var entry in harness.Provisioner.PlanAsync(Timeout))
+        {
+            plan.Add(entry);
+        }
+
+        return plan;
+    }
+
     private FakeProviderAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
 
     /// <summary>Creates the contact's account, then takes it out of the access group so the next run blocks it.</summary>
@@ -169,16 +180,23 @@ public sealed class AccessRestoreTests : IDisposable
         _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
     }
 
-    [Fact]
-    public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
+    /// <summary>A harness whose CMS can block but not unblock, with a contact blocked by deprovisioning and back in the trigger.</summary>
+    private async Task<EngineHarness> BlockedOnACmsThatCannotUnblockAsync()
     {
-        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
+        var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block));
         Deprovision(h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
         var ana = h.Member("Ana", "Lima", "ana@example.org");
         await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
         h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
         await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
         h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        return h;
+    }
+
+    [Fact]
+    public async Task A_cms_that_cannot_unblock_leaves_the_account_blocked_and_says_so()
+    {
+        using var h = await BlockedOnACmsThatCannotUnblockAsync();
 
         var run = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
@@ -186,5 +204,73 @@ public sealed class AccessRestoreTests : IDisposable
         h.Cms.Accounts.Single().Active.Should().BeFalse();
         h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
         h.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1103);
+    }
+
+    [Fact]
+    public async Task The_dry_run_says_it_would_unblock_and_writes_nothing()
+    {
+        var ana = await BlockedByDeprovisioningAsync();
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        var cmsCalls = _h.Cms.Calls.Values.Sum();
+        var activities = _h.Civi.Activities.Count;
+
+        var plan = await PlanAsync(_h);
+
+        var link = _h.Civi.Links.Single(l => l.ContactId == ana.Id);
+        var entry = plan.Should().ContainSingle().Subject;
+        entry.Should().BeEquivalentTo(new { ContactId = ana.Id, Rule = "members", Action = PlannedAction.Restore, Username = link.UfName, CmsUserId = (long?)link.CmsUserId });
+        entry.Conflict.Should().MatchRegex(@"^Unblock the account deprovisioning blocked \(activity \d+\)").And.Contain("subscriber");
+        _h.Cms.Calls.Values.Sum().Should().Be(cmsCalls, "a dry run makes no CMS call for a restore");
+        _h.Civi.Activities.Should().HaveCount(activities);
+        AccountOf(ana.Id).Active.Should().BeFalse();
+
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        AccountOf(ana.Id).Active.Should().BeTrue("the real run does what the plan said");
+        _h.Civi.RemoveFromGroup(EngineHarness.History, ana.Id);
+        (await PlanAsync(_h)).Single().Action.Should().Be(PlannedAction.AlreadyLinked, "the restore is recorded and done once");
+    }
+
+    [Fact]
+    public async Task The_dry_run_says_it_would_give_removed_roles_back()
+    {
+        Deprovision(_h, DeprovisionWhen.Revoked, DeprovisionAction.RemoveRoles);
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        _h.Civi.AddToGroup(Lapsed, ana.Id);
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        _h.Civi.RemoveFromGroup(Lapsed, ana.Id);
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+
+        var entry = (await PlanAsync(_h)).Should().ContainSingle().Subject;
+
+        entry.Action.Should().Be(PlannedAction.Restore);
+        entry.Conflict.Should().StartWith("Give back the rule's roles").And.EndWith(": subscriber.");
+        AccountOf(ana.Id).Roles.Should().NotContain("subscriber");
+    }
+
+    [Fact]
+    public async Task The_dry_run_of_a_cms_that_cannot_unblock_says_the_account_stays_blocked()
+    {
+        using var h = await BlockedOnACmsThatCannotUnblockAsync();
+
+        var entry = (await PlanAsync(h)).Should().ContainSingle().Subject;
+
+        entry.Action.Should().Be(PlannedAction.AlreadyLinked);
+        entry.Conflict.Should().Contain("cannot unblock").And.Contain("stays blocked");
+    }
+
+    [Fact]
+    public async Task The_dry_run_leaves_an_account_blocked_by_someone_else_as_already_linked()
+    {
+        Deprovision(_h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        await _h.Cms.BlockAsync(new CmsAccount(AccountOf(ana.Id).Id, null, null));
+        _h.Civi.RemoveFromGroup(EngineHarness.History, ana.Id);
+
+        var entry = (await PlanAsync(_h)).Should().ContainSingle().Subject;
+
+        entry.Action.Should().Be(PlannedAction.AlreadyLinked);
+        entry.Conflict.Should().BeNull();
     }
 }

@@ -5,11 +5,13 @@ using Skvare.CmsUser.Testing.CiviCrm;
 using Skvare.CmsUser.Testing.WordPress;
 using Skvare.CmsUser.WordPress;
 
-namespace Skvare.CmsUser.Benchmarks.Provisioning;
+namespace Skvare.CmsUser.Tests.Shared.Sites;
 
 /// <summary>
 /// The SDK wired as a user would wire it (CiviCRM package, WordPress package, real HTTP), against the fake CiviCRM
 /// and the fake WordPress, with one group rule over <c>members</c>. Request counts come from the fakes' own logs.
+/// Shared by the provisioning benchmark (tests/Skvare.CmsUser.Benchmarks) and the request budgets
+/// (tests/Skvare.CmsUser.WordPress.Tests), so the budgets count the same wiring the benchmark measures.
 /// </summary>
 internal sealed partial class FakeSite : IDisposable
 {
