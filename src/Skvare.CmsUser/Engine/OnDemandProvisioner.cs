@@ -101,7 +101,12 @@ internal sealed class OnDemandProvisioner
             }
         }
 
-        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, (page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct), cancellationToken).ConfigureAwait(false);
+        // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
+        // create makes redundant (the batch keeps its one look-up per page, which serves the refusals of many contacts).
+        var prefetch = _engine.Cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates)
+            ? null
+            : (Func<IReadOnlyList<Contact>, CancellationToken, Task>)((page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct));
+        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, prefetch, cancellationToken).ConfigureAwait(false);
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
         var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
         if (result.StopError is not null)
