@@ -72,12 +72,9 @@ internal sealed class OnDemandProvisioner
 
     private async Task<ProvisioningOutcome> ProvisionCoreAsync(Call call, ProvisioningRule? named, bool includeLoginLink, CancellationToken cancellationToken)
     {
-        // The set-up first (once per process): it also resolves the rules' triggers that finding the contact reads.
-        call.InSetup = true;
-        await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        call.InSetup = false;
-
-        var (rule, source, contact) = await ResolveAsync(call.ContactId, named, cancellationToken).ConfigureAwait(false);
+        // The set-up (once per process) resolves the rules' triggers that finding the contact reads; the contact is read
+        // as soon as they are, while the rest of the set-up (activity types, identity) is still in flight.
+        var (rule, source, contact) = await _engine.EnsureReadyAsync(ct => ResolveAsync(call.ContactId, named, ct), () => call.InSetup = true, cancellationToken).ConfigureAwait(false);
         call.Rule = rule.DisplayName;
         if (contact is null)
         {
