@@ -120,10 +120,14 @@ internal sealed class EngineContext : IDisposable
                 {
                     await Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                catch (Exception ex)
                 {
                     await Observe(activities).ConfigureAwait(false);
-                    setupFailed();
+                    if (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                    {
+                        setupFailed();
+                    }
+
                     throw;
                 }
 
@@ -132,10 +136,14 @@ internal sealed class EngineContext : IDisposable
                 {
                     await activities.ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                catch (Exception ex)
                 {
                     await Observe(work).ConfigureAwait(false);
-                    setupFailed();
+                    if (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                    {
+                        setupFailed();
+                    }
+
                     throw;
                 }
 
