@@ -17,8 +17,11 @@ public sealed class RequestBudgetTests : IDisposable
     /// <summary>WordPress requests per page of a batch (companion plugin): one look-up of the page's emails and usernames.</summary>
     private const int WordPressPerPage = 1;
 
-    /// <summary>WordPress requests of one <c>ProvisionAsync</c> for a new contact: the look-up and the create with its email.</summary>
-    private const int WordPressOnDemand = 2;
+    /// <summary>
+    /// WordPress requests of one <c>ProvisionAsync</c> for a new contact: the create with its email (create first: no
+    /// look-up for one contact, the create's refusal of a duplicate asks instead).
+    /// </summary>
+    private const int WordPressOnDemand = 1;
 
     /// <summary>
     /// CiviCRM requests per page of a batch: page read, join dates (SubscriptionHistory, group triggers), failure
@@ -36,13 +39,14 @@ public sealed class RequestBudgetTests : IDisposable
     private const int CiviCrmPerRun = 6;
 
     /// <summary>
-    /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): 8 CiviCRM and
-    /// <see cref="WordPressOnDemand"/> WordPress (docs/benchmarks.md, "warm 8 + 2").
+    /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): CiviCRM's contact read
+    /// (join date and links chained), failure count, Scheduled record, link read and save, audit read, audit record,
+    /// trigger change; WordPress's create.
     /// </summary>
-    private const int OnDemandWarm = 10;
+    private const int OnDemandWarm = 9;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
-    private const int OnDemandCold = 15;
+    private const int OnDemandCold = 14;
 
     private FakeSite? _site;
 

@@ -61,6 +61,10 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
                 Api4Condition.In("name", wanted.Select(w => w.Item2).ToArray()));
         var identity = _client.GetIdentityAsync(cancellationToken);
         var existing = _client.CallAsync("OptionValue", "get", read, cancellationToken);
+
+        // The site's time zone (read once per process, needed by the first count and record) is read alongside, not after:
+        // not awaited here, its failure is reported by the call that needs it.
+        _ = _client.GetSiteTimeAsync(CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         await Task.WhenAll(identity, existing).ConfigureAwait(false);
 
         var ready = existing.Result.Values

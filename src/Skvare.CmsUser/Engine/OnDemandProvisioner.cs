@@ -72,12 +72,9 @@ internal sealed class OnDemandProvisioner
 
     private async Task<ProvisioningOutcome> ProvisionCoreAsync(Call call, ProvisioningRule? named, bool includeLoginLink, CancellationToken cancellationToken)
     {
-        // The set-up first (once per process): it also resolves the rules' triggers that finding the contact reads.
-        call.InSetup = true;
-        await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
-        call.InSetup = false;
-
-        var (rule, source, contact) = await ResolveAsync(call.ContactId, named, cancellationToken).ConfigureAwait(false);
+        // The set-up (once per process) resolves the rules' triggers that finding the contact reads; the contact is read
+        // as soon as they are, while the rest of the set-up (activity types, identity) is still in flight.
+        var (rule, source, contact) = await _engine.EnsureReadyAsync(ct => ResolveAsync(call.ContactId, named, ct), () => call.InSetup = true, cancellationToken).ConfigureAwait(false);
         call.Rule = rule.DisplayName;
         if (contact is null)
         {
@@ -101,7 +98,12 @@ internal sealed class OnDemandProvisioner
             }
         }
 
-        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, (page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct), cancellationToken).ConfigureAwait(false);
+        // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
+        // create makes redundant (the batch keeps its one look-up per page, which serves the refusals of many contacts).
+        var prefetch = _engine.Cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates)
+            ? null
+            : (Func<IReadOnlyList<Contact>, CancellationToken, Task>)((page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct));
+        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, prefetch, cancellationToken).ConfigureAwait(false);
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
         var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
         if (result.StopError is not null)

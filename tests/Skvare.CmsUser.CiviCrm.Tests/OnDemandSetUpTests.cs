@@ -1,0 +1,52 @@
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.CiviCrm.Tests;
+
+/// <summary>
+/// The first on-demand call of a process reads its contact while the activity set-up is still in flight: a failure is
+/// of the set-up is still reported as one, creates nothing, and the next call sets up again.
+/// </summary>
+public sealed class OnDemandSetUpTests : IDisposable
+{
+    private readonly FakeCmsAccountProvider _cms = new();
+    private readonly CiviHarness _h;
+    private readonly long _members;
+
+    public OnDemandSetUpTests()
+    {
+        _h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") });
+        }, cms: _cms);
+        _members = _h.Fake.AddGroup("members");
+        _h.Fake.AddGroup("members_done");
+    }
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_denied_activity_set_up_fails_the_cold_call_as_a_set_up_failure_and_the_next_call_sets_up_again()
+    {
+        var ana = Member("Ana", "ana@example.org");
+        _h.Fake.FailWhere = (entity, _) => entity == "OptionValue" ? 403 : null;
+
+        var failed = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+        _h.Fake.FailWhere = null;
+        var retried = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+
+        failed.Kind.Should().Be(OutcomeKind.Failed);
+        failed.Error!.Code.Should().Be(CmsUserErrorCodes.ActivitySetupFailed);
+        retried.Kind.Should().Be(OutcomeKind.Created);
+        _cms.Accounts.Should().ContainSingle("the failed call created nothing");
+        _h.Fake.CallCount("OptionValue", "get").Should().Be(2, "a configuration error makes the next call set up again");
+    }
+
+    private long Member(string first, string email)
+    {
+        var id = _h.Fake.AddContact(first, "Lima", email);
+        _h.Fake.AddToGroup(_members, [id]);
+        return id;
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(25)).Token;
+}
