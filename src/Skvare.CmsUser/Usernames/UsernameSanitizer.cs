@@ -6,13 +6,6 @@ namespace Skvare.CmsUser.Usernames;
 /// <summary>Makes a rendered username valid for a CMS's <see cref="UsernameRules"/>.</summary>
 internal static class UsernameSanitizer
 {
-    private static readonly Dictionary<char, string> Transliterations = new()
-    {
-        ['ß'] = "ss", ['æ'] = "ae", ['Æ'] = "AE", ['ø'] = "o", ['Ø'] = "O", ['œ'] = "oe", ['Œ'] = "OE",
-        ['đ'] = "d", ['Đ'] = "D", ['ł'] = "l", ['Ł'] = "L", ['þ'] = "th", ['Þ'] = "TH", ['ð'] = "d",
-        ['Ð'] = "D", ['ı'] = "i", ['ħ'] = "h", ['Ħ'] = "H", ['ŋ'] = "n", ['ĸ'] = "k",
-    };
-
     /// <summary>
     /// Returns the value made valid for the rules (transliterated, lower-cased, disallowed characters
     /// removed, separators collapsed, cut to length), or an empty string when nothing usable is left.
@@ -22,7 +15,20 @@ internal static class UsernameSanitizer
     /// <param name="value">The rendered value.</param>
     /// <param name="rules">The CMS's rules.</param>
     /// <param name="reserveForSuffix">Characters to keep free at the end for a numbered suffix.</param>
-    public static string Sanitize(string value, UsernameRules rules, int reserveForSuffix = 0)
+    public static string Sanitize(string value, UsernameRules rules, int reserveForSuffix = 0) =>
+        Sanitize(value, rules, reserveForSuffix, builtInFolding: true);
+
+    /// <summary>
+    /// <see cref="Sanitize(string, UsernameRules, int)"/>, choosing how Latin letters lose their accents: with the
+    /// built-in <see cref="LatinFolding"/> table (the same with or without ICU), or, when
+    /// <paramref name="builtInFolding"/> is false, with the platform's Unicode normalisation only (which needs ICU;
+    /// the tests compare the two).
+    /// </summary>
+    /// <param name="value">The rendered value.</param>
+    /// <param name="rules">The CMS's rules.</param>
+    /// <param name="reserveForSuffix">Characters to keep free at the end for a numbered suffix.</param>
+    /// <param name="builtInFolding">Whether the built-in table is used before normalisation.</param>
+    internal static string Sanitize(string value, UsernameRules rules, int reserveForSuffix, bool builtInFolding)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(rules);
@@ -30,7 +36,7 @@ internal static class UsernameSanitizer
         var spaceAllowed = rules.AllowedPunctuation.Contains(' ', StringComparison.Ordinal);
         var max = Math.Max(1, rules.MaxLength - reserveForSuffix);
         var builder = new StringBuilder(Math.Min(value.Length, max * 2) + 8);
-        foreach (var rune in Transliterate(Normalize(ValidText(value), NormalizationForm.FormC), rules.AsciiOnly))
+        foreach (var rune in Transliterate(Normalize(ValidText(value), NormalizationForm.FormC), rules.AsciiOnly, builtInFolding))
         {
             if (builder.Length > max * 4 + 16)
             {
@@ -197,7 +203,7 @@ internal static class UsernameSanitizer
         return null;
     }
 
-    private static IEnumerable<Rune> Transliterate(string value, bool asciiOnly)
+    private static IEnumerable<Rune> Transliterate(string value, bool asciiOnly, bool builtInFolding)
     {
         foreach (var rune in value.EnumerateRunes())
         {
@@ -207,9 +213,10 @@ internal static class UsernameSanitizer
                 continue;
             }
 
-            if (rune.IsBmp && Transliterations.TryGetValue((char)rune.Value, out var replacement))
+            // The built-in table first: it needs no ICU, so a process with invariant globalization makes the same usernames.
+            if (builtInFolding && rune.IsBmp && LatinFolding.Fold((char)rune.Value) is { } folded)
             {
-                foreach (var r in replacement.EnumerateRunes())
+                foreach (var r in folded.EnumerateRunes())
                 {
                     yield return r;
                 }
@@ -218,9 +225,22 @@ internal static class UsernameSanitizer
             }
 
             // Compatibility decomposition: accents come off (é → e), full-width and circled forms become plain (Ａ → A).
+            // Without ICU the platform returns the text unchanged: a letter the table does not know is then dropped.
             foreach (var part in Normalize(rune.ToString(), NormalizationForm.FormKD).EnumerateRunes())
             {
-                if (Rune.GetUnicodeCategory(part) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark))
+                if (Rune.GetUnicodeCategory(part) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                {
+                    continue;
+                }
+
+                if (part.IsBmp && LatinFolding.FoldLetter((char)part.Value) is { } spelled)
+                {
+                    foreach (var r in spelled.EnumerateRunes())
+                    {
+                        yield return r;
+                    }
+                }
+                else
                 {
                     yield return part;
                 }
