@@ -373,11 +373,8 @@ public abstract class ProviderContract
     [Fact(Timeout = 30_000)]
     public async Task An_unreachable_site_is_Unavailable_even_for_create()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        using var site = StartSite(new(BaseUrl: new Uri($"http://127.0.0.1:{port}/")));
+        using var refused = new RefusedPort();
+        using var site = StartSite(new(BaseUrl: refused.Url));
 
         var act = () => site.Provider.CreateAsync(site.Prepare(NewAccount()));
 

@@ -62,12 +62,9 @@ public sealed class WebhookOutageTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task CiviCRM_refusing_connections_gives_503_with_the_outcome()
     {
-        // A port nothing listens on: bind, note it, release.
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        await using var host = await StartAsync(new Uri($"http://127.0.0.1:{port}/"));
+        // A port that refuses connections for the whole test (bound, never listening).
+        using var refused = new Skvare.CmsUser.Tests.Shared.RefusedPort();
+        await using var host = await StartAsync(refused.Url);
 
         using var response = await host.PostAsync("""{"contactId": 42}""");
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();

@@ -28,7 +28,8 @@ public sealed class OutageTests(ITestOutputHelper output)
     {
         using var h = new FaultHarness();
         var contacts = h.AddMembers(Contacts, "out");
-        var refused = outage == Outage.Refused ? ClosedPort() : null;
+        using var refusedPort = outage == Outage.Refused ? new Skvare.CmsUser.Tests.Shared.RefusedPort() : null;
+        var refused = refusedPort?.Url;
         var outageSummaries = new List<RunSummary>();
         for (var run = 0; run < OutageRuns; run++)
         {
@@ -135,15 +136,6 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
 
         return runs;
-    }
-
-    private static Uri ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
     }
 
     private void Report(string name, List<RunSummary> outage, List<RunSummary> back, Invariants during, Invariants after) =>
