@@ -249,14 +249,11 @@ public sealed class CreateTests : IDisposable
     [Fact]
     public async Task Create_against_a_refused_connection_is_Unavailable_because_nothing_reached_the_site()
     {
-        // A port that was free a moment ago: the connection is refused, so the create certainly did not happen.
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // A port that refuses connections: the create certainly did not happen.
+        using var refused = new Skvare.CmsUser.Tests.Shared.RefusedPort();
         using var host = new WordPressTestHost(o =>
         {
-            o.BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+            o.BaseUrl = refused.Url;
             o.Username = _server.AdminUsername;
             o.ApplicationPassword = _server.ApplicationPassword;
             o.Http.AllowInsecureHttp = true;
