@@ -1,10 +1,11 @@
 namespace Skvare.CmsUser.Shared;
 
 /// <summary>
-/// What a provider's last page look-up (<see cref="ICmsAccountPrefetch"/>) found: the users with the page's emails
-/// and the users whose username starts with one of the page's base usernames, kept up to date with the provider's
-/// own creates and removals. A question it covers is answered without a request; anything else, or anything
-/// older than <see cref="Lifetime"/>, goes to the server. Comparisons ignore case, as the servers' collations do.
+/// What a provider's last two page look-ups (<see cref="ICmsAccountPrefetch"/>) found: the users with the pages' emails
+/// and the users whose username starts with one of the pages' base usernames, kept up to date with the provider's
+/// own creates and removals. Two, because the engine looks the next page up while the page before is still being
+/// provisioned. A question either covers is answered without a request (the newer look-up first); anything else, or
+/// anything older than <see cref="Lifetime"/>, goes to the server. Comparisons ignore case, as the servers' collations do.
 /// </summary>
 /// <typeparam name="TUser">The provider's user record.</typeparam>
 internal sealed class PageAccountIndex<TUser>
@@ -18,10 +19,8 @@ internal sealed class PageAccountIndex<TUser>
     private readonly Func<TUser, long> _id;
     private readonly Func<TUser, string?> _email;
     private readonly Func<TUser, string?> _username;
-    private HashSet<string> _emails = new(StringComparer.OrdinalIgnoreCase);
-    private string[] _prefixes = [];
-    private List<TUser> _users = [];
-    private DateTimeOffset _expires = DateTimeOffset.MinValue;
+    private Lookup _current = Lookup.Empty();
+    private Lookup _previous = Lookup.Empty();
 
     /// <summary>Creates an empty index.</summary>
     /// <param name="time">The clock of <see cref="Lifetime"/>.</param>
@@ -36,20 +35,26 @@ internal sealed class PageAccountIndex<TUser>
         _username = username;
     }
 
-    /// <summary>Replaces the index with a fresh page look-up.</summary>
+    /// <summary>Adds a fresh page look-up; the one before it keeps answering for its page, the older one is dropped.</summary>
     public void Load(IEnumerable<string> emails, IEnumerable<string> prefixes, IEnumerable<TUser> users)
     {
+        var fresh = new Lookup(new HashSet<string>(emails, StringComparer.OrdinalIgnoreCase), prefixes.ToArray(), users.ToList(), _time.GetUtcNow() + Lifetime);
         lock (_gate)
         {
-            _emails = new HashSet<string>(emails, StringComparer.OrdinalIgnoreCase);
-            _prefixes = prefixes.ToArray();
-            _users = users.ToList();
-            _expires = _time.GetUtcNow() + Lifetime;
+            _previous = _current;
+            _current = fresh;
         }
     }
 
     /// <summary>Forgets everything (a look-up failed or could not be trusted).</summary>
-    public void Clear() => Load([], [], []);
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _previous = Lookup.Empty();
+            _current = Lookup.Empty();
+        }
+    }
 
     /// <summary>Answers "who has this email" when the index covers it.</summary>
     public bool TryFindByEmail(string email, out TUser? user)
@@ -57,12 +62,12 @@ internal sealed class PageAccountIndex<TUser>
         lock (_gate)
         {
             user = null;
-            if (!Current() || !_emails.Contains(email))
+            if (Covering(l => l.Emails.Contains(email)) is not { } lookup)
             {
                 return false;
             }
 
-            user = _users.Where(u => string.Equals(_email(u), email, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
+            user = lookup.Users.Where(u => string.Equals(_email(u), email, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
             return true;
         }
     }
@@ -73,12 +78,12 @@ internal sealed class PageAccountIndex<TUser>
         lock (_gate)
         {
             user = null;
-            if (!Current() || !_prefixes.Any(p => username.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            if (Covering(l => l.Prefixes.Any(p => username.StartsWith(p, StringComparison.OrdinalIgnoreCase))) is not { } lookup)
             {
                 return false;
             }
 
-            user = _users.Where(u => string.Equals(_username(u), username, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
+            user = lookup.Users.Where(u => string.Equals(_username(u), username, StringComparison.OrdinalIgnoreCase)).MinBy(_id);
             return true;
         }
     }
@@ -88,7 +93,11 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _users.Add(user);
+            _current.Users.Add(user);
+            if (!ReferenceEquals(_previous.Users, _current.Users))
+            {
+                _previous.Users.Add(user);
+            }
         }
     }
 
@@ -97,7 +106,8 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _users.RemoveAll(u => _id(u) == userId);
+            _current.Users.RemoveAll(u => _id(u) == userId);
+            _previous.Users.RemoveAll(u => _id(u) == userId);
         }
     }
 
@@ -106,9 +116,28 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _emails.Remove(email);
+            _current.Emails.Remove(email);
+            _previous.Emails.Remove(email);
         }
     }
 
-    private bool Current() => _time.GetUtcNow() < _expires;
+    // The newer look-up that is still current and covers the question, or null.
+    private Lookup? Covering(Func<Lookup, bool> covers)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var lookup in (ReadOnlySpan<Lookup>)[_current, _previous])
+        {
+            if (now < lookup.Expires && covers(lookup))
+            {
+                return lookup;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed record Lookup(HashSet<string> Emails, string[] Prefixes, List<TUser> Users, DateTimeOffset Expires)
+    {
+        public static Lookup Empty() => new(new HashSet<string>(StringComparer.OrdinalIgnoreCase), [], [], DateTimeOffset.MinValue);
+    }
 }

@@ -9,22 +9,36 @@ namespace Skvare.CmsUser.Engine;
 /// <summary>One pass of a batch: a trigger read page by page and what happens to each of its contacts.</summary>
 /// <param name="Name">The rule or campaign, in logs and outcomes.</param>
 /// <param name="Context">The trigger to read.</param>
-/// <param name="Process">The contact's job; never throws but for the caller's cancellation.</param>
-internal sealed record BatchPass(string Name, TriggerSourceContext Context, Func<Contact, int, Task<ContactResult>> Process)
+/// <param name="Process">The contact's job (with its prior failures and its page's look-up plan, when the pass has
+/// <see cref="Lookups"/>); never throws but for the caller's cancellation.</param>
+internal sealed record BatchPass(string Name, TriggerSourceContext Context, Func<Contact, int, PageLookup?, Task<ContactResult>> Process)
 {
     /// <summary>The activity whose failures count for this pass, when not the run's.</summary>
     public ActivityKind? Kind { get; init; }
 
-    /// <summary>Runs once per page before its contacts (bulk look-ups, see <see cref="ICmsAccountPrefetch"/>).</summary>
-    public Func<IReadOnlyList<Contact>, CancellationToken, Task>? Prefetch { get; init; }
+    /// <summary>Which pages are looked up in the CMS before their contacts (see <see cref="ICmsAccountPrefetch"/>), or none.</summary>
+    public PageLookups? Lookups { get; init; }
 }
 
 /// <summary>
 /// Runs batches: passes over triggers, page by page, up to <see cref="CmsUserOptions.MaxConcurrency"/> contacts at
 /// once, each page written back in bulk; the run ends with a summary, never with an exception but the caller's.
 /// </summary>
+/// <remarks>
+/// The flow keeps the workers on CMS creates: the first page is read while the set-up finishes; each page is read and
+/// prepared (failure count, Scheduled records, the page look-up when wanted) while the page before is provisioned; a
+/// page is written back in the background once its contacts are done, at most <see cref="MaxPagesBehind"/> pages
+/// behind. With a listener on <see cref="CmsUserTelemetry.Name"/> each step is a span (<c>cmsuser.batch.*</c>,
+/// docs/observability.md), which is how the benchmark's <c>--trace</c> tells what the workers wait on.
+/// </remarks>
 internal sealed class BatchRunner
 {
+    /// <summary>
+    /// How many pages may wait for or be in their write-back while the next page's contacts start (the background
+    /// write-back's bound): pages are written one at a time, in order; a page's contacts stay locked until it is written.
+    /// </summary>
+    internal const int MaxPagesBehind = 2;
+
     private readonly EngineContext _engine;
 
     public BatchRunner(EngineContext engine) => _engine = engine;
@@ -43,18 +57,24 @@ internal sealed class BatchRunner
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.run");
         trace?.SetTag("cmsuser.kind", kind);
         Log.RunStarted(Logger, passes.Length, Options.PageSize, Options.MaxConcurrency, _engine.Cms.Name);
+        PageFeed? first = null;
         try
         {
-            await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+            first = await SetUpAsync(passes, activityKind, cancellationToken).ConfigureAwait(false);
             foreach (var pass in passes)
             {
-                if (state.Stopped || cancellationToken.IsCancellationRequested)
+                var feed = first ?? new PageFeed(this, pass, pass.Kind ?? activityKind, cancellationToken);
+                first = null;
+                await using (feed.ConfigureAwait(false))
                 {
-                    break;
-                }
+                    if (state.Stopped || cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
 
-                Log.RuleStarted(Logger, pass.Name, pass.Context.Trigger.ToString());
-                await RunPassAsync(pass, pass.Kind ?? activityKind, state, progress, cancellationToken).ConfigureAwait(false);
+                    Log.RuleStarted(Logger, pass.Name, pass.Context.Trigger.ToString());
+                    await RunPassAsync(pass, feed, state, progress, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -75,6 +95,13 @@ internal sealed class BatchRunner
             Log.RunCrashed(Logger, ex);
             state.Stop(ContactResult.InternalMessage(ex));
         }
+        finally
+        {
+            if (first is not null)
+            {
+                await first.DisposeAsync().ConfigureAwait(false);
+            }
+        }
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
         var summary = state.ToSummary(_engine.Time.GetElapsedTime(started));
@@ -88,6 +115,42 @@ internal sealed class BatchRunner
         return summary;
     }
 
+    /// <summary>
+    /// The set-up of the process (once), with the first pass's first page read as soon as the triggers are resolved,
+    /// while the rest of the set-up (identity, activity types) is still in flight. Returns that pass's feed.
+    /// </summary>
+    private async Task<PageFeed?> SetUpAsync(BatchPass[] passes, ActivityKind activityKind, CancellationToken cancellationToken)
+    {
+        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.setup");
+        PageFeed? first = null;
+        try
+        {
+            await _engine.EnsureReadyAsync(
+                ct =>
+                {
+                    if (passes.Length > 0 && !ct.IsCancellationRequested)
+                    {
+                        first = new PageFeed(this, passes[0], passes[0].Kind ?? activityKind, ct);
+                        first.StartReading();
+                    }
+
+                    return Task.FromResult(true);
+                },
+                static () => { },
+                cancellationToken).ConfigureAwait(false);
+            return first;
+        }
+        catch
+        {
+            if (first is not null)
+            {
+                await first.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
     private IEnumerable<BatchPass> RulePasses(ProvisioningRule rule)
     {
         // A trigger that cannot be left (saved search, or an access group kept for deprovisioning) skips a contact
@@ -96,11 +159,11 @@ internal sealed class BatchRunner
         yield return new BatchPass(
             rule.DisplayName,
             _engine.CreationContext(rule),
-            (contact, prior) => kept && _engine.Attempts.UsedUp(prior)
+            (contact, prior, page) => kept && _engine.Attempts.UsedUp(prior)
                 ? Task.FromResult(UsedUp(rule, contact, prior))
-                : _engine.Pipeline.ProvisionAsync(rule, contact, prior, CancellationToken.None))
+                : _engine.Pipeline.ProvisionAsync(rule, contact, prior, page, CancellationToken.None))
         {
-            Prefetch = (page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct),
+            Lookups = _engine.Pipeline.LookupsFor(rule),
         };
         if (rule.Deprovision is { } deprovision)
         {
@@ -108,7 +171,7 @@ internal sealed class BatchRunner
             yield return new BatchPass(
                 Deprovisioning.PassName(rule),
                 Deprovisioning.SourceContext(rule, _engine.Settings.ExtraFields),
-                (contact, prior) => _engine.Deprovisioning.DeprovisionAsync(rule, contact, prior, CancellationToken.None))
+                (contact, prior, _) => _engine.Deprovisioning.DeprovisionAsync(rule, contact, prior, CancellationToken.None))
             {
                 Kind = Deprovisioning.ActivityKindOf(deprovision),
             };
@@ -128,40 +191,52 @@ internal sealed class BatchRunner
         };
 
     /// <summary>
-    /// One pass, pipelined: the next page is read while the current one is provisioned; a page is written back in the
-    /// background once its contacts are done, at most one page behind (the page before must be written before the
-    /// next page's contacts start), pages in order, and each page's write keeps its order (links, audit, trigger).
-    /// Whatever ends the pass (a stop, cancellation, a failed write), every page whose contacts started is written.
+    /// One pass, pipelined: while a page's contacts are provisioned, the next page is already read and prepared (see
+    /// <see cref="PageFeed"/>), so a worker that finishes the last contact of a page starts the first of the next one
+    /// at once. A page is written back in the background once its contacts are done, pages in order, each page's write
+    /// in its own order (links, audit, trigger); at most <see cref="MaxPagesBehind"/> pages wait for their write when
+    /// the next page starts. Whatever ends the pass (a stop, cancellation, a failed write), every page whose contacts
+    /// started is written; a page prepared but not started gives its Scheduled records back.
     /// </summary>
-    private async Task RunPassAsync(BatchPass pass, ActivityKind kind, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    private async Task RunPassAsync(BatchPass pass, PageFeed feed, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
-        var source = _engine.Triggers.Create(pass.Context);
         using var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency);
-        var pages = source.ReadPendingAsync(Options.PageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        Task<bool>? reading = null;
+        var behind = new Queue<Task>();
         Task? writing = null;
         Exception? failure = null;
         try
         {
-            reading = pages.MoveNextAsync().AsTask();
-            while (await reading.ConfigureAwait(false))
+            feed.StartPreparing();
+            while (await WaitOn("page", feed.TakeAsync()).ConfigureAwait(false) is { } page)
             {
-                var page = pages.Current;
                 if (state.Stopped || state.Cancelled)
                 {
+                    await feed.GiveBackAsync(page).ConfigureAwait(false);
                     break;
                 }
 
-                // Keyset paging reads the ids after this page's last, so the next page can be read now.
-                reading = pages.MoveNextAsync().AsTask();
-                var (prior, opened) = await _engine.PreparePageAsync(page, kind, pass.Prefetch, cancellationToken).ConfigureAwait(false);
-                var leases = new ConcurrentBag<IDisposable>();
-                var contacts = await LaunchAsync(pass, page, prior, state, leases, gate, cancellationToken).ConfigureAwait(false);
-                var previous = writing;
-                writing = WritePageAsync(previous, contacts, source, opened, leases, state, progress, cancellationToken);
-                if (previous is not null)
+                if (pass.Lookups is { } lookups && page.Lookup is { } plan && lookups.CatchUp(plan))
                 {
-                    await previous.ConfigureAwait(false);
+                    // Creates started to be refused after this page was prepared: its accounts are looked up now, so
+                    // its refusals cost no request each.
+                    try
+                    {
+                        await WaitOn("lookup", lookups.LookUpAsync(plan, page.Contacts, cancellationToken)).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await feed.GiveBackAsync(page).ConfigureAwait(false);
+                        throw;
+                    }
+                }
+
+                var leases = new ConcurrentBag<IDisposable>();
+                var contacts = await LaunchAsync(pass, page, state, leases, gate, cancellationToken).ConfigureAwait(false);
+                writing = WritePageAsync(writing, pass, page, contacts, feed.Source, leases, state, progress, cancellationToken);
+                behind.Enqueue(writing);
+                while (behind.Count > MaxPagesBehind)
+                {
+                    await WaitOn("write", behind.Dequeue()).ConfigureAwait(false);
                 }
 
                 if (state.Stopped || state.Cancelled)
@@ -175,13 +250,12 @@ internal sealed class BatchRunner
             failure = ex;
         }
 
-        // The pages whose contacts started are written whatever ended the loop; the read ahead is settled before
-        // the reader goes.
+        // The pages whose contacts started are written whatever ended the loop (each write waits for the one before).
         if (writing is not null)
         {
             try
             {
-                await writing.ConfigureAwait(false);
+                await WaitOn("drain", writing).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -189,19 +263,6 @@ internal sealed class BatchRunner
             }
         }
 
-        if (reading is not null)
-        {
-            try
-            {
-                await reading.ConfigureAwait(false);
-            }
-            catch (Exception ex) when (failure is not null || state.Stopped || state.Cancelled || ContactResult.IsRunCancellation(ex, cancellationToken))
-            {
-                // Not needed any more.
-            }
-        }
-
-        await pages.DisposeAsync().ConfigureAwait(false);
         if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
@@ -209,12 +270,12 @@ internal sealed class BatchRunner
     }
 
     /// <summary>Starts the page's contacts as workers become free; stops starting them when the run stops or is cancelled.</summary>
-    private async Task<List<Task<ContactResult?>>> LaunchAsync(BatchPass pass, IReadOnlyList<Contact> page, IReadOnlyDictionary<long, int> prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<List<Task<ContactResult?>>> LaunchAsync(BatchPass pass, PreparedPage page, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
-        var tasks = new List<Task<ContactResult?>>(page.Count);
+        var tasks = new List<Task<ContactResult?>>(page.Contacts.Count);
 
         // A contact listed twice in a page would wait for its own lock (held until the page is written).
-        foreach (var contact in page.DistinctBy(c => c.Id))
+        foreach (var contact in page.Contacts.DistinctBy(c => c.Id))
         {
             if (state.Stopped)
             {
@@ -223,7 +284,10 @@ internal sealed class BatchRunner
 
             try
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!gate.Wait(0, CancellationToken.None))
+                {
+                    await WaitOn("worker", gate.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -237,7 +301,7 @@ internal sealed class BatchRunner
                 break;
             }
 
-            tasks.Add(ProcessOneAsync(pass, contact, prior.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
+            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, state, leases, gate, cancellationToken));
         }
 
         return tasks;
@@ -247,29 +311,42 @@ internal sealed class BatchRunner
     /// Waits for the page before (pages are written in order), then for this page's contacts, and writes this page.
     /// Its accounts exist, so it is written even when the page before failed to; that failure is thrown afterwards.
     /// </summary>
-    private async Task WritePageAsync(Task? previous, List<Task<ContactResult?>> contacts, ITriggerSource source, IReadOnlyDictionary<long, long> opened, ConcurrentBag<IDisposable> leases, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
+    private async Task WritePageAsync(Task? previous, BatchPass pass, PreparedPage page, List<Task<ContactResult?>> contacts, ITriggerSource source, ConcurrentBag<IDisposable> leases, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
         Exception? earlier = null;
-        if (previous is not null)
-        {
-            try
-            {
-                await previous.ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                earlier = ex;
-            }
-        }
-
         try
         {
-            // Contacts never throw (each has its failure boundary).
-            var results = (await Task.WhenAll(contacts).ConfigureAwait(false)).OfType<ContactResult>().ToArray();
+            // Contacts never throw (each has its failure boundary). The page before is written first, whatever happens.
+            ContactResult[] results;
+            try
+            {
+                results = (await Task.WhenAll(contacts).ConfigureAwait(false)).OfType<ContactResult>().ToArray();
+                if (page.Lookup is { } plan)
+                {
+                    pass.Lookups?.Finished(plan);
+                }
+            }
+            finally
+            {
+                if (previous is not null)
+                {
+                    try
+                    {
+                        await previous.ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        earlier = ex;
+                    }
+                }
+            }
+
             IReadOnlyList<ContactResult> written;
             try
             {
-                written = await _engine.Writer.WriteAsync(results, source, opened).ConfigureAwait(false);
+                using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.write");
+                span?.SetTag("cmsuser.page", page.Number);
+                written = await _engine.Writer.WriteAsync(results, source, page.Opened).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is CmsUserException || !ContactResult.IsRunCancellation(ex, cancellationToken))
             {
@@ -304,8 +381,9 @@ internal sealed class BatchRunner
         return result with { Error = error, Kind = verdict.Kind, Attempt = verdict.Attempt, RecordActivity = verdict.RecordActivity, Disposition = verdict.Disposition };
     }
 
-    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, PageLookup? page, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
+        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.contact");
         try
         {
             // Held until the page is written, so a racing on-demand call sees the link. Waiting honours the
@@ -338,7 +416,7 @@ internal sealed class BatchRunner
             ContactResult result;
             try
             {
-                result = await pass.Process(contact, prior).ConfigureAwait(false);
+                result = await pass.Process(contact, prior, page).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -347,12 +425,44 @@ internal sealed class BatchRunner
             }
 
             state.Observe(result);
+            span?.SetTag("cmsuser.outcome", result.Kind.ToString());
             return result;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="task"/>; when it is not done yet, the wait is a <c>cmsuser.batch.wait</c> span tagged with
+    /// what the pass waits on (<c>page</c>: the next page's read and preparation; <c>lookup</c>: a page look-up
+    /// caught up at launch; <c>worker</c>: every worker busy; <c>write</c>: the write-back bound; <c>drain</c>: the
+    /// last pages' write-back).
+    /// </summary>
+    private static async Task<T> WaitOn<T>(string on, Task<T> task)
+    {
+        if (!task.IsCompleted)
+        {
+            using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.wait");
+            span?.SetTag("cmsuser.wait", on);
+            return await task.ConfigureAwait(false);
+        }
+
+        return await task.ConfigureAwait(false);
+    }
+
+    private static async Task WaitOn(string on, Task task)
+    {
+        if (!task.IsCompleted)
+        {
+            using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.wait");
+            span?.SetTag("cmsuser.wait", on);
+            await task.ConfigureAwait(false);
+            return;
+        }
+
+        await task.ConfigureAwait(false);
     }
 
     private void Complete(IEnumerable<ContactResult> results, RunState state, IProgress<ProvisioningProgress>? progress)
@@ -384,5 +494,141 @@ internal sealed class BatchRunner
 
         Log.RunFinished(Logger, kind, summary.Duration, summary.Total, summary.Count(OutcomeKind.Created), summary.Count(OutcomeKind.Linked),
             summary.Count(OutcomeKind.AlreadyLinked), summary.Count(OutcomeKind.Failed), summary.Count(OutcomeKind.GaveUp), summary.Count(OutcomeKind.Skipped));
+    }
+
+    /// <summary>A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan.</summary>
+    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened, PageLookup? Lookup);
+
+    /// <summary>
+    /// A pass's pages, read and prepared ahead: when the launcher takes a page, the next one is prepared (failure count,
+    /// Scheduled records and, when the pass's <see cref="PageLookups"/> wants it, the page look-up, at once) and the one
+    /// after it is read. Keyset paging makes the early read safe: each read asks for the ids after the page before,
+    /// whatever has been written meanwhile. The source ends the stream itself when a page comes back shorter than asked
+    /// (counted in rows, before a contact's repeated rows are merged), so a short last page costs no confirming read;
+    /// after a full last page the empty read was sent ahead and is not waited for. Contacts that join the trigger
+    /// behind the read position during the run are left to the next run, as before.
+    /// </summary>
+    private sealed class PageFeed : IAsyncDisposable
+    {
+        private readonly BatchRunner _runner;
+        private readonly BatchPass _pass;
+        private readonly ActivityKind _kind;
+        private readonly CancellationToken _cancellationToken;
+        private readonly IAsyncEnumerator<IReadOnlyList<Contact>> _pages;
+        private Task<bool>? _reading;
+        private Task<PreparedPage?>? _next;
+        private int _number;
+
+        public PageFeed(BatchRunner runner, BatchPass pass, ActivityKind kind, CancellationToken cancellationToken)
+        {
+            _runner = runner;
+            _pass = pass;
+            _kind = kind;
+            _cancellationToken = cancellationToken;
+            Source = runner._engine.Triggers.Create(pass.Context);
+            _pages = Source.ReadPendingAsync(runner.Options.PageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+
+        public ITriggerSource Source { get; }
+
+        /// <summary>Sends the first read (it needs only the triggers resolved).</summary>
+        public void StartReading() => _reading ??= ReadAsync();
+
+        /// <summary>Starts preparing the first page (it needs the set-up done).</summary>
+        public void StartPreparing()
+        {
+            StartReading();
+            _next ??= PrepareNextAsync();
+        }
+
+        /// <summary>The next page, read and prepared, or <see langword="null"/> when the trigger is drained; starts preparing the one after.</summary>
+        public async Task<PreparedPage?> TakeAsync()
+        {
+            StartPreparing();
+            var page = await _next!.ConfigureAwait(false);
+            if (page is not null)
+            {
+                _next = PrepareNextAsync();
+            }
+
+            return page;
+        }
+
+        /// <summary>A prepared page that will not start: its Scheduled records are removed (best effort).</summary>
+        public async Task GiveBackAsync(PreparedPage page)
+        {
+            if (page.Opened.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await _runner._engine.Activities.DiscardAsync(page.Opened.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
+            {
+                // Left Scheduled: the contact's next success completes or removes it.
+            }
+        }
+
+        /// <summary>Settles what was sent ahead (a prepared page gives its records back), then closes the stream.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (_next is not null)
+            {
+                try
+                {
+                    if (await _next.ConfigureAwait(false) is { } unused)
+                    {
+                        await GiveBackAsync(unused).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception)
+                {
+                    // Not needed any more; a failure that ended the pass was thrown by TakeAsync.
+                }
+            }
+
+            if (_reading is not null)
+            {
+                try
+                {
+                    await _reading.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Not needed any more.
+                }
+            }
+
+            await _pages.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private async Task<bool> ReadAsync()
+        {
+            using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.read");
+            return await _pages.MoveNextAsync().ConfigureAwait(false);
+        }
+
+        private async Task<PreparedPage?> PrepareNextAsync()
+        {
+            if (!await _reading!.ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var contacts = _pages.Current;
+
+            // The read after this one goes now, while this page is prepared and the page before it provisioned.
+            _reading = ReadAsync();
+            var number = ++_number;
+            var lookup = _pass.Lookups?.Plan();
+            using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.prepare");
+            span?.SetTag("cmsuser.page", number);
+            span?.SetTag("cmsuser.lookup", lookup?.LookedUp ?? false);
+            var (prior, opened) = await _runner._engine.PreparePageAsync(contacts, _kind, lookup is null ? null : _pass.Lookups!.LookUpFor(lookup), _cancellationToken).ConfigureAwait(false);
+            return new PreparedPage(number, contacts, prior, opened, lookup);
+        }
     }
 }

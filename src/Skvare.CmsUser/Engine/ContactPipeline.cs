@@ -36,12 +36,19 @@ internal sealed class ContactPipeline
     public AccessRestorer? Restorer { get; init; }
 
     /// <summary>Runs the creation steps for one contact. Never throws but for the caller's cancellation.</summary>
-    public async Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken)
+    public Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken) =>
+        ProvisionAsync(rule, contact, priorFailures, null, cancellationToken);
+
+    /// <summary>
+    /// Runs the creation steps for one contact of a batch page; a create refused for a taken email or username is
+    /// reported to <paramref name="page"/> (see <see cref="PageLookups"/>). Never throws but for the caller's cancellation.
+    /// </summary>
+    public async Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, PageLookup? page, CancellationToken cancellationToken)
     {
         var start = new ContactResult(contact, rule.DisplayName, ActivityKind.AccountCreation, priorFailures);
         try
         {
-            return await ProvisionCoreAsync(rule, contact, start, cancellationToken).ConfigureAwait(false);
+            return await ProvisionCoreAsync(rule, contact, start, page, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
@@ -126,6 +133,15 @@ internal sealed class ContactPipeline
     }
 
     /// <summary>
+    /// The page look-up policy of a creation pass of <paramref name="rule"/>, or <see langword="null"/> when the provider
+    /// has no page look-up (<see cref="ICmsAccountPrefetch"/>): every page when the CMS cannot refuse a duplicate,
+    /// otherwise only while creates are being refused (<see cref="PageLookups"/>).
+    /// </summary>
+    public PageLookups? LookupsFor(ProvisioningRule rule) => _cms is ICmsAccountPrefetch
+        ? new PageLookups((page, ct) => PrefetchAsync(rule, page, ct), always: !_cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates))
+        : null;
+
+    /// <summary>
     /// Lets a provider that implements <see cref="ICmsAccountPrefetch"/> look up the emails and usernames of the
     /// contacts of a page that may need an account, in one request.
     /// </summary>
@@ -160,7 +176,7 @@ internal sealed class ContactPipeline
         return reserveFor is not long contactId || _reservations.TryReserve(username, contactId);
     }
 
-    private async Task<ContactResult> ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactResult start, CancellationToken cancellationToken)
+    private async Task<ContactResult> ProvisionCoreAsync(ProvisioningRule rule, Contact contact, ContactResult start, PageLookup? page, CancellationToken cancellationToken)
     {
         if (contact.CurrentDomainLink is { } existing)
         {
@@ -216,7 +232,7 @@ internal sealed class ContactPipeline
 
         var email = contact.Email!.Trim();
         return _cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates)
-            ? await CreateFirstAsync(rule, start, email, cancellationToken).ConfigureAwait(false)
+            ? await CreateFirstAsync(rule, start, email, page, cancellationToken).ConfigureAwait(false)
             : await LookUpThenCreateAsync(rule, start, email, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -224,9 +240,10 @@ internal sealed class ContactPipeline
     /// Create first (<see cref="CmsCapabilities.CreateRefusesDuplicates"/>): one request for a new contact. The create's
     /// refusals lead to the look-ups: a taken email links the account; a taken username (reported before a taken email
     /// by WordPress and Joomla) or a refusal the provider could not name (a translated message) goes through the
-    /// look-up path, which finds an email match before it numbers the username.
+    /// look-up path, which finds an email match before it numbers the username. A refusal that leads to look-ups is
+    /// reported to <paramref name="page"/>: the pages after it are looked up in bulk (<see cref="PageLookups"/>).
     /// </summary>
-    private async Task<ContactResult> CreateFirstAsync(ProvisioningRule rule, ContactResult start, string email, CancellationToken cancellationToken)
+    private async Task<ContactResult> CreateFirstAsync(ProvisioningRule rule, ContactResult start, string email, PageLookup? page, CancellationToken cancellationToken)
     {
         var contact = start.Contact;
         var baseName = BaseUsername(rule, contact);
@@ -248,11 +265,19 @@ internal sealed class ContactPipeline
             }
             catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
             {
+                if (ex.Reason == CmsErrorReason.DuplicateEmail)
+                {
+                    page?.Refused();
+                }
+
                 attempt = attempt with { AccountMayExist = ex.Reason == CmsErrorReason.UnknownOutcome };
                 return await ResolveEmailRefusalAsync(rule, attempt, ex, email, cancellationToken).ConfigureAwait(false);
             }
             catch (CmsProviderException ex) when (ex.Kind == FailureKind.Permanent)
             {
+                // A taken username, or a refusal the provider could not name: the look-ups below ask what the page
+                // look-up answers.
+                page?.Refused();
                 refusal = ex;
             }
         }

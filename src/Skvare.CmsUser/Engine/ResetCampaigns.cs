@@ -14,7 +14,7 @@ internal sealed class ResetCampaigns
     public BatchPass[] Passes() => _engine.Options.PasswordResets.Select(campaign => new BatchPass(
         campaign.DisplayName,
         _engine.SourceContext(campaign.Trigger!, null, ActivityKind.PasswordReset),
-        (contact, prior) => ResetAsync(campaign.DisplayName, contact, prior, CancellationToken.None))).ToArray();
+        (contact, prior, _) => ResetAsync(campaign.DisplayName, contact, prior, CancellationToken.None))).ToArray();
 
     /// <summary>Sends a reset email to one linked contact. Never throws but for the caller's cancellation.</summary>
     public async Task<ContactResult> ResetAsync(string campaign, Contact contact, int priorFailures, CancellationToken cancellationToken)

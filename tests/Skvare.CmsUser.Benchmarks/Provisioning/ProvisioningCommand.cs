@@ -23,6 +23,9 @@ internal static class ProvisioningCommand
         var quick = args.Contains("--quick");
         var live = args.Contains("--live");
         var outIndex = Array.IndexOf(args, "--out");
+        var onlyIndex = Array.IndexOf(args, "--only");
+        var only = onlyIndex >= 0 && onlyIndex + 1 < args.Length ? args[onlyIndex + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
+        bool Wanted(string section) => only is null || only.Contains(section, StringComparer.OrdinalIgnoreCase);
         var outPath = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Path.Combine("artifacts", "benchmarks", "provisioning.json");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(30));
         var ct = timeout.Token;
@@ -39,15 +42,34 @@ internal static class ProvisioningCommand
         }
         else
         {
-            report["requests"] = await RequestsAsync(md, quick ? 200 : 1_000, ct);
-            Flush(md);
-            report["onDemand"] = await OnDemandAsync(md, ct);
-            Flush(md);
-            report["latency"] = await LatencyAsync(md, quick, ct);
-            Flush(md);
-            report["memory"] = await MemoryAsync(md, quick ? [1_000, 3_000, 10_000] : [10_000, 30_000, 100_000], ct);
-            Flush(md);
-            report["cpu"] = await CpuAsync(md, quick ? 2_000 : 10_000, ct);
+            if (Wanted("requests"))
+            {
+                report["requests"] = await RequestsAsync(md, quick ? 200 : 1_000, ct);
+                Flush(md);
+            }
+
+            if (Wanted("ondemand"))
+            {
+                report["onDemand"] = await OnDemandAsync(md, ct);
+                Flush(md);
+            }
+
+            if (Wanted("latency"))
+            {
+                report["latency"] = await LatencyAsync(md, quick, ct);
+                Flush(md);
+            }
+
+            if (Wanted("memory"))
+            {
+                report["memory"] = await MemoryAsync(md, quick ? [1_000, 3_000, 10_000] : [10_000, 30_000, 100_000], ct);
+                Flush(md);
+            }
+
+            if (Wanted("cpu"))
+            {
+                report["cpu"] = await CpuAsync(md, quick ? 2_000 : 10_000, ct);
+            }
         }
 
         Flush(md);
