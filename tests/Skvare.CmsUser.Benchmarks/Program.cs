@@ -5,7 +5,7 @@ namespace Skvare.CmsUser.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks: <c>dotnet run -c Release --project tests/Skvare.CmsUser.Benchmarks -- --filter '*'</c> for the
-/// BenchmarkDotNet micro-benchmarks, or <c>-- provisioning [--live] [--quick] [--out FILE]</c> for the request, latency and
+/// BenchmarkDotNet micro-benchmarks, or <c>-- provisioning [--live] [--quick] [--trace] [--only SECTIONS] [--out FILE]</c> for the request, latency and
 /// memory report, or <c>-- cluster [contactsPerSite] [cmsLatencyMs]</c> for one clustered instance against three
 /// (docs/benchmarks.md).
 /// </summary>

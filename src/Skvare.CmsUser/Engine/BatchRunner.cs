@@ -301,7 +301,10 @@ internal sealed class BatchRunner
                 break;
             }
 
-            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, state, leases, gate, cancellationToken));
+            // On the thread pool: the contact's synchronous start (its lock, the request it builds and sends) runs on
+            // another core while the launcher hands the next free worker its contact.
+            var prior = page.Prior.GetValueOrDefault(contact.Id);
+            tasks.Add(Task.Run(() => ProcessOneAsync(pass, contact, prior, page.Lookup, state, leases, gate, cancellationToken), CancellationToken.None));
         }
 
         return tasks;
