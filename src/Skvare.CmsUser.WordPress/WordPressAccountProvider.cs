@@ -278,8 +278,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
         {
-            // The page look-up said free; the site knows better. Later questions of this page go to the site.
-            _index.Clear();
+            // When the page look-up said free, the site knows better and later questions go to the site; when it knows
+            // the account that took the name or email (a re-import), it answers them.
+            _index.Refused(ex.Reason == CmsErrorReason.DuplicateEmail ? account.Email : null, ex.Reason == CmsErrorReason.DuplicateUsername ? account.Username : null);
             throw;
         }
     }

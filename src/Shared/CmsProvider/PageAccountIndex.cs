@@ -111,6 +111,28 @@ internal sealed class PageAccountIndex<TUser>
         }
     }
 
+    /// <summary>
+    /// A create was refused for a taken email (<paramref name="email"/>) or username (<paramref name="username"/>). When a
+    /// look-up covering it said it was free, the index is out of date and is dropped (the questions go to the server);
+    /// when it knows the account that took it, it stays: create first meets such refusals on every contact of a
+    /// re-import, and the index is what answers them without a request each.
+    /// </summary>
+    public void Refused(string? email, string? username)
+    {
+        lock (_gate)
+        {
+            var stale = (email is not null && Covering(l => l.Emails.Contains(email)) is { } byEmail
+                    && !byEmail.Users.Any(u => string.Equals(_email(u), email, StringComparison.OrdinalIgnoreCase)))
+                || (username is not null && Covering(l => l.Prefixes.Any(p => username.StartsWith(p, StringComparison.OrdinalIgnoreCase))) is { } byName
+                    && !byName.Users.Any(u => string.Equals(_username(u), username, StringComparison.OrdinalIgnoreCase)));
+            if (stale)
+            {
+                _previous = Lookup.Empty();
+                _current = Lookup.Empty();
+            }
+        }
+    }
+
     /// <summary>Stops answering for an email (the server knows better: it refused it).</summary>
     public void ForgetEmail(string email)
     {

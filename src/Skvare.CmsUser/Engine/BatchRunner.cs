@@ -221,7 +221,7 @@ internal sealed class BatchRunner
                     // its refusals cost no request each.
                     try
                     {
-                        await WaitOn("lookup", lookups.LookUpAsync(plan, page.Contacts, cancellationToken)).ConfigureAwait(false);
+                        await WaitOn("lookup", plan.LookUpAsync(cancellationToken)).ConfigureAwait(false);
                     }
                     catch
                     {
@@ -626,11 +626,11 @@ internal sealed class BatchRunner
             // The read after this one goes now, while this page is prepared and the page before it provisioned.
             _reading = ReadAsync();
             var number = ++_number;
-            var lookup = _pass.Lookups?.Plan();
+            var lookup = _pass.Lookups?.Plan(contacts);
             using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.prepare");
             span?.SetTag("cmsuser.page", number);
-            span?.SetTag("cmsuser.lookup", lookup?.LookedUp ?? false);
-            var (prior, opened) = await _runner._engine.PreparePageAsync(contacts, _kind, lookup is null ? null : _pass.Lookups!.LookUpFor(lookup), _cancellationToken).ConfigureAwait(false);
+            span?.SetTag("cmsuser.lookup", lookup?.Planned ?? false);
+            var (prior, opened) = await _runner._engine.PreparePageAsync(contacts, _kind, lookup is { Planned: true } ? (_, ct) => lookup.LookUpAsync(ct) : null, _cancellationToken).ConfigureAwait(false);
             return new PreparedPage(number, contacts, prior, opened, lookup);
         }
     }

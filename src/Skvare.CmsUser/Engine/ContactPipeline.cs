@@ -267,7 +267,7 @@ internal sealed class ContactPipeline
             {
                 if (ex.Reason == CmsErrorReason.DuplicateEmail)
                 {
-                    page?.Refused();
+                    await PageRefusedAsync(page, cancellationToken).ConfigureAwait(false);
                 }
 
                 attempt = attempt with { AccountMayExist = ex.Reason == CmsErrorReason.UnknownOutcome };
@@ -275,9 +275,6 @@ internal sealed class ContactPipeline
             }
             catch (CmsProviderException ex) when (ex.Kind == FailureKind.Permanent)
             {
-                // A taken username, or a refusal the provider could not name: the look-ups below ask what the page
-                // look-up answers.
-                page?.Refused();
                 refusal = ex;
             }
         }
@@ -286,7 +283,30 @@ internal sealed class ContactPipeline
             return attempt.Catch(Attempts, ex, _logger);
         }
 
+        // A taken username, or a refusal the provider could not name: the look-ups below ask what the page look-up answers.
+        await PageRefusedAsync(page, cancellationToken).ConfigureAwait(false);
         return await LookUpThenCreateAsync(rule, start, email, refusal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reports a refused create to its batch page and waits for the page's look-up (see <see cref="PageLookup.RefusedAsync"/>).
+    /// The look-up is an optimisation: when it fails the look-ups that follow ask the site.
+    /// </summary>
+    private async Task PageRefusedAsync(PageLookup? page, CancellationToken cancellationToken)
+    {
+        if (page is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await page.RefusedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            Log.PageLookupFailed(_logger, ContactResult.InternalMessage(ex));
+        }
     }
 
     /// <summary>

@@ -9,10 +9,10 @@ namespace Skvare.CmsUser.Engine;
 /// following pages once refusals appear (a re-import of existing users), until a looked-up page meets none.
 /// </summary>
 /// <remarks>
-/// Pages are planned ahead (<see cref="Plan"/>, while the page before is provisioned) and may be looked up late
-/// (<see cref="CatchUp"/>, when the launcher reaches a page planned without the look-up and refusals appeared
-/// meanwhile), so the first page of a re-import pays a request per refusal and the pages after it do not.
-/// Thread-safe: contacts report refusals from any worker.
+/// Pages are planned ahead (<see cref="Plan"/>, while the page before is provisioned); a page planned without the
+/// look-up is looked up late, once, when the launcher reaches it after refusals appeared (<see cref="CatchUp"/>) or
+/// when one of its own creates is refused (<see cref="PageLookup.RefusedAsync"/>), so even the first page of a
+/// re-import costs one look-up, not a request per refusal. Thread-safe: contacts report refusals from any worker.
 /// </remarks>
 internal sealed class PageLookups
 {
@@ -32,20 +32,10 @@ internal sealed class PageLookups
     }
 
     /// <summary>The next page's plan (pages are planned in order, by one caller at a time).</summary>
-    public PageLookup Plan() => new(this, ++_planned, _always || _refusing);
+    public PageLookup Plan(IReadOnlyList<Contact> contacts) => new(this, ++_planned, contacts, _always || _refusing);
 
     /// <summary>Whether a page planned without the look-up should be looked up now: refusals appeared since.</summary>
     public bool CatchUp(PageLookup page) => !page.LookedUp && _refusing;
-
-    /// <summary>Looks the page up and marks it looked up.</summary>
-    public async Task LookUpAsync(PageLookup page, IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
-    {
-        await _lookUp(contacts, cancellationToken).ConfigureAwait(false);
-        page.LookedUp = true;
-    }
-
-    /// <summary>The page look-up as <see cref="EngineContext.PreparePageAsync"/> takes it, when the plan wants it.</summary>
-    public Func<IReadOnlyList<Contact>, CancellationToken, Task>? LookUpFor(PageLookup page) => page.LookedUp ? _lookUp : null;
 
     /// <summary>
     /// Every contact of the page is done: a looked-up page that met no refusal, with no later page meeting one, ends
@@ -58,6 +48,9 @@ internal sealed class PageLookups
             _refusing = false;
         }
     }
+
+    /// <summary>Runs the look-up of a page's contacts.</summary>
+    internal Task LookUpAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken) => _lookUp(contacts, cancellationToken);
 
     /// <summary>A create of this page was refused in a way the look-ups serve (a taken email or username).</summary>
     internal void Refused(PageLookup page)
@@ -77,32 +70,65 @@ internal sealed class PageLookups
     }
 }
 
-/// <summary>One page's look-up plan, and what its contacts met.</summary>
+/// <summary>
+/// One page's look-up: planned when the page is prepared, or started later, once, by the launcher (<see
+/// cref="PageLookups.CatchUp"/>) or by the page's first refused create; and what the page's contacts met.
+/// </summary>
 internal sealed class PageLookup
 {
     private readonly PageLookups _policy;
+    private readonly IReadOnlyList<Contact> _contacts;
+    private readonly object _gate = new();
+    private Task? _lookUp;
     private int _refusals;
 
-    public PageLookup(PageLookups policy, int number, bool lookedUp)
+    public PageLookup(PageLookups policy, int number, IReadOnlyList<Contact> contacts, bool planned)
     {
         _policy = policy;
+        _contacts = contacts;
         Number = number;
-        LookedUp = lookedUp;
+        Planned = planned;
     }
 
     /// <summary>The page's number in its pass, from 1.</summary>
     public int Number { get; }
 
-    /// <summary>Whether the page's accounts were (or are being) looked up before its contacts start.</summary>
-    public bool LookedUp { get; set; }
+    /// <summary>Whether the look-up was planned with the page (it runs with the page's preparation).</summary>
+    public bool Planned { get; }
+
+    /// <summary>Whether the page's accounts were (or are being) looked up.</summary>
+    public bool LookedUp
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lookUp is not null;
+            }
+        }
+    }
 
     /// <summary>How many creates of the page were refused in a way the look-ups serve.</summary>
     public int Refusals => Volatile.Read(ref _refusals);
 
-    /// <summary>Reports a create refused in a way the look-ups serve (a taken email or username, an unnamed refusal).</summary>
-    public void Refused()
+    /// <summary>Looks the page's accounts up, once; later callers wait for the same look-up.</summary>
+    public Task LookUpAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _lookUp ??= _policy.LookUpAsync(_contacts, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Reports a create refused in a way the look-ups serve (a taken email or username, an unnamed refusal) and waits
+    /// for the page's look-up (started by the first refusal when the page was not looked up): the look-ups the refusal
+    /// leads to, and those of the page's later refusals, are answered by it instead of a request each.
+    /// </summary>
+    public Task RefusedAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _refusals);
         _policy.Refused(this);
+        return LookUpAsync(cancellationToken);
     }
 }

@@ -48,6 +48,12 @@ internal static class ProvisioningCommand
                 Flush(md);
             }
 
+            if (Wanted("cms"))
+            {
+                report["requestsPerCms"] = await RequestsPerCmsAsync(md, quick ? 200 : 1_000, ct);
+                Flush(md);
+            }
+
             if (Wanted("ondemand"))
             {
                 report["onDemand"] = await OnDemandAsync(md, ct);
@@ -100,6 +106,47 @@ internal static class ProvisioningCommand
             .AppendLine(Inv, $"| **WordPress** | | {counts.WordPressTotal:N0} | **{(double)counts.WordPressTotal / contacts:0.###}** |")
             .AppendLine(Inv, $"| **Total** | | {counts.Total:N0} | **{(double)counts.Total / contacts:0.###}** |").AppendLine();
         return new { contacts, perContact = (double)counts.Total / contacts, civicrm = counts.CiviCrm, wordpress = counts.WordPress };
+    }
+
+    // Requests per new contact for every CMS package against its fake (same rule, concurrency 8, page 100), split by
+    // server and call; then a re-import (every contact already has its account) on WordPress with the companion plugin.
+    private static async Task<object> RequestsPerCmsAsync(StringBuilder md, int contacts, CancellationToken ct)
+    {
+        var rows = new List<object>();
+        var calls = new StringBuilder();
+        md.AppendLine(Inv, $"## Requests per new contact, every CMS (fakes, {contacts:N0} new contacts, concurrency 8, page 100, one role)").AppendLine()
+            .AppendLine("| CMS | CMS requests per contact | CiviCRM requests per contact | Total per contact |").AppendLine("|---|---:|---:|---:|");
+        foreach (var setup in Enum.GetValues<CmsSetup>())
+        {
+            var (civi, cms) = await CountRunAsync(setup, contacts, reimport: false, ct);
+            var civiTotal = civi.Values.Sum();
+            var cmsTotal = cms.Values.Sum();
+            md.AppendLine(Inv, $"| {CmsSite.Title(setup)} | {(double)cmsTotal / contacts:0.###} | {(double)civiTotal / contacts:0.###} | **{(double)(civiTotal + cmsTotal) / contacts:0.###}** |");
+            calls.AppendLine(Inv, $"| {CmsSite.Title(setup)} | {string.Join("; ", cms.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"`{kv.Key}` {kv.Value:N0}"))} |");
+            rows.Add(new { cms = setup.ToString(), title = CmsSite.Title(setup), contacts, cmsPerContact = (double)cmsTotal / contacts, civicrmPerContact = (double)civiTotal / contacts, perContact = (double)(civiTotal + cmsTotal) / contacts, civicrm = civi, cmsCalls = cms });
+        }
+
+        var reimport = await CountRunAsync(CmsSetup.WordPressCompanion, contacts, reimport: true, ct);
+        var reimportCms = reimport.Cms.Values.Sum();
+        md.AppendLine(Inv, $"| Re-import: WordPress, companion plugin, every contact's account already there (linked, not created) | {(double)reimportCms / contacts:0.###} | {(double)reimport.CiviCrm.Values.Sum() / contacts:0.###} | **{(double)(reimportCms + reimport.CiviCrm.Values.Sum()) / contacts:0.###}** |");
+        calls.AppendLine(Inv, $"| Re-import, WordPress companion | {string.Join("; ", reimport.Cms.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"`{kv.Key}` {kv.Value:N0}"))} |");
+        rows.Add(new { cms = "WordPressCompanionReimport", title = "Re-import, WordPress companion", contacts, cmsPerContact = (double)reimportCms / contacts, civicrm = reimport.CiviCrm, cmsCalls = reimport.Cms });
+        md.AppendLine().AppendLine("CMS requests by call:").AppendLine().AppendLine("| CMS | Calls (requests in the run) |").AppendLine("|---|---|").Append(calls).AppendLine();
+        return rows;
+    }
+
+    private static async Task<(Dictionary<string, int> CiviCrm, Dictionary<string, int> Cms)> CountRunAsync(CmsSetup setup, int contacts, bool reimport, CancellationToken ct)
+    {
+        using var site = CmsSite.Start(setup, contacts);
+        if (reimport)
+        {
+            site.SeedExistingAccounts(contacts);
+        }
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
+        var expected = reimport ? OutcomeKind.Linked : OutcomeKind.Created;
+        Require(summary.Count(expected) == contacts, $"{setup}: expected {contacts} {expected}, got {string.Join(", ", summary.Counts.Select(kv => $"{kv.Key} {kv.Value}"))} ({summary.StopReason}; {summary.Failures.FirstOrDefault()?.Error?.Message})");
+        return site.Count();
     }
 
     // Sequential round trips of ProvisionAsync: requests counted in the fakes' logs, and elapsed / injected latency.
