@@ -301,10 +301,8 @@ internal sealed class BatchRunner
                 break;
             }
 
-            // On the thread pool: the contact's synchronous start (its lock, the request it builds and sends) runs on
-            // another core while the launcher hands the next free worker its contact.
-            var prior = page.Prior.GetValueOrDefault(contact.Id);
-            tasks.Add(Task.Run(() => ProcessOneAsync(pass, contact, prior, page.Lookup, state, leases, gate, cancellationToken), CancellationToken.None));
+            // Started inline: a contact that finishes synchronously (a stop, a quarantine) is seen before the next starts.
+            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, state, leases, gate, cancellationToken));
         }
 
         return tasks;
