@@ -14,8 +14,21 @@ public sealed class RequestBudgetTests : IDisposable
     /// <summary>WordPress requests per new contact in a batch (companion plugin): the create, which also sends the new-account email.</summary>
     private const int WordPressPerNewContact = 1;
 
-    /// <summary>WordPress requests per page of a batch (companion plugin): one look-up of the page's emails and usernames.</summary>
-    private const int WordPressPerPage = 1;
+    /// <summary>
+    /// WordPress requests per page of a batch of new contacts (companion plugin): none. Create first: the page look-up
+    /// only answers refused creates, so it waits for the first refusal.
+    /// </summary>
+    private const int WordPressPerPage = 0;
+
+    /// <summary>
+    /// WordPress requests per page of a re-import (every contact's account exists already): one look-up of the page's
+    /// emails and usernames, started by the page's first refused create (or planned with the page once creates are
+    /// being refused); it answers every refusal of the page.
+    /// </summary>
+    private const int WordPressPerReimportPage = 1;
+
+    /// <summary>WordPress requests per re-imported contact: its create, refused (taken username, then email).</summary>
+    private const int WordPressPerReimportedContact = 1;
 
     /// <summary>
     /// WordPress requests of one <c>ProvisionAsync</c> for a new contact: the create with its email (create first: no
@@ -66,9 +79,61 @@ public sealed class RequestBudgetTests : IDisposable
         summary.Count(OutcomeKind.Created).Should().Be(contacts);
         site.Civi.Links.Select(l => l.ContactId).Should().BeEquivalentTo(ids);
         site.WordPress.Requests.Should().HaveCountLessThanOrEqualTo((WordPressPerNewContact * contacts) + (WordPressPerPage * pages), Calls(site.WordPress.Requests.Select(r => r.Method + " " + r.Path)));
+        site.WordPress.Requests.Should().NotContain(r => r.Path.EndsWith("/users/lookup", StringComparison.Ordinal), "no create was refused, so no page was looked up");
         site.WordPress.Requests.Count(r => r.Method == "POST" && r.Path == "/wp-json/skvare-cmsuser/v1/users").Should().Be(contacts, "one create (with its email) per new contact, no retried creates");
         site.WordPress.Mails.Should().HaveCount(contacts, "one new-account email per new contact, sent by the create");
         site.Civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * pages) + CiviCrmPerRun, Calls(site.Civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(1, 100)]
+    [InlineData(4, 250)]
+    public async Task A_reimport_of_existing_accounts_costs_one_look_up_per_page_and_no_search(int concurrency, int contacts)
+    {
+        var site = Site(concurrency);
+        var existing = Enumerable.Range(0, contacts).Select(i => site.WordPress.AddUser($"first{i}.last{i}", $"member{i}@example.org", "subscriber").Id).ToList();
+        var users = site.WordPress.Users.Count;
+        site.AddMembers(contacts);
+        var pages = (contacts + 99) / 100;
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Linked).Should().Be(contacts);
+        site.Civi.Links.Select(l => l.UfId).Should().BeEquivalentTo(existing, "every contact is linked to its existing account");
+        site.WordPress.Users.Should().HaveCount(users, "no account is created");
+        site.WordPress.Mails.Should().BeEmpty();
+        var calls = Calls(site.WordPress.Requests.Select(r => r.Method + " " + r.Path));
+        site.WordPress.Requests.Should().HaveCountLessThanOrEqualTo((WordPressPerReimportedContact * contacts) + (WordPressPerReimportPage * pages), calls);
+        site.WordPress.Requests.Should().NotContain(r => r.Method == "GET", "the page look-up answers every refusal: no search per contact; " + calls);
+        site.WordPress.Requests.Count(r => r.Path.EndsWith("/users/lookup", StringComparison.Ordinal)).Should().Be(pages, "every page is looked up once");
+        site.Civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * pages) + CiviCrmPerRun, Calls(site.Civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Page_look_ups_stop_once_creates_are_no_longer_refused()
+    {
+        var site = Site(4);
+        for (var i = 0; i < 100; i++)
+        {
+            site.WordPress.AddUser($"first{i}.last{i}", $"member{i}@example.org", "subscriber");
+        }
+
+        site.AddMembers(100);
+        var fresh = site.AddMembers(500, "n");
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Linked).Should().Be(100);
+        summary.Count(OutcomeKind.Created).Should().Be(fresh.Count);
+        var lookups = site.WordPress.Requests.Where(r => r.Path.EndsWith("/users/lookup", StringComparison.Ordinal)).ToList();
+        var calls = Calls(site.WordPress.Requests.Select(r => r.Method + " " + r.Path));
+
+        // The refused page, the page launched right after the refusals, the page planned while refusals were the last
+        // news, and at most the one planned before the first clean page was done; never the last pages.
+        lookups.Should().HaveCountGreaterThanOrEqualTo(1).And.HaveCountLessThanOrEqualTo(4, calls);
+        lookups.Should().NotContain(r => r.Body!.Contains("membern499@example.org", StringComparison.Ordinal), "the last page comes after a clean look-up");
+        site.WordPress.Requests.Should().NotContain(r => r.Method == "GET", calls);
+        site.WordPress.Requests.Should().HaveCountLessThanOrEqualTo(600 + lookups.Count, "one create per contact, refused or not, and the look-ups; " + calls);
     }
 
     [Fact(Timeout = 60_000)]
