@@ -1,11 +1,12 @@
 namespace Skvare.CmsUser.Shared;
 
 /// <summary>
-/// What a provider's last two page look-ups (<see cref="ICmsAccountPrefetch"/>) found: the users with the pages' emails
+/// What a provider's last page look-ups (<see cref="ICmsAccountPrefetch"/>) found: the users with the pages' emails
 /// and the users whose username starts with one of the pages' base usernames, kept up to date with the provider's
-/// own creates and removals. Two, because the engine looks the next page up while the page before is still being
-/// provisioned. A question either covers is answered without a request (the newer look-up first); anything else, or
-/// anything older than <see cref="Lifetime"/>, goes to the server. Comparisons ignore case, as the servers' collations do.
+/// own creates and removals. The last <see cref="Kept"/>, because the engine looks a page up while the page before it
+/// is provisioned and the last contacts of the page before that finish. A question one of them covers is answered
+/// without a request (the newest look-up first); anything else, or anything older than <see cref="Lifetime"/>, goes to
+/// the server. Comparisons ignore case, as the servers' collations do.
 /// </summary>
 /// <typeparam name="TUser">The provider's user record.</typeparam>
 internal sealed class PageAccountIndex<TUser>
@@ -14,13 +15,15 @@ internal sealed class PageAccountIndex<TUser>
     /// <summary>How long a page look-up answers questions.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
 
+    /// <summary>How many page look-ups answer at once.</summary>
+    public const int Kept = 3;
+
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private readonly Func<TUser, long> _id;
     private readonly Func<TUser, string?> _email;
     private readonly Func<TUser, string?> _username;
-    private Lookup _current = Lookup.Empty();
-    private Lookup _previous = Lookup.Empty();
+    private readonly List<Lookup> _lookups = [];
 
     /// <summary>Creates an empty index.</summary>
     /// <param name="time">The clock of <see cref="Lifetime"/>.</param>
@@ -35,14 +38,17 @@ internal sealed class PageAccountIndex<TUser>
         _username = username;
     }
 
-    /// <summary>Adds a fresh page look-up; the one before it keeps answering for its page, the older one is dropped.</summary>
+    /// <summary>Adds a fresh page look-up; the ones before it keep answering for their pages, up to <see cref="Kept"/> in all.</summary>
     public void Load(IEnumerable<string> emails, IEnumerable<string> prefixes, IEnumerable<TUser> users)
     {
         var fresh = new Lookup(new HashSet<string>(emails, StringComparer.OrdinalIgnoreCase), prefixes.ToArray(), users.ToList(), _time.GetUtcNow() + Lifetime);
         lock (_gate)
         {
-            _previous = _current;
-            _current = fresh;
+            _lookups.Insert(0, fresh);
+            if (_lookups.Count > Kept)
+            {
+                _lookups.RemoveAt(Kept);
+            }
         }
     }
 
@@ -51,8 +57,7 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _previous = Lookup.Empty();
-            _current = Lookup.Empty();
+            _lookups.Clear();
         }
     }
 
@@ -93,10 +98,9 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _current.Users.Add(user);
-            if (!ReferenceEquals(_previous.Users, _current.Users))
+            foreach (var lookup in _lookups)
             {
-                _previous.Users.Add(user);
+                lookup.Users.Add(user);
             }
         }
     }
@@ -106,8 +110,10 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _current.Users.RemoveAll(u => _id(u) == userId);
-            _previous.Users.RemoveAll(u => _id(u) == userId);
+            foreach (var lookup in _lookups)
+            {
+                lookup.Users.RemoveAll(u => _id(u) == userId);
+            }
         }
     }
 
@@ -127,8 +133,7 @@ internal sealed class PageAccountIndex<TUser>
                     && !byName.Users.Any(u => string.Equals(_username(u), username, StringComparison.OrdinalIgnoreCase)));
             if (stale)
             {
-                _previous = Lookup.Empty();
-                _current = Lookup.Empty();
+                _lookups.Clear();
             }
         }
     }
@@ -138,8 +143,10 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
-            _current.Emails.Remove(email);
-            _previous.Emails.Remove(email);
+            foreach (var lookup in _lookups)
+            {
+                lookup.Emails.Remove(email);
+            }
         }
     }
 
@@ -147,7 +154,7 @@ internal sealed class PageAccountIndex<TUser>
     private Lookup? Covering(Func<Lookup, bool> covers)
     {
         var now = _time.GetUtcNow();
-        foreach (var lookup in (ReadOnlySpan<Lookup>)[_current, _previous])
+        foreach (var lookup in _lookups)
         {
             if (now < lookup.Expires && covers(lookup))
             {
@@ -158,8 +165,5 @@ internal sealed class PageAccountIndex<TUser>
         return null;
     }
 
-    private sealed record Lookup(HashSet<string> Emails, string[] Prefixes, List<TUser> Users, DateTimeOffset Expires)
-    {
-        public static Lookup Empty() => new(new HashSet<string>(StringComparer.OrdinalIgnoreCase), [], [], DateTimeOffset.MinValue);
-    }
+    private sealed record Lookup(HashSet<string> Emails, string[] Prefixes, List<TUser> Users, DateTimeOffset Expires);
 }
