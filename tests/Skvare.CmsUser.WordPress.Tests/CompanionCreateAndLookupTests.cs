@@ -120,6 +120,47 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_refusal_the_page_look_up_explains_keeps_it_answering()
+    {
+        _server.AddUser("jdoe", "jane@example.org", "subscriber");
+        using var host = WordPressTestHost.For(_server, companion: true);
+        await ((ICmsAccountPrefetch)host.Provider).PrefetchAsync(["jane@example.org"], ["jdoe"], Timeout());
+
+        // Create first on a re-import: the site refuses the name the look-up already knows is taken.
+        await host.Provider.Invoking(p => p.CreateAsync(New("jdoe") with { Email = "jane@example.org" }, Timeout())).Should().ThrowAsync<CmsProviderException>();
+        var before = _server.Requests.Count;
+        var found = await host.Provider.FindByEmailAsync("jane@example.org", Timeout());
+
+        found!.Username.Should().Be("jdoe");
+        _server.Requests.Should().HaveCount(before, "the look-up knew the account that took the name: no search");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_last_three_page_look_ups_answer_together()
+    {
+        _server.AddUser("ann", "ann@example.org", "subscriber");
+        _server.AddUser("bob", "bob@example.org", "subscriber");
+        _server.AddUser("cy", "cy@example.org", "subscriber");
+        _server.AddUser("dee", "dee@example.org", "subscriber");
+        using var host = WordPressTestHost.For(_server, companion: true);
+        var prefetch = (ICmsAccountPrefetch)host.Provider;
+        foreach (var name in new[] { "ann", "bob", "cy", "dee" })
+        {
+            await prefetch.PrefetchAsync([$"{name}@example.org"], [name], Timeout());
+        }
+
+        var lookups = _server.Requests.Count;
+        foreach (var name in new[] { "bob", "cy", "dee" })
+        {
+            (await host.Provider.FindByEmailAsync($"{name}@example.org", Timeout()))!.Username.Should().Be(name);
+        }
+
+        _server.Requests.Should().HaveCount(lookups, "the last three look-ups answer (the engine looks a page up while two earlier pages finish)");
+        (await host.Provider.FindByEmailAsync("ann@example.org", Timeout()))!.Username.Should().Be("ann");
+        _server.Requests.Should().HaveCount(lookups + 1, "the fourth look-up back is gone: the site is asked");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_refused_create_drops_the_page_look_up()
     {
         using var host = WordPressTestHost.For(_server, companion: true);
