@@ -37,10 +37,6 @@ internal sealed class BatchTrace : IDisposable
     public Breakdown Analyse(int concurrency, TimeSpan latency, string timelinePath)
     {
         var spans = _spans.ToArray();
-        if (Environment.GetEnvironmentVariable("TRACE_DEBUG") is not null)
-        {
-            Console.WriteLine(string.Join(", ", spans.GroupBy(s => s.Name + " / " + s.Label.Split(' ')[0]).Select(g => $"{g.Key} x{g.Count()}")));
-        }
 
         var run = spans.Last(s => s.Name == "cmsuser.run");
         var inRun = spans.Where(s => s.Start >= run.Start && s.End <= run.End.AddMilliseconds(1)).ToArray();
