@@ -25,6 +25,11 @@ internal sealed class PageAccountIndex<TUser>
     private readonly Func<TUser, string?> _username;
     private readonly List<Lookup> _lookups = [];
 
+    // The users this provider created while the kept look-ups were loaded, by id, with the load they came after: a
+    // look-up that ran alongside a create may hold the account half-made (before its roles), and the create's answer wins.
+    private readonly Dictionary<long, (TUser User, int Load)> _created = [];
+    private int _loads;
+
     /// <summary>Creates an empty index.</summary>
     /// <param name="time">The clock of <see cref="Lifetime"/>.</param>
     /// <param name="id">A user's id.</param>
@@ -41,9 +46,18 @@ internal sealed class PageAccountIndex<TUser>
     /// <summary>Adds a fresh page look-up; the ones before it keep answering for their pages, up to <see cref="Kept"/> in all.</summary>
     public void Load(IEnumerable<string> emails, IEnumerable<string> prefixes, IEnumerable<TUser> users)
     {
-        var fresh = new Lookup(new HashSet<string>(emails, StringComparer.OrdinalIgnoreCase), prefixes.ToArray(), users.ToList(), _time.GetUtcNow() + Lifetime);
+        var found = users.ToList();
         lock (_gate)
         {
+            _loads++;
+            foreach (var stale in _created.Where(c => c.Value.Load < _loads - Kept).Select(c => c.Key).ToList())
+            {
+                _created.Remove(stale);
+            }
+
+            found.RemoveAll(u => _created.ContainsKey(_id(u)));
+            found.AddRange(_created.Values.Select(c => c.User));
+            var fresh = new Lookup(new HashSet<string>(emails, StringComparer.OrdinalIgnoreCase), prefixes.ToArray(), found, _time.GetUtcNow() + Lifetime);
             _lookups.Insert(0, fresh);
             if (_lookups.Count > Kept)
             {
@@ -58,6 +72,7 @@ internal sealed class PageAccountIndex<TUser>
         lock (_gate)
         {
             _lookups.Clear();
+            _created.Clear();
         }
     }
 
@@ -93,13 +108,16 @@ internal sealed class PageAccountIndex<TUser>
         }
     }
 
-    /// <summary>Records a user this provider created.</summary>
+    /// <summary>Records a user this provider created (its answer wins over what a look-up running alongside saw).</summary>
     public void Add(TUser user)
     {
         lock (_gate)
         {
+            var id = _id(user);
+            _created[id] = (user, _loads);
             foreach (var lookup in _lookups)
             {
+                lookup.Users.RemoveAll(u => _id(u) == id);
                 lookup.Users.Add(user);
             }
         }
@@ -110,6 +128,7 @@ internal sealed class PageAccountIndex<TUser>
     {
         lock (_gate)
         {
+            _created.Remove(userId);
             foreach (var lookup in _lookups)
             {
                 lookup.Users.RemoveAll(u => _id(u) == userId);
@@ -134,6 +153,7 @@ internal sealed class PageAccountIndex<TUser>
             if (stale)
             {
                 _lookups.Clear();
+                _created.Clear();
             }
         }
     }
