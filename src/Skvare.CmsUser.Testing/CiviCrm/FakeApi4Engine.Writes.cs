@@ -366,16 +366,18 @@ internal sealed partial class FakeApi4Engine
     {
         var defaults = Values(entity, p, "defaults");
         var match = Array(p, "match").Select(m => m.GetString()!).ToArray();
-        var rows = new List<Dictionary<string, object?>>();
-        var matched = 0;
+
+        // As AbstractSaveAction (checked on CiviCRM 6.17): every record is matched first, then the records to create are
+        // checked for mandatory fields (one error for the call, nothing written), then each is written in turn; no
+        // transaction, so a record refused by the database leaves the records before it written.
+        var records = new List<(Dictionary<string, object?> Values, Dictionary<string, object?>? Existing)>();
         foreach (var record in Array(p, "records"))
         {
             var values = new Dictionary<string, object?>(defaults, StringComparer.Ordinal);
             Normalize(entity, record, values);
             if (values.GetValueOrDefault("id") is long id && Store.Find(entity, id) is { } byId)
             {
-                rows.Add(UpdateRow(entity, byId, values));
-                matched++;
+                records.Add((values, byId));
                 continue;
             }
 
@@ -387,13 +389,43 @@ internal sealed partial class FakeApi4Engine
                 if (hits.Count == 1)
                 {
                     values["id"] = hits[0]["id"];
-                    rows.Add(UpdateRow(entity, hits[0], values));
-                    matched++;
+                    records.Add((values, hits[0]));
                     continue;
                 }
             }
 
-            rows.Add(Create(entity, values));
+            records.Add((values, null));
+        }
+
+        if (Required.TryGetValue(entity, out var required))
+        {
+            var missing = records.Where(r => r.Existing is null && !r.Values.ContainsKey("id"))
+                .SelectMany(r =>
+                {
+                    var filled = new Dictionary<string, object?>(r.Values, StringComparer.Ordinal);
+                    ApplyDefaults(entity, filled);
+                    return required.Where(f => filled.GetValueOrDefault(f) is null);
+                })
+                .Distinct(StringComparer.Ordinal).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new FakeApi4Error(500, $"Mandatory values missing from Api4 {entity}::save: {string.Join(", ", missing)}");
+            }
+        }
+
+        var rows = new List<Dictionary<string, object?>>();
+        var matched = 0;
+        foreach (var (values, existing) in records)
+        {
+            if (existing is not null)
+            {
+                rows.Add(UpdateRow(entity, existing, values));
+                matched++;
+            }
+            else
+            {
+                rows.Add(Create(entity, values));
+            }
         }
 
         MarkLastGroupContact(entity, rows);

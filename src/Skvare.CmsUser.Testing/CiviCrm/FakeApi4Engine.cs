@@ -46,6 +46,12 @@ internal sealed partial class FakeApi4Engine
             }
         }
 
+        if (_server.RefuseWhere?.Invoke(entity, action) is { } refusal)
+        {
+            // CiviCRM refuses this call (at the top level or chained): what earlier calls of the request wrote stays.
+            throw new FakeApi4Error(500, refusal);
+        }
+
         if (entity is "User")
         {
             return ExecuteUser(action, p);
