@@ -73,6 +73,7 @@ internal sealed partial class FakeApi4Engine
         }
 
         CheckUnique(entity, values, except: null);
+        CheckReferences(entity, values);
         var stored = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("source_contact_id" or "target_contact_id" or "assignee_contact_id")))
         {
@@ -266,6 +267,27 @@ internal sealed partial class FakeApi4Engine
         }
     }
 
+    /// <summary>
+    /// The foreign keys of a membership row: a group or tag that does not exist (deleted while a run went on)
+    /// fails as on CiviCRM 6.17, "DB Error: constraint violation", and nothing is written. (Contacts are not checked: the fake keeps them unindexed.)
+    /// </summary>
+    private void CheckReferences(string entity, Dictionary<string, object?> values)
+    {
+        (string Field, string Table)[] keys = entity switch
+        {
+            "GroupContact" => [("group_id", "Group")],
+            "EntityTag" => [("tag_id", "Tag")],
+            _ => [],
+        };
+        foreach (var (field, table) in keys)
+        {
+            if (Number(values.GetValueOrDefault(field)) is long id && Store.Find(table, id) is null)
+            {
+                throw new FakeApi4Error(500, "DB Error: constraint violation");
+            }
+        }
+    }
+
     private void AddActivityContacts(long activityId, Dictionary<string, object?> values)
     {
         if (values.GetValueOrDefault("source_contact_id") is { } source)
@@ -375,9 +397,11 @@ internal sealed partial class FakeApi4Engine
         {
             var values = new Dictionary<string, object?>(defaults, StringComparer.Ordinal);
             Normalize(entity, record, values);
-            if (values.GetValueOrDefault("id") is long id && Store.Find(entity, id) is { } byId)
+            if (values.GetValueOrDefault("id") is long id)
             {
-                records.Add((values, byId));
+                // A record with an id is an update; on CiviCRM 6.17 an id that no longer exists (a record deleted meanwhile)
+                // is "updated" without error: 200, the record echoed, counted as matched, nothing written.
+                records.Add((values, Store.Find(entity, id) ?? Phantom));
                 continue;
             }
 
@@ -417,7 +441,13 @@ internal sealed partial class FakeApi4Engine
         var matched = 0;
         foreach (var (values, existing) in records)
         {
-            if (existing is not null)
+            if (ReferenceEquals(existing, Phantom))
+            {
+                var echo = new Dictionary<string, object?>(values, StringComparer.Ordinal);
+                rows.Add(WithWriteKeys(echo));
+                matched++;
+            }
+            else if (existing is not null)
             {
                 rows.Add(UpdateRow(entity, existing, values));
                 matched++;
@@ -431,6 +461,9 @@ internal sealed partial class FakeApi4Engine
         MarkLastGroupContact(entity, rows);
         return (rows, rows.Count, matched);
     }
+
+    /// <summary>Stands for the missing row of an update by an id that does not exist.</summary>
+    private static readonly Dictionary<string, object?> Phantom = [];
 
     /// <summary>Observed on CiviCRM 6.17: the last row a GroupContact write answers also carries <c>method</c> and <c>tracking</c> (null).</summary>
     private static void MarkLastGroupContact(string entity, List<Dictionary<string, object?>> rows)
