@@ -98,9 +98,10 @@ internal sealed partial class FakeApi4Engine
     /// What CiviCRM answers for a created row (DAOActionTrait::baoToArray over the BAO after its create): a Contact
     /// comes back whole, with the names CiviCRM computed; an Activity with the fields its BAO set (the date as
     /// YmdHis, <c>created_date</c> and <c>modified_date</c> null, the contact fields null); other entities with the
-    /// fields sent plus the defaults applied. Every row carries <c>custom</c> and <c>check_permissions</c>.
+    /// fields sent plus the defaults applied (a Group also with <c>created_id</c>, <c>modified_id</c> (the API user) and
+    /// <c>frontend_title</c>, as CiviCRM 6.17 answers). Every row carries <c>custom</c> and <c>check_permissions</c>.
     /// </summary>
-    private static Dictionary<string, object?> CreateEcho(string entity, Dictionary<string, object?> row, List<string> sent)
+    private Dictionary<string, object?> CreateEcho(string entity, Dictionary<string, object?> row, List<string> sent)
     {
         Dictionary<string, object?> echo;
         switch (entity)
@@ -123,6 +124,12 @@ internal sealed partial class FakeApi4Engine
                 break;
             case "Contact":
                 echo = Copy(row);
+                break;
+            case "Group":
+                echo = Copy(row);
+                echo["created_id"] = _server.ApiContactId;
+                echo["modified_id"] = _server.ApiContactId;
+                echo["frontend_title"] = row.GetValueOrDefault("title");
                 break;
             default:
                 echo = Copy(row);
