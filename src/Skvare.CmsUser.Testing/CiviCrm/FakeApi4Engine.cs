@@ -24,6 +24,9 @@ internal sealed partial class FakeApi4Engine
 
     private Dictionary<(long Group, long Contact), string?> _groupRows = [];
 
+    /// <summary>How deep in a chain the call being executed is (0: the request's own call).</summary>
+    private int _chainDepth;
+
     public (List<Dictionary<string, object?>> Values, int Count, int? CountMatched) Execute(string entity, string action, JsonElement p)
     {
         // Membership rows indexed once per call: the groups filter is evaluated for every contact.
@@ -46,7 +49,7 @@ internal sealed partial class FakeApi4Engine
             }
         }
 
-        if (_server.RefuseWhere?.Invoke(entity, action) is { } refusal)
+        if (_server.RefuseWhere?.Invoke(entity, action, _chainDepth > 0) is { } refusal)
         {
             // CiviCRM refuses this call (at the top level or chained): what earlier calls of the request wrote stays.
             throw new FakeApi4Error(500, refusal);
@@ -95,7 +98,17 @@ internal sealed partial class FakeApi4Engine
                 var entity = Substitute(items[0].GetString()!, row) as string ?? items[0].GetString()!;
                 var action = Substitute(items[1].GetString()!, row) as string ?? items[1].GetString()!;
                 var parameters = items.Length > 2 && items[2].ValueKind == JsonValueKind.Object ? SubstituteJson(items[2], row) : JsonDocument.Parse("{}").RootElement.Clone();
-                var (values, _, _) = Execute(entity, action, parameters);
+                List<Dictionary<string, object?>> values;
+                _chainDepth++;
+                try
+                {
+                    (values, _, _) = Execute(entity, action, parameters);
+                }
+                finally
+                {
+                    _chainDepth--;
+                }
+
                 if (items.Length > 3 && items[3].ValueKind == JsonValueKind.Number)
                 {
                     var index = items[3].GetInt32();

@@ -193,12 +193,13 @@ public class FakeCiviCrmServer : IDisposable
     public Func<string, string, int?>? FailWhere { get; set; }
 
     /// <summary>
-    /// When set, asked with (entity, action) for every API v4 call, including each call chained onto a request; a message
+    /// When set, asked with (entity, action, chained) for every API v4 call, including each call chained onto a request
+    /// (then <c>chained</c> is <see langword="true"/>); a message
     /// it returns makes CiviCRM refuse that call as it refuses a call that fails (HTTP 500, <c>error_message</c>). As on
     /// CiviCRM 6.17, which runs a request without a transaction, the calls chained before it stay written and the calls
     /// after it do not run. Lets a test fail the second or third call of a chained write.
     /// </summary>
-    public Func<string, string, string?>? RefuseWhere { get; set; }
+    public Func<string, string, bool, string?>? RefuseWhere { get; set; }
 
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
