@@ -158,6 +158,15 @@ public sealed class WriteBackTests : IDisposable
         AssertMovedToHistory(ids);
     }
 
+    [Fact]
+    public void A_replaced_link_store_or_recorder_turns_the_chained_write_back_off()
+    {
+        using var plain = new CiviHarness();
+        plain.Services.GetService<IPageWriteBackStore>().Should().NotBeNull();
+        using var custom = new CiviHarness(more: s => s.AddSingleton<IAccountLinkStore>(sp => new FakeCiviCrm()));
+        custom.Services.GetService<IPageWriteBackStore>().Should().BeNull("every link goes through the registered link store");
+    }
+
     internal static CiviHarness Harness(FakeCmsAccountProvider cms, out long members, out long done, Func<HttpMessageHandler>? extraHandler = null, Action<IServiceCollection>? more = null)
     {
         var h = new CiviHarness(engine: o =>
