@@ -26,7 +26,7 @@ public sealed class WriteBackTests : IDisposable
     public void Dispose() => _h.Dispose();
 
     [Fact(Timeout = 60_000)]
-    public async Task A_page_costs_one_chained_read_and_one_chained_write()
+    public async Task A_page_of_new_accounts_costs_one_chained_open_and_one_chained_write()
     {
         var ids = AddMembers(_h, _members, 250);
 
@@ -34,7 +34,8 @@ public sealed class WriteBackTests : IDisposable
 
         summary.Count(OutcomeKind.Created).Should().Be(250);
         var pages = 3;
-        ChainedReads(_h).Should().Be(pages);
+        ChainedReads(_h).Should().Be(0, "every account was created in this run: the audit records read with the Scheduled records serve");
+        ChainedOpens(_h).Should().Be(pages);
         ChainedWrites(_h).Should().Be(pages);
         _h.Fake.CallCount("UFMatch", "save").Should().Be(0);
         _h.Fake.CallCount("GroupContact", "save").Should().Be(0);
@@ -43,7 +44,7 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task On_demand_the_write_back_is_two_requests()
+    public async Task On_demand_a_new_account_is_written_back_in_one_request()
     {
         var ids = AddMembers(_h, _members, 2);
         (await _h.Provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout())).Kind.Should().Be(OutcomeKind.Created);
@@ -53,9 +54,38 @@ public sealed class WriteBackTests : IDisposable
 
         outcome.Kind.Should().Be(OutcomeKind.Created);
         var calls = _h.Fake.Requests.Skip(before).ToArray();
-        calls.Should().HaveCount(5, "contact read, failure count, Scheduled record, write-back read, write-back write");
-        calls.Count(IsChainedRead).Should().Be(1);
+        calls.Should().HaveCount(4, "contact read, failure count, Scheduled record with the audit read chained, the write-back");
+        calls.Count(IsChainedRead).Should().Be(0, "the audit records read with the Scheduled record serve an account created now");
         calls.Count(IsChainedWrite).Should().Be(1);
+        AssertAuditedOnce(_h, ids);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_page_with_an_existing_account_to_link_reads_before_it_writes()
+    {
+        var ids = AddMembers(_h, _members, 3);
+        _cms.AddAccount("taken", "member2@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
+        ChainedReads(_h).Should().Be(1, "an existing account may be linked to another contact: the links are read first");
+        ChainedWrites(_h).Should().Be(1);
+        AssertAuditedOnce(_h, ids);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_link_the_plugin_made_to_a_duplicate_contact_is_repaired_without_a_read()
+    {
+        var ids = AddMembers(_h, _members, 2);
+        _cms.AfterCreate = account => _h.Fake.LinkNewCmsUser(account.Id, "dup-" + account.Email);
+
+        var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        ChainedReads(_h).Should().Be(0);
+        _h.Fake.Links.Where(l => _cms.Accounts.Any(a => a.Id == l.UfId)).Select(l => l.ContactId).Should().BeEquivalentTo(ids, "the links moved from the duplicates to the contacts");
         AssertAuditedOnce(_h, ids);
     }
 
@@ -64,9 +94,9 @@ public sealed class WriteBackTests : IDisposable
     {
         var ids = AddMembers(_h, _members, 6);
         var existing = _cms.AddAccount("taken", "member5@example.org");
-        // The chained Activity.save fails (the one that opened the Scheduled records was not chained): the links before it
-        // are written, the trigger changes after it never run.
-        _h.Fake.RefuseWhere = (entity, action, chained) => chained && entity == "Activity" && action == "save" ? "DB Error: deadlock found" : null;
+        // The chained Activity.save of the write-back fails (not the one that opens the Scheduled records): the links
+        // before it are written, the trigger changes after it never run.
+        _h.Fake.RefuseWhere = c => c.Chained && c.Entity == "Activity" && c.Action == "save" && !IsOpen(c) ? "DB Error: deadlock found" : null;
 
         var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
@@ -84,13 +114,13 @@ public sealed class WriteBackTests : IDisposable
     public async Task A_chained_write_whose_last_call_fails_is_replayed_and_writes_nothing_twice()
     {
         var ids = AddMembers(_h, _members, 5);
-        _h.Fake.RefuseWhere = (entity, action, chained) => chained && entity == "GroupContact" && action == "save" ? "DB Error: constraint violation" : null;
+        _h.Fake.RefuseWhere = c => c.Chained && c.Entity == "GroupContact" && c.Action == "save" ? "DB Error: constraint violation" : null;
 
         var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
         summary.Count(OutcomeKind.Created).Should().Be(5);
         _h.Fake.CallCount("GroupContact", "save").Should().Be(1, "the replay changed the trigger in one call of its own");
-        _h.Fake.CallCount("Activity", "save").Should().Be(2, "the Scheduled records, then the replay's updates by id (idempotent)");
+        _h.Fake.CallCount("Activity", "save").Should().Be(1, "the replay's updates by id (idempotent); the Scheduled records were chained");
         _h.Fake.Links.Select(l => l.ContactId).Should().BeEquivalentTo(ids);
         AssertAuditedOnce(_h, ids);
         AssertMovedToHistory(ids);
@@ -116,7 +146,7 @@ public sealed class WriteBackTests : IDisposable
             return id;
         }).ToArray();
         h.Fake.AddToGroup(reset, ids);
-        h.Fake.RefuseWhere = (entity, action, chained) => chained && entity == "GroupContact" && action == "save" ? "DB Error: constraint violation" : null;
+        h.Fake.RefuseWhere = c => c.Chained && c.Entity == "GroupContact" && c.Action == "save" ? "DB Error: constraint violation" : null;
 
         var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
 
@@ -147,12 +177,14 @@ public sealed class WriteBackTests : IDisposable
     public async Task A_failed_read_writes_the_page_one_call_per_part()
     {
         var ids = AddMembers(_h, _members, 3);
-        // The audit read chained into the write-back read fails, however often it is tried; the same read on its own does not.
-        _h.Fake.RefuseWhere = (entity, action, chained) => chained && entity == "ActivityContact" && action == "get" ? "DB Error: deadlock found" : null;
+        _cms.AddAccount("taken", "member2@example.org");
+        // The link read chained into the write-back read fails, however often it is tried; the same read on its own does not.
+        _h.Fake.RefuseWhere = c => c.Chained && c.Entity == "UFMatch" && c.Action == "get" ? "DB Error: deadlock found" : null;
 
         var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
-        summary.Count(OutcomeKind.Created).Should().Be(3);
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        summary.Count(OutcomeKind.Linked).Should().Be(1);
         _h.Fake.CallCount("UFMatch", "save").Should().Be(1, "the composed path wrote the links");
         AssertAuditedOnce(_h, ids);
         AssertMovedToHistory(ids);
@@ -203,13 +235,18 @@ public sealed class WriteBackTests : IDisposable
     private void AssertMovedToHistory(IEnumerable<long> ids) =>
         ids.Should().OnlyContain(id => _h.Fake.GroupStatus(_members, id) == "Removed" && _h.Fake.GroupStatus(_done, id) == "Added");
 
-    private static bool IsChainedRead(FakeApi4Request r) => r.Entity == "Contact" && r.Action == "get" && r.ParamsJson!.Contains("\"audits\":[\"ActivityContact\",\"get\"", StringComparison.Ordinal);
+    private static bool IsChainedRead(FakeApi4Request r) => r.Entity == "Contact" && r.Action == "get" && r.ParamsJson!.Contains("\"audits\":[\"ActivityContact\",\"get\"", StringComparison.Ordinal) && !r.ParamsJson.Contains("\"open\":", StringComparison.Ordinal);
 
     private static bool IsChainedWrite(FakeApi4Request r) => r.Entity == "Contact" && r.Action == "get" && IsWriteBody(r.ParamsJson!);
 
     private static bool IsWriteBody(string body) => body.Contains("\"activities\":[\"Activity\",\"save\"", StringComparison.Ordinal);
 
     private static int ChainedReads(CiviHarness h) => h.Fake.Requests.Count(IsChainedRead);
+
+    private static int ChainedOpens(CiviHarness h) => h.Fake.Requests.Count(r => r.Entity == "Contact" && r.Action == "get" && r.ParamsJson!.Contains("\"open\":[\"Activity\",\"save\"", StringComparison.Ordinal));
+
+    /// <summary>The Activity.save that opens Scheduled records (not the write-back's).</summary>
+    internal static bool IsOpen(FakeApi4Call call) => call.ParamsJson.Contains("\"status_id:name\":\"Scheduled\"", StringComparison.Ordinal);
 
     private static int ChainedWrites(CiviHarness h) => h.Fake.Requests.Count(IsChainedWrite);
 

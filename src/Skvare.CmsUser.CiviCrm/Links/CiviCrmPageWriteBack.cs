@@ -26,6 +26,8 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
     private const string WatermarkKey = "watermark";
     private const string ActivitiesKey = "activities";
     private const string DiscardKey = "discard";
+    private const string OpenKey = "open";
+    private const string BeforeKey = "before";
 
     private readonly CiviCrmApiClient _client;
 
@@ -72,14 +74,58 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
     }
 
     /// <inheritdoc />
-    public async Task<bool> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default)
+    public async Task<PageWriteBackOpened> OpenAsync(IReadOnlyList<ActivityEntry> scheduled, PageWriteBackQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scheduled);
+        ArgumentNullException.ThrowIfNull(query);
+        var calls = new List<(string Key, Api4Chain Call)>();
+        if (scheduled.Count > 0)
+        {
+            var save = new Api4Params();
+            foreach (var entry in scheduled)
+            {
+                save.Records.Add(CiviCrmActivityRecorder.ToRecord(entry with { Id = null }));
+            }
+
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", save)));
+        }
+
+        if (query.AuditContactIds.Count > 0)
+        {
+            // After the records just written: the snapshot includes them.
+            calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(query.AuditContactIds, query.Kind))));
+        }
+
+        if (calls.Count == 0)
+        {
+            return new PageWriteBackOpened([], PageWriteBackSnapshot.Empty);
+        }
+
+        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        var ids = answers.TryGetValue(OpenKey, out var rows) ? rows.Select(r => r.GetInt64("id")).ToArray() : [];
+        return new PageWriteBackOpened(
+            ids.Length == scheduled.Count && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null,
+            new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [] });
+    }
+
+    /// <inheritdoc />
+    public async Task<PageWriteBackWritten> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var calls = new List<(string Key, Api4Chain Call)>();
         if (batch.Links.Count > 0)
         {
-            // save + match on (uf_id, domain_id): creates the missing links and repoints links of the same CMS user, idempotently.
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.ReadLinksFirst)
+            {
+                // Whom each CMS user is linked to before the save (only to tell a repair in the log).
+                var before = new Api4Params { Limit = batch.Links.Count * 2 }
+                    .WithSelect("id", "uf_id", "uf_name", "contact_id")
+                    .WithWhere(Api4Condition.Eq("domain_id", identity.DomainId), Api4Condition.In("uf_id", batch.Links.Select(l => l.CmsUserId)));
+                calls.Add((BeforeKey, new Api4Chain("UFMatch", "get", before)));
+            }
+
+            // save + match on (uf_id, domain_id): creates the missing links and repoints links of the same CMS user, idempotently.
             var save = new Api4Params { Match = { "uf_id", "domain_id" } };
             foreach (var link in batch.Links)
             {
@@ -112,12 +158,13 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             acknowledged = true;
         }
 
-        if (calls.Count > 0)
+        if (calls.Count == 0)
         {
-            await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+            return new PageWriteBackWritten(acknowledged, []);
         }
 
-        return acknowledged;
+        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        return new PageWriteBackWritten(acknowledged, answers.TryGetValue(BeforeKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : []);
     }
 
     /// <inheritdoc />

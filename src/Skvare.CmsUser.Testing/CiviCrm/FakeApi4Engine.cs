@@ -49,7 +49,7 @@ internal sealed partial class FakeApi4Engine
             }
         }
 
-        if (_server.RefuseWhere?.Invoke(entity, action, _chainDepth > 0) is { } refusal)
+        if (_server.RefuseWhere?.Invoke(new FakeApi4Call(entity, action, _chainDepth > 0, p.GetRawText())) is { } refusal)
         {
             // CiviCRM refuses this call (at the top level or chained): what earlier calls of the request wrote stays.
             throw new FakeApi4Error(500, refusal);

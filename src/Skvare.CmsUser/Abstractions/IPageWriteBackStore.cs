@@ -21,6 +21,16 @@ public interface IPageWriteBackStore
     Task<PageWriteBackSnapshot> ReadAsync(PageWriteBackQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Before the CMS is called: writes the page's Scheduled records and then, in the same request, reads the audit records
+    /// of the page's contacts (which then include those just written). A page whose links are all to accounts created in
+    /// this run needs no other read: the write-back decides on this snapshot (docs/architecture.md, "Audit exactly once").
+    /// </summary>
+    /// <param name="scheduled">The Scheduled records, one per contact that may get an account.</param>
+    /// <param name="query">The contacts whose audit records are read (<see cref="PageWriteBackQuery.Links"/> is ignored).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    Task<PageWriteBackOpened> OpenAsync(IReadOnlyList<ActivityEntry> scheduled, PageWriteBackQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Writes, in one request and in this order, the links, the audit records (updates and new ones), the removal of
     /// Scheduled records, and (when <paramref name="source"/> is a source this store can write for) the trigger changes.
     /// Throws when the request fails; parts of it may be written then, and the engine replays them one call each.
@@ -28,8 +38,7 @@ public interface IPageWriteBackStore
     /// <param name="batch">What to write.</param>
     /// <param name="source">The page's trigger source, or <see langword="null"/> when the page has none.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>Whether the trigger changes were written; when <see langword="false"/> the engine calls <see cref="ITriggerSource.AcknowledgeAsync"/> itself.</returns>
-    Task<bool> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default);
+    Task<PageWriteBackWritten> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// After a failed <see cref="WriteAsync"/>: which of the new records (entries without an id) are not written, so the
@@ -79,4 +88,21 @@ public sealed record PageWriteBackBatch(
     IReadOnlyList<AccountLinkRequest> Links,
     IReadOnlyList<ActivityEntry> Activities,
     IReadOnlyCollection<long> Discard,
-    IReadOnlyList<TriggerAcknowledgement> Acknowledgements);
+    IReadOnlyList<TriggerAcknowledgement> Acknowledgements)
+{
+    /// <summary>
+    /// Whether the links of <see cref="Links"/>' CMS users are read in the same request before they are written (the page
+    /// was not read: every link is to an account created in this run, and the answer only tells whom a link was taken from).
+    /// </summary>
+    public bool ReadLinksFirst { get; init; }
+}
+
+/// <summary>What <see cref="IPageWriteBackStore.OpenAsync"/> wrote and read.</summary>
+/// <param name="Ids">The ids of the Scheduled records, in order, or <see langword="null"/> when the store keeps none.</param>
+/// <param name="Snapshot">The audit records of the page's contacts, read after the Scheduled records were written.</param>
+public sealed record PageWriteBackOpened(IReadOnlyList<long>? Ids, PageWriteBackSnapshot Snapshot);
+
+/// <summary>What <see cref="IPageWriteBackStore.WriteAsync"/> did.</summary>
+/// <param name="Acknowledged">Whether the trigger changes were written; when <see langword="false"/> the engine calls <see cref="ITriggerSource.AcknowledgeAsync"/> itself.</param>
+/// <param name="LinksBefore">With <see cref="PageWriteBackBatch.ReadLinksFirst"/>: the links of the written CMS users as they were before the write.</param>
+public sealed record PageWriteBackWritten(bool Acknowledged, IReadOnlyList<AccountLink> LinksBefore);

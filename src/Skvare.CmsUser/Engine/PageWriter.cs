@@ -55,13 +55,49 @@ internal sealed class PageWriter
         var entries = open.Select(c => new ActivityEntry(c.Id, kind, ActivityOutcomeStatus.Scheduled,
             $"Creating account : {c.DisplayName ?? c.Email ?? "contact"}",
             "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now)).ToArray();
-        var ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+        PageWriteBackSnapshot? snapshot = null;
+        IReadOnlyList<long>? ids;
+        if (_store is not null)
+        {
+            // The page's audit records are read in the same request, after the Scheduled records are written: the snapshot a
+            // page of accounts created in this run decides on, so its write-back needs no read of its own.
+            var page = new PageWriteBackQuery([], contacts.Select(c => c.Id).Distinct().ToArray(), kind);
+            var written = await _store.OpenAsync(entries, page, cancellationToken).ConfigureAwait(false);
+            (ids, snapshot) = (written.Ids, written.Snapshot);
+        }
+        else
+        {
+            ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+        }
+
         if (ids is null || ids.Count != open.Length)
         {
             return Empty;
         }
 
-        return open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2);
+        return new OpenedRecords(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
+    }
+
+    /// <summary>The Scheduled records of a page (contact id → record id), with the audit snapshot read right after them, if any.</summary>
+    private sealed class OpenedRecords(Dictionary<long, long> records, PageWriteBackSnapshot? snapshot) : IReadOnlyDictionary<long, long>
+    {
+        public PageWriteBackSnapshot? Snapshot { get; } = snapshot;
+
+        public long this[long key] => records[key];
+
+        public IEnumerable<long> Keys => records.Keys;
+
+        public IEnumerable<long> Values => records.Values;
+
+        public int Count => records.Count;
+
+        public bool ContainsKey(long key) => records.ContainsKey(key);
+
+        public bool TryGetValue(long key, out long value) => records.TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<long, long>> GetEnumerator() => records.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>
@@ -122,11 +158,21 @@ internal sealed class PageWriter
             MayCreateRecords = output.Any(r => r.RecordActivity && !opened.ContainsKey(r.Contact.Id)),
         };
 
+        // No read when the snapshot taken with the Scheduled records serves: every link is to an account this run created
+        // (nobody else can hold an older claim on it; a link the CMS's plugin made is repointed as a repair would), the
+        // write creates no record, and no contact is recovered from a stopped run (that sends a notification first, so it
+        // decides on a fresh read). docs/architecture.md, "Audit exactly once", has the reasoning.
+        var opening = (opened as OpenedRecords)?.Snapshot;
+        var skipRead = opening is not null
+            && requests.All(r => r.AccountCreatedNow)
+            && !query.MayCreateRecords
+            && !output.Any(r => r.ActivityKind == ActivityKind.AccountCreation && r.Error is null && r.CmsUserId is not null && !r.RecordActivity
+                && (opened.ContainsKey(r.Contact.Id) || opening.Audits.Any(a => a.ContactId == r.Contact.Id && a.Status == ActivityOutcomeStatus.Scheduled)));
         PageWriteBackSnapshot snapshot;
         try
         {
-            snapshot = requests.Length == 0 && audited.Length == 0 && !query.MayCreateRecords
-                ? PageWriteBackSnapshot.Empty
+            snapshot = skipRead ? opening!
+                : requests.Length == 0 && audited.Length == 0 && !query.MayCreateRecords ? PageWriteBackSnapshot.Empty
                 : await store.ReadAsync(query, none).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsWriteFailure(ex))
@@ -148,9 +194,9 @@ internal sealed class PageWriter
         var writes = decisions.Where(IsWrite).Select(d => d.Request).ToArray();
         try
         {
-            var acknowledged = await store.WriteAsync(new PageWriteBackBatch(writes, entries, discard, acks), source, none).ConfigureAwait(false);
-            LogRepairs(decisions);
-            if (!acknowledged && source is not null && acks.Length > 0)
+            var written = await store.WriteAsync(new PageWriteBackBatch(writes, entries, discard, acks) { ReadLinksFirst = skipRead && writes.Length > 0 }, source, none).ConfigureAwait(false);
+            LogRepairs(skipRead ? decisions.Select(d => Repair(d, written.LinksBefore)).ToArray() : decisions);
+            if (!written.Acknowledged && source is not null && acks.Length > 0)
             {
                 await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
             }
@@ -213,6 +259,12 @@ internal sealed class PageWriter
 
         return audit.Results;
     }
+
+    /// <summary>A link decided without a read, as the links read just before its write show it: repaired when another contact held it.</summary>
+    private static AccountLinkResult Repair(AccountLinkResult decision, IReadOnlyList<AccountLink> before) =>
+        decision.Kind == AccountLinkResultKind.Created && before.FirstOrDefault(l => l.IsCurrentDomain && l.CmsUserId == decision.Request.CmsUserId && l.ContactId != decision.Request.ContactId) is { } held
+            ? decision with { Kind = AccountLinkResultKind.Repaired, PreviousContactId = held.ContactId }
+            : decision;
 
     private static bool IsWrite(AccountLinkResult decision) => decision.Kind is AccountLinkResultKind.Created or AccountLinkResultKind.Repaired;
 
