@@ -21,7 +21,7 @@ public sealed class RealCiviCrmFactAttribute : FactAttribute
 
 /// <summary>
 /// The page write-back's own requests against a real CiviCRM, to record them (tests/recordings/civicrm-6.17.2-writeback-*):
-/// the Scheduled records, the chained read, a chained write that succeeds, one whose first call fails (a link refused by a
+/// the Scheduled records with the audit read chained after them, the chained read, a chained write that succeeds, one whose first call fails (a link refused by a
 /// unique key), one whose last call fails (the history group deleted meanwhile), the read after it, and the look-up of
 /// new records a replay makes. Needs contacts with external identifiers wb1, wb2, wb3 and groups wb_trigger and wb_done.
 /// </summary>
@@ -68,18 +68,23 @@ public sealed class RealWriteBackRecording
 
         // The page: Scheduled records, then the write-back read.
         var now = DateTimeOffset.UtcNow;
-        var opened = (await recorder.OpenAsync(ids.Select(id => Entry(id, ActivityOutcomeStatus.Scheduled, $"Creating account : wb {id}", now)).ToArray(), ct))!;
+        var opening = await store.OpenAsync(ids.Select(id => Entry(id, ActivityOutcomeStatus.Scheduled, $"Creating account : wb {id}", now)).ToArray(), new PageWriteBackQuery([], ids, ActivityKind.AccountCreation), ct);
+        var opened = opening.Ids!;
+        opening.Snapshot.Audits.Where(a => opened.Contains(a.Id)).Should().HaveCount(3, "the audit read chained after the Scheduled records sees them");
         AccountLinkRequest[] links = [new(ids[0], 9101, "wb.one@example.org", true), new(ids[1], 9102, "wb.two@example.org", true)];
         var snapshot = await store.ReadAsync(new PageWriteBackQuery(links, ids, ActivityKind.AccountCreation) { MayCreateRecords = true }, ct);
         snapshot.Audits.Where(a => opened.Contains(a.Id)).Should().HaveCount(3);
         snapshot.ActivityWatermark.Should().BeGreaterThanOrEqualTo(opened.Max());
 
-        // One chained write: links, records completed, the third contact's record removed, leave and history join.
-        await store.WriteAsync(new PageWriteBackBatch(
+        // One chained write: the links as they are, the links, records completed, the third contact's record removed,
+        // leave and history join.
+        var written = await store.WriteAsync(new PageWriteBackBatch(
             links,
             [Entry(ids[0], ActivityOutcomeStatus.Completed, "Created : wb.one (9101)", now) with { Id = opened[0] }, Entry(ids[1], ActivityOutcomeStatus.Completed, "Created : wb.two (9102)", now) with { Id = opened[1] }],
             [opened[2]],
-            [new(ids[0], TriggerDisposition.Completed), new(ids[1], TriggerDisposition.Completed)]), source, ct);
+            [new(ids[0], TriggerDisposition.Completed), new(ids[1], TriggerDisposition.Completed)]) { ReadLinksFirst = true }, source, ct);
+        written.Acknowledged.Should().BeTrue();
+        written.LinksBefore.Should().BeEmpty();
 
         // The first call fails: a link whose uf_name another link of this domain has (unique key); nothing after it runs.
         var second = (await recorder.OpenAsync([Entry(ids[2], ActivityOutcomeStatus.Scheduled, $"Creating account : wb {ids[2]}", now)], ct))![0];

@@ -5,10 +5,11 @@ namespace Skvare.CmsUser.Testing.Tests.Conformance;
 
 /// <summary>
 /// The page write-back's chained requests on a real CiviCRM (<c>civicrm-6.17.2-writeback-*</c>), against
-/// <see cref="FakeCiviCrmServer"/>: the chained read and write onto a one-row <c>Contact.get</c>, a chain whose first call
+/// <see cref="FakeCiviCrmServer"/>: the Scheduled records with the audit read after them, the chained read and write onto
+/// a one-row <c>Contact.get</c>, a chain whose first call
 /// fails (nothing written) and one whose last call fails (the calls before it stay written). The starting data is the
 /// folder's README: contacts with external identifiers wb1–wb3, groups <c>wb_trigger</c> (their members) and
-/// <c>wb_done</c>, the activity types but "User Account Restored"; ids as recorded. Beyond the generic comparison, each
+/// <c>wb_done</c>, the activity types; ids as recorded. Beyond the generic comparison, each
 /// chained call's answer under its key must have as many rows as the real one, with the same keys and JSON kinds.
 /// </summary>
 public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
@@ -26,6 +27,7 @@ public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
         _civi.AddOptionValue("activity_type", "User Account Password Reset", "57");
         _civi.AddOptionValue("activity_type", "User Account Blocked", "58");
         _civi.AddOptionValue("activity_type", "User Account Roles Removed", "59");
+        _civi.AddOptionValue("activity_type", "User Account Restored", "60");
         _civi.AddOptionValue("activity_status", "Failed", "9");
 
         // The contacts, with the ids the recorded look-up found.
@@ -48,8 +50,8 @@ public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
         _civi.Store.SetNextId("Group", GroupId("wb_gone"));
         _civi.AddToGroup(trigger, Rows(contacts).Select(r => r.GetProperty("id").GetInt64()));
 
-        // The first Scheduled records get the ids they got on the real site.
-        var opened = Rows(recording.Exchanges.First(e => e.QueryValue("q") == "civicrm/ajax/api4/Activity/save")).First();
+        // The first Scheduled records (chained under "open") get the ids they got on the real site.
+        var opened = recording.Exchanges.Select(e => Rows(e).FirstOrDefault()).First(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("open", out _)).GetProperty("open")[0];
         _civi.Store.SetNextId("Activity", opened.GetProperty("id").GetInt64());
     }
 
