@@ -35,8 +35,9 @@ internal sealed class PageWriter
 
     /// <summary>
     /// Writes a Scheduled "User Account Creation" record for each contact of the page that may get an account
-    /// (not linked in this domain), in one call, before any CMS call. Returns contact id → record id (empty when
-    /// the store keeps no such records).
+    /// (not linked in this domain), in one call, before any CMS call; with an <see cref="IPageWriteBackStore"/> the page's
+    /// audit records are read in the same request, after them (the snapshot <see cref="WriteAsync"/> may decide on). Returns
+    /// contact id → record id (empty when the store keeps no such records); pass it back to <see cref="WriteAsync"/>.
     /// </summary>
     public async Task<IReadOnlyDictionary<long, long>> OpenAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
     {
@@ -126,23 +127,29 @@ internal sealed class PageWriter
         await Task.WhenAll(linking, records).ConfigureAwait(false);
         var audit = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
         var (entries, discard, acks) = Plan(audit);
+        await WriteSeparatelyAsync(entries, discard, acks, source).ConfigureAwait(false);
+        return audit.Results;
+    }
+
+    /// <summary>The audit records (written and removed at once), then the trigger changes: one call each.</summary>
+    private async Task WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source)
+    {
+        var none = CancellationToken.None;
         await Task.WhenAll(
             entries.Length > 0 ? _activities.RecordAsync(entries, none) : Task.CompletedTask,
             discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
-
         if (source is not null && acks.Length > 0)
         {
             await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
         }
-
-        return audit.Results;
     }
 
     /// <summary>
-    /// Through <see cref="IPageWriteBackStore"/>: one read (the links of the page's CMS users and contacts, the audit records),
-    /// the same decisions as <see cref="WriteComposedAsync"/>, then one write (links, audit records, trigger changes, in
-    /// that order). A failed read writes the page as <see cref="WriteComposedAsync"/> does; a failed write is replayed one
-    /// call per part (<see cref="ReplayAsync"/>), each idempotent, new records only where the store finds them unwritten.
+    /// Through <see cref="IPageWriteBackStore"/>: one read (the links of the page's CMS users and contacts, the audit records)
+    /// unless the snapshot taken with the Scheduled records serves, the same decisions as <see cref="WriteComposedAsync"/>,
+    /// then one write (links, audit records, trigger changes, in that order). A failed read writes the page as
+    /// <see cref="WriteComposedAsync"/> does; a failed write is replayed one call per part (<see cref="ReplayAsync"/>), each
+    /// idempotent, new records only where the store finds them unwritten.
     /// </summary>
     private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
     {
@@ -248,15 +255,7 @@ internal sealed class PageWriter
         var (entries, discard, acks) = Plan(audit);
         var created = entries.Where(e => e.Id is null).ToArray();
         var unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
-        var record = entries.Where(e => e.Id is not null || unwritten.Contains(e)).ToArray();
-        await Task.WhenAll(
-            record.Length > 0 ? _activities.RecordAsync(record, none) : Task.CompletedTask,
-            discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
-        if (source is not null && acks.Length > 0)
-        {
-            await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
-        }
-
+        await WriteSeparatelyAsync(entries.Where(e => e.Id is not null || unwritten.Contains(e)).ToArray(), discard, acks, source).ConfigureAwait(false);
         return audit.Results;
     }
 
