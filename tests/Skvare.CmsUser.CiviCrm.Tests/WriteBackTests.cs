@@ -90,6 +90,23 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Without_a_read_the_oldest_open_record_of_a_stopped_run_is_the_one_completed()
+    {
+        // A run stopped after writing its Scheduled record, before the create: the next run creates the account (no read
+        // before its write-back) and completes that older record from the snapshot read with its own, removing its own.
+        var ids = AddMembers(_h, _members, 1);
+        await _h.Recorder.EnsureReadyAsync(Timeout());
+        var stopped = (await _h.Recorder.OpenAsync([new ActivityEntry(ids[0], ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Member N0", null, DateTimeOffset.UtcNow)], Timeout()))![0];
+
+        var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        ChainedReads(_h).Should().Be(0);
+        AssertAuditedOnce(_h, ids);
+        _h.Fake.Activities.Single(a => a.Type == "User Account Creation").Id.Should().Be(stopped, "the oldest open record is completed, the run's own removed");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_chained_write_whose_second_call_fails_is_replayed_and_writes_nothing_twice()
     {
         var ids = AddMembers(_h, _members, 6);
