@@ -6,10 +6,12 @@ using Skvare.CmsUser.CiviCrm.Triggers;
 namespace Skvare.CmsUser.CiviCrm.Links;
 
 /// <summary>
-/// A page's write-back in two API v4 requests, each a set of calls chained onto a one-row read of the API user's own
-/// contact (API v4 runs a chain once per result row, in key order): the read (<c>UFMatch.get</c> of the page's CMS users
-/// and contacts in this domain, <c>ActivityContact.get</c> of the audit records, the highest activity id when the write may
-/// create records), then the write (<c>UFMatch.save</c> matched on <c>uf_id</c> and <c>domain_id</c>, <c>Activity.save</c>,
+/// A page's audit and write-back requests, each a set of calls chained onto a one-row read of the API user's own contact
+/// (API v4 runs a chain once per result row, in the order of the keys as sent): the Scheduled records with the page's audit
+/// records read after them (<c>Activity.save</c>, <c>ActivityContact.get</c>); the read when the page needs one
+/// (<c>UFMatch.get</c> of the page's CMS users and contacts in this domain, <c>ActivityContact.get</c> of the audit
+/// records, the highest activity id when the write may create records); the write (<c>UFMatch.get</c> of the CMS users
+/// when there was no read, <c>UFMatch.save</c> matched on <c>uf_id</c> and <c>domain_id</c>, <c>Activity.save</c>,
 /// <c>Activity.delete</c> of Scheduled records, the trigger changes). A call that needs no carrier (the only one) is sent as
 /// it is.
 /// </summary>
