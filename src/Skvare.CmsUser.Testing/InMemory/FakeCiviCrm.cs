@@ -20,11 +20,12 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private const byte Removed = 2;
     private const byte Gone = byte.MaxValue;
     private const int MaxSharedTexts = 4096;
+    private static readonly Contact Moved = new() { Id = 0 };
 
     private readonly object _gate = new();
 
     // Contact id N (given by AddContact) is row N - 1; a contact whose id was changed by AddContact's configure
-    // is kept in _otherContacts and its row marked Moved.
+    // is kept in _otherContacts (or the row of that id) and its own row holds the Moved marker.
     private readonly ChunkedRows<ContactRow> _contacts = new();
     private readonly SortedList<long, Contact> _otherContacts = [];
     private readonly Dictionary<string, IdMap<byte>> _groups = new(StringComparer.OrdinalIgnoreCase);
@@ -40,6 +41,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private readonly ChunkedRows<ActivityRow> _activities = new();
     private readonly IdMap<int> _newestActivity = new();
     private readonly Dictionary<string, string> _sharedTexts = new(StringComparer.Ordinal);
+    private readonly TextArena _subjects = new();
 
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
@@ -126,7 +128,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             }
             else
             {
-                _contacts.Add(new ContactRow { Moved = true });
+                _contacts.Add(new ContactRow { Full = Moved });
                 if (contact.Id >= 1 && contact.Id <= _contacts.Count)
                 {
                     _contacts[(int)(contact.Id - 1)] = new ContactRow { Full = contact };
@@ -356,7 +358,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                     ref var a = ref _activities[row];
                     if (a.Kind == (int)kind && a.Status is (byte)ActivityOutcomeStatus.Completed or (byte)ActivityOutcomeStatus.Scheduled)
                     {
-                        found.Add(new AuditRecord(row + 1L, a.ContactId, (ActivityOutcomeStatus)a.Status, a.Subject));
+                        found.Add(new AuditRecord(row + 1L, a.ContactId, (ActivityOutcomeStatus)a.Status, SubjectOf(a)));
                     }
                 }
             }
@@ -535,7 +537,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
     private long StoreActivity(ActivityEntry entry)
     {
-        var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId });
+        var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId, SubjectAt = -1 });
         Fill(ref _activities[row], entry);
         Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
         return row + 1L;
@@ -550,7 +552,16 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
         row.Kind = (byte)entry.Kind;
         row.Status = (byte)entry.Status;
-        row.Subject = entry.Subject;
+        if (TextArena.Fits(entry.Subject))
+        {
+            row.SubjectAt = row.SubjectAt < 0 ? _subjects.Add(entry.Subject) : _subjects.Replace(row.SubjectAt, entry.Subject);
+            row.Subject = null;
+        }
+        else
+        {
+            row.Subject = entry.Subject;
+        }
+
         row.Details = Shared(entry.Details);
         row.Ticks = entry.OccurredAt.Ticks;
         row.OffsetMinutes = (short)entry.OccurredAt.Offset.TotalMinutes;
@@ -580,8 +591,10 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private ActivityEntry ActivityAt(int row)
     {
         ref var a = ref _activities[row];
-        return new ActivityEntry(a.ContactId, (ActivityKind)a.Kind, (ActivityOutcomeStatus)a.Status, a.Subject, a.Details, OccurredAt(a)) { Id = row + 1L };
+        return new ActivityEntry(a.ContactId, (ActivityKind)a.Kind, (ActivityOutcomeStatus)a.Status, SubjectOf(a), a.Details, OccurredAt(a)) { Id = row + 1L };
     }
+
+    private string SubjectOf(in ActivityRow row) => row.Subject ?? _subjects[row.SubjectAt];
 
     private int ActivityRowOf(long id) => id >= 1 && id <= _activities.Count && _activities[(int)(id - 1)].Status != Gone ? (int)(id - 1) : -1;
 
@@ -672,7 +685,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     }
 
     private bool Exists(long id) =>
-        id >= 1 && id <= _contacts.Count ? !_contacts[(int)(id - 1)].Moved : _otherContacts.ContainsKey(id);
+        id >= 1 && id <= _contacts.Count ? !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved) : _otherContacts.ContainsKey(id);
 
     // The smallest contact id above `after`, or null.
     private long? NextContactId(long after)
@@ -680,7 +693,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         long? dense = null;
         for (var row = (int)Math.Clamp(after, 0, _contacts.Count); row < _contacts.Count; row++)
         {
-            if (!_contacts[row].Moved)
+            if (!ReferenceEquals(_contacts[row].Full, Moved))
             {
                 dense = row + 1L;
                 break;
@@ -713,7 +726,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     // The contact as stored (links as given), without the links of the store.
     private Contact ContactAt(long id)
     {
-        if (id >= 1 && id <= _contacts.Count && !_contacts[(int)(id - 1)].Moved)
+        if (id >= 1 && id <= _contacts.Count && !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved))
         {
             ref var row = ref _contacts[(int)(id - 1)];
             return row.Full ?? new Contact
@@ -732,7 +745,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private Contact ContactWithLinks(long id)
     {
         var links = LinksOf(id);
-        if (id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)] is { Moved: false, Full: null } row)
+        if (id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)] is { Full: null } row)
         {
             return new Contact
             {
@@ -768,14 +781,16 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
     private delegate ref int OlderOf(FakeCiviCrm owner, int row);
 
-    /// <summary>A contact: three strings when it is just names and an email, else the whole record.</summary>
+    /// <summary>
+    /// A contact: three strings when it is just names and an email, else the whole record (<see cref="Moved"/>
+    /// when AddContact's configure gave the contact another id).
+    /// </summary>
     private struct ContactRow
     {
         public string? FirstName;
         public string? LastName;
         public string? Email;
         public Contact? Full;
-        public bool Moved;
     }
 
     /// <summary>A UFMatch row; <see cref="Older"/> chains the contact's links (row + 1, 0 = none).</summary>
@@ -788,11 +803,15 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         public bool IsCurrentDomain;
     }
 
-    /// <summary>An activity; kind and status as bytes, the instant as ticks and offset; <see cref="Gone"/> when discarded.</summary>
+    /// <summary>
+    /// An activity: the subject in the text arena (<see cref="SubjectAt"/>, -1 for none) unless it is kept as a
+    /// string, kind and status as bytes (<see cref="Gone"/> when discarded), the instant as ticks and offset.
+    /// </summary>
     private struct ActivityRow
     {
         public long ContactId;
-        public string Subject;
+        public long SubjectAt;
+        public string? Subject;
         public string? Details;
         public long Ticks;
         public int Older;
