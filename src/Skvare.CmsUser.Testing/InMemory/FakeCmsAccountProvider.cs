@@ -19,7 +19,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     private readonly ChunkedRows<FakeProviderAccount> _accounts = new();
     private readonly RowIndex<string> _byUsername;
     private readonly RowIndex<string> _byEmail;
-    private readonly List<string> _mails = [];
+    private readonly ChunkedRows<Mail> _mails = new();
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<CmsProviderException> _nextFailures = new();
@@ -76,7 +76,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         {
             lock (_gate)
             {
-                return _mails.ToArray();
+                var all = new string[_mails.Count];
+                for (var i = 0; i < all.Length; i++)
+                {
+                    all[i] = (_mails[i].Reset ? "reset:" : "notify:") + _mails[i].Email;
+                }
+
+                return all;
             }
         }
     }
@@ -194,7 +200,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             Store(created);
             if (account.Notify)
             {
-                _mails.Add("notify:" + account.Email);
+                _mails.Add(new Mail(account.Email, Reset: false));
             }
         }
 
@@ -243,7 +249,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("SendPasswordReset");
         lock (_gate)
         {
-            _mails.Add("reset:" + Find(account.UserId).Email);
+            _mails.Add(new Mail(Find(account.UserId).Email, Reset: true));
         }
 
         return Task.CompletedTask;
@@ -306,6 +312,9 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 
     private FakeProviderAccount Find(long id) =>
         ById(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+
+    /// <summary>A mail of the log: the address (shared with the account) and which mail; the text is built when read.</summary>
+    private readonly record struct Mail(string Email, bool Reset);
 
     private void Enter(string operation)
     {
