@@ -220,6 +220,7 @@ internal static class ProvisioningCommand
         await sampler;
         Require(summary.Count(OutcomeKind.Created) == n, $"kit created {summary.Count(OutcomeKind.Created)} of {n}");
         var retained = GC.GetTotalMemory(forceFullCollection: true);
+        peakLive = Math.Max(peakLive, retained);
 
         // What the kit alone keeps: the engine and its container let go, the two in-memory backends held.
         var (civi, cms) = (kit.Civi, kit.Cms);
