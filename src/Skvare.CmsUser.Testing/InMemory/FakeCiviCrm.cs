@@ -768,14 +768,14 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         && (context.RequireNotIn is not { } requireNotIn || !IsMember(requireNotIn, id));
 
     private bool IsMember(TriggerDefinition set, long id) => set.Kind == TriggerKind.SavedSearch
-        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(ContactWithLinks(id))
+        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(ContactAt(id))
         : IsPending(set, id);
 
     private bool IsPending(TriggerDefinition trigger, long id) => trigger.Kind switch
     {
         TriggerKind.Group => GroupMembers(trigger.Reference)[id] == Added,
         TriggerKind.Tag => TagMembers(trigger.Reference)[id] == Added,
-        _ => _savedSearches.TryGetValue(trigger.Reference, out var predicate) && predicate(ContactWithLinks(id))
+        _ => _savedSearches.TryGetValue(trigger.Reference, out var predicate) && predicate(ContactAt(id))
             && !HasCurrentLink(id),
     };
 

@@ -144,6 +144,36 @@ public sealed class InMemoryKitIndexTests
     }
 
     [Fact]
+    public async Task Civi_saved_searches_see_the_contact_as_added_and_skip_linked_contacts()
+    {
+        var civi = new FakeCiviCrm();
+        var ana = civi.AddContact("Ana", "Lima", "ana@example.org");
+        var rui = civi.AddContact("Rui", "Sá", "rui@example.org", c => c with { PreferredLanguage = "pt_PT" });
+        var eva = civi.AddContact("Eva", "Ono", "eva@example.net");
+        civi.AddLink(new AccountLink(ana.Id, 9, "ana@example.org"));
+        var seen = new List<Contact>();
+        civi.AddSavedSearch("org", c =>
+        {
+            seen.Add(c);
+            return c.Email!.EndsWith("@example.org", StringComparison.Ordinal);
+        });
+        var source = civi.Create(new TriggerSourceContext { Trigger = TriggerDefinition.SavedSearch("org") });
+
+        var read = new List<Contact>();
+        await foreach (var page in source.ReadPendingAsync(10))
+        {
+            read.AddRange(page);
+        }
+
+        read.Select(c => c.Id).Should().Equal(rui.Id);
+        read.Single().PreferredLanguage.Should().Be("pt_PT");
+        seen.Select(c => c.Id).Should().Equal(ana.Id, rui.Id, eva.Id);
+        seen.Should().OnlyContain(c => c.Links.Count == 0);
+        (await source.FindPendingAsync(ana.Id)).Should().BeNull();
+        (await source.FindPendingAsync(eva.Id)).Should().BeNull();
+    }
+
+    [Fact]
     public async Task Civi_link_look_ups_follow_a_repaired_link_to_its_new_contact()
     {
         var civi = new FakeCiviCrm();
