@@ -280,6 +280,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
                 if (entry.Id is long id && ActivityRowOf(id) is var row and >= 0)
                 {
+                    Validate(entry);
                     ref var stored = ref _activities[row];
                     if (stored.ContactId != entry.ContactId)
                     {
@@ -537,19 +538,24 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
     private long StoreActivity(ActivityEntry entry)
     {
+        Validate(entry);
         var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId, SubjectAt = -1 });
         Fill(ref _activities[row], entry);
         Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
         return row + 1L;
     }
 
-    private void Fill(ref ActivityRow row, ActivityEntry entry)
+    private static void Validate(ActivityEntry entry)
     {
+        ArgumentNullException.ThrowIfNull(entry);
         if ((uint)entry.Kind >= Gone || (uint)entry.Status >= Gone)
         {
             throw new ArgumentOutOfRangeException(nameof(entry), "The activity kind or status is not one the store knows.");
         }
+    }
 
+    private void Fill(ref ActivityRow row, ActivityEntry entry)
+    {
         row.Kind = (byte)entry.Kind;
         row.Status = (byte)entry.Status;
         if (TextArena.Fits(entry.Subject))

@@ -218,6 +218,19 @@ public sealed class InMemoryKitIndexTests
         civi.Activities.Select(a => a.Id).Should().Equal(1L, open[0], open[1] + 1);
     }
 
+    [Fact]
+    public async Task Civi_refuses_an_activity_kind_it_cannot_store_and_keeps_what_it_has()
+    {
+        var civi = new FakeCiviCrm();
+        var good = new ActivityEntry(1, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana", null, At);
+        var open = (await civi.OpenAsync([good]))!;
+
+        civi.Invoking(c => c.AddActivity(good with { Kind = (ActivityKind)300 })).Should().Throw<ArgumentOutOfRangeException>();
+        await civi.Invoking(c => c.RecordAsync([good with { Id = open[0], Status = (ActivityOutcomeStatus)(-1) }])).Should().ThrowAsync<ArgumentOutOfRangeException>();
+
+        civi.Activities.Should().Equal(good with { Id = open[0] });
+    }
+
     [Theory]
     [InlineData("Created : ana.lima (12)")]
     [InlineData("Créé : joão (5)")]
