@@ -37,11 +37,12 @@ public sealed class RequestBudgetTests : IDisposable
     private const int WordPressOnDemand = 1;
 
     /// <summary>
-    /// CiviCRM requests per page of a batch: page read, join dates (SubscriptionHistory, group triggers), failure
-    /// count, Scheduled audit records opened, link read and save, audit look-up, audit records completed, and the
-    /// trigger removal with the history add (one request).
+    /// CiviCRM requests per page of new contacts in a batch: page read, other-domain links, join dates (SubscriptionHistory,
+    /// group triggers), failure count, the Scheduled audit records with the page's audit records read after them (one
+    /// request), and the write-back in one request (links, audit records completed, trigger removal with the history add,
+    /// chained). A page that links existing accounts reads its links first: one more.
     /// </summary>
-    private const int CiviCrmPerPage = 10;
+    private const int CiviCrmPerPage = 6;
 
     /// <summary>
     /// CiviCRM requests once per run (set-up, once per process: identity with the domain chained, the activity types read
@@ -53,13 +54,13 @@ public sealed class RequestBudgetTests : IDisposable
 
     /// <summary>
     /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): CiviCRM's contact read
-    /// (join date and links chained), failure count, Scheduled record, link read and save, audit read, audit record,
-    /// trigger change; WordPress's create.
+    /// (join date and links chained), failure count, Scheduled record (with the contact's audit records read after it),
+    /// the write-back (link, audit record, trigger change chained); WordPress's create.
     /// </summary>
-    private const int OnDemandWarm = 9;
+    private const int OnDemandWarm = 5;
 
     /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
-    private const int OnDemandCold = 14;
+    private const int OnDemandCold = 10;
 
     private FakeSite? _site;
 

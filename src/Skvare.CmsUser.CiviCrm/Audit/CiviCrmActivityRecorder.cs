@@ -145,9 +145,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         }
 
         // Only records still Scheduled: a record another worker completed meanwhile stays.
-        await _client.CallAsync("Activity", "delete", new Api4Params().WithWhere(
-            Api4Condition.In("id", ids),
-            Api4Condition.Eq("status_id:name", "Scheduled")), cancellationToken).ConfigureAwait(false);
+        await _client.CallAsync("Activity", "delete", DiscardQuery(ids), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -200,6 +198,13 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             return [];
         }
 
+        var result = await _client.CallAsync("ActivityContact", "get", AuditQuery(contactIds, kind), cancellationToken).ConfigureAwait(false);
+        return ToAuditRecords(result.Values);
+    }
+
+    /// <summary>The read of <see cref="FindAuditsAsync"/>: the contacts' Completed and Scheduled records of a kind (on <c>ActivityContact</c>).</summary>
+    internal static Api4Params AuditQuery(IReadOnlyCollection<long> contactIds, ActivityKind kind)
+    {
         var query = new Api4Params { Limit = 0 }
             .WithSelect("contact_id", "act.id", "act.subject", "act.status_id:name")
             .WithWhere(
@@ -209,18 +214,25 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
                 Api4Condition.In("act.status_id:name", AuditStatuses),
                 Api4Condition.Eq("act.is_deleted", false));
         query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
-        var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
-        return result.Values
-            .Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
+        return query;
+    }
+
+    /// <summary>Rows of <see cref="AuditQuery"/> as audit records.</summary>
+    internal static AuditRecord[] ToAuditRecords(IEnumerable<System.Text.Json.JsonElement> rows) =>
+        rows.Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
             .Select(r => new AuditRecord(
                 r.GetInt64("act.id")!.Value,
                 r.GetInt64("contact_id")!.Value,
                 r.GetString("act.status_id:name") == "Scheduled" ? ActivityOutcomeStatus.Scheduled : ActivityOutcomeStatus.Completed,
                 r.GetString("act.subject") ?? ""))
             .ToArray();
-    }
 
-    private static Dictionary<string, object?> ToRecord(ActivityEntry entry)
+    /// <summary>The parameters of <see cref="DiscardAsync"/>: the records, only while still Scheduled.</summary>
+    internal static Api4Params DiscardQuery(IReadOnlyCollection<long> ids) =>
+        new Api4Params().WithWhere(Api4Condition.In("id", ids), Api4Condition.Eq("status_id:name", "Scheduled"));
+
+    /// <summary>The <c>Activity.save</c> record of an entry: an update of its open record (by id), or a new record.</summary>
+    internal static Dictionary<string, object?> ToRecord(ActivityEntry entry)
     {
         var record = new Dictionary<string, object?>
         {
@@ -249,7 +261,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         return record;
     }
 
-    private static string TypeName(ActivityKind kind) => kind switch
+    internal static string TypeName(ActivityKind kind) => kind switch
     {
         ActivityKind.PasswordReset => PasswordResetType,
         ActivityKind.AccountBlocked => AccountBlockedType,

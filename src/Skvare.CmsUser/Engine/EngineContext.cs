@@ -22,7 +22,8 @@ internal sealed class EngineContext : IDisposable
         IAccountLinkStore links,
         EngineSettings settings,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        IPageWriteBackStore? writeBack = null)
     {
         Cms = cms;
         Triggers = triggers;
@@ -32,7 +33,7 @@ internal sealed class EngineContext : IDisposable
         Time = time;
         Logger = logger;
         Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
-        Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger);
+        Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger, writeBack);
         Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
     }
 
