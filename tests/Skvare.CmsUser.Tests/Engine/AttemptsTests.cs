@@ -186,6 +186,30 @@ public sealed class AttemptsTests : IDisposable
         _h.Cms.Accounts.Should().BeEmpty();
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_stop_gives_back_the_Scheduled_records_of_the_page_prepared_ahead()
+    {
+        // Pages of two: while the first page runs, the second is already prepared (its Scheduled records opened).
+        _h.Configure = o =>
+        {
+            o.MaxConcurrency = 1;
+            o.PageSize = 2;
+        };
+        for (var i = 0; i < 5; i++)
+        {
+            _h.Member("Member", "N" + i, $"member{i}@example.org");
+        }
+
+        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.StopReason.Should().NotBeNull();
+        summary.Total.Should().Be(1, "the stop ends the launch at the failing contact");
+        _h.Civi.Activities.Should().BeEmpty("no contact of the page prepared ahead started, so none keeps a Scheduled record");
+        _h.Cms.Accounts.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task CiviCRM_down_while_reading_quarantines_the_run()
     {
