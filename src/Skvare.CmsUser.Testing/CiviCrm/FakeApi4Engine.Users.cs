@@ -148,9 +148,10 @@ internal sealed partial class FakeApi4Engine
             throw new FakeApi4Error(500, "Parameter \"where\" is required unless primary keys are supplied in values.");
         }
 
+        var whereTest = CompileAll(where, inJoin: false);
         var targets = where.Length == 0
             ? Store.Table("User").Where(r => Equals(r["id"], byValueId)).ToList()
-            : Store.Table("User").Where(r => where.All(w => Evaluate(new Ctx("User", r), w, inJoin: false))).ToList();
+            : Store.Table("User").Where(r => whereTest(new Ctx("User", r))).ToList();
         var now = _server.Clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         long? missing = byValueId;
         if (missing is null && where.Length == 1 && where[0][0].GetString() == "id" && where[0][1].GetString() == "=" && where[0][2].TryGetInt64(out var whereId))
@@ -200,7 +201,8 @@ internal sealed partial class FakeApi4Engine
     private (List<Dictionary<string, object?>>, int, int?) DeleteUsers(JsonElement p)
     {
         var where = Array(p, "where");
-        if (where.Length > 0 && Store.Table("User").Any(r => Equals(r.GetValueOrDefault("contact_id"), _server.ApiContactId) && where.All(w => Evaluate(new Ctx("User", r), w, inJoin: false))))
+        var whereTest = CompileAll(where, inJoin: false);
+        if (where.Length > 0 && Store.Table("User").Any(r => Equals(r.GetValueOrDefault("contact_id"), _server.ApiContactId) && whereTest(new Ctx("User", r))))
         {
             throw new FakeApi4Error(403, "ACL check failed");
         }
@@ -266,7 +268,8 @@ internal sealed partial class FakeApi4Engine
 
         var timeout = p.TryGetProperty("timeout", out var t) && t.TryGetInt32(out var minutes) ? minutes : 60;
         var results = new List<Dictionary<string, object?>>();
-        foreach (var user in Store.Table("User").Where(r => r.ContainsKey("username") && where.All(w => Evaluate(new Ctx("User", r), w, inJoin: false))).ToList())
+        var whereTest = CompileAll(where, inJoin: false);
+        foreach (var user in Store.Table("User").Where(r => r.ContainsKey("username") && whereTest(new Ctx("User", r))).ToList())
         {
             if (user.GetValueOrDefault("contact_id") is null)
             {

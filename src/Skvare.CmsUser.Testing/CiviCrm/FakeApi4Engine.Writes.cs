@@ -384,7 +384,8 @@ internal sealed partial class FakeApi4Engine
         }
         else
         {
-            targets = Store.Table(entity).Where(r => where.All(w => Evaluate(new Ctx(entity, r), w, inJoin: false))).ToList();
+            var whereTest = CompileAll(where, inJoin: false);
+            targets = Store.Table(entity).Where(r => whereTest(new Ctx(entity, r))).ToList();
         }
 
         var updated = targets.Select(r => UpdateRow(entity, r, values)).ToList();
@@ -490,7 +491,8 @@ internal sealed partial class FakeApi4Engine
             throw new FakeApi4Error(500, $"Cannot delete {entity} with no \"where\" parameter specified");
         }
 
-        var doomed = Store.Table(entity).Where(r => where.All(w => Evaluate(new Ctx(entity, r), w, inJoin: false))).ToList();
+        var whereTest = CompileAll(where, inJoin: false);
+        var doomed = Store.Table(entity).Where(r => whereTest(new Ctx(entity, r))).ToList();
         if (entity == "Contact" && !(p.TryGetProperty("useTrash", out var useTrash) && useTrash.ValueKind == JsonValueKind.False))
         {
             // Contacts go to the trash unless useTrash is false.

@@ -22,15 +22,13 @@ internal sealed partial class FakeApi4Engine
 
     private FakeApi4Store Store => _server.Store;
 
-    private Dictionary<(long Group, long Contact), string?> _groupRows = [];
-
     /// <summary>How deep in a chain the call being executed is (0: the request's own call).</summary>
     private int _chainDepth;
 
     public (List<Dictionary<string, object?>> Values, int Count, int? CountMatched) Execute(string entity, string action, JsonElement p)
     {
-        // Membership rows indexed once per call: the groups filter is evaluated for every contact.
-        _groupRows = Store.Table("GroupContact").GroupBy(r => ((long)r["group_id"]!, (long)r["contact_id"]!)).ToDictionary(g => g.Key, g => g.First()["status"] as string);
+        // Membership rows, primary emails, activity contacts and tags are indexed on first use within a call.
+        ResetIndexes();
         if (!FakeApi4Store.Schema.ContainsKey(entity))
         {
             throw new FakeApi4Error(500, $"API ({entity}, {action}) does not exist (or the extension it belongs to is not enabled).");
@@ -69,6 +67,7 @@ internal sealed partial class FakeApi4Engine
             "delete" => Delete(entity, p),
             _ => throw new FakeApi4Error(500, $"Api {entity} {action} version 4 does not exist."),
         };
+        ResetIndexes();
         RunChains(p, result.Item1);
         return result;
     }
@@ -187,26 +186,35 @@ internal sealed partial class FakeApi4Engine
         }
 
         var where = Array(p, "where");
-        var contexts = Store.Table(entity).Select(r => new Ctx(entity, r)).ToList();
-        if (Store.Table(entity).Count > 0 && Store.Table(entity)[0].ContainsKey("is_deleted") && !Mentions(where, "is_deleted") && !FetchesById(where))
-        {
-            contexts = contexts.Where(c => c.Row.GetValueOrDefault("is_deleted") is not true).ToList();
-        }
+        var table = Store.Table(entity);
+        var hideDeleted = table.Count > 0 && table[0].ContainsKey("is_deleted") && !Mentions(where, "is_deleted") && !FetchesById(where);
 
         var joins = Array(p, "join");
         var aliases = joins.Select(j => ParseJoinTarget(j[0].GetString()!).Alias + ".").ToArray();
         bool UsesAlias(JsonElement w) => aliases.Any(a => w.GetRawText().Contains("\"" + a, StringComparison.Ordinal));
 
         // Conditions on the entity's own fields first: joins then run on the remaining rows only.
-        var early = where.Where(w => !UsesAlias(w)).ToArray();
-        contexts = contexts.Where(c => early.All(w => Evaluate(c, w, inJoin: false))).ToList();
+        var early = CompileAll(where.Where(w => !UsesAlias(w)), inJoin: false);
+        var contexts = new List<Ctx>();
+        foreach (var row in table)
+        {
+            if (!(hideDeleted && row.GetValueOrDefault("is_deleted") is true) && new Ctx(entity, row) is var ctx && early(ctx))
+            {
+                contexts.Add(ctx);
+            }
+        }
+
         foreach (var join in joins)
         {
             contexts = ApplyJoin(contexts, join);
         }
 
-        var late = where.Where(UsesAlias).ToArray();
-        contexts = contexts.Where(c => late.All(w => Evaluate(c, w, inJoin: false))).ToList();
+        var lateClauses = where.Where(UsesAlias).ToArray();
+        if (lateClauses.Length > 0)
+        {
+            var late = CompileAll(lateClauses, inJoin: false);
+            contexts = contexts.Where(late).ToList();
+        }
 
         var select = Array(p, "select").Select(s => s.GetString()!).ToList();
         var groupBy = Array(p, "groupBy").Select(s => s.GetString()!).ToList();
@@ -217,8 +225,8 @@ internal sealed partial class FakeApi4Engine
 
         foreach (var (field, direction) in OrderBy(p).Reverse())
         {
-            var keyed = contexts.Select(c => (c, k: Resolve(c, field, quiet: true))).ToList();
-            keyed.Sort((a, b) => Compare(a.k, b.k) * (direction == "DESC" ? -1 : 1));
+            var keyed = contexts.Select(c => (c, k: Key.Of(Resolve(c, field, quiet: true)))).ToList();
+            keyed.Sort((a, b) => Key.Compare(a.k, b.k) * (direction == "DESC" ? -1 : 1));
             contexts = keyed.Select(x => x.c).ToList();
         }
 
@@ -329,26 +337,20 @@ internal sealed partial class FakeApi4Engine
             && (c[2].ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False || (c[2].ValueKind == JsonValueKind.String && c[2].GetString() is { Length: >= 2 } q && (q[0] == '\'' || q[0] == '"')));
         var literal = conditions.Where(IsLiteral).ToArray();
         var rest = conditions.Where(c => !IsLiteral(c)).ToArray();
-        var candidates = Store.Table(joinEntity).Where(candidate =>
-        {
-            var probe = new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate);
-            return literal.All(c => Evaluate(probe, c, inJoin: true));
-        }).ToList();
+        var literalTest = CompileAll(literal, inJoin: true);
+        var candidates = Store.Table(joinEntity).Where(candidate => literalTest(new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate))).ToList();
 
         // "alias.x = field" becomes a lookup on x.
         var keyed = rest.FirstOrDefault(c => c.GetArrayLength() == 3 && c[1].GetString() == "=" && c[0].GetString()!.StartsWith(prefix, StringComparison.Ordinal)
             && c[2].ValueKind == JsonValueKind.String && !c[2].GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c[2].GetString() is { Length: > 0 } e && e[0] is not ('\'' or '"'));
         ILookup<string, Dictionary<string, object?>>? index = keyed.ValueKind == JsonValueKind.Undefined ? null
             : candidates.ToLookup(r => Convert.ToString(r.GetValueOrDefault(keyed[0].GetString()![prefix.Length..]), CultureInfo.InvariantCulture) ?? "\u0000");
+        var restTest = CompileAll(rest, inJoin: true);
         var result = new List<Ctx>();
         foreach (var ctx in contexts)
         {
             var pool = index is null ? candidates : index[Convert.ToString(Resolve(ctx, keyed[2].GetString()!, quiet: true), CultureInfo.InvariantCulture) ?? "\u0001"];
-            var matches = pool.Where(candidate =>
-            {
-                var probe = ctx.With(alias, joinEntity, candidate);
-                return rest.All(c => Evaluate(probe, c, inJoin: true));
-            }).ToList();
+            var matches = pool.Where(candidate => restTest(ctx.With(alias, joinEntity, candidate))).ToList();
             switch (side)
             {
                 case "EXCLUDE" when matches.Count == 0:
@@ -400,7 +402,7 @@ internal sealed partial class FakeApi4Engine
         {
             var ids = (right as List<object?> ?? [right]).Select(v => Convert.ToInt64(v, CultureInfo.InvariantCulture)).ToArray();
             var contactId = (long)ctx.Row["id"]!;
-            var member = field == "groups" ? ids.Any(g => _server.IsInGroup(contactId, g, _groupRows)) : ids.Any(t => Store.Table("EntityTag").Any(et => Equals(et["entity_id"], contactId) && Equals(et["tag_id"], t)));
+            var member = field == "groups" ? ids.Any(g => _server.IsInGroup(contactId, g, GroupRows)) : ids.Any(t => HasTag(contactId, t));
             return op switch
             {
                 "IN" => member,
@@ -474,7 +476,7 @@ internal sealed partial class FakeApi4Engine
         else if (dot > 0 && ctx.Entity == "Contact" && path[..dot] == "email_primary")
         {
             entity = "Email";
-            row = Store.Table("Email").FirstOrDefault(e => Equals(e["contact_id"], ctx.Row["id"]) && e.GetValueOrDefault("is_primary") is true);
+            row = PrimaryEmail(ctx.Row["id"]);
             field = path[(dot + 1)..];
         }
         else if (dot < 0)
@@ -500,7 +502,7 @@ internal sealed partial class FakeApi4Engine
     private object? ActivityContacts(IReadOnlyDictionary<string, object?> activity, string field)
     {
         var type = field switch { "source_contact_id" => 2L, "target_contact_id" => 3L, _ => 1L };
-        var ids = Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], activity["id"]) && Equals(ac["record_type_id"], type)).Select(ac => ac["contact_id"]).ToList();
+        var ids = ActivityContactRows(activity["id"]).Where(ac => Equals(ac["record_type_id"], type)).Select(ac => ac["contact_id"]).ToList();
         return field == "source_contact_id" ? ids.FirstOrDefault() : ids;
     }
 
