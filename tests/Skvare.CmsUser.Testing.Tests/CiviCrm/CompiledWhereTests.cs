@@ -43,27 +43,25 @@ public sealed class CompiledWhereTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    private static Gen<string> Value(string op) => op switch
-    {
-        "IN" or "NOT IN" or "BETWEEN" or "NOT BETWEEN" => Gen.Frequency(
-            (5, Gen.OneOfConst(Scalars).Array[0, 5].Select(items => "[" + string.Join(",", items) + "]")),
-            (1, Gen.OneOfConst(Scalars))),
-        _ => Gen.Frequency((5, Gen.OneOfConst(Scalars)), (1, Gen.OneOfConst(Scalars).Array[0, 2].Select(items => "[" + string.Join(",", items) + "]"))),
-    };
+    private static readonly Gen<string> Scalar = Gen.OneOf(Scalars);
 
+    private static readonly Gen<string> List = Scalar.Array[0, 5].Select(items => "[" + string.Join(",", items) + "]");
+
+    // [field, op, value] with a list for IN/BETWEEN most of the time, a scalar otherwise; sometimes no value or no operator.
     private static readonly Gen<string> Leaf =
-        Gen.Select(Gen.OneOfConst(Fields), Gen.OneOfConst(Operators), Gen.Int[0, 9]).SelectMany((field, op, shape) => shape switch
+        Gen.Select(Gen.OneOf(Fields), Gen.OneOf(Operators), Gen.Int[0, 9], Scalar, List).Select((field, op, shape, scalar, list) => shape switch
         {
-            0 => Gen.Const($"[\"{field}\",\"{op}\"]"),
-            1 => Gen.Const($"[\"{field}\"]"),
-            _ => Value(op).Select(v => $"[\"{field}\",\"{op}\",{v}]"),
+            0 => $"[\"{field}\",\"{op}\"]",
+            1 => $"[\"{field}\"]",
+            2 => $"[\"{field}\",\"{op}\",{(op is "IN" or "NOT IN" or "BETWEEN" or "NOT BETWEEN" ? scalar : list)}]",
+            _ => $"[\"{field}\",\"{op}\",{(op is "IN" or "NOT IN" or "BETWEEN" or "NOT BETWEEN" ? list : scalar)}]",
         });
 
     private static Gen<string> Clause(int depth) => depth == 0
         ? Leaf
         : Gen.Frequency(
             (3, Leaf),
-            (1, Gen.Select(Gen.OneOfConst("OR", "AND", "NOT"), Clause(depth - 1).Array[0, 3]).Select((logic, members) => $"[\"{logic}\",[{string.Join(",", members)}]]")));
+            (1, Gen.Select(Gen.OneOf("OR", "AND", "NOT"), Clause(depth - 1).Array[0, 3]).Select((logic, members) => $"[\"{logic}\",[{string.Join(",", members)}]]")));
 
     private static readonly Gen<Dictionary<string, object?>> Row =
         Gen.Select(Gen.Long[1, 4], Gen.Int[0, RowValues.Length - 1].Array[6], Gen.Bool.Array[6]).Select((id, picks, present) =>
@@ -85,7 +83,7 @@ public sealed class CompiledWhereTests : IDisposable
     public void The_compiled_where_answers_as_the_row_by_row_evaluator()
     {
         var engine = new FakeApi4Engine(_server);
-        Gen.Select(Clause(2), Row, Gen.OneOfConst("Contact", "Email")).Sample((clause, row, entity) =>
+        Gen.Select(Clause(2), Row, Gen.OneOf("Contact", "Email")).Sample((clause, row, entity) =>
         {
             using var document = JsonDocument.Parse(clause);
             lock (_server.Store)
