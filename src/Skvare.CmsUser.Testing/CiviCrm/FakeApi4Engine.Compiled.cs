@@ -23,6 +23,70 @@ internal sealed partial class FakeApi4Engine
         _primaryEmails = null;
         _activityContacts = null;
         _entityTags = null;
+        _sameIndexes = null;
+    }
+
+    /// <summary>Rows by the invariant text of some fields, ignoring case (what <see cref="FakeApi4Store.Same"/> compares), per table and fields.</summary>
+    private Dictionary<(List<Dictionary<string, object?>> Table, string Fields), SameIndex>? _sameIndexes;
+
+    private sealed class SameIndex(string[] fields)
+    {
+        public string[] Fields { get; } = fields;
+
+        public Dictionary<string, List<Dictionary<string, object?>>> Rows { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>How many rows of the table are indexed: rows are only ever appended within a call, so new ones are added on the next look-up.</summary>
+        public int Indexed { get; set; }
+
+        public static string KeyOf(IReadOnlyDictionary<string, object?> row, string[] fields) =>
+            string.Join('\u0001', fields.Select(f => Convert.ToString(row.GetValueOrDefault(f), CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="entity"/> whose <paramref name="fields"/> are all <see cref="FakeApi4Store.Same"/> as in
+    /// <paramref name="values"/>, in table order (the scan it replaces, through an index kept for the call).
+    /// </summary>
+    private IEnumerable<Dictionary<string, object?>> SameRows(string entity, string[] fields, IReadOnlyDictionary<string, object?> values)
+    {
+        var table = Store.Table(entity);
+        _sameIndexes ??= [];
+        var id = (table, string.Join(',', fields));
+        if (!_sameIndexes.TryGetValue(id, out var index) || index.Indexed > table.Count)
+        {
+            _sameIndexes[id] = index = new SameIndex(fields);
+        }
+
+        for (; index.Indexed < table.Count; index.Indexed++)
+        {
+            var row = table[index.Indexed];
+            var key = SameIndex.KeyOf(row, fields);
+            if (!index.Rows.TryGetValue(key, out var bucket))
+            {
+                index.Rows[key] = bucket = [];
+            }
+
+            bucket.Add(row);
+        }
+
+        return index.Rows.TryGetValue(SameIndex.KeyOf(values, fields), out var rows)
+            ? rows.Where(r => fields.All(f => FakeApi4Store.Same(r.GetValueOrDefault(f), values.GetValueOrDefault(f))))
+            : [];
+    }
+
+    /// <summary>A row of <paramref name="entity"/> changed these fields: the indexes over any of them (all of a contact's: names are derived) are dropped.</summary>
+    private void Touched(string entity, IEnumerable<string> fields)
+    {
+        if (_sameIndexes is null)
+        {
+            return;
+        }
+
+        var table = Store.Table(entity);
+        var changed = fields.ToHashSet(StringComparer.Ordinal);
+        foreach (var key in _sameIndexes.Keys.Where(k => ReferenceEquals(k.Table, table) && (entity == "Contact" || _sameIndexes[k].Fields.Any(changed.Contains))).ToList())
+        {
+            _sameIndexes.Remove(key);
+        }
     }
 
     private Dictionary<(long Group, long Contact), string?>? _groupRowsCache;

@@ -66,7 +66,7 @@ internal sealed partial class FakeApi4Engine
             }
         }
 
-        if (entity == "UFMatch" && Store.Table("UFMatch").FirstOrDefault(r => SameLink(r, values)) is { } identical)
+        if (entity == "UFMatch" && SameRows("UFMatch", ["contact_id", "domain_id"], values).FirstOrDefault(r => SameLink(r, values)) is { } identical)
         {
             // CRM_Core_BAO_UFMatch::create returns an identical existing row unchanged.
             return WithWriteKeys(Copy(identical));
@@ -267,7 +267,7 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
-            if (Store.Table(entity).Any(r => !ReferenceEquals(r, except) && key.All(k => FakeApi4Store.Same(r.GetValueOrDefault(k), values[k]))))
+            if (SameRows(entity, key, values).Any(r => !ReferenceEquals(r, except)))
             {
                 throw new FakeApi4Error(500, "DB Error: already exists");
             }
@@ -332,6 +332,8 @@ internal sealed partial class FakeApi4Engine
         {
             row[k] = v;
         }
+
+        Touched(entity, values.Keys);
 
         if (entity == "GroupContact" && !Equals(statusBefore, row.GetValueOrDefault("status")))
         {
@@ -417,7 +419,7 @@ internal sealed partial class FakeApi4Engine
             // exactly one existing row matching them all is updated, otherwise a row is created.
             if (match.Length > 0 && match.All(m => values.GetValueOrDefault(m) is not null))
             {
-                var hits = Store.Table(entity).Where(r => match.All(m => FakeApi4Store.Same(r.GetValueOrDefault(m), values[m]))).Take(2).ToList();
+                var hits = SameRows(entity, match, values).Take(2).ToList();
                 if (hits.Count == 1)
                 {
                     values["id"] = hits[0]["id"];
