@@ -328,12 +328,13 @@ internal sealed partial class FakeApi4Engine
 
         var statusBefore = row.GetValueOrDefault("status");
         CheckUnique(entity, merged, except: null, self: row);
+        var changed = values.Where(kv => !row.TryGetValue(kv.Key, out var old) || !Equals(old, kv.Value)).Select(kv => kv.Key).ToList();
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id" or "assignee_contact_id")))
         {
             row[k] = v;
         }
 
-        Touched(entity, values.Keys);
+        Touched(entity, changed);
 
         if (entity == "GroupContact" && !Equals(statusBefore, row.GetValueOrDefault("status")))
         {

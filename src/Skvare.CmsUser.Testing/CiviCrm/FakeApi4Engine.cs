@@ -230,25 +230,29 @@ internal sealed partial class FakeApi4Engine
             contexts = keyed.Select(x => x.c).ToList();
         }
 
-        List<Dictionary<string, object?>> rows;
+        var offset = p.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : 0;
+        var limit = p.TryGetProperty("limit", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : 0;
+        List<Dictionary<string, object?>> page;
+        int total;
         if (groupBy.Count > 0 || select.Any(s => s.StartsWith("COUNT(", StringComparison.OrdinalIgnoreCase) || s.StartsWith("MAX(", StringComparison.OrdinalIgnoreCase)))
         {
-            rows = contexts.GroupBy(c => string.Join("\u0001", groupBy.Select(g => Convert.ToString(Resolve(c, g, quiet: true), CultureInfo.InvariantCulture))))
+            var rows = contexts.GroupBy(c => string.Join("\u0001", groupBy.Select(g => Convert.ToString(Resolve(c, g, quiet: true), CultureInfo.InvariantCulture))))
                 .Select(g => WithMax(Project(g.First(), select, g.Count(), aggregate: true), g.ToList(), select)).ToList();
+            total = rows.Count;
+            page = rows.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).ToList();
         }
         else
         {
-            rows = contexts.Select(c => Project(c, select, 0, aggregate: false)).ToList();
+            // One output row per context: only the page's rows are projected.
+            total = contexts.Count;
+            page = contexts.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).Select(c => Project(c, select, 0, aggregate: false)).ToList();
         }
 
-        var offset = p.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : 0;
-        var limit = p.TryGetProperty("limit", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : 0;
-        var page = rows.Skip(offset).Take(limit > 0 ? limit : int.MaxValue).ToList();
         if (select.Contains("row_count"))
         {
             // DAOGetAction: with row_count among the fields, count and countMatched are the full match count even
             // when the limit cut the page.
-            return (page, rows.Count, rows.Count);
+            return (page, total, total);
         }
 
         var count = limit > 0 && page.Count == limit ? page.Count : page.Count + offset;
