@@ -98,7 +98,8 @@ internal sealed partial class FakeApi4Engine
     /// <summary>The first primary email of a contact in table order (what <c>email_primary.*</c> reads).</summary>
     private Dictionary<string, object?>? PrimaryEmail(object? contactId)
     {
-        if (contactId is null)
+        // A row without the key (the scan would fail on it) or a null id: the scan itself.
+        if (contactId is null || Store.Table("Email").Count > 0 && _primaryEmails is null && Store.Table("Email").Any(e => !e.ContainsKey("contact_id")))
         {
             return Store.Table("Email").FirstOrDefault(e => Equals(e["contact_id"], contactId) && e.GetValueOrDefault("is_primary") is true);
         }
@@ -121,7 +122,7 @@ internal sealed partial class FakeApi4Engine
     /// <summary>The ActivityContact rows of an activity, in table order.</summary>
     private List<Dictionary<string, object?>> ActivityContactRows(object? activityId)
     {
-        if (activityId is null)
+        if (activityId is null || _activityContacts is null && Store.Table("ActivityContact").Any(ac => !ac.ContainsKey("activity_id")))
         {
             return Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], activityId)).ToList();
         }
@@ -148,6 +149,11 @@ internal sealed partial class FakeApi4Engine
 
     private bool HasTag(long contactId, long tagId)
     {
+        if (_entityTags is null && Store.Table("EntityTag").Any(et => !et.ContainsKey("entity_id") || !et.ContainsKey("tag_id")))
+        {
+            return Store.Table("EntityTag").Any(et => Equals(et["entity_id"], contactId) && Equals(et["tag_id"], tagId));
+        }
+
         _entityTags ??= Store.Table("EntityTag").Select(et => (et.GetValueOrDefault("entity_id"), et.GetValueOrDefault("tag_id"))).ToHashSet();
         return _entityTags.Contains((contactId, tagId));
     }

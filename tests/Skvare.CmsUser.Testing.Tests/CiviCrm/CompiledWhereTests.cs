@@ -93,4 +93,22 @@ public sealed class CompiledWhereTests : IDisposable
             }
         }, iter: 20_000);
     }
+    [Fact]
+    public void Rows_the_scans_would_fail_on_are_still_answered_as_the_scans_do()
+    {
+        // An Email without contact_id, an EntityTag without entity_id: the
+        // indexes step aside and the scans answer (or fail) as before.
+        var engine = new FakeApi4Engine(_server);
+        lock (_server.Store)
+        {
+            _server.Store.Table("Email").Insert(0, new Dictionary<string, object?>(StringComparer.Ordinal) { ["id"] = 999L, ["email"] = "z@example.org", ["is_primary"] = true });
+            _server.Store.Table("EntityTag").Insert(0, new Dictionary<string, object?>(StringComparer.Ordinal) { ["id"] = 999L, ["tag_id"] = 1L });
+            foreach (var clause in new[] { "[\"email_primary.email\",\"=\",\"x@example.org\"]", "[\"tags\",\"IN\",[1]]", "[\"groups\",\"IN\",[1]]" })
+            {
+                using var document = JsonDocument.Parse(clause);
+                var (compiled, reference) = engine.CompareWithReference("Contact", new Dictionary<string, object?>(StringComparer.Ordinal) { ["id"] = 2L }, document.RootElement);
+                compiled.Should().Be(reference, clause);
+            }
+        }
+    }
 }
