@@ -412,7 +412,7 @@ internal sealed partial class FakeApi4Engine
             {
                 // A record with an id is an update; on CiviCRM 6.17 an id that no longer exists (a record deleted meanwhile)
                 // is "updated" without error: 200, the record echoed, counted as matched, nothing written.
-                records.Add((values, Store.Find(entity, id) ?? Phantom));
+                records.Add((values, SameRows(entity, ["id"], values).FirstOrDefault(r => r["id"] is long v && v == id) ?? Phantom));
                 continue;
             }
 
