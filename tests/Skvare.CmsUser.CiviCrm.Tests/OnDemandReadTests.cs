@@ -175,6 +175,34 @@ public sealed class OnDemandReadTests : IDisposable
         _h.Fake.Activities.Where(a => a.Targets.Contains(bea)).Should().OnlyContain(a => a.Status == "Failed", "its own record became the Failed one");
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_saved_search_with_a_dollar_text_is_asked_on_its_own_after_the_read()
+    {
+        // CiviCRM reads a chained "$..." text as a field of the row, so such a rule cannot ride on the chain.
+        using var h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
+            o.Rules.Add(new ProvisioningRule { Name = "dollars", Trigger = TriggerDefinition.SavedSearch("dollars") });
+        }, cms: _cms);
+        h.Fake.AddGroup("members");
+        h.Fake.AddSavedSearch("dollars", """[["last_name","=","$mith"]]""");
+        var warm = h.Fake.AddContact("Warm", "$mith", "warm@example.org");
+        (await h.Provisioner.ProvisionAsync(warm, cancellationToken: Timeout())).Rule.Should().Be("dollars");
+        var ana = h.Fake.AddContact("Ana", "$mith", "ana@example.org");
+        var bea = h.Fake.AddContact("Bea", "Lima", "bea@example.org");
+        var before = h.Fake.Requests.Count;
+
+        var found = await h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+        var requests = h.Fake.Requests.Skip(before).Select(r => r.ParamsJson ?? "").ToArray();
+        var nowhere = await h.Provisioner.ProvisionAsync(bea, cancellationToken: Timeout());
+
+        found.Kind.Should().Be(OutcomeKind.Created);
+        found.Rule.Should().Be("dollars");
+        requests.Should().Contain(r => r.Contains("\"pending_0\"", StringComparison.Ordinal) && !r.Contains("\"pending_1\"", StringComparison.Ordinal), "the group rule rides on the read, the saved search does not");
+        requests.Should().ContainSingle(r => r.Contains("$mith", StringComparison.Ordinal)).Which.Should().NotContain("pending_", "the saved search is its own read");
+        nowhere.Rule.Should().Be("members", "pending nowhere: the first rule, without trigger changes");
+    }
+
     private async Task WarmAsync()
     {
         // A first call sets the process up (activity types, identity, triggers) on a contact of its own.

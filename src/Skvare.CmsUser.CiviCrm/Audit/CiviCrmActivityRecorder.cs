@@ -185,19 +185,30 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// </summary>
     internal static Api4Params FailedAttemptsQuery(object contactIds, ActivityKind kind, string? sinceSite)
     {
-        var query = new Api4Params()
-            .WithSelect("contact_id", "act.activity_date_time")
-            .WithWhere(
-                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
-                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
-                Api4Condition.Eq("act.status_id:name", FailedStatus),
-                Api4Condition.Eq("act.is_deleted", false));
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", FailedStatus), "act.activity_date_time");
         if (sinceSite is not null)
         {
             query.Where.Add(Api4Condition.Field("act.activity_date_time", ">=", sinceSite));
         }
 
+        return query;
+    }
+
+    /// <summary>
+    /// The not-deleted activities of <paramref name="kind"/> in <paramref name="status"/> whose target is one of the
+    /// contacts (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain), one row per target with the contact id
+    /// and <paramref name="select"/>.
+    /// </summary>
+    private static Api4Params TargetRecordsQuery(object contactIds, ActivityKind kind, Api4Condition status, params string[] select)
+    {
+        var query = new Api4Params()
+            .WithSelect(["contact_id", .. select])
+            .WithWhere(
+                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
+                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
+                status,
+                Api4Condition.Eq("act.is_deleted", false));
         query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
         return query;
     }
@@ -225,15 +236,8 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>The Completed and Scheduled records of <paramref name="kind"/> of the contacts (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
     internal static Api4Params AuditsQuery(object contactIds, ActivityKind kind)
     {
-        var query = new Api4Params { Limit = 0 }
-            .WithSelect("contact_id", "act.id", "act.subject", "act.status_id:name")
-            .WithWhere(
-                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
-                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
-                Api4Condition.In("act.status_id:name", AuditStatuses),
-                Api4Condition.Eq("act.is_deleted", false));
-        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.In("act.status_id:name", AuditStatuses), "act.id", "act.subject", "act.status_id:name");
+        query.Limit = 0;
         return query;
     }
 
