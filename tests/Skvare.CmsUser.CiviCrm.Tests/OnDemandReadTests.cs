@@ -13,7 +13,8 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 public sealed class OnDemandReadTests : IDisposable
 {
     private readonly FakeCmsAccountProvider _cms = new();
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero));
+    // CiviCRM's clock (activity and join dates); the engine keeps the system clock (the HTTP retries wait on it).
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow.AddHours(-3));
     private readonly CiviHarness _h;
     private readonly long _members;
     private readonly long _membersDone;
@@ -26,7 +27,7 @@ public sealed class OnDemandReadTests : IDisposable
         {
             o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") });
             o.Rules.Add(new ProvisioningRule { Name = "premium", Trigger = TriggerDefinition.Tag("premium"), History = TriggerDefinition.Tag("premium_done") });
-        }, cms: _cms, more: s => s.AddSingleton<TimeProvider>(_clock));
+        }, cms: _cms);
         _h.Fake.Clock = _clock;
         _members = _h.Fake.AddGroup("members");
         _membersDone = _h.Fake.AddGroup("members_done");
@@ -173,6 +174,37 @@ public sealed class OnDemandReadTests : IDisposable
         first.Kind.Should().Be(OutcomeKind.Failed);
         first.Attempt.Should().Be(1, "failures before the contact (re)joined the group do not count");
         _h.Fake.Activities.Where(a => a.Targets.Contains(bea)).Should().OnlyContain(a => a.Status == "Failed", "its own record became the Failed one");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_call_that_dies_after_the_create_leaves_the_record_the_read_opened_and_the_next_call_completes_it_once()
+    {
+        await WarmAsync();
+        var ana = Contact("Ana", "ana@example.org");
+        _h.Fake.AddToGroup(_members, [ana]);
+        _h.Fake.FailWhere = (entity, _) => entity == "UFMatch" ? 503 : null;
+
+        var died = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+        var open = AuditOf(ana).ToArray();
+        _h.Fake.FailWhere = null;
+        var next = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+
+        died.Kind.Should().Be(OutcomeKind.Failed);
+        open.Should().ContainSingle().Which.Status.Should().Be("Scheduled", "the record opened by the read stays while the account is not linked");
+        next.Kind.Should().Be(OutcomeKind.Linked, "the account the first call created is found by its email");
+        _cms.Accounts.Where(a => a.Email == "ana@example.org").Should().ContainSingle();
+        AuditOf(ana).Should().ContainSingle("one audit record per account: the oldest open record is completed, the second call's removed")
+            .Which.Should().Match<FakeActivity>(a => a.Status == "Completed" && a.Id == open[0].Id);
+        _h.Fake.GroupStatus(_membersDone, ana).Should().Be("Added");
+    }
+
+    [Fact]
+    public void The_one_request_reader_stands_for_the_CiviCRM_stores_only()
+    {
+        using var custom = new CiviHarness(more: s => s.AddSingleton<IActivityRecorder>(new FakeCiviCrm()));
+
+        _h.Services.GetRequiredService<IProvisioningContactReader>().Should().BeSameAs(_h.Triggers, "CiviCRM's trigger sources, directory and recorder: one request");
+        custom.Services.GetRequiredService<IProvisioningContactReader>().Should().BeOfType<ComposedProvisioningContactReader>("another recorder counts the failures");
     }
 
     [Fact(Timeout = 30_000)]
