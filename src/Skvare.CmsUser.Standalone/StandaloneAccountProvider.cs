@@ -339,9 +339,9 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             result = await SendAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
         }
-        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && NeverSent(ex))
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && ex.NeverSent)
         {
-            // A refused connection or an unknown host: the create cannot have reached the site.
+            // A refused connection, an unknown host or an open circuit: the create cannot have reached the site.
             throw Map(ex);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
@@ -608,10 +608,6 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
     }
 
-    // Whether the request cannot have reached the site: no answer, and the connection was refused or the name did not resolve.
-    private static bool NeverSent(CiviCrmApiException ex) =>
-        ex.StatusCode is null
-        && ex.InnerException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     // Every API call of this provider is one request to the site and takes one permit of MaxCmsRequestsPerSecond
     // (the CiviCRM client's own retries are not counted: they go through the CiviCRM package's pipeline).

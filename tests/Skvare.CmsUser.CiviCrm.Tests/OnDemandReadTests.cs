@@ -182,11 +182,17 @@ public sealed class OnDemandReadTests : IDisposable
         await WarmAsync();
         var ana = Contact("Ana", "ana@example.org");
         _h.Fake.AddToGroup(_members, [ana]);
-        _h.Fake.FailWhere = (entity, _) => entity == "UFMatch" ? 503 : null;
+        // CiviCRM goes down once the create is sent: the write-back cannot happen (as if the process died there).
+        _cms.BeforeCreate = _ =>
+        {
+            _h.Fake.FailWhere = (_, _) => 503;
+            return Task.CompletedTask;
+        };
 
         var died = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
-        var open = AuditOf(ana).ToArray();
+        _cms.BeforeCreate = null;
         _h.Fake.FailWhere = null;
+        var open = AuditOf(ana).ToArray();
         var next = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
 
         died.Kind.Should().Be(OutcomeKind.Failed);

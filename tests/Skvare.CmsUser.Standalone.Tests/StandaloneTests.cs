@@ -143,6 +143,28 @@ public sealed class StandaloneTests : IDisposable
         _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_create_refused_by_an_open_circuit_is_unavailable_not_an_unknown_outcome()
+    {
+        // No retries, so every create is one request; the breaker opens after its minimum throughput of failures.
+        var provider = Provider(civi: o => o.Http.MaxRetries = 0);
+        _site.FailNext(503, 400, body: "<html>Service Unavailable</html>", contentType: "text/html");
+
+        var reasons = new List<CmsErrorReason>();
+        for (var i = 0; i < 150; i++)
+        {
+            var contact = _site.AddContact("Jane", $"Doe{i}", $"jdoe{i}@example.org");
+            var act = () => provider.CreateAsync(Account($"jdoe{i}", $"jdoe{i}@example.org", contact));
+            reasons.Add((await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason);
+        }
+
+        // Once the circuit is open a create is refused before it is sent: nothing can exist, so there is nothing to recover.
+        reasons.Should().Contain(CmsErrorReason.Unavailable);
+        reasons.Should().Contain(CmsErrorReason.UnknownOutcome, "the creates that reached the failing site may have happened");
+        reasons.SkipWhile(r => r != CmsErrorReason.Unavailable).Should().OnlyContain(r => r == CmsErrorReason.Unavailable);
+        _site.Users.Should().NotContain(u => u.Username.StartsWith("jdoe", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_create_that_failed_in_transit_without_a_user_is_an_unknown_outcome()
     {

@@ -37,7 +37,7 @@ internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
     {
         var (entity, action) = Names(call);
-        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", exception) { Entity = entity, Action = action };
+        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", exception) { Entity = entity, Action = action, NeverSent = neverSent };
     }
 
     /// <inheritdoc />

@@ -224,8 +224,11 @@ public class CiviCrmApiClient
         return values[0].Clone();
     }
 
+    // A chained call runs with the request: a read that carries a write that is not idempotent (a new activity) is not
+    // sent twice.
     private static bool IsRetrySafe(string action, Api4Params parameters) =>
-        action.StartsWith("get", StringComparison.OrdinalIgnoreCase)
-        || action is "update" or "delete"
-        || (action == "save" && parameters.Match.Count > 0);
+        (action.StartsWith("get", StringComparison.OrdinalIgnoreCase)
+            || action is "update" or "delete"
+            || (action == "save" && parameters.Match.Count > 0))
+        && parameters.Chain.Values.All(c => IsRetrySafe(c.Action, c.Params));
 }

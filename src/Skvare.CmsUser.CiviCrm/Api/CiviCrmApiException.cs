@@ -36,6 +36,12 @@ public sealed class CiviCrmApiException : CmsUserException
     /// <summary>Whether the server hid the real message because the API user lacks "view debug output".</summary>
     public bool IsGenericMessage { get; init; }
 
+    /// <summary>
+    /// Whether the request cannot have reached CiviCRM: the connection was refused, the host name did not resolve, or
+    /// the client's circuit breaker was open. Nothing the call asked for can have happened.
+    /// </summary>
+    public bool NeverSent { get; init; }
+
     /// <summary>Whether this is CiviCRM's unique-key violation ("DB Error: already exists").</summary>
     public bool IsDuplicate => ServerMessage?.Contains("already exists", StringComparison.OrdinalIgnoreCase) == true;
 }

@@ -145,9 +145,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         }
 
         // Only records still Scheduled: a record another worker completed meanwhile stays.
-        await _client.CallAsync("Activity", "delete", new Api4Params().WithWhere(
-            Api4Condition.In("id", ids),
-            Api4Condition.Eq("status_id:name", "Scheduled")), cancellationToken).ConfigureAwait(false);
+        await _client.CallAsync("Activity", "delete", DiscardQuery(ids), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -204,7 +202,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         var query = new Api4Params()
             .WithSelect(["contact_id", .. select])
             .WithWhere(
-                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", (long[])contactIds),
+                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", ((IEnumerable<long>)contactIds).ToArray()),
                 Api4Condition.Eq("record_type_id:name", "Activity Targets"),
                 Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
                 status,
@@ -229,22 +227,24 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             return [];
         }
 
-        var result = await _client.CallAsync("ActivityContact", "get", AuditsQuery(contactIds.ToArray(), kind), cancellationToken).ConfigureAwait(false);
-        return ToAudits(result.Values);
+        var result = await _client.CallAsync("ActivityContact", "get", AuditQuery(contactIds, kind), cancellationToken).ConfigureAwait(false);
+        return ToAuditRecords(result.Values);
     }
 
-    /// <summary>The Completed and Scheduled records of <paramref name="kind"/> of the contacts (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
-    internal static Api4Params AuditsQuery(object contactIds, ActivityKind kind)
+    /// <summary>
+    /// The read of <see cref="FindAuditsAsync"/>: the contacts' Completed and Scheduled records of a kind (on
+    /// <c>ActivityContact</c>; <paramref name="contactIds"/>: the ids, or <c>$id</c> in a chain).
+    /// </summary>
+    internal static Api4Params AuditQuery(object contactIds, ActivityKind kind)
     {
         var query = TargetRecordsQuery(contactIds, kind, Api4Condition.In("act.status_id:name", AuditStatuses), "act.id", "act.subject", "act.status_id:name");
         query.Limit = 0;
         return query;
     }
 
-    /// <summary>The rows of <see cref="AuditsQuery"/> as audit records.</summary>
-    internal static IReadOnlyList<AuditRecord> ToAudits(IEnumerable<System.Text.Json.JsonElement> rows) =>
-        rows
-            .Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
+    /// <summary>Rows of <see cref="AuditQuery"/> as audit records.</summary>
+    internal static AuditRecord[] ToAuditRecords(IEnumerable<System.Text.Json.JsonElement> rows) =>
+        rows.Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
             .Select(r => new AuditRecord(
                 r.GetInt64("act.id")!.Value,
                 r.GetInt64("contact_id")!.Value,
@@ -252,10 +252,12 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
                 r.GetString("act.subject") ?? ""))
             .ToArray();
 
-    /// <summary>The values of a new record for <paramref name="entry"/>, as <see cref="OpenAsync"/> writes them (for a chained create).</summary>
-    internal static Dictionary<string, object?> NewRecord(ActivityEntry entry) => ToRecord(entry with { Id = null });
+    /// <summary>The parameters of <see cref="DiscardAsync"/>: the records, only while still Scheduled.</summary>
+    internal static Api4Params DiscardQuery(IReadOnlyCollection<long> ids) =>
+        new Api4Params().WithWhere(Api4Condition.In("id", ids), Api4Condition.Eq("status_id:name", "Scheduled"));
 
-    private static Dictionary<string, object?> ToRecord(ActivityEntry entry)
+    /// <summary>The <c>Activity.save</c> record of an entry: an update of its open record (by id), or a new record.</summary>
+    internal static Dictionary<string, object?> ToRecord(ActivityEntry entry)
     {
         var record = new Dictionary<string, object?>
         {
@@ -284,7 +286,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         return record;
     }
 
-    private static string TypeName(ActivityKind kind) => kind switch
+    internal static string TypeName(ActivityKind kind) => kind switch
     {
         ActivityKind.PasswordReset => PasswordResetType,
         ActivityKind.AccountBlocked => AccountBlockedType,

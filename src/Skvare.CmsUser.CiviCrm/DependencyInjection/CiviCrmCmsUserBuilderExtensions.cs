@@ -52,6 +52,13 @@ public static class CiviCrmCmsUserBuilderExtensions
                 ? civicrm
                 : new ComposedProvisioningContactReader(triggers, directory, activities);
         });
+
+        // The page write-back in two requests, used only while links and activities are CiviCRM's own: a replaced link
+        // store or recorder (a decorator, a test double) keeps receiving every call.
+        services.TryAddSingleton<IPageWriteBackStore>(sp =>
+            sp.GetService<IAccountLinkStore>() is CiviCrmLinkStore && sp.GetService<IActivityRecorder>() is CiviCrmActivityRecorder
+                ? new CiviCrmPageWriteBack(sp.GetRequiredService<CiviCrmApiClient>())
+                : null!);
         services.TryAddSingleton<CiviCrmConnectivityCheck>();
         return builder;
     }

@@ -50,54 +50,21 @@ internal sealed class CiviCrmLinkStore : IAccountLinkStore
         }
 
         var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
-        var existing = await _client.CallAsync("UFMatch", "get", new Api4Params { Limit = requests.Count * 3 }
-            .WithSelect("id", "uf_id", "uf_name", "contact_id")
-            .WithWhere(
-                Api4Condition.Eq("domain_id", identity.DomainId),
-                Api4Condition.Or(
-                    Api4Condition.In("uf_id", requests.Select(r => r.CmsUserId)),
-                    Api4Condition.In("contact_id", requests.Select(r => r.ContactId)))), cancellationToken).ConfigureAwait(false);
-        var rows = existing.Values;
+        var existing = await _client.CallAsync("UFMatch", "get", InDomainQuery(requests, identity.DomainId), cancellationToken).ConfigureAwait(false);
+        var decisions = AccountLinkClaims.Decide(requests, ToLinks(existing.Values));
 
         var results = new AccountLinkResult?[requests.Count];
         var writes = new List<(int Index, Dictionary<string, object?> Record, long? Previous)>();
-        var winners = AccountLinkClaims.Winners(requests);
         for (var i = 0; i < requests.Count; i++)
         {
-            var request = requests[i];
-            if (winners[request.CmsUserId] is var winner && winner.ContactId != request.ContactId)
+            var decision = decisions[i];
+            if (decision.Kind is AccountLinkResultKind.Created or AccountLinkResultKind.Repaired)
             {
-                // Two contacts of one page share the CMS account (the same email): one link, never two.
-                results[i] = new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: winner.ContactId);
-                continue;
-            }
-
-            var byUser = rows.FirstOrDefault(r => r.GetInt64("uf_id") == request.CmsUserId);
-            var contactTaken = rows.FirstOrDefault(r => r.GetInt64("contact_id") == request.ContactId && r.GetInt64("uf_id") != request.CmsUserId);
-            if (byUser.ValueKind != JsonValueKind.Undefined && byUser.GetInt64("contact_id") == request.ContactId)
-            {
-                results[i] = new AccountLinkResult(request, AccountLinkResultKind.AlreadyExisted);
-            }
-            else if (contactTaken.ValueKind != JsonValueKind.Undefined)
-            {
-                results[i] = new AccountLinkResult(request, AccountLinkResultKind.Failed, $"Contact {request.ContactId} is already linked to CMS user {contactTaken.GetInt64("uf_id")} in this domain.");
-            }
-            else if (byUser.ValueKind != JsonValueKind.Undefined && !request.AccountCreatedNow)
-            {
-                // An existing account linked to another contact belongs to it: never repoint (steal) the link.
-                // Only an account created in this run may be taken from the duplicate contact the CMS's plugin made.
-                results[i] = new AccountLinkResult(request, AccountLinkResultKind.HeldByOtherContact, PreviousContactId: byUser.GetInt64("contact_id"));
+                writes.Add((i, Record(requests[i], identity.DomainId), decision.PreviousContactId));
             }
             else
             {
-                var record = new Dictionary<string, object?>
-                {
-                    ["uf_id"] = request.CmsUserId,
-                    ["uf_name"] = request.UfName,
-                    ["contact_id"] = request.ContactId,
-                    ["domain_id"] = identity.DomainId,
-                };
-                writes.Add((i, record, byUser.ValueKind == JsonValueKind.Undefined ? null : byUser.GetInt64("contact_id")));
+                results[i] = decision;
             }
         }
 
@@ -108,6 +75,31 @@ internal sealed class CiviCrmLinkStore : IAccountLinkStore
 
         return results.Select((r, i) => r ?? new AccountLinkResult(requests[i], AccountLinkResultKind.Failed, "No result.")).ToArray();
     }
+
+    /// <summary>The links in the domain of the requests' CMS users or contacts (the read <see cref="AccountLinkClaims.Decide"/> needs).</summary>
+    internal static Api4Params InDomainQuery(IReadOnlyList<AccountLinkRequest> requests, long domainId) =>
+        new Api4Params { Limit = requests.Count * 3 }
+            .WithSelect("id", "uf_id", "uf_name", "contact_id")
+            .WithWhere(
+                Api4Condition.Eq("domain_id", domainId),
+                Api4Condition.Or(
+                    Api4Condition.In("uf_id", requests.Select(r => r.CmsUserId)),
+                    Api4Condition.In("contact_id", requests.Select(r => r.ContactId))));
+
+    /// <summary>Rows of <see cref="InDomainQuery"/> as links of the current domain.</summary>
+    internal static AccountLink[] ToLinks(IEnumerable<JsonElement> rows) =>
+        rows.Where(r => r.GetInt64("uf_id") is not null && r.GetInt64("contact_id") is not null)
+            .Select(r => new AccountLink(r.GetInt64("contact_id")!.Value, r.GetInt64("uf_id")!.Value, r.GetString("uf_name")))
+            .ToArray();
+
+    /// <summary>The UFMatch record of a link write: an upsert on (<c>uf_id</c>, <c>domain_id</c>).</summary>
+    internal static Dictionary<string, object?> Record(AccountLinkRequest request, long domainId) => new()
+    {
+        ["uf_id"] = request.CmsUserId,
+        ["uf_name"] = request.UfName,
+        ["contact_id"] = request.ContactId,
+        ["domain_id"] = domainId,
+    };
 
     private async Task WriteAsync(IReadOnlyList<AccountLinkRequest> requests, List<(int Index, Dictionary<string, object?> Record, long? Previous)> writes, AccountLinkResult?[] results, CancellationToken cancellationToken)
     {

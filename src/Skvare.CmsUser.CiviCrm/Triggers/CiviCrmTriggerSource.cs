@@ -26,6 +26,9 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
 
     public TriggerDefinition Trigger => _context.Trigger;
 
+    /// <summary>The client this source writes through (a page write-back chains its changes only onto the same site).</summary>
+    internal CiviCrmApiClient Client => _client;
+
     public async IAsyncEnumerable<IReadOnlyList<Contact>> ReadPendingAsync(int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -103,6 +106,36 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     public async Task AcknowledgeAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(acknowledgements);
+        var calls = await AcknowledgeCallsAsync(acknowledgements, cancellationToken).ConfigureAwait(false);
+        switch (calls.Count)
+        {
+            case 0:
+                return;
+            case 1:
+                await _client.CallAsync(calls[0].Call.Entity, calls[0].Call.Action, calls[0].Call.Params, cancellationToken).ConfigureAwait(false);
+                return;
+            default:
+                var carrier = CarrierQuery();
+                foreach (var (key, call) in calls)
+                {
+                    carrier.Chain[key] = call;
+                }
+
+                await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <summary>A one-row read of the API user's own contact, onto which writes are chained (they run once, in key order).</summary>
+    internal static Api4Params CarrierQuery() =>
+        new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(Api4Condition.Eq("id", "user_contact_id"));
+
+    /// <summary>
+    /// The calls of <see cref="AcknowledgeAsync"/>, in order, each with its chain key: none, one (a leave or a join, or
+    /// both as one <c>GroupContact.save</c> when both are groups), or the leave then the join. Each is idempotent.
+    /// </summary>
+    internal async Task<IReadOnlyList<(string Key, Api4Chain Call)>> AcknowledgeCallsAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken)
+    {
         var leaving = acknowledgements.Select(a => a.ContactId).Distinct().ToArray();
         var leave = leaving.Length > 0 && Trigger.Kind != TriggerKind.SavedSearch && !_context.KeepMembers
             ? await LeaveCallAsync(Trigger, leaving, cancellationToken).ConfigureAwait(false)
@@ -115,13 +148,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         switch (leave, join)
         {
             case (null, null):
-                return;
+                return [];
             case ({ } only, null):
-                await _client.CallAsync(only.Entity, only.Action, only.Params, cancellationToken).ConfigureAwait(false);
-                return;
+                return [("leave", only)];
             case (null, { } only):
-                await _client.CallAsync(only.Entity, only.Action, only.Params, cancellationToken).ConfigureAwait(false);
-                return;
+                return [("join", only)];
             case ({ Entity: "GroupContact", Action: "save" } l, { Entity: "GroupContact", Action: "save" } j):
                 var both = new Api4Params { Match = { "group_id", "contact_id" } };
                 foreach (var record in l.Params.Records.Concat(j.Params.Records))
@@ -129,14 +160,9 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
                     both.Records.Add(record);
                 }
 
-                await _client.CallAsync("GroupContact", "save", both, cancellationToken).ConfigureAwait(false);
-                return;
+                return [("trigger", new Api4Chain("GroupContact", "save", both))];
             default:
-                var carrier = new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(Api4Condition.Eq("id", "user_contact_id"));
-                carrier.Chain["leave"] = leave!;
-                carrier.Chain["join"] = join!;
-                await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
-                return;
+                return [("leave", leave!), ("join", join!)];
         }
     }
 

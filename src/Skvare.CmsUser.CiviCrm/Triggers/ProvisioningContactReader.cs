@@ -9,9 +9,9 @@ namespace Skvare.CmsUser.CiviCrm.Triggers;
 /// domains' links chained) with, chained onto its row in this order, each rule's pending test (the rule's own pending
 /// query limited to this contact, so groups, smart groups, tags, saved searches, kept members, required and excluded
 /// sets mean exactly what they mean in a batch), each group rule's join date, the failed attempts with their dates,
-/// the Completed and Scheduled audit records, and the Scheduled record of this attempt, created only when the contact
-/// is not linked in this domain (a chained create runs once per row of a <c>Contact.get</c> of the contact that
-/// excludes linked contacts).
+/// the Scheduled record of this attempt, created only when the contact is not linked in this domain (a chained create
+/// runs once per row of a <c>Contact.get</c> of the contact that excludes linked contacts), then the Completed and
+/// Scheduled audit records (which include it).
 /// </summary>
 internal sealed class ProvisioningContactReader
 {
@@ -69,14 +69,16 @@ internal sealed class ProvisioningContactReader
 
         // All of the contact's failed attempts (its "since" depends on the join date, which comes with this answer).
         read.Chain[FailedChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.FailedAttemptsQuery("$id", query.Kind, sinceSite: null));
-        if (query.ReadAudits)
-        {
-            read.Chain[AuditsChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditsQuery("$id", query.Kind));
-        }
-
         if (query.Open is { } open)
         {
             read.Chain[OpenChain] = new Api4Chain("Contact", "get", await UnlinkedAsync(open with { ContactId = query.ContactId }, cancellationToken).ConfigureAwait(false));
+        }
+
+        // After the record is opened (chains run in key order): the audit records include it, as the page write-back's
+        // snapshot taken with its Scheduled records does.
+        if (query.ReadAudits)
+        {
+            read.Chain[AuditsChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery("$id", query.Kind));
         }
 
         var result = await _client.CallAsync("Contact", "get", read, cancellationToken).ConfigureAwait(false);
@@ -112,9 +114,7 @@ internal sealed class ProvisioningContactReader
     {
         try
         {
-            await _client.CallAsync("Activity", "delete", new Api4Params().WithWhere(
-                Api4Condition.Eq("id", record),
-                Api4Condition.Eq("status_id:name", "Scheduled")), CancellationToken.None).ConfigureAwait(false);
+            await _client.CallAsync("Activity", "delete", CiviCrmActivityRecorder.DiscardQuery([record]), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
         {
@@ -158,7 +158,7 @@ internal sealed class ProvisioningContactReader
             Contact = contact,
             PendingIn = pendingIn,
             FailedAttempts = failed,
-            Audits = query.ReadAudits ? CiviCrmActivityRecorder.ToAudits(Rows(row, AuditsChain)) : null,
+            Audits = query.ReadAudits ? CiviCrmActivityRecorder.ToAuditRecords(Rows(row, AuditsChain)) : null,
             OpenedRecord = opened,
         };
     }
@@ -177,7 +177,7 @@ internal sealed class ProvisioningContactReader
             Api4Condition.Field("open_uf.domain_id", "=", identity.DomainId),
         ]));
         var create = new Api4Params();
-        foreach (var (field, value) in CiviCrmActivityRecorder.NewRecord(open))
+        foreach (var (field, value) in CiviCrmActivityRecorder.ToRecord(open with { Id = null }))
         {
             create.Values[field] = value;
         }

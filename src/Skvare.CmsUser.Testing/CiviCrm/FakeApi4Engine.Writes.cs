@@ -73,6 +73,7 @@ internal sealed partial class FakeApi4Engine
         }
 
         CheckUnique(entity, values, except: null);
+        CheckReferences(entity, values);
         var stored = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("source_contact_id" or "target_contact_id" or "assignee_contact_id")))
         {
@@ -97,9 +98,10 @@ internal sealed partial class FakeApi4Engine
     /// What CiviCRM answers for a created row (DAOActionTrait::baoToArray over the BAO after its create): a Contact
     /// comes back whole, with the names CiviCRM computed; an Activity with the fields its BAO set (the date as
     /// YmdHis, <c>created_date</c> and <c>modified_date</c> null, the contact fields null); other entities with the
-    /// fields sent plus the defaults applied. Every row carries <c>custom</c> and <c>check_permissions</c>.
+    /// fields sent plus the defaults applied (a Group also with <c>created_id</c>, <c>modified_id</c> (the API user) and
+    /// <c>frontend_title</c>, as CiviCRM 6.17 answers). Every row carries <c>custom</c> and <c>check_permissions</c>.
     /// </summary>
-    private static Dictionary<string, object?> CreateEcho(string entity, Dictionary<string, object?> row, List<string> sent)
+    private Dictionary<string, object?> CreateEcho(string entity, Dictionary<string, object?> row, List<string> sent)
     {
         Dictionary<string, object?> echo;
         switch (entity)
@@ -122,6 +124,12 @@ internal sealed partial class FakeApi4Engine
                 break;
             case "Contact":
                 echo = Copy(row);
+                break;
+            case "Group":
+                echo = Copy(row);
+                echo["created_id"] = _server.ApiContactId;
+                echo["modified_id"] = _server.ApiContactId;
+                echo["frontend_title"] = row.GetValueOrDefault("title");
                 break;
             default:
                 echo = Copy(row);
@@ -266,6 +274,27 @@ internal sealed partial class FakeApi4Engine
         }
     }
 
+    /// <summary>
+    /// The foreign keys of a membership row: a group or tag that does not exist (deleted while a run went on)
+    /// fails as on CiviCRM 6.17, "DB Error: constraint violation", and nothing is written. (Contacts are not checked: the fake keeps them unindexed.)
+    /// </summary>
+    private void CheckReferences(string entity, Dictionary<string, object?> values)
+    {
+        (string Field, string Table)[] keys = entity switch
+        {
+            "GroupContact" => [("group_id", "Group")],
+            "EntityTag" => [("tag_id", "Tag")],
+            _ => [],
+        };
+        foreach (var (field, table) in keys)
+        {
+            if (Number(values.GetValueOrDefault(field)) is long id && Store.Find(table, id) is null)
+            {
+                throw new FakeApi4Error(500, "DB Error: constraint violation");
+            }
+        }
+    }
+
     private void AddActivityContacts(long activityId, Dictionary<string, object?> values)
     {
         if (values.GetValueOrDefault("source_contact_id") is { } source)
@@ -366,16 +395,20 @@ internal sealed partial class FakeApi4Engine
     {
         var defaults = Values(entity, p, "defaults");
         var match = Array(p, "match").Select(m => m.GetString()!).ToArray();
-        var rows = new List<Dictionary<string, object?>>();
-        var matched = 0;
+
+        // As AbstractSaveAction (checked on CiviCRM 6.17): every record is matched first, then the records to create are
+        // checked for mandatory fields (one error for the call, nothing written), then each is written in turn; no
+        // transaction, so a record refused by the database leaves the records before it written.
+        var records = new List<(Dictionary<string, object?> Values, Dictionary<string, object?>? Existing)>();
         foreach (var record in Array(p, "records"))
         {
             var values = new Dictionary<string, object?>(defaults, StringComparer.Ordinal);
             Normalize(entity, record, values);
-            if (values.GetValueOrDefault("id") is long id && Store.Find(entity, id) is { } byId)
+            if (values.GetValueOrDefault("id") is long id)
             {
-                rows.Add(UpdateRow(entity, byId, values));
-                matched++;
+                // A record with an id is an update; on CiviCRM 6.17 an id that no longer exists (a record deleted meanwhile)
+                // is "updated" without error: 200, the record echoed, counted as matched, nothing written.
+                records.Add((values, Store.Find(entity, id) ?? Phantom));
                 continue;
             }
 
@@ -387,18 +420,57 @@ internal sealed partial class FakeApi4Engine
                 if (hits.Count == 1)
                 {
                     values["id"] = hits[0]["id"];
-                    rows.Add(UpdateRow(entity, hits[0], values));
-                    matched++;
+                    records.Add((values, hits[0]));
                     continue;
                 }
             }
 
-            rows.Add(Create(entity, values));
+            records.Add((values, null));
+        }
+
+        if (Required.TryGetValue(entity, out var required))
+        {
+            var missing = records.Where(r => r.Existing is null && !r.Values.ContainsKey("id"))
+                .SelectMany(r =>
+                {
+                    var filled = new Dictionary<string, object?>(r.Values, StringComparer.Ordinal);
+                    ApplyDefaults(entity, filled);
+                    return required.Where(f => filled.GetValueOrDefault(f) is null);
+                })
+                .Distinct(StringComparer.Ordinal).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new FakeApi4Error(500, $"Mandatory values missing from Api4 {entity}::save: {string.Join(", ", missing)}");
+            }
+        }
+
+        var rows = new List<Dictionary<string, object?>>();
+        var matched = 0;
+        foreach (var (values, existing) in records)
+        {
+            if (ReferenceEquals(existing, Phantom))
+            {
+                var echo = new Dictionary<string, object?>(values, StringComparer.Ordinal);
+                rows.Add(WithWriteKeys(echo));
+                matched++;
+            }
+            else if (existing is not null)
+            {
+                rows.Add(UpdateRow(entity, existing, values));
+                matched++;
+            }
+            else
+            {
+                rows.Add(Create(entity, values));
+            }
         }
 
         MarkLastGroupContact(entity, rows);
         return (rows, rows.Count, matched);
     }
+
+    /// <summary>Stands for the missing row of an update by an id that does not exist.</summary>
+    private static readonly Dictionary<string, object?> Phantom = [];
 
     /// <summary>Observed on CiviCRM 6.17: the last row a GroupContact write answers also carries <c>method</c> and <c>tracking</c> (null).</summary>
     private static void MarkLastGroupContact(string entity, List<Dictionary<string, object?>> rows)

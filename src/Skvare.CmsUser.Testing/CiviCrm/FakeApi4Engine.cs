@@ -24,6 +24,9 @@ internal sealed partial class FakeApi4Engine
 
     private Dictionary<(long Group, long Contact), string?> _groupRows = [];
 
+    /// <summary>How deep in a chain the call being executed is (0: the request's own call).</summary>
+    private int _chainDepth;
+
     public (List<Dictionary<string, object?>> Values, int Count, int? CountMatched) Execute(string entity, string action, JsonElement p)
     {
         // Membership rows indexed once per call: the groups filter is evaluated for every contact.
@@ -44,6 +47,12 @@ internal sealed partial class FakeApi4Engine
             {
                 throw new FakeApi4Error(500, $"Unknown api parameter: set{char.ToUpperInvariant(property.Name[0])}{property.Name[1..]}");
             }
+        }
+
+        if (_server.RefuseWhere?.Invoke(new FakeApi4Call(entity, action, _chainDepth > 0, p.GetRawText())) is { } refusal)
+        {
+            // CiviCRM refuses this call (at the top level or chained): what earlier calls of the request wrote stays.
+            throw new FakeApi4Error(500, refusal);
         }
 
         if (entity is "User")
@@ -89,7 +98,17 @@ internal sealed partial class FakeApi4Engine
                 var entity = Substitute(items[0].GetString()!, row) as string ?? items[0].GetString()!;
                 var action = Substitute(items[1].GetString()!, row) as string ?? items[1].GetString()!;
                 var parameters = items.Length > 2 && items[2].ValueKind == JsonValueKind.Object ? SubstituteJson(items[2], row) : JsonDocument.Parse("{}").RootElement.Clone();
-                var (values, _, _) = Execute(entity, action, parameters);
+                List<Dictionary<string, object?>> values;
+                _chainDepth++;
+                try
+                {
+                    (values, _, _) = Execute(entity, action, parameters);
+                }
+                finally
+                {
+                    _chainDepth--;
+                }
+
                 if (items.Length > 3 && items[3].ValueKind == JsonValueKind.Number)
                 {
                     var index = items[3].GetInt32();

@@ -192,6 +192,14 @@ public class FakeCiviCrmServer : IDisposable
     /// </summary>
     public Func<string, string, int?>? FailWhere { get; set; }
 
+    /// <summary>
+    /// When set, asked about every API v4 call (<see cref="FakeApi4Call"/>), including each call chained onto a request; a message
+    /// it returns makes CiviCRM refuse that call as it refuses a call that fails (HTTP 500, <c>error_message</c>). As on
+    /// CiviCRM 6.17, which runs a request without a transaction, the calls chained before it stay written and the calls
+    /// after it do not run. Lets a test fail the second or third call of a chained write.
+    /// </summary>
+    public Func<FakeApi4Call, string?>? RefuseWhere { get; set; }
+
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
 
@@ -767,6 +775,13 @@ public sealed record FakeApi4Request(string Method, string? Entity, string? Acti
         return true;
     }
 }
+
+/// <summary>One API v4 call as <see cref="FakeCiviCrmServer.RefuseWhere"/> sees it.</summary>
+/// <param name="Entity">The entity.</param>
+/// <param name="Action">The action.</param>
+/// <param name="Chained">Whether the call is chained onto another call of the request.</param>
+/// <param name="ParamsJson">Its parameters (for a chained call, after <c>$field</c> substitution).</param>
+public sealed record FakeApi4Call(string Entity, string Action, bool Chained, string ParamsJson);
 
 /// <summary>An activity in the fake, with names resolved.</summary>
 /// <param name="Id">Activity id.</param>

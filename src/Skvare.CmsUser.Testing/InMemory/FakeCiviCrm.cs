@@ -8,24 +8,49 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// for engine tests and demos that do not need HTTP. Thread-safe. Counts calls per operation so tests
 /// can assert bulk behaviour.
 /// </summary>
+/// <remarks>
+/// Built to hold 100,000 contacts and more: records are compact rows in chunked arrays, every look-up goes
+/// through an index (contact id, CMS user id, per-contact chains of links and activities), group and tag
+/// membership is a byte per contact, and the records handed out (<see cref="Contact"/>, <see cref="AccountLink"/>,
+/// <see cref="ActivityEntry"/>) are built when read. See docs/testing.md ("The kit at scale").
+/// </remarks>
 public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
 {
+    private const byte Added = 1;
+    private const byte Removed = 2;
+    private const byte Gone = byte.MaxValue;
+    private const int MaxSharedTexts = 4096;
+    private static readonly Contact Moved = new() { Id = 0 };
+
     private readonly object _gate = new();
-    private readonly Dictionary<long, Contact> _contacts = [];
-    private readonly SortedSet<long> _contactIds = [];
-    private readonly Dictionary<string, Dictionary<long, string>> _groups = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, HashSet<long>> _tags = new(StringComparer.OrdinalIgnoreCase);
+
+    // Contact id N (given by AddContact) is row N - 1; a contact whose id was changed by AddContact's configure
+    // is kept in _otherContacts (or the row of that id) and its own row holds the Moved marker.
+    private readonly ChunkedRows<ContactRow> _contacts = new();
+    private readonly SortedList<long, Contact> _otherContacts = [];
+    private readonly Dictionary<string, IdMap<byte>> _groups = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IdMap<byte>> _tags = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, Func<Contact, bool>> _savedSearches = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<AccountLink> _links = [];
-    private readonly Dictionary<long, List<int>> _linksByContact = [];
-    private readonly Dictionary<long, int> _currentLinkByUser = [];
-    private readonly List<ActivityEntry> _activities = [];
-    private readonly Dictionary<long, List<ActivityEntry>> _activitiesByContact = [];
-    private readonly Dictionary<long, int> _activityAt = [];
+
+    // Links in the order written; each contact's links are a chain from its newest (row + 1, 0 = none).
+    private readonly ChunkedRows<LinkRow> _links = new();
+    private readonly IdMap<int> _newestLink = new();
+    private readonly RowIndex<long> _currentLinkByUser;
+
+    // Activity id N is row N - 1; each contact's activities are a chain from its newest.
+    private readonly ChunkedRows<ActivityRow> _activities = new();
+    private readonly IdMap<int> _newestActivity = new();
+    private readonly Dictionary<string, string> _sharedTexts = new(StringComparer.Ordinal);
+    private readonly TextArena _subjects = new();
+
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
-    private long _nextContactId = 1;
-    private long _lastActivityId;
+
+    /// <summary>Creates an empty CiviCRM.</summary>
+    public FakeCiviCrm()
+    {
+        _currentLinkByUser = new RowIndex<long>(row => _links[row].CmsUserId, EqualityComparer<long>.Default);
+    }
 
     /// <summary>Whether <see cref="EnsureReadyAsync"/> was called.</summary>
     public bool Ready { get; private set; }
@@ -40,7 +65,16 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         {
             lock (_gate)
             {
-                return _activities.ToArray();
+                var all = new List<ActivityEntry>(_activities.Count);
+                for (var row = 0; row < _activities.Count; row++)
+                {
+                    if (_activities[row].Status != Gone)
+                    {
+                        all.Add(ActivityAt(row));
+                    }
+                }
+
+                return all.ToArray();
             }
         }
     }
@@ -52,7 +86,13 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         {
             lock (_gate)
             {
-                return _links.ToArray();
+                var all = new AccountLink[_links.Count];
+                for (var row = 0; row < all.Length; row++)
+                {
+                    all[row] = LinkAt(row);
+                }
+
+                return all;
             }
         }
     }
@@ -66,17 +106,39 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         lock (_gate)
         {
-            var contact = new Contact
+            var id = _contacts.Count + 1L;
+            var plain = new Contact
             {
-                Id = _nextContactId++,
+                Id = id,
                 FirstName = firstName,
                 LastName = lastName,
-                DisplayName = string.Join(' ', new[] { firstName, lastName }.Where(s => !string.IsNullOrEmpty(s))) is { Length: > 0 } d ? d : email,
+                DisplayName = DisplayName(firstName, lastName, email),
                 Email = email,
             };
-            contact = configure?.Invoke(contact) ?? contact;
-            _contacts[contact.Id] = contact;
-            _contactIds.Add(contact.Id);
+            var contact = configure?.Invoke(plain) ?? plain;
+            _otherContacts.Remove(id);
+            if (contact == plain)
+            {
+                // The common case keeps three strings and no record.
+                _contacts.Add(new ContactRow { FirstName = firstName, LastName = lastName, Email = email });
+            }
+            else if (contact.Id == id)
+            {
+                _contacts.Add(new ContactRow { Full = contact });
+            }
+            else
+            {
+                _contacts.Add(new ContactRow { Full = Moved });
+                if (contact.Id >= 1 && contact.Id <= _contacts.Count)
+                {
+                    _contacts[(int)(contact.Id - 1)] = new ContactRow { Full = contact };
+                }
+                else
+                {
+                    _otherContacts[contact.Id] = contact;
+                }
+            }
+
             return contact;
         }
     }
@@ -89,7 +151,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             var members = GroupMembers(group);
             foreach (var id in contactIds)
             {
-                members[id] = "Added";
+                members[id] = Added;
             }
         }
     }
@@ -102,7 +164,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             var members = GroupMembers(group);
             foreach (var id in contactIds)
             {
-                members[id] = "Removed";
+                members[id] = Removed;
             }
         }
     }
@@ -115,7 +177,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             var members = TagMembers(tag);
             foreach (var id in contactIds)
             {
-                members.Add(id);
+                members[id] = Added;
             }
         }
     }
@@ -134,7 +196,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         lock (_gate)
         {
-            StoreLink(link);
+            StoreLink(link.ContactId, link.CmsUserId, link.UfName, link.IsCurrentDomain);
         }
     }
 
@@ -143,7 +205,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         lock (_gate)
         {
-            Store(entry with { Id = ++_lastActivityId });
+            StoreActivity(entry);
         }
     }
 
@@ -152,7 +214,12 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         lock (_gate)
         {
-            return GroupMembers(group).TryGetValue(contactId, out var status) ? status : null;
+            return GroupMembers(group)[contactId] switch
+            {
+                Added => "Added",
+                Removed => "Removed",
+                _ => null,
+            };
         }
     }
 
@@ -161,7 +228,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         lock (_gate)
         {
-            return TagMembers(tag).Contains(contactId);
+            return TagMembers(tag)[contactId] == Added;
         }
     }
 
@@ -181,8 +248,16 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Count("GetContacts");
         lock (_gate)
         {
-            IReadOnlyList<Contact> found = contactIds.Where(_contacts.ContainsKey).Select(id => WithLinks(_contacts[id])).ToArray();
-            return Task.FromResult(found);
+            var found = new List<Contact>(contactIds.Count);
+            foreach (var id in contactIds)
+            {
+                if (Exists(id))
+                {
+                    found.Add(ContactWithLinks(id));
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<Contact>>(found.ToArray());
         }
     }
 
@@ -203,15 +278,22 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             foreach (var entry in entries)
             {
                 // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
-                if (entry.Id is long id && _activityAt.TryGetValue(id, out var at))
+                if (entry.Id is long id && ActivityRowOf(id) is var row and >= 0)
                 {
-                    _activities[at] = entry;
-                    var list = _activitiesByContact[entry.ContactId];
-                    list[list.FindIndex(a => a.Id == id)] = entry;
+                    Validate(entry);
+                    ref var stored = ref _activities[row];
+                    if (stored.ContactId != entry.ContactId)
+                    {
+                        Unchain(_newestActivity, stored.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
+                        stored.ContactId = entry.ContactId;
+                        Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
+                    }
+
+                    Fill(ref stored, entry);
                 }
                 else
                 {
-                    Store(entry with { Id = ++_lastActivityId });
+                    StoreActivity(entry);
                 }
             }
         }
@@ -225,12 +307,23 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Count("CountFailures");
         lock (_gate)
         {
-            IReadOnlyDictionary<long, int> result = requests.ToDictionary(
-                r => r.ContactId,
-                r => _activitiesByContact.TryGetValue(r.ContactId, out var list)
-                    ? list.Count(a => a.Kind == kind && a.Status == ActivityOutcomeStatus.Failed && a.OccurredAt >= r.Since)
-                    : 0);
-            return Task.FromResult(result);
+            var result = new Dictionary<long, int>(requests.Count);
+            foreach (var request in requests)
+            {
+                var failures = 0;
+                for (var row = _newestActivity[request.ContactId] - 1; row >= 0; row = _activities[row].Older - 1)
+                {
+                    ref var a = ref _activities[row];
+                    if (a.Kind == (int)kind && a.Status == (byte)ActivityOutcomeStatus.Failed && OccurredAt(a) >= request.Since)
+                    {
+                        failures++;
+                    }
+                }
+
+                result.Add(request.ContactId, failures);
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<long, int>>(result);
         }
     }
 
@@ -240,12 +333,10 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Count("OpenActivities");
         lock (_gate)
         {
-            var ids = new List<long>(entries.Count);
-            foreach (var entry in entries)
+            var ids = new long[entries.Count];
+            for (var i = 0; i < ids.Length; i++)
             {
-                var stored = entry with { Id = ++_lastActivityId };
-                Store(stored);
-                ids.Add(stored.Id!.Value);
+                ids[i] = StoreActivity(entries[i]);
             }
 
             return Task.FromResult<IReadOnlyList<long>?>(ids);
@@ -258,12 +349,22 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Count("FindAudits");
         lock (_gate)
         {
-            IReadOnlyList<AuditRecord> found = contactIds
-                .SelectMany(id => _activitiesByContact.TryGetValue(id, out var list) ? list : [])
-                .Where(a => a.Kind == kind && a.Status is ActivityOutcomeStatus.Completed or ActivityOutcomeStatus.Scheduled)
-                .Select(a => new AuditRecord(a.Id ?? 0, a.ContactId, a.Status, a.Subject))
-                .ToArray();
-            return Task.FromResult(found);
+            var found = new List<AuditRecord>();
+            var rows = new List<int>();
+            foreach (var contactId in contactIds)
+            {
+                OldestFirst(_newestActivity[contactId], rows, static (owner, r) => owner._activities[r].Older);
+                foreach (var row in rows)
+                {
+                    ref var a = ref _activities[row];
+                    if (a.Kind == (int)kind && a.Status is (byte)ActivityOutcomeStatus.Completed or (byte)ActivityOutcomeStatus.Scheduled)
+                    {
+                        found.Add(new AuditRecord(row + 1L, a.ContactId, (ActivityOutcomeStatus)a.Status, SubjectOf(a)));
+                    }
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<AuditRecord>>(found.ToArray());
         }
     }
 
@@ -274,24 +375,12 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         lock (_gate)
         {
             // Only records still Scheduled, as the CiviCRM recorder does.
-            var doomed = ids.Distinct().Where(_activityAt.ContainsKey).Select(id => _activities[_activityAt[id]])
-                .Where(a => a.Status == ActivityOutcomeStatus.Scheduled).ToList();
-            if (doomed.Count > 0)
+            foreach (var id in ids)
             {
-                var doomedIds = doomed.Select(a => a.Id!.Value).ToHashSet();
-                _activities.RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
-                foreach (var contactId in doomed.Select(a => a.ContactId).Distinct())
+                if (ActivityRowOf(id) is var row and >= 0 && _activities[row].Status == (byte)ActivityOutcomeStatus.Scheduled)
                 {
-                    _activitiesByContact[contactId].RemoveAll(a => a.Id is long id && doomedIds.Contains(id));
-                }
-
-                _activityAt.Clear();
-                for (var i = 0; i < _activities.Count; i++)
-                {
-                    if (_activities[i].Id is long id)
-                    {
-                        _activityAt[id] = i;
-                    }
+                    Unchain(_newestActivity, _activities[row].ContactId, row, static (rows, r) => ref rows._activities[r].Older);
+                    _activities[row] = new ActivityRow { Status = Gone };
                 }
             }
         }
@@ -305,8 +394,17 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Count("FindLinks");
         lock (_gate)
         {
-            IReadOnlyList<AccountLink> found = contactIds.Distinct().SelectMany(LinksOf).ToArray();
-            return Task.FromResult(found);
+            var found = new List<AccountLink>();
+            var seen = new HashSet<long>();
+            foreach (var contactId in contactIds)
+            {
+                if (seen.Add(contactId))
+                {
+                    AddLinksOf(contactId, found);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<AccountLink>>(found.ToArray());
         }
     }
 
@@ -326,13 +424,12 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                     continue;
                 }
 
-                var byUser = _currentLinkByUser.GetValueOrDefault(request.CmsUserId, -1);
-                var contactTaken = LinksOf(request.ContactId).Any(l => l.IsCurrentDomain && l.CmsUserId != request.CmsUserId);
+                var byUser = _currentLinkByUser.Find(request.CmsUserId);
                 if (byUser >= 0 && _links[byUser].ContactId == request.ContactId)
                 {
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.AlreadyExisted));
                 }
-                else if (contactTaken)
+                else if (HasOtherCurrentLink(request.ContactId, request.CmsUserId))
                 {
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Failed, "DB Error: already exists"));
                 }
@@ -342,15 +439,18 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 }
                 else if (byUser >= 0)
                 {
-                    var previous = _links[byUser].ContactId;
-                    _links[byUser] = new AccountLink(request.ContactId, request.CmsUserId, request.UfName);
-                    _linksByContact[previous].Remove(byUser);
-                    IndexOf(request.ContactId).Add(byUser);
+                    ref var link = ref _links[byUser];
+                    var previous = link.ContactId;
+                    Unchain(_newestLink, previous, byUser, static (rows, r) => ref rows._links[r].Older);
+                    link.ContactId = request.ContactId;
+                    link.UfName = request.UfName;
+                    link.IsCurrentDomain = true;
+                    Chain(_newestLink, request.ContactId, byUser, static (rows, r) => ref rows._links[r].Older);
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Repaired, PreviousContactId: previous));
                 }
                 else
                 {
-                    StoreLink(new AccountLink(request.ContactId, request.CmsUserId, request.UfName));
+                    StoreLink(request.ContactId, request.CmsUserId, request.UfName, isCurrentDomain: true);
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Created));
                 }
             }
@@ -359,46 +459,204 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         return Task.FromResult<IReadOnlyList<AccountLinkResult>>(results);
     }
 
-    private void StoreLink(AccountLink link)
-    {
-        _links.Add(link);
-        var index = _links.Count - 1;
-        IndexOf(link.ContactId).Add(index);
-        if (link.IsCurrentDomain)
+    private static string? DisplayName(string? firstName, string? lastName, string? email) =>
+        (string.IsNullOrEmpty(firstName), string.IsNullOrEmpty(lastName)) switch
         {
-            _currentLinkByUser.TryAdd(link.CmsUserId, index);
+            (false, false) => firstName + " " + lastName,
+            (false, true) => firstName,
+            (true, false) => lastName,
+            _ => email,
+        };
+
+    private static DateTimeOffset OccurredAt(in ActivityRow row) => new(row.Ticks, TimeSpan.FromMinutes(row.OffsetMinutes));
+
+    private void StoreLink(long contactId, long cmsUserId, string? ufName, bool isCurrentDomain)
+    {
+        var row = _links.Add(new LinkRow { ContactId = contactId, CmsUserId = cmsUserId, UfName = ufName, IsCurrentDomain = isCurrentDomain });
+        Chain(_newestLink, contactId, row, static (rows, r) => ref rows._links[r].Older);
+        if (isCurrentDomain)
+        {
+            _currentLinkByUser.TryAdd(cmsUserId, row);
         }
     }
 
-    private List<int> IndexOf(long contactId)
+    private AccountLink LinkAt(int row)
     {
-        if (!_linksByContact.TryGetValue(contactId, out var indexes))
-        {
-            indexes = [];
-            _linksByContact[contactId] = indexes;
-        }
-
-        return indexes;
+        ref var link = ref _links[row];
+        return new AccountLink(link.ContactId, link.CmsUserId, link.UfName, link.IsCurrentDomain);
     }
 
-    private IEnumerable<AccountLink> LinksOf(long contactId) =>
-        _linksByContact.TryGetValue(contactId, out var indexes) ? indexes.Order().Select(i => _links[i]) : [];
-
-    private void Store(ActivityEntry entry)
+    private void AddLinksOf(long contactId, List<AccountLink> into)
     {
-        _activities.Add(entry);
-        if (entry.Id is long id)
+        var start = into.Count;
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
         {
-            _activityAt[id] = _activities.Count - 1;
+            into.Add(LinkAt(row));
         }
 
-        if (!_activitiesByContact.TryGetValue(entry.ContactId, out var list))
+        // The chain runs newest first; a contact's links are read in the order they were written.
+        into.Reverse(start, into.Count - start);
+    }
+
+    private AccountLink[] LinksOf(long contactId)
+    {
+        if (_newestLink[contactId] == 0)
         {
-            list = [];
-            _activitiesByContact[entry.ContactId] = list;
+            return [];
         }
 
-        list.Add(entry);
+        var links = new List<AccountLink>(1);
+        AddLinksOf(contactId, links);
+        return links.ToArray();
+    }
+
+    private bool HasCurrentLink(long contactId)
+    {
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            if (_links[row].IsCurrentDomain)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool HasOtherCurrentLink(long contactId, long cmsUserId)
+    {
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            if (_links[row].IsCurrentDomain && _links[row].CmsUserId != cmsUserId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private long StoreActivity(ActivityEntry entry)
+    {
+        Validate(entry);
+        var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId, SubjectAt = -1 });
+        Fill(ref _activities[row], entry);
+        Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
+        return row + 1L;
+    }
+
+    private static void Validate(ActivityEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if ((uint)entry.Kind >= Gone || (uint)entry.Status >= Gone)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entry), "The activity kind or status is not one the store knows.");
+        }
+    }
+
+    private void Fill(ref ActivityRow row, ActivityEntry entry)
+    {
+        row.Kind = (byte)entry.Kind;
+        row.Status = (byte)entry.Status;
+        if (TextArena.Fits(entry.Subject))
+        {
+            row.SubjectAt = row.SubjectAt < 0 ? _subjects.Add(entry.Subject) : _subjects.Replace(row.SubjectAt, entry.Subject);
+            row.Subject = null;
+        }
+        else
+        {
+            row.Subject = entry.Subject;
+        }
+
+        row.Details = Shared(entry.Details);
+        row.Ticks = entry.OccurredAt.Ticks;
+        row.OffsetMinutes = (short)entry.OccurredAt.Offset.TotalMinutes;
+    }
+
+    // Details repeat ("Rule group:members."): keep one copy of each, up to a bound.
+    private string? Shared(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (_sharedTexts.TryGetValue(text, out var shared))
+        {
+            return shared;
+        }
+
+        if (_sharedTexts.Count < MaxSharedTexts)
+        {
+            _sharedTexts[text] = text;
+        }
+
+        return text;
+    }
+
+    private ActivityEntry ActivityAt(int row)
+    {
+        ref var a = ref _activities[row];
+        return new ActivityEntry(a.ContactId, (ActivityKind)a.Kind, (ActivityOutcomeStatus)a.Status, SubjectOf(a), a.Details, OccurredAt(a)) { Id = row + 1L };
+    }
+
+    private string SubjectOf(in ActivityRow row) => row.Subject ?? _subjects[row.SubjectAt];
+
+    private int ActivityRowOf(long id) => id >= 1 && id <= _activities.Count && _activities[(int)(id - 1)].Status != Gone ? (int)(id - 1) : -1;
+
+    // A contact's rows form a chain from its newest (row + 1 in `newest`, then each row's Older), kept in
+    // descending row order so reading it backwards gives the order of writing, also after a row moves.
+    private void Chain(IdMap<int> newest, long contactId, int row, OlderOf olderOf)
+    {
+        var next = newest[contactId] - 1;
+        if (next < row)
+        {
+            olderOf(this, row) = next + 1;
+            newest[contactId] = row + 1;
+            return;
+        }
+
+        while (olderOf(this, next) - 1 > row)
+        {
+            next = olderOf(this, next) - 1;
+        }
+
+        olderOf(this, row) = olderOf(this, next);
+        olderOf(this, next) = row + 1;
+    }
+
+    private void Unchain(IdMap<int> newest, long contactId, int row, OlderOf olderOf)
+    {
+        var current = newest[contactId] - 1;
+        if (current == row)
+        {
+            newest[contactId] = olderOf(this, row);
+        }
+        else
+        {
+            while (current >= 0 && olderOf(this, current) - 1 != row)
+            {
+                current = olderOf(this, current) - 1;
+            }
+
+            if (current >= 0)
+            {
+                olderOf(this, current) = olderOf(this, row);
+            }
+        }
+
+        olderOf(this, row) = 0;
+    }
+
+    private void OldestFirst(int newest, List<int> rows, Func<FakeCiviCrm, int, int> olderOf)
+    {
+        rows.Clear();
+        for (var row = newest - 1; row >= 0; row = olderOf(this, row) - 1)
+        {
+            rows.Add(row);
+        }
+
+        rows.Reverse();
     }
 
     private void Count(string operation)
@@ -410,47 +668,163 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         }
     }
 
-    private Dictionary<long, string> GroupMembers(string group)
+    private IdMap<byte> GroupMembers(string group)
     {
         if (!_groups.TryGetValue(group, out var members))
         {
-            members = [];
+            members = new IdMap<byte>();
             _groups[group] = members;
         }
 
         return members;
     }
 
-    private HashSet<long> TagMembers(string tag)
+    private IdMap<byte> TagMembers(string tag)
     {
         if (!_tags.TryGetValue(tag, out var members))
         {
-            members = [];
+            members = new IdMap<byte>();
             _tags[tag] = members;
         }
 
         return members;
     }
 
-    private Contact WithLinks(Contact contact) => contact with { Links = LinksOf(contact.Id).ToArray() };
+    private bool Exists(long id) =>
+        id >= 1 && id <= _contacts.Count ? !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved) : _otherContacts.ContainsKey(id);
 
-    private bool IsPending(TriggerSourceContext context, Contact contact) =>
-        IsPending(context.Trigger, contact)
-        && !(context.KeepMembers && context.History is { } history && IsPending(history, contact))
-        && (context.RequireIn is not { } requireIn || IsMember(requireIn, contact))
-        && (context.RequireNotIn is not { } requireNotIn || !IsMember(requireNotIn, contact));
-
-    private bool IsMember(TriggerDefinition set, Contact contact) => set.Kind == TriggerKind.SavedSearch
-        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(contact)
-        : IsPending(set, contact);
-
-    private bool IsPending(TriggerDefinition trigger, Contact contact) => trigger.Kind switch
+    // The smallest contact id above `after`, or null.
+    private long? NextContactId(long after)
     {
-        TriggerKind.Group => GroupMembers(trigger.Reference).TryGetValue(contact.Id, out var status) && status == "Added",
-        TriggerKind.Tag => TagMembers(trigger.Reference).Contains(contact.Id),
-        _ => _savedSearches.TryGetValue(trigger.Reference, out var predicate) && predicate(contact)
-            && !LinksOf(contact.Id).Any(l => l.IsCurrentDomain),
+        long? dense = null;
+        for (var row = (int)Math.Clamp(after, 0, _contacts.Count); row < _contacts.Count; row++)
+        {
+            if (!ReferenceEquals(_contacts[row].Full, Moved))
+            {
+                dense = row + 1L;
+                break;
+            }
+        }
+
+        if (_otherContacts.Count == 0)
+        {
+            return dense;
+        }
+
+        var keys = _otherContacts.Keys;
+        int lo = 0, hi = keys.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (keys[mid] > after)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        return lo < keys.Count && (dense is not long d || keys[lo] < d) ? keys[lo] : dense;
+    }
+
+    // The contact as stored (links as given), without the links of the store.
+    private Contact ContactAt(long id)
+    {
+        if (id >= 1 && id <= _contacts.Count && !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved))
+        {
+            ref var row = ref _contacts[(int)(id - 1)];
+            return row.Full ?? new Contact
+            {
+                Id = id,
+                FirstName = row.FirstName,
+                LastName = row.LastName,
+                DisplayName = DisplayName(row.FirstName, row.LastName, row.Email),
+                Email = row.Email,
+            };
+        }
+
+        return _otherContacts[id];
+    }
+
+    private Contact ContactWithLinks(long id)
+    {
+        var links = LinksOf(id);
+        if (id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)] is { Full: null } row)
+        {
+            return new Contact
+            {
+                Id = id,
+                FirstName = row.FirstName,
+                LastName = row.LastName,
+                DisplayName = DisplayName(row.FirstName, row.LastName, row.Email),
+                Email = row.Email,
+                Links = links,
+            };
+        }
+
+        return ContactAt(id) with { Links = links };
+    }
+
+    private bool IsPending(TriggerSourceContext context, long id) =>
+        IsPending(context.Trigger, id)
+        && !(context.KeepMembers && context.History is { } history && IsPending(history, id))
+        && (context.RequireIn is not { } requireIn || IsMember(requireIn, id))
+        && (context.RequireNotIn is not { } requireNotIn || !IsMember(requireNotIn, id));
+
+    private bool IsMember(TriggerDefinition set, long id) => set.Kind == TriggerKind.SavedSearch
+        ? _savedSearches.TryGetValue(set.Reference, out var predicate) && predicate(ContactAt(id))
+        : IsPending(set, id);
+
+    private bool IsPending(TriggerDefinition trigger, long id) => trigger.Kind switch
+    {
+        TriggerKind.Group => GroupMembers(trigger.Reference)[id] == Added,
+        TriggerKind.Tag => TagMembers(trigger.Reference)[id] == Added,
+        _ => _savedSearches.TryGetValue(trigger.Reference, out var predicate) && predicate(ContactAt(id))
+            && !HasCurrentLink(id),
     };
+
+    private delegate ref int OlderOf(FakeCiviCrm owner, int row);
+
+    /// <summary>
+    /// A contact: three strings when it is just names and an email, else the whole record (<see cref="Moved"/>
+    /// when AddContact's configure gave the contact another id).
+    /// </summary>
+    private struct ContactRow
+    {
+        public string? FirstName;
+        public string? LastName;
+        public string? Email;
+        public Contact? Full;
+    }
+
+    /// <summary>A UFMatch row; <see cref="Older"/> chains the contact's links (row + 1, 0 = none).</summary>
+    private struct LinkRow
+    {
+        public long ContactId;
+        public long CmsUserId;
+        public string? UfName;
+        public int Older;
+        public bool IsCurrentDomain;
+    }
+
+    /// <summary>
+    /// An activity: the subject in the text arena (<see cref="SubjectAt"/>, -1 for none) unless it is kept as a
+    /// string, kind and status as bytes (<see cref="Gone"/> when discarded), the instant as ticks and offset.
+    /// </summary>
+    private struct ActivityRow
+    {
+        public long ContactId;
+        public long SubjectAt;
+        public string? Subject;
+        public string? Details;
+        public long Ticks;
+        public int Older;
+        public short OffsetMinutes;
+        public byte Kind;
+        public byte Status;
+    }
 
     private sealed class Source(FakeCiviCrm owner, TriggerSourceContext context) : ITriggerSource
     {
@@ -463,20 +837,25 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 owner.Count("ReadPage");
-                Contact[] page;
+                var page = new List<Contact>(Math.Clamp(pageSize, 0, 1000));
                 lock (owner._gate)
                 {
-                    page = owner._contactIds.GetViewBetween(lastId + 1, long.MaxValue).Select(id => owner._contacts[id])
-                        .Where(c => owner.IsPending(context, c)).Take(pageSize).Select(owner.WithLinks).ToArray();
+                    for (var id = owner.NextContactId(lastId); id is long current && page.Count < pageSize; id = owner.NextContactId(current))
+                    {
+                        if (owner.IsPending(context, current))
+                        {
+                            page.Add(owner.ContactWithLinks(current));
+                        }
+                    }
                 }
 
-                if (page.Length > 0)
+                if (page.Count > 0)
                 {
                     lastId = page[^1].Id;
                     yield return page;
                 }
 
-                if (page.Length < pageSize)
+                if (page.Count < pageSize)
                 {
                     yield break;
                 }
@@ -490,7 +869,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             owner.Count("FindPending");
             lock (owner._gate)
             {
-                return Task.FromResult(owner._contacts.TryGetValue(contactId, out var c) && owner.IsPending(context, c) ? owner.WithLinks(c) : null);
+                return Task.FromResult(owner.Exists(contactId) && owner.IsPending(context, contactId) ? owner.ContactWithLinks(contactId) : null);
             }
         }
 
@@ -520,11 +899,11 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         {
             if (trigger.Kind == TriggerKind.Group)
             {
-                owner.GroupMembers(trigger.Reference)[contactId] = "Removed";
+                owner.GroupMembers(trigger.Reference)[contactId] = Removed;
             }
             else if (trigger.Kind == TriggerKind.Tag)
             {
-                owner.TagMembers(trigger.Reference).Remove(contactId);
+                owner.TagMembers(trigger.Reference)[contactId] = 0;
             }
         }
 
@@ -532,11 +911,11 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         {
             if (history.Kind == TriggerKind.Group)
             {
-                owner.GroupMembers(history.Reference)[contactId] = "Added";
+                owner.GroupMembers(history.Reference)[contactId] = Added;
             }
             else if (history.Kind == TriggerKind.Tag)
             {
-                owner.TagMembers(history.Reference).Add(contactId);
+                owner.TagMembers(history.Reference)[contactId] = Added;
             }
         }
     }

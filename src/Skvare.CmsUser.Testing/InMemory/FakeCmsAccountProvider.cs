@@ -6,18 +6,24 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// An in-memory CMS: accounts with case-insensitive unique usernames and emails, roles, a mail log,
 /// and failure injection. For engine tests and demos. Thread-safe.
 /// </summary>
+/// <remarks>
+/// Look-ups by id, username and email go through indexes (no scans), and an account without extra fields shares
+/// one empty dictionary, so 100,000 accounts stay small and fast (docs/testing.md, "The kit at scale").
+/// </remarks>
 public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 {
     private readonly object _gate = new();
-    private readonly List<FakeProviderAccount> _accounts = [];
-    private readonly Dictionary<long, FakeProviderAccount> _byId = [];
-    private readonly Dictionary<string, FakeProviderAccount> _byUsername = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, FakeProviderAccount> _byEmail = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> _mails = [];
+    private const long FirstId = 100;
+
+    // Account id FirstId + N is row N (ids are given in order and never reused).
+    private readonly ChunkedRows<FakeProviderAccount> _accounts = new();
+    private readonly RowIndex<string> _byUsername;
+    private readonly RowIndex<string> _byEmail;
+    private readonly ChunkedRows<Mail> _mails = new();
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<CmsProviderException> _nextFailures = new();
-    private long _nextId = 100;
+    private long _nextId = FirstId;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="capabilities">What it claims to support.</param>
@@ -26,6 +32,8 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
+        _byUsername = new RowIndex<string>(row => _accounts[row].Username, StringComparer.OrdinalIgnoreCase);
+        _byEmail = new RowIndex<string>(row => _accounts[row].Email, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <inheritdoc />
@@ -50,7 +58,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         {
             lock (_gate)
             {
-                return _accounts.ToArray();
+                var all = new FakeProviderAccount[_accounts.Count];
+                for (var row = 0; row < all.Length; row++)
+                {
+                    all[row] = _accounts[row];
+                }
+
+                return all;
             }
         }
     }
@@ -62,7 +76,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         {
             lock (_gate)
             {
-                return _mails.ToArray();
+                var all = new string[_mails.Count];
+                for (var i = 0; i < all.Length; i++)
+                {
+                    all[i] = (_mails[i].Reset ? "reset:" : "notify:") + _mails[i].Email;
+                }
+
+                return all;
             }
         }
     }
@@ -105,7 +125,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("FindByEmail");
         lock (_gate)
         {
-            return Task.FromResult(_byEmail.GetValueOrDefault(email)?.ToAccount());
+            return Task.FromResult(At(_byEmail.Find(email))?.ToAccount());
         }
     }
 
@@ -116,7 +136,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("FindByUsername");
         lock (_gate)
         {
-            return Task.FromResult(_byUsername.GetValueOrDefault(username)?.ToAccount());
+            return Task.FromResult(At(_byUsername.Find(username))?.ToAccount());
         }
     }
 
@@ -127,7 +147,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("GetById");
         lock (_gate)
         {
-            return Task.FromResult(_byId.GetValueOrDefault(userId)?.ToAccount());
+            return Task.FromResult(ById(userId)?.ToAccount());
         }
     }
 
@@ -151,12 +171,12 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         FakeProviderAccount created;
         lock (_gate)
         {
-            if (_byUsername.ContainsKey(account.Username))
+            if (_byUsername.Find(account.Username) >= 0)
             {
                 throw new CmsProviderException(Name, CmsErrorReason.DuplicateUsername, $"The username {account.Username} is taken.") { StatusCode = 409 };
             }
 
-            if (_byEmail.ContainsKey(account.Email))
+            if (_byEmail.Find(account.Email) >= 0)
             {
                 throw new CmsProviderException(Name, CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used.") { StatusCode = 409 };
             }
@@ -174,13 +194,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
                 LastName = account.LastName,
                 Language = account.Language,
                 Active = account.Active,
-                Fields = new Dictionary<string, string>(account.Fields),
+                Fields = account.Fields.Count == 0 ? FakeProviderAccount.NoFields : new Dictionary<string, string>(account.Fields),
                 ContactId = account.ContactId,
             };
             Store(created);
             if (account.Notify)
             {
-                _mails.Add("notify:" + account.Email);
+                _mails.Add(new Mail(account.Email, Reset: false));
             }
         }
 
@@ -229,7 +249,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("SendPasswordReset");
         lock (_gate)
         {
-            _mails.Add("reset:" + Find(account.UserId).Email);
+            _mails.Add(new Mail(Find(account.UserId).Email, Reset: true));
         }
 
         return Task.CompletedTask;
@@ -281,14 +301,20 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 
     private void Store(FakeProviderAccount account)
     {
-        _accounts.Add(account);
-        _byId.TryAdd(account.Id, account);
-        _byUsername.TryAdd(account.Username, account);
-        _byEmail.TryAdd(account.Email, account);
+        var row = _accounts.Add(account);
+        _byUsername.TryAdd(account.Username, row);
+        _byEmail.TryAdd(account.Email, row);
     }
 
+    private FakeProviderAccount? At(int row) => row >= 0 ? _accounts[row] : null;
+
+    private FakeProviderAccount? ById(long id) => id >= FirstId && id - FirstId < _accounts.Count ? _accounts[(int)(id - FirstId)] : null;
+
     private FakeProviderAccount Find(long id) =>
-        _byId.GetValueOrDefault(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+        ById(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+
+    /// <summary>A mail of the log: the address (shared with the account) and which mail; the text is built when read.</summary>
+    private readonly record struct Mail(string Email, bool Reset);
 
     private void Enter(string operation)
     {
@@ -325,10 +351,13 @@ public sealed record FakeProviderAccount(long Id, string Username, string Email)
     public bool Active { get; set; } = true;
 
     /// <summary>Extra fields.</summary>
-    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = NoFields;
 
     /// <summary>The contact id passed at creation.</summary>
     public long? ContactId { get; init; }
+
+    /// <summary>The fields of an account that has none, shared by all of them.</summary>
+    internal static IReadOnlyDictionary<string, string> NoFields { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     internal CmsAccount ToAccount() => new(Id, Username, Email) { IsActive = Active, Roles = Roles.ToArray() };
 }

@@ -71,9 +71,10 @@ public sealed class ProvisioningContactRead
     public int FailedAttempts { get; init; }
 
     /// <summary>
-    /// The contact's Completed and Scheduled records of the query's kind as they were before this read opened its own
-    /// record, or <see langword="null"/> when not read (<see cref="ProvisioningContactQuery.ReadAudits"/> unset, or a
-    /// reader that cannot).
+    /// The contact's Completed and Scheduled records of the query's kind, read after the record of
+    /// <see cref="ProvisioningContactQuery.Open"/> was opened (so they include it), or <see langword="null"/> when not read
+    /// (<see cref="ProvisioningContactQuery.ReadAudits"/> unset, or a reader that reads them only separately). The page
+    /// write-back may decide on them as on the snapshot of <see cref="IPageWriteBackStore.OpenAsync"/>.
     /// </summary>
     public IReadOnlyList<AuditRecord>? Audits { get; init; }
 

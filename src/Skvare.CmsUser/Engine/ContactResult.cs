@@ -52,14 +52,6 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// </summary>
     public bool AccountMayExist { get; init; }
 
-    /// <summary>
-    /// The contact's Completed and Scheduled records of <see cref="ActivityKind"/> as read before the attempt (on demand:
-    /// with the contact, in one request, just before this attempt's own record was opened), or <see langword="null"/>
-    /// when not read. A page writer may use them in place of its own read only where a record a racing worker wrote
-    /// after that read cannot change its decision (docs/architecture.md, "Audit exactly once").
-    /// </summary>
-    public IReadOnlyList<AuditRecord>? PriorAudits { get; init; }
-
     /// <summary>Set when the run must stop after this contact (configuration error).</summary>
     public CmsUserException? StopError { get; init; }
 

@@ -23,6 +23,7 @@ internal sealed class EngineContext : IDisposable
         EngineSettings settings,
         TimeProvider time,
         ILogger logger,
+        IPageWriteBackStore? writeBack = null,
         IProvisioningContactReader? reader = null)
     {
         Cms = cms;
@@ -34,7 +35,7 @@ internal sealed class EngineContext : IDisposable
         Logger = logger;
         Reader = reader ?? new ComposedProvisioningContactReader(triggers, directory, activities);
         Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
-        Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger);
+        Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger, writeBack);
         Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
     }
 

@@ -123,7 +123,8 @@ internal sealed class OnDemandProvisioner
         var source = read.PendingIn is null ? null : _engine.Triggers.Create(_engine.CreationContext(rule));
         var contact = read.Contact;
         call.Rule = rule.DisplayName;
-        IReadOnlyDictionary<long, long> opened = read.OpenedRecord is long record ? new Dictionary<long, long> { [contact.Id] = record } : new Dictionary<long, long>();
+        // The record the read opened, with the audit records it read after it: the write-back's snapshot, as a page's.
+        var opened = PageWriter.Opened(read.OpenedRecord is long record ? new Dictionary<long, long> { [contact.Id] = record } : [], read.Audits);
 
         // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
         // create makes redundant (the batch keeps its one look-up per page, which serves the refusals of many contacts).
@@ -133,7 +134,7 @@ internal sealed class OnDemandProvisioner
         }
 
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, read.FailedAttempts, cancellationToken).ConfigureAwait(false);
-        var result = (await _engine.Writer.WriteAsync([provisioned with { PriorAudits = read.Audits }], source, opened).ConfigureAwait(false))[0];
+        var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
         if (result.StopError is not null)
         {
             _engine.Invalidate();

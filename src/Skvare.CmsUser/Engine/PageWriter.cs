@@ -17,9 +17,11 @@ internal sealed class PageWriter
     private readonly AttemptPolicy _attempts;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IPageWriteBackStore? _store;
 
-    public PageWriter(IAccountLinkStore links, IActivityRecorder activities, ICmsAccountProvider cms, AttemptPolicy attempts, TimeProvider time, ILogger logger)
+    public PageWriter(IAccountLinkStore links, IActivityRecorder activities, ICmsAccountProvider cms, AttemptPolicy attempts, TimeProvider time, ILogger logger, IPageWriteBackStore? store = null)
     {
+        _store = store;
         _links = links;
         _activities = activities;
         _cms = cms;
@@ -33,8 +35,9 @@ internal sealed class PageWriter
 
     /// <summary>
     /// Writes a Scheduled "User Account Creation" record for each contact of the page that may get an account
-    /// (not linked in this domain), in one call, before any CMS call. Returns contact id → record id (empty when
-    /// the store keeps no such records).
+    /// (not linked in this domain), in one call, before any CMS call; with an <see cref="IPageWriteBackStore"/> the page's
+    /// audit records are read in the same request, after them (the snapshot <see cref="WriteAsync"/> may decide on). Returns
+    /// contact id → record id (empty when the store keeps no such records); pass it back to <see cref="WriteAsync"/>.
     /// </summary>
     public async Task<IReadOnlyDictionary<long, long>> OpenAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
     {
@@ -53,13 +56,58 @@ internal sealed class PageWriter
         var entries = open.Select(c => new ActivityEntry(c.Id, kind, ActivityOutcomeStatus.Scheduled,
             $"Creating account : {c.DisplayName ?? c.Email ?? "contact"}",
             "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now)).ToArray();
-        var ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+        PageWriteBackSnapshot? snapshot = null;
+        IReadOnlyList<long>? ids;
+        if (_store is not null)
+        {
+            // The page's audit records are read in the same request, after the Scheduled records are written: the snapshot a
+            // page of accounts created in this run decides on, so its write-back needs no read of its own.
+            var page = new PageWriteBackQuery([], contacts.Select(c => c.Id).Distinct().ToArray(), kind);
+            var written = await _store.OpenAsync(entries, page, cancellationToken).ConfigureAwait(false);
+            (ids, snapshot) = (written.Ids, written.Snapshot);
+        }
+        else
+        {
+            ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+        }
+
         if (ids is null || ids.Count != open.Length)
         {
             return Empty;
         }
 
-        return open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2);
+        return new OpenedRecords(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
+    }
+
+    /// <summary>
+    /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
+    /// contact's record and reads the contact's audit records after it in the same request (<paramref name="auditsAfter"/>,
+    /// <see langword="null"/> when not read), the snapshot <see cref="WriteAsync"/> may decide on.
+    /// </summary>
+    public static IReadOnlyDictionary<long, long> Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter) =>
+        records.Count == 0 ? Empty
+            : new OpenedRecords(records.ToDictionary(kv => kv.Key, kv => kv.Value), auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter });
+
+    /// <summary>The Scheduled records of a page (contact id → record id), with the audit snapshot read right after them, if any.</summary>
+    private sealed class OpenedRecords(Dictionary<long, long> records, PageWriteBackSnapshot? snapshot) : IReadOnlyDictionary<long, long>
+    {
+        public PageWriteBackSnapshot? Snapshot { get; } = snapshot;
+
+        public long this[long key] => records[key];
+
+        public IEnumerable<long> Keys => records.Keys;
+
+        public IEnumerable<long> Values => records.Values;
+
+        public int Count => records.Count;
+
+        public bool ContainsKey(long key) => records.ContainsKey(key);
+
+        public bool TryGetValue(long key, out long value) => records.TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<long, long>> GetEnumerator() => records.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>
@@ -69,35 +117,188 @@ internal sealed class PageWriter
     /// </summary>
     public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long>? opened = null)
     {
+        opened ??= Empty;
+        return _store is null
+            ? await WriteComposedAsync(results, source, opened).ConfigureAwait(false)
+            : await WriteThroughStoreAsync(_store, results, source, opened).ConfigureAwait(false);
+    }
+
+    /// <summary>One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes.</summary>
+    private async Task<IReadOnlyList<ContactResult>> WriteComposedAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+    {
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
         var none = CancellationToken.None;
-        opened ??= Empty;
 
         // The audit records are read while the links are written (a read, independent of the links); what is written
         // to the audit waits for the links, and the trigger changes wait for the audit.
         var linking = WriteLinksAsync(results, none);
         var records = ReadAuditsAsync(results, none);
         await Task.WhenAll(linking, records).ConfigureAwait(false);
-        var (audited, updates, discard) = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
+        var audit = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
+        var (entries, discard, acks) = Plan(audit);
+        await WriteSeparatelyAsync(entries, discard, acks, source).ConfigureAwait(false);
+        return audit.Results;
+    }
 
-        var now = _time.GetUtcNow();
-        var entries = audited.Where(r => r.RecordActivity)
-            .Select(r => ToActivity(r, now) with { Id = updates.TryGetValue(r.Contact.Id, out var id) ? id : null }).ToArray();
+    /// <summary>The audit records (written and removed at once), then the trigger changes: one call each.</summary>
+    private async Task WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source)
+    {
+        var none = CancellationToken.None;
         await Task.WhenAll(
             entries.Length > 0 ? _activities.RecordAsync(entries, none) : Task.CompletedTask,
             discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
-
-        if (source is not null)
+        if (source is not null && acks.Length > 0)
         {
-            var acks = audited.Where(r => r.Disposition is not null)
-                .Select(r => new TriggerAcknowledgement(r.Contact.Id, r.Disposition!.Value)).ToArray();
-            if (acks.Length > 0)
+            await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Through <see cref="IPageWriteBackStore"/>: one read (the links of the page's CMS users and contacts, the audit records)
+    /// unless the snapshot taken with the Scheduled records serves, the same decisions as <see cref="WriteComposedAsync"/>,
+    /// then one write (links, audit records, trigger changes, in that order). A failed read writes the page as
+    /// <see cref="WriteComposedAsync"/> does; a failed write is replayed one call per part (<see cref="ReplayAsync"/>), each
+    /// idempotent, new records only where the store finds them unwritten.
+    /// </summary>
+    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+    {
+        var none = CancellationToken.None;
+        var output = results.ToArray();
+        var linked = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
+        var requests = linked.Select(i => output[i].Link!).ToArray();
+        var audited = output.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).Distinct().ToArray();
+        var query = new PageWriteBackQuery(requests, audited, ActivityKind.AccountCreation)
+        {
+            // A record is new (no id) when its contact has no open record of this run: only then can a failed write leave
+            // one whose replay must be checked.
+            MayCreateRecords = output.Any(r => r.RecordActivity && !opened.ContainsKey(r.Contact.Id)),
+        };
+
+        // No read when the snapshot taken with the Scheduled records serves: every link is to an account this run created
+        // (nobody else can hold an older claim on it; a link the CMS's plugin made is repointed as a repair would), the
+        // write creates no record, and no contact is recovered from a stopped run (that sends a notification first, so it
+        // decides on a fresh read). docs/architecture.md, "Audit exactly once", has the reasoning.
+        var opening = (opened as OpenedRecords)?.Snapshot;
+        var skipRead = opening is not null
+            && requests.All(r => r.AccountCreatedNow)
+            && !query.MayCreateRecords
+            && !output.Any(r => r.ActivityKind == ActivityKind.AccountCreation && r.Error is null && r.CmsUserId is not null && !r.RecordActivity
+                && (opened.ContainsKey(r.Contact.Id) || opening.Audits.Any(a => a.ContactId == r.Contact.Id && a.Status == ActivityOutcomeStatus.Scheduled)));
+        PageWriteBackSnapshot snapshot;
+        try
+        {
+            snapshot = skipRead ? opening!
+                : requests.Length == 0 && audited.Length == 0 && !query.MayCreateRecords ? PageWriteBackSnapshot.Empty
+                : await store.ReadAsync(query, none).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            // Nothing is written yet: the page goes the composed way.
+            Log.WriteBackFallback(_logger, "the page", Reason(ex));
+            return await WriteComposedAsync(results, source, opened).ConfigureAwait(false);
+        }
+
+        var decisions = AccountLinkClaims.Decide(requests, snapshot.Links);
+        for (var n = 0; n < linked.Length; n++)
+        {
+            output[linked[n]] = ApplyLink(output[linked[n]], decisions[n]);
+        }
+
+        var records = snapshot.Audits.ToLookup(r => r.ContactId);
+        var audit = await ResolveAuditsAsync(output, records, opened, none).ConfigureAwait(false);
+        var (entries, discard, acks) = Plan(audit);
+        var writes = decisions.Where(IsWrite).Select(d => d.Request).ToArray();
+        try
+        {
+            var written = await store.WriteAsync(new PageWriteBackBatch(writes, entries, discard, acks) { ReadLinksFirst = skipRead && writes.Length > 0 }, source, none).ConfigureAwait(false);
+            LogRepairs(skipRead ? decisions.Select(d => Repair(d, written.LinksBefore)).ToArray() : decisions);
+            if (!written.Acknowledged && source is not null && acks.Length > 0)
             {
                 await source.AcknowledgeAsync(acks, none).ConfigureAwait(false);
             }
+
+            return audit.Results;
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            Log.WriteBackFallback(_logger, "each part", Reason(ex));
+            return await ReplayAsync(store, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After a failed one-request write, of which any prefix may be written (CiviCRM runs no transaction): the links
+    /// again (idempotent upserts; the store's per-record fallback keeps one bad link from failing the others), the
+    /// audit of a contact whose link turned out to fail decided again, updates and removals of records again (by id),
+    /// new records only where <see cref="IPageWriteBackStore.FindUnwrittenAsync"/> finds them missing, then the trigger
+    /// changes (idempotent).
+    /// </summary>
+    private async Task<IReadOnlyList<ContactResult>> ReplayAsync(
+        IPageWriteBackStore store, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
+        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+    {
+        var none = CancellationToken.None;
+        var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
+        if (writes.Length > 0)
+        {
+            var answers = await _links.EnsureLinksAsync(writes.Select(n => decisions[n].Request).ToArray(), none).ConfigureAwait(false);
+            for (var w = 0; w < writes.Length; w++)
+            {
+                var n = writes[w];
+                var answer = w < answers.Count ? answers[w] : new AccountLinkResult(decisions[n].Request, AccountLinkResultKind.Failed, "The link store returned no result.");
+                if (answer.Kind is AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact)
+                {
+                    // The link is not there after all: the contact's result and audit are decided again (a failure writes
+                    // no Completed record and sends no notification).
+                    var i = linked[n];
+                    var changed = ApplyLink(results[i], answer);
+                    audit.Decisions[i] = await ResolveOneAsync(changed, records, opened, none).ConfigureAwait(false);
+                }
+                else if (decisions[n].Kind == AccountLinkResultKind.Repaired)
+                {
+                    Log.LinkRepaired(_logger, decisions[n].Request.CmsUserId, decisions[n].PreviousContactId, decisions[n].Request.ContactId);
+                }
+            }
         }
 
-        return audited;
+        var (entries, discard, acks) = Plan(audit);
+        var created = entries.Where(e => e.Id is null).ToArray();
+        var unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
+        await WriteSeparatelyAsync(entries.Where(e => e.Id is not null || unwritten.Contains(e)).ToArray(), discard, acks, source).ConfigureAwait(false);
+        return audit.Results;
+    }
+
+    /// <summary>A link decided without a read, as the links read just before its write show it: repaired when another contact held it.</summary>
+    private static AccountLinkResult Repair(AccountLinkResult decision, IReadOnlyList<AccountLink> before) =>
+        decision.Kind == AccountLinkResultKind.Created && before.FirstOrDefault(l => l.IsCurrentDomain && l.CmsUserId == decision.Request.CmsUserId && l.ContactId != decision.Request.ContactId) is { } held
+            ? decision with { Kind = AccountLinkResultKind.Repaired, PreviousContactId = held.ContactId }
+            : decision;
+
+    private static bool IsWrite(AccountLinkResult decision) => decision.Kind is AccountLinkResultKind.Created or AccountLinkResultKind.Repaired;
+
+    /// <summary>A failure of a write-back request (not a defect of the engine): the parts are written again one call each.</summary>
+    private static bool IsWriteFailure(Exception ex) => ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException;
+
+    private static string Reason(Exception ex) => ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
+
+    private void LogRepairs(IReadOnlyList<AccountLinkResult> decisions)
+    {
+        foreach (var d in decisions.Where(d => d.Kind == AccountLinkResultKind.Repaired))
+        {
+            Log.LinkRepaired(_logger, d.Request.CmsUserId, d.PreviousContactId, d.Request.ContactId);
+        }
+    }
+
+    /// <summary>The audit records to write, the records to remove and the trigger changes of an audited page.</summary>
+    private (ActivityEntry[] Entries, IReadOnlyCollection<long> Discard, TriggerAcknowledgement[] Acks) Plan(AuditPlan audit)
+    {
+        var now = _time.GetUtcNow();
+        var entries = audit.Decisions.Where(d => d.Result.RecordActivity)
+            .Select(d => ToActivity(d.Result, now) with { Id = d.Update }).ToArray();
+        var discard = audit.Decisions.SelectMany(d => d.Discard).Concat(audit.NeverStarted).Distinct().ToArray();
+        var acks = audit.Decisions.Where(d => d.Result.Disposition is not null)
+            .Select(d => new TriggerAcknowledgement(d.Result.Contact.Id, d.Result.Disposition!.Value)).ToArray();
+        return (entries, discard, acks);
     }
 
     private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
@@ -115,20 +316,26 @@ internal sealed class PageWriter
             var result = output[indexes[n]];
             var link = result.Link!;
             var answer = n < answers.Count ? answers[n] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
-            output[indexes[n]] = answer.Kind switch
+            output[indexes[n]] = ApplyLink(result, answer);
+            if (answer.Kind == AccountLinkResultKind.Repaired)
             {
-                AccountLinkResultKind.Failed => LinkFailed(result, answer),
-                AccountLinkResultKind.HeldByOtherContact => HeldByOther(result, answer),
-
-                // The link appeared while we worked (another worker). The audit is settled below: one record per account.
-                AccountLinkResultKind.AlreadyExisted when result.Kind == OutcomeKind.Linked && !link.AccountCreatedNow => result with { Kind = OutcomeKind.AlreadyLinked },
-                AccountLinkResultKind.Repaired => Repaired(result, answer),
-                _ => result,
-            };
+                Log.LinkRepaired(_logger, link.CmsUserId, answer.PreviousContactId, result.Contact.Id);
+            }
         }
 
         return output;
     }
+
+    /// <summary>What a link's result makes of the contact's result.</summary>
+    private ContactResult ApplyLink(ContactResult result, AccountLinkResult answer) => answer.Kind switch
+    {
+        AccountLinkResultKind.Failed => LinkFailed(result, answer),
+        AccountLinkResultKind.HeldByOtherContact => HeldByOther(result, answer),
+
+        // The link appeared while we worked (another worker). The audit is settled below: one record per account.
+        AccountLinkResultKind.AlreadyExisted when result.Kind == OutcomeKind.Linked && !result.Link!.AccountCreatedNow => result with { Kind = OutcomeKind.AlreadyLinked },
+        _ => result,
+    };
 
     private ContactResult LinkFailed(ContactResult result, AccountLinkResult answer)
     {
@@ -147,104 +354,102 @@ internal sealed class PageWriter
             with { CmsUserId = null, Username = null };
     }
 
-    private ContactResult Repaired(ContactResult result, AccountLinkResult answer)
-    {
-        Log.LinkRepaired(_logger, result.Link!.CmsUserId, answer.PreviousContactId, result.Contact.Id);
-        return result;
-    }
-
     /// <summary>
     /// Every account is audited exactly once. For each contact of the page (one read): an account that has a
     /// Completed record already (a racing worker) gets none; otherwise the success completes the contact's oldest
     /// open Scheduled record (two racing workers complete the same record, so there is still one), and a contact
     /// found linked with an open record (a run that died after the create) is completed now. A counted failure
-    /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns the results
-    /// as audited, the updates and the records to remove.
+    /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns, per result, the
+    /// result as audited, the record it updates and the records it removes, and the records of contacts never started.
     /// </summary>
-    private async Task<(ContactResult[] Results, Dictionary<long, long> Updates, List<long> Discard)> ResolveAuditsAsync(ContactResult[] results, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    private async Task<AuditPlan> ResolveAuditsAsync(ContactResult[] results, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
     {
-        var updates = new Dictionary<long, long>();
-        var discard = new List<long>();
-        var output = results.ToArray();
-        var creation = output.Where(r => r.ActivityKind == ActivityKind.AccountCreation).ToArray();
-        if (creation.Length > 0)
+        var decisions = new AuditDecision[results.Length];
+        for (var i = 0; i < results.Length; i++)
         {
-            for (var i = 0; i < output.Length; i++)
-            {
-                var result = output[i];
-                if (result.ActivityKind != ActivityKind.AccountCreation)
-                {
-                    continue;
-                }
-
-                var mine = opened.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
-                var recs = records[result.Contact.Id].ToArray();
-                var openIds = recs.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.Id).Concat(mine is long m ? [m] : []).Distinct().Order().ToArray();
-                var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
-                if (success)
-                {
-                    var uid = result.CmsUserId!.Value;
-                    if (recs.Any(r => r.Status == ActivityOutcomeStatus.Completed && r.Audits(uid)))
-                    {
-                        if (result.RecordActivity)
-                        {
-                            Log.AuditExists(_logger, result.Contact.Id, uid);
-                        }
-
-                        output[i] = result with { RecordActivity = false };
-                        discard.AddRange(openIds);
-                        continue;
-                    }
-
-                    if (openIds.Length == 0)
-                    {
-                        // Linked before, by someone else and with no attempt of ours open: nothing of ours to audit.
-                        continue;
-                    }
-
-                    if (!result.RecordActivity)
-                    {
-                        Log.AuditRecovered(_logger, result.Contact.Id, uid);
-                        var details = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
-                        if (result.NotifyIfRecovered is { } account)
-                        {
-                            // The stopped run may have died between the create and the CMS's separate notification
-                            // request; the record is still open, so it is not known to have been sent: send it now.
-                            var failure = await SendRecoveredNotificationAsync(result, account, none).ConfigureAwait(false);
-                            details += failure is null
-                                ? " The new-account notification was sent by this run."
-                                : $" The new-account notification could not be sent: {failure}";
-                        }
-
-                        output[i] = result with { RecordActivity = true, ActivityDetails = details };
-                    }
-
-                    updates[result.Contact.Id] = openIds[0];
-                    discard.AddRange(openIds.Skip(1));
-                }
-                else if (result.RecordActivity && mine is long failedRecord)
-                {
-                    // A counted failure closes this run's own record as Failed; a contact that gives up leaves nothing open.
-                    updates[result.Contact.Id] = failedRecord;
-                    if (result.Kind == OutcomeKind.GaveUp)
-                    {
-                        discard.AddRange(openIds.Where(id => id != failedRecord));
-                    }
-                }
-                else if (mine is long unused && !result.AccountMayExist)
-                {
-                    // Nothing to record (a transient failure, a skipped contact): the record goes. The store removes only
-                    // records still Scheduled, so one a racing worker completed meanwhile stays. A create that got no
-                    // answer may have made the account: its record stays open for the run that finds it.
-                    discard.Add(unused);
-                }
-            }
+            decisions[i] = await ResolveOneAsync(results[i], records, opened, none).ConfigureAwait(false);
         }
 
         // Contacts opened but never started (a stopped or cancelled run): their records go too.
-        var started = creation.Select(r => r.Contact.Id).ToHashSet();
-        discard.AddRange(opened.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value));
-        return (output, updates, discard.Distinct().ToList());
+        var started = results.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).ToHashSet();
+        return new AuditPlan(decisions, opened.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value).ToArray());
+    }
+
+    /// <summary>The audit of one contact (see <see cref="ResolveAuditsAsync"/>).</summary>
+    private async Task<AuditDecision> ResolveOneAsync(ContactResult result, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    {
+        if (result.ActivityKind != ActivityKind.AccountCreation)
+        {
+            return new AuditDecision(result, null, []);
+        }
+
+        var mine = opened.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+        var recs = records[result.Contact.Id].ToArray();
+        var openIds = recs.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.Id).Concat(mine is long m ? [m] : []).Distinct().Order().ToArray();
+        var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
+        if (success)
+        {
+            var uid = result.CmsUserId!.Value;
+            if (recs.Any(r => r.Status == ActivityOutcomeStatus.Completed && r.Audits(uid)))
+            {
+                if (result.RecordActivity)
+                {
+                    Log.AuditExists(_logger, result.Contact.Id, uid);
+                }
+
+                return new AuditDecision(result with { RecordActivity = false }, null, openIds);
+            }
+
+            if (openIds.Length == 0)
+            {
+                // Linked before, by someone else and with no attempt of ours open: nothing of ours to audit.
+                return new AuditDecision(result, null, []);
+            }
+
+            if (!result.RecordActivity)
+            {
+                Log.AuditRecovered(_logger, result.Contact.Id, uid);
+                var details = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
+                if (result.NotifyIfRecovered is { } account)
+                {
+                    // The stopped run may have died between the create and the CMS's separate notification
+                    // request; the record is still open, so it is not known to have been sent: send it now.
+                    var failure = await SendRecoveredNotificationAsync(result, account, none).ConfigureAwait(false);
+                    details += failure is null
+                        ? " The new-account notification was sent by this run."
+                        : $" The new-account notification could not be sent: {failure}";
+                }
+
+                result = result with { RecordActivity = true, ActivityDetails = details };
+            }
+
+            return new AuditDecision(result, openIds[0], openIds.Skip(1).ToArray());
+        }
+
+        if (result.RecordActivity && mine is long failedRecord)
+        {
+            // A counted failure closes this run's own record as Failed; a contact that gives up leaves nothing open.
+            return new AuditDecision(result, failedRecord, result.Kind == OutcomeKind.GaveUp ? openIds.Where(id => id != failedRecord).ToArray() : []);
+        }
+
+        if (mine is long unused && !result.AccountMayExist)
+        {
+            // Nothing to record (a transient failure, a skipped contact): the record goes. The store removes only
+            // records still Scheduled, so one a racing worker completed meanwhile stays. A create that got no
+            // answer may have made the account: its record stays open for the run that finds it.
+            return new AuditDecision(result, null, [unused]);
+        }
+
+        return new AuditDecision(result, null, []);
+    }
+
+    /// <summary>One contact's audit: its result as audited, the open record it completes or fails, the records it removes.</summary>
+    private sealed record AuditDecision(ContactResult Result, long? Update, IReadOnlyList<long> Discard);
+
+    /// <summary>A page's audit: one decision per result (in order), and the records of contacts never started.</summary>
+    private sealed record AuditPlan(AuditDecision[] Decisions, IReadOnlyList<long> NeverStarted)
+    {
+        public ContactResult[] Results => Decisions.Select(d => d.Result).ToArray();
     }
 
     /// <summary>The Completed and Scheduled creation records of the page's contacts (one read; none when no contact is a creation).</summary>

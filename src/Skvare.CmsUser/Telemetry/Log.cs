@@ -67,4 +67,7 @@ internal static partial class Log
 
     [LoggerMessage(1018, LogLevel.Debug, "Contact {ContactId}: CMS user {CmsUserId} is audited already (another worker or an earlier run); no second record")]
     public static partial void AuditExists(ILogger logger, long contactId, long cmsUserId);
+
+    [LoggerMessage(1040, LogLevel.Warning, "The page write-back in one request failed ({Reason}); {Part} is written again one call at a time, without writing anything twice")]
+    public static partial void WriteBackFallback(ILogger logger, string part, string reason);
 }

@@ -1,0 +1,253 @@
+using System.Text.Json;
+using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.CiviCrm.Audit;
+using Skvare.CmsUser.CiviCrm.Triggers;
+
+namespace Skvare.CmsUser.CiviCrm.Links;
+
+/// <summary>
+/// A page's audit and write-back requests, each a set of calls chained onto a one-row read of the API user's own contact
+/// (API v4 runs a chain once per result row, in the order of the keys as sent): the Scheduled records with the page's audit
+/// records read after them (<c>Activity.save</c>, <c>ActivityContact.get</c>); the read when the page needs one
+/// (<c>UFMatch.get</c> of the page's CMS users and contacts in this domain, <c>ActivityContact.get</c> of the audit
+/// records, the highest activity id when the write may create records); the write (<c>UFMatch.get</c> of the CMS users
+/// when there was no read, <c>UFMatch.save</c> matched on <c>uf_id</c> and <c>domain_id</c>, <c>Activity.save</c>,
+/// <c>Activity.delete</c> of Scheduled records, the trigger changes). A call that needs no carrier (the only one) is sent as
+/// it is.
+/// </summary>
+/// <remarks>
+/// CiviCRM 6.17 runs a request without a transaction: when a chained call fails, the calls before it stay written, the
+/// calls after it do not run, and the answer is the failing call's error (HTTP 500, <c>error_message</c> of that call), with
+/// no sign of which call it was. The engine then replays each part on its own; new activities are found by
+/// <see cref="FindUnwrittenAsync"/> (an id above the read's watermark, same contact, type, status and subject).
+/// </remarks>
+internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
+{
+    private const string LinksKey = "links";
+    private const string AuditsKey = "audits";
+    private const string WatermarkKey = "watermark";
+    private const string ActivitiesKey = "activities";
+    private const string DiscardKey = "discard";
+    private const string OpenKey = "open";
+    private const string BeforeKey = "before";
+
+    private readonly CiviCrmApiClient _client;
+
+    public CiviCrmPageWriteBack(CiviCrmApiClient client)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+    }
+
+    /// <inheritdoc />
+    public async Task<PageWriteBackSnapshot> ReadAsync(PageWriteBackQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var calls = new List<(string Key, Api4Chain Call)>();
+        if (query.Links.Count > 0)
+        {
+            var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+            calls.Add((LinksKey, new Api4Chain("UFMatch", "get", CiviCrmLinkStore.InDomainQuery(query.Links, identity.DomainId))));
+        }
+
+        if (query.AuditContactIds.Count > 0)
+        {
+            calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(query.AuditContactIds, query.Kind))));
+        }
+
+        if (query.MayCreateRecords)
+        {
+            var highest = new Api4Params { Limit = 1 }.WithSelect("id");
+            highest.OrderBy.Add(new("id", "DESC"));
+            calls.Add((WatermarkKey, new Api4Chain("Activity", "get", highest)));
+        }
+
+        if (calls.Count == 0)
+        {
+            return PageWriteBackSnapshot.Empty;
+        }
+
+        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        return new PageWriteBackSnapshot
+        {
+            Links = answers.TryGetValue(LinksKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : [],
+            Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [],
+            ActivityWatermark = answers.TryGetValue(WatermarkKey, out var mark) ? mark.Select(r => r.GetInt64("id")).FirstOrDefault() ?? 0 : null,
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<PageWriteBackOpened> OpenAsync(IReadOnlyList<ActivityEntry> scheduled, PageWriteBackQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(scheduled);
+        ArgumentNullException.ThrowIfNull(query);
+        var calls = new List<(string Key, Api4Chain Call)>();
+        if (scheduled.Count > 0)
+        {
+            var save = new Api4Params();
+            foreach (var entry in scheduled)
+            {
+                save.Records.Add(CiviCrmActivityRecorder.ToRecord(entry with { Id = null }));
+            }
+
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", save)));
+        }
+
+        if (query.AuditContactIds.Count > 0)
+        {
+            // After the records just written: the snapshot includes them.
+            calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(query.AuditContactIds, query.Kind))));
+        }
+
+        if (calls.Count == 0)
+        {
+            return new PageWriteBackOpened([], PageWriteBackSnapshot.Empty);
+        }
+
+        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        var ids = answers.TryGetValue(OpenKey, out var rows) ? rows.Select(r => r.GetInt64("id")).ToArray() : [];
+        return new PageWriteBackOpened(
+            ids.Length == scheduled.Count && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null,
+            new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [] });
+    }
+
+    /// <inheritdoc />
+    public async Task<PageWriteBackWritten> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var calls = new List<(string Key, Api4Chain Call)>();
+        if (batch.Links.Count > 0)
+        {
+            var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+            if (batch.ReadLinksFirst)
+            {
+                // Whom each CMS user is linked to before the save (only to tell a repair in the log).
+                var before = new Api4Params { Limit = batch.Links.Count * 2 }
+                    .WithSelect("id", "uf_id", "uf_name", "contact_id")
+                    .WithWhere(Api4Condition.Eq("domain_id", identity.DomainId), Api4Condition.In("uf_id", batch.Links.Select(l => l.CmsUserId)));
+                calls.Add((BeforeKey, new Api4Chain("UFMatch", "get", before)));
+            }
+
+            // save + match on (uf_id, domain_id): creates the missing links and repoints links of the same CMS user, idempotently.
+            var save = new Api4Params { Match = { "uf_id", "domain_id" } };
+            foreach (var link in batch.Links)
+            {
+                save.Records.Add(CiviCrmLinkStore.Record(link, identity.DomainId));
+            }
+
+            calls.Add((LinksKey, new Api4Chain("UFMatch", "save", save)));
+        }
+
+        if (batch.Activities.Count > 0)
+        {
+            var save = new Api4Params();
+            foreach (var entry in batch.Activities)
+            {
+                save.Records.Add(CiviCrmActivityRecorder.ToRecord(entry));
+            }
+
+            calls.Add((ActivitiesKey, new Api4Chain("Activity", "save", save)));
+        }
+
+        if (batch.Discard.Count > 0)
+        {
+            calls.Add((DiscardKey, new Api4Chain("Activity", "delete", CiviCrmActivityRecorder.DiscardQuery(batch.Discard))));
+        }
+
+        var acknowledged = batch.Acknowledgements.Count == 0;
+        if (!acknowledged && source is CiviCrmTriggerSource civi && ReferenceEquals(civi.Client, _client))
+        {
+            calls.AddRange(await civi.AcknowledgeCallsAsync(batch.Acknowledgements, cancellationToken).ConfigureAwait(false));
+            acknowledged = true;
+        }
+
+        if (calls.Count == 0)
+        {
+            return new PageWriteBackWritten(acknowledged, []);
+        }
+
+        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        return new PageWriteBackWritten(acknowledged, answers.TryGetValue(BeforeKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : []);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ActivityEntry>> FindUnwrittenAsync(IReadOnlyList<ActivityEntry> created, PageWriteBackSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(created);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (created.Count == 0 || snapshot.ActivityWatermark is not long mark)
+        {
+            // Without a watermark nothing can tell this write's records from older ones with the same subject: the engine
+            // always reads one when the write may create records, so this is a store used on its own.
+            return created;
+        }
+
+        var query = new Api4Params { Limit = 0 }
+            .WithSelect("contact_id", "act.activity_type_id:name", "act.status_id:name", "act.subject")
+            .WithWhere(
+                Api4Condition.In("contact_id", created.Select(e => e.ContactId).Distinct().ToArray()),
+                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                Api4Condition.In("act.activity_type_id:name", created.Select(e => CiviCrmActivityRecorder.TypeName(e.Kind)).Distinct().ToArray()),
+                Api4Condition.Field("act.id", ">", mark));
+        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
+
+        // Each record found accounts for one entry with the same contact, type, status and subject.
+        var found = result.Values
+            .Select(r => (r.GetInt64("contact_id"), r.GetString("act.activity_type_id:name"), r.GetString("act.status_id:name"), r.GetString("act.subject")))
+            .GroupBy(k => k)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var unwritten = new List<ActivityEntry>();
+        foreach (var entry in created)
+        {
+            var record = CiviCrmActivityRecorder.ToRecord(entry);
+            var key = ((long?)entry.ContactId, CiviCrmActivityRecorder.TypeName(entry.Kind), record["status_id:name"] as string, entry.Subject);
+            if (found.TryGetValue(key, out var count) && count > 0)
+            {
+                found[key] = count - 1;
+            }
+            else
+            {
+                unwritten.Add(entry);
+            }
+        }
+
+        return unwritten;
+    }
+
+    /// <summary>
+    /// Sends the calls in one request: the only call as it is, several chained onto the carrier in order. Returns each
+    /// call's rows by key. A carrier that found no row ran nothing: that is an error, never an empty answer.
+    /// </summary>
+    private async Task<Dictionary<string, JsonElement[]>> SendAsync(List<(string Key, Api4Chain Call)> calls, CancellationToken cancellationToken)
+    {
+        if (calls.Count == 1)
+        {
+            var (key, call) = calls[0];
+            var single = await _client.CallAsync(call.Entity, call.Action, call.Params, cancellationToken).ConfigureAwait(false);
+            return new Dictionary<string, JsonElement[]>(StringComparer.Ordinal) { [key] = single.Values.ToArray() };
+        }
+
+        var carrier = CiviCrmTriggerSource.CarrierQuery();
+        foreach (var (key, call) in calls)
+        {
+            carrier.Chain[key] = call;
+        }
+
+        var result = await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
+        var row = result.Values.Count > 0 ? result.Values[0] : default;
+        var answers = new Dictionary<string, JsonElement[]>(StringComparer.Ordinal);
+        foreach (var (key, _) in calls)
+        {
+            if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(key, out var rows) || rows.ValueKind != JsonValueKind.Array)
+            {
+                throw new CiviCrmApiException(FailureKind.Configuration,
+                    "CiviCRM did not return the API user's own contact (Contact.get id = user_contact_id), which the page write-back chains its calls onto: give the API user's contact \"view\" access to itself.")
+                { Entity = "Contact", Action = "get" };
+            }
+
+            answers[key] = rows.EnumerateArray().ToArray();
+        }
+
+        return answers;
+    }
+}

@@ -1,0 +1,284 @@
+using CsCheck;
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Testing.Tests.InMemory;
+
+/// <summary>
+/// The compact, indexed in-memory kit answers every question exactly as a naive model does (lists scanned
+/// with LINQ, the way the kit stored records before it was made compact), over generated sequences of
+/// operations: contacts, group changes, links written and repaired, activities opened, completed, discarded.
+/// </summary>
+public sealed class InMemoryKitModelProperties
+{
+    private static readonly string?[] Names = [null, "", "Ana", "João", "Лев"];
+    private static readonly string?[] Emails = [null, "ana@example.org", "ANA@example.org", "joao@example.org", "lev@example.org", "x@example.org"];
+    private static readonly string[] Subjects = ["Created : ana (1)", "", "Failed to create User ana", "Créé : joão (2)", "Создан : лев (3)", "🙂 (4)", new('s', 4_200), "Linked : x (5)"];
+    private static readonly string[] Groups = ["g0", "G1"];
+    private static readonly DateTimeOffset Base = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
+
+    private static readonly Gen<Op[]> Operations =
+        Gen.Select(Gen.Int[0, 10], Gen.Int[0, 8], Gen.Int[0, 5], Gen.Int[0, 7], Gen.Bool, (kind, a, b, c, d) => new Op(kind, a, b, c, d)).Array[0, 40];
+
+    [Fact]
+    public async Task The_compact_CiviCRM_answers_like_the_naive_model()
+    {
+        await Operations.SampleAsync(async ops =>
+        {
+            var civi = new FakeCiviCrm();
+            var model = new NaiveCiviCrm();
+            var source = civi.Create(new TriggerSourceContext { Trigger = TriggerDefinition.Group("g0"), History = TriggerDefinition.Group("G1") });
+            foreach (var op in ops)
+            {
+                await ApplyAsync(op, civi, source, model);
+            }
+
+            long[] ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 1];
+            civi.Activities.Should().Equal(model.Activities);
+            civi.Links.Should().Equal(model.Links);
+            (await civi.FindByContactsAsync(ids)).Should().Equal(ids.Distinct().SelectMany(model.LinksOf));
+            foreach (var kind in new[] { ActivityKind.AccountCreation, ActivityKind.PasswordReset })
+            {
+                (await civi.FindAuditsAsync(ids, kind)).Should().Equal(model.Audits(ids, kind));
+                var requests = ids.Distinct().Select(id => new AttemptCountRequest(id, Base.AddMinutes(id % 3 - 1))).ToArray();
+                (await civi.CountFailedAttemptsAsync(requests, kind)).Should().Equal(requests.ToDictionary(r => r.ContactId, r => model.Failures(r, kind)));
+            }
+
+            foreach (var group in Groups)
+            {
+                ids.Select(id => civi.GroupStatus(group, id)).Should().Equal(ids.Select(id => model.GroupStatus(group, id)));
+            }
+
+            Describe(await civi.GetContactsAsync(ids, [])).Should().Equal(Describe(model.Contacts(ids)));
+            var read = new List<Contact>();
+            await foreach (var page in source.ReadPendingAsync(2))
+            {
+                read.AddRange(page);
+            }
+
+            Describe(read).Should().Equal(Describe(model.Pending()));
+        }, iter: 300);
+    }
+
+    [Fact]
+    public async Task The_indexed_CMS_answers_like_the_naive_model()
+    {
+        var gen = Gen.Select(Gen.Int[0, 3], Gen.Int[0, 5], Gen.Int[0, 5], Gen.Bool, (kind, a, b, d) => (kind, a, b, d)).Array[0, 40];
+        string[] names = ["ana", "ANA", "Ana", "joão", "JOÃO", "lev"];
+        await gen.SampleAsync(async ops =>
+        {
+            var cms = new FakeCmsAccountProvider();
+            var model = new List<(long Id, string Username, string Email, bool Active)>();
+            foreach (var (kind, a, b, d) in ops)
+            {
+                var username = names[a];
+                var email = names[b] + "@example.org";
+                switch (kind)
+                {
+                    case 0:
+                        var added = cms.AddAccount(username, email);
+                        model.Add((added.Id, username, email, true));
+                        break;
+                    case 1:
+                        var taken = model.Any(m => string.Equals(m.Username, username, StringComparison.OrdinalIgnoreCase))
+                            ? CmsErrorReason.DuplicateUsername
+                            : model.Any(m => string.Equals(m.Email, email, StringComparison.OrdinalIgnoreCase)) ? CmsErrorReason.DuplicateEmail : (CmsErrorReason?)null;
+                        var create = () => cms.CreateAsync(new NewCmsAccount { Username = username, Email = email });
+                        if (taken is { } reason)
+                        {
+                            (await create.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(reason);
+                        }
+                        else
+                        {
+                            var created = await create();
+                            model.Add((created.UserId, username, email, true));
+                        }
+
+                        break;
+                    case 2 when model.Count > 0:
+                        var target = model[(a + b) % model.Count];
+                        var account = (await cms.GetByIdAsync(target.Id))!;
+                        await (d ? cms.BlockAsync(account) : cms.UnblockAsync(account));
+                        model[model.IndexOf(target)] = target with { Active = !d };
+                        break;
+                    default:
+                        break;
+                }
+
+                foreach (var name in names)
+                {
+                    Expect(await cms.FindByUsernameAsync(name), model.FirstOrDefault(m => string.Equals(m.Username, name, StringComparison.OrdinalIgnoreCase)));
+                    Expect(await cms.FindByEmailAsync(name + "@EXAMPLE.org"), model.FirstOrDefault(m => string.Equals(m.Email, name + "@EXAMPLE.org", StringComparison.OrdinalIgnoreCase)));
+                }
+
+                foreach (var id in new long[] { 1, 99, 100, 101, 105, 140 })
+                {
+                    Expect(await cms.GetByIdAsync(id), model.FirstOrDefault(m => m.Id == id));
+                }
+            }
+
+            cms.Accounts.Select(x => (x.Id, x.Username, x.Email, x.Active)).Should().Equal(model);
+        }, iter: 200);
+
+        static void Expect(CmsAccount? found, (long Id, string Username, string Email, bool Active) expected)
+        {
+            if (expected.Username is null)
+            {
+                found.Should().BeNull();
+            }
+            else
+            {
+                found.Should().NotBeNull();
+                (found!.UserId, found.Username, found.Email, found.IsActive).Should().Be((expected.Id, expected.Username, expected.Email, expected.Active));
+            }
+        }
+    }
+
+    private static async Task ApplyAsync(Op op, FakeCiviCrm civi, ITriggerSource source, NaiveCiviCrm model)
+    {
+        var (kind, a, b, c, d) = op;
+        var when = Base.AddMinutes(b - 2).ToOffset(d ? new TimeSpan(5, 30, 0) : TimeSpan.Zero);
+        switch (kind)
+        {
+            case 0:
+            case 1:
+                var (first, last, email) = (Names[c % Names.Length], Names[(c + kind) % Names.Length], Emails[b]);
+                var contact = civi.AddContact(first, last, email, d ? x => x with { EmailOnHold = true } : null);
+                model.AddContact(contact);
+                break;
+            case 2:
+                civi.AddToGroup(Groups[b % 2], a);
+                model.SetGroup(Groups[b % 2], a, "Added");
+                break;
+            case 3:
+                civi.RemoveFromGroup(Groups[b % 2], a);
+                model.SetGroup(Groups[b % 2], a, "Removed");
+                break;
+            case 4:
+                var link = new AccountLink(a, b + 1, Emails[c % Emails.Length], d);
+                civi.AddLink(link);
+                model.Links.Add(link);
+                break;
+            case 5:
+                var request = new AccountLinkRequest(a, b + 1, Emails[c % Emails.Length] ?? "none@example.org", d);
+                var result = (await civi.EnsureLinksAsync([request])).Single();
+                (result.Kind, result.PreviousContactId, result.Error).Should().Be(model.Ensure(request));
+                break;
+            case 6:
+                var past = new ActivityEntry(a, (ActivityKind)(b % 2), (ActivityOutcomeStatus)(c % 3), Subjects[c], b == 0 ? null : "details " + (b % 2), when);
+                civi.AddActivity(past);
+                model.Add(past);
+                break;
+            case 7:
+                var open = new ActivityEntry(a, (ActivityKind)(b % 2), ActivityOutcomeStatus.Scheduled, Subjects[c], "In progress.", when);
+                (await civi.OpenAsync([open, open with { ContactId = a + 1 }]))!.Should().Equal(model.Add(open), model.Add(open with { ContactId = a + 1 }));
+                break;
+            case 8:
+                var done = new ActivityEntry(a, (ActivityKind)(b % 2), d ? ActivityOutcomeStatus.Completed : ActivityOutcomeStatus.Failed, Subjects[(c + b) % Subjects.Length], null, when) { Id = c };
+                await civi.RecordAsync([done]);
+                model.Record(done);
+                break;
+            case 9:
+                await civi.DiscardAsync([c, a, c]);
+                model.Discard([c, a]);
+                break;
+            default:
+                var ack = new TriggerAcknowledgement(a, d ? TriggerDisposition.Completed : TriggerDisposition.GaveUp);
+                await source.AcknowledgeAsync([ack]);
+                model.SetGroup("g0", a, "Removed");
+                if (d)
+                {
+                    model.SetGroup("G1", a, "Added");
+                }
+
+                break;
+        }
+    }
+
+    private static string[] Describe(IEnumerable<Contact> contacts) =>
+        contacts.Select(c => $"{c.Id}|{c.FirstName}|{c.LastName}|{c.DisplayName}|{c.Email}|{c.EmailOnHold}|{string.Join(",", c.Links)}").ToArray();
+
+    private sealed record Op(int Kind, int A, int B, int C, bool D);
+
+    /// <summary>Lists and scans: the simplest store that answers as CiviCRM does.</summary>
+    private sealed class NaiveCiviCrm
+    {
+        private readonly List<Contact> _contacts = [];
+        private readonly Dictionary<(string, long), string> _groups = [];
+        private long _lastActivityId;
+
+        public List<AccountLink> Links { get; } = [];
+
+        public List<ActivityEntry> Activities { get; } = [];
+
+        public void AddContact(Contact contact) => _contacts.Add(contact);
+
+        public void SetGroup(string group, long id, string status) => _groups[(group.ToUpperInvariant(), id)] = status;
+
+        public string? GroupStatus(string group, long id) => _groups.GetValueOrDefault((group.ToUpperInvariant(), id));
+
+        public IEnumerable<AccountLink> LinksOf(long contactId) => Links.Where(l => l.ContactId == contactId);
+
+        public IEnumerable<Contact> Contacts(IEnumerable<long> ids) =>
+            ids.SelectMany(id => _contacts.Where(c => c.Id == id)).Select(c => c with { Links = LinksOf(c.Id).ToArray() });
+
+        public IEnumerable<Contact> Pending() => Contacts(_contacts.Select(c => c.Id).Where(id => GroupStatus("g0", id) == "Added"));
+
+        public (AccountLinkResultKind, long?, string?) Ensure(AccountLinkRequest request)
+        {
+            var byUser = Links.FindIndex(l => l.IsCurrentDomain && l.CmsUserId == request.CmsUserId);
+            if (byUser >= 0 && Links[byUser].ContactId == request.ContactId)
+            {
+                return (AccountLinkResultKind.AlreadyExisted, null, null);
+            }
+
+            if (Links.Any(l => l.ContactId == request.ContactId && l.IsCurrentDomain && l.CmsUserId != request.CmsUserId))
+            {
+                return (AccountLinkResultKind.Failed, null, "DB Error: already exists");
+            }
+
+            if (byUser >= 0)
+            {
+                var previous = Links[byUser].ContactId;
+                if (!request.AccountCreatedNow)
+                {
+                    return (AccountLinkResultKind.HeldByOtherContact, previous, null);
+                }
+
+                Links[byUser] = new AccountLink(request.ContactId, request.CmsUserId, request.UfName);
+                return (AccountLinkResultKind.Repaired, previous, null);
+            }
+
+            Links.Add(new AccountLink(request.ContactId, request.CmsUserId, request.UfName));
+            return (AccountLinkResultKind.Created, null, null);
+        }
+
+        public long Add(ActivityEntry entry)
+        {
+            Activities.Add(entry with { Id = ++_lastActivityId });
+            return _lastActivityId;
+        }
+
+        public void Record(ActivityEntry entry)
+        {
+            var at = Activities.FindIndex(a => a.Id == entry.Id);
+            if (at >= 0)
+            {
+                Activities[at] = entry;
+            }
+            else
+            {
+                Add(entry);
+            }
+        }
+
+        public void Discard(long[] ids) => Activities.RemoveAll(a => ids.Contains(a.Id!.Value) && a.Status == ActivityOutcomeStatus.Scheduled);
+
+        public IEnumerable<AuditRecord> Audits(IEnumerable<long> contactIds, ActivityKind kind) => contactIds
+            .SelectMany(id => Activities.Where(a => a.ContactId == id))
+            .Where(a => a.Kind == kind && a.Status is ActivityOutcomeStatus.Completed or ActivityOutcomeStatus.Scheduled)
+            .Select(a => new AuditRecord(a.Id!.Value, a.ContactId, a.Status, a.Subject));
+
+        public int Failures(AttemptCountRequest request, ActivityKind kind) =>
+            Activities.Count(a => a.ContactId == request.ContactId && a.Kind == kind && a.Status == ActivityOutcomeStatus.Failed && a.OccurredAt >= request.Since);
+    }
+}
