@@ -14,7 +14,8 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 public sealed class OnDemandReadProperties : IDisposable
 {
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero));
-    private readonly CiviHarness _h = new();
+    // Many calls one after another on a busy machine: a generous attempt timeout (a slow answer is not what is tested).
+    private readonly CiviHarness _h = new(o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(30));
     private int _world;
 
     public OnDemandReadProperties()
