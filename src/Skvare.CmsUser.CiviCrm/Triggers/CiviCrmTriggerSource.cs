@@ -63,22 +63,29 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
 
         var contact = contacts[0];
-        if (joins && result.Values[0].TryGetProperty(JoinedChain, out var joined) && joined.ValueKind == JsonValueKind.Array)
+        return joins ? await WithJoinDateAsync(contact, result.Values[0], JoinedChain, cancellationToken).ConfigureAwait(false) : contact;
+    }
+
+    /// <summary>The contact with the date it joined the group, from the <c>SubscriptionHistory</c> rows chained onto its row under <paramref name="chain"/>.</summary>
+    internal async Task<Contact> WithJoinDateAsync(Contact contact, JsonElement row, string chain, CancellationToken cancellationToken)
+    {
+        if (!row.TryGetProperty(chain, out var joined) || joined.ValueKind != JsonValueKind.Array)
         {
-            var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
-            var at = joined.EnumerateArray().Select(r => siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
-            contact = at is { } date ? contact with { TriggeredAt = date } : contact;
+            return contact;
         }
 
-        return contact;
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        var at = joined.EnumerateArray().Select(r => siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
+        return at is { } date ? contact with { TriggeredAt = date } : contact;
     }
 
     private const string JoinedChain = "joined";
 
-    private bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
+    /// <summary>Whether a pending contact's entry date comes from the group's subscription history (a group trigger of account creation).</summary>
+    internal bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
 
     /// <summary>The last date each contact was Added to the trigger group (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
-    private async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
+    internal async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
     {
         var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params()
@@ -159,7 +166,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
     }
 
-    private async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken)
+    /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
+    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken)
     {
         var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken).ConfigureAwait(false);
         switch (Trigger.Kind)
