@@ -101,6 +101,80 @@ internal sealed class EngineContext : IDisposable
     }
 
     /// <summary>
+    /// The set-up of the process (as <see cref="EnsureReadyAsync(CancellationToken)"/>) with work that needs only the
+    /// triggers resolved (the batch's first page read): that work starts as soon as the triggers are resolved, while the
+    /// activity set-up is still in flight, so a cold call costs one round trip less per set-up step. A failure of the
+    /// set-up calls <paramref name="setupFailed"/> before it is thrown (the caller reports it as a set-up failure); a
+    /// failure of <paramref name="afterTriggers"/> is thrown as it is.
+    /// </summary>
+    public async Task<T> EnsureReadyAsync<T>(Func<CancellationToken, Task<T>> afterTriggers, Action setupFailed, CancellationToken cancellationToken)
+    {
+        if (_ready)
+        {
+            return await afterTriggers(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _readyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task<T> work;
+        try
+        {
+            if (_ready)
+            {
+                work = afterTriggers(cancellationToken);
+            }
+            else
+            {
+                var activities = Activities.EnsureReadyAsync(cancellationToken);
+                try
+                {
+                    await Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    await Observe(activities).ConfigureAwait(false);
+                    if (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                    {
+                        setupFailed();
+                    }
+
+                    throw;
+                }
+
+                work = afterTriggers(cancellationToken);
+                try
+                {
+                    await activities.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    await Observe(work).ConfigureAwait(false);
+                    if (!ContactResult.IsRunCancellation(ex, cancellationToken))
+                    {
+                        setupFailed();
+                    }
+
+                    throw;
+                }
+
+                _ready = true;
+            }
+        }
+        finally
+        {
+            _readyGate.Release();
+        }
+
+        return await work.ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a task whose failure is not the one reported (it must not go unobserved).</summary>
+    private static async Task Observe(Task task)
+    {
+        await Task.WhenAny(task).ConfigureAwait(false);
+        _ = task.Exception;
+    }
+
+    /// <summary>
     /// Forgets the set-up after a configuration error (a deleted activity type, a renamed group): the next run or
     /// on-demand call does it again instead of trusting what this process cached.
     /// </summary>
