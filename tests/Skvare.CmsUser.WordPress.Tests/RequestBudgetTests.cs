@@ -79,6 +79,13 @@ public sealed class RequestBudgetTests : IDisposable
     private const int OnDemandWarmRoundTrips = 3;
 
     /// <summary>
+    /// Sequential round trips of a cold batch before its first create: the set-up (the triggers resolved), the first
+    /// page's contacts, their join dates beside their links in other domains, the page prepared (failure count beside
+    /// the Scheduled records with their audit read).
+    /// </summary>
+    private const int BatchRoundTripsBeforeFirstCreate = 4;
+
+    /// <summary>
     /// Sequential round trips of a cold <c>ProvisionAsync</c>: the warm ones plus the set-up, whose reads go at once (one
     /// round trip) and, on this new site, the activity types' write (a second one).
     /// </summary>
@@ -206,6 +213,22 @@ public sealed class RequestBudgetTests : IDisposable
         warmTrips.Should().BeLessThanOrEqualTo(OnDemandWarmRoundTrips, tracker.Describe());
         coldBeforeCreate.Should().BeLessThanOrEqualTo(OnDemandColdRoundTripsBeforeCreate, tracker.Describe());
         coldTrips.Should().BeLessThanOrEqualTo(OnDemandColdRoundTrips, tracker.Describe());
+
+        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_cold_batch_reaches_its_first_create_within_the_round_trip_budget()
+    {
+        var tracker = new RoundTrips();
+        var site = _site = FakeSite.Start(0, 4, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
+            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        site.AddMembers(20);
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(20);
+        tracker.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(BatchRoundTripsBeforeFirstCreate, tracker.Describe());
 
         static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
     }

@@ -34,8 +34,22 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
         {
-            var contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
-            yield return await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
+            // The join dates and the links in other domains need only the rows' ids: both reads go out together.
+            var joinDates = ReadJoinDatesAsync(rows, cancellationToken);
+            IReadOnlyList<Contact> contacts;
+            try
+            {
+                contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await Task.WhenAny(joinDates).ConfigureAwait(false);
+                _ = joinDates.Exception;
+                throw;
+            }
+
+            var joined = await joinDates.ConfigureAwait(false);
+            yield return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
         }
     }
 
@@ -253,19 +267,25 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     /// page), so only failures after it count: a contact re-added after a fix starts over. Smart-group members have no
     /// such row and keep the attempt window.
     /// </summary>
-    private async Task<IReadOnlyList<Contact>> WithJoinDatesAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
+    /// <summary>The last date each contact of the page's rows joined the trigger group (empty when the trigger is not a group).</summary>
+    private async Task<Dictionary<long, DateTimeOffset>> ReadJoinDatesAsync(IReadOnlyList<JsonElement> rows, CancellationToken cancellationToken)
     {
-        if (contacts.Count == 0 || !NeedsJoinDates)
+        var joined = new Dictionary<long, DateTimeOffset>();
+        if (rows.Count == 0 || !NeedsJoinDates)
         {
-            return contacts;
+            return joined;
         }
 
-        var ids = contacts.Select(c => c.Id).Distinct().ToArray();
+        var ids = rows.Where(r => r.ValueKind == JsonValueKind.Object).Select(r => ContactReader.SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return joined;
+        }
+
         var query = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
         query.Limit = ids.Length;
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
-        var joined = new Dictionary<long, DateTimeOffset>();
         foreach (var row in result.Values)
         {
             if (row.GetInt64("contact_id") is long id && siteTime.FromSite(row.GetString("joined")) is { } at)
@@ -274,7 +294,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
             }
         }
 
-        return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
+        return joined;
     }
 
     private async Task AddSavedSearchAsync(Api4Params query, TriggerDefinition trigger, CancellationToken cancellationToken)
