@@ -3,8 +3,8 @@ using Skvare.CmsUser.Testing.InMemory;
 namespace Skvare.CmsUser.CiviCrm.Tests;
 
 /// <summary>
-/// The first on-demand call of a process reads its contact while the activity set-up is still in flight: a failure is
-/// of the set-up is still reported as one, creates nothing, and the next call sets up again.
+/// The first on-demand call of a process sets up (activity types, identity, triggers, all at once) before it reads its
+/// contact: a failure of the set-up is reported as one, creates nothing, and the next call sets up again.
 /// </summary>
 public sealed class OnDemandSetUpTests : IDisposable
 {

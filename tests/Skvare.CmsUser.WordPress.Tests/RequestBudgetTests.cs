@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
 using Skvare.CmsUser.Tests.Shared.Sites;
 
 namespace Skvare.CmsUser.WordPress.Tests;
@@ -59,14 +60,39 @@ public sealed class RequestBudgetTests : IDisposable
     private const int CiviCrmPerReimportPage = CiviCrmPerPage + 1;
 
     /// <summary>
-    /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): CiviCRM's contact read
-    /// (join date and links chained), failure count, Scheduled record (with the contact's audit records read after it),
-    /// the write-back (link, audit record, trigger change chained); WordPress's create.
+    /// Requests of one <c>ProvisionAsync</c> for a new contact once the process is set up (warm): CiviCRM's one contact
+    /// read (links, every rule's pending test, join date, failed attempts, the Scheduled record and the audit records read
+    /// after it, chained onto the contact's row); WordPress's create; CiviCRM's write-back in one request (link, audit
+    /// record completed, trigger change, chained).
     /// </summary>
-    private const int OnDemandWarm = 5;
+    private const int OnDemandWarm = 3;
 
-    /// <summary>Requests of the first <c>ProvisionAsync</c> in a process (cold: set-up and the site's time zone included).</summary>
-    private const int OnDemandCold = 10;
+    /// <summary>
+    /// Requests of the first <c>ProvisionAsync</c> in a process (cold): the warm ones plus the set-up (identity, activity
+    /// types read and, on this new site, written, the trigger groups, the site's time zone).
+    /// </summary>
+    private const int OnDemandCold = 8;
+
+    /// <summary>
+    /// Sequential round trips of a warm <c>ProvisionAsync</c>: the contact read, the create, the write-back.
+    /// </summary>
+    private const int OnDemandWarmRoundTrips = 3;
+
+    /// <summary>
+    /// Sequential round trips of a cold batch before its first create: the set-up (the triggers resolved), the first
+    /// page's contacts, their join dates beside their links in other domains, the page prepared (failure count beside
+    /// the Scheduled records with their audit read).
+    /// </summary>
+    private const int BatchRoundTripsBeforeFirstCreate = 4;
+
+    /// <summary>
+    /// Sequential round trips of a cold <c>ProvisionAsync</c>: the warm ones plus the set-up, whose reads go at once (one
+    /// round trip) and, on this new site, the activity types' write (a second one).
+    /// </summary>
+    private const int OnDemandColdRoundTrips = 5;
+
+    /// <summary>Sequential round trips of a cold <c>ProvisionAsync</c> before its CMS create: the set-up's reads, the activity types' write (new site), the contact read.</summary>
+    private const int OnDemandColdRoundTripsBeforeCreate = 3;
 
     private FakeSite? _site;
 
@@ -163,6 +189,50 @@ public sealed class RequestBudgetTests : IDisposable
         warm.Requests.Should().BeLessThan(cold.Requests, "set-up is read once per process, not per call");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task On_demand_provisioning_stays_within_the_round_trip_budget_cold_and_warm()
+    {
+        var tracker = new RoundTrips();
+        // Latency keeps requests sent together from seeing each other's answers on a busy machine (no time is measured).
+        var site = _site = FakeSite.Start(0, 1, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
+            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        var ids = site.AddMembers(2);
+
+        tracker.Reset();
+        var cold = await site.Provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout());
+        var coldTrips = tracker.Depth();
+        var coldBeforeCreate = tracker.DepthBefore(IsCreate);
+        tracker.Reset();
+        var warm = await site.Provisioner.ProvisionAsync(ids[1], cancellationToken: Timeout());
+        var warmTrips = tracker.Depth();
+        var warmBeforeCreate = tracker.DepthBefore(IsCreate);
+
+        cold.Kind.Should().Be(OutcomeKind.Created);
+        warm.Kind.Should().Be(OutcomeKind.Created);
+        warmBeforeCreate.Should().Be(1, "a warm call reads CiviCRM once before the create");
+        warmTrips.Should().BeLessThanOrEqualTo(OnDemandWarmRoundTrips, tracker.Describe());
+        coldBeforeCreate.Should().BeLessThanOrEqualTo(OnDemandColdRoundTripsBeforeCreate, tracker.Describe());
+        coldTrips.Should().BeLessThanOrEqualTo(OnDemandColdRoundTrips, tracker.Describe());
+
+        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_cold_batch_reaches_its_first_create_within_the_round_trip_budget()
+    {
+        var tracker = new RoundTrips();
+        var site = _site = FakeSite.Start(0, 4, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
+            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        site.AddMembers(20);
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(20);
+        tracker.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(BatchRoundTripsBeforeFirstCreate, tracker.Describe());
+
+        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
+    }
+
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 
     private static string Calls(IEnumerable<string> calls) =>
@@ -177,4 +247,94 @@ public sealed class RequestBudgetTests : IDisposable
 
     /// <summary>The site as the provisioning benchmark wires it (companion plugin, pages of 100), with logging.</summary>
     private FakeSite Site(int concurrency) => _site = FakeSite.Start(0, concurrency, configure: services => services.AddLogging());
+
+    /// <summary>
+    /// Sequential round trips by construction, without a clock: each request's depth is one more than the deepest
+    /// request whose answer had reached the SDK before it was sent (a request that waits for another is always sent
+    /// after that answer; requests sent together do not wait for each other). The deepest request is the number of
+    /// round trips on the call's critical path.
+    /// </summary>
+    private sealed class RoundTrips
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(HttpRequestMessage Request, int Depth, long Done)> _done = [];
+        private long _events;
+
+        public DelegatingHandler NewHandler() => new Handler(this);
+
+        public void Reset()
+        {
+            lock (_gate)
+            {
+                _done.Clear();
+            }
+        }
+
+        public int Depth()
+        {
+            lock (_gate)
+            {
+                return _done.Count == 0 ? 0 : _done.Max(d => d.Depth);
+            }
+        }
+
+        /// <summary>The depth of the first request that matches, minus one (the round trips before it).</summary>
+        public int DepthBefore(Func<HttpRequestMessage, bool> match)
+        {
+            lock (_gate)
+            {
+                return _done.Where(d => match(d.Request)).Select(d => d.Depth - 1).DefaultIfEmpty(-1).Min();
+            }
+        }
+
+        public string Describe()
+        {
+            lock (_gate)
+            {
+                return "requests by depth: " + string.Join("; ", _done.OrderBy(d => d.Depth).GroupBy(d => d.Depth)
+                    .Select(g => g.Key + ": " + string.Join(", ", g.Select(d => Name(d.Request)))));
+            }
+        }
+
+        private static string Name(HttpRequestMessage request)
+        {
+            var uri = request.RequestUri!;
+            var q = System.Web.HttpUtility.ParseQueryString(uri.Query)["q"];
+            return request.Method + " " + (q ?? uri.AbsolutePath);
+        }
+
+        private int Start(out long started)
+        {
+            lock (_gate)
+            {
+                started = ++_events;
+                var at = started;
+                return 1 + _done.Where(d => d.Done < at).Select(d => d.Depth).DefaultIfEmpty(0).Max();
+            }
+        }
+
+        private void End(HttpRequestMessage request, int depth)
+        {
+            lock (_gate)
+            {
+                _done.Add((request, depth, ++_events));
+            }
+        }
+
+        private sealed class Handler(RoundTrips owner) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                var depth = owner.Start(out _);
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken);
+                }
+                finally
+                {
+                    owner.End(request, depth);
+                }
+            }
+        }
+    }
 }

@@ -163,24 +163,11 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         // (API v4 dates have whole seconds: a record in the same second as "since" counts, as the server's >= did.)
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         var since = requests.GroupBy(r => r.ContactId).ToDictionary(g => g.Key, g => g.Min(r => r.Since));
-        var earliest = since.Values.Min();
-        var query = new Api4Params()
-            .WithSelect("contact_id", "act.activity_date_time")
-            .WithWhere(
-                Api4Condition.In("contact_id", since.Keys.ToArray()),
-                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
-                Api4Condition.Eq("act.status_id:name", FailedStatus),
-                Api4Condition.Eq("act.is_deleted", false),
-                Api4Condition.Field("act.activity_date_time", ">=", siteTime.ToSite(earliest)));
-        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var query = FailedAttemptsQuery(since.Keys.ToArray(), kind, siteTime.ToSite(since.Values.Min()));
         var result = await _client.CallAsync("ActivityContact", "get", query, cancellationToken).ConfigureAwait(false);
         foreach (var row in result.Values)
         {
-            if (row.GetInt64("contact_id") is long id
-                && since.TryGetValue(id, out var from)
-                && siteTime.FromSite(row.GetString("act.activity_date_time")) is { } at
-                && at >= from.AddTicks(-(from.Ticks % TimeSpan.TicksPerSecond)))
+            if (row.GetInt64("contact_id") is long id && since.TryGetValue(id, out var from) && CountsSince(row, from, siteTime))
             {
                 counts[id] = counts.GetValueOrDefault(id) + 1;
             }
@@ -188,6 +175,48 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
 
         return counts;
     }
+
+    /// <summary>
+    /// The failed records of <paramref name="kind"/> of the contacts (<paramref name="contactIds"/>: a list, or <c>$id</c> in
+    /// a chain), each with its date, from <paramref name="sinceSite"/> (site time) on, or all of them when
+    /// <see langword="null"/> (a chained read that learns the contact's "since" only from its own answer).
+    /// </summary>
+    internal static Api4Params FailedAttemptsQuery(object contactIds, ActivityKind kind, string? sinceSite)
+    {
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", FailedStatus), "act.activity_date_time");
+        if (sinceSite is not null)
+        {
+            query.Where.Add(Api4Condition.Field("act.activity_date_time", ">=", sinceSite));
+        }
+
+        return query;
+    }
+
+    /// <summary>
+    /// The not-deleted activities of <paramref name="kind"/> in <paramref name="status"/> whose target is one of the
+    /// contacts (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain), one row per target with the contact id
+    /// and <paramref name="select"/>.
+    /// </summary>
+    private static Api4Params TargetRecordsQuery(object contactIds, ActivityKind kind, Api4Condition status, params string[] select)
+    {
+        var query = new Api4Params()
+            .WithSelect(["contact_id", .. select])
+            .WithWhere(
+                contactIds is string placeholder ? Api4Condition.Eq("contact_id", placeholder) : Api4Condition.In("contact_id", ((IEnumerable<long>)contactIds).ToArray()),
+                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
+                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
+                status,
+                Api4Condition.Eq("act.is_deleted", false));
+        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        return query;
+    }
+
+    /// <summary>
+    /// Whether a row of <see cref="FailedAttemptsQuery"/> counts from <paramref name="since"/>. API v4 dates have whole
+    /// seconds: a record in the same second as "since" counts, as the server's <c>&gt;=</c> did.
+    /// </summary>
+    internal static bool CountsSince(System.Text.Json.JsonElement row, DateTimeOffset since, SiteTime siteTime) =>
+        siteTime.FromSite(row.GetString("act.activity_date_time")) is { } at && at >= since.AddTicks(-(since.Ticks % TimeSpan.TicksPerSecond));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default)
@@ -202,18 +231,14 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
         return ToAuditRecords(result.Values);
     }
 
-    /// <summary>The read of <see cref="FindAuditsAsync"/>: the contacts' Completed and Scheduled records of a kind (on <c>ActivityContact</c>).</summary>
-    internal static Api4Params AuditQuery(IReadOnlyCollection<long> contactIds, ActivityKind kind)
+    /// <summary>
+    /// The read of <see cref="FindAuditsAsync"/>: the contacts' Completed and Scheduled records of a kind (on
+    /// <c>ActivityContact</c>; <paramref name="contactIds"/>: the ids, or <c>$id</c> in a chain).
+    /// </summary>
+    internal static Api4Params AuditQuery(object contactIds, ActivityKind kind)
     {
-        var query = new Api4Params { Limit = 0 }
-            .WithSelect("contact_id", "act.id", "act.subject", "act.status_id:name")
-            .WithWhere(
-                Api4Condition.In("contact_id", contactIds),
-                Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                Api4Condition.Eq("act.activity_type_id:name", TypeName(kind)),
-                Api4Condition.In("act.status_id:name", AuditStatuses),
-                Api4Condition.Eq("act.is_deleted", false));
-        query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.In("act.status_id:name", AuditStatuses), "act.id", "act.subject", "act.status_id:name");
+        query.Limit = 0;
         return query;
     }
 

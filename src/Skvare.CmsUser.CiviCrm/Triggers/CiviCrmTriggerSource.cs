@@ -34,8 +34,22 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
         {
-            var contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
-            yield return await WithJoinDatesAsync(contacts, cancellationToken).ConfigureAwait(false);
+            // The join dates and the links in other domains need only the rows' ids: both reads go out together.
+            var joinDates = ReadJoinDatesAsync(rows, cancellationToken);
+            IReadOnlyList<Contact> contacts;
+            try
+            {
+                contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await Task.WhenAny(joinDates).ConfigureAwait(false);
+                _ = joinDates.Exception;
+                throw;
+            }
+
+            var joined = await joinDates.ConfigureAwait(false);
+            yield return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
         }
     }
 
@@ -63,22 +77,29 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
 
         var contact = contacts[0];
-        if (joins && result.Values[0].TryGetProperty(JoinedChain, out var joined) && joined.ValueKind == JsonValueKind.Array)
+        return joins ? await WithJoinDateAsync(contact, result.Values[0], JoinedChain, cancellationToken).ConfigureAwait(false) : contact;
+    }
+
+    /// <summary>The contact with the date it joined the group, from the <c>SubscriptionHistory</c> rows chained onto its row under <paramref name="chain"/>.</summary>
+    internal async Task<Contact> WithJoinDateAsync(Contact contact, JsonElement row, string chain, CancellationToken cancellationToken)
+    {
+        if (!row.TryGetProperty(chain, out var joined) || joined.ValueKind != JsonValueKind.Array)
         {
-            var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
-            var at = joined.EnumerateArray().Select(r => siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
-            contact = at is { } date ? contact with { TriggeredAt = date } : contact;
+            return contact;
         }
 
-        return contact;
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        var at = joined.EnumerateArray().Select(r => siteTime.FromSite(r.GetString("joined"))).OfType<DateTimeOffset>().Select(d => (DateTimeOffset?)d).Max();
+        return at is { } date ? contact with { TriggeredAt = date } : contact;
     }
 
     private const string JoinedChain = "joined";
 
-    private bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
+    /// <summary>Whether a pending contact's entry date comes from the group's subscription history (a group trigger of account creation).</summary>
+    internal bool NeedsJoinDates => Trigger.Kind == TriggerKind.Group && _context.Purpose == ActivityKind.AccountCreation;
 
     /// <summary>The last date each contact was Added to the trigger group (<paramref name="contactIds"/>: a list, or <c>$id</c> in a chain).</summary>
-    private async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
+    internal async Task<Api4Params> JoinDatesQueryAsync(object contactIds, CancellationToken cancellationToken)
     {
         var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params()
@@ -159,7 +180,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         }
     }
 
-    private async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken)
+    /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
+    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken)
     {
         var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken).ConfigureAwait(false);
         switch (Trigger.Kind)
@@ -245,19 +267,25 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     /// page), so only failures after it count: a contact re-added after a fix starts over. Smart-group members have no
     /// such row and keep the attempt window.
     /// </summary>
-    private async Task<IReadOnlyList<Contact>> WithJoinDatesAsync(IReadOnlyList<Contact> contacts, CancellationToken cancellationToken)
+    /// <summary>The last date each contact of the page's rows joined the trigger group (empty when the trigger is not a group).</summary>
+    private async Task<Dictionary<long, DateTimeOffset>> ReadJoinDatesAsync(IReadOnlyList<JsonElement> rows, CancellationToken cancellationToken)
     {
-        if (contacts.Count == 0 || !NeedsJoinDates)
+        var joined = new Dictionary<long, DateTimeOffset>();
+        if (rows.Count == 0 || !NeedsJoinDates)
         {
-            return contacts;
+            return joined;
         }
 
-        var ids = contacts.Select(c => c.Id).Distinct().ToArray();
+        var ids = rows.Where(r => r.ValueKind == JsonValueKind.Object).Select(r => ContactReader.SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return joined;
+        }
+
         var query = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
         query.Limit = ids.Length;
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
-        var joined = new Dictionary<long, DateTimeOffset>();
         foreach (var row in result.Values)
         {
             if (row.GetInt64("contact_id") is long id && siteTime.FromSite(row.GetString("joined")) is { } at)
@@ -266,7 +294,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
             }
         }
 
-        return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
+        return joined;
     }
 
     private async Task AddSavedSearchAsync(Api4Params query, TriggerDefinition trigger, CancellationToken cancellationToken)

@@ -3,12 +3,16 @@ using Skvare.CmsUser.CiviCrm.Api;
 
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
-/// <summary>Creates CiviCRM trigger sources (groups, smart groups, tags, saved searches) and reads contacts by id.</summary>
-internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, IContactDirectory
+/// <summary>
+/// Creates CiviCRM trigger sources (groups, smart groups, tags, saved searches), reads contacts by id, and reads one
+/// contact across every rule for an on-demand call in one request.
+/// </summary>
+internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, IContactDirectory, IProvisioningContactReader
 {
     private readonly CiviCrmApiClient _client;
     private readonly ContactReader _reader;
     private readonly ReferenceResolver _resolver;
+    private readonly ProvisioningContactReader _provisioning;
 
     /// <summary>Creates the factory.</summary>
     /// <param name="client">The API client.</param>
@@ -18,7 +22,12 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _reader = new ContactReader(client, (options ?? throw new ArgumentNullException(nameof(options))).Value);
         _resolver = new ReferenceResolver(client);
+        _provisioning = new ProvisioningContactReader(client, _reader, _resolver);
     }
+
+    /// <inheritdoc />
+    public Task<ProvisioningContactRead?> ReadAsync(ProvisioningContactQuery query, CancellationToken cancellationToken = default) =>
+        _provisioning.ReadAsync(query, cancellationToken);
 
     /// <inheritdoc />
     public ITriggerSource Create(TriggerSourceContext context)

@@ -146,7 +146,7 @@ internal sealed class ContactReader
             : contact with { DataError = $"CiviCRM sent contact {id} with unreadable data: {string.Join("; ", problems)}." };
     }
 
-    private static long? SafeId(JsonElement row, string field)
+    internal static long? SafeId(JsonElement row, string field)
     {
         try
         {

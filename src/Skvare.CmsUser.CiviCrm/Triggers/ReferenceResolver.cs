@@ -35,53 +35,54 @@ internal sealed class ReferenceResolver
     }
 
     /// <summary>
-    /// Resolves many references in one <c>get</c> per entity (groups, tags, saved searches) and caches those that
+    /// Resolves many references in one <c>get</c> per entity (groups, tags, saved searches; the entities at once) and caches those that
     /// resolve to exactly one row, replacing what was cached; the others are dropped from the cache, so the source
     /// that uses one reports it as before.
     /// </summary>
-    public async Task PreloadAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken)
+    public Task PreloadAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken) =>
+        // The kinds at once: a cold on-demand call waits for the slowest, not for their sum.
+        Task.WhenAll(definitions.GroupBy(d => d.Kind).Select(kind => PreloadKindAsync(kind, cancellationToken)));
+
+    private async Task PreloadKindAsync(IGrouping<TriggerKind, TriggerDefinition> kind, CancellationToken cancellationToken)
     {
-        foreach (var kind in definitions.GroupBy(d => d.Kind))
+        var (entity, select) = Shape(kind.Key);
+        var references = kind.Select(d => d.Reference.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var ids = references.Select(r => long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null).OfType<long>().ToArray();
+        var names = references.Where(r => !long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out _)).ToArray();
+        var any = new List<Api4Condition>();
+        if (ids.Length > 0)
         {
-            var (entity, select) = Shape(kind.Key);
-            var references = kind.Select(d => d.Reference.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-            var ids = references.Select(r => long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : (long?)null).OfType<long>().ToArray();
-            var names = references.Where(r => !long.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out _)).ToArray();
-            var any = new List<Api4Condition>();
-            if (ids.Length > 0)
-            {
-                any.Add(Api4Condition.In("id", ids));
-            }
+            any.Add(Api4Condition.In("id", ids));
+        }
 
-            if (names.Length > 0)
+        if (names.Length > 0)
+        {
+            any.Add(Api4Condition.In("name", names));
+            if (kind.Key == TriggerKind.Group)
             {
-                any.Add(Api4Condition.In("name", names));
-                if (kind.Key == TriggerKind.Group)
-                {
-                    any.Add(Api4Condition.In("title", names));
-                }
+                any.Add(Api4Condition.In("title", names));
             }
+        }
 
-            if (any.Count == 0)
+        if (any.Count == 0)
+        {
+            return;
+        }
+
+        var query = new Api4Params { Limit = 0 }.WithSelect(select);
+        query.Where.Add(any.Count == 1 ? any[0] : Api4Condition.Or([.. any]));
+        var rows = (await _client.CallAsync(entity, "get", query, cancellationToken).ConfigureAwait(false)).Values;
+        foreach (var definition in kind)
+        {
+            var matches = rows.Where(r => Matches(r, definition)).ToArray();
+            var key = definition.ToString();
+            if (matches.Length == 1)
             {
-                continue;
+                _cache[key] = Task.FromResult(matches[0]);
             }
-
-            var query = new Api4Params { Limit = 0 }.WithSelect(select);
-            query.Where.Add(any.Count == 1 ? any[0] : Api4Condition.Or([.. any]));
-            var rows = (await _client.CallAsync(entity, "get", query, cancellationToken).ConfigureAwait(false)).Values;
-            foreach (var definition in kind)
+            else
             {
-                var matches = rows.Where(r => Matches(r, definition)).ToArray();
-                var key = definition.ToString();
-                if (matches.Length == 1)
-                {
-                    _cache[key] = Task.FromResult(matches[0]);
-                }
-                else
-                {
-                    _cache.TryRemove(key, out _);
-                }
+                _cache.TryRemove(key, out _);
             }
         }
     }

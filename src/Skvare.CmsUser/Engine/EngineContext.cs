@@ -23,7 +23,8 @@ internal sealed class EngineContext : IDisposable
         EngineSettings settings,
         TimeProvider time,
         ILogger logger,
-        IPageWriteBackStore? writeBack = null)
+        IPageWriteBackStore? writeBack = null,
+        IProvisioningContactReader? reader = null)
     {
         Cms = cms;
         Triggers = triggers;
@@ -32,6 +33,7 @@ internal sealed class EngineContext : IDisposable
         Settings = settings;
         Time = time;
         Logger = logger;
+        Reader = reader ?? new ComposedProvisioningContactReader(triggers, directory, activities);
         Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
         Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger, writeBack);
         Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
@@ -44,6 +46,12 @@ internal sealed class EngineContext : IDisposable
     public IContactDirectory Directory { get; }
 
     public IActivityRecorder Activities { get; }
+
+    /// <summary>
+    /// Reads one contact across every rule for an on-demand call: the registered reader (the CiviCRM package's answers in
+    /// one request), else the trigger sources, the directory and the recorder one after another.
+    /// </summary>
+    public IProvisioningContactReader Reader { get; }
 
     public EngineSettings Settings { get; }
 
@@ -94,7 +102,7 @@ internal sealed class EngineContext : IDisposable
 
     /// <summary>
     /// The set-up of the process (as <see cref="EnsureReadyAsync(CancellationToken)"/>) with work that needs only the
-    /// triggers resolved (the on-demand contact read): that work starts as soon as the triggers are resolved, while the
+    /// triggers resolved (the batch's first page read): that work starts as soon as the triggers are resolved, while the
     /// activity set-up is still in flight, so a cold call costs one round trip less per set-up step. A failure of the
     /// set-up calls <paramref name="setupFailed"/> before it is thrown (the caller reports it as a set-up failure); a
     /// failure of <paramref name="afterTriggers"/> is thrown as it is.
@@ -218,19 +226,24 @@ internal sealed class EngineContext : IDisposable
         }
         catch when (opened.IsCompletedSuccessfully && opened.Result.Count > 0)
         {
-            try
-            {
-                await Activities.DiscardAsync(opened.Result.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
-            {
-                // Left Scheduled: the contact's next success completes or removes it.
-            }
-
+            await DiscardQuietlyAsync(opened.Result.Values.ToArray()).ConfigureAwait(false);
             throw;
         }
 
         return (prior.Result, opened.Result);
+    }
+
+    /// <summary>Removes Scheduled records of attempts that did not start (best effort: left Scheduled, the contact's next success completes or removes them).</summary>
+    public async Task DiscardQuietlyAsync(IReadOnlyCollection<long> records)
+    {
+        try
+        {
+            await Activities.DiscardAsync(records, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            // Left Scheduled: the contact's next success completes or removes them.
+        }
     }
 
     public TriggerSourceContext SourceContext(TriggerDefinition trigger, TriggerDefinition? history, ActivityKind purpose) => new()

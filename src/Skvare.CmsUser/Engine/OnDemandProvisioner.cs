@@ -4,8 +4,9 @@ using Skvare.CmsUser.Telemetry;
 namespace Skvare.CmsUser.Engine;
 
 /// <summary>
-/// One contact now (the webhook, <see cref="IUserProvisioner.ProvisionAsync"/>): the rule, the contact, the pipeline and
-/// the write-back of a one-contact page, then an optional login link. Every failure becomes the outcome.
+/// One contact now (the webhook, <see cref="IUserProvisioner.ProvisionAsync"/>): one read of the contact across every
+/// rule (<see cref="IProvisioningContactReader"/>), the pipeline and the write-back of a one-contact page, then an
+/// optional login link. Every failure becomes the outcome.
 /// </summary>
 internal sealed class OnDemandProvisioner
 {
@@ -72,39 +73,67 @@ internal sealed class OnDemandProvisioner
 
     private async Task<ProvisioningOutcome> ProvisionCoreAsync(Call call, ProvisioningRule? named, bool includeLoginLink, CancellationToken cancellationToken)
     {
-        // The set-up (once per process) resolves the rules' triggers that finding the contact reads; the contact is read
-        // as soon as they are, while the rest of the set-up (activity types, identity) is still in flight.
-        var (rule, source, contact) = await _engine.EnsureReadyAsync(ct => ResolveAsync(call.ContactId, named, ct), () => call.InSetup = true, cancellationToken).ConfigureAwait(false);
-        call.Rule = rule.DisplayName;
-        if (contact is null)
+        // The set-up (once per process) sends its requests at once (identity, activity types, the rules' groups, tags and
+        // saved searches, the time zone); the contact read needs all of it (the domain, the triggers' ids, the activity
+        // type of the record it opens), so a cold call costs one round trip more than a warm one (two on a new site,
+        // whose activity types are written first).
+        try
+        {
+            await _engine.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            call.InSetup = true;
+            throw;
+        }
+
+        // The lock comes before the read: a caller that waited reads what the one before it wrote.
+        using var lease = await _engine.Locks.AcquireAsync(call.ContactId, cancellationToken).ConfigureAwait(false);
+        if (lease.Waited)
+        {
+            Log.ContactContended(_engine.Logger, call.ContactId);
+        }
+
+        // One read (one CiviCRM request): the contact and its links, the first rule it is pending in, its counted
+        // failures, its audit records, and the Scheduled record of this attempt opened when it is not linked here.
+        IReadOnlyList<ProvisioningRule> rules = named is null ? [.. Options.Rules] : [named];
+        var now = _engine.Time.GetUtcNow();
+        var read = await _engine.Reader.ReadAsync(new ProvisioningContactQuery
+        {
+            ContactId = call.ContactId,
+            Triggers = rules.Select(_engine.CreationContext).ToArray(),
+            ExtraFields = _engine.Settings.ExtraFields,
+            Kind = ActivityKind.AccountCreation,
+            CountFailuresSince = at => Options.Retry.CountFailuresSince(now, at),
+            ReadAudits = true,
+            Open = OpenRecord(call.ContactId, now),
+        }, cancellationToken).ConfigureAwait(false);
+        if (read is null)
         {
             return new ProvisioningOutcome
             {
                 ContactId = call.ContactId,
                 Kind = OutcomeKind.Skipped,
-                Rule = rule.DisplayName,
+                Rule = call.Rule,
                 Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.ContactNotFound, $"Contact {call.ContactId} does not exist or is deleted."),
             };
         }
 
-        using var lease = await _engine.Locks.AcquireAsync(call.ContactId, cancellationToken).ConfigureAwait(false);
-        if (lease.Waited)
-        {
-            Log.ContactContended(_engine.Logger, call.ContactId);
-            contact = await _engine.RereadAsync(contact, cancellationToken).ConfigureAwait(false);
-            if (contact is null)
-            {
-                return new ProvisioningOutcome { ContactId = call.ContactId, Kind = OutcomeKind.Skipped, Rule = rule.DisplayName };
-            }
-        }
+        var rule = read.PendingIn is int index ? rules[index] : rules[0];
+        var source = read.PendingIn is null ? null : _engine.Triggers.Create(_engine.CreationContext(rule));
+        var contact = read.Contact;
+        call.Rule = rule.DisplayName;
+        // The record the read opened, with the audit records it read after it: the write-back's snapshot, as a page's.
+        var opened = PageWriter.Opened(read.OpenedRecord is long record ? new Dictionary<long, long> { [contact.Id] = record } : [], read.Audits);
 
         // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
         // create makes redundant (the batch keeps its one look-up per page, which serves the refusals of many contacts).
-        var prefetch = _engine.Cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates)
-            ? null
-            : (Func<IReadOnlyList<Contact>, CancellationToken, Task>)((page, ct) => _engine.Pipeline.PrefetchAsync(rule, page, ct));
-        var (prior, opened) = await _engine.PreparePageAsync([contact], ActivityKind.AccountCreation, prefetch, cancellationToken).ConfigureAwait(false);
-        var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
+        if (!_engine.Cms.Capabilities.HasFlag(CmsCapabilities.CreateRefusesDuplicates))
+        {
+            await PrefetchAsync(rule, contact, opened, cancellationToken).ConfigureAwait(false);
+        }
+
+        var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, read.FailedAttempts, cancellationToken).ConfigureAwait(false);
         var result = (await _engine.Writer.WriteAsync([provisioned], source, opened).ConfigureAwait(false))[0];
         if (result.StopError is not null)
         {
@@ -117,6 +146,32 @@ internal sealed class OnDemandProvisioner
         }
 
         return result.ToOutcome();
+    }
+
+    /// <summary>
+    /// The Scheduled record of this attempt, opened by the contact read when the contact is not linked in this domain.
+    /// The read opens it before it knows the contact's name, so the subject names the contact by id.
+    /// </summary>
+    private static ActivityEntry OpenRecord(long contactId, DateTimeOffset now) => new(
+        contactId,
+        ActivityKind.AccountCreation,
+        ActivityOutcomeStatus.Scheduled,
+        $"Creating account : contact {contactId.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        "In progress. If this stays Scheduled, the run stopped; the next run completes it.",
+        now);
+
+    /// <summary>The provider's look-up for a CMS that cannot refuse duplicates; when it fails, this attempt's record goes (best effort).</summary>
+    private async Task PrefetchAsync(ProvisioningRule rule, Contact contact, IReadOnlyDictionary<long, long> opened, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _engine.Pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
+        }
+        catch when (opened.Count > 0)
+        {
+            await _engine.DiscardQuietlyAsync(opened.Values.ToArray()).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task<ContactResult> WithLoginLinkAsync(ProvisioningRule rule, ContactResult result, long uid, CancellationToken cancellationToken)
@@ -137,27 +192,6 @@ internal sealed class OnDemandProvisioner
             Log.LoginLinkFailed(_engine.Logger, uid, ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex));
             return result;
         }
-    }
-
-    private async Task<(ProvisioningRule Rule, ITriggerSource? Source, Contact? Contact)> ResolveAsync(long contactId, ProvisioningRule? named, CancellationToken cancellationToken)
-    {
-        if (named is not null)
-        {
-            var source = _engine.Triggers.Create(_engine.CreationContext(named));
-            var pending = await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false);
-            return pending is not null ? (named, source, pending) : (named, null, await _engine.GetContactAsync(contactId, cancellationToken).ConfigureAwait(false));
-        }
-
-        foreach (var rule in Options.Rules)
-        {
-            var source = _engine.Triggers.Create(_engine.CreationContext(rule));
-            if (await source.FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false) is { } pending)
-            {
-                return (rule, source, pending);
-            }
-        }
-
-        return (Options.Rules[0], null, await _engine.GetContactAsync(contactId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Where an on-demand call is, for its one failure path.</summary>

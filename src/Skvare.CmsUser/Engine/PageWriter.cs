@@ -79,6 +79,15 @@ internal sealed class PageWriter
         return new OpenedRecords(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
     }
 
+    /// <summary>
+    /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
+    /// contact's record and reads the contact's audit records after it in the same request (<paramref name="auditsAfter"/>,
+    /// <see langword="null"/> when not read), the snapshot <see cref="WriteAsync"/> may decide on.
+    /// </summary>
+    public static IReadOnlyDictionary<long, long> Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter) =>
+        records.Count == 0 ? Empty
+            : new OpenedRecords(records.ToDictionary(kv => kv.Key, kv => kv.Value), auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter });
+
     /// <summary>The Scheduled records of a page (contact id → record id), with the audit snapshot read right after them, if any.</summary>
     private sealed class OpenedRecords(Dictionary<long, long> records, PageWriteBackSnapshot? snapshot) : IReadOnlyDictionary<long, long>
     {

@@ -26,11 +26,12 @@ internal sealed class UserProvisioner : IUserProvisioner, IDisposable
         IOptions<CmsUserOptions> options,
         TimeProvider time,
         ILogger<UserProvisioner> logger,
-        IPageWriteBackStore? writeBack = null)
+        IPageWriteBackStore? writeBack = null,
+        IProvisioningContactReader? reader = null)
     {
         var settings = new EngineSettings(options.Value);
         // MaxCmsRequestsPerSecond is enforced by each provider package's HTTP pipeline, per request sent.
-        _engine = new EngineContext(cms, triggers, directory, activities, links, settings, time, logger, writeBack);
+        _engine = new EngineContext(cms, triggers, directory, activities, links, settings, time, logger, writeBack, reader);
         _batches = new BatchRunner(_engine);
         _onDemand = new OnDemandProvisioner(_engine);
         _dryRun = new DryRun(_engine);

@@ -118,6 +118,7 @@ public static class RecordingAdapters
     [
         ("civicrm-6.17.2-wordpress-", () => new CiviCrmWordPressAdapter()),
         ("civicrm-6.17.2-timezone-", () => new CiviCrmTimeZoneAdapter()),
+        ("civicrm-6.17.2-ondemand-", () => new CiviCrmOnDemandAdapter()),
         ("civicrm-6.17.2-writeback-", () => new CiviCrmWriteBackAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
