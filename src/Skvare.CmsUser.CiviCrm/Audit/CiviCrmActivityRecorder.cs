@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skvare.CmsUser.CiviCrm.Api;
@@ -106,13 +107,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             return;
         }
 
-        var save = new Api4Params();
-        foreach (var entry in entries)
-        {
-            save.Records.Add(ToRecord(entry));
-        }
-
-        await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
+        await _client.CallAsync("Activity", "save", SaveQuery(entries), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -124,15 +119,30 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             return [];
         }
 
+        var result = await _client.CallAsync("Activity", "save", OpenQuery(entries), cancellationToken).ConfigureAwait(false);
+        return OpenedIds(result.Values, entries.Count);
+    }
+
+    /// <summary>One <c>Activity.save</c> of the entries (an entry with an id updates that record).</summary>
+    internal static Api4Params SaveQuery(IEnumerable<ActivityEntry> entries)
+    {
         var save = new Api4Params();
         foreach (var entry in entries)
         {
-            save.Records.Add(ToRecord(entry with { Id = null }));
+            save.Records.Add(ToRecord(entry));
         }
 
-        var result = await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
-        var ids = result.Values.Select(r => r.GetInt64("id")).ToArray();
-        return ids.Length == entries.Count && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null;
+        return save;
+    }
+
+    /// <summary>One <c>Activity.save</c> that opens a new record per entry (ids, if any, are ignored).</summary>
+    internal static Api4Params OpenQuery(IEnumerable<ActivityEntry> entries) => SaveQuery(entries.Select(e => e with { Id = null }));
+
+    /// <summary>The ids of the records an open wrote, in order; null when the answer does not name one per entry.</summary>
+    internal static IReadOnlyList<long>? OpenedIds(IEnumerable<JsonElement> rows, int expected)
+    {
+        var ids = rows.Select(r => r.GetInt64("id")).ToArray();
+        return ids.Length == expected && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.CiviCrm.Audit;
 using Skvare.CmsUser.CiviCrm.Triggers;
@@ -12,8 +11,7 @@ namespace Skvare.CmsUser.CiviCrm.Links;
 /// (<c>UFMatch.get</c> of the page's CMS users and contacts in this domain, <c>ActivityContact.get</c> of the audit
 /// records, the highest activity id when the write may create records); the write (<c>UFMatch.get</c> of the CMS users
 /// when there was no read, <c>UFMatch.save</c> matched on <c>uf_id</c> and <c>domain_id</c>, <c>Activity.save</c>,
-/// <c>Activity.delete</c> of Scheduled records, the trigger changes). A call that needs no carrier (the only one) is sent as
-/// it is.
+/// <c>Activity.delete</c> of Scheduled records, the trigger changes), sent by <see cref="Api4Carrier"/>.
 /// </summary>
 /// <remarks>
 /// CiviCRM 6.17 runs a request without a transaction: when a chained call fails, the calls before it stay written, the
@@ -66,7 +64,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             return PageWriteBackSnapshot.Empty;
         }
 
-        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         return new PageWriteBackSnapshot
         {
             Links = answers.TryGetValue(LinksKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : [],
@@ -83,13 +81,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         var calls = new List<(string Key, Api4Chain Call)>();
         if (scheduled.Count > 0)
         {
-            var save = new Api4Params();
-            foreach (var entry in scheduled)
-            {
-                save.Records.Add(CiviCrmActivityRecorder.ToRecord(entry with { Id = null }));
-            }
-
-            calls.Add((OpenKey, new Api4Chain("Activity", "save", save)));
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(scheduled))));
         }
 
         if (query.AuditContactIds.Count > 0)
@@ -103,10 +95,9 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             return new PageWriteBackOpened([], PageWriteBackSnapshot.Empty);
         }
 
-        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
-        var ids = answers.TryGetValue(OpenKey, out var rows) ? rows.Select(r => r.GetInt64("id")).ToArray() : [];
+        var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         return new PageWriteBackOpened(
-            ids.Length == scheduled.Count && ids.All(id => id is not null) ? ids.Select(id => id!.Value).ToArray() : null,
+            CiviCrmActivityRecorder.OpenedIds(answers.TryGetValue(OpenKey, out var rows) ? rows : [], scheduled.Count),
             new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [] });
     }
 
@@ -139,13 +130,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
 
         if (batch.Activities.Count > 0)
         {
-            var save = new Api4Params();
-            foreach (var entry in batch.Activities)
-            {
-                save.Records.Add(CiviCrmActivityRecorder.ToRecord(entry));
-            }
-
-            calls.Add((ActivitiesKey, new Api4Chain("Activity", "save", save)));
+            calls.Add((ActivitiesKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.SaveQuery(batch.Activities))));
         }
 
         if (batch.Discard.Count > 0)
@@ -165,7 +150,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             return new PageWriteBackWritten(acknowledged, []);
         }
 
-        var answers = await SendAsync(calls, cancellationToken).ConfigureAwait(false);
+        var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         return new PageWriteBackWritten(acknowledged, answers.TryGetValue(BeforeKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : []);
     }
 
@@ -212,42 +197,5 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         }
 
         return unwritten;
-    }
-
-    /// <summary>
-    /// Sends the calls in one request: the only call as it is, several chained onto the carrier in order. Returns each
-    /// call's rows by key. A carrier that found no row ran nothing: that is an error, never an empty answer.
-    /// </summary>
-    private async Task<Dictionary<string, JsonElement[]>> SendAsync(List<(string Key, Api4Chain Call)> calls, CancellationToken cancellationToken)
-    {
-        if (calls.Count == 1)
-        {
-            var (key, call) = calls[0];
-            var single = await _client.CallAsync(call.Entity, call.Action, call.Params, cancellationToken).ConfigureAwait(false);
-            return new Dictionary<string, JsonElement[]>(StringComparer.Ordinal) { [key] = single.Values.ToArray() };
-        }
-
-        var carrier = CiviCrmTriggerSource.CarrierQuery();
-        foreach (var (key, call) in calls)
-        {
-            carrier.Chain[key] = call;
-        }
-
-        var result = await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
-        var row = result.Values.Count > 0 ? result.Values[0] : default;
-        var answers = new Dictionary<string, JsonElement[]>(StringComparer.Ordinal);
-        foreach (var (key, _) in calls)
-        {
-            if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(key, out var rows) || rows.ValueKind != JsonValueKind.Array)
-            {
-                throw new CiviCrmApiException(FailureKind.Configuration,
-                    "CiviCRM did not return the API user's own contact (Contact.get id = user_contact_id), which the page write-back chains its calls onto: give the API user's contact \"view\" access to itself.")
-                { Entity = "Contact", Action = "get" };
-            }
-
-            answers[key] = rows.EnumerateArray().ToArray();
-        }
-
-        return answers;
     }
 }

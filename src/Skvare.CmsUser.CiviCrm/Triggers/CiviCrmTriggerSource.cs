@@ -121,28 +121,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
     {
         ArgumentNullException.ThrowIfNull(acknowledgements);
         var calls = await AcknowledgeCallsAsync(acknowledgements, cancellationToken).ConfigureAwait(false);
-        switch (calls.Count)
+        if (calls.Count > 0)
         {
-            case 0:
-                return;
-            case 1:
-                await _client.CallAsync(calls[0].Call.Entity, calls[0].Call.Action, calls[0].Call.Params, cancellationToken).ConfigureAwait(false);
-                return;
-            default:
-                var carrier = CarrierQuery();
-                foreach (var (key, call) in calls)
-                {
-                    carrier.Chain[key] = call;
-                }
-
-                await _client.CallAsync("Contact", "get", carrier, cancellationToken).ConfigureAwait(false);
-                return;
+            await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>A one-row read of the API user's own contact, onto which writes are chained (they run once, in key order).</summary>
-    internal static Api4Params CarrierQuery() =>
-        new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(Api4Condition.Eq("id", "user_contact_id"));
 
     /// <summary>
     /// The calls of <see cref="AcknowledgeAsync"/>, in order, each with its chain key: none, one (a leave or a join, or
