@@ -510,9 +510,20 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             return [];
         }
 
-        var links = new List<AccountLink>(1);
-        AddLinksOf(contactId, links);
-        return links.ToArray();
+        // The chain runs newest first: fill the array from its end, so it reads in the order of writing.
+        var count = 0;
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            count++;
+        }
+
+        var links = new AccountLink[count];
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            links[--count] = LinkAt(row);
+        }
+
+        return links;
     }
 
     private bool HasCurrentLink(long contactId)

@@ -28,9 +28,6 @@ internal sealed class TextArena
     private readonly List<string> _strings = [];
     private int _used = PageSize;
 
-    /// <summary>Bytes held by the pages and the texts kept as strings (for measurements).</summary>
-    public long Size => ((long)_pages.Count * PageSize) + _strings.Sum(s => 24L + (2L * s.Length));
-
     /// <summary>Keeps <paramref name="text"/>; returns its handle (0 for <see langword="null"/>).</summary>
     public int Add(string? text)
     {
