@@ -183,7 +183,8 @@ public sealed class InMemoryKitModelProperties
             case 0:
             case 1:
                 var (first, last, email) = (Names[c % Names.Length], Names[(c + kind) % Names.Length], Emails[b]);
-                var contact = civi.AddContact(first, last, email, d ? x => x with { EmailOnHold = true } : null);
+                // Sometimes the configure step gives the contact another id (an existing one, or one past the end).
+                var contact = civi.AddContact(first, last, email, d ? x => x with { EmailOnHold = true } : c == 7 ? x => x with { Id = a + 1 } : null);
                 model.AddContact(contact);
                 break;
             case 2:
@@ -261,7 +262,12 @@ public sealed class InMemoryKitModelProperties
 
         public List<ActivityEntry> Activities { get; } = [];
 
-        public void AddContact(Contact contact) => _contacts.Add(contact);
+        public void AddContact(Contact contact)
+        {
+            // The newest contact of an id is the contact.
+            _contacts.RemoveAll(c => c.Id == contact.Id);
+            _contacts.Add(contact);
+        }
 
         public void SetGroup(string group, long id, string status) => _groups[(group.ToUpperInvariant(), id)] = status;
 
@@ -272,7 +278,7 @@ public sealed class InMemoryKitModelProperties
         public IEnumerable<Contact> Contacts(IEnumerable<long> ids) =>
             ids.SelectMany(id => _contacts.Where(c => c.Id == id)).Select(c => c with { Links = LinksOf(c.Id).ToArray() });
 
-        public IEnumerable<Contact> Pending() => Contacts(_contacts.Select(c => c.Id).Where(id => GroupStatus("g0", id) == "Added"));
+        public IEnumerable<Contact> Pending() => Contacts(_contacts.Select(c => c.Id).Order().Where(id => GroupStatus("g0", id) == "Added"));
 
         public (AccountLinkResultKind, long?, string?) Ensure(AccountLinkRequest request)
         {
