@@ -121,19 +121,27 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 Email = email,
             };
             var contact = configure?.Invoke(plain) ?? plain;
-            _otherContacts.Remove(id);
             if (contact == plain)
             {
                 // The common case keeps three texts and no record.
+                _otherContacts.Remove(id);
                 _contacts.Add(new ContactRow { FirstName = _texts.Add(firstName), LastName = _texts.Add(lastName), Email = _texts.Add(email) });
             }
             else if (contact.Id == id)
             {
+                _otherContacts.Remove(id);
                 KeepWhole(_contacts.Add(default), contact);
             }
             else
             {
-                _contacts.Add(new ContactRow { Kind = ContactKind.Moved });
+                // This id's row: the contact an earlier configure step gave this id, if any (the newest contact given
+                // an id is the contact of that id; _otherContacts only holds ids past the rows).
+                var row = _contacts.Add(new ContactRow { Kind = ContactKind.Moved });
+                if (_otherContacts.Remove(id, out var earlier))
+                {
+                    KeepWhole(row, earlier);
+                }
+
                 if (contact.Id >= 1 && contact.Id <= _contacts.Count)
                 {
                     KeepWhole((int)(contact.Id - 1), contact);
