@@ -408,7 +408,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         lock (_gate)
         {
             var found = new List<AccountLink>();
-            var seen = new HashSet<long>();
+            var seen = new HashSet<long>(contactIds.Count);
             foreach (var contactId in contactIds)
             {
                 if (seen.Add(contactId))
