@@ -30,6 +30,16 @@ public static class Program
             return await ProvisioningCommand.KitAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (args is ["provisioning-kit-records", var records])
+        {
+            return await KitMemoryProfile.RecordsAsync(int.Parse(records, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["provisioning-kit-allocations", var allocations])
+        {
+            return await KitMemoryProfile.AllocationsAsync(int.Parse(allocations, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Skvare.CmsUser.Testing.InMemory;
 
@@ -9,10 +10,11 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// can assert bulk behaviour.
 /// </summary>
 /// <remarks>
-/// Built to hold 100,000 contacts and more: records are compact rows in chunked arrays, every look-up goes
-/// through an index (contact id, CMS user id, per-contact chains of links and activities), group and tag
-/// membership is a byte per contact, and the records handed out (<see cref="Contact"/>, <see cref="AccountLink"/>,
-/// <see cref="ActivityEntry"/>) are built when read. See docs/testing.md ("The kit at scale").
+/// Built to hold 100,000 contacts and more: records are compact rows in chunked arrays with their texts as UTF-8,
+/// every look-up goes through an index (contact id, CMS user id, per-contact chains of links and activities), group
+/// and tag membership is a byte per contact, and the records handed out (<see cref="Contact"/>,
+/// <see cref="AccountLink"/>, <see cref="ActivityEntry"/>) are built when read. See docs/testing.md ("The kit at
+/// scale").
 /// </remarks>
 public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
 {
@@ -20,13 +22,14 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private const byte Removed = 2;
     private const byte Gone = byte.MaxValue;
     private const int MaxSharedTexts = 4096;
-    private static readonly Contact Moved = new() { Id = 0 };
 
     private readonly object _gate = new();
 
-    // Contact id N (given by AddContact) is row N - 1; a contact whose id was changed by AddContact's configure
-    // is kept in _otherContacts (or the row of that id) and its own row holds the Moved marker.
+    // Contact id N (given by AddContact) is row N - 1; a contact that is more than names and an email is kept whole in
+    // _wholeContacts (by row); one whose id was changed by AddContact's configure is kept in _otherContacts (or the
+    // row of that id) and its own row is marked Moved.
     private readonly ChunkedRows<ContactRow> _contacts = new();
+    private readonly Dictionary<int, Contact> _wholeContacts = [];
     private readonly SortedList<long, Contact> _otherContacts = [];
     private readonly Dictionary<string, IdMap<byte>> _groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IdMap<byte>> _tags = new(StringComparer.OrdinalIgnoreCase);
@@ -40,8 +43,10 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     // Activity id N is row N - 1; each contact's activities are a chain from its newest.
     private readonly ChunkedRows<ActivityRow> _activities = new();
     private readonly IdMap<int> _newestActivity = new();
-    private readonly Dictionary<string, string> _sharedTexts = new(StringComparer.Ordinal);
-    private readonly TextArena _subjects = new();
+    private readonly Dictionary<string, int> _sharedTexts = new(StringComparer.Ordinal);
+
+    // Names, emails, link names, subjects and details as UTF-8; a link's name shares its contact's email when equal.
+    private readonly TextArena _texts = new();
 
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<Exception> _faults = new();
@@ -116,22 +121,30 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 Email = email,
             };
             var contact = configure?.Invoke(plain) ?? plain;
-            _otherContacts.Remove(id);
             if (contact == plain)
             {
-                // The common case keeps three strings and no record.
-                _contacts.Add(new ContactRow { FirstName = firstName, LastName = lastName, Email = email });
+                // The common case keeps three texts and no record.
+                _otherContacts.Remove(id);
+                _contacts.Add(new ContactRow { FirstName = _texts.Add(firstName), LastName = _texts.Add(lastName), Email = _texts.Add(email) });
             }
             else if (contact.Id == id)
             {
-                _contacts.Add(new ContactRow { Full = contact });
+                _otherContacts.Remove(id);
+                KeepWhole(_contacts.Add(default), contact);
             }
             else
             {
-                _contacts.Add(new ContactRow { Full = Moved });
+                // This id's row: the contact an earlier configure step gave this id, if any (the newest contact given
+                // an id is the contact of that id; _otherContacts only holds ids past the rows).
+                var row = _contacts.Add(new ContactRow { Kind = ContactKind.Moved });
+                if (_otherContacts.Remove(id, out var earlier))
+                {
+                    KeepWhole(row, earlier);
+                }
+
                 if (contact.Id >= 1 && contact.Id <= _contacts.Count)
                 {
-                    _contacts[(int)(contact.Id - 1)] = new ContactRow { Full = contact };
+                    KeepWhole((int)(contact.Id - 1), contact);
                 }
                 else
                 {
@@ -395,7 +408,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         lock (_gate)
         {
             var found = new List<AccountLink>();
-            var seen = new HashSet<long>();
+            var seen = new HashSet<long>(contactIds.Count);
             foreach (var contactId in contactIds)
             {
                 if (seen.Add(contactId))
@@ -443,7 +456,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                     var previous = link.ContactId;
                     Unchain(_newestLink, previous, byUser, static (rows, r) => ref rows._links[r].Older);
                     link.ContactId = request.ContactId;
-                    link.UfName = request.UfName;
+                    link.UfName = LinkName(request.ContactId, request.UfName);
                     link.IsCurrentDomain = true;
                     Chain(_newestLink, request.ContactId, byUser, static (rows, r) => ref rows._links[r].Older);
                     results.Add(new AccountLinkResult(request, AccountLinkResultKind.Repaired, PreviousContactId: previous));
@@ -472,7 +485,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
     private void StoreLink(long contactId, long cmsUserId, string? ufName, bool isCurrentDomain)
     {
-        var row = _links.Add(new LinkRow { ContactId = contactId, CmsUserId = cmsUserId, UfName = ufName, IsCurrentDomain = isCurrentDomain });
+        var row = _links.Add(new LinkRow { ContactId = contactId, CmsUserId = cmsUserId, UfName = LinkName(contactId, ufName), IsCurrentDomain = isCurrentDomain });
         Chain(_newestLink, contactId, row, static (rows, r) => ref rows._links[r].Older);
         if (isCurrentDomain)
         {
@@ -483,7 +496,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private AccountLink LinkAt(int row)
     {
         ref var link = ref _links[row];
-        return new AccountLink(link.ContactId, link.CmsUserId, link.UfName, link.IsCurrentDomain);
+        return new AccountLink(link.ContactId, link.CmsUserId, _texts[link.UfName], link.IsCurrentDomain);
     }
 
     private void AddLinksOf(long contactId, List<AccountLink> into)
@@ -505,9 +518,20 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             return [];
         }
 
-        var links = new List<AccountLink>(1);
-        AddLinksOf(contactId, links);
-        return links.ToArray();
+        // The chain runs newest first: fill the array from its end, so it reads in the order of writing.
+        var count = 0;
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            count++;
+        }
+
+        var links = new AccountLink[count];
+        for (var row = _newestLink[contactId] - 1; row >= 0; row = _links[row].Older - 1)
+        {
+            links[--count] = LinkAt(row);
+        }
+
+        return links;
     }
 
     private bool HasCurrentLink(long contactId)
@@ -539,7 +563,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     private long StoreActivity(ActivityEntry entry)
     {
         Validate(entry);
-        var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId, SubjectAt = -1 });
+        var row = _activities.Add(new ActivityRow { ContactId = entry.ContactId });
         Fill(ref _activities[row], entry);
         Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
         return row + 1L;
@@ -558,27 +582,19 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     {
         row.Kind = (byte)entry.Kind;
         row.Status = (byte)entry.Status;
-        if (TextArena.Fits(entry.Subject))
-        {
-            row.SubjectAt = row.SubjectAt < 0 ? _subjects.Add(entry.Subject) : _subjects.Replace(row.SubjectAt, entry.Subject);
-            row.Subject = null;
-        }
-        else
-        {
-            row.Subject = entry.Subject;
-        }
-
+        // The subject's text is the row's own, so a completion rewrites it in place when it fits.
+        row.Subject = row.Subject == 0 ? _texts.Add(entry.Subject) : _texts.Replace(row.Subject, entry.Subject);
         row.Details = Shared(entry.Details);
         row.Ticks = entry.OccurredAt.Ticks;
         row.OffsetMinutes = (short)entry.OccurredAt.Offset.TotalMinutes;
     }
 
     // Details repeat ("Rule group:members."): keep one copy of each, up to a bound.
-    private string? Shared(string? text)
+    private int Shared(string? text)
     {
         if (text is null)
         {
-            return null;
+            return 0;
         }
 
         if (_sharedTexts.TryGetValue(text, out var shared))
@@ -586,21 +602,40 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             return shared;
         }
 
+        var handle = _texts.Add(text);
         if (_sharedTexts.Count < MaxSharedTexts)
         {
-            _sharedTexts[text] = text;
+            _sharedTexts[text] = handle;
         }
 
-        return text;
+        return handle;
+    }
+
+    // A link's name: its contact's email text when it is that email (as the engine links), else its own.
+    private int LinkName(long contactId, string? ufName)
+    {
+        if (contactId >= 1 && contactId <= _contacts.Count && _contacts[(int)(contactId - 1)] is { Kind: ContactKind.Plain, Email: var email }
+            && _texts.Equals(email, ufName, StringComparison.Ordinal))
+        {
+            return email;
+        }
+
+        return _texts.Add(ufName);
+    }
+
+    private void KeepWhole(int row, Contact contact)
+    {
+        _contacts[row] = new ContactRow { Kind = ContactKind.Whole };
+        _wholeContacts[row] = contact;
     }
 
     private ActivityEntry ActivityAt(int row)
     {
         ref var a = ref _activities[row];
-        return new ActivityEntry(a.ContactId, (ActivityKind)a.Kind, (ActivityOutcomeStatus)a.Status, SubjectOf(a), a.Details, OccurredAt(a)) { Id = row + 1L };
+        return new ActivityEntry(a.ContactId, (ActivityKind)a.Kind, (ActivityOutcomeStatus)a.Status, SubjectOf(a), _texts[a.Details], OccurredAt(a)) { Id = row + 1L };
     }
 
-    private string SubjectOf(in ActivityRow row) => row.Subject ?? _subjects[row.SubjectAt];
+    private string SubjectOf(in ActivityRow row) => _texts[row.Subject]!;
 
     private int ActivityRowOf(long id) => id >= 1 && id <= _activities.Count && _activities[(int)(id - 1)].Status != Gone ? (int)(id - 1) : -1;
 
@@ -691,7 +726,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     }
 
     private bool Exists(long id) =>
-        id >= 1 && id <= _contacts.Count ? !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved) : _otherContacts.ContainsKey(id);
+        id >= 1 && id <= _contacts.Count ? _contacts[(int)(id - 1)].Kind != ContactKind.Moved : _otherContacts.ContainsKey(id);
 
     // The smallest contact id above `after`, or null.
     private long? NextContactId(long after)
@@ -699,7 +734,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         long? dense = null;
         for (var row = (int)Math.Clamp(after, 0, _contacts.Count); row < _contacts.Count; row++)
         {
-            if (!ReferenceEquals(_contacts[row].Full, Moved))
+            if (_contacts[row].Kind != ContactKind.Moved)
             {
                 dense = row + 1L;
                 break;
@@ -732,39 +767,35 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     // The contact as stored (links as given), without the links of the store.
     private Contact ContactAt(long id)
     {
-        if (id >= 1 && id <= _contacts.Count && !ReferenceEquals(_contacts[(int)(id - 1)].Full, Moved))
+        if (id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)].Kind != ContactKind.Moved)
         {
-            ref var row = ref _contacts[(int)(id - 1)];
-            return row.Full ?? new Contact
-            {
-                Id = id,
-                FirstName = row.FirstName,
-                LastName = row.LastName,
-                DisplayName = DisplayName(row.FirstName, row.LastName, row.Email),
-                Email = row.Email,
-            };
+            return _contacts[(int)(id - 1)].Kind == ContactKind.Whole ? _wholeContacts[(int)(id - 1)] : PlainContact(id, []);
         }
 
         return _otherContacts[id];
     }
 
+    private Contact PlainContact(long id, AccountLink[] links)
+    {
+        ref var row = ref _contacts[(int)(id - 1)];
+        var (firstName, lastName, email) = (_texts[row.FirstName], _texts[row.LastName], _texts[row.Email]);
+        return new Contact
+        {
+            Id = id,
+            FirstName = firstName,
+            LastName = lastName,
+            DisplayName = DisplayName(firstName, lastName, email),
+            Email = email,
+            Links = links,
+        };
+    }
+
     private Contact ContactWithLinks(long id)
     {
         var links = LinksOf(id);
-        if (id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)] is { Full: null } row)
-        {
-            return new Contact
-            {
-                Id = id,
-                FirstName = row.FirstName,
-                LastName = row.LastName,
-                DisplayName = DisplayName(row.FirstName, row.LastName, row.Email),
-                Email = row.Email,
-                Links = links,
-            };
-        }
-
-        return ContactAt(id) with { Links = links };
+        return id >= 1 && id <= _contacts.Count && _contacts[(int)(id - 1)].Kind == ContactKind.Plain
+            ? PlainContact(id, links)
+            : ContactAt(id) with { Links = links };
     }
 
     private bool IsPending(TriggerSourceContext context, long id) =>
@@ -787,39 +818,50 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
 
     private delegate ref int OlderOf(FakeCiviCrm owner, int row);
 
-    /// <summary>
-    /// A contact: three strings when it is just names and an email, else the whole record (<see cref="Moved"/>
-    /// when AddContact's configure gave the contact another id).
-    /// </summary>
-    private struct ContactRow
+    private enum ContactKind : byte
     {
-        public string? FirstName;
-        public string? LastName;
-        public string? Email;
-        public Contact? Full;
+        /// <summary>Names and email in the row.</summary>
+        Plain,
+
+        /// <summary>The whole record in <see cref="_wholeContacts"/>.</summary>
+        Whole,
+
+        /// <summary>AddContact's configure gave the contact of this id another id: no contact has this one.</summary>
+        Moved,
     }
 
-    /// <summary>A UFMatch row; <see cref="Older"/> chains the contact's links (row + 1, 0 = none).</summary>
+    /// <summary>A contact: its names and email as texts (16 bytes and their UTF-8) unless it is kept whole.</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct ContactRow
+    {
+        public int FirstName;
+        public int LastName;
+        public int Email;
+        public ContactKind Kind;
+    }
+
+    /// <summary>A UFMatch row (28 bytes); <see cref="Older"/> chains the contact's links (row + 1, 0 = none).</summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct LinkRow
     {
         public long ContactId;
         public long CmsUserId;
-        public string? UfName;
+        public int UfName;
         public int Older;
         public bool IsCurrentDomain;
     }
 
     /// <summary>
-    /// An activity: the subject in the text arena (<see cref="SubjectAt"/>, -1 for none) unless it is kept as a
-    /// string, kind and status as bytes (<see cref="Gone"/> when discarded), the instant as ticks and offset.
+    /// An activity (32 bytes): subject (its own) and details (shared when they repeat) as texts, kind and status as
+    /// bytes (<see cref="Gone"/> when discarded), the instant as ticks and offset.
     /// </summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct ActivityRow
     {
         public long ContactId;
-        public long SubjectAt;
-        public string? Subject;
-        public string? Details;
         public long Ticks;
+        public int Subject;
+        public int Details;
         public int Older;
         public short OffsetMinutes;
         public byte Kind;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace Skvare.CmsUser.Testing.InMemory;
 
@@ -7,16 +8,24 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// and failure injection. For engine tests and demos. Thread-safe.
 /// </summary>
 /// <remarks>
-/// Look-ups by id, username and email go through indexes (no scans), and an account without extra fields shares
-/// one empty dictionary, so 100,000 accounts stay small and fast (docs/testing.md, "The kit at scale").
+/// Look-ups by id, username and email go through indexes (no scans), and an account is a compact row (its texts as
+/// UTF-8, its roles a shared set) until a test is handed it as a <see cref="FakeProviderAccount"/> (by
+/// <see cref="AddAccount"/>, <see cref="AfterCreate"/> or <see cref="Accounts"/>): from then on that object is the
+/// account, so a change made to it is what the CMS sees, and a change the CMS makes shows in it. 100,000 accounts
+/// stay small and fast (docs/testing.md, "The kit at scale").
 /// </remarks>
 public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 {
     private readonly object _gate = new();
     private const long FirstId = 100;
 
-    // Account id FirstId + N is row N (ids are given in order and never reused).
-    private readonly ChunkedRows<FakeProviderAccount> _accounts = new();
+    // Account id FirstId + N is row N (ids are given in order and never reused). A row handed out as an object is in
+    // _handedOut, and the object is the account from then on.
+    private readonly ChunkedRows<AccountRow> _accounts = new();
+    private readonly Dictionary<int, FakeProviderAccount> _handedOut = [];
+    private readonly TextArena _texts = new();
+    private readonly RoleSets _roleSets = new();
+    private readonly List<IReadOnlyDictionary<string, string>> _fields = [];
     private readonly RowIndex<string> _byUsername;
     private readonly RowIndex<string> _byEmail;
     private readonly ChunkedRows<Mail> _mails = new();
@@ -32,8 +41,14 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     {
         Capabilities = capabilities;
         UsernameRules = rules ?? UsernameRules.Default;
-        _byUsername = new RowIndex<string>(row => _accounts[row].Username, StringComparer.OrdinalIgnoreCase);
-        _byEmail = new RowIndex<string>(row => _accounts[row].Email, StringComparer.OrdinalIgnoreCase);
+        _byUsername = new RowIndex<string>(
+            key => string.GetHashCode(key, StringComparison.OrdinalIgnoreCase),
+            row => _texts.HashCode(_accounts[row].Username, StringComparison.OrdinalIgnoreCase),
+            (row, key) => _texts.Equals(_accounts[row].Username, key, StringComparison.OrdinalIgnoreCase));
+        _byEmail = new RowIndex<string>(
+            key => string.GetHashCode(key, StringComparison.OrdinalIgnoreCase),
+            row => _texts.HashCode(_accounts[row].Email, StringComparison.OrdinalIgnoreCase),
+            (row, key) => _texts.Equals(_accounts[row].Email, key, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <inheritdoc />
@@ -48,10 +63,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// <summary>Called inside <see cref="CreateAsync"/> before the account is stored; a test can await a gate here.</summary>
     public Func<NewCmsAccount, Task>? BeforeCreate { get; set; }
 
-    /// <summary>Called after an account is stored (e.g. to link it like the CMS's CiviCRM plugin does).</summary>
+    /// <summary>
+    /// Called after an account is stored (e.g. to link it like the CMS's CiviCRM plugin does); the account it is given
+    /// is the stored one (a role added to it is a role of the account).
+    /// </summary>
     public Action<FakeProviderAccount>? AfterCreate { get; set; }
 
-    /// <summary>All accounts.</summary>
+    /// <summary>All accounts, as the stored objects (see the remarks: reading them makes every row an object).</summary>
     public IReadOnlyList<FakeProviderAccount> Accounts
     {
         get
@@ -61,7 +79,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
                 var all = new FakeProviderAccount[_accounts.Count];
                 for (var row = 0; row < all.Length; row++)
                 {
-                    all[row] = _accounts[row];
+                    all[row] = HandOut(row);
                 }
 
                 return all;
@@ -79,7 +97,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
                 var all = new string[_mails.Count];
                 for (var i = 0; i < all.Length; i++)
                 {
-                    all[i] = (_mails[i].Reset ? "reset:" : "notify:") + _mails[i].Email;
+                    all[i] = (_mails[i].Reset ? "reset:" : "notify:") + _texts[_mails[i].Email];
                 }
 
                 return all;
@@ -93,11 +111,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// <summary>Adds an existing account.</summary>
     public FakeProviderAccount AddAccount(string username, string email, params string[] roles)
     {
+        ArgumentNullException.ThrowIfNull(username);
+        ArgumentNullException.ThrowIfNull(email);
+        ArgumentNullException.ThrowIfNull(roles);
         lock (_gate)
         {
-            var account = new FakeProviderAccount(_nextId++, username, email) { Roles = [.. roles] };
-            Store(account);
-            return account;
+            var row = Store(new NewCmsAccount { Username = username, Email = email, Roles = roles, Active = true });
+            return HandOut(row);
         }
     }
 
@@ -125,7 +145,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("FindByEmail");
         lock (_gate)
         {
-            return Task.FromResult(At(_byEmail.Find(email))?.ToAccount());
+            return Task.FromResult(AccountAt(_byEmail.Find(email)));
         }
     }
 
@@ -136,7 +156,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("FindByUsername");
         lock (_gate)
         {
-            return Task.FromResult(At(_byUsername.Find(username))?.ToAccount());
+            return Task.FromResult(AccountAt(_byUsername.Find(username)));
         }
     }
 
@@ -147,7 +167,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("GetById");
         lock (_gate)
         {
-            return Task.FromResult(ById(userId)?.ToAccount());
+            return Task.FromResult(AccountAt(RowOf(userId)));
         }
     }
 
@@ -168,7 +188,10 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             await before(account).ConfigureAwait(false);
         }
 
-        FakeProviderAccount created;
+        var after = AfterCreate;
+        FakeProviderAccount? created = null;
+        CmsAccount? result = null;
+        int row;
         lock (_gate)
         {
             if (_byUsername.Find(account.Username) >= 0)
@@ -186,26 +209,32 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
                 throw new CmsProviderException(Name, CmsErrorReason.InvalidData, "A password is required.") { StatusCode = 400 };
             }
 
-            created = new FakeProviderAccount(_nextId++, account.Username, account.Email)
-            {
-                Roles = [.. account.Roles],
-                HasPassword = account.Password is not null,
-                FirstName = account.FirstName,
-                LastName = account.LastName,
-                Language = account.Language,
-                Active = account.Active,
-                Fields = account.Fields.Count == 0 ? FakeProviderAccount.NoFields : new Dictionary<string, string>(account.Fields),
-                ContactId = account.ContactId,
-            };
-            Store(created);
+            row = Store(account);
             if (account.Notify)
             {
-                _mails.Add(new Mail(account.Email, Reset: false));
+                _mails.Add(new Mail(_accounts[row].Email, Reset: false));
+            }
+
+            if (after is null)
+            {
+                result = AccountAt(row);
+            }
+            else
+            {
+                created = HandOut(row);
             }
         }
 
-        AfterCreate?.Invoke(created);
-        return created.ToAccount();
+        if (after is not null)
+        {
+            after(created!);
+            lock (_gate)
+            {
+                result = AccountAt(row);
+            }
+        }
+
+        return result!;
     }
 
     /// <inheritdoc />
@@ -217,10 +246,18 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("AddRoles");
         lock (_gate)
         {
-            var target = Find(account.UserId);
-            foreach (var role in roles.Where(r => !target.Roles.Contains(r)))
+            var row = Find(account.UserId);
+            if (_handedOut.TryGetValue(row, out var target))
             {
-                target.Roles.Add(role);
+                foreach (var role in roles.Where(r => !target.Roles.Contains(r)))
+                {
+                    target.Roles.Add(role);
+                }
+            }
+            else
+            {
+                var current = _roleSets[_accounts[row].Roles];
+                _accounts[row].Roles = _roleSets.Id([.. current, .. roles.Where(r => !current.Contains(r)).Distinct()]);
             }
         }
 
@@ -236,7 +273,15 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("RemoveRoles");
         lock (_gate)
         {
-            Find(account.UserId).Roles.RemoveAll(roles.Contains);
+            var row = Find(account.UserId);
+            if (_handedOut.TryGetValue(row, out var target))
+            {
+                target.Roles.RemoveAll(roles.Contains);
+            }
+            else
+            {
+                _accounts[row].Roles = _roleSets.Id([.. _roleSets[_accounts[row].Roles].Where(r => !roles.Contains(r))]);
+            }
         }
 
         return Task.CompletedTask;
@@ -249,7 +294,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("SendPasswordReset");
         lock (_gate)
         {
-            _mails.Add(new Mail(Find(account.UserId).Email, Reset: true));
+            _mails.Add(new Mail(_accounts[Find(account.UserId)].Email, Reset: true));
         }
 
         return Task.CompletedTask;
@@ -263,7 +308,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("Block");
         lock (_gate)
         {
-            Find(account.UserId).Active = false;
+            SetActive(Find(account.UserId), false);
         }
 
         return Task.CompletedTask;
@@ -277,7 +322,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("Unblock");
         lock (_gate)
         {
-            Find(account.UserId).Active = true;
+            SetActive(Find(account.UserId), true);
         }
 
         return Task.CompletedTask;
@@ -290,8 +335,8 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         Enter("LoginLink");
         lock (_gate)
         {
-            var target = Find(account.UserId);
-            return Task.FromResult<Uri?>(new Uri($"https://cms.invalid/login/{target.Id}/{Guid.NewGuid():N}"));
+            var row = Find(account.UserId);
+            return Task.FromResult<Uri?>(new Uri($"https://cms.invalid/login/{FirstId + row}/{Guid.NewGuid():N}"));
         }
     }
 
@@ -299,22 +344,168 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new ConnectivityReport("InMemory CMS", true, [new ConnectivityCheck("reachable", true, "in memory")]));
 
-    private void Store(FakeProviderAccount account)
+    // Stores the account under the next id; returns its row.
+    private int Store(NewCmsAccount account)
     {
-        var row = _accounts.Add(account);
+        var flags = (account.Active ? AccountFlags.Active : 0) | (account.Password is not null ? AccountFlags.HasPassword : 0)
+            | (account.ContactId is not null ? AccountFlags.HasContactId : 0);
+        var fields = 0;
+        if (account.Fields.Count > 0)
+        {
+            _fields.Add(new Dictionary<string, string>(account.Fields));
+            fields = _fields.Count;
+        }
+
+        var row = _accounts.Add(new AccountRow
+        {
+            Username = _texts.Add(account.Username),
+            Email = _texts.Add(account.Email),
+            FirstName = _texts.Add(account.FirstName),
+            LastName = _texts.Add(account.LastName),
+            Language = _texts.Add(account.Language),
+            Roles = _roleSets.Id(account.Roles),
+            Fields = fields,
+            ContactId = account.ContactId ?? 0,
+            Flags = flags,
+        });
+        _nextId++;
         _byUsername.TryAdd(account.Username, row);
         _byEmail.TryAdd(account.Email, row);
+        return row;
     }
 
-    private FakeProviderAccount? At(int row) => row >= 0 ? _accounts[row] : null;
+    // The row as an object, kept from now on as the account (a test may hold it and change it).
+    private FakeProviderAccount HandOut(int row)
+    {
+        if (!_handedOut.TryGetValue(row, out var account))
+        {
+            ref var a = ref _accounts[row];
+            account = new FakeProviderAccount(FirstId + row, _texts[a.Username]!, _texts[a.Email]!)
+            {
+                Roles = [.. _roleSets[a.Roles]],
+                HasPassword = (a.Flags & AccountFlags.HasPassword) != 0,
+                FirstName = _texts[a.FirstName],
+                LastName = _texts[a.LastName],
+                Language = _texts[a.Language],
+                Active = (a.Flags & AccountFlags.Active) != 0,
+                Fields = a.Fields == 0 ? FakeProviderAccount.NoFields : _fields[a.Fields - 1],
+                ContactId = (a.Flags & AccountFlags.HasContactId) != 0 ? a.ContactId : null,
+            };
+            _handedOut.Add(row, account);
+        }
 
-    private FakeProviderAccount? ById(long id) => id >= FirstId && id - FirstId < _accounts.Count ? _accounts[(int)(id - FirstId)] : null;
+        return account;
+    }
 
-    private FakeProviderAccount Find(long id) =>
-        ById(id) ?? throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+    // What a provider answers for the account at `row` (null for -1).
+    private CmsAccount? AccountAt(int row)
+    {
+        if (row < 0)
+        {
+            return null;
+        }
 
-    /// <summary>A mail of the log: the address (shared with the account) and which mail; the text is built when read.</summary>
-    private readonly record struct Mail(string Email, bool Reset);
+        if (_handedOut.TryGetValue(row, out var account))
+        {
+            return account.ToAccount();
+        }
+
+        ref var a = ref _accounts[row];
+        return new CmsAccount(FirstId + row, _texts[a.Username], _texts[a.Email]) { IsActive = (a.Flags & AccountFlags.Active) != 0, Roles = _roleSets[a.Roles] };
+    }
+
+    private void SetActive(int row, bool active)
+    {
+        if (_handedOut.TryGetValue(row, out var account))
+        {
+            account.Active = active;
+        }
+        else
+        {
+            _accounts[row].Flags = active ? _accounts[row].Flags | AccountFlags.Active : _accounts[row].Flags & ~AccountFlags.Active;
+        }
+    }
+
+    private int RowOf(long id) => id >= FirstId && id - FirstId < _accounts.Count ? (int)(id - FirstId) : -1;
+
+    private int Find(long id) => RowOf(id) is var row and >= 0
+        ? row
+        : throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+
+    /// <summary>A mail of the log: the address (the account's text) and which mail; the text is built when read.</summary>
+    private readonly record struct Mail(int Email, bool Reset);
+
+    [Flags]
+    private enum AccountFlags : byte
+    {
+        Active = 1,
+        HasPassword = 2,
+        HasContactId = 4,
+    }
+
+    /// <summary>
+    /// An account: its texts in the arena, its roles a shared set, its fields (rare) an index into a list (0 for none).
+    /// 40 bytes, and the texts' UTF-8.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    private struct AccountRow
+    {
+        public long ContactId;
+        public int Username;
+        public int Email;
+        public int FirstName;
+        public int LastName;
+        public int Language;
+        public int Roles;
+        public int Fields;
+        public AccountFlags Flags;
+    }
+
+    /// <summary>
+    /// Role lists kept once each (most accounts have the roles of their rule), by id; id 0 is no roles. Not
+    /// thread-safe.
+    /// </summary>
+    private sealed class RoleSets
+    {
+        private readonly List<IReadOnlyList<string>> _sets = [Array.Empty<string>()];
+        private readonly Dictionary<string[], int> _ids = new(new Sequence()) { [[]] = 0 };
+
+        public IReadOnlyList<string> this[int id] => _sets[id];
+
+        public int Id(IReadOnlyList<string> roles)
+        {
+            if (roles.Count == 0)
+            {
+                return 0;
+            }
+
+            var set = roles.ToArray();
+            if (!_ids.TryGetValue(set, out var id))
+            {
+                _sets.Add(Array.AsReadOnly(set));
+                id = _sets.Count - 1;
+                _ids.Add(set, id);
+            }
+
+            return id;
+        }
+
+        private sealed class Sequence : IEqualityComparer<string[]>
+        {
+            public bool Equals(string[]? x, string[]? y) => x.AsSpan().SequenceEqual(y);
+
+            public int GetHashCode(string[] obj)
+            {
+                var hash = default(HashCode);
+                foreach (var role in obj)
+                {
+                    hash.Add(role, StringComparer.Ordinal);
+                }
+
+                return hash.ToHashCode();
+            }
+        }
+    }
 
     private void Enter(string operation)
     {

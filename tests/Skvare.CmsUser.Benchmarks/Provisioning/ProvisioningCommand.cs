@@ -374,6 +374,14 @@ internal static class ProvisioningCommand
         return 0;
     }
 
+    /// <summary>One batch of N new contacts over the in-memory kit, as the memory section runs it (concurrency 8, page 200).</summary>
+    public static async Task RunKitAsync(int n)
+    {
+        using var kit = Kit.Start(n, 8, 200);
+        var summary = await kit.Provisioner.RunOnceAsync();
+        Require(summary.Count(OutcomeKind.Created) == n, $"kit created {summary.Count(OutcomeKind.Created)} of {n}");
+    }
+
     // CPU time and allocations per contact at zero latency, concurrency 1 (engine + in-memory kit).
     private static async Task<object> CpuAsync(StringBuilder md, int n, CancellationToken ct)
     {

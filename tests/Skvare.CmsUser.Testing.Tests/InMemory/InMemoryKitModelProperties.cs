@@ -10,9 +10,9 @@ namespace Skvare.CmsUser.Testing.Tests.InMemory;
 /// </summary>
 public sealed class InMemoryKitModelProperties
 {
-    private static readonly string?[] Names = [null, "", "Ana", "João", "Лев"];
-    private static readonly string?[] Emails = [null, "ana@example.org", "ANA@example.org", "joao@example.org", "lev@example.org", "x@example.org"];
-    private static readonly string[] Subjects = ["Created : ana (1)", "", "Failed to create User ana", "Créé : joão (2)", "Создан : лев (3)", "🙂 (4)", new('s', 4_200), "Linked : x (5)"];
+    private static readonly string?[] Names = [null, "", "Ana", "João", "Лев", "Lone\uDC00", new('n', 4_200)];
+    private static readonly string?[] Emails = [null, "ana@example.org", "ANA@example.org", "joao@example.org", "lev@example.org", "x\uD800@example.org"];
+    private static readonly string[] Subjects = ["Created : ana (1)", "", "Failed to create User ana", "Créé : joão (2)", "Создан : лев (3)", "🙂 (4)", new('s', 4_200), "Linked : x (5) \uD800"];
     private static readonly string[] Groups = ["g0", "G1"];
     private static readonly DateTimeOffset Base = new(2026, 1, 10, 12, 0, 0, TimeSpan.Zero);
 
@@ -62,27 +62,33 @@ public sealed class InMemoryKitModelProperties
     [Fact]
     public async Task The_indexed_CMS_answers_like_the_naive_model()
     {
-        var gen = Gen.Select(Gen.Int[0, 3], Gen.Int[0, 5], Gen.Int[0, 5], Gen.Bool, (kind, a, b, d) => (kind, a, b, d)).Array[0, 40];
-        string[] names = ["ana", "ANA", "Ana", "joão", "JOÃO", "lev"];
+        var gen = Gen.Select(Gen.Int[0, 6], Gen.Int[0, 5], Gen.Int[0, 5], Gen.Bool, (kind, a, b, d) => (kind, a, b, d)).Array[0, 40];
+        string[] names = ["ana", "ANA", "Ana", "joão", "JOÃO", "lev\uD800"];
+        string[][] roleSets = [[], ["subscriber"], ["subscriber", "editor"], ["editor", "subscriber"], ["Лев", "subscriber", "subscriber"], ["x"]];
         await gen.SampleAsync(async ops =>
         {
             var cms = new FakeCmsAccountProvider();
-            var model = new List<(long Id, string Username, string Email, bool Active)>();
+            var model = new List<ModelAccount>();
+            var held = new Dictionary<long, FakeProviderAccount>();
             foreach (var (kind, a, b, d) in ops)
             {
                 var username = names[a];
                 var email = names[b] + "@example.org";
+                var target = model.Count > 0 ? model[(a + b) % model.Count] : null;
                 switch (kind)
                 {
                     case 0:
-                        var added = cms.AddAccount(username, email);
-                        model.Add((added.Id, username, email, true));
+                        var added = cms.AddAccount(username, email, roleSets[(a + b) % roleSets.Length]);
+                        held[added.Id] = added;
+                        model.Add(new ModelAccount(added.Id, username, email, true, [.. roleSets[(a + b) % roleSets.Length]]));
                         break;
                     case 1:
                         var taken = model.Any(m => string.Equals(m.Username, username, StringComparison.OrdinalIgnoreCase))
                             ? CmsErrorReason.DuplicateUsername
                             : model.Any(m => string.Equals(m.Email, email, StringComparison.OrdinalIgnoreCase)) ? CmsErrorReason.DuplicateEmail : (CmsErrorReason?)null;
-                        var create = () => cms.CreateAsync(new NewCmsAccount { Username = username, Email = email });
+                        var roles = roleSets[a];
+                        cms.AfterCreate = d ? account => account.Roles.Add("hooked") : null;
+                        var create = () => cms.CreateAsync(new NewCmsAccount { Username = username, Email = email, Roles = roles, Active = b % 3 != 0, Notify = b % 2 == 0 });
                         if (taken is { } reason)
                         {
                             (await create.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(reason);
@@ -90,15 +96,42 @@ public sealed class InMemoryKitModelProperties
                         else
                         {
                             var created = await create();
-                            model.Add((created.UserId, username, email, true));
+                            model.Add(new ModelAccount(created.UserId, username, email, b % 3 != 0, [.. roles, .. d ? ["hooked"] : Array.Empty<string>()]) { Mailed = b % 2 == 0 });
+                            created.Roles.Should().Equal(model[^1].Roles, "the create answers with what the CMS stored, hook included");
                         }
 
                         break;
-                    case 2 when model.Count > 0:
-                        var target = model[(a + b) % model.Count];
+                    case 2 when target is not null:
                         var account = (await cms.GetByIdAsync(target.Id))!;
                         await (d ? cms.BlockAsync(account) : cms.UnblockAsync(account));
-                        model[model.IndexOf(target)] = target with { Active = !d };
+                        target.Active = !d;
+                        break;
+                    case 3 when target is not null:
+                        var change = roleSets[b];
+                        var subject = new CmsAccount(target.Id, null, null);
+                        if (d)
+                        {
+                            await cms.AddRolesAsync(subject, change);
+                            target.Roles.AddRange(change.Distinct().Where(r => !target.Roles.Contains(r)).ToArray());
+                        }
+                        else
+                        {
+                            await cms.RemoveRolesAsync(subject, change);
+                            target.Roles.RemoveAll(change.Contains);
+                        }
+
+                        break;
+                    case 4 when target is not null:
+                        // A test changes an account it holds (from AddAccount or Accounts): the CMS sees the change.
+                        var mine = held.TryGetValue(target.Id, out var h) ? h : cms.Accounts.Single(x => x.Id == target.Id);
+                        mine.Active = d;
+                        mine.Roles.Add("held");
+                        target.Active = d;
+                        target.Roles.Add("held");
+                        break;
+                    case 5 when target is not null:
+                        await cms.SendPasswordResetAsync(new CmsAccount(target.Id, null, null));
+                        target.Resets++;
                         break;
                     default:
                         break;
@@ -114,21 +147,29 @@ public sealed class InMemoryKitModelProperties
                 {
                     Expect(await cms.GetByIdAsync(id), model.FirstOrDefault(m => m.Id == id));
                 }
+
+                foreach (var (id, account) in held)
+                {
+                    var expected = model.Single(m => m.Id == id);
+                    (account.Active, string.Join("|", account.Roles)).Should().Be((expected.Active, string.Join("|", expected.Roles)), "an account handed out stays the account");
+                }
             }
 
-            cms.Accounts.Select(x => (x.Id, x.Username, x.Email, x.Active)).Should().Equal(model);
+            cms.Accounts.Select(x => (x.Id, x.Username, x.Email, x.Active, string.Join("|", x.Roles))).Should().Equal(model.Select(m => (m.Id, m.Username, m.Email, m.Active, string.Join("|", m.Roles))));
+            cms.Mails.Order().Should().Equal(model.SelectMany(m => Enumerable.Repeat("reset:" + m.Email, m.Resets).Concat(m.Mailed ? ["notify:" + m.Email] : [])).Order());
         }, iter: 200);
 
-        static void Expect(CmsAccount? found, (long Id, string Username, string Email, bool Active) expected)
+        static void Expect(CmsAccount? found, ModelAccount? expected)
         {
-            if (expected.Username is null)
+            if (expected is null)
             {
                 found.Should().BeNull();
             }
             else
             {
                 found.Should().NotBeNull();
-                (found!.UserId, found.Username, found.Email, found.IsActive).Should().Be((expected.Id, expected.Username, expected.Email, expected.Active));
+                (found!.UserId, found.Username, found.Email, found.IsActive, string.Join("|", found.Roles))
+                    .Should().Be((expected.Id, expected.Username, expected.Email, expected.Active, string.Join("|", expected.Roles)));
             }
         }
     }
@@ -142,7 +183,8 @@ public sealed class InMemoryKitModelProperties
             case 0:
             case 1:
                 var (first, last, email) = (Names[c % Names.Length], Names[(c + kind) % Names.Length], Emails[b]);
-                var contact = civi.AddContact(first, last, email, d ? x => x with { EmailOnHold = true } : null);
+                // Sometimes the configure step gives the contact another id (an existing one, or one past the end).
+                var contact = civi.AddContact(first, last, email, d ? x => x with { EmailOnHold = true } : c == 7 ? x => x with { Id = a + 1 } : null);
                 model.AddContact(contact);
                 break;
             case 2:
@@ -199,6 +241,16 @@ public sealed class InMemoryKitModelProperties
 
     private sealed record Op(int Kind, int A, int B, int C, bool D);
 
+    /// <summary>An account as the naive CMS model keeps it.</summary>
+    private sealed record ModelAccount(long Id, string Username, string Email, bool Active, List<string> Roles)
+    {
+        public bool Active { get; set; } = Active;
+
+        public bool Mailed { get; init; }
+
+        public int Resets { get; set; }
+    }
+
     /// <summary>Lists and scans: the simplest store that answers as CiviCRM does.</summary>
     private sealed class NaiveCiviCrm
     {
@@ -210,7 +262,12 @@ public sealed class InMemoryKitModelProperties
 
         public List<ActivityEntry> Activities { get; } = [];
 
-        public void AddContact(Contact contact) => _contacts.Add(contact);
+        public void AddContact(Contact contact)
+        {
+            // The newest contact of an id is the contact.
+            _contacts.RemoveAll(c => c.Id == contact.Id);
+            _contacts.Add(contact);
+        }
 
         public void SetGroup(string group, long id, string status) => _groups[(group.ToUpperInvariant(), id)] = status;
 
@@ -221,7 +278,7 @@ public sealed class InMemoryKitModelProperties
         public IEnumerable<Contact> Contacts(IEnumerable<long> ids) =>
             ids.SelectMany(id => _contacts.Where(c => c.Id == id)).Select(c => c with { Links = LinksOf(c.Id).ToArray() });
 
-        public IEnumerable<Contact> Pending() => Contacts(_contacts.Select(c => c.Id).Where(id => GroupStatus("g0", id) == "Added"));
+        public IEnumerable<Contact> Pending() => Contacts(_contacts.Select(c => c.Id).Order().Where(id => GroupStatus("g0", id) == "Added"));
 
         public (AccountLinkResultKind, long?, string?) Ensure(AccountLinkRequest request)
         {
