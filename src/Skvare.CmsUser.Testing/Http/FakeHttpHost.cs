@@ -234,11 +234,12 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
             BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
         };
 
-        // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included.
+        // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included. Task.Delay
+        // counts whole milliseconds and drops the fraction, so the rest is rounded up: never earlier than asked.
         var remaining = ResponseDelay - Stopwatch.GetElapsedTime(arrived);
         if (remaining > TimeSpan.Zero)
         {
-            await Task.Delay(remaining).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))).ConfigureAwait(false);
         }
 
         return response;
