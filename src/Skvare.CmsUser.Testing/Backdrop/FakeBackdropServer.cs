@@ -120,7 +120,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// </summary>
     public bool LifecycleRoutes { get; set; } = true;
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     public TimeSpan ResponseDelay
     {
         get => _host.ResponseDelay;

@@ -134,7 +134,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <summary>What the companion status route reports as <c>\Drupal::VERSION</c>.</summary>
     public string DrupalVersion { get; set; } = "11.1.6";
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     public TimeSpan ResponseDelay
     {
         get => _host.ResponseDelay;

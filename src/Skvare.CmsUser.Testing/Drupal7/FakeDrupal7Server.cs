@@ -105,7 +105,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     /// <summary>The "Account blocked" notification setting (default off).</summary>
     public bool NotifyStatusBlocked { get; set; }
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     public TimeSpan ResponseDelay
     {
         get => _host.ResponseDelay;

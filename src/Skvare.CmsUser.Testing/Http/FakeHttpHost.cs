@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text;
 using WireMock;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Settings;
 using WireMock.Types;
 using WireMock.Util;
 
@@ -59,6 +61,12 @@ internal static class FakeHttp
 /// the client gave up on is still counted), a response delay, and queued faults (fail before handling, fail after
 /// handling, hang). The fake supplies how a request is recorded and how it is answered.
 /// </summary>
+/// <remarks>
+/// WireMock's own request log and body parsing are off: the fakes keep their own log and read the body text, and
+/// WireMock would otherwise keep every request and answer (a CiviCRM page read is a large string) for the life of the
+/// server and parse every JSON body into a tree nobody reads; in a benchmark that is garbage the client's process
+/// collects, not the cost of a site.
+/// </remarks>
 /// <typeparam name="TRequest">The fake's public request record.</typeparam>
 internal sealed class FakeHttpHost<TRequest> : IDisposable
 {
@@ -86,7 +94,12 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
         _withStatus = withStatus;
         _answer = answer;
         _defaultHeaders = defaultHeaders ?? new Dictionary<string, string>();
-        _server = WireMockServer.Start();
+        _server = WireMockServer.Start(new WireMockServerSettings
+        {
+            MaxRequestLogCount = 0,
+            DisableJsonBodyParsing = true,
+            DisableDeserializeFormUrlEncoded = true,
+        });
         _server.Given(Request.Create().WithPath(new RegexMatcher("^/.*$")).UsingAnyMethod())
             .RespondWith(Response.Create().WithCallback(HandleAsync));
         BaseUrl = new Uri(_server.Url! + "/");
@@ -95,7 +108,11 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     /// <summary>The server's base URL, with a trailing slash.</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>
+    /// How long after a request arrives it is answered (a slow site): the fake's own work counts towards it, as a real
+    /// server's does towards its latency, so an answer leaves at arrival + delay, or as soon as the work is done when
+    /// that takes longer. The request is handled on arrival; the answer waits for the rest of the delay.
+    /// </summary>
     public TimeSpan ResponseDelay { get; set; }
 
     /// <summary>The requests received, oldest first.</summary>
@@ -118,7 +135,10 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     public void FailAfter(int count, int statusCode, string body, string contentType) =>
         Enqueue(count, new Fault(FaultKind.FailAfter, statusCode, body, contentType, TimeSpan.Zero));
 
-    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>, then are answered normally.</summary>
+    /// <summary>
+    /// The next <paramref name="count"/> requests wait <paramref name="delay"/> before they are handled, then are answered
+    /// normally (after <see cref="ResponseDelay"/> more, counted from the end of the hang).
+    /// </summary>
     public void Hang(int count, TimeSpan delay) =>
         Enqueue(count, new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, delay));
 
@@ -152,6 +172,7 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
 
     private async Task<IResponseMessage> HandleAsync(IRequestMessage request)
     {
+        var arrived = Stopwatch.GetTimestamp();
         var received = _record(request);
         Fault? fault;
         int index;
@@ -163,11 +184,11 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
             _requests.Add(received);
         }
 
-        var delay = ResponseDelay + (fault?.Kind == FaultKind.Hang ? fault.Delay : TimeSpan.Zero);
-        if (delay > TimeSpan.Zero)
+        if (fault?.Kind == FaultKind.Hang)
         {
-            // A slow site; the client's own timeout decides what happens.
-            await Task.Delay(delay).ConfigureAwait(false);
+            // A hung site handles the request only after the hang; the client's own timeout decides what happens.
+            await Task.Delay(fault.Delay).ConfigureAwait(false);
+            arrived = Stopwatch.GetTimestamp();
         }
 
         FakeAnswer answer;
@@ -206,12 +227,22 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
             headers[key] = new(value);
         }
 
-        return new ResponseMessage
+        var response = new ResponseMessage
         {
             StatusCode = answer.Status,
             Headers = headers,
             BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
         };
+
+        // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included. Task.Delay
+        // counts whole milliseconds and drops the fraction, so the rest is rounded up: never earlier than asked.
+        var remaining = ResponseDelay - Stopwatch.GetElapsedTime(arrived);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))).ConfigureAwait(false);
+        }
+
+        return response;
     }
 
     private enum FaultKind

@@ -11,7 +11,7 @@ public interface IFakeCmsServer : IDisposable
     /// <summary>The site's base URL, with a trailing slash.</summary>
     Uri BaseUrl { get; }
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     TimeSpan ResponseDelay { get; set; }
 
     /// <summary>Every user, in the record shape every CMS fake shares (a snapshot: read it again after a change).</summary>

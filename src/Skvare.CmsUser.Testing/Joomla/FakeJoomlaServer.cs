@@ -51,7 +51,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     /// <summary>The site URL, with a trailing slash (the API is under <c>api/index.php/v1/</c>).</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>A delay before every answer (a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     public TimeSpan ResponseDelay
     {
         get => _host.ResponseDelay;

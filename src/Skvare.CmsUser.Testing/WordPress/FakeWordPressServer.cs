@@ -109,7 +109,7 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <summary>When set, the site cannot send mail: lostpassword answers 200 with an error page, the companion reset 503.</summary>
     public bool MailFails { get; set; }
 
-    /// <summary>A delay before every answer (simulates a slow site).</summary>
+    /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
     public TimeSpan ResponseDelay
     {
         get => _host.ResponseDelay;
