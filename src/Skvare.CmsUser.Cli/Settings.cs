@@ -125,7 +125,7 @@ internal sealed class Settings
     }
 
     /// <summary>
-    /// Why a settings file could not be read, where it helps: a JSON syntax error gives its line and column (the
+    /// Why a settings file could not be read, where it helps: a JSON syntax error gives its line (the
     /// configuration provider's own message says only that the file could not be parsed). Never the file's content.
     /// </summary>
     internal static string ReadProblem(Exception ex)
@@ -134,8 +134,7 @@ internal sealed class Settings
         {
             if (e is System.Text.Json.JsonException { LineNumber: long line } json)
             {
-                var column = json.BytePositionInLine is long position ? $", column {position + 1}" : "";
-                return $"it is not valid JSON (line {line + 1}{column}): check for a missing comma, quote or brace there or just before it.";
+                return $"it is not valid JSON (line {line + 1}): check for a missing comma, quote or brace on that line or just before it.";
             }
 
             if (e is UnauthorizedAccessException)

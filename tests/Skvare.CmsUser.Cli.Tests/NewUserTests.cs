@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using CsCheck;
+using Skvare.CmsUser.Tests.Properties;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -28,5 +30,123 @@ public sealed class NewUserTests
         error.GetProperty("message").GetString().Should().Contain(winner.ToString(System.Globalization.CultureInfo.InvariantCulture), "the error names the contact that holds the account");
         sites.Civi.Links.Should().ContainSingle(l => l.ContactId == winner);
         sites.Civi.Links.Should().NotContain(l => l.ContactId == loser);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_run_that_only_met_an_unreachable_CMS_exits_2_and_says_no_attempt_was_counted()
+    {
+        using var sites = new Sites();
+        var ana = sites.AddMember("Ana", "Lima", "ana@example.org");
+        sites.WordPress.FailNext(100, 503);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var human = await Cli.RunAsync(folder.Path, null, "run");
+        var json = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+
+        human.ExitCode.Should().Be(2, "the contact was not done because the CMS was down: run again later, nothing for a person to read\n" + human);
+        human.Stdout.Should().Contain("not counted: no attempts used").And.NotContain("(attempt 0)").And.Contain("Run again later");
+        json.ExitCode.Should().Be(2, json.ToString());
+        json.Json.GetProperty("status").GetString().Should().Be("stopped");
+        var contact = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        contact.GetProperty("contactId").GetInt64().Should().Be(ana);
+        contact.GetProperty("attemptCounted").GetBoolean().Should().BeFalse();
+        contact.GetProperty("error").GetProperty("kind").GetString().Should().Be("Transient");
+        failures.Json.GetProperty("contacts").GetArrayLength().Should().Be(0, "no attempt was recorded");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_counted_failure_says_which_attempt_of_how_many()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        var bad = sites.AddMember("Bea", "Lima", "bea(at)example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var json = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        json.ExitCode.Should().Be(1, json.ToString());
+        var failed = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle(c => c.GetProperty("contactId").GetInt64() == bad).Subject;
+        failed.GetProperty("outcome").GetString().Should().Be("gaveUp");
+        failed.GetProperty("attemptCounted").GetBoolean().Should().BeTrue(json.ToString());
+        failed.GetProperty("attempt").GetInt32().Should().Be(1);
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.GaveUp, Attempt = 1, Error = new ProvisioningError(FailureKind.Permanent, "invalid_email", "x") }, new RetryPolicy())
+            .Should().Be(" (attempt 1 of 4)");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 2, Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "x") }, new RetryPolicy())
+            .Should().Be(" (not counted: 2 of 4 attempts used; tried again next run)");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 3, Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "x") }, new RetryPolicy { CountTransientFailures = true })
+            .Should().Be(" (attempt 3 of 4)");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Retry_lines_name_the_CiviCRM_route_when_the_site_uses_WordPress_style_URLs()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        sites.Civi.FailNext(503, 1);
+        var settings = sites.Settings();
+        settings["CmsUser"]!["CiviCrm"]!["UrlStyle"] = "WordPress";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        var retry = run.Stderr.Split('\n').Should().ContainSingle(l => l.Contains("retry 1 in", StringComparison.Ordinal)).Subject;
+        retry.Should().Contain("/?q=civicrm/ajax/api4/", "without the route every CiviCRM call reads as the site's home page");
+        retry.Should().NotContain("civiwp", "only the route is shown");
+    }
+
+    [Fact]
+    public void A_retry_line_shows_the_route_and_no_other_query_parameter_whatever_they_hold()
+    {
+        Gen.Select(HostileText.Text, HostileText.Text, Gen.Bool).Sample((route, secret, joomla) =>
+        {
+            var name = joomla ? "task" : "q";
+            var uri = new Uri($"https://crm.example.org/?key={Uri.EscapeDataString("S3CRET" + secret)}&{name}={Uri.EscapeDataString(route)}&api_key=S3CRET");
+
+            var target = RetryLog.Target(uri);
+
+            target.Should().StartWith("crm.example.org/").And.NotContain("S3CRET");
+            if (route.Length > 0)
+            {
+                target.Should().Be($"crm.example.org/?{name}={Uri.UnescapeDataString(Uri.EscapeDataString(route))}");
+            }
+        });
+    }
+
+    [Fact]
+    public void A_settings_file_that_is_not_valid_JSON_is_reported_by_line_and_never_echoes_its_content()
+    {
+        using var folder = new TempFolder();
+        Gen.Select(HostileText.Text, Gen.Int[0, 5]).Sample((secret, blankLines) =>
+        {
+            // Samples run in parallel: one file each.
+            var file = Path.Combine(folder.Path, Guid.NewGuid().ToString("N") + ".json");
+            var value = secret.Replace("\"", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal);
+            // A lone surrogate becomes U+FFFD on disk, as an editor would save it.
+            File.WriteAllText(file, new string('\n', blankLines) + "{ \"CmsUser\": { \"CiviCrm\": { \"ApiKey\": \"S3CRET" + value + "\" \"BaseUrl\": 1 } } }", new System.Text.UTF8Encoding(false, throwOnInvalidBytes: false));
+
+            var act = () => Settings.Load(file, folder.Path, new Dictionary<string, string>());
+
+            var message = act.Should().Throw<CliException>().Which.Message;
+            message.Should().Contain($"(line {blankLines + 1})").And.Contain(file).And.NotContain("S3CRET");
+        }, iter: 200);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_folder_as_settings_and_init_into_a_missing_folder_are_usage_errors_that_say_what_is_wrong()
+    {
+        using var folder = new TempFolder();
+
+        var asFolder = await Cli.RunAsync(folder.Path, null, "run", "--settings", folder.Path);
+        var missing = await Cli.RunAsync(folder.Path, null, "init", "wordpress", "--settings", Path.Combine(folder.Path, "no", "such", "cmsuser.json"));
+
+        asFolder.ExitCode.Should().Be(3, asFolder.ToString());
+        asFolder.Stderr.Should().Contain("is a folder").And.Contain(Path.Combine(folder.Path, "appsettings.json"));
+        missing.ExitCode.Should().Be(3, missing.ToString());
+        missing.Stderr.Should().Contain("does not exist").And.NotContain("Unexpected error");
     }
 }
