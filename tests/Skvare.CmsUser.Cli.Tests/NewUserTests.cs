@@ -150,3 +150,46 @@ public sealed class NewUserTests
         missing.Stderr.Should().Contain("does not exist").And.NotContain("Unexpected error");
     }
 }
+
+/// <summary>The console sample as a new user runs it: without settings (the demo), and with the example file copied as is.</summary>
+public sealed class ConsoleSampleTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Without_settings_the_console_sample_runs_its_demo_over_the_fake_servers()
+    {
+        using var folder = new TempFolder();
+
+        var run = await Cli.RunConsoleSampleAsync(folder.Path, null);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Stdout.Should().Contain("Demo mode").And.Contain("Created 2").And.Contain("ana.lima").And.Contain("joao.muller");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_example_settings_copied_as_they_are_give_one_message_naming_the_missing_secrets_and_exit_3()
+    {
+        using var folder = new TempFolder();
+        var example = FindUp("samples/Skvare.CmsUser.Samples.Console/appsettings.example.json");
+        File.Copy(example, Path.Combine(folder.Path, "appsettings.json"));
+
+        var run = await Cli.RunConsoleSampleAsync(folder.Path, null);
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        run.Stderr.Should().Contain("CmsUser:CiviCrm:ApiKey is missing").And.Contain("CmsUser:WordPress:ApplicationPassword is missing");
+        run.Stdout.Should().NotContain("Running against", "nothing connects with settings that cannot work");
+    }
+
+    private static string FindUp(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+}
