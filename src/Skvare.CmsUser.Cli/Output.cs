@@ -147,7 +147,7 @@ internal static class Output
 
         if (summary.Quarantined)
         {
-            Human.WriteLine($"Stopped (quarantined): {summary.StopReason}. The remaining contacts were left untouched; run again when the server is back.");
+            Human.WriteLine($"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.");
         }
         else if (summary.Cancelled)
         {
@@ -155,7 +155,7 @@ internal static class Output
         }
         else if (summary.StopReason is not null)
         {
-            Human.WriteLine($"Stopped by a configuration or credentials problem: {summary.StopReason}");
+            Human.WriteLine($"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}");
         }
 
         if (note is not null)
@@ -358,14 +358,14 @@ internal static class Output
             });
         }
 
-        Console.Error.WriteLine($"cmsuser: {message}");
+        Console.Error.WriteLine($"cmsuser: {Safe(message)}");
     }
 
     public static void Line(string text, bool json)
     {
         if (!json)
         {
-            Human.WriteLine(text);
+            Human.WriteLine(Safe(text));
         }
     }
 
@@ -420,7 +420,47 @@ internal static class Output
 
     private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static Text Cell(string? text) => new(text ?? "");
+    private static Text Cell(string? text) => new(Safe(text ?? ""));
+
+    /// <summary>
+    /// Text from servers and contacts made safe for a terminal: control characters (an escape sequence could recolour,
+    /// retitle or rewrite the screen; a carriage return could overprint a line) and bidirectional overrides (which
+    /// could show a line in another order than it has) are shown as visible <c>\u001B</c> escapes. Line breaks stay.
+    /// </summary>
+    internal static string Safe(string text)
+    {
+        if (!text.AsSpan().ContainsAny(Unsafe))
+        {
+            return text;
+        }
+
+        var safe = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            // A line break is a line break, on Windows too (CR LF).
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                safe.Append(c);
+            }
+            else if (Unsafe.Contains(c))
+            {
+                safe.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                safe.Append(c);
+            }
+        }
+
+        return safe.ToString();
+    }
+
+    // C0 controls but the line feed, DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates.
+    private static readonly System.Buffers.SearchValues<char> Unsafe = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Where(c => c != '\n').Select(c => (char)c))
+        + string.Concat(Enumerable.Range(0x7F, 0x21).Select(c => (char)c))
+        + "\u061C\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 }
 
 /// <summary>The verbs the progress and summaries use.</summary>

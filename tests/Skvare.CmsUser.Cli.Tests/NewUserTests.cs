@@ -149,7 +149,42 @@ public sealed class NewUserTests
         missing.ExitCode.Should().Be(3, missing.ToString());
         missing.Stderr.Should().Contain("does not exist").And.NotContain("Unexpected error");
     }
+    [Fact(Timeout = 120_000)]
+    public async Task Escape_sequences_and_bidi_overrides_in_contact_data_reach_the_terminal_as_visible_escapes()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Eve", "Escape", "eve\u001b]0;pwned\u0007\u001b[2J@example.org");
+        sites.AddMember("Rli", "Override", "\u202Egro.elpmaxe@ilr");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.All.Should().NotContainAny(["\u001b", "\u0007", "\u202E"]);
+        run.Stdout.Should().Contain("eve\\u001B]0;pwned\\u0007\\u001B[2J@example.org").And.Contain("\\u202Egro.elpmaxe@ilr");
+    }
+
+    [Fact]
+    public void Terminal_text_keeps_no_control_or_bidi_override_but_line_breaks_and_changes_nothing_else()
+    {
+        static bool Unsafe(char c) => (char.IsControl(c) && c is not '\n' and not '\r') || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+        HostileText.TextOrHuge.Sample(text =>
+        {
+            var safe = Output.Safe(text);
+
+            safe.Where(Unsafe).Should().BeEmpty();
+            safe.Replace("\r\n", "\n", StringComparison.Ordinal).Should().NotContain("\r");
+            Output.Safe(safe).Should().Be(safe, "what is safe stays as it is");
+            if (!text.Any(Unsafe))
+            {
+                safe.Replace("\\u000D", "\r", StringComparison.Ordinal).Should().Be(text, "text without anything unsafe is unchanged, but for a lone carriage return");
+            }
+        });
+    }
 }
+
 
 /// <summary>The console sample as a new user runs it: without settings (the demo), and with the example file copied as is.</summary>
 public sealed class ConsoleSampleTests
