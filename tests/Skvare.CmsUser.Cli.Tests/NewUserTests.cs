@@ -183,7 +183,24 @@ public sealed class NewUserTests
             }
         });
     }
+    [Fact(Timeout = 120_000)]
+    public async Task A_base_URL_without_its_scheme_is_refused_with_the_URL_to_write_instead()
+    {
+        using var sites = new Sites();
+        var settings = sites.Settings();
+        settings["CmsUser"]!["CiviCrm"]!["BaseUrl"] = "localhost:8082";
+        settings["CmsUser"]!["WordPress"]!["BaseUrl"] = "www.example.org";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "check");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        run.Stderr.Should().Contain("CmsUser:CiviCrm:BaseUrl 'localhost:8082' must be an absolute http(s) URL. Add the scheme, e.g. 'https://localhost:8082/'.")
+            .And.Contain("CmsUser:WordPress:BaseUrl 'www.example.org' must be an absolute http(s) URL. Add the scheme, e.g. 'https://www.example.org/'.");
+    }
 }
+
 
 
 /// <summary>The console sample as a new user runs it: without settings (the demo), and with the example file copied as is.</summary>
