@@ -145,7 +145,7 @@ internal static class CliApp
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
         var summary = await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
-        return Output.ExitCode(summary);
+        return Output.ExitCode(summary, Retry(host));
     }
 
     /// <summary>One run or reset pass with progress, then the table and summary.</summary>
@@ -154,7 +154,7 @@ internal static class CliApp
         var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
         var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
         progress.Finish();
-        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke());
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke(), Retry(host));
         return summary;
     }
 
@@ -167,7 +167,7 @@ internal static class CliApp
         }
 
         var summary = await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
-        return Output.ExitCode(summary);
+        return Output.ExitCode(summary, Retry(host));
     }
 
     private static async Task<int> PlanAsync(CliOptions options, CancellationToken cancellationToken)
@@ -253,7 +253,20 @@ internal static class CliApp
             throw new CliException($"{file} already exists; pass --force to overwrite it.", ExitCodes.Configuration);
         }
 
-        File.WriteAllText(file, InitTemplate.For(cms));
+        try
+        {
+            File.WriteAllText(file, InitTemplate.For(cms));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var why = ex switch
+            {
+                DirectoryNotFoundException => $"the folder {Path.GetDirectoryName(file)} does not exist",
+                UnauthorizedAccessException => "permission denied",
+                _ => ex.Message.TrimEnd('.'),
+            };
+            throw new CliException($"Cannot write {file}: {why}. Choose another place with --settings FILE.", ExitCodes.Configuration, ex);
+        }
         if (options.Json)
         {
             Console.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Default.String)}}, "cms": "{{cms}}" }""");
@@ -271,6 +284,8 @@ internal static class CliApp
         var settings = Settings.Load(options.SettingsFile, Environment.CurrentDirectory);
         return await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
     }
+
+    private static RetryPolicy Retry(IHost host) => host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Retry;
 
     private static int PageSize(IHost host) => Math.Max(1, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PageSize);
 }

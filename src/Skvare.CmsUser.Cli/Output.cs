@@ -38,17 +38,34 @@ internal static class Output
         verb == Verbs.Reset && outcome.Error?.Code == CmsUserErrorCodes.NoLinkedAccount ? "No account" : Describe(outcome.Kind, verb);
 
     /// <summary>The exit code of a finished run.</summary>
-    public static int ExitCode(RunSummary summary) => summary switch
+    /// <remarks>
+    /// A run whose every failure was a server that could not be reached, and so counted no attempt (<paramref name="retry"/>
+    /// does not count transient failures), stopped short of its work as a quarantine does: 2, run again later. Such
+    /// contacts are not in <c>cmsuser failures</c>, so 1 ("read the failures") would send a person to an empty list.
+    /// </remarks>
+    public static int ExitCode(RunSummary summary, RetryPolicy? retry = null) => summary switch
     {
         { Quarantined: true } or { Cancelled: true } => ExitCodes.Stopped,
         { StopReason: not null } => ExitCodes.Configuration,
-        _ when summary.Count(OutcomeKind.Failed) + summary.Count(OutcomeKind.GaveUp) > 0 => ExitCodes.SomeFailed,
-        _ => ExitCodes.Done,
+        _ when summary.Count(OutcomeKind.Failed) + summary.Count(OutcomeKind.GaveUp) == 0 => ExitCodes.Done,
+        _ when OnlyUnavailable(summary, retry) => ExitCodes.Stopped,
+        _ => ExitCodes.SomeFailed,
     };
 
-    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, string? note = null)
+    /// <summary>Whether a failure counted as one of the contact's attempts (a server that could not be reached does not, by default).</summary>
+    public static bool Counted(ProvisioningOutcome outcome, RetryPolicy? retry) =>
+        outcome.Error is not { Kind: var kind } || retry is null || (kind != FailureKind.Configuration && retry.Counts(kind));
+
+    /// <summary>Every failure of the run was uncounted and transient (and none was left out of the summary's list).</summary>
+    private static bool OnlyUnavailable(RunSummary summary, RetryPolicy? retry) =>
+        retry is not null
+        && summary.Count(OutcomeKind.GaveUp) == 0
+        && summary.Failures.Count == summary.Count(OutcomeKind.Failed)
+        && summary.Failures.All(f => f.Error?.Kind == FailureKind.Transient && !Counted(f, retry));
+
+    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, string? note = null, RetryPolicy? retry = null)
     {
-        var exit = ExitCode(summary);
+        var exit = ExitCode(summary, retry);
         if (json)
         {
             WriteJson(w =>
@@ -79,6 +96,15 @@ internal static class Output
                     w.WriteString("username", o.Username);
                     WriteNumberOrNull(w, "accountId", o.CmsUserId);
                     WriteNumberOrNull(w, "attempt", o.Attempt);
+                    if (o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp)
+                    {
+                        w.WriteBoolean("attemptCounted", Counted(o, retry));
+                    }
+                    else
+                    {
+                        w.WriteNull("attemptCounted");
+                    }
+
                     if (o.Error is { } e)
                     {
                         w.WriteStartObject("error");
@@ -105,7 +131,7 @@ internal static class Output
             var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Rule", "Outcome", "Username", "Account id", "Error");
             foreach (var o in outcomes.OrderBy(o => o.ContactId))
             {
-                var error = o.Error is null ? "" : $"{o.Error.Code}: {o.Error.Message}" + (o.Attempt is int a && o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp ? $" (attempt {a})" : "");
+                var error = o.Error is null ? "" : $"{o.Error.Code}: {o.Error.Message}" + AttemptNote(o, retry);
                 table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(o.Username), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
             }
 
@@ -114,9 +140,14 @@ internal static class Output
 
         var counts = outcomes.GroupBy(o => Describe(o, verb)).Select(g => $"{g.Key} {Number(g.Count())}");
         Human.WriteLine($"{verb} finished in {Durations.Format(summary.Duration)}: {Contacts(summary.Total)}{(summary.Total > 0 ? " (" + string.Join(", ", counts) + ")" : "")}.");
+        if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
+        {
+            Human.WriteLine($"Stopped short: {Contacts(summary.Count(OutcomeKind.Failed))} could not be done because a server could not be reached or was unavailable; no attempt was counted against them. Run again later.");
+        }
+
         if (summary.Quarantined)
         {
-            Human.WriteLine($"Stopped (quarantined): {summary.StopReason}. The remaining contacts were left untouched; run again when the server is back.");
+            Human.WriteLine($"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.");
         }
         else if (summary.Cancelled)
         {
@@ -124,13 +155,32 @@ internal static class Output
         }
         else if (summary.StopReason is not null)
         {
-            Human.WriteLine($"Stopped by a configuration or credentials problem: {summary.StopReason}");
+            Human.WriteLine($"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}");
         }
 
         if (note is not null)
         {
             Human.WriteLine(note);
         }
+    }
+
+    /// <summary>
+    /// What a failure did to the contact's attempts: "(attempt 2 of 4)" when it counted; "(not counted …)" for a server
+    /// that could not be reached (the contact keeps its attempts), nothing for a configuration problem (nobody's attempt).
+    /// </summary>
+    internal static string AttemptNote(ProvisioningOutcome o, RetryPolicy? retry)
+    {
+        if (o.Kind is not (OutcomeKind.Failed or OutcomeKind.GaveUp) || o.Error is null || o.Error.Kind == FailureKind.Configuration || o.Attempt is not int attempt)
+        {
+            return "";
+        }
+
+        if (!Counted(o, retry))
+        {
+            return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; tried again next run)";
+        }
+
+        return retry is null ? $" (attempt {Number(attempt)})" : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
     }
 
     public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json)
@@ -308,14 +358,14 @@ internal static class Output
             });
         }
 
-        Console.Error.WriteLine($"cmsuser: {message}");
+        Console.Error.WriteLine($"cmsuser: {Safe(message)}");
     }
 
     public static void Line(string text, bool json)
     {
         if (!json)
         {
-            Human.WriteLine(text);
+            Human.WriteLine(Safe(text));
         }
     }
 
@@ -370,7 +420,47 @@ internal static class Output
 
     private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 
-    private static Text Cell(string? text) => new(text ?? "");
+    private static Text Cell(string? text) => new(Safe(text ?? ""));
+
+    /// <summary>
+    /// Text from servers and contacts made safe for a terminal: control characters (an escape sequence could recolour,
+    /// retitle or rewrite the screen; a carriage return could overprint a line) and bidirectional overrides (which
+    /// could show a line in another order than it has) are shown as visible <c>\u001B</c> escapes. Line breaks stay.
+    /// </summary>
+    internal static string Safe(string text)
+    {
+        if (!text.AsSpan().ContainsAny(Unsafe))
+        {
+            return text;
+        }
+
+        var safe = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            // A line break is a line break, on Windows too (CR LF).
+            if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+            {
+                safe.Append(c);
+            }
+            else if (Unsafe.Contains(c))
+            {
+                safe.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            }
+            else
+            {
+                safe.Append(c);
+            }
+        }
+
+        return safe.ToString();
+    }
+
+    // C0 controls but the line feed, DEL, C1 controls, and the bidirectional marks, embeddings, overrides and isolates.
+    private static readonly System.Buffers.SearchValues<char> Unsafe = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Where(c => c != '\n').Select(c => (char)c))
+        + string.Concat(Enumerable.Range(0x7F, 0x21).Select(c => (char)c))
+        + "\u061C\u200E\u200F\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069");
 }
 
 /// <summary>The verbs the progress and summaries use.</summary>

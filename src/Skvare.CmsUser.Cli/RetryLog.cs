@@ -29,7 +29,7 @@ internal sealed partial class RetryLog(ILogger logger) : TelemetryListener
         }
 
         var request = args.Context.GetRequestMessage();
-        var target = request?.RequestUri is { } uri ? $"{request.Method} {uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(CultureInfo.InvariantCulture))}{uri.AbsolutePath}" : args.Source.PipelineName ?? "HTTP request";
+        var target = request?.RequestUri is { } uri ? $"{request.Method} {Target(uri)}" : args.Source.PipelineName ?? "HTTP request";
         var cause = retry.Outcome switch
         {
             { Result: HttpResponseMessage response } => $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd(),
@@ -37,6 +37,27 @@ internal sealed partial class RetryLog(ILogger logger) : TelemetryListener
             _ => "failed",
         };
         LogRetry(logger, target, cause, retry.AttemptNumber + 1, Durations.Format(retry.RetryDelay));
+    }
+
+    /// <summary>
+    /// Host, port and path of a request, and its route when the route is in the query string (CiviCRM on WordPress:
+    /// <c>?civiwp=CiviCRM&amp;q=civicrm/ajax/api4/Contact/get</c>; on Joomla: <c>?option=com_civicrm&amp;task=…</c>), which
+    /// would otherwise read as the site's home page. No other query parameter is shown: one could carry a secret.
+    /// </summary>
+    internal static string Target(Uri uri)
+    {
+        var target = $"{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(CultureInfo.InvariantCulture))}{uri.AbsolutePath}";
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && pair[..equals] is "q" or "task")
+            {
+                var route = Uri.UnescapeDataString(pair[(equals + 1)..].Replace('+', ' '));
+                return route.Length == 0 ? target : $"{target}?{pair[..equals]}={route}";
+            }
+        }
+
+        return target;
     }
 
     private static string FirstLine(string message)

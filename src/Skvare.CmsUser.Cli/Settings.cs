@@ -74,6 +74,11 @@ internal sealed class Settings
         if (settingsFile is not null)
         {
             file = Path.GetFullPath(settingsFile, workingDirectory);
+            if (Directory.Exists(file))
+            {
+                throw new CliException($"Settings file {file} is a folder; pass the file, e.g. --settings {Path.Combine(file, DefaultFileName)}.", ExitCodes.Configuration);
+            }
+
             if (!System.IO.File.Exists(file))
             {
                 throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
@@ -100,10 +105,9 @@ internal sealed class Settings
         {
             configuration = builder.Build();
         }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {
-            var reason = ex.InnerException?.Message ?? ex.Message;
-            throw new CliException($"Settings file {file} cannot be read: {reason}", ExitCodes.Configuration, ex);
+            throw new CliException($"Settings file {file} cannot be read: {ReadProblem(ex)}", ExitCodes.Configuration, ex);
         }
 
         var section = configuration.GetSection(CmsUserOptions.SectionName);
@@ -118,6 +122,29 @@ internal sealed class Settings
 
         var (cms, problem) = ParseCms(section["Cms"]);
         return new Settings(configuration, file, cms, problem);
+    }
+
+    /// <summary>
+    /// Why a settings file could not be read, where it helps: a JSON syntax error gives its line (the
+    /// configuration provider's own message says only that the file could not be parsed). Never the file's content.
+    /// </summary>
+    internal static string ReadProblem(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Text.Json.JsonException { LineNumber: long line } json)
+            {
+                return $"it is not valid JSON (line {line + 1}): check for a missing comma, quote or brace on that line or just before it.";
+            }
+
+            if (e is UnauthorizedAccessException)
+            {
+                return "permission denied.";
+            }
+        }
+
+        var reason = ex.InnerException?.Message ?? ex.Message;
+        return reason.EndsWith('.') ? reason : reason + ".";
     }
 
     /// <summary>Problems the configuration binder would skip silently, for every section the tool binds.</summary>

@@ -194,6 +194,22 @@ public sealed class ClientTests : IDisposable
         _h.Fake.Requests.Should().HaveCount(2);
     }
 
+    [Fact(Skip = "Known defect for the HTTP pipeline (HttpResilienceSetup): a retry-safe call refused with CiviCRM's JSON 500 'DB Error: already exists' is sent 4 times; found against CiviCRM 6.17.2 (UFMatch save of a uf_name another contact holds). Remove Skip with the fix.")]
+    public async Task A_unique_key_refusal_of_an_idempotent_save_is_not_retried()
+    {
+        // CiviCRM answers every API error with 500 and a JSON body; "DB Error: already exists" is a unique key, not an outage:
+        // the same request gets the same answer, so retrying only delays the contact (three backoffs on a real site).
+        var contact = _h.Fake.AddContact("A", "B", "a@example.org");
+        _h.Fake.FailNext(500, count: 4, body: "{\"error_id\":\"nD6p-sfP7-z1em\",\"error_code\":0,\"error_message\":\"DB Error: already exists\",\"status\":500}");
+        var save = new Api4Params { Match = { "uf_id", "domain_id" } };
+        save.Records.Add(new Dictionary<string, object?> { ["uf_id"] = 7, ["contact_id"] = contact, ["uf_name"] = "a@example.org", ["domain_id"] = 1 });
+
+        var act = () => _h.Client.CallAsync("UFMatch", "save", save);
+
+        (await act.Should().ThrowAsync<CiviCrmApiException>()).Which.IsDuplicate.Should().BeTrue();
+        _h.Fake.Requests.Should().ContainSingle("a unique-key refusal is answered the same every time");
+    }
+
     [Fact]
     public async Task Timeouts_and_refused_connections_are_transient()
     {

@@ -27,7 +27,14 @@ public static class Cli
 {
     private static readonly string Dll = FindDll();
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunDllAsync(Dll, workingDirectory, environment, args);
+
+    /// <summary>Runs the console sample (samples/Skvare.CmsUser.Samples.Console) as a process, as a new user would.</summary>
+    public static Task<CliResult> RunConsoleSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
+        RunDllAsync(FindDll("ConsoleSampleDirectory", "Skvare.CmsUser.Samples.Console.dll"), workingDirectory, environment);
+
+    private static async Task<CliResult> RunDllAsync(string dll, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -36,7 +43,7 @@ public static class Cli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -66,7 +73,7 @@ public static class Cli
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"cmsuser {string.Join(' ', args)} did not finish in 90 s.");
+            throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish in 90 s.");
         }
 
         var result = new CliResult(process.ExitCode, await stdout, await stderr);
@@ -80,11 +87,11 @@ public static class Cli
         return result;
     }
 
-    private static string FindDll()
+    private static string FindDll(string key = "CliDirectory", string name = "cmsuser.dll")
     {
-        var directory = typeof(Cli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "CliDirectory").Value!;
-        var dll = Path.Combine(directory, "cmsuser.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build src/Skvare.CmsUser.Cli first: {dll} is missing.");
+        var directory = typeof(Cli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+        var dll = Path.Combine(directory, name);
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build it first: {dll} is missing.");
     }
 }
 

@@ -14,7 +14,10 @@ internal static class HttpEndpointGuard
 
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
-            failures.Add($"{settingKey} '{url}' must be an absolute http(s) URL.");
+            // "crm.example.org" or "localhost:8082" (which .NET reads as the scheme "localhost") miss only the scheme.
+            var text = url.OriginalString.Trim();
+            var hint = text.Contains("://", StringComparison.Ordinal) ? " Use http:// or https://." : $" Add the scheme, e.g. 'https://{text.TrimEnd('/')}/'.";
+            failures.Add($"{settingKey} '{url}' must be an absolute http(s) URL.{hint}");
             return;
         }
 

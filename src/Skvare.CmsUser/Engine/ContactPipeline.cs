@@ -19,6 +19,11 @@ internal sealed class ContactPipeline
     private readonly ICmsAccountProvider _cms;
     private readonly EngineSettings _settings;
     private readonly UsernameReservations _reservations = new();
+
+    // One create at a time per email in this process: a CMS whose duplicate-email check is not atomic with its insert
+    // (WordPress: email_exists, then the insert) creates two accounts for two contacts sharing an email when their
+    // creates overlap. Serialised, the second create is refused as a taken email and resolved like any other.
+    private readonly KeyedLock _emailCreates = new();
     private readonly ILogger _logger;
 
     public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings, ILogger logger)
@@ -260,7 +265,7 @@ internal sealed class ContactPipeline
             using var held = new Held(_reservations, baseName, contact.Id);
             try
             {
-                var created = await _cms.CreateAsync(BuildAccount(rule, contact, baseName, email), cancellationToken).ConfigureAwait(false);
+                var created = await CreateAloneForEmailAsync(BuildAccount(rule, contact, baseName, email), cancellationToken).ConfigureAwait(false);
                 return Created(rule, attempt, created, email);
             }
             catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
@@ -344,7 +349,7 @@ internal sealed class ContactPipeline
                 using var held = new Held(_reservations, username, contact.Id);
                 try
                 {
-                    var created = await _cms.CreateAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
+                    var created = await CreateAloneForEmailAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
                     return Created(rule, attempt, created, email);
                 }
                 catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
@@ -381,6 +386,16 @@ internal sealed class ContactPipeline
         return ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, attempt.Username, StringComparison.OrdinalIgnoreCase)
             ? Created(rule, attempt, raced, email)
             : await LinkExistingOrFailAsync(rule, attempt, raced, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates the account while no other create with the same email (case-insensitive) runs in this process. The key is
+    /// the email's hash: two emails that share one only wait for each other.
+    /// </summary>
+    private async Task<CmsAccount> CreateAloneForEmailAsync(NewCmsAccount account, CancellationToken cancellationToken)
+    {
+        using var sameEmail = await _emailCreates.AcquireAsync(StringComparer.OrdinalIgnoreCase.GetHashCode(account.Email), cancellationToken).ConfigureAwait(false);
+        return await _cms.CreateAsync(account, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Releases a reserved username when the create attempt is over.</summary>

@@ -40,7 +40,8 @@ internal sealed class RunState
             _consecutiveTransient = AttemptPolicy.NextTransientStreak(_consecutiveTransient, work.Error?.Kind);
             if (work.Error?.Kind == FailureKind.Transient && _attempts.Quarantines(_consecutiveTransient) && !Stopped)
             {
-                Quarantine($"{_consecutiveTransient} transient failures in a row (last: {work.Error.Message})");
+                // The message is a sentence; inside the parentheses its full stop would read "…)." after a caller's own stop.
+                Quarantine($"{_consecutiveTransient} transient failures in a row (last: {work.Error.Message.TrimEnd().TrimEnd('.')})");
             }
 
             if (work.StopError is { } stop && !Stopped)

@@ -123,13 +123,14 @@ public sealed class AttemptsTests : IDisposable
         var contacts = Enumerable.Range(1, 10).Select(i => _h.Member("P", $"N{i}", $"p{i}@example.org")).ToArray();
         foreach (var c in contacts)
         {
-            _h.Cms.FailCreateFor(c.Email!, () => FakeCmsAccountProvider.Transient("connection refused"));
+            _h.Cms.FailCreateFor(c.Email!, () => FakeCmsAccountProvider.Transient("Connection refused (127.0.0.1:9081)."));
         }
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
         summary.Quarantined.Should().BeTrue();
-        summary.StopReason.Should().Contain("3 transient failures in a row").And.Contain("connection refused");
+        summary.StopReason.Should().Contain("3 transient failures in a row").And.Contain("Connection refused");
+        summary.StopReason.Should().EndWith("9081))", "the last error's full stop does not end up inside the parentheses (seen as \"…9081)).).\" in cmsuser)");
         summary.Total.Should().Be(3);
         _h.Cms.Calls["Create"].Should().Be(3, "the run stops at the threshold");
         _h.Civi.Activities.Should().BeEmpty();

@@ -146,6 +146,44 @@ public sealed class CreateFirstTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Two_contacts_with_one_email_never_create_at_the_same_time_and_the_second_fails_naming_the_holder()
+    {
+        // Real WordPress checks a taken email before its insert, not atomically with it: two creates with one email that
+        // overlap both succeed (seen on WordPress 6.1 with two contacts sharing an email in one page). The engine must
+        // not let them overlap; the second is then refused as a taken email and resolved.
+        _h.Configure = o => o.MaxConcurrency = 2;
+        var first = _h.Member("Pat", "One", "pat@example.org");
+        var second = _h.Member("Pat", "Two", "PAT@example.org");
+        var inside = 0;
+        var overlapped = 0;
+        var bothInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Cms.BeforeCreate = async account =>
+        {
+            if (Interlocked.Increment(ref inside) == 2)
+            {
+                Interlocked.Exchange(ref overlapped, 1);
+                bothInside.TrySetResult();
+            }
+
+            // Without serialisation both creates are launched together (concurrency 2) and meet here; with it the
+            // second never arrives, and the first goes on after this bounded wait.
+            await bothInside.Task.WaitAsync(TimeSpan.FromSeconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+            Interlocked.Decrement(ref inside);
+        };
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        overlapped.Should().Be(0, "two creates with one email overlapped");
+        _h.Cms.Accounts.Should().ContainSingle();
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        var holder = failure.ContactId == first.Id ? second : first;
+        failure.Error!.Kind.Should().Be(FailureKind.Permanent);
+        failure.Error.Message.Should().Contain(holder.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "the error names the contact that holds the account");
+        _h.Civi.Links.Should().ContainSingle(l => l.ContactId == holder.Id);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_provider_without_the_capability_is_still_asked_before_every_create()
     {
         using var h = new EngineHarness();

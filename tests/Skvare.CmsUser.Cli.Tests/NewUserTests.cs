@@ -1,0 +1,247 @@
+using System.Text.Json.Nodes;
+using CsCheck;
+using Skvare.CmsUser.Tests.Properties;
+
+namespace Skvare.CmsUser.Cli.Tests;
+
+/// <summary>What a new user meets first: shared emails, servers that go away, unclear messages (found by trying the tool).</summary>
+public sealed class NewUserTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Two_contacts_with_one_email_get_one_account_and_the_second_fails_naming_the_holder()
+    {
+        using var sites = new Sites();
+        var first = sites.AddMember("Pat", "One", "pat@example.org");
+        var second = sites.AddMember("Pat", "Two", "pat@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        sites.WordPress.Users.Where(u => u.Email == "pat@example.org").Should().ContainSingle(run.ToString());
+        var contacts = run.Json.GetProperty("contacts").EnumerateArray().ToDictionary(c => c.GetProperty("contactId").GetInt64());
+        var outcomes = new[] { first, second }.Select(id => contacts[id].GetProperty("outcome").GetString()).ToList();
+        outcomes.Should().ContainSingle(o => o == "created", run.ToString());
+        var loser = new[] { first, second }.Single(id => contacts[id].GetProperty("outcome").GetString() != "created");
+        var winner = loser == first ? second : first;
+        var error = contacts[loser].GetProperty("error");
+        error.GetProperty("kind").GetString().Should().Be("Permanent", run.ToString());
+        error.GetProperty("message").GetString().Should().Contain(winner.ToString(System.Globalization.CultureInfo.InvariantCulture), "the error names the contact that holds the account");
+        sites.Civi.Links.Should().ContainSingle(l => l.ContactId == winner);
+        sites.Civi.Links.Should().NotContain(l => l.ContactId == loser);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_run_that_only_met_an_unreachable_CMS_exits_2_and_says_no_attempt_was_counted()
+    {
+        using var sites = new Sites();
+        var ana = sites.AddMember("Ana", "Lima", "ana@example.org");
+        sites.WordPress.FailNext(100, 503);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var human = await Cli.RunAsync(folder.Path, null, "run");
+        var json = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+
+        human.ExitCode.Should().Be(2, "the contact was not done because the CMS was down: run again later, nothing for a person to read\n" + human);
+        human.Stdout.Should().Contain("not counted: no attempts used").And.NotContain("(attempt 0)").And.Contain("Run again later");
+        json.ExitCode.Should().Be(2, json.ToString());
+        json.Json.GetProperty("status").GetString().Should().Be("stopped");
+        var contact = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        contact.GetProperty("contactId").GetInt64().Should().Be(ana);
+        contact.GetProperty("attemptCounted").GetBoolean().Should().BeFalse();
+        contact.GetProperty("error").GetProperty("kind").GetString().Should().Be("Transient");
+        failures.Json.GetProperty("contacts").GetArrayLength().Should().Be(0, "no attempt was recorded");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_counted_failure_says_which_attempt_of_how_many()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        var bad = sites.AddMember("Bea", "Lima", "bea(at)example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var json = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        json.ExitCode.Should().Be(1, json.ToString());
+        var failed = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle(c => c.GetProperty("contactId").GetInt64() == bad).Subject;
+        failed.GetProperty("outcome").GetString().Should().Be("gaveUp");
+        failed.GetProperty("attemptCounted").GetBoolean().Should().BeTrue(json.ToString());
+        failed.GetProperty("attempt").GetInt32().Should().Be(1);
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.GaveUp, Attempt = 1, Error = new ProvisioningError(FailureKind.Permanent, "invalid_email", "x") }, new RetryPolicy())
+            .Should().Be(" (attempt 1 of 4)");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 2, Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "x") }, new RetryPolicy())
+            .Should().Be(" (not counted: 2 of 4 attempts used; tried again next run)");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 3, Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "x") }, new RetryPolicy { CountTransientFailures = true })
+            .Should().Be(" (attempt 3 of 4)");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Retry_lines_name_the_CiviCRM_route_when_the_site_uses_WordPress_style_URLs()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Ana", "Lima", "ana@example.org");
+        sites.Civi.FailNext(503, 1);
+        var settings = sites.Settings();
+        settings["CmsUser"]!["CiviCrm"]!["UrlStyle"] = "WordPress";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        var retry = run.Stderr.Split('\n').Should().ContainSingle(l => l.Contains("retry 1 in", StringComparison.Ordinal)).Subject;
+        retry.Should().Contain("/?q=civicrm/ajax/", "without the route every CiviCRM call reads as the site's home page");
+        retry.Should().NotContain("civiwp", "only the route is shown");
+    }
+
+    [Fact]
+    public void A_retry_line_shows_the_route_and_no_other_query_parameter_whatever_they_hold()
+    {
+        Gen.Select(HostileText.Text, HostileText.Text, Gen.Bool).Sample((route, secret, joomla) =>
+        {
+            var name = joomla ? "task" : "q";
+            var uri = new Uri($"https://crm.example.org/?key={Uri.EscapeDataString("S3CRET" + secret)}&{name}={Uri.EscapeDataString(route)}&api_key=S3CRET");
+
+            var target = RetryLog.Target(uri);
+
+            target.Should().StartWith("crm.example.org/").And.NotContain("S3CRET");
+            if (route.Length > 0)
+            {
+                target.Should().Be($"crm.example.org/?{name}={Uri.UnescapeDataString(Uri.EscapeDataString(route))}");
+            }
+        });
+    }
+
+    [Fact]
+    public void A_settings_file_that_is_not_valid_JSON_is_reported_by_line_and_never_echoes_its_content()
+    {
+        using var folder = new TempFolder();
+        Gen.Select(HostileText.Text, Gen.Int[0, 5]).Sample((secret, blankLines) =>
+        {
+            // Samples run in parallel: one file each.
+            var file = Path.Combine(folder.Path, Guid.NewGuid().ToString("N") + ".json");
+            var value = secret.Replace("\"", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal).Replace("\r", "", StringComparison.Ordinal);
+            // A lone surrogate becomes U+FFFD on disk, as an editor would save it.
+            File.WriteAllText(file, new string('\n', blankLines) + "{ \"CmsUser\": { \"CiviCrm\": { \"ApiKey\": \"S3CRET" + value + "\" \"BaseUrl\": 1 } } }", new System.Text.UTF8Encoding(false, throwOnInvalidBytes: false));
+
+            var act = () => Settings.Load(file, folder.Path, new Dictionary<string, string>());
+
+            var message = act.Should().Throw<CliException>().Which.Message;
+            message.Should().Contain($"(line {blankLines + 1})").And.Contain(file).And.NotContain("S3CRET");
+        }, iter: 200);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_folder_as_settings_and_init_into_a_missing_folder_are_usage_errors_that_say_what_is_wrong()
+    {
+        using var folder = new TempFolder();
+
+        var asFolder = await Cli.RunAsync(folder.Path, null, "run", "--settings", folder.Path);
+        var missing = await Cli.RunAsync(folder.Path, null, "init", "wordpress", "--settings", Path.Combine(folder.Path, "no", "such", "cmsuser.json"));
+
+        asFolder.ExitCode.Should().Be(3, asFolder.ToString());
+        asFolder.Stderr.Should().Contain("is a folder").And.Contain(Path.Combine(folder.Path, "appsettings.json"));
+        missing.ExitCode.Should().Be(3, missing.ToString());
+        missing.Stderr.Should().Contain("does not exist").And.NotContain("Unexpected error");
+    }
+    [Fact(Timeout = 120_000)]
+    public async Task Escape_sequences_and_bidi_overrides_in_contact_data_reach_the_terminal_as_visible_escapes()
+    {
+        using var sites = new Sites();
+        sites.AddMember("Eve", "Escape", "eve\u001b]0;pwned\u0007\u001b[2J@example.org");
+        sites.AddMember("Rli", "Override", "\u202Egro.elpmaxe@ilr");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.All.Should().NotContainAny(["\u001b", "\u0007", "\u202E"]);
+        run.Stdout.Should().Contain("eve\\u001B]0;pwned\\u0007\\u001B[2J@example.org").And.Contain("\\u202Egro.elpmaxe@ilr");
+    }
+
+    [Fact]
+    public void Terminal_text_keeps_no_control_or_bidi_override_but_line_breaks_and_changes_nothing_else()
+    {
+        static bool Unsafe(char c) => (char.IsControl(c) && c is not '\n' and not '\r') || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+        HostileText.TextOrHuge.Sample(text =>
+        {
+            var safe = Output.Safe(text);
+
+            safe.Where(Unsafe).Should().BeEmpty();
+            safe.Replace("\r\n", "\n", StringComparison.Ordinal).Should().NotContain("\r");
+            Output.Safe(safe).Should().Be(safe, "what is safe stays as it is");
+            if (!text.Any(Unsafe))
+            {
+                safe.Replace("\\u000D", "\r", StringComparison.Ordinal).Should().Be(text, "text without anything unsafe is unchanged, but for a lone carriage return");
+            }
+        });
+    }
+    [Fact(Timeout = 120_000)]
+    public async Task A_base_URL_without_its_scheme_is_refused_with_the_URL_to_write_instead()
+    {
+        using var sites = new Sites();
+        var settings = sites.Settings();
+        settings["CmsUser"]!["CiviCrm"]!["BaseUrl"] = "localhost:8082";
+        settings["CmsUser"]!["WordPress"]!["BaseUrl"] = "www.example.org";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "check");
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        run.Stderr.Should().Contain("CmsUser:CiviCrm:BaseUrl 'localhost:8082' must be an absolute http(s) URL. Add the scheme, e.g. 'https://localhost:8082/'.")
+            .And.Contain("CmsUser:WordPress:BaseUrl 'www.example.org' must be an absolute http(s) URL. Add the scheme, e.g. 'https://www.example.org/'.");
+    }
+}
+
+
+
+/// <summary>The console sample as a new user runs it: without settings (the demo), and with the example file copied as is.</summary>
+public sealed class ConsoleSampleTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Without_settings_the_console_sample_runs_its_demo_over_the_fake_servers()
+    {
+        using var folder = new TempFolder();
+
+        var run = await Cli.RunConsoleSampleAsync(folder.Path, null);
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Stdout.Should().Contain("Demo mode").And.Contain("Created 2").And.Contain("ana.lima").And.Contain("joao.muller");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_example_settings_copied_as_they_are_give_one_message_naming_the_missing_secrets_and_exit_3()
+    {
+        using var folder = new TempFolder();
+        var example = FindUp("samples/Skvare.CmsUser.Samples.Console/appsettings.example.json");
+        File.Copy(example, Path.Combine(folder.Path, "appsettings.json"));
+
+        var run = await Cli.RunConsoleSampleAsync(folder.Path, null);
+
+        run.ExitCode.Should().Be(3, run.ToString());
+        run.Stderr.Should().Contain("CmsUser:CiviCrm:ApiKey is missing").And.Contain("CmsUser:WordPress:ApplicationPassword is missing");
+        run.Stdout.Should().NotContain("Running against", "nothing connects with settings that cannot work");
+    }
+
+    private static string FindUp(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+}
