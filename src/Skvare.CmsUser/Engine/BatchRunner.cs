@@ -498,7 +498,7 @@ internal sealed class BatchRunner
     }
 
     /// <summary>A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan.</summary>
-    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened, PageLookup? Lookup);
+    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup);
 
     /// <summary>
     /// A pass's pages, read and prepared ahead: when the launcher takes a page, the next one is prepared (failure count,
@@ -558,14 +558,14 @@ internal sealed class BatchRunner
         /// <summary>A prepared page that will not start: its Scheduled records are removed (best effort).</summary>
         public async Task GiveBackAsync(PreparedPage page)
         {
-            if (page.Opened.Count == 0)
+            if (page.Opened.Records.Count == 0)
             {
                 return;
             }
 
             try
             {
-                await _runner._engine.Activities.DiscardAsync(page.Opened.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
+                await _runner._engine.Activities.DiscardAsync(page.Opened.Records.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
             {
