@@ -53,9 +53,7 @@ internal sealed class PageWriter
             return OpenedPage.None;
         }
 
-        var entries = open.Select(c => new ActivityEntry(c.Id, kind, ActivityOutcomeStatus.Scheduled,
-            $"Creating account : {c.DisplayName ?? c.Email ?? "contact"}",
-            "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now)).ToArray();
+        var entries = open.Select(c => Scheduled(c, now)).ToArray();
         PageWriteBackSnapshot? snapshot = null;
         IReadOnlyList<long>? ids;
         if (_store is not null)
@@ -78,6 +76,12 @@ internal sealed class PageWriter
 
         return new OpenedPage(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
     }
+
+    /// <summary>The Scheduled "User Account Creation" record of a contact about to get an account (see <see cref="OpenAsync"/>).</summary>
+    public static ActivityEntry Scheduled(Contact contact, DateTimeOffset now) =>
+        new(contact.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled,
+            $"Creating account : {contact.DisplayName ?? contact.Email ?? "contact"}",
+            "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now);
 
     /// <summary>
     /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
