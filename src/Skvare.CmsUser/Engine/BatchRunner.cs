@@ -564,7 +564,7 @@ internal sealed class BatchRunner
         {
             SetUp();
             StartReading();
-            _next ??= PrepareNextAsync();
+            _next ??= PrepareInBackground();
         }
 
         /// <summary>The next page, read and prepared, or <see langword="null"/> when the trigger is drained; starts preparing the one after.</summary>
@@ -574,7 +574,7 @@ internal sealed class BatchRunner
             var page = await _next!.ConfigureAwait(false);
             if (page is not null)
             {
-                _next = PrepareNextAsync();
+                _next = PrepareInBackground();
             }
 
             return page;
@@ -655,6 +655,12 @@ internal sealed class BatchRunner
             span?.SetTag("cmsuser.prepared", _preparedBySource);
             return await _pages.MoveNextAsync().ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Prepares the next page on the thread pool: starting the next read and this page's preparation (building and sending
+        /// requests) is CPU the launcher would otherwise spend while the workers that finished the page before wait for a contact.
+        /// </summary>
+        private Task<PreparedPage?> PrepareInBackground() => Task.Run(PrepareNextAsync, CancellationToken.None);
 
         private async Task<PreparedPage?> PrepareNextAsync()
         {
