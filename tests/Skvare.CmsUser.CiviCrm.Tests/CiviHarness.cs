@@ -68,3 +68,25 @@ internal sealed class CiviHarness : IDisposable
         Fake.Dispose();
     }
 }
+
+/// <summary>Counting calls in the fake's request log, chained ones included.</summary>
+internal static class FakeCallCounts
+{
+    /// <summary>Calls of <paramref name="entity"/>.<paramref name="action"/>: requests of their own plus calls chained onto other requests.</summary>
+    public static int CallsIncludingChained(this FakeCiviCrmServer fake, string entity, string action)
+    {
+        var chained = $":[\"{entity}\",\"{action}\",";
+        return fake.CallCount(entity, action) + fake.Requests.Sum(r => Occurrences(r.ParamsJson, chained));
+    }
+
+    private static int Occurrences(string? text, string part)
+    {
+        var count = 0;
+        for (var at = text?.IndexOf(part, StringComparison.Ordinal) ?? -1; at >= 0; at = text!.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}

@@ -195,8 +195,9 @@ public sealed class WriteBackTests : IDisposable
     {
         var ids = AddMembers(_h, _members, 3);
         _cms.AddAccount("taken", "member2@example.org");
-        // The link read chained into the write-back read fails, however often it is tried; the same read on its own does not.
-        _h.Fake.RefuseWhere = c => c.Chained && c.Entity == "UFMatch" && c.Action == "get" ? "DB Error: deadlock found" : null;
+        // The link read chained into the write-back read (this domain's links) fails, however often it is tried; the same read
+        // on its own does not, nor the page's read of links in other domains.
+        _h.Fake.RefuseWhere = c => c.Chained && c.Entity == "UFMatch" && c.Action == "get" && !c.ParamsJson.Contains("[\"domain_id\",\"!=\",", StringComparison.Ordinal) ? "DB Error: deadlock found" : null;
 
         var summary = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
@@ -205,6 +206,63 @@ public sealed class WriteBackTests : IDisposable
         _h.Fake.CallCount("UFMatch", "save").Should().Be(1, "the composed path wrote the links");
         AssertAuditedOnce(_h, ids);
         AssertMovedToHistory(ids);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_page_is_ready_in_two_requests_its_follow_ups_chained()
+    {
+        var ids = AddMembers(_h, _members, 3);
+        _cms.FailCreateFor("member1@example.org", () => FakeCmsAccountProvider.Permanent("Refused."));
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout())).Failures.Single().Attempt.Should().Be(1);
+        var before = _h.Fake.Requests.Count;
+
+        var second = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        second.Failures.Single().Attempt.Should().Be(2, "the first failure is counted by the chained read");
+        var calls = _h.Fake.Requests.Skip(before).ToArray();
+        var follow = calls.Where(r => r.Entity == "Contact" && r.Action == "get" && r.ParamsJson!.Contains("\"failed\":[\"ActivityContact\",\"get\"", StringComparison.Ordinal)).ToArray();
+        follow.Should().ContainSingle("one follow-up request for the page");
+        var order = new[] { "\"uf_other\":[\"UFMatch\",\"get\"", "\"joined\":[\"SubscriptionHistory\",\"get\"", "\"failed\":", "\"open\":[\"Activity\",\"save\"", "\"audits\":[\"ActivityContact\",\"get\"" }
+            .Select(key => follow[0].ParamsJson!.IndexOf(key, StringComparison.Ordinal)).ToArray();
+        order.Should().OnlyContain(at => at >= 0).And.BeInAscendingOrder("the audit records are read after the Scheduled records are written");
+        calls.Should().NotContain(r => r.Entity == "SubscriptionHistory" || r.Entity == "UFMatch" || r.Entity == "ActivityContact", "every follow-up rides on the one request");
+        AssertAuditedOnce(_h, ids.Where(id => id != ids[1]));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_stop_gives_back_the_Scheduled_records_of_the_pages_read_ahead()
+    {
+        // Pages of two, one worker: while the first page runs, the next two are read (their Scheduled records opened with
+        // the read) and prepared. The first create stops the run.
+        using var h = new CiviHarness(engine: o =>
+        {
+            var rule = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("members_done") };
+            o.Rules.Add(rule);
+            o.PageSize = 2;
+            o.MaxConcurrency = 1;
+        }, cms: _cms);
+        var members = h.Fake.AddGroup("members");
+        h.Fake.AddGroup("members_done");
+        AddMembers(h, members, 7);
+        _cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
+
+        var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.StopReason.Should().NotBeNull();
+        summary.Total.Should().Be(1);
+        h.Fake.Activities.Should().NotContain(a => a.Status == "Scheduled", "no contact of a page read or prepared ahead started");
+        _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Pages_are_prepared_with_their_read_only_for_the_CiviCRM_recorder_of_the_same_site()
+    {
+        using var plain = new CiviHarness();
+        var source = (IPreparingTriggerSource)plain.Services.GetRequiredService<ITriggerSourceFactory>().Create(new TriggerSourceContext { Trigger = TriggerDefinition.Group("members") });
+        source.CanPrepareFor(plain.Services.GetRequiredService<IActivityRecorder>()).Should().BeTrue();
+        source.CanPrepareFor(new FakeCiviCrm()).Should().BeFalse("a replaced recorder keeps receiving every call");
+        using var other = new CiviHarness();
+        source.CanPrepareFor(other.Services.GetRequiredService<IActivityRecorder>()).Should().BeFalse("another site's recorder");
     }
 
     [Fact]

@@ -38,12 +38,12 @@ public sealed class RequestBudgetTests : IDisposable
     private const int WordPressOnDemand = 1;
 
     /// <summary>
-    /// CiviCRM requests per page of new contacts in a batch: page read, other-domain links, join dates (SubscriptionHistory,
-    /// group triggers), failure count, the Scheduled audit records with the page's audit records read after them (one
-    /// request), and the write-back in one request (links, audit records completed, trigger removal with the history add,
-    /// chained). A page that links existing accounts reads its links first: one more.
+    /// CiviCRM requests per page of new contacts in a batch: the page read; one request with the page's follow-ups chained
+    /// (other-domain links, join dates of a group trigger, failed attempts, the Scheduled audit records, then the page's
+    /// audit records read after them); and the write-back in one request (links, audit records completed, trigger removal
+    /// with the history add, chained). A page that links existing accounts reads its links first: one more.
     /// </summary>
-    private const int CiviCrmPerPage = 6;
+    private const int CiviCrmPerPage = 3;
 
     /// <summary>
     /// CiviCRM requests once per run (set-up, once per process: identity with the domain chained, the activity types read
@@ -80,10 +80,10 @@ public sealed class RequestBudgetTests : IDisposable
 
     /// <summary>
     /// Sequential round trips of a cold batch before its first create: the set-up (the triggers resolved), the first
-    /// page's contacts, their join dates beside their links in other domains, the page prepared (failure count beside
-    /// the Scheduled records with their audit read).
+    /// page's contacts, then the page prepared in one request (links in other domains, join dates, failed attempts, the
+    /// Scheduled records with their audit read, chained).
     /// </summary>
-    private const int BatchRoundTripsBeforeFirstCreate = 4;
+    private const int BatchRoundTripsBeforeFirstCreate = 3;
 
     /// <summary>
     /// Sequential round trips of a cold <c>ProvisionAsync</c>: the warm ones plus the set-up, whose reads go at once (one

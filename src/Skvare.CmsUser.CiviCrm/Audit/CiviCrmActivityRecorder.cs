@@ -35,6 +35,9 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;
 
+    /// <summary>The client this recorder writes through (a trigger source prepares its pages only for the same site).</summary>
+    internal CiviCrmApiClient Client => _client;
+
     /// <summary>Creates the recorder.</summary>
     /// <param name="client">The API client.</param>
     /// <param name="logger">The logger.</param>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.CiviCrm.Audit;
 
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
@@ -9,7 +10,7 @@ namespace Skvare.CmsUser.CiviCrm.Triggers;
 /// <c>Removed</c> rows (the smart-group cache may still list a removed contact); tags with <c>tags IN</c>;
 /// saved searches by running their <c>api_params</c> on Contact, minus contacts already linked here.
 /// </summary>
-internal sealed class CiviCrmTriggerSource : ITriggerSource
+internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSource
 {
     private readonly CiviCrmApiClient _client;
     private readonly ContactReader _reader;
@@ -51,6 +52,106 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
             var joined = await joinDates.ConfigureAwait(false);
             yield return joined.Count == 0 ? contacts : contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
         }
+    }
+
+    /// <inheritdoc />
+    public bool CanPrepareFor(IActivityRecorder recorder) => recorder is CiviCrmActivityRecorder civi && ReferenceEquals(civi.Client, _client);
+
+    /// <remarks>
+    /// Two requests a page: the page's <c>Contact.get</c>, then one request with every follow-up chained onto a one-row
+    /// read of the API user's own contact (<see cref="Api4Carrier"/>, in this order): the links in other domains
+    /// (<c>UFMatch.get</c>), the join dates for a group trigger (<c>SubscriptionHistory.get</c>), the failed attempts with
+    /// their dates (<c>ActivityContact.get</c>, counted here against each contact's own "since"), the Scheduled records
+    /// (<c>Activity.save</c>) and then the page's audit records (<c>ActivityContact.get</c>, which sees them).
+    /// </remarks>
+    public async IAsyncEnumerable<PreparedContactPage> ReadPreparedAsync(int pageSize, PagePreparation preparation, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(preparation);
+        var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
+        {
+            yield return await PrepareAsync(rows, preparation, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private const string OtherLinksKey = "uf_other";
+    private const string JoinedKey = "joined";
+    private const string FailedKey = "failed";
+    private const string OpenKey = "open";
+    private const string AuditsKey = "audits";
+
+    /// <summary>A page's follow-ups in one request (see <see cref="ReadPreparedAsync"/>).</summary>
+    private async Task<PreparedContactPage> PrepareAsync(IReadOnlyList<JsonElement> rows, PagePreparation preparation, CancellationToken cancellationToken)
+    {
+        // The contacts as far as the page's own rows tell (names, this domain's link): enough to open their records.
+        var bare = ContactReader.ToContacts(rows, _context.ExtraFields, ContactReader.NoLinks);
+        if (bare.Count == 0)
+        {
+            return new PreparedContactPage { Contacts = [], FailedAttempts = new Dictionary<long, int>() };
+        }
+
+        var ids = bare.Select(c => c.Id).ToArray();
+        var calls = new List<(string Key, Api4Chain Call)>();
+        if (_reader.ReadsOtherDomainLinks)
+        {
+            calls.Add((OtherLinksKey, new Api4Chain("UFMatch", "get", await _reader.OtherDomainLinksQueryAsync(ids, cancellationToken).ConfigureAwait(false))));
+        }
+
+        if (NeedsJoinDates)
+        {
+            var joins = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
+            joins.Limit = ids.Length;
+            calls.Add((JoinedKey, new Api4Chain("SubscriptionHistory", "get", joins)));
+        }
+
+        // The activities wait for the engine's set-up (the activity types may not exist yet on a new site).
+        await preparation.Ready(cancellationToken).ConfigureAwait(false);
+
+        // Every failed attempt of the page's contacts, with its date: each contact's "since" depends on its join date, which
+        // comes in the same answer.
+        calls.Add((FailedKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.FailedAttemptsQuery(ids, preparation.Kind, sinceSite: null))));
+        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(opener).ToArray() : [];
+        if (open.Length > 0)
+        {
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(open))));
+
+            // After the records just written: the snapshot includes them.
+            calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(ids, preparation.Kind))));
+        }
+
+        var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+        var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        var joined = answers.TryGetValue(JoinedKey, out var joinRows) ? ToJoinDates(joinRows, siteTime) : [];
+        var contacts = ContactReader.ToContacts(rows, _context.ExtraFields, others)
+            .Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c)
+            .ToArray();
+        var since = contacts.ToDictionary(c => c.Id, c => preparation.CountFailuresSince(c.TriggeredAt));
+        var failed = new Dictionary<long, int>();
+        foreach (var row in answers[FailedKey])
+        {
+            if (row.GetInt64("contact_id") is long id && since.TryGetValue(id, out var from) && CiviCrmActivityRecorder.CountsSince(row, from, siteTime))
+            {
+                failed[id] = failed.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        var opened = new Dictionary<long, long>();
+        if (open.Length > 0 && CiviCrmActivityRecorder.OpenedIds(answers[OpenKey], open.Length) is { } recordIds)
+        {
+            for (var i = 0; i < open.Length; i++)
+            {
+                opened[open[i].ContactId] = recordIds[i];
+            }
+        }
+
+        return new PreparedContactPage
+        {
+            Contacts = contacts,
+            FailedAttempts = failed,
+            Opened = opened,
+            Audits = open.Length > 0 ? CiviCrmActivityRecorder.ToAuditRecords(answers[AuditsKey]) : null,
+        };
     }
 
     /// <remarks>
@@ -269,7 +370,14 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource
         query.Limit = ids.Length;
         var result = await _client.CallAsync("SubscriptionHistory", "get", query, cancellationToken).ConfigureAwait(false);
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var row in result.Values)
+        return ToJoinDates(result.Values, siteTime);
+    }
+
+    /// <summary>Each contact's join date from the rows of <see cref="JoinDatesQueryAsync"/>.</summary>
+    private static Dictionary<long, DateTimeOffset> ToJoinDates(IEnumerable<JsonElement> rows, SiteTime siteTime)
+    {
+        var joined = new Dictionary<long, DateTimeOffset>();
+        foreach (var row in rows)
         {
             if (row.GetInt64("contact_id") is long id && siteTime.FromSite(row.GetString("joined")) is { } at)
             {

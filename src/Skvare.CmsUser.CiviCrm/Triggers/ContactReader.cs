@@ -65,6 +65,9 @@ internal sealed class ContactReader
             .WithWhere(Api4Condition.Eq("contact_id", "$id"), Api4Condition.Field("domain_id", "!=", identity.DomainId)));
     }
 
+    /// <summary>Whether the contacts' links in other domains are read (<see cref="CiviCrmOptions.ReadOtherDomainLinks"/>).</summary>
+    public bool ReadsOtherDomainLinks => _options.ReadOtherDomainLinks;
+
     /// <summary>Turns a page of rows into contacts, adding links from other domains.</summary>
     public async Task<IReadOnlyList<Contact>> ToContactsAsync(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
     {
@@ -73,37 +76,71 @@ internal sealed class ContactReader
             return [];
         }
 
+        CheckLinkJoin(rows);
+        var others = !_options.ReadOtherDomainLinks
+            ? NoLinks
+            : rows.All(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(OtherLinksChain, out var chained) && chained.ValueKind == JsonValueKind.Array)
+                ? ToLinks(rows.SelectMany(r => r.GetProperty(OtherLinksChain).EnumerateArray()))
+                : await OtherDomainLinksAsync(RowIds(rows), cancellationToken).ConfigureAwait(false);
+        return ToContacts(rows, extraFields, others);
+    }
+
+    /// <summary>
+    /// Turns a page of rows into contacts with the given links in other domains (<see cref="NoLinks"/> before they are
+    /// read). Throws when CiviCRM dropped this domain's link join.
+    /// </summary>
+    public static IReadOnlyList<Contact> ToContacts(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        CheckLinkJoin(rows);
+
+        // One contact per id even when a join repeats a row (two links of one contact in a domain).
+        return rows.Select(row => ToContact(row, extraFields, others)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
+    }
+
+    /// <summary>No links in other domains.</summary>
+    public static ILookup<long, AccountLink> NoLinks { get; } = Array.Empty<AccountLink>().ToLookup(l => l.ContactId);
+
+    /// <summary>The readable positive ids of a page's rows, each once.</summary>
+    public static long[] RowIds(IReadOnlyList<JsonElement> rows) =>
+        rows.Select(r => SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray();
+
+    private static void CheckLinkJoin(IReadOnlyList<JsonElement> rows)
+    {
         if (!rows[0].Has($"{LinkAlias}.uf_id"))
         {
             // A join the API user may not read is dropped silently: links would look absent and every contact would get a second account.
             throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM dropped the UFMatch join from Contact.get: the API user cannot read UFMatch. Give its role the permission \"administer CiviCRM\" (UFMatch requires it for every action).") { Entity = "Contact", Action = "get" };
         }
+    }
 
-        var others = !_options.ReadOtherDomainLinks
-            ? Array.Empty<AccountLink>().ToLookup(l => l.ContactId)
-            : rows.All(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(OtherLinksChain, out var chained) && chained.ValueKind == JsonValueKind.Array)
-                ? ToLinks(rows.SelectMany(r => r.GetProperty(OtherLinksChain).EnumerateArray()))
-                : await OtherDomainLinksAsync(rows.Select(r => SafeId(r, "id") ?? 0).Where(id => id > 0).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
-        // One contact per id even when a join repeats a row (two links of one contact in a domain).
-        return rows.Select(row => ToContact(row, extraFields, others)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
+    /// <summary>The read of the contacts' links in other domains (one <c>UFMatch.get</c>).</summary>
+    public async Task<Api4Params> OtherDomainLinksQueryAsync(long[] contactIds, CancellationToken cancellationToken)
+    {
+        var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        return new Api4Params { Limit = contactIds.Length * 10 }
+            .WithSelect("contact_id", "uf_id", "uf_name", "domain_id")
+            .WithWhere(Api4Condition.In("contact_id", contactIds), Api4Condition.Field("domain_id", "!=", identity.DomainId));
     }
 
     private async Task<ILookup<long, AccountLink>> OtherDomainLinksAsync(long[] contactIds, CancellationToken cancellationToken)
     {
         if (contactIds.Length == 0)
         {
-            return Array.Empty<AccountLink>().ToLookup(l => l.ContactId);
+            return NoLinks;
         }
 
-        var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
-        var query = new Api4Params { Limit = contactIds.Length * 10 }
-            .WithSelect("contact_id", "uf_id", "uf_name", "domain_id")
-            .WithWhere(Api4Condition.In("contact_id", contactIds), Api4Condition.Field("domain_id", "!=", identity.DomainId));
+        var query = await OtherDomainLinksQueryAsync(contactIds, cancellationToken).ConfigureAwait(false);
         var result = await _client.CallAsync("UFMatch", "get", query, cancellationToken).ConfigureAwait(false);
         return ToLinks(result.Values);
     }
 
-    private static ILookup<long, AccountLink> ToLinks(IEnumerable<JsonElement> rows) =>
+    /// <summary>Links in other domains from <c>UFMatch</c> rows.</summary>
+    public static ILookup<long, AccountLink> ToLinks(IEnumerable<JsonElement> rows) =>
         rows.Where(r => r.ValueKind == JsonValueKind.Object && SafeId(r, "uf_id") is not null)
             .Select(r => new AccountLink(SafeId(r, "contact_id") ?? 0, SafeId(r, "uf_id")!.Value, r.GetString("uf_name"), IsCurrentDomain: false))
             .ToLookup(l => l.ContactId);

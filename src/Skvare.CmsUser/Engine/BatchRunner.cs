@@ -138,6 +138,7 @@ internal sealed class BatchRunner
                 },
                 static () => { },
                 cancellationToken).ConfigureAwait(false);
+            first?.SetUp();
             return first;
         }
         catch
@@ -498,7 +499,7 @@ internal sealed class BatchRunner
     }
 
     /// <summary>A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan.</summary>
-    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened, PageLookup? Lookup);
+    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup);
 
     /// <summary>
     /// A pass's pages, read and prepared ahead: when the launcher takes a page, the next one is prepared (failure count,
@@ -515,7 +516,9 @@ internal sealed class BatchRunner
         private readonly BatchPass _pass;
         private readonly ActivityKind _kind;
         private readonly CancellationToken _cancellationToken;
-        private readonly IAsyncEnumerator<IReadOnlyList<Contact>> _pages;
+        private readonly IAsyncEnumerator<PreparedContactPage> _pages;
+        private readonly TaskCompletionSource _setUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly bool _preparedBySource;
         private Task<bool>? _reading;
         private Task<PreparedPage?>? _next;
         private int _number;
@@ -527,7 +530,25 @@ internal sealed class BatchRunner
             _kind = kind;
             _cancellationToken = cancellationToken;
             Source = runner._engine.Triggers.Create(pass.Context);
-            _pages = Source.ReadPendingAsync(runner.Options.PageSize, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var engine = runner._engine;
+            if (Source is IPreparingTriggerSource preparing && preparing.CanPrepareFor(engine.Activities))
+            {
+                // Each page comes with its failure count, Scheduled records and audit snapshot, from the page's own requests.
+                _preparedBySource = true;
+                var preparation = new PagePreparation
+                {
+                    Kind = kind,
+                    CountFailuresSince = at => engine.Options.Retry.CountFailuresSince(engine.Time.GetUtcNow(), at),
+                    Open = kind == ActivityKind.AccountCreation ? c => PageWriter.Scheduled(c, engine.Time.GetUtcNow()) : null,
+                    Ready = ct => _setUp.Task.WaitAsync(ct),
+                };
+                _pages = preparing.ReadPreparedAsync(runner.Options.PageSize, preparation, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            }
+            else
+            {
+                _setUp.TrySetResult();
+                _pages = Unprepared(Source.ReadPendingAsync(runner.Options.PageSize, cancellationToken), cancellationToken).GetAsyncEnumerator(cancellationToken);
+            }
         }
 
         public ITriggerSource Source { get; }
@@ -535,11 +556,15 @@ internal sealed class BatchRunner
         /// <summary>Sends the first read (it needs only the triggers resolved).</summary>
         public void StartReading() => _reading ??= ReadAsync();
 
+        /// <summary>The set-up is done: the pages' activities may be read and written.</summary>
+        public void SetUp() => _setUp.TrySetResult();
+
         /// <summary>Starts preparing the first page (it needs the set-up done).</summary>
         public void StartPreparing()
         {
+            SetUp();
             StartReading();
-            _next ??= PrepareNextAsync();
+            _next ??= PrepareInBackground();
         }
 
         /// <summary>The next page, read and prepared, or <see langword="null"/> when the trigger is drained; starts preparing the one after.</summary>
@@ -549,23 +574,25 @@ internal sealed class BatchRunner
             var page = await _next!.ConfigureAwait(false);
             if (page is not null)
             {
-                _next = PrepareNextAsync();
+                _next = PrepareInBackground();
             }
 
             return page;
         }
 
         /// <summary>A prepared page that will not start: its Scheduled records are removed (best effort).</summary>
-        public async Task GiveBackAsync(PreparedPage page)
+        public Task GiveBackAsync(PreparedPage page) => GiveBackAsync(page.Opened.Records);
+
+        private async Task GiveBackAsync(IReadOnlyDictionary<long, long> opened)
         {
-            if (page.Opened.Count == 0)
+            if (opened.Count == 0)
             {
                 return;
             }
 
             try
             {
-                await _runner._engine.Activities.DiscardAsync(page.Opened.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
+                await _runner._engine.Activities.DiscardAsync(opened.Values.ToArray(), CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException)
             {
@@ -573,9 +600,11 @@ internal sealed class BatchRunner
             }
         }
 
-        /// <summary>Settles what was sent ahead (a prepared page gives its records back), then closes the stream.</summary>
+        /// <summary>Settles what was sent ahead (a page read or prepared gives its records back), then closes the stream.</summary>
         public async ValueTask DisposeAsync()
         {
+            // A set-up that failed never completed: what waits for it stops.
+            _setUp.TrySetCanceled(CancellationToken.None);
             if (_next is not null)
             {
                 try
@@ -595,7 +624,11 @@ internal sealed class BatchRunner
             {
                 try
                 {
-                    await _reading.ConfigureAwait(false);
+                    if (await _reading.ConfigureAwait(false) && _preparedBySource)
+                    {
+                        // Read ahead and never taken: the source opened its records with the read.
+                        await GiveBackAsync(_pages.Current.Opened).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception)
                 {
@@ -606,11 +639,28 @@ internal sealed class BatchRunner
             await _pages.DisposeAsync().ConfigureAwait(false);
         }
 
+        private static async IAsyncEnumerable<PreparedContactPage> Unprepared(IAsyncEnumerable<IReadOnlyList<Contact>> pages, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (var contacts in pages.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                yield return new PreparedContactPage { Contacts = contacts, FailedAttempts = NoFailures };
+            }
+        }
+
+        private static readonly IReadOnlyDictionary<long, int> NoFailures = new Dictionary<long, int>();
+
         private async Task<bool> ReadAsync()
         {
             using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.read");
+            span?.SetTag("cmsuser.prepared", _preparedBySource);
             return await _pages.MoveNextAsync().ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// Prepares the next page on the thread pool: starting the next read and this page's preparation (building and sending
+        /// requests) is CPU the launcher would otherwise spend while the workers that finished the page before wait for a contact.
+        /// </summary>
+        private Task<PreparedPage?> PrepareInBackground() => Task.Run(PrepareNextAsync, CancellationToken.None);
 
         private async Task<PreparedPage?> PrepareNextAsync()
         {
@@ -619,7 +669,8 @@ internal sealed class BatchRunner
                 return null;
             }
 
-            var contacts = _pages.Current;
+            var read = _pages.Current;
+            var contacts = read.Contacts;
 
             // The read after this one goes now, while this page is prepared and the page before it provisioned.
             _reading = ReadAsync();
@@ -628,8 +679,29 @@ internal sealed class BatchRunner
             using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.prepare");
             span?.SetTag("cmsuser.page", number);
             span?.SetTag("cmsuser.lookup", lookup?.Planned ?? false);
-            var (prior, opened) = await _runner._engine.PreparePageAsync(contacts, _kind, lookup is { Planned: true } ? (_, ct) => lookup.LookUpAsync(ct) : null, _cancellationToken).ConfigureAwait(false);
-            return new PreparedPage(number, contacts, prior, opened, lookup);
+            Func<IReadOnlyList<Contact>, CancellationToken, Task>? prefetch = lookup is { Planned: true } ? (_, ct) => lookup.LookUpAsync(ct) : null;
+            if (!_preparedBySource)
+            {
+                var (prior, opened) = await _runner._engine.PreparePageAsync(contacts, _kind, prefetch, _cancellationToken).ConfigureAwait(false);
+                return new PreparedPage(number, contacts, prior, opened, lookup);
+            }
+
+            // The source read the failures and opened the records with the page: only the look-up is left.
+            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits), lookup);
+            if (prefetch is not null)
+            {
+                try
+                {
+                    await prefetch(contacts, _cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await GiveBackAsync(page).ConfigureAwait(false);
+                    throw;
+                }
+            }
+
+            return page;
         }
     }
 }

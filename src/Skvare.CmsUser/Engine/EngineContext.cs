@@ -214,7 +214,7 @@ internal sealed class EngineContext : IDisposable
     /// Scheduled audit records. When one of them fails, the records already written are removed (best effort) and
     /// the failure is thrown.
     /// </summary>
-    public async Task<(IReadOnlyDictionary<long, int> Prior, IReadOnlyDictionary<long, long> Opened)> PreparePageAsync(
+    public async Task<(IReadOnlyDictionary<long, int> Prior, OpenedPage Opened)> PreparePageAsync(
         IReadOnlyList<Contact> page, ActivityKind kind, Func<IReadOnlyList<Contact>, CancellationToken, Task>? prefetch, CancellationToken cancellationToken)
     {
         var prior = CountPriorAsync(page, kind, cancellationToken);
@@ -224,9 +224,9 @@ internal sealed class EngineContext : IDisposable
         {
             await Task.WhenAll(prior, fetched, opened).ConfigureAwait(false);
         }
-        catch when (opened.IsCompletedSuccessfully && opened.Result.Count > 0)
+        catch when (opened.IsCompletedSuccessfully && opened.Result.Records.Count > 0)
         {
-            await DiscardQuietlyAsync(opened.Result.Values.ToArray()).ConfigureAwait(false);
+            await DiscardQuietlyAsync(opened.Result.Records.Values.ToArray()).ConfigureAwait(false);
             throw;
         }
 

@@ -161,15 +161,15 @@ internal sealed class OnDemandProvisioner
         now);
 
     /// <summary>The provider's look-up for a CMS that cannot refuse duplicates; when it fails, this attempt's record goes (best effort).</summary>
-    private async Task PrefetchAsync(ProvisioningRule rule, Contact contact, IReadOnlyDictionary<long, long> opened, CancellationToken cancellationToken)
+    private async Task PrefetchAsync(ProvisioningRule rule, Contact contact, OpenedPage opened, CancellationToken cancellationToken)
     {
         try
         {
             await _engine.Pipeline.PrefetchAsync(rule, [contact], cancellationToken).ConfigureAwait(false);
         }
-        catch when (opened.Count > 0)
+        catch when (opened.Records.Count > 0)
         {
-            await _engine.DiscardQuietlyAsync(opened.Values.ToArray()).ConfigureAwait(false);
+            await _engine.DiscardQuietlyAsync(opened.Records.Values.ToArray()).ConfigureAwait(false);
             throw;
         }
     }

@@ -37,25 +37,23 @@ internal sealed class PageWriter
     /// Writes a Scheduled "User Account Creation" record for each contact of the page that may get an account
     /// (not linked in this domain), in one call, before any CMS call; with an <see cref="IPageWriteBackStore"/> the page's
     /// audit records are read in the same request, after them (the snapshot <see cref="WriteAsync"/> may decide on). Returns
-    /// contact id → record id (empty when the store keeps no such records); pass it back to <see cref="WriteAsync"/>.
+    /// contact id → record id (empty when the store keeps no such records) with that snapshot; pass it back to <see cref="WriteAsync"/>.
     /// </summary>
-    public async Task<IReadOnlyDictionary<long, long>> OpenAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
+    public async Task<OpenedPage> OpenAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
     {
         if (kind != ActivityKind.AccountCreation)
         {
-            return Empty;
+            return OpenedPage.None;
         }
 
         var now = _time.GetUtcNow();
         var open = contacts.Where(c => c.CurrentDomainLink is null).DistinctBy(c => c.Id).ToArray();
         if (open.Length == 0)
         {
-            return Empty;
+            return OpenedPage.None;
         }
 
-        var entries = open.Select(c => new ActivityEntry(c.Id, kind, ActivityOutcomeStatus.Scheduled,
-            $"Creating account : {c.DisplayName ?? c.Email ?? "contact"}",
-            "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now)).ToArray();
+        var entries = open.Select(c => Scheduled(c, now)).ToArray();
         PageWriteBackSnapshot? snapshot = null;
         IReadOnlyList<long>? ids;
         if (_store is not null)
@@ -73,58 +71,42 @@ internal sealed class PageWriter
 
         if (ids is null || ids.Count != open.Length)
         {
-            return Empty;
+            return OpenedPage.None;
         }
 
-        return new OpenedRecords(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
+        return new OpenedPage(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
     }
+
+    /// <summary>The Scheduled "User Account Creation" record of a contact about to get an account (see <see cref="OpenAsync"/>).</summary>
+    public static ActivityEntry Scheduled(Contact contact, DateTimeOffset now) =>
+        new(contact.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled,
+            $"Creating account : {contact.DisplayName ?? contact.Email ?? "contact"}",
+            "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now);
 
     /// <summary>
     /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
     /// contact's record and reads the contact's audit records after it in the same request (<paramref name="auditsAfter"/>,
     /// <see langword="null"/> when not read), the snapshot <see cref="WriteAsync"/> may decide on.
     /// </summary>
-    public static IReadOnlyDictionary<long, long> Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter) =>
-        records.Count == 0 ? Empty
-            : new OpenedRecords(records.ToDictionary(kv => kv.Key, kv => kv.Value), auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter });
-
-    /// <summary>The Scheduled records of a page (contact id → record id), with the audit snapshot read right after them, if any.</summary>
-    private sealed class OpenedRecords(Dictionary<long, long> records, PageWriteBackSnapshot? snapshot) : IReadOnlyDictionary<long, long>
-    {
-        public PageWriteBackSnapshot? Snapshot { get; } = snapshot;
-
-        public long this[long key] => records[key];
-
-        public IEnumerable<long> Keys => records.Keys;
-
-        public IEnumerable<long> Values => records.Values;
-
-        public int Count => records.Count;
-
-        public bool ContainsKey(long key) => records.ContainsKey(key);
-
-        public bool TryGetValue(long key, out long value) => records.TryGetValue(key, out value);
-
-        public IEnumerator<KeyValuePair<long, long>> GetEnumerator() => records.GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+    public static OpenedPage Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter) =>
+        records.Count == 0 ? OpenedPage.None
+            : new OpenedPage(records, auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter });
 
     /// <summary>
     /// Writes links, activities and trigger changes for the page, and completes or removes the Scheduled records
     /// of <see cref="OpenAsync"/>. Never cancelled half-way. Returns the final results: a link refused by CiviCRM
     /// fails its contact, a link that appeared meanwhile makes it already linked, an audit found complete records nothing.
     /// </summary>
-    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long>? opened = null)
+    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage? opened = null)
     {
-        opened ??= Empty;
+        opened ??= OpenedPage.None;
         return _store is null
             ? await WriteComposedAsync(results, source, opened).ConfigureAwait(false)
             : await WriteThroughStoreAsync(_store, results, source, opened).ConfigureAwait(false);
     }
 
     /// <summary>One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes.</summary>
-    private async Task<IReadOnlyList<ContactResult>> WriteComposedAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+    private async Task<IReadOnlyList<ContactResult>> WriteComposedAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened)
     {
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
         var none = CancellationToken.None;
@@ -160,7 +142,7 @@ internal sealed class PageWriter
     /// <see cref="WriteComposedAsync"/> does; a failed write is replayed one call per part (<see cref="ReplayAsync"/>), each
     /// idempotent, new records only where the store finds them unwritten.
     /// </summary>
-    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened)
     {
         var none = CancellationToken.None;
         var output = results.ToArray();
@@ -171,19 +153,19 @@ internal sealed class PageWriter
         {
             // A record is new (no id) when its contact has no open record of this run: only then can a failed write leave
             // one whose replay must be checked.
-            MayCreateRecords = output.Any(r => r.RecordActivity && !opened.ContainsKey(r.Contact.Id)),
+            MayCreateRecords = output.Any(r => r.RecordActivity && !opened.Records.ContainsKey(r.Contact.Id)),
         };
 
         // No read when the snapshot taken with the Scheduled records serves: every link is to an account this run created
         // (nobody else can hold an older claim on it; a link the CMS's plugin made is repointed as a repair would), the
         // write creates no record, and no contact is recovered from a stopped run (that sends a notification first, so it
         // decides on a fresh read). docs/architecture.md, "Audit exactly once", has the reasoning.
-        var opening = (opened as OpenedRecords)?.Snapshot;
+        var opening = opened.Snapshot;
         var skipRead = opening is not null
             && requests.All(r => r.AccountCreatedNow)
             && !query.MayCreateRecords
             && !output.Any(r => r.ActivityKind == ActivityKind.AccountCreation && r.Error is null && r.CmsUserId is not null && !r.RecordActivity
-                && (opened.ContainsKey(r.Contact.Id) || opening.Audits.Any(a => a.ContactId == r.Contact.Id && a.Status == ActivityOutcomeStatus.Scheduled)));
+                && (opened.Records.ContainsKey(r.Contact.Id) || opening.Audits.Any(a => a.ContactId == r.Contact.Id && a.Status == ActivityOutcomeStatus.Scheduled)));
         PageWriteBackSnapshot snapshot;
         try
         {
@@ -235,7 +217,7 @@ internal sealed class PageWriter
     /// </summary>
     private async Task<IReadOnlyList<ContactResult>> ReplayAsync(
         IPageWriteBackStore store, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
-        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, IReadOnlyDictionary<long, long> opened)
+        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened)
     {
         var none = CancellationToken.None;
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
@@ -362,7 +344,7 @@ internal sealed class PageWriter
     /// closes this run's own record as Failed; an outcome with nothing to record removes it. Returns, per result, the
     /// result as audited, the record it updates and the records it removes, and the records of contacts never started.
     /// </summary>
-    private async Task<AuditPlan> ResolveAuditsAsync(ContactResult[] results, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    private async Task<AuditPlan> ResolveAuditsAsync(ContactResult[] results, ILookup<long, AuditRecord> records, OpenedPage opened, CancellationToken none)
     {
         var decisions = new AuditDecision[results.Length];
         for (var i = 0; i < results.Length; i++)
@@ -372,18 +354,18 @@ internal sealed class PageWriter
 
         // Contacts opened but never started (a stopped or cancelled run): their records go too.
         var started = results.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).ToHashSet();
-        return new AuditPlan(decisions, opened.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value).ToArray());
+        return new AuditPlan(decisions, opened.Records.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value).ToArray());
     }
 
     /// <summary>The audit of one contact (see <see cref="ResolveAuditsAsync"/>).</summary>
-    private async Task<AuditDecision> ResolveOneAsync(ContactResult result, ILookup<long, AuditRecord> records, IReadOnlyDictionary<long, long> opened, CancellationToken none)
+    private async Task<AuditDecision> ResolveOneAsync(ContactResult result, ILookup<long, AuditRecord> records, OpenedPage opened, CancellationToken none)
     {
         if (result.ActivityKind != ActivityKind.AccountCreation)
         {
             return new AuditDecision(result, null, []);
         }
 
-        var mine = opened.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+        var mine = opened.Records.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
         var recs = records[result.Contact.Id].ToArray();
         var openIds = recs.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.Id).Concat(mine is long m ? [m] : []).Distinct().Order().ToArray();
         var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
@@ -478,8 +460,6 @@ internal sealed class PageWriter
             return reason;
         }
     }
-
-    private static readonly IReadOnlyDictionary<long, long> Empty = new Dictionary<long, long>();
 
     private static ActivityEntry ToActivity(ContactResult work, DateTimeOffset now)
     {

@@ -1,0 +1,14 @@
+namespace Skvare.CmsUser.Engine;
+
+/// <summary>
+/// The Scheduled records a page (or an on-demand call) opened before its contacts' CMS calls, and the audit records read
+/// right after them in the same request, if any: the snapshot <see cref="PageWriter.WriteAsync"/> may decide on instead
+/// of a read of its own.
+/// </summary>
+/// <param name="Records">Contact id → the id of the Scheduled record opened for it.</param>
+/// <param name="Snapshot">The audit records read after the Scheduled records were written, or <see langword="null"/> when not read.</param>
+internal sealed record OpenedPage(IReadOnlyDictionary<long, long> Records, PageWriteBackSnapshot? Snapshot)
+{
+    /// <summary>Nothing opened, nothing read.</summary>
+    public static OpenedPage None { get; } = new(new Dictionary<long, long>(), null);
+}
