@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 using System.Text;
 using Skvare.CmsUser.CiviCrm.Api;
@@ -194,7 +195,7 @@ public sealed class ClientTests : IDisposable
         _h.Fake.Requests.Should().HaveCount(2);
     }
 
-    [Fact(Skip = "Known defect for the HTTP pipeline (HttpResilienceSetup): a retry-safe call refused with CiviCRM's JSON 500 'DB Error: already exists' is sent 4 times; found against CiviCRM 6.17.2 (UFMatch save of a uf_name another contact holds). Remove Skip with the fix.")]
+    [Fact]
     public async Task A_unique_key_refusal_of_an_idempotent_save_is_not_retried()
     {
         // CiviCRM answers every API error with 500 and a JSON body; "DB Error: already exists" is a unique key, not an outage:
@@ -208,6 +209,45 @@ public sealed class ClientTests : IDisposable
 
         (await act.Should().ThrowAsync<CiviCrmApiException>()).Which.IsDuplicate.Should().BeTrue();
         _h.Fake.Requests.Should().ContainSingle("a unique-key refusal is answered the same every time");
+    }
+
+    [Fact]
+    public async Task A_deadlock_is_retried_and_a_lasting_one_is_transient()
+    {
+        // PEAR DB names MySQL's deadlock (1213) "deadlock": the same request may pass on the next try.
+        const string deadlock = "{\"error_code\":0,\"error_message\":\"DB Error: deadlock\",\"status\":500}";
+        var contact = _h.Fake.AddContact("A", "B", "a@example.org");
+        _h.Fake.FailNext(500, count: 1, body: deadlock);
+
+        var result = await _h.Client.CallAsync("Contact", "get", new Api4Params { Limit = 1 }.WithWhere(Api4Condition.Eq("id", contact)));
+
+        result.Values.Should().ContainSingle();
+        _h.Fake.Requests.Should().HaveCount(2, "the deadlock was retried once");
+
+        using var once = new CiviHarness(o => o.Http.MaxRetries = 0);
+        once.Fake.FailNext(500, count: 1, body: deadlock);
+        var act = () => once.Client.CallAsync("Contact", "get", new Api4Params { Limit = 1 });
+        (await act.Should().ThrowAsync<CiviCrmApiException>()).Which.Kind.Should().Be(FailureKind.Transient);
+    }
+
+    [Fact]
+    public void An_API_error_is_final_unless_it_names_a_database_that_may_answer_next_time()
+    {
+        // Over generated messages: the pipeline does not retry exactly the errors the mapper does not call transient.
+        var transientMarkers = new[] { "deadlock", "database lock timeout", "connect failed", "unknown error" };
+        Gen.OneOf(
+                Gen.String,
+                Gen.Select(Gen.Int[0, transientMarkers.Length - 1], Gen.String, (i, tail) => "DB Error: " + transientMarkers[i] + tail),
+                Gen.Select(Gen.String, s => "DB Error: " + s))
+            .Sample(message =>
+            {
+                using var error = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(new { error_code = 0, error_message = message, status = 500 }));
+                var final = Api4ErrorMapper.IsFinalError(error.RootElement);
+                var mapped = Api4ErrorMapper.FromResponse("UFMatch", "save", HttpStatusCode.InternalServerError, "application/json", error.RootElement.GetRawText(), Api4ErrorMapper.TryParse(error.RootElement.GetRawText()));
+                var transient = message.StartsWith("DB Error:", StringComparison.Ordinal) && transientMarkers.Any(m => message.Contains(m, StringComparison.Ordinal));
+                final.Should().Be(!transient);
+                (mapped.Kind == FailureKind.Transient).Should().Be(transient);
+            });
     }
 
     [Fact]

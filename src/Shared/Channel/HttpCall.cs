@@ -37,6 +37,13 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     /// </summary>
     public IReadOnlyCollection<string>? RefusalCodes { get; init; }
 
+    /// <summary>
+    /// Recognises, in the JSON object of an error answer under a 5xx status, a refusal that is final for the data sent
+    /// (the same request would get the same answer, e.g. CiviCRM's unique-key "DB Error: already exists"). Such an
+    /// answer is neither retried nor counted by the circuit breaker; the classifier still turns it into the call's error.
+    /// </summary>
+    public Func<System.Text.Json.JsonElement, bool>? FinalError { get; init; }
+
     /// <summary>Whether an answer the classifier reads as "no such resource" is returned as <see langword="null"/> instead of thrown.</summary>
     public bool NullWhenNotFound { get; init; }
 

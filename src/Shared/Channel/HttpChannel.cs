@@ -66,6 +66,11 @@ internal sealed class HttpChannel
                 request.Options.Set(HttpResilienceSetup.RefusalCodes, refusals);
             }
 
+            if (call.FinalError is { } final)
+            {
+                request.Options.Set(HttpResilienceSetup.FinalError, final);
+            }
+
             var used = call.Anonymous || Credentials is null ? null : await Credentials.ApplyAsync(request, this, cancellationToken).ConfigureAwait(false);
             var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
             if (answer.Status == 429)

@@ -25,6 +25,13 @@ internal static class HttpResilienceSetup
     /// </summary>
     public static readonly HttpRequestOptionsKey<IReadOnlyCollection<string>> RefusalCodes = new("Skvare.CmsUser.RefusalCodes");
 
+    /// <summary>
+    /// Set on a request whose server answers refusals of the data sent with a 5xx status and a JSON error object: true
+    /// for an error object that is final (the same request gets the same answer). Such an answer is not retried and the
+    /// circuit breaker does not count it.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<Func<System.Text.Json.JsonElement, bool>> FinalError = new("Skvare.CmsUser.FinalError");
+
     /// <summary>Adds the pipeline, reading settings through <paramref name="settings"/>.</summary>
     public static IHttpClientBuilder AddCmsUserResilience(this IHttpClientBuilder builder, Func<IServiceProvider, HttpClientSettings> settings)
     {
@@ -42,10 +49,12 @@ internal static class HttpResilienceSetup
                 options.Retry.BackoffType = DelayBackoffType.Exponential;
                 options.Retry.UseJitter = true;
                 options.Retry.ShouldRetryAfterHeader = true;
-                options.Retry.ShouldHandle = args =>
+                options.Retry.ShouldHandle = async args =>
                 {
                     var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
-                    return ValueTask.FromResult(s.MaxRetries > 0 && request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome));
+                    // A refusal of the data sent is answered the same every time: retrying it only delays the contact.
+                    return s.MaxRetries > 0 && request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                        && !await IsRefusalAsync(args.Outcome.Result, args.Context.CancellationToken).ConfigureAwait(false);
                 };
                 var retryBudget = TimeSpan.FromTicks(s.RetryBaseDelay.Ticks * (1L << Math.Min(6, Math.Max(0, s.MaxRetries)))) + TimeSpan.FromSeconds(5);
                 options.TotalRequestTimeout.Timeout = (s.AttemptTimeout * (s.MaxRetries + 1)) + retryBudget;
@@ -61,15 +70,21 @@ internal static class HttpResilienceSetup
     }
 
     /// <summary>
-    /// Whether <paramref name="response"/> is a refusal its request declared (<see cref="RefusalCodes"/>): a JSON body
-    /// whose <c>code</c> is one of them. The body is buffered, so the caller still reads it.
+    /// Whether <paramref name="response"/> is a refusal its request declared: a JSON body whose <c>code</c> is one of its
+    /// <see cref="RefusalCodes"/>, or an error object its <see cref="FinalError"/> recognises. The body is buffered, so the
+    /// caller still reads it.
     /// </summary>
     internal static async ValueTask<bool> IsRefusalAsync(HttpResponseMessage? response, CancellationToken cancellationToken)
     {
         if (response?.RequestMessage is not { } request
-            || !request.Options.TryGetValue(RefusalCodes, out var codes)
-            || codes.Count == 0
             || response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return false;
+        }
+
+        var codes = request.Options.TryGetValue(RefusalCodes, out var declared) && declared.Count > 0 ? declared : null;
+        var final = request.Options.TryGetValue(FinalError, out var recognise) ? recognise : null;
+        if (codes is null && final is null)
         {
             return false;
         }
@@ -77,11 +92,20 @@ internal static class HttpResilienceSetup
         try
         {
             await response.Content.LoadIntoBufferAsync(64 * 1024, cancellationToken).ConfigureAwait(false);
-            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
-            return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && body.RootElement.TryGetProperty("code", out var code)
-                && code.ValueKind == System.Text.Json.JsonValueKind.String
-                && codes.Contains(code.GetString()!);
+            // Bytes, not the content's stream: a buffered content hands out one stream, and the retry and the circuit
+            // breaker both read the body.
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+            var root = body.RootElement;
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                return false;
+            }
+
+            return (codes is not null
+                    && root.TryGetProperty("code", out var code)
+                    && code.ValueKind == System.Text.Json.JsonValueKind.String
+                    && codes.Contains(code.GetString()!))
+                || (final is not null && final(root));
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or HttpRequestException or IOException or InvalidOperationException)
         {

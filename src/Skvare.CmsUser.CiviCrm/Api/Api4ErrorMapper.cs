@@ -93,6 +93,8 @@ internal static partial class Api4ErrorMapper
                 (FailureKind.Configuration, $"{call} did not reach CiviCRM's API (HTTP 404 at the configured URL). Check CmsUser:CiviCrm:BaseUrl and UrlStyle (on WordPress use UrlStyle \"WordPress\" unless the CiviCRM base page exists)."),
             429 or 502 or 503 or 504 =>
                 (FailureKind.Transient, $"CiviCRM is unavailable for {call} (HTTP {code}: {shown})."),
+            >= 500 when IsTransientDatabaseError(shown) =>
+                (FailureKind.Transient, $"CiviCRM's database failed on {call} for a moment (HTTP {code}: {shown})."),
             >= 500 when shown.Contains("does not exist", StringComparison.OrdinalIgnoreCase) || shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("Unknown api parameter", StringComparison.Ordinal) =>
                 (FailureKind.Configuration, $"CiviCRM rejected {call}: {shown}. The entity, action or field is not available on this site (an extension may be missing, or a custom field name is wrong)."),
             >= 500 when isHtml =>
@@ -114,6 +116,27 @@ internal static partial class Api4ErrorMapper
             IsGenericMessage = generic,
         };
     }
+
+    /// <summary>
+    /// Whether an API v4 error object is final for the request sent: CiviCRM answers every API exception with HTTP 500
+    /// and <c>error_message</c> (a unique key, a missing field, an unknown entity), and the same request gets the same
+    /// answer, so it is not retried. A database that failed for a moment (<see cref="IsTransientDatabaseError"/>) is not final.
+    /// </summary>
+    public static bool IsFinalError(JsonElement error) =>
+        error.TryGetProperty("error_message", out var message)
+        && message.ValueKind == JsonValueKind.String
+        && !IsTransientDatabaseError(message.GetString()!);
+
+    /// <summary>
+    /// Whether a server message is one of PEAR DB's errors for a database that may answer on the next try: a deadlock,
+    /// a lock wait timeout, a failed connection, or an error PEAR DB has no name for (e.g. "server has gone away").
+    /// </summary>
+    public static bool IsTransientDatabaseError(string message) =>
+        message.StartsWith("DB Error:", StringComparison.Ordinal)
+        && (message.Contains("deadlock", StringComparison.Ordinal)
+            || message.Contains("lock timeout", StringComparison.Ordinal)
+            || message.Contains("connect failed", StringComparison.Ordinal)
+            || message.Contains("unknown error", StringComparison.Ordinal));
 
     /// <summary>The API v4 envelope of a body, or <see langword="null"/> when the body is not a JSON object.</summary>
     public static Api4Envelope? TryParse(string body)

@@ -85,6 +85,7 @@ public class CiviCrmApiClient
         {
             Body = HttpBody.Form([new("params", parameters.ToJson())]),
             RetrySafe = IsRetrySafe(action, parameters),
+            FinalError = Api4ErrorMapper.IsFinalError,
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         var envelope = _channel.Read(call, answer, CiviCrmJsonContext.Default.Api4Envelope);
