@@ -358,19 +358,19 @@ internal sealed partial class FakeApi4Engine
         var rest = conditions.Where(c => !IsLiteral(c)).ToArray();
         var literalTest = CompileAll(literal, inJoin: true);
         bool Literal(Dictionary<string, object?> candidate) => literalTest(new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate));
-        var filtered = lazy ? null : Store.Table(joinEntity).Where(Literal).ToList();
+        var filtered = lazy ? null : literal.Length == 0 ? [.. Store.Table(joinEntity)] : Store.Table(joinEntity).Where(Literal).ToList();
 
         // "alias.x = field" becomes a lookup on x.
         var keyed = rest.FirstOrDefault(c => c.GetArrayLength() == 3 && c[1].GetString() == "=" && c[0].GetString()!.StartsWith(prefix, StringComparison.Ordinal)
             && c[2].ValueKind == JsonValueKind.String && !c[2].GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c[2].GetString() is { Length: > 0 } e && e[0] is not ('\'' or '"'));
 
         // Lazy (the early-stop walk, whose clauses cannot fail): only the pools looked up are filtered.
-        var candidates = filtered ?? (keyed.ValueKind != JsonValueKind.Undefined ? Store.Table(joinEntity) : Store.Table(joinEntity).Where(Literal).ToList());
+        var candidates = filtered ?? (keyed.ValueKind != JsonValueKind.Undefined ? Store.Table(joinEntity) : literal.Length == 0 ? [.. Store.Table(joinEntity)] : Store.Table(joinEntity).Where(Literal).ToList());
         ILookup<string, Dictionary<string, object?>>? index = keyed.ValueKind == JsonValueKind.Undefined ? null
             : candidates.ToLookup(r => Convert.ToString(r.GetValueOrDefault(keyed[0].GetString()![prefix.Length..]), CultureInfo.InvariantCulture) ?? "\u0000");
         var restTest = CompileAll(rest, inJoin: true);
         var keyPath = keyed.ValueKind == JsonValueKind.Undefined ? null : keyed[2].GetString()!;
-        return new JoinPlan(alias, joinEntity, side, candidates, index, keyPath, restTest, lazy && index is not null ? Literal : null, this);
+        return new JoinPlan(alias, joinEntity, side, candidates, index, keyPath, restTest, lazy && index is not null && literal.Length > 0 ? Literal : null, this);
     }
 
     private sealed class JoinPlan(
@@ -501,6 +501,59 @@ internal sealed partial class FakeApi4Engine
 
     private object? Resolve(Ctx ctx, string path, bool quiet)
     {
+        var parts = PathOf(path);
+        string entity;
+        IReadOnlyDictionary<string, object?>? row;
+        if (parts.Prefix is not null && ctx.Aliases.TryGetValue(parts.Prefix, out var joined))
+        {
+            entity = joined.Entity;
+            row = joined.Row;
+        }
+        else if (parts.Prefix == "email_primary" && ctx.Entity == "Contact")
+        {
+            entity = "Email";
+            row = PrimaryEmail(ctx.Row["id"]);
+        }
+        else if (!parts.Dotted)
+        {
+            entity = ctx.Entity;
+            row = ctx.Row;
+        }
+        else
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{parts.Path}'");
+        }
+
+        var field = parts.Field;
+        if (!SchemaFields[entity].Contains(field))
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{parts.Path}'");
+        }
+
+        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" or "assignee_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
+        return parts.Suffix == "name" ? OptionName(entity, field, value) : value;
+    }
+
+    /// <summary>The schema's fields per entity, as sets.</summary>
+    private static readonly Dictionary<string, HashSet<string>> SchemaFields =
+        FakeApi4Store.Schema.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A field path split as <see cref="Resolve"/> reads it: <c>:suffix</c> after a colon past the start, then the part
+    /// before a dot past the start (<see cref="PathParts.Dotted"/> for any dot, which alone makes the path invalid).
+    /// </summary>
+    private sealed record PathParts(string Path, string? Suffix, string? Prefix, bool Dotted, string Field);
+
+    private readonly Dictionary<string, PathParts> _paths = new(StringComparer.Ordinal);
+
+    private PathParts PathOf(string path)
+    {
+        if (_paths.TryGetValue(path, out var parts))
+        {
+            return parts;
+        }
+
+        var full = path;
         string? suffix = null;
         var colon = path.IndexOf(':', StringComparison.Ordinal);
         if (colon > 0)
@@ -509,41 +562,37 @@ internal sealed partial class FakeApi4Engine
             path = path[..colon];
         }
 
-        string entity;
-        IReadOnlyDictionary<string, object?>? row;
-        string field;
         var dot = path.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0 && ctx.Aliases.TryGetValue(path[..dot], out var joined))
+        parts = new PathParts(path, suffix, dot > 0 ? path[..dot] : null, dot >= 0, dot > 0 ? path[(dot + 1)..] : path);
+        if (_paths.Count >= 4096)
         {
-            entity = joined.Entity;
-            row = joined.Row;
-            field = path[(dot + 1)..];
-        }
-        else if (dot > 0 && ctx.Entity == "Contact" && path[..dot] == "email_primary")
-        {
-            entity = "Email";
-            row = PrimaryEmail(ctx.Row["id"]);
-            field = path[(dot + 1)..];
-        }
-        else if (dot < 0)
-        {
-            entity = ctx.Entity;
-            row = ctx.Row;
-            field = path;
-        }
-        else
-        {
-            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
+            // Paths come from requests: keep the cache bounded.
+            _paths.Clear();
         }
 
-        if (!FakeApi4Store.Schema[entity].Contains(field))
-        {
-            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
-        }
-
-        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" or "assignee_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
-        return suffix == "name" ? Store.OptionNameFor(entity, field, value) : value;
+        _paths[full] = parts;
+        return parts;
     }
+
+    /// <summary><see cref="FakeApi4Store.OptionNameFor"/>, remembered for the call (the option tables do not change within an action).</summary>
+    private string? OptionName(string entity, string field, object? value)
+    {
+        if (value is null)
+        {
+            return Store.OptionNameFor(entity, field, value);
+        }
+
+        _optionNames ??= [];
+        var key = (entity, field, value);
+        if (!_optionNames.TryGetValue(key, out var name))
+        {
+            _optionNames[key] = name = Store.OptionNameFor(entity, field, value);
+        }
+
+        return name;
+    }
+
+    private Dictionary<(string Entity, string Field, object Value), string?>? _optionNames;
 
     private object? ActivityContacts(IReadOnlyDictionary<string, object?> activity, string field)
     {
