@@ -164,7 +164,12 @@ public class FakeCiviCrmServer : IDisposable
 
     internal void RecordMail(string to, string subject) => _mails.Add((to, subject));
 
-    /// <summary>Delay added to every answer.</summary>
+    /// <summary>
+    /// How long after a request arrives it is answered (a slow site), as the HTTP host's response delay: the fake's own
+    /// work, including the wait for the store's lock behind other requests, counts towards it, as a real server's PHP
+    /// and database time counts towards its latency. The request is carried out on arrival and the answer leaves at
+    /// arrival + <see cref="Latency"/>, or when the work is done if that takes longer.
+    /// </summary>
     public TimeSpan Latency
     {
         get => _host.ResponseDelay;
