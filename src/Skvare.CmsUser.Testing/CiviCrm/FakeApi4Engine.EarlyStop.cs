@@ -405,41 +405,29 @@ internal sealed partial class FakeApi4Engine
     /// <summary>Whether <see cref="Resolve"/> finds a field for this path whatever the row (and, for <c>:name</c>, its option group exists).</summary>
     private bool Resolves(string path, string entity, IReadOnlyDictionary<string, string> aliases)
     {
-        string? suffix = null;
-        var colon = path.IndexOf(':', StringComparison.Ordinal);
-        if (colon > 0)
-        {
-            suffix = path[(colon + 1)..];
-            path = path[..colon];
-        }
-
-        var dot = path.IndexOf('.', StringComparison.Ordinal);
-        string field;
-        if (dot > 0 && aliases.TryGetValue(path[..dot], out var joined))
+        var parts = PathOf(path);
+        if (parts.Prefix is not null && aliases.TryGetValue(parts.Prefix, out var joined))
         {
             entity = joined;
-            field = path[(dot + 1)..];
         }
-        else if (dot > 0 && entity == "Contact" && path[..dot] == "email_primary")
+        else if (parts.Prefix == "email_primary" && entity == "Contact")
         {
             entity = "Email";
-            field = path[(dot + 1)..];
         }
-        else if (dot < 0)
-        {
-            field = path;
-        }
-        else
+        else if (parts.Dotted)
         {
             return false;
         }
 
-        if (!FakeApi4Store.Schema[entity].Contains(field))
+        var field = parts.Field;
+        if (!SchemaFields[entity].Contains(field))
         {
             return false;
         }
 
-        return suffix != "name" || FakeApi4Store.OptionGroupFor(entity, field) is not { } group || group == "option_group"
-            || Store.Table("OptionGroup").Any(r => FakeApi4Store.Same(r.GetValueOrDefault("name"), group));
+        // A name is looked up in the option tables, whose scan reads these keys of every row it passes.
+        return parts.Suffix != "name" || FakeApi4Store.OptionGroupFor(entity, field) is not { } group || group == "option_group"
+            || (Store.Table("OptionGroup").All(r => r.ContainsKey("name") && r.ContainsKey("id")) && Store.Table("OptionGroup").Any(r => FakeApi4Store.Same(r["name"], group))
+                && Store.Table("OptionValue").All(r => r.ContainsKey("option_group_id") && r.ContainsKey("value") && r.ContainsKey("name")));
     }
 }
