@@ -553,11 +553,24 @@ public class FakeCiviCrmServer : IDisposable
 
         try
         {
+            var countMatched = action == "save" || (parameters.TryGetProperty("select", out var s) && s.GetRawText().Contains("row_count", StringComparison.Ordinal));
+
+            // The answer is written out after the lock is released: its rows are copies whose values a later call
+            // replaces rather than changes, except a Standalone user's role list, which a role write extends in place.
+            var sharesRows = entity == "User" || parameters.GetRawText().Contains("\"User\"", StringComparison.Ordinal);
+            List<Dictionary<string, object?>> values;
+            int count;
+            int? matched;
             lock (Store)
             {
-                var (values, count, matched) = _engine.Execute(entity, action, parameters);
-                return Json(200, Envelope(entity, action, values, count, action == "save" || (parameters.TryGetProperty("select", out var s) && s.GetRawText().Contains("row_count", StringComparison.Ordinal)) ? matched ?? count : null));
+                (values, count, matched) = _engine.Execute(entity, action, parameters);
+                if (sharesRows)
+                {
+                    return Json(200, Envelope(entity, action, values, count, countMatched ? matched ?? count : null));
+                }
             }
+
+            return Json(200, Envelope(entity, action, values, count, countMatched ? matched ?? count : null));
         }
         catch (FakeApi4Error error) when (error.Status == 500 && error.Message.Contains("does not exist", StringComparison.Ordinal))
         {
