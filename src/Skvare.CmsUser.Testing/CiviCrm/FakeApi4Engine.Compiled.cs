@@ -24,6 +24,7 @@ internal sealed partial class FakeApi4Engine
         _activityContacts = null;
         _entityTags = null;
         _sameIndexes = null;
+        _optionNames = null;
     }
 
     /// <summary>Rows by the invariant text of some fields, ignoring case (what <see cref="FakeApi4Store.Same"/> compares), per table and fields.</summary>
@@ -92,8 +93,29 @@ internal sealed partial class FakeApi4Engine
     private Dictionary<(long Group, long Contact), string?>? _groupRowsCache;
 
     /// <summary>Membership rows by (group, contact): the first row of a pair wins, as the scan it replaces.</summary>
-    private Dictionary<(long Group, long Contact), string?> GroupRows =>
-        _groupRowsCache ??= Store.Table("GroupContact").GroupBy(r => ((long)r["group_id"]!, (long)r["contact_id"]!)).ToDictionary(g => g.Key, g => g.First()["status"] as string);
+    private Dictionary<(long Group, long Contact), string?> GroupRows => _groupRowsCache ??= IndexGroupRows();
+
+    private Dictionary<(long Group, long Contact), string?> IndexGroupRows()
+    {
+        var table = Store.Table("GroupContact");
+        foreach (var row in table)
+        {
+            // Every key first (and failing on the first row without one), then the statuses, as the grouping this replaced.
+            _ = ((long)row["group_id"]!, (long)row["contact_id"]!);
+        }
+
+        var rows = new Dictionary<(long Group, long Contact), string?>();
+        foreach (var row in table)
+        {
+            var key = ((long)row["group_id"]!, (long)row["contact_id"]!);
+            if (!rows.ContainsKey(key))
+            {
+                rows[key] = row["status"] as string;
+            }
+        }
+
+        return rows;
+    }
 
     /// <summary>The first primary email of a contact in table order (what <c>email_primary.*</c> reads).</summary>
     private Dictionary<string, object?>? PrimaryEmail(object? contactId)

@@ -185,6 +185,12 @@ internal sealed partial class FakeApi4Engine
             return ([new() { ["id"] = domain["id"], ["name"] = domain["name"] }], 1, null);
         }
 
+        if (!FullPathOnly && TryGetEarly(entity, p) is { } early)
+        {
+            // The page in the call's order was complete before the table was: the same rows as below, sooner.
+            return early;
+        }
+
         var where = Array(p, "where");
         var table = Store.Table(entity);
         var hideDeleted = table.Count > 0 && table[0].ContainsKey("is_deleted") && !Mentions(where, "is_deleted") && !FetchesById(where);
@@ -194,11 +200,11 @@ internal sealed partial class FakeApi4Engine
         bool UsesAlias(JsonElement w) => aliases.Any(a => w.GetRawText().Contains("\"" + a, StringComparison.Ordinal));
 
         // Conditions on the entity's own fields first: joins then run on the remaining rows only.
-        var early = CompileAll(where.Where(w => !UsesAlias(w)), inJoin: false);
+        var ownFields = CompileAll(where.Where(w => !UsesAlias(w)), inJoin: false);
         var contexts = new List<Ctx>();
         foreach (var row in table)
         {
-            if (!(hideDeleted && row.GetValueOrDefault("is_deleted") is true) && new Ctx(entity, row) is var ctx && early(ctx))
+            if (!(hideDeleted && row.GetValueOrDefault("is_deleted") is true) && new Ctx(entity, row) is var ctx && ownFields(ctx))
             {
                 contexts.Add(ctx);
             }
@@ -225,9 +231,10 @@ internal sealed partial class FakeApi4Engine
 
         foreach (var (field, direction) in OrderBy(p).Reverse())
         {
-            var keyed = contexts.Select(c => (c, k: Key.Of(Resolve(c, field, quiet: true)))).ToList();
-            keyed.Sort((a, b) => Key.Compare(a.k, b.k) * (direction == "DESC" ? -1 : 1));
-            contexts = keyed.Select(x => x.c).ToList();
+            // A stable sort, one key at a time from the last: ties keep the order of the next key, then the table's
+            // and the joins' order (what the early-stop walk produces).
+            var sign = direction == "DESC" ? -1 : 1;
+            contexts = contexts.Select(c => (c, k: Key.Of(Resolve(c, field, quiet: true)))).OrderBy(x => x.k, Comparer<Key>.Create((a, b) => Key.Compare(a, b) * sign)).Select(x => x.c).ToList();
         }
 
         var offset = p.TryGetProperty("offset", out var o) && o.ValueKind == JsonValueKind.Number ? o.GetInt32() : 0;
@@ -312,7 +319,15 @@ internal sealed partial class FakeApi4Engine
         return row;
     }
 
-    private List<Ctx> ApplyJoin(List<Ctx> contexts, JsonElement join)
+    private List<Ctx> ApplyJoin(List<Ctx> contexts, JsonElement join) =>
+        PlanJoin(join, lazy: false) is { } plan ? plan.Apply(contexts) : contexts;
+
+    /// <summary>
+    /// A join's ON clause prepared once for the call: the joined rows a context may match (filtered by the conditions
+    /// against literals, or, <paramref name="lazy"/>, indexed first and filtered per look-up), and the rest as a
+    /// predicate. <see langword="null"/> when CiviCRM skips the join.
+    /// </summary>
+    private JoinPlan? PlanJoin(JsonElement join, bool lazy)
     {
         var items = join.EnumerateArray().ToArray();
         var (joinEntity, alias) = ParseJoinTarget(items[0].GetString()!);
@@ -325,7 +340,7 @@ internal sealed partial class FakeApi4Engine
         if (joinEntity == "UFMatch" && !_server.AdministerCiviCrm)
         {
             // CiviCRM skips a join to an entity the user may not read, silently.
-            return contexts;
+            return null;
         }
 
         if (!FakeApi4Store.Schema.ContainsKey(joinEntity))
@@ -342,32 +357,59 @@ internal sealed partial class FakeApi4Engine
         var literal = conditions.Where(IsLiteral).ToArray();
         var rest = conditions.Where(c => !IsLiteral(c)).ToArray();
         var literalTest = CompileAll(literal, inJoin: true);
-        var candidates = Store.Table(joinEntity).Where(candidate => literalTest(new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate))).ToList();
+        bool Literal(Dictionary<string, object?> candidate) => literalTest(new Ctx(joinEntity, candidate).With(alias, joinEntity, candidate));
+        var filtered = lazy ? null : literal.Length == 0 ? [.. Store.Table(joinEntity)] : Store.Table(joinEntity).Where(Literal).ToList();
 
         // "alias.x = field" becomes a lookup on x.
         var keyed = rest.FirstOrDefault(c => c.GetArrayLength() == 3 && c[1].GetString() == "=" && c[0].GetString()!.StartsWith(prefix, StringComparison.Ordinal)
             && c[2].ValueKind == JsonValueKind.String && !c[2].GetString()!.StartsWith(prefix, StringComparison.Ordinal) && c[2].GetString() is { Length: > 0 } e && e[0] is not ('\'' or '"'));
+
+        // Lazy (the early-stop walk, whose clauses cannot fail): only the pools looked up are filtered.
+        var candidates = filtered ?? (keyed.ValueKind != JsonValueKind.Undefined ? Store.Table(joinEntity) : literal.Length == 0 ? [.. Store.Table(joinEntity)] : Store.Table(joinEntity).Where(Literal).ToList());
         ILookup<string, Dictionary<string, object?>>? index = keyed.ValueKind == JsonValueKind.Undefined ? null
             : candidates.ToLookup(r => Convert.ToString(r.GetValueOrDefault(keyed[0].GetString()![prefix.Length..]), CultureInfo.InvariantCulture) ?? "\u0000");
         var restTest = CompileAll(rest, inJoin: true);
-        var result = new List<Ctx>();
-        foreach (var ctx in contexts)
-        {
-            var pool = index is null ? candidates : index[Convert.ToString(Resolve(ctx, keyed[2].GetString()!, quiet: true), CultureInfo.InvariantCulture) ?? "\u0001"];
-            var matches = pool.Where(candidate => restTest(ctx.With(alias, joinEntity, candidate))).ToList();
-            switch (side)
-            {
-                case "EXCLUDE" when matches.Count == 0:
-                case "LEFT" when matches.Count == 0:
-                    result.Add(ctx.With(alias, joinEntity, null));
-                    break;
-                case "LEFT" or "INNER":
-                    result.AddRange(matches.Select(m => ctx.With(alias, joinEntity, m)));
-                    break;
-            }
-        }
+        var keyPath = keyed.ValueKind == JsonValueKind.Undefined ? null : keyed[2].GetString()!;
+        return new JoinPlan(alias, joinEntity, side, candidates, index, keyPath, restTest, lazy && index is not null && literal.Length > 0 ? Literal : null, this);
+    }
 
-        return result;
+    private sealed class JoinPlan(
+        string alias,
+        string entity,
+        string side,
+        List<Dictionary<string, object?>> candidates,
+        ILookup<string, Dictionary<string, object?>>? index,
+        string? keyPath,
+        Func<Ctx, bool> restTest,
+        Func<Dictionary<string, object?>, bool>? literal,
+        FakeApi4Engine engine)
+    {
+        public List<Ctx> Apply(List<Ctx> contexts)
+        {
+            var result = new List<Ctx>();
+            foreach (var ctx in contexts)
+            {
+                IEnumerable<Dictionary<string, object?>> pool = index is null ? candidates : index[Convert.ToString(engine.Resolve(ctx, keyPath!, quiet: true), CultureInfo.InvariantCulture) ?? "\u0001"];
+                if (literal is not null)
+                {
+                    pool = pool.Where(literal);
+                }
+
+                var matches = pool.Where(candidate => restTest(ctx.With(alias, entity, candidate))).ToList();
+                switch (side)
+                {
+                    case "EXCLUDE" when matches.Count == 0:
+                    case "LEFT" when matches.Count == 0:
+                        result.Add(ctx.With(alias, entity, null));
+                        break;
+                    case "LEFT" or "INNER":
+                        result.AddRange(matches.Select(m => ctx.With(alias, entity, m)));
+                        break;
+                }
+            }
+
+            return result;
+        }
     }
 
     private static (string Entity, string Alias) ParseJoinTarget(string target)
@@ -459,6 +501,59 @@ internal sealed partial class FakeApi4Engine
 
     private object? Resolve(Ctx ctx, string path, bool quiet)
     {
+        var parts = PathOf(path);
+        string entity;
+        IReadOnlyDictionary<string, object?>? row;
+        if (parts.Prefix is not null && ctx.Aliases.TryGetValue(parts.Prefix, out var joined))
+        {
+            entity = joined.Entity;
+            row = joined.Row;
+        }
+        else if (parts.Prefix == "email_primary" && ctx.Entity == "Contact")
+        {
+            entity = "Email";
+            row = PrimaryEmail(ctx.Row["id"]);
+        }
+        else if (!parts.Dotted)
+        {
+            entity = ctx.Entity;
+            row = ctx.Row;
+        }
+        else
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{parts.Path}'");
+        }
+
+        var field = parts.Field;
+        if (!SchemaFields[entity].Contains(field))
+        {
+            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{parts.Path}'");
+        }
+
+        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" or "assignee_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
+        return parts.Suffix == "name" ? OptionName(entity, field, value) : value;
+    }
+
+    /// <summary>The schema's fields per entity, as sets.</summary>
+    private static readonly Dictionary<string, HashSet<string>> SchemaFields =
+        FakeApi4Store.Schema.ToDictionary(kv => kv.Key, kv => kv.Value.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A field path split as <see cref="Resolve"/> reads it: <c>:suffix</c> after a colon past the start, then the part
+    /// before a dot past the start (<see cref="PathParts.Dotted"/> for any dot, which alone makes the path invalid).
+    /// </summary>
+    private sealed record PathParts(string Path, string? Suffix, string? Prefix, bool Dotted, string Field);
+
+    private readonly Dictionary<string, PathParts> _paths = new(StringComparer.Ordinal);
+
+    private PathParts PathOf(string path)
+    {
+        if (_paths.TryGetValue(path, out var parts))
+        {
+            return parts;
+        }
+
+        var full = path;
         string? suffix = null;
         var colon = path.IndexOf(':', StringComparison.Ordinal);
         if (colon > 0)
@@ -467,41 +562,37 @@ internal sealed partial class FakeApi4Engine
             path = path[..colon];
         }
 
-        string entity;
-        IReadOnlyDictionary<string, object?>? row;
-        string field;
         var dot = path.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0 && ctx.Aliases.TryGetValue(path[..dot], out var joined))
+        parts = new PathParts(path, suffix, dot > 0 ? path[..dot] : null, dot >= 0, dot > 0 ? path[(dot + 1)..] : path);
+        if (_paths.Count >= 4096)
         {
-            entity = joined.Entity;
-            row = joined.Row;
-            field = path[(dot + 1)..];
-        }
-        else if (dot > 0 && ctx.Entity == "Contact" && path[..dot] == "email_primary")
-        {
-            entity = "Email";
-            row = PrimaryEmail(ctx.Row["id"]);
-            field = path[(dot + 1)..];
-        }
-        else if (dot < 0)
-        {
-            entity = ctx.Entity;
-            row = ctx.Row;
-            field = path;
-        }
-        else
-        {
-            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
+            // Paths come from requests: keep the cache bounded.
+            _paths.Clear();
         }
 
-        if (!FakeApi4Store.Schema[entity].Contains(field))
-        {
-            return quiet ? null : throw new FakeApi4Error(500, $"Invalid field '{path}'");
-        }
-
-        var value = row is null ? null : entity == "Activity" && field is "source_contact_id" or "target_contact_id" or "assignee_contact_id" ? ActivityContacts(row, field) : row.GetValueOrDefault(field);
-        return suffix == "name" ? Store.OptionNameFor(entity, field, value) : value;
+        _paths[full] = parts;
+        return parts;
     }
+
+    /// <summary><see cref="FakeApi4Store.OptionNameFor"/>, remembered for the call (the option tables do not change within an action).</summary>
+    private string? OptionName(string entity, string field, object? value)
+    {
+        if (value is null)
+        {
+            return Store.OptionNameFor(entity, field, value);
+        }
+
+        _optionNames ??= [];
+        var key = (entity, field, value);
+        if (!_optionNames.TryGetValue(key, out var name))
+        {
+            _optionNames[key] = name = Store.OptionNameFor(entity, field, value);
+        }
+
+        return name;
+    }
+
+    private Dictionary<(string Entity, string Field, object Value), string?>? _optionNames;
 
     private object? ActivityContacts(IReadOnlyDictionary<string, object?> activity, string field)
     {

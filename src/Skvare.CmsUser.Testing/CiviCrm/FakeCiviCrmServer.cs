@@ -164,7 +164,12 @@ public class FakeCiviCrmServer : IDisposable
 
     internal void RecordMail(string to, string subject) => _mails.Add((to, subject));
 
-    /// <summary>Delay added to every answer.</summary>
+    /// <summary>
+    /// How long after a request arrives it is answered (a slow site), as the HTTP host's response delay: the fake's own
+    /// work, including the wait for the store's lock behind other requests, counts towards it, as a real server's PHP
+    /// and database time counts towards its latency. The request is carried out on arrival and the answer leaves at
+    /// arrival + <see cref="Latency"/>, or when the work is done if that takes longer.
+    /// </summary>
     public TimeSpan Latency
     {
         get => _host.ResponseDelay;
@@ -548,11 +553,24 @@ public class FakeCiviCrmServer : IDisposable
 
         try
         {
+            var countMatched = action == "save" || (parameters.TryGetProperty("select", out var s) && s.GetRawText().Contains("row_count", StringComparison.Ordinal));
+
+            // The answer is written out after the lock is released: its rows are copies whose values a later call
+            // replaces rather than changes, except a Standalone user's role list, which a role write extends in place.
+            var sharesRows = entity == "User" || parameters.GetRawText().Contains("\"User\"", StringComparison.Ordinal);
+            List<Dictionary<string, object?>> values;
+            int count;
+            int? matched;
             lock (Store)
             {
-                var (values, count, matched) = _engine.Execute(entity, action, parameters);
-                return Json(200, Envelope(entity, action, values, count, action == "save" || (parameters.TryGetProperty("select", out var s) && s.GetRawText().Contains("row_count", StringComparison.Ordinal)) ? matched ?? count : null));
+                (values, count, matched) = _engine.Execute(entity, action, parameters);
+                if (sharesRows)
+                {
+                    return Json(200, Envelope(entity, action, values, count, countMatched ? matched ?? count : null));
+                }
             }
+
+            return Json(200, Envelope(entity, action, values, count, countMatched ? matched ?? count : null));
         }
         catch (FakeApi4Error error) when (error.Status == 500 && error.Message.Contains("does not exist", StringComparison.Ordinal))
         {
