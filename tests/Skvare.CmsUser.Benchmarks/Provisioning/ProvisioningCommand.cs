@@ -214,6 +214,20 @@ internal static class ProvisioningCommand
         }
 
         md.AppendLine().AppendLine("The floor is the same fake WordPress at the same latency and concurrency driven by a bare HttpClient loop (one create per request, no SDK, no CiviCRM): what any client reaches on this machine and fake. *Ratio to bound* is the goal's figure; *SDK / floor* is what the SDK loses on top of the instrument.").AppendLine();
+
+        // The rows above are cold: a new site and a new process, so each run also writes the activity types and reads
+        // the site's identity, domain and trigger ids. A host that runs scheduled batches does that once per process:
+        // the next batch starts with its first page read.
+        var warm = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            warm.Add(await WarmContactsPerSecondAsync(500, 8, ct));
+        }
+
+        warm.Sort();
+        var warmBound = 8 / Latency.TotalSeconds;
+        md.AppendLine(Inv, $"Scheduled batch in a running host (concurrency 8, 500 new contacts, the process already set up by an earlier batch of 8): {warm[warm.Count / 2]:0.0} contacts/s, **{warm[warm.Count / 2] / warmBound:0.00}** of the bound ({warm[0] / warmBound:0.00}–{warm[^1] / warmBound:0.00}).").AppendLine();
+        rows.Add(new { concurrency = 8, contacts = 500, warm = true, contactsPerSecond = warm[warm.Count / 2], runs = warm, bound = warmBound, ratioToBound = warm[warm.Count / 2] / warmBound });
         object? traced = null;
         if (trace)
         {
@@ -227,6 +241,22 @@ internal static class ProvisioningCommand
     private static (int Concurrency, int Contacts)[] ThroughputSizes(bool quick) => quick
         ? [(1, 50), (4, 200), (8, 500), (16, 500)]
         : [(1, 100), (4, 400), (8, 500), (16, 1_000)];
+
+    // A second batch in the same process: an earlier batch of 8 contacts did the set-up (identity, domain, activity
+    // types, trigger ids), as in a host that runs scheduled batches.
+    private static async Task<double> WarmContactsPerSecondAsync(int contacts, int concurrency, CancellationToken ct)
+    {
+        using var site = FakeSite.Start(8, concurrency, Latency);
+        var first = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
+        Require(first.Count(OutcomeKind.Created) == 8, "warm-up batch did not create every contact");
+        site.AddMembers(contacts, "w");
+        Settle();
+        var watch = Stopwatch.StartNew();
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
+        var rate = contacts / watch.Elapsed.TotalSeconds;
+        Require(summary.Count(OutcomeKind.Created) == contacts, "warm latency run did not create every contact");
+        return rate;
+    }
 
     private static async Task<double> ContactsPerSecondAsync(int contacts, int concurrency, CancellationToken ct)
     {
