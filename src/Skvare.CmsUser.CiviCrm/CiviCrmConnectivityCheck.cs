@@ -64,10 +64,16 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
             return found == 2 ? (true, "both exist") : (true, $"{found} of 2 exist; the first run creates the rest (needs \"administer CiviCRM\")");
         }).ConfigureAwait(false);
 
-        var triggers = _engine.Rules.SelectMany(r => new[] { r.Trigger, r.History }).Concat(_engine.PasswordResets.Select(p => p.Trigger)).OfType<TriggerDefinition>();
-        foreach (var trigger in triggers.DistinctBy(t => t.ToString()))
+        // Each group, tag or saved search once, named by what the settings use it for ("history group:members_done").
+        var uses = _engine.Rules.SelectMany(r => new[] { ("trigger", r.Trigger), ("history", r.History) })
+            .Concat(_engine.PasswordResets.Select(p => ("password reset trigger", (TriggerDefinition?)p.Trigger)))
+            .Where(u => u.Item2 is not null)
+            .GroupBy(u => u.Item2!.ToString(), StringComparer.Ordinal);
+        foreach (var use in uses)
         {
-            await CheckAsync(checks, $"trigger {trigger}", async () =>
+            var trigger = use.First().Item2!;
+            var roles = string.Join(" and ", use.Select(u => u.Item1).Distinct(StringComparer.Ordinal));
+            await CheckAsync(checks, $"{roles} {trigger}", async () =>
             {
                 var entity = trigger.Kind switch { TriggerKind.Group => "Group", TriggerKind.Tag => "Tag", _ => "SavedSearch" };
                 var byId = long.TryParse(trigger.Reference, out var id);

@@ -83,7 +83,7 @@ public sealed class OptionsAndHealthTests
         report.Healthy.Should().BeFalse();
         report.Checks.Single(c => c.Name == "authenticated").Detail.Should().Contain($"as contact {h.Fake.ApiContactId}");
         report.Checks.Single(c => c.Name == "trigger group:members").Passed.Should().BeTrue();
-        report.Checks.Single(c => c.Name == "trigger tag:missing_tag").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("missing_tag"));
+        report.Checks.Single(c => c.Name == "history tag:missing_tag").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("missing_tag"));
     }
 
     [Fact]
