@@ -250,17 +250,18 @@ internal static class ProvisioningCommand
         var first = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
         Require(first.Count(OutcomeKind.Created) == 8, "warm-up batch did not create every contact");
         site.AddMembers(contacts, "w");
-        Settle();
-        var watch = Stopwatch.StartNew();
-        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
-        var rate = contacts / watch.Elapsed.TotalSeconds;
-        Require(summary.Count(OutcomeKind.Created) == contacts, "warm latency run did not create every contact");
-        return rate;
+        return await TimedRunAsync(site, contacts, ct);
     }
 
     private static async Task<double> ContactsPerSecondAsync(int contacts, int concurrency, CancellationToken ct)
     {
         using var site = FakeSite.Start(contacts, concurrency, Latency);
+        return await TimedRunAsync(site, contacts, ct);
+    }
+
+    // One timed batch after a full collection: contacts per second; every contact must be created.
+    private static async Task<double> TimedRunAsync(FakeSite site, int contacts, CancellationToken ct)
+    {
         Settle();
         var watch = Stopwatch.StartNew();
         var summary = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
