@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.CiviCrm.Audit;
 using Skvare.CmsUser.CiviCrm.Triggers;
@@ -19,13 +18,7 @@ public sealed class RealPreparedPageRecording
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(110));
         var ct = timeout.Token;
-        var options = Options.Create(new CiviCrmOptions
-        {
-            BaseUrl = new Uri(Environment.GetEnvironmentVariable("CMSUSER_CIVI_URL")!),
-            ApiKey = Environment.GetEnvironmentVariable("CMSUSER_CIVI_API_KEY")!,
-            UrlStyle = CiviCrmUrlStyle.WordPress,
-            TimeZone = "UTC",
-        });
+        var options = RealCiviCrm.Options();
         using var http = new HttpClient();
         var client = new CiviCrmApiClient(http, options);
         var recorder = new CiviCrmActivityRecorder(client);

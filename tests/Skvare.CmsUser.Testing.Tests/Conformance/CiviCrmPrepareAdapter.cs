@@ -15,40 +15,38 @@ namespace Skvare.CmsUser.Testing.Tests.Conformance;
 /// rows themselves (numbering the fake does not share) and date-times (compared by format, since the fake's clock is not
 /// the real one).
 /// </summary>
-public sealed partial class CiviCrmPrepareAdapter : RecordingAdapter
+public sealed partial class CiviCrmPrepareAdapter : CiviCrmApiAdapter
 {
     private static readonly DateTimeOffset Joined = new(2026, 11, 30, 18, 22, 33, TimeSpan.Zero);
-    private readonly FakeCiviCrmServer _civi = new() { JsonContentType = "application/json; charset=UTF-8" };
-
     /// <inheritdoc />
     public override void Seed(Recording recording)
     {
         // README: API user contact 2 in domain 1; a second domain (2); groups pp_trigger (13) and pp_done (14).
-        _civi.Clock = new FakeTimeProvider(Joined);
-        _civi.Store.SetNextId("Contact", 2);
-        _civi.ApiContactId = _civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
-        _civi.AddOptionValue("activity_type", "User Account Creation", "56");
-        _civi.AddOptionValue("activity_status", "Failed", "9");
-        _civi.Store.SetNextId("Group", 13);
-        var trigger = _civi.AddGroup("pp_trigger");
-        _civi.AddGroup("pp_done");
+        Civi.Clock = new FakeTimeProvider(Joined);
+        Civi.Store.SetNextId("Contact", 2);
+        Civi.ApiContactId = Civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
+        Civi.AddOptionValue("activity_type", "User Account Creation", "56");
+        Civi.AddOptionValue("activity_status", "Failed", "9");
+        Civi.Store.SetNextId("Group", 13);
+        var trigger = Civi.AddGroup("pp_trigger");
+        Civi.AddGroup("pp_done");
 
         // README: Fay 150 (linked in domain 2 to 990201), Gus 151 (two Failed records, 187 and 188), Hal 152 (linked here to
         // 990202), Ivy 153 and Jon 154; all joined pp_trigger at 18:22:33, the failures in the same second.
-        _civi.Store.SetNextId("Contact", 150);
+        Civi.Store.SetNextId("Contact", 150);
         var ids = new[] { "Fay", "Gus", "Hal", "Ivy", "Jon" }.Select(first =>
-            _civi.AddContact(first, "Prepare", $"pp.{first.ToLowerInvariant()}@example.org", c =>
+            Civi.AddContact(first, "Prepare", $"pp.{first.ToLowerInvariant()}@example.org", c =>
             {
                 c["external_identifier"] = "pp." + first.ToLowerInvariant();
                 c["preferred_language"] = "en_US";
             })).ToArray();
-        _civi.AddToGroup(trigger, ids);
-        _civi.AddLink(ids[0], 990201, "pp.fay@example.org", domainId: 2);
-        _civi.AddLink(ids[2], 990202, "pp.hal@example.org");
-        _civi.Store.SetNextId("Activity", 187);
-        Failed(ids[1]);
-        Failed(ids[1]);
-        _civi.Clock = new FakeTimeProvider(Joined.AddSeconds(46));
+        Civi.AddToGroup(trigger, ids);
+        Civi.AddLink(ids[0], 990201, "pp.fay@example.org", domainId: 2);
+        Civi.AddLink(ids[2], 990202, "pp.hal@example.org");
+        Civi.Store.SetNextId("Activity", 187);
+        AddFailedCreation(ids[1], "Failed to create User pp.gus");
+        AddFailedCreation(ids[1], "Failed to create User pp.gus");
+        Civi.Clock = new FakeTimeProvider(Joined.AddSeconds(46));
     }
 
     /// <inheritdoc />
@@ -139,37 +137,4 @@ public sealed partial class CiviCrmPrepareAdapter : RecordingAdapter
     private static partial Regex CompactDateTime();
 
     private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
-
-    /// <inheritdoc />
-    protected override Uri BaseUrlFor(RecordedExchange exchange) => _civi.Url;
-
-    /// <inheritdoc />
-    protected override string? Credential(RecordedExchange exchange, string header) =>
-        header.Equals("X-Civi-Auth", StringComparison.OrdinalIgnoreCase) ? "Bearer " + _civi.ApiKey : null;
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _civi.Dispose();
-        }
-    }
-
-    /// <summary>A Failed "User Account Creation" record of the contact, written through the fake's API as data.sh does.</summary>
-    private void Failed(long contactId)
-    {
-        using var http = new HttpClient();
-        var id = contactId.ToString(CultureInfo.InvariantCulture);
-        var values = "{\"values\":{\"activity_type_id:name\":\"User Account Creation\",\"status_id:name\":\"Failed\",\"subject\":\"Failed to create User pp.gus\",\"details\":\"rest_invalid_param: refused\",\"source_contact_id\":\"user_contact_id\",\"target_contact_id\":["
-            + id + "],\"source_record_id\":" + id + "}}";
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_civi.Url, "?civiwp=CiviCRM&q=civicrm/ajax/api4/Activity/create"))
-        {
-            Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("params", values)]),
-        };
-        request.Headers.Add("X-Civi-Auth", "Bearer " + _civi.ApiKey);
-        request.Headers.Add("X-Requested-With", "XMLHttpRequest");
-        using var response = http.Send(request);
-        response.EnsureSuccessStatusCode();
-    }
 }
