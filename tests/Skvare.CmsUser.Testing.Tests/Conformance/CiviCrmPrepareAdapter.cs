@@ -18,6 +18,7 @@ namespace Skvare.CmsUser.Testing.Tests.Conformance;
 public sealed partial class CiviCrmPrepareAdapter : CiviCrmApiAdapter
 {
     private static readonly DateTimeOffset Joined = new(2026, 11, 30, 18, 22, 33, TimeSpan.Zero);
+
     /// <inheritdoc />
     public override void Seed(Recording recording)
     {
