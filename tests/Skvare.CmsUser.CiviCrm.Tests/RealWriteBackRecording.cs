@@ -19,6 +19,19 @@ public sealed class RealCiviCrmFactAttribute : FactAttribute
     }
 }
 
+/// <summary>The real CiviCRM of <see cref="RealCiviCrmFactAttribute"/>.</summary>
+internal static class RealCiviCrm
+{
+    /// <summary>Options for it: WordPress URL style, site time zone UTC (the recordings' site).</summary>
+    public static IOptions<CiviCrmOptions> Options() => Microsoft.Extensions.Options.Options.Create(new CiviCrmOptions
+    {
+        BaseUrl = new Uri(Environment.GetEnvironmentVariable("CMSUSER_CIVI_URL")!),
+        ApiKey = Environment.GetEnvironmentVariable("CMSUSER_CIVI_API_KEY")!,
+        UrlStyle = CiviCrmUrlStyle.WordPress,
+        TimeZone = "UTC",
+    });
+}
+
 /// <summary>
 /// The page write-back's own requests against a real CiviCRM, to record them (tests/recordings/civicrm-6.17.2-writeback-*):
 /// the Scheduled records with the audit read chained after them, the chained read, a chained write that succeeds, one whose first call fails (a link refused by a
@@ -32,13 +45,7 @@ public sealed class RealWriteBackRecording
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(110));
         var ct = timeout.Token;
-        var options = Options.Create(new CiviCrmOptions
-        {
-            BaseUrl = new Uri(Environment.GetEnvironmentVariable("CMSUSER_CIVI_URL")!),
-            ApiKey = Environment.GetEnvironmentVariable("CMSUSER_CIVI_API_KEY")!,
-            UrlStyle = CiviCrmUrlStyle.WordPress,
-            TimeZone = "UTC",
-        });
+        var options = RealCiviCrm.Options();
         using var http = new HttpClient();
         var client = new CiviCrmApiClient(http, options);
         var recorder = new CiviCrmActivityRecorder(client);

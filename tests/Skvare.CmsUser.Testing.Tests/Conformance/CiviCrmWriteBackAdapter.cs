@@ -12,23 +12,21 @@ namespace Skvare.CmsUser.Testing.Tests.Conformance;
 /// <c>wb_done</c>, the activity types; ids as recorded. Beyond the generic comparison, each
 /// chained call's answer under its key must have as many rows as the real one, with the same keys and JSON kinds.
 /// </summary>
-public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
+public sealed class CiviCrmWriteBackAdapter : CiviCrmApiAdapter
 {
-    private readonly FakeCiviCrmServer _civi = new() { JsonContentType = "application/json; charset=UTF-8" };
-
     /// <inheritdoc />
     public override void Seed(Recording recording)
     {
         var identity = Rows(recording.Exchanges.First(e => e.QueryValue("q") == "civicrm/ajax/api4/Contact/get" && Rows(e).Any())).First();
-        _civi.Store.SetNextId("Contact", identity.GetProperty("id").GetInt64());
-        _civi.ApiContactId = _civi.AddContact(null, null, identity.GetProperty("display_name").GetString());
+        Civi.Store.SetNextId("Contact", identity.GetProperty("id").GetInt64());
+        Civi.ApiContactId = Civi.AddContact(null, null, identity.GetProperty("display_name").GetString());
 
-        _civi.AddOptionValue("activity_type", "User Account Creation", "56");
-        _civi.AddOptionValue("activity_type", "User Account Password Reset", "57");
-        _civi.AddOptionValue("activity_type", "User Account Blocked", "58");
-        _civi.AddOptionValue("activity_type", "User Account Roles Removed", "59");
-        _civi.AddOptionValue("activity_type", "User Account Restored", "60");
-        _civi.AddOptionValue("activity_status", "Failed", "9");
+        Civi.AddOptionValue("activity_type", "User Account Creation", "56");
+        Civi.AddOptionValue("activity_type", "User Account Password Reset", "57");
+        Civi.AddOptionValue("activity_type", "User Account Blocked", "58");
+        Civi.AddOptionValue("activity_type", "User Account Roles Removed", "59");
+        Civi.AddOptionValue("activity_type", "User Account Restored", "60");
+        Civi.AddOptionValue("activity_status", "Failed", "9");
 
         // The contacts, with the ids the recorded look-up found.
         var contacts = recording.Exchanges.First(e => Params(e).Contains("external_identifier", StringComparison.Ordinal));
@@ -36,23 +34,23 @@ public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
         foreach (var id in Rows(contacts).Select(r => r.GetProperty("id").GetInt64()))
         {
             n++;
-            _civi.Store.SetNextId("Contact", id);
-            _civi.AddContact("Wb", "Contact" + n, null, c => c["external_identifier"] = "wb" + n);
+            Civi.Store.SetNextId("Contact", id);
+            Civi.AddContact("Wb", "Contact" + n, null, c => c["external_identifier"] = "wb" + n);
         }
 
         // The groups: wb_trigger and wb_done as recorded, and the next group id (wb_gone, made by the recording) too.
         var groups = Rows(recording.Exchanges.First(e => e.QueryValue("q") == "civicrm/ajax/api4/Group/get" && Rows(e).Count() == 3)).ToArray();
         long GroupId(string name) => groups.First(g => g.GetProperty("name").GetString() == name).GetProperty("id").GetInt64();
-        _civi.Store.SetNextId("Group", GroupId("wb_trigger"));
-        var trigger = _civi.AddGroup("wb_trigger");
-        _civi.Store.SetNextId("Group", GroupId("wb_done"));
-        _civi.AddGroup("wb_done");
-        _civi.Store.SetNextId("Group", GroupId("wb_gone"));
-        _civi.AddToGroup(trigger, Rows(contacts).Select(r => r.GetProperty("id").GetInt64()));
+        Civi.Store.SetNextId("Group", GroupId("wb_trigger"));
+        var trigger = Civi.AddGroup("wb_trigger");
+        Civi.Store.SetNextId("Group", GroupId("wb_done"));
+        Civi.AddGroup("wb_done");
+        Civi.Store.SetNextId("Group", GroupId("wb_gone"));
+        Civi.AddToGroup(trigger, Rows(contacts).Select(r => r.GetProperty("id").GetInt64()));
 
         // The first Scheduled records (chained under "open") get the ids they got on the real site.
         var opened = recording.Exchanges.Select(e => Rows(e).FirstOrDefault()).First(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("open", out _)).GetProperty("open")[0];
-        _civi.Store.SetNextId("Activity", opened.GetProperty("id").GetInt64());
+        Civi.Store.SetNextId("Activity", opened.GetProperty("id").GetInt64());
     }
 
     /// <inheritdoc />
@@ -98,20 +96,4 @@ public sealed class CiviCrmWriteBackAdapter : RecordingAdapter
     }
 
     private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
-
-    /// <inheritdoc />
-    protected override Uri BaseUrlFor(RecordedExchange exchange) => _civi.Url;
-
-    /// <inheritdoc />
-    protected override string? Credential(RecordedExchange exchange, string header) =>
-        header.Equals("X-Civi-Auth", StringComparison.OrdinalIgnoreCase) ? "Bearer " + _civi.ApiKey : null;
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _civi.Dispose();
-        }
-    }
 }

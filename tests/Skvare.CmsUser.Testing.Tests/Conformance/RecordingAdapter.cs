@@ -120,6 +120,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-timezone-", () => new CiviCrmTimeZoneAdapter()),
         ("civicrm-6.17.2-ondemand-", () => new CiviCrmOnDemandAdapter()),
         ("civicrm-6.17.2-writeback-", () => new CiviCrmWriteBackAdapter()),
+        ("civicrm-6.17.2-prepare-", () => new CiviCrmPrepareAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Skvare.CmsUser.Testing.CiviCrm;
+
+namespace Skvare.CmsUser.Testing.Tests.Conformance;
+
+/// <summary>
+/// A recording of the SDK's API v4 traffic to one real CiviCRM (in WordPress), replayed against one
+/// <see cref="FakeCiviCrmServer"/>: the fake, its URL and API key in place of the redacted one, and data written through
+/// the fake's own API as the recording's data script wrote it.
+/// </summary>
+public abstract class CiviCrmApiAdapter : RecordingAdapter
+{
+    /// <summary>The fake CiviCRM, answering with the content type the real site sends.</summary>
+    protected FakeCiviCrmServer Civi { get; } = new() { JsonContentType = "application/json; charset=UTF-8" };
+
+    /// <inheritdoc />
+    protected override Uri BaseUrlFor(RecordedExchange exchange) => Civi.Url;
+
+    /// <inheritdoc />
+    protected override string? Credential(RecordedExchange exchange, string header) =>
+        header.Equals("X-Civi-Auth", StringComparison.OrdinalIgnoreCase) ? "Bearer " + Civi.ApiKey : null;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Civi.Dispose();
+        }
+    }
+
+    /// <summary>A Failed "User Account Creation" record targeting the contact, written with the fake's <c>Activity.create</c>.</summary>
+    /// <param name="contactId">The contact (target and source record).</param>
+    /// <param name="subject">The record's subject.</param>
+    protected void AddFailedCreation(long contactId, string subject)
+    {
+        using var http = new HttpClient();
+        var id = contactId.ToString(CultureInfo.InvariantCulture);
+        var values = "{\"values\":{\"activity_type_id:name\":\"User Account Creation\",\"status_id:name\":\"Failed\",\"subject\":" + System.Text.Json.JsonSerializer.Serialize(subject)
+            + ",\"details\":\"rest_invalid_param: refused\",\"source_contact_id\":\"user_contact_id\",\"target_contact_id\":[" + id + "],\"source_record_id\":" + id + "}}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Civi.Url, "?civiwp=CiviCRM&q=civicrm/ajax/api4/Activity/create"))
+        {
+            Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("params", values)]),
+        };
+        request.Headers.Add("X-Civi-Auth", "Bearer " + Civi.ApiKey);
+        request.Headers.Add("X-Requested-With", "XMLHttpRequest");
+        using var response = http.Send(request);
+        response.EnsureSuccessStatusCode();
+    }
+}
