@@ -53,6 +53,33 @@ public sealed class RunTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Plan_reports_an_account_another_contact_holds_as_the_failure_run_reports_and_exits_1_like_run()
+    {
+        using var sites = new Sites();
+        var account = sites.WordPress.AddUser("sam.one", "sam@example.org");
+        var holder = sites.Civi.AddContact("Sam", "One", "sam@example.org");
+        sites.Civi.AddLink(holder, account.Id, "sam@example.org");
+        var other = sites.AddMember("Sam", "Other", "sam@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var plan = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        plan.ExitCode.Should().Be(1, plan.ToString());
+        run.ExitCode.Should().Be(1, run.ToString());
+        var planned = plan.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        var outcome = run.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        planned.GetProperty("contactId").GetInt64().Should().Be(other);
+        planned.GetProperty("action").GetString().Should().Be("fail");
+        var error = outcome.GetProperty("error");
+        error.GetProperty("code").GetString().Should().Be("account_linked_to_other_contact");
+        planned.GetProperty("note").GetString().Should().Be($"{error.GetProperty("code").GetString()}: {error.GetProperty("message").GetString()}")
+            .And.Contain($"contact {holder}");
+        sites.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(holder);
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Settings_come_from_the_settings_option_or_from_environment_variables_and_rule_narrows_the_run()
     {
         using var sites = new Sites();

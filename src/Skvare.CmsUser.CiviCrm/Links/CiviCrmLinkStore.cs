@@ -76,6 +76,21 @@ internal sealed class CiviCrmLinkStore : IAccountLinkStore
         return results.Select((r, i) => r ?? new AccountLinkResult(requests[i], AccountLinkResultKind.Failed, "No result.")).ToArray();
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AccountLink>?> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        // The read EnsureLinksAsync decides on, alone: one UFMatch get (the identity is cached after the set-up).
+        var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        var existing = await _client.CallAsync("UFMatch", "get", InDomainQuery(requests, identity.DomainId), cancellationToken).ConfigureAwait(false);
+        return ToLinks(existing.Values);
+    }
+
     /// <summary>The links in the domain of the requests' CMS users or contacts (the read <see cref="AccountLinkClaims.Decide"/> needs).</summary>
     internal static Api4Params InDomainQuery(IReadOnlyList<AccountLinkRequest> requests, long domainId) =>
         new Api4Params { Limit = requests.Count * 3 }

@@ -422,6 +422,36 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<AccountLink>?> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        Count("FindLinksInDomain");
+        lock (_gate)
+        {
+            // As the CiviCRM store's read: the current-domain links of the requests' CMS users or contacts, each once.
+            var found = new List<AccountLink>();
+            var rows = new HashSet<int>();
+            foreach (var request in requests)
+            {
+                if (_currentLinkByUser.Find(request.CmsUserId) is var byUser and >= 0 && rows.Add(byUser))
+                {
+                    found.Add(LinkAt(byUser));
+                }
+
+                for (var row = _newestLink[request.ContactId] - 1; row >= 0; row = _links[row].Older - 1)
+                {
+                    if (_links[row].IsCurrentDomain && rows.Add(row))
+                    {
+                        found.Add(LinkAt(row));
+                    }
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<AccountLink>?>(found.ToArray());
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<AccountLinkResult>> EnsureLinksAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
     {
         Count("EnsureLinks");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Skvare.CmsUser.Telemetry;
@@ -18,15 +19,22 @@ internal sealed class DryRun
 
     public async IAsyncEnumerable<PlanEntry> PlanAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var claims = new Claims();
         foreach (var rule in Options.Rules)
         {
             var source = _engine.Triggers.Create(_engine.CreationContext(rule));
             await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
             {
                 var prior = await _engine.CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+                var planned = new List<Planned>(page.Count);
                 foreach (var contact in page)
                 {
-                    yield return await PlanContactAsync(rule, contact, prior.GetValueOrDefault(contact.Id), cancellationToken).ConfigureAwait(false);
+                    planned.Add(await PlanContactAsync(rule, contact, prior.GetValueOrDefault(contact.Id), claims, cancellationToken).ConfigureAwait(false));
+                }
+
+                foreach (var entry in await SettleLinksAsync(planned, claims, cancellationToken).ConfigureAwait(false))
+                {
+                    yield return entry;
                 }
             }
 
@@ -45,11 +53,11 @@ internal sealed class DryRun
         }
     }
 
-    private async Task<PlanEntry> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, CancellationToken cancellationToken)
+    private async Task<Planned> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, Claims claims, CancellationToken cancellationToken)
     {
         try
         {
-            return await PlanContactCoreAsync(rule, contact, prior, cancellationToken).ConfigureAwait(false);
+            return await PlanContactCoreAsync(rule, contact, prior, claims, cancellationToken).ConfigureAwait(false);
         }
         catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
         {
@@ -63,7 +71,7 @@ internal sealed class DryRun
         }
     }
 
-    private async Task<PlanEntry> PlanContactCoreAsync(ProvisioningRule rule, Contact contact, int prior, CancellationToken cancellationToken)
+    private async Task<Planned> PlanContactCoreAsync(ProvisioningRule rule, Contact contact, int prior, Claims claims, CancellationToken cancellationToken)
     {
         var name = rule.DisplayName;
         var attempts = _engine.Attempts;
@@ -79,7 +87,10 @@ internal sealed class DryRun
 
         if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
         {
-            return new PlanEntry(contact.Id, name, PlannedAction.LinkFromOtherDomain, other.UfName, other.CmsUserId, null);
+            // The run links the same CMS user in this domain: whether another contact holds it is settled for the page.
+            return new Planned(
+                new PlanEntry(contact.Id, name, PlannedAction.LinkFromOtherDomain, other.UfName, other.CmsUserId, null),
+                new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? ""), prior);
         }
 
         if (ContactPipeline.CheckEmail(contact) is { } problem)
@@ -87,17 +98,138 @@ internal sealed class DryRun
             return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior, giveUpNow: true), null, null, problem.Message);
         }
 
-        if (await _engine.Cms.FindByEmailAsync(contact.Email!.Trim(), cancellationToken).ConfigureAwait(false) is { } found)
+        var email = contact.Email!.Trim();
+        if (claims.Creates.TryGetValue(email, out var creator))
+        {
+            // An earlier contact of this plan gets a new account with this email: by the time the run reaches this contact,
+            // the CMS finds that account by the email, and it is linked to (held by) that contact.
+            return Options.LinkExistingAccounts
+                ? new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{PageWriter.HeldByOtherContactCode}: {PageWriter.HeldByOtherMessage(null, creator)}")
+                : new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null,
+                    $"{CmsUserErrorCodes.DuplicateEmail}: The email address {contact.Email} is already used by the CMS account this run creates first (for contact {creator.ToString(CultureInfo.InvariantCulture)}); linking existing accounts is turned off.");
+        }
+
+        if (await _engine.Cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } found)
         {
             return Options.LinkExistingAccounts
-                ? new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null)
+                ? new Planned(new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null), new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? email), prior)
                 : new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), found.Username, found.UserId, $"The email is used by CMS account {found.UserId} and linking existing accounts is off.");
         }
 
         var pipeline = _engine.Pipeline;
         var (username, conflict) = await pipeline.FindFreeUsernameAsync(pipeline.BaseUsername(rule, contact), 1, cancellationToken).ConfigureAwait(false);
-        return username is null
-            ? new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, conflict)
-            : new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
+        if (username is null)
+        {
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, conflict);
+        }
+
+        claims.Creates.TryAdd(email, contact.Id);
+        return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
+    }
+
+    /// <summary>
+    /// The link decisions of the run's write-back, predicted for a page: the page's link requests, the links that exist in
+    /// this domain for their CMS users and contacts (one read, the read the run decides on) and the links this plan gives
+    /// earlier contacts, through the rule the run applies (<see cref="AccountLinkClaims.Decide"/>). An account another
+    /// contact holds fails the contact as the run fails it (<see cref="PageWriter.HeldByOtherContactCode"/>).
+    /// </summary>
+    private async Task<IReadOnlyList<PlanEntry>> SettleLinksAsync(List<Planned> planned, Claims claims, CancellationToken cancellationToken)
+    {
+        var entries = planned.Select(p => p.Entry).ToArray();
+        var linking = Enumerable.Range(0, planned.Count).Where(i => planned[i].Link is not null).ToArray();
+        if (linking.Length == 0)
+        {
+            return entries;
+        }
+
+        var requests = linking.Select(i => planned[i].Link!).ToArray();
+        string? unknown = null;
+        IReadOnlyList<AccountLink> existing;
+        try
+        {
+            var read = await ReadLinksAsync(requests, cancellationToken).ConfigureAwait(false);
+            existing = read ?? [];
+            if (read is null)
+            {
+                unknown = "Whether another contact holds this account is not known: the link store cannot read links by CMS user.";
+            }
+        }
+        catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
+        {
+            existing = [];
+            unknown = $"Whether another contact holds this account could not be read: {ex.Message}";
+        }
+
+        // Accounts this plan links to earlier contacts are theirs by the time the run reaches these requests.
+        var found = existing.Where(l => l.IsCurrentDomain).ToList();
+        foreach (var request in requests)
+        {
+            if (claims.Links.TryGetValue(request.CmsUserId, out var holder) && !found.Any(l => l.CmsUserId == request.CmsUserId))
+            {
+                found.Add(new AccountLink(holder, request.CmsUserId, null));
+            }
+        }
+
+        var decisions = AccountLinkClaims.Decide(requests, found);
+        for (var n = 0; n < linking.Length; n++)
+        {
+            var (entry, link, prior) = planned[linking[n]];
+            var decision = decisions[n];
+            entries[linking[n]] = decision.Kind switch
+            {
+                AccountLinkResultKind.HeldByOtherContact => entry with
+                {
+                    Action = _engine.Attempts.Predict(FailureKind.Permanent, prior),
+                    Username = null,
+                    CmsUserId = null,
+                    Conflict = $"{PageWriter.HeldByOtherContactCode}: {PageWriter.HeldByOtherMessage(link!.CmsUserId, decision.PreviousContactId)}",
+                },
+                AccountLinkResultKind.Failed => entry with
+                {
+                    Action = _engine.Attempts.Predict(FailureKind.Permanent, prior),
+                    Conflict = $"{CmsUserErrorCodes.LinkFailed}: {PageWriter.LinkFailedMessage(link!.CmsUserId, decision.Error)}",
+                },
+                AccountLinkResultKind.AlreadyExisted => entry with { Action = PlannedAction.AlreadyLinked },
+                _ => unknown is null ? entry : entry with { Conflict = entry.Conflict is null ? unknown : $"{entry.Conflict} {unknown}" },
+            };
+            if (decision.Kind is AccountLinkResultKind.Created or AccountLinkResultKind.Repaired)
+            {
+                claims.Links.TryAdd(link!.CmsUserId, link.ContactId);
+            }
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// The links the run's write-back decides on: the link store's read (<see cref="IAccountLinkStore.FindLinksInDomainAsync"/>),
+    /// else the page write-back's read of the same links, else <see langword="null"/> (nobody can tell).
+    /// </summary>
+    private async Task<IReadOnlyList<AccountLink>?> ReadLinksAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken)
+    {
+        if (await _engine.Links.FindLinksInDomainAsync(requests, cancellationToken).ConfigureAwait(false) is { } links)
+        {
+            return links;
+        }
+
+        return _engine.WriteBack is { } store
+            ? (await store.ReadAsync(new PageWriteBackQuery(requests, [], ActivityKind.AccountCreation), cancellationToken).ConfigureAwait(false)).Links
+            : null;
+    }
+
+    /// <summary>One contact's plan before its page's links are settled: the link the run would ask for, if any.</summary>
+    private readonly record struct Planned(PlanEntry Entry, AccountLinkRequest? Link = null, int Prior = 0)
+    {
+        public static implicit operator Planned(PlanEntry entry) => new(entry);
+    }
+
+    /// <summary>What the contacts planned so far take, as the run would have written it by the time it reaches later contacts.</summary>
+    private sealed class Claims
+    {
+        /// <summary>Email (trimmed, any case) → the contact planned to get a new account with it.</summary>
+        public Dictionary<string, long> Creates { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>CMS user id → the contact planned to be linked to it.</summary>
+        public Dictionary<long, long> Links { get; } = [];
     }
 }

@@ -33,6 +33,8 @@ internal sealed class EngineContext : IDisposable
         Settings = settings;
         Time = time;
         Logger = logger;
+        Links = links;
+        WriteBack = writeBack;
         Reader = reader ?? new ComposedProvisioningContactReader(triggers, directory, activities);
         Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
         Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger, writeBack);
@@ -46,6 +48,11 @@ internal sealed class EngineContext : IDisposable
     public IContactDirectory Directory { get; }
 
     public IActivityRecorder Activities { get; }
+
+    public IAccountLinkStore Links { get; }
+
+    /// <summary>The one-request page write-back, when registered (<see langword="null"/>: the page is written one call per part).</summary>
+    public IPageWriteBackStore? WriteBack { get; }
 
     /// <summary>
     /// Reads one contact across every rule for an on-demand call: the registered reader (the CiviCRM package's answers in

@@ -323,18 +323,31 @@ internal sealed class PageWriter
     {
         // The account exists and stays known (CmsUserId), so the outcome names it; the next run finds it by email.
         Log.LinkFailed(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.Error);
-        return result.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, $"CMS account {result.Link!.CmsUserId} exists but could not be linked: {answer.Error}");
+        return result.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, LinkFailedMessage(result.Link!.CmsUserId, answer.Error));
     }
 
     private ContactResult HeldByOther(ContactResult result, AccountLinkResult answer)
     {
         // An account belongs to one contact per domain: never take it from the contact that holds it.
         Log.LinkHeldByOther(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.PreviousContactId);
-        var holder = answer.PreviousContactId is long h ? $"contact {h.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "another contact";
-        return result.Fail(_attempts, FailureKind.Permanent, HeldByOtherContactCode,
-            $"The email address is used by CMS account {result.Link!.CmsUserId}, which belongs to {holder}. Give this contact its own email address, or merge the two contacts.")
+        return result.Fail(_attempts, FailureKind.Permanent, HeldByOtherContactCode, HeldByOtherMessage(result.Link!.CmsUserId, answer.PreviousContactId))
             with { CmsUserId = null, Username = null };
     }
+
+    /// <summary>The message of <see cref="HeldByOtherContactCode"/> (the dry run predicts it with the same words).</summary>
+    /// <param name="cmsUserId">The CMS account, or <see langword="null"/> for the account another contact of the same run gets first.</param>
+    /// <param name="holder">The contact that holds it, when known.</param>
+    public static string HeldByOtherMessage(long? cmsUserId, long? holder)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var account = cmsUserId is long id ? $"CMS account {id.ToString(culture)}" : "the CMS account this run creates first";
+        var by = holder is long h ? $"contact {h.ToString(culture)}" : "another contact";
+        return $"The email address is used by {account}, which belongs to {by}. Give this contact its own email address, or merge the two contacts.";
+    }
+
+    /// <summary>The message of <see cref="CmsUserErrorCodes.LinkFailed"/> (the dry run predicts it with the same words).</summary>
+    public static string LinkFailedMessage(long cmsUserId, string? error) =>
+        $"CMS account {cmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture)} exists but could not be linked: {error}";
 
     /// <summary>
     /// Every account is audited exactly once. For each contact of the page (one read): an account that has a
