@@ -94,6 +94,9 @@ internal static class WordPressErrors
             case "application_passwords_disabled_for_user":
             case "rest_not_logged_in":
                 return (CmsErrorReason.Authentication, AuthFix);
+            case "skvare_cmsuser_busy":
+                // Companion plugin 0.2.1: another request held the email's or username's create lock past its wait; nothing was created.
+                return (CmsErrorReason.Unavailable, "Another request was creating an account with the same email or username at that moment; nothing was created, so a later attempt can simply retry.");
             case "rest_user_create" when isCreate:
                 return (CmsErrorReason.UnknownOutcome, null);
         }

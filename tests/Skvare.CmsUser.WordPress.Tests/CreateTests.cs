@@ -230,6 +230,26 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Companion_busy_answer_is_Unavailable_creates_nothing_and_the_next_attempt_creates()
+    {
+        // What companion plugin 0.2.1 on WordPress 6.1 answered while another session held the email's create lock.
+        const string Busy = """{"code":"skvare_cmsuser_busy","message":"Another request is creating an account with this email; nothing was created. Retry later.","data":{"status":503}}""";
+        _server.FailNext(1, 503, Busy, "application/json; charset=UTF-8");
+        using var host = WordPressTestHost.For(_server, companion: true);
+        var account = new NewCmsAccount { Username = "busy", Email = "busy@example.org", Password = "pw-123456" };
+
+        var act = () => host.Provider.CreateAsync(account);
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable, "the lock was not taken, so nothing can have been created");
+        ex.Kind.Should().Be(FailureKind.Transient);
+        ex.ErrorCode.Should().Be("skvare_cmsuser_busy");
+        ex.StatusCode.Should().Be(503);
+        _server.FindUser("busy").Should().BeNull();
+        (await host.Provider.CreateAsync(account)).Username.Should().Be("busy");
+    }
+
+    [Fact]
     public async Task Create_that_times_out_is_UnknownOutcome()
     {
         _server.HangNext(1, TimeSpan.FromSeconds(3));

@@ -36,6 +36,15 @@ public sealed class ErrorMappingTests
     public void Server_failures_after_a_create_are_UnknownOutcome(int status, string body) =>
         WordPressErrors.FromResponse("create an account", (HttpStatusCode)status, body, isCreate: true).Reason.Should().Be(CmsErrorReason.UnknownOutcome);
 
+    [Fact]
+    public void Companion_busy_on_a_create_is_Unavailable_not_UnknownOutcome()
+    {
+        var ex = WordPressErrors.FromResponse("create an account", HttpStatusCode.ServiceUnavailable, """{"code":"skvare_cmsuser_busy","message":"Another request is creating an account with this email; nothing was created. Retry later.","data":{"status":503}}""", isCreate: true);
+
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Message.Should().Contain("skvare_cmsuser_busy").And.Contain("nothing was created");
+    }
+
     [Theory]
     [InlineData("de_DE", "de_DE")]
     [InlineData("en_US", "en_US")]

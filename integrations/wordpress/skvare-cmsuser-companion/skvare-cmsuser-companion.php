@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       Skvare CmsUser Companion
  * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
- * Version:           0.2.0
+ * Version:           0.2.1
  * Requires at least: 5.7
  * Requires PHP:      7.4
  * Author:            Skvare.CmsUser contributors
@@ -18,10 +18,12 @@ if (!defined('ABSPATH')) {
     exit;
 }
 
-define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.0');
+define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.1');
 /** Most emails, and most username prefixes, one look-up accepts; most accounts it answers. */
 define('SKVARE_CMSUSER_LOOKUP_MAX_TERMS', 500);
 define('SKVARE_CMSUSER_LOOKUP_MAX_USERS', 2000);
+/** Seconds a create waits for another create of the same email or username (0.2.1) before answering 503. */
+define('SKVARE_CMSUSER_CREATE_LOCK_WAIT', 10);
 define('SKVARE_CMSUSER_BLOCKED_META', 'skvare_cmsuser_blocked');
 /** The roles an account held when it was blocked (0.2.0), given back when it is unblocked. */
 define('SKVARE_CMSUSER_BLOCKED_ROLES_META', 'skvare_cmsuser_blocked_roles');
@@ -60,18 +62,76 @@ function skvare_cmsuser_user_action($action, callable $handler) {
 }
 
 /**
+ * The named lock for creates of one email or login on this site's user table. Case-folded, as the usual
+ * case-insensitive collation compares them; hashed, so it fits MySQL's 64-character lock names.
+ */
+function skvare_cmsuser_lock_name($kind, $value) {
+    global $wpdb;
+    $folded = function_exists('mb_strtolower') ? mb_strtolower($value, 'UTF-8') : strtolower($value);
+    return 'skvare_cmsuser_' . $kind . '_' . md5(DB_NAME . '|' . $wpdb->users . '|' . $folded);
+}
+
+/** Takes a named lock: true when held, false when another request held it past the wait, null when the database has none. */
+function skvare_cmsuser_get_lock($lock) {
+    global $wpdb;
+    $result = $wpdb->get_var($wpdb->prepare('SELECT GET_LOCK(%s, %d)', $lock, SKVARE_CMSUSER_CREATE_LOCK_WAIT));
+    if ($result === null) {
+        return null;
+    }
+    return (string) $result === '1';
+}
+
+function skvare_cmsuser_release_lock($lock) {
+    global $wpdb;
+    $wpdb->query($wpdb->prepare('SELECT RELEASE_LOCK(%s)', $lock));
+}
+
+/**
  * POST /users?notify=user|both|none: core's user create (the same request is dispatched to /wp/v2/users, so the same
  * checks, errors and answer), then, on success, WordPress's own new-user email in the same HTTP request. The answer
  * is core's (201 with the user, or core's error) plus the header X-Skvare-CmsUser-Notified naming who was mailed.
+ *
+ * Core checks email_exists()/username_exists() and then inserts, so two processes creating one email at the same
+ * moment would both succeed. Since 0.2.1 the check and insert run under MySQL named locks (email, then username,
+ * always in that order): the later create sees the earlier one's row and gets core's existing_user_email /
+ * existing_user_login refusal. A create that cannot take a lock within SKVARE_CMSUSER_CREATE_LOCK_WAIT seconds
+ * creates nothing and answers 503 skvare_cmsuser_busy (retry later). A database without named locks (GET_LOCK
+ * answers NULL) creates as core does, unguarded.
  */
 function skvare_cmsuser_create_user(WP_REST_Request $request) {
     $params = $request->get_json_params();
     if (!is_array($params)) {
         $params = $request->get_body_params();
     }
-    $inner = new WP_REST_Request('POST', '/wp/v2/users');
-    $inner->set_body_params(is_array($params) ? $params : array());
-    $response = rest_ensure_response(rest_do_request($inner));
+    $params = is_array($params) ? $params : array();
+    $held = array();
+    try {
+        foreach (array('email' => 'email', 'username' => 'login') as $param => $kind) {
+            $value = isset($params[$param]) && is_scalar($params[$param]) ? trim((string) $params[$param]) : '';
+            if ($value === '') {
+                continue;
+            }
+            $lock = skvare_cmsuser_lock_name($kind, $value);
+            $taken = skvare_cmsuser_get_lock($lock);
+            if ($taken === false) {
+                return new WP_Error(
+                    'skvare_cmsuser_busy',
+                    sprintf('Another request is creating an account with this %s; nothing was created. Retry later.', $param),
+                    array('status' => 503)
+                );
+            }
+            if ($taken === true) {
+                $held[] = $lock;
+            }
+        }
+        $inner = new WP_REST_Request('POST', '/wp/v2/users');
+        $inner->set_body_params($params);
+        $response = rest_ensure_response(rest_do_request($inner));
+    } finally {
+        foreach (array_reverse($held) as $lock) {
+            skvare_cmsuser_release_lock($lock);
+        }
+    }
     if ($response->is_error() || $response->get_status() !== 201) {
         return $response;
     }
