@@ -20,7 +20,7 @@ namespace Skvare.CmsUser.Testing.WordPress;
 public sealed partial class FakeWordPressServer : IDisposable
 {
     /// <summary>The companion plugin version the fake reports.</summary>
-    public const string CompanionVersion = "0.2.0";
+    public const string CompanionVersion = "0.2.1";
 
     private const string JsonType = "application/json; charset=UTF-8";
     private const int LookupMaxTerms = 500;
