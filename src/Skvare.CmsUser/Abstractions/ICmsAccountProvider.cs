@@ -181,7 +181,7 @@ public sealed record NewCmsAccount
     public bool Notify { get; init; }
 
     /// <summary>Extra CMS fields from the field mapping, by CMS field name.</summary>
-    public IReadOnlyDictionary<string, string> Fields { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Fields { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Prints the members without the password.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)

@@ -451,13 +451,14 @@ internal sealed class ContactPipeline
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {
         var canSkipPassword = _cms.Capabilities.HasFlag(CmsCapabilities.CreateWithoutPassword) && Options.PreferSetPasswordEmail;
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Most rules map no fields: no dictionary per create then.
+        Dictionary<string, string>? fields = null;
         foreach (var (field, template) in _settings.FieldTemplates)
         {
             var value = template.Render(contact);
             if (!string.IsNullOrEmpty(value))
             {
-                fields[field] = value;
+                (fields ??= new Dictionary<string, string>(StringComparer.Ordinal))[field] = value;
             }
         }
 
@@ -474,7 +475,7 @@ internal sealed class ContactPipeline
             Roles = rule.Roles.ToArray(),
             Active = true,
             Notify = rule.Notify ?? Options.Notify,
-            Fields = fields,
+            Fields = fields ?? (IReadOnlyDictionary<string, string>)System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
         };
     }
 
