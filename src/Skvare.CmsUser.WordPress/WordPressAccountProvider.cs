@@ -243,6 +243,12 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     /// </summary>
     private static readonly string[] InsertUserRefusals = ["existing_user_login", "existing_user_email", "user_login_too_long"];
 
+    /// <summary>Whether a JSON error object is one of <see cref="InsertUserRefusals"/> (its <c>code</c>).</summary>
+    private static bool IsInsertUserRefusal(JsonElement error) =>
+        error.TryGetProperty("code", out var code)
+        && code.ValueKind == JsonValueKind.String
+        && InsertUserRefusals.Contains(code.GetString());
+
     /// <summary>
     /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
     /// (the answer says whether the email went out), otherwise to core's <c>wp/v2/users</c>. Both answer core's
@@ -252,8 +258,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private async Task<(WpUser User, bool Notified)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
     {
         var call = notifyInside
-            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, RefusalCodes = InsertUserRefusals }
-            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true, RefusalCodes = InsertUserRefusals };
+            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal }
+            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal };
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;

@@ -31,16 +31,10 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public bool RetrySafe { get; init; }
 
     /// <summary>
-    /// Error codes (the <c>code</c> of a JSON error body) with which the server refuses this call for the data sent,
-    /// even under a 5xx status (WordPress answers a taken username or email with HTTP 500). Such an answer is the
-    /// contact's problem, not the site's: the circuit breaker does not count it as a failure.
-    /// </summary>
-    public IReadOnlyCollection<string>? RefusalCodes { get; init; }
-
-    /// <summary>
     /// Recognises, in the JSON object of an error answer under a 5xx status, a refusal that is final for the data sent
-    /// (the same request would get the same answer, e.g. CiviCRM's unique-key "DB Error: already exists"). Such an
-    /// answer is neither retried nor counted by the circuit breaker; the classifier still turns it into the call's error.
+    /// (the same request would get the same answer: WordPress's taken username or email, CiviCRM's unique-key "DB Error:
+    /// already exists"). Such an answer is the contact's problem, not the site's: it is neither retried nor counted by the
+    /// circuit breaker; the classifier still turns it into the call's error.
     /// </summary>
     public Func<System.Text.Json.JsonElement, bool>? FinalError { get; init; }
 

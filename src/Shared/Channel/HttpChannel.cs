@@ -61,11 +61,6 @@ internal sealed class HttpChannel
                 request.Options.Set(HttpResilienceSetup.RetrySafe, true);
             }
 
-            if (call.RefusalCodes is { Count: > 0 } refusals)
-            {
-                request.Options.Set(HttpResilienceSetup.RefusalCodes, refusals);
-            }
-
             if (call.FinalError is { } final)
             {
                 request.Options.Set(HttpResilienceSetup.FinalError, final);

@@ -19,16 +19,10 @@ internal static class HttpResilienceSetup
     public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("Skvare.CmsUser.RetrySafe");
 
     /// <summary>
-    /// Set on a request whose server may refuse the data sent with a 5xx status: the JSON error codes that mean such a
-    /// refusal. The circuit breaker does not count those answers (a run that meets many taken usernames would otherwise
-    /// open the circuit and fail every other contact as "unavailable").
-    /// </summary>
-    public static readonly HttpRequestOptionsKey<IReadOnlyCollection<string>> RefusalCodes = new("Skvare.CmsUser.RefusalCodes");
-
-    /// <summary>
     /// Set on a request whose server answers refusals of the data sent with a 5xx status and a JSON error object: true
     /// for an error object that is final (the same request gets the same answer). Such an answer is not retried and the
-    /// circuit breaker does not count it.
+    /// circuit breaker does not count it (a run that meets many taken usernames would otherwise open the circuit and
+    /// fail every other contact as "unavailable").
     /// </summary>
     public static readonly HttpRequestOptionsKey<Func<System.Text.Json.JsonElement, bool>> FinalError = new("Skvare.CmsUser.FinalError");
 
@@ -70,21 +64,14 @@ internal static class HttpResilienceSetup
     }
 
     /// <summary>
-    /// Whether <paramref name="response"/> is a refusal its request declared: a JSON body whose <c>code</c> is one of its
-    /// <see cref="RefusalCodes"/>, or an error object its <see cref="FinalError"/> recognises. The body is buffered, so the
-    /// caller still reads it.
+    /// Whether <paramref name="response"/> is a refusal its request declared: a JSON error object its
+    /// <see cref="FinalError"/> recognises. The body is buffered, so the caller still reads it.
     /// </summary>
     internal static async ValueTask<bool> IsRefusalAsync(HttpResponseMessage? response, CancellationToken cancellationToken)
     {
         if (response?.RequestMessage is not { } request
+            || !request.Options.TryGetValue(FinalError, out var final)
             || response.Content.Headers.ContentType?.MediaType?.EndsWith("json", StringComparison.OrdinalIgnoreCase) != true)
-        {
-            return false;
-        }
-
-        var codes = request.Options.TryGetValue(RefusalCodes, out var declared) && declared.Count > 0 ? declared : null;
-        var final = request.Options.TryGetValue(FinalError, out var recognise) ? recognise : null;
-        if (codes is null && final is null)
         {
             return false;
         }
@@ -95,17 +82,7 @@ internal static class HttpResilienceSetup
             // Bytes, not the content's stream: a buffered content hands out one stream, and the retry and the circuit
             // breaker both read the body.
             using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
-            var root = body.RootElement;
-            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
-            {
-                return false;
-            }
-
-            return (codes is not null
-                    && root.TryGetProperty("code", out var code)
-                    && code.ValueKind == System.Text.Json.JsonValueKind.String
-                    && codes.Contains(code.GetString()!))
-                || (final is not null && final(root));
+            return body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && final(body.RootElement);
         }
         catch (Exception ex) when (ex is System.Text.Json.JsonException or HttpRequestException or IOException or InvalidOperationException)
         {
