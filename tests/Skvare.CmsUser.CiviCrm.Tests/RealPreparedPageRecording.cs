@@ -18,11 +18,8 @@ public sealed class RealPreparedPageRecording
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(110));
         var ct = timeout.Token;
-        var options = RealCiviCrm.Options();
-        using var http = new HttpClient();
-        var client = new CiviCrmApiClient(http, options);
-        var recorder = new CiviCrmActivityRecorder(client);
-        var factory = new CiviCrmTriggerSourceFactory(client, options);
+        using var civi = new RealCiviCrmConnection();
+        var (recorder, factory) = (civi.Recorder, civi.Triggers);
         var source = factory.Create(new TriggerSourceContext { Trigger = TriggerDefinition.Group("pp_trigger"), History = TriggerDefinition.Group("pp_done"), Purpose = ActivityKind.AccountCreation });
         var preparing = (IPreparingTriggerSource)source;
         preparing.CanPrepareFor(recorder).Should().BeTrue();

@@ -32,6 +32,28 @@ internal static class RealCiviCrm
     });
 }
 
+/// <summary>The package's client, recorder and trigger sources over one HttpClient, against the real CiviCRM.</summary>
+internal sealed class RealCiviCrmConnection : IDisposable
+{
+    private readonly HttpClient _http = new();
+
+    public RealCiviCrmConnection()
+    {
+        var options = RealCiviCrm.Options();
+        Client = new CiviCrmApiClient(_http, options);
+        Recorder = new CiviCrmActivityRecorder(Client);
+        Triggers = new CiviCrmTriggerSourceFactory(Client, options);
+    }
+
+    public CiviCrmApiClient Client { get; }
+
+    public CiviCrmActivityRecorder Recorder { get; }
+
+    public CiviCrmTriggerSourceFactory Triggers { get; }
+
+    public void Dispose() => _http.Dispose();
+}
+
 /// <summary>
 /// The page write-back's own requests against a real CiviCRM, to record them (tests/recordings/civicrm-6.17.2-writeback-*):
 /// the Scheduled records with the audit read chained after them, the chained read, a chained write that succeeds, one whose first call fails (a link refused by a
@@ -45,11 +67,8 @@ public sealed class RealWriteBackRecording
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(110));
         var ct = timeout.Token;
-        var options = RealCiviCrm.Options();
-        using var http = new HttpClient();
-        var client = new CiviCrmApiClient(http, options);
-        var recorder = new CiviCrmActivityRecorder(client);
-        var factory = new CiviCrmTriggerSourceFactory(client, options);
+        using var civi = new RealCiviCrmConnection();
+        var (client, recorder, factory) = (civi.Client, civi.Recorder, civi.Triggers);
         var store = new CiviCrmPageWriteBack(client);
 
         // Set-up: activity types, the contacts, the groups (wb_gone is made to be deleted), links of a previous recording removed.
