@@ -370,6 +370,54 @@ internal sealed class PageWriter
         return new AuditPlan(decisions, opened.Records.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value).ToArray());
     }
 
+    /// <summary>
+    /// The ids of a contact's open (Scheduled) records, this page's own included, distinct and ascending. Most contacts
+    /// have exactly one, their own: that case allocates one small array and no query.
+    /// </summary>
+    internal static long[] OpenIds(AuditRecord[] records, long? mine)
+    {
+        var count = 0;
+        foreach (var r in records)
+        {
+            if (r.Status == ActivityOutcomeStatus.Scheduled)
+            {
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            return mine is long only ? [only] : [];
+        }
+
+        var ids = new long[count + (mine is null ? 0 : 1)];
+        var n = 0;
+        foreach (var r in records)
+        {
+            if (r.Status == ActivityOutcomeStatus.Scheduled)
+            {
+                ids[n++] = r.Id;
+            }
+        }
+
+        if (mine is long m)
+        {
+            ids[n] = m;
+        }
+
+        Array.Sort(ids);
+        var distinct = ids.Length == 0 ? 0 : 1;
+        for (var i = 1; i < ids.Length; i++)
+        {
+            if (ids[i] != ids[distinct - 1])
+            {
+                ids[distinct++] = ids[i];
+            }
+        }
+
+        return distinct == ids.Length ? ids : ids[..distinct];
+    }
+
     /// <summary>The audit of one contact (see <see cref="ResolveAuditsAsync"/>).</summary>
     private async Task<AuditDecision> ResolveOneAsync(ContactResult result, ILookup<long, AuditRecord> records, OpenedPage opened, CancellationToken none)
     {
@@ -380,7 +428,7 @@ internal sealed class PageWriter
 
         var mine = opened.Records.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
         var recs = records[result.Contact.Id].ToArray();
-        var openIds = recs.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.Id).Concat(mine is long m ? [m] : []).Distinct().Order().ToArray();
+        var openIds = OpenIds(recs, mine);
         var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
         if (success)
         {
