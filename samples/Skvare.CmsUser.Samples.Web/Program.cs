@@ -1,5 +1,4 @@
 using Skvare.CmsUser;
-using Skvare.CmsUser.AspNetCore;
 using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.Testing.InMemory;
 

@@ -7,9 +7,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Skvare.CmsUser.AspNetCore;
 using Skvare.CmsUser.Shared;
 
-namespace Skvare.CmsUser.AspNetCore;
+namespace Skvare.CmsUser;
 
 /// <summary>Registers and maps the provisioning webhook.</summary>
 public static class CmsUserWebhookExtensions

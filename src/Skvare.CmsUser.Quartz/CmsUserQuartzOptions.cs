@@ -63,7 +63,7 @@ public sealed class CmsUserQuartzOptions
     public string? TimeZone { get; set; }
 
     /// <summary>Per-site overrides of <see cref="Cron"/> and <see cref="ResetCron"/>, by site name.</summary>
-    public Dictionary<string, QuartzSiteSchedule> Sites { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, QuartzSiteSchedule> Sites { get; } = new Dictionary<string, QuartzSiteSchedule>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>One site's cron expressions (<c>CmsUser:Quartz:Sites:{name}</c>).</summary>

@@ -11,9 +11,18 @@ internal static class SiteScheduling
     public static TimeZoneInfo Zone(CmsUserQuartzOptions options) =>
         options.TimeZone is { Length: > 0 } id ? TimeZoneInfo.FindSystemTimeZoneById(id) : TimeZoneInfo.Local;
 
-    /// <summary>Whether a local time is inside the site's off-peak window (always, without one).</summary>
-    public static bool InsideWindow(DateTimeOffset local, ScheduleOptions schedule) =>
-        Hosting.ScheduledProvisioningService.DelayUntilWindow(local, schedule) == TimeSpan.Zero;
+    /// <summary>Whether a local time is inside the site's off-peak window (always, without one; the window may span midnight).</summary>
+    public static bool InsideWindow(DateTimeOffset local, ScheduleOptions schedule)
+    {
+        // The same window as the core's hosted service; computed here because packages never use each other's internals.
+        if (schedule.OffPeakStart is not TimeOnly start || schedule.OffPeakEnd is not TimeOnly end)
+        {
+            return true;
+        }
+
+        var now = TimeOnly.FromDateTime(local.DateTime);
+        return start <= end ? now >= start && now < end : now >= start || now < end;
+    }
 
     /// <summary>
     /// The triggers of one job: the cron expression when there is one, else every <see cref="ScheduleOptions.Interval"/>

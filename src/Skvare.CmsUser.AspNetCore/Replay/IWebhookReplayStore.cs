@@ -14,7 +14,7 @@ public interface IWebhookReplayStore
     /// <param name="keepFor">How long to remember it; after that the request's timestamp is refused anyway.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns><see langword="true"/> when this is the first time; <see langword="false"/> for a replay.</returns>
-    ValueTask<bool> TryRecordAsync(string key, TimeSpan keepFor, CancellationToken cancellationToken);
+    ValueTask<bool> TryRecordAsync(string key, TimeSpan keepFor, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Where the webhook remembers accepted requests (<c>CmsUser:Webhook:ReplayStore</c>).</summary>

@@ -49,7 +49,7 @@ public sealed class Api4Params
     public IDictionary<string, Api4Chain> Chain { get; } = new Dictionary<string, Api4Chain>(StringComparer.Ordinal);
 
     /// <summary>Joins given as raw API v4 JSON (e.g. copied from a saved search's <c>api_params</c>).</summary>
-    public IList<JsonElement> RawJoins { get; } = [];
+    internal IList<JsonElement> RawJoins { get; } = [];
 
     /// <summary>Any other top-level parameter (e.g. <c>currentDomain</c>, <c>timeout</c>).</summary>
     public IDictionary<string, object?> Extra { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -341,7 +341,7 @@ public abstract record Api4Condition
 
     /// <summary>A condition given as raw API v4 JSON (e.g. copied from a saved search's <c>api_params</c>).</summary>
     /// <param name="json">The condition array.</param>
-    public static Api4Condition Raw(JsonElement json) => new Api4RawCondition(json.Clone());
+    internal static Api4Condition Raw(JsonElement json) => new Api4RawCondition(json.Clone());
 
     /// <summary>Any of the conditions.</summary>
     /// <param name="conditions">The conditions.</param>

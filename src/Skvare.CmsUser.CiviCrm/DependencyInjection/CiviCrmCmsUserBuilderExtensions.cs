@@ -42,16 +42,14 @@ public static class CiviCrmCmsUserBuilderExtensions
         services.TryAddSingleton<IAccountLinkStore, CiviCrmLinkStore>();
 
         // The on-demand read in one request stands for CiviCRM's trigger sources, directory and recorder together: when
-        // another store replaced one of them (the in-memory kit, a custom recorder), the engine composes those instead.
+        // another store replaced one of them (the in-memory kit, a custom recorder), none is registered and the engine
+        // composes those instead.
         services.TryAddSingleton<IProvisioningContactReader>(static sp =>
-        {
-            var triggers = sp.GetRequiredService<ITriggerSourceFactory>();
-            var directory = sp.GetRequiredService<IContactDirectory>();
-            var activities = sp.GetRequiredService<IActivityRecorder>();
-            return triggers is CiviCrmTriggerSourceFactory civicrm && ReferenceEquals(directory, civicrm) && activities is CiviCrmActivityRecorder
+            sp.GetRequiredService<ITriggerSourceFactory>() is CiviCrmTriggerSourceFactory civicrm
+            && ReferenceEquals(sp.GetRequiredService<IContactDirectory>(), civicrm)
+            && sp.GetRequiredService<IActivityRecorder>() is CiviCrmActivityRecorder
                 ? civicrm
-                : new ComposedProvisioningContactReader(triggers, directory, activities);
-        });
+                : null!);
 
         // The page write-back in two requests, used only while links and activities are CiviCRM's own: a replaced link
         // store or recorder (a decorator, a test double) keeps receiving every call.

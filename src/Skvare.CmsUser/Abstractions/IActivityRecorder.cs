@@ -66,7 +66,7 @@ public sealed record AuditRecord(long Id, long ContactId, ActivityOutcomeStatus 
 {
     /// <summary>Whether this record audits the CMS user <paramref name="cmsUserId"/> (its subject ends with <c>(ID)</c>).</summary>
     /// <param name="cmsUserId">The CMS user id.</param>
-    public bool Audits(long cmsUserId) =>
+    internal bool Audits(long cmsUserId) =>
         Subject.EndsWith("(" + cmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")", StringComparison.Ordinal);
 }
 

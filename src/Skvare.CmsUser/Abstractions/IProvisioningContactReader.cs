@@ -3,14 +3,15 @@ namespace Skvare.CmsUser;
 /// <summary>
 /// Reads one contact for on-demand provisioning across every rule at once: the contact and its links, the first rule
 /// whose trigger it is pending in, its counted failed attempts, and (optionally) its audit records and a Scheduled
-/// record opened for this attempt. The CiviCRM package answers it in one request; the engine falls back to
-/// <see cref="ComposedProvisioningContactReader"/> (the trigger sources, the contact directory and the recorder one
-/// call after another) when none is registered.
+/// record opened for this attempt. The CiviCRM package answers it in one request; when none is registered (or the
+/// registration answers <see langword="null"/>), the engine composes the trigger sources, the contact directory and the
+/// recorder, one call after another.
 /// </summary>
 /// <remarks>
 /// An implementation stands for the registered <see cref="ITriggerSourceFactory"/>, <see cref="IContactDirectory"/>
-/// and <see cref="IActivityRecorder"/> together and must answer exactly as they would: a store that replaces one of
-/// them without the others gets the composed reader.
+/// and <see cref="IActivityRecorder"/> together and must answer exactly as they would: a package that registers one
+/// registers none (a <see langword="null"/> factory result) when a host replaced one of those stores, so the engine
+/// composes the stores instead.
 /// </remarks>
 public interface IProvisioningContactReader
 {
@@ -83,11 +84,11 @@ public sealed class ProvisioningContactRead
 }
 
 /// <summary>
-/// The default <see cref="IProvisioningContactReader"/>: <see cref="ITriggerSource.FindPendingAsync"/> rule after rule
+/// The engine's <see cref="IProvisioningContactReader"/> when none is registered: <see cref="ITriggerSource.FindPendingAsync"/> rule after rule
 /// until one finds the contact, <see cref="IContactDirectory"/> when none does, then the failed-attempt count and the
 /// Scheduled record at once. Reads no audit records (the page write reads them).
 /// </summary>
-public sealed class ComposedProvisioningContactReader : IProvisioningContactReader
+internal sealed class ComposedProvisioningContactReader : IProvisioningContactReader
 {
     private readonly ITriggerSourceFactory _triggers;
     private readonly IContactDirectory _directory;

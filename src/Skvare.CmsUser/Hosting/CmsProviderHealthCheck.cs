@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace Skvare.CmsUser;
 
 /// <summary>Health check over <see cref="ICmsAccountProvider.CheckConnectivityAsync"/>.</summary>
-public sealed class CmsProviderHealthCheck : IHealthCheck
+internal sealed class CmsProviderHealthCheck : IHealthCheck
 {
     private readonly ICmsAccountProvider _provider;
 

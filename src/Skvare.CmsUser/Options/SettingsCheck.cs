@@ -38,7 +38,7 @@ public static class SettingsCheck
     /// </param>
     /// <returns>
     /// One message per problem, each starting with the full key; empty when all is well. A value outside the
-    /// range of its property is reported in the words of <see cref="CheckRanges"/>, so the two can be merged.
+    /// range of its property is reported in the words of the options validators, so the two can be merged.
     /// </returns>
     public static IReadOnlyList<string> CheckConfiguration(IConfigurationSection section, Type optionsType, IEnumerable<string>? otherSections = null, bool checkRanges = true)
     {
@@ -57,7 +57,7 @@ public static class SettingsCheck
     /// <param name="options">The options object.</param>
     /// <param name="path">Its configuration key, e.g. <c>CmsUser:WordPress:Http</c>.</param>
     /// <returns>One message per problem, each starting with the full key.</returns>
-    public static IReadOnlyList<string> CheckRanges(object options, string path)
+    internal static IReadOnlyList<string> CheckRanges(object options, string path)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(path);

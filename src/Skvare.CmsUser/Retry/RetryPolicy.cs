@@ -39,6 +39,6 @@ public sealed class RetryPolicy
     /// <summary>The instant from which failures count for a contact.</summary>
     /// <param name="now">The current time.</param>
     /// <param name="triggeredAt">When the contact entered the trigger, if known.</param>
-    public DateTimeOffset CountFailuresSince(DateTimeOffset now, DateTimeOffset? triggeredAt) =>
+    internal DateTimeOffset CountFailuresSince(DateTimeOffset now, DateTimeOffset? triggeredAt) =>
         triggeredAt ?? now - AttemptWindow;
 }
