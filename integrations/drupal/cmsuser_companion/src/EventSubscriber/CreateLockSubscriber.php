@@ -43,7 +43,13 @@ final class CreateLockSubscriber implements EventSubscriberInterface {
    */
   private const HELD = '_cmsuser_create_locks';
 
-  public function __construct(private readonly LockBackendInterface $lock) {
+  /**
+   * @param \Drupal\Core\Lock\LockBackendInterface $lock
+   *   Drupal's lock service (request-scoped: a request's locks also go when it ends).
+   * @param int $wait
+   *   Seconds to wait for a lock another request holds.
+   */
+  public function __construct(private readonly LockBackendInterface $lock, private readonly int $wait = self::WAIT) {
   }
 
   /**
@@ -150,10 +156,10 @@ final class CreateLockSubscriber implements EventSubscriberInterface {
   }
 
   /**
-   * Acquires a lock, waiting up to WAIT seconds for another request to free it.
+   * Acquires a lock, waiting up to the wait for another request to free it.
    */
   private function take(string $name): bool {
-    $deadline = microtime(TRUE) + self::WAIT;
+    $deadline = microtime(TRUE) + $this->wait;
     while (!$this->lock->acquire($name, self::TIMEOUT)) {
       if (microtime(TRUE) >= $deadline) {
         return FALSE;

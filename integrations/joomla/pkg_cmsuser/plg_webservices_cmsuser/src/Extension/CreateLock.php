@@ -31,7 +31,12 @@ final class CreateLock
     /** @var string[] */
     private array $held = [];
 
-    public function __construct(private readonly DatabaseInterface $db, private readonly string $scope)
+    /**
+     * @param   DatabaseInterface  $db     The site's database.
+     * @param   string             $scope  What the lock names are unique to (the database and its users table).
+     * @param   int                $wait   Seconds to wait for a lock another request holds.
+     */
+    public function __construct(private readonly DatabaseInterface $db, private readonly string $scope, private readonly int $wait = self::WAIT)
     {
     }
 
@@ -94,7 +99,7 @@ final class CreateLock
      * @param   array<string, string>  $values  The values by field, in the order the locks are taken.
      *
      * @return  ?string  null when every lock is held (or the database has none); else the field whose lock another
-     *                   request held for longer than WAIT seconds (the locks taken before it are released again).
+     *                   request held for longer than the wait (the locks taken before it are released again).
      */
     public function takeAll(array $values): ?string
     {
@@ -134,13 +139,13 @@ final class CreateLock
     {
         $type = strtolower((string) $this->db->getServerType());
         if ($type === 'mysql') {
-            $result = $this->db->setQuery('SELECT GET_LOCK(' . $this->db->quote($name) . ', ' . self::WAIT . ')')->loadResult();
+            $result = $this->db->setQuery('SELECT GET_LOCK(' . $this->db->quote($name) . ', ' . $this->wait . ')')->loadResult();
 
             return $result === null ? null : (string) $result === '1';
         }
 
         if ($type === 'postgresql') {
-            $deadline = microtime(true) + self::WAIT;
+            $deadline = microtime(true) + $this->wait;
             $key      = self::postgresKey($name);
             while (true) {
                 $result = $this->db->setQuery('SELECT pg_try_advisory_lock(' . $key . ')')->loadResult();
