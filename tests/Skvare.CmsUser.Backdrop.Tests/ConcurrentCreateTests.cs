@@ -2,11 +2,21 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Skvare.CmsUser.Testing.InMemory;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Backdrop.Tests;
+
+/// <summary>The busy answer through the provider and the engine (<see cref="BusyCreateContract"/>).</summary>
+public sealed class BusyCreateTests : BusyCreateContract
+{
+    public BusyCreateTests()
+    {
+        var host = Own(new BackdropTestHost());
+        Use(host.Provider, email => host.Server.HoldCreateLock(email: email), email => host.Server.Users.Count(u => u.Email == email));
+    }
+
+    protected override string? BusyErrorCode => "busy";
+}
 
 /// <summary>
 /// Module 1.2.1 runs a create's duplicate checks and save under create locks on the email and the username; a create
@@ -18,26 +28,6 @@ public sealed class ConcurrentCreateTests : IDisposable
     private readonly BackdropTestHost _host = new();
 
     public void Dispose() => _host.Dispose();
-
-    [Fact(Timeout = 30_000)]
-    public async Task Busy_answer_is_Unavailable_creates_nothing_and_the_create_succeeds_once_the_lock_is_free()
-    {
-        var account = BackdropTestHost.NewAccount();
-        var held = _host.Server.HoldCreateLock(email: "JDOE@example.org ");
-
-        var act = () => _host.Provider.CreateAsync(account);
-
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable, "the lock was not taken, so nothing can have been created");
-        ex.Kind.Should().Be(FailureKind.Transient);
-        ex.ErrorCode.Should().Be("busy");
-        ex.StatusCode.Should().Be(503);
-        _host.Server.Users.Should().NotContain(u => u.Email == account.Email);
-        _host.Server.Requests.Count(r => r.Method == "POST").Should().Be(1, "a create is never resent automatically");
-
-        held.Dispose();
-        (await _host.Provider.CreateAsync(account)).Email.Should().Be(account.Email);
-    }
 
     [Fact(Timeout = 30_000)]
     public async Task Busy_answer_is_the_modules_error_shape_naming_the_field_whose_lock_was_held()
@@ -66,36 +56,6 @@ public sealed class ConcurrentCreateTests : IDisposable
         var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Email = "not-an-email" });
 
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidEmail);
-    }
-
-    [Fact(Timeout = 30_000)]
-    public async Task Engine_leaves_a_busy_contact_for_a_later_run_without_spending_an_attempt()
-    {
-        var civi = new FakeCiviCrm();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") }))
-            .UseInMemory(civi, _host.Provider);
-        await using var provider = services.BuildServiceProvider();
-        var contact = civi.AddContact("Ann", "Lee", "ann.lee@example.org");
-        civi.AddToGroup("members", contact.Id);
-        var provisioner = provider.GetRequiredService<IUserProvisioner>();
-
-        ProvisioningOutcome busy;
-        using (_host.Server.HoldCreateLock(email: "ann.lee@example.org"))
-        {
-            busy = await provisioner.ProvisionAsync(contact.Id);
-        }
-
-        busy.Kind.Should().Be(OutcomeKind.Failed);
-        busy.Error!.Kind.Should().Be(FailureKind.Transient);
-        var attempts = await civi.CountFailedAttemptsAsync([new AttemptCountRequest(contact.Id, DateTimeOffset.MinValue)], ActivityKind.AccountCreation);
-        attempts[contact.Id].Should().Be(0, "a busy lock is transient and does not use up an attempt");
-        _host.Server.Users.Should().NotContain(u => u.Email == "ann.lee@example.org");
-
-        var next = await provisioner.ProvisionAsync(contact.Id);
-        next.Kind.Should().Be(OutcomeKind.Created);
-        _host.Server.Users.Count(u => u.Email == "ann.lee@example.org").Should().Be(1);
     }
 
     [Fact(Timeout = 60_000)]

@@ -2,12 +2,23 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Skvare.CmsUser.Testing.Drupal;
-using Skvare.CmsUser.Testing.InMemory;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Drupal.Tests;
+
+/// <summary>The busy answer through the provider and the engine (<see cref="BusyCreateContract"/>).</summary>
+public sealed class BusyCreateTests : BusyCreateContract
+{
+    public BusyCreateTests()
+    {
+        var host = Own(new DrupalTestHost(o => o.UseCompanionModule = true));
+        host.Server.CompanionModuleEnabled = true;
+        Use(host.Provider, email => host.Server.HoldCreateLock(email: email), email => host.Server.Users.Count(u => u.Email == email));
+    }
+
+    protected override string? BusyErrorCode => "cmsuser_busy";
+}
 
 /// <summary>
 /// cmsuser_companion 1.1.1 holds create locks on the email and the username around core REST's validate-then-insert;
@@ -23,28 +34,6 @@ public sealed class ConcurrentCreateTests : IDisposable
     public ConcurrentCreateTests() => _host.Server.CompanionModuleEnabled = true;
 
     public void Dispose() => _host.Dispose();
-
-    [Fact(Timeout = 30_000)]
-    public async Task Busy_answer_is_Unavailable_creates_nothing_and_the_create_succeeds_once_the_lock_is_free()
-    {
-        var account = DrupalTestHost.NewAccount() with { Notify = true };
-        var held = _host.Server.HoldCreateLock(email: "JDoe@Example.org");
-
-        var act = () => _host.Provider.CreateAsync(account);
-
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable, "the lock was not taken, so nothing can have been created");
-        ex.Kind.Should().Be(FailureKind.Transient);
-        ex.ErrorCode.Should().Be("cmsuser_busy");
-        ex.StatusCode.Should().Be(503);
-        _host.Server.Users.Should().NotContain(u => u.Email == account.Email);
-        _host.Server.Mails.Should().BeEmpty();
-        _host.ApiRequests.Count(r => r.Method == "POST").Should().Be(1, "a create is never resent automatically");
-
-        held.Dispose();
-        (await _host.Provider.CreateAsync(account)).Email.Should().Be(account.Email);
-        _host.Server.Mails.Should().ContainSingle();
-    }
 
     [Fact]
     public void Busy_is_recognised_by_its_code_only_a_bare_503_on_a_create_stays_an_unknown_outcome()
@@ -85,35 +74,6 @@ public sealed class ConcurrentCreateTests : IDisposable
         using var held = _host.Server.HoldCreateLock(email: "jdoe@example.org");
 
         (await Post(_host.Server, "jdoe", "jdoe@example.org")).Status.Should().Be(201);
-    }
-
-    [Fact(Timeout = 30_000)]
-    public async Task Engine_leaves_a_busy_contact_for_a_later_run_without_spending_an_attempt()
-    {
-        var civi = new FakeCiviCrm();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") }))
-            .UseInMemory(civi, _host.Provider);
-        await using var provider = services.BuildServiceProvider();
-        var contact = civi.AddContact("Ann", "Lee", "ann.lee@example.org");
-        civi.AddToGroup("members", contact.Id);
-        var provisioner = provider.GetRequiredService<IUserProvisioner>();
-
-        ProvisioningOutcome busy;
-        using (_host.Server.HoldCreateLock(email: "ann.lee@example.org"))
-        {
-            busy = await provisioner.ProvisionAsync(contact.Id);
-        }
-
-        busy.Kind.Should().Be(OutcomeKind.Failed);
-        busy.Error!.Kind.Should().Be(FailureKind.Transient);
-        var attempts = await civi.CountFailedAttemptsAsync([new AttemptCountRequest(contact.Id, DateTimeOffset.MinValue)], ActivityKind.AccountCreation);
-        attempts[contact.Id].Should().Be(0, "a busy lock is transient and does not use up an attempt");
-        _host.Server.Users.Should().NotContain(u => u.Email == "ann.lee@example.org");
-
-        (await provisioner.ProvisionAsync(contact.Id)).Kind.Should().Be(OutcomeKind.Created);
-        _host.Server.Users.Count(u => u.Email == "ann.lee@example.org").Should().Be(1);
     }
 
     [Fact(Timeout = 60_000)]

@@ -3,10 +3,37 @@ using System.Text.Json.Nodes;
 using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Skvare.CmsUser.Testing.InMemory;
 using Skvare.CmsUser.Testing.Joomla;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Joomla.Tests;
+
+/// <summary>The busy answer through the provider and the engine (<see cref="BusyCreateContract"/>).</summary>
+public sealed class BusyCreateTests : BusyCreateContract
+{
+    public BusyCreateTests()
+    {
+        var site = Own(new FakeJoomlaServer { CompanionEnabled = true });
+        var services = Own(JoomlaServices(site));
+        Use(services.GetRequiredService<ICmsAccountProvider>(), email => site.HoldCreateLock(email: email), email => site.Users.Count(u => u.Email == email));
+    }
+
+    protected override string? BusyErrorCode => null;
+
+    internal static ServiceProvider JoomlaServices(FakeJoomlaServer site)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddCmsUserProvisioning().AddJoomla(o =>
+        {
+            o.BaseUrl = site.BaseUrl;
+            o.ApiToken = site.Token;
+            o.UseCompanionPlugin = true;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+        });
+        return services.BuildServiceProvider();
+    }
+}
 
 /// <summary>
 /// pkg_cmsuser 0.1.1 takes named database locks on the email and the username of a core create (<c>POST v1/users</c>)
@@ -20,19 +47,7 @@ public sealed class ConcurrentCreateTests : IDisposable
     private readonly FakeJoomlaServer _site = new() { CompanionEnabled = true };
     private readonly ServiceProvider _services;
 
-    public ConcurrentCreateTests()
-    {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddCmsUserProvisioning().AddJoomla(o =>
-        {
-            o.BaseUrl = _site.BaseUrl;
-            o.ApiToken = _site.Token;
-            o.UseCompanionPlugin = true;
-            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-        });
-        _services = services.BuildServiceProvider();
-    }
+    public ConcurrentCreateTests() => _services = BusyCreateTests.JoomlaServices(_site);
 
     private ICmsAccountProvider Provider => _services.GetRequiredService<ICmsAccountProvider>();
 
@@ -44,24 +59,6 @@ public sealed class ConcurrentCreateTests : IDisposable
 
     private static NewCmsAccount Account(string username = "jdoe", string email = "jdoe@example.org") =>
         new() { Username = username, Email = email, FirstName = "Jane", LastName = "Doe", Password = "S3cret-pass!" };
-
-    [Fact(Timeout = 30_000)]
-    public async Task Busy_answer_is_Unavailable_creates_nothing_and_the_create_succeeds_once_the_lock_is_free()
-    {
-        var held = _site.HoldCreateLock(email: "JDOE@example.org");
-
-        var act = () => Provider.CreateAsync(Account());
-
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable, "the lock was not taken, so nothing can have been created");
-        ex.Kind.Should().Be(FailureKind.Transient);
-        ex.StatusCode.Should().Be(503);
-        _site.Users.Should().BeEmpty();
-        _site.Requests.Count(r => r.Method == "POST").Should().Be(1, "a create is never resent automatically");
-
-        held.Dispose();
-        (await Provider.CreateAsync(Account())).Email.Should().Be("jdoe@example.org");
-    }
 
     [Fact(Timeout = 30_000)]
     public async Task Busy_answer_is_the_companions_error_document_and_comes_before_the_token_check()
@@ -104,35 +101,6 @@ public sealed class ConcurrentCreateTests : IDisposable
         plugin.Should().Contain("'title' => 'Another request is creating an account with this ' . ($busy === 'email' ? 'email address' : 'username') . '; nothing was created. Retry later.',");
         plugin.Should().Contain("'code' => 503,");
         plugin.Should().Contain("$app->setHeader('status', '503', true);");
-    }
-
-    [Fact(Timeout = 30_000)]
-    public async Task Engine_leaves_a_busy_contact_for_a_later_run_without_spending_an_attempt()
-    {
-        var civi = new FakeCiviCrm();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") }))
-            .UseInMemory(civi, Provider);
-        await using var provider = services.BuildServiceProvider();
-        var contact = civi.AddContact("Ann", "Lee", "ann.lee@example.org");
-        civi.AddToGroup("members", contact.Id);
-        var provisioner = provider.GetRequiredService<IUserProvisioner>();
-
-        ProvisioningOutcome busy;
-        using (_site.HoldCreateLock(email: "ann.lee@example.org"))
-        {
-            busy = await provisioner.ProvisionAsync(contact.Id);
-        }
-
-        busy.Kind.Should().Be(OutcomeKind.Failed);
-        busy.Error!.Kind.Should().Be(FailureKind.Transient);
-        var attempts = await civi.CountFailedAttemptsAsync([new AttemptCountRequest(contact.Id, DateTimeOffset.MinValue)], ActivityKind.AccountCreation);
-        attempts[contact.Id].Should().Be(0, "a busy lock is transient and does not use up an attempt");
-        _site.Users.Should().BeEmpty();
-
-        (await provisioner.ProvisionAsync(contact.Id)).Kind.Should().Be(OutcomeKind.Created);
-        _site.Users.Should().ContainSingle().Which.Email.Should().Be("ann.lee@example.org");
     }
 
     [Fact(Timeout = 60_000)]
