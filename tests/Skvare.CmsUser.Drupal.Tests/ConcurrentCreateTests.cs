@@ -68,6 +68,18 @@ public sealed class ConcurrentCreateTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task The_lock_comes_before_the_controller_checks_administer_users()
+    {
+        _host.Server.ApiUserCanAdministerUsers = false;
+        using (_host.Server.HoldCreateLock(email: "jdoe@example.org"))
+        {
+            (await Post(_host.Server, "jdoe", "jdoe@example.org")).Status.Should().Be(503);
+        }
+
+        (await Post(_host.Server, "jdoe", "jdoe@example.org")).Status.Should().Be(403);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Without_the_module_nothing_is_locked()
     {
         _host.Server.CompanionModuleEnabled = false;

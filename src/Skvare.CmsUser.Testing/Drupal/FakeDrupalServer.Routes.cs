@@ -203,6 +203,14 @@ public sealed partial class FakeDrupalServer
 
     private Answer Create(IRequestMessage request, Auth auth)
     {
+        // cmsuser_companion 1.1.1's CreateLockSubscriber runs after routing (a JSON content type) and before the controller
+        // (which reads the entity and checks "administer users"): the email's, then the username's create lock; one held
+        // past its wait answers busy and nothing is created. A body that is not a JSON object takes no lock.
+        if (CompanionModuleEnabled && LockedField(request) is { } busy)
+        {
+            return BusyAnswer(busy);
+        }
+
         if (!IsAdmin(auth.Uid))
         {
             return Denied(auth, "The 'administer users' permission is required.");
@@ -211,13 +219,6 @@ public sealed partial class FakeDrupalServer
         if (ReadBody(request, out var body) is { } bad)
         {
             return bad;
-        }
-
-        // cmsuser_companion 1.1.1's CreateLockSubscriber: before the controller reads the entity, the email's and then the
-        // username's create lock; one held past its wait answers busy and nothing is created.
-        if (CompanionModuleEnabled && _createLocks.Busy(BodyText(body, "mail"), BodyText(body, "name")) is { } busy)
-        {
-            return BusyAnswer(busy);
         }
 
         if (body.ContainsKey("uid"))
@@ -811,6 +812,25 @@ public sealed partial class FakeDrupalServer
         }),
         "application/json",
         new Dictionary<string, string> { ["Cache-Control"] = "no-store, private" });
+
+    private string? LockedField(IRequestMessage request)
+    {
+        if (!(Header(request, "Content-Type") ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            return string.IsNullOrWhiteSpace(request.Body) || JsonNode.Parse(request.Body) is not JsonObject body
+                ? null
+                : _createLocks.Busy(BodyText(body, "mail"), BodyText(body, "name"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     // The first value of a field as the companion's CreateLockSubscriber reads it: [{"value": …}], {"value": …} or a bare string, trimmed.
     private static string BodyText(JsonObject body, string field)

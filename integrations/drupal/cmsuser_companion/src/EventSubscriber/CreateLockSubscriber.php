@@ -57,8 +57,8 @@ final class CreateLockSubscriber implements EventSubscriberInterface {
    */
   public static function getSubscribedEvents(): array {
     return [
-      // After routing, authentication and the route's access check (32, 31),
-      // before the controller reads and validates the entity.
+      // After routing and authentication (32, 31), before the controller
+      // reads the entity, checks create access and validates it.
       KernelEvents::REQUEST => ['onRequest', 0],
       // Before NotifiedHeaderSubscriber sends the new-account email.
       KernelEvents::RESPONSE => ['onResponse', 100],
