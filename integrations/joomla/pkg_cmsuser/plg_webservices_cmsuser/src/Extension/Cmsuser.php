@@ -29,6 +29,7 @@ final class Cmsuser extends CMSPlugin implements SubscriberInterface
             // Before "User - Joomla!" mails the new user: no lock is held while a mail goes out.
             'onUserAfterSave' => ['releaseCreateLocks', Priority::HIGH],
             'onAfterDispatch' => 'releaseCreateLocks',
+            'onBeforeRespond' => 'releaseCreateLocks',
         ];
     }
 
@@ -48,8 +49,9 @@ final class Cmsuser extends CMSPlugin implements SubscriberInterface
      * Core's create (POST v1/users, com_users users.add) checks the email and username and then inserts, not
      * atomically: this takes named database locks on the body's email, then its username, once the route is known
      * and before the controller runs; they are released as soon as the account is saved (onUserAfterSave), else when
-     * the component has run, else when the request's database session ends. A lock another request holds for more
-     * than CreateLock::WAIT seconds answers 503 with the companion's error shape, and nothing is created.
+     * the component has run or the answer is sent, else when the request's database session ends. A lock another
+     * request holds for more than CreateLock::WAIT seconds answers 503 with the companion's error shape, and nothing
+     * is created.
      */
     public function onAfterApiRoute(Event $event): void
     {
