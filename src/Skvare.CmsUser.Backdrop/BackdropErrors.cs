@@ -79,6 +79,7 @@ internal static class BackdropErrors
             case "unauthorized": return (CmsErrorReason.Authentication, AuthenticationMessage);
             case "https_required": return (CmsErrorReason.Permission, "Backdrop refused a plain http request (https_required). Use an https CmsUser:Backdrop:BaseUrl, or tick \"Allow plain http\" at admin/config/people/cmsuser-provision for a trusted network.");
             case "forbidden": return (CmsErrorReason.Permission, "Backdrop: the acting user of the cmsuser_provision module is missing, blocked or lacks the \"administer users\" permission. Choose an active account with that permission at admin/config/people/cmsuser-provision.");
+            case "busy": return (CmsErrorReason.Unavailable, $"Backdrop: another request was creating an account with the same email address or username at that moment, so nothing was created; a later attempt can simply retry (module 1.2.1 busy: {serverMessage})");
             case "mail_failed": return (CmsErrorReason.Unavailable, "Backdrop could not send the email (mail_failed); check the site's mail system.");
             case "no_route" or "method_not_allowed" or "invalid_json" or "invalid_query" or "unsupported_media_type":
                 return (CmsErrorReason.UnexpectedResponse, $"Backdrop's cmsuser_provision module did not accept the request ({error.Code}: {serverMessage}). Update the module and Skvare.CmsUser to matching versions.");

@@ -46,6 +46,9 @@ internal static class DrupalErrors
 {
     internal const string Cms = "Drupal";
 
+    /// <summary>The <c>code</c> of cmsuser_companion 1.1.1's 503 answer when a create lock stayed taken.</summary>
+    internal const string BusyCode = "cmsuser_busy";
+
     public static CmsProviderException FromResponse(int status, string? mediaType, string body, DrupalApi api, bool isCreate, DrupalAuthenticationMode mode)
     {
         var parsed = TryParse(mediaType, body);
@@ -71,6 +74,7 @@ internal static class DrupalErrors
 
             var lines = new List<string>();
             string? oauthError = null;
+            var code = Text(root["code"]);
             if (root["errors"] is JsonArray errors)
             {
                 foreach (var error in errors.OfType<JsonObject>())
@@ -97,7 +101,7 @@ internal static class DrupalErrors
                 }
             }
 
-            return lines.Count == 0 && oauthError is null ? null : new ParsedError(lines, oauthError);
+            return lines.Count == 0 && oauthError is null ? null : new ParsedError(lines, oauthError) { Code = code };
         }
         catch (JsonException)
         {
@@ -150,6 +154,10 @@ internal static class DrupalErrors
                 return (CmsErrorReason.InvalidData, $"Drupal refused the request for this account's state (HTTP 409). ({text})", null);
             case 415:
                 return (CmsErrorReason.UnexpectedResponse, $"Drupal does not accept a JSON body here (HTTP 415). Add json to the formats of the rest.resource.entity.user configuration. ({text})", null);
+            case 503 when parsed?.Code == BusyCode:
+                // cmsuser_companion 1.1.1: another request held the email's or username's create lock past its wait, before
+                // the controller ran; nothing was created.
+                return (CmsErrorReason.Unavailable, $"Drupal: another request was creating an account with the same email address or username at that moment, so nothing was created; a later attempt can simply retry. ({text})", BusyCode);
             case >= 500 when isCreate:
                 return (CmsErrorReason.UnknownOutcome, $"Drupal failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. ({text})", null);
             case >= 500:
@@ -244,5 +252,9 @@ internal static class DrupalErrors
     private static bool IsPath(string path, string field) =>
         path == field || path.StartsWith(field + ".", StringComparison.Ordinal) || path == "/data/attributes/" + field;
 
-    internal sealed record ParsedError(IReadOnlyList<string> Lines, string? OAuthError);
+    internal sealed record ParsedError(IReadOnlyList<string> Lines, string? OAuthError)
+    {
+        /// <summary>The <c>code</c> of a cmsuser_companion error (<c>cmsuser_busy</c>), if any.</summary>
+        public string? Code { get; init; }
+    }
 }

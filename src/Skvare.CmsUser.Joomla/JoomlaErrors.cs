@@ -42,6 +42,8 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
             409 => (CmsErrorReason.InvalidData, shown),
             406 => (CmsErrorReason.UnexpectedResponse, $"Joomla refused the Accept header (406 {shown}); it only answers application/vnd.api+json."),
             404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {apiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
+            // pkg_cmsuser 0.1.1: another request held the email's or username's create lock past its wait, before core's create ran.
+            503 when shown.Contains(JoomlaErrors.BusyMarker, StringComparison.Ordinal) => (CmsErrorReason.Unavailable, $"Joomla: another request was creating an account with the same email address or username at that moment, so nothing was created; a later attempt can simply retry ({shown})."),
             >= 500 when call.IsCreate => (CmsErrorReason.UnknownOutcome, $"Joomla failed the create (HTTP {status}: {shown}); the user may exist."),
             >= 500 => (CmsErrorReason.Unavailable, $"Joomla failed (HTTP {status}: {shown})."),
             _ => (CmsErrorReason.UnexpectedResponse, $"Joomla answered HTTP {status}: {shown}"),
@@ -69,4 +71,7 @@ internal static class JoomlaErrors
 {
     /// <summary>The provider's name.</summary>
     public const string Cms = "Joomla";
+
+    /// <summary>The part of pkg_cmsuser 0.1.1's 503 error title that says its create lock stayed taken (its titles are not translated).</summary>
+    public const string BusyMarker = "; nothing was created. Retry later.";
 }

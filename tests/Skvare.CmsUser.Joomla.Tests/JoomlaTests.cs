@@ -227,7 +227,7 @@ public sealed class JoomlaTests : IDisposable
         _site.CompanionEnabled = true;
         var ok = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();
         ok.Healthy.Should().BeTrue();
-        ok.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser 0.1.0").And.Contain("Joomla 5.2.3");
+        ok.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser 0.1.1").And.Contain("Joomla 5.2.3");
 
         _site.CompanionEnabled = false;
         var missing = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();

@@ -118,6 +118,19 @@ foreach (array(array(TRUE, 100, 10), array(TRUE, 0, 100)) as $case) {
   check_true('a message never contains the password', strpos($message, $secret) === FALSE);
 }
 
+// Create lock names (1.2.1): values the duplicate checks treat as one account share a lock.
+$lock = cmsuser_provision_create_lock_name('mail', 'ann@example.org');
+check('lock name is prefixed and hashed', $lock, 'cmsuser_provision:create:mail:' . md5('ann@example.org'));
+check('lock name ignores case', cmsuser_provision_create_lock_name('mail', 'Ann@Example.ORG'), $lock);
+check('lock name ignores trailing spaces', cmsuser_provision_create_lock_name('mail', 'ann@example.org  '), $lock);
+check('mail and name locks differ', cmsuser_provision_create_lock_name('name', 'ann@example.org') === $lock, FALSE);
+check('other values get other locks', cmsuser_provision_create_lock_name('mail', 'anna@example.org') === $lock, FALSE);
+check('leading spaces count', cmsuser_provision_create_lock_name('name', ' ann') === cmsuser_provision_create_lock_name('name', 'ann'), FALSE);
+if (class_exists('Normalizer')) {
+  check('lock name ignores accents (intl)', cmsuser_provision_create_lock_name('name', "Jos\u{00E9} M\u{00DC}ller"), cmsuser_provision_create_lock_name('name', 'jose muller'));
+}
+check_true('a long value still fits the semaphore name', strlen(cmsuser_provision_create_lock_name('name', str_repeat('x', 1000))) <= 255);
+
 foreach ($failures as $failure) {
   fwrite(STDERR, 'FAIL ' . $failure . "\n");
 }

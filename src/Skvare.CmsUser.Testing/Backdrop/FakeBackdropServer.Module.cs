@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Skvare.CmsUser.Testing.Drupal;
 using WireMock;
 using Skvare.CmsUser.Testing.Http;
+using Skvare.CmsUser.Testing.Locks;
 using static Skvare.CmsUser.Testing.Http.FakeHttp;
 using Answer = Skvare.CmsUser.Testing.Http.FakeAnswer;
 
@@ -171,6 +172,10 @@ public sealed partial class FakeBackdropServer
         return Ok(200, new JsonObject { ["users"] = users });
     }
 
+    /// <summary>Module 1.2.1's answer when another request held a create lock past the wait: nothing was created.</summary>
+    internal static Answer BusyError(string field) =>
+        Error(503, "busy", "Another request is creating an account with this " + (field == "mail" ? "email address" : "username") + "; nothing was created. Retry later.", field);
+
     private Answer Create(JsonObject body)
     {
         var name = body["name"] is JsonValue n && n.TryGetValue<string>(out var nameValue) ? nameValue : string.Empty;
@@ -189,6 +194,12 @@ public sealed partial class FakeBackdropServer
         if (UserEmailMatch && PhpEmailFilter.IsValid(name) && !string.Equals(name, mail, StringComparison.Ordinal))
         {
             return Error(422, "invalid_name", "An email address was provided as a username, but does not match the account email address.", "name");
+        }
+
+        // Module 1.2.1: the duplicate checks and the save run under the email's, then the username's create lock.
+        if (_createLocks.Busy(mail, name) is { } busy)
+        {
+            return BusyError(busy);
         }
 
         if (_byMailKey.First(MariaDbCollation.Key(mail)) is not null)

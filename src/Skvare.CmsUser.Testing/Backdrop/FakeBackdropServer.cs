@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>
 /// A stateful fake of a Backdrop 1.28 site on MySQL/MariaDB running the <c>cmsuser_provision</c> companion
-/// module 1.2.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
+/// module 1.2.1: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
 /// bodies, error codes, Backdrop's username rules, PHP's email filter and timezone list, look-ups and
 /// duplicate checks that ignore case, accents and trailing spaces as the database's collation does, roles
 /// in database order), keeps accounts and sent mails in memory, records every request and can inject
@@ -41,6 +41,7 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     private readonly object _gate = new();
     private readonly FakeHttpHost<FakeBackdropRequest> _host;
+    private readonly Locks.FakeCreateLocks _createLocks = new(Locks.FakeCreateLocks.LowerWithoutAccents);
     private readonly SortedDictionary<long, BackdropUserRow> _users = [];
 
     // Names and mails never change once stored; filed by the collation's key, as the database's unique indexes are.
@@ -111,8 +112,8 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>The site name, shown after "|" in the title of core's HTML pages (e.g. "Page not found | Site").</summary>
     public string SiteName { get; set; } = "Site";
 
-    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.2.0 (or 1.1.0, see <see cref="LifecycleRoutes"/>) whatever this says.</summary>
-    public string ModuleVersion { get; set; } = "1.2.0";
+    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.2.1 (or 1.1.0, see <see cref="LifecycleRoutes"/>) whatever this says.</summary>
+    public string ModuleVersion { get; set; } = "1.2.1";
 
     /// <summary>
     /// When <see langword="false"/>, the fake is module 1.1.0, which has no <c>remove-roles</c> and <c>unblock</c> routes:
@@ -239,6 +240,17 @@ public sealed partial class FakeBackdropServer : IDisposable
             _languages[code] = enabled;
         }
     }
+
+    /// <summary>
+    /// Holds module 1.2.1's create lock on an email address and/or a username until the result is disposed, as another
+    /// request creating that account would: meanwhile a create of that email (compared as the module folds it: case,
+    /// accents and trailing spaces ignored) or username answers 503 <c>busy</c> with the field whose lock was held (the
+    /// email's first), and creates nothing, as the module does after waiting 10 seconds for the lock.
+    /// </summary>
+    /// <param name="email">The email address whose lock is held, if any.</param>
+    /// <param name="username">The username whose lock is held, if any.</param>
+    /// <returns>Releases the locks.</returns>
+    public IDisposable HoldCreateLock(string? email = null, string? username = null) => _createLocks.Hold(email, username);
 
     /// <summary>The next <paramref name="count"/> requests fail before the module sees them (a proxy or PHP fatal error).</summary>
     /// <param name="count">How many requests.</param>

@@ -203,6 +203,14 @@ public sealed partial class FakeDrupalServer
 
     private Answer Create(IRequestMessage request, Auth auth)
     {
+        // cmsuser_companion 1.1.1's CreateLockSubscriber runs after routing (a JSON content type) and before the controller
+        // (which reads the entity and checks "administer users"): the email's, then the username's create lock; one held
+        // past its wait answers busy and nothing is created. A body that is not a JSON object takes no lock.
+        if (CompanionModuleEnabled && LockedField(request) is { } busy)
+        {
+            return BusyAnswer(busy);
+        }
+
         if (!IsAdmin(auth.Uid))
         {
             return Denied(auth, "The 'administer users' permission is required.");
@@ -543,7 +551,7 @@ public sealed partial class FakeDrupalServer
         if (parts is ["cmsuser", "status"] && method == "GET")
         {
             return IsAdmin(auth.Uid)
-                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = CompanionNotifiesOnCreate ? "1.1.0" : "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
+                ? Ok(new JsonObject { ["module"] = "cmsuser_companion", ["version"] = CompanionNotifiesOnCreate ? "1.1.1" : "1.0.0", ["drupal"] = DrupalVersion, ["uid"] = auth.Uid })
                 : Denied(auth, "The 'administer users' permission is required.");
         }
 
@@ -793,6 +801,53 @@ public sealed partial class FakeDrupalServer
     }), JsonApiType);
 
     private static Answer Ok(JsonObject body) => new(200, Json(body), "application/json");
+
+    /// <summary>cmsuser_companion 1.1.1's answer when another request held a create lock past the wait: nothing was created.</summary>
+    internal static Answer BusyAnswer(string field) => new(
+        503,
+        Json(new JsonObject
+        {
+            ["message"] = "Another request is creating an account with this " + (field == "mail" ? "email address" : "username") + "; nothing was created. Retry later.",
+            ["code"] = "cmsuser_busy",
+        }),
+        "application/json",
+        new Dictionary<string, string> { ["Cache-Control"] = "no-store, private" });
+
+    private string? LockedField(IRequestMessage request)
+    {
+        if (!(Header(request, "Content-Type") ?? string.Empty).StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            return string.IsNullOrWhiteSpace(request.Body) || JsonNode.Parse(request.Body) is not JsonObject body
+                ? null
+                : _createLocks.Busy(BodyText(body, "mail"), BodyText(body, "name"));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    // The first value of a field as the companion's CreateLockSubscriber reads it: [{"value": …}], {"value": …} or a bare string, trimmed.
+    private static string BodyText(JsonObject body, string field)
+    {
+        var item = body[field];
+        if (item is JsonArray { Count: > 0 } list)
+        {
+            item = list[0];
+        }
+
+        if (item is JsonObject value)
+        {
+            item = value["value"];
+        }
+
+        return item is JsonValue scalar && scalar.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? scalar.ToString().Trim() : string.Empty;
+    }
 
     private static Answer Message(int status, string message) => new(status, Json(new JsonObject { ["message"] = message }), "application/json");
 

@@ -29,6 +29,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     public const string DefaultClientSecret = "fake-drupal-client-secret-abcdef0123456789";
 
     private readonly object _gate = new();
+    private readonly Locks.FakeCreateLocks _createLocks = new(Locks.FakeCreateLocks.Lower);
     private readonly FakeHttpHost<FakeDrupalRequest> _host;
     private readonly TimeProvider _time;
     private readonly SortedDictionary<long, DrupalUserRow> _users = [];
@@ -252,6 +253,18 @@ public sealed partial class FakeDrupalServer : IDisposable
             _tokens.Clear();
         }
     }
+
+    /// <summary>
+    /// Holds cmsuser_companion 1.1.1's create lock on an email address and/or a username until the result is disposed, as
+    /// another request creating that account would: meanwhile, with <see cref="CompanionModuleEnabled"/>, a core REST
+    /// create of that email or username (ignoring case) answers 503 <c>{"message": …, "code": "cmsuser_busy"}</c> naming
+    /// the value whose lock was held (the email's first) and creates nothing, as the module does after waiting 10 seconds
+    /// for the lock. Without the module nothing is locked, as on a site without it.
+    /// </summary>
+    /// <param name="email">The email address whose lock is held, if any.</param>
+    /// <param name="username">The username whose lock is held, if any.</param>
+    /// <returns>Releases the locks.</returns>
+    public IDisposable HoldCreateLock(string? email = null, string? username = null) => _createLocks.Hold(email, username);
 
     /// <summary>The next <paramref name="count"/> requests fail before Drupal handles them (a proxy or PHP fatal error).</summary>
     /// <param name="count">How many requests.</param>

@@ -21,6 +21,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
     private const string Api = "/api/index.php/v1/";
     private readonly FakeHttpHost<FakeJoomlaRequest> _host;
     private readonly object _gate = new();
+    private readonly Locks.FakeCreateLocks _createLocks = new(Locks.FakeCreateLocks.LowerWithoutAccents);
     private readonly List<JoomlaUserRow> _users = [];
 
     // Name, username and email never change once stored (an update edits groups, block and fields).
@@ -75,6 +76,18 @@ public sealed partial class FakeJoomlaServer : IDisposable
     /// and enabled. Default <see langword="false"/>: its routes answer Joomla's 404 "Resource not found".
     /// </summary>
     public bool CompanionEnabled { get; set; }
+
+    /// <summary>
+    /// Holds pkg_cmsuser 0.1.1's create lock on an email address and/or a username until the result is disposed, as
+    /// another request creating that account would: meanwhile, with <see cref="CompanionEnabled"/>, a core create
+    /// (<c>POST v1/users</c>) of that email or username (ignoring case and accents, as the plugin folds them) answers 503
+    /// <c>{"errors":[{"title":"Another request is creating an account with this email address; nothing was created. Retry
+    /// later.","code":503}]}</c> (or "username") and creates nothing, as the plugin does after waiting 10 seconds.
+    /// </summary>
+    /// <param name="email">The email address whose lock is held, if any.</param>
+    /// <param name="username">The username whose lock is held, if any.</param>
+    /// <returns>Releases the locks.</returns>
+    public IDisposable HoldCreateLock(string? email = null, string? username = null) => _createLocks.Hold(email, username);
 
     /// <summary>Whether the token user may edit users (<c>core.edit</c> on com_users), which the companion requires. Default <see langword="true"/>.</summary>
     public bool CanEditUsers { get; set; } = true;
@@ -169,6 +182,13 @@ public sealed partial class FakeJoomlaServer : IDisposable
             return (406, Error("Could not match accept header", 406));
         }
 
+        // pkg_cmsuser 0.1.1's onAfterApiRoute: once the route is known and before the token is checked, a core create
+        // takes the email's, then the username's create lock; one held past its wait answers busy, nothing is created.
+        if (CompanionEnabled && request.Method == "POST" && request.Path[Api.Length..].TrimEnd('/') == "users" && BusyField(request.Body) is { } busy)
+        {
+            return (503, BusyError(busy));
+        }
+
         var token = Header(request, "X-Joomla-Token") ?? (Header(request, "Authorization") is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null);
         if (token != Token)
         {
@@ -234,7 +254,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
 
         if (isStatus)
         {
-            return (200, CompanionDocument(new JsonObject { ["type"] = "cmsuser", ["id"] = "status", ["attributes"] = new JsonObject { ["version"] = "0.1.0", ["joomla"] = JoomlaVersion } }));
+            return (200, CompanionDocument(new JsonObject { ["type"] = "cmsuser", ["id"] = "status", ["attributes"] = new JsonObject { ["version"] = "0.1.1", ["joomla"] = JoomlaVersion } }));
         }
 
         var id = long.TryParse(segments[2], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
@@ -481,6 +501,40 @@ public sealed partial class FakeJoomlaServer : IDisposable
         }
 
         return new JsonObject { ["links"] = links, ["data"] = new JsonArray(items), ["meta"] = new JsonObject { ["total-pages"] = 1 } }.ToJsonString();
+    }
+
+    /// <summary>pkg_cmsuser 0.1.1's answer when another request held a create lock past the wait: nothing was created.</summary>
+    internal static string BusyError(string field) =>
+        Error("Another request is creating an account with this " + (field == "email" ? "email address" : "username") + "; nothing was created. Retry later.", 503);
+
+    // The values the plugin reads from a create body (CreateLock::values: flat or data.attributes, trimmed).
+    private string? BusyField(string? body)
+    {
+        JsonObject? data;
+        try
+        {
+            data = string.IsNullOrWhiteSpace(body) ? null : JsonNode.Parse(body) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        if (data?["data"]?["attributes"] is JsonObject attributes)
+        {
+            data = attributes;
+        }
+
+        static string Text(JsonNode? node) =>
+            node is JsonValue value && value.GetValueKind() is JsonValueKind.String or JsonValueKind.Number ? value.ToString().Trim() : string.Empty;
+
+        var busy = data is null ? null : _createLocks.Busy(Text(data["email"]), Text(data["username"]));
+        return busy switch
+        {
+            "mail" => "email",
+            "name" => "username",
+            _ => null,
+        };
     }
 
     private static string Error(string title, int? code)

@@ -22,7 +22,7 @@ final class CompanionController extends ControllerBase {
   public function status(): JsonResponse {
     return $this->json([
       'module' => 'cmsuser_companion',
-      'version' => '1.1.0',
+      'version' => '1.1.1',
       'drupal' => \Drupal::VERSION,
       'uid' => (int) $this->currentUser()->id(),
     ]);

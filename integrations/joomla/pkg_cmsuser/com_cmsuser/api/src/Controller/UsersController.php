@@ -28,7 +28,7 @@ use Joomla\CMS\Version;
 
 final class UsersController extends BaseController
 {
-    private const VERSION = '0.1.0';
+    private const VERSION = '0.1.1';
 
     /** Reports the companion's version and Joomla's, so the SDK's connectivity check can show them. */
     public function status(): void
