@@ -190,15 +190,44 @@ public sealed class RunTests
         var cms = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "cms.json");
         var civi = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "civi.json");
 
-        cms.ExitCode.Should().Be(1, cms.ToString());
+        // As a run over the same data: the contact's failure would count no attempt, so run again later (2), not 1.
+        cms.ExitCode.Should().Be(2, cms.ToString());
+        cms.Json.GetProperty("status").GetString().Should().Be("stopped");
         var entry = cms.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
         entry.GetProperty("action").GetString().Should().Be("fail");
-        entry.GetProperty("note").GetString().Should().Contain("could not be reached");
+        entry.GetProperty("note").GetString().Should().StartWith("cms_unavailable: ").And.Contain("could not be reached");
         civi.ExitCode.Should().Be(2, civi.ToString());
         civi.Json.GetProperty("exitCode").GetInt32().Should().Be(2);
         var lines = civi.Stderr.Trim().Split('\n');
         lines.Should().ContainSingle(l => l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Which.Should().Contain("CiviCRM could not be reached").And.EndWith("Run again later.");
         lines.Where(l => !l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Should().OnlyContain(l => l.StartsWith("info: Skvare.CmsUser.Cli.Http", StringComparison.Ordinal), "only retry lines besides the message");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_stops_where_a_run_would_quarantine_when_the_CMS_goes_away_and_exits_2()
+    {
+        using var sites = new Sites();
+        foreach (var name in new[] { "Ana", "Bea", "Chen", "Dana", "Eva" })
+        {
+            sites.AddMember(name, "Lima", $"{name.ToLowerInvariant()}@example.org");
+        }
+
+        var noCms = sites.Settings();
+        noCms["CmsUser"]!["WordPress"]!["BaseUrl"] = "http://127.0.0.1:9/";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(noCms));
+
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var text = await Cli.RunAsync(folder.Path, null, "plan");
+
+        json.ExitCode.Should().Be(2, json.ToString());
+        json.Json.GetProperty("status").GetString().Should().Be("stopped");
+        json.Json.GetProperty("stopReason").GetString().Should().Contain("could not be reached");
+        json.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("note").GetString())
+            .Should().HaveCount(2, "Retry:QuarantineAfterConsecutiveTransientFailures is 2 in these settings").And.OnlyContain(n => n!.StartsWith("cms_unavailable: ", StringComparison.Ordinal));
+        text.ExitCode.Should().Be(2, text.ToString());
+        text.Stdout.Should().Contain("Stopped (quarantined)").And.Contain("plan again when the server is back");
+        text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
     }
 
     [Fact(Timeout = 120_000)]

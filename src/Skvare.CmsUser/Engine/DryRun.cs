@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Engine;
 
 /// <summary>
 /// The dry run (<see cref="IUserProvisioner.PlanAsync"/>): reads the triggers, asks the CMS read-only questions and
-/// says per contact what a run would do. Writes nothing anywhere.
+/// says per contact what a run would do. Writes nothing anywhere. Like the run, it stops when
+/// <see cref="RetryPolicy.QuarantineAfterConsecutiveTransientFailures"/> contacts in a row met an unavailable server: the
+/// entries planned so far are yielded, then that failure (a transient <see cref="CmsUserException"/>) is thrown.
 /// </summary>
 internal sealed class DryRun
 {
@@ -27,11 +31,21 @@ internal sealed class DryRun
             {
                 var prior = await _engine.CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
                 var planned = new List<Planned>(page.Count);
+                CmsUserException? quarantine = null;
                 foreach (var contact in page)
                 {
                     // An earlier rule's failure of this contact is one of its attempts by the time the run reaches this rule.
                     var before = prior.GetValueOrDefault(contact.Id) + claims.Failures.GetValueOrDefault(contact.Id);
-                    planned.Add(await PlanContactAsync(rule, contact, before, claims, cancellationToken).ConfigureAwait(false));
+                    var next = await PlanContactAsync(rule, contact, before, claims, cancellationToken).ConfigureAwait(false);
+                    planned.Add(next);
+
+                    // As the run quarantines: this many contacts in a row failing on an unavailable server end the plan.
+                    claims.TransientStreak = AttemptPolicy.NextTransientStreak(claims.TransientStreak, next.Transient is null ? null : FailureKind.Transient);
+                    if (next.Transient is { } unavailable && _engine.Attempts.Quarantines(claims.TransientStreak))
+                    {
+                        quarantine = unavailable;
+                        break;
+                    }
                 }
 
                 var entries = await SettleLinksAsync(planned, claims, cancellationToken).ConfigureAwait(false);
@@ -39,6 +53,11 @@ internal sealed class DryRun
                 {
                     claims.Record(entries[i], Options.Retry.Counts(planned[i].Failure));
                     yield return entries[i];
+                }
+
+                if (quarantine is not null)
+                {
+                    ExceptionDispatchInfo.Throw(quarantine);
                 }
             }
 
@@ -65,7 +84,10 @@ internal sealed class DryRun
         }
         catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
         {
-            return new Planned(new PlanEntry(contact.Id, rule.DisplayName, _engine.Attempts.Predict(ex.Kind, prior), null, null, $"{CmsUserErrorCodes.For(ex)}: {ex.Message}"), Failure: ex.Kind);
+            return new Planned(new PlanEntry(contact.Id, rule.DisplayName, _engine.Attempts.Predict(ex.Kind, prior), null, null, $"{CmsUserErrorCodes.For(ex)}: {ex.Message}"), Failure: ex.Kind)
+            {
+                Transient = ex.Kind == FailureKind.Transient ? ex : null,
+            };
         }
         catch (Exception ex) when (ex is not CmsUserException && !ContactResult.IsRunCancellation(ex, cancellationToken))
         {
@@ -240,6 +262,9 @@ internal sealed class DryRun
     /// </summary>
     private readonly record struct Planned(PlanEntry Entry, AccountLinkRequest? Link = null, int Prior = 0, FailureKind Failure = FailureKind.Permanent)
     {
+        /// <summary>The failure of a server that could not be reached or was unavailable, when this contact met one.</summary>
+        public CmsUserException? Transient { get; init; }
+
         public static implicit operator Planned(PlanEntry entry) => new(entry);
     }
 
@@ -260,6 +285,9 @@ internal sealed class DryRun
         /// links it there, so a later rule whose trigger holds the contact too finds it linked.
         /// </summary>
         public Dictionary<long, (string? Username, long? CmsUserId)> Accounts { get; } = [];
+
+        /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
+        public int TransientStreak { get; set; }
 
         /// <summary>Contact id → the failures this plan predicts for it in earlier rules that count as attempts.</summary>
         public Dictionary<long, int> Failures { get; } = [];
