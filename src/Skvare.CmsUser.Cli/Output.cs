@@ -180,7 +180,15 @@ internal static class Output
             return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; tried again next run)";
         }
 
-        return retry is null ? $" (attempt {Number(attempt)})" : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
+        if (retry is null)
+        {
+            return $" (attempt {Number(attempt)})";
+        }
+
+        // A failure that cannot go away by retrying (no email, an email on hold, an account gone) gives up before the attempts are used: say so.
+        return o.Kind == OutcomeKind.GaveUp && attempt < retry.MaxAttempts
+            ? $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)}; gave up at once: trying again cannot help)"
+            : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
     }
 
     /// <summary>
