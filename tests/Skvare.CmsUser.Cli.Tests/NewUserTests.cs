@@ -133,7 +133,7 @@ public sealed class NewUserTests
             // A lone surrogate becomes U+FFFD on disk, as an editor would save it.
             File.WriteAllText(file, new string('\n', blankLines) + "{ \"CmsUser\": { \"CiviCrm\": { \"ApiKey\": \"S3CRET" + value + "\" \"BaseUrl\": 1 } } }", new System.Text.UTF8Encoding(false, throwOnInvalidBytes: false));
 
-            var act = () => Settings.Load(file, folder.Path, new Dictionary<string, string>());
+            var act = () => Settings.Load(file, folder.Path);
 
             var message = act.Should().Throw<CliException>().Which.Message;
             message.Should().Contain($"(line {blankLines + 1})").And.Contain(file).And.NotContain("S3CRET");
