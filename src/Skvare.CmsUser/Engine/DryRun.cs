@@ -158,7 +158,7 @@ internal sealed class DryRun
         var (username, conflict) = await pipeline.FindFreeUsernameAsync(pipeline.BaseUsername(rule, contact), 1, cancellationToken, claimed: claims.Usernames).ConfigureAwait(false);
         if (username is null)
         {
-            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, conflict);
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{CmsUserErrorCodes.DuplicateUsername}: {conflict}");
         }
 
         claims.Creates.TryAdd(email, contact.Id);

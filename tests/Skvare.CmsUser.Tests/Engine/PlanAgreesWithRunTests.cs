@@ -88,8 +88,8 @@ public sealed class PlanAgreesWithRunTests
     /// <summary>
     /// Over small generated sites (fresh contacts, contacts linked here, accounts linked to a contact outside the trigger,
     /// shared emails, contacts without an email or with unreadable data, names in any script, one or two rules whose
-    /// triggers may share contacts, linking existing accounts on or off, create-first or look-up-first CMSs, pages of one
-    /// or two, one to four attempts), each contact's planned action is the run's outcome, a planned failure carries the
+    /// triggers may share contacts, linking existing accounts on or off, numbering taken usernames on or off, create-first
+    /// or look-up-first CMSs, pages of one or two, one to four attempts), each contact's planned action is the run's outcome, a planned failure carries the
     /// run's error code (and its message where the plan knows the account), and a planned new account has the run's username.
     /// </summary>
     [Fact]
@@ -110,14 +110,15 @@ public sealed class PlanAgreesWithRunTests
         Gen.Select(
             Gen.Int[0, 2].Array[3],
             Gen.Select(Gen.Int[0, 3], Gen.Bool, Gen.Int[1, 3], Names, Names, Gen.Int[0, 9]).Array[1, 6],
-            Gen.Select(Gen.Int[1, 2], Gen.Bool, Gen.Bool, Gen.Int[1, 4]))
+            Gen.Select(Gen.Int[1, 2], Gen.Bool, Gen.Bool, Gen.Int[1, 4], Gen.Bool))
         .Select((accounts, contacts, settings) => new Scenario(
             accounts,
             contacts.Select(c => new ScenarioContact(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5, c.Item6 == 0)).ToArray(),
             settings.Item1,
             settings.Item2,
             settings.Item3,
-            settings.Item4));
+            settings.Item4,
+            settings.Item5));
 
     private sealed record ScenarioContact(int Email, bool LinkedHere, int Triggers, string? First, string? Last, bool BadData)
     {
@@ -126,10 +127,10 @@ public sealed class PlanAgreesWithRunTests
         private static string Show(string? name) => name is null ? "null" : name.Length <= 20 ? $"'{name}'" : $"'{name[..20]}…' ({name.Length} chars)";
     }
 
-    private sealed record Scenario(int[] Accounts, ScenarioContact[] Contacts, int PageSize, bool LinkExisting, bool CreateFirst, int MaxAttempts)
+    private sealed record Scenario(int[] Accounts, ScenarioContact[] Contacts, int PageSize, bool LinkExisting, bool CreateFirst, int MaxAttempts, bool NumberTaken)
     {
         public override string ToString() =>
-            $"accounts [{string.Join(",", Accounts)}], page {PageSize}, link existing {LinkExisting}, create first {CreateFirst}, attempts {MaxAttempts}, contacts {string.Join("; ", Contacts.Select(c => c.ToString()))}";
+            $"accounts [{string.Join(",", Accounts)}], page {PageSize}, link existing {LinkExisting}, create first {CreateFirst}, attempts {MaxAttempts}, number taken {NumberTaken}, contacts {string.Join("; ", Contacts.Select(c => c.ToString()))}";
     }
 
     private const string SecondTrigger = "second_trigger";
@@ -141,7 +142,7 @@ public sealed class PlanAgreesWithRunTests
         {
             Configure = o =>
             {
-                (o.PageSize, o.MaxConcurrency, o.LinkExistingAccounts, o.Retry.MaxAttempts) = (scenario.PageSize, 1, scenario.LinkExisting, scenario.MaxAttempts);
+                (o.PageSize, o.MaxConcurrency, o.LinkExistingAccounts, o.Retry.MaxAttempts, o.NumberTakenUsernames) = (scenario.PageSize, 1, scenario.LinkExisting, scenario.MaxAttempts, scenario.NumberTaken);
                 o.Rules.Add(new ProvisioningRule { Name = "second", Trigger = TriggerDefinition.Group(SecondTrigger) });
             },
         };
