@@ -174,14 +174,22 @@ internal static class CliApp
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
         var entries = new List<PlanEntry>();
-        await foreach (var entry in host.Services.GetRequiredService<IUserProvisioner>().PlanAsync(cancellationToken).ConfigureAwait(false))
+        string? stopped = null;
+        try
         {
-            entries.Add(entry);
+            await foreach (var entry in host.Services.GetRequiredService<IUserProvisioner>().PlanAsync(cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add(entry);
+            }
+        }
+        catch (CmsUserException ex) when (ex.Kind == FailureKind.Transient && entries.Count > 0)
+        {
+            // The plan stopped where a run would quarantine: show what was planned, then why it stopped.
+            stopped = ex.Message;
         }
 
-        // As for a run: 1 when some contacts would fail or give up (a server that cannot be reached shows in their notes).
-        var exit = entries.Any(e => e.Action is PlannedAction.Fail or PlannedAction.GiveUp) ? ExitCodes.SomeFailed : ExitCodes.Done;
-        Output.Plan(entries, exit, options.Json);
+        var exit = Output.PlanExitCode(entries, stopped is not null, Retry(host));
+        Output.Plan(entries, exit, options.Json, stopped);
         return exit;
     }
 

@@ -60,11 +60,11 @@ internal static class InitTemplate
                 }
             """),
             CmsKind.Standalone => ("Clean", """
-                // CiviCRM Standalone: users are CiviCRM's own. docs/cms-standalone.md.
-                // Set the key in the environment: CmsUser__Standalone__ApiKey
+                // CiviCRM Standalone: users are CiviCRM's own, reached with CmsUser:CiviCrm above (its URL and key;
+                // nothing else to connect). docs/cms-standalone.md.
                 "Standalone": {
-                  "BaseUrl": "https://crm.example.org/",
-                  "ApiKey": ""
+                  // How long the link in the set-password email works.
+                  "ResetLinkLifetime": "1.00:00:00"
                 }
             """),
             _ => throw new ArgumentOutOfRangeException(nameof(cms), cms, null),
@@ -86,7 +86,7 @@ internal static class InitTemplate
                     "Trigger": { "Kind": "Group", "Reference": "website_members" },
                     // Done contacts move here (a group or a tag); optional.
                     "History": { "Kind": "Group", "Reference": "website_members_done" },
-                    "Roles": [ "subscriber" ]
+            {{Indent(RolesFor(cms), 8)}}
                   }
                 ],
                 // Linked contacts in this tag get the CMS's password reset email (cmsuser reset).
@@ -108,6 +108,26 @@ internal static class InitTemplate
 
             """;
     }
+
+    /// <summary>The rule's roles: WordPress's "subscriber"; elsewhere none (a made-up role name would fail every create with unknown_role).</summary>
+    private static string RolesFor(CmsKind cms) => cms switch
+    {
+        CmsKind.WordPress => """
+            "Roles": [ "subscriber" ]
+            """,
+        CmsKind.Joomla => """
+            // Group names mapped in Joomla:GroupIds, or group ids; none: Joomla:DefaultGroupId (2 = Registered).
+            "Roles": []
+            """,
+        CmsKind.Standalone => """
+            // Standalone role names to give (e.g. "staff"); none: the user has no role beyond being a user.
+            "Roles": []
+            """,
+        _ => """
+            // Role machine names to give (e.g. "member"); none: the account is only "authenticated".
+            "Roles": []
+            """,
+    };
 
     private static string Indent(string text, int spaces)
     {

@@ -180,10 +180,47 @@ internal static class Output
             return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; tried again next run)";
         }
 
-        return retry is null ? $" (attempt {Number(attempt)})" : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
+        if (retry is null)
+        {
+            return $" (attempt {Number(attempt)})";
+        }
+
+        // A failure that cannot go away by retrying (no email, an email on hold, an account gone) gives up before the attempts are used: say so.
+        return o.Kind == OutcomeKind.GaveUp && attempt < retry.MaxAttempts
+            ? $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)}; gave up at once: trying again cannot help)"
+            : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
     }
 
-    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json)
+    /// <summary>
+    /// The exit code of a plan, as a run over the same data would end: 2 when the plan stopped on an unavailable server or
+    /// every contact that would fail fails only because a server could not be reached (no attempt counted); 1 when some
+    /// contacts would fail or give up; else 0. A planned failure's note starts with the run's error code.
+    /// </summary>
+    public static int PlanExitCode(IReadOnlyList<PlanEntry> entries, bool stopped, RetryPolicy retry)
+    {
+        var failing = entries.Where(e => e.Action is PlannedAction.Fail or PlannedAction.GiveUp).ToList();
+        if (stopped)
+        {
+            return ExitCodes.Stopped;
+        }
+
+        if (failing.Count == 0)
+        {
+            return ExitCodes.Done;
+        }
+
+        return !retry.Counts(FailureKind.Transient) && failing.All(e => e.Action == PlannedAction.Fail && IsUnavailable(e.Conflict))
+            ? ExitCodes.Stopped
+            : ExitCodes.SomeFailed;
+    }
+
+    /// <summary>The error codes of a server that could not be reached or was unavailable (<see cref="FailureKind.Transient"/>).</summary>
+    private static readonly string[] UnavailableCodes = [CmsUserErrorCodes.CmsUnavailable, CmsUserErrorCodes.Throttled, CmsUserErrorCodes.CiviCrmUnavailable, CmsUserErrorCodes.UnknownOutcome];
+
+    private static bool IsUnavailable(string? note) =>
+        note is not null && UnavailableCodes.Any(code => note.StartsWith(code + ": ", StringComparison.Ordinal));
+
+    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json, string? stopped = null)
     {
         if (json)
         {
@@ -191,6 +228,8 @@ internal static class Output
             {
                 w.WriteString("command", "plan");
                 w.WriteNumber("exitCode", exit);
+                w.WriteString("status", exit switch { 0 => "done", 1 => "done_with_failures", _ => "stopped" });
+                w.WriteString("stopReason", stopped);
                 w.WriteNumber("total", entries.Count);
                 w.WriteStartObject("counts");
                 foreach (var g in entries.GroupBy(e => e.Action).OrderBy(g => g.Key))
@@ -231,6 +270,14 @@ internal static class Output
 
         Human.Write(table);
         Human.WriteLine($"Plan: {Contacts(entries.Count)} ({string.Join(", ", entries.GroupBy(e => e.Action).Select(g => $"{Plan(g.Key)} {Number(g.Count())}"))}). Nothing was written.");
+        if (stopped is not null)
+        {
+            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back.");
+        }
+        else if (exit == ExitCodes.Stopped)
+        {
+            Human.WriteLine("Every contact that would fail fails only because a server could not be reached or was unavailable: a run would count no attempt against them. Run again later.");
+        }
     }
 
     public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json)

@@ -1,4 +1,3 @@
-using System.Collections;
 using Microsoft.Extensions.Configuration;
 using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.CiviCrm;
@@ -68,7 +67,7 @@ internal sealed class Settings
     };
 
     /// <summary>Reads the settings; throws <see cref="CliException"/> (exit 3) when there are none or they cannot be read.</summary>
-    public static Settings Load(string? settingsFile, string workingDirectory, IDictionary? environment = null)
+    public static Settings Load(string? settingsFile, string workingDirectory)
     {
         string? file;
         if (settingsFile is not null)

@@ -28,13 +28,17 @@ public static class Cli
     private static readonly string Dll = FindDll();
 
     public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
-        RunDllAsync(Dll, workingDirectory, environment, args);
+        RunDllAsync(Dll, workingDirectory, environment, null, args);
+
+    /// <summary>Runs the tool and, while it runs, <paramref name="whileRunning"/> with its process (e.g. to send it a signal).</summary>
+    public static Task<CliResult> RunWhileAsync(string workingDirectory, Func<Process, Task> whileRunning, params string[] args) =>
+        RunDllAsync(Dll, workingDirectory, null, whileRunning, args);
 
     /// <summary>Runs the console sample (samples/Skvare.CmsUser.Samples.Console) as a process, as a new user would.</summary>
     public static Task<CliResult> RunConsoleSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
-        RunDllAsync(FindDll("ConsoleSampleDirectory", "Skvare.CmsUser.Samples.Console.dll"), workingDirectory, environment);
+        RunDllAsync(FindDll("ConsoleSampleDirectory", "Skvare.CmsUser.Samples.Console.dll"), workingDirectory, environment, null);
 
-    private static async Task<CliResult> RunDllAsync(string dll, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    private static async Task<CliResult> RunDllAsync(string dll, string workingDirectory, IReadOnlyDictionary<string, string>? environment, Func<Process, Task>? whileRunning, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -68,6 +72,11 @@ public static class Cli
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
         try
         {
+            if (whileRunning is not null)
+            {
+                await whileRunning(process).WaitAsync(timeout.Token);
+            }
+
             await process.WaitForExitAsync(timeout.Token);
         }
         catch (OperationCanceledException)

@@ -73,6 +73,10 @@ public sealed class NewUserTests
         failed.GetProperty("attemptCounted").GetBoolean().Should().BeTrue(json.ToString());
         failed.GetProperty("attempt").GetInt32().Should().Be(1);
         Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.GaveUp, Attempt = 1, Error = new ProvisioningError(FailureKind.Permanent, "invalid_email", "x") }, new RetryPolicy())
+            .Should().Be(" (attempt 1 of 4; gave up at once: trying again cannot help)", "'gave up' beside '1 of 4' reads as a bug without the reason");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.GaveUp, Attempt = 4, Error = new ProvisioningError(FailureKind.Permanent, "duplicate_username", "x") }, new RetryPolicy())
+            .Should().Be(" (attempt 4 of 4)");
+        Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 1, Error = new ProvisioningError(FailureKind.Permanent, "duplicate_username", "x") }, new RetryPolicy())
             .Should().Be(" (attempt 1 of 4)");
         Output.AttemptNote(new ProvisioningOutcome { ContactId = bad, Kind = OutcomeKind.Failed, Attempt = 2, Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "x") }, new RetryPolicy())
             .Should().Be(" (not counted: 2 of 4 attempts used; tried again next run)");
@@ -129,7 +133,7 @@ public sealed class NewUserTests
             // A lone surrogate becomes U+FFFD on disk, as an editor would save it.
             File.WriteAllText(file, new string('\n', blankLines) + "{ \"CmsUser\": { \"CiviCrm\": { \"ApiKey\": \"S3CRET" + value + "\" \"BaseUrl\": 1 } } }", new System.Text.UTF8Encoding(false, throwOnInvalidBytes: false));
 
-            var act = () => Settings.Load(file, folder.Path, new Dictionary<string, string>());
+            var act = () => Settings.Load(file, folder.Path);
 
             var message = act.Should().Throw<CliException>().Which.Message;
             message.Should().Contain($"(line {blankLines + 1})").And.Contain(file).And.NotContain("S3CRET");

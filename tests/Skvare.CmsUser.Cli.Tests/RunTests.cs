@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Skvare.CmsUser.Cli.Tests;
@@ -190,15 +191,97 @@ public sealed class RunTests
         var cms = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "cms.json");
         var civi = await Cli.RunAsync(folder.Path, null, "plan", "--json", "--settings", "civi.json");
 
-        cms.ExitCode.Should().Be(1, cms.ToString());
+        // As a run over the same data: the contact's failure would count no attempt, so run again later (2), not 1.
+        cms.ExitCode.Should().Be(2, cms.ToString());
+        cms.Json.GetProperty("status").GetString().Should().Be("stopped");
         var entry = cms.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
         entry.GetProperty("action").GetString().Should().Be("fail");
-        entry.GetProperty("note").GetString().Should().Contain("could not be reached");
+        entry.GetProperty("note").GetString().Should().StartWith("cms_unavailable: ").And.Contain("could not be reached");
         civi.ExitCode.Should().Be(2, civi.ToString());
         civi.Json.GetProperty("exitCode").GetInt32().Should().Be(2);
         var lines = civi.Stderr.Trim().Split('\n');
         lines.Should().ContainSingle(l => l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Which.Should().Contain("CiviCRM could not be reached").And.EndWith("Run again later.");
         lines.Where(l => !l.StartsWith("cmsuser: ", StringComparison.Ordinal)).Should().OnlyContain(l => l.StartsWith("info: Skvare.CmsUser.Cli.Http", StringComparison.Ordinal), "only retry lines besides the message");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_stops_where_a_run_would_quarantine_when_the_CMS_goes_away_and_exits_2()
+    {
+        using var sites = new Sites();
+        foreach (var name in new[] { "Ana", "Bea", "Chen", "Dana", "Eva" })
+        {
+            sites.AddMember(name, "Lima", $"{name.ToLowerInvariant()}@example.org");
+        }
+
+        var noCms = sites.Settings();
+        noCms["CmsUser"]!["WordPress"]!["BaseUrl"] = "http://127.0.0.1:9/";
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(noCms));
+
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var text = await Cli.RunAsync(folder.Path, null, "plan");
+
+        json.ExitCode.Should().Be(2, json.ToString());
+        json.Json.GetProperty("status").GetString().Should().Be("stopped");
+        json.Json.GetProperty("stopReason").GetString().Should().Contain("could not be reached");
+        json.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("note").GetString())
+            .Should().HaveCount(2, "Retry:QuarantineAfterConsecutiveTransientFailures is 2 in these settings").And.OnlyContain(n => n!.StartsWith("cms_unavailable: ", StringComparison.Ordinal));
+        text.ExitCode.Should().Be(2, text.ToString());
+        text.Stdout.Should().Contain("Stopped (quarantined)").And.Contain("plan again when the server is back");
+        text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
+    }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) or SIGTERM (systemd, timeout) during a run: the contacts in hand finish and are written back
+    /// (account linked, contact in the history group, activity), the rest are left untouched, and the tool exits 2 saying
+    /// it was cancelled. Linux/macOS only (kill).
+    /// </summary>
+    [Theory(Timeout = 120_000)]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Ctrl_C_stops_the_run_between_contacts_with_every_created_account_written_back_and_exits_2(string signal)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var sites = new Sites();
+        for (var i = 0; i < 40; i++)
+        {
+            sites.AddMember("Member", $"Number{i}", $"member{i}@example.org");
+        }
+
+        // Slow enough that the signal lands while contacts are still waiting; the signal itself waits for the first account.
+        sites.WordPress.ResponseDelay = TimeSpan.FromMilliseconds(20);
+        var firstCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sites.WordPress.OnUserCreated(_ => firstCreated.TrySetResult());
+        var settings = sites.Settings();
+        settings["CmsUser"]!["PageSize"] = 5;
+        settings["CmsUser"]!["MaxConcurrency"] = 1;
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunWhileAsync(folder.Path, async process =>
+        {
+            await firstCreated.Task;
+            using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }, "run");
+
+        run.ExitCode.Should().Be(2, run.ToString());
+        run.Stdout.Should().Contain("Cancelled: the run stopped cleanly between contacts.");
+        var created = sites.WordPress.Users.Where(u => u.Email.StartsWith("member", StringComparison.Ordinal)).ToList();
+        created.Should().NotBeEmpty().And.HaveCountLessThan(40, "the run stopped before the last contacts");
+        foreach (var user in created)
+        {
+            // (The fake WordPress links a new user itself, as the CiviCRM plugin does; the history group and the activity are the run's.)
+            var contact = sites.Civi.Links.Should().ContainSingle(l => l.UfId == user.Id, $"{user.Username} is linked").Subject.ContactId;
+            sites.Civi.GroupStatus(sites.Done, contact).Should().Be("Added", $"{user.Username}'s contact is done");
+            sites.Civi.Activities.Should().ContainSingle(a => a.Targets.Contains(contact) && a.Status == "Completed", $"{user.Username}'s creation is audited");
+        }
+
+        sites.Civi.Activities.Should().HaveCount(created.Count, "contacts the run did not reach have no activity");
     }
 
     [Fact(Timeout = 120_000)]

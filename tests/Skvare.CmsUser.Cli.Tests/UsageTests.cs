@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Skvare.CmsUser.Cli.Tests;
 
 /// <summary>Help, version, usage errors and settings problems: no server is needed.</summary>
@@ -129,5 +131,38 @@ public sealed class UsageTests
         result.Stderr.Should().NotContain("UrlStyle", "enum names ignore case, as the binder does");
         result.Stderr.Should().NotContain("CmsUser:Cms ", "'wordpress' names the WordPress package");
         result.Stderr.Should().StartWith("cmsuser: The settings").And.Contain("problems:");
+    }
+
+    /// <summary>
+    /// What <c>cmsuser init CMS</c> writes is valid for that CMS's package once the secrets the comments name are in the
+    /// environment: no key the package does not know, no missing setting, the host starts (nothing connects at start).
+    /// </summary>
+    [Theory(Timeout = 60_000)]
+    [InlineData("WordPress", "ApplicationPassword")]
+    [InlineData("Drupal", "Password")]
+    [InlineData("Drupal7", "Password")]
+    [InlineData("Backdrop", "Secret")]
+    [InlineData("Joomla", "ApiToken")]
+    [InlineData("Standalone", null)]
+    public async Task Init_writes_settings_the_CMS_package_accepts_once_the_secrets_are_set(string cms, string? secret)
+    {
+        using var folder = new TempFolder();
+        Settings.TryParseCms(cms, out var kind).Should().BeTrue();
+        var template = InitTemplate.For(kind);
+        // The secrets the template leaves empty, as a person fills them in (any non-empty value: nothing connects).
+        var filled = template.Replace("\"ApiKey\": \"\"", "\"ApiKey\": \"an-api-key\"", StringComparison.Ordinal);
+        if (secret is not null)
+        {
+            template.Should().Contain($"\"{secret}\": \"\"").And.Contain($"CmsUser__{cms}__{secret}", "the comment names the variable to set");
+            filled = filled.Replace($"\"{secret}\": \"\"", $"\"{secret}\": \"{new string('s', 40)}\"", StringComparison.Ordinal);
+        }
+
+        var file = folder.Write("appsettings.json", filled);
+        var settings = Settings.Load(file, folder.Path);
+
+        settings.CheckPackageSections().Should().BeEmpty();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        using var host = await CliHost.StartRealAsync(settings, new CliOptions(file, null, Json: false, Verbose: false), cts.Token);
+        host.Services.GetRequiredService<ICmsAccountProvider>().Should().NotBeNull();
     }
 }

@@ -111,11 +111,12 @@ internal sealed class ContactPipeline
     /// <summary>
     /// Finds a free username: the base one or the first free numbered one. With <paramref name="reserveFor"/>
     /// the name is also held for that contact (see <see cref="UsernameReservations"/>) and names held by
-    /// other contacts of this process count as taken; the caller releases it after the create.
+    /// other contacts of this process count as taken; the caller releases it after the create. Names in
+    /// <paramref name="claimed"/> (the dry run's: names it gives earlier contacts) count as taken too.
     /// </summary>
-    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken, long? reserveFor = null)
+    public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken, long? reserveFor = null, IReadOnlySet<string>? claimed = null)
     {
-        if (startSuffix <= 1 && await IsFreeAsync(baseName, reserveFor, cancellationToken).ConfigureAwait(false))
+        if (startSuffix <= 1 && await IsFreeAsync(baseName, reserveFor, claimed, cancellationToken).ConfigureAwait(false))
         {
             return (baseName, null);
         }
@@ -128,7 +129,7 @@ internal sealed class ContactPipeline
         for (var n = Math.Max(2, startSuffix); n <= Options.MaxUsernameSuffix + 1; n++)
         {
             var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules);
-            if (await IsFreeAsync(candidate, reserveFor, cancellationToken).ConfigureAwait(false))
+            if (await IsFreeAsync(candidate, reserveFor, claimed, cancellationToken).ConfigureAwait(false))
             {
                 return (candidate, $"The username '{baseName}' is taken; using '{candidate}'.");
             }
@@ -166,9 +167,9 @@ internal sealed class ContactPipeline
                 cancellationToken);
     }
 
-    private async Task<bool> IsFreeAsync(string username, long? reserveFor, CancellationToken cancellationToken)
+    private async Task<bool> IsFreeAsync(string username, long? reserveFor, IReadOnlySet<string>? claimed, CancellationToken cancellationToken)
     {
-        if (reserveFor is long holder && _reservations.IsHeldByOther(username, holder))
+        if ((reserveFor is long holder && _reservations.IsHeldByOther(username, holder)) || claimed?.Contains(username) == true)
         {
             return false;
         }
@@ -415,7 +416,7 @@ internal sealed class ContactPipeline
         var contact = result.Contact;
         if (!Options.LinkExistingAccounts)
         {
-            return result.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, $"The email address {contact.Email} is already used by CMS account {found.UserId}; linking existing accounts is turned off.");
+            return result.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, DuplicateEmailMessage(contact.Email, found.UserId));
         }
 
         if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
@@ -434,6 +435,10 @@ internal sealed class ContactPipeline
             Disposition = TriggerDisposition.Completed,
         };
     }
+
+    /// <summary>The <see cref="CmsUserErrorCodes.DuplicateEmail"/> message of a contact whose email an account has while linking existing accounts is off (the run's and the plan's).</summary>
+    public static string DuplicateEmailMessage(string? email, long cmsUserId) =>
+        $"The email address {email} is already used by CMS account {cmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture)}; linking existing accounts is turned off.";
 
     private static ContactResult Created(ProvisioningRule rule, ContactResult attempt, CmsAccount created, string email) => attempt with
     {

@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.Retry;
 using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Engine;
 
 /// <summary>
 /// The dry run (<see cref="IUserProvisioner.PlanAsync"/>): reads the triggers, asks the CMS read-only questions and
-/// says per contact what a run would do. Writes nothing anywhere.
+/// says per contact what a run would do. Writes nothing anywhere. Like the run, it stops when
+/// <see cref="RetryPolicy.QuarantineAfterConsecutiveTransientFailures"/> contacts in a row met an unavailable server: the
+/// entries planned so far are yielded, then that failure (a transient <see cref="CmsUserException"/>) is thrown.
 /// </summary>
 internal sealed class DryRun
 {
@@ -27,14 +31,33 @@ internal sealed class DryRun
             {
                 var prior = await _engine.CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
                 var planned = new List<Planned>(page.Count);
+                CmsUserException? quarantine = null;
                 foreach (var contact in page)
                 {
-                    planned.Add(await PlanContactAsync(rule, contact, prior.GetValueOrDefault(contact.Id), claims, cancellationToken).ConfigureAwait(false));
+                    // An earlier rule's failure of this contact is one of its attempts by the time the run reaches this rule.
+                    var before = prior.GetValueOrDefault(contact.Id) + claims.Failures.GetValueOrDefault(contact.Id);
+                    var next = await PlanContactAsync(rule, contact, before, claims, cancellationToken).ConfigureAwait(false);
+                    planned.Add(next);
+
+                    // As the run quarantines: this many contacts in a row failing on an unavailable server end the plan.
+                    claims.TransientStreak = AttemptPolicy.NextTransientStreak(claims.TransientStreak, next.Transient is null ? null : FailureKind.Transient);
+                    if (next.Transient is { } unavailable && _engine.Attempts.Quarantines(claims.TransientStreak))
+                    {
+                        quarantine = unavailable;
+                        break;
+                    }
                 }
 
-                foreach (var entry in await SettleLinksAsync(planned, claims, cancellationToken).ConfigureAwait(false))
+                var entries = await SettleLinksAsync(planned, claims, cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < entries.Count; i++)
                 {
-                    yield return entry;
+                    claims.Record(entries[i], Options.Retry.Counts(planned[i].Failure));
+                    yield return entries[i];
+                }
+
+                if (quarantine is not null)
+                {
+                    ExceptionDispatchInfo.Throw(quarantine);
                 }
             }
 
@@ -61,7 +84,10 @@ internal sealed class DryRun
         }
         catch (CmsUserException ex) when (ex.Kind != FailureKind.Configuration)
         {
-            return new PlanEntry(contact.Id, rule.DisplayName, _engine.Attempts.Predict(ex.Kind, prior), null, null, ex.Message);
+            return new Planned(new PlanEntry(contact.Id, rule.DisplayName, _engine.Attempts.Predict(ex.Kind, prior), null, null, $"{CmsUserErrorCodes.For(ex)}: {ex.Message}"), Failure: ex.Kind)
+            {
+                Transient = ex.Kind == FailureKind.Transient ? ex : null,
+            };
         }
         catch (Exception ex) when (ex is not CmsUserException && !ContactResult.IsRunCancellation(ex, cancellationToken))
         {
@@ -85,6 +111,13 @@ internal sealed class DryRun
             return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId, null);
         }
 
+        if (claims.Accounts.TryGetValue(contact.Id, out var earlier))
+        {
+            // An earlier rule of this plan creates or links the contact's account: by the time the run reaches this rule,
+            // the contact is linked in this domain.
+            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, earlier.Username, earlier.CmsUserId, null);
+        }
+
         if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
         {
             // The run links the same CMS user in this domain: whether another contact holds it is settled for the page.
@@ -93,9 +126,14 @@ internal sealed class DryRun
                 new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? ""), prior);
         }
 
+        if (contact.DataError is { } dataError)
+        {
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{ContactPipeline.InvalidDataCode}: {dataError}");
+        }
+
         if (ContactPipeline.CheckEmail(contact) is { } problem)
         {
-            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior, giveUpNow: true), null, null, problem.Message);
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior, giveUpNow: true), null, null, $"{problem.Code}: {problem.Message}");
         }
 
         var email = contact.Email!.Trim();
@@ -113,17 +151,18 @@ internal sealed class DryRun
         {
             return Options.LinkExistingAccounts
                 ? new Planned(new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null), new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? email), prior)
-                : new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), found.Username, found.UserId, $"The email is used by CMS account {found.UserId} and linking existing accounts is off.");
+                : new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), found.Username, found.UserId, $"{CmsUserErrorCodes.DuplicateEmail}: {ContactPipeline.DuplicateEmailMessage(contact.Email, found.UserId)}");
         }
 
         var pipeline = _engine.Pipeline;
-        var (username, conflict) = await pipeline.FindFreeUsernameAsync(pipeline.BaseUsername(rule, contact), 1, cancellationToken).ConfigureAwait(false);
+        var (username, conflict) = await pipeline.FindFreeUsernameAsync(pipeline.BaseUsername(rule, contact), 1, cancellationToken, claimed: claims.Usernames).ConfigureAwait(false);
         if (username is null)
         {
-            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, conflict);
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{CmsUserErrorCodes.DuplicateUsername}: {conflict}");
         }
 
         claims.Creates.TryAdd(email, contact.Id);
+        claims.Usernames.Add(username);
         return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
     }
 
@@ -173,7 +212,7 @@ internal sealed class DryRun
         var decisions = AccountLinkClaims.Decide(requests, found);
         for (var n = 0; n < linking.Length; n++)
         {
-            var (entry, link, prior) = planned[linking[n]];
+            var (entry, link, prior, _) = planned[linking[n]];
             var decision = decisions[n];
             entries[linking[n]] = decision.Kind switch
             {
@@ -217,9 +256,15 @@ internal sealed class DryRun
             : null;
     }
 
-    /// <summary>One contact's plan before its page's links are settled: the link the run would ask for, if any.</summary>
-    private readonly record struct Planned(PlanEntry Entry, AccountLinkRequest? Link = null, int Prior = 0)
+    /// <summary>
+    /// One contact's plan before its page's links are settled: the link the run would ask for, if any, and the kind of
+    /// failure a planned failure is (whether it counts as an attempt).
+    /// </summary>
+    private readonly record struct Planned(PlanEntry Entry, AccountLinkRequest? Link = null, int Prior = 0, FailureKind Failure = FailureKind.Permanent)
     {
+        /// <summary>The failure of a server that could not be reached or was unavailable, when this contact met one.</summary>
+        public CmsUserException? Transient { get; init; }
+
         public static implicit operator Planned(PlanEntry entry) => new(entry);
     }
 
@@ -229,7 +274,35 @@ internal sealed class DryRun
         /// <summary>Email (trimmed, any case) → the contact planned to get a new account with it.</summary>
         public Dictionary<string, long> Creates { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+        /// <summary>The usernames of the accounts this plan creates (any case): taken by the time the run reaches later contacts.</summary>
+        public HashSet<string> Usernames { get; } = new(StringComparer.OrdinalIgnoreCase);
+
         /// <summary>CMS user id → the contact planned to be linked to it.</summary>
         public Dictionary<long, long> Links { get; } = [];
+
+        /// <summary>
+        /// Contact id → the account an earlier rule of this plan creates (id not known yet) or links for it: the run
+        /// links it there, so a later rule whose trigger holds the contact too finds it linked.
+        /// </summary>
+        public Dictionary<long, (string? Username, long? CmsUserId)> Accounts { get; } = [];
+
+        /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
+        public int TransientStreak { get; set; }
+
+        /// <summary>Contact id → the failures this plan predicts for it in earlier rules that count as attempts.</summary>
+        public Dictionary<long, int> Failures { get; } = [];
+
+        /// <summary>Remembers the account a settled entry gives its contact, or its failure when <paramref name="counted"/>.</summary>
+        public void Record(PlanEntry entry, bool counted)
+        {
+            if (entry.Action is PlannedAction.Create or PlannedAction.LinkExisting or PlannedAction.LinkFromOtherDomain)
+            {
+                Accounts.TryAdd(entry.ContactId, (entry.Username, entry.CmsUserId));
+            }
+            else if (entry.Action is PlannedAction.Fail or PlannedAction.GiveUp && counted)
+            {
+                Failures[entry.ContactId] = Failures.GetValueOrDefault(entry.ContactId) + 1;
+            }
+        }
     }
 }

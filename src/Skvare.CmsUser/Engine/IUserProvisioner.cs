@@ -21,6 +21,9 @@ public interface IUserProvisioner
 
     /// <summary>Dry run: what each pending contact would get. Writes nothing anywhere.</summary>
     /// <param name="cancellationToken">Cancels the plan.</param>
+    /// <exception cref="CmsUserException">A transient failure ends the enumeration, after the entries planned so far, when
+    /// CiviCRM cannot be read or <see cref="RetryPolicy.QuarantineAfterConsecutiveTransientFailures"/> contacts in a row
+    /// met an unavailable server (where a run would quarantine).</exception>
     IAsyncEnumerable<PlanEntry> PlanAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Runs the password reset campaigns once.</summary>

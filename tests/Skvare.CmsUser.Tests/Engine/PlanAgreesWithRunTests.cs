@@ -1,5 +1,6 @@
 using CsCheck;
 using Skvare.CmsUser.Testing.InMemory;
+using Skvare.CmsUser.Tests.Properties;
 
 namespace Skvare.CmsUser.Tests.Engine;
 
@@ -47,26 +48,104 @@ public sealed class PlanAgreesWithRunTests
             && p.Conflict!.StartsWith("account_linked_to_other_contact: ", StringComparison.Ordinal) && p.Conflict.Contains($"contact {ana.Id}"));
 
         var outcomes = await RunAsync(h);
-        outcomes[ana.Id].Kind.Should().Be(OutcomeKind.Created);
-        outcomes[bea.Id].Error!.Code.Should().Be("account_linked_to_other_contact");
+        outcomes[(ana.Id, "members")].Kind.Should().Be(OutcomeKind.Created);
+        outcomes[(bea.Id, "members")].Error!.Code.Should().Be("account_linked_to_other_contact");
+    }
+
+    [Fact]
+    public async Task An_existing_account_with_linking_off_is_planned_with_the_runs_duplicate_email_code_and_message()
+    {
+        using var h = new EngineHarness { Configure = o => o.LinkExistingAccounts = false };
+        h.Cms.AddAccount("sam.one", "sam@example.org");
+        var sam = h.Member("Sam", "One", "sam@example.org");
+
+        var entry = (await PlanAsync(h)).Should().ContainSingle().Which;
+        var failure = (await h.Provisioner.RunOnceAsync().WaitAsync(Bound)).Failures.Should().ContainSingle().Which;
+
+        failure.ContactId.Should().Be(sam.Id);
+        failure.Error!.Code.Should().Be("duplicate_email");
+        entry.Action.Should().Be(PlannedAction.Fail);
+        entry.Conflict.Should().Be($"{failure.Error.Code}: {failure.Error.Message}");
+    }
+
+    [Fact]
+    public async Task A_contact_in_two_rules_triggers_is_planned_as_linked_in_the_second_rule()
+    {
+        const string second = "second_trigger";
+        using var h = new EngineHarness { Configure = o => o.Rules.Add(new ProvisioningRule { Name = "second", Trigger = TriggerDefinition.Group(second) }) };
+        var ana = h.Member("Ana", "Lima", "ana@example.org");
+        h.Civi.AddToGroup(second, ana.Id);
+
+        var plan = await PlanAsync(h);
+
+        plan.Select(p => (p.Rule, p.Action)).Should().Equal(("members", PlannedAction.Create), ("second", PlannedAction.AlreadyLinked));
+        plan[1].Username.Should().Be("ana.lima");
+        var outcomes = await RunAsync(h);
+        outcomes[(ana.Id, "members")].Kind.Should().Be(OutcomeKind.Created);
+        outcomes[(ana.Id, "second")].Kind.Should().Be(OutcomeKind.AlreadyLinked);
     }
 
     /// <summary>
     /// Over small generated sites (fresh contacts, contacts linked here, accounts linked to a contact outside the trigger,
-    /// shared emails, pages of one or two), each contact's planned action is the run's outcome, and a planned failure
-    /// names the run's error code.
+    /// shared emails, contacts without an email or with unreadable data, names in any script, one or two rules whose
+    /// triggers may share contacts, linking existing accounts on or off, numbering taken usernames on or off, create-first
+    /// or look-up-first CMSs, pages of one or two, one to four attempts), each contact's planned action is the run's outcome, a planned failure carries the
+    /// run's error code (and its message where the plan knows the account), and a planned new account has the run's username.
     /// </summary>
     [Fact]
     public void Plan_predicts_the_run_for_every_contact() =>
-        Scenarios.Sample(scenario => Check(scenario).GetAwaiter().GetResult(), iter: 60, threads: 1);
+        Scenarios.Sample(scenario => Check(scenario).GetAwaiter().GetResult(), iter: 200, threads: 1, print: s => s.ToString());
 
-    /// <summary>Emails from a pool of three: 0 no account, 1 an unlinked account, 2 an account linked to an outside contact; contacts (email, linked here).</summary>
-    private static readonly Gen<(int[] Accounts, (int Email, bool LinkedHere)[] Contacts, int PageSize)> Scenarios =
-        Gen.Select(Gen.Int[0, 2].Array[3], Gen.Select(Gen.Int[0, 2], Gen.Bool).Array[1, 5], Gen.Int[1, 2]);
+    /// <summary>Names in any script: mostly a few plain names that collide into one username, else <see cref="HostileText"/> (emoji, CJK, RTL, combining marks, huge, empty, null).</summary>
+    private static readonly Gen<string?> Names = Gen.Frequency(
+        (3, Gen.OneOf(Gen.Const<string?>("Ana"), Gen.Const<string?>("Lima"), Gen.Const<string?>(""))),
+        (2, HostileText.MaybeText));
 
-    private static async Task Check((int[] Accounts, (int Email, bool LinkedHere)[] Contacts, int PageSize) scenario)
+    /// <summary>
+    /// Emails from a pool of three: 0 no account, 1 an unlinked account, 2 an account linked to an outside contact; a
+    /// contact: its email (3: none), whether it is linked here, its triggers (1 the first rule's, 2 the second's, 3 both),
+    /// its names, whether its data is unreadable.
+    /// </summary>
+    private static readonly Gen<Scenario> Scenarios =
+        Gen.Select(
+            Gen.Int[0, 2].Array[3],
+            Gen.Select(Gen.Int[0, 3], Gen.Bool, Gen.Int[1, 3], Names, Names, Gen.Int[0, 9]).Array[1, 6],
+            Gen.Select(Gen.Int[1, 2], Gen.Bool, Gen.Bool, Gen.Int[1, 4], Gen.Bool))
+        .Select((accounts, contacts, settings) => new Scenario(
+            accounts,
+            contacts.Select(c => new ScenarioContact(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5, c.Item6 == 0)).ToArray(),
+            settings.Item1,
+            settings.Item2,
+            settings.Item3,
+            settings.Item4,
+            settings.Item5));
+
+    private sealed record ScenarioContact(int Email, bool LinkedHere, int Triggers, string? First, string? Last, bool BadData)
     {
-        using var h = new EngineHarness { Configure = o => (o.PageSize, o.MaxConcurrency) = (scenario.PageSize, 1) };
+        public override string ToString() => $"(email {Email}, linked {LinkedHere}, triggers {Triggers}, first {Show(First)}, last {Show(Last)}, bad data {BadData})";
+
+        private static string Show(string? name) => name is null ? "null" : name.Length <= 20 ? $"'{name}'" : $"'{name[..20]}…' ({name.Length} chars)";
+    }
+
+    private sealed record Scenario(int[] Accounts, ScenarioContact[] Contacts, int PageSize, bool LinkExisting, bool CreateFirst, int MaxAttempts, bool NumberTaken)
+    {
+        public override string ToString() =>
+            $"accounts [{string.Join(",", Accounts)}], page {PageSize}, link existing {LinkExisting}, create first {CreateFirst}, attempts {MaxAttempts}, number taken {NumberTaken}, contacts {string.Join("; ", Contacts.Select(c => c.ToString()))}";
+    }
+
+    private const string SecondTrigger = "second_trigger";
+
+    private static async Task Check(Scenario scenario)
+    {
+        var capabilities = CmsCapabilities.CreateWithoutPassword | (scenario.CreateFirst ? CmsCapabilities.CreateRefusesDuplicates : 0);
+        using var h = new EngineHarness(new FakeCmsAccountProvider(capabilities))
+        {
+            Configure = o =>
+            {
+                (o.PageSize, o.MaxConcurrency, o.LinkExistingAccounts, o.Retry.MaxAttempts, o.NumberTakenUsernames) = (scenario.PageSize, 1, scenario.LinkExisting, scenario.MaxAttempts, scenario.NumberTaken);
+                o.Rules.Add(new ProvisioningRule { Name = "second", Trigger = TriggerDefinition.Group(SecondTrigger) });
+            },
+        };
         var accounts = new long?[3];
         var held = new bool[3];
         for (var e = 0; e < 3; e++)
@@ -87,30 +166,51 @@ public sealed class PlanAgreesWithRunTests
         var ids = new List<long>();
         for (var i = 0; i < scenario.Contacts.Length; i++)
         {
-            var (e, linkedHere) = scenario.Contacts[i];
-            var contact = h.Civi.AddContact($"C{i}", "Member", Email(e));
-            if (linkedHere)
+            var c = scenario.Contacts[i];
+            var email = c.Email < 3 ? Email(c.Email) : null;
+            var contact = h.Civi.AddContact(c.First, c.Last, email, c.BadData ? x => x with { DataError = "custom_3 is not a number." } : null);
+            if (c.LinkedHere)
             {
                 // Linked to its email's account when nobody holds it yet, else to an account of its own.
-                var uid = accounts[e] is long a && !held[e] ? a : h.Cms.AddAccount($"own{i}", $"own{i}@example.org").Id;
-                held[e] |= uid == accounts[e];
-                h.Civi.AddLink(new AccountLink(contact.Id, uid, Email(e)));
+                var uid = c.Email < 3 && accounts[c.Email] is long a && !held[c.Email] ? a : h.Cms.AddAccount($"own{i}", $"own{i}@example.org").Id;
+                held[Math.Min(c.Email, 2)] |= c.Email < 3 && uid == accounts[c.Email];
+                h.Civi.AddLink(new AccountLink(contact.Id, uid, email ?? $"own{i}@example.org"));
             }
 
-            h.Civi.AddToGroup(EngineHarness.Trigger, contact.Id);
+            if ((c.Triggers & 1) != 0)
+            {
+                h.Civi.AddToGroup(EngineHarness.Trigger, contact.Id);
+            }
+
+            if ((c.Triggers & 2) != 0)
+            {
+                h.Civi.AddToGroup(SecondTrigger, contact.Id);
+            }
+
             ids.Add(contact.Id);
         }
 
-        var plan = (await PlanAsync(h)).ToDictionary(p => p.ContactId);
+        var plan = (await PlanAsync(h)).ToDictionary(p => (p.ContactId, p.Rule));
         var outcomes = await RunAsync(h);
 
-        foreach (var id in ids)
+        plan.Keys.Should().BeEquivalentTo(outcomes.Keys, "the plan names the contacts the run handles, rule by rule");
+        foreach (var (key, outcome) in outcomes)
         {
-            var (entry, outcome) = (plan[id], outcomes[id]);
-            Expected(entry.Action).Should().Be(outcome.Kind, $"contact {id}: planned {entry.Action} ({entry.Conflict}), run {outcome.Kind} ({outcome.Error?.Code}: {outcome.Error?.Message})");
+            var entry = plan[key];
+            var why = $"contact {key.ContactId} in {key.Rule}: planned {entry.Action} {entry.Username} ({entry.Conflict}), run {outcome.Kind} {outcome.Username} ({outcome.Error?.Code}: {outcome.Error?.Message})";
+            Expected(entry.Action).Should().Be(outcome.Kind, why);
             if (outcome.Error is { } error)
             {
-                entry.Conflict.Should().StartWith($"{error.Code}: ");
+                entry.Conflict.Should().StartWith($"{error.Code}: ", why);
+                if (!entry.Conflict!.Contains("this run creates first", StringComparison.Ordinal))
+                {
+                    entry.Conflict.Should().Be($"{error.Code}: {error.Message}", why);
+                }
+            }
+
+            if (outcome.Kind == OutcomeKind.Created)
+            {
+                entry.Username.Should().Be(outcome.Username, why);
             }
         }
     }
@@ -139,7 +239,7 @@ public sealed class PlanAgreesWithRunTests
         return plan;
     }
 
-    private static async Task<Dictionary<long, ProvisioningOutcome>> RunAsync(EngineHarness h)
+    private static async Task<Dictionary<(long ContactId, string Rule), ProvisioningOutcome>> RunAsync(EngineHarness h)
     {
         var progress = new Collect();
         await h.Provisioner.RunOnceAsync(progress).WaitAsync(Bound);
@@ -149,13 +249,13 @@ public sealed class PlanAgreesWithRunTests
     /// <summary>Collects each contact's outcome as the run reports it (synchronously, unlike <see cref="Progress{T}"/>).</summary>
     private sealed class Collect : IProgress<ProvisioningProgress>
     {
-        public Dictionary<long, ProvisioningOutcome> Outcomes { get; } = [];
+        public Dictionary<(long ContactId, string Rule), ProvisioningOutcome> Outcomes { get; } = [];
 
         public void Report(ProvisioningProgress value)
         {
             lock (Outcomes)
             {
-                Outcomes[value.Last.ContactId] = value.Last;
+                Outcomes[(value.Last.ContactId, value.Last.Rule ?? "")] = value.Last;
             }
         }
     }
