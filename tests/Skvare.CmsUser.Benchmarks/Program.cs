@@ -40,6 +40,15 @@ public static class Program
             return await KitMemoryProfile.AllocationsAsync(int.Parse(allocations, System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (args is ["provisioning-fake-delay", ..])
+        {
+            var waits = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100;
+            var md = new System.Text.StringBuilder();
+            ProvisioningCommand.DelayTable(md, await FakeDelayPrecision.MeasureAsync(waits, 8, TimeSpan.FromMilliseconds(20), CancellationToken.None));
+            Console.Write(md.ToString());
+            return 0;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }
