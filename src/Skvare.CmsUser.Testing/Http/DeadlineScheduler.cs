@@ -20,15 +20,19 @@ internal sealed class DeadlineScheduler : IDisposable
     private readonly object _gate = new();
     private readonly SortedSet<Waiter> _waiters = new(WaiterOrder.Instance);
     private readonly Sleeper _sleeper;
+    private readonly Func<long> _clock;
     private readonly Thread _thread;
     private long _sequence;
     private long _sleepingUntil = long.MinValue;
     private bool _disposed;
 
     /// <summary>Starts a scheduler thread that sleeps with <paramref name="sleeper"/>, which it then owns.</summary>
-    internal DeadlineScheduler(Sleeper sleeper)
+    /// <param name="sleeper">How the thread sleeps.</param>
+    /// <param name="clock">The time, in <see cref="Stopwatch"/> ticks (tests drive their own); <see cref="Stopwatch.GetTimestamp"/> by default.</param>
+    internal DeadlineScheduler(Sleeper sleeper, Func<long>? clock = null)
     {
         _sleeper = sleeper;
+        _clock = clock ?? Stopwatch.GetTimestamp;
         _thread = new Thread(Run) { IsBackground = true, Name = "fake-latency" };
         _thread.Start();
     }
@@ -51,7 +55,7 @@ internal sealed class DeadlineScheduler : IDisposable
         }
     }
 
-    /// <summary>A task that completes once <see cref="Stopwatch.GetTimestamp"/> reaches <paramref name="deadline"/>.</summary>
+    /// <summary>A task that completes once the clock (<see cref="Stopwatch.GetTimestamp"/>) reaches <paramref name="deadline"/>.</summary>
     /// <param name="deadline">A <see cref="Stopwatch"/> timestamp.</param>
     /// <param name="cancellationToken">Cancels the wait: the task is cancelled and its deadline dropped.</param>
     /// <returns>The wait; cancelled when the token fires first or the scheduler is disposed first.</returns>
@@ -62,7 +66,7 @@ internal sealed class DeadlineScheduler : IDisposable
             return Task.FromCanceled(cancellationToken);
         }
 
-        if (Stopwatch.GetTimestamp() >= deadline)
+        if (_clock() >= deadline)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             return Task.CompletedTask;
@@ -135,7 +139,7 @@ internal sealed class DeadlineScheduler : IDisposable
                     return;
                 }
 
-                var now = Stopwatch.GetTimestamp();
+                var now = _clock();
                 while (_waiters.Count > 0 && _waiters.Min!.Deadline <= now)
                 {
                     var first = _waiters.Min;
