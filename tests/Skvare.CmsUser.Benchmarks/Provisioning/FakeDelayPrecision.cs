@@ -17,7 +17,7 @@ internal static class FakeDelayPrecision
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>One way of waiting: lateness percentiles in milliseconds and the scheduler thread's CPU per wait.</summary>
-    public sealed record Result(string Method, int Waits, double MinMs, double MedianMs, double P90Ms, double P99Ms, double MaxMs, double MeanMs, double? SchedulerCpuUsPerWait);
+    public sealed record Result(string Method, int Waits, double EarlyShare, double MinMs, double MedianMs, double P90Ms, double P99Ms, double MaxMs, double MeanMs, double? SchedulerCpuUsPerWait);
 
     /// <summary>Runs the three ways of waiting one after the other.</summary>
     public static async Task<IReadOnlyList<Result>> MeasureAsync(int waitsPerWorker, int concurrency, TimeSpan delay, CancellationToken ct)
@@ -90,6 +90,6 @@ internal static class FakeDelayPrecision
         Array.Sort(late);
         double At(double q) => late[Math.Min(late.Length - 1, (int)(q * late.Length))];
         var cpuPerWait = cpuBefore is { } b && cpuAfter is { } a ? (a - b).TotalMicroseconds / late.Length : (double?)null;
-        return new Result(method, late.Length, late[0], At(0.5), At(0.9), At(0.99), late[^1], late.Average(), cpuPerWait);
+        return new Result(method, late.Length, late.Count(l => l < 0) / (double)late.Length, late[0], At(0.5), At(0.9), At(0.99), late[^1], late.Average(), cpuPerWait);
     }
 }

@@ -317,11 +317,11 @@ internal static class ProvisioningCommand
     /// <summary>The fakes' delay: how late a 20 ms wait ends, by way of waiting (<see cref="FakeDelayPrecision"/>).</summary>
     internal static void DelayTable(StringBuilder md, IReadOnlyList<FakeDelayPrecision.Result> delays)
     {
-        md.AppendLine(Inv, $"What the fakes inject: a 20 ms wait from arrival, 8 workers back to back, {delays[0].Waits} waits each way; lateness is from the deadline to the waiting code running again on the thread pool (where an answer is written), in ms.").AppendLine()
-            .AppendLine("| Wait | Min | Median | 90th | 99th | Max | Mean | Scheduler thread CPU per wait |").AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(Inv, $"What the fakes inject: a 20 ms wait from arrival, 8 workers back to back, {delays[0].Waits} waits each way; lateness is from the deadline to the waiting code running again on the thread pool (where an answer is written), in ms; a negative lateness is a wait that ended before its deadline.").AppendLine()
+            .AppendLine("| Wait | Ended early | Min | Median | 90th | 99th | Max | Mean | Scheduler thread CPU per wait |").AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var d in delays)
         {
-            md.AppendLine(Inv, $"| {d.Method} | {d.MinMs:0.000} | {d.MedianMs:0.000} | {d.P90Ms:0.000} | {d.P99Ms:0.000} | {d.MaxMs:0.000} | {d.MeanMs:0.000} | {(d.SchedulerCpuUsPerWait is { } us ? us.ToString("0.0", Inv) + " µs" : "")} |");
+            md.AppendLine(Inv, $"| {d.Method} | {d.EarlyShare:P1} | {d.MinMs:0.000} | {d.MedianMs:0.000} | {d.P90Ms:0.000} | {d.P99Ms:0.000} | {d.MaxMs:0.000} | {d.MeanMs:0.000} | {(d.SchedulerCpuUsPerWait is { } us ? us.ToString("0.0", Inv) + " µs" : "")} |");
         }
 
         md.AppendLine();
