@@ -9,9 +9,10 @@ namespace Skvare.CmsUser.Testing.Http;
 /// milliseconds rounded up); a deadline earlier than the one it sleeps towards wakes it.
 /// </summary>
 /// <remarks>
-/// <see cref="Task.Delay(TimeSpan)"/> counts whole milliseconds and its timer fires late (about 1 ms on a loaded
-/// Linux machine), so a fake that waited with it answered a 20 ms delay in about 21.3 ms. The tasks handed out complete
-/// their continuations on the thread pool, never on the scheduler's thread, so one slow answer delays no other.
+/// The fakes waited with <see cref="Task.Delay(TimeSpan)"/> before, which counts whole milliseconds on a coarse clock:
+/// on Linux most waits ended a few tenths of a millisecond late and about one in ten up to 4 ms early. The tasks handed
+/// out complete their continuations on the thread pool, never on the scheduler's thread, so one slow answer delays no
+/// other.
 /// </remarks>
 internal sealed class DeadlineScheduler : IDisposable
 {

@@ -116,7 +116,7 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     /// How long after a request arrives it is answered (a slow site): the fake's own work counts towards it, as a real
     /// server's does towards its latency, so an answer leaves at arrival + delay, or as soon as the work is done when
     /// that takes longer. The request is handled on arrival; the answer waits for the rest of the delay on the shared
-    /// <see cref="DeadlineScheduler"/> (tens of microseconds after the deadline on Linux, never before it).
+    /// <see cref="DeadlineScheduler"/> (on Linux a median of about 0.1 ms after the deadline, never before it).
     /// </summary>
     public TimeSpan ResponseDelay { get; set; }
 
@@ -241,8 +241,8 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
         };
 
         // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included, never earlier.
-        // The shared scheduler keeps the deadline to tens of microseconds on Linux (Task.Delay counted whole milliseconds
-        // and fired late: a 20 ms delay took about 21.3 ms).
+        // The shared scheduler keeps the deadline to about 0.1 ms on Linux (Task.Delay counted whole milliseconds on a
+        // coarse clock and ended some waits up to 4 ms early).
         var delay = ResponseDelay;
         if (delay > TimeSpan.Zero)
         {
