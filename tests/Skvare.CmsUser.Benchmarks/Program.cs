@@ -40,6 +40,31 @@ public static class Program
             return await KitMemoryProfile.AllocationsAsync(int.Parse(allocations, System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (args is ["provisioning-floor", var floorConcurrency, var floorLatencyMs, var floorCreates])
+        {
+            // The floor alone (docs/benchmarks.md): creates per second and per-request time of the bare HttpClient loop.
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var c = int.Parse(floorConcurrency, inv);
+            var latency = TimeSpan.FromMilliseconds(double.Parse(floorLatencyMs, inv));
+            var n = int.Parse(floorCreates, inv);
+            for (var i = 0; i < 3; i++)
+            {
+                var rate = await HttpFloor.CreatesPerSecondAsync(n, c, latency, CancellationToken.None);
+                Console.WriteLine(string.Create(inv, $"concurrency {c}, {latency.TotalMilliseconds} ms: {rate:0.0} creates/s, {c * 1000 / rate:0.000} ms a request{(latency > TimeSpan.Zero ? $", {rate * latency.TotalSeconds / c:0.000} of the bound" : "")}"));
+            }
+
+            return 0;
+        }
+
+        if (args is ["provisioning-fake-delay", ..])
+        {
+            var waits = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100;
+            var md = new System.Text.StringBuilder();
+            ProvisioningCommand.DelayTable(md, await FakeDelayPrecision.MeasureAsync(waits, 8, TimeSpan.FromMilliseconds(20), CancellationToken.None));
+            Console.Write(md.ToString());
+            return 0;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -79,6 +79,10 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     private readonly Func<IRequestMessage, FakeAnswer> _answer;
     private readonly IReadOnlyDictionary<string, string> _defaultHeaders;
 
+    // Cancelled when the host stops: answers still waiting for their delay leave at once, so disposal never waits for a
+    // slow site. Not disposed: a request still being handled may read its token.
+    private readonly CancellationTokenSource _stopping = new();
+
     /// <summary>Starts a server on a free local port.</summary>
     /// <param name="record">Turns an arriving request into the fake's log record (status 0 until answered).</param>
     /// <param name="withStatus">The record with the answered status.</param>
@@ -111,7 +115,8 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     /// <summary>
     /// How long after a request arrives it is answered (a slow site): the fake's own work counts towards it, as a real
     /// server's does towards its latency, so an answer leaves at arrival + delay, or as soon as the work is done when
-    /// that takes longer. The request is handled on arrival; the answer waits for the rest of the delay.
+    /// that takes longer. The request is handled on arrival; the answer waits for the rest of the delay on the shared
+    /// <see cref="DeadlineScheduler"/> (on Linux a median of about 0.1 ms after the deadline, never before it).
     /// </summary>
     public TimeSpan ResponseDelay { get; set; }
 
@@ -154,6 +159,7 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     /// <summary>Stops the server.</summary>
     public void Dispose()
     {
+        _stopping.Cancel();
         _server.Stop();
         _server.Dispose();
     }
@@ -234,12 +240,21 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
             BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
         };
 
-        // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included. Task.Delay
-        // counts whole milliseconds and drops the fraction, so the rest is rounded up: never earlier than asked.
-        var remaining = ResponseDelay - Stopwatch.GetElapsedTime(arrived);
-        if (remaining > TimeSpan.Zero)
+        // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included, never earlier.
+        // The shared scheduler keeps the deadline to about 0.1 ms on Linux (Task.Delay counted whole milliseconds on a
+        // coarse clock and ended some waits up to 4 ms early).
+        var delay = ResponseDelay;
+        if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds))).ConfigureAwait(false);
+            var deadline = arrived + (long)Math.Ceiling(delay.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+            try
+            {
+                await DeadlineScheduler.Shared.DelayUntilAsync(deadline, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // The host is stopping: nobody waits for the delay.
+            }
         }
 
         return response;

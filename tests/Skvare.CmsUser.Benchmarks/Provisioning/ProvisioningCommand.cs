@@ -190,7 +190,12 @@ internal static class ProvisioningCommand
         var repeats = quick ? 1 : 3;
         var load = LoadAverage();
         var rows = new List<object>();
-        md.AppendLine("## Throughput at 20 ms injected latency (fakes, page 100)").AppendLine()
+        var delays = await FakeDelayPrecision.MeasureAsync(quick ? 25 : 50, 8, Latency, ct);
+        var schedulerCpuBefore = FakeDelayPrecision.SchedulerThreadCpu();
+        var sectionWatch = Stopwatch.StartNew();
+        md.AppendLine("## Throughput at 20 ms injected latency (fakes, page 100)").AppendLine();
+        DelayTable(md, delays);
+        md
             .AppendLine(Inv, $"Old flow (10 sequential calls per contact, one contact at a time): {old:0.0} contacts/s. Load average at the start: {load}.").AppendLine()
             .AppendLine(Inv, $"| Concurrency | Contacts | Contacts/s (median of {repeats}) | Latency bound | Ratio to bound | Range | Ratio to old flow | Floor: bare HttpClient, same fake WordPress (ratio to bound) | SDK / floor |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (concurrency, contacts) in ThroughputSizes(quick))
@@ -234,7 +239,13 @@ internal static class ProvisioningCommand
             traced = await TraceAsync(md, 8, 500, ct);
         }
 
-        return new { oldFlowContactsPerSecond = old, loadAverage = load, runs = rows, trace = traced };
+        var schedulerCpu = FakeDelayPrecision.SchedulerThreadCpu() - schedulerCpuBefore;
+        if (schedulerCpu is { } used)
+        {
+            md.AppendLine(Inv, $"The fakes' delay scheduler thread used {used.TotalMilliseconds:0} ms of CPU over the {sectionWatch.Elapsed.TotalSeconds:0} s of these runs ({used / sectionWatch.Elapsed:P2} of one core).").AppendLine();
+        }
+
+        return new { oldFlowContactsPerSecond = old, loadAverage = load, fakeDelay = delays, schedulerCpuMs = schedulerCpu?.TotalMilliseconds, sectionSeconds = sectionWatch.Elapsed.TotalSeconds, runs = rows, trace = traced };
     }
 
     /// <summary>Concurrency and contacts: the 500 contacts at concurrency 8; about 2.5 s of ideal work elsewhere.</summary>
@@ -301,6 +312,19 @@ internal static class ProvisioningCommand
 
         md.AppendLine().AppendLine(Inv, $"Timeline: {Path.GetFullPath(TimelinePath)}").AppendLine();
         return new { concurrency, contacts, contactsPerSecond = rate, ratioToBound = rate / bound, found.Busy, contactMs = found.ContactMs, createMs = found.CreateMs, idle = found.Idle, steps = found.Steps };
+    }
+
+    /// <summary>The fakes' delay: how late a 20 ms wait ends, by way of waiting (<see cref="FakeDelayPrecision"/>).</summary>
+    internal static void DelayTable(StringBuilder md, IReadOnlyList<FakeDelayPrecision.Result> delays)
+    {
+        md.AppendLine(Inv, $"What the fakes inject: a 20 ms wait from arrival, 8 workers back to back, {delays[0].Waits} waits each way; lateness is from the deadline to the waiting code running again on the thread pool (where an answer is written), in ms; a negative lateness is a wait that ended before its deadline.").AppendLine()
+            .AppendLine("| Wait | Ended early | Min | Median | 90th | 99th | Max | Mean | Scheduler thread CPU per wait |").AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var d in delays)
+        {
+            md.AppendLine(Inv, $"| {d.Method} | {d.EarlyShare:P1} | {d.MinMs:0.000} | {d.MedianMs:0.000} | {d.P90Ms:0.000} | {d.P99Ms:0.000} | {d.MaxMs:0.000} | {d.MeanMs:0.000} | {(d.SchedulerCpuUsPerWait is { } us ? us.ToString("0.0", Inv) + " µs" : "")} |");
+        }
+
+        md.AppendLine();
     }
 
     /// <summary>
