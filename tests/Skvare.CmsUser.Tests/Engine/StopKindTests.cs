@@ -63,20 +63,6 @@ public sealed class StopKindTests : IDisposable
     }
 
     [Fact]
-    public async Task A_configuration_error_of_a_contact_is_a_configuration_stop()
-    {
-        _h.Configure = o => o.MaxConcurrency = 1;
-        _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Member("Bea", "Costa", "bea@example.org");
-        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
-
-        var summary = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
-
-        summary.StopKind.Should().Be(RunStopKind.Configuration);
-        summary.Total.Should().Be(1);
-    }
-
-    [Fact]
     public async Task Unavailable_servers_quarantine_the_run_both_in_a_contact_streak_and_outside_any_contact()
     {
         _h.Configure = o => o.MaxConcurrency = 1;
