@@ -13,7 +13,8 @@ using Skvare.CmsUser.Testing.WordPress;
 //     CmsUser__CiviCrm__ApiKey=… CmsUser__WordPress__ApplicationPassword=… dotnet run --project samples/Skvare.CmsUser.Samples.Console
 // - No settings (no CmsUser:CiviCrm section): demo mode. A fake CiviCRM and a fake WordPress (Skvare.CmsUser.Testing)
 //   start on loopback and the same code runs against them over HTTP; nothing outside the process is touched.
-// Exit codes as the cmsuser tool's: 0 done, 1 some contacts failed, 2 stopped (a server unavailable), 3 settings.
+// Exit codes as the cmsuser tool's: 0 done, 1 some contacts failed, 2 stopped (a server unavailable), 3 settings,
+// 4 a defect (RunSummary.StopKind tells them apart).
 // For cron and day-to-day use there is the cmsuser tool (src/Skvare.CmsUser.Cli, docs/cli.md).
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -52,9 +53,21 @@ foreach (var failure in summary.Failures)
     Console.WriteLine($"  contact {failure.ContactId}: {failure.Kind} ({failure.Error?.Code}) {failure.Error?.Message}");
 }
 
-if (summary.StopReason is not null)
+// StopKind says why a run stopped: a setting to fix, a defect to report, a server to wait for, or a cancellation.
+switch (summary.StopKind)
 {
-    Console.WriteLine($"Stopped: {summary.StopReason}");
+    case RunStopKind.InternalError:
+        Console.WriteLine($"Stopped by a defect, not by a setting: {summary.StopReason} Please report it with the log above (it has the exception).");
+        break;
+    case RunStopKind.Configuration:
+        Console.WriteLine($"Stopped by a configuration or credentials problem: {summary.StopReason}");
+        break;
+    case RunStopKind.Quarantined:
+        Console.WriteLine($"Stopped (quarantined): {summary.StopReason}. Run again when the server is back.");
+        break;
+    case RunStopKind.Cancelled:
+        Console.WriteLine("Cancelled.");
+        break;
 }
 
 if (demo is not null)
@@ -63,10 +76,11 @@ if (demo is not null)
 }
 
 await host.StopAsync();
-return summary switch
+return summary.StopKind switch
 {
-    { Quarantined: true } or { Cancelled: true } => 2,
-    { StopReason: not null } => 3,
+    RunStopKind.InternalError => 4,
+    RunStopKind.Configuration => 3,
+    RunStopKind.Quarantined or RunStopKind.Cancelled => 2,
     // The demo's contact without an email fails by design.
     _ when summary.Failures.Count > 0 && demo is null => 1,
     _ => 0,

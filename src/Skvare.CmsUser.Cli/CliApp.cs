@@ -70,7 +70,7 @@ internal static class CliApp
 
     public static RootCommand Build()
     {
-        var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage.");
+        var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage; 4 a defect (report it).");
         root.Options.Add(SettingsOption);
         root.Options.Add(RuleOption);
         root.Options.Add(JsonOption);
@@ -136,7 +136,8 @@ internal static class CliApp
         CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} Run again later.", ExitCodes.Stopped),
         CmsUserException p => (p.Message, ExitCodes.Stopped),
         HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} Run again later.", ExitCodes.Stopped),
-        _ => ($"Unexpected error ({ex.GetType().Name}): {Sentence(ex.Message)} Run with --verbose for details.", ExitCodes.Stopped),
+        // Nothing above expected it: a defect, not a setting to fix nor a server to wait for.
+        _ => ($"Unexpected error ({ex.GetType().Name}): {Sentence(ex.Message)} This is a defect in cmsuser: please report it ({Output.Issues}) with the output of the same command run with --verbose.", ExitCodes.Defect),
     };
 
     private static string Sentence(string text) => text.TrimEnd() is var t && (t.EndsWith('.') || t.EndsWith('!') || t.EndsWith('?')) ? t : t + ".";

@@ -14,6 +14,22 @@ internal static class ExitCodes
 
     /// <summary>Configuration, credentials or command-line usage are wrong: a person has to fix them.</summary>
     public const int Configuration = 3;
+
+    /// <summary>
+    /// A defect: the run (or the command) stopped on an unexpected exception, not on a setting. Report it with the
+    /// output of the same command run with <c>--verbose</c> (the exception and its stack trace).
+    /// </summary>
+    public const int Defect = 4;
+
+    /// <summary>The <c>status</c> of an exit code in the <c>--json</c> document.</summary>
+    public static string Status(int exitCode) => exitCode switch
+    {
+        Done => "done",
+        SomeFailed => "done_with_failures",
+        Stopped => "stopped",
+        Defect => "defect",
+        _ => "configuration",
+    };
 }
 
 /// <summary>An expected error: one message for the user and the exit code it maps to.</summary>

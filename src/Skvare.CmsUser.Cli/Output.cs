@@ -45,6 +45,9 @@ internal static class Output
     /// </remarks>
     public static int ExitCode(RunSummary summary, RetryPolicy? retry = null) => summary switch
     {
+        // The first stop decides: a defect is reported, a configuration error fixed, a quarantine or a cancellation run again.
+        { StopKind: RunStopKind.InternalError } => ExitCodes.Defect,
+        { StopKind: RunStopKind.Configuration } => ExitCodes.Configuration,
         { Quarantined: true } or { Cancelled: true } => ExitCodes.Stopped,
         { StopReason: not null } => ExitCodes.Configuration,
         _ when summary.Count(OutcomeKind.Failed) + summary.Count(OutcomeKind.GaveUp) == 0 => ExitCodes.Done,
@@ -72,7 +75,7 @@ internal static class Output
             {
                 w.WriteString("command", command);
                 w.WriteNumber("exitCode", exit);
-                w.WriteString("status", exit switch { 0 => "done", 1 => "done_with_failures", 2 => "stopped", _ => "configuration" });
+                w.WriteString("status", ExitCodes.Status(exit));
                 w.WriteString("startedAt", summary.StartedAt);
                 w.WriteNumber("durationSeconds", Math.Round(summary.Duration.TotalSeconds, 3));
                 w.WriteNumber("total", summary.Total);
@@ -86,6 +89,7 @@ internal static class Output
                 w.WriteBoolean("quarantined", summary.Quarantined);
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
+                w.WriteString("stopKind", JsonNamingPolicy.CamelCase.ConvertName(summary.StopKind.ToString()));
                 w.WriteStartArray("contacts");
                 foreach (var o in outcomes.OrderBy(o => o.ContactId))
                 {
@@ -145,17 +149,9 @@ internal static class Output
             Human.WriteLine($"Stopped short: {Contacts(summary.Count(OutcomeKind.Failed))} could not be done because a server could not be reached or was unavailable; no attempt was counted against them. Run again later.");
         }
 
-        if (summary.Quarantined)
+        if (StopLine(command, summary) is { } stop)
         {
-            Human.WriteLine($"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.");
-        }
-        else if (summary.Cancelled)
-        {
-            Human.WriteLine("Cancelled: the run stopped cleanly between contacts.");
-        }
-        else if (summary.StopReason is not null)
-        {
-            Human.WriteLine($"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}");
+            Human.WriteLine(stop);
         }
 
         if (note is not null)
@@ -163,6 +159,22 @@ internal static class Output
             Human.WriteLine(note);
         }
     }
+
+    /// <summary>The line that says why the run stopped early and what to do, or <see langword="null"/> when it did not stop.</summary>
+    internal static string? StopLine(string command, RunSummary summary) => summary switch
+    {
+        { StopKind: RunStopKind.InternalError } =>
+            $"Stopped by a defect in cmsuser, not by a setting: {Safe(summary.StopReason ?? "")} The contacts above were written; the next run carries on. "
+            + $"Please report it ({Issues}) with the output of 'cmsuser {command} --verbose', which has the exception.",
+        { StopKind: RunStopKind.Configuration } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason ?? "")}",
+        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.",
+        { Cancelled: true } => "Cancelled: the run stopped cleanly between contacts.",
+        { StopReason: not null } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}",
+        _ => null,
+    };
+
+    /// <summary>Where defects are reported.</summary>
+    internal const string Issues = "https://github.com/skvare/Skvare.CmsUser/issues";
 
     /// <summary>
     /// What a failure did to the contact's attempts: "(attempt 2 of 4)" when it counted; "(not counted …)" for a server
@@ -400,7 +412,7 @@ internal static class Output
             {
                 w.WriteString("command", command);
                 w.WriteNumber("exitCode", exit);
-                w.WriteString("status", exit == ExitCodes.Stopped ? "stopped" : "configuration");
+                w.WriteString("status", ExitCodes.Status(exit));
                 w.WriteString("error", message);
             });
         }

@@ -8,8 +8,8 @@ internal static partial class Log
     [LoggerMessage(7000, LogLevel.Information, "Site {Site}: {Kind} job started (firing {FireInstanceId}, recovering {Recovering})")]
     public static partial void Started(ILogger logger, string site, string kind, string fireInstanceId, bool recovering);
 
-    [LoggerMessage(7001, LogLevel.Information, "Site {Site}: {Kind} job finished: {Total} contact(s), quarantined {Quarantined}")]
-    public static partial void Finished(ILogger logger, string site, string kind, int total, bool quarantined);
+    [LoggerMessage(7001, LogLevel.Information, "Site {Site}: {Kind} job finished: {Total} contact(s), quarantined {Quarantined}, stopped {StopKind}")]
+    public static partial void Finished(ILogger logger, string site, string kind, int total, bool quarantined, RunStopKind stopKind);
 
     [LoggerMessage(7002, LogLevel.Warning, "Site {Site}: {Kind} job failed; the next firing tries again")]
     public static partial void Failed(ILogger logger, string site, string kind, Exception exception);

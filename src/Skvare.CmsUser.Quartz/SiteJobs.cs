@@ -89,7 +89,7 @@ internal static class SiteJob
         try
         {
             var summary = await run(sites.GetProvisioner(site), settings, site, cancellationToken).ConfigureAwait(false);
-            Log.Finished(logger, site, kind, summary.Total, summary.Quarantined);
+            Log.Finished(logger, site, kind, summary.Total, summary.Quarantined, summary.StopKind);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

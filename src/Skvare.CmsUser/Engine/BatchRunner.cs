@@ -87,13 +87,13 @@ internal sealed class BatchRunner
         }
         catch (CmsUserException ex)
         {
-            state.Stop(ex.Message);
+            state.Stop(RunStopKind.Configuration, ex.Message);
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
             // A defect outside any one contact (reading a page, writing one): the run ends with what it wrote, it does not die.
             Log.RunCrashed(Logger, ex);
-            state.Stop(ContactResult.InternalMessage(ex));
+            state.Stop(RunStopKind.InternalError, RunCrashMessage(ex));
         }
         finally
         {
@@ -105,9 +105,9 @@ internal sealed class BatchRunner
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
         var summary = state.ToSummary(_engine.Time.GetElapsedTime(started));
-        if (summary.StopReason is not null && !summary.Quarantined)
+        if (summary.StopKind is RunStopKind.Configuration or RunStopKind.InternalError)
         {
-            // A configuration error: what this process cached at set-up may be what is wrong.
+            // A configuration error (or a defect): what this process cached at set-up may be what is wrong.
             _engine.Invalidate();
         }
 
@@ -478,6 +478,10 @@ internal sealed class BatchRunner
         }
     }
 
+    /// <summary>The stop reason of a run ended by a defect: the exception's type only (its message may quote data).</summary>
+    internal static string RunCrashMessage(Exception ex) =>
+        $"Unexpected {ex.GetType().Name} outside any contact (a defect, not a setting); the log has the details.";
+
     private void ReportEnd(string kind, RunSummary summary)
     {
         CmsUserTelemetry.Duration.Record(summary.Duration.TotalSeconds, new TagList { { "kind", kind } });
@@ -485,9 +489,9 @@ internal sealed class BatchRunner
         {
             Log.Quarantined(Logger, summary.StopReason ?? "unknown");
         }
-        else if (summary.StopReason is not null)
+        else if (summary.StopKind == RunStopKind.Configuration)
         {
-            Log.ConfigurationFailure(Logger, summary.StopReason);
+            Log.ConfigurationFailure(Logger, summary.StopReason ?? "unknown");
         }
         else if (summary.Cancelled)
         {

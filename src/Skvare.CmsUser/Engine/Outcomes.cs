@@ -120,6 +120,38 @@ public sealed record PlanEntry(long ContactId, string Rule, PlannedAction Action
 /// <param name="Last">The outcome of the contact just processed.</param>
 public sealed record ProvisioningProgress(string Rule, int Processed, ProvisioningOutcome Last);
 
+/// <summary>
+/// Why a run stopped before its work was done (<see cref="RunSummary.StopKind"/>): each kind asks the host for a
+/// different action (docs/reliability.md "How a run ends").
+/// </summary>
+public enum RunStopKind
+{
+    /// <summary>The run did not stop early: every waiting contact was processed (some may have failed).</summary>
+    None,
+
+    /// <summary>The caller cancelled the run; it stopped cleanly between contacts. Run again when convenient.</summary>
+    Cancelled,
+
+    /// <summary>
+    /// Quarantined: CiviCRM or the CMS looked down (transient failures in a row, or unavailable outside any contact);
+    /// the remaining contacts were left untouched. Run again later.
+    /// </summary>
+    Quarantined,
+
+    /// <summary>
+    /// A configuration, credentials or permission problem (a <see cref="CmsUserException"/> that is not transient:
+    /// a refused key, a missing trigger group): a person has to fix the settings or the servers' set-up.
+    /// </summary>
+    Configuration,
+
+    /// <summary>
+    /// An unexpected exception outside any one contact (reading or writing a page): a defect in the SDK or in code
+    /// it calls, not a setting. The log has the exception (event 1015); report it with that log. What was processed
+    /// was written; the next run carries on.
+    /// </summary>
+    InternalError,
+}
+
 /// <summary>A summary of a run.</summary>
 public sealed record RunSummary
 {
@@ -141,8 +173,15 @@ public sealed record RunSummary
     /// <summary>Whether the run was cancelled (it stopped cleanly between contacts).</summary>
     public bool Cancelled { get; init; }
 
-    /// <summary>Why the run stopped early, if it did.</summary>
+    /// <summary>Why the run stopped early, if it did: one readable line (see <see cref="StopKind"/> for what kind of stop).</summary>
     public string? StopReason { get; init; }
+
+    /// <summary>
+    /// What kind of stop ended the run early, or <see cref="RunStopKind.None"/>: tells a configuration error (fix the
+    /// settings) from a defect (report it), a quarantine (retry later) and a cancellation. The first stop wins: a run
+    /// stopped by a configuration error and then cancelled stays <see cref="RunStopKind.Configuration"/>.
+    /// </summary>
+    public RunStopKind StopKind { get; init; }
 
     /// <summary>Total contacts processed.</summary>
     public int Total => Counts.Values.Sum();

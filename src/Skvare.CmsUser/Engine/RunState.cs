@@ -29,6 +29,9 @@ internal sealed class RunState
 
     public string? StopReason { get; private set; }
 
+    /// <summary>What kind of stop set <see cref="StopReason"/> (the first one), or <see cref="RunStopKind.None"/>.</summary>
+    public RunStopKind StopKind { get; private set; }
+
     /// <summary>Whether no further contact may be started.</summary>
     public bool Stopped => StopReason is not null;
 
@@ -47,6 +50,7 @@ internal sealed class RunState
             if (work.StopError is { } stop && !Stopped)
             {
                 StopReason = stop.Message;
+                StopKind = RunStopKind.Configuration;
             }
         }
     }
@@ -59,16 +63,22 @@ internal sealed class RunState
             {
                 Quarantined = true;
                 StopReason = reason;
+                StopKind = RunStopKind.Quarantined;
                 CmsUserTelemetry.Quarantined.Add(1);
             }
         }
     }
 
-    public void Stop(string reason)
+    /// <summary>Stops the run for <paramref name="kind"/> (a configuration error or a defect) unless it stopped already.</summary>
+    public void Stop(RunStopKind kind, string reason)
     {
         lock (_gate)
         {
-            StopReason ??= reason;
+            if (!Stopped)
+            {
+                StopReason = reason;
+                StopKind = kind;
+            }
         }
     }
 
@@ -101,6 +111,7 @@ internal sealed class RunState
                 Quarantined = Quarantined,
                 Cancelled = Cancelled,
                 StopReason = StopReason,
+                StopKind = StopKind != RunStopKind.None ? StopKind : Cancelled ? RunStopKind.Cancelled : RunStopKind.None,
             };
         }
     }

@@ -181,6 +181,7 @@ public sealed class AttemptsTests : IDisposable
         var summary = await _h.Provisioner.RunOnceAsync();
 
         summary.StopReason.Should().Be("The application password was refused: create a new one.");
+        summary.StopKind.Should().Be(RunStopKind.Configuration);
         summary.Quarantined.Should().BeFalse();
         summary.Total.Should().Be(1);
         _h.Civi.Activities.Should().BeEmpty();
