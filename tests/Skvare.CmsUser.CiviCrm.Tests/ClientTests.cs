@@ -251,6 +251,34 @@ public sealed class ClientTests : IDisposable
     }
 
     [Fact]
+    public void Any_count_the_server_sends_gives_the_rows_and_a_count_never_an_exception()
+    {
+        // A count that is not a whole number in range (decimal, exponent, huge, negative overflow, text, null, a
+        // boolean) is not trusted: the rows are counted instead.
+        var numbers = Gen.OneOf(
+            Gen.Int.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Gen.Long.Select(l => l.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Gen.Double.Where(double.IsFinite).Select(d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+            Gen.OneOf("1e3", "2.5", "-0", "99999999999999999999", "\"3\"", "null", "true", "[]", "{}"));
+        Gen.Select(numbers, numbers, Gen.Int[0, 3]).Sample(
+            input =>
+            {
+                var (count, matched, rows) = input;
+                var values = string.Join(",", Enumerable.Range(1, rows).Select(i => $"{{\"id\":{i}}}"));
+                var body = $"{{\"entity\":\"Contact\",\"action\":\"get\",\"version\":4,\"count\":{count},\"countMatched\":{matched},\"values\":[{values}]}}";
+                _h.Fake.FailNext(200, body: body);
+
+                var result = _h.Client.CallAsync("Contact", "get", new Api4Params { Limit = 5 }).GetAwaiter().GetResult();
+
+                result.Values.Should().HaveCount(rows);
+                var whole = int.TryParse(count, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n);
+                result.Count.Should().Be(whole ? n : rows);
+            },
+            iter: 150,
+            threads: 1);
+    }
+
+    [Fact]
     public async Task Timeouts_and_refused_connections_are_transient()
     {
         using var slow = new CiviHarness(o => { o.Http.AttemptTimeout = TimeSpan.FromMilliseconds(200); o.Http.MaxRetries = 0; });

@@ -100,8 +100,9 @@ public class CiviCrmApiClient
             JsonValueKind.Object => [envelope.Values.Clone()],
             _ => Array.Empty<JsonElement>(),
         };
-        var count = envelope.Count.ValueKind == JsonValueKind.Number ? envelope.Count.GetInt32() : values.Length;
-        int? matched = envelope.CountMatched.ValueKind == JsonValueKind.Number ? envelope.CountMatched.GetInt32() : null;
+        // A count that is not a whole number in range (a proxy's or plugin's rewrite) is not trusted: the rows are.
+        var count = envelope.Count.ValueKind == JsonValueKind.Number && envelope.Count.TryGetInt32(out var c) ? c : values.Length;
+        int? matched = envelope.CountMatched.ValueKind == JsonValueKind.Number && envelope.CountMatched.TryGetInt32(out var m) ? m : null;
         return new Api4Result(values, count, matched);
     }
 
@@ -212,10 +213,21 @@ public class CiviCrmApiClient
             RetrySafe = action.StartsWith("get", StringComparison.OrdinalIgnoreCase),
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
-        using var document = JsonDocument.Parse(answer.Body);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(answer.Body);
+        }
+        catch (JsonException)
+        {
+            Log.Api3Refused(_logger, entity, action, "an answer that is not JSON");
+            return null;
+        }
+
+        using var owned = document;
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object
-            || (root.TryGetProperty("is_error", out var isError) && isError.ValueKind == JsonValueKind.Number && isError.GetInt32() != 0)
+            || (root.TryGetProperty("is_error", out var isError) && (isError.ValueKind != JsonValueKind.Number || !isError.TryGetDouble(out var flag) || flag != 0))
             || !root.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
         {
             Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? m.ToString() : "no values");
