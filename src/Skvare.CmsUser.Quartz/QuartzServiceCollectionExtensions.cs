@@ -159,9 +159,10 @@ public static class CmsUserQuartzServiceCollectionExtensions
             {
                 value = settings.Value;
             }
-            catch (OptionsValidationException)
+            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
             {
-                // Invalid settings stop the host through their own ValidateOnStart, reported once, not per Quartz option.
+                // Invalid settings (or a value the binder cannot convert) stop the host through their own
+                // ValidateOnStart, reported once, not once more per Quartz option.
                 whenInvalid?.Invoke(options);
                 return;
             }

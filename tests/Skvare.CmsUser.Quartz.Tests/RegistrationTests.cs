@@ -113,6 +113,16 @@ public sealed class RegistrationTests : IDisposable
         (await start.Should().ThrowAsync<OptionsValidationException>()).Which.Failures.Should().Contain(f => f.Contains("ConnectionString", StringComparison.Ordinal));
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_value_the_binder_cannot_convert_stops_the_host_at_start_naming_its_key()
+    {
+        using var host = Build(Section(new { ConnectionString = "Server=db", MaxConcurrency = "many" }), _ => { });
+
+        var start = () => host.StartAsync();
+
+        (await start.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("CmsUser:Quartz:MaxConcurrency");
+    }
+
     [MariaDbFact(Timeout = 120_000)]
     public async Task A_host_that_calls_it_twice_stores_one_job_per_site_with_the_second_calls_cron()
     {
