@@ -1,11 +1,8 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace Skvare.CmsUser.Quartz.Tests;
 
-/// <summary>How a site's schedule becomes Quartz triggers, and what the settings refuse. No database needed.</summary>
+/// <summary>How a site's schedule becomes Quartz triggers. No database needed.</summary>
 public sealed class SchedulingTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
@@ -61,36 +58,5 @@ public sealed class SchedulingTests
         var local = new DateTimeOffset(new DateTime(2026, 11, 30).Add(TimeOnly.Parse(at, System.Globalization.CultureInfo.InvariantCulture).ToTimeSpan()), TimeSpan.Zero);
 
         SiteScheduling.InsideWindow(local, schedule).Should().Be(inside);
-    }
-
-    [Fact]
-    public void Invalid_settings_are_refused_at_registration_with_the_setting_named_and_no_connection_string()
-    {
-        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionString"] = "Server=db;Password=s3cret-value",
-            ["CheckinInterval"] = "00:00:20",
-            ["CheckinMisfireThreshold"] = "00:00:10",
-            ["Cron"] = "every day",
-            ["Sites:north:ResetCron"] = "0 0 25 * * ?",
-            ["TimeZone"] = "Mars/Olympus",
-        }).Build();
-
-        var register = () => new ServiceCollection().AddCmsUserQuartz(section);
-
-        var failures = register.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
-        failures.Should().Contain(f => f.StartsWith("CmsUser:Quartz:CheckinMisfireThreshold", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.StartsWith("CmsUser:Quartz:Cron ", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.StartsWith("CmsUser:Quartz:Sites:north:ResetCron ", StringComparison.Ordinal));
-        failures.Should().Contain(f => f.Contains("Mars/Olympus", StringComparison.Ordinal));
-        failures.Should().NotContain(f => f.Contains("s3cret", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void A_missing_connection_string_is_refused()
-    {
-        var register = () => new ServiceCollection().AddCmsUserQuartz(null);
-
-        register.Should().Throw<OptionsValidationException>().Which.Failures.Should().Contain(f => f.Contains("ConnectionString", StringComparison.Ordinal));
     }
 }
