@@ -42,16 +42,7 @@ function lock_release($name) {
 
 require_once __DIR__ . '/../cmsuser_provision/cmsuser_provision.module';
 
-$checks = 0;
-$failures = array();
-
-function check($label, $actual, $expected) {
-  global $checks, $failures;
-  $checks++;
-  if ($actual !== $expected) {
-    $failures[] = $label . ': expected ' . var_export($expected, TRUE) . ', got ' . var_export($actual, TRUE);
-  }
-}
+require_once __DIR__ . '/harness.php';
 
 $mail = cmsuser_provision_create_lock_name('mail', 'ann@example.org');
 $name = cmsuser_provision_create_lock_name('name', 'ann');
@@ -82,8 +73,4 @@ $GLOBALS['lock_owner'] = 'd';
 check('a lock freed within the wait is taken', cmsuser_provision_lock_take($mail, 5), TRUE);
 check('after one wait', $GLOBALS['lock_log'], array('d acquire ' . $mail, 'd wait ' . $mail, 'd acquire ' . $mail));
 
-foreach ($failures as $failure) {
-  fwrite(STDERR, 'FAIL ' . $failure . "\n");
-}
-printf("%d checks, %d failed\n", $checks, count($failures));
-exit($failures ? 1 : 0);
+finish();

@@ -14,20 +14,7 @@
 
 require_once __DIR__ . '/../cmsuser_provision/cmsuser_provision.rules.inc';
 
-$checks = 0;
-$failures = array();
-
-function check($label, $actual, $expected) {
-  global $checks, $failures;
-  $checks++;
-  if ($actual !== $expected) {
-    $failures[] = $label . ': expected ' . var_export($expected, TRUE) . ', got ' . var_export($actual, TRUE);
-  }
-}
-
-function check_true($label, $condition) {
-  check($label, (bool) $condition, TRUE);
-}
+require_once __DIR__ . '/harness.php';
 
 // Request bodies.
 check('empty body is {}', cmsuser_provision_decode_body('', ''), array('body' => array()));
@@ -131,8 +118,4 @@ if (class_exists('Normalizer')) {
 }
 check_true('a long value still fits the semaphore name', strlen(cmsuser_provision_create_lock_name('name', str_repeat('x', 1000))) <= 255);
 
-foreach ($failures as $failure) {
-  fwrite(STDERR, 'FAIL ' . $failure . "\n");
-}
-printf("%d checks, %d failed\n", $checks, count($failures));
-exit($failures ? 1 : 0);
+finish();

@@ -13,14 +13,8 @@
  * @license GNU General Public License version 2 or later
  */
 
-namespace Joomla\Database {
-    /** Stand-in for Joomla's interface (CreateLock only type-hints it). */
-    interface DatabaseInterface
-    {
-    }
-}
-
 namespace {
+    require_once __DIR__ . '/pdo_database.php';
     \define('_JEXEC', 1);
     require_once __DIR__ . '/../pkg_cmsuser/plg_webservices_cmsuser/src/Extension/CreateLock.php';
 
@@ -36,40 +30,6 @@ namespace {
         $checks++;
         if ($actual !== $expected) {
             $failures[] = $label . ': expected ' . var_export($expected, true) . ', got ' . var_export($actual, true);
-        }
-    }
-
-    /** The subset of Joomla's database driver CreateLock uses, over PDO (one object = one session). */
-    final class PdoDatabase implements DatabaseInterface
-    {
-        private string $sql = '';
-
-        public function __construct(public readonly PDO $pdo, private readonly string $type = 'mysql')
-        {
-        }
-
-        public function getServerType(): string
-        {
-            return $this->type;
-        }
-
-        public function quote(string $text): string
-        {
-            return $this->pdo->quote($text);
-        }
-
-        public function setQuery(string $sql): self
-        {
-            $this->sql = $sql;
-
-            return $this;
-        }
-
-        public function loadResult()
-        {
-            $value = $this->pdo->query($this->sql)->fetchColumn();
-
-            return $value === false ? null : $value;
         }
     }
 

@@ -15,51 +15,13 @@
  * @license GNU General Public License version 2 or later
  */
 
-namespace Joomla\Database {
-    interface DatabaseInterface
-    {
-    }
-}
-
 namespace {
+    require_once __DIR__ . '/pdo_database.php';
     \define('_JEXEC', 1);
     require_once __DIR__ . '/../pkg_cmsuser/plg_webservices_cmsuser/src/Extension/CreateLock.php';
 
     use Joomla\Database\DatabaseInterface;
     use Skvare\Plugin\WebServices\Cmsuser\Extension\CreateLock;
-
-    final class PdoDatabase implements DatabaseInterface
-    {
-        private string $sql = '';
-
-        public function __construct(public readonly PDO $pdo)
-        {
-        }
-
-        public function getServerType(): string
-        {
-            return 'mysql';
-        }
-
-        public function quote(string $text): string
-        {
-            return $this->pdo->quote($text);
-        }
-
-        public function setQuery(string $sql): self
-        {
-            $this->sql = $sql;
-
-            return $this;
-        }
-
-        public function loadResult()
-        {
-            $value = $this->pdo->query($this->sql)->fetchColumn();
-
-            return $value === false ? null : $value;
-        }
-    }
 
     function connect(): PDO
     {
