@@ -1,0 +1,103 @@
+using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Joomla;
+using Skvare.CmsUser.Testing.Joomla;
+using Skvare.CmsUser.Tests.Shared;
+
+namespace Skvare.CmsUser.Joomla.Tests;
+
+/// <summary>Whatever JSON Joomla answers, the provider gives a value or a <see cref="CmsProviderException"/>, never another exception.</summary>
+public sealed class OddAnswerTests : IDisposable
+{
+    private readonly FakeJoomlaServer _site = new();
+    private readonly ServiceProvider _services;
+    private readonly ICmsAccountProvider _provider;
+
+    public OddAnswerTests()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning().AddJoomla(o =>
+        {
+            o.BaseUrl = _site.BaseUrl;
+            o.ApiToken = _site.Token;
+            o.GroupIds["member"] = 10;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+        });
+        _services = services.BuildServiceProvider();
+        _provider = _services.GetRequiredService<ICmsAccountProvider>();
+    }
+
+    public void Dispose()
+    {
+        _services.Dispose();
+        _site.Dispose();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Any_user_answer_gives_an_account_or_an_unexpected_response_never_another_exception()
+    {
+        var attributes = Gen.Select(OddJson.Member("id"), OddJson.Member("username"), OddJson.Member("email"), OddJson.Member("block"))
+            .Select((id, username, email, block) => "{" + id + username + email + block + "\"name\":\"Jane\"}");
+        var data = Gen.Frequency(
+            (6, Gen.Select(OddJson.Member("id"), Gen.Frequency((5, attributes), (1, OddJson.Any))).Select((id, a) => "{" + id + "\"type\":\"users\",\"attributes\":" + a + "}")),
+            (1, OddJson.Value));
+        await Task.Yield();
+        data.Sample(
+            item =>
+            {
+                _site.FailNext(1, 200, "{\"data\":" + item + "}");
+                try
+                {
+                    var account = _provider.GetByIdAsync(5).GetAwaiter().GetResult();
+                    account.Should().NotBeNull("Joomla answered 200 for the user");
+                    account!.UserId.Should().BePositive();
+                }
+                catch (CmsProviderException ex)
+                {
+                    ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+                }
+            },
+            iter: 150,
+            threads: 1);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Any_groups_answer_adds_the_role_keeping_every_group_or_fails_typed_and_changes_nothing()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org", null, 2, 7);
+        var account = new CmsAccount(user.Id, "jdoe", "jdoe@example.org");
+        await Task.Yield();
+        OddJson.Any.Sample(
+            groups =>
+            {
+                _site.FailNext(1, 200, "{\"data\":{\"type\":\"users\",\"id\":\"" + user.Id + "\",\"attributes\":{\"username\":\"jdoe\",\"groups\":" + groups + "}}}");
+                var before = _site.Requests.Count;
+                try
+                {
+                    _provider.AddRolesAsync(account, ["member"]).GetAwaiter().GetResult();
+                    // A PATCH (when the group read lacked 10) carries the new group; none is sent when 10 was there.
+                    _site.Requests.Count.Should().BeOneOf(before + 1, before + 2);
+                    if (_site.Requests.Count == before + 2)
+                    {
+                        _site.Users.Single().ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().Contain(10);
+                    }
+                }
+                catch (CmsProviderException ex)
+                {
+                    // Either the read was refused (no PATCH that would drop a group it could not read), or Joomla refused
+                    // the PATCH of the groups read (a group that does not exist there).
+                    if (ex.Reason == CmsErrorReason.UnexpectedResponse)
+                    {
+                        _site.Requests.Count.Should().Be(before + 1);
+                    }
+                    else
+                    {
+                        ex.Reason.Should().Be(CmsErrorReason.UnknownRole);
+                    }
+                }
+            },
+            iter: 100,
+            threads: 1);
+    }
+}
