@@ -100,4 +100,25 @@ public sealed class OddAnswerTests : IDisposable
             iter: 100,
             threads: 1);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Any_error_body_gives_a_typed_failure_never_another_exception()
+    {
+        var body = Gen.Frequency(
+            (3, OddJson.Any.Select(title => "{\"errors\":[{\"title\":" + title + ",\"code\":422}]}")),
+            (2, OddJson.Any.Select(errors => "{\"errors\":" + errors + "}")),
+            (1, OddJson.Any));
+        await Task.Yield();
+        Gen.Select(body, Gen.OneOf(Gen.Const(400), Gen.Const(401), Gen.Const(403), Gen.Const(409), Gen.Const(422))).Sample(
+            input =>
+            {
+                var (text, status) = input;
+                // A 4xx is not retried: one answer is enough.
+                _site.FailNext(1, status, text);
+                var act = () => _provider.BlockAsync(new CmsAccount(5, "jdoe", "jdoe@example.org")).GetAwaiter().GetResult();
+                act.Should().Throw<CmsProviderException>().Which.StatusCode.Should().Be(status);
+            },
+            iter: 100,
+            threads: 1);
+    }
 }
