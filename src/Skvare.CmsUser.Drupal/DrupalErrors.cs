@@ -103,7 +103,7 @@ internal static class DrupalErrors
 
             return lines.Count == 0 && oauthError is null ? null : new ParsedError(lines, oauthError) { Code = code };
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }
