@@ -140,7 +140,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        var uid = Id(created?["uid"]) ?? throw Unexpected(call.Route, "an answer without uid");
+        var uid = Id(Get(created, "uid")) ?? throw Unexpected(call.Route, "an answer without uid");
         Log.Created(_logger, uid);
         return new CmsAccount(uid, account.Username, account.Email.Trim())
         {
@@ -286,7 +286,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     {
         var user = await SendAsync(new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
             ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.") { StatusCode = 404 };
-        return user["roles"] is JsonObject roles
+        return Get(user, "roles") is JsonObject roles
             ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
             : [];
     }
@@ -365,7 +365,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)");
         }
 
-        Log.LoggedIn(_logger, Id(answer?["user"]?["uid"]) ?? 0);
+        Log.LoggedIn(_logger, Id(Get(Get(answer, "user"), "uid")) ?? 0);
         return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
     }
 
@@ -412,21 +412,40 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     private static long? Id(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue<long>(out var n) => n,
-        JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        JsonValue v when Str(v) is { } s && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
         _ => null,
     };
 
     private static CmsAccount ToAccount(JsonNode user)
     {
-        var uid = Id(user["uid"]) ?? throw Unexpected("user", "a user without uid");
-        bool? active = Id(user["status"]) is { } status ? status == 1 : null;
-        var roles = user["roles"] is JsonObject map
-            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => r.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : r.Key).ToList()
+        var uid = Id(Get(user, "uid")) ?? throw Unexpected("user", "a user without uid");
+        bool? active = Id(Get(user, "status")) is { } status ? status == 1 : null;
+        var roles = Get(user, "roles") is JsonObject map
+            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList()
             : [];
-        return new CmsAccount(uid, Str(user["name"]), Str(user["mail"])) { IsActive = active, Roles = roles };
+        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles };
     }
 
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>A member of a JSON object; <see langword="null"/> when the node is no object (a <see cref="JsonNode"/> indexer throws on an array or a value).</summary>
+    private static JsonNode? Get(JsonNode? node, string name) => node is JsonObject o ? o[name] : null;
+
+    /// <summary>A JSON string's text; <see langword="null"/> for another kind, or for text that is not valid UTF-16 (which <c>TryGetValue</c> throws on).</summary>
+    private static string? Str(JsonNode? node)
+    {
+        if (node is not JsonValue v)
+        {
+            return null;
+        }
+
+        try
+        {
+            return v.TryGetValue<string>(out var s) ? s : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);
 

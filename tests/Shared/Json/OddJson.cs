@@ -18,7 +18,7 @@ internal static class OddJson
         Gen.String[Gen.Char.AlphaNumeric, 0, 8].Select(s => "\"" + s + "\""),
         Gen.OneOf(Gen.Const("1e3"), Gen.Const("2.5"), Gen.Const("-0"), Gen.Const("99999999999999999999"), Gen.Const("\"1.5\""), Gen.Const("\"\\ud800\""),
             Gen.Const("\"\""), Gen.Const("null"), Gen.Const("true"), Gen.Const("false"), Gen.Const("[]"), Gen.Const("{}"), Gen.Const("[1,\"x\",null]"),
-            Gen.Const("{\"1\":\"a\"}"), Gen.Const("[\"2\",\"10\"]"), Gen.Const("{\"2\":\"2\",\"10\":\"10\"}")));
+            Gen.Const("{\"1\":\"a\"}"), Gen.Const("{\"value\":1,\"value\":\"x\"}"), Gen.Const("[\"2\",\"10\"]"), Gen.Const("{\"2\":\"2\",\"10\":\"10\"}")));
 
     /// <summary>A JSON array of generated values (each may be of any kind).</summary>
     public static Gen<string> Array { get; } = Value.Array[0, 4].Select(items => "[" + string.Join(",", items) + "]");
