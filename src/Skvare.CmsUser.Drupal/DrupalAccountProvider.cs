@@ -211,8 +211,10 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
-        return user is null ? null : FromRest(user);
+        // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
+        var call = new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
+        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : FromRest(_channel.ReadJson(call, answer) ?? throw Unexpected("user", "JSON null"));
     }
 
     /// <inheritdoc />

@@ -67,7 +67,7 @@ internal static class DrupalErrors
 
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject root)
+            if (JsonNode.Parse(body, documentOptions: HttpChannel.StrictJson) is not JsonObject root)
             {
                 return null;
             }

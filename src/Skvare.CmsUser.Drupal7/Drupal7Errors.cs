@@ -59,7 +59,7 @@ internal static partial class Drupal7Errors
 
         try
         {
-            var node = JsonNode.Parse(body);
+            var node = JsonNode.Parse(body, documentOptions: HttpChannel.StrictJson);
             var errors = new Dictionary<string, string>(StringComparer.Ordinal);
             string? message = null;
             switch (node)
