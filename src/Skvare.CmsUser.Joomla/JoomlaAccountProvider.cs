@@ -83,7 +83,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
 
         // A user Joomla says exists but whose id cannot be read is not "no such user" (that would invite a second account).
-        return ToAccount(Data(body)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} with a user whose id or attributes cannot be read.");
+        // A user record that is there but unreadable fails this account only (InvalidData); an answer of another shape is
+        // the site's (UnexpectedResponse).
+        var data = Data(body);
+        return ToAccount(data) ?? throw (data.ValueKind == JsonValueKind.Object && Member(data, "attributes").ValueKind == JsonValueKind.Object
+            ? Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a user whose id is not a positive whole number.")
+            : Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without a user object and its attributes."));
     }
 
     /// <inheritdoc />
@@ -299,14 +304,15 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             { ValueKind: JsonValueKind.Object } map => map.EnumerateObject().Select(p => (string?)p.Name).ToList(),
             { ValueKind: JsonValueKind.Array } list => list.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetRawText() : Text(v)).ToList(),
             { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => [],
-            var other => throw Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} with groups as a JSON {other.ValueKind.ToString().ToLowerInvariant()}."),
+            var other => throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with groups as a JSON {other.ValueKind.ToString().ToLowerInvariant()}; the groups are left unchanged."),
         };
         var ids = new List<long>(texts.Count);
         foreach (var text in texts)
         {
             if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
             {
-                throw Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} with a group id that is not a positive whole number; the groups are left unchanged.");
+                // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
+                throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a group id that is not a positive whole number; the groups are left unchanged.");
             }
 
             ids.Add(id);

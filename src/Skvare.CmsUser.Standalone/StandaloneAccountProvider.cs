@@ -216,7 +216,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 var text = v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.AsText();
                 if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
                 {
-                    throw Fail(CmsErrorReason.UnexpectedResponse, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.");
+                    // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
+                    throw Fail(CmsErrorReason.InvalidData, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.");
                 }
 
                 if (!current.Contains(id))

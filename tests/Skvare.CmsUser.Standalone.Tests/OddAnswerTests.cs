@@ -50,7 +50,7 @@ public sealed class OddAnswerTests : IDisposable
                 {
                     // Refused on the read: nothing written (a role it could not read is never dropped); or the site
                     // refused the update of the roles read (a role id it does not have).
-                    if (ex.Reason == CmsErrorReason.UnexpectedResponse)
+                    if (ex.Reason == CmsErrorReason.InvalidData)
                     {
                         _site.CallCount("User", "update").Should().Be(updates);
                     }
