@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
+using static Skvare.CmsUser.Shared.DrupalFamilyJson;
 
 namespace Skvare.CmsUser.Drupal;
 
@@ -604,27 +605,6 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         Get(node, field) is JsonArray { Count: > 0 } list && list[0] is JsonObject item ? item["value"] : null;
 
     private static string? FirstString(JsonNode node, string field) => Str(First(node, field));
-
-    /// <summary>A member of a JSON object; <see langword="null"/> when the node is no object (a <see cref="JsonNode"/> indexer throws on an array or a value).</summary>
-    private static JsonNode? Get(JsonNode? node, string name) => node is JsonObject o ? o[name] : null;
-
-    /// <summary>A JSON string's text; <see langword="null"/> for another kind, or for text that is not valid UTF-16 (which <c>TryGetValue</c> throws on).</summary>
-    private static string? Str(JsonNode? node)
-    {
-        if (node is not JsonValue v)
-        {
-            return null;
-        }
-
-        try
-        {
-            return v.TryGetValue<string>(out var s) ? s : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>A Drupal call: the API it goes to decides the <c>Accept</c> media type and how errors read.</summary>
     private sealed record DrupalCall : HttpCall, IDrupalApiCall

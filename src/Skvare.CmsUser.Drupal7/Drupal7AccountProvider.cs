@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
+using static Skvare.CmsUser.Shared.DrupalFamilyJson;
 
 namespace Skvare.CmsUser.Drupal7;
 
@@ -426,27 +427,6 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             ? map.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList()
             : [];
         return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles };
-    }
-
-    /// <summary>A member of a JSON object; <see langword="null"/> when the node is no object (a <see cref="JsonNode"/> indexer throws on an array or a value).</summary>
-    private static JsonNode? Get(JsonNode? node, string name) => node is JsonObject o ? o[name] : null;
-
-    /// <summary>A JSON string's text; <see langword="null"/> for another kind, or for text that is not valid UTF-16 (which <c>TryGetValue</c> throws on).</summary>
-    private static string? Str(JsonNode? node)
-    {
-        if (node is not JsonValue v)
-        {
-            return null;
-        }
-
-        try
-        {
-            return v.TryGetValue<string>(out var s) ? s : null;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
     }
 
     private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);
