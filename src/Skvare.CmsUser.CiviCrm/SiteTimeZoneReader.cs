@@ -102,7 +102,7 @@ internal sealed class SiteTimeZoneReader
             return null;
         }
 
-        var id = tz.GetString();
+        var id = tz.AsText();
         return !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id.Trim(), out var zone) ? zone : null;
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
+using static Skvare.CmsUser.Shared.DrupalFamilyJson;
 
 namespace Skvare.CmsUser.Drupal;
 
@@ -139,13 +140,13 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
                     }
 
                     var node = await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
-                    if (node?["data"] is not JsonArray data)
+                    if (Get(node, "data") is not JsonArray data)
                     {
                         throw Unexpected("jsonapi/user/user", "a document without a data list");
                     }
 
                     found.AddRange(data.OfType<JsonObject>().Select(FromJsonApi).OfType<CmsAccount>());
-                    next = node["links"]?["next"]?["href"] is JsonValue href && href.TryGetValue<string>(out var link) ? link : null;
+                    next = Str(Get(Get(Get(node, "links"), "next"), "href"));
                 }
             }
         }
@@ -211,8 +212,10 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
-        return user is null ? null : FromRest(user);
+        // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
+        var call = new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
+        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : FromRest(_channel.ReadJson(call, answer) ?? throw Unexpected("user", "JSON null"));
     }
 
     /// <inheritdoc />
@@ -485,7 +488,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     {
         var path = $"jsonapi/user/user?filter[{field}]={Uri.EscapeDataString(value)}";
         var node = await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
-        if (node?["data"] is not JsonArray data)
+        if (Get(node, "data") is not JsonArray data)
         {
             throw Unexpected("jsonapi/user/user", "a document without a data list");
         }
@@ -568,13 +571,13 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var id = uid switch
         {
             JsonValue v when v.TryGetValue<long>(out var n) => n,
-            JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+            JsonValue v when Str(v) is { } s && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
             _ => throw Unexpected("user", "a user without uid[0].value"),
         };
         var status = First(node, "status");
         bool? active = status is JsonValue sv && sv.TryGetValue<bool>(out var b) ? b : null;
-        var roles = node["roles"] is JsonArray list
-            ? list.OfType<JsonObject>().Select(r => r["target_id"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList()
+        var roles = Get(node, "roles") is JsonArray list
+            ? list.OfType<JsonObject>().Select(r => Str(r["target_id"])).OfType<string>().ToList()
             : [];
         return new CmsAccount(id, FirstString(node, "name"), FirstString(node, "mail")) { IsActive = active, Roles = roles };
     }
@@ -588,8 +591,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             return null;
         }
 
-        var roles = resource["relationships"]?["roles"]?["data"] is JsonArray data
-            ? data.OfType<JsonObject>().Select(r => r["meta"]?["drupal_internal__target_id"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null).OfType<string>().ToList()
+        var roles = Get(Get(resource["relationships"], "roles"), "data") is JsonArray data
+            ? data.OfType<JsonObject>().Select(r => Str(Get(r["meta"], "drupal_internal__target_id"))).OfType<string>().ToList()
             : [];
         return new CmsAccount(uid, Str(attributes["name"]), Str(attributes["mail"]))
         {
@@ -599,11 +602,9 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     }
 
     private static JsonNode? First(JsonNode node, string field) =>
-        node[field] is JsonArray { Count: > 0 } list && list[0] is JsonObject item ? item["value"] : null;
+        Get(node, field) is JsonArray { Count: > 0 } list && list[0] is JsonObject item ? item["value"] : null;
 
     private static string? FirstString(JsonNode node, string field) => Str(First(node, field));
-
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     /// <summary>A Drupal call: the API it goes to decides the <c>Accept</c> media type and how errors read.</summary>
     private sealed record DrupalCall : HttpCall, IDrupalApiCall

@@ -67,7 +67,7 @@ internal static class DrupalErrors
 
         try
         {
-            if (JsonNode.Parse(body) is not JsonObject root)
+            if (JsonNode.Parse(body, documentOptions: HttpChannel.StrictJson) is not JsonObject root)
             {
                 return null;
             }
@@ -103,7 +103,7 @@ internal static class DrupalErrors
 
             return lines.Count == 0 && oauthError is null ? null : new ParsedError(lines, oauthError) { Code = code };
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }

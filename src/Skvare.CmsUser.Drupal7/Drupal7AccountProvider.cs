@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
+using static Skvare.CmsUser.Shared.DrupalFamilyJson;
 
 namespace Skvare.CmsUser.Drupal7;
 
@@ -93,8 +94,10 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
-        return user is null ? null : ToAccount(user);
+        // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
+        var call = new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
+        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? null : ToAccount(_channel.ReadJson(call, answer) ?? throw Unexpected(call.Route, "JSON null"));
     }
 
     /// <inheritdoc />
@@ -140,7 +143,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        var uid = Id(created?["uid"]) ?? throw Unexpected(call.Route, "an answer without uid");
+        var uid = Id(Get(created, "uid")) ?? throw Unexpected(call.Route, "an answer without uid");
         Log.Created(_logger, uid);
         return new CmsAccount(uid, account.Username, account.Email.Trim())
         {
@@ -286,7 +289,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     {
         var user = await SendAsync(new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
             ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.") { StatusCode = 404 };
-        return user["roles"] is JsonObject roles
+        return Get(user, "roles") is JsonObject roles
             ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
             : [];
     }
@@ -365,7 +368,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
             throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)");
         }
 
-        Log.LoggedIn(_logger, Id(answer?["user"]?["uid"]) ?? 0);
+        Log.LoggedIn(_logger, Id(Get(Get(answer, "user"), "uid")) ?? 0);
         return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
     }
 
@@ -412,21 +415,19 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     private static long? Id(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue<long>(out var n) => n,
-        JsonValue v when v.TryGetValue<string>(out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
+        JsonValue v when Str(v) is { } s && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) => n,
         _ => null,
     };
 
     private static CmsAccount ToAccount(JsonNode user)
     {
-        var uid = Id(user["uid"]) ?? throw Unexpected("user", "a user without uid");
-        bool? active = Id(user["status"]) is { } status ? status == 1 : null;
-        var roles = user["roles"] is JsonObject map
-            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => r.Value is JsonValue v && v.TryGetValue<string>(out var s) ? s : r.Key).ToList()
+        var uid = Id(Get(user, "uid")) ?? throw Unexpected("user", "a user without uid");
+        bool? active = Id(Get(user, "status")) is { } status ? status == 1 : null;
+        var roles = Get(user, "roles") is JsonObject map
+            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList()
             : [];
-        return new CmsAccount(uid, Str(user["name"]), Str(user["mail"])) { IsActive = active, Roles = roles };
+        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles };
     }
-
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);
 

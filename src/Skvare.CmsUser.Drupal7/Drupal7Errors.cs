@@ -59,7 +59,7 @@ internal static partial class Drupal7Errors
 
         try
         {
-            var node = JsonNode.Parse(body);
+            var node = JsonNode.Parse(body, documentOptions: HttpChannel.StrictJson);
             var errors = new Dictionary<string, string>(StringComparer.Ordinal);
             string? message = null;
             switch (node)
@@ -85,7 +85,7 @@ internal static partial class Drupal7Errors
 
             return message is null && errors.Count == 0 ? null : new ParsedError(message is null ? null : PlainText(message), errors);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }

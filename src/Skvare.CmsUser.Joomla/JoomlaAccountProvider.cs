@@ -77,7 +77,18 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
-        return body is null ? null : ToAccount(Data(body));
+        if (body is null)
+        {
+            return null;
+        }
+
+        // A user Joomla says exists but whose id cannot be read is not "no such user" (that would invite a second account).
+        // A user record that is there but unreadable fails this account only (InvalidData); an answer of another shape is
+        // the site's (UnexpectedResponse).
+        var data = Data(body);
+        return ToAccount(data) ?? throw (data.ValueKind == JsonValueKind.Object && Member(data, "attributes").ValueKind == JsonValueKind.Object
+            ? Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a user whose id is not a positive whole number.")
+            : Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without a user object and its attributes."));
     }
 
     /// <inheritdoc />
@@ -220,7 +231,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         try
         {
             var body = await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
-            var groups = Items(body!).Select(g => $"{g.GetProperty("id").GetString()} {g.GetProperty("attributes").GetProperty("title").GetString()}").ToArray();
+            var groups = Items(body!).Select(g => $"{Text(Member(g, "id"))} {Text(Member(Member(g, "attributes"), "title"))}").ToArray();
             checks.Add(new ConnectivityCheck("token", true, "the API token is accepted"));
             checks.Add(new ConnectivityCheck("groups", true, string.Join(", ", groups)));
             var missing = _options.GroupIds.Where(kv => !groups.Any(g => g.StartsWith(kv.Value.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal))).Select(kv => kv.Key).ToArray();
@@ -236,8 +247,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             try
             {
                 var body = await SendAsync(new(HttpMethod.Get, "cmsuser/status", "cmsuser/status"), cancellationToken).ConfigureAwait(false);
-                var attributes = Data(body!).GetProperty("attributes");
-                checks.Add(new ConnectivityCheck("companion", true, $"pkg_cmsuser {attributes.GetProperty("version").GetString()} on Joomla {attributes.GetProperty("joomla").GetString()}"));
+                var attributes = Member(Data(body!), "attributes");
+                checks.Add(new ConnectivityCheck("companion", true, $"pkg_cmsuser {Text(Member(attributes, "version")) ?? "(unknown version)"} on Joomla {Text(Member(attributes, "joomla")) ?? "(unknown version)"}"));
             }
             catch (CmsProviderException ex)
             {
@@ -280,13 +291,34 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
             ?? throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
 
-        var attributes = Data(body).GetProperty("attributes");
-        return attributes.TryGetProperty("groups", out var groups) ? groups.ValueKind switch
+        // The groups are sent back as the whole set: a group id that cannot be read would be dropped from the user, so it
+        // fails the call instead.
+        var attributes = Member(Data(body), "attributes");
+        if (attributes.ValueKind != JsonValueKind.Object)
         {
-            JsonValueKind.Object => groups.EnumerateObject().Select(p => long.Parse(p.Name, CultureInfo.InvariantCulture)).ToList(),
-            JsonValueKind.Array => groups.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).ToList(),
-            _ => [],
-        } : [];
+            throw Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without the user's attributes.");
+        }
+
+        var texts = Member(attributes, "groups") switch
+        {
+            { ValueKind: JsonValueKind.Object } map => map.EnumerateObject().Select(p => (string?)p.Name).ToList(),
+            { ValueKind: JsonValueKind.Array } list => list.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetRawText() : Text(v)).ToList(),
+            { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => [],
+            var other => throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with groups as a JSON {other.ValueKind.ToString().ToLowerInvariant()}; the groups are left unchanged."),
+        };
+        var ids = new List<long>(texts.Count);
+        foreach (var text in texts)
+        {
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+            {
+                // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
+                throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a group id that is not a positive whole number; the groups are left unchanged.");
+            }
+
+            ids.Add(id);
+        }
+
+        return ids;
     }
 
     private long[] GroupIds(IReadOnlyList<string> roles, bool withDefault = true)
@@ -352,7 +384,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("data", out var data) ? data.Clone() : default;
+            return Member(doc.RootElement, "data").Clone();
         }
         catch (JsonException)
         {
@@ -368,8 +400,9 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     private string? NextLink(string body)
     {
+        // The body is JSON (SendAsync read it); links.next is a URL, or absent on the last page.
         using var doc = JsonDocument.Parse(body);
-        if (!doc.RootElement.TryGetProperty("links", out var links) || !links.TryGetProperty("next", out var next) || next.GetString() is not { } url)
+        if (Text(Member(Member(doc.RootElement, "links"), "next")) is not { } url)
         {
             return null;
         }
@@ -381,20 +414,53 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
     private static CmsAccount? ToAccount(JsonElement item)
     {
-        if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("attributes", out var a))
+        var a = Member(item, "attributes");
+        if (a.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
 
-        var idText = item.TryGetProperty("id", out var id) ? (id.ValueKind == JsonValueKind.String ? id.GetString() : id.GetRawText()) : null;
-        if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) && !(a.TryGetProperty("id", out var aid) && aid.TryGetInt64(out userId)))
+        var id = Member(item, "id");
+        var idText = id.ValueKind == JsonValueKind.Number ? id.GetRawText() : Text(id);
+        if ((!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) && !(Member(a, "id") is { ValueKind: JsonValueKind.Number } aid && aid.TryGetInt64(out userId))) || userId <= 0)
         {
             return null;
         }
 
-        return new CmsAccount(userId, a.TryGetProperty("username", out var u) ? u.GetString() : null, a.TryGetProperty("email", out var e) ? e.GetString() : null)
+        return new CmsAccount(userId, Text(Member(a, "username")), Text(Member(a, "email")))
         {
-            IsActive = !(a.TryGetProperty("block", out var b) && (b.ValueKind == JsonValueKind.Number ? b.GetInt32() != 0 : b.GetString() == "1")),
+            // block is "0"/"1" (or 0/1); anything else is not known rather than active.
+            IsActive = Member(a, "block") switch
+            {
+                { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => true,
+                { ValueKind: JsonValueKind.Number } b when b.TryGetDecimal(out var n) => n == 0,
+                { ValueKind: JsonValueKind.String } b => Text(b) switch { "0" or "" => true, "1" => false, _ => null },
+                { ValueKind: JsonValueKind.True } => false,
+                { ValueKind: JsonValueKind.False } => true,
+                _ => null,
+            },
         };
+    }
+
+    /// <summary>A member of a JSON object, or <c>default</c> (<see cref="JsonValueKind.Undefined"/>) when there is none or the value is no object.</summary>
+    private static JsonElement Member(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
+
+    /// <summary>A JSON string's text, or <see langword="null"/> for any other kind or text that is not valid UTF-16.</summary>
+    private static string? Text(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 }

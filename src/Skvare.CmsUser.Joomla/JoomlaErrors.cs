@@ -55,12 +55,17 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
     {
         try
         {
+            // Any JSON may come back (a proxy's page, a plugin's rewrite): only errors[0].title as text is read.
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
-                && errors[0].TryGetProperty("title", out var title) ? title.GetString() : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0
+                && errors[0].ValueKind == JsonValueKind.Object && errors[0].TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String
+                ? title.GetString()
+                : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // Not JSON, or a title that is not valid UTF-16 text.
             return null;
         }
     }

@@ -207,9 +207,26 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private async Task ReplaceRolesAsync(long userId, Func<List<long>, List<long>> change, CancellationToken cancellationToken)
     {
         var user = await ReadUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        var current = user.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array
-            ? r.EnumerateArray().Select(v => long.Parse(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText(), CultureInfo.InvariantCulture)).Distinct().ToList()
-            : [];
+        var current = new List<long>();
+        if (user.TryGetProperty("roles", out var r) && r.ValueKind == JsonValueKind.Array)
+        {
+            // "roles" is sent back as the whole set: a role id that cannot be read would be dropped, so the change fails instead.
+            foreach (var v in r.EnumerateArray())
+            {
+                var text = v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.AsText();
+                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+                {
+                    // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
+                    throw Fail(CmsErrorReason.InvalidData, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.");
+                }
+
+                if (!current.Contains(id))
+                {
+                    current.Add(id);
+                }
+            }
+        }
+
         var next = change(current);
         if (next.Count == current.Count && next.All(current.Contains))
         {
@@ -655,7 +672,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         row.GetString("uf_name"),
         row.GetInt64("contact_id"),
         row.GetFlag("is_active"),
-        row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.GetString() ?? "").ToArray() : []);
+        row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.AsText()).OfType<string>().ToArray() : []);
 
     private static CmsAccount ToAccount(StandaloneUser user) =>
         new(user.Id, user.Username, user.Email) { IsActive = user.IsActive, Roles = user.Roles };

@@ -229,7 +229,7 @@ internal static class WordPressErrors
 
             return new RestError(codeElement.GetString()!, message, parameters, additional);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return null;
         }

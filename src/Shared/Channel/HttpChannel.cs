@@ -108,6 +108,9 @@ internal sealed class HttpChannel
         return answer is null ? null : Read(call, answer, type);
     }
 
+    /// <summary>How answers are parsed into nodes: a member name given twice is a <see cref="JsonException"/>.</summary>
+    internal static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     /// <summary>
     /// A successful answer's body as JSON; <see langword="null"/> for JSON <c>null</c>, or for a blank body when
     /// <see cref="HttpCall.EmptyAnswer"/>. Anything else that does not parse (an HTML page where the API should be)
@@ -122,7 +125,9 @@ internal sealed class HttpChannel
 
         try
         {
-            return JsonNode.Parse(answer.Body);
+            // A repeated member name (no PHP encoder writes one) would throw ArgumentException from the node's first
+            // read: it is refused here, as unreadable.
+            return JsonNode.Parse(answer.Body, documentOptions: StrictJson);
         }
         catch (JsonException ex)
         {

@@ -28,7 +28,7 @@ internal static class Api4Row
         return v.ValueKind switch
         {
             JsonValueKind.Number when v.TryGetInt64(out var n) => n,
-            JsonValueKind.String when long.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) => s,
+            JsonValueKind.String when long.TryParse(v.AsText(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) => s,
             _ => null,
         };
     }
@@ -45,7 +45,7 @@ internal static class Api4Row
 
         return v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString(),
+            JsonValueKind.String => v.AsText(),
             JsonValueKind.Number => v.GetRawText(),
             JsonValueKind.True => "1",
             JsonValueKind.False => "0",
@@ -67,9 +67,31 @@ internal static class Api4Row
         {
             JsonValueKind.True => true,
             JsonValueKind.Number => v.TryGetDecimal(out var d) && d != 0,
-            JsonValueKind.String => v.GetString() is { Length: > 0 } s && s != "0",
+            JsonValueKind.String => v.AsText() is { Length: > 0 } s && s != "0",
             _ => false,
         };
+    }
+
+    /// <summary>
+    /// A JSON string's text; <see langword="null"/> for any other kind, and for text that is not valid UTF-16 (an escaped
+    /// lone surrogate, which <see cref="JsonElement.GetString"/> refuses with <see cref="InvalidOperationException"/>).
+    /// </summary>
+    /// <param name="value">The value.</param>
+    public static string? AsText(this JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Reads a CiviCRM site-time datetime (<c>YYYY-MM-DD HH:MM:SS</c>) as UTC, or <see langword="null"/>.</summary>

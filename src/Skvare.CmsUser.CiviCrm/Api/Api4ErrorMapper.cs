@@ -68,7 +68,7 @@ internal static partial class Api4ErrorMapper
         var generic = serverMessage?.Contains("Sorry an error occurred", StringComparison.Ordinal) == true;
         var errorCode = envelope is null ? null : envelope.ErrorCode.ValueKind switch
         {
-            System.Text.Json.JsonValueKind.String => envelope.ErrorCode.GetString(),
+            System.Text.Json.JsonValueKind.String => envelope.ErrorCode.AsText(),
             System.Text.Json.JsonValueKind.Number => envelope.ErrorCode.GetRawText(),
             _ => null,
         };
@@ -125,7 +125,8 @@ internal static partial class Api4ErrorMapper
     public static bool IsFinalError(JsonElement error) =>
         error.TryGetProperty("error_message", out var message)
         && message.ValueKind == JsonValueKind.String
-        && !IsTransientDatabaseError(message.GetString()!);
+        && message.AsText() is { } text
+        && !IsTransientDatabaseError(text);
 
     /// <summary>
     /// Whether a server message is one of PEAR DB's errors for a database that may answer on the next try: a deadlock,

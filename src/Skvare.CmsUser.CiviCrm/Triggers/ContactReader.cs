@@ -209,28 +209,25 @@ internal sealed class ContactReader
             return null;
         }
 
-        try
-        {
-            return row.GetString(field);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        if (value.ValueKind == JsonValueKind.String && value.AsText() is null)
         {
             problems.Add($"{field} is not valid Unicode text");
             return null;
         }
+
+        return row.GetString(field);
     }
 
     private static bool Flag(JsonElement row, string field, List<string> problems)
     {
-        try
-        {
-            return row.GetFlag(field);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        if (row.ValueKind == JsonValueKind.Object && row.TryGetProperty(field, out var value)
+            && value.ValueKind == JsonValueKind.String && value.AsText() is null)
         {
             problems.Add($"{field} is not a flag");
             return false;
         }
+
+        return row.GetFlag(field);
     }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -141,6 +141,12 @@ public sealed partial class FakeJoomlaServer : IDisposable
     /// <param name="statusCode">The status to answer.</param>
     public void FailNext(int count, int statusCode) => _host.FailBefore(count, statusCode, FaultBody(statusCode), JsonApi);
 
+    /// <summary>The next <paramref name="count"/> requests are answered with this status and body (JSON:API media type), unhandled: to test how a client reads odd answers.</summary>
+    /// <param name="count">How many requests.</param>
+    /// <param name="statusCode">The status to answer.</param>
+    /// <param name="body">The body to answer.</param>
+    public void FailNext(int count, int statusCode, string body) => _host.FailBefore(count, statusCode, body, JsonApi);
+
     /// <summary>The next <paramref name="count"/> requests are carried out, then answered with this status (the reply is lost).</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status to answer.</param>
