@@ -71,8 +71,7 @@ public sealed class OddAnswerTests : IDisposable
         _site.AddUser("jdoe", "jdoe@example.org", contact, true, _site.StaffRole);
         var provider = Provider;
         await provider.FindByUsernameAsync("jdoe");
-        Gen.Select(OddJson.Member("id"), OddJson.Member("username"), OddJson.Member("uf_name"), OddJson.Member("contact_id"), OddJson.Member("is_active"), OddJson.Member("roles:name"))
-            .Select((a, b, c, d, e, f) => "{" + a + b + c + d + e + f + "\"x\":0}")
+        OddJson.ObjectOf(OddJson.Member("id"), OddJson.Member("username"), OddJson.Member("uf_name"), OddJson.Member("contact_id"), OddJson.Member("is_active"), OddJson.Member("roles:name"))
             .Sample(
                 row =>
                 {

@@ -34,4 +34,27 @@ internal static class OddJson
     /// <summary>A member <c>"name": value</c> with a generated value, or nothing (the member left out).</summary>
     public static Gen<string> Member(string name) =>
         Gen.Frequency((5, Any.Select(v => $"\"{name}\":{v},")), (1, Gen.Const(string.Empty)));
+
+    /// <summary>
+    /// A JSON object of generated members (each <c>"name": value,</c> as <see cref="Member"/> gives, or nothing),
+    /// closed by a last fixed member so the trailing commas stay valid.
+    /// </summary>
+    public static Gen<string> ObjectOf(params Gen<string>[] members) =>
+        members.Aggregate(Gen.Const("{"), (text, member) => Gen.Select(text, member, (t, m) => t + m)).Select(t => t + "\"x\":0}");
+
+    /// <summary>
+    /// Reads an account from an answer of generated JSON: the provider gives an account, or refuses the answer as
+    /// <see cref="CmsErrorReason.UnexpectedResponse"/>; any other exception fails the property.
+    /// </summary>
+    public static void ShouldGiveAccountOrUnexpectedResponse(Func<Task<CmsAccount?>> read)
+    {
+        try
+        {
+            read().GetAwaiter().GetResult().Should().NotBeNull();
+        }
+        catch (CmsProviderException ex)
+        {
+            ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        }
+    }
 }
