@@ -106,16 +106,16 @@ public enum CmsCapabilities
     CreateWithoutPassword = 1,
 
     /// <summary>Accounts can be blocked.</summary>
-    Block = 8,
+    Block = 2,
 
     /// <summary>One-time login or set-password links can be issued.</summary>
-    OneTimeLoginLink = 64,
+    OneTimeLoginLink = 4,
 
     /// <summary>Roles can be taken away from an account (<see cref="ICmsAccountProvider.RemoveRolesAsync"/>).</summary>
-    RemoveRoles = 512,
+    RemoveRoles = 8,
 
     /// <summary>Blocked accounts can be unblocked (<see cref="ICmsAccountProvider.UnblockAsync"/>).</summary>
-    Unblock = 1024,
+    Unblock = 16,
 
     /// <summary>
     /// <see cref="ICmsAccountProvider.CreateAsync"/> refuses a taken username and a taken email itself (throwing
@@ -123,7 +123,7 @@ public enum CmsCapabilities
     /// creates without looking the email and the username up first and looks up only after a refusal ("create first").
     /// Without it the engine looks up before every create. A provider may report either refusal first when both apply.
     /// </summary>
-    CreateRefusesDuplicates = 2048,
+    CreateRefusesDuplicates = 32,
 }
 
 /// <summary>An account in the CMS.</summary>
