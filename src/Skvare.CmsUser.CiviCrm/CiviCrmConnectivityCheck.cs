@@ -59,7 +59,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         {
             var query = new Api4Params { Limit = 10 }.WithSelect("name").WithWhere(
                 Api4Condition.Eq("option_group_id:name", "activity_type"),
-                Api4Condition.In("name", new[] { Audit.CiviCrmActivityRecorder.AccountCreationType, Audit.CiviCrmActivityRecorder.PasswordResetType }));
+                Api4Condition.In("name", new[] { CiviCrmActivityTypes.AccountCreation, CiviCrmActivityTypes.PasswordReset }));
             var found = (await _client.CallAsync("OptionValue", "get", query, cancellationToken).ConfigureAwait(false)).Values.Count;
             return found == 2 ? (true, "both exist") : (true, $"{found} of 2 exist; the first run creates the rest (needs \"administer CiviCRM\")");
         }).ConfigureAwait(false);

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm.Api;
-using Skvare.CmsUser.CiviCrm.Audit;
+using Skvare.CmsUser.CiviCrm;
 
 namespace Skvare.CmsUser.Cli;
 
@@ -39,7 +39,7 @@ internal static class FailureReader
             .WithSelect("contact_id", "act.activity_date_time", "act.details", "act.status_id:name")
             .WithWhere(
                 Api4Condition.Eq("record_type_id:name", "Activity Targets"),
-                Api4Condition.Eq("act.activity_type_id:name", CiviCrmActivityRecorder.AccountCreationType),
+                Api4Condition.Eq("act.activity_type_id:name", CiviCrmActivityTypes.AccountCreation),
                 Api4Condition.Eq("act.is_deleted", false),
                 Api4Condition.Field("act.activity_date_time", ">=", since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)));
         query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
@@ -57,7 +57,7 @@ internal static class FailureReader
                 }
 
                 var at = row.GetDateTime("act.activity_date_time") ?? since;
-                var failed = row.GetString("act.status_id:name") == CiviCrmActivityRecorder.FailedStatus;
+                var failed = row.GetString("act.status_id:name") == CiviCrmActivityTypes.FailedStatus;
                 var current = perContact.GetValueOrDefault(id);
                 perContact[id] = failed
                     ? (current.Failed + 1, at, row.GetString("act.details") ?? "", true)

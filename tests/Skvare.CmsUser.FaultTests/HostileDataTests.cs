@@ -1,6 +1,6 @@
 using System.Text;
 using CsCheck;
-using Skvare.CmsUser.CiviCrm.Audit;
+using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.Tests.Properties;
 using Xunit.Abstractions;
 
@@ -44,15 +44,15 @@ public sealed class HostileDataTests(ITestOutputHelper output)
         }
 
         var end = Invariants.Read(h.Civi, h.Wp, h.TriggerId, ids);
-        var activities = h.Civi.Activities.Where(a => a.Type == CiviCrmActivityRecorder.AccountCreationType).ToArray();
+        var activities = h.Civi.Activities.Where(a => a.Type == CiviCrmActivityTypes.AccountCreation).ToArray();
         var linked = h.Civi.Links.Select(l => l.ContactId).ToHashSet();
-        var codes = activities.Where(a => a.Status == CiviCrmActivityRecorder.FailedStatus).Select(a => a.Details?.Split(':')[0]).GroupBy(c => c).ToDictionary(g => g.Key ?? "", g => g.Count());
+        var codes = activities.Where(a => a.Status == CiviCrmActivityTypes.FailedStatus).Select(a => a.Details?.Split(':')[0]).GroupBy(c => c).ToDictionary(g => g.Key ?? "", g => g.Count());
         output.WriteLine($"hostile: {ids.Length} contacts, runs {summaries.Count} ({string.Join("; ", summaries.Select(s => $"{s.Total} processed, created {s.Count(OutcomeKind.Created)}, linked {s.Count(OutcomeKind.Linked)}, failed {s.Count(OutcomeKind.Failed)}, gave up {s.Count(OutcomeKind.GaveUp)}"))}); "
             + $"failure codes {string.Join(", ", codes.Select(kv => kv.Key + "=" + kv.Value))}; end: {end}");
         foreach (var id in ids)
         {
             var hasAccount = linked.Contains(id) && activities.Any(a => a.Status == "Completed" && a.Targets.Contains(id));
-            var typedFailure = activities.Any(a => a.Status == CiviCrmActivityRecorder.FailedStatus && a.Targets.Contains(id)
+            var typedFailure = activities.Any(a => a.Status == CiviCrmActivityTypes.FailedStatus && a.Targets.Contains(id)
                 && a.Details is { } d && d.Contains(':', StringComparison.Ordinal) && d.Split(':')[0].All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_'));
             (hasAccount || typedFailure).Should().BeTrue($"contact {id} ends with an account or a typed failure");
         }

@@ -1,4 +1,4 @@
-using Skvare.CmsUser.CiviCrm.Audit;
+using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.Testing.CiviCrm;
 using Skvare.CmsUser.Testing.WordPress;
 
@@ -30,9 +30,9 @@ internal sealed record Invariants(
         }
 
         string? Value(string name) => optionRows.FirstOrDefault(r => Equals(r["name"], name))?["value"]?.ToString();
-        var typeValue = Value(CiviCrmActivityRecorder.AccountCreationType);
+        var typeValue = Value(CiviCrmActivityTypes.AccountCreation);
         var completedValue = Value("Completed");
-        var failedValue = Value(CiviCrmActivityRecorder.FailedStatus);
+        var failedValue = Value(CiviCrmActivityTypes.FailedStatus);
         var targets = targetRows.ToLookup(r => (long)r["activity_id"]!, r => (long)r["contact_id"]!);
         var ours = activityRows.Where(a => a["activity_type_id"]?.ToString() == typeValue).ToArray();
         var completed = ours.Where(a => a["status_id"]?.ToString() == completedValue).SelectMany(a => targets[(long)a["id"]!]).GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());

@@ -7,29 +7,12 @@ using Skvare.CmsUser.CiviCrm.Api;
 namespace Skvare.CmsUser.CiviCrm.Audit;
 
 /// <summary>
-/// Writes "User Account Creation" and "User Account Password Reset" activities in bulk and counts
-/// failed attempts per contact in one call. Ensures the activity types and the "Failed" status exist.
+/// Writes the <see cref="CiviCrmActivityTypes"/> activities in bulk and counts failed attempts per contact in one
+/// call. Ensures the activity types and the "Failed" status exist. Internal: the engine reaches it through
+/// <see cref="IActivityRecorder"/>; the container constructs it.
 /// </summary>
-public sealed class CiviCrmActivityRecorder : IActivityRecorder
+internal sealed class CiviCrmActivityRecorder : IActivityRecorder
 {
-    /// <summary>The activity type of account creation attempts.</summary>
-    public const string AccountCreationType = "User Account Creation";
-
-    /// <summary>The activity type of password reset attempts.</summary>
-    public const string PasswordResetType = "User Account Password Reset";
-
-    /// <summary>The activity type of deprovisioning that blocks the account.</summary>
-    public const string AccountBlockedType = "User Account Blocked";
-
-    /// <summary>The activity type of deprovisioning that removes the rule's roles.</summary>
-    public const string RolesRemovedType = "User Account Roles Removed";
-
-    /// <summary>The activity type of giving access back to a deprovisioned contact that is provisioned again.</summary>
-    public const string AccessRestoredType = "User Account Restored";
-
-    /// <summary>The activity status of failed attempts (core has none; it is created).</summary>
-    public const string FailedStatus = "Failed";
-
     private static readonly string[] AuditStatuses = ["Completed", "Scheduled"];
 
     private readonly CiviCrmApiClient _client;
@@ -41,12 +24,11 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <summary>Creates the recorder.</summary>
     /// <param name="client">The API client.</param>
     /// <param name="logger">The logger.</param>
-    /// <param name="options">Not used: the site's time zone comes from the client (its <see cref="CiviCrmOptions.TimeZone"/>, else read from CiviCRM). Kept for source compatibility.</param>
-    public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null, Microsoft.Extensions.Options.IOptions<CiviCrmOptions>? options = null)
+    /// <remarks>The site's time zone comes from the client (its <see cref="CiviCrmOptions.TimeZone"/>, else read from CiviCRM).</remarks>
+    public CiviCrmActivityRecorder(CiviCrmApiClient client, ILogger<CiviCrmActivityRecorder>? logger = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _ = options;
     }
 
     /// <inheritdoc />
@@ -57,7 +39,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// </remarks>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken = default)
     {
-        var wanted = new[] { ("activity_type", AccountCreationType), ("activity_type", PasswordResetType), ("activity_type", AccountBlockedType), ("activity_type", RolesRemovedType), ("activity_type", AccessRestoredType), ("activity_status", FailedStatus) };
+        var wanted = new[] { ("activity_type", CiviCrmActivityTypes.AccountCreation), ("activity_type", CiviCrmActivityTypes.PasswordReset), ("activity_type", CiviCrmActivityTypes.AccountBlocked), ("activity_type", CiviCrmActivityTypes.RolesRemoved), ("activity_type", CiviCrmActivityTypes.AccessRestored), ("activity_status", CiviCrmActivityTypes.FailedStatus) };
         var read = new Api4Params { Limit = 0 }
             .WithSelect("name", "option_group_id:name", "is_active", "filter")
             .WithWhere(
@@ -196,7 +178,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// </summary>
     internal static Api4Params FailedAttemptsQuery(object contactIds, ActivityKind kind, string? sinceSite)
     {
-        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", FailedStatus), "act.activity_date_time");
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", CiviCrmActivityTypes.FailedStatus), "act.activity_date_time");
         if (sinceSite is not null)
         {
             query.Where.Add(Api4Condition.Field("act.activity_date_time", ">=", sinceSite));
@@ -279,7 +261,7 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
             {
                 ActivityOutcomeStatus.Completed => "Completed",
                 ActivityOutcomeStatus.Scheduled => "Scheduled",
-                _ => FailedStatus,
+                _ => CiviCrmActivityTypes.FailedStatus,
             },
             ["subject"] = entry.Subject,
             ["details"] = entry.Details ?? "",
@@ -301,10 +283,10 @@ public sealed class CiviCrmActivityRecorder : IActivityRecorder
 
     internal static string TypeName(ActivityKind kind) => kind switch
     {
-        ActivityKind.PasswordReset => PasswordResetType,
-        ActivityKind.AccountBlocked => AccountBlockedType,
-        ActivityKind.RolesRemoved => RolesRemovedType,
-        ActivityKind.AccessRestored => AccessRestoredType,
-        _ => AccountCreationType,
+        ActivityKind.PasswordReset => CiviCrmActivityTypes.PasswordReset,
+        ActivityKind.AccountBlocked => CiviCrmActivityTypes.AccountBlocked,
+        ActivityKind.RolesRemoved => CiviCrmActivityTypes.RolesRemoved,
+        ActivityKind.AccessRestored => CiviCrmActivityTypes.AccessRestored,
+        _ => CiviCrmActivityTypes.AccountCreation,
     };
 }
