@@ -102,6 +102,23 @@ public sealed class ClientTests : IDisposable
     }
 
     [Fact]
+    public void An_exception_built_by_a_test_double_reads_back_what_its_constructor_took()
+    {
+        var cause = new HttpRequestException("refused");
+
+        var ex = new CiviCrmApiException(FailureKind.Permanent, "failed", "Contact", "create", 500, "already exists", "DB Error: already exists", "abc123", neverSent: false, innerException: cause);
+        var down = new CiviCrmApiException(FailureKind.Transient, "down", "Contact", "get", neverSent: true);
+        var hidden = new CiviCrmApiException(FailureKind.Permanent, "hidden", serverMessage: "Sorry an error occurred (Error ID: abc123)");
+
+        (ex.Kind, ex.Entity, ex.Action, ex.StatusCode, ex.ErrorCode, ex.ServerMessage, ex.ErrorId, ex.NeverSent, ex.InnerException)
+            .Should().Be((FailureKind.Permanent, "Contact", "create", 500, "already exists", "DB Error: already exists", "abc123", false, cause));
+        ex.IsDuplicate.Should().BeTrue();
+        ex.IsGenericMessage.Should().BeFalse();
+        (down.NeverSent, down.StatusCode, down.ServerMessage, down.IsDuplicate).Should().Be((true, (int?)null, (string?)null, false));
+        hidden.IsGenericMessage.Should().BeTrue("the flag follows from CiviCRM's generic message, not from a separate value");
+    }
+
+    [Fact]
     public async Task Without_view_debug_output_the_generic_message_and_error_id_are_reported_with_the_fix()
     {
         _h.Fake.DebugOutput = false;

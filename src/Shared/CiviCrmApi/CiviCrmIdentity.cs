@@ -27,7 +27,7 @@ internal static class CiviCrmIdentityLookup
         var me = await client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
         if (me.Values.Count == 0 || me.Values[0].GetInt64("id") is not long contactId)
         {
-            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM answered as an anonymous user: the API key did not authenticate (no X-Civi-Auth reached CiviCRM, or authx ignored it). Without this check every trigger would look empty. Check CmsUser:CiviCrm:ApiKey, that the authx extension is enabled, and that no proxy strips the X-Civi-Auth header.") { Entity = "Contact", Action = "get" };
+            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM answered as an anonymous user: the API key did not authenticate (no X-Civi-Auth reached CiviCRM, or authx ignored it). Without this check every trigger would look empty. Check CmsUser:CiviCrm:ApiKey, that the authx extension is enabled, and that no proxy strips the X-Civi-Auth header.", "Contact", "get");
         }
 
         var domainId = me.Values[0].TryGetProperty("domain", out var domains) && domains.ValueKind == System.Text.Json.JsonValueKind.Array && domains.GetArrayLength() > 0

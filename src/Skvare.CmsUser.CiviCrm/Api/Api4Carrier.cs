@@ -39,8 +39,8 @@ internal static class Api4Carrier
             if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(key, out var rows) || rows.ValueKind != JsonValueKind.Array)
             {
                 throw new CiviCrmApiException(FailureKind.Configuration,
-                    "CiviCRM did not return the API user's own contact (Contact.get id = user_contact_id), which the SDK chains its writes onto: give the API user's contact \"view\" access to itself.")
-                { Entity = "Contact", Action = "get" };
+                    "CiviCRM did not return the API user's own contact (Contact.get id = user_contact_id), which the SDK chains its writes onto: give the API user's contact \"view\" access to itself.",
+                    "Contact", "get");
             }
 
             answers[key] = rows.EnumerateArray().ToArray();

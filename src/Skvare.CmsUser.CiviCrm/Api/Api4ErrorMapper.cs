@@ -25,19 +25,14 @@ internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
     {
         var (entity, action) = Names(call);
-        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(answer.Body, 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", parseError)
-        {
-            StatusCode = answer.Status,
-            Entity = entity,
-            Action = action,
-        };
+        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(answer.Body, 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
     }
 
     /// <inheritdoc />
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
     {
         var (entity, action) = Names(call);
-        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", exception) { Entity = entity, Action = action, NeverSent = neverSent };
+        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", entity, action, neverSent: neverSent, innerException: exception);
     }
 
     /// <inheritdoc />
@@ -105,16 +100,7 @@ internal static partial class Api4ErrorMapper
                 (FailureKind.Configuration, $"CiviCRM answered {call} with HTTP {code}: {shown}"),
         };
 
-        return new CiviCrmApiException(kind, message)
-        {
-            StatusCode = code,
-            ErrorCode = errorCode,
-            Entity = entity,
-            Action = action,
-            ServerMessage = serverMessage,
-            ErrorId = errorId,
-            IsGenericMessage = generic,
-        };
+        return new CiviCrmApiException(kind, message, entity, action, code, errorCode, serverMessage, errorId);
     }
 
     /// <summary>

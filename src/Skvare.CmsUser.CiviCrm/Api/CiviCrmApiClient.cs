@@ -134,7 +134,7 @@ public class CiviCrmApiClient
             var result = await CallAsync(entity, "get", page, cancellationToken).ConfigureAwait(false);
             if (result.Values.Count > 0)
             {
-                lastId = result.Values[^1].GetInt64("id") ?? throw new CiviCrmApiException(FailureKind.Configuration, $"{entity}.get returned rows without an id; keyset paging needs it.");
+                lastId = result.Values[^1].GetInt64("id") ?? throw new CiviCrmApiException(FailureKind.Configuration, $"{entity}.get returned rows without an id; keyset paging needs it.", entity, "get");
                 yield return result.Values;
             }
 

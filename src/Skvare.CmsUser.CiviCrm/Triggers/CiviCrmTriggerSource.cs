@@ -394,7 +394,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         var entity = search.GetString("api_entity");
         if (entity is not ("Contact" or "Individual" or "Organization" or "Household"))
         {
-            throw new CiviCrmApiException(FailureKind.Configuration, $"The saved search '{trigger.Reference}' searches {entity}; a trigger needs a search on contacts.") { Entity = "SavedSearch", Action = "get" };
+            throw new CiviCrmApiException(FailureKind.Configuration, $"The saved search '{trigger.Reference}' searches {entity}; a trigger needs a search on contacts.", "SavedSearch", "get");
         }
 
         if (search.TryGetProperty("api_params", out var apiParams) && apiParams.ValueKind == JsonValueKind.Object)

@@ -114,7 +114,7 @@ internal sealed class ContactReader
         if (!rows[0].Has($"{LinkAlias}.uf_id"))
         {
             // A join the API user may not read is dropped silently: links would look absent and every contact would get a second account.
-            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM dropped the UFMatch join from Contact.get: the API user cannot read UFMatch. Give its role the permission \"administer CiviCRM\" (UFMatch requires it for every action).") { Entity = "Contact", Action = "get" };
+            throw new CiviCrmApiException(FailureKind.Configuration, "CiviCRM dropped the UFMatch join from Contact.get: the API user cannot read UFMatch. Give its role the permission \"administer CiviCRM\" (UFMatch requires it for every action).", "Contact", "get");
         }
     }
 

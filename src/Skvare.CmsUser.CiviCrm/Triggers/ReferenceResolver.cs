@@ -123,10 +123,10 @@ internal sealed class ReferenceResolver
             // Every row is used by its id (memberships, the history write): a row without a readable positive one is no
             // usable trigger, rather than an InvalidOperationException later.
             1 when result.Values[0].GetInt64("id") is not > 0 =>
-                throw new CiviCrmApiException(FailureKind.Configuration, $"CiviCRM answered {entity}.get for '{reference}' ({definition}) with a row whose id is not a positive whole number.") { Entity = entity, Action = "get" },
+                throw new CiviCrmApiException(FailureKind.Configuration, $"CiviCRM answered {entity}.get for '{reference}' ({definition}) with a row whose id is not a positive whole number.", entity, "get"),
             1 => result.Values[0],
-            0 => throw new CiviCrmApiException(FailureKind.Configuration, $"The {entity} '{reference}' ({definition}) does not exist in CiviCRM, or the API user cannot see it. Check the rule's Trigger/History reference.") { Entity = entity, Action = "get" },
-            _ => throw new CiviCrmApiException(FailureKind.Configuration, $"More than one {entity} matches '{reference}'; refer to it by id.") { Entity = entity, Action = "get" },
+            0 => throw new CiviCrmApiException(FailureKind.Configuration, $"The {entity} '{reference}' ({definition}) does not exist in CiviCRM, or the API user cannot see it. Check the rule's Trigger/History reference.", entity, "get"),
+            _ => throw new CiviCrmApiException(FailureKind.Configuration, $"More than one {entity} matches '{reference}'; refer to it by id.", entity, "get"),
         };
     }
 }
