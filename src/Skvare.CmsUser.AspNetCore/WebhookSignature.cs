@@ -23,7 +23,10 @@ public static class WebhookSignature
     private const string Prefix = "sha256=";
     private const int MacBytes = 32;
 
-    /// <summary>Computes the signature header value for a body (for senders and tests).</summary>
+    /// <summary>
+    /// Computes the signature header value for a body: for a .NET sender, and for a host's own tests that post signed
+    /// requests to its endpoint. Receiving is <c>MapCmsUserWebhook</c>'s job (it also checks the timestamp window and replays).
+    /// </summary>
     /// <param name="secret">The shared secret.</param>
     /// <param name="timestamp">Unix seconds, as sent in <see cref="TimestampHeader"/>.</param>
     /// <param name="body">The raw request body.</param>
@@ -34,13 +37,16 @@ public static class WebhookSignature
         return Prefix + Convert.ToHexStringLower(Mac(secret, timestamp, body));
     }
 
-    /// <summary>Checks a signature header in constant time.</summary>
+    /// <summary>
+    /// Checks a signature header in constant time. Internal: the MAC alone is not the endpoint's check (which also
+    /// refuses an old timestamp and a replay), so a host verifies by mapping the endpoint, not by calling this.
+    /// </summary>
     /// <param name="secret">The shared secret.</param>
     /// <param name="timestamp">The timestamp that was signed.</param>
     /// <param name="body">The raw body.</param>
     /// <param name="signature">The header value received.</param>
     /// <returns>Whether the header holds the MAC of this timestamp and body.</returns>
-    public static bool Verify(string secret, long timestamp, ReadOnlySpan<byte> body, string? signature) =>
+    internal static bool Verify(string secret, long timestamp, ReadOnlySpan<byte> body, string? signature) =>
         TryVerify(secret, timestamp, body, signature, out _);
 
     /// <summary>Checks a signature header and, when it matches, returns the verified MAC (the canonical replay key).</summary>

@@ -4,7 +4,11 @@ using Quartz;
 
 namespace Skvare.CmsUser.Quartz;
 
-/// <summary>The job and trigger keys of one site's work.</summary>
+/// <summary>
+/// The keys of one site's jobs in the Quartz store, for a host that triggers, pauses or inspects them through Quartz's
+/// own <see cref="IScheduler"/> (e.g. <c>scheduler.TriggerJob(SiteJobKeys.Provision("north"))</c> runs a batch now). The
+/// keys are rows of a persistent, shared store, so they stay the same across releases.
+/// </summary>
 public static class SiteJobKeys
 {
     /// <summary>The Quartz group of the batch jobs.</summary>
@@ -13,8 +17,8 @@ public static class SiteJobKeys
     /// <summary>The Quartz group of the reset campaign jobs.</summary>
     public const string ResetGroup = "cmsuser-reset";
 
-    /// <summary>The job data key holding the site name.</summary>
-    public const string SiteKey = "site";
+    /// <summary>The job data key holding the site name (the job's own bookkeeping: the key's name is the site).</summary>
+    internal const string SiteKey = "site";
 
     /// <summary>A site's batch job.</summary>
     /// <param name="site">The site name.</param>
