@@ -10,7 +10,7 @@ namespace Skvare.CmsUser.CiviCrm.Links;
 /// user by itself (to our contact, or to a duplicate contact it made), and writing the same link
 /// again fails with "DB Error: already exists".
 /// </summary>
-internal sealed class CiviCrmLinkStore : IAccountLinkStore
+internal sealed class CiviCrmLinkStore : IAccountLinkStore, IAccountLinkLookup
 {
     private readonly CiviCrmApiClient _client;
     private readonly ILogger _logger;
@@ -77,7 +77,7 @@ internal sealed class CiviCrmLinkStore : IAccountLinkStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<AccountLink>?> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<AccountLink>> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         if (requests.Count == 0)

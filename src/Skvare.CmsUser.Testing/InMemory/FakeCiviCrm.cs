@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.Testing.InMemory;
 /// <see cref="AccountLink"/>, <see cref="ActivityEntry"/>) are built when read. See docs/testing.md ("The kit at
 /// scale").
 /// </remarks>
-public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore
+public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IActivityRecorder, IAccountLinkStore, IAccountLinkLookup
 {
     private const byte Added = 1;
     private const byte Removed = 2;
@@ -422,7 +422,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<AccountLink>?> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AccountLink>> FindLinksInDomainAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         Count("FindLinksInDomain");
@@ -447,7 +447,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 }
             }
 
-            return Task.FromResult<IReadOnlyList<AccountLink>?>(found.ToArray());
+            return Task.FromResult<IReadOnlyList<AccountLink>>(found.ToArray());
         }
     }
 

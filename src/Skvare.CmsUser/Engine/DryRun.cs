@@ -241,14 +241,14 @@ internal sealed class DryRun
     }
 
     /// <summary>
-    /// The links the run's write-back decides on: the link store's read (<see cref="IAccountLinkStore.FindLinksInDomainAsync"/>),
+    /// The links the run's write-back decides on: the link store's read (<see cref="IAccountLinkLookup.FindLinksInDomainAsync"/>),
     /// else the page write-back's read of the same links, else <see langword="null"/> (nobody can tell).
     /// </summary>
     private async Task<IReadOnlyList<AccountLink>?> ReadLinksAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken)
     {
-        if (await _engine.Links.FindLinksInDomainAsync(requests, cancellationToken).ConfigureAwait(false) is { } links)
+        if (_engine.Links is IAccountLinkLookup lookup)
         {
-            return links;
+            return await lookup.FindLinksInDomainAsync(requests, cancellationToken).ConfigureAwait(false);
         }
 
         return _engine.WriteBack is { } store
