@@ -44,7 +44,7 @@ public static class CmsUserErrorCodes
     /// <summary>The CMS refused the email address (<see cref="CmsErrorReason.InvalidEmail"/>).</summary>
     public const string CmsInvalidEmail = "cms_invalid_email";
 
-    /// <summary>The CMS refused another value of the account (<see cref="CmsErrorReason.InvalidData"/>).</summary>
+    /// <summary>The CMS refused another value of the account, or its record of the account holds an unreadable value (<see cref="CmsErrorReason.InvalidData"/>).</summary>
     public const string InvalidData = "invalid_data";
 
     /// <summary>A configured role does not exist on the site (<see cref="CmsErrorReason.UnknownRole"/>).</summary>
@@ -59,7 +59,7 @@ public static class CmsUserErrorCodes
     /// <summary>The CMS user lacks a permission (<see cref="CmsErrorReason.Permission"/>).</summary>
     public const string CmsPermission = "cms_permission";
 
-    /// <summary>The CMS answered something this SDK does not understand (<see cref="CmsErrorReason.UnexpectedResponse"/>).</summary>
+    /// <summary>The CMS's answer as a whole is not its API's (an HTML page, another shape): the run stops (<see cref="CmsErrorReason.UnexpectedResponse"/>).</summary>
     public const string UnexpectedResponse = "unexpected_response";
 
     /// <summary>The CMS could not be reached or failed (<see cref="CmsErrorReason.Unavailable"/>).</summary>

@@ -49,7 +49,12 @@ public enum CmsErrorReason
     /// <summary>The CMS refused the email address.</summary>
     InvalidEmail,
 
-    /// <summary>The CMS refused some other value (language, field, password rules).</summary>
+    /// <summary>
+    /// One account's data is the problem, on either side: the CMS refused some other value of it (language, a field,
+    /// password rules), or the CMS's record of this one account holds a value the provider cannot read (e.g. a role or
+    /// group id that is not a whole number) while the rest of the answer has the API's shape. Permanent: the account
+    /// fails (counted as an attempt), nothing of it is changed, and the run goes on with the next contact.
+    /// </summary>
     InvalidData,
 
     /// <summary>A role does not exist or cannot be assigned.</summary>
@@ -64,7 +69,12 @@ public enum CmsErrorReason
     /// <summary>The credentials lack a permission, or a needed API/plugin is not enabled.</summary>
     Permission,
 
-    /// <summary>The CMS answered with something this provider does not understand as an API response (wrong URL, HTML page).</summary>
+    /// <summary>
+    /// The answer as a whole is not the API's: an HTML page or other non-JSON where the API should be (wrong URL, a
+    /// module or plugin not enabled, a security page), or JSON of another shape (another API or version). A
+    /// configuration failure: the run stops, since every contact would meet the same answer. Compare
+    /// <see cref="InvalidData"/>, where one account's record has an unreadable value inside an answer of the right shape.
+    /// </summary>
     UnexpectedResponse,
 
     /// <summary>The server failed or could not be reached (5xx, timeout, connection refused, circuit open).</summary>
