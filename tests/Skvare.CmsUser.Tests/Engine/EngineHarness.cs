@@ -29,6 +29,9 @@ internal sealed class EngineHarness : IDisposable
 
     public Action<CmsUserOptions> Configure { get; set; } = _ => { };
 
+    /// <summary>Registrations after the in-memory stores (e.g. a store that replaces one of them).</summary>
+    public Action<IServiceCollection> Services { get; set; } = _ => { };
+
     public IUserProvisioner Provisioner => (_services ??= Build()).GetRequiredService<IUserProvisioner>();
 
     public static ProvisioningRule GroupRule(params string[] roles)
@@ -62,6 +65,7 @@ internal sealed class EngineHarness : IDisposable
             o.Retry.QuarantineAfterConsecutiveTransientFailures = 3;
             Configure(o);
         }).UseInMemory(Civi, Cms);
+        Services(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         Logs = provider.GetRequiredService<FakeLogCollector>();
         return provider;

@@ -1,4 +1,5 @@
 using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.InMemory;
 using Skvare.CmsUser.Tests.Properties;
 
@@ -31,6 +32,29 @@ public sealed class PlanAgreesWithRunTests
         var failure = summary.Failures.Should().ContainSingle().Which;
         failure.ContactId.Should().Be(other.Id);
         entry.Conflict.Should().Be($"{failure.Error!.Code}: {failure.Error.Message}");
+        h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(holder.Id);
+    }
+
+    [Fact]
+    public async Task A_link_store_without_the_lookup_plans_the_holder_as_unknown_and_the_run_still_refuses_the_account()
+    {
+        using var h = new EngineHarness();
+        h.Services = s => s.AddSingleton<IAccountLinkStore>(new LinkStoreOnly(h.Civi));
+        var account = h.Cms.AddAccount("sam.one", "sam@example.org");
+        var holder = h.Civi.AddContact("Sam", "One", "sam@example.org");
+        h.Civi.AddLink(new AccountLink(holder.Id, account.Id, "sam@example.org"));
+        var other = h.Member("Sam", "Other", "sam@example.org");
+
+        var plan = await PlanAsync(h);
+
+        var entry = plan.Should().ContainSingle().Which;
+        entry.ContactId.Should().Be(other.Id);
+        entry.Conflict.Should().Contain("is not known", "the store does not implement IAccountLinkLookup");
+        h.Civi.Calls.Keys.Should().NotContain("FindLinksInDomain");
+
+        var summary = await h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        summary.Failures.Should().ContainSingle().Which.Error!.Code.Should().Be("account_linked_to_other_contact");
         h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(holder.Id);
     }
 
@@ -258,5 +282,15 @@ public sealed class PlanAgreesWithRunTests
                 Outcomes[(value.Last.ContactId, value.Last.Rule ?? "")] = value.Last;
             }
         }
+    }
+
+    /// <summary>A link store that is only an <see cref="IAccountLinkStore"/> (as a host's decorator would be).</summary>
+    private sealed class LinkStoreOnly(IAccountLinkStore inner) : IAccountLinkStore
+    {
+        public Task<IReadOnlyList<AccountLink>> FindByContactsAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default) =>
+            inner.FindByContactsAsync(contactIds, cancellationToken);
+
+        public Task<IReadOnlyList<AccountLinkResult>> EnsureLinksAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default) =>
+            inner.EnsureLinksAsync(requests, cancellationToken);
     }
 }
