@@ -18,6 +18,8 @@ setup)
   other=$(mysql -uroot -N "$db" -e "SELECT id FROM civicrm_domain WHERE name = 'fr_other'")
   api Group create '{"values":{"name":"fr_trigger","title":"fr_trigger"}}'
   api Group create '{"values":{"name":"fr_done","title":"fr_done"}}'
+  # A group whose title is not its name (a rule may name it by its title): Ann only.
+  api Group create '{"values":{"name":"fr_titled","title":"FR Titled"}}'
   api Tag create '{"values":{"name":"fr_tag","used_for":["civicrm_contact"]}}'
   # A smart group: every contact whose last name is FirstreadSmart.
   api SavedSearch create '{"values":{"name":"fr_smart_search","label":"fr_smart_search","api_entity":"Contact","api_params":{"version":4,"select":["id"],"where":[["last_name","=","FirstreadSmart"]]}},"chain":{"group":["Group","create",{"values":{"name":"fr_smart","title":"fr_smart","saved_search_id":"$id"}}]}}'
@@ -32,6 +34,7 @@ setup)
   api Contact update '{"where":[["id","=",'"$(id dan)"']],"values":{"is_deleted":true}}'
   # Sue: a smart-group member taken out by hand (a Removed row while the search still finds her).
   api GroupContact create '{"values":{"group_id.name":"fr_smart","contact_id":'"$(id sue)"',"status":"Removed"}}'
+  api GroupContact create '{"values":{"group_id.name":"fr_titled","contact_id":'"$(id ann)"',"status":"Added"}}'
   # The tag: Ann and Tom.
   api EntityTag save '{"records":[{"entity_table":"civicrm_contact","entity_id":'"$(id ann)"',"tag_id.name":"fr_tag"},{"entity_table":"civicrm_contact","entity_id":'"$(id tom)"',"tag_id.name":"fr_tag"}]}'
   ;;
@@ -42,7 +45,7 @@ cleanup)
     api UFMatch delete '{"where":[["contact_id","IN",['"$ids"']]]}'
     api Contact delete '{"where":[["id","IN",['"$ids"']]],"useTrash":false,"checkPermissions":false}'
   fi
-  api Group delete '{"where":[["name","IN",["fr_trigger","fr_done","fr_smart"]]]}'
+  api Group delete '{"where":[["name","IN",["fr_trigger","fr_done","fr_smart","fr_titled"]]]}'
   api SavedSearch delete '{"where":[["name","=","fr_smart_search"]]}'
   api Tag delete '{"where":[["name","=","fr_tag"]]}'
   mysql -uroot "$db" -e "DELETE FROM civicrm_domain WHERE name = 'fr_other'"
