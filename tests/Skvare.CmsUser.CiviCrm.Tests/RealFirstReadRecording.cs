@@ -28,6 +28,12 @@ public sealed class RealFirstReadRecording
         all["fr.eve@example.org"].CurrentDomainLink.Should().BeNull("Eve is linked in another domain only");
         all["fr.eve@example.org"].Links.Should().ContainSingle(l => l.CmsUserId == 990302 && !l.IsCurrentDomain);
 
+        // The whole group as one chained page: the link join on current_domain finds Ben's link here, not Eve's in domain 4.
+        var whole = (await ReadAsync(TriggerDefinition.Group("fr_trigger"), 10, ct)).Should().ContainSingle().Which.Contacts.ToDictionary(c => c.Email!);
+        whole.Keys.Should().BeEquivalentTo(["fr.ann@example.org", "fr.ben@example.org", "fr.eve@example.org"]);
+        whole["fr.ben@example.org"].CurrentDomainLink!.CmsUserId.Should().Be(990301);
+        whole["fr.eve@example.org"].CurrentDomainLink.Should().BeNull();
+
         var smart = await ReadAsync(TriggerDefinition.Group("fr_smart"), 10, ct);
         smart.SelectMany(p => p.Contacts).Select(c => c.Email).Should().Equal(["fr.sam@example.org"], "Sue was taken out of the smart group by hand");
 
