@@ -68,10 +68,10 @@ public sealed class RequestBudgetTests : IDisposable
     private const int OnDemandWarm = 3;
 
     /// <summary>
-    /// Requests of the first <c>ProvisionAsync</c> in a process (cold): the warm ones plus the set-up (identity, activity
-    /// types read and, on this new site, written, the trigger groups, the site's time zone).
+    /// Requests of the first <c>ProvisionAsync</c> in a process (cold): the warm ones plus the set-up (identity, the
+    /// activity types read and, on this new site, written in the same request, the trigger groups, the site's time zone).
     /// </summary>
-    private const int OnDemandCold = 8;
+    private const int OnDemandCold = 7;
 
     /// <summary>
     /// Sequential round trips of a warm <c>ProvisionAsync</c>: the contact read, the create, the write-back.
@@ -87,19 +87,19 @@ public sealed class RequestBudgetTests : IDisposable
     private const int BatchRoundTripsBeforeFirstCreate = 2;
 
     /// <summary>
-    /// The same on a new site: the activity types' write (after the set-up's read found them missing) comes between the
-    /// set-up and the page's preparation, whose Scheduled records need the types.
+    /// The same on a new site: the activity types are written in the set-up's own request (conditional writes chained
+    /// with the read), so they cost no round trip before the page's preparation, whose Scheduled records need them.
     /// </summary>
-    private const int NewSiteBatchRoundTripsBeforeFirstCreate = 3;
+    private const int NewSiteBatchRoundTripsBeforeFirstCreate = 2;
 
     /// <summary>
-    /// Sequential round trips of a cold <c>ProvisionAsync</c>: the warm ones plus the set-up, whose reads go at once (one
-    /// round trip) and, on this new site, the activity types' write (a second one).
+    /// Sequential round trips of a cold <c>ProvisionAsync</c>: the warm ones plus the set-up, whose requests go at once (one
+    /// round trip, the activity types' write on this new site included).
     /// </summary>
-    private const int OnDemandColdRoundTrips = 5;
+    private const int OnDemandColdRoundTrips = 4;
 
-    /// <summary>Sequential round trips of a cold <c>ProvisionAsync</c> before its CMS create: the set-up's reads, the activity types' write (new site), the contact read.</summary>
-    private const int OnDemandColdRoundTripsBeforeCreate = 3;
+    /// <summary>Sequential round trips of a cold <c>ProvisionAsync</c> before its CMS create: the set-up, the contact read.</summary>
+    private const int OnDemandColdRoundTripsBeforeCreate = 2;
 
     private FakeSite? _site;
 
