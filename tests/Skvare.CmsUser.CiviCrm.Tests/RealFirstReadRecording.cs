@@ -9,7 +9,9 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 /// first page goes chained onto the trigger's own <c>Group.get</c>/<c>Tag.get</c> (<c>$id</c>, the link join on
 /// <c>current_domain</c>). The data comes from the folder's <c>data.sh setup</c>: static group <c>fr_trigger</c> (Ann;
 /// Ben linked here; Cal Removed; Dan deleted; Eve linked in another domain only), smart group <c>fr_smart</c> (Sam; Sue
-/// taken out by hand), tag <c>fr_tag</c> (Ann, Tom), group <c>fr_titled</c> named by its title "FR Titled" (Ann).
+/// taken out by hand), tag <c>fr_tag</c> (Ann, Tom), group <c>fr_titled</c> named by its title "FR Titled" (Ann). First, the
+/// set-up's activity types in one request (nothing written on this site) and the same shape for two options the site lacks
+/// (written once, then not; removed afterwards).
 /// </summary>
 public sealed class RealFirstReadRecording
 {
@@ -18,6 +20,26 @@ public sealed class RealFirstReadRecording
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(110));
         var ct = timeout.Token;
+
+        // The set-up's activity types: one request of conditional writes; on this set-up site it writes nothing.
+        using (var civi = new RealCiviCrmConnection())
+        {
+            await civi.Recorder.EnsureReadyAsync(ct);
+
+            // The same shape for a type and a status the site lacks: written the first time, not the second; then removed.
+            IReadOnlyList<(string Key, Api4Chain Call)> probe =
+            [
+                ("ensure0", new Api4Chain("OptionGroup", "get", Audit.CiviCrmActivityRecorder.EnsureQuery("activity_type", "fr_probe_type"))),
+                ("ensure1", new Api4Chain("OptionGroup", "get", Audit.CiviCrmActivityRecorder.EnsureQuery("activity_status", "fr_probe_status"))),
+            ];
+            var first = await Api4Carrier.SendAsync(civi.Client, probe, ct);
+            var second = await Api4Carrier.SendAsync(civi.Client, probe, ct);
+            first.Values.Should().OnlyContain(rows => rows.Length == 1, "each missing option's group row comes back, with its save");
+            second.Values.Should().OnlyContain(rows => rows.Length == 0, "nothing is missing any more: nothing is written");
+            var written = first.Values.SelectMany(rows => rows[0].GetProperty("save").EnumerateArray()).Select(r => r.GetInt64("id")!.Value).ToArray();
+            written.Should().HaveCount(2);
+            await civi.Client.CallAsync("OptionValue", "delete", new Api4Params().WithWhere(Api4Condition.In("id", written)), ct);
+        }
 
         // Pages of 2: the first chained onto the group's look-up (Ann, Ben), the second by id after it (Eve, a short page).
         var members = await ReadAsync(TriggerDefinition.Group("fr_trigger"), 2, ct);

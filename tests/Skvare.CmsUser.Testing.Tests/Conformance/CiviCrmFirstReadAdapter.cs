@@ -4,7 +4,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Skvare.CmsUser.Testing.Tests.Conformance;
 
 /// <summary>
-/// A cold batch's first read (<c>civicrm-6.17.2-firstread-*</c>): the first page chained onto the trigger's own
+/// A cold batch's start (<c>civicrm-6.17.2-firstread-*</c>): the set-up's activity types in one request of conditional
+/// writes (an <c>OptionGroup.get</c> per option, EXCLUDE-joined on the option, with its <c>OptionValue.save</c> chained), and
+/// the first read: the first page chained onto the trigger's own
 /// <c>Group.get</c>/<c>Tag.get</c> (<c>$id</c> in the page's <c>where</c> and join conditions, the link join on
 /// <c>'current_domain'</c>), the set-up's look-ups, the pages after it and their carriers, against
 /// <see cref="FakeCiviCrmServer"/> seeded with the folder's README data (ids as on the real site). Beyond the generic
@@ -21,8 +23,14 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
         Civi.Clock = new FakeTimeProvider(Joined);
         Civi.Store.SetNextId("Contact", 2);
         Civi.ApiContactId = Civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
-        Civi.AddOptionValue("activity_type", "User Account Creation", "56");
-        Civi.AddOptionValue("activity_status", "Failed", "9");
+        // README: every activity type and the Failed status (closed: filter 1) exist; the probe's two options are written as 898 and 899.
+        foreach (var type in new[] { "User Account Creation", "User Account Password Reset", "User Account Blocked", "User Account Roles Removed", "User Account Restored" })
+        {
+            Civi.AddOptionValue("activity_type", type);
+        }
+
+        Civi.Store.Find("OptionValue", Civi.AddOptionValue("activity_status", "Failed", "9"))!["filter"] = 1;
+        Civi.Store.SetNextId("OptionValue", 898);
 
         // README: groups fr_trigger 26, fr_done 27, fr_smart 28 (smart: last name FirstreadSmart), fr_titled 29 ("FR Titled"); tag fr_tag 11.
         Civi.Store.SetNextId("Group", 26);
@@ -60,6 +68,19 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
         using var document = JsonDocument.Parse(body);
         var fake = document.RootElement.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array ? values.EnumerateArray().ToArray() : [];
         var real = Rows(expected).ToArray();
+        if (Params(expected).Contains("\"ensure0\"", StringComparison.Ordinal))
+        {
+            // The set-up's conditional writes: each option's group row comes back (with its save) exactly when the real one did.
+            var want = real.Length == 1 ? Ensured(real[0]) : "no carrier";
+            var got = fake.Length == 1 ? Ensured(fake[0]) : "no carrier";
+            if (want != got)
+            {
+                yield return $"conditional writes [{got}], real [{want}]";
+            }
+
+            yield break;
+        }
+
         if (Params(expected).Contains("\"page\"", StringComparison.Ordinal))
         {
             // The trigger's look-up with the first page chained onto its row.
@@ -95,6 +116,14 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
             }
         }
     }
+
+    /// <summary>Each <c>ensure</c> key with its group rows and, per row, the names its chained save wrote.</summary>
+    private static string Ensured(JsonElement carrier) =>
+        string.Join("; ", carrier.EnumerateObject().Where(p => p.Name.StartsWith("ensure", StringComparison.Ordinal)).Select(p =>
+            p.Name + "=" + (p.Value.ValueKind != JsonValueKind.Array ? "not rows" : "[" + string.Join(",", p.Value.EnumerateArray().Select(row =>
+                row.TryGetProperty("save", out var saved) && saved.ValueKind == JsonValueKind.Array
+                    ? string.Join("+", saved.EnumerateArray().Select(v => v.TryGetProperty("name", out var n) ? n.ToString() : "?"))
+                    : "no save")) + "]")));
 
     private static string Page(JsonElement row) =>
         row.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Array ? string.Join("; ", page.EnumerateArray().Select(Describe)) : "no page";
