@@ -201,8 +201,7 @@ public sealed class RequestBudgetTests : IDisposable
     {
         var tracker = new RoundTrips();
         // Latency keeps requests sent together from seeing each other's answers on a busy machine (no time is measured).
-        var site = _site = FakeSite.Start(0, 1, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
-            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        var site = TrackedSite(tracker, 1);
         var ids = site.AddMembers(2);
 
         tracker.Reset();
@@ -220,32 +219,26 @@ public sealed class RequestBudgetTests : IDisposable
         warmTrips.Should().BeLessThanOrEqualTo(OnDemandWarmRoundTrips, tracker.Describe());
         coldBeforeCreate.Should().BeLessThanOrEqualTo(OnDemandColdRoundTripsBeforeCreate, tracker.Describe());
         coldTrips.Should().BeLessThanOrEqualTo(OnDemandColdRoundTrips, tracker.Describe());
-
-        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_cold_batch_reaches_its_first_create_within_the_round_trip_budget()
     {
         var tracker = new RoundTrips();
-        var site = _site = FakeSite.Start(0, 4, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
-            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        var site = TrackedSite(tracker, 4);
         site.AddMembers(20);
 
         var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 
         summary.Count(OutcomeKind.Created).Should().Be(20);
         tracker.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(NewSiteBatchRoundTripsBeforeFirstCreate, tracker.Describe());
-
-        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
     }
 
     [Fact(Timeout = 60_000)]
     public async Task A_restarted_process_reads_its_first_page_with_the_set_up_cold_and_warm()
     {
         var tracker = new RoundTrips();
-        var site = _site = FakeSite.Start(0, 4, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
-            o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
+        var site = TrackedSite(tracker, 4);
 
         // An earlier process set the site up (the activity types exist), through its own client.
         using (var http = new HttpClient())
@@ -266,8 +259,6 @@ public sealed class RequestBudgetTests : IDisposable
         warm.Count(OutcomeKind.Created).Should().Be(20);
         coldBefore.Should().BeLessThanOrEqualTo(BatchRoundTripsBeforeFirstCreate, coldTrips);
         tracker.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(BatchRoundTripsBeforeFirstCreate, tracker.Describe());
-
-        static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
     }
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
@@ -281,6 +272,13 @@ public sealed class RequestBudgetTests : IDisposable
         var outcome = await call();
         return (outcome, site.Civi.Requests.Count + site.WordPress.Requests.Count - before);
     }
+
+    /// <summary>A WordPress create (the companion plugin's route).</summary>
+    private static bool IsCreate(HttpRequestMessage r) => r.Method == HttpMethod.Post && r.RequestUri!.AbsolutePath.EndsWith("/skvare-cmsuser/v1/users", StringComparison.Ordinal);
+
+    /// <summary>The benchmark's site with 30 ms of latency, each request's round-trip depth counted by <paramref name="tracker"/>.</summary>
+    private FakeSite TrackedSite(RoundTrips tracker, int concurrency) => _site = FakeSite.Start(0, concurrency, TimeSpan.FromMilliseconds(30), configure: services => services.AddLogging().ConfigureAll<HttpClientFactoryOptions>(
+        o => o.HttpMessageHandlerBuilderActions.Add(b => b.AdditionalHandlers.Add(tracker.NewHandler()))));
 
     /// <summary>The site as the provisioning benchmark wires it (companion plugin, pages of 100), with logging.</summary>
     private FakeSite Site(int concurrency) => _site = FakeSite.Start(0, concurrency, configure: services => services.AddLogging());
