@@ -28,17 +28,18 @@ public sealed class OnDemandSetUpTests : IDisposable
     public async Task A_denied_activity_set_up_fails_the_cold_call_as_a_set_up_failure_and_the_next_call_sets_up_again()
     {
         var ana = Member("Ana", "ana@example.org");
-        _h.Fake.FailWhere = (entity, _) => entity == "OptionValue" ? 403 : null;
+        // The activity set-up is one request: the types' conditional writes chained onto the API user's own contact.
+        _h.Fake.RefuseWhere = call => call.Entity == "OptionGroup" ? "Authorization failed" : null;
 
         var failed = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
-        _h.Fake.FailWhere = null;
+        _h.Fake.RefuseWhere = null;
         var retried = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
 
         failed.Kind.Should().Be(OutcomeKind.Failed);
         failed.Error!.Code.Should().Be(CmsUserErrorCodes.ActivitySetupFailed);
         retried.Kind.Should().Be(OutcomeKind.Created);
         _cms.Accounts.Should().ContainSingle("the failed call created nothing");
-        _h.Fake.CallCount("OptionValue", "get").Should().Be(2, "a configuration error makes the next call set up again");
+        _h.Fake.Requests.Count(r => r.ParamsJson?.Contains("[\"OptionGroup\",\"get\"", StringComparison.Ordinal) == true).Should().Be(2, "a configuration error makes the next call set up again");
     }
 
     private long Member(string first, string email)

@@ -118,23 +118,24 @@ public class CiviCrmApiClient
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
-        var lastId = 0L;
+        await foreach (var rows in StreamPagesAfterAsync(entity, parameters, pageSize, 0, cancellationToken).ConfigureAwait(false))
+        {
+            yield return rows;
+        }
+    }
+
+    /// <summary>
+    /// The pages of <see cref="StreamPagesAsync"/> whose ids come after <paramref name="lastId"/> (0: from the start), for a
+    /// read whose first page came another way (chained onto another call).
+    /// </summary>
+    internal async IAsyncEnumerable<IReadOnlyList<JsonElement>> StreamPagesAfterAsync(string entity, Api4Params parameters, int pageSize, long lastId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         while (true)
         {
-            var page = parameters.Clone();
-            if (page.Select.Count > 0 && !page.Select.Contains("id"))
-            {
-                page.Select.Insert(0, "id");
-            }
-
-            page.Where.Add(Api4Condition.Field("id", ">", lastId));
-            page.OrderBy.Clear();
-            page.OrderBy.Add(new("id", "ASC"));
-            page.Limit = pageSize;
-            var result = await CallAsync(entity, "get", page, cancellationToken).ConfigureAwait(false);
+            var result = await CallAsync(entity, "get", PageParams(parameters, lastId, pageSize), cancellationToken).ConfigureAwait(false);
             if (result.Values.Count > 0)
             {
-                lastId = result.Values[^1].GetInt64("id") ?? throw new CiviCrmApiException(FailureKind.Configuration, $"{entity}.get returned rows without an id; keyset paging needs it.", entity, "get");
+                lastId = LastId(entity, result.Values);
                 yield return result.Values;
             }
 
@@ -144,6 +145,26 @@ public class CiviCrmApiClient
             }
         }
     }
+
+    /// <summary>One keyset page of <paramref name="parameters"/>: <c>id</c> selected, the ids after <paramref name="lastId"/>, by id, <paramref name="pageSize"/> rows.</summary>
+    internal static Api4Params PageParams(Api4Params parameters, long lastId, int pageSize)
+    {
+        var page = parameters.Clone();
+        if (page.Select.Count > 0 && !page.Select.Contains("id"))
+        {
+            page.Select.Insert(0, "id");
+        }
+
+        page.Where.Add(Api4Condition.Field("id", ">", lastId));
+        page.OrderBy.Clear();
+        page.OrderBy.Add(new("id", "ASC"));
+        page.Limit = pageSize;
+        return page;
+    }
+
+    /// <summary>The id of a page's last row, where the next page starts.</summary>
+    internal static long LastId(string entity, IReadOnlyList<JsonElement> rows) =>
+        rows[^1].GetInt64("id") ?? throw new CiviCrmApiException(FailureKind.Configuration, $"{entity}.get returned rows without an id; keyset paging needs it.", entity, "get");
 
     /// <summary>
     /// Who the client is: the API contact and the current domain. Confirms the key really

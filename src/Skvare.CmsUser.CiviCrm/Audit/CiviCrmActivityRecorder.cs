@@ -33,54 +33,78 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
 
     /// <inheritdoc />
     /// <remarks>
-    /// Reads the activity types and the Failed status (one <c>OptionValue.get</c>, beside the identity read) and writes
-    /// only what is missing or inactive: a set-up site costs no write (an <c>OptionValue.save</c> also clears CiviCRM's
-    /// caches), and an API user without "administer CiviCRM" works once they exist.
+    /// One request beside the identity read, which reads the activity types and the Failed status and writes only what is
+    /// missing or switched off: a set-up site costs no write (an <c>OptionValue.save</c> also clears CiviCRM's caches), and
+    /// an API user without "administer CiviCRM" works once they exist. A new site's types are written in the same round
+    /// trip, so the set-up is one round trip there too. See <see cref="EnsureQuery"/>.
     /// </remarks>
     public async Task EnsureReadyAsync(CancellationToken cancellationToken = default)
     {
-        var wanted = new[] { ("activity_type", CiviCrmActivityTypes.AccountCreation), ("activity_type", CiviCrmActivityTypes.PasswordReset), ("activity_type", CiviCrmActivityTypes.AccountBlocked), ("activity_type", CiviCrmActivityTypes.RolesRemoved), ("activity_type", CiviCrmActivityTypes.AccessRestored), ("activity_status", CiviCrmActivityTypes.FailedStatus) };
-        var read = new Api4Params { Limit = 0 }
-            .WithSelect("name", "option_group_id:name", "is_active", "filter")
-            .WithWhere(
-                Api4Condition.In("option_group_id:name", wanted.Select(w => w.Item1).Distinct().ToArray()),
-                Api4Condition.In("name", wanted.Select(w => w.Item2).ToArray()));
         var identity = _client.GetIdentityAsync(cancellationToken);
-        var existing = _client.CallAsync("OptionValue", "get", read, cancellationToken);
+        var ensure = Api4Carrier.SendAsync(_client, EnsureCalls(), cancellationToken);
 
         // The site's time zone (read once per process, needed by the first count and record) is read alongside, not after:
         // not awaited here, its failure is reported by the call that needs it.
         _ = _client.GetSiteTimeAsync(CancellationToken.None).ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        await Task.WhenAll(identity, existing).ConfigureAwait(false);
 
-        var ready = existing.Result.Values
-            .Where(r => r.GetFlag("is_active") && (r.GetString("option_group_id:name") != "activity_status" || r.GetInt64("filter") == 1))
-            .Select(r => (r.GetString("option_group_id:name"), r.GetString("name")))
-            .ToHashSet();
+        // The identity first: an API key that did not authenticate is reported as such, not as a carrier that found no row.
+        await Task.WhenAll(identity, ensure).ConfigureAwait(false);
+        var written = Wanted.Where((_, i) => ensure.Result[EnsureKey(i)].Length > 0).Select(w => w.Name).ToArray();
+        if (written.Length > 0)
+        {
+            Log.OptionValuesEnsured(_logger, string.Join(", ", written));
+        }
+    }
+
+    /// <summary>The activity types and the status the SDK records with, each with its option group.</summary>
+    private static readonly (string Group, string Name)[] Wanted =
+    [
+        ("activity_type", CiviCrmActivityTypes.AccountCreation), ("activity_type", CiviCrmActivityTypes.PasswordReset), ("activity_type", CiviCrmActivityTypes.AccountBlocked),
+        ("activity_type", CiviCrmActivityTypes.RolesRemoved), ("activity_type", CiviCrmActivityTypes.AccessRestored), ("activity_status", CiviCrmActivityTypes.FailedStatus),
+    ];
+
+    private static string EnsureKey(int index) => "ensure" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The calls of <see cref="EnsureReadyAsync"/> (chained onto the API user's own contact), one per wanted option.</summary>
+    internal static IReadOnlyList<(string Key, Api4Chain Call)> EnsureCalls() =>
+        Wanted.Select((w, i) => (EnsureKey(i), new Api4Chain("OptionGroup", "get", EnsureQuery(w.Group, w.Name)))).ToArray();
+
+    /// <summary>
+    /// A conditional write in one call: the option group's row comes back only when it has no active option of that name
+    /// (for a status, also closed: <c>filter</c> 1), through an EXCLUDE join, and the <c>OptionValue.save</c> chained onto
+    /// it runs once per row, so only then (checked against CiviCRM 6.17.2: nothing written when the option exists, a
+    /// missing one created, a switched-off one switched on again). The record names its group by name, not by
+    /// <c>$id</c>: in a chain nested in another chain, CiviCRM replaces <c>$id</c> with the outer row's id first
+    /// (seen on 6.17.2: the status was written into the activity-type group).
+    /// </summary>
+    internal static Api4Params EnsureQuery(string group, string name)
+    {
+        var absent = new List<Api4Condition>
+        {
+            Api4Condition.Field("ov.option_group_id", "=", "id"),
+            Api4Condition.Field("ov.name", "=", "'" + name + "'"),
+            Api4Condition.Field("ov.is_active", "=", true),
+        };
+        var record = new Dictionary<string, object?>
+        {
+            ["option_group_id:name"] = group,
+            ["name"] = name,
+            ["label"] = name,
+            ["is_active"] = true,
+        };
+        if (group == "activity_status")
+        {
+            // Activity statuses: filter 0 = open (Scheduled), 1 = closed (Completed, Cancelled). A failed attempt is closed.
+            absent.Add(Api4Condition.Field("ov.filter", "=", 1));
+            record["filter"] = 1;
+        }
+
+        var query = new Api4Params().WithSelect("id").WithWhere(Api4Condition.Eq("name", group));
+        query.Join.Add(new Api4Join("OptionValue", "ov", Api4JoinSide.Exclude, [.. absent]));
         var save = new Api4Params { Match = { "option_group_id", "name" } };
-        foreach (var (group, name) in wanted.Where(w => !ready.Contains(w)))
-        {
-            var record = new Dictionary<string, object?>
-            {
-                ["option_group_id:name"] = group,
-                ["name"] = name,
-                ["label"] = name,
-                ["is_active"] = true,
-            };
-            if (group == "activity_status")
-            {
-                // Activity statuses: filter 0 = open (Scheduled), 1 = closed (Completed, Cancelled). A failed attempt is closed.
-                record["filter"] = 1;
-            }
-
-            save.Records.Add(record);
-        }
-
-        if (save.Records.Count > 0)
-        {
-            await _client.CallAsync("OptionValue", "save", save, cancellationToken).ConfigureAwait(false);
-            Log.OptionValuesEnsured(_logger, string.Join(", ", save.Records.Select(r => r["name"])));
-        }
+        save.Records.Add(record);
+        query.Chain["save"] = new Api4Chain("OptionValue", "save", save);
+        return query;
     }
 
     /// <inheritdoc />

@@ -63,15 +63,86 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     /// (<c>UFMatch.get</c>), the join dates for a group trigger (<c>SubscriptionHistory.get</c>), the failed attempts with
     /// their dates (<c>ActivityContact.get</c>, counted here against each contact's own "since"), the Scheduled records
     /// (<c>Activity.save</c>) and then the page's audit records (<c>ActivityContact.get</c>, which sees them).
+    /// <para>
+    /// A read that starts while the trigger is not resolved yet (a cold process: the engine's set-up is in flight) sends its
+    /// first page chained onto the trigger's own look-up (<see cref="ReadFirstPageEarlyAsync"/>), so it goes with the set-up
+    /// instead of after it; the page is used once the set-up confirms the trigger it found.
+    /// </para>
     /// </remarks>
     public async IAsyncEnumerable<PreparedContactPage> ReadPreparedAsync(int pageSize, PagePreparation preparation, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preparation);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var lastId = 0L;
+        if (ReadsFirstPageEarly)
+        {
+            var first = await ReadFirstPageEarlyAsync(pageSize, cancellationToken).ConfigureAwait(false);
+
+            // Used only once the set-up is done and resolved the trigger to the row the page was read for.
+            await preparation.Ready(cancellationToken).ConfigureAwait(false);
+            var id = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+            if (first is { } early && early.TriggerId == id)
+            {
+                if (early.Rows.Count == 0)
+                {
+                    yield break;
+                }
+
+                yield return await PrepareAsync(early.Rows, preparation, cancellationToken).ConfigureAwait(false);
+                if (early.Rows.Count < pageSize)
+                {
+                    yield break;
+                }
+
+                lastId = CiviCrmApiClient.LastId("Contact", early.Rows);
+            }
+
+            // Otherwise (the look-up matched no row or another one than the set-up's): read from the start, by id.
+        }
+
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
+        await foreach (var rows in _client.StreamPagesAfterAsync("Contact", query, pageSize, lastId, cancellationToken).ConfigureAwait(false))
         {
             yield return await PrepareAsync(rows, preparation, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private const string FirstPageChain = "page";
+
+    /// <summary>
+    /// Whether the first page is read with the trigger's look-up: a group or tag trigger that is not resolved yet (or whose
+    /// resolution the set-up is refreshing), on a read that needs no other group or tag (no history-target or revoked-set
+    /// membership in it). Otherwise the read waits for the set-up's resolution, as before.
+    /// </summary>
+    private bool ReadsFirstPageEarly =>
+        Trigger.Kind is TriggerKind.Group or TriggerKind.Tag
+        && !(_context.KeepMembers && _context.History is not null)
+        && _context.RequireIn is null
+        && _context.RequireNotIn is null
+        && !_resolver.IsSettled(Trigger);
+
+    /// <summary>
+    /// One request that needs neither the trigger's id nor the domain's: the trigger's look-up (<see cref="ReferenceResolver.LookupQuery"/>,
+    /// as the set-up sends it) with the first page's <c>Contact.get</c> chained onto its row, the trigger's id as <c>$id</c>
+    /// and the link join on <see cref="ContactReader.CurrentDomain"/> (checked against CiviCRM 6.17.2: <c>$id</c> is replaced
+    /// inside <c>where</c> values and join conditions). Returns the page and the id of the row it was read for, or
+    /// <see langword="null"/> when the look-up did not find exactly one row (the set-up reports why).
+    /// </summary>
+    private async Task<(long TriggerId, IReadOnlyList<JsonElement> Rows)?> ReadFirstPageEarlyAsync(int pageSize, CancellationToken cancellationToken)
+    {
+        var (entity, lookup) = ReferenceResolver.LookupQuery(Trigger);
+        var page = await PendingQueryAsync(cancellationToken, "$id", ContactReader.CurrentDomain).ConfigureAwait(false);
+        lookup.Chain[FirstPageChain] = new Api4Chain("Contact", "get", CiviCrmApiClient.PageParams(page, 0, pageSize));
+        var result = await _client.CallAsync(entity, "get", lookup, cancellationToken).ConfigureAwait(false);
+        if (result.Values.Count != 1
+            || result.Values[0].GetInt64("id") is not long id
+            || !result.Values[0].TryGetProperty(FirstPageChain, out var rows)
+            || rows.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return (id, rows.EnumerateArray().ToArray());
     }
 
     private const string OtherLinksKey = "uf_other";
@@ -265,13 +336,16 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     }
 
     /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
-    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">Cancels the look-ups.</param>
+    /// <param name="triggerId">The trigger's id when not the resolved one (<c>$id</c> in a read chained onto the trigger's look-up).</param>
+    /// <param name="domain">The link join's domain when not the identity's (see <see cref="ContactReader.BaseQueryAsync"/>).</param>
+    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null)
     {
-        var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken).ConfigureAwait(false);
+        var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken, domain).ConfigureAwait(false);
         switch (Trigger.Kind)
         {
             case TriggerKind.Group:
-                var groupId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+                var groupId = triggerId ?? await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
                 query.Where.Add(Api4Condition.In("groups", new[] { groupId }));
                 query.Join.Add(new Api4Join("GroupContact", "gcr", Api4JoinSide.Exclude,
                 [
@@ -281,7 +355,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
                 ]));
                 break;
             case TriggerKind.Tag:
-                var tagId = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
+                var tagId = triggerId ?? await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
                 query.Where.Add(Api4Condition.In("tags", new[] { tagId }));
                 break;
             default:

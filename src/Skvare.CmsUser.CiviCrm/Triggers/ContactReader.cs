@@ -25,10 +25,20 @@ internal sealed class ContactReader
         _options = options;
     }
 
+    /// <summary>
+    /// The current domain in a join's ON clause without knowing its id: CiviCRM turns the literal <c>current_domain</c> of a
+    /// <c>domain_id</c> field into the current domain's id (checked against CiviCRM 6.17.2: a link in another domain is
+    /// not joined, a link here is).
+    /// </summary>
+    public const string CurrentDomain = "'current_domain'";
+
     /// <summary>The base query: not deleted, not deceased, with the link join and the fields.</summary>
-    public async Task<Api4Params> BaseQueryAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    /// <param name="extraFields">The extra fields to select.</param>
+    /// <param name="cancellationToken">Cancels the identity read.</param>
+    /// <param name="domain">The link join's domain when not the identity's id (<see cref="CurrentDomain"/>: a read that may go before the identity is known).</param>
+    public async Task<Api4Params> BaseQueryAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken, object? domain = null)
     {
-        var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+        domain ??= (await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false)).DomainId;
         var query = new Api4Params().WithSelect(StandardFields).WithSelect($"{LinkAlias}.uf_id", $"{LinkAlias}.uf_name");
         foreach (var field in extraFields)
         {
@@ -38,7 +48,7 @@ internal sealed class ContactReader
         query.Join.Add(new Api4Join("UFMatch", LinkAlias, Api4JoinSide.Left,
         [
             Api4Condition.Field($"{LinkAlias}.contact_id", "=", "id"),
-            Api4Condition.Field($"{LinkAlias}.domain_id", "=", identity.DomainId),
+            Api4Condition.Field($"{LinkAlias}.domain_id", "=", domain),
         ]));
         query.Where.Add(Api4Condition.Eq("is_deleted", false));
         query.Where.Add(Api4Condition.Eq("is_deceased", false));

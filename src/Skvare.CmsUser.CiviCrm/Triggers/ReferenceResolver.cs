@@ -10,6 +10,7 @@ internal sealed class ReferenceResolver
 {
     private readonly CiviCrmApiClient _client;
     private readonly ConcurrentDictionary<string, Task<JsonElement>> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private Task _preloading = Task.CompletedTask;
 
     public ReferenceResolver(CiviCrmApiClient client)
     {
@@ -21,7 +22,32 @@ internal sealed class ReferenceResolver
         (await RowAsync(definition, cancellationToken).ConfigureAwait(false)).GetInt64("id")!.Value;
 
     /// <summary>The row of the group, tag or saved search (id, name, and for saved searches api_entity and api_params).</summary>
+    /// <remarks>While a <see cref="PreloadAsync"/> is in flight it is waited for first (it may replace what is cached), so a
+    /// read that starts with the set-up sends no look-up of its own and uses what the set-up resolved.</remarks>
     public Task<JsonElement> RowAsync(TriggerDefinition definition, CancellationToken cancellationToken)
+    {
+        var preloading = Volatile.Read(ref _preloading);
+        return preloading.IsCompleted ? CachedRowAsync(definition, cancellationToken) : AfterPreloadAsync(preloading, definition, cancellationToken);
+    }
+
+    private async Task<JsonElement> AfterPreloadAsync(Task preloading, TriggerDefinition definition, CancellationToken cancellationToken)
+    {
+        // Its failure is the set-up's to report; a reference it left unresolved is looked up on its own below.
+        await Task.WhenAny(preloading.WaitAsync(cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return await CachedRowAsync(definition, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether the reference is resolved and no <see cref="PreloadAsync"/> that may replace it is in flight: then its id is
+    /// known without a request.
+    /// </summary>
+    public bool IsSettled(TriggerDefinition definition) =>
+        Volatile.Read(ref _preloading).IsCompleted
+        && _cache.TryGetValue(definition.ToString(), out var task)
+        && task.IsCompletedSuccessfully;
+
+    private Task<JsonElement> CachedRowAsync(TriggerDefinition definition, CancellationToken cancellationToken)
     {
         var key = definition.ToString();
         var task = _cache.GetOrAdd(key, _ => LoadAsync(definition));
@@ -39,9 +65,13 @@ internal sealed class ReferenceResolver
     /// resolve to exactly one row, replacing what was cached; the others are dropped from the cache, so the source
     /// that uses one reports it as before.
     /// </summary>
-    public Task PreloadAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken) =>
+    public Task PreloadAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken)
+    {
         // The kinds at once: a cold on-demand call waits for the slowest, not for their sum.
-        Task.WhenAll(definitions.GroupBy(d => d.Kind).Select(kind => PreloadKindAsync(kind, cancellationToken)));
+        var preload = Task.WhenAll(definitions.GroupBy(d => d.Kind).Select(kind => PreloadKindAsync(kind, cancellationToken)));
+        Volatile.Write(ref _preloading, preload);
+        return preload;
+    }
 
     private async Task PreloadKindAsync(IGrouping<TriggerKind, TriggerDefinition> kind, CancellationToken cancellationToken)
     {
@@ -106,7 +136,11 @@ internal sealed class ReferenceResolver
         _ => ("SavedSearch", ["id", "name", "api_entity", "api_params"]),
     };
 
-    private async Task<JsonElement> LoadAsync(TriggerDefinition definition)
+    /// <summary>
+    /// The look-up of one reference (by id, or by name, and for a group also by title; at most two rows, so an ambiguous
+    /// name shows): the entity and its <c>get</c> parameters. A read can be chained onto it with <c>$id</c>.
+    /// </summary>
+    public static (string Entity, Api4Params Query) LookupQuery(TriggerDefinition definition)
     {
         var (entity, select) = Shape(definition.Kind);
         var reference = definition.Reference.Trim();
@@ -117,6 +151,13 @@ internal sealed class ReferenceResolver
             : definition.Kind == TriggerKind.Group
                 ? Api4Condition.Or(Api4Condition.Eq("name", reference), Api4Condition.Eq("title", reference))
                 : Api4Condition.Eq("name", reference));
+        return (entity, query);
+    }
+
+    private async Task<JsonElement> LoadAsync(TriggerDefinition definition)
+    {
+        var reference = definition.Reference.Trim();
+        var (entity, query) = LookupQuery(definition);
         var result = await _client.CallAsync(entity, "get", query, CancellationToken.None).ConfigureAwait(false);
         return result.Values.Count switch
         {

@@ -116,8 +116,10 @@ internal sealed class BatchRunner
     }
 
     /// <summary>
-    /// The set-up of the process (once), with the first pass's first page read as soon as the triggers are resolved,
-    /// while the rest of the set-up (identity, activity types) is still in flight. Returns that pass's feed.
+    /// The set-up of the process (once), with the first pass's first page read early: a source that prepares its pages
+    /// (it waits for the set-up itself before any activity, <see cref="PagePreparation.Ready"/>) reads as soon as the
+    /// set-up's requests are sent, so a cold run's first read goes with them; another source reads once the triggers are
+    /// resolved, while the rest of the set-up (identity, activity types) is still in flight. Returns that pass's feed.
     /// </summary>
     private async Task<PageFeed?> SetUpAsync(BatchPass[] passes, ActivityKind activityKind, CancellationToken cancellationToken)
     {
@@ -125,19 +127,30 @@ internal sealed class BatchRunner
         PageFeed? first = null;
         try
         {
+            if (passes.Length > 0)
+            {
+                first = new PageFeed(this, passes[0], passes[0].Kind ?? activityKind, cancellationToken);
+            }
+
             await _engine.EnsureReadyAsync(
                 ct =>
                 {
-                    if (passes.Length > 0 && !ct.IsCancellationRequested)
+                    if (!ct.IsCancellationRequested)
                     {
-                        first = new PageFeed(this, passes[0], passes[0].Kind ?? activityKind, ct);
-                        first.StartReading();
+                        first?.StartReading();
                     }
 
                     return Task.FromResult(true);
                 },
                 static () => { },
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                started: () =>
+                {
+                    if (first is { ReadsBeforeSetUp: true } && !cancellationToken.IsCancellationRequested)
+                    {
+                        first.StartReading();
+                    }
+                }).ConfigureAwait(false);
             first?.SetUp();
             return first;
         }
@@ -556,6 +569,9 @@ internal sealed class BatchRunner
         }
 
         public ITriggerSource Source { get; }
+
+        /// <summary>Whether the first read may go before the set-up is done (the source waits for it before any activity).</summary>
+        public bool ReadsBeforeSetUp => _preparedBySource;
 
         /// <summary>Sends the first read (it needs only the triggers resolved).</summary>
         public void StartReading() => _reading ??= ReadAsync();

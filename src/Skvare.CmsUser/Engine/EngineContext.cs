@@ -112,12 +112,15 @@ internal sealed class EngineContext : IDisposable
     /// triggers resolved (the batch's first page read): that work starts as soon as the triggers are resolved, while the
     /// activity set-up is still in flight, so a cold call costs one round trip less per set-up step. A failure of the
     /// set-up calls <paramref name="setupFailed"/> before it is thrown (the caller reports it as a set-up failure); a
-    /// failure of <paramref name="afterTriggers"/> is thrown as it is.
+    /// failure of <paramref name="afterTriggers"/> is thrown as it is. <paramref name="started"/>, when given, runs as soon as
+    /// the set-up's requests are sent (work that can go with them: the first read of a source that waits for the set-up
+    /// itself); on a warm process it runs just before <paramref name="afterTriggers"/>.
     /// </summary>
-    public async Task<T> EnsureReadyAsync<T>(Func<CancellationToken, Task<T>> afterTriggers, Action setupFailed, CancellationToken cancellationToken)
+    public async Task<T> EnsureReadyAsync<T>(Func<CancellationToken, Task<T>> afterTriggers, Action setupFailed, CancellationToken cancellationToken, Action? started = null)
     {
         if (_ready)
         {
+            started?.Invoke();
             return await afterTriggers(cancellationToken).ConfigureAwait(false);
         }
 
@@ -127,6 +130,7 @@ internal sealed class EngineContext : IDisposable
         {
             if (_ready)
             {
+                started?.Invoke();
                 work = afterTriggers(cancellationToken);
             }
             else
@@ -134,7 +138,9 @@ internal sealed class EngineContext : IDisposable
                 var activities = Activities.EnsureReadyAsync(cancellationToken);
                 try
                 {
-                    await Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken).ConfigureAwait(false);
+                    var triggers = Triggers.PrepareAsync(ConfiguredTriggers(), cancellationToken);
+                    started?.Invoke();
+                    await triggers.ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {

@@ -121,6 +121,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-ondemand-", () => new CiviCrmOnDemandAdapter()),
         ("civicrm-6.17.2-writeback-", () => new CiviCrmWriteBackAdapter()),
         ("civicrm-6.17.2-prepare-", () => new CiviCrmPrepareAdapter()),
+        ("civicrm-6.17.2-firstread-", () => new CiviCrmFirstReadAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];
