@@ -56,6 +56,11 @@ public static class Program
             return 0;
         }
 
+        if (args is ["provisioning-alternate", var rounds])
+        {
+            return await ProvisioningCommand.AlternateAsync(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (args is ["provisioning-design-floor", var designConcurrency, var designContacts])
         {
             // The design floor alone (docs/benchmarks.md), with and without the Scheduled records, at 20 ms.
