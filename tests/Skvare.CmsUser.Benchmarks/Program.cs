@@ -56,6 +56,29 @@ public static class Program
             return 0;
         }
 
+        if (args is ["provisioning-alternate", var rounds])
+        {
+            return await ProvisioningCommand.AlternateAsync(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["provisioning-design-floor", var designConcurrency, var designContacts])
+        {
+            // The design floor alone (docs/benchmarks.md), with and without the Scheduled records, at 20 ms.
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var c = int.Parse(designConcurrency, inv);
+            var n = int.Parse(designContacts, inv);
+            for (var i = 0; i < 3; i++)
+            {
+                foreach (var audit in new[] { true, false })
+                {
+                    var rate = await DesignFloor.ContactsPerSecondAsync(n, c, TimeSpan.FromMilliseconds(20), audit, CancellationToken.None);
+                    Console.WriteLine(string.Create(inv, $"concurrency {c}, {n} contacts, {(audit ? "audit before create" : "no Scheduled records")}: {rate:0.0} contacts/s, {rate * 0.020 / c:0.000} of the bound"));
+                }
+            }
+
+            return 0;
+        }
+
         if (args is ["provisioning-fake-delay", ..])
         {
             var waits = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100;

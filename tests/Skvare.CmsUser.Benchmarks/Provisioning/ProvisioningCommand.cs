@@ -176,7 +176,8 @@ internal static class ProvisioningCommand
     }
 
     // Throughput at 20 ms injected latency against the latency bound (concurrency / latency: every worker always
-    // waiting on exactly one CMS create) and against the re-created old flow, all in this run. Each size runs three times
+    // waiting on exactly one CMS create), against the re-created old flow, the instrument's floor (HttpFloor) and the
+    // design floor (DesignFloor, with and without the Scheduled records), all in this run. Each size runs three times
     // (once with --quick) and the median is reported with the range. With --trace, one more run at concurrency 8 is
     // traced (BatchTrace): where the workers' time goes, and the timeline next to the JSON.
     private static async Task<object> LatencyAsync(StringBuilder md, bool quick, bool trace, CancellationToken ct)
@@ -198,27 +199,46 @@ internal static class ProvisioningCommand
         md
             .AppendLine(Inv, $"Old flow (10 sequential calls per contact, one contact at a time): {old:0.0} contacts/s. Load average at the start: {load}.").AppendLine()
             .AppendLine(Inv, $"| Concurrency | Contacts | Contacts/s (median of {repeats}) | Latency bound | Ratio to bound | Range | Ratio to old flow | Floor: bare HttpClient, same fake WordPress (ratio to bound) | SDK / floor |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var design = new StringBuilder()
+            .AppendLine(Inv, $"| Concurrency | Contacts | Design floor, audit before create: ratio to bound (range) | SDK / design floor | Design floor without Scheduled records: ratio to bound (range) | SDK / that floor |").AppendLine("|---:|---:|---:|---:|---:|---:|");
         foreach (var (concurrency, contacts) in ThroughputSizes(quick))
         {
             var rates = new List<double>();
             var floors = new List<double>();
+            var designs = new List<double>();
+            var designsNoAudit = new List<double>();
             for (var i = 0; i < repeats; i++)
             {
-                // The SDK and its floor alternate, so both see the same machine.
+                // The SDK, its floor and the two design floors alternate, so all see the same machine.
                 rates.Add(await ContactsPerSecondAsync(contacts, concurrency, ct));
                 floors.Add(await HttpFloor.CreatesPerSecondAsync(contacts, concurrency, Latency, ct));
+                designs.Add(await DesignFloor.ContactsPerSecondAsync(contacts, concurrency, Latency, audit: true, ct));
+                designsNoAudit.Add(await DesignFloor.ContactsPerSecondAsync(contacts, concurrency, Latency, audit: false, ct));
             }
 
             rates.Sort();
             floors.Sort();
+            designs.Sort();
+            designsNoAudit.Sort();
             var rate = rates[rates.Count / 2];
             var floor = floors[floors.Count / 2];
+            var designFloor = designs[designs.Count / 2];
+            var designNoAudit = designsNoAudit[designsNoAudit.Count / 2];
             var bound = concurrency / Latency.TotalSeconds;
             md.AppendLine(Inv, $"| {concurrency} | {contacts} | {rate:0.0} | {bound:0} | {rate / bound:0.00} | {rates[0] / bound:0.00}–{rates[^1] / bound:0.00} | {rate / old:0.0}× | {floor / bound:0.00} ({floors[0] / bound:0.00}–{floors[^1] / bound:0.00}) | {rate / floor:0.00} |");
-            rows.Add(new { concurrency, contacts, contactsPerSecond = rate, runs = rates, bound, ratioToBound = rate / bound, ratioToOld = rate / old, floorContactsPerSecond = floor, floorRuns = floors, floorRatioToBound = floor / bound, ratioToFloor = rate / floor });
+            design.AppendLine(Inv, $"| {concurrency} | {contacts} | {designFloor / bound:0.00} ({designs[0] / bound:0.00}–{designs[^1] / bound:0.00}) | {rate / designFloor:0.00} | {designNoAudit / bound:0.00} ({designsNoAudit[0] / bound:0.00}–{designsNoAudit[^1] / bound:0.00}) | {rate / designNoAudit:0.00} |");
+            rows.Add(new
+            {
+                concurrency, contacts, contactsPerSecond = rate, runs = rates, bound, ratioToBound = rate / bound, ratioToOld = rate / old,
+                floorContactsPerSecond = floor, floorRuns = floors, floorRatioToBound = floor / bound, ratioToFloor = rate / floor,
+                designFloorContactsPerSecond = designFloor, designFloorRuns = designs, designFloorRatioToBound = designFloor / bound, ratioToDesignFloor = rate / designFloor,
+                designFloorNoAuditContactsPerSecond = designNoAudit, designFloorNoAuditRuns = designsNoAudit, designFloorNoAuditRatioToBound = designNoAudit / bound, ratioToDesignFloorNoAudit = rate / designNoAudit,
+            });
         }
 
-        md.AppendLine().AppendLine("The floor is the same fake WordPress at the same latency and concurrency driven by a bare HttpClient loop (one create per request, no SDK, no CiviCRM): what any client reaches on this machine and fake. *Ratio to bound* is the goal's figure; *SDK / floor* is what the SDK loses on top of the instrument.").AppendLine();
+        md.AppendLine().AppendLine("The floor is the same fake WordPress at the same latency and concurrency driven by a bare HttpClient loop (one create per request, no SDK, no CiviCRM): what any client reaches on this machine and fake. *Ratio to bound* is the goal's figure; *SDK / floor* is what the SDK loses on top of the instrument.").AppendLine()
+            .AppendLine("Design floor (same runs, alternating): a bare HttpClient driver against the same fake CiviCRM and WordPress making only the round trips the spec forces on any design, pipelined: per page of 100 one CiviCRM read, one write of the Scheduled audit records before the page's creates (spec item 7), one create per contact with every worker busy, one CiviCRM write-back after the page's last create; the next page is read and prepared during the current page's creates. Without Scheduled records: the same without that write (a design without audit-before-create). Neither pays the SDK's set-up.").AppendLine()
+            .Append(design).AppendLine();
 
         // The rows above are cold: a new site and a new process, so each run also writes the activity types and reads
         // the site's identity, domain and trigger ids. A host that runs scheduled batches does that once per process:
@@ -246,6 +266,45 @@ internal static class ProvisioningCommand
         }
 
         return new { oldFlowContactsPerSecond = old, loadAverage = load, fakeDelay = delays, schedulerCpuMs = schedulerCpu?.TotalMilliseconds, sectionSeconds = sectionWatch.Elapsed.TotalSeconds, runs = rows, trace = traced };
+    }
+
+    /// <summary>
+    /// <c>provisioning-alternate ROUNDS</c>: the goal's size (concurrency 8, 500 contacts, 20 ms) run ROUNDS times,
+    /// alternating the SDK (cold, a new site each run), the floor and the two design floors; medians and ranges of the
+    /// ratio to the bound, with the load average before and after.
+    /// </summary>
+    internal static async Task<int> AlternateAsync(int rounds)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+        var ct = timeout.Token;
+        const int concurrency = 8, contacts = 500;
+        var bound = concurrency / Latency.TotalSeconds;
+        await ContactsPerSecondAsync(50, concurrency, ct);
+        var runs = new Dictionary<string, List<double>>(StringComparer.Ordinal) { ["SDK"] = [], ["floor"] = [], ["design floor"] = [], ["design floor without Scheduled records"] = [] };
+        var loadBefore = LoadAverage();
+        for (var i = 0; i < rounds; i++)
+        {
+            runs["SDK"].Add(await ContactsPerSecondAsync(contacts, concurrency, ct) / bound);
+            runs["floor"].Add(await HttpFloor.CreatesPerSecondAsync(contacts, concurrency, Latency, ct) / bound);
+            runs["design floor"].Add(await DesignFloor.ContactsPerSecondAsync(contacts, concurrency, Latency, audit: true, ct) / bound);
+            runs["design floor without Scheduled records"].Add(await DesignFloor.ContactsPerSecondAsync(contacts, concurrency, Latency, audit: false, ct) / bound);
+            Console.WriteLine(string.Create(Inv, $"round {i + 1}: {string.Join(", ", runs.Select(kv => $"{kv.Key} {kv.Value[^1]:0.000}"))} (load {LoadAverage()})"));
+        }
+
+        Console.WriteLine(string.Create(Inv, $"load average before {loadBefore}, after {LoadAverage()}"));
+        static double Median(List<double> v)
+        {
+            var sorted = v.Order().ToList();
+            return (sorted[(sorted.Count - 1) / 2] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        foreach (var (name, values) in runs)
+        {
+            Console.WriteLine(string.Create(Inv, $"{name}: median {Median(values):0.000} of the bound, range {values.Min():0.000}–{values.Max():0.000}"));
+        }
+
+        Console.WriteLine(string.Create(Inv, $"SDK / design floor, per round: median {Median([.. runs["SDK"].Zip(runs["design floor"], (a, b) => a / b)]):0.000}; SDK / floor {Median([.. runs["SDK"].Zip(runs["floor"], (a, b) => a / b)]):0.000}; design floor / floor {Median([.. runs["design floor"].Zip(runs["floor"], (a, b) => a / b)]):0.000}"));
+        return 0;
     }
 
     /// <summary>Concurrency and contacts: the issue's 500 contacts at concurrency 8; about 2.5 s of ideal work elsewhere.</summary>
