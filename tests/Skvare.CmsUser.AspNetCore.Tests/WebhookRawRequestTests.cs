@@ -18,32 +18,24 @@ public sealed class WebhookRawRequestTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    [Fact(Timeout = 30_000)]
-    public async Task Timestamp_header_sent_twice_is_refused_by_name_even_when_both_are_right()
+    [Theory(Timeout = 30_000)]
+    [InlineData(WebhookSignature.TimestampHeader, "missing_timestamp")]
+    [InlineData(WebhookSignature.SignatureHeader, "invalid_signature")]
+    public async Task Header_sent_twice_is_refused_by_name_even_when_both_copies_are_right(string repeated, string code)
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
         var body = $$"""{"contactId": {{ana.Id}}}""";
-        var ts = _host.Now.ToString(CultureInfo.InvariantCulture);
-        var signature = WebhookSignature.Compute(WebhookHost.Secret, _host.Now, Encoding.UTF8.GetBytes(body));
+        var values = new Dictionary<string, string>
+        {
+            [WebhookSignature.TimestampHeader] = _host.Now.ToString(CultureInfo.InvariantCulture),
+            [WebhookSignature.SignatureHeader] = WebhookSignature.Compute(WebhookHost.Secret, _host.Now, Encoding.UTF8.GetBytes(body)),
+        };
+        var headers = string.Concat(values.Select(h => $"{h.Key}: {h.Value}\r\n")) + $"{repeated}: {values[repeated]}\r\n";
 
-        var answer = await SendRawAsync($"{WebhookSignature.TimestampHeader}: {ts}\r\n{WebhookSignature.TimestampHeader}: {ts}\r\n{WebhookSignature.SignatureHeader}: {signature}\r\n", body);
+        var answer = await SendRawAsync(headers, body);
 
-        answer.Should().StartWith("HTTP/1.1 401").And.Contain("\"error\":\"missing_timestamp\"").And.Contain("X-CmsUser-Timestamp was sent 2 times; send it once.");
-        _cms.Accounts.Should().BeEmpty();
-    }
-
-    [Fact(Timeout = 30_000)]
-    public async Task Signature_header_sent_twice_is_refused_by_name_even_when_both_are_right()
-    {
-        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        var body = $$"""{"contactId": {{ana.Id}}}""";
-        var ts = _host.Now.ToString(CultureInfo.InvariantCulture);
-        var signature = WebhookSignature.Compute(WebhookHost.Secret, _host.Now, Encoding.UTF8.GetBytes(body));
-
-        var answer = await SendRawAsync($"{WebhookSignature.TimestampHeader}: {ts}\r\n{WebhookSignature.SignatureHeader}: {signature}\r\n{WebhookSignature.SignatureHeader}: {signature}\r\n", body);
-
-        answer.Should().StartWith("HTTP/1.1 401").And.Contain("\"error\":\"invalid_signature\"").And.Contain("X-CmsUser-Signature was sent 2 times; send it once.");
-        answer.Should().NotContain(signature[7..], "the answer never repeats a signature");
+        answer.Should().StartWith("HTTP/1.1 401").And.Contain($"\"error\":\"{code}\"").And.Contain($"{repeated} was sent 2 times; send it once.");
+        answer.Should().NotContain(values[WebhookSignature.SignatureHeader][7..], "the answer never repeats a signature");
         _cms.Accounts.Should().BeEmpty();
     }
 
@@ -75,7 +67,10 @@ public sealed class WebhookRawRequestTests : IAsyncLifetime
         // Every way is logged and none throws.
         var logs = _host.Logs.GetSnapshot();
         logs.Should().Contain(r => r.Id.Id == 4000 || r.Id.Id == 4004, string.Join("; ", logs.Select(r => $"{r.Id} {r.Message}")));
-        logs.Where(r => r.Id.Id == 4000).Should().AllSatisfy(r => r.Message.Should().Contain("(invalid_body)").And.Contain("ended before its Content-Length"));
+        foreach (var refusal in logs.Where(r => r.Id.Id == 4000))
+        {
+            refusal.Message.Should().Contain("(invalid_body)").And.Contain("ended before its Content-Length");
+        }
         logs.Should().NotContain(r => r.Level >= LogLevel.Error);
     }
 
