@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(4003, LogLevel.Error, "Webhook replay store failed; request refused with 503")]
     public static partial void ReplayStoreFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4004, LogLevel.Information, "Webhook caller {Remote} closed the connection before the answer was written")]
+    public static partial void CallerLeft(ILogger logger, string? remote);
 }

@@ -51,22 +51,56 @@ internal static class WebhookEndpoint
 
     private static async Task HandleAsync(HttpContext context, IServiceProvider services, Func<IServiceProvider, IUserProvisioner> provisioner)
     {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
+        try
+        {
+            await HandleCoreAsync(context, services, provisioner, logger).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            // The caller hung up (while sending the body, or before the answer was written): nobody reads an answer.
+            Log.CallerLeft(logger, context.Connection.RemoteIpAddress?.ToString());
+        }
+    }
+
+    private static async Task HandleCoreAsync(HttpContext context, IServiceProvider services, Func<IServiceProvider, IUserProvisioner> provisioner, ILogger logger)
+    {
         var options = services.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Skvare.CmsUser.AspNetCore.Webhook");
         var aborted = context.RequestAborted;
         var started = time.GetTimestamp();
 
-        var body = await ReadBodyAsync(context.Request, options.MaxBodyBytes, aborted).ConfigureAwait(false);
+        var (body, unreadable) = await ReadBodyAsync(context.Request, options.MaxBodyBytes, aborted).ConfigureAwait(false);
+        if (unreadable is not null)
+        {
+            // The server refused the body while it arrived (it ended before its Content-Length, came too slowly, or
+            // exceeded the server's own request size limit): the caller's fault, answered with the server's 4xx.
+            var tooLarge = unreadable.StatusCode == StatusCodes.Status413PayloadTooLarge;
+            await RefuseAsync(
+                context,
+                logger,
+                unreadable.StatusCode is >= 400 and < 500 ? unreadable.StatusCode : StatusCodes.Status400BadRequest,
+                tooLarge ? CmsUserErrorCodes.BodyTooLarge : CmsUserErrorCodes.InvalidBody,
+                tooLarge ? "The body is larger than the server accepts." : "The body could not be read: it ended before its Content-Length or arrived too slowly.").ConfigureAwait(false);
+            return;
+        }
+
         if (body is null)
         {
             await RefuseAsync(context, logger, StatusCodes.Status413PayloadTooLarge, CmsUserErrorCodes.BodyTooLarge, $"The body is larger than {options.MaxBodyBytes} bytes.").ConfigureAwait(false);
             return;
         }
 
-        if (!long.TryParse(context.Request.Headers[WebhookSignature.TimestampHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        var timestamps = context.Request.Headers[WebhookSignature.TimestampHeader];
+        if (timestamps.Count > 1)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.MissingTimestamp, $"Send the Unix time in seconds in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.MissingTimestamp, $"{WebhookSignature.TimestampHeader} was sent {timestamps.Count} times; send it once.").ConfigureAwait(false);
+            return;
+        }
+
+        if (!long.TryParse(timestamps.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var timestamp))
+        {
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.MissingTimestamp, $"Send the Unix time in whole seconds (digits only) in {WebhookSignature.TimestampHeader}.").ConfigureAwait(false);
             return;
         }
 
@@ -77,7 +111,14 @@ internal static class WebhookEndpoint
             return;
         }
 
-        if (!WebhookSignature.TryVerify(options.Secret, timestamp, body, context.Request.Headers[WebhookSignature.SignatureHeader], out var mac))
+        var signatures = context.Request.Headers[WebhookSignature.SignatureHeader];
+        if (signatures.Count > 1)
+        {
+            await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.InvalidSignature, $"{WebhookSignature.SignatureHeader} was sent {signatures.Count} times; send it once.").ConfigureAwait(false);
+            return;
+        }
+
+        if (!WebhookSignature.TryVerify(options.Secret, timestamp, body, signatures.ToString(), out var mac))
         {
             await RefuseAsync(context, logger, StatusCodes.Status401Unauthorized, CmsUserErrorCodes.InvalidSignature, $"{WebhookSignature.SignatureHeader} is missing or does not match the body and timestamp for the configured secret.").ConfigureAwait(false);
             return;
@@ -114,7 +155,7 @@ internal static class WebhookEndpoint
         if (request.Rule is { } ruleName && !rules.Any(r => string.Equals(r.DisplayName, ruleName, StringComparison.OrdinalIgnoreCase)))
         {
             var known = rules.Count == 0 ? "none are configured" : "known rules: " + string.Join(", ", rules.Select(r => r.DisplayName));
-            var shown = string.Concat(ruleName.Select(c => char.IsControl(c) ? '?' : c));
+            var shown = Printable(ruleName);
             await RefuseAsync(context, logger, StatusCodes.Status400BadRequest, CmsUserErrorCodes.InvalidBody, $"No rule is named '{shown}' ({known}).").ConfigureAwait(false);
             return;
         }
@@ -143,6 +184,7 @@ internal static class WebhookEndpoint
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
                 // The caller hung up; nobody reads an answer. It sends again (new timestamp) if it still cares.
+                Log.CallerLeft(logger, context.Connection.RemoteIpAddress?.ToString());
                 return;
             }
             catch (Exception ex)
@@ -195,27 +237,45 @@ internal static class WebhookEndpoint
             Error = new ProvisioningError(kind ?? FailureKind.Permanent, code, message),
         }, status);
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancellationToken)
+    /// <summary>
+    /// Caller text echoed in an answer and the log: control, format (bidirectional overrides, zero-width) and
+    /// line-separator characters become <c>?</c>, so it cannot forge log lines or reorder what an admin reads.
+    /// </summary>
+    internal static string Printable(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator ? '?' : c));
+
+    /// <summary>
+    /// Reads the body up to <paramref name="max"/> bytes: the bytes, or no bytes when it is larger, or the server's
+    /// refusal of a body that did not arrive whole (Kestrel's <see cref="BadHttpRequestException"/>).
+    /// </summary>
+    private static async Task<(byte[]? Body, BadHttpRequestException? Unreadable)> ReadBodyAsync(HttpRequest request, int max, CancellationToken cancellationToken)
     {
         if (request.ContentLength > max)
         {
-            return null;
+            return (null, null);
         }
 
         using var buffer = new MemoryStream();
         var chunk = new byte[4096];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        try
         {
-            if (buffer.Length + read > max)
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + read > max)
+                {
+                    return (null, null);
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return (null, ex);
         }
 
-        return buffer.ToArray();
+        return (buffer.ToArray(), null);
     }
 
     private static Task RefuseAsync(HttpContext context, ILogger logger, int status, string error, string message)

@@ -20,34 +20,48 @@ internal sealed record WebhookRequest(long ContactId, string? Rule, bool Include
         MaxDepth = 16,
     };
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     /// <summary>Parses a body; never throws. On failure <paramref name="problem"/> says what to fix.</summary>
     public static bool TryParse(ReadOnlyMemory<byte> body, out WebhookRequest request, out string problem)
     {
         request = new WebhookRequest(0, null, false, null);
         problem = "";
-        JsonDocument document;
-        try
+
+        // RFC 8259 lets a parser ignore a byte order mark; the signature still covers the bytes as sent.
+        if (body.Span.StartsWith(Utf8Bom))
         {
-            document = JsonDocument.Parse(body, Strict);
+            body = body[Utf8Bom.Length..];
         }
-        catch (JsonException ex)
+
+        if (body.IsEmpty)
         {
-            problem = $"The body is not valid JSON, or names a member twice (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+            problem = "The body is empty; send a JSON object such as {\"contactId\": 42}.";
             return false;
         }
 
-        using (document)
+        try
         {
-            try
-            {
-                return TryRead(document.RootElement, out request, out problem);
-            }
-            catch (InvalidOperationException)
-            {
-                // GetString refuses escapes that decode to a lone surrogate.
-                problem = "The body holds a string that is not valid Unicode.";
-                return false;
-            }
+            using var document = JsonDocument.Parse(body, Strict);
+            return TryRead(document.RootElement, out request, out problem);
+        }
+        catch (JsonException ex) when (ex.LineNumber is null)
+        {
+            // The reader's errors carry a position; the duplicate check's do not.
+            problem = "The body names a member twice; a signed body must mean one thing.";
+            return false;
+        }
+        catch (JsonException ex)
+        {
+            problem = $"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // Text that does not decode: an escape naming a lone surrogate ("\ud800") or bytes that are not UTF-8,
+            // in a value (GetString) or in a member name (the duplicate check decodes every name while parsing).
+            problem = "The body holds a member name or string that is not valid Unicode (a lone surrogate escape such as \\ud800, or bytes that are not UTF-8).";
+            return false;
         }
     }
 

@@ -176,6 +176,17 @@ public sealed class WebhookTests : IAsyncLifetime
     [InlineData("""{"contactId": 1, "eventId": "line\nbreak"}""")]
     [InlineData("""{"contactId": 1, "eventId": "<script>"}""")]
     [InlineData("""{"contactId": 1, "rule": "nope"}""")]
+    [InlineData("""{"\ud800": 1, "contactId": 1}""")]
+    [InlineData("""{"contactId": 1, "source": {"x\udc00": 1}}""")]
+    [InlineData("""{"contact_id": "\ud800"}""")]
+    [InlineData("""{"contactId": 1, "source": {"a": 1, "a": 2}}""")]
+    [InlineData("""{"contactId": 9223372036854775808}""")]
+    [InlineData("""{"contact_id": "9223372036854775808"}""")]
+    [InlineData("""{"contact_id": "-1"}""")]
+    [InlineData("""{"contact_id": " 1"}""")]
+    [InlineData("""{"contact_id": "1.5"}""")]
+    [InlineData("""{"contactId": "1e3"}""")]
+    [InlineData("""{"contactId": null}""")]
     public async Task Malformed_body_or_unknown_rule_gets_a_clear_400(string json)
     {
         using var response = await _host.PostAsync(json);
@@ -185,6 +196,39 @@ public sealed class WebhookTests : IAsyncLifetime
         body.GetProperty("error").GetString().Should().Be("invalid_body");
         body.GetProperty("message").GetString().Should().NotContain("Parameter").And.NotContain("System.");
         _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData("", "The body is empty; send a JSON object such as {\"contactId\": 42}.")]
+    [InlineData("""{"contactId": 1, "contactId": 2}""", "The body names a member twice; a signed body must mean one thing.")]
+    [InlineData("""{"\ud800": 1, "contactId": 1}""", "The body holds a member name or string that is not valid Unicode (a lone surrogate escape such as \\ud800, or bytes that are not UTF-8).")]
+    [InlineData("""{"contactId": 1,}""", "The body is not valid JSON (line 1, byte 17).")]
+    public async Task Unreadable_body_is_refused_with_a_message_that_says_what_to_fix(string json, string message)
+    {
+        using var response = await _host.PostAsync(json);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await JsonOf(response)).GetProperty("message").GetString().Should().Be(message);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Body_with_a_byte_order_mark_is_read_as_json()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+
+        using var response = await _host.PostAsync("\uFEFF" + $$"""{"contactId": {{ana.Id}}}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _cms.Accounts.Should().ContainSingle();
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Unknown_rule_is_echoed_without_format_or_line_separator_characters()
+    {
+        using var response = await _host.PostAsync("""{"contactId": 1, "rule": "a\u202eb\u2028c\u200bd"}""");
+
+        var message = (await JsonOf(response)).GetProperty("message").GetString();
+        message.Should().Be("No rule is named 'a?b?c?d' (known rules: members).");
     }
 
     [Fact(Timeout = 30_000)]

@@ -9,13 +9,14 @@ namespace Skvare.CmsUser.CiviCrm.Api;
 internal sealed record Api4Call(string Entity, string Action, string Url) : HttpCall(HttpMethod.Post, Url, Entity + "." + Action);
 
 /// <summary>CiviCRM's failures on the <see cref="HttpChannel"/>, as <see cref="CiviCrmApiException"/>s.</summary>
-internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
+/// <param name="secrets">The API key and site key: never repeated from an answer (a proxy or echo service may send them back).</param>
+internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : IHttpAnswerClassifier
 {
     /// <inheritdoc />
     public CmsUserException FromAnswer(HttpCall call, HttpAnswer answer)
     {
         var (entity, action) = Names(call);
-        return Api4ErrorMapper.FromResponse(entity, action, (HttpStatusCode)answer.Status, answer.MediaType, answer.Body, Api4ErrorMapper.TryParse(answer.Body));
+        return Api4ErrorMapper.FromResponse(entity, action, (HttpStatusCode)answer.Status, answer.MediaType, answer.Body, Api4ErrorMapper.TryParse(answer.Body), secrets);
     }
 
     /// <inheritdoc />
@@ -25,7 +26,7 @@ internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
     {
         var (entity, action) = Names(call);
-        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(answer.Body, 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
+        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
     }
 
     /// <inheritdoc />
@@ -44,11 +45,12 @@ internal sealed class CiviCrmAnswerClassifier : IHttpAnswerClassifier
 /// <summary>Turns a failed API v4 response into a <see cref="CiviCrmApiException"/> with a message that names the fix.</summary>
 internal static partial class Api4ErrorMapper
 {
-    public static CiviCrmApiException FromResponse(string entity, string action, HttpStatusCode status, string? mediaType, string body, Api4Envelope? envelope)
+    public static CiviCrmApiException FromResponse(string entity, string action, HttpStatusCode status, string? mediaType, string body, Api4Envelope? envelope, IReadOnlyList<string?>? secrets = null)
     {
         var code = (int)status;
         var call = $"{entity}.{action}";
-        var serverMessage = envelope?.ErrorMessage ?? envelope?.StatusMessage;
+        body = Redact(body, secrets);
+        var serverMessage = Redact(envelope?.ErrorMessage.AsText() ?? envelope?.StatusMessage.AsText(), secrets);
         var isHtml = mediaType?.Contains("html", StringComparison.OrdinalIgnoreCase) == true || body.TrimStart().StartsWith('<');
         if (serverMessage is null && isHtml)
         {
@@ -59,7 +61,7 @@ internal static partial class Api4ErrorMapper
             serverMessage = body.Trim();
         }
 
-        var errorId = envelope?.ErrorId ?? (serverMessage is null ? null : ErrorIdPattern().Match(serverMessage) is { Success: true } m ? m.Groups[1].Value : null);
+        var errorId = Redact(envelope?.ErrorId.AsText(), secrets) ?? (serverMessage is null ? null : ErrorIdPattern().Match(serverMessage) is { Success: true } m ? m.Groups[1].Value : null);
         var generic = serverMessage?.Contains("Sorry an error occurred", StringComparison.Ordinal) == true;
         var errorCode = envelope is null ? null : envelope.ErrorCode.ValueKind switch
         {
@@ -101,6 +103,63 @@ internal static partial class Api4ErrorMapper
         };
 
         return new CiviCrmApiException(kind, message, entity, action, code, errorCode, serverMessage, errorId);
+    }
+
+    /// <summary>
+    /// A successful answer (HTTP 2xx) that carries <c>error_message</c> as something other than text: a number, an
+    /// object, an array, a boolean, <c>null</c>, blank text or text that is not valid UTF-16. CiviCRM sends
+    /// <c>error_message</c> only as the text of a failed call (and never in a success), so something between this client
+    /// and CiviCRM rewrote the answer; the exception names the member, its kind and (redacted) value, and says the call's
+    /// effect is unknown.
+    /// </summary>
+    public static CiviCrmApiException OddErrorMessage(string entity, string action, int status, Api4Envelope envelope, IReadOnlyList<string?>? secrets)
+    {
+        var value = envelope.ErrorMessage;
+        var kind = value.ValueKind switch
+        {
+            JsonValueKind.Number => "a number",
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            JsonValueKind.Null => "null",
+            JsonValueKind.String when value.AsText() is null => "text that is not valid UTF-16",
+            _ => "blank text",
+        };
+        var shown = Redact(HttpEndpointGuard.Excerpt(value.GetRawText(), 120), secrets);
+        var message = $"{entity}.{action} answered HTTP {status} with an error_message that is {kind} ({shown}), not CiviCRM's error text: CiviCRM writes error_message only as the text of a failed call, so something between this client and CiviCRM (a proxy, a security plugin, another service at CmsUser:CiviCrm:BaseUrl) changed the answer. Whether the call took effect is unknown.";
+        var errorCode = envelope.ErrorCode.ValueKind switch
+        {
+            JsonValueKind.String => Redact(envelope.ErrorCode.AsText(), secrets),
+            JsonValueKind.Number => envelope.ErrorCode.GetRawText(),
+            _ => null,
+        };
+        return new CiviCrmApiException(FailureKind.Configuration, message, entity, action, status, errorCode, errorId: Redact(envelope.ErrorId.AsText(), secrets));
+    }
+
+    /// <summary>Whether an answer's <c>error_message</c> is CiviCRM's: text that is not blank.</summary>
+    public static bool IsErrorText(JsonElement errorMessage) => errorMessage.AsText() is { } text && !string.IsNullOrWhiteSpace(text);
+
+    /// <summary>
+    /// <paramref name="text"/> with each secret (the API key, the site key) replaced by <c>&lt;redacted&gt;</c>: text
+    /// from an answer goes into exceptions and logs, and a misrouted request may be echoed back with its headers.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static string? Redact(string? text, IReadOnlyList<string?>? secrets)
+    {
+        if (text is null || secrets is null)
+        {
+            return text;
+        }
+
+        foreach (var secret in secrets)
+        {
+            if (!string.IsNullOrEmpty(secret))
+            {
+                text = text.Replace(secret, "<redacted>", StringComparison.Ordinal);
+            }
+        }
+
+        return text;
     }
 
     /// <summary>

@@ -19,6 +19,9 @@ public class CiviCrmApiClient
     private readonly CiviCrmOptions _options;
     private readonly ILogger _logger;
     private readonly HttpChannel _channel;
+
+    // Never repeated from an answer into an exception or a log line.
+    private readonly string?[] _secrets;
     private Task<CiviCrmIdentity>? _identity;
     private Task<SiteTime>? _siteTime;
 
@@ -31,7 +34,8 @@ public class CiviCrmApiClient
         ArgumentNullException.ThrowIfNull(http);
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
+        _secrets = [_options.ApiKey, _options.SiteKey];
+        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
         {
             // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
             Credentials = HeaderCredentials.Headers(
@@ -46,6 +50,7 @@ public class CiviCrmApiClient
     {
         _options = new CiviCrmOptions();
         _logger = NullLogger.Instance;
+        _secrets = [];
         _channel = null!;
     }
 
@@ -89,9 +94,12 @@ public class CiviCrmApiClient
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         var envelope = _channel.Read(call, answer, CiviCrmJsonContext.Default.Api4Envelope);
-        if (envelope.ErrorMessage is not null)
+        if (envelope.ErrorMessage.ValueKind != JsonValueKind.Undefined)
         {
-            throw _channel.Refuse(call, answer);
+            // CiviCRM never sends error_message in a success; when it is there the call failed, whatever its kind.
+            throw Api4ErrorMapper.IsErrorText(envelope.ErrorMessage)
+                ? _channel.Refuse(call, answer)
+                : _channel.Fail(call, Api4ErrorMapper.OddErrorMessage(entity, action, answer.Status, envelope, _secrets));
         }
 
         var values = envelope.Values.ValueKind switch
@@ -251,7 +259,7 @@ public class CiviCrmApiClient
             || (root.TryGetProperty("is_error", out var isError) && (isError.ValueKind != JsonValueKind.Number || !isError.TryGetDouble(out var flag) || flag != 0))
             || !root.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
         {
-            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? m.ToString() : "no values");
+            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(m.ToString(), 300), _secrets) : "no values");
             return null;
         }
 

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Skvare.CmsUser.CiviCrm.Api;
 
-/// <summary>The API v4 answer envelope, success or error.</summary>
+/// <summary>
+/// The API v4 answer envelope, success or error. Every member is read as it came (any JSON kind), so an answer whose
+/// <c>error_message</c> is a number or an object is still read and reported for what it is, not as "not CiviCRM".
+/// </summary>
 internal sealed class Api4Envelope
 {
     [JsonPropertyName("values")]
@@ -19,13 +22,13 @@ internal sealed class Api4Envelope
     public JsonElement ErrorCode { get; set; }
 
     [JsonPropertyName("error_message")]
-    public string? ErrorMessage { get; set; }
+    public JsonElement ErrorMessage { get; set; }
 
     [JsonPropertyName("error_id")]
-    public string? ErrorId { get; set; }
+    public JsonElement ErrorId { get; set; }
 
     [JsonPropertyName("status_message")]
-    public string? StatusMessage { get; set; }
+    public JsonElement StatusMessage { get; set; }
 }
 
 [JsonSerializable(typeof(Api4Envelope))]
