@@ -71,6 +71,14 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
                     continue;
                 }
 
+                if (fault is AnswerFault && state.Done)
+                {
+                    // The site did create the account; a provider that finds it again at once (Standalone looks the
+                    // user up by contact) completes the contact in this run, with its one Completed audit.
+                    state.Failed.Should().BeEmpty();
+                    continue;
+                }
+
                 var outcome = summary.Failures.Should().ContainSingle(f => f.ContactId == id, $"contact {id} met {fault}").Subject;
                 outcome.Error!.Code.Should().MatchRegex("^[a-z0-9_]+$", "a typed error");
                 state.InTrigger.Should().BeTrue($"contact {id} ({fault}) stays to be tried again");
@@ -156,7 +164,8 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
         summary.Quarantined.Should().BeTrue();
         after.Values.Should().OnlyContain(s => s.Accounted, "nothing is lost");
         after.Values.Should().OnlyContain(s => s.Failed.Count == 0, "an outage uses nobody's attempt");
-        after.Values.Count(s => s.InTrigger).Should().BeGreaterThan(members.Length / 2, "the run stopped early");
+        summary.Total.Should().BeLessThan(members.Length, "the run stopped before the last contacts");
+        after.Values.Count(s => !s.Done).Should().BeGreaterThan(0);
         summary.Failures.Should().OnlyContain(f => f.Error!.Kind == FailureKind.Transient);
     }
 

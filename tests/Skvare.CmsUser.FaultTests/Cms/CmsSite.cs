@@ -189,7 +189,8 @@ internal abstract class CmsSite : IDisposable
         public override IReadOnlyList<FakeCmsUser> Accounts => [.. _site.Users.Where(u => u.Id != _site.ApiUserId)];
 
         // cms-civicrm-standalone.md section 7: API4 error bodies; 403 = Unauthorized, 401 authx (text/plain), 400 the
-        // security alert, 405 a write over GET (configuration); 500 is every other failure, 503 maintenance.
+        // security alert, 405 a write over GET (configuration); a JSON 500 is every other failure (validation included,
+        // so the CiviCRM client reads it as permanent), 503 maintenance and a proxy's 502 transient.
         public override IReadOnlyList<StatusAnswer> StatusAnswers { get; } =
         [
             new(400, """{"error_code":400,"error_message":"SECURITY ALERT: Ajax requests can only be issued by javascript clients, eg. CRM.api4()."}""", "application/json", Expect.Configuration),
@@ -197,7 +198,8 @@ internal abstract class CmsSite : IDisposable
             new(403, """{"error_id":"uNkG-007i-AJ8b","error_code":0,"error_message":"Unauthorized","status":403}""", "application/json", Expect.Configuration),
             new(405, "", "text/html; charset=UTF-8", Expect.Configuration),
             new(429, "<html><body>Too Many Requests</body></html>", "text/html; charset=UTF-8", Expect.Transient),
-            new(500, """{"error_code":"1","error_message":"Sorry an error occurred and your request was not completed. (Error ID: Z0Qm-qJca-I8kw)","status":500}""", "application/json", Expect.Transient),
+            new(500, """{"error_code":"1","error_message":"Sorry an error occurred and your request was not completed. (Error ID: Z0Qm-qJca-I8kw)","status":500}""", "application/json", Expect.Permanent),
+            new(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", Expect.Transient),
             new(503, """{"status_code":503,"status_message":"Temporarily unavailable for maintenance."}""", "application/json", Expect.Transient),
         ];
 
