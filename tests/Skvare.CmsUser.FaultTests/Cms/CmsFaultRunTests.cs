@@ -27,6 +27,8 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
     [InlineData(Cms.Joomla)]
     [InlineData(Cms.Standalone)]
     [InlineData(Cms.Drupal)]
+    [InlineData(Cms.Drupal7)]
+    [InlineData(Cms.Backdrop)]
     public async Task A_fault_on_one_contact_fails_that_contact_alone_and_loses_nothing(Cms cms)
     {
         const int Extra = 12;
@@ -150,6 +152,8 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
     [InlineData(Cms.Joomla)]
     [InlineData(Cms.Standalone)]
     [InlineData(Cms.Drupal)]
+    [InlineData(Cms.Drupal7)]
+    [InlineData(Cms.Backdrop)]
     public async Task The_cms_going_away_mid_run_trips_the_breaker_and_burns_nothing(Cms cms)
     {
         using var run = new CmsFaultRun(cms);

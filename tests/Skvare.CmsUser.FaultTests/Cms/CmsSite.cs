@@ -1,7 +1,9 @@
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.Testing;
+using Skvare.CmsUser.Testing.Backdrop;
 using Skvare.CmsUser.Testing.CiviCrm;
 using Skvare.CmsUser.Testing.Drupal;
+using Skvare.CmsUser.Testing.Drupal7;
 using Skvare.CmsUser.Testing.Joomla;
 using Skvare.CmsUser.Testing.Standalone;
 
@@ -13,6 +15,8 @@ public enum Cms
     Joomla,
     Standalone,
     Drupal,
+    Drupal7,
+    Backdrop,
 }
 
 /// <summary>How the engine classifies a fault: it decides what the run and the contact's audit must show.</summary>
@@ -44,6 +48,8 @@ internal abstract class CmsSite : IDisposable
         Cms.Joomla => new JoomlaSite(),
         Cms.Standalone => new StandaloneSite(),
         Cms.Drupal => new DrupalSite(),
+        Cms.Drupal7 => new Drupal7Site(),
+        Cms.Backdrop => new BackdropSite(),
         _ => throw new ArgumentOutOfRangeException(nameof(cms)),
     };
 
@@ -217,5 +223,113 @@ internal abstract class CmsSite : IDisposable
         }
 
         public override void Dispose() => GoAway();
+    }
+
+    /// <summary>A site whose CMS is its own fake server beside a fake CiviCRM.</summary>
+    private abstract class SeparateSite(IDisposable cms) : CmsSite
+    {
+        private readonly FakeCiviCrmServer _civi = new();
+        private int _gone;
+
+        public override FakeCiviCrmServer Civi => _civi;
+
+        public override void GoAway()
+        {
+            if (Interlocked.Exchange(ref _gone, 1) == 0)
+            {
+                cms.Dispose();
+            }
+        }
+
+        public override void Dispose()
+        {
+            GoAway();
+            _civi.Dispose();
+        }
+    }
+
+    private sealed class Drupal7Site : SeparateSite
+    {
+        private readonly FakeDrupal7Server _cms;
+
+        public Drupal7Site()
+            : this(FakeDrupal7Server.Start())
+        {
+        }
+
+        private Drupal7Site(FakeDrupal7Server cms)
+            : base(cms) => _cms = cms;
+
+        public override string HttpClientName => Drupal7.Drupal7AccountProvider.HttpClientName;
+
+        public override IReadOnlyList<FakeCmsUser> Accounts => [.. _cms.Users.Where(u => u.Id > 1 && u.Id != _cms.ApiUserId)];
+
+        // cms-drupal7.md section 7: Services answers a JSON array with the message, form errors as an object; 406 =
+        // data (permanent), 401/403/404-resource = configuration, 5xx = transient (on a create: the outcome is unknown).
+        public override IReadOnlyList<StatusAnswer> StatusAnswers { get; } =
+        [
+            new(401, """["CSRF validation failed"]""", "application/json", Expect.Configuration),
+            new(403, """["Access denied for user cmsuser_api"]""", "application/json", Expect.Configuration),
+            new(404, """["Could not find resource user."]""", "application/json", Expect.Configuration),
+            new(406, """{"form_errors":{"mail":"The e-mail address <em class=\"placeholder\">x@y</em> is not valid."}}""", "application/json", Expect.Permanent),
+            new(429, "<html><body>Too Many Requests</body></html>", "text/html; charset=utf-8", Expect.Transient),
+            new(500, """["An error occurred (0): SQLSTATE[HY000]: General error: 2006 MySQL server has gone away"]""", "application/json", Expect.Transient),
+            new(503, "<html><body>Service Unavailable</body></html>", "text/html; charset=utf-8", Expect.Transient),
+        ];
+
+        public override void AddProvider(ICmsUserBuilder builder, TimeSpan attemptTimeout) => builder.AddDrupal7(o =>
+        {
+            o.BaseUrl = _cms.BaseUrl;
+            o.Endpoint = _cms.Endpoint;
+            o.Username = FakeDrupal7Server.ApiUsername;
+            o.Password = _cms.ApiPassword;
+            o.Http = FastHttp(attemptTimeout);
+        });
+
+        public override bool IsCreate(HttpRequestMessage request) =>
+            request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/user.json", StringComparison.Ordinal);
+    }
+
+    private sealed class BackdropSite : SeparateSite
+    {
+        private readonly FakeBackdropServer _cms;
+
+        public BackdropSite()
+            : this(FakeBackdropServer.Start())
+        {
+        }
+
+        private BackdropSite(FakeBackdropServer cms)
+            : base(cms) => _cms = cms;
+
+        public override string HttpClientName => Backdrop.BackdropAccountProvider.HttpClientName;
+
+        public override IReadOnlyList<FakeCmsUser> Accounts => [.. _cms.Users.Where(u => u.Id > 1)];
+
+        // docs/cms-backdrop.md "Errors" (the cmsuser_provision module): {"code","message","field"}; 401/403 and the
+        // module's 400/404/405/415 = configuration, 422 = data, 500 internal_error and 503 busy = transient.
+        public override IReadOnlyList<StatusAnswer> StatusAnswers { get; } =
+        [
+            new(400, """{"code":"invalid_json","message":"The body must be a JSON object."}""", "application/json", Expect.Configuration),
+            new(401, """{"code":"unauthorized","message":"Missing or wrong bearer secret."}""", "application/json", Expect.Configuration),
+            new(403, """{"code":"forbidden","message":"The acting user of the CmsUser Provision settings is missing, blocked or lacks the \"administer users\" permission."}""", "application/json", Expect.Configuration),
+            new(404, """{"code":"no_route","message":"No such route."}""", "application/json", Expect.Configuration),
+            new(405, """{"code":"method_not_allowed","message":"This path does not answer this method."}""", "application/json", Expect.Configuration),
+            new(415, """{"code":"unsupported_media_type","message":"Send the body as application/json."}""", "application/json", Expect.Configuration),
+            new(422, """{"code":"invalid_mail","message":"The email address is not valid.","field":"mail"}""", "application/json", Expect.Permanent),
+            new(429, "<html><body>Too Many Requests</body></html>", "text/html; charset=utf-8", Expect.Transient),
+            new(500, """{"code":"internal_error","message":"An error occurred while handling the request."}""", "application/json", Expect.Transient),
+            new(503, """{"code":"busy","message":"Another request is creating an account with this email address; nothing was created. Retry later.","field":"mail"}""", "application/json", Expect.Transient),
+        ];
+
+        public override void AddProvider(ICmsUserBuilder builder, TimeSpan attemptTimeout) => builder.AddBackdrop(o =>
+        {
+            o.BaseUrl = _cms.BaseUrl;
+            o.Secret = _cms.Secret;
+            o.Http = FastHttp(attemptTimeout);
+        });
+
+        public override bool IsCreate(HttpRequestMessage request) =>
+            request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/users", StringComparison.Ordinal);
     }
 }
