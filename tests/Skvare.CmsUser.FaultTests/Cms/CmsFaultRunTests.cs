@@ -181,5 +181,5 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
         _ => FailureKind.Transient,
     };
 
-    private static string[] Secrets(CmsFaultRun run) => [run.Civi.ApiKey];
+    private static string[] Secrets(CmsFaultRun run) => run.Site.Secrets;
 }

@@ -61,6 +61,12 @@ internal abstract class CmsSite : IDisposable
     /// <summary>The CMS accounts (the API user excluded).</summary>
     public abstract IReadOnlyList<FakeCmsUser> Accounts { get; }
 
+    /// <summary>The credentials the SDK holds for this site: none may reach an audit record or a stop reason.</summary>
+    public string[] Secrets => [Civi.ApiKey, .. CmsSecrets];
+
+    /// <summary>The CMS's own credentials.</summary>
+    protected abstract IEnumerable<string> CmsSecrets { get; }
+
     /// <summary>Every 4xx the protocol doc lists for a create, 5xx and 429, each as the real server words it.</summary>
     public abstract IReadOnlyList<StatusAnswer> StatusAnswers { get; }
 
@@ -88,6 +94,8 @@ internal abstract class CmsSite : IDisposable
         private int _gone;
 
         public override FakeCiviCrmServer Civi => _civi;
+
+        protected override IEnumerable<string> CmsSecrets => [_cms.Token];
 
         public override string HttpClientName => Joomla.JoomlaAccountProvider.HttpClientName;
 
@@ -140,6 +148,8 @@ internal abstract class CmsSite : IDisposable
 
         public override FakeCiviCrmServer Civi => _civi;
 
+        protected override IEnumerable<string> CmsSecrets => [_cms.ApiPassword, _cms.ClientSecret];
+
         public override string HttpClientName => Drupal.DrupalAccountProvider.HttpClientName;
 
         public override IReadOnlyList<FakeCmsUser> Accounts => [.. _cms.Users.Where(u => u.Id != _cms.ApiUserId && u.Id != 0 && u.Id != 1)];
@@ -189,6 +199,8 @@ internal abstract class CmsSite : IDisposable
         private int _gone;
 
         public override FakeCiviCrmServer Civi => _site;
+
+        protected override IEnumerable<string> CmsSecrets => [_site.ActorPassword];
 
         public override string HttpClientName => CiviCrmApiClient.HttpClientName;
 
@@ -260,6 +272,8 @@ internal abstract class CmsSite : IDisposable
         private Drupal7Site(FakeDrupal7Server cms)
             : base(cms) => _cms = cms;
 
+        protected override IEnumerable<string> CmsSecrets => [_cms.ApiPassword];
+
         public override string HttpClientName => Drupal7.Drupal7AccountProvider.HttpClientName;
 
         public override IReadOnlyList<FakeCmsUser> Accounts => [.. _cms.Users.Where(u => u.Id > 1 && u.Id != _cms.ApiUserId)];
@@ -301,6 +315,8 @@ internal abstract class CmsSite : IDisposable
 
         private BackdropSite(FakeBackdropServer cms)
             : base(cms) => _cms = cms;
+
+        protected override IEnumerable<string> CmsSecrets => [_cms.Secret];
 
         public override string HttpClientName => Backdrop.BackdropAccountProvider.HttpClientName;
 
