@@ -80,6 +80,31 @@ internal abstract class CmsSite : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>
+    /// Returns once nothing listens at <paramref name="url"/> any more: WireMock's Stop only begins the server's
+    /// shutdown, and a run of a few dozen contacts could end before it completes (bounded: 10 s).
+    /// </summary>
+    protected static void WaitUntilGone(Uri url)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                probe.Connect(url.Host, url.Port);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return;
+            }
+
+            Thread.Yield();
+        }
+
+        throw new TimeoutException($"The fake at {url} still accepts connections 10 s after it was stopped.");
+    }
+
     protected static HttpClientSettings FastHttp(TimeSpan attemptTimeout) => new()
     {
         RetryBaseDelay = TimeSpan.FromMilliseconds(1),
@@ -130,6 +155,7 @@ internal abstract class CmsSite : IDisposable
             if (Interlocked.Exchange(ref _gone, 1) == 0)
             {
                 _cms.Dispose();
+                WaitUntilGone(_cms.BaseUrl);
             }
         }
 
@@ -183,6 +209,7 @@ internal abstract class CmsSite : IDisposable
             if (Interlocked.Exchange(ref _gone, 1) == 0)
             {
                 _cms.Dispose();
+                WaitUntilGone(_cms.BaseUrl);
             }
         }
 
@@ -231,6 +258,7 @@ internal abstract class CmsSite : IDisposable
             if (Interlocked.Exchange(ref _gone, 1) == 0)
             {
                 _site.Dispose();
+                WaitUntilGone(_site.Url);
             }
         }
 
@@ -238,7 +266,7 @@ internal abstract class CmsSite : IDisposable
     }
 
     /// <summary>A site whose CMS is its own fake server beside a fake CiviCRM.</summary>
-    private abstract class SeparateSite(IDisposable cms) : CmsSite
+    private abstract class SeparateSite(IFakeCmsServer cms) : CmsSite
     {
         private readonly FakeCiviCrmServer _civi = new();
         private int _gone;
@@ -250,6 +278,7 @@ internal abstract class CmsSite : IDisposable
             if (Interlocked.Exchange(ref _gone, 1) == 0)
             {
                 cms.Dispose();
+                WaitUntilGone(cms.BaseUrl);
             }
         }
 
