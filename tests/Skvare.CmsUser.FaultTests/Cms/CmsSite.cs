@@ -112,13 +112,17 @@ internal abstract class CmsSite : IDisposable
         AttemptTimeout = attemptTimeout,
     };
 
-    private sealed class JoomlaSite : CmsSite
+    private sealed class JoomlaSite : SeparateSite
     {
-        private readonly FakeJoomlaServer _cms = new();
-        private readonly FakeCiviCrmServer _civi = new();
-        private int _gone;
+        private readonly FakeJoomlaServer _cms;
 
-        public override FakeCiviCrmServer Civi => _civi;
+        public JoomlaSite()
+            : this(new FakeJoomlaServer())
+        {
+        }
+
+        private JoomlaSite(FakeJoomlaServer cms)
+            : base(cms) => _cms = cms;
 
         protected override IEnumerable<string> CmsSecrets => [_cms.Token];
 
@@ -149,30 +153,19 @@ internal abstract class CmsSite : IDisposable
 
         public override bool IsCreate(HttpRequestMessage request) =>
             request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/v1/users", StringComparison.Ordinal);
-
-        public override void GoAway()
-        {
-            if (Interlocked.Exchange(ref _gone, 1) == 0)
-            {
-                _cms.Dispose();
-                WaitUntilGone(_cms.BaseUrl);
-            }
-        }
-
-        public override void Dispose()
-        {
-            GoAway();
-            _civi.Dispose();
-        }
     }
 
-    private sealed class DrupalSite : CmsSite
+    private sealed class DrupalSite : SeparateSite
     {
-        private readonly FakeDrupalServer _cms = FakeDrupalServer.Start();
-        private readonly FakeCiviCrmServer _civi = new();
-        private int _gone;
+        private readonly FakeDrupalServer _cms;
 
-        public override FakeCiviCrmServer Civi => _civi;
+        public DrupalSite()
+            : this(FakeDrupalServer.Start())
+        {
+        }
+
+        private DrupalSite(FakeDrupalServer cms)
+            : base(cms) => _cms = cms;
 
         protected override IEnumerable<string> CmsSecrets => [_cms.ApiPassword, _cms.ClientSecret];
 
@@ -203,21 +196,6 @@ internal abstract class CmsSite : IDisposable
 
         public override bool IsCreate(HttpRequestMessage request) =>
             request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/entity/user", StringComparison.Ordinal);
-
-        public override void GoAway()
-        {
-            if (Interlocked.Exchange(ref _gone, 1) == 0)
-            {
-                _cms.Dispose();
-                WaitUntilGone(_cms.BaseUrl);
-            }
-        }
-
-        public override void Dispose()
-        {
-            GoAway();
-            _civi.Dispose();
-        }
     }
 
     private sealed class StandaloneSite : CmsSite
