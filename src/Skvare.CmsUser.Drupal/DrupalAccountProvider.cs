@@ -267,10 +267,12 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         JsonNode created;
         string? notified = null;
+        int status;
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
-            created = _channel.ReadJson(call, answer) ?? throw Unexpected(call.Route, "an empty answer to a create");
+            status = answer.Status;
+            created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, answer.Body);
             notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
@@ -281,7 +283,17 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             throw;
         }
 
-        var result = FromRest(created);
+        CmsAccount result;
+        try
+        {
+            result = FromRest(created);
+        }
+        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnexpectedResponse)
+        {
+            // Drupal accepted the create: an account it describes oddly may exist, so only this contact fails (UnknownOutcome).
+            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, created.ToJsonString(), ex);
+        }
+
         _index.Add(result);
         Log.Created(_logger, result.UserId);
 

@@ -143,7 +143,9 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        var uid = Id(Get(created, "uid")) ?? throw Unexpected(call.Route, "an answer without uid");
+        // Drupal 7 accepted the create: an answer without a readable uid means the account may exist, so only this
+        // contact fails (UnknownOutcome) and the next attempt finds it, instead of the run stopping on UnexpectedResponse.
+        var uid = Id(Get(created, "uid")) ?? throw CmsAnswerClassifier.UnreadableCreate(Drupal7Errors.Cms, "Drupal 7", call.Route, null, created?.ToJsonString());
         Log.Created(_logger, uid);
         return new CmsAccount(uid, account.Username, account.Email.Trim())
         {

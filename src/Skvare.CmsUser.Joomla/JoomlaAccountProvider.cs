@@ -121,7 +121,9 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
 
         var response = await SendAsync(new(HttpMethod.Post, "users", "users") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true }, cancellationToken).ConfigureAwait(false);
-        var created = ToAccount(Data(response!)) ?? throw Fail(CmsErrorReason.UnexpectedResponse, "Joomla answered the create without a user.");
+        // Joomla accepted the create (2xx): an answer without a readable user means the account may exist, not that the
+        // site is misconfigured, so only this contact fails (UnknownOutcome) and the next attempt finds the account.
+        var created = ToAccount(Data(response!)) ?? throw Failed(CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", null, response));
         Log.Created(_logger, created.UserId, account.Username);
         if (account.Notify && account.Active && _options.UseCompanionPlugin)
         {
@@ -373,6 +375,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     private static HttpCall Patch(long userId, JsonObject body) =>
         new(HttpMethod.Patch, $"users/{userId}", "users/{id}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
 
+    private CmsProviderException Failed(CmsProviderException failure)
+    {
+        Log.Failed(_logger, failure.Reason, failure.Message);
+        return failure;
+    }
+
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
         Log.Failed(_logger, reason, message);
@@ -384,7 +392,10 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return Member(doc.RootElement, "data").Clone();
+            // A document without "data" (an array, a scalar, other members) has nothing to clone: Clone() of an
+            // undefined element throws InvalidOperationException, which crashed the contact as internal_error.
+            var data = Member(doc.RootElement, "data");
+            return data.ValueKind == JsonValueKind.Undefined ? default : data.Clone();
         }
         catch (JsonException)
         {

@@ -366,6 +366,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             // The insert may have happened: the user row is the contact's, so look for it by contact.
             return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), false);
         }
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Configuration && ex.StatusCode is >= 200 and < 300)
+        {
+            // The site accepted the create (2xx, so its chained check and mail ran) but the answer cannot be read: the user
+            // exists, so find it by contact; this contact fails alone (UnknownOutcome) when it cannot be found.
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail);
+        }
         catch (CiviCrmApiException ex) when (ex.IsDuplicate)
         {
             throw await DescribeDuplicateAsync(account, ex, cancellationToken).ConfigureAwait(false);
@@ -378,7 +384,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var row = result.Values.Count > 0 ? result.Values[0] : default;
         if (row.ValueKind != JsonValueKind.Object || row.GetInt64("id") is not long created)
         {
-            throw Fail(CmsErrorReason.UnexpectedResponse, "User.create answered without a user id.");
+            // As above: accepted, so the user exists; an answer of the wrong shape is this contact's problem, not the site's.
+            return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), cancellationToken).ConfigureAwait(false), sendsMail);
         }
 
         var user = new StandaloneUser(created, account.Username, account.Email, account.ContactId, account.Active, account.Roles);
@@ -415,7 +422,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return same.Values.Select(s => s.GetInt64("id")).OfType<long>().Where(other => other != created).ToArray();
     }
 
-    private async Task<StandaloneUser> RecoverAsync(NewCmsAccount account, CiviCrmApiException failure, CancellationToken cancellationToken)
+    private async Task<StandaloneUser> RecoverAsync(NewCmsAccount account, Exception failure, CancellationToken cancellationToken)
     {
         StandaloneUser? mine = null;
         try
@@ -641,6 +648,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             (_, 403, "Unauthorized") or (_, 403, "Incorrect password") => CmsErrorReason.Permission,
             (FailureKind.Transient, _, _) => ex.StatusCode == 429 ? CmsErrorReason.Throttled : CmsErrorReason.Unavailable,
             (_, 401, _) => CmsErrorReason.Authentication,
+            // An answer that is not API v4 (cut short, the wrong shape): not a permission problem.
+            (FailureKind.Configuration, >= 200 and < 300, _) => CmsErrorReason.UnexpectedResponse,
             (FailureKind.Configuration, _, _) => CmsErrorReason.Permission,
             (_, _, "DB Error: constraint violation") => CmsErrorReason.UnknownRole,
             (_, _, "DB Error: already exists") => CmsErrorReason.DuplicateEmail,

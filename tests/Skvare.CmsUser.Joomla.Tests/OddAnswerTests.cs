@@ -123,4 +123,28 @@ public sealed class OddAnswerTests : IDisposable
             iter: 100,
             threads: 1);
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_document_without_data_gives_a_typed_failure_never_another_exception()
+    {
+        // Any JSON but an object with a "data" member (an array, a scalar, an object of other members): the create's,
+        // the look-up's and the read's answers each fail typed. Before the fix, Data() cloned an undefined element and
+        // the contact crashed with internal_error.
+        var body = Gen.Frequency(
+            (2, OddJson.Value.Where(v => !v.TrimStart().StartsWith('{'))),
+            (1, OddJson.ObjectOf(OddJson.Member("errors"), OddJson.Member("meta"))));
+        await Task.Yield();
+        body.Sample(
+            text =>
+            {
+                _site.FailNext(1, 201, text);
+                var create = () => _provider.CreateAsync(new NewCmsAccount { Username = "jdoe", Email = "jdoe@example.org", FirstName = "Jane", LastName = "Doe" }).GetAwaiter().GetResult();
+                create.Should().Throw<CmsProviderException>().Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome, "Joomla accepted the create: the account may exist");
+                _site.FailNext(1, 200, text);
+                var read = () => _provider.GetByIdAsync(5).GetAwaiter().GetResult();
+                read.Should().Throw<CmsProviderException>();
+            },
+            iter: 60,
+            threads: 1);
+    }
 }

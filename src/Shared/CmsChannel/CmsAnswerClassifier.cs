@@ -37,15 +37,43 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
         new CmsProviderException(Cms, CmsErrorReason.Throttled, $"{Site} asked us to slow down (HTTP 429) on {Describe(call)}.") { StatusCode = answer.Status };
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A create the site accepted (2xx) and answered in JSON it then garbled (cut short, wrong shape) did reach the
+    /// API: the account may exist, so the contact fails with <see cref="CmsErrorReason.UnknownOutcome"/> (transient; the
+    /// next attempt finds the account) instead of stopping the whole run as a configuration error would. A page that is
+    /// not JSON (a wrong base URL's HTML) stays <see cref="CmsErrorReason.UnexpectedResponse"/>.
+    /// </remarks>
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError) =>
-        new CmsProviderException(
-            Cms,
-            CmsErrorReason.UnexpectedResponse,
-            $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with {(parseError is System.Text.Json.JsonException ? $"a {answer.MediaType ?? "untyped"} body that is not JSON" : "JSON this provider does not understand")} ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); {UnreadableHint}",
-            parseError)
+        call.IsCreate && answer.Status is >= 200 and < 300 && IsJson(answer.MediaType)
+            ? UnreadableCreate(Cms, Site, Describe(call), answer.Status, answer.Body, parseError)
+            : new CmsProviderException(
+                Cms,
+                CmsErrorReason.UnexpectedResponse,
+                $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with {(parseError is System.Text.Json.JsonException ? $"a {answer.MediaType ?? "untyped"} body that is not JSON" : "JSON this provider does not understand")} ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); {UnreadableHint}",
+                parseError)
+            {
+                StatusCode = answer.Status,
+            };
+
+    /// <summary>
+    /// The failure for a create the site accepted but answered with JSON this provider cannot read (malformed, the wrong
+    /// shape, a value of the wrong kind): the account may exist, so it is <see cref="CmsErrorReason.UnknownOutcome"/>.
+    /// </summary>
+    /// <param name="cms">The provider's name.</param>
+    /// <param name="site">The CMS as messages name it.</param>
+    /// <param name="what">The call as messages name it.</param>
+    /// <param name="status">The HTTP status, when known.</param>
+    /// <param name="body">The body (an excerpt is quoted).</param>
+    /// <param name="cause">The parse error, if any.</param>
+    /// <returns>The exception.</returns>
+    public static CmsProviderException UnreadableCreate(string cms, string site, string what, int? status, string? body, Exception? cause = null) =>
+        new(cms, CmsErrorReason.UnknownOutcome, $"{site} accepted {what}{(status is int code ? $" (HTTP {code})" : "")} but answered with JSON this provider cannot read ({HttpEndpointGuard.Excerpt(body, 120)}); the account may exist, so it is looked up before the next attempt.", cause)
         {
-            StatusCode = answer.Status,
+            StatusCode = status,
         };
+
+    private static bool IsJson(string? mediaType) =>
+        mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc />
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent) =>

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.CiviCrm.Audit;
+
+namespace Skvare.CmsUser.FaultTests.Cms;
+
+/// <summary>
+/// A whole batch against one fake CMS and its fake CiviCRM: the real engine and the real provider package, with a
+/// <see cref="FaultInjector"/> on the provider's HTTP client that gives chosen contacts' creates a fault.
+/// </summary>
+internal sealed class CmsFaultRun : IDisposable
+{
+    public const int PageSize = 10;
+    public const int Concurrency = 4;
+
+    public CmsFaultRun(Cms cms)
+    {
+        Site = CmsSite.Start(cms);
+        Plan.Site = Site;
+        TriggerId = Civi.AddGroup(CmsSite.Trigger);
+    }
+
+    public CmsSite Site { get; }
+
+    public FaultPlan Plan { get; } = new();
+
+    public long TriggerId { get; }
+
+    public Testing.CiviCrm.FakeCiviCrmServer Civi => Site.Civi;
+
+    /// <summary>Adds contacts to the trigger group; returns (id, email) pairs.</summary>
+    public (long Id, string Email)[] AddMembers(int count)
+    {
+        var members = Enumerable.Range(0, count).Select(i => (Id: Civi.AddContact("Member", $"Number{i}", $"member{i}@example.org"), Email: $"member{i}@example.org")).ToArray();
+        Civi.AddToGroup(TriggerId, members.Select(m => m.Id));
+        return members;
+    }
+
+    /// <summary>One run of a fresh engine (its own clients, breakers and name reservations), as a scheduled run is.</summary>
+    public async Task<RunSummary> RunAsync(int quarantineAfter = 1000, CancellationToken cancellationToken = default)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        var builder = services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(CmsSite.Trigger) });
+            o.PageSize = PageSize;
+            o.MaxConcurrency = Concurrency;
+            o.Retry.QuarantineAfterConsecutiveTransientFailures = quarantineAfter;
+        }).AddCiviCrm(o =>
+        {
+            o.BaseUrl = Civi.Url;
+            o.ApiKey = Civi.ApiKey;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+            o.Http.MaxRetries = 1;
+            o.Http.AttemptTimeout = TimeSpan.FromSeconds(1);
+        });
+        Site.AddProvider(builder, TimeSpan.FromMilliseconds(250));
+        services.AddHttpClient(Site.HttpClientName).AddHttpMessageHandler(() => new FaultInjector(Plan));
+        await using var provider = services.BuildServiceProvider(validateScopes: true);
+        return await provider.GetRequiredService<IUserProvisioner>().RunOnceAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Per contact, what CiviCRM shows: linked with a Completed audit, its Failed audits, still in the trigger.</summary>
+    public IReadOnlyDictionary<long, ContactState> Read(IEnumerable<long> contacts)
+    {
+        var activities = Civi.Activities.Where(a => a.Type == CiviCrmActivityRecorder.AccountCreationType).ToArray();
+        var links = Civi.Links.Select(l => l.ContactId).ToHashSet();
+        return contacts.ToDictionary(c => c, c => new ContactState(
+            Linked: links.Contains(c),
+            Completed: activities.Count(a => a.Status == "Completed" && a.Targets.Contains(c)),
+            Failed: [.. activities.Where(a => a.Status == CiviCrmActivityRecorder.FailedStatus && a.Targets.Contains(c)).Select(a => a.Details ?? "")],
+            InTrigger: Civi.GroupStatus(TriggerId, c) == "Added"));
+    }
+
+    public void Dispose() => Site.Dispose();
+}
+
+/// <summary>One contact as CiviCRM shows it after a run.</summary>
+internal sealed record ContactState(bool Linked, int Completed, IReadOnlyList<string> Failed, bool InTrigger)
+{
+    /// <summary>Created (linked and audited once) and out of the trigger.</summary>
+    public bool Done => Linked && Completed == 1 && !InTrigger;
+
+    /// <summary>Nothing lost: done, or still in the trigger to be tried again (or given up with its audit).</summary>
+    public bool Accounted => Done || InTrigger || Failed.Count > 0;
+}

@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Skvare.CmsUser.FaultTests.Cms;
+
+/// <summary>What goes wrong with one contact's create.</summary>
+internal abstract record Fault(string Name)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>The site answers with a status (the create is not carried out).</summary>
+internal sealed record StatusFault(StatusAnswer Answer) : Fault($"HTTP {Answer.Status}");
+
+/// <summary>The create is carried out; the answer is then damaged on its way back.</summary>
+internal sealed record AnswerFault(string Kind) : Fault(Kind)
+{
+    public static readonly AnswerFault MalformedJson = new("malformed JSON");
+    public static readonly AnswerFault WrongShape = new("wrong shape");
+    public static readonly AnswerFault WrongKind = new("wrong kind of value");
+}
+
+/// <summary>The site never answers the create (the client's attempt timeout decides).</summary>
+internal sealed record TimeoutFault() : Fault("timeout");
+
+/// <summary>Which contact (by email) gets which fault, shared by every handler the client factory builds.</summary>
+internal sealed class FaultPlan
+{
+    private readonly ConcurrentDictionary<string, Fault> _byEmail = new(StringComparer.OrdinalIgnoreCase);
+    private int _creates;
+
+    public CmsSite? Site { get; set; }
+
+    /// <summary>The CMS goes away (the fake stops) when this many creates have been sent.</summary>
+    public int? GoAwayAfterCreates { get; set; }
+
+    public int Creates => Volatile.Read(ref _creates);
+
+    public void Put(string email, Fault fault) => _byEmail[email] = fault;
+
+    /// <summary>The site is well again: no contact gets a fault.</summary>
+    public void Clear() => _byEmail.Clear();
+
+    public Fault? For(string body) =>
+        _byEmail.FirstOrDefault(kv => body.Contains('"' + kv.Key + '"', StringComparison.OrdinalIgnoreCase)).Value;
+
+    public int CountCreate() => Interlocked.Increment(ref _creates);
+}
+
+/// <summary>
+/// Sits between the provider's resilience pipeline and the network (so the SDK's own retries see every fault): a
+/// contact's create request gets that contact's fault, every other request goes to the fake unchanged.
+/// </summary>
+internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var site = plan.Site!;
+        if (!site.IsCreate(request))
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (plan.GoAwayAfterCreates is { } limit && plan.CountCreate() > limit)
+        {
+            site.GoAway();
+        }
+
+        var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (request.Content?.Headers.ContentType?.MediaType == "application/x-www-form-urlencoded")
+        {
+            body = WebUtility.UrlDecode(body);
+        }
+
+        switch (plan.For(body))
+        {
+            case StatusFault status:
+                return new HttpResponseMessage((HttpStatusCode)status.Answer.Status)
+                {
+                    RequestMessage = request,
+                    Content = new StringContent(status.Answer.Body, Encoding.UTF8) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(status.Answer.ContentType) } },
+                };
+            case TimeoutFault:
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                throw new OperationCanceledException(cancellationToken);
+            case AnswerFault damage:
+                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                var mediaType = response.Content.Headers.ContentType;
+                response.Content = new StringContent(Damage(damage, text), Encoding.UTF8) { Headers = { ContentType = mediaType } };
+                return response;
+            default:
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Damage(AnswerFault fault, string text)
+    {
+        if (ReferenceEquals(fault, AnswerFault.MalformedJson))
+        {
+            // Cut mid-document, as a proxy that drops the connection's tail would.
+            return text[..Math.Max(1, text.Length / 2)];
+        }
+
+        if (ReferenceEquals(fault, AnswerFault.WrongShape))
+        {
+            return """[{"unexpected":true}]""";
+        }
+
+        // One value of the wrong kind: every id of the answer becomes an object.
+        var node = JsonNode.Parse(text)!;
+        Replace(node);
+        return node.ToJsonString();
+
+        static void Replace(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var key in obj.Select(kv => kv.Key).ToArray())
+                    {
+                        if (key is "id" or "uid")
+                        {
+                            obj[key] = new JsonObject { ["not"] = "an id" };
+                        }
+                        else
+                        {
+                            Replace(obj[key]);
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        Replace(item);
+                    }
+
+                    break;
+            }
+        }
+    }
+}
