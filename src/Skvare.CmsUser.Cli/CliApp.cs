@@ -155,7 +155,7 @@ internal static class CliApp
         var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
         var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
         progress.Finish();
-        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke(), Retry(host));
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke(), Retry(host), progress.Passes);
         return summary;
     }
 

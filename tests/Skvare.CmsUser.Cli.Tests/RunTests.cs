@@ -101,7 +101,7 @@ public sealed class RunTests
         entry.GetProperty("username").GetString().Should().Be("ana.lima");
         fromEnvironment.ExitCode.Should().Be(0, fromEnvironment.ToString());
         fromEnvironment.Stdout.Should().Contain("ana.lima").And.Contain("Created 1");
-        fromEnvironment.Stderr.Should().Contain("Provisioning members: 1 contact so far", "progress prints a line per page when redirected");
+        fromEnvironment.Stderr.Should().Contain("Provisioning members: 1 contact (Created 1)", "progress prints a line per page and the pass's last line when redirected");
         sites.WordPress.FindUser("ana.lima").Should().NotBeNull();
     }
 
