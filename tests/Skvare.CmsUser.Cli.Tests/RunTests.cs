@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
@@ -358,5 +359,32 @@ public sealed class RunTests
         human.ExitCode.Should().Be(0, human.ToString());
         human.Stdout.Should().Contain("Restore access").And.Contain("Plan: 1 contact (Restore access 1). Nothing was written.");
         sites.WordPress.FindUser("ana.lima")!.Active.Should().BeFalse("plan writes nothing");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_says_a_linked_contacts_stored_name_is_the_links_not_a_username_and_run_agrees()
+    {
+        using var sites = new Sites();
+        var account = sites.WordPress.AddUser("sam.one", "sam@example.org");
+        var sam = sites.AddMember("Sam", "One", "sam.new@example.org");
+        sites.Civi.AddLink(sam, account.Id, "sam@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var human = await Cli.RunAsync(folder.Path, null, "plan");
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        json.ExitCode.Should().Be(0, json.ToString());
+        var entry = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("action").GetString().Should().Be("alreadyLinked");
+        entry.GetProperty("username").ValueKind.Should().Be(JsonValueKind.Null, "the link's stored name (the email at link time) is not the account's username");
+        entry.GetProperty("accountId").GetInt64().Should().Be(account.Id);
+        entry.GetProperty("note").GetString().Should().Be($"Linked to CMS user {account.Id} (stored name sam@example.org).");
+        human.Stdout.Should().Contain($"Linked to CMS user {account.Id} (stored name sam@example.org)");
+        var outcome = run.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        outcome.GetProperty("outcome").GetString().Should().Be("alreadyLinked");
+        outcome.GetProperty("username").ValueKind.Should().Be(JsonValueKind.Null);
+        outcome.GetProperty("accountId").GetInt64().Should().Be(account.Id);
     }
 }

@@ -109,9 +109,17 @@ public enum PlannedAction
 /// <param name="ContactId">The contact.</param>
 /// <param name="Rule">The rule.</param>
 /// <param name="Action">What would happen.</param>
-/// <param name="Username">The username it would get (or has).</param>
-/// <param name="CmsUserId">The existing CMS user it would link, if any.</param>
-/// <param name="Conflict">What stands in the way, if anything.</param>
+/// <param name="Username">
+/// The username it would get, or the username of the existing account the plan found in the CMS;
+/// <see langword="null"/> for an account known only by its link (already linked, or linked in another domain): a link
+/// stores a name (UFMatch <c>uf_name</c>, the email when the link was made), not the account's username, and the plan
+/// says it in <paramref name="Conflict"/> instead.
+/// </param>
+/// <param name="CmsUserId">The existing CMS user it would link, or is linked to, if any.</param>
+/// <param name="Conflict">
+/// What stands in the way (a planned failure starts with the run's error code), or a note on what the plan found, e.g.
+/// <c>Linked to CMS user 42 (stored name ana@example.org).</c>; <see langword="null"/> when there is nothing to say.
+/// </param>
 public sealed record PlanEntry(long ContactId, string Rule, PlannedAction Action, string? Username, long? CmsUserId, string? Conflict);
 
 /// <summary>
