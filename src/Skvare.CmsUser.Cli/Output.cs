@@ -71,10 +71,9 @@ internal static class Output
     /// contacts, each with its own counts: with more than one, the summary has a line per pass and the JSON a
     /// <c>rules</c> array, so no count is left without its rule.
     /// </summary>
-    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
+    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
     {
         passes ??= [];
-        var exit = ExitCode(summary, retry);
         if (json)
         {
             WriteJson(w =>

@@ -307,6 +307,8 @@ public sealed class RunTests
         sites.WordPress.FindUser("chen.wei").Should().BeNull("--rule migration ran the campaign only");
         demo.ExitCode.Should().Be(0, demo.ToString());
         demo.Json.GetProperty("command").GetString().Should().Be("demo");
+        demo.Json.GetProperty("exitCode").GetInt32().Should().Be(demo.ExitCode, "the document's exit code is the process's");
+        demo.Json.GetProperty("status").GetString().Should().Be("done");
         demo.Json.GetProperty("counts").GetProperty("created").GetInt32().Should().BeGreaterThan(0);
         demo.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("username").GetString()).Should()
             .Contain("joao.muller", "João Müller's accents come off as the spec says (without ICU too: the tool runs with invariant globalization)");
