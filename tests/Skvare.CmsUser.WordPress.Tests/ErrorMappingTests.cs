@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 
 namespace Skvare.CmsUser.WordPress.Tests;
@@ -40,6 +41,21 @@ public sealed class ErrorMappingTests
         ex.Message.Should().Be("WordPress refused to send a password reset email: Error: The email could not be sent. Your site may not be correctly configured to send emails. Get support for resetting your password. (skvare_cmsuser_reset_failed, HTTP 503).");
         ex.Reason.Should().Be(CmsErrorReason.Unavailable);
     }
+
+    [Fact]
+    public void Plain_text_of_any_message_is_trimmed_one_line_and_leaves_markup_free_text_alone() =>
+        Gen.OneOf(Gen.String, Gen.String[Gen.Char["<>/&;a-z \n.\t"], 0, 60]).Sample(message =>
+        {
+            var text = WordPressErrors.PlainText(message);
+            if (message.AsSpan().IndexOfAny('<', '&') < 0)
+            {
+                text.Should().Be(message);
+            }
+            else
+            {
+                text.Should().Be(text.Trim()).And.NotContain("  ").And.NotContain("\n");
+            }
+        }, iter: 2000);
 
     [Theory]
     [InlineData("Sorry, that username already exists!", "Sorry, that username already exists!")]
