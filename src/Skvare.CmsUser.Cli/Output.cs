@@ -84,13 +84,7 @@ internal static class Output
                 w.WriteString("startedAt", summary.StartedAt);
                 w.WriteNumber("durationSeconds", Math.Round(summary.Duration.TotalSeconds, 3));
                 w.WriteNumber("total", summary.Total);
-                w.WriteStartObject("counts");
-                foreach (var group in outcomes.GroupBy(o => Key(Describe(o, verb))).OrderBy(g => g.Key, StringComparer.Ordinal))
-                {
-                    w.WriteNumber(group.Key, group.Count());
-                }
-
-                w.WriteEndObject();
+                WriteCounts(w, outcomes.GroupBy(o => Describe(o, verb)).Select(g => KeyValuePair.Create(g.Key, g.Count())));
                 w.WriteStartArray("rules");
                 foreach (var pass in passes)
                 {
@@ -98,13 +92,7 @@ internal static class Output
                     w.WriteString("rule", pass.Pass);
                     w.WriteNumber("pass", pass.Number);
                     w.WriteNumber("total", pass.Total);
-                    w.WriteStartObject("counts");
-                    foreach (var (word, n) in pass.Counts.OrderBy(c => Key(c.Key), StringComparer.Ordinal))
-                    {
-                        w.WriteNumber(Key(word), n);
-                    }
-
-                    w.WriteEndObject();
+                    WriteCounts(w, pass.Counts);
                     w.WriteEndObject();
                 }
 
@@ -469,6 +457,18 @@ internal static class Output
         }
 
         Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    /// <summary>A <c>counts</c> object: outcome words as JSON keys ("Already linked" → <c>alreadyLinked</c>), in key order.</summary>
+    private static void WriteCounts(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, int>> counts)
+    {
+        w.WriteStartObject("counts");
+        foreach (var (word, n) in counts.OrderBy(c => Key(c.Key), StringComparer.Ordinal))
+        {
+            w.WriteNumber(Key(word), n);
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)
