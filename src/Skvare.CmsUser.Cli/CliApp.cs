@@ -145,18 +145,18 @@ internal static class CliApp
     private static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
-        var summary = await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
-        return Output.ExitCode(summary, Retry(host));
+        return await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One run or reset pass with progress, then the table and summary.</summary>
-    private static async Task<RunSummary> PassAsync(IHost host, string command, string verb, Func<IUserProvisioner, IProgress<ProvisioningProgress>, CancellationToken, Task<RunSummary>> pass, CliOptions options, Func<string>? note, CancellationToken cancellationToken)
+    /// <summary>One run or reset pass with progress, then the table and summary; returns the exit code (<paramref name="exit"/>, by default <see cref="Output.ExitCode"/>), which the JSON document carries too.</summary>
+    private static async Task<int> PassAsync(IHost host, string command, string verb, Func<IUserProvisioner, IProgress<ProvisioningProgress>, CancellationToken, Task<RunSummary>> pass, CliOptions options, Func<string>? note, CancellationToken cancellationToken, Func<RunSummary, int>? exit = null)
     {
         var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
         var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
         progress.Finish();
-        Output.Run(command, verb, summary, progress.Outcomes, options.Json, note?.Invoke(), Retry(host));
-        return summary;
+        var code = exit?.Invoke(summary) ?? Output.ExitCode(summary, Retry(host));
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, code, note?.Invoke(), Retry(host), progress.Passes);
+        return code;
     }
 
     private static async Task<int> ResetAsync(CliOptions options, CancellationToken cancellationToken)
@@ -167,8 +167,7 @@ internal static class CliApp
             Output.Line("No password reset campaigns are configured (CmsUser:PasswordResets): nothing to do.", options.Json);
         }
 
-        var summary = await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
-        return Output.ExitCode(summary, Retry(host));
+        return await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> PlanAsync(CliOptions options, CancellationToken cancellationToken)
@@ -244,9 +243,9 @@ internal static class CliApp
         using var host = await CliHost.StartAsync(builder, options, [], "the demo", cancellationToken).ConfigureAwait(false);
         Output.Line("Demo: a fake CiviCRM with 6 contacts in the group website_members and a fake WordPress with the companion plugin, on loopback.", options.Json);
         string Next() => demo.Describe() + Environment.NewLine + "Next: 'cmsuser init wordpress' writes a settings file for your site; 'cmsuser check' tests it.";
-        var summary = await PassAsync(host, "demo", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, Next, cancellationToken).ConfigureAwait(false);
         // The contact without an email fails by design; the demo itself succeeded unless the run stopped.
-        return summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done;
+        return await PassAsync(host, "demo", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, Next, cancellationToken,
+            summary => summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done).ConfigureAwait(false);
     }
 
     private static int Init(CliOptions options, string cmsName, bool force)

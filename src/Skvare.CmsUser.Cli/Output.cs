@@ -66,9 +66,14 @@ internal static class Output
         && summary.Failures.Count == summary.Count(OutcomeKind.Failed)
         && summary.Failures.All(f => f.Error?.Kind == FailureKind.Transient && !Counted(f, retry));
 
-    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, string? note = null, RetryPolicy? retry = null)
+    /// <summary>
+    /// The run's table and summary (or its JSON document). <paramref name="passes"/> are the run's passes that processed
+    /// contacts, each with its own counts: with more than one, the summary has a line per pass and the JSON a
+    /// <c>rules</c> array, so no count is left without its rule.
+    /// </summary>
+    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
     {
-        var exit = ExitCode(summary, retry);
+        passes ??= [];
         if (json)
         {
             WriteJson(w =>
@@ -79,13 +84,19 @@ internal static class Output
                 w.WriteString("startedAt", summary.StartedAt);
                 w.WriteNumber("durationSeconds", Math.Round(summary.Duration.TotalSeconds, 3));
                 w.WriteNumber("total", summary.Total);
-                w.WriteStartObject("counts");
-                foreach (var group in outcomes.GroupBy(o => Key(Describe(o, verb))).OrderBy(g => g.Key, StringComparer.Ordinal))
+                WriteCounts(w, outcomes.GroupBy(o => Describe(o, verb)).Select(g => KeyValuePair.Create(g.Key, g.Count())));
+                w.WriteStartArray("rules");
+                foreach (var pass in passes)
                 {
-                    w.WriteNumber(group.Key, group.Count());
+                    w.WriteStartObject();
+                    w.WriteString("rule", pass.Pass);
+                    w.WriteNumber("pass", pass.Number);
+                    w.WriteNumber("total", pass.Total);
+                    WriteCounts(w, pass.Counts);
+                    w.WriteEndObject();
                 }
 
-                w.WriteEndObject();
+                w.WriteEndArray();
                 w.WriteBoolean("quarantined", summary.Quarantined);
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
@@ -143,7 +154,14 @@ internal static class Output
         }
 
         var counts = outcomes.GroupBy(o => Describe(o, verb)).Select(g => $"{g.Key} {Number(g.Count())}");
-        Human.WriteLine($"{verb} finished in {Durations.Format(summary.Duration)}: {Contacts(summary.Total)}{(summary.Total > 0 ? " (" + string.Join(", ", counts) + ")" : "")}.");
+        Human.WriteLine($"{verb} finished in {Durations.Format(summary.Duration)}: {Contacts(summary.Total)}{(summary.Total > 0 ? " (" + string.Join(", ", counts) + ")" : "")}{(passes.Count > 1 ? $". By {(verb == Verbs.Reset ? "campaign" : "rule")}:" : ".")}");
+        if (passes.Count > 1)
+        {
+            foreach (var pass in passes)
+            {
+                Human.WriteLine($"  {Safe(pass.Pass)}: {Contacts(pass.Total)} ({string.Join(", ", pass.Counts.Select(c => $"{c.Key} {Number(c.Value)}"))})");
+            }
+        }
         if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
         {
             Human.WriteLine($"Stopped short: {Contacts(summary.Count(OutcomeKind.Failed))} could not be done because a server could not be reached or was unavailable; no attempt was counted against them. Run again later.");
@@ -439,6 +457,18 @@ internal static class Output
         }
 
         Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    /// <summary>A <c>counts</c> object: outcome words as JSON keys ("Already linked" → <c>alreadyLinked</c>), in key order.</summary>
+    private static void WriteCounts(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, int>> counts)
+    {
+        w.WriteStartObject("counts");
+        foreach (var (word, n) in counts.OrderBy(c => Key(c.Key), StringComparer.Ordinal))
+        {
+            w.WriteNumber(Key(word), n);
+        }
+
+        w.WriteEndObject();
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter w, string name, long? value)

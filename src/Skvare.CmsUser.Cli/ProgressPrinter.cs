@@ -3,19 +3,36 @@ using System.Globalization;
 namespace Skvare.CmsUser.Cli;
 
 /// <summary>
-/// Progress of a run on stderr, with running totals per outcome. On a terminal one line is rewritten
-/// after each contact; when stderr is redirected (cron, a log file) a line is written per page and at the end.
-/// Keeps every outcome for the per-contact table. Reports arrive on the engine's threads, so it locks.
+/// Progress of a run on stderr, with running totals per outcome for the pass under way (a rule, a rule's deprovisioning,
+/// or a campaign) and, when the run has more than one pass, which pass it is and the run's total:
+/// <c>Provisioning [2/3] volunteers: 4 contacts so far (Created 4); 9 in the run</c>. On a terminal one line is
+/// rewritten after each contact and each pass keeps its last line; when stderr is redirected (cron, a log file) a line
+/// is written per page and when a pass ends. Keeps every outcome for the per-contact table and the per-pass counts.
+/// Reports arrive on the engine's threads, so it locks.
 /// </summary>
-internal sealed class ProgressPrinter(string verb, int pageSize, bool quiet) : IProgress<ProvisioningProgress>
+internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 {
     private readonly object _gate = new();
-    private readonly bool _interactive = !Console.IsErrorRedirected;
-    private readonly Dictionary<OutcomeKind, int> _counts = [];
+    private readonly string _verb;
+    private readonly int _pageSize;
+    private readonly bool _quiet;
+    private readonly TextWriter _error;
+    private readonly bool _interactive;
     private readonly List<ProvisioningOutcome> _outcomes = [];
+    private readonly List<PassTally> _passes = [];
+    private ProvisioningProgress? _last;
     private int _processed;
-    private string? _rule;
+    private int _written;
     private bool _pending;
+
+    public ProgressPrinter(string verb, int pageSize, bool quiet, TextWriter? error = null, bool? interactive = null)
+    {
+        _verb = verb;
+        _pageSize = Math.Max(1, pageSize);
+        _quiet = quiet;
+        _error = error ?? Console.Error;
+        _interactive = interactive ?? !Console.IsErrorRedirected;
+    }
 
     /// <summary>Every outcome reported, in the order they finished.</summary>
     public IReadOnlyList<ProvisioningOutcome> Outcomes
@@ -29,62 +46,108 @@ internal sealed class ProgressPrinter(string verb, int pageSize, bool quiet) : I
         }
     }
 
+    /// <summary>The passes that processed contacts, in run order, each with its own counts.</summary>
+    public IReadOnlyList<PassTally> Passes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _passes.Select(p => p with { Counts = new Dictionary<string, int>(p.Counts, StringComparer.Ordinal) }).ToArray();
+            }
+        }
+    }
+
     public void Report(ProvisioningProgress value)
     {
         ArgumentNullException.ThrowIfNull(value);
         lock (_gate)
         {
+            var changed = _last is not null && (_last.Pass != value.Pass || _last.PassNumber != value.PassNumber);
+            if (changed)
+            {
+                EndPass();
+            }
+
+            if (_passes.Count == 0 || changed)
+            {
+                _passes.Add(new PassTally(value.Pass, value.PassNumber, value.PassCount, new Dictionary<string, int>(StringComparer.Ordinal)));
+            }
+
+            var tally = _passes[^1];
+            var word = Output.Describe(value.Last, _verb);
+            tally.Counts[word] = tally.Counts.GetValueOrDefault(word) + 1;
             _outcomes.Add(value.Last);
-            _counts[value.Last.Kind] = _counts.GetValueOrDefault(value.Last.Kind) + 1;
             _processed++;
-            if (quiet)
+            _last = value;
+            if (_quiet)
             {
                 return;
             }
 
             if (_interactive)
             {
-                Console.Error.Write($"\r{Line(value.Rule)}\u001b[K");
+                _error.Write($"\r{Line(soFar: true)}\u001b[K");
                 _pending = true;
             }
-            else if (_rule is not null && _rule != value.Rule)
+            else if (tally.Total % _pageSize == 0)
             {
-                Console.Error.WriteLine(Line(_rule));
+                _error.WriteLine(Line(soFar: true));
+                _written = tally.Total;
             }
-            else if (_processed % pageSize == 0)
-            {
-                Console.Error.WriteLine(Line(value.Rule));
-            }
-
-            _rule = value.Rule;
         }
     }
 
-    /// <summary>Ends the progress output (the last line of a partial page).</summary>
+    /// <summary>Ends the progress output: the last pass's final line.</summary>
     public void Finish()
     {
         lock (_gate)
         {
-            if (quiet || _processed == 0)
-            {
-                return;
-            }
-
-            if (_interactive && _pending)
-            {
-                Console.Error.WriteLine();
-            }
-            else if (!_interactive && _processed % pageSize != 0)
-            {
-                Console.Error.WriteLine(Line(_rule ?? ""));
-            }
+            EndPass();
         }
     }
 
-    private string Line(string rule)
+    /// <summary>Leaves the pass's final line (its counts without "so far") before the next pass or the end.</summary>
+    private void EndPass()
     {
-        var parts = Enum.GetValues<OutcomeKind>().Where(k => _counts.GetValueOrDefault(k) > 0)
-            .Select(k => $"{Output.Describe(k, verb)} {_counts[k].ToString(CultureInfo.InvariantCulture)}");
-        return $"{verb} {rule}: {_processed.ToString(CultureInfo.InvariantCulture)} contact{(_processed == 1 ? "" : "s")} so far ({string.Join(", ", parts)})";
+        if (_quiet || _last is null || _passes.Count == 0)
+        {
+            return;
+        }
+
+        if (_interactive && _pending)
+        {
+            _error.WriteLine($"\r{Line(soFar: false)}\u001b[K");
+            _pending = false;
+        }
+        else if (!_interactive && _written != _passes[^1].Total)
+        {
+            _error.WriteLine(Line(soFar: false));
+        }
+
+        _written = 0;
     }
+
+    private string Line(bool soFar)
+    {
+        var tally = _passes[^1];
+        var counts = string.Join(", ", tally.Counts.Select(c => $"{c.Key} {Number(c.Value)}"));
+        var many = tally.Count > 1;
+        var which = many ? $"[{Number(tally.Number)}/{Number(tally.Count)}] " : "";
+        var run = many ? $"; {Number(_processed)} in the run" : "";
+        return $"{_verb} {which}{Output.Safe(tally.Pass)}: {Number(tally.Total)} contact{(tally.Total == 1 ? "" : "s")}{(soFar ? " so far" : "")} ({counts}){run}";
+    }
+
+    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>One pass of a run and what its contacts got (in the command's words: Created, Sent, Gave up…).</summary>
+/// <param name="Pass">The pass (<see cref="ProvisioningProgress.Pass"/>).</param>
+/// <param name="Number">Its position in the run, from 1.</param>
+/// <param name="Count">How many passes the run has.</param>
+/// <param name="Counts">Contacts per outcome word, in the order the words first appeared.</param>
+internal sealed record PassTally(string Pass, int Number, int Count, Dictionary<string, int> Counts)
+{
+    /// <summary>Contacts processed by the pass.</summary>
+    public int Total => Counts.Values.Sum();
 }

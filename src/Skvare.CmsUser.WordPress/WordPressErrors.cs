@@ -26,7 +26,7 @@ internal sealed class WordPressAnswerClassifier() : CmsAnswerClassifier(WordPres
 /// error <c>code</c> (messages are translated; duplicates arrive as HTTP 500 with <c>"data":null</c>),
 /// and falls back to the status only when the body is not a REST error.
 /// </summary>
-internal static class WordPressErrors
+internal static partial class WordPressErrors
 {
     public const string Cms = "WordPress";
 
@@ -175,6 +175,29 @@ internal static class WordPressErrors
         };
     }
 
+    /// <summary>
+    /// A REST error's message as text: WordPress writes some of its own messages in HTML (the password reset's
+    /// "&lt;strong&gt;Error:&lt;/strong&gt; The email could not be sent… &lt;a href=…&gt;Get support…&lt;/a&gt;"), which
+    /// reads as markup in a terminal, a log or an activity. Tags go, entities are decoded, runs of white space become one.
+    /// </summary>
+    internal static string PlainText(string message)
+    {
+        if (message.AsSpan().IndexOfAny('<', '&') < 0)
+        {
+            return message;
+        }
+
+        var text = WebUtility.HtmlDecode(Tags().Replace(message, " "));
+        return Spaces().Replace(text, match => match.Index + match.Length < text.Length && ".,;:!?".Contains(text[match.Index + match.Length], StringComparison.Ordinal) ? "" : " ").Trim();
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"</?[A-Za-z][^<>]*>", System.Text.RegularExpressions.RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial System.Text.RegularExpressions.Regex Tags();
+
+    // Runs of white space (PlainText drops one before a punctuation mark, where a closing tag stood: "…password</a>.").
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s+", System.Text.RegularExpressions.RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial System.Text.RegularExpressions.Regex Spaces();
+
     private static RestError? TryParse(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))
@@ -191,7 +214,7 @@ internal static class WordPressErrors
                 return null;
             }
 
-            var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? string.Empty : string.Empty;
+            var message = PlainText(root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? string.Empty : string.Empty);
             var parameters = new HashSet<string>(StringComparer.Ordinal);
             if (root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object && data.TryGetProperty("params", out var p))
             {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
@@ -101,7 +102,7 @@ public sealed class RunTests
         entry.GetProperty("username").GetString().Should().Be("ana.lima");
         fromEnvironment.ExitCode.Should().Be(0, fromEnvironment.ToString());
         fromEnvironment.Stdout.Should().Contain("ana.lima").And.Contain("Created 1");
-        fromEnvironment.Stderr.Should().Contain("Provisioning members: 1 contact so far", "progress prints a line per page when redirected");
+        fromEnvironment.Stderr.Should().Contain("Provisioning members: 1 contact (Created 1)", "progress prints a line per page and the pass's last line when redirected");
         sites.WordPress.FindUser("ana.lima").Should().NotBeNull();
     }
 
@@ -306,6 +307,8 @@ public sealed class RunTests
         sites.WordPress.FindUser("chen.wei").Should().BeNull("--rule migration ran the campaign only");
         demo.ExitCode.Should().Be(0, demo.ToString());
         demo.Json.GetProperty("command").GetString().Should().Be("demo");
+        demo.Json.GetProperty("exitCode").GetInt32().Should().Be(demo.ExitCode, "the document's exit code is the process's");
+        demo.Json.GetProperty("status").GetString().Should().Be("done");
         demo.Json.GetProperty("counts").GetProperty("created").GetInt32().Should().BeGreaterThan(0);
         demo.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("username").GetString()).Should()
             .Contain("joao.muller", "João Müller's accents come off as the spec says (without ICU too: the tool runs with invariant globalization)");
@@ -358,5 +361,32 @@ public sealed class RunTests
         human.ExitCode.Should().Be(0, human.ToString());
         human.Stdout.Should().Contain("Restore access").And.Contain("Plan: 1 contact (Restore access 1). Nothing was written.");
         sites.WordPress.FindUser("ana.lima")!.Active.Should().BeFalse("plan writes nothing");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_says_a_linked_contacts_stored_name_is_the_links_not_a_username_and_run_agrees()
+    {
+        using var sites = new Sites();
+        var account = sites.WordPress.AddUser("sam.one", "sam@example.org");
+        var sam = sites.AddMember("Sam", "One", "sam.new@example.org");
+        sites.Civi.AddLink(sam, account.Id, "sam@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+        var human = await Cli.RunAsync(folder.Path, null, "plan");
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        json.ExitCode.Should().Be(0, json.ToString());
+        var entry = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("action").GetString().Should().Be("alreadyLinked");
+        entry.GetProperty("username").ValueKind.Should().Be(JsonValueKind.Null, "the link's stored name (the email at link time) is not the account's username");
+        entry.GetProperty("accountId").GetInt64().Should().Be(account.Id);
+        entry.GetProperty("note").GetString().Should().Be($"Linked to CMS user {account.Id} (stored name sam@example.org).");
+        human.Stdout.Should().Contain($"Linked to CMS user {account.Id} (stored name sam@example.org)");
+        var outcome = run.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        outcome.GetProperty("outcome").GetString().Should().Be("alreadyLinked");
+        outcome.GetProperty("username").ValueKind.Should().Be(JsonValueKind.Null);
+        outcome.GetProperty("accountId").GetInt64().Should().Be(account.Id);
     }
 }

@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Net;
 
 namespace Skvare.CmsUser.WordPress.Tests;
@@ -28,6 +29,40 @@ public sealed class ErrorMappingTests
         ex.Reason.Should().Be(expected);
         ex.StatusCode.Should().Be(status);
     }
+
+    [Fact]
+    public void A_message_WordPress_writes_in_HTML_reads_as_text()
+    {
+        // What WordPress 6.1 (companion plugin 0.2.0) answered to a reset on a site that cannot send mail.
+        const string Body = """{"code":"skvare_cmsuser_reset_failed","message":"<strong>Error:<\/strong> The email could not be sent. Your site may not be correctly configured to send emails. <a href=\"https:\/\/wordpress.org\/support\/article\/resetting-your-password\/\">Get support for resetting your password<\/a>.","data":{"status":503}}""";
+
+        var ex = WordPressErrors.FromResponse("send a password reset email", HttpStatusCode.ServiceUnavailable, Body, isCreate: false);
+
+        ex.Message.Should().Be("WordPress refused to send a password reset email: Error: The email could not be sent. Your site may not be correctly configured to send emails. Get support for resetting your password. (skvare_cmsuser_reset_failed, HTTP 503).");
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+    }
+
+    [Fact]
+    public void Plain_text_of_any_message_is_trimmed_one_line_and_leaves_markup_free_text_alone() =>
+        Gen.OneOf(Gen.String, Gen.String[Gen.Char["<>/&;a-z \n.\t"], 0, 60]).Sample(message =>
+        {
+            var text = WordPressErrors.PlainText(message);
+            if (message.AsSpan().IndexOfAny('<', '&') < 0)
+            {
+                text.Should().Be(message);
+            }
+            else
+            {
+                text.Should().Be(text.Trim()).And.NotContain("  ").And.NotContain("\n");
+            }
+        }, iter: 2000);
+
+    [Theory]
+    [InlineData("Sorry, that username already exists!", "Sorry, that username already exists!")]
+    [InlineData("Username must be < 60 characters & unique", "Username must be < 60 characters & unique")]
+    [InlineData("Fish &amp; chips <em>only</em>", "Fish & chips only")]
+    public void Plain_messages_stay_as_they_are_and_markup_goes(string message, string expected) =>
+        WordPressErrors.PlainText(message).Should().Be(expected);
 
     [Theory]
     [InlineData(500, """{"code":"rest_user_create","message":"Error creating new user.","data":{"status":500}}""")]

@@ -100,17 +100,18 @@ internal sealed class AccessRestorer
 
         var record = taken.ToString(CultureInfo.InvariantCulture);
         var roles = string.Join(", ", rule.Roles);
+        var linked = DryRun.LinkedNote(link) + ".";
         if (kind == ActivityKind.AccountBlocked)
         {
             return _cms.Capabilities.HasFlag(CmsCapabilities.Unblock)
-                ? new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, link.UfName, link.CmsUserId,
-                    $"Unblock the account deprovisioning blocked (activity {record})" + (rule.Roles.Count > 0 ? $" and give the rule's roles: {roles}." : "."))
-                : new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId,
-                    $"Deprovisioning blocked the account (activity {record}) and the {_cms.Name} provider cannot unblock it; it stays blocked.");
+                ? new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, null, link.CmsUserId,
+                    $"Unblock the account deprovisioning blocked (activity {record})" + (rule.Roles.Count > 0 ? $" and give the rule's roles: {roles}. " : ". ") + linked)
+                : new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.AlreadyLinked, null, link.CmsUserId,
+                    $"Deprovisioning blocked the account (activity {record}) and the {_cms.Name} provider cannot unblock it; it stays blocked. {linked}");
         }
 
-        return new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, link.UfName, link.CmsUserId,
-            $"Give back the rule's roles deprovisioning removed (activity {record}): {roles}.");
+        return new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Restore, null, link.CmsUserId,
+            $"Give back the rule's roles deprovisioning removed (activity {record}): {roles}. {linked}");
     }
 
     /// <summary>

@@ -18,6 +18,12 @@ internal sealed record BatchPass(string Name, TriggerSourceContext Context, Func
 
     /// <summary>Which pages are looked up in the CMS before their contacts (see <see cref="ICmsAccountPrefetch"/>), or none.</summary>
     public PageLookups? Lookups { get; init; }
+
+    /// <summary>The pass's position in its run, from 1 (set by <see cref="BatchRunner.RunAsync"/>).</summary>
+    public int Number { get; init; } = 1;
+
+    /// <summary>How many passes its run has.</summary>
+    public int Count { get; init; } = 1;
 }
 
 /// <summary>
@@ -53,6 +59,7 @@ internal sealed class BatchRunner
     public async Task<RunSummary> RunAsync(string kind, ActivityKind activityKind, BatchPass[] passes, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
         var started = _engine.Time.GetTimestamp();
+        passes = passes.Select((p, i) => p with { Number = i + 1, Count = passes.Length }).ToArray();
         var state = new RunState(_engine.Time.GetUtcNow(), _engine.Attempts);
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.run");
         trace?.SetTag("cmsuser.kind", kind);
@@ -369,11 +376,11 @@ internal sealed class BatchRunner
                 var error = ex is CmsUserException civi
                     ? new ProvisioningError(civi.Kind, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {civi.Message}")
                     : new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {ContactResult.InternalMessage(ex)}");
-                Complete(results.Select(r => NotWritten(r, error)), state, progress);
+                Complete(pass, results.Select(r => NotWritten(r, error)), state, progress);
                 throw;
             }
 
-            Complete(written, state, progress);
+            Complete(pass, written, state, progress);
         }
         finally
         {
@@ -480,14 +487,20 @@ internal sealed class BatchRunner
         await task.ConfigureAwait(false);
     }
 
-    private void Complete(IEnumerable<ContactResult> results, RunState state, IProgress<ProvisioningProgress>? progress)
+    private void Complete(BatchPass pass, IEnumerable<ContactResult> results, RunState state, IProgress<ProvisioningProgress>? progress)
     {
         foreach (var result in results)
         {
             var outcome = result.ToOutcome();
-            var processed = state.Complete(outcome);
+            var processed = state.Complete(outcome, pass.Number);
             _engine.LogOutcome(outcome);
-            progress?.Report(new ProvisioningProgress(result.Rule, processed, outcome));
+            progress?.Report(new ProvisioningProgress(result.Rule, processed.Run, outcome)
+            {
+                Pass = pass.Name,
+                PassProcessed = processed.Pass,
+                PassNumber = pass.Number,
+                PassCount = pass.Count,
+            });
         }
     }
 

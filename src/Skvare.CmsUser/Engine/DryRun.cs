@@ -108,21 +108,25 @@ internal sealed class DryRun
                 return restore;
             }
 
-            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, link.UfName, link.CmsUserId, null);
+            // No username: the link stores the CMS user id and a name (uf_name, the email when the link was made), not the
+            // account's username, and the run does not read the account either. The note says what the name is.
+            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, null, link.CmsUserId, LinkedNote(link) + ".");
         }
 
         if (claims.Accounts.TryGetValue(contact.Id, out var earlier))
         {
             // An earlier rule of this plan creates or links the contact's account: by the time the run reaches this rule,
-            // the contact is linked in this domain.
-            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, earlier.Username, earlier.CmsUserId, null);
+            // the contact is linked in this domain (the run reports no username for it, as for any linked contact).
+            var account = earlier.CmsUserId is long uid ? $"CMS user {uid.ToString(CultureInfo.InvariantCulture)}" : "the account";
+            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, null, earlier.CmsUserId,
+                $"Linked by then to {account}{(earlier.Username is { } planned ? $" (username {planned})" : "")}, which rule {earlier.Rule} creates or links earlier in this run.");
         }
 
         if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
         {
             // The run links the same CMS user in this domain: whether another contact holds it is settled for the page.
             return new Planned(
-                new PlanEntry(contact.Id, name, PlannedAction.LinkFromOtherDomain, other.UfName, other.CmsUserId, null),
+                new PlanEntry(contact.Id, name, PlannedAction.LinkFromOtherDomain, null, other.CmsUserId, $"{LinkedNote(other)} in another domain; the run links it in this one too."),
                 new AccountLinkRequest(contact.Id, other.CmsUserId, other.UfName ?? contact.Email ?? ""), prior);
         }
 
@@ -165,6 +169,14 @@ internal sealed class DryRun
         claims.Usernames.Add(username);
         return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
     }
+
+    /// <summary>
+    /// What an existing link is, in the plan's note: <c>Linked to CMS user 42 (stored name ana@example.org)</c>. The
+    /// stored name is UFMatch's <c>uf_name</c>, the account's email when the link was made: not necessarily the account's
+    /// username, nor the contact's email today.
+    /// </summary>
+    internal static string LinkedNote(AccountLink link) =>
+        $"Linked to CMS user {link.CmsUserId.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrWhiteSpace(link.UfName) ? "" : $" (stored name {link.UfName})")}";
 
     /// <summary>
     /// The link decisions of the run's write-back, predicted for a page: the page's link requests, the links that exist in
@@ -228,7 +240,11 @@ internal sealed class DryRun
                     Action = _engine.Attempts.Predict(FailureKind.Permanent, prior),
                     Conflict = $"{CmsUserErrorCodes.LinkFailed}: {PageWriter.LinkFailedMessage(link!.CmsUserId, decision.Error)}",
                 },
-                AccountLinkResultKind.AlreadyExisted => entry with { Action = PlannedAction.AlreadyLinked },
+                AccountLinkResultKind.AlreadyExisted => entry with
+                {
+                    Action = PlannedAction.AlreadyLinked,
+                    Conflict = $"Linked to CMS user {link!.CmsUserId.ToString(CultureInfo.InvariantCulture)} already: the link exists in this domain.",
+                },
                 _ => unknown is null ? entry : entry with { Conflict = entry.Conflict is null ? unknown : $"{entry.Conflict} {unknown}" },
             };
             if (decision.Kind is AccountLinkResultKind.Created or AccountLinkResultKind.Repaired)
@@ -284,7 +300,7 @@ internal sealed class DryRun
         /// Contact id → the account an earlier rule of this plan creates (id not known yet) or links for it: the run
         /// links it there, so a later rule whose trigger holds the contact too finds it linked.
         /// </summary>
-        public Dictionary<long, (string? Username, long? CmsUserId)> Accounts { get; } = [];
+        public Dictionary<long, (string? Username, long? CmsUserId, string Rule)> Accounts { get; } = [];
 
         /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
         public int TransientStreak { get; set; }
@@ -297,7 +313,7 @@ internal sealed class DryRun
         {
             if (entry.Action is PlannedAction.Create or PlannedAction.LinkExisting or PlannedAction.LinkFromOtherDomain)
             {
-                Accounts.TryAdd(entry.ContactId, (entry.Username, entry.CmsUserId));
+                Accounts.TryAdd(entry.ContactId, (entry.Username, entry.CmsUserId, entry.Rule));
             }
             else if (entry.Action is PlannedAction.Fail or PlannedAction.GiveUp && counted)
             {

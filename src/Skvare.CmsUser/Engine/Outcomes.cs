@@ -109,16 +109,45 @@ public enum PlannedAction
 /// <param name="ContactId">The contact.</param>
 /// <param name="Rule">The rule.</param>
 /// <param name="Action">What would happen.</param>
-/// <param name="Username">The username it would get (or has).</param>
-/// <param name="CmsUserId">The existing CMS user it would link, if any.</param>
-/// <param name="Conflict">What stands in the way, if anything.</param>
+/// <param name="Username">
+/// The username it would get, or the username of the existing account the plan found in the CMS;
+/// <see langword="null"/> for an account known only by its link (already linked, or linked in another domain): a link
+/// stores a name (UFMatch <c>uf_name</c>, the email when the link was made), not the account's username, and the plan
+/// says it in <paramref name="Conflict"/> instead.
+/// </param>
+/// <param name="CmsUserId">The existing CMS user it would link, or is linked to, if any.</param>
+/// <param name="Conflict">
+/// What stands in the way (a planned failure starts with the run's error code), or a note on what the plan found, e.g.
+/// <c>Linked to CMS user 42 (stored name ana@example.org).</c>; <see langword="null"/> when there is nothing to say.
+/// </param>
 public sealed record PlanEntry(long ContactId, string Rule, PlannedAction Action, string? Username, long? CmsUserId, string? Conflict);
 
-/// <summary>Progress of a run, reported after each contact.</summary>
-/// <param name="Rule">The rule being processed.</param>
-/// <param name="Processed">Contacts processed so far in this run.</param>
+/// <summary>
+/// Progress of a run, reported after each contact. A run goes through its passes one after the other, each over one
+/// trigger: each rule's pass (and, for a rule with <see cref="ProvisioningRule.Deprovision"/>, its deprovisioning pass
+/// after it), or each password reset campaign. <see cref="Processed"/> counts the whole run; <see cref="PassProcessed"/>
+/// counts the current pass only, so a progress display can say which counts belong to which rule.
+/// </summary>
+/// <param name="Rule">The rule or campaign being processed (as in <see cref="ProvisioningOutcome.Rule"/>).</param>
+/// <param name="Processed">Contacts processed so far in this run, over every pass.</param>
 /// <param name="Last">The outcome of the contact just processed.</param>
-public sealed record ProvisioningProgress(string Rule, int Processed, ProvisioningOutcome Last);
+public sealed record ProvisioningProgress(string Rule, int Processed, ProvisioningOutcome Last)
+{
+    /// <summary>
+    /// The pass being processed, named as <see cref="PlanEntry.Rule"/> names it: the rule's or campaign's name, or the
+    /// rule's name followed by <c> (deprovision)</c> in its deprovisioning pass. Defaults to <see cref="Rule"/>.
+    /// </summary>
+    public string Pass { get; init; } = Rule;
+
+    /// <summary>Contacts processed so far in the current pass (<see cref="Pass"/>); defaults to <see cref="Processed"/>.</summary>
+    public int PassProcessed { get; init; } = Processed;
+
+    /// <summary>The position of the current pass in the run, from 1 (with <see cref="PassCount"/>: "rule 2 of 3").</summary>
+    public int PassNumber { get; init; } = 1;
+
+    /// <summary>How many passes the run has (rules, deprovisioning passes, or campaigns), whether or not each finds contacts.</summary>
+    public int PassCount { get; init; } = 1;
+}
 
 /// <summary>
 /// Why a run stopped before its work was done (<see cref="RunSummary.StopKind"/>): each kind asks the host for a

@@ -11,6 +11,7 @@ internal sealed class RunState
     private readonly object _gate = new();
     private readonly Dictionary<OutcomeKind, int> _counts = [];
     private readonly List<ProvisioningOutcome> _failures = [];
+    private readonly Dictionary<int, int> _processedByPass = [];
     private readonly AttemptPolicy _attempts;
     private int _consecutiveTransient;
     private int _processed;
@@ -82,8 +83,8 @@ internal sealed class RunState
         }
     }
 
-    /// <summary>Records a final outcome; returns the running count of processed contacts.</summary>
-    public int Complete(ProvisioningOutcome outcome)
+    /// <summary>Records a final outcome of pass <paramref name="pass"/>; returns the running counts of processed contacts, in the run and in that pass.</summary>
+    public (int Run, int Pass) Complete(ProvisioningOutcome outcome, int pass)
     {
         lock (_gate)
         {
@@ -94,7 +95,8 @@ internal sealed class RunState
             }
 
             CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
-            return ++_processed;
+            var inPass = _processedByPass[pass] = _processedByPass.GetValueOrDefault(pass) + 1;
+            return (++_processed, inPass);
         }
     }
 

@@ -218,8 +218,9 @@ public sealed class AccessRestoreTests : IDisposable
 
         var link = _h.Civi.Links.Single(l => l.ContactId == ana.Id);
         var entry = plan.Should().ContainSingle().Subject;
-        entry.Should().BeEquivalentTo(new { ContactId = ana.Id, Rule = "members", Action = PlannedAction.Restore, Username = link.UfName, CmsUserId = (long?)link.CmsUserId });
-        entry.Conflict.Should().MatchRegex(@"^Unblock the account deprovisioning blocked \(activity \d+\)").And.Contain("subscriber");
+        entry.Should().BeEquivalentTo(new { ContactId = ana.Id, Rule = "members", Action = PlannedAction.Restore, Username = (string?)null, CmsUserId = (long?)link.CmsUserId });
+        entry.Conflict.Should().MatchRegex(@"^Unblock the account deprovisioning blocked \(activity \d+\)").And.Contain("subscriber")
+            .And.EndWith($"Linked to CMS user {link.CmsUserId} (stored name {link.UfName}).", "the link's stored name is said for what it is, not shown as a username");
         _h.Cms.Calls.Values.Sum().Should().Be(cmsCalls, "a dry run makes no CMS call for a restore");
         _h.Civi.Activities.Should().HaveCount(activities);
         AccountOf(ana.Id).Active.Should().BeFalse();
@@ -244,7 +245,7 @@ public sealed class AccessRestoreTests : IDisposable
         var entry = (await PlanAsync(_h)).Should().ContainSingle().Subject;
 
         entry.Action.Should().Be(PlannedAction.Restore);
-        entry.Conflict.Should().StartWith("Give back the rule's roles").And.EndWith(": subscriber.");
+        entry.Conflict.Should().StartWith("Give back the rule's roles").And.Contain(": subscriber. Linked to CMS user ");
         AccountOf(ana.Id).Roles.Should().NotContain("subscriber");
     }
 
@@ -271,6 +272,7 @@ public sealed class AccessRestoreTests : IDisposable
         var entry = (await PlanAsync(_h)).Should().ContainSingle().Subject;
 
         entry.Action.Should().Be(PlannedAction.AlreadyLinked);
-        entry.Conflict.Should().BeNull();
+        entry.Username.Should().BeNull("the link stores a name (the email at link time), not the account's username");
+        entry.Conflict.Should().Be($"Linked to CMS user {AccountOf(ana.Id).Id} (stored name ana@example.org).", "nothing to restore: the note only says what the link is");
     }
 }

@@ -115,6 +115,58 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Progress_counts_each_pass_apart_from_the_run_total()
+    {
+        const string Second = "volunteers";
+        _h.Configure = o =>
+        {
+            o.PageSize = 2;
+            o.Rules.Add(new ProvisioningRule { Name = "second", Trigger = TriggerDefinition.Group(Second) });
+            o.Rules[0].Deprovision = new DeprovisionOptions { When = DeprovisionWhen.LeftTrigger, Action = DeprovisionAction.Block };
+        };
+        for (var i = 0; i < 3; i++)
+        {
+            _h.Member("P", $"N{i}", $"p{i}@example.org");
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            _h.Civi.AddToGroup(Second, _h.Civi.AddContact("V", $"N{i}", $"v{i}@example.org").Id);
+        }
+
+        var reports = new List<ProvisioningProgress>();
+        await _h.Provisioner.RunOnceAsync(new SynchronousProgress<ProvisioningProgress>(reports.Add)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        reports.Select(r => r.Processed).Should().Equal(1, 2, 3, 4, 5);
+        reports.Select(r => (r.Pass, r.PassProcessed, r.PassNumber, r.PassCount)).Should().Equal(
+            ("members", 1, 1, 3), ("members", 2, 1, 3), ("members", 3, 1, 3),
+            ("second", 1, 3, 3), ("second", 2, 3, 3));
+        reports.Should().OnlyContain(r => r.Rule == r.Pass, "provisioning passes are named after their rule");
+
+        // The first rule's members leave their access group: its deprovisioning pass (pass 2 of 3) counts from one again.
+        foreach (var link in _h.Civi.Links.Where(l => reports.Any(r => r.Pass == "members" && r.Last.ContactId == l.ContactId)).ToList())
+        {
+            _h.Civi.RemoveFromGroup(EngineHarness.Trigger, link.ContactId);
+        }
+
+        reports.Clear();
+        await _h.Provisioner.RunOnceAsync(new SynchronousProgress<ProvisioningProgress>(reports.Add)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        reports.Select(r => (r.Rule, r.Pass, r.Processed, r.PassProcessed, r.PassNumber, r.Last.Kind)).Should().Equal(
+            ("members", "members (deprovision)", 1, 1, 2, OutcomeKind.Blocked),
+            ("members", "members (deprovision)", 2, 2, 2, OutcomeKind.Blocked),
+            ("members", "members (deprovision)", 3, 3, 2, OutcomeKind.Blocked));
+    }
+
+    [Fact]
+    public void Progress_built_by_hand_is_one_pass_of_its_rule()
+    {
+        var progress = new ProvisioningProgress("members", 7, new ProvisioningOutcome { ContactId = 1, Kind = OutcomeKind.Created });
+
+        (progress.Pass, progress.PassProcessed, progress.PassNumber, progress.PassCount).Should().Be(("members", 7, 1, 1));
+    }
+
+    [Fact]
     public async Task Summary_counts_every_outcome()
     {
         var linked = _h.Member("Lin", "Ked", "linked@example.org");

@@ -103,7 +103,8 @@ public sealed class PlanAgreesWithRunTests
         var plan = await PlanAsync(h);
 
         plan.Select(p => (p.Rule, p.Action)).Should().Equal(("members", PlannedAction.Create), ("second", PlannedAction.AlreadyLinked));
-        plan[1].Username.Should().Be("ana.lima");
+        plan[1].Username.Should().BeNull("the run reports no username for a linked contact");
+        plan[1].Conflict.Should().Be("Linked by then to the account (username ana.lima), which rule members creates or links earlier in this run.");
         var outcomes = await RunAsync(h);
         outcomes[(ana.Id, "members")].Kind.Should().Be(OutcomeKind.Created);
         outcomes[(ana.Id, "second")].Kind.Should().Be(OutcomeKind.AlreadyLinked);
@@ -232,9 +233,20 @@ public sealed class PlanAgreesWithRunTests
                 }
             }
 
-            if (outcome.Kind == OutcomeKind.Created)
+            if (outcome.Kind is OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.AlreadyLinked)
             {
+                // A linked contact's username is the run's too: none where the run knows only the link (its stored name is
+                // the email at link time, said in the note), never the link's stored name shown as a username.
                 entry.Username.Should().Be(outcome.Username, why);
+            }
+
+            if (outcome.Kind is OutcomeKind.Linked or OutcomeKind.AlreadyLinked && entry.CmsUserId is long planned)
+            {
+                planned.Should().Be(outcome.CmsUserId, why);
+                if (entry.Username is null)
+                {
+                    entry.Conflict.Should().Contain($"CMS user {planned}", why);
+                }
             }
         }
     }
