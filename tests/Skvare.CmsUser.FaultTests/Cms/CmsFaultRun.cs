@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Audit;
 
 namespace Skvare.CmsUser.FaultTests.Cms;
@@ -64,12 +65,12 @@ internal sealed class CmsFaultRun : IDisposable
     /// <summary>Per contact, what CiviCRM shows: linked with a Completed audit, its Failed audits, still in the trigger.</summary>
     public IReadOnlyDictionary<long, ContactState> Read(IEnumerable<long> contacts)
     {
-        var activities = Civi.Activities.Where(a => a.Type == CiviCrmActivityRecorder.AccountCreationType).ToArray();
+        var activities = Civi.Activities.Where(a => a.Type == CiviCrmActivityTypes.AccountCreation).ToArray();
         var links = Civi.Links.Select(l => l.ContactId).ToHashSet();
         return contacts.ToDictionary(c => c, c => new ContactState(
             Linked: links.Contains(c),
             Completed: activities.Count(a => a.Status == "Completed" && a.Targets.Contains(c)),
-            Failed: [.. activities.Where(a => a.Status == CiviCrmActivityRecorder.FailedStatus && a.Targets.Contains(c)).Select(a => a.Details ?? "")],
+            Failed: [.. activities.Where(a => a.Status == CiviCrmActivityTypes.FailedStatus && a.Targets.Contains(c)).Select(a => a.Details ?? "")],
             InTrigger: Civi.GroupStatus(TriggerId, c) == "Added"));
     }
 
