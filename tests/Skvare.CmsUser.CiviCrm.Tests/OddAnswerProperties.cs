@@ -21,6 +21,7 @@ public sealed class OddAnswerProperties : IDisposable
         Gen.Select(OddJson.Member("id"), OddJson.Member("name"), OddJson.Member("title")).Select((id, name, title) => "{" + id + name + title + "\"is_active\":true}").Sample(
             row =>
             {
+                var sent = _h.Fake.Requests.Count;
                 _h.Fake.FailNext(200, body: Answer("Group", row));
                 try
                 {
@@ -32,6 +33,9 @@ public sealed class OddAnswerProperties : IDisposable
                     ex.Kind.Should().Be(FailureKind.Configuration);
                     ex.Message.Should().Contain("Group.get").And.Contain("id");
                 }
+
+                // One look-up per call, also when it fails (a look-up that failed fast was once sent a second time).
+                _h.Fake.Requests.Count.Should().Be(sent + 1);
             },
             iter: 150,
             threads: 1);

@@ -50,14 +50,15 @@ internal sealed class ReferenceResolver
     private Task<JsonElement> CachedRowAsync(TriggerDefinition definition, CancellationToken cancellationToken)
     {
         var key = definition.ToString();
-        var task = _cache.GetOrAdd(key, _ => LoadAsync(definition));
-        if (task.IsFaulted || task.IsCanceled)
+
+        // A look-up that failed earlier is tried again. Only one found in the cache before this call: the look-up started
+        // here may already have failed by the time it is checked, and is this call's answer, not a reason to send another.
+        if (_cache.TryGetValue(key, out var earlier) && (earlier.IsFaulted || earlier.IsCanceled))
         {
-            _cache.TryRemove(new KeyValuePair<string, Task<JsonElement>>(key, task));
-            task = _cache.GetOrAdd(key, _ => LoadAsync(definition));
+            _cache.TryRemove(new KeyValuePair<string, Task<JsonElement>>(key, earlier));
         }
 
-        return task.WaitAsync(cancellationToken);
+        return _cache.GetOrAdd(key, _ => LoadAsync(definition)).WaitAsync(cancellationToken);
     }
 
     /// <summary>
