@@ -95,6 +95,17 @@ internal sealed class WebhookHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await App.DisposeAsync();
+
+        // The host's TimeProvider is the fake clock, and the HTTP resilience pipelines (Polly) run on it: disposed while a
+        // request is still in flight (e.g. the SDK's background read of the site's time zone), a pipeline waits for it in
+        // 1 s steps of that clock, up to 30 s of it. The clock is moved on while disposal waits, so it ends as it would
+        // in a real host, within at most 30 such steps.
+        var disposing = App.DisposeAsync().AsTask();
+        for (var step = 0; step < 60 && await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromMilliseconds(20))) != disposing; step++)
+        {
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await disposing.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }
