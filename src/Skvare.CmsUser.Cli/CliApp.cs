@@ -192,7 +192,7 @@ internal static class CliApp
             ? $"--rule '{rule}' names an account rule, not a password reset campaign: 'cmsuser run --rule {rule}' runs it; 'cmsuser reset' without --rule runs every campaign."
             : $"No password reset campaign is configured, so 'cmsuser reset' has nothing to do. Add one to CmsUser:PasswordResets in the settings ({settings.Origin}): "
               + "\"PasswordResets\": [ { \"Name\": \"migration\", \"Trigger\": { \"Kind\": \"Tag\", \"Reference\": \"send_password_reset\" } } ] "
-              + "(a Group or a Tag; linked contacts in it get the CMS's password reset email and leave it). See docs/configuration.md and docs/cli.md.";
+              + $"(a Group or a Tag; linked contacts in it get the CMS's password reset email and leave it). See {Output.Docs}cli.md#password-reset-campaigns.";
 
     private static async Task<int> PlanAsync(CliOptions options, CancellationToken cancellationToken)
     {

@@ -223,6 +223,9 @@ internal static class Output
         ? "the CMS may have created the account but its answer was lost; the contact left the trigger: put it back and the next run finds the account by email and links it"
         : "the CMS may have created the account but its answer was lost; nothing to do by hand: the next run finds the account by email and links it, or creates it if it does not exist";
 
+    /// <summary>Where the documentation is (a user of the installed tool has no clone).</summary>
+    internal const string Docs = "https://github.com/skvare/Skvare.CmsUser/blob/main/docs/";
+
     /// <summary>Where defects are reported.</summary>
     internal const string Issues = "https://github.com/skvare/Skvare.CmsUser/issues";
 
