@@ -62,7 +62,7 @@ internal sealed class LineLoggerProvider(TextWriter writer) : ILoggerProvider
         return line.ToString();
     }
 
-    private static string OneLine(string text) => Output.Safe(text).Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ');
+    private static string OneLine(string text) => Output.Safe(text.Replace('\t', ' ')).Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ');
 
     private static string Level(LogLevel level) => level switch
     {
