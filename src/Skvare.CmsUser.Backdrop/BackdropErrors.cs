@@ -92,7 +92,7 @@ internal static class BackdropErrors
             403 => (CmsErrorReason.Permission, $"Backdrop refused the request (HTTP 403) without a cmsuser_provision error code; something in front of the module (web server, firewall) blocks it. Body: {serverMessage}"),
             404 => (CmsErrorReason.UnexpectedResponse, $"Backdrop has no provisioning API at CmsUser:Backdrop:BaseUrl + PathPrefix (HTTP 404 page). Enable the cmsuser_provision module on the site and check the two settings. Body: {serverMessage}"),
             429 => (CmsErrorReason.Throttled, "Backdrop asked us to slow down (HTTP 429)."),
-            >= 500 when isCreate => (CmsErrorReason.UnknownOutcome, $"Backdrop failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. Body: {serverMessage}"),
+            >= 500 when isCreate => (CmsErrorReason.UnknownOutcome, $"Backdrop failed while creating the account (HTTP {status}); it may exist now, and it is looked up by email before any new try. Body: {serverMessage}"),
             >= 500 => (CmsErrorReason.Unavailable, $"Backdrop failed (HTTP {status}). Body: {serverMessage}"),
             _ => (CmsErrorReason.UnexpectedResponse, $"Backdrop answered HTTP {status}, which the cmsuser_provision contract does not define. Body: {serverMessage}"),
         };

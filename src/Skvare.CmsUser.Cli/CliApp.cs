@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,9 @@ internal static class CliApp
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Whatever writes to stderr (the tool's messages, a library's) shares the progress line's writer and lock.
+        Console.SetError(ErrorConsole.Standard);
+
         // "cmsuser help [command]" reads as "cmsuser [command] --help", as in git and kubectl.
         if (args is ["help", .. var rest])
         {
@@ -61,7 +65,7 @@ internal static class CliApp
         if (parse.Errors.Count > 0)
         {
             var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
-            Console.Error.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run 'cmsuser --help' for the commands and options.");
+            ErrorConsole.Standard.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run 'cmsuser --help' for the commands and options.");
             return ExitCodes.Configuration;
         }
 
@@ -118,7 +122,7 @@ internal static class CliApp
             Output.Error(command, message, exit, options.Json);
             if (options.Verbose)
             {
-                Console.Error.WriteLine(ex.ToString());
+                ErrorConsole.Standard.WriteLine(ex.ToString());
             }
 
             return exit;
@@ -152,8 +156,17 @@ internal static class CliApp
     private static async Task<int> PassAsync(IHost host, string command, string verb, Func<IUserProvisioner, IProgress<ProvisioningProgress>, CancellationToken, Task<RunSummary>> pass, CliOptions options, Func<string>? note, CancellationToken cancellationToken, Func<RunSummary, int>? exit = null)
     {
         var progress = new ProgressPrinter(verb, PageSize(host), options.Json);
-        var summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
-        progress.Finish();
+        RunSummary summary;
+        try
+        {
+            summary = await pass(host.Services.GetRequiredService<IUserProvisioner>(), progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A pass that throws leaves its counts on a line of their own, above the error message.
+            progress.Finish();
+        }
+
         var code = exit?.Invoke(summary) ?? Output.ExitCode(summary, Retry(host));
         Output.Run(command, verb, summary, progress.Outcomes, options.Json, code, note?.Invoke(), Retry(host), progress.Passes);
         return code;
@@ -161,14 +174,25 @@ internal static class CliApp
 
     private static async Task<int> ResetAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var settings = Settings.Load(options.SettingsFile, Environment.CurrentDirectory);
+        using var host = await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
         if (host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PasswordResets.Count == 0)
         {
-            Output.Line("No password reset campaigns are configured (CmsUser:PasswordResets): nothing to do.", options.Json);
+            // A reset without a campaign is a settings question, not an empty run: answer it before anything connects.
+            throw new CliException(NoCampaign(settings, options.Rule), ExitCodes.Configuration);
         }
 
         return await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Why <c>reset</c> has no campaign to run, and how to give it one.</summary>
+    internal static string NoCampaign(Settings settings, string? rule) =>
+        rule is not null && settings.Section.GetSection(nameof(CmsUserOptions.PasswordResets)).GetChildren().Any()
+            // The --rule filter kept an account rule of that name and no campaign.
+            ? $"--rule '{rule}' names an account rule, not a password reset campaign: 'cmsuser run --rule {rule}' runs it; 'cmsuser reset' without --rule runs every campaign."
+            : $"No password reset campaign is configured, so 'cmsuser reset' has nothing to do. Add one to CmsUser:PasswordResets in the settings ({settings.Origin}): "
+              + "\"PasswordResets\": [ { \"Name\": \"migration\", \"Trigger\": { \"Kind\": \"Tag\", \"Reference\": \"send_password_reset\" } } ] "
+              + $"(a Group or a Tag; linked contacts in it get the CMS's password reset email and leave it). See {Output.Docs}cli.md#password-reset-campaigns.";
 
     private static async Task<int> PlanAsync(CliOptions options, CancellationToken cancellationToken)
     {

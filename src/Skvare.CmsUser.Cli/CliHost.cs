@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using Polly.Telemetry;
 
@@ -28,8 +27,11 @@ internal static class CliHost
         return await StartAsync(builder, options, settings.CheckPackageSections(), settings.Origin, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A host builder with the tool's logging: warnings on stderr, retries at Information, everything at Debug with --verbose.</summary>
-    public static HostApplicationBuilder CreateBuilder(CliOptions options)
+    /// <summary>
+    /// A host builder with the tool's logging: warnings on stderr, retries at Information, everything at Debug with --verbose.
+    /// Log lines go through <paramref name="console"/> (by default the process's stderr), which the progress line shares.
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(CliOptions options, ErrorConsole? console = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -38,13 +40,8 @@ internal static class CliHost
             EnvironmentName = Environments.Production,
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.IncludeScopes = false;
-            o.ColorBehavior = LoggerColorBehavior.Disabled;
-        });
-        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // Not the console logger: it writes from a queue of its own, so a record could land on the live progress line.
+        builder.Logging.AddProvider(new LineLoggerProvider(console ?? ErrorConsole.Standard));
         if (options.Verbose)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Debug);

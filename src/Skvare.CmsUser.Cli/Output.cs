@@ -164,7 +164,7 @@ internal static class Output
         }
         if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
         {
-            Human.WriteLine($"Stopped short: {Contacts(summary.Count(OutcomeKind.Failed))} could not be done because a server could not be reached or was unavailable; no attempt was counted against them. Run again later.");
+            Human.WriteLine(StoppedShortLine(summary));
         }
 
         if (StopLine(command, summary) is { } stop)
@@ -191,6 +191,41 @@ internal static class Output
         _ => null,
     };
 
+    /// <summary>
+    /// The summary of a run whose every failure spent no attempt: contacts a server could not take, and contacts whose
+    /// account creation got no readable answer (<see cref="CmsUserErrorCodes.UnknownOutcome"/>), which are no server outage:
+    /// the CMS may have created the account, and the next run finds it.
+    /// </summary>
+    internal static string StoppedShortLine(RunSummary summary)
+    {
+        var unknown = summary.Failures.Count(f => f.Error?.Code == CmsUserErrorCodes.UnknownOutcome);
+        var unavailable = summary.Count(OutcomeKind.Failed) - unknown;
+        var parts = new List<string>(2);
+        if (unavailable > 0)
+        {
+            parts.Add($"{Contacts(unavailable)} could not be done because a server could not be reached or was unavailable");
+        }
+
+        if (unknown > 0)
+        {
+            parts.Add($"{Contacts(unknown)} got no readable answer to the account creation (unknown_outcome): the CMS may have created the account, "
+                + "and the next run finds it by email and links it (or creates it if it does not exist), with nothing to do by hand");
+        }
+
+        return $"Stopped short: {string.Join("; ", parts)}. No attempt was counted against them. Run again later (the next scheduled run will do).";
+    }
+
+    /// <summary>
+    /// What a lost answer to an account creation means and what happens next, in place of "tried again": the account may
+    /// exist, and nothing needs doing by hand unless the contact gave up (left the trigger).
+    /// </summary>
+    private static string UnknownOutcomeNote(OutcomeKind kind) => kind == OutcomeKind.GaveUp
+        ? "the CMS may have created the account but its answer was lost; the contact left the trigger: put it back and the next run finds the account by email and links it"
+        : "the CMS may have created the account but its answer was lost; nothing to do by hand: the next run finds the account by email and links it, or creates it if it does not exist";
+
+    /// <summary>Where the documentation is (a user of the installed tool has no clone).</summary>
+    internal const string Docs = "https://github.com/skvare/Skvare.CmsUser/blob/main/docs/";
+
     /// <summary>Where defects are reported.</summary>
     internal const string Issues = "https://github.com/skvare/Skvare.CmsUser/issues";
 
@@ -205,14 +240,20 @@ internal static class Output
             return "";
         }
 
+        var unknown = o.Error.Code == CmsUserErrorCodes.UnknownOutcome;
         if (!Counted(o, retry))
         {
-            return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; tried again next run)";
+            return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; {(unknown ? UnknownOutcomeNote(o.Kind) : "tried again next run")})";
         }
 
         if (retry is null)
         {
-            return $" (attempt {Number(attempt)})";
+            return $" (attempt {Number(attempt)}{(unknown ? "; " + UnknownOutcomeNote(o.Kind) : "")})";
+        }
+
+        if (unknown)
+        {
+            return $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)}; {UnknownOutcomeNote(o.Kind)})";
         }
 
         // A failure that cannot go away by retrying (no email, an email on hold, an account gone) gives up before the attempts are used: say so.
@@ -347,17 +388,28 @@ internal static class Output
         var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt (UTC)", "Last error", "Next");
         foreach (var f in failures)
         {
-            var next = f.Next switch
-            {
-                FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
-                FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
-                _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",
-            };
+            var next = Next(f, maxAttempts);
             table.AddRow(Cell(Number(f.ContactId)), Cell($"{Number(f.Attempts)} of {Number(maxAttempts)}"), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
         }
 
         Human.Write(table);
         Human.WriteLine($"{Contacts(failures.Count)} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
+    }
+
+    /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
+    internal static string Next(FailureRecord f, int maxAttempts)
+    {
+        // The activity's details start with the error code (ContactResult: "code: message").
+        var unknown = f.LastError.StartsWith(CmsUserErrorCodes.UnknownOutcome + ":", StringComparison.Ordinal);
+        return f.Next switch
+        {
+            FailureNext.Retry when unknown =>
+                $"the next run of {f.Rule} finds the account by email and links it, or creates it if it does not exist (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)}); nothing to do by hand",
+            FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
+            FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
+            _ when unknown => "not waiting in any trigger (gave up); the CMS may have created the account: add the contact to the trigger again and the next run finds it by email and links it",
+            _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",
+        };
     }
 
     public static void Check(IReadOnlyList<ConnectivityReport> reports, int exit, bool json)
@@ -435,7 +487,7 @@ internal static class Output
             });
         }
 
-        Console.Error.WriteLine($"cmsuser: {Safe(message)}");
+        ErrorConsole.Standard.WriteLine($"cmsuser: {Safe(message)}");
     }
 
     public static void Line(string text, bool json)

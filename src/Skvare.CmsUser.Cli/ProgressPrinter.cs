@@ -8,7 +8,8 @@ namespace Skvare.CmsUser.Cli;
 /// <c>Provisioning [2/3] volunteers: 4 contacts so far (Created 4); 9 in the run</c>. On a terminal one line is
 /// rewritten after each contact and each pass keeps its last line; when stderr is redirected (cron, a log file) a line
 /// is written per page and when a pass ends. Keeps every outcome for the per-contact table and the per-pass counts.
-/// Reports arrive on the engine's threads, so it locks.
+/// Reports arrive on the engine's threads, so it locks. It writes through the tool's <see cref="ErrorConsole"/>, which log
+/// lines and error messages share: they erase the live line and it is drawn again below them, never on the same line.
 /// </summary>
 internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 {
@@ -16,7 +17,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private readonly string _verb;
     private readonly int _pageSize;
     private readonly bool _quiet;
-    private readonly TextWriter _error;
+    private readonly ErrorConsole _error;
     private readonly bool _interactive;
     private readonly List<ProvisioningOutcome> _outcomes = [];
     private readonly List<PassTally> _passes = [];
@@ -25,13 +26,13 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private int _written;
     private bool _pending;
 
-    public ProgressPrinter(string verb, int pageSize, bool quiet, TextWriter? error = null, bool? interactive = null)
+    public ProgressPrinter(string verb, int pageSize, bool quiet, ErrorConsole? error = null)
     {
         _verb = verb;
         _pageSize = Math.Max(1, pageSize);
         _quiet = quiet;
-        _error = error ?? Console.Error;
-        _interactive = interactive ?? !Console.IsErrorRedirected;
+        _error = error ?? ErrorConsole.Standard;
+        _interactive = _error.Interactive;
     }
 
     /// <summary>Every outcome reported, in the order they finished.</summary>
@@ -87,7 +88,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 
             if (_interactive)
             {
-                _error.Write($"\r{Line(soFar: true)}\u001b[K");
+                _error.ShowStatus(Line(soFar: true));
                 _pending = true;
             }
             else if (tally.Total % _pageSize == 0)
@@ -117,7 +118,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 
         if (_interactive && _pending)
         {
-            _error.WriteLine($"\r{Line(soFar: false)}\u001b[K");
+            _error.EndStatus(Line(soFar: false));
             _pending = false;
         }
         else if (!_interactive && _written != _passes[^1].Total)

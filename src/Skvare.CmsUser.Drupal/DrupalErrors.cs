@@ -159,7 +159,7 @@ internal static class DrupalErrors
                 // the controller ran; nothing was created.
                 return (CmsErrorReason.Unavailable, $"Drupal: another request was creating an account with the same email address or username at that moment, so nothing was created; a later attempt can simply retry. ({text})", BusyCode);
             case >= 500 when isCreate:
-                return (CmsErrorReason.UnknownOutcome, $"Drupal failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. ({text})", null);
+                return (CmsErrorReason.UnknownOutcome, $"Drupal failed while creating the account (HTTP {status}); it may exist now, and it is looked up by email before any new try. ({text})", null);
             case >= 500:
                 return (CmsErrorReason.Unavailable, $"Drupal failed (HTTP {status}). ({text})", null);
             default:

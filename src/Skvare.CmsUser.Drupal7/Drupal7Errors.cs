@@ -146,7 +146,7 @@ internal static partial class Drupal7Errors
             case 404:
                 return (CmsErrorReason.UnexpectedResponse, $"Drupal 7 has no such Services resource (HTTP 404). Check CmsUser:Drupal7:Endpoint and enable the user resource's create, retrieve, update, index and login operations and the password_reset and resend_welcome_email actions at admin/structure/services. ({text})");
             case >= 500 when isCreate:
-                return (CmsErrorReason.UnknownOutcome, $"Drupal 7 failed while creating the account (HTTP {status}); it may exist now, so look it up by email before trying again. ({text})");
+                return (CmsErrorReason.UnknownOutcome, $"Drupal 7 failed while creating the account (HTTP {status}); it may exist now, and it is looked up by email before any new try. ({text})");
             case >= 500:
                 return (CmsErrorReason.Unavailable, $"Drupal 7 failed (HTTP {status}). ({text})");
             default:

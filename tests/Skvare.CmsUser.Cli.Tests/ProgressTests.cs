@@ -28,7 +28,7 @@ public sealed class ProgressTests
     public void Redirected_progress_names_the_pass_of_each_count_and_ends_each_pass_with_its_own_line()
     {
         using var error = new StringWriter();
-        var printer = new ProgressPrinter("Provisioning", pageSize: 2, quiet: false, error, interactive: false);
+        var printer = new ProgressPrinter("Provisioning", pageSize: 2, quiet: false, new ErrorConsole(error, interactive: false));
 
         foreach (var report in TwoRules)
         {
@@ -50,7 +50,7 @@ public sealed class ProgressTests
     public void On_a_terminal_each_pass_keeps_its_last_line_and_the_line_under_way_is_rewritten()
     {
         using var error = new StringWriter();
-        var printer = new ProgressPrinter("Provisioning", pageSize: 100, quiet: false, error, interactive: true);
+        var printer = new ProgressPrinter("Provisioning", pageSize: 100, quiet: false, new ErrorConsole(error, interactive: true));
 
         foreach (var report in TwoRules)
         {
@@ -72,9 +72,9 @@ public sealed class ProgressTests
     public void One_rule_reads_as_before_without_pass_numbers_and_quiet_prints_nothing()
     {
         using var error = new StringWriter();
-        var printer = new ProgressPrinter("Password resets", pageSize: 10, quiet: false, error, interactive: false);
+        var printer = new ProgressPrinter("Password resets", pageSize: 10, quiet: false, new ErrorConsole(error, interactive: false));
         using var none = new StringWriter();
-        var quiet = new ProgressPrinter("Password resets", pageSize: 1, quiet: true, none, interactive: false);
+        var quiet = new ProgressPrinter("Password resets", pageSize: 1, quiet: true, new ErrorConsole(none, interactive: false));
 
         foreach (var printerUnderTest in new[] { printer, quiet })
         {

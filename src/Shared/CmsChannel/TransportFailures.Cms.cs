@@ -18,7 +18,7 @@ internal static partial class TransportFailures
     {
         var reason = isCreate && !NeverSent(ex) ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
         var message = reason == CmsErrorReason.UnknownOutcome
-            ? $"{site} did not answer the account creation ({ex.GetType().Name}); the account may exist now, so look it up by email before trying again."
+            ? $"{site} did not answer the account creation ({ex.GetType().Name}); the account may exist now, and it is looked up by email before any new try."
             : $"{site} could not be reached (call: {what}; {ex.GetType().Name}: {ex.Message}).";
         return new CmsProviderException(cms, reason, message, ex);
     }
