@@ -666,7 +666,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
         Log.Failed(_logger, reason, message);
-        return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
+        return new CmsProviderException(Cms, reason, message, statusCode: status, errorCode: code, innerException: inner);
     }
 
     private StandaloneAccountHeldException Held(StandaloneUser user, long holder, string message)
