@@ -38,11 +38,7 @@ internal static class BackdropErrors
         var error = TryParse(mediaType, body);
         var serverMessage = error?.Message ?? HttpEndpointGuard.Excerpt(body, 200);
         var (reason, message) = Classify(code, error, serverMessage, isCreate);
-        return new CmsProviderException(Cms, reason, message)
-        {
-            StatusCode = code,
-            ErrorCode = error?.Code,
-        };
+        return new CmsProviderException(Cms, reason, message, statusCode: code, errorCode: error?.Code);
     }
 
     /// <summary>The error object, or <see langword="null"/> when the body is not the module's JSON (an HTML page, a proxy error).</summary>

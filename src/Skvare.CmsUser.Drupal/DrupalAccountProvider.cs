@@ -352,7 +352,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     private async Task ReplaceRolesAsync(long userId, Func<IReadOnlyList<string>, List<string>> change, CancellationToken cancellationToken)
     {
         var current = await GetByIdAsync(userId, cancellationToken).ConfigureAwait(false)
-            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {userId}.") { StatusCode = 404 };
+            ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {userId}.", statusCode: 404);
         var next = change(current.Roles);
         if (next.Count == current.Roles.Count && next.All(current.Roles.Contains))
         {
@@ -373,7 +373,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         if (string.IsNullOrWhiteSpace(mail))
         {
             mail = (await GetByIdAsync(account.UserId, cancellationToken).ConfigureAwait(false))?.Email
-                ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId} with an email address.") { StatusCode = 404 };
+                ?? throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.NotFound, $"Drupal has no account {account.UserId} with an email address.", statusCode: 404);
         }
 
         var body = JsonSerializer.Serialize(new DrupalPasswordRequest(mail.Trim()), DrupalJsonContext.Default.DrupalPasswordRequest);
@@ -490,7 +490,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         if (node?.Deserialize(DrupalJsonContext.Default.DrupalNotifyResult)?.Sent != true)
         {
-            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.Unavailable, "Drupal could not send the new-account email (sent: false); check the site's mail system.") { ErrorCode = "mail_failed" };
+            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.Unavailable, "Drupal could not send the new-account email (sent: false); check the site's mail system.", errorCode: "mail_failed");
         }
 
         Log.MailSent(_logger, account.UserId, RegisterAdminCreated);

@@ -54,7 +54,7 @@ internal static class DrupalErrors
         var parsed = TryParse(mediaType, body);
         var text = parsed is null ? HttpEndpointGuard.Excerpt(body, 200) : string.Join(" ", parsed.Lines);
         var (reason, message, code) = Classify(status, parsed, text, api, isCreate, mode);
-        return new CmsProviderException(Cms, reason, message) { StatusCode = status, ErrorCode = code };
+        return new CmsProviderException(Cms, reason, message, statusCode: status, errorCode: code);
     }
 
     /// <summary>The messages of a JSON error body, or <see langword="null"/> when it is not JSON (an HTML page, a proxy error).</summary>

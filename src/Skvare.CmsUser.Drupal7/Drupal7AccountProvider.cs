@@ -290,7 +290,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
     private async Task<List<string>> CurrentRoleIdsAsync(long uid, CancellationToken cancellationToken)
     {
         var user = await SendAsync(new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
-            ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.") { StatusCode = 404 };
+            ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.", statusCode: 404);
         return Get(user, "roles") is JsonObject roles
             ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
             : [];
@@ -393,7 +393,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         var value = answer is JsonArray { Count: 1 } list ? list[0] : answer;
         if (value is JsonValue v && v.TryGetValue<bool>(out var sent) && !sent)
         {
-            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.Unavailable, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.") { StatusCode = 200, ErrorCode = "mail_failed" };
+            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.Unavailable, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
         }
     }
 

@@ -34,7 +34,7 @@ internal static partial class Drupal7Errors
         var parsed = TryParse(mediaType, body);
         var text = parsed?.Message ?? StatusLineMessage(reasonPhrase) ?? HttpEndpointGuard.Excerpt(body, 200);
         var (reason, message) = Classify(status, parsed, text, isCreate, isLogin);
-        return new CmsProviderException(Cms, reason, message) { StatusCode = status, ErrorCode = parsed?.FormErrors.Count > 0 ? "form_errors" : null };
+        return new CmsProviderException(Cms, reason, message, statusCode: status, errorCode: parsed?.FormErrors.Count > 0 ? "form_errors" : null);
     }
 
     /// <summary>Whether the answer says the session is gone (so logging in again may help).</summary>

@@ -384,7 +384,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
         Log.Failed(_logger, reason, message);
-        return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
+        return new CmsProviderException(Cms, reason, message, statusCode: status, errorCode: code, innerException: inner);
     }
 
     private static JsonElement Data(string body)

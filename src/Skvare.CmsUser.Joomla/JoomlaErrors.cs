@@ -24,8 +24,8 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
         {
             // The companion names the user in its 404; Joomla's router answers "Resource not found" when no plugin registered the route.
             return call.Route.StartsWith("cmsuser/users/", StringComparison.Ordinal) && title is not null && title.StartsWith("User ", StringComparison.Ordinal)
-                ? new CmsProviderException(JoomlaErrors.Cms, CmsErrorReason.NotFound, $"There is no such Joomla user ({title}).") { StatusCode = 404, ErrorCode = title }
-                : new CmsProviderException(JoomlaErrors.Cms, CmsErrorReason.Permission, $"The companion routes are missing (404 {title}): install integrations/joomla/pkg_cmsuser and enable the \"Web Services - CmsUser\" plugin, or set CmsUser:Joomla:UseCompanionPlugin to false.") { StatusCode = 404, ErrorCode = title };
+                ? new CmsProviderException(JoomlaErrors.Cms, CmsErrorReason.NotFound, $"There is no such Joomla user ({title}).", statusCode: 404, errorCode: title)
+                : new CmsProviderException(JoomlaErrors.Cms, CmsErrorReason.Permission, $"The companion routes are missing (404 {title}): install integrations/joomla/pkg_cmsuser and enable the \"Web Services - CmsUser\" plugin, or set CmsUser:Joomla:UseCompanionPlugin to false.", statusCode: 404, errorCode: title);
         }
 
         var shown = title ?? HttpEndpointGuard.Excerpt(answer.Body, 200);
@@ -48,7 +48,7 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
             >= 500 => (CmsErrorReason.Unavailable, $"Joomla failed (HTTP {status}: {shown})."),
             _ => (CmsErrorReason.UnexpectedResponse, $"Joomla answered HTTP {status}: {shown}"),
         };
-        return new CmsProviderException(JoomlaErrors.Cms, reason, message) { StatusCode = status, ErrorCode = title };
+        return new CmsProviderException(JoomlaErrors.Cms, reason, message, statusCode: status, errorCode: title);
     }
 
     private static string? ErrorTitle(string body)

@@ -15,11 +15,10 @@ public sealed class StandaloneAccountHeldException : CmsProviderException
     /// <param name="holderContactId">The contact that holds it.</param>
     /// <param name="message">What happened; never a secret.</param>
     public StandaloneAccountHeldException(long userId, long holderContactId, string message)
-        : base("CiviCRM Standalone", CmsErrorReason.DuplicateEmail, message)
+        : base("CiviCRM Standalone", CmsErrorReason.DuplicateEmail, message, errorCode: Code)
     {
         UserId = userId;
         HolderContactId = holderContactId;
-        ErrorCode = Code;
     }
 
     /// <summary>The Standalone user.</summary>

@@ -356,9 +356,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             result = await SendAsync("User", "create", create, cancellationToken).ConfigureAwait(false);
         }
-        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && ex.NeverSent)
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient && (ex.NeverSent || ex.StatusCode == 429))
         {
-            // A refused connection, an unknown host or an open circuit: the create cannot have reached the site.
+            // A refused connection, an unknown host or an open circuit: the create cannot have reached the site. A 429 did
+            // not reach CiviCRM either: CiviCRM never throttles (civicrm-api4.md section 8), so the refusal is a proxy's or
+            // a rate limiter's in front of it, before PHP ran. Either way nothing was created and there is nothing to look
+            // up: the contact fails as transient (Throttled for the 429) and the next attempt creates it.
             throw Map(ex);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
@@ -666,7 +669,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
         Log.Failed(_logger, reason, message);
-        return new CmsProviderException(Cms, reason, message, inner) { StatusCode = status, ErrorCode = code };
+        return new CmsProviderException(Cms, reason, message, statusCode: status, errorCode: code, innerException: inner);
     }
 
     private StandaloneAccountHeldException Held(StandaloneUser user, long holder, string message)

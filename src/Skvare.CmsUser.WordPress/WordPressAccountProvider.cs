@@ -276,11 +276,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
         {
             // Multisite reports taken and malformed names under the same code (user_name); a name that breaks the rules is not a duplicate.
-            throw new CmsProviderException(Name, CmsErrorReason.InvalidUsername, ex.Message + " Multisite usernames must be 4-60 lowercase letters and digits, not only digits.", ex)
-            {
-                StatusCode = ex.StatusCode,
-                ErrorCode = ex.ErrorCode,
-            };
+            throw new CmsProviderException(
+                Name,
+                CmsErrorReason.InvalidUsername,
+                ex.Message + " Multisite usernames must be 4-60 lowercase letters and digits, not only digits.",
+                statusCode: ex.StatusCode,
+                errorCode: ex.ErrorCode,
+                innerException: ex);
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
         {
@@ -365,8 +367,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             // The error page text is translated; tell "no such account" from "mail failed" by asking the API.
             var exists = await GetUserAsync(account.UserId, allowMissing: true, cancellationToken).ConfigureAwait(false);
             throw _channel.Fail(call, exists is null
-                ? new CmsProviderException(Name, CmsErrorReason.NotFound, $"WordPress has no account {account.UserId.ToString(CultureInfo.InvariantCulture)} to send a password reset to.") { StatusCode = answer.Status }
-                : new CmsProviderException(Name, CmsErrorReason.Unavailable, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:UseCompanionPlugin.") { StatusCode = answer.Status });
+                ? new CmsProviderException(Name, CmsErrorReason.NotFound, $"WordPress has no account {account.UserId.ToString(CultureInfo.InvariantCulture)} to send a password reset to.", statusCode: answer.Status)
+                : new CmsProviderException(Name, CmsErrorReason.Unavailable, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:UseCompanionPlugin.", statusCode: answer.Status));
         }
 
         throw _channel.Refuse(call, answer);

@@ -59,7 +59,7 @@ internal static partial class WordPressErrors
             message += " " + hint;
         }
 
-        return new CmsProviderException(Cms, reason, message) { StatusCode = code, ErrorCode = error.Code };
+        return new CmsProviderException(Cms, reason, message, statusCode: code, errorCode: error.Code);
     }
 
     private static (CmsErrorReason Reason, string? Hint) Classify(RestError error, int status, bool isCreate)
@@ -158,21 +158,19 @@ internal static partial class WordPressErrors
         {
             var reason = isCreate ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
             var what = isCreate ? "; the account may or may not exist" : string.Empty;
-            return new CmsProviderException(Cms, reason, $"WordPress failed while trying to {operation} (HTTP {status}{what}): {excerpt}") { StatusCode = status };
+            return new CmsProviderException(Cms, reason, $"WordPress failed while trying to {operation} (HTTP {status}{what}): {excerpt}", statusCode: status);
         }
 
         if (status == 401)
         {
-            return new CmsProviderException(Cms, CmsErrorReason.Authentication, $"WordPress refused the credentials while trying to {operation} (HTTP 401, not a REST answer). {AuthFix}") { StatusCode = status };
+            return new CmsProviderException(Cms, CmsErrorReason.Authentication, $"WordPress refused the credentials while trying to {operation} (HTTP 401, not a REST answer). {AuthFix}", statusCode: status);
         }
 
         return new CmsProviderException(
             Cms,
             CmsErrorReason.UnexpectedResponse,
-            $"WordPress answered something that is not a REST API response while trying to {operation} (HTTP {status}): {excerpt}. Check CmsUser:WordPress:BaseUrl points at the site root and that pretty permalinks are on (wp-json/ must be reachable).")
-        {
-            StatusCode = status,
-        };
+            $"WordPress answered something that is not a REST API response while trying to {operation} (HTTP {status}): {excerpt}. Check CmsUser:WordPress:BaseUrl points at the site root and that pretty permalinks are on (wp-json/ must be reachable).",
+            statusCode: status);
     }
 
     /// <summary>

@@ -371,6 +371,30 @@ public abstract class ProviderContract
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Too_many_requests_on_create_is_Throttled_with_no_look_up_and_the_next_attempt_creates()
+    {
+        using var site = StartSite(new());
+        await site.Provider.FindByEmailAsync("nobody@example.org");
+        var account = site.Prepare(NewAccount());
+        var before = site.RequestCount;
+        site.FailNext(1, 429);
+
+        var act = () => site.Provider.CreateAsync(account);
+
+        // A 429 is a refusal before the site did anything: a plain transient failure, not an outcome to look up.
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.Throttled);
+        ex.Kind.Should().Be(FailureKind.Transient);
+        ex.StatusCode.Should().Be(429);
+        site.RequestCount.Should().Be(before + 1, "the refused create is the only request: nothing can exist, so nothing is looked up");
+        site.Users.Should().NotContain(a => a.Email == "jdoe@example.org");
+
+        var created = await site.Provider.CreateAsync(account);
+
+        site.Users.Should().ContainSingle(a => a.Email == "jdoe@example.org").Which.Id.Should().Be(created.UserId);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task An_unreachable_site_is_Unavailable_even_for_create()
     {
         using var refused = new RefusedPort();

@@ -133,7 +133,7 @@ public sealed partial class WebhookContractTests
                 response = await host.PostAsync(ok);
                 break;
             case (500, "outcome"):
-                cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.Permission, "The user may not create users.") { StatusCode = 403 });
+                cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.Permission, "The user may not create users.", statusCode: 403));
                 response = await host.PostAsync(ok);
                 break;
             case (_, "internal_error"):

@@ -335,7 +335,7 @@ public sealed class WebhookTests : IAsyncLifetime
     public async Task Configuration_failure_answers_500_with_the_outcome()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        _cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.") { StatusCode = 401 });
+        _cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.", statusCode: 401));
 
         using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
 

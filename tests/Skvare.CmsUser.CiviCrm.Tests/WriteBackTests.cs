@@ -244,7 +244,7 @@ public sealed class WriteBackTests : IDisposable
         var members = h.Fake.AddGroup("members");
         h.Fake.AddGroup("members_done");
         AddMembers(h, members, 7);
-        _cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
+        _cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.", statusCode: 401));
 
         var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
 

@@ -34,7 +34,7 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
 
     /// <inheritdoc />
     public CmsUserException FromThrottled(HttpCall call, HttpAnswer answer) =>
-        new CmsProviderException(Cms, CmsErrorReason.Throttled, $"{Site} asked us to slow down (HTTP 429) on {Describe(call)}.") { StatusCode = answer.Status };
+        new CmsProviderException(Cms, CmsErrorReason.Throttled, $"{Site} asked us to slow down (HTTP 429) on {Describe(call)}.", statusCode: answer.Status);
 
     /// <inheritdoc />
     /// <remarks>
@@ -50,10 +50,8 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
                 Cms,
                 CmsErrorReason.UnexpectedResponse,
                 $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with {(parseError is System.Text.Json.JsonException ? $"a {answer.MediaType ?? "untyped"} body that is not JSON" : "JSON this provider does not understand")} ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); {UnreadableHint}",
-                parseError)
-            {
-                StatusCode = answer.Status,
-            };
+                statusCode: answer.Status,
+                innerException: parseError);
 
     /// <summary>
     /// The failure for a create the site accepted but answered with JSON this provider cannot read (malformed, the wrong
@@ -67,10 +65,7 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     /// <param name="cause">The parse error, if any.</param>
     /// <returns>The exception.</returns>
     public static CmsProviderException UnreadableCreate(string cms, string site, string what, int? status, string? body, Exception? cause = null) =>
-        new(cms, CmsErrorReason.UnknownOutcome, $"{site} accepted {what}{(status is int code ? $" (HTTP {code})" : "")} but answered with JSON this provider cannot read ({HttpEndpointGuard.Excerpt(body, 120)}); the account may exist, so it is looked up before the next attempt.", cause)
-        {
-            StatusCode = status,
-        };
+        new(cms, CmsErrorReason.UnknownOutcome, $"{site} accepted {what}{(status is int code ? $" (HTTP {code})" : "")} but answered with JSON this provider cannot read ({HttpEndpointGuard.Excerpt(body, 120)}); the account may exist, so it is looked up before the next attempt.", statusCode: status, innerException: cause);
 
     private static bool IsJson(string? mediaType) =>
         mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);

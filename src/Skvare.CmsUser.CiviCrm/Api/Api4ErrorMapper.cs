@@ -65,7 +65,8 @@ internal static partial class Api4ErrorMapper
         var generic = serverMessage?.Contains("Sorry an error occurred", StringComparison.Ordinal) == true;
         var errorCode = envelope is null ? null : envelope.ErrorCode.ValueKind switch
         {
-            System.Text.Json.JsonValueKind.String => envelope.ErrorCode.AsText(),
+            // Kept beside the message and logged by the channel ("HTTP 500, code ..."): redacted like the message.
+            System.Text.Json.JsonValueKind.String => Redact(envelope.ErrorCode.AsText(), secrets),
             System.Text.Json.JsonValueKind.Number => envelope.ErrorCode.GetRawText(),
             _ => null,
         };

@@ -35,13 +35,11 @@ public sealed class CiviCrmApiException : CmsUserException
         string? errorId = null,
         bool neverSent = false,
         Exception? innerException = null)
-        : base(message, innerException)
+        : base(message, statusCode, errorCode, innerException)
     {
         _kind = kind;
         Entity = entity;
         Action = action;
-        StatusCode = statusCode;
-        ErrorCode = errorCode;
         ServerMessage = serverMessage;
         ErrorId = errorId;
         NeverSent = neverSent;

@@ -132,11 +132,11 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 
     /// <summary>A transient failure as a provider would throw it.</summary>
     public static CmsProviderException Transient(string message = "HTTP 503 Service Unavailable") =>
-        new("InMemory", CmsErrorReason.Unavailable, message) { StatusCode = 503 };
+        new("InMemory", CmsErrorReason.Unavailable, message, statusCode: 503);
 
     /// <summary>A permanent failure as a provider would throw it.</summary>
     public static CmsProviderException Permanent(string message = "The CMS refused the data.") =>
-        new("InMemory", CmsErrorReason.InvalidData, message) { StatusCode = 400 };
+        new("InMemory", CmsErrorReason.InvalidData, message, statusCode: 400);
 
     /// <inheritdoc />
     public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -196,17 +196,17 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         {
             if (_byUsername.Find(account.Username) >= 0)
             {
-                throw new CmsProviderException(Name, CmsErrorReason.DuplicateUsername, $"The username {account.Username} is taken.") { StatusCode = 409 };
+                throw new CmsProviderException(Name, CmsErrorReason.DuplicateUsername, $"The username {account.Username} is taken.", statusCode: 409);
             }
 
             if (_byEmail.Find(account.Email) >= 0)
             {
-                throw new CmsProviderException(Name, CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used.") { StatusCode = 409 };
+                throw new CmsProviderException(Name, CmsErrorReason.DuplicateEmail, $"The email {account.Email} is used.", statusCode: 409);
             }
 
             if (account.Password is null && !Capabilities.HasFlag(CmsCapabilities.CreateWithoutPassword))
             {
-                throw new CmsProviderException(Name, CmsErrorReason.InvalidData, "A password is required.") { StatusCode = 400 };
+                throw new CmsProviderException(Name, CmsErrorReason.InvalidData, "A password is required.", statusCode: 400);
             }
 
             row = Store(account);
@@ -430,7 +430,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
 
     private int Find(long id) => RowOf(id) is var row and >= 0
         ? row
-        : throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.") { StatusCode = 404 };
+        : throw new CmsProviderException(Name, CmsErrorReason.NotFound, $"There is no user with id {id}.", statusCode: 404);
 
     /// <summary>A mail of the log: the address (the account's text) and which mail; the text is built when read.</summary>
     private readonly record struct Mail(int Email, bool Reset);

@@ -14,24 +14,53 @@ public enum FailureKind
 }
 
 /// <summary>The base of every exception thrown by Skvare.CmsUser packages. Messages never carry secrets.</summary>
+/// <remarks>
+/// Every value comes through a constructor and is read-only afterwards: a catch block sees what the thrower saw. The
+/// constructors never add to the message: <see cref="StatusCode"/> and <see cref="ErrorCode"/> are kept beside it, so
+/// what a caller passes as the message is exactly what logs, activities and webhook answers show.
+/// </remarks>
 public abstract class CmsUserException : Exception
 {
+    /// <summary>Creates the exception with the runtime's default message.</summary>
+    protected CmsUserException()
+    {
+    }
+
     /// <summary>Creates the exception.</summary>
-    /// <param name="message">What went wrong and, where possible, how to fix it.</param>
+    /// <param name="message">What went wrong and, where possible, how to fix it; never a secret.</param>
+    protected CmsUserException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What went wrong and, where possible, how to fix it; never a secret.</param>
     /// <param name="innerException">The cause.</param>
-    protected CmsUserException(string message, Exception? innerException = null)
+    protected CmsUserException(string message, Exception? innerException)
         : base(message, innerException)
     {
+    }
+
+    /// <summary>Creates the exception with the answer that failed.</summary>
+    /// <param name="message">What went wrong and, where possible, how to fix it; never a secret.</param>
+    /// <param name="statusCode">The HTTP status of the response that failed, when there was one.</param>
+    /// <param name="errorCode">The server's own error code, when it sent one (a short machine code, never a secret).</param>
+    /// <param name="innerException">The cause.</param>
+    protected CmsUserException(string message, int? statusCode, string? errorCode, Exception? innerException = null)
+        : base(message, innerException)
+    {
+        StatusCode = statusCode;
+        ErrorCode = errorCode;
     }
 
     /// <summary>How this failure affects a contact and a run.</summary>
     public abstract FailureKind Kind { get; }
 
     /// <summary>The HTTP status of the response that failed, when there was one.</summary>
-    public int? StatusCode { get; init; }
+    public int? StatusCode { get; }
 
     /// <summary>The server's own error code, when it sent one.</summary>
-    public string? ErrorCode { get; init; }
+    public string? ErrorCode { get; }
 }
 
 /// <summary>Why a CMS call failed.</summary>
@@ -88,15 +117,42 @@ public enum CmsErrorReason
 }
 
 /// <summary>A CMS call failed. <see cref="Reason"/> tells why; <see cref="CmsUserException.Kind"/> follows from it.</summary>
+/// <remarks>
+/// Every value comes through the constructor, e.g.
+/// <c>new CmsProviderException("WordPress", CmsErrorReason.NotFound, "There is no user 7.", statusCode: 404)</c>.
+/// There is no parameterless or message-only constructor: <see cref="Reason"/> decides how the engine treats the
+/// failure, so a CMS failure without one would be read as whatever reason the default happened to be.
+/// </remarks>
 public class CmsProviderException : CmsUserException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="cms">The CMS name, e.g. <c>WordPress</c>.</param>
     /// <param name="reason">Why it failed.</param>
     /// <param name="message">What went wrong; never a secret.</param>
+    public CmsProviderException(string cms, CmsErrorReason reason, string message)
+        : this(cms, reason, message, null, null, null)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="cms">The CMS name, e.g. <c>WordPress</c>.</param>
+    /// <param name="reason">Why it failed.</param>
+    /// <param name="message">What went wrong; never a secret.</param>
     /// <param name="innerException">The cause.</param>
-    public CmsProviderException(string cms, CmsErrorReason reason, string message, Exception? innerException = null)
-        : base(message, innerException)
+    public CmsProviderException(string cms, CmsErrorReason reason, string message, Exception? innerException)
+        : this(cms, reason, message, null, null, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception with the answer that failed.</summary>
+    /// <param name="cms">The CMS name, e.g. <c>WordPress</c>.</param>
+    /// <param name="reason">Why it failed.</param>
+    /// <param name="message">What went wrong; never a secret.</param>
+    /// <param name="statusCode">The HTTP status of the CMS's answer, when there was one.</param>
+    /// <param name="errorCode">The CMS's own error code, when it sent one (e.g. WordPress's <c>existing_user_login</c>).</param>
+    /// <param name="innerException">The cause.</param>
+    public CmsProviderException(string cms, CmsErrorReason reason, string message, int? statusCode = null, string? errorCode = null, Exception? innerException = null)
+        : base(message, statusCode, errorCode, innerException)
     {
         Cms = cms;
         Reason = reason;
@@ -120,10 +176,22 @@ public class CmsProviderException : CmsUserException
 /// <summary>The configuration is invalid; thrown at start-up with a message naming the setting.</summary>
 public class CmsUserConfigurationException : CmsUserException
 {
+    /// <summary>Creates the exception with the runtime's default message.</summary>
+    public CmsUserConfigurationException()
+    {
+    }
+
     /// <summary>Creates the exception.</summary>
-    /// <param name="message">Which setting is wrong and why.</param>
+    /// <param name="message">Which setting is wrong and why; never a secret.</param>
+    public CmsUserConfigurationException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">Which setting is wrong and why; never a secret.</param>
     /// <param name="innerException">The cause.</param>
-    public CmsUserConfigurationException(string message, Exception? innerException = null)
+    public CmsUserConfigurationException(string message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -22,7 +22,7 @@ public sealed class HttpChannelTests
     [InlineData(null, null, "no answer")]
     public void Failure_log_names_the_answer_in_words_never_null(int? status, string? code, string expected)
     {
-        var failure = new CmsProviderException("X", CmsErrorReason.Unavailable, "m") { StatusCode = status, ErrorCode = code };
+        var failure = new CmsProviderException("X", CmsErrorReason.Unavailable, "m", statusCode: status, errorCode: code);
 
         HttpChannelLog.Answer(failure).Should().Be(expected).And.NotContain("null");
     }
@@ -265,6 +265,6 @@ public sealed class HttpChannelTests
                 404 => CmsErrorReason.UnexpectedResponse,
                 >= 500 => CmsErrorReason.Unavailable,
                 _ => CmsErrorReason.InvalidData,
-            }, $"Test refused {call.Route}.") { StatusCode = answer.Status };
+            }, $"Test refused {call.Route}.", statusCode: answer.Status);
     }
 }

@@ -176,7 +176,7 @@ public sealed class AttemptsTests : IDisposable
         _h.Configure = o => o.MaxConcurrency = 1;
         _h.Member("Ana", "Lima", "ana@example.org");
         _h.Member("Bea", "Costa", "bea@example.org");
-        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
+        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.", statusCode: 401));
 
         var summary = await _h.Provisioner.RunOnceAsync();
 
@@ -202,7 +202,7 @@ public sealed class AttemptsTests : IDisposable
             _h.Member("Member", "N" + i, $"member{i}@example.org");
         }
 
-        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.") { StatusCode = 401 });
+        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused: create a new one.", statusCode: 401));
 
         var summary = await _h.Provisioner.RunOnceAsync();
 

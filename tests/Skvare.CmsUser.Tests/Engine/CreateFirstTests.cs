@@ -78,7 +78,7 @@ public sealed class CreateFirstTests : IDisposable
     public async Task Username_and_email_both_taken_reported_email_first_links()
     {
         var existing = _h.Cms.AddAccount("ana.lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.DuplicateEmail, "email used") { StatusCode = 409 });
+        _h.Cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.DuplicateEmail, "email used", statusCode: 409));
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
 
         var summary = await _h.Provisioner.RunOnceAsync();

@@ -39,7 +39,7 @@ public sealed partial class ErrorCodeTests
         foreach (var reason in Enum.GetValues<CmsErrorReason>())
         {
             Codes.Should().Contain(CmsUserErrorCodes.For(reason));
-            Codes.Should().Contain(CmsUserErrorCodes.For(new CmsProviderException("X", reason, "m") { ErrorCode = "server_own_code" }));
+            Codes.Should().Contain(CmsUserErrorCodes.For(new CmsProviderException("X", reason, "m", errorCode: "server_own_code")));
         }
 
         Enum.GetValues<CmsErrorReason>().Select(CmsUserErrorCodes.For).Should().OnlyHaveUniqueItems("each reason has its own code");
@@ -58,7 +58,7 @@ public sealed partial class ErrorCodeTests
         {
             var email = $"{reason.ToString().ToLowerInvariant()}@example.org";
             h.Member(reason.ToString(), "Person", email);
-            h.Cms.FailCreateFor(email, () => new CmsProviderException("InMemory", reason, "refused") { ErrorCode = "cms_" + reason });
+            h.Cms.FailCreateFor(email, () => new CmsProviderException("InMemory", reason, "refused", errorCode: "cms_" + reason));
         }
 
         // A separate site: a configuration failure above (refused credentials) stops the run before later contacts.

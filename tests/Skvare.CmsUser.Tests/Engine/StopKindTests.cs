@@ -108,7 +108,7 @@ public sealed class StopKindTests : IDisposable
         _h.Cms.BeforeCreate = _ =>
         {
             second.Cancel();
-            throw new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.") { StatusCode = 401 };
+            throw new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.", statusCode: 401);
         };
 
         var stopped = await _h.Provisioner.RunOnceAsync(cancellationToken: second.Token).WaitAsync(Bound);
