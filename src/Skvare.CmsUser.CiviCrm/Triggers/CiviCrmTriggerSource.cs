@@ -245,10 +245,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         {
             result = await _client.CallAsync(entity, "get", lookup, cancellationToken).ConfigureAwait(false);
         }
-        catch (CiviCrmApiException) when (Trigger.Kind == TriggerKind.SavedSearch)
+        catch (CiviCrmApiException) when (Trigger.Kind == TriggerKind.SavedSearch || sets.Length > 0)
         {
             // A saved search's own conditions the page could not run as they are (a search on another entity, conditions on
-            // its joins): the read waits for the set-up's resolution, which reports what is wrong with the search.
+            // its joins), or a joined set the API user may not read (CiviCRM drops such a join, and "$setN.id" stays a
+            // text): the read waits for the set-up's resolution, which reports what is wrong, and reads by id.
             return null;
         }
 

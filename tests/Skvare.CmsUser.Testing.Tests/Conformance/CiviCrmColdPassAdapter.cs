@@ -19,14 +19,7 @@ public sealed class CiviCrmColdPassAdapter : CiviCrmApiAdapter
     {
         // README: API user contact 2 in domain 1; every activity type and the Failed status exist.
         Civi.Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 4, 45, 0, TimeSpan.Zero));
-        Civi.Store.SetNextId("Contact", 2);
-        Civi.ApiContactId = Civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
-        foreach (var type in new[] { "User Account Creation", "User Account Password Reset", "User Account Blocked", "User Account Roles Removed", "User Account Restored" })
-        {
-            Civi.AddOptionValue("activity_type", type);
-        }
-
-        Civi.Store.Find("OptionValue", Civi.AddOptionValue("activity_status", "Failed", "9"))!["filter"] = 1;
+        SeedApiUserAndActivityTypes();
 
         // README: groups cp_trigger 39, cp_done 40 ("CP Done"), cp_lapsed 41; tag cp_tag_done 16; saved searches 59–61.
         Civi.Store.SetNextId("Group", 39);
@@ -86,8 +79,8 @@ public sealed class CiviCrmColdPassAdapter : CiviCrmApiAdapter
 
         if (expected.QueryValue("q")?.EndsWith("Contact/get", StringComparison.Ordinal) == true && !parameters.Contains("user_contact_id", StringComparison.Ordinal))
         {
-            var want = string.Join("; ", real.Select(Describe));
-            var got = string.Join("; ", fake.Select(Describe));
+            var want = string.Join("; ", real.Select(DescribeContact));
+            var got = string.Join("; ", fake.Select(DescribeContact));
             if (want != got)
             {
                 yield return $"rows [{got}], real [{want}]";
@@ -98,11 +91,5 @@ public sealed class CiviCrmColdPassAdapter : CiviCrmApiAdapter
     /// <summary>A look-up row: its id, the joined ids, the contact-type choice and its page.</summary>
     private static string LookUp(JsonElement row) =>
         string.Join("|", row.EnumerateObject().Where(p => p.Name == "id" || p.Name.EndsWith(".id", StringComparison.Ordinal) || p.Name == "contact_type_op").Select(p => $"{p.Name}={p.Value}"))
-        + " page: " + (row.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Array ? string.Join("; ", page.EnumerateArray().Select(Describe)) : "none");
-
-    /// <summary>A page row: id, email and this domain's link.</summary>
-    private static string Describe(JsonElement row) =>
-        string.Join("|", new[] { "id", "email_primary.email", "uf.uf_id", "uf.uf_name" }.Select(k => row.TryGetProperty(k, out var v) ? v.ToString() : "absent"));
-
-    private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
+        + " page: " + (row.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Array ? string.Join("; ", page.EnumerateArray().Select(DescribeContact)) : "none");
 }
