@@ -80,8 +80,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
 
             // Used only once the set-up is done and resolved the trigger to the row the page was read for.
             await preparation.Ready(cancellationToken).ConfigureAwait(false);
-            var id = await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false);
-            if (first is { } early && early.TriggerId == id)
+            if (first is { } early && await ResolvesAsAsync(early, cancellationToken).ConfigureAwait(false))
             {
                 if (early.Rows.Count == 0)
                 {
@@ -110,16 +109,107 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     private const string FirstPageChain = "page";
 
     /// <summary>
-    /// Whether the first page is read with the trigger's look-up: a group or tag trigger that is not resolved yet (or whose
-    /// resolution the set-up is refreshing), on a read that needs no other group or tag (no history-target or revoked-set
-    /// membership in it). Otherwise the read waits for the set-up's resolution, as before.
+    /// The groups and tags besides the trigger that the pending read names by id: an access rule's history target (its
+    /// members are not pending), a deprovisioning pass's revoked set or the trigger its contacts left.
     /// </summary>
-    private bool ReadsFirstPageEarly =>
-        Trigger.Kind is TriggerKind.Group or TriggerKind.Tag
-        && !(_context.KeepMembers && _context.History is not null)
-        && _context.RequireIn is null
-        && _context.RequireNotIn is null
-        && !_resolver.IsSettled(Trigger);
+    private IEnumerable<TriggerDefinition> OtherSets()
+    {
+        if (_context.KeepMembers && _context.History is { } history)
+        {
+            yield return history;
+        }
+
+        if (_context.RequireIn is { } requireIn)
+        {
+            yield return requireIn;
+        }
+
+        if (_context.RequireNotIn is { } requireNotIn)
+        {
+            yield return requireNotIn;
+        }
+    }
+
+    /// <summary>The alias of the <paramref name="index"/>th other set's join in the early look-up (its id is <c>"$setN.id"</c> in the page).</summary>
+    private static string SetAlias(int index) => "set" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Whether the first page is read with the trigger's look-up (a group, tag or saved search), when it or a group or tag
+    /// the read needs besides it (<see cref="OtherSets"/>, joined onto the look-up) is not resolved yet (or the set-up is
+    /// refreshing its resolution). A read that needs a saved search besides the trigger (a revoked set that is one) waits
+    /// for the set-up's resolution, as before.
+    /// </summary>
+    private bool ReadsFirstPageEarly
+    {
+        get
+        {
+            var sets = OtherSets().ToArray();
+            return sets.Select((set, i) => ReferenceResolver.LookupJoin(set, SetAlias(i))).All(join => join is not null)
+                && (!_resolver.IsSettled(Trigger) || sets.Any(set => !_resolver.IsSettled(set)));
+        }
+    }
+
+    /// <summary>
+    /// Whether the set-up resolved the trigger and every other set to the rows the early page was read for (the guard that
+    /// lets the page be used). Waits for the resolution; a reference it could not resolve fails here as in any read.
+    /// </summary>
+    private async Task<bool> ResolvesAsAsync(EarlyPage early, CancellationToken cancellationToken)
+    {
+        var resolved = await _resolver.RowAsync(Trigger, cancellationToken).ConfigureAwait(false);
+        if (early.TriggerId != resolved.GetInt64("id"))
+        {
+            return false;
+        }
+
+        if (Trigger.Kind == TriggerKind.SavedSearch && !SearchedAsResolved(early.Row, resolved))
+        {
+            return false;
+        }
+
+        var sets = OtherSets().ToArray();
+        for (var i = 0; i < sets.Length; i++)
+        {
+            if (early.SetIds[i] != await _resolver.IdAsync(sets[i], cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The first page read with the trigger's look-up, the look-up's row, and the ids of the rows it was read for.</summary>
+    private sealed record EarlyPage(long TriggerId, long?[] SetIds, JsonElement Row, IReadOnlyList<JsonElement> Rows);
+
+    /// <summary>
+    /// The early look-up's choice of the contact-type test for a saved search: none for a search on Contact (<c>IS NOT NULL</c>),
+    /// <c>contact_type = api_entity</c> for one on Individual, Organization or Household (the page names it as
+    /// <c>["contact_type", "$contact_type_op", "$api_entity"]</c>).
+    /// </summary>
+    private const string ContactTypeOpSelect = "IF((api_entity = \"Contact\"), \"IS NOT NULL\", \"=\") AS contact_type_op";
+
+    /// <summary>
+    /// Whether a page read early for a saved search searched what the set-up resolved: the same row (entity and
+    /// <c>api_params</c>, as the look-up's row shows them), a search on contacts, with a list of conditions (the page took them
+    /// as <c>"$api_params.where"</c>) and no joins of its own (the early page does not carry them).
+    /// </summary>
+    private static bool SearchedAsResolved(JsonElement early, JsonElement resolved)
+    {
+        var entity = early.GetString("api_entity");
+        if (entity is not ("Contact" or "Individual" or "Organization" or "Household")
+            || resolved.GetString("api_entity") != entity
+            || !early.TryGetProperty("api_params", out var searched)
+            || !resolved.TryGetProperty("api_params", out var apiParams)
+            || !JsonElement.DeepEquals(searched, apiParams)
+            || apiParams.ValueKind != JsonValueKind.Object
+            || !apiParams.TryGetProperty("where", out var where)
+            || where.ValueKind != JsonValueKind.Array)
+        {
+            return false;
+        }
+
+        return !apiParams.TryGetProperty("join", out var joins) || joins.ValueKind == JsonValueKind.Null || (joins.ValueKind == JsonValueKind.Array && joins.GetArrayLength() == 0);
+    }
 
     /// <summary>
     /// One request that needs neither the trigger's id nor the domain's: the trigger's look-up (<see cref="ReferenceResolver.LookupQuery"/>,
@@ -128,12 +218,41 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     /// inside <c>where</c> values and join conditions). Returns the page and the id of the row it was read for, or
     /// <see langword="null"/> when the look-up did not find exactly one row (the set-up reports why).
     /// </summary>
-    private async Task<(long TriggerId, IReadOnlyList<JsonElement> Rows)?> ReadFirstPageEarlyAsync(int pageSize, CancellationToken cancellationToken)
+    private async Task<EarlyPage?> ReadFirstPageEarlyAsync(int pageSize, CancellationToken cancellationToken)
     {
         var (entity, lookup) = ReferenceResolver.LookupQuery(Trigger);
-        var page = await PendingQueryAsync(cancellationToken, "$id", ContactReader.CurrentDomain).ConfigureAwait(false);
+        var sets = OtherSets().ToArray();
+        var placeholders = new Dictionary<TriggerDefinition, object>();
+        for (var i = 0; i < sets.Length; i++)
+        {
+            // Each other set joined onto the trigger's row (INNER: no row unless each matches; more than one if one is
+            // ambiguous), its id selected and named in the page as "$setN.id", which CiviCRM takes from the row's own key.
+            var alias = SetAlias(i);
+            lookup.Join.Add(ReferenceResolver.LookupJoin(sets[i], alias)!);
+            lookup.Select.Add(alias + ".id");
+            placeholders.TryAdd(sets[i], "$" + alias + ".id");
+        }
+
+        if (Trigger.Kind == TriggerKind.SavedSearch)
+        {
+            lookup.Select.Add(ContactTypeOpSelect);
+        }
+
+        var page = await PendingQueryAsync(cancellationToken, "$id", ContactReader.CurrentDomain, placeholders).ConfigureAwait(false);
         lookup.Chain[FirstPageChain] = new Api4Chain("Contact", "get", CiviCrmApiClient.PageParams(page, 0, pageSize));
-        var result = await _client.CallAsync(entity, "get", lookup, cancellationToken).ConfigureAwait(false);
+        Api4Result result;
+        try
+        {
+            result = await _client.CallAsync(entity, "get", lookup, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiviCrmApiException) when (Trigger.Kind == TriggerKind.SavedSearch || sets.Length > 0)
+        {
+            // A saved search's own conditions the page could not run as they are (a search on another entity, conditions on
+            // its joins), or a joined set the API user may not read (CiviCRM drops such a join, and "$setN.id" stays a
+            // text): the read waits for the set-up's resolution, which reports what is wrong, and reads by id.
+            return null;
+        }
+
         if (result.Values.Count != 1
             || result.Values[0].GetInt64("id") is not long id
             || !result.Values[0].TryGetProperty(FirstPageChain, out var rows)
@@ -142,7 +261,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             return null;
         }
 
-        return (id, rows.EnumerateArray().ToArray());
+        var row = result.Values[0];
+        return new EarlyPage(id, sets.Select((_, i) => row.GetInt64(SetAlias(i) + ".id")).ToArray(), row, rows.EnumerateArray().ToArray());
     }
 
     private const string OtherLinksKey = "uf_other";
@@ -339,7 +459,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     /// <param name="cancellationToken">Cancels the look-ups.</param>
     /// <param name="triggerId">The trigger's id when not the resolved one (<c>$id</c> in a read chained onto the trigger's look-up).</param>
     /// <param name="domain">The link join's domain when not the identity's (see <see cref="ContactReader.BaseQueryAsync"/>).</param>
-    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null)
+    /// <param name="setIds">The ids of other groups and tags when not the resolved ones (<c>"$setN.id"</c> in a read chained onto a look-up that joins them).</param>
+    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null, IReadOnlyDictionary<TriggerDefinition, object>? setIds = null)
     {
         var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken, domain).ConfigureAwait(false);
         switch (Trigger.Kind)
@@ -359,7 +480,18 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
                 query.Where.Add(Api4Condition.In("tags", new[] { tagId }));
                 break;
             default:
-                await AddSavedSearchAsync(query, Trigger, cancellationToken).ConfigureAwait(false);
+                if (triggerId is string)
+                {
+                    // Chained onto the search's own look-up: its conditions are the row's (the early page's guard checks
+                    // that the set-up resolved the same search, on contacts and without joins of its own).
+                    query.Where.Add(Api4Condition.Raw(SearchConditions));
+                    query.Where.Add(Api4Condition.Field("contact_type", "$contact_type_op", "$api_entity"));
+                }
+                else
+                {
+                    await AddSavedSearchAsync(query, Trigger, cancellationToken).ConfigureAwait(false);
+                }
+
                 // A saved search cannot be left: contacts already linked in this domain are excluded instead.
                 query.Where.Add(Api4Condition.Field("uf.uf_id", "IS NULL"));
                 break;
@@ -368,7 +500,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         if (_context.KeepMembers && _context.History is { } history)
         {
             // An access trigger keeps its members: pending are those not yet in the history target.
-            query.Where.Add(await MembershipAsync(history, "NOT IN", cancellationToken).ConfigureAwait(false));
+            query.Where.Add(await MembershipAsync(history, "NOT IN", setIds, cancellationToken).ConfigureAwait(false));
         }
 
         if (_context.RequireIn is { } requireIn)
@@ -379,38 +511,45 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             }
             else
             {
-                query.Where.Add(await MembershipAsync(requireIn, "IN", cancellationToken).ConfigureAwait(false));
+                query.Where.Add(await MembershipAsync(requireIn, "IN", setIds, cancellationToken).ConfigureAwait(false));
             }
         }
 
         if (_context.RequireNotIn is { } requireNotIn)
         {
-            query.Where.Add(await LeftAsync(query, requireNotIn, cancellationToken).ConfigureAwait(false));
+            query.Where.Add(await LeftAsync(query, requireNotIn, setIds, cancellationToken).ConfigureAwait(false));
         }
 
         return query;
     }
 
+    /// <summary><c>["AND", "$api_params.where"]</c>: a saved search's conditions taken from the row a read is chained onto (CiviCRM replaces the text with the array).</summary>
+    private static readonly JsonElement SearchConditions = JsonDocument.Parse("[\"AND\",\"$api_params.where\"]").RootElement.Clone();
+
     /// <summary><c>groups</c>/<c>tags</c> <paramref name="op"/> the set (static and smart groups alike).</summary>
-    private async Task<Api4Condition> MembershipAsync(TriggerDefinition set, string op, CancellationToken cancellationToken)
+    private async Task<Api4Condition> MembershipAsync(TriggerDefinition set, string op, IReadOnlyDictionary<TriggerDefinition, object>? setIds, CancellationToken cancellationToken)
     {
-        var id = await _resolver.IdAsync(set, cancellationToken).ConfigureAwait(false);
+        var id = await SetIdAsync(set, setIds, cancellationToken).ConfigureAwait(false);
         return Api4Condition.Field(set.Kind == TriggerKind.Group ? "groups" : "tags", op, new[] { id });
     }
+
+    /// <summary>The id of a group or tag: its placeholder in <paramref name="setIds"/>, or the resolved id.</summary>
+    private async Task<object> SetIdAsync(TriggerDefinition set, IReadOnlyDictionary<TriggerDefinition, object>? setIds, CancellationToken cancellationToken) =>
+        setIds is not null && setIds.TryGetValue(set, out var placeholder) ? placeholder : await _resolver.IdAsync(set, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Not in the group or tag: not a member, or (groups) a <c>Removed</c> membership row, which also covers a smart-group
     /// member taken out by hand while the group cache still lists them.
     /// </summary>
-    private async Task<Api4Condition> LeftAsync(Api4Params query, TriggerDefinition set, CancellationToken cancellationToken)
+    private async Task<Api4Condition> LeftAsync(Api4Params query, TriggerDefinition set, IReadOnlyDictionary<TriggerDefinition, object>? setIds, CancellationToken cancellationToken)
     {
-        var notMember = await MembershipAsync(set, "NOT IN", cancellationToken).ConfigureAwait(false);
+        var notMember = await MembershipAsync(set, "NOT IN", setIds, cancellationToken).ConfigureAwait(false);
         if (set.Kind != TriggerKind.Group)
         {
             return notMember;
         }
 
-        var id = await _resolver.IdAsync(set, cancellationToken).ConfigureAwait(false);
+        var id = await SetIdAsync(set, setIds, cancellationToken).ConfigureAwait(false);
         query.Join.Add(new Api4Join("GroupContact", "gleft", Api4JoinSide.Left,
         [
             Api4Condition.Field("gleft.contact_id", "=", "id"),

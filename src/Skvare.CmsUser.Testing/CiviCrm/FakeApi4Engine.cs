@@ -121,8 +121,66 @@ internal sealed partial class FakeApi4Engine
         }
     }
 
-    private static object? Substitute(string text, Dictionary<string, object?> row) =>
-        text.Length > 1 && text[0] == '$' && row.TryGetValue(text[1..], out var value) ? value : text;
+    /// <summary>
+    /// <c>"$key"</c>: the row's value under that key (<c>"$set0.id"</c> is a joined field's own key), else the path into the
+    /// row's nested values (<c>"$api_params.where"</c>: a saved search's conditions, an array), else the text unchanged, as
+    /// CiviCRM's chain does (its <c>$row[$key] ?? pathGet($row, explode('.', $key)) ?? $val</c>).
+    /// </summary>
+    private static object? Substitute(string text, Dictionary<string, object?> row)
+    {
+        if (text.Length < 2 || text[0] != '$')
+        {
+            return text;
+        }
+
+        var key = text[1..];
+        if (row.TryGetValue(key, out var value) && value is not null)
+        {
+            return value;
+        }
+
+        var path = key.Split('.');
+        if (path.Length < 2 || !row.TryGetValue(path[0], out var node))
+        {
+            return text;
+        }
+
+        foreach (var step in path.Skip(1))
+        {
+            switch (node)
+            {
+                case string json when json.StartsWith('{'):
+                    try
+                    {
+                        using (var document = JsonDocument.Parse(json))
+                        {
+                            node = document.RootElement.TryGetProperty(step, out var inner) ? inner.Clone() : null;
+                        }
+                    }
+                    catch (JsonException)
+                    {
+                        return text;
+                    }
+
+                    break;
+                case JsonElement { ValueKind: JsonValueKind.Object } element:
+                    node = element.TryGetProperty(step, out var property) ? property.Clone() : null;
+                    break;
+                case IReadOnlyDictionary<string, object?> nested:
+                    node = nested.GetValueOrDefault(step);
+                    break;
+                default:
+                    return text;
+            }
+
+            if (node is null or JsonElement { ValueKind: JsonValueKind.Null })
+            {
+                return text;
+            }
+        }
+
+        return node;
+    }
 
     private static JsonElement SubstituteJson(JsonElement element, Dictionary<string, object?> row)
     {
@@ -158,7 +216,8 @@ internal sealed partial class FakeApi4Engine
 
                     w.WriteEndArray();
                     break;
-                case JsonValueKind.String when Substitute(e.GetString()!, row) is var value && value is not string:
+                case JsonValueKind.String when e.GetString()! is var text && Substitute(text, row) is var value && !ReferenceEquals(value, text):
+                    // Any value the row has, a text too ("$contact_type_op" becomes the row's "IS NOT NULL").
                     FakeCiviCrmServer.WriteValue(w, value);
                     break;
                 default:
@@ -293,6 +352,14 @@ internal sealed partial class FakeApi4Engine
             {
                 // MySQL's NOW() in the session time zone CiviCRM set from the site's: the site's wall-clock time.
                 row[now.Groups[1].Value] = Now();
+                continue;
+            }
+
+            if (IfAlias().Match(field) is { Success: true } choice)
+            {
+                // IF((field = "text"), "then", "else") AS alias: a text chosen by one of the row's fields.
+                var equal = string.Equals(Convert.ToString(Resolve(ctx, choice.Groups[1].Value, quiet: true), CultureInfo.InvariantCulture), choice.Groups[2].Value, StringComparison.Ordinal);
+                row[choice.Groups[5].Value] = equal ? choice.Groups[3].Value : choice.Groups[4].Value;
                 continue;
             }
 
@@ -705,6 +772,9 @@ internal sealed partial class FakeApi4Engine
 
     internal static JsonElement[] Array(JsonElement p, string name) =>
         p.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().ToArray() : [];
+
+    [GeneratedRegex(@"^IF\(\(([\w.]+) = ""([^""]*)""\), ""([^""]*)"", ""([^""]*)""\) AS (\w+)$")]
+    private static partial Regex IfAlias();
 
     [GeneratedRegex(@"^NOW\(\)\s+AS\s+(\w+)$", RegexOptions.IgnoreCase)]
     private static partial Regex NowAlias();

@@ -328,6 +328,18 @@ public class FakeCiviCrmServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds a SearchKit saved search as SearchKit stores it: on <paramref name="apiEntity"/> (<c>Contact</c>, <c>Individual</c>,
+    /// or another entity) with the given API v4 <c>api_params</c> (a JSON object: <c>where</c>, <c>join</c>, …); returns its id.
+    /// </summary>
+    public long AddSavedSearch(string name, string apiEntity, string apiParamsJson)
+    {
+        lock (Store)
+        {
+            return (long)Store.Insert("SavedSearch", new() { ["name"] = name, ["label"] = name, ["api_entity"] = apiEntity, ["api_params"] = apiParamsJson })["id"]!;
+        }
+    }
+
     /// <summary>Adds a UFMatch link.</summary>
     public void AddLink(long contactId, long cmsUserId, string ufName, long? domainId = null)
     {
@@ -641,6 +653,7 @@ public class FakeCiviCrmServer : IDisposable
                 break;
             case string s: w.WriteStringValue(s); break;
             case bool b: w.WriteBooleanValue(b); break;
+            case JsonElement element: element.WriteTo(w); break;
             case long l: w.WriteNumberValue(l); break;
             case double d: w.WriteNumberValue(d); break;
             case Dictionary<string, object?> nested:

@@ -21,6 +21,13 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     public string? Username { get; init; }
 
+    /// <summary>
+    /// The name a link stores for the account (UFMatch <c>uf_name</c>, the account's email when the link was made), when the
+    /// result knows the account only by its link (deprovisioning): it names the account in the audit subject, never as its
+    /// username.
+    /// </summary>
+    public string? StoredName { get; init; }
+
     public long? CmsUserId { get; init; }
 
     public ProvisioningError? Error { get; init; }
@@ -55,7 +62,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// <summary>Set when the run must stop after this contact (configuration error).</summary>
     public CmsUserException? StopError { get; init; }
 
-    public string NameForSubject => Username ?? Contact.DisplayName ?? Contact.Email ?? $"contact {Contact.Id}";
+    public string NameForSubject => Username ?? StoredName ?? Contact.DisplayName ?? Contact.Email ?? $"contact {Contact.Id}";
 
     /// <summary>The result with the failure applied as <paramref name="policy"/> decides (attempt, outcome, disposition, audit); what is known of the account is kept.</summary>
     public ContactResult Fail(AttemptPolicy policy, FailureKind kind, string code, string message, bool giveUpNow = false)

@@ -59,7 +59,9 @@ internal sealed class Deprovisioning
             return start with { Kind = OutcomeKind.Skipped, Disposition = TriggerDisposition.Completed };
         }
 
-        var known = start with { CmsUserId = link.CmsUserId, Username = link.UfName };
+        // The link knows the account's id and a stored name (uf_name, its email when the link was made), not its username:
+        // the outcome reports no username, and the audit subject names the account by the stored name.
+        var known = start with { CmsUserId = link.CmsUserId, StoredName = link.UfName };
         var account = new CmsAccount(link.CmsUserId, null, link.UfName ?? contact.Email);
         var why = deprovision.When == DeprovisionWhen.LeftTrigger
             ? $"the contact left {rule.Trigger}"
@@ -101,11 +103,13 @@ internal sealed class Deprovisioning
 
         if (rule.Deprovision!.Action == DeprovisionAction.RemoveRoles && !_cms.Capabilities.HasFlag(CmsCapabilities.RemoveRoles))
         {
-            return new PlanEntry(contact.Id, name, PlannedAction.Fail, link.UfName, link.CmsUserId, $"The {_cms.Name} provider cannot remove roles; use Action Block.");
+            return new PlanEntry(contact.Id, name, PlannedAction.Fail, null, link.CmsUserId, $"The {_cms.Name} provider cannot remove roles; use Action Block.");
         }
 
         var action = rule.Deprovision.Action == DeprovisionAction.RemoveRoles ? PlannedAction.RemoveRoles : PlannedAction.Block;
-        var note = priorFailures > 0 ? $"{priorFailures} earlier failed attempt(s) of {_attempts.MaxAttempts}." : null;
-        return new PlanEntry(contact.Id, name, action, link.UfName, link.CmsUserId, note);
+        // No username: the link stores a name (uf_name, the email when the link was made), not the account's username, and
+        // the plan does not read the account. The note says what the name is, as the creation plan's does for a linked contact.
+        var note = DryRun.LinkedNote(link) + (priorFailures > 0 ? $". {priorFailures} earlier failed attempt(s) of {_attempts.MaxAttempts}." : ".");
+        return new PlanEntry(contact.Id, name, action, null, link.CmsUserId, note);
     }
 }

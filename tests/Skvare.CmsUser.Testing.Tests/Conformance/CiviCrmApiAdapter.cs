@@ -29,6 +29,31 @@ public abstract class CiviCrmApiAdapter : RecordingAdapter
         }
     }
 
+    /// <summary>
+    /// The real site's API user (contact 2, <c>civi-admin@example.org</c>, in domain 1), every activity type the SDK uses
+    /// and the Failed status (closed: filter 1), as the set-up recordings found them.
+    /// </summary>
+    protected void SeedApiUserAndActivityTypes()
+    {
+        Civi.Store.SetNextId("Contact", 2);
+        Civi.ApiContactId = Civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
+        foreach (var type in new[] { "User Account Creation", "User Account Password Reset", "User Account Blocked", "User Account Roles Removed", "User Account Restored" })
+        {
+            Civi.AddOptionValue("activity_type", type);
+        }
+
+        Civi.Store.Find("OptionValue", Civi.AddOptionValue("activity_status", "Failed", "9"))!["filter"] = 1;
+    }
+
+    /// <summary>A page row as the page comparisons show it: id, email and this domain's link.</summary>
+    /// <param name="row">A contact row of a page.</param>
+    protected static string DescribeContact(System.Text.Json.JsonElement row) =>
+        string.Join("|", new[] { "id", "email_primary.email", "uf.uf_id", "uf.uf_name" }.Select(k => row.TryGetProperty(k, out var v) ? v.ToString() : "absent"));
+
+    /// <summary>The recorded request's <c>params</c> form field (empty when none).</summary>
+    /// <param name="exchange">The exchange.</param>
+    protected static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
+
     /// <summary>A Failed "User Account Creation" record targeting the contact, written with the fake's <c>Activity.create</c>.</summary>
     /// <param name="contactId">The contact (target and source record).</param>
     /// <param name="subject">The record's subject.</param>

@@ -21,15 +21,8 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
     {
         // README: API user contact 2 in domain 1; a second domain 4.
         Civi.Clock = new FakeTimeProvider(Joined);
-        Civi.Store.SetNextId("Contact", 2);
-        Civi.ApiContactId = Civi.AddContact(null, null, "civi-admin@example.org", c => c["display_name"] = "civi-admin@example.org");
-        // README: every activity type and the Failed status (closed: filter 1) exist; the probe's two options are written as 898 and 899.
-        foreach (var type in new[] { "User Account Creation", "User Account Password Reset", "User Account Blocked", "User Account Roles Removed", "User Account Restored" })
-        {
-            Civi.AddOptionValue("activity_type", type);
-        }
-
-        Civi.Store.Find("OptionValue", Civi.AddOptionValue("activity_status", "Failed", "9"))!["filter"] = 1;
+        SeedApiUserAndActivityTypes();
+        // README: the probe's two options are written as 898 and 899.
         Civi.Store.SetNextId("OptionValue", 898);
 
         // README: groups fr_trigger 26, fr_done 27, fr_smart 28 (smart: last name FirstreadSmart), fr_titled 29 ("FR Titled"); tag fr_tag 11.
@@ -107,8 +100,8 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
         {
             if (!Params(expected).Contains("user_contact_id", StringComparison.Ordinal))
             {
-                var want = string.Join("; ", real.Select(Describe));
-                var got = string.Join("; ", fake.Select(Describe));
+                var want = string.Join("; ", real.Select(DescribeContact));
+                var got = string.Join("; ", fake.Select(DescribeContact));
                 if (want != got)
                 {
                     yield return $"rows [{got}], real [{want}]";
@@ -126,11 +119,5 @@ public sealed class CiviCrmFirstReadAdapter : CiviCrmApiAdapter
                     : "no save")) + "]")));
 
     private static string Page(JsonElement row) =>
-        row.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Array ? string.Join("; ", page.EnumerateArray().Select(Describe)) : "no page";
-
-    /// <summary>A page row: id, email and this domain's link.</summary>
-    private static string Describe(JsonElement row) =>
-        string.Join("|", new[] { "id", "email_primary.email", "uf.uf_id", "uf.uf_name" }.Select(k => row.TryGetProperty(k, out var v) ? v.ToString() : "absent"));
-
-    private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
+        row.TryGetProperty("page", out var page) && page.ValueKind == JsonValueKind.Array ? string.Join("; ", page.EnumerateArray().Select(DescribeContact)) : "no page";
 }

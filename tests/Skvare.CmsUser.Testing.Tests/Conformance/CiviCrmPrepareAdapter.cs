@@ -136,6 +136,4 @@ public sealed partial class CiviCrmPrepareAdapter : CiviCrmApiAdapter
 
     [GeneratedRegex(@"^\d{14}$")]
     private static partial Regex CompactDateTime();
-
-    private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
 }

@@ -94,6 +94,4 @@ public sealed class CiviCrmWriteBackAdapter : CiviCrmApiAdapter
             }
         }
     }
-
-    private static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";
 }

@@ -122,6 +122,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-writeback-", () => new CiviCrmWriteBackAdapter()),
         ("civicrm-6.17.2-prepare-", () => new CiviCrmPrepareAdapter()),
         ("civicrm-6.17.2-firstread-", () => new CiviCrmFirstReadAdapter()),
+        ("civicrm-6.17.2-coldpass-", () => new CiviCrmColdPassAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

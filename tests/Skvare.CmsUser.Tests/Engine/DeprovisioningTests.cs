@@ -49,10 +49,14 @@ public sealed class DeprovisioningTests : IDisposable
         again.Total.Should().Be(0, "members already in the history target are not pending, and nobody left");
 
         _h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
-        var third = await _h.Provisioner.RunOnceAsync();
+        var reported = new List<ProvisioningOutcome>();
+        var third = await _h.Provisioner.RunOnceAsync(new SynchronousProgress(p => reported.Add(p.Last)));
 
         third.Count(OutcomeKind.Blocked).Should().Be(1);
         var anaLink = _h.Civi.Links.Single(l => l.ContactId == ana.Id);
+        var blocked = reported.Should().ContainSingle(o => o.Kind == OutcomeKind.Blocked).Subject;
+        blocked.CmsUserId.Should().Be(anaLink.CmsUserId);
+        blocked.Username.Should().BeNull("the link stores a name ({0}), not the account's username ({1})", anaLink.UfName, AccountOf(anaLink.CmsUserId).Username);
         AccountOf(anaLink.CmsUserId).Active.Should().BeFalse();
         AccountOf(_h.Civi.Links.Single(l => l.ContactId == bo.Id).CmsUserId).Active.Should().BeTrue();
         _h.Cms.Accounts.Should().HaveCount(2, "accounts are never deleted");
@@ -159,7 +163,9 @@ public sealed class DeprovisioningTests : IDisposable
         var plan = await PlanAsync(_h);
 
         var uid = _h.Civi.Links.Single(l => l.ContactId == ana.Id).CmsUserId;
-        plan.Should().ContainSingle().Which.Should().Be(new PlanEntry(ana.Id, "members (deprovision)", PlannedAction.Block, "ana@example.org", uid, null));
+        // The link stores a name (its uf_name, the email when it was made), not the account's username: the plan names it as such.
+        AccountOf(uid).Username.Should().NotBe("ana@example.org", "the case tells the stored name from the username");
+        plan.Should().ContainSingle().Which.Should().Be(new PlanEntry(ana.Id, "members (deprovision)", PlannedAction.Block, null, uid, $"Linked to CMS user {uid} (stored name ana@example.org)."));
         _h.Cms.Calls.Values.Sum().Should().Be(calls, "a dry run makes no CMS call for deprovisioning");
         AccountOf(uid).Active.Should().BeTrue();
     }
@@ -176,5 +182,19 @@ public sealed class DeprovisioningTests : IDisposable
         var plan = await PlanAsync(h);
 
         plan.Single().Action.Should().Be(PlannedAction.Fail);
+    }
+}
+
+/// <summary>Reports on the caller's thread, in order (<see cref="Progress{T}"/> posts to the thread pool).</summary>
+file sealed class SynchronousProgress(Action<ProvisioningProgress> report) : IProgress<ProvisioningProgress>
+{
+    private readonly Lock _gate = new();
+
+    public void Report(ProvisioningProgress value)
+    {
+        lock (_gate)
+        {
+            report(value);
+        }
     }
 }
