@@ -29,7 +29,10 @@ internal sealed class CiviHarness : IDisposable
             o.BaseUrl = Fake.Url;
             o.ApiKey = Fake.ApiKey;
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
-            o.Http.AttemptTimeout = TimeSpan.FromSeconds(2);
+            // Generous: on a loaded CI machine (2 cores, several test hosts) an ordinary answer can take seconds, and a
+            // timed-out attempt turns a test's canned answer into a status-less transport failure. Tests of timeouts set
+            // their own short one and hang the fake for far longer.
+            o.Http.AttemptTimeout = TimeSpan.FromSeconds(30);
             configure?.Invoke(o);
         });
         if (extraHandler is not null)
