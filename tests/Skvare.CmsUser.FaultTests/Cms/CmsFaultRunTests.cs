@@ -131,7 +131,6 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
         var members = run.AddMembers(3 * CmsFaultRun.PageSize);
         var answer = run.Site.StatusAnswers.Single(a => a.Status == status);
         run.Plan.Put(members[0].Email, new StatusFault(answer));
-        run.Plan.AnsweredFirst = members[0].Email;
 
         var summary = await run.RunAsync(cancellationToken: Bounded());
 

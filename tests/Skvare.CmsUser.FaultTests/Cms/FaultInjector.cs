@@ -29,7 +29,6 @@ internal sealed record TimeoutFault() : Fault("timeout");
 internal sealed class FaultPlan
 {
     private readonly ConcurrentDictionary<string, Fault> _byEmail = new(StringComparer.OrdinalIgnoreCase);
-    private readonly TaskCompletionSource _firstAnswered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _creates;
 
     public CmsSite? Site { get; set; }
@@ -48,21 +47,6 @@ internal sealed class FaultPlan
         _byEmail.FirstOrDefault(kv => body.Contains('"' + kv.Key + '"', StringComparison.OrdinalIgnoreCase)).Value;
 
     public int CountCreate() => Interlocked.Increment(ref _creates);
-
-    /// <summary>
-    /// The contact (by email) whose create is answered before any other create leaves: the others wait for it (within
-    /// their attempt timeout). Without it a loaded machine may delay that contact's look-ups while the other workers
-    /// finish every page, and a test of what its answer stops would see nothing left to stop.
-    /// </summary>
-    public string? AnsweredFirst { get; set; }
-
-    public bool IsAnsweredFirst(string body) =>
-        AnsweredFirst is { } email && body.Contains('"' + email + '"', StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Completes when the <see cref="AnsweredFirst"/> contact's create has been answered.</summary>
-    public Task FirstAnswered => _firstAnswered.Task;
-
-    public void FirstWasAnswered() => _firstAnswered.TrySetResult();
 }
 
 /// <summary>
@@ -90,29 +74,6 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
             body = WebUtility.UrlDecode(body);
         }
 
-        if (plan.AnsweredFirst is null)
-        {
-            return await AnswerAsync(request, body, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!plan.IsAnsweredFirst(body))
-        {
-            await plan.FirstAnswered.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return await AnswerAsync(request, body, cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            return await AnswerAsync(request, body, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            plan.FirstWasAnswered();
-        }
-    }
-
-    private async Task<HttpResponseMessage> AnswerAsync(HttpRequestMessage request, string body, CancellationToken cancellationToken)
-    {
         switch (plan.For(body))
         {
             case StatusFault status:
