@@ -64,7 +64,8 @@ public sealed class SetupTests : IDisposable
         using var with = WordPressTestHost.For(_server, companion: true);
 
         without.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Block)
-            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
+            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink)
+            .And.NotHaveFlag(CmsCapabilities.NotifiesInCreate);
         with.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.OneTimeLoginLink);
         with.Provider.Name.Should().Be("WordPress");
     }
