@@ -487,7 +487,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.") { Failure = ex.Kind });
+                // An unreachable or failing site says nothing about the plugin: installing it is advice for a site that answered.
+                var advice = ex.Kind == FailureKind.Transient ? "" : " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.";
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + advice) { Failure = ex.Kind });
             }
         }
 
