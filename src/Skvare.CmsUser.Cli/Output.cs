@@ -465,7 +465,7 @@ internal static class Output
         Human.WriteLine(exit switch
         {
             ExitCodes.Done => "All checks passed.",
-            ExitCodes.Stopped => "A server could not be reached or is unavailable: nothing to fix in the settings; try again later.",
+            ExitCodes.Stopped => "A server could not be reached or is unavailable: try again later, once the BaseUrl above is checked (a wrong host or port looks the same).",
             _ => "Some checks failed: fix the credentials, permissions or settings named in the table above.",
         });
     }

@@ -37,6 +37,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     // Cleared when the installed companion plugin predates its create route (before 0.2.0): creates then take core's route
     // and a second request for the email.
     private volatile bool _companionCreates = true;
+    private readonly CmsCapabilities _capabilities;
 
     /// <summary>Creates the provider.</summary>
     /// <param name="httpClientFactory">Supplies the <see cref="HttpClientName"/> client with the resilience pipeline.</param>
@@ -67,7 +68,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             capabilities |= CmsCapabilities.OneTimeLoginLink;
         }
 
-        Capabilities = capabilities;
+        _capabilities = capabilities;
     }
 
     /// <inheritdoc />
@@ -77,7 +78,11 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     public UsernameRules UsernameRules { get; }
 
     /// <inheritdoc />
-    public CmsCapabilities Capabilities { get; }
+    /// <remarks>
+    /// With the companion plugin the create and the new-account email are one request
+    /// (<see cref="CmsCapabilities.NotifiesInCreate"/>), until the plugin turns out to lack that route (before 0.2.0).
+    /// </remarks>
+    public CmsCapabilities Capabilities => _options.UseCompanionPlugin && _companionCreates ? _capabilities | CmsCapabilities.NotifiesInCreate : _capabilities;
 
     /// <inheritdoc />
     public async Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default)
@@ -484,7 +489,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.") { Failure = ex.Kind });
+                // An unreachable or failing site says nothing about the plugin: installing it is advice for a site that answered.
+                var advice = ex.Kind == FailureKind.Transient ? "" : " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.";
+                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + advice) { Failure = ex.Kind });
             }
         }
 

@@ -173,7 +173,7 @@ public sealed class RunTests
         targets.SelectMany(t => t.GetProperty("checks").EnumerateArray()).Where(c => !c.GetProperty("passed").GetBoolean())
             .Should().NotBeEmpty().And.OnlyContain(c => c.GetProperty("why").GetString() == "unavailable");
         text.ExitCode.Should().Be(2, text.ToString());
-        text.Stdout.Should().Contain("try again later");
+        text.Stdout.Should().Contain("try again later").And.Contain("BaseUrl above is checked", "a wrong URL looks the same as a server that is down");
     }
 
     [Fact(Timeout = 120_000)]

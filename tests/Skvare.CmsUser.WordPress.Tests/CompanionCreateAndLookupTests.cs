@@ -18,6 +18,7 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
     public async Task With_the_companion_a_notified_create_is_one_request_and_one_mail()
     {
         using var host = WordPressTestHost.For(_server, companion: true);
+        host.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.NotifiesInCreate);
 
         var created = await host.Provider.CreateAsync(New("one.request"), Timeout());
 
@@ -49,6 +50,7 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         var second = await host.Provider.CreateAsync(New("old.plugin2"), Timeout());
 
         afterFirst.Should().Be(3, "the missing route (404, nothing created), core's create, the notify route");
+        host.Provider.Capabilities.Should().NotHaveFlag(CmsCapabilities.NotifiesInCreate, "the email is a second request now");
         (_server.Requests.Count - afterFirst).Should().Be(2, "the missing route is not asked again");
         _server.Mails.Select(m => (m.UserId, m.Kind)).Should().Equal((first.UserId, "new-account"), (second.UserId, "new-account"));
         host.AllLogText().Should().Contain("no create route");

@@ -57,6 +57,24 @@ public sealed class SetupTests : IDisposable
         report.Checks.Single(c => c.Name == "Companion plugin").Passed.Should().BeFalse();
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task Connectivity_check_of_an_unreachable_site_does_not_ask_to_install_the_companion()
+    {
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        using var host = WordPressTestHost.For(_server, companion: true, configure: o => o.BaseUrl = new Uri($"http://127.0.0.1:{port}/"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(25));
+
+        var report = await host.Provider.CheckConnectivityAsync(timeout.Token);
+
+        var companion = report.Checks.Single(c => c.Name == "Companion plugin");
+        companion.Passed.Should().BeFalse();
+        companion.Failure.Should().Be(FailureKind.Transient);
+        companion.Detail.Should().Contain("could not be reached").And.NotContain("Install and activate");
+    }
+
     [Fact]
     public void Capabilities_follow_the_companion_setting()
     {
@@ -64,7 +82,8 @@ public sealed class SetupTests : IDisposable
         using var with = WordPressTestHost.For(_server, companion: true);
 
         without.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.Block)
-            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink);
+            .And.HaveFlag(CmsCapabilities.CreateWithoutPassword).And.NotHaveFlag(CmsCapabilities.OneTimeLoginLink)
+            .And.NotHaveFlag(CmsCapabilities.NotifiesInCreate);
         with.Provider.Capabilities.Should().HaveFlag(CmsCapabilities.OneTimeLoginLink);
         with.Provider.Name.Should().Be("WordPress");
     }

@@ -124,6 +124,16 @@ public enum CmsCapabilities
     /// Without it the engine looks up before every create. A provider may report either refusal first when both apply.
     /// </summary>
     CreateRefusesDuplicates = 32,
+
+    /// <summary>
+    /// <see cref="ICmsAccountProvider.CreateAsync"/> sends the CMS's new-account email (when
+    /// <see cref="NewCmsAccount.Notify"/> asks for it) in the same request that creates the account, so an account that
+    /// exists was told about. A contact recovered from a run that stopped after the create (found linked, its audit
+    /// record still open) then gets no second email. Without it the engine cannot tell whether the separate
+    /// notification request went out and sends the notification again through
+    /// <see cref="ICmsAccountProvider.SendPasswordResetAsync"/>.
+    /// </summary>
+    NotifiesInCreate = 64,
 }
 
 /// <summary>An account in the CMS.</summary>

@@ -191,7 +191,7 @@ internal sealed class ContactPipeline
                 Kind = OutcomeKind.AlreadyLinked,
                 CmsUserId = existing.CmsUserId,
                 Disposition = TriggerDisposition.Completed,
-                NotifyIfRecovered = rule.Notify ?? Options.Notify ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
+                NotifyIfRecovered = (rule.Notify ?? Options.Notify) && !_cms.Capabilities.HasFlag(CmsCapabilities.NotifiesInCreate) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {

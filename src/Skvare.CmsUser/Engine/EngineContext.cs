@@ -287,9 +287,14 @@ internal sealed class EngineContext : IDisposable
 
     public void LogOutcome(ProvisioningOutcome outcome)
     {
-        if (outcome.Error is { } error)
+        if (outcome.Error is { } error && outcome.Attempt is null)
         {
-            Log.ContactFailed(Logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, error.Kind, error.Code, outcome.Attempt, error.Message);
+            // A failure that used no attempt (a server outage, a contact that does not exist) has no attempt number to show.
+            Log.ContactFailedUncounted(Logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, error.Kind, error.Code, error.Message);
+        }
+        else if (outcome.Error is { } counted)
+        {
+            Log.ContactFailed(Logger, outcome.ContactId, outcome.Rule ?? "", outcome.Kind, counted.Kind, counted.Code, outcome.Attempt, counted.Message);
         }
         else
         {

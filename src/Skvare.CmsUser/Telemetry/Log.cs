@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Outcome} ({FailureKind} {Code}, attempt {Attempt}): {Message}")]
     public static partial void ContactFailed(ILogger logger, long contactId, string rule, OutcomeKind outcome, FailureKind failureKind, string code, int? attempt, string message);
 
+    [LoggerMessage(1020, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Outcome} ({FailureKind} {Code}, no attempt counted): {Message}")]
+    public static partial void ContactFailedUncounted(ILogger logger, long contactId, string rule, OutcomeKind outcome, FailureKind failureKind, string code, string message);
+
     [LoggerMessage(1005, LogLevel.Error, "Run quarantined: {Reason}. Remaining contacts were left untouched.")]
     public static partial void Quarantined(ILogger logger, string reason);
 

@@ -143,13 +143,32 @@ public sealed class ReliabilityTests : IDisposable
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
     }
 
-    /// <summary>What a run leaves when it dies after the create and the link: the account linked, its record open.</summary>
-    private (Contact Ana, FakeProviderAccount Account) CreatedAndLinkedByADeadRun()
+    [Fact]
+    public async Task A_recovered_contact_gets_no_second_email_from_a_cms_that_notifies_in_the_create()
     {
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
-        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, _h.Time.GetUtcNow()));
+        // WordPress with the companion plugin sends the new-account email in the create request: an account that exists
+        // was told about, so recovering its audit must not mail the person again.
+        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NotifiesInCreate));
+        var (ana, account) = CreatedAndLinkedByADeadRun(h);
+
+        var run = await h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        h.Cms.Mails.Should().BeEmpty();
+        h.Civi.Activities.Should().ContainSingle().Which.Should().Match<ActivityEntry>(a =>
+            a.Status == ActivityOutcomeStatus.Completed && a.Subject.EndsWith($"({account.Id})") && !a.Details!.Contains("notification"));
+        h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    /// <summary>What a run leaves when it dies after the create and the link: the account linked, its record open.</summary>
+    private (Contact Ana, FakeProviderAccount Account) CreatedAndLinkedByADeadRun() => CreatedAndLinkedByADeadRun(_h);
+
+    private static (Contact Ana, FakeProviderAccount Account) CreatedAndLinkedByADeadRun(EngineHarness h)
+    {
+        var ana = h.Member("Ana", "Lima", "ana@example.org");
+        var account = h.Cms.AddAccount("ana.lima", "ana@example.org");
+        h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+        h.Civi.AddActivity(new ActivityEntry(ana.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, "Creating account : Ana Lima", null, h.Time.GetUtcNow()));
         return (ana, account);
     }
 

@@ -64,4 +64,17 @@ public sealed class TelemetryTests : IDisposable
         failed.Message.Should().Contain(CmsUserErrorCodes.InvalidData).And.Contain("refused").And.Contain("attempt 1");
         _h.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1001);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_failure_that_used_no_attempt_is_logged_without_an_empty_attempt_number()
+    {
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var outcome = await _h.Provisioner.ProvisionAsync(987654);
+
+        outcome.Attempt.Should().BeNull();
+        var logged = _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1020).Subject;
+        logged.Message.Should().Contain("contact_not_found").And.Contain("no attempt counted").And.NotContain("attempt )");
+        _h.Logs.GetSnapshot().Should().NotContain(r => r.Id.Id == 1004);
+    }
 }
