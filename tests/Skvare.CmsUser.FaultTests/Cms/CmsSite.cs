@@ -50,6 +50,7 @@ internal sealed record StatusAnswer(int Status, string Body, string ContentType,
 /// <param name="IsCreate">Whether a request creates an account.</param>
 /// <param name="Role">A role the fake knows, given by the rule (and synced onto existing accounts).</param>
 /// <param name="SeparateNotify">Whether a new account's email is a request of its own (not part of the create).</param>
+/// <param name="LookUpPerContact">Whether a contact's look-up is a request of its own (not one request for the page's emails).</param>
 /// <param name="StatusAnswers">Every 4xx the protocol doc lists for a create, 5xx and 429, each as the real server words it.</param>
 internal sealed record CmsRow(
     Cms Cms,
@@ -60,6 +61,7 @@ internal sealed record CmsRow(
     Func<HttpRequestMessage, bool> IsCreate,
     string Role,
     bool SeparateNotify,
+    bool LookUpPerContact,
     IReadOnlyList<StatusAnswer> StatusAnswers);
 
 /// <summary>The CMS rows.</summary>
@@ -82,6 +84,7 @@ internal static class CmsTable
             r => Is(r, HttpMethod.Post, "/v1/users"),
             "Members",
             SeparateNotify: false,
+            LookUpPerContact: true,
             // cms-joomla.md section 7: JSON:API error documents; 400 = data (permanent), 401/403/406 = configuration, 404 the
             // resource-not-found handler.
             [
@@ -103,6 +106,7 @@ internal static class CmsTable
             r => r.Method == HttpMethod.Post && r.RequestUri!.AbsoluteUri.Contains("/User/create", StringComparison.Ordinal),
             "staff",
             SeparateNotify: false,
+            LookUpPerContact: true,
             // cms-civicrm-standalone.md section 7: API4 error bodies; 403 = Unauthorized, 401 authx (text/plain), 400 the
             // security alert, 405 a write over GET (configuration); a JSON 500 is every other failure (validation included,
             // so the CiviCRM client reads it as permanent), 503 maintenance and a proxy's 502 transient.
@@ -131,6 +135,7 @@ internal static class CmsTable
             r => Is(r, HttpMethod.Post, "/entity/user"),
             "editor",
             SeparateNotify: true,
+            LookUpPerContact: false,
             // cms-drupal.md section 7: 422/400 = data (permanent), 401/403/405 = configuration, 5xx = transient.
             [
                 new(400, """{"message":"No entity content received."}""", "application/json", Expect.Permanent),
@@ -158,7 +163,8 @@ internal static class CmsTable
             cms => [((FakeDrupal7Server)cms).ApiPassword],
             r => Is(r, HttpMethod.Post, "/user.json"),
             "editor",
-            SeparateNotify: true,
+            SeparateNotify: false,
+            LookUpPerContact: true,
             // cms-drupal7.md section 7: Services answers a JSON array with the message, form errors as an object; 406 =
             // data (permanent), 401/403/404-resource = configuration, 5xx = transient (on a create: the outcome is unknown).
             [
@@ -183,7 +189,8 @@ internal static class CmsTable
             cms => [((FakeBackdropServer)cms).Secret],
             r => Is(r, HttpMethod.Post, "/users"),
             "editor",
-            SeparateNotify: true,
+            SeparateNotify: false,
+            LookUpPerContact: true,
             // docs/cms-backdrop.md "Errors" (the cmsuser_provision module): {"code","message","field"}; 401/403 and the
             // module's 400/404/405/415 = configuration, 422 = data, 500 internal_error and 503 busy = transient.
             [
@@ -215,6 +222,7 @@ internal static class CmsTable
             r => Is(r, HttpMethod.Post, "/wp/v2/users") || Is(r, HttpMethod.Post, "/skvare-cmsuser/v1/users"),
             "editor",
             SeparateNotify: false,
+            LookUpPerContact: false,
             // cms-wordpress.md section 7: {"code","message","data":{"status"}}; rest_invalid_param = data (permanent),
             // 401/403 rest_cannot_create_user = configuration, any other 5xx or a non-JSON body = transient.
             [
@@ -277,6 +285,21 @@ internal sealed class CmsSite : IDisposable
         MaxRetries = 1,
         AttemptTimeout = attemptTimeout,
     });
+
+    /// <summary>
+    /// Seeds an account a contact already has: on Standalone the user of that contact (a user is its contact's link),
+    /// elsewhere an account with the contact's email.
+    /// </summary>
+    public FakeCmsUser AddExisting(string username, string email, long contactId)
+    {
+        if (Cms is FakeStandaloneServer standalone)
+        {
+            var id = standalone.AddUser(username, email, contactId);
+            return Cms.Users.Single(u => u.Id == id);
+        }
+
+        return Cms.AddAccount(username, email);
+    }
 
     /// <summary>Whether the request creates an account (the request a contact's fault is put on).</summary>
     public bool IsCreate(HttpRequestMessage request) => Row.IsCreate(request);
