@@ -43,8 +43,8 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     /// next attempt finds the account) instead of stopping the whole run as a configuration error would. A page that is
     /// not JSON (a wrong base URL's HTML) stays <see cref="CmsErrorReason.UnexpectedResponse"/>.
     /// <para>
-    /// Any other call (a look-up, a role change, an email) answered 2xx with a JSON body that starts as JSON but does
-    /// not parse was cut short on its way (a proxy or the site dropped the tail): that is one request's damage, not the
+    /// Any other call (a look-up, a role change, an email) answered 2xx with a JSON body that starts as JSON but is not
+    /// well-formed was cut short on its way (a proxy or the site dropped the tail): that is one request's damage, not the
     /// site's set-up, so the contact fails with <see cref="CmsErrorReason.Unavailable"/> (transient) and the run goes on;
     /// a site that keeps doing it trips the quarantine of consecutive transient failures.
     /// </para>
@@ -52,7 +52,7 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError) =>
         call.IsCreate && answer.Status is >= 200 and < 300 && IsJson(answer.MediaType)
             ? UnreadableCreate(Cms, Site, Describe(call), answer.Status, answer.Body, parseError)
-            : answer.Status is >= 200 and < 300 && IsJson(answer.MediaType) && parseError is System.Text.Json.JsonException && StartsAsJson(answer.Body)
+            : answer.Status is >= 200 and < 300 && IsJson(answer.MediaType) && HttpEndpointGuard.IsCutShortJson(answer.Body)
             ? new CmsProviderException(
                 Cms,
                 CmsErrorReason.Unavailable,
@@ -86,9 +86,6 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
         {
             StatusCode = status,
         };
-
-    private static bool StartsAsJson(string? body) =>
-        body?.TrimStart() is { Length: > 0 } text && text[0] is '{' or '[';
 
     private static bool IsJson(string? mediaType) =>
         mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);

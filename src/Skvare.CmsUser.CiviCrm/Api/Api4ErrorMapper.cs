@@ -24,7 +24,7 @@ internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : 
 
     /// <inheritdoc />
     /// <remarks>
-    /// A 2xx JSON answer that starts as JSON but does not parse was cut short on its way (a proxy or the server dropped
+    /// A 2xx JSON answer that starts as JSON but is not well-formed was cut short on its way (a proxy or the server dropped
     /// its tail): one request's damage, so it is transient (as a lost answer is; a write may have been carried out, and
     /// the next attempt reads before it writes). Anything else (an HTML page, JSON that is not API v4) means the URL does
     /// not reach the API: configuration.
@@ -32,9 +32,9 @@ internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : 
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
     {
         var (entity, action) = Names(call);
-        if (answer.Status is >= 200 and < 300 && parseError is JsonException
+        if (answer.Status is >= 200 and < 300
             && answer.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
-            && answer.Body?.TrimStart() is { Length: > 0 } text && text[0] is '{' or '[')
+            && HttpEndpointGuard.IsCutShortJson(answer.Body))
         {
             return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status}) with JSON cut short ({Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}); the answer was damaged on its way, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
         }
