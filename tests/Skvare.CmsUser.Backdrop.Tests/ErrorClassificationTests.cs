@@ -90,13 +90,13 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Malformed_json_is_UnexpectedResponse()
+    public async Task Json_cut_short_is_Unavailable_so_only_that_contact_fails()
     {
         _host.Server.FailNext(1, 200, "{\"users\": [", "application/json");
 
         var act = () => _host.Provider.FindByEmailAsync("jdoe@example.org");
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable, "a 2xx JSON answer cut short is one request's damage, not the site's set-up");
     }
 
     [Fact]

@@ -52,6 +52,18 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task A_JSON_answer_cut_short_is_Transient_and_JSON_of_another_shape_is_Configuration()
+    {
+        var cut = () => Client(_ => Answer(200, "application/json", "{\"values\":[{\"id\":3,\"username\":\"ana\"")).CallAsync("User", "get", null, Token());
+        var failure = (await cut.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        failure.Kind.Should().Be(FailureKind.Transient, "an answer cut short on its way is one request's damage, not the site's set-up");
+        failure.Message.Should().Contain("cut short");
+
+        var shape = () => Client(_ => Answer(200, "application/json", "[{\"values\":[]}]")).CallAsync("User", "get", null, Token());
+        (await shape.Should().ThrowAsync<CiviCrmApiException>()).Which.Kind.Should().Be(FailureKind.Configuration);
+    }
+
+    [Fact]
     public async Task An_error_inside_a_200_answer_is_classified_like_an_error_status()
     {
         var act = () => Client(_ => Answer(200, "application/json", "{\"error_code\":0,\"error_message\":\"DB Error: already exists\"}")).CallAsync("GroupContact", "create", null, Token());

@@ -42,10 +42,25 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
     /// API: the account may exist, so the contact fails with <see cref="CmsErrorReason.UnknownOutcome"/> (transient; the
     /// next attempt finds the account) instead of stopping the whole run as a configuration error would. A page that is
     /// not JSON (a wrong base URL's HTML) stays <see cref="CmsErrorReason.UnexpectedResponse"/>.
+    /// <para>
+    /// Any other call (a look-up, a role change, an email) answered 2xx with a JSON body that starts as JSON but is not
+    /// well-formed was cut short on its way (a proxy or the site dropped the tail): that is one request's damage, not the
+    /// site's set-up, so the contact fails with <see cref="CmsErrorReason.Unavailable"/> (transient) and the run goes on;
+    /// a site that keeps doing it trips the quarantine of consecutive transient failures.
+    /// </para>
     /// </remarks>
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError) =>
         call.IsCreate && answer.Status is >= 200 and < 300 && IsJson(answer.MediaType)
             ? UnreadableCreate(Cms, Site, Describe(call), answer.Status, answer.Body, parseError)
+            : answer.Status is >= 200 and < 300 && IsJson(answer.MediaType) && HttpEndpointGuard.IsCutShortJson(answer.Body)
+            ? new CmsProviderException(
+                Cms,
+                CmsErrorReason.Unavailable,
+                $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with JSON cut short ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); the answer was damaged on its way, so the contact is tried again on a later run.",
+                parseError)
+            {
+                StatusCode = answer.Status,
+            }
             : new CmsProviderException(
                 Cms,
                 CmsErrorReason.UnexpectedResponse,

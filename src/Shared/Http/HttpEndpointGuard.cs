@@ -74,6 +74,28 @@ internal static class HttpEndpointGuard
     public static Uri WithTrailingSlash(Uri url) =>
         url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 
+    /// <summary>
+    /// Whether a body starts as a JSON object or array but is not well-formed JSON (its tail is missing or garbled); a
+    /// well-formed document of the wrong shape or kind is not cut short.
+    /// </summary>
+    public static bool IsCutShortJson(string? body)
+    {
+        if (body?.TrimStart() is not { Length: > 0 } text || text[0] is not ('{' or '['))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            return false;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return true;
+        }
+    }
+
     /// <summary>A short, single-line excerpt of a response body for error messages.</summary>
     public static string Excerpt(string? body, int max = 300)
     {

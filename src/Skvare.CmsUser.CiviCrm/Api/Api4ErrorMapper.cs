@@ -23,9 +23,22 @@ internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : 
     public CmsUserException FromThrottled(HttpCall call, HttpAnswer answer) => FromAnswer(call, answer);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A 2xx JSON answer that starts as JSON but is not well-formed was cut short on its way (a proxy or the server dropped
+    /// its tail): one request's damage, so it is transient (as a lost answer is; a write may have been carried out, and
+    /// the next attempt reads before it writes). Anything else (an HTML page, JSON that is not API v4) means the URL does
+    /// not reach the API: configuration.
+    /// </remarks>
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
     {
         var (entity, action) = Names(call);
+        if (answer.Status is >= 200 and < 300
+            && answer.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
+            && HttpEndpointGuard.IsCutShortJson(answer.Body))
+        {
+            return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status}) with JSON cut short ({Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}); the answer was damaged on its way, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
+        }
+
         return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
     }
 

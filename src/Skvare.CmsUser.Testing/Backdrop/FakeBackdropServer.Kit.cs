@@ -1,3 +1,6 @@
+using Skvare.CmsUser.Testing.Http;
+using WireMock;
+
 namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>What only Backdrop stores about a user (<see cref="FakeCmsUser.Extras"/>).</summary>
@@ -36,6 +39,27 @@ public sealed partial class FakeBackdropServer : IFakeCmsServer
 
     /// <inheritdoc />
     FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => AddUser(username, email);
+
+
+    /// <inheritdoc cref="IFakeCmsServer.FaultWhere" />
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var method = request.Method.ToUpperInvariant();
+        return FakeOperations.Segments(request.Path) switch
+        {
+            [.., "users"] when method == "GET" => FakeCmsOperation.LookUp,
+            [.., "users"] when method == "POST" => FakeCmsOperation.Create,
+            [.., "users", _, "roles" or "remove-roles"] when method == "POST" => FakeCmsOperation.ChangeRoles,
+            [.., "users", _, "mail"] when method == "POST" => FakeCmsOperation.Notify,
+            _ => FakeCmsOperation.Other,
+        };
+    }
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);

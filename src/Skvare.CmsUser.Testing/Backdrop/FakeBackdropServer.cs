@@ -62,7 +62,9 @@ public sealed partial class FakeBackdropServer : IDisposable
             Record,
             (r, status) => r with { StatusCode = status },
             r => WithChallenge(Route(r)),
-            new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
+            new Dictionary<string, string> { ["Cache-Control"] = "no-store" },
+            Operation,
+            status => (ErrorPage(status), "text/html; charset=utf-8"));
         BaseUrl = _host.BaseUrl;
         AddUserRow("admin", "admin@example.org", roles: "administrator");
     }

@@ -34,7 +34,12 @@ public class FakeCiviCrmServer : IDisposable
         Store = new FakeApi4Store();
         _engine = new FakeApi4Engine(this);
         ApiContactId = AddContact("API", "User", "api@example.org");
-        _host = new FakeHttpHost<FakeApi4Request>(Record, (r, status) => r with { Status = status }, Respond);
+        _host = new FakeHttpHost<FakeApi4Request>(
+            Record,
+            (r, status) => r with { Status = status },
+            Respond,
+            operation: Operation,
+            errorPage: status => ($"{{\"status_code\":{status},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", "application/json"));
     }
 
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c>.</summary>
@@ -204,6 +209,22 @@ public class FakeCiviCrmServer : IDisposable
     /// after it do not run. Lets a test fail the second or third call of a chained write.
     /// </summary>
     public Func<FakeApi4Call, string?>? RefuseWhere { get; set; }
+
+    /// <summary>
+    /// When set, asked about every request on arrival; the <see cref="FakeFault"/> it returns is what that request meets
+    /// (<see langword="null"/> lets it through), so a retry or a parallel request never takes a fault meant for another.
+    /// The operation is <see cref="FakeCmsOperation.LookUp"/> for <c>User.get</c>, <see cref="FakeCmsOperation.Create"/>
+    /// for <c>User.create</c>/<c>save</c>, <see cref="FakeCmsOperation.ChangeRoles"/> for a <c>User.update</c> of
+    /// <c>roles</c> and <see cref="FakeCmsOperation.Notify"/> for <c>User.sendPasswordResetEmail</c> (the Standalone
+    /// users); every other call is <see cref="FakeCmsOperation.Other"/>: pick those by <see cref="FakeFaultRequest.Path"/>
+    /// or <see cref="FakeFaultRequest.Query"/> (<c>Entity/action</c>) and the body. It wins over the queued faults and
+    /// <see cref="FailWhere"/>, runs on the server's threads (keep it thread-safe) and must not throw.
+    /// </summary>
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
 
     /// <summary>Makes the next request wait this long before answering normally (to trigger client timeouts).</summary>
     public void HangNext(TimeSpan delay) => _host.Hang(1, delay);
@@ -691,6 +712,24 @@ public class FakeCiviCrmServer : IDisposable
 
         var parts = path[prefix.Length..].TrimEnd('/').Split('/');
         return parts.Length == 2 ? (parts[0], parts[1]) : (null, null);
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var (entity, action) = Route(request);
+        if (entity != "User" || IsApi3(request))
+        {
+            return FakeCmsOperation.Other;
+        }
+
+        return action switch
+        {
+            "get" => FakeCmsOperation.LookUp,
+            "create" or "save" => FakeCmsOperation.Create,
+            "sendPasswordResetEmail" => FakeCmsOperation.Notify,
+            "update" when FakeOperations.HasKey(ParamsJson(request), "roles") => FakeCmsOperation.ChangeRoles,
+            _ => FakeCmsOperation.Other,
+        };
     }
 
     private static bool IsApi3(IRequestMessage request)

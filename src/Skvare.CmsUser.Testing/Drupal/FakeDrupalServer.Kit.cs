@@ -1,3 +1,6 @@
+using Skvare.CmsUser.Testing.Http;
+using WireMock;
+
 namespace Skvare.CmsUser.Testing.Drupal;
 
 /// <summary>What only Drupal 8+ stores about a user (<see cref="FakeCmsUser.Extras"/>).</summary>
@@ -36,6 +39,28 @@ public sealed partial class FakeDrupalServer : IFakeCmsServer
 
     /// <inheritdoc />
     FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => AddUser(username, email);
+
+
+    /// <inheritdoc cref="IFakeCmsServer.FaultWhere" />
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var method = request.Method.ToUpperInvariant();
+        return FakeOperations.Segments(request.Path) switch
+        {
+            ["jsonapi", "user", "user"] when method == "GET" => FakeCmsOperation.LookUp,
+            ["entity", "user"] when method == "POST" => FakeCmsOperation.Create,
+            ["user", "password"] when method == "POST" => FakeCmsOperation.Notify,
+            ["cmsuser", "user", _, "notify"] when method == "POST" => FakeCmsOperation.Notify,
+            ["user", _] when method == "PATCH" && FakeOperations.HasKey(request.Body, "roles") => FakeCmsOperation.ChangeRoles,
+            _ => FakeCmsOperation.Other,
+        };
+    }
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);

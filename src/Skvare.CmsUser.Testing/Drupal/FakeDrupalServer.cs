@@ -55,7 +55,9 @@ public sealed partial class FakeDrupalServer : IDisposable
                     return Route(r);
                 }
             },
-            new Dictionary<string, string> { ["Cache-Control"] = "must-revalidate, no-cache, private" });
+            new Dictionary<string, string> { ["Cache-Control"] = "must-revalidate, no-cache, private" },
+            Operation,
+            _ => (ErrorPage, "text/html; charset=UTF-8"));
         BaseUrl = _host.BaseUrl;
         AddUserRow("admin", "admin@example.org", roles: "administrator");
         ApiUserId = AddUserRow(ApiUsername, "api@example.org", roles: "administrator").Uid;

@@ -1,3 +1,6 @@
+using Skvare.CmsUser.Testing.Http;
+using WireMock;
+
 namespace Skvare.CmsUser.Testing.Drupal7;
 
 /// <summary>What only Drupal 7 stores about a user (<see cref="FakeCmsUser.Extras"/>).</summary>
@@ -44,6 +47,27 @@ public sealed partial class FakeDrupal7Server : IFakeCmsServer
 
     /// <inheritdoc />
     FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => AddUser(username, email);
+
+
+    /// <inheritdoc cref="IFakeCmsServer.FaultWhere" />
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var method = request.Method.ToUpperInvariant();
+        return FakeOperations.Segments(request.Path) switch
+        {
+            [.., "user"] when method == "GET" => FakeCmsOperation.LookUp,
+            [.., "user"] when method == "POST" => FakeCmsOperation.Create,
+            [.., "user", _, "password_reset" or "resend_welcome_email"] when method == "POST" => FakeCmsOperation.Notify,
+            [.., "user", _] when method == "PUT" && FakeOperations.HasKey(request.Body, "roles") => FakeCmsOperation.ChangeRoles,
+            _ => FakeCmsOperation.Other,
+        };
+    }
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);

@@ -48,7 +48,9 @@ public sealed partial class FakeDrupal7Server : IDisposable
                     return Route(r);
                 }
             },
-            new Dictionary<string, string> { ["Cache-Control"] = "no-cache, must-revalidate" });
+            new Dictionary<string, string> { ["Cache-Control"] = "no-cache, must-revalidate" },
+            Operation,
+            _ => (ErrorPage, "text/html; charset=utf-8"));
         BaseUrl = _host.BaseUrl;
         SessionName = "SESS" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(BaseUrl.AbsoluteUri)))[..32];
         AddUserRow("admin", "admin@example.org", roles: 3);

@@ -58,8 +58,9 @@ internal static class FakeHttp
 
 /// <summary>
 /// The WireMock plumbing the CMS fakes share: one catch-all route, a request log kept in arrival order (so a request
-/// the client gave up on is still counted), a response delay, and queued faults (fail before handling, fail after
-/// handling, hang). The fake supplies how a request is recorded and how it is answered.
+/// the client gave up on is still counted), a response delay, per-request fault rules (<see cref="FaultWhere"/>, asked
+/// about every request with the operation the fake recognises in it) and queued faults (fail before handling, fail
+/// after handling, hang). The fake supplies how a request is recorded, what it does and how it is answered.
 /// </summary>
 /// <remarks>
 /// WireMock's own request log and body parsing are off: the fakes keep their own log and read the body text, and
@@ -78,6 +79,8 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     private readonly Func<TRequest, int, TRequest> _withStatus;
     private readonly Func<IRequestMessage, FakeAnswer> _answer;
     private readonly IReadOnlyDictionary<string, string> _defaultHeaders;
+    private readonly Func<IRequestMessage, FakeCmsOperation> _operation;
+    private readonly Func<int, (string Body, string ContentType)> _errorPage;
 
     // Cancelled when the host stops: answers still waiting for their delay leave at once, so disposal never waits for a
     // slow site. Not disposed: a request still being handled may read its token.
@@ -88,12 +91,18 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     /// <param name="withStatus">The record with the answered status.</param>
     /// <param name="answer">Handles a request (the fake takes its own locks).</param>
     /// <param name="defaultHeaders">Headers every answer carries.</param>
+    /// <param name="operation">What a request does, for <see cref="FaultWhere"/> (<see cref="FakeCmsOperation.Other"/> when null).</param>
+    /// <param name="errorPage">The site's own error page for a status, for a <see cref="FakeFault"/> without a body.</param>
     public FakeHttpHost(
         Func<IRequestMessage, TRequest> record,
         Func<TRequest, int, TRequest> withStatus,
         Func<IRequestMessage, FakeAnswer> answer,
-        IReadOnlyDictionary<string, string>? defaultHeaders = null)
+        IReadOnlyDictionary<string, string>? defaultHeaders = null,
+        Func<IRequestMessage, FakeCmsOperation>? operation = null,
+        Func<int, (string Body, string ContentType)>? errorPage = null)
     {
+        _operation = operation ?? (_ => FakeCmsOperation.Other);
+        _errorPage = errorPage ?? (status => ($"<!DOCTYPE html><html><head><title>Error</title></head><body>HTTP {status}</body></html>", "text/html; charset=UTF-8"));
         _record = record;
         _withStatus = withStatus;
         _answer = answer;
@@ -131,6 +140,12 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Asked about every request on arrival (before the queued faults): a fault it returns is what that request meets, so
+    /// a retry or a parallel request cannot take it. It runs on the server's threads and must not throw.
+    /// </summary>
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere { get; set; }
 
     /// <summary>The next <paramref name="count"/> requests are answered with this, unhandled.</summary>
     public void FailBefore(int count, int statusCode, string body, string contentType) =>
@@ -180,12 +195,18 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
     {
         var arrived = Stopwatch.GetTimestamp();
         var received = _record(request);
-        Fault? fault;
+        var rule = FaultWhere is { } where ? where(new FakeFaultRequest(request.Method.ToUpperInvariant(), request.Path ?? "/", FakeHttp.Query(request), FakeHttp.Body(request), _operation(request))) : null;
+        Fault? fault = rule is null ? null : ToFault(rule);
         int index;
         lock (_gate)
         {
-            // Recorded on arrival, so a request the client gave up on is still counted.
-            _faults.TryDequeue(out fault);
+            // Recorded on arrival, so a request the client gave up on is still counted. A rule's fault wins; the queued
+            // faults wait for a request no rule faults.
+            if (fault is null)
+            {
+                _faults.TryDequeue(out fault);
+            }
+
             index = _requests.Count;
             _requests.Add(received);
         }
@@ -193,7 +214,35 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
         if (fault?.Kind == FaultKind.Hang)
         {
             // A hung site handles the request only after the hang; the client's own timeout decides what happens.
-            await Task.Delay(fault.Delay).ConfigureAwait(false);
+            if (fault.Delay == Timeout.InfiniteTimeSpan)
+            {
+                // Never handled: the request waits until the host stops, then the site is gone.
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping.
+                }
+
+                lock (_gate)
+                {
+                    _requests[index] = _withStatus(received, 503);
+                }
+
+                return Respond(new FakeAnswer(503, string.Empty, "text/plain"));
+            }
+
+            try
+            {
+                await Task.Delay(fault.Delay, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: handle it now.
+            }
+
             arrived = Stopwatch.GetTimestamp();
         }
 
@@ -210,6 +259,11 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
                 // The work is done (and its follow-up runs), but the client sees an error.
                 answer = new FakeAnswer(fault.StatusCode, fault.Body, fault.ContentType) { Then = answer.Then };
             }
+            else if (fault?.Kind == FaultKind.Malformed)
+            {
+                // Cut mid-document, as a proxy that drops the connection's tail would.
+                answer = answer with { Body = answer.Body.Length == 0 ? "{" : answer.Body[..Math.Max(1, answer.Body.Length / 2)] };
+            }
         }
 
         lock (_gate)
@@ -219,26 +273,7 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
 
         answer.Then?.Invoke();
 
-        var headers = new Dictionary<string, WireMockList<string>>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Content-Type"] = new(answer.ContentType),
-        };
-        foreach (var (key, value) in _defaultHeaders)
-        {
-            headers[key] = new(value);
-        }
-
-        foreach (var (key, value) in answer.Headers ?? new Dictionary<string, string>())
-        {
-            headers[key] = new(value);
-        }
-
-        var response = new ResponseMessage
-        {
-            StatusCode = answer.Status,
-            Headers = headers,
-            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
-        };
+        var response = Respond(answer);
 
         // A slow site: the answer leaves ResponseDelay after the request arrived, the work above included, never earlier.
         // The shared scheduler keeps the deadline to about 0.1 ms on Linux (Task.Delay counted whole milliseconds on a
@@ -260,11 +295,50 @@ internal sealed class FakeHttpHost<TRequest> : IDisposable
         return response;
     }
 
+    private ResponseMessage Respond(FakeAnswer answer)
+    {
+        var headers = new Dictionary<string, WireMockList<string>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = new(answer.ContentType),
+        };
+        foreach (var (key, value) in _defaultHeaders)
+        {
+            headers[key] = new(value);
+        }
+
+        foreach (var (key, value) in answer.Headers ?? new Dictionary<string, string>())
+        {
+            headers[key] = new(value);
+        }
+
+        return new ResponseMessage
+        {
+            StatusCode = answer.Status,
+            Headers = headers,
+            BodyData = new BodyData { BodyAsString = answer.Body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+    }
+
+    private Fault ToFault(FakeFault rule)
+    {
+        switch (rule.Kind)
+        {
+            case FakeFaultKind.Before or FakeFaultKind.After:
+                var (body, contentType) = rule.Body is null ? _errorPage(rule.StatusCode) : (rule.Body, rule.ContentType!);
+                return new Fault(rule.Kind == FakeFaultKind.Before ? FaultKind.FailBefore : FaultKind.FailAfter, rule.StatusCode, body, contentType, TimeSpan.Zero);
+            case FakeFaultKind.Malformed:
+                return new Fault(FaultKind.Malformed, 0, string.Empty, string.Empty, TimeSpan.Zero);
+            default:
+                return new Fault(FaultKind.Hang, 0, string.Empty, string.Empty, rule.Delay ?? Timeout.InfiniteTimeSpan);
+        }
+    }
+
     private enum FaultKind
     {
         FailBefore,
         FailAfter,
         Hang,
+        Malformed,
     }
 
     private sealed record Fault(FaultKind Kind, int StatusCode, string Body, string ContentType, TimeSpan Delay);

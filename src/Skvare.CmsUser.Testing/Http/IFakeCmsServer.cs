@@ -29,6 +29,15 @@ public interface IFakeCmsServer : IDisposable
     /// <returns>The user.</returns>
     FakeCmsUser AddAccount(string username, string email);
 
+    /// <summary>
+    /// When set, asked about every request on arrival, with the CMS-level operation the fake recognises in it
+    /// (<see cref="FakeCmsOperation"/>); the <see cref="FakeFault"/> it returns is what that request meets, and
+    /// <see langword="null"/> lets it through. A rule picks its requests by what they are, so a retry or a parallel
+    /// request never takes a fault meant for another (the queued <see cref="FailNext"/> faults can be taken by any
+    /// request). It wins over the queued faults, runs on the server's threads (keep it thread-safe) and must not throw.
+    /// </summary>
+    Func<FakeFaultRequest, FakeFault?>? FaultWhere { get; set; }
+
     /// <summary>The next <paramref name="count"/> requests are answered with <paramref name="statusCode"/> (the site's own error page), unhandled.</summary>
     /// <param name="count">How many requests.</param>
     /// <param name="statusCode">The status.</param>

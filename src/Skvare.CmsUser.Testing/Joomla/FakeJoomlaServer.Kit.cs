@@ -1,3 +1,6 @@
+using Skvare.CmsUser.Testing.Http;
+using WireMock;
+
 namespace Skvare.CmsUser.Testing.Joomla;
 
 /// <summary>What only Joomla stores about a user (<see cref="FakeCmsUser.Extras"/>).</summary>
@@ -53,6 +56,26 @@ public sealed partial class FakeJoomlaServer : IFakeCmsServer
     /// <inheritdoc />
     /// <remarks>In the group Registered (id 2), Joomla's default group for new users; the display name is the username.</remarks>
     FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => AddUser(username, email);
+
+    /// <inheritdoc cref="IFakeCmsServer.FaultWhere" />
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var method = request.Method.ToUpperInvariant();
+        return FakeOperations.Segments(request.Path) switch
+        {
+            [.., "v1", "users"] when method == "GET" => FakeCmsOperation.LookUp,
+            [.., "v1", "users"] when method == "POST" => FakeCmsOperation.Create,
+            [.., "cmsuser", "users", _, "reset"] when method == "POST" => FakeCmsOperation.Notify,
+            [.., "v1", "users", _] when method == "PATCH" && FakeOperations.HasKey(request.Body, "groups") => FakeCmsOperation.ChangeRoles,
+            _ => FakeCmsOperation.Other,
+        };
+    }
 
     private FakeCmsUser ToUser(JoomlaUserRow row)
     {

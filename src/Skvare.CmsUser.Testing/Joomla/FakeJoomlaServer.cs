@@ -41,7 +41,9 @@ public sealed partial class FakeJoomlaServer : IDisposable
         _host = new FakeHttpHost<FakeJoomlaRequest>(
             r => new FakeJoomlaRequest(r.Method, r.Path, Query(r), Body(r), Header(r, "X-Joomla-Token") is not null || Header(r, "Authorization") is not null, Header(r, "Accept"), 0),
             (r, status) => r with { Status = status },
-            Handle);
+            Handle,
+            operation: Operation,
+            errorPage: status => (FaultBody(status), JsonApi));
         BaseUrl = _host.BaseUrl;
         Groups[1] = "Public";
         Groups[2] = "Registered";

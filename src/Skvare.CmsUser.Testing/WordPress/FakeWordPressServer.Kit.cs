@@ -1,3 +1,6 @@
+using Skvare.CmsUser.Testing.Http;
+using WireMock;
+
 namespace Skvare.CmsUser.Testing.WordPress;
 
 /// <summary>What only WordPress stores about a user (<see cref="FakeCmsUser.Extras"/>).</summary>
@@ -48,6 +51,30 @@ public sealed partial class FakeWordPressServer : IFakeCmsServer
     /// <inheritdoc />
     /// <remarks>With the role <c>subscriber</c>, WordPress's default role for new users.</remarks>
     FakeCmsUser IFakeCmsServer.AddAccount(string username, string email) => AddUser(username, email, "subscriber");
+
+
+    /// <inheritdoc cref="IFakeCmsServer.FaultWhere" />
+    public Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => _host.FaultWhere;
+        set => _host.FaultWhere = value;
+    }
+
+    private static FakeCmsOperation Operation(IRequestMessage request)
+    {
+        var method = request.Method.ToUpperInvariant();
+        return FakeOperations.Segments(request.Path) switch
+        {
+            ["wp-login.php"] when method == "POST" => FakeCmsOperation.Notify,
+            [.., "skvare-cmsuser", "v1", "users", "lookup"] when method == "POST" => FakeCmsOperation.LookUp,
+            [.., "skvare-cmsuser", "v1", "users"] when method == "POST" => FakeCmsOperation.Create,
+            [.., "skvare-cmsuser", "v1", "users", _, "notify" or "reset"] when method == "POST" => FakeCmsOperation.Notify,
+            [.., "wp", "v2", "users"] when method == "GET" => FakeCmsOperation.LookUp,
+            [.., "wp", "v2", "users"] when method == "POST" => FakeCmsOperation.Create,
+            [.., "wp", "v2", "users", _] when method is "POST" or "PUT" or "PATCH" && FakeOperations.HasKey(request.Body, "roles") => FakeCmsOperation.ChangeRoles,
+            _ => FakeCmsOperation.Other,
+        };
+    }
 
     /// <inheritdoc />
     void IFakeCmsServer.FailNext(int count, int statusCode) => FailNext(count, statusCode);

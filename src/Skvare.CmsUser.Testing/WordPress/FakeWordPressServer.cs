@@ -51,7 +51,9 @@ public sealed partial class FakeWordPressServer : IDisposable
         _host = new FakeHttpHost<FakeWordPressRequest>(
             request => new FakeWordPressRequest(request.Method, request.Path, Query(request), Body(request), Authenticate(Header(request, "Authorization"))?.Username, 0),
             (r, status) => r with { StatusCode = status },
-            Respond);
+            Respond,
+            operation: Operation,
+            errorPage: status => (ErrorPage(status), HtmlType));
         BaseUrl = _host.BaseUrl;
         var admin = AddUserRow(AdminUsername, "admin@example.org", "administrator");
         admin.ApplicationPassword = ApplicationPassword;

@@ -48,13 +48,15 @@ internal sealed class CmsFaultRun : IDisposable
     }
 
     /// <summary>One run of a fresh engine (its own clients, breakers and name reservations), as a scheduled run is.</summary>
-    public async Task<RunSummary> RunAsync(int quarantineAfter = 1000, CancellationToken cancellationToken = default)
+    public async Task<RunSummary> RunAsync(int quarantineAfter = 1000, Action<ProvisioningRule>? rule = null, CancellationToken cancellationToken = default)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         var builder = services.AddCmsUserProvisioning(o =>
         {
-            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(CmsSite.Trigger) });
+            var members = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(CmsSite.Trigger) };
+            rule?.Invoke(members);
+            o.Rules.Add(members);
             o.PageSize = PageSize;
             o.MaxConcurrency = Concurrency;
             o.Retry.QuarantineAfterConsecutiveTransientFailures = quarantineAfter;

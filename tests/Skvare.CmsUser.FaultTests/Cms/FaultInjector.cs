@@ -38,6 +38,12 @@ internal sealed class FaultPlan
 
     public int Creates => Volatile.Read(ref _creates);
 
+    /// <summary>
+    /// When set, every healthy contact's create waits until a planned fault has been answered: the faulted contact is
+    /// met first however the machine schedules the others (a run that stops on it stops before the later pages).
+    /// </summary>
+    public TaskCompletionSource? HealthyWaitForFault { get; set; }
+
     public void Put(string email, Fault fault) => _byEmail[email] = fault;
 
     /// <summary>The site is well again: no contact gets a fault.</summary>
@@ -74,14 +80,22 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
             body = WebUtility.UrlDecode(body);
         }
 
-        switch (plan.For(body))
+        var fault = plan.For(body);
+        if (fault is null && plan.HealthyWaitForFault is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        switch (fault)
         {
             case StatusFault status:
-                return new HttpResponseMessage((HttpStatusCode)status.Answer.Status)
+                var refused = new HttpResponseMessage((HttpStatusCode)status.Answer.Status)
                 {
                     RequestMessage = request,
                     Content = new StringContent(status.Answer.Body, Encoding.UTF8) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(status.Answer.ContentType) } },
                 };
+                plan.HealthyWaitForFault?.TrySetResult();
+                return refused;
             case TimeoutFault:
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 throw new OperationCanceledException(cancellationToken);
