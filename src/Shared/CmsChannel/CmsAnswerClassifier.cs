@@ -57,10 +57,8 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
                 Cms,
                 CmsErrorReason.Unavailable,
                 $"{Site} answered {Describe(call)} (HTTP {answer.Status}) with JSON cut short ({HttpEndpointGuard.Excerpt(answer.Body, 120)}); the answer was damaged on its way, so the contact is tried again on a later run.",
-                parseError)
-            {
-                StatusCode = answer.Status,
-            }
+                statusCode: answer.Status,
+                innerException: parseError)
             : new CmsProviderException(
                 Cms,
                 CmsErrorReason.UnexpectedResponse,

@@ -128,9 +128,12 @@ public sealed class CmsFaultRunTests(ITestOutputHelper output)
         var answer = run.Site.StatusAnswers.Single(a => a.Status == status);
         run.Plan.Put(members[0].Email, new StatusFault(answer));
 
-        // The refused contact is met before any other contact's create is answered, so the run stops before its later
-        // pages whatever the load (at most Concurrency - 1 contacts are then in flight).
-        run.Plan.HealthyWaitForFault = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The engine has seen the refused contact's result before any other contact's create leaves, so the run stops
+        // before its later pages whatever the load (at most Concurrency - 1 other contacts are then in flight). Waiting
+        // only for the refusal's answer was not enough: on a loaded machine the refused contact's own continuation once
+        // ran after the other workers had finished all 30 contacts.
+        using var watch = new ContactResultWatch(OutcomeKind.Failed);
+        run.Plan.HealthyWaitFor = watch.Seen;
         var summary = await run.RunAsync(cancellationToken: Bounded());
 
         var after = run.Read(members.Select(m => m.Id));

@@ -39,10 +39,11 @@ internal sealed class FaultPlan
     public int Creates => Volatile.Read(ref _creates);
 
     /// <summary>
-    /// When set, every healthy contact's create waits until a planned fault has been answered: the faulted contact is
-    /// met first however the machine schedules the others (a run that stops on it stops before the later pages).
+    /// When set, every healthy contact's create waits for it before it leaves (the faulted contacts' creates never wait):
+    /// e.g. until the engine has seen the faulted contact's result (<see cref="ContactResultWatch"/>), so a run that stops
+    /// on it stops before its later pages however the machine schedules the other workers.
     /// </summary>
-    public TaskCompletionSource? HealthyWaitForFault { get; set; }
+    public Task? HealthyWaitFor { get; set; }
 
     public void Put(string email, Fault fault) => _byEmail[email] = fault;
 
@@ -81,9 +82,9 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
         }
 
         var fault = plan.For(body);
-        if (fault is null && plan.HealthyWaitForFault is { } gate)
+        if (fault is null && plan.HealthyWaitFor is { } gate)
         {
-            await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         switch (fault)
@@ -94,7 +95,6 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
                     RequestMessage = request,
                     Content = new StringContent(status.Answer.Body, Encoding.UTF8) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(status.Answer.ContentType) } },
                 };
-                plan.HealthyWaitForFault?.TrySetResult();
                 return refused;
             case TimeoutFault:
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);

@@ -114,6 +114,8 @@ public sealed class FakeBackdropFidelityTests(ITestOutputHelper output) : IDispo
     [InlineData("\"quoted\"@example.org", 201)]
     [InlineData("a@[127.0.0.1]", 201)]
     [InlineData("a@[IPv6:2001:db8::1]", 201)]
+    [InlineData("\"q\"._a!lllllllllllllllllllllllllllllllllllllllllllllllllllllllllll@[127.0.0.1]", 201)] // 66 characters before the @, but PHP counts 64: a quoted part's quotes do not count
+    [InlineData("\"q\"._a!llllllllllllllllllllllllllllllllllllllllllllllllllllllllllll@[127.0.0.1]", 422)] // 65 as PHP counts
     [InlineData("x!#$%&'*+/=?^_`{|}~-y@example.org", 201)]
     [InlineData("a@x.o", 201)]
     [InlineData("a@b", 422)]
