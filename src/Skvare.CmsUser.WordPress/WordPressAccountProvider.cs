@@ -24,6 +24,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private const int MaxSearchPages = 10;
     private const int LookupMaxTerms = 500;
     private const string NotifiedHeader = "X-Skvare-CmsUser-Notified";
+
+    /// <summary>The value of <see cref="NotifiedHeader"/> when the site could not send the new-account email (plugin 0.2.2).</summary>
+    private const string NotifyFailed = "failed";
     private static readonly string[] CapabilitiesNeeded = ["create_users", "list_users", "edit_users", "promote_users"];
     private static readonly HashSet<string> TopLevelFields = new(StringComparer.Ordinal) { "nickname", "url", "description" };
 
@@ -201,7 +204,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
 
         // With the companion plugin the new-account email goes out inside the create: one request instead of two.
         var notifyInside = account.Notify && account.Active && _options.UseCompanionPlugin && _companionCreates;
-        var (created, notified) = await SendCreateAsync(account, Json(body, WordPressJsonContext.Default.WpCreateUser), notifyInside, cancellationToken).ConfigureAwait(false);
+        var (created, notified, mailFailed) = await SendCreateAsync(account, Json(body, WordPressJsonContext.Default.WpCreateUser), notifyInside, cancellationToken).ConfigureAwait(false);
 
         Log.Created(_logger, created.Id, account.Username);
         _index.Add(created);
@@ -215,6 +218,12 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         else if (notified)
         {
             Log.MailRequested(_logger, "new account", result.UserId);
+        }
+        else if (mailFailed)
+        {
+            // Plugin 0.2.2: the site tried and its mail system failed; the account exists, and a second request
+            // (the notify route) would fail the same way, so none is sent.
+            Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.Unavailable);
         }
         else if (account.Notify)
         {
@@ -256,11 +265,12 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
 
     /// <summary>
     /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
-    /// (the answer says whether the email went out), otherwise to core's <c>wp/v2/users</c>. Both answer core's
+    /// (the answer says whether the email went out: <c>user</c>, or since plugin 0.2.2 <c>failed</c> when the site could
+    /// not send it; a plugin before 0.2.2 says <c>user</c> either way), otherwise to core's <c>wp/v2/users</c>. Both answer core's
     /// refusals, username before email. A plugin without the route (404 <c>rest_no_route</c>: nothing was created)
     /// turns the companion create off for this provider and the create goes to core.
     /// </summary>
-    private async Task<(WpUser User, bool Notified)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
+    private async Task<(WpUser User, bool Notified, bool MailFailed)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
     {
         var call = notifyInside
             ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal }
@@ -269,8 +279,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
             var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
-            var notified = notifyInside && answer.Headers.TryGetValues(NotifiedHeader, out var values) && values.Any(v => v is "user" or "both");
-            return (user, notified);
+            var said = notifyInside && answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.ToList() : [];
+            return (user, said.Any(v => v is "user" or "both"), said.Contains(NotifyFailed, StringComparer.Ordinal));
         }
         catch (CmsProviderException ex) when (notifyInside && ex.ErrorCode == "rest_no_route")
         {

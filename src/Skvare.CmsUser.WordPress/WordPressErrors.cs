@@ -97,6 +97,9 @@ internal static partial class WordPressErrors
             case "skvare_cmsuser_busy":
                 // Companion plugin 0.2.1: another request held the email's or username's create lock past its wait; nothing was created.
                 return (CmsErrorReason.Unavailable, "Another request was creating an account with the same email or username at that moment; nothing was created, so a later attempt can simply retry.");
+            case "skvare_cmsuser_notify_failed":
+                // Companion plugin 0.2.2: wp_mail() failed; the account is fine, the site's mail is not.
+                return (CmsErrorReason.Unavailable, "The site could not send the email: check its mail setup (an SMTP plugin, or PHP's mail()).");
             case "rest_user_create" when isCreate:
                 return (CmsErrorReason.UnknownOutcome, null);
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using CsCheck;
 using Skvare.CmsUser.Testing.WordPress;
 
@@ -26,6 +28,43 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         _server.Requests[0].Query.Should().Contain("notify=user");
         _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("one.request@example.org", "new-account", created.UserId));
         created.Roles.Should().Equal("subscriber");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_notified_create_whose_email_fails_returns_the_account_and_warns_without_a_second_request()
+    {
+        _server.MailFails = true;
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        var created = await host.Provider.CreateAsync(New("no.mail"), Timeout());
+
+        created.UserId.Should().Be(_server.FindUser("no.mail")!.Id, "the account exists although its email failed");
+        _server.Requests.Should().ContainSingle("the plugin already tried; its notify route would fail the same way")
+            .Which.Path.Should().Be("/wp-json/skvare-cmsuser/v1/users");
+        _server.Mails.Should().BeEmpty();
+        var logs = host.Logs.GetSnapshot();
+        var warning = logs.Should().ContainSingle(r => r.Id.Id == 3004).Which;
+        warning.Level.Should().Be(LogLevel.Warning);
+        warning.Message.Should().Contain(created.UserId.ToString(CultureInfo.InvariantCulture)).And.Contain(nameof(CmsErrorReason.Unavailable));
+        logs.Should().NotContain(r => r.Id.Id == 3007, "WordPress did not send the new account email");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_notify_route_reports_a_failed_email_as_Unavailable()
+    {
+        var user = _server.AddUser("notify.fails", "notify.fails@example.org", "subscriber");
+        _server.MailFails = true;
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        var ex = (await host.Invoking(h => ((WordPressAccountProvider)h.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null), Timeout()))
+            .Should().ThrowAsync<CmsProviderException>()).Which;
+
+        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.ErrorCode.Should().Be("skvare_cmsuser_notify_failed");
+        ex.StatusCode.Should().Be(503);
+        ex.Message.Should().Contain("mail setup");
+        _server.Mails.Should().BeEmpty();
+        host.Logs.GetSnapshot().Should().NotContain(r => r.Id.Id == 3007);
     }
 
     [Fact(Timeout = 30_000)]

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       Skvare CmsUser Companion
  * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
- * Version:           0.2.1
+ * Version:           0.2.2
  * Requires at least: 5.7
  * Requires PHP:      7.4
  * Author:            Skvare.CmsUser contributors
@@ -18,7 +18,7 @@ if (!defined('ABSPATH')) {
     exit;
 }
 
-define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.1');
+define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.2');
 /** Most emails, and most username prefixes, one look-up accepts; most accounts it answers. */
 define('SKVARE_CMSUSER_LOOKUP_MAX_TERMS', 500);
 define('SKVARE_CMSUSER_LOOKUP_MAX_USERS', 2000);
@@ -87,9 +87,43 @@ function skvare_cmsuser_release_lock($lock) {
 }
 
 /**
+ * Sends WordPress's new-user email(s) with wp_new_user_notification() and tells whether they went out (0.2.2).
+ * wp_new_user_notification() returns nothing and ignores wp_mail()'s result, so the mails are watched while it runs:
+ * wp_mail() fires wp_mail_failed when its mailer fails, and a pre_wp_mail filter that answers false (a mail plugin
+ * that took over sending and could not send) fails it without that action. Returns true, or the first failure as a
+ * WP_Error.
+ */
+function skvare_cmsuser_new_user_notification($user_id, $notify) {
+    $failure = null;
+    $on_failed = function ($error) use (&$failure) {
+        if ($failure === null) {
+            $failure = is_wp_error($error) ? $error : new WP_Error('wp_mail_failed', 'The email could not be sent.');
+        }
+    };
+    // Runs after every other pre_wp_mail filter and changes nothing: it only sees the value wp_mail() will return.
+    $on_pre = function ($short) use (&$failure) {
+        if ($short === false && $failure === null) {
+            $failure = new WP_Error('wp_mail_failed', 'A mail plugin answered that the email could not be sent.');
+        }
+        return $short;
+    };
+    add_action('wp_mail_failed', $on_failed);
+    add_filter('pre_wp_mail', $on_pre, PHP_INT_MAX);
+    try {
+        wp_new_user_notification((int) $user_id, null, $notify);
+    } finally {
+        remove_filter('pre_wp_mail', $on_pre, PHP_INT_MAX);
+        remove_action('wp_mail_failed', $on_failed);
+    }
+    return $failure === null ? true : $failure;
+}
+
+/**
  * POST /users?notify=user|both|none: core's user create (the same request is dispatched to /wp/v2/users, so the same
  * checks, errors and answer), then, on success, WordPress's own new-user email in the same HTTP request. The answer
  * is core's (201 with the user, or core's error) plus the header X-Skvare-CmsUser-Notified naming who was mailed.
+ * Since 0.2.2 that header says "failed" when the site could not send the email (the account exists all the same, so
+ * the answer is still 201): a caller that only trusts "user" or "both" is never told a failed email went out.
  *
  * Core checks email_exists()/username_exists() and then inserts, so two processes creating one email at the same
  * moment would both succeed. Since 0.2.1 the check and insert run under MySQL named locks (email, then username,
@@ -139,8 +173,8 @@ function skvare_cmsuser_create_user(WP_REST_Request $request) {
     $data = $response->get_data();
     if ($notify !== 'none' && is_array($data) && !empty($data['id'])) {
         // 'user': only the account holder gets the "set your password" email; 'both' also tells the site admin.
-        wp_new_user_notification((int) $data['id'], null, $notify);
-        $response->header('X-Skvare-CmsUser-Notified', $notify);
+        $sent = skvare_cmsuser_new_user_notification((int) $data['id'], $notify);
+        $response->header('X-Skvare-CmsUser-Notified', $sent === true ? $notify : 'failed');
     }
     return $response;
 }
@@ -223,7 +257,11 @@ add_action('rest_api_init', function () {
 
     skvare_cmsuser_user_action('notify', function (WP_User $user) {
         // 'user' = only the account holder gets the "set your password" email, not the admin.
-        wp_new_user_notification($user->ID, null, 'user');
+        $sent = skvare_cmsuser_new_user_notification($user->ID, 'user');
+        if (is_wp_error($sent)) {
+            // As the reset route (0.2.2): the site could not send mail, a server-side problem, not the caller's.
+            return new WP_Error('skvare_cmsuser_notify_failed', $sent->get_error_message(), array('status' => 503));
+        }
         return array('sent' => true);
     });
 

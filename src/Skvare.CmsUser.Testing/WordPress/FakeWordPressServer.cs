@@ -20,7 +20,7 @@ namespace Skvare.CmsUser.Testing.WordPress;
 public sealed partial class FakeWordPressServer : IDisposable
 {
     /// <summary>The companion plugin version the fake reports.</summary>
-    public const string CompanionVersion = "0.2.1";
+    public const string CompanionVersion = "0.2.2";
 
     private const string JsonType = "application/json; charset=UTF-8";
     private const int LookupMaxTerms = 500;
@@ -108,7 +108,11 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// <summary>Whether the site knows <c>search_columns</c> (WordPress 6.8+). When off, it is ignored as older versions do.</summary>
     public bool SupportsSearchColumns { get; set; } = true;
 
-    /// <summary>When set, the site cannot send mail: lostpassword answers 200 with an error page, the companion reset 503.</summary>
+    /// <summary>
+    /// When set, the site cannot send mail: lostpassword answers 200 with an error page, the companion reset 503
+    /// <c>skvare_cmsuser_reset_failed</c>, its notify 503 <c>skvare_cmsuser_notify_failed</c>, and its create still
+    /// creates (201) but answers <c>X-Skvare-CmsUser-Notified: failed</c> (plugin 0.2.2).
+    /// </summary>
     public bool MailFails { get; set; }
 
     /// <summary>How long after it arrives every request is answered (a slow site); the fake's own work counts towards it.</summary>
@@ -787,7 +791,14 @@ public sealed partial class FakeWordPressServer : IDisposable
             return answer;
         }
 
+        // wp_new_user_notification() makes the set-password key before it mails, sent or not.
         created.ResetKey = NewKey();
+        if (MailFails)
+        {
+            // Plugin 0.2.2: the account exists (201) and the header says the email did not go out.
+            return answer with { Headers = new Dictionary<string, string>(answer.Headers!) { ["X-Skvare-CmsUser-Notified"] = "failed" } };
+        }
+
         _mails.Add(new FakeWordPressMail(created.Email, "new-account", created.Id));
         if (notify == "both")
         {
@@ -888,6 +899,12 @@ public sealed partial class FakeWordPressServer : IDisposable
         {
             case "notify":
                 user.ResetKey = NewKey();
+                if (MailFails)
+                {
+                    // Plugin 0.2.2: wp_mail() fired wp_mail_failed (PHP's mail() could not run).
+                    return Error(503, "skvare_cmsuser_notify_failed", "Could not instantiate mail function.");
+                }
+
                 _mails.Add(new FakeWordPressMail(user.Email, "new-account", user.Id));
                 return Json(200, new JsonObject { ["sent"] = true });
             case "reset":

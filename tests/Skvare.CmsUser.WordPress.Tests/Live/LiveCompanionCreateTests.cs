@@ -28,6 +28,41 @@ public sealed class LiveCompanionCreateTests
         host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000).Should().Be(1, "one HTTP request: the create, with its email");
     }
 
+    [LiveWordPressCompanionFact("0.2.2")]
+    public async Task Live_companion_create_whose_email_fails_still_creates_and_says_the_email_was_not_sent()
+    {
+        using var host = Host(companion: true);
+        var wanted = New();
+        wanted = wanted with { Email = wanted.Username + "@mail-fails.invalid" };
+
+        var created = await host.Provider.CreateAsync(wanted, Timeout());
+
+        created.UserId.Should().BePositive("the account exists although its email failed");
+        MailsTo(wanted.Email).Should().BeEmpty();
+        var logs = host.Logs.GetSnapshot();
+        logs.Count(r => r.Id.Id == 3000).Should().Be(1, "one request: no second try of the email through the notify route");
+        logs.Should().ContainSingle(r => r.Id.Id == 3004).Which.Level.Should().Be(Microsoft.Extensions.Logging.LogLevel.Warning);
+        logs.Should().NotContain(r => r.Id.Id == 3007, "WordPress did not send the email");
+        (await host.Provider.FindByEmailAsync(wanted.Email, Timeout()))!.UserId.Should().Be(created.UserId);
+
+        // The notify route fails loudly, and the fake with MailFails answers the same.
+        var fromLive = await NotifyFailureAsync(host, created.UserId);
+        using var fake = new FakeWordPressServer { MailFails = true };
+        using var faked = WordPressTestHost.For(fake, companion: true);
+        var user = fake.AddUser("notify.fails", "notify.fails@example.org", "subscriber");
+        var fromFake = await NotifyFailureAsync(faked, user.Id);
+
+        fromLive.Should().Be((CmsErrorReason.Unavailable, "skvare_cmsuser_notify_failed", 503));
+        fromFake.Should().Be(fromLive);
+    }
+
+    private static async Task<(CmsErrorReason Reason, string? Code, int? Status)> NotifyFailureAsync(WordPressTestHost host, long userId)
+    {
+        var provider = (WordPressAccountProvider)host.Provider;
+        var refused = (await provider.Invoking(p => p.SendNewAccountNotificationAsync(new CmsAccount(userId, null, null), Timeout())).Should().ThrowAsync<CmsProviderException>()).Which;
+        return (refused.Reason, refused.ErrorCode, refused.StatusCode);
+    }
+
     [LiveWordPressFact]
     public async Task Live_page_look_up_finds_emails_and_numbered_usernames_in_one_request()
     {

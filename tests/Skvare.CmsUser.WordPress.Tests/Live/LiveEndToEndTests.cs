@@ -72,5 +72,28 @@ public sealed class LiveEndToEndTests : IDisposable
         MailSubjectsTo($"e2e-{RunId}-3@example.org").Should().Contain(s => s.Contains("Password Reset", StringComparison.OrdinalIgnoreCase));
     }
 
+    [LiveWordPressCompanionFact("0.2.2")]
+    public async Task A_contact_whose_new_account_email_fails_is_still_created_linked_and_completed_with_a_warning()
+    {
+        var members = _civi.AddGroup("members");
+        var done = _civi.AddGroup("members_done");
+        var mailed = _civi.AddContact("Live", $"Mail{RunId}ok", $"mail-{RunId}-ok@example.org");
+        var unmailed = _civi.AddContact("Live", $"Mail{RunId}fails", $"mail-{RunId}-fails@mail-fails.invalid");
+        _civi.AddToGroup(members, [mailed, unmailed]);
+        var (provisioner, wordpress) = Start(companion: true);
+
+        var summary = await provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(2, "a failed email does not fail the contact");
+        var account = await wordpress.FindByEmailAsync($"mail-{RunId}-fails@mail-fails.invalid");
+        _civi.Links.Should().Contain(l => l.ContactId == unmailed && l.UfId == account!.UserId);
+        _civi.Activities.Where(a => a.Targets.Contains(unmailed)).Should().ContainSingle().Which.Status.Should().Be("Completed");
+        _civi.GroupStatus(done, unmailed).Should().Be("Added");
+        LiveWordPressSite.Require().MailsTo($"mail-{RunId}-fails@mail-fails.invalid").Should().BeEmpty();
+        LiveWordPressSite.Require().MailsTo($"mail-{RunId}-ok@example.org").Should().ContainSingle();
+        var warnings = _live.Logs.GetSnapshot().Where(r => r.Id.Id == 3004).ToList();
+        warnings.Should().ContainSingle("only the contact whose email failed").Which.Message.Should().Contain(account!.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private static List<string> MailSubjectsTo(string email) => [.. LiveWordPressSite.Require().MailsTo(email).Select(m => m.Subject)];
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Skvare.CmsUser.Testing.CiviCrm;
 
 namespace Skvare.CmsUser.WordPress.Tests.Live;
@@ -13,12 +14,16 @@ internal sealed class LiveEngine : IDisposable
 
     public FakeCiviCrmServer Civi { get; } = new();
 
+    /// <summary>The log records of the engine <see cref="Start"/> built last.</summary>
+    public FakeLogCollector Logs => _services!.GetFakeLogCollector();
+
     /// <summary>Builds the engine with <paramref name="configure"/>'s rules and options.</summary>
     public (IUserProvisioner Engine, ICmsAccountProvider WordPress) Start(Action<CmsUserOptions> configure, bool companion)
     {
         var site = LiveWordPressSite.Require();
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddFakeLogging();
         services.AddCmsUserProvisioning(configure)
             .AddCiviCrm(o =>
             {

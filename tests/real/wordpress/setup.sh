@@ -84,10 +84,14 @@ cat > "$content_dir/mu-plugins/cmsuser-mail-catcher.php" <<PHP
 <?php
 /*
  * Plugin Name: CmsUser test mail catcher
- * Description: Writes every outgoing mail as JSON into $maildir instead of sending it (test sites only).
+ * Description: Writes every outgoing mail as JSON into $maildir instead of sending it (test sites only). Mail to an address at mail-fails.invalid fails as a broken mailer does (wp_mail_failed, wp_mail() answers false).
  * License: GPL-2.0-or-later
  */
 add_filter('pre_wp_mail', function (\$short, \$atts) {
+    if (preg_grep('/@mail-fails\\.invalid\$/i', (array) \$atts['to'])) {
+        do_action('wp_mail_failed', new WP_Error('wp_mail_failed', 'Test mail catcher: mail to mail-fails.invalid always fails.', array('to' => (array) \$atts['to'], 'subject' => \$atts['subject'])));
+        return false;
+    }
     \$file = '$maildir/' . gmdate('Ymd-His') . '-' . uniqid('', true) . '.json';
     file_put_contents(\$file, wp_json_encode(array(
         'to' => (array) \$atts['to'],
