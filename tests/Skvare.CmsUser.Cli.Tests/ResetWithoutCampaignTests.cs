@@ -47,3 +47,26 @@ public sealed class ResetWithoutCampaignTests
         sites.WordPress.Mails.Should().BeEmpty();
     }
 }
+
+/// <summary><c>cmsuser run --rule</c> naming a password reset campaign points to <c>cmsuser reset</c>, before anything connects.</summary>
+public sealed class RunWithCampaignNameTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task Run_with_a_campaign_name_instead_of_a_rule_says_so_and_exits_3_without_a_request()
+    {
+        using var sites = new Sites();
+        var ana = sites.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        sites.Civi.TagContacts(sites.ResetTag, [ana]);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--rule", "migration");
+
+        run.ExitCode.Should().Be(ExitCodes.Configuration, run.ToString());
+        run.Stderr.Should().Contain("--rule 'migration' names a password reset campaign, not an account rule").And.Contain("cmsuser reset --rule migration");
+        run.Stdout.Should().NotContain("finished", "no run took place");
+        sites.Civi.Requests.Should().BeEmpty();
+        sites.WordPress.Requests.Should().BeEmpty();
+        sites.WordPress.Mails.Should().BeEmpty();
+    }
+}
