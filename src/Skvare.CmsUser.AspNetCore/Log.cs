@@ -8,11 +8,47 @@ internal static partial class Log
     [LoggerMessage(4000, LogLevel.Warning, "Webhook request refused ({Reason}) from {Remote}: {Message}")]
     public static partial void Refused(ILogger logger, string reason, string? remote, string message);
 
-    [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId} (event {EventId}): {Outcome} in {Elapsed}")]
-    public static partial void Provisioned(ILogger logger, long contactId, string? eventId, OutcomeKind outcome, TimeSpan elapsed);
+    /// <summary>Event 4001, with the caller's event id when it sent one and the time taken in milliseconds.</summary>
+    public static void Provisioned(ILogger logger, long contactId, string? eventId, OutcomeKind outcome, TimeSpan elapsed)
+    {
+        var elapsedMs = Math.Round(elapsed.TotalMilliseconds, 1);
+        if (eventId is null)
+        {
+            ProvisionedWithoutEvent(logger, contactId, outcome, elapsedMs);
+        }
+        else
+        {
+            ProvisionedEvent(logger, contactId, eventId, outcome, elapsedMs);
+        }
+    }
+
+    /// <summary>Event 4002, with the caller's event id when it sent one.</summary>
+    public static void ProvisioningThrew(ILogger logger, long contactId, string? eventId, int status, string code, Exception exception)
+    {
+        if (eventId is null)
+        {
+            ProvisioningThrewWithoutEvent(logger, contactId, status, code, exception);
+        }
+        else
+        {
+            ProvisioningThrewEvent(logger, contactId, eventId, status, code, exception);
+        }
+    }
+
+    // One event each, in two wordings: a call without an event id says nothing of one (not "(event (null))").
+#pragma warning disable SYSLIB1006 // The same event id on purpose: one event, with and without the caller's event id.
+    [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId} (event {EventId}): {Outcome} in {ElapsedMs} ms")]
+    private static partial void ProvisionedEvent(ILogger logger, long contactId, string eventId, OutcomeKind outcome, double elapsedMs);
+
+    [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId}: {Outcome} in {ElapsedMs} ms")]
+    private static partial void ProvisionedWithoutEvent(ILogger logger, long contactId, OutcomeKind outcome, double elapsedMs);
 
     [LoggerMessage(4002, LogLevel.Error, "Webhook could not provision contact {ContactId} (event {EventId}): {Status} {Code}")]
-    public static partial void ProvisioningThrew(ILogger logger, long contactId, string? eventId, int status, string code, Exception exception);
+    private static partial void ProvisioningThrewEvent(ILogger logger, long contactId, string eventId, int status, string code, Exception exception);
+
+    [LoggerMessage(4002, LogLevel.Error, "Webhook could not provision contact {ContactId}: {Status} {Code}")]
+    private static partial void ProvisioningThrewWithoutEvent(ILogger logger, long contactId, int status, string code, Exception exception);
+#pragma warning restore SYSLIB1006
 
     [LoggerMessage(4003, LogLevel.Error, "Webhook replay store failed; request refused with 503")]
     public static partial void ReplayStoreFailed(ILogger logger, Exception exception);

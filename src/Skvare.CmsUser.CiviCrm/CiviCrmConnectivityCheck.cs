@@ -36,11 +36,11 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         try
         {
             identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
-            checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName}), domain {identity.DomainId}"));
+            checks.Add(new ConnectivityCheck("Authentication", true, $"as contact {identity.ContactId} ({identity.DisplayName}), domain {identity.DomainId}"));
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("authenticated", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind });
             return new ConnectivityReport(target, false, checks);
         }
 
@@ -55,7 +55,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
                 : (false, "the UFMatch join was dropped: give the API user's role \"administer CiviCRM\"");
         }).ConfigureAwait(false);
 
-        await CheckAsync(checks, "activity types", async () =>
+        await CheckAsync(checks, "Activity types", async () =>
         {
             var query = new Api4Params { Limit = 10 }.WithSelect("name").WithWhere(
                 Api4Condition.Eq("option_group_id:name", "activity_type"),
@@ -64,7 +64,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
             return found == 2 ? (true, "both exist") : (true, $"{found} of 2 exist; the first run creates the rest (needs \"administer CiviCRM\")");
         }).ConfigureAwait(false);
 
-        // Each group, tag or saved search once, named by what the settings use it for ("history group:members_done").
+        // Each group, tag or saved search once, named by what the settings use it for ("History group:members_done").
         var uses = _engine.Rules.SelectMany(r => new[] { ("trigger", r.Trigger), ("history", r.History) })
             .Concat(_engine.PasswordResets.Select(p => ("password reset trigger", (TriggerDefinition?)p.Trigger)))
             .Where(u => u.Item2 is not null)
@@ -73,7 +73,8 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         {
             var trigger = use.First().Item2!;
             var roles = string.Join(" and ", use.Select(u => u.Item1).Distinct(StringComparer.Ordinal));
-            await CheckAsync(checks, $"{roles} {trigger}", async () =>
+            // Capitalised as every other row name ("Trigger group:members"); the reference keeps its own spelling.
+            await CheckAsync(checks, $"{char.ToUpperInvariant(roles[0])}{roles[1..]} {trigger}", async () =>
             {
                 var entity = trigger.Kind switch { TriggerKind.Group => "Group", TriggerKind.Tag => "Tag", _ => "SavedSearch" };
                 var byId = long.TryParse(trigger.Reference, out var id);

@@ -34,7 +34,7 @@ internal static class CliApp
 
     private static readonly Option<bool> VerboseOption = new("--verbose", "-v")
     {
-        Description = "Debug logs, including HTTP retry details, and stack traces of errors.",
+        Description = "Debug logs (every HTTP attempt, Polly's records) and stack traces of errors. Without it: warnings, errors and one line per HTTP retry.",
         Recursive = true,
     };
 
@@ -149,6 +149,12 @@ internal static class CliApp
     private static async Task<int> RunAsync(CliOptions options, CancellationToken cancellationToken)
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        if (options.Rule is { } rule && host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.Count == 0)
+        {
+            // The --rule filter kept a campaign of that name and no account rule: answer before anything connects.
+            throw new CliException(NotARule(rule), ExitCodes.Configuration);
+        }
+
         return await PassAsync(host, "run", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -184,6 +190,10 @@ internal static class CliApp
 
         return await PassAsync(host, "reset", Verbs.Reset, (p, progress, token) => p.ResetPasswordsAsync(progress, token), options, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Why <c>run --rule</c> has no account rule to run: the name is a password reset campaign's.</summary>
+    internal static string NotARule(string rule) =>
+        $"--rule '{rule}' names a password reset campaign, not an account rule: 'cmsuser reset --rule {rule}' runs it; 'cmsuser run' without --rule runs every rule.";
 
     /// <summary>Why <c>reset</c> has no campaign to run, and how to give it one.</summary>
     internal static string NoCampaign(Settings settings, string? rule) =>

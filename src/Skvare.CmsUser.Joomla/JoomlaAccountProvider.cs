@@ -234,14 +234,14 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         {
             var body = await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
             var groups = Items(body!).Select(g => $"{Text(Member(g, "id"))} {Text(Member(Member(g, "attributes"), "title"))}").ToArray();
-            checks.Add(new ConnectivityCheck("token", true, "the API token is accepted"));
-            checks.Add(new ConnectivityCheck("groups", true, string.Join(", ", groups)));
+            checks.Add(new ConnectivityCheck("Token", true, "the API token is accepted"));
+            checks.Add(new ConnectivityCheck("Groups", true, string.Join(", ", groups)));
             var missing = _options.GroupIds.Where(kv => !groups.Any(g => g.StartsWith(kv.Value.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal))).Select(kv => kv.Key).ToArray();
-            checks.Add(new ConnectivityCheck("configured groups", missing.Length == 0, missing.Length == 0 ? "all exist" : "missing: " + string.Join(", ", missing)));
+            checks.Add(new ConnectivityCheck("Configured groups", missing.Length == 0, missing.Length == 0 ? "all exist" : "missing: " + string.Join(", ", missing)));
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(new ConnectivityCheck("API", false, ex.Message) { Failure = ex.Kind });
         }
 
         if (_options.UseCompanionPlugin)
@@ -250,11 +250,11 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             {
                 var body = await SendAsync(new(HttpMethod.Get, "cmsuser/status", "cmsuser/status"), cancellationToken).ConfigureAwait(false);
                 var attributes = Member(Data(body!), "attributes");
-                checks.Add(new ConnectivityCheck("companion", true, $"pkg_cmsuser {Text(Member(attributes, "version")) ?? "(unknown version)"} on Joomla {Text(Member(attributes, "joomla")) ?? "(unknown version)"}"));
+                checks.Add(new ConnectivityCheck("Companion", true, $"pkg_cmsuser {Text(Member(attributes, "version")) ?? "(unknown version)"} on Joomla {Text(Member(attributes, "joomla")) ?? "(unknown version)"}"));
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("companion", false, ex.Message) { Failure = ex.Kind });
+                checks.Add(new ConnectivityCheck("Companion", false, ex.Message) { Failure = ex.Kind });
             }
         }
 

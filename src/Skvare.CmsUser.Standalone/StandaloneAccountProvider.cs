@@ -291,19 +291,19 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         try
         {
             var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
-            checks.Add(new ConnectivityCheck("authenticated", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
+            checks.Add(new ConnectivityCheck("Authentication", true, $"as contact {identity.ContactId} ({identity.DisplayName})"));
             var access = new Api4Params { Extra = { ["action"] = "create", ["values"] = new Dictionary<string, object?>() } };
             var answer = await SendAsync("User", "checkAccess", access, cancellationToken).ConfigureAwait(false);
             var granted = answer.Values.Count > 0 && answer.Values[0].GetFlag("access");
             checks.Add(granted
-                ? new ConnectivityCheck("administer users", true, "the server says the API user may create users")
-                : new ConnectivityCheck("administer users", false, "the server says the API user may not create users: give its role \"administer users\" (the installer's admin role has it)"));
+                ? new ConnectivityCheck("Administer users", true, "the server says the API user may create users")
+                : new ConnectivityCheck("Administer users", false, "the server says the API user may not create users: give its role \"administer users\" (the installer's admin role has it)"));
             var roles = await SendAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
-            checks.Add(new ConnectivityCheck("roles", true, string.Join(", ", roles.Values.Select(v => v.GetString("name")))));
+            checks.Add(new ConnectivityCheck("Roles", true, string.Join(", ", roles.Values.Select(v => v.GetString("name")))));
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("api", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(new ConnectivityCheck("API", false, ex.Message) { Failure = ex.Kind });
         }
 
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);

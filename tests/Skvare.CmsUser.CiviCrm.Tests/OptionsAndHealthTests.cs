@@ -69,7 +69,7 @@ public sealed class OptionsAndHealthTests
 
         report.Entries.Should().ContainKey("civicrm");
         report.Entries["civicrm"].Status.Should().Be(HealthStatus.Healthy, report.Entries["civicrm"].Description);
-        report.Entries["civicrm"].Data.Should().ContainKey("authenticated");
+        report.Entries["civicrm"].Data.Should().ContainKey("Authentication");
     }
 
     [Fact]
@@ -81,9 +81,11 @@ public sealed class OptionsAndHealthTests
         var report = await h.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
 
         report.Healthy.Should().BeFalse();
-        report.Checks.Single(c => c.Name == "authenticated").Detail.Should().Contain($"as contact {h.Fake.ApiContactId}");
-        report.Checks.Single(c => c.Name == "trigger group:members").Passed.Should().BeTrue();
-        report.Checks.Single(c => c.Name == "history tag:missing_tag").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("missing_tag"));
+        report.Checks.Single(c => c.Name == "Authentication").Detail.Should().Contain($"as contact {h.Fake.ApiContactId}");
+        report.Checks.Single(c => c.Name == "Trigger group:members").Passed.Should().BeTrue();
+        report.Checks.Single(c => c.Name == "History tag:missing_tag").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("missing_tag"));
+        // Row names read as the CMS packages' do ("Authentication", "Capabilities"): capitalised.
+        report.Checks.Select(c => c.Name).Should().Contain(["UFMatch readable", "Activity types"]).And.OnlyContain(n => char.IsUpper(n[0]));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
-/// <summary><c>cmsuser reset</c> without a campaign to run is a settings answer, given before anything connects.</summary>
+/// <summary><c>cmsuser reset</c> without a campaign to run, or <c>run</c>/<c>reset</c> with a --rule of the other kind, is a settings answer, given before anything connects.</summary>
 public sealed class ResetWithoutCampaignTests
 {
     [Fact(Timeout = 120_000)]
@@ -29,8 +29,11 @@ public sealed class ResetWithoutCampaignTests
         sites.WordPress.Requests.Should().BeEmpty();
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task Reset_with_a_rule_name_instead_of_a_campaign_says_so_and_exits_3_without_a_request()
+    /// <summary>A --rule of the other kind (an account rule for reset, a campaign for run) names the command that runs it.</summary>
+    [Theory(Timeout = 120_000)]
+    [InlineData("reset", "members", "--rule 'members' names an account rule, not a password reset campaign", "cmsuser run --rule members")]
+    [InlineData("run", "migration", "--rule 'migration' names a password reset campaign, not an account rule", "cmsuser reset --rule migration")]
+    public async Task A_rule_name_of_the_other_kind_says_which_command_runs_it_and_exits_3_without_a_request(string command, string name, string says, string points)
     {
         using var sites = new Sites();
         var ana = sites.Civi.AddContact("Ana", "Lima", "ana@example.org");
@@ -38,10 +41,11 @@ public sealed class ResetWithoutCampaignTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(sites.Settings()));
 
-        var reset = await Cli.RunAsync(folder.Path, null, "reset", "--rule", "members");
+        var result = await Cli.RunAsync(folder.Path, null, command, "--rule", name);
 
-        reset.ExitCode.Should().Be(ExitCodes.Configuration, reset.ToString());
-        reset.Stderr.Should().Contain("--rule 'members' names an account rule, not a password reset campaign").And.Contain("cmsuser run --rule members");
+        result.ExitCode.Should().Be(ExitCodes.Configuration, result.ToString());
+        result.Stderr.Should().Contain(says).And.Contain(points);
+        result.Stdout.Should().NotContain("finished", "no run took place");
         sites.Civi.Requests.Should().BeEmpty();
         sites.WordPress.Requests.Should().BeEmpty();
         sites.WordPress.Mails.Should().BeEmpty();

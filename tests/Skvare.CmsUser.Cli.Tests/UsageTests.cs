@@ -19,6 +19,8 @@ public sealed class UsageTests
             root.Stdout.Should().Contain(word);
         }
 
+        // As docs/cli.md says: the one line per retry shows without --verbose; --verbose adds the Debug records.
+        root.Stdout.Should().Contain("one line per HTTP retry").And.NotContain("including HTTP retry details");
         help.ExitCode.Should().Be(0);
         help.Stdout.Should().Contain("cmsuser plan").And.Contain("writes nothing");
         sub.ExitCode.Should().Be(0);

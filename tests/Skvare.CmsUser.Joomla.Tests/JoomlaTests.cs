@@ -227,12 +227,12 @@ public sealed class JoomlaTests : IDisposable
         _site.CompanionEnabled = true;
         var ok = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();
         ok.Healthy.Should().BeTrue();
-        ok.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser 0.1.1").And.Contain("Joomla 5.2.3");
+        ok.Checks.Single(c => c.Name == "Companion").Detail.Should().Contain("pkg_cmsuser 0.1.1").And.Contain("Joomla 5.2.3");
 
         _site.CompanionEnabled = false;
         var missing = await Provider(o => o.UseCompanionPlugin = true).CheckConnectivityAsync();
         missing.Healthy.Should().BeFalse();
-        missing.Checks.Single(c => c.Name == "companion").Detail.Should().Contain("pkg_cmsuser");
+        missing.Checks.Single(c => c.Name == "Companion").Detail.Should().Contain("pkg_cmsuser");
     }
 
     [Fact]
@@ -241,8 +241,8 @@ public sealed class JoomlaTests : IDisposable
         var report = await Provider(o => o.GroupIds["ghost"] = 77).CheckConnectivityAsync();
 
         report.Healthy.Should().BeFalse();
-        report.Checks.Single(c => c.Name == "groups").Detail.Should().Contain("10 Members");
-        report.Checks.Single(c => c.Name == "configured groups").Detail.Should().Contain("ghost");
+        report.Checks.Single(c => c.Name == "Groups").Detail.Should().Contain("10 Members");
+        report.Checks.Single(c => c.Name == "Configured groups").Detail.Should().Contain("ghost");
     }
 
     [Theory]

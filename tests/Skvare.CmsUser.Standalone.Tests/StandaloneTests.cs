@@ -378,7 +378,7 @@ public sealed class StandaloneTests : IDisposable
         var report = await Provider().CheckConnectivityAsync();
 
         report.Healthy.Should().BeFalse();
-        report.Checks.Should().Contain(c => c.Name == "administer users" && !c.Passed && c.Detail.Contains("administer users", StringComparison.Ordinal));
+        report.Checks.Should().Contain(c => c.Name == "Administer users" && !c.Passed && c.Detail.Contains("administer users", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -10,8 +10,10 @@ namespace Skvare.CmsUser.CiviCrm.Api;
 /// <summary>
 /// A client for CiviCRM API v4 over <c>civicrm/ajax/api4/{Entity}/{action}</c>: POST with the single
 /// form field <c>params</c>, authx headers, no cookies. Thread-safe; methods are virtual for mocking.
+/// Disposing it cancels the reads it started for all its callers (the identity and the site's time zone), so a
+/// container that disposes it ends them before the HTTP pipelines they run on.
 /// </summary>
-public class CiviCrmApiClient
+public class CiviCrmApiClient : IDisposable
 {
     /// <summary>The name of the <see cref="HttpClient"/> this client uses (<c>IHttpClientFactory</c>).</summary>
     public const string HttpClientName = "Skvare.CmsUser.CiviCrm";
@@ -25,6 +27,10 @@ public class CiviCrmApiClient
     private Task<CiviCrmIdentity>? _identity;
     private Task<SiteTime>? _siteTime;
 
+    // Cancelled on Dispose: the shared reads (identity, site time) belong to the client, not to the caller that started them.
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationToken _stopping;
+
     /// <summary>Creates the client.</summary>
     /// <param name="http">The HTTP client (from <c>IHttpClientFactory</c>, named <see cref="HttpClientName"/>).</param>
     /// <param name="options">The CiviCRM options.</param>
@@ -35,6 +41,7 @@ public class CiviCrmApiClient
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _secrets = [_options.ApiKey, _options.SiteKey];
+        _stopping = _lifetime.Token;
         _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
         {
             // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
@@ -51,7 +58,26 @@ public class CiviCrmApiClient
         _options = new CiviCrmOptions();
         _logger = NullLogger.Instance;
         _secrets = [];
+        _stopping = _lifetime.Token;
         _channel = null!;
+    }
+
+    /// <summary>Ends the client's shared background reads (cancelled, not awaited); calls made afterwards are not supported.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Cancels the client's shared background reads.</summary>
+    /// <param name="disposing"><see langword="true"/> from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing && !_stopping.IsCancellationRequested)
+        {
+            _lifetime.Cancel();
+            _lifetime.Dispose();
+        }
     }
 
     /// <summary>The endpoint URL of one call, per <see cref="CiviCrmOptions.UrlStyle"/>.</summary>
@@ -196,7 +222,7 @@ public class CiviCrmApiClient
 
     private async Task<CiviCrmIdentity> LoadIdentityAsync()
     {
-        var identity = await CiviCrmIdentityLookup.LoadAsync(this, CancellationToken.None).ConfigureAwait(false);
+        var identity = await CiviCrmIdentityLookup.LoadAsync(this, _stopping).ConfigureAwait(false);
         Log.Identity(_logger, identity.ContactId, identity.DisplayName, identity.DomainId);
         return identity;
     }
@@ -210,7 +236,7 @@ public class CiviCrmApiClient
         var current = Volatile.Read(ref _siteTime);
         if (current is null || current.IsFaulted || current.IsCanceled)
         {
-            var fresh = new SiteTimeZoneReader(this, _options, _logger, TimeProvider.System).ReadAsync(CancellationToken.None);
+            var fresh = new SiteTimeZoneReader(this, _options, _logger, TimeProvider.System).ReadAsync(_stopping);
             current = Interlocked.CompareExchange(ref _siteTime, fresh, current) == current ? fresh : Volatile.Read(ref _siteTime)!;
         }
 

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging.Testing;
+using Skvare.CmsUser.AspNetCore;
+
+namespace Skvare.CmsUser.AspNetCore.Tests;
+
+/// <summary>The webhook's log lines read well: no "(event (null))" for a call without an event id, the time in milliseconds.</summary>
+public sealed class WebhookLogTests
+{
+    [Fact]
+    public void Provisioned_names_the_event_only_when_there_is_one_and_gives_the_time_in_milliseconds()
+    {
+        var logger = new FakeLogger();
+
+        Log.Provisioned(logger, 42, null, OutcomeKind.Created, TimeSpan.FromTicks(17_178_106));
+        Log.Provisioned(logger, 43, "evt-1", OutcomeKind.Linked, TimeSpan.FromMilliseconds(3.26));
+
+        var records = logger.Collector.GetSnapshot();
+        records.Should().OnlyContain(r => r.Id.Id == 4001);
+        records[0].Message.Should().Be("Webhook provisioned contact 42: Created in 1717.8 ms");
+        records[1].Message.Should().Be("Webhook provisioned contact 43 (event evt-1): Linked in 3.3 ms");
+    }
+
+    [Fact]
+    public void A_failed_call_names_the_event_only_when_there_is_one()
+    {
+        var logger = new FakeLogger();
+
+        Log.ProvisioningThrew(logger, 42, null, 503, "cms_unavailable", new InvalidOperationException("x"));
+        Log.ProvisioningThrew(logger, 43, "evt-2", 503, "cms_unavailable", new InvalidOperationException("x"));
+
+        var records = logger.Collector.GetSnapshot();
+        records.Should().OnlyContain(r => r.Id.Id == 4002);
+        records[0].Message.Should().Be("Webhook could not provision contact 42: 503 cms_unavailable");
+        records[1].Message.Should().Be("Webhook could not provision contact 43 (event evt-2): 503 cms_unavailable");
+    }
+}
