@@ -8,7 +8,7 @@ using Xunit;
 namespace Skvare.CmsUser.CiviCrm.Tests;
 
 /// <summary>
-/// The client's shared background reads (identity, site time zone) belong to the client: disposing the container ends
+/// The client's shared background reads (identity, site time zone, the triggers' look-ups) belong to the client: disposing the container ends
 /// them, so a tool's exit is not held up by a read of a CiviCRM that does not answer.
 /// </summary>
 public sealed class ClientDisposalTests
@@ -21,7 +21,7 @@ public sealed class ClientDisposalTests
         var seen = 0;
         fake.FaultWhere = _ =>
         {
-            if (Interlocked.Increment(ref seen) == 2)
+            if (Interlocked.Increment(ref seen) == 3)
             {
                 arrived.TrySetResult();
             }
@@ -45,11 +45,13 @@ public sealed class ClientDisposalTests
         // As the activity recorder's set-up starts them: not tied to any caller's token.
         var siteTime = client.GetSiteTimeAsync(CancellationToken.None);
         var identity = client.GetIdentityAsync(CancellationToken.None);
+        var trigger = new Triggers.ReferenceResolver(client).IdAsync(TriggerDefinition.Group("members"), CancellationToken.None);
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         await provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         await siteTime.Awaiting(t => t.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<OperationCanceledException>();
         await identity.Awaiting(t => t.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<OperationCanceledException>();
+        await trigger.Awaiting(t => t.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<OperationCanceledException>();
     }
 }

@@ -43,7 +43,7 @@ public sealed class FirstReadTests
 
         async Task<List<IReadOnlyList<Contact>>> ReadColdAsync(TriggerDefinition trigger, int pageSize, CancellationToken token)
         {
-            // A new process: a new factory over the same site, its set-up's look-up in flight when the read starts.
+            // A new process: a new factory over the same site, its set-up not settled when the read starts.
             using var cold = new CiviHarness(o => { o.BaseUrl = h.Fake.Url; o.ApiKey = h.Fake.ApiKey; });
             var before = h.Fake.Requests.Count;
             var pages = await ReadPreparedAsync(cold, trigger, pageSize, setUp: true, token);
@@ -100,7 +100,7 @@ public sealed class FirstReadTests
         };
         foreach (var (name, context, pending) in cases)
         {
-            // A new process: a new factory over the same site, its set-up's look-ups in flight when the read starts.
+            // A new process: a new factory over the same site, its set-up not settled when the read starts.
             using var cold = new CiviHarness(o => { o.BaseUrl = h.Fake.Url; o.ApiKey = h.Fake.ApiKey; });
             var before = h.Fake.Requests.Count;
             var early = await ReadAsync(cold, context, 2, setUp: true, ct);
@@ -271,8 +271,11 @@ public sealed class FirstReadTests
     private static async Task<List<IReadOnlyList<Contact>>> ReadAsync(CiviHarness h, TriggerSourceContext context, int pageSize, bool setUp, CancellationToken ct)
     {
         var source = (IPreparingTriggerSource)h.Triggers.Create(context);
-        var ready = setUp ? h.Triggers.PrepareAsync(new[] { context.Trigger, context.History, context.RequireIn, context.RequireNotIn }.OfType<TriggerDefinition>().ToArray(), ct) : Task.CompletedTask;
-        var preparation = new PagePreparation { Kind = ActivityKind.AccountCreation, CountFailuresSince = _ => DateTimeOffset.UtcNow.AddDays(-1), Ready = _ => ready };
+        // The set-up is not settled when the read starts: it starts when the read first waits for it. (Started before the
+        // read, as the engine starts it, a loaded machine could finish it before the read looked, and the read would then
+        // rightly read by id, which is not what these tests are about.)
+        var ready = new Lazy<Task>(() => setUp ? h.Triggers.PrepareAsync(new[] { context.Trigger, context.History, context.RequireIn, context.RequireNotIn }.OfType<TriggerDefinition>().ToArray(), ct) : Task.CompletedTask);
+        var preparation = new PagePreparation { Kind = ActivityKind.AccountCreation, CountFailuresSince = _ => DateTimeOffset.UtcNow.AddDays(-1), Ready = _ => ready.Value };
         var pages = new List<IReadOnlyList<Contact>>();
         await foreach (var page in source.ReadPreparedAsync(pageSize, preparation, ct))
         {

@@ -62,6 +62,9 @@ public class CiviCrmApiClient : IDisposable
         _channel = null!;
     }
 
+    /// <summary>Cancelled when the client is disposed: for reads shared by many callers, which no one caller's token may end.</summary>
+    internal CancellationToken Stopping => _stopping;
+
     /// <summary>Ends the client's shared background reads (cancelled, not awaited); calls made afterwards are not supported.</summary>
     public void Dispose()
     {

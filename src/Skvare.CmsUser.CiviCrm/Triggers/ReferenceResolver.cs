@@ -196,7 +196,8 @@ internal sealed class ReferenceResolver
     {
         var reference = definition.Reference.Trim();
         var (entity, query) = LookupQuery(definition);
-        var result = await _client.CallAsync(entity, "get", query, CancellationToken.None).ConfigureAwait(false);
+        // Shared by every caller (cached): it ends with the client, not with the caller that started it.
+        var result = await _client.CallAsync(entity, "get", query, _client.Stopping).ConfigureAwait(false);
         return result.Values.Count switch
         {
             // Every row is used by its id (memberships, the history write): a row without a readable positive one is no
