@@ -141,7 +141,7 @@ internal static class WebhookEndpoint
 
         if (!first)
         {
-            await RefuseAsync(context, logger, StatusCodes.Status409Conflict, "replayed", "This signed request was already received.").ConfigureAwait(false);
+            await RefuseAsync(context, logger, StatusCodes.Status409Conflict, CmsUserErrorCodes.Replayed, "This signed request was already received.").ConfigureAwait(false);
             return;
         }
 

@@ -51,6 +51,20 @@ public sealed partial class WebhookContractTests
         documented.Should().BeEquivalentTo(tested, o => o.WithStrictOrdering(), "the table lists the checks in the order the endpoint makes them");
     }
 
+    [Fact]
+    public void Every_fixed_code_the_webhook_answers_is_one_of_the_SDK_codes()
+    {
+        // docs/errors.md: the codes are the constants of CmsUserErrorCodes, the webhook's refusals included
+        // ("replayed" was once a literal of the endpoint, missing from the constants and from errors.md).
+        var constants = typeof(CmsUserErrorCodes).GetFields()
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToHashSet(StringComparer.Ordinal);
+        var fixedCodes = Scenarios().Select(row => (string)row[1]).Where(c => c != "outcome").ToList();
+
+        fixedCodes.Should().NotBeEmpty().And.OnlyContain(c => constants.Contains(c));
+    }
+
     [Theory(Timeout = 60_000)]
     [MemberData(nameof(Scenarios))]
     public async Task The_endpoint_sends_the_documented_status_and_code(int status, string code)

@@ -127,6 +127,9 @@ public static class CmsUserErrorCodes
     /// <summary>The webhook replay store cannot be reached.</summary>
     public const string ReplayStoreUnavailable = "replay_store_unavailable";
 
+    /// <summary>The same signed webhook request (timestamp and body) was already accepted.</summary>
+    public const string Replayed = "replayed";
+
     /// <summary>The webhook body is not a valid request (not JSON, no contact id, an unknown rule).</summary>
     public const string InvalidBody = "invalid_body";
 
