@@ -6,7 +6,8 @@ namespace Skvare.CmsUser.Cli;
 /// One state of the progress line: <c>Provisioning [2/3] volunteers: 4 contacts so far (Created 3, Gave up 1); 9 in the run</c>.
 /// <see cref="Render"/> fits it to a terminal's width, leaving out the least useful parts first: the run's total, "so far",
 /// the verb (the person typed the command), the word "contacts", the pass's position; then it shortens the rule's name in
-/// the middle, leaves out the outcome counts from the last, and shortens the name to "…"; the number of contacts goes last.
+/// the middle, leaves out outcome counts (from the last, failures last of all), and shortens the name to "…"; the number
+/// of contacts goes last.
 /// </summary>
 /// <param name="Verb">What the command does (<see cref="Verbs"/>).</param>
 /// <param name="Pass">The pass under way (a rule, a rule's deprovisioning, a campaign): text from the settings.</param>
@@ -16,8 +17,17 @@ namespace Skvare.CmsUser.Cli;
 /// <param name="Counts">Contacts per outcome word, in the order the words first appeared.</param>
 /// <param name="RunTotal">Contacts the run processed.</param>
 /// <param name="SoFar">Whether the pass is still under way.</param>
+/// <param name="Failures">The words of <paramref name="Counts"/> that count failures (Failed, Gave up…): kept longest.</param>
 internal sealed record ProgressLine(
-    string Verb, string Pass, int Number, int Count, int Total, IReadOnlyList<KeyValuePair<string, int>> Counts, int RunTotal, bool SoFar)
+    string Verb,
+    string Pass,
+    int Number,
+    int Count,
+    int Total,
+    IReadOnlyList<KeyValuePair<string, int>> Counts,
+    int RunTotal,
+    bool SoFar,
+    IReadOnlySet<string>? Failures = null)
 {
     /// <summary>The fewest columns the rule's name is shortened to while every count is shown.</summary>
     private const int NameColumns = 12;
@@ -98,11 +108,11 @@ internal sealed record ProgressLine(
             line.Append(" so far");
         }
 
-        var kept = shape.CountsKept < 0 ? Counts.Count : Math.Min(shape.CountsKept, Counts.Count);
-        if (kept > 0)
+        var kept = Kept(shape.CountsKept < 0 ? Counts.Count : Math.Min(shape.CountsKept, Counts.Count));
+        if (kept.Count > 0)
         {
-            line.Append(" (").AppendJoin(", ", Counts.Take(kept).Select(c => $"{TerminalText.OneLine(c.Key)} {c.Value.ToString(CultureInfo.InvariantCulture)}"));
-            line.Append(kept < Counts.Count ? ", " + TerminalText.Ellipsis + ")" : ")");
+            line.Append(" (").AppendJoin(", ", kept.Select(c => $"{TerminalText.OneLine(c.Key)} {c.Value.ToString(CultureInfo.InvariantCulture)}"));
+            line.Append(kept.Count < Counts.Count ? ", " + TerminalText.Ellipsis + ")" : ")");
         }
 
         if (many && shape.Run)
@@ -111,6 +121,21 @@ internal sealed record ProgressLine(
         }
 
         return line.ToString();
+    }
+
+    /// <summary><paramref name="count"/> of the counts, in their order: the others go from the last, failures after the rest.</summary>
+    private List<KeyValuePair<string, int>> Kept(int count)
+    {
+        if (count >= Counts.Count)
+        {
+            return [.. Counts];
+        }
+
+        var dropped = Enumerable.Range(0, Counts.Count).Reverse()
+            .OrderBy(i => Failures?.Contains(Counts[i].Key) == true)
+            .Take(Counts.Count - count)
+            .ToHashSet();
+        return [.. Counts.Where((_, i) => !dropped.Contains(i))];
     }
 
     /// <summary>Which parts a rendering keeps (<see cref="CountsKept"/> -1: every count), and how short the rule's name may get.</summary>

@@ -20,6 +20,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private readonly bool _interactive;
     private readonly List<ProvisioningOutcome> _outcomes = [];
     private readonly List<PassTally> _passes = [];
+    private readonly HashSet<string> _failures = new(StringComparer.Ordinal);
     private ProvisioningProgress? _last;
     private int _processed;
     private int _written;
@@ -77,6 +78,11 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
             var tally = _passes[^1];
             var word = Output.Describe(value.Last, _verb);
             tally.Counts[word] = tally.Counts.GetValueOrDefault(word) + 1;
+            if (value.Last.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp || value.Last.Error?.Code == CmsUserErrorCodes.NoLinkedAccount)
+            {
+                _failures.Add(word);
+            }
+
             _outcomes.Add(value.Last);
             _processed++;
             _last = value;
@@ -131,7 +137,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private ProgressLine Line(bool soFar)
     {
         var tally = _passes[^1];
-        return new ProgressLine(_verb, tally.Pass, tally.Number, tally.Count, tally.Total, [.. tally.Counts], _processed, soFar);
+        return new ProgressLine(_verb, tally.Pass, tally.Number, tally.Count, tally.Total, [.. tally.Counts], _processed, soFar, _failures.ToHashSet(StringComparer.Ordinal));
     }
 
 }

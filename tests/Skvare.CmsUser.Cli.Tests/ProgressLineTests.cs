@@ -34,6 +34,20 @@ public sealed class ProgressLineTests
     }
 
     [Fact]
+    public void Counts_of_failures_are_the_last_counts_left_out()
+    {
+        var line = Volunteers with { Count = 1, Total = 5, Counts = [new("Created", 3), new("Linked", 1), new("Gave up", 1)], Failures = new HashSet<string> { "Gave up" } };
+
+        line.Render(50).Should().Be("volunteers: 5 (Created 3, Linked 1, Gave up 1)");
+        line.Render(45).Should().Be("volunteers: 5 (Created 3, Gave up 1, …)");
+        line.Render(35).Should().Be("volunteers: 5 (Gave up 1, …)");
+
+        // docs/cli.md's example: a 40-column terminal leaves 39 columns to the line.
+        new ProgressLine(Verbs.Provision, "members", 1, 1, 100, [new("Created", 91), new("Linked", 6), new("Failed", 3)], 100, SoFar: true, new HashSet<string> { "Failed" })
+            .Render(39).Should().Be("members: 100 (Created 91, Failed 3, …)");
+    }
+
+    [Fact]
     public void A_long_rule_name_keeps_its_start_and_its_end_and_a_pass_line_is_whole()
     {
         var line = Volunteers with { Pass = "members of the regional board (deprovision)", Count = 1, Counts = [new("Blocked", 2)], Total = 2 };
