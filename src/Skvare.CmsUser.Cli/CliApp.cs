@@ -146,7 +146,7 @@ internal static class CliApp
     };
 
     /// <summary>What to do about a server that could not be reached, which a mistyped URL also gives.</summary>
-    private const string AgainLater = "If this worked before, run again later; if it never has, check the BaseUrl (a mistyped host name or port looks the same).";
+    private const string AgainLater = "Run again later. " + Output.NeverWorked;
 
     private static string Sentence(string text) => text.TrimEnd() is var t && (t.EndsWith('.') || t.EndsWith('!') || t.EndsWith('?')) ? t : t + ".";
 
