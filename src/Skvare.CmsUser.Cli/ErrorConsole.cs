@@ -21,10 +21,12 @@ internal sealed class ErrorConsole : TextWriter
     /// <summary>Erase from the cursor to the end of the line (what a longer line drawn before left there).</summary>
     private const string EraseRest = "\u001b[K";
 
-    /// <summary>The width assumed when the terminal's is unknown: the classic terminal's.</summary>
+    /// <summary>The width assumed when the terminal's becomes unknown during a run: the classic terminal's.</summary>
     private const int DefaultColumns = 80;
 
-    private static readonly Lazy<ErrorConsole> Process = new(() => new ErrorConsole(Console.Error, interactive: !Console.IsErrorRedirected, TerminalColumns));
+    // A terminal whose width cannot be known gets no live line (it could wrap): progress comes a line per page, as in a log.
+    private static readonly Lazy<ErrorConsole> Process = new(() =>
+        new ErrorConsole(Console.Error, interactive: !Console.IsErrorRedirected && TerminalColumns() is not null, TerminalColumns));
 
     private readonly object _gate = new();
     private readonly TextWriter _inner;
@@ -36,7 +38,7 @@ internal sealed class ErrorConsole : TextWriter
     /// <summary>A console over <paramref name="inner"/>.</summary>
     /// <param name="inner">Where the text goes (the process's stderr, or a recording writer in tests).</param>
     /// <param name="interactive">Whether <paramref name="inner"/> is a terminal, where a line can be rewritten.</param>
-    /// <param name="columns">The terminal's width now, or <see langword="null"/> when unknown (then 80 is assumed).</param>
+    /// <param name="columns">The terminal's width now, or <see langword="null"/> when unknown (then 80 is assumed); by default 80.</param>
     public ErrorConsole(TextWriter inner, bool interactive, Func<int?>? columns = null)
         : base(inner.FormatProvider)
     {

@@ -59,7 +59,7 @@ public sealed class NarrowTerminalTests
     }
 
     [Fact]
-    public void With_the_width_unknown_the_live_line_fits_the_classic_80_columns()
+    public void When_the_width_can_no_longer_be_read_the_live_line_fits_the_classic_80_columns()
     {
         var terminal = new Terminal(columns: 80);
         var console = new ErrorConsole(terminal, interactive: true, () => null);
