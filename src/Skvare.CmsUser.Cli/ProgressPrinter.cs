@@ -5,8 +5,9 @@ namespace Skvare.CmsUser.Cli;
 /// or a campaign) and, when the run has more than one pass, which pass it is and the run's total:
 /// <c>Provisioning [2/3] volunteers: 4 contacts so far (Created 4); 9 in the run</c>. On a terminal one line is
 /// rewritten after each contact and each pass keeps its last line; when stderr is redirected (cron, a log file) a line
-/// is written per page and when a pass ends. The live line is fitted to the terminal's width (<see cref="ProgressLine.Render"/>),
-/// so it never wraps (a wrapped line leaves its first part on the screen when it is drawn again); a pass's final line is whole. Keeps every outcome for the per-contact table and the per-pass counts.
+/// is written per page and when a pass ends. The live line is fitted to the terminal's width
+/// (<see cref="ProgressLine.Render"/>), so it never wraps (a wrapped line leaves its first part on the screen when it is
+/// drawn again); a pass's final line is whole. Keeps every outcome for the per-contact table and the per-pass counts.
 /// Reports arrive on the engine's threads, so it locks. It writes through the tool's <see cref="ErrorConsole"/>, which log
 /// lines and error messages share: they erase the live line and it is drawn again below them, never on the same line.
 /// </summary>
@@ -139,7 +140,6 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
         var tally = _passes[^1];
         return new ProgressLine(_verb, tally.Pass, tally.Number, tally.Count, tally.Total, [.. tally.Counts], _processed, soFar, _failures.ToHashSet(StringComparer.Ordinal));
     }
-
 }
 
 /// <summary>One pass of a run and what its contacts got (in the command's words: Created, Sent, Gave up…).</summary>
