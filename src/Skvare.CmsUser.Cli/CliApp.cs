@@ -65,7 +65,8 @@ internal static class CliApp
         if (parse.Errors.Count > 0)
         {
             var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
-            ErrorConsole.Standard.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run 'cmsuser --help' for the commands and options.");
+            var help = parse.CommandResult.Command is RootCommand ? "cmsuser --help' for the commands" : $"cmsuser {parse.CommandResult.Command.Name} --help' for its arguments";
+            ErrorConsole.Standard.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run '{help} and options.");
             return ExitCodes.Configuration;
         }
 
@@ -137,12 +138,15 @@ internal static class CliApp
         OptionsValidationException or AggregateException when CliHost.ValidationFailures(ex) is { Count: > 0 } failures =>
             ($"The settings have {(failures.Count == 1 ? "a problem" : $"{failures.Count} problems")}:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", failures)}", ExitCodes.Configuration),
         CmsUserException { Kind: FailureKind.Configuration } c => ($"Configuration or credentials: {c.Message}", ExitCodes.Configuration),
-        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} Run again later.", ExitCodes.Stopped),
+        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} {AgainLater}", ExitCodes.Stopped),
         CmsUserException p => (p.Message, ExitCodes.Stopped),
-        HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} Run again later.", ExitCodes.Stopped),
+        HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} {AgainLater}", ExitCodes.Stopped),
         // Nothing above expected it: a defect, not a setting to fix nor a server to wait for.
         _ => ($"Unexpected error ({ex.GetType().Name}): {Sentence(ex.Message)} This is a defect in cmsuser: please report it ({Output.Issues}) with the output of the same command run with --verbose.", ExitCodes.Defect),
     };
+
+    /// <summary>What to do about a server that could not be reached, which a mistyped URL also gives.</summary>
+    private const string AgainLater = "Run again later. " + Output.NeverWorked;
 
     private static string Sentence(string text) => text.TrimEnd() is var t && (t.EndsWith('.') || t.EndsWith('!') || t.EndsWith('?')) ? t : t + ".";
 

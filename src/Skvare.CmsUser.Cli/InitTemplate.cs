@@ -3,6 +3,9 @@ namespace Skvare.CmsUser.Cli;
 /// <summary>The commented <c>appsettings.json</c> that <c>cmsuser init CMS</c> writes.</summary>
 internal static class InitTemplate
 {
+    /// <summary>The site URL the template holds until a person sets theirs.</summary>
+    public const string ExampleUrl = "https://www.example.org/";
+
     public static string For(CmsKind cms)
     {
         var (urlStyle, section) = cms switch

@@ -178,6 +178,9 @@ internal static class Output
         }
     }
 
+    /// <summary>The other reading of a server that cannot be reached: a new setup's mistyped URL looks the same as an outage.</summary>
+    internal const string NeverWorked = "If it has never worked, check the BaseUrl ('cmsuser check'): a mistyped host name or port looks the same.";
+
     /// <summary>The line that says why the run stopped early and what to do, or <see langword="null"/> when it did not stop.</summary>
     internal static string? StopLine(string command, RunSummary summary) => summary switch
     {
@@ -212,7 +215,7 @@ internal static class Output
                 + "and the next run finds it by email and links it (or creates it if it does not exist), with nothing to do by hand");
         }
 
-        return $"Stopped short: {string.Join("; ", parts)}. No attempt was counted against them. Run again later (the next scheduled run will do).";
+        return $"Stopped short: {string.Join("; ", parts)}. No attempt was counted against them. Run again later (the next scheduled run will do).{(unavailable > 0 ? " " + NeverWorked : "")}";
     }
 
     /// <summary>

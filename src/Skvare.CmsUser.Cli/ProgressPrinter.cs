@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Skvare.CmsUser.Cli;
 
 /// <summary>
@@ -7,7 +5,9 @@ namespace Skvare.CmsUser.Cli;
 /// or a campaign) and, when the run has more than one pass, which pass it is and the run's total:
 /// <c>Provisioning [2/3] volunteers: 4 contacts so far (Created 4); 9 in the run</c>. On a terminal one line is
 /// rewritten after each contact and each pass keeps its last line; when stderr is redirected (cron, a log file) a line
-/// is written per page and when a pass ends. Keeps every outcome for the per-contact table and the per-pass counts.
+/// is written per page and when a pass ends. The live line is fitted to the terminal's width
+/// (<see cref="ProgressLine.Render"/>), so it never wraps (a wrapped line leaves its first part on the screen when it is
+/// drawn again); a pass's final line is whole. Keeps every outcome for the per-contact table and the per-pass counts.
 /// Reports arrive on the engine's threads, so it locks. It writes through the tool's <see cref="ErrorConsole"/>, which log
 /// lines and error messages share: they erase the live line and it is drawn again below them, never on the same line.
 /// </summary>
@@ -21,6 +21,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private readonly bool _interactive;
     private readonly List<ProvisioningOutcome> _outcomes = [];
     private readonly List<PassTally> _passes = [];
+    private readonly HashSet<string> _failures = new(StringComparer.Ordinal);
     private ProvisioningProgress? _last;
     private int _processed;
     private int _written;
@@ -78,6 +79,11 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
             var tally = _passes[^1];
             var word = Output.Describe(value.Last, _verb);
             tally.Counts[word] = tally.Counts.GetValueOrDefault(word) + 1;
+            if (value.Last.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp || value.Last.Error?.Code == CmsUserErrorCodes.NoLinkedAccount)
+            {
+                _failures.Add(word);
+            }
+
             _outcomes.Add(value.Last);
             _processed++;
             _last = value;
@@ -88,12 +94,12 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 
             if (_interactive)
             {
-                _error.ShowStatus(Line(soFar: true));
+                _error.ShowStatus(Line(soFar: true).Render);
                 _pending = true;
             }
             else if (tally.Total % _pageSize == 0)
             {
-                _error.WriteLine(Line(soFar: true));
+                _error.WriteLine(Line(soFar: true).ToString());
                 _written = tally.Total;
             }
         }
@@ -118,28 +124,22 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
 
         if (_interactive && _pending)
         {
-            _error.EndStatus(Line(soFar: false));
+            _error.EndStatus(Line(soFar: false).ToString());
             _pending = false;
         }
         else if (!_interactive && _written != _passes[^1].Total)
         {
-            _error.WriteLine(Line(soFar: false));
+            _error.WriteLine(Line(soFar: false).ToString());
         }
 
         _written = 0;
     }
 
-    private string Line(bool soFar)
+    private ProgressLine Line(bool soFar)
     {
         var tally = _passes[^1];
-        var counts = string.Join(", ", tally.Counts.Select(c => $"{c.Key} {Number(c.Value)}"));
-        var many = tally.Count > 1;
-        var which = many ? $"[{Number(tally.Number)}/{Number(tally.Count)}] " : "";
-        var run = many ? $"; {Number(_processed)} in the run" : "";
-        return $"{_verb} {which}{Output.Safe(tally.Pass)}: {Number(tally.Total)} contact{(tally.Total == 1 ? "" : "s")}{(soFar ? " so far" : "")} ({counts}){run}";
+        return new ProgressLine(_verb, tally.Pass, tally.Number, tally.Count, tally.Total, [.. tally.Counts], _processed, soFar, _failures.ToHashSet(StringComparer.Ordinal));
     }
-
-    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>One pass of a run and what its contacts got (in the command's words: Created, Sent, Gave up…).</summary>

@@ -146,7 +146,10 @@ internal sealed class Settings
         return reason.EndsWith('.') ? reason : reason + ".";
     }
 
-    /// <summary>Problems the configuration binder would skip silently, for every section the tool binds.</summary>
+    /// <summary>
+    /// Problems the configuration binder would skip silently, for every section the tool binds, and site URLs still the
+    /// example <c>cmsuser init</c> wrote (once the secrets are set, they would be sent to that host).
+    /// </summary>
     public IReadOnlyList<string> CheckPackageSections()
     {
         var problems = new List<string>();
@@ -161,6 +164,10 @@ internal sealed class Settings
             {
                 // The packages' validators check their own ranges (Http included); only keys and values are checked here.
                 problems.AddRange(SettingsCheck.CheckConfiguration(child, type, checkRanges: false));
+                if (string.Equals(child["BaseUrl"]?.Trim(), InitTemplate.ExampleUrl, StringComparison.OrdinalIgnoreCase))
+                {
+                    problems.Add($"{child.Path}:BaseUrl is still {InitTemplate.ExampleUrl}, the example 'cmsuser init' wrote: set the site's own URL.");
+                }
             }
         }
 

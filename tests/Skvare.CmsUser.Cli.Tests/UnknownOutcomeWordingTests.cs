@@ -52,9 +52,10 @@ public sealed class UnknownOutcomeWordingTests
 
         lost.Should().Contain("1 contact got no readable answer to the account creation (unknown_outcome)")
             .And.Contain("the next run finds it by email and links it")
-            .And.NotContain("could not be reached");
+            .And.NotContain("could not be reached").And.NotContain("BaseUrl", "an answer was lost: the URL is right");
         both.Should().Contain("2 contacts could not be done because a server could not be reached or was unavailable")
-            .And.Contain("1 contact got no readable answer");
+            .And.Contain("1 contact got no readable answer")
+            .And.EndWith("If it has never worked, check the BaseUrl ('cmsuser check'): a mistyped host name or port looks the same.");
         Output.ExitCode(Summary(Failed(1, CmsUserErrorCodes.UnknownOutcome, 0)), new RetryPolicy()).Should().Be(ExitCodes.Stopped, "nothing was counted: the next run does the work");
     }
 

@@ -45,12 +45,15 @@ public sealed class UsageTests
         using var folder = new TempFolder();
         var command = await Cli.RunAsync(folder.Path, null, "bogus");
         var option = await Cli.RunAsync(folder.Path, null, "run", "--check");
+        var argument = await Cli.RunAsync(folder.Path, null, "init");
 
         command.ExitCode.Should().Be(3);
-        command.Stderr.Should().Contain("'bogus'").And.Contain("cmsuser --help");
+        command.Stderr.Should().Contain("'bogus'").And.Contain("Run 'cmsuser --help' for the commands and options.");
         command.Stdout.Should().BeEmpty("a usage error runs nothing (the old sample ran the demo)");
         option.ExitCode.Should().Be(3);
-        option.Stderr.Should().Contain("--check");
+        option.Stderr.Should().Contain("--check").And.Contain("Run 'cmsuser run --help' for its arguments and options.", "the command's own help has its options");
+        argument.ExitCode.Should().Be(3);
+        argument.Stderr.Should().Contain("'cms'").And.Contain("Run 'cmsuser init --help' for its arguments and options.");
     }
 
     [Fact(Timeout = 120_000)]
@@ -90,6 +93,8 @@ public sealed class UsageTests
         check.ExitCode.Should().Be(3, check.ToString());
         check.Stderr.Should().Contain(Path.Combine(folder.Path, "appsettings.json")).And.Contain("CmsUser:CiviCrm:ApiKey");
         check.Stderr.Split("CmsUser:CiviCrm:ApiKey").Should().HaveCount(2, "each problem is reported once");
+        check.Stderr.Should().Contain("CmsUser:CiviCrm:BaseUrl is still https://www.example.org/, the example 'cmsuser init' wrote")
+            .And.Contain("CmsUser:Drupal:BaseUrl is still https://www.example.org/", "the secrets would go to the example's host once set");
     }
 
     [Fact(Timeout = 120_000)]
@@ -151,8 +156,9 @@ public sealed class UsageTests
         using var folder = new TempFolder();
         Settings.TryParseCms(cms, out var kind).Should().BeTrue();
         var template = InitTemplate.For(kind);
-        // The secrets the template leaves empty, as a person fills them in (any non-empty value: nothing connects).
-        var filled = template.Replace("\"ApiKey\": \"\"", "\"ApiKey\": \"an-api-key\"", StringComparison.Ordinal);
+        // The URLs and the secrets the template leaves to fill in, as a person fills them in (any value: nothing connects).
+        var filled = template.Replace("\"ApiKey\": \"\"", "\"ApiKey\": \"an-api-key\"", StringComparison.Ordinal)
+            .Replace(InitTemplate.ExampleUrl, "https://crm.example.net/", StringComparison.Ordinal);
         if (secret is not null)
         {
             template.Should().Contain($"\"{secret}\": \"\"").And.Contain($"CmsUser__{cms}__{secret}", "the comment names the variable to set");
