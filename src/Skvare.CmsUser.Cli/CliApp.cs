@@ -60,7 +60,8 @@ internal static class CliApp
             return ExitCodes.Done;
         }
 
-        var root = Build();
+        var invocation = new Invocation();
+        var root = Build(invocation);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -70,10 +71,28 @@ internal static class CliApp
             return ExitCodes.Configuration;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) }).ConfigureAwait(false);
+        var exit = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = StopGrace }).ConfigureAwait(false);
+        if (invocation.Started && !invocation.Finished)
+        {
+            // System.CommandLine stopped waiting for the command StopGrace after Ctrl+C or SIGTERM and answered its own
+            // 130 or 143 with nothing printed: say what was left and end with the documented code of a cancelled run.
+            Output.Error(invocation.Command, GraceExpired(invocation.Command), ExitCodes.Stopped, invocation.Json);
+            return ExitCodes.Stopped;
+        }
+
+        return exit;
     }
 
-    public static RootCommand Build()
+    /// <summary>How long the work in hand gets after Ctrl+C or SIGTERM before the tool ends without it.</summary>
+    internal static TimeSpan StopGrace { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The message of a command that had not finished <see cref="StopGrace"/> after the signal.</summary>
+    internal static string GraceExpired(string command) => command is "run" or "reset" or "demo"
+        ? $"Stopped {StopGrace.TotalSeconds:0} s after the signal without waiting any longer for the contacts in hand (a server did not answer). " +
+          "Such a contact may have an account that is not linked or recorded yet: nothing to do by hand, the next run finds it by email, links it and records it. Run again when the servers answer."
+        : $"Stopped {StopGrace.TotalSeconds:0} s after the signal: '{command}' had not finished (a server did not answer).";
+
+    private static RootCommand Build(Invocation invocation)
     {
         var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage; 4 a defect (report it).");
         root.Options.Add(SettingsOption);
@@ -86,33 +105,34 @@ internal static class CliApp
             return ExitCodes.Done;
         });
 
-        root.Subcommands.Add(Command("run", "Run every rule once: create or link accounts for the contacts waiting in the triggers.", RunAsync));
-        root.Subcommands.Add(Command("plan", "Dry run: what each waiting contact would get. Reads CiviCRM and the CMS; writes nothing.", PlanAsync));
-        root.Subcommands.Add(Command("reset", "Run the password reset campaigns once: linked contacts in the campaign's group or tag get the CMS's reset email.", ResetAsync));
-        root.Subcommands.Add(Command("failures", "List contacts whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does. Read-only.", FailuresAsync));
-        root.Subcommands.Add(Command("check", "Check the connection, credentials and permissions on CiviCRM and the CMS.", CheckAsync));
-        root.Subcommands.Add(Command("demo", "Run against built-in fake CiviCRM and WordPress servers: no settings, nothing outside this process is touched.", DemoAsync));
+        root.Subcommands.Add(Command(invocation, "run", "Run every rule once: create or link accounts for the contacts waiting in the triggers.", RunAsync));
+        root.Subcommands.Add(Command(invocation, "plan", "Dry run: what each waiting contact would get. Reads CiviCRM and the CMS; writes nothing.", PlanAsync));
+        root.Subcommands.Add(Command(invocation, "reset", "Run the password reset campaigns once: linked contacts in the campaign's group or tag get the CMS's reset email.", ResetAsync));
+        root.Subcommands.Add(Command(invocation, "failures", "List contacts whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does. Read-only.", FailuresAsync));
+        root.Subcommands.Add(Command(invocation, "check", "Check the connection, credentials and permissions on CiviCRM and the CMS.", CheckAsync));
+        root.Subcommands.Add(Command(invocation, "demo", "Run against built-in fake CiviCRM and WordPress servers: no settings, nothing outside this process is touched.", DemoAsync));
 
         var cmsArgument = new Argument<string>("cms") { Description = $"The CMS: {string.Join(", ", Enum.GetNames<CmsKind>())}." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing file." };
         var init = new Command("init", $"Write a commented {Settings.DefaultFileName} for a CMS in the working folder (or at --settings FILE).");
         init.Arguments.Add(cmsArgument);
         init.Options.Add(force);
-        init.SetAction((parse, token) => Execute("init", parse, options => Task.FromResult(Init(options, parse.GetValue(cmsArgument)!, parse.GetValue(force))), token));
+        init.SetAction((parse, token) => Execute(invocation, "init", parse, options => Task.FromResult(Init(options, parse.GetValue(cmsArgument)!, parse.GetValue(force))), token));
         root.Subcommands.Add(init);
         return root;
     }
 
-    private static Command Command(string name, string description, Func<CliOptions, CancellationToken, Task<int>> body)
+    private static Command Command(Invocation invocation, string name, string description, Func<CliOptions, CancellationToken, Task<int>> body)
     {
         var command = new Command(name, description);
-        command.SetAction((parse, token) => Execute(name, parse, options => body(options, token), token));
+        command.SetAction((parse, token) => Execute(invocation, name, parse, options => body(options, token), token));
         return command;
     }
 
-    private static async Task<int> Execute(string command, ParseResult parse, Func<CliOptions, Task<int>> body, CancellationToken cancellationToken)
+    private static async Task<int> Execute(Invocation invocation, string command, ParseResult parse, Func<CliOptions, Task<int>> body, CancellationToken cancellationToken)
     {
         var options = new CliOptions(parse.GetValue(SettingsOption), parse.GetValue(RuleOption), parse.GetValue(JsonOption), parse.GetValue(VerboseOption));
+        invocation.Start(command, options.Json);
         try
         {
             return await body(options).ConfigureAwait(false);
@@ -128,6 +148,34 @@ internal static class CliApp
 
             return exit;
         }
+        finally
+        {
+            invocation.Finish();
+        }
+    }
+
+    /// <summary>The command under way: whether it started and finished, and how it reports (for <see cref="StopGrace"/>).</summary>
+    private sealed class Invocation
+    {
+        private volatile bool _started;
+        private volatile bool _finished;
+
+        public string Command { get; private set; } = "cmsuser";
+
+        public bool Json { get; private set; }
+
+        public bool Started => _started;
+
+        public bool Finished => _finished;
+
+        public void Start(string command, bool json)
+        {
+            Command = command;
+            Json = json;
+            _started = true;
+        }
+
+        public void Finish() => _finished = true;
     }
 
     /// <summary>The one message and exit code of an error; never a stack trace.</summary>
