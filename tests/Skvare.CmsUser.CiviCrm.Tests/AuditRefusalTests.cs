@@ -62,6 +62,68 @@ public sealed class AuditRefusalTests
             Records(h).Should().BeEquivalentTo(ids, "one record per contact after both runs");
         }, iter: 20, threads: 1));
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_Scheduled_record_fails_its_contact_alone_without_a_CMS_call()
+    {
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100);
+        var (members, ids) = AddMembers(h, 4);
+        h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[1]]);
+
+        var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        summary.Count(OutcomeKind.Created).Should().Be(3);
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        failure.ContactId.Should().Be(ids[1]);
+        failure.Error!.Code.Should().Be(CmsUserErrorCodes.WriteBackFailed);
+        failure.Error.Message.Should().Contain("constraint violation");
+        cms.Accounts.Select(a => a.Email).Should().NotContain("m1@example.org", "no account is made without its Scheduled record");
+        CreationRecords(h).Should().BeEquivalentTo([$"{ids[0]} Completed", $"{ids[2]} Completed", $"{ids[3]} Completed"], "one record each for the others, nothing left Scheduled");
+        h.Fake.GroupStatus(members, ids[1]).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 240_000)]
+    public Task Any_set_of_refused_Scheduled_records_gives_exactly_one_audit_per_account() => Task.Run(() =>
+        Gen.Select(Gen.Int[1, 8], Gen.Int[1, 4], Gen.Int[0, 7].HashSet[0, 8]).Sample((count, pageSize, refusedAt) =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var cms = new FakeCmsAccountProvider();
+            using var h = Harness(cms, pageSize);
+            var (members, ids) = AddMembers(h, count);
+            var refused = ids.Where((_, i) => refusedAt.Contains(i)).ToArray();
+            h.Fake.RefuseRecordWhere = RefuseRecordsOf(refused);
+
+            var first = h.Provisioner.RunOnceAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            first.StopKind.Should().Be(RunStopKind.None, first.StopReason);
+            first.Failures.Select(f => f.ContactId).Should().BeEquivalentTo(refused, "each refused contact fails, alone");
+            cms.Accounts.Should().HaveCount(count - refused.Length, "no account without its Scheduled record");
+            CreationRecords(h).Should().BeEquivalentTo(ids.Except(refused).Select(id => $"{id} Completed"), "one Completed record per account, nothing Scheduled, none twice");
+
+            h.Fake.RefuseRecordWhere = null;
+            var second = h.Provisioner.RunOnceAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            second.Total.Should().Be(refused.Length);
+            second.Failures.Should().BeEmpty();
+            CreationRecords(h).Should().BeEquivalentTo(ids.Select(id => $"{id} Completed"), "one Completed record per contact after both runs");
+            ids.Should().OnlyContain(id => h.Fake.GroupStatus(members, id) == "Removed");
+        }, iter: 20, threads: 1));
+
+    /// <summary>New contacts in the trigger group "members".</summary>
+    private static (long Members, long[] Ids) AddMembers(CiviHarness h, int count)
+    {
+        var members = h.Fake.AddGroup("members");
+        h.Fake.AddGroup("reset");
+        var ids = Enumerable.Range(0, count).Select(i => h.Fake.AddContact("Member", "N" + i, $"m{i}@example.org")).ToArray();
+        h.Fake.AddToGroup(members, ids);
+        return (members, ids);
+    }
+
+    /// <summary>"contact status" of every account creation record (one entry per record).</summary>
+    private static string[] CreationRecords(CiviHarness h) =>
+        [.. h.Fake.Activities.Where(a => a.Type == "User Account Creation").SelectMany(a => a.Targets.Select(t => $"{t} {a.Status}"))];
+
     private static CiviHarness Harness(FakeCmsAccountProvider cms, int pageSize) => new(engine: o =>
     {
         o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
