@@ -35,6 +35,9 @@ internal sealed class CmsFaultRun : IDisposable
 
     public FaultPlan Plan { get; } = new();
 
+    /// <summary>Registrations applied after the packages' own (e.g. an option a test needs).</summary>
+    public Action<IServiceCollection>? Services { get; set; }
+
     public long TriggerId { get; }
 
     public Testing.CiviCrm.FakeCiviCrmServer Civi => Site.Civi;
@@ -90,6 +93,7 @@ internal sealed class CmsFaultRun : IDisposable
         });
         Site.AddProvider(builder, CmsAttemptTimeout);
         services.AddHttpClient(Site.HttpClientName).AddHttpMessageHandler(() => new FaultInjector(Plan));
+        Services?.Invoke(services);
         return services.BuildServiceProvider(validateScopes: true);
     }
 

@@ -198,19 +198,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         // transaction), and then their Failed record.
         var refused = new[] { members[2].Id, members[CmsFaultRun.PageSize + 4].Id };
         var met = new ConcurrentDictionary<long, int>();
-        run.Civi.RefuseRecordWhere = record =>
-        {
-            foreach (var contact in refused)
-            {
-                if (record.Entity == "Activity" && record.RecordJson.Contains($"\"target_contact_id\":[{contact}]", StringComparison.Ordinal))
-                {
-                    met.AddOrUpdate(contact, 1, (_, n) => n + 1);
-                    return "DB Error: constraint violation";
-                }
-            }
-
-            return null;
-        };
+        run.Civi.RefuseRecordWhere = RefuseActivitiesOf(refused, met);
 
         var summary = await run.RunAsync(rule: r => r.History = TriggerDefinition.Group(History), cancellationToken: Bounded());
 
@@ -236,6 +224,24 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         run.Read(members.Select(m => m.Id)).Should().OnlyContain(kv => kv.Value.Completed == 1, "every account is audited exactly once");
         members.Should().OnlyContain(m => run.Civi.GroupStatus(historyId, m.Id) == "Added", "every contact ends in the history group");
     }
+
+    /// <summary>
+    /// The database refuses every new activity whose target is one of <paramref name="refused"/> ("DB Error: constraint
+    /// violation", as for a contact purged meanwhile), counting the refusals per contact in <paramref name="met"/>.
+    /// </summary>
+    internal static Func<FakeApi4Record, string?> RefuseActivitiesOf(long[] refused, ConcurrentDictionary<long, int> met) => record =>
+    {
+        foreach (var contact in refused)
+        {
+            if (record.Entity == "Activity" && record.RecordJson.Contains($"\"target_contact_id\":[{contact}]", StringComparison.Ordinal))
+            {
+                met.AddOrUpdate(contact, 1, (_, n) => n + 1);
+                return "DB Error: constraint violation";
+            }
+        }
+
+        return null;
+    };
 
     /// <summary>Every contact is linked and out of the trigger, or failed with a typed error and still in it; healthy ones are done.</summary>
     private static void AssertAccounted(CmsFaultRun run, RunSummary summary, IReadOnlyDictionary<long, ContactState> after, IEnumerable<long> healthy)

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.Testing;
-using Skvare.CmsUser.Testing.CiviCrm;
 using Xunit.Abstractions;
 
 namespace Skvare.CmsUser.FaultTests.Cms;
@@ -38,10 +38,15 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
             [members[1].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 500),
             [members[2].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 503),
             [members[3].Email] = FakeFault.Hang(),
-            [members[4].Email] = FakeFault.MalformedBody,
             [members[5].Email] = FakeFault.AfterProcessing(502),
             [members[CmsFaultRun.PageSize + 1].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 500),
         };
+        if (cms != Cms.Drupal)
+        {
+            // Drupal answers a reset with an empty body: there is nothing to cut.
+            plan[members[4].Email] = FakeFault.MalformedBody;
+        }
+
         var met = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var site = run.Site.Cms;
         site.FaultWhere = request =>
@@ -83,19 +88,7 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
         // page's records: the records before it in the same call stay written (CiviCRM 6.17.2 runs no transaction).
         var refused = new[] { members[2].Id, members[CmsFaultRun.PageSize + 3].Id, members[^1].Id };
         var met = new ConcurrentDictionary<long, int>();
-        run.Civi.RefuseRecordWhere = record =>
-        {
-            foreach (var contact in refused)
-            {
-                if (record.Entity == "Activity" && record.RecordJson.Contains($"\"target_contact_id\":[{contact}]", StringComparison.Ordinal))
-                {
-                    met.AddOrUpdate(contact, 1, (_, n) => n + 1);
-                    return "DB Error: constraint violation";
-                }
-            }
-
-            return null;
-        };
+        run.Civi.RefuseRecordWhere = CmsOperationFaultTests.RefuseActivitiesOf(refused, met);
 
         var summary = await run.ResetAsync(Campaign, cancellationToken: Bounded());
 
@@ -150,6 +143,13 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
     /// <summary>The campaign group with <see cref="Members"/> contacts: the first <see cref="Linked"/> have a linked account.</summary>
     private static (long Campaign, (long Id, string Email)[] Members) AddCampaign(CmsFaultRun run)
     {
+        if (run.Site.Cms is Testing.Joomla.FakeJoomlaServer joomla)
+        {
+            // Joomla's Web Services API has no reset email: campaigns need the companion package.
+            joomla.CompanionEnabled = true;
+            run.Services = s => s.Configure<Joomla.JoomlaOptions>(o => o.UseCompanionPlugin = true);
+        }
+
         var campaign = run.Civi.AddGroup(Campaign);
         var members = run.AddMembers(Members);
         for (var i = 0; i < Linked; i++)
