@@ -75,12 +75,12 @@ internal static class HttpEndpointGuard
         url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 
     /// <summary>
-    /// Whether a body starts as a JSON object or array but is not well-formed JSON (its tail is missing or garbled); a
-    /// well-formed document of the wrong shape or kind is not cut short.
+    /// Whether a body starts as a JSON object, array, string or literal but is not well-formed JSON (its tail is missing or
+    /// garbled); a well-formed document of the wrong shape or kind is not cut short.
     /// </summary>
     public static bool IsCutShortJson(string? body)
     {
-        if (body?.TrimStart() is not { Length: > 0 } text || text[0] is not ('{' or '['))
+        if (body?.Trim() is not { Length: > 0 } text || !(text[0] is '{' or '[' or '"' || IsLiteralStart(text)))
         {
             return false;
         }
@@ -95,6 +95,10 @@ internal static class HttpEndpointGuard
             return true;
         }
     }
+
+    /// <summary>Whether <paramref name="text"/> is the start of a JSON literal (<c>true</c> cut to <c>tr</c>, as Drupal 7 answers a reset).</summary>
+    private static bool IsLiteralStart(string text) =>
+        "true".StartsWith(text, StringComparison.Ordinal) || "false".StartsWith(text, StringComparison.Ordinal) || "null".StartsWith(text, StringComparison.Ordinal);
 
     /// <summary>A short, single-line excerpt of a response body for error messages.</summary>
     public static string Excerpt(string? body, int max = 300)

@@ -261,6 +261,18 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         return query;
     }
 
+    /// <summary>
+    /// The contacts' Scheduled records of a kind whose details carry <paramref name="marker"/>: those a refused open kept
+    /// (<c>contact_id</c>, <c>act.id</c>).
+    /// </summary>
+    internal static Api4Params MarkedOpenQuery(IReadOnlyCollection<long> contactIds, ActivityKind kind, string marker)
+    {
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", "Scheduled"), "act.id");
+        query.Where.Add(Api4Condition.Field("act.details", "LIKE", "%" + marker + "%"));
+        query.Limit = 0;
+        return query;
+    }
+
     /// <summary>Rows of <see cref="AuditQuery"/> as audit records.</summary>
     internal static AuditRecord[] ToAuditRecords(IEnumerable<System.Text.Json.JsonElement> rows) =>
         rows.Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)

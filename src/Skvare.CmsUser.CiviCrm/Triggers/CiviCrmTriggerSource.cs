@@ -301,7 +301,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         // Every failed attempt of the page's contacts, with its date: each contact's "since" depends on its join date, which
         // comes in the same answer.
         calls.Add((FailedKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.FailedAttemptsQuery(ids, preparation.Kind, sinceSite: null))));
-        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(opener).ToArray() : [];
+
+        // Each record carries the page's mark while it is Scheduled, so a refused open can tell the records it kept.
+        var mark = Marked.New();
+        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(c => Marked.With(opener(c), mark)).ToArray() : [];
+        var reads = calls.ToArray();
         if (open.Length > 0)
         {
             calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(open))));
@@ -310,7 +314,19 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(ids, preparation.Kind))));
         }
 
-        var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, JsonElement[]> answers;
+        Dictionary<long, long>? reopened = null;
+        IReadOnlyDictionary<long, string> notOpened = new Dictionary<long, string>();
+        try
+        {
+            answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Permanent && open.Length > 0)
+        {
+            // CiviCRM refused the request for good: one contact's record (the database refusing it), or one of the reads.
+            (answers, reopened, notOpened) = await ReopenAsync(reads, open, ids, preparation.Kind, mark, cancellationToken).ConfigureAwait(false);
+        }
+
         var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         var joined = answers.TryGetValue(JoinedKey, out var joinRows) ? ToJoinDates(joinRows, siteTime) : [];
@@ -327,8 +343,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             }
         }
 
-        var opened = new Dictionary<long, long>();
-        if (open.Length > 0 && CiviCrmActivityRecorder.OpenedIds(answers[OpenKey], open.Length) is { } recordIds)
+        var opened = reopened ?? [];
+        if (reopened is null && open.Length > 0 && CiviCrmActivityRecorder.OpenedIds(answers[OpenKey], open.Length) is { } recordIds)
         {
             for (var i = 0; i < open.Length; i++)
             {
@@ -342,7 +358,53 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             FailedAttempts = failed,
             Opened = opened,
             Audits = open.Length > 0 ? CiviCrmActivityRecorder.ToAuditRecords(answers[AuditsKey]) : null,
+            NotOpened = notOpened,
         };
+    }
+
+    private const string KeptKey = "kept";
+
+    /// <summary>
+    /// After CiviCRM refused a page's preparation for good: the reads again with the records the refused open kept (API v4
+    /// runs no transaction: a <c>save</c> keeps the records before the one the database refused; found by the page's
+    /// mark), then each record not kept opened in a request of its own (a refusal now is that contact's alone, and a record
+    /// refused alone is not sent again), then the page's audit records. Returns the answers as the one request would have
+    /// and the records opened by contact, and the contacts whose record CiviCRM refused. A read refused again is thrown, as
+    /// before.
+    /// </summary>
+    private async Task<(Dictionary<string, JsonElement[]> Answers, Dictionary<long, long> Opened, IReadOnlyDictionary<long, string> NotOpened)> ReopenAsync(
+        (string Key, Api4Chain Call)[] reads, ActivityEntry[] open, long[] ids, ActivityKind kind, string mark, CancellationToken cancellationToken)
+    {
+        var answers = await Api4Carrier.SendAsync(_client, [.. reads, (KeptKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.MarkedOpenQuery(ids, kind, mark)))], cancellationToken).ConfigureAwait(false);
+        var opened = new Dictionary<long, long>();
+        foreach (var row in answers[KeptKey])
+        {
+            if (row.GetInt64("contact_id") is long contact && row.GetInt64("act.id") is long record)
+            {
+                opened[contact] = record;
+            }
+        }
+
+        var notOpened = new Dictionary<long, string>();
+        foreach (var entry in open.Where(e => !opened.ContainsKey(e.ContactId)))
+        {
+            try
+            {
+                var result = await _client.CallAsync("Activity", "save", CiviCrmActivityRecorder.OpenQuery([entry]), cancellationToken).ConfigureAwait(false);
+                if (CiviCrmActivityRecorder.OpenedIds(result.Values, 1) is [var id])
+                {
+                    opened[entry.ContactId] = id;
+                }
+            }
+            catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Permanent)
+            {
+                notOpened[entry.ContactId] = ex.Message;
+            }
+        }
+
+        var audits = await _client.CallAsync("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(ids, kind), cancellationToken).ConfigureAwait(false);
+        answers[AuditsKey] = [.. audits.Values];
+        return (answers, opened, notOpened);
     }
 
     /// <remarks>

@@ -404,8 +404,10 @@ internal sealed partial class FakeApi4Engine
         // checked for mandatory fields (one error for the call, nothing written), then each is written in turn; no
         // transaction, so a record refused by the database leaves the records before it written.
         var records = new List<(Dictionary<string, object?> Values, Dictionary<string, object?>? Existing)>();
+        var sent = new List<JsonElement>();
         foreach (var record in Array(p, "records"))
         {
+            sent.Add(record);
             var values = new Dictionary<string, object?>(defaults, StringComparer.Ordinal);
             Normalize(entity, record, values);
             if (values.GetValueOrDefault("id") is long id)
@@ -450,8 +452,10 @@ internal sealed partial class FakeApi4Engine
 
         var rows = new List<Dictionary<string, object?>>();
         var matched = 0;
-        foreach (var (values, existing) in records)
+        for (var n = 0; n < records.Count; n++)
         {
+            var (values, existing) = records[n];
+            RefuseRecord(entity, "save", sent[n]);
             if (ReferenceEquals(existing, Phantom))
             {
                 var echo = new Dictionary<string, object?>(values, StringComparer.Ordinal);
@@ -471,6 +475,18 @@ internal sealed partial class FakeApi4Engine
 
         MarkLastGroupContact(entity, rows);
         return (rows, rows.Count, matched);
+    }
+
+    /// <summary>
+    /// <see cref="FakeCiviCrmServer.RefuseRecordWhere"/>: a record it refuses fails the call as the database's refusal does
+    /// (HTTP 500, its message); the records written before it stay written (CiviCRM 6.17 runs no transaction).
+    /// </summary>
+    private void RefuseRecord(string entity, string action, JsonElement record)
+    {
+        if (_server.RefuseRecordWhere?.Invoke(new FakeApi4Record(entity, action, _chainDepth > 0, record.GetRawText())) is { } refusal)
+        {
+            throw new FakeApi4Error(500, refusal);
+        }
     }
 
     /// <summary>Stands for the missing row of an update by an id that does not exist.</summary>

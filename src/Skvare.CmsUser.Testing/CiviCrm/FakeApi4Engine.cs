@@ -229,6 +229,11 @@ internal sealed partial class FakeApi4Engine
 
     private (List<Dictionary<string, object?>>, int, int?) CreateOne(string entity, JsonElement p)
     {
+        if (p.TryGetProperty("values", out var sent))
+        {
+            RefuseRecord(entity, "create", sent);
+        }
+
         List<Dictionary<string, object?>> rows = [Create(entity, Values(entity, p, "values"))];
         MarkLastGroupContact(entity, rows);
         return (rows, 1, null);

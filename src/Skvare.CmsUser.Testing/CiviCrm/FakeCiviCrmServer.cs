@@ -211,6 +211,16 @@ public class FakeCiviCrmServer : IDisposable
     public Func<FakeApi4Call, string?>? RefuseWhere { get; set; }
 
     /// <summary>
+    /// When set, asked about every record a <c>save</c> or <c>create</c> writes (<see cref="FakeApi4Record"/>), as it is
+    /// written; a message it returns makes the database refuse that record: the call fails as CiviCRM fails it (HTTP 500,
+    /// <c>error_message</c>), and, as on CiviCRM 6.17.2 (API v4 runs no transaction; checked with an <c>Activity.save</c> of
+    /// three records whose second names a contact that does not exist), the records before it in the same call stay
+    /// written and the records after it are not written. (The real server also leaves the refused activity's own row,
+    /// without its target contact; no read of the SDK sees it, and the fake does not keep it.)
+    /// </summary>
+    public Func<FakeApi4Record, string?>? RefuseRecordWhere { get; set; }
+
+    /// <summary>
     /// When set, asked about every request on arrival; the <see cref="FakeFault"/> it returns is what that request meets
     /// (<see langword="null"/> lets it through), so a retry or a parallel request never takes a fault meant for another.
     /// The operation is <see cref="FakeCmsOperation.LookUp"/> for <c>User.get</c>, <see cref="FakeCmsOperation.Create"/>
@@ -852,6 +862,13 @@ public sealed record FakeApi4Request(string Method, string? Entity, string? Acti
 /// <param name="Chained">Whether the call is chained onto another call of the request.</param>
 /// <param name="ParamsJson">Its parameters (for a chained call, after <c>$field</c> substitution).</param>
 public sealed record FakeApi4Call(string Entity, string Action, bool Chained, string ParamsJson);
+
+/// <summary>One record of a <c>save</c> or <c>create</c> as <see cref="FakeCiviCrmServer.RefuseRecordWhere"/> sees it.</summary>
+/// <param name="Entity">The entity.</param>
+/// <param name="Action">The action (<c>save</c> or <c>create</c>).</param>
+/// <param name="Chained">Whether the call is chained onto another call of the request.</param>
+/// <param name="RecordJson">The record as sent (for a chained call, after <c>$field</c> substitution).</param>
+public sealed record FakeApi4Record(string Entity, string Action, bool Chained, string RecordJson);
 
 /// <summary>An activity in the fake, with names resolved.</summary>
 /// <param name="Id">Activity id.</param>

@@ -72,4 +72,11 @@ public sealed class PreparedContactPage
     /// <see cref="Opened"/> were written (so they include them), or <see langword="null"/> when not read.
     /// </summary>
     public IReadOnlyList<AuditRecord>? Audits { get; init; }
+
+    /// <summary>
+    /// Contact id → why the store refused the Scheduled record opened for it (for good: the same write gets the same
+    /// answer). The engine fails these contacts without a CMS call (a contact is never provisioned without its record),
+    /// and the rest of the page goes on. Empty by default.
+    /// </summary>
+    public IReadOnlyDictionary<long, string> NotOpened { get; init; } = new Dictionary<long, string>();
 }

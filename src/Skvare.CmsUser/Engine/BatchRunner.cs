@@ -323,7 +323,7 @@ internal sealed class BatchRunner
             }
 
             // Started inline: a contact that finishes synchronously (a stop, a quarantine) is seen before the next starts.
-            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, state, leases, gate, cancellationToken));
+            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, page.NotOpened?.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
         }
 
         return tasks;
@@ -403,7 +403,7 @@ internal sealed class BatchRunner
         return result with { Error = error, Kind = verdict.Kind, Attempt = verdict.Attempt, RecordActivity = verdict.RecordActivity, Disposition = verdict.Disposition };
     }
 
-    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, PageLookup? page, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, PageLookup? page, string? notOpened, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
         using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.contact");
         try
@@ -438,7 +438,10 @@ internal sealed class BatchRunner
             ContactResult result;
             try
             {
-                result = await pass.Process(contact, prior, page).ConfigureAwait(false);
+                // CiviCRM refused this contact's Scheduled record: no CMS call without it (a crash would leave no trace).
+                result = notOpened is not null
+                    ? NotOpened(pass, contact, prior, notOpened)
+                    : await pass.Process(contact, prior, page).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -528,8 +531,16 @@ internal sealed class BatchRunner
             summary.Count(OutcomeKind.AlreadyLinked), summary.Count(OutcomeKind.Failed), summary.Count(OutcomeKind.GaveUp), summary.Count(OutcomeKind.Skipped));
     }
 
-    /// <summary>A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan.</summary>
-    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup);
+    /// <summary>The result of a contact whose Scheduled record CiviCRM refused: failed for good, audited by a Failed record when CiviCRM takes one.</summary>
+    private ContactResult NotOpened(BatchPass pass, Contact contact, int prior, string reason) =>
+        new ContactResult(contact, pass.Name, pass.Context.Purpose, prior)
+            .Fail(_engine.Attempts, FailureKind.Permanent, CmsUserErrorCodes.WriteBackFailed, $"CiviCRM refused the contact's Scheduled audit record, so no account was made: {reason}");
+
+    /// <summary>
+    /// A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan, and the
+    /// contacts whose Scheduled record CiviCRM refused (with why).
+    /// </summary>
+    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup, IReadOnlyDictionary<long, string>? NotOpened = null);
 
     /// <summary>
     /// A pass's pages, read and prepared ahead: when the launcher takes a page, the next one is prepared (failure count,
@@ -720,7 +731,7 @@ internal sealed class BatchRunner
             }
 
             // The source read the failures and opened the records with the page: only the look-up is left.
-            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits), lookup);
+            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits), lookup, read.NotOpened);
             if (prefetch is not null)
             {
                 try

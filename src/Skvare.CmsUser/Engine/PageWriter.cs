@@ -124,18 +124,18 @@ internal sealed class PageWriter
 
     /// <summary>
     /// The audit records (written and removed at once), then the trigger changes: one call each. A part CiviCRM refuses
-    /// for good (a permanent error: the same request gets the same answer) is written again one record at a time when
-    /// that is safe to repeat (trigger changes; audit records that all complete an existing record by id), so one
-    /// contact's refused record fails that contact alone: it stays in the trigger and the rest of the page is written.
-    /// Returns the contacts whose record was refused, with the refusal.
+    /// for good is written again one record at a time where that writes nothing twice (<see cref="RefusedWrites"/>: trigger
+    /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written), so one contact's refused
+    /// record fails that contact alone: it stays in the trigger and the rest of the page is written. Returns the contacts
+    /// whose record was refused, with the refusal.
     /// </summary>
-    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source)
+    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null)
     {
         var none = CancellationToken.None;
         var refused = new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
         await Task.WhenAll(
             entries.Length > 0
-                ? EachOnRefusalAsync(entries, e => e.ContactId, (part, ct) => _activities.RecordAsync(part, ct), entries.All(e => e.Id is not null), refused)
+                ? RefusedWrites.RecordsAsync(entries, (part, ct) => _activities.RecordAsync(part, ct), unwritten, refused)
                 : Task.CompletedTask,
             discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
         if (source is not null && acks.Length > 0)
@@ -144,41 +144,11 @@ internal sealed class PageWriter
             var left = acks.Where(a => !refused.ContainsKey(a.ContactId)).ToArray();
             if (left.Length > 0)
             {
-                await EachOnRefusalAsync(left, a => a.ContactId, (part, ct) => source.AcknowledgeAsync(part, ct), repeatable: true, refused).ConfigureAwait(false);
+                await RefusedWrites.EachAsync(left, a => a.ContactId, (part, ct) => source.AcknowledgeAsync(part, ct), repeatable: true, refused).ConfigureAwait(false);
             }
         }
 
         return refused;
-    }
-
-    /// <summary>
-    /// Writes <paramref name="items"/> in one call; when CiviCRM refuses it for good and the items may be written again
-    /// (<paramref name="repeatable"/>: a record written before the refusal is written the same way twice), one call per
-    /// item, noting each item refused for good under its contact. Any other failure is thrown, as before.
-    /// </summary>
-    private static async Task EachOnRefusalAsync<T>(T[] items, Func<T, long> contact, Func<T[], CancellationToken, Task> write, bool repeatable, System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException> refused)
-    {
-        try
-        {
-            await write(items, CancellationToken.None).ConfigureAwait(false);
-            return;
-        }
-        catch (CmsUserException ex) when (ex.Kind == FailureKind.Permanent && repeatable && items.Length > 1)
-        {
-            // One record of the part is refused: find which, one call each.
-        }
-
-        foreach (var item in items)
-        {
-            try
-            {
-                await write([item], CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (CmsUserException ex) when (ex.Kind == FailureKind.Permanent)
-            {
-                refused[contact(item)] = ex;
-            }
-        }
     }
 
     /// <summary>The page's results with each contact whose audit record or trigger change CiviCRM refused failed (it stays in the trigger).</summary>
@@ -305,7 +275,11 @@ internal sealed class PageWriter
         var (entries, discard, acks) = Plan(audit);
         var created = entries.Where(e => e.Id is null).ToArray();
         var unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
-        var refused = await WriteSeparatelyAsync(entries.Where(e => e.Id is not null || unwritten.Contains(e)).ToArray(), discard, acks, source).ConfigureAwait(false);
+
+        // A refusal of the records again: the store tells which of the page's new records neither write left written.
+        RefusedWrites.FindUnwritten findAgain = async part =>
+            (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).Intersect(part).ToArray();
+        var refused = await WriteSeparatelyAsync(entries.Where(e => e.Id is not null || unwritten.Contains(e)).ToArray(), discard, acks, source, findAgain).ConfigureAwait(false);
         return Refused(audit.Results, refused);
     }
 

@@ -35,6 +35,9 @@ internal sealed class CmsFaultRun : IDisposable
 
     public FaultPlan Plan { get; } = new();
 
+    /// <summary>Registrations applied after the packages' own (e.g. an option a test needs).</summary>
+    public Action<IServiceCollection>? Services { get; set; }
+
     public long TriggerId { get; }
 
     public Testing.CiviCrm.FakeCiviCrmServer Civi => Site.Civi;
@@ -50,13 +53,33 @@ internal sealed class CmsFaultRun : IDisposable
     /// <summary>One run of a fresh engine (its own clients, breakers and name reservations), as a scheduled run is.</summary>
     public async Task<RunSummary> RunAsync(int quarantineAfter = 1000, Action<ProvisioningRule>? rule = null, CancellationToken cancellationToken = default)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
-        var builder = services.AddCmsUserProvisioning(o =>
+        await using var provider = Build(quarantineAfter, o =>
         {
             var members = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(CmsSite.Trigger) };
             rule?.Invoke(members);
             o.Rules.Add(members);
+        });
+        return await provider.GetRequiredService<IUserProvisioner>().RunOnceAsync(cancellationToken: cancellationToken);
+    }
+
+    /// <summary>One password reset run of a fresh engine over the campaign group <paramref name="group"/>.</summary>
+    public async Task<RunSummary> ResetAsync(string group, int quarantineAfter = 1000, CancellationToken cancellationToken = default)
+    {
+        await using var provider = Build(quarantineAfter, o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(CmsSite.Trigger) });
+            o.PasswordResets.Add(new PasswordResetCampaign { Name = "reset", Trigger = TriggerDefinition.Group(group) });
+        });
+        return await provider.GetRequiredService<IUserProvisioner>().ResetPasswordsAsync(cancellationToken: cancellationToken);
+    }
+
+    private ServiceProvider Build(int quarantineAfter, Action<CmsUserOptions> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        var builder = services.AddCmsUserProvisioning(o =>
+        {
+            configure(o);
             o.PageSize = PageSize;
             o.MaxConcurrency = Concurrency;
             o.Retry.QuarantineAfterConsecutiveTransientFailures = quarantineAfter;
@@ -70,8 +93,8 @@ internal sealed class CmsFaultRun : IDisposable
         });
         Site.AddProvider(builder, CmsAttemptTimeout);
         services.AddHttpClient(Site.HttpClientName).AddHttpMessageHandler(() => new FaultInjector(Plan));
-        await using var provider = services.BuildServiceProvider(validateScopes: true);
-        return await provider.GetRequiredService<IUserProvisioner>().RunOnceAsync(cancellationToken: cancellationToken);
+        Services?.Invoke(services);
+        return services.BuildServiceProvider(validateScopes: true);
     }
 
     /// <summary>Per contact, what CiviCRM shows: linked with a Completed audit, its Failed audits, still in the trigger.</summary>

@@ -184,6 +184,65 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         members.Should().OnlyContain(m => run.Civi.GroupStatus(historyId, m.Id) == "Added", "every contact ends in the history group");
     }
 
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(AllCms))]
+    public async Task CiviCrm_refusing_one_contacts_audit_records_fails_that_contact_alone_and_writes_nothing_twice(Cms cms)
+    {
+        using var run = new CmsFaultRun(cms);
+        var historyId = run.Civi.AddGroup(History);
+        run.Civi.Store.SetNextId("Contact", 700_001);
+        var members = run.AddMembers(Members);
+
+        // The database refuses every new activity of these contacts (as for a contact purged meanwhile: a foreign key): their
+        // Scheduled record, in the middle of the page's one save (the records before it stay written: CiviCRM 6.17.2 runs no
+        // transaction), and then their Failed record.
+        var refused = new[] { members[2].Id, members[CmsFaultRun.PageSize + 4].Id };
+        var met = new ConcurrentDictionary<long, int>();
+        run.Civi.RefuseRecordWhere = RefuseActivitiesOf(refused, met);
+
+        var summary = await run.RunAsync(rule: r => r.History = TriggerDefinition.Group(History), cancellationToken: Bounded());
+
+        var after = run.Read(members.Select(m => m.Id));
+        output.WriteLine($"{cms}: {summary.Total} processed, {string.Join(", ", Enum.GetValues<OutcomeKind>().Select(k => $"{k} {summary.Count(k)}"))}; refusals met: {string.Join(", ", met.Select(kv => $"{kv.Key} x{kv.Value}"))}; stop {summary.StopKind} {summary.StopReason}");
+        met.Keys.Should().BeEquivalentTo(refused, "every planned refusal reaches its contact's record");
+        summary.StopKind.Should().Be(RunStopKind.None, "no contact's record stops the run: {0}", summary.StopReason);
+        summary.Total.Should().Be(members.Length);
+        AssertAccounted(run, summary, after, members.Select(m => m.Id).Except(refused));
+        foreach (var id in refused)
+        {
+            summary.Failures.Single(f => f.ContactId == id).Error!.Code.Should().Be(CmsUserErrorCodes.WriteBackFailed);
+            after[id].Linked.Should().BeFalse("contact {0} gets no account without its Scheduled record", id);
+        }
+
+        run.Civi.Activities.Should().NotContain(a => a.Status == "Scheduled", "no record is left open");
+        run.Site.Accounts.Should().HaveCount(members.Length - refused.Length);
+
+        run.Civi.RefuseRecordWhere = null;
+        var next = await run.RunAsync(rule: r => r.History = TriggerDefinition.Group(History), cancellationToken: Bounded());
+        next.StopKind.Should().Be(RunStopKind.None, next.StopReason);
+        AssertHealed(run, members, after);
+        run.Read(members.Select(m => m.Id)).Should().OnlyContain(kv => kv.Value.Completed == 1, "every account is audited exactly once");
+        members.Should().OnlyContain(m => run.Civi.GroupStatus(historyId, m.Id) == "Added", "every contact ends in the history group");
+    }
+
+    /// <summary>
+    /// The database refuses every new activity whose target is one of <paramref name="refused"/> ("DB Error: constraint
+    /// violation", as for a contact purged meanwhile), counting the refusals per contact in <paramref name="met"/>.
+    /// </summary>
+    internal static Func<FakeApi4Record, string?> RefuseActivitiesOf(long[] refused, ConcurrentDictionary<long, int> met) => record =>
+    {
+        foreach (var contact in refused)
+        {
+            if (record.Entity == "Activity" && record.RecordJson.Contains($"\"target_contact_id\":[{contact}]", StringComparison.Ordinal))
+            {
+                met.AddOrUpdate(contact, 1, (_, n) => n + 1);
+                return "DB Error: constraint violation";
+            }
+        }
+
+        return null;
+    };
+
     /// <summary>Every contact is linked and out of the trigger, or failed with a typed error and still in it; healthy ones are done.</summary>
     private static void AssertAccounted(CmsFaultRun run, RunSummary summary, IReadOnlyDictionary<long, ContactState> after, IEnumerable<long> healthy)
     {
@@ -225,7 +284,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
     }
 
     /// <summary>The site's own answer for a status (its protocol's error body), or its error page when the table has none.</summary>
-    private static FakeFault Answer(CmsRow row, int status) =>
+    internal static FakeFault Answer(CmsRow row, int status) =>
         row.StatusAnswers.FirstOrDefault(a => a.Status == status) is { } answer
             ? FakeFault.Status(answer.Status, answer.Body, answer.ContentType)
             : FakeFault.Status(status);
@@ -234,7 +293,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
     /// Whose request it is: the one member whose email is in it (a page look-up naming several members is nobody's),
     /// or the member whose account id is in its path or parameters.
     /// </summary>
-    private static string? Owner(IFakeCmsServer site, (long Id, string Email)[] members, FakeFaultRequest request)
+    internal static string? Owner(IFakeCmsServer site, (long Id, string Email)[] members, FakeFaultRequest request)
     {
         var mentioned = members.Where(m => request.Mentions(m.Email)).Take(2).ToArray();
         if (mentioned.Length > 0)
@@ -250,7 +309,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         return ids.Count == 0 ? null : site.Users.FirstOrDefault(u => ids.Contains(u.Id) && members.Any(m => string.Equals(m.Email, u.Email, StringComparison.OrdinalIgnoreCase)))?.Email;
     }
 
-    private static bool Mentions(string json, long contact) =>
+    internal static bool Mentions(string json, long contact) =>
         Regex.IsMatch(json, $@"(?<![0-9]){contact}(?![0-9])", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     // A Standalone User.update by id: {"where":[["id","=",12]],...} (form-encoded in the body).

@@ -1,0 +1,164 @@
+using System.Text.RegularExpressions;
+using CsCheck;
+using Skvare.CmsUser.Testing.CiviCrm;
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.CiviCrm.Tests;
+
+/// <summary>
+/// CiviCRM refusing one contact's new audit record (<see cref="FakeCiviCrmServer.RefuseRecordWhere"/>: as on CiviCRM 6.17.2,
+/// the records before it in the same <c>Activity.save</c> stay written): the refused contact fails alone and stays in its
+/// trigger, every other contact's record lands, and no record is written twice.
+/// </summary>
+public sealed class AuditRefusalTests
+{
+    private const string ResetType = "User Account Password Reset";
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_new_record_fails_its_contact_alone_and_no_record_is_written_twice()
+    {
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100);
+        var (reset, ids) = AddLinked(h, cms, 4);
+        h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[2]]);
+
+        var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        summary.Total.Should().Be(4);
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        failure.ContactId.Should().Be(ids[2]);
+        failure.Error!.Code.Should().Be(CmsUserErrorCodes.WriteBackFailed);
+        failure.Error.Message.Should().Contain("constraint violation");
+        Records(h).Should().BeEquivalentTo([ids[0], ids[1], ids[3]], "one record each for the others, none written twice");
+        h.Fake.GroupStatus(reset, ids[2]).Should().Be("Added", "the refused contact stays in the campaign for the next run");
+        ids.Where(id => id != ids[2]).Should().OnlyContain(id => h.Fake.GroupStatus(reset, id) == "Removed");
+    }
+
+    [Fact(Timeout = 240_000)]
+    public Task Any_set_of_refused_contacts_gives_exactly_one_record_per_contact_attempt() => Task.Run(() =>
+        Gen.Select(Gen.Int[1, 8], Gen.Int[1, 4], Gen.Int[0, 7].HashSet[0, 8]).Sample((count, pageSize, refusedAt) =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var cms = new FakeCmsAccountProvider();
+            using var h = Harness(cms, pageSize);
+            var (reset, ids) = AddLinked(h, cms, count);
+            var refused = ids.Where((_, i) => refusedAt.Contains(i)).ToArray();
+            h.Fake.RefuseRecordWhere = RefuseRecordsOf(refused);
+
+            var first = h.Provisioner.ResetPasswordsAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            first.StopKind.Should().Be(RunStopKind.None, first.StopReason);
+            first.Failures.Select(f => f.ContactId).Should().BeEquivalentTo(refused, "each refused contact fails, alone");
+            Records(h).Should().BeEquivalentTo(ids.Except(refused), "one record per contact reset, none twice");
+            ids.Should().OnlyContain(id => h.Fake.GroupStatus(reset, id) == (refused.Contains(id) ? "Added" : "Removed"));
+
+            // CiviCRM accepts them again: the next run resets only the contacts left, and each contact ends with one record.
+            h.Fake.RefuseRecordWhere = null;
+            var second = h.Provisioner.ResetPasswordsAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            second.Total.Should().Be(refused.Length);
+            second.Failures.Should().BeEmpty();
+            Records(h).Should().BeEquivalentTo(ids, "one record per contact after both runs");
+        }, iter: 20, threads: 1));
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_Scheduled_record_fails_its_contact_alone_without_a_CMS_call()
+    {
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100);
+        var (members, ids) = AddMembers(h, 4);
+        h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[1]]);
+
+        var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        summary.Count(OutcomeKind.Created).Should().Be(3);
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        failure.ContactId.Should().Be(ids[1]);
+        failure.Error!.Code.Should().Be(CmsUserErrorCodes.WriteBackFailed);
+        failure.Error.Message.Should().Contain("constraint violation");
+        cms.Accounts.Select(a => a.Email).Should().NotContain("m1@example.org", "no account is made without its Scheduled record");
+        CreationRecords(h).Should().BeEquivalentTo([$"{ids[0]} Completed", $"{ids[2]} Completed", $"{ids[3]} Completed"], "one record each for the others, nothing left Scheduled");
+        h.Fake.GroupStatus(members, ids[1]).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 240_000)]
+    public Task Any_set_of_refused_Scheduled_records_gives_exactly_one_audit_per_account() => Task.Run(() =>
+        Gen.Select(Gen.Int[1, 8], Gen.Int[1, 4], Gen.Int[0, 7].HashSet[0, 8]).Sample((count, pageSize, refusedAt) =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var cms = new FakeCmsAccountProvider();
+            using var h = Harness(cms, pageSize);
+            var (members, ids) = AddMembers(h, count);
+            var refused = ids.Where((_, i) => refusedAt.Contains(i)).ToArray();
+            h.Fake.RefuseRecordWhere = RefuseRecordsOf(refused);
+
+            var first = h.Provisioner.RunOnceAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            first.StopKind.Should().Be(RunStopKind.None, first.StopReason);
+            first.Failures.Select(f => f.ContactId).Should().BeEquivalentTo(refused, "each refused contact fails, alone");
+            cms.Accounts.Should().HaveCount(count - refused.Length, "no account without its Scheduled record");
+            CreationRecords(h).Should().BeEquivalentTo(ids.Except(refused).Select(id => $"{id} Completed"), "one Completed record per account, nothing Scheduled, none twice");
+
+            h.Fake.RefuseRecordWhere = null;
+            var second = h.Provisioner.RunOnceAsync(cancellationToken: timeout.Token).GetAwaiter().GetResult();
+
+            second.Total.Should().Be(refused.Length);
+            second.Failures.Should().BeEmpty();
+            CreationRecords(h).Should().BeEquivalentTo(ids.Select(id => $"{id} Completed"), "one Completed record per contact after both runs");
+            ids.Should().OnlyContain(id => h.Fake.GroupStatus(members, id) == "Removed");
+        }, iter: 20, threads: 1));
+
+    /// <summary>New contacts in the trigger group "members".</summary>
+    private static (long Members, long[] Ids) AddMembers(CiviHarness h, int count)
+    {
+        var members = h.Fake.AddGroup("members");
+        h.Fake.AddGroup("reset");
+        var ids = Enumerable.Range(0, count).Select(i => h.Fake.AddContact("Member", "N" + i, $"m{i}@example.org")).ToArray();
+        h.Fake.AddToGroup(members, ids);
+        return (members, ids);
+    }
+
+    /// <summary>"contact status" of every account creation record (one entry per record).</summary>
+    private static string[] CreationRecords(CiviHarness h) =>
+        [.. h.Fake.Activities.Where(a => a.Type == "User Account Creation").SelectMany(a => a.Targets.Select(t => $"{t} {a.Status}"))];
+
+    private static CiviHarness Harness(FakeCmsAccountProvider cms, int pageSize) => new(engine: o =>
+    {
+        o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
+        o.PasswordResets.Add(new PasswordResetCampaign { Trigger = TriggerDefinition.Group("reset") });
+        o.PageSize = pageSize;
+        o.MaxConcurrency = 2;
+    }, cms: cms);
+
+    /// <summary>Linked contacts in the reset group "reset".</summary>
+    private static (long Reset, long[] Ids) AddLinked(CiviHarness h, FakeCmsAccountProvider cms, int count)
+    {
+        var reset = h.Fake.AddGroup("reset");
+        h.Fake.AddGroup("members");
+        var ids = Enumerable.Range(0, count).Select(i =>
+        {
+            var email = $"r{i}@example.org";
+            var id = h.Fake.AddContact("Reset", "N" + i, email);
+            h.Fake.AddLink(id, cms.AddAccount("reset" + i, email).Id, email);
+            return id;
+        }).ToArray();
+        h.Fake.AddToGroup(reset, ids);
+        return (reset, ids);
+    }
+
+    /// <summary>The database refuses every new activity whose target is one of <paramref name="contacts"/> (a foreign key, as for a contact purged meanwhile).</summary>
+    internal static Func<FakeApi4Record, string?> RefuseRecordsOf(IReadOnlyCollection<long> contacts) => record =>
+        record.Entity == "Activity" && TargetOf(record.RecordJson) is long target && contacts.Contains(target) ? "DB Error: constraint violation" : null;
+
+    private static long? TargetOf(string json) =>
+        Regex.Match(json, @"""target_contact_id"":\[(\d+)\]", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)) is { Success: true } m
+            ? long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+
+    /// <summary>The target of every password reset record (one entry per record).</summary>
+    private static long[] Records(CiviHarness h) => [.. h.Fake.Activities.Where(a => a.Type == ResetType).SelectMany(a => a.Targets)];
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(50)).Token;
+}
