@@ -319,8 +319,9 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         try
         {
             await NotifyAsync(result, cancellationToken).ConfigureAwait(false);
-            // The module's notify route says whether the mail went out; core's user/password answers 200 either way.
-            return result with { Notification = options.UseCompanionModule ? CmsNotification.Sent : CmsNotification.Unknown };
+            // The module's notify route says whether the mail went out. Core's user/password answers 400 "Unable to send
+            // email" when the mail fails, and 200 otherwise, also for a blocked account, to which it sends nothing.
+            return result with { Notification = options.UseCompanionModule || account.Active ? CmsNotification.Sent : CmsNotification.Unknown };
         }
         catch (CmsProviderException ex)
         {

@@ -11,6 +11,9 @@ internal static class NotificationNote
     /// <summary>The longest failure reason kept, in characters (a mail system can answer pages of SMTP dialogue).</summary>
     internal const int MaxReasonLength = 300;
 
+    /// <summary>The reason kept when the site's text quoted a secret that could not be cut out.</summary>
+    internal const string SecretQuoted = "the site's reason quoted the account's password and was left out";
+
     /// <summary>
     /// The status the engine records: a provider that says nothing about a create that asked for no email sent none
     /// (<see cref="ICmsAccountProvider.CreateAsync"/> promises it), so <see cref="CmsNotification.Unknown"/> becomes
@@ -48,12 +51,18 @@ internal static class NotificationNote
             if (!string.IsNullOrEmpty(secret))
             {
                 reason = reason.Replace(secret, "***", StringComparison.Ordinal);
+                if (reason.Contains(secret, StringComparison.Ordinal))
+                {
+                    // The replacement made the secret again (it ends or starts with '*'): keep none of the text.
+                    return SecretQuoted;
+                }
             }
         }
 
         var text = new StringBuilder(Math.Min(reason.Length, MaxReasonLength + 1));
         var space = false;
-        for (var i = 0; i < reason.Length && text.Length < MaxReasonLength; i++)
+        var i = 0;
+        for (; i < reason.Length && text.Length < MaxReasonLength; i++)
         {
             var c = reason[i];
             if (char.IsWhiteSpace(c) || char.IsControl(c))
@@ -83,7 +92,7 @@ internal static class NotificationNote
             }
         }
 
-        var cut = text.Length >= MaxReasonLength;
+        var cut = !reason.AsSpan(i).IsWhiteSpace();
         var clean = text.ToString().TrimEnd().TrimEnd('.').TrimEnd();
         return clean.Length == 0 ? null : cut ? clean + "…" : clean;
     }
