@@ -130,14 +130,24 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         var user = await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false)
             ?? throw Unexpected("users", "an empty answer to a create");
         Log.Created(_logger, user.Uid);
-        if (account.Notify && user.MailSent == false)
+        if (!account.Notify)
+        {
+            return ToAccount(user) with { Notification = CmsNotification.NotRequested };
+        }
+
+        if (user.MailSent == false)
         {
             // The account exists; the engine should not fail the contact for a mail problem.
             Log.NotificationNotSent(_logger, user.Uid, notify);
+            return ToAccount(user) with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
-        return ToAccount(user);
+        // The module answers mail_sent whenever it was asked to mail; an answer without it says nothing.
+        return ToAccount(user) with { Notification = user.MailSent == true ? CmsNotification.Sent : CmsNotification.Unknown };
     }
+
+    /// <summary>The reason given when the create answers <c>"mail_sent": false</c>: the answer carries no text of its own.</summary>
+    internal const string MailFailedOnCreate = "Backdrop's mail system could not send it (_user_mail_notify returned no success); check the site's mail setup";
 
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)

@@ -97,6 +97,7 @@ internal static class Output
                 }
 
                 w.WriteEndArray();
+                w.WriteNumber("notificationsFailed", summary.NotificationsFailed);
                 w.WriteBoolean("quarantined", summary.Quarantined);
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
@@ -111,6 +112,7 @@ internal static class Output
                     w.WriteString("username", o.Username);
                     WriteNumberOrNull(w, "accountId", o.CmsUserId);
                     WriteNumberOrNull(w, "attempt", o.Attempt);
+                    w.WriteString("notification", o.Notification is { } n ? JsonNamingPolicy.CamelCase.ConvertName(n.ToString()) : null);
                     if (o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp)
                     {
                         w.WriteBoolean("attemptCounted", Counted(o, retry));
@@ -162,6 +164,11 @@ internal static class Output
                 Human.WriteLine($"  {Safe(pass.Pass)}: {Contacts(pass.Total)} ({string.Join(", ", pass.Counts.Select(c => $"{c.Key} {Number(c.Value)}"))})");
             }
         }
+        if (NotificationLine(summary, outcomes) is { } mailLine)
+        {
+            Human.WriteLine(mailLine);
+        }
+
         if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
         {
             Human.WriteLine(StoppedShortLine(summary));
@@ -180,6 +187,23 @@ internal static class Output
 
     /// <summary>The other reading of a server that cannot be reached: a new setup's mistyped URL looks the same as an outage.</summary>
     internal const string NeverWorked = "If it has never worked, check the BaseUrl ('cmsuser check'): a mistyped host name or port looks the same.";
+
+    /// <summary>
+    /// The line naming the accounts created whose new-account email the website could not send, and how to send one, or
+    /// <see langword="null"/> when there are none.
+    /// </summary>
+    internal static string? NotificationLine(RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes)
+    {
+        if (summary.NotificationsFailed == 0)
+        {
+            return null;
+        }
+
+        var ids = outcomes.Where(o => o is { Kind: OutcomeKind.Created, Notification: CmsNotification.Failed }).Select(o => o.ContactId).Order().ToList();
+        var shown = ids.Count == 0 ? "" : " (contact " + string.Join(", ", ids.Take(10).Select(Number)) + (ids.Count > 10 ? ", …" : "") + ")";
+        return $"{Number(summary.NotificationsFailed)} new-account email{(summary.NotificationsFailed == 1 ? "" : "s")} could not be sent by the website{shown}: "
+            + "the accounts exist and are linked, and their activities say so. Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).";
+    }
 
     /// <summary>The line that says why the run stopped early and what to do, or <see langword="null"/> when it did not stop.</summary>
     internal static string? StopLine(string command, RunSummary summary) => summary switch

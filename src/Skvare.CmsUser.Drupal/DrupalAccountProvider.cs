@@ -300,28 +300,39 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         if (notifyInside && notified == RegisterAdminCreated)
         {
             Log.MailSent(_logger, result.UserId, RegisterAdminCreated);
+            return result with { Notification = CmsNotification.Sent };
         }
-        else if (notifyInside && notified is not null)
+
+        if (notifyInside && notified is not null)
         {
             // The module tried and the site's mail system refused: sending again would fail the same way.
             Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.Unavailable);
-        }
-        else if (account.Notify)
-        {
-            // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own.
-            try
-            {
-                await NotifyAsync(result, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CmsProviderException ex)
-            {
-                // The account exists; the engine should not fail the contact for a mail problem.
-                Log.NotificationNotSent(_logger, result.UserId, options.UseCompanionModule ? RegisterAdminCreated : PasswordReset, ex.Reason);
-            }
+            return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
-        return result;
+        if (!account.Notify)
+        {
+            return result with { Notification = CmsNotification.NotRequested };
+        }
+
+        // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own.
+        try
+        {
+            await NotifyAsync(result, cancellationToken).ConfigureAwait(false);
+            // The module's notify route says whether the mail went out. Core's user/password answers 400 "Unable to send
+            // email" when the mail fails, and 200 otherwise, also for a blocked account, to which it sends nothing.
+            return result with { Notification = options.UseCompanionModule || account.Active ? CmsNotification.Sent : CmsNotification.Unknown };
+        }
+        catch (CmsProviderException ex)
+        {
+            // The account exists; the engine should not fail the contact for a mail problem.
+            Log.NotificationNotSent(_logger, result.UserId, options.UseCompanionModule ? RegisterAdminCreated : PasswordReset, ex.Reason);
+            return result with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+        }
     }
+
+    /// <summary>The reason given when the create's <c>X-Cmsuser-Notified</c> header says <c>failed</c>: the header carries no text of its own.</summary>
+    internal const string MailFailedOnCreate = "Drupal's mail system could not send it (_user_mail_notify returned no success); check the site's mail setup";
 
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)

@@ -151,6 +151,9 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         {
             IsActive = account.Active,
             Roles = [.. account.Roles ?? []],
+            // user_register_submit() sends the email ("notify": 1) but ignores drupal_mail()'s result, and the Services
+            // answer carries only the uid: whether it went out is not known.
+            Notification = account.Notify ? CmsNotification.Unknown : CmsNotification.NotRequested,
         };
     }
 

@@ -125,22 +125,29 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         // site is misconfigured, so only this contact fails (UnknownOutcome) and the next attempt finds the account.
         var created = ToAccount(Data(response!)) ?? throw Failed(CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", null, response));
         Log.Created(_logger, created.UserId, account.Username);
-        if (account.Notify && account.Active && _options.UseCompanionPlugin)
+        if (!account.Notify || !account.Active)
         {
-            // The companion's password reset email tells the person and lets them choose a password. Without
-            // the companion, Joomla's "User - Joomla!" plugin mails new users itself (when its option is on).
-            try
-            {
-                await CompanionResetAsync(created, cancellationToken).ConfigureAwait(false);
-            }
-            catch (CmsProviderException ex)
-            {
-                // The account exists: failing here would make the caller think the create failed.
-                Log.NotificationNotSent(_logger, created.UserId, ex.Reason);
-            }
+            return created with { Notification = CmsNotification.NotRequested };
         }
 
-        return created;
+        if (!_options.UseCompanionPlugin)
+        {
+            // Joomla's "User - Joomla!" plugin mails new users itself when its option is on, and the API does not say.
+            return created with { Notification = CmsNotification.Unknown };
+        }
+
+        // The companion's password reset email tells the person and lets them choose a password.
+        try
+        {
+            await CompanionResetAsync(created, cancellationToken).ConfigureAwait(false);
+            return created with { Notification = CmsNotification.Sent };
+        }
+        catch (CmsProviderException ex)
+        {
+            // The account exists: failing here would make the caller think the create failed.
+            Log.NotificationNotSent(_logger, created.UserId, ex.Reason);
+            return created with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+        }
     }
 
     /// <inheritdoc />

@@ -172,12 +172,15 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         try
         {
             var (user, mailed) = await CreateCheckedAsync(account, sendsMail, cancellationToken).ConfigureAwait(false);
-            if (sendsMail && !mailed)
+            if (sendsMail && mailed is null)
             {
                 await SendFirstMailAsync(user, cancellationToken).ConfigureAwait(false);
+                mailed = CmsNotification.Sent;
             }
 
-            return ToAccount(user) with { Roles = account.Roles };
+            // A reset email that fails removes the user again (the create fails), so a created user was mailed, unless
+            // the create's answer was lost after the site ran its chained mail: then whether it went out is unknown.
+            return ToAccount(user) with { Roles = account.Roles, Notification = sendsMail ? mailed!.Value : CmsNotification.NotRequested };
         }
         finally
         {
@@ -312,9 +315,11 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <summary>
     /// Creates the user with its username check, and with <paramref name="sendsMail"/> its first reset email, all in
     /// one request (API v4 chains run in order per created row: the check, then the mail). Returns whether the email
-    /// was sent in that request; a recovered create (the answer was lost) reports it unsent, so the caller sends it.
+    /// was sent in that request: <see cref="CmsNotification.Sent"/>, <see langword="null"/> when it was not (a
+    /// recovered create whose request may not have run, so the caller sends it), or <see cref="CmsNotification.Unknown"/>
+    /// when the site accepted the request (its chained mail ran) but its answer could not be read.
     /// </summary>
-    private async Task<(StandaloneUser User, bool Mailed)> CreateCheckedAsync(NewCmsAccount account, bool sendsMail, CancellationToken cancellationToken)
+    private async Task<(StandaloneUser User, CmsNotification? Mailed)> CreateCheckedAsync(NewCmsAccount account, bool sendsMail, CancellationToken cancellationToken)
     {
         var roleIds = await RoleIdsAsync(account.Roles, cancellationToken).ConfigureAwait(false);
         var create = new Api4Params();
@@ -367,13 +372,13 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
             // The insert may have happened: the user row is the contact's, so look for it by contact.
-            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), false);
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), null);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Configuration && ex.StatusCode is >= 200 and < 300)
         {
             // The site accepted the create (2xx, so its chained check and mail ran) but the answer cannot be read: the user
             // exists, so find it by contact; this contact fails alone (UnknownOutcome) when it cannot be found.
-            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail);
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
         catch (CiviCrmApiException ex) when (ex.IsDuplicate)
         {
@@ -388,7 +393,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         if (row.ValueKind != JsonValueKind.Object || row.GetInt64("id") is not long created)
         {
             // As above: accepted, so the user exists; an answer of the wrong shape is this contact's problem, not the site's.
-            return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), cancellationToken).ConfigureAwait(false), sendsMail);
+            return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
 
         var user = new StandaloneUser(created, account.Username, account.Email, account.ContactId, account.Active, account.Roles);
@@ -406,7 +411,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         Log.Created(_logger, created, account.Username, account.ContactId);
         if (!sendsMail || !row.TryGetProperty(FirstMail, out var mail) || mail.ValueKind != JsonValueKind.Array)
         {
-            return (user, false);
+            return (user, null);
         }
 
         if (ResetOutcome(created, [.. mail.EnumerateArray()]) is { } refused)
@@ -416,7 +421,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             throw Fail(refused.Reason, $"{refused.Message} The new user {created} was removed again.", refused, refused.StatusCode, refused.ErrorCode);
         }
 
-        return (user, true);
+        return (user, CmsNotification.Sent);
     }
 
     private async Task<long[]> OtherUsersNamedAsync(string username, long created, CancellationToken cancellationToken)

@@ -213,42 +213,54 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         if (!account.Active)
         {
             await BlockAsync(result, cancellationToken).ConfigureAwait(false);
-            result = result with { IsActive = false, Roles = [] };
+            return result with { IsActive = false, Roles = [], Notification = CmsNotification.NotRequested };
         }
-        else if (notified)
+
+        if (notified)
         {
+            // Plugin 0.2.2 says "user" only when wp_mail() succeeded (earlier plugins said it either way).
             Log.MailRequested(_logger, "new account", result.UserId);
+            return result with { Notification = CmsNotification.Sent };
         }
-        else if (mailFailed)
+
+        if (mailFailed)
         {
             // Plugin 0.2.2: the site tried and its mail system failed; the account exists, and a second request
             // (the notify route) would fail the same way, so none is sent.
             Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.Unavailable);
-        }
-        else if (account.Notify)
-        {
-            // One email telling the person: WordPress's new-user email (set-password link) through the
-            // companion plugin, otherwise its password reset email, which serves the same purpose.
-            try
-            {
-                if (_options.UseCompanionPlugin)
-                {
-                    await SendNewAccountNotificationAsync(result, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await SendPasswordResetAsync(result, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (CmsProviderException ex)
-            {
-                // The account exists: failing here would make the caller think the create failed.
-                Log.NotificationAfterCreateFailed(_logger, result.UserId, ex.Reason);
-            }
+            return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
-        return result;
+        if (!account.Notify)
+        {
+            return result with { Notification = CmsNotification.NotRequested };
+        }
+
+        // One email telling the person: WordPress's new-user email (set-password link) through the
+        // companion plugin, otherwise its password reset email, which serves the same purpose.
+        try
+        {
+            if (_options.UseCompanionPlugin)
+            {
+                await SendNewAccountNotificationAsync(result, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendPasswordResetAsync(result, cancellationToken).ConfigureAwait(false);
+            }
+
+            return result with { Notification = CmsNotification.Sent };
+        }
+        catch (CmsProviderException ex)
+        {
+            // The account exists: failing here would make the caller think the create failed.
+            Log.NotificationAfterCreateFailed(_logger, result.UserId, ex.Reason);
+            return result with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+        }
     }
+
+    /// <summary>The reason given when the create's answer says <c>failed</c>: the header carries no text of its own.</summary>
+    internal const string MailFailedOnCreate = "WordPress's mail system (wp_mail) failed to send it; check the site's mail setup (SMTP plugin, mail server)";
 
     /// <summary>
     /// The refusals of <c>wp_insert_user()</c>: they carry no status, so WordPress answers them with HTTP 500. They are the

@@ -8,6 +8,8 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// exactly one email from the CMS telling the person (its new-account or set-password email, no password
 /// in it), and a rule with <c>Notify: false</c> leads to none. Each provider's tests derive from this once,
 /// hand over the provider wired to its fake site and say how to read the emails the fake recorded.
+/// What the CMS reports about the email (sent, failed, or unknown where its API cannot tell) reaches the outcome and
+/// the Completed "User Account Creation" activity, and a failed email never fails the contact.
 /// </summary>
 public abstract class NewAccountNotificationContract : OwnedTestResources
 {
@@ -17,6 +19,15 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
 
     /// <summary>The email kinds the CMS's "you have an account" email may have (its template or route name).</summary>
     protected abstract IReadOnlyCollection<string> NotificationKinds { get; }
+
+    /// <summary>What the CMS reports for an email it sent: <see cref="CmsNotification.Sent"/>, or Unknown where its API does not say.</summary>
+    protected virtual CmsNotification ReportedWhenSent => CmsNotification.Sent;
+
+    /// <summary>What the CMS reports when its mail system fails: <see cref="CmsNotification.Failed"/>, or Unknown where its API does not say.</summary>
+    protected virtual CmsNotification ReportedWhenMailFails => CmsNotification.Failed;
+
+    /// <summary>Makes the fake site's mail system fail (its <c>MailFails</c>).</summary>
+    protected abstract void MakeMailFail();
 
     /// <summary>Sets the provider under test and how to read the kinds of the emails its fake site sent to an address.</summary>
     protected void Use(ICmsAccountProvider provider, Func<string, IReadOnlyList<string>> mailsTo)
@@ -28,23 +39,50 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
     [Fact(Timeout = 30_000)]
     public async Task A_default_create_tells_the_person_with_exactly_one_email()
     {
-        var outcome = await ProvisionOneAsync(ruleNotify: null);
+        var (outcome, details) = await ProvisionOneAsync(ruleNotify: null);
 
         outcome.Kind.Should().Be(OutcomeKind.Created, outcome.Error?.Message);
         _mailsTo(Email).Should().ContainSingle().Which.Should().BeOneOf(NotificationKinds);
+        outcome.Notification.Should().Be(ReportedWhenSent);
+        details.Should().Contain(ReportedWhenSent == CmsNotification.Sent ? "reported the new-account email as sent" : "new-account email is unknown");
     }
 
     [Fact(Timeout = 30_000)]
     public async Task A_rule_with_notify_off_creates_the_account_silently()
     {
-        var outcome = await ProvisionOneAsync(ruleNotify: false);
+        var (outcome, details) = await ProvisionOneAsync(ruleNotify: false);
 
         outcome.Kind.Should().Be(OutcomeKind.Created, outcome.Error?.Message);
         _mailsTo(Email).Should().BeEmpty();
+        outcome.Notification.Should().Be(CmsNotification.NotRequested);
+        details.Should().Contain("No new-account email was sent");
     }
 
-    // The engine with its default options and one rule, over an in-memory CiviCRM and the provider under test.
-    private async Task<ProvisioningOutcome> ProvisionOneAsync(bool? ruleNotify)
+    [Fact(Timeout = 30_000)]
+    public async Task A_failed_email_shows_in_the_completed_activity_and_the_account_is_linked()
+    {
+        MakeMailFail();
+
+        var (outcome, details) = await ProvisionOneAsync(ruleNotify: null);
+
+        outcome.Kind.Should().Be(OutcomeKind.Created, outcome.Error?.Message);
+        _mailsTo(Email).Should().BeEmpty();
+        outcome.Notification.Should().Be(ReportedWhenMailFails);
+        details.Should().NotContain("reported the new-account email as sent");
+        if (ReportedWhenMailFails == CmsNotification.Failed)
+        {
+            details.Should().Contain("The new-account email could not be sent by the website: ");
+            outcome.NotificationFailure.Should().NotBeNullOrWhiteSpace();
+        }
+        else
+        {
+            details.Should().Contain("new-account email is unknown");
+        }
+    }
+
+    // The engine with its default options and one rule, over an in-memory CiviCRM and the provider under test; the
+    // outcome and the details of the contact's Completed creation activity (whose account is linked).
+    private async Task<(ProvisioningOutcome Outcome, string Details)> ProvisionOneAsync(bool? ruleNotify)
     {
         var cms = _provider ?? throw new InvalidOperationException("Call Use(...) in the constructor.");
         var civi = new FakeCiviCrm();
@@ -59,6 +97,16 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
             Notify = ruleNotify,
         })).UseInMemory(civi, cms);
         using var built = services.BuildServiceProvider();
-        return await built.GetRequiredService<IUserProvisioner>().ProvisionAsync(contact.Id);
+        var outcome = await built.GetRequiredService<IUserProvisioner>().ProvisionAsync(contact.Id);
+        if (outcome.Kind != OutcomeKind.Created)
+        {
+            return (outcome, "");
+        }
+
+        civi.Links.Should().ContainSingle(l => l.ContactId == contact.Id).Which.CmsUserId.Should().Be(outcome.CmsUserId!.Value);
+        var activity = civi.Activities.Should().ContainSingle(a => a.ContactId == contact.Id && a.Kind == ActivityKind.AccountCreation).Which;
+        activity.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        activity.Subject.Should().StartWith("Created : ");
+        return (outcome, activity.Details ?? "");
     }
 }

@@ -21,7 +21,7 @@ public sealed class CreateTests : IDisposable
         stored.Roles.Should().Equal("editor");
         stored.PasswordMatches("S3cret-pass!").Should().BeTrue();
         _host.Server.Mails.Should().BeEmpty();
-        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"], Notification = CmsNotification.NotRequested });
 
         using var body = JsonDocument.Parse(_host.Server.Requests.Single(r => r.Method == "POST").Body!);
         body.RootElement.GetProperty("notify").GetString().Should().Be("none");

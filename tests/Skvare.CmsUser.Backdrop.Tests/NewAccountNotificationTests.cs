@@ -7,9 +7,14 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 {
     public NewAccountNotificationTests()
     {
-        var host = Own(new BackdropTestHost());
-        Use(host.Provider, to => [.. host.Server.Mails.Where(m => m.To == to).Select(m => m.Operation)]);
+        _host = Own(new BackdropTestHost());
+        Use(_host.Provider, to => [.. _host.Server.Mails.Where(m => m.To == to).Select(m => m.Operation)]);
     }
 
+    private readonly BackdropTestHost _host;
+
     protected override IReadOnlyCollection<string> NotificationKinds => ["register_admin_created"];
+
+    // The module's create answers "mail_sent": false.
+    protected override void MakeMailFail() => _host.Server.MailFails = true;
 }

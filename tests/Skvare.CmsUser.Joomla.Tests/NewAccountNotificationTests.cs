@@ -13,12 +13,17 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 {
     public NewAccountNotificationTests()
     {
-        var site = Own(new FakeJoomlaServer { CompanionEnabled = true, MailToUser = false });
-        var services = Own(JoomlaNotification.Services(site, companion: true));
-        Use(services.GetRequiredService<ICmsAccountProvider>(), to => JoomlaNotification.Kinds(site, to));
+        _site = Own(new FakeJoomlaServer { CompanionEnabled = true, MailToUser = false });
+        var services = Own(JoomlaNotification.Services(_site, companion: true));
+        Use(services.GetRequiredService<ICmsAccountProvider>(), to => JoomlaNotification.Kinds(_site, to));
     }
 
+    private readonly FakeJoomlaServer _site;
+
     protected override IReadOnlyCollection<string> NotificationKinds => ["password_reset"];
+
+    // The companion's reset route answers 500 "The password reset email could not be sent."
+    protected override void MakeMailFail() => _site.MailFails = true;
 }
 
 /// <summary>Without the companion package the only email Joomla can send is its plugin's own, which the provider does not control.</summary>

@@ -51,6 +51,7 @@ public sealed class StandaloneTests : IDisposable
         _site.Requests.Skip(before).Select(r => $"{r.Entity}.{r.Action}").Should().Equal(["User.create"], "roles are cached, and the username check and the reset email ride in the create request");
         _site.Mails.Count(m => m.To == "jdoe@example.org").Should().Be(1);
         _site.Requests.Should().Contain(r => r.Action == "create" && r.ParamsJson!.Contains("\"roles\":[3]", StringComparison.Ordinal) && !r.ParamsJson.Contains("password", StringComparison.Ordinal));
+        account.Notification.Should().Be(CmsNotification.Sent, "the chained reset email answered without is_error");
     }
 
     [Fact]
@@ -141,6 +142,7 @@ public sealed class StandaloneTests : IDisposable
 
         account.UserId.Should().Be(inserted);
         _site.Mails.Should().ContainSingle().Which.To.Should().Be("jdoe@example.org");
+        account.Notification.Should().Be(CmsNotification.Sent, "the request may not have run, so the reset email was sent on its own and answered");
     }
 
     [Fact(Timeout = 60_000)]

@@ -28,6 +28,7 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         _server.Requests[0].Query.Should().Contain("notify=user");
         _server.Mails.Should().ContainSingle().Which.Should().Be(new FakeWordPressMail("one.request@example.org", "new-account", created.UserId));
         created.Roles.Should().Equal("subscriber");
+        created.Notification.Should().Be(CmsNotification.Sent);
     }
 
     [Fact(Timeout = 30_000)]
@@ -39,6 +40,8 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         var created = await host.Provider.CreateAsync(New("no.mail"), Timeout());
 
         created.UserId.Should().Be(_server.FindUser("no.mail")!.Id, "the account exists although its email failed");
+        created.Notification.Should().Be(CmsNotification.Failed);
+        created.NotificationFailure.Should().Contain("wp_mail");
         _server.Requests.Should().ContainSingle("the plugin already tried; its notify route would fail the same way")
             .Which.Path.Should().Be("/wp-json/skvare-cmsuser/v1/users");
         _server.Mails.Should().BeEmpty();

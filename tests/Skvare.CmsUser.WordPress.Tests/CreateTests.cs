@@ -99,6 +99,19 @@ public sealed class CreateTests : IDisposable
 
         account.UserId.Should().Be(_server.FindUser("mailless")!.Id);
         host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 3004);
+        account.Notification.Should().Be(CmsNotification.Failed, "wp-login.php answered 200 (its error page) instead of redirecting");
+        account.NotificationFailure.Should().Contain("did not confirm the password reset email");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_create_without_notification_reports_NotRequested()
+    {
+        using var host = WordPressTestHost.For(_server);
+
+        var account = await host.Provider.CreateAsync(new NewCmsAccount { Username = "unasked", Email = "unasked@example.org", Notify = false });
+
+        account.Notification.Should().Be(CmsNotification.NotRequested);
+        account.NotificationFailure.Should().BeNull();
     }
 
     [Fact]

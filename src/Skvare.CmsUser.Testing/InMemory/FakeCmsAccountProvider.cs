@@ -32,6 +32,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<CmsProviderException>> _createFailures = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<CmsProviderException> _nextFailures = new();
+    private readonly ConcurrentDictionary<string, string> _mailFailures = new(StringComparer.OrdinalIgnoreCase);
     private long _nextId = FirstId;
 
     /// <summary>Creates the provider.</summary>
@@ -124,6 +125,20 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// <summary>Makes every create for this email fail with the exception the factory returns.</summary>
     public void FailCreateFor(string email, Func<CmsProviderException> failure) => _createFailures[email] = failure;
 
+    /// <summary>
+    /// Makes the new-account email of a create for this email fail, as a site whose mail system fails: the account is
+    /// created, no mail is recorded, and the created account says <see cref="CmsNotification.Failed"/> with
+    /// <paramref name="reason"/>.
+    /// </summary>
+    /// <param name="email">The email address of the account.</param>
+    /// <param name="reason">What the site says went wrong (any text).</param>
+    public void FailMailFor(string email, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(email);
+        ArgumentNullException.ThrowIfNull(reason);
+        _mailFailures[email] = reason;
+    }
+
     /// <summary>Stops failing creates for this email.</summary>
     public void StopFailingCreateFor(string email) => _createFailures.TryRemove(email, out _);
 
@@ -192,6 +207,8 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         FakeProviderAccount? created = null;
         CmsAccount? result = null;
         int row;
+        CmsNotification notification;
+        string? notificationFailure;
         lock (_gate)
         {
             if (_byUsername.Find(account.Username) >= 0)
@@ -210,10 +227,14 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             }
 
             row = Store(account);
-            if (account.Notify)
+            var mailFailure = account.Notify && _mailFailures.TryGetValue(account.Email, out var reason) ? reason : null;
+            if (account.Notify && mailFailure is null)
             {
                 _mails.Add(new Mail(_accounts[row].Email, Reset: false));
             }
+
+            notification = !account.Notify ? CmsNotification.NotRequested : mailFailure is null ? CmsNotification.Sent : CmsNotification.Failed;
+            notificationFailure = mailFailure;
 
             if (after is null)
             {
@@ -234,7 +255,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             }
         }
 
-        return result!;
+        return result! with { Notification = notification, NotificationFailure = notificationFailure };
     }
 
     /// <inheritdoc />

@@ -147,6 +147,41 @@ public sealed record CmsAccount(long UserId, string? Username, string? Email)
 
     /// <summary>The account's roles, when known.</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>
+    /// What became of the new-account email, on the account <see cref="ICmsAccountProvider.CreateAsync"/> returns: the
+    /// provider says <see cref="CmsNotification.Sent"/> or <see cref="CmsNotification.Failed"/> only when the CMS said so,
+    /// and <see cref="CmsNotification.Unknown"/> (the default) when it cannot tell. Meaningless on a found account.
+    /// </summary>
+    public CmsNotification Notification { get; init; }
+
+    /// <summary>
+    /// Why the new-account email could not be sent, in the CMS's words, when <see cref="Notification"/> is
+    /// <see cref="CmsNotification.Failed"/>; otherwise <see langword="null"/>. Never a secret.
+    /// </summary>
+    public string? NotificationFailure { get; init; }
+}
+
+/// <summary>
+/// What became of the new-account email a create asked for (<see cref="NewCmsAccount.Notify"/>), as the CMS reported it.
+/// The engine writes it into the "User Account Creation" activity.
+/// </summary>
+public enum CmsNotification
+{
+    /// <summary>The CMS did not say whether the email went out (the default: never read as sent).</summary>
+    Unknown = 0,
+
+    /// <summary>No email was sent because none was asked for.</summary>
+    NotRequested,
+
+    /// <summary>The CMS reported the email as handed to its mail system.</summary>
+    Sent,
+
+    /// <summary>
+    /// The CMS reported that its mail system could not send the email (see <see cref="CmsAccount.NotificationFailure"/>).
+    /// The account exists; a password reset sends the person a set-password email once the site's mail works.
+    /// </summary>
+    Failed,
 }
 
 /// <summary>What to create. Its string form never shows the password.</summary>

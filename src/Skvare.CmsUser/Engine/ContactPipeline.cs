@@ -266,8 +266,9 @@ internal sealed class ContactPipeline
             using var held = new Held(_reservations, baseName, contact.Id);
             try
             {
-                var created = await CreateAloneForEmailAsync(BuildAccount(rule, contact, baseName, email), cancellationToken).ConfigureAwait(false);
-                return Created(rule, attempt, created, email);
+                var request = BuildAccount(rule, contact, baseName, email);
+                var created = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
+                return Created(rule, attempt, created, email, request);
             }
             catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
             {
@@ -350,8 +351,9 @@ internal sealed class ContactPipeline
                 using var held = new Held(_reservations, username, contact.Id);
                 try
                 {
-                    var created = await CreateAloneForEmailAsync(BuildAccount(rule, contact, username, email), cancellationToken).ConfigureAwait(false);
-                    return Created(rule, attempt, created, email);
+                    var request = BuildAccount(rule, contact, username, email);
+                    var created = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
+                    return Created(rule, attempt, created, email, request);
                 }
                 catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
                 {
@@ -385,7 +387,7 @@ internal sealed class ContactPipeline
         }
 
         return ex.Reason == CmsErrorReason.UnknownOutcome && string.Equals(raced.Username, attempt.Username, StringComparison.OrdinalIgnoreCase)
-            ? Created(rule, attempt, raced, email)
+            ? Created(rule, attempt, raced, email, null)
             : await LinkExistingOrFailAsync(rule, attempt, raced, cancellationToken).ConfigureAwait(false);
     }
 
@@ -440,18 +442,37 @@ internal sealed class ContactPipeline
     public static string DuplicateEmailMessage(string? email, long cmsUserId) =>
         $"The email address {email} is already used by CMS account {cmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture)}; linking existing accounts is turned off.";
 
-    private static ContactResult Created(ProvisioningRule rule, ContactResult attempt, CmsAccount created, string email) => attempt with
+    /// <summary>
+    /// The result of a created account. <paramref name="request"/> is the create this run sent and got answered, or
+    /// <see langword="null"/> for an account found after a create whose answer was lost: what became of its email is
+    /// then unknown (the CMS may have sent it with the create), whatever the found account says.
+    /// </summary>
+    private ContactResult Created(ProvisioningRule rule, ContactResult attempt, CmsAccount created, string email, NewCmsAccount? request)
     {
-        Kind = OutcomeKind.Created,
-        CmsUserId = created.UserId,
-        Username = created.Username ?? attempt.Username,
-        Link = new AccountLinkRequest(attempt.Contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true),
-        RecordActivity = true,
-        ActivityDetails = rule.Roles.Count == 0
+        var requested = request?.Notify ?? (rule.Notify ?? Options.Notify);
+        var notification = request is null ? (requested ? CmsNotification.Unknown : CmsNotification.NotRequested) : NotificationNote.Status(created, requested);
+        var failure = notification == CmsNotification.Failed ? NotificationNote.Clean(created.NotificationFailure, request?.Password) : null;
+        if (notification == CmsNotification.Failed)
+        {
+            Log.NotificationFailed(_logger, attempt.Contact.Id, created.UserId, failure ?? "no reason given");
+        }
+
+        var details = rule.Roles.Count == 0
             ? $"Rule {rule.DisplayName}."
-            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.",
-        Disposition = TriggerDisposition.Completed,
-    };
+            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
+        return attempt with
+        {
+            Kind = OutcomeKind.Created,
+            CmsUserId = created.UserId,
+            Username = created.Username ?? attempt.Username,
+            Link = new AccountLinkRequest(attempt.Contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true),
+            RecordActivity = true,
+            ActivityDetails = details + " " + NotificationNote.Sentence(notification, failure),
+            Notification = notification,
+            NotificationFailure = failure,
+            Disposition = TriggerDisposition.Completed,
+        };
+    }
 
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {

@@ -51,6 +51,12 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     public Uri? LoginLink { get; init; }
 
+    /// <summary>What became of the new-account email of an account this contact's create made (null when none was made).</summary>
+    public CmsNotification? Notification { get; init; }
+
+    /// <summary>Why that email could not be sent (cleaned: one line, no password), when <see cref="Notification"/> is Failed.</summary>
+    public string? NotificationFailure { get; init; }
+
     public string? LoginLinkWithheld { get; init; }
 
     /// <summary>
@@ -119,5 +125,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
         Attempt = Attempt,
         LoginLink = LoginLink,
         LoginLinkWithheld = LoginLinkWithheld,
+        Notification = Kind == OutcomeKind.Created ? Notification : null,
+        NotificationFailure = Kind == OutcomeKind.Created ? NotificationFailure : null,
     };
 }

@@ -66,6 +66,15 @@ public sealed record ProvisioningOutcome
     /// holding a blocked role; see <see cref="LoginLinkOptions"/>), or <see langword="null"/>.
     /// </summary>
     public string? LoginLinkWithheld { get; init; }
+
+    /// <summary>
+    /// What became of the new-account email of an account this outcome created (<see cref="OutcomeKind.Created"/>), as
+    /// the CMS reported it; <see langword="null"/> when no account was created.
+    /// </summary>
+    public CmsNotification? Notification { get; init; }
+
+    /// <summary>Why the new-account email could not be sent, when <see cref="Notification"/> is <see cref="CmsNotification.Failed"/>. Never a secret.</summary>
+    public string? NotificationFailure { get; init; }
 }
 
 /// <summary>What the engine would do for one contact (dry run).</summary>
@@ -211,6 +220,13 @@ public sealed record RunSummary
     /// stopped by a configuration error and then cancelled stays <see cref="RunStopKind.Configuration"/>.
     /// </summary>
     public RunStopKind StopKind { get; init; }
+
+    /// <summary>
+    /// Accounts this run created whose new-account email the CMS could not send (<see cref="CmsNotification.Failed"/>):
+    /// the accounts exist and are linked, but the people were not told. A password reset campaign sends them a
+    /// set-password email once the site's mail works.
+    /// </summary>
+    public int NotificationsFailed { get; init; }
 
     /// <summary>Total contacts processed.</summary>
     public int Total => Counts.Values.Sum();

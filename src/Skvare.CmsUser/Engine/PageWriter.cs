@@ -493,7 +493,7 @@ internal sealed class PageWriter
                     var failure = await SendRecoveredNotificationAsync(result, account, none).ConfigureAwait(false);
                     details += failure is null
                         ? " The new-account notification was sent by this run."
-                        : $" The new-account notification could not be sent: {failure}";
+                        : $" The new-account notification could not be sent: {NotificationNote.Clean(failure) ?? "no reason given"}.";
                 }
 
                 result = result with { RecordActivity = true, ActivityDetails = details };

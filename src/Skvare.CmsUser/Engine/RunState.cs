@@ -15,6 +15,7 @@ internal sealed class RunState
     private readonly AttemptPolicy _attempts;
     private int _consecutiveTransient;
     private int _processed;
+    private int _notificationsFailed;
 
     public RunState(DateTimeOffset startedAt, AttemptPolicy attempts)
     {
@@ -94,6 +95,11 @@ internal sealed class RunState
                 _failures.Add(outcome);
             }
 
+            if (outcome is { Kind: OutcomeKind.Created, Notification: CmsNotification.Failed })
+            {
+                _notificationsFailed++;
+            }
+
             CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
             var inPass = _processedByPass[pass] = _processedByPass.GetValueOrDefault(pass) + 1;
             return (++_processed, inPass);
@@ -110,6 +116,7 @@ internal sealed class RunState
                 Duration = duration,
                 Counts = Enum.GetValues<OutcomeKind>().ToDictionary(k => k, k => _counts.GetValueOrDefault(k)),
                 Failures = _failures.ToArray(),
+                NotificationsFailed = _notificationsFailed,
                 Quarantined = Quarantined,
                 Cancelled = Cancelled,
                 StopReason = StopReason,

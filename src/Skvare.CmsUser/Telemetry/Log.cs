@@ -68,6 +68,9 @@ internal static partial class Log
     [LoggerMessage(1019, LogLevel.Warning, "Contact {ContactId}: the new-account notification for CMS user {CmsUserId} could not be sent while recovering a stopped run ({Reason})")]
     public static partial void RecoveredNotificationFailed(ILogger logger, long contactId, long cmsUserId, string reason);
 
+    [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} was created, but the website could not send its new-account email ({Reason}); the activity says so")]
+    public static partial void NotificationFailed(ILogger logger, long contactId, long cmsUserId, string reason);
+
     [LoggerMessage(1018, LogLevel.Debug, "Contact {ContactId}: CMS user {CmsUserId} is audited already (another worker or an earlier run); no second record")]
     public static partial void AuditExists(ILogger logger, long contactId, long cmsUserId);
 

@@ -24,6 +24,7 @@ public sealed class LiveCompanionCreateTests
 
         created.UserId.Should().BePositive();
         MailsTo(wanted.Email).Should().ContainSingle("exactly one mail per default create");
+        created.Notification.Should().Be(CmsNotification.Sent);
         host.AllLogText().Should().NotContain("no create route", "the live plugin has the route");
         host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000).Should().Be(1, "one HTTP request: the create, with its email");
     }
@@ -38,6 +39,7 @@ public sealed class LiveCompanionCreateTests
         var created = await host.Provider.CreateAsync(wanted, Timeout());
 
         created.UserId.Should().BePositive("the account exists although its email failed");
+        created.Notification.Should().Be(CmsNotification.Failed, "plugin 0.2.2 answered X-Skvare-CmsUser-Notified: failed");
         MailsTo(wanted.Email).Should().BeEmpty();
         var logs = host.Logs.GetSnapshot();
         logs.Count(r => r.Id.Id == 3000).Should().Be(1, "one request: no second try of the email through the notify route");

@@ -73,7 +73,7 @@ public sealed class LiveEndToEndTests : IDisposable
     }
 
     [LiveWordPressCompanionFact("0.2.2")]
-    public async Task A_contact_whose_new_account_email_fails_is_still_created_linked_and_completed_with_a_warning()
+    public async Task A_contact_whose_new_account_email_fails_is_still_created_linked_and_completed_with_the_failure_in_its_activity()
     {
         var members = _civi.AddGroup("members");
         var done = _civi.AddGroup("members_done");
@@ -87,7 +87,12 @@ public sealed class LiveEndToEndTests : IDisposable
         summary.Count(OutcomeKind.Created).Should().Be(2, "a failed email does not fail the contact");
         var account = await wordpress.FindByEmailAsync($"mail-{RunId}-fails@mail-fails.invalid");
         _civi.Links.Should().Contain(l => l.ContactId == unmailed && l.UfId == account!.UserId);
-        _civi.Activities.Where(a => a.Targets.Contains(unmailed)).Should().ContainSingle().Which.Status.Should().Be("Completed");
+        var activity = _civi.Activities.Where(a => a.Targets.Contains(unmailed)).Should().ContainSingle().Subject;
+        activity.Status.Should().Be("Completed");
+        activity.Subject.Should().Be($"Created : {account!.Username} ({account.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)})", "the spec's subject stays as it is");
+        activity.Details.Should().Contain("The new-account email could not be sent by the website: ").And.Contain("wp_mail");
+        _civi.Activities.Where(a => a.Targets.Contains(mailed)).Should().ContainSingle().Which.Details.Should().Contain("The website reported the new-account email as sent.");
+        summary.NotificationsFailed.Should().Be(1);
         _civi.GroupStatus(done, unmailed).Should().Be("Added");
         LiveWordPressSite.Require().MailsTo($"mail-{RunId}-fails@mail-fails.invalid").Should().BeEmpty();
         LiveWordPressSite.Require().MailsTo($"mail-{RunId}-ok@example.org").Should().ContainSingle();
