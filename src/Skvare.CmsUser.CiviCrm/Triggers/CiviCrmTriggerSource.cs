@@ -33,6 +33,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     public async IAsyncEnumerable<IReadOnlyList<Contact>> ReadPendingAsync(int pageSize, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureHistoryAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var rows in _client.StreamPagesAsync("Contact", query, pageSize, cancellationToken).ConfigureAwait(false))
         {
             // The join dates and the links in other domains need only the rows' ids: both reads go out together.
@@ -80,6 +81,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
 
             // Used only once the set-up is done and resolved the trigger to the row the page was read for.
             await preparation.Ready(cancellationToken).ConfigureAwait(false);
+            await EnsureHistoryAsync(cancellationToken).ConfigureAwait(false);
             if (first is { } early && await ResolvesAsAsync(early, cancellationToken).ConfigureAwait(false))
             {
                 if (early.Rows.Count == 0)
@@ -100,9 +102,27 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         }
 
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (lastId == 0)
+        {
+            await EnsureHistoryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await foreach (var rows in _client.StreamPagesAfterAsync("Contact", query, pageSize, lastId, cancellationToken).ConfigureAwait(false))
         {
             yield return await PrepareAsync(rows, preparation, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Resolves the rule's history group or tag before the first contact is handed out, so a misspelled or deleted one
+    /// stops the run (a configuration error) before any account is created, instead of at the first write-back. The
+    /// engine's set-up resolves it with the triggers, so this sends no request unless it did not resolve.
+    /// </summary>
+    private async Task EnsureHistoryAsync(CancellationToken cancellationToken)
+    {
+        if (_context.History is { } history && !_context.KeepMembers)
+        {
+            await _resolver.IdAsync(history, cancellationToken).ConfigureAwait(false);
         }
     }
 
