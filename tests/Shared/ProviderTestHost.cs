@@ -6,12 +6,16 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// <summary>What the provider test hosts share: fast transport settings and a minimal new account.</summary>
 internal abstract class ProviderTestHost
 {
-    /// <summary>Retries in milliseconds, a circuit that never opens on its own, a 5 s attempt timeout.</summary>
+    /// <summary>
+    /// Retries in milliseconds, a circuit that never opens on its own, and the SDK's default 30 s attempt timeout: a
+    /// test that wants an attempt to time out hangs it and sets a short timeout of its own; with 5 s, ordinary answers
+    /// timed out on a loaded machine (a mail not sent, a create's outcome unknown, a look-up sent twice).
+    /// </summary>
     public static HttpClientSettings FastHttp() => new()
     {
         RetryBaseDelay = TimeSpan.FromMilliseconds(1),
         MaxRetries = 2,
-        AttemptTimeout = TimeSpan.FromSeconds(5),
+        AttemptTimeout = TimeSpan.FromSeconds(30),
         CircuitBreakerFailureRatio = 1.0,
     };
 

@@ -61,7 +61,8 @@ public sealed class ConcurrentCreateTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task Any_case_or_accent_variant_of_a_held_name_or_email_is_busy_and_other_values_are_not()
     {
-        var local = Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789"], 1, 16];
+        // Not "0": Backdrop's name check is PHP's !$name, true for "0", so the module refuses it (422) before any lock.
+        var local = Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789"], 1, 16].Where(name => name != "0");
         await Gen.Select(local, Gen.Int[0, int.MaxValue]).SampleAsync(async (name, seed) =>
         {
             var random = new Random(seed);

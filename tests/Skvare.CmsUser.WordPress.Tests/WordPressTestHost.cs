@@ -20,7 +20,7 @@ internal sealed class WordPressTestHost : IDisposable
         {
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
             o.Http.MaxRetries = 2;
-            o.Http.AttemptTimeout = TimeSpan.FromSeconds(10);
+            o.Http.AttemptTimeout = TimeSpan.FromSeconds(30); // a bound for ordinary answers on a loaded machine; timeout tests set their own
             configure(o);
         });
         _services = services.BuildServiceProvider(validateScopes: true);
