@@ -23,7 +23,7 @@ public sealed class WebhookOutageTests : IDisposable
             o.BaseUrl = civicrm ?? _civi.Url;
             o.ApiKey = _civi.ApiKey;
             o.Http.MaxRetries = 0;
-            o.Http.AttemptTimeout = TimeSpan.FromSeconds(5);
+            o.Http.AttemptTimeout = TimeSpan.FromSeconds(30);
         });
         b.Services.Replace(ServiceDescriptor.Singleton<ICmsAccountProvider>(_cms));
         return b;

@@ -79,7 +79,7 @@ internal sealed class FaultHarness : IDisposable
                 o.ApiKey = where.CiviKey;
                 o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
                 o.Http.MaxRetries = 1;
-                o.Http.AttemptTimeout = TimeSpan.FromSeconds(5);
+                o.Http.AttemptTimeout = TimeSpan.FromSeconds(30);
                 civiOptions?.Invoke(o);
             }).AddWordPress(o =>
             {
@@ -89,7 +89,7 @@ internal sealed class FaultHarness : IDisposable
                 o.UseCompanionPlugin = true;
                 o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
                 o.Http.MaxRetries = 1;
-                o.Http.AttemptTimeout = TimeSpan.FromSeconds(5);
+                o.Http.AttemptTimeout = TimeSpan.FromSeconds(30);
                 wordPress?.Invoke(o);
             });
             _services = services.BuildServiceProvider(validateScopes: true);
