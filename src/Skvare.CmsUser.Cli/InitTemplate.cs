@@ -10,22 +10,22 @@ internal static class InitTemplate
     {
         var (urlStyle, section) = cms switch
         {
-            CmsKind.WordPress => ("WordPress", """
+            CmsKind.WordPress => ("WordPress", $$"""
                 // WordPress: an administrator's application password (Users > Profile > Application Passwords).
                 // docs/cms-wordpress.md. Set the password in the environment: CmsUser__WordPress__ApplicationPassword
                 "WordPress": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   "Username": "provisioner",
                   "ApplicationPassword": "",
                   // true when the Skvare CmsUser companion plugin is active (reset emails, lookups by email)
                   "UseCompanionPlugin": true
                 }
             """),
-            CmsKind.Drupal => ("Clean", """
+            CmsKind.Drupal => ("Clean", $$"""
                 // Drupal 8+ with JSON:API and the companion module. docs/cms-drupal.md.
                 // Set the password in the environment: CmsUser__Drupal__Password
                 "Drupal": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   // Basic or OAuth2 (then ClientId, ClientSecret, Scope)
                   "Authentication": "Basic",
                   "Username": "provisioner",
@@ -33,29 +33,29 @@ internal static class InitTemplate
                   "UseCompanionModule": true
                 }
             """),
-            CmsKind.Drupal7 => ("Clean", """
+            CmsKind.Drupal7 => ("Clean", $$"""
                 // Drupal 7 with the Services module. docs/cms-drupal7.md.
                 // Set the password in the environment: CmsUser__Drupal7__Password
                 "Drupal7": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   "Endpoint": "api",
                   "Username": "provisioner",
                   "Password": ""
                 }
             """),
-            CmsKind.Backdrop => ("Clean", """
+            CmsKind.Backdrop => ("Clean", $$"""
                 // Backdrop CMS with the companion module. docs/cms-backdrop.md.
                 // Set the shared secret (32 characters or more) in the environment: CmsUser__Backdrop__Secret
                 "Backdrop": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   "Secret": ""
                 }
             """),
-            CmsKind.Joomla => ("Joomla", """
+            CmsKind.Joomla => ("Joomla", $$"""
                 // Joomla 4/5 Web Services API with an API token. docs/cms-joomla.md.
                 // Set the token in the environment: CmsUser__Joomla__ApiToken
                 "Joomla": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   "ApiToken": "",
                   // Joomla group id given to new users when no role maps (2 = Registered)
                   "DefaultGroupId": 2,
@@ -101,7 +101,7 @@ internal static class InitTemplate
                 "Retry": { "MaxAttempts": 4, "AttemptWindow": "30.00:00:00" },
                 // CiviCRM API v4. UrlStyle: Clean, WordPress, Joomla or Template. docs/civicrm-setup.md.
                 "CiviCrm": {
-                  "BaseUrl": "https://www.example.org/",
+                  "BaseUrl": "{{ExampleUrl}}",
                   "UrlStyle": "{{urlStyle}}",
                   "ApiKey": ""
                 },
