@@ -75,7 +75,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         ArgumentNullException.ThrowIfNull(preparation);
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var lastId = 0L;
-        if (ReadsFirstPageEarly)
+        var readsEarly = ReadsFirstPageEarly;
+        if (readsEarly)
         {
             var first = await ReadFirstPageEarlyAsync(pageSize, cancellationToken).ConfigureAwait(false);
 
@@ -102,8 +103,9 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         }
 
         var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
-        if (lastId == 0)
+        if (!readsEarly)
         {
+            // (The early read checked it once the set-up was done.)
             await EnsureHistoryAsync(cancellationToken).ConfigureAwait(false);
         }
 
