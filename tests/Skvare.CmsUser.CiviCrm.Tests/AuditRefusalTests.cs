@@ -19,7 +19,7 @@ public sealed class AuditRefusalTests
     {
         var cms = new FakeCmsAccountProvider();
         using var h = Harness(cms, pageSize: 100);
-        var (reset, ids) = AddLinked(h, cms, 4);
+        var (reset, ids) = h.AddLinkedResetContacts(cms, 4);
         h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[2]]);
 
         var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
@@ -42,7 +42,7 @@ public sealed class AuditRefusalTests
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var cms = new FakeCmsAccountProvider();
             using var h = Harness(cms, pageSize);
-            var (reset, ids) = AddLinked(h, cms, count);
+            var (reset, ids) = h.AddLinkedResetContacts(cms, count);
             var refused = ids.Where((_, i) => refusedAt.Contains(i)).ToArray();
             h.Fake.RefuseRecordWhere = RefuseRecordsOf(refused);
 
@@ -132,21 +132,6 @@ public sealed class AuditRefusalTests
         o.MaxConcurrency = 2;
     }, cms: cms);
 
-    /// <summary>Linked contacts in the reset group "reset".</summary>
-    private static (long Reset, long[] Ids) AddLinked(CiviHarness h, FakeCmsAccountProvider cms, int count)
-    {
-        var reset = h.Fake.AddGroup("reset");
-        h.Fake.AddGroup("members");
-        var ids = Enumerable.Range(0, count).Select(i =>
-        {
-            var email = $"r{i}@example.org";
-            var id = h.Fake.AddContact("Reset", "N" + i, email);
-            h.Fake.AddLink(id, cms.AddAccount("reset" + i, email).Id, email);
-            return id;
-        }).ToArray();
-        h.Fake.AddToGroup(reset, ids);
-        return (reset, ids);
-    }
 
     /// <summary>The database refuses every new activity whose target is one of <paramref name="contacts"/> (a foreign key, as for a contact purged meanwhile).</summary>
     internal static Func<FakeApi4Record, string?> RefuseRecordsOf(IReadOnlyCollection<long> contacts) => record =>

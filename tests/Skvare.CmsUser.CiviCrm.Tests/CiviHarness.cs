@@ -64,6 +64,25 @@ internal sealed class CiviHarness : IDisposable
 
     public FakeLogCollector Logs => _services.GetRequiredService<FakeLogCollector>();
 
+    /// <summary>
+    /// Groups "reset" and "members", and <paramref name="count"/> contacts in "reset", each linked to an account of
+    /// <paramref name="cms"/> (r0@example.org, r1@…): a password reset campaign's contacts.
+    /// </summary>
+    public (long Reset, long[] Ids) AddLinkedResetContacts(Skvare.CmsUser.Testing.InMemory.FakeCmsAccountProvider cms, int count)
+    {
+        var reset = Fake.AddGroup("reset");
+        Fake.AddGroup("members");
+        var ids = Enumerable.Range(0, count).Select(i =>
+        {
+            var email = $"r{i}@example.org";
+            var id = Fake.AddContact("Reset", "N" + i, email);
+            Fake.AddLink(id, cms.AddAccount("reset" + i, email).Id, email);
+            return id;
+        }).ToArray();
+        Fake.AddToGroup(reset, ids);
+        return (reset, ids);
+    }
+
     public void Dispose()
     {
         _services.Dispose();

@@ -153,16 +153,7 @@ public sealed class WriteBackTests : IDisposable
             o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
             o.PasswordResets.Add(new PasswordResetCampaign { Trigger = TriggerDefinition.Group("reset") });
         }, cms: _cms);
-        var reset = h.Fake.AddGroup("reset");
-        h.Fake.AddGroup("members");
-        var ids = Enumerable.Range(0, 4).Select(i =>
-        {
-            var email = $"r{i}@example.org";
-            var id = h.Fake.AddContact("Reset", "N" + i, email);
-            h.Fake.AddLink(id, _cms.AddAccount("reset" + i, email).Id, email);
-            return id;
-        }).ToArray();
-        h.Fake.AddToGroup(reset, ids);
+        var (reset, ids) = h.AddLinkedResetContacts(_cms, 4);
         h.Fake.RefuseWhere = c => c.Chained && c.Entity == "GroupContact" && c.Action == "save" ? "DB Error: constraint violation" : null;
 
         var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
