@@ -257,6 +257,14 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One request, the connectivity check's own: <c>GET status</c> of the cmsuser_provision module, which runs only for
+    /// a request whose secret the module accepts.
+    /// </remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default) =>
+        (await CheckConnectivityAsync(cancellationToken).ConfigureAwait(false)).Checks[^1];
+
     private async Task SendMailAsync(CmsAccount account, string op, CancellationToken cancellationToken)
     {
         CheckAccount(account);

@@ -102,6 +102,16 @@ internal static class Output
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
                 w.WriteString("stopKind", JsonNamingPolicy.CamelCase.ConvertName(summary.StopKind.ToString()));
+                if (summary.CmsCredentialsCheck is { } credentials)
+                {
+                    w.WritePropertyName("cmsCredentialsCheck");
+                    WriteCheck(w, credentials);
+                }
+                else
+                {
+                    w.WriteNull("cmsCredentialsCheck");
+                }
+
                 w.WriteStartArray("contacts");
                 foreach (var o in outcomes.OrderBy(o => o.ContactId))
                 {
@@ -457,16 +467,7 @@ internal static class Output
                     w.WriteStartArray("checks");
                     foreach (var c in r.Checks)
                     {
-                        w.WriteStartObject();
-                        w.WriteString("name", c.Name);
-                        w.WriteBoolean("passed", c.Passed);
-                        w.WriteString("detail", c.Detail);
-                        if (!c.Passed)
-                        {
-                            w.WriteString("why", Why(c));
-                        }
-
-                        w.WriteEndObject();
+                        WriteCheck(w, c);
                     }
 
                     w.WriteEndArray();
@@ -495,6 +496,21 @@ internal static class Output
             ExitCodes.Stopped => "A server could not be reached or is unavailable: try again later, once the BaseUrl above is checked (a wrong host or port looks the same).",
             _ => "Some checks failed: fix the credentials, permissions or settings named in the table above.",
         });
+    }
+
+    /// <summary>One check as JSON: <c>name</c>, <c>passed</c>, <c>detail</c> and, when it failed, <c>why</c>.</summary>
+    private static void WriteCheck(Utf8JsonWriter w, ConnectivityCheck check)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", check.Name);
+        w.WriteBoolean("passed", check.Passed);
+        w.WriteString("detail", check.Detail);
+        if (!check.Passed)
+        {
+            w.WriteString("why", Why(check));
+        }
+
+        w.WriteEndObject();
     }
 
     /// <summary>Why a check failed, in one word a script can match: unavailable (try later) or configuration (fix something).</summary>

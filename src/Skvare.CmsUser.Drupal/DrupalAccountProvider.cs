@@ -445,13 +445,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
     {
         var options = _options.Value;
-        var checks = new List<ConnectivityCheck>();
-        await CheckAsync(checks, "Core REST user resource and credentials", async ct =>
-        {
-            // uid 1 always exists; reading it needs the resource's GET method and an account that may view users.
-            var admin = await GetByIdAsync(1, ct).ConfigureAwait(false);
-            return admin is null ? "Answered, but user 1 was not found." : "GET /user/1?_format=json answered as expected.";
-        }, cancellationToken).ConfigureAwait(false);
+        var checks = new List<ConnectivityCheck> { await CheckCredentialsAsync(cancellationToken).ConfigureAwait(false) };
         await CheckAsync(checks, "JSON:API lookup by mail", async ct =>
         {
             await FindByEmailAsync("cmsuser-connectivity-check@example.invalid", ct).ConfigureAwait(false);
@@ -470,6 +464,23 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         }
 
         return new ConnectivityReport($"Drupal {options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One request: <c>GET user/1?_format=json</c> (uid 1 always exists; reading it needs the resource's GET method and an
+    /// account that may view users), after the token request when the process has no OAuth token yet. Drupal answers a
+    /// wrong Basic password as it answers an anonymous caller, 403, so refused credentials and a missing permission read alike.
+    /// </remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<ConnectivityCheck>(1);
+        await CheckAsync(checks, "Core REST user resource and credentials", async ct =>
+        {
+            var admin = await GetByIdAsync(1, ct).ConfigureAwait(false);
+            return admin is null ? "Answered, but user 1 was not found." : "GET /user/1?_format=json answered as expected.";
+        }, cancellationToken).ConfigureAwait(false);
+        return checks[0];
     }
 
     /// <summary>Releases the token cache's lock.</summary>

@@ -253,7 +253,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         {
             await EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("Services login", true, $"Logged in as {options.Username} on endpoint '{options.Endpoint}'."));
-            await FindByEmailAsync("cmsuser-connectivity-check@example.invalid", cancellationToken).ConfigureAwait(false);
+            await FindByEmailAsync(ProbeEmail, cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("User resource index", true, "parameters[mail] lookups are allowed."));
         }
         catch (CmsProviderException ex)
@@ -263,6 +263,37 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
         return new ConnectivityReport($"Drupal 7 {options.BaseUrl}{options.Endpoint?.Trim('/')}", checks.TrueForAll(c => c.Passed), checks);
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One request: the Services login (<c>POST user/login.json</c>) when the process holds no session yet; otherwise the
+    /// session is used for one user index look-up of an address that cannot exist (a refused session logs in again once,
+    /// so a changed password is still found).
+    /// </remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        var options = _options.Value;
+        try
+        {
+            if (Volatile.Read(ref _session) is null)
+            {
+                await EnsureSessionAsync(null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await FindByEmailAsync(ProbeEmail, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new ConnectivityCheck("Services login", true, $"Logged in as {options.Username} on endpoint '{options.Endpoint}'.");
+        }
+        catch (CmsProviderException ex)
+        {
+            return new ConnectivityCheck("Services login", false, ex.Message) { Failure = ex.Kind };
+        }
+    }
+
+    /// <summary>An address no account has: the look-up of the connectivity and credentials checks.</summary>
+    private const string ProbeEmail = "cmsuser-connectivity-check@example.invalid";
 
     /// <summary>Releases the login lock. The Services session is left to expire on the site.</summary>
     public void Dispose() => _loginGate.Dispose();

@@ -268,6 +268,21 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         return new ConnectivityReport($"{Cms} {_options.BaseUrl}", checks.TrueForAll(c => c.Passed), checks);
     }
 
+    /// <inheritdoc />
+    /// <remarks>One request: <c>GET users/groups</c> with the API token (Joomla answers any refused token with 401).</remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
+            return new ConnectivityCheck("Token", true, "the API token is accepted");
+        }
+        catch (CmsProviderException ex)
+        {
+            return new ConnectivityCheck("Token", false, ex.Message) { Failure = ex.Kind };
+        }
+    }
+
     private async Task CompanionResetAsync(CmsAccount account, CancellationToken cancellationToken)
     {
         ProviderArguments.Existing(account);

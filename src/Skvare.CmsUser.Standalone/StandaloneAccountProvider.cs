@@ -312,6 +312,24 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One request: who the API contact is (the CiviCRM API key of the Standalone site, which is also the key its triggers
+    /// are read with).
+    /// </remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var identity = await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false);
+            return new ConnectivityCheck("Authentication", true, $"as contact {identity.ContactId} ({identity.DisplayName})");
+        }
+        catch (CmsUserException ex)
+        {
+            return new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind };
+        }
+    }
+
     /// <summary>
     /// Creates the user with its username check, and with <paramref name="sendsMail"/> its first reset email, all in
     /// one request (API v4 chains run in order per created row: the check, then the mail). Returns whether the email

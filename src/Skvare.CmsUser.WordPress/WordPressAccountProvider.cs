@@ -480,19 +480,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     /// <inheritdoc />
     public async Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default)
     {
-        var checks = new List<ConnectivityCheck>();
         var target = $"WordPress {_baseUrl}";
-        WpUser? me = null;
-        try
-        {
-            me = await _channel.SendAsync(Rest(HttpMethod.Get, "wp/v2/users/me?context=edit", "wp/v2/users/me", "read the API account"), WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
-            checks.Add(new ConnectivityCheck("Authentication", true, $"Authenticated as '{me!.Username}' (user {me.Id.ToString(CultureInfo.InvariantCulture)})."));
-        }
-        catch (CmsProviderException ex)
-        {
-            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind });
-        }
-
+        var (authentication, me) = await AuthenticateAsync(cancellationToken).ConfigureAwait(false);
+        var checks = new List<ConnectivityCheck> { authentication };
         if (me is not null)
         {
             var missing = CapabilitiesNeeded.Where(c => me.Capabilities is null || !me.Capabilities.TryGetValue(c, out var has) || !has).ToList();
@@ -518,6 +508,25 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
 
         return new ConnectivityReport(target, checks.All(c => c.Passed), checks);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One request: <c>GET wp-json/wp/v2/users/me?context=edit</c> with the application password.</remarks>
+    public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default) =>
+        (await AuthenticateAsync(cancellationToken).ConfigureAwait(false)).Check;
+
+    /// <summary>Reads the API account (<c>users/me</c>): the "Authentication" check, and the account when WordPress accepted the credentials.</summary>
+    private async Task<(ConnectivityCheck Check, WpUser? Me)> AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var me = await _channel.SendAsync(Rest(HttpMethod.Get, "wp/v2/users/me?context=edit", "wp/v2/users/me", "read the API account"), WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+            return (new ConnectivityCheck("Authentication", true, $"Authenticated as '{me!.Username}' (user {me.Id.ToString(CultureInfo.InvariantCulture)})."), me);
+        }
+        catch (CmsProviderException ex)
+        {
+            return (new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind }, null);
+        }
     }
 
     /// <summary>A random password of 32 characters from letters, digits and punctuation WordPress accepts (no backslash).</summary>

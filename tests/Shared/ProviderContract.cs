@@ -407,6 +407,53 @@ public abstract class ProviderContract
         ex.Kind.Should().Be(FailureKind.Transient);
     }
 
+    /// <summary>
+    /// Requests the credentials check of a new provider may send (<see cref="ICmsAccountProvider.CheckCredentialsAsync"/>):
+    /// one authenticated request (a login, where the login is the check).
+    /// </summary>
+    protected virtual int CredentialsCheckRequests => 1;
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_credentials_check_passes_with_the_right_credentials_in_one_cheap_request()
+    {
+        using var site = StartSite(new());
+        var before = site.RequestCount;
+
+        var check = await site.Provider.CheckCredentialsAsync();
+
+        check.Passed.Should().BeTrue(check.Detail);
+        check.Failure.Should().BeNull();
+        (site.RequestCount - before).Should().BeInRange(1, CredentialsCheckRequests, "a run that needed the CMS for no contact sends this check");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_credentials_check_reports_wrong_credentials_as_configuration_without_the_secret()
+    {
+        using var site = StartSite(new(WrongCredentials: true));
+
+        var check = await site.Provider.CheckCredentialsAsync();
+
+        check.Passed.Should().BeFalse();
+        check.Failure.Should().Be(FailureKind.Configuration, check.Detail);
+        check.Detail.Should().Contain(site.Provider.Name.Split(' ')[0]).And.Contain("CmsUser:", "the detail names the CMS and the setting to fix");
+        foreach (var secret in site.Secrets.Where(s => s.Length >= 8))
+        {
+            check.Detail.Should().NotContain(secret);
+        }
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_credentials_check_of_an_unreachable_site_is_transient()
+    {
+        using var refused = new RefusedPort();
+        using var site = StartSite(new(BaseUrl: refused.Url));
+
+        var check = await site.Provider.CheckCredentialsAsync();
+
+        check.Passed.Should().BeFalse();
+        check.Failure.Should().Be(FailureKind.Transient, check.Detail);
+    }
+
     private static async Task<string> MessageOf(Func<Task> act) =>
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.ToString();
 }

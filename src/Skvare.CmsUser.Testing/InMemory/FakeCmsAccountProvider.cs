@@ -365,6 +365,21 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new ConnectivityReport("InMemory CMS", true, [new ConnectivityCheck("reachable", true, "in memory")]));
 
+    /// <inheritdoc />
+    /// <remarks>Counted as <c>CheckCredentials</c> in <see cref="Calls"/>; <see cref="FailNext"/> makes it fail with that exception's kind.</remarks>
+    public Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Enter("CheckCredentials");
+            return Task.FromResult(new ConnectivityCheck("Credentials", true, "in memory"));
+        }
+        catch (CmsProviderException ex)
+        {
+            return Task.FromResult(new ConnectivityCheck("Credentials", false, ex.Message) { Failure = ex.Kind });
+        }
+    }
+
     // Stores the account under the next id; returns its row.
     private int Store(NewCmsAccount account)
     {

@@ -93,6 +93,27 @@ public interface ICmsAccountProvider
     /// <summary>Checks that the CMS answers and that the credentials have the permissions needed.</summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Checks that the CMS accepts the configured credentials, with one cheap authenticated request where the CMS allows
+    /// it (the first item of <see cref="CheckConnectivityAsync"/>). A batch run or a dry run calls it when no contact
+    /// reached the CMS (<see cref="CmsUserOptions.CheckCmsCredentials"/>), so wrong credentials are reported by the
+    /// first scheduled run, not by the first contact that needs an account weeks later. Failures are returned, not thrown.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>
+    /// A passed check; or a failed one whose <see cref="ConnectivityCheck.Failure"/> is <see cref="FailureKind.Configuration"/>
+    /// (the credentials or their permissions were refused; <see langword="null"/> is read the same way) or
+    /// <see cref="FailureKind.Transient"/> (the CMS could not be reached or was unavailable). Its detail names the setting
+    /// to fix and never holds a secret.
+    /// </returns>
+    /// <remarks>
+    /// The default sums up <see cref="CheckConnectivityAsync"/> (every check of it, so possibly several requests): passed
+    /// when the report is healthy, else its first failed check (one that is not transient first). Providers override it
+    /// with a single request.
+    /// </remarks>
+    Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default) =>
+        CredentialsCheck.FromConnectivityAsync(this, cancellationToken);
 }
 
 /// <summary>What a CMS provider supports.</summary>

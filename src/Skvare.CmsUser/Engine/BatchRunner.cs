@@ -83,6 +83,11 @@ internal sealed class BatchRunner
                     await RunPassAsync(pass, feed, state, progress, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            if (Options.CheckCmsCredentials && !state.CmsReached && !state.Stopped && !state.Cancelled && !cancellationToken.IsCancellationRequested)
+            {
+                await CheckCredentialsAsync(state, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -169,6 +174,35 @@ internal sealed class BatchRunner
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The run needed the CMS for no contact (none waiting, all already linked, without an email, or skipped): the CMS
+    /// credentials are checked with one request, so wrong ones end this run as a configuration error (an unreachable CMS
+    /// as a quarantine) instead of passing unnoticed until the first contact needs an account. A failure the provider
+    /// throws is read as a returned one; the caller's cancellation and a defect go to the run's own handlers.
+    /// </summary>
+    private async Task CheckCredentialsAsync(RunState state, CancellationToken cancellationToken)
+    {
+        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.credentials");
+        var check = await _engine.CheckCmsCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        span?.SetTag("cmsuser.passed", check.Passed);
+        state.CmsCredentialsCheck = check;
+        if (check.Passed)
+        {
+            return;
+        }
+
+        var reason = EngineContext.CredentialsRefusal(_engine.Cms.Name, check, "run");
+        if (check.Failure == FailureKind.Transient)
+        {
+            // A quarantine's reason is read inside a sentence ("Stopped (quarantined): …. The remaining …").
+            state.Quarantine(reason.TrimEnd().TrimEnd('.'));
+        }
+        else
+        {
+            state.Stop(RunStopKind.Configuration, reason);
         }
     }
 

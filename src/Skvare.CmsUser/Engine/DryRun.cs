@@ -74,6 +74,31 @@ internal sealed class DryRun
                 }
             }
         }
+
+        if (Options.CheckCmsCredentials && !claims.CmsAsked)
+        {
+            await CheckCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The plan asked the CMS nothing (no contact waiting, or none that needs the CMS): the credentials are checked as a
+    /// run checks them, and a refusal ends the plan as a contact's would have (a configuration error; an unreachable CMS
+    /// as a transient failure, as where a run would quarantine).
+    /// </summary>
+    private async Task CheckCredentialsAsync(CancellationToken cancellationToken)
+    {
+        var check = await _engine.CheckCmsCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        if (check.Passed)
+        {
+            return;
+        }
+
+        var cms = _engine.Cms.Name;
+        var reason = EngineContext.CredentialsRefusal(cms, check, "plan");
+        throw check.Failure == FailureKind.Transient
+            ? new CmsProviderException(cms, CmsErrorReason.Unavailable, reason)
+            : new CmsUserConfigurationException(reason);
     }
 
     private async Task<Planned> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, Claims claims, CancellationToken cancellationToken)
@@ -151,6 +176,7 @@ internal sealed class DryRun
                     $"{CmsUserErrorCodes.DuplicateEmail}: The email address {contact.Email} is already used by the CMS account this run creates first (for contact {creator.ToString(CultureInfo.InvariantCulture)}); linking existing accounts is turned off.");
         }
 
+        claims.CmsAsked = true;
         if (await _engine.Cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } found)
         {
             return Options.LinkExistingAccounts
@@ -301,6 +327,9 @@ internal sealed class DryRun
         /// links it there, so a later rule whose trigger holds the contact too finds it linked.
         /// </summary>
         public Dictionary<long, (string? Username, long? CmsUserId, string Rule)> Accounts { get; } = [];
+
+        /// <summary>Whether a contact's plan asked the CMS (then the plan needs no credentials check: the CMS answered or failed).</summary>
+        public bool CmsAsked { get; set; }
 
         /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
         public int TransientStreak { get; set; }

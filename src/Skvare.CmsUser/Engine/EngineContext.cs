@@ -277,6 +277,34 @@ internal sealed class EngineContext : IDisposable
         KeepMembers = Deprovisioning.KeepsMembers(rule),
     };
 
+    /// <summary>
+    /// The CMS credentials check of a run or dry run that needed the CMS for no contact
+    /// (<see cref="ICmsAccountProvider.CheckCredentialsAsync"/>): a failure the provider throws instead of returning is
+    /// returned as a failed check of its kind; the caller's cancellation and anything unexpected are thrown.
+    /// </summary>
+    public async Task<ConnectivityCheck> CheckCmsCredentialsAsync(CancellationToken cancellationToken)
+    {
+        ConnectivityCheck check;
+        try
+        {
+            check = await Cms.CheckCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsUserException ex)
+        {
+            check = new ConnectivityCheck(CredentialsCheck.Name, false, ex.Message) { Failure = ex.Kind };
+        }
+
+        Log.CmsCredentialsChecked(Logger, Cms.Name, check.Passed, check.Detail);
+        return check;
+    }
+
+    /// <summary>
+    /// Why a run (<paramref name="what"/> <c>run</c>) or dry run (<c>plan</c>) that needed the CMS for no contact stopped on
+    /// its credentials check: what was checked and what the CMS said.
+    /// </summary>
+    public static string CredentialsRefusal(string cms, ConnectivityCheck check, string what) =>
+        $"No contact needed {cms} in this {what}, so its credentials were checked: {check.Detail}";
+
     /// <summary>Counts and logs the outcome of an on-demand call.</summary>
     public ProvisioningOutcome Record(ProvisioningOutcome outcome)
     {

@@ -17,18 +17,27 @@ public interface IUserProvisioner
     /// <summary>Runs every rule once over its trigger (batch).</summary>
     /// <param name="progress">Receives progress after each contact.</param>
     /// <param name="cancellationToken">Stops cleanly between contacts.</param>
+    /// <remarks>
+    /// A run that needed the CMS for no contact checks the CMS credentials with one request
+    /// (<see cref="CmsUserOptions.CheckCmsCredentials"/>, <see cref="RunSummary.CmsCredentialsCheck"/>): refused ones end
+    /// it with <see cref="RunStopKind.Configuration"/>, so a scheduled run reports them before a contact needs them.
+    /// </remarks>
     Task<RunSummary> RunOnceAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default);
 
     /// <summary>Dry run: what each pending contact would get. Writes nothing anywhere.</summary>
     /// <param name="cancellationToken">Cancels the plan.</param>
     /// <exception cref="CmsUserException">A transient failure ends the enumeration, after the entries planned so far, when
     /// CiviCRM cannot be read or <see cref="RetryPolicy.QuarantineAfterConsecutiveTransientFailures"/> contacts in a row
-    /// met an unavailable server (where a run would quarantine).</exception>
+    /// met an unavailable server (where a run would quarantine). When no contact's plan asked the CMS and
+    /// <see cref="CmsUserOptions.CheckCmsCredentials"/> is on, the CMS credentials are checked after the last entry: refused
+    /// ones end the enumeration with a <see cref="CmsUserConfigurationException"/>, an unreachable CMS with a transient
+    /// <see cref="CmsProviderException"/>.</exception>
     IAsyncEnumerable<PlanEntry> PlanAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Runs the password reset campaigns once.</summary>
     /// <param name="progress">Receives progress after each contact.</param>
     /// <param name="cancellationToken">Stops cleanly between contacts.</param>
+    /// <remarks>Like <see cref="RunOnceAsync"/>, a campaign run that sent no reset checks the CMS credentials.</remarks>
     Task<RunSummary> ResetPasswordsAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default);
 }
 

@@ -228,6 +228,16 @@ public sealed record RunSummary
     /// </summary>
     public int NotificationsFailed { get; init; }
 
+    /// <summary>
+    /// The check of the CMS credentials (<see cref="ICmsAccountProvider.CheckCredentialsAsync"/>) this run made because it
+    /// needed the CMS for no contact (<see cref="CmsUserOptions.CheckCmsCredentials"/>), or <see langword="null"/> when it
+    /// made none: the CMS took a contact (created, linked, blocked, roles removed, a reset sent) or failed to (a transient
+    /// failure), the run stopped before the end, or the check is turned off. A failed check also ends the run early:
+    /// refused credentials with <see cref="RunStopKind.Configuration"/>, an unreachable CMS with
+    /// <see cref="RunStopKind.Quarantined"/>, the check's detail in <see cref="StopReason"/>.
+    /// </summary>
+    public ConnectivityCheck? CmsCredentialsCheck { get; init; }
+
     /// <summary>Total contacts processed.</summary>
     public int Total => Counts.Values.Sum();
 

@@ -34,6 +34,15 @@ internal sealed class RunState
     /// <summary>What kind of stop set <see cref="StopReason"/> (the first one), or <see cref="RunStopKind.None"/>.</summary>
     public RunStopKind StopKind { get; private set; }
 
+    /// <summary>
+    /// Whether a contact of the run reached the CMS: the CMS took it (created, linked, blocked, roles removed; in a reset
+    /// campaign, a reset sent) or a server could not take it (a transient failure). Such a run needs no credentials check.
+    /// </summary>
+    public bool CmsReached { get; private set; }
+
+    /// <summary>The credentials check the run made because no contact reached the CMS, if it made one.</summary>
+    public ConnectivityCheck? CmsCredentialsCheck { get; set; }
+
     /// <summary>Whether no further contact may be started.</summary>
     public bool Stopped => StopReason is not null;
 
@@ -90,6 +99,8 @@ internal sealed class RunState
         lock (_gate)
         {
             _counts[outcome.Kind] = _counts.GetValueOrDefault(outcome.Kind) + 1;
+            CmsReached |= outcome.Kind is OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.Blocked or OutcomeKind.RolesRemoved
+                || outcome.Error?.Kind == FailureKind.Transient;
             if (outcome.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp && _failures.Count < MaxFailuresKept)
             {
                 _failures.Add(outcome);
@@ -117,6 +128,7 @@ internal sealed class RunState
                 Counts = Enum.GetValues<OutcomeKind>().ToDictionary(k => k, k => _counts.GetValueOrDefault(k)),
                 Failures = _failures.ToArray(),
                 NotificationsFailed = _notificationsFailed,
+                CmsCredentialsCheck = CmsCredentialsCheck,
                 Quarantined = Quarantined,
                 Cancelled = Cancelled,
                 StopReason = StopReason,

@@ -78,6 +78,17 @@ public sealed class CmsUserOptions
     [Range(0.01, 10_000)]
     public double? MaxCmsRequestsPerSecond { get; set; }
 
+    /// <summary>
+    /// When a batch run (<see cref="IUserProvisioner.RunOnceAsync"/>, <see cref="IUserProvisioner.ResetPasswordsAsync"/>) or a
+    /// dry run (<see cref="IUserProvisioner.PlanAsync"/>) needed the CMS for no contact, check the CMS credentials with
+    /// <see cref="ICmsAccountProvider.CheckCredentialsAsync"/> (one request, at most once per run) so that wrong
+    /// credentials end the run as a configuration error instead of passing unnoticed until the first contact needs an
+    /// account. A run in which the CMS took a contact (created, linked, blocked, roles removed, a reset sent) or failed to
+    /// (a transient failure) makes no check; on-demand calls never do. Default <see langword="true"/>; turn it off in a
+    /// host that runs very often and wants idle runs to send the CMS nothing.
+    /// </summary>
+    public bool CheckCmsCredentials { get; set; } = true;
+
     /// <summary>Scheduled runs by the hosted service (when the host adds it).</summary>
     public ScheduleOptions Schedule { get; set; } = new();
 

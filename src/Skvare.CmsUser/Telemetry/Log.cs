@@ -71,6 +71,9 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} was created, but the website could not send its new-account email ({Reason}); the activity says so")]
     public static partial void NotificationFailed(ILogger logger, long contactId, long cmsUserId, string reason);
 
+    [LoggerMessage(1022, LogLevel.Information, "No contact needed the CMS ({Cms}), so its credentials were checked: passed {Passed}. {Detail}")]
+    public static partial void CmsCredentialsChecked(ILogger logger, string cms, bool passed, string detail);
+
     [LoggerMessage(1018, LogLevel.Debug, "Contact {ContactId}: CMS user {CmsUserId} is audited already (another worker or an earlier run); no second record")]
     public static partial void AuditExists(ILogger logger, long contactId, long cmsUserId);
 

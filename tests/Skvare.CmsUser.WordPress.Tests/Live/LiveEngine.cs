@@ -17,8 +17,8 @@ internal sealed class LiveEngine : IDisposable
     /// <summary>The log records of the engine <see cref="Start"/> built last.</summary>
     public FakeLogCollector Logs => _services!.GetFakeLogCollector();
 
-    /// <summary>Builds the engine with <paramref name="configure"/>'s rules and options.</summary>
-    public (IUserProvisioner Engine, ICmsAccountProvider WordPress) Start(Action<CmsUserOptions> configure, bool companion)
+    /// <summary>Builds the engine with <paramref name="configure"/>'s rules and options (and another application password when given).</summary>
+    public (IUserProvisioner Engine, ICmsAccountProvider WordPress) Start(Action<CmsUserOptions> configure, bool companion, string? applicationPassword = null)
     {
         var site = LiveWordPressSite.Require();
         var services = new ServiceCollection();
@@ -30,7 +30,7 @@ internal sealed class LiveEngine : IDisposable
                 o.BaseUrl = Civi.Url;
                 o.ApiKey = Civi.ApiKey;
             })
-            .AddWordPress(o => site.Configure(o, companion));
+            .AddWordPress(o => site.Configure(o, companion, applicationPassword));
         _services?.Dispose();
         _services = services.BuildServiceProvider();
         return (_services.GetRequiredService<IUserProvisioner>(), _services.GetRequiredService<ICmsAccountProvider>());
