@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Tests.Shared.Sites;
 
 namespace Skvare.CmsUser.WordPress.Tests;

@@ -221,7 +221,8 @@ public sealed class AccessRestoreTests : IDisposable
         entry.Should().BeEquivalentTo(new { ContactId = ana.Id, Rule = "members", Action = PlannedAction.Restore, Username = (string?)null, CmsUserId = (long?)link.CmsUserId });
         entry.Conflict.Should().MatchRegex(@"^Unblock the account deprovisioning blocked \(activity \d+\)").And.Contain("subscriber")
             .And.EndWith($"Linked to CMS user {link.CmsUserId} (stored name {link.UfName}).", "the link's stored name is said for what it is, not shown as a username");
-        _h.Cms.Calls.Values.Sum().Should().Be(cmsCalls, "a dry run makes no CMS call for a restore");
+        _h.Cms.Calls.Values.Sum().Should().Be(cmsCalls + 1, "a dry run makes no CMS call for a restore; having asked the CMS nothing, it checks the credentials");
+        _h.Cms.Calls["CheckCredentials"].Should().BeGreaterThan(0);
         _h.Civi.Activities.Should().HaveCount(activities);
         AccountOf(ana.Id).Active.Should().BeFalse();
 
