@@ -67,6 +67,12 @@ public static class Program
             return await Overhead.RunAsync(int.Parse(overheadRounds, System.Globalization.CultureInfo.InvariantCulture), args.Contains("--spans"), args.Contains("--trace"));
         }
 
+        if (args is ["provisioning-overhead-kit", var kitContacts])
+        {
+            // The engine's hand-overs per contact over the in-memory kit (docs/benchmarks.md).
+            return await Overhead.KitHandOversAsync(int.Parse(kitContacts, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (args is ["provisioning-design-floor", var designConcurrency, var designContacts])
         {
             // The design floor alone (docs/benchmarks.md), with and without the Scheduled records, at 20 ms.

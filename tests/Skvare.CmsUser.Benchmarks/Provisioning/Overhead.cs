@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Testing.InMemory;
 using Skvare.CmsUser.Testing.WordPress;
 using Skvare.CmsUser.Tests.Shared.Sites;
 
@@ -94,6 +95,52 @@ internal static class Overhead
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <c>provisioning-overhead-kit CONTACTS</c>: thread-pool work items per contact of a batch over the in-memory kit
+    /// (concurrency 8, page 100) whose every create waits for a 1 ms timer, so the workers are busy and the launcher waits
+    /// for a free one before each contact; five runs after a warm-up. No HTTP and no fakes' hosts: what is left is the
+    /// timer's completion and the engine's own hand-overs per contact.
+    /// </summary>
+    public static async Task<int> KitHandOversAsync(int contacts)
+    {
+        await KitRunAsync(200);
+        for (var i = 0; i < 5; i++)
+        {
+            var (workItems, seconds) = await KitRunAsync(contacts);
+            Console.WriteLine(string.Create(Inv, $"{contacts} contacts: {workItems:0.000} thread-pool work items per contact ({seconds:0.00} s; load {LoadAverage()})"));
+        }
+
+        return 0;
+    }
+
+    private static async Task<(double WorkItems, double Seconds)> KitRunAsync(int contacts)
+    {
+        var civi = new FakeCiviCrm();
+        var ids = new long[contacts];
+        for (var i = 0; i < contacts; i++)
+        {
+            ids[i] = civi.AddContact("First" + i.ToString(Inv), "Last" + i.ToString(Inv), $"k{i}@example.org").Id;
+        }
+
+        civi.AddToGroup("members", ids);
+        var cms = new FakeCmsAccountProvider { BeforeCreate = _ => Task.Delay(1) };
+        var services = new ServiceCollection().AddLogging();
+        services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
+            o.MaxConcurrency = Concurrency;
+            o.PageSize = 100;
+        }).UseInMemory(civi, cms);
+        await using var provider = services.BuildServiceProvider();
+        ProvisioningCommand.Settle();
+        var before = ThreadPool.CompletedWorkItemCount;
+        var watch = Stopwatch.StartNew();
+        var summary = await provider.GetRequiredService<IUserProvisioner>().RunOnceAsync();
+        var workItems = ThreadPool.CompletedWorkItemCount - before;
+        Require(summary.Count(OutcomeKind.Created) == contacts, $"kit created {summary.Count(OutcomeKind.Created)} of {contacts}");
+        return ((double)workItems / contacts, watch.Elapsed.TotalSeconds);
     }
 
     private static double MedOf(IEnumerable<double> values)
