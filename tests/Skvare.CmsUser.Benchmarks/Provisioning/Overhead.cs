@@ -46,7 +46,7 @@ internal static class Overhead
             await RunOneAsync(driver, 50, listener, null, ct);
         }
 
-        Console.WriteLine(string.Create(Inv, $"load average before: {LoadAverage()}"));
+        Console.WriteLine(string.Create(Inv, $"load average before: {ProvisioningCommand.LoadAverage()}"));
         for (var round = 0; round < rounds; round++)
         {
             foreach (var driver in Drivers)
@@ -54,10 +54,10 @@ internal static class Overhead
                 samples[driver].Add(await RunOneAsync(driver, Contacts, listener, trace ? traces : null, ct));
             }
 
-            Console.WriteLine(string.Create(Inv, $"round {round + 1}: {string.Join(", ", Drivers.Select(d => $"{d} {samples[d][^1].Ratio:0.000}"))} (load {LoadAverage()})"));
+            Console.WriteLine(string.Create(Inv, $"round {round + 1}: {string.Join(", ", Drivers.Select(d => $"{d} {samples[d][^1].Ratio:0.000}"))} (load {ProvisioningCommand.LoadAverage()})"));
         }
 
-        Console.WriteLine(string.Create(Inv, $"load average after: {LoadAverage()}"));
+        Console.WriteLine(string.Create(Inv, $"load average after: {ProvisioningCommand.LoadAverage()}"));
         Console.WriteLine();
         Console.WriteLine(string.Create(Inv, $"Medians of {rounds} rounds (range), per create; concurrency {Concurrency}, {Contacts} contacts, {Latency.TotalMilliseconds:0} ms:"));
         Console.WriteLine();
@@ -109,7 +109,7 @@ internal static class Overhead
         for (var i = 0; i < 5; i++)
         {
             var (workItems, seconds) = await KitRunAsync(contacts);
-            Console.WriteLine(string.Create(Inv, $"{contacts} contacts: {workItems:0.000} thread-pool work items per contact ({seconds:0.00} s; load {LoadAverage()})"));
+            Console.WriteLine(string.Create(Inv, $"{contacts} contacts: {workItems:0.000} thread-pool work items per contact ({seconds:0.00} s; load {ProvisioningCommand.LoadAverage()})"));
         }
 
         return 0;
@@ -139,7 +139,7 @@ internal static class Overhead
         var watch = Stopwatch.StartNew();
         var summary = await provider.GetRequiredService<IUserProvisioner>().RunOnceAsync();
         var workItems = ThreadPool.CompletedWorkItemCount - before;
-        Require(summary.Count(OutcomeKind.Created) == contacts, $"kit created {summary.Count(OutcomeKind.Created)} of {contacts}");
+        ProvisioningCommand.Require(summary.Count(OutcomeKind.Created) == contacts, $"kit created {summary.Count(OutcomeKind.Created)} of {contacts}");
         return ((double)workItems / contacts, watch.Elapsed.TotalSeconds);
     }
 
@@ -164,7 +164,7 @@ internal static class Overhead
             "SDK batch" => async () =>
             {
                 var summary = await site.Provisioner.RunOnceAsync(cancellationToken: ct);
-                Require(summary.Count(OutcomeKind.Created) == contacts, $"SDK batch created {summary.Count(OutcomeKind.Created)} of {contacts}");
+                ProvisioningCommand.Require(summary.Count(OutcomeKind.Created) == contacts, $"SDK batch created {summary.Count(OutcomeKind.Created)} of {contacts}");
             },
             "design floor" => () => DesignFloor.RunAsync(site, contacts, Concurrency, audit: true, ct),
             "SDK provider" => () => ProviderCreatesAsync(site.Services.GetRequiredService<ICmsAccountProvider>(), contacts, ct),
@@ -241,26 +241,6 @@ internal static class Overhead
             },
             ct)).ToArray();
         await Task.WhenAll(workers);
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new InvalidOperationException(message);
-        }
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "unknown";
-        }
     }
 
     private readonly record struct Counters(long WorkItems, long Bytes, TimeSpan Cpu, long Contentions, int Gen0, long Timestamp)
