@@ -34,7 +34,8 @@ internal sealed class WorkerGate
     /// Takes a place, waiting for a worker to free one; one waiter at a time. The wait ends on the thread of the
     /// <see cref="Release"/> that gives the place (so the caller's continuation runs there, inline).
     /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a place was free (none is taken).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before a place was free (none is
+    /// taken); a wait cancelled while it waits ends on the thread pool.</exception>
     public Task TakeAsync(CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -96,7 +97,11 @@ internal sealed class WorkerGate
             _waiter = null;
         }
 
-        waiter?.TrySetCanceled(token);
+        if (waiter is not null)
+        {
+            // Not inline: whoever cancels (a host stopping) is not made to run the launcher's way out.
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Waiter.TrySetCanceled(state.Token), (Waiter: waiter, Token: token), preferLocal: false);
+        }
     }
 
     // Continuations run synchronously (no RunContinuationsAsynchronously): that is the point of the gate.
