@@ -61,6 +61,18 @@ public static class Program
             return await ProvisioningCommand.AlternateAsync(int.Parse(rounds, System.Globalization.CultureInfo.InvariantCulture));
         }
 
+        if (args is ["provisioning-overhead", var overheadRounds, ..])
+        {
+            // Per-create cost of the SDK against the bare drivers, same process and rounds (docs/benchmarks.md).
+            return await Overhead.RunAsync(int.Parse(overheadRounds, System.Globalization.CultureInfo.InvariantCulture), args.Contains("--spans"), args.Contains("--trace"));
+        }
+
+        if (args is ["provisioning-overhead-kit", var kitContacts])
+        {
+            // The engine's hand-overs per contact over the in-memory kit (docs/benchmarks.md).
+            return await Overhead.KitHandOversAsync(int.Parse(kitContacts, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (args is ["provisioning-design-floor", var designConcurrency, var designContacts])
         {
             // The design floor alone (docs/benchmarks.md), with and without the Scheduled records, at 20 ms.

@@ -16,14 +16,14 @@ internal static class RequestRateLimitHandlers
     internal sealed class FirstAttempt(RateLimiter? limiter) : DelegatingHandler
     {
         /// <inheritdoc />
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (limiter is not null)
-            {
-                await WaitAsync(limiter, cancellationToken).ConfigureAwait(false);
-                request.Options.Set(Paid, new PaidAttempt());
-            }
+        /// <remarks>Without a limit the request goes straight on: no state machine, no await of its own.</remarks>
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            limiter is null ? base.SendAsync(request, cancellationToken) : SendPaidAsync(limiter, request, cancellationToken);
 
+        private async Task<HttpResponseMessage> SendPaidAsync(RateLimiter limiter, HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await WaitAsync(limiter, cancellationToken).ConfigureAwait(false);
+            request.Options.Set(Paid, new PaidAttempt());
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -32,28 +32,35 @@ internal static class RequestRateLimitHandlers
     internal sealed class EveryAttempt(RateLimiter? limiter) : DelegatingHandler
     {
         /// <inheritdoc />
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        /// <remarks>
+        /// Without a limit (nothing was paid either) and for the paid first attempt the request goes straight on: no
+        /// state machine, no await of its own.
+        /// </remarks>
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (limiter is null)
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+
             if (request.Options.TryGetValue(Paid, out var paid) && !paid.Used)
             {
                 paid.Used = true;
-            }
-            else
-            {
-                await WaitAsync(limiter, cancellationToken).ConfigureAwait(false);
+                return base.SendAsync(request, cancellationToken);
             }
 
+            return SendPaidAsync(limiter, request, cancellationToken);
+        }
+
+        private async Task<HttpResponseMessage> SendPaidAsync(RateLimiter limiter, HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await WaitAsync(limiter, cancellationToken).ConfigureAwait(false);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async ValueTask WaitAsync(RateLimiter? limiter, CancellationToken cancellationToken)
+    private static async ValueTask WaitAsync(RateLimiter limiter, CancellationToken cancellationToken)
     {
-        if (limiter is null)
-        {
-            return;
-        }
-
         using var lease = await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
         if (!lease.IsAcquired)
         {

@@ -255,7 +255,7 @@ internal sealed class BatchRunner
     /// </summary>
     private async Task RunPassAsync(BatchPass pass, PageFeed feed, RunState state, IProgress<ProvisioningProgress>? progress, CancellationToken cancellationToken)
     {
-        using var gate = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency);
+        var gate = new WorkerGate(Options.MaxConcurrency);
         var behind = new Queue<Task>();
         Task? writing = null;
         Exception? failure = null;
@@ -325,7 +325,7 @@ internal sealed class BatchRunner
     }
 
     /// <summary>Starts the page's contacts as workers become free; stops starting them when the run stops or is cancelled.</summary>
-    private async Task<List<Task<ContactResult?>>> LaunchAsync(BatchPass pass, PreparedPage page, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<List<Task<ContactResult?>>> LaunchAsync(BatchPass pass, PreparedPage page, RunState state, ConcurrentBag<IDisposable> leases, WorkerGate gate, CancellationToken cancellationToken)
     {
         var tasks = new List<Task<ContactResult?>>(page.Contacts.Count);
 
@@ -339,9 +339,10 @@ internal sealed class BatchRunner
 
             try
             {
-                if (!gate.Wait(0, CancellationToken.None))
+                if (!gate.TryTake())
                 {
-                    await WaitOn("worker", gate.WaitAsync(cancellationToken)).ConfigureAwait(false);
+                    // Resumed by the worker that frees its place, on its thread: it goes on to start this contact.
+                    await WaitOn("worker", gate.TakeAsync(cancellationToken)).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
@@ -437,9 +438,9 @@ internal sealed class BatchRunner
         return result with { Error = error, Kind = verdict.Kind, Attempt = verdict.Attempt, RecordActivity = verdict.RecordActivity, Disposition = verdict.Disposition };
     }
 
-    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, PageLookup? page, string? notOpened, RunState state, ConcurrentBag<IDisposable> leases, SemaphoreSlim gate, CancellationToken cancellationToken)
+    private async Task<ContactResult?> ProcessOneAsync(BatchPass pass, Contact contact, int prior, PageLookup? page, string? notOpened, RunState state, ConcurrentBag<IDisposable> leases, WorkerGate gate, CancellationToken cancellationToken)
     {
-        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.contact");
+        var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.contact");
         try
         {
             // Held until the page is written, so a racing on-demand call sees the link. Waiting honours the
@@ -489,6 +490,8 @@ internal sealed class BatchRunner
         }
         finally
         {
+            // The span ends first: the release may start the next contact on this thread (WorkerGate).
+            span?.Dispose();
             gate.Release();
         }
     }

@@ -55,7 +55,7 @@ internal static class HttpFloor
         return creates / watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task CreateAsync(HttpClient client, Uri url, AuthenticationHeaderValue authorization, int i, CancellationToken ct)
+    internal static async Task CreateAsync(HttpClient client, Uri url, AuthenticationHeaderValue authorization, int i, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));

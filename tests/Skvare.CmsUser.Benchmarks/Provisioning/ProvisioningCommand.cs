@@ -399,7 +399,7 @@ internal static class ProvisioningCommand
 
     private static string TimelinePath => Path.Combine("artifacts", "benchmarks", "provisioning-trace.txt");
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
@@ -544,7 +544,7 @@ internal static class ProvisioningCommand
 
     private static string Mb(long bytes) => (bytes / 1024d / 1024d).ToString("0.0", Inv) + " MB";
 
-    private static void Require(bool condition, string message)
+    internal static void Require(bool condition, string message)
     {
         if (!condition)
         {

@@ -73,6 +73,34 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_while_every_worker_is_busy_starts_no_other_contact_and_writes_the_busy_one()
+    {
+        _h.Configure = o => o.MaxConcurrency = 1;
+        var members = Enumerable.Range(0, 3).Select(i => _h.Member("P", $"N{i}", $"p{i}@example.org")).ToArray();
+        using var cts = new CancellationTokenSource();
+        var firstEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h.Cms.BeforeCreate = account =>
+        {
+            firstEntered.TrySetResult();
+            return firstAnswered.Task;
+        };
+
+        var run = _h.Provisioner.RunOnceAsync(cancellationToken: cts.Token);
+        await firstEntered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The launcher waits for the only worker (or is about to): cancelling ends that wait with no place taken.
+        await cts.CancelAsync();
+        firstAnswered.SetResult();
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        summary.Cancelled.Should().BeTrue();
+        _h.Cms.Calls["Create"].Should().Be(1, "no contact starts once the run is cancelled");
+        _h.Civi.Links.Should().ContainSingle(l => l.ContactId == members[0].Id, "the contact that was busy is written back");
+        members.Skip(1).Should().OnlyContain(m => _h.Civi.GroupStatus(EngineHarness.Trigger, m.Id) == "Added");
+    }
+
+    [Fact]
     public async Task Cancellation_stops_between_contacts_and_links_what_was_created()
     {
         _h.Configure = o => o.MaxConcurrency = 1;
