@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing.CiviCrm;
 using Skvare.CmsUser.Testing.InMemory;
 
@@ -110,6 +111,73 @@ public sealed class AuditRefusalTests
             ids.Should().OnlyContain(id => h.Fake.GroupStatus(members, id) == "Removed");
         }, iter: 20, threads: 1));
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_Scheduled_record_through_a_source_that_does_not_prepare_fails_its_contact_alone()
+    {
+        // A trigger source of the host's own (not IPreparingTriggerSource): the engine opens the records itself, through
+        // CiviCRM's write-back store.
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100, more: s => s.AddSingleton<ITriggerSourceFactory>(sp => new UnpreparedSources(sp.GetRequiredService<Triggers.CiviCrmTriggerSourceFactory>())));
+        var (members, ids) = AddMembers(h, 4);
+        h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[2]]);
+
+        var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        summary.Count(OutcomeKind.Created).Should().Be(3);
+        var failure = summary.Failures.Should().ContainSingle().Subject;
+        failure.ContactId.Should().Be(ids[2]);
+        failure.Error!.Code.Should().Be(CmsUserErrorCodes.WriteBackFailed);
+        cms.Accounts.Select(a => a.Email).Should().NotContain("m2@example.org", "no account is made without its Scheduled record");
+        CreationRecords(h).Should().BeEquivalentTo([$"{ids[0]} Completed", $"{ids[1]} Completed", $"{ids[3]} Completed"], "the records the refused call kept are not opened again");
+        h.Fake.GroupStatus(members, ids[2]).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_refused_new_record_without_a_write_back_store_fails_its_contact_alone()
+    {
+        // A link store of the host's own: the engine has no write-back store and writes through the recorder alone.
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100, more: s => s.AddSingleton<IAccountLinkStore>(sp => new OwnLinks(ActivatorUtilities.CreateInstance<Links.CiviCrmLinkStore>(sp))));
+        h.Services.GetService<IPageWriteBackStore>().Should().BeNull();
+        var (reset, ids) = h.AddLinkedResetContacts(cms, 4);
+        h.Fake.RefuseRecordWhere = RefuseRecordsOf([ids[1]]);
+
+        var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        summary.Failures.Should().ContainSingle().Which.ContactId.Should().Be(ids[1]);
+        Records(h).Should().BeEquivalentTo([ids[0], ids[2], ids[3]], "one record each for the others, none written twice");
+        h.Fake.GroupStatus(reset, ids[1]).Should().Be("Added");
+    }
+
+    /// <summary>CiviCRM's trigger sources seen through a factory of the host's own: they read pages, nothing more.</summary>
+    private sealed class UnpreparedSources(ITriggerSourceFactory inner) : ITriggerSourceFactory
+    {
+        public ITriggerSource Create(TriggerSourceContext context) => new Source(inner.Create(context));
+
+        public Task PrepareAsync(IReadOnlyCollection<TriggerDefinition> definitions, CancellationToken cancellationToken = default) => inner.PrepareAsync(definitions, cancellationToken);
+
+        private sealed class Source(ITriggerSource inner) : ITriggerSource
+        {
+            public TriggerDefinition Trigger => inner.Trigger;
+
+            public IAsyncEnumerable<IReadOnlyList<Contact>> ReadPendingAsync(int pageSize, CancellationToken cancellationToken = default) => inner.ReadPendingAsync(pageSize, cancellationToken);
+
+            public Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default) => inner.FindPendingAsync(contactId, cancellationToken);
+
+            public Task AcknowledgeAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken = default) => inner.AcknowledgeAsync(acknowledgements, cancellationToken);
+        }
+    }
+
+    /// <summary>CiviCRM's link store behind a store of the host's own.</summary>
+    private sealed class OwnLinks(IAccountLinkStore inner) : IAccountLinkStore
+    {
+        public Task<IReadOnlyList<AccountLink>> FindByContactsAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default) => inner.FindByContactsAsync(contactIds, cancellationToken);
+
+        public Task<IReadOnlyList<AccountLinkResult>> EnsureLinksAsync(IReadOnlyList<AccountLinkRequest> requests, CancellationToken cancellationToken = default) => inner.EnsureLinksAsync(requests, cancellationToken);
+    }
+
     /// <summary>New contacts in the trigger group "members".</summary>
     private static (long Members, long[] Ids) AddMembers(CiviHarness h, int count)
     {
@@ -124,13 +192,13 @@ public sealed class AuditRefusalTests
     private static string[] CreationRecords(CiviHarness h) =>
         [.. h.Fake.Activities.Where(a => a.Type == "User Account Creation").SelectMany(a => a.Targets.Select(t => $"{t} {a.Status}"))];
 
-    private static CiviHarness Harness(FakeCmsAccountProvider cms, int pageSize) => new(engine: o =>
+    private static CiviHarness Harness(FakeCmsAccountProvider cms, int pageSize, Action<IServiceCollection>? more = null) => new(engine: o =>
     {
         o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
         o.PasswordResets.Add(new PasswordResetCampaign { Trigger = TriggerDefinition.Group("reset") });
         o.PageSize = pageSize;
         o.MaxConcurrency = 2;
-    }, cms: cms);
+    }, cms: cms, more: more);
 
 
     /// <summary>The database refuses every new activity whose target is one of <paramref name="contacts"/> (a foreign key, as for a contact purged meanwhile).</summary>
