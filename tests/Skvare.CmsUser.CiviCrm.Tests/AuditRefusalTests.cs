@@ -151,6 +151,33 @@ public sealed class AuditRefusalTests
         h.Fake.GroupStatus(reset, ids[1]).Should().Be("Added");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task The_mark_of_an_open_record_is_not_in_the_details_an_admin_reads_and_is_gone_once_the_record_is_completed()
+    {
+        var cms = new FakeCmsAccountProvider();
+        using var h = Harness(cms, pageSize: 100);
+        var (_, ids) = AddMembers(h, 2);
+        var whileOpen = new TaskCompletionSource<FakeActivity[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cms.BeforeCreate = _ =>
+        {
+            whileOpen.TrySetResult([.. h.Fake.Activities.Where(a => a.Type == "User Account Creation")]);
+            return Task.CompletedTask;
+        };
+
+        var summary = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        var open = await whileOpen.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        open.Should().HaveCount(2).And.OnlyContain(a => a.Status == "Scheduled");
+        open.Should().OnlyContain(a => a.Details == "In progress. If this stays Scheduled, the run stopped; the next run completes it.", "the details an admin reads carry no mark");
+        open.Select(a => a.Result).Should().OnlyContain(r => r != null && Regex.IsMatch(r, "^[0-9a-f]{12}$", RegexOptions.None, TimeSpan.FromSeconds(1)))
+            .And.Subject.Distinct().Should().ContainSingle("one mark per page");
+        var done = h.Fake.Activities.Where(a => a.Type == "User Account Creation").ToArray();
+        done.Should().HaveCount(2).And.OnlyContain(a => a.Status == "Completed" && a.Result == null, "completing a record clears its mark");
+        done.Should().OnlyContain(a => a.Details == null || !a.Details.Contains(open[0].Result!, StringComparison.Ordinal));
+        done.SelectMany(a => a.Targets).Should().BeEquivalentTo(ids);
+    }
+
     /// <summary>CiviCRM's trigger sources seen through a factory of the host's own: they read pages, nothing more.</summary>
     private sealed class UnpreparedSources(ITriggerSourceFactory inner) : ITriggerSourceFactory
     {
