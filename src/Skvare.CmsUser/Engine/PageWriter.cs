@@ -98,8 +98,9 @@ internal sealed class PageWriter
     {
         var records = new Dictionary<long, long>();
         var notOpened = new Dictionary<long, string>();
-        if (entries.Length == 1)
+        if (entries.Length == 1 && _store is null)
         {
+            // The call was the one record (the store's request also reads the page's records, which may be what it refused).
             notOpened[entries[0].ContactId] = refusal.Message;
             return new OpenedPage(records, null) { NotOpened = notOpened };
         }
@@ -173,9 +174,9 @@ internal sealed class PageWriter
     /// <summary>
     /// The audit records (written and removed at once), then the trigger changes: one call each. A part CiviCRM refuses
     /// for good is written again one record at a time where that writes nothing twice (<see cref="RefusedWrites"/>: trigger
-    /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written), so one contact's refused
-    /// record fails that contact alone: it stays in the trigger and the rest of the page is written. Returns the contacts
-    /// whose record was refused, with the refusal.
+    /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written; without it each new
+    /// record goes in a call of its own from the start), so one contact's refused record fails that contact alone: it stays
+    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal.
     /// </summary>
     private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null)
     {

@@ -72,6 +72,20 @@ public sealed class AuditRefusalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_single_refused_Scheduled_record_is_not_sent_again()
+    {
+        var jane = _h.Member("Jane", "Doe", "jane@example.org");
+        _h.Civi.RefuseRecordWhere = e => e.Status == ActivityOutcomeStatus.Scheduled ? "DB Error: constraint violation" : null;
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.None);
+        summary.Failures.Should().ContainSingle().Which.ContactId.Should().Be(jane.Id);
+        _h.Civi.Calls["OpenActivities"].Should().Be(1, "a call of one record refused is that record's refusal");
+        _h.Cms.Accounts.Should().BeEmpty();
+    }
+
+    [Fact]
     public void Any_set_of_refused_records_gives_one_record_per_contact_attempt_and_none_twice() =>
         Gen.Select(Gen.Int[1, 7], Gen.Int[1, 4], Gen.Int[0, 6].HashSet[0, 7], Gen.Int[0, 6].HashSet[0, 7], Gen.Int[0, 6].HashSet[0, 7]).Sample((count, pageSize, scheduled, completed, failed) =>
         {
