@@ -387,16 +387,18 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             // up: the contact fails as transient (Throttled for the 429) and the next attempt creates it.
             throw Map(ex);
         }
+        catch (CiviCrmApiException ex) when (ex.StatusCode is >= 200 and < 300 && ex.Kind is FailureKind.Transient or FailureKind.Configuration)
+        {
+            // The site accepted the create (2xx, so its chained check and mail ran) but the answer cannot be read (cut short
+            // on its way, which the client reports as transient, or not API v4 at all): the user exists, so find it by
+            // contact, and send no second mail (whether the first went out is unknown); this contact fails alone
+            // (UnknownOutcome) when it cannot be found.
+            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
+        }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
             // The insert may have happened: the user row is the contact's, so look for it by contact.
             return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), null);
-        }
-        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Configuration && ex.StatusCode is >= 200 and < 300)
-        {
-            // The site accepted the create (2xx, so its chained check and mail ran) but the answer cannot be read: the user
-            // exists, so find it by contact; this contact fails alone (UnknownOutcome) when it cannot be found.
-            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
         catch (CiviCrmApiException ex) when (ex.IsDuplicate)
         {

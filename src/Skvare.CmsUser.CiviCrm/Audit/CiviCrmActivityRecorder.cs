@@ -144,8 +144,23 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         return save;
     }
 
-    /// <summary>One <c>Activity.save</c> that opens a new record per entry (ids, if any, are ignored).</summary>
-    internal static Api4Params OpenQuery(IEnumerable<ActivityEntry> entries) => SaveQuery(entries.Select(e => e with { Id = null }));
+    /// <summary>
+    /// One <c>Activity.save</c> that opens a new record per entry (ids, if any, are ignored), each carrying
+    /// <paramref name="mark"/> in <c>result</c> when given (<see cref="Marked"/>).
+    /// </summary>
+    internal static Api4Params OpenQuery(IEnumerable<ActivityEntry> entries, string? mark = null)
+    {
+        var save = SaveQuery(entries.Select(e => e with { Id = null }));
+        if (mark is not null)
+        {
+            foreach (var record in save.Records)
+            {
+                record[Marked.Field] = mark;
+            }
+        }
+
+        return save;
+    }
 
     /// <summary>The ids of the records an open wrote, in order; null when the answer does not name one per entry.</summary>
     internal static IReadOnlyList<long>? OpenedIds(IEnumerable<JsonElement> rows, int expected)
@@ -262,13 +277,13 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
     }
 
     /// <summary>
-    /// The contacts' Scheduled records of a kind whose details carry <paramref name="marker"/>: those a refused open kept
-    /// (<c>contact_id</c>, <c>act.id</c>).
+    /// The contacts' Scheduled records of a kind that carry <paramref name="marker"/> (<see cref="Marked"/>): those a refused
+    /// open kept (<c>contact_id</c>, <c>act.id</c>).
     /// </summary>
     internal static Api4Params MarkedOpenQuery(IReadOnlyCollection<long> contactIds, ActivityKind kind, string marker)
     {
         var query = TargetRecordsQuery(contactIds, kind, Api4Condition.Eq("act.status_id:name", "Scheduled"), "act.id");
-        query.Where.Add(Api4Condition.Field("act.details", "LIKE", "%" + marker + "%"));
+        query.Where.Add(Api4Condition.Eq("act." + Marked.Field, marker));
         query.Limit = 0;
         return query;
     }
@@ -304,8 +319,9 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         };
         if (entry.Id is long id)
         {
-            // Completes the Scheduled record written before the attempt; its contacts stay as they are.
+            // Completes the Scheduled record written before the attempt; its contacts stay as they are, its mark goes.
             record["id"] = id;
+            record[Marked.Field] = null;
         }
         else
         {

@@ -326,11 +326,11 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
 
         // Each record carries the page's mark while it is Scheduled, so a refused open can tell the records it kept.
         var mark = Marked.New();
-        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(c => Marked.With(opener(c), mark)).ToArray() : [];
+        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(opener).ToArray() : [];
         var reads = calls.ToArray();
         if (open.Length > 0)
         {
-            calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(open))));
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(open, mark))));
 
             // After the records just written: the snapshot includes them.
             calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(ids, preparation.Kind))));
@@ -412,7 +412,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         {
             try
             {
-                var result = await _client.CallAsync("Activity", "save", CiviCrmActivityRecorder.OpenQuery([entry]), cancellationToken).ConfigureAwait(false);
+                var result = await _client.CallAsync("Activity", "save", CiviCrmActivityRecorder.OpenQuery([entry], mark), cancellationToken).ConfigureAwait(false);
                 if (CiviCrmActivityRecorder.OpenedIds(result.Values, 1) is [var id])
                 {
                     opened[entry.ContactId] = id;

@@ -276,6 +276,8 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
+            // As SendPasswordResetEmail::doTask: the token is renewed first, whether or not a mail can then be sent.
+            user["password_reset_token"] = "token-" + user["id"];
             var email = user.GetValueOrDefault("uf_name") as string;
             if (_server is Standalone.FakeStandaloneServer { PasswordResetTemplateActive: false } || !Mailable(email))
             {
@@ -283,7 +285,6 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
-            user["password_reset_token"] = "token-" + user["id"];
             _server.RecordMail(email!, $"Password reset link (expires in {timeout} minutes)");
             results.Add(new() { ["is_error"] = false });
         }

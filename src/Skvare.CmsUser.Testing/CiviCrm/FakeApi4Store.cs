@@ -21,7 +21,7 @@ public sealed class FakeApi4Store
         ["EntityTag"] = ["id", "entity_table", "entity_id", "tag_id"],
         ["SavedSearch"] = ["id", "name", "label", "api_entity", "api_params"],
         ["UFMatch"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "language"],
-        ["Activity"] = ["id", "activity_type_id", "status_id", "subject", "details", "source_record_id", "activity_date_time", "priority_id", "created_date", "modified_date", "is_deleted", "is_test", "source_contact_id", "target_contact_id", "assignee_contact_id"],
+        ["Activity"] = ["id", "activity_type_id", "status_id", "subject", "details", "result", "source_record_id", "activity_date_time", "priority_id", "created_date", "modified_date", "is_deleted", "is_test", "source_contact_id", "target_contact_id", "assignee_contact_id"],
         ["ActivityContact"] = ["id", "activity_id", "contact_id", "record_type_id"],
         ["OptionGroup"] = ["id", "name", "title"],
         ["OptionValue"] = ["id", "option_group_id", "name", "label", "value", "is_active", "is_reserved", "filter", "weight"],

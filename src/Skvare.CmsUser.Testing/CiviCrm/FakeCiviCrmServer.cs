@@ -449,7 +449,7 @@ public class FakeCiviCrmServer : IDisposable
                     a.GetValueOrDefault("subject") as string,
                     a.GetValueOrDefault("details") as string,
                     Store.Table("ActivityContact").Where(ac => Equals(ac["activity_id"], a["id"]) && Equals(ac["record_type_id"], 3L)).Select(ac => (long)ac["contact_id"]!).ToArray(),
-                    a.GetValueOrDefault("activity_date_time") as string)).ToArray();
+                    a.GetValueOrDefault("activity_date_time") as string) { Result = a.GetValueOrDefault("result") as string }).ToArray();
             }
         }
     }
@@ -878,7 +878,11 @@ public sealed record FakeApi4Record(string Entity, string Action, bool Chained, 
 /// <param name="Details">Details.</param>
 /// <param name="Targets">Target contact ids.</param>
 /// <param name="DateTime">activity_date_time as stored.</param>
-public sealed record FakeActivity(long Id, string? Type, string? Status, string? Subject, string? Details, IReadOnlyList<long> Targets, string? DateTime);
+public sealed record FakeActivity(long Id, string? Type, string? Status, string? Subject, string? Details, IReadOnlyList<long> Targets, string? DateTime)
+{
+    /// <summary>The activity's <c>result</c> field (CiviCRM shows it only for survey activities).</summary>
+    public string? Result { get; init; }
+}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
 internal sealed partial class FakeCiviCrmJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -245,6 +245,15 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         }
     }
 
+    /// <summary>
+    /// When set, asked about every audit record <see cref="RecordAsync"/> and <see cref="OpenAsync"/> write, as it is
+    /// written; a message it returns makes the store refuse that record as CiviCRM's database does: the call throws a
+    /// permanent <see cref="CmsProviderException"/> (<see cref="CmsErrorReason.InvalidData"/>, the message), the records
+    /// before it in the same call stay written and the records after it are not written (CiviCRM 6.17.2 runs an API v4
+    /// request without a transaction). Runs under the store's lock: it must not call the store.
+    /// </summary>
+    public Func<ActivityEntry, string?>? RefuseRecordWhere { get; set; }
+
     /// <summary>Makes the next call (any operation) throw <paramref name="exception"/>.</summary>
     public void FailNext(Exception exception) => _faults.Enqueue(exception);
 
@@ -290,6 +299,8 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         {
             foreach (var entry in entries)
             {
+                Refuse(entry);
+
                 // An entry with an id completes that (Scheduled) record; a record removed meanwhile is written anew.
                 if (entry.Id is long id && ActivityRowOf(id) is var row and >= 0)
                 {
@@ -349,6 +360,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             var ids = new long[entries.Count];
             for (var i = 0; i < ids.Length; i++)
             {
+                Refuse(entries[i]);
                 ids[i] = StoreActivity(entries[i]);
             }
 
@@ -597,6 +609,15 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         Fill(ref _activities[row], entry);
         Chain(_newestActivity, entry.ContactId, row, static (rows, r) => ref rows._activities[r].Older);
         return row + 1L;
+    }
+
+    /// <summary>Throws <see cref="RefuseRecordWhere"/>'s refusal of this record, if any.</summary>
+    private void Refuse(ActivityEntry entry)
+    {
+        if (RefuseRecordWhere?.Invoke(entry) is { } message)
+        {
+            throw new CmsProviderException("CiviCRM", CmsErrorReason.InvalidData, message);
+        }
     }
 
     private static void Validate(ActivityEntry entry)

@@ -82,7 +82,13 @@ public interface IActivityRecorder
     /// <param name="cancellationToken">Cancels the call.</param>
     Task EnsureReadyAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Writes a page of activities in one call.</summary>
+    /// <summary>Writes activities in one call.</summary>
+    /// <remarks>
+    /// A call refused for good (a permanent <see cref="CmsUserException"/>) is one record's refusal when the call holds one
+    /// record. Without an <see cref="IPageWriteBackStore"/> nothing tells which new records a refused call of several kept,
+    /// so the engine never puts two new records in one call: a page's updates (entries with an id) come in one call and
+    /// each new record in a call of its own, so one refused record fails its contact alone and none is written twice.
+    /// </remarks>
     /// <param name="entries">The entries.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     Task RecordAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default);
@@ -97,7 +103,9 @@ public interface IActivityRecorder
     /// <summary>
     /// Writes Scheduled records (one per entry, in one call) before the CMS is called, and returns their ids
     /// in order. A store without this returns <see langword="null"/>; the engine then writes only final records
-    /// (and cannot complete the audit of a run that died after a create).
+    /// (and cannot complete the audit of a run that died after a create). When a call of several is refused for good, the
+    /// engine reads <see cref="FindAuditsAsync"/> and opens a record, one per call, only for the contacts that show no
+    /// Scheduled record, so a store that opens records must find them.
     /// </summary>
     /// <param name="entries">Scheduled entries.</param>
     /// <param name="cancellationToken">Cancels the write.</param>

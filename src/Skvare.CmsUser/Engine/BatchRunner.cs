@@ -358,7 +358,7 @@ internal sealed class BatchRunner
             }
 
             // Started inline: a contact that finishes synchronously (a stop, a quarantine) is seen before the next starts.
-            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, page.NotOpened?.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
+            tasks.Add(ProcessOneAsync(pass, contact, page.Prior.GetValueOrDefault(contact.Id), page.Lookup, page.Opened.NotOpened.GetValueOrDefault(contact.Id), state, leases, gate, cancellationToken));
         }
 
         return tasks;
@@ -574,10 +574,10 @@ internal sealed class BatchRunner
             .Fail(_engine.Attempts, FailureKind.Permanent, CmsUserErrorCodes.WriteBackFailed, $"CiviCRM refused the contact's Scheduled audit record, so no account was made: {reason}");
 
     /// <summary>
-    /// A page read and prepared: its contacts, their counted failures, their Scheduled records, its look-up plan, and the
-    /// contacts whose Scheduled record CiviCRM refused (with why).
+    /// A page read and prepared: its contacts, their counted failures, their Scheduled records (with the contacts whose
+    /// record the store refused), its look-up plan.
     /// </summary>
-    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup, IReadOnlyDictionary<long, string>? NotOpened = null);
+    private sealed record PreparedPage(int Number, IReadOnlyList<Contact> Contacts, IReadOnlyDictionary<long, int> Prior, OpenedPage Opened, PageLookup? Lookup);
 
     /// <summary>
     /// A pass's pages, read and prepared ahead: when the launcher takes a page, the next one is prepared (failure count,
@@ -768,7 +768,7 @@ internal sealed class BatchRunner
             }
 
             // The source read the failures and opened the records with the page: only the look-up is left.
-            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits), lookup, read.NotOpened);
+            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits) with { NotOpened = read.NotOpened }, lookup);
             if (prefetch is not null)
             {
                 try

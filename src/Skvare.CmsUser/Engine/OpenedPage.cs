@@ -9,6 +9,14 @@ namespace Skvare.CmsUser.Engine;
 /// <param name="Snapshot">The audit records read after the Scheduled records were written, or <see langword="null"/> when not read.</param>
 internal sealed record OpenedPage(IReadOnlyDictionary<long, long> Records, PageWriteBackSnapshot? Snapshot)
 {
+    private static readonly IReadOnlyDictionary<long, string> NoRefusals = new Dictionary<long, string>();
+
     /// <summary>Nothing opened, nothing read.</summary>
     public static OpenedPage None { get; } = new(new Dictionary<long, long>(), null);
+
+    /// <summary>
+    /// Contact id → why the store refused the Scheduled record opened for it (for good): those contacts fail without a CMS
+    /// call. Empty unless an open was refused.
+    /// </summary>
+    public IReadOnlyDictionary<long, string> NotOpened { get; init; } = NoRefusals;
 }

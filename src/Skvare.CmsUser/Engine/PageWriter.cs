@@ -56,17 +56,25 @@ internal sealed class PageWriter
         var entries = open.Select(c => Scheduled(c, now)).ToArray();
         PageWriteBackSnapshot? snapshot = null;
         IReadOnlyList<long>? ids;
-        if (_store is not null)
+        try
         {
-            // The page's audit records are read in the same request, after the Scheduled records are written: the snapshot a
-            // page of accounts created in this run decides on, so its write-back needs no read of its own.
-            var page = new PageWriteBackQuery([], contacts.Select(c => c.Id).Distinct().ToArray(), kind);
-            var written = await _store.OpenAsync(entries, page, cancellationToken).ConfigureAwait(false);
-            (ids, snapshot) = (written.Ids, written.Snapshot);
+            if (_store is not null)
+            {
+                // The page's audit records are read in the same request, after the Scheduled records are written: the snapshot a
+                // page of accounts created in this run decides on, so its write-back needs no read of its own.
+                var page = new PageWriteBackQuery([], contacts.Select(c => c.Id).Distinct().ToArray(), kind);
+                var written = await _store.OpenAsync(entries, page, cancellationToken).ConfigureAwait(false);
+                (ids, snapshot) = (written.Ids, written.Snapshot);
+            }
+            else
+            {
+                ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+            }
         }
-        else
+        catch (CmsUserException ex) when (ex.Kind == FailureKind.Permanent)
         {
-            ids = await _activities.OpenAsync(entries, cancellationToken).ConfigureAwait(false);
+            // Refused for good: one contact's record (the database refusing it) or the request itself.
+            return await ReopenAsync(entries, kind, ex, cancellationToken).ConfigureAwait(false);
         }
 
         if (ids is null || ids.Count != open.Length)
@@ -75,6 +83,47 @@ internal sealed class PageWriter
         }
 
         return new OpenedPage(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
+    }
+
+    /// <summary>
+    /// After the store refused a page's Scheduled records for good: which contacts have a record now, then one record per
+    /// call for the others, so a refused record is its contact's alone. The refused call may have kept some records (CiviCRM
+    /// runs no transaction) and nothing tells them from an earlier run's open record of the same contact, so a contact with
+    /// an open record now gets no second one and claims none (its write-back completes its oldest open record, as after a
+    /// crash; a failure writes a Failed record; nothing removes a record that may be an earlier run's). No record is written
+    /// twice: a contact is opened again only when it has no open record, and a record refused alone is not sent again. A
+    /// read that fails is thrown, as the open's failure was.
+    /// </summary>
+    private async Task<OpenedPage> ReopenAsync(ActivityEntry[] entries, ActivityKind kind, CmsUserException refusal, CancellationToken cancellationToken)
+    {
+        var records = new Dictionary<long, long>();
+        var notOpened = new Dictionary<long, string>();
+        if (entries.Length == 1 && _store is null)
+        {
+            // The call was the one record (the store's request also reads the page's records, which may be what it refused).
+            notOpened[entries[0].ContactId] = refusal.Message;
+            return new OpenedPage(records, null) { NotOpened = notOpened };
+        }
+
+        var audits = await _activities.FindAuditsAsync(entries.Select(e => e.ContactId).ToArray(), kind, cancellationToken).ConfigureAwait(false);
+        var hasOpen = audits.Where(r => r.Status == ActivityOutcomeStatus.Scheduled).Select(r => r.ContactId).ToHashSet();
+        foreach (var entry in entries.Where(e => !hasOpen.Contains(e.ContactId)))
+        {
+            try
+            {
+                if (await _activities.OpenAsync([entry], cancellationToken).ConfigureAwait(false) is [var id])
+                {
+                    records[entry.ContactId] = id;
+                }
+            }
+            catch (CmsUserException ex) when (ex.Kind == FailureKind.Permanent)
+            {
+                notOpened[entry.ContactId] = ex.Message;
+            }
+        }
+
+        Log.OpenRefused(_logger, entries.Length, notOpened.Count, refusal.Message);
+        return new OpenedPage(records, null) { NotOpened = notOpened };
     }
 
     /// <summary>The Scheduled "User Account Creation" record of a contact about to get an account (see <see cref="OpenAsync"/>).</summary>
@@ -125,9 +174,9 @@ internal sealed class PageWriter
     /// <summary>
     /// The audit records (written and removed at once), then the trigger changes: one call each. A part CiviCRM refuses
     /// for good is written again one record at a time where that writes nothing twice (<see cref="RefusedWrites"/>: trigger
-    /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written), so one contact's refused
-    /// record fails that contact alone: it stays in the trigger and the rest of the page is written. Returns the contacts
-    /// whose record was refused, with the refusal.
+    /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written; without it each new
+    /// record goes in a call of its own from the start), so one contact's refused record fails that contact alone: it stays
+    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal.
     /// </summary>
     private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null)
     {

@@ -8,12 +8,14 @@ namespace Skvare.CmsUser.Engine;
 /// a call of several records that is refused has written the records before the refused one (checked on 6.17.2,
 /// tests/recordings README, "Also seen"), so a record is written again only when that is safe: trigger changes and
 /// updates by id are repeatable, and a new record is written again only where the store's read-back does not find it.
+/// Where nothing reads back (a recorder without an <see cref="IPageWriteBackStore"/>), a new record never shares a call,
+/// so a refused call is one record's and its contact's alone.
 /// </summary>
 internal static class RefusedWrites
 {
     /// <summary>
     /// Which of a call's new records are not written, read back after the call was refused (one read at most); null when
-    /// nothing can tell, and then new records are never written again.
+    /// nothing can tell, and then each new record is written in a call of its own from the start, and never again.
     /// </summary>
     public delegate Task<IReadOnlyCollection<ActivityEntry>> FindUnwritten(IReadOnlyList<ActivityEntry> created);
 
@@ -35,12 +37,25 @@ internal static class RefusedWrites
     /// <summary>
     /// Writes audit records in one call; when CiviCRM refuses it for good, one call per record: updates by id again, new
     /// records only where <paramref name="unwritten"/> finds them not written (never twice), each refused record noted under
-    /// its contact. Without <paramref name="unwritten"/> a refused call that carries a new record is thrown, as is any
-    /// other failure.
+    /// its contact. Without <paramref name="unwritten"/> nothing can tell which new records a refused call kept, so new
+    /// records never share a call: the updates go in one call and each new record in a call of its own, sent once (a
+    /// refusal is that record's contact's alone and is not sent again). Any other failure is thrown.
     /// </summary>
     public static async Task RecordsAsync(ActivityEntry[] entries, Func<ActivityEntry[], CancellationToken, Task> write, FindUnwritten? unwritten, ConcurrentDictionary<long, CmsUserException> refused)
     {
         var created = entries.Where(e => e.Id is null).ToArray();
+        if (unwritten is null && created.Length > 0 && entries.Length > 1)
+        {
+            var updates = entries.Where(e => e.Id is not null).ToArray();
+            if (updates.Length > 0)
+            {
+                await EachAsync(updates, e => e.ContactId, write, repeatable: true, refused).ConfigureAwait(false);
+            }
+
+            await OneByOneAsync(created, e => e.ContactId, write, refused).ConfigureAwait(false);
+            return;
+        }
+
         if (await AllAsync(entries, e => e.ContactId, write, repeatable: created.Length == 0 || unwritten is not null, refused).ConfigureAwait(false))
         {
             return;
