@@ -34,8 +34,9 @@ internal static class RecoveredCreation
     }
 
     /// <summary>
-    /// The proof for <paramref name="result"/> (a success that links an account), or <see langword="null"/>. A contact found
-    /// linked has no account read: it is read by id here, one request, only when an earlier open record makes it worth it.
+    /// The proof for <paramref name="result"/> (a success that links an account), or <see langword="null"/>. An account
+    /// without its date (a contact found linked has had no account read; a page look-up may not carry it) is read by id
+    /// here, one request, only when an earlier open record makes it worth it.
     /// </summary>
     public static async Task<Proof?> ProveAsync(ContactResult result, AuditRecord[] records, long? mine, ICmsAccountProvider cms, ILogger logger, CancellationToken cancellationToken)
     {
@@ -55,12 +56,19 @@ internal static class RecoveredCreation
 
         var created = result.AccountCreatedAt;
         var username = result.Username;
-        if (result.Kind == OutcomeKind.AlreadyLinked)
+        if (username is not null && !Fits(pattern, username, cms.UsernameRules))
         {
+            return null;
+        }
+
+        if (created is null)
+        {
+            // A contact found linked has had no account read, and a look-up may have answered without the date (a page
+            // look-up): one read by id, only for a contact an earlier attempt left open.
             try
             {
                 var account = await cms.GetByIdAsync(uid, cancellationToken).ConfigureAwait(false);
-                (created, username) = (account?.CreatedAt, account?.Username);
+                (created, username) = (account?.CreatedAt, account?.Username ?? username);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
