@@ -207,6 +207,23 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public void An_audit_record_date_read_as_its_latest_instant_is_never_before_the_record()
+    {
+        // The date of a Scheduled record proves an account created at or after it the SDK's: read inside a clocks-back
+        // hour, it must be the later of the two instants, never one before the record was written.
+        var zones = TimeZoneInfo.GetSystemTimeZones().ToArray();
+        Gen.Select(Gen.Int[0, zones.Length - 1], Gen.Long[new DateTime(2000, 1, 1).Ticks, new DateTime(2100, 1, 1).Ticks]).Sample((zoneIndex, ticks) =>
+        {
+            var site = new SiteTime(zones[zoneIndex]);
+            var instant = new DateTimeOffset(new DateTime(ticks - (ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc));
+            var read = site.FromSite(site.ToSite(instant), latest: true);
+            read.Should().NotBeNull();
+            (read!.Value - instant).Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(TimeSpan.FromHours(2));
+            site.ToSite(read.Value).Should().Be(site.ToSite(instant));
+        }, iter: 2000);
+    }
+
+    [Fact]
     public void Unreadable_dates_from_the_server_are_no_join_date()
     {
         var site = new SiteTime(TimeZoneInfo.Utc);
