@@ -269,7 +269,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
-        var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status";
+        var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status,created";
         var node = await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), cancellationToken).ConfigureAwait(false);
         if (node is not JsonArray rows)
         {
