@@ -23,7 +23,12 @@ internal sealed class SiteTime
         TimeZoneInfo.ConvertTime(instant, Zone).ToString(Format, CultureInfo.InvariantCulture);
 
     /// <summary>A site wall-clock time read from API v4 as an instant, or <see langword="null"/> when it is not a date-time.</summary>
-    public DateTimeOffset? FromSite(string? text)
+    /// <param name="text">The wall-clock time.</param>
+    /// <param name="latest">
+    /// How to read a time the clocks went through twice (going back): <see langword="false"/> as its earlier instant (a
+    /// "since" that misses nothing after it), <see langword="true"/> as its later one (a date that must not claim too much).
+    /// </param>
+    public DateTimeOffset? FromSite(string? text, bool latest = false)
     {
         if (string.IsNullOrWhiteSpace(text)
             || !DateTime.TryParseExact(text.Trim(), [Format, "yyyy-MM-dd HH:mm", "yyyyMMddHHmmss", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
@@ -38,8 +43,9 @@ internal sealed class SiteTime
             unspecified = unspecified.AddMinutes(15);
         }
 
-        // An ambiguous time (clocks going back) is read as its earlier instant, so no failure after it is missed.
-        var offset = Zone.IsAmbiguousTime(unspecified) ? Zone.GetAmbiguousTimeOffsets(unspecified).Max() : Zone.GetUtcOffset(unspecified);
+        // An ambiguous time (clocks going back) is read as its earlier instant by default, so no failure after it is missed.
+        var offset = !Zone.IsAmbiguousTime(unspecified) ? Zone.GetUtcOffset(unspecified)
+            : latest ? Zone.GetAmbiguousTimeOffsets(unspecified).Min() : Zone.GetAmbiguousTimeOffsets(unspecified).Max();
         return new DateTimeOffset(unspecified, offset);
     }
 }

@@ -613,7 +613,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var roles = Get(node, "roles") is JsonArray list
             ? list.OfType<JsonObject>().Select(r => Str(r["target_id"])).OfType<string>().ToList()
             : [];
-        return new CmsAccount(id, FirstString(node, "name"), FirstString(node, "mail")) { IsActive = active, Roles = roles };
+        return new CmsAccount(id, FirstString(node, "name"), FirstString(node, "mail")) { IsActive = active, Roles = roles, CreatedAt = Created(First(node, "created")) };
     }
 
     /// <summary>Reads a JSON:API <c>user--user</c> resource object.</summary>
@@ -632,8 +632,20 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             IsActive = attributes["status"] is JsonValue s && s.TryGetValue<bool>(out var active) ? active : null,
             Roles = roles,
+            CreatedAt = Created(attributes["created"]),
         };
     }
+
+    /// <summary>
+    /// A user's <c>created</c>: RFC 3339 text (<c>Y-m-d\TH:i:sP</c>, Drupal 8.5 and later), or Unix seconds (a site that kept
+    /// the older timestamp format); anything else is unknown.
+    /// </summary>
+    private static DateTimeOffset? Created(JsonNode? value) => value switch
+    {
+        JsonValue v when v.TryGetValue<long>(out var seconds) => CmsDates.FromUnixSeconds(seconds.ToString(CultureInfo.InvariantCulture)),
+        JsonValue v when Str(v) is { } text => CmsDates.FromText(text) ?? CmsDates.FromUnixSeconds(text),
+        _ => null,
+    };
 
     private static JsonNode? First(JsonNode node, string field) =>
         Get(node, field) is JsonArray { Count: > 0 } list && list[0] is JsonObject item ? item["value"] : null;

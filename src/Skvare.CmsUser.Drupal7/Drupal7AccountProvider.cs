@@ -300,7 +300,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
 
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
-        var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status";
+        var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status,created";
         var node = await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), cancellationToken).ConfigureAwait(false);
         if (node is not JsonArray rows)
         {
@@ -462,7 +462,13 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         var roles = Get(user, "roles") is JsonObject map
             ? map.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList()
             : [];
-        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles };
+        // created: Unix seconds, a string in the Services answers.
+        var created = Get(user, "created") switch
+        {
+            JsonValue v when v.TryGetValue<long>(out var seconds) => CmsDates.FromUnixSeconds(seconds.ToString(CultureInfo.InvariantCulture)),
+            var v => CmsDates.FromUnixSeconds(Str(v)),
+        };
+        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles, CreatedAt = created };
     }
 
     private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);

@@ -462,6 +462,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
 
         return new CmsAccount(userId, Text(Member(a, "username")), Text(Member(a, "email")))
         {
+            // registerDate is the database's UTC value, "2026-11-25 10:00:00".
+            CreatedAt = CmsDates.FromText(Text(Member(a, "registerDate"))),
             // block is "0"/"1" (or 0/1); anything else is not known rather than active.
             IsActive = Member(a, "block") switch
             {

@@ -542,7 +542,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static CmsAccount ToAccount(WpUser user) =>
-        new(user.Id, user.Username, user.Email) { Roles = user.Roles ?? [], IsActive = user.Roles is null ? null : user.Roles.Count > 0 };
+        new(user.Id, user.Username, user.Email) { Roles = user.Roles ?? [], IsActive = user.Roles is null ? null : user.Roles.Count > 0, CreatedAt = CmsDates.FromText(user.RegisteredDate) };
 
     private static HttpBody Json<T>(T value, JsonTypeInfo<T> typeInfo) => HttpBody.Json(JsonSerializer.Serialize(value, typeInfo));
 

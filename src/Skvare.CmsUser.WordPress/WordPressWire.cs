@@ -22,6 +22,10 @@ internal sealed class WpUser
 
     [JsonPropertyName("capabilities")]
     public Dictionary<string, bool>? Capabilities { get; set; }
+
+    /// <summary>When the user registered, ISO 8601 with an offset (<c>context=edit</c>; the companion plugin's look-up from 0.2.3).</summary>
+    [JsonPropertyName("registered_date")]
+    public string? RegisteredDate { get; set; }
 }
 
 /// <summary>The body of <c>POST /wp/v2/users</c>; null members are left out.</summary>

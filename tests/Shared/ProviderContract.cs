@@ -154,6 +154,40 @@ public abstract class ProviderContract
     protected virtual NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
         ProviderTestHost.NewAccount(username, email);
 
+    /// <summary>
+    /// Whether the CMS's answers say when an account was created (<see cref="CmsAccount.CreatedAt"/>): what lets the engine
+    /// record an account a stopped run made as created (docs/cms-support.md, "An account a stopped run created").
+    /// </summary>
+    protected virtual bool DatesAccounts => false;
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_account_read_after_its_create_carries_the_creation_date_the_cms_answers()
+    {
+        using var site = StartSite(new());
+        var now = DateTimeOffset.UtcNow;
+        var before = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond));
+
+        var created = await site.Provider.CreateAsync(site.Prepare(NewAccount()));
+        var after = DateTimeOffset.UtcNow;
+        var byId = await site.Provider.GetByIdAsync(created.UserId);
+        var found = await FindAsync(site.Provider, "jdoe", "jdoe@example.org");
+
+        foreach (var account in new[] { byId, found })
+        {
+            account.Should().NotBeNull();
+            if (DatesAccounts)
+            {
+                // The CMS stamps the account while the create runs, in whole seconds.
+                account!.CreatedAt.Should().NotBeNull().And.BeOnOrAfter(before).And.BeOnOrBefore(after);
+                account.CreatedAt!.Value.Offset.Should().Be(TimeSpan.Zero);
+            }
+            else
+            {
+                account!.CreatedAt.Should().BeNull("this CMS's answers carry no creation date the provider reads");
+            }
+        }
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Registration_twice_keeps_one_provider()
     {

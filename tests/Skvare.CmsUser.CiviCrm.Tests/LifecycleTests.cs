@@ -203,6 +203,13 @@ public sealed class LifecycleTests : IDisposable
             // Exact, except inside a clocks-back hour, where the earlier of the two instants is chosen.
             (instant - back!.Value).Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(TimeSpan.FromHours(2));
             site.ToSite(back.Value).Should().Be(site.ToSite(instant));
+
+            // An audit record's date proves an account created at or after it the SDK's: read with latest, inside a
+            // clocks-back hour it is the later of the two instants, never one before the record was written.
+            var latest = site.FromSite(site.ToSite(instant), latest: true);
+            latest.Should().NotBeNull();
+            (latest!.Value - instant).Should().BeGreaterThanOrEqualTo(TimeSpan.Zero).And.BeLessThanOrEqualTo(TimeSpan.FromHours(2));
+            site.ToSite(latest.Value).Should().Be(site.ToSite(instant));
         }, iter: 2000);
     }
 

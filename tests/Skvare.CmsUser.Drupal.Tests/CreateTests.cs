@@ -20,7 +20,8 @@ public sealed class CreateTests : IDisposable
         stored.Active.Should().BeTrue("the provider always sends status true; Drupal's default is blocked");
         stored.Roles.Should().Equal("editor");
         stored.PasswordMatches("S3cret-pass!").Should().BeTrue();
-        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"], Notification = CmsNotification.NotRequested });
+        created.Should().BeEquivalentTo(new CmsAccount(stored.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"], Notification = CmsNotification.NotRequested, CreatedAt = created.CreatedAt });
+        created.CreatedAt.Should().NotBeNull("core REST answers the new user with its created");
         _host.Server.Mails.Should().BeEmpty();
 
         var request = _host.Server.Requests.Single(r => r.Method == "POST");

@@ -13,7 +13,8 @@ public sealed class LookupTests : IDisposable
 
         var found = await _host.Provider.FindByEmailAsync("jane.doe@example.ORG");
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "Jane.Doe", "Jane.Doe@Example.org") { IsActive = true, Roles = ["editor"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "Jane.Doe", "Jane.Doe@Example.org") { IsActive = true, Roles = ["editor"], CreatedAt = found!.CreatedAt });
+        found.CreatedAt.Should().NotBeNull("JSON:API created");
         var request = _host.Server.Requests.Single();
         request.Path.Should().Be("/jsonapi/user/user");
         request.Query.Should().Be("filter[mail]=jane.doe@example.ORG");
@@ -47,7 +48,8 @@ public sealed class LookupTests : IDisposable
         var found = await _host.Provider.GetByIdAsync(seeded.Id);
         var missing = await _host.Provider.GetByIdAsync(999);
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor", "member"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor", "member"], CreatedAt = found!.CreatedAt });
+        found.CreatedAt.Should().NotBeNull("core REST created");
         missing.Should().BeNull();
         _host.Server.Requests.Select(r => r.Path + "?" + r.Query).Should().Equal($"/user/{seeded.Id}?_format=json", "/user/999?_format=json");
     }

@@ -10,6 +10,8 @@ public sealed class ProviderContractTests : ProviderContract
 
     protected override Type ProviderType => typeof(DrupalAccountProvider);
 
+    protected override bool DatesAccounts => true;
+
     protected override void Register(ICmsUserBuilder builder, bool first) =>
         builder.AddDrupal(o =>
         {

@@ -21,7 +21,7 @@ public sealed class LookupAndActionTests : IDisposable
         found.IsActive.Should().BeTrue();
         var request = _host.ApiRequests.Single();
         request.Path.Should().Be("/api/user.json");
-        request.Query.Should().Be("parameters[mail]=jane.doe@example.ORG&fields=uid,name,mail,status");
+        request.Query.Should().Be("parameters[mail]=jane.doe@example.ORG&fields=uid,name,mail,status,created");
     }
 
     [Fact]
@@ -45,7 +45,8 @@ public sealed class LookupAndActionTests : IDisposable
         var found = await _host.Provider.GetByIdAsync(seeded.Id);
         var missing = await _host.Provider.GetByIdAsync(999);
 
-        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"] });
+        found.Should().BeEquivalentTo(new CmsAccount(seeded.Id, "jdoe", "jdoe@example.org") { IsActive = true, Roles = ["editor"], CreatedAt = found!.CreatedAt });
+        found.CreatedAt.Should().NotBeNull("created");
         missing.Should().BeNull();
     }
 

@@ -10,6 +10,8 @@ public sealed class ProviderContractTests : ProviderContract
 
     protected override Type ProviderType => typeof(Drupal7AccountProvider);
 
+    protected override bool DatesAccounts => true;
+
     protected override void Register(ICmsUserBuilder builder, bool first) =>
         builder.AddDrupal7(o =>
         {

@@ -14,6 +14,8 @@ public sealed class ProviderContractTests : ProviderContract
 
     protected override Type ProviderType => typeof(JoomlaAccountProvider);
 
+    protected override bool DatesAccounts => true;
+
     protected override NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
         base.NewAccount(username, email) with { FirstName = "Jane", LastName = "Doe" };
 

@@ -67,7 +67,8 @@ public sealed class LookupTests : IDisposable
         var found = await host.Provider.GetByIdAsync(user.Id);
         var missing = await host.Provider.GetByIdAsync(999);
 
-        found.Should().Be(new CmsAccount(user.Id, "byid", "byid@example.org") { Roles = found!.Roles, IsActive = true });
+        found.Should().Be(new CmsAccount(user.Id, "byid", "byid@example.org") { Roles = found!.Roles, IsActive = true, CreatedAt = found.CreatedAt });
+        found.CreatedAt.Should().NotBeNull("registered_date");
         found.Roles.Should().Equal("editor");
         missing.Should().BeNull();
     }

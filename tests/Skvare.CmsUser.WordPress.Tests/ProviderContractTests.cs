@@ -11,6 +11,8 @@ public sealed class ProviderContractTests : ProviderContract
 
     protected override Type ProviderType => typeof(WordPressAccountProvider);
 
+    protected override bool DatesAccounts => true;
+
     protected override void Register(ICmsUserBuilder builder, bool first) =>
         builder.AddWordPress(o =>
         {

@@ -262,7 +262,7 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         }
 
         var result = await _client.CallAsync("ActivityContact", "get", AuditQuery(contactIds, kind), cancellationToken).ConfigureAwait(false);
-        return ToAuditRecords(result.Values);
+        return await ToAuditRecordsAsync(_client, result.Values, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -271,7 +271,7 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// </summary>
     internal static Api4Params AuditQuery(object contactIds, ActivityKind kind)
     {
-        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.In("act.status_id:name", AuditStatuses), "act.id", "act.subject", "act.status_id:name");
+        var query = TargetRecordsQuery(contactIds, kind, Api4Condition.In("act.status_id:name", AuditStatuses), "act.id", "act.subject", "act.status_id:name", "act.activity_date_time");
         query.Limit = 0;
         return query;
     }
@@ -288,15 +288,46 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         return query;
     }
 
-    /// <summary>Rows of <see cref="AuditQuery"/> as audit records.</summary>
-    internal static AuditRecord[] ToAuditRecords(IEnumerable<System.Text.Json.JsonElement> rows) =>
+    /// <summary>
+    /// Rows of <see cref="AuditQuery"/> as audit records, each dated with the site's zone (<paramref name="siteTime"/>; no date
+    /// without it or with a stand-in zone, since a wrong zone could date a record hours off). A wall-clock time the site's
+    /// clocks went through twice (clocks going back) is read as its later instant: the date proves an account created at or
+    /// after it the SDK's, so of two candidates the one that proves less is taken.
+    /// </summary>
+    internal static AuditRecord[] ToAuditRecords(IEnumerable<System.Text.Json.JsonElement> rows, SiteTime? siteTime) =>
         rows.Where(r => r.GetInt64("contact_id") is not null && r.GetInt64("act.id") is not null)
             .Select(r => new AuditRecord(
                 r.GetInt64("act.id")!.Value,
                 r.GetInt64("contact_id")!.Value,
                 r.GetString("act.status_id:name") == "Scheduled" ? ActivityOutcomeStatus.Scheduled : ActivityOutcomeStatus.Completed,
-                r.GetString("act.subject") ?? ""))
+                r.GetString("act.subject") ?? "")
+            {
+                OccurredAt = siteTime is { Provisional: false } ? siteTime.FromSite(r.GetString("act.activity_date_time"), latest: true) : null,
+            })
             .ToArray();
+
+    /// <summary>
+    /// <see cref="ToAuditRecords(IEnumerable{JsonElement}, SiteTime?)"/> with the client's site time, read only when a
+    /// Scheduled record is among the rows (only those dates are used; the zone is cached once read). A failure to learn the
+    /// zone leaves the records undated rather than failing the read.
+    /// </summary>
+    internal static async Task<AuditRecord[]> ToAuditRecordsAsync(CiviCrmApiClient client, IReadOnlyCollection<JsonElement> rows, CancellationToken cancellationToken)
+    {
+        SiteTime? siteTime = null;
+        if (rows.Any(r => r.GetString("act.status_id:name") == "Scheduled"))
+        {
+            try
+            {
+                siteTime = await client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException)
+            {
+                siteTime = null;
+            }
+        }
+
+        return ToAuditRecords(rows, siteTime);
+    }
 
     /// <summary>The parameters of <see cref="DiscardAsync"/>: the records, only while still Scheduled.</summary>
     internal static Api4Params DiscardQuery(IReadOnlyCollection<long> ids) =>

@@ -68,7 +68,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         return new PageWriteBackSnapshot
         {
             Links = answers.TryGetValue(LinksKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : [],
-            Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [],
+            Audits = answers.TryGetValue(AuditsKey, out var audits) ? await CiviCrmActivityRecorder.ToAuditRecordsAsync(_client, audits, cancellationToken).ConfigureAwait(false) : [],
             ActivityWatermark = answers.TryGetValue(WatermarkKey, out var mark) ? mark.Select(r => r.GetInt64("id")).FirstOrDefault() ?? 0 : null,
         };
     }
@@ -98,7 +98,7 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         return new PageWriteBackOpened(
             CiviCrmActivityRecorder.OpenedIds(answers.TryGetValue(OpenKey, out var rows) ? rows : [], scheduled.Count),
-            new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? CiviCrmActivityRecorder.ToAuditRecords(audits) : [] });
+            new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? await CiviCrmActivityRecorder.ToAuditRecordsAsync(_client, audits, cancellationToken).ConfigureAwait(false) : [] });
     }
 
     /// <inheritdoc />

@@ -379,7 +379,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             Contacts = contacts,
             FailedAttempts = failed,
             Opened = opened,
-            Audits = open.Length > 0 ? CiviCrmActivityRecorder.ToAuditRecords(answers[AuditsKey]) : null,
+            Audits = open.Length > 0 ? CiviCrmActivityRecorder.ToAuditRecords(answers[AuditsKey], siteTime) : null,
             NotOpened = notOpened,
         };
     }

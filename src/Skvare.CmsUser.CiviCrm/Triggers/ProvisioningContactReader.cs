@@ -158,7 +158,7 @@ internal sealed class ProvisioningContactReader
             Contact = contact,
             PendingIn = pendingIn,
             FailedAttempts = failed,
-            Audits = query.ReadAudits ? CiviCrmActivityRecorder.ToAuditRecords(Rows(row, AuditsChain)) : null,
+            Audits = query.ReadAudits ? CiviCrmActivityRecorder.ToAuditRecords(Rows(row, AuditsChain), siteTime) : null,
             OpenedRecord = opened,
         };
     }

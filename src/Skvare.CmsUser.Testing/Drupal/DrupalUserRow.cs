@@ -10,6 +10,9 @@ internal sealed record DrupalUserRow(long Uid, Guid Uuid, string Name, string Ma
     /// <summary>Whether the account is active (Drupal's <c>status</c>).</summary>
     public bool Status { get; init; } = true;
 
+    /// <summary>When the account was created (<c>created</c>: RFC 3339 in both APIs, whole seconds).</summary>
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+
     /// <summary>Assigned role machine names (without <c>authenticated</c>).</summary>
     public IReadOnlyList<string> Roles { get; init; } = [];
 

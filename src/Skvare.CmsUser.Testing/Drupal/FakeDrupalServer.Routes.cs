@@ -684,6 +684,10 @@ public sealed partial class FakeDrupalServer
         return roles;
     }
 
+    /// <summary>A timestamp as Drupal's serializer writes it (<c>Y-m-d\TH:i:sP</c>; the fake's site runs in UTC).</summary>
+    private static string Rfc3339(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+
     private static JsonObject RestUser(DrupalUserRow user)
     {
         var node = new JsonObject
@@ -696,6 +700,7 @@ public sealed partial class FakeDrupalServer
             ["mail"] = Items(new JsonObject { ["value"] = user.Mail }),
             ["timezone"] = Items(new JsonObject { ["value"] = "UTC" }),
             ["status"] = Items(new JsonObject { ["value"] = user.Status }),
+            ["created"] = Items(new JsonObject { ["value"] = Rfc3339(user.Created), ["format"] = "Y-m-d\\TH:i:sP" }),
             ["roles"] = new JsonArray([.. user.Roles.Select(r => (JsonNode?)new JsonObject
             {
                 ["target_id"] = r,
@@ -721,6 +726,7 @@ public sealed partial class FakeDrupalServer
             ["name"] = user.Name,
             ["preferred_langcode"] = user.PreferredLangcode,
             ["status"] = user.Status,
+            ["created"] = Rfc3339(user.Created),
         };
         if (showMail)
         {

@@ -9,6 +9,9 @@ internal sealed record Drupal7UserRow(long Uid, string Name, string Mail)
     /// <summary>1 when active, 0 when blocked.</summary>
     public int Status { get; init; } = 1;
 
+    /// <summary>When the account was created (<c>created</c>: Unix seconds, as a string in the Services answers).</summary>
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+
     /// <summary>Role ids (without the authenticated role 2).</summary>
     public IReadOnlyList<int> RoleIds { get; init; } = [];
 

@@ -495,6 +495,7 @@ public sealed partial class FakeDrupal7Server
             json["mail"] = user.Mail;
         }
 
+        json["created"] = user.Created.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         json["status"] = user.Status.ToString(CultureInfo.InvariantCulture);
         json["language"] = user.Language;
         json["roles"] = roles;

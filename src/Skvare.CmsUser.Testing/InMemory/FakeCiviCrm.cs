@@ -384,7 +384,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                     ref var a = ref _activities[row];
                     if (a.Kind == (int)kind && a.Status is (byte)ActivityOutcomeStatus.Completed or (byte)ActivityOutcomeStatus.Scheduled)
                     {
-                        found.Add(new AuditRecord(row + 1L, a.ContactId, (ActivityOutcomeStatus)a.Status, SubjectOf(a)));
+                        found.Add(new AuditRecord(row + 1L, a.ContactId, (ActivityOutcomeStatus)a.Status, SubjectOf(a)) { OccurredAt = OccurredAt(a) });
                     }
                 }
             }

@@ -55,6 +55,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// <inheritdoc />
     public string Name => "InMemory";
 
+    /// <summary>
+    /// The clock that dates each account as it is stored (<see cref="CmsAccount.CreatedAt"/>, as WordPress's
+    /// <c>registered_date</c> does), or <see langword="null"/> (the default) for a CMS that does not say when an account
+    /// was created. Give it the host's <c>FakeTimeProvider</c> to test the recovery of an account a stopped run created.
+    /// </summary>
+    public TimeProvider? Clock { get; set; }
+
     /// <inheritdoc />
     public UsernameRules UsernameRules { get; }
 
@@ -403,6 +410,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             Fields = fields,
             ContactId = account.ContactId ?? 0,
             Flags = flags,
+            CreatedTicks = Clock is { } clock ? clock.GetUtcNow().UtcTicks : 0,
         });
         _nextId++;
         _byUsername.TryAdd(account.Username, row);
@@ -426,6 +434,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
                 Active = (a.Flags & AccountFlags.Active) != 0,
                 Fields = a.Fields == 0 ? FakeProviderAccount.NoFields : _fields[a.Fields - 1],
                 ContactId = (a.Flags & AccountFlags.HasContactId) != 0 ? a.ContactId : null,
+                CreatedAt = CreatedAt(a.CreatedTicks),
             };
             _handedOut.Add(row, account);
         }
@@ -447,8 +456,11 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         }
 
         ref var a = ref _accounts[row];
-        return new CmsAccount(FirstId + row, _texts[a.Username], _texts[a.Email]) { IsActive = (a.Flags & AccountFlags.Active) != 0, Roles = _roleSets[a.Roles] };
+        return new CmsAccount(FirstId + row, _texts[a.Username], _texts[a.Email]) { IsActive = (a.Flags & AccountFlags.Active) != 0, Roles = _roleSets[a.Roles], CreatedAt = CreatedAt(a.CreatedTicks) };
     }
+
+    // A row's creation date (UTC ticks; 0: stored without a clock).
+    private static DateTimeOffset? CreatedAt(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 
     private void SetActive(int row, bool active)
     {
@@ -487,6 +499,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     private struct AccountRow
     {
         public long ContactId;
+        public long CreatedTicks;
         public int Username;
         public int Email;
         public int FirstName;
@@ -583,8 +596,11 @@ public sealed record FakeProviderAccount(long Id, string Username, string Email)
     /// <summary>The contact id passed at creation.</summary>
     public long? ContactId { get; init; }
 
+    /// <summary>When the account was stored, by <see cref="FakeCmsAccountProvider.Clock"/>; <see langword="null"/> without one.</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
     /// <summary>The fields of an account that has none, shared by all of them.</summary>
     internal static IReadOnlyDictionary<string, string> NoFields { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
-    internal CmsAccount ToAccount() => new(Id, Username, Email) { IsActive = Active, Roles = Roles.ToArray() };
+    internal CmsAccount ToAccount() => new(Id, Username, Email) { IsActive = Active, Roles = Roles.ToArray(), CreatedAt = CreatedAt };
 }

@@ -472,7 +472,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         var attributes = new JsonObject
         {
             ["id"] = user.Id, ["name"] = user.Name, ["username"] = user.Username, ["email"] = user.Email,
-            ["block"] = user.Block ? 1 : 0, ["sendEmail"] = 0, ["registerDate"] = "2026-11-25 10:00:00", ["lastvisitDate"] = null,
+            ["block"] = user.Block ? 1 : 0, ["sendEmail"] = 0, ["registerDate"] = user.Registered.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), ["lastvisitDate"] = null,
         };
         if (full)
         {
@@ -579,6 +579,9 @@ internal sealed record JoomlaUserRow(long Id, string Name, string Username, stri
 {
     /// <summary>Group ids.</summary>
     public List<long> Groups { get; set; } = [2];
+
+    /// <summary>When the user was registered (<c>registerDate</c>, stored and answered in UTC, whole seconds).</summary>
+    public DateTimeOffset Registered { get; set; } = DateTimeOffset.UtcNow;
 
     /// <summary>Blocked.</summary>
     public bool Block { get; set; }

@@ -64,6 +64,13 @@ public sealed record ActivityEntry(
 /// <param name="Subject">The activity's subject, such as <c>Created : jane (12)</c>.</param>
 public sealed record AuditRecord(long Id, long ContactId, ActivityOutcomeStatus Status, string Subject)
 {
+    /// <summary>
+    /// When the record was written (CiviCRM's <c>activity_date_time</c>), or <see langword="null"/> when the store does not
+    /// say. A Scheduled record is written just before its attempt's CMS create, so an account created at or after it may be
+    /// that attempt's.
+    /// </summary>
+    public DateTimeOffset? OccurredAt { get; init; }
+
     /// <summary>Whether this record audits the CMS user <paramref name="cmsUserId"/> (its subject ends with <c>(ID)</c>).</summary>
     /// <param name="cmsUserId">The CMS user id.</param>
     internal bool Audits(long cmsUserId) =>

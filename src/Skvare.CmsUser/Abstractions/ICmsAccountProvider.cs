@@ -170,6 +170,14 @@ public sealed record CmsAccount(long UserId, string? Username, string? Email)
     public IReadOnlyList<string> Roles { get; init; } = [];
 
     /// <summary>
+    /// When the CMS created the account, as its answer says (WordPress <c>registered_date</c>, Drupal <c>created</c>, Joomla
+    /// <c>registerDate</c>, …), or <see langword="null"/> when the answer does not say. A provider fills it only from what a
+    /// request it sends anyway returns. The engine uses it to tell an account an interrupted run of its own created (made at
+    /// or after that attempt's open audit record) from one that existed before.
+    /// </summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>
     /// What became of the new-account email, on the account <see cref="ICmsAccountProvider.CreateAsync"/> returns: the
     /// provider says <see cref="CmsNotification.Sent"/> or <see cref="CmsNotification.Failed"/> only when the CMS said so,
     /// and <see cref="CmsNotification.Unknown"/> (the default) when it cannot tell. Meaningless on a found account.

@@ -191,7 +191,8 @@ internal sealed class ContactPipeline
                 Kind = OutcomeKind.AlreadyLinked,
                 CmsUserId = existing.CmsUserId,
                 Disposition = TriggerDisposition.Completed,
-                NotifyIfRecovered = (rule.Notify ?? Options.Notify) && !_cms.Capabilities.HasFlag(CmsCapabilities.NotifiesInCreate) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
+                NotifyIfRecovered = NotifiesIfRecovered(rule) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
+                PatternUsername = PatternUsernameOrNull(rule, contact),
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
@@ -431,11 +432,37 @@ internal sealed class ContactPipeline
             Kind = OutcomeKind.Linked,
             CmsUserId = found.UserId,
             Username = found.Username,
+            PatternUsername = PatternUsernameOrNull(rule, contact),
+            AccountCreatedAt = found.CreatedAt,
+            NotifyIfRecovered = NotifiesIfRecovered(rule) ? found : null,
             Link = new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? contact.Email!),
             RecordActivity = true,
             ActivityDetails = $"Linked the existing CMS account with email {found.Email ?? contact.Email} (rule {rule.DisplayName}).",
             Disposition = TriggerDisposition.Completed,
         };
+    }
+
+    /// <summary>
+    /// Whether a contact whose account an interrupted run created is sent the new-account notification when this run records
+    /// it: the rule asks for one and the provider sends it in a separate request, which the stopped run may never have made.
+    /// </summary>
+    private bool NotifiesIfRecovered(ProvisioningRule rule) =>
+        (rule.Notify ?? Options.Notify) && !_cms.Capabilities.HasFlag(CmsCapabilities.NotifiesInCreate);
+
+    /// <summary>
+    /// The contact's base username (<see cref="BaseUsername"/>) for the page write's check of an account an interrupted run
+    /// may have created; <see langword="null"/> when it cannot be made (that check then fails: no claim without proof).
+    /// </summary>
+    private string? PatternUsernameOrNull(ProvisioningRule rule, Contact contact)
+    {
+        try
+        {
+            return BaseUsername(rule, contact);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The <see cref="CmsUserErrorCodes.DuplicateEmail"/> message of a contact whose email an account has while linking existing accounts is off (the run's and the plan's).</summary>

@@ -49,6 +49,21 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// </summary>
     public CmsAccount? NotifyIfRecovered { get; init; }
 
+    /// <summary>
+    /// The username the rule's pattern gives the contact (before any number), on a result that links an account: an account
+    /// an interrupted run of the SDK created for the contact has this name or a numbered form of it.
+    /// </summary>
+    public string? PatternUsername { get; init; }
+
+    /// <summary>When the CMS says the account this result links was created (<see cref="CmsAccount.CreatedAt"/>), when known.</summary>
+    public DateTimeOffset? AccountCreatedAt { get; init; }
+
+    /// <summary>
+    /// Set by the page write on a result recorded as <see cref="OutcomeKind.Created"/> although this run found the account
+    /// made: an earlier run of the SDK created it and stopped before recording it (its open audit record proves it).
+    /// </summary>
+    public bool RecoveredCreation { get; init; }
+
     public Uri? LoginLink { get; init; }
 
     /// <summary>What became of the new-account email of an account this contact's create made (null when none was made).</summary>

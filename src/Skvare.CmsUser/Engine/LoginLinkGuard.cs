@@ -10,8 +10,9 @@ internal static class LoginLinkGuard
     /// <summary>Returns why no link may be issued, or <see langword="null"/> when one may.</summary>
     public static async Task<string?> WithholdReasonAsync(ICmsAccountProvider cms, LoginLinkOptions options, ProvisioningRule rule, ContactResult work, CancellationToken cancellationToken)
     {
-        if (work.Kind != OutcomeKind.Created && !options.AllowExistingUsers)
+        if ((work.Kind != OutcomeKind.Created || work.RecoveredCreation) && !options.AllowExistingUsers)
         {
+            // An account an earlier, stopped run created is recorded as Created, but this call did not create it.
             return "The account existed before this call; login links are issued only for accounts the call created (CmsUser:LoginLinks:AllowExistingUsers).";
         }
 

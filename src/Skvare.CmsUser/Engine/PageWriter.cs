@@ -531,21 +531,53 @@ internal sealed class PageWriter
                 return new AuditDecision(result, null, []);
             }
 
-            if (!result.RecordActivity)
+            // A contact found linked with an open record: an earlier run stopped after creating or linking the account. The
+            // stopped run may have died between the create and the CMS's separate notification request; the record is
+            // still open, so it is not known to have been sent: send it now.
+            var recovered = !result.RecordActivity;
+            var notified = recovered && result.NotifyIfRecovered is { } linkedAccount
+                ? await SendRecoveredNotificationAsync(result, linkedAccount, none).ConfigureAwait(false)
+                : null;
+
+            // An account found made (linked by the CMS's plugin, or refused as a duplicate and looked up) that an earlier
+            // attempt of ours created before its run stopped is recorded as the creation it was (and told about, as above).
+            var proof = result.Kind is OutcomeKind.Linked or OutcomeKind.AlreadyLinked
+                ? await RecoveredCreation.ProveAsync(result, recs, mine, _cms, _logger, none).ConfigureAwait(false)
+                : null;
+            if (!recovered && proof is not null && result.NotifyIfRecovered is { } foundAccount)
             {
-                Log.AuditRecovered(_logger, result.Contact.Id, uid);
-                var details = "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
-                if (result.NotifyIfRecovered is { } account)
+                notified = await SendRecoveredNotificationAsync(result, foundAccount, none).ConfigureAwait(false);
+            }
+
+            if (recovered || proof is not null)
+            {
+                if (proof is null)
                 {
-                    // The stopped run may have died between the create and the CMS's separate notification
-                    // request; the record is still open, so it is not known to have been sent: send it now.
-                    var failure = await SendRecoveredNotificationAsync(result, account, none).ConfigureAwait(false);
-                    details += failure is null
-                        ? " The new-account notification was sent by this run."
-                        : $" The new-account notification could not be sent: {NotificationNote.Clean(failure) ?? "no reason given"}.";
+                    Log.AuditRecovered(_logger, result.Contact.Id, uid);
+                }
+                else
+                {
+                    Log.CreationRecovered(_logger, result.Contact.Id, uid, proof.OpenedAt, proof.CreatedAt);
                 }
 
+                var details = proof?.Details
+                    ?? "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
+                var failure = notified is { Sent: false } ? NotificationNote.Clean(notified.Failure) ?? "no reason given" : null;
+                details += notified is null ? ""
+                    : failure is null ? " The new-account notification was sent by this run."
+                    : $" The new-account notification could not be sent: {failure}.";
                 result = result with { RecordActivity = true, ActivityDetails = details };
+                if (proof is not null)
+                {
+                    result = result with
+                    {
+                        Kind = OutcomeKind.Created,
+                        Username = proof.Username,
+                        RecoveredCreation = true,
+                        Notification = notified is null ? CmsNotification.Unknown : failure is null ? CmsNotification.Sent : CmsNotification.Failed,
+                        NotificationFailure = failure,
+                    };
+                }
             }
 
             return new AuditDecision(result, openIds[0], openIds.Skip(1).ToArray());
@@ -586,23 +618,26 @@ internal sealed class PageWriter
     }
 
     /// <summary>
-    /// Sends the CMS's new-account (set-password) notification for an account a stopped run created. Returns null
-    /// when sent, or the reason it was not (logged; the contact does not fail for it).
+    /// Sends the CMS's new-account (set-password) notification for an account a stopped run created. Says whether it was
+    /// sent, or the reason it was not (logged; the contact does not fail for it).
     /// </summary>
-    private async Task<string?> SendRecoveredNotificationAsync(ContactResult result, CmsAccount account, CancellationToken cancellationToken)
+    private async Task<RecoveredNotification> SendRecoveredNotificationAsync(ContactResult result, CmsAccount account, CancellationToken cancellationToken)
     {
         try
         {
             await _cms.SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
-            return null;
+            return new RecoveredNotification(true, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var reason = ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
             Log.RecoveredNotificationFailed(_logger, result.Contact.Id, account.UserId, reason);
-            return reason;
+            return new RecoveredNotification(false, reason);
         }
     }
+
+    /// <summary>Whether the notification of a recovered account was sent, or why not.</summary>
+    private sealed record RecoveredNotification(bool Sent, string? Failure);
 
     private static ActivityEntry ToActivity(ContactResult work, DateTimeOffset now)
     {

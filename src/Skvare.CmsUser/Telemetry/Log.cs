@@ -65,6 +65,12 @@ internal static partial class Log
     [LoggerMessage(1017, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was linked without an audit record (an earlier run stopped after it); recording it now")]
     public static partial void AuditRecovered(ILogger logger, long contactId, long cmsUserId);
 
+    [LoggerMessage(1023, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was created by an earlier run that stopped before recording it (opened {OpenedAt:u}, created {CreatedAt:u}); recording it as created")]
+    public static partial void CreationRecovered(ILogger logger, long contactId, long cmsUserId, DateTimeOffset openedAt, DateTimeOffset createdAt);
+
+    [LoggerMessage(1024, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} could not be read to check whether an earlier run created it ({Reason}); it is recorded as linked")]
+    public static partial void RecoveryCheckFailed(ILogger logger, long contactId, long cmsUserId, string reason);
+
     [LoggerMessage(1019, LogLevel.Warning, "Contact {ContactId}: the new-account notification for CMS user {CmsUserId} could not be sent while recovering a stopped run ({Reason})")]
     public static partial void RecoveredNotificationFailed(ILogger logger, long contactId, long cmsUserId, string reason);
 

@@ -207,7 +207,7 @@ public sealed class InMemoryKitIndexTests
         await civi.DiscardAsync([open[1], open[0], 999]);
 
         var audits = await civi.FindAuditsAsync([ana.Id], ActivityKind.AccountCreation);
-        audits.Should().Equal(new AuditRecord(open[0], ana.Id, ActivityOutcomeStatus.Completed, "Created : a (7)"));
+        audits.Should().Equal(new AuditRecord(open[0], ana.Id, ActivityOutcomeStatus.Completed, "Created : a (7)") { OccurredAt = At });
         (await civi.CountFailedAttemptsAsync([new AttemptCountRequest(ana.Id, At)], ActivityKind.AccountCreation))[ana.Id].Should().Be(1);
         (await civi.CountFailedAttemptsAsync([new AttemptCountRequest(ana.Id, At.AddTicks(1))], ActivityKind.AccountCreation))[ana.Id].Should().Be(0);
         civi.Activities.Select(a => (a.Id, a.Status)).Should().Equal((1L, ActivityOutcomeStatus.Failed), (open[0], ActivityOutcomeStatus.Completed));

@@ -333,7 +333,7 @@ public sealed class InMemoryKitModelProperties
         public IEnumerable<AuditRecord> Audits(IEnumerable<long> contactIds, ActivityKind kind) => contactIds
             .SelectMany(id => Activities.Where(a => a.ContactId == id))
             .Where(a => a.Kind == kind && a.Status is ActivityOutcomeStatus.Completed or ActivityOutcomeStatus.Scheduled)
-            .Select(a => new AuditRecord(a.Id!.Value, a.ContactId, a.Status, a.Subject));
+            .Select(a => new AuditRecord(a.Id!.Value, a.ContactId, a.Status, a.Subject) { OccurredAt = a.OccurredAt });
 
         public int Failures(AttemptCountRequest request, ActivityKind kind) =>
             Activities.Count(a => a.ContactId == request.ContactId && a.Kind == kind && a.Status == ActivityOutcomeStatus.Failed && a.OccurredAt >= request.Since);

@@ -14,12 +14,21 @@ internal sealed class EngineHarness : IDisposable
 
     private ServiceProvider? _services;
 
-    public EngineHarness(FakeCmsAccountProvider? cms = null)
+    public EngineHarness(FakeCmsAccountProvider? cms = null, FakeCiviCrm? civi = null)
     {
         Cms = cms ?? new FakeCmsAccountProvider();
+        Civi = civi ?? new FakeCiviCrm();
     }
 
-    public FakeCiviCrm Civi { get; } = new();
+    /// <summary>Another process over the same sites (a later run after this one's process stopped), with its own clock.</summary>
+    public EngineHarness NextProcess(DateTimeOffset now)
+    {
+        var next = new EngineHarness(Cms, Civi) { Configure = Configure };
+        next.Time.SetUtcNow(now);
+        return next;
+    }
+
+    public FakeCiviCrm Civi { get; }
 
     public FakeCmsAccountProvider Cms { get; }
 
