@@ -212,7 +212,7 @@ internal static class Output
             $"Stopped by a defect in cmsuser, not by a setting: {Safe(summary.StopReason ?? "")} The contacts above were written; the next run carries on. "
             + $"Please report it ({Issues}) with the output of 'cmsuser {command} --verbose', which has the exception.",
         { StopKind: RunStopKind.Configuration } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason ?? "")}",
-        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.",
+        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back. {NeverWorked}",
         { Cancelled: true } => "Cancelled: the run stopped cleanly between contacts.",
         { StopReason: not null } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}",
         _ => null,
@@ -370,7 +370,7 @@ internal static class Output
         Human.WriteLine($"Plan: {Contacts(entries.Count)} ({string.Join(", ", entries.GroupBy(e => e.Action).Select(g => $"{Plan(g.Key)} {Number(g.Count())}"))}). Nothing was written.");
         if (stopped is not null)
         {
-            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back.");
+            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back. {NeverWorked}");
         }
         else if (exit == ExitCodes.Stopped)
         {
