@@ -77,6 +77,6 @@ internal static partial class Log
     [LoggerMessage(1040, LogLevel.Warning, "The page write-back in one request failed ({Reason}); {Part} is written again one call at a time, without writing anything twice")]
     public static partial void WriteBackFallback(ILogger logger, string part, string reason);
 
-    [LoggerMessage(1045, LogLevel.Debug, "The page look-up after a refused create failed ({Reason}); the page's look-ups ask the CMS one by one")]
+    [LoggerMessage(1045, LogLevel.Debug, "The page look-up (after a refused create, or of a plan's page) failed ({Reason}); the page's look-ups ask the CMS one by one")]
     public static partial void PageLookupFailed(ILogger logger, string reason);
 }
