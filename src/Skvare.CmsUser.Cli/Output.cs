@@ -432,6 +432,8 @@ internal static class Output
         {
             FailureNext.Retry when unknown =>
                 $"the next run of {f.Rule} finds the account by email and links it, or creates it if it does not exist (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)}); nothing to do by hand",
+            FailureNext.Retry when f.Attempts >= maxAttempts =>
+                $"retried once more by the next run of {f.Rule} (its attempts are used up: a failure takes it out of the trigger again)",
             FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
             FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
             _ when unknown => "not waiting in any trigger (gave up); the CMS may have created the account: add the contact to the trigger again and the next run finds it by email and links it",
