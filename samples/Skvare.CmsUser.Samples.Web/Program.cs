@@ -44,7 +44,6 @@ else
 }
 
 var app = builder.Build();
-app.Logger.LogInformation("Skvare.CmsUser web sample in {Mode}", mode);
 app.MapCmsUserWebhook();
 app.MapHealthChecks("/health");
 app.MapGet("/", () => Results.Text($"Skvare.CmsUser web sample, {mode}. POST signed requests to /cmsuser/webhook (docs/webhook.md); GET /health."));
