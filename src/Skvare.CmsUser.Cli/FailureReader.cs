@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.Cli;
 /// <summary>What the next run does with a contact that failed.</summary>
 internal enum FailureNext
 {
-    /// <summary>The contact still waits in a trigger with attempts left: the next run tries again.</summary>
+    /// <summary>The contact still waits in a trigger with attempts left, or was put back into a group or tag after giving up: the next run tries again.</summary>
     Retry,
 
     /// <summary>The contact still waits in a trigger (a saved search cannot be left) but its attempts are used up: skipped until they age out.</summary>
@@ -68,25 +68,46 @@ internal static class FailureReader
         var max = options.Retry.MaxAttempts;
         var triggers = services.GetRequiredService<ITriggerSourceFactory>();
         var sources = options.Rules
-            .Select(r => (r.DisplayName, Source: triggers.Create(new TriggerSourceContext { Trigger = r.Trigger!, History = r.History })))
+            .Select(r => (r.DisplayName, Source: triggers.Create(new TriggerSourceContext { Trigger = r.Trigger!, History = r.History }), Kept: KeepsMembers(r)))
             .ToList();
+        var activities = services.GetRequiredService<IActivityRecorder>();
         var failures = new List<FailureRecord>();
         foreach (var (id, state) in perContact.Where(p => p.Value.LastFailed).OrderByDescending(p => p.Value.Last).ThenBy(p => p.Key))
         {
             string? waitingIn = null;
-            foreach (var (rule, source) in sources)
+            var kept = false;
+            var attempts = state.Failed;
+            foreach (var (rule, source, keeps) in sources)
             {
-                if (await source.FindPendingAsync(id, cancellationToken).ConfigureAwait(false) is not null)
+                if (await source.FindPendingAsync(id, cancellationToken).ConfigureAwait(false) is { } pending)
                 {
                     waitingIn = rule;
+                    kept = keeps;
+                    if (pending.TriggeredAt is { } joined)
+                    {
+                        // As the engine counts: a contact re-added to a group trigger starts over, so only the failures
+                        // since its latest join count, not every failure in the window.
+                        var counted = await activities.CountFailedAttemptsAsync([new AttemptCountRequest(id, joined)], ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+                        attempts = counted.GetValueOrDefault(id);
+                    }
+
                     break;
                 }
             }
 
-            var next = waitingIn is null ? FailureNext.NotWaiting : state.Failed >= max ? FailureNext.AttemptsUsedUp : FailureNext.Retry;
-            failures.Add(new FailureRecord(id, state.Failed, state.Last, state.Error, next, waitingIn));
+            // Only a trigger the contact cannot be taken out of skips it once its attempts are used up; from a group or tag
+            // it was put back into, the next run tries it again (and a failure takes it out again).
+            var next = waitingIn is null ? FailureNext.NotWaiting : attempts >= max && kept ? FailureNext.AttemptsUsedUp : FailureNext.Retry;
+            failures.Add(new FailureRecord(id, attempts, state.Last, state.Error, next, waitingIn));
         }
 
         return (failures, max, options.Retry.AttemptWindow);
     }
+
+    /// <summary>
+    /// Whether the rule's trigger keeps a contact whose attempts are used up (a saved search, or a trigger kept for
+    /// deprovisioning), so the engine skips it instead of trying it again.
+    /// </summary>
+    private static bool KeepsMembers(ProvisioningRule rule) =>
+        rule.Trigger!.Kind == TriggerKind.SavedSearch || rule.Deprovision?.When == DeprovisionWhen.LeftTrigger;
 }

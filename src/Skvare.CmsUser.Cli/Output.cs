@@ -222,7 +222,7 @@ internal static class Output
             $"Stopped by a defect in cmsuser, not by a setting: {Safe(summary.StopReason ?? "")} The contacts above were written; the next run carries on. "
             + $"Please report it ({Issues}) with the output of 'cmsuser {command} --verbose', which has the exception.",
         { StopKind: RunStopKind.Configuration } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason ?? "")}",
-        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back.",
+        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back. {NeverWorked}",
         { Cancelled: true } => "Cancelled: the run stopped cleanly between contacts.",
         { StopReason: not null } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}",
         _ => null,
@@ -380,7 +380,7 @@ internal static class Output
         Human.WriteLine($"Plan: {Contacts(entries.Count)} ({string.Join(", ", entries.GroupBy(e => e.Action).Select(g => $"{Plan(g.Key)} {Number(g.Count())}"))}). Nothing was written.");
         if (stopped is not null)
         {
-            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back.");
+            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back. {NeverWorked}");
         }
         else if (exit == ExitCodes.Stopped)
         {
@@ -442,6 +442,8 @@ internal static class Output
         {
             FailureNext.Retry when unknown =>
                 $"the next run of {f.Rule} finds the account by email and links it, or creates it if it does not exist (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)}); nothing to do by hand",
+            FailureNext.Retry when f.Attempts >= maxAttempts =>
+                $"retried once more by the next run of {f.Rule} (its attempts are used up: a failure takes it out of the trigger again)",
             FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
             FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
             _ when unknown => "not waiting in any trigger (gave up); the CMS may have created the account: add the contact to the trigger again and the next run finds it by email and links it",

@@ -24,7 +24,6 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
     private readonly HashSet<string> _failures = new(StringComparer.Ordinal);
     private ProvisioningProgress? _last;
     private int _processed;
-    private int _written;
     private bool _pending;
 
     public ProgressPrinter(string verb, int pageSize, bool quiet, ErrorConsole? error = null)
@@ -100,7 +99,6 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
             else if (tally.Total % _pageSize == 0)
             {
                 _error.WriteLine(Line(soFar: true).ToString());
-                _written = tally.Total;
             }
         }
     }
@@ -127,12 +125,12 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
             _error.EndStatus(Line(soFar: false).ToString());
             _pending = false;
         }
-        else if (!_interactive && _written != _passes[^1].Total)
+        else if (!_interactive)
         {
+            // Always, even right after a page's line with the same count ("2000 contacts so far"): a log's last line
+            // of a rule must not read as if the rule were still under way.
             _error.WriteLine(Line(soFar: false).ToString());
         }
-
-        _written = 0;
     }
 
     private ProgressLine Line(bool soFar)

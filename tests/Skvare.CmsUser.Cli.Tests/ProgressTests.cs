@@ -41,7 +41,8 @@ public sealed class ProgressTests
             "Provisioning [1/3] members: 2 contacts so far (Created 1, Already linked 1); 2 in the run",
             "Provisioning [1/3] members: 3 contacts (Created 2, Already linked 1); 3 in the run",
             "Provisioning [2/3] members (deprovision): 1 contact (Blocked 1); 4 in the run",
-            "Provisioning [3/3] volunteers: 2 contacts so far (Created 1, Gave up 1); 6 in the run");
+            "Provisioning [3/3] volunteers: 2 contacts so far (Created 1, Gave up 1); 6 in the run",
+            "Provisioning [3/3] volunteers: 2 contacts (Created 1, Gave up 1); 6 in the run");
         printer.Passes.Select(p => (p.Pass, p.Number, p.Total)).Should().Equal(("members", 1, 3), ("members (deprovision)", 2, 1), ("volunteers", 3, 2));
         printer.Outcomes.Should().HaveCount(6);
     }

@@ -228,7 +228,7 @@ public sealed class RunTests
         json.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("note").GetString())
             .Should().HaveCount(2, "Retry:QuarantineAfterConsecutiveTransientFailures is 2 in these settings").And.OnlyContain(n => n!.StartsWith("cms_unavailable: ", StringComparison.Ordinal));
         text.ExitCode.Should().Be(2, text.ToString());
-        text.Stdout.Should().Contain("Stopped (quarantined)").And.Contain("plan again when the server is back");
+        text.Stdout.Should().Contain("Stopped (quarantined)").And.Contain("plan again when the server is back").And.Contain(Output.NeverWorked);
         text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
     }
 

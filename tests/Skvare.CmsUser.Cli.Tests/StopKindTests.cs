@@ -43,7 +43,8 @@ public sealed class StopKindTests
 
         summary.StopKind.Should().Be(RunStopKind.Quarantined);
         Output.ExitCode(summary, new RetryPolicy()).Should().Be(ExitCodes.Stopped);
-        Output.StopLine("run", summary).Should().StartWith("Stopped (quarantined)");
+        Output.StopLine("run", summary).Should().StartWith("Stopped (quarantined)")
+            .And.EndWith(Output.NeverWorked, "a server that cannot be reached and a mistyped BaseUrl look the same (docs/cli.md)");
     }
 
     [Theory]

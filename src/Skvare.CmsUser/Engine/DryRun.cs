@@ -30,6 +30,7 @@ internal sealed class DryRun
             await foreach (var page in source.ReadPendingAsync(Options.PageSize, cancellationToken).ConfigureAwait(false))
             {
                 var prior = await _engine.CountPriorAsync(page, ActivityKind.AccountCreation, cancellationToken).ConfigureAwait(false);
+                await PrefetchAsync(rule, page, cancellationToken).ConfigureAwait(false);
                 var planned = new List<Planned>(page.Count);
                 CmsUserException? quarantine = null;
                 foreach (var contact in page)
@@ -99,6 +100,23 @@ internal sealed class DryRun
         throw check.Failure == FailureKind.Transient
             ? new CmsProviderException(cms, CmsErrorReason.Unavailable, reason)
             : new CmsUserConfigurationException(reason);
+    }
+
+    /// <summary>
+    /// The provider's page look-up (<see cref="ICmsAccountPrefetch"/>), once per page: the plan asks every new contact's
+    /// email and username, which the look-up answers in one request instead of a search or two per contact. A look-up
+    /// that fails leaves the questions to the per-contact calls, which report their own failures, as in a run.
+    /// </summary>
+    private async Task PrefetchAsync(ProvisioningRule rule, IReadOnlyList<Contact> page, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _engine.Pipeline.PrefetchAsync(rule, page, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            Log.PageLookupFailed(_engine.Logger, ContactResult.InternalMessage(ex));
+        }
     }
 
     private async Task<Planned> PlanContactAsync(ProvisioningRule rule, Contact contact, int prior, Claims claims, CancellationToken cancellationToken)

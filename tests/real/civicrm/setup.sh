@@ -297,7 +297,7 @@ CIVI_SITE_URL=$url/
 CIVI_WP_ADMIN_USER=$admin_user
 CIVI_WP_ADMIN_PASSWORD=$ADMIN_PASSWORD
 CIVI_WP_APP_PASSWORD=$app_password
-CIVI_API_URL=$url/?civiwp=CiviCRM&q=civicrm/ajax/api4/
+CIVI_API_URL='$url/?civiwp=CiviCRM&q=civicrm/ajax/api4/'
 CIVI_API_KEY=$CIVI_API_KEY
 CIVI_WEBHOOK_SECRET=$WEBHOOK_SECRET
 CIVI_CONTENT_DIR=$content_dir

@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+
+namespace Skvare.CmsUser.Cli.Tests;
+
+/// <summary>
+/// What <c>cmsuser failures</c> says the next run does with a contact that gave up and was put back into its trigger:
+/// the same as the engine does. A contact re-added to a group trigger starts over (only failures after its latest join
+/// count); a contact given its trigger tag again is tried once more. Neither is "skipped until failures age out", which
+/// only a trigger the contact cannot leave (a saved search) does.
+/// </summary>
+public sealed class FailuresNextTests
+{
+    [Fact(Timeout = 120_000)]
+    public async Task A_contact_re_added_to_a_group_trigger_after_giving_up_starts_over()
+    {
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var noEmail = sites.AddMember("No", "Email", null);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(OneAttempt(sites.Settings())));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, [noEmail]);
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var text = await Cli.RunAsync(folder.Path, null, "failures");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        sites.Civi.GroupStatus(sites.Members, noEmail).Should().Be("Added", "the contact was put back");
+        failures.ExitCode.Should().Be(0, failures.ToString());
+        var failed = failures.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        failed.GetProperty("next").GetString().Should().Be("retry", "the failure came before the contact's latest join, so it no longer counts");
+        failed.GetProperty("attempts").GetInt32().Should().Be(0);
+        failed.GetProperty("rule").GetString().Should().Be("members");
+        text.Stdout.Should().Contain("retried by the next run of members (attempt 1 of 1)").And.Contain("1 will be retried");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_contact_given_its_trigger_tag_again_after_giving_up_is_tried_once_more()
+    {
+        using var sites = new Sites();
+        var premium = sites.Civi.AddTag("premium");
+        var noEmail = sites.Civi.AddContact("No", "Email", null);
+        sites.Civi.TagContacts(premium, [noEmail]);
+        var settings = OneAttempt(sites.Settings());
+        settings["CmsUser"]!["Rules"]![0]!["Trigger"] = new JsonObject { ["Kind"] = "Tag", ["Reference"] = "premium" };
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        sites.Civi.HasTag(premium, noEmail).Should().BeFalse("giving up takes the contact out of the trigger");
+        sites.Civi.TagContacts(premium, [noEmail]);
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var text = await Cli.RunAsync(folder.Path, null, "failures");
+        var again = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        var failed = failures.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        failed.GetProperty("next").GetString().Should().Be("retry", "a tag keeps the attempt window, but a contact given the tag again is tried again");
+        failed.GetProperty("attempts").GetInt32().Should().Be(1);
+        text.Stdout.Should().Contain("retried once more by the next run of members");
+        var contact = again.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        contact.GetProperty("outcome").GetString().Should().Be("gaveUp", "the run did try the contact again, as failures said");
+        contact.GetProperty("error").GetProperty("code").GetString().Should().Be("no_email");
+    }
+
+    private static JsonObject OneAttempt(JsonObject settings)
+    {
+        settings["CmsUser"]!["Retry"]!["MaxAttempts"] = 1;
+        return settings;
+    }
+
+    /// <summary>The fake CiviCRM's clock, shifted from the system clock: activity and subscription dates in a set order without waiting.</summary>
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public TimeSpan Shift { get; set; } = shift;
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Shift;
+    }
+}
