@@ -129,8 +129,12 @@ internal sealed class RoundTrips
             {
                 lock (_gate)
                 {
+                    var stuck = new TimeoutException($"Round {_round} did not settle within {limit}: {_held.Count} request(s) held ({string.Join(", ", _held.Select(h => Name(h.Request)))}), {_inFlight} in flight, {ThreadPool.PendingWorkItemCount} pool item(s) queued, {RunnableThreads()} thread(s) runnable. " + Describe(_log));
+
+                    // Nothing is left waiting for a round that will not come: the operation goes on ungated.
+                    ReleaseHeld();
                     _driving = false;
-                    throw new TimeoutException($"Round {_round} did not settle within {limit}: {_held.Count} request(s) held ({string.Join(", ", _held.Select(h => Name(h.Request)))}), {_inFlight} in flight, {ThreadPool.PendingWorkItemCount} pool item(s) queued, {RunnableThreads()} thread(s) runnable. " + Describe(_log));
+                    throw stuck;
                 }
             }
 
