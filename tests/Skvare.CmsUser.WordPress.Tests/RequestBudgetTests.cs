@@ -205,7 +205,7 @@ public sealed class RequestBudgetTests : IDisposable
         warm.Requests.Should().BeLessThan(cold.Requests, "set-up is read once per process, not per call");
     }
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 180_000)]
     public async Task On_demand_provisioning_stays_within_the_round_trip_budget_cold_and_warm()
     {
         var rounds = new RoundTrips();
@@ -264,7 +264,7 @@ public sealed class RequestBudgetTests : IDisposable
         run.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(AccessRuleAndSearchBatchRoundTripsBeforeFirstCreate, run.Describe());
     }
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 180_000)]
     public async Task A_restarted_process_reads_its_first_page_with_the_set_up_cold_and_warm()
     {
         var rounds = new RoundTrips();

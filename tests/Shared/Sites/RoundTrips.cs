@@ -26,6 +26,12 @@ namespace Skvare.CmsUser.Tests.Shared.Sites;
 /// busy.
 /// </para>
 /// <para>
+/// The price of deciding from the whole process: under an extreme load (seen at a load average near 100 on 2 cores with
+/// busy loops beside it) threads woken for unrelated work stay runnable so long that the process is rarely seen idle, and
+/// a round may not settle within the bound: the test then fails with a timeout that names the runnable threads, never
+/// with a wrong count.
+/// </para>
+/// <para>
 /// What it cannot see: work waiting on a timer (a retry delay) or on network traffic that does not go through the handler.
 /// The SDK's critical paths have neither (retries happen only after a failure, which the fakes do not give here).
 /// </para>
@@ -129,7 +135,7 @@ internal sealed class RoundTrips
             {
                 lock (_gate)
                 {
-                    var stuck = new TimeoutException($"Round {_round} did not settle within {limit}: {_held.Count} request(s) held ({string.Join(", ", _held.Select(h => Name(h.Request)))}), {_inFlight} in flight, {ThreadPool.PendingWorkItemCount} pool item(s) queued, {RunnableThreads()} thread(s) runnable. " + Describe(_log));
+                    var stuck = new TimeoutException($"Round {_round} did not settle within {limit}: {_held.Count} request(s) held ({string.Join(", ", _held.Select(h => Name(h.Request)))}), {_inFlight} in flight, {ThreadPool.PendingWorkItemCount} pool item(s) queued, thread(s) runnable: {string.Join(", ", RunnableThreads())}. " + Describe(_log));
 
                     // Nothing is left waiting for a round that will not come: the operation goes on ungated.
                     ReleaseHeld();
@@ -150,7 +156,7 @@ internal sealed class RoundTrips
         var completed = ThreadPool.CompletedWorkItemCount;
         var settled = Volatile.Read(ref _inFlight) == 0
             && ThreadPool.PendingWorkItemCount == 0
-            && RunnableThreads() <= 1
+            && RunnableThreads().Count <= 1
             && ThreadPool.PendingWorkItemCount == 0
             && Volatile.Read(ref _events) == events
             && ThreadPool.CompletedWorkItemCount == completed;
@@ -162,15 +168,17 @@ internal sealed class RoundTrips
     /// item and was preempted before running it counts here (the pool's own busy count would too, but it also counts threads
     /// blocked for good, such as the test host's, so it never reaches zero).
     /// </summary>
-    private static int RunnableThreads()
+    private static List<string> RunnableThreads()
     {
         if (!OperatingSystem.IsLinux())
         {
             using var process = Process.GetCurrentProcess();
-            return process.Threads.Cast<ProcessThread>().Count(t => t.ThreadState is System.Diagnostics.ThreadState.Running or System.Diagnostics.ThreadState.Ready or System.Diagnostics.ThreadState.Standby);
+            return [.. process.Threads.Cast<ProcessThread>()
+                .Where(t => t.ThreadState is System.Diagnostics.ThreadState.Running or System.Diagnostics.ThreadState.Ready or System.Diagnostics.ThreadState.Standby)
+                .Select(t => t.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         }
 
-        var runnable = 0;
+        var runnable = new List<string>();
         foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
         {
             string stat;
@@ -184,12 +192,13 @@ internal sealed class RoundTrips
             }
 
             // "tid (name) S ...": the state follows the name, which may itself hold spaces and parentheses.
-            var state = stat[stat.LastIndexOf(')') + 2];
+            var end = stat.LastIndexOf(')');
+            var state = stat[end + 2];
 
             // R: running or runnable (preempted); D: waiting on the disk (a page fault while code is being loaded).
             if (state is 'R' or 'D')
             {
-                runnable++;
+                runnable.Add(stat[(stat.IndexOf('(') + 1)..end] + ":" + state);
             }
         }
 
