@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Testing.Tests.Joomla;
 public sealed class FakeJoomlaServerTests : IDisposable
 {
     private readonly FakeJoomlaServer _site = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public void Dispose()
     {
