@@ -258,8 +258,8 @@ public sealed class RunTests
         var firstCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sites.WordPress.OnUserCreated(_ => firstCreated.TrySetResult());
 
-        // The second create is held until the signal has been sent: on a loaded machine the tool once created all 40
-        // accounts while the test was still starting 'kill'.
+        // The second create is held until the signal has been sent, so a slow start of 'kill' on a loaded machine cannot
+        // let the tool create every account first (the 20 ms answers alone do not promise that).
         using var signalSent = new ManualResetEventSlim();
         var creates = 0;
         sites.WordPress.FaultWhere = request =>
