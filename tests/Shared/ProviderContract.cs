@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Skvare.CmsUser.Testing;
 
 namespace Skvare.CmsUser.Tests.Shared;
@@ -10,7 +11,11 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// <param name="WrongCredentials">Configure the provider with a wrong secret/password/token.</param>
 /// <param name="BaseUrl">Point the provider here instead of the fake (e.g. a closed port).</param>
 /// <param name="Http">Changes to the fast transport settings of <see cref="ProviderTestHost.FastHttp"/>.</param>
-public sealed record ContractSiteSettings(bool WrongCredentials = false, Uri? BaseUrl = null, Action<HttpClientSettings>? Http = null);
+/// <param name="Clock">
+/// The clock of the provider's HTTP pipeline (attempt timeouts, retry delays), registered as the host's
+/// <see cref="TimeProvider"/>; the system clock when <see langword="null"/>.
+/// </param>
+public sealed record ContractSiteSettings(bool WrongCredentials = false, Uri? BaseUrl = null, Action<HttpClientSettings>? Http = null, TimeProvider? Clock = null);
 
 /// <summary>A fake CMS site and a provider wired to it through the package's registration, as the contract sees them.</summary>
 public abstract class ContractSite : IDisposable
@@ -48,8 +53,8 @@ public abstract class ContractSite : IDisposable
     /// <summary>The next <paramref name="count"/> requests are carried out, then answer <paramref name="status"/>.</summary>
     public abstract void FailNextAfterProcessing(int count, int status);
 
-    /// <summary>The next <paramref name="count"/> requests wait <paramref name="delay"/>.</summary>
-    public abstract void HangNext(int count, TimeSpan delay);
+    /// <summary>The fake's fault rule (<see cref="IFakeCmsServer.FaultWhere"/>), asked about every request on arrival.</summary>
+    public abstract Func<FakeFaultRequest, FakeFault?>? FaultWhere { get; set; }
 
     /// <summary>Stops the provider and the fake.</summary>
     public void Dispose()
@@ -103,7 +108,11 @@ public sealed class HostedContractSite(IDisposable host, ICmsAccountProvider pro
     public override void FailNextAfterProcessing(int count, int status) => site.FailNextAfterProcessing(count, status);
 
     /// <inheritdoc />
-    public override void HangNext(int count, TimeSpan delay) => site.HangNext(count, delay);
+    public override Func<FakeFaultRequest, FakeFault?>? FaultWhere
+    {
+        get => site.FaultWhere;
+        set => site.FaultWhere = value;
+    }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -125,6 +134,7 @@ public sealed class HostedContractSite(IDisposable host, ICmsAccountProvider pro
 public abstract class ProviderContract
 {
     private const string Password = "Pa55word-never-logged-7f3a";
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts a fake site and a provider wired to it.</summary>
     protected abstract ContractSite StartSite(ContractSiteSettings settings);
@@ -260,48 +270,60 @@ public abstract class ProviderContract
         }
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_lookup_slower_than_the_attempt_timeout_is_retried()
     {
-        // Attempt timeouts of a second, not less: the first calls of a provider (connections, JIT) on a loaded CI
-        // machine must not be what times out.
-        using var site = StartSite(new(Http: h => h.AttemptTimeout = TimeSpan.FromSeconds(1)));
+        // The pipeline runs on a fake clock: the hung attempt times out when the test moves the clock past the attempt
+        // timeout, and no ordinary answer can time out, however loaded the machine (with real time, a 1 s timeout
+        // also timed out the look-ups that were meant to answer).
+        var clock = new FakeTimeProvider();
+        using var site = StartSite(new(Http: h => { h.AttemptTimeout = TimeSpan.FromSeconds(1); h.RetryBaseDelay = TimeSpan.Zero; }, Clock: clock));
         site.AddUser("jdoe", "jdoe@example.org");
-        await site.Provider.FindByEmailAsync("nobody@example.org"); // sessions and tokens are in place
-        var before = site.RequestCount;
-        site.HangNext(1, TimeSpan.FromSeconds(6));
+        var lookUps = new HungLookUps(site, hung: 1);
 
-        var found = await FindAsync(site.Provider, "jdoe", "jdoe@example.org");
+        var find = FindAsync(site.Provider, "jdoe", "jdoe@example.org");
+        var first = await lookUps.NextHungAsync();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var found = await find.WaitAsync(Bound);
 
         found.Should().NotBeNull();
-        site.RequestCount.Should().BeGreaterThan(before + 1, "the hung attempt was given up and the lookup sent again");
+        lookUps.Seen.Count(r => r == first).Should().BeGreaterThan(1, "the hung attempt was given up and the look-up sent again");
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_lookup_that_keeps_timing_out_is_Unavailable_without_a_status()
     {
-        using var site = StartSite(new(Http: h => { h.AttemptTimeout = TimeSpan.FromSeconds(1); h.MaxRetries = 1; }));
-        await site.Provider.FindByEmailAsync("nobody@example.org");
-        site.HangNext(2, TimeSpan.FromSeconds(6));
+        // Every look-up hangs and the fake clock ends each attempt; with real time, the warm-up call before the hang met
+        // the 1 s timeout on a loaded machine (Drupal, 2026-12-01).
+        var clock = new FakeTimeProvider();
+        using var site = StartSite(new(Http: h => { h.AttemptTimeout = TimeSpan.FromSeconds(1); h.MaxRetries = 1; h.RetryBaseDelay = TimeSpan.Zero; }, Clock: clock));
+        var lookUps = new HungLookUps(site, hung: int.MaxValue);
 
-        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org");
+        var find = site.Provider.FindByEmailAsync("jdoe@example.org");
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await lookUps.NextHungAsync();
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
 
-        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        var ex = (await find.Awaiting(f => f.WaitAsync(Bound)).Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.Unavailable);
         ex.StatusCode.Should().BeNull();
+        lookUps.Seen.Should().HaveCount(2, "one attempt and one retry, each given up");
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 60_000)]
     public async Task Caller_cancellation_stays_cancellation()
     {
         using var site = StartSite(new());
-        await site.Provider.FindByEmailAsync("nobody@example.org");
-        site.HangNext(1, TimeSpan.FromSeconds(3));
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var lookUps = new HungLookUps(site, hung: 1);
+        using var cts = new CancellationTokenSource();
 
-        var act = () => site.Provider.FindByEmailAsync("jdoe@example.org", cts.Token);
+        var find = site.Provider.FindByEmailAsync("jdoe@example.org", cts.Token);
+        await lookUps.NextHungAsync();
+        await cts.CancelAsync();
 
-        await act.Should().ThrowAsync<OperationCanceledException>();
+        await find.Awaiting(f => f.WaitAsync(Bound)).Should().ThrowAsync<OperationCanceledException>();
     }
 
     [Fact(Timeout = 30_000)]
@@ -371,6 +393,45 @@ public abstract class ProviderContract
     /// refuses a contact that already holds a user (the email's contact) before it looks at the username.
     /// </summary>
     protected abstract CmsErrorReason BothTakenReason { get; }
+
+    /// <summary>
+    /// Lets the first <c>hung</c> look-ups arrive and never answers them (the client's attempt timeout or cancellation
+    /// ends them); every other request is answered. Records each look-up as it arrives.
+    /// </summary>
+    private sealed class HungLookUps
+    {
+        private readonly System.Threading.Channels.Channel<string> _hung = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _seen = new();
+        private int _left;
+
+        public HungLookUps(ContractSite site, int hung)
+        {
+            _left = hung;
+            site.FaultWhere = request =>
+            {
+                if (request.Operation != FakeCmsOperation.LookUp)
+                {
+                    return null;
+                }
+
+                var key = $"{request.Method} {request.Path}?{request.Query} {request.Body}";
+                _seen.Enqueue(key);
+                if (Interlocked.Decrement(ref _left) < 0)
+                {
+                    return null;
+                }
+
+                _hung.Writer.TryWrite(key);
+                return FakeFault.Hang();
+            };
+        }
+
+        /// <summary>Every look-up that arrived, in order.</summary>
+        public IReadOnlyList<string> Seen => [.. _seen];
+
+        /// <summary>Waits for the next hung look-up to arrive and returns it.</summary>
+        public async Task<string> NextHungAsync() => await _hung.Reader.ReadAsync().AsTask().WaitAsync(Bound);
+    }
 
     [Fact(Timeout = 30_000)]
     public async Task Persistent_server_errors_on_a_lookup_are_Unavailable_after_the_retries()

@@ -19,6 +19,18 @@ internal abstract class ProviderTestHost
         CircuitBreakerFailureRatio = 1.0,
     };
 
+    /// <summary>
+    /// Registers <paramref name="clock"/> as the host's <see cref="TimeProvider"/>, which the HTTP pipeline runs on
+    /// (attempt timeouts, retry delays); nothing when <see langword="null"/> (the system clock).
+    /// </summary>
+    public static void AddHttpClock(IServiceCollection services, TimeProvider? clock)
+    {
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+    }
+
     /// <summary>A new account with just a username and an email.</summary>
     public static NewCmsAccount NewAccount(string username = "jdoe", string email = "jdoe@example.org") =>
         new() { Username = username, Email = email };

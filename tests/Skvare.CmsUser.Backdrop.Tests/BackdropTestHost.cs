@@ -12,11 +12,12 @@ internal sealed class BackdropTestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public BackdropTestHost(Action<BackdropOptions>? configure = null, string? secret = null)
+    public BackdropTestHost(Action<BackdropOptions>? configure = null, string? secret = null, TimeProvider? httpClock = null)
     {
         Server = FakeBackdropServer.Start(secret);
         Logs = new FakeLogCollector();
         var services = new ServiceCollection();
+        AddHttpClock(services, httpClock);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(Logs)));
         new TestBuilder(services, null).AddBackdrop(o =>
         {

@@ -30,7 +30,7 @@ public sealed class ProviderContractTests : ProviderContract
             o.Secret = settings.WrongCredentials ? WrongSecret : o.Secret;
             o.BaseUrl = settings.BaseUrl ?? o.BaseUrl;
             settings.Http?.Invoke(o.Http);
-        });
+        }, httpClock: settings.Clock);
         return new HostedContractSite(
             host,
             host.Provider,

@@ -257,6 +257,20 @@ public sealed class RunTests
         sites.WordPress.ResponseDelay = TimeSpan.FromMilliseconds(20);
         var firstCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sites.WordPress.OnUserCreated(_ => firstCreated.TrySetResult());
+
+        // The second create is held until the signal has been sent, so a slow start of 'kill' on a loaded machine cannot
+        // let the tool create every account first (the 20 ms answers alone do not promise that).
+        using var signalSent = new ManualResetEventSlim();
+        var creates = 0;
+        sites.WordPress.FaultWhere = request =>
+        {
+            if (request.Operation == Skvare.CmsUser.Testing.FakeCmsOperation.Create && Interlocked.Increment(ref creates) > 1)
+            {
+                signalSent.Wait(TimeSpan.FromSeconds(60));
+            }
+
+            return null;
+        };
         var settings = sites.Settings();
         settings["CmsUser"]!["PageSize"] = 5;
         settings["CmsUser"]!["MaxConcurrency"] = 1;
@@ -268,6 +282,7 @@ public sealed class RunTests
             await firstCreated.Task;
             using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
             await kill.WaitForExitAsync();
+            signalSent.Set();
         }, "run");
 
         run.ExitCode.Should().Be(2, run.ToString());

@@ -13,12 +13,13 @@ internal sealed class DrupalTestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public DrupalTestHost(Action<DrupalOptions>? configure = null, bool oauth = false, FakeTimeProvider? clock = null)
+    public DrupalTestHost(Action<DrupalOptions>? configure = null, bool oauth = false, FakeTimeProvider? clock = null, TimeProvider? httpClock = null)
     {
         Clock = clock;
         Server = FakeDrupalServer.Start(timeProvider: clock);
         Logs = new FakeLogCollector();
         var services = new ServiceCollection();
+        AddHttpClock(services, httpClock);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(Logs)));
         new TestBuilder(services, null).AddDrupal(o =>
         {

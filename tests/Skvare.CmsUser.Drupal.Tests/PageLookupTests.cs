@@ -10,7 +10,7 @@ namespace Skvare.CmsUser.Drupal.Tests;
 /// </summary>
 public sealed class PageLookupTests
 {
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 120_000)]
     public async Task One_query_answers_the_page_questions()
     {
         using var host = new DrupalTestHost();
@@ -37,7 +37,7 @@ public sealed class PageLookupTests
         Uri.UnescapeDataString(host.ApiRequests.Single().Query!).Should().Contain("[operator]=IN").And.Contain("[operator]=STARTS_WITH");
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 120_000)]
     public async Task Pages_of_fifty_are_followed()
     {
         using var host = new DrupalTestHost();
@@ -69,7 +69,7 @@ public sealed class PageLookupTests
         emails.Concat(names).Should().OnlyContain(t => all.Contains("=" + Uri.EscapeDataString(t) + "&", StringComparison.Ordinal));
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 120_000)]
     public async Task A_split_page_is_covered_whole()
     {
         using var host = new DrupalTestHost();
@@ -87,7 +87,7 @@ public sealed class PageLookupTests
         host.ApiRequests.Should().HaveCount(asked);
     }
 
-    [Fact(Timeout = 30_000)]
+    [Fact(Timeout = 120_000)]
     public async Task When_the_look_up_fails_every_question_goes_to_the_site()
     {
         using var host = new DrupalTestHost();
@@ -143,5 +143,6 @@ public sealed class PageLookupTests
         }, iter: 40, threads: 1);
     }
 
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token;
+    // A bound, not a latency budget: a cold first request (server start, JIT) took over 20 s at load 100.
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 }

@@ -33,7 +33,7 @@ public sealed class ProviderContractTests : ProviderContract
             o.Password = settings.WrongCredentials ? WrongPassword : o.Password;
             o.BaseUrl = settings.BaseUrl ?? o.BaseUrl;
             settings.Http?.Invoke(o.Http);
-        });
+        }, httpClock: settings.Clock);
         return new HostedContractSite(
             host,
             host.Provider,

@@ -12,11 +12,12 @@ internal sealed class Drupal7TestHost : ProviderTestHost, IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public Drupal7TestHost(Action<Drupal7Options>? configure = null, TimeProvider? clock = null)
+    public Drupal7TestHost(Action<Drupal7Options>? configure = null, TimeProvider? clock = null, TimeProvider? httpClock = null)
     {
         Server = FakeDrupal7Server.Start(timeProvider: clock);
         Logs = new FakeLogCollector();
         var services = new ServiceCollection();
+        AddHttpClock(services, httpClock);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(Logs)));
         new TestBuilder(services, null).AddDrupal7(o =>
         {

@@ -38,6 +38,7 @@ public sealed class ProviderContractTests : ProviderContract
         var logs = new FakeLogCollector();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        ProviderTestHost.AddHttpClock(services, settings.Clock);
         new TestBuilder(services, null).AddJoomla(o =>
         {
             o.BaseUrl = settings.BaseUrl ?? site.BaseUrl;

@@ -29,7 +29,7 @@ public sealed class FakeCmsServerTests
     public async Task A_seeded_account_is_in_the_directory_and_faults_and_the_log_work_alike(string cms)
     {
         using var site = Start(cms);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         var added = site.AddAccount("kit.user", "kit.user@example.org");
         site.FailNext(1, 503);
@@ -50,7 +50,7 @@ public sealed class FakeCmsServerTests
         IFakeCmsServer kit = site;
 
         var added = kit.AddAccount("kit.user", "kit.user@example.org");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var body = new FormUrlEncodedContent(new Dictionary<string, string> { ["params"] = """{"values":{"password":"s3cret-Pa55word"}}""" });
         using var answer = await http.PostAsync(new Uri(site.Url, "civicrm/ajax/api4/User/update"), body);
 

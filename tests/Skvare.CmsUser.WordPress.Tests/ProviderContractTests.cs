@@ -36,7 +36,7 @@ public sealed class ProviderContractTests : ProviderContract
             o.BaseUrl = settings.BaseUrl ?? o.BaseUrl;
             o.Http.AttemptTimeout = ProviderTestHost.FastHttp().AttemptTimeout;
             settings.Http?.Invoke(o.Http);
-        });
+        }, httpClock: settings.Clock);
         return new HostedContractSite(
             new Both(host, server),
             host.Provider,

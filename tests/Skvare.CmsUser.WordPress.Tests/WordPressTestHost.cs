@@ -11,9 +11,12 @@ internal sealed class WordPressTestHost : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    public WordPressTestHost(Action<WordPressOptions> configure)
+    /// <param name="configure">The provider's options.</param>
+    /// <param name="httpClock">The HTTP pipeline's clock (attempt timeouts, retry delays); the system clock when null.</param>
+    public WordPressTestHost(Action<WordPressOptions> configure, TimeProvider? httpClock = null)
     {
         var services = new ServiceCollection();
+        Skvare.CmsUser.Tests.Shared.ProviderTestHost.AddHttpClock(services, httpClock);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
         services.AddFakeLogging();
         services.AddCmsUserProvisioning().AddWordPress(o =>
@@ -32,15 +35,17 @@ internal sealed class WordPressTestHost : IDisposable
 
     public FakeLogCollector Logs { get; }
 
-    public static WordPressTestHost For(FakeWordPressServer server, bool companion = false, Action<WordPressOptions>? configure = null) =>
-        new(o =>
-        {
-            o.BaseUrl = server.BaseUrl;
-            o.Username = server.AdminUsername;
-            o.ApplicationPassword = server.ApplicationPassword;
-            o.UseCompanionPlugin = companion;
-            configure?.Invoke(o);
-        });
+    public static WordPressTestHost For(FakeWordPressServer server, bool companion = false, Action<WordPressOptions>? configure = null, TimeProvider? httpClock = null) =>
+        new(
+            o =>
+            {
+                o.BaseUrl = server.BaseUrl;
+                o.Username = server.AdminUsername;
+                o.ApplicationPassword = server.ApplicationPassword;
+                o.UseCompanionPlugin = companion;
+                configure?.Invoke(o);
+            },
+            httpClock);
 
     public string AllLogText() =>
         string.Join('\n', Logs.GetSnapshot().Select(r => r.Message + " " + r.Exception + " " + string.Join(",", r.StructuredState?.Select(kv => kv.Key + "=" + kv.Value) ?? [])));

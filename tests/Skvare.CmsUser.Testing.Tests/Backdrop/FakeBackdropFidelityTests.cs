@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.Testing.Tests.Backdrop;
 public sealed class FakeBackdropFidelityTests(ITestOutputHelper output) : IDisposable
 {
     private readonly FakeBackdropServer _server = FakeBackdropServer.Start();
-    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public void Dispose()
     {

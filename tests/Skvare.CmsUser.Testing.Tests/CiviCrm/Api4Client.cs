@@ -7,7 +7,7 @@ namespace Skvare.CmsUser.Testing.Tests.CiviCrm;
 /// <summary>Calls the fake CiviCRM over HTTP exactly as an API v4 REST client does (form field <c>params</c>, authx header).</summary>
 internal sealed class Api4Client(FakeCiviCrmServer server) : IDisposable
 {
-    private readonly HttpClient _http = new(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient _http = new(new HttpClientHandler { UseCookies = false }) { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(30) };
 
     public async Task<(int Status, JsonElement Body)> CallAsync(string entity, string action, object parameters, CancellationToken cancellationToken = default)
     {

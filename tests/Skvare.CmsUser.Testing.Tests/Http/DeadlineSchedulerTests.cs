@@ -14,7 +14,7 @@ namespace Skvare.CmsUser.Testing.Tests.Http;
 /// </summary>
 public sealed class DeadlineSchedulerTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     public static TheoryData<string> RealSleepers() => ["platform", "portable"];
 

@@ -15,7 +15,7 @@ public sealed class FakeHttpHostDelayTests
         {
             ResponseDelay = TimeSpan.FromMilliseconds(7.5),
         };
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         // The request arrives after it is sent, so send-to-answer can only be shorter than the delay if the answer left
         // early. Four at a time, so deadlines overlap.

@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Testing.Tests.Joomla;
 public sealed class FakeJoomlaServerTests : IDisposable
 {
     private readonly FakeJoomlaServer _site = new();
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     public void Dispose()
     {
@@ -68,7 +68,8 @@ public sealed class FakeJoomlaServerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task A_request_the_client_gave_up_on_is_in_the_log()
     {
-        _site.HangNext(1, TimeSpan.FromSeconds(5));
+        // Never answered, so the wait below cannot outlast the hang on a busy machine.
+        _site.HangNext(1, Timeout.InfiniteTimeSpan);
         using var cts = new CancellationTokenSource();
 
         // Give up only once the fake holds the request (a fixed delay could fire before it arrives on a busy machine).

@@ -16,7 +16,7 @@ public sealed class FakeWordPressFidelityTests : IDisposable
 
     public FakeWordPressFidelityTests()
     {
-        _http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _server.BaseUrl, Timeout = TimeSpan.FromSeconds(20) };
+        _http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _server.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
     }
 
     [Fact]

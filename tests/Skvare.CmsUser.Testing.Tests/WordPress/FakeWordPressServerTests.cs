@@ -12,7 +12,7 @@ public sealed class FakeWordPressServerTests : IDisposable
     [Fact]
     public async Task Fake_lists_no_users_to_anonymous_callers_and_knows_the_core_roles()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         using var response = await http.GetAsync(new Uri(_server.BaseUrl, "wp-json/wp/v2/users?search=admin"));
 
@@ -24,7 +24,7 @@ public sealed class FakeWordPressServerTests : IDisposable
     [Fact]
     public async Task Fake_rejects_a_json_body_sent_without_the_json_content_type()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_server.BaseUrl, "wp-json/wp/v2/users"))
         {
             Content = new StringContent("{\"username\":\"x\",\"email\":\"x@example.org\",\"password\":\"p\"}", System.Text.Encoding.UTF8, "text/plain"),
@@ -78,7 +78,7 @@ public sealed class FakeWordPressServerTests : IDisposable
 
     private HttpClient Admin()
     {
-        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(_server.AdminUsername + ":" + _server.ApplicationPassword)));
         return http;
     }

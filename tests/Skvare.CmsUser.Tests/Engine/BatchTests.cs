@@ -61,7 +61,7 @@ public sealed class BatchTests : IDisposable
                 threeInside.TrySetResult();
             }
 
-            await threeInside.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await threeInside.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Interlocked.Decrement(ref active);
         };
 

@@ -68,7 +68,7 @@ public sealed partial class ErrorCodeTests
         var other = h2.Civi.AddContact("Other", "Person", "other@example.org");
         h2.Civi.AddLink(new AccountLink(other.Id, taken.Id, "held@example.org", IsCurrentDomain: true));
 
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var summary = await h.Provisioner.RunOnceAsync(cancellationToken: bound.Token);
         var missing = await h.Provisioner.ProvisionAsync(999_999, cancellationToken: bound.Token);
         var held = await h2.Provisioner.RunOnceAsync(cancellationToken: bound.Token);

@@ -28,7 +28,7 @@ public sealed class PipelineTests : IDisposable
             if (first.Any(c => c.Email == account.Email))
             {
                 // Page 1's creates finish only once a contact of page 2 has started: with a page barrier they never would.
-                await secondPageStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                await secondPageStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
                 Interlocked.Increment(ref firstPageWaited);
             }
             else

@@ -72,11 +72,11 @@ public sealed class RealTimeTests : IDisposable
         _h.Cms.BeforeCreate = async _ =>
         {
             inside.TrySetResult();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
         };
 
         var first = _h.Provisioner.ProvisionAsync(ana.Id);
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var second = _h.Provisioner.ProvisionAsync(ana.Id);
         release.SetResult();
         var outcomes = await Task.WhenAll(first, second);
@@ -96,11 +96,11 @@ public sealed class RealTimeTests : IDisposable
         _h.Cms.BeforeCreate = async _ =>
         {
             inside.TrySetResult();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
         };
 
         var batch = _h.Provisioner.RunOnceAsync();
-        await inside.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var webhook = _h.Provisioner.ProvisionAsync(ana.Id);
         release.SetResult();
         await Task.WhenAll(batch, webhook);

@@ -49,7 +49,7 @@ public sealed class ScheduledProvisioningServiceTests
         var first = civi.AddContact("Ana", "Lima", "ana@example.org");
         civi.AddToGroup("g", first.Id);
         await service.StartAsync(CancellationToken.None);
-        var run1 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var run1 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         run1.Count(OutcomeKind.Created).Should().Be(1);
 
         var second = civi.AddContact("Bea", "Costa", "bea@example.org");
@@ -58,7 +58,7 @@ public sealed class ScheduledProvisioningServiceTests
         time.Advance(TimeSpan.FromMinutes(9));
         runs.Reader.TryRead(out _).Should().BeFalse();
         time.Advance(TimeSpan.FromMinutes(1));
-        var run2 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var run2 = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         run2.Count(OutcomeKind.Created).Should().Be(1);
         cms.Accounts.Should().HaveCount(2);
 

@@ -40,7 +40,7 @@ public sealed class LiveWordPressCompanionFactAttribute : FactAttribute
         var site = LiveWordPressSite.Current!;
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(site.Url, "wp-json/skvare-cmsuser/v1/status"));
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(site.User + ":" + site.ApplicationPassword)));
             using var response = http.Send(request);
