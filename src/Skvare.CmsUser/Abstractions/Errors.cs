@@ -86,7 +86,10 @@ public enum CmsErrorReason
     /// </summary>
     InvalidData,
 
-    /// <summary>A role does not exist or cannot be assigned.</summary>
+    /// <summary>
+    /// A role does not exist or cannot be assigned. A configuration failure (<see cref="FailureKind.Configuration"/>): the
+    /// roles come from the rule, so the run stops before every contact of the rule spends an attempt on it.
+    /// </summary>
     UnknownRole,
 
     /// <summary>The account does not exist.</summary>
@@ -167,7 +170,8 @@ public class CmsProviderException : CmsUserException
     /// <inheritdoc />
     public override FailureKind Kind => Reason switch
     {
-        CmsErrorReason.Authentication or CmsErrorReason.Permission or CmsErrorReason.UnexpectedResponse => FailureKind.Configuration,
+        // A role comes from the rule, not from the contact: every contact of the rule would meet it (docs/errors.md).
+        CmsErrorReason.Authentication or CmsErrorReason.Permission or CmsErrorReason.UnexpectedResponse or CmsErrorReason.UnknownRole => FailureKind.Configuration,
         CmsErrorReason.Unavailable or CmsErrorReason.Throttled or CmsErrorReason.UnknownOutcome => FailureKind.Transient,
         _ => FailureKind.Permanent,
     };
