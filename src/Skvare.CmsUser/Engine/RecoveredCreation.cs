@@ -40,16 +40,7 @@ internal static class RecoveredCreation
     /// </summary>
     public static async Task<Proof?> ProveAsync(ContactResult result, AuditRecord[] records, long? mine, ICmsAccountProvider cms, ILogger logger, CancellationToken cancellationToken)
     {
-        DateTimeOffset? earliest = null;
-        foreach (var r in records)
-        {
-            if (r.Status == ActivityOutcomeStatus.Scheduled && r.Id != mine && r.OccurredAt is { } at && (earliest is null || at < earliest))
-            {
-                earliest = at;
-            }
-        }
-
-        if (earliest is null || result.PatternUsername is not { } pattern || result.CmsUserId is not long uid)
+        if (!records.Any(r => EarlierOpen(r, mine) is not null) || result.PatternUsername is not { } pattern || result.CmsUserId is not long uid)
         {
             return null;
         }
@@ -81,7 +72,7 @@ internal static class RecoveredCreation
         DateTimeOffset? opened = null;
         foreach (var r in records)
         {
-            if (r.Status == ActivityOutcomeStatus.Scheduled && r.Id != mine && r.OccurredAt is { } at && created is { } c && at <= c && (opened is null || at > opened))
+            if (EarlierOpen(r, mine) is { } at && created is { } c && at <= c && (opened is null || at > opened))
             {
                 opened = at;
             }
@@ -91,6 +82,10 @@ internal static class RecoveredCreation
             ? new Proof(o, made, username)
             : null;
     }
+
+    /// <summary>The date of <paramref name="record"/> when it is an open Scheduled record other than this run's own (<paramref name="mine"/>).</summary>
+    private static DateTimeOffset? EarlierOpen(AuditRecord record, long? mine) =>
+        record.Status == ActivityOutcomeStatus.Scheduled && record.Id != mine ? record.OccurredAt : null;
 
     /// <summary>
     /// Whether <paramref name="username"/> is <paramref name="pattern"/> or a numbered form of it as the engine makes one
