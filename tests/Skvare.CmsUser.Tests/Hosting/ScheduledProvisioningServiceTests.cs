@@ -66,6 +66,38 @@ public sealed class ScheduledProvisioningServiceTests
     }
 
     [Fact]
+    public async Task An_idle_cycle_with_reset_campaigns_checks_the_cms_credentials_once_per_cycle()
+    {
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
+        services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
+            o.PasswordResets.Add(new PasswordResetCampaign { Trigger = TriggerDefinition.Group("reset") });
+            o.Schedule.Interval = TimeSpan.FromMinutes(10);
+            o.Schedule.IncludePasswordResets = true;
+        }).UseInMemory(civi, cms).AddScheduledRuns();
+        await using var provider = services.BuildServiceProvider();
+        var service = (ScheduledProvisioningService)provider.GetServices<IHostedService>().Single();
+        var runs = System.Threading.Channels.Channel.CreateUnbounded<RunSummary>();
+        service.RunCompleted += s => runs.Writer.TryWrite(s);
+
+        await service.StartAsync(CancellationToken.None);
+        var first = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var afterFirstCycle = cms.Calls.GetValueOrDefault("CheckCredentials");
+        time.Advance(TimeSpan.FromMinutes(10));
+        await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await service.StopAsync(CancellationToken.None);
+
+        first.CmsCredentialsCheck!.Passed.Should().BeTrue();
+        afterFirstCycle.Should().Be(1, "the run and its reset campaigns share one check (RunCompleted is raised after both)");
+        cms.Calls.GetValueOrDefault("CheckCredentials").Should().Be(2, "one per cycle");
+        cms.Calls.Keys.Should().Equal(["CheckCredentials"], "an idle cycle asks the CMS nothing else");
+    }
+
+    [Fact]
     public async Task Health_check_reports_the_provider_connectivity()
     {
         var check = new CmsProviderHealthCheck(new FakeCmsAccountProvider());
