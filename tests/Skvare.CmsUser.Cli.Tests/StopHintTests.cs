@@ -82,9 +82,7 @@ public sealed class StopHintTests
     public async Task A_password_reset_whose_site_could_not_send_the_mail_does_not_point_at_the_BaseUrl()
     {
         using var sites = new Sites();
-        var wp = sites.WordPress.AddUser("ana.lima", "ana@example.org", "subscriber");
-        var ana = sites.Civi.AddContact("Ana", "Lima", "ana@example.org");
-        sites.Civi.AddLink(ana, wp.Id, "ana@example.org");
+        var ana = sites.AddLinkedContact("Ana", "Lima", "ana@example.org");
         sites.Civi.TagContacts(sites.ResetTag, [ana]);
         sites.WordPress.MailFails = true;
         using var folder = new TempFolder();

@@ -66,6 +66,8 @@ public sealed class CmsCredentialsCheckTests : IDisposable
         summary.Quarantined.Should().BeTrue();
         summary.StopReason.Should().Be("No contact needed InMemory in this run, so its credentials were checked: InMemory could not be reached (connection refused)");
         summary.CmsCredentialsCheck!.Failure.Should().Be(FailureKind.Transient);
+        _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1005).Which.Message.Should()
+            .EndWith("No contact was left undone: the check came after the run's last contact.", "there were no remaining contacts to leave untouched");
     }
 
     [Fact]
