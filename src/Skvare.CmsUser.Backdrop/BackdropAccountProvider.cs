@@ -253,7 +253,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
         catch (CmsProviderException ex)
         {
             var name = ex.Reason is CmsErrorReason.Authentication or CmsErrorReason.Permission ? "Secret and acting user" : "cmsuser_provision module";
-            return new ConnectivityReport(target, false, [new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind }]);
+            return new ConnectivityReport(target, false, [ConnectivityCheck.Failed(name, ex)]);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed("Authentication", ex));
             return new ConnectivityReport(target, false, checks);
         }
 
@@ -106,7 +106,7 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed(name, ex));
         }
     }
 }

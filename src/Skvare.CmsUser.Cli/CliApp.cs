@@ -186,7 +186,8 @@ internal static class CliApp
         OptionsValidationException or AggregateException when CliHost.ValidationFailures(ex) is { Count: > 0 } failures =>
             ($"The settings have {(failures.Count == 1 ? "a problem" : $"{failures.Count} problems")}:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", failures)}", ExitCodes.Configuration),
         CmsUserException { Kind: FailureKind.Configuration } c => ($"Configuration or credentials: {c.Message}", ExitCodes.Configuration),
-        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} {AgainLater}", ExitCodes.Stopped),
+        // A server that answered (a 503, a failed mail) was reached at its URL: the mistyped-URL hint is for no answer at all.
+        CmsUserException { Kind: FailureKind.Transient } t => ($"A server is unavailable: {Sentence(t.Message)} {(t.StatusCode is null ? AgainLater : "Run again later.")}", ExitCodes.Stopped),
         CmsUserException p => (p.Message, ExitCodes.Stopped),
         HttpRequestException or TimeoutException or OperationCanceledException => ($"A server is unavailable: {Sentence(ex.Message)} {AgainLater}", ExitCodes.Stopped),
         // Nothing above expected it: a defect, not a setting to fix nor a server to wait for.

@@ -222,11 +222,33 @@ internal static class Output
             $"Stopped by a defect in cmsuser, not by a setting: {Safe(summary.StopReason ?? "")} The contacts above were written; the next run carries on. "
             + $"Please report it ({Issues}) with the output of 'cmsuser {command} --verbose', which has the exception.",
         { StopKind: RunStopKind.Configuration } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason ?? "")}",
-        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. The remaining contacts were left untouched; run again when the server is back. {NeverWorked}",
+        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. {LeftBehind(summary)}; run again when the server is back.{(MayBeUnreachable(summary) ? " " + NeverWorked : "")}",
         { Cancelled: true } => "Cancelled: the run stopped cleanly between contacts.",
         { StopReason: not null } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}",
         _ => null,
     };
+
+    /// <summary>
+    /// What a quarantine left undone: the contacts after the stop; none when the stop was the credentials check of a run
+    /// that needed the CMS for no contact, which comes after the run's last contact.
+    /// </summary>
+    private static string LeftBehind(RunSummary summary) => summary switch
+    {
+        { CmsCredentialsCheck.Passed: false, Total: 0 } => "No contact was waiting",
+        { CmsCredentialsCheck.Passed: false } => $"{(summary.Total == 1 ? "The run's contact was" : $"All {Number(summary.Total)} contacts of the run were")} handled before the check",
+        _ => "The remaining contacts were left untouched",
+    };
+
+    /// <summary>
+    /// Whether a server may not have been reached at all, where a mistyped URL looks the same (<see cref="NeverWorked"/>):
+    /// a failure that got no HTTP answer, or a stop no contact's failure explains. A site that answered (its mail failed,
+    /// a 503) was reached at its URL.
+    /// </summary>
+    internal static bool MayBeUnreachable(RunSummary summary)
+    {
+        var unavailable = summary.Failures.Where(f => f.Error is { Kind: FailureKind.Transient } e && e.Code != CmsUserErrorCodes.UnknownOutcome).ToList();
+        return unavailable.Count == 0 || unavailable.Exists(f => f.Error!.StatusCode is null);
+    }
 
     /// <summary>
     /// The summary of a run whose every failure spent no attempt: contacts a server could not take, and contacts whose
@@ -236,11 +258,17 @@ internal static class Output
     internal static string StoppedShortLine(RunSummary summary)
     {
         var unknown = summary.Failures.Count(f => f.Error?.Code == CmsUserErrorCodes.UnknownOutcome);
-        var unavailable = summary.Count(OutcomeKind.Failed) - unknown;
-        var parts = new List<string>(2);
+        var answered = summary.Failures.Count(f => f is { Kind: OutcomeKind.Failed, Error: { Kind: FailureKind.Transient, StatusCode: not null } e } && e.Code != CmsUserErrorCodes.UnknownOutcome);
+        var unavailable = summary.Count(OutcomeKind.Failed) - unknown - answered;
+        var parts = new List<string>(3);
         if (unavailable > 0)
         {
             parts.Add($"{Contacts(unavailable)} could not be done because a server could not be reached or was unavailable");
+        }
+
+        if (answered > 0)
+        {
+            parts.Add($"{Contacts(answered)} could not be done although the server answered: it failed on its side for now (each contact's error says how, e.g. the site's mail could not be sent)");
         }
 
         if (unknown > 0)

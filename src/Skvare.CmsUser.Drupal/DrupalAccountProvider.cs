@@ -494,7 +494,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(name, false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed(name, ex));
         }
     }
 

@@ -258,7 +258,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck(checks.Count == 0 ? "Services login" : "User resource index", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed(checks.Count == 0 ? "Services login" : "User resource index", ex));
         }
 
         return new ConnectivityReport($"Drupal 7 {options.BaseUrl}{options.Endpoint?.Trim('/')}", checks.TrueForAll(c => c.Passed), checks);
@@ -288,7 +288,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         }
         catch (CmsProviderException ex)
         {
-            return new ConnectivityCheck("Services login", false, ex.Message) { Failure = ex.Kind };
+            return ConnectivityCheck.Failed("Services login", ex);
         }
     }
 

@@ -248,7 +248,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            checks.Add(new ConnectivityCheck("API", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed("API", ex));
         }
 
         if (_options.UseCompanionPlugin)
@@ -261,7 +261,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
             }
             catch (CmsProviderException ex)
             {
-                checks.Add(new ConnectivityCheck("Companion", false, ex.Message) { Failure = ex.Kind });
+                checks.Add(ConnectivityCheck.Failed("Companion", ex));
             }
         }
 
@@ -279,7 +279,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            return new ConnectivityCheck("Token", false, ex.Message) { Failure = ex.Kind };
+            return ConnectivityCheck.Failed("Token", ex);
         }
     }
 

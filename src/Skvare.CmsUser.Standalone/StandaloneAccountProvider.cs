@@ -306,7 +306,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
         catch (CmsUserException ex)
         {
-            checks.Add(new ConnectivityCheck("API", false, ex.Message) { Failure = ex.Kind });
+            checks.Add(ConnectivityCheck.Failed("API", ex));
         }
 
         return new ConnectivityReport($"{Cms} {_client.EndpointFor("User", "get").GetLeftPart(UriPartial.Authority)}", checks.TrueForAll(c => c.Passed), checks);
@@ -315,7 +315,9 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <inheritdoc />
     /// <remarks>
     /// One request: who the API contact is (the CiviCRM API key of the Standalone site, which is also the key its triggers
-    /// are read with).
+    /// are read with). Sent even though the run's own CiviCRM reads used the same key: CiviCRM answers a call that arrives
+    /// without credentials as an anonymous user whose reads find nothing, and the CiviCRM package confirms its identity
+    /// once per process, so in a long-running host this request is the run's only proof that the key still authenticates.
     /// </remarks>
     public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default)
     {
@@ -326,7 +328,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
         catch (CmsUserException ex)
         {
-            return new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind };
+            return ConnectivityCheck.Failed("Authentication", ex);
         }
     }
 

@@ -503,7 +503,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             {
                 // An unreachable or failing site says nothing about the plugin: installing it is advice for a site that answered.
                 var advice = ex.Kind == FailureKind.Transient ? "" : " Install and activate the companion plugin, or set CmsUser:WordPress:UseCompanionPlugin to false.";
-                checks.Add(new ConnectivityCheck("Companion plugin", false, ex.Message + advice) { Failure = ex.Kind });
+                checks.Add(ConnectivityCheck.Failed("Companion plugin", ex) with { Detail = ex.Message + advice });
             }
         }
 
@@ -525,7 +525,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
         catch (CmsProviderException ex)
         {
-            return (new ConnectivityCheck("Authentication", false, ex.Message) { Failure = ex.Kind }, null);
+            return (ConnectivityCheck.Failed("Authentication", ex), null);
         }
     }
 

@@ -304,9 +304,7 @@ public sealed class RunTests
     public async Task Reset_counts_in_its_own_words_and_demo_needs_no_settings()
     {
         using var sites = new Sites();
-        var wp = sites.WordPress.AddUser("ana.lima", "ana@example.org", "subscriber");
-        var ana = sites.Civi.AddContact("Ana", "Lima", "ana@example.org");
-        sites.Civi.AddLink(ana, wp.Id, "ana@example.org");
+        var ana = sites.AddLinkedContact("Ana", "Lima", "ana@example.org");
         var bea = sites.Civi.AddContact("Bea", "Costa", "bea@example.org");
         sites.Civi.TagContacts(sites.ResetTag, [ana, bea]);
         sites.AddMember("Chen", "Wei", "chen@example.org");

@@ -26,6 +26,15 @@ public sealed class Sites : IDisposable
 
     public long ResetTag { get; }
 
+    /// <summary>A contact with a WordPress account (username <c>first.last</c>, subscriber) linked to it; returns the contact.</summary>
+    public long AddLinkedContact(string first, string last, string email)
+    {
+        var user = WordPress.AddUser($"{first}.{last}".ToLowerInvariant(), email, "subscriber");
+        var contact = Civi.AddContact(first, last, email);
+        Civi.AddLink(contact, user.Id, email);
+        return contact;
+    }
+
     public long AddMember(string? first, string? last, string? email)
     {
         var id = Civi.AddContact(first, last, email);

@@ -8,7 +8,7 @@ namespace Skvare.CmsUser.Standalone.Tests;
 /// <summary>The services of a host that provisions into a <see cref="FakeStandaloneServer"/>: one rule (group "members", role staff).</summary>
 internal static class StandaloneHost
 {
-    public static ServiceProvider Build(FakeStandaloneServer site, Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null, Action<CmsUserOptions>? engine = null)
+    public static ServiceProvider Build(FakeStandaloneServer site, Action<StandaloneOptions>? configure = null, Action<CiviCrmOptions>? civi = null, Action<CmsUserOptions>? engine = null, Action<IServiceCollection>? more = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddFakeLogging().SetMinimumLevel(LogLevel.Trace));
@@ -25,6 +25,7 @@ internal static class StandaloneHost
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
             civi?.Invoke(o);
         }).AddStandalone(configure);
+        more?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }

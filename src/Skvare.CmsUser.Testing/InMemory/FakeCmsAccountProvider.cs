@@ -383,7 +383,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         }
         catch (CmsProviderException ex)
         {
-            return Task.FromResult(new ConnectivityCheck("Credentials", false, ex.Message) { Failure = ex.Kind });
+            return Task.FromResult(ConnectivityCheck.Failed("Credentials", ex));
         }
     }
 

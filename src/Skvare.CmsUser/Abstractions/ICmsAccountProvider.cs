@@ -315,4 +315,21 @@ public sealed record ConnectivityCheck(string Name, bool Passed, string Detail)
     /// answered (a missing permission or module), which is a setup problem.
     /// </summary>
     public FailureKind? Failure { get; init; }
+
+    /// <summary>
+    /// A failed check for a call that threw: its <see cref="Detail"/> is <paramref name="error"/>'s message as it is (the
+    /// SDK's exception messages name the fix and never hold a secret) and its <see cref="Failure"/> is
+    /// <paramref name="error"/>'s <see cref="CmsUserException.Kind"/>, so a caller tells a server to wait for from a
+    /// setting to fix.
+    /// </summary>
+    /// <param name="name">What was checked.</param>
+    /// <param name="error">Why the call failed.</param>
+    /// <returns>The failed check.</returns>
+    /// <example><c>catch (CmsProviderException ex) { checks.Add(ConnectivityCheck.Failed("Authentication", ex)); }</c></example>
+    public static ConnectivityCheck Failed(string name, CmsUserException error)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(error);
+        return new ConnectivityCheck(name, false, error.Message) { Failure = error.Kind };
+    }
 }

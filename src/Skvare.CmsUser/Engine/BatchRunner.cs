@@ -116,6 +116,7 @@ internal sealed class BatchRunner
         }
 
         state.Cancelled |= cancellationToken.IsCancellationRequested;
+        RunCycle.Current?.Record(_engine, state.CmsReached, state.CmsCredentialsCheck);
         var summary = state.ToSummary(_engine.Time.GetElapsedTime(started));
         if (summary.StopKind is RunStopKind.Configuration or RunStopKind.InternalError)
         {
@@ -181,13 +182,19 @@ internal sealed class BatchRunner
     /// The run needed the CMS for no contact (none waiting, all already linked, without an email, or skipped): the CMS
     /// credentials are checked with one request, so wrong ones end this run as a configuration error (an unreachable CMS
     /// as a quarantine) instead of passing unnoticed until the first contact needs an account. A failure the provider
-    /// throws is read as a returned one; the caller's cancellation and a defect go to the run's own handlers.
+    /// throws is read as a returned one; the caller's cancellation and a defect go to the run's own handlers. In a
+    /// scheduled cycle (<see cref="RunCycle"/>) a run after one that learned about the credentials sends nothing: contacts
+    /// the CMS took end it as they are, an earlier check is taken as this run's.
     /// </summary>
     private async Task CheckCredentialsAsync(RunState state, CancellationToken cancellationToken)
     {
-        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.credentials");
-        var check = await _engine.CheckCmsCredentialsAsync(cancellationToken).ConfigureAwait(false);
-        span?.SetTag("cmsuser.passed", check.Passed);
+        var earlier = RunCycle.Current?.Earlier(_engine);
+        if (earlier is { Check: null })
+        {
+            return;
+        }
+
+        var check = earlier?.Check ?? await CheckNowAsync(cancellationToken).ConfigureAwait(false);
         state.CmsCredentialsCheck = check;
         if (check.Passed)
         {
@@ -204,6 +211,14 @@ internal sealed class BatchRunner
         {
             state.Stop(RunStopKind.Configuration, reason);
         }
+    }
+
+    private async Task<ConnectivityCheck> CheckNowAsync(CancellationToken cancellationToken)
+    {
+        using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.credentials");
+        var check = await _engine.CheckCmsCredentialsAsync(cancellationToken).ConfigureAwait(false);
+        span?.SetTag("cmsuser.passed", check.Passed);
+        return check;
     }
 
     private IEnumerable<BatchPass> RulePasses(ProvisioningRule rule)
@@ -553,7 +568,10 @@ internal sealed class BatchRunner
         CmsUserTelemetry.Duration.Record(summary.Duration.TotalSeconds, new TagList { { "kind", kind } });
         if (summary.Quarantined)
         {
-            Log.Quarantined(Logger, summary.StopReason ?? "unknown");
+            // The credentials check comes after the run's last contact: a quarantine there left no contact undone.
+            Log.Quarantined(Logger, summary.StopReason ?? "unknown", summary.CmsCredentialsCheck is { Passed: false }
+                ? "No contact was left undone: the check came after the run's last contact."
+                : "Remaining contacts were left untouched.");
         }
         else if (summary.StopKind == RunStopKind.Configuration)
         {

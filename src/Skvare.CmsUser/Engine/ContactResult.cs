@@ -86,12 +86,12 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     public string NameForSubject => Username ?? StoredName ?? Contact.DisplayName ?? Contact.Email ?? $"contact {Contact.Id}";
 
     /// <summary>The result with the failure applied as <paramref name="policy"/> decides (attempt, outcome, disposition, audit); what is known of the account is kept.</summary>
-    public ContactResult Fail(AttemptPolicy policy, FailureKind kind, string code, string message, bool giveUpNow = false)
+    public ContactResult Fail(AttemptPolicy policy, FailureKind kind, string code, string message, bool giveUpNow = false, int? statusCode = null)
     {
         var verdict = policy.Decide(kind, PriorFailures, giveUpNow);
         return this with
         {
-            Error = new ProvisioningError(kind, code, message),
+            Error = new ProvisioningError(kind, code, message) { StatusCode = statusCode },
             Link = null,
             Kind = verdict.Kind,
             Attempt = verdict.Attempt,
@@ -111,7 +111,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     {
         if (exception is CmsUserException known)
         {
-            return Fail(policy, known.Kind, CmsUserErrorCodes.For(known), known.Message) with
+            return Fail(policy, known.Kind, CmsUserErrorCodes.For(known), known.Message, statusCode: known.StatusCode) with
             {
                 StopError = known.Kind == FailureKind.Configuration ? known : null,
             };

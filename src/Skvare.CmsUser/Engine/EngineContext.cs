@@ -291,7 +291,7 @@ internal sealed class EngineContext : IDisposable
         }
         catch (CmsUserException ex)
         {
-            check = new ConnectivityCheck(CredentialsCheck.Name, false, ex.Message) { Failure = ex.Kind };
+            check = ConnectivityCheck.Failed(CredentialsCheck.Name, ex);
         }
 
         Log.CmsCredentialsChecked(Logger, Cms.Name, check.Passed, check.Detail);

@@ -60,7 +60,7 @@ internal sealed class OnDemandProvisioner
                     _engine.Invalidate();
                 }
 
-                return new ProvisioningError(known.Kind, call.InSetup ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message);
+                return new ProvisioningError(known.Kind, call.InSetup ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message) { StatusCode = known.StatusCode };
             case HttpRequestException or TimeoutException or OperationCanceledException:
                 // No answer from CiviCRM or the CMS: an outage, not a defect; the caller retries.
                 Log.OnDemandUnavailable(_engine.Logger, call.ContactId, call.Rule, ex);

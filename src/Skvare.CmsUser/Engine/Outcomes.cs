@@ -32,7 +32,16 @@ public enum OutcomeKind
 /// <param name="Kind">Permanent, transient or configuration.</param>
 /// <param name="Code">A stable code, e.g. <c>no_email</c>, <c>DuplicateUsername</c>.</param>
 /// <param name="Message">A readable message; never a secret.</param>
-public sealed record ProvisioningError(FailureKind Kind, string Code, string Message);
+public sealed record ProvisioningError(FailureKind Kind, string Code, string Message)
+{
+    /// <summary>
+    /// The HTTP status of the server's answer that failed (<see cref="CmsUserException.StatusCode"/>), when a server
+    /// answered; <see langword="null"/> when none did (it could not be reached, or did not answer in time) or the failure
+    /// was not a server's. A transient failure with a status came from a site that answered (e.g. its mail failed), so
+    /// its URL is right.
+    /// </summary>
+    public int? StatusCode { get; init; }
+}
 
 /// <summary>The result for one contact.</summary>
 public sealed record ProvisioningOutcome
@@ -234,7 +243,9 @@ public sealed record RunSummary
     /// made none: the CMS took a contact (created, linked, blocked, roles removed, a reset sent) or failed to (a transient
     /// failure), the run stopped before the end, or the check is turned off. A failed check also ends the run early:
     /// refused credentials with <see cref="RunStopKind.Configuration"/>, an unreachable CMS with
-    /// <see cref="RunStopKind.Quarantined"/>, the check's detail in <see cref="StopReason"/>.
+    /// <see cref="RunStopKind.Quarantined"/>, the check's detail in <see cref="StopReason"/>. The reset campaigns a scheduled
+    /// run starts after the batch (<see cref="ScheduleOptions.IncludePasswordResets"/>) send no second check: they carry
+    /// the batch's (and end the same way when it failed), or none when the batch's contacts reached the CMS.
     /// </summary>
     public ConnectivityCheck? CmsCredentialsCheck { get; init; }
 

@@ -84,8 +84,9 @@ public sealed class CmsUserOptions
     /// <see cref="ICmsAccountProvider.CheckCredentialsAsync"/> (one request, at most once per run) so that wrong
     /// credentials end the run as a configuration error instead of passing unnoticed until the first contact needs an
     /// account. A run in which the CMS took a contact (created, linked, blocked, roles removed, a reset sent) or failed to
-    /// (a transient failure) makes no check; on-demand calls never do. Default <see langword="true"/>; turn it off in a
-    /// host that runs very often and wants idle runs to send the CMS nothing.
+    /// (a transient failure) makes no check; on-demand calls never do. A scheduled run and the reset campaigns after it
+    /// (<see cref="ScheduleOptions.IncludePasswordResets"/>) check once between them. Default <see langword="true"/>; turn
+    /// it off in a host that runs very often and wants idle runs to send the CMS nothing.
     /// </summary>
     public bool CheckCmsCredentials { get; set; } = true;
 
@@ -157,6 +158,10 @@ public sealed class ScheduleOptions
     /// <summary>End of the off-peak window (may be before the start: the window then spans midnight).</summary>
     public TimeOnly? OffPeakEnd { get; set; }
 
-    /// <summary>Also run the password reset campaigns on each scheduled run. Default <see langword="true"/>.</summary>
+    /// <summary>
+    /// Also run the password reset campaigns on each scheduled run, right after it. The two are one cycle for
+    /// <see cref="CmsUserOptions.CheckCmsCredentials"/>: an idle cycle checks the CMS credentials once. Default
+    /// <see langword="true"/>.
+    /// </summary>
     public bool IncludePasswordResets { get; set; } = true;
 }

@@ -23,8 +23,8 @@ internal static partial class Log
     [LoggerMessage(1020, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Outcome} ({FailureKind} {Code}, no attempt counted): {Message}")]
     public static partial void ContactFailedUncounted(ILogger logger, long contactId, string rule, OutcomeKind outcome, FailureKind failureKind, string code, string message);
 
-    [LoggerMessage(1005, LogLevel.Error, "Run quarantined: {Reason}. Remaining contacts were left untouched.")]
-    public static partial void Quarantined(ILogger logger, string reason);
+    [LoggerMessage(1005, LogLevel.Error, "Run quarantined: {Reason}. {LeftBehind}")]
+    public static partial void Quarantined(ILogger logger, string reason, string leftBehind);
 
     [LoggerMessage(1006, LogLevel.Error, "Run stopped by a configuration error: {Reason}")]
     public static partial void ConfigurationFailure(ILogger logger, string reason);

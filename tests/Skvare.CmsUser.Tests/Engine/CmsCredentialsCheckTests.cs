@@ -1,3 +1,4 @@
+using Skvare.CmsUser.Engine;
 using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Tests.Engine;
@@ -65,6 +66,8 @@ public sealed class CmsCredentialsCheckTests : IDisposable
         summary.Quarantined.Should().BeTrue();
         summary.StopReason.Should().Be("No contact needed InMemory in this run, so its credentials were checked: InMemory could not be reached (connection refused)");
         summary.CmsCredentialsCheck!.Failure.Should().Be(FailureKind.Transient);
+        _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1005).Which.Message.Should()
+            .EndWith("No contact was left undone: the check came after the run's last contact.", "there were no remaining contacts to leave untouched");
     }
 
     [Fact]
@@ -161,6 +164,66 @@ public sealed class CmsCredentialsCheckTests : IDisposable
 
         summary.StopKind.Should().Be(RunStopKind.Configuration);
         summary.StopReason.Should().Contain("InMemory refused the credentials");
+    }
+
+    [Fact]
+    public async Task An_idle_cycle_of_a_run_and_its_reset_campaigns_checks_the_credentials_once()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+
+        RunSummary run, reset;
+        using (RunCycle.Begin())
+        {
+            run = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+            reset = await _h.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+        }
+
+        Checks.Should().Be(1, "the reset campaigns run right after the batch in the same cycle");
+        _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1022);
+        run.CmsCredentialsCheck!.Passed.Should().BeTrue();
+        reset.CmsCredentialsCheck.Should().BeSameAs(run.CmsCredentialsCheck, "the cycle's check covers the campaigns too");
+        reset.StopKind.Should().Be(RunStopKind.None);
+
+        await _h.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+        Checks.Should().Be(2, "outside a cycle each run checks, as before");
+    }
+
+    [Fact]
+    public async Task A_refusal_found_by_the_cycles_run_stops_its_reset_campaigns_too_without_a_second_request()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        _h.Cms.FailNext(Refused());
+
+        RunSummary run, reset;
+        using (RunCycle.Begin())
+        {
+            run = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+            reset = await _h.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+        }
+
+        Checks.Should().Be(1);
+        run.StopKind.Should().Be(RunStopKind.Configuration);
+        reset.StopKind.Should().Be(RunStopKind.Configuration, "the credentials the campaigns need were refused a moment ago");
+        reset.StopReason.Should().Contain("InMemory refused the credentials");
+    }
+
+    [Fact]
+    public async Task A_cycle_whose_run_created_an_account_sends_its_idle_reset_campaigns_no_check()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        RunSummary run, reset;
+        using (RunCycle.Begin())
+        {
+            run = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
+            reset = await _h.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+        }
+
+        run.Count(OutcomeKind.Created).Should().Be(1);
+        reset.CmsCredentialsCheck.Should().BeNull();
+        reset.StopKind.Should().Be(RunStopKind.None);
+        Checks.Should().Be(0, "the create proved the credentials for the whole cycle");
     }
 
     [Fact]

@@ -29,22 +29,45 @@ public sealed class ScheduledProvisioningServiceTests
         ScheduledProvisioningService.DelayUntilWindow(at, schedule).Should().Be(TimeSpan.FromMinutes(expectedMinutes));
     }
 
+    /// <summary>A host with one rule on group <c>g</c>, runs every 10 minutes of a fake clock, over the in-memory fakes.</summary>
+    private sealed class ScheduledHost : IAsyncDisposable
+    {
+        private readonly ServiceProvider _provider;
+
+        public ScheduledHost(Action<CmsUserOptions>? configure = null)
+        {
+            var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time);
+            services.AddCmsUserProvisioning(o =>
+            {
+                o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
+                o.Schedule.Interval = TimeSpan.FromMinutes(10);
+                configure?.Invoke(o);
+            }).UseInMemory(Civi, Cms).AddScheduledRuns();
+            _provider = services.BuildServiceProvider();
+            Service = (ScheduledProvisioningService)_provider.GetServices<IHostedService>().Single();
+            Service.RunCompleted += s => Runs.Writer.TryWrite(s);
+        }
+
+        public FakeCiviCrm Civi { get; } = new();
+
+        public FakeCmsAccountProvider Cms { get; } = new();
+
+        public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+
+        public ScheduledProvisioningService Service { get; }
+
+        public System.Threading.Channels.Channel<RunSummary> Runs { get; } = System.Threading.Channels.Channel.CreateUnbounded<RunSummary>();
+
+        public Task<RunSummary> NextRunAsync() => Runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    }
+
     [Fact]
     public async Task Runs_the_rules_every_interval()
     {
-        var civi = new FakeCiviCrm();
-        var cms = new FakeCmsAccountProvider();
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(time);
-        services.AddCmsUserProvisioning(o =>
-        {
-            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
-            o.Schedule.Interval = TimeSpan.FromMinutes(10);
-        }).UseInMemory(civi, cms).AddScheduledRuns();
-        await using var provider = services.BuildServiceProvider();
-        var service = (ScheduledProvisioningService)provider.GetServices<IHostedService>().Single();
-        var runs = System.Threading.Channels.Channel.CreateUnbounded<RunSummary>();
-        service.RunCompleted += s => runs.Writer.TryWrite(s);
+        await using var host = new ScheduledHost();
+        var (civi, cms, time, service, runs) = (host.Civi, host.Cms, host.Time, host.Service, host.Runs);
 
         var first = civi.AddContact("Ana", "Lima", "ana@example.org");
         civi.AddToGroup("g", first.Id);
@@ -63,6 +86,29 @@ public sealed class ScheduledProvisioningServiceTests
         cms.Accounts.Should().HaveCount(2);
 
         await service.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_idle_cycle_with_reset_campaigns_checks_the_cms_credentials_once_per_cycle()
+    {
+        await using var host = new ScheduledHost(o =>
+        {
+            o.PasswordResets.Add(new PasswordResetCampaign { Trigger = TriggerDefinition.Group("reset") });
+            o.Schedule.IncludePasswordResets = true;
+        });
+        var cms = host.Cms;
+
+        await host.Service.StartAsync(CancellationToken.None);
+        var first = await host.NextRunAsync();
+        var afterFirstCycle = cms.Calls.GetValueOrDefault("CheckCredentials");
+        host.Time.Advance(TimeSpan.FromMinutes(10));
+        await host.NextRunAsync();
+        await host.Service.StopAsync(CancellationToken.None);
+
+        first.CmsCredentialsCheck!.Passed.Should().BeTrue();
+        afterFirstCycle.Should().Be(1, "the run and its reset campaigns share one check (RunCompleted is raised after both)");
+        cms.Calls.GetValueOrDefault("CheckCredentials").Should().Be(2, "one per cycle");
+        cms.Calls.Keys.Should().Equal(["CheckCredentials"], "an idle cycle asks the CMS nothing else");
     }
 
     [Fact]
