@@ -24,13 +24,14 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     private const string SameUsername = "same_username";
     private const string FirstMail = "first_mail";
     private const int PrefetchLimit = 2000;
-    private static readonly string[] UserFields = ["id", "username", "uf_name", "contact_id", "is_active", "roles:name"];
+    private static readonly string[] UserFields = ["id", "username", "uf_name", "contact_id", "is_active", "roles:name", "when_created"];
 
     private readonly CiviCrmApiClient _client;
     private readonly StandaloneOptions _options;
     private readonly ILogger _logger;
     private readonly PageAccountIndex<StandaloneUser> _index;
     private readonly CmsRequestThrottle _throttle;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, byte> _creating = new(StringComparer.OrdinalIgnoreCase);
     private Task<IReadOnlyDictionary<string, long>>? _roles;
 
@@ -51,7 +52,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _index = new PageAccountIndex<StandaloneUser>(time ?? TimeProvider.System, u => u.Id, u => u.Email, u => u.Username);
+        _time = time ?? TimeProvider.System;
+        _index = new PageAccountIndex<StandaloneUser>(_time, u => u.Id, u => u.Email, u => u.Username);
     }
 
     /// <summary>Usernames: at most 60 characters (the server would cut longer ones), <c>[a-z0-9._@+-]</c>.</summary>
@@ -93,12 +95,41 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return user is null ? null : ToAccount(user);
     }
 
+    /// <summary>
+    /// Reads the user by id, with when Standalone created it (<see cref="CmsAccount.CreatedAt"/>, from <c>when_created</c>
+    /// read with the site's time zone; unknown while the zone is not known).
+    /// </summary>
     /// <inheritdoc />
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         var user = await FindOneAsync("id", userId, cancellationToken).ConfigureAwait(false);
-        return user is null ? null : ToAccount(user);
+        return user is null ? null : ToAccount(user) with { CreatedAt = await CreatedAtAsync(user.WhenCreated, cancellationToken).ConfigureAwait(false) };
+    }
+
+    /// <summary>
+    /// When Standalone created a user, from its <c>when_created</c>: a MySQL <c>timestamp</c>, which CiviCRM's database
+    /// session shows at the site zone's offset of the moment (CiviCRM sets the session's <c>time_zone</c> to that fixed
+    /// offset on each request), so it is read back at the zone's offset now. <see langword="null"/> when the text is no
+    /// such date or the zone is not known: no date proves nothing, a wrong one could prove too much.
+    /// </summary>
+    private async Task<DateTimeOffset?> CreatedAtAsync(string? whenCreated, CancellationToken cancellationToken)
+    {
+        if (!StandaloneDates.IsSiteTime(whenCreated))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _client.GetSiteTimeZoneAsync(cancellationToken).ConfigureAwait(false) is { } zone
+                ? StandaloneDates.FromSiteTime(whenCreated, zone.GetUtcOffset(_time.GetUtcNow()))
+                : null;
+        }
+        catch (Exception ex) when (ex is CmsUserException or HttpRequestException or TimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />
@@ -711,7 +742,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         row.GetString("uf_name"),
         row.GetInt64("contact_id"),
         row.GetFlag("is_active"),
-        row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.AsText()).OfType<string>().ToArray() : []);
+        row.TryGetProperty("roles:name", out var names) && names.ValueKind == JsonValueKind.Array ? names.EnumerateArray().Select(n => n.AsText()).OfType<string>().ToArray() : [],
+        row.GetString("when_created"));
 
     private static CmsAccount ToAccount(StandaloneUser user) =>
         new(user.Id, user.Username, user.Email) { IsActive = user.IsActive, Roles = user.Roles };

@@ -170,6 +170,9 @@ public abstract class ProviderContract
     /// </summary>
     protected virtual bool DatesAccounts => false;
 
+    /// <summary>Whether an account found by <see cref="FindAsync"/> carries the date too (some CMSs date only a read by id).</summary>
+    protected virtual bool DatesFoundAccounts => DatesAccounts;
+
     [Fact(Timeout = 60_000)]
     public async Task An_account_read_after_its_create_carries_the_creation_date_the_cms_answers()
     {
@@ -182,10 +185,10 @@ public abstract class ProviderContract
         var byId = await site.Provider.GetByIdAsync(created.UserId);
         var found = await FindAsync(site.Provider, "jdoe", "jdoe@example.org");
 
-        foreach (var account in new[] { byId, found })
+        foreach (var (account, dated) in new[] { (byId, DatesAccounts), (found, DatesFoundAccounts) })
         {
             account.Should().NotBeNull();
-            if (DatesAccounts)
+            if (dated)
             {
                 // The CMS stamps the account while the create runs, in whole seconds.
                 account!.CreatedAt.Should().NotBeNull().And.BeOnOrAfter(before).And.BeOnOrBefore(after);

@@ -29,6 +29,12 @@ public sealed class ProviderContractTests : ProviderContract
 
     protected override int CreateRecoveryLookups => 1;
 
+    // when_created, read with the site's zone, on a read by id: the read the engine makes of a linked contact's user, which
+    // is how a user a stopped run created is found again (the user row is the contact's link).
+    protected override bool DatesAccounts => true;
+
+    protected override bool DatesFoundAccounts => false;
+
     protected override void Register(ICmsUserBuilder builder, bool first) =>
         builder.AddCiviCrm(o =>
         {

@@ -2,7 +2,7 @@
 /**
  * Plugin Name:       Skvare CmsUser Companion
  * Description:       REST routes for Skvare.CmsUser: create an account and send its new-account email in one request, look up many accounts at once, send the new-account email, issue a set-password link, block and unblock an account, send a password reset.
- * Version:           0.2.2
+ * Version:           0.2.3
  * Requires at least: 5.7
  * Requires PHP:      7.4
  * Author:            Skvare.CmsUser contributors
@@ -18,7 +18,7 @@ if (!defined('ABSPATH')) {
     exit;
 }
 
-define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.2');
+define('SKVARE_CMSUSER_COMPANION_VERSION', '0.2.3');
 /** Most emails, and most username prefixes, one look-up accepts; most accounts it answers. */
 define('SKVARE_CMSUSER_LOOKUP_MAX_TERMS', 500);
 define('SKVARE_CMSUSER_LOOKUP_MAX_USERS', 2000);
@@ -180,10 +180,32 @@ function skvare_cmsuser_create_user(WP_REST_Request $request) {
 }
 
 /**
+ * An account's creation date as core's REST API answers registered_date (since 0.2.3): ISO 8601 in UTC, gmdate('c'),
+ * e.g. 2026-12-01T14:21:40+00:00. wp_insert_user() stores user_registered in UTC as "Y-m-d H:i:s"; core reads it with
+ * strtotime(), which relies on WordPress having set PHP's zone to UTC, so it is read as UTC here explicitly. Null for an
+ * empty or zero date (accounts imported without one) and for anything that is not such a date: a date read wrong would
+ * prove too much to the caller, a missing one proves nothing.
+ */
+function skvare_cmsuser_registered_date($registered) {
+    if (!is_string($registered) || !preg_match('/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/', $registered) || strpos($registered, '0000-00-00') === 0) {
+        return null;
+    }
+    $at = DateTime::createFromFormat('!Y-m-d H:i:s', $registered, new DateTimeZone('UTC'));
+    $errors = DateTime::getLastErrors();
+    if ($at === false || (is_array($errors) && ($errors['warning_count'] > 0 || $errors['error_count'] > 0))) {
+        // An impossible date (month 13, 30 February) that PHP would roll over into another one.
+        return null;
+    }
+    return gmdate('c', $at->getTimestamp());
+}
+
+/**
  * POST /users/lookup {"emails":[…],"usernames":[…]}: in one query, the accounts with one of these emails and the
  * accounts whose login starts with one of these names (the database's collation decides case, as username_exists()
- * and email_exists() do). Answers {"users":[{id,username,email,roles}],"truncated":bool}; truncated means more than
- * SKVARE_CMSUSER_LOOKUP_MAX_USERS matched and the list is not complete.
+ * and email_exists() do). Answers {"users":[{id,username,email,roles,registered_date}],"truncated":bool}; truncated
+ * means more than SKVARE_CMSUSER_LOOKUP_MAX_USERS matched and the list is not complete. registered_date (0.2.3) is
+ * when the account was created, as core's /wp/v2/users answers it with context=edit (see
+ * skvare_cmsuser_registered_date()), so a caller needs no read by id to learn it.
  */
 function skvare_cmsuser_lookup_users(WP_REST_Request $request) {
     global $wpdb;
@@ -219,6 +241,7 @@ function skvare_cmsuser_lookup_users(WP_REST_Request $request) {
                 'username' => $user->user_login,
                 'email' => $user->user_email,
                 'roles' => array_values($user->roles),
+                'registered_date' => skvare_cmsuser_registered_date($user->user_registered),
             );
         }
     }

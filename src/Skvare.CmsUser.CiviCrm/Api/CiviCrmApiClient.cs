@@ -231,6 +231,21 @@ public class CiviCrmApiClient : IDisposable
     }
 
     /// <summary>
+    /// The site's time zone: CiviCRM's API v4 reads and writes date-times as the site's wall-clock time in it, without an
+    /// offset (<c>activity_date_time</c>; a MySQL <c>timestamp</c> such as Standalone's <c>User.when_created</c> is shown
+    /// at the zone's offset of the moment of the request). <c>CmsUser:CiviCrm:TimeZone</c> when set, otherwise read from
+    /// CiviCRM once per client (one request) and cached. <see langword="null"/> while it is not known (CiviCRM could not
+    /// be asked; the next call asks again): a date read in a wrong zone would be hours off.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait (not the read, which other callers may share).</param>
+    /// <returns>The zone, or <see langword="null"/>.</returns>
+    public virtual async Task<TimeZoneInfo?> GetSiteTimeZoneAsync(CancellationToken cancellationToken = default)
+    {
+        var siteTime = await GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        return siteTime.Provisional ? null : siteTime.Zone;
+    }
+
+    /// <summary>
     /// The site's time zone as CiviCRM writes date-times in it for this API user, read once per client (that is, per
     /// process and site) by <see cref="SiteTimeZoneReader"/>; a transient failure is tried again on the next call.
     /// </summary>

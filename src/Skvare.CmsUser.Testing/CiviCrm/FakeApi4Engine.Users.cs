@@ -95,7 +95,8 @@ internal sealed partial class FakeApi4Engine
         var password = values.Remove("password");
         values.Remove("roles");
         CheckUnique("UFMatch", values, except: null);
-        var now = _server.Clock.GetUtcNow();
+        // MySQL timestamps, shown as CiviCRM's session shows them: the site's wall-clock time at the zone's offset now.
+        var now = TimeZoneInfo.ConvertTime(_server.Clock.GetUtcNow(), _server.SiteTimeZone);
         values["when_created"] = now.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         values["when_updated"] = values["when_created"];
         values["when_last_accessed"] = null;
@@ -152,7 +153,7 @@ internal sealed partial class FakeApi4Engine
         var targets = where.Length == 0
             ? Store.Table("User").Where(r => Equals(r["id"], byValueId)).ToList()
             : Store.Table("User").Where(r => whereTest(new Ctx("User", r))).ToList();
-        var now = _server.Clock.GetUtcNow().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var now = TimeZoneInfo.ConvertTime(_server.Clock.GetUtcNow(), _server.SiteTimeZone).ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         long? missing = byValueId;
         if (missing is null && where.Length == 1 && where[0][0].GetString() == "id" && where[0][1].GetString() == "=" && where[0][2].TryGetInt64(out var whereId))
         {

@@ -161,6 +161,7 @@ public class FakeCiviCrmServer : IDisposable
             {
                 ["domain_id"] = DomainId, ["uf_name"] = email, ["contact_id"] = contactId, ["username"] = username, ["is_active"] = isActive,
                 ["hashed_password"] = "", ["roles"] = roleIds.Select(r => (object?)r).ToList(), ["language"] = null, ["timezone"] = null,
+                ["when_created"] = SiteNow(),
             });
             row["uf_id"] = row["id"];
             return (long)row["id"]!;

@@ -20,11 +20,14 @@ namespace Skvare.CmsUser.Testing.WordPress;
 public sealed partial class FakeWordPressServer : IDisposable
 {
     /// <summary>The companion plugin version the fake reports.</summary>
-    public const string CompanionVersion = "0.2.2";
+    public const string CompanionVersion = "0.2.3";
 
     private const string JsonType = "application/json; charset=UTF-8";
     private const int LookupMaxTerms = 500;
     private const int LookupMaxUsers = 2000;
+
+    /// <summary>The companion plugin version whose look-up answers the accounts' <c>registered_date</c>.</summary>
+    private static readonly Version LookupDatesSince = new(0, 2, 3);
     private const string HtmlType = "text/html; charset=UTF-8";
 
     private static readonly string[] AdminCapabilities = ["create_users", "list_users", "edit_users", "promote_users", "delete_users"];
@@ -100,8 +103,10 @@ public sealed partial class FakeWordPressServer : IDisposable
     public bool CompanionCreateAndLookup { get; set; } = true;
 
     /// <summary>
-    /// The version the companion plugin's status route reports (<see cref="CompanionVersion"/> unless set). The fake
-    /// behaves as plugin 0.2.0 whatever this says, except for <see cref="CompanionCreateAndLookup"/>.
+    /// The version the companion plugin's status route reports (<see cref="CompanionVersion"/> unless set). The look-up
+    /// route answers each account's <c>registered_date</c> from 0.2.3 on, as that plugin does; set an older version
+    /// (<c>"0.2.2"</c>) for a look-up without it. Otherwise the fake behaves as the current plugin whatever this says,
+    /// except for <see cref="CompanionCreateAndLookup"/>.
     /// </summary>
     public string CompanionPluginVersion { get; set; } = CompanionVersion;
 
@@ -808,6 +813,10 @@ public sealed partial class FakeWordPressServer : IDisposable
         return answer with { Headers = new Dictionary<string, string>(answer.Headers!) { ["X-Skvare-CmsUser-Notified"] = notify } };
     }
 
+    // registered_date as core answers it (gmdate('c') of user_registered, which WordPress keeps in UTC), and plugin 0.2.3's look-up too.
+    private static string RegisteredDate(WordPressUserRow user) =>
+        user.Registered.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+
     // The plugin's POST /users/lookup: one query for the accounts with one of the emails or a login starting with one
     // of the names, by id, compared without case as MySQL's collation does; at most 500 terms of each kind.
     private Answer CompanionLookup(IRequestMessage request, WordPressUserRow? me)
@@ -853,12 +862,23 @@ public sealed partial class FakeWordPressServer : IDisposable
             ids.UnionWith((_loginSearch.Candidates(prefix) ?? _users.Keys).Where(id => _users.TryGetValue(id, out var u) && u.Username.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)));
         }
 
-        var users = ids.Take(LookupMaxUsers).Select(id => _users[id]).Select(u => (JsonNode)new JsonObject
+        // Plugin 0.2.3 answers when each account was created, as core's registered_date (context=edit) gives it.
+        var dated = !Version.TryParse(CompanionPluginVersion, out var version) || version >= LookupDatesSince;
+        var users = ids.Take(LookupMaxUsers).Select(id => _users[id]).Select(u =>
         {
-            ["id"] = u.Id,
-            ["username"] = u.Username,
-            ["email"] = u.Email,
-            ["roles"] = new JsonArray([.. u.Roles.Select(r => (JsonNode)r)]),
+            var user = new JsonObject
+            {
+                ["id"] = u.Id,
+                ["username"] = u.Username,
+                ["email"] = u.Email,
+                ["roles"] = new JsonArray([.. u.Roles.Select(r => (JsonNode)r)]),
+            };
+            if (dated)
+            {
+                user["registered_date"] = RegisteredDate(u);
+            }
+
+            return (JsonNode)user;
         });
         return Json(200, new JsonObject { ["users"] = new JsonArray([.. users]), ["truncated"] = ids.Count > LookupMaxUsers });
     }
@@ -982,7 +1002,7 @@ public sealed partial class FakeWordPressServer : IDisposable
                 caps[role] = true;
             }
 
-            json["registered_date"] = user.Registered.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
+            json["registered_date"] = RegisteredDate(user);
             json["capabilities"] = caps;
             json["extra_capabilities"] = new JsonObject([.. user.Roles.Select(r => new KeyValuePair<string, JsonNode?>(r, true))]);
         }

@@ -192,6 +192,7 @@ internal sealed class ContactPipeline
                 CmsUserId = existing.CmsUserId,
                 Disposition = TriggerDisposition.Completed,
                 NotifyIfRecovered = NotifiesIfRecovered(rule) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
+                RuleNotifies = rule.Notify ?? Options.Notify,
                 PatternUsername = PatternUsernameOrNull(rule, contact),
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
@@ -435,6 +436,7 @@ internal sealed class ContactPipeline
             PatternUsername = PatternUsernameOrNull(rule, contact),
             AccountCreatedAt = found.CreatedAt,
             NotifyIfRecovered = NotifiesIfRecovered(rule) ? found : null,
+            RuleNotifies = rule.Notify ?? Options.Notify,
             Link = new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? contact.Email!),
             RecordActivity = true,
             ActivityDetails = $"Linked the existing CMS account with email {found.Email ?? contact.Email} (rule {rule.DisplayName}).",

@@ -50,6 +50,12 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     public CmsAccount? NotifyIfRecovered { get; init; }
 
     /// <summary>
+    /// Whether the rule asks for the new-account email, on a result that links an account: a creation recovered from a
+    /// stopped run (<see cref="RecoveredCreation"/>) whose rule asks for none reports <see cref="CmsNotification.NotRequested"/>.
+    /// </summary>
+    public bool RuleNotifies { get; init; }
+
+    /// <summary>
     /// The username the rule's pattern gives the contact (before any number), on a result that links an account: an account
     /// an interrupted run of the SDK created for the contact has this name or a numbered form of it.
     /// </summary>

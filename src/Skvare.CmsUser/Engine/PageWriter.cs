@@ -574,7 +574,9 @@ internal sealed class PageWriter
                         Kind = OutcomeKind.Created,
                         Username = proof.Username,
                         RecoveredCreation = true,
-                        Notification = notified is null ? CmsNotification.Unknown : failure is null ? CmsNotification.Sent : CmsNotification.Failed,
+                        // No email sent now: unknown whether the stopped run's create sent one, unless the rule asks for none.
+                        Notification = notified is not null ? (failure is null ? CmsNotification.Sent : CmsNotification.Failed)
+                            : result.RuleNotifies ? CmsNotification.Unknown : CmsNotification.NotRequested,
                         NotificationFailure = failure,
                     };
                 }

@@ -35,8 +35,8 @@ internal static class RecoveredCreation
 
     /// <summary>
     /// The proof for <paramref name="result"/> (a success that links an account), or <see langword="null"/>. An account
-    /// without its date (a contact found linked has had no account read; a page look-up may not carry it) is read by id
-    /// here, one request, only when an earlier open record makes it worth it.
+    /// without its date (a contact found linked has had no account read; a page look-up may not carry it, as WordPress's
+    /// companion plugin before 0.2.3) is read by id here, one request, only when an earlier open record makes it worth it.
     /// </summary>
     public static async Task<Proof?> ProveAsync(ContactResult result, AuditRecord[] records, long? mine, ICmsAccountProvider cms, ILogger logger, CancellationToken cancellationToken)
     {

@@ -144,6 +144,28 @@ public sealed class RecoveredCreationTests : IDisposable
         await EndAsync(stopped);
     }
 
+    [Theory]
+    [InlineData(false, CmsNotification.NotRequested)]
+    [InlineData(true, CmsNotification.Sent)]
+    public async Task A_recovered_creation_reports_its_notification_as_the_rule_asks(bool notify, CmsNotification expected)
+    {
+        // The in-memory CMS sends its email in a request of its own, which the stopped run may not have made: a rule that
+        // notifies has it sent now; one that does not reports none requested (not unknown) and sends none.
+        _h.Configure = o => o.Notify = notify;
+        _h.Member("Ana", "Lima", "ana@example.org");
+        var stopped = await RunUntilTheWriteBackAsync();
+        var ana = _h.Civi.Activities.Single().ContactId;
+        var mailsBefore = _h.Cms.Mails.Count;
+
+        using var next = _h.NextProcess(_h.Time.GetUtcNow().AddMinutes(15));
+        var outcome = await next.Provisioner.ProvisionAsync(ana).WaitAsync(Bound);
+
+        outcome.Kind.Should().Be(OutcomeKind.Created);
+        outcome.Notification.Should().Be(expected);
+        _h.Cms.Mails.Count.Should().Be(mailsBefore + (notify ? 1 : 0));
+        await EndAsync(stopped);
+    }
+
     /// <summary>Starts a run and returns once its write-back hangs (the account is made, nothing is written yet).</summary>
     private async Task<(Task<RunSummary> Run, CancellationTokenSource Stop)> RunUntilTheWriteBackAsync()
     {

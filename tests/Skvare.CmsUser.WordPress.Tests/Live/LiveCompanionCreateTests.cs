@@ -86,6 +86,51 @@ public sealed class LiveCompanionCreateTests
         nobody.Should().BeNull();
     }
 
+    [LiveWordPressCompanionFact("0.2.3")]
+    public async Task Live_page_look_up_answers_the_creation_date_core_answers_and_the_fake_answers_it_alike()
+    {
+        using var host = Host(companion: true);
+        var created = await host.Provider.CreateAsync(New() with { Notify = false }, Timeout());
+        var byId = await host.Provider.GetByIdAsync(created.UserId, Timeout());
+        var before = host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000);
+
+        await ((ICmsAccountPrefetch)host.Provider).PrefetchAsync([created.Email!], [], Timeout());
+        var looked = await host.Provider.FindByEmailAsync(created.Email!, Timeout());
+
+        host.Logs.GetSnapshot().Count(r => r.Id.Id == 3000).Should().Be(before + 1, "the look-up answered the date: no read by id");
+        byId!.CreatedAt.Should().NotBeNull("core's registered_date");
+        looked!.CreatedAt.Should().Be(byId.CreatedAt, "plugin 0.2.3 answers registered_date as core does");
+        created.CreatedAt.Should().Be(byId.CreatedAt, "the create's answer is core's, with registered_date");
+
+        // The raw answers: the plugin's text is core's, and the fake's look-up answers the same form.
+        var site = LiveWordPressSite.Require();
+        using var http = new HttpClient { BaseAddress = site.Url, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(site.User + ":" + site.ApplicationPassword)));
+        var core = await ReadJsonAsync(http.GetAsync($"wp-json/wp/v2/users/{created.UserId}?context=edit", Timeout()));
+        var plugin = await ReadJsonAsync(http.PostAsync("wp-json/skvare-cmsuser/v1/users/lookup", JsonContent(created.Email!), Timeout()));
+        var liveDate = plugin.GetProperty("users")[0].GetProperty("registered_date").GetString();
+        liveDate.Should().Be(core.GetProperty("registered_date").GetString());
+
+        using var fake = new FakeWordPressServer();
+        fake.AddUser("dated", "dated@example.org", "subscriber");
+        using var fakeHttp = new HttpClient { BaseAddress = fake.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        fakeHttp.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(fake.AdminUsername + ":" + fake.ApplicationPassword)));
+        var faked = await ReadJsonAsync(fakeHttp.PostAsync("wp-json/skvare-cmsuser/v1/users/lookup", JsonContent("dated@example.org"), Timeout()));
+        var fakeUser = faked.GetProperty("users")[0];
+        fakeUser.EnumerateObject().Select(p => p.Name).Should().Equal(plugin.GetProperty("users")[0].EnumerateObject().Select(p => p.Name));
+        fakeUser.GetProperty("registered_date").GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$").And.HaveLength(liveDate!.Length);
+    }
+
+    private static StringContent JsonContent(string email) =>
+        new("{\"emails\":[\"" + email + "\"],\"usernames\":[]}", System.Text.Encoding.UTF8, "application/json");
+
+    private static async Task<JsonElement> ReadJsonAsync(Task<HttpResponseMessage> sending)
+    {
+        using var response = await sending;
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
     [LiveWordPressFact]
     public async Task Live_and_fake_refuse_duplicates_in_the_same_order_on_both_routes()
     {
