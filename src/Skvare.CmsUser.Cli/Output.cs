@@ -30,6 +30,7 @@ internal static class Output
         (true, OutcomeKind.Linked) => "Sent",
         (_, OutcomeKind.AlreadyLinked) => "Already linked",
         (_, OutcomeKind.GaveUp) => "Gave up",
+        (_, OutcomeKind.RolesRemoved) => "Roles removed",
         _ => kind.ToString(),
     };
 

@@ -1,3 +1,4 @@
+using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.CiviCrm.Tests;
@@ -40,6 +41,24 @@ public sealed class OnDemandSetUpTests : IDisposable
         retried.Kind.Should().Be(OutcomeKind.Created);
         _cms.Accounts.Should().ContainSingle("the failed call created nothing");
         _h.Fake.Requests.Count(r => r.ParamsJson?.Contains("[\"OptionGroup\",\"get\"", StringComparison.Ordinal) == true).Should().Be(2, "a configuration error makes the next call set up again");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_CiviCRM_that_cannot_be_reached_during_the_set_up_fails_the_cold_call_as_unavailable_not_as_a_set_up_failure()
+    {
+        var ana = Member("Ana", "ana@example.org");
+        // Every request meets a 503 (retries included), as behind a proxy whose upstream is down.
+        _h.Fake.FaultWhere = _ => FakeFault.Status(503);
+
+        var failed = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+        _h.Fake.FaultWhere = null;
+        var retried = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+
+        failed.Kind.Should().Be(OutcomeKind.Failed);
+        failed.Error!.Kind.Should().Be(FailureKind.Transient);
+        failed.Error.Code.Should().Be(CmsUserErrorCodes.CiviCrmUnavailable, "activity_setup_failed would send the reader to the API user's permissions");
+        retried.Kind.Should().Be(OutcomeKind.Created);
+        _cms.Accounts.Should().ContainSingle("the failed call created nothing");
     }
 
     private long Member(string first, string email)

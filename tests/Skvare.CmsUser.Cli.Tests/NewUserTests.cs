@@ -170,6 +170,21 @@ public sealed class NewUserTests
     }
 
     [Fact]
+    public void Every_outcome_reads_as_words_in_the_table_as_the_plans_actions_do_and_keeps_its_json_key()
+    {
+        // The deprovisioning pass printed "RolesRemoved" beside "Already linked" (trial on the real WordPress).
+        foreach (var kind in Enum.GetValues<OutcomeKind>())
+        {
+            var word = Output.Describe(kind, Verbs.Provision);
+
+            word.Should().NotMatchRegex("[a-z][A-Z]", $"{kind} is shown to people");
+            word.Replace(" ", "", StringComparison.Ordinal).Should().BeEquivalentTo(kind.ToString(), "the JSON key (lower camel case of the words) stays the outcome's name");
+        }
+
+        Output.Describe(OutcomeKind.RolesRemoved, Verbs.Provision).Should().Be("Roles removed");
+    }
+
+    [Fact]
     public void Terminal_text_keeps_no_control_or_bidi_override_but_line_breaks_and_changes_nothing_else()
     {
         static bool Unsafe(char c) => (char.IsControl(c) && c is not '\n' and not '\r') || c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');

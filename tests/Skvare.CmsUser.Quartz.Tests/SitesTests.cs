@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CsCheck;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,21 @@ public sealed class SitesTests : IDisposable
 
         summary.Count(OutcomeKind.Created).Should().Be(3);
         host.Services.GetRequiredKeyedService<IUserProvisioner>("default").Should().BeSameAs(host.Services.GetRequiredService<IUserProvisioner>());
+        await host.StopAsync();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task The_single_site_layout_may_hold_the_Quartz_section_where_docs_scaling_puts_it()
+    {
+        // docs/scaling.md: AddCmsUserQuartz(cmsUser.GetSection("Quartz")); without CmsUser:Sites the CmsUser section is the site.
+        var settings = JsonSerializer.SerializeToNode(_a.Settings(TimeSpan.FromHours(1)))!;
+        settings["Quartz"] = new JsonObject { ["ConnectionString"] = "Server=db.internal;Database=cmsuser_quartz", ["Cron"] = "0 0/15 * * * ?" };
+        using var host = Build(Configuration(settings), out _);
+        await host.StartAsync();
+
+        var summary = await host.Services.GetRequiredService<IUserProvisioner>().RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(3);
         await host.StopAsync();
     }
 

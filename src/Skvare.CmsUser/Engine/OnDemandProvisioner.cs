@@ -60,7 +60,9 @@ internal sealed class OnDemandProvisioner
                     _engine.Invalidate();
                 }
 
-                return new ProvisioningError(known.Kind, call.InSetup ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message) { StatusCode = known.StatusCode };
+                // A server that could not be reached during the set-up keeps its own code (civicrm_unavailable): the
+                // set-up's code sends the reader to the API user's permissions.
+                return new ProvisioningError(known.Kind, call.InSetup && known.Kind != FailureKind.Transient ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message) { StatusCode = known.StatusCode };
             case HttpRequestException or TimeoutException or OperationCanceledException:
                 // No answer from CiviCRM or the CMS: an outage, not a defect; the caller retries.
                 Log.OnDemandUnavailable(_engine.Logger, call.ContactId, call.Rule, ex);

@@ -13,7 +13,7 @@ namespace Skvare.CmsUser;
 internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSource> sources) : IValidateOptions<CmsUserOptions>
 {
     /// <summary>Sections under <c>CmsUser</c> that other options types bind (the SDK's packages and hosts' <c>Cms</c> selector).</summary>
-    internal static readonly string[] PackageSections = ["Cms", "CiviCrm", "WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone", "Webhook"];
+    internal static readonly string[] PackageSections = ["Cms", "CiviCrm", "WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone", "Webhook", "Quartz"];
 
     // SettingsCheck walks the option types by reflection: the dependencies below keep their properties when trimmed.
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The walked option types are kept by the DynamicDependency attributes.")]

@@ -45,6 +45,14 @@ public sealed class SettingsCheckTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task The_Quartz_packages_section_under_CmsUser_is_not_an_unknown_setting()
+    {
+        // Skvare.CmsUser.Quartz binds CmsUser:Quartz (docs/scaling.md) and checks it itself.
+        (await StartFailuresAsync(new() { ["CmsUser:Quartz:ConnectionString"] = "Server=db;Database=quartz", ["CmsUser:Quartz:Cron"] = "0 0/15 * * * ?" }))
+            .Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_misspelled_key_is_reported_with_its_full_key_and_a_suggestion()
     {
         var failures = await StartFailuresAsync(new() { ["CmsUser:MaxConcurency"] = "3", ["CmsUser:Retry:MaxAttempt"] = "3", ["CmsUser:Nonsense:Deep"] = "x" });
