@@ -18,9 +18,10 @@ public sealed class CrashTests(ITestOutputHelper output)
         options.MaxConcurrency = 16;
     }
 
-    // 20 trials take about 50 s on an idle machine and were seen at 139 s under CI-like load (load average 60 on 2 cores):
-    // the bound leaves room for that, and each trial is bounded on its own (30 s budget, 20 s for the child to exit).
-    [Fact(Timeout = 420_000)]
+    // 20 trials take about 50 s on an idle machine, were seen at 139 s under CI-like load (load average 60 on 2 cores) and
+    // over 420 s beside busy loops and other test hosts (load average 60-70): the bound is a backstop for a stuck trial, not
+    // a speed requirement, and each trial is bounded on its own (30 s budget, 20 s for the child to exit).
+    [Fact(Timeout = 900_000)]
     public async Task Killed_runs_leave_no_duplicate_no_unlinked_account_no_unaudited_link_and_lose_no_contact()
     {
         var random = new Random(20261130);

@@ -119,6 +119,7 @@ internal sealed partial class Instance : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _lines = [];
+    private int _openStreams = 2;
 
     private Instance(Process process, int number)
     {
@@ -139,7 +140,7 @@ internal sealed partial class Instance : IDisposable
 
     public Task Ready => _ready.Task;
 
-    /// <summary>Completes when the process's output ends (it exited or was killed).</summary>
+    /// <summary>Completes when the process's output and error streams have both ended (it exited or was killed), so its last words are in <see cref="Lines"/>.</summary>
     public Task Exited => _exited.Task;
 
     public IReadOnlyList<string> Lines
@@ -195,8 +196,13 @@ internal sealed partial class Instance : IDisposable
     {
         if (line is null)
         {
-            _ready.TrySetException(new InvalidOperationException($"Instance {Number} exited early:\n{string.Join('\n', Lines)}"));
-            _exited.TrySetResult();
+            // One stream ended; the other may still hold lines (an unhandled exception's text on stderr).
+            if (Interlocked.Decrement(ref _openStreams) == 0)
+            {
+                _ready.TrySetException(new InvalidOperationException($"Instance {Number} exited early:\n{string.Join('\n', Lines)}"));
+                _exited.TrySetResult();
+            }
+
             return;
         }
 

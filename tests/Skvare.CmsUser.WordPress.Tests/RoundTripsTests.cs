@@ -24,7 +24,7 @@ public sealed class RoundTripsTests : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 600_000)]
     public async Task Requests_sent_together_share_a_round_however_much_work_runs_between_the_sends()
     {
         var run = await _rounds.RunAsync(async () =>
@@ -48,7 +48,7 @@ public sealed class RoundTripsTests : IDisposable
         run.Depth.Should().Be(1);
     }
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 600_000)]
     public async Task A_request_sent_after_an_answer_is_one_round_deeper()
     {
         var run = await _rounds.RunAsync(async () =>
@@ -65,7 +65,7 @@ public sealed class RoundTripsTests : IDisposable
         run.DepthBefore(r => Path(r) == "/none").Should().Be(-1);
     }
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 600_000)]
     public async Task A_branch_that_waits_for_another_counts_that_branch_s_round_trips()
     {
         var run = await _rounds.RunAsync(async () =>
@@ -89,7 +89,7 @@ public sealed class RoundTripsTests : IDisposable
         run.Requests.Select(r => (Path(r.Request), r.Round)).Should().BeEquivalentTo([("/a", 1), ("/alone", 1), ("/b", 2), ("/c", 3)], run.Describe());
     }
 
-    [Fact(Timeout = 120_000)]
+    [Fact(Timeout = 600_000)]
     public async Task A_request_left_behind_by_a_finished_operation_is_released_and_the_next_operation_is_counted_from_one()
     {
         var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
