@@ -296,11 +296,15 @@ internal static class CliApp
     private static async Task<int> CheckAsync(CliOptions options, CancellationToken cancellationToken)
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var cms = host.Services.GetRequiredService<ICmsAccountProvider>();
         var reports = new List<ConnectivityReport>
         {
             await host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken).ConfigureAwait(false),
-            await host.Services.GetRequiredService<ICmsAccountProvider>().CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
+            await cms.CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
         };
+
+        // The rules' roles, with one request: a misspelled role is found here, not by the first run's first create.
+        reports.Add(await RuleRoleCheck.CheckAsync(cms, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules, cancellationToken).ConfigureAwait(false));
         var exit = CheckExitCode(reports);
         Output.Check(reports, exit, options.Json);
         return exit;
