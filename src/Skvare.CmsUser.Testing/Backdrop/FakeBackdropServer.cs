@@ -28,6 +28,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     public static IReadOnlyList<string> Routes { get; } =
     [
         "GET /api/cmsuser/v1/status",
+        "GET /api/cmsuser/v1/roles",
         "POST /api/cmsuser/v1/users",
         "GET /api/cmsuser/v1/users",
         "GET /api/cmsuser/v1/users/{uid}",
