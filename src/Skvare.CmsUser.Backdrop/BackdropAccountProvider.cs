@@ -12,7 +12,7 @@ namespace Skvare.CmsUser.Backdrop;
 /// Creates and manages Backdrop CMS accounts through the <c>cmsuser_provision</c> companion module
 /// (JSON routes under <c>api/cmsuser/v1</c>, shared-secret bearer authentication). Thread-safe.
 /// </summary>
-public sealed class BackdropAccountProvider : ICmsAccountProvider
+public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
@@ -230,6 +230,31 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider
 
         Log.LoginLinkIssued(_logger, account.UserId);
         return url;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The module's <c>GET roles</c> (added after API 1.2.1): the roles a create accepts, by machine name. A module
+    /// without the route (404 <c>no_route</c>) leaves the roles not verifiable.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        BackdropRoles? answer;
+        try
+        {
+            answer = await SendAsync(new HttpCall(HttpMethod.Get, "roles", "roles"), BackdropJsonContext.Default.BackdropRoles, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
+        {
+            return CmsRoleCheck.NotVerifiable("the cmsuser_provision module on the site has no roles route: update it (integrations/backdrop/cmsuser_provision)");
+        }
+
+        var site = (answer?.Roles ?? throw new CmsProviderException(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, "The cmsuser_provision module answered its roles route without a role list; update the module."))
+            .Select(r => r?.Name).OfType<string>().ToList();
+        var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !site.Contains(r, StringComparer.Ordinal))
+            .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Backdrop role", StringComparer.Ordinal);
+        return CmsRoleCheck.Listed(site.Where(r => r != "authenticated").ToList(), unknown);
     }
 
     /// <inheritdoc />

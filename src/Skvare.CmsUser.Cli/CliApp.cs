@@ -109,7 +109,7 @@ internal static class CliApp
         root.Subcommands.Add(Command(invocation, "plan", "Dry run: what each waiting contact would get. Reads CiviCRM and the CMS; writes nothing.", PlanAsync));
         root.Subcommands.Add(Command(invocation, "reset", "Run the password reset campaigns once: linked contacts in the campaign's group or tag get the CMS's reset email.", ResetAsync));
         root.Subcommands.Add(Command(invocation, "failures", "List contacts whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does. Read-only.", FailuresAsync));
-        root.Subcommands.Add(Command(invocation, "check", "Check the connection, credentials and permissions on CiviCRM and the CMS.", CheckAsync));
+        root.Subcommands.Add(Command(invocation, "check", "Check the connection, credentials and permissions on CiviCRM and the CMS, and the roles the rules name.", CheckAsync));
         root.Subcommands.Add(Command(invocation, "demo", "Run against built-in fake CiviCRM and WordPress servers: no settings, nothing outside this process is touched.", DemoAsync));
 
         var cmsArgument = new Argument<string>("cms") { Description = $"The CMS: {string.Join(", ", Enum.GetNames<CmsKind>())}." };
@@ -297,11 +297,15 @@ internal static class CliApp
     private static async Task<int> CheckAsync(CliOptions options, CancellationToken cancellationToken)
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var cms = host.Services.GetRequiredService<ICmsAccountProvider>();
         var reports = new List<ConnectivityReport>
         {
             await host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken).ConfigureAwait(false),
-            await host.Services.GetRequiredService<ICmsAccountProvider>().CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
+            await cms.CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
         };
+
+        // The rules' roles, with one request: a misspelled role is found here, not by the first run's first create.
+        reports.Add(await RuleRoleCheck.CheckAsync(cms, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules, cancellationToken).ConfigureAwait(false));
         var exit = CheckExitCode(reports);
         Output.Check(reports, exit, options.Json);
         return exit;

@@ -336,6 +336,12 @@ internal static class Output
     public static int PlanExitCode(IReadOnlyList<PlanEntry> entries, bool stopped, RetryPolicy retry)
     {
         var failing = entries.Where(e => e.Action is PlannedAction.Fail or PlannedAction.GiveUp).ToList();
+        if (failing.Any(IsUnknownRole))
+        {
+            // A run stops at the first of them: the rule's roles are a setting to fix, as run's exit code says.
+            return ExitCodes.Configuration;
+        }
+
         if (stopped)
         {
             return ExitCodes.Stopped;
@@ -354,6 +360,10 @@ internal static class Output
     /// <summary>The error codes of a server that could not be reached or was unavailable (<see cref="FailureKind.Transient"/>).</summary>
     private static readonly string[] UnavailableCodes = [CmsUserErrorCodes.CmsUnavailable, CmsUserErrorCodes.Throttled, CmsUserErrorCodes.CiviCrmUnavailable, CmsUserErrorCodes.UnknownOutcome];
 
+    /// <summary>Whether a planned failure is a rule's role the site does not have (<c>unknown_role</c>): a run stops there.</summary>
+    private static bool IsUnknownRole(PlanEntry entry) =>
+        entry.Conflict is { } note && note.StartsWith(CmsUserErrorCodes.UnknownRole + ": ", StringComparison.Ordinal);
+
     private static bool IsUnavailable(string? note) =>
         note is not null && UnavailableCodes.Any(code => note.StartsWith(code + ": ", StringComparison.Ordinal));
 
@@ -365,7 +375,7 @@ internal static class Output
             {
                 w.WriteString("command", "plan");
                 w.WriteNumber("exitCode", exit);
-                w.WriteString("status", exit switch { 0 => "done", 1 => "done_with_failures", _ => "stopped" });
+                w.WriteString("status", ExitCodes.Status(exit));
                 w.WriteString("stopReason", stopped);
                 w.WriteNumber("total", entries.Count);
                 w.WriteStartObject("counts");
@@ -407,6 +417,11 @@ internal static class Output
 
         Human.Write(table);
         Human.WriteLine($"Plan: {Contacts(entries.Count)} ({string.Join(", ", entries.GroupBy(e => e.Action).Select(g => $"{Plan(g.Key)} {Number(g.Count())}"))}). Nothing was written.");
+        if (entries.Where(IsUnknownRole).Select(e => e.Rule).Distinct().ToList() is { Count: > 0 } wrongRoles)
+        {
+            Human.WriteLine($"{(wrongRoles.Count == 1 ? "Rule" : "Rules")} {string.Join(", ", wrongRoles.Select(r => $"'{Safe(r)}'"))} {(wrongRoles.Count == 1 ? "names a role" : "name roles")} the site does not have (unknown_role, see the notes): a run would stop at the first such contact (exit code 3) without spending an attempt. Correct the rule's Roles; 'cmsuser check' lists the site's roles.");
+        }
+
         if (stopped is not null)
         {
             Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back. {NeverWorked}");

@@ -17,7 +17,7 @@ namespace Skvare.CmsUser.Drupal;
 /// optionally the <c>cmsuser_companion</c> module for the welcome email and login links.
 /// Authenticates with HTTP Basic or a simple_oauth client-credentials token. Thread-safe.
 /// </summary>
-public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, IDisposable
+public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IDisposable
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Drupal";
@@ -542,6 +542,43 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     }
 
     private Task<JsonNode?> SendAsync(DrupalCall call, CancellationToken cancellationToken) => _channel.SendJsonAsync(call, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>GET jsonapi/user_role/user_role</c> (pages of 50, <c>links.next</c>): a rule names a role by its machine name
+    /// (<c>drupal_internal__id</c>). Drupal shows roles only to an account with <c>administer permissions</c>; without
+    /// it JSON:API omits them (<c>meta.omitted</c>) and the roles are not verifiable.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var site = new List<string>();
+        var omitted = false;
+        string? next = "jsonapi/user_role/user_role?page[limit]=50";
+        for (var page = 0; next is not null && page < MaxPrefetchPages; page++)
+        {
+            var node = await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user_role/user_role", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
+            if (Get(node, "data") is not JsonArray data)
+            {
+                throw Unexpected("jsonapi/user_role/user_role", "a document without a data list");
+            }
+
+            site.AddRange(data.OfType<JsonObject>().Select(r => Str(Get(r["attributes"], "drupal_internal__id"))).OfType<string>());
+            omitted |= Get(Get(node, "meta"), "omitted") is not null;
+            next = Str(Get(Get(Get(node, "links"), "next"), "href"));
+        }
+
+        if (omitted && site.Count == 0)
+        {
+            return CmsRoleCheck.NotVerifiable("Drupal lists roles only to an API account with the 'administer permissions' permission (JSON:API omitted them)");
+        }
+
+        // A name that differs only in case is left to Drupal: whether it takes it depends on the site's database.
+        var known = new HashSet<string>(site, StringComparer.OrdinalIgnoreCase) { "authenticated" };
+        var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !known.Contains(r))
+            .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Drupal role", StringComparer.Ordinal);
+        return CmsRoleCheck.Listed(site.Where(r => r is not ("anonymous" or "authenticated")).ToList(), unknown);
+    }
 
     private async Task<(string Token, TimeSpan Lifetime)> FetchTokenAsync(CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.Drupal7;
 /// is refused, and uses the user resource (<c>user.json</c>, <c>user/{uid}.json</c>, targeted actions).
 /// Thread-safe.
 /// </summary>
-public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
+public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalog, IDisposable
 {
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
@@ -328,6 +328,24 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, IDisposable
         return Get(user, "roles") is JsonObject roles
             ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
             : [];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// No request: the Services module has no resource that lists roles, so the site's roles are not verifiable. A role
+    /// a create could not send is reported all the same: a name that is neither a role id nor in
+    /// <c>CmsUser:Drupal7:RoleIds</c>.
+    /// </remarks>
+    public Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var map = _options.Value.RoleIds;
+        var unmapped = roles.Where(r => !string.IsNullOrWhiteSpace(r))
+            .Where(r => !map.ContainsKey(r.Trim()) && !uint.TryParse(r, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(r => r, r => $"'{r}' is neither a role id nor in CmsUser:Drupal7:RoleIds (add it there with its rid from admin/people/permissions/roles)", StringComparer.Ordinal);
+        return Task.FromResult(CmsRoleCheck.NotVerifiable(
+            "the Drupal 7 Services module lists no roles, so the role ids (CmsUser:Drupal7:RoleIds) were not checked against the site; compare them with admin/people/permissions/roles", unmapped));
     }
 
     private List<string> ResolveRoles(IEnumerable<string> roles)

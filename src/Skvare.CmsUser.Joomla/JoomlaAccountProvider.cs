@@ -13,7 +13,7 @@ namespace Skvare.CmsUser.Joomla;
 /// Joomla's search is a substring search over name, username and email, so lookups are filtered exactly
 /// here; groups are required on every write.
 /// </summary>
-public sealed class JoomlaAccountProvider : ICmsAccountProvider
+public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
 {
     /// <summary>The name of the <see cref="HttpClient"/> this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Joomla";
@@ -343,6 +343,60 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider
         }
 
         return ids;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>GET users/groups?page[limit]=100</c> (one request unless the site has more than 100 groups). A role is a group id,
+    /// or a name that <c>CmsUser:Joomla:GroupIds</c> maps to one; both are checked against the site's groups. The site's
+    /// roles are listed as <c>id (title)</c>.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var groups = new SortedDictionary<long, string>();
+        string? path = "users/groups?page[limit]=100";
+        for (var page = 0; path is not null && page < 20; page++)
+        {
+            var body = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), cancellationToken).ConfigureAwait(false))!;
+            foreach (var item in Items(body))
+            {
+                if (long.TryParse(Text(Member(item, "id")), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                {
+                    groups[id] = Text(Member(Member(item, "attributes"), "title")) ?? "";
+                }
+            }
+
+            path = NextLink(body);
+        }
+
+        var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var role in roles.Distinct(StringComparer.Ordinal))
+        {
+            if (_options.GroupIds.TryGetValue(role, out var mapped))
+            {
+                if (!groups.ContainsKey(mapped))
+                {
+                    unknown[role] = $"'{role}' is mapped in CmsUser:Joomla:GroupIds to {mapped.ToString(CultureInfo.InvariantCulture)}, which is not a group of the site";
+                }
+            }
+            else if (long.TryParse(role, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric))
+            {
+                if (!groups.ContainsKey(numeric))
+                {
+                    unknown[role] = $"'{role}' is not the id of a Joomla group";
+                }
+            }
+            else
+            {
+                var titled = groups.Where(g => string.Equals(g.Value, role, StringComparison.OrdinalIgnoreCase)).Select(g => g.Key).ToList();
+                unknown[role] = titled.Count == 1
+                    ? $"'{role}' is neither a Joomla group id nor mapped in CmsUser:Joomla:GroupIds (the group titled so is {titled[0].ToString(CultureInfo.InvariantCulture)}: map it there)"
+                    : $"'{role}' is neither a Joomla group id nor mapped in CmsUser:Joomla:GroupIds";
+            }
+        }
+
+        return CmsRoleCheck.Listed(groups.Select(g => $"{g.Key.ToString(CultureInfo.InvariantCulture)} ({g.Value})").ToList(), unknown);
     }
 
     private long[] GroupIds(IReadOnlyList<string> roles, bool withDefault = true)

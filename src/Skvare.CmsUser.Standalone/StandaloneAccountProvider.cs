@@ -18,7 +18,7 @@ namespace Skvare.CmsUser.Standalone;
 /// a new user whose reset email still fails, so a retry starts clean. A created contact costs two requests
 /// (create with its check, reset email); look-ups are made once per page (<see cref="ICmsAccountPrefetch"/>).
 /// </summary>
-public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch
+public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog
 {
     private const string Cms = "CiviCRM Standalone";
     private const string SameUsername = "same_username";
@@ -630,6 +630,23 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return result.Values.Count > 0 ? result.Values[0] : throw Fail(CmsErrorReason.NotFound, $"There is no Standalone user {userId}.");
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// One <c>Role.get</c> (the request a create's roles are resolved with): a rule names a role by its name or its id.
+    /// The answer also refreshes the roles the creates resolve against.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var fresh = FetchRolesAsync(cancellationToken);
+        var known = await fresh.ConfigureAwait(false);
+        Volatile.Write(ref _roles, fresh);
+        var names = known.Where(kv => !kv.Key.All(char.IsAsciiDigit)).OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList();
+        var unknown = roles.Where(r => !known.ContainsKey(r)).Distinct(StringComparer.Ordinal)
+            .ToDictionary(r => r, r => $"'{r}' is neither the name nor the id of a Standalone role", StringComparer.Ordinal);
+        return CmsRoleCheck.Listed(names, unknown);
+    }
+
     private async Task<IReadOnlyList<long>> RoleIdsAsync(IReadOnlyList<string> roles, CancellationToken cancellationToken)
     {
         if (roles.Count == 0)
@@ -657,7 +674,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var current = Volatile.Read(ref _roles);
         if (current is null || (ReferenceEquals(current, seen) && current.IsCompleted))
         {
-            var fresh = FetchRolesAsync();
+            var fresh = FetchRolesAsync(CancellationToken.None);
             var winner = Interlocked.CompareExchange(ref _roles, fresh, current);
             current = ReferenceEquals(winner, current) ? fresh : winner!;
         }
@@ -665,9 +682,9 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         return current.WaitAsync(cancellationToken);
     }
 
-    private async Task<IReadOnlyDictionary<string, long>> FetchRolesAsync()
+    private async Task<IReadOnlyDictionary<string, long>> FetchRolesAsync(CancellationToken cancellationToken = default)
     {
-        var all = await CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), CancellationToken.None).ConfigureAwait(false);
+        var all = await CallAsync("Role", "get", new Api4Params { Limit = 500 }.WithSelect("id", "name"), cancellationToken).ConfigureAwait(false);
         var map = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
         foreach (var row in all.Values)
         {

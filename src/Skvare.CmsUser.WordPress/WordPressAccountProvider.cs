@@ -15,7 +15,7 @@ namespace Skvare.CmsUser.WordPress;
 /// new-account email in one request and looks up a whole page of emails and usernames in one request
 /// (<see cref="ICmsAccountPrefetch"/>). Thread-safe.
 /// </summary>
-public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch
+public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog
 {
     /// <summary>The name of the <see cref="HttpClient"/> this provider asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "Skvare.CmsUser.WordPress";
@@ -527,6 +527,54 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             return (ConnectivityCheck.Failed("Authentication", ex), null);
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// WordPress's REST API lists no roles (<c>users/me</c> shows only the API account's own); the companion plugin's
+    /// <c>GET roles</c> (0.2.3) does, in one request, with whether the API account may give each (a create refuses a role
+    /// it may not give as it refuses an unknown one). Without the plugin, or with an older one, the roles are not verifiable.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        if (!_options.UseCompanionPlugin)
+        {
+            return CmsRoleCheck.NotVerifiable("WordPress's REST API lists no roles; the companion plugin (0.2.3 or later, CmsUser:WordPress:UseCompanionPlugin) does");
+        }
+
+        WpRolesAnswer answer;
+        try
+        {
+            var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles");
+            answer = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpRolesAnswer, cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
+        {
+            return CmsRoleCheck.NotVerifiable("the companion plugin on the site has no roles route: update it to 0.2.3 or later (integrations/wordpress/skvare-cmsuser-companion)");
+        }
+
+        var site = (answer.Roles ?? throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "The companion plugin answered its roles route without a role list; update the plugin."))
+            .Where(r => !string.IsNullOrEmpty(r?.Name)).Select(r => r!).ToList();
+        var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var role in roles.Distinct(StringComparer.Ordinal))
+        {
+            // WordPress's role names match exactly (wp_roles()->role_objects[$role]).
+            var found = site.Find(r => r.Name == role);
+            if (found is null)
+            {
+                var cased = site.Find(r => string.Equals(r.Name, role, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Label, role, StringComparison.OrdinalIgnoreCase));
+                unknown[role] = cased is null
+                    ? $"'{role}' is not a role of the site"
+                    : $"'{role}' is not a role of the site (its role '{cased.Name}' is labelled {cased.Label}: rules name roles by name)";
+            }
+            else if (found.Assignable == false)
+            {
+                unknown[role] = $"the API account may not give the role '{role}' (it is not among its editable roles: give the account the Administrator role)";
+            }
+        }
+
+        return CmsRoleCheck.Listed(site.Select(r => r.Name!).ToList(), unknown);
     }
 
     /// <summary>A random password of 32 characters from letters, digits and punctuation WordPress accepts (no backslash).</summary>

@@ -356,3 +356,32 @@ add_filter('rest_post_dispatch', function ($response) {
     }
     return $response;
 }, 1000);
+
+/**
+ * GET /roles (0.2.3): every role of the site, so Skvare.CmsUser checks the roles its rules name before a run (core's
+ * REST API lists no roles). "assignable" says whether the calling account may give the role: core's create and update
+ * refuse a role outside get_editable_roles() with rest_user_invalid_role.
+ */
+function skvare_cmsuser_list_roles() {
+    if (!function_exists('get_editable_roles')) {
+        require_once ABSPATH . 'wp-admin/includes/user.php';
+    }
+    $editable = get_editable_roles();
+    $roles = array();
+    foreach (wp_roles()->roles as $name => $role) {
+        $roles[] = array(
+            'name' => (string) $name,
+            'label' => translate_user_role($role['name']),
+            'assignable' => isset($editable[$name]),
+        );
+    }
+    return array('roles' => $roles);
+}
+
+add_action('rest_api_init', function () {
+    register_rest_route('skvare-cmsuser/v1', '/roles', array(
+        'methods' => WP_REST_Server::READABLE,
+        'permission_callback' => 'skvare_cmsuser_can_manage',
+        'callback' => 'skvare_cmsuser_list_roles',
+    ));
+});

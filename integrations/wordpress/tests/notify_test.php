@@ -2,7 +2,8 @@
 /**
  * php-cli test of the companion plugin's new-account email reporting (0.2.2), over WordPress stand-ins: the create
  * route's X-Skvare-CmsUser-Notified header and the notify route's answer, when wp_mail() succeeds, when it fails
- * (wp_mail_failed) and when a pre_wp_mail filter answers false. Exit code 0 when every check passed.
+ * (wp_mail_failed) and when a pre_wp_mail filter answers false; and the roles route (0.2.3). Exit code 0 when every
+ * check passed.
  *
  * Copyright Skvare.CmsUser contributors. GPL-2.0-or-later: you can redistribute it and/or modify it under the terms
  * of the GNU General Public License as published by the Free Software Foundation; either version 2 of the License,
@@ -73,6 +74,15 @@ check(hook_count('wp_mail_failed') === 0 && hook_count('pre_wp_mail') === 0, 'no
 // A failure outside the notification (another plugin's mail later in the request) is not counted.
 do_action('wp_mail_failed', new WP_Error('wp_mail_failed', 'unrelated'));
 check(notified(create('later', 'user')) === 'user', 'an earlier unrelated mail failure does not mark the next create');
+
+// GET /roles (0.2.3): every role with its label, and whether the caller may give it.
+$roles = call_user_func($GLOBALS['routes']['/roles']['callback']);
+check($GLOBALS['routes']['/roles']['methods'] === WP_REST_Server::READABLE, 'roles: a GET route');
+check($roles === array('roles' => array(
+    array('name' => 'administrator', 'label' => 'Administrator', 'assignable' => true),
+    array('name' => 'subscriber', 'label' => 'Subscriber', 'assignable' => true),
+    array('name' => 'shop_manager', 'label' => 'Shop manager', 'assignable' => false),
+)), 'roles: every role, labelled, assignable only when editable');
 
 echo $failures === 0 ? "All checks passed.\n" : "$failures check(s) failed.\n";
 exit($failures === 0 ? 0 : 1);

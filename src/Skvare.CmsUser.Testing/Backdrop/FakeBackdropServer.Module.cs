@@ -55,6 +55,21 @@ public sealed partial class FakeBackdropServer
             return method == "GET" ? Status() : MethodNotAllowed();
         }
 
+        if (parts is ["roles"] && ModuleListsRoles)
+        {
+            // user_roles(TRUE): authenticated first, then the site's roles; what a create accepts.
+            return method == "GET"
+                ? Ok(200, new JsonObject
+                {
+                    ["roles"] = new JsonArray([.. _roles.Where(r => r != "authenticated").Order(StringComparer.Ordinal).Prepend("authenticated").Select(r => (JsonNode?)new JsonObject
+                    {
+                        ["name"] = r,
+                        ["label"] = r.Length == 0 ? r : char.ToUpperInvariant(r[0]) + r[1..],
+                    })]),
+                })
+                : MethodNotAllowed();
+        }
+
         if (parts.Length == 0 || parts[0] != "users")
         {
             return NoRoute();

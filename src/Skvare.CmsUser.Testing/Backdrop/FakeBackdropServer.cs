@@ -28,6 +28,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     public static IReadOnlyList<string> Routes { get; } =
     [
         "GET /api/cmsuser/v1/status",
+        "GET /api/cmsuser/v1/roles",
         "POST /api/cmsuser/v1/users",
         "GET /api/cmsuser/v1/users",
         "GET /api/cmsuser/v1/users/{uid}",
@@ -82,6 +83,12 @@ public sealed partial class FakeBackdropServer : IDisposable
 
     /// <summary>When <see langword="false"/>, the module is "disabled": its routes answer Backdrop's HTML 404 page.</summary>
     public bool ModuleEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether the module has the roles route (<c>GET roles</c>, added after API 1.2.1). Default <see langword="true"/>; off,
+    /// it answers 404 <c>no_route</c> as 1.2.1 does.
+    /// </summary>
+    public bool ModuleListsRoles { get; set; } = true;
 
     /// <summary>The module's "allow http" setting. The fake speaks http, so turning this off makes every route answer 403 <c>https_required</c>.</summary>
     public bool AllowHttp { get; set; } = true;

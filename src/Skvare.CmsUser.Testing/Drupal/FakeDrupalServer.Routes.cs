@@ -450,7 +450,7 @@ public sealed partial class FakeDrupalServer
                 : JsonApiError(501, "Not Implemented", "The fake implements JSON:API reads only.");
         }
 
-        if (parts is not ["jsonapi", "user", "user"])
+        if (parts is not (["jsonapi", "user", "user"] or ["jsonapi", "user_role", "user_role"]))
         {
             return JsonApiError(404, "Not Found", $"The requested resource type does not exist.");
         }
@@ -460,6 +460,11 @@ public sealed partial class FakeDrupalServer
         if (!accept.Contains(JsonApiType, StringComparison.OrdinalIgnoreCase))
         {
             return JsonApiError(406, "Not Acceptable", "Not acceptable format: send Accept: application/vnd.api+json.");
+        }
+
+        if (parts is ["jsonapi", "user_role", "user_role"])
+        {
+            return JsonApiRoles(query, auth);
         }
 
         var admin = IsAdmin(auth.Uid);
@@ -752,6 +757,68 @@ public sealed partial class FakeDrupalServer
                 },
             },
         };
+    }
+
+    /// <summary>
+    /// <c>GET /jsonapi/user_role/user_role</c>: the roles (anonymous and authenticated first, then by weight), in pages of
+    /// at most 50. A role is viewable with <c>administer permissions</c> (the Role entity's admin permission; uid 1 has
+    /// every permission): for anyone else JSON:API omits every role and says so in <c>meta.omitted</c>, with 200.
+    /// </summary>
+    private Answer JsonApiRoles(Dictionary<string, string> query, Auth auth)
+    {
+        var all = new List<string> { "anonymous", "authenticated" };
+        lock (_gate)
+        {
+            all.AddRange(_roles.Where(r => r is not ("anonymous" or "authenticated")).Order(StringComparer.Ordinal));
+        }
+
+        var limit = query.TryGetValue("page[limit]", out var limitText) && int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 50) : 50;
+        var offset = query.TryGetValue("page[offset]", out var offsetText) && int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : 0;
+        var window = all.Skip(offset).Take(limit).ToList();
+        var allowed = auth.Uid is { } uid && (uid == 1 || (uid == ApiUserId && ApiUserCanAdministerPermissions));
+        var self = $"{BaseUrl}jsonapi/user_role/user_role";
+        var document = new JsonObject
+        {
+            ["jsonapi"] = new JsonObject { ["version"] = "1.0", ["meta"] = new JsonObject { ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = "http://jsonapi.org/format/1.0/" } } } },
+            ["data"] = new JsonArray([.. (allowed ? window : []).Select((r, i) => (JsonNode?)new JsonObject
+            {
+                ["type"] = "user_role--user_role",
+                ["id"] = RoleUuid(r),
+                ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = $"{self}/{RoleUuid(r)}" } },
+                ["attributes"] = new JsonObject
+                {
+                    ["langcode"] = "en",
+                    ["status"] = true,
+                    ["dependencies"] = new JsonArray(),
+                    ["drupal_internal__id"] = r,
+                    ["label"] = r.Length == 0 ? r : char.ToUpperInvariant(r[0]) + r[1..].Replace('_', ' '),
+                    ["weight"] = offset + i,
+                    ["is_admin"] = r == "administrator" ? true : null,
+                },
+            })]),
+            ["links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = self } },
+        };
+        if (!allowed && window.Count > 0)
+        {
+            var links = new JsonObject { ["help"] = new JsonObject { ["href"] = "https://www.drupal.org/docs/8/modules/json-api/filtering#filters-access-control" } };
+            foreach (var r in window)
+            {
+                links[Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(r)))[..7]] = new JsonObject
+                {
+                    ["href"] = $"{self}/{RoleUuid(r)}",
+                    ["meta"] = new JsonObject { ["rel"] = "item", ["detail"] = "The current user is not allowed to GET the selected resource. The 'administer permissions' permission is required." },
+                };
+            }
+
+            document["meta"] = new JsonObject { ["omitted"] = new JsonObject { ["detail"] = "Some resources have been omitted because of insufficient authorization.", ["links"] = links } };
+        }
+
+        if (offset + limit < all.Count)
+        {
+            ((JsonObject)document["links"]!)["next"] = new JsonObject { ["href"] = $"{self}?page%5Boffset%5D={(offset + limit).ToString(CultureInfo.InvariantCulture)}&page%5Blimit%5D={limit.ToString(CultureInfo.InvariantCulture)}" };
+        }
+
+        return new Answer(200, Json(document), JsonApiType);
     }
 
     private static string RoleUuid(string role) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(role)).AsSpan(0, 16)).ToString();

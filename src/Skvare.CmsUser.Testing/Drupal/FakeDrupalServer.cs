@@ -125,6 +125,12 @@ public sealed partial class FakeDrupalServer : IDisposable
     /// <summary>When <see langword="false"/>, the API account's role lacks <c>administer users</c>.</summary>
     public bool ApiUserCanAdministerUsers { get; set; } = true;
 
+    /// <summary>
+    /// When <see langword="false"/>, the API account's role lacks <c>administer permissions</c>, so JSON:API omits every
+    /// role from <c>/jsonapi/user_role/user_role</c>. Default <see langword="true"/> (an administrator account).
+    /// </summary>
+    public bool ApiUserCanAdministerPermissions { get; set; } = true;
+
     /// <summary>When <see langword="true"/>, the site's mail system fails.</summary>
     public bool MailFails { get; set; }
 

@@ -217,7 +217,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
 
         if (segments.Length == 2 && segments[1] == "groups" && request.Method == "GET")
         {
-            return (200, Document(Groups.Select(g => Item("groups", g.Key, new JsonObject { ["id"] = g.Key, ["title"] = g.Value })).ToArray(), null));
+            return GroupList(request);
         }
 
         if (segments.Length == 1)
@@ -289,6 +289,18 @@ public sealed partial class FakeJoomlaServer : IDisposable
 
     // The companion writes a bare {"data":…} document (no links), with unescaped slashes.
     private static string CompanionDocument(JsonObject item) => new JsonObject { ["data"] = item }.ToJsonString();
+
+    // A list view like users: 20 a page unless page[limit] says otherwise, links.next while more follow.
+    private (int, string) GroupList(IRequestMessage request)
+    {
+        var query = ParseQuery(request.RawQuery);
+        var limit = int.TryParse(query.GetValueOrDefault("page[limit]"), CultureInfo.InvariantCulture, out var l) ? Math.Clamp(l, 1, 100) : 20;
+        var offset = int.TryParse(query.GetValueOrDefault("page[offset]"), CultureInfo.InvariantCulture, out var o) ? o : 0;
+        var all = Groups.OrderBy(g => g.Key).ToList();
+        var page = all.Skip(offset).Take(limit).Select(g => Item("groups", g.Key, new JsonObject { ["id"] = g.Key, ["title"] = g.Value })).ToArray();
+        string? next = offset + limit < all.Count ? $"{BaseUrl.ToString().TrimEnd('/')}{Api}users/groups?page[offset]={offset + limit}&page[limit]={limit}" : null;
+        return (200, Document(page, next));
+    }
 
     private (int, string) List(IRequestMessage request)
     {

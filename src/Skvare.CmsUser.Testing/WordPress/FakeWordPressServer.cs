@@ -110,6 +110,12 @@ public sealed partial class FakeWordPressServer : IDisposable
     /// </summary>
     public string CompanionPluginVersion { get; set; } = CompanionVersion;
 
+    /// <summary>
+    /// Whether the companion plugin has the roles route of 0.2.3 (<c>GET roles</c>). Default <see langword="true"/>; off,
+    /// it answers <c>rest_no_route</c> as older plugins do.
+    /// </summary>
+    public bool CompanionListsRoles { get; set; } = true;
+
     /// <summary>Whether the site knows <c>search_columns</c> (WordPress 6.8+). When off, it is ignored as older versions do.</summary>
     public bool SupportsSearchColumns { get; set; } = true;
 
@@ -897,6 +903,20 @@ public sealed partial class FakeWordPressServer : IDisposable
         if (route == "/status" && method == "GET")
         {
             return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject { ["version"] = CompanionPluginVersion, ["wordpress"] = "6.1.9" });
+        }
+
+        if (route == "/roles" && method == "GET" && CompanionListsRoles)
+        {
+            // wp_roles()->roles in the order they were added, with translate_user_role() labels; an administrator may give every role.
+            return !IsAdmin(me) ? Forbidden(me) : Json(200, new JsonObject
+            {
+                ["roles"] = new JsonArray([.. KnownRoles.Select(r => (JsonNode?)new JsonObject
+                {
+                    ["name"] = r,
+                    ["label"] = r.Length == 0 ? r : char.ToUpperInvariant(r[0]) + r[1..],
+                    ["assignable"] = true,
+                })]),
+            });
         }
 
         var match = CompanionRoute().Match(route);

@@ -197,6 +197,12 @@ internal sealed class DryRun
         claims.CmsAsked = true;
         if (await _engine.Cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is { } found)
         {
+            if (Options.LinkExistingAccounts && rule.SyncRolesOfExistingAccounts && await RoleProblemAsync(rule, claims, cancellationToken).ConfigureAwait(false) is { } wrong)
+            {
+                // The run gives the found account the rule's roles, and stops there.
+                return UnknownRole(contact, rule, found.Username, found.UserId, wrong);
+            }
+
             return Options.LinkExistingAccounts
                 ? new Planned(new PlanEntry(contact.Id, name, PlannedAction.LinkExisting, found.Username, found.UserId, null), new AccountLinkRequest(contact.Id, found.UserId, found.Email ?? email), prior)
                 : new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), found.Username, found.UserId, $"{CmsUserErrorCodes.DuplicateEmail}: {ContactPipeline.DuplicateEmailMessage(contact.Email, found.UserId)}");
@@ -209,9 +215,51 @@ internal sealed class DryRun
             return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{CmsUserErrorCodes.DuplicateUsername}: {conflict}");
         }
 
+        if (await RoleProblemAsync(rule, claims, cancellationToken).ConfigureAwait(false) is { } unknownRole)
+        {
+            return UnknownRole(contact, rule, username, null, unknownRole);
+        }
+
         claims.Creates.TryAdd(email, contact.Id);
         claims.Usernames.Add(username);
         return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
+    }
+
+    /// <summary>
+    /// A contact the run would give the rule's roles, which the site does not have: the run stops at it with
+    /// <c>unknown_role</c> (a configuration failure, no attempt counted), so the plan says it fails instead of creating.
+    /// </summary>
+    private static Planned UnknownRole(Contact contact, ProvisioningRule rule, string? username, long? cmsUserId, string problem) =>
+        new(new PlanEntry(contact.Id, rule.DisplayName, PlannedAction.Fail, username, cmsUserId,
+            $"{CmsUserErrorCodes.UnknownRole}: {problem} A run stops at the first such contact (a configuration error) before any contact spends an attempt."),
+            Failure: FailureKind.Configuration);
+
+    /// <summary>
+    /// Why the rule's roles would stop the run, or <see langword="null"/>: the roles of every rule are read once per plan,
+    /// when the first contact needs them (<see cref="RuleRoleCheck"/>). A read that fails leaves the roles unchecked, as
+    /// before a plan checked them: the run reports its own failures.
+    /// </summary>
+    private async Task<string?> RoleProblemAsync(ProvisioningRule rule, Claims claims, CancellationToken cancellationToken)
+    {
+        if (rule.Roles.Count == 0)
+        {
+            return null;
+        }
+
+        if (!claims.RolesRead)
+        {
+            claims.RolesRead = true;
+            try
+            {
+                claims.Roles = await RuleRoleCheck.FindAsync(_engine.Cms, Options.Rules.Where(r => r.Roles.Count > 0).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+            {
+                Log.RoleCheckFailed(_engine.Logger, ContactResult.InternalMessage(ex));
+            }
+        }
+
+        return claims.Roles?.ProblemOf(rule);
     }
 
     /// <summary>
@@ -348,6 +396,12 @@ internal sealed class DryRun
 
         /// <summary>Whether a contact's plan asked the CMS (then the plan needs no credentials check: the CMS answered or failed).</summary>
         public bool CmsAsked { get; set; }
+
+        /// <summary>Whether the rules' roles were read (<see cref="RoleProblemAsync"/>): once per plan.</summary>
+        public bool RolesRead { get; set; }
+
+        /// <summary>What the CMS said about the rules' roles, or <see langword="null"/> when not read or the read failed.</summary>
+        public RuleRoleFindings? Roles { get; set; }
 
         /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
         public int TransientStreak { get; set; }

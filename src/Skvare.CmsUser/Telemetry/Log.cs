@@ -89,6 +89,9 @@ internal static partial class Log
     [LoggerMessage(1046, LogLevel.Warning, "The audit store refused a page's {Count} Scheduled records ({Reason}); they were opened one per call where no record is open, and {Refused} contact(s) whose own record was refused fail alone")]
     public static partial void OpenRefused(ILogger logger, int count, int refused, string reason);
 
+    [LoggerMessage(1047, LogLevel.Warning, "The dry run could not read the CMS's roles to check the rules' roles ({Reason}); the plan does not check them")]
+    public static partial void RoleCheckFailed(ILogger logger, string reason);
+
     [LoggerMessage(1045, LogLevel.Debug, "The page look-up (after a refused create, or of a plan's page) failed ({Reason}); the page's look-ups ask the CMS one by one")]
     public static partial void PageLookupFailed(ILogger logger, string reason);
 }

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Joomla;
+using Skvare.CmsUser.Testing.Joomla;
+
+namespace Skvare.CmsUser.Joomla.Tests;
+
+/// <summary>
+/// The rules' roles checked against the site's groups (<see cref="ICmsRoleCatalog"/>): <c>GET users/groups</c>, a role
+/// being a group id or a name <c>CmsUser:Joomla:GroupIds</c> maps to one, and both checked.
+/// </summary>
+public sealed class RoleCheckTests : IDisposable
+{
+    private readonly FakeJoomlaServer _site = new();
+    private ServiceProvider? _services;
+
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _site.Dispose();
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    private ICmsRoleCatalog Catalog(Action<JoomlaOptions>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning().AddJoomla(o =>
+        {
+            o.BaseUrl = _site.BaseUrl;
+            o.ApiToken = _site.Token;
+            o.GroupIds["member"] = 10;
+            o.GroupIds["gone"] = 77;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+            configure?.Invoke(o);
+        });
+        _services = services.BuildServiceProvider();
+        return (ICmsRoleCatalog)_services.GetRequiredService<ICmsAccountProvider>();
+    }
+
+    private int GroupRequests => _site.Requests.Count(r => r.Path.EndsWith("/users/groups", StringComparison.Ordinal));
+
+    [Fact(Timeout = 120_000)]
+    public async Task Mapped_names_and_group_ids_the_site_has_pass_in_one_request()
+    {
+        var check = await Catalog().CheckRolesAsync(["member", "2", "8"], Timeout());
+
+        check.Verified.Should().BeTrue();
+        check.Unknown.Should().BeEmpty();
+        check.SiteRoles.Should().Equal("1 (Public)", "2 (Registered)", "8 (Super Users)", "10 (Members)");
+        GroupRequests.Should().Be(1);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_mapping_to_a_missing_group_an_unknown_id_and_an_unmapped_name_are_unknown_each_with_why()
+    {
+        var check = await Catalog().CheckRolesAsync(["gone", "99", "Members", "membr"], Timeout());
+
+        check.Unknown.Keys.Should().BeEquivalentTo(["gone", "99", "Members", "membr"]);
+        check.Unknown["gone"].Should().Contain("CmsUser:Joomla:GroupIds to 77, which is not a group of the site");
+        check.Unknown["99"].Should().Contain("not the id of a Joomla group");
+        check.Unknown["Members"].Should().Contain("the group titled so is 10: map it there", "a group's title is not a role, but the check says which id it is");
+        check.Unknown["membr"].Should().Contain("neither a Joomla group id nor mapped in CmsUser:Joomla:GroupIds").And.NotContain("titled");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_site_with_more_groups_than_a_page_holds_is_read_whole()
+    {
+        for (var id = 100; id < 230; id++)
+        {
+            _site.Groups[id] = "Group " + id;
+        }
+
+        var check = await Catalog().CheckRolesAsync(["229", "member"], Timeout());
+
+        check.Unknown.Should().BeEmpty("group 229 is on the second page of 100");
+        check.SiteRoles.Should().HaveCount(134);
+        GroupRequests.Should().Be(2);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task The_fake_pages_groups_as_Joomla_pages_its_list_views()
+    {
+        for (var id = 100; id < 130; id++)
+        {
+            _site.Groups[id] = "Group " + id;
+        }
+
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", _site.Token);
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.api+json");
+        using var first = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri(_site.BaseUrl, "api/index.php/v1/users/groups"), Timeout()));
+
+        first.RootElement.GetProperty("data").GetArrayLength().Should().Be(20, "Joomla's default list limit");
+        first.RootElement.GetProperty("links").GetProperty("next").GetString().Should().Contain("offset]=20");
+    }
+}
