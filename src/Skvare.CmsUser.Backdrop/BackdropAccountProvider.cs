@@ -234,7 +234,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     /// <inheritdoc />
     /// <remarks>
-    /// The module's <c>GET roles</c> (added after API 1.2.1): the roles a create accepts, by machine name. A module
+    /// The module's <c>GET roles</c> (API 1.3.0): the roles a create accepts, by machine name. A module
     /// without the route (404 <c>no_route</c>) leaves the roles not verifiable.
     /// </remarks>
     public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)

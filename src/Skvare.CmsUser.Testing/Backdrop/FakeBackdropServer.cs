@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.Testing.Backdrop;
 
 /// <summary>
 /// A stateful fake of a Backdrop 1.28 site on MySQL/MariaDB running the <c>cmsuser_provision</c> companion
-/// module 1.2.1: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
+/// module 1.3.0: it answers the routes under <c>/api/cmsuser/v1</c> as the module does (statuses, JSON
 /// bodies, error codes, Backdrop's username rules, PHP's email filter and timezone list, look-ups and
 /// duplicate checks that ignore case, accents and trailing spaces as the database's collation does, roles
 /// in database order), keeps accounts and sent mails in memory, records every request and can inject
@@ -85,7 +85,7 @@ public sealed partial class FakeBackdropServer : IDisposable
     public bool ModuleEnabled { get; set; } = true;
 
     /// <summary>
-    /// Whether the module has the roles route (<c>GET roles</c>, added after API 1.2.1). Default <see langword="true"/>; off,
+    /// Whether the module has the roles route (<c>GET roles</c>, API 1.3.0). Default <see langword="true"/>; off,
     /// it answers 404 <c>no_route</c> as 1.2.1 does.
     /// </summary>
     public bool ModuleListsRoles { get; set; } = true;
@@ -121,8 +121,8 @@ public sealed partial class FakeBackdropServer : IDisposable
     /// <summary>The site name, shown after "|" in the title of core's HTML pages (e.g. "Page not found | Site").</summary>
     public string SiteName { get; set; } = "Site";
 
-    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.2.1 (or 1.1.0, see <see cref="LifecycleRoutes"/>) whatever this says.</summary>
-    public string ModuleVersion { get; set; } = "1.2.1";
+    /// <summary>What the status route reports as the module's API version (<c>CMSUSER_PROVISION_API_VERSION</c>). The fake behaves as module 1.3.0 (or 1.1.0, see <see cref="LifecycleRoutes"/>) whatever this says.</summary>
+    public string ModuleVersion { get; set; } = "1.3.0";
 
     /// <summary>
     /// When <see langword="false"/>, the fake is module 1.1.0, which has no <c>remove-roles</c> and <c>unblock</c> routes:
