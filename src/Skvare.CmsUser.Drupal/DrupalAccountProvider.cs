@@ -57,7 +57,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103))
         {
             Credentials = new DrupalCredentials(this),
-            Secrets = () => [options.Value.Password, options.Value.ClientSecret, SecretRedactor.BasicToken(options.Value.Username, options.Value.Password)],
+            Secrets = () => [options.Value.Password, options.Value.ClientSecret, string.IsNullOrEmpty(options.Value.Password) ? null : SecretRedactor.BasicToken(options.Value.Username, options.Value.Password)],
         };
     }
 

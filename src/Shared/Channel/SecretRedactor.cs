@@ -103,16 +103,34 @@ internal sealed class SecretRedactor
                 cuts.Add((canonical[at].Start, canonical[at + form.Length - 1].End));
             }
 
-            // A text that ends in the first characters of a secret (a body cut short inside it) loses them.
-            for (var length = Math.Min(form.Length - 1, view.Length); length >= MinimumLength; length--)
+            // A text that ends in the first characters of a secret (a body cut short inside it, perhaps inside an escape
+            // such as "\u00" or "&#3" that then stays undecoded) loses them, and what follows.
+            for (var end = view.Length; end >= Math.Max(MinimumLength, view.Length - PartialEscape); end--)
             {
-                if (view.AsSpan(view.Length - length).SequenceEqual(form.AsSpan(0, length)))
+                if (CutPrefix(view, end, form) is int length)
                 {
-                    cuts.Add((canonical[view.Length - length].Start, textLength));
+                    cuts.Add((canonical[end - length].Start, textLength));
                     break;
                 }
             }
         }
+    }
+
+    /// <summary>The longest undecoded escape a cut can leave at the end of a text (<c>&amp;#x1F60;</c> less its last character).</summary>
+    private const int PartialEscape = 9;
+
+    /// <summary>The length of the longest start of <paramref name="form"/> (at least <see cref="MinimumLength"/>) that <paramref name="view"/> ends with at <paramref name="end"/>.</summary>
+    private static int? CutPrefix(string view, int end, string form)
+    {
+        for (var length = Math.Min(form.Length - 1, end); length >= MinimumLength; length--)
+        {
+            if (view.AsSpan(end - length, length).SequenceEqual(form.AsSpan(0, length)))
+            {
+                return length;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>One character of the canonical text and the span [Start, End) of the original text it stands for.</summary>
