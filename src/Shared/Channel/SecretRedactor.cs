@@ -107,6 +107,12 @@ internal sealed class SecretRedactor
             // such as "\u00" or "&#3" that then stays undecoded) loses them, and what follows.
             for (var end = view.Length; end >= Math.Max(MinimumLength, view.Length - PartialEscape); end--)
             {
+                // Only an escape left undecoded may follow the start of a secret at the end; anything else is text to keep.
+                if (end < view.Length && view[end] is not ('\\' or '&' or '%'))
+                {
+                    continue;
+                }
+
                 if (CutPrefix(view, end, form) is int length)
                 {
                     cuts.Add((canonical[end - length].Start, textLength));

@@ -88,6 +88,17 @@ public sealed class SecretRedactorProperties
             print: t => $"secret '{t.Item1}' cut at {t.Item3}, before '{t.Item2}'");
     }
 
+    [Theory]
+    [InlineData("5e44e9c537b8e30c08499fed34830fb8", "{\"error_message\":\"refused key 5e44e9c537b8e30c08499fed34830fb8\"}", "{\"error_message\":\"refused key <redacted>\"}")]
+    [InlineData("wpAP 8x7Q Zz+/ 9k2L", "<p>wpAP 8x7Q Zz+/ 9k2L</p>", "<p><redacted></p>")]
+    [InlineData("s3cr3t-p4ssw0rd", "{\"m\":\"s3cr3t-p4ss\\u00", "{\"m\":\"<redacted>")]
+    public void The_text_after_a_secret_near_the_end_is_kept_unless_it_is_a_cut_escape(string secret, string text, string expected)
+    {
+        // Regression: the tolerance for a cut inside an escape also took the few characters after a whole secret near
+        // the end of a text ("</p>", the "}" closing a CiviCRM answer, which then no longer parsed).
+        new SecretRedactor([secret]).Redact(text).Should().Be(expected);
+    }
+
     [Fact]
     public void A_text_without_a_secret_is_left_as_it_is()
     {
