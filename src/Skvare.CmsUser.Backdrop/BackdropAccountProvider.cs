@@ -126,6 +126,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         {
             Body = Json(body, BackdropJsonContext.Default.BackdropCreateUserRequest),
             IsCreate = true,
+            Secrets = [account.Password],
         };
         var user = await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false)
             ?? throw Unexpected("users", "an empty answer to a create");
@@ -352,6 +353,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303))
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("Authorization", "Bearer " + options.Secret?.Trim())),
+            Secrets = () => [options.Secret],
         };
     }
 

@@ -57,6 +57,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103))
         {
             Credentials = new DrupalCredentials(this),
+            Secrets = () => [options.Value.Password, options.Value.ClientSecret, string.IsNullOrEmpty(options.Value.Password) ? null : SecretRedactor.BasicToken(options.Value.Username, options.Value.Password)],
         };
     }
 
@@ -264,7 +265,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         // With the companion module (1.1.0+) the new-account email goes out inside the create: one request instead of two.
         var notifyInside = account.Notify && options.UseCompanionModule;
         var path = notifyInside ? "entity/user?_format=json&cmsuser_notify=" + RegisterAdminCreated : "entity/user?_format=json";
-        var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
+        var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [account.Password] };
         JsonNode created;
         string? notified = null;
         int status;
@@ -272,7 +273,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
             status = answer.Status;
-            created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, answer.Body);
+            created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, answer.Body));
             notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
@@ -291,7 +292,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnexpectedResponse)
         {
             // Drupal accepted the create: an account it describes oddly may exist, so only this contact fails (UnknownOutcome).
-            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, created.ToJsonString(), ex);
+            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, created.ToJsonString()), ex);
         }
 
         _index.Add(result);

@@ -51,6 +51,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
             new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203))
         {
             Credentials = new SessionCredentials(this),
+            Secrets = () => [options.Value.Password],
         };
     }
 
@@ -141,11 +142,11 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
             body[options.LastNameField] = FieldValue(account.LastName);
         }
 
-        var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true };
+        var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [(string?)body["pass"]] };
         var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         // Drupal 7 accepted the create: an answer without a readable uid means the account may exist, so only this
         // contact fails (UnknownOutcome) and the next attempt finds it, instead of the run stopping on UnexpectedResponse.
-        var uid = Id(Get(created, "uid")) ?? throw CmsAnswerClassifier.UnreadableCreate(Drupal7Errors.Cms, "Drupal 7", call.Route, null, created?.ToJsonString());
+        var uid = Id(Get(created, "uid")) ?? throw CmsAnswerClassifier.UnreadableCreate(Drupal7Errors.Cms, "Drupal 7", call.Route, null, _channel.Redact(call, created?.ToJsonString()));
         Log.Created(_logger, uid);
         return new CmsAccount(uid, account.Username, account.Email.Trim())
         {

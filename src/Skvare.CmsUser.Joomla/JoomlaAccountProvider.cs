@@ -42,6 +42,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             JsonApi)
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("X-Joomla-Token", _options.ApiToken)),
+            Secrets = () => [_options.ApiToken],
         };
     }
 
@@ -120,10 +121,11 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             body[field] = value;
         }
 
-        var response = await SendAsync(new(HttpMethod.Post, "users", "users") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true }, cancellationToken).ConfigureAwait(false);
+        var call = new HttpCall(HttpMethod.Post, "users", "users") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [account.Password] };
+        var response = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         // Joomla accepted the create (2xx): an answer without a readable user means the account may exist, not that the
         // site is misconfigured, so only this contact fails (UnknownOutcome) and the next attempt finds the account.
-        var created = ToAccount(Data(response!)) ?? throw Failed(CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", null, response));
+        var created = ToAccount(Data(response!)) ?? throw Failed(CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", null, _channel.Redact(call, response)));
         Log.Created(_logger, created.UserId, account.Username);
         if (!account.Notify || !account.Active)
         {

@@ -29,17 +29,19 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
         }
 
         var shown = title ?? HttpEndpointGuard.Excerpt(answer.Body, 200);
+        // Joomla's own words (errors[0].title), named as Joomla's: a blank or odd body alone would not say who refused.
+        var refused = $"Joomla refused the request (HTTP {status}): {shown}";
         var (reason, message) = status switch
         {
-            400 when shown.Contains("Username in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateUsername, shown),
-            400 when shown.Contains("email address you entered is already in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateEmail, shown),
-            400 when shown.Contains("valid username", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.InvalidUsername, shown),
-            400 when shown.Contains("Email", StringComparison.Ordinal) && (shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("invalid", StringComparison.OrdinalIgnoreCase)) => (CmsErrorReason.InvalidEmail, shown),
-            400 when shown.Contains("user group", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.UnknownRole, shown),
-            400 or 422 => (CmsErrorReason.InvalidData, shown),
+            400 when shown.Contains("Username in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateUsername, refused),
+            400 when shown.Contains("email address you entered is already in use", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.DuplicateEmail, refused),
+            400 when shown.Contains("valid username", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.InvalidUsername, refused),
+            400 when shown.Contains("Email", StringComparison.Ordinal) && (shown.Contains("Invalid field", StringComparison.Ordinal) || shown.Contains("invalid", StringComparison.OrdinalIgnoreCase)) => (CmsErrorReason.InvalidEmail, refused),
+            400 when shown.Contains("user group", StringComparison.OrdinalIgnoreCase) => (CmsErrorReason.UnknownRole, refused),
+            400 or 422 => (CmsErrorReason.InvalidData, refused),
             401 => (CmsErrorReason.Authentication, $"Joomla refused the API token (401 {shown}). Check CmsUser:Joomla:ApiToken, that the token user is a Super User (or in the token plugin's allowed groups), not blocked, has \"Web Services Login\" (core.login.api), and that the \"API Authentication - Web Services Joomla Token\" plugin is enabled."),
             403 => (CmsErrorReason.Permission, $"Joomla denied the request (403 {shown}): the token user needs core.create/core.edit on Users."),
-            409 => (CmsErrorReason.InvalidData, shown),
+            409 => (CmsErrorReason.InvalidData, refused),
             406 => (CmsErrorReason.UnexpectedResponse, $"Joomla refused the Accept header (406 {shown}); it only answers application/vnd.api+json."),
             404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {apiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
             // pkg_cmsuser 0.1.1: another request held the email's or username's create lock past its wait, before core's create ran.

@@ -61,6 +61,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002))
         {
             Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
+            Secrets = () => [_options.ApplicationPassword, SecretRedactor.BasicToken(_options.Username, _options.ApplicationPassword)],
         };
         UsernameRules = _options.Multisite
             ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
@@ -204,7 +205,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
 
         // With the companion plugin the new-account email goes out inside the create: one request instead of two.
         var notifyInside = account.Notify && account.Active && _options.UseCompanionPlugin && _companionCreates;
-        var (created, notified, mailFailed) = await SendCreateAsync(account, Json(body, WordPressJsonContext.Default.WpCreateUser), notifyInside, cancellationToken).ConfigureAwait(false);
+        var (created, notified, mailFailed) = await SendCreateAsync(account, Json(body, WordPressJsonContext.Default.WpCreateUser), body.Password, notifyInside, cancellationToken).ConfigureAwait(false);
 
         Log.Created(_logger, created.Id, account.Username);
         _index.Add(created);
@@ -282,11 +283,11 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     /// refusals, username before email. A plugin without the route (404 <c>rest_no_route</c>: nothing was created)
     /// turns the companion create off for this provider and the create goes to core.
     /// </summary>
-    private async Task<(WpUser User, bool Notified, bool MailFailed)> SendCreateAsync(NewCmsAccount account, HttpBody body, bool notifyInside, CancellationToken cancellationToken)
+    private async Task<(WpUser User, bool Notified, bool MailFailed)> SendCreateAsync(NewCmsAccount account, HttpBody body, string? password, bool notifyInside, CancellationToken cancellationToken)
     {
         var call = notifyInside
-            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal }
-            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal };
+            ? Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users?notify=user", "{companion}/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal, Secrets = [password] }
+            : Rest(HttpMethod.Post, "wp/v2/users", "wp/v2/users", "create an account") with { Body = body, IsCreate = true, FinalError = IsInsertUserRefusal, Secrets = [password] };
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
@@ -298,7 +299,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             _companionCreates = false;
             Log.CompanionCreateMissing(_logger);
-            return await SendCreateAsync(account, body, notifyInside: false, cancellationToken).ConfigureAwait(false);
+            return await SendCreateAsync(account, body, password, notifyInside: false, cancellationToken).ConfigureAwait(false);
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_invalid_param" && ex.Reason == CmsErrorReason.DuplicateUsername && !FitsMultisiteRules(account.Username))
         {
@@ -471,7 +472,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         var answer = await CompanionPostAsync(account.UserId, "login-link", "create a set-password link", cancellationToken).ConfigureAwait(false);
         if (answer.Url is null || !Uri.TryCreate(answer.Url, UriKind.Absolute, out var link))
         {
-            throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "The companion plugin answered without a link; update the plugin.");
+            throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.");
         }
 
         return link;

@@ -48,6 +48,12 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public bool Anonymous { get; init; }
 
     /// <summary>
+    /// Values this call sends that are secrets of their own (a new account's password): taken out of the answer before a
+    /// failure is made from it, as the channel's <see cref="HttpChannel.Secrets"/> are.
+    /// </summary>
+    public IReadOnlyList<string?> Secrets { get; init; } = [];
+
+    /// <summary>
     /// Whether the caller reads the answer itself, whatever its status (a form that redirects on success). Transport
     /// failures and 429 still throw; nothing is parsed.
     /// </summary>

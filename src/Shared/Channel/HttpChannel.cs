@@ -42,6 +42,30 @@ internal sealed class HttpChannel
     public IHttpCredentials? Credentials { get; init; }
 
     /// <summary>
+    /// Gives the package's secrets: every answer a failure is made from (its body and status line) passes through it first, so
+    /// a server that echoes a credential never puts it into an exception, a log line or an activity.
+    /// </summary>
+    /// <remarks>Read at the first failure (options are validated by then), so a constructor may pass its options' values lazily.</remarks>
+    public Func<IEnumerable<string?>>? Secrets
+    {
+        get => _secrets;
+        init
+        {
+            _secrets = value;
+            _redactor = value is null ? new(SecretRedactor.None) : new(() => new SecretRedactor(value()));
+        }
+    }
+
+    private readonly Func<IEnumerable<string?>>? _secrets;
+    private readonly Lazy<SecretRedactor> _redactor = new(SecretRedactor.None);
+
+    private SecretRedactor Redactor => _redactor.Value;
+
+    /// <summary>Server text the caller quotes in a failure of its own, with the package's secrets taken out (see <see cref="Secrets"/>).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public string? Redact(string? text) => Redactor.Redact(text);
+
+    /// <summary>
     /// Sends <paramref name="call"/> and returns the successful answer, unread; <see langword="null"/> when
     /// <see cref="HttpCall.NullWhenNotFound"/> and the resource does not exist. With <see cref="HttpCall.RawAnswer"/> every
     /// answer is returned.
@@ -70,7 +94,7 @@ internal sealed class HttpChannel
             var answer = await ExchangeAsync(call, request, cancellationToken).ConfigureAwait(false);
             if (answer.Status == 429)
             {
-                throw Fail(call, _classifier.FromThrottled(call, answer));
+                throw Fail(call, _classifier.FromThrottled(call, Redacted(call, answer)));
             }
 
             if (answer.IsSuccess || call.RawAnswer)
@@ -150,13 +174,27 @@ internal sealed class HttpChannel
     }
 
     /// <summary>The classified, logged failure for an error answer the caller read itself (<see cref="HttpCall.RawAnswer"/>, or an error inside a 200).</summary>
-    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Fail(call, _classifier.FromAnswer(call, answer));
+    public CmsUserException Refuse(HttpCall call, HttpAnswer answer) => Fail(call, _classifier.FromAnswer(call, Redacted(call, answer)));
 
     /// <summary>
     /// The classified, logged failure for a successful answer that is not what the call expected (a missing member,
     /// JSON of another shape).
     /// </summary>
-    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Fail(call, _classifier.FromUnreadable(call, answer, parseError));
+    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Fail(call, _classifier.FromUnreadable(call, Redacted(call, answer), parseError));
+
+    /// <summary><paramref name="answer"/> with the package's secrets taken out of its body and status line, for a failure's message.</summary>
+    private HttpAnswer Redacted(HttpCall call, HttpAnswer answer)
+    {
+        var own = call.Secrets.Count == 0 ? null : new SecretRedactor(call.Secrets);
+        return new(answer.Status, Redact(own, answer.ReasonPhrase), answer.MediaType, Redact(own, answer.Body), answer.Headers);
+    }
+
+    /// <summary>Server text the caller quotes in a failure of its own about <paramref name="call"/>: the package's and the call's secrets taken out.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public string? Redact(HttpCall call, string? text) => Redact(call.Secrets.Count == 0 ? null : new SecretRedactor(call.Secrets), text);
+
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    private string? Redact(SecretRedactor? own, string? text) => Redactor.Redact(own is null ? text : own.Redact(text));
 
     /// <summary>Logs a failure the caller classified itself from an answer (under the channel's failure event) and returns it.</summary>
     public TException Fail<TException>(HttpCall call, TException failure)

@@ -76,9 +76,22 @@ internal static class HttpResilienceSetup
             return false;
         }
 
+        const int Largest = 64 * 1024;
+        if (response.Content.Headers.ContentLength > Largest)
+        {
+            return false;
+        }
+
         try
         {
-            await response.Content.LoadIntoBufferAsync(64 * 1024, cancellationToken).ConfigureAwait(false);
+            // The whole body, unbounded: HttpClient buffers it anyway once the pipeline returns. A capped load that failed
+            // half-way left the stream consumed, and HttpClient then threw InvalidOperationException for a large error page.
+            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            if (response.Content.Headers.ContentLength > Largest)
+            {
+                return false;
+            }
+
             // Bytes, not the content's stream: a buffered content hands out one stream, and the retry and the circuit
             // breaker both read the body.
             using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));

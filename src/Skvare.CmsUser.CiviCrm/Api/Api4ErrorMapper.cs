@@ -10,7 +10,7 @@ internal sealed record Api4Call(string Entity, string Action, string Url) : Http
 
 /// <summary>CiviCRM's failures on the <see cref="HttpChannel"/>, as <see cref="CiviCrmApiException"/>s.</summary>
 /// <param name="secrets">The API key and site key: never repeated from an answer (a proxy or echo service may send them back).</param>
-internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : IHttpAnswerClassifier
+internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAnswerClassifier
 {
     /// <inheritdoc />
     public CmsUserException FromAnswer(HttpCall call, HttpAnswer answer)
@@ -36,10 +36,10 @@ internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : 
             && answer.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true
             && HttpEndpointGuard.IsCutShortJson(answer.Body))
         {
-            return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status}) with JSON cut short ({Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}); the answer was damaged on its way, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
+            return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status}) with JSON cut short ({HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(answer.Body, secrets), 120)}); the answer was damaged on its way, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
         }
 
-        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(answer.Body, 120), secrets)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
+        return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(answer.Body, secrets), 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);
     }
 
     /// <inheritdoc />
@@ -58,7 +58,7 @@ internal sealed class CiviCrmAnswerClassifier(IReadOnlyList<string?> secrets) : 
 /// <summary>Turns a failed API v4 response into a <see cref="CiviCrmApiException"/> with a message that names the fix.</summary>
 internal static partial class Api4ErrorMapper
 {
-    public static CiviCrmApiException FromResponse(string entity, string action, HttpStatusCode status, string? mediaType, string body, Api4Envelope? envelope, IReadOnlyList<string?>? secrets = null)
+    public static CiviCrmApiException FromResponse(string entity, string action, HttpStatusCode status, string? mediaType, string body, Api4Envelope? envelope, SecretRedactor? secrets = null)
     {
         var code = (int)status;
         var call = $"{entity}.{action}";
@@ -126,7 +126,7 @@ internal static partial class Api4ErrorMapper
     /// and CiviCRM rewrote the answer; the exception names the member, its kind and (redacted) value, and says the call's
     /// effect is unknown.
     /// </summary>
-    public static CiviCrmApiException OddErrorMessage(string entity, string action, int status, Api4Envelope envelope, IReadOnlyList<string?>? secrets)
+    public static CiviCrmApiException OddErrorMessage(string entity, string action, int status, Api4Envelope envelope, SecretRedactor? secrets)
     {
         var value = envelope.ErrorMessage;
         var kind = value.ValueKind switch
@@ -139,7 +139,7 @@ internal static partial class Api4ErrorMapper
             JsonValueKind.String when value.AsText() is null => "text that is not valid UTF-16",
             _ => "blank text",
         };
-        var shown = Redact(HttpEndpointGuard.Excerpt(value.GetRawText(), 120), secrets);
+        var shown = HttpEndpointGuard.Excerpt(Redact(value.GetRawText(), secrets), 120);
         var message = $"{entity}.{action} answered HTTP {status} with an error_message that is {kind} ({shown}), not CiviCRM's error text: CiviCRM writes error_message only as the text of a failed call, so something between this client and CiviCRM (a proxy, a security plugin, another service at CmsUser:CiviCrm:BaseUrl) changed the answer. Whether the call took effect is unknown.";
         var errorCode = envelope.ErrorCode.ValueKind switch
         {
@@ -158,23 +158,7 @@ internal static partial class Api4ErrorMapper
     /// from an answer goes into exceptions and logs, and a misrouted request may be echoed back with its headers.
     /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public static string? Redact(string? text, IReadOnlyList<string?>? secrets)
-    {
-        if (text is null || secrets is null)
-        {
-            return text;
-        }
-
-        foreach (var secret in secrets)
-        {
-            if (!string.IsNullOrEmpty(secret))
-            {
-                text = text.Replace(secret, "<redacted>", StringComparison.Ordinal);
-            }
-        }
-
-        return text;
-    }
+    public static string? Redact(string? text, SecretRedactor? secrets) => secrets is null ? text : secrets.Redact(text);
 
     /// <summary>
     /// Whether an API v4 error object is final for the request sent: CiviCRM answers every API exception with HTTP 500

@@ -23,7 +23,7 @@ public class CiviCrmApiClient : IDisposable
     private readonly HttpChannel _channel;
 
     // Never repeated from an answer into an exception or a log line.
-    private readonly string?[] _secrets;
+    private readonly SecretRedactor _secrets;
     private Task<CiviCrmIdentity>? _identity;
     private Task<SiteTime>? _siteTime;
 
@@ -40,11 +40,12 @@ public class CiviCrmApiClient : IDisposable
         ArgumentNullException.ThrowIfNull(http);
         _options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _secrets = [_options.ApiKey, _options.SiteKey];
+        _secrets = new SecretRedactor([_options.ApiKey, _options.SiteKey]);
         _stopping = _lifetime.Token;
         _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
         {
             // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
+            Secrets = () => [_options.ApiKey, _options.SiteKey],
             Credentials = HeaderCredentials.Headers(
                 new("X-Requested-With", "XMLHttpRequest"),
                 new("X-Civi-Auth", "Bearer " + _options.ApiKey),
@@ -57,7 +58,7 @@ public class CiviCrmApiClient : IDisposable
     {
         _options = new CiviCrmOptions();
         _logger = NullLogger.Instance;
-        _secrets = [];
+        _secrets = SecretRedactor.None;
         _stopping = _lifetime.Token;
         _channel = null!;
     }
@@ -120,6 +121,7 @@ public class CiviCrmApiClient : IDisposable
             Body = HttpBody.Form([new("params", parameters.ToJson())]),
             RetrySafe = IsRetrySafe(action, parameters),
             FinalError = Api4ErrorMapper.IsFinalError,
+            Secrets = Passwords(parameters),
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         var envelope = _channel.Read(call, answer, CiviCrmJsonContext.Default.Api4Envelope);
@@ -142,6 +144,15 @@ public class CiviCrmApiClient : IDisposable
         int? matched = envelope.CountMatched.ValueKind == JsonValueKind.Number && envelope.CountMatched.TryGetInt32(out var m) ? m : null;
         return new Api4Result(values, count, matched);
     }
+
+    /// <summary>
+    /// The passwords a call sends (a Standalone user's <c>password</c>, the acting user's <c>actorPassword</c>): secrets of
+    /// their own, taken out of the answer before a failure quotes it.
+    /// </summary>
+    private static string?[] Passwords(Api4Params parameters) =>
+        [.. parameters.Values.Concat(parameters.Extra)
+            .Where(p => p.Key.Contains("password", StringComparison.OrdinalIgnoreCase) && p.Value is string)
+            .Select(p => (string?)p.Value)];
 
     /// <summary>
     /// Streams every row matching <paramref name="parameters"/> page by page with keyset paging
@@ -303,7 +314,7 @@ public class CiviCrmApiClient : IDisposable
             || (root.TryGetProperty("is_error", out var isError) && (isError.ValueKind != JsonValueKind.Number || !isError.TryGetDouble(out var flag) || flag != 0))
             || !root.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
         {
-            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? Api4ErrorMapper.Redact(HttpEndpointGuard.Excerpt(m.ToString(), 300), _secrets) : "no values");
+            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(m.ToString(), _secrets), 300) : "no values");
             return null;
         }
 
