@@ -241,11 +241,10 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         var checks = new List<ConnectivityCheck>();
         try
         {
-            var body = await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
-            var groups = Items(body!).Select(g => $"{Text(Member(g, "id"))} {Text(Member(Member(g, "attributes"), "title"))}").ToArray();
+            var groups = await ListGroupsAsync(cancellationToken).ConfigureAwait(false);
             checks.Add(new ConnectivityCheck("Token", true, "the API token is accepted"));
-            checks.Add(new ConnectivityCheck("Groups", true, string.Join(", ", groups)));
-            var missing = _options.GroupIds.Where(kv => !groups.Any(g => g.StartsWith(kv.Value.ToString(CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal))).Select(kv => kv.Key).ToArray();
+            checks.Add(new ConnectivityCheck("Groups", true, string.Join(", ", groups.Select(g => $"{g.Key.ToString(CultureInfo.InvariantCulture)} {g.Value}"))));
+            var missing = _options.GroupIds.Where(kv => !groups.ContainsKey(kv.Value)).Select(kv => kv.Key).ToArray();
             checks.Add(new ConnectivityCheck("Configured groups", missing.Length == 0, missing.Length == 0 ? "all exist" : "missing: " + string.Join(", ", missing)));
         }
         catch (CmsProviderException ex)
@@ -347,15 +346,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         return ids;
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// <c>GET users/groups?page[limit]=100</c> (one request unless the site has more than 100 groups). A role is a group id,
-    /// or a name that <c>CmsUser:Joomla:GroupIds</c> maps to one; both are checked against the site's groups. The site's
-    /// roles are listed as <c>id (title)</c>.
-    /// </remarks>
-    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The site's groups by id with their titles: <c>GET users/groups?page[limit]=100</c>, following <c>links.next</c>
+    /// (Joomla pages its list views, 20 items unless asked; at most 20 pages).
+    /// </summary>
+    private async Task<SortedDictionary<long, string>> ListGroupsAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(roles);
         var groups = new SortedDictionary<long, string>();
         string? path = "users/groups?page[limit]=100";
         for (var page = 0; path is not null && page < 20; page++)
@@ -372,6 +368,19 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             path = NextLink(body);
         }
 
+        return groups;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <c>GET users/groups?page[limit]=100</c> (one request unless the site has more than 100 groups). A role is a group id,
+    /// or a name that <c>CmsUser:Joomla:GroupIds</c> maps to one; both are checked against the site's groups. The site's
+    /// roles are listed as <c>id (title)</c>.
+    /// </remarks>
+    public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        var groups = await ListGroupsAsync(cancellationToken).ConfigureAwait(false);
         var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in roles.Distinct(StringComparer.Ordinal))
         {

@@ -79,6 +79,22 @@ public sealed class RoleCheckTests : IDisposable
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task The_connectivity_check_finds_a_configured_group_beyond_the_first_page_of_groups()
+    {
+        for (var id = 100; id < 130; id++)
+        {
+            _site.Groups[id] = "Group " + id;
+        }
+
+        var provider = (ICmsAccountProvider)Catalog(o => o.GroupIds["late"] = 129);
+        var report = await provider.CheckConnectivityAsync(Timeout());
+
+        report.Checks.Single(c => c.Name == "Configured groups").Detail.Should().Be("missing: gone",
+            "group 129 is past Joomla's default page of 20 and exists; only the mapping to 77 is missing");
+        report.Checks.Single(c => c.Name == "Groups").Detail.Should().Contain("129 Group 129");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task The_fake_pages_groups_as_Joomla_pages_its_list_views()
     {
         for (var id = 100; id < 130; id++)
