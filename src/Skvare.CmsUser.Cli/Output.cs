@@ -572,17 +572,20 @@ internal static class Output
         }
     }
 
-    private static void WriteJson(Action<Utf8JsonWriter> body)
+    private static void WriteJson(Action<Utf8JsonWriter> body) => Console.Out.WriteLine(Json(body));
+
+    /// <summary>One --json document: an object with what <paramref name="body"/> writes, indented, escaped by <see cref="ReadableJsonEncoder"/>.</summary>
+    internal static string Json(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ReadableJsonEncoder.Instance }))
         {
             writer.WriteStartObject();
             body(writer);
             writer.WriteEndObject();
         }
 
-        Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     /// <summary>A <c>counts</c> object: outcome words as JSON keys ("Already linked" → <c>alreadyLinked</c>), in key order.</summary>
