@@ -34,9 +34,16 @@ internal static class Output
         _ => kind.ToString(),
     };
 
-    /// <summary>The word for one outcome in the table and JSON (reset: Sent, No account, Failed).</summary>
-    public static string Describe(ProvisioningOutcome outcome, string verb) =>
-        verb == Verbs.Reset && outcome.Error?.Code == CmsUserErrorCodes.NoLinkedAccount ? "No account" : Describe(outcome.Kind, verb);
+    /// <summary>
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed; a linked contact whose access a
+    /// deprovisioning had taken and this run gave back: Access restored).
+    /// </summary>
+    public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
+    {
+        { Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
+        _ => Describe(outcome.Kind, verb),
+    };
 
     /// <summary>The exit code of a finished run.</summary>
     /// <remarks>
@@ -99,6 +106,7 @@ internal static class Output
 
                 w.WriteEndArray();
                 w.WriteNumber("notificationsFailed", summary.NotificationsFailed);
+                w.WriteNumber("accessRestored", summary.AccessRestored);
                 w.WriteBoolean("quarantined", summary.Quarantined);
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
@@ -124,6 +132,7 @@ internal static class Output
                     WriteNumberOrNull(w, "accountId", o.CmsUserId);
                     WriteNumberOrNull(w, "attempt", o.Attempt);
                     w.WriteString("notification", o.Notification is { } n ? JsonNamingPolicy.CamelCase.ConvertName(n.ToString()) : null);
+                    w.WriteBoolean("accessRestored", o.AccessRestored);
                     if (o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp)
                     {
                         w.WriteBoolean("attemptCounted", Counted(o, retry));
