@@ -32,7 +32,7 @@ if (section.GetSection(CiviCrmOptions.SectionName).Exists())
     };
     if (chosen is null)
     {
-        return Settings.Fail([$"CmsUser:Cms is '{cms}', which is not one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone."]);
+        return Settings.Fail(builder.Environment, [$"CmsUser:Cms is '{cms}', which is not one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone."]);
     }
 
     health.AddCiviCrmCheck();
@@ -63,7 +63,7 @@ try
 }
 catch (Exception ex) when (Settings.Problems(ex) is { Count: > 0 } problems)
 {
-    return Settings.Fail(problems);
+    return Settings.Fail(builder.Environment, problems);
 }
 
 await app.WaitForShutdownAsync();
@@ -82,9 +82,9 @@ internal static class Settings
     };
 
     /// <summary>Prints every problem with its full key, once, and returns exit code 3.</summary>
-    public static int Fail(IReadOnlyList<string> problems)
+    public static int Fail(IHostEnvironment environment, IReadOnlyList<string> problems)
     {
-        Console.Error.WriteLine($"The settings (appsettings.json in {Directory.GetCurrentDirectory()}, appsettings.<environment>.json and CmsUser__ environment variables) have {problems.Count} problem(s):");
+        Console.Error.WriteLine($"The settings (appsettings.json and appsettings.{environment.EnvironmentName}.json in {environment.ContentRootPath}, and CmsUser__ environment variables) have {problems.Count} problem(s):");
         foreach (var problem in problems)
         {
             Console.Error.WriteLine($"  - {problem}");
