@@ -368,7 +368,7 @@ internal static class CliApp
         }
         if (options.Json)
         {
-            Console.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Default.String)}}, "cms": "{{cms}}" }""");
+            Console.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Readable.String)}}, "cms": "{{cms}}" }""");
         }
         else
         {

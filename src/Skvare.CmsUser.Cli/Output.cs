@@ -34,9 +34,16 @@ internal static class Output
         _ => kind.ToString(),
     };
 
-    /// <summary>The word for one outcome in the table and JSON (reset: Sent, No account, Failed).</summary>
-    public static string Describe(ProvisioningOutcome outcome, string verb) =>
-        verb == Verbs.Reset && outcome.Error?.Code == CmsUserErrorCodes.NoLinkedAccount ? "No account" : Describe(outcome.Kind, verb);
+    /// <summary>
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed; a linked contact whose access a
+    /// deprovisioning had taken and this run gave back: Access restored).
+    /// </summary>
+    public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
+    {
+        { Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
+        _ => Describe(outcome.Kind, verb),
+    };
 
     /// <summary>The exit code of a finished run.</summary>
     /// <remarks>
@@ -99,6 +106,7 @@ internal static class Output
 
                 w.WriteEndArray();
                 w.WriteNumber("notificationsFailed", summary.NotificationsFailed);
+                w.WriteNumber("accessRestored", summary.AccessRestored);
                 w.WriteBoolean("quarantined", summary.Quarantined);
                 w.WriteBoolean("cancelled", summary.Cancelled);
                 w.WriteString("stopReason", summary.StopReason);
@@ -124,6 +132,7 @@ internal static class Output
                     WriteNumberOrNull(w, "accountId", o.CmsUserId);
                     WriteNumberOrNull(w, "attempt", o.Attempt);
                     w.WriteString("notification", o.Notification is { } n ? JsonNamingPolicy.CamelCase.ConvertName(n.ToString()) : null);
+                    w.WriteBoolean("accessRestored", o.AccessRestored);
                     if (o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp)
                     {
                         w.WriteBoolean("attemptCounted", Counted(o, retry));
@@ -587,17 +596,20 @@ internal static class Output
         }
     }
 
-    private static void WriteJson(Action<Utf8JsonWriter> body)
+    private static void WriteJson(Action<Utf8JsonWriter> body) => Console.Out.WriteLine(Json(body));
+
+    /// <summary>One --json document: an object with what <paramref name="body"/> writes, indented, escaped by <see cref="ReadableJsonEncoder"/>.</summary>
+    internal static string Json(Action<Utf8JsonWriter> body)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = ReadableJsonEncoder.Instance }))
         {
             writer.WriteStartObject();
             body(writer);
             writer.WriteEndObject();
         }
 
-        Console.Out.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        return Encoding.UTF8.GetString(stream.ToArray());
     }
 
     /// <summary>A <c>counts</c> object: outcome words as JSON keys ("Already linked" → <c>alreadyLinked</c>), in key order.</summary>

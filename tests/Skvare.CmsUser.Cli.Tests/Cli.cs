@@ -38,6 +38,10 @@ public static class Cli
     public static Task<CliResult> RunConsoleSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
         RunDllAsync(FindDll("ConsoleSampleDirectory", "Skvare.CmsUser.Samples.Console.dll"), workingDirectory, environment, null);
 
+    /// <summary>Runs the web sample (samples/Skvare.CmsUser.Samples.Web) as a process, with its content root in <paramref name="workingDirectory"/>.</summary>
+    public static Task<CliResult> RunWebSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
+        RunDllAsync(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"), workingDirectory, environment, null);
+
     private static async Task<CliResult> RunDllAsync(string dll, string workingDirectory, IReadOnlyDictionary<string, string>? environment, Func<Process, Task>? whileRunning, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")

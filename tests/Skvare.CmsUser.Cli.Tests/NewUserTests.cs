@@ -264,3 +264,55 @@ public sealed class ConsoleSampleTests
         throw new FileNotFoundException(relative);
     }
 }
+
+/// <summary>The web sample with settings that cannot work: one message naming each setting, exit code 3, no stack trace, as the console sample.</summary>
+public sealed class WebSampleTests
+{
+    private const string Secret = "wp-app-password-never-printed";
+
+    private static Dictionary<string, string> Real(params (string Key, string Value)[] more)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            ["CmsUser__CiviCrm__BaseUrl"] = "http://127.0.0.1:9/civicrm",
+            ["CmsUser__WordPress__BaseUrl"] = "http://127.0.0.1:9/",
+            ["CmsUser__WordPress__Username"] = "admin",
+            ["CmsUser__WordPress__ApplicationPassword"] = Secret,
+        };
+        foreach (var (key, value) in more)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private static void ShouldFailCleanly(CliResult run)
+    {
+        run.ExitCode.Should().Be(3, run.ToString());
+        run.All.Should().NotContain("Unhandled exception").And.NotContain("   at ").And.NotContain("Exception:").And.NotContain(Secret);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_missing_api_key_gives_one_message_naming_the_setting_and_exit_3()
+    {
+        using var folder = new TempFolder();
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, Real());
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().Contain("problem(s):").And.Contain("CmsUser:CiviCrm:ApiKey is missing");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_unknown_cms_gives_one_message_naming_the_setting_and_exit_3()
+    {
+        using var folder = new TempFolder();
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, Real(("CmsUser__Cms", "Wordpres"), ("CmsUser__CiviCrm__ApiKey", "k")));
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of: WordPress");
+    }
+}

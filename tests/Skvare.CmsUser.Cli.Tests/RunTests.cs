@@ -374,6 +374,24 @@ public sealed class RunTests
         human.ExitCode.Should().Be(0, human.ToString());
         human.Stdout.Should().Contain("Restore access").And.Contain("Plan: 1 contact (Restore access 1). Nothing was written.");
         sites.WordPress.FindUser("ana.lima")!.Active.Should().BeFalse("plan writes nothing");
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Json.GetProperty("counts").GetProperty("accessRestored").GetInt32().Should().Be(1);
+        run.Json.GetProperty("accessRestored").GetInt32().Should().Be(1);
+        var outcome = run.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        outcome.GetProperty("contactId").GetInt64().Should().Be(ana);
+        outcome.GetProperty("outcome").GetString().Should().Be("accessRestored", "run says what plan said it would do");
+        outcome.GetProperty("accessRestored").GetBoolean().Should().BeTrue();
+        sites.WordPress.FindUser("ana.lima")!.Active.Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_linked_contact_whose_access_was_given_back_reads_access_restored_and_one_merely_linked_already_linked()
+    {
+        Output.Describe(new ProvisioningOutcome { ContactId = 1, Kind = OutcomeKind.AlreadyLinked, AccessRestored = true }, Verbs.Provision).Should().Be("Access restored");
+        Output.Describe(new ProvisioningOutcome { ContactId = 1, Kind = OutcomeKind.AlreadyLinked }, Verbs.Provision).Should().Be("Already linked");
     }
 
     [Fact(Timeout = 120_000)]

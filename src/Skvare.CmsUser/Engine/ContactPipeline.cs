@@ -207,9 +207,10 @@ internal sealed class ContactPipeline
                 }
             }
 
-            if (Restorer is { } restorer)
+            if (Restorer is { } restorer
+                && await restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, linked.Username, cancellationToken).ConfigureAwait(false) is not null)
             {
-                await restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, linked.Username, cancellationToken).ConfigureAwait(false);
+                return linked with { AccessRestored = true };
             }
 
             return linked;

@@ -32,6 +32,9 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     public ProvisioningError? Error { get; init; }
 
+    /// <summary>Whether the contact, found already linked, had its access given back after deprovisioning (<see cref="AccessRestorer"/>).</summary>
+    public bool AccessRestored { get; init; }
+
     public int? Attempt { get; init; }
 
     public AccountLinkRequest? Link { get; init; }
@@ -143,6 +146,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
         Username = Username,
         CmsUserId = CmsUserId,
         Error = Error,
+        AccessRestored = AccessRestored,
         Attempt = Attempt,
         LoginLink = LoginLink,
         LoginLinkWithheld = LoginLinkWithheld,

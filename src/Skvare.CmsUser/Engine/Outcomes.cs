@@ -64,6 +64,14 @@ public sealed record ProvisioningOutcome
     /// <summary>Why it failed.</summary>
     public ProvisioningError? Error { get; init; }
 
+    /// <summary>
+    /// Whether this contact's access was given back: it was already linked (<see cref="OutcomeKind.AlreadyLinked"/>), a
+    /// deprovisioning had blocked its account or removed the rule's roles, and the contact is back in the rule's trigger,
+    /// so the account was unblocked or the roles given back and a "User Account Restored" activity recorded (what a dry
+    /// run shows as <see cref="PlannedAction.Restore"/>). Only for a rule with <see cref="ProvisioningRule.Deprovision"/>.
+    /// </summary>
+    public bool AccessRestored { get; init; }
+
     /// <summary>The counted failures of this contact including this one (for Failed and GaveUp).</summary>
     public int? Attempt { get; init; }
 
@@ -236,6 +244,12 @@ public sealed record RunSummary
     /// set-password email once the site's mail works.
     /// </summary>
     public int NotificationsFailed { get; init; }
+
+    /// <summary>
+    /// Contacts this run found already linked whose access it gave back after a deprovisioning
+    /// (<see cref="ProvisioningOutcome.AccessRestored"/>); they are counted as <see cref="OutcomeKind.AlreadyLinked"/>.
+    /// </summary>
+    public int AccessRestored { get; init; }
 
     /// <summary>
     /// The check of the CMS credentials (<see cref="ICmsAccountProvider.CheckCredentialsAsync"/>) this run made because it

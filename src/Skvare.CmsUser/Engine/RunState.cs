@@ -16,6 +16,7 @@ internal sealed class RunState
     private int _consecutiveTransient;
     private int _processed;
     private int _notificationsFailed;
+    private int _accessRestored;
 
     public RunState(DateTimeOffset startedAt, AttemptPolicy attempts)
     {
@@ -111,6 +112,11 @@ internal sealed class RunState
                 _notificationsFailed++;
             }
 
+            if (outcome.AccessRestored)
+            {
+                _accessRestored++;
+            }
+
             CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
             var inPass = _processedByPass[pass] = _processedByPass.GetValueOrDefault(pass) + 1;
             return (++_processed, inPass);
@@ -128,6 +134,7 @@ internal sealed class RunState
                 Counts = Enum.GetValues<OutcomeKind>().ToDictionary(k => k, k => _counts.GetValueOrDefault(k)),
                 Failures = _failures.ToArray(),
                 NotificationsFailed = _notificationsFailed,
+                AccessRestored = _accessRestored,
                 CmsCredentialsCheck = CmsCredentialsCheck,
                 Quarantined = Quarantined,
                 Cancelled = Cancelled,

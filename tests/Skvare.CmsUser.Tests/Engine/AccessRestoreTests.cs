@@ -33,6 +33,14 @@ public sealed class AccessRestoreTests : IDisposable
         return plan;
     }
 
+    /// <summary>A run, with the outcome of every contact it processed.</summary>
+    private async Task<(RunSummary Summary, List<ProvisioningOutcome> Outcomes)> RunAsync()
+    {
+        var outcomes = new List<ProvisioningOutcome>();
+        var summary = await _h.Provisioner.RunOnceAsync(new Reported(p => outcomes.Add(p.Last)), Timeout);
+        return (summary, outcomes);
+    }
+
     private FakeProviderAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
 
     /// <summary>Creates the contact's account, then takes it out of the access group so the next run blocks it.</summary>
@@ -54,9 +62,11 @@ public sealed class AccessRestoreTests : IDisposable
         var ana = await BlockedByDeprovisioningAsync();
 
         _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
-        var back = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        var (back, outcomes) = await RunAsync();
 
         back.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        back.AccessRestored.Should().Be(1);
+        outcomes.Should().ContainSingle().Which.Should().Match<ProvisioningOutcome>(o => o.ContactId == ana.Id && o.Kind == OutcomeKind.AlreadyLinked && o.AccessRestored);
         var account = AccountOf(ana.Id);
         account.Active.Should().BeTrue();
         account.Roles.Should().Contain("subscriber");
@@ -105,8 +115,10 @@ public sealed class AccessRestoreTests : IDisposable
 
         _h.Civi.RemoveFromGroup(Lapsed, ana.Id);
         _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
-        await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        var (back, outcomes) = await RunAsync();
 
+        back.AccessRestored.Should().Be(1);
+        outcomes.Should().ContainSingle().Which.AccessRestored.Should().BeTrue();
         AccountOf(ana.Id).Roles.Should().BeEquivalentTo(["author", "subscriber"]);
         AccountOf(ana.Id).Active.Should().BeTrue();
         _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0, "roles were taken, not the login");
@@ -123,9 +135,11 @@ public sealed class AccessRestoreTests : IDisposable
         await _h.Cms.BlockAsync(new CmsAccount(account.Id, null, null));
         _h.Civi.RemoveFromGroup(EngineHarness.History, ana.Id);
 
-        var run = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
+        var (run, outcomes) = await RunAsync();
 
         run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        run.AccessRestored.Should().Be(0);
+        outcomes.Should().ContainSingle().Which.AccessRestored.Should().BeFalse("nothing was given back");
         AccountOf(ana.Id).Active.Should().BeFalse("only a block recorded by this rule's deprovisioning is lifted");
         _h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
         _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.AccessRestored);
@@ -156,6 +170,8 @@ public sealed class AccessRestoreTests : IDisposable
         var down = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
         down.Failures.Single().Error!.Kind.Should().Be(FailureKind.Transient);
+        down.Failures.Single().AccessRestored.Should().BeFalse();
+        down.AccessRestored.Should().Be(0);
         AccountOf(ana.Id).Active.Should().BeFalse();
         _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.AccessRestored);
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().NotBe("Added", "the contact stays pending");
@@ -163,6 +179,7 @@ public sealed class AccessRestoreTests : IDisposable
         var back = await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
         back.Failures.Should().BeEmpty();
+        back.AccessRestored.Should().Be(1);
         AccountOf(ana.Id).Active.Should().BeTrue();
         _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
     }
@@ -176,6 +193,7 @@ public sealed class AccessRestoreTests : IDisposable
         var outcome = await _h.Provisioner.ProvisionAsync(ana.Id, cancellationToken: Timeout);
 
         outcome.Kind.Should().Be(OutcomeKind.AlreadyLinked);
+        outcome.AccessRestored.Should().BeTrue();
         AccountOf(ana.Id).Active.Should().BeTrue();
         _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccessRestored);
     }
@@ -201,6 +219,7 @@ public sealed class AccessRestoreTests : IDisposable
         var run = await h.Provisioner.RunOnceAsync(cancellationToken: Timeout);
 
         run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        run.AccessRestored.Should().Be(0, "the account is still blocked");
         h.Cms.Accounts.Single().Active.Should().BeFalse();
         h.Cms.Calls.GetValueOrDefault("Unblock").Should().Be(0);
         h.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1103);
@@ -276,4 +295,10 @@ public sealed class AccessRestoreTests : IDisposable
         entry.Username.Should().BeNull("the link stores a name (the email at link time), not the account's username");
         entry.Conflict.Should().Be($"Linked to CMS user {AccountOf(ana.Id).Id} (stored name ana@example.org).", "nothing to restore: the note only says what the link is");
     }
+}
+
+/// <summary>Reports progress on the reporting thread (Progress&lt;T&gt; posts to the thread pool, after the run may have returned).</summary>
+file sealed class Reported(Action<ProvisioningProgress> report) : IProgress<ProvisioningProgress>
+{
+    public void Report(ProvisioningProgress value) => report(value);
 }
