@@ -59,18 +59,19 @@ public sealed class RecoveredCreationTests : IDisposable
         var stopped = 0;
 
         // Once the user is created, CiviCRM answers nothing more to the first run (its write-back hangs): the run is
-        // cancelled and abandoned, as a process killed past its grace is.
+        // cancelled and abandoned, as a process killed past its grace is. The first request after the create's is the
+        // sign that the create was answered (so the user exists): the next run must not start while it is in flight.
         _site.FaultWhere = request =>
         {
             if (Volatile.Read(ref stopped) == 1)
             {
+                created.TrySetResult();
                 return FakeFault.Hang();
             }
 
             if (request.Operation == FakeCmsOperation.Create)
             {
                 Volatile.Write(ref stopped, 1);
-                created.TrySetResult();
             }
 
             return null;
