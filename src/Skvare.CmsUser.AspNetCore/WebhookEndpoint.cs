@@ -203,12 +203,16 @@ internal static class WebhookEndpoint
         await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Default.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);
     }
 
-    /// <summary>The status for an outcome: a transient failure asks the caller to retry, a setup problem is the server's.</summary>
+    /// <summary>
+    /// The status for an outcome: a transient failure asks the caller to retry, a setup problem is the server's, a contact
+    /// whose attempts are used up is refused (422: sending again will not help until someone fixes the cause).
+    /// </summary>
     internal static int StatusOf(ProvisioningError? error) => error switch
     {
         { Kind: FailureKind.Transient } => StatusCodes.Status503ServiceUnavailable,
         { Kind: FailureKind.Configuration } => StatusCodes.Status500InternalServerError,
         { Code: CmsUserErrorCodes.InternalError } => StatusCodes.Status500InternalServerError,
+        { Code: CmsUserErrorCodes.AttemptsUsedUp } => StatusCodes.Status422UnprocessableEntity,
         _ => StatusCodes.Status200OK,
     };
 

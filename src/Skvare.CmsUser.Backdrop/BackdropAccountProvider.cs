@@ -291,14 +291,31 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default) =>
         (await CheckConnectivityAsync(cancellationToken).ConfigureAwait(false)).Checks[^1];
 
+    private const string MailFailedCode = "mail_failed";
+
+    private static bool IsMailFailure(System.Text.Json.JsonElement error) =>
+        error.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String && code.ValueEquals(MailFailedCode);
+
     private async Task SendMailAsync(CmsAccount account, string op, CancellationToken cancellationToken)
     {
         CheckAccount(account);
+        var reset = op == "password_reset";
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
         {
             Body = Json(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
+            // A reset the site could not mail (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
+            FinalError = reset ? IsMailFailure : null,
         };
-        var result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
+        BackdropMailResult? result;
+        try
+        {
+            result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (reset && ex.ErrorCode == MailFailedCode)
+        {
+            throw new CmsProviderException(Name, CmsErrorReason.MailFailed, "Backdrop could not send the password reset email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
+        }
+
         if (result?.Sent != true)
         {
             throw Unexpected(call.Route, "an answer without \"sent\": true");

@@ -278,7 +278,7 @@ internal static class Output
 
         if (answered > 0)
         {
-            parts.Add($"{Contacts(answered)} could not be done although the server answered: it failed on its side for now (each contact's error says how, e.g. the site's mail could not be sent)");
+            parts.Add($"{Contacts(answered)} could not be done although the server answered: it failed on its side for now (each contact's error says how, e.g. a server error or a busy lock)");
         }
 
         if (unknown > 0)

@@ -390,7 +390,16 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
 
         var body = JsonSerializer.Serialize(new DrupalPasswordRequest(mail.Trim()), DrupalJsonContext.Default.DrupalPasswordRequest);
         // Drupal answers 200 with an empty body whether or not the account exists (and sends nothing to a blocked one).
-        await SendAsync(new DrupalCall(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = HttpBody.Json(body), EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SendAsync(new DrupalCall(HttpMethod.Post, "user/password?_format=json", "user/password") { Body = HttpBody.Json(body), EmptyAnswer = true }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException ex) when (ex.ErrorCode == "mail_failed")
+        {
+            // 400 "Unable to send email": the site answered and its mail failed; no outage, so counted as an attempt.
+            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.MailFailed, ex.Message, ex.StatusCode, ex.ErrorCode, ex);
+        }
+
         Log.MailSent(_logger, account.UserId, PasswordReset);
     }
 

@@ -287,7 +287,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     private async Task CompanionResetAsync(CmsAccount account, CancellationToken cancellationToken)
     {
         ProviderArguments.Existing(account);
-        await SendAsync(new(HttpMethod.Post, $"cmsuser/users/{account.UserId}/reset", "cmsuser/users/{id}/reset") { Body = HttpBody.Json("{}") }, cancellationToken).ConfigureAwait(false);
+        // A reset the site could not mail (500 with the companion's title) is the site's answer, not an outage: no circuit breaker.
+        await SendAsync(new(HttpMethod.Post, $"cmsuser/users/{account.UserId}/reset", "cmsuser/users/{id}/reset") { Body = HttpBody.Json("{}"), FinalError = IsResetMailFailure }, cancellationToken).ConfigureAwait(false);
         Log.ResetSent(_logger, account.UserId);
     }
 
@@ -445,6 +446,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         : account.Username;
 
     /// <summary>The answer's JSON:API document, or <see langword="null"/> for a missing resource when the call allows it.</summary>
+    /// <summary>Whether a JSON:API error document is the companion's "The password reset email could not be sent…".</summary>
+    private static bool IsResetMailFailure(System.Text.Json.JsonElement error) =>
+        error.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array
+        && errors.EnumerateArray().Any(e => e.ValueKind == System.Text.Json.JsonValueKind.Object && e.TryGetProperty("title", out var title)
+            && title.ValueKind == System.Text.Json.JsonValueKind.String && title.GetString()!.StartsWith(JoomlaErrors.ResetMailMarker, StringComparison.Ordinal));
+
     private async Task<string?> SendAsync(HttpCall call, CancellationToken cancellationToken)
     {
         var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);

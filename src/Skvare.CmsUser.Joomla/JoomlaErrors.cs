@@ -46,6 +46,9 @@ internal sealed class JoomlaAnswerClassifier(string apiPath) : CmsAnswerClassifi
             404 => (CmsErrorReason.UnexpectedResponse, $"Joomla's users API was not found (404) at {apiPath}: enable the \"Web Services - Users\" plugin, and check CmsUser:Joomla:BaseUrl and ApiPath."),
             // pkg_cmsuser 0.1.1: another request held the email's or username's create lock past its wait, before core's create ran.
             503 when shown.Contains(JoomlaErrors.BusyMarker, StringComparison.Ordinal) => (CmsErrorReason.Unavailable, $"Joomla: another request was creating an account with the same email address or username at that moment, so nothing was created; a later attempt can simply retry ({shown})."),
+            // pkg_cmsuser: the reset route answers 500 "The password reset email could not be sent…" when Joomla's mailer
+            // fails; the site answered, so it is no outage (counted as an attempt, docs/reliability.md).
+            500 when shown.Contains(JoomlaErrors.ResetMailMarker, StringComparison.Ordinal) => (CmsErrorReason.MailFailed, $"Joomla could not send the password reset email ({shown}); check its mail settings (System - Global Configuration - Server - Mail)."),
             >= 500 when call.IsCreate => (CmsErrorReason.UnknownOutcome, $"Joomla failed the create (HTTP {status}: {shown}); the user may exist."),
             >= 500 => (CmsErrorReason.Unavailable, $"Joomla failed (HTTP {status}: {shown})."),
             _ => (CmsErrorReason.UnexpectedResponse, $"Joomla answered HTTP {status}: {shown}"),
@@ -81,4 +84,7 @@ internal static class JoomlaErrors
 
     /// <summary>The part of pkg_cmsuser 0.1.1's 503 error title that says its create lock stayed taken (its titles are not translated).</summary>
     public const string BusyMarker = "; nothing was created. Retry later.";
+
+    /// <summary>The start of pkg_cmsuser's 500 error title when the reset email could not be sent (its titles are not translated).</summary>
+    public const string ResetMailMarker = "The password reset email could not be sent";
 }

@@ -270,6 +270,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     /// </summary>
     private static readonly string[] InsertUserRefusals = ["existing_user_login", "existing_user_email", "user_login_too_long"];
 
+    /// <summary>
+    /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> (503): the site answered and could
+    /// not send the reset email, which is no outage and must not open the circuit breaker.
+    /// </summary>
+    private static bool IsResetMailFailure(JsonElement error) =>
+        error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String && code.ValueEquals("skvare_cmsuser_reset_failed");
+
     /// <summary>Whether a JSON error object is one of <see cref="InsertUserRefusals"/> (its <c>code</c>).</summary>
     private static bool IsInsertUserRefusal(JsonElement error) =>
         error.TryGetProperty("code", out var code)
@@ -364,7 +371,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         ProviderArguments.Existing(account);
         if (_options.UseCompanionPlugin)
         {
-            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken).ConfigureAwait(false);
+            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken, IsResetMailFailure).ConfigureAwait(false);
             Log.MailRequested(_logger, "password reset", account.UserId);
             return;
         }
@@ -396,7 +403,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             var exists = await GetUserAsync(account.UserId, allowMissing: true, cancellationToken).ConfigureAwait(false);
             throw _channel.Fail(call, exists is null
                 ? new CmsProviderException(Name, CmsErrorReason.NotFound, $"WordPress has no account {account.UserId.ToString(CultureInfo.InvariantCulture)} to send a password reset to.", statusCode: answer.Status)
-                : new CmsProviderException(Name, CmsErrorReason.Unavailable, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:UseCompanionPlugin.", statusCode: answer.Status));
+                : new CmsProviderException(Name, CmsErrorReason.MailFailed, "WordPress did not confirm the password reset email: the site could not send mail, or a captcha / login-protection plugin blocks wp-login.php. Check the site's mail setup, or install the companion plugin and set CmsUser:WordPress:UseCompanionPlugin.", statusCode: answer.Status));
         }
 
         throw _channel.Refuse(call, answer);
@@ -656,10 +663,10 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         await _channel.SendAsync(call, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken)
+    private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken, Func<JsonElement, bool>? finalError = null)
     {
         var route = $"{_options.CompanionRoute.Trim('/')}/users/{userId.ToString(CultureInfo.InvariantCulture)}/{action}";
-        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}") };
+        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}"), FinalError = finalError };
         return (await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false))!;
     }
 }

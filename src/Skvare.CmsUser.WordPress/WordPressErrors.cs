@@ -100,6 +100,9 @@ internal static partial class WordPressErrors
             case "skvare_cmsuser_notify_failed":
                 // Companion plugin 0.2.2: wp_mail() failed; the account is fine, the site's mail is not.
                 return (CmsErrorReason.Unavailable, "The site could not send the email: check its mail setup (an SMTP plugin, or PHP's mail()).");
+            case "skvare_cmsuser_reset_failed":
+                // Companion plugin 0.2.2: retrieve_password() failed, mostly wp_mail(); the site answered, so it is no outage.
+                return (CmsErrorReason.MailFailed, "The site could not send the password reset email: check its mail setup (an SMTP plugin, or PHP's mail()).");
             case "rest_user_create" when isCreate:
                 return (CmsErrorReason.UnknownOutcome, null);
         }

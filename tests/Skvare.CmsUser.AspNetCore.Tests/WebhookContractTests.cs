@@ -27,6 +27,7 @@ public sealed partial class WebhookContractTests
         { 400, "invalid_body" },
         { 403, "login_links_disabled" },
         { 200, "outcome" },
+        { 422, "attempts_used_up" },
         { 503, "outcome" },
         { 503, "unavailable" },
         { 500, "outcome" },
@@ -136,6 +137,16 @@ public sealed partial class WebhookContractTests
                 response = await host.PostAsync($$"""{"contactId": {{ana.Id}}, "includeLoginLink": true}""");
                 break;
             case (200, "outcome"):
+                response = await host.PostAsync(ok);
+                break;
+            case (_, "attempts_used_up"):
+                cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.DuplicateEmail, "The email is taken."));
+                for (var i = 1; i <= 4; i++)
+                {
+                    // Four recorded failures use the attempts up; distinct bodies, so none is a replay.
+                    (await host.PostAsync($$"""{"contactId": {{ana.Id}}, "eventId": "spent-{{i}}"}""")).Dispose();
+                }
+
                 response = await host.PostAsync(ok);
                 break;
             case (503, "outcome"):

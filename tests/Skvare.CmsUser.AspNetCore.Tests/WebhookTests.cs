@@ -371,6 +371,35 @@ public sealed class WebhookTests : IAsyncLifetime
         _civi.Activities.Should().ContainSingle().Which.Status.Should().Be(ActivityOutcomeStatus.Failed);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_contact_whose_attempts_are_used_up_answers_422_attempts_used_up_and_records_nothing()
+    {
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.AddToGroup("members", ana.Id);
+        _cms.FailCreateFor("ana@example.org", () => new CmsProviderException("InMemory", CmsErrorReason.DuplicateEmail, "The email is taken."));
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= 4; i++)
+        {
+            // A distinct event id per delivery: the same body within one second would be a replay.
+            using var spent = await _host.PostAsync($$"""{"contactId": {{ana.Id}}, "eventId": "evt-{{i}}"}""");
+            statuses.Add(spent.StatusCode);
+        }
+
+        using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}, "eventId": "evt-5"}""");
+
+        statuses.Should().AllBeEquivalentTo(HttpStatusCode.OK, "four recorded failures, the last one GaveUp");
+        response.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        var json = await JsonOf(response);
+        json.GetProperty("outcome").GetString().Should().Be("Skipped");
+        json.GetProperty("attempt").GetInt32().Should().Be(4);
+        json.GetProperty("eventId").GetString().Should().Be("evt-5");
+        var error = json.GetProperty("error");
+        error.GetProperty("code").GetString().Should().Be(CmsUserErrorCodes.AttemptsUsedUp);
+        error.GetProperty("kind").GetString().Should().Be("Permanent");
+        _civi.Activities.Should().HaveCount(4).And.OnlyContain(a => a.Status == ActivityOutcomeStatus.Failed);
+        _cms.Accounts.Should().BeEmpty();
+    }
+
     [Fact]
     public void Signature_is_hex_hmac_sha256_of_timestamp_dot_body()
     {

@@ -83,7 +83,7 @@ public sealed class AccountActionTests : IDisposable
     }
 
     [Fact]
-    public async Task Mail_failure_is_Unavailable_and_not_retried()
+    public async Task Reset_mail_failure_is_MailFailed_and_not_retried()
     {
         var account = Seed();
         _host.Server.MailFails = true;
@@ -91,7 +91,8 @@ public sealed class AccountActionTests : IDisposable
         var act = () => _host.Provider.SendPasswordResetAsync(account);
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed, "the site answered: its mail failed, it is not down");
+        ex.Kind.Should().Be(FailureKind.Permanent);
         ex.ErrorCode.Should().Be("mail_failed");
         ex.StatusCode.Should().Be(503);
         _host.Server.Requests.Should().ContainSingle("a mail is not safe to send twice");

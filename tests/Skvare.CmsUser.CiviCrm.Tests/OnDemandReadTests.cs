@@ -177,6 +177,72 @@ public sealed class OnDemandReadTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_contact_that_gave_up_is_refused_with_attempts_used_up_and_nothing_is_tried_or_recorded()
+    {
+        await WarmAsync();
+        var ana = Contact("Ana", "ana@example.org");
+        _h.Fake.AddToGroup(_members, [ana]);
+        _cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("refused"));
+        var spent = new List<ProvisioningOutcome>();
+        for (var i = 0; i < 4; i++)
+        {
+            spent.Add(await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout()));
+        }
+
+        var before = _h.Fake.Requests.Count;
+        var again = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+        var requests = _h.Fake.Requests.Count - before;
+        var named = await _h.Provisioner.ProvisionAsync(ana, new OnDemandOptions { Rule = "premium" }, Timeout());
+
+        spent.Select(o => o.Kind).Should().Equal(OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.GaveUp);
+        _h.Fake.GroupStatus(_members, ana).Should().Be("Removed", "the fourth failure takes the contact out of its trigger");
+        foreach (var refused in new[] { again, named })
+        {
+            refused.Kind.Should().Be(OutcomeKind.Skipped);
+            refused.Error!.Code.Should().Be(CmsUserErrorCodes.AttemptsUsedUp);
+            refused.Error.Kind.Should().Be(FailureKind.Permanent);
+            refused.Attempt.Should().Be(4);
+        }
+
+        named.Rule.Should().Be("premium");
+        _cms.Calls.GetValueOrDefault("Create").Should().Be(5, "the warm-up's create and Ana's four; a contact whose attempts are used up gets no CMS call");
+        AuditOf(ana).Should().HaveCount(4).And.OnlyContain(a => a.Status == "Failed", "no fifth Failed record, and the Scheduled record the read opened is gone");
+        requests.Should().Be(2, "the read (which counts the failures) and the removal of the record it opened");
+        _h.Fake.HasTag(_premium, ana).Should().BeFalse();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_burst_of_calls_for_a_contact_that_cannot_be_provisioned_spends_at_most_its_attempts()
+    {
+        await WarmAsync();
+        var ana = Contact("Ana", "ana@example.org");
+        _h.Fake.AddToGroup(_members, [ana]);
+        _cms.FailCreateFor("ana@example.org", () => FakeCmsAccountProvider.Permanent("refused"));
+
+        // Eight deliveries at once: the per-contact lock orders them, each reads what the one before it wrote.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout())));
+
+        outcomes.Count(o => o.Kind == OutcomeKind.Failed).Should().Be(3);
+        outcomes.Should().ContainSingle(o => o.Kind == OutcomeKind.GaveUp).Which.Attempt.Should().Be(4);
+        outcomes.Where(o => o.Kind == OutcomeKind.Skipped).Should().HaveCount(4).And.OnlyContain(o => o.Error!.Code == CmsUserErrorCodes.AttemptsUsedUp);
+        AuditOf(ana).Should().HaveCount(4).And.OnlyContain(a => a.Status == "Failed");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_linked_contact_whose_attempts_are_used_up_is_still_found_already_linked()
+    {
+        await WarmAsync();
+        var ana = Contact("Ana", "ana@example.org");
+        await FailedAsync(ana, 4);
+        var account = _cms.AddAccount("ana", "ana@example.org");
+        _h.Fake.AddLink(ana, account.Id, "ana@example.org");
+
+        var outcome = await _h.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+
+        outcome.Kind.Should().Be(OutcomeKind.AlreadyLinked, "the limit guards new attempts, not an account that is there");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_call_that_dies_after_the_create_leaves_the_record_the_read_opened_and_the_next_call_completes_it_once()
     {
         await WarmAsync();

@@ -79,7 +79,7 @@ public sealed class StopHintTests
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task A_password_reset_whose_site_could_not_send_the_mail_does_not_point_at_the_BaseUrl()
+    public async Task A_password_reset_whose_site_could_not_send_the_mail_is_a_counted_mail_failed_that_does_not_point_at_the_BaseUrl()
     {
         using var sites = new Sites();
         var ana = sites.AddLinkedContact("Ana", "Lima", "ana@example.org");
@@ -90,10 +90,12 @@ public sealed class StopHintTests
 
         var reset = await Cli.RunAsync(folder.Path, null, "reset");
 
-        reset.ExitCode.Should().Be(2, reset.ToString());
-        reset.Stdout.Should().Contain("1 contact could not be done although the server answered")
+        reset.ExitCode.Should().Be(1, reset.ToString());
+        reset.Stdout.Should().Contain("mail_failed")
             .And.NotContain("BaseUrl", "WordPress answered: its URL is right, its mail is not");
         sites.WordPress.Mails.Should().BeEmpty();
-        sites.Civi.HasTag(sites.ResetTag, ana).Should().BeTrue("the contact waits for the next campaign run");
+        sites.Civi.HasTag(sites.ResetTag, ana).Should().BeTrue("the first of its attempts: the contact waits for the next campaign run");
+        sites.Civi.Activities.Should().ContainSingle(a => a.Type == "User Account Password Reset" && a.Targets.Contains(ana))
+            .Which.Status.Should().Be("Failed", "a mail the site could not send is counted as an attempt");
     }
 }

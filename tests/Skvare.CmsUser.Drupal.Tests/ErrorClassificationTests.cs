@@ -164,7 +164,7 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Mail_failure_on_reset_is_Unavailable()
+    public async Task Mail_failure_on_reset_is_MailFailed()
     {
         _host.Server.MailFails = true;
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
@@ -172,7 +172,8 @@ public sealed class ErrorClassificationTests : IDisposable
         var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed);
+        ex.Kind.Should().Be(FailureKind.Permanent);
         ex.StatusCode.Should().Be(400);
     }
 

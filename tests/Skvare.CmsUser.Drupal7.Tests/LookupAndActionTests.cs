@@ -116,14 +116,14 @@ public sealed class LookupAndActionTests : IDisposable
     }
 
     [Fact]
-    public async Task Mail_failure_is_Unavailable()
+    public async Task Reset_mail_failure_is_MailFailed()
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
         _host.Server.MailFails = true;
 
         var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null));
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.Unavailable);
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.MailFailed);
     }
 
     [Fact]

@@ -207,7 +207,7 @@ public sealed class JoomlaTests : IDisposable
         (await Reset(blocked.Id)).Reason.Should().Be(CmsErrorReason.InvalidData);
 
         _site.MailFails = true;
-        (await Reset(active.Id)).Kind.Should().Be(FailureKind.Transient);
+        (await Reset(active.Id)).Reason.Should().Be(CmsErrorReason.MailFailed, "the companion answered that the mail could not be sent: no outage");
         _site.MailFails = false;
 
         _site.CanEditUsers = false;

@@ -107,7 +107,7 @@ public sealed class AccountActionTests : IDisposable
     }
 
     [Fact]
-    public async Task Password_reset_when_the_site_cannot_send_mail_is_Unavailable()
+    public async Task Password_reset_when_the_site_cannot_send_mail_is_MailFailed()
     {
         var user = _server.AddUser("nomail", "nomail@example.org", "subscriber");
         _server.MailFails = true;
@@ -115,8 +115,23 @@ public sealed class AccountActionTests : IDisposable
 
         var ex = (await host.Invoking(h => h.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, "nomail", null))).Should().ThrowAsync<CmsProviderException>()).Which;
 
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed);
+        ex.Kind.Should().Be(FailureKind.Permanent);
         ex.Message.Should().Contain("mail");
+    }
+
+    [Fact]
+    public async Task Password_reset_through_the_companion_when_the_site_cannot_send_mail_is_MailFailed_and_sent_once()
+    {
+        var user = _server.AddUser("nomail2", "nomail2@example.org", "subscriber");
+        _server.MailFails = true;
+        using var host = WordPressTestHost.For(_server, companion: true);
+
+        var ex = (await host.Invoking(h => h.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null))).Should().ThrowAsync<CmsProviderException>()).Which;
+
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed, "503 skvare_cmsuser_reset_failed: the site answered, its mail failed");
+        ex.StatusCode.Should().Be(503);
+        _server.Requests.Should().ContainSingle("a reset is not sent twice");
     }
 
     [Fact]

@@ -71,6 +71,9 @@ public static class CmsUserErrorCodes
     /// <summary>An account creation got no answer: the account may exist (<see cref="CmsErrorReason.UnknownOutcome"/>).</summary>
     public const string UnknownOutcome = "unknown_outcome";
 
+    /// <summary>The CMS answered but could not send a password reset email (<see cref="CmsErrorReason.MailFailed"/>).</summary>
+    public const string MailFailed = "mail_failed";
+
     /// <summary>The CMS account (a Standalone user) is already linked to another contact, so the provider refused it.</summary>
     public const string AccountHeldByAnotherContact = "account_held_by_another_contact";
 
@@ -180,6 +183,7 @@ public static class CmsUserErrorCodes
         CmsErrorReason.Throttled => Throttled,
         CmsErrorReason.UnknownOutcome => UnknownOutcome,
         CmsErrorReason.UnexpectedResponse => UnexpectedResponse,
+        CmsErrorReason.MailFailed => MailFailed,
         _ => UnexpectedResponse,
     };
 }

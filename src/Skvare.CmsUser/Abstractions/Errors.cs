@@ -117,6 +117,13 @@ public enum CmsErrorReason
 
     /// <summary>The request may have created the account although it failed; look it up before retrying.</summary>
     UnknownOutcome,
+
+    /// <summary>
+    /// The CMS answered but could not send the email asked for (a password reset): its mail system failed, or a site
+    /// setting or plugin refused it. Not an outage (the site answered), so it is permanent: counted as an attempt, and a
+    /// reset campaign's contact leaves the campaign after <see cref="RetryPolicy.MaxAttempts"/> of them.
+    /// </summary>
+    MailFailed,
 }
 
 /// <summary>A CMS call failed. <see cref="Reason"/> tells why; <see cref="CmsUserException.Kind"/> follows from it.</summary>

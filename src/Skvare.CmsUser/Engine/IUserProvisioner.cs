@@ -9,6 +9,11 @@ public interface IUserProvisioner
     /// Provisions one contact now (real time). Uses the named rule, or else the first rule whose
     /// trigger holds the contact, or else the first rule (without trigger bookkeeping).
     /// </summary>
+    /// <remarks>
+    /// A contact without an account whose counted failed attempts reached <see cref="RetryPolicy.MaxAttempts"/> (for
+    /// example one that gave up and left its trigger) is not tried again: the outcome is <see cref="OutcomeKind.Skipped"/>
+    /// with <see cref="CmsUserErrorCodes.AttemptsUsedUp"/>, and nothing is sent to the CMS or recorded.
+    /// </remarks>
     /// <param name="contactId">The contact.</param>
     /// <param name="options">Optional: the rule and whether to return a one-time login link.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

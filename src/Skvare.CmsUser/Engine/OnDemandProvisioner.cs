@@ -126,6 +126,11 @@ internal sealed class OnDemandProvisioner
         var contact = read.Contact;
         call.Rule = rule.DisplayName;
         // The record the read opened, with the audit records it read after it: the write-back's snapshot, as a page's.
+        if (contact.Links.Count == 0 && _engine.Attempts.UsedUp(read.FailedAttempts))
+        {
+            return await AttemptsUsedUpAsync(rule, contact, read).ConfigureAwait(false);
+        }
+
         var opened = PageWriter.Opened(read.OpenedRecord is long record ? new Dictionary<long, long> { [contact.Id] = record } : [], read.Audits);
 
         // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
@@ -148,6 +153,35 @@ internal sealed class OnDemandProvisioner
         }
 
         return result.ToOutcome();
+    }
+
+    /// <summary>
+    /// A contact without an account whose attempts are used up (the same count the read gives a batch): refused without a
+    /// CMS call, a Failed record or a trigger change, so a caller cannot spend attempts beyond <see cref="RetryPolicy.MaxAttempts"/>
+    /// (a given-up contact, or a burst of deliveries for one that cannot be provisioned). The record the read opened goes
+    /// (best effort; a Scheduled record left behind counts as no attempt).
+    /// </summary>
+    private async Task<ProvisioningOutcome> AttemptsUsedUpAsync(ProvisioningRule rule, Contact contact, ProvisioningContactRead read)
+    {
+        if (read.OpenedRecord is long record)
+        {
+            await _engine.DiscardQuietlyAsync([record]).ConfigureAwait(false);
+        }
+
+        var failures = read.FailedAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var max = _engine.Attempts.MaxAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Log.OnDemandAttemptsUsedUp(_engine.Logger, contact.Id, rule.DisplayName, read.FailedAttempts);
+        return new ProvisioningOutcome
+        {
+            ContactId = contact.Id,
+            Kind = OutcomeKind.Skipped,
+            Rule = rule.DisplayName,
+            Attempt = read.FailedAttempts,
+            Error = new ProvisioningError(
+                FailureKind.Permanent,
+                CmsUserErrorCodes.AttemptsUsedUp,
+                $"The contact has {failures} counted failed attempts of {max} (Retry:MaxAttempts); nothing was tried or recorded. Fix the cause of the earlier failures (the contact's Failed \"User Account Creation\" activities), then add the contact to its trigger again, or wait until they age out of Retry:AttemptWindow."),
+        };
     }
 
     /// <summary>

@@ -56,6 +56,9 @@ internal static partial class Log
     [LoggerMessage(1030, LogLevel.Warning, "Contact {ContactId} ({Rule}): CiviCRM or the CMS did not answer; the call fails as transient (nothing counted)")]
     public static partial void OnDemandUnavailable(ILogger logger, long contactId, string rule, Exception exception);
 
+    [LoggerMessage(1031, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Failures} counted failed attempts, the attempts are used up; the on-demand call is refused (attempts_used_up) without a CMS call or a record")]
+    public static partial void OnDemandAttemptsUsedUp(ILogger logger, long contactId, string rule, int failures);
+
     [LoggerMessage(1015, LogLevel.Error, "Run stopped by an unexpected exception; contacts already processed were written")]
     public static partial void RunCrashed(ILogger logger, Exception exception);
 

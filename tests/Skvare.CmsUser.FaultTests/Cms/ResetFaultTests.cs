@@ -141,6 +141,56 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
     }
 
     /// <summary>The campaign group with <see cref="Members"/> contacts: the first <see cref="Linked"/> have a linked account.</summary>
+    /// <summary>Every CMS whose fake has a mail system that can fail (<c>MailFails</c>); Standalone's refused reset is tested on its own.</summary>
+    public static TheoryData<Cms> CmsWithMail() => [.. CmsTable.Rows.Select(r => r.Cms).Where(c => c != Cms.Standalone)];
+
+    [Theory(Timeout = 240_000)]
+    [MemberData(nameof(CmsWithMail))]
+    public async Task A_reset_the_site_cannot_mail_counts_an_attempt_each_run_and_gives_up_after_the_last(Cms cms)
+    {
+        using var run = new CmsFaultRun(cms);
+        var (campaign, members) = AddCampaign(run);
+        SetMailFails(run.Site.Cms, true);
+
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            var summary = await run.ResetAsync(Campaign, cancellationToken: Bounded());
+
+            Report(cms, summary, [$"run {attempt}"]);
+            summary.StopKind.Should().Be(RunStopKind.None, "a site that answers that its mail failed is not down: {0}", summary.StopReason);
+            summary.Total.Should().Be(Members);
+            var after = Read(run, campaign, members);
+            foreach (var (id, _) in members.Take(Linked))
+            {
+                var failure = summary.Failures.Single(f => f.ContactId == id);
+                failure.Error!.Code.Should().Be(CmsUserErrorCodes.MailFailed);
+                failure.Error.Kind.Should().Be(FailureKind.Permanent);
+                failure.Kind.Should().Be(attempt < 4 ? OutcomeKind.Failed : OutcomeKind.GaveUp);
+                after[id].Failed.Should().HaveCount(attempt, "one Failed record per run for contact {0}", id)
+                    .And.OnlyContain(d => d.StartsWith(CmsUserErrorCodes.MailFailed + ":", StringComparison.Ordinal));
+                after[id].Completed.Should().Be(0);
+                after[id].InCampaign.Should().Be(attempt < 4, "contact {0} leaves the campaign at its last attempt", id);
+            }
+        }
+
+        SetMailFails(run.Site.Cms, false);
+        var next = await run.ResetAsync(Campaign, cancellationToken: Bounded());
+        next.Total.Should().Be(0, "every contact gave up and left the campaign");
+    }
+
+    private static void SetMailFails(Testing.IFakeCmsServer site, bool fails)
+    {
+        switch (site)
+        {
+            case Testing.WordPress.FakeWordPressServer wordPress: wordPress.MailFails = fails; break;
+            case Testing.Drupal.FakeDrupalServer drupal: drupal.MailFails = fails; break;
+            case Testing.Drupal7.FakeDrupal7Server drupal7: drupal7.MailFails = fails; break;
+            case Testing.Backdrop.FakeBackdropServer backdrop: backdrop.MailFails = fails; break;
+            case Testing.Joomla.FakeJoomlaServer joomla: joomla.MailFails = fails; break;
+            default: throw new ArgumentException($"{site.GetType().Name} has no mail switch.", nameof(site));
+        }
+    }
+
     private static (long Campaign, (long Id, string Email)[] Members) AddCampaign(CmsFaultRun run)
     {
         if (run.Site.Cms is Testing.Joomla.FakeJoomlaServer joomla)
