@@ -53,6 +53,20 @@ public sealed partial class WebhookContractTests
     }
 
     [Fact]
+    public void The_package_readme_lists_the_same_answers_as_the_docs_in_the_same_order()
+    {
+        // The NuGet page is where a sender's developer looks first; it once left out 422 attempts_used_up.
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "package-README.md"));
+        var listed = AnswerRow().Matches(readme)
+            .Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value))
+            .ToList();
+        var tested = Scenarios().Select(row => ((int)row[0], (string)row[1])).ToList();
+
+        listed.Should().BeEquivalentTo(tested, o => o.WithStrictOrdering());
+        readme.Should().Contain("accessRestored").And.Contain("405");
+    }
+
+    [Fact]
     public void Every_fixed_code_the_webhook_answers_is_one_of_the_SDK_codes()
     {
         // docs/errors.md: the codes are the constants of CmsUserErrorCodes, the webhook's refusals included
