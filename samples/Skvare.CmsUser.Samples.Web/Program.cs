@@ -84,7 +84,7 @@ catch (Exception ex)
     var exit = StartFailure.Report(ex, environment, urls, verbose);
     if (app is not null)
     {
-        await app.DisposeAsync();
+        await StartFailure.StopAsync(app);
     }
 
     return exit;
@@ -173,6 +173,27 @@ internal static partial class StartFailure
         }
 
         return exit;
+    }
+
+    /// <summary>
+    /// Stops what did start before the failure (the scheduled run starts before the server listens), as a shutdown would:
+    /// a run under way finishes its contacts in flight (within the host's shutdown timeout) instead of ending mid-contact.
+    /// </summary>
+    public static async Task StopAsync(WebApplication app)
+    {
+        try
+        {
+            if (Starting)
+            {
+                await app.StopAsync();
+            }
+
+            await app.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or AggregateException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The start failed and its message is out; what else fails while stopping must not end in a crash instead.
+        }
     }
 
     /// <summary>
