@@ -8,17 +8,28 @@ internal static partial class Log
     [LoggerMessage(4000, LogLevel.Warning, "Webhook request refused ({Reason}) from {Remote}: {Message}")]
     public static partial void Refused(ILogger logger, string reason, string? remote, string message);
 
-    /// <summary>Event 4001, with the caller's event id when it sent one and the time taken in milliseconds.</summary>
-    public static void Provisioned(ILogger logger, long contactId, string? eventId, OutcomeKind outcome, TimeSpan elapsed)
+    /// <summary>
+    /// Event 4001, with the caller's event id when it sent one and the time taken in milliseconds; a call that gave a
+    /// deprovisioned account back (<see cref="ProvisioningOutcome.AccessRestored"/>) says so and carries
+    /// <c>AccessRestored</c>, as the answer's <c>accessRestored</c>.
+    /// </summary>
+    public static void Provisioned(ILogger logger, long contactId, string? eventId, OutcomeKind outcome, bool accessRestored, TimeSpan elapsed)
     {
         var elapsedMs = Math.Round(elapsed.TotalMilliseconds, 1);
-        if (eventId is null)
+        switch ((eventId, accessRestored))
         {
-            ProvisionedWithoutEvent(logger, contactId, outcome, elapsedMs);
-        }
-        else
-        {
-            ProvisionedEvent(logger, contactId, eventId, outcome, elapsedMs);
+            case (null, false):
+                ProvisionedWithoutEvent(logger, contactId, outcome, elapsedMs);
+                break;
+            case (null, true):
+                RestoredWithoutEvent(logger, contactId, outcome, accessRestored, elapsedMs);
+                break;
+            case ({ } id, false):
+                ProvisionedEvent(logger, contactId, id, outcome, elapsedMs);
+                break;
+            case ({ } id, true):
+                RestoredEvent(logger, contactId, id, outcome, accessRestored, elapsedMs);
+                break;
         }
     }
 
@@ -35,13 +46,20 @@ internal static partial class Log
         }
     }
 
-    // One event each, in two wordings: a call without an event id says nothing of one (not "(event (null))").
+    // One event each, in several wordings: a call without an event id says nothing of one (not "(event (null))"), and only
+    // a call that restored access says so.
 #pragma warning disable SYSLIB1006 // The same event id on purpose: one event, with and without the caller's event id.
     [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId} (event {EventId}): {Outcome} in {ElapsedMs} ms")]
     private static partial void ProvisionedEvent(ILogger logger, long contactId, string eventId, OutcomeKind outcome, double elapsedMs);
 
     [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId}: {Outcome} in {ElapsedMs} ms")]
     private static partial void ProvisionedWithoutEvent(ILogger logger, long contactId, OutcomeKind outcome, double elapsedMs);
+
+    [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId} (event {EventId}): {Outcome} (access restored: {AccessRestored}) in {ElapsedMs} ms")]
+    private static partial void RestoredEvent(ILogger logger, long contactId, string eventId, OutcomeKind outcome, bool accessRestored, double elapsedMs);
+
+    [LoggerMessage(4001, LogLevel.Information, "Webhook provisioned contact {ContactId}: {Outcome} (access restored: {AccessRestored}) in {ElapsedMs} ms")]
+    private static partial void RestoredWithoutEvent(ILogger logger, long contactId, OutcomeKind outcome, bool accessRestored, double elapsedMs);
 
     [LoggerMessage(4002, LogLevel.Error, "Webhook could not provision contact {ContactId} (event {EventId}): {Status} {Code}")]
     private static partial void ProvisioningThrewEvent(ILogger logger, long contactId, string eventId, int status, string code, Exception exception);

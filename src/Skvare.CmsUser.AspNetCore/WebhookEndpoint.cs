@@ -194,10 +194,10 @@ internal static class WebhookEndpoint
             }
         }
 
-        Log.Provisioned(logger, outcome.ContactId, request.EventId, outcome.Kind, time.GetElapsedTime(started));
+        Log.Provisioned(logger, outcome.ContactId, request.EventId, outcome.Kind, outcome.AccessRestored, time.GetElapsedTime(started));
         context.Response.StatusCode = status;
         var response = new WebhookResponse(
-            outcome.ContactId, outcome.Kind.ToString(), outcome.Rule, outcome.Username, outcome.CmsUserId, outcome.Attempt,
+            outcome.ContactId, outcome.Kind.ToString(), outcome.Rule, outcome.Username, outcome.CmsUserId, outcome.Attempt, outcome.AccessRestored,
             outcome.Error is { } e ? new WebhookError(e.Kind.ToString(), e.Code, e.Message) : null,
             outcome.LoginLink?.ToString(), request.EventId);
         await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Default.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);

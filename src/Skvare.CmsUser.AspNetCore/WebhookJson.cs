@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Skvare.CmsUser.AspNetCore;
 
-/// <summary>The webhook's answer for one contact.</summary>
+/// <summary>
+/// The webhook's answer for one contact. <see cref="AccessRestored"/> is always written, as in <c>cmsuser run --json</c>:
+/// true when a deprovisioned account was given back (<see cref="ProvisioningOutcome.AccessRestored"/>).
+/// </summary>
 internal sealed record WebhookResponse(
     [property: JsonPropertyName("contactId")] long ContactId,
     [property: JsonPropertyName("outcome")] string Outcome,
@@ -10,6 +13,7 @@ internal sealed record WebhookResponse(
     [property: JsonPropertyName("username")] string? Username,
     [property: JsonPropertyName("cmsUserId")] long? CmsUserId,
     [property: JsonPropertyName("attempt")] int? Attempt,
+    [property: JsonPropertyName("accessRestored")] bool AccessRestored,
     [property: JsonPropertyName("error")] WebhookError? Error,
     [property: JsonPropertyName("loginLink")] string? LoginLink,
     [property: JsonPropertyName("eventId")] string? EventId);

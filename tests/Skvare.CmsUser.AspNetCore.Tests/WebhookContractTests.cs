@@ -38,18 +38,33 @@ public sealed partial class WebhookContractTests
     [GeneratedRegex(@"^\| (\d{3}) \| (?:`([a-z_]+)`|(outcome)) \|", RegexOptions.Multiline)]
     private static partial Regex AnswerRow();
 
+    /// <summary>The (status, code) of each row of a Markdown answer table, in order.</summary>
+    private static List<(int Status, string Code)> AnswerRows(string markdown) => AnswerRow().Matches(markdown)
+        .Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value))
+        .ToList();
+
     [Fact]
     public void The_documented_answers_are_exactly_the_tested_ones()
     {
         var doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "webhook.md"));
         var answers = doc[doc.IndexOf("## The answer", StringComparison.Ordinal)..doc.IndexOf("## Replays", StringComparison.Ordinal)];
-        var documented = AnswerRow().Matches(answers)
-            .Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), m.Groups[2].Success ? m.Groups[2].Value : m.Groups[3].Value))
-            .ToList();
+        var documented = AnswerRows(answers);
         var tested = Scenarios().Select(row => ((int)row[0], (string)row[1])).ToList();
 
         documented.Should().NotBeEmpty().And.OnlyHaveUniqueItems();
         documented.Should().BeEquivalentTo(tested, o => o.WithStrictOrdering(), "the table lists the checks in the order the endpoint makes them");
+    }
+
+    [Fact]
+    public void The_package_readme_lists_the_same_answers_as_the_docs_in_the_same_order()
+    {
+        // The NuGet page is where a sender's developer looks first; it once left out 422 attempts_used_up.
+        var readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "package-README.md"));
+        var listed = AnswerRows(readme);
+        var tested = Scenarios().Select(row => ((int)row[0], (string)row[1])).ToList();
+
+        listed.Should().BeEquivalentTo(tested, o => o.WithStrictOrdering());
+        readme.Should().Contain("accessRestored").And.Contain("405");
     }
 
     [Fact]

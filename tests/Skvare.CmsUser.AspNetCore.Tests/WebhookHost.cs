@@ -33,13 +33,17 @@ internal sealed class WebhookHost : IAsyncDisposable
 
     public FakeLogCollector Logs { get; }
 
-    /// <summary>Starts a host. <paramref name="backend"/> registers CiviCRM and the CMS (e.g. <c>UseInMemory</c>).</summary>
+    /// <summary>
+    /// Starts a host. <paramref name="backend"/> registers CiviCRM and the CMS (e.g. <c>UseInMemory</c>); <paramref name="rule"/>
+    /// changes the rule "members" (group members, history group done).
+    /// </summary>
     public static async Task<WebhookHost> StartAsync(
         Func<ICmsUserBuilder, ICmsUserBuilder> backend,
         Action<WebhookOptions>? webhook = null,
         Action<IServiceCollection>? services = null,
         bool withRule = true,
-        FakeTimeProvider? time = null)
+        FakeTimeProvider? time = null,
+        Action<ProvisioningRule>? rule = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         var builder = WebApplication.CreateSlimBuilder();
@@ -51,7 +55,9 @@ internal sealed class WebhookHost : IAsyncDisposable
         {
             if (withRule)
             {
-                o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") });
+                var members = new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Group("done") };
+                rule?.Invoke(members);
+                o.Rules.Add(members);
             }
         })).AddWebhook(o =>
         {

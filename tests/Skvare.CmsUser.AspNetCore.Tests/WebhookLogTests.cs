@@ -11,13 +11,32 @@ public sealed class WebhookLogTests
     {
         var logger = new FakeLogger();
 
-        Log.Provisioned(logger, 42, null, OutcomeKind.Created, TimeSpan.FromTicks(17_178_106));
-        Log.Provisioned(logger, 43, "evt-1", OutcomeKind.Linked, TimeSpan.FromMilliseconds(3.26));
+        Log.Provisioned(logger, 42, null, OutcomeKind.Created, accessRestored: false, TimeSpan.FromTicks(17_178_106));
+        Log.Provisioned(logger, 43, "evt-1", OutcomeKind.Linked, accessRestored: false, TimeSpan.FromMilliseconds(3.26));
 
         var records = logger.Collector.GetSnapshot();
         records.Should().OnlyContain(r => r.Id.Id == 4001);
         records[0].Message.Should().Be("Webhook provisioned contact 42: Created in 1717.8 ms");
         records[1].Message.Should().Be("Webhook provisioned contact 43 (event evt-1): Linked in 3.3 ms");
+    }
+
+    [Fact]
+    public void A_call_that_restored_access_says_so_and_carries_AccessRestored()
+    {
+        var logger = new FakeLogger();
+
+        Log.Provisioned(logger, 42, null, OutcomeKind.AlreadyLinked, accessRestored: true, TimeSpan.FromMilliseconds(12));
+        Log.Provisioned(logger, 43, "evt-3", OutcomeKind.AlreadyLinked, accessRestored: true, TimeSpan.FromMilliseconds(5));
+        Log.Provisioned(logger, 44, "evt-4", OutcomeKind.AlreadyLinked, accessRestored: false, TimeSpan.FromMilliseconds(5));
+
+        var records = logger.Collector.GetSnapshot();
+        records.Should().OnlyContain(r => r.Id.Id == 4001);
+        records[0].Message.Should().Be("Webhook provisioned contact 42: AlreadyLinked (access restored: True) in 12 ms");
+        records[1].Message.Should().Be("Webhook provisioned contact 43 (event evt-3): AlreadyLinked (access restored: True) in 5 ms");
+        records[2].Message.Should().Be("Webhook provisioned contact 44 (event evt-4): AlreadyLinked in 5 ms");
+        records[0].StructuredState.Should().Contain(new KeyValuePair<string, string?>("AccessRestored", "True"));
+        records[1].StructuredState.Should().Contain(new KeyValuePair<string, string?>("AccessRestored", "True"));
+        records[2].StructuredState.Should().NotContain(p => p.Key == "AccessRestored");
     }
 
     [Fact]

@@ -372,6 +372,42 @@ public sealed class WebhookTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_contact_id_that_names_no_contact_answers_200_skipped_contact_not_found_and_records_nothing()
+    {
+        using var response = await _host.PostAsync("""{"contactId": 987654, "eventId": "evt-gone"}""");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var json = await JsonOf(response);
+        json.GetProperty("contactId").GetInt64().Should().Be(987654);
+        json.GetProperty("outcome").GetString().Should().Be("Skipped");
+        json.GetProperty("accessRestored").GetBoolean().Should().BeFalse();
+        json.GetProperty("error").GetProperty("code").GetString().Should().Be(CmsUserErrorCodes.ContactNotFound);
+        json.GetProperty("eventId").GetString().Should().Be("evt-gone");
+        _civi.Activities.Should().BeEmpty();
+        _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task A_method_other_than_POST_gets_405_with_no_body(string method)
+    {
+        using var request = WebhookHost.Signed("""{"contactId": 1}""", _host.Now);
+        request.Method = new HttpMethod(method);
+        if (method is "GET" or "DELETE")
+        {
+            request.Content = null;
+        }
+
+        using var response = await _host.Http.SendAsync(request, WebhookHost.Timeout());
+
+        response.StatusCode.Should().Be(HttpStatusCode.MethodNotAllowed);
+        (await response.Content.ReadAsByteArrayAsync()).Should().BeEmpty();
+        _cms.Accounts.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_contact_whose_attempts_are_used_up_answers_422_attempts_used_up_and_records_nothing()
     {
         var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");

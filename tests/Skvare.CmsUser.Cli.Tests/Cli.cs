@@ -39,8 +39,11 @@ public static class Cli
         RunDllAsync(FindDll("ConsoleSampleDirectory", "Skvare.CmsUser.Samples.Console.dll"), workingDirectory, environment, null);
 
     /// <summary>Runs the web sample (samples/Skvare.CmsUser.Samples.Web) as a process, with its content root in <paramref name="workingDirectory"/>.</summary>
-    public static Task<CliResult> RunWebSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
-        RunDllAsync(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"), workingDirectory, environment, null);
+    public static Task<CliResult> RunWebSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunDllAsync(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"), workingDirectory, environment, null, args);
+
+    /// <summary>A file of the built web sample (e.g. its demo appsettings.json).</summary>
+    public static string WebSampleFile(string name) => Path.Combine(Path.GetDirectoryName(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"))!, name);
 
     private static async Task<CliResult> RunDllAsync(string dll, string workingDirectory, IReadOnlyDictionary<string, string>? environment, Func<Process, Task>? whileRunning, params string[] args)
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using CsCheck;
 using Skvare.CmsUser.Tests.Properties;
@@ -314,5 +316,70 @@ public sealed class WebSampleTests
 
         ShouldFailCleanly(run);
         run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of: WordPress");
+    }
+
+    /// <summary>A folder holding the sample's demo settings, so it starts in demo mode (nothing outside the process).</summary>
+    private static TempFolder Demo()
+    {
+        var folder = new TempFolder();
+        File.Copy(Cli.WebSampleFile("appsettings.json"), Path.Combine(folder.Path, "appsettings.json"));
+        return folder;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_port_already_in_use_gives_one_message_naming_the_address_and_exit_5()
+    {
+        using var folder = Demo();
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = address });
+
+        run.ExitCode.Should().Be(5, run.ToString());
+        run.Stderr.Trim().Should().Be($"The web sample cannot listen on {address}: another process listens there. Stop it, or choose another address (ASPNETCORE_URLS or --urls).");
+        run.All.Should().NotContain("Exception").And.NotContain("Hosting failed to start").And.NotContain("   at ");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task With_verbose_a_failed_start_adds_the_exception_to_the_message()
+    {
+        using var folder = Demo();
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}" }, "--verbose");
+
+        run.ExitCode.Should().Be(5, run.ToString());
+        run.Stderr.Should().StartWith("The web sample cannot listen on").And.Contain("AddressInUseException").And.Contain("   at ");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_unreadable_https_certificate_gives_one_message_without_its_password_and_exit_3()
+    {
+        using var folder = Demo();
+        folder.Write("site.pfx", "not a certificate");
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = "https://127.0.0.1:0",
+            ["Kestrel__Certificates__Default__Path"] = "site.pfx",
+            ["Kestrel__Certificates__Default__Password"] = Secret,
+        });
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().StartWith("The HTTPS certificate cannot be used: ").And.Contain("Kestrel:Certificates:Default");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_settings_file_that_is_not_json_gives_one_message_with_its_line_and_exit_3()
+    {
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", "{\"CmsUser\": {\"Webhook\": {\"Secret\": \"" + Secret + "\" }");
+
+        var run = await Cli.RunWebSampleAsync(folder.Path, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" });
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().StartWith("A settings file cannot be read: Failed to load configuration from file '").And.Contain("appsettings.json").And.Contain("LineNumber: 0");
     }
 }
