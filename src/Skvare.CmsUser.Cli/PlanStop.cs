@@ -54,8 +54,9 @@ internal sealed record PlanStop(PlanStopPoint Point, string Reason, string Serve
         var next = $"Plan again when {Server} is back.{(Answered ? "" : " " + Output.NeverWorked)}";
         return Point switch
         {
-            PlanStopPoint.Contacts =>
-                $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last {(Unavailable == 1 ? "one" : Output.Contacts(Unavailable))} (the server was unavailable for {(Unavailable == 1 ? "it" : "them")}), and leave the contacts after them untouched. {next}",
+            PlanStopPoint.Contacts => Unavailable == 1
+                ? $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last one (the server was unavailable for it), and leave the contacts after it untouched. {next}"
+                : $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last {Output.Contacts(Unavailable)} (the server was unavailable for them), and leave the contacts after them untouched. {next}",
             PlanStopPoint.CredentialsCheck =>
                 $"A run would do {(Planned == 1 ? "the contact" : $"all {Output.Contacts(Planned)}")} above (none needs {Server}) and then stop the same way at its own credentials check (exit code 2), with no contact left undone. {next}",
             _ => $"A run would stop at the same point and leave the contacts not read yet untouched, with no attempt counted against them. {next}",

@@ -31,6 +31,8 @@ public sealed class PlanStopTests
         (stop.Point, stop.Key, stop.Server, stop.Unavailable, stop.Answered).Should().Be((PlanStopPoint.Contacts, "contacts", "WordPress", 2, false));
         stop.Note().Should().Be("A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last 2 contacts "
             + "(the server was unavailable for them), and leave the contacts after them untouched. Plan again when WordPress is back. " + Output.NeverWorked);
+        PlanStop.Of(CmsDown, [Linked(1), Unavailable(2, CmsDown)], Output.IsUnavailable).Note().Should()
+            .Contain("count no attempt against the last one (the server was unavailable for it), and leave the contacts after it untouched.", "Retry:QuarantineAfterConsecutiveTransientFailures may be 1");
     }
 
     [Fact]
