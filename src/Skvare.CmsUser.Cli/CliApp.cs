@@ -261,7 +261,7 @@ internal static class CliApp
     {
         using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
         var entries = new List<PlanEntry>();
-        string? stopped = null;
+        PlanStop? stopped = null;
         try
         {
             await foreach (var entry in host.Services.GetRequiredService<IUserProvisioner>().PlanAsync(cancellationToken).ConfigureAwait(false))
@@ -271,8 +271,9 @@ internal static class CliApp
         }
         catch (CmsUserException ex) when (ex.Kind == FailureKind.Transient && entries.Count > 0)
         {
-            // The plan stopped where a run would quarantine: show what was planned, then why it stopped.
-            stopped = ex.Message;
+            // The plan stopped where a run would quarantine: show what was planned, then why it stopped and what a run
+            // would do there (a plan with no entry ends as any unavailable server does: one message, exit 2).
+            stopped = PlanStop.Of(ex, entries, Output.IsUnavailable);
         }
 
         var exit = Output.PlanExitCode(entries, stopped is not null, Retry(host));

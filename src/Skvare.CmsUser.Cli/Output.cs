@@ -373,10 +373,10 @@ internal static class Output
     private static bool IsUnknownRole(PlanEntry entry) =>
         entry.Conflict is { } note && note.StartsWith(CmsUserErrorCodes.UnknownRole + ": ", StringComparison.Ordinal);
 
-    private static bool IsUnavailable(string? note) =>
+    internal static bool IsUnavailable(string? note) =>
         note is not null && UnavailableCodes.Any(code => note.StartsWith(code + ": ", StringComparison.Ordinal));
 
-    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json, string? stopped = null)
+    public static void Plan(IReadOnlyList<PlanEntry> entries, int exit, bool json, PlanStop? stopped = null)
     {
         if (json)
         {
@@ -385,7 +385,10 @@ internal static class Output
                 w.WriteString("command", "plan");
                 w.WriteNumber("exitCode", exit);
                 w.WriteString("status", ExitCodes.Status(exit));
-                w.WriteString("stopReason", stopped);
+                w.WriteString("stopReason", stopped?.Reason);
+                w.WriteString("stopKind", stopped is null ? "none" : "quarantined");
+                w.WriteString("stoppedAt", stopped?.Key);
+                w.WriteString("stopNote", stopped?.Note());
                 w.WriteNumber("total", entries.Count);
                 w.WriteStartObject("counts");
                 foreach (var g in entries.GroupBy(e => e.Action).OrderBy(g => g.Key))
@@ -433,7 +436,7 @@ internal static class Output
 
         if (stopped is not null)
         {
-            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.TrimEnd().TrimEnd('.'))}. A run would stop here too and leave the remaining contacts untouched; plan again when the server is back. {NeverWorked}");
+            Human.WriteLine($"Stopped (quarantined): {Safe(stopped.Reason.TrimEnd().TrimEnd('.'))}. {Safe(stopped.Note())}");
         }
         else if (exit == ExitCodes.Stopped)
         {
@@ -658,7 +661,7 @@ internal static class Output
         return string.Concat(parts.Select((p, i) => i == 0 ? char.ToLowerInvariant(p[0]) + p[1..] : char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
-    private static string Contacts(int n) => $"{Number(n)} contact{(n == 1 ? "" : "s")}";
+    internal static string Contacts(int n) => $"{Number(n)} contact{(n == 1 ? "" : "s")}";
 
     private static string Number(long n) => n.ToString(CultureInfo.InvariantCulture);
 

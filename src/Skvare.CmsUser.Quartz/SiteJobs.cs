@@ -29,21 +29,21 @@ public static class SiteJobKeys
     public static JobKey Reset(string site) => new(site, ResetGroup);
 }
 
-/// <summary>Runs one site's rules once (<see cref="IUserProvisioner.RunOnceAsync"/>); never twice at once for a site.</summary>
+/// <summary>
+/// Runs one site's scheduled cycle once (<see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>): its rules, then
+/// its reset campaigns when they have no cron of their own; never twice at once for a site.
+/// </summary>
 [DisallowConcurrentExecution]
 internal sealed class SiteProvisioningJob(ICmsUserSites sites, IOptions<CmsUserQuartzOptions> options, TimeProvider time, ILogger<SiteProvisioningJob> logger) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
         await SiteJob.RunAsync(context, sites, options.Value, time, logger, "provision", async (provisioner, settings, site, token) =>
         {
-            var summary = await provisioner.RunOnceAsync(null, token).ConfigureAwait(false);
-            // Without a reset cron of their own, the campaigns follow the batch (as AddScheduledRuns does).
-            if (settings.Schedule.IncludePasswordResets && settings.PasswordResets.Count > 0 && !SiteJob.HasResetCron(options.Value, site) && !token.IsCancellationRequested)
-            {
-                await provisioner.ResetPasswordsAsync(null, token).ConfigureAwait(false);
-            }
-
-            return summary;
+            // Without a reset cron of their own, the campaigns follow the batch in the same cycle (as AddScheduledRuns
+            // does), so an idle cycle checks the CMS credentials once.
+            var resets = settings.Schedule.IncludePasswordResets && settings.PasswordResets.Count > 0 && !SiteJob.HasResetCron(options.Value, site);
+            var cycle = await provisioner.RunScheduledCycleAsync(resets, token).ConfigureAwait(false);
+            return cycle.Provisioning;
         }, cancellationToken).ConfigureAwait(false);
 }
 

@@ -227,8 +227,12 @@ public sealed class RunTests
         json.Json.GetProperty("stopReason").GetString().Should().Contain("could not be reached");
         json.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("note").GetString())
             .Should().HaveCount(2, "Retry:QuarantineAfterConsecutiveTransientFailures is 2 in these settings").And.OnlyContain(n => n!.StartsWith("cms_unavailable: ", StringComparison.Ordinal));
+        const string Note = "A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last 2 contacts "
+            + "(the server was unavailable for them), and leave the contacts after them untouched. Plan again when WordPress is back. " + Output.NeverWorked;
+        (json.Json.GetProperty("stopKind").GetString(), json.Json.GetProperty("stoppedAt").GetString(), json.Json.GetProperty("stopNote").GetString())
+            .Should().Be(("quarantined", "contacts", Note));
         text.ExitCode.Should().Be(2, text.ToString());
-        text.Stdout.Should().Contain("Stopped (quarantined)").And.Contain("plan again when the server is back").And.Contain(Output.NeverWorked);
+        PlanStopTests.Unwrapped(text).Should().Contain("Stopped (quarantined): WordPress").And.Contain(Note);
         text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
     }
 

@@ -76,7 +76,8 @@ public static class CmsUserServiceCollectionExtensions
     /// <summary>
     /// Adds the hosted service that runs the rules on <see cref="ScheduleOptions.Interval"/>
     /// (inside the off-peak window when one is set). Leave it out to call
-    /// <see cref="IUserProvisioner.RunOnceAsync"/> from your own scheduler.
+    /// <see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/> (or <see cref="IUserProvisioner.RunOnceAsync"/>) from
+    /// your own scheduler.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <param name="configure">Configures the schedule.</param>

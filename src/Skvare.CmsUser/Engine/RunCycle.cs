@@ -6,6 +6,8 @@ namespace Skvare.CmsUser.Engine;
 /// One scheduled cycle: the batch run and the reset campaigns that follow it (<see cref="ScheduleOptions.IncludePasswordResets"/>).
 /// The CMS credentials are checked at most once in it (<see cref="CmsUserOptions.CheckCmsCredentials"/>): a later run of the
 /// cycle that needed the CMS for no contact takes what an earlier one learned, instead of sending the same request again.
+/// Begun by <see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>, which every scheduler (the hosted service, the
+/// Quartz jobs) runs a cycle through.
 /// </summary>
 /// <remarks>
 /// Ambient on the async flow (as <see cref="CmsUserTelemetry.CurrentSite"/> is), so it reaches the engine through any

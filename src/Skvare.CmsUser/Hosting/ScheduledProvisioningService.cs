@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Skvare.CmsUser.Engine;
 using Skvare.CmsUser.Telemetry;
 
 namespace Skvare.CmsUser.Hosting;
@@ -9,7 +8,8 @@ namespace Skvare.CmsUser.Hosting;
 /// <summary>
 /// Runs the rules (and the reset campaigns) every <see cref="ScheduleOptions.Interval"/>, only inside
 /// the off-peak window when one is set. A failing run is logged and the schedule goes on. A run and the campaigns after
-/// it are one <see cref="RunCycle"/>: the CMS credentials are checked at most once per cycle.
+/// it are one cycle (<see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>): the CMS credentials are checked at
+/// most once per cycle.
 /// </summary>
 internal sealed class ScheduledProvisioningService : BackgroundService
 {
@@ -44,13 +44,8 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             RunSummary? summary = null;
             try
             {
-                // The run and its reset campaigns are one cycle: an idle cycle checks the CMS credentials once, not per run.
-                using var cycle = RunCycle.Begin();
-                summary = await _provisioner.RunOnceAsync(null, stoppingToken).ConfigureAwait(false);
-                if (schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0 && !stoppingToken.IsCancellationRequested)
-                {
-                    await _provisioner.ResetPasswordsAsync(null, stoppingToken).ConfigureAwait(false);
-                }
+                var resets = schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0;
+                summary = (await _provisioner.RunScheduledCycleAsync(resets, stoppingToken).ConfigureAwait(false)).Provisioning;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
