@@ -55,13 +55,7 @@ public sealed class IssuedCredentialProperties(ITestOutputHelper output)
         Func<string, string, string[]> Secrets,
         bool IsLink = false);
 
-    private static HttpClientSettings Http() => new()
-    {
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        MaxRetries = 1,
-        AttemptTimeout = TimeSpan.FromSeconds(60),
-        CircuitBreakerFailureRatio = 1,
-    };
+    private static HttpClientSettings Http() => HostileAnswerProperties.Http();
 
     private static string Link(string host, string a) => $"https://{host}/user/reset/5/1700000000/{a}/login";
 
@@ -208,8 +202,7 @@ public sealed class IssuedCredentialProperties(ITestOutputHelper output)
                     }
                 }
 
-                texts.AddRange(provider.GetFakeLogCollector().GetSnapshot().Select(r =>
-                    $"{r.Level} {r.Message} {r.Exception} {string.Join(",", r.StructuredState?.Select(kv => kv.Key + "=" + kv.Value) ?? [])}"));
+                texts.AddRange(provider.GetFakeLogCollector().GetSnapshot().Select(HostileAnswerProperties.Describe));
                 var leak = HostileAnswerProperties.Leak(texts, test.Secrets(a, b), null);
                 leak.Should().BeNull($"{name}: the echo (form {form}, HTTP {status}{(cut == 0 ? ", issuing answer cut short" : "")}) shows no part of an issued credential");
             },
