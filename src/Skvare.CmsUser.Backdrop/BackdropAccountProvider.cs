@@ -222,8 +222,9 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         CheckAccount(account);
-        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true };
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true, SecretMembers = ["url"] };
         var link = await SendAsync(call, BackdropJsonContext.Default.BackdropLoginLink, cancellationToken).ConfigureAwait(false);
+        _channel.Value.IssuedLink(link?.Url);
         if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
         {
             throw Unexpected(call.Route, "an answer without an absolute url");
@@ -367,7 +368,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             () => _httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options, path),
             new BackdropAnswerClassifier(),
-            new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303))
+            new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303, weakSecretsEventId: 3312))
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("Authorization", "Bearer " + options.Secret?.Trim())),
             Secrets = () => [options.Secret],

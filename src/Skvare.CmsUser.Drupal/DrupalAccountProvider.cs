@@ -54,7 +54,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
             new DrupalAnswerClassifier(() => options.Value.Authentication),
-            new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103))
+            new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103, weakSecretsEventId: 3114))
         {
             Credentials = new DrupalCredentials(this),
             Secrets = () => [options.Value.Password, options.Value.ClientSecret, string.IsNullOrEmpty(options.Value.Password) ? null : SecretRedactor.BasicToken(options.Value.Username, options.Value.Password)],
@@ -439,9 +439,10 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             return null;
         }
 
-        var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link", DrupalApi.Companion) { RetrySafe = true };
+        var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link", DrupalApi.Companion) { RetrySafe = true, SecretMembers = ["url"] };
         var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         var link = node?.Deserialize(DrupalJsonContext.Default.DrupalLoginLink);
+        _channel.IssuedLink(link?.Url);
         if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
         {
             throw Unexpected(call.Route, "an answer without an absolute url");
@@ -604,12 +605,13 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             form.Add(new("scope", options.Scope.Trim()));
         }
 
-        var call = new DrupalCall(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token", DrupalApi.Token) { Body = HttpBody.Form(form), RetrySafe = true, Anonymous = true };
+        var call = new DrupalCall(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token", DrupalApi.Token) { Body = HttpBody.Form(form), RetrySafe = true, Anonymous = true, SecretMembers = ["access_token", "refresh_token"] };
         var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         DrupalTokenResponse? token;
         try
         {
             token = answer?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
+            _channel.Issued("OAuth token", token?.AccessToken, token?.RefreshToken);
         }
         catch (JsonException)
         {

@@ -8,7 +8,8 @@ namespace Skvare.CmsUser.Drupal;
 internal sealed record DrupalTokenResponse(
     [property: JsonPropertyName("token_type")] string? TokenType,
     [property: JsonPropertyName("expires_in")] long? ExpiresIn,
-    [property: JsonPropertyName("access_token")] string? AccessToken);
+    [property: JsonPropertyName("access_token")] string? AccessToken,
+    [property: JsonPropertyName("refresh_token")] string? RefreshToken = null);
 
 internal sealed record DrupalPasswordRequest([property: JsonPropertyName("mail")] string Mail);
 

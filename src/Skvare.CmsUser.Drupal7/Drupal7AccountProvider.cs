@@ -48,7 +48,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
             new Drupal7AnswerClassifier(),
-            new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203))
+            new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203, weakSecretsEventId: 3210))
         {
             Credentials = new SessionCredentials(this),
             Secrets = () => [options.Value.Password],
@@ -407,12 +407,13 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         var options = _options.Value;
         var body = JsonSerializer.Serialize(new Drupal7LoginRequest(options.Username ?? string.Empty, options.Password ?? string.Empty), Drupal7JsonContext.Default.Drupal7LoginRequest);
         // A repeated login only opens another session.
-        var call = new Call(HttpMethod.Post, "user/login.json", Drupal7AnswerClassifier.LoginRoute) { Body = HttpBody.Json(body), RetrySafe = true, Anonymous = true };
+        var call = new Call(HttpMethod.Post, "user/login.json", Drupal7AnswerClassifier.LoginRoute) { Body = HttpBody.Json(body), RetrySafe = true, Anonymous = true, SecretMembers = ["sessid", "token"] };
         var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         Drupal7LoginResponse? login = null;
         try
         {
             login = answer?.Deserialize(Drupal7JsonContext.Default.Drupal7LoginResponse);
+            _channel.Issued("session", login?.SessionId, login?.Token);
         }
         catch (JsonException)
         {

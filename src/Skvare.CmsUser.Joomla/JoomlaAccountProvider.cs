@@ -38,7 +38,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             () => factory.CreateClient(HttpClientName),
             path => new Uri(HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl!), _options.ApiPath.Trim('/') + "/" + path),
             new JoomlaAnswerClassifier(_options.ApiPath),
-            new HttpChannelLog(_logger, Cms, answeredEventId: 3400, failedEventId: 3402),
+            new HttpChannelLog(_logger, Cms, answeredEventId: 3400, failedEventId: 3402, weakSecretsEventId: 3407),
             JsonApi)
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("X-Joomla-Token", _options.ApiToken)),

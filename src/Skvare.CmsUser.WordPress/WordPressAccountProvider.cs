@@ -58,7 +58,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             () => httpClientFactory.CreateClient(HttpClientName),
             path => new Uri(_baseUrl, path),
             new WordPressAnswerClassifier(),
-            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002))
+            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002, weakSecretsEventId: 3013))
         {
             Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
             Secrets = () => [_options.ApplicationPassword, SecretRedactor.BasicToken(_options.Username, _options.ApplicationPassword)],
@@ -477,6 +477,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
 
         var answer = await CompanionPostAsync(account.UserId, "login-link", "create a set-password link", cancellationToken).ConfigureAwait(false);
+        _channel.IssuedLink(answer.Url);
         if (answer.Url is null || !Uri.TryCreate(answer.Url, UriKind.Absolute, out var link))
         {
             throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.");
@@ -666,7 +667,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken, Func<JsonElement, bool>? finalError = null)
     {
         var route = $"{_options.CompanionRoute.Trim('/')}/users/{userId.ToString(CultureInfo.InvariantCulture)}/{action}";
-        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}"), FinalError = finalError };
+        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}"), FinalError = finalError, SecretMembers = action == "login-link" ? ["url"] : [] };
         return (await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false))!;
     }
 }

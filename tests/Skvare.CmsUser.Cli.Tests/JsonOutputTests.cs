@@ -114,6 +114,34 @@ public sealed class JsonOutputTests
         });
     }
 
+    [Fact]
+    public void A_destination_too_small_for_a_character_gets_nothing_of_it_and_one_large_enough_gets_all_of_it()
+    {
+        // The encoder writes a character whole or not at all: half an escape (\uD8) or one surrogate of a pair would corrupt
+        // the JSON when the writer retries with a larger buffer.
+        Gen.Select(Gen.Int[0, 0x10FFFF].Where(v => v is < 0xD800 or > 0xDFFF), Gen.Int[0, 12]).Sample((v, room) =>
+        {
+            var text = new Rune(v).ToString();
+            var whole = new char[12];
+            ReadableJsonEncoder.Instance.Encode(text, whole, out _, out var needed).Should().Be(System.Buffers.OperationStatus.Done);
+            var destination = new char[room];
+
+            var status = ReadableJsonEncoder.Instance.Encode(text, destination, out var consumed, out var written);
+
+            if (room >= needed)
+            {
+                status.Should().Be(System.Buffers.OperationStatus.Done);
+                new string(destination, 0, written).Should().Be(new string(whole, 0, needed));
+                consumed.Should().Be(text.Length);
+            }
+            else
+            {
+                status.Should().Be(System.Buffers.OperationStatus.DestinationTooSmall);
+                (consumed, written).Should().Be((0, 0));
+            }
+        });
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Init_json_names_a_file_under_a_folder_with_an_apostrophe_accents_cjk_and_an_emoji_as_it_is()
     {

@@ -54,6 +54,14 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public IReadOnlyList<string?> Secrets { get; init; } = [];
 
     /// <summary>
+    /// The JSON members of this call's answer that carry a credential the server issues (<c>access_token</c>, a session id,
+    /// a login link's <c>url</c>): their values, read even from a body cut short, are taken out of the answer (wherever
+    /// else it repeats them too) before a failure is made from it. Register them with <see cref="HttpChannel.Issued"/>
+    /// once read, so later answers are cleared of them as well.
+    /// </summary>
+    public IReadOnlyList<string> SecretMembers { get; init; } = [];
+
+    /// <summary>
     /// Whether the caller reads the answer itself, whatever its status (a form that redirects on success). Transport
     /// failures and 429 still throw; nothing is parsed.
     /// </summary>

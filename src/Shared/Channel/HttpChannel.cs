@@ -45,21 +45,79 @@ internal sealed class HttpChannel
     /// Gives the package's secrets: every answer a failure is made from (its body and status line) passes through it first, so
     /// a server that echoes a credential never puts it into an exception, a log line or an activity.
     /// </summary>
-    /// <remarks>Read at the first failure (options are validated by then), so a constructor may pass its options' values lazily.</remarks>
+    /// <remarks>
+    /// Read at the first call (options are validated by then), so a constructor may pass its options' values lazily. A
+    /// secret shorter than <see cref="SecretRedactor.MinimumLength"/> is logged then as a weak one (it is redacted only
+    /// where it stands as a whole word).
+    /// </remarks>
     public Func<IEnumerable<string?>>? Secrets
     {
         get => _secrets;
         init
         {
             _secrets = value;
-            _redactor = value is null ? new(SecretRedactor.None) : new(() => new SecretRedactor(value()));
+            _configured = value is null ? new(SecretRedactor.None) : new(() =>
+            {
+                var secrets = value().Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s!.Trim()).ToList();
+                var weak = secrets.Count(SecretRedactor.IsShort);
+                if (weak > 0)
+                {
+                    _log.WeakSecrets(weak);
+                }
+
+                return new SecretRedactor(secrets);
+            });
         }
     }
 
     private readonly Func<IEnumerable<string?>>? _secrets;
-    private readonly Lazy<SecretRedactor> _redactor = new(SecretRedactor.None);
+    private readonly Lazy<SecretRedactor> _configured = new(SecretRedactor.None);
 
-    private SecretRedactor Redactor => _redactor.Value;
+    /// <summary>The credentials the servers issued, newest last per kind (see <see cref="Issued"/>).</summary>
+    private readonly Dictionary<string, string[]> _issued = new(StringComparer.Ordinal);
+
+    /// <summary>The configured secrets and the issued credentials together; null until a credential is issued.</summary>
+    private SecretRedactor? _withIssued;
+
+    /// <summary>How many credentials of one kind stay redacted after newer ones were issued (answers to calls still in flight may echo them).</summary>
+    internal const int IssuedKept = 4;
+
+    private SecretRedactor Redactor => Volatile.Read(ref _withIssued) ?? _configured.Value;
+
+    /// <summary>
+    /// Adds credentials a server issued (an access token, a session id and its CSRF token, a login link) to the secrets
+    /// taken out of every answer from now on. Call it the moment they are read; the last <see cref="IssuedKept"/> of each
+    /// <paramref name="kind"/> are kept (a renewed token's predecessor may still be echoed by an answer in flight).
+    /// </summary>
+    /// <param name="kind">What they are, e.g. <c>access token</c>: older values of the same kind are forgotten first.</param>
+    /// <param name="values">The credentials (blank ones are ignored).</param>
+    public void Issued(string kind, params string?[] values)
+    {
+        var fresh = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToArray();
+        if (fresh.Length == 0)
+        {
+            return;
+        }
+
+        lock (_issued)
+        {
+            var kept = _issued.GetValueOrDefault(kind, []);
+            _issued[kind] = [.. kept.Except(fresh, StringComparer.Ordinal).Concat(fresh).TakeLast(IssuedKept * fresh.Length)];
+            Volatile.Write(ref _withIssued, _configured.Value.With(_issued.Values.SelectMany(v => v)));
+        }
+    }
+
+    /// <summary>
+    /// Adds a login or set-password link a server issued to the credentials taken out of every answer from now on (see
+    /// <see cref="Issued"/>): its path and query, where its token is (the site's address alone is no secret).
+    /// </summary>
+    public void IssuedLink(string? link)
+    {
+        // As the server wrote it (a Uri would re-escape it): what follows the scheme and the authority.
+        var authority = link?.IndexOf("//", StringComparison.Ordinal) ?? -1;
+        var path = authority < 0 ? -1 : link!.IndexOfAny(['/', '?', '#'], authority + 2);
+        Issued("login link", path > 0 && link!.Length - path > 1 ? link[path..] : link);
+    }
 
     /// <summary>Server text the caller quotes in a failure of its own, with the package's secrets taken out (see <see cref="Secrets"/>).</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
@@ -74,6 +132,8 @@ internal sealed class HttpChannel
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<HttpAnswer?> SendAsync(HttpCall call, CancellationToken cancellationToken)
     {
+        // The configured secrets are read (and a weak one reported) once, at the first call.
+        _ = _configured.Value;
         var renewed = false;
         while (true)
         {
@@ -185,16 +245,20 @@ internal sealed class HttpChannel
     /// <summary><paramref name="answer"/> with the package's secrets taken out of its body and status line, for a failure's message.</summary>
     private HttpAnswer Redacted(HttpCall call, HttpAnswer answer)
     {
-        var own = call.Secrets.Count == 0 ? null : new SecretRedactor(call.Secrets);
-        return new(answer.Status, Redact(own, answer.ReasonPhrase), answer.MediaType, Redact(own, answer.Body), answer.Headers);
+        var redactor = For(call, answer.Body);
+        return new(answer.Status, redactor.Redact(answer.ReasonPhrase), answer.MediaType, redactor.Redact(answer.Body), answer.Headers);
     }
 
     /// <summary>Server text the caller quotes in a failure of its own about <paramref name="call"/>: the package's and the call's secrets taken out.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public string? Redact(HttpCall call, string? text) => Redact(call.Secrets.Count == 0 ? null : new SecretRedactor(call.Secrets), text);
+    public string? Redact(HttpCall call, string? text) => For(call, text).Redact(text);
 
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    private string? Redact(SecretRedactor? own, string? text) => Redactor.Redact(own is null ? text : own.Redact(text));
+    /// <summary>
+    /// The redactor for an answer to <paramref name="call"/>: the package's secrets, the call's own, and the credentials
+    /// <paramref name="body"/> carries in the call's <see cref="HttpCall.SecretMembers"/> (read even from a body cut short).
+    /// </summary>
+    private SecretRedactor For(HttpCall call, string? body) =>
+        Redactor.With(call.SecretMembers.Count == 0 ? call.Secrets : call.Secrets.Concat(SecretRedactor.MemberValues(body, call.SecretMembers)));
 
     /// <summary>Logs a failure the caller classified itself from an answer (under the channel's failure event) and returns it.</summary>
     public TException Fail<TException>(HttpCall call, TException failure)
@@ -237,20 +301,29 @@ internal sealed class HttpChannelLog
     private readonly ILogger _logger;
     private readonly Action<ILogger, string, string, int, TimeSpan, Exception?> _answered;
     private readonly Action<ILogger, string, string, string, string, string, Exception?> _failed;
+    private readonly Action<ILogger, int, Exception?> _weakSecrets;
 
     /// <summary>Creates the events.</summary>
     /// <param name="logger">The package's logger.</param>
     /// <param name="site">The site as messages name it ("Drupal 7"); part of the message template.</param>
     /// <param name="answeredEventId">The event id of "answered".</param>
     /// <param name="failedEventId">The event id of "failed".</param>
-    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId)
+    /// <param name="weakSecretsEventId">The event id of "a configured secret is shorter than 6 characters" (Warning, once per process and client).</param>
+    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId, int weakSecretsEventId)
     {
         _logger = logger;
         _answered = LoggerMessage.Define<string, string, int, TimeSpan>(
             LogLevel.Debug, new EventId(answeredEventId, "HttpAnswered"), site + " {Method} {Route} answered {StatusCode} in {Elapsed}");
         _failed = LoggerMessage.Define<string, string, string, string, string>(
             LogLevel.Warning, new EventId(failedEventId, "HttpFailed"), site + " {Method} {Route} failed: {Failure} ({Answer}): {Message}");
+        _weakSecrets = LoggerMessage.Define<int>(
+            LogLevel.Warning, new EventId(weakSecretsEventId, "WeakSecret"),
+            site + ": {Count} of the credentials configured for it (passwords, keys, tokens, secrets) are shorter than " + SecretRedactor.MinimumLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + " characters: easy to guess, and taken out of quoted server text only where they stand as whole words. Use longer ones.");
     }
+
+    /// <summary>Logs that <paramref name="count"/> configured secrets are shorter than <see cref="SecretRedactor.MinimumLength"/>.</summary>
+    public void WeakSecrets(int count) => _weakSecrets(_logger, count, null);
 
     /// <summary>Logs an answer.</summary>
     public void Answered(HttpCall call, int status, TimeSpan elapsed) => _answered(_logger, call.Method.Method, call.Route, status, elapsed, null);

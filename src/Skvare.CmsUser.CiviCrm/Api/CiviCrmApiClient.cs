@@ -42,7 +42,7 @@ public class CiviCrmApiClient : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _secrets = new SecretRedactor([_options.ApiKey, _options.SiteKey]);
         _stopping = _lifetime.Token;
-        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001))
+        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001, weakSecretsEventId: 2013))
         {
             // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
             Secrets = () => [_options.ApiKey, _options.SiteKey],

@@ -92,6 +92,15 @@ public sealed record ProvisioningOutcome
 
     /// <summary>Why the new-account email could not be sent, when <see cref="Notification"/> is <see cref="CmsNotification.Failed"/>. Never a secret.</summary>
     public string? NotificationFailure { get; init; }
+
+    /// <summary>The members as the compiler would print them, but the login link (a credential) is never shown: an outcome written to a log shows only whether it has one.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"ContactId = {ContactId}, Kind = {Kind}, Rule = {Rule}, Username = {Username}, CmsUserId = {CmsUserId}, Error = {Error}, ")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"AccessRestored = {AccessRestored}, Attempt = {Attempt}, LoginLink = {(LoginLink is null ? null : "<redacted>")}, LoginLinkWithheld = {LoginLinkWithheld}, ")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"Notification = {Notification}, NotificationFailure = {NotificationFailure}");
+        return true;
+    }
 }
 
 /// <summary>What the engine would do for one contact (dry run).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using CsCheck;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -171,6 +172,114 @@ public sealed class HttpChannelTests
         records.Should().NotContain(r => r.Message.Contains(Secret, StringComparison.Ordinal) || r.Message.Contains("body-only", StringComparison.Ordinal) || r.Message.Contains("ana@example.org", StringComparison.Ordinal));
     }
 
+    /// <summary>What a token endpoint or a login issues: URL-safe Base64 and JWT characters, the length of a short token to a JWT's.</summary>
+    private static readonly Gen<string> IssuedToken = Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/="].Array[16, 1200].Select(c => new string(c));
+
+    [Fact]
+    public void A_credential_the_server_issued_is_taken_out_of_every_later_failure_and_the_answer_of_another_channel_keeps_it()
+    {
+        Gen.Select(IssuedToken, Gen.Int[0, 3], Gen.OneOf(Gen.Int[400, 428], Gen.Int[430, 599])).Sample(
+            (token, form, status) =>
+            {
+                var (echo, written) = form switch
+                {
+                    0 => ("Authorization: Bearer " + token, token),
+                    1 => (JsonSerializer.Serialize(new { error = "invalid", hint = "token " + token + " expired" }), JsonSerializer.Serialize(token)[1..^1]),
+                    2 => ("<p>Cookie: SESS1=" + WebUtility.HtmlEncode(token) + "</p>", WebUtility.HtmlEncode(token)),
+                    _ => ("?access_token=" + Uri.EscapeDataString(token), Uri.EscapeDataString(token)),
+                };
+                var server = new StubServer(_ => Text(status, "text/plain", echo));
+                var channel = server.Channel();
+                var other = server.Channel();
+
+                channel.Issued("access token", token);
+
+                Message(channel).Should().Contain(SecretRedactor.Mask).And.NotContain(written);
+                Message(other).Should().Contain(echo, "the credential is one channel's: this one never had it");
+            },
+            iter: 300,
+            print: t => $"token '{t.Item1}' form {t.Item2} status {t.Item3}");
+
+        static string Message(HttpChannel channel)
+        {
+            try
+            {
+                channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token()).GetAwaiter().GetResult();
+            }
+            catch (CmsProviderException ex)
+            {
+                return ex.Message;
+            }
+
+            throw new Xunit.Sdk.XunitException("The error answer did not fail the call.");
+        }
+    }
+
+    [Fact]
+    public async Task The_last_credentials_of_each_kind_stay_redacted_and_a_login_link_is_redacted_by_its_path()
+    {
+        var tokens = Enumerable.Range(1, HttpChannel.IssuedKept + 1).Select(i => $"token-{i}-{Guid.NewGuid():N}").ToList();
+        const string Link = "https://site.example/user/reset/5/1700000000/Zm9vYmFyYmF6cXV4/login";
+        var server = new StubServer(_ => Json(500, JsonSerializer.Serialize(new { tokens, link = "/user/reset/5/1700000000/Zm9vYmFyYmF6cXV4/login", site = "https://site.example" })));
+        var channel = server.Channel();
+        foreach (var token in tokens)
+        {
+            channel.Issued("access token", token);
+        }
+
+        channel.IssuedLink(Link);
+        channel.Issued("session", "session-id-1", "csrf-token-1");
+
+        var failure = (await ((Func<Task>)(() => channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token()))).Should().ThrowAsync<CmsProviderException>()).Which;
+        failure.Message.Should().Contain(tokens[0], $"only the last {HttpChannel.IssuedKept} tokens are kept")
+            .And.NotContainAny(tokens.Skip(1))
+            .And.NotContain("Zm9vYmFyYmF6cXV4")
+            .And.Contain("https://site.example", "the site's address is no secret");
+    }
+
+    [Fact]
+    public void The_credentials_an_answer_carries_are_not_quoted_when_it_is_cut_short_or_unreadable()
+    {
+        Gen.Select(IssuedToken, IssuedToken, Gen.Int[0, 5000], Gen.OneOf("application/json", "text/html")).Sample(
+            (access, refresh, cutAt, mediaType) =>
+            {
+                var body = JsonSerializer.Serialize(new { token_type = "Bearer", access_token = access, refresh_token = refresh, expires_in = 300 });
+                var shown = body[..(1 + (cutAt % (body.Length - 1)))];
+                var server = new StubServer(_ => Text(200, mediaType, shown));
+                var call = new HttpCall(HttpMethod.Post, "oauth/token", "oauth/token") { Anonymous = true, SecretMembers = ["access_token", "refresh_token"] };
+
+                var failure = Assert.ThrowsAny<CmsUserException>(() => server.Channel().SendJsonAsync(call, Token()).GetAwaiter().GetResult());
+
+                foreach (var token in new[] { access, refresh })
+                {
+                    // Every 10 characters of the token as the body wrote them (JSON-escaped).
+                    var raw = JsonSerializer.Serialize(token)[1..^1];
+                    var parts = Enumerable.Range(0, raw.Length - 9).Select(i => raw.Substring(i, 10)).ToHashSet(StringComparer.Ordinal);
+                    var shownPart = Enumerable.Range(0, Math.Max(0, failure.Message.Length - 9)).Select(i => failure.Message.Substring(i, 10)).FirstOrDefault(parts.Contains);
+                    shownPart.Should().BeNull($"no part of the token is quoted: {failure.Message}");
+                }
+            },
+            iter: 200,
+            print: t => $"access '{t.Item1}', refresh '{t.Item2}', cut at {t.Item3}, {t.Item4}");
+    }
+
+    [Fact]
+    public async Task A_short_configured_secret_is_logged_as_weak_once_at_the_first_call()
+    {
+        var logger = new FakeLogger();
+        var server = new StubServer(_ => Json(200, "{}"));
+        var channel = server.Channel(logger: logger, secrets: () => ["abc", "long-enough-secret", null, "  ", " x y z "]);
+        var strong = server.Channel(logger: logger, secrets: () => ["long-enough-secret"]);
+
+        await channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        await channel.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        await strong.SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+
+        var weak = logger.Collector.GetSnapshot().Where(r => r.Id.Id == 9002).ToList();
+        weak.Should().ContainSingle().Which.Level.Should().Be(LogLevel.Warning);
+        weak[0].Message.Should().StartWith("Test: 2 of the credentials").And.NotContain("abc");
+    }
+
     [Fact]
     public void Whatever_a_site_answers_the_channel_returns_JSON_or_throws_a_classified_failure()
     {
@@ -207,13 +316,14 @@ public sealed class HttpChannelTests
     {
         public List<Seen> Seen { get; } = [];
 
-        public HttpChannel Channel(IHttpCredentials? credentials = null, ILogger? logger = null) =>
+        public HttpChannel Channel(IHttpCredentials? credentials = null, ILogger? logger = null, Func<IEnumerable<string?>>? secrets = null) =>
             new(() => new HttpClient(this, disposeHandler: false),
                 path => new Uri(new Uri("https://site.example/base/"), path),
                 new TestClassifier(),
-                new HttpChannelLog(logger ?? new FakeLogger(), "Test", answeredEventId: 9000, failedEventId: 9001))
+                new HttpChannelLog(logger ?? new FakeLogger(), "Test", answeredEventId: 9000, failedEventId: 9001, weakSecretsEventId: 9002))
             {
                 Credentials = credentials ?? HeaderCredentials.Basic("api", Secret),
+                Secrets = secrets,
             };
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -269,6 +379,6 @@ public sealed class HttpChannelTests
                 404 => CmsErrorReason.UnexpectedResponse,
                 >= 500 => CmsErrorReason.Unavailable,
                 _ => CmsErrorReason.InvalidData,
-            }, $"Test refused {call.Route}.", statusCode: answer.Status);
+            }, $"Test refused {call.Route}: {answer.ReasonPhrase} {answer.Body}", statusCode: answer.Status);
     }
 }

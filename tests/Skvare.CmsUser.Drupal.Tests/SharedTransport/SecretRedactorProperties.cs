@@ -28,6 +28,8 @@ public sealed class SecretRedactorProperties
         ("HTML", WebUtility.HtmlEncode),
         ("HTML inside JSON", s => JsonSerializer.Serialize(WebUtility.HtmlEncode(s))),
         ("JSON inside HTML", s => WebUtility.HtmlEncode(JsonSerializer.Serialize(s))),
+        ("JSON inside a JSON string", s => JsonSerializer.Serialize("{\"key\":" + JsonSerializer.Serialize(s) + "}")),
+        ("HTML references inside a JSON string (PHP)", s => JsonSerializer.Serialize(WebUtility.HtmlEncode(s), new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).Replace("/", "\\/", StringComparison.Ordinal)),
         ("URL", Uri.EscapeDataString),
         ("form", WebUtility.UrlEncode),
         ("Base64", s => Convert.ToBase64String(Encoding.UTF8.GetBytes(s))),
@@ -112,13 +114,205 @@ public sealed class SecretRedactorProperties
     [InlineData(null)]
     [InlineData("")]
     [InlineData("   ")]
-    [InlineData("abc")]
-    public void Blank_and_short_values_are_not_secrets_and_change_nothing(string? value)
+    public void Blank_values_are_not_secrets_and_change_nothing(string? value)
     {
         var redactor = new SecretRedactor([value]);
 
+        redactor.IsEmpty.Should().BeTrue();
         redactor.Redact("abc def ghi").Should().Be("abc def ghi");
         redactor.Redact(null).Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("abc", "abc def ghi", "<redacted> def ghi")]
+    [InlineData("abc", "abcdef xabc abc1 abc_", "abcdef xabc abc1 <redacted>_")]
+    [InlineData("p@ss", "{\"message\":\"bad password p@ss.\"}", "{\"message\":\"bad password <redacted>.\"}")]
+    [InlineData("p@ss", "p%40ss in a query", "<redacted> in a query")]
+    [InlineData("p@ss", "P@SS and p@s s are other words", "P@SS and p@s s are other words")]
+    [InlineData("12345", "user 123456 and 12345", "user 123456 and <redacted>")]
+    [InlineData("&<\"", "{\"m\":\"\\u0026\\u003C\\u0022 x\"}", "{\"m\":\"<redacted> x\"}")]
+    public void A_short_value_is_redacted_only_where_it_stands_as_a_whole_word(string secret, string text, string expected)
+    {
+        // Fewer than 6 characters: looked for in every form, "abc" would blank out parts of ordinary words and numbers.
+        new SecretRedactor([secret]).Redact(text).Should().Be(expected);
+    }
+
+    /// <summary>A short secret: 1 to 5 printable ASCII characters, none blank.</summary>
+    private static readonly Gen<string> ShortSecret = Gen.Char['!', '~'].Array[1, SecretRedactor.MinimumLength - 1].Select(c => new string(c));
+
+    [Fact]
+    public void A_short_secret_between_non_letters_is_redacted_and_inside_a_word_it_is_kept()
+    {
+        var separator = Gen.Char[" ,.;:()[]{}<>\"'=\r\n\t"];
+        Gen.Select(ShortSecret, Gen.String[Gen.Char.AlphaNumeric, 1, 20], separator, separator, Gen.Char.AlphaNumeric).Sample(
+            (secret, word, left, right, glue) =>
+            {
+                if (word.Contains(secret, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                var redactor = new SecretRedactor([secret]);
+
+                redactor.Redact(word + left + secret + right + word).Should().Be(word + left + SecretRedactor.Mask + right + word);
+                if (char.IsLetterOrDigit(secret[0]) && char.IsLetterOrDigit(secret[^1]))
+                {
+                    // Glued to letters or digits it is part of another word.
+                    var glued = word + left + glue + secret + glue + right;
+                    redactor.Redact(glued).Should().Be(glued);
+                }
+            },
+            iter: 2000,
+            print: t => $"secret '{t.Item1}', word '{t.Item2}', '{t.Item3}' '{t.Item4}' glue '{t.Item5}'");
+    }
+
+    /// <summary>Any Unicode scalar value but controls and blanks: letters of every script, emoji (surrogate pairs), symbols.</summary>
+    private static readonly Gen<string> UnicodeSecret = Gen.OneOf(Gen.Int[0x21, 0x7E], Gen.Int[0xA1, 0x2FFF], Gen.Int[0x3001, 0xD7FF], Gen.Int[0xE000, 0xFFFD], Gen.Int[0x1F300, 0x1FAFF], Gen.Int[0x20000, 0x2A6DF])
+        .Array[SecretRedactor.MinimumLength, 24]
+        .Where(codes => codes.All(c => !char.IsWhiteSpace(char.ConvertFromUtf32(c), 0)))
+        .Select(codes => string.Concat(codes.Select(char.ConvertFromUtf32)));
+
+    private static readonly (string Name, Func<string, string> Write)[] UnicodeForms =
+    [
+        ("verbatim", s => s),
+        ("JSON (.NET, every non-ASCII character as \\u)", s => JsonSerializer.Serialize(s)),
+        ("JSON (relaxed)", s => JsonSerializer.Serialize(s, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })),
+        ("HTML (WebUtility: supplementary characters as &#NNNNNN;)", WebUtility.HtmlEncode),
+        ("HTML inside JSON", s => JsonSerializer.Serialize(WebUtility.HtmlEncode(s))),
+        ("URL", Uri.EscapeDataString),
+        ("Base64", s => Convert.ToBase64String(Encoding.UTF8.GetBytes(s))),
+    ];
+
+    [Fact]
+    public void A_secret_of_any_script_or_emoji_is_redacted_in_any_form_and_no_surrogate_pair_is_split()
+    {
+        // Regression: a supplementary character HTML-encoded (&#128512;, as WebUtility writes emoji) decodes to two UTF-16
+        // units and was not decoded, so a secret holding one was not found on an HTML page.
+        Gen.Select(UnicodeSecret, Gen.String[Gen.Char[' ', '~'], 0, 60], UnicodeSecret, Gen.Int[0, UnicodeForms.Length - 1]).Sample(
+            (secret, before, after, form) =>
+            {
+                var written = UnicodeForms[form].Write(secret);
+
+                var text = new SecretRedactor([secret]).Redact(before + written + "\u00a0" + after + " (end)");
+
+                text.Should().Contain(SecretRedactor.Mask, UnicodeForms[form].Name);
+                text.Should().NotContain(written, UnicodeForms[form].Name);
+                text.Should().EndWith(after + " (end)", "the text after the secret is kept, its characters whole");
+                IsWellFormed(text).Should().BeTrue("no surrogate pair is cut in two");
+            },
+            iter: 2000,
+            print: t => $"secret '{t.Item1}' ({string.Join(" ", t.Item1.EnumerateRunes().Select(r => r.Value.ToString("X", System.Globalization.CultureInfo.InvariantCulture)))}) {UnicodeForms[t.Item4].Name}, before '{t.Item2}'");
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                return false;
+            }
+
+            i += consumed;
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public void Overlapping_and_nested_secrets_are_all_redacted_with_one_mask()
+    {
+        var part = Gen.String[Gen.Char.AlphaNumeric, 3, 12];
+        Gen.Select(part, part, part, Gen.String[Gen.Char[' ', '~'], 0, 40]).Sample(
+            (a, b, c, around) =>
+            {
+                // "ab" and "bc" overlap in "abc"; "b" alone (when long enough) is inside both.
+                var redactor = new SecretRedactor([a + b, b + c, b.Length >= SecretRedactor.MinimumLength ? b : null]);
+
+                var text = redactor.Redact("<" + around + ">" + a + b + c + "<" + around + ">");
+
+                text.Should().Be("<" + around + ">" + SecretRedactor.Mask + "<" + around + ">");
+            },
+            iter: 1000,
+            print: t => $"a '{t.Item1}' b '{t.Item2}' c '{t.Item3}' around '{t.Item4}'");
+    }
+
+    [Fact]
+    public void A_repetitive_secret_cut_short_anywhere_loses_every_character_shown()
+    {
+        // A secret that repeats itself (aaaa…, abab…) has starts that are also its ends: the search for the start of a secret
+        // at the end of a text must find the longest one, however long the secret (a 2,000-character token included).
+        Gen.Select(Gen.String[Gen.Char["ab1-"], 1, 4], Gen.Int[2, 600], Gen.Int[0, 100_000], Gen.String[Gen.Char[' ', '~'], 0, 30]).Sample(
+            (unit, repeats, cutAt, before) =>
+            {
+                var secret = string.Concat(Enumerable.Repeat(unit, repeats));
+                if (secret.Length <= SecretRedactor.MinimumLength)
+                {
+                    return;
+                }
+
+                var shown = secret[..(SecretRedactor.MinimumLength + (cutAt % (secret.Length - SecretRedactor.MinimumLength)))];
+
+                var text = new SecretRedactor([secret]).Redact("x" + before + "\"" + shown);
+
+                text.Should().EndWith("\"" + SecretRedactor.Mask);
+            },
+            iter: 1000,
+            print: t => $"unit '{t.Item1}' x {t.Item2}, cut at {t.Item3}, before '{t.Item4}'");
+    }
+
+    [Fact]
+    public void A_credential_member_of_an_answer_cut_anywhere_is_found_and_redacted()
+    {
+        var token = Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="].Array[1, 120].Select(c => new string(c));
+        Gen.Select(token, Gen.Int[0, 1000], Gen.Bool).Sample(
+            (value, cutAt, php) =>
+            {
+                var json = JsonSerializer.Serialize(value);
+                json = php ? json.Replace("/", "\\/", StringComparison.Ordinal) : json;
+                var body = "{\"token_type\":\"Bearer\",\"access_token\": " + json + ",\"note\":\"issued " + json.Trim('"') + "\",\"expires_in\":300}";
+                var shown = body[..(1 + (cutAt % body.Length))];
+                var valueStart = body.IndexOf("\"access_token\": \"", StringComparison.Ordinal) + "\"access_token\": \"".Length;
+
+                var text = SecretRedactor.None.With(SecretRedactor.MemberValues(shown, ["access_token", "refresh_token"])).Redact(shown);
+
+                if (shown.Length > valueStart)
+                {
+                    // The body shows some of the token: it is gone, wherever it is repeated.
+                    text.Should().Contain("\"access_token\": \"" + SecretRedactor.Mask);
+                    if (value.Length >= SecretRedactor.MinimumLength)
+                    {
+                        text.Should().NotContain(value);
+                    }
+                }
+                else
+                {
+                    text.Should().Be(shown);
+                }
+            },
+            iter: 3000,
+            print: t => $"token '{t.Item1}' cut at {t.Item2} (php {t.Item3})");
+    }
+
+    [Theory]
+    [InlineData("{\"access_token\":\"abc\\\"def\",\"x\":1}", "abc\\\"def")]
+    [InlineData("{\"access_token\" : \"abc", "abc")]
+    [InlineData("{\"access_token\":\"abc\\", "abc\\")]
+    [InlineData("{\"access_token\":42,\"refresh_token\":\"r1\"}", "r1")]
+    [InlineData("{\"access_token\":\"\"}", "")]
+    [InlineData("<p>access_token: abc</p>", "")]
+    public void Member_values_are_read_as_written_without_parsing(string body, string expected)
+    {
+        string.Concat(SecretRedactor.MemberValues(body, ["access_token", "refresh_token"])).Should().Be(expected);
+    }
+
+    [Fact]
+    public void With_adds_secrets_to_the_ones_already_held()
+    {
+        var redactor = new SecretRedactor(["first-secret"]).With(["second-secret", null, " "]);
+
+        redactor.Redact("first-secret second-secret").Should().Be("<redacted> <redacted>");
+        SecretRedactor.None.With([null, ""]).Should().BeSameAs(SecretRedactor.None);
     }
 
     [Fact]

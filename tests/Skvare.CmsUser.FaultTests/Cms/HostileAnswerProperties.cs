@@ -135,7 +135,7 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         Roles = ["editor"],
     };
 
-    private static HttpClientSettings Http() => new()
+    internal static HttpClientSettings Http() => new()
     {
         RetryBaseDelay = TimeSpan.FromMilliseconds(1),
         MaxRetries = 1,
@@ -362,7 +362,7 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         thrown.StatusCode.Should().Be(status);
     }
 
-    private static string Describe(FakeLogRecord record) =>
+    internal static string Describe(FakeLogRecord record) =>
         $"{record.Level} {record.Message} {record.Exception} {string.Join(",", record.StructuredState?.Select(kv => kv.Key + "=" + kv.Value) ?? [])}";
 
     /// <summary>The first text that shows any 10 consecutive characters of a secret (or of its Basic header form), or null.</summary>

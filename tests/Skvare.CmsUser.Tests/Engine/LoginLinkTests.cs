@@ -21,6 +21,51 @@ public sealed class LoginLinkTests : IDisposable
     }
 
     [Fact]
+    public async Task The_link_reaches_the_caller_only_never_a_log_an_activity_or_the_outcome_printed()
+    {
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var outcome = await _h.Provisioner.ProvisionAsync(ana.Id, WithLink);
+
+        var link = outcome.LoginLink!.ToString();
+        var secret = link[(link.LastIndexOf('/') + 1)..];
+        _h.Logs.GetSnapshot().Should().NotContain(r => r.Message.Contains(secret, StringComparison.Ordinal)
+            || (r.StructuredState != null && r.StructuredState.Any(kv => (kv.Value ?? "").Contains(secret, StringComparison.Ordinal))));
+        _h.Civi.Activities.Should().NotContain(a => (a.Subject + a.Details).Contains(secret, StringComparison.Ordinal));
+        outcome.ToString().Should().NotContain(secret).And.Contain("LoginLink = <redacted>");
+        (outcome with { LoginLink = null }).ToString().Should().Contain("LoginLink = ,");
+    }
+
+    [Fact]
+    public void An_outcome_prints_every_member_as_a_record_does_but_the_login_link()
+    {
+        var outcome = new ProvisioningOutcome
+        {
+            ContactId = 7,
+            Kind = OutcomeKind.Failed,
+            Rule = "Members",
+            Username = "ana",
+            CmsUserId = 9,
+            Error = new ProvisioningError(FailureKind.Permanent, "code", "message"),
+            Attempt = 2,
+            LoginLink = new Uri("https://cms.example/login/9/secret-hash"),
+            LoginLinkWithheld = "withheld",
+            Notification = CmsNotification.Failed,
+            NotificationFailure = "mail down",
+        };
+
+        var printed = outcome.ToString();
+
+        foreach (var property in typeof(ProvisioningOutcome).GetProperties().Where(p => p.Name != "EqualityContract"))
+        {
+            printed.Should().Contain(property.Name + " = ", "a member added later is printed too (or deliberately hidden)");
+        }
+
+        printed.Should().StartWith("ProvisioningOutcome { ContactId = 7, Kind = Failed, Rule = Members, Username = ana, CmsUserId = 9, Error = ProvisioningError {")
+            .And.NotContain("secret-hash");
+    }
+
+    [Fact]
     public async Task No_link_for_an_existing_account_unless_existing_users_are_allowed()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
