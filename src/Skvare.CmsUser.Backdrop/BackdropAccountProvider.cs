@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -241,18 +242,19 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roles);
-        BackdropRoles? answer;
+        JsonNode? answer;
         try
         {
-            answer = await SendAsync(new HttpCall(HttpMethod.Get, "roles", "roles"), BackdropJsonContext.Default.BackdropRoles, cancellationToken).ConfigureAwait(false);
+            var call = new HttpCall(HttpMethod.Get, "roles", "roles");
+            var channel = _channel.Value;
+            answer = await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } sent ? channel.ReadJson(call, sent) : null;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
         {
             return CmsRoleCheck.NotVerifiable("the cmsuser_provision module on the site has no roles route: update it (integrations/backdrop/cmsuser_provision)");
         }
 
-        var site = (answer?.Roles ?? throw new CmsProviderException(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, "The cmsuser_provision module answered its roles route without a role list; update the module."))
-            .Select(r => r?.Name).OfType<string>().ToList();
+        var site = CmsRoleList.Read(answer, BackdropErrors.Cms, "The cmsuser_provision module").Select(r => r.Name).ToList();
         var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !site.Contains(r, StringComparer.Ordinal))
             .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Backdrop role", StringComparer.Ordinal);
         return CmsRoleCheck.Listed(site.Where(r => r != "authenticated").ToList(), unknown);
@@ -342,22 +344,22 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     }
 
     private async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
-        where T : class
+        where T : class =>
+        await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } answer ? _channel.Value.Read(call, answer, responseType) : null;
+
+    /// <summary>Sends <paramref name="call"/>; the answer, which says it is JSON, or <see langword="null"/> for a missing resource.</summary>
+    private async Task<HttpAnswer?> SendAnswerAsync(HttpCall call, CancellationToken cancellationToken)
     {
         var channel = _channel.Value;
         var answer = await channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
-        if (answer is null)
-        {
-            return null;
-        }
 
         // A 200 page that is not JSON means the path reached Backdrop but not the module (a front-page fallback).
-        if (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        if (answer is not null && (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase)))
         {
             throw channel.Unreadable(call, answer, new JsonException("The answer is not JSON."));
         }
 
-        return channel.Read(call, answer, responseType);
+        return answer;
     }
 
     private HttpChannel CreateChannel()

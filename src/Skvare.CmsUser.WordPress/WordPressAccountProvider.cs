@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -551,27 +552,26 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             return CmsRoleCheck.NotVerifiable("WordPress's REST API lists no roles; the companion plugin (0.2.3 or later, CmsUser:WordPress:UseCompanionPlugin) does");
         }
 
-        WpRolesAnswer answer;
+        JsonNode? answer;
         try
         {
             var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles");
-            answer = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpRolesAnswer, cancellationToken).ConfigureAwait(false))!;
+            answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
         {
             return CmsRoleCheck.NotVerifiable("the companion plugin on the site has no roles route: update it to 0.2.3 or later (integrations/wordpress/skvare-cmsuser-companion)");
         }
 
-        var site = (answer.Roles ?? throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "The companion plugin answered its roles route without a role list; update the plugin."))
-            .Where(r => !string.IsNullOrEmpty(r?.Name)).Select(r => r!).ToList();
+        var site = CmsRoleList.Read(answer, Name, "The companion plugin");
         var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in roles.Distinct(StringComparer.Ordinal))
         {
             // WordPress's role names match exactly (wp_roles()->role_objects[$role]).
-            var found = site.Find(r => r.Name == role);
+            var found = site.FirstOrDefault(r => r.Name == role);
             if (found is null)
             {
-                var cased = site.Find(r => string.Equals(r.Name, role, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Label, role, StringComparison.OrdinalIgnoreCase));
+                var cased = site.FirstOrDefault(r => string.Equals(r.Name, role, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Label, role, StringComparison.OrdinalIgnoreCase));
                 unknown[role] = cased is null
                     ? $"'{role}' is not a role of the site"
                     : $"'{role}' is not a role of the site (its role '{cased.Name}' is labelled {cased.Label}: rules name roles by name)";
@@ -582,7 +582,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             }
         }
 
-        return CmsRoleCheck.Listed(site.Select(r => r.Name!).ToList(), unknown);
+        return CmsRoleCheck.Listed(site.Select(r => r.Name).ToList(), unknown);
     }
 
     /// <summary>A random password of 32 characters from letters, digits and punctuation WordPress accepts (no backslash).</summary>
