@@ -194,11 +194,11 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     /// <inheritdoc />
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        SendMailAsync(account, "password_reset", cancellationToken);
+        SendMailAsync(account, "password_reset", "password reset", cancellationToken);
 
     /// <summary>Asks Backdrop to send its "an account was created for you" email (the create sends it itself when asked).</summary>
     internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        SendMailAsync(account, "register_admin_created", cancellationToken);
+        SendMailAsync(account, "register_admin_created", "new-account", cancellationToken);
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
@@ -298,24 +298,23 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     private static bool IsMailFailure(System.Text.Json.JsonElement error) =>
         error.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String && code.ValueEquals(MailFailedCode);
 
-    private async Task SendMailAsync(CmsAccount account, string op, CancellationToken cancellationToken)
+    private async Task SendMailAsync(CmsAccount account, string op, string what, CancellationToken cancellationToken)
     {
         CheckAccount(account);
-        var reset = op == "password_reset";
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
         {
             Body = Json(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
-            // A reset the site could not mail (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
-            FinalError = reset ? IsMailFailure : null,
+            // An email the site could not send (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
+            FinalError = IsMailFailure,
         };
         BackdropMailResult? result;
         try
         {
             result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
         }
-        catch (CmsProviderException ex) when (reset && ex.ErrorCode == MailFailedCode)
+        catch (CmsProviderException ex) when (ex.ErrorCode == MailFailedCode)
         {
-            throw new CmsProviderException(Name, CmsErrorReason.MailFailed, "Backdrop could not send the password reset email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
+            throw new CmsProviderException(Name, CmsErrorReason.MailFailed, $"Backdrop could not send the {what} email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
         }
 
         if (result?.Sent != true)

@@ -229,7 +229,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             // Plugin 0.2.2: the site tried and its mail system failed; the account exists, and a second request
             // (the notify route) would fail the same way, so none is sent.
-            Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.Unavailable);
+            Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.MailFailed);
             return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
@@ -272,11 +272,12 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private static readonly string[] InsertUserRefusals = ["existing_user_login", "existing_user_email", "user_login_too_long"];
 
     /// <summary>
-    /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> (503): the site answered and could
-    /// not send the reset email, which is no outage and must not open the circuit breaker.
+    /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> or <c>skvare_cmsuser_notify_failed</c>
+    /// (503): the site answered and could not send the email, which is no outage and must not open the circuit breaker.
     /// </summary>
-    private static bool IsResetMailFailure(JsonElement error) =>
-        error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String && code.ValueEquals("skvare_cmsuser_reset_failed");
+    private static bool IsMailFailure(JsonElement error) =>
+        error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
+        && (code.ValueEquals("skvare_cmsuser_reset_failed") || code.ValueEquals("skvare_cmsuser_notify_failed"));
 
     /// <summary>Whether a JSON error object is one of <see cref="InsertUserRefusals"/> (its <c>code</c>).</summary>
     private static bool IsInsertUserRefusal(JsonElement error) =>
@@ -372,7 +373,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         ProviderArguments.Existing(account);
         if (_options.UseCompanionPlugin)
         {
-            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken, IsResetMailFailure).ConfigureAwait(false);
+            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken, IsMailFailure).ConfigureAwait(false);
             Log.MailRequested(_logger, "password reset", account.UserId);
             return;
         }
@@ -419,7 +420,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:UseCompanionPlugin to true.");
         }
 
-        await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken).ConfigureAwait(false);
+        // A new-account email the site could not send (503 skvare_cmsuser_notify_failed) is MailFailed, as a reset's is.
+        await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken, IsMailFailure).ConfigureAwait(false);
         Log.MailRequested(_logger, "new account", account.UserId);
     }
 
