@@ -92,7 +92,7 @@ public sealed class CmsRoleListProperties
             var read = CmsRoleList.Read(node, "Backdrop", Source);
 
             read.Should().Equal(roles.Select(r => new CmsSiteRole(r.Name, r.Label, r.Assignable)));
-        });
+        }, iter: 1000);
 
     [Theory]
     [InlineData("""{"roles":[{"name":"authenticated","label":"Authenticated"},{"name":"editor","label":"Editor"}]}""", "authenticated,editor")]
@@ -111,14 +111,14 @@ public sealed class CmsRoleListProperties
     [InlineData("""{"roles":{"0":{"name":"editor"}}}""", "without a role list")]
     [InlineData("""[{"name":"editor"}]""", "without a role list")]
     [InlineData("""null""", "without a role list")]
-    [InlineData("""{"roles":[null]}""", "role 1 not an object")]
-    [InlineData("""{"roles":[{"name":"editor"},"admin"]}""", "role 2 not an object")]
-    [InlineData("""{"roles":[{"name":5}]}""", "role 1 without a name as text")]
-    [InlineData("""{"roles":[{"name":""}]}""", "role 1 without a name as text")]
-    [InlineData("""{"roles":[{"label":"Editor"}]}""", "role 1 without a name as text")]
-    [InlineData("""{"roles":[{"name":"\ud800"}]}""", "role 1 without a name as text")]
-    [InlineData("""{"roles":[{"name":"editor","label":["Editor"]}]}""", "role 1's label not text")]
-    [InlineData("""{"roles":[{"name":"editor","assignable":"yes"}]}""", "role 1's \"assignable\" not true or false")]
+    [InlineData("""{"roles":[null]}""", "with role 1 not an object")]
+    [InlineData("""{"roles":[{"name":"editor"},"admin"]}""", "with role 2 not an object")]
+    [InlineData("""{"roles":[{"name":5}]}""", "with role 1 without a name as text")]
+    [InlineData("""{"roles":[{"name":""}]}""", "with role 1 without a name as text")]
+    [InlineData("""{"roles":[{"label":"Editor"}]}""", "with role 1 without a name as text")]
+    [InlineData("""{"roles":[{"name":"\ud800"}]}""", "with role 1 without a name as text")]
+    [InlineData("""{"roles":[{"name":"editor","label":["Editor"]}]}""", "with role 1's label not text")]
+    [InlineData("""{"roles":[{"name":"editor","assignable":"yes"}]}""", "with role 1's \"assignable\" not true or false")]
     public void A_list_with_anything_but_roles_is_refused_whole_naming_what(string body, string what)
     {
         TryParse(body, out var node).Should().BeTrue();
@@ -155,12 +155,12 @@ public sealed class CmsRoleListProperties
 
             try
             {
-                CmsRoleList.Read(node, "Backdrop", Source).Should().OnlyContain(r => r.Name.Length > 0);
+                CmsRoleList.Read(node, "Backdrop", Source).Should().NotContain(r => r.Name.Length == 0);
             }
             catch (CmsProviderException ex)
             {
                 ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse, body);
                 ex.Message.Should().StartWith(Source + " answered its roles route ");
             }
-        });
+        }, iter: 2000);
 }
