@@ -39,13 +39,15 @@ public sealed class CircuitBreakerTests
         // A plugin without the create route: each create is core's, then the email is the notify route's own request,
         // which answers 503 skvare_cmsuser_notify_failed (the site answered, its mail failed).
         using var server = new FakeWordPressServer { CompanionCreateAndLookup = false, MailFails = true };
-        using var host = WordPressTestHost.For(server, companion: true);
+        // A breaker that opens at a third of the requests failing: each account costs a create and an email request, so
+        // email failures counted as the site's would open it.
+        using var host = WordPressTestHost.For(server, companion: true, o => o.Http.CircuitBreakerFailureRatio = 0.3);
 
         // Twice the breaker's minimum throughput (100) of requests, half of them answered 503.
         var created = new List<CmsAccount>();
         for (var i = 0; i < 100; i++)
         {
-            created.Add(await host.Provider.CreateAsync(new NewCmsAccount { Username = $"new{i}", Email = $"new{i}@example.org" }));
+            created.Add(await host.Provider.CreateAsync(new NewCmsAccount { Username = $"new{i}", Email = $"new{i}@example.org", Notify = true }));
         }
 
         created.Should().AllSatisfy(c =>
