@@ -254,7 +254,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             return CmsRoleCheck.NotVerifiable("the cmsuser_provision module on the site has no roles route: update it (integrations/backdrop/cmsuser_provision)");
         }
 
-        var site = CmsRoleList.Read(answer, BackdropErrors.Cms, "The cmsuser_provision module").Select(r => r.Name).ToList();
+        var site = CmsRoleList.Read(answer, BackdropErrors.Cms, "cmsuser_provision module").Select(r => r.Name).ToList();
         var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !site.Contains(r, StringComparer.Ordinal))
             .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Backdrop role", StringComparer.Ordinal);
         return CmsRoleCheck.Listed(site.Where(r => r != "authenticated").ToList(), unknown);

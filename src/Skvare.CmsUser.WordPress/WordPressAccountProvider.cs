@@ -565,7 +565,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             return CmsRoleCheck.NotVerifiable("the companion plugin on the site has no roles route: update it to 0.2.3 or later (integrations/wordpress/skvare-cmsuser-companion)");
         }
 
-        var site = CmsRoleList.Read(answer, Name, "The companion plugin");
+        var site = CmsRoleList.Read(answer, Name, "companion plugin");
         var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in roles.Distinct(StringComparer.Ordinal))
         {

@@ -25,7 +25,7 @@ internal static class CmsRoleList
     /// <summary>Reads the role list of <paramref name="answer"/> (the answer's JSON, as the channel parsed it).</summary>
     /// <param name="answer">The answer's body.</param>
     /// <param name="cms">The CMS name the failure carries (<see cref="CmsProviderException.Cms"/>).</param>
-    /// <param name="source">What answered, as the failure's message starts: <c>The companion plugin</c>.</param>
+    /// <param name="source">What answered, as the failure's message names it after the CMS: <c>companion plugin</c>.</param>
     /// <returns>The site's roles, in the answer's order.</returns>
     /// <exception cref="CmsProviderException"><see cref="CmsErrorReason.UnexpectedResponse"/>: the answer is not a role list.</exception>
     public static IReadOnlyList<CmsSiteRole> Read(JsonNode? answer, string cms, string source)
@@ -89,5 +89,5 @@ internal static class CmsRoleList
     }
 
     private static CmsProviderException Unreadable(string cms, string source, string what) =>
-        new(cms, CmsErrorReason.UnexpectedResponse, $"{source} answered its roles route {what}; update it.");
+        new(cms, CmsErrorReason.UnexpectedResponse, $"{cms}'s {source} answered its roles route {what}; update it.");
 }

@@ -17,7 +17,7 @@ namespace Skvare.CmsUser.Backdrop.Tests.SharedProvider;
 /// </summary>
 public sealed class CmsRoleListProperties
 {
-    private const string Source = "The test component";
+    private const string Source = "test component";
 
     /// <summary>One role as a route writes it; a member left out is <see langword="null"/> (label) or absent (assignable).</summary>
     private sealed record Written(string Name, string? Label, bool LabelWritten, bool? Assignable);
@@ -127,7 +127,7 @@ public sealed class CmsRoleListProperties
 
         ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
         ex.Cms.Should().Be("Backdrop");
-        ex.Message.Should().Be($"{Source} answered its roles route {what}; update it.");
+        ex.Message.Should().Be($"Backdrop's {Source} answered its roles route {what}; update it.", "the message names the CMS");
     }
 
     /// <summary>Answers near the shape (role objects of generated members) and far from it (any JSON), whole or cut short.</summary>
@@ -160,7 +160,7 @@ public sealed class CmsRoleListProperties
             catch (CmsProviderException ex)
             {
                 ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse, body);
-                ex.Message.Should().StartWith(Source + " answered its roles route ");
+                ex.Message.Should().StartWith($"Backdrop's {Source} answered its roles route ");
             }
         }, iter: 2000);
 }
