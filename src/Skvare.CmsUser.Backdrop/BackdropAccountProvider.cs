@@ -246,8 +246,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         try
         {
             var call = new HttpCall(HttpMethod.Get, "roles", "roles");
-            var channel = _channel.Value;
-            answer = await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } sent ? channel.ReadJson(call, sent) : null;
+            answer = await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } sent ? _channel.Value.ReadJson(call, sent) : null;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
         {
@@ -295,8 +294,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     private const string MailFailedCode = "mail_failed";
 
-    private static bool IsMailFailure(System.Text.Json.JsonElement error) =>
-        error.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String && code.ValueEquals(MailFailedCode);
+    private static readonly Func<JsonElement, bool> IsMailFailure = HttpCall.ErrorCodeIn(MailFailedCode);
 
     private async Task SendMailAsync(CmsAccount account, string op, string what, CancellationToken cancellationToken)
     {

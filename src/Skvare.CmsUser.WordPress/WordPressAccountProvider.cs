@@ -275,15 +275,10 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> or <c>skvare_cmsuser_notify_failed</c>
     /// (503): the site answered and could not send the email, which is no outage and must not open the circuit breaker.
     /// </summary>
-    private static bool IsMailFailure(JsonElement error) =>
-        error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String
-        && (code.ValueEquals("skvare_cmsuser_reset_failed") || code.ValueEquals("skvare_cmsuser_notify_failed"));
+    private static readonly Func<JsonElement, bool> IsMailFailure = HttpCall.ErrorCodeIn("skvare_cmsuser_reset_failed", "skvare_cmsuser_notify_failed");
 
     /// <summary>Whether a JSON error object is one of <see cref="InsertUserRefusals"/> (its <c>code</c>).</summary>
-    private static bool IsInsertUserRefusal(JsonElement error) =>
-        error.TryGetProperty("code", out var code)
-        && code.ValueKind == JsonValueKind.String
-        && InsertUserRefusals.Contains(code.GetString());
+    private static readonly Func<JsonElement, bool> IsInsertUserRefusal = HttpCall.ErrorCodeIn(InsertUserRefusals);
 
     /// <summary>
     /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
