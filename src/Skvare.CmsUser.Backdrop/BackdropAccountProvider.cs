@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -193,11 +194,11 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     /// <inheritdoc />
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        SendMailAsync(account, "password_reset", cancellationToken);
+        SendMailAsync(account, "password_reset", "password reset", cancellationToken);
 
     /// <summary>Asks Backdrop to send its "an account was created for you" email (the create sends it itself when asked).</summary>
     internal Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default) =>
-        SendMailAsync(account, "register_admin_created", cancellationToken);
+        SendMailAsync(account, "register_admin_created", "new-account", cancellationToken);
 
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
@@ -242,18 +243,18 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roles);
-        BackdropRoles? answer;
+        JsonNode? answer;
         try
         {
-            answer = await SendAsync(new HttpCall(HttpMethod.Get, "roles", "roles"), BackdropJsonContext.Default.BackdropRoles, cancellationToken).ConfigureAwait(false);
+            var call = new HttpCall(HttpMethod.Get, "roles", "roles");
+            answer = await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } sent ? _channel.Value.ReadJson(call, sent) : null;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
         {
             return CmsRoleCheck.NotVerifiable("the cmsuser_provision module on the site has no roles route: update it (integrations/backdrop/cmsuser_provision)");
         }
 
-        var site = (answer?.Roles ?? throw new CmsProviderException(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, "The cmsuser_provision module answered its roles route without a role list; update the module."))
-            .Select(r => r?.Name).OfType<string>().ToList();
+        var site = CmsRoleList.Read(answer, BackdropErrors.Cms, "cmsuser_provision module").Select(r => r.Name).ToList();
         var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !site.Contains(r, StringComparer.Ordinal))
             .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Backdrop role", StringComparer.Ordinal);
         return CmsRoleCheck.Listed(site.Where(r => r != "authenticated").ToList(), unknown);
@@ -294,27 +295,25 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     private const string MailFailedCode = "mail_failed";
 
-    private static bool IsMailFailure(System.Text.Json.JsonElement error) =>
-        error.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String && code.ValueEquals(MailFailedCode);
+    private static readonly Func<JsonElement, bool> IsMailFailure = HttpCall.ErrorCodeIn(MailFailedCode);
 
-    private async Task SendMailAsync(CmsAccount account, string op, CancellationToken cancellationToken)
+    private async Task SendMailAsync(CmsAccount account, string op, string what, CancellationToken cancellationToken)
     {
         CheckAccount(account);
-        var reset = op == "password_reset";
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
         {
             Body = Json(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
-            // A reset the site could not mail (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
-            FinalError = reset ? IsMailFailure : null,
+            // An email the site could not send (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
+            FinalError = IsMailFailure,
         };
         BackdropMailResult? result;
         try
         {
             result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
         }
-        catch (CmsProviderException ex) when (reset && ex.ErrorCode == MailFailedCode)
+        catch (CmsProviderException ex) when (ex.ErrorCode == MailFailedCode)
         {
-            throw new CmsProviderException(Name, CmsErrorReason.MailFailed, "Backdrop could not send the password reset email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
+            throw new CmsProviderException(Name, CmsErrorReason.MailFailed, $"Backdrop could not send the {what} email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
         }
 
         if (result?.Sent != true)
@@ -343,22 +342,22 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     }
 
     private async Task<T?> SendAsync<T>(HttpCall call, JsonTypeInfo<T> responseType, CancellationToken cancellationToken)
-        where T : class
+        where T : class =>
+        await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } answer ? _channel.Value.Read(call, answer, responseType) : null;
+
+    /// <summary>Sends <paramref name="call"/>; the answer, which says it is JSON, or <see langword="null"/> for a missing resource.</summary>
+    private async Task<HttpAnswer?> SendAnswerAsync(HttpCall call, CancellationToken cancellationToken)
     {
         var channel = _channel.Value;
         var answer = await channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
-        if (answer is null)
-        {
-            return null;
-        }
 
         // A 200 page that is not JSON means the path reached Backdrop but not the module (a front-page fallback).
-        if (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
+        if (answer is not null && (answer.MediaType is null || !answer.MediaType.Contains("json", StringComparison.OrdinalIgnoreCase)))
         {
             throw channel.Unreadable(call, answer, new JsonException("The answer is not JSON."));
         }
 
-        return channel.Read(call, answer, responseType);
+        return answer;
     }
 
     private HttpChannel CreateChannel()

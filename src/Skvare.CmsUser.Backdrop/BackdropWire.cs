@@ -39,12 +39,6 @@ internal sealed record BackdropMailResult([property: JsonPropertyName("sent")] b
 
 internal sealed record BackdropLoginLink([property: JsonPropertyName("url")] string? Url);
 
-/// <summary>The module's <c>GET roles</c> answer: the roles a create accepts.</summary>
-internal sealed record BackdropRoles([property: JsonPropertyName("roles")] List<BackdropRole?>? Roles);
-
-/// <summary>One role of <see cref="BackdropRoles"/>.</summary>
-internal sealed record BackdropRole([property: JsonPropertyName("name")] string? Name, [property: JsonPropertyName("label")] string? Label);
-
 internal sealed record BackdropStatus(
     [property: JsonPropertyName("module")] string? Module,
     [property: JsonPropertyName("version")] string? Version,
@@ -61,7 +55,6 @@ internal sealed record BackdropStatus(
 [JsonSerializable(typeof(BackdropMailResult))]
 [JsonSerializable(typeof(BackdropLoginLink))]
 [JsonSerializable(typeof(BackdropStatus))]
-[JsonSerializable(typeof(BackdropRoles))]
 internal sealed partial class BackdropJsonContext : JsonSerializerContext
 {
 }

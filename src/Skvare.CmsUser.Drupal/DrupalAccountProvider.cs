@@ -307,7 +307,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         if (notifyInside && notified is not null)
         {
             // The module tried and the site's mail system refused: sending again would fail the same way.
-            Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.Unavailable);
+            Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.MailFailed);
             return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
@@ -523,7 +523,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         if (node?.Deserialize(DrupalJsonContext.Default.DrupalNotifyResult)?.Sent != true)
         {
-            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.Unavailable, "Drupal could not send the new-account email (sent: false); check the site's mail system.", errorCode: "mail_failed");
+            // The site answered that its mail failed: no outage (as a reset the site could not mail).
+            throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.MailFailed, "Drupal could not send the new-account email (sent: false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
         }
 
         Log.MailSent(_logger, account.UserId, RegisterAdminCreated);

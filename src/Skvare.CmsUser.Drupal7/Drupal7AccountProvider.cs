@@ -202,7 +202,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     {
         ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
-        CheckSent(sent, "password reset", CmsErrorReason.MailFailed);
+        CheckSent(sent, "password reset");
         Log.MailSent(_logger, account.UserId, "password_reset");
     }
 
@@ -211,7 +211,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     {
         ProviderArguments.Existing(account);
         var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
-        CheckSent(sent, "welcome", CmsErrorReason.Unavailable);
+        CheckSent(sent, "welcome");
         Log.MailSent(_logger, account.UserId, "welcome");
     }
 
@@ -442,15 +442,15 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         "user/" + userId.ToString(CultureInfo.InvariantCulture) + (action is null ? string.Empty : "/" + action) + ".json";
 
     /// <summary>
-    /// The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed: a reset fails as
-    /// <see cref="CmsErrorReason.MailFailed"/> (the site answered; counted as an attempt), the welcome email as before.
+    /// The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed: the reset and the welcome
+    /// email fail as <see cref="CmsErrorReason.MailFailed"/> (the site answered: no outage).
     /// </summary>
-    private static void CheckSent(JsonNode? answer, string what, CmsErrorReason reason)
+    private static void CheckSent(JsonNode? answer, string what)
     {
         var value = answer is JsonArray { Count: 1 } list ? list[0] : answer;
         if (value is JsonValue v && v.TryGetValue<bool>(out var sent) && !sent)
         {
-            throw new CmsProviderException(Drupal7Errors.Cms, reason, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
+            throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.MailFailed, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
         }
     }
 

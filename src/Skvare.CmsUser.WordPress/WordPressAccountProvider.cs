@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -228,7 +229,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             // Plugin 0.2.2: the site tried and its mail system failed; the account exists, and a second request
             // (the notify route) would fail the same way, so none is sent.
-            Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.Unavailable);
+            Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.MailFailed);
             return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
         }
 
@@ -271,17 +272,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     private static readonly string[] InsertUserRefusals = ["existing_user_login", "existing_user_email", "user_login_too_long"];
 
     /// <summary>
-    /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> (503): the site answered and could
-    /// not send the reset email, which is no outage and must not open the circuit breaker.
+    /// Whether a JSON error object is the companion's <c>skvare_cmsuser_reset_failed</c> or <c>skvare_cmsuser_notify_failed</c>
+    /// (503): the site answered and could not send the email, which is no outage and must not open the circuit breaker.
     /// </summary>
-    private static bool IsResetMailFailure(JsonElement error) =>
-        error.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.String && code.ValueEquals("skvare_cmsuser_reset_failed");
+    private static readonly Func<JsonElement, bool> IsMailFailure = HttpCall.ErrorCodeIn("skvare_cmsuser_reset_failed", "skvare_cmsuser_notify_failed");
 
     /// <summary>Whether a JSON error object is one of <see cref="InsertUserRefusals"/> (its <c>code</c>).</summary>
-    private static bool IsInsertUserRefusal(JsonElement error) =>
-        error.TryGetProperty("code", out var code)
-        && code.ValueKind == JsonValueKind.String
-        && InsertUserRefusals.Contains(code.GetString());
+    private static readonly Func<JsonElement, bool> IsInsertUserRefusal = HttpCall.ErrorCodeIn(InsertUserRefusals);
 
     /// <summary>
     /// Sends the create: to the companion plugin's <c>users?notify=user</c> route when <paramref name="notifyInside"/>
@@ -371,7 +368,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         ProviderArguments.Existing(account);
         if (_options.UseCompanionPlugin)
         {
-            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken, IsResetMailFailure).ConfigureAwait(false);
+            await CompanionPostAsync(account.UserId, "reset", "send a password reset email", cancellationToken, IsMailFailure).ConfigureAwait(false);
             Log.MailRequested(_logger, "password reset", account.UserId);
             return;
         }
@@ -418,7 +415,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             throw new CmsProviderException(Name, CmsErrorReason.Permission, "WordPress has no REST endpoint for the new-account email: install the Skvare CmsUser companion plugin and set CmsUser:WordPress:UseCompanionPlugin to true.");
         }
 
-        await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken).ConfigureAwait(false);
+        // A new-account email the site could not send (503 skvare_cmsuser_notify_failed) is MailFailed, as a reset's is.
+        await CompanionPostAsync(account.UserId, "notify", "send the new-account email", cancellationToken, IsMailFailure).ConfigureAwait(false);
         Log.MailRequested(_logger, "new account", account.UserId);
     }
 
@@ -552,27 +550,26 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             return CmsRoleCheck.NotVerifiable("WordPress's REST API lists no roles; the companion plugin (0.2.3 or later, CmsUser:WordPress:UseCompanionPlugin) does");
         }
 
-        WpRolesAnswer answer;
+        JsonNode? answer;
         try
         {
             var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles");
-            answer = (await _channel.SendAsync(call, WordPressJsonContext.Default.WpRolesAnswer, cancellationToken).ConfigureAwait(false))!;
+            answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
         {
             return CmsRoleCheck.NotVerifiable("the companion plugin on the site has no roles route: update it to 0.2.3 or later (integrations/wordpress/skvare-cmsuser-companion)");
         }
 
-        var site = (answer.Roles ?? throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "The companion plugin answered its roles route without a role list; update the plugin."))
-            .Where(r => !string.IsNullOrEmpty(r?.Name)).Select(r => r!).ToList();
+        var site = CmsRoleList.Read(answer, Name, "companion plugin");
         var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in roles.Distinct(StringComparer.Ordinal))
         {
             // WordPress's role names match exactly (wp_roles()->role_objects[$role]).
-            var found = site.Find(r => r.Name == role);
+            var found = site.FirstOrDefault(r => r.Name == role);
             if (found is null)
             {
-                var cased = site.Find(r => string.Equals(r.Name, role, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Label, role, StringComparison.OrdinalIgnoreCase));
+                var cased = site.FirstOrDefault(r => string.Equals(r.Name, role, StringComparison.OrdinalIgnoreCase) || string.Equals(r.Label, role, StringComparison.OrdinalIgnoreCase));
                 unknown[role] = cased is null
                     ? $"'{role}' is not a role of the site"
                     : $"'{role}' is not a role of the site (its role '{cased.Name}' is labelled {cased.Label}: rules name roles by name)";
@@ -583,7 +580,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             }
         }
 
-        return CmsRoleCheck.Listed(site.Select(r => r.Name!).ToList(), unknown);
+        return CmsRoleCheck.Listed(site.Select(r => r.Name).ToList(), unknown);
     }
 
     /// <summary>A random password of 32 characters from letters, digits and punctuation WordPress accepts (no backslash).</summary>

@@ -98,8 +98,8 @@ internal static partial class WordPressErrors
                 // Companion plugin 0.2.1: another request held the email's or username's create lock past its wait; nothing was created.
                 return (CmsErrorReason.Unavailable, "Another request was creating an account with the same email or username at that moment; nothing was created, so a later attempt can simply retry.");
             case "skvare_cmsuser_notify_failed":
-                // Companion plugin 0.2.2: wp_mail() failed; the account is fine, the site's mail is not.
-                return (CmsErrorReason.Unavailable, "The site could not send the email: check its mail setup (an SMTP plugin, or PHP's mail()).");
+                // Companion plugin 0.2.2: wp_mail() failed; the account is fine, the site's mail is not. The site answered, so it is no outage.
+                return (CmsErrorReason.MailFailed, "The site could not send the new-account email: check its mail setup (an SMTP plugin, or PHP's mail()).");
             case "skvare_cmsuser_reset_failed":
                 // Companion plugin 0.2.2: retrieve_password() failed, mostly wp_mail(); the site answered, so it is no outage.
                 return (CmsErrorReason.MailFailed, "The site could not send the password reset email: check its mail setup (an SMTP plugin, or PHP's mail()).");

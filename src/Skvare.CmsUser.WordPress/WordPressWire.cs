@@ -108,29 +108,7 @@ internal sealed class WpLookupAnswer
     public bool Truncated { get; set; }
 }
 
-/// <summary>The companion plugin's <c>GET roles</c> answer (0.2.3).</summary>
-internal sealed class WpRolesAnswer
-{
-    [JsonPropertyName("roles")]
-    public List<WpRole?>? Roles { get; set; }
-}
-
-/// <summary>One role of <see cref="WpRolesAnswer"/>.</summary>
-internal sealed class WpRole
-{
-    [JsonPropertyName("name")]
-    public string? Name { get; set; }
-
-    [JsonPropertyName("label")]
-    public string? Label { get; set; }
-
-    /// <summary>Whether the API account may give the role (<c>get_editable_roles()</c>).</summary>
-    [JsonPropertyName("assignable")]
-    public bool? Assignable { get; set; }
-}
-
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(WpRolesAnswer))]
 [JsonSerializable(typeof(WpUser))]
 [JsonSerializable(typeof(List<WpUser>))]
 [JsonSerializable(typeof(WpCreateUser))]

@@ -9,7 +9,8 @@ namespace Skvare.CmsUser.Tests.Shared;
 /// in it), and a rule with <c>Notify: false</c> leads to none. Each provider's tests derive from this once,
 /// hand over the provider wired to its fake site and say how to read the emails the fake recorded.
 /// What the CMS reports about the email (sent, failed, or unknown where its API cannot tell) reaches the outcome and
-/// the Completed "User Account Creation" activity, and a failed email never fails the contact.
+/// the Completed "User Account Creation" activity, and a failed email never fails the contact: the account is linked, the
+/// contact leaves the trigger, and no later run retries it (no second account, no second email).
 /// </summary>
 public abstract class NewAccountNotificationContract : OwnedTestResources
 {
@@ -97,7 +98,8 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
             Notify = ruleNotify,
         })).UseInMemory(civi, cms);
         using var built = services.BuildServiceProvider();
-        var outcome = await built.GetRequiredService<IUserProvisioner>().ProvisionAsync(contact.Id);
+        var provisioner = built.GetRequiredService<IUserProvisioner>();
+        var outcome = await provisioner.ProvisionAsync(contact.Id);
         if (outcome.Kind != OutcomeKind.Created)
         {
             return (outcome, "");
@@ -107,6 +109,16 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
         var activity = civi.Activities.Should().ContainSingle(a => a.ContactId == contact.Id && a.Kind == ActivityKind.AccountCreation).Which;
         activity.Status.Should().Be(ActivityOutcomeStatus.Completed);
         activity.Subject.Should().StartWith("Created : ");
+
+        // Done, whatever became of the email: the contact left the trigger, so a later run neither retries it (no second
+        // account, no second email) nor records anything more.
+        civi.GroupStatus("members", contact.Id).Should().Be("Removed");
+        var mails = _mailsTo(Email).Count;
+        var again = await provisioner.RunOnceAsync();
+        again.Counts.Values.Sum().Should().Be(0, "nobody waits in the trigger");
+        _mailsTo(Email).Should().HaveCount(mails);
+        (await cms.FindByEmailAsync(Email))!.UserId.Should().Be(outcome.CmsUserId.Value);
+        civi.Activities.Where(a => a.ContactId == contact.Id).Should().ContainSingle();
         return (outcome, activity.Details ?? "");
     }
 }

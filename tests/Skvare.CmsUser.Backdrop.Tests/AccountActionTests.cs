@@ -82,13 +82,17 @@ public sealed class AccountActionTests : IDisposable
         _host.Server.Mails.Should().Equal(new Testing.Backdrop.FakeBackdropMail(account.UserId, "jdoe@example.org", "register_admin_created"));
     }
 
-    [Fact]
-    public async Task Reset_mail_failure_is_MailFailed_and_not_retried()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Mail_failure_of_a_reset_or_a_new_account_email_is_MailFailed_and_not_retried(bool reset)
     {
         var account = Seed();
         _host.Server.MailFails = true;
 
-        var act = () => _host.Provider.SendPasswordResetAsync(account);
+        var act = reset
+            ? (Func<Task>)(() => _host.Provider.SendPasswordResetAsync(account))
+            : () => ((BackdropAccountProvider)_host.Provider).SendNewAccountNotificationAsync(account);
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.MailFailed, "the site answered: its mail failed, it is not down");

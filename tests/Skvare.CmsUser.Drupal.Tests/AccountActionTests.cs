@@ -127,6 +127,27 @@ public sealed class AccountActionTests : IDisposable
         host.Server.Requests.Should().OnlyContain(r => r.Query == "_format=json");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_welcome_email_the_site_cannot_send_is_MailFailed_after_one_request(bool companion)
+    {
+        // The module's notify route answers {"sent": false}; without it core's user/password answers 400 "Unable to send email".
+        using var host = new DrupalTestHost(o => o.UseCompanionModule = companion);
+        host.Server.CompanionModuleEnabled = companion;
+        host.Server.MailFails = true;
+        var user = host.Server.AddUser("jdoe", "jdoe@example.org");
+
+        var act = () => ((DrupalAccountProvider)host.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, "jdoe", "jdoe@example.org"));
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed, "the site answered that its mail failed: it is not down");
+        ex.Kind.Should().Be(FailureKind.Permanent);
+        ex.ErrorCode.Should().Be("mail_failed");
+        host.Server.Mails.Should().BeEmpty();
+        host.ApiRequests.Select(r => r.Method + " " + r.Path).Should().Equal([companion ? $"POST /cmsuser/user/{user.Id}/notify" : "POST /user/password"], "an email is not sent twice");
+    }
+
     [Fact]
     public async Task Companion_configured_but_not_installed_is_a_configuration_error()
     {

@@ -115,15 +115,23 @@ public sealed class LookupAndActionTests : IDisposable
         _host.Server.Mails.Should().Equal(new Testing.Drupal7.FakeDrupal7Mail(user.Id, "jdoe@example.org", "register_admin_created"));
     }
 
-    [Fact]
-    public async Task Reset_mail_failure_is_MailFailed()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Mail_failure_of_a_reset_or_a_welcome_email_is_MailFailed(bool reset)
     {
         var user = _host.Server.AddUser("jdoe", "jdoe@example.org");
         _host.Server.MailFails = true;
+        var account = new CmsAccount(user.Id, null, null);
 
-        var act = () => _host.Provider.SendPasswordResetAsync(new CmsAccount(user.Id, null, null));
+        var act = reset
+            ? (Func<Task>)(() => _host.Provider.SendPasswordResetAsync(account))
+            : () => ((Drupal7AccountProvider)_host.Provider).SendNewAccountNotificationAsync(account);
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.MailFailed);
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed, "the action answered false: the site's mail failed, it is not down");
+        ex.ErrorCode.Should().Be("mail_failed");
+        _host.Server.Mails.Should().BeEmpty();
     }
 
     [Fact]

@@ -33,6 +33,33 @@ public sealed class CircuitBreakerTests
         server.Requests.Count(r => r.StatusCode == 500).Should().BeGreaterThanOrEqualTo(120);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Many_new_account_emails_the_site_cannot_send_do_not_open_the_circuit()
+    {
+        // A plugin without the create route: each create is core's, then the email is the notify route's own request,
+        // which answers 503 skvare_cmsuser_notify_failed (the site answered, its mail failed).
+        using var server = new FakeWordPressServer { CompanionCreateAndLookup = false, MailFails = true };
+        // A breaker that opens at a third of the requests failing: each account costs a create and an email request, so
+        // email failures counted as the site's would open it.
+        using var host = WordPressTestHost.For(server, companion: true, o => o.Http.CircuitBreakerFailureRatio = 0.3);
+
+        // Twice the breaker's minimum throughput (100) of requests, half of them answered 503.
+        var created = new List<CmsAccount>();
+        for (var i = 0; i < 100; i++)
+        {
+            created.Add(await host.Provider.CreateAsync(new NewCmsAccount { Username = $"new{i}", Email = $"new{i}@example.org", Notify = true }));
+        }
+
+        created.Should().AllSatisfy(c =>
+        {
+            c.Notification.Should().Be(CmsNotification.Failed);
+            c.NotificationFailure.Should().Contain("mail setup");
+        });
+        server.Users.Should().HaveCount(101, "every create went through, once (the admin account and 100 new ones)");
+        server.Requests.Count(r => r.Path.EndsWith("/notify", StringComparison.Ordinal)).Should().Be(100, "one email request per account, never repeated");
+        (await host.Provider.CreateAsync(new NewCmsAccount { Username = "fresh", Email = "fresh@example.org", Notify = false })).Username.Should().Be("fresh");
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Real_server_failures_still_open_it()
     {

@@ -48,12 +48,12 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         var logs = host.Logs.GetSnapshot();
         var warning = logs.Should().ContainSingle(r => r.Id.Id == 3004).Which;
         warning.Level.Should().Be(LogLevel.Warning);
-        warning.Message.Should().Contain(created.UserId.ToString(CultureInfo.InvariantCulture)).And.Contain(nameof(CmsErrorReason.Unavailable));
+        warning.Message.Should().Contain(created.UserId.ToString(CultureInfo.InvariantCulture)).And.Contain(nameof(CmsErrorReason.MailFailed));
         logs.Should().NotContain(r => r.Id.Id == 3007, "WordPress did not send the new account email");
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task The_notify_route_reports_a_failed_email_as_Unavailable()
+    public async Task The_notify_route_reports_a_failed_email_as_MailFailed_once()
     {
         var user = _server.AddUser("notify.fails", "notify.fails@example.org", "subscriber");
         _server.MailFails = true;
@@ -62,10 +62,12 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         var ex = (await host.Invoking(h => ((WordPressAccountProvider)h.Provider).SendNewAccountNotificationAsync(new CmsAccount(user.Id, null, null), Timeout()))
             .Should().ThrowAsync<CmsProviderException>()).Which;
 
-        ex.Reason.Should().Be(CmsErrorReason.Unavailable);
+        ex.Reason.Should().Be(CmsErrorReason.MailFailed, "the site answered that its mail failed: it is not down");
+        ex.Kind.Should().Be(FailureKind.Permanent);
         ex.ErrorCode.Should().Be("skvare_cmsuser_notify_failed");
         ex.StatusCode.Should().Be(503);
         ex.Message.Should().Contain("mail setup");
+        _server.Requests.Should().ContainSingle("an email is not sent twice");
         _server.Mails.Should().BeEmpty();
         host.Logs.GetSnapshot().Should().NotContain(r => r.Id.Id == 3007);
     }

@@ -19,6 +19,7 @@ public sealed class ErrorMappingTests
     [InlineData(403, """{"code":"rest_forbidden_context","message":"Sorry, you are not allowed to list users.","data":{"status":403}}""", CmsErrorReason.Permission)]
     [InlineData(403, """{"code":"rest_cannot_edit_roles","message":"Sorry, you are not allowed to edit roles of this user.","data":{"status":403}}""", CmsErrorReason.Permission)]
     [InlineData(404, """{"code":"rest_user_invalid_id","message":"Invalid user ID.","data":{"status":404}}""", CmsErrorReason.NotFound)]
+    [InlineData(503, """{"code":"skvare_cmsuser_notify_failed","message":"The email could not be sent.","data":{"status":503}}""", CmsErrorReason.MailFailed)]
     [InlineData(503, "<html>Service Unavailable</html>", CmsErrorReason.Unavailable)]
     [InlineData(200, "", CmsErrorReason.UnexpectedResponse)]
     [InlineData(401, "<html>Unauthorized</html>", CmsErrorReason.Authentication)]

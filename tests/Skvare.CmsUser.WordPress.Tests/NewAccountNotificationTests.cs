@@ -38,3 +38,23 @@ public sealed class NewAccountNotificationWithCompanionTests : NewAccountNotific
     // Plugin 0.2.2: the create answers X-Skvare-CmsUser-Notified: failed.
     protected override void MakeMailFail() => _server.MailFails = true;
 }
+
+/// <summary>
+/// With a companion plugin that cannot create (no <c>users</c> route) the email is a request of its own after core's create:
+/// the plugin's notify route, which answers 503 <c>skvare_cmsuser_notify_failed</c> when the site cannot send it.
+/// </summary>
+public sealed class NewAccountNotificationThroughTheNotifyRouteTests : NewAccountNotificationContract
+{
+    public NewAccountNotificationThroughTheNotifyRouteTests()
+    {
+        _server = Own(new FakeWordPressServer { CompanionCreateAndLookup = false });
+        var host = Own(WordPressTestHost.For(_server, companion: true));
+        Use(host.Provider, to => [.. _server.Mails.Where(m => m.To == to).Select(m => m.Kind)]);
+    }
+
+    private readonly FakeWordPressServer _server;
+
+    protected override IReadOnlyCollection<string> NotificationKinds => ["new-account"];
+
+    protected override void MakeMailFail() => _server.MailFails = true;
+}

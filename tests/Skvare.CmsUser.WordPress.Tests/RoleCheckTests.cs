@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Testing;
 using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Testing.WordPress;
 using Skvare.CmsUser.Tests.Shared.Sites;
@@ -174,15 +175,33 @@ public sealed class RoleCheckTests : IDisposable
         RoleRequests(_site.WordPress).Should().Be(0);
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task Plan_whose_role_listing_fails_plans_as_it_did_before_it_checked_roles()
+    [Theory(Timeout = 120_000)]
+    [InlineData(503)]
+    [InlineData(403)]
+    public async Task Plan_whose_role_listing_fails_plans_as_it_did_before_it_checked_roles_and_reads_them_once(int status)
     {
-        var site = Site(2, Misspelled);
-        site.WordPress.FaultWhere = r => r.Path.EndsWith("/roles", StringComparison.Ordinal) ? FakeFault.Status(503) : null;
+        _site = FakeSite.Start(3, concurrency: 1, configure: services =>
+        {
+            services.AddFakeLogging();
+            services.PostConfigure<CmsUserOptions>(o =>
+            {
+                o.Rules[0].Roles.Clear();
+                o.Rules[0].Roles.Add(Misspelled);
+            });
+        });
+        _site.WordPress.FaultWhere = r => r.Path.EndsWith("/roles", StringComparison.Ordinal)
+            ? status == 403 ? FakeFault.Status(403, """{"code":"rest_forbidden","message":"Sorry, you are not allowed to do that.","data":{"status":403}}""", "application/json") : FakeFault.Status(status)
+            : null;
 
-        var plan = await PlanAsync(site);
+        var plan = await PlanAsync(_site);
 
-        plan.Should().HaveCount(2).And.AllSatisfy(e => e.Action.Should().Be(PlannedAction.Create, "an unread role list decides nothing; the run reports its own failure"));
+        plan.Should().HaveCount(3).And.AllSatisfy(e => e.Action.Should().Be(PlannedAction.Create, "an unread role list decides nothing; the run reports its own failure"));
+        _site.Services.GetFakeLogCollector().GetSnapshot().Count(r => r.Id.Id == 1047).Should().Be(1, "the failed read is logged once and not repeated for later contacts");
+        if (status == 403)
+        {
+            // A refusal is not retried by the HTTP pipeline: one request is one read.
+            RoleRequests(_site.WordPress).Should().Be(1, "the failed read is not repeated for later contacts");
+        }
     }
 
     [Fact(Timeout = 120_000)]

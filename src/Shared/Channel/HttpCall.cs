@@ -38,6 +38,14 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     /// </summary>
     public Func<System.Text.Json.JsonElement, bool>? FinalError { get; init; }
 
+    /// <summary>
+    /// A <see cref="FinalError"/> that recognises a JSON error object by its text <c>code</c> (the shape WordPress's REST
+    /// API and the Backdrop module answer): one of <paramref name="codes"/>.
+    /// </summary>
+    /// <param name="codes">The error codes that are final.</param>
+    public static Func<System.Text.Json.JsonElement, bool> ErrorCodeIn(params string[] codes) =>
+        error => error.TryGetProperty("code", out var code) && code.ValueKind == System.Text.Json.JsonValueKind.String && Array.Exists(codes, c => code.ValueEquals(c));
+
     /// <summary>Whether an answer the classifier reads as "no such resource" is returned as <see langword="null"/> instead of thrown.</summary>
     public bool NullWhenNotFound { get; init; }
 

@@ -246,20 +246,25 @@ internal sealed class DryRun
             return null;
         }
 
-        if (!claims.RolesRead)
-        {
-            claims.RolesRead = true;
-            try
-            {
-                claims.Roles = await RuleRoleCheck.FindAsync(_engine.Cms, Options.Rules.Where(r => r.Roles.Count > 0).ToList(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
-            {
-                Log.RoleCheckFailed(_engine.Logger, ContactResult.InternalMessage(ex));
-            }
-        }
+        claims.Roles ??= ReadRolesAsync(cancellationToken);
+        return (await claims.Roles.ConfigureAwait(false))?.ProblemOf(rule);
+    }
 
-        return claims.Roles?.ProblemOf(rule);
+    /// <summary>
+    /// The roles of every rule that names one (<see cref="RuleRoleCheck.FindAsync"/>), or <see langword="null"/> when the
+    /// read failed: logged here, once, since the plan keeps this task and never asks again.
+    /// </summary>
+    private async Task<RuleRoleFindings?> ReadRolesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RuleRoleCheck.FindAsync(_engine.Cms, Options.Rules.Where(r => r.Roles.Count > 0).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            Log.RoleCheckFailed(_engine.Logger, ContactResult.InternalMessage(ex));
+            return null;
+        }
     }
 
     /// <summary>
@@ -397,11 +402,11 @@ internal sealed class DryRun
         /// <summary>Whether a contact's plan asked the CMS (then the plan needs no credentials check: the CMS answered or failed).</summary>
         public bool CmsAsked { get; set; }
 
-        /// <summary>Whether the rules' roles were read (<see cref="RoleProblemAsync"/>): once per plan.</summary>
-        public bool RolesRead { get; set; }
-
-        /// <summary>What the CMS said about the rules' roles, or <see langword="null"/> when not read or the read failed.</summary>
-        public RuleRoleFindings? Roles { get; set; }
+        /// <summary>
+        /// The read of the rules' roles (<see cref="RoleProblemAsync"/>), started by the first contact that needs them and
+        /// kept for the plan: once per plan. Its result is <see langword="null"/> when the read failed.
+        /// </summary>
+        public Task<RuleRoleFindings?>? Roles { get; set; }
 
         /// <summary>Contacts planned in a row whose plan failed on an unavailable server (the run's quarantine count).</summary>
         public int TransientStreak { get; set; }

@@ -43,7 +43,7 @@ public static class RuleRoleCheck
         }
         catch (CmsUserException ex) when (ex.Kind == FailureKind.Transient)
         {
-            return new ConnectivityReport(target, false, [new ConnectivityCheck(Name, false, $"The roles could not be read: {ex.Message}") { Failure = FailureKind.Transient }]);
+            return new ConnectivityReport(target, false, [ConnectivityCheck.Failed(Name, ex) with { Detail = $"The roles could not be read: {ex.Message}" }]);
         }
         catch (CmsUserException ex)
         {

@@ -147,6 +147,7 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
     private static IReadOnlyList<(string, Func<CancellationToken, Task<string>>)> ProviderCalls(IServiceProvider services, Secrets s)
     {
         var cms = services.GetRequiredService<ICmsAccountProvider>();
+        var catalog = cms as ICmsRoleCatalog;
         return
         [
             ("find by email", async ct => $"{await cms.FindByEmailAsync("jdoe@example.org", ct)}"),
@@ -179,6 +180,14 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
                 var report = await cms.CheckConnectivityAsync(ct);
                 return report.Target + " " + string.Join(" | ", report.Checks.Select(c => $"{c.Name} {c.Passed} {c.Detail}"));
             }),
+            .. catalog is null ? [] : new (string, Func<CancellationToken, Task<string>>)[]
+            {
+                ("check roles", async ct =>
+                {
+                    var check = await catalog.CheckRolesAsync(["editor", "subscriber"], ct);
+                    return $"{check.Verified} {string.Join(",", check.SiteRoles)} {string.Join(",", check.Unknown.Values)} {check.NotVerifiableReason}";
+                }),
+            },
         ];
     }
 

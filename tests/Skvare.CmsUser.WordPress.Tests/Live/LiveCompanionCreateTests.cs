@@ -54,7 +54,7 @@ public sealed class LiveCompanionCreateTests
         var user = fake.AddUser("notify.fails", "notify.fails@example.org", "subscriber");
         var fromFake = await NotifyFailureAsync(faked, user.Id);
 
-        fromLive.Should().Be((CmsErrorReason.Unavailable, "skvare_cmsuser_notify_failed", 503));
+        fromLive.Should().Be((CmsErrorReason.MailFailed, "skvare_cmsuser_notify_failed", 503));
         fromFake.Should().Be(fromLive);
     }
 
