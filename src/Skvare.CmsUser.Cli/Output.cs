@@ -35,12 +35,13 @@ internal static class Output
     };
 
     /// <summary>
-    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed; a linked contact whose access a
-    /// deprovisioning had taken and this run gave back: Access restored).
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed, Gave up; a linked contact whose
+    /// access a deprovisioning had taken and this run gave back: Access restored). A contact without an account whose
+    /// attempts this reset used up has left the campaign: it reads Gave up, as any contact that left does.
     /// </summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
     {
-        { Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: not OutcomeKind.GaveUp, Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
         { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
         _ => Describe(outcome.Kind, verb),
     };
