@@ -442,7 +442,11 @@ internal static class Output
         }
     }
 
-    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json)
+    /// <summary>
+    /// The failures table. With <paramref name="rule"/> (<c>--rule</c>) the list holds only contacts waiting in that rule's
+    /// trigger, and the lines under it say so: an empty list does not mean nobody failed.
+    /// </summary>
+    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null)
     {
         if (json)
         {
@@ -472,7 +476,9 @@ internal static class Output
 
         if (failures.Count == 0)
         {
-            Human.WriteLine($"No failed attempts in the last {Durations.Format(window)}.");
+            Human.WriteLine(rule is null
+                ? $"No failed attempts in the last {Durations.Format(window)}."
+                : $"No contact waiting in the trigger of {rule} has failed attempts in the last {Durations.Format(window)} (without --rule: every contact that failed).");
             return;
         }
 
@@ -484,7 +490,8 @@ internal static class Output
         }
 
         Human.Write(table);
-        Human.WriteLine($"{Contacts(failures.Count)} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
+        var waiting = rule is null ? "" : $" waiting in the trigger of {rule}";
+        Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
     }
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
