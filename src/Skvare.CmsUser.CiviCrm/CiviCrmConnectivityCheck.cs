@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.CiviCrm.Triggers;
 
 namespace Skvare.CmsUser.CiviCrm;
 
@@ -64,8 +65,9 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
             return found == 2 ? (true, "both exist") : (true, $"{found} of 2 exist; the first run creates the rest (needs \"administer CiviCRM\")");
         }).ConfigureAwait(false);
 
-        // Each group, tag or saved search once, named by what the settings use it for ("History group:members_done").
-        var uses = _engine.Rules.SelectMany(r => new[] { ("trigger", r.Trigger), ("history", r.History) })
+        // Each group, tag or saved search once, named by what the settings use it for ("History group:members_done"),
+        // a deprovisioning rule's revoked set included (a run stops on a missing one, so the check must find it first).
+        var uses = _engine.Rules.SelectMany(r => new[] { ("trigger", r.Trigger), ("history", r.History), ("revoked", r.Deprovision?.Revoked) })
             .Concat(_engine.PasswordResets.Select(p => ("password reset trigger", (TriggerDefinition?)p.Trigger)))
             .Where(u => u.Item2 is not null)
             .GroupBy(u => u.Item2!.ToString(), StringComparer.Ordinal);
@@ -76,11 +78,15 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
             // Capitalised as every other row name ("Trigger group:members"); the reference keeps its own spelling.
             await CheckAsync(checks, $"{char.ToUpperInvariant(roles[0])}{roles[1..]} {trigger}", async () =>
             {
-                var entity = trigger.Kind switch { TriggerKind.Group => "Group", TriggerKind.Tag => "Tag", _ => "SavedSearch" };
-                var byId = long.TryParse(trigger.Reference, out var id);
-                var query = new Api4Params { Limit = 1 }.WithSelect("id").WithWhere(byId ? Api4Condition.Eq("id", id) : Api4Condition.Eq("name", trigger.Reference));
+                // The look-up a run makes (by id; by name, and a group by its title too), so the check agrees with the run.
+                var (entity, query) = ReferenceResolver.LookupQuery(trigger);
                 var rows = (await _client.CallAsync(entity, "get", query, cancellationToken).ConfigureAwait(false)).Values;
-                return rows.Count > 0 ? (true, $"{entity} {rows[0].GetInt64("id")}") : (false, $"no {entity} '{trigger.Reference}' (or the API user cannot see it)");
+                return rows.Count switch
+                {
+                    0 => (false, $"no {entity} '{trigger.Reference}' (or the API user cannot see it)"),
+                    1 => (true, $"{entity} {rows[0].GetInt64("id")}"),
+                    _ => (false, $"more than one {entity} matches '{trigger.Reference}'; refer to it by id"),
+                };
             }).ConfigureAwait(false);
         }
 

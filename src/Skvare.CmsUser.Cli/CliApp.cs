@@ -291,7 +291,7 @@ internal static class CliApp
             failures = failures.Where(f => f.Rule is not null).ToList();
         }
 
-        Output.Failures(failures, max, window, options.Json);
+        Output.Failures(failures, max, window, options.Json, options.Rule);
         return ExitCodes.Done;
     }
 

@@ -35,12 +35,13 @@ internal static class Output
     };
 
     /// <summary>
-    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed; a linked contact whose access a
-    /// deprovisioning had taken and this run gave back: Access restored).
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed, Gave up; a linked contact whose
+    /// access a deprovisioning had taken and this run gave back: Access restored). A contact without an account whose
+    /// attempts this reset used up has left the campaign: it reads Gave up, as any contact that left does.
     /// </summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
     {
-        { Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: not OutcomeKind.GaveUp, Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
         { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
         _ => Describe(outcome.Kind, verb),
     };
@@ -444,7 +445,11 @@ internal static class Output
         }
     }
 
-    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json)
+    /// <summary>
+    /// The failures table. With <paramref name="rule"/> (<c>--rule</c>) the list holds only contacts waiting in that rule's
+    /// trigger, and the lines under it say so: an empty list does not mean nobody failed.
+    /// </summary>
+    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null)
     {
         if (json)
         {
@@ -474,7 +479,9 @@ internal static class Output
 
         if (failures.Count == 0)
         {
-            Human.WriteLine($"No failed attempts in the last {Durations.Format(window)}.");
+            Human.WriteLine(rule is null
+                ? $"No failed attempts in the last {Durations.Format(window)}."
+                : $"No contact waiting in the trigger of {rule} has failed attempts in the last {Durations.Format(window)} (without --rule: every contact that failed).");
             return;
         }
 
@@ -486,7 +493,8 @@ internal static class Output
         }
 
         Human.Write(table);
-        Human.WriteLine($"{Contacts(failures.Count)} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
+        var waiting = rule is null ? "" : $" waiting in the trigger of {rule}";
+        Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
     }
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>

@@ -89,6 +89,31 @@ public sealed class OptionsAndHealthTests
     }
 
     [Fact]
+    public async Task Connectivity_check_finds_a_group_by_its_title_and_checks_a_deprovisioning_rules_revoked_set()
+    {
+        // Found on the real CiviCRM 6.17.2 (trial8): a trigger named by its group title failed the check although runs use
+        // it, and a missing Deprovision:Revoked tag passed the check and then stopped every run and plan.
+        using var h = new CiviHarness(engine: o => o.Rules.Add(new ProvisioningRule
+        {
+            Trigger = TriggerDefinition.Group("Website members"),
+            History = TriggerDefinition.Group("members_done"),
+            Deprovision = new DeprovisionOptions { When = DeprovisionWhen.Revoked, Revoked = TriggerDefinition.Tag("lapsed") },
+        }));
+        var members = h.Fake.AddGroup("website_members", "Website members");
+        h.Fake.AddGroup("members_done");
+
+        var missing = await h.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
+        var lapsed = h.Fake.AddTag("lapsed");
+        var found = await h.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync();
+
+        missing.Checks.Single(c => c.Name == "Trigger group:Website members").Should().Match<ConnectivityCheck>(c => c.Passed && c.Detail == $"Group {members}");
+        missing.Checks.Single(c => c.Name == "Revoked tag:lapsed").Should().Match<ConnectivityCheck>(c => !c.Passed && c.Detail.Contains("no Tag 'lapsed'"));
+        missing.Healthy.Should().BeFalse("a run stops on a revoked set it cannot find");
+        found.Checks.Single(c => c.Name == "Revoked tag:lapsed").Should().Match<ConnectivityCheck>(c => c.Passed && c.Detail == $"Tag {lapsed}");
+        found.Healthy.Should().BeTrue(string.Join("; ", found.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Detail}")));
+    }
+
+    [Fact]
     public async Task Connectivity_check_fails_loudly_on_a_wrong_key_and_on_missing_administer_permission()
     {
         using var wrongKey = new CiviHarness(o => o.ApiKey = "wrong");

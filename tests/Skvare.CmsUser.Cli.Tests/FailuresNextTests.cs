@@ -66,6 +66,36 @@ public sealed class FailuresNextTests
         contact.GetProperty("error").GetProperty("code").GetString().Should().Be("no_email");
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_of_one_rule_say_they_list_only_contacts_waiting_in_its_trigger()
+    {
+        // Found on the real CiviCRM 6.17.2 (trial8): with --rule, a contact that gave up and left the trigger is not listed,
+        // and "No failed attempts in the last 30 days." read as if nobody had failed.
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var noEmail = sites.AddMember("No", "Email", null);
+        var waiting = sites.AddMember("Bea", null, null);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(OneAttempt(sites.Settings())));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        var none = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, [waiting]);
+        var one = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members");
+        var all = await Cli.RunAsync(folder.Path, null, "failures");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        sites.Civi.GroupStatus(sites.Members, noEmail).Should().Be("Removed", "the contact gave up");
+        none.ExitCode.Should().Be(0, none.ToString());
+        none.Stdout.Should().Contain("No contact waiting in the trigger of members has failed attempts in the last 30 days")
+            .And.NotContain("No failed attempts", "two contacts did fail");
+        one.Stdout.Should().Contain("1 contact waiting in the trigger of members with failed attempts in the last 30 days");
+        all.Stdout.Should().Contain("2 contacts with failed attempts in the last 30 days");
+    }
+
     private static JsonObject OneAttempt(JsonObject settings)
     {
         settings["CmsUser"]!["Retry"]!["MaxAttempts"] = 1;

@@ -305,6 +305,35 @@ public sealed class RunTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_reset_contact_without_an_account_whose_last_attempt_it_was_reads_gave_up_and_leaves_the_tag()
+    {
+        // Found on the real CiviCRM 6.17.2 (trial8): at its last attempt the contact left the tag, yet read "No account".
+        using var sites = new Sites();
+        var bea = sites.Civi.AddContact("Bea", "Costa", "bea@example.org");
+        var chen = sites.Civi.AddContact("Chen", "Wei", "chen@example.org");
+        sites.Civi.TagContacts(sites.ResetTag, [bea]);
+        using var folder = new TempFolder();
+        var settings = sites.Settings();
+        settings["CmsUser"]!["Retry"] = new JsonObject { ["MaxAttempts"] = 2 };
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var first = await Cli.RunAsync(folder.Path, null, "reset", "--json");
+        var waiting = sites.Civi.HasTag(sites.ResetTag, bea);
+        sites.Civi.TagContacts(sites.ResetTag, [chen]);
+        var second = await Cli.RunAsync(folder.Path, null, "reset");
+
+        first.ExitCode.Should().Be(1, first.ToString());
+        var tried = first.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        tried.GetProperty("outcome").GetString().Should().Be("noAccount", "one attempt of two is used");
+        waiting.Should().BeTrue("the contact stays in the campaign after its first attempt");
+        second.ExitCode.Should().Be(1, second.ToString());
+        second.Stdout.Should().MatchRegex($@"\b{bea}\s+migration\s+Gave up\b", "its second attempt used up the attempts: it left the campaign")
+            .And.MatchRegex($@"\b{chen}\s+migration\s+No account\b").And.Contain("No account 1").And.Contain("Gave up 1");
+        sites.Civi.HasTag(sites.ResetTag, bea).Should().BeFalse("a contact that gave up leaves the campaign");
+        sites.Civi.HasTag(sites.ResetTag, chen).Should().BeTrue();
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Reset_counts_in_its_own_words_and_demo_needs_no_settings()
     {
         using var sites = new Sites();

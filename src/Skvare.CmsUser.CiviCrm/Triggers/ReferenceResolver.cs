@@ -205,7 +205,7 @@ internal sealed class ReferenceResolver
             1 when result.Values[0].GetInt64("id") is not > 0 =>
                 throw new CiviCrmApiException(FailureKind.Configuration, $"CiviCRM answered {entity}.get for '{reference}' ({definition}) with a row whose id is not a positive whole number.", entity, "get"),
             1 => result.Values[0],
-            0 => throw new CiviCrmApiException(FailureKind.Configuration, $"The {entity} '{reference}' ({definition}) does not exist in CiviCRM, or the API user cannot see it. Check the Trigger (or History) reference in CmsUser:Rules or CmsUser:PasswordResets.", entity, "get"),
+            0 => throw new CiviCrmApiException(FailureKind.Configuration, $"The {entity} '{reference}' ({definition}) does not exist in CiviCRM, or the API user cannot see it. Check the Trigger, History or Deprovision:Revoked reference in CmsUser:Rules, or the Trigger in CmsUser:PasswordResets.", entity, "get"),
             _ => throw new CiviCrmApiException(FailureKind.Configuration, $"More than one {entity} matches '{reference}'; refer to it by id.", entity, "get"),
         };
     }
