@@ -40,9 +40,22 @@ internal sealed class AttemptClock(TimeSpan attemptTimeout) : TimeProvider
     /// </summary>
     public void Expire(CancellationToken attempt)
     {
-        var timer = _sources.Values.FirstOrDefault(t => t.Source.Token == attempt && t.Due == attemptTimeout)
+        var timer = _sources.Values.FirstOrDefault(t => t.Due == attemptTimeout && Owns(t, attempt))
             ?? throw new InvalidOperationException($"No attempt timeout ({attemptTimeout}) of this clock owns the request's cancellation token.");
         timer.Fire();
+    }
+
+    // Other requests' sources end (and are disposed) at any time: a disposed one owns no attempt in flight.
+    private static bool Owns(SourceTimer timer, CancellationToken attempt)
+    {
+        try
+        {
+            return timer.Source.Token == attempt;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     private sealed class SourceTimer(AttemptClock clock, CancellationTokenSource source, TimerCallback callback, TimeSpan due, ITimer inner) : ITimer

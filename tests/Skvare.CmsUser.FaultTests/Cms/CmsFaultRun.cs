@@ -14,15 +14,20 @@ internal sealed class CmsFaultRun : IDisposable
     public const int PageSize = 10;
     public const int Concurrency = 4;
 
-    // Only a TimeoutFault create times out, and not by waiting: the injector makes its attempt's timeout expire through the
-    // clock (AttemptClock.Expire). Every other request keeps this generous timeout as a backstop that a loaded CI machine
-    // (2 cores, several test hosts) never reaches: a healthy contact's create that timed out would fail a contact the test
-    // expects created, a CiviCRM read that timed out twice would stop the run. Standalone's users live in CiviCRM: its
-    // creates go through the CiviCRM client and its attempt timeout.
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(60);
+    // A TimeoutFault create times out without waiting: the injector makes its attempt's timeout expire through the clock
+    // (AttemptClock.Expire). The operation faults' server-side hangs (FakeFault.Hang on a look-up, role change or email)
+    // still end at the CMS attempt timeout, so it stays short enough for them, but far above what a healthy answer takes
+    // on a loaded CI machine (2 cores, several test hosts; it was 3 s): a healthy contact's create that timed out would
+    // fail a contact the test expects created, a CiviCRM read that timed out twice would stop the run. Standalone's users
+    // live in CiviCRM: its creates go through the CiviCRM client and the CMS attempt timeout.
+    private static readonly TimeSpan CmsAttemptTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CiviCrmAttemptTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Cms _cms;
 
     public CmsFaultRun(Cms cms)
     {
+        _cms = cms;
         Site = CmsSite.Start(cms);
         Plan.Site = Site;
         TriggerId = Civi.AddGroup(CmsSite.Trigger);
@@ -30,7 +35,7 @@ internal sealed class CmsFaultRun : IDisposable
 
     public CmsSite Site { get; }
 
-    public FaultPlan Plan { get; } = new() { Clock = new AttemptClock(AttemptTimeout) };
+    public FaultPlan Plan { get; } = new() { Clock = new AttemptClock(CmsAttemptTimeout) };
 
     /// <summary>Registrations applied after the packages' own (e.g. an option a test needs).</summary>
     public Action<IServiceCollection>? Services { get; set; }
@@ -87,9 +92,9 @@ internal sealed class CmsFaultRun : IDisposable
             o.ApiKey = Civi.ApiKey;
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
             o.Http.MaxRetries = 1;
-            o.Http.AttemptTimeout = AttemptTimeout;
+            o.Http.AttemptTimeout = _cms == Cms.Standalone ? CmsAttemptTimeout : CiviCrmAttemptTimeout;
         });
-        Site.AddProvider(builder, AttemptTimeout);
+        Site.AddProvider(builder, CmsAttemptTimeout);
         services.AddHttpClient(Site.HttpClientName).AddHttpMessageHandler(() => new FaultInjector(Plan));
         Services?.Invoke(services);
         return services.BuildServiceProvider(validateScopes: true);
