@@ -104,12 +104,15 @@ internal sealed class WebhookHost : IAsyncDisposable
 
         // The host's TimeProvider is the fake clock, and the HTTP resilience pipelines (Polly) run on it: disposed while a
         // request is still in flight (e.g. the SDK's background read of the site's time zone), a pipeline waits for it in
-        // 1 s steps of that clock, up to 30 s of it. The clock is moved on while disposal waits, so it ends as it would
-        // in a real host, within at most 30 such steps.
+        // 1 s steps of that clock, up to 30 s of it. The clock is moved on for as long as disposal waits, so it ends as it
+        // would in a real host. A fixed number of steps was not enough on a loaded machine: they could all pass before
+        // disposal had begun to wait, which then waited for a clock nobody moved.
         var disposing = App.DisposeAsync().AsTask();
-        for (var step = 0; step < 60 && await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromMilliseconds(20))) != disposing; step++)
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (!disposing.IsCompleted && !bound.IsCancellationRequested)
         {
             Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None));
         }
 
         await disposing.WaitAsync(TimeSpan.FromSeconds(30));

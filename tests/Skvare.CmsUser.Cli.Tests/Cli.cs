@@ -30,6 +30,28 @@ public static class Cli
     public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunDllAsync(Dll, workingDirectory, environment, null, args);
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (<c>INT</c> or <c>TERM</c>) to the tool with kill(1). Fails at once, saying why, when
+    /// this process ignores the signal: a process started in the background by a non-interactive shell (<c>cmd &amp;</c>,
+    /// <c>nohup</c>) ignores SIGINT, its children inherit that, and the tool would then never see it (it ran on to exit 0,
+    /// or waited out the test's 90 s).
+    /// </summary>
+    public static async Task SignalAsync(Process process, string signal)
+    {
+        var number = signal switch { "INT" => 2, "TERM" => 15, _ => throw new ArgumentOutOfRangeException(nameof(signal)) };
+        if (OperatingSystem.IsLinux())
+        {
+            var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))?[7..].Trim();
+            if (ignored is not null && (Convert.ToUInt64(ignored, 16) & (1UL << (number - 1))) != 0)
+            {
+                throw new InvalidOperationException($"SIG{signal} is ignored by the test process (inherited, e.g. from a shell that started the test run in the background), so the tool would never receive it: run the tests from a foreground shell.");
+            }
+        }
+
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Runs the tool and, while it runs, <paramref name="whileRunning"/> with its process (e.g. to send it a signal).</summary>
     public static Task<CliResult> RunWhileAsync(string workingDirectory, Func<Process, Task> whileRunning, params string[] args) =>
         RunDllAsync(Dll, workingDirectory, null, whileRunning, args);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Skvare.CmsUser.Cli.Tests;
@@ -284,8 +283,7 @@ public sealed class RunTests
         var run = await Cli.RunWhileAsync(folder.Path, async process =>
         {
             await firstCreated.Task;
-            using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-            await kill.WaitForExitAsync();
+            await Cli.SignalAsync(process, signal);
             signalSent.Set();
         }, "run");
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Skvare.CmsUser.Testing;
 
 namespace Skvare.CmsUser.Cli.Tests;
@@ -43,8 +42,7 @@ public sealed class StopGraceTests
         var run = await Cli.RunWhileAsync(folder.Path, async process =>
         {
             await createArrived.Task;
-            using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
-            await kill.WaitForExitAsync();
+            await Cli.SignalAsync(process, signal);
         }, args);
 
         run.ExitCode.Should().Be(2, $"a cancelled run exits 2 (docs/cli.md), not with System.CommandLine's own code\n{run}");

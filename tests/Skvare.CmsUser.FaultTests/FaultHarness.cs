@@ -45,8 +45,8 @@ internal sealed class FaultHarness : IDisposable
         return ids;
     }
 
-    public Engine NewEngine(Action<CmsUserOptions>? configure = null, Uri? wordPressUrl = null, Action<WordPressOptions>? wordPress = null, Action<CiviCrmOptions>? civi = null) =>
-        new(new Endpoints(Civi.Url, Civi.ApiKey, wordPressUrl ?? Wp.BaseUrl, Wp.AdminUsername, Wp.ApplicationPassword), configure, wordPress, civi);
+    public Engine NewEngine(Action<CmsUserOptions>? configure = null, Uri? wordPressUrl = null, Action<WordPressOptions>? wordPress = null, Action<CiviCrmOptions>? civi = null, Action<IServiceCollection>? services = null) =>
+        new(new Endpoints(Civi.Url, Civi.ApiKey, wordPressUrl ?? Wp.BaseUrl, Wp.AdminUsername, Wp.ApplicationPassword), configure, wordPress, civi, services);
 
     /// <summary>Where the fakes listen and how to sign in (also handed to the crash test's child process).</summary>
     public Endpoints Where => new(Civi.Url, Civi.ApiKey, Wp.BaseUrl, Wp.AdminUsername, Wp.ApplicationPassword);
@@ -62,7 +62,7 @@ internal sealed class FaultHarness : IDisposable
     {
         private readonly ServiceProvider _services;
 
-        public Engine(Endpoints where, Action<CmsUserOptions>? configure, Action<WordPressOptions>? wordPress, Action<CiviCrmOptions>? civiOptions)
+        public Engine(Endpoints where, Action<CmsUserOptions>? configure, Action<WordPressOptions>? wordPress, Action<CiviCrmOptions>? civiOptions, Action<IServiceCollection>? more = null)
         {
             var services = new ServiceCollection();
             services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace));
@@ -92,6 +92,7 @@ internal sealed class FaultHarness : IDisposable
                 o.Http.AttemptTimeout = TimeSpan.FromSeconds(30);
                 wordPress?.Invoke(o);
             });
+            more?.Invoke(services);
             _services = services.BuildServiceProvider(validateScopes: true);
             Provisioner = _services.GetRequiredService<IUserProvisioner>();
             Logs = _services.GetFakeLogCollector();

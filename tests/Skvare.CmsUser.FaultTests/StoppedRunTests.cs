@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Testing.WordPress;
 
@@ -177,11 +178,12 @@ public sealed partial class StoppedRunTests
         private readonly FaultHarness _h;
         private readonly FaultHarness.Engine _engine;
         private readonly CancellationTokenSource _stop;
+        private readonly Tests.Shared.AbandonableRequests _abandon;
         private readonly Task _run;
 
-        private StoppedRun(FaultHarness h, FaultHarness.Engine engine, CancellationTokenSource stop, Task run, long contact)
+        private StoppedRun(FaultHarness h, FaultHarness.Engine engine, CancellationTokenSource stop, Tests.Shared.AbandonableRequests abandon, Task run, long contact)
         {
-            (_h, _engine, _stop, _run, Contact) = (h, engine, stop, run, contact);
+            (_h, _engine, _stop, _abandon, _run, Contact) = (h, engine, stop, abandon, run, contact);
         }
 
         public long Contact { get; }
@@ -207,9 +209,12 @@ public sealed partial class StoppedRunTests
                 return null;
             };
 
-            var engine = h.NewEngine(configure);
+            // The abandoned run's hung write is given up on the client when the test ends (DisposeAsync), as a killed process
+            // gives it up; without that, disposal waited out the 30 s attempt timeout in every test.
+            var abandon = new Tests.Shared.AbandonableRequests();
+            var engine = h.NewEngine(configure, services: s => s.AddHttpClient(CiviCrm.Api.CiviCrmApiClient.HttpClientName).AddHttpMessageHandler(abandon.Handler));
             var stop = new CancellationTokenSource();
-            var stopped = new StoppedRun(h, engine, stop, engine.Provisioner.RunOnceAsync(cancellationToken: stop.Token), contact);
+            var stopped = new StoppedRun(h, engine, stop, abandon, engine.Provisioner.RunOnceAsync(cancellationToken: stop.Token), contact);
             try
             {
                 await writeBack.Task.WaitAsync(Bound);
@@ -231,11 +236,14 @@ public sealed partial class StoppedRunTests
 
         public async ValueTask DisposeAsync()
         {
-            // The abandoned run ends once its requests fail (the hung write is never carried out).
+            // The abandoned run ends once its requests fail (the hung write is never carried out): the hung one is given up
+            // on the client, any later one is refused.
             _h.Civi.FaultWhere = request => IsWriteBack(request) ? FakeFault.Status(503) : null;
-            _engine.Dispose();
+            await _abandon.AbandonAsync();
             await Task.WhenAny(_run, Task.Delay(Bound, CancellationToken.None));
+            _engine.Dispose();
             _stop.Dispose();
+            _abandon.Dispose();
         }
 
         private static bool IsWriteBack(FakeFaultRequest request) =>

@@ -76,7 +76,10 @@ public sealed class RecoveredCreationTests : IDisposable
 
             return null;
         };
-        var firstServices = StandaloneHost.Build(_site);
+        // The abandoned run's hung requests are given up on the client at the end (as a killed process gives them up), so
+        // disposing its services does not wait out their 30 s attempt timeout.
+        using var abandon = new Skvare.CmsUser.Tests.Shared.AbandonableRequests();
+        var firstServices = StandaloneHost.Build(_site, more: s => s.AddHttpClient(Skvare.CmsUser.CiviCrm.Api.CiviCrmApiClient.HttpClientName).AddHttpMessageHandler(abandon.Handler));
         using var stop = new CancellationTokenSource();
         var first = firstServices.GetRequiredService<IUserProvisioner>().RunOnceAsync(cancellationToken: stop.Token);
         try
@@ -99,7 +102,8 @@ public sealed class RecoveredCreationTests : IDisposable
         }
         finally
         {
-            // The abandoned run's hung requests end when the site stops (Dispose); its services go first.
+            // The abandoned run's hung requests are given up; the site stops later (Dispose).
+            await abandon.AbandonAsync();
             await firstServices.DisposeAsync();
         }
     }

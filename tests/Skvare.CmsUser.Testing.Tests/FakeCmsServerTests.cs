@@ -24,7 +24,7 @@ public sealed class FakeCmsServerTests
         _ => new FakeJoomlaServer(),
     };
 
-    [Theory(Timeout = 20_000)]
+    [Theory(Timeout = 60_000)]
     [MemberData(nameof(Cms))]
     public async Task A_seeded_account_is_in_the_directory_and_faults_and_the_log_work_alike(string cms)
     {
@@ -43,7 +43,7 @@ public sealed class FakeCmsServerTests
         site.RequestLogText.Should().ContainSingle().Which.Should().Contain("503");
     }
 
-    [Fact(Timeout = 20_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_Standalone_account_belongs_to_a_contact_and_its_request_log_hides_the_params()
     {
         using var site = new FakeStandaloneServer();

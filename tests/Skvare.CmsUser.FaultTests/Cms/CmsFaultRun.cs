@@ -14,11 +14,13 @@ internal sealed class CmsFaultRun : IDisposable
     public const int PageSize = 10;
     public const int Concurrency = 4;
 
-    // Only a TimeoutFault create waits out the CMS attempt timeout; every other request must never meet it, and on a loaded
-    // CI machine (2 cores, several test hosts) an ordinary answer can take a second or more: a healthy contact's create
-    // that timed out would fail a contact the test expects created, a CiviCRM read that timed out twice would stop the run.
-    // Standalone's users live in CiviCRM: its creates go through the CiviCRM client and its attempt timeout.
-    private static readonly TimeSpan CmsAttemptTimeout = TimeSpan.FromSeconds(3);
+    // A TimeoutFault create times out without waiting: the injector makes its attempt's timeout expire through the clock
+    // (AttemptClock.Expire). The operation faults' server-side hangs (FakeFault.Hang on a look-up, role change or email)
+    // still end at the CMS attempt timeout, so it stays short enough for them, but far above what a healthy answer takes
+    // on a loaded CI machine (2 cores, several test hosts; it was 3 s): a healthy contact's create that timed out would
+    // fail a contact the test expects created, a CiviCRM read that timed out twice would stop the run. Standalone's users
+    // live in CiviCRM: its creates go through the CiviCRM client and the CMS attempt timeout.
+    private static readonly TimeSpan CmsAttemptTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CiviCrmAttemptTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Cms _cms;
@@ -33,7 +35,7 @@ internal sealed class CmsFaultRun : IDisposable
 
     public CmsSite Site { get; }
 
-    public FaultPlan Plan { get; } = new();
+    public FaultPlan Plan { get; } = new() { Clock = new AttemptClock(CmsAttemptTimeout) };
 
     /// <summary>Registrations applied after the packages' own (e.g. an option a test needs).</summary>
     public Action<IServiceCollection>? Services { get; set; }
@@ -76,6 +78,7 @@ internal sealed class CmsFaultRun : IDisposable
     private ServiceProvider Build(int quarantineAfter, Action<CmsUserOptions> configure)
     {
         var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Plan.Clock);
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         var builder = services.AddCmsUserProvisioning(o =>
         {

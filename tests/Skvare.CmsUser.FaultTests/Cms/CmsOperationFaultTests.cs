@@ -26,7 +26,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
 
     public static TheoryData<Cms> AllCms() => [.. CmsTable.Rows.Select(r => r.Cms)];
 
-    [Theory(Timeout = 120_000)]
+    [Theory(Timeout = 300_000)]
     [MemberData(nameof(AllCms))]
     public async Task Faults_on_look_ups_role_changes_and_emails_fail_those_contacts_alone_and_lose_nothing(Cms cms)
     {
@@ -111,7 +111,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         }
     }
 
-    [Theory(Timeout = 120_000)]
+    [Theory(Timeout = 300_000)]
     [MemberData(nameof(AllCms))]
     public async Task CiviCrm_refusing_one_contacts_link_or_group_write_fails_that_contact_alone_and_loses_nothing(Cms cms)
     {
@@ -184,7 +184,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         members.Should().OnlyContain(m => run.Civi.GroupStatus(historyId, m.Id) == "Added", "every contact ends in the history group");
     }
 
-    [Theory(Timeout = 120_000)]
+    [Theory(Timeout = 300_000)]
     [MemberData(nameof(AllCms))]
     public async Task CiviCrm_refusing_one_contacts_audit_records_fails_that_contact_alone_and_writes_nothing_twice(Cms cms)
     {

@@ -22,7 +22,10 @@ internal sealed record AnswerFault(string Kind) : Fault(Kind)
     public static readonly AnswerFault WrongKind = new("wrong kind of value");
 }
 
-/// <summary>The site never answers the create (the client's attempt timeout decides).</summary>
+/// <summary>
+/// The site never answers the create: the client's attempt timeout decides, expired at once through the run's
+/// <see cref="AttemptClock"/> (the real timeout strategy cancels the attempt and reports the timeout).
+/// </summary>
 internal sealed record TimeoutFault() : Fault("timeout");
 
 /// <summary>Which contact (by email) gets which fault, shared by every handler the client factory builds.</summary>
@@ -32,6 +35,9 @@ internal sealed class FaultPlan
     private int _creates;
 
     public CmsSite? Site { get; set; }
+
+    /// <summary>The host's clock, through which a <see cref="TimeoutFault"/> create's attempt times out.</summary>
+    public required AttemptClock Clock { get; init; }
 
     /// <summary>The CMS goes away (the fake stops) when this many creates have been sent.</summary>
     public int? GoAwayAfterCreates { get; set; }
@@ -97,6 +103,8 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
                 };
                 return refused;
             case TimeoutFault:
+                // The attempt's timeout expires now instead of after the backstop; the delay ends with its cancellation.
+                plan.Clock.Expire(cancellationToken);
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 throw new OperationCanceledException(cancellationToken);
             case AnswerFault damage:

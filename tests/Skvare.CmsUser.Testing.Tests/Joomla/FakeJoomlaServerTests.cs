@@ -16,7 +16,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
         _site.Dispose();
     }
 
-    [Fact(Timeout = 20_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_PATCH_without_groups_is_refused_like_Joomla_before_5_4()
     {
         var user = _site.AddUser("jdoe", "jdoe@example.org");
@@ -27,7 +27,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
         _site.Users.Single(u => u.Id == user.Id).Active.Should().BeTrue();
     }
 
-    [Fact(Timeout = 20_000)]
+    [Fact(Timeout = 60_000)]
     public async Task The_request_log_keeps_the_order_the_status_and_no_token_or_password_in_its_text()
     {
         using (await SendAsync(HttpMethod.Get, "users")) { }
@@ -43,7 +43,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
         string.Join('\n', _site.Requests.Select(r => r.ToString())).Should().NotContain("S3cret-pass-word").And.NotContain(_site.Token);
     }
 
-    [Fact(Timeout = 20_000)]
+    [Fact(Timeout = 60_000)]
     public async Task FailNext_answers_unhandled_and_FailNextAfterProcessing_loses_only_the_reply()
     {
         _site.FailNext(1, 503);
@@ -65,7 +65,7 @@ public sealed class FakeJoomlaServerTests : IDisposable
         _site.Requests.Select(r => r.Status).Should().Equal(503, 500);
     }
 
-    [Fact(Timeout = 20_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_request_the_client_gave_up_on_is_in_the_log()
     {
         // Never answered, so the wait below cannot outlast the hang on a busy machine.

@@ -50,7 +50,7 @@ public sealed class PageLookupsTests
         pages.Should().OnlyContain(p => p.Planned);
     }
 
-    [Fact(Timeout = 10_000)]
+    [Fact(Timeout = 60_000)]
     public async Task The_first_refusal_looks_its_page_up_once_and_later_pages_are_planned_with_it()
     {
         var policy = Policy();
@@ -68,7 +68,7 @@ public sealed class PageLookupsTests
         third.Planned.Should().BeTrue();
     }
 
-    [Fact(Timeout = 10_000)]
+    [Fact(Timeout = 60_000)]
     public async Task A_looked_up_page_without_refusals_ends_the_look_ups_unless_a_later_page_is_refusing()
     {
         var policy = Policy();
