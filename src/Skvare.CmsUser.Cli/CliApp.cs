@@ -329,6 +329,12 @@ internal static class CliApp
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
     {
+        // The demo reads no settings, but a --settings file that is not there is still a mistake to name, as every command does.
+        if (options.SettingsFile is not null)
+        {
+            _ = Settings.ExistingFile(options.SettingsFile, Environment.CurrentDirectory);
+        }
+
         using var demo = new DemoBackends();
         var builder = CliHost.CreateBuilder(options);
         demo.Register(builder.Services);

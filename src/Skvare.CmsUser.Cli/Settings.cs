@@ -66,22 +66,33 @@ internal sealed class Settings
         [StandaloneOptions.SectionName] = typeof(StandaloneOptions),
     };
 
+    /// <summary>
+    /// The full path of a <c>--settings FILE</c> that is read; throws <see cref="CliException"/> (exit 3) when it does not
+    /// exist or is a folder. Every command that reads the option checks it, even <c>demo</c>, which then reads nothing from it.
+    /// </summary>
+    public static string ExistingFile(string settingsFile, string workingDirectory)
+    {
+        var file = Path.GetFullPath(settingsFile, workingDirectory);
+        if (Directory.Exists(file))
+        {
+            throw new CliException($"Settings file {file} is a folder; pass the file, e.g. --settings {Path.Combine(file, DefaultFileName)}.", ExitCodes.Configuration);
+        }
+
+        if (!System.IO.File.Exists(file))
+        {
+            throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
+        }
+
+        return file;
+    }
+
     /// <summary>Reads the settings; throws <see cref="CliException"/> (exit 3) when there are none or they cannot be read.</summary>
     public static Settings Load(string? settingsFile, string workingDirectory)
     {
         string? file;
         if (settingsFile is not null)
         {
-            file = Path.GetFullPath(settingsFile, workingDirectory);
-            if (Directory.Exists(file))
-            {
-                throw new CliException($"Settings file {file} is a folder; pass the file, e.g. --settings {Path.Combine(file, DefaultFileName)}.", ExitCodes.Configuration);
-            }
-
-            if (!System.IO.File.Exists(file))
-            {
-                throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
-            }
+            file = ExistingFile(settingsFile, workingDirectory);
         }
         else
         {

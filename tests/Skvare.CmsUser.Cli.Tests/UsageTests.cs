@@ -73,6 +73,22 @@ public sealed class UsageTests
         verbose.Stderr.Should().Contain("cmsuser: No settings").And.Contain("   at Skvare.CmsUser.Cli.", "--verbose adds the stack trace");
     }
 
+    [Fact(Timeout = 240_000)]
+    public async Task Every_command_given_a_settings_file_that_does_not_exist_fails_with_one_message_and_exit_3()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "missing.json");
+
+        foreach (var command in new[] { "run", "plan", "reset", "failures", "check", "demo" })
+        {
+            var result = await Cli.RunAsync(folder.Path, null, command, "-s", "missing.json");
+
+            result.ExitCode.Should().Be(3, $"{command}: {result}");
+            result.Stderr.Trim().Should().Be($"cmsuser: Settings file {file} does not exist.", command);
+            result.Stdout.Should().BeEmpty($"{command} runs nothing (the demo did run, ignoring the file)");
+        }
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Init_writes_a_commented_file_the_tool_reads_and_never_overwrites_without_force()
     {
