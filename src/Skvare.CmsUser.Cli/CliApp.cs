@@ -350,7 +350,7 @@ internal static class CliApp
     {
         if (!Settings.TryParseCms(cmsName, out var cms))
         {
-            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows. Use one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).", ExitCodes.Configuration);
+            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows; {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
         }
 
         var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, Environment.CurrentDirectory);

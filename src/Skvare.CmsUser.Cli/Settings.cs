@@ -195,7 +195,20 @@ internal sealed class Settings
 
         return TryParseCms(value, out var cms)
             ? (cms, null)
-            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}', which is not one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).");
+            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}'; {NotACms(value)}");
+    }
+
+    /// <summary>
+    /// What to say about a name that is not a CMS: "did you mean WordPress?" when one or more names are within two edits
+    /// (ignoring case), else the list of names.
+    /// </summary>
+    public static string NotACms(string value)
+    {
+        var names = Enum.GetNames<CmsKind>();
+        var near = Shared.EditDistance.Nearest(value.Trim(), names, 2);
+        return near.Count > 0
+            ? $"did you mean {string.Join(" or ", near)}? The CMS names are: {string.Join(", ", names)} (case does not matter)."
+            : $"use one of: {string.Join(", ", names)} (case does not matter).";
     }
 
     /// <summary>Parses a CMS name, ignoring case; numbers are not names.</summary>
