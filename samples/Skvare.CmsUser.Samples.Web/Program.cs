@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using Polly.Telemetry;
 using Skvare.CmsUser;
 using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.Testing.InMemory;
@@ -33,6 +34,10 @@ try
         .AddWebhook()
         .AddScheduledRuns();
     var health = builder.Services.AddHealthChecks().AddCmsProviderCheck();
+    // While a server is down, the SDK logs one warning line per failed call (after its retries). Polly's own records of each
+    // attempt and retry (an error with the exception's stack trace for the last one) are for debugging; an opening circuit stays a warning.
+    builder.Services.Configure<TelemetryOptions>(o => o.SeverityProvider = e =>
+        e.Event.EventName == "OnCircuitOpened" ? ResilienceEventSeverity.Warning : ResilienceEventSeverity.Debug);
 
     if (section.GetSection(CiviCrmOptions.SectionName).Exists())
     {

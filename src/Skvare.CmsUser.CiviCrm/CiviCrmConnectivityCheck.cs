@@ -7,7 +7,8 @@ namespace Skvare.CmsUser.CiviCrm;
 
 /// <summary>
 /// Checks that CiviCRM answers as the right user with the permissions the SDK needs: who we are, which
-/// domain, UFMatch readable, the configured groups/tags/saved searches exist, the activity types exist.
+/// domain, UFMatch readable, the configured groups/tags/saved searches exist, the activity types exist. The first check is
+/// named "Connection" when CiviCRM could not be reached or was unavailable, "Authentication" when it refused the credentials.
 /// Also a health check: register it with <c>AddHealthChecks().AddCiviCrmCheck()</c>.
 /// </summary>
 public sealed class CiviCrmConnectivityCheck : IHealthCheck
@@ -41,7 +42,8 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         }
         catch (CmsUserException ex)
         {
-            checks.Add(ConnectivityCheck.Failed("Authentication", ex));
+            // Named after what failed, so a health check message does not read "Authentication:" when nothing answered.
+            checks.Add(ConnectivityCheck.Failed(ex.Kind == FailureKind.Transient ? "Connection" : "Authentication", ex));
             return new ConnectivityReport(target, false, checks);
         }
 

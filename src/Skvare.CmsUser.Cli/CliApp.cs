@@ -329,6 +329,12 @@ internal static class CliApp
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
     {
+        // The demo reads no settings, but a --settings file that is not there is still a mistake to name, as every command does.
+        if (options.SettingsFile is not null)
+        {
+            _ = Settings.ExistingFile(options.SettingsFile, Environment.CurrentDirectory);
+        }
+
         using var demo = new DemoBackends();
         var builder = CliHost.CreateBuilder(options);
         demo.Register(builder.Services);
@@ -344,7 +350,7 @@ internal static class CliApp
     {
         if (!Settings.TryParseCms(cmsName, out var cms))
         {
-            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows. Use one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).", ExitCodes.Configuration);
+            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows; {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
         }
 
         var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, Environment.CurrentDirectory);

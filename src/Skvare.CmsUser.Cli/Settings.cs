@@ -66,22 +66,33 @@ internal sealed class Settings
         [StandaloneOptions.SectionName] = typeof(StandaloneOptions),
     };
 
+    /// <summary>
+    /// The full path of a <c>--settings FILE</c> that is read; throws <see cref="CliException"/> (exit 3) when it does not
+    /// exist or is a folder. Every command that reads the option checks it, even <c>demo</c>, which then reads nothing from it.
+    /// </summary>
+    public static string ExistingFile(string settingsFile, string workingDirectory)
+    {
+        var file = Path.GetFullPath(settingsFile, workingDirectory);
+        if (Directory.Exists(file))
+        {
+            throw new CliException($"Settings file {file} is a folder; pass the file, e.g. --settings {Path.Combine(file, DefaultFileName)}.", ExitCodes.Configuration);
+        }
+
+        if (!System.IO.File.Exists(file))
+        {
+            throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
+        }
+
+        return file;
+    }
+
     /// <summary>Reads the settings; throws <see cref="CliException"/> (exit 3) when there are none or they cannot be read.</summary>
     public static Settings Load(string? settingsFile, string workingDirectory)
     {
         string? file;
         if (settingsFile is not null)
         {
-            file = Path.GetFullPath(settingsFile, workingDirectory);
-            if (Directory.Exists(file))
-            {
-                throw new CliException($"Settings file {file} is a folder; pass the file, e.g. --settings {Path.Combine(file, DefaultFileName)}.", ExitCodes.Configuration);
-            }
-
-            if (!System.IO.File.Exists(file))
-            {
-                throw new CliException($"Settings file {file} does not exist.", ExitCodes.Configuration);
-            }
+            file = ExistingFile(settingsFile, workingDirectory);
         }
         else
         {
@@ -184,7 +195,20 @@ internal sealed class Settings
 
         return TryParseCms(value, out var cms)
             ? (cms, null)
-            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}', which is not one of: {string.Join(", ", Enum.GetNames<CmsKind>())} (case does not matter).");
+            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}'; {NotACms(value)}");
+    }
+
+    /// <summary>
+    /// What to say about a name that is not a CMS: "did you mean WordPress?" when one or more names are within two edits
+    /// (ignoring case), else the list of names.
+    /// </summary>
+    public static string NotACms(string value)
+    {
+        var names = Enum.GetNames<CmsKind>();
+        var near = Shared.EditDistance.Nearest(value.Trim(), names, 2);
+        return near.Count > 0
+            ? $"did you mean {string.Join(" or ", near)}? The CMS names are: {string.Join(", ", names)} (case does not matter)."
+            : $"use one of: {string.Join(", ", names)} (case does not matter).";
     }
 
     /// <summary>Parses a CMS name, ignoring case; numbers are not names.</summary>

@@ -73,6 +73,22 @@ public sealed class OptionsAndHealthTests
     }
 
     [Fact]
+    public async Task The_health_check_message_names_what_failed_a_refused_connection_or_refused_credentials()
+    {
+        using var closed = new CiviHarness(o => { o.BaseUrl = new Uri("http://127.0.0.1:1/"); o.Http.MaxRetries = 0; }, more: s => s.AddHealthChecks().AddCiviCrmCheck());
+        using var wrongKey = new CiviHarness(o => o.ApiKey = "wrong", more: s => s.AddHealthChecks().AddCiviCrmCheck());
+
+        var down = (await closed.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token)).Entries["civicrm"];
+        var refused = (await wrongKey.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token)).Entries["civicrm"];
+
+        down.Status.Should().Be(HealthStatus.Unhealthy);
+        down.Description.Should().StartWith("Connection: ").And.NotContain("Authentication", "nothing answered, so no credentials were refused");
+        down.Data.Should().ContainKey("Connection");
+        refused.Status.Should().Be(HealthStatus.Unhealthy);
+        refused.Description.Should().StartWith("Authentication: ").And.Contain("Invalid credential");
+    }
+
+    [Fact]
     public async Task Connectivity_check_reports_identity_permissions_and_triggers()
     {
         using var h = new CiviHarness(engine: o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("members"), History = TriggerDefinition.Tag("missing_tag") }));

@@ -64,6 +64,10 @@ public static class Cli
     public static Task<CliResult> RunWebSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunDllAsync(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"), workingDirectory, environment, null, args);
 
+    /// <summary>Runs the web sample and, while it runs, <paramref name="whileRunning"/> with its process (e.g. to send it a signal).</summary>
+    public static Task<CliResult> RunWebSampleWhileAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, Func<Process, Task> whileRunning) =>
+        RunDllAsync(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"), workingDirectory, environment, whileRunning);
+
     /// <summary>A file of the built web sample (e.g. its demo appsettings.json).</summary>
     public static string WebSampleFile(string name) => Path.Combine(Path.GetDirectoryName(FindDll("WebSampleDirectory", "Skvare.CmsUser.Samples.Web.dll"))!, name);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -369,6 +370,56 @@ public sealed class WebSampleTests
 
         ShouldFailCleanly(run);
         run.Stderr.Should().StartWith("The HTTPS certificate cannot be used: ").And.Contain("Kestrel:Certificates:Default");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task While_CiviCRM_is_down_each_failed_call_is_one_warning_line_without_a_stack_trace()
+    {
+        using var folder = new TempFolder();
+        int port;
+        using (var free = new TcpListener(IPAddress.Loopback, 0))
+        {
+            free.Start();
+            port = ((IPEndPoint)free.LocalEndpoint).Port;
+        }
+
+        var environment = Real(
+            ("ASPNETCORE_URLS", $"http://127.0.0.1:{port}"),
+            ("CmsUser__CiviCrm__ApiKey", "a-civicrm-api-key"),
+            ("CmsUser__Webhook__Secret", "0123456789abcdef0123456789abcdef"),
+            ("CmsUser__WordPress__ApplicationPassword", "abcd efgh ijkl mnop qrst uvwx"),
+            ("CmsUser__CiviCrm__Http__MaxRetries", "1"),
+            ("CmsUser__CiviCrm__Http__RetryBaseDelay", "00:00:00.010"),
+            ("CmsUser__Rules__0__Trigger__Kind", "Group"),
+            ("CmsUser__Rules__0__Trigger__Reference", "members"));
+        var health = HttpStatusCode.OK;
+
+        // /health asks CiviCRM (connection refused, one retry) once the sample listens; then it is stopped as a service is.
+        var run = await Cli.RunWebSampleWhileAsync(folder.Path, environment, async process =>
+        {
+            using var http = new HttpClient();
+            for (var answered = false; !answered;)
+            {
+                try
+                {
+                    health = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"))).StatusCode;
+                    answered = true;
+                }
+                catch (HttpRequestException) when (!process.HasExited)
+                {
+                    await Task.Delay(100); // not listening yet: the bounded 90 s of RunDllAsync ends this
+                }
+            }
+
+            using var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await term.WaitForExitAsync();
+        });
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        health.Should().Be(HttpStatusCode.ServiceUnavailable, run.ToString());
+        run.Stdout.Should().Contain("CiviCRM could not be reached", "the failed calls are logged");
+        run.Stdout.Should().NotContain("fail: Polly").And.NotContain("warn: Polly").And.NotContain("SocketException", "Polly's records are Debug");
+        run.All.Should().NotContain("   at ");
     }
 
     [Fact(Timeout = 120_000)]

@@ -1,4 +1,6 @@
+using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.Tests.Properties;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -71,6 +73,70 @@ public sealed class UsageTests
         missing.Stderr.Should().Contain("nope.json").And.Contain("does not exist");
         verbose.ExitCode.Should().Be(3);
         verbose.Stderr.Should().Contain("cmsuser: No settings").And.Contain("   at Skvare.CmsUser.Cli.", "--verbose adds the stack trace");
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task Every_command_given_a_settings_file_that_does_not_exist_fails_with_one_message_and_exit_3()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "missing.json");
+
+        foreach (var command in new[] { "run", "plan", "reset", "failures", "check", "demo" })
+        {
+            var result = await Cli.RunAsync(folder.Path, null, command, "-s", "missing.json");
+
+            result.ExitCode.Should().Be(3, $"{command}: {result}");
+            result.Stderr.Trim().Should().Be($"cmsuser: Settings file {file} does not exist.", command);
+            result.Stdout.Should().BeEmpty($"{command} runs nothing (the demo did run, ignoring the file)");
+        }
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Init_with_a_misspelled_cms_suggests_the_nearest_name()
+    {
+        using var folder = new TempFolder();
+        var near = await Cli.RunAsync(folder.Path, null, "init", "Wordpres");
+        var far = await Cli.RunAsync(folder.Path, null, "init", "typo3");
+
+        near.ExitCode.Should().Be(3, near.ToString());
+        near.Stderr.Trim().Should().Be("cmsuser: 'Wordpres' is not a CMS cmsuser knows; did you mean WordPress? The CMS names are: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone (case does not matter).");
+        far.ExitCode.Should().Be(3);
+        far.Stderr.Should().Contain("use one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone").And.NotContain("did you mean");
+        File.Exists(Path.Combine(folder.Path, "appsettings.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_cms_name_one_edit_away_suggests_that_name()
+    {
+        var names = Enum.GetNames<CmsKind>();
+        var letters = Gen.Char["abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_ "];
+        Gen.Select(Gen.Int[0, names.Length - 1].Select(i => names[i]), Gen.Int[0, 2], Gen.Int[0, 100], letters).Sample((name, kind, at, letter) =>
+        {
+            var i = at % (name.Length + (kind == 0 ? 1 : 0));
+            var typo = kind switch
+            {
+                0 => name.Insert(i, letter.ToString()),
+                1 => name.Remove(i, 1),
+                _ => name.Remove(i, 1).Insert(i, letter.ToString()),
+            };
+            if (Settings.TryParseCms(typo, out _))
+            {
+                return; // a case change, a trailing space, or Drupal <-> Drupal7: a valid name, nothing to suggest.
+            }
+
+            var message = Settings.NotACms(typo);
+            message.Should().StartWith("did you mean ", typo);
+            message["did you mean ".Length..message.IndexOf('?', StringComparison.Ordinal)].Split(" or ").Should().Contain(name, typo);
+        });
+    }
+
+    [Fact]
+    public void Any_text_as_a_cms_name_gets_a_message_and_never_throws()
+    {
+        HostileText.TextOrHuge.Sample(text =>
+        {
+            Settings.NotACms(text).Should().Contain("WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone");
+        }, iter: 200);
     }
 
     [Fact(Timeout = 120_000)]

@@ -9,7 +9,9 @@ namespace Skvare.CmsUser.Hosting;
 /// Runs the rules (and the reset campaigns) every <see cref="ScheduleOptions.Interval"/>, only inside
 /// the off-peak window when one is set. A failing run is logged and the schedule goes on. A run and the campaigns after
 /// it are one cycle (<see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>): the CMS credentials are checked at
-/// most once per cycle.
+/// most once per cycle. In a host (<see cref="IHostApplicationLifetime"/> registered) the first run waits until the host
+/// has started (<see cref="IHostApplicationLifetime.ApplicationStarted"/>, e.g. after Kestrel has bound its port), and no
+/// run starts when the host stops or fails to start before that.
 /// </summary>
 internal sealed class ScheduledProvisioningService : BackgroundService
 {
@@ -17,20 +19,30 @@ internal sealed class ScheduledProvisioningService : BackgroundService
     private readonly IOptionsMonitor<CmsUserOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ScheduledProvisioningService> _logger;
+    private readonly IHostApplicationLifetime? _lifetime;
 
-    public ScheduledProvisioningService(IUserProvisioner provisioner, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger)
+    public ScheduledProvisioningService(IUserProvisioner provisioner, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger, IHostApplicationLifetime? lifetime = null)
     {
         _provisioner = provisioner;
         _options = options;
         _time = time;
         _logger = logger;
+        _lifetime = lifetime;
     }
+
+    /// <summary>Raised when the service starts waiting for the host to finish starting (not raised without a host or once it has started).</summary>
+    internal event Action? WaitingForHostStart;
 
     /// <summary>Raised after each finished run, once the wait for the next run has started.</summary>
     internal event Action<RunSummary>? RunCompleted;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!await HostStartedAsync(stoppingToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var schedule = _options.CurrentValue.Schedule;
@@ -72,6 +84,25 @@ internal sealed class ScheduledProvisioningService : BackgroundService
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Waits until the host has started; <see langword="false"/> when it stops (or its start fails and it is disposed)
+    /// before that. Without an <see cref="IHostApplicationLifetime"/> (a bare service provider) there is nothing to wait for.
+    /// </summary>
+    private async Task<bool> HostStartedAsync(CancellationToken stoppingToken)
+    {
+        if (_lifetime is null || _lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            return !stoppingToken.IsCancellationRequested;
+        }
+
+        var decided = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var started = _lifetime.ApplicationStarted.Register(() => decided.TrySetResult(true));
+        using var stopping = _lifetime.ApplicationStopping.Register(() => decided.TrySetResult(false));
+        using var stopped = stoppingToken.Register(() => decided.TrySetResult(false));
+        WaitingForHostStart?.Invoke();
+        return await decided.Task.ConfigureAwait(false) && !stoppingToken.IsCancellationRequested;
     }
 
     /// <summary>How long to wait before the next run may start, given the off-peak window.</summary>

@@ -5,6 +5,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser;
 
@@ -203,7 +204,7 @@ public static class SettingsCheck
 
                 if (!properties.TryGetValue(child.Key, out var property))
                 {
-                    var suggestion = properties.Keys.FirstOrDefault(k => Distance(k, child.Key) <= 2);
+                    var suggestion = properties.Keys.FirstOrDefault(k => EditDistance.Between(k, child.Key) <= 2);
                     problems.Add(suggestion is null
                         ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}."
                         : $"{child.Path} is not a setting of {node.Path}; did you mean {suggestion}?");
@@ -288,25 +289,5 @@ public static class SettingsCheck
             ? type
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
         return enumerable?.GetGenericArguments()[0];
-    }
-
-    private static int Distance(string a, string b)
-    {
-        a = a.ToUpperInvariant();
-        b = b.ToUpperInvariant();
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            previous = current;
-        }
-
-        return previous[b.Length];
     }
 }

@@ -111,6 +111,87 @@ public sealed class ScheduledProvisioningServiceTests
         cms.Calls.Keys.Should().Equal(["CheckCredentials"], "an idle cycle asks the CMS nothing else");
     }
 
+    /// <summary>
+    /// A hosted service registered after the scheduler that holds the host's start until the scheduler is either waiting
+    /// for the host to start or has finished a run (the defect: a run during start), then lets the start go on or fail.
+    /// </summary>
+    private sealed class HeldStart(bool fail) : IHostedService
+    {
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int CallsWhenReleased { get; private set; } = -1;
+
+        public Func<int>? CountCalls { get; set; }
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await Released.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            CallsWhenReleased = CountCalls!();
+            if (fail)
+            {
+                throw new IOException("Failed to bind to address http://127.0.0.1:5000: address already in use.");
+            }
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    private static (IHost Host, ScheduledProvisioningService Service, FakeCiviCrm Civi, FakeCmsAccountProvider Cms, HeldStart Held, System.Threading.Channels.Channel<RunSummary> Runs) BuildHeldHost(bool failStart)
+    {
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
+        var held = new HeldStart(failStart);
+        held.CountCalls = () => civi.Calls.Values.Sum() + cms.Calls.Values.Sum();
+        var contact = civi.AddContact("Ana", "Lima", "ana@example.org");
+        civi.AddToGroup("g", contact.Id);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") }))
+            .UseInMemory(civi, cms).AddScheduledRuns();
+        builder.Services.AddSingleton<IHostedService>(held);
+        var host = builder.Build();
+        var service = host.Services.GetServices<IHostedService>().OfType<ScheduledProvisioningService>().Single();
+        var runs = System.Threading.Channels.Channel.CreateUnbounded<RunSummary>();
+        service.WaitingForHostStart += () => held.Released.TrySetResult();
+        service.RunCompleted += s =>
+        {
+            runs.Writer.TryWrite(s);
+            held.Released.TrySetResult();
+        };
+        return (host, service, civi, cms, held, runs);
+    }
+
+    [Fact]
+    public async Task The_first_run_waits_until_the_host_has_started()
+    {
+        var (host, _, _, cms, held, runs) = BuildHeldHost(failStart: false);
+        using (host)
+        {
+            await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var first = await runs.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            held.CallsWhenReleased.Should().Be(0, "nothing reaches CiviCRM or the CMS while the host is still starting");
+            first.Count(OutcomeKind.Created).Should().Be(1, "the run starts once the host has started");
+            cms.Accounts.Should().HaveCount(1);
+        }
+    }
+
+    [Fact]
+    public async Task No_run_starts_when_the_host_fails_to_start()
+    {
+        var (host, service, civi, cms, held, runs) = BuildHeldHost(failStart: true);
+        var start = async () => await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await start.Should().ThrowAsync<IOException>();
+        host.Dispose();
+        await service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(30));
+
+        held.CallsWhenReleased.Should().Be(0);
+        service.ExecuteTask.IsCompletedSuccessfully.Should().BeTrue("the service ends quietly");
+        runs.Reader.TryRead(out _).Should().BeFalse("no run was started");
+        civi.Calls.Should().BeEmpty();
+        cms.Calls.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task Health_check_reports_the_provider_connectivity()
     {
