@@ -35,13 +35,14 @@ internal static class Output
     };
 
     /// <summary>
-    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed, Gave up; a linked contact whose
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Account blocked, Failed, Gave up; a linked contact whose
     /// access a deprovisioning had taken and this run gave back: Access restored). A contact without an account whose
     /// attempts this reset used up has left the campaign: it reads Gave up, as any contact that left does.
     /// </summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
     {
         { Kind: not OutcomeKind.GaveUp, Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: OutcomeKind.Skipped, Error.Code: CmsUserErrorCodes.AccountBlocked } when verb == Verbs.Reset => "Account blocked",
         { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
         _ => Describe(outcome.Kind, verb),
     };
