@@ -8,6 +8,17 @@ public sealed class PlanAndResetTests : IDisposable
 
     public void Dispose() => _h.Dispose();
 
+    private async Task<List<PlanEntry>> PlanAsync()
+    {
+        var plan = new List<PlanEntry>();
+        await foreach (var entry in _h.Provisioner.PlanAsync())
+        {
+            plan.Add(entry);
+        }
+
+        return plan;
+    }
+
     [Fact]
     public async Task Dry_run_reports_what_each_contact_would_get_and_writes_nothing()
     {
@@ -19,11 +30,7 @@ public sealed class PlanAndResetTests : IDisposable
         var existing = _h.Cms.AddAccount("bea", "bea@example.org");
         var bea = _h.Member("Bea", "Costa", "bea@example.org");
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in _h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync();
 
         plan.Should().HaveCount(4);
         plan.Single(p => p.ContactId == linked.Id).Action.Should().Be(PlannedAction.AlreadyLinked);
@@ -57,11 +64,7 @@ public sealed class PlanAndResetTests : IDisposable
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in _h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync();
 
         var linked = plan.Should().ContainSingle().Subject;
         linked.Action.Should().Be(PlannedAction.AlreadyLinked);
@@ -80,11 +83,7 @@ public sealed class PlanAndResetTests : IDisposable
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in _h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync();
 
         plan.Should().ContainSingle().Which.Conflict.Should().Be($"Linked to CMS user {account.Id} (stored name ana@example.org).");
     }
