@@ -35,13 +35,14 @@ internal static class Output
     };
 
     /// <summary>
-    /// The word for one outcome in the table and JSON (reset: Sent, No account, Failed, Gave up; a linked contact whose
+    /// The word for one outcome in the table and JSON (reset: Sent, No account, Account blocked, Failed, Gave up; a linked contact whose
     /// access a deprovisioning had taken and this run gave back: Access restored). A contact without an account whose
     /// attempts this reset used up has left the campaign: it reads Gave up, as any contact that left does.
     /// </summary>
     public static string Describe(ProvisioningOutcome outcome, string verb) => outcome switch
     {
         { Kind: not OutcomeKind.GaveUp, Error.Code: CmsUserErrorCodes.NoLinkedAccount } when verb == Verbs.Reset => "No account",
+        { Kind: OutcomeKind.Skipped, Error.Code: CmsUserErrorCodes.AccountBlocked } when verb == Verbs.Reset => "Account blocked",
         { Kind: OutcomeKind.AlreadyLinked, AccessRestored: true } => "Access restored",
         _ => Describe(outcome.Kind, verb),
     };
@@ -319,7 +320,7 @@ internal static class Output
         var unknown = o.Error.Code == CmsUserErrorCodes.UnknownOutcome;
         if (!Counted(o, retry))
         {
-            return $" (not counted: {(attempt == 0 ? "no attempts used" : $"{Number(attempt)} of {Number(retry!.MaxAttempts)} attempts used")}; {(unknown ? UnknownOutcomeNote(o.Kind) : "tried again next run")})";
+            return $" (not counted: {(attempt == 0 ? "no attempts used" : AttemptsUsed(attempt, retry!.MaxAttempts))}; {(unknown ? UnknownOutcomeNote(o.Kind) : "tried again next run")})";
         }
 
         if (retry is null)
@@ -329,14 +330,29 @@ internal static class Output
 
         if (unknown)
         {
-            return $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)}; {UnknownOutcomeNote(o.Kind)})";
+            return $" ({AttemptOf(attempt, retry.MaxAttempts)}; {UnknownOutcomeNote(o.Kind)})";
         }
 
         // A failure that cannot go away by retrying (no email, an email on hold, an account gone) gives up before the attempts are used: say so.
         return o.Kind == OutcomeKind.GaveUp && attempt < retry.MaxAttempts
-            ? $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)}; gave up at once: trying again cannot help)"
-            : $" (attempt {Number(attempt)} of {Number(retry.MaxAttempts)})";
+            ? $" ({AttemptOf(attempt, retry.MaxAttempts)}; gave up at once: trying again cannot help)"
+            : $" ({AttemptOf(attempt, retry.MaxAttempts)})";
     }
+
+    /// <summary>
+    /// Which attempt against the limit: "attempt 2 of 4" within it; past it (a contact with more failures than
+    /// Retry:MaxAttempts, e.g. after the limit was lowered) "attempt 5, limit 4", never "5 of 4".
+    /// </summary>
+    internal static string AttemptOf(int attempt, int max) =>
+        attempt <= max ? $"attempt {Number(attempt)} of {Number(max)}" : $"attempt {Number(attempt)}, limit {Number(max)}";
+
+    /// <summary>How many attempts are used against the limit: "2 of 4 attempts used", or past it "5 attempts used, limit 4".</summary>
+    internal static string AttemptsUsed(int attempts, int max) =>
+        attempts <= max ? $"{Number(attempts)} of {Number(max)} attempts used" : $"{Number(attempts)} attempts used, limit {Number(max)}";
+
+    /// <summary>The failures table's attempt count: "2 of 4", or past the limit "5, limit 4".</summary>
+    internal static string AttemptCount(int attempts, int max) =>
+        attempts <= max ? $"{Number(attempts)} of {Number(max)}" : $"{Number(attempts)}, limit {Number(max)}";
 
     /// <summary>
     /// The exit code of a plan, as a run over the same data would end: 2 when the plan stopped on an unavailable server or
@@ -489,7 +505,7 @@ internal static class Output
         foreach (var f in failures)
         {
             var next = Next(f, maxAttempts);
-            table.AddRow(Cell(Number(f.ContactId)), Cell($"{Number(f.Attempts)} of {Number(maxAttempts)}"), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
+            table.AddRow(Cell(Number(f.ContactId)), Cell(AttemptCount(f.Attempts, maxAttempts)), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
         }
 
         Human.Write(table);
@@ -505,10 +521,10 @@ internal static class Output
         return f.Next switch
         {
             FailureNext.Retry when unknown =>
-                $"the next run of {f.Rule} finds the account by email and links it, or creates it if it does not exist (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)}); nothing to do by hand",
+                $"the next run of {f.Rule} finds the account by email and links it, or creates it if it does not exist ({AttemptOf(f.Attempts + 1, maxAttempts)}); nothing to do by hand",
             FailureNext.Retry when f.Attempts >= maxAttempts =>
                 $"retried once more by the next run of {f.Rule} (its attempts are used up: a failure takes it out of the trigger again)",
-            FailureNext.Retry => $"retried by the next run of {f.Rule} (attempt {Number(f.Attempts + 1)} of {Number(maxAttempts)})",
+            FailureNext.Retry => $"retried by the next run of {f.Rule} ({AttemptOf(f.Attempts + 1, maxAttempts)})",
             FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
             _ when unknown => "not waiting in any trigger (gave up); the CMS may have created the account: add the contact to the trigger again and the next run finds it by email and links it",
             _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",

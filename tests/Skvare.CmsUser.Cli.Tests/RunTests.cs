@@ -331,6 +331,16 @@ public sealed class RunTests
         sites.Civi.HasTag(sites.ResetTag, chen).Should().BeTrue();
     }
 
+    [Fact]
+    public void A_reset_skipped_because_deprovisioning_blocked_the_account_reads_account_blocked()
+    {
+        var blocked = new ProvisioningOutcome { ContactId = 7, Kind = OutcomeKind.Skipped, CmsUserId = 55, Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.AccountBlocked, "blocked") };
+
+        Output.Describe(blocked, Verbs.Reset).Should().Be("Account blocked");
+        Output.Describe(blocked, Verbs.Provision).Should().Be("Skipped");
+        Output.AttemptNote(blocked, new RetryPolicy()).Should().BeEmpty("a skipped reset uses no attempt");
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task Reset_counts_in_its_own_words_and_demo_needs_no_settings()
     {

@@ -27,6 +27,9 @@ public static class CmsUserErrorCodes
     /// <summary>A password reset was asked for a contact without a linked CMS account.</summary>
     public const string NoLinkedAccount = "no_linked_account";
 
+    /// <summary>A password reset was skipped: deprovisioning blocked the contact's CMS account and its access was not restored.</summary>
+    public const string AccountBlocked = "account_blocked";
+
     /// <summary>The contact has used its attempts within the attempt window and is skipped.</summary>
     public const string AttemptsUsedUp = "attempts_used_up";
 

@@ -126,14 +126,28 @@ internal sealed class AccessRestorer
         }
 
         var kind = Deprovisioning.ActivityKindOf(deprovision);
-        var uid = link.CmsUserId;
-        if (await LatestAsync(contact.Id, kind, uid, cancellationToken).ConfigureAwait(false) is not long taken)
+        return await TakenAsync(contact.Id, kind, link.CmsUserId, cancellationToken).ConfigureAwait(false) is long taken ? (kind, taken) : null;
+    }
+
+    /// <summary>
+    /// The id of the contact's latest Completed "User Account Blocked" record of this account when no restore record is
+    /// newer: a deprovisioning (of any rule) blocked the account and nothing gave access back, so it cannot log in.
+    /// Read whatever the rules say now, so a block stays known after its rule changed. One read when there is no block
+    /// record (the usual case), two otherwise.
+    /// </summary>
+    public Task<long?> BlockedAsync(long contactId, long uid, CancellationToken cancellationToken) =>
+        TakenAsync(contactId, ActivityKind.AccountBlocked, uid, cancellationToken);
+
+    /// <summary>The latest Completed record of <paramref name="kind"/> of this account when no restore record is newer, or null.</summary>
+    private async Task<long?> TakenAsync(long contactId, ActivityKind kind, long uid, CancellationToken cancellationToken)
+    {
+        if (await LatestAsync(contactId, kind, uid, cancellationToken).ConfigureAwait(false) is not long taken)
         {
             return null;
         }
 
-        var restored = await LatestAsync(contact.Id, ActivityKind.AccessRestored, uid, cancellationToken).ConfigureAwait(false);
-        return restored is long r && r > taken ? null : (kind, taken);
+        var restored = await LatestAsync(contactId, ActivityKind.AccessRestored, uid, cancellationToken).ConfigureAwait(false);
+        return restored is long r && r > taken ? null : taken;
     }
 
     /// <summary>The id of the contact's latest Completed record of <paramref name="kind"/> that audits this account, or null.</summary>

@@ -92,6 +92,15 @@ internal sealed class Deprovisioning
     private static ContactResult Done(ContactResult known, OutcomeKind kind, string details) =>
         known with { Kind = kind, ActivityDetails = details, RecordActivity = true, Disposition = TriggerDisposition.Completed };
 
+    /// <summary>
+    /// The contact's earlier failures against the limit: "1 earlier failed attempt(s) of 4", or past it (more failures than
+    /// Retry:MaxAttempts, e.g. after the limit was lowered) "5 earlier failed attempts, limit 4", never "5 of 4".
+    /// </summary>
+    internal static string EarlierFailures(int failures, int max) =>
+        failures <= max
+            ? string.Create(CultureInfo.InvariantCulture, $"{failures} earlier failed attempt(s) of {max}")
+            : string.Create(CultureInfo.InvariantCulture, $"{failures} earlier failed attempts, limit {max}");
+
     /// <summary>What deprovisioning would do for one contact (dry run); no CMS call.</summary>
     public PlanEntry Plan(ProvisioningRule rule, Contact contact, int priorFailures)
     {
@@ -109,7 +118,7 @@ internal sealed class Deprovisioning
         var action = rule.Deprovision.Action == DeprovisionAction.RemoveRoles ? PlannedAction.RemoveRoles : PlannedAction.Block;
         // No username: the link stores a name (uf_name, the email when the link was made), not the account's username, and
         // the plan does not read the account. The note says what the name is, as the creation plan's does for a linked contact.
-        var note = DryRun.LinkedNote(link) + (priorFailures > 0 ? $". {priorFailures} earlier failed attempt(s) of {_attempts.MaxAttempts}." : ".");
+        var note = DryRun.LinkedNote(link) + (priorFailures > 0 ? $". {EarlierFailures(priorFailures, _attempts.MaxAttempts)}." : ".");
         return new PlanEntry(contact.Id, name, action, null, link.CmsUserId, note);
     }
 }

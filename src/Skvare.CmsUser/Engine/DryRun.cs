@@ -153,7 +153,7 @@ internal sealed class DryRun
 
             // No username: the link stores the CMS user id and a name (uf_name, the email when the link was made), not the
             // account's username, and the run does not read the account either. The note says what the name is.
-            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, null, link.CmsUserId, LinkedNote(link) + ".");
+            return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, null, link.CmsUserId, LinkedNote(link) + "." + SyncRolesNote(rule));
         }
 
         if (claims.Accounts.TryGetValue(contact.Id, out var earlier))
@@ -162,7 +162,7 @@ internal sealed class DryRun
             // the contact is linked in this domain (the run reports no username for it, as for any linked contact).
             var account = earlier.CmsUserId is long uid ? $"CMS user {uid.ToString(CultureInfo.InvariantCulture)}" : "the account";
             return new PlanEntry(contact.Id, name, PlannedAction.AlreadyLinked, null, earlier.CmsUserId,
-                $"Linked by then to {account}{(earlier.Username is { } planned ? $" (username {planned})" : "")}, which rule {earlier.Rule} creates or links earlier in this run.");
+                $"Linked by then to {account}{(earlier.Username is { } planned ? $" (username {planned})" : "")}, which rule {earlier.Rule} creates or links earlier in this run." + SyncRolesNote(rule));
         }
 
         if (contact.Links.FirstOrDefault(l => !l.IsCurrentDomain) is { } other)
@@ -272,6 +272,16 @@ internal sealed class DryRun
     /// stored name is UFMatch's <c>uf_name</c>, the account's email when the link was made: not necessarily the account's
     /// username, nor the contact's email today.
     /// </summary>
+    /// <summary>
+    /// What a run does to the account of a contact it finds linked, when the rule syncs roles (<see cref="ProvisioningRule.SyncRolesOfExistingAccounts"/>):
+    /// it adds the rule's roles. The plan does not read the account (no request per contact), so it names the roles the run
+    /// gives, not which of them the account lacks. Empty otherwise.
+    /// </summary>
+    internal static string SyncRolesNote(ProvisioningRule rule) =>
+        rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0
+            ? $" A run gives the account the rule's roles (SyncRolesOfExistingAccounts): {string.Join(", ", rule.Roles)}; roles it already has stay, and none are taken away."
+            : "";
+
     internal static string LinkedNote(AccountLink link) =>
         $"Linked to CMS user {link.CmsUserId.ToString(CultureInfo.InvariantCulture)}{(string.IsNullOrWhiteSpace(link.UfName) ? "" : $" (stored name {link.UfName})")}";
 

@@ -180,7 +180,7 @@ internal sealed class OnDemandProvisioner
             Error = new ProvisioningError(
                 FailureKind.Permanent,
                 CmsUserErrorCodes.AttemptsUsedUp,
-                $"The contact has {failures} counted failed attempts of {max} (Retry:MaxAttempts); nothing was tried or recorded. Fix the cause of the earlier failures (the contact's Failed \"User Account Creation\" activities), then add the contact to its trigger again, or wait until they age out of Retry:AttemptWindow."),
+                $"The contact has {failures} counted failed attempts, limit {max} (Retry:MaxAttempts); nothing was tried or recorded. Fix the cause of the earlier failures (the contact's Failed \"User Account Creation\" activities), then add the contact to its trigger again, or wait until they age out of Retry:AttemptWindow."),
         };
     }
 

@@ -28,6 +28,12 @@ internal sealed class ResetCampaigns
         var known = start with { CmsUserId = link.CmsUserId };
         try
         {
+            if (_engine.Pipeline.Restorer is { } restorer
+                && await restorer.BlockedAsync(contact.Id, link.CmsUserId, cancellationToken).ConfigureAwait(false) is long blocked)
+            {
+                return Blocked(known, link.CmsUserId, blocked);
+            }
+
             await _engine.Cms.SendPasswordResetAsync(new CmsAccount(link.CmsUserId, null, link.UfName ?? contact.Email), cancellationToken).ConfigureAwait(false);
             return known with
             {
@@ -42,4 +48,18 @@ internal sealed class ResetCampaigns
             return known.Catch(_engine.Attempts, ex, _engine.Logger);
         }
     }
+
+    /// <summary>
+    /// A contact whose account deprovisioning blocked (its audit trail says so): a reset email would lead to an account that
+    /// cannot log in, so none is sent, nothing is recorded (the "User Account Blocked" activity is the record) and the contact
+    /// stays in the campaign's trigger, to get the email from a later run once its access is restored.
+    /// </summary>
+    private static ContactResult Blocked(ContactResult known, long uid, long record) => known with
+    {
+        Kind = OutcomeKind.Skipped,
+        Error = new ProvisioningError(
+            FailureKind.Permanent,
+            CmsUserErrorCodes.AccountBlocked,
+            $"Deprovisioning blocked CMS account {uid.ToString(System.Globalization.CultureInfo.InvariantCulture)} (activity {record.ToString(System.Globalization.CultureInfo.InvariantCulture)}) and its access was not restored, so it cannot log in: no reset email was sent. The contact stays in the campaign's trigger and gets the email from a later run once a run restores its access (the contact is back in the rule's trigger)."),
+    };
 }

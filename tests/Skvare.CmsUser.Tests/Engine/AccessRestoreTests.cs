@@ -44,9 +44,15 @@ public sealed class AccessRestoreTests : IDisposable
     private FakeProviderAccount AccountOf(long contactId) => _h.Cms.Accounts.Single(a => a.Id == _h.Civi.Links.Single(l => l.ContactId == contactId).CmsUserId);
 
     /// <summary>Creates the contact's account, then takes it out of the access group so the next run blocks it.</summary>
-    private async Task<Contact> BlockedByDeprovisioningAsync()
+    private async Task<Contact> BlockedByDeprovisioningAsync(Action<CmsUserOptions>? configure = null)
     {
         Deprovision(_h, DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);
+        var deprovision = _h.Configure;
+        _h.Configure = o =>
+        {
+            deprovision(o);
+            configure?.Invoke(o);
+        };
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).Count(OutcomeKind.Created).Should().Be(1);
         _h.Civi.RemoveFromGroup(EngineHarness.Trigger, ana.Id);
@@ -54,6 +60,39 @@ public sealed class AccessRestoreTests : IDisposable
         AccountOf(ana.Id).Active.Should().BeFalse();
         _h.Time.Advance(TimeSpan.FromMinutes(5));
         return ana;
+    }
+
+    [Fact]
+    public async Task Reset_campaign_skips_an_account_deprovisioning_blocked_and_sends_once_access_is_restored()
+    {
+        // Regression (admin trial): a blocked account got a reset email ("Sent") it could not use.
+        var ana = await BlockedByDeprovisioningAsync(o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") }));
+        var uid = AccountOf(ana.Id).Id;
+        // The in-memory CiviCRM numbers activities by their row, from 1.
+        var blockRecord = _h.Civi.Activities.ToList().FindIndex(a => a.Kind == ActivityKind.AccountBlocked) + 1;
+        _h.Civi.AddToGroup("reset", ana.Id);
+
+        var outcomes = new List<ProvisioningOutcome>();
+        var skipped = await _h.Provisioner.ResetPasswordsAsync(new Reported(p => outcomes.Add(p.Last)), Timeout);
+
+        skipped.Count(OutcomeKind.Skipped).Should().Be(1);
+        var outcome = outcomes.Should().ContainSingle().Subject;
+        outcome.Should().Match<ProvisioningOutcome>(o => o.ContactId == ana.Id && o.Kind == OutcomeKind.Skipped && o.CmsUserId == uid && o.Attempt == null);
+        outcome.Error!.Code.Should().Be(CmsUserErrorCodes.AccountBlocked);
+        outcome.Error.Message.Should().Contain($"CMS account {uid} (activity {blockRecord})").And.Contain("no reset email was sent");
+        _h.Cms.Calls.Keys.Should().NotContain("SendPasswordReset");
+        _h.Cms.Mails.Should().NotContain(m => m.StartsWith("reset:", StringComparison.Ordinal));
+        _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.PasswordReset, "nothing was attempted; the block record is the record");
+        _h.Civi.GroupStatus("reset", ana.Id).Should().Be("Added", "the contact gets the email once its access is back");
+
+        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
+        (await _h.Provisioner.RunOnceAsync(cancellationToken: Timeout)).AccessRestored.Should().Be(1);
+        _h.Time.Advance(TimeSpan.FromMinutes(1));
+        var sent = await _h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout);
+
+        sent.Count(OutcomeKind.Linked).Should().Be(1);
+        _h.Cms.Mails.Should().ContainSingle(m => m.StartsWith("reset:", StringComparison.Ordinal));
+        _h.Civi.GroupStatus("reset", ana.Id).Should().Be("Removed");
     }
 
     [Fact]

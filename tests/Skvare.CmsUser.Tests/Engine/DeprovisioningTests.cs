@@ -34,6 +34,15 @@ public sealed class DeprovisioningTests : IDisposable
     private FakeProviderAccount AccountOf(long userId) => _h.Cms.Accounts.Single(a => a.Id == userId);
 
     [Fact]
+    public void The_plan_note_of_earlier_failures_names_the_limit_once_past_it()
+    {
+        // Regression (admin trial): after Retry:MaxAttempts was lowered, the plan read "5 earlier failed attempt(s) of 4".
+        Skvare.CmsUser.Engine.Deprovisioning.EarlierFailures(1, 4).Should().Be("1 earlier failed attempt(s) of 4");
+        Skvare.CmsUser.Engine.Deprovisioning.EarlierFailures(4, 4).Should().Be("4 earlier failed attempt(s) of 4");
+        Skvare.CmsUser.Engine.Deprovisioning.EarlierFailures(5, 4).Should().Be("5 earlier failed attempts, limit 4");
+    }
+
+    [Fact]
     public async Task Leaving_the_access_group_blocks_the_account_once_and_records_it()
     {
         Deprovision(DeprovisionWhen.LeftTrigger, DeprovisionAction.Block);

@@ -8,6 +8,17 @@ public sealed class PlanAndResetTests : IDisposable
 
     public void Dispose() => _h.Dispose();
 
+    private async Task<List<PlanEntry>> PlanAsync()
+    {
+        var plan = new List<PlanEntry>();
+        await foreach (var entry in _h.Provisioner.PlanAsync())
+        {
+            plan.Add(entry);
+        }
+
+        return plan;
+    }
+
     [Fact]
     public async Task Dry_run_reports_what_each_contact_would_get_and_writes_nothing()
     {
@@ -19,11 +30,7 @@ public sealed class PlanAndResetTests : IDisposable
         var existing = _h.Cms.AddAccount("bea", "bea@example.org");
         var bea = _h.Member("Bea", "Costa", "bea@example.org");
 
-        var plan = new List<PlanEntry>();
-        await foreach (var entry in _h.Provisioner.PlanAsync())
-        {
-            plan.Add(entry);
-        }
+        var plan = await PlanAsync();
 
         plan.Should().HaveCount(4);
         plan.Single(p => p.ContactId == linked.Id).Action.Should().Be(PlannedAction.AlreadyLinked);
@@ -40,6 +47,45 @@ public sealed class PlanAndResetTests : IDisposable
         _h.Civi.Links.Should().ContainSingle();
         _h.Civi.Calls.Keys.Should().NotContain(["RecordActivities", "EnsureLinks", "Acknowledge"]);
         _h.Civi.GroupStatus(EngineHarness.Trigger, fresh.Id).Should().Be("Added");
+    }
+
+    [Fact]
+    public async Task Plan_of_an_already_linked_contact_names_the_roles_a_run_syncs_without_asking_the_cms()
+    {
+        // Regression (admin trial): the plan said only "Already linked" although the run would add the rule's roles.
+        _h.Configure = o =>
+        {
+            o.Rules.Clear();
+            var rule = EngineHarness.GroupRule("member");
+            rule.SyncRolesOfExistingAccounts = true;
+            o.Rules.Add(rule);
+        };
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+
+        var plan = await PlanAsync();
+
+        var linked = plan.Should().ContainSingle().Subject;
+        linked.Action.Should().Be(PlannedAction.AlreadyLinked);
+        linked.Conflict.Should().Be($"Linked to CMS user {account.Id} (stored name ana@example.org). A run gives the account the rule's roles (SyncRolesOfExistingAccounts): member; roles it already has stay, and none are taken away.");
+        _h.Cms.Calls.Keys.Should().NotContain(["AddRoles", "GetById", "FindByEmail", "FindByUsername"], "the plan reads no account per contact");
+        account.Roles.Should().Equal("subscriber");
+
+        await _h.Provisioner.RunOnceAsync();
+        account.Roles.Should().BeEquivalentTo(["subscriber", "member"], "the run does what the plan said");
+    }
+
+    [Fact]
+    public async Task Plan_of_an_already_linked_contact_says_nothing_of_roles_when_the_rule_does_not_sync_them()
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+
+        var plan = await PlanAsync();
+
+        plan.Should().ContainSingle().Which.Conflict.Should().Be($"Linked to CMS user {account.Id} (stored name ana@example.org).");
     }
 
     [Fact]
