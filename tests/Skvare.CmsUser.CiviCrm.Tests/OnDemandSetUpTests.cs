@@ -61,6 +61,26 @@ public sealed class OnDemandSetUpTests : IDisposable
         _cms.Accounts.Should().ContainSingle("the failed call created nothing");
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_refused_API_key_fails_the_cold_call_as_a_CiviCRM_configuration_failure_not_as_a_set_up_failure()
+    {
+        // trial9: a host with a wrong key got activity_setup_failed, whose fix reads "check the administer CiviCRM
+        // permission and the activity settings", for a key CiviCRM refused (HTTP 401 Invalid credential).
+        using var wrongKey = new CiviHarness(configure: o => o.ApiKey = "not-the-site-key", engine: o =>
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") }), cms: _cms);
+        wrongKey.Fake.AddGroup("members");
+        var ana = wrongKey.Fake.AddContact("Ana", "Lima", "ana@example.org");
+
+        var failed = await wrongKey.Provisioner.ProvisionAsync(ana, cancellationToken: Timeout());
+
+        failed.Kind.Should().Be(OutcomeKind.Failed);
+        failed.Error!.Kind.Should().Be(FailureKind.Configuration);
+        failed.Error.Code.Should().Be(CmsUserErrorCodes.CiviCrmConfiguration);
+        failed.Error.StatusCode.Should().Be(401);
+        failed.Error.Message.Should().Contain("CmsUser:CiviCrm:ApiKey").And.NotContain("not-the-site-key");
+        _cms.Accounts.Should().BeEmpty();
+    }
+
     private long Member(string first, string email)
     {
         var id = _h.Fake.AddContact(first, "Lima", email);

@@ -102,7 +102,11 @@ public static class CmsUserErrorCodes
     /// <summary>CiviCRM refused a request for another reason (a permanent CiviCRM failure).</summary>
     public const string CiviCrmError = "civicrm_error";
 
-    /// <summary>The "User Account Creation" activity type or its settings could not be prepared.</summary>
+    /// <summary>
+    /// The "User Account Creation" activity type or its settings could not be prepared (the set-up of a process's first
+    /// on-demand call). A CiviCRM that could not be reached is <see cref="CiviCrmUnavailable"/> and a refused API key
+    /// <see cref="CiviCrmConfiguration"/> instead.
+    /// </summary>
     public const string ActivitySetupFailed = "activity_setup_failed";
 
     // The SDK.

@@ -63,7 +63,7 @@ internal sealed class BatchRunner
         var state = new RunState(_engine.Time.GetUtcNow(), _engine.Attempts);
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.run");
         trace?.SetTag("cmsuser.kind", kind);
-        Log.RunStarted(Logger, passes.Length, Options.PageSize, Options.MaxConcurrency, _engine.Cms.Name);
+        Log.RunStarted(Logger, kind, passes.Length, Options.PageSize, Options.MaxConcurrency, _engine.Cms.Name);
         PageFeed? first = null;
         try
         {

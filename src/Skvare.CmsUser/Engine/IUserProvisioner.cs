@@ -16,12 +16,24 @@ public interface IUserProvisioner
     /// </remarks>
     /// <param name="contactId">The contact.</param>
     /// <param name="options">Optional: the rule and whether to return a one-time login link.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the call, which then throws an <see cref="OperationCanceledException"/> (the batch runs return a cancelled
+    /// summary instead).
+    /// </param>
     Task<ProvisioningOutcome> ProvisionAsync(long contactId, OnDemandOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Runs every rule once over its trigger (batch).</summary>
-    /// <param name="progress">Receives progress after each contact.</param>
-    /// <param name="cancellationToken">Stops cleanly between contacts.</param>
+    /// <param name="progress">
+    /// Receives each contact's outcome (<see cref="ProvisioningProgress.Last"/>) once the page the contact belongs to has been
+    /// written to CiviCRM, so reports come a page at a time (<see cref="CmsUserOptions.PageSize"/>), not as each contact ends;
+    /// <see cref="RunSummary"/> keeps only the counts and the failures. Called on the run's threads; a
+    /// <see cref="Progress{T}"/> posts each report on, so its last reports may arrive after the call returned.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops the run cleanly: contacts not yet started are left in their trigger for the next run, contacts in progress
+    /// finish and their page is written. The call then returns a summary with <see cref="RunSummary.Cancelled"/> set; it
+    /// does not throw.
+    /// </param>
     /// <remarks>
     /// A run that needed the CMS for no contact checks the CMS credentials with one request
     /// (<see cref="CmsUserOptions.CheckCmsCredentials"/>, <see cref="RunSummary.CmsCredentialsCheck"/>): refused ones end
@@ -40,9 +52,27 @@ public interface IUserProvisioner
     IAsyncEnumerable<PlanEntry> PlanAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Runs the password reset campaigns once.</summary>
-    /// <param name="progress">Receives progress after each contact.</param>
-    /// <param name="cancellationToken">Stops cleanly between contacts.</param>
-    /// <remarks>Like <see cref="RunOnceAsync"/>, a campaign run that sent no reset checks the CMS credentials.</remarks>
+    /// <param name="progress">
+    /// Receives each contact's outcome (<see cref="ProvisioningProgress.Last"/>) once the page the contact belongs to has been
+    /// written to CiviCRM, so reports come a page at a time (<see cref="CmsUserOptions.PageSize"/>), not as each contact ends;
+    /// <see cref="RunSummary"/> keeps only the counts and the failures. Called on the run's threads; a
+    /// <see cref="Progress{T}"/> posts each report on, so its last reports may arrive after the call returned.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops the run cleanly: contacts not yet started are left in their trigger for the next run, contacts in progress
+    /// finish and their page is written. The call then returns a summary with <see cref="RunSummary.Cancelled"/> set; it
+    /// does not throw.
+    /// </param>
+    /// <remarks>
+    /// <para>
+    /// A contact's outcome is <see cref="OutcomeKind.Linked"/> when its reset email was sent (its account is left as it
+    /// is); <see cref="OutcomeKind.Failed"/> or, with the last attempt, <see cref="OutcomeKind.GaveUp"/> with the code
+    /// (<see cref="CmsUserErrorCodes.NoLinkedAccount"/> for a contact without an account, <see cref="CmsUserErrorCodes.MailFailed"/>
+    /// when the site could not send it); <see cref="OutcomeKind.Skipped"/> with <see cref="CmsUserErrorCodes.AccountBlocked"/> for
+    /// an account deprovisioning blocked.
+    /// </para>
+    /// <para>Like <see cref="RunOnceAsync"/>, a campaign run that sent no reset checks the CMS credentials.</para>
+    /// </remarks>
     Task<RunSummary> ResetPasswordsAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default);
 }
 

@@ -60,9 +60,11 @@ internal sealed class OnDemandProvisioner
                     _engine.Invalidate();
                 }
 
-                // A server that could not be reached during the set-up keeps its own code (civicrm_unavailable): the
-                // set-up's code sends the reader to the API user's permissions.
-                return new ProvisioningError(known.Kind, call.InSetup && known.Kind != FailureKind.Transient ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message) { StatusCode = known.StatusCode };
+                // A server that could not be reached during the set-up keeps its own code (civicrm_unavailable), and so does
+                // a refused credential (HTTP 401: civicrm_configuration, "check the API key"): the set-up's code sends the
+                // reader to the API user's permissions and the activity types, which a wrong key has nothing to do with.
+                var setUp = call.InSetup && known.Kind != FailureKind.Transient && known.StatusCode != 401;
+                return new ProvisioningError(known.Kind, setUp ? CmsUserErrorCodes.ActivitySetupFailed : CmsUserErrorCodes.For(known), known.Message) { StatusCode = known.StatusCode };
             case HttpRequestException or TimeoutException or OperationCanceledException:
                 // No answer from CiviCRM or the CMS: an outage, not a defect; the caller retries.
                 Log.OnDemandUnavailable(_engine.Logger, call.ContactId, call.Rule, ex);

@@ -5,8 +5,10 @@ namespace Skvare.CmsUser.Telemetry;
 /// <summary>Log events of the core engine (event ids 1000-1999). Never logs a secret.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1000, LogLevel.Information, "Provisioning run started: {RuleCount} rule(s), page size {PageSize}, concurrency {Concurrency}, CMS {Cms}")]
-    public static partial void RunStarted(ILogger logger, int ruleCount, int pageSize, int concurrency, string cms);
+    // The kind, as event 1001 says it: a reset campaign's run is not a provisioning run. The passes are the rules, their
+    // deprovisioning passes, or the reset campaigns.
+    [LoggerMessage(1000, LogLevel.Information, "{Kind} run started: {PassCount} pass(es), page size {PageSize}, concurrency {Concurrency}, CMS {Cms}")]
+    public static partial void RunStarted(ILogger logger, string kind, int passCount, int pageSize, int concurrency, string cms);
 
     [LoggerMessage(1001, LogLevel.Information, "{Kind} run finished in {Duration}: {Total} contact(s), created {Created}, linked {Linked}, already linked {AlreadyLinked}, failed {Failed}, gave up {GaveUp}, skipped {Skipped}")]
     public static partial void RunFinished(ILogger logger, string kind, TimeSpan duration, int total, int created, int linked, int alreadyLinked, int failed, int gaveUp, int skipped);

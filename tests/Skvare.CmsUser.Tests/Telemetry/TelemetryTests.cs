@@ -77,4 +77,20 @@ public sealed class TelemetryTests : IDisposable
         logged.Message.Should().Contain("contact_not_found").And.Contain("no attempt counted").And.NotContain("attempt )");
         _h.Logs.GetSnapshot().Should().NotContain(r => r.Id.Id == 1004);
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_reset_campaign_run_is_logged_as_a_password_reset_run_from_its_start_to_its_end()
+    {
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        await _h.Provisioner.RunOnceAsync();
+        await _h.Provisioner.ResetPasswordsAsync();
+
+        var starts = _h.Logs.GetSnapshot().Where(r => r.Id.Id == 1000).Select(r => r.Message).ToArray();
+        starts.Should().HaveCount(2);
+        starts[0].Should().StartWith("Provisioning run started: 1 pass(es)");
+        starts[1].Should().StartWith("Password reset run started: 1 pass(es)", "a campaign run said it was a provisioning run");
+        _h.Logs.GetSnapshot().Where(r => r.Id.Id == 1001).Select(r => r.Message).Last().Should().StartWith("Password reset run finished");
+    }
 }
