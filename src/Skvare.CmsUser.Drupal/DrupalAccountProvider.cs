@@ -269,10 +269,12 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         JsonNode created;
         string? notified = null;
         int status;
+        string answerBody;
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
             status = answer.Status;
+            answerBody = answer.Body;
             created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, answer.Body));
             notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
         }
@@ -292,7 +294,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnexpectedResponse)
         {
             // Drupal accepted the create: an account it describes oddly may exist, so only this contact fails (UnknownOutcome).
-            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, created.ToJsonString()), ex);
+            // The answer as sent: writing the parsed JSON back out throws for text it cannot hold (an unpaired surrogate escape).
+            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, answerBody), ex);
         }
 
         _index.Add(result);

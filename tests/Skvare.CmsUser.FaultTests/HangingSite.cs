@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Skvare.CmsUser.FaultTests.Cms;
 
 namespace Skvare.CmsUser.FaultTests;
 
@@ -8,12 +9,19 @@ namespace Skvare.CmsUser.FaultTests;
 /// some time), and kept; <see cref="ReleaseAsync"/> then hands each kept request to the fake, which carries it out late
 /// (a create saves its account after the client gave up), and returns once the fake has answered them all. A hang of a
 /// fixed length instead raced the client's timeout: on a loaded machine the timer could fire after the hang had ended.
+/// With <see cref="Clock"/> as the host's <see cref="TimeProvider"/>, a held request's attempt times out as soon as it is
+/// held (<see cref="AttemptClock.Expire"/>), through the real timeout strategy: nothing waits for the timeout, which stays
+/// a generous backstop for the answers a loaded machine delays.
 /// </summary>
-internal sealed class HangingSite : IDisposable
+/// <param name="attemptTimeout">The provider's attempt timeout (<see cref="Clock"/> finds a held request's attempt by it).</param>
+internal sealed class HangingSite(TimeSpan attemptTimeout) : IDisposable
 {
     private readonly HttpClient _late = new();
     private readonly List<Held> _held = [];
     private readonly Lock _gate = new();
+
+    /// <summary>The clock to register as the host's <see cref="TimeProvider"/>: it makes a held request's attempt time out at once.</summary>
+    public AttemptClock Clock { get; } = new(attemptTimeout);
 
     /// <summary>Whether requests are held now.</summary>
     public bool Hanging { get; set; }
@@ -94,7 +102,9 @@ internal sealed class HangingSite : IDisposable
                 site._held.Add(held);
             }
 
-            // Until the client gives up: the fault's own end is the test's release, never a timer.
+            // Until the client gives up, which it does now: its attempt times out through the clock. The fault's own end is the
+            // test's release, never a timer.
+            site.Clock.Expire(cancellationToken);
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
             throw new OperationCanceledException(cancellationToken);
         }

@@ -25,7 +25,11 @@ public sealed class RequestThrottleTests : IDisposable
     public async Task Requests_sent_never_exceed_the_permits_given_and_a_create_with_its_mail_takes_two()
     {
         using var limiter = ManualBucket(initial: 3);
-        var provider = Provider(limiter, companion: false);
+        // The creates' requests leave together once all three took their permit: otherwise a create answered early could
+        // take the last permit for its email before the third create asked for one (seen in CI under load: that create
+        // finished, the third waited for the first permit of its own, and only two requests were queued).
+        var together = new CreatesTogether(3);
+        var provider = Provider(limiter, companion: false, together.Handler);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 
         // Three creates need six requests (create, then wp-login.php's reset email): only three permits exist.
@@ -144,17 +148,61 @@ public sealed class RequestThrottleTests : IDisposable
         o.ApplicationPassword = _server.ApplicationPassword;
         o.UseCompanionPlugin = companion;
         o.Http.RetryBaseDelay = TimeSpan.Zero;
+        // No request here waits for a timeout; a loaded machine may take seconds to bring three creates to the gate.
+        o.Http.AttemptTimeout = TimeSpan.FromMinutes(2);
     }
 
-    private ICmsAccountProvider Provider(RateLimiter limiter, bool companion)
+    private ICmsAccountProvider Provider(RateLimiter limiter, bool companion, Func<DelegatingHandler>? innermost = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         // Registered first, so the package keeps it (it adds its own only when none is there).
         services.AddSingleton(new CmsRequestThrottle(limiter));
         services.AddCmsUserProvisioning(o => Engine(o, 1)).AddWordPress(o => Site(o, companion));
+        if (innermost is not null)
+        {
+            // Below the limiter and the resilience pipeline: it sees requests that already took their permit.
+            services.AddHttpClient(WordPressAccountProvider.HttpClientName).AddHttpMessageHandler(innermost);
+        }
+
         _services = services.BuildServiceProvider();
         return _services.GetRequiredService<ICmsAccountProvider>();
+    }
+
+    /// <summary>
+    /// Holds each account create (<c>POST wp/v2/users</c>) after it took its permit until <paramref name="count"/> creates
+    /// did, then lets them go together: no create's answer (and so no email request) comes before every create has its permit.
+    /// </summary>
+    private sealed class CreatesTogether(int count)
+    {
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _arrived;
+
+        public DelegatingHandler Handler() => new Gate(this);
+
+        // A create has its permit: it waits until the last one has too.
+        private Task ArriveAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _arrived) == count)
+            {
+                _all.TrySetResult();
+            }
+
+            return _all.Task.WaitAsync(cancellationToken);
+        }
+
+        private sealed class Gate(CreatesTogether together) : DelegatingHandler
+        {
+            protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/wp/v2/users", StringComparison.Ordinal))
+                {
+                    await together.ArriveAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 

@@ -211,11 +211,32 @@ internal sealed class HttpChannel
         {
             // A repeated member name (no PHP encoder writes one) would throw ArgumentException from the node's first
             // read: it is refused here, as unreadable.
-            return JsonNode.Parse(answer.Body, documentOptions: StrictJson);
+            var node = JsonNode.Parse(answer.Body, documentOptions: StrictJson);
+            if (node is not null && answer.Body.Contains("\\ud", StringComparison.OrdinalIgnoreCase))
+            {
+                // The parser accepts an unpaired surrogate escape ("\ud800"), but reading that text (or writing the node
+                // out) throws InvalidOperationException later: refused here, as unreadable. Only answers with such an
+                // escape pay for the check.
+                EnsureValidText(node);
+            }
+
+            return node;
         }
         catch (JsonException ex)
         {
             throw Unreadable(call, answer, ex);
+        }
+    }
+
+    private static void EnsureValidText(JsonNode node)
+    {
+        try
+        {
+            _ = node.ToJsonString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException("The answer holds a string that is not valid UTF-16 (an unpaired surrogate escape).", ex);
         }
     }
 

@@ -15,12 +15,12 @@ internal sealed class CmsFaultRun : IDisposable
     public const int Concurrency = 4;
 
     // A TimeoutFault create times out without waiting: the injector makes its attempt's timeout expire through the clock
-    // (AttemptClock.Expire). The operation faults' server-side hangs (FakeFault.Hang on a look-up, role change or email)
-    // still end at the CMS attempt timeout, so it stays short enough for them, but far above what a healthy answer takes
-    // on a loaded CI machine (2 cores, several test hosts; it was 3 s): a healthy contact's create that timed out would
-    // fail a contact the test expects created, a CiviCRM read that timed out twice would stop the run. Standalone's users
-    // live in CiviCRM: its creates go through the CiviCRM client and the CMS attempt timeout.
-    private static readonly TimeSpan CmsAttemptTimeout = TimeSpan.FromSeconds(10);
+    // (AttemptClock.Expire), and so does the fake's hang on a look-up, role change or email (FaultPlan.Hang: the plan finds
+    // the attempt of the request the fake holds). No fault waits for the attempt timeout, so it is only a backstop for
+    // healthy answers a loaded CI machine delays (2 cores, several test hosts; it was 3 s, then 10 s while the hangs still
+    // waited it out): a healthy contact's create that timed out would fail a contact the test expects created. Standalone's
+    // users live in CiviCRM: its creates go through the CiviCRM client and the CMS attempt timeout.
+    private static readonly TimeSpan CmsAttemptTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CiviCrmAttemptTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Cms _cms;

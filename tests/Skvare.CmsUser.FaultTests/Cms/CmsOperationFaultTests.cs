@@ -42,19 +42,20 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
         {
             [members[0].Email] = (FakeCmsOperation.LookUp, Answer(run.Site.Row, 500)),
             [members[1].Email] = (FakeCmsOperation.LookUp, FakeFault.MalformedBody),
-            [members[2].Email] = (FakeCmsOperation.LookUp, FakeFault.Hang()),
+            [members[2].Email] = (FakeCmsOperation.LookUp, run.Plan.Hang),
             [members[3].Email] = (FakeCmsOperation.ChangeRoles, Answer(run.Site.Row, 503)),
             [members[4].Email] = (FakeCmsOperation.ChangeRoles, FakeFault.AfterProcessing(502)),
-            [members[5].Email] = (FakeCmsOperation.ChangeRoles, FakeFault.Hang()),
+            [members[5].Email] = (FakeCmsOperation.ChangeRoles, run.Plan.Hang),
             [members[6].Email] = (FakeCmsOperation.ChangeRoles, FakeFault.MalformedBody),
             [members[Existing + 2].Email] = (FakeCmsOperation.Notify, Answer(run.Site.Row, 500)),
             [members[Existing + 3].Email] = (FakeCmsOperation.Notify, FakeFault.AfterProcessing(502)),
-            [members[Existing + 4].Email] = (FakeCmsOperation.Notify, FakeFault.Hang()),
+            [members[Existing + 4].Email] = (FakeCmsOperation.Notify, run.Plan.Hang),
             [members[Existing + 5].Email] = (FakeCmsOperation.Notify, FakeFault.MalformedBody),
         };
         var met = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var site = run.Site.Cms;
-        site.FaultWhere = request =>
+        // A hang never answers; its attempt times out as soon as the fake holds it (no wait for the timeout).
+        site.FaultWhere = run.Plan.ExpiringHangs(request =>
         {
             if (request.Operation == FakeCmsOperation.Other || Owner(site, members, request) is not { } email
                 || !plan.TryGetValue(email, out var planned) || planned.Operation != request.Operation)
@@ -64,7 +65,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
 
             met.AddOrUpdate(email, 1, (_, n) => n + 1);
             return planned.Fault;
-        };
+        });
 
         var summary = await run.RunAsync(rule: r =>
         {
@@ -88,6 +89,7 @@ public sealed partial class CmsOperationFaultTests(ITestOutputHelper output)
             _ => true,
         }).Select(kv => kv.Key);
         met.Keys.Should().BeEquivalentTo(expectedOperations, "every planned fault is met on {0}", cms);
+        run.Plan.HangsNotExpired.Should().BeEmpty("each hang's attempt times out at once, not after the attempt timeout");
 
         summary.StopKind.Should().Be(RunStopKind.None, "no contact's fault stops the run: {0}", summary.StopReason);
         summary.Total.Should().Be(members.Length);

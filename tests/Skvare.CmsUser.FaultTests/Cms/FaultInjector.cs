@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Skvare.CmsUser.Testing;
 
 namespace Skvare.CmsUser.FaultTests.Cms;
 
@@ -60,6 +61,73 @@ internal sealed class FaultPlan
         _byEmail.FirstOrDefault(kv => body.Contains('"' + kv.Key + '"', StringComparison.OrdinalIgnoreCase)).Value;
 
     public int CountCreate() => Interlocked.Increment(ref _creates);
+
+    /// <summary>
+    /// A hang for the fake's <c>FaultWhere</c> rule (put through <see cref="ExpiringHangs"/>): the fake never answers the
+    /// request, and the client's attempt times out as soon as the fake holds it, through the real timeout strategy
+    /// (<see cref="AttemptClock.Expire"/>), instead of after the attempt timeout. The client sees what a site that never
+    /// answers gives it; the run does not wait the timeout out, and healthy requests keep the generous timeout.
+    /// </summary>
+    public FakeFault Hang { get; } = FakeFault.Hang();
+
+    /// <summary>
+    /// The hangs the fake held whose client attempt this plan could not find (none, or several alike in flight): each
+    /// waited out the attempt timeout instead. A test asserts it is empty, so a change that breaks the matching shows.
+    /// </summary>
+    public IReadOnlyCollection<string> HangsNotExpired => [.. _notExpired];
+
+    /// <summary>The fake's rule <paramref name="rule"/>, with each <see cref="Hang"/> it returns timing out at once on the client.</summary>
+    public Func<FakeFaultRequest, FakeFault?> ExpiringHangs(Func<FakeFaultRequest, FakeFault?> rule) => request =>
+    {
+        var fault = rule(request);
+        if (ReferenceEquals(fault, Hang))
+        {
+            ExpireAttemptOf(request);
+        }
+
+        return fault;
+    };
+
+    /// <summary>Records a request the client is sending in the attempt of <paramref name="attempt"/>, until the returned handle is disposed.</summary>
+    public IDisposable Sending(HttpRequestMessage request, string body, CancellationToken attempt)
+    {
+        var key = new object();
+        _inFlight[key] = (Signature(request.Method.Method, request.RequestUri!.AbsolutePath, request.RequestUri.Query, body), attempt);
+        return new Sent(this, key);
+    }
+
+    // Runs on the fake's thread, before it starts to hang: the client is still waiting for the answer, so its attempt is in flight.
+    private void ExpireAttemptOf(FakeFaultRequest request)
+    {
+        var signature = Signature(request.Method, request.Path, request.Query ?? "", request.Body ?? "");
+        var attempts = _inFlight.Values.Where(v => v.Signature == signature).Select(v => v.Attempt).ToList();
+        if (attempts.Count != 1)
+        {
+            _notExpired.Enqueue($"{request.Method} {request.Path}: {attempts.Count} requests alike in flight");
+            return;
+        }
+
+        try
+        {
+            Clock.Expire(attempts[0]);
+        }
+        catch (InvalidOperationException ex)
+        {
+            _notExpired.Enqueue($"{request.Method} {request.Path}: {ex.Message}");
+        }
+    }
+
+    // What the fake and the client both see of a request: the method, the path and query unescaped, the body.
+    private static string Signature(string method, string path, string query, string body) =>
+        method.ToUpperInvariant() + " " + Uri.UnescapeDataString(path) + "?" + Uri.UnescapeDataString(query.TrimStart('?')) + "\n" + body;
+
+    private readonly ConcurrentDictionary<object, (string Signature, CancellationToken Attempt)> _inFlight = new();
+    private readonly ConcurrentQueue<string> _notExpired = new();
+
+    private sealed class Sent(FaultPlan plan, object key) : IDisposable
+    {
+        public void Dispose() => plan._inFlight.TryRemove(key, out _);
+    }
 }
 
 /// <summary>
@@ -73,7 +141,7 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
         var site = plan.Site!;
         if (!site.IsCreate(request))
         {
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            return await SendTrackedAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         if (plan.GoAwayAfterCreates is { } limit && plan.CountCreate() > limit)
@@ -108,13 +176,23 @@ internal sealed class FaultInjector(FaultPlan plan) : DelegatingHandler
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
                 throw new OperationCanceledException(cancellationToken);
             case AnswerFault damage:
-                var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                var response = await SendTrackedAsync(request, cancellationToken).ConfigureAwait(false);
                 var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 var mediaType = response.Content.Headers.ContentType;
                 response.Content = new StringContent(Damage(damage, text), Encoding.UTF8) { Headers = { ContentType = mediaType } };
                 return response;
             default:
-                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                return await SendTrackedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Sent to the fake with the attempt recorded, so a hang the fake's rule gives it times out at once (FaultPlan.Hang).
+    private async Task<HttpResponseMessage> SendTrackedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        using (plan.Sending(request, body, cancellationToken))
+        {
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
     }
 

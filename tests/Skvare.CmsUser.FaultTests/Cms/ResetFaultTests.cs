@@ -37,7 +37,7 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
             [members[0].Email] = FakeFault.Status(refusal.Status, refusal.Body, refusal.ContentType),
             [members[1].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 500),
             [members[2].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 503),
-            [members[3].Email] = FakeFault.Hang(),
+            [members[3].Email] = run.Plan.Hang,
             [members[5].Email] = FakeFault.AfterProcessing(502),
             [members[CmsFaultRun.PageSize + 1].Email] = CmsOperationFaultTests.Answer(run.Site.Row, 500),
         };
@@ -49,7 +49,8 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
 
         var met = new ConcurrentDictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var site = run.Site.Cms;
-        site.FaultWhere = request =>
+        // A hang never answers; its attempt times out as soon as the fake holds it (no wait for the timeout).
+        site.FaultWhere = run.Plan.ExpiringHangs(request =>
         {
             if (request.Operation != FakeCmsOperation.Notify || CmsOperationFaultTests.Owner(site, members, request) is not { } email
                 || !plan.TryGetValue(email, out var fault))
@@ -59,12 +60,13 @@ public sealed class ResetFaultTests(ITestOutputHelper output)
 
             met.AddOrUpdate(email, 1, (_, n) => n + 1);
             return fault;
-        };
+        });
 
         var summary = await run.ResetAsync(Campaign, cancellationToken: Bounded());
 
         Report(cms, summary, met.Select(kv => $"{plan[kv.Key]} x{kv.Value}"));
         met.Keys.Should().BeEquivalentTo(plan.Keys, "every planned fault reaches its contact's reset");
+        run.Plan.HangsNotExpired.Should().BeEmpty("each hang's attempt times out at once, not after the attempt timeout");
         summary.StopKind.Should().Be(RunStopKind.None, "no contact's fault stops the run: {0}", summary.StopReason);
         summary.Total.Should().Be(Members);
         var after = Read(run, campaign, members);
