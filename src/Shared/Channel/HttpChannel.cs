@@ -211,7 +211,7 @@ internal sealed class HttpChannel
         {
             // A repeated member name (no PHP encoder writes one) would throw ArgumentException from the node's first
             // read: it is refused here, as unreadable.
-            return JsonNode.Parse(answer.Body, documentOptions: StrictJson);
+            return answer.Utf8Body is { } utf8 ? JsonNode.Parse(utf8, documentOptions: StrictJson) : JsonNode.Parse(answer.Body, documentOptions: StrictJson);
         }
         catch (JsonException ex)
         {
@@ -225,7 +225,8 @@ internal sealed class HttpChannel
     {
         try
         {
-            return JsonSerializer.Deserialize(answer.Body, type) ?? throw new JsonException("The answer is JSON null.");
+            var value = answer.Utf8Body is { } utf8 ? JsonSerializer.Deserialize(utf8, type) : JsonSerializer.Deserialize(answer.Body, type);
+            return value ?? throw new JsonException("The answer is JSON null.");
         }
         catch (JsonException ex)
         {
@@ -283,11 +284,34 @@ internal sealed class HttpChannel
 
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var content = response.Content;
+            var utf8 = await ReadUtf8Async(content, cancellationToken).ConfigureAwait(false);
+            var body = utf8 is null ? await content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false) : null;
             var status = (int)response.StatusCode;
             _log.Answered(call, status, Stopwatch.GetElapsedTime(started));
-            return new HttpAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body, response.Headers);
+            var mediaType = content.Headers.ContentType?.MediaType;
+            return utf8 is not null
+                ? new HttpAnswer(status, response.ReasonPhrase, mediaType, utf8, response.Headers)
+                : new HttpAnswer(status, response.ReasonPhrase, mediaType, body!, response.Headers);
         }
+    }
+
+    /// <summary>
+    /// The buffered body as bytes when <see cref="HttpContent.ReadAsStringAsync()"/> would decode them as UTF-8 as they are:
+    /// no charset or UTF-8 named, no byte-order mark, valid UTF-8. Otherwise <see langword="null"/>: the body is read as text
+    /// (another charset, a mark to strip, bytes that decode to U+FFFD), as it always was.
+    /// </summary>
+    private static async Task<byte[]?> ReadUtf8Async(HttpContent content, CancellationToken cancellationToken)
+    {
+        var charset = content.Headers.ContentType?.CharSet;
+        if (charset is not null && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var bytes = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var marked = bytes.Length >= 2 && ((bytes[0] == 0xEF && bytes.Length >= 3 && bytes[1] == 0xBB && bytes[2] == 0xBF) || (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE));
+        return marked || !System.Text.Unicode.Utf8.IsValid(bytes) ? null : bytes;
     }
 
 }
