@@ -138,16 +138,14 @@ internal abstract class HttpBody
                 return 0;
             }
 
-            // UTF-8 as Uri.EscapeDataString takes it: a lone surrogate becomes U+FFFD.
-            var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-            var rented = max <= 512 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(max);
-            Span<byte> utf8 = rented is null ? stackalloc byte[512] : rented;
-            try
+            var count = destination.IsEmpty;
+            Span<byte> utf8 = stackalloc byte[4];
+            var at = 0;
+
+            // Rune by rune in UTF-8, as Uri.EscapeDataString takes the text: a lone surrogate becomes U+FFFD.
+            foreach (var rune in text.EnumerateRunes())
             {
-                utf8 = utf8[..Encoding.UTF8.GetBytes(text, utf8)];
-                var count = destination.IsEmpty;
-                var at = 0;
-                foreach (var b in utf8)
+                foreach (var b in utf8[..rune.EncodeToUtf8(utf8)])
                 {
                     if (IsUnreserved(b) || b == (byte)' ')
                     {
@@ -170,16 +168,9 @@ internal abstract class HttpBody
                         at += 3;
                     }
                 }
+            }
 
-                return at;
-            }
-            finally
-            {
-                if (rented is not null)
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-                }
-            }
+            return at;
         }
 
         // RFC 3986's unreserved characters, which Uri.EscapeDataString leaves as they are.
