@@ -84,12 +84,11 @@ internal static class AllocationStacks
         return 0;
     }
 
-    // "Ns.Type+<M>d__3.MoveNext()" → "Type+<M>d__3.MoveNext"; drops the namespace and the parameters.
+    // "Skvare.CmsUser.Engine.Type+<M>d__3.MoveNext(…)" → "Engine.Type+<M>d__3.MoveNext": no parameters, no package prefix.
     private static string Short(string frame)
     {
         var paren = frame.IndexOf('(', StringComparison.Ordinal);
         var name = paren < 0 ? frame : frame[..paren];
-        var dot = name.LastIndexOf('.', name.Length - 1 - Math.Min(name.Length - 1, name.EndsWith(".MoveNext", StringComparison.Ordinal) ? 9 : 0));
         return name.StartsWith("Skvare.CmsUser.", StringComparison.Ordinal) ? name["Skvare.CmsUser.".Length..] : name;
     }
 
