@@ -67,6 +67,18 @@ public static class Program
             return await Overhead.RunAsync(int.Parse(overheadRounds, System.Globalization.CultureInfo.InvariantCulture), args.Contains("--spans"), args.Contains("--trace"));
         }
 
+        if (args is ["provisioning-overhead-allocations", var allocationRounds])
+        {
+            // What each driver of provisioning-overhead allocates per create, by type (docs/benchmarks.md).
+            return await Overhead.AllocationsByTypeAsync(int.Parse(allocationRounds, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["provisioning-overhead-stacks", var stackDriver, var stackRounds])
+        {
+            // Where a driver of provisioning-overhead allocates, by call site (docs/benchmarks.md).
+            return await AllocationStacks.RunAsync(stackDriver, int.Parse(stackRounds, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (args is ["provisioning-overhead-kit", var kitContacts])
         {
             // The engine's hand-overs per contact over the in-memory kit (docs/benchmarks.md).

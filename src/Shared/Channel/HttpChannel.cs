@@ -211,8 +211,10 @@ internal sealed class HttpChannel
         {
             // A repeated member name (no PHP encoder writes one) would throw ArgumentException from the node's first
             // read: it is refused here, as unreadable.
-            var node = JsonNode.Parse(answer.Body, documentOptions: StrictJson);
-            if (node is not null && answer.Body.Contains("\\ud", StringComparison.OrdinalIgnoreCase))
+            var node = answer.Utf8Body is { } utf8
+                ? JsonNode.Parse(utf8, documentOptions: StrictJson)
+                : JsonNode.Parse(answer.Body, documentOptions: StrictJson);
+            if (node is not null && HasSurrogateEscape(answer))
             {
                 // The parser accepts an unpaired surrogate escape ("\ud800"), but reading that text (or writing the node
                 // out) throws InvalidOperationException later: refused here, as unreadable. Only answers with such an
@@ -227,6 +229,10 @@ internal sealed class HttpChannel
             throw Unreadable(call, answer, ex);
         }
     }
+
+    private static bool HasSurrogateEscape(HttpAnswer answer) => answer.Utf8Body is { } utf8
+        ? utf8.AsSpan().IndexOf("\\ud"u8) >= 0 || utf8.AsSpan().IndexOf("\\uD"u8) >= 0
+        : answer.Body.Contains("\\ud", StringComparison.OrdinalIgnoreCase);
 
     private static void EnsureValidText(JsonNode node)
     {
@@ -246,7 +252,8 @@ internal sealed class HttpChannel
     {
         try
         {
-            return JsonSerializer.Deserialize(answer.Body, type) ?? throw new JsonException("The answer is JSON null.");
+            var value = answer.Utf8Body is { } utf8 ? JsonSerializer.Deserialize(utf8, type) : JsonSerializer.Deserialize(answer.Body, type);
+            return value ?? throw new JsonException("The answer is JSON null.");
         }
         catch (JsonException ex)
         {
@@ -304,11 +311,34 @@ internal sealed class HttpChannel
 
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var content = response.Content;
+            var utf8 = await ReadUtf8Async(content, cancellationToken).ConfigureAwait(false);
+            var body = utf8 is null ? await content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false) : null;
             var status = (int)response.StatusCode;
             _log.Answered(call, status, Stopwatch.GetElapsedTime(started));
-            return new HttpAnswer(status, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body, response.Headers);
+            var mediaType = content.Headers.ContentType?.MediaType;
+            return utf8 is not null
+                ? new HttpAnswer(status, response.ReasonPhrase, mediaType, utf8, response.Headers)
+                : new HttpAnswer(status, response.ReasonPhrase, mediaType, body!, response.Headers);
         }
+    }
+
+    /// <summary>
+    /// The buffered body as bytes when <see cref="HttpContent.ReadAsStringAsync()"/> would decode them as UTF-8 as they are:
+    /// no charset or UTF-8 named, no byte-order mark, valid UTF-8. Otherwise <see langword="null"/>: the body is read as text
+    /// (another charset, a mark to strip, bytes that decode to U+FFFD), as it always was.
+    /// </summary>
+    private static async Task<byte[]?> ReadUtf8Async(HttpContent content, CancellationToken cancellationToken)
+    {
+        var charset = content.Headers.ContentType?.CharSet;
+        if (charset is not null && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var bytes = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var marked = bytes.Length >= 2 && ((bytes[0] == 0xEF && bytes.Length >= 3 && bytes[1] == 0xBB && bytes[2] == 0xBF) || (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE));
+        return marked || !System.Text.Unicode.Utf8.IsValid(bytes) ? null : bytes;
     }
 
 }

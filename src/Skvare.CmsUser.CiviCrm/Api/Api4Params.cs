@@ -119,15 +119,36 @@ public sealed class Api4Params
     /// <summary>The JSON CiviCRM reads from the <c>params</c> field.</summary>
     public string ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        // Relaxed escaping: quotes in join literals and non-ASCII names travel as they are (the body is form-encoded, never HTML).
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        // One buffer per thread, reused: a page's write-back is tens of kilobytes of JSON, which a new buffer reaches by
+        // doubling (every size on the way allocated). A buffer that grew past MaxKeptBuffer is not kept.
+        var buffer = t_buffer ?? new ArrayBufferWriter<byte>(4096);
+        t_buffer = null;
+        try
         {
-            Write(writer);
-        }
+            // Relaxed escaping: quotes in join literals and non-ASCII names travel as they are (the body is form-encoded, never HTML).
+            using (var writer = new Utf8JsonWriter(buffer, RelaxedWriting))
+            {
+                Write(writer);
+            }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+        finally
+        {
+            if (buffer.Capacity <= MaxKeptBuffer)
+            {
+                buffer.ResetWrittenCount();
+                t_buffer = buffer;
+            }
+        }
     }
+
+    private const int MaxKeptBuffer = 128 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    private static readonly JsonWriterOptions RelaxedWriting = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <inheritdoc />
     public override string ToString() => ToJson();

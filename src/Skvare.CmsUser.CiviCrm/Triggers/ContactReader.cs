@@ -172,7 +172,8 @@ internal sealed class ContactReader
         }
 
         links.AddRange(others[id]);
-        var fields = extraFields.ToDictionary(f => f, f => Text(row, f, problems), StringComparer.Ordinal);
+        // Most rules read no extra field: no dictionary (and no closures) per contact then.
+        var fields = extraFields.Count == 0 ? NoFields : extraFields.ToDictionary(f => f, f => Text(row, f, problems), StringComparer.Ordinal);
         var contact = new Contact
         {
             Id = id,
@@ -192,6 +193,8 @@ internal sealed class ContactReader
             ? contact
             : contact with { DataError = $"CiviCRM sent contact {id} with unreadable data: {string.Join("; ", problems)}." };
     }
+
+    private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);
 
     internal static long? SafeId(JsonElement row, string field)
     {

@@ -9,7 +9,7 @@ internal sealed class KeyedLock
     private readonly Dictionary<long, Entry> _entries = [];
 
     /// <summary>Acquires the lock of a key. <see cref="Lease.Waited"/> tells whether another holder had it.</summary>
-    public async Task<Lease> AcquireAsync(long key, CancellationToken cancellationToken)
+    public ValueTask<Lease> AcquireAsync(long key, CancellationToken cancellationToken)
     {
         Entry entry;
         lock (_entries)
@@ -24,6 +24,16 @@ internal sealed class KeyedLock
         }
 
         var waited = entry.Semaphore.CurrentCount == 0;
+
+        // A free lock (every contact of a batch, but for a race) is taken at once: no task, no state machine. A cancelled
+        // token fails the call even then, as the wait does.
+        return !cancellationToken.IsCancellationRequested && entry.Semaphore.Wait(0, CancellationToken.None)
+            ? ValueTask.FromResult(new Lease(this, key, entry, waited))
+            : WaitAsync(key, entry, waited, cancellationToken);
+    }
+
+    private async ValueTask<Lease> WaitAsync(long key, Entry entry, bool waited, CancellationToken cancellationToken)
+    {
         try
         {
             await entry.Semaphore.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -117,7 +117,12 @@ internal sealed class RunState
                 _accessRestored++;
             }
 
-            CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
+            if (CmsUserTelemetry.Processed.Enabled)
+            {
+                // Only with a listener: the outcome's name boxes the enum, and the tags are built per contact.
+                CmsUserTelemetry.Processed.Add(1, new TagList { { "outcome", outcome.Kind.ToString() }, { "rule", outcome.Rule } });
+            }
+
             var inPass = _processedByPass[pass] = _processedByPass.GetValueOrDefault(pass) + 1;
             return (++_processed, inPass);
         }

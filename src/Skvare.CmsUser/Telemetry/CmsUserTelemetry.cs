@@ -41,6 +41,9 @@ public static class CmsUserTelemetry
     internal sealed class SiteTagged<T>(Instrument<T> instrument)
         where T : struct
     {
+        /// <summary>Whether a listener takes the measurements (so tags worth building per contact are built only then).</summary>
+        public bool Enabled => instrument.Enabled;
+
         public void Add(T delta, TagList tags = default) => Measure(delta, tags);
 
         public void Record(T value, TagList tags = default) => Measure(value, tags);

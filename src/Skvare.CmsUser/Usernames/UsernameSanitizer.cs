@@ -47,7 +47,7 @@ internal static class UsernameSanitizer
             var r = rules.Lowercase ? Rune.ToLowerInvariant(rune) : rune;
             if (IsWordRune(r, rules))
             {
-                builder.Append(r.ToString());
+                Append(builder, r);
             }
             else if (r.IsAscii && r.Value != ' ' && rules.AllowedPunctuation.Contains((char)r.Value, StringComparison.Ordinal))
             {
@@ -144,17 +144,48 @@ internal static class UsernameSanitizer
     /// <summary>The text with lone surrogates removed, so normalisation and rune reading cannot fail.</summary>
     private static string ValidText(string value)
     {
+        // Most names are valid already: no copy then.
+        var valid = true;
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (!IsUsable(rune))
+            {
+                valid = false;
+                break;
+            }
+        }
+
+        if (valid)
+        {
+            return value;
+        }
+
         var builder = new StringBuilder(value.Length);
         foreach (var rune in value.EnumerateRunes())
         {
-            // EnumerateRunes yields U+FFFD for a lone surrogate; a real U+FFFD is not a username character either.
-            if (rune != Rune.ReplacementChar && rune.Value != 0 && !IsNoncharacter(rune))
+            if (IsUsable(rune))
             {
-                builder.Append(rune.ToString());
+                Append(builder, rune);
             }
         }
 
         return builder.ToString();
+    }
+
+    // EnumerateRunes yields U+FFFD for a lone surrogate; a real U+FFFD is not a username character either.
+    private static bool IsUsable(Rune rune) => rune != Rune.ReplacementChar && rune.Value != 0 && !IsNoncharacter(rune);
+
+    /// <summary>Appends a rune without making a string of it.</summary>
+    private static void Append(StringBuilder builder, Rune rune)
+    {
+        if (rune.IsBmp)
+        {
+            builder.Append((char)rune.Value);
+            return;
+        }
+
+        Span<char> pair = stackalloc char[2];
+        builder.Append(pair[..rune.EncodeToUtf16(pair)]);
     }
 
     /// <summary>U+FDD0..U+FDEF and the last two code points of every plane, which normalisation refuses.</summary>
@@ -260,7 +291,7 @@ internal static class UsernameSanitizer
                 continue;
             }
 
-            builder.Append(rune.ToString());
+            Append(builder, rune);
             previousWord = word;
         }
 

@@ -90,8 +90,19 @@ internal sealed partial class UsernameTemplate
 
     /// <summary>Whether every token in the pattern has a non-empty value for this contact.</summary>
     /// <param name="contact">The contact.</param>
-    public bool HasAllValues(Contact contact) =>
-        _segments.Where(s => s.IsToken).All(s => !string.IsNullOrWhiteSpace(Resolve(contact, s.Text)));
+    public bool HasAllValues(Contact contact)
+    {
+        // A loop, not LINQ: called for every contact of a batch.
+        foreach (var segment in _segments)
+        {
+            if (segment.IsToken && string.IsNullOrWhiteSpace(Resolve(contact, segment.Text)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string ValidateToken(string pattern, string token)
     {

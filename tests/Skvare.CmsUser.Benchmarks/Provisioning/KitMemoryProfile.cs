@@ -99,9 +99,27 @@ internal static class KitMemoryProfile
     }
 
     /// <summary>Sums the runtime's allocation ticks (GC keyword, verbose) by type name.</summary>
-    private sealed class AllocationListener : EventListener
+    internal sealed class AllocationListener : EventListener
     {
         public Dictionary<string, long> ByType { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Forgets what was sampled so far.</summary>
+        public void Clear()
+        {
+            lock (ByType)
+            {
+                ByType.Clear();
+            }
+        }
+
+        /// <summary>What was sampled so far, by type.</summary>
+        public Dictionary<string, long> Snapshot()
+        {
+            lock (ByType)
+            {
+                return new Dictionary<string, long>(ByType, StringComparer.Ordinal);
+            }
+        }
 
         protected override void OnEventSourceCreated(EventSource eventSource)
         {

@@ -26,7 +26,7 @@ namespace Skvare.CmsUser.Benchmarks.Provisioning;
 internal static class Overhead
 {
     private const int Concurrency = 8;
-    private const int Contacts = 500;
+    internal const int Contacts = 500;
     private static readonly TimeSpan Latency = TimeSpan.FromMilliseconds(20);
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -114,6 +114,71 @@ internal static class Overhead
 
         return 0;
     }
+
+    /// <summary>
+    /// <c>provisioning-overhead-allocations ROUNDS</c>: what a create allocates by type (the runtime's sampled allocation
+    /// ticks, one per ~100 KB) for each driver of <c>provisioning-overhead</c> (concurrency 8, 500 contacts, 20 ms), summed
+    /// over ROUNDS rounds after a warm-up; prints per driver the largest types in bytes per create, then the types where
+    /// the SDK's batch allocates most above the design floor. Types, not call sites: the fakes run in the same process, so
+    /// a type such as <c>System.String</c> holds both sides; the fakes' own types and the JSON readers tell them apart.
+    /// </summary>
+    public static async Task<int> AllocationsByTypeAsync(int rounds)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+        var ct = timeout.Token;
+        foreach (var driver in Drivers)
+        {
+            await RunOneAsync(driver, 50, null, null, ct);
+        }
+
+        using var listener = new KitMemoryProfile.AllocationListener();
+        var perCreate = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
+        var totals = Drivers.ToDictionary(d => d, _ => 0d, StringComparer.Ordinal);
+        var sampled = Drivers.ToDictionary(d => d, _ => new Dictionary<string, long>(StringComparer.Ordinal), StringComparer.Ordinal);
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var driver in Drivers)
+            {
+                listener.Clear();
+                var sample = await RunOneAsync(driver, Contacts, null, null, ct);
+                totals[driver] += sample.Bytes;
+                foreach (var (type, bytes) in listener.Snapshot())
+                {
+                    sampled[driver][type] = sampled[driver].GetValueOrDefault(type) + bytes;
+                }
+            }
+        }
+
+        foreach (var driver in Drivers)
+        {
+            // Scaled so the types add up to the measured bytes per create.
+            var bytesPerCreate = totals[driver] / rounds;
+            var sum = Math.Max(1, sampled[driver].Values.Sum());
+            perCreate[driver] = sampled[driver].ToDictionary(p => p.Key, p => bytesPerCreate * p.Value / sum, StringComparer.Ordinal);
+            Console.WriteLine(string.Create(Inv, $"{driver}: {bytesPerCreate / 1024:0.0} KB per create (load {ProvisioningCommand.LoadAverage()})"));
+            foreach (var (type, bytes) in perCreate[driver].OrderByDescending(p => p.Value).Take(30))
+            {
+                Console.WriteLine(string.Create(Inv, $"  {bytes,9:0} B  {type}"));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("SDK batch above the design floor, by type (bytes per create):");
+        var sdk = perCreate["SDK batch"];
+        var floor = perCreate["design floor"];
+        foreach (var (type, bytes) in sdk.Keys.Union(floor.Keys).Select(t => (t, sdk.GetValueOrDefault(t) - floor.GetValueOrDefault(t))).OrderByDescending(p => p.Item2).Take(40))
+        {
+            Console.WriteLine(string.Create(Inv, $"  {bytes,9:0} B  {type}"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Runs <paramref name="driver"/> once on 50 contacts (the JIT).</summary>
+    internal static Task WarmAsync(string driver) => RunOneAsync(driver, 50, null, null, CancellationToken.None);
+
+    /// <summary>Runs <paramref name="driver"/> once on <see cref="Contacts"/> contacts; returns the bytes allocated per create.</summary>
+    internal static async Task<double> MeasureBytesAsync(string driver) => (await RunOneAsync(driver, Contacts, null, null, CancellationToken.None)).Bytes;
 
     private static async Task<(double WorkItems, double Seconds)> KitRunAsync(int contacts)
     {

@@ -303,6 +303,115 @@ public sealed class HttpChannelTests
         }, iter: 300);
     }
 
+    [Fact]
+    public void A_form_body_sends_the_bytes_FormUrlEncodedContent_sends()
+    {
+        // Any text: ASCII with every reserved character, accents, emoji, lone surrogates, spaces, empty values.
+        var text = Gen.OneOf(Gen.String, Gen.String[Gen.Char[(char)0, (char)127], 0, 40], Gen.OneOf("", " ", "a b+c", "&=%+", "\ud800", "x\udc00y", "João 😀", "{\"where\":[[\"id\",\">\",0]]}"));
+        Gen.Select(text, text, text).Sample((key, value, other) =>
+        {
+            KeyValuePair<string, string>[] fields = [new(key, value), new("params", other), new("e", "")];
+            var expected = new FormUrlEncodedContent(fields);
+            var sent = HttpBody.Form(fields).CreateContent();
+
+            sent.ReadAsByteArrayAsync().GetAwaiter().GetResult().Should().Equal(expected.ReadAsByteArrayAsync().GetAwaiter().GetResult());
+            sent.Headers.ContentType!.ToString().Should().Be(expected.Headers.ContentType!.ToString());
+            sent.Headers.ContentLength.Should().Be(expected.Headers.ContentLength);
+        }, iter: 500);
+    }
+
+    [Theory]
+    [InlineData("utf-8", "", "{\"name\":\"João\"}")]
+    [InlineData(null, "", "{\"name\":\"João\"}")]
+    [InlineData("\"UTF-8\"", "", "{\"name\":\"João\"}")]
+    [InlineData(null, "EFBBBF", "{\"name\":\"João\"}")]
+    [InlineData("utf-8", "EFBBBF", "{\"name\":\"João\"}")]
+    [InlineData("iso-8859-1", "", "{\"name\":\"João\"}")]
+    [InlineData("utf-16", "", "{\"name\":\"João\"}")]
+    [InlineData(null, "FFFE", "{\"name\":\"João\"}")]
+    [InlineData(null, "C3", "{\"name\":\"x\"}")]
+    public async Task An_answer_reads_as_ReadAsStringAsync_reads_it_whatever_its_charset_mark_or_broken_bytes(string? charset, string prefixHex, string json)
+    {
+        // The body is encoded as its charset says (UTF-8 when none; UTF-16 after an FF FE mark); a broken byte comes first.
+        var encoding = charset?.Trim('"') is { } name ? Encoding.GetEncoding(name) : prefixHex == "FFFE" ? Encoding.Unicode : Encoding.UTF8;
+        var bytes = Convert.FromHexString(prefixHex).Concat(encoding.GetBytes(json)).ToArray();
+        HttpResponseMessage Answer()
+        {
+            var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse(charset is null ? "application/json" : $"application/json; charset={charset}");
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+        }
+
+        var expected = await Answer().Content.ReadAsStringAsync();
+        var server = new StubServer(_ => Answer());
+
+        var answer = await server.Channel().SendAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        answer!.Body.Should().Be(expected);
+        if (prefixHex == "C3")
+        {
+            // Decoded to U+FFFD as text always was, so it is read (and refused) from the text.
+            answer.Utf8Body.Should().BeNull();
+            return;
+        }
+
+        var read = await server.Channel().SendJsonAsync(new HttpCall(HttpMethod.Get, "a", "a"), Token());
+        read!["name"]!.GetValue<string>().Should().Be("João");
+        if (charset is null or "utf-8" or "\"UTF-8\"" && prefixHex == "")
+        {
+            answer.Utf8Body.Should().Equal(bytes);
+        }
+        else
+        {
+            answer.Utf8Body.Should().BeNull("only plain UTF-8 is kept as bytes; the rest is decoded as it always was");
+        }
+    }
+
+    [Fact]
+    public void Whatever_bytes_a_site_answers_the_answer_text_is_what_ReadAsStringAsync_gives_and_JSON_reads_the_same()
+    {
+        var bodies = Gen.OneOf(
+            Gen.Byte.Array[0, 60],
+            Gen.String.Select(s => Encoding.UTF8.GetBytes(s)),
+            Gen.OneOf("{\"a\":\"é\"}", "[1,2]", "\"x\"", "{\"a\":").Select(s => Encoding.UTF8.GetBytes(s)));
+        Gen.Select(bodies, Gen.OneOf<string?>(null, "utf-8", "iso-8859-1")).Sample((bytes, charset) =>
+        {
+            HttpResponseMessage Answer()
+            {
+                var content = new ByteArrayContent(bytes);
+                content.Headers.ContentType = MediaTypeHeaderValue.Parse(charset is null ? "application/json" : $"application/json; charset={charset}");
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+            }
+
+            var expected = Answer().Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            var channel = new StubServer(_ => Answer()).Channel();
+            var call = new HttpCall(HttpMethod.Get, "a", "a") { RawAnswer = true };
+            var answer = channel.SendAsync(call, Token()).GetAwaiter().GetResult()!;
+            answer.Body.Should().Be(expected);
+
+            string? fromText;
+            try
+            {
+                fromText = System.Text.Json.Nodes.JsonNode.Parse(expected, documentOptions: HttpChannel.StrictJson)?.ToJsonString();
+            }
+            catch (JsonException)
+            {
+                fromText = "unreadable";
+            }
+
+            string? fromAnswer;
+            try
+            {
+                fromAnswer = channel.ReadJson(call, answer)?.ToJsonString();
+            }
+            catch (CmsProviderException)
+            {
+                fromAnswer = "unreadable";
+            }
+
+            fromAnswer.Should().Be(fromText);
+        }, iter: 400);
+    }
+
     private static CancellationToken Token() => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     private static HttpResponseMessage Json(int status, string body) => Text(status, "application/json", body);
