@@ -171,7 +171,7 @@ internal static class Output
             foreach (var o in outcomes.OrderBy(o => o.ContactId))
             {
                 var error = o.Error is null ? "" : $"{o.Error.Code}: {o.Error.Message}" + AttemptNote(o, retry);
-                table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(o.Username), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
+                table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(UsernameCell(o, verb)), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
             }
 
             Human.Write(table);
@@ -460,6 +460,16 @@ internal static class Output
             Human.WriteLine("Every contact that would fail fails only because a server could not be reached or was unavailable: a run would count no attempt against them. Run again later.");
         }
     }
+
+    /// <summary>
+    /// The Username cell of a run or reset table. A reset sends the email to the linked account id and reads no account (the
+    /// link stores the email, not the username), so its username is unknown and the cell says so rather than stay blank.
+    /// </summary>
+    internal static string UsernameCell(ProvisioningOutcome outcome, string verb) =>
+        outcome.Username ?? (verb == Verbs.Reset && outcome.CmsUserId is not null ? NotRead : "");
+
+    /// <summary>The Username cell of a reset (<see cref="UsernameCell"/>).</summary>
+    internal const string NotRead = "(not read)";
 
     /// <summary>
     /// The failures table. With <paramref name="rule"/> (<c>--rule</c>) the list holds only contacts waiting in that rule's
