@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Skvare.CmsUser.Shared;
 using Spectre.Console;
 
 namespace Skvare.CmsUser.Cli;
