@@ -50,10 +50,7 @@ public sealed class WebhookAnswerTextTests : IAsyncLifetime
     [Fact(Timeout = 30_000)]
     public async Task An_AlreadyLinked_answer_names_the_accounts_username()
     {
-        var account = _cms.AddAccount("ana.lima", "ana@example.org", "subscriber");
-        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        _civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _civi.AddToGroup("members", ana.Id);
+        var (ana, account) = LinkedContact();
 
         using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
 
@@ -68,10 +65,7 @@ public sealed class WebhookAnswerTextTests : IAsyncLifetime
     [Fact(Timeout = 30_000)]
     public async Task An_AlreadyLinked_answer_whose_username_cannot_be_read_is_still_AlreadyLinked()
     {
-        var account = _cms.AddAccount("ana.lima", "ana@example.org", "subscriber");
-        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
-        _civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
-        _civi.AddToGroup("members", ana.Id);
+        var (ana, _) = LinkedContact();
         _cms.FailNext(FakeCmsAccountProvider.Transient());
 
         using var response = await _host.PostAsync($$"""{"contactId": {{ana.Id}}}""");
@@ -83,5 +77,15 @@ public sealed class WebhookAnswerTextTests : IAsyncLifetime
         json.TryGetProperty("error", out _).Should().BeFalse("the contact is linked: a failed read for the answer is no failure");
         _civi.GroupStatus("done", ana.Id).Should().Be("Added");
         _cms.Calls.Should().Equal(new Dictionary<string, int> { ["GetById"] = 1 }, "the one CMS call was the read that failed");
+    }
+
+    /// <summary>A contact in the trigger, linked to the account <c>ana.lima</c> by its email (as UFMatch stores it).</summary>
+    private (Contact Contact, FakeProviderAccount Account) LinkedContact()
+    {
+        var account = _cms.AddAccount("ana.lima", "ana@example.org", "subscriber");
+        var ana = _civi.AddContact("Ana", "Lima", "ana@example.org");
+        _civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+        _civi.AddToGroup("members", ana.Id);
+        return (ana, account);
     }
 }
