@@ -509,8 +509,8 @@ internal static class Output
         }
 
         var days = Durations.Format(window);
-        var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {rule}";
-        var more = notListed == 0 || all ? "" : $" Not listed: {Contacts(notListed)} whose last attempt failed but that no{(rule is null ? "" : $" {rule}")} trigger holds (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
+        var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {Safe(rule)}";
+        var more = notListed == 0 || all ? "" : $" Not listed: {Contacts(notListed)} whose last attempt failed but that no{(rule is null ? "" : $" {Safe(rule)}")} trigger holds (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
         if (failures.Count == 0)
         {
             Human.WriteLine(all
