@@ -200,7 +200,7 @@ internal static class WebhookEndpoint
             outcome.ContactId, outcome.Kind.ToString(), outcome.Rule, outcome.Username, outcome.CmsUserId, outcome.Attempt, outcome.AccessRestored,
             outcome.Error is { } e ? new WebhookError(e.Kind.ToString(), e.Code, e.Message) : null,
             outcome.LoginLink?.ToString(), request.EventId);
-        await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Default.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);
+        await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Readable.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -286,6 +286,6 @@ internal static class WebhookEndpoint
     {
         Log.Refused(logger, error, context.Connection.RemoteIpAddress?.ToString(), message);
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new WebhookRefusal(error, message), WebhookJsonContext.Default.WebhookRefusal, cancellationToken: context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new WebhookRefusal(error, message), WebhookJsonContext.Readable.WebhookRefusal, cancellationToken: context.RequestAborted);
     }
 }

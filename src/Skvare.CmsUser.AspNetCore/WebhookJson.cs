@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.AspNetCore;
 
@@ -32,4 +34,16 @@ internal sealed record WebhookRefusal(
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(WebhookResponse))]
 [JsonSerializable(typeof(WebhookRefusal))]
-internal sealed partial class WebhookJsonContext : JsonSerializerContext;
+internal sealed partial class WebhookJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context the answers are written with: names and messages as written (<c>O'Brien</c>, <c>Zoë</c>, <c>李小龙</c>,
+    /// not <c>O\u0027Brien</c>), so an answer read with curl or in a log is readable, while control, bidi and invisible
+    /// characters stay escaped (<see cref="ReadableJsonEncoder"/>). The body is <c>application/json</c>, never HTML.
+    /// </summary>
+    public static WebhookJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = ReadableJsonEncoder.Instance,
+    });
+}

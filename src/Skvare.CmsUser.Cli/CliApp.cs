@@ -108,9 +108,16 @@ internal static class CliApp
         root.Subcommands.Add(Command(invocation, "run", "Run every rule once: create or link accounts for the contacts waiting in the triggers.", RunAsync));
         root.Subcommands.Add(Command(invocation, "plan", "Dry run: what each waiting contact would get. Reads CiviCRM and the CMS; writes nothing.", PlanAsync));
         root.Subcommands.Add(Command(invocation, "reset", "Run the password reset campaigns once: linked contacts in the campaign's group or tag get the CMS's reset email.", ResetAsync));
-        root.Subcommands.Add(Command(invocation, "failures", "List contacts whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does. Read-only.", FailuresAsync));
+        var all = new Option<bool>("--all", "-a")
+        {
+            Description = "Every contact whose last attempt failed in the attempt window, also those no trigger holds any more (they gave up, were removed from the trigger or got an account another way). Not with --rule.",
+        };
+        var failures = new Command("failures", "List contacts still waiting in a rule's trigger whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does (--all: every contact whose last attempt failed). Read-only.");
+        failures.Options.Add(all);
+        failures.SetAction((parse, token) => Execute(invocation, "failures", parse, options => FailuresAsync(options, parse.GetValue(all), token), token));
+        root.Subcommands.Add(failures);
         root.Subcommands.Add(Command(invocation, "check", "Check the connection, credentials and permissions on CiviCRM and the CMS, and the roles the rules name.", CheckAsync));
-        root.Subcommands.Add(Command(invocation, "demo", "Run against built-in fake CiviCRM and WordPress servers: no settings, nothing outside this process is touched.", DemoAsync));
+        root.Subcommands.Add(Command(invocation, "demo", "Run against built-in fake CiviCRM and WordPress servers: reads no settings (--settings is refused, exit 3), nothing outside this process is touched.", DemoAsync));
 
         var cmsArgument = new Argument<string>("cms") { Description = $"The CMS: {string.Join(", ", Enum.GetNames<CmsKind>())}." };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite an existing file." };
@@ -281,19 +288,25 @@ internal static class CliApp
         return exit;
     }
 
-    private static async Task<int> FailuresAsync(CliOptions options, CancellationToken cancellationToken)
+    private static async Task<int> FailuresAsync(CliOptions options, bool all, CancellationToken cancellationToken)
     {
-        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
-        var (failures, max, window) = await FailureReader.ReadAsync(host.Services, cancellationToken).ConfigureAwait(false);
-        if (options.Rule is not null)
+        if (all && options.Rule is { } rule)
         {
-            // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in.
-            failures = failures.Where(f => f.Rule is not null).ToList();
+            throw new CliException(AllWithRule(rule), ExitCodes.Configuration);
         }
 
-        Output.Failures(failures, max, window, options.Json, options.Rule);
+        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var (failures, max, window) = await FailureReader.ReadAsync(host.Services, cancellationToken).ConfigureAwait(false);
+        // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in. One that waits in no
+        // trigger (gave up, removed, given an account another way) is for a person to look at only when asked (--all).
+        var listed = all ? failures : failures.Where(f => f.Rule is not null).ToList();
+        Output.Failures(listed, max, window, options.Json, options.Rule, all, failures.Count - listed.Count);
         return ExitCodes.Done;
     }
+
+    /// <summary>Why <c>failures --all --rule</c> is refused: the activities do not name a rule.</summary>
+    internal static string AllWithRule(string rule) =>
+        $"--all lists every contact whose last attempt failed, whichever rule it came from (the activities do not name a rule), so it cannot be combined with --rule '{rule}': 'cmsuser failures --rule {rule}' lists the contacts waiting in that rule's trigger.";
 
     private static async Task<int> CheckAsync(CliOptions options, CancellationToken cancellationToken)
     {
@@ -329,10 +342,11 @@ internal static class CliApp
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        // The demo reads no settings, but a --settings file that is not there is still a mistake to name, as every command does.
+        // The demo reads no settings: a --settings file that is not there is named as every command names it, and one that
+        // is there is refused rather than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo).
         if (options.SettingsFile is not null)
         {
-            _ = Settings.ExistingFile(options.SettingsFile, Environment.CurrentDirectory);
+            throw new CliException(DemoReadsNoSettings(Settings.ExistingFile(options.SettingsFile, Environment.CurrentDirectory)), ExitCodes.Configuration);
         }
 
         using var demo = new DemoBackends();
@@ -345,6 +359,11 @@ internal static class CliApp
         return await PassAsync(host, "demo", Verbs.Provision, (p, progress, token) => p.RunOnceAsync(progress, token), options, Next, cancellationToken,
             summary => summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done).ConfigureAwait(false);
     }
+
+    /// <summary>Why <c>demo --settings FILE</c> is refused, and what runs the file instead.</summary>
+    internal static string DemoReadsNoSettings(string file) =>
+        $"'cmsuser demo' runs against its built-in fake CiviCRM and WordPress and reads no settings, so it does not use {file}. " +
+        $"Run 'cmsuser demo' without --settings, or 'cmsuser check --settings {file}' then 'cmsuser plan --settings {file}' for the sites the file names.";
 
     private static int Init(CliOptions options, string cmsName, bool force)
     {

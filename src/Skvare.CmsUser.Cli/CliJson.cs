@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Cli;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Skvare.CmsUser.Shared;
 using Spectre.Console;
 
 namespace Skvare.CmsUser.Cli;
@@ -171,7 +172,7 @@ internal static class Output
             foreach (var o in outcomes.OrderBy(o => o.ContactId))
             {
                 var error = o.Error is null ? "" : $"{o.Error.Code}: {o.Error.Message}" + AttemptNote(o, retry);
-                table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(o.Username), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
+                table.AddRow(Cell(Number(o.ContactId)), Cell(o.Rule), Cell(Describe(o, verb)), Cell(UsernameCell(o, verb)), Cell(o.CmsUserId is long id ? Number(id) : ""), Cell(error));
             }
 
             Human.Write(table);
@@ -462,10 +463,22 @@ internal static class Output
     }
 
     /// <summary>
-    /// The failures table. With <paramref name="rule"/> (<c>--rule</c>) the list holds only contacts waiting in that rule's
-    /// trigger, and the lines under it say so: an empty list does not mean nobody failed.
+    /// The Username cell of a run or reset table. A reset sends the email to the linked account id and reads no account (the
+    /// link stores the email, not the username), so its username is unknown and the cell says so rather than stay blank.
     /// </summary>
-    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null)
+    internal static string UsernameCell(ProvisioningOutcome outcome, string verb) =>
+        outcome.Username ?? (verb == Verbs.Reset && outcome.CmsUserId is not null ? NotRead : "");
+
+    /// <summary>The Username cell of a reset (<see cref="UsernameCell"/>).</summary>
+    internal const string NotRead = "(not read)";
+
+    /// <summary>
+    /// The failures table. By default it lists the contacts still waiting in some rule's trigger (what a run will retry or
+    /// skip), with <paramref name="rule"/> (<c>--rule</c>) only those waiting in that rule's trigger, with
+    /// <paramref name="all"/> (<c>--all</c>) every contact whose last attempt failed; the header and the last line say which,
+    /// so an empty list never reads as "nobody failed". <paramref name="notListed"/> counts the failed contacts left out.
+    /// </summary>
+    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, int notListed = 0)
     {
         if (json)
         {
@@ -473,8 +486,10 @@ internal static class Output
             {
                 w.WriteString("command", "failures");
                 w.WriteNumber("exitCode", ExitCodes.Done);
+                w.WriteString("scope", all ? "all" : "waiting");
                 w.WriteNumber("maxAttempts", maxAttempts);
                 w.WriteNumber("windowDays", Math.Round(window.TotalDays, 3));
+                w.WriteNumber("notListed", notListed);
                 w.WriteStartArray("contacts");
                 foreach (var f in failures)
                 {
@@ -493,14 +508,20 @@ internal static class Output
             return;
         }
 
+        var days = Durations.Format(window);
+        var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {Safe(rule)}";
+        var more = notListed == 0 || all ? "" : $" Not listed: {Contacts(notListed)} whose last attempt failed but that no{(rule is null ? "" : $" {Safe(rule)}")} trigger holds (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
         if (failures.Count == 0)
         {
-            Human.WriteLine(rule is null
-                ? $"No failed attempts in the last {Durations.Format(window)}."
-                : $"No contact waiting in the trigger of {rule} has failed attempts in the last {Durations.Format(window)} (without --rule: every contact that failed).");
+            Human.WriteLine(all
+                ? $"No failed attempts in the last {days}."
+                : $"No contact{waiting} has failed attempts in the last {days}.{more}");
             return;
         }
 
+        Human.WriteLine(all
+            ? $"Every contact whose last attempt failed in the last {days}, waiting in a trigger or not:"
+            : $"Contacts{waiting} whose last attempt failed in the last {days} (--all: also those no trigger holds any more):");
         var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt (UTC)", "Last error", "Next");
         foreach (var f in failures)
         {
@@ -509,8 +530,7 @@ internal static class Output
         }
 
         Human.Write(table);
-        var waiting = rule is null ? "" : $" waiting in the trigger of {rule}";
-        Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {Durations.Format(window)}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.");
+        Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
     }
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>

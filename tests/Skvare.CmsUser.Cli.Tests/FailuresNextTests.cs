@@ -85,7 +85,7 @@ public sealed class FailuresNextTests
         clock.Shift = TimeSpan.FromMinutes(-30);
         sites.Civi.AddToGroup(sites.Members, [waiting]);
         var one = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members");
-        var all = await Cli.RunAsync(folder.Path, null, "failures");
+        var all = await Cli.RunAsync(folder.Path, null, "failures", "--all");
 
         run.ExitCode.Should().Be(1, run.ToString());
         sites.Civi.GroupStatus(sites.Members, noEmail).Should().Be("Removed", "the contact gave up");
@@ -94,6 +94,80 @@ public sealed class FailuresNextTests
             .And.NotContain("No failed attempts", "two contacts did fail");
         one.Stdout.Should().Contain("1 contact waiting in the trigger of members with failed attempts in the last 30 days");
         all.Stdout.Should().Contain("2 contacts with failed attempts in the last 30 days");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_list_by_default_only_contacts_still_waiting_in_a_trigger_and_all_lists_the_rest()
+    {
+        // Found in trial13: without --rule the list held every contact that ever failed, those that gave up and left the
+        // trigger too, which is history, not work for an admin.
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var gaveUp = sites.AddMember("No", "Email", null);
+        var waiting = sites.AddMember("Bea", null, null);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(OneAttempt(sites.Settings())));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, [waiting]);
+        var text = await Cli.RunAsync(folder.Path, null, "failures");
+        var json = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var all = await Cli.RunAsync(folder.Path, null, "failures", "--all", "--json");
+        var allText = await Cli.RunAsync(folder.Path, null, "failures", "-a");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        sites.Civi.GroupStatus(sites.Members, gaveUp).Should().Be("Removed", "the contact gave up and left the trigger");
+        text.ExitCode.Should().Be(0, text.ToString());
+        text.Stdout.Should().StartWith("Contacts waiting in a rule's trigger whose last attempt failed in the last 30 days (--all: also those no trigger holds any more):")
+            .And.MatchRegex($@"\b{waiting}\s+0 of 1\b")
+            .And.NotMatchRegex($@"(?m)^\s*{gaveUp}\s", "a contact that gave up waits in no trigger")
+            .And.Contain("1 contact waiting in a rule's trigger with failed attempts in the last 30 days; 1 will be retried.")
+            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds").And.Contain("'cmsuser failures --all'");
+        json.Json.GetProperty("scope").GetString().Should().Be("waiting");
+        json.Json.GetProperty("notListed").GetInt32().Should().Be(1);
+        json.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("contactId").GetInt64()).Should().Equal(waiting);
+        all.Json.GetProperty("scope").GetString().Should().Be("all");
+        all.Json.GetProperty("notListed").GetInt32().Should().Be(0);
+        all.Json.GetProperty("contacts").EnumerateArray().Select(c => c.GetProperty("contactId").GetInt64()).Should().BeEquivalentTo([waiting, gaveUp]);
+        all.Json.GetProperty("contacts").EnumerateArray().Single(c => c.GetProperty("contactId").GetInt64() == gaveUp)
+            .GetProperty("next").GetString().Should().Be("notWaiting");
+        allText.Stdout.Should().StartWith("Every contact whose last attempt failed in the last 30 days, waiting in a trigger or not:")
+            .And.Contain("2 contacts with failed attempts in the last 30 days").And.NotContain("Not listed");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_without_a_waiting_contact_say_how_many_are_not_listed()
+    {
+        using var sites = new Sites();
+        var gaveUp = sites.AddMember("No", "Email", null);
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(OneAttempt(sites.Settings())));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        var text = await Cli.RunAsync(folder.Path, null, "failures");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        text.ExitCode.Should().Be(0, text.ToString());
+        text.Stdout.Should().Contain("No contact waiting in a rule's trigger has failed attempts in the last 30 days.")
+            .And.Contain("Not listed: 1 contact whose last attempt failed").And.NotContain("Last attempt (UTC)", "no table for an empty list");
+        sites.Civi.GroupStatus(sites.Members, gaveUp).Should().Be("Removed");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_all_with_a_rule_exits_3_before_anything_connects()
+    {
+        using var sites = new Sites();
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var result = await Cli.RunAsync(folder.Path, null, "failures", "--all", "--rule", "members");
+
+        result.ExitCode.Should().Be(ExitCodes.Configuration, result.ToString());
+        result.Stderr.Should().Contain("cannot be combined with --rule 'members'").And.Contain("cmsuser failures --rule members");
+        sites.Civi.Requests.Should().BeEmpty();
     }
 
     private static JsonObject OneAttempt(JsonObject settings)

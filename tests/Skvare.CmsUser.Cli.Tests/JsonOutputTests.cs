@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using CsCheck;
+using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Tests.Properties;
 
 namespace Skvare.CmsUser.Cli.Tests;

@@ -17,7 +17,7 @@ public sealed class RunTests
         folder.Write("appsettings.json", Sites.Json(sites.Settings()));
 
         var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
-        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--all", "--json");
         var again = await Cli.RunAsync(folder.Path, null, "run");
 
         run.ExitCode.Should().Be(1, run.ToString());

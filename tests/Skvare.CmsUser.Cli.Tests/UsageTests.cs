@@ -92,6 +92,30 @@ public sealed class UsageTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Demo_given_a_settings_file_that_exists_refuses_it_with_exit_3_instead_of_ignoring_it()
+    {
+        // Found in trial13: 'demo -s existing.json' ran the built-in demo as if the file were not there.
+        using var sites = new Sites();
+        using var folder = new TempFolder();
+        var file = folder.Write("mine.json", Sites.Json(sites.Settings()));
+
+        var human = await Cli.RunAsync(folder.Path, null, "demo", "-s", "mine.json");
+        var json = await Cli.RunAsync(folder.Path, null, "demo", "--settings", "mine.json", "--json");
+        var help = await Cli.RunAsync(folder.Path, null, "demo", "--help");
+
+        human.ExitCode.Should().Be(ExitCodes.Configuration, human.ToString());
+        human.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(file)}");
+        human.Stderr.Should().Contain("reads no settings, so it does not use").And.Contain($"cmsuser check --settings {file}");
+        human.Stdout.Should().BeEmpty("the demo did not run");
+        json.ExitCode.Should().Be(ExitCodes.Configuration, json.ToString());
+        json.Json.GetProperty("status").GetString().Should().Be("configuration");
+        json.Json.GetProperty("error").GetString().Should().Contain("reads no settings");
+        help.Stdout.Should().Contain("--settings is refused");
+        sites.Civi.Requests.Should().BeEmpty("the file's sites are not touched");
+        sites.WordPress.Requests.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Init_with_a_misspelled_cms_suggests_the_nearest_name()
     {
         using var folder = new TempFolder();

@@ -61,8 +61,9 @@ public sealed class IdleRunCredentialsTests : IDisposable
         summary.CmsCredentialsCheck.Should().BeNull();
         onDemand.Kind.Should().Be(OutcomeKind.Created);
         linked.Kind.Should().Be(OutcomeKind.AlreadyLinked);
+        linked.Username.Should().Be(onDemand.Username, "the on-demand answer of a linked contact names its account");
         site.WordPress.Requests.Should().NotContain(r => r.Path == UsersMe);
-        site.WordPress.Requests.Should().HaveCount(6, "one create per contact, nothing else");
+        site.WordPress.Requests.Should().HaveCount(7, "one create per contact and the read of the linked account's username, nothing else");
     }
 
     [Fact(Timeout = 90_000)]

@@ -47,6 +47,9 @@ internal sealed class BatchRunner
 
     private readonly EngineContext _engine;
 
+    /// <summary>Quarantined runs in a row, so an outage is logged as an Error once, not once per scheduled run.</summary>
+    private readonly QuarantineStreak _quarantines = new();
+
     public BatchRunner(EngineContext engine) => _engine = engine;
 
     private CmsUserOptions Options => _engine.Options;
@@ -566,18 +569,15 @@ internal sealed class BatchRunner
     private void ReportEnd(string kind, RunSummary summary)
     {
         CmsUserTelemetry.Duration.Record(summary.Duration.TotalSeconds, new TagList { { "kind", kind } });
-        if (summary.Quarantined)
-        {
-            // The credentials check comes after the run's last contact: a quarantine there left no contact undone.
-            Log.Quarantined(Logger, summary.StopReason ?? "unknown", summary.CmsCredentialsCheck is { Passed: false }
-                ? "No contact was left undone: the check came after the run's last contact."
-                : "Remaining contacts were left untouched.");
-        }
-        else if (summary.StopKind == RunStopKind.Configuration)
+        // The credentials check comes after the run's last contact: a quarantine there left no contact undone.
+        _quarantines.Report(Logger, summary, summary.CmsCredentialsCheck is { Passed: false }
+            ? "No contact was left undone: the check came after the run's last contact."
+            : "Remaining contacts were left untouched.");
+        if (summary.StopKind == RunStopKind.Configuration)
         {
             Log.ConfigurationFailure(Logger, summary.StopReason ?? "unknown");
         }
-        else if (summary.Cancelled)
+        else if (summary.Cancelled && !summary.Quarantined)
         {
             Log.RunCancelled(Logger);
         }

@@ -524,9 +524,10 @@ internal sealed class ContactPipeline
             Email = email,
             Password = canSkipPassword ? null : PasswordGenerator.Generate(),
             ContactId = contact.Id,
-            FirstName = contact.FirstName,
-            LastName = contact.LastName,
-            DisplayName = contact.DisplayName,
+            // Names without bidi controls and zero-width characters, for every CMS alike (PersonNames).
+            FirstName = PersonNames.Clean(contact.FirstName),
+            LastName = PersonNames.Clean(contact.LastName),
+            DisplayName = PersonNames.Clean(contact.DisplayName),
             Language = MapLanguage(contact.PreferredLanguage),
             Roles = rule.Roles.ToArray(),
             Active = true,

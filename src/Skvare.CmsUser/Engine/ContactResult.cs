@@ -23,8 +23,8 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     /// <summary>
     /// The name a link stores for the account (UFMatch <c>uf_name</c>, the account's email when the link was made), when the
-    /// result knows the account only by its link (deprovisioning): it names the account in the audit subject, never as its
-    /// username.
+    /// result knows the account only by its link (deprovisioning, a password reset): it names the account in the audit
+    /// subject, never as its username.
     /// </summary>
     public string? StoredName { get; init; }
 

@@ -12,7 +12,9 @@ public interface IUserProvisioner
     /// <remarks>
     /// A contact without an account whose counted failed attempts reached <see cref="RetryPolicy.MaxAttempts"/> (for
     /// example one that gave up and left its trigger) is not tried again: the outcome is <see cref="OutcomeKind.Skipped"/>
-    /// with <see cref="CmsUserErrorCodes.AttemptsUsedUp"/>, and nothing is sent to the CMS or recorded.
+    /// with <see cref="CmsUserErrorCodes.AttemptsUsedUp"/>, and nothing is sent to the CMS or recorded. A contact already
+    /// linked (<see cref="OutcomeKind.AlreadyLinked"/>) has its account's <see cref="ProvisioningOutcome.Username"/> read
+    /// from the CMS (one request; left <see langword="null"/> when that read fails), which a batch run does not read.
     /// </remarks>
     /// <param name="contactId">The contact.</param>
     /// <param name="options">Optional: the rule and whether to return a one-time login link.</param>
@@ -72,6 +74,10 @@ public interface IUserProvisioner
     /// an account deprovisioning blocked.
     /// </para>
     /// <para>Like <see cref="RunOnceAsync"/>, a campaign run that sent no reset checks the CMS credentials.</para>
+    /// <para>
+    /// A reset reads no account: its outcomes have no <see cref="ProvisioningOutcome.Username"/> (the link stores the email, not
+    /// the username).
+    /// </para>
     /// </remarks>
     Task<RunSummary> ResetPasswordsAsync(IProgress<ProvisioningProgress>? progress = null, CancellationToken cancellationToken = default);
 }

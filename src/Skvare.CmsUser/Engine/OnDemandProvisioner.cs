@@ -149,6 +149,11 @@ internal sealed class OnDemandProvisioner
             _engine.Invalidate();
         }
 
+        if (result is { Kind: OutcomeKind.AlreadyLinked, Username: null, Error: null, CmsUserId: long linked })
+        {
+            result = await WithUsernameAsync(result, linked, cancellationToken).ConfigureAwait(false);
+        }
+
         if (includeLoginLink && result.CmsUserId is long uid && result.Error is null && _engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
         {
             result = await WithLoginLinkAsync(rule, result, uid, cancellationToken).ConfigureAwait(false);
@@ -209,6 +214,26 @@ internal sealed class OnDemandProvisioner
         {
             await _engine.DiscardQuietlyAsync(opened.Records.Values.ToArray()).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The username of an account the contact was already linked to, read from the CMS for the caller's answer (the link
+    /// stores the email, not the username): one read, for one contact. A failed read leaves the answer without a username;
+    /// it never changes the outcome, which is already written.
+    /// </summary>
+    private async Task<ContactResult> WithUsernameAsync(ContactResult result, long uid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _engine.Cms.GetByIdAsync(uid, cancellationToken).ConfigureAwait(false) is { Username: { } username }
+                ? result with { Username = username }
+                : result;
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            Log.LinkedUsernameUnread(_engine.Logger, result.Contact.Id, uid, ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex));
+            return result;
         }
     }
 

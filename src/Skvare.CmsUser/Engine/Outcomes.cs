@@ -55,7 +55,10 @@ public sealed record ProvisioningOutcome
     /// <summary>The rule or campaign that handled the contact.</summary>
     public string? Rule { get; init; }
 
-    /// <summary>The CMS username (created, found, or planned).</summary>
+    /// <summary>
+    /// The CMS username (created, found, or planned); <see langword="null"/> when the pass did not read the account: a password
+    /// reset sends the email to the linked account id and reads no username (the link stores the email, not the username).
+    /// </summary>
     public string? Username { get; init; }
 
     /// <summary>The CMS user id.</summary>

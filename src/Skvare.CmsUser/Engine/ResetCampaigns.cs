@@ -25,7 +25,9 @@ internal sealed class ResetCampaigns
             return start.Fail(_engine.Attempts, FailureKind.Permanent, CmsUserErrorCodes.NoLinkedAccount, "The contact has no CMS account linked in this domain, so there is no account to reset.");
         }
 
-        var known = start with { CmsUserId = link.CmsUserId };
+        // The link stores the account's email (uf_name), not its username: a reset reads no account, so its username stays
+        // unknown rather than showing the email as one; the stored name still names the account in the audit subject.
+        var known = start with { CmsUserId = link.CmsUserId, StoredName = link.UfName };
         try
         {
             if (_engine.Pipeline.Restorer is { } restorer
@@ -38,7 +40,6 @@ internal sealed class ResetCampaigns
             return known with
             {
                 Kind = OutcomeKind.Linked,
-                Username = link.UfName,
                 RecordActivity = true,
                 Disposition = TriggerDisposition.Completed,
             };

@@ -99,4 +99,13 @@ internal static partial class Log
 
     [LoggerMessage(1045, LogLevel.Debug, "The page look-up (after a refused create, or of a plan's page) failed ({Reason}); the page's look-ups ask the CMS one by one")]
     public static partial void PageLookupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(1060, LogLevel.Debug, "Contact {ContactId}: the username of linked CMS user {CmsUserId} could not be read for the on-demand answer ({Error}); the answer has none")]
+    public static partial void LinkedUsernameUnread(ILogger logger, long contactId, long cmsUserId, string error);
+
+    [LoggerMessage(1061, LogLevel.Information, "Run quarantined again ({Repeats} in a row): {Reason}. {LeftBehind}")]
+    public static partial void QuarantinedAgain(ILogger logger, int repeats, string reason, string leftBehind);
+
+    [LoggerMessage(1062, LogLevel.Information, "Run no longer quarantined: it ended normally after {Quarantined} quarantined run(s) in a row")]
+    public static partial void QuarantineOver(ILogger logger, int quarantined);
 }

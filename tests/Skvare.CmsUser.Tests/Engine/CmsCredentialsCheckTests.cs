@@ -147,7 +147,7 @@ public sealed class CmsCredentialsCheckTests : IDisposable
         var outcome = await _h.Provisioner.ProvisionAsync(linked.Id).WaitAsync(Bound);
 
         outcome.Kind.Should().Be(OutcomeKind.AlreadyLinked);
-        _h.Cms.Calls.Should().BeEmpty("the on-demand path keeps its round trips");
+        _h.Cms.Calls.Should().Equal(new Dictionary<string, int> { ["GetById"] = 1 }, "the on-demand path keeps its round trips: no credentials check, only the read of the linked account's username for the answer");
     }
 
     [Fact]

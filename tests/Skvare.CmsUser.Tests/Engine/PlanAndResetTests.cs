@@ -111,6 +111,26 @@ public sealed class PlanAndResetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reset_reports_no_username_rather_than_the_email_its_link_stores()
+    {
+        // Found in trial13: the reset table's Username column showed the link's uf_name, the account's email.
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        var account = _h.Cms.AddAccount("ana.lima", "ana@example.org");
+        var ana = _h.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddLink(new AccountLink(ana.Id, account.Id, "ana@example.org"));
+        _h.Civi.AddToGroup("reset", ana.Id);
+
+        var outcomes = new List<ProvisioningOutcome>();
+        await _h.Provisioner.ResetPasswordsAsync(new ResetProgress(p => outcomes.Add(p.Last)));
+
+        var sent = outcomes.Should().ContainSingle().Subject;
+        sent.Kind.Should().Be(OutcomeKind.Linked);
+        sent.CmsUserId.Should().Be(account.Id);
+        sent.Username.Should().BeNull("a reset reads no account: the link stores the email, which is not the username");
+        _h.Civi.Activities.Should().ContainSingle().Which.Subject.Should().Contain("ana@example.org", "the audit subject still names the account by its stored name");
+    }
+
+    [Fact]
     public async Task Reset_failures_of_a_contact_do_not_count_against_account_creation()
     {
         _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
@@ -125,4 +145,9 @@ public sealed class PlanAndResetTests : IDisposable
 
         summary.Failures.Single().Attempt.Should().Be(1);
     }
+}
+
+file sealed class ResetProgress(Action<ProvisioningProgress> report) : IProgress<ProvisioningProgress>
+{
+    public void Report(ProvisioningProgress value) => report(value);
 }

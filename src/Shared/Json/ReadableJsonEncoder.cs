@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 
-namespace Skvare.CmsUser.Cli;
+namespace Skvare.CmsUser.Shared;
 
 /// <summary>
-/// The JSON escaping of the tool's <c>--json</c> output: names stay readable (O'Brien, Zoë, 李小龙, 😀 are written as
-/// they are) while everything that could hide text, move the cursor or break a line is escaped as <c>\uXXXX</c>.
-/// The output goes to a terminal or a pipe, never into HTML, so <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, <c>'</c> and
-/// <c>+</c> need no escaping (the inbox <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/> agrees there, but
+/// The JSON escaping of what people read as JSON (the CLI's <c>--json</c> output, the webhook's answers): names stay
+/// readable (O'Brien, Zoë, 李小龙, 😀 are written as they are) while everything that could hide text, move the cursor or
+/// break a line is escaped as <c>\uXXXX</c>. The output goes to a terminal, a pipe or an <c>application/json</c> body,
+/// never into HTML, so <c>&lt;</c>, <c>&gt;</c>, <c>&amp;</c>, <c>'</c> and <c>+</c> need no escaping (the inbox <see cref="JavaScriptEncoder.UnsafeRelaxedJsonEscaping"/> agrees there, but
 /// escapes every emoji and leaves bidi overrides and zero-width characters bare).
 /// </summary>
 /// <remarks>
