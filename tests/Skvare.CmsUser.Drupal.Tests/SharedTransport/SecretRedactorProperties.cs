@@ -93,7 +93,9 @@ public sealed class SecretRedactorProperties
                 var redactor = new SecretRedactor([secret, "other-" + secret]);
                 var written = Forms[form].Write(secret);
 
-                var text = redactor.Redact(before + written + after);
+                // A '%' right before a URL-encoded secret makes an escape of its first two characters when they are hex
+                // digits ("%" + "0b3…" reads as \v3…, as any URL decoder reads it): no text is a secret's escape then.
+                var text = redactor.Redact(before.TrimEnd('%') + written + after);
 
                 text.Should().Contain(SecretRedactor.Mask, Forms[form].Name);
                 text.Should().NotContain(written, Forms[form].Name);
@@ -229,7 +231,7 @@ public sealed class SecretRedactorProperties
             {
                 var written = UnicodeForms[form].Write(secret);
 
-                var text = new SecretRedactor([secret]).Redact(before + written + "\u00a0" + after + " (end)");
+                var text = new SecretRedactor([secret]).Redact(before.TrimEnd('%') + written + "\u00a0" + after + " (end)");
 
                 text.Should().Contain(SecretRedactor.Mask, UnicodeForms[form].Name);
                 text.Should().NotContain(written, UnicodeForms[form].Name);
