@@ -13,8 +13,11 @@ namespace Skvare.CmsUser.Backdrop;
 /// Creates and manages Backdrop CMS accounts through the <c>cmsuser_provision</c> companion module
 /// (JSON routes under <c>api/cmsuser/v1</c>, shared-secret bearer authentication). Thread-safe.
 /// </summary>
-public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
+public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatalog, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel.Value.CheckSecrets();
+
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Backdrop";
 

@@ -22,6 +22,7 @@ public static class BackdropCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<BackdropAccountProvider>();
+            builder.Services.CheckSecretsAtStart<BackdropAccountProvider>();
         }
 
         return builder;

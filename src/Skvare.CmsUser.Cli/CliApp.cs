@@ -280,7 +280,7 @@ internal static class CliApp
         {
             // The plan stopped where a run would quarantine: show what was planned, then why it stopped and what a run
             // would do there (a plan with no entry ends as any unavailable server does: one message, exit 2).
-            stopped = PlanStop.Of(ex, entries, Output.IsUnavailable);
+            stopped = PlanStop.Of(ex, entries, Output.IsUnavailable, Retry(host).Counts(FailureKind.Transient));
         }
 
         var exit = Output.PlanExitCode(entries, stopped is not null, Retry(host));

@@ -29,7 +29,9 @@ internal enum PlanStopPoint
 /// <param name="Planned">The entries planned before the stop.</param>
 /// <param name="Unavailable">The last entries in a row that failed on an unavailable server (the quarantine's streak).</param>
 /// <param name="Answered">Whether the server answered (an HTTP status): it was reached at its URL, so no mistyped-URL hint.</param>
-internal sealed record PlanStop(PlanStopPoint Point, string Reason, string Server, int Planned, int Unavailable, bool Answered)
+/// <param name="CountsTransient">Whether a transient failure counts as an attempt (<c>Retry:CountTransientFailures</c>):
+/// then the run counts one against each contact of the streak, and may give one up.</param>
+internal sealed record PlanStop(PlanStopPoint Point, string Reason, string Server, int Planned, int Unavailable, bool Answered, bool CountsTransient = false)
 {
     /// <summary>
     /// Reads the stop from the transient failure that ended <see cref="IUserProvisioner.PlanAsync"/> after
@@ -37,15 +39,19 @@ internal sealed record PlanStop(PlanStopPoint Point, string Reason, string Serve
     /// that contact's failure, then throws it), else a CMS failure outside any contact, which only the credentials check at
     /// the plan's end throws, else a read (CiviCRM's triggers, failures or links).
     /// </summary>
-    public static PlanStop Of(CmsUserException failure, IReadOnlyList<PlanEntry> entries, Func<string?, bool> isUnavailable)
+    /// <remarks>
+    /// With <paramref name="countsTransient"/> a contact of the streak may be planned to give up (its last attempt), so the
+    /// streak counts those too.
+    /// </remarks>
+    public static PlanStop Of(CmsUserException failure, IReadOnlyList<PlanEntry> entries, Func<string?, bool> isUnavailable, bool countsTransient = false)
     {
-        var streak = entries.Reverse().TakeWhile(e => e.Action is PlannedAction.Fail && isUnavailable(e.Conflict)).Count();
+        var streak = entries.Reverse().TakeWhile(e => (e.Action is PlannedAction.Fail || (countsTransient && e.Action is PlannedAction.GiveUp)) && isUnavailable(e.Conflict)).Count();
         var cms = failure as CmsProviderException;
         var point = entries.Count > 0 && entries[^1].Conflict == $"{CmsUserErrorCodes.For(failure)}: {failure.Message}"
             ? PlanStopPoint.Contacts
             : cms is not null ? PlanStopPoint.CredentialsCheck : PlanStopPoint.Read;
         var server = cms?.Cms ?? (failure is CiviCrm.Api.CiviCrmApiException ? "CiviCRM" : "the server");
-        return new PlanStop(point, failure.Message, server, entries.Count, streak, failure.StatusCode is not null);
+        return new PlanStop(point, failure.Message, server, entries.Count, streak, failure.StatusCode is not null, countsTransient);
     }
 
     /// <summary>The sentences after the stop's reason: what a run would do here, and what to do next.</summary>
@@ -54,9 +60,13 @@ internal sealed record PlanStop(PlanStopPoint Point, string Reason, string Serve
         var next = $"Plan again when {Server} is back.{(Answered ? "" : " " + Output.NeverWorked)}";
         return Point switch
         {
-            PlanStopPoint.Contacts => Unavailable == 1
-                ? $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last one (the server was unavailable for it), and leave the contacts after it untouched. {next}"
-                : $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last {Output.Contacts(Unavailable)} (the server was unavailable for them), and leave the contacts after them untouched. {next}",
+            PlanStopPoint.Contacts => (Unavailable == 1, CountsTransient) switch
+            {
+                (true, false) => $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last one (the server was unavailable for it), and leave the contacts after it untouched. {next}",
+                (false, false) => $"A run would stop at the same contact: it would do the contacts above as planned, count no attempt against the last {Output.Contacts(Unavailable)} (the server was unavailable for them), and leave the contacts after them untouched. {next}",
+                (true, true) => $"A run would stop at the same contact: it would do the contacts above as planned, count an attempt against the last one (Retry:CountTransientFailures is on; the plan shows whether that gives it up), and leave the contacts after it untouched. {next}",
+                (false, true) => $"A run would stop at the same contact: it would do the contacts above as planned, count an attempt against each of the last {Output.Contacts(Unavailable)} (Retry:CountTransientFailures is on; the plan shows which give up), and leave the contacts after them untouched. {next}",
+            },
             PlanStopPoint.CredentialsCheck =>
                 $"A run would do {(Planned == 1 ? "the contact" : $"all {Output.Contacts(Planned)}")} above (none needs {Server}) and then stop the same way at its own credentials check (exit code 2), with no contact left undone. {next}",
             _ => $"A run would stop at the same point and leave the contacts not read yet untouched, with no attempt counted against them. {next}",

@@ -17,8 +17,11 @@ namespace Skvare.CmsUser.Drupal;
 /// optionally the <c>cmsuser_companion</c> module for the welcome email and login links.
 /// Authenticates with HTTP Basic or a simple_oauth client-credentials token. Thread-safe.
 /// </summary>
-public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IDisposable
+public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IDisposable, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
+
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Drupal";
 

@@ -22,6 +22,7 @@ public static class DrupalCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<DrupalAccountProvider>();
+            builder.Services.CheckSecretsAtStart<DrupalAccountProvider>();
         }
 
         return builder;

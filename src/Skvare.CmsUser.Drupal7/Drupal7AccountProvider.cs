@@ -16,8 +16,11 @@ namespace Skvare.CmsUser.Drupal7;
 /// is refused, and uses the user resource (<c>user.json</c>, <c>user/{uid}.json</c>, targeted actions).
 /// Thread-safe.
 /// </summary>
-public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalog, IDisposable
+public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalog, IDisposable, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
+
     /// <summary>The name of the <see cref="IHttpClientFactory"/> client this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Drupal7";
 

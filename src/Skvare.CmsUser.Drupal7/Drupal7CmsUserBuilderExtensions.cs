@@ -22,6 +22,7 @@ public static class Drupal7CmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<Drupal7AccountProvider>();
+            builder.Services.CheckSecretsAtStart<Drupal7AccountProvider>();
         }
 
         return builder;

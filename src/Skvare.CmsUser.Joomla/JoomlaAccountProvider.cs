@@ -13,8 +13,11 @@ namespace Skvare.CmsUser.Joomla;
 /// Joomla's search is a substring search over name, username and email, so lookups are filtered exactly
 /// here; groups are required on every write.
 /// </summary>
-public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
+public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
+
     /// <summary>The name of the <see cref="HttpClient"/> this provider uses.</summary>
     public const string HttpClientName = "Skvare.CmsUser.Joomla";
 

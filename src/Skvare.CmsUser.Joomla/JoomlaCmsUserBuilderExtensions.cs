@@ -18,6 +18,7 @@ public static class JoomlaCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<JoomlaAccountProvider>();
+            builder.Services.CheckSecretsAtStart<JoomlaAccountProvider>();
         }
 
         return builder;

@@ -16,8 +16,11 @@ namespace Skvare.CmsUser.WordPress;
 /// new-account email in one request and looks up a whole page of emails and usernames in one request
 /// (<see cref="ICmsAccountPrefetch"/>). Thread-safe.
 /// </summary>
-public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog
+public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
+
     /// <summary>The name of the <see cref="HttpClient"/> this provider asks <see cref="IHttpClientFactory"/> for.</summary>
     public const string HttpClientName = "Skvare.CmsUser.WordPress";
 

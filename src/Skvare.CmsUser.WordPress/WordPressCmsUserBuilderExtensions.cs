@@ -22,6 +22,7 @@ public static class WordPressCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddProvider<WordPressAccountProvider>();
+            builder.Services.CheckSecretsAtStart<WordPressAccountProvider>();
         }
 
         return builder;

@@ -36,6 +36,24 @@ public sealed class PlanStopTests
     }
 
     [Fact]
+    public void A_stop_on_the_contacts_streak_when_transient_failures_count_says_attempts_are_counted_and_includes_contacts_that_give_up()
+    {
+        // Retry:CountTransientFailures: the run records a Failed attempt for each contact of the streak (the plan predicts a
+        // give-up for a contact at its last attempt), so the note must not say "count no attempt".
+        var giveUp = new PlanEntry(3, "members", PlannedAction.GiveUp, null, null, $"{CmsUserErrorCodes.For(CmsDown)}: {CmsDown.Message}");
+        PlanEntry[] entries = [Linked(1), Unavailable(2, CmsDown), giveUp, Unavailable(4, CmsDown)];
+
+        var stop = PlanStop.Of(CmsDown, entries, Output.IsUnavailable, countsTransient: true);
+        var one = PlanStop.Of(CmsDown, [Linked(1), Unavailable(2, CmsDown)], Output.IsUnavailable, countsTransient: true);
+
+        (stop.Point, stop.Unavailable).Should().Be((PlanStopPoint.Contacts, 3), "the contact planned to give up is part of the streak");
+        stop.Note().Should().Be("A run would stop at the same contact: it would do the contacts above as planned, count an attempt against each of the last 3 contacts "
+            + "(Retry:CountTransientFailures is on; the plan shows which give up), and leave the contacts after them untouched. Plan again when WordPress is back. " + Output.NeverWorked);
+        one.Note().Should().Contain("count an attempt against the last one (Retry:CountTransientFailures is on; the plan shows whether that gives it up), and leave the contacts after it untouched.")
+            .And.NotContain("no attempt");
+    }
+
+    [Fact]
     public void A_cms_failure_after_entries_that_never_asked_the_cms_is_the_credentials_check_and_leaves_nothing_undone()
     {
         var check = new CmsProviderException("WordPress", CmsErrorReason.Unavailable, "No contact needed WordPress in this plan, so its credentials were checked: WordPress could not be reached (connection refused).");

@@ -46,9 +46,10 @@ internal sealed class HttpChannel
     /// a server that echoes a credential never puts it into an exception, a log line or an activity.
     /// </summary>
     /// <remarks>
-    /// Read at the first call (options are validated by then), so a constructor may pass its options' values lazily. A
-    /// secret shorter than <see cref="SecretRedactor.MinimumLength"/> is logged then as a weak one (it is redacted only
-    /// where it stands as a whole word).
+    /// Read once, by <see cref="CheckSecrets"/> (at host start, see <see cref="SecretCheckAtStart{TClient}"/>) or else at the
+    /// first call (options are validated by then), so a constructor may pass its options' values lazily. A secret shorter
+    /// than <see cref="SecretRedactor.MinimumLength"/> is logged then as a weak one (it is redacted only where it stands as
+    /// a whole word).
     /// </remarks>
     public Func<IEnumerable<string?>>? Secrets
     {
@@ -109,15 +110,68 @@ internal sealed class HttpChannel
 
     /// <summary>
     /// Adds a login or set-password link a server issued to the credentials taken out of every answer from now on (see
-    /// <see cref="Issued"/>): its path and query, where its token is (the site's address alone is no secret).
+    /// <see cref="Issued"/>): its path and query, where its token is (the site's address alone is no secret), and its
+    /// token parts on their own (<see cref="LinkTokens"/>), so an answer that quotes only the key or hash, or the link
+    /// encoded in a way the path's own forms miss, is caught too.
     /// </summary>
     public void IssuedLink(string? link)
     {
         // As the server wrote it (a Uri would re-escape it): what follows the scheme and the authority.
         var authority = link?.IndexOf("//", StringComparison.Ordinal) ?? -1;
         var path = authority < 0 ? -1 : link!.IndexOfAny(['/', '?', '#'], authority + 2);
-        Issued("login link", path > 0 && link!.Length - path > 1 ? link[path..] : link);
+        var secret = path > 0 && link!.Length - path > 1 ? link[path..] : link;
+        Issued("login link", [secret, .. LinkTokens(secret)]);
     }
+
+    /// <summary>The shortest link part taken for a token: a WordPress reset key has 20 characters, a Drupal or Backdrop hash 43.</summary>
+    internal const int LinkTokenLength = 16;
+
+    /// <summary>Query parameters that name the account, not a token (WordPress's <c>login</c>): never taken for one.</summary>
+    private static readonly string[] AccountParameters = ["login", "user", "username", "name", "mail", "email", "uid"];
+
+    /// <summary>
+    /// The token parts of a login link's path and query: path segments and query values (URL-decoded) of at least
+    /// <see cref="LinkTokenLength"/> letters, digits, <c>-</c> and <c>_</c> (the alphabets of WordPress's reset key and of
+    /// Drupal's and Backdrop's Base64url hash), except the values of parameters that name the account. The user id, the
+    /// timestamp and the route's own words are shorter or not tokens, and stay readable.
+    /// </summary>
+    internal static IEnumerable<string> LinkTokens(string? pathAndQuery)
+    {
+        if (string.IsNullOrEmpty(pathAndQuery))
+        {
+            yield break;
+        }
+
+        foreach (var part in pathAndQuery.Split(['/', '?', '&', '#', ';'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals >= 0 && AccountParameters.Contains(part[..equals], StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var value = Unescaped(equals >= 0 ? part[(equals + 1)..] : part);
+            if (value.Length >= LinkTokenLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                yield return value;
+            }
+        }
+
+        static string Unescaped(string value)
+        {
+            try
+            {
+                return Uri.UnescapeDataString(value);
+            }
+            catch (UriFormatException)
+            {
+                return value;
+            }
+        }
+    }
+
+    /// <summary>Reads the configured secrets (see <see cref="Secrets"/>) and reports a weak one, if not done yet.</summary>
+    public void CheckSecrets() => _ = _configured.Value;
 
     /// <summary>Server text the caller quotes in a failure of its own, with the package's secrets taken out (see <see cref="Secrets"/>).</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
@@ -132,8 +186,8 @@ internal sealed class HttpChannel
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<HttpAnswer?> SendAsync(HttpCall call, CancellationToken cancellationToken)
     {
-        // The configured secrets are read (and a weak one reported) once, at the first call.
-        _ = _configured.Value;
+        // The configured secrets are read (and a weak one reported) once: at host start, or else at the first call.
+        CheckSecrets();
         var renewed = false;
         while (true)
         {

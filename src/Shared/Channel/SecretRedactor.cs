@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.Shared;
 /// a login page's debug output, or an error message may echo what the client sent. Each secret is found in every form a
 /// server plausibly writes it in: as it is, JSON-escaped in any way (<c>\uXXXX</c>, <c>\/</c>, as PHP, Drupal and .NET
 /// write it, and JSON inside a JSON string), HTML-encoded, both nested (an HTML-escaped placeholder in a JSON message),
-/// URL-encoded, in Base64, with its blanks changed, wrapped or left out (WordPress application passwords are shown in
+/// URL-encoded (by any encoder's choice of characters to escape, or twice), in Base64, with its blanks changed, wrapped or left out (WordPress application passwords are shown in
 /// groups of four), in any letter case, and cut short at the end of the text (a body that lost its tail). Each becomes
 /// <c>&lt;redacted&gt;</c>. A value shorter than <see cref="MinimumLength"/> is taken out only where it stands as a whole
 /// word, exactly as configured (see <see cref="IsShort"/>). Immutable and thread-safe.
@@ -120,6 +120,26 @@ internal sealed class SecretRedactor
             if (Holds(html, '\\'))
             {
                 Search(DecodeJson(html, buffers), text.Length, cuts, buffers);
+            }
+        }
+
+        if (text.Contains('%', StringComparison.Ordinal))
+        {
+            // URL encoders disagree on what to escape (PHP's urlencode escapes ! * ( ) ~, rawurlencode and .NET's
+            // EscapeDataString keep ~, form encoding writes a blank as +): decoded, every one of them reads the same.
+            // Twice for a value encoded twice (a link in a redirect parameter); either way round with JSON (a URL-encoded
+            // value in a JSON string whose encoder escaped + or %, JSON in a URL).
+            var url = DecodeUrl(raw, buffers);
+            Search(url, text.Length, cuts, buffers);
+            if (Holds(url, '%'))
+            {
+                Search(DecodeUrl(url, buffers), text.Length, cuts, buffers);
+            }
+
+            if (Holds(url, '\\'))
+            {
+                Search(DecodeJson(url, buffers), text.Length, cuts, buffers);
+                Search(DecodeUrl(DecodeJson(raw, buffers), buffers), text.Length, cuts, buffers);
             }
         }
 
@@ -475,6 +495,67 @@ internal sealed class SecretRedactor
         }
 
         return output[..count];
+    }
+
+    /// <summary>
+    /// URL escapes become the characters they stand for: <c>%XX</c> sequences that form UTF-8 (a character from all its
+    /// escapes), and <c>+</c> a blank (form encoding). An escape that is not UTF-8 stays as it is.
+    /// </summary>
+    private static Span<Mapped> DecodeUrl(Span<Mapped> input, Buffers buffers)
+    {
+        var output = buffers.Decoded(input.Length);
+        var count = 0;
+        Span<byte> bytes = stackalloc byte[4];
+        Span<char> chars = stackalloc char[2];
+        for (var i = 0; i < input.Length;)
+        {
+            if (input[i].Char == '+')
+            {
+                output[count++] = new Mapped(' ', input[i].Start, input[i].End);
+                i++;
+                continue;
+            }
+
+            if (input[i].Char == '%' && EscapedByte(input, i) is byte lead)
+            {
+                var length = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3 : (lead & 0xF8) == 0xF0 ? 4 : 0;
+                var read = 0;
+                while (read < length && EscapedByte(input, i + (3 * read)) is byte next && (read == 0 || (next & 0xC0) == 0x80))
+                {
+                    bytes[read++] = next;
+                }
+
+                if (length > 0 && read == length
+                    && System.Text.Unicode.Utf8.ToUtf16(bytes[..length], chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
+                {
+                    // Three characters or more become one or two, so the decoded view fits where the text was.
+                    foreach (var c in chars[..written])
+                    {
+                        output[count++] = new Mapped(c, input[i].Start, input[i + (3 * length) - 1].End);
+                    }
+
+                    i += 3 * length;
+                    continue;
+                }
+            }
+
+            output[count++] = input[i++];
+        }
+
+        return output[..count];
+    }
+
+    /// <summary>The byte of the escape <c>%XX</c> at <paramref name="at"/>, or null.</summary>
+    private static byte? EscapedByte(Span<Mapped> input, int at)
+    {
+        if (at + 2 >= input.Length || input[at].Char != '%' || !char.IsAsciiHexDigit(input[at + 1].Char) || !char.IsAsciiHexDigit(input[at + 2].Char))
+        {
+            return null;
+        }
+
+        return (byte)((Hex(input[at + 1].Char) * 16) + Hex(input[at + 2].Char));
+
+        static int Hex(char digit) => digit <= '9' ? digit - '0' : (digit | 0x20) - 'a' + 10;
     }
 
     /// <summary>

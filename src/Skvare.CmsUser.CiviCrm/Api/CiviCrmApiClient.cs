@@ -13,8 +13,11 @@ namespace Skvare.CmsUser.CiviCrm.Api;
 /// Disposing it cancels the reads it started for all its callers (the identity and the site's time zone), so a
 /// container that disposes it ends them before the HTTP pipelines they run on.
 /// </summary>
-public class CiviCrmApiClient : IDisposable
+public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
 {
+    /// <inheritdoc />
+    void IChecksSecretsAtStart.CheckSecrets() => _channel?.CheckSecrets();
+
     /// <summary>The name of the <see cref="HttpClient"/> this client uses (<c>IHttpClientFactory</c>).</summary>
     public const string HttpClientName = "Skvare.CmsUser.CiviCrm";
 

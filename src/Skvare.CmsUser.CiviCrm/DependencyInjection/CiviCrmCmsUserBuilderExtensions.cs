@@ -35,6 +35,7 @@ public static class CiviCrmCmsUserBuilderExtensions
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(CiviCrmApiClient.HttpClientName),
             sp.GetRequiredService<IOptions<CiviCrmOptions>>(),
             sp.GetService<Microsoft.Extensions.Logging.ILogger<CiviCrmApiClient>>()));
+        services.CheckSecretsAtStart<CiviCrmApiClient>();
         services.TryAddSingleton<CiviCrmTriggerSourceFactory>();
         services.TryAddSingleton<ITriggerSourceFactory>(sp => sp.GetRequiredService<CiviCrmTriggerSourceFactory>());
         services.TryAddSingleton<IContactDirectory>(sp => sp.GetRequiredService<CiviCrmTriggerSourceFactory>());

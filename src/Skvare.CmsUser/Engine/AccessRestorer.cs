@@ -130,31 +130,82 @@ internal sealed class AccessRestorer
     }
 
     /// <summary>
-    /// The id of the contact's latest Completed "User Account Blocked" record of this account when no restore record is
-    /// newer: a deprovisioning (of any rule) blocked the account and nothing gave access back, so it cannot log in.
-    /// Read whatever the rules say now, so a block stays known after its rule changed. One read when there is no block
-    /// record (the usual case), two otherwise.
+    /// The "User Account Blocked" evidence of a page of linked contacts, for <see cref="BlockRecords.Blocked"/>: their
+    /// Completed block records in one read, and their Completed restore records in a second read only when the first found
+    /// one (the usual page costs one request, whatever its size). Read whatever the rules say now, so a block stays known
+    /// after its rule changed.
     /// </summary>
-    public Task<long?> BlockedAsync(long contactId, long uid, CancellationToken cancellationToken) =>
-        TakenAsync(contactId, ActivityKind.AccountBlocked, uid, cancellationToken);
+    public async Task<BlockRecords> ReadBlocksAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken)
+    {
+        if (contactIds.Count == 0)
+        {
+            return BlockRecords.None;
+        }
+
+        var blocks = Completed(await _activities.FindAuditsAsync(contactIds, ActivityKind.AccountBlocked, cancellationToken).ConfigureAwait(false), contactIds);
+        if (blocks.Length == 0)
+        {
+            return BlockRecords.None;
+        }
+
+        var blocked = blocks.Select(b => b.ContactId).Distinct().ToArray();
+        var restores = Completed(await _activities.FindAuditsAsync(blocked, ActivityKind.AccessRestored, cancellationToken).ConfigureAwait(false), blocked);
+        return new BlockRecords(blocks, restores);
+    }
 
     /// <summary>The latest Completed record of <paramref name="kind"/> of this account when no restore record is newer, or null.</summary>
     private async Task<long?> TakenAsync(long contactId, ActivityKind kind, long uid, CancellationToken cancellationToken)
     {
-        if (await LatestAsync(contactId, kind, uid, cancellationToken).ConfigureAwait(false) is not long taken)
+        long[] contact = [contactId];
+        var taken = Completed(await _activities.FindAuditsAsync(contact, kind, cancellationToken).ConfigureAwait(false), contact);
+        if (LatestOf(taken, contactId, uid) is null)
         {
             return null;
         }
 
-        var restored = await LatestAsync(contactId, ActivityKind.AccessRestored, uid, cancellationToken).ConfigureAwait(false);
-        return restored is long r && r > taken ? null : taken;
+        var restored = Completed(await _activities.FindAuditsAsync(contact, ActivityKind.AccessRestored, cancellationToken).ConfigureAwait(false), contact);
+        return Taken(taken, restored, contactId, uid);
     }
 
-    /// <summary>The id of the contact's latest Completed record of <paramref name="kind"/> that audits this account, or null.</summary>
-    private async Task<long?> LatestAsync(long contactId, ActivityKind kind, long uid, CancellationToken cancellationToken)
+    /// <summary>The Completed records of these contacts (a store's answer is not trusted to hold only what was asked).</summary>
+    private static AuditRecord[] Completed(IReadOnlyList<AuditRecord> records, IReadOnlyCollection<long> contactIds) =>
+        records.Where(a => a.Status == ActivityOutcomeStatus.Completed && contactIds.Contains(a.ContactId)).ToArray();
+
+    /// <summary>The latest of <paramref name="taken"/> that audits this contact's account when none of <paramref name="restored"/> is newer, or null.</summary>
+    internal static long? Taken(IReadOnlyList<AuditRecord> taken, IReadOnlyList<AuditRecord> restored, long contactId, long uid) =>
+        LatestOf(taken, contactId, uid) is not long t ? null
+        : LatestOf(restored, contactId, uid) is long r && r > t ? null
+        : t;
+
+    /// <summary>The id of the latest record that audits this contact's account, or null.</summary>
+    private static long? LatestOf(IReadOnlyList<AuditRecord> records, long contactId, long uid)
     {
-        var records = await _activities.FindAuditsAsync([contactId], kind, cancellationToken).ConfigureAwait(false);
-        var ids = records.Where(a => a.ContactId == contactId && a.Status == ActivityOutcomeStatus.Completed && a.Audits(uid)).Select(a => a.Id).ToArray();
-        return ids.Length == 0 ? null : ids.Max();
+        long? latest = null;
+        foreach (var a in records)
+        {
+            if (a.ContactId == contactId && a.Audits(uid) && (latest is not long l || a.Id > l))
+            {
+                latest = a.Id;
+            }
+        }
+
+        return latest;
     }
+}
+
+/// <summary>
+/// A page's Completed "User Account Blocked" and "User Account Restored" records (<see cref="AccessRestorer.ReadBlocksAsync"/>).
+/// </summary>
+/// <param name="Blocks">The block records.</param>
+/// <param name="Restores">The restore records of the contacts with a block record.</param>
+internal sealed record BlockRecords(IReadOnlyList<AuditRecord> Blocks, IReadOnlyList<AuditRecord> Restores)
+{
+    /// <summary>No block record.</summary>
+    public static readonly BlockRecords None = new([], []);
+
+    /// <summary>
+    /// The id of the contact's latest block record of account <paramref name="uid"/> when no restore record is newer: a
+    /// deprovisioning (of any rule) blocked the account and nothing gave access back, so it cannot log in. Otherwise null.
+    /// </summary>
+    public long? Blocked(long contactId, long uid) => AccessRestorer.Taken(Blocks, Restores, contactId, uid);
 }

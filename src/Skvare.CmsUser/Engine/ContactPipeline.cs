@@ -37,8 +37,8 @@ internal sealed class ContactPipeline
 
     private AttemptPolicy Attempts => _settings.Attempts;
 
-    /// <summary>Gives access back to a contact found linked after its rule's deprovisioning took it (null: never).</summary>
-    public AccessRestorer? Restorer { get; init; }
+    /// <summary>Gives access back to a contact found linked after its rule's deprovisioning took it.</summary>
+    public required AccessRestorer Restorer { get; init; }
 
     /// <summary>Runs the creation steps for one contact. Never throws but for the caller's cancellation.</summary>
     public Task<ContactResult> ProvisionAsync(ProvisioningRule rule, Contact contact, int priorFailures, CancellationToken cancellationToken) =>
@@ -207,8 +207,7 @@ internal sealed class ContactPipeline
                 }
             }
 
-            if (Restorer is { } restorer
-                && await restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, linked.Username, cancellationToken).ConfigureAwait(false) is not null)
+            if (await Restorer.RestoreIfDeprovisionedAsync(rule, contact, existing, linked.Username, cancellationToken).ConfigureAwait(false) is not null)
             {
                 return linked with { AccessRestored = true };
             }

@@ -146,7 +146,7 @@ internal sealed class DryRun
         var attempts = _engine.Attempts;
         if (contact.CurrentDomainLink is { } link)
         {
-            if (_engine.Pipeline.Restorer is { } restorer && await restorer.PlanAsync(rule, contact, link, cancellationToken).ConfigureAwait(false) is { } restore)
+            if (await _engine.Pipeline.Restorer.PlanAsync(rule, contact, link, cancellationToken).ConfigureAwait(false) is { } restore)
             {
                 return restore;
             }

@@ -1,8 +1,12 @@
+using System.Collections.Concurrent;
+
 namespace Skvare.CmsUser.Engine;
 
 /// <summary>
 /// Password reset campaigns: each campaign's reset group or tag is a batch pass whose linked contacts get the CMS's own
-/// reset email and a "User Account Password Reset" activity, and leave the campaign's trigger on success.
+/// reset email and a "User Account Password Reset" activity, and leave the campaign's trigger on success. A contact whose
+/// account deprovisioning blocked gets none (<see cref="Blocked"/>); that evidence is read once per page, with the
+/// page's preparation (<see cref="PageBlocks"/>), not once per contact.
 /// </summary>
 internal sealed class ResetCampaigns
 {
@@ -10,14 +14,25 @@ internal sealed class ResetCampaigns
 
     public ResetCampaigns(EngineContext engine) => _engine = engine;
 
-    /// <summary>One pass per configured campaign.</summary>
-    public BatchPass[] Passes() => _engine.Options.PasswordResets.Select(campaign => new BatchPass(
-        campaign.DisplayName,
-        _engine.SourceContext(campaign.Trigger!, null, ActivityKind.PasswordReset),
-        (contact, prior, _) => ResetAsync(campaign.DisplayName, contact, prior, CancellationToken.None))).ToArray();
+    /// <summary>One pass per configured campaign; each page's block records are read with the page (a page look-up on every page).</summary>
+    public BatchPass[] Passes() => _engine.Options.PasswordResets.Select(campaign =>
+    {
+        var blocks = new PageBlocks(_engine.Pipeline.Restorer);
+        return new BatchPass(
+            campaign.DisplayName,
+            _engine.SourceContext(campaign.Trigger!, null, ActivityKind.PasswordReset),
+            (contact, prior, page) => ResetAsync(campaign.DisplayName, contact, prior, page, blocks, CancellationToken.None))
+        {
+            Lookups = new PageLookups(blocks.ReadAsync, always: true),
+        };
+    }).ToArray();
 
-    /// <summary>Sends a reset email to one linked contact. Never throws but for the caller's cancellation.</summary>
-    public async Task<ContactResult> ResetAsync(string campaign, Contact contact, int priorFailures, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a reset email to one linked contact of a page whose block records <paramref name="blocks"/> holds once
+    /// <paramref name="page"/>'s look-up is done (it is, when the pass launches the page). Never throws but for the
+    /// caller's cancellation.
+    /// </summary>
+    private async Task<ContactResult> ResetAsync(string campaign, Contact contact, int priorFailures, PageLookup? page, PageBlocks blocks, CancellationToken cancellationToken)
     {
         var start = new ContactResult(contact, campaign, ActivityKind.PasswordReset, priorFailures);
         if (contact.CurrentDomainLink is not { } link)
@@ -30,8 +45,12 @@ internal sealed class ResetCampaigns
         var known = start with { CmsUserId = link.CmsUserId, StoredName = link.UfName };
         try
         {
-            if (_engine.Pipeline.Restorer is { } restorer
-                && await restorer.BlockedAsync(contact.Id, link.CmsUserId, cancellationToken).ConfigureAwait(false) is long blocked)
+            if (page is not null)
+            {
+                await page.LookUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await blocks.BlockedAsync(contact, link.CmsUserId, cancellationToken).ConfigureAwait(false) is long blocked)
             {
                 return Blocked(known, link.CmsUserId, blocked);
             }
@@ -63,4 +82,40 @@ internal sealed class ResetCampaigns
             CmsUserErrorCodes.AccountBlocked,
             $"Deprovisioning blocked CMS account {uid.ToString(System.Globalization.CultureInfo.InvariantCulture)} (activity {record.ToString(System.Globalization.CultureInfo.InvariantCulture)}) and its access was not restored, so it cannot log in: no reset email was sent. The contact stays in the campaign's trigger and gets the email from a later run once a run restores its access (the contact is back in the rule's trigger)."),
     };
+
+    /// <summary>
+    /// One pass's block records, page by page: the page look-up reads them for the page's linked contacts and each contact
+    /// takes its own (the entry is removed, so a long campaign holds one page's records at a time). A contact with no entry
+    /// (its page was not looked up) is read on its own. The records are read while the page before is provisioned, as the
+    /// page's failure count is; a block or restore recorded after that read is seen by the next run.
+    /// </summary>
+    private sealed class PageBlocks
+    {
+        private readonly AccessRestorer _restorer;
+        private readonly ConcurrentDictionary<long, BlockRecords> _pages = new();
+
+        public PageBlocks(AccessRestorer restorer) => _restorer = restorer;
+
+        /// <summary>The page look-up: one read for the page's contacts linked in this domain (none when it has none).</summary>
+        public async Task ReadAsync(IReadOnlyList<Contact> page, CancellationToken cancellationToken)
+        {
+            var linked = page.Where(c => c.CurrentDomainLink is not null).Select(c => c.Id).Distinct().ToArray();
+            var records = await _restorer.ReadBlocksAsync(linked, cancellationToken).ConfigureAwait(false);
+            foreach (var id in linked)
+            {
+                _pages[id] = records;
+            }
+        }
+
+        /// <summary>The contact's latest block record of account <paramref name="uid"/> with no newer restore, or null.</summary>
+        public async Task<long?> BlockedAsync(Contact contact, long uid, CancellationToken cancellationToken)
+        {
+            if (!_pages.TryRemove(contact.Id, out var records))
+            {
+                records = await _restorer.ReadBlocksAsync([contact.Id], cancellationToken).ConfigureAwait(false);
+            }
+
+            return records.Blocked(contact.Id, uid);
+        }
+    }
 }

@@ -204,10 +204,12 @@ public static class SettingsCheck
 
                 if (!properties.TryGetValue(child.Key, out var property))
                 {
-                    var suggestion = properties.Keys.FirstOrDefault(k => EditDistance.Between(k, child.Key) <= 2);
-                    problems.Add(suggestion is null
-                        ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", properties.Keys.Order(StringComparer.Ordinal))}."
-                        : $"{child.Path} is not a setting of {node.Path}; did you mean {suggestion}?");
+                    // The nearest keys within two edits (all of them when equally near), as the CLI suggests a CMS name.
+                    var known = properties.Keys.Order(StringComparer.Ordinal).ToArray();
+                    var near = EditDistance.Nearest(child.Key, known, 2);
+                    problems.Add(near.Count == 0
+                        ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", known)}."
+                        : $"{child.Path} is not a setting of {node.Path}; did you mean {string.Join(" or ", near)}?");
                     continue;
                 }
 

@@ -237,6 +237,72 @@ public sealed class HttpChannelTests
             .And.Contain("https://site.example", "the site's address is no secret");
     }
 
+    /// <summary>A WordPress reset key (20 letters and digits) or a Drupal/Backdrop hash (43 Base64url characters).</summary>
+    private static readonly Gen<string> LinkToken = Gen.OneOf(
+        Gen.Char.AlphaNumeric.Array[20].Select(c => new string(c)),
+        Gen.Char["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"].Array[43].Select(c => new string(c)));
+
+    /// <summary>A username, long ones in the token alphabet included (never taken for a token: its parameter names the account).</summary>
+    private static readonly Gen<string> LinkUser = Gen.OneOf(Gen.Const("jane.doe"), Gen.Const("administrator_account_2026"), Gen.String[Gen.Char.AlphaNumeric, 3, 30]);
+
+    /// <summary>The login links the WordPress companion plugin, the Drupal companion module and the Backdrop module hand out.</summary>
+    private static string LoginLink(int shape, string token, string user, long uid, long timestamp) => shape switch
+    {
+        0 => $"https://site.example/wp-login.php?action=rp&key={token}&login={Uri.EscapeDataString(user)}",
+        1 => $"https://site.example/user/reset/{uid}/{timestamp}/{token}/login",
+        _ => $"https://site.example/user/reset/{uid}/{timestamp}/{token}",
+    };
+
+    /// <summary>How an answer may quote a login link or a part of it.</summary>
+    private static readonly (string Name, Func<string, string, string> Echo)[] LinkEchoes =
+    [
+        ("the token alone", (_, token) => $"Invalid or expired key: {token}."),
+        ("the token as a JSON member", (_, token) => JsonSerializer.Serialize(new { error = "bad_hash", hash = token })),
+        ("the link URL-encoded", (link, _) => "redirect_to=" + Uri.EscapeDataString(link)),
+        ("the link form-encoded", (link, _) => "url=" + WebUtility.UrlEncode(link)),
+        ("the link URL-encoded twice", (link, _) => "next=" + Uri.EscapeDataString(Uri.EscapeDataString(link))),
+        ("the link JSON-escaped (PHP)", (link, _) => "{\"url\":\"" + link.Replace("/", "\\/", StringComparison.Ordinal) + "\"}"),
+        ("the path without its last segment", (link, token) => "Path " + link[..(link.IndexOf(token, StringComparison.Ordinal) + token.Length)] + " not found"),
+        ("the link HTML-encoded in a page", (link, _) => "<a href=\"" + WebUtility.HtmlEncode(link) + "\">log in</a>"),
+    ];
+
+    [Fact]
+    public void A_login_links_token_is_taken_out_of_an_answer_that_quotes_it_alone_or_encoded()
+    {
+        Gen.Select(Gen.Int[0, 2], LinkToken, LinkUser, Gen.Long[1, 99_999], Gen.Long[1_600_000_000, 1_900_000_000], Gen.Int[0, LinkEchoes.Length - 1], Gen.String[Gen.Char[' ', '~'], 0, 80]).Sample(
+            (shape, token, user, uid, timestamp, echo, around) =>
+            {
+                var link = LoginLink(shape, token, user, uid, timestamp);
+                var channel = new StubServer(_ => Json(200, "{}")).Channel();
+
+                channel.IssuedLink(link);
+                var text = channel.Redact(around + LinkEchoes[echo].Echo(link, token) + around);
+
+                text.Should().Contain(SecretRedactor.Mask, LinkEchoes[echo].Name).And.NotContain(token, LinkEchoes[echo].Name);
+            },
+            iter: 1000,
+            print: t => $"shape {t.Item1} token '{t.Item2}' user '{t.Item3}' echo '{LinkEchoes[t.Item6].Name}' around '{t.Item7}'");
+    }
+
+    [Fact]
+    public void A_login_links_account_id_timestamp_username_and_route_stay_readable()
+    {
+        Gen.Select(Gen.Int[0, 2], LinkToken, LinkUser, Gen.Long[1, 99_999], Gen.Long[1_600_000_000, 1_900_000_000]).Sample(
+            (shape, token, user, uid, timestamp) =>
+            {
+                var link = LoginLink(shape, token, user, uid, timestamp);
+                var channel = new StubServer(_ => Json(200, "{}")).Channel();
+                var plain = $"User {user} (uid {uid}) asked for a link at {timestamp} on wp-login.php?action=rp and /user/reset.";
+
+                channel.IssuedLink(link);
+
+                channel.Redact(plain).Should().Be(plain, "only the link's token is a secret");
+                HttpChannel.LinkTokens(link[link.IndexOf('/', 8)..]).Should().Equal([token], "one token per link");
+            },
+            iter: 500,
+            print: t => $"shape {t.Item1} token '{t.Item2}' user '{t.Item3}'");
+    }
+
     [Fact]
     public void The_credentials_an_answer_carries_are_not_quoted_when_it_is_cut_short_or_unreadable()
     {

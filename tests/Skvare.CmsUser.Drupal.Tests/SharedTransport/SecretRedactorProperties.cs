@@ -32,11 +32,46 @@ public sealed class SecretRedactorProperties
         ("HTML references inside a JSON string (PHP)", s => JsonSerializer.Serialize(WebUtility.HtmlEncode(s), new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).Replace("/", "\\/", StringComparison.Ordinal)),
         ("URL", Uri.EscapeDataString),
         ("form", WebUtility.UrlEncode),
+        ("URL (PHP urlencode: ! * ( ) ~ escaped, blank as +)", PhpUrlEncode),
+        ("URL (JavaScript encodeURIComponent: ! * ' ( ) ~ kept)", s => Escaped(s, c => char.IsAsciiLetterOrDigit(c) || "-_.!~*'()".Contains(c, StringComparison.Ordinal), blankAsPlus: false)),
+        ("URL, lower-case escapes", s => Escaped(s, c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.', blankAsPlus: false).ToLowerInvariant()),
+        ("URL-encoded twice", s => Uri.EscapeDataString(PhpUrlEncode(s))),
+        ("URL inside JSON (PHP)", s => JsonSerializer.Serialize("next=" + PhpUrlEncode(s)).Replace("/", "\\/", StringComparison.Ordinal)),
         ("Base64", s => Convert.ToBase64String(Encoding.UTF8.GetBytes(s))),
         ("upper case", s => s.ToUpperInvariant()),
         ("blanks wrapped", s => s.Replace(" ", " \r\n   ", StringComparison.Ordinal)),
         ("blanks left out", s => s.Replace(" ", "", StringComparison.Ordinal)),
     ];
+
+    /// <summary>As PHP's <c>urlencode</c> writes a value: every byte escaped but letters, digits, <c>-</c>, <c>_</c>, <c>.</c>; a blank as <c>+</c>.</summary>
+    private static string PhpUrlEncode(string s) => Escaped(s, c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.', blankAsPlus: true);
+
+    /// <summary>Each UTF-8 byte of the characters <paramref name="keep"/> refuses as <c>%XX</c> (upper-case hex).</summary>
+    private static string Escaped(string s, Func<char, bool> keep, bool blankAsPlus)
+    {
+        var result = new StringBuilder();
+        var bytes = new byte[4];
+        foreach (var rune in s.EnumerateRunes())
+        {
+            if (rune.IsAscii && keep((char)rune.Value))
+            {
+                result.Append((char)rune.Value);
+            }
+            else if (blankAsPlus && rune.Value == ' ')
+            {
+                result.Append('+');
+            }
+            else
+            {
+                foreach (var b in bytes[..rune.EncodeToUtf8(bytes)])
+                {
+                    result.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        }
+
+        return result.ToString();
+    }
 
     /// <summary>As Drupal 8+ writes JSON (JSON_HEX_TAG | JSON_HEX_APOS | JSON_HEX_AMP | JSON_HEX_QUOT, slashes escaped).</summary>
     private static string DrupalJson(string s) => "\"" + string.Concat(s.Select(c => c switch
@@ -58,7 +93,9 @@ public sealed class SecretRedactorProperties
                 var redactor = new SecretRedactor([secret, "other-" + secret]);
                 var written = Forms[form].Write(secret);
 
-                var text = redactor.Redact(before + written + after);
+                // A '%' right before a URL-encoded secret makes an escape of its first two characters when they are hex
+                // digits ("%" + "0b3…" reads as \v3…, as any URL decoder reads it): no text is a secret's escape then.
+                var text = redactor.Redact(before.TrimEnd('%') + written + after);
 
                 text.Should().Contain(SecretRedactor.Mask, Forms[form].Name);
                 text.Should().NotContain(written, Forms[form].Name);
@@ -180,6 +217,7 @@ public sealed class SecretRedactorProperties
         ("HTML (WebUtility: supplementary characters as &#NNNNNN;)", WebUtility.HtmlEncode),
         ("HTML inside JSON", s => JsonSerializer.Serialize(WebUtility.HtmlEncode(s))),
         ("URL", Uri.EscapeDataString),
+        ("URL (PHP urlencode)", PhpUrlEncode),
         ("Base64", s => Convert.ToBase64String(Encoding.UTF8.GetBytes(s))),
     ];
 
@@ -193,7 +231,7 @@ public sealed class SecretRedactorProperties
             {
                 var written = UnicodeForms[form].Write(secret);
 
-                var text = new SecretRedactor([secret]).Redact(before + written + "\u00a0" + after + " (end)");
+                var text = new SecretRedactor([secret]).Redact(before.TrimEnd('%') + written + "\u00a0" + after + " (end)");
 
                 text.Should().Contain(SecretRedactor.Mask, UnicodeForms[form].Name);
                 text.Should().NotContain(written, UnicodeForms[form].Name);

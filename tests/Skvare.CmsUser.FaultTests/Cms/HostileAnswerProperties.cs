@@ -135,15 +135,6 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         Roles = ["editor"],
     };
 
-    internal static HttpClientSettings Http() => new()
-    {
-        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
-        MaxRetries = 1,
-        // Nothing here waits for a timeout (every answer comes at once); a short one would fail a slow answer on a loaded machine.
-        AttemptTimeout = TimeSpan.FromSeconds(60),
-        CircuitBreakerFailureRatio = 1,
-    };
-
     private static IReadOnlyList<(string, Func<CancellationToken, Task<string>>)> ProviderCalls(IServiceProvider services, Secrets s)
     {
         var cms = services.GetRequiredService<ICmsAccountProvider>();
@@ -196,13 +187,7 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
     private static readonly Client[] Clients =
     [
         new("CiviCrm", "CiviCRM|Contact\\.|System\\.|Activity", () => new FakeCiviCrmServer(), (server, rule) => ((FakeCiviCrmServer)server).FaultWhere = rule,
-            (services, server, s) => services.AddCmsUserProvisioning().AddCiviCrm(o =>
-            {
-                o.BaseUrl = ((FakeCiviCrmServer)server).Url;
-                o.ApiKey = s.A;
-                o.SiteKey = s.B;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.CiviCrm(services, (FakeCiviCrmServer)server, s.A, s.B),
             s => [s.A, s.B],
             (services, _) =>
             {
@@ -214,76 +199,31 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
                 ];
             }),
         new("WordPress", "WordPress", () => new FakeWordPressServer(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddWordPress(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.Username = s.User;
-                o.ApplicationPassword = s.A;
-                o.UseCompanionPlugin = true;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.WordPress(services, (IFakeCmsServer)server, s.User, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Drupal", "Drupal", () => FakeDrupalServer.Start(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddDrupal(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.Username = s.User;
-                o.Password = s.A;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.Drupal(services, (IFakeCmsServer)server, s.User, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Drupal OAuth2", "Drupal", () => FakeDrupalServer.Start(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddDrupal(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.Authentication = Drupal.DrupalAuthenticationMode.OAuth2;
-                o.ClientId = s.User;
-                o.ClientSecret = s.A;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.DrupalOAuth2(services, (IFakeCmsServer)server, s.User, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Drupal7", "Drupal 7", () => FakeDrupal7Server.Start(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddDrupal7(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.Endpoint = ((FakeDrupal7Server)server).Endpoint;
-                o.Username = s.User;
-                o.Password = s.A;
-                o.RoleIds["editor"] = "4";
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.Drupal7(services, (IFakeCmsServer)server, s.User, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Backdrop", "Backdrop", () => FakeBackdropServer.Start(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddBackdrop(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.Secret = s.A;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.Backdrop(services, (IFakeCmsServer)server, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Joomla", "Joomla", () => new FakeJoomlaServer(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddJoomla(o =>
-            {
-                o.BaseUrl = ((IFakeCmsServer)server).BaseUrl;
-                o.ApiToken = s.A;
-                o.GroupIds["editor"] = 10;
-                o.Http = Http();
-            }),
+            (services, server, s) => CmsClients.Joomla(services, (IFakeCmsServer)server, s.A),
             s => [s.A, s.C],
             ProviderCalls),
         new("Standalone", "CiviCRM|Standalone|User\\.|Contact\\.|Role\\.|System\\.", () => new FakeStandaloneServer(), CmsFaults,
-            (services, server, s) => services.AddCmsUserProvisioning().AddCiviCrm(o =>
-            {
-                o.BaseUrl = ((FakeStandaloneServer)server).Url;
-                o.ApiKey = s.A;
-                o.SiteKey = s.B;
-                o.Http = Http();
-            }).AddStandalone(o => o.ActorPassword = s.C),
+            (services, server, s) => CmsClients.Standalone(services, (FakeStandaloneServer)server, s.A, s.B, s.C),
             s => [s.A, s.B, s.C],
             ProviderCalls),
     ];

@@ -55,70 +55,34 @@ public sealed class IssuedCredentialProperties(ITestOutputHelper output)
         Func<string, string, string[]> Secrets,
         bool IsLink = false);
 
-    private static HttpClientSettings Http() => HostileAnswerProperties.Http();
-
     private static string Link(string host, string a) => $"https://{host}/user/reset/5/1700000000/{a}/login";
 
     private static readonly Case[] Cases =
     [
         new("Drupal OAuth2 token", () => FakeDrupalServer.Start(),
-            (services, server) => services.AddCmsUserProvisioning().AddDrupal(o =>
-            {
-                o.BaseUrl = server.BaseUrl;
-                o.Authentication = Drupal.DrupalAuthenticationMode.OAuth2;
-                o.ClientId = "client-id";
-                o.ClientSecret = "client-secret-of-the-consumer";
-                o.Http = Http();
-            }),
+            (services, server) => CmsClients.DrupalOAuth2(services, server, "client-id", "client-secret-of-the-consumer"),
             r => r.Path.EndsWith("/oauth/token", StringComparison.Ordinal),
             (a, b) => JsonSerializer.Serialize(new { token_type = "Bearer", expires_in = 300, access_token = a, refresh_token = b }),
             (a, b) => [a, b]),
         new("Drupal 7 session", () => FakeDrupal7Server.Start(),
-            (services, server) => services.AddCmsUserProvisioning().AddDrupal7(o =>
-            {
-                o.BaseUrl = server.BaseUrl;
-                o.Endpoint = ((FakeDrupal7Server)server).Endpoint;
-                o.Username = "api";
-                o.Password = "password-of-the-api-user";
-                o.RoleIds["editor"] = "4";
-                o.Http = Http();
-            }),
+            (services, server) => CmsClients.Drupal7(services, server, "api", "password-of-the-api-user"),
             r => r.Path.EndsWith("/user/login.json", StringComparison.Ordinal),
             (a, b) => JsonSerializer.Serialize(new { sessid = a, session_name = "SESSd41d8cd98f00b204e9800998ecf8427e", token = b, user = new { uid = "1", name = "api" } }),
             (a, b) => [a, b]),
         new("WordPress login link", () => new FakeWordPressServer(),
-            (services, server) => services.AddCmsUserProvisioning().AddWordPress(o =>
-            {
-                o.BaseUrl = server.BaseUrl;
-                o.Username = "api";
-                o.ApplicationPassword = "abcd efgh ijkl mnop qrst uvwx";
-                o.UseCompanionPlugin = true;
-                o.Http = Http();
-            }),
+            (services, server) => CmsClients.WordPress(services, server, "api", "abcd efgh ijkl mnop qrst uvwx"),
             r => r.Path.EndsWith("/login-link", StringComparison.Ordinal),
             (a, _) => JsonSerializer.Serialize(new { url = $"https://wp.example/wp-login.php?action=rp&key={a}&login=jdoe" }),
             (a, _) => [a],
             IsLink: true),
         new("Drupal login link", () => FakeDrupalServer.Start(),
-            (services, server) => services.AddCmsUserProvisioning().AddDrupal(o =>
-            {
-                o.BaseUrl = server.BaseUrl;
-                o.Username = "api";
-                o.Password = "password-of-the-api-user";
-                o.UseCompanionModule = true;
-                o.Http = Http();
-            }),
+            (services, server) => CmsClients.Drupal(services, server, "api", "password-of-the-api-user", companionModule: true),
             r => r.Path.EndsWith("/login-link", StringComparison.Ordinal),
             (a, _) => JsonSerializer.Serialize(new { url = Link("drupal.example", a) }),
             (a, _) => [a],
             IsLink: true),
         new("Backdrop login link", () => FakeBackdropServer.Start(),
-            (services, server) => services.AddCmsUserProvisioning().AddBackdrop(o =>
-            {
-                o.BaseUrl = server.BaseUrl;
-                o.Secret = "a-backdrop-secret-of-at-least-32-characters";
-                o.Http = Http();
-            }),
+            (services, server) => CmsClients.Backdrop(services, server, "a-backdrop-secret-of-at-least-32-characters"),
             r => r.Path.EndsWith("/login-link", StringComparison.Ordinal),
             (a, _) => JsonSerializer.Serialize(new { url = Link("backdrop.example", a) }),
             (a, _) => [a],

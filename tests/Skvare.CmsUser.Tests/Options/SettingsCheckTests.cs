@@ -62,6 +62,56 @@ public sealed class SettingsCheckTests
         failures.Should().ContainSingle(f => f.StartsWith("CmsUser:Nonsense is not a setting of CmsUser. Known settings:", StringComparison.Ordinal));
     }
 
+    /// <summary>Two settings where the first one within two edits of a typo is not the nearest (declaration order matters).</summary>
+    private sealed class PagingSettings
+    {
+        public int Pages { get; set; }
+
+        public int PageSize { get; set; }
+
+        public int PageSide { get; set; }
+
+        public int Limit { get; set; }
+    }
+
+    [Fact]
+    public void A_misspelled_key_is_given_the_nearest_setting_not_the_first_one_within_two_edits()
+    {
+        // "PageSiz": Pages is within two edits and declared first; PageSize is one edit away and is the suggestion.
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Paging:PageSiz"] = "3" }).Build().GetSection("Paging");
+
+        SettingsCheck.CheckConfiguration(section, typeof(PagingSettings)).Should().Equal("Paging:PageSiz is not a setting of Paging; did you mean PageSize?");
+    }
+
+    [Fact]
+    public void A_misspelled_key_equally_near_two_settings_names_both_as_the_CLI_does()
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Paging:PageSixe"] = "3" }).Build().GetSection("Paging");
+
+        SettingsCheck.CheckConfiguration(section, typeof(PagingSettings)).Should().Equal("Paging:PageSixe is not a setting of Paging; did you mean PageSide or PageSize?");
+    }
+
+    [Fact]
+    public void The_suggestion_is_always_a_nearest_setting_within_two_edits()
+    {
+        string[] names = ["Pages", "PageSize", "PageSide", "Limit"];
+        Gen.String[Gen.Char["aegiLmPstxz"], 1, 9].Where(k => !names.Contains(k, StringComparer.OrdinalIgnoreCase)).Sample(key =>
+        {
+            var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Paging:" + key] = "1" }).Build().GetSection("Paging");
+            var problem = SettingsCheck.CheckConfiguration(section, typeof(PagingSettings)).Should().ContainSingle().Subject;
+            var best = names.Min(n => Skvare.CmsUser.Shared.EditDistance.Between(n, key));
+            var marker = "; did you mean ";
+            if (best > 2)
+            {
+                problem.Should().NotContain(marker);
+                return;
+            }
+
+            var suggested = problem[(problem.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..^1].Split(" or ");
+            suggested.Should().BeEquivalentTo(names.Where(n => Skvare.CmsUser.Shared.EditDistance.Between(n, key) == best));
+        });
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task An_enum_value_that_does_not_parse_in_a_rule_is_reported_instead_of_dropping_the_rule()
     {
