@@ -352,8 +352,8 @@ internal sealed class SecretRedactor
 
         public void Dispose()
         {
-            _mapped.ForEach(a => System.Buffers.ArrayPool<Mapped>.Shared.Return(a));
-            _chars.ForEach(a => System.Buffers.ArrayPool<char>.Shared.Return(a));
+            _mapped.ForEach(a => System.Buffers.ArrayPool<Mapped>.Shared.Return(a, clearArray: true));
+            _chars.ForEach(a => System.Buffers.ArrayPool<char>.Shared.Return(a, clearArray: true));
             _ints.ForEach(a => System.Buffers.ArrayPool<int>.Shared.Return(a));
         }
 
