@@ -479,9 +479,12 @@ internal sealed class ContactPipeline
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            // The link stays (nothing removes one). The contact's open Scheduled record stays open too, so the next run finds
-            // the contact linked, gives the roles as it does to every linked account, and records the link as recovered.
-            return claimed.Catch(Attempts, ex, _logger) with { RecordActivity = false, AccountMayExist = true, Disposition = null };
+            // The link stays (nothing removes one): the contact fails as a linked contact whose roles fail does, its Failed
+            // record saying the account is linked now, and the next run finds it linked and gives the roles.
+            var failed = claimed.Catch(Attempts, ex, _logger);
+            return failed.Error is { Kind: not FailureKind.Configuration }
+                ? failed with { ActivityDetails = failed.ActivityDetails + $" The CMS account {found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)} is linked to this contact now; a later run gives it the rule's roles." }
+                : failed;
         }
     }
 
