@@ -88,13 +88,13 @@ public sealed class RoleSyncLinkTests : IDisposable
         {
             if (fail)
             {
-                throw FakeCmsAccountProvider.Transient();
+                throw FakeCmsAccountProvider.Permanent("The role could not be saved.");
             }
         };
 
         var first = await _h.Provisioner.RunOnceAsync();
 
-        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Transient);
+        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Permanent);
         _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(ana.Id, "the link was written before the roles");
         var failed = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Subject;
         failed.Status.Should().Be(ActivityOutcomeStatus.Failed);
