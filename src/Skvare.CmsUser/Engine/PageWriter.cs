@@ -376,8 +376,9 @@ internal sealed class PageWriter
     }
 
     /// <summary>
-    /// Writes again the links a lost write did not keep (through the link store, as <see cref="ReplayAsync"/>); a link that
-    /// fails now has its contact's result and audit decided again in <paramref name="audit"/>.
+    /// Writes links again through the link store (idempotent upserts; its per-record fallback keeps one bad link from failing
+    /// the others): a link that is not there after all has its contact's result and audit decided again in
+    /// <paramref name="audit"/> (a failure writes no Completed record and sends no notification).
     /// </summary>
     private async Task RelinkAsync(int[] writes, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit, IReadOnlyList<ContactResult> results, ILookup<long, AuditRecord> records, OpenedPage opened)
     {
@@ -435,24 +436,7 @@ internal sealed class PageWriter
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
         if (writes.Length > 0)
         {
-            var answers = await _links.EnsureLinksAsync(writes.Select(n => decisions[n].Request).ToArray(), none).ConfigureAwait(false);
-            for (var w = 0; w < writes.Length; w++)
-            {
-                var n = writes[w];
-                var answer = w < answers.Count ? answers[w] : new AccountLinkResult(decisions[n].Request, AccountLinkResultKind.Failed, "The link store returned no result.");
-                if (answer.Kind is AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact)
-                {
-                    // The link is not there after all: the contact's result and audit are decided again (a failure writes
-                    // no Completed record and sends no notification).
-                    var i = linked[n];
-                    var changed = ApplyLink(results[i], answer);
-                    audit.Decisions[i] = await ResolveOneAsync(changed, records, opened, none).ConfigureAwait(false);
-                }
-                else if (decisions[n].Kind == AccountLinkResultKind.Repaired)
-                {
-                    Log.LinkRepaired(_logger, decisions[n].Request.CmsUserId, decisions[n].PreviousContactId, decisions[n].Request.ContactId);
-                }
-            }
+            await RelinkAsync(writes, linked, decisions, audit, results, records, opened).ConfigureAwait(false);
         }
 
         var (entries, discard, acks) = Plan(audit);
