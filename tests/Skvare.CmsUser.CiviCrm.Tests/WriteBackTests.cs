@@ -305,7 +305,7 @@ public sealed class WriteBackTests : IDisposable
 
     private static bool IsChainedWrite(FakeApi4Request r) => r.Entity == "Contact" && r.Action == "get" && IsWriteBody(r.ParamsJson!);
 
-    private static bool IsWriteBody(string body) => body.Contains("\"activities\":[\"Activity\",\"save\"", StringComparison.Ordinal);
+    internal static bool IsWriteBody(string body) => body.Contains("\"activities\":[\"Activity\",\"save\"", StringComparison.Ordinal);
 
     private static int ChainedReads(CiviHarness h) => h.Fake.Requests.Count(IsChainedRead);
 

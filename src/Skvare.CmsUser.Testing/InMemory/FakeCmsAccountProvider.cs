@@ -77,6 +77,18 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// </summary>
     public Action<FakeProviderAccount>? AfterCreate { get; set; }
 
+    /// <summary>
+    /// Called when <see cref="FindByEmailAsync"/> found an account, before it is returned (e.g. another process links the
+    /// account to a contact meanwhile).
+    /// </summary>
+    public Action<CmsAccount>? AfterFindByEmail { get; set; }
+
+    /// <summary>
+    /// Called when <see cref="AddRolesAsync"/> is about to change an account: a save of the user, on which CiviCRM's own
+    /// CMS plugin links the user to a contact with its email when the user has no link yet.
+    /// </summary>
+    public Action<CmsAccount>? BeforeAddRoles { get; set; }
+
     /// <summary>All accounts, as the stored objects (see the remarks: reading them makes every row an object).</summary>
     public IReadOnlyList<FakeProviderAccount> Accounts
     {
@@ -165,10 +177,18 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         Enter("FindByEmail");
+        CmsAccount? found;
         lock (_gate)
         {
-            return Task.FromResult(AccountAt(_byEmail.Find(email)));
+            found = AccountAt(_byEmail.Find(email));
         }
+
+        if (found is not null)
+        {
+            AfterFindByEmail?.Invoke(found);
+        }
+
+        return Task.FromResult(found);
     }
 
     /// <inheritdoc />
@@ -272,6 +292,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(account.UserId);
         ArgumentNullException.ThrowIfNull(roles);
         Enter("AddRoles");
+        BeforeAddRoles?.Invoke(account);
         lock (_gate)
         {
             var row = Find(account.UserId);

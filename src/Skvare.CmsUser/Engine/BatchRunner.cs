@@ -429,7 +429,8 @@ internal sealed class BatchRunner
                 var error = ex is CmsUserException civi
                     ? new ProvisioningError(civi.Kind, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {civi.Message}")
                     : new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {ContactResult.InternalMessage(ex)}");
-                Complete(pass, results.Select(r => NotWritten(r, error)), state, progress);
+                // After a lost answer the page was read back: the contacts found written are reported as they are.
+                Complete(pass, ex is PageNotWrittenException { Results.Count: > 0 } partly ? partly.Results : results.Select(r => NotWritten(r, error)), state, progress);
                 throw;
             }
 

@@ -17,6 +17,7 @@ internal sealed class ContactPipeline
     public const string InvalidDataCode = CmsUserErrorCodes.InvalidContactData;
 
     private readonly ICmsAccountProvider _cms;
+    private readonly IAccountLinkStore _links;
     private readonly EngineSettings _settings;
     private readonly UsernameReservations _reservations = new();
 
@@ -26,9 +27,10 @@ internal sealed class ContactPipeline
     private readonly KeyedLock _emailCreates = new();
     private readonly ILogger _logger;
 
-    public ContactPipeline(ICmsAccountProvider cms, EngineSettings settings, ILogger logger)
+    public ContactPipeline(ICmsAccountProvider cms, IAccountLinkStore links, EngineSettings settings, ILogger logger)
     {
         _cms = cms;
+        _links = links;
         _settings = settings;
         _logger = logger;
     }
@@ -423,12 +425,7 @@ internal sealed class ContactPipeline
             return result.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateEmail, DuplicateEmailMessage(contact.Email, found.UserId));
         }
 
-        if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
-        {
-            await _cms.AddRolesAsync(found, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
-        }
-
-        return result with
+        var linked = result with
         {
             Kind = OutcomeKind.Linked,
             CmsUserId = found.UserId,
@@ -442,6 +439,52 @@ internal sealed class ContactPipeline
             ActivityDetails = $"Linked the existing CMS account with email {found.Email ?? contact.Email} (rule {rule.DisplayName}).",
             Disposition = TriggerDisposition.Completed,
         };
+        return rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0
+            ? await ClaimThenSyncRolesAsync(rule, linked, found, cancellationToken).ConfigureAwait(false)
+            : linked;
+    }
+
+    /// <summary>
+    /// Gives an existing account the rule's roles only once it is linked to this contact: the link is written first (the
+    /// link store's read decides, as the page write-back would), and an account linked to another contact meanwhile (CiviCRM's
+    /// own CMS plugin links a user when the CMS saves it, and a role change is such a save) fails the contact with no role
+    /// given. Once our link exists, the plugin finds it and leaves it. The page write-back then has no link to write.
+    /// </summary>
+    private async Task<ContactResult> ClaimThenSyncRolesAsync(ProvisioningRule rule, ContactResult linked, CmsAccount found, CancellationToken cancellationToken)
+    {
+        var request = linked.Link!;
+        var answer = (await _links.EnsureLinksAsync([request], cancellationToken).ConfigureAwait(false)) is [var one]
+            ? one
+            : new AccountLinkResult(request, AccountLinkResultKind.Failed, "The link store returned no result.");
+        switch (answer.Kind)
+        {
+            case AccountLinkResultKind.HeldByOtherContact:
+                Log.LinkHeldByOther(_logger, linked.Contact.Id, found.UserId, answer.PreviousContactId);
+                return linked.Fail(Attempts, FailureKind.Permanent, PageWriter.HeldByOtherContactCode,
+                        PageWriter.HeldByOtherMessage(found.UserId, answer.PreviousContactId) + " The rule's roles were not given to the account.")
+                    with { CmsUserId = null, Username = null };
+            case AccountLinkResultKind.Failed:
+                Log.LinkFailed(_logger, linked.Contact.Id, found.UserId, answer.Error);
+                return linked.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed,
+                    PageWriter.LinkFailedMessage(found.UserId, answer.Error) + " The rule's roles were not given to the account.");
+        }
+
+        // Linked to this contact now (written, or found so: then it is an account linked meanwhile, as the write-back says).
+        var claimed = linked with { Link = null, Kind = answer.Kind == AccountLinkResultKind.AlreadyExisted ? OutcomeKind.AlreadyLinked : OutcomeKind.Linked };
+        try
+        {
+            await _cms.AddRolesAsync(found, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+            return claimed;
+        }
+        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        {
+            // The link stays (nothing removes one): the contact fails as a linked contact whose roles fail does, its Failed
+            // record saying the account is linked now, and the next run finds it linked and gives the roles.
+            var failed = claimed.Catch(Attempts, ex, _logger);
+            return failed.Error is { Kind: not FailureKind.Configuration }
+                ? failed with { ActivityDetails = failed.ActivityDetails + $" The CMS account {found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)} is linked to this contact now; a later run gives it the rule's roles." }
+                : failed;
+        }
     }
 
     /// <summary>

@@ -36,7 +36,7 @@ internal sealed class EngineContext : IDisposable
         Links = links;
         WriteBack = writeBack;
         Reader = reader ?? new ComposedProvisioningContactReader(triggers, directory, activities);
-        Pipeline = new ContactPipeline(cms, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
+        Pipeline = new ContactPipeline(cms, links, settings, logger) { Restorer = new AccessRestorer(cms, activities, time, logger) };
         Writer = new PageWriter(links, activities, cms, settings.Attempts, time, logger, writeBack);
         Deprovisioning = new Deprovisioning(cms, settings.Attempts, logger);
     }

@@ -279,10 +279,145 @@ internal sealed class PageWriter
 
             return audit.Results;
         }
+        catch (Exception ex) when (IsWriteFailure(ex) && IsLostAnswer(ex))
+        {
+            return await ReadBackAsync(store, ex, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
+        }
         catch (Exception ex) when (IsWriteFailure(ex))
         {
             Log.WriteBackFallback(_logger, "each part", Reason(ex));
             return await ReplayAsync(store, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Whether a failed write's outcome is unknown: no answer from CiviCRM itself (the connection dropped or timed out after
+    /// the request was sent, a proxy's 502/503/504, an answer cut short), so any part of it, all of it included, may be
+    /// written. CiviCRM's own error answer (HTTP 400-501) names a call that failed: the calls after it did not run.
+    /// </summary>
+    private static bool IsLostAnswer(Exception ex) => ex is not CmsUserException { StatusCode: >= 400 and <= 501 };
+
+    /// <summary>
+    /// After a write whose answer was lost: reads back in one request what CiviCRM kept (the links written, the audit
+    /// records of the page's contacts; new records by the read's watermark) and writes again only what is missing, each
+    /// part as <see cref="ReplayAsync"/> does, so nothing is written twice; the trigger changes are sent again (idempotent;
+    /// if that fails too, the contacts found written stay in the trigger and the next run finds them linked and audited).
+    /// A contact whose missing part cannot be written fails with <see cref="CmsUserErrorCodes.WriteBackFailed"/>; the
+    /// others are reported as written (<see cref="PageNotWrittenException"/>). When the read fails too nothing is known:
+    /// every contact of the page fails with a message saying CiviCRM may have applied it.
+    /// </summary>
+    private async Task<IReadOnlyList<ContactResult>> ReadBackAsync(
+        IPageWriteBackStore store, Exception lost, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
+        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened)
+    {
+        var none = CancellationToken.None;
+        var (entries, discard, acks) = Plan(audit);
+        var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
+        var created = entries.Where(e => e.Id is null).ToArray();
+        var audited = audit.Decisions.Where(d => d.Result.ActivityKind == ActivityKind.AccountCreation).Select(d => d.Result.Contact.Id)
+            .Concat(opened.Records.Keys).Distinct().ToArray();
+        PageWriteBackSnapshot after;
+        HashSet<ActivityEntry> unwritten;
+        try
+        {
+            after = writes.Length == 0 && audited.Length == 0 ? PageWriteBackSnapshot.Empty
+                : await store.ReadAsync(new PageWriteBackQuery(writes.Select(n => decisions[n].Request).ToArray(), audited, ActivityKind.AccountCreation), none).ConfigureAwait(false);
+            unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            Log.WriteBackUnknown(_logger, Reason(lost), Reason(ex));
+            throw new PageNotWrittenException(
+                $"the answer to the page's write-back was lost ({Reason(lost)}) and CiviCRM could not be asked what it kept ({Reason(ex)}). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
+                lost);
+        }
+
+        var open = after.Audits.Where(a => a.Status == ActivityOutcomeStatus.Scheduled).Select(a => a.Id).ToHashSet();
+        var completed = after.Audits.Where(a => a.Status == ActivityOutcomeStatus.Completed).Select(a => a.Id).ToHashSet();
+        bool Kept(ActivityEntry e) => e.Id is long id
+            ? (e.Status == ActivityOutcomeStatus.Completed ? completed.Contains(id) : !open.Contains(id))
+            : !unwritten.Contains(e);
+        var missingLinks = writes.Where(n => !after.Links.Any(l => l.IsCurrentDomain && l.CmsUserId == decisions[n].Request.CmsUserId && l.ContactId == decisions[n].Request.ContactId)).ToArray();
+        var missingEntries = entries.Where(e => !Kept(e)).ToArray();
+        var missingDiscard = discard.Where(open.Contains).ToArray();
+        var missing = missingLinks.Select(n => decisions[n].Request.ContactId).Concat(missingEntries.Select(e => e.ContactId)).ToHashSet();
+        Log.WriteBackAnswerLost(_logger, Reason(lost), missing.Count, results.Count);
+        LogRepairs(writes.Except(missingLinks).Select(n => decisions[n]).ToArray());
+
+        IReadOnlyDictionary<long, CmsUserException> refused;
+        try
+        {
+            if (missingLinks.Length > 0)
+            {
+                // A link that fails now changes its contact's audit (a Failed record) and trigger change.
+                await RelinkAsync(missingLinks, linked, decisions, audit, results, records, opened).ConfigureAwait(false);
+                (var again, _, acks) = Plan(audit);
+                missingEntries = [.. again.Where(e => missing.Contains(e.ContactId) && !Kept(e))];
+            }
+
+            RefusedWrites.FindUnwritten findAgain = async part =>
+                (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).Intersect(part).ToArray();
+            refused = missingEntries.Length == 0 && missingDiscard.Length == 0 ? new Dictionary<long, CmsUserException>()
+                : await WriteSeparatelyAsync(missingEntries, missingDiscard, [], null, findAgain).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            // What is there is reported as it is; the contacts with a part missing stay in the trigger for the next run.
+            var message = $"The results could not be written to CiviCRM: the answer to the page's write-back was lost ({Reason(lost)}), this contact's part of it is missing, and writing it again failed ({Reason(ex)}).";
+            var final = audit.Results.Select(r => missing.Contains(r.Contact.Id)
+                ? r.Fail(_attempts, FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null }
+                : r).ToArray();
+            await AcknowledgeAgainAsync(acks.Where(a => !missing.Contains(a.ContactId)).ToArray(), source).ConfigureAwait(false);
+            throw new PageNotWrittenException(message, final, ex);
+        }
+
+        await AcknowledgeAgainAsync(acks.Where(a => !refused.ContainsKey(a.ContactId)).ToArray(), source).ConfigureAwait(false);
+        return Refused(audit.Results, refused);
+    }
+
+    /// <summary>
+    /// Writes links again through the link store (idempotent upserts; its per-record fallback keeps one bad link from failing
+    /// the others): a link that is not there after all has its contact's result and audit decided again in
+    /// <paramref name="audit"/> (a failure writes no Completed record and sends no notification).
+    /// </summary>
+    private async Task RelinkAsync(int[] writes, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit, IReadOnlyList<ContactResult> results, ILookup<long, AuditRecord> records, OpenedPage opened)
+    {
+        var none = CancellationToken.None;
+        var answers = await _links.EnsureLinksAsync(writes.Select(n => decisions[n].Request).ToArray(), none).ConfigureAwait(false);
+        for (var w = 0; w < writes.Length; w++)
+        {
+            var n = writes[w];
+            var answer = w < answers.Count ? answers[w] : new AccountLinkResult(decisions[n].Request, AccountLinkResultKind.Failed, "The link store returned no result.");
+            if (answer.Kind is AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact)
+            {
+                var i = linked[n];
+                audit.Decisions[i] = await ResolveOneAsync(ApplyLink(results[i], answer), records, opened, none).ConfigureAwait(false);
+            }
+            else if (decisions[n].Kind == AccountLinkResultKind.Repaired)
+            {
+                Log.LinkRepaired(_logger, decisions[n].Request.CmsUserId, decisions[n].PreviousContactId, decisions[n].Request.ContactId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The trigger changes of a page whose write's answer was lost, sent again (idempotent). A failure is logged, not the
+    /// contacts': their accounts are linked and audited, and the next run finds them so and changes the trigger then.
+    /// </summary>
+    private async Task AcknowledgeAgainAsync(TriggerAcknowledgement[] acks, ITriggerSource? source)
+    {
+        if (source is null || acks.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await source.AcknowledgeAsync(acks, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            Log.WriteBackAcksUnconfirmed(_logger, Reason(ex));
         }
     }
 
@@ -301,24 +436,7 @@ internal sealed class PageWriter
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
         if (writes.Length > 0)
         {
-            var answers = await _links.EnsureLinksAsync(writes.Select(n => decisions[n].Request).ToArray(), none).ConfigureAwait(false);
-            for (var w = 0; w < writes.Length; w++)
-            {
-                var n = writes[w];
-                var answer = w < answers.Count ? answers[w] : new AccountLinkResult(decisions[n].Request, AccountLinkResultKind.Failed, "The link store returned no result.");
-                if (answer.Kind is AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact)
-                {
-                    // The link is not there after all: the contact's result and audit are decided again (a failure writes
-                    // no Completed record and sends no notification).
-                    var i = linked[n];
-                    var changed = ApplyLink(results[i], answer);
-                    audit.Decisions[i] = await ResolveOneAsync(changed, records, opened, none).ConfigureAwait(false);
-                }
-                else if (decisions[n].Kind == AccountLinkResultKind.Repaired)
-                {
-                    Log.LinkRepaired(_logger, decisions[n].Request.CmsUserId, decisions[n].PreviousContactId, decisions[n].Request.ContactId);
-                }
-            }
+            await RelinkAsync(writes, linked, decisions, audit, results, records, opened).ConfigureAwait(false);
         }
 
         var (entries, discard, acks) = Plan(audit);

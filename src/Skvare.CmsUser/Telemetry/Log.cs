@@ -91,6 +91,15 @@ internal static partial class Log
     [LoggerMessage(1040, LogLevel.Warning, "The page write-back in one request failed ({Reason}); {Part} is written again one call at a time, without writing anything twice")]
     public static partial void WriteBackFallback(ILogger logger, string part, string reason);
 
+    [LoggerMessage(1048, LogLevel.Warning, "The answer to a page's write-back was lost ({Reason}): what CiviCRM kept was read back; {Missing} of its {Total} contact(s) had a part missing, which is written again")]
+    public static partial void WriteBackAnswerLost(ILogger logger, string reason, int missing, int total);
+
+    [LoggerMessage(1049, LogLevel.Warning, "The answer to a page's write-back was lost ({Reason}), and reading back what CiviCRM kept failed too ({ReadFailure}): the page may be written; the next run finds out")]
+    public static partial void WriteBackUnknown(ILogger logger, string reason, string readFailure);
+
+    [LoggerMessage(1050, LogLevel.Warning, "After a page's lost write-back answer, its trigger changes could not be sent again ({Reason}); the contacts found linked stay in the trigger until the next run")]
+    public static partial void WriteBackAcksUnconfirmed(ILogger logger, string reason);
+
     [LoggerMessage(1046, LogLevel.Warning, "The audit store refused a page's {Count} Scheduled records ({Reason}); they were opened one per call where no record is open, and {Refused} contact(s) whose own record was refused fail alone")]
     public static partial void OpenRefused(ILogger logger, int count, int refused, string reason);
 
