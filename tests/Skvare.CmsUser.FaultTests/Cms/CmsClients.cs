@@ -37,13 +37,7 @@ internal static class CmsClients
 
     /// <summary>CiviCRM Standalone: the CiviCRM client and the Standalone provider acting with <paramref name="actorPassword"/>.</summary>
     public static ICmsUserBuilder Standalone(IServiceCollection services, FakeStandaloneServer server, string apiKey, string? siteKey, string actorPassword) =>
-        services.AddCmsUserProvisioning().AddCiviCrm(o =>
-        {
-            o.BaseUrl = server.Url;
-            o.ApiKey = apiKey;
-            o.SiteKey = siteKey;
-            o.Http = Http();
-        }).AddStandalone(o => o.ActorPassword = actorPassword);
+        CiviCrm(services, server, apiKey, siteKey).AddStandalone(o => o.ActorPassword = actorPassword);
 
     /// <summary>WordPress with an application password and the companion plugin.</summary>
     public static ICmsUserBuilder WordPress(IServiceCollection services, IFakeCmsServer server, string username, string applicationPassword) =>
