@@ -456,17 +456,9 @@ internal sealed class ContactPipeline
         var answer = (await _links.EnsureLinksAsync([request], cancellationToken).ConfigureAwait(false)) is [var one]
             ? one
             : new AccountLinkResult(request, AccountLinkResultKind.Failed, "The link store returned no result.");
-        switch (answer.Kind)
+        if (answer.Kind is AccountLinkResultKind.HeldByOtherContact or AccountLinkResultKind.Failed)
         {
-            case AccountLinkResultKind.HeldByOtherContact:
-                Log.LinkHeldByOther(_logger, linked.Contact.Id, found.UserId, answer.PreviousContactId);
-                return linked.Fail(Attempts, FailureKind.Permanent, PageWriter.HeldByOtherContactCode,
-                        PageWriter.HeldByOtherMessage(found.UserId, answer.PreviousContactId) + " The rule's roles were not given to the account.")
-                    with { CmsUserId = null, Username = null };
-            case AccountLinkResultKind.Failed:
-                Log.LinkFailed(_logger, linked.Contact.Id, found.UserId, answer.Error);
-                return linked.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed,
-                    PageWriter.LinkFailedMessage(found.UserId, answer.Error) + " The rule's roles were not given to the account.");
+            return PageWriter.LinkRefused(linked, answer, Attempts, _logger, " The rule's roles were not given to the account.");
         }
 
         // Linked to this contact now (written, or found so: then it is an account linked meanwhile, as the write-back says).

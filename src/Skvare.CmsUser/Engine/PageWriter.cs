@@ -511,27 +511,32 @@ internal sealed class PageWriter
     /// <summary>What a link's result makes of the contact's result.</summary>
     private ContactResult ApplyLink(ContactResult result, AccountLinkResult answer) => answer.Kind switch
     {
-        AccountLinkResultKind.Failed => LinkFailed(result, answer),
-        AccountLinkResultKind.HeldByOtherContact => HeldByOther(result, answer),
+        AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact => LinkRefused(result, answer, _attempts, _logger),
 
         // The link appeared while we worked (another worker). The audit is settled below: one record per account.
         AccountLinkResultKind.AlreadyExisted when result.Kind == OutcomeKind.Linked && !result.Link!.AccountCreatedNow => result with { Kind = OutcomeKind.AlreadyLinked },
         _ => result,
     };
 
-    private ContactResult LinkFailed(ContactResult result, AccountLinkResult answer)
+    /// <summary>
+    /// The contact whose link (<see cref="ContactResult.Link"/>) the link store refused (<see cref="AccountLinkResultKind.Failed"/>
+    /// or <see cref="AccountLinkResultKind.HeldByOtherContact"/>), failed for good and logged; <paramref name="more"/> ends the
+    /// message (the role sync says no role was given). The page write-back and the role sync of an existing account share it.
+    /// </summary>
+    internal static ContactResult LinkRefused(ContactResult result, AccountLinkResult answer, AttemptPolicy attempts, ILogger logger, string more = "")
     {
-        // The account exists and stays known (CmsUserId), so the outcome names it; the next run finds it by email.
-        Log.LinkFailed(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.Error);
-        return result.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, LinkFailedMessage(result.Link!.CmsUserId, answer.Error));
-    }
+        var uid = result.Link!.CmsUserId;
+        if (answer.Kind == AccountLinkResultKind.HeldByOtherContact)
+        {
+            // An account belongs to one contact per domain: never take it from the contact that holds it.
+            Log.LinkHeldByOther(logger, result.Contact.Id, uid, answer.PreviousContactId);
+            return result.Fail(attempts, FailureKind.Permanent, HeldByOtherContactCode, HeldByOtherMessage(uid, answer.PreviousContactId) + more)
+                with { CmsUserId = null, Username = null };
+        }
 
-    private ContactResult HeldByOther(ContactResult result, AccountLinkResult answer)
-    {
-        // An account belongs to one contact per domain: never take it from the contact that holds it.
-        Log.LinkHeldByOther(_logger, result.Contact.Id, result.Link!.CmsUserId, answer.PreviousContactId);
-        return result.Fail(_attempts, FailureKind.Permanent, HeldByOtherContactCode, HeldByOtherMessage(result.Link!.CmsUserId, answer.PreviousContactId))
-            with { CmsUserId = null, Username = null };
+        // The account exists and stays known (CmsUserId), so the outcome names it; the next run finds it by email.
+        Log.LinkFailed(logger, result.Contact.Id, uid, answer.Error);
+        return result.Fail(attempts, FailureKind.Permanent, CmsUserErrorCodes.LinkFailed, LinkFailedMessage(uid, answer.Error) + more);
     }
 
     /// <summary>The message of <see cref="HeldByOtherContactCode"/> (the dry run predicts it with the same words).</summary>
