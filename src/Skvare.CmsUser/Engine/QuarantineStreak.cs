@@ -18,6 +18,7 @@ internal sealed class QuarantineStreak
     /// <summary>Logs how <paramref name="summary"/> changes the streak; <paramref name="leftBehind"/> says what the quarantine left undone.</summary>
     public void Report(ILogger logger, RunSummary summary, string leftBehind)
     {
+        var endedNormally = summary.StopKind == RunStopKind.None && !summary.Cancelled;
         int before;
         lock (_gate)
         {
@@ -26,7 +27,7 @@ internal sealed class QuarantineStreak
             {
                 _quarantined++;
             }
-            else if (summary.StopKind == RunStopKind.None && !summary.Cancelled)
+            else if (endedNormally)
             {
                 _quarantined = 0;
             }
@@ -44,7 +45,7 @@ internal sealed class QuarantineStreak
                 Log.QuarantinedAgain(logger, before + 1, reason, leftBehind);
             }
         }
-        else if (before > 0 && summary.StopKind == RunStopKind.None && !summary.Cancelled)
+        else if (before > 0 && endedNormally)
         {
             Log.QuarantineOver(logger, before);
         }
