@@ -223,6 +223,112 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
         byId.GetProperty("values").EnumerateArray().Should().ContainSingle().Which.GetProperty("is_deleted").GetBoolean().Should().BeTrue();
     }
 
+    /// <summary>
+    /// Checked on CiviCRM 6.17.2 in session 15 (docs/benchmarks.md, "Session 15"): a chain's parameters are substituted with
+    /// its row's values nested chains included, so a <c>"$key"</c> two levels down takes the outer row's value when that row
+    /// has the key (<c>$id</c> under a group's row is the group's id) and reaches the inner row only otherwise; a contact
+    /// joined onto itself (<c>Contact AS self</c>) names its own id under a key the group's row lacks.
+    /// </summary>
+    [Fact]
+    public async Task A_dollar_key_in_a_nested_chain_takes_the_outer_rows_value_first()
+    {
+        // Ids far apart, so a group found by "$id" cannot be a contact's id by chance.
+        _server.Store.SetNextId("Group", 9_001);
+        var group = _server.AddGroup("nested_trigger");
+        var ana = _server.AddContact("Ana", "Nested", "ana.nested@example.org");
+        _server.AddToGroup(group, [ana]);
+
+        var body = await _api.OkAsync("Group", "get", new Dictionary<string, object>
+        {
+            ["select"] = new[] { "id", "name" },
+            ["where"] = new object[] { new object[] { "name", "=", "nested_trigger" } },
+            ["chain"] = new Dictionary<string, object[]>
+            {
+                ["head"] =
+                [
+                    "Contact", "get", new Dictionary<string, object>
+                    {
+                        ["select"] = new[] { "id", "first_name", "self.id" },
+                        ["join"] = new object[] { new object[] { "Contact AS self", "INNER", new object[] { "self.id", "=", "id" } } },
+                        ["where"] = new object[] { new object[] { "groups", "IN", new[] { "$id" } } },
+                        ["chain"] = new Dictionary<string, object[]>
+                        {
+                            ["outer"] = ["Group", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "id", "=", "$id" } } }],
+                            ["inner"] = ["Contact", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "first_name", "=", "$first_name" } } }],
+                            ["own"] = ["Contact", "get", new { select = new[] { "id" }, where = new object[] { new object[] { "id", "=", "$self.id" } } }],
+                        },
+                    },
+                ],
+            },
+        }, Ct);
+
+        var head = body.GetProperty("values")[0].GetProperty("head");
+        head.GetArrayLength().Should().Be(1);
+        var row = head[0];
+        row.GetProperty("self.id").GetInt64().Should().Be(ana);
+        row.GetProperty("outer").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Should().Equal([group], "$id was the group's id before the contact's chain ran");
+        row.GetProperty("inner").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Should().Equal([ana], "the group's row has no first_name");
+        row.GetProperty("own").EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Should().Equal([ana], "the group's row has no self.id");
+    }
+
+    /// <summary>
+    /// Checked on CiviCRM 6.17.2 in session 15: a <c>"$key"</c> inside a longer text is not replaced, an
+    /// <c>activity_type_id:name</c> the site lacks leaves the mandatory type missing (and fails the whole request), and a
+    /// type written earlier in the same request (an <c>OptionValue.save</c> chained before) is found by name by a later chained create.
+    /// </summary>
+    [Fact]
+    public async Task A_chained_create_takes_a_type_written_earlier_in_its_request_and_replaces_no_key_inside_a_text()
+    {
+        var ana = _server.AddContact("Ana", "Typed", "ana.typed@example.org");
+        object Create(string type) => new object[]
+        {
+            "Activity", "create", new Dictionary<string, object>
+            {
+                ["values"] = new Dictionary<string, object>
+                {
+                    ["activity_type_id:name"] = type,
+                    ["status_id:name"] = "Scheduled",
+                    ["subject"] = "Creating account : $display_name",
+                    ["source_contact_id"] = "user_contact_id",
+                    ["target_contact_id"] = new[] { "$id" },
+                },
+            },
+        };
+
+        var (status, refused) = await _api.CallAsync("Contact", "get", new Dictionary<string, object>
+        {
+            ["select"] = new[] { "id", "display_name" },
+            ["where"] = new object[] { new object[] { "id", "=", ana } },
+            ["chain"] = new Dictionary<string, object> { ["rec"] = Create("Probe Type Missing") },
+        }, Ct);
+        status.Should().Be(500);
+        refused.GetProperty("error_message").GetString().Should().Be("Mandatory values missing from Api4 Activity::create: activity_type_id");
+
+        var body = await _api.OkAsync("Contact", "get", new Dictionary<string, object>
+        {
+            ["select"] = new[] { "id", "display_name" },
+            ["where"] = new object[] { new object[] { "id", "=", ana } },
+            ["chain"] = new Dictionary<string, object>
+            {
+                ["type"] = new object[]
+                {
+                    "OptionValue", "save", new Dictionary<string, object>
+                    {
+                        ["records"] = new[] { new Dictionary<string, object> { ["option_group_id:name"] = "activity_type", ["name"] = "Probe Type New", ["label"] = "Probe Type New", ["is_active"] = true } },
+                        ["match"] = new[] { "option_group_id", "name" },
+                    },
+                },
+                ["rec"] = Create("Probe Type New"),
+            },
+        }, Ct);
+
+        var row = body.GetProperty("values")[0];
+        var type = long.Parse(row.GetProperty("type")[0].GetProperty("value").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var record = row.GetProperty("rec")[0];
+        record.GetProperty("activity_type_id").GetInt64().Should().Be(type);
+        record.GetProperty("subject").GetString().Should().Be("Creating account : $display_name");
+    }
+
     public void Dispose()
     {
         _api.Dispose();
