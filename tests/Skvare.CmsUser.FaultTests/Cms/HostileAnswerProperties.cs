@@ -343,6 +343,36 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Secrets for the tests about an answer's shape, not about leaks.</summary>
+    private static readonly Secrets FixedSecrets = new("api", new string('a', 32), new string('b', 32), new string('c', 32));
+
+    /// <summary>The services of <paramref name="client"/> registered against <paramref name="server"/> with <paramref name="secrets"/>.</summary>
+    private static ServiceProvider Registered(Client client, IDisposable server, Secrets secrets)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        client.Register(services, server, secrets);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Makes every call of <paramref name="client"/>: each gives a value or the SDK's typed error, whose message names the server.</summary>
+    private static async Task EveryCallGivesAValueOrATypedErrorAsync(Client client, IServiceProvider provider, Secrets secrets, string answer)
+    {
+        foreach (var (call, run) in client.Calls(provider, secrets))
+        {
+            using var bounded = new CancellationTokenSource(CallBound);
+            var thrown = await Record.ExceptionAsync(() => run(bounded.Token));
+            if (thrown is CmsUserException failure)
+            {
+                failure.Message.Should().MatchRegex("(?i)" + client.Site, $"{call} on {answer}: the message names the server");
+            }
+            else
+            {
+                thrown.Should().BeNull($"{client.Name} {call} on {answer} gives a value or the SDK's typed error");
+            }
+        }
+    }
+
     /// <summary>Malformed answers per client and run (each makes every call of the client once).</summary>
     private const int MalformedSamples = 40;
 
@@ -354,30 +384,15 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         // the wrong kind, a document cut short: in every member of every server's success and error answers.
         var client = Clients.Single(c => c.Name == name);
         using var server = client.Start();
-        var secrets = new Secrets("api", new string('a', 32), new string('b', 32), new string('c', 32));
-        var services = new ServiceCollection();
-        services.AddLogging();
-        client.Register(services, server, secrets);
-        await using var provider = services.BuildServiceProvider();
+        var secrets = FixedSecrets;
+        await using var provider = Registered(client, server, secrets);
         var types = Gen.OneOf(Gen.Const("application/json"), Gen.Const("application/json; charset=UTF-8"), Gen.Const("application/vnd.api+json"));
         await Gen.Select(Statuses, types, MalformedBodies).SampleAsync(
             async (status, type, body) =>
             {
                 var text = body.Body(secrets);
                 client.SetFaults(server, _ => FakeFault.Status(status, text, type));
-                foreach (var (call, run) in client.Calls(provider, secrets))
-                {
-                    using var bounded = new CancellationTokenSource(CallBound);
-                    var thrown = await Record.ExceptionAsync(() => run(bounded.Token));
-                    if (thrown is CmsUserException failure)
-                    {
-                        failure.Message.Should().MatchRegex("(?i)" + client.Site, $"{call} on {status} {body.Shape}: the message names the server");
-                    }
-                    else
-                    {
-                        thrown.Should().BeNull($"{client.Name} {call} on {status} {body.Shape} gives a value or the SDK's typed error");
-                    }
-                }
+                await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, $"{status} {body.Shape}");
             },
             iter: MalformedSamples,
             threads: 1,
@@ -398,11 +413,8 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         using var server = client.Start();
         var body = "{\"code\":\"internal_error\",\"error_message\":\"" + new string('x', 100_000) + "\",\"message\":\"m\"}";
         client.SetFaults(server, _ => FakeFault.Status(status, body, "application/json"));
-        var secrets = new Secrets("api", new string('a', 32), new string('b', 32), new string('c', 32));
-        var services = new ServiceCollection();
-        services.AddLogging();
-        client.Register(services, server, secrets);
-        await using var provider = services.BuildServiceProvider();
+        var secrets = FixedSecrets;
+        await using var provider = Registered(client, server, secrets);
         using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var call = client.Calls(provider, secrets).First(c => c.Name is "create" or "Contact.get");
 
@@ -418,22 +430,16 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         // Regression: the property above found (in CI, seed dotPnNCcsaAj) that Drupal's create answered 201 with
         // {"":"5","1":"\ud800"} threw InvalidOperationException: System.Text.Json parses the escape, but reading the text
         // (or writing the node out for the error message) throws. The channel now refuses such an answer as unreadable.
+        // The malformed-answer property then found (seed ekUNFTqk80i5) that a member name with such an escape threw from
+        // the parse itself (the duplicate-name check decodes every name): Drupal 7's look-up on {"\ud800":1,…}.
         var client = Clients.Single(c => c.Name == name);
         using var server = client.Start();
-        var secrets = new Secrets("api", new string('a', 32), new string('b', 32), new string('c', 32));
-        var services = new ServiceCollection();
-        services.AddLogging();
-        client.Register(services, server, secrets);
-        await using var provider = services.BuildServiceProvider();
-        foreach (var body in new[] { """{"":"5","1":"\ud800"}""", """{"id":5,"uid":"5","name":"jdoe\udc00","mail":"jdoe@example.org","values":[{"id":5}]}""" })
+        var secrets = FixedSecrets;
+        await using var provider = Registered(client, server, secrets);
+        foreach (var body in new[] { """{"":"5","1":"\ud800"}""", """{"id":5,"uid":"5","name":"jdoe\udc00","mail":"jdoe@example.org","values":[{"id":5}]}""", """{"\ud800":1,"values":[{"id":5}],"count":1e-400}""" })
         {
             client.SetFaults(server, _ => FakeFault.Status(201, body, "application/json"));
-            foreach (var (call, run) in client.Calls(provider, secrets))
-            {
-                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                var thrown = await Record.ExceptionAsync(() => run(bounded.Token));
-                (thrown is null or CmsUserException).Should().BeTrue($"{name} {call} on {body} gives a value or a typed error, not {thrown}");
-            }
+            await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, "201 " + body);
         }
     }
 
