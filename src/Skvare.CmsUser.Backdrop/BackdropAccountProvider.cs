@@ -157,7 +157,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     /// <inheritdoc />
     public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -178,7 +178,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     /// <remarks>The module's <c>remove-roles</c> route (module 1.2.0): the other roles stay; roles the account does not hold are ignored.</remarks>
     public async Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
         if (roles.Count == 0)
         {
@@ -206,7 +206,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     /// <inheritdoc />
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block") { RetrySafe = true };
         await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
@@ -216,7 +216,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     /// <remarks>The module's <c>unblock</c> route (module 1.2.0); core sends its "account activated" email when the site enables it.</remarks>
     public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/unblock", "users/{uid}/unblock") { RetrySafe = true };
         await SendNewRouteAsync(call, cancellationToken).ConfigureAwait(false);
         Log.Unblocked(_logger, account.UserId);
@@ -225,7 +225,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     /// <inheritdoc />
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true, SecretMembers = ["url"] };
         var link = await SendAsync(call, BackdropJsonContext.Default.BackdropLoginLink, cancellationToken).ConfigureAwait(false);
         _channel.Value.IssuedLink(link?.Url);
@@ -302,7 +302,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     private async Task SendMailAsync(CmsAccount account, string op, string what, CancellationToken cancellationToken)
     {
-        CheckAccount(account);
+        ProviderArguments.Existing(account);
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/mail", "users/{uid}/mail")
         {
             Body = Json(new BackdropMailRequest(op), BackdropJsonContext.Default.BackdropMailRequest),
@@ -390,15 +390,6 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     }
 
     private static string UserPath(long userId) => "users/" + userId.ToString(CultureInfo.InvariantCulture);
-
-    private static void CheckAccount(CmsAccount account)
-    {
-        ArgumentNullException.ThrowIfNull(account);
-        if (account.UserId <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(account), account.UserId, "The account needs a positive Backdrop user id.");
-        }
-    }
 
     private static CmsAccount? FirstOrNull(BackdropUserList? list) =>
         list?.Users is { Count: > 0 } users ? ToAccount(users[0]) : null;

@@ -197,7 +197,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
 
         var body = new JsonObject { ["roles"] = RoleObject(next) };
         await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
-        Log.RolesAdded(_logger, userId, string.Join(", ", next));
+        Log.RolesChanged(_logger, userId, string.Join(", ", next));
     }
 
     /// <inheritdoc />
@@ -222,10 +222,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        // The current roles go along so the profile form cannot drop them.
-        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var body = new JsonObject { ["status"] = 0, ["roles"] = RoleObject(current) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
+        await PutStatusAsync(account.UserId, 0, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
 
@@ -234,10 +231,16 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var current = await CurrentRoleIdsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        var body = new JsonObject { ["status"] = 1, ["roles"] = RoleObject(current) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
+        await PutStatusAsync(account.UserId, 1, cancellationToken).ConfigureAwait(false);
         Log.Unblocked(_logger, account.UserId);
+    }
+
+    private async Task PutStatusAsync(long userId, int status, CancellationToken cancellationToken)
+    {
+        // The current roles go along so the profile form cannot drop them.
+        var current = await CurrentRoleIdsAsync(userId, cancellationToken).ConfigureAwait(false);
+        var body = new JsonObject { ["status"] = status, ["roles"] = RoleObject(current) };
+        await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

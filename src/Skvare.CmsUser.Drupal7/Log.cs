@@ -14,7 +14,7 @@ internal static partial class Log
     public static partial void LoggedIn(ILogger logger, long userId);
 
     [LoggerMessage(3205, LogLevel.Information, "Drupal 7 account {UserId} now has role ids {Roles}")]
-    public static partial void RolesAdded(ILogger logger, long userId, string roles);
+    public static partial void RolesChanged(ILogger logger, long userId, string roles);
 
     [LoggerMessage(3206, LogLevel.Information, "Drupal 7 sent the {Operation} email of account {UserId}")]
     public static partial void MailSent(ILogger logger, long userId, string operation);

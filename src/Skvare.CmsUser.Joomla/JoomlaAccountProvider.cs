@@ -193,8 +193,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        await SendAsync(Patch(account.UserId, new JsonObject { ["block"] = 1, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
+        await PatchBlockAsync(account.UserId, 1, cancellationToken).ConfigureAwait(false);
+        Log.Blocked(_logger, account.UserId);
     }
 
     /// <inheritdoc />
@@ -202,16 +202,22 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var current = await CurrentGroupsAsync(account.UserId, cancellationToken).ConfigureAwait(false);
-        await SendAsync(Patch(account.UserId, new JsonObject { ["block"] = 0, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
+        await PatchBlockAsync(account.UserId, 0, cancellationToken).ConfigureAwait(false);
         Log.Unblocked(_logger, account.UserId);
+    }
+
+    private async Task PatchBlockAsync(long userId, int block, CancellationToken cancellationToken)
+    {
+        // Before Joomla 5.4 every PATCH must carry the groups: the current ones go along unchanged.
+        var current = await CurrentGroupsAsync(userId, cancellationToken).ConfigureAwait(false);
+        await SendAsync(Patch(userId, new JsonObject { ["block"] = block, ["groups"] = GroupArray(current) }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     /// <remarks>Needs the companion package: Joomla's Web Services API has no password reset email.</remarks>
     public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         return _options.UseCompanionPlugin
             ? CompanionResetAsync(account, cancellationToken)
             : throw Fail(CmsErrorReason.Permission, "Joomla's Web Services API has no password reset email. Install the companion package (integrations/joomla/pkg_cmsuser) and set CmsUser:Joomla:UseCompanionPlugin to true, or remove password reset campaigns for Joomla.");
@@ -234,7 +240,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     /// <inheritdoc />
     public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(account);
+        ProviderArguments.Existing(account);
         return Task.FromResult<Uri?>(null);
     }
 
@@ -448,13 +454,13 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         : string.Join(' ', new[] { account.FirstName, account.LastName }.Where(s => !string.IsNullOrWhiteSpace(s))) is { Length: > 0 } names ? names
         : account.Username;
 
-    /// <summary>The answer's JSON:API document, or <see langword="null"/> for a missing resource when the call allows it.</summary>
     /// <summary>Whether a JSON:API error document is the companion's "The password reset email could not be sent…".</summary>
     private static bool IsResetMailFailure(System.Text.Json.JsonElement error) =>
         error.TryGetProperty("errors", out var errors) && errors.ValueKind == System.Text.Json.JsonValueKind.Array
         && errors.EnumerateArray().Any(e => e.ValueKind == System.Text.Json.JsonValueKind.Object && e.TryGetProperty("title", out var title)
             && title.ValueKind == System.Text.Json.JsonValueKind.String && title.GetString()!.StartsWith(JoomlaErrors.ResetMailMarker, StringComparison.Ordinal));
 
+    /// <summary>The answer's JSON:API document as text, or <see langword="null"/> for a missing resource when the call allows it.</summary>
     private async Task<string?> SendAsync(HttpCall call, CancellationToken cancellationToken)
     {
         var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);

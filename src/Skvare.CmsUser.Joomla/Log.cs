@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(3406, LogLevel.Information, "Joomla account {UserId} unblocked")]
     public static partial void Unblocked(ILogger logger, long userId);
+
+    [LoggerMessage(3408, LogLevel.Information, "Joomla account {UserId} blocked")]
+    public static partial void Blocked(ILogger logger, long userId);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
+using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.CiviCrm.Tests;
@@ -60,6 +61,25 @@ public sealed class SiteTimeZoneTests : IDisposable
         site.Zone.BaseUtcOffset.Should().Be(TimeSpan.FromMinutes(330));
         site.Zone.Id.Should().Be("UTC+05:30");
         h.Fake.CallCount("System", "get").Should().Be(1);
+        h.Fake.CallCount("Contact", "get").Should().Be(1);
+    }
+
+    [Theory]
+    [InlineData("{\"is_error\":1,\"error_message\":\"refused \\ud800\"}")]
+    [InlineData("{\"is_error\":1,\"error_message\":\"\\udc00\",\"error_message\":2}")]
+    [InlineData("{\"is_error\":0,\"values\":[{\"php\":{\"tz\":\"\\ud800\"}}]}")]
+    [InlineData("{\"is_error\":0,\"values\":[{\"php\":{\"tz\":1e400}}]}")]
+    public async Task A_System_get_answer_with_text_that_is_not_UTF16_falls_back_to_the_offset_of_NOW(string answer)
+    {
+        // Regression: the API v3 refusal's error_message was read with JsonElement.ToString(), which throws
+        // InvalidOperationException for a lone surrogate escape: it escaped the site time reader untyped.
+        var h = Harness();
+        h.Fake.SiteTimeZone = TimeZoneInfo.CreateCustomTimeZone("Test+05:30", TimeSpan.FromMinutes(330), "Test", "Test");
+        h.Fake.FaultWhere = request => request.Body?.Contains("entity=System", StringComparison.Ordinal) == true ? FakeFault.Status(200, answer, "application/json") : null;
+
+        var site = await h.Client.GetSiteTimeAsync(Timeout);
+
+        site.Zone.BaseUtcOffset.Should().Be(TimeSpan.FromMinutes(330));
         h.Fake.CallCount("Contact", "get").Should().Be(1);
     }
 

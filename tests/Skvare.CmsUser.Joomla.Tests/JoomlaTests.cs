@@ -130,6 +130,20 @@ public sealed class JoomlaTests : IDisposable
     }
 
     [Fact]
+    public async Task Blocking_and_unblocking_are_logged_like_every_other_provider_does()
+    {
+        // Regression: the Joomla provider logged an unblock (3406) but not a block.
+        var user = _site.AddUser("jdoe", "jdoe@example.org", null, 2);
+        var provider = Provider();
+
+        await provider.BlockAsync(new CmsAccount(user.Id, null, null));
+        await provider.UnblockAsync(new CmsAccount(user.Id, null, null));
+
+        var events = _services!.GetFakeLogCollector().GetSnapshot().Where(r => r.Id.Id is 3406 or 3408).Select(r => (r.Id.Id, r.Message)).ToList();
+        events.Should().Equal((3408, $"Joomla account {user.Id} blocked"), (3406, $"Joomla account {user.Id} unblocked"));
+    }
+
+    [Fact]
     public async Task Wrong_token_missing_permission_wrong_path_and_wrong_Accept_are_configuration_errors()
     {
         var wrongToken = () => Provider(o => o.ApiToken = "nope").FindByEmailAsync("a@example.org");

@@ -270,10 +270,10 @@ internal sealed class HttpChannel
                 : JsonNode.Parse(answer.Body, documentOptions: StrictJson);
             if (node is not null && HasSurrogateEscape(answer))
             {
-                // The parser accepts an unpaired surrogate escape ("\ud800"), but reading that text (or writing the node
-                // out) throws InvalidOperationException later: refused here, as unreadable. Only answers with such an
-                // escape pay for the check.
-                EnsureValidText(node);
+                // The parser accepts an unpaired surrogate escape ("\ud800") in a value, but reading that text (or writing
+                // the node out) throws InvalidOperationException later: refused here too. Only answers with such an escape
+                // pay for the check.
+                _ = node.ToJsonString();
             }
 
             return node;
@@ -282,23 +282,17 @@ internal sealed class HttpChannel
         {
             throw Unreadable(call, answer, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // Text that is not valid UTF-16: in a value (the check above), or in a member name, which the duplicate check
+            // decodes while parsing.
+            throw Unreadable(call, answer, new JsonException("The answer holds text that is not valid UTF-16 (an unpaired surrogate escape).", ex));
+        }
     }
 
     private static bool HasSurrogateEscape(HttpAnswer answer) => answer.Utf8Body is { } utf8
         ? utf8.AsSpan().IndexOf("\\ud"u8) >= 0 || utf8.AsSpan().IndexOf("\\uD"u8) >= 0
         : answer.Body.Contains("\\ud", StringComparison.OrdinalIgnoreCase);
-
-    private static void EnsureValidText(JsonNode node)
-    {
-        try
-        {
-            _ = node.ToJsonString();
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new JsonException("The answer holds a string that is not valid UTF-16 (an unpaired surrogate escape).", ex);
-        }
-    }
 
     /// <summary>A successful answer's body as <typeparamref name="T"/>, or the classified "unreadable" failure (not JSON, another shape, JSON <c>null</c>).</summary>
     public T Read<T>(HttpCall call, HttpAnswer answer, JsonTypeInfo<T> type)

@@ -129,17 +129,20 @@ internal sealed class SecretRedactor
             // EscapeDataString keep ~, form encoding writes a blank as +): decoded, every one of them reads the same.
             // Twice for a value encoded twice (a link in a redirect parameter); either way round with JSON (a URL-encoded
             // value in a JSON string whose encoder escaped + or %, JSON in a URL).
+            // A '%' written right before a URL-encoded secret whose first two characters are hex digits reads as an
+            // escape of them ("%" + "4a…" as "J…"): the URL views are also searched for the rest of a secret after such an
+            // escape.
             var url = DecodeUrl(raw, buffers);
-            Search(url, text.Length, cuts, buffers);
+            Search(url, text.Length, cuts, buffers, text);
             if (Holds(url, '%'))
             {
-                Search(DecodeUrl(url, buffers), text.Length, cuts, buffers);
+                Search(DecodeUrl(url, buffers), text.Length, cuts, buffers, text);
             }
 
             if (Holds(url, '\\'))
             {
-                Search(DecodeJson(url, buffers), text.Length, cuts, buffers);
-                Search(DecodeUrl(DecodeJson(raw, buffers), buffers), text.Length, cuts, buffers);
+                Search(DecodeJson(url, buffers), text.Length, cuts, buffers, text);
+                Search(DecodeUrl(DecodeJson(raw, buffers), buffers), text.Length, cuts, buffers, text);
             }
         }
 
@@ -232,7 +235,12 @@ internal sealed class SecretRedactor
     }
 
     /// <summary>Adds the spans of the text that a secret occupies in <paramref name="decoded"/>.</summary>
-    private void Search(Span<Mapped> decoded, int textLength, List<(int Start, int End)> cuts, Buffers buffers)
+    /// <param name="decoded">A view of the text.</param>
+    /// <param name="textLength">The text's length.</param>
+    /// <param name="cuts">Where the spans go.</param>
+    /// <param name="buffers">The call's buffers.</param>
+    /// <param name="urlDecoded">The text, when <paramref name="decoded"/> has its URL escapes decoded (see <see cref="AfterStrayPercent"/>).</param>
+    private void Search(Span<Mapped> decoded, int textLength, List<(int Start, int End)> cuts, Buffers buffers, string? urlDecoded = null)
     {
         if (_words.Length > 0)
         {
@@ -283,13 +291,46 @@ internal sealed class SecretRedactor
             {
                 cuts.Add((decoded[index[cut]].Start, textLength));
             }
-        }
 
-        static int Next(ReadOnlySpan<char> view, ReadOnlySpan<char> text, int at)
-        {
-            var next = view[(at + 1)..].IndexOf(text, StringComparison.Ordinal);
-            return next < 0 ? -1 : at + 1 + next;
+            if (urlDecoded is not null && form.AfterHexPair is { } rest)
+            {
+                AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, 2), rest, cuts);
+            }
         }
+    }
+
+    /// <summary>
+    /// Adds the spans of a secret whose first two characters (hex digits) a stray <c>%</c> before it made an escape of in
+    /// a URL-decoded view: <paramref name="rest"/> found right after a character decoded from <c>%</c> and those two
+    /// digits. The cut starts after the <c>%</c>, which is no part of the secret.
+    /// </summary>
+    private static void AfterStrayPercent(Span<Mapped> decoded, ReadOnlySpan<char> view, Span<int> index, string text, ReadOnlySpan<char> hexPair, string rest, List<(int Start, int End)> cuts)
+    {
+        for (var at = view.IndexOf(rest, StringComparison.Ordinal); at >= 0; at = Next(view, rest, at))
+        {
+            // The escape is the character before the rest, or before the blanks the canonical view dropped from it.
+            for (var before = index[at] - 1; before >= 0; before--)
+            {
+                var escape = decoded[before];
+                if (escape.End - escape.Start == 3 && text[escape.Start] == '%' && text.AsSpan(escape.Start + 1, 2).Equals(hexPair, StringComparison.OrdinalIgnoreCase))
+                {
+                    cuts.Add((escape.Start + 1, decoded[index[at + rest.Length - 1]].End));
+                    break;
+                }
+
+                if (!char.IsWhiteSpace(escape.Char))
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Where <paramref name="text"/> occurs next in <paramref name="view"/> after <paramref name="at"/>, or -1.</summary>
+    private static int Next(ReadOnlySpan<char> view, ReadOnlySpan<char> text, int at)
+    {
+        var next = view[(at + 1)..].IndexOf(text, StringComparison.Ordinal);
+        return next < 0 ? -1 : at + 1 + next;
     }
 
     /// <summary>Adds the spans of the short secrets that stand as whole words in <paramref name="decoded"/> (exact case, blanks kept).</summary>
@@ -379,6 +420,7 @@ internal sealed class SecretRedactor
         public Form(string text)
         {
             Text = text;
+            AfterHexPair = text.Length > 2 && char.IsAsciiHexDigit(text[0]) && char.IsAsciiHexDigit(text[1]) ? text[2..] : null;
             _border = new int[text.Length];
             for (int i = 1, k = 0; i < text.Length; i++)
             {
@@ -397,6 +439,12 @@ internal sealed class SecretRedactor
         }
 
         public string Text { get; }
+
+        /// <summary>
+        /// The form without its first two characters when they are hex digits (what a stray <c>%</c> before the form leaves
+        /// of it once URL-decoded), else <see langword="null"/>.
+        /// </summary>
+        public string? AfterHexPair { get; }
 
         /// <summary>The form's smallest period: a match is followed by another this many characters on when the text goes on repeating it.</summary>
         public int Period => Text.Length - _border[^1];

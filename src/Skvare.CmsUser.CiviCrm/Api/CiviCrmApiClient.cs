@@ -317,7 +317,7 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
             || (root.TryGetProperty("is_error", out var isError) && (isError.ValueKind != JsonValueKind.Number || !isError.TryGetDouble(out var flag) || flag != 0))
             || !root.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array || values.GetArrayLength() == 0)
         {
-            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(m.ToString(), _secrets), 300) : "no values");
+            Log.Api3Refused(_logger, entity, action, root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error_message", out var m) ? HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(m.AsText() ?? m.GetRawText(), _secrets), 300) : "no values");
             return null;
         }
 

@@ -141,7 +141,7 @@ public sealed partial class FakeBackdropServer
         try
         {
             // PHP decodes [] to an empty array, which the module accepts like {}.
-            var node = JsonNode.Parse(raw);
+            var node = FakeJson.Parse(raw);
             if (node is JsonObject body)
             {
                 return handler(body);

@@ -580,6 +580,7 @@ public class FakeCiviCrmServer : IDisposable
         try
         {
             using var document = JsonDocument.Parse(string.IsNullOrEmpty(paramsJson) ? "{}" : paramsJson);
+            FakeJson.Check(document.RootElement);
             parameters = document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : throw new JsonException();
         }
         catch (JsonException)

@@ -616,7 +616,7 @@ public sealed partial class FakeDrupalServer
 
         try
         {
-            if (JsonNode.Parse(raw) is JsonObject parsed)
+            if (FakeJson.Parse(raw) is JsonObject parsed)
             {
                 body = parsed;
                 return null;
@@ -895,7 +895,7 @@ public sealed partial class FakeDrupalServer
 
         try
         {
-            return string.IsNullOrWhiteSpace(request.Body) || JsonNode.Parse(request.Body) is not JsonObject body
+            return string.IsNullOrWhiteSpace(request.Body) || FakeJson.Parse(request.Body) is not JsonObject body
                 ? null
                 : _createLocks.Busy(BodyText(body, "mail"), BodyText(body, "name"));
         }

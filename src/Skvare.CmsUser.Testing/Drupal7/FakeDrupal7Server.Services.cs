@@ -59,7 +59,7 @@ public sealed partial class FakeDrupal7Server
 
             try
             {
-                body = JsonNode.Parse(request.Body) as JsonObject ?? [];
+                body = FakeJson.Parse(request.Body) as JsonObject ?? [];
             }
             catch (JsonException)
             {

@@ -338,16 +338,16 @@ public sealed partial class FakeJoomlaServer : IDisposable
         JsonObject data;
         try
         {
-            data = JsonNode.Parse(body) as JsonObject ?? throw new JsonException();
+            data = FakeJson.Parse(body) as JsonObject ?? throw new JsonException();
         }
         catch (JsonException)
         {
             return (400, Error("Invalid JSON", 400));
         }
 
-        var name = (string?)data["name"];
-        var username = (string?)data["username"];
-        var email = (string?)data["email"];
+        var name = FakeJson.Text(data["name"]);
+        var username = FakeJson.Text(data["username"]);
+        var email = FakeJson.Text(data["email"]);
         foreach (var (field, value) in new[] { ("Name", name), ("Username", username), ("Email", email) })
         {
             if (string.IsNullOrWhiteSpace(value))
@@ -387,13 +387,13 @@ public sealed partial class FakeJoomlaServer : IDisposable
             return (400, Error("Save failed with the following error: Invalid user group.", 400));
         }
 
-        var password = (string?)data["password"] ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var password = FakeJson.Text(data["password"]) ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var user = new JoomlaUserRow(_nextId++, name!, username, email)
         {
             Groups = groups,
             Block = Flag(data["block"]),
             RequireReset = Flag(data["requireReset"]),
-            Language = (string?)data["params"]?["language"],
+            Language = FakeJson.Text((data["params"] as JsonObject)?["language"]),
             HasGivenPassword = data["password"] is not null,
             Fields = data.Where(kv => kv.Key.StartsWith("field_", StringComparison.Ordinal) || kv.Key.StartsWith("custom_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? ""),
         };
@@ -408,7 +408,16 @@ public sealed partial class FakeJoomlaServer : IDisposable
 
     private (int, string) Patch(JoomlaUserRow user, string body)
     {
-        var data = JsonNode.Parse(body) as JsonObject ?? [];
+        JsonObject data;
+        try
+        {
+            data = FakeJson.Parse(body) as JsonObject ?? [];
+        }
+        catch (JsonException)
+        {
+            return (400, Error("Invalid JSON", 400));
+        }
+
         if (data["groups"] is null)
         {
             // Before Joomla 5.4 every PATCH had to carry the groups.
@@ -533,7 +542,7 @@ public sealed partial class FakeJoomlaServer : IDisposable
         JsonObject? data;
         try
         {
-            data = string.IsNullOrWhiteSpace(body) ? null : JsonNode.Parse(body) as JsonObject;
+            data = string.IsNullOrWhiteSpace(body) ? null : FakeJson.Parse(body) as JsonObject;
         }
         catch (JsonException)
         {

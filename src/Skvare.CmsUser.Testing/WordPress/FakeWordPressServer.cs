@@ -1096,7 +1096,7 @@ public sealed partial class FakeWordPressServer : IDisposable
 
         try
         {
-            if (JsonNode.Parse(request.Body) is JsonObject json)
+            if (FakeJson.Parse(request.Body) is JsonObject json)
             {
                 return json;
             }

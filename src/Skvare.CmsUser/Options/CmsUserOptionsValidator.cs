@@ -121,6 +121,11 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             {
                 failures.Add("CmsUser:Schedule: set both OffPeakStart and OffPeakEnd, or neither.");
             }
+            else if (schedule.OffPeakStart is { } start && start == schedule.OffPeakEnd)
+            {
+                // The window is [start, end): an equal end leaves no time in it, and every run would be skipped.
+                failures.Add($"CmsUser:Schedule: OffPeakStart and OffPeakEnd are both {start:HH\\:mm}, a window with no time in it, so nothing would ever run; leave both out to run at any time.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));

@@ -93,15 +93,56 @@ public sealed class SecretRedactorProperties
                 var redactor = new SecretRedactor([secret, "other-" + secret]);
                 var written = Forms[form].Write(secret);
 
-                // A '%' right before a URL-encoded secret makes an escape of its first two characters when they are hex
-                // digits ("%" + "0b3…" reads as \v3…, as any URL decoder reads it): no text is a secret's escape then.
-                var text = redactor.Redact(before.TrimEnd('%') + written + after);
+                // The text before may end in '%': with a URL-encoded secret whose first two characters are hex digits, that
+                // reads as an escape of them ("%" + "0b3…" as \v3…, as any URL decoder reads it).
+                var text = redactor.Redact(before + written + after);
 
                 text.Should().Contain(SecretRedactor.Mask, Forms[form].Name);
                 text.Should().NotContain(written, Forms[form].Name);
             },
             iter: 2000,
             print: t => $"secret '{t.Item1}' {Forms[t.Item4].Name}, before '{t.Item2}', after '{t.Item3}'");
+    }
+
+    [Theory]
+    [InlineData("4a!b c(d)e~f*g", "100%")]
+    [InlineData("0b3/x+y=z?ab", "%")]
+    [InlineData("2f:99;aa@bb", "rate=5%")]
+    [InlineData("C0ffee&Cake=yes", "x%%")]
+    [InlineData("3F OV|0j]'R{<(GRJ", "'0%")]
+    public void A_stray_percent_before_a_URL_encoded_secret_starting_with_two_hex_digits_does_not_hide_it(string secret, string before)
+    {
+        // Regression: "%" + "4a%21b…" URL-decodes to "J!b…", so the URL-decoded search missed the secret, and only an
+        // encoder that escaped exactly as the explicit forms did was caught.
+        var redactor = new SecretRedactor([secret]);
+        foreach (var written in new[] { PhpUrlEncode(secret), Uri.EscapeDataString(secret), Escaped(secret, c => char.IsAsciiLetterOrDigit(c) || "-_.!~*'()".Contains(c, StringComparison.Ordinal), blankAsPlus: false) })
+        {
+            // (A text that ends within a few characters of a '%' may lose them too: they could be an escape cut short.)
+            var text = redactor.Redact(before + written + " and the rest of the page");
+
+            text.Should().Be(before + SecretRedactor.Mask + " and the rest of the page", written);
+        }
+    }
+
+    [Theory]
+    [InlineData("abc def ghi jkl", "q=abc+def+ghi+jkl&x=1", "q=<redacted>&x=1")]
+    [InlineData("Zz9 yY8 xX7", "{\"next\":\"?token=Zz9+yY8+xX7\"}", "{\"next\":\"?token=<redacted>\"}")]
+    public void A_form_encoded_secret_whose_only_escapes_are_blanks_as_plus_is_redacted(string secret, string text, string expected)
+    {
+        // Why the form-encoded form (WebUtility.UrlEncode) stays among the explicit forms: a text without any '%' is not
+        // URL-decoded (a '+' is too common to decode every text that holds one), so only that form finds "abc+def".
+        new SecretRedactor([secret]).Redact(text).Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("abcd/efgh12345", "x=abcd%2", "x=<redacted>")]
+    [InlineData("ab!cdefgh12345", "x=ab%21cd%2", "x=<redacted>")]
+    public void A_URL_encoded_secret_cut_inside_an_escape_loses_what_is_shown(string secret, string text, string expected)
+    {
+        // Why the URL-encoded form (Uri.EscapeDataString) stays among the explicit forms: decoded, "abcd%2" shows only
+        // four characters of the secret before an unfinished escape, fewer than a cut at the end needs; as written it
+        // shows six of the encoded form.
+        new SecretRedactor([secret]).Redact(text).Should().Be(expected);
     }
 
     [Fact]

@@ -48,6 +48,18 @@ public sealed class FakeBackdropServerTests : IDisposable
         body.GetProperty("code").GetString().Should().Be("unauthorized");
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"a\\ud800\",\"mail\":\"a@example.org\"}")]
+    [InlineData("{\"\\udc00\":1,\"name\":\"a\",\"mail\":\"a@example.org\"}")]
+    public async Task Body_json_decode_refuses_for_text_that_is_not_UTF16_is_400_invalid_json(string body)
+    {
+        // PHP's json_decode fails on an unpaired surrogate escape (JSON_ERROR_UTF16); the fake threw from its first read.
+        var (response, json) = await SendAsync("POST", "api/cmsuser/v1/users", body);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        json.GetProperty("code").GetString().Should().Be("invalid_json");
+    }
+
     [Fact]
     public async Task Body_that_is_not_json_is_415_or_400()
     {

@@ -65,6 +65,41 @@ public sealed class FakeJoomlaServerTests : IDisposable
         _site.Requests.Select(r => r.Status).Should().Equal(503, 500);
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("{\"name\":\"J\\ud800\",\"username\":\"j1\",\"email\":\"j1@example.org\",\"groups\":[2]}")]
+    [InlineData("{\"\\udc00\":1,\"name\":\"J\",\"username\":\"j1\",\"email\":\"j1@example.org\",\"groups\":[2]}")]
+    [InlineData("{\"name\":\"J\",\"username\":\"j1\",\"email\":\"j1@example.org\",\"groups\":[2]")]
+    public async Task A_body_json_decode_refuses_is_400_Invalid_JSON_and_creates_nothing(string body)
+    {
+        // PHP's json_decode fails on an unpaired surrogate escape (JSON_ERROR_UTF16) as on a body cut short; the fake
+        // answered an unhandled exception for the first two.
+        using var response = await SendAsync(HttpMethod.Post, "users", body);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Invalid JSON");
+        _site.Users.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_member_named_twice_keeps_its_last_value_and_values_of_another_kind_are_read_as_PHP_reads_them()
+    {
+        using var response = await SendAsync(HttpMethod.Post, "users", "{\"name\":12,\"username\":\"first\",\"username\":\"j2\",\"email\":\"j2@example.org\",\"params\":\"x\",\"groups\":[2]}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        _site.Users.Should().ContainSingle().Which.Username.Should().Be("j2");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_PATCH_body_that_is_not_JSON_is_400_Invalid_JSON()
+    {
+        var user = _site.AddUser("jdoe", "jdoe@example.org");
+
+        using var response = await SendAsync(HttpMethod.Patch, $"users/{user.Id}", "{\"groups\":[\"\\ud800\"]}");
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Invalid JSON");
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_request_the_client_gave_up_on_is_in_the_log()
     {

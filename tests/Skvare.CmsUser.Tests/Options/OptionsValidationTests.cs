@@ -79,6 +79,19 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public async Task An_off_peak_window_that_starts_where_it_ends_fails_at_start()
+    {
+        // Regression: the window [22:00, 22:00) holds no time, so the hosted service (and each Quartz firing) skipped
+        // every run without a word at start.
+        var settings = new Dictionary<string, string?>(Valid) { ["CmsUser:Schedule:OffPeakStart"] = "22:00", ["CmsUser:Schedule:OffPeakEnd"] = "22:00" };
+        using var host = BuildHost(settings);
+
+        var act = () => host.StartAsync();
+
+        (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain("OffPeakStart and OffPeakEnd are both 22:00");
+    }
+
+    [Fact]
     public async Task No_rules_at_all_fail_at_start()
     {
         using var host = BuildHost(new Dictionary<string, string?>());
