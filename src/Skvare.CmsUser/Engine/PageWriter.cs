@@ -231,7 +231,7 @@ internal sealed class PageWriter
         {
             // A record is new (no id) when its contact has no open record of this run: only then can a failed write leave
             // one whose replay must be checked.
-            MayCreateRecords = output.Any(r => r.RecordActivity && !opened.Records.ContainsKey(r.Contact.Id)),
+            MayCreateRecords = output.Any(r => MayCreateRecord(r, opened)),
         };
 
         // No read when the snapshot taken with the Scheduled records serves: every link is to an account this run created
@@ -289,6 +289,14 @@ internal sealed class PageWriter
             return await ReplayAsync(store, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Whether the page's write may create a record for <paramref name="result"/>: a record without an open one of this run
+    /// to update, or the Failed record of a failure after the attempt's link (the link completes the open record).
+    /// </summary>
+    private static bool MayCreateRecord(ContactResult result, OpenedPage opened) =>
+        (result.RecordActivity || result.LinkedBeforeFailure is not null)
+        && (!opened.Records.ContainsKey(result.Contact.Id) || (result.RecordActivity && result.LinkedBeforeFailure is not null));
 
     /// <summary>
     /// Whether a failed write's outcome is unknown: no answer from CiviCRM itself (the connection dropped or timed out after
@@ -475,8 +483,10 @@ internal sealed class PageWriter
     private (ActivityEntry[] Entries, IReadOnlyCollection<long> Discard, TriggerAcknowledgement[] Acks) Plan(AuditPlan audit)
     {
         var now = _time.GetUtcNow();
-        var entries = audit.Decisions.Where(d => d.Result.RecordActivity)
-            .Select(d => ToActivity(d.Result, now) with { Id = d.Update }).ToArray();
+        var entries = audit.Decisions.SelectMany(d => d.Linked is { } link
+                ? new[] { ToActivity(link, now) with { Id = d.Update } }.Concat(d.Result.RecordActivity ? [ToActivity(d.Result, now)] : [])
+                : d.Result.RecordActivity ? [ToActivity(d.Result, now) with { Id = d.Update }] : [])
+            .ToArray();
         var discard = audit.Decisions.SelectMany(d => d.Discard).Concat(audit.NeverStarted).Distinct().ToArray();
         var acks = audit.Decisions.Where(d => d.Result.Disposition is not null)
             .Select(d => new TriggerAcknowledgement(d.Result.Contact.Id, d.Result.Disposition!.Value)).ToArray();
@@ -632,6 +642,22 @@ internal sealed class PageWriter
         }
 
         var mine = opened.Records.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+        if (result.Error is not null && result.LinkedBeforeFailure is { } linkedFirst)
+        {
+            // The attempt linked the account, then its role change failed: the link is audited as the success it is (the
+            // attempt's open record completed, exactly one Completed record per account), and the failure as a linked
+            // contact's failed role change is: a Failed record of its own when it counts, nothing when it does not.
+            var link = await ResolveOneAsync(linkedFirst, records, opened, none).ConfigureAwait(false);
+            if (link.Result.RecordActivity)
+            {
+                return new AuditDecision(result, link.Update, link.Discard) { Linked = link.Result };
+            }
+
+            // The account has its Completed record already: the failure closes this run's own record, as any failure does.
+            var closes = result.RecordActivity ? mine : null;
+            return new AuditDecision(result, closes, link.Discard.Where(id => id != closes).ToArray());
+        }
+
         var recs = records[result.Contact.Id].ToArray();
         var openIds = OpenIds(recs, mine);
         var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
@@ -708,10 +734,20 @@ internal sealed class PageWriter
             return new AuditDecision(result, openIds[0], openIds.Skip(1).ToArray());
         }
 
-        if (result.RecordActivity && mine is long failedRecord)
+        if (result.RecordActivity && (mine is not null || openIds.Length > 0))
         {
-            // A counted failure closes this run's own record as Failed; a contact that gives up leaves nothing open.
-            return new AuditDecision(result, failedRecord, result.Kind == OutcomeKind.GaveUp ? openIds.Where(id => id != failedRecord).ToArray() : []);
+            // A counted failure closes this run's own record as Failed (without one, its Failed record is new). A contact that
+            // gives up, or whose failure settles what an earlier attempt left open (SettlesEarlierAttempts), leaves nothing
+            // open: those attempts were never counted (a create that got no answer, a stopped run), and this failure is
+            // counted once, by its own record.
+            var earlier = openIds.Where(id => id != mine).ToArray();
+            if (earlier.Length == 0 || (result.Kind != OutcomeKind.GaveUp && !SettlesEarlierAttempts(result)))
+            {
+                return new AuditDecision(result, mine, []);
+            }
+
+            Log.EarlierAttemptsClosed(_logger, result.Contact.Id, earlier.Length, result.Error?.Code);
+            return new AuditDecision(result with { ActivityDetails = result.ActivityDetails + EarlierAttemptsNote(earlier.Length) }, mine, earlier);
         }
 
         if (mine is long unused && !result.AccountMayExist)
@@ -725,8 +761,27 @@ internal sealed class PageWriter
         return new AuditDecision(result, null, []);
     }
 
-    /// <summary>One contact's audit: its result as audited, the open record it completes or fails, the records it removes.</summary>
-    private sealed record AuditDecision(ContactResult Result, long? Update, IReadOnlyList<long> Discard);
+    /// <summary>
+    /// Whether a counted failure settles the attempts an earlier run left open for the contact: the account its email has
+    /// belongs to another contact, so whatever those attempts' creates made (a create that got no answer keeps its record
+    /// open for the run that finds the account, <see cref="ContactResult.AccountMayExist"/>), this contact never gets it.
+    /// </summary>
+    private static bool SettlesEarlierAttempts(ContactResult result) => result.Error?.Code == HeldByOtherContactCode;
+
+    /// <summary>The sentence a Failed record ends with when it closes earlier attempts' open records.</summary>
+    internal static string EarlierAttemptsNote(int count) => count == 1
+        ? " An earlier attempt left open (a create that got no answer, or a run that stopped) is closed with this record."
+        : $" {count.ToString(System.Globalization.CultureInfo.InvariantCulture)} earlier attempts left open (a create that got no answer, or a run that stopped) are closed with this record.";
+
+    /// <summary>
+    /// One contact's audit: its result as audited, the open record it completes or fails, the records it removes. When the
+    /// attempt linked the account before a failure (<see cref="ContactResult.LinkedBeforeFailure"/>), <see cref="Linked"/> is
+    /// that link's success, recorded on <see cref="Update"/>, and the failure's record (when it counts) is a new one.
+    /// </summary>
+    private sealed record AuditDecision(ContactResult Result, long? Update, IReadOnlyList<long> Discard)
+    {
+        public ContactResult? Linked { get; init; }
+    }
 
     /// <summary>A page's audit: one decision per result (in order), and the records of contacts never started.</summary>
     private sealed record AuditPlan(AuditDecision[] Decisions, IReadOnlyList<long> NeverStarted)

@@ -79,7 +79,7 @@ public sealed class RoleSyncLinkTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task A_role_write_that_fails_after_the_link_fails_the_contact_and_the_next_run_gives_the_roles()
+    public async Task A_role_write_that_fails_after_the_link_completes_the_link_record_fails_the_contact_and_the_next_run_gives_the_roles()
     {
         var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
@@ -94,11 +94,17 @@ public sealed class RoleSyncLinkTests : IDisposable
 
         var first = await _h.Provisioner.RunOnceAsync();
 
-        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Permanent);
+        var failure = first.Failures.Should().ContainSingle().Subject;
+        failure.Error!.Kind.Should().Be(FailureKind.Permanent);
+        failure.Attempt.Should().Be(1);
         _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(ana.Id, "the link was written before the roles");
-        var failed = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Subject;
-        failed.Status.Should().Be(ActivityOutcomeStatus.Failed);
-        failed.Details.Should().Contain($"CMS account {account.Id} is linked to this contact now");
+        var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).ToArray();
+        records.Should().HaveCount(2).And.NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
+        var linked = records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed, "the link this run wrote is audited once").Subject;
+        linked.Subject.Should().Be($"Linked : ana ({account.Id})");
+        linked.Details.Should().Contain("roles could not be given yet").And.Contain("The role could not be saved.");
+        var failed = records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Failed, "the failed role change counts, as a linked contact's does").Subject;
+        failed.Details.Should().Contain("The role could not be saved.").And.Contain($"CMS account {account.Id} is linked to this contact now");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added", "the roles are still to give");
 
         fail = false;
@@ -107,7 +113,62 @@ public sealed class RoleSyncLinkTests : IDisposable
         next.Failures.Should().BeEmpty();
         next.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
         account.Roles.Should().BeEquivalentTo("subscriber", "member");
-        _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).Should().NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
+        _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).Should().HaveCount(2, "the link has its Completed record: nothing more")
+            .And.ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed);
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_transient_role_failure_after_the_link_completes_the_link_record_and_counts_nothing()
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var fail = true;
+        _h.Cms.BeforeAddRoles = _ =>
+        {
+            if (fail)
+            {
+                throw FakeCmsAccountProvider.Transient();
+            }
+        };
+
+        var first = await _h.Provisioner.RunOnceAsync();
+
+        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Transient);
+        var record = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation, "a transient failure records nothing of its own").Subject;
+        record.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        record.Subject.Should().Be($"Linked : ana ({account.Id})");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
+
+        fail = false;
+        var next = await _h.Provisioner.RunOnceAsync();
+
+        next.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        account.Roles.Should().BeEquivalentTo("subscriber", "member");
+        _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Which.Id.Should().Be(record.Id);
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_role_change_that_always_fails_after_the_link_gives_up_at_the_fourth_failure_with_one_Completed_record()
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Cms.BeforeAddRoles = _ => throw FakeCmsAccountProvider.Permanent("The role could not be saved.");
+
+        var attempts = new List<int?>();
+        for (var run = 0; run < 4; run++)
+        {
+            var summary = await _h.Provisioner.RunOnceAsync();
+            attempts.Add(summary.Failures.Should().ContainSingle().Subject.Attempt);
+            _h.Time.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        attempts.Should().Equal([1, 2, 3, 4], "each failed role change counts once: the link's Completed record is not an attempt");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed", "the fourth failure gives up");
+        var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).ToArray();
+        records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed).Which.Subject.Should().Be($"Linked : ana ({account.Id})");
+        records.Count(a => a.Status == ActivityOutcomeStatus.Failed).Should().Be(4);
+        records.Should().NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
     }
 }
