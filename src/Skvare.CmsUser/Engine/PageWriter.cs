@@ -154,7 +154,12 @@ internal sealed class PageWriter
             : await WriteThroughStoreAsync(_store, results, source, opened).ConfigureAwait(false);
     }
 
-    /// <summary>One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes.</summary>
+    /// <summary>
+    /// One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes. A call
+    /// whose answer was lost (<see cref="IsComposedLostAnswer"/>) may have been carried out, all of it included: the links are
+    /// asked for again (the link store reads before it writes, so only missing links are written), and the audit and trigger
+    /// parts go on through <see cref="WriteComposedAgainAsync"/>: what is safe to repeat is sent again, a new record never.
+    /// </summary>
     private async Task<IReadOnlyList<ContactResult>> WriteComposedAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened)
     {
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
@@ -164,11 +169,107 @@ internal sealed class PageWriter
         // to the audit waits for the links, and the trigger changes wait for the audit.
         var linking = WriteLinksAsync(results, none);
         var records = ReadAuditsAsync(results, none);
-        await Task.WhenAll(linking, records).ConfigureAwait(false);
-        var audit = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
+        ContactResult[] linked;
+        try
+        {
+            await Task.WhenAll(linking, records).ConfigureAwait(false);
+            linked = linking.Result;
+        }
+        catch (Exception) when (linking.Exception?.InnerException is { } ex && IsComposedLostAnswer(ex) && records.IsCompletedSuccessfully)
+        {
+            // Any of the links may be written: the store finds those and writes the others (a second failure fails the page).
+            Log.ComposedAnswerLost(_logger, "the links", Reason(ex), 0);
+            linked = await WriteLinksAsync(results, none, afterLostAnswer: true).ConfigureAwait(false);
+        }
+
+        var audit = await ResolveAuditsAsync(linked, records.Result, opened, none).ConfigureAwait(false);
         var (entries, discard, acks) = Plan(audit);
-        var refused = await WriteSeparatelyAsync(entries, discard, acks, source).ConfigureAwait(false);
+        var sent = new ComposedCalls();
+        var refused = new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        try
+        {
+            await WriteSeparatelyAsync(entries, discard, acks, source, refused: refused, calls: sent).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsComposedLostAnswer(ex))
+        {
+            return await WriteComposedAgainAsync(ex, audit, entries, discard, acks, source, sent, refused).ConfigureAwait(false);
+        }
+
         return Refused(audit.Results, refused);
+    }
+
+    /// <summary>
+    /// The audit and trigger parts of a composed write after a call whose answer was lost. Every call that answered is done;
+    /// of the call whose answer was lost, the record updates (by id), the removals (only of records still Scheduled) and the
+    /// trigger changes are sent again, since writing them twice writes them once; a new record is never sent again (no read
+    /// tells a Failed record written from one that is not), so its contact fails with
+    /// <see cref="CmsUserErrorCodes.WriteBackFailed"/>, uncounted, and stays in the trigger: the next run finds the record
+    /// if it was written (a Completed record: the contact is audited and moves; a Failed one: it counts). The calls that were
+    /// never sent are sent now. A second failure fails the page, as any failed write does.
+    /// </summary>
+    private async Task<IReadOnlyList<ContactResult>> WriteComposedAgainAsync(
+        Exception lost, AuditPlan audit, ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source,
+        ComposedCalls sent, System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException> refused)
+    {
+        var unknown = entries.Where(e => e.Id is null && sent.Lost.Contains(e)).Select(e => e.ContactId).ToHashSet();
+        var again = entries.Where(e => !sent.Answered.Contains(e) && (e.Id is not null || !sent.Lost.Contains(e))).ToArray();
+        Log.ComposedAnswerLost(_logger, "the audit records or trigger changes", Reason(lost), unknown.Count);
+        await WriteSeparatelyAsync(
+            again,
+            sent.DiscardAnswered ? [] : discard,
+            acks.Where(a => !unknown.Contains(a.ContactId) && !refused.ContainsKey(a.ContactId)).ToArray(),
+            source,
+            refused: refused).ConfigureAwait(false);
+
+        var results = Refused(audit.Results, refused);
+        if (unknown.Count == 0)
+        {
+            return results;
+        }
+
+        var message = $"The results could not be written to CiviCRM: the answer to this contact's new audit record was lost ({Reason(lost)}); it may be written, and it is not written twice. The contact stays in the trigger: the next run finds what was kept.";
+        return [.. results.Select(r => unknown.Contains(r.Contact.Id) && !refused.ContainsKey(r.Contact.Id)
+            ? r.Fail(_attempts, FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null }
+            : r)];
+    }
+
+    /// <summary>
+    /// A composed write call that failed without an answer telling what it did (see <see cref="IsLostAnswer"/>): not a refusal
+    /// (a permanent or configuration error is the store's answer) and not a defect of the engine.
+    /// </summary>
+    private static bool IsComposedLostAnswer(Exception ex) =>
+        IsWriteFailure(ex) && IsLostAnswer(ex) && ex is not CmsUserException { Kind: FailureKind.Permanent or FailureKind.Configuration };
+
+    /// <summary>Which audit records of a composed write were answered, which were in a call whose answer was lost, and whether the removals were answered.</summary>
+    private sealed class ComposedCalls
+    {
+        public HashSet<ActivityEntry> Answered { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public HashSet<ActivityEntry> Lost { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public bool DiscardAnswered { get; set; }
+
+        /// <summary>Writes <paramref name="part"/> through <paramref name="write"/>, noting how it ended.</summary>
+        public async Task RecordAsync(ActivityEntry[] part, Func<ActivityEntry[], CancellationToken, Task> write, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await write(part, cancellationToken).ConfigureAwait(false);
+                lock (this)
+                {
+                    Answered.UnionWith(part);
+                }
+            }
+            catch (Exception ex) when (IsComposedLostAnswer(ex))
+            {
+                lock (this)
+                {
+                    Lost.UnionWith(part);
+                }
+
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -176,17 +277,23 @@ internal sealed class PageWriter
     /// for good is written again one record at a time where that writes nothing twice (<see cref="RefusedWrites"/>: trigger
     /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written; without it each new
     /// record goes in a call of its own from the start), so one contact's refused record fails that contact alone: it stays
-    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal.
+    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal
+    /// (<paramref name="refused"/> when given); <paramref name="calls"/> notes how each record's call ended.
     /// </summary>
-    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null)
+    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(
+        ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null,
+        System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>? refused = null, ComposedCalls? calls = null)
     {
         var none = CancellationToken.None;
-        var refused = new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        refused ??= new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        Func<ActivityEntry[], CancellationToken, Task> record = calls is null
+            ? (part, ct) => _activities.RecordAsync(part, ct)
+            : (part, ct) => calls.RecordAsync(part, _activities.RecordAsync, ct);
         await Task.WhenAll(
             entries.Length > 0
-                ? RefusedWrites.RecordsAsync(entries, (part, ct) => _activities.RecordAsync(part, ct), unwritten, refused)
+                ? RefusedWrites.RecordsAsync(entries, record, unwritten, refused)
                 : Task.CompletedTask,
-            discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
+            discard.Count > 0 ? DiscardAsync(discard, calls) : Task.CompletedTask).ConfigureAwait(false);
         if (source is not null && acks.Length > 0)
         {
             // A contact whose audit record was refused stays in the trigger: the next run sees it again.
@@ -198,6 +305,16 @@ internal sealed class PageWriter
         }
 
         return refused;
+    }
+
+    /// <summary>Removes records still Scheduled, noting in <paramref name="calls"/> that the call was answered.</summary>
+    private async Task DiscardAsync(IReadOnlyCollection<long> discard, ComposedCalls? calls)
+    {
+        await _activities.DiscardAsync(discard, CancellationToken.None).ConfigureAwait(false);
+        if (calls is not null)
+        {
+            calls.DiscardAnswered = true;
+        }
     }
 
     /// <summary>The page's results with each contact whose audit record or trigger change CiviCRM refused failed (it stays in the trigger).</summary>
@@ -493,7 +610,11 @@ internal sealed class PageWriter
         return (entries, discard, acks);
     }
 
-    private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
+    /// <summary>
+    /// Writes the page's links through the link store (it reads before it writes). <paramref name="afterLostAnswer"/>: asked
+    /// again after a call whose answer was lost, so a link found there may be the lost call's own: the contact keeps its result.
+    /// </summary>
+    private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none, bool afterLostAnswer = false)
     {
         var output = results.ToArray();
         var indexes = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
@@ -508,7 +629,7 @@ internal sealed class PageWriter
             var result = output[indexes[n]];
             var link = result.Link!;
             var answer = n < answers.Count ? answers[n] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
-            output[indexes[n]] = ApplyLink(result, answer);
+            output[indexes[n]] = afterLostAnswer && answer.Kind == AccountLinkResultKind.AlreadyExisted ? result : ApplyLink(result, answer);
             if (answer.Kind == AccountLinkResultKind.Repaired)
             {
                 Log.LinkRepaired(_logger, link.CmsUserId, answer.PreviousContactId, result.Contact.Id);
