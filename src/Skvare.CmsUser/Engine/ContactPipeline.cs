@@ -476,7 +476,7 @@ internal sealed class ContactPipeline
             // gives the roles and records nothing more (the account has its Completed record).
             var failed = claimed.Catch(Attempts, ex, _logger);
             var uid = found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var reason = failed.Error!.Kind == FailureKind.Configuration ? failed.Error.Message : failed.ActivityDetails;
+            var reason = (failed.Error!.Kind == FailureKind.Configuration ? failed.Error.Message : failed.ActivityDetails)?.TrimEnd('.');
             return (failed.Error.Kind == FailureKind.Configuration ? failed : failed with
             {
                 ActivityDetails = failed.ActivityDetails + $" The CMS account {uid} is linked to this contact now (its Linked record is completed); a later run gives it the rule's roles.",
