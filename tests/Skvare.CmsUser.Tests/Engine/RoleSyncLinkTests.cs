@@ -81,16 +81,7 @@ public sealed class RoleSyncLinkTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task A_role_write_that_fails_after_the_link_completes_the_link_record_fails_the_contact_and_the_next_run_gives_the_roles()
     {
-        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var fail = true;
-        _h.Cms.BeforeAddRoles = _ =>
-        {
-            if (fail)
-            {
-                throw FakeCmsAccountProvider.Permanent("The role could not be saved.");
-            }
-        };
+        var (account, ana, roles) = AnaWithFailingRoles(() => FakeCmsAccountProvider.Permanent("The role could not be saved."));
 
         var first = await _h.Provisioner.RunOnceAsync();
 
@@ -107,7 +98,7 @@ public sealed class RoleSyncLinkTests : IDisposable
         failed.Details.Should().Contain("The role could not be saved.").And.Contain($"CMS account {account.Id} is linked to this contact now");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added", "the roles are still to give");
 
-        fail = false;
+        roles.Fail = false;
         var next = await _h.Provisioner.RunOnceAsync();
 
         next.Failures.Should().BeEmpty();
@@ -121,16 +112,7 @@ public sealed class RoleSyncLinkTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task A_transient_role_failure_after_the_link_completes_the_link_record_and_counts_nothing()
     {
-        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var fail = true;
-        _h.Cms.BeforeAddRoles = _ =>
-        {
-            if (fail)
-            {
-                throw FakeCmsAccountProvider.Transient();
-            }
-        };
+        var (account, ana, roles) = AnaWithFailingRoles(() => FakeCmsAccountProvider.Transient());
 
         var first = await _h.Provisioner.RunOnceAsync();
 
@@ -140,13 +122,35 @@ public sealed class RoleSyncLinkTests : IDisposable
         record.Subject.Should().Be($"Linked : ana ({account.Id})");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
 
-        fail = false;
+        roles.Fail = false;
         var next = await _h.Provisioner.RunOnceAsync();
 
         next.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
         account.Roles.Should().BeEquivalentTo("subscriber", "member");
         _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Which.Id.Should().Be(record.Id);
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    /// <summary>An existing account with Ana's email (not linked) and Ana in the trigger; role changes fail while <see cref="FailingRoles.Fail"/>.</summary>
+    private (FakeProviderAccount Account, Contact Ana, FailingRoles Roles) AnaWithFailingRoles(Func<Exception> failure)
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var roles = new FailingRoles();
+        _h.Cms.BeforeAddRoles = _ =>
+        {
+            if (roles.Fail)
+            {
+                throw failure();
+            }
+        };
+        return (account, ana, roles);
+    }
+
+    /// <summary>Whether role changes fail.</summary>
+    private sealed class FailingRoles
+    {
+        public bool Fail { get; set; } = true;
     }
 
     [Fact(Timeout = 120_000)]
