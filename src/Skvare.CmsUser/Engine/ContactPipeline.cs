@@ -476,12 +476,12 @@ internal sealed class ContactPipeline
             // gives the roles and records nothing more (the account has its Completed record).
             var failed = claimed.Catch(Attempts, ex, _logger);
             var uid = found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var reason = (failed.Error!.Kind == FailureKind.Configuration ? failed.Error.Message : failed.ActivityDetails)?.TrimEnd('.');
-            return (failed.Error.Kind == FailureKind.Configuration ? failed : failed with
+            var configuration = failed.Error!.Kind == FailureKind.Configuration;
+            var reason = (configuration ? failed.Error.Message : failed.ActivityDetails)?.TrimEnd('.');
+            return failed with
             {
-                ActivityDetails = failed.ActivityDetails + $" The CMS account {uid} is linked to this contact now (its Linked record is completed); a later run gives it the rule's roles.",
-            }) with
-            {
+                ActivityDetails = configuration ? failed.ActivityDetails
+                    : failed.ActivityDetails + $" The CMS account {uid} is linked to this contact now (its Linked record is completed); a later run gives it the rule's roles.",
                 LinkedBeforeFailure = claimed with { ActivityDetails = claimed.ActivityDetails + $" The rule's roles could not be given yet ({reason}); a later run gives them." },
             };
         }

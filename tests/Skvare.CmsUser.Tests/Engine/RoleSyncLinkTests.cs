@@ -131,6 +131,22 @@ public sealed class RoleSyncLinkTests : IDisposable
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_configuration_failure_of_the_role_change_after_the_link_stops_the_run_with_the_link_audited()
+    {
+        var (account, ana, _) = AnaWithFailingRoles(() => new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.", statusCode: 401));
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.Configuration);
+        _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(ana.Id);
+        var record = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation, "a configuration failure is nobody's attempt: no Failed record").Subject;
+        record.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        record.Subject.Should().Be($"Linked : ana ({account.Id})");
+        record.Details.Should().Contain("(The application password was refused); a later run gives them.");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
+    }
+
     /// <summary>An existing account with Ana's email (not linked) and Ana in the trigger; role changes fail while <see cref="FailingRoles.Fail"/>.</summary>
     private (FakeProviderAccount Account, Contact Ana, FailingRoles Roles) AnaWithFailingRoles(Func<Exception> failure)
     {
