@@ -470,12 +470,20 @@ internal sealed class ContactPipeline
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            // The link stays (nothing removes one): the contact fails as a linked contact whose roles fail does, its Failed
-            // record saying the account is linked now, and the next run finds it linked and gives the roles.
+            // The link stays (nothing removes one) and is audited as the link it is: the attempt's record is completed
+            // (Linked, saying the roles are still to give). The contact fails as a linked contact whose roles fail does: a
+            // Failed record of its own when the failure counts, and it stays in the trigger; the next run finds it linked,
+            // gives the roles and records nothing more (the account has its Completed record).
             var failed = claimed.Catch(Attempts, ex, _logger);
-            return failed.Error is { Kind: not FailureKind.Configuration }
-                ? failed with { ActivityDetails = failed.ActivityDetails + $" The CMS account {found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)} is linked to this contact now; a later run gives it the rule's roles." }
-                : failed;
+            var uid = found.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var configuration = failed.Error!.Kind == FailureKind.Configuration;
+            var reason = (configuration ? failed.Error.Message : failed.ActivityDetails)?.TrimEnd('.');
+            return failed with
+            {
+                ActivityDetails = configuration ? failed.ActivityDetails
+                    : failed.ActivityDetails + $" The CMS account {uid} is linked to this contact now (its Linked record is completed); a later run gives it the rule's roles.",
+                LinkedBeforeFailure = claimed with { ActivityDetails = claimed.ActivityDetails + $" The rule's roles could not be given yet ({reason}); a later run gives them." },
+            };
         }
     }
 

@@ -89,6 +89,14 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// </summary>
     public bool AccountMayExist { get; init; }
 
+    /// <summary>
+    /// On a failure after this attempt linked the account (a role change of an existing account that failed once the link was
+    /// written): the success the attempt was up to the link. The page write audits the link as that success (exactly one
+    /// Completed record per account) and the failure as a linked contact's failed role change (its own Failed record when it
+    /// counts).
+    /// </summary>
+    public ContactResult? LinkedBeforeFailure { get; init; }
+
     /// <summary>Set when the run must stop after this contact (configuration error).</summary>
     public CmsUserException? StopError { get; init; }
 

@@ -154,7 +154,12 @@ internal sealed class PageWriter
             : await WriteThroughStoreAsync(_store, results, source, opened).ConfigureAwait(false);
     }
 
-    /// <summary>One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes.</summary>
+    /// <summary>
+    /// One call per part: links (read and write) beside the audit read, then the audit write, then the trigger changes. A call
+    /// whose answer was lost (<see cref="IsComposedLostAnswer"/>) may have been carried out, all of it included: the links are
+    /// asked for again (the link store reads before it writes, so only missing links are written), and the audit and trigger
+    /// parts go on through <see cref="WriteComposedAgainAsync"/>: what is safe to repeat is sent again, a new record never.
+    /// </summary>
     private async Task<IReadOnlyList<ContactResult>> WriteComposedAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened)
     {
         // Once accounts exist, their links must be attempted whatever the caller's cancellation says.
@@ -164,11 +169,107 @@ internal sealed class PageWriter
         // to the audit waits for the links, and the trigger changes wait for the audit.
         var linking = WriteLinksAsync(results, none);
         var records = ReadAuditsAsync(results, none);
-        await Task.WhenAll(linking, records).ConfigureAwait(false);
-        var audit = await ResolveAuditsAsync(linking.Result, records.Result, opened, none).ConfigureAwait(false);
+        ContactResult[] linked;
+        try
+        {
+            await Task.WhenAll(linking, records).ConfigureAwait(false);
+            linked = linking.Result;
+        }
+        catch (Exception) when (linking.Exception?.InnerException is { } ex && IsComposedLostAnswer(ex) && records.IsCompletedSuccessfully)
+        {
+            // Any of the links may be written: the store finds those and writes the others (a second failure fails the page).
+            Log.ComposedAnswerLost(_logger, "the links", Reason(ex), 0);
+            linked = await WriteLinksAsync(results, none, afterLostAnswer: true).ConfigureAwait(false);
+        }
+
+        var audit = await ResolveAuditsAsync(linked, records.Result, opened, none).ConfigureAwait(false);
         var (entries, discard, acks) = Plan(audit);
-        var refused = await WriteSeparatelyAsync(entries, discard, acks, source).ConfigureAwait(false);
+        var sent = new ComposedCalls();
+        var refused = new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        try
+        {
+            await WriteSeparatelyAsync(entries, discard, acks, source, refused: refused, calls: sent).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsComposedLostAnswer(ex))
+        {
+            return await WriteComposedAgainAsync(ex, audit, entries, discard, acks, source, sent, refused).ConfigureAwait(false);
+        }
+
         return Refused(audit.Results, refused);
+    }
+
+    /// <summary>
+    /// The audit and trigger parts of a composed write after a call whose answer was lost. Every call that answered is done;
+    /// of the call whose answer was lost, the record updates (by id), the removals (only of records still Scheduled) and the
+    /// trigger changes are sent again, since writing them twice writes them once; a new record is never sent again (no read
+    /// tells a Failed record written from one that is not), so its contact fails with
+    /// <see cref="CmsUserErrorCodes.WriteBackFailed"/>, uncounted, and stays in the trigger: the next run finds the record
+    /// if it was written (a Completed record: the contact is audited and moves; a Failed one: it counts). The calls that were
+    /// never sent are sent now. A second failure fails the page, as any failed write does.
+    /// </summary>
+    private async Task<IReadOnlyList<ContactResult>> WriteComposedAgainAsync(
+        Exception lost, AuditPlan audit, ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source,
+        ComposedCalls sent, System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException> refused)
+    {
+        var unknown = entries.Where(e => e.Id is null && sent.Lost.Contains(e)).Select(e => e.ContactId).ToHashSet();
+        var again = entries.Where(e => !sent.Answered.Contains(e) && (e.Id is not null || !sent.Lost.Contains(e))).ToArray();
+        Log.ComposedAnswerLost(_logger, "the audit records or trigger changes", Reason(lost), unknown.Count);
+        await WriteSeparatelyAsync(
+            again,
+            sent.DiscardAnswered ? [] : discard,
+            acks.Where(a => !unknown.Contains(a.ContactId) && !refused.ContainsKey(a.ContactId)).ToArray(),
+            source,
+            refused: refused).ConfigureAwait(false);
+
+        var results = Refused(audit.Results, refused);
+        if (unknown.Count == 0)
+        {
+            return results;
+        }
+
+        var message = $"The results could not be written to CiviCRM: the answer to this contact's new audit record was lost ({Reason(lost)}); it may be written, and it is not written twice. The contact stays in the trigger: the next run finds what was kept.";
+        return [.. results.Select(r => unknown.Contains(r.Contact.Id) && !refused.ContainsKey(r.Contact.Id)
+            ? r.Fail(_attempts, FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null }
+            : r)];
+    }
+
+    /// <summary>
+    /// A composed write call that failed without an answer telling what it did (see <see cref="IsLostAnswer"/>): not a refusal
+    /// (a permanent or configuration error is the store's answer) and not a defect of the engine.
+    /// </summary>
+    private static bool IsComposedLostAnswer(Exception ex) =>
+        IsWriteFailure(ex) && IsLostAnswer(ex) && ex is not CmsUserException { Kind: FailureKind.Permanent or FailureKind.Configuration };
+
+    /// <summary>Which audit records of a composed write were answered, which were in a call whose answer was lost, and whether the removals were answered.</summary>
+    private sealed class ComposedCalls
+    {
+        public HashSet<ActivityEntry> Answered { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public HashSet<ActivityEntry> Lost { get; } = new(ReferenceEqualityComparer.Instance);
+
+        public bool DiscardAnswered { get; set; }
+
+        /// <summary>Writes <paramref name="part"/> through <paramref name="write"/>, noting how it ended.</summary>
+        public async Task RecordAsync(ActivityEntry[] part, Func<ActivityEntry[], CancellationToken, Task> write, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await write(part, cancellationToken).ConfigureAwait(false);
+                lock (this)
+                {
+                    Answered.UnionWith(part);
+                }
+            }
+            catch (Exception ex) when (IsComposedLostAnswer(ex))
+            {
+                lock (this)
+                {
+                    Lost.UnionWith(part);
+                }
+
+                throw;
+            }
+        }
     }
 
     /// <summary>
@@ -176,17 +277,23 @@ internal sealed class PageWriter
     /// for good is written again one record at a time where that writes nothing twice (<see cref="RefusedWrites"/>: trigger
     /// changes, updates by id, and new records that <paramref name="unwritten"/> finds not written; without it each new
     /// record goes in a call of its own from the start), so one contact's refused record fails that contact alone: it stays
-    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal.
+    /// in the trigger and the rest of the page is written. Returns the contacts whose record was refused, with the refusal
+    /// (<paramref name="refused"/> when given); <paramref name="calls"/> notes how each record's call ended.
     /// </summary>
-    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null)
+    private async Task<IReadOnlyDictionary<long, CmsUserException>> WriteSeparatelyAsync(
+        ActivityEntry[] entries, IReadOnlyCollection<long> discard, TriggerAcknowledgement[] acks, ITriggerSource? source, RefusedWrites.FindUnwritten? unwritten = null,
+        System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>? refused = null, ComposedCalls? calls = null)
     {
         var none = CancellationToken.None;
-        var refused = new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        refused ??= new System.Collections.Concurrent.ConcurrentDictionary<long, CmsUserException>();
+        Func<ActivityEntry[], CancellationToken, Task> record = calls is null
+            ? (part, ct) => _activities.RecordAsync(part, ct)
+            : (part, ct) => calls.RecordAsync(part, _activities.RecordAsync, ct);
         await Task.WhenAll(
             entries.Length > 0
-                ? RefusedWrites.RecordsAsync(entries, (part, ct) => _activities.RecordAsync(part, ct), unwritten, refused)
+                ? RefusedWrites.RecordsAsync(entries, record, unwritten, refused)
                 : Task.CompletedTask,
-            discard.Count > 0 ? _activities.DiscardAsync(discard, none) : Task.CompletedTask).ConfigureAwait(false);
+            discard.Count > 0 ? DiscardAsync(discard, calls) : Task.CompletedTask).ConfigureAwait(false);
         if (source is not null && acks.Length > 0)
         {
             // A contact whose audit record was refused stays in the trigger: the next run sees it again.
@@ -198,6 +305,16 @@ internal sealed class PageWriter
         }
 
         return refused;
+    }
+
+    /// <summary>Removes records still Scheduled, noting in <paramref name="calls"/> that the call was answered.</summary>
+    private async Task DiscardAsync(IReadOnlyCollection<long> discard, ComposedCalls? calls)
+    {
+        await _activities.DiscardAsync(discard, CancellationToken.None).ConfigureAwait(false);
+        if (calls is not null)
+        {
+            calls.DiscardAnswered = true;
+        }
     }
 
     /// <summary>The page's results with each contact whose audit record or trigger change CiviCRM refused failed (it stays in the trigger).</summary>
@@ -231,7 +348,7 @@ internal sealed class PageWriter
         {
             // A record is new (no id) when its contact has no open record of this run: only then can a failed write leave
             // one whose replay must be checked.
-            MayCreateRecords = output.Any(r => r.RecordActivity && !opened.Records.ContainsKey(r.Contact.Id)),
+            MayCreateRecords = output.Any(r => MayCreateRecord(r, opened)),
         };
 
         // No read when the snapshot taken with the Scheduled records serves: every link is to an account this run created
@@ -289,6 +406,14 @@ internal sealed class PageWriter
             return await ReplayAsync(store, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Whether the page's write may create a record for <paramref name="result"/>: a record without an open one of this run
+    /// to update, or the Failed record of a failure after the attempt's link (the link completes the open record).
+    /// </summary>
+    private static bool MayCreateRecord(ContactResult result, OpenedPage opened) =>
+        (result.RecordActivity || result.LinkedBeforeFailure is not null)
+        && (!opened.Records.ContainsKey(result.Contact.Id) || (result.RecordActivity && result.LinkedBeforeFailure is not null));
 
     /// <summary>
     /// Whether a failed write's outcome is unknown: no answer from CiviCRM itself (the connection dropped or timed out after
@@ -475,15 +600,21 @@ internal sealed class PageWriter
     private (ActivityEntry[] Entries, IReadOnlyCollection<long> Discard, TriggerAcknowledgement[] Acks) Plan(AuditPlan audit)
     {
         var now = _time.GetUtcNow();
-        var entries = audit.Decisions.Where(d => d.Result.RecordActivity)
-            .Select(d => ToActivity(d.Result, now) with { Id = d.Update }).ToArray();
+        var entries = audit.Decisions.SelectMany(d => d.Linked is { } link
+                ? new[] { ToActivity(link, now) with { Id = d.Update } }.Concat(d.Result.RecordActivity ? [ToActivity(d.Result, now)] : [])
+                : d.Result.RecordActivity ? [ToActivity(d.Result, now) with { Id = d.Update }] : [])
+            .ToArray();
         var discard = audit.Decisions.SelectMany(d => d.Discard).Concat(audit.NeverStarted).Distinct().ToArray();
         var acks = audit.Decisions.Where(d => d.Result.Disposition is not null)
             .Select(d => new TriggerAcknowledgement(d.Result.Contact.Id, d.Result.Disposition!.Value)).ToArray();
         return (entries, discard, acks);
     }
 
-    private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
+    /// <summary>
+    /// Writes the page's links through the link store (it reads before it writes). <paramref name="afterLostAnswer"/>: asked
+    /// again after a call whose answer was lost, so a link found there may be the lost call's own: the contact keeps its result.
+    /// </summary>
+    private async Task<ContactResult[]> WriteLinksAsync(IReadOnlyList<ContactResult> results, CancellationToken none, bool afterLostAnswer = false)
     {
         var output = results.ToArray();
         var indexes = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
@@ -498,7 +629,7 @@ internal sealed class PageWriter
             var result = output[indexes[n]];
             var link = result.Link!;
             var answer = n < answers.Count ? answers[n] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
-            output[indexes[n]] = ApplyLink(result, answer);
+            output[indexes[n]] = afterLostAnswer && answer.Kind == AccountLinkResultKind.AlreadyExisted ? result : ApplyLink(result, answer);
             if (answer.Kind == AccountLinkResultKind.Repaired)
             {
                 Log.LinkRepaired(_logger, link.CmsUserId, answer.PreviousContactId, result.Contact.Id);
@@ -632,6 +763,22 @@ internal sealed class PageWriter
         }
 
         var mine = opened.Records.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+        if (result.Error is not null && result.LinkedBeforeFailure is { } linkedFirst)
+        {
+            // The attempt linked the account, then its role change failed: the link is audited as the success it is (the
+            // attempt's open record completed, exactly one Completed record per account), and the failure as a linked
+            // contact's failed role change is: a Failed record of its own when it counts, nothing when it does not.
+            var link = await ResolveOneAsync(linkedFirst, records, opened, none).ConfigureAwait(false);
+            if (link.Result.RecordActivity)
+            {
+                return new AuditDecision(result, link.Update, link.Discard) { Linked = link.Result };
+            }
+
+            // The account has its Completed record already: the failure closes this run's own record, as any failure does.
+            var closes = result.RecordActivity ? mine : null;
+            return new AuditDecision(result, closes, link.Discard.Where(id => id != closes).ToArray());
+        }
+
         var recs = records[result.Contact.Id].ToArray();
         var openIds = OpenIds(recs, mine);
         var success = result.Error is null && result.CmsUserId is long && (result.RecordActivity || result.Kind == OutcomeKind.AlreadyLinked);
@@ -708,10 +855,20 @@ internal sealed class PageWriter
             return new AuditDecision(result, openIds[0], openIds.Skip(1).ToArray());
         }
 
-        if (result.RecordActivity && mine is long failedRecord)
+        if (result.RecordActivity && (mine is not null || openIds.Length > 0))
         {
-            // A counted failure closes this run's own record as Failed; a contact that gives up leaves nothing open.
-            return new AuditDecision(result, failedRecord, result.Kind == OutcomeKind.GaveUp ? openIds.Where(id => id != failedRecord).ToArray() : []);
+            // A counted failure closes this run's own record as Failed (without one, its Failed record is new). A contact that
+            // gives up, or whose failure settles what an earlier attempt left open (SettlesEarlierAttempts), leaves nothing
+            // open: those attempts were never counted (a create that got no answer, a stopped run), and this failure is
+            // counted once, by its own record.
+            var earlier = openIds.Where(id => id != mine).ToArray();
+            if (earlier.Length == 0 || (result.Kind != OutcomeKind.GaveUp && !SettlesEarlierAttempts(result)))
+            {
+                return new AuditDecision(result, mine, []);
+            }
+
+            Log.EarlierAttemptsClosed(_logger, result.Contact.Id, earlier.Length, result.Error?.Code);
+            return new AuditDecision(result with { ActivityDetails = result.ActivityDetails + EarlierAttemptsNote(earlier.Length) }, mine, earlier);
         }
 
         if (mine is long unused && !result.AccountMayExist)
@@ -725,8 +882,27 @@ internal sealed class PageWriter
         return new AuditDecision(result, null, []);
     }
 
-    /// <summary>One contact's audit: its result as audited, the open record it completes or fails, the records it removes.</summary>
-    private sealed record AuditDecision(ContactResult Result, long? Update, IReadOnlyList<long> Discard);
+    /// <summary>
+    /// Whether a counted failure settles the attempts an earlier run left open for the contact: the account its email has
+    /// belongs to another contact, so whatever those attempts' creates made (a create that got no answer keeps its record
+    /// open for the run that finds the account, <see cref="ContactResult.AccountMayExist"/>), this contact never gets it.
+    /// </summary>
+    private static bool SettlesEarlierAttempts(ContactResult result) => result.Error?.Code == HeldByOtherContactCode;
+
+    /// <summary>The sentence a Failed record ends with when it closes earlier attempts' open records.</summary>
+    internal static string EarlierAttemptsNote(int count) => count == 1
+        ? " An earlier attempt left open (a create that got no answer, or a run that stopped) is closed with this record."
+        : $" {count.ToString(System.Globalization.CultureInfo.InvariantCulture)} earlier attempts left open (a create that got no answer, or a run that stopped) are closed with this record.";
+
+    /// <summary>
+    /// One contact's audit: its result as audited, the open record it completes or fails, the records it removes. When the
+    /// attempt linked the account before a failure (<see cref="ContactResult.LinkedBeforeFailure"/>), <see cref="Linked"/> is
+    /// that link's success, recorded on <see cref="Update"/>, and the failure's record (when it counts) is a new one.
+    /// </summary>
+    private sealed record AuditDecision(ContactResult Result, long? Update, IReadOnlyList<long> Discard)
+    {
+        public ContactResult? Linked { get; init; }
+    }
 
     /// <summary>A page's audit: one decision per result (in order), and the records of contacts never started.</summary>
     private sealed record AuditPlan(AuditDecision[] Decisions, IReadOnlyList<long> NeverStarted)

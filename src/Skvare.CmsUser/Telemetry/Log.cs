@@ -100,6 +100,12 @@ internal static partial class Log
     [LoggerMessage(1050, LogLevel.Warning, "After a page's lost write-back answer, its trigger changes could not be sent again ({Reason}); the contacts found linked stay in the trigger until the next run")]
     public static partial void WriteBackAcksUnconfirmed(ILogger logger, string reason);
 
+    [LoggerMessage(1051, LogLevel.Information, "Contact {ContactId}: its failure ({Code}) settles {Count} earlier attempt(s) left open (a create that got no answer, or a run that stopped); their Scheduled records are removed and this attempt's Failed record says so")]
+    public static partial void EarlierAttemptsClosed(ILogger logger, long contactId, int count, string? code);
+
+    [LoggerMessage(1052, LogLevel.Warning, "The answer to a page's write of {Part} was lost ({Reason}): what is safe to write twice was sent again, no new record was; {Unknown} contact(s) whose new record may be written stay in the trigger")]
+    public static partial void ComposedAnswerLost(ILogger logger, string part, string reason, int unknown);
+
     [LoggerMessage(1046, LogLevel.Warning, "The audit store refused a page's {Count} Scheduled records ({Reason}); they were opened one per call where no record is open, and {Refused} contact(s) whose own record was refused fail alone")]
     public static partial void OpenRefused(ILogger logger, int count, int refused, string reason);
 

@@ -79,35 +79,116 @@ public sealed class RoleSyncLinkTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task A_role_write_that_fails_after_the_link_fails_the_contact_and_the_next_run_gives_the_roles()
+    public async Task A_role_write_that_fails_after_the_link_completes_the_link_record_fails_the_contact_and_the_next_run_gives_the_roles()
     {
-        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        var fail = true;
-        _h.Cms.BeforeAddRoles = _ =>
-        {
-            if (fail)
-            {
-                throw FakeCmsAccountProvider.Permanent("The role could not be saved.");
-            }
-        };
+        var (account, ana, roles) = AnaWithFailingRoles(() => FakeCmsAccountProvider.Permanent("The role could not be saved."));
 
         var first = await _h.Provisioner.RunOnceAsync();
 
-        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Permanent);
+        var failure = first.Failures.Should().ContainSingle().Subject;
+        failure.Error!.Kind.Should().Be(FailureKind.Permanent);
+        failure.Attempt.Should().Be(1);
         _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(ana.Id, "the link was written before the roles");
-        var failed = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Subject;
-        failed.Status.Should().Be(ActivityOutcomeStatus.Failed);
-        failed.Details.Should().Contain($"CMS account {account.Id} is linked to this contact now");
+        var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).ToArray();
+        records.Should().HaveCount(2).And.NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
+        var linked = records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed, "the link this run wrote is audited once").Subject;
+        linked.Subject.Should().Be($"Linked : ana ({account.Id})");
+        linked.Details.Should().Contain("roles could not be given yet").And.Contain("(invalid_data: The role could not be saved); a later run gives them.");
+        var failed = records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Failed, "the failed role change counts, as a linked contact's does").Subject;
+        failed.Details.Should().Contain("The role could not be saved.").And.Contain($"CMS account {account.Id} is linked to this contact now");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added", "the roles are still to give");
 
-        fail = false;
+        roles.Fail = false;
         var next = await _h.Provisioner.RunOnceAsync();
 
         next.Failures.Should().BeEmpty();
         next.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
         account.Roles.Should().BeEquivalentTo("subscriber", "member");
-        _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).Should().NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
+        _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).Should().HaveCount(2, "the link has its Completed record: nothing more")
+            .And.ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed);
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_transient_role_failure_after_the_link_completes_the_link_record_and_counts_nothing()
+    {
+        var (account, ana, roles) = AnaWithFailingRoles(() => FakeCmsAccountProvider.Transient());
+
+        var first = await _h.Provisioner.RunOnceAsync();
+
+        first.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Transient);
+        var record = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation, "a transient failure records nothing of its own").Subject;
+        record.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        record.Subject.Should().Be($"Linked : ana ({account.Id})");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
+
+        roles.Fail = false;
+        var next = await _h.Provisioner.RunOnceAsync();
+
+        next.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
+        account.Roles.Should().BeEquivalentTo("subscriber", "member");
+        _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Which.Id.Should().Be(record.Id);
+        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_configuration_failure_of_the_role_change_after_the_link_stops_the_run_with_the_link_audited()
+    {
+        var (account, ana, _) = AnaWithFailingRoles(() => new CmsProviderException("InMemory", CmsErrorReason.Authentication, "The application password was refused.", statusCode: 401));
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.Configuration);
+        _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(ana.Id);
+        var record = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation, "a configuration failure is nobody's attempt: no Failed record").Subject;
+        record.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        record.Subject.Should().Be($"Linked : ana ({account.Id})");
+        record.Details.Should().Contain("(The application password was refused); a later run gives them.");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Added");
+    }
+
+    /// <summary>An existing account with Ana's email (not linked) and Ana in the trigger; role changes fail while <see cref="FailingRoles.Fail"/>.</summary>
+    private (FakeProviderAccount Account, Contact Ana, FailingRoles Roles) AnaWithFailingRoles(Func<Exception> failure)
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var roles = new FailingRoles();
+        _h.Cms.BeforeAddRoles = _ =>
+        {
+            if (roles.Fail)
+            {
+                throw failure();
+            }
+        };
+        return (account, ana, roles);
+    }
+
+    /// <summary>Whether role changes fail.</summary>
+    private sealed class FailingRoles
+    {
+        public bool Fail { get; set; } = true;
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_role_change_that_always_fails_after_the_link_gives_up_at_the_fourth_failure_with_one_Completed_record()
+    {
+        var account = _h.Cms.AddAccount("ana", "ana@example.org", "subscriber");
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Cms.BeforeAddRoles = _ => throw FakeCmsAccountProvider.Permanent("The role could not be saved.");
+
+        var attempts = new List<int?>();
+        for (var run = 0; run < 4; run++)
+        {
+            var summary = await _h.Provisioner.RunOnceAsync();
+            attempts.Add(summary.Failures.Should().ContainSingle().Subject.Attempt);
+            _h.Time.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        attempts.Should().Equal([1, 2, 3, 4], "each failed role change counts once: the link's Completed record is not an attempt");
+        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed", "the fourth failure gives up");
+        var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.AccountCreation).ToArray();
+        records.Should().ContainSingle(a => a.Status == ActivityOutcomeStatus.Completed).Which.Subject.Should().Be($"Linked : ana ({account.Id})");
+        records.Count(a => a.Status == ActivityOutcomeStatus.Failed).Should().Be(4);
+        records.Should().NotContain(a => a.Status == ActivityOutcomeStatus.Scheduled);
     }
 }
