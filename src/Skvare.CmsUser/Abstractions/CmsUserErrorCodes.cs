@@ -181,7 +181,7 @@ public static class CmsUserErrorCodes
         CmsErrorReason.DuplicateEmail => DuplicateEmail,
         CmsErrorReason.InvalidUsername => InvalidUsername,
         CmsErrorReason.InvalidEmail => CmsInvalidEmail,
-        CmsErrorReason.InvalidData => InvalidData,
+        CmsErrorReason.InvalidData or CmsErrorReason.UnknownLanguage => InvalidData,
         CmsErrorReason.UnknownRole => UnknownRole,
         CmsErrorReason.NotFound => AccountNotFound,
         CmsErrorReason.Authentication => CmsAuthentication,
