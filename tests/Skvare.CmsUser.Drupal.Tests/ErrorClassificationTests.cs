@@ -56,7 +56,7 @@ public sealed class ErrorClassificationTests : IDisposable
 
         ex.Reason.Should().Be(CmsErrorReason.UnknownLanguage);
         ex.Kind.Should().Be(FailureKind.Permanent);
-        _host.Server.Users.Should().BeEmpty("a refused create saves nothing, so it can be sent again without the language");
+        _host.Server.Users.Should().NotContain(u => u.Email == "jdoe@example.org", "a refused create saves nothing, so it can be sent again without the language");
     }
 
     [Fact]
