@@ -40,10 +40,11 @@ public sealed class UsernameTemplateTests
     public void Missing_values_are_detected() =>
         UsernameTemplate.Parse("{contact.first_name}{contact.middle_name}").HasAllValues(Ana).Should().BeFalse();
 
-    // What CiviCRM 6.17.2's token processor renders for the same contact (checked with WorkflowMessage.render on a real site):
-    // "{contact.first_name|lower}.{contact.last_name|upper}" → "ana maría.LIMA", "{contact.nick_name|default:\"member\"}" → "member".
+    // What CiviCRM 6.17.2's token processor renders for the same names (checked with WorkflowMessage.render on a real site):
+    // first name "Ana María" |lower → "ana maría"; last name "o'BRIEN-smith van der berg" |capitalize → "O'brien-Smith Van Der Berg";
+    // an empty nick name, or "0", |default:"member" → "member".
     [Theory]
-    [InlineData("{contact.first_name|lower}.{contact.last_name|upper}", "ana maría.LIMA")]
+    [InlineData("{contact.first_name|lower}.{contact.last_name|upper}", "ana maría.O'BRIEN-SMITH VAN DER BERG")]
     [InlineData("{contact.nick_name|default:\"member\"}_{contact.id}", "member_42")]
     [InlineData("{contact.first_name|default:\"member\"}", "Ana María")]
     [InlineData("{contact.external_identifier|default:\"none\"}", "none")]
