@@ -69,6 +69,7 @@ internal static class BackdropErrors
             case "invalid_name": return (CmsErrorReason.InvalidUsername, $"Backdrop refused the username: {serverMessage}");
             case "invalid_mail": return (CmsErrorReason.InvalidEmail, $"Backdrop refused the email address: {serverMessage}");
             case "unknown_role": return (CmsErrorReason.UnknownRole, $"Backdrop: {serverMessage} Check the role machine names at admin/config/people/roles.");
+            case "invalid_field" when error.Field == "language": return (CmsErrorReason.UnknownLanguage, $"Backdrop has no such language enabled: {serverMessage}");
             case "invalid_field": return (CmsErrorReason.InvalidData, $"Backdrop refused the value of '{error.Field}': {serverMessage}");
             case "account_blocked": return (CmsErrorReason.InvalidData, $"Backdrop: {serverMessage}");
             case "not_found": return (CmsErrorReason.NotFound, "Backdrop: there is no account with that user id.");

@@ -229,6 +229,11 @@ internal static class DrupalErrors
             {
                 found.Add(CmsErrorReason.UnknownRole);
             }
+            else if (IsPath(path, "preferred_langcode"))
+            {
+                // A language field's AllowedValues: the code is not a language of the site.
+                found.Add(CmsErrorReason.UnknownLanguage);
+            }
             else if (!path.Contains(' ', StringComparison.Ordinal))
             {
                 found.Add(CmsErrorReason.InvalidData);
@@ -236,7 +241,8 @@ internal static class DrupalErrors
         }
 
         CmsErrorReason[] order = [CmsErrorReason.DuplicateEmail, CmsErrorReason.DuplicateUsername, CmsErrorReason.InvalidEmail, CmsErrorReason.InvalidUsername, CmsErrorReason.UnknownRole];
-        var reason = order.FirstOrDefault(found.Contains, CmsErrorReason.InvalidData);
+        // Only the language refused: the engine creates the account again without one.
+        var reason = found.SetEquals([CmsErrorReason.UnknownLanguage]) ? CmsErrorReason.UnknownLanguage : order.FirstOrDefault(found.Contains, CmsErrorReason.InvalidData);
         var message = reason switch
         {
             CmsErrorReason.DuplicateEmail => $"Drupal: the email address is already used by another account. ({text})",
@@ -244,6 +250,7 @@ internal static class DrupalErrors
             CmsErrorReason.InvalidEmail => $"Drupal refused the email address. ({text})",
             CmsErrorReason.InvalidUsername => $"Drupal refused the username. ({text})",
             CmsErrorReason.UnknownRole => $"Drupal refused a role; use role machine names from admin/people/roles. ({text})",
+            CmsErrorReason.UnknownLanguage => $"Drupal has no such language enabled. ({text})",
             _ => $"Drupal refused a value (language, password or field). ({text})",
         };
         return (reason, message, "validation_failed");

@@ -167,12 +167,15 @@ internal static partial class Drupal7Errors
                 "mail" => Taken(message) ? CmsErrorReason.DuplicateEmail : CmsErrorReason.InvalidEmail,
                 "name" => Taken(message) ? CmsErrorReason.DuplicateUsername : CmsErrorReason.InvalidUsername,
                 _ when key.StartsWith("roles", StringComparison.Ordinal) => CmsErrorReason.UnknownRole,
+                // The language select's "illegal choice": not a language of the site.
+                "language" => CmsErrorReason.UnknownLanguage,
                 _ => CmsErrorReason.InvalidData,
             });
         }
 
         CmsErrorReason[] order = [CmsErrorReason.DuplicateEmail, CmsErrorReason.DuplicateUsername, CmsErrorReason.InvalidEmail, CmsErrorReason.InvalidUsername, CmsErrorReason.UnknownRole];
-        var reason = order.FirstOrDefault(found.Contains, CmsErrorReason.InvalidData);
+        // Only the language refused: the engine creates the account again without one.
+        var reason = found.SetEquals([CmsErrorReason.UnknownLanguage]) ? CmsErrorReason.UnknownLanguage : order.FirstOrDefault(found.Contains, CmsErrorReason.InvalidData);
         return (reason, reason switch
         {
             CmsErrorReason.DuplicateEmail => $"Drupal 7: the email address is already used by another account. ({text})",
@@ -180,6 +183,7 @@ internal static partial class Drupal7Errors
             CmsErrorReason.InvalidEmail => $"Drupal 7 refused the email address. ({text})",
             CmsErrorReason.InvalidUsername => $"Drupal 7 refused the username. ({text})",
             CmsErrorReason.UnknownRole => $"Drupal 7 refused a role; check CmsUser:Drupal7:RoleIds against admin/people/permissions/roles. ({text})",
+            CmsErrorReason.UnknownLanguage => $"Drupal 7 has no such language enabled. ({text})",
             _ => $"Drupal 7 refused a value. ({text})",
         });
     }

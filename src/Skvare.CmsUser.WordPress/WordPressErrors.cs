@@ -154,7 +154,8 @@ internal static partial class WordPressErrors
             return CmsErrorReason.InvalidEmail;
         }
 
-        return CmsErrorReason.InvalidData;
+        // The user schema's locale is an enum of the installed languages ('', en_US and get_available_languages()).
+        return error.Params.SetEquals(["locale"]) ? CmsErrorReason.UnknownLanguage : CmsErrorReason.InvalidData;
     }
 
     private static CmsProviderException FromStatusOnly(string operation, int status, string? body, bool isCreate)

@@ -72,23 +72,25 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
-    public async Task Added_but_disabled_language_is_InvalidData_as_module_1_1_refuses_it()
+    public async Task Added_but_disabled_language_is_UnknownLanguage_as_module_1_1_refuses_it()
     {
         _host.Server.AddLanguage("fr", enabled: false);
 
         var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Language = "fr_FR" });
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.ErrorCode.Should().Be("invalid_field");
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.ErrorCode.Should().Be("invalid_field");
+        ex.Reason.Should().Be(CmsErrorReason.UnknownLanguage, "the engine creates the account again without the language");
         _host.Server.FindUserByMail("jdoe@example.org").Should().BeNull();
     }
 
     [Fact]
-    public async Task Missing_language_is_InvalidData_and_creates_nothing()
+    public async Task Missing_language_is_UnknownLanguage_and_creates_nothing()
     {
         var act = () => _host.Provider.CreateAsync(BackdropTestHost.NewAccount() with { Language = "de_DE" });
 
         var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
-        ex.Reason.Should().Be(CmsErrorReason.InvalidData);
+        ex.Reason.Should().Be(CmsErrorReason.UnknownLanguage);
         ex.ErrorCode.Should().Be("invalid_field");
         ex.Message.Should().Contain("language");
         _host.Server.FindUserByMail("jdoe@example.org").Should().BeNull();

@@ -50,9 +50,21 @@ public sealed class ErrorClassificationTests : IDisposable
     }
 
     [Fact]
-    public async Task Disabled_language_is_InvalidData()
+    public async Task Disabled_language_alone_is_UnknownLanguage_so_the_engine_creates_without_it()
     {
-        (await CreateFails(DrupalTestHost.NewAccount() with { Language = "de_DE" })).Reason.Should().Be(CmsErrorReason.InvalidData);
+        var ex = await CreateFails(DrupalTestHost.NewAccount() with { Language = "de_DE" });
+
+        ex.Reason.Should().Be(CmsErrorReason.UnknownLanguage);
+        ex.Kind.Should().Be(FailureKind.Permanent);
+        _host.Server.Users.Should().NotContain(u => u.Email == "jdoe@example.org", "a refused create saves nothing, so it can be sent again without the language");
+    }
+
+    [Fact]
+    public async Task Disabled_language_beside_another_refused_value_is_InvalidData()
+    {
+        var ex = await CreateFails(DrupalTestHost.NewAccount() with { Language = "de_DE", Fields = new Dictionary<string, string> { ["field_nope"] = "x" } });
+
+        ex.Reason.Should().Be(CmsErrorReason.InvalidData, "without the language the create would still be refused");
     }
 
     [Fact]

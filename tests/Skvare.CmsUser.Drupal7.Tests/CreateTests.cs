@@ -87,6 +87,25 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_language_the_site_has_not_enabled_is_UnknownLanguage_and_creates_nothing()
+    {
+        var act = () => _host.Provider.CreateAsync(Drupal7TestHost.NewAccount() with { Language = "de_DE" });
+
+        var ex = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        ex.Reason.Should().Be(CmsErrorReason.UnknownLanguage, "the engine creates the account again without the language");
+        ex.Kind.Should().Be(FailureKind.Permanent);
+        _host.Server.Users.Should().NotContain(u => u.Email == "jdoe@example.org");
+    }
+
+    [Fact]
+    public async Task A_language_refused_beside_another_value_is_that_values_refusal()
+    {
+        var act = () => _host.Provider.CreateAsync(Drupal7TestHost.NewAccount("jdoe", "not an email") with { Language = "de_DE" });
+
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidEmail, "without the language the create would still be refused");
+    }
+
+    [Fact]
     public async Task Role_names_without_a_configured_id_fail_before_any_call()
     {
         var act = () => _host.Provider.CreateAsync(Drupal7TestHost.NewAccount() with { Roles = ["manager"] });

@@ -208,13 +208,14 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
-    public async Task Language_the_site_does_not_have_is_reported_as_InvalidData()
+    public async Task Language_the_site_does_not_have_is_reported_as_UnknownLanguage()
     {
         using var host = WordPressTestHost.For(_server);
 
         var act = () => host.Provider.CreateAsync(new NewCmsAccount { Username = "klingon", Email = "k@example.org", Password = "pw-123456", Language = "tlh_QO" });
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.InvalidData);
+        // The engine then creates the account without a locale (LanguageTests).
+        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownLanguage);
     }
 
     [Fact]

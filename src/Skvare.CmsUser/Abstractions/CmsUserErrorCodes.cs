@@ -50,6 +50,12 @@ public static class CmsUserErrorCodes
     /// <summary>The CMS refused another value of the account, or its record of the account holds an unreadable value (<see cref="CmsErrorReason.InvalidData"/>).</summary>
     public const string InvalidData = "invalid_data";
 
+    /// <summary>
+    /// The CMS refused only the account's language (<see cref="CmsErrorReason.UnknownLanguage"/>). The engine creates the
+    /// account again without one, so a contact ends with this code only when that create is refused the same way.
+    /// </summary>
+    public const string UnknownLanguage = "unknown_language";
+
     /// <summary>A configured role does not exist on the site (<see cref="CmsErrorReason.UnknownRole"/>).</summary>
     public const string UnknownRole = "unknown_role";
 
@@ -182,6 +188,7 @@ public static class CmsUserErrorCodes
         CmsErrorReason.InvalidUsername => InvalidUsername,
         CmsErrorReason.InvalidEmail => CmsInvalidEmail,
         CmsErrorReason.InvalidData => InvalidData,
+        CmsErrorReason.UnknownLanguage => UnknownLanguage,
         CmsErrorReason.UnknownRole => UnknownRole,
         CmsErrorReason.NotFound => AccountNotFound,
         CmsErrorReason.Authentication => CmsAuthentication,

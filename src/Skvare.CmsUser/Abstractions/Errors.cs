@@ -124,6 +124,13 @@ public enum CmsErrorReason
     /// reset campaign's contact leaves the campaign after <see cref="RetryPolicy.MaxAttempts"/> of them.
     /// </summary>
     MailFailed,
+
+    /// <summary>
+    /// The CMS refused only the account's language: the site does not have it (not installed or not enabled). Permanent,
+    /// but for the language alone: the engine creates the account again without one, so it gets the site's default
+    /// language (as the reference extension did when the site lacked the contact's language), and notes it in the audit.
+    /// </summary>
+    UnknownLanguage,
 }
 
 /// <summary>A CMS call failed. <see cref="Reason"/> tells why; <see cref="CmsUserException.Kind"/> follows from it.</summary>

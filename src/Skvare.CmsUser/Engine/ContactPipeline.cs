@@ -271,8 +271,8 @@ internal sealed class ContactPipeline
             try
             {
                 var request = BuildAccount(rule, contact, baseName, email);
-                var created = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
-                return Created(rule, attempt, created, email, request);
+                var (created, sent) = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
+                return Created(rule, attempt, created, email, sent);
             }
             catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
             {
@@ -356,8 +356,8 @@ internal sealed class ContactPipeline
                 try
                 {
                     var request = BuildAccount(rule, contact, username, email);
-                    var created = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
-                    return Created(rule, attempt, created, email, request);
+                    var (created, sent) = await CreateAloneForEmailAsync(request, cancellationToken).ConfigureAwait(false);
+                    return Created(rule, attempt, created, email, sent);
                 }
                 catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
                 {
@@ -397,12 +397,23 @@ internal sealed class ContactPipeline
 
     /// <summary>
     /// Creates the account while no other create with the same email (case-insensitive) runs in this process. The key is
-    /// the email's hash: two emails that share one only wait for each other.
+    /// the email's hash: two emails that share one only wait for each other. A create refused only for its language (the
+    /// site lacks it: <see cref="CmsErrorReason.UnknownLanguage"/>, so nothing was created) is sent once more without one:
+    /// the account gets the site's default language instead of the contact never getting one. Returns the create that
+    /// was answered.
     /// </summary>
-    private async Task<CmsAccount> CreateAloneForEmailAsync(NewCmsAccount account, CancellationToken cancellationToken)
+    private async Task<(CmsAccount Created, NewCmsAccount Sent)> CreateAloneForEmailAsync(NewCmsAccount account, CancellationToken cancellationToken)
     {
         using var sameEmail = await _emailCreates.AcquireAsync(StringComparer.OrdinalIgnoreCase.GetHashCode(account.Email), cancellationToken).ConfigureAwait(false);
-        return await _cms.CreateAsync(account, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return (await _cms.CreateAsync(account, cancellationToken).ConfigureAwait(false), account);
+        }
+        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnknownLanguage && account.Language is not null)
+        {
+            var withoutLanguage = account with { Language = null };
+            return (await _cms.CreateAsync(withoutLanguage, cancellationToken).ConfigureAwait(false), withoutLanguage);
+        }
     }
 
     /// <summary>Releases a reserved username when the create attempt is over.</summary>
@@ -532,6 +543,11 @@ internal sealed class ContactPipeline
         var details = rule.Roles.Count == 0
             ? $"Rule {rule.DisplayName}."
             : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
+        if (request is { Language: null } && MapLanguage(attempt.Contact.PreferredLanguage) is { } refused)
+        {
+            details += $" The site has no language '{refused}', so the account has the site's default language.";
+        }
+
         return attempt with
         {
             Kind = OutcomeKind.Created,

@@ -5,8 +5,10 @@ using System.Text.RegularExpressions;
 namespace Skvare.CmsUser.Usernames;
 
 /// <summary>
-/// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once.
-/// Unknown tokens are rejected when the pattern is parsed (at start-up), not when it is used.
+/// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once. Tokens are CiviCRM's: the standard
+/// ones, <c>{contact.custom_N}</c>, CiviCRM's other contact tokens (<see cref="ContactTokens"/>), each optionally with
+/// one of CiviCRM's token filters (<c>|lower</c>, <c>|upper</c>, <c>|capitalize</c>, <c>|default:"text"</c>).
+/// Unknown tokens and filters are rejected when the pattern is parsed (at start-up), not when it is used.
 /// </summary>
 internal sealed partial class UsernameTemplate
 {
@@ -30,7 +32,7 @@ internal sealed partial class UsernameTemplate
 
     /// <summary>Extra contact fields (such as <c>custom_12</c>) this pattern needs beyond the standard tokens.</summary>
     public IReadOnlyCollection<string> ExtraFields =>
-        _segments.Where(s => s.IsToken && !KnownTokens.Contains(s.Text)).Select(s => s.Text).Distinct().ToArray();
+        _segments.Where(s => s.IsToken && !KnownTokens.Contains(s.Text)).Select(s => s.Text).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>Parses a pattern.</summary>
     /// <param name="pattern">The pattern.</param>
@@ -67,7 +69,9 @@ internal sealed partial class UsernameTemplate
             }
 
             var token = pattern[(open + 1)..close].Trim();
-            segments.Add(new Segment(true, ValidateToken(pattern, token)));
+            var bar = token.IndexOf('|', StringComparison.Ordinal);
+            var filter = bar < 0 ? null : TokenFilter.Parse(pattern, token[(bar + 1)..]);
+            segments.Add(new Segment(true, ValidateToken(pattern, bar < 0 ? token : token[..bar].TrimEnd()), filter));
             position = close + 1;
         }
 
@@ -82,7 +86,7 @@ internal sealed partial class UsernameTemplate
         var builder = new StringBuilder();
         foreach (var segment in _segments)
         {
-            builder.Append(segment.IsToken ? Resolve(contact, segment.Text) : segment.Text);
+            builder.Append(segment.IsToken ? segment.Value(contact) : segment.Text);
         }
 
         return builder.ToString();
@@ -95,7 +99,7 @@ internal sealed partial class UsernameTemplate
         // A loop, not LINQ: called for every contact of a batch.
         foreach (var segment in _segments)
         {
-            if (segment.IsToken && string.IsNullOrWhiteSpace(Resolve(contact, segment.Text)))
+            if (segment.IsToken && string.IsNullOrWhiteSpace(segment.Value(contact)))
             {
                 return false;
             }
@@ -119,8 +123,18 @@ internal sealed partial class UsernameTemplate
             return name;
         }
 
+        if (ContactTokens.StandardAliases.TryGetValue(name, out var standard))
+        {
+            return standard;
+        }
+
+        if (ContactTokens.Fields.TryGetValue(name, out var field))
+        {
+            return field;
+        }
+
         throw new CmsUserConfigurationException(
-            $"The pattern '{pattern}' uses the unknown token '{{{token}}}'. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, and {{contact.custom_N}} for custom fields.");
+            $"The pattern '{pattern}' uses the unknown token '{{{token}}}'. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, {{contact.custom_N}} for custom fields, and CiviCRM's other contact tokens such as {{contact.sort_name}}, {{contact.job_title}} or {{contact.address_primary.city}} (docs/configuration.md lists them).");
     }
 
     private static string? Resolve(Contact contact, string token) => token switch
@@ -140,5 +154,8 @@ internal sealed partial class UsernameTemplate
     [GeneratedRegex("^custom_[0-9]+$", RegexOptions.CultureInvariant)]
     private static partial Regex CustomFieldToken();
 
-    private readonly record struct Segment(bool IsToken, string Text);
+    private readonly record struct Segment(bool IsToken, string Text, TokenFilter? Filter = null)
+    {
+        public string? Value(Contact contact) => Filter is { } filter ? filter.Apply(Resolve(contact, Text)) : Resolve(contact, Text);
+    }
 }

@@ -39,4 +39,67 @@ public sealed class UsernameTemplateTests
     [Fact]
     public void Missing_values_are_detected() =>
         UsernameTemplate.Parse("{contact.first_name}{contact.middle_name}").HasAllValues(Ana).Should().BeFalse();
+
+    // What CiviCRM 6.17.2's token processor renders for the same names (checked with WorkflowMessage.render on a real site):
+    // first name "Ana María" |lower → "ana maría"; last name "o'BRIEN-smith van der berg" |capitalize → "O'brien-Smith Van Der Berg";
+    // an empty nick name, or "0", |default:"member" → "member".
+    [Theory]
+    [InlineData("{contact.first_name|lower}.{contact.last_name|upper}", "ana maría.O'BRIEN-SMITH VAN DER BERG")]
+    [InlineData("{contact.nick_name|default:\"member\"}_{contact.id}", "member_42")]
+    [InlineData("{contact.first_name|default:\"member\"}", "Ana María")]
+    [InlineData("{contact.external_identifier|default:\"none\"}", "none")]
+    [InlineData("{contact.last_name|capitalize}", "O'brien-Smith Van Der Berg")]
+    [InlineData("{ contact.first_name | upper }", "ANA MARÍA")]
+    public void CiviCRM_token_filters_apply_to_the_value(string pattern, string expected) =>
+        UsernameTemplate.Parse(pattern).Render(Filtered).Should().Be(expected);
+
+    [Fact]
+    public void A_default_fills_a_missing_value_so_the_pattern_is_not_incomplete()
+    {
+        UsernameTemplate.Parse("{contact.nick_name}").HasAllValues(Filtered).Should().BeFalse();
+        UsernameTemplate.Parse("{contact.nick_name|default:\"member\"}").HasAllValues(Filtered).Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData("{contact.city}", "address_primary.city", "Recife")]
+    [InlineData("{contact.address_primary.city}", "address_primary.city", "Recife")]
+    [InlineData("{contact.primary_address.city}", "address_primary.city", "Recife")]
+    [InlineData("{contact.state_province}", "address_primary.state_province_id:abbr", "PE")]
+    [InlineData("{contact.job_title|lower}", "job_title", "dev")]
+    [InlineData("{contact.individual_prefix}", "prefix_id:label", "Ms.")]
+    [InlineData("{contact.current_employer}", "employer_id.display_name", "Acme")]
+    [InlineData("{contact.phone}", "phone_primary.phone", "555-0100")]
+    public void CiviCRMs_other_contact_tokens_and_their_old_names_read_the_API_field(string pattern, string field, string expected)
+    {
+        var template = UsernameTemplate.Parse(pattern);
+
+        template.ExtraFields.Should().Equal(field);
+        template.Render(Filtered).Should().Be(expected);
+    }
+
+    [Fact]
+    public void The_primary_email_token_is_the_standard_email() =>
+        UsernameTemplate.Parse("{contact.email_primary.email}").Render(Ana).Should().Be("ana@example.org");
+
+    [Theory]
+    [InlineData("{contact.first_name|shout}", "Known filters")]
+    [InlineData("{contact.first_name|lower|upper}", "Known filters")]
+    [InlineData("{contact.first_name|default:member}", "double quotes")]
+    [InlineData("{contact.first_name|default}", "double quotes")]
+    [InlineData("{contact.checksum}", "unknown token")]
+    [InlineData("{contact.hash}", "unknown token")]
+    [InlineData("{contact.birth_date}", "unknown token")]
+    public void Unknown_filters_and_tokens_left_out_on_purpose_are_configuration_errors(string pattern, string message) =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse(pattern)).Should().Throw<CmsUserConfigurationException>()
+            .Which.Message.Should().Contain(message).And.Contain(pattern);
+
+    private static readonly Contact Filtered = new()
+    {
+        Id = 42, FirstName = "Ana María", LastName = "o'BRIEN-smith van der berg", Email = "ana@example.org",
+        Fields = new Dictionary<string, string?>
+        {
+            ["address_primary.city"] = "Recife", ["address_primary.state_province_id:abbr"] = "PE", ["job_title"] = "Dev",
+            ["prefix_id:label"] = "Ms.", ["employer_id.display_name"] = "Acme", ["phone_primary.phone"] = "555-0100",
+        },
+    };
 }

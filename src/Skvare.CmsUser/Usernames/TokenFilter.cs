@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text;
+
+namespace Skvare.CmsUser.Usernames;
+
+/// <summary>
+/// One of CiviCRM's token filters after a token's <c>|</c>, as its token processor applies them to plain text
+/// (<c>Civi\Token\StandardFilters</c>, CiviCRM 6.17.2): <c>lower</c>, <c>upper</c>, <c>capitalize</c> (each word's first
+/// letter upper case, the rest lower) and <c>default:"text"</c> (the text when the value is empty or <c>0</c>). A token
+/// takes at most one filter, as in CiviCRM. Any other filter is a configuration error at start (CiviCRM fails the message
+/// when it renders it).
+/// </summary>
+internal sealed class TokenFilter
+{
+    private readonly string _name;
+    private readonly string? _argument;
+
+    private TokenFilter(string name, string? argument)
+    {
+        _name = name;
+        _argument = argument;
+    }
+
+    /// <summary>Parses the text after a token's <c>|</c>.</summary>
+    /// <param name="pattern">The whole pattern, for the message.</param>
+    /// <param name="text">The filter, e.g. <c>lower</c> or <c>default:"member"</c>.</param>
+    /// <exception cref="CmsUserConfigurationException">The filter is unknown or malformed.</exception>
+    public static TokenFilter Parse(string pattern, string text)
+    {
+        var trimmed = text.Trim();
+        var colon = trimmed.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? trimmed : trimmed[..colon];
+        switch (name)
+        {
+            case "lower" or "upper" or "capitalize" when colon < 0:
+                return new TokenFilter(name, null);
+            case "default" when colon > 0 && QuotedArgument(trimmed[(colon + 1)..]) is { } argument:
+                return new TokenFilter(name, argument);
+            case "default":
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'; write the default text in double quotes, e.g. {{contact.nick_name|default:\"member\"}}.");
+            default:
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'. Known filters: |lower, |upper, |capitalize and |default:\"text\" (one per token).");
+        }
+    }
+
+    /// <summary>The filtered value.</summary>
+    /// <param name="value">The token's value, or <see langword="null"/> when the contact has none.</param>
+    public string? Apply(string? value) => _name switch
+    {
+        "lower" => value?.ToLowerInvariant(),
+        "upper" => value?.ToUpperInvariant(),
+        "capitalize" => value is null ? null : TitleCase(value),
+        // PHP's !$value: an empty text and "0" take the default.
+        _ => string.IsNullOrEmpty(value) || value == "0" ? _argument : value,
+    };
+
+    private static string? QuotedArgument(string text) =>
+        text.Length >= 2 && text[0] == '"' && text[^1] == '"' && text.IndexOf('"', 1) == text.Length - 1 ? text[1..^1] : null;
+
+    /// <summary>
+    /// Each word's first letter upper case and its other letters lower case (PHP's <c>mb_convert_case(…, MB_CASE_TITLE)</c>):
+    /// a letter starts a word unless it follows a letter, mark or digit, or an apostrophe inside a word (<c>O'brien</c>).
+    /// </summary>
+    private static string TitleCase(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        var inWord = false;
+        var text = value.AsSpan();
+        for (var i = 0; i < text.Length;)
+        {
+            if (Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                // A lone surrogate is kept as it is and ends a word.
+                builder.Append(text[i]);
+                i++;
+                inWord = false;
+                continue;
+            }
+
+            var category = Rune.GetUnicodeCategory(rune);
+            var isLetter = Rune.IsLetter(rune);
+            var cased = isLetter ? (inWord ? Rune.ToLowerInvariant(rune) : Rune.ToUpperInvariant(rune)) : rune;
+            builder.Append(cased.ToString());
+            inWord = isLetter || Rune.IsDigit(rune)
+                || category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark
+                || (inWord && rune.Value is '\'' or '\u2019');
+            i += consumed;
+        }
+
+        return builder.ToString();
+    }
+}
