@@ -510,7 +510,7 @@ internal static class Output
 
         var days = Durations.Format(window);
         var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {Safe(rule)}";
-        var more = notListed == 0 || all ? "" : $" Not listed: {Contacts(notListed)} whose last attempt failed but that no{(rule is null ? "" : $" {Safe(rule)}")} trigger holds (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
+        var more = notListed == 0 || all ? "" : " " + NotListedLine(notListed, rule);
         if (failures.Count == 0)
         {
             Human.WriteLine(all
@@ -532,6 +532,10 @@ internal static class Output
         Human.Write(table);
         Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
     }
+
+    /// <summary>The <c>failures</c> line that counts the failed contacts its scope left out (<paramref name="rule"/>: only its trigger).</summary>
+    internal static string NotListedLine(int notListed, string? rule) =>
+        $"Not listed: {Contacts(notListed)} whose last attempt failed but that {(rule is null ? "no trigger holds" : $"the trigger of {Safe(rule)} does not hold")} (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
     internal static string Next(FailureRecord f, int maxAttempts)

@@ -35,6 +35,7 @@ public sealed class AdminTrialWordingTests
             StartedAt = DateTimeOffset.UnixEpoch,
             Duration = TimeSpan.FromSeconds(1),
             Counts = new Dictionary<OutcomeKind, int> { [OutcomeKind.Failed] = 5 },
+            Failures = [],
             Quarantined = true,
             StopKind = RunStopKind.Quarantined,
             StopReason = "CiviCRM or the CMS is unavailable: the answer to the page's write-back was lost (…). CiviCRM may have applied it: the next run finds out and writes nothing twice. ",
@@ -43,5 +44,37 @@ public sealed class AdminTrialWordingTests
         var line = Output.StopLine("run", summary);
 
         line.Should().Contain("writes nothing twice. The remaining contacts were left untouched").And.NotContain("..");
+    }
+    [Fact(Timeout = 120_000)]
+    public async Task A_value_a_package_cannot_read_is_reported_with_the_engines_problems()
+    {
+        // Regression: CmsUser:CiviCrm:UrlStyle 'Wordpres' stopped the host before the engine's settings were validated,
+        // so the admin fixed it and only then learned of the misspelled trigger Kind and history key.
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", """
+            {
+              "CmsUser": {
+                "Rules": [ { "Name": "members", "Trigger": { "Kind": "Groop", "Reference": "website_members" }, "Histroy": { "Kind": "Group", "Reference": "done" } } ],
+                "CiviCrm": { "BaseUrl": "http://127.0.0.1:9/", "ApiKey": "k", "UrlStyle": "Wordpres" },
+                "WordPress": { "BaseUrl": "http://127.0.0.1:9/", "Username": "u", "ApplicationPassword": "p" }
+              }
+            }
+            """);
+
+        var result = await Cli.RunAsync(folder.Path, null, "run");
+
+        result.ExitCode.Should().Be(3, result.ToString());
+        result.Stderr.Should().Contain("have 3 problems")
+            .And.Contain("CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of: Clean, WordPress, Joomla, Template")
+            .And.Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch")
+            .And.Contain("CmsUser:Rules:0:Histroy is not a setting");
+    }
+
+    [Fact]
+    public void Failures_of_one_rule_name_its_trigger_in_the_not_listed_line()
+    {
+        // "that no tagged trigger holds" read as "no trigger that is tagged" for a rule named "tagged".
+        Output.NotListedLine(3, "tagged").Should().StartWith("Not listed: 3 contacts whose last attempt failed but that the trigger of tagged does not hold (gave up");
+        Output.NotListedLine(1, null).Should().StartWith("Not listed: 1 contact whose last attempt failed but that no trigger holds (gave up");
     }
 }
