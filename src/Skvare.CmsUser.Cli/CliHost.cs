@@ -113,6 +113,8 @@ internal static class CliHost
                 all.Add(ex.Message);
             }
 
+            // The start stopped before the engine's settings were validated: their problems belong in the same message.
+            all.AddRange(EngineProblems(host));
             cause = ex;
         }
 
@@ -137,6 +139,25 @@ internal static class CliHost
         }
 
         return host;
+    }
+
+    /// <summary>The validation failures of the engine's settings (<c>CmsUser</c>), read on their own; none when they bind and pass.</summary>
+    private static IReadOnlyList<string> EngineProblems(IHost host)
+    {
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value;
+            return [];
+        }
+        catch (Exception ex) when (ValidationFailures(ex) is { Count: > 0 } failures)
+        {
+            return failures;
+        }
+        catch (InvalidOperationException)
+        {
+            // A value the binder cannot convert: the settings check names it already.
+            return [];
+        }
     }
 
     /// <summary>The distinct validation failures inside an exception (the host aggregates them; a failure may surface twice).</summary>

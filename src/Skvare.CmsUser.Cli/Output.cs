@@ -235,7 +235,7 @@ internal static class Output
             $"Stopped by a defect in cmsuser, not by a setting: {Safe(summary.StopReason ?? "")} The contacts above were written; the next run carries on. "
             + $"Please report it ({Issues}) with the output of 'cmsuser {command} --verbose', which has the exception.",
         { StopKind: RunStopKind.Configuration } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason ?? "")}",
-        { Quarantined: true } => $"Stopped (quarantined): {Safe(summary.StopReason ?? "")}. {LeftBehind(summary)}; run again when the server is back.{(MayBeUnreachable(summary) ? " " + NeverWorked : "")}",
+        { Quarantined: true } => $"Stopped (quarantined): {Safe((summary.StopReason ?? "").TrimEnd().TrimEnd('.'))}. {LeftBehind(summary)}; run again when the server is back.{(MayBeUnreachable(summary) ? " " + NeverWorked : "")}",
         { Cancelled: true } => "Cancelled: the run stopped cleanly between contacts.",
         { StopReason: not null } => $"Stopped by a configuration or credentials problem: {Safe(summary.StopReason)}",
         _ => null,
@@ -510,7 +510,7 @@ internal static class Output
 
         var days = Durations.Format(window);
         var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {Safe(rule)}";
-        var more = notListed == 0 || all ? "" : $" Not listed: {Contacts(notListed)} whose last attempt failed but that no{(rule is null ? "" : $" {Safe(rule)}")} trigger holds (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
+        var more = notListed == 0 || all ? "" : " " + NotListedLine(notListed, rule);
         if (failures.Count == 0)
         {
             Human.WriteLine(all
@@ -533,6 +533,10 @@ internal static class Output
         Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
     }
 
+    /// <summary>The <c>failures</c> line that counts the failed contacts its scope left out (<paramref name="rule"/>: only its trigger).</summary>
+    internal static string NotListedLine(int notListed, string? rule) =>
+        $"Not listed: {Contacts(notListed)} whose last attempt failed but that {(rule is null ? "no trigger holds" : $"the trigger of {Safe(rule)} does not hold")} (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
+
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
     internal static string Next(FailureRecord f, int maxAttempts)
     {
@@ -547,9 +551,21 @@ internal static class Output
             FailureNext.Retry => $"retried by the next run of {f.Rule} ({AttemptOf(f.Attempts + 1, maxAttempts)})",
             FailureNext.AttemptsUsedUp => $"skipped by {f.Rule} until failures age out of the attempt window",
             _ when unknown => "not waiting in any trigger (gave up); the CMS may have created the account: add the contact to the trigger again and the next run finds it by email and links it",
-            _ => "not waiting in any trigger (gave up): add the contact to the trigger again to retry",
+            _ => $"not waiting in any trigger (gave up): {FixBeforeRetry(f.LastError)}, then add the contact to the trigger again to retry",
         };
     }
+
+    /// <summary>
+    /// What to fix before a contact that gave up is added to its trigger again: a contact whose email data gave up at once
+    /// would give up again as it is (docs/errors.md says the same per code).
+    /// </summary>
+    private static string FixBeforeRetry(string lastError) => (lastError.Split(':', 2)[0]) switch
+    {
+        CmsUserErrorCodes.NoEmail => "give the contact a primary email in CiviCRM",
+        CmsUserErrorCodes.InvalidEmail => "correct the contact's primary email in CiviCRM",
+        CmsUserErrorCodes.EmailOnHold => "correct the contact's primary email and release its hold in CiviCRM",
+        _ => "fix what the last error names",
+    };
 
     public static void Check(IReadOnlyList<ConnectivityReport> reports, int exit, bool json)
     {

@@ -381,11 +381,23 @@ internal sealed class ContactPipeline
 
     /// <summary>
     /// A create refused for a taken email, or whose outcome is unknown: the account may exist now (a racing worker, a
-    /// create that failed after saving), so it is looked up by email; none found fails the contact with the refusal.
+    /// create that failed after saving), so it is looked up by email; none found fails the contact with the refusal. A
+    /// look-up that cannot reach the CMS after a create without an answer leaves that outcome unknown, and the contact fails
+    /// with it (the account may exist), not with the look-up's outage.
     /// </summary>
     private async Task<ContactResult> ResolveEmailRefusalAsync(ProvisioningRule rule, ContactResult attempt, CmsProviderException ex, string email, CancellationToken cancellationToken)
     {
-        if (await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false) is not { } raced)
+        CmsAccount? raced;
+        try
+        {
+            raced = await _cms.FindByEmailAsync(email, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CmsProviderException lookUp) when (ex.Reason == CmsErrorReason.UnknownOutcome && lookUp.Kind == FailureKind.Transient)
+        {
+            return attempt.Catch(Attempts, ex, _logger);
+        }
+
+        if (raced is null)
         {
             return attempt.Catch(Attempts, ex, _logger);
         }

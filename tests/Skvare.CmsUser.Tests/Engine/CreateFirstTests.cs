@@ -224,4 +224,29 @@ public sealed class CreateFirstTests : IDisposable
         audit.Status.Should().Be(ActivityOutcomeStatus.Completed, "the record opened before the unanswered create is completed, not dropped");
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
     }
+    [Fact(Timeout = 30_000)]
+    public async Task A_create_without_an_answer_whose_look_up_finds_the_cms_gone_reports_the_unknown_outcome()
+    {
+        // Regression (admin trial on the real sites): the CMS went away while a create was in flight; the account was
+        // made, but the contact read "cms_unavailable … (call: search accounts)", as if nothing had been sent.
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var answered = false;
+        _h.Cms.AfterCreate = _ =>
+        {
+            if (!answered)
+            {
+                answered = true;
+                _h.Cms.FailNext(FakeCmsAccountProvider.Transient("connection refused"));
+                throw new CmsProviderException("InMemory", CmsErrorReason.UnknownOutcome, "No answer to the create.");
+            }
+        };
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        Calls("FindByEmail").Should().Be(1, "the look-up after the lost answer was tried");
+        var error = summary.Failures.Should().ContainSingle(f => f.ContactId == ana.Id).Subject.Error!;
+        error.Code.Should().Be(CmsUserErrorCodes.UnknownOutcome, "the create was sent: the account may exist, whatever the look-up met");
+        error.Kind.Should().Be(FailureKind.Transient, "no attempt is counted");
+        _h.Cms.Accounts.Should().ContainSingle(a => a.Email == "ana@example.org", "the CMS made the account");
+    }
 }
