@@ -9,21 +9,8 @@ namespace Skvare.CmsUser.Cli;
 /// <summary>What the commands print: tables and summaries for a person on stdout, or one JSON document with <c>--json</c>.</summary>
 internal static class Output
 {
-    private static readonly IAnsiConsole Human = AnsiConsole.Create(new AnsiConsoleSettings
-    {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-    });
-
-    static Output()
-    {
-        if (Console.IsOutputRedirected)
-        {
-            // A log file or a cron mail has no width; keep messages on one line where they fit.
-            Human.Profile.Width = 200;
-        }
-    }
+    /// <summary>stdout for a person (see <see cref="CliContext.Human"/>).</summary>
+    private static IAnsiConsole Human => CliContext.Current.Human;
 
     /// <summary>How an outcome reads in the command's own words (a reset campaign sends emails, it links nothing).</summary>
     public static string Describe(OutcomeKind kind, string verb) => (verb == Verbs.Reset, kind) switch
@@ -632,7 +619,7 @@ internal static class Output
             });
         }
 
-        ErrorConsole.Standard.WriteLine($"cmsuser: {Safe(message)}");
+        CliContext.Current.Error.WriteLine($"cmsuser: {Safe(message)}");
     }
 
     public static void Line(string text, bool json)
@@ -643,7 +630,7 @@ internal static class Output
         }
     }
 
-    private static void WriteJson(Action<Utf8JsonWriter> body) => Console.Out.WriteLine(Json(body));
+    private static void WriteJson(Action<Utf8JsonWriter> body) => CliContext.Current.Out.WriteLine(Json(body));
 
     /// <summary>One --json document: an object with what <paramref name="body"/> writes, indented, escaped by <see cref="ReadableJsonEncoder"/>.</summary>
     internal static string Json(Action<Utf8JsonWriter> body)
