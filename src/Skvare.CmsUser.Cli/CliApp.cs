@@ -125,6 +125,8 @@ internal static class CliApp
     private static RootCommand Build(Invocation invocation)
     {
         var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage; 4 a defect (report it).");
+        // The tool's name in help, whichever executable runs these commands (the binary, or a test host in process).
+        root.HelpName = "cmsuser";
         root.Options.Add(SettingsOption);
         root.Options.Add(RuleOption);
         root.Options.Add(JsonOption);

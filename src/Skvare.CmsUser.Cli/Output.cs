@@ -72,6 +72,7 @@ internal static class Output
     public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
     {
         passes ??= [];
+        outcomes = WithKnownUsernames(outcomes, verb);
         if (json)
         {
             WriteJson(w =>
@@ -455,6 +456,31 @@ internal static class Output
     /// </summary>
     internal static string UsernameCell(ProvisioningOutcome outcome, string verb) =>
         outcome.Username ?? (verb == Verbs.Reset && outcome.CmsUserId is not null ? NotRead : "");
+
+    /// <summary>
+    /// The outcomes with the username of each already linked account this run learnt another way: a run does not read the
+    /// account of a contact it finds linked (no request per contact), but when the same run created or linked that account
+    /// for another rule (a contact in the triggers of two rules) or another outcome named it, its username is known. A reset
+    /// reads no account at all (<see cref="NotRead"/>).
+    /// </summary>
+    internal static IReadOnlyList<ProvisioningOutcome> WithKnownUsernames(IReadOnlyList<ProvisioningOutcome> outcomes, string verb)
+    {
+        if (verb == Verbs.Reset || !outcomes.Any(o => o is { Kind: OutcomeKind.AlreadyLinked, Username: null, CmsUserId: not null }))
+        {
+            return outcomes;
+        }
+
+        var known = new Dictionary<long, string>();
+        foreach (var o in outcomes)
+        {
+            if (o is { Username: { } username, CmsUserId: long id })
+            {
+                known.TryAdd(id, username);
+            }
+        }
+
+        return outcomes.Select(o => o is { Kind: OutcomeKind.AlreadyLinked, Username: null, CmsUserId: long id } && known.TryGetValue(id, out var name) ? o with { Username = name } : o).ToList();
+    }
 
     /// <summary>The Username cell of a reset (<see cref="UsernameCell"/>).</summary>
     internal const string NotRead = "(not read)";

@@ -34,12 +34,16 @@ public static class Cli
     private static readonly Lazy<string> Dll = new(() => FindDll());
 
     /// <summary>Runs the tool in this process with only <paramref name="environment"/> as its environment variables.</summary>
-    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAsync(workingDirectory, environment, CancellationToken.None, args);
+
+    /// <summary>Runs the tool in this process; cancelling <paramref name="cancellationToken"/> is what Ctrl+C is to the binary.</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken, params string[] args)
     {
         var stdout = new Utf8StringWriter();
         var stderr = new Utf8StringWriter();
         var context = new CliContext(TextWriter.Synchronized(stdout), new ErrorConsole(stderr, interactive: false), workingDirectory, environment ?? new Dictionary<string, string>());
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = Task.Run(() => CliApp.RunAsync(args, context, cancel.Token));
         int exit;
         try
