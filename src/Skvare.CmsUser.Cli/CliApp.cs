@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
