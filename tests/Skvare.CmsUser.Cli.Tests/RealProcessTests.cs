@@ -67,7 +67,7 @@ public sealed partial class RealProcessTests
     }
 
     [Fact(Timeout = 240_000)]
-    public async Task The_demo_prints_the_same_from_the_binary_and_in_process_but_for_ports_and_durations()
+    public async Task The_demo_prints_the_same_from_the_binary_and_in_process_but_for_ports_durations_and_the_order_of_its_concurrent_creates()
     {
         using var folder = new TempFolder();
 
@@ -76,8 +76,14 @@ public sealed partial class RealProcessTests
 
         process.ExitCode.Should().Be(0, process.ToString());
         process.Stdout.Should().Contain("Demo: a fake CiviCRM");
-        Same(process, inProcess);
+        inProcess.ExitCode.Should().Be(0, inProcess.ToString());
+        Normalise(inProcess.Stderr).Should().Be(Normalise(process.Stderr));
+        // The demo creates several accounts at once: which gets which id, and the order the fake lists them in, vary.
+        Words(inProcess.Stdout).Should().Equal(Words(process.Stdout), $"the same words, numbers aside\n--- binary\n{process}\n--- in process\n{inProcess}");
     }
+
+    private static IEnumerable<string> Words(string text) =>
+        Regex.Split(Normalise(text), @"[\s,]+").Where(w => w.Length > 0).Select(w => Regex.Replace(w, @"\d+", "N")).Order(StringComparer.Ordinal);
 
     /// <summary>The same exit code and text; ports of the fake servers and measured durations differ from run to run.</summary>
     private static void Same(CliResult process, CliResult inProcess)
