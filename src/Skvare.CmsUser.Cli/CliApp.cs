@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,10 +43,32 @@ internal static class CliApp
     public static string Version { get; } =
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Runs the tool as the process it is: the process's console, working folder and environment; Ctrl+C and SIGTERM cancel.</summary>
+    public static Task<int> RunAsync(string[] args)
     {
         // Whatever writes to stderr (the tool's messages, a library's) shares the progress line's writer and lock.
         Console.SetError(ErrorConsole.Standard);
+        return InvokeAsync(args, StopGrace, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs the tool inside the caller's process with <paramref name="context"/>'s writers, working folder and environment:
+    /// the same parsing, commands, messages and exit codes as the process, but <paramref name="cancellationToken"/> instead
+    /// of Ctrl+C and SIGTERM (no signal handler is installed, so there is no stop grace either).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
+    {
+        // Set inside this async method, both flow into everything the command starts and end with it.
+        CliContext.Enter(context);
+        // The tool is built with invariant globalization: the caller's culture must not format its numbers or dates.
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        return await InvokeAsync(args, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> InvokeAsync(string[] args, TimeSpan? stopGrace, CancellationToken cancellationToken)
+    {
+        var console = CliContext.Current;
 
         // "cmsuser help [command]" reads as "cmsuser [command] --help", as in git and kubectl.
         if (args is ["help", .. var rest])
@@ -56,7 +79,7 @@ internal static class CliApp
         // --version answers from any command, before anything else is parsed.
         if (args.Contains("--version", StringComparer.Ordinal) && !args.Contains("--help", StringComparer.Ordinal))
         {
-            Console.Out.WriteLine($"cmsuser {Version}");
+            console.Out.WriteLine($"cmsuser {Version}");
             return ExitCodes.Done;
         }
 
@@ -67,11 +90,18 @@ internal static class CliApp
         {
             var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
             var help = parse.CommandResult.Command is RootCommand ? "cmsuser --help' for the commands" : $"cmsuser {parse.CommandResult.Command.Name} --help' for its arguments";
-            ErrorConsole.Standard.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run '{help} and options.");
+            console.Error.WriteLine($"cmsuser: {string.Join(" ", messages)}{Environment.NewLine}Run '{help} and options.");
             return ExitCodes.Configuration;
         }
 
-        var exit = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = StopGrace }).ConfigureAwait(false);
+        var configuration = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = stopGrace,
+            Output = console.Out,
+            Error = console.Error,
+        };
+        var exit = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         if (invocation.Started && !invocation.Finished)
         {
             // System.CommandLine stopped waiting for the command StopGrace after Ctrl+C or SIGTERM and answered its own
@@ -95,6 +125,8 @@ internal static class CliApp
     private static RootCommand Build(Invocation invocation)
     {
         var root = new RootCommand("cmsuser gives CiviCRM contacts website logins: it creates or links CMS accounts for the contacts in your trigger groups, tags or saved searches.\nExit codes: 0 done; 1 done, some contacts failed; 2 run stopped (quarantined, server unavailable, cancelled); 3 configuration, credentials or usage; 4 a defect (report it).");
+        // The tool's name in help, whichever executable runs these commands (the binary, or a test host in process).
+        root.HelpName = "cmsuser";
         root.Options.Add(SettingsOption);
         root.Options.Add(RuleOption);
         root.Options.Add(JsonOption);
@@ -150,7 +182,7 @@ internal static class CliApp
             Output.Error(command, message, exit, options.Json);
             if (options.Verbose)
             {
-                ErrorConsole.Standard.WriteLine(ex.ToString());
+                CliContext.Current.Error.WriteLine(ex.ToString());
             }
 
             return exit;
@@ -240,7 +272,7 @@ internal static class CliApp
 
     private static async Task<int> ResetAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        var settings = Settings.Load(options.SettingsFile, Environment.CurrentDirectory);
+        var settings = Settings.Load(options.SettingsFile, CliContext.Current.WorkingDirectory, CliContext.Current.Environment);
         using var host = await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
         if (host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PasswordResets.Count == 0)
         {
@@ -346,7 +378,7 @@ internal static class CliApp
         // is there is refused rather than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo).
         if (options.SettingsFile is not null)
         {
-            throw new CliException(DemoReadsNoSettings(Settings.ExistingFile(options.SettingsFile, Environment.CurrentDirectory)), ExitCodes.Configuration);
+            throw new CliException(DemoReadsNoSettings(Settings.ExistingFile(options.SettingsFile, CliContext.Current.WorkingDirectory)), ExitCodes.Configuration);
         }
 
         using var demo = new DemoBackends();
@@ -372,7 +404,7 @@ internal static class CliApp
             throw new CliException($"'{cmsName}' is not a CMS cmsuser knows; {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
         }
 
-        var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, Environment.CurrentDirectory);
+        var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, CliContext.Current.WorkingDirectory);
         if (File.Exists(file) && !force)
         {
             throw new CliException($"{file} already exists; pass --force to overwrite it.", ExitCodes.Configuration);
@@ -394,11 +426,11 @@ internal static class CliApp
         }
         if (options.Json)
         {
-            Console.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Readable.String)}}, "cms": "{{cms}}" }""");
+            CliContext.Current.Out.WriteLine($$"""{ "command": "init", "exitCode": 0, "file": {{System.Text.Json.JsonSerializer.Serialize(file, CliJson.Readable.String)}}, "cms": "{{cms}}" }""");
         }
         else
         {
-            Console.Out.WriteLine($"Wrote {file} for {cms}. Fill in the URLs, put the secrets in CmsUser__… environment variables, then run 'cmsuser check'.");
+            CliContext.Current.Out.WriteLine($"Wrote {file} for {cms}. Fill in the URLs, put the secrets in CmsUser__… environment variables, then run 'cmsuser check'.");
         }
 
         return ExitCodes.Done;
@@ -406,7 +438,7 @@ internal static class CliApp
 
     private static async Task<IHost> StartAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        var settings = Settings.Load(options.SettingsFile, Environment.CurrentDirectory);
+        var settings = Settings.Load(options.SettingsFile, CliContext.Current.WorkingDirectory, CliContext.Current.Environment);
         return await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
     }
 

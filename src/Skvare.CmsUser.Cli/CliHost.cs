@@ -36,12 +36,12 @@ internal static class CliHost
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
-            ContentRootPath = Environment.CurrentDirectory,
+            ContentRootPath = CliContext.Current.WorkingDirectory,
             EnvironmentName = Environments.Production,
         });
         builder.Logging.ClearProviders();
         // Not the console logger: it writes from a queue of its own, so a record could land on the live progress line.
-        builder.Logging.AddProvider(new LineLoggerProvider(console ?? ErrorConsole.Standard));
+        builder.Logging.AddProvider(new LineLoggerProvider(console ?? CliContext.Current.Error));
         if (options.Verbose)
         {
             builder.Logging.SetMinimumLevel(LogLevel.Debug);

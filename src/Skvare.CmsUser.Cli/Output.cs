@@ -9,21 +9,8 @@ namespace Skvare.CmsUser.Cli;
 /// <summary>What the commands print: tables and summaries for a person on stdout, or one JSON document with <c>--json</c>.</summary>
 internal static class Output
 {
-    private static readonly IAnsiConsole Human = AnsiConsole.Create(new AnsiConsoleSettings
-    {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-    });
-
-    static Output()
-    {
-        if (Console.IsOutputRedirected)
-        {
-            // A log file or a cron mail has no width; keep messages on one line where they fit.
-            Human.Profile.Width = 200;
-        }
-    }
+    /// <summary>stdout for a person (see <see cref="CliContext.Human"/>).</summary>
+    private static IAnsiConsole Human => CliContext.Current.Human;
 
     /// <summary>How an outcome reads in the command's own words (a reset campaign sends emails, it links nothing).</summary>
     public static string Describe(OutcomeKind kind, string verb) => (verb == Verbs.Reset, kind) switch
@@ -85,6 +72,7 @@ internal static class Output
     public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
     {
         passes ??= [];
+        outcomes = WithKnownUsernames(outcomes, verb);
         if (json)
         {
             WriteJson(w =>
@@ -469,6 +457,31 @@ internal static class Output
     internal static string UsernameCell(ProvisioningOutcome outcome, string verb) =>
         outcome.Username ?? (verb == Verbs.Reset && outcome.CmsUserId is not null ? NotRead : "");
 
+    /// <summary>
+    /// The outcomes with the username of each already linked account this run learnt another way: a run does not read the
+    /// account of a contact it finds linked (no request per contact), but when the same run created or linked that account
+    /// for another rule (a contact in the triggers of two rules) or another outcome named it, its username is known. A reset
+    /// reads no account at all (<see cref="NotRead"/>).
+    /// </summary>
+    internal static IReadOnlyList<ProvisioningOutcome> WithKnownUsernames(IReadOnlyList<ProvisioningOutcome> outcomes, string verb)
+    {
+        if (verb == Verbs.Reset || !outcomes.Any(o => o is { Kind: OutcomeKind.AlreadyLinked, Username: null, CmsUserId: not null }))
+        {
+            return outcomes;
+        }
+
+        var known = new Dictionary<long, string>();
+        foreach (var o in outcomes)
+        {
+            if (o is { Username: { } username, CmsUserId: long id })
+            {
+                known.TryAdd(id, username);
+            }
+        }
+
+        return outcomes.Select(o => o is { Kind: OutcomeKind.AlreadyLinked, Username: null, CmsUserId: long id } && known.TryGetValue(id, out var name) ? o with { Username = name } : o).ToList();
+    }
+
     /// <summary>The Username cell of a reset (<see cref="UsernameCell"/>).</summary>
     internal const string NotRead = "(not read)";
 
@@ -648,7 +661,7 @@ internal static class Output
             });
         }
 
-        ErrorConsole.Standard.WriteLine($"cmsuser: {Safe(message)}");
+        CliContext.Current.Error.WriteLine($"cmsuser: {Safe(message)}");
     }
 
     public static void Line(string text, bool json)
@@ -659,7 +672,7 @@ internal static class Output
         }
     }
 
-    private static void WriteJson(Action<Utf8JsonWriter> body) => Console.Out.WriteLine(Json(body));
+    private static void WriteJson(Action<Utf8JsonWriter> body) => CliContext.Current.Out.WriteLine(Json(body));
 
     /// <summary>One --json document: an object with what <paramref name="body"/> writes, indented, escaped by <see cref="ReadableJsonEncoder"/>.</summary>
     internal static string Json(Action<Utf8JsonWriter> body)

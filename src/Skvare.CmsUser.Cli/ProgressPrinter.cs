@@ -31,7 +31,7 @@ internal sealed class ProgressPrinter : IProgress<ProvisioningProgress>
         _verb = verb;
         _pageSize = Math.Max(1, pageSize);
         _quiet = quiet;
-        _error = error ?? ErrorConsole.Standard;
+        _error = error ?? CliContext.Current.Error;
         _interactive = _error.Interactive;
     }
 

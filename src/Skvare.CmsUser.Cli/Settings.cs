@@ -87,7 +87,10 @@ internal sealed class Settings
     }
 
     /// <summary>Reads the settings; throws <see cref="CliException"/> (exit 3) when there are none or they cannot be read.</summary>
-    public static Settings Load(string? settingsFile, string workingDirectory)
+    /// <param name="settingsFile">The <c>--settings</c> file, or <see langword="null"/> for <c>appsettings.json</c> in <paramref name="workingDirectory"/> if there is one.</param>
+    /// <param name="workingDirectory">The working folder.</param>
+    /// <param name="environment">The environment variables, or <see langword="null"/> for the process's own.</param>
+    public static Settings Load(string? settingsFile, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
         string? file;
         if (settingsFile is not null)
@@ -109,7 +112,15 @@ internal sealed class Settings
             builder.AddJsonFile(file, optional: false, reloadOnChange: false);
         }
 
-        builder.AddEnvironmentVariables();
+        if (environment is null)
+        {
+            builder.AddEnvironmentVariables();
+        }
+        else
+        {
+            // As the environment variables provider reads them: "__" separates the levels (CmsUser__CiviCrm__ApiKey).
+            builder.AddInMemoryCollection(environment.Select(v => KeyValuePair.Create(v.Key.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), (string?)v.Value)));
+        }
         IConfigurationRoot configuration;
         try
         {

@@ -22,13 +22,46 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
 }
 
-/// <summary>Runs the built tool as a separate process (<c>dotnet cmsuser.dll …</c>), with a clean environment.</summary>
+/// <summary>
+/// Runs the tool: in this process (<see cref="RunAsync"/>, the same commands, messages and exit codes, with writers, a
+/// working folder and environment variables of its own), or as a separate process (<c>dotnet cmsuser.dll …</c>, with a
+/// clean environment) where a test needs the real binary: signals, the stop grace, what a shell sees.
+/// </summary>
 public static class Cli
 {
-    private static readonly string Dll = FindDll();
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);
 
+    private static readonly Lazy<string> Dll = new(() => FindDll());
+
+    /// <summary>Runs the tool in this process with only <paramref name="environment"/> as its environment variables.</summary>
     public static Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
-        RunDllAsync(Dll, workingDirectory, environment, null, args);
+        RunAsync(workingDirectory, environment, CancellationToken.None, args);
+
+    /// <summary>Runs the tool in this process; cancelling <paramref name="cancellationToken"/> is what Ctrl+C is to the binary.</summary>
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken, params string[] args)
+    {
+        var stdout = new Utf8StringWriter();
+        var stderr = new Utf8StringWriter();
+        var context = new CliContext(TextWriter.Synchronized(stdout), new ErrorConsole(stderr, interactive: false), workingDirectory, environment ?? new Dictionary<string, string>());
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = Task.Run(() => CliApp.RunAsync(args, context, cancel.Token));
+        int exit;
+        try
+        {
+            exit = await run.WaitAsync(Limit);
+        }
+        catch (TimeoutException)
+        {
+            await cancel.CancelAsync();
+            throw new TimeoutException($"cmsuser {string.Join(' ', args)} did not finish in {Limit.TotalSeconds:0} s.");
+        }
+
+        return Checked(new CliResult(exit, stdout.ToString(), stderr.ToString()), args);
+    }
+
+    /// <summary>Runs the built tool as a separate process (<c>dotnet cmsuser.dll …</c>), with a clean environment.</summary>
+    public static Task<CliResult> RunProcessAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunDllAsync(Dll.Value, workingDirectory, environment, null, args);
 
     /// <summary>
     /// Sends <paramref name="signal"/> (<c>INT</c> or <c>TERM</c>) to the tool with kill(1). Fails at once, saying why, when
@@ -54,7 +87,7 @@ public static class Cli
 
     /// <summary>Runs the tool and, while it runs, <paramref name="whileRunning"/> with its process (e.g. to send it a signal).</summary>
     public static Task<CliResult> RunWhileAsync(string workingDirectory, Func<Process, Task> whileRunning, params string[] args) =>
-        RunDllAsync(Dll, workingDirectory, null, whileRunning, args);
+        RunDllAsync(Dll.Value, workingDirectory, null, whileRunning, args);
 
     /// <summary>Runs the console sample (samples/Skvare.CmsUser.Samples.Console) as a process, as a new user would.</summary>
     public static Task<CliResult> RunConsoleSampleAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment) =>
@@ -118,8 +151,12 @@ public static class Cli
             throw new TimeoutException($"{Path.GetFileName(dll)} {string.Join(' ', args)} did not finish in 90 s.");
         }
 
-        var result = new CliResult(process.ExitCode, await stdout, await stderr);
-        // Whatever happens, the tool never shows a crash or a stack trace without --verbose.
+        return Checked(new CliResult(process.ExitCode, await stdout, await stderr), args);
+    }
+
+    /// <summary>Whatever happens, the tool never shows a crash or a stack trace without --verbose.</summary>
+    private static CliResult Checked(CliResult result, string[] args)
+    {
         result.All.Should().NotContain("Unhandled exception", result.ToString());
         if (!args.Contains("--verbose"))
         {
@@ -127,6 +164,12 @@ public static class Cli
         }
 
         return result;
+    }
+
+    /// <summary>A string writer that, like the process's redirected stdout and stderr, says it writes UTF-8.</summary>
+    private sealed class Utf8StringWriter() : StringWriter(System.Globalization.CultureInfo.InvariantCulture)
+    {
+        public override System.Text.Encoding Encoding => new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     }
 
     private static string FindDll(string key = "CliDirectory", string name = "cmsuser.dll")

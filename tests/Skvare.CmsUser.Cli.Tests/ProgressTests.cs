@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Skvare.CmsUser.Cli.Tests;
 
 /// <summary>The progress line and the run summary keep each rule's counts apart from the run's total.</summary>
@@ -104,11 +102,7 @@ public sealed class ProgressTests
         var cai = sites.Civi.AddContact("Cai", "Dias", "cai@example.org");
         sites.Civi.AddToGroup(volunteers, [cai]);
         var settings = sites.Settings();
-        settings["CmsUser"]!["Rules"]!.AsArray().Add(new JsonObject
-        {
-            ["Name"] = "volunteers",
-            ["Trigger"] = new JsonObject { ["Kind"] = "Group", ["Reference"] = "volunteers" },
-        });
+        Sites.AddRule(settings, "volunteers", "volunteers");
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(settings));
 

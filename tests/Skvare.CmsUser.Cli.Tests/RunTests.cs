@@ -251,25 +251,43 @@ public sealed class RunTests
         }
 
         using var sites = new Sites();
-        for (var i = 0; i < 40; i++)
+        // The second create is held until the signal has been sent, so a slow start of 'kill' on a loaded machine cannot
+        // let the tool create every account first (the 20 ms answers alone do not promise that).
+        using var signalSent = new ManualResetEventSlim();
+        sites.WordPress.ResponseDelay = TimeSpan.FromMilliseconds(20);
+        var held = HeldAfterFirstCreate(sites, 40, signalSent.WaitHandle);
+        using var folder = held.Folder;
+
+        var run = await Cli.RunWhileAsync(folder.Path, async process =>
+        {
+            await held.FirstCreated;
+            await Cli.SignalAsync(process, signal);
+            signalSent.Set();
+        }, "run");
+
+        StoppedBetweenContacts(run, sites, 40);
+    }
+
+    /// <summary>
+    /// <paramref name="members"/> members whose second create waits (up to 60 s) for <paramref name="release"/>, pages of 5,
+    /// one contact at a time: a stop requested once the first account exists finds contacts still waiting. Returns the
+    /// folder with the settings and the task that ends when the first account was created.
+    /// </summary>
+    private static (TempFolder Folder, Task FirstCreated) HeldAfterFirstCreate(Sites sites, int members, WaitHandle release)
+    {
+        for (var i = 0; i < members; i++)
         {
             sites.AddMember("Member", $"Number{i}", $"member{i}@example.org");
         }
 
-        // Slow enough that the signal lands while contacts are still waiting; the signal itself waits for the first account.
-        sites.WordPress.ResponseDelay = TimeSpan.FromMilliseconds(20);
         var firstCreated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sites.WordPress.OnUserCreated(_ => firstCreated.TrySetResult());
-
-        // The second create is held until the signal has been sent, so a slow start of 'kill' on a loaded machine cannot
-        // let the tool create every account first (the 20 ms answers alone do not promise that).
-        using var signalSent = new ManualResetEventSlim();
         var creates = 0;
         sites.WordPress.FaultWhere = request =>
         {
             if (request.Operation == Skvare.CmsUser.Testing.FakeCmsOperation.Create && Interlocked.Increment(ref creates) > 1)
             {
-                signalSent.Wait(TimeSpan.FromSeconds(60));
+                release.WaitOne(TimeSpan.FromSeconds(60));
             }
 
             return null;
@@ -277,20 +295,18 @@ public sealed class RunTests
         var settings = sites.Settings();
         settings["CmsUser"]!["PageSize"] = 5;
         settings["CmsUser"]!["MaxConcurrency"] = 1;
-        using var folder = new TempFolder();
+        var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(settings));
+        return (folder, firstCreated.Task);
+    }
 
-        var run = await Cli.RunWhileAsync(folder.Path, async process =>
-        {
-            await firstCreated.Task;
-            await Cli.SignalAsync(process, signal);
-            signalSent.Set();
-        }, "run");
-
+    /// <summary>A run stopped between contacts: exit 2, every account it created written back (linked, done, audited), the rest untouched.</summary>
+    private static void StoppedBetweenContacts(CliResult run, Sites sites, int members)
+    {
         run.ExitCode.Should().Be(2, run.ToString());
         run.Stdout.Should().Contain("Cancelled: the run stopped cleanly between contacts.");
         var created = sites.WordPress.Users.Where(u => u.Email.StartsWith("member", StringComparison.Ordinal)).ToList();
-        created.Should().NotBeEmpty().And.HaveCountLessThan(40, "the run stopped before the last contacts");
+        created.Should().NotBeEmpty().And.HaveCountLessThan(members, "the run stopped before the last contacts");
         foreach (var user in created)
         {
             // (The fake WordPress links a new user itself, as the CiviCRM plugin does; the history group and the activity are the run's.)
@@ -460,5 +476,55 @@ public sealed class RunTests
         outcome.GetProperty("outcome").GetString().Should().Be("alreadyLinked");
         outcome.GetProperty("username").ValueKind.Should().Be(JsonValueKind.Null);
         outcome.GetProperty("accountId").GetInt64().Should().Be(account.Id);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task An_already_linked_contact_shows_the_username_the_same_run_gave_its_account_and_none_when_the_run_never_read_it()
+    {
+        // A contact in the triggers of two rules is created by the first and found linked by the second: the table showed
+        // the username on the first row only. A contact linked before the run still shows none (the run reads no account).
+        using var sites = new Sites();
+        var ana = sites.AddMember("Ana", "Lima", "ana@example.org");
+        var bea = sites.AddLinkedContact("Bea", "Costa", "bea@example.org");
+        var volunteers = sites.Civi.AddGroup("volunteers");
+        sites.Civi.AddToGroup(volunteers, [ana, bea]);
+        var settings = sites.Settings();
+        Sites.AddRule(settings, "volunteers", "volunteers");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        sites.Civi.AddToGroup(volunteers, [ana]);
+        var human = await Cli.RunAsync(folder.Path, null, "run");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        var outcomes = run.Json.GetProperty("contacts").EnumerateArray()
+            .Select(c => (c.GetProperty("contactId").GetInt64(), c.GetProperty("rule").GetString(), c.GetProperty("outcome").GetString(), c.GetProperty("username").GetString()))
+            .ToList();
+        outcomes.Should().BeEquivalentTo(new[]
+        {
+            (ana, "members", "created", "ana.lima"),
+            (ana, "volunteers", "alreadyLinked", "ana.lima"),
+            (bea, "volunteers", "alreadyLinked", (string?)null),
+        });
+        human.ExitCode.Should().Be(0, human.ToString());
+        human.Stdout.Should().MatchRegex(@"volunteers\s+Already linked\s+\d", "a run that did not give the account its username has none to show");
+        human.Stdout.Should().NotContain("ana.lima");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task In_process_a_cancelled_token_stops_the_run_between_contacts_as_Ctrl_C_stops_the_binary()
+    {
+        using var sites = new Sites();
+        using var cancel = new CancellationTokenSource();
+        var held = HeldAfterFirstCreate(sites, 10, cancel.Token.WaitHandle);
+        using var folder = held.Folder;
+
+        var running = Cli.RunAsync(folder.Path, null, cancel.Token, "run");
+        await held.FirstCreated.WaitAsync(TimeSpan.FromSeconds(60));
+        await cancel.CancelAsync();
+        var run = await running;
+
+        StoppedBetweenContacts(run, sites, 10);
     }
 }

@@ -80,6 +80,14 @@ public sealed class Sites : IDisposable
         };
     }
 
+    /// <summary>Adds a rule named <paramref name="name"/> whose trigger is the group <paramref name="group"/> (no history, no roles) after the settings' own.</summary>
+    public static void AddRule(JsonObject settings, string name, string group) =>
+        settings["CmsUser"]!["Rules"]!.AsArray().Add(new JsonObject
+        {
+            ["Name"] = name,
+            ["Trigger"] = new JsonObject { ["Kind"] = "Group", ["Reference"] = group },
+        });
+
     public static string Json(JsonObject settings) => settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>The same settings as CmsUser__… environment variables.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Skvare.CmsUser.Shared;
 
 /// <summary>One role a roles route lists.</summary>
-/// <param name="Name">The machine name a rule gives (never empty).</param>
+/// <param name="Name">The machine name a rule gives (never empty nor only whitespace).</param>
 /// <param name="Label">The name the site shows, when the route gives one.</param>
 /// <param name="Assignable">Whether the API account may give the role, when the route says (the WordPress companion plugin does).</param>
 internal sealed record CmsSiteRole(string Name, string? Label, bool? Assignable);
@@ -16,7 +16,7 @@ internal sealed record CmsSiteRole(string Name, string? Label, bool? Assignable)
 /// <remarks>
 /// Any JSON may come back (a proxy's page, an older component's other answer), so every member is read only from the
 /// type it must have. The list is read whole or not at all: an entry that is not a role (not an object, a name that is
-/// not text or is empty, a label that is not text, an <c>assignable</c> that is not a boolean) makes the answer
+/// not text, is empty or is only whitespace, a label that is not text, an <c>assignable</c> that is not a boolean) makes the answer
 /// unreadable, since a role skipped would be reported as missing from the site. A missing member, or <c>null</c>, is
 /// absent. The failure is the typed <see cref="CmsErrorReason.UnexpectedResponse"/>, never another exception.
 /// </remarks>
@@ -47,6 +47,12 @@ internal static class CmsRoleList
             if (!TryText(role["name"], out var name) || string.IsNullOrEmpty(name))
             {
                 throw Unreadable(cms, source, $"with role {n} without a name as text");
+            }
+
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                // No rule can name it (configuration validation refuses a blank role name), and a check would list it unseen.
+                throw Unreadable(cms, source, $"with role {n}'s name only whitespace");
             }
 
             if (!TryText(role["label"], out var label))

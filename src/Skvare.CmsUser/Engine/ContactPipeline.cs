@@ -577,17 +577,7 @@ internal sealed class ContactPipeline
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {
         var canSkipPassword = _cms.Capabilities.HasFlag(CmsCapabilities.CreateWithoutPassword) && Options.PreferSetPasswordEmail;
-        // Most rules map no fields: no dictionary per create then.
-        Dictionary<string, string>? fields = null;
-        foreach (var (field, template) in _settings.FieldTemplates)
-        {
-            var value = template.Render(contact);
-            if (!string.IsNullOrEmpty(value))
-            {
-                (fields ??= new Dictionary<string, string>(StringComparer.Ordinal))[field] = value;
-            }
-        }
-
+        var fields = _settings.FieldValues(contact);
         return new NewCmsAccount
         {
             Username = username,

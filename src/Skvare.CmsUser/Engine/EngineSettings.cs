@@ -37,6 +37,28 @@ internal sealed class EngineSettings
 
     public IReadOnlyCollection<string> ExtraFields { get; }
 
+    /// <summary>
+    /// The values of the CMS fields <see cref="CmsUserOptions.FieldMappings"/> gives <paramref name="contact"/>'s new account,
+    /// or <see langword="null"/> when it gives none. Each value is cleaned as the names a create sends are
+    /// (<see cref="PersonNames.Clean"/>: no bidi control or zero-width character from a contact's name, or from the template's
+    /// own text, reaches the CMS); a value that is empty, or that cleaning leaves with nothing visible, is not sent.
+    /// </summary>
+    public Dictionary<string, string>? FieldValues(Contact contact)
+    {
+        // Most rules map no fields: no dictionary per create then.
+        Dictionary<string, string>? fields = null;
+        foreach (var (field, template) in FieldTemplates)
+        {
+            var value = PersonNames.Clean(template.Render(contact));
+            if (!string.IsNullOrEmpty(value))
+            {
+                (fields ??= new Dictionary<string, string>(StringComparer.Ordinal))[field] = value;
+            }
+        }
+
+        return fields;
+    }
+
     public UsernameTemplate TemplateFor(ProvisioningRule rule) =>
         _ruleTemplates.TryGetValue(rule, out var template) ? template : DefaultTemplate;
 }

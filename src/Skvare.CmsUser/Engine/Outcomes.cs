@@ -281,4 +281,21 @@ public sealed record RunSummary
     /// <summary>Contacts with a given outcome.</summary>
     /// <param name="kind">The outcome.</param>
     public int Count(OutcomeKind kind) => Counts.TryGetValue(kind, out var n) ? n : 0;
+
+    /// <summary>
+    /// The members as the compiler would print them, but readable where it would print type names: the counts per outcome
+    /// (<c>Counts = { Created = 2, GaveUp = 1 }</c>, in the order of <see cref="OutcomeKind"/>) and the failures kept as their
+    /// number and error codes with how often each came (<c>Failures = 3 { no_email = 2, duplicate_email = 1 }</c>).
+    /// </summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var counts = string.Join(", ", Counts.Where(c => c.Value != 0).OrderBy(c => c.Key).Select(c => string.Create(culture, $"{c.Key} = {c.Value}")));
+        var codes = string.Join(", ", Failures.GroupBy(f => f.Error?.Code ?? f.Kind.ToString(), StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).Select(g => string.Create(culture, $"{g.Key} = {g.Count()}")));
+        builder.Append(culture, $"StartedAt = {StartedAt:O}, Duration = {Duration}, Counts = {{ {counts} }}, Total = {Total}, ")
+            .Append(culture, $"Failures = {Failures.Count} {{ {codes} }}, Quarantined = {Quarantined}, Cancelled = {Cancelled}, StopReason = {StopReason}, ")
+            .Append(culture, $"StopKind = {StopKind}, NotificationsFailed = {NotificationsFailed}, AccessRestored = {AccessRestored}, CmsCredentialsCheck = {CmsCredentialsCheck}");
+        return true;
+    }
 }

@@ -71,10 +71,7 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
                 failures.Add($"{key}:Name '{rule.DisplayName}' is used by another rule; rule names must be unique.");
             }
 
-            if (rule.Roles.Any(string.IsNullOrWhiteSpace))
-            {
-                failures.Add($"{key}:Roles contains an empty role name.");
-            }
+            BlankRoles(failures, $"{key}:Roles", rule.Roles);
 
             DeprovisionValidation.Check(failures, key, rule);
         }
@@ -105,9 +102,9 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
         {
             failures.Add("CmsUser:LoginLinks must not be null.");
         }
-        else if (options.LoginLinks.BlockedRoles.Any(string.IsNullOrWhiteSpace))
+        else
         {
-            failures.Add("CmsUser:LoginLinks:BlockedRoles contains an empty role name.");
+            BlankRoles(failures, "CmsUser:LoginLinks:BlockedRoles", options.LoginLinks.BlockedRoles);
         }
 
         if (options.Schedule is { } schedule)
@@ -129,6 +126,21 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures.Distinct(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// A role name that is empty or only whitespace (a space, a tab, a no-break space) names no role on any CMS: each is
+    /// refused by its key, with what to write instead.
+    /// </summary>
+    private static void BlankRoles(List<string> failures, string key, IList<string> roles)
+    {
+        for (var i = 0; i < roles.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(roles[i]))
+            {
+                failures.Add($"{key}:{i.ToString(System.Globalization.CultureInfo.InvariantCulture)} is a blank role name ({(string.IsNullOrEmpty(roles[i]) ? "empty" : "only whitespace")}): give the role's machine name as the CMS lists it (e.g. \"subscriber\") or remove the entry.");
+            }
+        }
     }
 
     private static void CheckPattern(List<string> failures, string key, string? pattern)

@@ -41,7 +41,13 @@ public sealed class CmsRoleListProperties
         }
     }
 
-    private static readonly Gen<Written> Roles = Gen.Select(RoleText, Gen.Frequency((4, RoleText.Select(t => (string?)t)), (1, Gen.Const((string?)null))), Gen.Bool, Gen.OneOf(Gen.Const((bool?)null), Gen.Const((bool?)true), Gen.Const((bool?)false)))
+    /// <summary>Text a role name can be: <see cref="RoleText"/> with something visible (a name of only whitespace is refused).</summary>
+    private static readonly Gen<string> RoleName = RoleText.Where(t => !string.IsNullOrWhiteSpace(t));
+
+    /// <summary>Names of only whitespace: ASCII, Unicode spaces (no-break, ideographic, line separator) and tabs.</summary>
+    private static readonly Gen<string> BlankName = Gen.OneOf(" ", "\t", "\u00A0", "\u2003", "\u3000", "\u2028", "\r\n").Array[1, 5].Select(parts => string.Concat(parts));
+
+    private static readonly Gen<Written> Roles = Gen.Select(RoleName, Gen.Frequency((4, RoleText.Select(t => (string?)t)), (1, Gen.Const((string?)null))), Gen.Bool, Gen.OneOf(Gen.Const((bool?)null), Gen.Const((bool?)true), Gen.Const((bool?)false)))
         .Select((name, label, labelWritten, assignable) => new Written(name, label, labelWritten || label is not null, assignable));
 
     /// <summary>The answer as a route writes it: .NET's escaping, or PHP's (every non-ASCII character and slash escaped).</summary>
@@ -94,6 +100,20 @@ public sealed class CmsRoleListProperties
             read.Should().Equal(roles.Select(r => new CmsSiteRole(r.Name, r.Label, r.Assignable)));
         }, iter: 1000);
 
+    [Fact]
+    public void A_role_named_only_whitespace_anywhere_in_the_list_refuses_the_list_naming_its_place() =>
+        Gen.Select(Roles.Array[0, 5], BlankName, Gen.Int[0, 5], Gen.Bool).Sample((roles, blank, at, php) =>
+        {
+            var place = Math.Min(at, roles.Length);
+            var written = roles.Take(place).Append(new Written(blank, "Blank", true, null)).Concat(roles.Skip(place)).ToList();
+            TryParse(Answer(written, php), out var node).Should().BeTrue();
+
+            var ex = FluentActions.Invoking(() => CmsRoleList.Read(node, "WordPress", Source)).Should().Throw<CmsProviderException>().Which;
+
+            ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+            ex.Message.Should().Be($"WordPress's {Source} answered its roles route with role {place + 1}'s name only whitespace; update it.");
+        });
+
     [Theory]
     [InlineData("""{"roles":[{"name":"authenticated","label":"Authenticated"},{"name":"editor","label":"Editor"}]}""", "authenticated,editor")]
     [InlineData("""{"roles":[{"name":"subscriber","label":"Subscriber","assignable":true},{"name":"shop_manager","label":"Shop manager","assignable":false}]}""", "subscriber,shop_manager")]
@@ -117,6 +137,8 @@ public sealed class CmsRoleListProperties
     [InlineData("""{"roles":[{"name":""}]}""", "with role 1 without a name as text")]
     [InlineData("""{"roles":[{"label":"Editor"}]}""", "with role 1 without a name as text")]
     [InlineData("""{"roles":[{"name":"\ud800"}]}""", "with role 1 without a name as text")]
+    [InlineData("""{"roles":[{"name":" "}]}""", "with role 1's name only whitespace")]
+    [InlineData("""{"roles":[{"name":"editor"},{"name":"\u3000\t","label":"Blank"}]}""", "with role 2's name only whitespace")]
     [InlineData("""{"roles":[{"name":"editor","label":["Editor"]}]}""", "with role 1's label not text")]
     [InlineData("""{"roles":[{"name":"editor","assignable":"yes"}]}""", "with role 1's \"assignable\" not true or false")]
     public void A_list_with_anything_but_roles_is_refused_whole_naming_what(string body, string what)
@@ -155,7 +177,7 @@ public sealed class CmsRoleListProperties
 
             try
             {
-                CmsRoleList.Read(node, "Backdrop", Source).Should().NotContain(r => r.Name.Length == 0);
+                CmsRoleList.Read(node, "Backdrop", Source).Should().NotContain(r => string.IsNullOrWhiteSpace(r.Name));
             }
             catch (CmsProviderException ex)
             {

@@ -31,4 +31,21 @@ public sealed class NameCleaningTests : IDisposable
         account.FirstName.Should().Be("Ananomis");
         account.LastName.Should().Be("Lima 👩\u200D💻");
     }
+
+    [Fact]
+    public async Task A_create_sends_field_template_values_cleaned_as_names_are()
+    {
+        _h.Configure = o =>
+        {
+            o.FieldMappings["field_full_name"] = "{contact.first_name} {contact.last_name}";
+            o.FieldMappings["field_nick"] = "{contact.nick_name}";
+        };
+        _h.Member("Ana\u202Enomis", "Li\u200Bma", "ana@example.org", c => c with { NickName = "\u2067\u200B" });
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        var account = _h.Cms.Accounts.Should().ContainSingle().Subject;
+        account.Fields.Should().Equal(new Dictionary<string, string> { ["field_full_name"] = "Ananomis Lima" }, "a nick name of nothing visible is not sent as a field");
+    }
 }

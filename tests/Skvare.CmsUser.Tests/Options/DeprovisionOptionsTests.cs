@@ -46,7 +46,8 @@ public sealed class DeprovisionOptionsTests
     [InlineData("CmsUser:Rules:0:Deprovision:Revoked:Reference", "website_members", "must be a set of its own")]
     [InlineData("CmsUser:Rules:0:Roles:0", null, "RemoveRoles needs CmsUser:Rules:0:Roles")]
     [InlineData("CmsUser:Rules:0:Deprovision:When", "LeftTrigger", "Revoked is set but When is LeftTrigger")]
-    [InlineData("CmsUser:LoginLinks:BlockedRoles:0", " ", "BlockedRoles contains an empty role name")]
+    [InlineData("CmsUser:LoginLinks:BlockedRoles:0", " ", "CmsUser:LoginLinks:BlockedRoles:0 is a blank role name (only whitespace)")]
+    [InlineData("CmsUser:Rules:0:Roles:0", "\u00A0\t", "CmsUser:Rules:0:Roles:0 is a blank role name (only whitespace)")]
     public async Task Invalid_deprovisioning_fails_at_start_naming_the_setting(string key, string? value, string message)
     {
         var settings = new Dictionary<string, string?>(Valid);

@@ -12,9 +12,9 @@ namespace Skvare.CmsUser.Tests.Properties;
 public sealed class PersonNameProperties
 {
     /// <summary>Every bidi control (Unicode's Bidi_Control property) and the other characters that are always dropped.</summary>
-    private static readonly int[] Dropped = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200B, 0x2060, 0xFEFF];
+    internal static readonly int[] Dropped = [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200B, 0x2060, 0xFEFF];
 
-    private static readonly string[] Invisible = [.. Dropped.Select(v => char.ConvertFromUtf32(v)), "\u200C", "\u200D"];
+    internal static readonly string[] Invisible = [.. Dropped.Select(v => char.ConvertFromUtf32(v)), "\u200C", "\u200D"];
 
     /// <summary>Letters of many scripts: Latin with accents, Greek, Cyrillic, Hebrew, Arabic, Devanagari, Thai, Hangul, CJK, CJK Ext B.</summary>
     private static readonly (int From, int To)[] Scripts =
@@ -36,7 +36,7 @@ public sealed class PersonNameProperties
         .Array[0, 30]
         .Select(parts => string.Concat(parts));
 
-    private static readonly Gen<string> AnyName = Gen.Frequency((3, Name), (1, HostileText.Text));
+    internal static readonly Gen<string> AnyName = Gen.Frequency((3, Name), (1, HostileText.Text));
 
     [Fact]
     public void No_bidi_control_or_zero_width_space_survives() =>
@@ -117,7 +117,7 @@ public sealed class PersonNameProperties
         or UnicodeCategory.OtherLetter or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark
         or UnicodeCategory.OtherSymbol or UnicodeCategory.ModifierSymbol;
 
-    private static IEnumerable<Rune> Runes(string text)
+    internal static IEnumerable<Rune> Runes(string text)
     {
         for (var i = 0; i < text.Length;)
         {
@@ -127,7 +127,7 @@ public sealed class PersonNameProperties
         }
     }
 
-    private static string Without(string text, string[] characters)
+    internal static string Without(string text, string[] characters)
     {
         var builder = new StringBuilder(text);
         foreach (var c in characters)
@@ -138,7 +138,7 @@ public sealed class PersonNameProperties
         return builder.ToString();
     }
 
-    private static string Show(string name, string? cleaned) =>
+    internal static string Show(string name, string? cleaned) =>
         $"{Escape(name)} → {(cleaned is null ? "null" : Escape(cleaned))}";
 
     private static string Escape(string text) => string.Concat(text.Select(c => c is < ' ' or > '~' ? $"\\u{(int)c:X4}" : c.ToString()));
