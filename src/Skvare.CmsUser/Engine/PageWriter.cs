@@ -957,6 +957,27 @@ internal sealed class PageWriter
             (ActivityKind.RolesRemoved, true, _) => $"Failed to remove roles of User {work.NameForSubject} ({uid})",
             _ => $"Failed to send password reset email to {work.NameForSubject}",
         };
-        return new ActivityEntry(work.Contact.Id, work.ActivityKind, status, subject, work.ActivityDetails, now);
+        return new ActivityEntry(work.Contact.Id, work.ActivityKind, status, subject, DetailsOf(work, failed), now);
+    }
+
+    /// <summary>
+    /// The record's details: a last failed attempt also says that the SDK gave up, so an admin reading the contact's
+    /// records in CiviCRM can tell it from the attempts before it.
+    /// </summary>
+    private static string? DetailsOf(ContactResult work, bool failed) =>
+        failed && work.Kind == OutcomeKind.GaveUp
+            ? $"{work.ActivityDetails?.TrimEnd()} {GaveUpSentence(work.ActivityKind, work.Attempt)}".TrimStart()
+            : work.ActivityDetails;
+
+    /// <summary>
+    /// The sentence that ends a last failed attempt's details: a creation or reset leaves its trigger (a deprovisioning
+    /// pass's contact has left it already, so its record says only that no attempt follows).
+    /// </summary>
+    private static string GaveUpSentence(ActivityKind kind, int? attempt)
+    {
+        var last = attempt is int n ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"No more attempts (this was attempt {n})") : "No more attempts";
+        return kind is ActivityKind.AccountCreation or ActivityKind.PasswordReset
+            ? last + ": the contact leaves the trigger and is not tried again until it is added to it again."
+            : last + ".";
     }
 }

@@ -24,7 +24,10 @@ public sealed class AttemptsTests : IDisposable
 
         outcomes.Should().Equal(OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.Failed, OutcomeKind.GaveUp);
         _h.Civi.Activities.Should().HaveCount(4).And.OnlyContain(a => a.Status == ActivityOutcomeStatus.Failed && a.Subject == "Failed to create User ana.lima");
-        _h.Civi.Activities[0].Details.Should().Be("invalid_data: The CMS refused the data.");
+        _h.Civi.Activities.Take(3).Should().OnlyContain(a => a.Details == "invalid_data: The CMS refused the data.", "an attempt that is retried says only what failed");
+        _h.Civi.Activities[3].Details.Should().Be(
+            "invalid_data: The CMS refused the data. No more attempts (this was attempt 4): the contact leaves the trigger and is not tried again until it is added to it again.",
+            "the record of the last attempt tells the admin the SDK gave up");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed");
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().BeNull();
 

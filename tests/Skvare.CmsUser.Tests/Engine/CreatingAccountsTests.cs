@@ -73,7 +73,7 @@ public sealed class CreatingAccountsTests : IDisposable
         var activity = _h.Civi.Activities.Should().ContainSingle().Subject;
         activity.Status.Should().Be(ActivityOutcomeStatus.Failed);
         activity.Subject.Should().Be("Failed to create User Ana Lima");
-        activity.Details.Should().StartWith(code);
+        activity.Details.Should().StartWith(code).And.EndWith("No more attempts (this was attempt 1): the contact leaves the trigger and is not tried again until it is added to it again.");
         _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed");
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().BeNull("gave-up contacts get no history");
     }
