@@ -130,8 +130,9 @@ internal sealed class SecretRedactor
             // Twice for a value encoded twice (a link in a redirect parameter); either way round with JSON (a URL-encoded
             // value in a JSON string whose encoder escaped + or %, JSON in a URL).
             // A '%' written right before a URL-encoded secret whose first two characters are hex digits reads as an
-            // escape of them ("%" + "4a…" as "J…"): the URL views are also searched for the rest of a secret after such an
-            // escape.
+            // escape of them ("%" + "4a…" as "J…"), and a '%' and a hex digit before one whose first character is a hex
+            // digit as an escape of that character ("%0" + "2b…" as \u0002b…): the URL views are also searched for the
+            // rest of a secret after such an escape.
             var url = DecodeUrl(raw, buffers);
             Search(url, text.Length, cuts, buffers, text);
             if (Holds(url, '%'))
@@ -296,15 +297,21 @@ internal sealed class SecretRedactor
             {
                 AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, 2), rest, cuts);
             }
+
+            if (urlDecoded is not null && form.AfterHexDigit is { } tail)
+            {
+                AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, 1), tail, cuts);
+            }
         }
     }
 
     /// <summary>
-    /// Adds the spans of a secret whose first two characters (hex digits) a stray <c>%</c> before it made an escape of in
-    /// a URL-decoded view: <paramref name="rest"/> found right after a character decoded from <c>%</c> and those two
-    /// digits. The cut starts after the <c>%</c>, which is no part of the secret.
+    /// Adds the spans of a secret whose first one or two characters (hex digits) a stray <c>%</c> before it made part of
+    /// an escape in a URL-decoded view (<c>"%" + "4a…"</c> read as <c>"J…"</c>, or <c>"%0" + "2b…"</c> as <c>\u0002b…</c>):
+    /// <paramref name="rest"/> found right after a character decoded from an escape that ends in
+    /// <paramref name="hexStart"/>. The cut starts at the secret's first character, so the stray text before it stays.
     /// </summary>
-    private static void AfterStrayPercent(Span<Mapped> decoded, ReadOnlySpan<char> view, Span<int> index, string text, ReadOnlySpan<char> hexPair, string rest, List<(int Start, int End)> cuts)
+    private static void AfterStrayPercent(Span<Mapped> decoded, ReadOnlySpan<char> view, Span<int> index, string text, ReadOnlySpan<char> hexStart, string rest, List<(int Start, int End)> cuts)
     {
         for (var at = view.IndexOf(rest, StringComparison.Ordinal); at >= 0; at = Next(view, rest, at))
         {
@@ -312,9 +319,10 @@ internal sealed class SecretRedactor
             for (var before = index[at] - 1; before >= 0; before--)
             {
                 var escape = decoded[before];
-                if (escape.End - escape.Start == 3 && text[escape.Start] == '%' && text.AsSpan(escape.Start + 1, 2).Equals(hexPair, StringComparison.OrdinalIgnoreCase))
+                var secretStart = escape.Start + 3 - hexStart.Length;
+                if (escape.End - escape.Start == 3 && text[escape.Start] == '%' && text.AsSpan(secretStart, hexStart.Length).Equals(hexStart, StringComparison.OrdinalIgnoreCase))
                 {
-                    cuts.Add((escape.Start + 1, decoded[index[at + rest.Length - 1]].End));
+                    cuts.Add((secretStart, decoded[index[at + rest.Length - 1]].End));
                     break;
                 }
 
@@ -421,6 +429,7 @@ internal sealed class SecretRedactor
         {
             Text = text;
             AfterHexPair = text.Length > 2 && char.IsAsciiHexDigit(text[0]) && char.IsAsciiHexDigit(text[1]) ? text[2..] : null;
+            AfterHexDigit = text.Length > 1 && char.IsAsciiHexDigit(text[0]) ? text[1..] : null;
             _border = new int[text.Length];
             for (int i = 1, k = 0; i < text.Length; i++)
             {
@@ -445,6 +454,12 @@ internal sealed class SecretRedactor
         /// of it once URL-decoded), else <see langword="null"/>.
         /// </summary>
         public string? AfterHexPair { get; }
+
+        /// <summary>
+        /// The form without its first character when it is a hex digit (what a stray <c>%</c> and hex digit before the form
+        /// leave of it once URL-decoded), else <see langword="null"/>.
+        /// </summary>
+        public string? AfterHexDigit { get; }
 
         /// <summary>The form's smallest period: a match is followed by another this many characters on when the text goes on repeating it.</summary>
         public int Period => Text.Length - _border[^1];

@@ -93,8 +93,9 @@ public sealed class SecretRedactorProperties
                 var redactor = new SecretRedactor([secret, "other-" + secret]);
                 var written = Forms[form].Write(secret);
 
-                // The text before may end in '%': with a URL-encoded secret whose first two characters are hex digits, that
-                // reads as an escape of them ("%" + "0b3…" as \v3…, as any URL decoder reads it).
+                // The text before may end in '%' or '%' and a hex digit: with a URL-encoded secret whose first characters are
+                // hex digits, that reads as an escape of them ("%" + "0b3…" as \v3…, "%0" + "2b…" as \u0002b…, as any URL
+                // decoder reads it).
                 var text = redactor.Redact(before + written + after);
 
                 text.Should().Contain(SecretRedactor.Mask, Forms[form].Name);
@@ -110,10 +111,15 @@ public sealed class SecretRedactorProperties
     [InlineData("2f:99;aa@bb", "rate=5%")]
     [InlineData("C0ffee&Cake=yes", "x%%")]
     [InlineData("3F OV|0j]'R{<(GRJ", "'0%")]
-    public void A_stray_percent_before_a_URL_encoded_secret_starting_with_two_hex_digits_does_not_hide_it(string secret, string before)
+    [InlineData("2JXTB*jEu2!0,TMEHkxe7<&zB30}b(c~w", "v**]Z%0")]
+    [InlineData("4a!b c(d)e~f*g", "100%4")]
+    [InlineData("b0ss;key=9", "%F")]
+    [InlineData("0b3/x+y=z?ab", "%%a")]
+    public void A_stray_percent_before_a_URL_encoded_secret_starting_with_hex_digits_does_not_hide_it(string secret, string before)
     {
         // Regression: "%" + "4a%21b…" URL-decodes to "J!b…", so the URL-decoded search missed the secret, and only an
-        // encoder that escaped exactly as the explicit forms did was caught.
+        // encoder that escaped exactly as the explicit forms did was caught; likewise "%0" + "2JXTB%2A…" decodes to
+        // \u0002JXTB*… (found by the any-form property with seed 20QyViXg0dN5).
         var redactor = new SecretRedactor([secret]);
         foreach (var written in new[] { PhpUrlEncode(secret), Uri.EscapeDataString(secret), Escaped(secret, c => char.IsAsciiLetterOrDigit(c) || "-_.!~*'()".Contains(c, StringComparison.Ordinal), blankAsPlus: false) })
         {
