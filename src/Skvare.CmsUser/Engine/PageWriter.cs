@@ -229,7 +229,7 @@ internal sealed class PageWriter
 
         var message = $"The results could not be written to CiviCRM: the answer to this contact's new audit record was lost ({Reason(lost)}); it may be written, and it is not written twice. The contact stays in the trigger: the next run finds what was kept.";
         return [.. results.Select(r => unknown.Contains(r.Contact.Id) && !refused.ContainsKey(r.Contact.Id)
-            ? r.Fail(_attempts, FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null }
+            ? NotWritten(r, FailureKind.Transient, message)
             : r)];
     }
 
@@ -326,9 +326,20 @@ internal sealed class PageWriter
         }
 
         return [.. results.Select(r => refused.TryGetValue(r.Contact.Id, out var ex)
-            ? r.Fail(_attempts, FailureKind.Permanent, CmsUserErrorCodes.WriteBackFailed, $"The results could not be written to CiviCRM: {ex.Message}") with { RecordActivity = false, Disposition = null }
+            ? NotWritten(r, FailureKind.Permanent, $"The results could not be written to CiviCRM: {ex.Message}")
             : r)];
     }
+
+    /// <summary>
+    /// <paramref name="result"/> failed with <see cref="CmsUserErrorCodes.WriteBackFailed"/> because its part of the page's
+    /// write is not written: no record of its own (the write that failed was its record) and it stays in the trigger.
+    /// </summary>
+    private ContactResult NotWritten(ContactResult result, FailureKind kind, string message) =>
+        result.Fail(_attempts, kind, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null };
+
+    /// <summary>The link store's answer to the <paramref name="n"/>th request of a call, or a failure when it returned none.</summary>
+    private static AccountLinkResult LinkAnswer(IReadOnlyList<AccountLinkResult> answers, int n, AccountLinkRequest request) =>
+        n < answers.Count ? answers[n] : new AccountLinkResult(request, AccountLinkResultKind.Failed, "The link store returned no result.");
 
     /// <summary>
     /// Through <see cref="IPageWriteBackStore"/>: one read (the links of the page's CMS users and contacts, the audit records)
@@ -490,7 +501,7 @@ internal sealed class PageWriter
             // What is there is reported as it is; the contacts with a part missing stay in the trigger for the next run.
             var message = $"The results could not be written to CiviCRM: the answer to the page's write-back was lost ({Reason(lost)}), this contact's part of it is missing, and writing it again failed ({Reason(ex)}).";
             var final = audit.Results.Select(r => missing.Contains(r.Contact.Id)
-                ? r.Fail(_attempts, FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed, message) with { RecordActivity = false, Disposition = null }
+                ? NotWritten(r, FailureKind.Transient, message)
                 : r).ToArray();
             await AcknowledgeAgainAsync(acks.Where(a => !missing.Contains(a.ContactId)).ToArray(), source).ConfigureAwait(false);
             throw new PageNotWrittenException(message, final, ex);
@@ -512,7 +523,7 @@ internal sealed class PageWriter
         for (var w = 0; w < writes.Length; w++)
         {
             var n = writes[w];
-            var answer = w < answers.Count ? answers[w] : new AccountLinkResult(decisions[n].Request, AccountLinkResultKind.Failed, "The link store returned no result.");
+            var answer = LinkAnswer(answers, w, decisions[n].Request);
             if (answer.Kind is AccountLinkResultKind.Failed or AccountLinkResultKind.HeldByOtherContact)
             {
                 var i = linked[n];
@@ -628,7 +639,7 @@ internal sealed class PageWriter
         {
             var result = output[indexes[n]];
             var link = result.Link!;
-            var answer = n < answers.Count ? answers[n] : new AccountLinkResult(link, AccountLinkResultKind.Failed, "The link store returned no result.");
+            var answer = LinkAnswer(answers, n, link);
             output[indexes[n]] = afterLostAnswer && answer.Kind == AccountLinkResultKind.AlreadyExisted ? result : ApplyLink(result, answer);
             if (answer.Kind == AccountLinkResultKind.Repaired)
             {
