@@ -293,14 +293,13 @@ internal sealed class SecretRedactor
                 cuts.Add((decoded[index[cut]].Start, textLength));
             }
 
-            if (urlDecoded is not null && form.AfterHexPair is { } rest)
+            if (urlDecoded is not null)
             {
-                AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, 2), rest, cuts);
-            }
-
-            if (urlDecoded is not null && form.AfterHexDigit is { } tail)
-            {
-                AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, 1), tail, cuts);
+                // After an escape that ends in the form's first one or two characters (hex digits).
+                for (var n = 0; n < form.AfterHexStart.Length; n++)
+                {
+                    AfterStrayPercent(decoded, view, index, urlDecoded, form.Text.AsSpan(0, n + 1), form.AfterHexStart[n], cuts);
+                }
             }
         }
     }
@@ -428,8 +427,13 @@ internal sealed class SecretRedactor
         public Form(string text)
         {
             Text = text;
-            AfterHexPair = text.Length > 2 && char.IsAsciiHexDigit(text[0]) && char.IsAsciiHexDigit(text[1]) ? text[2..] : null;
-            AfterHexDigit = text.Length > 1 && char.IsAsciiHexDigit(text[0]) ? text[1..] : null;
+            var hexStart = 0;
+            while (hexStart < 2 && hexStart < text.Length - 1 && char.IsAsciiHexDigit(text[hexStart]))
+            {
+                hexStart++;
+            }
+
+            AfterHexStart = [.. Enumerable.Range(1, hexStart).Select(n => text[n..])];
             _border = new int[text.Length];
             for (int i = 1, k = 0; i < text.Length; i++)
             {
@@ -450,16 +454,11 @@ internal sealed class SecretRedactor
         public string Text { get; }
 
         /// <summary>
-        /// The form without its first two characters when they are hex digits (what a stray <c>%</c> before the form leaves
-        /// of it once URL-decoded), else <see langword="null"/>.
+        /// What a stray <c>%</c> before the form leaves of it once URL-decoded, when its first characters are hex digits: the
+        /// form without its first character (after <c>%</c> and a hex digit), then without its first two (after <c>%</c>
+        /// alone), as far as its first characters are hex digits; empty when the first is not.
         /// </summary>
-        public string? AfterHexPair { get; }
-
-        /// <summary>
-        /// The form without its first character when it is a hex digit (what a stray <c>%</c> and hex digit before the form
-        /// leave of it once URL-decoded), else <see langword="null"/>.
-        /// </summary>
-        public string? AfterHexDigit { get; }
+        public string[] AfterHexStart { get; }
 
         /// <summary>The form's smallest period: a match is followed by another this many characters on when the text goes on repeating it.</summary>
         public int Period => Text.Length - _border[^1];
