@@ -336,21 +336,25 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             calls.Add((AuditsKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery(ids, preparation.Kind))));
         }
 
+        // Once the request that opens the records is sent, a cancellation does not abandon it: the server may have written
+        // them, and only the answer names them, so a page the run will not start can give them back.
+        cancellationToken.ThrowIfCancellationRequested();
+        var writing = open.Length > 0 ? CancellationToken.None : cancellationToken;
         Dictionary<string, JsonElement[]> answers;
         Dictionary<long, long>? reopened = null;
         IReadOnlyDictionary<long, string> notOpened = new Dictionary<long, string>();
         try
         {
-            answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+            answers = await Api4Carrier.SendAsync(_client, calls, writing).ConfigureAwait(false);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Permanent && open.Length > 0)
         {
             // CiviCRM refused the request for good: one contact's record (the database refusing it), or one of the reads.
-            (answers, reopened, notOpened) = await ReopenAsync(reads, open, ids, preparation.Kind, mark, cancellationToken).ConfigureAwait(false);
+            (answers, reopened, notOpened) = await ReopenAsync(reads, open, ids, preparation.Kind, mark, writing).ConfigureAwait(false);
         }
 
         var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
-        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        var siteTime = await _client.GetSiteTimeAsync(writing).ConfigureAwait(false);
         var joined = answers.TryGetValue(JoinedKey, out var joinRows) ? ToJoinDates(joinRows, siteTime) : [];
         var contacts = ContactReader.ToContacts(rows, _context.ExtraFields, others)
             .Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c)

@@ -230,9 +230,13 @@ internal sealed class EngineContext : IDisposable
     public async Task<(IReadOnlyDictionary<long, int> Prior, OpenedPage Opened)> PreparePageAsync(
         IReadOnlyList<Contact> page, ActivityKind kind, Func<IReadOnlyList<Contact>, CancellationToken, Task>? prefetch, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var prior = CountPriorAsync(page, kind, cancellationToken);
         var fetched = prefetch?.Invoke(page, cancellationToken) ?? Task.CompletedTask;
-        var opened = Writer.OpenAsync(page, kind, cancellationToken);
+
+        // Once sent, the Scheduled records' write is not abandoned at a cancellation: the store may have written them, and
+        // only its answer names them, so they can be given back.
+        var opened = Writer.OpenAsync(page, kind, CancellationToken.None);
         try
         {
             await Task.WhenAll(prior, fetched, opened).ConfigureAwait(false);
