@@ -22,11 +22,11 @@ public sealed class CancelledOnDemandTests : IDisposable
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         using var cancel = new CancellationTokenSource();
-        var recorder = new OpensAfterCancel(_h.Civi, cancel.Token);
+        var recorder = new OpensAfterCancel(_h.Civi, held: 1, cancel.Token);
         _h.Services = s => s.AddSingleton<IActivityRecorder>(recorder);
 
         var call = _h.Provisioner.ProvisionAsync(ana.Id, cancellationToken: cancel.Token);
-        await recorder.Opening.WaitAsync(Bound);
+        await recorder.Holding.WaitAsync(Bound);
         await cancel.CancelAsync();
         var act = () => call.WaitAsync(Bound);
 
@@ -56,38 +56,6 @@ public sealed class CancelledOnDemandTests : IDisposable
         account.Roles.Should().Contain("subscriber");
         _h.Civi.Activities.Should().ContainSingle("one record for the link, and no Scheduled record the next run would take for a stopped creation")
             .Which.Status.Should().Be(ActivityOutcomeStatus.Completed);
-    }
-
-    /// <summary>The in-memory recorder whose first open is carried out only once the call is cancelled.</summary>
-    private sealed class OpensAfterCancel(FakeCiviCrm inner, CancellationToken callCancelled) : IActivityRecorder
-    {
-        private readonly TaskCompletionSource _opening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Opening => _opening.Task;
-
-        public Task EnsureReadyAsync(CancellationToken cancellationToken = default) => inner.EnsureReadyAsync(cancellationToken);
-
-        public Task RecordAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default) => inner.RecordAsync(entries, cancellationToken);
-
-        public Task<IReadOnlyDictionary<long, int>> CountFailedAttemptsAsync(IReadOnlyList<AttemptCountRequest> requests, ActivityKind kind, CancellationToken cancellationToken = default) =>
-            inner.CountFailedAttemptsAsync(requests, kind, cancellationToken);
-
-        public async Task<IReadOnlyList<long>?> OpenAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default)
-        {
-            if (_opening.TrySetResult())
-            {
-                await Task.Delay(Timeout.Infinite, callCancelled).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-
-            var ids = await inner.OpenAsync(entries, CancellationToken.None);
-            cancellationToken.ThrowIfCancellationRequested();
-            return ids;
-        }
-
-        public Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default) =>
-            inner.FindAuditsAsync(contactIds, kind, cancellationToken);
-
-        public Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) => inner.DiscardAsync(ids, cancellationToken);
     }
 
     /// <summary>The in-memory link store whose first write is carried out only once the call is cancelled.</summary>
