@@ -475,8 +475,13 @@ internal sealed class ContactPipeline
     /// </summary>
     private async Task<ContactResult> ClaimThenSyncRolesAsync(ProvisioningRule rule, ContactResult linked, CmsAccount found, CancellationToken cancellationToken)
     {
+        // Once the link is sent, the claim is finished and written whatever the caller's token says (an on-demand call's):
+        // a link the store wrote whose answer was abandoned would leave the attempt's record open beside it, which the next
+        // run reads as a stopped creation (and tells the account's owner about a new account).
+        cancellationToken.ThrowIfCancellationRequested();
+        var none = CancellationToken.None;
         var request = linked.Link!;
-        var answer = (await _links.EnsureLinksAsync([request], cancellationToken).ConfigureAwait(false)) is [var one]
+        var answer = (await _links.EnsureLinksAsync([request], none).ConfigureAwait(false)) is [var one]
             ? one
             : new AccountLinkResult(request, AccountLinkResultKind.Failed, "The link store returned no result.");
         if (answer.Kind is AccountLinkResultKind.HeldByOtherContact or AccountLinkResultKind.Failed)
@@ -488,10 +493,10 @@ internal sealed class ContactPipeline
         var claimed = linked with { Link = null, Kind = answer.Kind == AccountLinkResultKind.AlreadyExisted ? OutcomeKind.AlreadyLinked : OutcomeKind.Linked };
         try
         {
-            await _cms.AddRolesAsync(found, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+            await _cms.AddRolesAsync(found, rule.Roles.ToArray(), none).ConfigureAwait(false);
             return claimed;
         }
-        catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
+        catch (Exception ex)
         {
             // The link stays (nothing removes one) and is audited as the link it is: the attempt's record is completed
             // (Linked, saying the roles are still to give). The contact fails as a linked contact whose roles fail does: a

@@ -102,6 +102,10 @@ internal sealed class OnDemandProvisioner
         // failures, its audit records, and the Scheduled record of this attempt opened when it is not linked here.
         IReadOnlyList<ProvisioningRule> rules = named is null ? [.. Options.Rules] : [named];
         var now = _engine.Time.GetUtcNow();
+
+        // The read opens this attempt's Scheduled record: once sent, a cancellation does not abandon it (the store may have
+        // written the record, and only the answer names it). A record the caller no longer wants goes below.
+        cancellationToken.ThrowIfCancellationRequested();
         var read = await _engine.Reader.ReadAsync(new ProvisioningContactQuery
         {
             ContactId = call.ContactId,
@@ -111,7 +115,18 @@ internal sealed class OnDemandProvisioner
             CountFailuresSince = at => Options.Retry.CountFailuresSince(now, at),
             ReadAudits = true,
             Open = OpenRecord(call.ContactId, now),
-        }, cancellationToken).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while the read was in flight: no CMS call was made, so the attempt's record goes (best effort).
+            if (read?.OpenedRecord is long unused)
+            {
+                await _engine.DiscardQuietlyAsync([unused]).ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         if (read is null)
         {
             return new ProvisioningOutcome

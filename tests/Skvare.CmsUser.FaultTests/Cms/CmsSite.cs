@@ -325,11 +325,12 @@ internal sealed class CmsSite : IDisposable
 
     /// <summary>
     /// Returns once nothing listens at <paramref name="url"/> any more: WireMock's Stop only begins the server's
-    /// shutdown, and a run of a few dozen contacts could end before it completes (bounded: 10 s).
+    /// shutdown, and a run of a few dozen contacts could end before it completes (bounded: 60 s, generous for a loaded
+    /// machine; the probe pauses between tries, so it does not take the CPU the shutdown needs).
     /// </summary>
     private static void WaitUntilGone(Uri url)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -342,9 +343,9 @@ internal sealed class CmsSite : IDisposable
                 return;
             }
 
-            Thread.Yield();
+            Thread.Sleep(5);
         }
 
-        throw new TimeoutException($"The fake at {url} still accepts connections 10 s after it was stopped.");
+        throw new TimeoutException($"The fake at {url} still accepts connections 60 s after it was stopped.");
     }
 }
