@@ -27,7 +27,6 @@ internal sealed record ImportResult(JsonObject Section, IReadOnlyList<string> Im
 /// </summary>
 internal static class ExtensionImport
 {
-    private static readonly string[] HistorySettings = ["cmsuser_group_history", "cmsuser_tag_history"];
 
     public static async Task<ImportResult> MapAsync(ExtensionSettings settings, CiviCrmApiClient client, CmsKind cms, CancellationToken cancellationToken)
     {
@@ -114,6 +113,11 @@ internal static class ExtensionImport
         {
             if (Trigger(create, kind) is not { } trigger)
             {
+                if (references.ContainsKey(history))
+                {
+                    notImported.Add(new(history, $"the extension moved contacts there from {create}, which is not imported: nothing imported for it."));
+                }
+
                 continue;
             }
 
@@ -140,17 +144,9 @@ internal static class ExtensionImport
                 notes.Add("Roles: cmsuser adds them to the new account; on WordPress the extension replaced the account's role instead. 'cmsuser check' tells whether the CMS has each one.");
             }
         }
-        else
+        else if (roles.Count > 0)
         {
-            foreach (var history in HistorySettings.Where(references.ContainsKey))
-            {
-                notImported.Add(new(history, "the extension moved contacts there only from its create group or tag, and neither is set: nothing imported for it."));
-            }
-
-            if (roles.Count > 0)
-            {
-                notImported.Add(new("cmsuser_cms_roles", "the extension gave these roles to accounts made from its create group or tag, and neither is set: add them to your rule's Roles by hand."));
-            }
+            notImported.Add(new("cmsuser_cms_roles", "the extension gave these roles to accounts made from its create group or tag, and neither is imported: add them to your rule's Roles by hand."));
         }
 
         var campaigns = new JsonArray();
