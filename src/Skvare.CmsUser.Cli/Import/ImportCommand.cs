@@ -136,7 +136,7 @@ internal static class ImportCommand
 
     private static string Conflicts(string file, List<SettingsFileMerge.Change> replaced) =>
         $"{file} already has {(replaced.Count == 1 ? "a different value" : "different values")} for {string.Join("; ", replaced.Select(c => $"{c.Key} (now {Short(c.Before!)})"))}. " +
-        "Nothing was written: pass --force as well to replace them (every other setting and comment stays), or copy what you need from the settings above.";
+        $"Nothing was written: pass --force as well to replace {(replaced.Count == 1 ? "it" : "them")} (every other setting and comment stays), or copy what you need from the settings above.";
 
     private static string Short(string json) => json.Length <= 80 ? json : json[..77] + "...";
 
