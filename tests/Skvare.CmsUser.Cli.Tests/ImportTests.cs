@@ -142,6 +142,21 @@ public sealed class ImportTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_refused_extension_status_still_imports_the_settings_and_says_the_status_is_unknown()
+    {
+        using var sites = new Sites();
+        StoreExtensionSettings(sites);
+        sites.Civi.RefuseWhere = call => call.Entity == "Extension" ? "Authorization failed" : null;
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(CiviCrmOnly(sites)));
+
+        var result = await Cli.RunAsync(folder.Path, null, "import");
+
+        result.ExitCode.Should().Be(ExitCodes.SomeFailed, result.ToString());
+        result.Stdout.Should().Contain("CiviCRM did not say whether the extension com.skvare.cmsuser is installed").And.Contain("cmsuser_group_create → website_members");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Odd_values_names_in_any_script_deleted_groups_and_cleared_settings_are_each_imported_or_named()
     {
         using var sites = new Sites();

@@ -14,6 +14,9 @@ internal sealed class ExtensionSettings
     /// <summary>The extension's key.</summary>
     public const string ExtensionKey = "com.skvare.cmsuser";
 
+    /// <summary>The <see cref="ExtensionStatus"/> when CiviCRM refused to say.</summary>
+    public const string UnknownStatus = "unknown";
+
     /// <summary>The prefix of its settings.</summary>
     public const string Prefix = "cmsuser_";
 
@@ -71,9 +74,19 @@ internal sealed class ExtensionSettings
             }
         }
 
-        var rows = (await status.ConfigureAwait(false)).Values;
-        var found = rows.Count > 0 ? rows[0] : default;
-        var state = found.ValueKind == JsonValueKind.Object && found.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        string? state;
+        try
+        {
+            var rows = (await status.ConfigureAwait(false)).Values;
+            var found = rows.Count > 0 ? rows[0] : default;
+            state = found.ValueKind == JsonValueKind.Object && found.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        }
+        catch (CiviCrmApiException ex) when (ex.Kind != FailureKind.Transient)
+        {
+            // Only said in the messages: the settings were read, and they are what is imported.
+            state = UnknownStatus;
+        }
+
         return new ExtensionSettings(values, domain, state);
     }
 

@@ -125,6 +125,7 @@ internal static class ImportCommand
     {
         null => $"the extension {ExtensionSettings.ExtensionKey} is not known to this CiviCRM (not in its extensions folder)",
         "installed" => $"the extension {ExtensionSettings.ExtensionKey} is installed",
+        ExtensionSettings.UnknownStatus => $"CiviCRM did not say whether the extension {ExtensionSettings.ExtensionKey} is installed (Extension.get refused)",
         var status => $"the extension {ExtensionSettings.ExtensionKey} is {status}",
     };
 
@@ -169,30 +170,20 @@ internal static class ImportCommand
                 w.WritePropertyName("settings");
                 section.WriteTo(w);
                 WriteList(w, "imported", result.Imported);
-                w.WriteStartArray("notImported");
-                foreach (var item in result.NotImported)
+                WriteObjects(w, "notImported", result.NotImported, (o, item) =>
                 {
-                    w.WriteStartObject();
-                    w.WriteString("setting", item.Setting);
-                    w.WriteString("why", item.Why);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                    o.WriteString("setting", item.Setting);
+                    o.WriteString("why", item.Why);
+                });
                 WriteList(w, "notes", result.Notes);
                 w.WriteString("file", file);
                 w.WriteBoolean("written", written);
-                w.WriteStartArray("changes");
-                foreach (var change in changes)
+                WriteObjects(w, "changes", changes, (o, change) =>
                 {
-                    w.WriteStartObject();
-                    w.WriteString("key", change.Key);
-                    w.WriteString("before", change.Before);
-                    w.WriteString("after", change.After);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
+                    o.WriteString("key", change.Key);
+                    o.WriteString("before", change.Before);
+                    o.WriteString("after", change.After);
+                });
                 if (refusal is not null)
                 {
                     w.WriteString("error", refusal);
@@ -247,6 +238,19 @@ internal static class ImportCommand
         {
             Output.Line($"  {line}", json: false);
         }
+    }
+
+    private static void WriteObjects<T>(Utf8JsonWriter w, string name, IEnumerable<T> items, Action<Utf8JsonWriter, T> write)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            w.WriteStartObject();
+            write(w, item);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WriteList(Utf8JsonWriter w, string name, IReadOnlyList<string> items)

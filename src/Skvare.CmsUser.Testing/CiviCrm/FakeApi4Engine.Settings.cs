@@ -31,6 +31,11 @@ internal sealed partial class FakeApi4Engine
             throw new FakeApi4Error(403, $"Authorization failed: CiviCRM APIv4 ({entity}::{action})");
         }
 
+        if (_server.RefuseWhere?.Invoke(new FakeApi4Call(entity, action, _chainDepth > 0, p.GetRawText())) is { } refusal)
+        {
+            throw new FakeApi4Error(500, refusal);
+        }
+
         return entity == "Setting" ? GetSettings(p) : GetExtensions(p);
     }
 
