@@ -158,6 +158,7 @@ internal static class CliApp
         init.Options.Add(force);
         init.SetAction((parse, token) => Execute(invocation, "init", parse, options => Task.FromResult(Init(options, parse.GetValue(cmsArgument)!, parse.GetValue(force))), token));
         root.Subcommands.Add(init);
+        root.Subcommands.Add(Import.ImportCommand.Build((name, parse, body, token) => Execute(invocation, name, parse, body, token)));
         return root;
     }
 

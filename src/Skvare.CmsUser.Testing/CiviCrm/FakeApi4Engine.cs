@@ -29,6 +29,11 @@ internal sealed partial class FakeApi4Engine
     {
         // Membership rows, primary emails, activity contacts and tags are indexed on first use within a call.
         ResetIndexes();
+        if (ExecuteSettings(entity, action, p) is { } settings)
+        {
+            return settings;
+        }
+
         if (!FakeApi4Store.Schema.ContainsKey(entity))
         {
             throw new FakeApi4Error(500, $"API ({entity}, {action}) does not exist (or the extension it belongs to is not enabled).");

@@ -18,7 +18,7 @@ namespace Skvare.CmsUser.Testing.CiviCrm;
 /// pages for unknown entities, generic messages without "view debug output", anonymous access that
 /// silently reads nothing, unique keys that fail with "DB Error: already exists".
 /// </summary>
-public class FakeCiviCrmServer : IDisposable
+public partial class FakeCiviCrmServer : IDisposable
 {
     private readonly FakeHttpHost<FakeApi4Request> _host;
     private readonly FakeApi4Engine _engine;
