@@ -196,6 +196,7 @@ internal sealed class ContactPipeline
                 NotifyIfRecovered = NotifiesIfRecovered(rule) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
                 RuleNotifies = rule.Notify ?? Options.Notify,
                 PatternUsername = PatternUsernameOrNull(rule, contact),
+                CreationRuleNote = RuleNote(rule),
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
@@ -454,6 +455,7 @@ internal sealed class ContactPipeline
             CmsUserId = found.UserId,
             Username = found.Username,
             PatternUsername = PatternUsernameOrNull(rule, contact),
+            CreationRuleNote = RuleNote(rule),
             AccountCreatedAt = found.CreatedAt,
             NotifyIfRecovered = NotifiesIfRecovered(rule) ? found : null,
             RuleNotifies = rule.Notify ?? Options.Notify,
@@ -552,9 +554,7 @@ internal sealed class ContactPipeline
             Log.NotificationFailed(_logger, attempt.Contact.Id, created.UserId, failure ?? "no reason given");
         }
 
-        var details = rule.Roles.Count == 0
-            ? $"Rule {rule.DisplayName}."
-            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
+        var details = RuleNote(rule);
         if (request is { Language: null } && MapLanguage(attempt.Contact.PreferredLanguage) is { } refused)
         {
             details += $" The site has no language '{refused}', so the account has the site's default language.";
@@ -573,6 +573,14 @@ internal sealed class ContactPipeline
             Disposition = TriggerDisposition.Completed,
         };
     }
+
+    /// <summary>
+    /// The sentence a Completed creation record's details start with: the rule, and the roles the account is created with.
+    /// The record of a creation recovered from an earlier attempt starts the same way (<see cref="ContactResult.CreationRuleNote"/>).
+    /// </summary>
+    internal static string RuleNote(ProvisioningRule rule) => rule.Roles.Count == 0
+        ? $"Rule {rule.DisplayName}."
+        : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
 
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {
