@@ -71,10 +71,14 @@ public sealed class AdminTrialWordingTests
     }
 
     [Fact]
-    public void Failures_of_one_rule_name_its_trigger_in_the_not_listed_line()
+    public void Failures_of_one_rule_name_the_rule_in_the_not_listed_line()
     {
-        // "that no tagged trigger holds" read as "no trigger that is tagged" for a rule named "tagged".
-        Output.NotListedLine(3, "tagged").Should().StartWith("Not listed: 3 contacts whose last attempt failed but that the trigger of tagged does not hold (gave up");
-        Output.NotListedLine(1, null).Should().StartWith("Not listed: 1 contact whose last attempt failed but that no trigger holds (gave up");
+        // "that no tagged trigger holds" read as "no trigger that is tagged" for a rule named "tagged". Since trial10 (session
+        // 15) the line counts only contacts no trigger holds (those in another rule's trigger are that rule's), which may
+        // have come from this rule or another.
+        Output.NotListedLine(3, "tagged").Should().StartWith("Not listed: 3 contacts whose last attempt failed but that no trigger holds (gave up")
+            .And.Contain("from the rule tagged or another: the activities do not name the rule").And.NotContain("no tagged");
+        Output.NotListedLine(1, null).Should().StartWith("Not listed: 1 contact whose last attempt failed but that no trigger holds (gave up")
+            .And.NotContain("the activities do not name");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Skvare.CmsUser.Testing.CiviCrm;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -136,6 +137,51 @@ public sealed class FailuresNextTests
             .GetProperty("next").GetString().Should().Be("notWaiting");
         allText.Stdout.Should().StartWith("Every contact whose last attempt failed in the last 30 days, waiting in a trigger or not:")
             .And.Contain("2 contacts with failed attempts in the last 30 days").And.NotContain("Not listed");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_name_each_contact_and_one_rules_not_listed_count_leaves_out_other_rules_waiting_contacts()
+    {
+        // Found on the real CiviCRM 6.17.2 (trial10): the list showed contact ids only, and with --rule its "Not listed" count
+        // held the contacts waiting in another rule's trigger too, which are that rule's work, not contacts this rule lost.
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var volunteers = sites.Civi.AddGroup("volunteers");
+        var gaveUp = sites.AddMember("Gil", "Gone", null);
+        var member = sites.AddMember("Mia", "Member", null);
+        var volunteer = sites.Civi.AddContact("Vera", "Volunteer", null);
+        sites.Civi.AddToGroup(volunteers, [volunteer]);
+        var settings = OneAttempt(sites.Settings());
+        Sites.AddRule(settings, "volunteers", "volunteers");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, [member]);
+        sites.Civi.AddToGroup(volunteers, [volunteer]);
+        var requestsBefore = sites.Civi.Requests.Count;
+        var json = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members", "--json");
+        var readRequests = sites.Civi.Requests.Count - requestsBefore;
+        var text = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members");
+        var every = await Cli.RunAsync(folder.Path, null, "failures");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        json.ExitCode.Should().Be(0, json.ToString());
+        var listed = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        listed.GetProperty("contactId").GetInt64().Should().Be(member);
+        listed.GetProperty("displayName").GetString().Should().Be("Mia Member");
+        json.Json.GetProperty("notListed").GetInt32().Should().Be(1, "Gil waits in no trigger; Vera waits in the trigger of volunteers and is that rule's");
+        text.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s+0 of 1\s")
+            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds")
+            .And.NotContain("Vera", "she is not this rule's").And.NotContain("Gil");
+        every.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s").And.MatchRegex($@"(?m)^\s*{volunteer}\s+Vera Volunteer\s")
+            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds");
+        var named = sites.Civi.Requests.Skip(requestsBefore).Take(readRequests).Where(r => r.ParamsJson?.Contains("display_name", StringComparison.Ordinal) == true).ToList();
+        named.Should().ContainSingle("the names come with the activities, in the same request, not in one of their own")
+            .Which.Should().Match<FakeApi4Request>(r => r.Entity == "ActivityContact" && r.ParamsJson!.Contains("act.details", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 120_000)]
