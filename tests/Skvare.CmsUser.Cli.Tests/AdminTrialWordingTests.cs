@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Skvare.CmsUser.Cli.Tests;
 
 /// <summary>
@@ -68,6 +70,29 @@ public sealed class AdminTrialWordingTests
             .And.Contain("CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of: Clean, WordPress, Joomla, Template")
             .And.Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch")
             .And.Contain("CmsUser:Rules:0:Histroy is not a setting");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_says_why_a_contact_named_without_latin_letters_gets_the_fallback_username()
+    {
+        // Found in trial10: a contact named only in Chinese was planned as user4457 with an empty note.
+        using var sites = new Sites();
+        var chinese = sites.AddMember("王", "芳", "wang.fang@example.org");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        var text = await Cli.RunAsync(folder.Path, null, "plan");
+        var json = await Cli.RunAsync(folder.Path, null, "plan", "--json");
+
+        const string Note = "The username pattern {contact.first_name}.{contact.last_name} gives this contact no characters a username can keep (letters "
+            + "outside the Latin alphabet, and emoji, are left out), so the username comes from FallbackUsernamePattern (user{contact.contact_id}). "
+            + "To choose another, change UsernamePattern or FallbackUsernamePattern.";
+        text.ExitCode.Should().Be(0, text.ToString());
+        text.Stdout.Should().MatchRegex($@"(?m)^\s*{chinese}\s+members\s+Create\s+user{chinese}\s+{Regex.Escape(Note)}$", "the note is on the contact's row, on one line");
+        var entry = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        entry.GetProperty("username").GetString().Should().Be($"user{chinese}");
+        entry.GetProperty("note").GetString().Should().Be(Note);
+        sites.WordPress.FindUser($"user{chinese}").Should().BeNull("a plan writes nothing");
     }
 
     [Fact]

@@ -86,28 +86,35 @@ internal sealed class ContactPipeline
     }
 
     /// <summary>The username this contact would get before checking the CMS, valid for its rules.</summary>
-    public string BaseUsername(ProvisioningRule rule, Contact contact)
+    public string BaseUsername(ProvisioningRule rule, Contact contact) => ChooseBaseUsername(rule, contact).Name;
+
+    /// <summary>
+    /// The username this contact would get before checking the CMS (<see cref="BaseUsername"/>), and why it is not the rule
+    /// pattern's when it is not (<see cref="BaseUsernameChoice"/>: a plan says so).
+    /// </summary>
+    public BaseUsernameChoice ChooseBaseUsername(ProvisioningRule rule, Contact contact)
     {
         var rules = _cms.UsernameRules;
         var reserve = Options.NumberTakenUsernames ? Math.Min(4, rules.MaxLength / 4) : 0;
         var template = _settings.TemplateFor(rule);
-        if (template.HasAllValues(contact))
+        var empty = template.EmptyToken(contact);
+        if (empty is null)
         {
             var candidate = UsernameSanitizer.Sanitize(template.Render(contact), rules, reserve);
             if (candidate.Length > 0)
             {
-                return candidate;
+                return new BaseUsernameChoice(candidate);
             }
         }
 
         var fallback = UsernameSanitizer.Sanitize(_settings.FallbackTemplate.Render(contact), rules, reserve);
         if (fallback.Length > 0)
         {
-            return fallback;
+            return new BaseUsernameChoice(fallback, template.Pattern, empty, LastResort: false);
         }
 
         var last = UsernameSanitizer.Sanitize("user" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), rules);
-        return last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new BaseUsernameChoice(last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), template.Pattern, empty, LastResort: true);
     }
 
     /// <summary>
