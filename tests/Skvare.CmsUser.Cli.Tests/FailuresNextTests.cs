@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Skvare.CmsUser.Testing.CiviCrm;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -123,7 +122,7 @@ public sealed class FailuresNextTests
         sites.Civi.GroupStatus(sites.Members, gaveUp).Should().Be("Removed", "the contact gave up and left the trigger");
         text.ExitCode.Should().Be(0, text.ToString());
         text.Stdout.Should().StartWith("Contacts waiting in a rule's trigger whose last attempt failed in the last 30 days (--all: also those no trigger holds any more):")
-            .And.MatchRegex($@"\b{waiting}\s+0 of 1\b")
+            .And.MatchRegex($@"\b{waiting}\s+Bea\s+0 of 1\b", "the row names the contact, then its attempts")
             .And.NotMatchRegex($@"(?m)^\s*{gaveUp}\s", "a contact that gave up waits in no trigger")
             .And.Contain("1 contact waiting in a rule's trigger with failed attempts in the last 30 days; 1 will be retried.")
             .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds").And.Contain("'cmsuser failures --all'");
@@ -179,9 +178,10 @@ public sealed class FailuresNextTests
             .And.NotContain("Vera", "she is not this rule's").And.NotContain("Gil");
         every.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s").And.MatchRegex($@"(?m)^\s*{volunteer}\s+Vera Volunteer\s")
             .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds");
-        var named = sites.Civi.Requests.Skip(requestsBefore).Take(readRequests).Where(r => r.ParamsJson?.Contains("display_name", StringComparison.Ordinal) == true).ToList();
-        named.Should().ContainSingle("the names come with the activities, in the same request, not in one of their own")
-            .Which.Should().Match<FakeApi4Request>(r => r.Entity == "ActivityContact" && r.ParamsJson!.Contains("act.details", StringComparison.Ordinal));
+        // The names come with the activities, in the same request (each page of it), not in a request of their own.
+        var activityReads = sites.Civi.Requests.Skip(requestsBefore).Take(readRequests)
+            .Where(r => r.Entity == "ActivityContact" && r.ParamsJson?.Contains("act.details", StringComparison.Ordinal) == true).ToList();
+        activityReads.Should().NotBeEmpty().And.OnlyContain(r => r.ParamsJson!.Contains("\"contact.display_name\"", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 120_000)]
