@@ -210,11 +210,11 @@ internal sealed class DryRun
 
         var pipeline = _engine.Pipeline;
         var choice = pipeline.ChooseBaseUsername(rule, contact);
-        var fallback = FallbackNote(rule, choice, Options.FallbackUsernamePattern);
         var (username, conflict) = await pipeline.FindFreeUsernameAsync(choice.Name, 1, cancellationToken, claimed: claims.Usernames).ConfigureAwait(false);
         if (username is null)
         {
-            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, Sentences($"{CmsUserErrorCodes.DuplicateUsername}: {conflict}", fallback));
+            // The run's own error, word for word (a planned failure's note is the run's error).
+            return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{CmsUserErrorCodes.DuplicateUsername}: {conflict}");
         }
 
         if (await RoleProblemAsync(rule, claims, cancellationToken).ConfigureAwait(false) is { } unknownRole)
@@ -224,7 +224,8 @@ internal sealed class DryRun
 
         claims.Creates.TryAdd(email, contact.Id);
         claims.Usernames.Add(username);
-        return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, Sentences(fallback, conflict));
+        var fallback = FallbackNote(rule, choice, Options.FallbackUsernamePattern);
+        return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, fallback is null ? conflict : conflict is null ? fallback : $"{fallback} {conflict}");
     }
 
     /// <summary>
@@ -249,9 +250,6 @@ internal sealed class DryRun
         return $"{why}, so the username comes from {from}. To choose another, change {setting} or FallbackUsernamePattern.";
     }
 
-    /// <summary>The sentences that are there, one after the other; <see langword="null"/> when none is.</summary>
-    private static string? Sentences(params string?[] sentences) =>
-        sentences.Where(s => s is not null).ToArray() is { Length: > 0 } present ? string.Join(" ", present) : null;
 
     /// <summary>
     /// A contact the run would give the rule's roles, which the site does not have: the run stops at it with

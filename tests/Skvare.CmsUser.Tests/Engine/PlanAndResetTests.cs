@@ -93,11 +93,12 @@ public sealed class PlanAndResetTests : IDisposable
     public async Task Plan_notes_the_fallback_exactly_for_names_that_give_no_username()
     {
         // Names from scripts the built-in Latin table does not fold (CJK, Arabic, Cyrillic, Greek, kana) and emoji give nothing;
-        // an ASCII letter or digit in either part gives the pattern's username, with no note. An empty part sends the
+        // three ASCII letters or digits in either part give the pattern's username, with no note. An empty part sends the
         // contact to the fallback too (a token without a value).
         var foreign = Gen.OneOf("王", "芳", "李", "明", "م", "ح", "د", "ع", "ل", "ي", "Д", "м", "и", "т", "Α", "λ", "έ", "ξ", "あ", "い", "😀", "🎉", "🚀", " ");
         var run = Gen.Select(foreign.Array[0, 6], a => string.Concat(a));
-        var part = Gen.Select(run, Gen.Bool, Gen.Char["abcXYZ019"], run, (before, mixed, letter, after) => mixed ? before + letter + after : before + after);
+        // Three Latin characters: a username's shortest length is met by either part alone.
+        var part = Gen.Select(run, Gen.Bool, Gen.String[Gen.Char["abcXYZ019"], 3, 3], run, (before, mixed, latin, after) => mixed ? before + latin + after : before + after);
         await Gen.Select(part, part).SampleAsync(async (first, last) =>
         {
             using var h = new EngineHarness();
