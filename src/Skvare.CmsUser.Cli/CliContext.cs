@@ -14,6 +14,12 @@ internal sealed class CliContext
 
     private static readonly Lazy<CliContext> Process = new(() => new CliContext(Console.Out, ErrorConsole.Standard, Console.IsOutputRedirected, null, null));
 
+    /// <summary>
+    /// The width of stdout when it is a file or a pipe: wider than any line the tool writes, so none is wrapped; a table is
+    /// only as wide as its cells, and its lines lose their trailing spaces (<see cref="TrimmedLinesWriter"/>).
+    /// </summary>
+    internal const int RedirectedWidth = 1 << 20;
+
     private readonly string? _workingDirectory;
     private readonly Lazy<IAnsiConsole> _human;
 
@@ -27,14 +33,15 @@ internal sealed class CliContext
         {
             var human = AnsiConsole.Create(new AnsiConsoleSettings
             {
-                Out = new AnsiConsoleOutput(output),
+                // A table pads its last column to the column's width: a file or a pipe gets lines without trailing spaces.
+                Out = new AnsiConsoleOutput(outputRedirected ? new TrimmedLinesWriter(output) : output),
                 Ansi = outputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
                 ColorSystem = outputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             });
             if (outputRedirected)
             {
-                // A log file or a cron mail has no width; keep messages on one line where they fit.
-                human.Profile.Width = 200;
+                // A log file or a cron mail has no width: a line is never wrapped (a long error stays one line for grep).
+                human.Profile.Width = RedirectedWidth;
             }
 
             return human;
@@ -60,7 +67,7 @@ internal sealed class CliContext
     /// <summary>stderr, shared by the live progress line and everything else written there.</summary>
     public ErrorConsole Error { get; }
 
-    /// <summary>stdout for tables and summaries (a terminal's colours and width, or 200 columns without colours elsewhere).</summary>
+    /// <summary>stdout for tables and summaries (a terminal's colours and width; elsewhere no colours, no wrapping and no trailing spaces).</summary>
     public IAnsiConsole Human => _human.Value;
 
     /// <summary>The working folder.</summary>

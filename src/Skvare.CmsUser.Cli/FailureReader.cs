@@ -20,7 +20,14 @@ internal enum FailureNext
 }
 
 /// <summary>A contact whose latest account attempt failed.</summary>
-internal sealed record FailureRecord(long ContactId, int Attempts, DateTimeOffset LastAttemptAt, string LastError, FailureNext Next, string? Rule);
+/// <param name="ContactId">The contact.</param>
+/// <param name="Attempts">Its counted failed attempts.</param>
+/// <param name="LastAttemptAt">When its latest attempt failed.</param>
+/// <param name="LastError">The latest Failed record's details (<c>code: message</c>).</param>
+/// <param name="Next">What the next run does with it.</param>
+/// <param name="Rule">The rule whose trigger it waits in, or <see langword="null"/> when no rule's trigger holds it.</param>
+/// <param name="DisplayName">CiviCRM's display name of the contact (read with its activities), or <see langword="null"/>.</param>
+internal sealed record FailureRecord(long ContactId, int Attempts, DateTimeOffset LastAttemptAt, string LastError, FailureNext Next, string? Rule, string? DisplayName = null);
 
 /// <summary>
 /// Reads failed "User Account Creation" activities from CiviCRM (read-only: no CMS call, no write) and
@@ -29,24 +36,31 @@ internal sealed record FailureRecord(long ContactId, int Attempts, DateTimeOffse
 /// </summary>
 internal static class FailureReader
 {
-    public static async Task<(IReadOnlyList<FailureRecord> Failures, int MaxAttempts, TimeSpan Window)> ReadAsync(IServiceProvider services, CancellationToken cancellationToken)
+    /// <summary>
+    /// The contacts whose latest attempt failed, each with the rule whose trigger it waits in (asked of
+    /// <paramref name="rules"/> in order, <paramref name="first"/>'s trigger before the others) and its display name (read
+    /// in the same request as the activities).
+    /// </summary>
+    public static async Task<(IReadOnlyList<FailureRecord> Failures, int MaxAttempts, TimeSpan Window)> ReadAsync(IServiceProvider services, IReadOnlyList<ProvisioningRule> rules, ProvisioningRule? first, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<CmsUserOptions>>().Value;
         var client = services.GetRequiredService<CiviCrmApiClient>();
         var time = services.GetRequiredService<TimeProvider>();
         var since = time.GetUtcNow() - options.Retry.AttemptWindow;
         var query = new Api4Params()
-            .WithSelect("contact_id", "act.activity_date_time", "act.details", "act.status_id:name")
+            .WithSelect("contact_id", "act.activity_date_time", "act.details", "act.status_id:name", "contact.display_name")
             .WithWhere(
                 Api4Condition.Eq("record_type_id:name", "Activity Targets"),
                 Api4Condition.Eq("act.activity_type_id:name", CiviCrmActivityTypes.AccountCreation),
                 Api4Condition.Eq("act.is_deleted", false),
                 Api4Condition.Field("act.activity_date_time", ">=", since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)));
         query.Join.Add(new Api4Join("Activity", "act", Api4JoinSide.Inner, [Api4Condition.Field("act.id", "=", "activity_id")]));
+        // The contact's name in the same request: a list of ids alone sends an admin to CiviCRM once per row.
+        query.Join.Add(new Api4Join("Contact", "contact", Api4JoinSide.Left, [Api4Condition.Field("contact.id", "=", "contact_id")]));
         query.OrderBy.Add(new("act.activity_date_time", "ASC"));
         query.OrderBy.Add(new("activity_id", "ASC"));
 
-        var perContact = new Dictionary<long, (int Failed, DateTimeOffset Last, string Error, bool LastFailed)>();
+        var perContact = new Dictionary<long, (int Failed, DateTimeOffset Last, string Error, bool LastFailed, string? Name)>();
         await foreach (var page in client.StreamPagesAsync("ActivityContact", query, 500, cancellationToken).ConfigureAwait(false))
         {
             foreach (var row in page)
@@ -59,15 +73,17 @@ internal static class FailureReader
                 var at = row.GetDateTime("act.activity_date_time") ?? since;
                 var failed = row.GetString("act.status_id:name") == CiviCrmActivityTypes.FailedStatus;
                 var current = perContact.GetValueOrDefault(id);
+                var name = row.GetString("contact.display_name") ?? current.Name;
                 perContact[id] = failed
-                    ? (current.Failed + 1, at, row.GetString("act.details") ?? "", true)
-                    : (current.Failed, at, current.Error, false);
+                    ? (current.Failed + 1, at, row.GetString("act.details") ?? "", true, name)
+                    : (current.Failed, at, current.Error, false, name);
             }
         }
 
         var max = options.Retry.MaxAttempts;
         var triggers = services.GetRequiredService<ITriggerSourceFactory>();
-        var sources = options.Rules
+        // With --rule its trigger is asked first, so a contact in the triggers of two rules is listed under the rule asked for.
+        var sources = rules.OrderBy(r => ReferenceEquals(r, first) ? 0 : 1)
             .Select(r => (r.DisplayName, Source: triggers.Create(new TriggerSourceContext { Trigger = r.Trigger!, History = r.History }), Kept: KeepsMembers(r)))
             .ToList();
         var activities = services.GetRequiredService<IActivityRecorder>();
@@ -98,7 +114,7 @@ internal static class FailureReader
             // Only a trigger the contact cannot be taken out of skips it once its attempts are used up; from a group or tag
             // it was put back into, the next run tries it again (and a failure takes it out again).
             var next = waitingIn is null ? FailureNext.NotWaiting : attempts >= max && kept ? FailureNext.AttemptsUsedUp : FailureNext.Retry;
-            failures.Add(new FailureRecord(id, attempts, state.Last, state.Error, next, waitingIn));
+            failures.Add(new FailureRecord(id, attempts, state.Last, state.Error, next, waitingIn, string.IsNullOrWhiteSpace(state.Name) ? null : state.Name));
         }
 
         return (failures, max, options.Retry.AttemptWindow);

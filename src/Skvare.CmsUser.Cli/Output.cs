@@ -489,7 +489,8 @@ internal static class Output
     /// The failures table. By default it lists the contacts still waiting in some rule's trigger (what a run will retry or
     /// skip), with <paramref name="rule"/> (<c>--rule</c>) only those waiting in that rule's trigger, with
     /// <paramref name="all"/> (<c>--all</c>) every contact whose last attempt failed; the header and the last line say which,
-    /// so an empty list never reads as "nobody failed". <paramref name="notListed"/> counts the failed contacts left out.
+    /// so an empty list never reads as "nobody failed". <paramref name="notListed"/> counts the failed contacts left out that
+    /// no rule's trigger holds (with <paramref name="rule"/>, those waiting in another rule's trigger are that rule's, not counted).
     /// </summary>
     public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, int notListed = 0)
     {
@@ -508,6 +509,7 @@ internal static class Output
                 {
                     w.WriteStartObject();
                     w.WriteNumber("contactId", f.ContactId);
+                    w.WriteString("displayName", f.DisplayName);
                     w.WriteNumber("attempts", f.Attempts);
                     w.WriteString("lastAttemptAt", f.LastAttemptAt);
                     w.WriteString("lastError", f.LastError);
@@ -535,20 +537,23 @@ internal static class Output
         Human.WriteLine(all
             ? $"Every contact whose last attempt failed in the last {days}, waiting in a trigger or not:"
             : $"Contacts{waiting} whose last attempt failed in the last {days} (--all: also those no trigger holds any more):");
-        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Attempts", "Last attempt (UTC)", "Last error", "Next");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Contact", "Name", "Attempts", "Last attempt (UTC)", "Last error", "Next");
         foreach (var f in failures)
         {
             var next = Next(f, maxAttempts);
-            table.AddRow(Cell(Number(f.ContactId)), Cell(AttemptCount(f.Attempts, maxAttempts)), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
+            table.AddRow(Cell(Number(f.ContactId)), Cell(f.DisplayName), Cell(AttemptCount(f.Attempts, maxAttempts)), Cell(f.LastAttemptAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), Cell(f.LastError), Cell(next));
         }
 
         Human.Write(table);
         Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
     }
 
-    /// <summary>The <c>failures</c> line that counts the failed contacts its scope left out (<paramref name="rule"/>: only its trigger).</summary>
+    /// <summary>
+    /// The <c>failures</c> line that counts the failed contacts its scope left out because no rule's trigger holds them. With
+    /// <paramref name="rule"/> they may be that rule's or another's: the activities do not name a rule.
+    /// </summary>
     internal static string NotListedLine(int notListed, string? rule) =>
-        $"Not listed: {Contacts(notListed)} whose last attempt failed but that {(rule is null ? "no trigger holds" : $"the trigger of {Safe(rule)} does not hold")} (gave up, removed, or given an account another way); 'cmsuser failures --all' lists every contact that failed.";
+        $"Not listed: {Contacts(notListed)} whose last attempt failed but that no trigger holds (gave up, removed, or given an account another way{(rule is null ? "" : $"; from the rule {Safe(rule)} or another: the activities do not name the rule")}); 'cmsuser failures --all' lists every contact that failed.";
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
     internal static string Next(FailureRecord f, int maxAttempts)

@@ -122,7 +122,7 @@ public sealed class FailuresNextTests
         sites.Civi.GroupStatus(sites.Members, gaveUp).Should().Be("Removed", "the contact gave up and left the trigger");
         text.ExitCode.Should().Be(0, text.ToString());
         text.Stdout.Should().StartWith("Contacts waiting in a rule's trigger whose last attempt failed in the last 30 days (--all: also those no trigger holds any more):")
-            .And.MatchRegex($@"\b{waiting}\s+0 of 1\b")
+            .And.MatchRegex($@"\b{waiting}\s+Bea\s+0 of 1\b", "the row names the contact, then its attempts")
             .And.NotMatchRegex($@"(?m)^\s*{gaveUp}\s", "a contact that gave up waits in no trigger")
             .And.Contain("1 contact waiting in a rule's trigger with failed attempts in the last 30 days; 1 will be retried.")
             .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds").And.Contain("'cmsuser failures --all'");
@@ -136,6 +136,52 @@ public sealed class FailuresNextTests
             .GetProperty("next").GetString().Should().Be("notWaiting");
         allText.Stdout.Should().StartWith("Every contact whose last attempt failed in the last 30 days, waiting in a trigger or not:")
             .And.Contain("2 contacts with failed attempts in the last 30 days").And.NotContain("Not listed");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Failures_name_each_contact_and_one_rules_not_listed_count_leaves_out_other_rules_waiting_contacts()
+    {
+        // Found on the real CiviCRM 6.17.2 (trial10): the list showed contact ids only, and with --rule its "Not listed" count
+        // held the contacts waiting in another rule's trigger too, which are that rule's work, not contacts this rule lost.
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var volunteers = sites.Civi.AddGroup("volunteers");
+        var gaveUp = sites.AddMember("Gil", "Gone", null);
+        var member = sites.AddMember("Mia", "Member", null);
+        var volunteer = sites.Civi.AddContact("Vera", "Volunteer", null);
+        sites.Civi.AddToGroup(volunteers, [volunteer]);
+        var settings = OneAttempt(sites.Settings());
+        Sites.AddRule(settings, "volunteers", "volunteers");
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(settings));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, [member]);
+        sites.Civi.AddToGroup(volunteers, [volunteer]);
+        var requestsBefore = sites.Civi.Requests.Count;
+        var json = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members", "--json");
+        var readRequests = sites.Civi.Requests.Count - requestsBefore;
+        var text = await Cli.RunAsync(folder.Path, null, "failures", "--rule", "members");
+        var every = await Cli.RunAsync(folder.Path, null, "failures");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        json.ExitCode.Should().Be(0, json.ToString());
+        var listed = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
+        listed.GetProperty("contactId").GetInt64().Should().Be(member);
+        listed.GetProperty("displayName").GetString().Should().Be("Mia Member");
+        json.Json.GetProperty("notListed").GetInt32().Should().Be(1, "Gil waits in no trigger; Vera waits in the trigger of volunteers and is that rule's");
+        text.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s+0 of 1\s")
+            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds")
+            .And.NotContain("Vera", "she is not this rule's").And.NotContain("Gil");
+        every.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s").And.MatchRegex($@"(?m)^\s*{volunteer}\s+Vera Volunteer\s")
+            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds");
+        // The names come with the activities, in the same request (each page of it), not in a request of their own.
+        var activityReads = sites.Civi.Requests.Skip(requestsBefore).Take(readRequests)
+            .Where(r => r.Entity == "ActivityContact" && r.ParamsJson?.Contains("act.details", StringComparison.Ordinal) == true).ToList();
+        activityReads.Should().NotBeEmpty().And.OnlyContain(r => r.ParamsJson!.Contains("\"contact.display_name\"", StringComparison.Ordinal));
     }
 
     [Fact(Timeout = 120_000)]

@@ -12,9 +12,6 @@ public sealed class PlanStopTests
 {
     private static readonly CmsProviderException CmsDown = new("WordPress", CmsErrorReason.Unavailable, "WordPress could not be reached (connection refused).");
 
-    /// <summary>The human output with Spectre's wrapping at 200 columns undone: every run of white space as one space.</summary>
-    internal static string Unwrapped(CliResult result) => System.Text.RegularExpressions.Regex.Replace(result.Stdout, @"\s+", " ");
-
     private static PlanEntry Unavailable(long id, CmsUserException failure) =>
         new(id, "members", PlannedAction.Fail, null, null, $"{CmsUserErrorCodes.For(failure)}: {failure.Message}");
 
@@ -96,7 +93,7 @@ public sealed class PlanStopTests
         var run = await Cli.RunAsync(folder.Path, null, "run");
 
         text.ExitCode.Should().Be(2, text.ToString());
-        Unwrapped(text).Should().Contain("Stopped (quarantined): No contact needed WordPress in this plan, so its credentials were checked: WordPress")
+        text.Stdout.Should().Contain("Stopped (quarantined): No contact needed WordPress in this plan, so its credentials were checked: WordPress")
             .And.Contain(Note).And.NotContain("untouched");
         text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
         json.ExitCode.Should().Be(2, json.ToString());
@@ -107,7 +104,7 @@ public sealed class PlanStopTests
 
         // What the plan said: the run handles the contact, then stops at the check.
         run.ExitCode.Should().Be(2, run.ToString());
-        Unwrapped(run).Should().Contain("The run's contact was handled before the check");
+        run.Stdout.Should().Contain("The run's contact was handled before the check");
         sites.Civi.GroupStatus(sites.Members, linked).Should().NotBe("Added", "the run did the contact before its check");
     }
 
@@ -131,7 +128,7 @@ public sealed class PlanStopTests
 
         Volatile.Read(ref faulted).Should().BeGreaterThan(0, "the second page's read met CiviCRM's 503");
         text.ExitCode.Should().Be(2, text.ToString());
-        Unwrapped(text).Should().Contain("Stopped (quarantined): CiviCRM is unavailable").And.Contain(Note).And.NotContain(Output.NeverWorked, "CiviCRM answered: its URL is right");
+        text.Stdout.Should().Contain("Stopped (quarantined): CiviCRM is unavailable").And.Contain(Note).And.NotContain(Output.NeverWorked, "CiviCRM answered: its URL is right");
         text.Stderr.Should().NotContain("cmsuser: ");
         json.ExitCode.Should().Be(2, json.ToString());
         (json.Json.GetProperty("stopKind").GetString(), json.Json.GetProperty("stoppedAt").GetString(), json.Json.GetProperty("stopNote").GetString())

@@ -231,7 +231,7 @@ public sealed class RunTests
         (json.Json.GetProperty("stopKind").GetString(), json.Json.GetProperty("stoppedAt").GetString(), json.Json.GetProperty("stopNote").GetString())
             .Should().Be(("quarantined", "contacts", Note));
         text.ExitCode.Should().Be(2, text.ToString());
-        PlanStopTests.Unwrapped(text).Should().Contain("Stopped (quarantined): WordPress").And.Contain(Note);
+        text.Stdout.Should().Contain("Stopped (quarantined): WordPress").And.Contain(Note);
         text.Stderr.Should().NotContain("cmsuser: ", "the stop is the plan's outcome, not an error");
     }
 

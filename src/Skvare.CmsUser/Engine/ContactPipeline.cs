@@ -86,28 +86,35 @@ internal sealed class ContactPipeline
     }
 
     /// <summary>The username this contact would get before checking the CMS, valid for its rules.</summary>
-    public string BaseUsername(ProvisioningRule rule, Contact contact)
+    public string BaseUsername(ProvisioningRule rule, Contact contact) => ChooseBaseUsername(rule, contact).Name;
+
+    /// <summary>
+    /// The username this contact would get before checking the CMS (<see cref="BaseUsername"/>), and why it is not the rule
+    /// pattern's when it is not (<see cref="BaseUsernameChoice"/>: a plan says so).
+    /// </summary>
+    public BaseUsernameChoice ChooseBaseUsername(ProvisioningRule rule, Contact contact)
     {
         var rules = _cms.UsernameRules;
         var reserve = Options.NumberTakenUsernames ? Math.Min(4, rules.MaxLength / 4) : 0;
         var template = _settings.TemplateFor(rule);
-        if (template.HasAllValues(contact))
+        var empty = template.EmptyToken(contact);
+        if (empty is null)
         {
             var candidate = UsernameSanitizer.Sanitize(template.Render(contact), rules, reserve);
             if (candidate.Length > 0)
             {
-                return candidate;
+                return new BaseUsernameChoice(candidate);
             }
         }
 
         var fallback = UsernameSanitizer.Sanitize(_settings.FallbackTemplate.Render(contact), rules, reserve);
         if (fallback.Length > 0)
         {
-            return fallback;
+            return new BaseUsernameChoice(fallback, template.Pattern, empty, LastResort: false);
         }
 
         var last = UsernameSanitizer.Sanitize("user" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), rules);
-        return last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new BaseUsernameChoice(last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), template.Pattern, empty, LastResort: true);
     }
 
     /// <summary>
@@ -196,6 +203,7 @@ internal sealed class ContactPipeline
                 NotifyIfRecovered = NotifiesIfRecovered(rule) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
                 RuleNotifies = rule.Notify ?? Options.Notify,
                 PatternUsername = PatternUsernameOrNull(rule, contact),
+                CreationRuleNote = RuleNote(rule),
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
@@ -454,6 +462,7 @@ internal sealed class ContactPipeline
             CmsUserId = found.UserId,
             Username = found.Username,
             PatternUsername = PatternUsernameOrNull(rule, contact),
+            CreationRuleNote = RuleNote(rule),
             AccountCreatedAt = found.CreatedAt,
             NotifyIfRecovered = NotifiesIfRecovered(rule) ? found : null,
             RuleNotifies = rule.Notify ?? Options.Notify,
@@ -557,9 +566,7 @@ internal sealed class ContactPipeline
             Log.NotificationFailed(_logger, attempt.Contact.Id, created.UserId, failure ?? "no reason given");
         }
 
-        var details = rule.Roles.Count == 0
-            ? $"Rule {rule.DisplayName}."
-            : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
+        var details = RuleNote(rule);
         if (request is { Language: null } && MapLanguage(attempt.Contact.PreferredLanguage) is { } refused)
         {
             details += $" The site has no language '{refused}', so the account has the site's default language.";
@@ -578,6 +585,14 @@ internal sealed class ContactPipeline
             Disposition = TriggerDisposition.Completed,
         };
     }
+
+    /// <summary>
+    /// The sentence a Completed creation record's details start with: the rule, and the roles the account is created with.
+    /// The record of a creation recovered from an earlier attempt starts the same way (<see cref="ContactResult.CreationRuleNote"/>).
+    /// </summary>
+    internal static string RuleNote(ProvisioningRule rule) => rule.Roles.Count == 0
+        ? $"Rule {rule.DisplayName}."
+        : $"Rule {rule.DisplayName}; roles: {string.Join(", ", rule.Roles)}.";
 
     private NewCmsAccount BuildAccount(ProvisioningRule rule, Contact contact, string username, string email)
     {

@@ -64,12 +64,19 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// </summary>
     public string? PatternUsername { get; init; }
 
+    /// <summary>
+    /// The sentence a Completed creation record's details start with (<see cref="ContactPipeline.RuleNote"/>: the rule and the
+    /// roles an account is created with), on a result that links an account: the page write starts the record of a creation
+    /// recovered from an earlier attempt (<see cref="RecoveredCreation"/>) with it, as the record of a creation this run made.
+    /// </summary>
+    public string? CreationRuleNote { get; init; }
+
     /// <summary>When the CMS says the account this result links was created (<see cref="CmsAccount.CreatedAt"/>), when known.</summary>
     public DateTimeOffset? AccountCreatedAt { get; init; }
 
     /// <summary>
     /// Set by the page write on a result recorded as <see cref="OutcomeKind.Created"/> although this run found the account
-    /// made: an earlier run of the SDK created it and stopped before recording it (its open audit record proves it).
+    /// made: an earlier attempt of the SDK created it and did not record it (its open audit record proves it).
     /// </summary>
     public bool RecoveredCreation { get; init; }
 

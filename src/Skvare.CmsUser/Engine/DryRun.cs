@@ -209,9 +209,11 @@ internal sealed class DryRun
         }
 
         var pipeline = _engine.Pipeline;
-        var (username, conflict) = await pipeline.FindFreeUsernameAsync(pipeline.BaseUsername(rule, contact), 1, cancellationToken, claimed: claims.Usernames).ConfigureAwait(false);
+        var choice = pipeline.ChooseBaseUsername(rule, contact);
+        var (username, conflict) = await pipeline.FindFreeUsernameAsync(choice.Name, 1, cancellationToken, claimed: claims.Usernames).ConfigureAwait(false);
         if (username is null)
         {
+            // The run's own error, word for word (a planned failure's note is the run's error).
             return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior), null, null, $"{CmsUserErrorCodes.DuplicateUsername}: {conflict}");
         }
 
@@ -222,8 +224,32 @@ internal sealed class DryRun
 
         claims.Creates.TryAdd(email, contact.Id);
         claims.Usernames.Add(username);
-        return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, conflict);
+        var fallback = FallbackNote(rule, choice, Options.FallbackUsernamePattern);
+        return new PlanEntry(contact.Id, name, PlannedAction.Create, username, null, fallback is null ? conflict : conflict is null ? fallback : $"{fallback} {conflict}");
     }
+
+    /// <summary>
+    /// Why a planned username is not the one the rule's pattern gives, and which settings choose another; <see langword="null"/>
+    /// when it is the pattern's. Found in trial10 (real CiviCRM 6.17.2): a contact named only in Chinese was planned as
+    /// <c>user4457</c> with nothing saying why.
+    /// </summary>
+    internal static string? FallbackNote(ProvisioningRule rule, BaseUsernameChoice choice, string fallbackPattern)
+    {
+        if (!choice.FellBack)
+        {
+            return null;
+        }
+
+        var why = choice.EmptyToken is { } token
+            ? $"The username pattern {choice.Pattern} has no value for {token} for this contact"
+            : $"The username pattern {choice.Pattern} gives this contact no characters a username can keep (letters outside the Latin alphabet, and emoji, are left out)";
+        var from = choice.LastResort
+            ? $"the contact id (FallbackUsernamePattern {fallbackPattern} gives none either)"
+            : $"FallbackUsernamePattern ({fallbackPattern})";
+        var setting = rule.UsernamePattern is null ? "UsernamePattern" : $"the UsernamePattern of rule {rule.DisplayName}";
+        return $"{why}, so the username comes from {from}. To choose another, change {setting} or FallbackUsernamePattern.";
+    }
+
 
     /// <summary>
     /// A contact the run would give the rule's roles, which the site does not have: the run stops at it with

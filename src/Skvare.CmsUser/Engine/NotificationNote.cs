@@ -34,6 +34,18 @@ internal static class NotificationNote
     };
 
     /// <summary>
+    /// The sentence for the new-account email of an account an earlier attempt created (<see cref="RecoveredCreation"/>):
+    /// <see cref="CmsNotification.Sent"/> and <see cref="CmsNotification.Failed"/> are the email this run sent because the
+    /// earlier attempt may have ended before its own; <see cref="CmsNotification.Unknown"/> is a create that sent it or not.
+    /// </summary>
+    public static string Recovered(CmsNotification status, string? reason) => status switch
+    {
+        CmsNotification.Sent => "This run sent the new-account email (the earlier attempt may have ended before sending it).",
+        CmsNotification.Unknown => "Whether the new-account email was sent is unknown: the earlier attempt's create may have sent it, and this run sent none.",
+        _ => Sentence(status, reason),
+    };
+
+    /// <summary>
     /// A failure reason fit for an activity and a log: one line (control characters and runs of white space become one
     /// space, a lone surrogate becomes U+FFFD), at most <see cref="MaxReasonLength"/> characters, the full stop at the end
     /// dropped (the sentence adds its own), with each of <paramref name="secrets"/> (the password the create sent)

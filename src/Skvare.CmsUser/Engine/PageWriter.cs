@@ -812,16 +812,16 @@ internal sealed class PageWriter
                 return new AuditDecision(result, null, []);
             }
 
-            // A contact found linked with an open record: an earlier run stopped after creating or linking the account. The
-            // stopped run may have died between the create and the CMS's separate notification request; the record is
-            // still open, so it is not known to have been sent: send it now.
+            // A contact found linked with an open record: an earlier attempt created or linked the account and did not record
+            // it (its create's answer was lost, or its run stopped). It may have ended between the create and the CMS's
+            // separate notification request; the record is still open, so it is not known to have been sent: send it now.
             var recovered = !result.RecordActivity;
             var notified = recovered && result.NotifyIfRecovered is { } linkedAccount
                 ? await SendRecoveredNotificationAsync(result, linkedAccount, none).ConfigureAwait(false)
                 : null;
 
             // An account found made (linked by the CMS's plugin, or refused as a duplicate and looked up) that an earlier
-            // attempt of ours created before its run stopped is recorded as the creation it was (and told about, as above).
+            // attempt of ours created and did not record is recorded as the creation it was (and told about, as above).
             var proof = result.Kind is OutcomeKind.Linked or OutcomeKind.AlreadyLinked
                 ? await RecoveredCreation.ProveAsync(result, recs, mine, _cms, _logger, none).ConfigureAwait(false)
                 : null;
@@ -841,23 +841,30 @@ internal sealed class PageWriter
                     Log.CreationRecovered(_logger, result.Contact.Id, uid, proof.OpenedAt, proof.CreatedAt);
                 }
 
-                var details = proof?.Details
-                    ?? "Recorded by a later run: an earlier run stopped after creating or linking the account, before recording it.";
-                var failure = notified is { Sent: false } ? NotificationNote.Clean(notified.Failure) ?? "no reason given" : null;
-                details += notified is null ? ""
-                    : failure is null ? " The new-account notification was sent by this run."
-                    : $" The new-account notification could not be sent: {failure}.";
-                result = result with { RecordActivity = true, ActivityDetails = details };
-                if (proof is not null)
+                var failure = notified is { Sent: false } ? NotificationNote.Clean(notified.Failure) : null;
+                CmsNotification? sentNow = notified is null ? null : notified.Sent ? CmsNotification.Sent : CmsNotification.Failed;
+                if (proof is null)
                 {
+                    var details = $"Recorded by a later run: an earlier attempt created or linked the account and did not record it ({RecoveredCreation.WhyOpen}).";
+                    result = result with
+                    {
+                        RecordActivity = true,
+                        ActivityDetails = sentNow is { } s ? $"{details} {NotificationNote.Recovered(s, failure)}" : details,
+                    };
+                }
+                else
+                {
+                    // No email sent now: unknown whether the earlier attempt's create sent one, unless the rule asks for none.
+                    var notification = sentNow ?? (result.RuleNotifies ? CmsNotification.Unknown : CmsNotification.NotRequested);
                     result = result with
                     {
                         Kind = OutcomeKind.Created,
                         Username = proof.Username,
                         RecoveredCreation = true,
-                        // No email sent now: unknown whether the stopped run's create sent one, unless the rule asks for none.
-                        Notification = notified is not null ? (failure is null ? CmsNotification.Sent : CmsNotification.Failed)
-                            : result.RuleNotifies ? CmsNotification.Unknown : CmsNotification.NotRequested,
+                        RecordActivity = true,
+                        // As complete as the record of a creation this run made: the rule and its roles, then how, then the email.
+                        ActivityDetails = $"{result.CreationRuleNote} {proof.Details} {NotificationNote.Recovered(notification, failure)}".TrimStart(),
+                        Notification = notification,
                         NotificationFailure = failure,
                     };
                 }

@@ -7,8 +7,10 @@ namespace Skvare.CmsUser.Engine;
 
 /// <summary>
 /// Whether an account this run found made (linked by the CMS's own plugin, or refused as a duplicate and looked up) was
-/// created by an earlier attempt of the SDK whose run stopped before recording it. That attempt opened a Scheduled record
-/// just before its create, and the record is still open; so the account is the SDK's when all of these hold:
+/// created by an earlier attempt of the SDK that did not record it: its create got no answer (the account may exist, so
+/// its record is kept open), or its run stopped before its write-back (killed, past the stop grace, CiviCRM gone). That
+/// attempt opened a Scheduled record just before its create, and the record is still open; which of the two left it open
+/// is not recorded. So the account is the SDK's when all of these hold:
 /// <list type="bullet">
 /// <item>the contact has an open Scheduled record other than this run's own, with a known date;</item>
 /// <item>the CMS says when the account was created, and that is at or after such a record's date (both in whole seconds;
@@ -26,12 +28,18 @@ internal static class RecoveredCreation
     /// <param name="Username">The account's username.</param>
     public sealed record Proof(DateTimeOffset OpenedAt, DateTimeOffset CreatedAt, string Username)
     {
-        /// <summary>The Completed record's details.</summary>
+        /// <summary>
+        /// The sentence the Completed record's details give between the rule's (<see cref="ContactResult.CreationRuleNote"/>)
+        /// and the new-account email's (<see cref="NotificationNote.Recovered"/>).
+        /// </summary>
         public string Details =>
-            "Created by an earlier run that stopped before recording it (its attempt was opened "
+            $"Created by an earlier attempt that did not record it ({WhyOpen}; the attempt was opened "
             + OpenedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC, the account was created "
-            + CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC); recorded by a later run.";
+            + CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC).";
     }
+
+    /// <summary>Why an earlier attempt's record is still open: its record does not say which.</summary>
+    internal const string WhyOpen = "its create's answer was lost, or its run stopped before recording it";
 
     /// <summary>
     /// The proof for <paramref name="result"/> (a success that links an account), or <see langword="null"/>. An account

@@ -67,10 +67,10 @@ internal static partial class Log
     [LoggerMessage(1016, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} is linked to contact {HolderContactId}; it is not taken from it")]
     public static partial void LinkHeldByOther(ILogger logger, long contactId, long cmsUserId, long? holderContactId);
 
-    [LoggerMessage(1017, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was linked without an audit record (an earlier run stopped after it); recording it now")]
+    [LoggerMessage(1017, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was linked without an audit record (an earlier attempt did not record it); recording it now")]
     public static partial void AuditRecovered(ILogger logger, long contactId, long cmsUserId);
 
-    [LoggerMessage(1023, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was created by an earlier run that stopped before recording it (opened {OpenedAt:u}, created {CreatedAt:u}); recording it as created")]
+    [LoggerMessage(1023, LogLevel.Information, "Contact {ContactId}: CMS user {CmsUserId} was created by an earlier attempt that did not record it (opened {OpenedAt:u}, created {CreatedAt:u}); recording it as created")]
     public static partial void CreationRecovered(ILogger logger, long contactId, long cmsUserId, DateTimeOffset openedAt, DateTimeOffset createdAt);
 
     [LoggerMessage(1024, LogLevel.Warning, "Contact {ContactId}: CMS user {CmsUserId} could not be read to check whether an earlier run created it ({Reason}); it is recorded as linked")]

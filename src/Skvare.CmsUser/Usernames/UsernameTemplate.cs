@@ -94,18 +94,22 @@ internal sealed partial class UsernameTemplate
 
     /// <summary>Whether every token in the pattern has a non-empty value for this contact.</summary>
     /// <param name="contact">The contact.</param>
-    public bool HasAllValues(Contact contact)
+    public bool HasAllValues(Contact contact) => EmptyToken(contact) is null;
+
+    /// <summary>The first token of the pattern without a value for this contact (<c>{contact.last_name}</c>), or <see langword="null"/>.</summary>
+    /// <param name="contact">The contact.</param>
+    public string? EmptyToken(Contact contact)
     {
         // A loop, not LINQ: called for every contact of a batch.
         foreach (var segment in _segments)
         {
             if (segment.IsToken && string.IsNullOrWhiteSpace(segment.Value(contact)))
             {
-                return false;
+                return "{contact." + segment.Text + "}";
             }
         }
 
-        return true;
+        return null;
     }
 
     private static string ValidateToken(string pattern, string token)

@@ -1,3 +1,4 @@
+using CsCheck;
 using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Tests.Engine;
@@ -47,6 +48,82 @@ public sealed class PlanAndResetTests : IDisposable
         _h.Civi.Links.Should().ContainSingle();
         _h.Civi.Calls.Keys.Should().NotContain(["RecordActivities", "EnsureLinks", "Acknowledge"]);
         _h.Civi.GroupStatus(EngineHarness.Trigger, fresh.Id).Should().Be("Added");
+    }
+
+    [Theory]
+    [InlineData("王", "芳")]
+    [InlineData("محمد", "علي")]
+    [InlineData("😀", "🎉")]
+    public async Task Plan_says_why_a_name_without_latin_letters_gets_the_fallback_username(string first, string last)
+    {
+        // Regression (trial10, real CiviCRM 6.17.2): a contact named only in Chinese was planned as user4457 with no note.
+        var contact = _h.Member(first, last, "someone@example.org");
+        var latin = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var plan = await PlanAsync();
+
+        var entry = plan.Single(p => p.ContactId == contact.Id);
+        entry.Should().Match<PlanEntry>(p => p.Action == PlannedAction.Create && p.Username == $"user{contact.Id}");
+        entry.Conflict.Should().Be(
+            "The username pattern {contact.first_name}.{contact.last_name} gives this contact no characters a username can keep (letters outside the Latin alphabet, "
+            + "and emoji, are left out), so the username comes from FallbackUsernamePattern (user{contact.contact_id}). To choose another, change UsernamePattern or FallbackUsernamePattern.");
+        plan.Single(p => p.ContactId == latin.Id).Conflict.Should().BeNull("the pattern gave Ana her username");
+    }
+
+    [Fact]
+    public async Task Plan_names_the_empty_token_the_rules_own_pattern_and_a_taken_fallback()
+    {
+        _h.Configure = o =>
+        {
+            o.Rules[0].UsernamePattern = "{contact.nick_name}";
+            o.FallbackUsernamePattern = "member{contact.contact_id}";
+        };
+        var contact = _h.Member("Ana", "Lima", "ana@example.org");
+        _h.Cms.AddAccount($"member{contact.Id}", "other@example.org");
+
+        var plan = await PlanAsync();
+
+        plan.Should().ContainSingle().Which.Should().Match<PlanEntry>(p => p.Action == PlannedAction.Create && p.Username == $"member{contact.Id}2");
+        plan[0].Conflict.Should().Be(
+            "The username pattern {contact.nick_name} has no value for {contact.nick_name} for this contact, so the username comes from FallbackUsernamePattern "
+            + $"(member{{contact.contact_id}}). To choose another, change the UsernamePattern of rule members or FallbackUsernamePattern. The username 'member{contact.Id}' is taken; using 'member{contact.Id}2'.");
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Plan_notes_the_fallback_exactly_for_names_that_give_no_username()
+    {
+        // Names from scripts the built-in Latin table does not fold (CJK, Arabic, Cyrillic, Greek, kana) and emoji give nothing;
+        // three ASCII letters or digits in either part give the pattern's username, with no note. An empty part sends the
+        // contact to the fallback too (a token without a value).
+        var foreign = Gen.OneOf("王", "芳", "李", "明", "م", "ح", "د", "ع", "ل", "ي", "Д", "м", "и", "т", "Α", "λ", "έ", "ξ", "あ", "い", "😀", "🎉", "🚀", " ");
+        var run = Gen.Select(foreign.Array[0, 6], a => string.Concat(a));
+        // Three Latin characters: a username's shortest length is met by either part alone.
+        var part = Gen.Select(run, Gen.Bool, Gen.String[Gen.Char["abcXYZ019"], 3, 3], run, (before, mixed, latin, after) => mixed ? before + latin + after : before + after);
+        await Gen.Select(part, part).SampleAsync(async (first, last) =>
+        {
+            using var h = new EngineHarness();
+            var contact = h.Member(first, last, "someone@example.org");
+            var plan = new List<PlanEntry>();
+            await foreach (var entry in h.Provisioner.PlanAsync())
+            {
+                plan.Add(entry);
+            }
+
+            var planned = plan.Should().ContainSingle().Subject;
+            var givesNothing = string.IsNullOrWhiteSpace(first) || string.IsNullOrWhiteSpace(last)
+                || (!first.Any(char.IsAsciiLetterOrDigit) && !last.Any(char.IsAsciiLetterOrDigit));
+            planned.Action.Should().Be(PlannedAction.Create);
+            if (givesNothing)
+            {
+                planned.Username.Should().Be($"user{contact.Id}");
+                planned.Conflict.Should().Contain("so the username comes from FallbackUsernamePattern (user{contact.contact_id})");
+            }
+            else
+            {
+                planned.Username.Should().NotStartWith("user", "the pattern gave a username").And.NotBeNullOrEmpty();
+                planned.Conflict.Should().BeNull();
+            }
+        }, iter: 40);
     }
 
     [Fact]

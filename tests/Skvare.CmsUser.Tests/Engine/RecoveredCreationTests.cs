@@ -49,8 +49,36 @@ public sealed class RecoveredCreationTests : IDisposable
         record.Id.Should().Be(opened.Id);
         record.Status.Should().Be(ActivityOutcomeStatus.Completed);
         record.Subject.Should().Be($"Created : ana.lima ({account.Id})");
-        record.Details.Should().Contain("earlier run that stopped");
+        record.Details.Should().Contain("Created by an earlier attempt that did not record it");
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
+        await EndAsync(stopped);
+    }
+
+    [Fact]
+    public async Task A_recovered_creation_record_has_the_rule_roles_and_email_of_a_normal_creation_record()
+    {
+        // Regression (trial10, real CiviCRM 6.17.2): the record of a recovered creation said only "Created by an earlier run
+        // that stopped…", without the rule, its roles and the new-account email a normal creation's record gives, and said
+        // "stopped" although an attempt whose create's answer was lost leaves its record open the same way.
+        var ana = _h.Member("Ana", "Lima", "ana@example.org");
+        var stopped = await RunUntilTheWriteBackAsync();
+        var opened = _h.Civi.Activities.Should().ContainSingle().Which;
+        var bea = _h.Member("Bea", "Souza", "bea@example.org");
+
+        var later = _h.Time.GetUtcNow().AddMinutes(15);
+        using var next = _h.NextProcess(later);
+        var run = await next.Provisioner.RunOnceAsync().WaitAsync(Bound);
+
+        run.Count(OutcomeKind.Created).Should().Be(2, "Bea is created by this run, Ana's account was created by the stopped one");
+        var made = _h.Cms.Accounts.Single(a => a.Email == "ana@example.org");
+        var normal = _h.Civi.Activities.Should().ContainSingle(a => a.ContactId == bea.Id).Which.Details!;
+        var recovered = _h.Civi.Activities.Should().ContainSingle(a => a.ContactId == ana.Id).Which.Details!;
+        normal.Should().Be("Rule members; roles: subscriber. The website reported the new-account email as sent.");
+        recovered.Should().Be(
+            "Rule members; roles: subscriber. Created by an earlier attempt that did not record it (its create's answer was lost, or its run "
+            + $"stopped before recording it; the attempt was opened {opened.OccurredAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, the account was created "
+            + $"{made.CreatedAt!.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC). This run sent the new-account email (the earlier attempt may have ended before sending it).");
+        recovered.Should().StartWith(normal[..normal.IndexOf(". ", StringComparison.Ordinal)], "both start with the rule and its roles, from one place");
         await EndAsync(stopped);
     }
 
@@ -163,7 +191,39 @@ public sealed class RecoveredCreationTests : IDisposable
         outcome.Kind.Should().Be(OutcomeKind.Created);
         outcome.Notification.Should().Be(expected);
         _h.Cms.Mails.Count.Should().Be(mailsBefore + (notify ? 1 : 0));
+        _h.Civi.Activities.Should().ContainSingle().Which.Details.Should().StartWith("Rule members; roles: subscriber. Created by an earlier attempt")
+            .And.EndWith(notify
+                ? "This run sent the new-account email (the earlier attempt may have ended before sending it)."
+                : "No new-account email was sent (notification is off for this rule).");
         await EndAsync(stopped);
+    }
+
+    [Fact]
+    public async Task A_recovered_creation_on_a_cms_that_mails_with_the_create_says_the_email_is_unknown()
+    {
+        // A CMS that sends the new-account email inside the create request: the earlier attempt's create may have sent it,
+        // and nothing is sent again.
+        var cms = new FakeCmsAccountProvider(CmsCapabilities.CreateWithoutPassword | CmsCapabilities.NotifiesInCreate);
+        using var h = new EngineHarness(cms, _h.Civi);
+        cms.Clock = h.Time;
+        h.Services = s => s.AddSingleton<IAccountLinkStore>(new HangingLinks(h.Civi, _writeBackArrived, _release.Task));
+        var ana = h.Member("Ana", "Lima", "ana@example.org");
+        var stop = new CancellationTokenSource();
+        var first = h.Provisioner.RunOnceAsync(cancellationToken: stop.Token);
+        await _writeBackArrived.Task.WaitAsync(Bound);
+        await stop.CancelAsync();
+        var mailsBefore = cms.Mails.Count;
+
+        using var next = h.NextProcess(h.Time.GetUtcNow().AddMinutes(15));
+        var outcome = await next.Provisioner.ProvisionAsync(ana.Id).WaitAsync(Bound);
+
+        outcome.Kind.Should().Be(OutcomeKind.Created);
+        outcome.Notification.Should().Be(CmsNotification.Unknown);
+        cms.Mails.Count.Should().Be(mailsBefore, "the create may have sent it: nothing is sent again");
+        h.Civi.Activities.Should().ContainSingle(a => a.ContactId == ana.Id).Which.Details.Should()
+            .StartWith("Rule members; roles: subscriber. Created by an earlier attempt that did not record it")
+            .And.EndWith("Whether the new-account email was sent is unknown: the earlier attempt's create may have sent it, and this run sent none.");
+        await EndAsync((first, stop));
     }
 
     /// <summary>Starts a run and returns once its write-back hangs (the account is made, nothing is written yet).</summary>

@@ -198,7 +198,7 @@ public sealed class ReliabilityTests : IDisposable
 
         _h.Cms.Mails.Should().Equal("reset:ana@example.org");
         _h.Civi.Activities.Should().ContainSingle().Which.Should().Match<ActivityEntry>(a =>
-            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("notification was sent"));
+            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("This run sent the new-account email"));
     }
 
     [Fact]
