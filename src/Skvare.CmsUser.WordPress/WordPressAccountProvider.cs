@@ -62,7 +62,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             () => httpClientFactory.CreateClient(HttpClientName),
             path => new Uri(_baseUrl, path),
             new WordPressAnswerClassifier(),
-            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002, weakSecretsEventId: 3013))
+            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002, weakSecretsEventId: 3013, unusableEventId: 3014))
         {
             Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
             Secrets = () => [_options.ApplicationPassword, SecretRedactor.BasicToken(_options.Username, _options.ApplicationPassword)],
@@ -298,7 +298,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
-            var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+            var user = _channel.Use(call, answer, a => CreatedUser(call, a));
             var said = notifyInside && answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.ToList() : [];
             return (user, said.Any(v => v is "user" or "both"), said.Contains(NotifyFailed, StringComparer.Ordinal));
         }
@@ -628,7 +628,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
                 continue;
             }
 
-            var users = _channel.Read(call, answer, WordPressJsonContext.Default.ListWpUser);
+            var users = _channel.Use(call, answer, a => ReadUsers(call, a));
             var hit = users.FirstOrDefault(u => u is not null && matches(u));
             if (hit is not null)
             {
@@ -647,11 +647,37 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         return null;
     }
 
-    private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken) =>
-        _channel.SendAsync(
-            Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing },
-            WordPressJsonContext.Default.WpUser,
-            cancellationToken);
+    private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken)
+    {
+        var call = Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing };
+        return _channel.SendAsync(call, a => ReadUser(call, a), cancellationToken);
+    }
+
+    /// <summary>A search's accounts; a user without an id is the site's answer of the wrong shape.</summary>
+    private List<WpUser> ReadUsers(HttpCall call, HttpAnswer answer)
+    {
+        var users = _channel.Read(call, answer, WordPressJsonContext.Default.ListWpUser);
+        return users.TrueForAll(u => u is null || u.Id > 0)
+            ? users
+            : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, $"WordPress answered {call.Route} (HTTP {answer.Status.ToString(CultureInfo.InvariantCulture)}) with a user without an id.", statusCode: answer.Status);
+    }
+
+    /// <summary>An account from a successful answer; JSON of another shape, or a user without an id, is the site's answer of the wrong shape.</summary>
+    private WpUser ReadUser(HttpCall call, HttpAnswer answer)
+    {
+        var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+        return user.Id > 0 ? user : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, $"WordPress answered {call.Route} (HTTP {answer.Status.ToString(CultureInfo.InvariantCulture)}) with a user without an id.", statusCode: answer.Status);
+    }
+
+    /// <summary>
+    /// The new account from a create's successful answer. WordPress accepted the create, so an answer it describes without an
+    /// id (or of another shape) may stand for an account that exists: <see cref="CmsErrorReason.UnknownOutcome"/>.
+    /// </summary>
+    private WpUser CreatedUser(HttpCall call, HttpAnswer answer)
+    {
+        var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+        return user.Id > 0 ? user : throw CmsAnswerClassifier.UnreadableCreate(Name, "WordPress", "the create", answer.Status, _channel.Redact(call, answer.Body));
+    }
 
     private async Task SetRolesAsync(long userId, List<string> roles, string operation, CancellationToken cancellationToken)
     {
