@@ -432,6 +432,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             // on its way, which the client reports as transient, or not API v4 at all): the user exists, so find it by
             // contact, and send no second mail (whether the first went out is unknown); this contact fails alone
             // (UnknownOutcome) when it cannot be found.
+            LogUnusable(ex, CmsErrorReason.UnknownOutcome);
             return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
@@ -732,7 +733,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             // The CiviCRM client read the body and describes it (quoting its start, with the site's secrets taken out).
             var unusable = ex.Kind == FailureKind.Transient ? CmsErrorReason.Unavailable : CmsErrorReason.UnexpectedResponse;
-            Log.UnusableAnswer(_logger, "POST", _client.EndpointFor(ex.Entity ?? "User", ex.Action ?? "get").AbsolutePath, "HTTP " + ex.StatusCode.Value.ToString(CultureInfo.InvariantCulture), unusable, Redactor.Excerpt(ex.Message));
+            LogUnusable(ex, unusable);
             return new CmsProviderException(Cms, unusable, ex.Message, statusCode: ex.StatusCode, errorCode: ex.ErrorCode, innerException: ex);
         }
 
@@ -755,6 +756,13 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 : ex.Message;
         return Fail(reason, message, ex, ex.StatusCode, ex.ErrorCode);
     }
+
+    /// <summary>
+    /// Logs (event 3508) a successful answer the CiviCRM client could not read (not JSON, cut short, not API v4): the client
+    /// read the body, and its description quotes the body's start; this provider's secrets are taken out too.
+    /// </summary>
+    private void LogUnusable(CiviCrmApiException ex, CmsErrorReason reason) =>
+        Log.UnusableAnswer(_logger, "POST", _client.EndpointFor(ex.Entity ?? "User", ex.Action ?? "get").AbsolutePath, "HTTP " + (ex.StatusCode ?? 200).ToString(CultureInfo.InvariantCulture), reason, Redactor.Excerpt(ex.Message));
 
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {
