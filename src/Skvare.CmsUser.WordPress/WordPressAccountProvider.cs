@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.WordPress;
 /// new-account email in one request and looks up a whole page of emails and usernames in one request
 /// (<see cref="ICmsAccountPrefetch"/>). Thread-safe.
 /// </summary>
-public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IChecksSecretsAtStart
+public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, ICmsRoleGrant, IChecksSecretsAtStart
 {
     /// <inheritdoc />
     void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
@@ -329,14 +329,18 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     }
 
     /// <inheritdoc />
-    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) =>
+        AddRolesAndReadAsync(account, roles, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>WordPress replaces the whole role list, so the account is read first (<c>GET wp/v2/users/{id}</c>): that read is returned, with its roles after the change.</remarks>
+    public async Task<CmsAccount?> AddRolesAndReadAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count > 0)
-        {
-            await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false);
-        }
+        return roles.Count > 0
+            ? await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     /// <inheritdoc />
@@ -350,19 +354,23 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
     }
 
-    /// <summary>Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs.</summary>
-    private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs. Returns the
+    /// account as read, with its roles after the change.
+    /// </summary>
+    private async Task<CmsAccount> ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
     {
         var user = await GetUserAsync(userId, allowMissing: false, cancellationToken).ConfigureAwait(false);
         var current = (user!.Roles ?? []).ToList();
         var next = change(current);
         if (next.Count == current.Count && next.All(current.Contains))
         {
-            return;
+            return ToAccount(user);
         }
 
         await SetRolesAsync(userId, next, operation, cancellationToken).ConfigureAwait(false);
         Log.RolesSet(_logger, userId, string.Join(",", next));
+        return ToAccount(user) with { Roles = next, IsActive = next.Count > 0 };
     }
 
     /// <inheritdoc />
