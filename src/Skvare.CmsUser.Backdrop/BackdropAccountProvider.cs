@@ -107,7 +107,8 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var user = await SendAsync(new HttpCall(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true }, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
+        var call = new HttpCall(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true };
+        var user = await SendAsync(call, answer => WithUid(_channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropUser), call, answer), cancellationToken).ConfigureAwait(false);
         return user is null ? null : ToAccount(user);
     }
 
@@ -132,8 +133,13 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             IsCreate = true,
             Secrets = [account.Password],
         };
-        var user = await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false)
-            ?? throw Unexpected("users", "an empty answer to a create");
+        // Backdrop accepted the create: an answer without a uid may stand for an account that exists (UnknownOutcome).
+        var user = (await SendAsync(
+            call,
+            answer => _channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropUser) is { Uid: > 0 } created
+                ? created
+                : throw CmsAnswerClassifier.UnreadableCreate(BackdropErrors.Cms, "Backdrop", call.Route, answer.Status, _channel.Value.Redact(call, answer.Body)),
+            cancellationToken).ConfigureAwait(false))!;
         Log.Created(_logger, user.Uid);
         if (!account.Notify)
         {
@@ -348,6 +354,15 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         where T : class =>
         await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } answer ? _channel.Value.Read(call, answer, responseType) : null;
 
+    /// <summary>Sends <paramref name="call"/> and reads its answer with <paramref name="read"/>: a failure to read it is logged once as an unusable answer.</summary>
+    private async Task<T?> SendAsync<T>(HttpCall call, Func<HttpAnswer, T> read, CancellationToken cancellationToken)
+        where T : class =>
+        await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } answer ? _channel.Value.Use(call, answer, read) : null;
+
+    /// <summary><paramref name="user"/>, unless it has no uid: the site's answer of the wrong shape.</summary>
+    private static BackdropUser WithUid(BackdropUser user, HttpCall call, HttpAnswer answer) =>
+        user.Uid > 0 ? user : throw new CmsProviderException(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Backdrop answered {call.Route} (HTTP {answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}) with a user without a uid.", statusCode: answer.Status);
+
     /// <summary>Sends <paramref name="call"/>; the answer, which says it is JSON, or <see langword="null"/> for a missing resource.</summary>
     private async Task<HttpAnswer?> SendAnswerAsync(HttpCall call, CancellationToken cancellationToken)
     {
@@ -370,7 +385,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             () => _httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options, path),
             new BackdropAnswerClassifier(),
-            new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303, weakSecretsEventId: 3312))
+            new HttpChannelLog(_logger, BackdropErrors.Cms, answeredEventId: 3300, failedEventId: 3303, weakSecretsEventId: 3312, unusableEventId: 3313))
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("Authorization", "Bearer " + options.Secret?.Trim())),
             Secrets = () => [options.Secret],

@@ -57,7 +57,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
             new DrupalAnswerClassifier(() => options.Value.Authentication),
-            new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103, weakSecretsEventId: 3114))
+            new HttpChannelLog(_logger, "Drupal", answeredEventId: 3100, failedEventId: 3103, weakSecretsEventId: 3114, unusableEventId: 3115))
         {
             Credentials = new DrupalCredentials(this),
             Secrets = () => [options.Value.Password, options.Value.ClientSecret, string.IsNullOrEmpty(options.Value.Password) ? null : SecretRedactor.BasicToken(options.Value.Username, options.Value.Password)],
@@ -143,12 +143,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
                         return;
                     }
 
-                    var node = await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
-                    if (Get(node, "data") is not JsonArray data)
-                    {
-                        throw Unexpected("jsonapi/user/user", "a document without a data list");
-                    }
-
+                    var (data, node) = (await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi), UserList, cancellationToken).ConfigureAwait(false))!;
                     found.AddRange(data.OfType<JsonObject>().Select(FromJsonApi).OfType<CmsAccount>());
                     next = Str(Get(Get(Get(node, "links"), "next"), "href"));
                 }
@@ -218,8 +213,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
         var call = new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
-        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
-        return answer is null ? null : FromRest(_channel.ReadJson(call, answer) ?? throw Unexpected("user", "JSON null"));
+        return await SendAsync(call, node => FromRest(node ?? throw Unexpected("user", "JSON null")), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -269,17 +263,10 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var notifyInside = account.Notify && options.UseCompanionModule;
         var path = notifyInside ? "entity/user?_format=json&cmsuser_notify=" + RegisterAdminCreated : "entity/user?_format=json";
         var call = new DrupalCall(HttpMethod.Post, path, "entity/user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [account.Password] };
-        JsonNode created;
-        string? notified = null;
-        int status;
-        string answerBody;
+        HttpAnswer answer;
         try
         {
-            var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
-            status = answer.Status;
-            answerBody = answer.Body;
-            created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, answer.Body));
-            notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
+            answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateUsername or CmsErrorReason.DuplicateEmail)
         {
@@ -289,17 +276,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             throw;
         }
 
-        CmsAccount result;
-        try
-        {
-            result = FromRest(created);
-        }
-        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnexpectedResponse)
-        {
-            // Drupal accepted the create: an account it describes oddly may exist, so only this contact fails (UnknownOutcome).
-            // The answer as sent: writing the parsed JSON back out throws for text it cannot hold (an unpaired surrogate escape).
-            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, status, _channel.Redact(call, answerBody), ex);
-        }
+        var notified = answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.FirstOrDefault() : null;
+        var result = _channel.Use(call, answer, a => Created(call, a));
 
         _index.Add(result);
         Log.Created(_logger, result.UserId);
@@ -539,11 +517,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
         var path = $"jsonapi/user/user?filter[{field}]={Uri.EscapeDataString(value)}";
-        var node = await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
-        if (Get(node, "data") is not JsonArray data)
-        {
-            throw Unexpected("jsonapi/user/user", "a document without a data list");
-        }
+        var (data, _) = (await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi), UserList, cancellationToken).ConfigureAwait(false))!;
 
         // The filter is case-insensitive on MySQL but not on every database; keep only the exact match.
         foreach (var resource in data.OfType<JsonObject>())
@@ -560,6 +534,32 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     }
 
     private Task<JsonNode?> SendAsync(DrupalCall call, CancellationToken cancellationToken) => _channel.SendJsonAsync(call, cancellationToken);
+
+    /// <summary>Sends <paramref name="call"/> and reads its JSON with <paramref name="read"/>; a failure to read it is logged once as an unusable answer.</summary>
+    private Task<T?> SendAsync<T>(DrupalCall call, Func<JsonNode?, T> read, CancellationToken cancellationToken) =>
+        _channel.SendAsync(call, answer => read(_channel.ReadJson(call, answer)), cancellationToken);
+
+    /// <summary>A JSON:API user collection: its <c>data</c> list and the document (for <c>links.next</c>).</summary>
+    private static (JsonArray Data, JsonNode? Document) UserList(JsonNode? node) =>
+        Get(node, "data") is JsonArray data ? (data, node) : throw Unexpected("jsonapi/user/user", "a document without a data list");
+
+    /// <summary>
+    /// The new account from a create's successful answer. Drupal accepted the create: an account it describes oddly (JSON
+    /// null, no readable uid) may exist, so only this contact fails (<see cref="CmsErrorReason.UnknownOutcome"/>).
+    /// </summary>
+    private CmsAccount Created(HttpCall call, HttpAnswer answer)
+    {
+        var created = _channel.ReadJson(call, answer) ?? throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, answer.Status, _channel.Redact(call, answer.Body));
+        try
+        {
+            return FromRest(created);
+        }
+        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnexpectedResponse)
+        {
+            // The answer as sent: writing the parsed JSON back out throws for text it cannot hold (an unpaired surrogate escape).
+            throw CmsAnswerClassifier.UnreadableCreate(DrupalErrors.Cms, "Drupal", call.Route, answer.Status, _channel.Redact(call, answer.Body), ex);
+        }
+    }
 
     /// <inheritdoc />
     /// <remarks>

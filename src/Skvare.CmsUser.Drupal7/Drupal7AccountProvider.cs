@@ -51,7 +51,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
             () => httpClientFactory.CreateClient(HttpClientName),
             path => BuildUri(options.Value, path),
             new Drupal7AnswerClassifier(),
-            new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203, weakSecretsEventId: 3210))
+            new HttpChannelLog(_logger, "Drupal 7", answeredEventId: 3200, failedEventId: 3203, weakSecretsEventId: 3210, unusableEventId: 3211))
         {
             Credentials = new SessionCredentials(this),
             Secrets = () => [options.Value.Password],
@@ -100,8 +100,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
         var call = new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
-        var answer = await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false);
-        return answer is null ? null : ToAccount(_channel.ReadJson(call, answer) ?? throw Unexpected(call.Route, "JSON null"));
+        return await SendAsync(call, (node, _) => ToAccount(node ?? throw Unexpected(call.Route, "JSON null")), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -146,10 +145,12 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         }
 
         var call = new Call(HttpMethod.Post, "user.json", "user") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [(string?)body["pass"]] };
-        var created = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         // Drupal 7 accepted the create: an answer without a readable uid means the account may exist, so only this
         // contact fails (UnknownOutcome) and the next attempt finds it, instead of the run stopping on UnexpectedResponse.
-        var uid = Id(Get(created, "uid")) ?? throw CmsAnswerClassifier.UnreadableCreate(Drupal7Errors.Cms, "Drupal 7", call.Route, null, _channel.Redact(call, created?.ToJsonString()));
+        var uid = await SendAsync(
+            call,
+            (created, answer) => Id(Get(created, "uid")) ?? throw CmsAnswerClassifier.UnreadableCreate(Drupal7Errors.Cms, "Drupal 7", call.Route, answer.Status, _channel.Redact(call, answer.Body)),
+            cancellationToken).ConfigureAwait(false);
         Log.Created(_logger, uid);
         return new CmsAccount(uid, account.Username, account.Email.Trim())
         {
@@ -308,11 +309,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
         var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status,created";
-        var node = await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), cancellationToken).ConfigureAwait(false);
-        if (node is not JsonArray rows)
-        {
-            throw Unexpected("user index", "an answer that is not a list");
-        }
+        var rows = (await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), (node, _) => node as JsonArray ?? throw Unexpected("user index", "an answer that is not a list"), cancellationToken).ConfigureAwait(false))!;
 
         // MySQL compares case-insensitively, other databases may not; keep only the exact match.
         foreach (var row in rows.OfType<JsonObject>())
@@ -379,6 +376,13 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         // Services reads a body on every write; an action without arguments gets an empty object.
         var body = call.Body ?? (call.Method == HttpMethod.Get ? null : HttpBody.Json("{}"));
         return _channel.SendJsonAsync(call with { Body = body }, cancellationToken);
+    }
+
+    /// <summary>As <see cref="SendAsync(Call, CancellationToken)"/>, the JSON read with <paramref name="read"/>: a failure to read it is logged once as an unusable answer.</summary>
+    private Task<T?> SendAsync<T>(Call call, Func<JsonNode?, HttpAnswer, T> read, CancellationToken cancellationToken)
+    {
+        var sent = call with { Body = call.Body ?? (call.Method == HttpMethod.Get ? null : HttpBody.Json("{}")) };
+        return _channel.SendAsync(sent, answer => read(_channel.ReadJson(sent, answer), answer), cancellationToken);
     }
 
     /// <summary>The current session, or a new login when there is none or it is the refused one. Logins are serialised.</summary>

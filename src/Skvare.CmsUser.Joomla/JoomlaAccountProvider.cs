@@ -41,7 +41,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             () => factory.CreateClient(HttpClientName),
             path => new Uri(HttpEndpointGuard.WithTrailingSlash(_options.BaseUrl!), _options.ApiPath.Trim('/') + "/" + path),
             new JoomlaAnswerClassifier(_options.ApiPath),
-            new HttpChannelLog(_logger, Cms, answeredEventId: 3400, failedEventId: 3402, weakSecretsEventId: 3407),
+            new HttpChannelLog(_logger, Cms, answeredEventId: 3400, failedEventId: 3402, weakSecretsEventId: 3407, unusableEventId: 3409),
             JsonApi)
         {
             Credentials = HeaderCredentials.Headers(new KeyValuePair<string, string?>("X-Joomla-Token", _options.ApiToken)),
@@ -80,19 +80,16 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false);
-        if (body is null)
-        {
-            return null;
-        }
-
         // A user Joomla says exists but whose id cannot be read is not "no such user" (that would invite a second account).
         // A user record that is there but unreadable fails this account only (InvalidData); an answer of another shape is
         // the site's (UnexpectedResponse).
-        var data = Data(body);
-        return ToAccount(data) ?? throw (data.ValueKind == JsonValueKind.Object && Member(data, "attributes").ValueKind == JsonValueKind.Object
-            ? Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a user whose id is not a positive whole number.")
-            : Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without a user object and its attributes."));
+        return await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, answer =>
+        {
+            var data = Data(answer.Body);
+            return ToAccount(data) ?? throw (data.ValueKind == JsonValueKind.Object && Member(data, "attributes").ValueKind == JsonValueKind.Object
+                ? Unusable(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a user whose id is not a positive whole number.", answer.Status)
+                : Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without a user object and its attributes.", answer.Status));
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -125,10 +122,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         }
 
         var call = new HttpCall(HttpMethod.Post, "users", "users") { Body = HttpBody.Json(body.ToJsonString()), IsCreate = true, Secrets = [account.Password] };
-        var response = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         // Joomla accepted the create (2xx): an answer without a readable user means the account may exist, not that the
         // site is misconfigured, so only this contact fails (UnknownOutcome) and the next attempt finds the account.
-        var created = ToAccount(Data(response!)) ?? throw Failed(CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", null, _channel.Redact(call, response)));
+        var created = (await SendAsync(
+            call,
+            answer => ToAccount(Data(answer.Body)) ?? throw CmsAnswerClassifier.UnreadableCreate(Cms, "Joomla", "the create", answer.Status, _channel.Redact(call, answer.Body)),
+            cancellationToken).ConfigureAwait(false))!;
         Log.Created(_logger, created.UserId, account.Username);
         if (!account.Notify || !account.Active)
         {
@@ -323,16 +322,19 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
 
     private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken)
     {
-        var body = await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
-            ?? throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
+        var attributes = await SendAsync(
+            new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true },
+            answer => Member(Data(answer.Body), "attributes") is { ValueKind: JsonValueKind.Object } found
+                ? found
+                : throw Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without the user's attributes.", answer.Status),
+            cancellationToken).ConfigureAwait(false);
+        if (attributes.ValueKind == JsonValueKind.Undefined)
+        {
+            throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
+        }
 
         // The groups are sent back as the whole set: a group id that cannot be read would be dropped from the user, so it
         // fails the call instead.
-        var attributes = Member(Data(body), "attributes");
-        if (attributes.ValueKind != JsonValueKind.Object)
-        {
-            throw Fail(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without the user's attributes.");
-        }
 
         var texts = Member(attributes, "groups") switch
         {
@@ -474,15 +476,28 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         return answer.Body;
     }
 
+    /// <summary>
+    /// Sends <paramref name="call"/> and reads its JSON:API document with <paramref name="read"/>: a failure to read it is
+    /// logged once (event 3409, with a redacted excerpt); the default value for a missing resource when the call allows it.
+    /// </summary>
+    private Task<T?> SendAsync<T>(HttpCall call, Func<HttpAnswer, T> read, CancellationToken cancellationToken) =>
+        _channel.SendAsync(
+            call,
+            answer =>
+            {
+                // An HTML page (a wrong ApiPath reaching the site's front end) is not read as an empty result.
+                _channel.ReadJson(call, answer);
+                return read(answer);
+            },
+            cancellationToken);
+
+    /// <summary>A failure of a successful answer of the wrong shape; the channel logs it (<see cref="SendAsync{T}"/>).</summary>
+    private static CmsProviderException Unusable(CmsErrorReason reason, string message, int status) =>
+        new(Cms, reason, message, statusCode: status);
+
     // PATCH replaces the groups with the list sent, so sending the same list again is harmless.
     private static HttpCall Patch(long userId, JsonObject body) =>
         new(HttpMethod.Patch, $"users/{userId}", "users/{id}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
-
-    private CmsProviderException Failed(CmsProviderException failure)
-    {
-        Log.Failed(_logger, failure.Reason, failure.Message);
-        return failure;
-    }
 
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {

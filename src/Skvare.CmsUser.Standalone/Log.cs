@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(3507, LogLevel.Information, "CiviCRM Standalone user {UserId} unblocked")]
     public static partial void Unblocked(ILogger logger, long userId);
+
+    [LoggerMessage(3508, LogLevel.Warning, "Standalone {Method} {Path} answered {Answer} with a body it cannot use ({Failure}): {Excerpt}")]
+    public static partial void UnusableAnswer(ILogger logger, string method, string path, string answer, CmsErrorReason failure, string excerpt);
 }

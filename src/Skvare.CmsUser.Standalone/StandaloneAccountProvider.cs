@@ -41,12 +41,12 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// <param name="logger">The logger.</param>
     /// <param name="time">The clock of the page look-ups (system clock when null).</param>
     public StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger = null, TimeProvider? time = null)
-        : this(client, options, logger, time, throttle: null)
+        : this(client, options, logger, time, throttle: null, siteSecrets: null)
     {
     }
 
-    /// <summary>Creates the provider with the site's request throttle (<see cref="CmsUserOptions.MaxCmsRequestsPerSecond"/>), as <c>AddStandalone</c> does.</summary>
-    internal StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger, TimeProvider? time, CmsRequestThrottle? throttle)
+    /// <summary>Creates the provider with the site's request throttle (<see cref="CmsUserOptions.MaxCmsRequestsPerSecond"/>), as <c>AddStandalone</c> does, and the site's API key and site key (<c>CmsUser:CiviCrm</c>), taken out of the answers this provider quotes in its log.</summary>
+    internal StandaloneAccountProvider(CiviCrmApiClient client, IOptions<StandaloneOptions> options, ILogger<StandaloneAccountProvider>? logger, TimeProvider? time, CmsRequestThrottle? throttle, Func<IEnumerable<string?>>? siteSecrets = null)
     {
         _throttle = throttle ?? new CmsRequestThrottle(null);
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -54,7 +54,13 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
         _index = new PageAccountIndex<StandaloneUser>(_time, u => u.Id, u => u.Email, u => u.Username);
+        _secretsOnce = new Lazy<SecretRedactor>(() => new SecretRedactor([.. siteSecrets?.Invoke() ?? [], _options.ActorPassword]));
     }
+
+    private readonly Lazy<SecretRedactor> _secretsOnce;
+
+    /// <summary>The site's and this provider's secrets, for the answers quoted in the log (read once options are validated).</summary>
+    private SecretRedactor Redactor => _secretsOnce.Value;
 
     /// <summary>Usernames: at most 60 characters (the server would cut longer ones), <c>[a-z0-9._@+-]</c>.</summary>
     public static UsernameRules Rules { get; } = new() { MaxLength = 60, MinLength = 2, AllowedPunctuation = "._-@+", AsciiOnly = true, Lowercase = true };
@@ -426,6 +432,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             // on its way, which the client reports as transient, or not API v4 at all): the user exists, so find it by
             // contact, and send no second mail (whether the first went out is unknown); this contact fails alone
             // (UnknownOutcome) when it cannot be found.
+            LogUnusable(ex, CmsErrorReason.UnknownOutcome);
             return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
@@ -445,6 +452,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var row = result.Values.Count > 0 ? result.Values[0] : default;
         if (row.ValueKind != JsonValueKind.Object || row.GetInt64("id") is not long created)
         {
+            Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "create").AbsolutePath, "HTTP 200", CmsErrorReason.UnknownOutcome, Redactor.Excerpt("[" + string.Join(",", result.Values.Select(v => v.GetRawText())) + "]"));
             // As above: accepted, so the user exists; an answer of the wrong shape is this contact's problem, not the site's.
             return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
@@ -721,6 +729,14 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
 
     private CmsProviderException Map(CiviCrmApiException ex)
     {
+        if (ex.StatusCode is >= 200 and < 300 && ex.Kind is FailureKind.Transient or FailureKind.Configuration)
+        {
+            // The CiviCRM client read the body and describes it (quoting its start, with the site's secrets taken out).
+            var unusable = ex.Kind == FailureKind.Transient ? CmsErrorReason.Unavailable : CmsErrorReason.UnexpectedResponse;
+            LogUnusable(ex, unusable);
+            return new CmsProviderException(Cms, unusable, ex.Message, statusCode: ex.StatusCode, errorCode: ex.ErrorCode, innerException: ex);
+        }
+
         var reason = (ex.Kind, ex.StatusCode, ex.ServerMessage) switch
         {
             (_, 403, "Unauthorized") or (_, 403, "Incorrect password") => CmsErrorReason.Permission,
@@ -740,6 +756,13 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 : ex.Message;
         return Fail(reason, message, ex, ex.StatusCode, ex.ErrorCode);
     }
+
+    /// <summary>
+    /// Logs (event 3508) a successful answer the CiviCRM client could not read (not JSON, cut short, not API v4): the client
+    /// read the body, and its description quotes the body's start; this provider's secrets are taken out too.
+    /// </summary>
+    private void LogUnusable(CiviCrmApiException ex, CmsErrorReason reason) =>
+        Log.UnusableAnswer(_logger, "POST", _client.EndpointFor(ex.Entity ?? "User", ex.Action ?? "get").AbsolutePath, "HTTP " + (ex.StatusCode ?? 200).ToString(CultureInfo.InvariantCulture), reason, Redactor.Excerpt(ex.Message));
 
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {

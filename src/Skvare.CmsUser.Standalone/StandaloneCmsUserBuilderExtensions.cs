@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.Standalone;
@@ -32,7 +33,8 @@ public static class StandaloneCmsUserBuilderExtensions
                 sp.GetRequiredService<IOptions<StandaloneOptions>>(),
                 sp.GetService<ILogger<StandaloneAccountProvider>>(),
                 sp.GetService<TimeProvider>(),
-                sp.GetRequiredService<CmsRequestThrottle>()));
+                sp.GetRequiredService<CmsRequestThrottle>(),
+                () => sp.GetService<IOptions<CiviCrmOptions>>()?.Value is { } civi ? [civi.ApiKey, civi.SiteKey] : []));
             builder.Services.AddProvider<StandaloneAccountProvider>();
         }
 

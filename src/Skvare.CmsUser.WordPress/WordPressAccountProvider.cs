@@ -16,7 +16,7 @@ namespace Skvare.CmsUser.WordPress;
 /// new-account email in one request and looks up a whole page of emails and usernames in one request
 /// (<see cref="ICmsAccountPrefetch"/>). Thread-safe.
 /// </summary>
-public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, IChecksSecretsAtStart
+public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountPrefetch, ICmsRoleCatalog, ICmsRoleGrant, IChecksSecretsAtStart
 {
     /// <inheritdoc />
     void IChecksSecretsAtStart.CheckSecrets() => _channel.CheckSecrets();
@@ -62,7 +62,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             () => httpClientFactory.CreateClient(HttpClientName),
             path => new Uri(_baseUrl, path),
             new WordPressAnswerClassifier(),
-            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002, weakSecretsEventId: 3013))
+            new HttpChannelLog(_logger, "WordPress", answeredEventId: 3000, failedEventId: 3002, weakSecretsEventId: 3013, unusableEventId: 3014))
         {
             Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
             Secrets = () => [_options.ApplicationPassword, SecretRedactor.BasicToken(_options.Username, _options.ApplicationPassword)],
@@ -298,7 +298,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         try
         {
             var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
-            var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+            var user = _channel.Use(call, answer, a => CreatedUser(call, a));
             var said = notifyInside && answer.Headers.TryGetValues(NotifiedHeader, out var values) ? values.ToList() : [];
             return (user, said.Any(v => v is "user" or "both"), said.Contains(NotifyFailed, StringComparer.Ordinal));
         }
@@ -329,14 +329,18 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     }
 
     /// <inheritdoc />
-    public async Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
+    public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) =>
+        AddRolesAndReadAsync(account, roles, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>WordPress replaces the whole role list, so the account is read first (<c>GET wp/v2/users/{id}</c>): that read is returned, with its roles after the change.</remarks>
+    public async Task<CmsAccount?> AddRolesAndReadAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
         ArgumentNullException.ThrowIfNull(roles);
-        if (roles.Count > 0)
-        {
-            await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false);
-        }
+        return roles.Count > 0
+            ? await ReplaceRolesAsync(account.UserId, current => current.Concat(roles.Where(r => !string.IsNullOrWhiteSpace(r))).Distinct(StringComparer.Ordinal).ToList(), "assign roles", cancellationToken).ConfigureAwait(false)
+            : null;
     }
 
     /// <inheritdoc />
@@ -350,19 +354,23 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         }
     }
 
-    /// <summary>Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs.</summary>
-    private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sending roles replaces the whole list: reads the current ones and sends the changed list when it differs. Returns the
+    /// account as read, with its roles after the change.
+    /// </summary>
+    private async Task<CmsAccount> ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, string operation, CancellationToken cancellationToken)
     {
         var user = await GetUserAsync(userId, allowMissing: false, cancellationToken).ConfigureAwait(false);
         var current = (user!.Roles ?? []).ToList();
         var next = change(current);
         if (next.Count == current.Count && next.All(current.Contains))
         {
-            return;
+            return ToAccount(user);
         }
 
         await SetRolesAsync(userId, next, operation, cancellationToken).ConfigureAwait(false);
         Log.RolesSet(_logger, userId, string.Join(",", next));
+        return ToAccount(user) with { Roles = next, IsActive = next.Count > 0 };
     }
 
     /// <inheritdoc />
@@ -628,7 +636,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
                 continue;
             }
 
-            var users = _channel.Read(call, answer, WordPressJsonContext.Default.ListWpUser);
+            var users = _channel.Use(call, answer, a => ReadUsers(call, a));
             var hit = users.FirstOrDefault(u => u is not null && matches(u));
             if (hit is not null)
             {
@@ -647,11 +655,37 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         return null;
     }
 
-    private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken) =>
-        _channel.SendAsync(
-            Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing },
-            WordPressJsonContext.Default.WpUser,
-            cancellationToken);
+    private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken)
+    {
+        var call = Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing };
+        return _channel.SendAsync(call, a => ReadUser(call, a), cancellationToken);
+    }
+
+    /// <summary>A search's accounts; a user without an id is the site's answer of the wrong shape.</summary>
+    private List<WpUser> ReadUsers(HttpCall call, HttpAnswer answer)
+    {
+        var users = _channel.Read(call, answer, WordPressJsonContext.Default.ListWpUser);
+        return users.TrueForAll(u => u is null || u.Id > 0)
+            ? users
+            : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, $"WordPress answered {call.Route} (HTTP {answer.Status.ToString(CultureInfo.InvariantCulture)}) with a user without an id.", statusCode: answer.Status);
+    }
+
+    /// <summary>An account from a successful answer; JSON of another shape, or a user without an id, is the site's answer of the wrong shape.</summary>
+    private WpUser ReadUser(HttpCall call, HttpAnswer answer)
+    {
+        var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+        return user.Id > 0 ? user : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, $"WordPress answered {call.Route} (HTTP {answer.Status.ToString(CultureInfo.InvariantCulture)}) with a user without an id.", statusCode: answer.Status);
+    }
+
+    /// <summary>
+    /// The new account from a create's successful answer. WordPress accepted the create, so an answer it describes without an
+    /// id (or of another shape) may stand for an account that exists: <see cref="CmsErrorReason.UnknownOutcome"/>.
+    /// </summary>
+    private WpUser CreatedUser(HttpCall call, HttpAnswer answer)
+    {
+        var user = _channel.Read(call, answer, WordPressJsonContext.Default.WpUser);
+        return user.Id > 0 ? user : throw CmsAnswerClassifier.UnreadableCreate(Name, "WordPress", "the create", answer.Status, _channel.Redact(call, answer.Body));
+    }
 
     private async Task SetRolesAsync(long userId, List<string> roles, string operation, CancellationToken cancellationToken)
     {

@@ -39,6 +39,17 @@ public sealed class JoomlaTests : IDisposable
     private static NewCmsAccount Account(string username, string email, params string[] roles) =>
         new() { Username = username, Email = email, FirstName = "Jane", LastName = "Doe", Roles = roles };
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_language_the_site_lacks_is_accepted_and_kept_as_Joomla_keeps_it_so_there_is_nothing_to_retry()
+    {
+        // Joomla's user form has no rule on params.language (docs/cms-joomla.md, "A language the site lacks").
+        var created = await Provider().CreateAsync(Account("jdoe", "jdoe@example.org", "member") with { Language = "xx_XX" });
+
+        _site.Users.Should().ContainSingle().Which.Language.Should().Be("xx-XX");
+        created.UserId.Should().Be(_site.Users.Single().Id);
+        _site.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/users", StringComparison.Ordinal)).Should().Be(1, "nothing is refused, so nothing is sent again without the language");
+    }
+
     [Fact]
     public async Task Create_sends_the_admin_form_fields_and_the_user_exists_afterwards()
     {

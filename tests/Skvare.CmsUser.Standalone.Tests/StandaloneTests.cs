@@ -30,6 +30,19 @@ public sealed class StandaloneTests : IDisposable
     private static NewCmsAccount Account(string username, string email, long? contactId, params string[] roles) =>
         new() { Username = username, Email = email, ContactId = contactId, Roles = roles };
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_language_the_site_lacks_is_accepted_and_kept_as_Standalone_keeps_it_so_there_is_nothing_to_retry()
+    {
+        // API v4 writes a plain language as it is (docs/cms-standalone.md, "A language the site lacks"; xx_XX accepted live).
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+
+        var account = await Provider().CreateAsync(Account("jdoe", "jdoe@example.org", contact, "staff") with { Language = "xx_XX" });
+
+        _site.Users.Should().ContainSingle(u => u.Username == "jdoe").Which.Language.Should().Be("xx_XX");
+        account.UserId.Should().Be(_site.Users.Single(u => u.Username == "jdoe").Id);
+        _site.CallCount("User", "create").Should().Be(1, "nothing is refused, so nothing is sent again without the language");
+    }
+
     [Fact]
     public async Task Create_without_password_writes_the_user_row_that_is_the_link_and_sends_the_reset_email_in_one_request()
     {

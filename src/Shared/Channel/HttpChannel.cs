@@ -316,7 +316,7 @@ internal sealed class HttpChannel
     /// The classified, logged failure for a successful answer that is not what the call expected (a missing member,
     /// JSON of another shape).
     /// </summary>
-    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Fail(call, _classifier.FromUnreadable(call, Redacted(call, answer), parseError));
+    public CmsUserException Unreadable(HttpCall call, HttpAnswer answer, Exception parseError) => Unusable(call, answer, _classifier.FromUnreadable(call, Redacted(call, answer), parseError));
 
     /// <summary><paramref name="answer"/> with the package's secrets taken out of its body and status line, for a failure's message.</summary>
     private HttpAnswer Redacted(HttpCall call, HttpAnswer answer)
@@ -340,9 +340,63 @@ internal sealed class HttpChannel
     public TException Fail<TException>(HttpCall call, TException failure)
         where TException : CmsUserException
     {
-        _log.Failed(call, failure);
+        if (MarkLogged(failure))
+        {
+            _log.Failed(call, failure);
+        }
+
         return failure;
     }
+
+    /// <summary>
+    /// Logs, once, that a successful answer could not be used (not JSON, cut short, JSON of another shape, a member missing
+    /// or of the wrong kind) under the package's "unusable answer" event: the call's method and route, the status, the
+    /// failure's reason and a short excerpt of the body with the package's and the call's secrets taken out
+    /// (<see cref="SecretRedactor.Excerpt"/>). It takes the place of the failure event for that answer. Returns
+    /// <paramref name="failure"/>; a failure already logged by the channel is not logged again.
+    /// </summary>
+    public TException Unusable<TException>(HttpCall call, HttpAnswer answer, TException failure)
+        where TException : CmsUserException
+    {
+        if (MarkLogged(failure))
+        {
+            _log.Unusable(call, answer.Status, failure, For(call, answer.Body).Excerpt(answer.Body));
+        }
+
+        return failure;
+    }
+
+    /// <summary>
+    /// Reads a successful answer with the provider's own reader (<paramref name="read"/>): a <see cref="CmsUserException"/>
+    /// it throws (the answer is not of the shape the call expects) is logged once as <see cref="Unusable"/> and thrown on.
+    /// </summary>
+    public T Use<T>(HttpCall call, HttpAnswer answer, Func<HttpAnswer, T> read)
+    {
+        try
+        {
+            return read(answer);
+        }
+        catch (CmsUserException ex)
+        {
+            throw Unusable(call, answer, ex);
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="call"/> and reads its successful answer with <paramref name="read"/> (see <see cref="Use"/>);
+    /// the default value for a missing resource (<see cref="HttpCall.NullWhenNotFound"/>).
+    /// </summary>
+    public async Task<T?> SendAsync<T>(HttpCall call, Func<HttpAnswer, T> read, CancellationToken cancellationToken)
+    {
+        var answer = await SendAsync(call, cancellationToken).ConfigureAwait(false);
+        return answer is null ? default : Use(call, answer, read);
+    }
+
+    /// <summary>The failures already logged (by <see cref="Fail"/> or <see cref="Unusable"/>): a failure is logged once.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CmsUserException, object> _logged = new();
+
+    /// <summary>Marks <paramref name="failure"/> as logged; false when it already was.</summary>
+    private bool MarkLogged(CmsUserException failure) => _logged.TryAdd(failure, this);
 
     private async Task<HttpAnswer> ExchangeAsync(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -401,6 +455,7 @@ internal sealed class HttpChannelLog
     private readonly Action<ILogger, string, string, int, TimeSpan, Exception?> _answered;
     private readonly Action<ILogger, string, string, string, string, string, Exception?> _failed;
     private readonly Action<ILogger, int, Exception?> _weakSecrets;
+    private readonly Action<ILogger, string, string, int, string, string, Exception?>? _unusable;
 
     /// <summary>Creates the events.</summary>
     /// <param name="logger">The package's logger.</param>
@@ -408,7 +463,11 @@ internal sealed class HttpChannelLog
     /// <param name="answeredEventId">The event id of "answered".</param>
     /// <param name="failedEventId">The event id of "failed".</param>
     /// <param name="weakSecretsEventId">The event id of "a configured secret is shorter than 6 characters" (Warning, once per process and client).</param>
-    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId, int weakSecretsEventId)
+    /// <param name="unusableEventId">
+    /// The event id of "a successful answer the package cannot use" (Warning, with a redacted excerpt of the body); without
+    /// one, such an answer is logged under <paramref name="failedEventId"/>.
+    /// </param>
+    public HttpChannelLog(ILogger logger, string site, int answeredEventId, int failedEventId, int weakSecretsEventId, int? unusableEventId = null)
     {
         _logger = logger;
         _answered = LoggerMessage.Define<string, string, int, TimeSpan>(
@@ -419,6 +478,23 @@ internal sealed class HttpChannelLog
             LogLevel.Warning, new EventId(weakSecretsEventId, "WeakSecret"),
             site + ": {Count} of the credentials configured for it (passwords, keys, tokens, secrets) are shorter than " + SecretRedactor.MinimumLength.ToString(System.Globalization.CultureInfo.InvariantCulture)
             + " characters: easy to guess, and taken out of quoted server text only where they stand as whole words. Use longer ones.");
+        if (unusableEventId is int unusable)
+        {
+            _unusable = LoggerMessage.Define<string, string, int, string, string>(
+                LogLevel.Warning, new EventId(unusable, "HttpUnusableAnswer"), site + " {Method} {Route} answered HTTP {StatusCode} with a body it cannot use ({Failure}): {Excerpt}");
+        }
+    }
+
+    /// <summary>Logs a successful answer that could not be used, with its status and a redacted excerpt of its body (never a secret).</summary>
+    public void Unusable(HttpCall call, int status, CmsUserException failure, string excerpt)
+    {
+        if (_unusable is null)
+        {
+            Failed(call, failure);
+            return;
+        }
+
+        _unusable(_logger, call.Method.Method, call.Route, status, failure is CmsProviderException p ? p.Reason.ToString() : failure.Kind.ToString(), excerpt, null);
     }
 
     /// <summary>Logs that <paramref name="count"/> configured secrets are shorter than <see cref="SecretRedactor.MinimumLength"/>.</summary>

@@ -76,6 +76,36 @@ internal sealed class SecretRedactor
         return added.Count == 0 ? this : new SecretRedactor(_forms, _words, added);
     }
 
+    /// <summary>How many characters of an answer's body a log line quotes (<see cref="Excerpt"/>).</summary>
+    public const int ExcerptLength = 160;
+
+    /// <summary>
+    /// A short, single-line excerpt of <paramref name="text"/> for a log line: the whole text redacted first (so a secret the
+    /// cut would split is still found whole), then blanks collapsed and cut to <paramref name="max"/> characters. Never the
+    /// whole of a long body, never a secret.
+    /// </summary>
+    /// <param name="text">The server's text, e.g. an answer's body.</param>
+    /// <param name="max">The most characters kept.</param>
+    /// <returns>The excerpt, or <c>(empty body)</c>.</returns>
+    public string Excerpt(string? text, int max = ExcerptLength)
+    {
+        var redacted = Redact(text);
+        if (string.IsNullOrWhiteSpace(redacted))
+        {
+            return "(empty body)";
+        }
+
+        var oneLine = string.Join(' ', redacted.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (oneLine.Length <= max)
+        {
+            return oneLine;
+        }
+
+        // Not between the two halves of a surrogate pair.
+        var cut = char.IsHighSurrogate(oneLine[max - 1]) ? max - 1 : max;
+        return oneLine[..cut] + "…";
+    }
+
     /// <summary><paramref name="text"/> with every form of every secret replaced by <see cref="Mask"/>.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
     public string? Redact(string? text)

@@ -209,7 +209,19 @@ internal sealed class ContactPipeline
             {
                 try
                 {
-                    await _cms.AddRolesAsync(new CmsAccount(existing.CmsUserId, null, existing.UfName), rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+                    var account = new CmsAccount(existing.CmsUserId, null, existing.UfName);
+                    if (_cms is ICmsRoleGrant grant)
+                    {
+                        // The provider read the account for the change: its username names the row (the link has only the email).
+                        if (await grant.AddRolesAndReadAsync(account, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false) is { Username: { } username })
+                        {
+                            linked = linked with { Username = username };
+                        }
+                    }
+                    else
+                    {
+                        await _cms.AddRolesAsync(account, rule.Roles.ToArray(), cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
                 {

@@ -105,6 +105,25 @@ public sealed class SecretRedactorProperties
             print: t => $"secret '{t.Item1}' {Forms[t.Item4].Name}, before '{t.Item2}', after '{t.Item3}'");
     }
 
+    [Fact]
+    public void An_excerpt_for_a_log_line_never_holds_a_secret_wherever_it_stands_and_wherever_the_cut_falls()
+    {
+        // The whole text is redacted before it is cut: a secret across the cut is not left half there, nor whole.
+        Gen.Select(Secret, Around, Around, Gen.Int[0, Forms.Length - 1], Gen.Int[1, 240]).Sample(
+            (secret, before, after, form, max) =>
+            {
+                var written = Forms[form].Write(secret);
+
+                var excerpt = new SecretRedactor([secret]).Excerpt(before + written + after, max);
+
+                excerpt.Should().NotContain(written, Forms[form].Name).And.NotContainEquivalentOf(secret, Forms[form].Name);
+                excerpt.Length.Should().BeLessThanOrEqualTo(max + 1, "at most max characters and the ellipsis");
+                excerpt.Should().NotContainAny(["\n", "\r"], "one line");
+            },
+            iter: 2000,
+            print: t => $"secret '{t.Item1}' {Forms[t.Item4].Name}, before '{t.Item2}', after '{t.Item3}', max {t.Item5}");
+    }
+
     [Theory]
     [InlineData("4a!b c(d)e~f*g", "100%")]
     [InlineData("0b3/x+y=z?ab", "%")]
