@@ -33,6 +33,7 @@ public static class StandaloneCmsUserBuilderExtensions
                 sp.GetService<ILogger<StandaloneAccountProvider>>(),
                 sp.GetService<TimeProvider>(),
                 sp.GetRequiredService<CmsRequestThrottle>()));
+            builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("CiviCRM Standalone", "a Standalone user has no fields of its own (its data lives on its contact)."));
             builder.Services.AddProvider<StandaloneAccountProvider>();
         }
 
