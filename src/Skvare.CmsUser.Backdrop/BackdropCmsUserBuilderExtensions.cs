@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Backdrop;
 using Skvare.CmsUser.Shared;
 
@@ -21,6 +23,7 @@ public static class BackdropCmsUserBuilderExtensions
         {
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
+            builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("Backdrop", "the companion module cmsuser_provision saves one text value per field (its item's value); map the value to a text field."));
             builder.Services.AddProvider<BackdropAccountProvider>();
             builder.Services.CheckSecretsAtStart<BackdropAccountProvider>();
         }

@@ -244,9 +244,10 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             body["preferred_langcode"] = Values(langcode);
         }
 
-        foreach (var (field, value) in account.Fields ?? new Dictionary<string, string>())
+        // A part of a compound field (field_address[0][locality]) is a property of the field's item: [{"locality": …}].
+        foreach (var (field, _, items) in DrupalFieldItems.Build(account.Fields ?? new Dictionary<string, string>(), languageFirst: false))
         {
-            body[field] = Values(value);
+            body[field] = items;
         }
 
         if (!string.IsNullOrEmpty(options.FirstNameField) && !string.IsNullOrWhiteSpace(account.FirstName))

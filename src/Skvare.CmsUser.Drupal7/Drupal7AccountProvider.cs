@@ -129,9 +129,11 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
             body["language"] = language;
         }
 
-        foreach (var (field, value) in account.Fields ?? new Dictionary<string, string>())
+        // A part of a compound field (field_address[0][locality], or the reference's field_address[und][0][locality]) is
+        // a property of the field's item in the Field API form shape: {"und": [{"locality": …}]}.
+        foreach (var (field, fieldLanguage, items) in DrupalFieldItems.Build(account.Fields ?? new Dictionary<string, string>(), languageFirst: true))
         {
-            body[field] = FieldValue(value);
+            body[field] = new JsonObject { [fieldLanguage ?? "und"] = items };
         }
 
         if (!string.IsNullOrEmpty(options.FirstNameField) && !string.IsNullOrWhiteSpace(account.FirstName))

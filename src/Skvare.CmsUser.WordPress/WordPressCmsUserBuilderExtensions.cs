@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Shared;
 using Skvare.CmsUser.WordPress;
 
@@ -21,6 +23,7 @@ public static class WordPressCmsUserBuilderExtensions
         {
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
+            builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("WordPress", "its REST API writes user meta as one value per key registered with show_in_rest; map each part to a meta key of its own."));
             builder.Services.AddProvider<WordPressAccountProvider>();
             builder.Services.CheckSecretsAtStart<WordPressAccountProvider>();
         }

@@ -93,6 +93,37 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Parts_of_a_compound_field_are_sent_as_properties_of_its_items()
+    {
+        _host.Server.AddUserField("field_address", ["country_code", "locality", "address_line1", "postal_code"]);
+        _host.Server.AddUserField("field_member_no");
+
+        var created = await _host.Provider.CreateAsync(DrupalTestHost.NewAccount() with
+        {
+            Fields = new Dictionary<string, string>
+            {
+                ["field_address[0][locality]"] = "Porto",
+                ["field_address[country_code]"] = "PT",
+                ["field_address[1][locality]"] = "Braga",
+                ["field_member_no"] = "M-17",
+            },
+        });
+
+        using var body = JsonDocument.Parse(_host.Server.Requests.Single(r => r.Method == "POST").Body!);
+        body.RootElement.GetProperty("field_address").GetRawText().Should().Be("""[{"locality":"Porto","country_code":"PT"},{"locality":"Braga"}]""");
+        body.RootElement.GetProperty("field_member_no").GetRawText().Should().Be("""[{"value":"M-17"}]""");
+        _host.Server.FindUser(created.UserId)!.Fields.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["field_address[0][locality]"] = "Porto",
+            ["field_address[0][country_code]"] = "PT",
+            ["field_address[1][locality]"] = "Braga",
+            ["field_member_no"] = "M-17",
+        });
+        var read = await _host.Provider.GetByIdAsync(created.UserId);
+        read.Should().NotBeNull();
+    }
+
+    [Fact]
     public async Task Names_are_not_sent_when_no_field_is_configured()
     {
         await _host.Provider.CreateAsync(DrupalTestHost.NewAccount() with { FirstName = "Jane", LastName = "Doe" });

@@ -87,6 +87,33 @@ public sealed class CreateTests : IDisposable
     }
 
     [Fact]
+    public async Task Parts_of_a_compound_field_go_into_its_items_with_the_reference_extensions_language_key_or_without()
+    {
+        _host.Server.AddUserField("field_address", ["country", "locality", "postal_code"]);
+
+        var created = await _host.Provider.CreateAsync(Drupal7TestHost.NewAccount() with
+        {
+            Fields = new Dictionary<string, string>
+            {
+                ["field_address[und][0][locality]"] = "Porto",
+                ["field_address[0][country]"] = "PT",
+                ["field_address[1][locality]"] = "Braga",
+            },
+        });
+
+        var body = _host.Server.Requests.Single(r => r.Method == "POST" && r.Path.EndsWith("/user.json", StringComparison.Ordinal)).Body!;
+        body.Should().Contain("""
+            "field_address":{"und":[{"locality":"Porto","country":"PT"},{"locality":"Braga"}]}
+            """);
+        _host.Server.FindUser(created.UserId)!.Fields.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["field_address[0][locality]"] = "Porto",
+            ["field_address[0][country]"] = "PT",
+            ["field_address[1][locality]"] = "Braga",
+        });
+    }
+
+    [Fact]
     public async Task A_language_the_site_has_not_enabled_is_UnknownLanguage_and_creates_nothing()
     {
         var act = () => _host.Provider.CreateAsync(Drupal7TestHost.NewAccount() with { Language = "de_DE" });

@@ -297,7 +297,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     private async Task<PreparedContactPage> PrepareAsync(IReadOnlyList<JsonElement> rows, PagePreparation preparation, CancellationToken cancellationToken)
     {
         // The contacts as far as the page's own rows tell (names, this domain's link): enough to open their records.
-        var bare = ContactReader.ToContacts(rows, _context.ExtraFields, ContactReader.NoLinks);
+        var bare = _reader.ToContacts(rows, _context.ExtraFields, ContactReader.NoLinks);
         if (bare.Count == 0)
         {
             return new PreparedContactPage { Contacts = [], FailedAttempts = new Dictionary<long, int>() };
@@ -356,7 +356,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
         var siteTime = await _client.GetSiteTimeAsync(writing).ConfigureAwait(false);
         var joined = answers.TryGetValue(JoinedKey, out var joinRows) ? ToJoinDates(joinRows, siteTime) : [];
-        var contacts = ContactReader.ToContacts(rows, _context.ExtraFields, others)
+        var contacts = _reader.ToContacts(rows, _context.ExtraFields, others)
             .Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c)
             .ToArray();
         var since = contacts.ToDictionary(c => c.Id, c => preparation.CountFailuresSince(c.TriggeredAt));

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
 
@@ -19,6 +21,9 @@ internal sealed class ContactReader
     private readonly CiviCrmApiClient _client;
     private readonly CiviCrmOptions _options;
 
+    // custom_N → the API v4 field path that reads it (empty: no such field on the site), looked up once per process.
+    private readonly ConcurrentDictionary<string, string> _customPaths = new(StringComparer.Ordinal);
+
     public ContactReader(CiviCrmApiClient client, CiviCrmOptions options)
     {
         _client = client;
@@ -39,10 +44,14 @@ internal sealed class ContactReader
     public async Task<Api4Params> BaseQueryAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken, object? domain = null)
     {
         domain ??= (await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false)).DomainId;
+        await ResolveCustomFieldsAsync(extraFields, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params().WithSelect(StandardFields).WithSelect($"{LinkAlias}.uf_id", $"{LinkAlias}.uf_name");
         foreach (var field in extraFields)
         {
-            query.Select.Add(field);
+            if (PathOf(field) is { Length: > 0 } path)
+            {
+                query.Select.Add(path);
+            }
         }
 
         query.Join.Add(new Api4Join("UFMatch", LinkAlias, Api4JoinSide.Left,
@@ -54,6 +63,51 @@ internal sealed class ContactReader
         query.Where.Add(Api4Condition.Eq("is_deceased", false));
         return query;
     }
+
+    /// <summary>
+    /// API v4 has no <c>custom_N</c> field (CiviCRM 6.17.2 drops it from a <c>select</c> without a word): a custom field is
+    /// <c>group_name.field_name</c>, and its option label <c>…:label</c> (Yes/No for a yes/no field), which is what
+    /// CiviCRM's token processor prints for <c>{contact.custom_N}</c>. One <c>CustomField.get</c> per process for the
+    /// fields not looked up yet; a field the site does not have reads as empty (as CiviCRM renders an unknown token's
+    /// value), and is not looked up again until the process restarts.
+    /// </summary>
+    private async Task ResolveCustomFieldsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    {
+        var missing = extraFields.Where(f => CustomFieldId(f) is not null && !_customPaths.ContainsKey(f)).ToArray();
+        if (missing.Length == 0)
+        {
+            return;
+        }
+
+        var ids = missing.Select(f => CustomFieldId(f)!.Value).ToArray();
+        var query = new Api4Params { Limit = ids.Length }
+            .WithSelect("id", "name", "custom_group_id.name", "data_type", "option_group_id")
+            .WithWhere(Api4Condition.In("id", ids));
+        var result = await _client.CallAsync("CustomField", "get", query, cancellationToken).ConfigureAwait(false);
+        foreach (var row in result.Values)
+        {
+            if (SafeId(row, "id") is long id && row.GetString("name") is { Length: > 0 } name && row.GetString("custom_group_id.name") is { Length: > 0 } group)
+            {
+                // Asking for the label of a field without options fails the whole read (500 "No option list found").
+                var labelled = SafeId(row, "option_group_id") is not null || row.GetString("data_type") == "Boolean";
+                _customPaths[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = $"{group}.{name}{(labelled ? ":label" : "")}";
+            }
+        }
+
+        foreach (var field in missing)
+        {
+            _customPaths.TryAdd(field, "");
+        }
+    }
+
+    private const string CustomFieldPrefix = "custom_";
+
+    private static long? CustomFieldId(string field) =>
+        field.StartsWith(CustomFieldPrefix, StringComparison.Ordinal)
+        && long.TryParse(field.AsSpan(CustomFieldPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>The API v4 field path of a token's field: itself, or a custom field's (empty when the site has no such field).</summary>
+    private string PathOf(string field) => CustomFieldId(field) is null ? field : _customPaths.GetValueOrDefault(field, "");
 
     /// <summary>The chain that brings a row's links in other domains with the row itself (see <see cref="ChainOtherDomainLinksAsync"/>).</summary>
     public const string OtherLinksChain = "uf_other";
@@ -99,7 +153,7 @@ internal sealed class ContactReader
     /// Turns a page of rows into contacts with the given links in other domains (<see cref="NoLinks"/> before they are
     /// read). Throws when CiviCRM dropped this domain's link join.
     /// </summary>
-    public static IReadOnlyList<Contact> ToContacts(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    public IReadOnlyList<Contact> ToContacts(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
     {
         if (rows.Count == 0)
         {
@@ -155,7 +209,7 @@ internal sealed class ContactReader
             .Select(r => new AccountLink(SafeId(r, "contact_id") ?? 0, SafeId(r, "uf_id")!.Value, r.GetString("uf_name"), IsCurrentDomain: false))
             .ToLookup(l => l.ContactId);
 
-    private static Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    private Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
     {
         // A row without a readable positive id cannot be acted on or recorded against anyone: it is left out.
         // Any other defect fails only this contact (Contact.DataError), never the page.
@@ -173,7 +227,7 @@ internal sealed class ContactReader
 
         links.AddRange(others[id]);
         // Most rules read no extra field: no dictionary (and no closures) per contact then.
-        var fields = extraFields.Count == 0 ? NoFields : extraFields.ToDictionary(f => f, f => Text(row, f, problems), StringComparer.Ordinal);
+        var fields = extraFields.Count == 0 ? NoFields : extraFields.ToDictionary(f => f, f => FieldText(row, f, problems), StringComparer.Ordinal);
         var contact = new Contact
         {
             Id = id,
@@ -192,6 +246,33 @@ internal sealed class ContactReader
         return problems.Count == 0
             ? contact
             : contact with { DataError = $"CiviCRM sent contact {id} with unreadable data: {string.Join("; ", problems)}." };
+    }
+
+    /// <summary>
+    /// A token's field: a custom field through its API v4 path, a multi-valued one's labels joined with ", " as CiviCRM's
+    /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them.
+    /// </summary>
+    private string? FieldText(JsonElement row, string field, List<string> problems)
+    {
+        if (CustomFieldId(field) is null)
+        {
+            return Text(row, field, problems);
+        }
+
+        var path = PathOf(field);
+        if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
+        {
+            return path.Length == 0 ? null : Text(row, path, problems);
+        }
+
+        var items = value.EnumerateArray().ToArray();
+        if (items.Any(i => i.ValueKind is JsonValueKind.Object or JsonValueKind.Array || (i.ValueKind == JsonValueKind.String && i.AsText() is null)))
+        {
+            problems.Add($"{field} is a list of values that are not text");
+            return null;
+        }
+
+        return string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t)));
     }
 
     private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -414,6 +414,10 @@ internal sealed partial class FakeApi4Engine
         {
             entity = "Email";
         }
+        else if (ResolvesMore(path, entity))
+        {
+            return true;
+        }
         else if (parts.Dotted)
         {
             return false;

@@ -8,6 +8,9 @@ namespace Skvare.CmsUser.Testing.CiviCrm;
 internal sealed class FakeApi4Error(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
+
+    /// <summary>Fails a <c>get</c> even from its <c>select</c> (where an unknown field is dropped).</summary>
+    public bool FailsSelect { get; init; }
 }
 
 /// <summary>The part of API v4 the SDK uses, evaluated over <see cref="FakeApi4Store"/>.</summary>
@@ -383,11 +386,16 @@ internal sealed partial class FakeApi4Engine
                 continue;
             }
 
+            if (ctx.Entity == "Contact" && IsIndividualOnly(ctx.Row, field, fields))
+            {
+                continue;
+            }
+
             try
             {
                 row[field] = Resolve(ctx, field, quiet: false);
             }
-            catch (FakeApi4Error)
+            catch (FakeApi4Error error) when (!error.FailsSelect)
             {
                 // An unknown select field is silently dropped, as CiviCRM does.
             }
@@ -590,6 +598,10 @@ internal sealed partial class FakeApi4Engine
         {
             entity = "Email";
             row = PrimaryEmail(ctx.Row["id"]);
+        }
+        else if (ResolveMore(ctx, path, parts, out var more))
+        {
+            return more;
         }
         else if (!parts.Dotted)
         {

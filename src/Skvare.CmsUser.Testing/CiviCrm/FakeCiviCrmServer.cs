@@ -270,6 +270,102 @@ public partial class FakeCiviCrmServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets one of the contact's values that CiviCRM's contact tokens read beyond the standard fields, under the API v4
+    /// path the token reads (what <c>{contact.city}</c> reads is <c>address_primary.city</c>, <c>{contact.phone}</c>
+    /// <c>phone_primary.phone</c>, <c>{contact.individual_prefix}</c> <c>prefix_id:label</c>, <c>{contact.job_title}</c>
+    /// <c>job_title</c>): a <c>Contact.get</c> that selects the path answers it, and <see langword="null"/> for a contact
+    /// without it, as CiviCRM 6.17.2 does. <c>employer_id.display_name</c> is read from the contact <c>employer_id</c> names.
+    /// </summary>
+    /// <param name="contactId">The contact.</param>
+    /// <param name="field">The API v4 path, e.g. <c>address_primary.city</c>, <c>phone_primary.phone</c>, <c>employer_id</c>.</param>
+    /// <param name="value">The value (text, a whole number, or <see langword="null"/> to clear it).</param>
+    /// <exception cref="ArgumentException">The contact or the path is unknown.</exception>
+    public void SetContactValue(long contactId, string field, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (!FakeApi4Engine.ContactValuePaths.Contains(field))
+        {
+            throw new ArgumentException($"'{field}' is not a contact value the fake keeps; use an API v4 path such as address_primary.city, phone_primary.phone or prefix_id:label (docs/testing.md lists them).", nameof(field));
+        }
+
+        lock (Store)
+        {
+            ContactRow(contactId)[field] = StoredValue(value, nameof(value));
+        }
+    }
+
+    /// <summary>
+    /// Adds a custom field for contacts (and its custom group when new); returns the field's id, the <c>N</c> of
+    /// <c>{contact.custom_N}</c>. API v4 reads it as <c>groupName.fieldName</c> (<c>…:label</c> for the label of an option,
+    /// Yes/No for <c>Boolean</c>), and <c>CustomField.get</c> lists it.
+    /// </summary>
+    /// <param name="groupName">The custom group's name.</param>
+    /// <param name="fieldName">The field's name.</param>
+    /// <param name="dataType">CiviCRM's data type: <c>String</c>, <c>Int</c>, <c>Boolean</c>, …</param>
+    /// <param name="htmlType">CiviCRM's HTML type: <c>Text</c>, <c>Select</c>, <c>CheckBox</c> (several values), <c>Radio</c>, …</param>
+    /// <param name="options">The options (value → label) of a field with an option list.</param>
+    public long AddCustomField(string groupName, string fieldName, string dataType = "String", string htmlType = "Text", IReadOnlyDictionary<string, string>? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupName);
+        ArgumentException.ThrowIfNullOrEmpty(fieldName);
+        ArgumentException.ThrowIfNullOrEmpty(dataType);
+        ArgumentException.ThrowIfNullOrEmpty(htmlType);
+        lock (Store)
+        {
+            var group = Store.Table("CustomGroup").FirstOrDefault(g => FakeApi4Store.Same(g["name"], groupName))
+                ?? Store.Insert("CustomGroup", new() { ["name"] = groupName, ["title"] = groupName, ["extends"] = "Contact", ["is_active"] = true });
+            group.TryAdd("table_name", $"civicrm_value_{groupName.ToLowerInvariant()}_{group["id"]}");
+            object? optionGroup = null;
+            if (options is not null)
+            {
+                optionGroup = Store.Insert("OptionGroup", new() { ["name"] = $"{groupName}_{fieldName}", ["title"] = fieldName })["id"];
+                foreach (var (value, label) in options)
+                {
+                    Store.Insert("OptionValue", new() { ["option_group_id"] = optionGroup, ["name"] = label, ["label"] = label, ["value"] = value, ["is_active"] = true });
+                }
+            }
+
+            var field = Store.Insert("CustomField", new()
+            {
+                ["custom_group_id"] = group["id"], ["name"] = fieldName, ["label"] = fieldName, ["data_type"] = dataType, ["html_type"] = htmlType,
+                ["option_group_id"] = optionGroup, ["serialize"] = htmlType == "CheckBox" ? 1L : 0L, ["is_active"] = true,
+            });
+            field["column_name"] = $"{fieldName.ToLowerInvariant()}_{field["id"]}";
+            return (long)field["id"]!;
+        }
+    }
+
+    /// <summary>Sets a contact's value of a custom field (<see cref="AddCustomField"/>): an option's value, not its label.</summary>
+    /// <param name="contactId">The contact.</param>
+    /// <param name="customFieldId">The custom field.</param>
+    /// <param name="value">Text, a whole number, <see langword="true"/>/<see langword="false"/>, the values of a field with several (a list of text), or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The contact or the field is unknown.</exception>
+    public void SetCustomValue(long contactId, long customFieldId, object? value)
+    {
+        lock (Store)
+        {
+            if (Store.Find("CustomField", customFieldId) is null)
+            {
+                throw new ArgumentException($"There is no custom field {customFieldId}.", nameof(customFieldId));
+            }
+
+            ContactRow(contactId)[FakeApi4Engine.CustomFieldName(customFieldId)] = value is IEnumerable<string> many
+                ? many.Select(v => (object?)v).ToList()
+                : StoredValue(value, nameof(value));
+        }
+    }
+
+    private Dictionary<string, object?> ContactRow(long contactId) =>
+        Store.Find("Contact", contactId) ?? throw new ArgumentException($"There is no contact {contactId}.", nameof(contactId));
+
+    private static object? StoredValue(object? value, string parameter) => value switch
+    {
+        null or string or long or bool => value,
+        int or short or byte or uint => Convert.ToInt64(value, CultureInfo.InvariantCulture),
+        _ => throw new ArgumentException($"A {value.GetType().Name} is not a value CiviCRM answers: use text, a whole number or true/false.", parameter),
+    };
+
     /// <summary>Adds a static group; returns its id.</summary>
     public long AddGroup(string name, string? title = null)
     {

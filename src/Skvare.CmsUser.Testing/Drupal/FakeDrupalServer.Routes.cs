@@ -272,6 +272,12 @@ public sealed partial class FakeDrupalServer
                     return Message(422, $"Field {key} is unknown.");
                 }
 
+                if (_compoundFields.TryGetValue(key, out var properties))
+                {
+                    CompoundItems(body, key, properties, fields, violations);
+                    continue;
+                }
+
                 fields[key] = Scalar(body, key, violations) ?? string.Empty;
             }
             else if (key is not ("name" or "mail" or "pass" or "status" or "roles" or "preferred_langcode" or "timezone" or "langcode"))
@@ -630,6 +636,33 @@ public sealed partial class FakeDrupalServer
         return Message(400, "No entity content received.");
     }
 
+    /// <summary>The items of a field of several properties, each property set kept as <c>field[item][property]</c>.</summary>
+    private static void CompoundItems(JsonObject body, string field, string[] properties, Dictionary<string, string> fields, List<string> violations)
+    {
+        if (body[field] is not JsonArray items)
+        {
+            violations.Add($"{field}: This value should be of the correct primitive type.");
+            return;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not JsonObject item)
+            {
+                violations.Add($"{field}.{i}: This value should be of the correct primitive type.");
+                continue;
+            }
+
+            foreach (var (property, value) in item)
+            {
+                if (properties.Contains(property, StringComparer.Ordinal) && value is JsonValue text)
+                {
+                    fields[FakeCompoundFields.Key(field, i, property)] = text.GetValueKind() == JsonValueKind.String ? text.GetValue<string>() : text.ToJsonString();
+                }
+            }
+        }
+    }
+
     /// <summary>The first item's <c>value</c> of a field list (<c>[{"value": …}]</c>).</summary>
     private static string? Scalar(JsonObject body, string field, List<string> violations)
     {
@@ -693,7 +726,7 @@ public sealed partial class FakeDrupalServer
     private static string Rfc3339(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", CultureInfo.InvariantCulture);
 
-    private static JsonObject RestUser(DrupalUserRow user)
+    private JsonObject RestUser(DrupalUserRow user)
     {
         var node = new JsonObject
         {
@@ -713,9 +746,17 @@ public sealed partial class FakeDrupalServer
                 ["target_uuid"] = RoleUuid(r),
             })]),
         };
-        foreach (var (field, value) in user.Fields)
+        foreach (var (field, value) in FakeCompoundFields.Plain(user.Fields))
         {
             node[field] = Items(new JsonObject { ["value"] = value });
+        }
+
+        foreach (var (field, properties) in _compoundFields)
+        {
+            if (FakeCompoundFields.Items(user.Fields, field, properties) is { } items)
+            {
+                node[field] = items;
+            }
         }
 
         return node;

@@ -36,6 +36,7 @@ public sealed partial class FakeDrupalServer : IDisposable
     private readonly NameMailIndex<DrupalUserRow> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly HashSet<string> _roles = new(StringComparer.Ordinal) { "administrator", "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _compoundFields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
     private readonly Dictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private readonly List<FakeDrupalMail> _mails = [];
@@ -239,6 +240,26 @@ public sealed partial class FakeDrupalServer : IDisposable
         lock (_gate)
         {
             _fields.Add(fieldName);
+        }
+    }
+
+    /// <summary>
+    /// Adds a field of several properties on the user entity (e.g. <c>field_address</c> with <c>locality</c> and
+    /// <c>country_code</c>, as the Address module's field): a create sends it as items of properties
+    /// (<c>[{"locality": "Porto"}]</c>); a property the field does not define is dropped, as Drupal's field item does;
+    /// the user's JSON lists every property of each item, null where unset. <see cref="FakeCmsUser.Fields"/> shows each
+    /// property set as <c>field_address[0][locality]</c>.
+    /// </summary>
+    /// <param name="fieldName">The field's machine name.</param>
+    /// <param name="properties">The properties of its items.</param>
+    public void AddUserField(string fieldName, IReadOnlyCollection<string> properties)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldName);
+        ArgumentNullException.ThrowIfNull(properties);
+        lock (_gate)
+        {
+            _fields.Add(fieldName);
+            _compoundFields[fieldName] = [.. properties];
         }
     }
 

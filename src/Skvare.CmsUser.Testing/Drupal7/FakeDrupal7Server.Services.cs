@@ -468,7 +468,20 @@ public sealed partial class FakeDrupal7Server
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in body)
         {
-            if (_fields.Contains(key) && value?["und"] is JsonArray { Count: > 0 } items && Text(items[0]?["value"]) is { } v)
+            if (_compoundFields.TryGetValue(key, out var columns) && value?["und"] is JsonArray list)
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    foreach (var column in columns)
+                    {
+                        if (Text(list[i]?[column]) is { } text)
+                        {
+                            fields[FakeCompoundFields.Key(key, i, column)] = text;
+                        }
+                    }
+                }
+            }
+            else if (_fields.Contains(key) && value?["und"] is JsonArray { Count: > 0 } items && Text(items[0]?["value"]) is { } v)
             {
                 fields[key] = v;
             }
@@ -499,9 +512,17 @@ public sealed partial class FakeDrupal7Server
         json["status"] = user.Status.ToString(CultureInfo.InvariantCulture);
         json["language"] = user.Language;
         json["roles"] = roles;
-        foreach (var (field, value) in user.Fields)
+        foreach (var (field, value) in FakeCompoundFields.Plain(user.Fields))
         {
             json[field] = new JsonObject { ["und"] = new JsonArray(new JsonObject { ["value"] = value }) };
+        }
+
+        foreach (var (field, columns) in _compoundFields)
+        {
+            if (FakeCompoundFields.Items(user.Fields, field, columns) is { } items)
+            {
+                json[field] = new JsonObject { ["und"] = items };
+            }
         }
 
         return json;

@@ -29,6 +29,7 @@ public sealed partial class FakeDrupal7Server : IDisposable
     private readonly NameMailIndex<Drupal7UserRow> _index = new(u => u.Uid, u => u.Name, u => u.Mail);
     private readonly SortedDictionary<int, string> _roles = new() { [1] = "anonymous user", [2] = "authenticated user", [3] = "administrator", [4] = "editor" };
     private readonly HashSet<string> _fields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _compoundFields = new(StringComparer.Ordinal);
     private readonly HashSet<string> _languages = new(StringComparer.Ordinal) { "en" };
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly List<FakeDrupal7Mail> _mails = [];
@@ -203,6 +204,26 @@ public sealed partial class FakeDrupal7Server : IDisposable
         lock (_gate)
         {
             _fields.Add(fieldName);
+        }
+    }
+
+    /// <summary>
+    /// Adds a field of several columns on the user entity (e.g. <c>field_address</c> with <c>locality</c> and
+    /// <c>country</c>, as the Address Field module's): a create sends it in the Field API form shape
+    /// (<c>{"und": [{"locality": "Porto"}]}</c>); a column the field does not have is dropped; the user's JSON lists every
+    /// column of each item, null where unset. <see cref="FakeCmsUser.Fields"/> shows each column set as
+    /// <c>field_address[0][locality]</c>.
+    /// </summary>
+    /// <param name="fieldName">The field's machine name.</param>
+    /// <param name="columns">The columns of its items.</param>
+    public void AddUserField(string fieldName, IReadOnlyCollection<string> columns)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(fieldName);
+        ArgumentNullException.ThrowIfNull(columns);
+        lock (_gate)
+        {
+            _fields.Add(fieldName);
+            _compoundFields[fieldName] = [.. columns];
         }
     }
 

@@ -43,6 +43,8 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             CheckPattern(failures, $"CmsUser:FieldMappings:{field}", pattern);
         }
 
+        CheckFieldKeys(failures, options.FieldMappings.Keys);
+
         // When rules are configured but none bound, the configuration check above said why; "empty" would mislead.
         if (options.Rules.Count == 0 && options.PasswordResets.Count == 0 && !rulesInConfiguration)
         {
@@ -139,6 +141,44 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             if (string.IsNullOrWhiteSpace(roles[i]))
             {
                 failures.Add($"{key}:{i.ToString(System.Globalization.CultureInfo.InvariantCulture)} is a blank role name ({(string.IsNullOrEmpty(roles[i]) ? "empty" : "only whitespace")}): give the role's machine name as the CMS lists it (e.g. \"subscriber\") or remove the entry.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The keys of <c>FieldMappings</c>: the bracket form of a compound field's part well formed, and no two keys that
+    /// would fill the same place (a plain value and a part of one field, <c>[locality]</c> beside <c>[0][locality]</c>,
+    /// a part beside a part inside it).
+    /// </summary>
+    private static void CheckFieldKeys(List<string> failures, IEnumerable<string> keys)
+    {
+        var parsed = new List<CmsFieldKey>();
+        foreach (var key in keys)
+        {
+            if (CmsFieldKey.TryParse(key, out var fieldKey, out var error))
+            {
+                parsed.Add(fieldKey);
+            }
+            else
+            {
+                failures.Add($"CmsUser:FieldMappings:{key}: {error}");
+            }
+        }
+
+        foreach (var field in parsed.GroupBy(k => k.Field, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var places = field.Select(k => (Key: k, Place: k.IsCompound ? k.ItemPath() is var (item, path) ? new[] { item.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(path).ToArray() : [] : [])).ToArray();
+            for (var i = 0; i < places.Length; i++)
+            {
+                for (var j = i + 1; j < places.Length; j++)
+                {
+                    var (a, b) = (places[i].Place, places[j].Place);
+                    var shorter = Math.Min(a.Length, b.Length);
+                    if (a.Take(shorter).SequenceEqual(b.Take(shorter), StringComparer.Ordinal))
+                    {
+                        failures.Add($"CmsUser:FieldMappings: the keys '{places[i].Key}' and '{places[j].Key}' fill the same part of the field '{field.Key}'; keep one.");
+                    }
+                }
             }
         }
     }

@@ -124,6 +124,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-firstread-", () => new CiviCrmFirstReadAdapter()),
         ("civicrm-6.17.2-coldpass-", () => new CiviCrmColdPassAdapter()),
         ("civicrm-6.17.2-import-", () => new CiviCrmImportAdapter()),
+        ("civicrm-6.17.2-tokens-", () => new CiviCrmTokensAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

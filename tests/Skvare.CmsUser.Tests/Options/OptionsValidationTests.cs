@@ -58,6 +58,9 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:Rules:0:Trigger:Reference", "", "CmsUser:Rules:0:Trigger:Reference is empty")]
     [InlineData("CmsUser:Retry:MaxAttempts", "0", "MaxAttempts")]
     [InlineData("CmsUser:FieldMappings:field_x", "{contact.bogus}", "CmsUser:FieldMappings:field_x")]
+    [InlineData("CmsUser:FieldMappings:field_a[0", "{contact.city}", "CmsUser:FieldMappings:field_a[0: The field key 'field_a[0' has a '[' without a matching ']'")]
+    [InlineData("CmsUser:FieldMappings:field_a[]", "{contact.city}", "has an empty part '[]'")]
+    [InlineData("CmsUser:FieldMappings:field_first_name[0][value]", "{contact.city}", "the keys 'field_first_name' and 'field_first_name[0][value]' fill the same part of the field 'field_first_name'")]
     [InlineData("CmsUser:Rules:0:History:Kind", "SavedSearch", "History cannot be a saved search")]
     [InlineData("CmsUser:Schedule:OffPeakStart", "22:00", "set both OffPeakStart and OffPeakEnd")]
     // The [Range] annotations, the nested retry policy's included, are checked by CmsUserOptionsValidator
