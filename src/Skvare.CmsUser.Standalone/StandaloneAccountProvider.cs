@@ -170,7 +170,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 return;
             }
 
-            _index.Load(emails, prefixes, result.Values.Select(ToUser));
+            _index.Load(emails, prefixes, UsersOf(result.Values));
         }
         catch (CmsUserException ex)
         {
@@ -534,7 +534,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         }
 
         var found = await CallAsync("User", "get", new Api4Params { Limit = 5 }.WithSelect(UserFields).WithWhere(Api4Condition.Or([.. conditions])), cancellationToken).ConfigureAwait(false);
-        var users = found.Values.Select(ToUser).ToArray();
+        var users = UsersOf(found.Values);
         if (account.ContactId is long cid && users.FirstOrDefault(u => u.ContactId == cid) is { } own)
         {
             return Fail(CmsErrorReason.DuplicateEmail, $"Contact {cid} already has user {own.Id} ({own.Username}); a contact can hold one user.", ex, ex.StatusCode, ex.ErrorCode);
@@ -629,7 +629,23 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var result = await CallAsync("User", "get", query, cancellationToken).ConfigureAwait(false);
 
         // The server compares like its collation (case, accents, trailing spaces); the oldest user is the holder.
-        return result.Values.Select(ToUser).Where(u => u.Id > 0).MinBy(u => u.Id);
+        return UsersOf(result.Values).MinBy(u => u.Id);
+    }
+
+    /// <summary>
+    /// The users of a <c>User.get</c> answer. A row without a user id (an answer of the wrong shape) is logged once (3508)
+    /// and refused: read as "no such user", it would let a second user be created for an email or contact that has one.
+    /// </summary>
+    private StandaloneUser[] UsersOf(IReadOnlyList<JsonElement> rows)
+    {
+        var users = rows.Select(ToUser).ToArray();
+        if (users.Any(u => u.Id <= 0))
+        {
+            Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "get").AbsolutePath, "HTTP 200", CmsErrorReason.UnexpectedResponse, Redactor.Excerpt("[" + string.Join(",", rows.Select(v => v.GetRawText())) + "]"));
+            throw new CmsProviderException(Cms, CmsErrorReason.UnexpectedResponse, "User.get answered a user without its id.", statusCode: 200);
+        }
+
+        return users;
     }
 
     private async Task<JsonElement> ReadUserAsync(long userId, CancellationToken cancellationToken)

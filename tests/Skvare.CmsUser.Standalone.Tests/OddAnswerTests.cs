@@ -65,7 +65,7 @@ public sealed class OddAnswerTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task Any_user_row_gives_an_account_or_none_never_an_exception()
+    public async Task Any_user_row_gives_an_account_or_a_typed_refusal_never_another_exception()
     {
         var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
         _site.AddUser("jdoe", "jdoe@example.org", contact, true, _site.StaffRole);
@@ -76,10 +76,40 @@ public sealed class OddAnswerTests : IDisposable
                 row =>
                 {
                     _site.FailNext(200, body: Answer("User", "get", row));
-                    var account = provider.FindByUsernameAsync("jdoe").GetAwaiter().GetResult();
-                    account?.UserId.Should().BePositive();
+                    CmsAccount? account;
+                    try
+                    {
+                        account = provider.FindByUsernameAsync("jdoe").GetAwaiter().GetResult();
+                    }
+                    catch (CmsProviderException ex)
+                    {
+                        // A row without a usable id is refused, never read as "no such user".
+                        ex.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+                        return;
+                    }
+
+                    account.Should().NotBeNull("a row the site answered is a user");
+                    account!.UserId.Should().BePositive();
                 },
                 iter: 150,
                 threads: 1);
+    }
+    [Fact(Timeout = 60_000)]
+    public async Task A_look_up_answered_with_users_without_an_id_is_refused_not_read_as_no_user()
+    {
+        // Read as "no such user", the next step would create a second user for an email that has one.
+        var contact = _site.AddContact("Jane", "Doe", "jdoe@example.org");
+        _site.AddUser("jdoe", "jdoe@example.org", contact, true, _site.StaffRole);
+        var provider = Provider;
+        _site.FaultWhere = r => r.Operation == Skvare.CmsUser.Testing.FakeCmsOperation.LookUp
+            ? Skvare.CmsUser.Testing.FakeFault.Status(200, Answer("User", "get", "{\"username\":\"jdoe\",\"uf_name\":\"jdoe@example.org\"}"), "application/json")
+            : null;
+
+        var byEmail = async () => await provider.FindByEmailAsync("jdoe@example.org");
+        var byName = async () => await provider.FindByUsernameAsync("jdoe");
+
+        (await byEmail.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        (await byName.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        _site.CallCount("User", "create").Should().Be(0);
     }
 }
