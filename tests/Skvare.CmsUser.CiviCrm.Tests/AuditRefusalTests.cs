@@ -151,7 +151,7 @@ public sealed class AuditRefusalTests
         summary.Count(OutcomeKind.Created).Should().Be(2);
         var open = await whileOpen.Task.WaitAsync(TimeSpan.FromSeconds(30));
         open.Should().HaveCount(2).And.OnlyContain(a => a.Status == "Scheduled");
-        open.Should().OnlyContain(a => a.Details == "In progress. If this stays Scheduled, the run stopped; the next run completes it.", "the details an admin reads carry no mark");
+        open.Should().OnlyContain(a => a.Details == "In progress. If this stays Scheduled, the attempt did not finish (its run stopped, or the answer to its create was lost); the next run completes it.", "the details an admin reads carry no mark");
         open.Select(a => a.Result).Should().OnlyContain(r => r != null && Regex.IsMatch(r, "^[0-9a-f]{12}$", RegexOptions.None, TimeSpan.FromSeconds(1)))
             .And.Subject.Distinct().Should().ContainSingle("one mark per page");
         var done = h.Fake.Activities.Where(a => a.Type == "User Account Creation").ToArray();

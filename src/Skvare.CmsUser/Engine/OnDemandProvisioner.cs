@@ -215,7 +215,7 @@ internal sealed class OnDemandProvisioner
         ActivityKind.AccountCreation,
         ActivityOutcomeStatus.Scheduled,
         $"Creating account : contact {contactId.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-        "In progress. If this stays Scheduled, the run stopped; the next run completes it.",
+        PageWriter.InProgress,
         now);
 
     /// <summary>The provider's look-up for a CMS that cannot refuse duplicates; when it fails, this attempt's record goes (best effort).</summary>

@@ -126,11 +126,14 @@ internal sealed class PageWriter
         return new OpenedPage(records, null) { NotOpened = notOpened };
     }
 
+    /// <summary>The details of an open (Scheduled) creation record: what an admin who finds one left open should know.</summary>
+    public const string InProgress = "In progress. If this stays Scheduled, the attempt did not finish (its run stopped, or the answer to its create was lost); the next run completes it.";
+
     /// <summary>The Scheduled "User Account Creation" record of a contact about to get an account (see <see cref="OpenAsync"/>).</summary>
     public static ActivityEntry Scheduled(Contact contact, DateTimeOffset now) =>
         new(contact.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled,
             $"Creating account : {contact.DisplayName ?? contact.Email ?? "contact"}",
-            "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now);
+            InProgress, now);
 
     /// <summary>
     /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its

@@ -64,7 +64,7 @@ internal static class KitMemoryProfile
             var count = Math.Min(200, n - page);
             var opened = await civi.OpenAsync(Enumerable.Range(page, count).Select(i => new ActivityEntry(
                 ids[i], ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled, $"Creating account : First{i} Last{i}",
-                "In progress. If this stays Scheduled, the run stopped; the next run completes it.", now)).ToArray());
+                "In progress. If this stays Scheduled, the attempt did not finish (its run stopped, or the answer to its create was lost); the next run completes it.", now)).ToArray());
             await civi.EnsureLinksAsync(Enumerable.Range(page, count).Select(i => new AccountLinkRequest(ids[i], userIds[i], $"p{i}@example.org", true)).ToArray());
             await civi.RecordAsync(Enumerable.Range(page, count).Select(i => new ActivityEntry(
                 ids[i], ActivityKind.AccountCreation, ActivityOutcomeStatus.Completed, $"Created : first{i}.last{i} ({userIds[i]})", null, now) { Id = opened![i - page] }).ToArray());
