@@ -203,7 +203,7 @@ internal sealed class ContactPipeline
                 NotifyIfRecovered = NotifiesIfRecovered(rule) ? new CmsAccount(existing.CmsUserId, null, existing.UfName ?? contact.Email) : null,
                 RuleNotifies = rule.Notify ?? Options.Notify,
                 PatternUsername = PatternUsernameOrNull(rule, contact),
-                CreationRuleNote = RuleNote(rule),
+                CreationRule = rule,
             };
             if (rule.SyncRolesOfExistingAccounts && rule.Roles.Count > 0)
             {
@@ -474,7 +474,7 @@ internal sealed class ContactPipeline
             CmsUserId = found.UserId,
             Username = found.Username,
             PatternUsername = PatternUsernameOrNull(rule, contact),
-            CreationRuleNote = RuleNote(rule),
+            CreationRule = rule,
             AccountCreatedAt = found.CreatedAt,
             NotifyIfRecovered = NotifiesIfRecovered(rule) ? found : null,
             RuleNotifies = rule.Notify ?? Options.Notify,
@@ -600,7 +600,7 @@ internal sealed class ContactPipeline
 
     /// <summary>
     /// The sentence a Completed creation record's details start with: the rule, and the roles the account is created with.
-    /// The record of a creation recovered from an earlier attempt starts the same way (<see cref="ContactResult.CreationRuleNote"/>).
+    /// The record of a creation recovered from an earlier attempt starts the same way (<see cref="ContactResult.CreationRule"/>).
     /// </summary>
     internal static string RuleNote(ProvisioningRule rule) => rule.Roles.Count == 0
         ? $"Rule {rule.DisplayName}."

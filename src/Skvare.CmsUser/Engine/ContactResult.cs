@@ -65,11 +65,11 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     public string? PatternUsername { get; init; }
 
     /// <summary>
-    /// The sentence a Completed creation record's details start with (<see cref="ContactPipeline.RuleNote"/>: the rule and the
-    /// roles an account is created with), on a result that links an account: the page write starts the record of a creation
-    /// recovered from an earlier attempt (<see cref="RecoveredCreation"/>) with it, as the record of a creation this run made.
+    /// The rule of a result that links an account: the page write starts the record of a creation recovered from an earlier
+    /// attempt (<see cref="RecoveredCreation"/>) with its sentence (<see cref="ContactPipeline.RuleNote"/>: the rule and the
+    /// roles an account is created with), as the record of a creation this run made. Built only then, not per contact.
     /// </summary>
-    public string? CreationRuleNote { get; init; }
+    public ProvisioningRule? CreationRule { get; init; }
 
     /// <summary>When the CMS says the account this result links was created (<see cref="CmsAccount.CreatedAt"/>), when known.</summary>
     public DateTimeOffset? AccountCreatedAt { get; init; }

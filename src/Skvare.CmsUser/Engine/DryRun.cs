@@ -250,7 +250,6 @@ internal sealed class DryRun
         return $"{why}, so the username comes from {from}. To choose another, change {setting} or FallbackUsernamePattern.";
     }
 
-
     /// <summary>
     /// A contact the run would give the rule's roles, which the site does not have: the run stops at it with
     /// <c>unknown_role</c> (a configuration failure, no attempt counted), so the plan says it fails instead of creating.

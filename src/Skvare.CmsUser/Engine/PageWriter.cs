@@ -866,7 +866,7 @@ internal sealed class PageWriter
                         RecoveredCreation = true,
                         RecordActivity = true,
                         // As complete as the record of a creation this run made: the rule and its roles, then how, then the email.
-                        ActivityDetails = $"{result.CreationRuleNote} {proof.Details} {NotificationNote.Recovered(notification, failure)}".TrimStart(),
+                        ActivityDetails = $"{(result.CreationRule is { } rule ? ContactPipeline.RuleNote(rule) : null)} {proof.Details} {NotificationNote.Recovered(notification, failure)}".TrimStart(),
                         Notification = notification,
                         NotificationFailure = failure,
                     };

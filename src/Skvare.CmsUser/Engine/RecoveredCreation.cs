@@ -29,7 +29,7 @@ internal static class RecoveredCreation
     public sealed record Proof(DateTimeOffset OpenedAt, DateTimeOffset CreatedAt, string Username)
     {
         /// <summary>
-        /// The sentence the Completed record's details give between the rule's (<see cref="ContactResult.CreationRuleNote"/>)
+        /// The sentence the Completed record's details give between the rule's (<see cref="ContactPipeline.RuleNote"/> of <see cref="ContactResult.CreationRule"/>)
         /// and the new-account email's (<see cref="NotificationNote.Recovered"/>).
         /// </summary>
         public string Details =>
