@@ -66,7 +66,8 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
 
     private static readonly Gen<string?> ContentTypes = Gen.OneOf<string?>(
         Gen.Const<string?>("application/json"), Gen.Const<string?>("application/json; charset=UTF-8"), Gen.Const<string?>("application/vnd.api+json"),
-        Gen.Const<string?>("text/html; charset=UTF-8"), Gen.Const<string?>("text/plain"), Gen.Const<string?>("application/octet-stream"), Gen.Const<string?>((string?)null));
+        Gen.Const<string?>("text/html; charset=UTF-8"), Gen.Const<string?>("text/plain"), Gen.Const<string?>("application/octet-stream"), Gen.Const<string?>((string?)null),
+        Gen.Const<string?>("application/json; charset=utf8"), Gen.Const<string?>("text/html; charset=binary"));
 
     /// <summary>A JSON string that carries a secret (JSON-escaped as PHP's encoder or .NET's would write it).</summary>
     private static Func<Secrets, string> JsonText(int which, int form, bool phpSlashes) => s =>
@@ -440,6 +441,25 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         {
             client.SetFaults(server, _ => FakeFault.Status(201, body, "application/json"));
             await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, "201 " + body);
+        }
+    }
+
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(ClientNames))]
+    public async Task An_answer_in_a_charset_dotnet_does_not_know_gives_a_value_or_a_typed_error(string name)
+    {
+        // Regression: HttpContent.ReadAsStringAsync throws InvalidOperationException for a charset .NET does not know
+        // ('charset=utf8', as PHP code and server configurations often write it; MySQL's utf8mb4; binary), and every client
+        // let it out of every call. The channel now reads such an answer as UTF-8.
+        var client = Clients.Single(c => c.Name == name);
+        using var server = client.Start();
+        var secrets = FixedSecrets;
+        await using var provider = Registered(client, server, secrets);
+        foreach (var (status, type) in new[] { (200, "application/json; charset=utf8"), (201, "application/vnd.api+json; charset=utf8mb4"), (400, "application/json; charset=utf8"), (500, "text/html; charset=binary") })
+        {
+            var body = """{"id":5,"uid":"5","name":"李小龍","mail":"jdoe@example.org","values":[{"id":5,"display_name":"שלום 😀"}],"count":1,"code":"invalid_mail","message":"m"}""";
+            client.SetFaults(server, _ => FakeFault.Status(status, body, type));
+            await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, $"{status} {type}");
         }
     }
 
