@@ -3,9 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Tests.Properties;
 using Skvare.CmsUser.Tests.Shared;
@@ -162,21 +159,6 @@ public sealed class ImportSettingsProperties
         $"{request.Path}?{Uri.UnescapeDataString(request.Query ?? "")}".Contains("/Setting/get", StringComparison.Ordinal);
 
     /// <summary>The engine validator's failures for a <c>CmsUser</c> section, as the next start of the tool reports them (no rule is no failure here).</summary>
-    private static List<string> Failures(string section)
-    {
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes("{\"CmsUser\":" + section + "}"));
-        var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
-        var services = new ServiceCollection();
-        services.AddCmsUserProvisioning(configuration.GetSection(CmsUserOptions.SectionName));
-        using var provider = services.BuildServiceProvider();
-        try
-        {
-            _ = provider.GetRequiredService<IOptions<CmsUserOptions>>().Value;
-            return [];
-        }
-        catch (OptionsValidationException ex)
-        {
-            return [.. ex.Failures.Where(f => !f.StartsWith("CmsUser:Rules is empty", StringComparison.Ordinal))];
-        }
-    }
+    private static List<string> Failures(string section) =>
+        [.. Import.ExtensionImport.Failures(JsonNode.Parse(section)!.AsObject()).Where(f => !f.StartsWith("CmsUser:Rules is empty", StringComparison.Ordinal))];
 }

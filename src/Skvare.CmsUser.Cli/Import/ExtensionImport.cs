@@ -331,7 +331,7 @@ internal static class ExtensionImport
         : "";
 
     /// <summary>The engine validator's failures for <paramref name="section"/>, as a start of the tool would report them.</summary>
-    private static List<string> Failures(JsonObject section)
+    internal static List<string> Failures(JsonObject section)
     {
         var json = new JsonObject { [CmsUserOptions.SectionName] = section.DeepClone() }.ToJsonString();
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));
