@@ -415,7 +415,7 @@ internal sealed class HttpChannel
         {
             var content = response.Content;
             var utf8 = await ReadUtf8Async(content, cancellationToken).ConfigureAwait(false);
-            var body = utf8 is null ? await content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false) : null;
+            var body = utf8 is null ? await ReadTextAsync(content, cancellationToken).ConfigureAwait(false) : null;
             var status = (int)response.StatusCode;
             _log.Answered(call, status, Stopwatch.GetElapsedTime(started));
             var mediaType = content.Headers.ContentType?.MediaType;
@@ -433,7 +433,7 @@ internal sealed class HttpChannel
     private static async Task<byte[]?> ReadUtf8Async(HttpContent content, CancellationToken cancellationToken)
     {
         var charset = content.Headers.ContentType?.CharSet;
-        if (charset is not null && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        if (charset is not null && !IsUtf8Label(charset))
         {
             return null;
         }
@@ -441,6 +441,32 @@ internal sealed class HttpChannel
         var bytes = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var marked = bytes.Length >= 2 && ((bytes[0] == 0xEF && bytes.Length >= 3 && bytes[1] == 0xBB && bytes[2] == 0xBF) || (bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE));
         return marked || !System.Text.Unicode.Utf8.IsValid(bytes) ? null : bytes;
+    }
+
+    /// <summary>
+    /// A charset that names UTF-8: <c>utf-8</c>, and the spellings sites send that .NET does not know (<c>utf8</c>, MySQL's
+    /// <c>utf8mb4</c>; browsers read the first as UTF-8 too).
+    /// </summary>
+    private static bool IsUtf8Label(string charset) =>
+        charset.Trim('"', ' ').ToLowerInvariant() is "utf-8" or "utf8" or "utf8mb4" or "utf8mb3";
+
+    /// <summary>
+    /// The body as text, as <see cref="HttpContent.ReadAsStringAsync()"/> decodes it; a charset .NET does not know (which
+    /// makes it throw <see cref="InvalidOperationException"/>: <c>utf8</c>, <c>binary</c>, a typo) is read as UTF-8, a
+    /// byte-order mark skipped, as a browser reads it.
+    /// </summary>
+    private static async Task<string> ReadTextAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            var bytes = await content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+            return System.Text.Encoding.UTF8.GetString(bytes, start, bytes.Length - start);
+        }
     }
 
 }

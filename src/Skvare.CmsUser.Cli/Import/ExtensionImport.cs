@@ -34,6 +34,10 @@ internal static class ExtensionImport
         var imported = new List<string>();
         var notImported = new List<NotImported>();
         var notes = new List<string>();
+        foreach (var name in settings.Unreadable.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            notImported.Add(new(name, "holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800, which CiviCRM's own forms never save): set it by hand."));
+        }
 
         // The ids (or names) the six group and tag settings hold, resolved in one look-up per entity.
         var groupSettings = new[] { "cmsuser_group_create", "cmsuser_group_history", "cmsuser_group_reset" };
@@ -327,7 +331,7 @@ internal static class ExtensionImport
         : "";
 
     /// <summary>The engine validator's failures for <paramref name="section"/>, as a start of the tool would report them.</summary>
-    private static List<string> Failures(JsonObject section)
+    internal static List<string> Failures(JsonObject section)
     {
         var json = new JsonObject { [CmsUserOptions.SectionName] = section.DeepClone() }.ToJsonString();
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(json));

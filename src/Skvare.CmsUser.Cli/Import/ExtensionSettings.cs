@@ -30,12 +30,19 @@ internal sealed class ExtensionSettings
 
     private readonly IReadOnlyDictionary<string, JsonElement> _values;
 
-    public ExtensionSettings(IReadOnlyDictionary<string, JsonElement> values, long? domainId, string? extensionStatus)
+    public ExtensionSettings(IReadOnlyDictionary<string, JsonElement> values, long? domainId, string? extensionStatus, IReadOnlyList<string>? unreadable = null)
     {
         _values = values;
         DomainId = domainId;
         ExtensionStatus = extensionStatus;
+        Unreadable = unreadable ?? [];
     }
+
+    /// <summary>
+    /// The <c>cmsuser_*</c> settings stored with text that is not valid Unicode (an unpaired surrogate escape such as
+    /// <c>\ud800</c>, which no PHP encoder writes): left out of <see cref="Values"/>, so none is read as something else.
+    /// </summary>
+    public IReadOnlyList<string> Unreadable { get; }
 
     /// <summary>The <c>cmsuser_*</c> settings stored, by name.</summary>
     public IReadOnlyDictionary<string, JsonElement> Values => _values;
@@ -58,14 +65,21 @@ internal sealed class ExtensionSettings
         var extension = new Api4Params().WithSelect("key", "status").WithWhere(Api4Condition.Eq("key", ExtensionKey));
         var status = client.CallAsync("Extension", "get", extension, cancellationToken);
         var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var unreadable = new List<string>();
         long? domain = null;
         foreach (var row in (await settings.ConfigureAwait(false)).Values)
         {
             if (row.ValueKind == JsonValueKind.Object
                 && row.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
-                && name.GetString() is { } text && text.StartsWith(Prefix, StringComparison.Ordinal)
+                && AsText(name) is { } text && text.StartsWith(Prefix, StringComparison.Ordinal)
                 && row.TryGetProperty("value", out var value))
             {
+                if (!IsReadable(value))
+                {
+                    unreadable.Add(text);
+                    continue;
+                }
+
                 values[text] = value.Clone();
                 if (row.TryGetProperty("domain_id", out var d) && d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var id))
                 {
@@ -79,7 +93,7 @@ internal sealed class ExtensionSettings
         {
             var rows = (await status.ConfigureAwait(false)).Values;
             var found = rows.Count > 0 ? rows[0] : default;
-            state = found.ValueKind == JsonValueKind.Object && found.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            state = found.ValueKind == JsonValueKind.Object && found.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? AsText(s) : null;
         }
         catch (CiviCrmApiException ex) when (ex.Kind != FailureKind.Transient)
         {
@@ -87,7 +101,7 @@ internal sealed class ExtensionSettings
             state = UnknownStatus;
         }
 
-        return new ExtensionSettings(values, domain, state);
+        return new ExtensionSettings(values, domain, state, unreadable);
     }
 
     /// <summary>Whether the setting is stored at all.</summary>
@@ -128,6 +142,58 @@ internal sealed class ExtensionSettings
         JsonValueKind.Object => value.EnumerateObject().Any(),
         _ => false,
     };
+
+    /// <summary>A JSON string's text, or <see langword="null"/> for another kind or text that is not valid UTF-16 (which <see cref="JsonElement.GetString"/> refuses with an exception).</summary>
+    private static string? AsText(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether every text in <paramref name="value"/> (member names included) is valid UTF-16.</summary>
+    private static bool IsReadable(JsonElement value)
+    {
+        try
+        {
+            Read(value);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static void Read(JsonElement value)
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = value.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in value.EnumerateArray())
+                    {
+                        Read(item);
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var member in value.EnumerateObject())
+                    {
+                        _ = member.Name;
+                        Read(member.Value);
+                    }
+
+                    break;
+            }
+        }
+    }
 
     private static string? Scalar(JsonElement value) => value.ValueKind switch
     {

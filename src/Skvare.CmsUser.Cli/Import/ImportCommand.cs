@@ -53,7 +53,7 @@ internal static class ImportCommand
 
         var extension = await ExtensionSettings.ReadAsync(client, cancellationToken).ConfigureAwait(false);
         var source = Source(civiCrm, extension);
-        if (extension.Values.Count == 0)
+        if (extension.Values.Count == 0 && extension.Unreadable.Count == 0)
         {
             throw new CliException(NothingStored(source, extension), ExitCodes.Configuration);
         }

@@ -66,7 +66,8 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
 
     private static readonly Gen<string?> ContentTypes = Gen.OneOf<string?>(
         Gen.Const<string?>("application/json"), Gen.Const<string?>("application/json; charset=UTF-8"), Gen.Const<string?>("application/vnd.api+json"),
-        Gen.Const<string?>("text/html; charset=UTF-8"), Gen.Const<string?>("text/plain"), Gen.Const<string?>("application/octet-stream"), Gen.Const<string?>((string?)null));
+        Gen.Const<string?>("text/html; charset=UTF-8"), Gen.Const<string?>("text/plain"), Gen.Const<string?>("application/octet-stream"), Gen.Const<string?>((string?)null),
+        Gen.Const<string?>("application/json; charset=utf8"), Gen.Const<string?>("text/html; charset=binary"));
 
     /// <summary>A JSON string that carries a secret (JSON-escaped as PHP's encoder or .NET's would write it).</summary>
     private static Func<Secrets, string> JsonText(int which, int form, bool phpSlashes) => s =>
@@ -233,6 +234,8 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
                 [
                     ("Contact.get", async ct => (await client.CallAsync("Contact", "get", new Api4Params { Select = { "id" }, Limit = 5 }, ct)).Values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                     ("Activity.create", async ct => (await client.CallAsync("Activity", "create", new Api4Params { Values = { ["subject"] = "x" } }, ct)).Values.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    // API v3 System.get, then API v4 NOW(): the site's time zone, or null while it is not known.
+                    ("site time zone", async ct => $"{(await client.GetSiteTimeZoneAsync(ct))?.Id}"),
                 ];
             }),
         new("WordPress", "WordPress", () => new FakeWordPressServer(), CmsFaults,
@@ -432,14 +435,36 @@ public sealed class HostileAnswerProperties(ITestOutputHelper output)
         // (or writing the node out for the error message) throws. The channel now refuses such an answer as unreadable.
         // The malformed-answer property then found (seed ekUNFTqk80i5) that a member name with such an escape threw from
         // the parse itself (the duplicate-name check decodes every name): Drupal 7's look-up on {"\ud800":1,…}.
+        await EveryAnswerGivesAValueOrATypedErrorAsync(
+            name,
+            new[] { """{"":"5","1":"\ud800"}""", """{"id":5,"uid":"5","name":"jdoe\udc00","mail":"jdoe@example.org","values":[{"id":5}]}""", """{"\ud800":1,"values":[{"id":5}],"count":1e-400}""" }
+                .Select(body => (201, body, "application/json")));
+    }
+
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(ClientNames))]
+    public async Task An_answer_in_a_charset_dotnet_does_not_know_gives_a_value_or_a_typed_error(string name)
+    {
+        // Regression: HttpContent.ReadAsStringAsync throws InvalidOperationException for a charset .NET does not know
+        // ('charset=utf8', as PHP code and server configurations often write it; MySQL's utf8mb4; binary), and every client
+        // let it out of every call. The channel now reads such an answer as UTF-8.
+        const string Body = """{"id":5,"uid":"5","name":"李小龍","mail":"jdoe@example.org","values":[{"id":5,"display_name":"שלום 😀"}],"count":1,"code":"invalid_mail","message":"m"}""";
+        await EveryAnswerGivesAValueOrATypedErrorAsync(
+            name,
+            [(200, Body, "application/json; charset=utf8"), (201, Body, "application/vnd.api+json; charset=utf8mb4"), (400, Body, "application/json; charset=utf8"), (500, Body, "text/html; charset=binary")]);
+    }
+
+    /// <summary>Answers every call of the client <paramref name="name"/> with each answer in turn: each call gives a value or the SDK's typed error.</summary>
+    private static async Task EveryAnswerGivesAValueOrATypedErrorAsync(string name, IEnumerable<(int Status, string Body, string Type)> answers)
+    {
         var client = Clients.Single(c => c.Name == name);
         using var server = client.Start();
         var secrets = FixedSecrets;
         await using var provider = Registered(client, server, secrets);
-        foreach (var body in new[] { """{"":"5","1":"\ud800"}""", """{"id":5,"uid":"5","name":"jdoe\udc00","mail":"jdoe@example.org","values":[{"id":5}]}""", """{"\ud800":1,"values":[{"id":5}],"count":1e-400}""" })
+        foreach (var (status, body, type) in answers)
         {
-            client.SetFaults(server, _ => FakeFault.Status(201, body, "application/json"));
-            await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, "201 " + body);
+            client.SetFaults(server, _ => FakeFault.Status(status, body, type));
+            await EveryCallGivesAValueOrATypedErrorAsync(client, provider, secrets, $"{status} {type} {body}");
         }
     }
 
