@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,19 +12,21 @@ namespace Skvare.CmsUser.Hosting;
 /// it are one cycle (<see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>): the CMS credentials are checked at
 /// most once per cycle. In a host (<see cref="IHostApplicationLifetime"/> registered) the first run waits until the host
 /// has started (<see cref="IHostApplicationLifetime.ApplicationStarted"/>, e.g. after Kestrel has bound its port), and no
-/// run starts when the host stops or fails to start before that.
+/// run starts when the host stops or fails to start before that. The provisioner is resolved then, not when the host
+/// builds its hosted services: the host builds those before it validates the options, and a provisioner built that early
+/// would stop the start at the engine's settings alone, hiding the other packages' problems from the one start-up message.
 /// </summary>
 internal sealed class ScheduledProvisioningService : BackgroundService
 {
-    private readonly IUserProvisioner _provisioner;
+    private readonly IServiceProvider _services;
     private readonly IOptionsMonitor<CmsUserOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ScheduledProvisioningService> _logger;
     private readonly IHostApplicationLifetime? _lifetime;
 
-    public ScheduledProvisioningService(IUserProvisioner provisioner, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger, IHostApplicationLifetime? lifetime = null)
+    public ScheduledProvisioningService(IServiceProvider services, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger, IHostApplicationLifetime? lifetime = null)
     {
-        _provisioner = provisioner;
+        _services = services;
         _options = options;
         _time = time;
         _logger = logger;
@@ -43,6 +46,7 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             return;
         }
 
+        var provisioner = _services.GetRequiredService<IUserProvisioner>();
         while (!stoppingToken.IsCancellationRequested)
         {
             var schedule = _options.CurrentValue.Schedule;
@@ -57,7 +61,7 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             try
             {
                 var resets = schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0;
-                summary = (await _provisioner.RunScheduledCycleAsync(resets, stoppingToken).ConfigureAwait(false)).Provisioning;
+                summary = (await provisioner.RunScheduledCycleAsync(resets, stoppingToken).ConfigureAwait(false)).Provisioning;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
