@@ -217,6 +217,18 @@ public sealed class ScheduledProvisioningServiceTests
     private sealed class OtherPackageOptions;
 
     [Fact]
+    public async Task A_host_with_scheduled_runs_and_no_cms_package_fails_to_start()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") })).AddScheduledRuns();
+        using var host = builder.Build();
+
+        var start = async () => await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        await start.Should().ThrowAsync<InvalidOperationException>().WithMessage($"*{nameof(ICmsAccountProvider)}*");
+    }
+
+    [Fact]
     public async Task Health_check_reports_the_provider_connectivity()
     {
         var check = new CmsProviderHealthCheck(new FakeCmsAccountProvider());
