@@ -32,6 +32,12 @@ internal static class HttpResilienceSetup
         // The factory's default request logging records headers in structured state, where a bearer
         // secret or basic credentials could leak; each package logs its own calls instead.
         builder.RemoveAllLoggers();
+        // A host may give every client a resilience handler of its own (the .NET Aspire service defaults call
+        // ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler())): it would retry a create, which this
+        // pipeline never does, and cut requests with its own timeouts. This client keeps only the pipeline below.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to replace a default pipeline.
+        builder.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.AddStandardResilienceHandler()
             .Configure((options, services) =>
             {

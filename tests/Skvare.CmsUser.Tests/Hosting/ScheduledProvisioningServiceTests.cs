@@ -193,6 +193,42 @@ public sealed class ScheduledProvisioningServiceTests
     }
 
     [Fact]
+    public async Task A_host_with_scheduled_runs_reports_every_package_settings_problem_in_one_start_up_failure()
+    {
+        // The host builds its hosted services before it validates the options: a scheduled service that built the
+        // provisioner then stopped the start at the engine's problem alone, and the other package's went unreported.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
+            o.MaxConcurrency = 0;
+        }).UseInMemory(new FakeCiviCrm(), new FakeCmsAccountProvider()).AddScheduledRuns();
+        builder.Services.AddOptions<OtherPackageOptions>().Validate(_ => false, "CmsUser:Other:Secret is missing.").ValidateOnStart();
+        using var host = builder.Build();
+
+        var start = async () => await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        var failure = (await start.Should().ThrowAsync<AggregateException>()).Which;
+        var problems = failure.InnerExceptions.OfType<Microsoft.Extensions.Options.OptionsValidationException>().SelectMany(e => e.Failures).ToList();
+        problems.Should().Contain(p => p.Contains("CmsUser:MaxConcurrency", StringComparison.Ordinal));
+        problems.Should().Contain("CmsUser:Other:Secret is missing.");
+    }
+
+    private sealed class OtherPackageOptions;
+
+    [Fact]
+    public async Task A_host_with_scheduled_runs_and_no_cms_package_fails_to_start()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") })).AddScheduledRuns();
+        using var host = builder.Build();
+
+        var start = async () => await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        await start.Should().ThrowAsync<InvalidOperationException>().WithMessage($"*{nameof(ICmsAccountProvider)}*");
+    }
+
+    [Fact]
     public async Task Health_check_reports_the_provider_connectivity()
     {
         var check = new CmsProviderHealthCheck(new FakeCmsAccountProvider());
