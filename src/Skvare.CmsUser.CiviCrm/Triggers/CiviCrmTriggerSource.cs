@@ -469,18 +469,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             query.Chain[JoinedChain] = new Api4Chain("SubscriptionHistory", "get", await JoinDatesQueryAsync("$id", cancellationToken).ConfigureAwait(false));
         }
 
-        var websites = _reader.StartWebsites(_fields, [contactId], cancellationToken);
-        Api4Result result;
-        try
-        {
-            result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
-            throw;
-        }
-
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, _fields, [contactId], cancellationToken).ConfigureAwait(false);
         var contacts = await _reader.ToContactsAsync(result.Values, _fields, cancellationToken, websites).ConfigureAwait(false);
         if (contacts.Count == 0)
         {

@@ -63,18 +63,7 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
         }
 
         // The website tokens' values (when a pattern uses one) go beside the read, in a request of their own.
-        var websites = _reader.StartWebsites(extraFields, contactIds, cancellationToken);
-        Api4Result result;
-        try
-        {
-            result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
-            throw;
-        }
-
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, extraFields, contactIds, cancellationToken).ConfigureAwait(false);
         return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken, websites).ConfigureAwait(false);
     }
 }

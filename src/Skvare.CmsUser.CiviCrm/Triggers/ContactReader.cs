@@ -149,6 +149,25 @@ internal sealed class ContactReader
         WebsiteTokens.Start(_client, extraFields, contactIds, cancellationToken);
 
     /// <summary>
+    /// The contacts' own read (<c>Contact.get</c> of <paramref name="query"/>) with the website tokens' read of
+    /// <paramref name="contactIds"/> started beside it (<see cref="StartWebsites"/>): the answer, and the websites' read to
+    /// hand to <see cref="ToContactsAsync"/>.
+    /// </summary>
+    public async Task<(Api4Result Result, Task<Websites>? Websites)> ReadWithWebsitesAsync(Api4Params query, IReadOnlyCollection<string> extraFields, IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken)
+    {
+        var websites = StartWebsites(extraFields, contactIds, cancellationToken);
+        try
+        {
+            return (await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false), websites);
+        }
+        catch
+        {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Turns a page of rows into contacts, adding links from other domains and, when the fields name a website token, the
     /// websites (<paramref name="websites"/> when the caller started their read beside the rows' own, else read now, beside
     /// the links).

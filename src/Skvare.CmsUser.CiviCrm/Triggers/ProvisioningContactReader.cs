@@ -82,18 +82,7 @@ internal sealed class ProvisioningContactReader
         }
 
         // The website tokens' values (when a pattern uses one): a request of its own beside the read, in the same round trip.
-        var websites = _reader.StartWebsites(query.ExtraFields, [query.ContactId], cancellationToken);
-        Api4Result result;
-        try
-        {
-            result = await _client.CallAsync("Contact", "get", read, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
-            throw;
-        }
-
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(read, query.ExtraFields, [query.ContactId], cancellationToken).ConfigureAwait(false);
         if (result.Values.Count == 0)
         {
             await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
