@@ -134,6 +134,22 @@ public sealed class WebsiteTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task A_contact_the_run_would_not_name_anyway_is_not_held_up_by_a_failed_Website_get()
+    {
+        var noEmail = _h.Fake.AddContact("Nil", "Mail", null);
+        var linked = _h.Fake.AddContact("Lin", "Ked", "lin@example.org");
+        _h.Fake.AddLink(linked, _cms.AddAccount("lin", "lin@example.org").Id, "lin@example.org");
+        _h.Fake.AddToGroup(_members, [noEmail, linked]);
+        _h.Fake.FaultWhere = r => r.Mentions("Website/get") ? FakeFault.Status(503) : null;
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.GaveUp).Should().Be(1, "a contact without an email gives up whatever its website");
+        summary.Count(OutcomeKind.AlreadyLinked).Should().Be(1, "a linked contact needs no username");
+        summary.Failures.Should().ContainSingle().Which.Error!.Code.Should().Be(CmsUserErrorCodes.NoEmail);
+    }
+
+    [Fact]
     public async Task A_Website_get_the_API_user_may_not_run_stops_the_run_as_a_configuration_error()
     {
         var ana = _h.Fake.AddContact("Ana", "Lima", "ana@example.org");

@@ -255,15 +255,15 @@ internal sealed class ContactPipeline
             return start.Fail(Attempts, FailureKind.Permanent, InvalidDataCode, dataError);
         }
 
+        if (CheckEmail(contact) is { } emailProblem)
+        {
+            return start.Fail(Attempts, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
+        }
+
         if (contact.FieldsFailure is { } unread)
         {
             // Fields its username or CMS fields may need could not be read: never a name made without them.
             return start.Catch(Attempts, unread, _logger);
-        }
-
-        if (CheckEmail(contact) is { } emailProblem)
-        {
-            return start.Fail(Attempts, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
         }
 
         var email = contact.Email!.Trim();
