@@ -294,6 +294,55 @@ public sealed class RequestBudgetTests : IDisposable
         warm.DepthBefore(IsCreate).Should().BeLessThanOrEqualTo(BatchRoundTripsBeforeFirstCreate, warm.Describe());
     }
 
+    /// <summary>
+    /// CiviCRM requests a website token (<c>{contact.url}</c>) adds: one <c>Website.get</c> per page of a batch and per
+    /// on-demand call, sent beside the page's follow-ups (or the contact's read), so no round trip more; none without one.
+    /// </summary>
+    private const int CiviCrmPerPageForWebsites = 1;
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_website_token_costs_one_Website_get_per_page_and_a_run_without_one_sends_none()
+    {
+        var plain = Site(4);
+        plain.AddMembers(150);
+        (await plain.Provisioner.RunOnceAsync(cancellationToken: Timeout())).Count(OutcomeKind.Created).Should().Be(150);
+        plain.Civi.CallCount("Website", "get").Should().Be(0, "no pattern uses a website token");
+        plain.Civi.Requests.Should().HaveCountLessThanOrEqualTo((CiviCrmPerPage * 2) + CiviCrmPerRun);
+        plain.Dispose();
+
+        var site = _site = FakeSite.Start(0, 4, configure: services => services.AddLogging().Configure<CmsUserOptions>(o => o.FieldMappings["url"] = "{contact.url}"));
+        var ids = site.AddMembers(150);
+        site.Civi.AddWebsite(ids[0], "https://first.example.org/");
+
+        var summary = await site.Provisioner.RunOnceAsync(cancellationToken: Timeout());
+
+        summary.Count(OutcomeKind.Created).Should().Be(150);
+        site.Civi.CallCount("Website", "get").Should().Be(2 * CiviCrmPerPageForWebsites, "one per page of 100");
+        site.Civi.Requests.Should().HaveCountLessThanOrEqualTo(((CiviCrmPerPage + CiviCrmPerPageForWebsites) * 2) + CiviCrmPerRun, Calls(site.Civi.Requests.Select(r => $"{r.Entity}.{r.Action}")));
+    }
+
+    [Fact(Timeout = 600_000)]
+    public async Task On_demand_a_website_token_adds_one_request_and_no_round_trip()
+    {
+        var rounds = new RoundTrips();
+        var site = TrackedSite(rounds, 1, services => services.Configure<CmsUserOptions>(o => o.FieldMappings["url"] = "{contact.website_first.url}"));
+        var ids = site.AddMembers(2);
+        site.Civi.AddWebsite(ids[1], "https://ana.example.org/");
+
+        var cold = await rounds.RunAsync(() => site.Provisioner.ProvisionAsync(ids[0], cancellationToken: Timeout()));
+        var before = site.Civi.Requests.Count + site.WordPress.Requests.Count;
+        var warm = await rounds.RunAsync(() => site.Provisioner.ProvisionAsync(ids[1], cancellationToken: Timeout()));
+        var warmRequests = site.Civi.Requests.Count + site.WordPress.Requests.Count - before;
+
+        cold.Result.Kind.Should().Be(OutcomeKind.Created);
+        warm.Result.Kind.Should().Be(OutcomeKind.Created);
+        warmRequests.Should().BeLessThanOrEqualTo(OnDemandWarm + CiviCrmPerPageForWebsites);
+        site.Civi.CallCount("Website", "get").Should().Be(2);
+        warm.DepthBefore(IsCreate).Should().Be(1, "the website is read beside the contact; " + warm.Describe());
+        warm.Depth.Should().BeLessThanOrEqualTo(OnDemandWarmRoundTrips, warm.Describe());
+        cold.Depth.Should().BeLessThanOrEqualTo(OnDemandColdRoundTrips, cold.Describe());
+    }
+
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(600)).Token;
 
     private static string Calls(IEnumerable<string> calls) =>

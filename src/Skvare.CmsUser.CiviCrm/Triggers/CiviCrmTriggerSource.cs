@@ -17,12 +17,21 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     private readonly ReferenceResolver _resolver;
     private readonly TriggerSourceContext _context;
 
+    /// <summary>The extra fields this source reads with its contacts.</summary>
+    private readonly IReadOnlyCollection<string> _fields;
+
     public CiviCrmTriggerSource(CiviCrmApiClient client, ContactReader reader, ReferenceResolver resolver, TriggerSourceContext context)
     {
         _client = client;
         _reader = reader;
         _resolver = resolver;
         _context = context;
+
+        // Only account creation makes usernames and CMS fields: the other passes (deprovisioning, reset campaigns) need no
+        // website, and send no Website.get for one.
+        _fields = context.Purpose == ActivityKind.AccountCreation || !WebsiteTokens.Needed(context.ExtraFields)
+            ? context.ExtraFields
+            : context.ExtraFields.Where(f => f != WebsiteTokens.Path).ToArray();
     }
 
     public TriggerDefinition Trigger => _context.Trigger;
@@ -41,7 +50,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             IReadOnlyList<Contact> contacts;
             try
             {
-                contacts = await _reader.ToContactsAsync(rows, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+                contacts = await _reader.ToContactsAsync(rows, _fields, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -297,7 +306,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     private async Task<PreparedContactPage> PrepareAsync(IReadOnlyList<JsonElement> rows, PagePreparation preparation, CancellationToken cancellationToken)
     {
         // The contacts as far as the page's own rows tell (names, this domain's link): enough to open their records.
-        var bare = _reader.ToContacts(rows, _context.ExtraFields, ContactReader.NoLinks);
+        var bare = _reader.ToContacts(rows, _fields, ContactReader.NoLinks, websites: null);
         if (bare.Count == 0)
         {
             return new PreparedContactPage { Contacts = [], FailedAttempts = new Dictionary<long, int>() };
@@ -343,20 +352,31 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         Dictionary<string, JsonElement[]> answers;
         Dictionary<long, long>? reopened = null;
         IReadOnlyDictionary<long, string> notOpened = new Dictionary<long, string>();
+
+        // The website tokens' values, when a pattern uses one: a request of its own beside the follow-ups (same round trip).
+        var websites = _reader.StartWebsites(_fields, ids, writing);
         try
         {
-            answers = await Api4Carrier.SendAsync(_client, calls, writing).ConfigureAwait(false);
+            try
+            {
+                answers = await Api4Carrier.SendAsync(_client, calls, writing).ConfigureAwait(false);
+            }
+            catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Permanent && open.Length > 0)
+            {
+                // CiviCRM refused the request for good: one contact's record (the database refusing it), or one of the reads.
+                (answers, reopened, notOpened) = await ReopenAsync(reads, open, ids, preparation.Kind, mark, writing).ConfigureAwait(false);
+            }
         }
-        catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Permanent && open.Length > 0)
+        catch
         {
-            // CiviCRM refused the request for good: one contact's record (the database refusing it), or one of the reads.
-            (answers, reopened, notOpened) = await ReopenAsync(reads, open, ids, preparation.Kind, mark, writing).ConfigureAwait(false);
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            throw;
         }
 
         var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
         var siteTime = await _client.GetSiteTimeAsync(writing).ConfigureAwait(false);
         var joined = answers.TryGetValue(JoinedKey, out var joinRows) ? ToJoinDates(joinRows, siteTime) : [];
-        var contacts = _reader.ToContacts(rows, _context.ExtraFields, others)
+        var contacts = _reader.ToContacts(rows, _fields, others, websites is null ? null : await websites.ConfigureAwait(false))
             .Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c)
             .ToArray();
         var since = contacts.ToDictionary(c => c.Id, c => preparation.CountFailuresSince(c.TriggeredAt));
@@ -449,8 +469,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             query.Chain[JoinedChain] = new Api4Chain("SubscriptionHistory", "get", await JoinDatesQueryAsync("$id", cancellationToken).ConfigureAwait(false));
         }
 
-        var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
-        var contacts = await _reader.ToContactsAsync(result.Values, _context.ExtraFields, cancellationToken).ConfigureAwait(false);
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, _fields, [contactId], cancellationToken).ConfigureAwait(false);
+        var contacts = await _reader.ToContactsAsync(result.Values, _fields, cancellationToken, websites).ConfigureAwait(false);
         if (contacts.Count == 0)
         {
             return null;
@@ -550,7 +570,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     /// <param name="setIds">The ids of other groups and tags when not the resolved ones (<c>"$setN.id"</c> in a read chained onto a look-up that joins them).</param>
     internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null, IReadOnlyDictionary<TriggerDefinition, object>? setIds = null)
     {
-        var query = await _reader.BaseQueryAsync(_context.ExtraFields, cancellationToken, domain).ConfigureAwait(false);
+        var query = await _reader.BaseQueryAsync(_fields, cancellationToken, domain).ConfigureAwait(false);
         switch (Trigger.Kind)
         {
             case TriggerKind.Group:

@@ -62,7 +62,8 @@ internal sealed class CiviCrmTriggerSourceFactory : ITriggerSourceFactory, ICont
             await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false);
-        return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken).ConfigureAwait(false);
+        // The website tokens' values (when a pattern uses one) go beside the read, in a request of their own.
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, extraFields, contactIds, cancellationToken).ConfigureAwait(false);
+        return await _reader.ToContactsAsync(result.Values, extraFields, cancellationToken, websites).ConfigureAwait(false);
     }
 }

@@ -102,12 +102,21 @@ internal sealed class ContactReader
 
     private const string CustomFieldPrefix = "custom_";
 
+    /// <summary>
+    /// The id of a <c>custom_N</c> field, written as CiviCRM files the value: without leading zeros (the patterns refuse
+    /// <c>custom_012</c>, which CiviCRM prints as nothing; any other spelling is a plain path, which API v4 drops).
+    /// </summary>
     private static long? CustomFieldId(string field) =>
         field.StartsWith(CustomFieldPrefix, StringComparison.Ordinal)
+        && field.Length > CustomFieldPrefix.Length && field[CustomFieldPrefix.Length] != '0'
         && long.TryParse(field.AsSpan(CustomFieldPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
-    /// <summary>The API v4 field path of a token's field: itself, or a custom field's (empty when the site has no such field).</summary>
-    private string PathOf(string field) => CustomFieldId(field) is null ? field : _customPaths.GetValueOrDefault(field, "");
+    /// <summary>
+    /// The API v4 field path of a token's field: itself, or a custom field's (empty when the site has no such field), or
+    /// empty for the website tokens (read apart, <see cref="WebsiteTokens"/>).
+    /// </summary>
+    private string PathOf(string field) =>
+        field == WebsiteTokens.Path ? "" : CustomFieldId(field) is null ? field : _customPaths.GetValueOrDefault(field, "");
 
     /// <summary>The chain that brings a row's links in other domains with the row itself (see <see cref="ChainOtherDomainLinksAsync"/>).</summary>
     public const string OtherLinksChain = "uf_other";
@@ -132,28 +141,72 @@ internal sealed class ContactReader
     /// <summary>Whether the contacts' links in other domains are read (<see cref="CiviCrmOptions.ReadOtherDomainLinks"/>).</summary>
     public bool ReadsOtherDomainLinks => _options.ReadOtherDomainLinks;
 
-    /// <summary>Turns a page of rows into contacts, adding links from other domains.</summary>
-    public async Task<IReadOnlyList<Contact>> ToContactsAsync(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the read of the website tokens' values for these contacts (<see cref="WebsiteTokens"/>) when the fields name
+    /// one, to go beside the contacts' own read; <see langword="null"/> (no request) otherwise.
+    /// </summary>
+    public Task<Websites>? StartWebsites(IReadOnlyCollection<string> extraFields, IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken) =>
+        WebsiteTokens.Start(_client, extraFields, contactIds, cancellationToken);
+
+    /// <summary>
+    /// The contacts' own read (<c>Contact.get</c> of <paramref name="query"/>) with the website tokens' read of
+    /// <paramref name="contactIds"/> started beside it (<see cref="StartWebsites"/>): the answer, and the websites' read to
+    /// hand to <see cref="ToContactsAsync"/>.
+    /// </summary>
+    public async Task<(Api4Result Result, Task<Websites>? Websites)> ReadWithWebsitesAsync(Api4Params query, IReadOnlyCollection<string> extraFields, IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken)
+    {
+        var websites = StartWebsites(extraFields, contactIds, cancellationToken);
+        try
+        {
+            return (await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false), websites);
+        }
+        catch
+        {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Turns a page of rows into contacts, adding links from other domains and, when the fields name a website token, the
+    /// websites (<paramref name="websites"/> when the caller started their read beside the rows' own, else read now, beside
+    /// the links).
+    /// </summary>
+    public async Task<IReadOnlyList<Contact>> ToContactsAsync(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken, Task<Websites>? websites = null)
     {
         if (rows.Count == 0)
         {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
             return [];
         }
 
-        CheckLinkJoin(rows);
-        var others = !_options.ReadOtherDomainLinks
-            ? NoLinks
-            : rows.All(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(OtherLinksChain, out var chained) && chained.ValueKind == JsonValueKind.Array)
-                ? ToLinks(rows.SelectMany(r => r.GetProperty(OtherLinksChain).EnumerateArray()))
-                : await OtherDomainLinksAsync(RowIds(rows), cancellationToken).ConfigureAwait(false);
-        return ToContacts(rows, extraFields, others);
+        websites ??= StartWebsites(extraFields, RowIds(rows), cancellationToken);
+        ILookup<long, AccountLink> others;
+        try
+        {
+            CheckLinkJoin(rows);
+            others = !_options.ReadOtherDomainLinks
+                ? NoLinks
+                : rows.All(r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty(OtherLinksChain, out var chained) && chained.ValueKind == JsonValueKind.Array)
+                    ? ToLinks(rows.SelectMany(r => r.GetProperty(OtherLinksChain).EnumerateArray()))
+                    : await OtherDomainLinksAsync(RowIds(rows), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            throw;
+        }
+
+        return ToContacts(rows, extraFields, others, websites is null ? null : await websites.ConfigureAwait(false));
     }
 
     /// <summary>
     /// Turns a page of rows into contacts with the given links in other domains (<see cref="NoLinks"/> before they are
-    /// read). Throws when CiviCRM dropped this domain's link join.
+    /// read) and websites (<see langword="null"/>: not read, the website tokens read as empty; only for contacts whose
+    /// usernames are not made, such as the page's bare contacts that open its records). Throws when CiviCRM dropped this
+    /// domain's link join.
     /// </summary>
-    public IReadOnlyList<Contact> ToContacts(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    public IReadOnlyList<Contact> ToContacts(IReadOnlyList<JsonElement> rows, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others, Websites? websites)
     {
         if (rows.Count == 0)
         {
@@ -163,7 +216,7 @@ internal sealed class ContactReader
         CheckLinkJoin(rows);
 
         // One contact per id even when a join repeats a row (two links of one contact in a domain).
-        return rows.Select(row => ToContact(row, extraFields, others)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
+        return rows.Select(row => ToContact(row, extraFields, others, websites)).OfType<Contact>().DistinctBy(c => c.Id).ToArray();
     }
 
     /// <summary>No links in other domains.</summary>
@@ -209,7 +262,7 @@ internal sealed class ContactReader
             .Select(r => new AccountLink(SafeId(r, "contact_id") ?? 0, SafeId(r, "uf_id")!.Value, r.GetString("uf_name"), IsCurrentDomain: false))
             .ToLookup(l => l.ContactId);
 
-    private Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others)
+    private Contact? ToContact(JsonElement row, IReadOnlyCollection<string> extraFields, ILookup<long, AccountLink> others, Websites? websites)
     {
         // A row without a readable positive id cannot be acted on or recorded against anyone: it is left out.
         // Any other defect fails only this contact (Contact.DataError), never the page.
@@ -227,7 +280,7 @@ internal sealed class ContactReader
 
         links.AddRange(others[id]);
         // Most rules read no extra field: no dictionary (and no closures) per contact then.
-        var fields = extraFields.Count == 0 ? NoFields : extraFields.ToDictionary(f => f, f => FieldText(row, f, problems), StringComparer.Ordinal);
+        var fields = extraFields.Count == 0 ? NoFields : extraFields.ToDictionary(f => f, f => f == WebsiteTokens.Path ? websites?.UrlOf(id, problems) : FieldText(row, f, problems), StringComparer.Ordinal);
         var contact = new Contact
         {
             Id = id,
@@ -242,6 +295,7 @@ internal sealed class ContactReader
             EmailOnHold = Flag(row, "email_primary.on_hold", problems),
             Links = links,
             Fields = fields,
+            FieldsFailure = websites?.Failure,
         };
         return problems.Count == 0
             ? contact

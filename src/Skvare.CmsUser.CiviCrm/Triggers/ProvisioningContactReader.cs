@@ -81,9 +81,11 @@ internal sealed class ProvisioningContactReader
             read.Chain[AuditsChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.AuditQuery("$id", query.Kind));
         }
 
-        var result = await _client.CallAsync("Contact", "get", read, cancellationToken).ConfigureAwait(false);
+        // The website tokens' values (when a pattern uses one): a request of its own beside the read, in the same round trip.
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(read, query.ExtraFields, [query.ContactId], cancellationToken).ConfigureAwait(false);
         if (result.Values.Count == 0)
         {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
             return null;
         }
 
@@ -92,7 +94,7 @@ internal sealed class ProvisioningContactReader
         ProvisioningContactRead? answer;
         try
         {
-            answer = await ToReadAsync(query, sources, chained, row, result.Values, opened, cancellationToken).ConfigureAwait(false);
+            answer = await ToReadAsync(query, sources, chained, row, result.Values, opened, websites, cancellationToken).ConfigureAwait(false);
         }
         catch when (opened is long record)
         {
@@ -122,9 +124,9 @@ internal sealed class ProvisioningContactReader
     }
 
     private async Task<ProvisioningContactRead?> ToReadAsync(
-        ProvisioningContactQuery query, CiviCrmTriggerSource[] sources, bool[] chained, JsonElement row, IReadOnlyList<JsonElement> rows, long? opened, CancellationToken cancellationToken)
+        ProvisioningContactQuery query, CiviCrmTriggerSource[] sources, bool[] chained, JsonElement row, IReadOnlyList<JsonElement> rows, long? opened, Task<Websites>? websites, CancellationToken cancellationToken)
     {
-        var contacts = await _reader.ToContactsAsync(rows, query.ExtraFields, cancellationToken).ConfigureAwait(false);
+        var contacts = await _reader.ToContactsAsync(rows, query.ExtraFields, cancellationToken, websites).ConfigureAwait(false);
         if (contacts.Count == 0)
         {
             // A row without a readable id: nothing can be acted on or recorded against anyone (as a batch read leaves it out).

@@ -14,6 +14,7 @@ public sealed class FakeApi4Store
     {
         ["Contact"] = ["id", "contact_type", "first_name", "middle_name", "last_name", "nick_name", "display_name", "sort_name", "external_identifier", "preferred_language", "is_deleted", "is_deceased", "api_key", "created_date", "modified_date", "email_primary", "groups", "tags"],
         ["Email"] = ["id", "contact_id", "email", "is_primary", "on_hold", "location_type_id"],
+        ["Website"] = ["id", "contact_id", "url", "website_type_id"],
         ["Group"] = ["id", "name", "title", "saved_search_id", "is_active", "is_hidden"],
         ["GroupContact"] = ["id", "group_id", "contact_id", "status"],
         ["SubscriptionHistory"] = ["id", "contact_id", "group_id", "date", "method", "status", "tracking"],

@@ -356,6 +356,24 @@ public partial class FakeCiviCrmServer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Adds a website to a contact; returns its id. <c>{contact.url}</c> (and <c>{contact.website_first.url}</c>) prints the
+    /// URL of the contact's website with the lowest id, as CiviCRM 6.17.2 does, whatever its type, and nothing when that
+    /// website has no URL; <c>Website.get</c> answers the rows (recording <c>civicrm-6.17.2-websites-*</c>).
+    /// </summary>
+    /// <param name="contactId">The contact.</param>
+    /// <param name="url">The URL, as stored (CiviCRM stores an empty one as <see langword="null"/>, and so does the fake).</param>
+    /// <param name="websiteTypeId">The website type's value (on a new CiviCRM 6.17 site 1 is Work, 2 Main), or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The contact is unknown.</exception>
+    public long AddWebsite(long contactId, string? url, long? websiteTypeId = null)
+    {
+        lock (Store)
+        {
+            ContactRow(contactId);
+            return (long)Store.Insert("Website", new() { ["contact_id"] = contactId, ["url"] = string.IsNullOrEmpty(url) ? null : url, ["website_type_id"] = websiteTypeId })["id"]!;
+        }
+    }
+
     private Dictionary<string, object?> ContactRow(long contactId) =>
         Store.Find("Contact", contactId) ?? throw new ArgumentException($"There is no contact {contactId}.", nameof(contactId));
 

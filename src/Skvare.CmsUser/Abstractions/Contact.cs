@@ -58,6 +58,15 @@ public sealed record Contact
     /// </summary>
     public string? DataError { get; init; }
 
+    /// <summary>
+    /// Why some of <see cref="Fields"/> could not be read because the request that reads them failed (CiviCRM's website
+    /// read, for <c>{contact.url}</c>, got no answer, was refused, or answered what cannot be read), or
+    /// <see langword="null"/>. Those fields are then empty in <see cref="Fields"/>, so the engine does not make this
+    /// contact's username or CMS fields from them: it fails the contact with this failure's kind and code (a transient
+    /// one records nothing and leaves the contact in the trigger for the next run) and goes on with the others.
+    /// </summary>
+    public CmsUserException? FieldsFailure { get; init; }
+
     /// <summary>The link in the current CiviCRM domain, if any.</summary>
     public AccountLink? CurrentDomainLink => Links.FirstOrDefault(l => l.IsCurrentDomain);
 

@@ -167,7 +167,7 @@ internal sealed class ContactPipeline
             return Task.CompletedTask;
         }
 
-        var pending = page.Where(c => c.Links.Count == 0 && CheckEmail(c) is null).ToArray();
+        var pending = page.Where(c => c.Links.Count == 0 && c.FieldsFailure is null && CheckEmail(c) is null).ToArray();
         return pending.Length == 0
             ? Task.CompletedTask
             : prefetch.PrefetchAsync(
@@ -258,6 +258,12 @@ internal sealed class ContactPipeline
         if (CheckEmail(contact) is { } emailProblem)
         {
             return start.Fail(Attempts, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
+        }
+
+        if (contact.FieldsFailure is { } unread)
+        {
+            // Fields its username or CMS fields may need could not be read: never a name made without them.
+            return start.Catch(Attempts, unread, _logger);
         }
 
         var email = contact.Email!.Trim();
@@ -549,6 +555,11 @@ internal sealed class ContactPipeline
     /// </summary>
     private string? PatternUsernameOrNull(ProvisioningRule rule, Contact contact)
     {
+        if (contact.FieldsFailure is not null)
+        {
+            return null;
+        }
+
         try
         {
             return BaseUsername(rule, contact);

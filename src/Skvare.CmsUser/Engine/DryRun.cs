@@ -183,6 +183,12 @@ internal sealed class DryRun
             return new PlanEntry(contact.Id, name, attempts.Predict(FailureKind.Permanent, prior, giveUpNow: true), null, null, $"{problem.Code}: {problem.Message}");
         }
 
+        if (contact.FieldsFailure is { } unread)
+        {
+            // As if reading the fields had failed for this contact alone (PlanContactAsync's catch; a configuration failure stops the plan).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unread);
+        }
+
         var email = contact.Email!.Trim();
         if (claims.Creates.TryGetValue(email, out var creator))
         {

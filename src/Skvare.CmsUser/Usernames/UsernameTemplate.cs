@@ -127,6 +127,16 @@ internal sealed partial class UsernameTemplate
             return name;
         }
 
+        if (PaddedCustomFieldToken().IsMatch(name))
+        {
+            // CiviCRM 6.17.2 fetches field 12 for {contact.custom_012} but files the value under custom_12, so the token as
+            // written prints nothing, whatever its filter (CRM_Core_EntityTokens::evaluateToken, TokenRow::customToken).
+            var id = name["custom_".Length..].TrimStart('0');
+            throw new CmsUserConfigurationException(
+                $"The pattern '{pattern}' uses the token '{{{token}}}': CiviCRM reads a custom field token only without leading zeros, so its token processor prints nothing for it. "
+                + (id.Length > 0 ? $"Write {{contact.custom_{id}}}." : "Custom field ids start at 1."));
+        }
+
         if (ContactTokens.StandardAliases.TryGetValue(name, out var standard))
         {
             return standard;
@@ -155,8 +165,12 @@ internal sealed partial class UsernameTemplate
         _ => contact.Fields.TryGetValue(token, out var value) ? value : null,
     };
 
-    [GeneratedRegex("^custom_[0-9]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^custom_[1-9][0-9]*$", RegexOptions.CultureInvariant)]
     private static partial Regex CustomFieldToken();
+
+    /// <summary><c>custom_012</c>, <c>custom_0</c>: a custom field token CiviCRM accepts and prints as nothing.</summary>
+    [GeneratedRegex("^custom_0[0-9]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PaddedCustomFieldToken();
 
     private readonly record struct Segment(bool IsToken, string Text, TokenFilter? Filter = null)
     {

@@ -50,6 +50,37 @@ public abstract class CiviCrmApiAdapter : RecordingAdapter
     protected static string DescribeContact(System.Text.Json.JsonElement row) =>
         string.Join("|", new[] { "id", "email_primary.email", "uf.uf_id", "uf.uf_name" }.Select(k => row.TryGetProperty(k, out var v) ? v.ToString() : "absent"));
 
+    /// <summary>
+    /// Every value of every row of the answer that differs from the real one (rows compared in order, each recorded key
+    /// against the fake's): for answers whose values are the point (token fields, websites).
+    /// </summary>
+    /// <param name="expected">The recorded exchange.</param>
+    /// <param name="body">The fake's answer.</param>
+    protected static IEnumerable<string> ValueDifferences(RecordedExchange expected, string body)
+    {
+        if (expected.ResponseJson is not { ValueKind: System.Text.Json.JsonValueKind.Object } recorded || !recorded.TryGetProperty("values", out var values))
+        {
+            yield break;
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        if (!doc.RootElement.TryGetProperty("values", out var actual) || actual.GetArrayLength() != values.GetArrayLength())
+        {
+            yield break;
+        }
+
+        foreach (var (real, fake, index) in values.EnumerateArray().Zip(actual.EnumerateArray(), Enumerable.Range(0, int.MaxValue)))
+        {
+            foreach (var property in real.EnumerateObject())
+            {
+                if (fake.TryGetProperty(property.Name, out var value) && !System.Text.Json.JsonElement.DeepEquals(value, property.Value))
+                {
+                    yield return $"$.values[{index}].{property.Name}: {value.GetRawText()}, real {property.Value.GetRawText()}";
+                }
+            }
+        }
+    }
+
     /// <summary>The recorded request's <c>params</c> form field (empty when none).</summary>
     /// <param name="exchange">The exchange.</param>
     protected static string Params(RecordedExchange exchange) => exchange.Form?.FirstOrDefault(kv => kv.Key == "params").Value ?? "";

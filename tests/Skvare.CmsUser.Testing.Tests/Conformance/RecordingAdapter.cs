@@ -125,6 +125,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-coldpass-", () => new CiviCrmColdPassAdapter()),
         ("civicrm-6.17.2-import-", () => new CiviCrmImportAdapter()),
         ("civicrm-6.17.2-tokens-", () => new CiviCrmTokensAdapter()),
+        ("civicrm-6.17.2-websites-", () => new CiviCrmWebsitesAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

@@ -77,6 +77,22 @@ public sealed class UsernameTemplateTests
         template.Render(Filtered).Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("{contact.url}")]
+    [InlineData("{contact.website_first.url}")]
+    [InlineData("{contact.primary_website.url}")]
+    public void Every_spelling_of_the_website_token_reads_the_first_website(string pattern) =>
+        UsernameTemplate.Parse(pattern).ExtraFields.Should().Equal("website_first.url");
+
+    [Theory]
+    [InlineData("{contact.custom_012}", "{contact.custom_12}")]
+    [InlineData("x{contact.custom_07|default:\"none\"}", "{contact.custom_7}")]
+    [InlineData("{contact.custom_0}", "start at 1")]
+    [InlineData("{contact.custom_000}", "start at 1")]
+    public void A_custom_field_token_with_leading_zeros_is_refused_as_CiviCRM_prints_nothing_for_it(string pattern, string fix) =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse(pattern)).Should().Throw<CmsUserConfigurationException>()
+            .Which.Message.Should().Contain("leading zeros").And.Contain(fix).And.Contain(pattern);
+
     [Fact]
     public void The_primary_email_token_is_the_standard_email() =>
         UsernameTemplate.Parse("{contact.email_primary.email}").Render(Ana).Should().Be("ana@example.org");
