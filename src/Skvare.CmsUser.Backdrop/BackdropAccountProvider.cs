@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -236,12 +235,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true, SecretMembers = ["url"] };
         var url = await SendAsync(
             call,
-            answer =>
-            {
-                var link = _channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropLoginLink).Url;
-                _channel.Value.IssuedLink(link);
-                return link is not null && Uri.TryCreate(link, UriKind.Absolute, out var parsed) ? parsed : throw Unexpected(call.Route, "an answer without an absolute url", answer.Status);
-            },
+            answer => _channel.Value.LoginLink(_channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropLoginLink).Url, () => Unexpected(call.Route, "an answer without an absolute url", answer.Status)),
             cancellationToken).ConfigureAwait(false);
         Log.LoginLinkIssued(_logger, account.UserId);
         return url!;

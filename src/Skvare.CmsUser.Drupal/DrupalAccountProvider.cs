@@ -430,12 +430,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link", DrupalApi.Companion) { RetrySafe = true, SecretMembers = ["url"] };
         var url = await _channel.SendAsync(
             call,
-            answer =>
-            {
-                var link = _channel.Read(call, answer, DrupalJsonContext.Default.DrupalLoginLink).Url;
-                _channel.IssuedLink(link);
-                return link is not null && Uri.TryCreate(link, UriKind.Absolute, out var parsed) ? parsed : throw Unexpected(call.Route, "an answer without an absolute url", answer.Status);
-            },
+            answer => _channel.LoginLink(_channel.Read(call, answer, DrupalJsonContext.Default.DrupalLoginLink).Url, () => Unexpected(call.Route, "an answer without an absolute url", answer.Status)),
             cancellationToken).ConfigureAwait(false);
         Log.LoginLinkIssued(_logger, account.UserId);
         return url;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -499,14 +498,9 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         var call = CompanionCall(account.UserId, "login-link", "create a set-password link");
         return await _channel.SendAsync(
             call,
-            answer =>
-            {
-                var url = _channel.Read(call, answer, WordPressJsonContext.Default.WpCompanionAnswer).Url;
-                _channel.IssuedLink(url);
-                return url is not null && Uri.TryCreate(url, UriKind.Absolute, out var link)
-                    ? link
-                    : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.", statusCode: answer.Status);
-            },
+            answer => _channel.LoginLink(
+                _channel.Read(call, answer, WordPressJsonContext.Default.WpCompanionAnswer).Url,
+                () => new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.", statusCode: answer.Status)),
             cancellationToken).ConfigureAwait(false);
     }
 
