@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -232,16 +231,14 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
+        // An answer without a link is logged once as an unusable answer (3313), as any other of the wrong shape.
         var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/login-link", "users/{uid}/login-link") { RetrySafe = true, SecretMembers = ["url"] };
-        var link = await SendAsync(call, BackdropJsonContext.Default.BackdropLoginLink, cancellationToken).ConfigureAwait(false);
-        _channel.Value.IssuedLink(link?.Url);
-        if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
-        {
-            throw Unexpected(call.Route, "an answer without an absolute url");
-        }
-
+        var url = await SendAsync(
+            call,
+            answer => _channel.Value.LoginLink(_channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropLoginLink).Url, () => Unexpected(call.Route, "an answer without an absolute url", answer.Status)),
+            cancellationToken).ConfigureAwait(false);
         Log.LoginLinkIssued(_logger, account.UserId);
-        return url;
+        return url!;
     }
 
     /// <inheritdoc />
@@ -252,18 +249,18 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsRoleCheck> CheckRolesAsync(IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(roles);
-        JsonNode? answer;
+        List<string> site;
         try
         {
+            // A list of another shape is logged once as an unusable answer (3313).
             var call = new HttpCall(HttpMethod.Get, "roles", "roles");
-            answer = await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false) is { } sent ? _channel.Value.ReadJson(call, sent) : null;
+            site = (await SendAsync(call, answer => CmsRoleList.Read(_channel.Value.ReadJson(call, answer), BackdropErrors.Cms, "cmsuser_provision module").Select(r => r.Name).ToList(), cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
         {
             return CmsRoleCheck.NotVerifiable("the cmsuser_provision module on the site has no roles route: update it (integrations/backdrop/cmsuser_provision)");
         }
 
-        var site = CmsRoleList.Read(answer, BackdropErrors.Cms, "cmsuser_provision module").Select(r => r.Name).ToList();
         var unknown = roles.Distinct(StringComparer.Ordinal).Where(r => !site.Contains(r, StringComparer.Ordinal))
             .ToDictionary(r => r, r => $"'{r}' is not the machine name of a Backdrop role", StringComparer.Ordinal);
         return CmsRoleCheck.Listed(site.Where(r => r != "authenticated").ToList(), unknown);
@@ -275,9 +272,13 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         var target = $"Backdrop {_options.Value.BaseUrl}";
         try
         {
-            var status = await SendAsync(new HttpCall(HttpMethod.Get, "status", "status"), BackdropJsonContext.Default.BackdropStatus, cancellationToken).ConfigureAwait(false);
-            if (status?.Module != "cmsuser_provision")
+            var call = new HttpCall(HttpMethod.Get, "status", "status");
+            var answer = (await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false))!;
+            var status = _channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropStatus);
+            if (status.Module != "cmsuser_provision")
             {
+                // Not the module's answer: logged once as an unusable answer (3313), with its excerpt.
+                _ = _channel.Value.Unusable(call, answer, Unexpected(call.Route, "an answer that is not the cmsuser_provision module's", answer.Status));
                 return new ConnectivityReport(target, false, [new ConnectivityCheck("cmsuser_provision module", false, "The status route answered, but not as the cmsuser_provision module. Check CmsUser:Backdrop:BaseUrl and PathPrefix.")]);
             }
 
@@ -315,19 +316,19 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
             // An email the site could not send (503 mail_failed) is the site's answer, not an outage: no circuit breaker.
             FinalError = IsMailFailure,
         };
-        BackdropMailResult? result;
         try
         {
-            result = await SendAsync(call, BackdropJsonContext.Default.BackdropMailResult, cancellationToken).ConfigureAwait(false);
+            // An answer without "sent": true is logged once as an unusable answer (3313): the module says a failure with 503.
+            await SendAsync(
+                call,
+                answer => _channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropMailResult) is { Sent: true } sent
+                    ? sent
+                    : throw Unexpected(call.Route, "an answer without \"sent\": true", answer.Status),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == MailFailedCode)
         {
             throw new CmsProviderException(Name, CmsErrorReason.MailFailed, $"Backdrop could not send the {what} email (mail_failed); check the site's mail system.", ex.StatusCode, ex.ErrorCode, ex);
-        }
-
-        if (result?.Sent != true)
-        {
-            throw Unexpected(call.Route, "an answer without \"sent\": true");
         }
 
         Log.MailSent(_logger, account.UserId, op);
@@ -394,8 +395,8 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
 
     private static HttpBody Json<T>(T value, JsonTypeInfo<T> type) => HttpBody.Json(JsonSerializer.Serialize(value, type));
 
-    private static CmsProviderException Unexpected(string route, string what) =>
-        new(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Backdrop answered {route} with {what}.");
+    private static CmsProviderException Unexpected(string route, string what, int? status = null) =>
+        new(BackdropErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Backdrop answered {route} with {what}.", statusCode: status);
 
     private static Uri BuildUri(BackdropOptions options, string path)
     {

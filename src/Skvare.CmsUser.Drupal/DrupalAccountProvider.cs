@@ -301,10 +301,12 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             return result with { Notification = CmsNotification.NotRequested };
         }
 
-        // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own.
+        // No companion module, or one older than 1.1.0 (no header): the email takes a request of its own. The account
+        // exists, so that request is finished whatever the caller's token says now (bounded by the HTTP timeouts), as the
+        // engine finishes a write it sent: abandoned, it left an account without its email and the caller without the account.
         try
         {
-            await NotifyAsync(result, cancellationToken).ConfigureAwait(false);
+            await NotifyAsync(result, CancellationToken.None).ConfigureAwait(false);
             // The module's notify route says whether the mail went out. Core's user/password answers 400 "Unable to send
             // email" when the mail fails, and 200 otherwise, also for a blocked account, to which it sends nothing.
             return result with { Notification = options.UseCompanionModule || account.Active ? CmsNotification.Sent : CmsNotification.Unknown };
@@ -358,8 +360,8 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
 
         var body = new JsonObject { ["roles"] = RoleList(next) };
         var call = new DrupalCall(HttpMethod.Patch, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
-        var updated = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        Log.RolesAdded(_logger, userId, string.Join(", ", updated is null ? next : FromRest(updated).Roles));
+        var updated = await SendAsync(call, node => node is null ? null : FromRest(node), cancellationToken).ConfigureAwait(false);
+        Log.RolesAdded(_logger, userId, string.Join(", ", updated?.Roles ?? next));
     }
 
     /// <inheritdoc />
@@ -424,15 +426,12 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             return null;
         }
 
+        // An answer without a link is logged once as an unusable answer (3115), as any other of the wrong shape.
         var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "login-link"), "cmsuser/user/{uid}/login-link", DrupalApi.Companion) { RetrySafe = true, SecretMembers = ["url"] };
-        var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        var link = node?.Deserialize(DrupalJsonContext.Default.DrupalLoginLink);
-        _channel.IssuedLink(link?.Url);
-        if (link?.Url is null || !Uri.TryCreate(link.Url, UriKind.Absolute, out var url))
-        {
-            throw Unexpected(call.Route, "an answer without an absolute url");
-        }
-
+        var url = await _channel.SendAsync(
+            call,
+            answer => _channel.LoginLink(_channel.Read(call, answer, DrupalJsonContext.Default.DrupalLoginLink).Url, () => Unexpected(call.Route, "an answer without an absolute url", answer.Status)),
+            cancellationToken).ConfigureAwait(false);
         Log.LoginLinkIssued(_logger, account.UserId);
         return url;
     }
@@ -451,11 +450,15 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             await CheckAsync(checks, "cmsuser_companion module", async ct =>
             {
-                var node = await SendAsync(new DrupalCall(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status", DrupalApi.Companion), ct).ConfigureAwait(false);
-                var status = node?.Deserialize(DrupalJsonContext.Default.DrupalCompanionStatus);
-                return status?.Module == "cmsuser_companion"
-                    ? $"Module {status.Version} on Drupal {status.Drupal}, acting as user {status.Uid}."
-                    : throw Unexpected("cmsuser/status", "an answer that is not the cmsuser_companion module's");
+                // An answer that is not the module's is logged once as an unusable answer (3115).
+                var call = new DrupalCall(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status", DrupalApi.Companion);
+                var status = (await _channel.SendAsync(
+                    call,
+                    answer => _channel.Read(call, answer, DrupalJsonContext.Default.DrupalCompanionStatus) is { Module: "cmsuser_companion" } module
+                        ? module
+                        : throw Unexpected(call.Route, "an answer that is not the cmsuser_companion module's", answer.Status),
+                    ct).ConfigureAwait(false))!;
+                return $"Module {status.Version} on Drupal {status.Drupal}, acting as user {status.Uid}.";
             }, cancellationToken).ConfigureAwait(false);
         }
 
@@ -504,9 +507,13 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             return;
         }
 
+        // An answer without "sent" is logged once as an unusable answer (3115); "sent": false is the site's own word.
         var call = new DrupalCall(HttpMethod.Post, CompanionPath(account.UserId, "notify"), "cmsuser/user/{uid}/notify", DrupalApi.Companion);
-        var node = await SendAsync(call, cancellationToken).ConfigureAwait(false);
-        if (node?.Deserialize(DrupalJsonContext.Default.DrupalNotifyResult)?.Sent != true)
+        var sent = await _channel.SendAsync(
+            call,
+            answer => _channel.Read(call, answer, DrupalJsonContext.Default.DrupalNotifyResult).Sent ?? throw Unexpected(call.Route, "an answer without \"sent\"", answer.Status),
+            cancellationToken).ConfigureAwait(false);
+        if (!sent)
         {
             // The site answered that its mail failed: no outage (as a reset the site could not mail).
             throw new CmsProviderException(DrupalErrors.Cms, CmsErrorReason.MailFailed, "Drupal could not send the new-account email (sent: false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
@@ -576,11 +583,11 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         string? next = "jsonapi/user_role/user_role?page[limit]=50";
         for (var page = 0; next is not null && page < MaxPrefetchPages; page++)
         {
-            var node = await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user_role/user_role", DrupalApi.JsonApi), cancellationToken).ConfigureAwait(false);
-            if (Get(node, "data") is not JsonArray data)
-            {
-                throw Unexpected("jsonapi/user_role/user_role", "a document without a data list");
-            }
+            // A document without its data list is logged once as an unusable answer (3115).
+            var (data, node) = (await SendAsync(
+                new DrupalCall(HttpMethod.Get, next, "jsonapi/user_role/user_role", DrupalApi.JsonApi),
+                doc => Get(doc, "data") is JsonArray list ? (list, doc) : throw Unexpected("jsonapi/user_role/user_role", "a document without a data list"),
+                cancellationToken).ConfigureAwait(false))!;
 
             site.AddRange(data.OfType<JsonObject>().Select(r => Str(Get(r["attributes"], "drupal_internal__id"))).OfType<string>());
             omitted |= Get(Get(node, "meta"), "omitted") is not null;
@@ -614,30 +621,36 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         }
 
         var call = new DrupalCall(HttpMethod.Post, (options.TokenPath ?? "oauth/token").Trim('/'), "oauth/token", DrupalApi.Token) { Body = HttpBody.Form(form), RetrySafe = true, Anonymous = true, SecretMembers = ["access_token", "refresh_token"] };
-        var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
-        DrupalTokenResponse? token;
-        try
-        {
-            token = answer?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
-            _channel.Issued("OAuth token", token?.AccessToken, token?.RefreshToken);
-        }
-        catch (JsonException)
-        {
-            token = null;
-        }
+        // An answer without a Bearer token (another shape, JSON of another kind) is logged once as an unusable answer
+        // (3115), its tokens taken out of the excerpt (the call's secret members).
+        var token = (await _channel.SendAsync(
+            call,
+            answer =>
+            {
+                DrupalTokenResponse? read;
+                try
+                {
+                    read = _channel.ReadJson(call, answer)?.Deserialize(DrupalJsonContext.Default.DrupalTokenResponse);
+                    _channel.Issued("OAuth token", read?.AccessToken, read?.RefreshToken);
+                }
+                catch (JsonException)
+                {
+                    read = null;
+                }
 
-        if (string.IsNullOrEmpty(token?.AccessToken) || !string.Equals(token.TokenType, "Bearer", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Unexpected(call.Route, "an answer without a Bearer access_token; check CmsUser:Drupal:TokenPath");
-        }
+                return !string.IsNullOrEmpty(read?.AccessToken) && string.Equals(read.TokenType, "Bearer", StringComparison.OrdinalIgnoreCase)
+                    ? read
+                    : throw Unexpected(call.Route, "an answer without a Bearer access_token; check CmsUser:Drupal:TokenPath", answer.Status);
+            },
+            cancellationToken).ConfigureAwait(false))!;
 
         var lifetime = TimeSpan.FromSeconds(Math.Max(1, token.ExpiresIn ?? 300));
         Log.TokenObtained(_logger, lifetime);
-        return (token.AccessToken, lifetime);
+        return (token.AccessToken!, lifetime);
     }
 
-    private static CmsProviderException Unexpected(string route, string what) =>
-        new(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {route} with {what}.");
+    private static CmsProviderException Unexpected(string route, string what, int? status = null) =>
+        new(DrupalErrors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal answered {route} with {what}.", statusCode: status);
 
     private static Uri BuildUri(DrupalOptions options, string path)
     {

@@ -15,7 +15,7 @@ internal sealed record DrupalPasswordRequest([property: JsonPropertyName("mail")
 
 internal sealed record DrupalLoginLink([property: JsonPropertyName("url")] string? Url);
 
-internal sealed record DrupalNotifyResult([property: JsonPropertyName("sent")] bool Sent);
+internal sealed record DrupalNotifyResult([property: JsonPropertyName("sent")] bool? Sent);
 
 internal sealed record DrupalCompanionStatus(
     [property: JsonPropertyName("module")] string? Module,

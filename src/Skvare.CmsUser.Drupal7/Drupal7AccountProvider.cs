@@ -420,28 +420,34 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         var body = JsonSerializer.Serialize(new Drupal7LoginRequest(options.Username ?? string.Empty, options.Password ?? string.Empty), Drupal7JsonContext.Default.Drupal7LoginRequest);
         // A repeated login only opens another session.
         var call = new Call(HttpMethod.Post, "user/login.json", Drupal7AnswerClassifier.LoginRoute) { Body = HttpBody.Json(body), RetrySafe = true, Anonymous = true, SecretMembers = ["sessid", "token"] };
-        var answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
-        Drupal7LoginResponse? login = null;
-        try
-        {
-            login = answer?.Deserialize(Drupal7JsonContext.Default.Drupal7LoginResponse);
-            _channel.Issued("session", login?.SessionId, login?.Token);
-        }
-        catch (JsonException)
-        {
-        }
+        // An answer without the session (another shape, JSON of another kind) is logged once as an unusable answer (3211),
+        // the session's secrets taken out of the excerpt (the call's secret members).
+        var (login, user) = await _channel.SendAsync(
+            call,
+            answer =>
+            {
+                var node = _channel.ReadJson(call, answer);
+                Drupal7LoginResponse? read = null;
+                try
+                {
+                    read = node?.Deserialize(Drupal7JsonContext.Default.Drupal7LoginResponse);
+                    _channel.Issued("session", read?.SessionId, read?.Token);
+                }
+                catch (JsonException)
+                {
+                }
 
-        if (string.IsNullOrEmpty(login?.SessionId) || string.IsNullOrEmpty(login.SessionName) || string.IsNullOrEmpty(login.Token))
-        {
-            throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)");
-        }
-
-        Log.LoggedIn(_logger, Id(Get(Get(answer, "user"), "uid")) ?? 0);
-        return new Drupal7Session(login.SessionName, login.SessionId, login.Token);
+                return !string.IsNullOrEmpty(read?.SessionId) && !string.IsNullOrEmpty(read.SessionName) && !string.IsNullOrEmpty(read.Token)
+                    ? (read, Id(Get(Get(node, "user"), "uid")) ?? 0)
+                    : throw Unexpected(call.Route, "an answer without sessid, session_name and token (Services 3.4 or later is needed for the token)", answer.Status);
+            },
+            cancellationToken).ConfigureAwait(false);
+        Log.LoggedIn(_logger, user);
+        return new Drupal7Session(login.SessionName!, login.SessionId!, login.Token!);
     }
 
-    private static CmsProviderException Unexpected(string route, string what) =>
-        new(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {route} with {what}.");
+    private static CmsProviderException Unexpected(string route, string what, int? status = null) =>
+        new(Drupal7Errors.Cms, CmsErrorReason.UnexpectedResponse, $"Drupal 7 answered {route} with {what}.", statusCode: status);
 
     private static Uri BuildUri(Drupal7Options options, string path)
     {

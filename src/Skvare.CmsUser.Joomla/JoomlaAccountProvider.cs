@@ -140,10 +140,12 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
             return created with { Notification = CmsNotification.Unknown };
         }
 
-        // The companion's password reset email tells the person and lets them choose a password.
+        // The companion's password reset email tells the person and lets them choose a password. The account exists, so
+        // that request is finished whatever the caller's token says now (bounded by the HTTP timeouts), as the engine
+        // finishes a write it sent: abandoned, it left an account without its email and the caller without the account.
         try
         {
-            await CompanionResetAsync(created, cancellationToken).ConfigureAwait(false);
+            await CompanionResetAsync(created, CancellationToken.None).ConfigureAwait(false);
             return created with { Notification = CmsNotification.Sent };
         }
         catch (CmsProviderException ex)
@@ -320,39 +322,36 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         return null;
     }
 
-    private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken)
-    {
-        var attributes = await SendAsync(
+    private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken) =>
+        await SendAsync(
             new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true },
-            answer => Member(Data(answer.Body), "attributes") is { ValueKind: JsonValueKind.Object } found
-                ? found
-                : throw Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without the user's attributes.", answer.Status),
-            cancellationToken).ConfigureAwait(false);
-        if (attributes.ValueKind == JsonValueKind.Undefined)
-        {
-            throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
-        }
+            answer => GroupsOf(userId, answer),
+            cancellationToken).ConfigureAwait(false)
+        ?? throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
 
-        // The groups are sent back as the whole set: a group id that cannot be read would be dropped from the user, so it
-        // fails the call instead.
-
+    /// <summary>
+    /// A user's group ids from its answer. They are sent back as the whole set: a group id that cannot be read would be
+    /// dropped from the user, so it fails the call instead (this user's record, not the site: <see cref="CmsErrorReason.InvalidData"/>,
+    /// permanent, not a stop of the run). Either failure is logged once as an unusable answer (3409, <see cref="SendAsync{T}"/>).
+    /// </summary>
+    private static List<long> GroupsOf(long userId, HttpAnswer answer)
+    {
+        var attributes = Member(Data(answer.Body), "attributes") is { ValueKind: JsonValueKind.Object } found
+            ? found
+            : throw Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered users/{userId} without the user's attributes.", answer.Status);
         var texts = Member(attributes, "groups") switch
         {
             { ValueKind: JsonValueKind.Object } map => map.EnumerateObject().Select(p => (string?)p.Name).ToList(),
             { ValueKind: JsonValueKind.Array } list => list.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetRawText() : Text(v)).ToList(),
             { ValueKind: JsonValueKind.Undefined or JsonValueKind.Null } => [],
-            var other => throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with groups as a JSON {other.ValueKind.ToString().ToLowerInvariant()}; the groups are left unchanged."),
+            var other => throw Unusable(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with groups as a JSON {other.ValueKind.ToString().ToLowerInvariant()}; the groups are left unchanged.", answer.Status),
         };
         var ids = new List<long>(texts.Count);
         foreach (var text in texts)
         {
-            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
-            {
-                // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
-                throw Fail(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a group id that is not a positive whole number; the groups are left unchanged.");
-            }
-
-            ids.Add(id);
+            ids.Add(long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+                ? id
+                : throw Unusable(CmsErrorReason.InvalidData, $"Joomla answered users/{userId} with a group id that is not a positive whole number; the groups are left unchanged.", answer.Status));
         }
 
         return ids;

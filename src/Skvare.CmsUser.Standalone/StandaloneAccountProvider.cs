@@ -211,7 +211,8 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             var (user, mailed) = await CreateCheckedAsync(account, sendsMail, cancellationToken).ConfigureAwait(false);
             if (sendsMail && mailed is null)
             {
-                await SendFirstMailAsync(user, cancellationToken).ConfigureAwait(false);
+                // The user exists: its first mail (and the removal when the mail is refused) is part of its set-up.
+                await SendFirstMailAsync(user, SetUp).ConfigureAwait(false);
                 mailed = CmsNotification.Sent;
             }
 
@@ -256,8 +257,10 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 var text = v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.AsText();
                 if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
                 {
-                    // This user's record, not the site: the failure is this account's (permanent), not a stop of the run.
-                    throw Fail(CmsErrorReason.InvalidData, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.");
+                    // This user's record, not the site: the failure is this account's (permanent), not a stop of the run. The
+                    // answer is logged once as one it cannot use (3508), with its excerpt.
+                    Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "get").AbsolutePath, "HTTP 200", CmsErrorReason.InvalidData, Redactor.Excerpt(user.GetRawText()));
+                    throw new CmsProviderException(Cms, CmsErrorReason.InvalidData, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.", statusCode: 200);
                 }
 
                 if (!current.Contains(id))
@@ -433,7 +436,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
             // contact, and send no second mail (whether the first went out is unknown); this contact fails alone
             // (UnknownOutcome) when it cannot be found.
             LogUnusable(ex, CmsErrorReason.UnknownOutcome);
-            return (await RecoverAsync(account, ex, cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
+            return (await RecoverAsync(account, ex, SetUp).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
         catch (CiviCrmApiException ex) when (ex.Kind == FailureKind.Transient)
         {
@@ -454,17 +457,17 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         {
             Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "create").AbsolutePath, "HTTP 200", CmsErrorReason.UnknownOutcome, Redactor.Excerpt("[" + string.Join(",", result.Values.Select(v => v.GetRawText())) + "]"));
             // As above: accepted, so the user exists; an answer of the wrong shape is this contact's problem, not the site's.
-            return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), cancellationToken).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
+            return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), SetUp).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
 
         var user = new StandaloneUser(created, account.Username, account.Email, account.ContactId, account.Active, account.Roles);
         var others = row.TryGetProperty(SameUsername, out var same) && same.ValueKind == JsonValueKind.Array
             ? same.EnumerateArray().Select(s => s.GetInt64("id")).OfType<long>().Where(other => other != created).ToArray()
-            : await OtherUsersNamedAsync(account.Username, created, cancellationToken).ConfigureAwait(false);
+            : await OtherUsersNamedAsync(account.Username, created, SetUp).ConfigureAwait(false);
         if (others.Any(other => other < created))
         {
             // Someone else (another process, an administrator) holds the name: the newer user yields.
-            await RemoveAsync(created, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(created, SetUp).ConfigureAwait(false);
             throw Fail(CmsErrorReason.DuplicateUsername, $"The username '{account.Username}' already belonged to user {others.Min()} (created elsewhere meanwhile); the new user {created} was removed.");
         }
 
@@ -478,12 +481,20 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         if (ResetOutcome(created, [.. mail.EnumerateArray()]) is { } refused)
         {
             // Creating and mailing are one step: a user nobody can log in to is removed, so the retry starts clean.
-            await RemoveAsync(created, cancellationToken).ConfigureAwait(false);
+            await RemoveAsync(created, SetUp).ConfigureAwait(false);
             throw Fail(refused.Reason, $"{refused.Message} The new user {created} was removed again.", refused, refused.StatusCode, refused.ErrorCode);
         }
 
         return (user, CmsNotification.Sent);
     }
+
+    /// <summary>
+    /// The token of the requests that finish or undo a user the site created (its username check, its first mail, its
+    /// removal): none. Once the site has the user, they run to their end whatever the caller's token says, each bounded by
+    /// the CiviCRM client's timeouts, as the engine finishes a write it sent: abandoned, they left a user without its mail
+    /// (or a duplicate not removed) and the caller without the user (docs/architecture.md).
+    /// </summary>
+    private static CancellationToken SetUp => CancellationToken.None;
 
     private async Task<long[]> OtherUsersNamedAsync(string username, long created, CancellationToken cancellationToken)
     {

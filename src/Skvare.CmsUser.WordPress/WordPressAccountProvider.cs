@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -215,9 +214,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         _index.Add(created);
         var result = ToAccount(created);
 
+        // The account exists: its set-up (the block, the new-account email) is finished whatever the caller's token says
+        // now, each request bounded by the HTTP timeouts, as the engine finishes a write it sent. Abandoned, it left an
+        // account without its email (or unblocked) and the caller without the account (docs/architecture.md).
+        var setUp = CancellationToken.None;
         if (!account.Active)
         {
-            await BlockAsync(result, cancellationToken).ConfigureAwait(false);
+            await BlockAsync(result, setUp).ConfigureAwait(false);
             return result with { IsActive = false, Roles = [], Notification = CmsNotification.NotRequested };
         }
 
@@ -247,11 +250,11 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             if (_options.UseCompanionPlugin)
             {
-                await SendNewAccountNotificationAsync(result, cancellationToken).ConfigureAwait(false);
+                await SendNewAccountNotificationAsync(result, setUp).ConfigureAwait(false);
             }
             else
             {
-                await SendPasswordResetAsync(result, cancellationToken).ConfigureAwait(false);
+                await SendPasswordResetAsync(result, setUp).ConfigureAwait(false);
             }
 
             return result with { Notification = CmsNotification.Sent };
@@ -387,8 +390,14 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         var login = account.Username ?? account.Email;
         if (login is null)
         {
-            var user = await GetUserAsync(account.UserId, allowMissing: false, cancellationToken).ConfigureAwait(false);
-            login = user!.Username ?? user.Email ?? throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress returned the account without username or email; the API account needs list_users.");
+            // An account answered without username and email is logged once as an unusable answer (3014).
+            var read = ReadCall(account.UserId, allowMissing: false);
+            login = (await _channel.SendAsync(
+                read,
+                a => ReadUser(read, a) is { } user && (user.Username ?? user.Email) is { } name
+                    ? name
+                    : throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress returned the account without username or email; the API account needs list_users.", statusCode: a.Status),
+                cancellationToken).ConfigureAwait(false))!;
         }
 
         var call = new WordPressCall(HttpMethod.Post, "wp-login.php?action=lostpassword", "wp-login.php?action=lostpassword", "send a password reset email")
@@ -485,14 +494,14 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             return null;
         }
 
-        var answer = await CompanionPostAsync(account.UserId, "login-link", "create a set-password link", cancellationToken).ConfigureAwait(false);
-        _channel.IssuedLink(answer.Url);
-        if (answer.Url is null || !Uri.TryCreate(answer.Url, UriKind.Absolute, out var link))
-        {
-            throw new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.");
-        }
-
-        return link;
+        // An answer without a link is logged once as an unusable answer (3014), as any other of the wrong shape.
+        var call = CompanionCall(account.UserId, "login-link", "create a set-password link");
+        return await _channel.SendAsync(
+            call,
+            answer => _channel.LoginLink(
+                _channel.Read(call, answer, WordPressJsonContext.Default.WpCompanionAnswer).Url,
+                () => new CmsProviderException(Name, CmsErrorReason.UnexpectedResponse, "WordPress's companion plugin answered the login link request without a link; update the plugin.", statusCode: answer.Status)),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -561,18 +570,18 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             return CmsRoleCheck.NotVerifiable("WordPress's REST API lists no roles; the companion plugin (0.2.3 or later, CmsUser:WordPress:UseCompanionPlugin) does");
         }
 
-        JsonNode? answer;
+        IReadOnlyList<CmsSiteRole> site;
         try
         {
+            // A list of another shape is logged once as an unusable answer (3014).
             var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles");
-            answer = await _channel.SendJsonAsync(call, cancellationToken).ConfigureAwait(false);
+            site = (await _channel.SendAsync(call, a => CmsRoleList.Read(_channel.ReadJson(call, a), Name, "companion plugin"), cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
         {
             return CmsRoleCheck.NotVerifiable("the companion plugin on the site has no roles route: update it to 0.2.3 or later (integrations/wordpress/skvare-cmsuser-companion)");
         }
 
-        var site = CmsRoleList.Read(answer, Name, "companion plugin");
         var unknown = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in roles.Distinct(StringComparer.Ordinal))
         {
@@ -657,9 +666,12 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
 
     private Task<WpUser?> GetUserAsync(long userId, bool allowMissing, CancellationToken cancellationToken)
     {
-        var call = Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing };
+        var call = ReadCall(userId, allowMissing);
         return _channel.SendAsync(call, a => ReadUser(call, a), cancellationToken);
     }
+
+    private static WordPressCall ReadCall(long userId, bool allowMissing) =>
+        Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing };
 
     /// <summary>A search's accounts; a user without an id is the site's answer of the wrong shape.</summary>
     private List<WpUser> ReadUsers(HttpCall call, HttpAnswer answer)
@@ -698,10 +710,13 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         await _channel.SendAsync(call, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken, Func<JsonElement, bool>? finalError = null)
+    private async Task<WpCompanionAnswer> CompanionPostAsync(long userId, string action, string operation, CancellationToken cancellationToken, Func<JsonElement, bool>? finalError = null) =>
+        (await _channel.SendAsync(CompanionCall(userId, action, operation) with { FinalError = finalError }, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>A POST to the companion plugin's route for one account (<c>{companion}/users/{id}/{action}</c>).</summary>
+    private WordPressCall CompanionCall(long userId, string action, string operation)
     {
         var route = $"{_options.CompanionRoute.Trim('/')}/users/{userId.ToString(CultureInfo.InvariantCulture)}/{action}";
-        var call = Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}"), FinalError = finalError, SecretMembers = action == "login-link" ? ["url"] : [] };
-        return (await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false))!;
+        return Rest(HttpMethod.Post, route, "{companion}/users/{id}/" + action, operation) with { Body = HttpBody.Json("{}"), SecretMembers = action == "login-link" ? ["url"] : [] };
     }
 }

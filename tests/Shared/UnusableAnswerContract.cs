@@ -121,6 +121,56 @@ public abstract class UnusableAnswerContract : OwnedTestResources
             threads: 1);
     }
 
+    /// <summary>
+    /// A call other than the create whose successful answer the provider checks itself (a login link without its URL, a mail
+    /// result without <c>sent</c>, a companion's status, a token, a role list, a user's groups or roles).
+    /// </summary>
+    /// <param name="Name">What the case is, for the failure message.</param>
+    /// <param name="Method">The call's method as the log names it.</param>
+    /// <param name="Path">The call's route as the log names it.</param>
+    /// <param name="Matches">Which request of <paramref name="Site"/> gets <paramref name="Body"/> (HTTP 200, JSON) instead of the site's answer.</param>
+    /// <param name="Body">The body, with the secret echoed in a member the provider ignores.</param>
+    /// <param name="Call">The call; a typed failure it throws (or reports) is expected.</param>
+    /// <param name="Site">The fake site, when not the one of <see cref="Use"/> (a provider set up otherwise).</param>
+    /// <param name="Logs">Its log, with <paramref name="Site"/>.</param>
+    protected sealed record UnusableCall(string Name, string Method, string Path, Func<FakeFaultRequest, bool> Matches, string Body, Func<CancellationToken, Task> Call, IFakeCmsServer? Site = null, FakeLogCollector? Logs = null);
+
+    /// <summary>The provider's other calls whose successful answers it checks itself, each answered with a body that echoes <paramref name="echo"/> (a JSON string holding the secret).</summary>
+    protected virtual IEnumerable<UnusableCall> OtherCalls(string echo) => [];
+
+    [Fact(Timeout = 120_000)]
+    public async Task Every_other_answer_it_checks_itself_is_logged_once_with_an_excerpt_and_no_secret()
+    {
+        var echo = JsonSerializer.Serialize("token " + Secret);
+        foreach (var call in OtherCalls(echo))
+        {
+            var site = call.Site ?? Site;
+            var logs = call.Logs ?? Logs;
+            logs.Clear();
+            site.FaultWhere = r => call.Matches(r) ? FakeFault.Status(200, call.Body) : null;
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(50)))
+            {
+                try
+                {
+                    await call.Call(timeout.Token);
+                }
+                catch (CmsProviderException ex)
+                {
+                    ex.Reason.Should().BeOneOf([CmsErrorReason.UnexpectedResponse, CmsErrorReason.InvalidData], call.Name);
+                }
+            }
+
+            site.FaultWhere = null;
+            var records = logs.GetSnapshot().Where(r => r.Id.Id == EventId).ToList();
+            records.Should().ContainSingle("{0}: the provider logs the unusable answer once", call.Name);
+            var record = records[0];
+            record.Level.Should().Be(LogLevel.Warning, call.Name);
+            record.Message.Should().Contain(call.Method, call.Name).And.Contain(call.Path, call.Name).And.Contain("HTTP 200", call.Name);
+            State(record, "Excerpt").Should().Contain("<redacted>", "{0}: the body echoed the credential, which the excerpt takes out", call.Name);
+            LogText(logs).Should().NotContainEquivalentOf(Secret, "{0}: no log line carries the credential", call.Name);
+        }
+    }
+
     /// <summary>A create with a fresh username; a typed failure is expected (or the account, where the provider finds it again).</summary>
     private async Task CreateAsync()
     {
@@ -139,10 +189,12 @@ public abstract class UnusableAnswerContract : OwnedTestResources
     private static string? State(FakeLogRecord record, string key) =>
         record.StructuredState?.FirstOrDefault(kv => kv.Key == key).Value;
 
-    private string AllText()
+    private string AllText() => LogText(Logs);
+
+    private static string LogText(FakeLogCollector logs)
     {
         var all = new StringBuilder();
-        foreach (var record in Logs.GetSnapshot())
+        foreach (var record in logs.GetSnapshot())
         {
             all.Append(record.Message).Append(' ').Append(record.Exception).Append(' ');
             foreach (var (key, value) in record.StructuredState ?? [])

@@ -11,6 +11,7 @@ namespace Skvare.CmsUser.Joomla.Tests;
 public sealed class UnusableAnswerTests : UnusableAnswerContract
 {
     private readonly FakeJoomlaServer _site;
+    private readonly ICmsAccountProvider _provider;
 
     public UnusableAnswerTests()
     {
@@ -24,7 +25,8 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
             o.Http = ProviderTestHost.FastHttp();
         });
         var built = Own(services.BuildServiceProvider());
-        Use(built.GetRequiredService<ICmsAccountProvider>(), _site, built.GetFakeLogCollector());
+        _provider = built.GetRequiredService<ICmsAccountProvider>();
+        Use(_provider, _site, built.GetFakeLogCollector());
     }
 
     protected override int EventId => 3409;
@@ -34,4 +36,20 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
     protected override string CreatePath => "users";
 
     protected override string AnswerWithoutId(string echo) => "{\"data\":{\"type\":\"users\",\"attributes\":{\"username\":\"una.usable\",\"echo\":" + echo + "}}}";
+
+    // A role change reads the user's groups first, and sends them back whole: groups it cannot read fail it.
+    protected override IEnumerable<UnusableCall> OtherCalls(string echo)
+    {
+        var user = _site.AddUser("rita.roles", "rita.roles@example.org");
+        var account = new CmsAccount(user.Id, user.Username, user.Email);
+        var path = "/users/" + user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, groups) in new[] { ("groups of another kind", "\"registered\""), ("a group id that is not a number", "[\"2\",\"two\"]") })
+        {
+            yield return new(
+                name, "GET", "users/{id}",
+                r => r.Method == "GET" && r.Path.EndsWith(path, StringComparison.Ordinal),
+                "{\"data\":{\"type\":\"users\",\"id\":\"" + user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\",\"attributes\":{\"username\":\"rita.roles\",\"groups\":" + groups + ",\"echo\":" + echo + "}}}",
+                ct => _provider.AddRolesAsync(account, ["2"], ct));
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
+using Skvare.CmsUser.Testing;
 using Skvare.CmsUser.Testing.Standalone;
 using Skvare.CmsUser.Tests.Shared;
 
@@ -12,12 +13,14 @@ namespace Skvare.CmsUser.Standalone.Tests;
 public sealed class UnusableAnswerTests : UnusableAnswerContract
 {
     private readonly FakeStandaloneServer _site;
+    private readonly ICmsAccountProvider _provider;
 
     public UnusableAnswerTests()
     {
         _site = Own(new FakeStandaloneServer());
         var services = Own(StandaloneHost.Build(_site));
-        Use(services.GetRequiredService<ICmsAccountProvider>(), _site, services.GetFakeLogCollector());
+        _provider = services.GetRequiredService<ICmsAccountProvider>();
+        Use(_provider, _site, services.GetFakeLogCollector());
     }
 
     protected override int EventId => 3508;
@@ -30,6 +33,17 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
     {
         var email = username + "@example.org";
         return new() { Username = username, Email = email, ContactId = _site.AddContact("Una", "Usable", email), Roles = ["staff"] };
+    }
+
+    // A role change reads the user's role ids and sends them back whole: an id it cannot read fails it.
+    protected override IEnumerable<UnusableCall> OtherCalls(string echo)
+    {
+        var provider = _provider;
+        yield return new(
+            "a role id that is not a number", "POST", "User/get",
+            r => r.Operation == FakeCmsOperation.LookUp,
+            "{\"values\":[{\"id\":7,\"roles\":[\"staff\"],\"is_active\":true,\"echo\":" + echo + "}],\"entity\":\"User\",\"action\":\"get\",\"debug\":null,\"version\":4,\"count\":1,\"countFetched\":1}",
+            ct => provider.AddRolesAsync(new CmsAccount(7, "una.usable", "una.usable@example.org"), ["staff"], ct));
     }
 
     protected override string AnswerWithoutId(string echo) =>

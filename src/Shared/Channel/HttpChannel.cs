@@ -123,6 +123,17 @@ internal sealed class HttpChannel
         Issued("login link", [secret, .. LinkTokens(secret)]);
     }
 
+    /// <summary>
+    /// A login or set-password link a successful answer gave (<paramref name="url"/>, as written): taken out of every answer
+    /// from now on (<see cref="IssuedLink"/>), then returned when it is an absolute URL; otherwise <paramref name="missing"/>
+    /// is thrown, which a reader passed to <see cref="Use"/> logs once as an unusable answer.
+    /// </summary>
+    public Uri LoginLink(string? url, Func<CmsUserException> missing)
+    {
+        IssuedLink(url);
+        return url is not null && Uri.TryCreate(url, UriKind.Absolute, out var link) ? link : throw missing();
+    }
+
     /// <summary>The shortest link part taken for a token: a WordPress reset key has 20 characters, a Drupal or Backdrop hash 43.</summary>
     internal const int LinkTokenLength = 16;
 
