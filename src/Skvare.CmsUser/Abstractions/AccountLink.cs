@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>
@@ -22,6 +24,7 @@ public sealed record AccountLink(long ContactId, long CmsUserId, string? UfName,
 public sealed record AccountLinkRequest(long ContactId, long CmsUserId, string UfName, bool AccountCreatedNow = false);
 
 /// <summary>What the link store did for one <see cref="AccountLinkRequest"/>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AccountLinkResultKind>))]
 public enum AccountLinkResultKind
 {
     /// <summary>A link to the intended contact already existed (for example written by the CMS's CiviCRM plugin).</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>How a failure affects a contact and a run.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FailureKind>))]
 public enum FailureKind
 {
     /// <summary>The contact's data is the problem (username or email taken, invalid data): counts as an attempt.</summary>
@@ -64,6 +67,7 @@ public abstract class CmsUserException : Exception
 }
 
 /// <summary>Why a CMS call failed.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CmsErrorReason>))]
 public enum CmsErrorReason
 {
     /// <summary>The username is taken.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>Which audit activity an entry belongs to.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ActivityKind>))]
 public enum ActivityKind
 {
     /// <summary>"User Account Creation".</summary>
@@ -23,6 +26,7 @@ public enum ActivityKind
 }
 
 /// <summary>Status of an audit activity.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ActivityOutcomeStatus>))]
 public enum ActivityOutcomeStatus
 {
     /// <summary>The attempt succeeded.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>
@@ -118,6 +120,7 @@ public interface ICmsAccountProvider
 
 /// <summary>What a CMS provider supports.</summary>
 [Flags]
+[JsonConverter(typeof(JsonStringEnumConverter<CmsCapabilities>))]
 public enum CmsCapabilities
 {
     /// <summary>Nothing beyond find and create.</summary>
@@ -195,6 +198,7 @@ public sealed record CmsAccount(long UserId, string? Username, string? Email)
 /// What became of the new-account email a create asked for (<see cref="NewCmsAccount.Notify"/>), as the CMS reported it.
 /// The engine writes it into the "User Account Creation" activity.
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CmsNotification>))]
 public enum CmsNotification
 {
     /// <summary>The CMS did not say whether the email went out (the default: never read as sent).</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>
@@ -32,6 +34,7 @@ public interface ITriggerSource
 }
 
 /// <summary>What the trigger source should do with a contact after processing.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TriggerDisposition>))]
 public enum TriggerDisposition
 {
     /// <summary>Done: leave the trigger and join the history group/tag when one is set.</summary>

@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 
 namespace Skvare.CmsUser;
 
 /// <summary>What kind of CiviCRM set marks a contact.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TriggerKind>))]
 public enum TriggerKind
 {
     /// <summary>A group, static or smart.</summary>

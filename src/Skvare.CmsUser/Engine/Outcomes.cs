@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>What happened to one contact.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OutcomeKind>))]
 public enum OutcomeKind
 {
     /// <summary>A CMS account was created and linked.</summary>
@@ -107,6 +110,7 @@ public sealed record ProvisioningOutcome
 }
 
 /// <summary>What the engine would do for one contact (dry run).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PlannedAction>))]
 public enum PlannedAction
 {
     /// <summary>Create a new account.</summary>
@@ -191,6 +195,7 @@ public sealed record ProvisioningProgress(string Rule, int Processed, Provisioni
 /// Why a run stopped before its work was done (<see cref="RunSummary.StopKind"/>): each kind asks the host for a
 /// different action (docs/reliability.md "How a run ends").
 /// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RunStopKind>))]
 public enum RunStopKind
 {
     /// <summary>The run did not stop early: every waiting contact was processed (some may have failed).</summary>

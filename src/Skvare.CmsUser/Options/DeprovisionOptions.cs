@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Skvare.CmsUser;
 
 /// <summary>What takes a rule's access away.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DeprovisionWhen>))]
 public enum DeprovisionWhen
 {
     /// <summary>
@@ -15,6 +18,7 @@ public enum DeprovisionWhen
 }
 
 /// <summary>What deprovisioning does to the CMS account. Accounts are never deleted.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DeprovisionAction>))]
 public enum DeprovisionAction
 {
     /// <summary>Block the account (WordPress without the companion plugin: take all its roles away).</summary>
