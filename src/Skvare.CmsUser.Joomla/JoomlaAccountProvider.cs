@@ -307,19 +307,47 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         string? path = $"users?filter[search]={Uri.EscapeDataString(term)}&page[limit]=100";
         while (path is not null)
         {
-            var body = (await SendAsync(new(HttpMethod.Get, path, "users?filter[search]"), cancellationToken).ConfigureAwait(false))!;
-            foreach (var item in Items(body))
+            var (found, body) = (await SendAsync(new(HttpMethod.Get, path, "users?filter[search]"), answer => SearchPage(answer, exact), cancellationToken).ConfigureAwait(false))!;
+            if (found is not null)
             {
-                if (ToAccount(item) is { } account && exact(account))
-                {
-                    return account;
-                }
+                return found;
             }
 
             path = NextLink(body);
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// One page of a user search: the account that <paramref name="exact"/> accepts, or none. Joomla always answers a list
+    /// view with a <c>data</c> list (empty when nothing matches); an answer without one, or a listed user whose id cannot be
+    /// read, is not "no such user" (that would invite a second account): it fails the look-up, logged once (3409).
+    /// </summary>
+    private static (CmsAccount? Found, string Body) SearchPage(HttpAnswer answer, Func<CmsAccount, bool> exact)
+    {
+        var data = Data(answer.Body);
+        if (data.ValueKind != JsonValueKind.Array)
+        {
+            throw Unusable(CmsErrorReason.UnexpectedResponse, "Joomla answered a user search without its data list.", answer.Status);
+        }
+
+        foreach (var item in data.EnumerateArray())
+        {
+            if (ToAccount(item) is { } account)
+            {
+                if (exact(account))
+                {
+                    return (account, answer.Body);
+                }
+            }
+            else
+            {
+                throw Unusable(CmsErrorReason.UnexpectedResponse, "Joomla answered a user search with a user whose id or attributes cannot be read.", answer.Status);
+            }
+        }
+
+        return (null, answer.Body);
     }
 
     private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken) =>

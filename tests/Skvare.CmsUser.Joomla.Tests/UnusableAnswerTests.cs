@@ -51,5 +51,19 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
                 "{\"data\":{\"type\":\"users\",\"id\":\"" + user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\",\"attributes\":{\"username\":\"rita.roles\",\"groups\":" + groups + ",\"echo\":" + echo + "}}}",
                 ct => _provider.AddRolesAsync(account, ["2"], ct));
         }
+
+        // A search answer without its data list, or listing a user whose id cannot be read, is not "no such user".
+        foreach (var (name, body) in new[]
+        {
+            ("a search without its data list", "{\"links\":{},\"echo\":" + echo + "}"),
+            ("a search listing a user without an id", "{\"data\":[{\"type\":\"users\",\"attributes\":{\"username\":\"rita.roles\",\"email\":\"rita.roles@example.org\",\"echo\":" + echo + "}}]}"),
+        })
+        {
+            yield return new(
+                name, "GET", "users?filter[search]",
+                r => r.Method == "GET" && r.Path.EndsWith("/users", StringComparison.Ordinal) && (r.Query ?? "").Contains("search", StringComparison.Ordinal),
+                body,
+                ct => _provider.FindByEmailAsync("rita.roles@example.org", ct));
+        }
     }
 }
