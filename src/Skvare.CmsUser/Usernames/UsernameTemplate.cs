@@ -25,10 +25,17 @@ internal sealed partial class UsernameTemplate
     {
         Pattern = pattern;
         _segments = segments;
+        TextWithoutTokens = segments.Exists(s => s.IsToken) ? string.Concat(segments.Where(s => !s.IsToken).Select(s => s.Text)) : null;
     }
 
     /// <summary>The pattern text.</summary>
     public string Pattern { get; }
+
+    /// <summary>
+    /// The pattern's own text with its tokens left out (<c>member-</c> of <c>member-{contact.last_name}</c>), or
+    /// <see langword="null"/> for a pattern without a token.
+    /// </summary>
+    public string? TextWithoutTokens { get; }
 
     /// <summary>Extra contact fields (such as <c>custom_12</c>) this pattern needs beyond the standard tokens.</summary>
     public IReadOnlyCollection<string> ExtraFields =>

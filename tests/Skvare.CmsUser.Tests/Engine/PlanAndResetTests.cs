@@ -70,6 +70,49 @@ public sealed class PlanAndResetTests : IDisposable
         plan.Single(p => p.ContactId == latin.Id).Conflict.Should().BeNull("the pattern gave Ana her username");
     }
 
+    [Theory]
+    [InlineData("王")]
+    [InlineData("علي")]
+    [InlineData("כהן")]
+    [InlineData("🎉")]
+    public async Task A_pattern_whose_tokens_keep_nothing_gives_the_fallback_not_its_own_text(string last)
+    {
+        // Regression (trial17, real CiviCRM 6.17.2): with member-{contact.last_name}, contacts named in Chinese, Arabic and
+        // Hebrew were planned and created as member, member2 and member3, with no note.
+        _h.Configure = o => o.UsernamePattern = "member-{contact.last_name}";
+        var contact = _h.Member("小明", last, "someone@example.org");
+        var latin = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var plan = await PlanAsync();
+
+        var entry = plan.Single(p => p.ContactId == contact.Id);
+        entry.Should().Match<PlanEntry>(p => p.Action == PlannedAction.Create && p.Username == $"user{contact.Id}");
+        entry.Conflict.Should().Be(
+            "The username pattern member-{contact.last_name} gives this contact only its own text ('member'), the same for every such contact: its tokens keep "
+            + "no character (letters outside the Latin alphabet, and emoji, are left out), so the username comes from FallbackUsernamePattern (user{contact.contact_id}). "
+            + "To choose another, change UsernamePattern or FallbackUsernamePattern.");
+        plan.Single(p => p.ContactId == latin.Id).Should().Match<PlanEntry>(p => p.Username == "member-lima" && p.Conflict == null);
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        _h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo([$"user{contact.Id}", "member-lima"]);
+    }
+
+    [Fact]
+    public async Task A_pattern_without_tokens_keeps_its_text_for_every_contact()
+    {
+        // A pattern of text only is the site's own choice of one name (numbered): only tokens that keep nothing fall back.
+        _h.Configure = o => o.UsernamePattern = "member";
+        var first = _h.Member("王", "芳", "one@example.org");
+        var second = _h.Member("Ana", "Lima", "two@example.org");
+
+        var plan = await PlanAsync();
+
+        plan.Single(p => p.ContactId == first.Id).Username.Should().Be("member");
+        plan.Single(p => p.ContactId == second.Id).Username.Should().Be("member2");
+    }
+
     [Fact]
     public async Task Plan_names_the_empty_token_the_rules_own_pattern_and_a_taken_fallback()
     {
