@@ -32,6 +32,24 @@ public sealed class UsernameTemplateTests
         act.Should().Throw<CmsUserConfigurationException>().Which.Message.Should().Contain(message).And.Contain(pattern);
     }
 
+    [Theory]
+    [InlineData("{contact.lastname}", "uses the unknown token '{contact.lastname}'. Did you mean {contact.last_name}?")]
+    [InlineData("{contact.frist_name}.x", "Did you mean {contact.first_name}?")]
+    [InlineData("{first_name}", "tokens look like {contact.first_name}. Did you mean {contact.first_name}?")]
+    [InlineData("{Contact.First_Name}", "tokens look like {contact.first_name}. Did you mean {contact.first_name}?")]
+    public void A_mistyped_token_names_the_nearest_known_one(string pattern, string message)
+    {
+        // Found in trial17: {contact.frist_name} listed every known token but said nothing about first_name.
+        var act = () => UsernameTemplate.Parse(pattern);
+
+        act.Should().Throw<CmsUserConfigurationException>().Which.Message.Should().Contain(message);
+    }
+
+    [Fact]
+    public void A_token_nothing_is_near_suggests_nothing() =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse("{contact.zzzzzzzzzz}")).Should().Throw<CmsUserConfigurationException>()
+            .Which.Message.Should().NotContain("Did you mean");
+
     [Fact]
     public void Custom_field_tokens_are_reported_as_extra_fields() =>
         UsernameTemplate.Parse("{contact.custom_3}{contact.first_name}{contact.custom_3}").ExtraFields.Should().Equal("custom_3");
