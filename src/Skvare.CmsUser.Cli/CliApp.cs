@@ -120,7 +120,7 @@ internal static class CliApp
     /// </summary>
     private static string CommandHint(RootCommand root, ParseResult parse)
     {
-        if (parse.CommandResult.Command is not RootCommand || parse.UnmatchedTokens.FirstOrDefault() is not { Length: >= 2 } typo || typo.StartsWith('-'))
+        if (parse.CommandResult.Command is not RootCommand || parse.UnmatchedTokens is not [{ Length: >= 2 } typo, ..] || typo.StartsWith('-'))
         {
             return "";
         }
