@@ -142,9 +142,11 @@ public sealed class PlanAndResetTests : IDisposable
         var run = Gen.Select(foreign.Array[0, 6], a => string.Concat(a));
         // Three Latin characters: a username's shortest length is met by either part alone.
         var part = Gen.Select(run, Gen.Bool, Gen.String[Gen.Char["abcXYZ019"], 3, 3], run, (before, mixed, latin, after) => mixed ? before + latin + after : before + after);
-        await Gen.Select(part, part).SampleAsync(async (first, last) =>
+        // With text of its own in the pattern, tokens that keep nothing give the fallback too, not the bare text (trial17).
+        var pattern = Gen.OneOf(Gen.Const("{contact.first_name}.{contact.last_name}"), Gen.Const("member-{contact.first_name}.{contact.last_name}"));
+        await Gen.Select(part, part, pattern).SampleAsync(async (first, last, usernamePattern) =>
         {
-            using var h = new EngineHarness();
+            using var h = new EngineHarness { Configure = o => o.UsernamePattern = usernamePattern };
             var contact = h.Member(first, last, "someone@example.org");
             var plan = new List<PlanEntry>();
             await foreach (var entry in h.Provisioner.PlanAsync())
@@ -163,10 +165,10 @@ public sealed class PlanAndResetTests : IDisposable
             }
             else
             {
-                planned.Username.Should().NotStartWith("user", "the pattern gave a username").And.NotBeNullOrEmpty();
+                planned.Username.Should().NotStartWith("user", "the pattern gave a username").And.NotBeNullOrEmpty().And.NotBe("member");
                 planned.Conflict.Should().BeNull();
             }
-        }, iter: 40);
+        }, iter: 60);
     }
 
     [Fact]
