@@ -210,10 +210,25 @@ internal static class Output
             return null;
         }
 
-        var ids = outcomes.Where(o => o is { Kind: OutcomeKind.Created, Notification: CmsNotification.Failed }).Select(o => o.ContactId).Order().ToList();
+        var failed = outcomes.Where(o => o is { Kind: OutcomeKind.Created, Notification: CmsNotification.Failed }).OrderBy(o => o.ContactId).ToList();
+        var ids = failed.ConvertAll(o => o.ContactId);
         var shown = ids.Count == 0 ? "" : " (contact " + string.Join(", ", ids.Take(10).Select(Number)) + (ids.Count > 10 ? ", …" : "") + ")";
-        return $"{Number(summary.NotificationsFailed)} new-account email{(summary.NotificationsFailed == 1 ? "" : "s")} could not be sent by the website{shown}: "
-            + "the accounts exist and are linked, and their activities say so. Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).";
+        var emails = $"{Number(summary.NotificationsFailed)} new-account email{(summary.NotificationsFailed == 1 ? "" : "s")}";
+
+        // Found in trial17 (real WordPress behind a proxy stopped mid-run): emails the run could not ask for because the site
+        // went away were reported as mail the site could not send, sending the admin to check a mail setup that works.
+        var unreached = failed.Count(o => o.NotificationFailure?.Contains(" could not be reached", StringComparison.Ordinal) == true);
+        if (unreached > 0 && unreached == failed.Count && failed.Count == summary.NotificationsFailed)
+        {
+            return $"{emails} could not be sent{shown}: the website could not be reached to send {(failed.Count == 1 ? "it" : "them")}. "
+                + "The accounts exist and are linked, and their activities say so. Once the site answers again, send them a password reset with a reset campaign (cmsuser reset).";
+        }
+
+        return unreached > 0
+            ? $"{emails} could not be sent{shown}: the website could not send some and could not be reached for the others. The accounts exist and are linked, and "
+                + "their activities say which. Once the site answers again and its mail works, send them a password reset with a reset campaign (cmsuser reset)."
+            : $"{emails} could not be sent by the website{shown}: the accounts exist and are linked, and their activities say so. "
+                + "Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).";
     }
 
     /// <summary>The line that says why the run stopped early and what to do, or <see langword="null"/> when it did not stop.</summary>
@@ -446,8 +461,19 @@ internal static class Output
         }
         else if (exit == ExitCodes.Stopped)
         {
-            Human.WriteLine("Every contact that would fail fails only because a server could not be reached or was unavailable: a run would count no attempt against them. Run again later.");
+            Human.WriteLine(PlanUnavailableLine(entries));
         }
+    }
+
+    /// <summary>
+    /// The line after a plan whose every failing contact fails on a server that could not be reached or was unavailable, with
+    /// the <see cref="NeverWorked"/> hint when one of them got no answer at all, as a run's summary has it. Found in trial17: a
+    /// plan with a mistyped WordPress port said only "Run again later", where the run over the same settings named the BaseUrl.
+    /// </summary>
+    internal static string PlanUnavailableLine(IReadOnlyList<PlanEntry> entries)
+    {
+        const string line = "Every contact that would fail fails only because a server could not be reached or was unavailable: a run would count no attempt against them. Run again later.";
+        return entries.Any(e => IsUnavailable(e.Conflict) && e.Conflict!.Contains(" could not be reached", StringComparison.Ordinal)) ? $"{line} {NeverWorked}" : line;
     }
 
     /// <summary>

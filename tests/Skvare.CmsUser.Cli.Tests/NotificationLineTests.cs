@@ -54,4 +54,24 @@ public sealed class NotificationLineTests
 
         line.Should().StartWith("12 new-account emails could not be sent by the website (contact 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, …): ");
     }
+
+    [Fact]
+    public void Emails_not_sent_because_the_website_could_not_be_reached_do_not_blame_its_mail()
+    {
+        // Regression (trial17, real WordPress behind a proxy stopped mid-run): the summary said the website could not send
+        // the emails and to fix its mail, while the activities said the website could not be reached.
+        var unreached = new[] { 4, 8 }.Select(id => Created(id, CmsNotification.Failed) with
+        {
+            NotificationFailure = "WordPress could not be reached (call: send a password reset email; HttpRequestException: Connection refused (127.0.0.1:18917)).",
+        }).ToArray();
+        var mixed = unreached.Append(Created(5, CmsNotification.Failed)).ToArray();
+
+        Output.NotificationLine(Summary(unreached), unreached).Should()
+            .StartWith("2 new-account emails could not be sent (contact 4, 8): the website could not be reached to send them. ")
+            .And.Contain("Once the site answers again, send them a password reset").And.NotContain("mail works");
+        Output.NotificationLine(Summary(unreached[..1]), unreached[..1]).Should().StartWith("1 new-account email could not be sent (contact 4): the website could not be reached to send it. ");
+        Output.NotificationLine(Summary(mixed), mixed).Should()
+            .StartWith("3 new-account emails could not be sent (contact 4, 5, 8): the website could not send some and could not be reached for the others.")
+            .And.Contain("their activities say which");
+    }
 }

@@ -98,4 +98,20 @@ public sealed class StopHintTests
         sites.Civi.Activities.Should().ContainSingle(a => a.Type == "User Account Password Reset" && a.Targets.Contains(ana))
             .Which.Status.Should().Be("Failed", "a mail the site could not send is counted as an attempt");
     }
+
+    [Fact]
+    public void A_plan_whose_contacts_fail_on_a_server_that_gave_no_answer_names_the_BaseUrl()
+    {
+        // Regression (trial17, real CiviCRM 6.17.2 with CmsUser:WordPress:BaseUrl on a port nothing listens on): the plan said
+        // only "Run again later", while the run over the same settings added the BaseUrl hint.
+        PlanEntry Failing(long id, string note) => new(id, "members", PlannedAction.Fail, null, null, note);
+        var refused = Failing(1, "cms_unavailable: WordPress could not be reached (call: search accounts; HttpRequestException: Connection refused (localhost:8099)).");
+        var answered = Failing(2, "cms_unavailable: WordPress answered HTTP 503: Service Unavailable.");
+        var created = new PlanEntry(3, "members", PlannedAction.Create, "ana.lima", null, null);
+
+        Output.PlanUnavailableLine([created, refused]).Should().StartWith("Every contact that would fail fails only because a server could not be reached")
+            .And.EndWith("Run again later. " + Output.NeverWorked);
+        Output.PlanUnavailableLine([answered, created]).Should().EndWith("Run again later.", "the site answered: it was reached at its URL");
+        Output.PlanUnavailableLine([answered, refused]).Should().EndWith(Output.NeverWorked);
+    }
 }

@@ -42,6 +42,21 @@ public sealed class UsageTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_mistyped_command_names_the_command_it_is_near()
+    {
+        // Found in trial17: 'cmsuser fail' said only "Unrecognized command or argument 'fail'".
+        using var folder = new TempFolder();
+        var prefix = await Cli.RunAsync(folder.Path, null, "fail");
+        var typo = await Cli.RunAsync(folder.Path, null, "plna");
+        var far = await Cli.RunAsync(folder.Path, null, "bogus");
+
+        prefix.ExitCode.Should().Be(3);
+        prefix.Stderr.Should().Contain("'fail'. Did you mean 'cmsuser failures'?").And.Contain("Run 'cmsuser --help' for the commands and options.");
+        typo.Stderr.Should().Contain("Did you mean 'cmsuser plan'?");
+        far.Stderr.Should().NotContain("Did you mean");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Unknown_command_or_option_is_a_usage_error_with_one_message()
     {
         using var folder = new TempFolder();

@@ -20,6 +20,7 @@ internal sealed class ContactPipeline
     private readonly IAccountLinkStore _links;
     private readonly EngineSettings _settings;
     private readonly UsernameReservations _reservations = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<UsernameTemplate, string> _textAlone = new(ReferenceEqualityComparer.Instance);
 
     // One create at a time per email in this process: a CMS whose duplicate-email check is not atomic with its insert
     // (WordPress: email_exists, then the insert) creates two accounts for two contacts sharing an email when their
@@ -98,24 +99,39 @@ internal sealed class ContactPipeline
         var reserve = Options.NumberTakenUsernames ? Math.Min(4, rules.MaxLength / 4) : 0;
         var template = _settings.TemplateFor(rule);
         var empty = template.EmptyToken(contact);
+        string? onlyText = null;
         if (empty is null)
         {
             var candidate = UsernameSanitizer.Sanitize(template.Render(contact), rules, reserve);
-            if (candidate.Length > 0)
+            if (candidate.Length > 0 && candidate != TextAlone(template, rules, reserve))
             {
                 return new BaseUsernameChoice(candidate);
             }
+
+            // Found in trial17 (real CiviCRM 6.17.2): with member-{contact.last_name}, contacts named in Chinese, Arabic
+            // and Hebrew became member, member2, member3: names of nobody, numbered in the order the run met them.
+            onlyText = candidate.Length > 0 ? candidate : null;
         }
 
         var fallback = UsernameSanitizer.Sanitize(_settings.FallbackTemplate.Render(contact), rules, reserve);
         if (fallback.Length > 0)
         {
-            return new BaseUsernameChoice(fallback, template.Pattern, empty, LastResort: false);
+            return new BaseUsernameChoice(fallback, template.Pattern, empty, LastResort: false, OnlyText: onlyText);
         }
 
         var last = UsernameSanitizer.Sanitize("user" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), rules);
-        return new BaseUsernameChoice(last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), template.Pattern, empty, LastResort: true);
+        return new BaseUsernameChoice(last.Length > 0 ? last : "u" + contact.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), template.Pattern, empty, LastResort: true, OnlyText: onlyText);
     }
+
+    /// <summary>
+    /// What a pattern gives when its tokens give nothing a username can keep: its own text made valid
+    /// (<c>member</c> of <c>member-{contact.last_name}</c>), read once per pattern; <see langword="null"/> for a pattern
+    /// without a token, whose text is the username the site chose for every contact.
+    /// </summary>
+    private string? TextAlone(UsernameTemplate template, UsernameRules rules, int reserve) =>
+        template.TextWithoutTokens is { } text
+            ? _textAlone.GetOrAdd(template, static (_, arg) => UsernameSanitizer.Sanitize(arg.Text, arg.Rules, arg.Reserve), (Text: text, Rules: rules, Reserve: reserve))
+            : null;
 
     /// <summary>
     /// Finds a free username: the base one or the first free numbered one. With <paramref name="reserveFor"/>

@@ -246,9 +246,12 @@ internal sealed class DryRun
             return null;
         }
 
-        var why = choice.EmptyToken is { } token
-            ? $"The username pattern {choice.Pattern} has no value for {token} for this contact"
-            : $"The username pattern {choice.Pattern} gives this contact no characters a username can keep (letters outside the Latin alphabet, and emoji, are left out)";
+        var why = (choice.EmptyToken, choice.OnlyText) switch
+        {
+            ({ } token, _) => $"The username pattern {choice.Pattern} has no value for {token} for this contact",
+            (null, { } text) => $"The username pattern {choice.Pattern} gives this contact only its own text ('{text}'), the same for every such contact: its tokens keep no character (letters outside the Latin alphabet, and emoji, are left out)",
+            _ => $"The username pattern {choice.Pattern} gives this contact no characters a username can keep (letters outside the Latin alphabet, and emoji, are left out)",
+        };
         var from = choice.LastResort
             ? $"the contact id (FallbackUsernamePattern {fallbackPattern} gives none either)"
             : $"FallbackUsernamePattern ({fallbackPattern})";

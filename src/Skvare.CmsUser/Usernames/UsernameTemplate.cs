@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Usernames;
 
@@ -25,10 +26,17 @@ internal sealed partial class UsernameTemplate
     {
         Pattern = pattern;
         _segments = segments;
+        TextWithoutTokens = segments.Exists(s => s.IsToken) ? string.Concat(segments.Where(s => !s.IsToken).Select(s => s.Text)) : null;
     }
 
     /// <summary>The pattern text.</summary>
     public string Pattern { get; }
+
+    /// <summary>
+    /// The pattern's own text with its tokens left out (<c>member-</c> of <c>member-{contact.last_name}</c>), or
+    /// <see langword="null"/> for a pattern without a token.
+    /// </summary>
+    public string? TextWithoutTokens { get; }
 
     /// <summary>Extra contact fields (such as <c>custom_12</c>) this pattern needs beyond the standard tokens.</summary>
     public IReadOnlyCollection<string> ExtraFields =>
@@ -117,8 +125,9 @@ internal sealed partial class UsernameTemplate
         const string prefix = "contact.";
         if (!token.StartsWith(prefix, StringComparison.Ordinal))
         {
+            var bare = token.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? token[prefix.Length..] : token;
             throw new CmsUserConfigurationException(
-                $"The pattern '{pattern}' uses the token '{{{token}}}'; tokens look like {{contact.first_name}}. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, and {{contact.custom_N}} for custom fields.");
+                $"The pattern '{pattern}' uses the token '{{{token}}}'; tokens look like {{contact.first_name}}.{DidYouMean(bare)} Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, and {{contact.custom_N}} for custom fields.");
         }
 
         var name = token[prefix.Length..];
@@ -148,7 +157,17 @@ internal sealed partial class UsernameTemplate
         }
 
         throw new CmsUserConfigurationException(
-            $"The pattern '{pattern}' uses the unknown token '{{{token}}}'. Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, {{contact.custom_N}} for custom fields, and CiviCRM's other contact tokens such as {{contact.sort_name}}, {{contact.job_title}} or {{contact.address_primary.city}} (docs/configuration.md lists them).");
+            $"The pattern '{pattern}' uses the unknown token '{{{token}}}'.{DidYouMean(name)} Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, {{contact.custom_N}} for custom fields, and CiviCRM's other contact tokens such as {{contact.sort_name}}, {{contact.job_title}} or {{contact.address_primary.city}} (docs/configuration.md lists them).");
+    }
+
+    /// <summary>
+    /// The tokens within two edits of a mistyped name (<c>lastname</c>, <c>frist_name</c>, <c>First_Name</c>), as the
+    /// settings check suggests keys; empty when none is near. Found in trial17: a typo listed every token, naming none.
+    /// </summary>
+    private static string DidYouMean(string name)
+    {
+        var near = EditDistance.Nearest(name, KnownTokens.Concat(ContactTokens.StandardAliases.Keys).Concat(ContactTokens.Fields.Keys).Distinct(StringComparer.Ordinal), 2);
+        return near.Count == 0 ? "" : $" Did you mean {string.Join(" or ", near.Take(3).Select(n => "{contact." + n + "}"))}?";
     }
 
     private static string? Resolve(Contact contact, string token) => token switch

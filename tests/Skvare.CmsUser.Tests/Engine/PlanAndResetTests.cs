@@ -70,6 +70,49 @@ public sealed class PlanAndResetTests : IDisposable
         plan.Single(p => p.ContactId == latin.Id).Conflict.Should().BeNull("the pattern gave Ana her username");
     }
 
+    [Theory]
+    [InlineData("王")]
+    [InlineData("علي")]
+    [InlineData("כהן")]
+    [InlineData("🎉")]
+    public async Task A_pattern_whose_tokens_keep_nothing_gives_the_fallback_not_its_own_text(string last)
+    {
+        // Regression (trial17, real CiviCRM 6.17.2): with member-{contact.last_name}, contacts named in Chinese, Arabic and
+        // Hebrew were planned and created as member, member2 and member3, with no note.
+        _h.Configure = o => o.UsernamePattern = "member-{contact.last_name}";
+        var contact = _h.Member("小明", last, "someone@example.org");
+        var latin = _h.Member("Ana", "Lima", "ana@example.org");
+
+        var plan = await PlanAsync();
+
+        var entry = plan.Single(p => p.ContactId == contact.Id);
+        entry.Should().Match<PlanEntry>(p => p.Action == PlannedAction.Create && p.Username == $"user{contact.Id}");
+        entry.Conflict.Should().Be(
+            "The username pattern member-{contact.last_name} gives this contact only its own text ('member'), the same for every such contact: its tokens keep "
+            + "no character (letters outside the Latin alphabet, and emoji, are left out), so the username comes from FallbackUsernamePattern (user{contact.contact_id}). "
+            + "To choose another, change UsernamePattern or FallbackUsernamePattern.");
+        plan.Single(p => p.ContactId == latin.Id).Should().Match<PlanEntry>(p => p.Username == "member-lima" && p.Conflict == null);
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        _h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo([$"user{contact.Id}", "member-lima"]);
+    }
+
+    [Fact]
+    public async Task A_pattern_without_tokens_keeps_its_text_for_every_contact()
+    {
+        // A pattern of text only is the site's own choice of one name (numbered): only tokens that keep nothing fall back.
+        _h.Configure = o => o.UsernamePattern = "member";
+        var first = _h.Member("王", "芳", "one@example.org");
+        var second = _h.Member("Ana", "Lima", "two@example.org");
+
+        var plan = await PlanAsync();
+
+        plan.Single(p => p.ContactId == first.Id).Username.Should().Be("member");
+        plan.Single(p => p.ContactId == second.Id).Username.Should().Be("member2");
+    }
+
     [Fact]
     public async Task Plan_names_the_empty_token_the_rules_own_pattern_and_a_taken_fallback()
     {
@@ -99,9 +142,11 @@ public sealed class PlanAndResetTests : IDisposable
         var run = Gen.Select(foreign.Array[0, 6], a => string.Concat(a));
         // Three Latin characters: a username's shortest length is met by either part alone.
         var part = Gen.Select(run, Gen.Bool, Gen.String[Gen.Char["abcXYZ019"], 3, 3], run, (before, mixed, latin, after) => mixed ? before + latin + after : before + after);
-        await Gen.Select(part, part).SampleAsync(async (first, last) =>
+        // With text of its own in the pattern, tokens that keep nothing give the fallback too, not the bare text (trial17).
+        var pattern = Gen.OneOf(Gen.Const("{contact.first_name}.{contact.last_name}"), Gen.Const("member-{contact.first_name}.{contact.last_name}"));
+        await Gen.Select(part, part, pattern).SampleAsync(async (first, last, usernamePattern) =>
         {
-            using var h = new EngineHarness();
+            using var h = new EngineHarness { Configure = o => o.UsernamePattern = usernamePattern };
             var contact = h.Member(first, last, "someone@example.org");
             var plan = new List<PlanEntry>();
             await foreach (var entry in h.Provisioner.PlanAsync())
@@ -120,10 +165,10 @@ public sealed class PlanAndResetTests : IDisposable
             }
             else
             {
-                planned.Username.Should().NotStartWith("user", "the pattern gave a username").And.NotBeNullOrEmpty();
+                planned.Username.Should().NotStartWith("user", "the pattern gave a username").And.NotBeNullOrEmpty().And.NotBe("member");
                 planned.Conflict.Should().BeNull();
             }
-        }, iter: 40);
+        }, iter: 60);
     }
 
     [Fact]

@@ -22,15 +22,24 @@ public sealed class UsernameTemplateTests
 
     [Theory]
     [InlineData("{contact.nickname}", "unknown token")]
-    [InlineData("{first_name}", "tokens look like")]
+    [InlineData("{first_name}", "tokens look like {contact.first_name}. Did you mean {contact.first_name}?")]
     [InlineData("{contact.first_name", "without a matching")]
     [InlineData("contact.first_name}", "without a matching")]
+    // Found in trial17: {contact.frist_name} listed every known token but said nothing about first_name.
+    [InlineData("{contact.lastname}", "uses the unknown token '{contact.lastname}'. Did you mean {contact.last_name}?")]
+    [InlineData("{contact.frist_name}.x", "Did you mean {contact.first_name}?")]
+    [InlineData("{Contact.First_Name}", "tokens look like {contact.first_name}. Did you mean {contact.first_name}?")]
     public void Unknown_or_malformed_tokens_are_configuration_errors(string pattern, string message)
     {
         var act = () => UsernameTemplate.Parse(pattern);
 
         act.Should().Throw<CmsUserConfigurationException>().Which.Message.Should().Contain(message).And.Contain(pattern);
     }
+
+    [Fact]
+    public void A_token_nothing_is_near_suggests_nothing() =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse("{contact.zzzzzzzzzz}")).Should().Throw<CmsUserConfigurationException>()
+            .Which.Message.Should().NotContain("Did you mean");
 
     [Fact]
     public void Custom_field_tokens_are_reported_as_extra_fields() =>
