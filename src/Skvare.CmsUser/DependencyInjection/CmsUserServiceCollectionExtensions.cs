@@ -101,7 +101,36 @@ public static class CmsUserServiceCollectionExtensions
         services.AddOptions<CmsUserOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IUserProvisioner, UserProvisioner>();
+        services.TryAddSingleton<IUserProvisioner>(CreateProvisioner);
+    }
+
+    /// <summary>
+    /// Builds the engine. A host service that takes <see cref="IUserProvisioner"/> in its constructor (the usual
+    /// <c>BackgroundService</c>) builds it before the host validates the settings at start, so the settings are validated
+    /// here first: every package's problems come in one failure, as they do at start. A missing package is named with
+    /// the call that adds it, instead of the container's "Unable to resolve service" for one of its services.
+    /// </summary>
+    private static UserProvisioner CreateProvisioner(IServiceProvider services)
+    {
+        services.GetService<IStartupValidator>()?.Validate();
+        // Asked without building anything: the providers are built once, for the engine.
+        var registered = services.GetService<IServiceProviderIsService>();
+        bool Absent(Type type) => registered is not null && !registered.IsService(type);
+        var missing = new List<string>(2);
+        if (Absent(typeof(ICmsAccountProvider)))
+        {
+            missing.Add($"no CMS package is registered (nothing provides {nameof(ICmsAccountProvider)}): add one on the builder that AddCmsUserProvisioning() returns, e.g. .AddWordPress(), .AddDrupal(), .AddDrupal7(), .AddBackdrop(), .AddJoomla() or .AddStandalone()");
+        }
+
+        Type[] civiCrm = [typeof(ITriggerSourceFactory), typeof(IContactDirectory), typeof(IActivityRecorder), typeof(IAccountLinkStore)];
+        if (civiCrm.Where(Absent).Select(t => t.Name).ToList() is { Count: > 0 } absent)
+        {
+            missing.Add($"no CiviCRM package is registered (nothing provides {string.Join(", ", absent)}): add .AddCiviCrm() on the builder that AddCmsUserProvisioning() returns");
+        }
+
+        return missing.Count == 0
+            ? ActivatorUtilities.CreateInstance<UserProvisioner>(services)
+            : throw new InvalidOperationException($"Skvare.CmsUser cannot provision: {string.Join("; ", missing)}.");
     }
 
     private sealed class CmsUserBuilder(IServiceCollection services, IConfiguration? configuration) : ICmsUserBuilder
