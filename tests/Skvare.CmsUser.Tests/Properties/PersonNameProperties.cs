@@ -140,10 +140,10 @@ public sealed class PersonNameProperties
     }
 
     /// <summary>The characters of <paramref name="text"/> (lone surrogates are none) but the invisible ones.</summary>
-    private static string Visible(string text) => Without(Valid(text), Invisible);
+    internal static string Visible(string text) => Without(Valid(text), Invisible);
 
     /// <summary><paramref name="text"/> without its lone surrogates (a dropped character between two must not join them).</summary>
-    private static string Valid(string text)
+    internal static string Valid(string text)
     {
         var builder = new StringBuilder(text.Length);
         for (var i = 0; i < text.Length;)
