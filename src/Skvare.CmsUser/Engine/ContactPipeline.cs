@@ -529,7 +529,11 @@ internal sealed class ContactPipeline
             : new AccountLinkResult(request, AccountLinkResultKind.Failed, "The link store returned no result.");
         if (answer.Kind is AccountLinkResultKind.HeldByOtherContact or AccountLinkResultKind.Failed)
         {
-            return PageWriter.LinkRefused(linked, answer, Attempts, _logger, " The rule's roles were not given to the account.");
+            // Said of the account it is about: another contact's (which must not read as this contact having one) or this
+            // contact's unlinked one.
+            return PageWriter.LinkRefused(linked, answer, Attempts, _logger, answer.Kind == AccountLinkResultKind.HeldByOtherContact
+                ? " That account, the other contact's, was not given this rule's roles."
+                : " The rule's roles were not given to the account.");
         }
 
         // Linked to this contact now (written, or found so: then it is an account linked meanwhile, as the write-back says).

@@ -7,7 +7,9 @@ namespace Skvare.CmsUser.Engine;
 /// The first, last and display names sent to the CMS, without the invisible characters that can disguise them: bidi
 /// controls (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069: an override or isolate makes "Ana\u202Enomis" read
 /// as "Anasimon" in the CMS's admin screens), zero-width spaces and word joiners (U+200B, U+2060) and the byte order
-/// mark (U+FEFF). Every CMS provider gets the same names (usernames are cleaned apart, by <see cref="Usernames.UsernameSanitizer"/>).
+/// mark (U+FEFF), and code units that are no character at all (a lone surrogate, which no CMS can store and which,
+/// once a character between two of them is dropped, would join them into a character the name never had). Every CMS
+/// provider gets the same names (usernames are cleaned apart, by <see cref="Usernames.UsernameSanitizer"/>).
 /// </summary>
 /// <remarks>
 /// The zero-width joiner and non-joiner (U+200D, U+200C) are part of real writing: the joiner builds emoji sequences
@@ -37,12 +39,12 @@ internal static class PersonNames
             var start = i;
             var decoded = Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed) == System.Buffers.OperationStatus.Done;
             i += consumed;
-            if (decoded && Hides(rune.Value))
+            if (!decoded || Hides(rune.Value))
             {
                 continue;
             }
 
-            if (decoded && rune.Value is ZeroWidthJoiner or ZeroWidthNonJoiner)
+            if (rune.Value is ZeroWidthJoiner or ZeroWidthNonJoiner)
             {
                 var next = i < text.Length && Rune.DecodeFromUtf16(text[i..], out var following, out _) == System.Buffers.OperationStatus.Done ? following : default(Rune?);
                 if (previous is not { } before || next is not { } after || !Joins(before) || !Joins(after))
@@ -51,9 +53,9 @@ internal static class PersonNames
                 }
             }
 
-            // The original code units, so a character this does not drop (even a lone surrogate) is kept as it was.
+            // The original code units: a character this does not drop is kept as it was.
             builder.Append(text[start..i]);
-            previous = decoded ? rune : null;
+            previous = rune;
         }
 
         var cleaned = builder.ToString();
@@ -69,7 +71,8 @@ internal static class PersonNames
     {
         foreach (var c in name)
         {
-            if (Hides(c) || c is (char)ZeroWidthJoiner or (char)ZeroWidthNonJoiner)
+            // A surrogate may be a lone one (emoji and CJK Ext B names take the slower path, which keeps their pairs).
+            if (Hides(c) || c is (char)ZeroWidthJoiner or (char)ZeroWidthNonJoiner || char.IsSurrogate(c))
             {
                 return true;
             }

@@ -44,7 +44,8 @@ public sealed class RoleSyncLinkTests : IDisposable
         _h.Civi.Links.Should().ContainSingle().Which.ContactId.Should().Be(other.Id, "the other contact keeps its account");
         var activity = _h.Civi.Activities.Should().ContainSingle(a => a.Kind == ActivityKind.AccountCreation).Subject;
         activity.Status.Should().Be(ActivityOutcomeStatus.Failed);
-        activity.Details.Should().Contain(CmsUserErrorCodes.AccountLinkedToOtherContact).And.Contain($"contact {other.Id}").And.Contain("roles were not given");
+        activity.Details.Should().Contain(CmsUserErrorCodes.AccountLinkedToOtherContact).And.Contain($"contact {other.Id}").And.Contain("That account, the other contact's, was not given this rule's roles.")
+            .And.NotContain("roles were not given to the account", "the contact has no account of its own");
     }
 
     [Fact(Timeout = 60_000)]
