@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,23 +11,21 @@ namespace Skvare.CmsUser.Hosting;
 /// it are one cycle (<see cref="UserProvisionerExtensions.RunScheduledCycleAsync"/>): the CMS credentials are checked at
 /// most once per cycle. In a host (<see cref="IHostApplicationLifetime"/> registered) the first run waits until the host
 /// has started (<see cref="IHostApplicationLifetime.ApplicationStarted"/>, e.g. after Kestrel has bound its port), and no
-/// run starts when the host stops or fails to start before that. The provisioner is resolved when the service starts, not
-/// when the host builds its hosted services: the host builds those before it validates the options, and a provisioner built
-/// that early would stop the start at the engine's settings alone, hiding the other packages' problems from the one
-/// start-up message. A provisioner that cannot be built (a package not registered) still fails the start.
+/// run starts when the host stops or fails to start before that. The host builds its hosted services before it validates
+/// the options; the provisioner validates them itself when it is built (<c>AddCmsUserProvisioning</c>'s factory), so a
+/// host with wrong settings still stops with the one start-up message naming every package's problems.
 /// </summary>
 internal sealed class ScheduledProvisioningService : BackgroundService
 {
-    private readonly IServiceProvider _services;
+    private readonly IUserProvisioner _provisioner;
     private readonly IOptionsMonitor<CmsUserOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ScheduledProvisioningService> _logger;
     private readonly IHostApplicationLifetime? _lifetime;
-    private IUserProvisioner? _provisioner;
 
-    public ScheduledProvisioningService(IServiceProvider services, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger, IHostApplicationLifetime? lifetime = null)
+    public ScheduledProvisioningService(IUserProvisioner provisioner, IOptionsMonitor<CmsUserOptions> options, TimeProvider time, ILogger<ScheduledProvisioningService> logger, IHostApplicationLifetime? lifetime = null)
     {
-        _services = services;
+        _provisioner = provisioner;
         _options = options;
         _time = time;
         _logger = logger;
@@ -41,13 +38,6 @@ internal sealed class ScheduledProvisioningService : BackgroundService
     /// <summary>Raised after each finished run, once the wait for the next run has started.</summary>
     internal event Action<RunSummary>? RunCompleted;
 
-    /// <summary>Builds the provisioner (the options have been validated by now), then starts the runs.</summary>
-    public override Task StartAsync(CancellationToken cancellationToken)
-    {
-        _provisioner ??= _services.GetRequiredService<IUserProvisioner>();
-        return base.StartAsync(cancellationToken);
-    }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!await HostStartedAsync(stoppingToken).ConfigureAwait(false))
@@ -55,7 +45,6 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             return;
         }
 
-        var provisioner = _provisioner ??= _services.GetRequiredService<IUserProvisioner>();
         while (!stoppingToken.IsCancellationRequested)
         {
             var schedule = _options.CurrentValue.Schedule;
@@ -70,7 +59,7 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             try
             {
                 var resets = schedule.IncludePasswordResets && _options.CurrentValue.PasswordResets.Count > 0;
-                summary = (await provisioner.RunScheduledCycleAsync(resets, stoppingToken).ConfigureAwait(false)).Provisioning;
+                summary = (await _provisioner.RunScheduledCycleAsync(resets, stoppingToken).ConfigureAwait(false)).Provisioning;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
