@@ -28,10 +28,7 @@ public sealed class StrictAnswerTests : IDisposable
     [MemberData(nameof(RolesOfAnotherShape))]
     public async Task A_block_whose_user_answer_has_roles_of_another_shape_fails_and_leaves_the_account_unchanged(string roles)
     {
-        var user = _host.Server.AddUser("rita", "rita@example.org", roles: 4);
-        _host.Server.FaultWhere = r => r.Method == "GET" && r.Path.EndsWith($"/user/{user.Id}.json", StringComparison.Ordinal)
-            ? FakeFault.Status(200, UserJson(user.Id, roles), "application/json")
-            : null;
+        var user = UserAnsweredWith(roles, 4);
 
         var act = () => _host.Provider.BlockAsync(new CmsAccount(user.Id, "rita", "rita@example.org"));
 
@@ -47,10 +44,7 @@ public sealed class StrictAnswerTests : IDisposable
     [MemberData(nameof(RolesOfAnotherShape))]
     public async Task A_user_read_with_roles_of_another_shape_is_an_unexpected_response_not_a_user_without_roles(string roles)
     {
-        var user = _host.Server.AddUser("rita", "rita@example.org", roles: 4);
-        _host.Server.FaultWhere = r => r.Method == "GET" && r.Path.EndsWith($"/user/{user.Id}.json", StringComparison.Ordinal)
-            ? FakeFault.Status(200, UserJson(user.Id, roles), "application/json")
-            : null;
+        var user = UserAnsweredWith(roles, 4);
 
         var act = () => _host.Provider.GetByIdAsync(user.Id);
 
@@ -62,10 +56,7 @@ public sealed class StrictAnswerTests : IDisposable
     public async Task An_empty_PHP_array_of_roles_reads_as_no_roles()
     {
         // json_encode(array()) is [], whatever the array was meant to be.
-        var user = _host.Server.AddUser("rita", "rita@example.org");
-        _host.Server.FaultWhere = r => r.Method == "GET" && r.Path.EndsWith($"/user/{user.Id}.json", StringComparison.Ordinal)
-            ? FakeFault.Status(200, UserJson(user.Id, "[]"), "application/json")
-            : null;
+        var user = UserAnsweredWith("[]");
 
         var found = await _host.Provider.GetByIdAsync(user.Id);
         await _host.Provider.BlockAsync(new CmsAccount(user.Id, "rita", "rita@example.org"));
@@ -153,6 +144,12 @@ public sealed class StrictAnswerTests : IDisposable
             : () => ((Drupal7AccountProvider)_host.Provider).SendNewAccountNotificationAsync(account);
     }
 
-    private static string UserJson(long uid, string roles) =>
-        $"{{\"uid\":\"{uid}\",\"name\":\"rita\",\"mail\":\"rita@example.org\",\"status\":\"1\",\"created\":\"1700000000\",\"roles\":{roles}}}";
+    /// <summary>A user the site holds with <paramref name="held"/>, whose <c>user/{uid}</c> reads answer its record with <paramref name="roles"/> (JSON) as its roles.</summary>
+    private FakeCmsUser UserAnsweredWith(string roles, params int[] held)
+    {
+        var user = _host.Server.AddUser("rita", "rita@example.org", roles: held);
+        var body = $"{{\"uid\":\"{user.Id}\",\"name\":\"rita\",\"mail\":\"rita@example.org\",\"status\":\"1\",\"created\":\"1700000000\",\"roles\":{roles}}}";
+        _host.Server.FaultWhere = r => r.Method == "GET" && r.Path.EndsWith($"/user/{user.Id}.json", StringComparison.Ordinal) ? FakeFault.Status(200, body, "application/json") : null;
+        return user;
+    }
 }
