@@ -100,7 +100,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
         var call = new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
-        return await SendAsync(call, (node, _) => ToAccount(node ?? throw Unexpected(call.Route, "JSON null")), cancellationToken).ConfigureAwait(false);
+        return await SendAsync(call, (node, _) => ToAccount(node ?? throw Unexpected(call.Route, "JSON null"), RolesOf(node, call.Route)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -207,8 +207,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     public async Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), cancellationToken).ConfigureAwait(false);
-        CheckSent(sent, "password reset");
+        await SendMailAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "password_reset"), "user/{uid}/password_reset"), "password reset", cancellationToken).ConfigureAwait(false);
         Log.MailSent(_logger, account.UserId, "password_reset");
     }
 
@@ -216,8 +215,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     internal async Task SendNewAccountNotificationAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var sent = await SendAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), cancellationToken).ConfigureAwait(false);
-        CheckSent(sent, "welcome");
+        await SendMailAsync(new Call(HttpMethod.Post, UserPath(account.UserId, "resend_welcome_email"), "user/{uid}/resend_welcome_email"), "welcome", cancellationToken).ConfigureAwait(false);
         Log.MailSent(_logger, account.UserId, "welcome");
     }
 
@@ -311,12 +309,15 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
         var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status,created";
-        var rows = (await SendAsync(new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"), (node, _) => node as JsonArray ?? throw Unexpected("user index", "an answer that is not a list"), cancellationToken).ConfigureAwait(false))!;
+        // The index's rows carry only the fields asked for: no roles.
+        var accounts = (await SendAsync(
+            new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"),
+            (node, _) => (node as JsonArray ?? throw Unexpected("user index", "an answer that is not a list")).OfType<JsonObject>().Select(row => ToAccount(row, [])).ToList(),
+            cancellationToken).ConfigureAwait(false))!;
 
         // MySQL compares case-insensitively, other databases may not; keep only the exact match.
-        foreach (var row in rows.OfType<JsonObject>())
+        foreach (var account in accounts)
         {
-            var account = ToAccount(row);
             var candidate = field == "mail" ? account.Email : account.Username;
             if (string.Equals(candidate?.Trim(), value, StringComparison.OrdinalIgnoreCase))
             {
@@ -329,12 +330,23 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
 
     private async Task<List<string>> CurrentRoleIdsAsync(long uid, CancellationToken cancellationToken)
     {
-        var user = await SendAsync(new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true }, cancellationToken).ConfigureAwait(false)
+        // The role set is sent back whole: roles it cannot read would be taken from the account, so the call fails instead.
+        var call = new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true };
+        return await SendAsync(call, (user, _) => RolesOf(user, call.Route).Select(r => r.Key).Where(rid => rid != AuthenticatedRid).ToList(), cancellationToken).ConfigureAwait(false)
             ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.", statusCode: 404);
-        return Get(user, "roles") is JsonObject roles
-            ? [.. roles.Select(r => r.Key).Where(rid => rid != AuthenticatedRid)]
-            : [];
     }
+
+    /// <summary>
+    /// The roles of a <c>user/{uid}</c> answer: <c>user_load()</c>'s <c>rid => name</c> array, which <c>json_encode</c>
+    /// writes as an object (a PHP array whose keys are not 0, 1, …), or as <c>[]</c> when it is empty. Anything else (no
+    /// roles member, a list, a string) is an answer the provider cannot use, never "no roles".
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, JsonNode?>> RolesOf(JsonNode? user, string route) => Get(user, "roles") switch
+    {
+        JsonObject map => [.. map],
+        JsonArray { Count: 0 } => [],
+        var other => throw Unexpected(route, other is null ? "a user without its roles" : $"roles as a JSON {other.GetValueKind().ToString().ToLowerInvariant()} where a map of role ids belongs"),
+    };
 
     /// <inheritdoc />
     /// <remarks>
@@ -460,13 +472,21 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         "user/" + userId.ToString(CultureInfo.InvariantCulture) + (action is null ? string.Empty : "/" + action) + ".json";
 
     /// <summary>
-    /// The mail actions answer <c>true</c>, or <c>false</c> when <c>drupal_mail()</c> failed: the reset and the welcome
-    /// email fail as <see cref="CmsErrorReason.MailFailed"/> (the site answered: no outage).
+    /// Sends a mail action. Services 7.x-3.x's actions return <c>TRUE</c>, which its JSON formatter writes as <c>[true]</c>
+    /// (a scalar is wrapped in a list); a bare <c>true</c> is taken too. <c>false</c> (a site whose action reports
+    /// <c>drupal_mail()</c>'s result) fails as <see cref="CmsErrorReason.MailFailed"/>: the site answered, no outage. Any
+    /// other answer is one the provider cannot use (logged once, <see cref="CmsErrorReason.UnexpectedResponse"/>), never a
+    /// sent email.
     /// </summary>
-    private static void CheckSent(JsonNode? answer, string what)
+    private async Task SendMailAsync(Call call, string what, CancellationToken cancellationToken)
     {
-        var value = answer is JsonArray { Count: 1 } list ? list[0] : answer;
-        if (value is JsonValue v && v.TryGetValue<bool>(out var sent) && !sent)
+        var sent = await SendAsync(
+            call,
+            (answer, _) => (answer is JsonArray { Count: 1 } list ? list[0] : answer) is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+                ? v.GetValue<bool>()
+                : throw Unexpected(call.Route, "an answer that is neither true nor false"),
+            cancellationToken).ConfigureAwait(false);
+        if (!sent)
         {
             throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.MailFailed, $"Drupal 7 could not send the {what} email (the action answered false); check the site's mail system.", statusCode: 200, errorCode: "mail_failed");
         }
@@ -496,20 +516,19 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         _ => null,
     };
 
-    private static CmsAccount ToAccount(JsonNode user)
+    /// <summary>An account from a user's JSON with its <paramref name="roles"/> (<see cref="RolesOf"/>; none for an index row).</summary>
+    private static CmsAccount ToAccount(JsonNode user, IReadOnlyList<KeyValuePair<string, JsonNode?>> roles)
     {
         var uid = Id(Get(user, "uid")) ?? throw Unexpected("user", "a user without uid");
         bool? active = Id(Get(user, "status")) is { } status ? status == 1 : null;
-        var roles = Get(user, "roles") is JsonObject map
-            ? map.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList()
-            : [];
+        var names = roles.Where(r => r.Key != AuthenticatedRid).Select(r => Str(r.Value) ?? r.Key).ToList();
         // created: Unix seconds, a string in the Services answers.
         var created = Get(user, "created") switch
         {
             JsonValue v when v.TryGetValue<long>(out var seconds) => CmsDates.FromUnixSeconds(seconds.ToString(CultureInfo.InvariantCulture)),
             var v => CmsDates.FromUnixSeconds(Str(v)),
         };
-        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = roles, CreatedAt = created };
+        return new CmsAccount(uid, Str(Get(user, "name")), Str(Get(user, "mail"))) { IsActive = active, Roles = names, CreatedAt = created };
     }
 
     private sealed record Call(HttpMethod Method, string Path, string Route) : HttpCall(Method, Path, Route);

@@ -326,13 +326,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     /// </summary>
     private static (CmsAccount? Found, string Body) SearchPage(HttpAnswer answer, Func<CmsAccount, bool> exact)
     {
-        var data = Data(answer.Body);
-        if (data.ValueKind != JsonValueKind.Array)
-        {
-            throw Unusable(CmsErrorReason.UnexpectedResponse, "Joomla answered a user search without its data list.", answer.Status);
-        }
-
-        foreach (var item in data.EnumerateArray())
+        foreach (var item in DataList(answer, "a user search"))
         {
             if (ToAccount(item) is { } account)
             {
@@ -387,7 +381,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
 
     /// <summary>
     /// The site's groups by id with their titles: <c>GET users/groups?page[limit]=100</c>, following <c>links.next</c>
-    /// (Joomla pages its list views, 20 items unless asked; at most 20 pages).
+    /// (Joomla pages its list views, 20 items unless asked; at most 20 pages). A page without its <c>data</c> list is not
+    /// "no groups" (every role would read as unknown): it fails the call, logged once (3409), as a user search does.
     /// </summary>
     private async Task<SortedDictionary<long, string>> ListGroupsAsync(CancellationToken cancellationToken)
     {
@@ -395,8 +390,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         string? path = "users/groups?page[limit]=100";
         for (var page = 0; path is not null && page < 20; page++)
         {
-            var body = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), cancellationToken).ConfigureAwait(false))!;
-            foreach (var item in Items(body))
+            var (items, body) = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), answer => (DataList(answer, "a group list"), answer.Body), cancellationToken).ConfigureAwait(false))!;
+            foreach (var item in items)
             {
                 if (long.TryParse(Text(Member(item, "id")), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                 {
@@ -548,10 +543,13 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         }
     }
 
-    private static JsonElement[] Items(string body)
+    /// <summary>The items of a list view's answer; Joomla always sends its <c>data</c> list (empty when nothing matches), so an answer without one is unusable.</summary>
+    private static JsonElement[] DataList(HttpAnswer answer, string what)
     {
-        var data = Data(body);
-        return data.ValueKind == JsonValueKind.Array ? data.EnumerateArray().ToArray() : [];
+        var data = Data(answer.Body);
+        return data.ValueKind == JsonValueKind.Array
+            ? [.. data.EnumerateArray()]
+            : throw Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered {what} without its data list.", answer.Status);
     }
 
     private string? NextLink(string body)

@@ -259,7 +259,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
                 {
                     // This user's record, not the site: the failure is this account's (permanent), not a stop of the run. The
                     // answer is logged once as one it cannot use (3508), with its excerpt.
-                    Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "get").AbsolutePath, "HTTP 200", CmsErrorReason.InvalidData, Redactor.Excerpt(user.GetRawText()));
+                    LogUnusable("User", "get", 200, CmsErrorReason.InvalidData, user.GetRawText());
                     throw new CmsProviderException(Cms, CmsErrorReason.InvalidData, $"Standalone answered User.get for user {userId} with a role id that is not a positive whole number; the roles are left unchanged.", statusCode: 200);
                 }
 
@@ -455,7 +455,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var row = result.Values.Count > 0 ? result.Values[0] : default;
         if (row.ValueKind != JsonValueKind.Object || row.GetInt64("id") is not long created)
         {
-            Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "create").AbsolutePath, "HTTP 200", CmsErrorReason.UnknownOutcome, Redactor.Excerpt("[" + string.Join(",", result.Values.Select(v => v.GetRawText())) + "]"));
+            LogUnusable("User", "create", 200, CmsErrorReason.UnknownOutcome, Rows(result.Values));
             // As above: accepted, so the user exists; an answer of the wrong shape is this contact's problem, not the site's.
             return (await RecoverAsync(account, new InvalidDataException("User.create answered without a user id."), SetUp).ConfigureAwait(false), sendsMail ? CmsNotification.Unknown : null);
         }
@@ -652,7 +652,7 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
         var users = rows.Select(ToUser).ToArray();
         if (users.Any(u => u.Id <= 0))
         {
-            Log.UnusableAnswer(_logger, "POST", _client.EndpointFor("User", "get").AbsolutePath, "HTTP 200", CmsErrorReason.UnexpectedResponse, Redactor.Excerpt("[" + string.Join(",", rows.Select(v => v.GetRawText())) + "]"));
+            LogUnusable("User", "get", 200, CmsErrorReason.UnexpectedResponse, Rows(rows));
             throw new CmsProviderException(Cms, CmsErrorReason.UnexpectedResponse, "User.get answered a user without its id.", statusCode: 200);
         }
 
@@ -789,7 +789,14 @@ public sealed class StandaloneAccountProvider : ICmsAccountProvider, ICmsAccount
     /// read the body, and its description quotes the body's start; this provider's secrets are taken out too.
     /// </summary>
     private void LogUnusable(CiviCrmApiException ex, CmsErrorReason reason) =>
-        Log.UnusableAnswer(_logger, "POST", _client.EndpointFor(ex.Entity ?? "User", ex.Action ?? "get").AbsolutePath, "HTTP " + (ex.StatusCode ?? 200).ToString(CultureInfo.InvariantCulture), reason, Redactor.Excerpt(ex.Message));
+        LogUnusable(ex.Entity ?? "User", ex.Action ?? "get", ex.StatusCode ?? 200, reason, ex.Message);
+
+    /// <summary>Logs (event 3508) an API v4 answer this provider cannot use: the call's path, the status, the failure and an excerpt of <paramref name="body"/> without this provider's secrets (once: the caller throws the failure on).</summary>
+    private void LogUnusable(string entity, string action, int status, CmsErrorReason reason, string body) =>
+        Log.UnusableAnswer(_logger, "POST", _client.EndpointFor(entity, action).AbsolutePath, "HTTP " + status.ToString(CultureInfo.InvariantCulture), reason, Redactor.Excerpt(body));
+
+    /// <summary>The rows of an answer as the JSON list they came in (for an excerpt).</summary>
+    private static string Rows(IEnumerable<JsonElement> rows) => "[" + string.Join(",", rows.Select(v => v.GetRawText())) + "]";
 
     private CmsProviderException Fail(CmsErrorReason reason, string message, Exception? inner = null, int? status = null, string? code = null)
     {

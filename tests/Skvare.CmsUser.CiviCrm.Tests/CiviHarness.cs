@@ -26,7 +26,7 @@ internal sealed class CiviHarness : IDisposable
             engine?.Invoke(o);
         }).AddCiviCrm(o =>
         {
-            o.BaseUrl = Fake.Url;
+            o.BaseUrl = Fake.BaseUrl;
             o.ApiKey = Fake.ApiKey;
             o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
             // Long: on a loaded machine a 2 s attempt can time out, and its retry then gets the fake's real answer where a

@@ -77,6 +77,44 @@ public sealed class WebsiteTokenTests : IDisposable
         _h.Fake.CallCount("Website", "get").Should().Be(1);
     }
 
+    /// <summary>
+    /// CiviCRM requests of a warm <c>ProvisionAsync</c> whose rule is a saved search asked on its own (a condition with a
+    /// <c>$</c> text cannot ride on the chain): the contact's read with its websites' read beside it (2), the saved
+    /// search's own pending test, without the contact's fields or websites (1), the write-back (1).
+    /// </summary>
+    private const int SavedSearchOnDemandWarm = 4;
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_saved_search_asked_on_its_own_reads_the_contacts_websites_once()
+    {
+        using var h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "dollars", Trigger = TriggerDefinition.SavedSearch("dollars") });
+            o.UsernamePattern = "{contact.first_name}.{contact.url}";
+            o.FallbackUsernamePattern = "{contact.first_name}.{contact.last_name}";
+        }, cms: _cms);
+        h.Fake.AddSavedSearch("dollars", """[["last_name","=","$mith"]]""");
+        var warm = h.Fake.AddContact("Warm", "$mith", "warm@example.org");
+        using (var setUp = new CancellationTokenSource(TimeSpan.FromSeconds(50)))
+        {
+            (await h.Provisioner.ProvisionAsync(warm, cancellationToken: setUp.Token)).Rule.Should().Be("dollars");
+        }
+
+        var ana = h.Fake.AddContact("Ana", "$mith", "ana@example.org");
+        h.Fake.AddWebsite(ana, "https://ana.example.org/", websiteTypeId: 2);
+        var before = h.Fake.Requests.Count;
+        var websitesBefore = h.Fake.CallCount("Website", "get");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        var outcome = await h.Provisioner.ProvisionAsync(ana, cancellationToken: timeout.Token);
+
+        outcome.Kind.Should().Be(OutcomeKind.Created);
+        outcome.Rule.Should().Be("dollars");
+        _cms.Accounts.Should().Contain(a => a.Email == "ana@example.org").Which.Username.Should().StartWith("ana.").And.Contain("example", "the username is made with the website");
+        (h.Fake.CallCount("Website", "get") - websitesBefore).Should().Be(1, "the saved search's own test needs no websites: the read beside the contact's brought them");
+        (h.Fake.Requests.Count - before).Should().Be(SavedSearchOnDemandWarm, string.Join(", ", h.Fake.Requests.Skip(before).Select(r => r.Entity + "." + r.Action)));
+    }
+
     [Fact]
     public async Task A_run_whose_patterns_use_no_website_token_sends_no_Website_get()
     {

@@ -29,5 +29,19 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
             r => r.Path.EndsWith("/user/login.json", StringComparison.Ordinal),
             "{\"sessid\":\"\",\"user\":{\"uid\":\"1\"},\"echo\":" + echo + "}",
             ct => _host.Provider.CheckCredentialsAsync(ct));
+
+        // A mail action's answer that is neither true nor false, and a user's roles that are not the rid map.
+        var user = _host.Server.AddUser("rita.roles", "rita.roles@example.org", roles: 4);
+        var account = new CmsAccount(user.Id, user.Username, user.Email);
+        yield return new(
+            "a mail action answered with an object", "POST", "user/{uid}/password_reset",
+            r => r.Path.EndsWith("/password_reset.json", StringComparison.Ordinal),
+            "{\"echo\":" + echo + "}",
+            ct => _host.Provider.SendPasswordResetAsync(account, ct));
+        yield return new(
+            "a user whose roles are a string", "GET", "user/{uid}",
+            r => r.Method == "GET" && r.Path.EndsWith($"/user/{user.Id}.json", StringComparison.Ordinal),
+            $"{{\"uid\":\"{user.Id}\",\"name\":\"rita.roles\",\"roles\":\"editor\",\"echo\":" + echo + "}",
+            ct => _host.Provider.BlockAsync(account, ct));
     }
 }

@@ -110,4 +110,21 @@ public sealed class RoleCheckTests : IDisposable
         first.RootElement.GetProperty("data").GetArrayLength().Should().Be(20, "Joomla's default list limit");
         first.RootElement.GetProperty("links").GetProperty("next").GetString().Should().Contain("offset]=20");
     }
+
+    public static TheoryData<string> GroupListsWithoutData => ["{\"links\":{}}", "{\"data\":{\"type\":\"groups\",\"id\":\"2\"}}", "[]", "{\"data\":null}"];
+
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(GroupListsWithoutData))]
+    public async Task A_group_list_without_its_data_list_fails_the_role_check_instead_of_calling_every_role_unknown(string body)
+    {
+        var catalog = Catalog();
+        _site.FaultWhere = r => r.Path.EndsWith("/users/groups", StringComparison.Ordinal) ? Testing.FakeFault.Status(200, body, "application/vnd.api+json") : null;
+
+        var check = () => catalog.CheckRolesAsync(["member", "2"], Timeout());
+        var report = await ((ICmsAccountProvider)catalog).CheckConnectivityAsync(Timeout());
+
+        (await check.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        report.Healthy.Should().BeFalse("a group list without its data is not a site without groups");
+        report.Checks.Should().NotContain(c => c.Name == "Groups");
+    }
 }

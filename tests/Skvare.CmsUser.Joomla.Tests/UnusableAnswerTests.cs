@@ -65,5 +65,12 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
                 body,
                 ct => _provider.FindByEmailAsync("rita.roles@example.org", ct));
         }
+
+        // Nor is a group list without its data list "no groups".
+        yield return new(
+            "a group list without its data list", "GET", "users/groups",
+            r => r.Method == "GET" && r.Path.EndsWith("/users/groups", StringComparison.Ordinal),
+            "{\"links\":{},\"echo\":" + echo + "}",
+            ct => ((ICmsRoleCatalog)_provider).CheckRolesAsync(["2"], ct));
     }
 }

@@ -457,9 +457,17 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
     /// One request: the contact's links in other domains and, for a group trigger, the date it joined come chained
     /// onto its row.
     /// </remarks>
-    public async Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default)
+    public Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default) =>
+        FindPendingAsync(contactId, _fields, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindPendingAsync(long, CancellationToken)"/>, the contact read with <paramref name="fields"/> instead of
+    /// the trigger's extra fields: the on-demand read asks a rule on its own with none, having read the contact's fields
+    /// (and websites) already.
+    /// </summary>
+    internal async Task<Contact?> FindPendingAsync(long contactId, IReadOnlyCollection<string> fields, CancellationToken cancellationToken)
     {
-        var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
+        var query = await PendingQueryAsync(cancellationToken, fields: fields).ConfigureAwait(false);
         query.Where.Add(Api4Condition.Eq("id", contactId));
         query.Limit = 1;
         await _reader.ChainOtherDomainLinksAsync(query, cancellationToken).ConfigureAwait(false);
@@ -469,8 +477,8 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             query.Chain[JoinedChain] = new Api4Chain("SubscriptionHistory", "get", await JoinDatesQueryAsync("$id", cancellationToken).ConfigureAwait(false));
         }
 
-        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, _fields, [contactId], cancellationToken).ConfigureAwait(false);
-        var contacts = await _reader.ToContactsAsync(result.Values, _fields, cancellationToken, websites).ConfigureAwait(false);
+        var (result, websites) = await _reader.ReadWithWebsitesAsync(query, fields, [contactId], cancellationToken).ConfigureAwait(false);
+        var contacts = await _reader.ToContactsAsync(result.Values, fields, cancellationToken, websites).ConfigureAwait(false);
         if (contacts.Count == 0)
         {
             return null;
@@ -563,14 +571,15 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         }
     }
 
-    /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
+    /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync(long, CancellationToken)"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
     /// <param name="cancellationToken">Cancels the look-ups.</param>
     /// <param name="triggerId">The trigger's id when not the resolved one (<c>$id</c> in a read chained onto the trigger's look-up).</param>
     /// <param name="domain">The link join's domain when not the identity's (see <see cref="ContactReader.BaseQueryAsync"/>).</param>
     /// <param name="setIds">The ids of other groups and tags when not the resolved ones (<c>"$setN.id"</c> in a read chained onto a look-up that joins them).</param>
-    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null, IReadOnlyDictionary<TriggerDefinition, object>? setIds = null)
+    /// <param name="fields">The extra fields to read when not the trigger's.</param>
+    internal async Task<Api4Params> PendingQueryAsync(CancellationToken cancellationToken, object? triggerId = null, object? domain = null, IReadOnlyDictionary<TriggerDefinition, object>? setIds = null, IReadOnlyCollection<string>? fields = null)
     {
-        var query = await _reader.BaseQueryAsync(_fields, cancellationToken, domain).ConfigureAwait(false);
+        var query = await _reader.BaseQueryAsync(fields ?? _fields, cancellationToken, domain).ConfigureAwait(false);
         switch (Trigger.Kind)
         {
             case TriggerKind.Group:

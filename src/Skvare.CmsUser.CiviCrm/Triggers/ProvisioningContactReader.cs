@@ -134,6 +134,9 @@ internal sealed class ProvisioningContactReader
         }
 
         var contact = contacts[0];
+
+        // A rule asked on its own is asked only whether the contact is pending, and since when: its fields (and websites)
+        // came with the read above, and are not read again.
         int? pendingIn = null;
         for (var i = 0; i < sources.Length && pendingIn is null; i++)
         {
@@ -145,7 +148,7 @@ internal sealed class ProvisioningContactReader
                     contact = sources[i].NeedsJoinDates ? await sources[i].WithJoinDateAsync(contact, row, JoinedChain(i), cancellationToken).ConfigureAwait(false) : contact;
                 }
             }
-            else if (await sources[i].FindPendingAsync(query.ContactId, cancellationToken).ConfigureAwait(false) is { } found)
+            else if (await sources[i].FindPendingAsync(query.ContactId, fields: [], cancellationToken).ConfigureAwait(false) is { } found)
             {
                 pendingIn = i;
                 contact = contact with { TriggeredAt = found.TriggeredAt };

@@ -42,8 +42,11 @@ public partial class FakeCiviCrmServer : IDisposable
             errorPage: status => ($"{{\"status_code\":{status},\"status_message\":\"Temporarily unavailable for maintenance.\"}}", "application/json"));
     }
 
-    /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c>.</summary>
+    /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c> (the same as <see cref="BaseUrl"/>).</summary>
     public Uri Url => _host.BaseUrl;
+
+    /// <summary>The base URL, e.g. <c>http://127.0.0.1:PORT/</c>: the name every fake server of this package uses (<see cref="Url"/> is the same).</summary>
+    public Uri BaseUrl => _host.BaseUrl;
 
     /// <summary>The API key that authenticates as <see cref="ApiContactId"/>.</summary>
     public string ApiKey { get; }

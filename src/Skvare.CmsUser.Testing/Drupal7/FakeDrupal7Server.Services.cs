@@ -380,7 +380,8 @@ public sealed partial class FakeDrupal7Server
         }
 
         // No status check: blocked accounts get the mail too.
-        return Json(200, JsonValue.Create(SendMail(user, "password_reset")));
+        // Services' JSON formatter wraps a scalar result in a list: TRUE is written as [true].
+        return Json(200, new JsonArray(SendMail(user, "password_reset")));
     }
 
     private Answer ResendWelcome(long target, long? uid)
@@ -401,7 +402,7 @@ public sealed partial class FakeDrupal7Server
             1 => "register_no_approval_required",
             _ => "register_pending_approval",
         };
-        return Json(200, JsonValue.Create(SendMail(user, op)));
+        return Json(200, new JsonArray(SendMail(user, op)));
     }
 
     private bool SendMail(Drupal7UserRow user, string operation)

@@ -96,7 +96,11 @@ public sealed partial class FakeDrupal7Server : IDisposable
     /// <summary>When <see langword="false"/>, the API account's role lacks <c>administer users</c>.</summary>
     public bool ApiUserCanAdministerUsers { get; set; } = true;
 
-    /// <summary>When <see langword="true"/>, the site's mail system fails.</summary>
+    /// <summary>
+    /// When <see langword="true"/>, the site's mail system fails: the mail actions answer <c>[false]</c>. (Services
+    /// 7.x-3.x's own actions answer <c>[true]</c> whatever <c>drupal_mail()</c> returned and only log the failure; the
+    /// fake answers as a site whose action reports it.)
+    /// </summary>
     public bool MailFails { get; set; }
 
     /// <summary>Drupal 7's <c>user_register</c> variable: 0 administrators only, 1 visitors, 2 visitors with approval (the default).</summary>

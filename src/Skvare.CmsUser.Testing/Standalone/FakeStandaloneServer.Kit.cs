@@ -34,7 +34,7 @@ public sealed partial class FakeStandaloneServer : IFakeCmsServer
     }
 
     /// <inheritdoc />
-    Uri IFakeCmsServer.BaseUrl => Url;
+    Uri IFakeCmsServer.BaseUrl => BaseUrl;
 
     /// <inheritdoc />
     TimeSpan IFakeCmsServer.ResponseDelay

@@ -19,7 +19,7 @@ public sealed class FakeProtocolTests : IDisposable
 
     private HttpRequestMessage Post(string entity, string action, HttpContent content, bool xRequestedWith = true, string? auth = "xheader")
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_fake.Url, $"civicrm/ajax/api4/{entity}/{action}")) { Content = content };
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_fake.BaseUrl, $"civicrm/ajax/api4/{entity}/{action}")) { Content = content };
         if (xRequestedWith)
         {
             request.Headers.Add("X-Requested-With", "XMLHttpRequest");
@@ -38,6 +38,16 @@ public sealed class FakeProtocolTests : IDisposable
     }
 
     private static FormUrlEncodedContent Form(string json) => new([new KeyValuePair<string, string>("params", json)]);
+
+    [Fact]
+    public void BaseUrl_names_the_site_as_every_other_fake_does_and_Url_still_does()
+    {
+        using var standalone = new Testing.Standalone.FakeStandaloneServer();
+
+        _fake.BaseUrl.Should().Be(_fake.Url);
+        _fake.BaseUrl.AbsolutePath.Should().Be("/", "the site's root, with its trailing slash");
+        ((IFakeCmsServer)standalone).BaseUrl.Should().Be(standalone.BaseUrl, "a Standalone site is its CiviCRM");
+    }
 
     [Fact]
     public async Task A_json_body_is_not_read_and_an_empty_get_returns_every_row()

@@ -121,7 +121,7 @@ public sealed class FakeDrupal7ServerTests : IDisposable
         var (status, body) = await Send(HttpMethod.Post, $"user/{user.Id}/resend_welcome_email.json", "{}", cookie, token);
 
         status.Should().Be(HttpStatusCode.OK);
-        body.Should().Be("true");
+        body.Should().Be("[true]", "Services' JSON formatter wraps a scalar result (the action's TRUE) in a list");
         _server.Mails.Should().Equal(new FakeDrupal7Mail(user.Id, "jdoe@example.org", "register_pending_approval"));
     }
 }
