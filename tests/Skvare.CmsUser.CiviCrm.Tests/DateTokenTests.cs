@@ -103,6 +103,49 @@ public sealed class DateTokenTests : IDisposable
         _h.Fake.Activities.Should().NotContain(a => a.Status == "Failed", "a site's setting is no contact's failure");
     }
 
+    [Theory]
+    [InlineData("en_GB", "{contact.birth_date}", "January 3rd, 1990")]
+    [InlineData("en_AU", "{contact.birth_date|crmDate:\"%a %A %B\"}", "Wed Wednesday January")]
+    [InlineData("fr_FR", "{contact.birth_date|crmDate:\"%d/%m/%Y\"}", "03/01/1990")]
+    [InlineData("de_DE", "{contact.birth_date|crmDate:\"shortdate\"}", "01/03/1990")]
+    public async Task Another_language_prints_numbers_and_English_full_names_as_CiviCRM_does(string locale, string token, string expected)
+    {
+        using var h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
+            o.FieldMappings["field_born"] = token;
+        }, cms: _cms);
+        h.Fake.SetSetting("lcMessages", $"\"{locale}\"");
+        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        h.Fake.SetContactValue(ana, "birth_date", "1990-01-03");
+        h.Fake.AddToGroup(h.Fake.AddGroup("members"), [ana]);
+
+        (await h.Provisioner.RunOnceAsync()).Count(OutcomeKind.Created).Should().Be(1);
+
+        _cms.Accounts.Should().ContainSingle().Which.Fields["field_born"].Should().Be(expected);
+    }
+
+    [Theory]
+    [InlineData("en_GB", "{contact.birth_date|crmDate:\"%b\"}")]
+    [InlineData("pt_BR", "{contact.birth_date|crmDate:\"%A\"}")]
+    public async Task A_name_CiviCRM_may_print_otherwise_in_the_sites_language_stops_the_run(string locale, string token)
+    {
+        using var h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
+            o.FieldMappings["field_born"] = token;
+        }, cms: _cms);
+        h.Fake.SetSetting("lcMessages", $"\"{locale}\"");
+        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        h.Fake.AddToGroup(h.Fake.AddGroup("members"), [ana]);
+
+        var summary = await h.Provisioner.RunOnceAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.Configuration);
+        summary.StopReason.Should().Contain(locale);
+        _cms.Accounts.Should().BeEmpty();
+    }
+
     [Fact]
     public async Task On_demand_the_date_comes_with_the_contact()
     {

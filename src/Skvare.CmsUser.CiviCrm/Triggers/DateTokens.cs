@@ -19,8 +19,9 @@ namespace Skvare.CmsUser.CiviCrm.Triggers;
 /// </list>
 /// The site's formats and language (<c>lcMessages</c>) are read once per process with one <c>Setting.get</c>, and only
 /// when a token needs them. Month and weekday names are English as CiviCRM prints them for <c>en_US</c> (ICU's);
-/// CiviCRM prints them in the site's language otherwise, which the SDK does not reproduce: a site whose language is not
-/// <c>en_US</c> and whose token prints a name fails the read with a message instead of giving other names.
+/// CiviCRM prints them in the site's language otherwise, which the SDK does not reproduce: a site in another language
+/// whose token prints a name fails the read with a message instead of giving other names (another English passes but
+/// for month abbreviations, <see cref="EnglishNamesMatch"/>).
 /// </summary>
 internal static class DateTokens
 {
@@ -105,10 +106,10 @@ internal static class DateTokens
                         "Setting", "get");
                 }
 
-                if (site.Locale != "en_US" && HasNames(format))
+                if (!EnglishNamesMatch(site.Locale, format))
                 {
                     throw new CiviCrmApiException(FailureKind.Configuration,
-                        $"The date token {{contact.{field}}} prints month or weekday names (format '{format}'), which CiviCRM prints in the site's language ({site.Locale}) and cmsuser only in English, so the text would differ from CiviCRM's. Give the token a format of numbers, e.g. |crmDate:\"%d.%m.%Y\".",
+                        $"The date token {{contact.{field}}} prints month or weekday names (format '{format}'), which CiviCRM prints in the site's language ({site.Locale}) and cmsuser only in US English, so the text would differ from CiviCRM's. Give the token a format of numbers, e.g. |crmDate:\"%d.%m.%Y\".",
                         "Setting", "get");
                 }
             }
@@ -224,6 +225,15 @@ internal static class DateTokens
         var start = field.IndexOf(FilterMark + ":\"", StringComparison.Ordinal);
         return start < 0 || field[^1] != '"' ? null : field[(start + FilterMark.Length + 2)..^1];
     }
+
+    /// <summary>
+    /// Whether CiviCRM prints the format's names as the SDK does in this language: any name in <c>en_US</c>; in another
+    /// English (<c>en_GB</c>, <c>en_AU</c>, …) the same full month and weekday names and weekday abbreviations, but not
+    /// always the same month abbreviations (ICU 72: <c>Sept</c>, <c>June</c>); none in any other language.
+    /// </summary>
+    private static bool EnglishNamesMatch(string locale, string format) =>
+        locale == "en_US" || !HasNames(format)
+        || ((locale == "en" || locale.StartsWith("en_", StringComparison.Ordinal)) && !format.Contains("%b", StringComparison.Ordinal));
 
     private static bool HasNames(string format) =>
         format.Contains("%A", StringComparison.Ordinal) || format.Contains("%a", StringComparison.Ordinal)
