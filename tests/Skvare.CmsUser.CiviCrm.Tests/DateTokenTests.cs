@@ -110,15 +110,7 @@ public sealed class DateTokenTests : IDisposable
     [InlineData("de_DE", "{contact.birth_date|crmDate:\"shortdate\"}", "01/03/1990")]
     public async Task Another_language_prints_numbers_and_English_full_names_as_CiviCRM_does(string locale, string token, string expected)
     {
-        using var h = new CiviHarness(engine: o =>
-        {
-            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
-            o.FieldMappings["field_born"] = token;
-        }, cms: _cms);
-        h.Fake.SetSetting("lcMessages", $"\"{locale}\"");
-        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
-        h.Fake.SetContactValue(ana, "birth_date", "1990-01-03");
-        h.Fake.AddToGroup(h.Fake.AddGroup("members"), [ana]);
+        using var h = Born(locale, token);
 
         (await h.Provisioner.RunOnceAsync()).Count(OutcomeKind.Created).Should().Be(1);
 
@@ -130,20 +122,28 @@ public sealed class DateTokenTests : IDisposable
     [InlineData("pt_BR", "{contact.birth_date|crmDate:\"%A\"}")]
     public async Task A_name_CiviCRM_may_print_otherwise_in_the_sites_language_stops_the_run(string locale, string token)
     {
-        using var h = new CiviHarness(engine: o =>
-        {
-            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
-            o.FieldMappings["field_born"] = token;
-        }, cms: _cms);
-        h.Fake.SetSetting("lcMessages", $"\"{locale}\"");
-        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
-        h.Fake.AddToGroup(h.Fake.AddGroup("members"), [ana]);
+        using var h = Born(locale, token);
 
         var summary = await h.Provisioner.RunOnceAsync();
 
         summary.StopKind.Should().Be(RunStopKind.Configuration);
         summary.StopReason.Should().Contain(locale);
         _cms.Accounts.Should().BeEmpty();
+    }
+
+    /// <summary>A site in <paramref name="locale"/> whose one member, Ana, was born 1990-01-03; <paramref name="token"/> maps a CMS field.</summary>
+    private CiviHarness Born(string locale, string token)
+    {
+        var h = new CiviHarness(engine: o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
+            o.FieldMappings["field_born"] = token;
+        }, cms: _cms);
+        h.Fake.SetSetting("lcMessages", $"\"{locale}\"");
+        var ana = h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        h.Fake.SetContactValue(ana, "birth_date", "1990-01-03");
+        h.Fake.AddToGroup(h.Fake.AddGroup("members"), [ana]);
+        return h;
     }
 
     [Fact]
