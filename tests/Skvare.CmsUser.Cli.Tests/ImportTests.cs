@@ -157,6 +157,29 @@ public sealed class ImportTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Date_tokens_are_imported_and_only_a_date_filter_CiviCRM_fails_on_is_left_to_a_person()
+    {
+        using var sites = new Sites();
+        StoreExtensionSettings(sites);
+        sites.Civi.SetSetting("cmsuser_pattern", "\"{contact.last_name|lower}{contact.birth_date|crmDate:\\\"%Y\\\"}\"");
+        sites.Civi.SetSetting("cmsuser_user_fields", JsonSerializer.Serialize("field_born={contact.birth_date}\r\nfield_short={contact.birth_date|crmDate:\"shortdate\"}\r\nfield_loud={contact.birth_date|upper}\r\n"));
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(CiviCrmOnly(sites)));
+
+        var json = await Cli.RunAsync(folder.Path, null, "import", "--json");
+
+        var settings = json.Json.GetProperty("settings").GetProperty("CmsUser");
+        settings.GetProperty("UsernamePattern").GetString().Should().Be("{contact.last_name|lower}{contact.birth_date|crmDate:\"%Y\"}", json.ToString());
+        var fields = settings.GetProperty("FieldMappings");
+        fields.GetProperty("field_born").GetString().Should().Be("{contact.birth_date}");
+        fields.GetProperty("field_short").GetString().Should().Be("{contact.birth_date|crmDate:\"shortdate\"}");
+        fields.TryGetProperty("field_loud", out _).Should().BeFalse("CiviCRM stops the whole message for |upper on a date a contact has");
+        var notImported = json.Json.GetProperty("notImported").EnumerateArray().Select(n => (n.GetProperty("setting").GetString(), n.GetProperty("why").GetString()!)).ToList();
+        notImported.Should().Contain(n => n.Item1 == "cmsuser_user_fields" && n.Item2.Contains("field_loud", StringComparison.Ordinal) && n.Item2.Contains("|crmDate", StringComparison.Ordinal));
+        notImported.Should().NotContain(n => n.Item2.Contains("field_born", StringComparison.Ordinal) || n.Item1 == "cmsuser_pattern");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Odd_values_names_in_any_script_deleted_groups_and_cleared_settings_are_each_imported_or_named()
     {
         using var sites = new Sites();

@@ -24,6 +24,9 @@ internal sealed class ContactReader
     // custom_N → the API v4 field path that reads it (empty: no such field on the site), looked up once per process.
     private readonly ConcurrentDictionary<string, string> _customPaths = new(StringComparer.Ordinal);
 
+    // The site's date formats and language for the date tokens, read once per process (null: not read yet).
+    private volatile DateTokens.SiteDateFormats? _dates;
+
     public ContactReader(CiviCrmApiClient client, CiviCrmOptions options)
     {
         _client = client;
@@ -45,10 +48,12 @@ internal sealed class ContactReader
     {
         domain ??= (await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false)).DomainId;
         await ResolveCustomFieldsAsync(extraFields, cancellationToken).ConfigureAwait(false);
+        await ResolveDateFormatsAsync(extraFields, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params().WithSelect(StandardFields).WithSelect($"{LinkAlias}.uf_id", $"{LinkAlias}.uf_name");
         foreach (var field in extraFields)
         {
-            if (PathOf(field) is { Length: > 0 } path)
+            // Several date tokens may read one date (birth_date, birth_date|crmDate:"%Y").
+            if (PathOf(field) is { Length: > 0 } path && !query.Select.Contains(path))
             {
                 query.Select.Add(path);
             }
@@ -103,6 +108,30 @@ internal sealed class ContactReader
     private const string CustomFieldPrefix = "custom_";
 
     /// <summary>
+    /// The site's date formats and language, for the date tokens that print with them (<see cref="DateTokens"/>): one
+    /// <c>Setting.get</c> the first time a read needs them, none after (a format changed on the site is seen after a
+    /// restart, as CiviCRM's own settings cache does until it is cleared). Each read then checks that its tokens can be
+    /// printed as CiviCRM prints them with these formats.
+    /// </summary>
+    private async Task ResolveDateFormatsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    {
+        if (!DateTokens.NeedSettings(extraFields))
+        {
+            return;
+        }
+
+        var site = _dates;
+        if (site is null)
+        {
+            var result = await _client.CallAsync("Setting", "get", DateTokens.SettingsQuery(), cancellationToken).ConfigureAwait(false);
+            site = DateTokens.ReadSettings(result.Values);
+            _dates = site;
+        }
+
+        DateTokens.Check(site, extraFields);
+    }
+
+    /// <summary>
     /// The id of a <c>custom_N</c> field, written as CiviCRM files the value: without leading zeros (the patterns refuse
     /// <c>custom_012</c>, which CiviCRM prints as nothing; any other spelling is a plain path, which API v4 drops).
     /// </summary>
@@ -112,11 +141,12 @@ internal sealed class ContactReader
         && long.TryParse(field.AsSpan(CustomFieldPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     /// <summary>
-    /// The API v4 field path of a token's field: itself, or a custom field's (empty when the site has no such field), or
-    /// empty for the website tokens (read apart, <see cref="WebsiteTokens"/>).
+    /// The API v4 field path of a token's field: itself, a date token's date (<c>birth_date</c> of
+    /// <c>birth_date|crmDate:"%Y"</c>), or a custom field's (empty when the site has no such field), or empty for the
+    /// website tokens (read apart, <see cref="WebsiteTokens"/>).
     /// </summary>
     private string PathOf(string field) =>
-        field == WebsiteTokens.Path ? "" : CustomFieldId(field) is null ? field : _customPaths.GetValueOrDefault(field, "");
+        field == WebsiteTokens.Path ? "" : DateTokens.PathOf(field) ?? (CustomFieldId(field) is null ? field : _customPaths.GetValueOrDefault(field, ""));
 
     /// <summary>The chain that brings a row's links in other domains with the row itself (see <see cref="ChainOtherDomainLinksAsync"/>).</summary>
     public const string OtherLinksChain = "uf_other";
@@ -303,11 +333,16 @@ internal sealed class ContactReader
     }
 
     /// <summary>
-    /// A token's field: a custom field through its API v4 path, a multi-valued one's labels joined with ", " as CiviCRM's
+    /// A token's field: a date printed as CiviCRM's token prints it, a custom field through its API v4 path, a multi-valued one's labels joined with ", " as CiviCRM's
     /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them.
     /// </summary>
     private string? FieldText(JsonElement row, string field, List<string> problems)
     {
+        if (DateTokens.PathOf(field) is not null)
+        {
+            return DateTokens.Text(row, field, _dates, problems);
+        }
+
         if (CustomFieldId(field) is null)
         {
             return Text(row, field, problems);

@@ -286,7 +286,8 @@ internal static class ExtensionImport
 
     /// <summary>
     /// Runs the engine's validator over the section: a pattern or field with a token cmsuser refuses (a domain token, a
-    /// date) is left out with the validator's own words, so what is written never stops the next start.
+    /// date with a filter CiviCRM fails on, such as <c>|upper</c>) is left out with the validator's own words, so what is
+    /// written never stops the next start. Date tokens with or without <c>|crmDate</c> are imported.
     /// </summary>
     private static void Validate(JsonObject section, List<string> imported, List<NotImported> notImported)
     {

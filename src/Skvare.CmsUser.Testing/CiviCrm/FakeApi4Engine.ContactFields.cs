@@ -19,7 +19,7 @@ internal sealed partial class FakeApi4Engine
     [
         "job_title", "formal_title", "source", "prefix_id:label", "suffix_id:label", "gender_id:label", "contact_type:label",
         "communication_style_id:label", "preferred_communication_method:label", "preferred_language:label", "email_greeting_display",
-        "postal_greeting_display", "addressee_display", "employer_id", "image_URL",
+        "postal_greeting_display", "addressee_display", "employer_id", "image_URL", "birth_date", "deceased_date",
         "address_primary.id", "address_primary.location_type_id:label", "address_primary.street_address", "address_primary.street_number",
         "address_primary.street_number_suffix", "address_primary.street_name", "address_primary.street_unit",
         "address_primary.supplemental_address_1", "address_primary.supplemental_address_2", "address_primary.supplemental_address_3",

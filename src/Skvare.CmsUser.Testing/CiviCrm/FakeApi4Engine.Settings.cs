@@ -12,6 +12,13 @@ internal sealed partial class FakeApi4Engine
         ("contact_undelete", true),
         ("defaultCurrency", "USD"),
         ("lcMessages", "en_US"),
+        ("dateformatDatetime", "%B %E%f, %Y %l:%M %P"),
+        ("dateformatFull", "%B %E%f, %Y"),
+        ("dateformatPartial", "%B %Y"),
+        ("dateformatTime", "%l:%M %P"),
+        ("dateformatYear", "%Y"),
+        ("dateformatFinancialBatch", "%m/%d/%Y"),
+        ("dateformatshortdate", "%m/%d/%Y"),
     ];
 
     private (List<Dictionary<string, object?>> Values, int Count, int? CountMatched)? ExecuteSettings(string entity, string action, JsonElement p)

@@ -47,7 +47,9 @@ public sealed record Contact
 
     /// <summary>
     /// Extra contact fields requested through <see cref="TriggerSourceContext.ExtraFields"/>
-    /// (for example <c>custom_12</c>), keyed by field name.
+    /// (for example <c>custom_12</c>), keyed by field name. A date token's field carries its filter
+    /// (<c>birth_date</c>, <c>birth_date|crmDate</c>, <c>birth_date|crmDate:"%Y"</c>): its value is the date as
+    /// CiviCRM's token processor prints it, not the ISO text.
     /// </summary>
     public IReadOnlyDictionary<string, string?> Fields { get; init; } = EmptyFields;
 

@@ -10,8 +10,8 @@ namespace Skvare.CmsUser.Usernames;
 /// </summary>
 /// <remarks>
 /// Left out on purpose: <c>checksum</c>, <c>checksum_value</c> and <c>hash</c> (they open CiviCRM pages as the contact, a
-/// credential in a username or a CMS field), the dates (CiviCRM's token prints a long date, API v4 an ISO one, so the
-/// text would differ from the reference's), email signatures, and the flags (<c>do_not_email</c>, <c>is_opt_out</c>, …).
+/// credential in a username or a CMS field), email signatures, and the flags (<c>do_not_email</c>, <c>is_opt_out</c>, …).
+/// The dates are <see cref="DateTokens"/> (printed by the contact read, as CiviCRM prints them).
 /// A token outside this list and the standard ones is a configuration error at start, as before.
 /// </remarks>
 internal static class ContactTokens

@@ -36,10 +36,12 @@ internal sealed class TokenFilter
                 return new TokenFilter(name, null);
             case "default" when colon > 0 && QuotedArgument(trimmed[(colon + 1)..]) is { } argument:
                 return new TokenFilter(name, argument);
+            case DateTokens.Filter:
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}' on a token that is not a date: only {string.Join(", ", DateTokens.Fields.Select(f => "{contact." + f + "}"))} take |crmDate.");
             case "default":
                 throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'; write the default text in double quotes, e.g. {{contact.nick_name|default:\"member\"}}.");
             default:
-                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'. Known filters: |lower, |upper, |capitalize and |default:\"text\" (one per token).");
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'. Known filters: |lower, |upper, |capitalize and |default:\"text\" (one per token), and |crmDate for a date.");
         }
     }
 

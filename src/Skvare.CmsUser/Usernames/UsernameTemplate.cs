@@ -8,7 +8,8 @@ namespace Skvare.CmsUser.Usernames;
 /// <summary>
 /// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once. Tokens are CiviCRM's: the standard
 /// ones, <c>{contact.custom_N}</c>, CiviCRM's other contact tokens (<see cref="ContactTokens"/>), each optionally with
-/// one of CiviCRM's token filters (<c>|lower</c>, <c>|upper</c>, <c>|capitalize</c>, <c>|default:"text"</c>).
+/// one of CiviCRM's token filters (<c>|lower</c>, <c>|upper</c>, <c>|capitalize</c>, <c>|default:"text"</c>), and the
+/// contact's dates with or without <c>|crmDate</c> (<see cref="DateTokens"/>: printed by the contact read).
 /// Unknown tokens and filters are rejected when the pattern is parsed (at start-up), not when it is used.
 /// </summary>
 internal sealed partial class UsernameTemplate
@@ -78,8 +79,18 @@ internal sealed partial class UsernameTemplate
 
             var token = pattern[(open + 1)..close].Trim();
             var bar = token.IndexOf('|', StringComparison.Ordinal);
-            var filter = bar < 0 ? null : TokenFilter.Parse(pattern, token[(bar + 1)..]);
-            segments.Add(new Segment(true, ValidateToken(pattern, bar < 0 ? token : token[..bar].TrimEnd()), filter));
+            var field = ValidateToken(pattern, bar < 0 ? token : token[..bar].TrimEnd());
+            var filterText = bar < 0 ? null : token[(bar + 1)..];
+            if (DateTokens.Fields.Contains(field))
+            {
+                // CiviCRM prints a date with the site's formats: the contact read prints it, its filter included.
+                segments.Add(new Segment(true, DateTokens.Key(pattern, field, filterText)));
+            }
+            else
+            {
+                segments.Add(new Segment(true, field, filterText is null ? null : TokenFilter.Parse(pattern, filterText)));
+            }
+
             position = close + 1;
         }
 
@@ -156,6 +167,11 @@ internal sealed partial class UsernameTemplate
             return field;
         }
 
+        if (DateTokens.Fields.Contains(name))
+        {
+            return name;
+        }
+
         throw new CmsUserConfigurationException(
             $"The pattern '{pattern}' uses the unknown token '{{{token}}}'.{DidYouMean(name)} Known: {string.Join(", ", KnownTokens.Select(t => "{contact." + t + "}"))}, {{contact.custom_N}} for custom fields, and CiviCRM's other contact tokens such as {{contact.sort_name}}, {{contact.job_title}} or {{contact.address_primary.city}} (docs/configuration.md lists them).");
     }
@@ -166,7 +182,7 @@ internal sealed partial class UsernameTemplate
     /// </summary>
     private static string DidYouMean(string name)
     {
-        var near = EditDistance.Nearest(name, KnownTokens.Concat(ContactTokens.StandardAliases.Keys).Concat(ContactTokens.Fields.Keys).Distinct(StringComparer.Ordinal), 2);
+        var near = EditDistance.Nearest(name, KnownTokens.Concat(ContactTokens.StandardAliases.Keys).Concat(ContactTokens.Fields.Keys).Concat(DateTokens.Fields).Distinct(StringComparer.Ordinal), 2);
         return near.Count == 0 ? "" : $" Did you mean {string.Join(" or ", near.Take(3).Select(n => "{contact." + n + "}"))}?";
     }
 

@@ -126,6 +126,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-import-", () => new CiviCrmImportAdapter()),
         ("civicrm-6.17.2-tokens-", () => new CiviCrmTokensAdapter()),
         ("civicrm-6.17.2-websites-", () => new CiviCrmWebsitesAdapter()),
+        ("civicrm-6.17.2-dates-", () => new CiviCrmDatesAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

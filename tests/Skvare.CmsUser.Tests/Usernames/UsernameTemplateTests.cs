@@ -113,10 +113,41 @@ public sealed class UsernameTemplateTests
     [InlineData("{contact.first_name|default}", "double quotes")]
     [InlineData("{contact.checksum}", "unknown token")]
     [InlineData("{contact.hash}", "unknown token")]
-    [InlineData("{contact.birth_date}", "unknown token")]
+    [InlineData("{contact.birthdate}", "Did you mean {contact.birth_date}")]
+    [InlineData("{contact.first_name|crmDate:\"%Y\"}", "not a date")]
     public void Unknown_filters_and_tokens_left_out_on_purpose_are_configuration_errors(string pattern, string message) =>
         FluentActions.Invoking(() => UsernameTemplate.Parse(pattern)).Should().Throw<CmsUserConfigurationException>()
             .Which.Message.Should().Contain(message).And.Contain(pattern);
+
+    [Theory]
+    [InlineData("{contact.birth_date}", "birth_date")]
+    [InlineData("{contact.deceased_date|crmDate}", "deceased_date|crmDate")]
+    [InlineData("{contact.created_date | crmDate:\"Full\" }", "created_date|crmDate:\"Full\"")]
+    [InlineData("{contact.modified_date|crmDate:\"shortdate\"}", "modified_date|crmDate:\"shortdate\"")]
+    [InlineData("{contact.birth_date|crmDate:\"%d.%m.%Y %H:%M (%a)\"}", "birth_date|crmDate:\"%d.%m.%Y %H:%M (%a)\"")]
+    public void A_date_token_is_read_as_a_field_that_carries_its_crmDate_filter(string pattern, string field)
+    {
+        var template = UsernameTemplate.Parse(pattern);
+
+        template.ExtraFields.Should().Equal(field);
+        var contact = new Contact { Id = 7, Fields = new Dictionary<string, string?> { [field] = "February 29th, 2000" } };
+        template.Render(contact).Should().Be("February 29th, 2000", "the contact read prints the date; the pattern takes its text as it is");
+        template.EmptyToken(contact with { Fields = new Dictionary<string, string?> { [field] = null } }).Should().Be("{contact." + field + "}");
+    }
+
+    [Theory]
+    [InlineData("{contact.birth_date|upper}", "only CiviCRM's |crmDate")]
+    [InlineData("{contact.birth_date|default:\"none\"}", "only CiviCRM's |crmDate")]
+    [InlineData("{contact.birth_date|crmDate:Full}", "double quotes")]
+    [InlineData("{contact.birth_date|crmDate:\"\"}", "double quotes")]
+    [InlineData("{contact.birth_date|crmDate:\"%Y\":\"x\"}", "double quotes")]
+    [InlineData("{contact.birth_date|crmDate:\"%Y年\"}", "token syntax allows only")]
+    [InlineData("{contact.birth_date|crmDate:\"%e|%E\"}", "token syntax allows only")]
+    [InlineData("{contact.birth_date|crmDate:\"Timestamp\"}", "time zone")]
+    [InlineData("{contact.created_date|crmDate:\"%H %Z\"}", "time zone")]
+    public void Date_forms_CiviCRM_fails_or_prints_with_the_servers_time_zone_are_refused_at_start(string pattern, string message) =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse(pattern)).Should().Throw<CmsUserConfigurationException>()
+            .Which.Message.Should().Contain(message).And.Contain(pattern.Split('|')[0]);
 
     private static readonly Contact Filtered = new()
     {
