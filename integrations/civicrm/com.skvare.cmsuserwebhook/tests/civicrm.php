@@ -29,12 +29,18 @@ use Civi\Cmsuserwebhook\Transport;
 final class FakeHost implements Transport {
   public $calls = [];
   public $status = 200;
+  /** Statuses for single contacts (contact id => status), before $status. */
+  public $statusFor = [];
   /** The answer's body; NULL = the usual one for the status. */
   public $body = NULL;
 
   public function post(string $url, array $headers, string $body, int $timeout): array {
     $ts = (int) $headers[Signer::TIMESTAMP_HEADER];
     $this->calls[] = ['body' => json_decode($body, TRUE), 'signed' => hash_equals(Signer::signature(SECRET, $ts, $body), $headers[Signer::SIGNATURE_HEADER])];
+    $contactId = json_decode($body, TRUE)['contactId'];
+    if (isset($this->statusFor[$contactId])) {
+      return ['status' => $this->statusFor[$contactId], 'body' => '{"contactId":' . $contactId . ',"outcome":"Skipped","error":{"kind":"Permanent","code":"attempts_used_up","message":"used up"}}', 'error' => NULL];
+    }
     return $this->status === 0
       ? ['status' => 0, 'body' => '', 'error' => 'Connection refused']
       : ['status' => $this->status, 'body' => $this->body ?? ($this->status === 503 ? '{"outcome":"Failed","error":{"kind":"Transient","code":"unavailable","message":"CiviCRM down"}}' : '{"outcome":"Created"}'), 'error' => NULL];
@@ -165,6 +171,14 @@ CRM_Core_Transaction::end(TRUE);
 check(count($host->calls) === 5 && backlog() === 3, 'five sent during the request, three queued');
 $run = Delivery::runQueue(\Civi\Cmsuserwebhook\Config::load());
 check($run['delivered'] === 3 && $run['backlog'] === 0 && count($host->calls) === 8, 'the scheduled job sends the queued three');
+
+// ---- One event refused for good (422: that contact's attempts are used up) does not hold back the
+// others of the request: the host is answering.
+$host = fresh();
+$host->statusFor = [1 => 422];
+addToGroup(MEMBERS, [1, 2, 3]);
+check(count($host->calls) === 3 && backlog() === 0, 'after a 422 for one contact the others of the request are still sent, none queued');
+check((int) Civi::$settings->get('cmsuserwebhook_dropped') === 1, 'the refused one is counted as given up');
 
 // ---- The host is down: one try per request, the rest queued, retries with backoff, then given up.
 $host = fresh();
