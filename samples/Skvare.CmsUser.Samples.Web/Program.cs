@@ -1,7 +1,10 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Polly.Telemetry;
 using Skvare.CmsUser;
@@ -75,7 +78,7 @@ try
 
     app = builder.Build();
     app.MapCmsUserWebhook();
-    app.MapHealthChecks("/health");
+    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthAnswer.WriteAsync });
     app.MapGet("/", () => Results.Text($"Skvare.CmsUser web sample, {mode}. POST signed requests to /cmsuser/webhook (docs/webhook.md); GET /health."));
 
     // The settings are checked before the host starts, so that their problems are listed together.
@@ -101,6 +104,31 @@ await using (app)
 }
 
 return 0;
+
+/// <summary>
+/// The answer of <c>/health</c>: the overall status and each check's (<c>civicrm</c>, <c>cms</c>), so that whoever reads it
+/// sees which server is down. The checks' descriptions (addresses, server messages) stay in the log, not in this answer.
+/// </summary>
+internal static class HealthAnswer
+{
+    /// <summary>Writes <c>{"status":"Unhealthy","checks":{"civicrm":"Unhealthy","cms":"Healthy"}}</c>.</summary>
+    public static async Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteString(name, entry.Status.ToString());
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
+}
 
 /// <summary>Settings problems, printed as the console sample prints them.</summary>
 internal static class Settings

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
 using Skvare.CmsUser.Tests.Properties;
@@ -393,6 +394,7 @@ public sealed class WebSampleTests
             ("CmsUser__Rules__0__Trigger__Kind", "Group"),
             ("CmsUser__Rules__0__Trigger__Reference", "members"));
         var health = HttpStatusCode.OK;
+        var healthBody = "";
 
         // /health asks CiviCRM (connection refused, one retry) once the sample listens; then it is stopped as a service is.
         var run = await Cli.RunWebSampleWhileAsync(folder.Path, environment, async process =>
@@ -402,7 +404,9 @@ public sealed class WebSampleTests
             {
                 try
                 {
-                    health = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"))).StatusCode;
+                    using var answer = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+                    health = answer.StatusCode;
+                    healthBody = await answer.Content.ReadAsStringAsync();
                     answered = true;
                 }
                 catch (HttpRequestException) when (!process.HasExited)
@@ -417,6 +421,14 @@ public sealed class WebSampleTests
 
         run.ExitCode.Should().Be(0, run.ToString());
         health.Should().Be(HttpStatusCode.ServiceUnavailable, run.ToString());
+        using (var report = JsonDocument.Parse(healthBody))
+        {
+            // Which server is down is in the answer; why (addresses, server messages) only in the log.
+            report.RootElement.GetProperty("status").GetString().Should().Be("Unhealthy", healthBody);
+            report.RootElement.GetProperty("checks").GetProperty("civicrm").GetString().Should().Be("Unhealthy", healthBody);
+            healthBody.Should().NotContain("a-civicrm-api-key").And.NotContain("could not be reached");
+        }
+
         run.Stdout.Should().Contain("CiviCRM could not be reached", "the failed calls are logged");
         run.Stdout.Should().NotContain("fail: Polly").And.NotContain("warn: Polly").And.NotContain("SocketException", "Polly's records are Debug");
         run.All.Should().NotContain("   at ");
