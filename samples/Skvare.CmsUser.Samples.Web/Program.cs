@@ -16,9 +16,9 @@ using Skvare.CmsUser.Testing.InMemory;
 // from CmsUser__… environment variables); the CMS is CmsUser:Cms (default WordPress). Otherwise demo mode, over
 // in-memory backends. docs/webhook.md has the requests to send.
 // A start that fails prints one message (never a stack trace or a secret; --verbose adds the exception) and exits with
-// (docs/webhook.md#sample): 3 settings that cannot work (the CmsUser settings, a settings file that is not JSON, an
-// address or HTTPS certificate Kestrel cannot use), 5 the address cannot be listened on (in use, or not allowed),
-// 4 anything else (a defect to report). 0 after a clean shutdown.
+// (docs/webhook.md#sample): 3 settings that cannot work (the CmsUser settings, a settings file that is not JSON, a
+// content root that does not exist, an address or HTTPS certificate Kestrel cannot use), 5 the address cannot be
+// listened on (in use, or not allowed), 4 anything else (a defect to report). 0 after a clean shutdown.
 var verbose = args.Contains(StartFailure.VerboseFlag, StringComparer.OrdinalIgnoreCase);
 args = [.. args.Where(a => !string.Equals(a, StartFailure.VerboseFlag, StringComparison.OrdinalIgnoreCase))];
 IHostEnvironment? environment = null;
@@ -271,6 +271,12 @@ internal static partial class StartFailure
         {
             // "Failed to load configuration from file '…'.", and the JSON reader's line and position at the end of the chain.
             return ($"A settings file cannot be read: {Sentence(file.Message)} {Sentence(chain[^1] == file ? "" : chain[^1].Message)}".TrimEnd(), SettingsExit);
+        }
+
+        if (!listening && chain.OfType<DirectoryNotFoundException>().FirstOrDefault() is { } folder)
+        {
+            // Before the server starts, a missing folder is the content root (--contentRoot, ASPNETCORE_CONTENTROOT).
+            return ($"A folder the web sample needs does not exist: {Sentence(folder.Message)} Check --contentRoot (or ASPNETCORE_CONTENTROOT): it is the folder with appsettings.json.", SettingsExit);
         }
 
         return ($"The web sample could not start ({exception.GetType().Name}): {Sentence(exception.Message)} This is a defect: run it again with {VerboseFlag} and report the output.", DefectExit);

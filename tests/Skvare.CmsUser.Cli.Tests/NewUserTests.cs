@@ -374,6 +374,19 @@ public sealed class WebSampleTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_content_root_that_does_not_exist_is_a_settings_problem_with_exit_3_not_a_defect()
+    {
+        using var folder = Demo();
+        var missing = Path.Combine(folder.Path, "no-such-folder");
+
+        // Seen in a trial: a relative --contentRoot is taken from the program's folder, not the shell's.
+        var run = await Cli.RunWebSampleAsync(folder.Path, null, "--contentRoot", missing);
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().StartWith("A folder the web sample needs does not exist: ").And.Contain(missing).And.Contain("--contentRoot").And.NotContain("defect");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task While_CiviCRM_is_down_each_failed_call_is_one_warning_line_without_a_stack_trace()
     {
         using var folder = new TempFolder();
