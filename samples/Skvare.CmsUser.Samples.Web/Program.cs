@@ -1,7 +1,10 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Polly.Telemetry;
 using Skvare.CmsUser;
@@ -13,9 +16,9 @@ using Skvare.CmsUser.Testing.InMemory;
 // from CmsUser__… environment variables); the CMS is CmsUser:Cms (default WordPress). Otherwise demo mode, over
 // in-memory backends. docs/webhook.md has the requests to send.
 // A start that fails prints one message (never a stack trace or a secret; --verbose adds the exception) and exits with
-// (docs/webhook.md#sample): 3 settings that cannot work (the CmsUser settings, a settings file that is not JSON, an
-// address or HTTPS certificate Kestrel cannot use), 5 the address cannot be listened on (in use, or not allowed),
-// 4 anything else (a defect to report). 0 after a clean shutdown.
+// (docs/webhook.md#sample): 3 settings that cannot work (the CmsUser settings, a settings file that is not JSON, a
+// content root that does not exist, an address or HTTPS certificate Kestrel cannot use), 5 the address cannot be
+// listened on (in use, or not allowed), 4 anything else (a defect to report). 0 after a clean shutdown.
 var verbose = args.Contains(StartFailure.VerboseFlag, StringComparer.OrdinalIgnoreCase);
 args = [.. args.Where(a => !string.Equals(a, StartFailure.VerboseFlag, StringComparison.OrdinalIgnoreCase))];
 IHostEnvironment? environment = null;
@@ -75,7 +78,7 @@ try
 
     app = builder.Build();
     app.MapCmsUserWebhook();
-    app.MapHealthChecks("/health");
+    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthAnswer.WriteAsync });
     app.MapGet("/", () => Results.Text($"Skvare.CmsUser web sample, {mode}. POST signed requests to /cmsuser/webhook (docs/webhook.md); GET /health."));
 
     // The settings are checked before the host starts, so that their problems are listed together.
@@ -101,6 +104,31 @@ await using (app)
 }
 
 return 0;
+
+/// <summary>
+/// The answer of <c>/health</c>: the overall status and each check's (<c>civicrm</c>, <c>cms</c>), so that whoever reads it
+/// sees which server is down. The checks' descriptions (addresses, server messages) stay in the log, not in this answer.
+/// </summary>
+internal static class HealthAnswer
+{
+    /// <summary>Writes <c>{"status":"Unhealthy","checks":{"civicrm":"Unhealthy","cms":"Healthy"}}</c>.</summary>
+    public static async Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        json.WriteStartObject("checks");
+        foreach (var (name, entry) in report.Entries)
+        {
+            json.WriteString(name, entry.Status.ToString());
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted);
+    }
+}
 
 /// <summary>Settings problems, printed as the console sample prints them.</summary>
 internal static class Settings
@@ -243,6 +271,12 @@ internal static partial class StartFailure
         {
             // "Failed to load configuration from file '…'.", and the JSON reader's line and position at the end of the chain.
             return ($"A settings file cannot be read: {Sentence(file.Message)} {Sentence(chain[^1] == file ? "" : chain[^1].Message)}".TrimEnd(), SettingsExit);
+        }
+
+        if (!listening && chain.OfType<DirectoryNotFoundException>().FirstOrDefault() is { } folder)
+        {
+            // Before the server starts, a missing folder is the content root (--contentRoot, ASPNETCORE_CONTENTROOT).
+            return ($"A folder the web sample needs does not exist: {Sentence(folder.Message)} Check --contentRoot (or ASPNETCORE_CONTENTROOT): it is the folder with appsettings.json.", SettingsExit);
         }
 
         return ($"The web sample could not start ({exception.GetType().Name}): {Sentence(exception.Message)} This is a defect: run it again with {VerboseFlag} and report the output.", DefectExit);

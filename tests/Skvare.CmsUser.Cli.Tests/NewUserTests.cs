@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsCheck;
 using Skvare.CmsUser.Tests.Properties;
@@ -373,6 +374,19 @@ public sealed class WebSampleTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task A_content_root_that_does_not_exist_is_a_settings_problem_with_exit_3_not_a_defect()
+    {
+        using var folder = Demo();
+        var missing = Path.Combine(folder.Path, "no-such-folder");
+
+        // Seen in a trial: a relative --contentRoot is taken from the program's folder, not the shell's.
+        var run = await Cli.RunWebSampleAsync(folder.Path, null, "--contentRoot", missing);
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().StartWith("A folder the web sample needs does not exist: ").And.Contain(missing).And.Contain("--contentRoot").And.NotContain("defect");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task While_CiviCRM_is_down_each_failed_call_is_one_warning_line_without_a_stack_trace()
     {
         using var folder = new TempFolder();
@@ -393,6 +407,7 @@ public sealed class WebSampleTests
             ("CmsUser__Rules__0__Trigger__Kind", "Group"),
             ("CmsUser__Rules__0__Trigger__Reference", "members"));
         var health = HttpStatusCode.OK;
+        var healthBody = "";
 
         // /health asks CiviCRM (connection refused, one retry) once the sample listens; then it is stopped as a service is.
         var run = await Cli.RunWebSampleWhileAsync(folder.Path, environment, async process =>
@@ -402,7 +417,9 @@ public sealed class WebSampleTests
             {
                 try
                 {
-                    health = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"))).StatusCode;
+                    using var answer = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health"));
+                    health = answer.StatusCode;
+                    healthBody = await answer.Content.ReadAsStringAsync();
                     answered = true;
                 }
                 catch (HttpRequestException) when (!process.HasExited)
@@ -417,6 +434,14 @@ public sealed class WebSampleTests
 
         run.ExitCode.Should().Be(0, run.ToString());
         health.Should().Be(HttpStatusCode.ServiceUnavailable, run.ToString());
+        using (var report = JsonDocument.Parse(healthBody))
+        {
+            // Which server is down is in the answer; why (addresses, server messages) only in the log.
+            report.RootElement.GetProperty("status").GetString().Should().Be("Unhealthy", healthBody);
+            report.RootElement.GetProperty("checks").GetProperty("civicrm").GetString().Should().Be("Unhealthy", healthBody);
+            healthBody.Should().NotContain("a-civicrm-api-key").And.NotContain("could not be reached");
+        }
+
         run.Stdout.Should().Contain("CiviCRM could not be reached", "the failed calls are logged");
         run.Stdout.Should().NotContain("fail: Polly").And.NotContain("warn: Polly").And.NotContain("SocketException", "Polly's records are Debug");
         run.All.Should().NotContain("   at ");

@@ -29,13 +29,21 @@ use Civi\Cmsuserwebhook\Transport;
 final class FakeHost implements Transport {
   public $calls = [];
   public $status = 200;
+  /** Statuses for single contacts (contact id => status), before $status. */
+  public $statusFor = [];
+  /** The answer's body; NULL = the usual one for the status. */
+  public $body = NULL;
 
   public function post(string $url, array $headers, string $body, int $timeout): array {
     $ts = (int) $headers[Signer::TIMESTAMP_HEADER];
     $this->calls[] = ['body' => json_decode($body, TRUE), 'signed' => hash_equals(Signer::signature(SECRET, $ts, $body), $headers[Signer::SIGNATURE_HEADER])];
+    $contactId = json_decode($body, TRUE)['contactId'];
+    if (isset($this->statusFor[$contactId])) {
+      return ['status' => $this->statusFor[$contactId], 'body' => '{"contactId":' . $contactId . ',"outcome":"Skipped","error":{"kind":"Permanent","code":"attempts_used_up","message":"used up"}}', 'error' => NULL];
+    }
     return $this->status === 0
       ? ['status' => 0, 'body' => '', 'error' => 'Connection refused']
-      : ['status' => $this->status, 'body' => $this->status === 503 ? '{"outcome":"Failed","error":{"kind":"Transient","code":"unavailable","message":"CiviCRM down"}}' : '{"outcome":"Created"}', 'error' => NULL];
+      : ['status' => $this->status, 'body' => $this->body ?? ($this->status === 503 ? '{"outcome":"Failed","error":{"kind":"Transient","code":"unavailable","message":"CiviCRM down"}}' : '{"outcome":"Created"}'), 'error' => NULL];
   }
 }
 
@@ -164,6 +172,14 @@ check(count($host->calls) === 5 && backlog() === 3, 'five sent during the reques
 $run = Delivery::runQueue(\Civi\Cmsuserwebhook\Config::load());
 check($run['delivered'] === 3 && $run['backlog'] === 0 && count($host->calls) === 8, 'the scheduled job sends the queued three');
 
+// ---- One event refused for good (422: that contact's attempts are used up) does not hold back the
+// others of the request: the host is answering.
+$host = fresh();
+$host->statusFor = [1 => 422];
+addToGroup(MEMBERS, [1, 2, 3]);
+check(count($host->calls) === 3 && backlog() === 0, 'after a 422 for one contact the others of the request are still sent, none queued');
+check((int) Civi::$settings->get('cmsuserwebhook_dropped') === 1, 'the refused one is counted as given up');
+
 // ---- The host is down: one try per request, the rest queued, retries with backoff, then given up.
 $host = fresh();
 $host->status = 503;
@@ -244,6 +260,46 @@ unset($item);
 $messages = [];
 cmsuserwebhook_civicrm_check($messages);
 check($messages[0]->level === 'warning' && strpos($messages[0]->message, 'Waiting in the queue: 1') !== FALSE && strpos($messages[0]->message, 'HTTP 503') !== FALSE, 'a backlog older than an hour warns, with the last failure');
+
+// ---- A host that refuses the calls for a reason only an administrator fixes warns at once,
+// not an hour later (seen on the real CiviCRM 6.17.2 with a wrong secret: "info" until then).
+$host = fresh();
+addToGroup(MEMBERS, [1]);
+TestClock::$offset += 5;
+$host->status = 401;
+$host->body = '{"error":"invalid_signature","message":"X-CmsUser-Signature is missing or does not match the body and timestamp for the configured secret."}';
+addToGroup(MEMBERS, [2]);
+$messages = [];
+cmsuserwebhook_civicrm_check($messages);
+check($messages[0]->level === 'warning' && $messages[0]->title === 'CMS User Webhook: the host refuses the calls' && strpos($messages[0]->message, 'CmsUser:Webhook:Secret') !== FALSE && strpos($messages[0]->message, 'civicrm/admin/cmsuserwebhook') !== FALSE, 'a 401 (wrong secret or clock) warns at once and says what to check');
+check(strpos($messages[0]->message, SECRET) === FALSE, 'the warning does not show the secret');
+foreach ([404, 405] as $status) {
+  $host = fresh();
+  $host->status = $status;
+  $host->body = '';
+  addToGroup(MEMBERS, [1]);
+  $messages = [];
+  cmsuserwebhook_civicrm_check($messages);
+  check($messages[0]->level === 'warning' && strpos($messages[0]->message, 'Webhook URL') !== FALSE, "a $status (wrong URL) warns at once and points at the URL");
+}
+$host = fresh();
+$host->status = 503;
+addToGroup(MEMBERS, [1]);
+$messages = [];
+cmsuserwebhook_civicrm_check($messages);
+check($messages[0]->level === 'info' && $messages[0]->title === 'CMS User Webhook', 'a host that is down (503) is no warning until the backlog is an hour old: it heals by itself');
+$host = fresh();
+$host->status = 401;
+addToGroup(MEMBERS, [1]);
+// The status keeps wall-clock seconds: make the refusal an earlier second than the success.
+Civi::$settings->values['cmsuserwebhook_last_failure_at'] -= 10;
+TestClock::$offset += 3600;
+$host->status = 200;
+$run = Delivery::runQueue(\Civi\Cmsuserwebhook\Config::load(), 500, 240, $host);
+$messages = [];
+cmsuserwebhook_civicrm_check($messages);
+check($run['delivered'] === 1 && $messages[0]->level === 'info', 'once a call is accepted again the warning goes');
+
 $messages = [];
 cmsuserwebhook_civicrm_check($messages, ['checkPhpVersion']);
 check($messages === [], 'the check stays out of runs that ask for other checks');

@@ -10,7 +10,7 @@ namespace Civi\Cmsuserwebhook;
  * Sends events now or later.
  *
  * - After a commit: up to "Calls made at once" events are sent during the request; the rest,
- *   and every event after the first call that fails, go to the queue (a bulk add of 5,000
+ *   and every event after the first call the host did not take (no answer, 5xx, 401, …), go to the queue (a bulk add of 5,000
  *   contacts never makes the page wait for 5,000 calls, and a host that is down is not asked
  *   again and again in one request).
  * - From cron (CmsuserWebhook.deliver): queued events whose time has come are sent; a failure
@@ -45,8 +45,11 @@ final class Delivery {
       }
       $sent++;
       $event['attempt'] = 1;
-      if (self::settle($event, $sender->send($event), $config) !== Verdict::DELIVERED) {
-        // Refused or not answered: the rest waits for the scheduled job.
+      $result = $sender->send($event);
+      self::settle($event, $result, $config);
+      if ($result['verdict'] === Verdict::RETRY) {
+        // Not answered, or not taken now: the rest waits for the scheduled job. An answer that refuses this one
+        // event for good (e.g. 422, the contact's attempts used up) says nothing about the others: they go on.
         $hostFailing = TRUE;
       }
     }

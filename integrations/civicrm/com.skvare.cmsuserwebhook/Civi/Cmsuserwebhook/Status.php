@@ -85,12 +85,39 @@ final class Status {
       $lines[] = E::ts('Events given up so far: %1 (see the CiviCRM log; the scheduled runs of Skvare.CmsUser still provision those contacts).', [1 => $dropped]);
     }
 
+    $refused = $lastFailureAt >= $lastSuccess && $lastFailureAt > 0 ? self::refusal($lastFailure) : NULL;
+    if ($refused !== NULL) {
+      $lines[] = $refused . ' ' . E::ts('Queued calls are sent again once it is fixed. <a href="%1">Webhook settings</a>.', [1 => $settingsUrl]);
+    }
+
     $stale = $backlog['oldest'] !== NULL && $now - $backlog['oldest'] > self::STALE_BACKLOG_SECONDS;
-    $level = $stale ? LogLevel::WARNING : LogLevel::INFO;
-    $title = $stale
-      ? E::ts('CMS User Webhook: calls are waiting for the host')
-      : E::ts('CMS User Webhook');
+    $level = $stale || $refused !== NULL ? LogLevel::WARNING : LogLevel::INFO;
+    $title = $refused !== NULL
+      ? E::ts('CMS User Webhook: the host refuses the calls')
+      : ($stale ? E::ts('CMS User Webhook: calls are waiting for the host') : E::ts('CMS User Webhook'));
     $messages[] = new \CRM_Utils_Check_Message('cmsuserwebhook_status', implode('<br />', $lines), $title, $level, 'fa-exchange');
+  }
+
+  /**
+   * What an administrator has to fix when the last call got an answer that no retry can change
+   * by itself (a wrong secret or clock: 401; a wrong URL: 404, 405), or NULL for any other
+   * failure (the host down or busy heals on its own; a refused body is counted as given up).
+   */
+  private static function refusal(string $lastFailure): ?string {
+    if (!preg_match('/^HTTP (\d{3})\b/', $lastFailure, $match)) {
+      return NULL;
+    }
+    switch ((int) $match[1]) {
+      case 401:
+        return E::ts('The host does not accept the signature: the shared secret here must be the same as CmsUser:Webhook:Secret on the host, and both clocks must be right (within 5 minutes).');
+
+      case 404:
+      case 405:
+        return E::ts('The Webhook URL does not lead to the webhook: use the address of the route the host maps with MapCmsUserWebhook, e.g. https://provisioner.example.org/cmsuser/webhook (the path included).');
+
+      default:
+        return NULL;
+    }
   }
 
 }
