@@ -1,0 +1,125 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.CiviCrm.Api;
+
+namespace Skvare.CmsUser.FaultTests;
+
+/// <summary>
+/// A page's write-back that CiviCRM carries out only after the client gave up on it, as a request that waited in a busy
+/// server's queue is: the run finds nothing of it when it reads back, writes every part again, and then the original
+/// arrives and is carried out too. Seen on the real CiviCRM 6.17.2 through a fault proxy (docs/reliability.md, "The real
+/// CiviCRM lost mid-run"). The creation records are completed by id and the links and trigger changes are upserts, so the
+/// late original repeats the same writes: no account, link, record or history membership exists twice.
+/// </summary>
+public sealed class LateWriteBackTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    [Fact(Timeout = 120_000)]
+    public async Task A_write_back_carried_out_after_the_engine_wrote_it_again_leaves_nothing_twice()
+    {
+        using var h = new FaultHarness();
+        var contacts = h.AddMembers(40, "late");
+        var held = new HeldWrite();
+        RunSummary run;
+        using (var engine = h.NewEngine(o => o.PageSize = 20, services: s => s.AddHttpClient(CiviCrmApiClient.HttpClientName).AddHttpMessageHandler(() => new Holding(held))))
+        {
+            run = await engine.Provisioner.RunOnceAsync().WaitAsync(Bound);
+        }
+
+        run.StopReason.Should().BeNull("a write-back whose answer is lost is read back and completed within the run");
+        run.Count(OutcomeKind.Created).Should().Be(40);
+        held.Body.Should().NotBeNull("the first write-back that saves links was held, never sent");
+        Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(40, 0, 0, 0, 0, 0, 0, 0), "the run wrote its held page again");
+
+        // The original arrives late and CiviCRM carries it out.
+        (await held.SendLateAsync()).Should().Be(HttpStatusCode.OK);
+
+        Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(40, 0, 0, 0, 0, 0, 0, 0), "the late original repeats writes by id and upserts");
+        h.Civi.Activities.Count(a => a.Targets.Any(contacts.Contains)).Should().Be(40, "one creation record per contact, none added by the late original");
+        lock (h.Civi.Store)
+        {
+            h.Civi.Store.Rows("GroupContact").Where(r => Equals(r["group_id"], h.HistoryId))
+                .GroupBy(r => r["contact_id"]).Should().HaveCount(40).And.OnlyContain(g => g.Count() == 1, "one history membership per contact");
+        }
+
+        using var next = h.NewEngine(o => o.PageSize = 20);
+        (await next.Provisioner.RunOnceAsync().WaitAsync(Bound)).Total.Should().Be(0, "nobody is left in the trigger");
+        Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(40, 0, 0, 0, 0, 0, 0, 0));
+    }
+
+    /// <summary>The first write-back request with links, kept instead of sent, to be sent after the run.</summary>
+    private sealed class HeldWrite
+    {
+        private int _taken;
+
+        public Uri? Uri { get; private set; }
+
+        public byte[]? Body { get; private set; }
+
+        public List<KeyValuePair<string, IEnumerable<string>>> Headers { get; } = [];
+
+        public List<KeyValuePair<string, IEnumerable<string>>> ContentHeaders { get; } = [];
+
+        public async Task<bool> TryHoldAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is null || Volatile.Read(ref _taken) != 0)
+            {
+                return false;
+            }
+
+            var body = await request.Content.ReadAsByteArrayAsync(cancellationToken);
+            var text = WebUtility.UrlDecode(System.Text.Encoding.UTF8.GetString(body));
+            if (!text.Contains("\"UFMatch\",\"save\"", StringComparison.Ordinal) || Interlocked.Exchange(ref _taken, 1) != 0)
+            {
+                // Not held: the content was read, so it is given back as it was.
+                var again = new ByteArrayContent(body);
+                foreach (var header in request.Content.Headers)
+                {
+                    again.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+
+                request.Content = again;
+                return false;
+            }
+
+            Uri = request.RequestUri;
+            Body = body;
+            Headers.AddRange(request.Headers);
+            ContentHeaders.AddRange(request.Content.Headers);
+            return true;
+        }
+
+        public async Task<HttpStatusCode> SendLateAsync()
+        {
+            using var client = new HttpClient();
+            using var late = new HttpRequestMessage(HttpMethod.Post, Uri) { Content = new ByteArrayContent(Body!) };
+            foreach (var header in Headers)
+            {
+                late.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            foreach (var header in ContentHeaders)
+            {
+                late.Content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            using var answer = await client.SendAsync(late).WaitAsync(Bound);
+            return answer.StatusCode;
+        }
+    }
+
+    /// <summary>Below the resilience pipeline: the held request never leaves, and its connection is lost without an answer.</summary>
+    private sealed class Holding(HeldWrite held) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (await held.TryHoldAsync(request, cancellationToken))
+            {
+                throw new HttpRequestException("The connection was closed before an answer came (the request is held by the test).");
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}
