@@ -1,3 +1,4 @@
+using Skvare.CmsUser.Testing;
 using System.Text.Json;
 
 namespace Skvare.CmsUser.Backdrop.Tests;
@@ -312,17 +313,31 @@ public sealed class CreateTests : IDisposable
         _host.Server.FindUserByMail("jdoe@example.org").Should().NotBeNull("the module saved the account before the page failed");
     }
 
-    [Fact]
+    [Fact(Timeout = 60_000)]
     public async Task Create_timeout_is_UnknownOutcome_and_not_retried()
     {
-        using var host = new BackdropTestHost(o => o.Http.AttemptTimeout = TimeSpan.FromMilliseconds(300));
-        // Never answered: a hang that ends could end before a late timeout on a loaded machine.
-        host.Server.HangNext(1, Timeout.InfiniteTimeSpan);
+        // The HTTP pipeline runs on a fake clock: the attempt times out only when the test moves the clock, after the fake
+        // has the create in hand (with real time, a loaded machine let 300 ms pass before the request reached the fake).
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var host = new BackdropTestHost(o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(1), httpClock: clock);
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Server.FaultWhere = r =>
+        {
+            if (r.Operation != FakeCmsOperation.Create)
+            {
+                return null;
+            }
 
-        var act = () => host.Provider.CreateAsync(BackdropTestHost.NewAccount());
+            arrived.TrySetResult();
+            return FakeFault.Hang();
+        };
 
-        (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
-        host.Server.Requests.Should().ContainSingle(r => r.Method == "POST");
-        host.Server.Requests.Single().StatusCode.Should().Be(0, "the client gave up before the fake answered");
+        var create = host.Provider.CreateAsync(BackdropTestHost.NewAccount());
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        (await create.Awaiting(c => c.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        host.Server.Requests.Should().ContainSingle(r => r.Method == "POST", "the create was not sent again");
+        host.Server.Requests.Single(r => r.Method == "POST").StatusCode.Should().Be(0, "the client gave up before the fake answered");
     }
 }
