@@ -177,7 +177,9 @@ internal static class CliApp
         };
         timeout.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > CheckDeadline.MaxSeconds)
+            // Read from the token: a value that is no number at all already has the parser's error, and reading it as an
+            // int here would throw.
+            if (result.Tokens is [var token] && (!int.TryParse(token.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > CheckDeadline.MaxSeconds))
             {
                 result.AddError($"--timeout must be a whole number of seconds from 1 to {CheckDeadline.MaxSeconds}.");
             }
