@@ -149,7 +149,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         {
             // The account exists; the engine should not fail the contact for a mail problem.
             Log.NotificationNotSent(_logger, user.Uid, notify);
-            return ToAccount(user) with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
+            return FailedNotification.MailRefused(ToAccount(user), MailFailedOnCreate);
         }
 
         // The module answers mail_sent whenever it was asked to mail; an answer without it says nothing.

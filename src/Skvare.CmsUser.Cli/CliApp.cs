@@ -170,7 +170,24 @@ internal static class CliApp
         failures.Options.Add(all);
         failures.SetAction((parse, token) => Execute(invocation, "failures", parse, options => FailuresAsync(options, parse.GetValue(all), token), token));
         root.Subcommands.Add(failures);
-        root.Subcommands.Add(Command(invocation, "check", "Check the connection, credentials and permissions on CiviCRM and the CMS, and the roles the rules name.", CheckAsync));
+        var timeout = new Option<int>("--timeout", "-t")
+        {
+            Description = $"Seconds to wait for each answer (default {CheckDeadline.DefaultSeconds}, at most {CheckDeadline.MaxSeconds}); check retries nothing, and a server that did not answer is not asked again.",
+            DefaultValueFactory = _ => CheckDeadline.DefaultSeconds,
+        };
+        timeout.Validators.Add(result =>
+        {
+            // Read from the token: a value that is no number at all already has the parser's error, and reading it as an
+            // int here would throw.
+            if (result.Tokens is [var token] && (!int.TryParse(token.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > CheckDeadline.MaxSeconds))
+            {
+                result.AddError($"--timeout must be a whole number of seconds from 1 to {CheckDeadline.MaxSeconds}.");
+            }
+        });
+        var check = new Command("check", "Check the connection, credentials and permissions on CiviCRM and the CMS, and the roles the rules name.");
+        check.Options.Add(timeout);
+        check.SetAction((parse, token) => Execute(invocation, "check", parse, options => CheckAsync(options, new CheckDeadline(TimeSpan.FromSeconds(parse.GetValue(timeout))), token), token));
+        root.Subcommands.Add(check);
         root.Subcommands.Add(Command(invocation, "demo", "Run against built-in fake CiviCRM and WordPress servers: reads no settings (--settings is refused, exit 3), nothing outside this process is touched.", DemoAsync));
 
         var cmsArgument = new Argument<string>("cms") { Description = $"The CMS: {string.Join(", ", Enum.GetNames<CmsKind>())}." };
@@ -370,20 +387,30 @@ internal static class CliApp
     internal static string AllWithRule(string rule) =>
         $"--all lists every contact whose last attempt failed, whichever rule it came from (the activities do not name a rule), so it cannot be combined with --rule '{rule}': 'cmsuser failures --rule {rule}' lists the contacts waiting in that rule's trigger.";
 
-    private static async Task<int> CheckAsync(CliOptions options, CancellationToken cancellationToken)
+    private static async Task<int> CheckAsync(CliOptions options, CheckDeadline deadline, CancellationToken cancellationToken)
     {
-        using var host = await StartAsync(options, cancellationToken).ConfigureAwait(false);
+        var settings = Settings.Load(options.SettingsFile, CliContext.Current.WorkingDirectory, CliContext.Current.Environment);
+        using var host = await CliHost.StartRealAsync(settings, options, cancellationToken, deadline.Apply).ConfigureAwait(false);
         var cms = host.Services.GetRequiredService<ICmsAccountProvider>();
-        var reports = new List<ConnectivityReport>
+        var rules = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules;
+        var reports = new List<CheckedTarget>();
+
+        // One probe after another, so a server that missed the deadline is the one probed when the count grew.
+        async Task<ConnectivityReport> ProbeAsync(Func<Task<ConnectivityReport>> probe)
         {
-            await host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken).ConfigureAwait(false),
-            await cms.CheckConnectivityAsync(cancellationToken).ConfigureAwait(false),
-        };
+            var missed = deadline.MissedCount;
+            var report = await probe().ConfigureAwait(false);
+            reports.Add(new CheckedTarget(report, deadline.MissedCount > missed));
+            return report;
+        }
+
+        await ProbeAsync(() => host.Services.GetRequiredService<CiviCrmConnectivityCheck>().CheckAsync(cancellationToken)).ConfigureAwait(false);
+        await ProbeAsync(() => cms.CheckConnectivityAsync(cancellationToken)).ConfigureAwait(false);
 
         // The rules' roles, with one request: a misspelled role is found here, not by the first run's first create.
-        reports.Add(await RuleRoleCheck.CheckAsync(cms, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules, cancellationToken).ConfigureAwait(false));
-        var exit = CheckExitCode(reports);
-        Output.Check(reports, exit, options.Json);
+        await ProbeAsync(() => RuleRoleCheck.CheckAsync(cms, rules, cancellationToken)).ConfigureAwait(false);
+        var exit = CheckExitCode([.. reports.Select(r => r.Report)]);
+        Output.Check(reports, exit, options.Json, deadline);
         return exit;
     }
 

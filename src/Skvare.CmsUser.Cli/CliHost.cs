@@ -10,9 +10,14 @@ namespace Skvare.CmsUser.Cli;
 internal static class CliHost
 {
     /// <summary>Builds the host with the real packages from the settings and starts it (validating every option once).</summary>
-    public static async Task<IHost> StartRealAsync(Settings settings, CliOptions options, CancellationToken cancellationToken)
+    /// <param name="settings">The settings.</param>
+    /// <param name="options">The command line's options.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="adjust">Changes to the services before the host is built (<c>check</c>'s deadline), or <see langword="null"/>.</param>
+    public static async Task<IHost> StartRealAsync(Settings settings, CliOptions options, CancellationToken cancellationToken, Action<IServiceCollection>? adjust = null)
     {
         var builder = CreateBuilder(options);
+        adjust?.Invoke(builder.Services);
         var cmsUser = builder.Services.AddCmsUserProvisioning(settings.Section).AddCiviCrm();
         _ = settings.Cms switch
         {

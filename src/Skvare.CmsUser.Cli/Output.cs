@@ -123,6 +123,7 @@ internal static class Output
                     WriteNumberOrNull(w, "accountId", o.CmsUserId);
                     WriteNumberOrNull(w, "attempt", o.Attempt);
                     w.WriteString("notification", o.Notification is { } n ? JsonNamingPolicy.CamelCase.ConvertName(n.ToString()) : null);
+                    w.WriteString("notificationFailureReason", o.Notification == CmsNotification.Failed ? JsonNamingPolicy.CamelCase.ConvertName((o.NotificationFailureReason ?? CmsNotificationFailure.Unknown).ToString()) : null);
                     w.WriteBoolean("accessRestored", o.AccessRestored);
                     if (o.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp)
                     {
@@ -216,19 +217,22 @@ internal static class Output
         var emails = $"{Number(summary.NotificationsFailed)} new-account email{(summary.NotificationsFailed == 1 ? "" : "s")}";
 
         // Found in trial17 (real WordPress behind a proxy stopped mid-run): emails the run could not ask for because the site
-        // went away were reported as mail the site could not send, sending the admin to check a mail setup that works.
-        var unreached = failed.Count(o => o.NotificationFailure?.Contains(" could not be reached", StringComparison.Ordinal) == true);
-        if (unreached > 0 && unreached == failed.Count && failed.Count == summary.NotificationsFailed)
+        // went away were reported as mail the site could not send, sending the admin to check a mail setup that works. The
+        // provider says which it was (CmsNotificationFailure); emails not among the outcomes, or of no known kind, are unknown.
+        var unreached = failed.Count(o => o.NotificationFailureReason == CmsNotificationFailure.SiteUnreachable);
+        var refused = failed.Count(o => o.NotificationFailureReason == CmsNotificationFailure.MailRefused);
+        var unknown = summary.NotificationsFailed - unreached - refused;
+        return (unreached, refused, unknown) switch
         {
-            return $"{emails} could not be sent{shown}: the website could not be reached to send {(failed.Count == 1 ? "it" : "them")}. "
-                + "The accounts exist and are linked, and their activities say so. Once the site answers again, send them a password reset with a reset campaign (cmsuser reset).";
-        }
-
-        return unreached > 0
-            ? $"{emails} could not be sent{shown}: the website could not send some and could not be reached for the others. The accounts exist and are linked, and "
-                + "their activities say which. Once the site answers again and its mail works, send them a password reset with a reset campaign (cmsuser reset)."
-            : $"{emails} could not be sent by the website{shown}: the accounts exist and are linked, and their activities say so. "
-                + "Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).";
+            (_, 0, 0) => $"{emails} could not be sent{shown}: the website could not be reached to send {(unreached == 1 ? "it" : "them")}. "
+                + "The accounts exist and are linked, and their activities say so. Once the site answers again, send them a password reset with a reset campaign (cmsuser reset).",
+            (0, _, 0) => $"{emails} could not be sent by the website{shown}: the accounts exist and are linked, and their activities say so. "
+                + "Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).",
+            (_, _, 0) => $"{emails} could not be sent{shown}: the website could not send some and could not be reached for the others. The accounts exist and are linked, and "
+                + "their activities say which. Once the site answers again and its mail works, send them a password reset with a reset campaign (cmsuser reset).",
+            _ => $"{emails} could not be sent{shown}: the accounts exist and are linked, and their activities say why. "
+                + "Once the site answers and its mail works, send them a password reset with a reset campaign (cmsuser reset).",
+        };
     }
 
     /// <summary>The line that says why the run stopped early and what to do, or <see langword="null"/> when it did not stop.</summary>
@@ -611,7 +615,7 @@ internal static class Output
         _ => "fix what the last error names",
     };
 
-    public static void Check(IReadOnlyList<ConnectivityReport> reports, int exit, bool json)
+    public static void Check(IReadOnlyList<CheckedTarget> targets, int exit, bool json, CheckDeadline deadline)
     {
         if (json)
         {
@@ -619,13 +623,15 @@ internal static class Output
             {
                 w.WriteString("command", "check");
                 w.WriteNumber("exitCode", exit);
-                w.WriteBoolean("healthy", reports.All(r => r.Healthy));
+                w.WriteBoolean("healthy", targets.All(t => t.Report.Healthy));
+                w.WriteNumber("timeoutSeconds", deadline.Timeout.TotalSeconds);
                 w.WriteStartArray("targets");
-                foreach (var r in reports)
+                foreach (var (r, timedOut) in targets)
                 {
                     w.WriteStartObject();
                     w.WriteString("target", r.Target);
                     w.WriteBoolean("healthy", r.Healthy);
+                    w.WriteBoolean("timedOut", timedOut);
                     w.WriteStartArray("checks");
                     foreach (var c in r.Checks)
                     {
@@ -641,7 +647,7 @@ internal static class Output
             return;
         }
 
-        foreach (var r in reports)
+        foreach (var (r, _) in targets)
         {
             var table = new Table().Border(TableBorder.Simple).Title(Markup.Escape(r.Target)).AddColumns("Check", "Result", "Detail");
             foreach (var c in r.Checks)
@@ -652,6 +658,11 @@ internal static class Output
             Human.Write(table);
         }
 
+        foreach (var (r, _) in targets.Where(t => t.TimedOut))
+        {
+            Human.WriteLine(NoAnswerLine(r.Target, deadline));
+        }
+
         Human.WriteLine(exit switch
         {
             ExitCodes.Done => "All checks passed.",
@@ -659,6 +670,11 @@ internal static class Output
             _ => "Some checks failed: fix the credentials, permissions or settings named in the table above.",
         });
     }
+
+    /// <summary>The line about a server that accepted the connection and gave no answer within <c>check</c>'s deadline.</summary>
+    internal static string NoAnswerLine(string target, CheckDeadline deadline) =>
+        $"{Safe(target)} did not answer within {deadline.Text}: 'cmsuser check' waits {deadline.Text} for each answer and retries nothing "
+        + $"(a run waits as its Http settings say, and retries). A server that is up but slow needs a longer wait: 'cmsuser check --timeout {Math.Min(CheckDeadline.MaxSeconds, Math.Max(60, (int)deadline.Timeout.TotalSeconds * 3))}'.";
 
     /// <summary>One check as JSON: <c>name</c>, <c>passed</c>, <c>detail</c> and, when it failed, <c>why</c>.</summary>
     private static void WriteCheck(Utf8JsonWriter w, ConnectivityCheck check)

@@ -293,7 +293,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             // The module tried and the site's mail system refused: sending again would fail the same way.
             Log.NotificationNotSent(_logger, result.UserId, RegisterAdminCreated, CmsErrorReason.MailFailed);
-            return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
+            return FailedNotification.MailRefused(result, MailFailedOnCreate);
         }
 
         if (!account.Notify)
@@ -315,7 +315,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             // The account exists; the engine should not fail the contact for a mail problem.
             Log.NotificationNotSent(_logger, result.UserId, options.UseCompanionModule ? RegisterAdminCreated : PasswordReset, ex.Reason);
-            return result with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+            return FailedNotification.Of(result, ex);
         }
     }
 

@@ -152,7 +152,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         {
             // The account exists: failing here would make the caller think the create failed.
             Log.NotificationNotSent(_logger, created.UserId, ex.Reason);
-            return created with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+            return FailedNotification.Of(created, ex);
         }
     }
 

@@ -236,7 +236,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             // Plugin 0.2.2: the site tried and its mail system failed; the account exists, and a second request
             // (the notify route) would fail the same way, so none is sent.
             Log.NotificationAfterCreateFailed(_logger, result.UserId, CmsErrorReason.MailFailed);
-            return result with { Notification = CmsNotification.Failed, NotificationFailure = MailFailedOnCreate };
+            return FailedNotification.MailRefused(result, MailFailedOnCreate);
         }
 
         if (!account.Notify)
@@ -263,7 +263,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             // The account exists: failing here would make the caller think the create failed.
             Log.NotificationAfterCreateFailed(_logger, result.UserId, ex.Reason);
-            return result with { Notification = CmsNotification.Failed, NotificationFailure = ex.Message };
+            return FailedNotification.Of(result, ex);
         }
     }
 

@@ -17,4 +17,9 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 
     // The module's create answers "mail_sent": false.
     protected override void MakeMailFail() => _host.Server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _host.Server.FaultWhere = EmailRequestsFail;
+
+    // The email rides in the create.
+    protected override bool EmailIsARequestOfItsOwn => false;
 }

@@ -101,7 +101,7 @@ public sealed class ImportTests
         var forced = await Cli.RunAsync(folder.Path, null, "import", "--write", "--force");
         var written = await File.ReadAllTextAsync(file);
         var again = await Cli.RunAsync(folder.Path, null, "import", "--write");
-        var check = await Cli.RunAsync(folder.Path, null, "check");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--timeout", Sites.CheckTimeout);
 
         refused.ExitCode.Should().Be(ExitCodes.Configuration, refused.ToString());
         refused.Stderr.Should().Contain("CmsUser:UsernamePattern (now \"{contact.nick_name}\")").And.Contain("Nothing was written").And.Contain("--force");

@@ -14,6 +14,13 @@ public sealed class NotificationLineTests
         CmsUserId = 100 + id,
         Notification = notification,
         NotificationFailure = notification == CmsNotification.Failed ? "SMTP connect() failed" : null,
+        NotificationFailureReason = notification == CmsNotification.Failed ? CmsNotificationFailure.MailRefused : null,
+    };
+
+    private static ProvisioningOutcome Unreached(long id, string text) => Created(id, CmsNotification.Failed) with
+    {
+        NotificationFailure = text,
+        NotificationFailureReason = CmsNotificationFailure.SiteUnreachable,
     };
 
     private static RunSummary Summary(params ProvisioningOutcome[] outcomes) => new()
@@ -60,10 +67,7 @@ public sealed class NotificationLineTests
     {
         // Regression (trial17, real WordPress behind a proxy stopped mid-run): the summary said the website could not send
         // the emails and to fix its mail, while the activities said the website could not be reached.
-        var unreached = new[] { 4, 8 }.Select(id => Created(id, CmsNotification.Failed) with
-        {
-            NotificationFailure = "WordPress could not be reached (call: send a password reset email; HttpRequestException: Connection refused (127.0.0.1:18917)).",
-        }).ToArray();
+        var unreached = new[] { Unreached(4, "WordPress could not be reached (call: send a password reset email; HttpRequestException: Connection refused (127.0.0.1:18917))."), Unreached(8, "WordPress answered HTTP 502 Bad Gateway.") };
         var mixed = unreached.Append(Created(5, CmsNotification.Failed)).ToArray();
 
         Output.NotificationLine(Summary(unreached), unreached).Should()
@@ -73,5 +77,31 @@ public sealed class NotificationLineTests
         Output.NotificationLine(Summary(mixed), mixed).Should()
             .StartWith("3 new-account emails could not be sent (contact 4, 5, 8): the website could not send some and could not be reached for the others.")
             .And.Contain("their activities say which");
+    }
+
+    [Fact]
+    public void The_line_follows_the_reason_the_provider_gave_not_the_words_of_its_message()
+    {
+        // A server error without the words "could not be reached" is still a site gone away; a mail server's words
+        // "could not be reached" are still the site's mail.
+        var gone = new[] { Unreached(4, "WordPress answered HTTP 503 Service Unavailable.") };
+        var mail = new[] { Created(5, CmsNotification.Failed) with { NotificationFailure = "SMTP host smtp.example.org could not be reached" } };
+
+        Output.NotificationLine(Summary(gone), gone).Should().Contain("the website could not be reached to send it").And.NotContain("mail works");
+        Output.NotificationLine(Summary(mail), mail).Should().StartWith("1 new-account email could not be sent by the website (contact 5): ").And.Contain("Once the site's mail works");
+    }
+
+    [Fact]
+    public void Emails_whose_failure_has_no_known_reason_name_both_causes()
+    {
+        var unknown = new[] { Created(6, CmsNotification.Failed) with { NotificationFailureReason = CmsNotificationFailure.Unknown }, Unreached(7, "no answer") };
+        var missing = new[] { Created(6, CmsNotification.Failed) };
+
+        Output.NotificationLine(Summary(unknown), unknown).Should()
+            .StartWith("2 new-account emails could not be sent (contact 6, 7): the accounts exist and are linked, and their activities say why. ")
+            .And.Contain("Once the site answers and its mail works");
+        // A count the outcomes do not account for (outcomes the host did not keep) is not read as mail the site refused.
+        Output.NotificationLine(Summary(missing) with { NotificationsFailed = 2 }, missing).Should()
+            .StartWith("2 new-account emails could not be sent (contact 6): the accounts exist and are linked, and their activities say why.");
     }
 }

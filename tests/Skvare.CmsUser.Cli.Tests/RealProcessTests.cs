@@ -41,7 +41,7 @@ public sealed partial class RealProcessTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(sites.Settings()));
 
-        foreach (var args in new[] { new[] { "plan" }, ["plan", "--json"], ["check"], ["check", "--json"] })
+        foreach (var args in new[] { new[] { "plan" }, ["plan", "--json"], ["check", "--timeout", Sites.CheckTimeout], ["check", "--json", "--timeout", Sites.CheckTimeout] })
         {
             var process = await Cli.RunProcessAsync(folder.Path, null, args);
             var inProcess = await Cli.RunAsync(folder.Path, null, args);

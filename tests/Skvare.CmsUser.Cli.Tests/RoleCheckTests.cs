@@ -26,8 +26,8 @@ public sealed class RoleCheckTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(WithRole(sites, Misspelled)));
 
-        var json = await Cli.RunAsync(folder.Path, null, "check", "--json");
-        var text = await Cli.RunAsync(folder.Path, null, "check");
+        var json = await Cli.RunAsync(folder.Path, null, "check", "--json", "--timeout", Sites.CheckTimeout);
+        var text = await Cli.RunAsync(folder.Path, null, "check", "--timeout", Sites.CheckTimeout);
 
         json.ExitCode.Should().Be(3, json.ToString());
         json.Json.GetProperty("healthy").GetBoolean().Should().BeFalse();
@@ -51,7 +51,7 @@ public sealed class RoleCheckTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(sites.Settings()));
 
-        var check = await Cli.RunAsync(folder.Path, null, "check", "--json");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--json", "--timeout", Sites.CheckTimeout);
 
         check.ExitCode.Should().Be(0, check.ToString());
         var rule = check.Json.GetProperty("targets").EnumerateArray().Single(t => t.GetProperty("target").GetString() == "WordPress roles of the rules")
@@ -69,7 +69,7 @@ public sealed class RoleCheckTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(settings));
 
-        var check = await Cli.RunAsync(folder.Path, null, "check");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--timeout", Sites.CheckTimeout);
 
         check.ExitCode.Should().Be(0, check.ToString());
         check.Stdout.Should().Contain("Not verifiable").And.Contain("All checks passed.");

@@ -139,8 +139,8 @@ public sealed class RunTests
         folder.Write("good.json", Sites.Json(sites.Settings()));
 
         var run = await Cli.RunAsync(folder.Path, null, "run");
-        var check = await Cli.RunAsync(folder.Path, null, "check", "--json");
-        var good = await Cli.RunAsync(folder.Path, null, "check", "--settings", "good.json");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--json", "--timeout", Sites.CheckTimeout);
+        var good = await Cli.RunAsync(folder.Path, null, "check", "--settings", "good.json", "--timeout", Sites.CheckTimeout);
 
         run.ExitCode.Should().Be(3, run.ToString());
         check.ExitCode.Should().Be(3, check.ToString());
@@ -163,8 +163,8 @@ public sealed class RunTests
         using var folder = new TempFolder();
         folder.Write("appsettings.json", Sites.Json(noCms));
 
-        var check = await Cli.RunAsync(folder.Path, null, "check", "--json");
-        var text = await Cli.RunAsync(folder.Path, null, "check");
+        var check = await Cli.RunAsync(folder.Path, null, "check", "--json", "--timeout", Sites.CheckTimeout);
+        var text = await Cli.RunAsync(folder.Path, null, "check", "--timeout", Sites.CheckTimeout);
 
         check.ExitCode.Should().Be(2, check.ToString());
         var targets = check.Json.GetProperty("targets").EnumerateArray().ToArray();

@@ -16,6 +16,12 @@ public sealed class Sites : IDisposable
         WordPress.OnUserCreated(user => Civi.LinkNewCmsUser(user.Id, user.Email));
     }
 
+    /// <summary>
+    /// The <c>check --timeout</c> of tests whose fakes answer: check's 10 s default is for a person at a terminal, and the
+    /// fakes' answers took over 10 s at a load average of 110.
+    /// </summary>
+    public const string CheckTimeout = "60";
+
     public FakeCiviCrmServer Civi { get; } = new();
 
     public FakeWordPressServer WordPress { get; } = new();

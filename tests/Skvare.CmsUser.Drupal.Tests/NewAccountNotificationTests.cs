@@ -17,6 +17,8 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 
     // Core's user/password answers 400 "Unable to send email" when the mail fails.
     protected override void MakeMailFail() => _host.Server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _host.Server.FaultWhere = EmailRequestsFail;
 }
 
 /// <summary>With the companion module Drupal sends its "account created by an administrator" email.</summary>
@@ -35,6 +37,11 @@ public sealed class NewAccountNotificationWithCompanionTests : NewAccountNotific
 
     // The create answers X-Cmsuser-Notified: failed.
     protected override void MakeMailFail() => _host.Server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _host.Server.FaultWhere = EmailRequestsFail;
+
+    // The email rides in the create.
+    protected override bool EmailIsARequestOfItsOwn => false;
 }
 
 /// <summary>With a companion module older than 1.1.0 the email still goes out, through its own request.</summary>
@@ -54,6 +61,8 @@ public sealed class NewAccountNotificationWithOldCompanionTests : NewAccountNoti
 
     // The notify route answers {"sent": false}.
     protected override void MakeMailFail() => _host.Server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _host.Server.FaultWhere = EmailRequestsFail;
 }
 
 /// <summary>The companion module 1.1.0 sends the new-account email inside the create: one request per new account.</summary>

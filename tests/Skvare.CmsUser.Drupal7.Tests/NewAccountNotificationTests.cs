@@ -21,4 +21,9 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
     protected override CmsNotification ReportedWhenMailFails => CmsNotification.Unknown;
 
     protected override void MakeMailFail() => _host.Server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _host.Server.FaultWhere = EmailRequestsFail;
+
+    // The email rides in the create.
+    protected override bool EmailIsARequestOfItsOwn => false;
 }

@@ -24,6 +24,8 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 
     // The companion's reset route answers 500 "The password reset email could not be sent."
     protected override void MakeMailFail() => _site.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _site.FaultWhere = EmailRequestsFail;
 }
 
 /// <summary>Without the companion package the only email Joomla can send is its plugin's own, which the provider does not control.</summary>

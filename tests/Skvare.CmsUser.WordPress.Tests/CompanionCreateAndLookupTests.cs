@@ -42,6 +42,7 @@ public sealed class CompanionCreateAndLookupTests : IDisposable
         created.UserId.Should().Be(_server.FindUser("no.mail")!.Id, "the account exists although its email failed");
         created.Notification.Should().Be(CmsNotification.Failed);
         created.NotificationFailure.Should().Contain("wp_mail");
+        created.NotificationFailureReason.Should().Be(CmsNotificationFailure.MailRefused);
         _server.Requests.Should().ContainSingle("the plugin already tried; its notify route would fail the same way")
             .Which.Path.Should().Be("/wp-json/skvare-cmsuser/v1/users");
         _server.Mails.Should().BeEmpty();

@@ -101,6 +101,7 @@ public sealed class CreateTests : IDisposable
         host.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 3004);
         account.Notification.Should().Be(CmsNotification.Failed, "wp-login.php answered 200 (its error page) instead of redirecting");
         account.NotificationFailure.Should().Contain("did not confirm the password reset email");
+        account.NotificationFailureReason.Should().Be(CmsNotificationFailure.MailRefused, "the site answered: its mail is what failed");
     }
 
     [Fact(Timeout = 30_000)]

@@ -19,6 +19,8 @@ public sealed class NewAccountNotificationTests : NewAccountNotificationContract
 
     // wp-login.php redirects only after wp_mail() succeeded; its 200 page says the mail failed.
     protected override void MakeMailFail() => _server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _server.FaultWhere = EmailRequestsFail;
 }
 
 /// <summary>With the companion plugin WordPress sends its own new-user email (a set-password link).</summary>
@@ -37,6 +39,11 @@ public sealed class NewAccountNotificationWithCompanionTests : NewAccountNotific
 
     // Plugin 0.2.2: the create answers X-Skvare-CmsUser-Notified: failed.
     protected override void MakeMailFail() => _server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _server.FaultWhere = EmailRequestsFail;
+
+    // The email rides in the create.
+    protected override bool EmailIsARequestOfItsOwn => false;
 }
 
 /// <summary>
@@ -57,4 +64,6 @@ public sealed class NewAccountNotificationThroughTheNotifyRouteTests : NewAccoun
     protected override IReadOnlyCollection<string> NotificationKinds => ["new-account"];
 
     protected override void MakeMailFail() => _server.MailFails = true;
+
+    protected override void MakeEmailRequestsFail() => _server.FaultWhere = EmailRequestsFail;
 }

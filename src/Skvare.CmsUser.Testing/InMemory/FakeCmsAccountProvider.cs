@@ -147,7 +147,7 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     /// <summary>
     /// Makes the new-account email of a create for this email fail, as a site whose mail system fails: the account is
     /// created, no mail is recorded, and the created account says <see cref="CmsNotification.Failed"/> with
-    /// <paramref name="reason"/>.
+    /// <paramref name="reason"/> (<see cref="CmsNotificationFailure.MailRefused"/>).
     /// </summary>
     /// <param name="email">The email address of the account.</param>
     /// <param name="reason">What the site says went wrong (any text).</param>
@@ -282,7 +282,12 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
             }
         }
 
-        return result! with { Notification = notification, NotificationFailure = notificationFailure };
+        return result! with
+        {
+            Notification = notification,
+            NotificationFailure = notificationFailure,
+            NotificationFailureReason = notificationFailure is null ? CmsNotificationFailure.Unknown : CmsNotificationFailure.MailRefused,
+        };
     }
 
     /// <inheritdoc />

@@ -192,6 +192,38 @@ public sealed record CmsAccount(long UserId, string? Username, string? Email)
     /// <see cref="CmsNotification.Failed"/>; otherwise <see langword="null"/>. Never a secret.
     /// </summary>
     public string? NotificationFailure { get; init; }
+
+    /// <summary>
+    /// What kind of failure <see cref="NotificationFailure"/> is, when <see cref="Notification"/> is
+    /// <see cref="CmsNotification.Failed"/>: the site's mail refused the email, or the site could not be reached to send it
+    /// after the create. <see cref="CmsNotificationFailure.Unknown"/> (the default) when the provider does not say; read
+    /// only on a failed email.
+    /// </summary>
+    public CmsNotificationFailure NotificationFailureReason { get; init; }
+}
+
+/// <summary>
+/// Why the new-account email of a created account could not be sent (<see cref="CmsNotification.Failed"/>), as the
+/// provider knows it: what the admin fixes before sending a password reset.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CmsNotificationFailure>))]
+public enum CmsNotificationFailure
+{
+    /// <summary>The provider did not say (its text, <see cref="CmsAccount.NotificationFailure"/>, may).</summary>
+    Unknown = 0,
+
+    /// <summary>
+    /// The site answered that its mail system could not send the email (<see cref="CmsErrorReason.MailFailed"/>): fix the
+    /// site's mail setup.
+    /// </summary>
+    MailRefused,
+
+    /// <summary>
+    /// The account was created, then the site could not be reached or failed when asked to send the email (connection
+    /// refused, no answer in time, a server error or a throttling answer: <see cref="CmsErrorReason.Unavailable"/> or
+    /// <see cref="CmsErrorReason.Throttled"/>). Nothing says its mail is broken: wait until the site answers again.
+    /// </summary>
+    SiteUnreachable,
 }
 
 /// <summary>
@@ -211,8 +243,9 @@ public enum CmsNotification
     Sent,
 
     /// <summary>
-    /// The CMS reported that its mail system could not send the email (see <see cref="CmsAccount.NotificationFailure"/>).
-    /// The account exists; a password reset sends the person a set-password email once the site's mail works.
+    /// The email could not be sent: the CMS reported that its mail system failed, or it could not be reached to send it
+    /// after the create (see <see cref="CmsAccount.NotificationFailureReason"/> and <see cref="CmsAccount.NotificationFailure"/>).
+    /// The account exists; a password reset sends the person a set-password email once the site answers and its mail works.
     /// </summary>
     Failed,
 }

@@ -604,6 +604,7 @@ internal sealed class ContactPipeline
         var requested = request?.Notify ?? (rule.Notify ?? Options.Notify);
         var notification = request is null ? (requested ? CmsNotification.Unknown : CmsNotification.NotRequested) : NotificationNote.Status(created, requested);
         var failure = notification == CmsNotification.Failed ? NotificationNote.Clean(created.NotificationFailure, request?.Password) : null;
+        CmsNotificationFailure? failureKind = notification == CmsNotification.Failed ? created.NotificationFailureReason : null;
         if (notification == CmsNotification.Failed)
         {
             Log.NotificationFailed(_logger, attempt.Contact.Id, created.UserId, failure ?? "no reason given");
@@ -622,9 +623,10 @@ internal sealed class ContactPipeline
             Username = created.Username ?? attempt.Username,
             Link = new AccountLinkRequest(attempt.Contact.Id, created.UserId, created.Email ?? email, AccountCreatedNow: true),
             RecordActivity = true,
-            ActivityDetails = details + " " + NotificationNote.Sentence(notification, failure),
+            ActivityDetails = details + " " + NotificationNote.Sentence(notification, failureKind, failure),
             Notification = notification,
             NotificationFailure = failure,
+            NotificationFailureReason = failureKind,
             Disposition = TriggerDisposition.Completed,
         };
     }

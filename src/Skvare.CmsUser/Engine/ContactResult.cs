@@ -88,6 +88,9 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// <summary>Why that email could not be sent (cleaned: one line, no password), when <see cref="Notification"/> is Failed.</summary>
     public string? NotificationFailure { get; init; }
 
+    /// <summary>What kind of failure <see cref="NotificationFailure"/> is, when <see cref="Notification"/> is Failed.</summary>
+    public CmsNotificationFailure? NotificationFailureReason { get; init; }
+
     public string? LoginLinkWithheld { get; init; }
 
     /// <summary>
@@ -167,5 +170,6 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
         LoginLinkWithheld = LoginLinkWithheld,
         Notification = Kind == OutcomeKind.Created ? Notification : null,
         NotificationFailure = Kind == OutcomeKind.Created ? NotificationFailure : null,
+        NotificationFailureReason = Kind == OutcomeKind.Created ? NotificationFailureReason : null,
     };
 }

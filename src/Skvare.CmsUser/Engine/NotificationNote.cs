@@ -22,14 +22,23 @@ internal static class NotificationNote
     public static CmsNotification Status(CmsAccount created, bool requested) =>
         created.Notification == CmsNotification.Unknown && !requested ? CmsNotification.NotRequested : created.Notification;
 
-    /// <summary>The sentence for <paramref name="status"/>; <paramref name="reason"/> is already <see cref="Clean"/>ed.</summary>
-    public static string Sentence(CmsNotification status, string? reason) => status switch
+    /// <summary>
+    /// The sentence for <paramref name="status"/>; <paramref name="reason"/> is already <see cref="Clean"/>ed, and
+    /// <paramref name="kind"/> says what the admin waits for before sending a reset (the site's mail, or the site itself).
+    /// </summary>
+    public static string Sentence(CmsNotification status, CmsNotificationFailure? kind, string? reason) => (status, kind) switch
     {
-        CmsNotification.Sent => "The website reported the new-account email as sent.",
-        CmsNotification.NotRequested => "No new-account email was sent (notification is off for this rule).",
-        CmsNotification.Failed =>
+        (CmsNotification.Sent, _) => "The website reported the new-account email as sent.",
+        (CmsNotification.NotRequested, _) => "No new-account email was sent (notification is off for this rule).",
+        (CmsNotification.Failed, CmsNotificationFailure.MailRefused) =>
             $"The new-account email could not be sent by the website: {reason ?? "it gave no reason"}. The account exists; "
             + "send a password reset (a reset campaign, cmsuser reset) once the site's mail works.",
+        (CmsNotification.Failed, CmsNotificationFailure.SiteUnreachable) =>
+            $"The account was created, but then the website could not be reached to send the new-account email: {reason ?? "no answer"}. "
+            + "Send a password reset (a reset campaign, cmsuser reset) once the site answers again.",
+        (CmsNotification.Failed, _) =>
+            $"The new-account email could not be sent: {reason ?? "the website gave no reason"}. The account exists; "
+            + "send a password reset (a reset campaign, cmsuser reset) once the site answers and its mail works.",
         _ => "Whether the website sent the new-account email is unknown (it did not say).",
     };
 
@@ -38,11 +47,22 @@ internal static class NotificationNote
     /// <see cref="CmsNotification.Sent"/> and <see cref="CmsNotification.Failed"/> are the email this run sent because the
     /// earlier attempt may have ended before its own; <see cref="CmsNotification.Unknown"/> is a create that sent it or not.
     /// </summary>
-    public static string Recovered(CmsNotification status, string? reason) => status switch
+    public static string Recovered(CmsNotification status, CmsNotificationFailure? kind, string? reason) => status switch
     {
         CmsNotification.Sent => "This run sent the new-account email (the earlier attempt may have ended before sending it).",
         CmsNotification.Unknown => "Whether the new-account email was sent is unknown: the earlier attempt's create may have sent it, and this run sent none.",
-        _ => Sentence(status, reason),
+        _ => Sentence(status, kind, reason),
+    };
+
+    /// <summary>
+    /// The kind of a failed email from the failure of the request that sent it: the site's mail refused it
+    /// (<see cref="CmsErrorReason.MailFailed"/>), the site could not be reached or failed (transient), or unknown.
+    /// </summary>
+    public static CmsNotificationFailure KindOf(Exception failure) => failure switch
+    {
+        CmsProviderException { Reason: CmsErrorReason.MailFailed } => CmsNotificationFailure.MailRefused,
+        CmsUserException { Kind: FailureKind.Transient } => CmsNotificationFailure.SiteUnreachable,
+        _ => CmsNotificationFailure.Unknown,
     };
 
     /// <summary>

@@ -99,12 +99,18 @@ public sealed record ProvisioningOutcome
     /// <summary>Why the new-account email could not be sent, when <see cref="Notification"/> is <see cref="CmsNotification.Failed"/>. Never a secret.</summary>
     public string? NotificationFailure { get; init; }
 
+    /// <summary>
+    /// What kind of failure <see cref="NotificationFailure"/> is (the site's mail refused the email, or the site could not be
+    /// reached to send it), when <see cref="Notification"/> is <see cref="CmsNotification.Failed"/>; otherwise <see langword="null"/>.
+    /// </summary>
+    public CmsNotificationFailure? NotificationFailureReason { get; init; }
+
     /// <summary>The members as the compiler would print them, but the login link (a credential) is never shown: an outcome written to a log shows only whether it has one.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"ContactId = {ContactId}, Kind = {Kind}, Rule = {Rule}, Username = {Username}, CmsUserId = {CmsUserId}, Error = {Error}, ")
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"AccessRestored = {AccessRestored}, Attempt = {Attempt}, LoginLink = {(LoginLink is null ? null : "<redacted>")}, LoginLinkWithheld = {LoginLinkWithheld}, ")
-            .Append(System.Globalization.CultureInfo.InvariantCulture, $"Notification = {Notification}, NotificationFailure = {NotificationFailure}");
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"Notification = {Notification}, NotificationFailure = {NotificationFailure}, NotificationFailureReason = {NotificationFailureReason}");
         return true;
     }
 }

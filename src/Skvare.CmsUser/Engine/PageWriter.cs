@@ -845,6 +845,7 @@ internal sealed class PageWriter
                 }
 
                 var failure = notified is { Sent: false } ? NotificationNote.Clean(notified.Failure) : null;
+                var failureKind = notified is { Sent: false } ? notified.Kind : (CmsNotificationFailure?)null;
                 CmsNotification? sentNow = notified is null ? null : notified.Sent ? CmsNotification.Sent : CmsNotification.Failed;
                 if (proof is null)
                 {
@@ -852,7 +853,7 @@ internal sealed class PageWriter
                     result = result with
                     {
                         RecordActivity = true,
-                        ActivityDetails = sentNow is { } s ? $"{details} {NotificationNote.Recovered(s, failure)}" : details,
+                        ActivityDetails = sentNow is { } s ? $"{details} {NotificationNote.Recovered(s, failureKind, failure)}" : details,
                     };
                 }
                 else
@@ -866,9 +867,10 @@ internal sealed class PageWriter
                         RecoveredCreation = true,
                         RecordActivity = true,
                         // As complete as the record of a creation this run made: the rule and its roles, then how, then the email.
-                        ActivityDetails = $"{(result.CreationRule is { } rule ? ContactPipeline.RuleNote(rule) : null)} {proof.Details} {NotificationNote.Recovered(notification, failure)}".TrimStart(),
+                        ActivityDetails = $"{(result.CreationRule is { } rule ? ContactPipeline.RuleNote(rule) : null)} {proof.Details} {NotificationNote.Recovered(notification, failureKind, failure)}".TrimStart(),
                         Notification = notification,
                         NotificationFailure = failure,
+                        NotificationFailureReason = failureKind,
                     };
                 }
             }
@@ -948,18 +950,18 @@ internal sealed class PageWriter
         try
         {
             await _cms.SendPasswordResetAsync(account, cancellationToken).ConfigureAwait(false);
-            return new RecoveredNotification(true, null);
+            return new RecoveredNotification(true, null, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var reason = ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
             Log.RecoveredNotificationFailed(_logger, result.Contact.Id, account.UserId, reason);
-            return new RecoveredNotification(false, reason);
+            return new RecoveredNotification(false, reason, NotificationNote.KindOf(ex));
         }
     }
 
-    /// <summary>Whether the notification of a recovered account was sent, or why not.</summary>
-    private sealed record RecoveredNotification(bool Sent, string? Failure);
+    /// <summary>Whether the notification of a recovered account was sent, or why not (the text and its kind).</summary>
+    private sealed record RecoveredNotification(bool Sent, string? Failure, CmsNotificationFailure? Kind);
 
     private static ActivityEntry ToActivity(ContactResult work, DateTimeOffset now)
     {

@@ -85,10 +85,123 @@ public sealed class NotificationAuditTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_failed_email_the_site_could_not_be_reached_for_says_so_and_not_to_fix_its_mail()
+    {
+        // Regression (trial17): the sentence told the admin to wait for the site's mail when the site itself had gone away.
+        const string Reason = "WordPress could not be reached (call: send the new-account email; HttpRequestException: Connection refused (127.0.0.1:18917)).";
+        var (summary, outcome, details, _) = await CreateReportingAsync(CmsNotificationFailure.SiteUnreachable, Reason);
+
+        summary.NotificationsFailed.Should().Be(1);
+        summary.Failures.Should().BeEmpty("a failed email does not fail the contact");
+        outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.SiteUnreachable);
+        details.Should().Contain("The account was created, but then the website could not be reached to send the new-account email: WordPress could not be reached (call: send the new-account email; ")
+            .And.Contain("Send a password reset (a reset campaign, cmsuser reset) once the site answers again.")
+            .And.NotContain("mail works").And.NotContain("could not be sent by the website");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failed_email_the_site_refused_tells_to_fix_its_mail_whatever_its_text_says()
+    {
+        // The kind decides, not the words: a mail error that happens to say "could not be reached" is still the site's mail.
+        var (_, outcome, details, _) = await CreateReportingAsync(CmsNotificationFailure.MailRefused, "SMTP server smtp.example.org could not be reached");
+
+        outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.MailRefused);
+        details.Should().Contain("The new-account email could not be sent by the website: SMTP server smtp.example.org could not be reached. ")
+            .And.Contain("once the site's mail works").And.NotContain("answers again");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failed_email_of_no_known_kind_names_both_causes()
+    {
+        var (_, outcome, details, _) = await CreateReportingAsync(CmsNotificationFailure.Unknown, null);
+
+        outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.Unknown);
+        details.Should().Contain("The new-account email could not be sent: the website gave no reason. ")
+            .And.Contain("once the site answers and its mail works");
+    }
+
+    [Theory(Timeout = 60_000)]
+    [InlineData(CmsNotificationFailure.Unknown)]
+    [InlineData(CmsNotificationFailure.MailRefused)]
+    [InlineData(CmsNotificationFailure.SiteUnreachable)]
+    public async Task No_kind_of_failed_email_writes_the_password_the_site_quoted(CmsNotificationFailure kind)
+    {
+        var (_, outcome, details, password) = await CreateReportingAsync(kind, "refused for {password} at 127.0.0.1");
+
+        password.Should().NotBeNullOrEmpty();
+        details.Should().NotContain(password).And.Contain("refused for *** at 127.0.0.1");
+        outcome.NotificationFailure.Should().NotContain(password);
+        outcome.ToString().Should().NotContain(password);
+    }
+
+    [Fact]
+    public void The_kind_of_a_failed_email_request_follows_its_error()
+    {
+        NotificationNote.KindOf(new CmsProviderException("WordPress", CmsErrorReason.MailFailed, "wp_mail failed")).Should().Be(CmsNotificationFailure.MailRefused);
+        NotificationNote.KindOf(new CmsProviderException("WordPress", CmsErrorReason.Unavailable, "no answer")).Should().Be(CmsNotificationFailure.SiteUnreachable);
+        NotificationNote.KindOf(new CmsProviderException("WordPress", CmsErrorReason.Throttled, "429", statusCode: 429)).Should().Be(CmsNotificationFailure.SiteUnreachable);
+        NotificationNote.KindOf(new CmsProviderException("WordPress", CmsErrorReason.Permission, "no")).Should().Be(CmsNotificationFailure.Unknown);
+        NotificationNote.KindOf(new InvalidOperationException("boom")).Should().Be(CmsNotificationFailure.Unknown);
+    }
+
+    // One contact created by a provider whose create reports its email failed with this kind and reason ("{password}" in
+    // the reason stands for the password the create sent): the run's summary, the outcome, the activity's details and the
+    // password.
+    private static async Task<(RunSummary Summary, ProvisioningOutcome Outcome, string Details, string Password)> CreateReportingAsync(CmsNotificationFailure kind, string? reason)
+    {
+        // Without CreateWithoutPassword the engine sends a password with the create, which a site may quote.
+        using var h = new EngineHarness(new FakeCmsAccountProvider(CmsCapabilities.None));
+        string? sent = null;
+        h.Services = s => s.Replace(ServiceDescriptor.Singleton<ICmsAccountProvider>(new Reports(h.Cms, (request, created) =>
+        {
+            sent = request.Password;
+            return created with
+            {
+                Notification = CmsNotification.Failed,
+                NotificationFailure = reason?.Replace("{password}", request.Password, StringComparison.Ordinal),
+                NotificationFailureReason = kind,
+            };
+        })));
+        h.Member("Ana", "Lima", "ana@example.org");
+        var outcomes = new Outcomes();
+
+        var summary = await h.Provisioner.RunOnceAsync(outcomes).WaitAsync(Bound);
+
+        summary.Count(OutcomeKind.Created).Should().Be(1);
+        h.Cms.Mails.Should().BeEmpty();
+        var activity = h.Civi.Activities.Should().ContainSingle().Subject;
+        activity.Status.Should().Be(ActivityOutcomeStatus.Completed);
+        return (summary, outcomes.Single(), activity.Details ?? "", sent ?? "");
+    }
+
+    /// <summary>The outcomes a run reports, as it reports them (not posted to a synchronisation context).</summary>
+    private sealed class Outcomes : IProgress<ProvisioningProgress>
+    {
+        private readonly List<ProvisioningOutcome> _all = [];
+
+        public void Report(ProvisioningProgress value)
+        {
+            lock (_all)
+            {
+                _all.Add(value.Last);
+            }
+        }
+
+        public ProvisioningOutcome Single()
+        {
+            lock (_all)
+            {
+                return _all.Should().ContainSingle().Subject;
+            }
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task A_provider_that_reports_nothing_is_recorded_as_unknown()
     {
         using var h = new EngineHarness();
-        h.Services = s => s.Replace(ServiceDescriptor.Singleton<ICmsAccountProvider>(new SaysNothing(h.Cms)));
+        h.Services = s => s.Replace(ServiceDescriptor.Singleton<ICmsAccountProvider>(new Reports(h.Cms, (_, created) =>
+            new CmsAccount(created.UserId, created.Username, created.Email) { Roles = created.Roles, IsActive = created.IsActive })));
         h.Member("Ana", "Lima", "ana@example.org");
 
         var summary = await h.Provisioner.RunOnceAsync().WaitAsync(Bound);
@@ -177,8 +290,11 @@ public sealed class NotificationAuditTests : IDisposable
         clean.Should().Be(new string('a', NotificationNote.MaxReasonLength - 1) + "…");
     }
 
-    /// <summary>A provider written before <see cref="CmsAccount.Notification"/>: it reports nothing about the email.</summary>
-    private sealed class SaysNothing(FakeCmsAccountProvider inner) : ICmsAccountProvider
+    /// <summary>
+    /// A provider whose create reports what <paramref name="report"/> makes of the created account (one written before
+    /// <see cref="CmsAccount.Notification"/> reports nothing about the email; another one its email's failure).
+    /// </summary>
+    private sealed class Reports(FakeCmsAccountProvider inner, Func<NewCmsAccount, CmsAccount, CmsAccount> report) : ICmsAccountProvider
     {
         public string Name => inner.Name;
 
@@ -194,8 +310,8 @@ public sealed class NotificationAuditTests : IDisposable
 
         public async Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default)
         {
-            var created = await inner.CreateAsync(account, cancellationToken);
-            return new CmsAccount(created.UserId, created.Username, created.Email) { Roles = created.Roles, IsActive = created.IsActive };
+            var created = await inner.CreateAsync(account with { Notify = false }, cancellationToken);
+            return report(account, created);
         }
 
         public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) => inner.AddRolesAsync(account, roles, cancellationToken);

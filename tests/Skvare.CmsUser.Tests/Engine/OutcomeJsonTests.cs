@@ -21,6 +21,7 @@ public sealed class OutcomeJsonTests
             Kind = OutcomeKind.Failed,
             Error = new ProvisioningError(FailureKind.Transient, "cms_unavailable", "The website did not answer."),
             Notification = CmsNotification.Failed,
+            NotificationFailureReason = CmsNotificationFailure.SiteUnreachable,
         };
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(outcome, Web));
@@ -28,6 +29,7 @@ public sealed class OutcomeJsonTests
         json.RootElement.GetProperty("kind").GetString().Should().Be("Failed");
         json.RootElement.GetProperty("error").GetProperty("kind").GetString().Should().Be("Transient");
         json.RootElement.GetProperty("notification").GetString().Should().Be("Failed");
+        json.RootElement.GetProperty("notificationFailureReason").GetString().Should().Be("SiteUnreachable");
     }
 
     [Fact]
@@ -43,7 +45,7 @@ public sealed class OutcomeJsonTests
     private static readonly Type[] Enums =
     [
         typeof(OutcomeKind), typeof(PlannedAction), typeof(RunStopKind), typeof(FailureKind), typeof(CmsErrorReason),
-        typeof(CmsCapabilities), typeof(CmsNotification), typeof(TriggerKind), typeof(ActivityKind), typeof(ActivityOutcomeStatus),
+        typeof(CmsCapabilities), typeof(CmsNotification), typeof(CmsNotificationFailure), typeof(TriggerKind), typeof(ActivityKind), typeof(ActivityOutcomeStatus),
         typeof(TriggerDisposition), typeof(AccountLinkResultKind), typeof(DeprovisionWhen), typeof(DeprovisionAction),
     ];
 
