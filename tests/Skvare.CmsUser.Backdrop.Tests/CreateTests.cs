@@ -1,5 +1,5 @@
-using Skvare.CmsUser.Testing;
 using System.Text.Json;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Backdrop.Tests;
 
@@ -316,27 +316,12 @@ public sealed class CreateTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task Create_timeout_is_UnknownOutcome_and_not_retried()
     {
-        // The HTTP pipeline runs on a fake clock: the attempt times out only when the test moves the clock, after the fake
-        // has the create in hand (with real time, a loaded machine let 300 ms pass before the request reached the fake).
+        // On a fake HTTP clock: the attempt times out only once the fake holds the create.
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         using var host = new BackdropTestHost(o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(1), httpClock: clock);
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Server.FaultWhere = r =>
-        {
-            if (r.Operation != FakeCmsOperation.Create)
-            {
-                return null;
-            }
+        var ex = await HungCreate.TimesOutAsync(host.Server, clock, TimeSpan.FromSeconds(1), () => host.Provider.CreateAsync(BackdropTestHost.NewAccount()));
 
-            arrived.TrySetResult();
-            return FakeFault.Hang();
-        };
-
-        var create = host.Provider.CreateAsync(BackdropTestHost.NewAccount());
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        clock.Advance(TimeSpan.FromSeconds(1));
-
-        (await create.Awaiting(c => c.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
+        ex.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
         host.Server.Requests.Should().ContainSingle(r => r.Method == "POST", "the create was not sent again");
         host.Server.Requests.Single(r => r.Method == "POST").StatusCode.Should().Be(0, "the client gave up before the fake answered");
     }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Skvare.CmsUser.Testing;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.Drupal.Tests;
 
@@ -256,27 +256,11 @@ public sealed class ErrorClassificationTests : IDisposable
     [Fact(Timeout = 60_000)]
     public async Task Create_timeout_is_UnknownOutcome()
     {
-        // The HTTP pipeline runs on a fake clock: the attempt times out only when the test moves the clock, after the fake
-        // has the create in hand (with real time, a loaded machine let 300 ms pass before the request reached the fake).
+        // On a fake HTTP clock: the attempt times out only once the fake holds the create.
         var clock = new FakeTimeProvider();
         using var host = new DrupalTestHost(o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(1), httpClock: clock);
-        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.Server.FaultWhere = r =>
-        {
-            if (r.Operation != FakeCmsOperation.Create)
-            {
-                return null;
-            }
+        var ex = await HungCreate.TimesOutAsync(host.Server, clock, TimeSpan.FromSeconds(1), () => host.Provider.CreateAsync(DrupalTestHost.NewAccount()));
 
-            arrived.TrySetResult();
-            return FakeFault.Hang();
-        };
-
-        var create = host.Provider.CreateAsync(DrupalTestHost.NewAccount());
-        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        clock.Advance(TimeSpan.FromSeconds(1));
-
-        var ex = (await create.Awaiting(c => c.WaitAsync(TimeSpan.FromSeconds(30))).Should().ThrowAsync<CmsProviderException>()).Which;
         ex.Reason.Should().Be(CmsErrorReason.UnknownOutcome);
         host.Server.Requests.Where(r => r.Method == "POST").Should().ContainSingle("the create was not sent again");
     }
