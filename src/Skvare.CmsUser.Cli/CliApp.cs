@@ -389,8 +389,7 @@ internal static class CliApp
 
     private static async Task<int> CheckAsync(CliOptions options, CheckDeadline deadline, CancellationToken cancellationToken)
     {
-        var settings = Settings.Load(options.SettingsFile, CliContext.Current.WorkingDirectory, CliContext.Current.Environment);
-        using var host = await CliHost.StartRealAsync(settings, options, cancellationToken, deadline.Apply).ConfigureAwait(false);
+        using var host = await StartAsync(options, cancellationToken, deadline.Apply).ConfigureAwait(false);
         var cms = host.Services.GetRequiredService<ICmsAccountProvider>();
         var rules = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules;
         var reports = new List<CheckedTarget>();
@@ -493,10 +492,11 @@ internal static class CliApp
         return ExitCodes.Done;
     }
 
-    private static async Task<IHost> StartAsync(CliOptions options, CancellationToken cancellationToken)
+    /// <summary>Loads the settings and starts the host with the real packages; <paramref name="adjust"/> changes its services first (<c>check</c>'s deadline).</summary>
+    private static async Task<IHost> StartAsync(CliOptions options, CancellationToken cancellationToken, Action<IServiceCollection>? adjust = null)
     {
         var settings = Settings.Load(options.SettingsFile, CliContext.Current.WorkingDirectory, CliContext.Current.Environment);
-        return await CliHost.StartRealAsync(settings, options, cancellationToken).ConfigureAwait(false);
+        return await CliHost.StartRealAsync(settings, options, cancellationToken, adjust).ConfigureAwait(false);
     }
 
     private static RetryPolicy Retry(IHost host) => host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Retry;
