@@ -29,7 +29,7 @@ internal sealed class CutAnswerHandler : DelegatingHandler
         catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
         {
             response.Dispose();
-            throw new CutAnswerException($"The answer (HTTP {status}) ended early: the connection closed before its body was complete ({Cause(ex)}).", ex);
+            throw new CutAnswerException($"The answer (HTTP {status}) ended early: the connection closed before its body was complete ({Cause(ex)})", ex);
         }
 
         if (response.IsSuccessStatusCode)
@@ -54,7 +54,8 @@ internal sealed class CutAnswerHandler : DelegatingHandler
             inner = next;
         }
 
-        return inner is HttpIOException io ? $"{io.HttpRequestError}: {inner.Message}" : $"{inner.GetType().Name}: {inner.Message}";
+        // SocketsHttpHandler's words already end with their kind: "The response ended prematurely. (ResponseEnded)".
+        return inner is HttpIOException ? inner.Message : $"{inner.GetType().Name}: {inner.Message}";
     }
 
     /// <summary>
