@@ -27,6 +27,7 @@ internal sealed class CliContext
     {
         Out = output;
         Error = error;
+        OutputRedirected = outputRedirected;
         _workingDirectory = workingDirectory;
         Environment = environment;
         _human = new(() =>
@@ -63,6 +64,9 @@ internal sealed class CliContext
 
     /// <summary>stdout.</summary>
     public TextWriter Out { get; }
+
+    /// <summary>Whether stdout is a file or a pipe (no terminal: no width, no colours).</summary>
+    public bool OutputRedirected { get; }
 
     /// <summary>stderr, shared by the live progress line and everything else written there.</summary>
     public ErrorConsole Error { get; }

@@ -649,10 +649,21 @@ internal static class Output
 
         foreach (var (r, _) in targets)
         {
+            if (CliContext.Current.OutputRedirected)
+            {
+                // A file or a pipe has no width to fit: a table would be as wide as its longest detail, its rule line too.
+                foreach (var line in CheckLines(r, Human.Profile.Capabilities.Unicode ? '─' : '-'))
+                {
+                    Human.WriteLine(line);
+                }
+
+                continue;
+            }
+
             var table = new Table().Border(TableBorder.Simple).Title(Markup.Escape(r.Target)).AddColumns("Check", "Result", "Detail");
             foreach (var c in r.Checks)
             {
-                table.AddRow(Cell(c.Name), Cell(c.Passed ? "ok" : "FAILED: " + Why(c)), Cell(c.Detail));
+                table.AddRow(Cell(c.Name), Cell(CheckResult(c)), Cell(c.Detail));
             }
 
             Human.Write(table);
@@ -670,6 +681,53 @@ internal static class Output
             _ => "Some checks failed: fix the credentials, permissions or settings named in the table above.",
         });
     }
+
+    /// <summary>The widest detail that stays in its column in <see cref="CheckLines"/>; a longer one gets a line of its own.</summary>
+    internal const int PipedDetailColumns = 60;
+
+    /// <summary>
+    /// One target's checks for a file or a pipe: its name, then a table of Check, Result and Detail whose rule line is as
+    /// wide as its columns. A detail up to <see cref="PipedDetailColumns"/> columns stays in its column; a longer one (or one
+    /// of several lines) follows its row on lines of its own, indented and never wrapped (a long error stays one line for grep).
+    /// </summary>
+    internal static IEnumerable<string> CheckLines(ConnectivityReport report, char rule = '─')
+    {
+        const string Indent = "  ";
+        const string Gap = "  ";
+        var rows = report.Checks.Select(c =>
+        {
+            var detail = Safe(c.Detail).Replace("\r\n", "\n", StringComparison.Ordinal).Trim();
+            var inColumn = !detail.Contains('\n', StringComparison.Ordinal) && TerminalText.Columns(detail) <= PipedDetailColumns;
+            return (Name: Safe(c.Name), Result: CheckResult(c), Detail: detail, InColumn: inColumn);
+        }).ToList();
+        var widths = new[]
+        {
+            rows.Select(r => TerminalText.Columns(r.Name)).Append("Check".Length).Max(),
+            rows.Select(r => TerminalText.Columns(r.Result)).Append("Result".Length).Max(),
+            rows.Where(r => r.InColumn).Select(r => TerminalText.Columns(r.Detail)).Append("Detail".Length).Max(),
+        };
+
+        yield return Safe(report.Target);
+        yield return Indent + Pad("Check", widths[0]) + Gap + Pad("Result", widths[1]) + Gap + "Detail";
+        yield return Indent + new string(rule, widths[0]) + Gap + new string(rule, widths[1]) + Gap + new string(rule, widths[2]);
+        foreach (var row in rows)
+        {
+            yield return (Indent + Pad(row.Name, widths[0]) + Gap + Pad(row.Result, widths[1]) + Gap + (row.InColumn ? row.Detail : "")).TrimEnd();
+            if (!row.InColumn)
+            {
+                foreach (var line in row.Detail.Split('\n'))
+                {
+                    yield return (Indent + Indent + line.Trim()).TrimEnd();
+                }
+            }
+        }
+
+        yield return "";
+
+        static string Pad(string text, int columns) => text + new string(' ', Math.Max(0, columns - TerminalText.Columns(text)));
+    }
+
+    private static string CheckResult(ConnectivityCheck check) => check.Passed ? "ok" : "FAILED: " + Why(check);
 
     /// <summary>The line about a server that accepted the connection and gave no answer within <c>check</c>'s deadline.</summary>
     internal static string NoAnswerLine(string target, CheckDeadline deadline) =>

@@ -382,7 +382,8 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     /// <summary>
     /// The site's groups by id with their titles: <c>GET users/groups?page[limit]=100</c>, following <c>links.next</c>
     /// (Joomla pages its list views, 20 items unless asked; at most 20 pages). A page without its <c>data</c> list is not
-    /// "no groups" (every role would read as unknown): it fails the call, logged once (3409), as a user search does.
+    /// "no groups" (every role would read as unknown), and a listed group whose id cannot be read is not "no such group" (a
+    /// role naming it would read as unknown): either fails the call, logged once (3409), as a user search does.
     /// </summary>
     private async Task<SortedDictionary<long, string>> ListGroupsAsync(CancellationToken cancellationToken)
     {
@@ -390,16 +391,38 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         string? path = "users/groups?page[limit]=100";
         for (var page = 0; path is not null && page < 20; page++)
         {
-            var (items, body) = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), answer => (DataList(answer, "a group list"), answer.Body), cancellationToken).ConfigureAwait(false))!;
-            foreach (var item in items)
+            var number = page + 1;
+            var (items, body) = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), answer => (GroupPage(answer, number), answer.Body), cancellationToken).ConfigureAwait(false))!;
+            foreach (var (id, title) in items)
             {
-                if (long.TryParse(Text(Member(item, "id")), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                {
-                    groups[id] = Text(Member(Member(item, "attributes"), "title")) ?? "";
-                }
+                groups[id] = title;
             }
 
             path = NextLink(body);
+        }
+
+        return groups;
+    }
+
+    /// <summary>
+    /// One page of the group list: each item's id (a positive whole number, as text as Joomla sends it, or as a number) and
+    /// title (blank when it has none). An item without a readable id fails the page (unusable, naming its position): dropped,
+    /// its group would read as missing.
+    /// </summary>
+    internal static List<(long Id, string Title)> GroupPage(HttpAnswer answer, int page)
+    {
+        var items = DataList(answer, "a group list");
+        var groups = new List<(long, string)>(items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var id = Member(items[i], "id");
+            var idText = id.ValueKind == JsonValueKind.Number ? id.GetRawText() : Text(id);
+            if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var groupId) || groupId <= 0)
+            {
+                throw Unusable(CmsErrorReason.UnexpectedResponse, $"Joomla answered a group list with an item whose id is not a positive whole number (item {(i + 1).ToString(CultureInfo.InvariantCulture)} of {items.Length.ToString(CultureInfo.InvariantCulture)} on page {page.ToString(CultureInfo.InvariantCulture)}).", answer.Status);
+            }
+
+            groups.Add((groupId, Text(Member(Member(items[i], "attributes"), "title")) ?? ""));
         }
 
         return groups;

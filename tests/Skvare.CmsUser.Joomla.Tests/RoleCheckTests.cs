@@ -1,3 +1,4 @@
+using CsCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Joomla;
 using Skvare.CmsUser.Testing.Joomla;
@@ -126,5 +127,78 @@ public sealed class RoleCheckTests : IDisposable
         (await check.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
         report.Healthy.Should().BeFalse("a group list without its data is not a site without groups");
         report.Checks.Should().NotContain(c => c.Name == "Groups");
+    }
+}
+
+/// <summary>
+/// Regression (session 18's strict-reader work): a group in Joomla's group list whose id could not be read was skipped
+/// silently, so a role naming that group read as "not a group of the site". It now fails the list as an unusable answer
+/// naming the item's position, as a user search does with a user it cannot read.
+/// </summary>
+public sealed class GroupListItemTests : IDisposable
+{
+    private readonly FakeJoomlaServer _site = new();
+    private ServiceProvider? _services;
+
+    public void Dispose()
+    {
+        _services?.Dispose();
+        _site.Dispose();
+    }
+
+    public static TheoryData<string> UnreadableIds => ["", "\"id\":null,", "\"id\":\"\",", "\"id\":\"two\",", "\"id\":\"-2\",", "\"id\":\"0\",", "\"id\":\"2.5\",", "\"id\":{\"v\":2},", "\"id\":[2],"];
+
+    [Theory(Timeout = 120_000)]
+    [MemberData(nameof(UnreadableIds))]
+    public async Task A_listed_group_whose_id_cannot_be_read_fails_the_role_check_naming_its_position(string id)
+    {
+        var body = "{\"data\":[{\"type\":\"groups\",\"id\":\"2\",\"attributes\":{\"title\":\"Registered\"}},{\"type\":\"groups\"," + id + "\"attributes\":{\"title\":\"Members\"}}]}";
+        _site.FaultWhere = r => r.Path.EndsWith("/users/groups", StringComparison.Ordinal) ? Testing.FakeFault.Status(200, body, "application/vnd.api+json") : null;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning().AddJoomla(o =>
+        {
+            o.BaseUrl = _site.BaseUrl;
+            o.ApiToken = _site.Token;
+            o.Http.RetryBaseDelay = TimeSpan.FromMilliseconds(1);
+        });
+        _services = services.BuildServiceProvider();
+        var catalog = (ICmsRoleCatalog)_services.GetRequiredService<ICmsAccountProvider>();
+
+        var check = () => catalog.CheckRolesAsync(["2"], new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+
+        var failure = (await check.Should().ThrowAsync<CmsProviderException>()).Which;
+        failure.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+        failure.Message.Should().Contain("item 2 of 2 on page 1");
+    }
+
+    [Fact]
+    public void Any_group_list_is_read_in_full_or_refused_at_its_first_unreadable_item()
+    {
+        // Each item: a readable id (text as Joomla sends it, or a number), or one of the ids that cannot be read.
+        string[] bad = ["", "\"id\":null,", "\"id\":\"x\",", "\"id\":\"-1\",", "\"id\":\"0\",", "\"id\":true,", "\"id\":\" 3\","];
+        var item = Gen.OneOf(
+            Gen.Select(Gen.Long[1, 99_999], Gen.Bool, Gen.String[Gen.Char.AlphaNumeric, 0, 8]).Select(t => (Id: (long?)t.Item1, Json: (t.Item2 ? "\"id\":\"" + t.Item1 + "\"," : "\"id\":" + t.Item1 + ","), Title: t.Item3)),
+            Gen.Int[0, bad.Length - 1].Select(i => (Id: (long?)null, Json: bad[i], Title: "t")));
+        item.Array[0, 12].Sample(items =>
+        {
+            var body = "{\"data\":[" + string.Join(",", items.Select(i => "{\"type\":\"groups\"," + i.Json + "\"attributes\":{\"title\":\"" + i.Title + "\"}}")) + "]}";
+            using var message = new HttpResponseMessage();
+            var answer = new Skvare.CmsUser.Shared.HttpAnswer(200, "OK", "application/vnd.api+json", body, message.Headers);
+            var firstBad = Array.FindIndex(items, i => i.Id is null);
+
+            var read = () => JoomlaAccountProvider.GroupPage(answer, 3);
+
+            if (firstBad < 0)
+            {
+                read().Should().Equal(items.Select(i => (i.Id!.Value, i.Title)));
+            }
+            else
+            {
+                var failure = read.Should().Throw<CmsProviderException>().Which;
+                failure.Reason.Should().Be(CmsErrorReason.UnexpectedResponse);
+                failure.Message.Should().Contain($"item {firstBad + 1} of {items.Length} on page 3");
+            }
+        });
     }
 }

@@ -72,5 +72,12 @@ public sealed class UnusableAnswerTests : UnusableAnswerContract
             r => r.Method == "GET" && r.Path.EndsWith("/users/groups", StringComparison.Ordinal),
             "{\"links\":{},\"echo\":" + echo + "}",
             ct => ((ICmsRoleCatalog)_provider).CheckRolesAsync(["2"], ct));
+
+        // Nor is a listed group whose id cannot be read "no such group".
+        yield return new(
+            "a group list with a group without an id", "GET", "users/groups",
+            r => r.Method == "GET" && r.Path.EndsWith("/users/groups", StringComparison.Ordinal),
+            "{\"data\":[{\"type\":\"groups\",\"id\":\"2\",\"attributes\":{\"title\":\"Registered\"}},{\"type\":\"groups\",\"attributes\":{\"title\":\"Members\",\"echo\":" + echo + "}}]}",
+            ct => ((ICmsRoleCatalog)_provider).CheckRolesAsync(["2"], ct));
     }
 }

@@ -31,6 +31,13 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public bool RetrySafe { get; init; }
 
     /// <summary>
+    /// Whether the call only reads (it changes nothing, however often it is sent); with <see cref="RetrySafe"/>, an answer
+    /// whose body ends early (the connection closed mid-body, JSON cut off) is retried as a lost connection is
+    /// (<see cref="HttpResilienceSetup.RepeatCutAnswer"/>). Not for writes, idempotent ones included.
+    /// </summary>
+    public bool IsRead { get; init; }
+
+    /// <summary>
     /// Recognises, in the JSON object of an error answer under a 5xx status, a refusal that is final for the data sent
     /// (the same request would get the same answer: WordPress's taken username or email, CiviCRM's unique-key "DB Error:
     /// already exists"). Such an answer is the contact's problem, not the site's: it is neither retried nor counted by the

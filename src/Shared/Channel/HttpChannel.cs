@@ -208,6 +208,10 @@ internal sealed class HttpChannel
             if (call.RetrySafe)
             {
                 request.Options.Set(HttpResilienceSetup.RetrySafe, true);
+                if (call.IsRead)
+                {
+                    request.Options.Set(HttpResilienceSetup.RepeatCutAnswer, true);
+                }
             }
 
             if (call.FinalError is { } final)

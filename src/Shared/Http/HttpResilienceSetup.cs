@@ -26,6 +26,13 @@ internal static class HttpResilienceSetup
     /// </summary>
     public static readonly HttpRequestOptionsKey<Func<System.Text.Json.JsonElement, bool>> FinalError = new("Skvare.CmsUser.FinalError");
 
+    /// <summary>
+    /// Set on a request that only reads (changes nothing on the site, however often it is sent): its body is read inside the
+    /// attempt (<see cref="CutAnswerHandler"/>), so an answer that ends early is retried like a lost connection. Never set on
+    /// a write, even an idempotent one: a write whose answer was lost is read back by its caller before it is sent again.
+    /// </summary>
+    public static readonly HttpRequestOptionsKey<bool> RepeatCutAnswer = new("Skvare.CmsUser.RepeatCutAnswer");
+
     /// <summary>Adds the pipeline, reading settings through <paramref name="settings"/>.</summary>
     public static IHttpClientBuilder AddCmsUserResilience(this IHttpClientBuilder builder, Func<IServiceProvider, HttpClientSettings> settings)
     {
@@ -66,6 +73,8 @@ internal static class HttpResilienceSetup
                 var sampling = TimeSpan.FromSeconds(30);
                 options.CircuitBreaker.SamplingDuration = sampling > s.AttemptTimeout * 2 ? sampling : s.AttemptTimeout * 2;
             });
+        // Inside the retry (added after it): a read's body is read within its attempt, and one that ends early is retried.
+        builder.AddHttpMessageHandler(static () => new CutAnswerHandler());
         return builder;
     }
 

@@ -46,7 +46,10 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
     {
         var (entity, action) = Names(call);
-        return new CiviCrmApiException(FailureKind.Transient, $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}", entity, action, neverSent: neverSent, innerException: exception);
+        var message = exception is CutAnswerException
+            ? $"CiviCRM's answer to {entity}.{action} was cut short on its way, on every try: {exception.Message}"
+            : $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}";
+        return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: neverSent, innerException: exception);
     }
 
     /// <inheritdoc />

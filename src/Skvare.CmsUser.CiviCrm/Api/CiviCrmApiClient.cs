@@ -107,7 +107,9 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
 
     /// <summary>
     /// Calls <c>{entity}.{action}</c>. Reads (<c>get*</c>) and idempotent writes (<c>save</c> with
-    /// <c>match</c>, <c>update</c>, <c>delete</c>) are retried on transient failures; <c>create</c> never is.
+    /// <c>match</c>, <c>update</c>, <c>delete</c>) are retried on transient failures; <c>create</c> never is. A read (with
+    /// nothing but reads chained onto it) is also retried when its answer ends early (the connection closed mid-body, its
+    /// JSON cut off); a write's answer that ends early is not sent again.
     /// </summary>
     /// <param name="entity">The entity, e.g. <c>Contact</c>.</param>
     /// <param name="action">The action, e.g. <c>get</c>.</param>
@@ -123,6 +125,7 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         {
             Body = HttpBody.Form([new("params", parameters.ToJson())]),
             RetrySafe = IsRetrySafe(action, parameters),
+            IsRead = IsRead(action, parameters),
             FinalError = Api4ErrorMapper.IsFinalError,
             Secrets = Passwords(parameters),
         };
@@ -298,6 +301,7 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         {
             Body = HttpBody.Form([new("entity", entity), new("action", action), new("json", "{\"sequential\":1}")]),
             RetrySafe = action.StartsWith("get", StringComparison.OrdinalIgnoreCase),
+            IsRead = action.StartsWith("get", StringComparison.OrdinalIgnoreCase),
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         JsonDocument document;
@@ -323,6 +327,11 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
 
         return values[0].Clone();
     }
+
+    // Reads only (get, getFields, Setting.get, …), and none with a write chained onto it (the carrier of a write-back): an
+    // answer cut short is asked again. A write whose answer was cut is read back by its caller instead.
+    private static bool IsRead(string action, Api4Params parameters) =>
+        action.StartsWith("get", StringComparison.OrdinalIgnoreCase) && parameters.Chain.Values.All(c => IsRead(c.Action, c.Params));
 
     // A chained call runs with the request: a read that carries a write that is not idempotent (a new activity) is not
     // sent twice.
