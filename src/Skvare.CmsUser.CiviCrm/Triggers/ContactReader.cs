@@ -24,6 +24,10 @@ internal sealed class ContactReader
     // custom_N → the API v4 field path that reads it (empty: no such field on the site), looked up once per process.
     private readonly ConcurrentDictionary<string, string> _customPaths = new(StringComparer.Ordinal);
 
+    // custom_N of a date field → the PHP date() format CiviCRM displays it with (empty: it prints nothing), written before
+    // the field's path; looked up with it (CustomDateFields).
+    private readonly ConcurrentDictionary<string, string> _customDates = new(StringComparer.Ordinal);
+
     // The site's date formats and language for the date tokens, read once per process (null: not read yet).
     private volatile DateTokens.SiteDateFormats? _dates;
 
@@ -74,7 +78,8 @@ internal sealed class ContactReader
     /// <c>group_name.field_name</c>, and its option label <c>…:label</c> (Yes/No for a yes/no field), which is what
     /// CiviCRM's token processor prints for <c>{contact.custom_N}</c>. One <c>CustomField.get</c> per process for the
     /// fields not looked up yet; a field the site does not have reads as empty (as CiviCRM renders an unknown token's
-    /// value), and is not looked up again until the process restarts.
+    /// value), and is not looked up again until the process restarts. The same read brings a date field's display settings
+    /// (<see cref="CustomDateFields"/>).
     /// </summary>
     private async Task ResolveCustomFieldsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
     {
@@ -86,7 +91,7 @@ internal sealed class ContactReader
 
         var ids = missing.Select(f => CustomFieldId(f)!.Value).ToArray();
         var query = new Api4Params { Limit = ids.Length }
-            .WithSelect("id", "name", "custom_group_id.name", "data_type", "option_group_id")
+            .WithSelect("id", "name", "custom_group_id.name", "data_type", "option_group_id").WithSelect(CustomDateFields.Select)
             .WithWhere(Api4Condition.In("id", ids));
         var result = await _client.CallAsync("CustomField", "get", query, cancellationToken).ConfigureAwait(false);
         foreach (var row in result.Values)
@@ -95,6 +100,11 @@ internal sealed class ContactReader
             {
                 // Asking for the label of a field without options fails the whole read (500 "No option list found").
                 var labelled = SafeId(row, "option_group_id") is not null || row.GetString("data_type") == "Boolean";
+                if (CustomDateFields.FormatOf(row) is { } dateFormat)
+                {
+                    _customDates[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = dateFormat;
+                }
+
                 _customPaths[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = $"{group}.{name}{(labelled ? ":label" : "")}";
             }
         }
@@ -334,7 +344,7 @@ internal sealed class ContactReader
 
     /// <summary>
     /// A token's field: a date printed as CiviCRM's token prints it, a custom field through its API v4 path, a multi-valued one's labels joined with ", " as CiviCRM's
-    /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them.
+    /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them, a date field in its own display format (<see cref="CustomDateFields"/>).
     /// </summary>
     private string? FieldText(JsonElement row, string field, List<string> problems)
     {
@@ -349,6 +359,11 @@ internal sealed class ContactReader
         }
 
         var path = PathOf(field);
+        if (path.Length > 0 && _customDates.TryGetValue(field, out var dateFormat))
+        {
+            return CustomDateFields.Text(row, path, dateFormat, problems);
+        }
+
         if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
         {
             return path.Length == 0 ? null : Text(row, path, problems);

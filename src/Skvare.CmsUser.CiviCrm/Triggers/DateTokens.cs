@@ -42,6 +42,12 @@ internal static class DateTokens
         ["shortdate"] = "%m/%d/%Y",
     };
 
+    /// <summary>The contact's date fields this package prints (held against the core's list by a test: the two must not drift).</summary>
+    public static IReadOnlyList<string> TokenFields => Fields;
+
+    /// <summary>The names <c>|crmDate</c> takes that this package prints with a site setting (held against the core's list by a test).</summary>
+    public static IReadOnlyCollection<string> NamedFormats => Defaults.Keys;
+
     private const string SettingPrefix = "dateformat";
     private const string LocaleSetting = "lcMessages";
 

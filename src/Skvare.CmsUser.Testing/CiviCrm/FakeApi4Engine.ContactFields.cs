@@ -111,7 +111,7 @@ internal sealed partial class FakeApi4Engine
         var stored = contact.GetValueOrDefault(CustomFieldName((long)field["id"]!));
         if (parts.Suffix is null)
         {
-            return stored;
+            return Equals(field.GetValueOrDefault("data_type"), "Date") ? DateValue(stored, field.GetValueOrDefault("time_format") is long and not 0) : stored;
         }
 
         var boolean = Equals(field.GetValueOrDefault("data_type"), "Boolean");
@@ -132,6 +132,15 @@ internal sealed partial class FakeApi4Engine
             _ => Label(stored),
         };
     }
+
+    /// <summary>
+    /// A date field's value as API v4 answers it (CiviCRM 6.17.2): <c>yyyy-MM-dd</c> for a field without a time format,
+    /// <c>yyyy-MM-dd HH:mm:ss</c> (midnight for a value stored without a time) for one with.
+    /// </summary>
+    private static object? DateValue(object? stored, bool withTime) =>
+        stored is string text && DateTime.TryParseExact(text, ["yyyy-MM-dd", "yyyy-MM-dd HH:mm:ss"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+            ? date.ToString(withTime ? "yyyy-MM-dd HH:mm:ss" : "yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : stored;
 
     /// <summary>The text form of a custom field id (<c>custom_12</c>).</summary>
     internal static string CustomFieldName(long id) => "custom_" + id.ToString(CultureInfo.InvariantCulture);

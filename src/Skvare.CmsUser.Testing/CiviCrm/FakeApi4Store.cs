@@ -30,7 +30,7 @@ public sealed class FakeApi4Store
         ["User"] = ["id", "domain_id", "uf_id", "uf_name", "contact_id", "username", "hashed_password", "is_active", "timezone", "language", "when_created", "when_updated", "when_last_accessed", "roles", "password_reset_token"],
         ["Role"] = ["id", "name", "label", "is_active"],
         ["CustomGroup"] = ["id", "name", "title", "extends", "is_active", "table_name"],
-        ["CustomField"] = ["id", "custom_group_id", "name", "label", "data_type", "html_type", "option_group_id", "serialize", "is_active", "column_name"],
+        ["CustomField"] = ["id", "custom_group_id", "name", "label", "data_type", "html_type", "option_group_id", "serialize", "is_active", "column_name", "date_format", "time_format"],
     };
 
     internal FakeApi4Store()

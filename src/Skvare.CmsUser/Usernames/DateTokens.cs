@@ -14,7 +14,7 @@ namespace Skvare.CmsUser.Usernames;
 /// <remarks>
 /// Refused at start, because CiviCRM's output cannot be reproduced or is an error: any other filter on a date
 /// (<c>|upper</c>, <c>|default:"…"</c>: CiviCRM 6.17.2 stops the whole message with a PHP error once a contact has the
-/// date), <c>|crmDate</c> on a token that is not a date, <c>|crmDate:"Timestamp"</c> and <c>%Z</c> (the server's time
+/// date), <c>|crmDate</c> on a token that is not a date (but for a custom field, <see cref="CheckOnCustomField"/>), <c>|crmDate:"Timestamp"</c> and <c>%Z</c> (the server's time
 /// zone), an empty argument or more than one (CiviCRM: "Malformed token parameters"), and an argument with a character
 /// CiviCRM's token syntax does not allow (CiviCRM then does not see a token at all).
 /// </remarks>
@@ -57,6 +57,40 @@ internal static partial class DateTokens
                 + $"Write {{contact.{field}}}, {{contact.{field}|crmDate:\"Full\"}} or a pattern such as {{contact.{field}|crmDate:\"%Y\"}}.");
         }
 
+        var format = Argument(pattern, field, trimmed);
+        if (format == "Timestamp" || format.Contains("%Z", StringComparison.Ordinal))
+        {
+            // CiviCRM has no escape for %: "%%Z" prints "%" and the zone's name (checked on 6.17.2: "%UTC").
+            throw new CmsUserConfigurationException(
+                $"The pattern '{pattern}' uses '{{contact.{field}|{trimmed}}}': what CiviCRM prints for it depends on the CiviCRM server's time zone (a Unix time, or the zone's name for %Z, even after another %: CiviCRM prints %%Z as % and the name), which cmsuser cannot reproduce. Use the date's parts instead, e.g. crmDate:\"%Y%m%d\".");
+        }
+
+        return $"{field}|{Filter}:\"{format}\"";
+    }
+
+    /// <summary>
+    /// Checks <c>|crmDate</c> on a custom field token (<c>{contact.custom_N|crmDate:"%Y"}</c>), which CiviCRM 6.17.2
+    /// accepts on any custom field but does not apply: its token processor prints a custom field as the field displays
+    /// it (a date field in the field's own date format, <c>CRM_Core_BAO_CustomField::displayValue</c>), which is text, and
+    /// <c>|crmDate</c> of text is the text itself (<c>StandardFilters::crmDate</c>). So the filter prints the value as it
+    /// is; only its argument's syntax is checked, as CiviCRM's token parser does (a format such as <c>"%Z"</c> is not
+    /// used, so it is no problem here).
+    /// </summary>
+    /// <param name="pattern">The whole pattern, for the message.</param>
+    /// <param name="field">The custom field (<c>custom_N</c>).</param>
+    /// <param name="filter">The text after the token's <c>|</c>, trimmed: <see cref="Filter"/>, or it and <c>:</c> and the argument.</param>
+    /// <exception cref="CmsUserConfigurationException">The argument is malformed or has a character CiviCRM's token syntax does not allow.</exception>
+    public static void CheckOnCustomField(string pattern, string field, string filter)
+    {
+        if (filter != Filter)
+        {
+            Argument(pattern, field, filter);
+        }
+    }
+
+    /// <summary>The format of <c>crmDate:"…"</c>, checked as CiviCRM's token parser reads it.</summary>
+    private static string Argument(string pattern, string field, string trimmed)
+    {
         var argument = trimmed[(Filter.Length + 1)..];
         if (argument.Length < 3 || argument[0] != '"' || argument[^1] != '"' || argument.IndexOf('"', 1) != argument.Length - 1)
         {
@@ -71,13 +105,7 @@ internal static partial class DateTokens
                 $"The pattern '{pattern}' uses '{{contact.{field}|{trimmed}}}': CiviCRM's token syntax allows only ASCII letters, digits, spaces and % - _ ( ) [ ] + / # @ ! , . ? in a filter's argument, so CiviCRM does not read it as a token and prints nothing for it. Put other text outside the braces.");
         }
 
-        if (format == "Timestamp" || format.Contains("%Z", StringComparison.Ordinal))
-        {
-            throw new CmsUserConfigurationException(
-                $"The pattern '{pattern}' uses '{{contact.{field}|{trimmed}}}': what CiviCRM prints for it depends on the CiviCRM server's time zone (a Unix time, or the zone's name), which cmsuser cannot reproduce. Use the date's parts instead, e.g. crmDate:\"%Y%m%d\".");
-        }
-
-        return $"{field}|{Filter}:\"{format}\"";
+        return format;
     }
 
     /// <summary>CiviCRM's filter argument characters (<c>TokenProcessor::visitTokens</c>, <c>\w</c> without the Unicode flag), quotes excluded.</summary>

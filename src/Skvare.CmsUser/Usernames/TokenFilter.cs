@@ -7,8 +7,9 @@ namespace Skvare.CmsUser.Usernames;
 /// One of CiviCRM's token filters after a token's <c>|</c>, as its token processor applies them to plain text
 /// (<c>Civi\Token\StandardFilters</c>, CiviCRM 6.17.2): <c>lower</c>, <c>upper</c>, <c>capitalize</c> (each word's first
 /// letter upper case, the rest lower) and <c>default:"text"</c> (the text when the value is empty or <c>0</c>). A token
-/// takes at most one filter, as in CiviCRM. Any other filter is a configuration error at start (CiviCRM fails the message
-/// when it renders it).
+/// takes at most one filter, as in CiviCRM. <c>crmDate</c> on a custom field prints the value as it is, as CiviCRM does
+/// (<see cref="DateTokens.CheckOnCustomField"/>). Any other filter is a configuration error at start (CiviCRM fails the
+/// message when it renders it).
 /// </summary>
 internal sealed class TokenFilter
 {
@@ -24,8 +25,9 @@ internal sealed class TokenFilter
     /// <summary>Parses the text after a token's <c>|</c>.</summary>
     /// <param name="pattern">The whole pattern, for the message.</param>
     /// <param name="text">The filter, e.g. <c>lower</c> or <c>default:"member"</c>.</param>
+    /// <param name="customField">The token's custom field (<c>custom_N</c>), which may take <c>crmDate</c>; <see langword="null"/> for another token.</param>
     /// <exception cref="CmsUserConfigurationException">The filter is unknown or malformed.</exception>
-    public static TokenFilter Parse(string pattern, string text)
+    public static TokenFilter Parse(string pattern, string text, string? customField = null)
     {
         var trimmed = text.Trim();
         var colon = trimmed.IndexOf(':', StringComparison.Ordinal);
@@ -36,8 +38,11 @@ internal sealed class TokenFilter
                 return new TokenFilter(name, null);
             case "default" when colon > 0 && QuotedArgument(trimmed[(colon + 1)..]) is { } argument:
                 return new TokenFilter(name, argument);
+            case DateTokens.Filter when customField is not null:
+                DateTokens.CheckOnCustomField(pattern, customField, trimmed);
+                return new TokenFilter(name, null);
             case DateTokens.Filter:
-                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}' on a token that is not a date: only {string.Join(", ", DateTokens.Fields.Select(f => "{contact." + f + "}"))} take |crmDate.");
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}' on a token that is not a date: only {string.Join(", ", DateTokens.Fields.Select(f => "{contact." + f + "}"))} take |crmDate (and {{contact.custom_N}}, which it leaves as CiviCRM prints the field).");
             case "default":
                 throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'; write the default text in double quotes, e.g. {{contact.nick_name|default:\"member\"}}.");
             default:
@@ -52,6 +57,8 @@ internal sealed class TokenFilter
         "lower" => value?.ToLowerInvariant(),
         "upper" => value?.ToUpperInvariant(),
         "capitalize" => value is null ? null : TitleCase(value),
+        // A custom field's text as it is (StandardFilters::crmDate of text that is not empty).
+        DateTokens.Filter => value,
         // PHP's !$value: an empty text and "0" take the default.
         _ => string.IsNullOrEmpty(value) || value == "0" ? _argument : value,
     };

@@ -88,7 +88,7 @@ internal sealed partial class UsernameTemplate
             }
             else
             {
-                segments.Add(new Segment(true, field, filterText is null ? null : TokenFilter.Parse(pattern, filterText)));
+                segments.Add(new Segment(true, field, filterText is null ? null : TokenFilter.Parse(pattern, filterText, CustomFieldToken().IsMatch(field) ? field : null)));
             }
 
             position = close + 1;

@@ -127,6 +127,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-tokens-", () => new CiviCrmTokensAdapter()),
         ("civicrm-6.17.2-websites-", () => new CiviCrmWebsitesAdapter()),
         ("civicrm-6.17.2-dates-", () => new CiviCrmDatesAdapter()),
+        ("civicrm-6.17.2-customdates-", () => new CiviCrmCustomDatesAdapter()),
         ("backdrop-", () => new BackdropAdapter()),
         ("civicrm-standalone-", () => new StandaloneAdapter()),
     ];

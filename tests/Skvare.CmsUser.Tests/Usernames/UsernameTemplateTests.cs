@@ -125,6 +125,7 @@ public sealed class UsernameTemplateTests
     [InlineData("{contact.created_date | crmDate:\"Full\" }", "created_date|crmDate:\"Full\"")]
     [InlineData("{contact.modified_date|crmDate:\"shortdate\"}", "modified_date|crmDate:\"shortdate\"")]
     [InlineData("{contact.birth_date|crmDate:\"%d.%m.%Y %H:%M (%a)\"}", "birth_date|crmDate:\"%d.%m.%Y %H:%M (%a)\"")]
+    [InlineData("{contact.birth_date|crmDate:\"%%Y 100%% %%x\"}", "birth_date|crmDate:\"%%Y 100%% %%x\"")]
     public void A_date_token_is_read_as_a_field_that_carries_its_crmDate_filter(string pattern, string field)
     {
         var template = UsernameTemplate.Parse(pattern);
@@ -145,9 +146,28 @@ public sealed class UsernameTemplateTests
     [InlineData("{contact.birth_date|crmDate:\"%e|%E\"}", "token syntax allows only")]
     [InlineData("{contact.birth_date|crmDate:\"Timestamp\"}", "time zone")]
     [InlineData("{contact.created_date|crmDate:\"%H %Z\"}", "time zone")]
+    [InlineData("{contact.created_date|crmDate:\"%%Z\"}", "CiviCRM prints %%Z as % and the name")]
+    [InlineData("{contact.custom_3|crmDate:\"\"}", "double quotes")]
+    [InlineData("{contact.custom_3|crmDate:\"%Y年\"}", "token syntax allows only")]
     public void Date_forms_CiviCRM_fails_or_prints_with_the_servers_time_zone_are_refused_at_start(string pattern, string message) =>
         FluentActions.Invoking(() => UsernameTemplate.Parse(pattern)).Should().Throw<CmsUserConfigurationException>()
             .Which.Message.Should().Contain(message).And.Contain(pattern.Split('|')[0]);
+
+    [Theory]
+    [InlineData("{contact.custom_3|crmDate}")]
+    [InlineData("{contact.custom_3|crmDate:\"%Y\"}")]
+    [InlineData("{contact.custom_3 | crmDate:\"Full\" }")]
+    [InlineData("{contact.custom_3|crmDate:\"%Z\"}")]
+    [InlineData("{contact.custom_3|crmDate:\"Timestamp\"}")]
+    public void CrmDate_on_a_custom_field_prints_the_fields_own_text_as_CiviCRM_does(string pattern)
+    {
+        var template = UsernameTemplate.Parse(pattern);
+
+        template.ExtraFields.Should().Equal("custom_3");
+        var contact = new Contact { Id = 7, Fields = new Dictionary<string, string?> { ["custom_3"] = "February 29, 2000 1:05PM" } };
+        template.Render(contact).Should().Be("February 29, 2000 1:05PM", "CiviCRM 6.17.2 prints a custom field's display text whatever |crmDate says");
+        template.EmptyToken(contact with { Fields = new Dictionary<string, string?>() }).Should().Be("{contact.custom_3}");
+    }
 
     private static readonly Contact Filtered = new()
     {
