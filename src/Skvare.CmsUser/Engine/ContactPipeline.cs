@@ -161,7 +161,7 @@ internal sealed class ContactPipeline
             }
         }
 
-        return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken.");
+        return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken. Raise MaxUsernameSuffix (now {Options.MaxUsernameSuffix}), or make UsernamePattern tell such contacts apart (e.g. end it with {{contact.contact_id}}).");
     }
 
     /// <summary>

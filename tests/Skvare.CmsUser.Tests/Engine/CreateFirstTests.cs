@@ -180,6 +180,22 @@ public sealed class CreateFirstTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task Numbers_used_up_fail_the_contact_naming_the_settings_that_help()
+    {
+        _h.Configure = o => o.MaxUsernameSuffix = 2;
+        _h.Cms.AddAccount("ana.lima", "one@example.org");
+        _h.Cms.AddAccount("ana.lima2", "two@example.org");
+        _h.Cms.AddAccount("ana.lima3", "three@example.org");
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        var error = summary.Failures.Should().ContainSingle().Subject.Error!;
+        error.Code.Should().Be(CmsUserErrorCodes.DuplicateUsername);
+        error.Message.Should().Contain("up to 3 are taken").And.Contain("MaxUsernameSuffix (now 2)").And.Contain("{contact.contact_id}");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Two_contacts_with_one_email_never_create_at_the_same_time_and_the_second_fails_naming_the_holder()
     {
         // Real WordPress checks a taken email before its insert, not atomically with it: two creates with one email that
