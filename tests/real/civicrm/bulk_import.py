@@ -283,10 +283,10 @@ def cleanup(args):
         api4("Activity", "delete", {"where": [["target_contact_id", "IN", chunk]]})
         api4("UFMatch", "delete", {"where": [["contact_id", "IN", chunk]]})
         api4("Contact", "delete", {"where": [["id", "IN", chunk]], "useTrash": False})
-    for n in (f"{p}-trigger", f"{p}-done"):
-        g = find_group(n)
-        if g:
-            api4("Group", "delete", {"where": [["id", "=", g]]})
+    # the groups of this prefix and of longer ones made with it (`--prefix trial19-o` beside `trial19`)
+    for g in api4("Group", "get", {"select": ["id", "name"], "where": [["name", "LIKE", f"{p}-%"]]})["values"]:
+        if g["name"].endswith(("-trigger", "-done")):
+            api4("Group", "delete", {"where": [["id", "=", g["id"]]]})
     print(json.dumps({"wp_users_deleted": len(users), "contacts_deleted": len(cids)}))
 
 
