@@ -266,9 +266,23 @@ internal static class Output
     /// </summary>
     internal static bool MayBeUnreachable(RunSummary summary)
     {
+        if (ReachedTheCms(summary))
+        {
+            return false;
+        }
+
         var unavailable = summary.Failures.Where(f => f.Error is { Kind: FailureKind.Transient } e && e.Code != CmsUserErrorCodes.UnknownOutcome).ToList();
         return unavailable.Count == 0 || unavailable.Exists(f => f.Error!.StatusCode is null);
     }
+
+    /// <summary>
+    /// Whether the CMS took a contact in this run (an account created, linked, blocked, its roles removed): then both
+    /// servers were reached at their URLs (the contacts came from CiviCRM), and a server lost later in the run is an
+    /// outage, not a mistyped URL. Found in trial19: a bulk import whose WordPress went away after 92 accounts was told
+    /// "If it has never worked, check the BaseUrl".
+    /// </summary>
+    internal static bool ReachedTheCms(RunSummary summary) =>
+        summary.Count(OutcomeKind.Created) + summary.Count(OutcomeKind.Linked) + summary.Count(OutcomeKind.Blocked) + summary.Count(OutcomeKind.RolesRemoved) > 0;
 
     /// <summary>
     /// The summary of a run whose every failure spent no attempt: contacts a server could not take, and contacts whose
@@ -297,7 +311,7 @@ internal static class Output
                 + "and the next run finds it by email and links it (or creates it if it does not exist), with nothing to do by hand");
         }
 
-        return $"Stopped short: {string.Join("; ", parts)}. No attempt was counted against them. Run again later (the next scheduled run will do).{(unavailable > 0 ? " " + NeverWorked : "")}";
+        return $"Stopped short: {string.Join("; ", parts)}. No attempt was counted against them. Run again later (the next scheduled run will do).{(unavailable > 0 && !ReachedTheCms(summary) ? " " + NeverWorked : "")}";
     }
 
     /// <summary>

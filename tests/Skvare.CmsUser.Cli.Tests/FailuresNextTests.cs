@@ -38,6 +38,33 @@ public sealed class FailuresNextTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task The_attempts_of_many_waiting_contacts_are_counted_together_not_one_request_each()
+    {
+        // trial19: after a bulk import on the real CiviCRM, 'failures' asked the attempts of 409 waiting contacts one request
+        // each (and their triggers one after the other): 8 minutes.
+        using var sites = new Sites();
+        var clock = new ShiftedClock(TimeSpan.FromHours(-2));
+        sites.Civi.Clock = clock;
+        var ids = Enumerable.Range(0, 6).Select(i => sites.AddMember("No", $"Email{i}", null)).ToArray();
+        using var folder = new TempFolder();
+        folder.Write("appsettings.json", Sites.Json(sites.Settings()));
+
+        clock.Shift = TimeSpan.FromHours(-1);
+        var run = await Cli.RunAsync(folder.Path, null, "run", "--json");
+        clock.Shift = TimeSpan.FromMinutes(-30);
+        sites.Civi.AddToGroup(sites.Members, ids);
+        var before = sites.Civi.CallCount("ActivityContact", "get");
+        var failures = await Cli.RunAsync(folder.Path, null, "failures", "--json");
+        var asked = sites.Civi.CallCount("ActivityContact", "get") - before;
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        failures.ExitCode.Should().Be(0, failures.ToString());
+        failures.Json.GetProperty("contacts").EnumerateArray().Should().HaveCount(6)
+            .And.OnlyContain(c => c.GetProperty("next").GetString() == "retry" && c.GetProperty("attempts").GetInt32() == 0, "each was put back after its failure");
+        asked.Should().BeLessThan(ids.Length, "the six contacts' attempts are counted in one request, not one each");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task A_contact_given_its_trigger_tag_again_after_giving_up_is_tried_once_more()
     {
         using var sites = new Sites();

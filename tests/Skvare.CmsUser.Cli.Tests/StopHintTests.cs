@@ -59,6 +59,20 @@ public sealed class StopHintTests
     }
 
     [Fact]
+    public void A_site_lost_after_it_took_contacts_in_this_run_is_not_a_mistyped_url()
+    {
+        // trial19: WordPress went away in the middle of a bulk import, after 92 accounts.
+        var counts = new Dictionary<OutcomeKind, int> { [OutcomeKind.Created] = 92, [OutcomeKind.Failed] = 2 };
+        var quarantined = Output.StopLine("run", Quarantined(null, counts, Failed(1, null), Failed(2, null)));
+        var shortRun = new RunSummary { StartedAt = DateTimeOffset.UnixEpoch, Duration = TimeSpan.FromSeconds(1), Counts = counts, Failures = [Failed(1, null), Failed(2, null)] };
+
+        quarantined.Should().EndWith("run again when the server is back.").And.NotContain("BaseUrl");
+        Output.StoppedShortLine(shortRun).Should().Contain("could not be reached or was unavailable").And.NotContain("BaseUrl");
+        Output.StopLine("run", Quarantined(null, new() { [OutcomeKind.Linked] = 1, [OutcomeKind.Failed] = 1 }, Failed(1, null)))
+            .Should().NotContain("BaseUrl", "a linked account was found through the CMS too");
+    }
+
+    [Fact]
     public void Failures_from_a_site_that_answered_leave_out_the_BaseUrl_hint()
     {
         var answered = new RunSummary

@@ -20,6 +20,7 @@ internal sealed class ContactPipeline
     private readonly IAccountLinkStore _links;
     private readonly EngineSettings _settings;
     private readonly UsernameReservations _reservations = new();
+    private readonly TakenUsernames _taken = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<UsernameTemplate, string> _textAlone = new(ReferenceEqualityComparer.Instance);
 
     // One create at a time per email in this process: a CMS whose duplicate-email check is not atomic with its insert
@@ -160,7 +161,7 @@ internal sealed class ContactPipeline
             }
         }
 
-        return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken.");
+        return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken. Raise MaxUsernameSuffix (now {Options.MaxUsernameSuffix}), or make UsernamePattern tell such contacts apart (e.g. end it with {{contact.contact_id}}).");
     }
 
     /// <summary>
@@ -299,6 +300,14 @@ internal sealed class ContactPipeline
     {
         var contact = start.Contact;
         var baseName = BaseUsername(rule, contact);
+        if (_taken.Contains(baseName))
+        {
+            // An earlier create of this process made or met this name: its create would only be refused. The page's
+            // look-up (one request for the page) answers the look-ups that pick the email's account or a free number.
+            await PageRefusedAsync(page, cancellationToken).ConfigureAwait(false);
+            return await LookUpThenCreateAsync(rule, start, email, null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!_reservations.TryReserve(baseName, contact.Id))
         {
             // Another contact of this process is creating this name right now: the look-ups pick a free one.
@@ -461,12 +470,21 @@ internal sealed class ContactPipeline
         using var sameEmail = await _emailCreates.AcquireAsync(StringComparer.OrdinalIgnoreCase.GetHashCode(account.Email), cancellationToken).ConfigureAwait(false);
         try
         {
-            return (await _cms.CreateAsync(account, cancellationToken).ConfigureAwait(false), account);
+            var created = await _cms.CreateAsync(account, cancellationToken).ConfigureAwait(false);
+            _taken.Add(account.Username);
+            return (created, account);
+        }
+        catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername)
+        {
+            _taken.Add(account.Username);
+            throw;
         }
         catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.UnknownLanguage && account.Language is not null)
         {
             var withoutLanguage = account with { Language = null };
-            return (await _cms.CreateAsync(withoutLanguage, cancellationToken).ConfigureAwait(false), withoutLanguage);
+            var created = await _cms.CreateAsync(withoutLanguage, cancellationToken).ConfigureAwait(false);
+            _taken.Add(account.Username);
+            return (created, withoutLanguage);
         }
     }
 

@@ -146,6 +146,56 @@ public sealed class CreateFirstTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_name_an_earlier_create_of_the_run_took_is_not_sent_to_be_refused_again()
+    {
+        // A bulk import: many contacts share a base name (the same name; names with no Latin letter all leave the
+        // pattern's own text). One after the other (concurrency 1): the first takes the name, each later one would
+        // send a create the CMS must refuse before the numbered one. Only the numbered creates are sent.
+        _h.Configure = o => o.MaxConcurrency = 1;
+        foreach (var i in Enumerable.Range(1, 4))
+        {
+            _h.Member("Ana", "Lima", $"ana{i}@example.org");
+        }
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(4);
+        _h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo("ana.lima", "ana.lima2", "ana.lima3", "ana.lima4");
+        Calls("Create").Should().Be(4, "a name this run already took is not created again only to be refused");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_name_refused_once_is_not_sent_again_for_the_next_contact_with_it()
+    {
+        _h.Configure = o => o.MaxConcurrency = 1;
+        _h.Cms.AddAccount("ana.lima", "someone@example.org");
+        _h.Member("Ana", "Lima", "ana1@example.org");
+        _h.Member("Ana", "Lima", "ana2@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        summary.Count(OutcomeKind.Created).Should().Be(2);
+        _h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo("ana.lima", "ana.lima2", "ana.lima3");
+        Calls("Create").Should().Be(3, "only the first contact's create of the taken name is refused");
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Numbers_used_up_fail_the_contact_naming_the_settings_that_help()
+    {
+        _h.Configure = o => o.MaxUsernameSuffix = 2;
+        _h.Cms.AddAccount("ana.lima", "one@example.org");
+        _h.Cms.AddAccount("ana.lima2", "two@example.org");
+        _h.Cms.AddAccount("ana.lima3", "three@example.org");
+        _h.Member("Ana", "Lima", "ana@example.org");
+
+        var summary = await _h.Provisioner.RunOnceAsync();
+
+        var error = summary.Failures.Should().ContainSingle().Subject.Error!;
+        error.Code.Should().Be(CmsUserErrorCodes.DuplicateUsername);
+        error.Message.Should().Contain("up to 3 are taken").And.Contain("MaxUsernameSuffix (now 2)").And.Contain("{contact.contact_id}");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task Two_contacts_with_one_email_never_create_at_the_same_time_and_the_second_fails_naming_the_holder()
     {
         // Real WordPress checks a taken email before its insert, not atomically with it: two creates with one email that
