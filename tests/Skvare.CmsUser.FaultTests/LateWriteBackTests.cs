@@ -108,10 +108,13 @@ public sealed class LateWriteBackTests
 
     private const string ResetGroup = "reset_campaign";
 
-    /// <summary>The write-back's <c>Activity.save</c> that completes or fails reset records (not the page's open: Scheduled).</summary>
+    /// <summary>
+    /// The write-back's <c>Activity.save</c> (chained, or a request of its own) that completes or fails reset records, not
+    /// the page's open (Scheduled records); <paramref name="text"/> is the request's URL and its decoded body.
+    /// </summary>
     private static bool ResetOutcomeSave(string text) =>
-        text.Contains("\"Activity\",\"save\"", StringComparison.Ordinal) && !text.Contains("\"Scheduled\"", StringComparison.Ordinal)
-        && text.Contains("Password Reset", StringComparison.Ordinal);
+        (text.Contains("\"Activity\",\"save\"", StringComparison.Ordinal) || text.Contains("/Activity/save ", StringComparison.Ordinal))
+        && !text.Contains("\"Scheduled\"", StringComparison.Ordinal) && text.Contains("Password Reset", StringComparison.Ordinal);
 
     /// <summary>Per contact, the statuses of its "User Account Password Reset" records.</summary>
     private static Dictionary<long, List<string?>> ResetRecords(FaultHarness h, long[] contacts)
@@ -144,7 +147,7 @@ public sealed class LateWriteBackTests
 
             var body = await request.Content.ReadAsByteArrayAsync(cancellationToken);
             var text = WebUtility.UrlDecode(System.Text.Encoding.UTF8.GetString(body));
-            if (!Matches(text) || Interlocked.Exchange(ref _taken, 1) != 0)
+            if (!Matches($"{request.RequestUri?.AbsolutePath} {text}") || Interlocked.Exchange(ref _taken, 1) != 0)
             {
                 // Not held: the content was read, so it is given back as it was.
                 var again = new ByteArrayContent(body);
