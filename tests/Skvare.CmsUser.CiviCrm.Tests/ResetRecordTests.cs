@@ -70,8 +70,8 @@ public sealed class ResetRecordTests(ITestOutputHelper output)
 
     /// <summary>
     /// The run's requests (measured): the set-up's 5 (identity, activity types, site time, the campaign's first page read
-    /// with its group, the groups), then per page of 4 its preparation, its block read and its write-back, and the second
-    /// page's read. Before reset19 the write-back of new records read first (the records' watermark): one request more per page.
+    /// with its group, the groups), then per page of 4 its preparation, its block read and its write-back, and the reads
+    /// of the second page and of the empty one after it. Before reset19 the write-back of new records read first (the records' watermark): one request more per page.
     /// </summary>
     private const int ExpectedRequests = 13;
 
