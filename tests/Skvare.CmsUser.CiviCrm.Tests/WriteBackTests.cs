@@ -144,10 +144,11 @@ public sealed class WriteBackTests : IDisposable
     }
 
     [Fact(Timeout = 60_000)]
-    public async Task New_records_written_before_a_failing_call_are_not_written_again()
+    public async Task A_reset_pages_records_written_before_a_failing_call_are_completed_again_by_id_not_written_twice()
     {
-        // A reset campaign writes new records (no Scheduled record to complete): the chain writes them, then its trigger
-        // change fails; the replay finds them above the read's watermark and writes only the trigger change.
+        // A reset campaign's records are opened as Scheduled with the page and completed by id: the chain completes them,
+        // then its trigger change fails; the replay sends the same updates by id again (idempotent) and the trigger change.
+        // (Before reset19 these records were new: the replay found them above the read's watermark.)
         using var h = new CiviHarness(engine: o =>
         {
             o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group("members") });
@@ -159,9 +160,12 @@ public sealed class WriteBackTests : IDisposable
         var summary = await h.Provisioner.ResetPasswordsAsync(cancellationToken: Timeout());
 
         summary.Total.Should().Be(4);
-        h.Fake.CallCount("Activity", "save").Should().Be(0, "the new records were found written: none is replayed");
+        summary.Count(OutcomeKind.Linked).Should().Be(4, summary.StopReason);
+        h.Fake.CallCount("Activity", "save").Should().Be(1, "the replay's updates by id, in one call");
         h.Fake.CallCount("GroupContact", "save").Should().Be(1);
-        h.Fake.Activities.Where(a => a.Type == "User Account Password Reset").Select(a => a.Targets.Single()).Should().BeEquivalentTo(ids, "one record each, none written twice");
+        var records = h.Fake.Activities.Where(a => a.Type == "User Account Password Reset").ToArray();
+        records.Select(a => a.Targets.Single()).Should().BeEquivalentTo(ids, "one record each, none written twice");
+        records.Should().OnlyContain(a => a.Status == "Completed" && a.Subject!.StartsWith("Password reset email sent : ", StringComparison.Ordinal));
         ids.Should().OnlyContain(id => h.Fake.GroupStatus(reset, id) == "Removed");
     }
 

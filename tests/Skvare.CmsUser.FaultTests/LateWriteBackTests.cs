@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Api;
 
 namespace Skvare.CmsUser.FaultTests;
@@ -48,10 +49,86 @@ public sealed class LateWriteBackTests
         Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(40, 0, 0, 0, 0, 0, 0, 0));
     }
 
-    /// <summary>The first write-back request with links, kept instead of sent, to be sent after the run.</summary>
-    private sealed class HeldWrite
+    /// <summary>
+    /// The same for a password reset campaign (the defect chaos18 found on the real CiviCRM: each record written twice, and
+    /// the duplicates counted as attempts). Its records are opened as Scheduled with the page, before the emails, and the
+    /// write-back completes them by id, so the late original repeats the same updates: one record per contact and run, and
+    /// with the site's mail failing a contact gives up at its fourth run, not sooner.
+    /// </summary>
+    [Theory(Timeout = 180_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reset_campaigns_write_back_carried_out_after_the_engine_wrote_it_again_leaves_one_record_per_contact(bool mailFails)
+    {
+        using var h = new FaultHarness();
+        var campaign = h.Civi.AddGroup(ResetGroup);
+        var contacts = Enumerable.Range(0, 40).Select(i => h.Civi.AddContact($"reset{i}", "Member", $"reset{i}@example.org")).ToArray();
+        foreach (var (id, i) in contacts.Select((id, i) => (id, i)))
+        {
+            h.Civi.AddLink(id, h.Wp.AddUser($"reset{i}", $"reset{i}@example.org").Id, $"reset{i}@example.org");
+        }
+
+        h.Civi.AddToGroup(campaign, contacts);
+        h.Wp.MailFails = mailFails;
+        var runs = mailFails ? 4 : 1;
+        for (var run = 1; run <= runs; run++)
+        {
+            // The second run's write-back (the first when each run is the last) is held and carried out after the run.
+            var held = run == Math.Min(2, runs) ? new HeldWrite(ResetOutcomeSave) : null;
+            RunSummary summary;
+            using (var engine = h.NewEngine(o => { o.PageSize = 20; o.PasswordResets.Add(new PasswordResetCampaign { Name = "reset", Trigger = TriggerDefinition.Group(ResetGroup) }); },
+                services: held is null ? null : s => s.AddHttpClient(CiviCrmApiClient.HttpClientName).AddHttpMessageHandler(() => new Holding(held))))
+            {
+                summary = await engine.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+            }
+
+            summary.StopReason.Should().BeNull("a write-back whose answer is lost is read back and completed within the run");
+            summary.Total.Should().Be(40);
+            if (held is not null)
+            {
+                held.Body.Should().NotBeNull("the page's completing write-back was held, never sent");
+                ResetRecords(h, contacts).Should().OnlyContain(r => r.Value.Count == run && !r.Value.Contains("Scheduled"), "the run wrote its held page again, by id");
+
+                // The original arrives late and CiviCRM carries it out.
+                (await held.SendLateAsync()).Should().Be(HttpStatusCode.OK);
+            }
+
+            var records = ResetRecords(h, contacts);
+            records.Should().OnlyContain(r => r.Value.Count == run, "one record per contact and run, none added by the late original (run {0})", run);
+            records.Should().OnlyContain(r => r.Value.All(status => status == (mailFails ? "Failed" : "Completed")), "every record completed or failed (run {0})", run);
+            var done = !mailFails || run == 4;
+            summary.Count(mailFails ? (done ? OutcomeKind.GaveUp : OutcomeKind.Failed) : OutcomeKind.Linked).Should().Be(40,
+                "each contact's attempts are its own runs, the late original's updates count none twice (run {0})", run);
+            contacts.Should().OnlyContain(id => h.Civi.GroupStatus(campaign, id) == (done ? "Removed" : "Added"), "run {0}", run);
+        }
+
+        using var next = h.NewEngine(o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "reset", Trigger = TriggerDefinition.Group(ResetGroup) }));
+        (await next.Provisioner.ResetPasswordsAsync().WaitAsync(Bound)).Total.Should().Be(0, "nobody is left in the campaign");
+    }
+
+    private const string ResetGroup = "reset_campaign";
+
+    /// <summary>
+    /// The write-back's <c>Activity.save</c> (chained, or a request of its own) that completes or fails reset records, not
+    /// the page's open (Scheduled records); <paramref name="text"/> is the request's URL and its decoded body.
+    /// </summary>
+    private static bool ResetOutcomeSave(string text) =>
+        (text.Contains("\"Activity\",\"save\"", StringComparison.Ordinal) || text.Contains("/Activity/save ", StringComparison.Ordinal))
+        && !text.Contains("\"Scheduled\"", StringComparison.Ordinal) && text.Contains("Password Reset", StringComparison.Ordinal);
+
+    /// <summary>Per contact, the statuses of its "User Account Password Reset" records.</summary>
+    private static Dictionary<long, List<string?>> ResetRecords(FaultHarness h, long[] contacts)
+    {
+        var records = h.Civi.Activities.Where(a => a.Type == CiviCrmActivityTypes.PasswordReset).ToArray();
+        return contacts.ToDictionary(id => id, id => records.Where(a => a.Targets.Contains(id)).Select(a => a.Status).ToList());
+    }
+
+    /// <summary>The first write-back request that <see cref="Matches"/> (by default one with links), kept instead of sent, to be sent after the run.</summary>
+    private sealed class HeldWrite(Func<string, bool>? matches = null)
     {
         private int _taken;
+
+        private bool Matches(string text) => matches?.Invoke(text) ?? text.Contains("\"UFMatch\",\"save\"", StringComparison.Ordinal);
 
         public Uri? Uri { get; private set; }
 
@@ -70,7 +147,7 @@ public sealed class LateWriteBackTests
 
             var body = await request.Content.ReadAsByteArrayAsync(cancellationToken);
             var text = WebUtility.UrlDecode(System.Text.Encoding.UTF8.GetString(body));
-            if (!text.Contains("\"UFMatch\",\"save\"", StringComparison.Ordinal) || Interlocked.Exchange(ref _taken, 1) != 0)
+            if (!Matches($"{request.RequestUri?.AbsolutePath} {text}") || Interlocked.Exchange(ref _taken, 1) != 0)
             {
                 // Not held: the content was read, so it is given back as it was.
                 var again = new ByteArrayContent(body);

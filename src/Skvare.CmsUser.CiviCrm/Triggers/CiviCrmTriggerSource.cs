@@ -335,7 +335,7 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
 
         // Each record carries the page's mark while it is Scheduled, so a refused open can tell the records it kept.
         var mark = Marked.New();
-        var open = preparation.Open is { } opener ? bare.Where(c => c.CurrentDomainLink is null).Select(opener).ToArray() : [];
+        var open = preparation.Open is { } opener ? bare.Where(c => Opens(preparation.Kind, c)).Select(opener).ToArray() : [];
         var reads = calls.ToArray();
         if (open.Length > 0)
         {
@@ -407,6 +407,13 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
             NotOpened = notOpened,
         };
     }
+
+    /// <summary>
+    /// Whether a page prepared for <paramref name="kind"/> opens a Scheduled record for <paramref name="contact"/>
+    /// (<see cref="PagePreparation.Open"/>): a reset campaign's every contact, another kind's contacts not linked in the
+    /// current domain.
+    /// </summary>
+    private static bool Opens(ActivityKind kind, Contact contact) => kind == ActivityKind.PasswordReset || contact.CurrentDomainLink is null;
 
     private const string KeptKey = "kept";
 

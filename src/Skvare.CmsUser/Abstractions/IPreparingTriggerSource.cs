@@ -42,8 +42,9 @@ public sealed class PagePreparation
     public required Func<DateTimeOffset?, DateTimeOffset> CountFailuresSince { get; init; }
 
     /// <summary>
-    /// The Scheduled record to open for a contact of the page that is not linked in the current domain (each contact once),
-    /// or <see langword="null"/> to open none. When set, the page's Completed and Scheduled records of <see cref="Kind"/> are
+    /// The Scheduled record to open for each contact of the page that may get an attempt (each contact once): for
+    /// <see cref="ActivityKind.PasswordReset"/> every contact of the page, for another kind a contact not linked in the
+    /// current domain; or <see langword="null"/> to open none. When set, the page's Completed and Scheduled records of <see cref="Kind"/> are
     /// read after the records are written (<see cref="PreparedContactPage.Audits"/>).
     /// </summary>
     public Func<Contact, ActivityEntry>? Open { get; init; }

@@ -590,7 +590,9 @@ internal sealed class BatchRunner
     /// <summary>The result of a contact whose Scheduled record CiviCRM refused: failed for good, audited by a Failed record when CiviCRM takes one.</summary>
     private ContactResult NotOpened(BatchPass pass, Contact contact, int prior, string reason) =>
         new ContactResult(contact, pass.Name, pass.Context.Purpose, prior)
-            .Fail(_engine.Attempts, FailureKind.Permanent, CmsUserErrorCodes.WriteBackFailed, $"CiviCRM refused the contact's Scheduled audit record, so no account was made: {reason}");
+            .Fail(_engine.Attempts, FailureKind.Permanent, CmsUserErrorCodes.WriteBackFailed, pass.Context.Purpose == ActivityKind.PasswordReset
+                ? $"CiviCRM refused the contact's Scheduled audit record, so no reset email was sent: {reason}"
+                : $"CiviCRM refused the contact's Scheduled audit record, so no account was made: {reason}");
 
     /// <summary>
     /// A page read and prepared: its contacts, their counted failures, their Scheduled records (with the contacts whose
@@ -636,7 +638,7 @@ internal sealed class BatchRunner
                 {
                     Kind = kind,
                     CountFailuresSince = at => engine.Options.Retry.CountFailuresSince(engine.Time.GetUtcNow(), at),
-                    Open = kind == ActivityKind.AccountCreation ? c => PageWriter.Scheduled(c, engine.Time.GetUtcNow()) : null,
+                    Open = PageWriter.OpensRecords(kind) ? c => PageWriter.Scheduled(kind, c, engine.Time.GetUtcNow()) : null,
                     Ready = ct => _setUp.Task.WaitAsync(ct),
                 };
                 _pages = preparing.ReadPreparedAsync(runner.Options.PageSize, preparation, cancellationToken).GetAsyncEnumerator(cancellationToken);

@@ -34,26 +34,27 @@ internal sealed class PageWriter
     public const string HeldByOtherContactCode = CmsUserErrorCodes.AccountLinkedToOtherContact;
 
     /// <summary>
-    /// Writes a Scheduled "User Account Creation" record for each contact of the page that may get an account
-    /// (not linked in this domain), in one call, before any CMS call; with an <see cref="IPageWriteBackStore"/> the page's
+    /// Writes a Scheduled record for each contact of the page that may get an attempt (<see cref="Opens"/>: a "User Account
+    /// Creation" record for a contact not linked in this domain, a "User Account Password Reset" record for every contact of a
+    /// reset campaign's page), in one call, before any CMS call; with an <see cref="IPageWriteBackStore"/> the page's
     /// audit records are read in the same request, after them (the snapshot <see cref="WriteAsync"/> may decide on). Returns
     /// contact id → record id (empty when the store keeps no such records) with that snapshot; pass it back to <see cref="WriteAsync"/>.
     /// </summary>
     public async Task<OpenedPage> OpenAsync(IReadOnlyList<Contact> contacts, ActivityKind kind, CancellationToken cancellationToken)
     {
-        if (kind != ActivityKind.AccountCreation)
+        if (!OpensRecords(kind))
         {
             return OpenedPage.None;
         }
 
         var now = _time.GetUtcNow();
-        var open = contacts.Where(c => c.CurrentDomainLink is null).DistinctBy(c => c.Id).ToArray();
+        var open = contacts.Where(c => Opens(kind, c)).DistinctBy(c => c.Id).ToArray();
         if (open.Length == 0)
         {
             return OpenedPage.None;
         }
 
-        var entries = open.Select(c => Scheduled(c, now)).ToArray();
+        var entries = open.Select(c => Scheduled(kind, c, now)).ToArray();
         PageWriteBackSnapshot? snapshot = null;
         IReadOnlyList<long>? ids;
         try
@@ -129,11 +130,47 @@ internal sealed class PageWriter
     /// <summary>The details of an open (Scheduled) creation record: what an admin who finds one left open should know.</summary>
     public const string InProgress = "In progress. If this stays Scheduled, the attempt did not finish (its run stopped, or the answer to its create was lost); the next run completes it.";
 
+    /// <summary>The details of an open (Scheduled) password reset record: what an admin who finds one left open should know.</summary>
+    public const string ResetInProgress = "In progress. If this stays Scheduled, the reset did not finish (its run stopped before its result was written; the email may have been sent). It counts as no attempt: the contact stays in the campaign, and its next reset completes this record.";
+
+    /// <summary>Whether pages of <paramref name="kind"/> open Scheduled records before their CMS calls (creation and password resets).</summary>
+    public static bool OpensRecords(ActivityKind kind) => kind is ActivityKind.AccountCreation or ActivityKind.PasswordReset;
+
+    /// <summary>
+    /// Whether a page of <paramref name="kind"/> opens a Scheduled record for <paramref name="contact"/>: for creation, a
+    /// contact not linked in this domain (a linked one gets no CMS call); for a reset campaign, every contact (each gets a
+    /// record: Completed, or Failed when it has no account to reset; a contact skipped has its record removed).
+    /// </summary>
+    public static bool Opens(ActivityKind kind, Contact contact) => kind switch
+    {
+        ActivityKind.AccountCreation => contact.CurrentDomainLink is null,
+        ActivityKind.PasswordReset => true,
+        _ => false,
+    };
+
+    /// <summary>The Scheduled record of <paramref name="kind"/> opened for <paramref name="contact"/> (see <see cref="OpenAsync"/>).</summary>
+    public static ActivityEntry Scheduled(ActivityKind kind, Contact contact, DateTimeOffset now) =>
+        kind == ActivityKind.PasswordReset ? ScheduledReset(contact, now) : Scheduled(contact, now);
+
     /// <summary>The Scheduled "User Account Creation" record of a contact about to get an account (see <see cref="OpenAsync"/>).</summary>
     public static ActivityEntry Scheduled(Contact contact, DateTimeOffset now) =>
         new(contact.Id, ActivityKind.AccountCreation, ActivityOutcomeStatus.Scheduled,
             $"Creating account : {contact.DisplayName ?? contact.Email ?? "contact"}",
             InProgress, now);
+
+    /// <summary>
+    /// The Scheduled "User Account Password Reset" record of a campaign's contact about to get its reset email: named as its
+    /// Completed record will be (the account's stored name and id), completed or failed by id in the page's write-back.
+    /// </summary>
+    public static ActivityEntry ScheduledReset(Contact contact, DateTimeOffset now)
+    {
+        var link = contact.CurrentDomainLink;
+        var name = link?.UfName ?? contact.DisplayName ?? contact.Email ?? "contact";
+        var subject = link is null
+            ? $"Sending password reset email : {name}"
+            : $"Sending password reset email : {name} ({link.CmsUserId.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+        return new(contact.Id, ActivityKind.PasswordReset, ActivityOutcomeStatus.Scheduled, subject, ResetInProgress, now);
+    }
 
     /// <summary>
     /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
@@ -171,7 +208,7 @@ internal sealed class PageWriter
         // The audit records are read while the links are written (a read, independent of the links); what is written
         // to the audit waits for the links, and the trigger changes wait for the audit.
         var linking = WriteLinksAsync(results, none);
-        var records = ReadAuditsAsync(results, none);
+        var records = ReadAuditsAsync(results, opened, none);
         ContactResult[] linked;
         try
         {
@@ -357,8 +394,9 @@ internal sealed class PageWriter
         var output = results.ToArray();
         var linked = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
         var requests = linked.Select(i => output[i].Link!).ToArray();
-        var audited = output.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).Distinct().ToArray();
-        var query = new PageWriteBackQuery(requests, audited, ActivityKind.AccountCreation)
+        var kind = AuditedKind(output);
+        var audited = Audited(output, opened);
+        var query = new PageWriteBackQuery(requests, audited, kind)
         {
             // A record is new (no id) when its contact has no open record of this run: only then can a failed write leave
             // one whose replay must be checked.
@@ -453,14 +491,14 @@ internal sealed class PageWriter
         var (entries, discard, acks) = Plan(audit);
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
         var created = entries.Where(e => e.Id is null).ToArray();
-        var audited = audit.Decisions.Where(d => d.Result.ActivityKind == ActivityKind.AccountCreation).Select(d => d.Result.Contact.Id)
-            .Concat(opened.Records.Keys).Distinct().ToArray();
+        var kind = AuditedKind(audit.Results);
+        var audited = Audited(audit.Results, opened).Concat(opened.Records.Keys).Distinct().ToArray();
         PageWriteBackSnapshot after;
         HashSet<ActivityEntry> unwritten;
         try
         {
             after = writes.Length == 0 && audited.Length == 0 ? PageWriteBackSnapshot.Empty
-                : await store.ReadAsync(new PageWriteBackQuery(writes.Select(n => decisions[n].Request).ToArray(), audited, ActivityKind.AccountCreation), none).ConfigureAwait(false);
+                : await store.ReadAsync(new PageWriteBackQuery(writes.Select(n => decisions[n].Request).ToArray(), audited, kind), none).ConfigureAwait(false);
             unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
         }
         catch (Exception ex) when (IsWriteFailure(ex))
@@ -716,7 +754,7 @@ internal sealed class PageWriter
         }
 
         // Contacts opened but never started (a stopped or cancelled run): their records go too.
-        var started = results.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).ToHashSet();
+        var started = results.Where(r => OpensRecords(r.ActivityKind)).Select(r => r.Contact.Id).ToHashSet();
         return new AuditPlan(decisions, opened.Records.Where(kv => !started.Contains(kv.Key)).Select(kv => kv.Value).ToArray());
     }
 
@@ -771,6 +809,11 @@ internal sealed class PageWriter
     /// <summary>The audit of one contact (see <see cref="ResolveAuditsAsync"/>).</summary>
     private async Task<AuditDecision> ResolveOneAsync(ContactResult result, ILookup<long, AuditRecord> records, OpenedPage opened, CancellationToken none)
     {
+        if (result.ActivityKind == ActivityKind.PasswordReset)
+        {
+            return ResolveReset(result, records, opened);
+        }
+
         if (result.ActivityKind != ActivityKind.AccountCreation)
         {
             return new AuditDecision(result, null, []);
@@ -906,6 +949,60 @@ internal sealed class PageWriter
     }
 
     /// <summary>
+    /// The audit of one reset campaign contact, by creation's rules for open records: the page opened the contact's Scheduled
+    /// record before its email (<paramref name="opened"/>), so what the write-back writes is an update by id, which a write
+    /// carried out twice (its answer lost, then the original arriving late) writes once. A reset sent completes the
+    /// contact's oldest open record (an earlier run's left open, or its own) and removes the others; a counted failure
+    /// closes its own record as Failed (a new one when none was opened), and at the last attempt (GaveUp) also removes the
+    /// earlier runs' open records, which were never counted; a contact with nothing to record (a transient failure, a
+    /// blocked account) has its own record removed. Records left open count as no attempt (only Failed records count).
+    /// </summary>
+    private AuditDecision ResolveReset(ContactResult result, ILookup<long, AuditRecord> records, OpenedPage opened)
+    {
+        var mine = opened.Records.TryGetValue(result.Contact.Id, out var own) ? own : (long?)null;
+        if (!result.RecordActivity)
+        {
+            return new AuditDecision(result, null, mine is long unused ? [unused] : []);
+        }
+
+        var openIds = OpenIds([.. records[result.Contact.Id]], mine);
+        if (result.Error is null)
+        {
+            return openIds.Length == 0
+                ? new AuditDecision(result, null, [])
+                : new AuditDecision(result, openIds[0], openIds[1..]);
+        }
+
+        var earlier = openIds.Where(id => id != mine).ToArray();
+        if (earlier.Length == 0 || result.Kind != OutcomeKind.GaveUp)
+        {
+            return new AuditDecision(result, mine, []);
+        }
+
+        Log.EarlierAttemptsClosed(_logger, result.Contact.Id, earlier.Length, result.Error.Code);
+        return new AuditDecision(result with { ActivityDetails = result.ActivityDetails + EarlierResetsNote(earlier.Length) }, mine, earlier);
+    }
+
+    /// <summary>The sentence a last Failed reset record ends with when it closes earlier runs' open records.</summary>
+    internal static string EarlierResetsNote(int count) => count == 1
+        ? " An earlier reset left open (a run that stopped before its result was written) is closed with this record."
+        : $" {count.ToString(System.Globalization.CultureInfo.InvariantCulture)} earlier resets left open (runs that stopped before their results were written) are closed with this record.";
+
+    /// <summary>The kind of the page's audit records that the write-back reads: a reset campaign's, else creation's.</summary>
+    private static ActivityKind AuditedKind(IReadOnlyList<ContactResult> results) =>
+        results.Any(r => r.ActivityKind == ActivityKind.PasswordReset) ? ActivityKind.PasswordReset : ActivityKind.AccountCreation;
+
+    /// <summary>
+    /// The contacts whose audit records the write-back reads: a creation page's, and a reset page's when it opened records or
+    /// had an open refused (a refused call may have kept records it could not claim, <see cref="ReopenAsync"/>). A recorder
+    /// that opens none has none left open either: its reset records are new, and nothing is read for them.
+    /// </summary>
+    private static long[] Audited(IReadOnlyList<ContactResult> results, OpenedPage opened) =>
+        results.Where(r => r.ActivityKind == ActivityKind.AccountCreation
+                || (r.ActivityKind == ActivityKind.PasswordReset && (opened.Records.Count > 0 || opened.NotOpened.Count > 0)))
+            .Select(r => r.Contact.Id).Distinct().ToArray();
+
+    /// <summary>
     /// Whether a counted failure settles the attempts an earlier run left open for the contact: the account its email has
     /// belongs to another contact, so whatever those attempts' creates made (a create that got no answer keeps its record
     /// open for the run that finds the account, <see cref="ContactResult.AccountMayExist"/>), this contact never gets it.
@@ -933,11 +1030,14 @@ internal sealed class PageWriter
         public ContactResult[] Results => Decisions.Select(d => d.Result).ToArray();
     }
 
-    /// <summary>The Completed and Scheduled creation records of the page's contacts (one read; none when no contact is a creation).</summary>
-    private async Task<ILookup<long, AuditRecord>> ReadAuditsAsync(IReadOnlyList<ContactResult> results, CancellationToken none)
+    /// <summary>
+    /// The Completed and Scheduled records of the page's contacts (one read; none when no contact is a creation, or a reset
+    /// of a page that opened records).
+    /// </summary>
+    private async Task<ILookup<long, AuditRecord>> ReadAuditsAsync(IReadOnlyList<ContactResult> results, OpenedPage opened, CancellationToken none)
     {
-        var ids = results.Where(r => r.ActivityKind == ActivityKind.AccountCreation).Select(r => r.Contact.Id).Distinct().ToArray();
-        var records = ids.Length == 0 ? [] : await _activities.FindAuditsAsync(ids, ActivityKind.AccountCreation, none).ConfigureAwait(false);
+        var ids = Audited(results, opened);
+        var records = ids.Length == 0 ? [] : await _activities.FindAuditsAsync(ids, AuditedKind(results), none).ConfigureAwait(false);
         return records.ToLookup(r => r.ContactId);
     }
 

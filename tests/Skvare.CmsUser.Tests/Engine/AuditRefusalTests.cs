@@ -1,4 +1,6 @@
 using CsCheck;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Tests.Engine;
@@ -41,12 +43,46 @@ public sealed class AuditRefusalTests : IDisposable
     [Fact]
     public async Task Without_a_write_back_store_each_new_record_is_written_in_a_call_of_its_own()
     {
+        // A recorder that keeps no Scheduled records: the reset records are new.
         LinkedResetContacts(3);
+        _h.Services = NoScheduledRecords(_h.Civi);
 
         await _h.Provisioner.ResetPasswordsAsync();
 
         _h.Civi.Calls["RecordActivities"].Should().Be(3, "nothing can tell which new records a refused call kept: one call each, sent once");
         _h.Civi.Activities.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task Without_a_write_back_store_a_reset_pages_records_are_opened_in_one_call_and_completed_in_one_call()
+    {
+        LinkedResetContacts(3);
+
+        await _h.Provisioner.ResetPasswordsAsync();
+
+        _h.Civi.Calls["OpenActivities"].Should().Be(1, "the page's Scheduled records, before its emails");
+        _h.Civi.Calls["RecordActivities"].Should().Be(1, "updates by id: a call that is refused or lost is sent again without writing anything twice");
+        _h.Civi.Activities.Should().HaveCount(3).And.OnlyContain(a => a.Status == ActivityOutcomeStatus.Completed);
+    }
+
+    /// <summary>Registers a recorder over the kit's store that opens no Scheduled records (a custom recorder's default).</summary>
+    internal static Action<IServiceCollection> NoScheduledRecords(FakeCiviCrm civi) =>
+        services => services.Replace(ServiceDescriptor.Singleton<IActivityRecorder>(new OpensNothing(civi)));
+
+    /// <summary>The kit's recorder without <see cref="IActivityRecorder.OpenAsync"/> (the interface's default: no records).</summary>
+    private sealed class OpensNothing(FakeCiviCrm civi) : IActivityRecorder
+    {
+        public Task EnsureReadyAsync(CancellationToken cancellationToken = default) => civi.EnsureReadyAsync(cancellationToken);
+
+        public Task RecordAsync(IReadOnlyList<ActivityEntry> entries, CancellationToken cancellationToken = default) => civi.RecordAsync(entries, cancellationToken);
+
+        public Task<IReadOnlyDictionary<long, int>> CountFailedAttemptsAsync(IReadOnlyList<AttemptCountRequest> requests, ActivityKind kind, CancellationToken cancellationToken = default) =>
+            civi.CountFailedAttemptsAsync(requests, kind, cancellationToken);
+
+        public Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default) =>
+            civi.FindAuditsAsync(contactIds, kind, cancellationToken);
+
+        public Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default) => civi.DiscardAsync(ids, cancellationToken);
     }
 
     [Fact]
@@ -132,8 +168,8 @@ public sealed class AuditRefusalTests : IDisposable
         }, iter: 150);
 
     [Fact]
-    public void Any_set_of_refused_new_records_gives_one_record_per_contact_and_none_twice() =>
-        Gen.Select(Gen.Int[1, 8], Gen.Int[1, 5], Gen.Int[0, 7].HashSet[0, 8]).Sample((count, pageSize, refusedSet) =>
+    public void Any_set_of_refused_reset_records_gives_one_record_per_contact_and_none_twice() =>
+        Gen.Select(Gen.Int[1, 8], Gen.Int[1, 5], Gen.Int[0, 7].HashSet[0, 8], Gen.Bool).Sample((count, pageSize, refusedSet, opens) =>
         {
             using var h = new EngineHarness();
             h.Configure = o =>
@@ -141,6 +177,11 @@ public sealed class AuditRefusalTests : IDisposable
                 o.PageSize = pageSize;
                 o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group(ResetGroup) });
             };
+            if (!opens)
+            {
+                h.Services = NoScheduledRecords(h.Civi);
+            }
+
             var contacts = LinkedResetContacts(h, count);
             h.Civi.RefuseRecordWhere = e => refusedSet.Contains((int)(e.ContactId - contacts[0].Id)) ? "DB Error: constraint violation" : null;
 

@@ -1,0 +1,206 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Skvare.CmsUser.Testing.InMemory;
+
+namespace Skvare.CmsUser.Tests.Engine;
+
+/// <summary>
+/// A password reset campaign's "User Account Password Reset" records (in-memory kit, no write-back store, a source that does
+/// not prepare its pages): opened as Scheduled for the page before any reset email, then completed or failed by id in the
+/// page's write-back, so writing them twice writes them once. A record left open (a run that stopped) counts as no attempt
+/// and is settled by creation's rules: the contact's next reset completes it, its last failure removes it.
+/// </summary>
+public sealed class ResetRecordTests : IDisposable
+{
+    private const string ResetGroup = "reset";
+
+    private readonly EngineHarness _h;
+    private readonly WatchingResets _cms;
+
+    public ResetRecordTests()
+    {
+        _cms = new WatchingResets(new FakeCmsAccountProvider());
+        _h = new EngineHarness(_cms.Inner);
+        _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group(ResetGroup) });
+        _h.Services = s => s.Replace(ServiceDescriptor.Singleton<ICmsAccountProvider>(_cms));
+    }
+
+    public void Dispose() => _h.Dispose();
+
+    [Fact]
+    public async Task A_pages_records_are_open_before_its_emails_and_completed_or_failed_by_id()
+    {
+        var linked = Enumerable.Range(0, 3).Select(i => Linked(i)).ToArray();
+        var unlinked = _h.Civi.AddContact("No", "Account", "none@example.org");
+        var blocked = Linked(9);
+        var blockedUid = _h.Civi.Links.Single(l => l.ContactId == blocked.Id).CmsUserId;
+        _h.Civi.AddActivity(new ActivityEntry(blocked.Id, ActivityKind.AccountBlocked, ActivityOutcomeStatus.Completed, $"Blocked : r9 ({blockedUid})", null, _h.Time.GetUtcNow()));
+        _h.Civi.AddToGroup(ResetGroup, unlinked.Id);
+        var open = new Dictionary<long, ActivityEntry>();
+        _cms.BeforeReset = uid =>
+        {
+            var contact = _h.Civi.Links.Single(l => l.CmsUserId == uid).ContactId;
+            var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.PasswordReset).ToArray();
+            lock (open)
+            {
+                open[contact] = records.Should().ContainSingle(a => a.ContactId == contact, "the record is opened before the email").Subject;
+            }
+
+            records.Should().HaveCount(5, "every contact of the page has its record open before the page's first email");
+        };
+
+        var summary = await _h.Provisioner.ResetPasswordsAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.None, summary.StopReason);
+        _h.Civi.Calls["OpenActivities"].Should().Be(1, "one call opens the page's records");
+        _h.Civi.Calls["RecordActivities"].Should().Be(1, "one call completes them");
+        var records = _h.Civi.Activities.Where(a => a.Kind == ActivityKind.PasswordReset).ToArray();
+        records.Should().HaveCount(4, "one record per contact; the blocked contact's open record is removed");
+        foreach (var contact in linked)
+        {
+            var before = open[contact.Id];
+            before.Status.Should().Be(ActivityOutcomeStatus.Scheduled);
+            before.Subject.Should().StartWith("Sending password reset email : ").And.EndWith($"({_h.Civi.Links.Single(l => l.ContactId == contact.Id).CmsUserId})");
+            before.Details.Should().StartWith("In progress.");
+            var after = records.Should().ContainSingle(a => a.ContactId == contact.Id).Subject;
+            after.Id.Should().Be(before.Id, "the open record is completed by id, not written anew");
+            after.Status.Should().Be(ActivityOutcomeStatus.Completed);
+            after.Subject.Should().StartWith("Password reset email sent : ");
+            _h.Civi.GroupStatus(ResetGroup, contact.Id).Should().Be("Removed");
+        }
+
+        var failed = records.Should().ContainSingle(a => a.ContactId == unlinked.Id).Subject;
+        failed.Status.Should().Be(ActivityOutcomeStatus.Failed);
+        failed.Subject.Should().Be("Failed to send password reset email to No Account");
+        failed.Details.Should().StartWith(CmsUserErrorCodes.NoLinkedAccount + ":");
+        records.Should().NotContain(a => a.ContactId == blocked.Id, "a blocked account gets no email and no record: the Blocked record is the record");
+        _h.Civi.GroupStatus(ResetGroup, blocked.Id).Should().Be("Added");
+        _cms.Inner.Calls["SendPasswordReset"].Should().Be(3);
+    }
+
+    [Fact]
+    public async Task A_reset_the_CMS_does_not_answer_has_its_open_record_removed_and_counts_no_attempt()
+    {
+        var ana = Linked(0);
+        _cms.Inner.FailNext(FakeCmsAccountProvider.Transient());
+
+        var summary = await _h.Provisioner.ResetPasswordsAsync();
+
+        summary.Failures.Should().ContainSingle().Which.Error!.Kind.Should().Be(FailureKind.Transient);
+        _h.Civi.Calls["OpenActivities"].Should().Be(1);
+        _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.PasswordReset, "an outage records nothing: the open record goes");
+        _h.Civi.GroupStatus(ResetGroup, ana.Id).Should().Be("Added");
+    }
+
+    [Fact]
+    public async Task A_record_a_stopped_run_left_open_is_no_attempt_and_the_next_reset_completes_it()
+    {
+        var ana = Linked(0);
+        var bea = _h.Civi.AddContact("Bea", "Costa", "bea@example.org");
+        _h.Civi.AddToGroup(ResetGroup, bea.Id);
+        var earlier = _h.Time.GetUtcNow().AddHours(-1);
+        _h.Civi.AddActivity(PageWriterScheduled(ana, earlier));
+        _h.Civi.AddActivity(PageWriterScheduled(bea, earlier));
+        var leftAna = _h.Civi.Activities.Single(a => a.ContactId == ana.Id).Id;
+        var leftBea = _h.Civi.Activities.Single(a => a.ContactId == bea.Id).Id;
+        _h.Configure += o => o.Retry.MaxAttempts = 2;
+
+        var first = await _h.Provisioner.ResetPasswordsAsync();
+
+        first.Failures.Should().ContainSingle().Which.Attempt.Should().Be(1, "the record left open counted no attempt");
+        var anas = _h.Civi.Activities.Where(a => a.ContactId == ana.Id).ToArray();
+        anas.Should().ContainSingle("the reset completes the record left open and removes its own").Which.Should()
+            .Match<ActivityEntry>(a => a.Id == leftAna && a.Status == ActivityOutcomeStatus.Completed);
+        _h.Civi.Activities.Where(a => a.ContactId == bea.Id).Select(a => (a.Status, a.Id == leftBea)).Should().BeEquivalentTo(
+            [(ActivityOutcomeStatus.Scheduled, true), (ActivityOutcomeStatus.Failed, false)],
+            "a failure before the last closes its own record and leaves the earlier one open, as creation does");
+
+        var second = await _h.Provisioner.ResetPasswordsAsync();
+
+        var gaveUp = second.Failures.Should().ContainSingle().Subject;
+        gaveUp.Kind.Should().Be(OutcomeKind.GaveUp);
+        gaveUp.Attempt.Should().Be(2);
+        var beas = _h.Civi.Activities.Where(a => a.ContactId == bea.Id).ToArray();
+        beas.Should().HaveCount(2).And.OnlyContain(a => a.Status == ActivityOutcomeStatus.Failed, "the last attempt removes the record left open");
+        beas[^1].Details.Should().Contain("An earlier reset left open").And.Contain("No more attempts");
+        _h.Civi.GroupStatus(ResetGroup, bea.Id).Should().Be("Removed");
+    }
+
+    [Fact]
+    public async Task A_run_that_stops_before_a_pages_contacts_start_leaves_no_record_open()
+    {
+        _h.Configure += o =>
+        {
+            o.PageSize = 2;
+            o.MaxConcurrency = 1;
+        };
+        var contacts = Enumerable.Range(0, 6).Select(i => Linked(i)).ToArray();
+        for (var i = 0; i < 10; i++)
+        {
+            _cms.Inner.FailNext(FakeCmsAccountProvider.Transient());
+        }
+
+        var summary = await _h.Provisioner.ResetPasswordsAsync();
+
+        summary.StopKind.Should().Be(RunStopKind.Quarantined, "three transient failures in a row");
+        summary.Total.Should().BeLessThan(6, "the run stopped before the last page's contacts");
+        _h.Civi.Calls["OpenActivities"].Should().BeGreaterThan(0);
+        _h.Civi.Activities.Should().NotContain(a => a.Kind == ActivityKind.PasswordReset, "the started contacts' records and the unstarted pages' records are removed");
+        contacts.Should().OnlyContain(c => _h.Civi.GroupStatus(ResetGroup, c.Id) == "Added");
+    }
+
+    private static ActivityEntry PageWriterScheduled(Contact contact, DateTimeOffset at) =>
+        new(contact.Id, ActivityKind.PasswordReset, ActivityOutcomeStatus.Scheduled, "Sending password reset email : left open", "In progress.", at);
+
+    private Contact Linked(int i)
+    {
+        var email = $"r{i}@example.org";
+        var account = _cms.Inner.AddAccount($"r{i}", email);
+        var contact = _h.Civi.AddContact("R", $"N{i}", email);
+        _h.Civi.AddLink(new AccountLink(contact.Id, account.Id, email));
+        _h.Civi.AddToGroup(ResetGroup, contact.Id);
+        return contact;
+    }
+}
+
+/// <summary>The kit's CMS, with a look at the moment each reset email is asked for (<see cref="BeforeReset"/>, given the user id).</summary>
+internal sealed class WatchingResets(FakeCmsAccountProvider inner) : ICmsAccountProvider
+{
+    public FakeCmsAccountProvider Inner { get; } = inner;
+
+    public Action<long>? BeforeReset { get; set; }
+
+    public string Name => Inner.Name;
+
+    public UsernameRules UsernameRules => Inner.UsernameRules;
+
+    public CmsCapabilities Capabilities => Inner.Capabilities;
+
+    public Task<CmsAccount?> FindByEmailAsync(string email, CancellationToken cancellationToken = default) => Inner.FindByEmailAsync(email, cancellationToken);
+
+    public Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default) => Inner.FindByUsernameAsync(username, cancellationToken);
+
+    public Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default) => Inner.GetByIdAsync(userId, cancellationToken);
+
+    public Task<CmsAccount> CreateAsync(NewCmsAccount account, CancellationToken cancellationToken = default) => Inner.CreateAsync(account, cancellationToken);
+
+    public Task AddRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) => Inner.AddRolesAsync(account, roles, cancellationToken);
+
+    public Task RemoveRolesAsync(CmsAccount account, IReadOnlyCollection<string> roles, CancellationToken cancellationToken = default) => Inner.RemoveRolesAsync(account, roles, cancellationToken);
+
+    public Task SendPasswordResetAsync(CmsAccount account, CancellationToken cancellationToken = default)
+    {
+        BeforeReset?.Invoke(account.UserId);
+        return Inner.SendPasswordResetAsync(account, cancellationToken);
+    }
+
+    public Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default) => Inner.BlockAsync(account, cancellationToken);
+
+    public Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default) => Inner.UnblockAsync(account, cancellationToken);
+
+    public Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default) => Inner.CreateOneTimeLoginLinkAsync(account, cancellationToken);
+
+    public Task<ConnectivityReport> CheckConnectivityAsync(CancellationToken cancellationToken = default) => Inner.CheckConnectivityAsync(cancellationToken);
+
+    public Task<ConnectivityCheck> CheckCredentialsAsync(CancellationToken cancellationToken = default) => Inner.CheckCredentialsAsync(cancellationToken);
+}
