@@ -169,9 +169,9 @@ internal sealed class OnDemandProvisioner
             result = await WithUsernameAsync(result, linked, cancellationToken).ConfigureAwait(false);
         }
 
-        if (includeLoginLink && result.CmsUserId is long uid && result.Error is null && _engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
+        if (includeLoginLink)
         {
-            result = await WithLoginLinkAsync(rule, result, uid, cancellationToken).ConfigureAwait(false);
+            result = await WithLoginLinkAsync(rule, result, cancellationToken).ConfigureAwait(false);
         }
 
         return result.ToOutcome();
@@ -252,24 +252,51 @@ internal sealed class OnDemandProvisioner
         }
     }
 
-    private async Task<ContactResult> WithLoginLinkAsync(ProvisioningRule rule, ContactResult result, long uid, CancellationToken cancellationToken)
+    /// <summary>
+    /// The login link the caller asked for, or why there is none (<see cref="ContactResult.LoginLinkWithheldReason"/> and
+    /// its sentence), checked in the order of <see cref="LoginLinkWithheldReason"/>: whether the CMS offers links, whether
+    /// the call ended with an account, the guard (<see cref="LoginLinkGuard"/>), then the CMS's answer. A failure to make
+    /// the link never changes the outcome, which is already written.
+    /// </summary>
+    private async Task<ContactResult> WithLoginLinkAsync(ProvisioningRule rule, ContactResult result, CancellationToken cancellationToken)
     {
-        var reason = await LoginLinkGuard.WithholdReasonAsync(_engine.Cms, Options.LoginLinks, rule, result, cancellationToken).ConfigureAwait(false);
-        if (reason is not null)
+        if (!_engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
         {
-            Log.LoginLinkWithheld(_engine.Logger, result.Contact.Id, uid, reason);
-            return result with { LoginLinkWithheld = reason };
+            return Withheld(result, new(LoginLinkWithheldReason.NotSupported, $"The {_engine.Cms.Name} provider offers no one-time login links with these settings (WordPress and Drupal make them with their companion plugin or module, Backdrop always; docs/cms-support.md)."));
         }
 
+        if (result.CmsUserId is not long uid || result.Error is not null || result.Kind is not (OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.AlreadyLinked))
+        {
+            var code = result.Error is { } error ? $", {error.Code}" : "";
+            return Withheld(result, new(LoginLinkWithheldReason.NotProvisioned, $"The call did not end with an account to log in to (outcome {result.Kind}{code}), so no login link was made."));
+        }
+
+        if (await LoginLinkGuard.WithholdReasonAsync(_engine.Cms, Options.LoginLinks, rule, result, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return Withheld(result, refusal);
+        }
+
+        Uri? link;
         try
         {
-            return result with { LoginLink = await _engine.Cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, result.Username, result.Contact.Email), cancellationToken).ConfigureAwait(false) };
+            link = await _engine.Cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, result.Username, result.Contact.Email), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            Log.LoginLinkFailed(_engine.Logger, uid, ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex));
-            return result;
+            var message = ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex);
+            Log.LoginLinkFailed(_engine.Logger, uid, message);
+            return result with { LoginLinkWithheld = $"The CMS could not make a login link: {message}", LoginLinkWithheldReason = LoginLinkWithheldReason.CmsFailed };
         }
+
+        return link is null
+            ? Withheld(result, new(LoginLinkWithheldReason.NotOffered, $"{_engine.Cms.Name} answered without a login link for the account."))
+            : result with { LoginLink = link };
+    }
+
+    private ContactResult Withheld(ContactResult result, LoginLinkRefusal refusal)
+    {
+        Log.LoginLinkWithheld(_engine.Logger, result.Contact.Id, result.CmsUserId, refusal.Reason, refusal.Message);
+        return result with { LoginLinkWithheld = refusal.Message, LoginLinkWithheldReason = refusal.Reason };
     }
 
     /// <summary>Where an on-demand call is, for its one failure path.</summary>
