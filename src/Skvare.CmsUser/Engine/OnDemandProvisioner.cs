@@ -36,18 +36,39 @@ internal sealed class OnDemandProvisioner
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.provision");
         trace?.SetTag("cmsuser.contact_id", contactId);
         var call = new Call(contactId, (named ?? Options.Rules[0]).DisplayName);
+        var includeLoginLink = options?.IncludeLoginLink == true;
         try
         {
-            var outcome = await ProvisionCoreAsync(call, named, options?.IncludeLoginLink == true, cancellationToken).ConfigureAwait(false);
+            var outcome = await ProvisionCoreAsync(call, named, includeLoginLink, cancellationToken).ConfigureAwait(false);
             trace?.SetTag("cmsuser.outcome", outcome.Kind.ToString());
-            return _engine.Record(outcome);
+            return _engine.Record(LinkAccountedFor(outcome, includeLoginLink));
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
             // CiviCRM or the CMS failed outside the contact's own steps (finding it, the set-up, the page write).
-            return _engine.Record(new ProvisioningOutcome { ContactId = contactId, Kind = OutcomeKind.Failed, Rule = call.Rule, Error = Unreached(call, ex) });
+            var failed = new ProvisioningOutcome { ContactId = contactId, Kind = OutcomeKind.Failed, Rule = call.Rule, Error = Unreached(call, ex) };
+            return _engine.Record(LinkAccountedFor(failed, includeLoginLink));
         }
     }
+
+    /// <summary>
+    /// An outcome that ended before the link step (no contact, attempts used up, a failure outside the contact's steps)
+    /// says why it has no link it was asked for: <see cref="LoginLinkWithheldReason.NotProvisioned"/>.
+    /// </summary>
+    private ProvisioningOutcome LinkAccountedFor(ProvisioningOutcome outcome, bool includeLoginLink)
+    {
+        if (!includeLoginLink || outcome.LoginLink is not null || outcome.LoginLinkWithheldReason is not null)
+        {
+            return outcome;
+        }
+
+        var refusal = NotProvisioned(outcome.Kind, outcome.Error);
+        Log.LoginLinkWithheld(_engine.Logger, outcome.ContactId, outcome.CmsUserId, refusal.Reason, refusal.Message);
+        return outcome with { LoginLinkWithheld = refusal.Message, LoginLinkWithheldReason = refusal.Reason };
+    }
+
+    private static LoginLinkRefusal NotProvisioned(OutcomeKind kind, ProvisioningError? error) =>
+        new(LoginLinkWithheldReason.NotProvisioned, $"The call did not end with an account to log in to (outcome {kind}{(error is null ? "" : ", " + error.Code)}), so no login link was made.");
 
     /// <summary>What a failure outside the contact's own steps means for the caller.</summary>
     private ProvisioningError Unreached(Call call, Exception ex)
@@ -267,8 +288,7 @@ internal sealed class OnDemandProvisioner
 
         if (result.CmsUserId is not long uid || result.Error is not null || result.Kind is not (OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.AlreadyLinked))
         {
-            var code = result.Error is { } error ? $", {error.Code}" : "";
-            return Withheld(result, new(LoginLinkWithheldReason.NotProvisioned, $"The call did not end with an account to log in to (outcome {result.Kind}{code}), so no login link was made."));
+            return Withheld(result, NotProvisioned(result.Kind, result.Error));
         }
 
         if (await LoginLinkGuard.WithholdReasonAsync(_engine.Cms, Options.LoginLinks, rule, result, cancellationToken).ConfigureAwait(false) is { } refusal)
