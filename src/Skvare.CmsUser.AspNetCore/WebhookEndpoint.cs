@@ -219,7 +219,7 @@ internal static class WebhookEndpoint
         }
 
         return outcome.LoginLinkWithheldReason is { } reason
-            ? new WebhookLinkWithheld(reason.ToString(), outcome.LoginLinkWithheld ?? "No login link was issued.")
+            ? new WebhookLinkWithheld(reason.ToString(), string.IsNullOrWhiteSpace(outcome.LoginLinkWithheld) ? "No login link was issued." : outcome.LoginLinkWithheld)
             : new WebhookLinkWithheld(nameof(LoginLinkWithheldReason.NotProvisioned), $"The call did not end with an account to log in to (outcome {outcome.Kind}{(outcome.Error is { } e ? ", " + e.Code : "")}), so no login link was made.");
     }
 
