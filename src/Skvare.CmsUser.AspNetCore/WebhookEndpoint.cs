@@ -199,8 +199,28 @@ internal static class WebhookEndpoint
         var response = new WebhookResponse(
             outcome.ContactId, outcome.Kind.ToString(), outcome.Rule, outcome.Username, outcome.CmsUserId, outcome.Attempt, outcome.AccessRestored,
             outcome.Error is { } e ? new WebhookError(e.Kind.ToString(), e.Code, e.Message) : null,
-            outcome.LoginLink?.ToString(), request.EventId);
+            outcome.LoginLink?.ToString(), request.EventId)
+        {
+            LoginLinkWithheld = WithheldOf(request, outcome),
+        };
         await context.Response.WriteAsJsonAsync(response, WebhookJsonContext.Readable.WebhookResponse, cancellationToken: aborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Why the link the request asked for is not in the answer, or <see langword="null"/> when it is there or none was asked
+    /// for. An outcome the provisioner did not make (it threw, or no rule is configured) carries no reason of its own: the
+    /// call did not end with an account.
+    /// </summary>
+    internal static WebhookLinkWithheld? WithheldOf(WebhookRequest request, ProvisioningOutcome outcome)
+    {
+        if (!request.IncludeLoginLink || outcome.LoginLink is not null)
+        {
+            return null;
+        }
+
+        return outcome.LoginLinkWithheldReason is { } reason
+            ? new WebhookLinkWithheld(reason.ToString(), string.IsNullOrWhiteSpace(outcome.LoginLinkWithheld) ? "No login link was issued." : outcome.LoginLinkWithheld)
+            : new WebhookLinkWithheld(nameof(LoginLinkWithheldReason.NotProvisioned), $"The call did not end with an account to log in to (outcome {outcome.Kind}{(outcome.Error is { } e ? ", " + e.Code : "")}), so no login link was made.");
     }
 
     /// <summary>

@@ -18,7 +18,20 @@ internal sealed record WebhookResponse(
     [property: JsonPropertyName("accessRestored")] bool AccessRestored,
     [property: JsonPropertyName("error")] WebhookError? Error,
     [property: JsonPropertyName("loginLink")] string? LoginLink,
-    [property: JsonPropertyName("eventId")] string? EventId);
+    [property: JsonPropertyName("eventId")] string? EventId)
+{
+    /// <summary>Why the login link the request asked for was not issued; absent when one was issued or none was asked for.</summary>
+    [JsonPropertyName("loginLinkWithheld")]
+    public WebhookLinkWithheld? LoginLinkWithheld { get; init; }
+}
+
+/// <summary>
+/// Why a login link that was asked for was not issued: the stable <see cref="LoginLinkWithheldReason"/> name and one
+/// sentence (never a secret, never the link).
+/// </summary>
+internal sealed record WebhookLinkWithheld(
+    [property: JsonPropertyName("reason")] string Reason,
+    [property: JsonPropertyName("message")] string Message);
 
 /// <summary>An error in a webhook answer.</summary>
 internal sealed record WebhookError(

@@ -408,9 +408,32 @@ internal static class CliApp
 
         // The rules' roles, with one request: a misspelled role is found here, not by the first run's first create.
         await ProbeAsync(() => RuleRoleCheck.CheckAsync(cms, rules, cancellationToken)).ConfigureAwait(false);
+        if (LoginLinkWarning(host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.LoginLinks) is { } links)
+        {
+            reports.Add(new CheckedTarget(links, false));
+        }
+
         var exit = CheckExitCode([.. reports.Select(r => r.Report)]);
         Output.Check(reports, exit, options.Json, deadline);
         return exit;
+    }
+
+    /// <summary>
+    /// The warning the host logs at start (event 1104), as a passed check of its own: login links may be issued for
+    /// administrator roles (<see cref="LoginLinkOptions.AllowAdministrators"/> with <see cref="LoginLinkOptions.BlockedRoles"/>
+    /// leaving them out). <see langword="null"/> when every administrator role is blocked, as by default.
+    /// </summary>
+    internal static ConnectivityReport? LoginLinkWarning(LoginLinkOptions links)
+    {
+        var unblocked = links.AllowAdministrators
+            ? LoginLinkOptions.AdministratorRoles.Where(r => !links.BlockedRoles.Contains(r, StringComparer.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList()
+            : [];
+        return unblocked.Count == 0
+            ? null
+            : new ConnectivityReport("Login link settings", true, [new ConnectivityCheck(
+                "Administrator roles",
+                true,
+                $"Warning: LoginLinks:AllowAdministrators is on and LoginLinks:BlockedRoles does not name {string.Join(", ", unblocked)}: one-time login links may be issued for accounts holding these roles. Turn AllowAdministrators off unless that is meant.")]);
     }
 
     /// <summary>

@@ -84,6 +84,13 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
     public Action<CmsAccount>? AfterFindByEmail { get; set; }
 
     /// <summary>
+    /// Decides what <see cref="CreateOneTimeLoginLinkAsync"/> answers: given the account and the link the fake made, it
+    /// returns the link to answer with, <see langword="null"/> (a CMS that offers none for this account), or throws (a
+    /// CMS that fails, e.g. <see cref="Transient"/>). Unset: the link the fake made.
+    /// </summary>
+    public Func<CmsAccount, Uri, Uri?>? LoginLinkAnswer { get; set; }
+
+    /// <summary>
     /// Called when <see cref="AddRolesAsync"/> is about to change an account: a save of the user, on which CiviCRM's own
     /// CMS plugin links the user to a contact with its email when the user has no link yet.
     /// </summary>
@@ -390,7 +397,8 @@ public sealed class FakeCmsAccountProvider : ICmsAccountProvider
         lock (_gate)
         {
             var row = Find(account.UserId);
-            return Task.FromResult<Uri?>(new Uri($"https://cms.invalid/login/{FirstId + row}/{Guid.NewGuid():N}"));
+            var link = new Uri($"https://cms.invalid/login/{FirstId + row}/{Guid.NewGuid():N}");
+            return Task.FromResult(LoginLinkAnswer is { } answer ? answer(account, link) : link);
         }
     }
 

@@ -102,6 +102,7 @@ public static class CmsUserServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CmsUserOptions>, CmsUserOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IUserProvisioner>(CreateProvisioner);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, LoginLinkSettingsNotice>());
     }
 
     /// <summary>

@@ -93,6 +93,8 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
     public string? LoginLinkWithheld { get; init; }
 
+    public LoginLinkWithheldReason? LoginLinkWithheldReason { get; init; }
+
     /// <summary>
     /// Set when a create was sent whose outcome is unknown (no answer): the account may exist, so a failed contact
     /// keeps its open Scheduled record and the run that finds the account completes that audit.
@@ -168,6 +170,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
         Attempt = Attempt,
         LoginLink = LoginLink,
         LoginLinkWithheld = LoginLinkWithheld,
+        LoginLinkWithheldReason = LoginLinkWithheldReason,
         Notification = Kind == OutcomeKind.Created ? Notification : null,
         NotificationFailure = Kind == OutcomeKind.Created ? NotificationFailure : null,
         NotificationFailureReason = Kind == OutcomeKind.Created ? NotificationFailureReason : null,

@@ -36,18 +36,39 @@ internal sealed class OnDemandProvisioner
         using var trace = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.provision");
         trace?.SetTag("cmsuser.contact_id", contactId);
         var call = new Call(contactId, (named ?? Options.Rules[0]).DisplayName);
+        var includeLoginLink = options?.IncludeLoginLink == true;
         try
         {
-            var outcome = await ProvisionCoreAsync(call, named, options?.IncludeLoginLink == true, cancellationToken).ConfigureAwait(false);
+            var outcome = await ProvisionCoreAsync(call, named, includeLoginLink, cancellationToken).ConfigureAwait(false);
             trace?.SetTag("cmsuser.outcome", outcome.Kind.ToString());
-            return _engine.Record(outcome);
+            return _engine.Record(LinkAccountedFor(outcome, includeLoginLink));
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
             // CiviCRM or the CMS failed outside the contact's own steps (finding it, the set-up, the page write).
-            return _engine.Record(new ProvisioningOutcome { ContactId = contactId, Kind = OutcomeKind.Failed, Rule = call.Rule, Error = Unreached(call, ex) });
+            var failed = new ProvisioningOutcome { ContactId = contactId, Kind = OutcomeKind.Failed, Rule = call.Rule, Error = Unreached(call, ex) };
+            return _engine.Record(LinkAccountedFor(failed, includeLoginLink));
         }
     }
+
+    /// <summary>
+    /// An outcome that ended before the link step (no contact, attempts used up, a failure outside the contact's steps)
+    /// says why it has no link it was asked for: <see cref="LoginLinkWithheldReason.NotProvisioned"/>.
+    /// </summary>
+    private ProvisioningOutcome LinkAccountedFor(ProvisioningOutcome outcome, bool includeLoginLink)
+    {
+        if (!includeLoginLink || outcome.LoginLink is not null || outcome.LoginLinkWithheldReason is not null)
+        {
+            return outcome;
+        }
+
+        var refusal = NotProvisioned(outcome.Kind, outcome.Error);
+        Log.LoginLinkWithheld(_engine.Logger, outcome.ContactId, outcome.CmsUserId, refusal.Reason, refusal.Message);
+        return outcome with { LoginLinkWithheld = refusal.Message, LoginLinkWithheldReason = refusal.Reason };
+    }
+
+    private static LoginLinkRefusal NotProvisioned(OutcomeKind kind, ProvisioningError? error) =>
+        new(LoginLinkWithheldReason.NotProvisioned, $"The call did not end with an account to log in to (outcome {kind}{(error is null ? "" : ", " + error.Code)}), so no login link was made.");
 
     /// <summary>What a failure outside the contact's own steps means for the caller.</summary>
     private ProvisioningError Unreached(Call call, Exception ex)
@@ -169,9 +190,9 @@ internal sealed class OnDemandProvisioner
             result = await WithUsernameAsync(result, linked, cancellationToken).ConfigureAwait(false);
         }
 
-        if (includeLoginLink && result.CmsUserId is long uid && result.Error is null && _engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
+        if (includeLoginLink)
         {
-            result = await WithLoginLinkAsync(rule, result, uid, cancellationToken).ConfigureAwait(false);
+            result = await WithLoginLinkAsync(rule, result, cancellationToken).ConfigureAwait(false);
         }
 
         return result.ToOutcome();
@@ -252,24 +273,50 @@ internal sealed class OnDemandProvisioner
         }
     }
 
-    private async Task<ContactResult> WithLoginLinkAsync(ProvisioningRule rule, ContactResult result, long uid, CancellationToken cancellationToken)
+    /// <summary>
+    /// The login link the caller asked for, or why there is none (<see cref="ContactResult.LoginLinkWithheldReason"/> and
+    /// its sentence), checked in the order of <see cref="LoginLinkWithheldReason"/>: whether the CMS offers links, whether
+    /// the call ended with an account, the guard (<see cref="LoginLinkGuard"/>), then the CMS's answer. A failure to make
+    /// the link never changes the outcome, which is already written.
+    /// </summary>
+    private async Task<ContactResult> WithLoginLinkAsync(ProvisioningRule rule, ContactResult result, CancellationToken cancellationToken)
     {
-        var reason = await LoginLinkGuard.WithholdReasonAsync(_engine.Cms, Options.LoginLinks, rule, result, cancellationToken).ConfigureAwait(false);
-        if (reason is not null)
+        if (!_engine.Cms.Capabilities.HasFlag(CmsCapabilities.OneTimeLoginLink))
         {
-            Log.LoginLinkWithheld(_engine.Logger, result.Contact.Id, uid, reason);
-            return result with { LoginLinkWithheld = reason };
+            return Withheld(result, new(LoginLinkWithheldReason.NotSupported, $"The {_engine.Cms.Name} provider offers no one-time login links with these settings (WordPress and Drupal make them with their companion plugin or module, Backdrop always; docs/cms-support.md)."));
         }
 
+        if (result.CmsUserId is not long uid || result.Error is not null || result.Kind is not (OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.AlreadyLinked))
+        {
+            return Withheld(result, NotProvisioned(result.Kind, result.Error));
+        }
+
+        if (await LoginLinkGuard.WithholdReasonAsync(_engine.Cms, Options.LoginLinks, rule, result, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return Withheld(result, refusal);
+        }
+
+        Uri? link;
         try
         {
-            return result with { LoginLink = await _engine.Cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, result.Username, result.Contact.Email), cancellationToken).ConfigureAwait(false) };
+            link = await _engine.Cms.CreateOneTimeLoginLinkAsync(new CmsAccount(uid, result.Username, result.Contact.Email), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
         {
-            Log.LoginLinkFailed(_engine.Logger, uid, ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex));
-            return result;
+            var message = ex is CmsUserException ? ex.Message : ContactResult.InternalMessage(ex);
+            Log.LoginLinkFailed(_engine.Logger, uid, message);
+            return result with { LoginLinkWithheld = $"The CMS could not make a login link: {message}", LoginLinkWithheldReason = LoginLinkWithheldReason.CmsFailed };
         }
+
+        return link is null
+            ? Withheld(result, new(LoginLinkWithheldReason.NotOffered, $"{_engine.Cms.Name} answered without a login link for the account."))
+            : result with { LoginLink = link };
+    }
+
+    private ContactResult Withheld(ContactResult result, LoginLinkRefusal refusal)
+    {
+        Log.LoginLinkWithheld(_engine.Logger, result.Contact.Id, result.CmsUserId, refusal.Reason, refusal.Message);
+        return result with { LoginLinkWithheld = refusal.Message, LoginLinkWithheldReason = refusal.Reason };
     }
 
     /// <summary>Where an on-demand call is, for its one failure path.</summary>

@@ -85,10 +85,18 @@ public sealed record ProvisioningOutcome
     public Uri? LoginLink { get; init; }
 
     /// <summary>
-    /// Why no login link was issued although one was asked for (an account this call did not create, or one
-    /// holding a blocked role; see <see cref="LoginLinkOptions"/>), or <see langword="null"/>.
+    /// Why no login link was issued although one was asked for (<see cref="OnDemandOptions.IncludeLoginLink"/>), as one
+    /// readable sentence that never holds a secret or the link; <see langword="null"/> when a link was issued or none was
+    /// asked for. <see cref="LoginLinkWithheldReason"/> says the same as a stable value to act on.
     /// </summary>
     public string? LoginLinkWithheld { get; init; }
+
+    /// <summary>
+    /// Why no login link was issued although one was asked for, as a stable value (the webhook's
+    /// <c>loginLinkWithheld.reason</c>); set with <see cref="LoginLinkWithheld"/>, <see langword="null"/> when a link was
+    /// issued or none was asked for.
+    /// </summary>
+    public LoginLinkWithheldReason? LoginLinkWithheldReason { get; init; }
 
     /// <summary>
     /// What became of the new-account email of an account this outcome created (<see cref="OutcomeKind.Created"/>), as
@@ -109,10 +117,59 @@ public sealed record ProvisioningOutcome
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append(System.Globalization.CultureInfo.InvariantCulture, $"ContactId = {ContactId}, Kind = {Kind}, Rule = {Rule}, Username = {Username}, CmsUserId = {CmsUserId}, Error = {Error}, ")
-            .Append(System.Globalization.CultureInfo.InvariantCulture, $"AccessRestored = {AccessRestored}, Attempt = {Attempt}, LoginLink = {(LoginLink is null ? null : "<redacted>")}, LoginLinkWithheld = {LoginLinkWithheld}, ")
+            .Append(System.Globalization.CultureInfo.InvariantCulture, $"AccessRestored = {AccessRestored}, Attempt = {Attempt}, LoginLink = {(LoginLink is null ? null : "<redacted>")}, LoginLinkWithheld = {LoginLinkWithheld}, LoginLinkWithheldReason = {LoginLinkWithheldReason}, ")
             .Append(System.Globalization.CultureInfo.InvariantCulture, $"Notification = {Notification}, NotificationFailure = {NotificationFailure}, NotificationFailureReason = {NotificationFailureReason}");
         return true;
     }
+}
+
+/// <summary>
+/// Why a one-time login link that was asked for (<see cref="OnDemandOptions.IncludeLoginLink"/>) was not issued
+/// (<see cref="ProvisioningOutcome.LoginLinkWithheldReason"/>). The names are stable: callers (the webhook's
+/// <c>loginLinkWithheld.reason</c>) may switch on them. The reasons are checked in the order listed.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<LoginLinkWithheldReason>))]
+public enum LoginLinkWithheldReason
+{
+    /// <summary>
+    /// The CMS offers no one-time login links with these settings (<see cref="CmsCapabilities.OneTimeLoginLink"/>): Drupal 7,
+    /// Joomla and CiviCRM Standalone never do, WordPress and Drupal only with their companion plugin or module. No call
+    /// for this site gets a link; ask for none.
+    /// </summary>
+    NotSupported = 0,
+
+    /// <summary>
+    /// The call did not end with an account to log in to: it failed, gave up or skipped the contact (see
+    /// <see cref="ProvisioningOutcome.Error"/>), or it linked an account and then failed.
+    /// </summary>
+    NotProvisioned = 1,
+
+    /// <summary>
+    /// The account existed before this call (linked, found by email, already linked, or created by an earlier attempt),
+    /// and <see cref="LoginLinkOptions.AllowExistingUsers"/> is off: links are only for accounts the call created.
+    /// </summary>
+    ExistingAccount = 2,
+
+    /// <summary>
+    /// The rule gives, or the account holds, a role that never gets a link (<see cref="LoginLinkOptions.BlockedRoles"/>
+    /// and the administrator roles, <see cref="LoginLinkOptions.AdministratorRoles"/>).
+    /// </summary>
+    BlockedRole = 3,
+
+    /// <summary>The account is blocked in the CMS.</summary>
+    AccountBlocked = 4,
+
+    /// <summary>The account the contact is linked to could not be found in the CMS when its roles were read.</summary>
+    AccountNotFound = 5,
+
+    /// <summary>The CMS answered without a link for this account (its provider returned none).</summary>
+    NotOffered = 6,
+
+    /// <summary>
+    /// The CMS failed while the account's roles were read or the link was made (unavailable, or an answer that could not
+    /// be used); the sentence in <see cref="ProvisioningOutcome.LoginLinkWithheld"/> says what it answered.
+    /// </summary>
+    CmsFailed = 7,
 }
 
 /// <summary>What the engine would do for one contact (dry run).</summary>

@@ -107,6 +107,10 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
         else
         {
             BlankRoles(failures, "CmsUser:LoginLinks:BlockedRoles", options.LoginLinks.BlockedRoles);
+            if (options.LoginLinks.AllowAdministrators && options.LoginLinks.BlockedRoles.Count == 0)
+            {
+                failures.Add("CmsUser:LoginLinks:AllowAdministrators is on but CmsUser:LoginLinks:BlockedRoles is empty, so the default list still blocks every administrator role: list the roles to block in BlockedRoles, or turn AllowAdministrators off.");
+            }
         }
 
         if (options.Schedule is { } schedule)

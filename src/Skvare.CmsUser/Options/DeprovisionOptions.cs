@@ -59,16 +59,53 @@ public sealed class LoginLinkOptions
     public bool AllowExistingUsers { get; set; }
 
     /// <summary>
-    /// Roles whose holders never get a link (case-insensitive). When empty, the administrator roles of the CMS:
-    /// <see cref="DefaultBlockedRoles"/>.
+    /// Roles whose holders never get a link (case-insensitive). When empty, <see cref="DefaultBlockedRoles"/>. The
+    /// administrator roles (<see cref="AdministratorRoles"/>) are blocked as well, whatever this list says, unless
+    /// <see cref="AllowAdministrators"/> is on: a list that names only <c>subscriber</c> blocks <c>subscriber</c> and
+    /// the administrator roles, not <c>editor</c>.
     /// </summary>
     public IList<string> BlockedRoles { get; } = [];
 
     /// <summary>
-    /// Administrator roles of every supported CMS, blocked when <see cref="BlockedRoles"/> is empty: WordPress
-    /// <c>administrator</c> (and <c>editor</c>), Drupal 8+, Drupal 7 and Backdrop <c>administrator</c>, Joomla
-    /// <c>Administrator</c>, <c>Super Users</c> and their group ids <c>7</c> and <c>8</c>, CiviCRM Standalone <c>admin</c>.
+    /// Let holders of the administrator roles (<see cref="AdministratorRoles"/>) that <see cref="BlockedRoles"/> does not
+    /// name get links. Default <see langword="false"/>: the administrator roles are always blocked. Needs a non-empty
+    /// <see cref="BlockedRoles"/> (the default list blocks them), and the host logs a warning at start (event 1104) and
+    /// <c>cmsuser check</c> shows one while it lets an administrator role through: a link logs its holder in without a
+    /// password, so whoever can ask for one (a webhook sender) could take over an administrator account.
+    /// </summary>
+    public bool AllowAdministrators { get; set; }
+
+    /// <summary>
+    /// Roles blocked when <see cref="BlockedRoles"/> is empty: the administrator roles (<see cref="AdministratorRoles"/>)
+    /// and WordPress <c>editor</c>.
     /// </summary>
     public static IReadOnlyList<string> DefaultBlockedRoles { get; } =
         ["administrator", "editor", "Administrator", "Super Users", "7", "8", "admin"];
+
+    /// <summary>
+    /// The administrator roles of every supported CMS, blocked whatever <see cref="BlockedRoles"/> says unless
+    /// <see cref="AllowAdministrators"/> is on: WordPress, Drupal 8+, Drupal 7 and Backdrop <c>administrator</c>, Joomla
+    /// <c>Administrator</c>, <c>Super Users</c> and their group ids <c>7</c> and <c>8</c>, CiviCRM Standalone <c>admin</c>.
+    /// </summary>
+    public static IReadOnlyList<string> AdministratorRoles { get; } =
+        ["administrator", "Administrator", "Super Users", "7", "8", "admin"];
+
+    /// <summary>The roles no link is issued for under these settings (compared without regard to case).</summary>
+    internal HashSet<string> EffectiveBlockedRoles()
+    {
+        var blocked = new HashSet<string>(BlockedRoles.Count > 0 ? BlockedRoles : DefaultBlockedRoles, StringComparer.OrdinalIgnoreCase);
+        if (!AllowAdministrators)
+        {
+            blocked.UnionWith(AdministratorRoles);
+        }
+
+        return blocked;
+    }
+
+    /// <summary>The administrator roles links may be issued for under these settings: none unless <see cref="AllowAdministrators"/> is on.</summary>
+    internal IReadOnlyList<string> UnblockedAdministratorRoles()
+    {
+        var blocked = EffectiveBlockedRoles();
+        return AdministratorRoles.Where(r => !blocked.Contains(r)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+    }
 }

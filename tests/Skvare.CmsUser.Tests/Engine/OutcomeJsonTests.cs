@@ -45,7 +45,7 @@ public sealed class OutcomeJsonTests
     private static readonly Type[] Enums =
     [
         typeof(OutcomeKind), typeof(PlannedAction), typeof(RunStopKind), typeof(FailureKind), typeof(CmsErrorReason),
-        typeof(CmsCapabilities), typeof(CmsNotification), typeof(CmsNotificationFailure), typeof(TriggerKind), typeof(ActivityKind), typeof(ActivityOutcomeStatus),
+        typeof(CmsCapabilities), typeof(CmsNotification), typeof(CmsNotificationFailure), typeof(LoginLinkWithheldReason), typeof(TriggerKind), typeof(ActivityKind), typeof(ActivityOutcomeStatus),
         typeof(TriggerDisposition), typeof(AccountLinkResultKind), typeof(DeprovisionWhen), typeof(DeprovisionAction),
     ];
 

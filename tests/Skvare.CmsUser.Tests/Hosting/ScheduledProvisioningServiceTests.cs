@@ -44,7 +44,7 @@ public sealed class ScheduledProvisioningServiceTests
                 configure?.Invoke(o);
             }).UseInMemory(Civi, Cms).AddScheduledRuns();
             _provider = services.BuildServiceProvider();
-            Service = (ScheduledProvisioningService)_provider.GetServices<IHostedService>().Single();
+            Service = (ScheduledProvisioningService)_provider.GetServices<IHostedService>().OfType<ScheduledProvisioningService>().Single();
             Service.RunCompleted += s => Runs.Writer.TryWrite(s);
         }
 

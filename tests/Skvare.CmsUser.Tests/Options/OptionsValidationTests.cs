@@ -63,6 +63,7 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:FieldMappings:field_first_name[0][value]", "{contact.city}", "the keys 'field_first_name' and 'field_first_name[0][value]' fill the same part of the field 'field_first_name'")]
     [InlineData("CmsUser:Rules:0:History:Kind", "SavedSearch", "History cannot be a saved search")]
     [InlineData("CmsUser:Schedule:OffPeakStart", "22:00", "set both OffPeakStart and OffPeakEnd")]
+    [InlineData("CmsUser:LoginLinks:AllowAdministrators", "true", "CmsUser:LoginLinks:AllowAdministrators is on but CmsUser:LoginLinks:BlockedRoles is empty")]
     // The [Range] annotations, the nested retry policy's included, are checked by CmsUserOptionsValidator
     // (SettingsCheck.CheckRanges), which names the full configuration key.
     [InlineData("CmsUser:PageSize", "0", "CmsUser:PageSize is 0; it must be between 1 and 5000.")]
@@ -118,7 +119,8 @@ public sealed class OptionsValidationTests
         services.AddCmsUserProvisioning(o => o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Tag("b") })).AddScheduledRuns();
 
         services.Count(d => d.ServiceType == typeof(IUserProvisioner)).Should().Be(1);
-        services.Count(d => d.ServiceType == typeof(IHostedService)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Skvare.CmsUser.Hosting.ScheduledProvisioningService)).Should().Be(1);
+        services.Count(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Skvare.CmsUser.Hosting.LoginLinkSettingsNotice)).Should().Be(1);
         using var provider = services.BuildServiceProvider();
         provider.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.Should().HaveCount(2, "each call adds its configuration");
     }
