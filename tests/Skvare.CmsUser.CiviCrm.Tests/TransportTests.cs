@@ -52,6 +52,51 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task A_page_that_is_not_API_v4_after_the_URL_answered_the_API_is_Transient()
+    {
+        // Seen on a real CiviCRM 6.17.2 under load: API v4 answers, then a 500, then HTTP 200 with the dashboard page
+        // (the key in the page must not be repeated).
+        var answers = new Queue<HttpResponseMessage>([
+            Answer(200, "application/json", "{\"values\":[{\"id\":1}],\"count\":1}"),
+            Answer(200, "text/html", "<html><body>CiviCRM Dashboard key</body></html>"),
+        ]);
+        var client = Client(_ => answers.Dequeue());
+        await client.CallAsync("Contact", "get", new Api4Params { Limit = 1 }, Token());
+
+        var act = () => client.CallAsync("Contact", "get", new Api4Params { Limit = 1 }, Token());
+
+        var failure = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        failure.Kind.Should().Be(FailureKind.Transient, "the URL answered the API a moment ago: the page is the site failing, not a wrong BaseUrl");
+        failure.Message.Should().Contain("answered the API earlier").And.NotContain("UrlStyle").And.NotContain("Dashboard key");
+    }
+
+    [Fact]
+    public async Task A_refusal_in_CiviCRMs_own_envelope_also_shows_the_URL_reaches_the_API()
+    {
+        var answers = new Queue<HttpResponseMessage>([
+            Answer(200, "application/json", "{\"error_code\":0,\"error_message\":\"DB Error: already exists\"}"),
+            Answer(200, "text/html", "<html>busy</html>"),
+        ]);
+        var client = Client(_ => answers.Dequeue());
+        await FluentActions.Awaiting(() => client.CallAsync("GroupContact", "create", null, Token())).Should().ThrowAsync<CiviCrmApiException>();
+
+        var act = () => client.CallAsync("Contact", "get", null, Token());
+
+        (await act.Should().ThrowAsync<CiviCrmApiException>()).Which.Kind.Should().Be(FailureKind.Transient);
+    }
+
+    [Fact]
+    public async Task A_page_that_is_not_API_v4_from_a_new_client_stays_Configuration_whatever_other_clients_saw()
+    {
+        var answered = Client(_ => Answer(200, "application/json", "{\"values\":[],\"count\":0}"));
+        await answered.CallAsync("Contact", "get", null, Token());
+
+        var act = () => Client(_ => Answer(200, "text/html", "<html>WordPress home</html>")).CallAsync("Contact", "get", null, Token());
+
+        (await act.Should().ThrowAsync<CiviCrmApiException>()).Which.Kind.Should().Be(FailureKind.Configuration);
+    }
+
+    [Fact]
     public async Task A_JSON_answer_cut_short_is_Transient_and_JSON_of_another_shape_is_Configuration()
     {
         var cut = () => Client(_ => Answer(200, "application/json", "{\"values\":[{\"id\":3,\"username\":\"ana\"")).CallAsync("User", "get", null, Token());

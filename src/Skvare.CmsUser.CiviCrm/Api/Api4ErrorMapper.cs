@@ -12,6 +12,12 @@ internal sealed record Api4Call(string Entity, string Action, string Url) : Http
 /// <param name="secrets">The API key and site key: never repeated from an answer (a proxy or echo service may send them back).</param>
 internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAnswerClassifier
 {
+    // Set once the client has read an API v4 answer: from then on the URL is known to reach the API.
+    private bool _answered;
+
+    /// <summary>The client read an API v4 answer (success or CiviCRM's own error): the configured URL reaches the API.</summary>
+    public void Answered() => Volatile.Write(ref _answered, true);
+
     /// <inheritdoc />
     public CmsUserException FromAnswer(HttpCall call, HttpAnswer answer)
     {
@@ -27,7 +33,9 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
     /// A 2xx JSON answer that starts as JSON but is not well-formed was cut short on its way (a proxy or the server dropped
     /// its tail): one request's damage, so it is transient (as a lost answer is; a write may have been carried out, and
     /// the next attempt reads before it writes). Anything else (an HTML page, JSON that is not API v4) means the URL does
-    /// not reach the API: configuration.
+    /// not reach the API: configuration, unless the same client has already had an API v4 answer: then the URL is right
+    /// and the page is the site failing for a moment (a fatal error shown as its dashboard or a maintenance page while
+    /// it is busy; seen on a real CiviCRM 6.17.2 under load), which is transient as a 5xx error page is.
     /// </remarks>
     public CmsUserException FromUnreadable(HttpCall call, HttpAnswer answer, Exception parseError)
     {
@@ -37,6 +45,11 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
             && HttpEndpointGuard.IsCutShortJson(answer.Body))
         {
             return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status}) with JSON cut short ({HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(answer.Body, secrets), 120)}); the answer was damaged on its way, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
+        }
+
+        if (Volatile.Read(ref _answered))
+        {
+            return new CiviCrmApiException(FailureKind.Transient, $"{entity}.{action} answered (HTTP {answer.Status} {answer.MediaType}) with a page that is not an API v4 answer ({HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(answer.Body, secrets), 120)}), though the same URL answered the API earlier: the site failed for a moment, so the call is tried again later.", entity, action, statusCode: answer.Status, innerException: parseError);
         }
 
         return new CiviCrmApiException(FailureKind.Configuration, $"{entity}.{action} did not return an API v4 answer (HTTP {answer.Status} {answer.MediaType}: {HttpEndpointGuard.Excerpt(Api4ErrorMapper.Redact(answer.Body, secrets), 120)}). The URL does not reach CiviCRM's API: check CmsUser:CiviCrm:BaseUrl and UrlStyle.", entity, action, statusCode: answer.Status, innerException: parseError);

@@ -24,6 +24,7 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
     private readonly CiviCrmOptions _options;
     private readonly ILogger _logger;
     private readonly HttpChannel _channel;
+    private readonly CiviCrmAnswerClassifier _classifier = null!;
 
     // Never repeated from an answer into an exception or a log line.
     private readonly SecretRedactor _secrets;
@@ -45,7 +46,8 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _secrets = new SecretRedactor([_options.ApiKey, _options.SiteKey]);
         _stopping = _lifetime.Token;
-        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), new CiviCrmAnswerClassifier(_secrets), new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001, weakSecretsEventId: 2013))
+        _classifier = new CiviCrmAnswerClassifier(_secrets);
+        _channel = new HttpChannel(() => http, url => new Uri(url, UriKind.Absolute), _classifier, new HttpChannelLog(_logger, "CiviCRM", answeredEventId: 2000, failedEventId: 2001, weakSecretsEventId: 2013))
         {
             // authx reads the key from X-Civi-Auth; X-Requested-With makes CiviCRM answer as an AJAX API call.
             Secrets = () => [_options.ApiKey, _options.SiteKey],
@@ -131,6 +133,7 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         };
         var answer = (await _channel.SendAsync(call, cancellationToken).ConfigureAwait(false))!;
         var envelope = _channel.Read(call, answer, CiviCrmJsonContext.Default.Api4Envelope);
+        _classifier.Answered();
         if (envelope.ErrorMessage.ValueKind != JsonValueKind.Undefined)
         {
             // CiviCRM never sends error_message in a success; when it is there the call failed, whatever its kind.
