@@ -37,7 +37,8 @@ internal sealed class RunState
 
     /// <summary>
     /// Whether a contact of the run reached the CMS: the CMS took it (created, linked, blocked, roles removed; in a reset
-    /// campaign, a reset sent) or a server could not take it (a transient failure). Such a run needs no credentials check.
+    /// campaign, a reset sent, or answered but not mailed: <c>mail_failed</c>) or a server could not take it (a transient
+    /// failure). Such a run needs no credentials check.
     /// </summary>
     public bool CmsReached { get; private set; }
 
@@ -100,8 +101,10 @@ internal sealed class RunState
         lock (_gate)
         {
             _counts[outcome.Kind] = _counts.GetValueOrDefault(outcome.Kind) + 1;
+            // A reset the site answered but could not mail (mail_failed) was an accepted, authenticated request too.
             CmsReached |= outcome.Kind is OutcomeKind.Created or OutcomeKind.Linked or OutcomeKind.Blocked or OutcomeKind.RolesRemoved
-                || outcome.Error?.Kind == FailureKind.Transient;
+                || outcome.Error?.Kind == FailureKind.Transient
+                || outcome.Error?.Code == CmsUserErrorCodes.MailFailed;
             if (outcome.Kind is OutcomeKind.Failed or OutcomeKind.GaveUp && _failures.Count < MaxFailuresKept)
             {
                 _failures.Add(outcome);

@@ -167,6 +167,28 @@ public sealed class CmsCredentialsCheckTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reset_the_site_answered_but_could_not_mail_shows_the_credentials_work_and_sends_no_check()
+    {
+        _h.Configure = o =>
+        {
+            o.Rules.Clear();
+            o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
+        };
+        var account = _h.Cms.AddAccount("ana", "ana@example.org");
+        var contact = _h.Civi.AddContact("Ana", "Lima", "ana@example.org");
+        _h.Civi.AddLink(new AccountLink(contact.Id, account.Id, "ana@example.org"));
+        _h.Civi.AddToGroup("reset", contact.Id);
+        _h.Cms.FailNext(new CmsProviderException("InMemory", CmsErrorReason.MailFailed, "InMemory could not send the reset email (HTTP 503)", statusCode: 503));
+
+        var summary = await _h.Provisioner.ResetPasswordsAsync().WaitAsync(Bound);
+
+        summary.Failures.Should().ContainSingle().Which.Error!.Code.Should().Be(CmsUserErrorCodes.MailFailed);
+        summary.CmsCredentialsCheck.Should().BeNull("the site answered the reset request: its credentials were accepted");
+        Checks.Should().Be(0);
+        _h.Logs.GetSnapshot().Should().NotContain(r => r.Id.Id == 1022);
+    }
+
+    [Fact]
     public async Task An_idle_cycle_of_a_run_and_its_reset_campaigns_checks_the_credentials_once()
     {
         _h.Configure = o => o.PasswordResets.Add(new PasswordResetCampaign { Name = "migration", Trigger = TriggerDefinition.Group("reset") });
