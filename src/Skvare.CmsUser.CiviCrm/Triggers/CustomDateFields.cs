@@ -117,9 +117,9 @@ internal static class CustomDateFields
                 'd' => date.Day.ToString("00", CultureInfo.InvariantCulture),
                 'j' => Number(date.Day),
                 'm' => date.Month.ToString("00", CultureInfo.InvariantCulture),
-                'M' => MonthNames[date.Month - 1][..3],
-                'F' => MonthNames[date.Month - 1],
-                'l' => WeekdayNames[(int)date.DayOfWeek],
+                'M' => DateTokens.AbbreviatedMonthNames[date.Month - 1],
+                'F' => DateTokens.MonthNames[date.Month - 1],
+                'l' => DateTokens.WeekdayNames[(int)date.DayOfWeek],
                 // PHP 8.2: at least four digits.
                 'Y' => date.Year.ToString("0000", CultureInfo.InvariantCulture),
                 'g' => Number(date.Hour % 12 == 0 ? 12 : date.Hour % 12),
@@ -134,8 +134,4 @@ internal static class CustomDateFields
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    // PHP's date() names (English whatever the locale).
-    private static readonly string[] MonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    private static readonly string[] WeekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 }

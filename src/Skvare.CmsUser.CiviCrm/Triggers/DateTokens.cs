@@ -245,10 +245,11 @@ internal static class DateTokens
         format.Contains("%A", StringComparison.Ordinal) || format.Contains("%a", StringComparison.Ordinal)
         || format.Contains("%B", StringComparison.Ordinal) || format.Contains("%b", StringComparison.Ordinal);
 
-    // ICU's en_US names (CRM_Utils_Date::getFullMonthNames and the others, IntlDateFormatter 'MMMM', 'MMM', 'EEEE', 'E').
-    private static readonly string[] MonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    private static readonly string[] AbbreviatedMonthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    private static readonly string[] WeekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+    // ICU's en_US names (CRM_Utils_Date::getFullMonthNames and the others, IntlDateFormatter 'MMMM', 'MMM', 'EEEE', 'E'),
+    // which are also PHP date()'s own ('F', 'M', 'l': CustomDateFields).
+    internal static readonly string[] MonthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    internal static readonly string[] AbbreviatedMonthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    internal static readonly string[] WeekdayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
     /// <summary>The site's date formats (by <c>|crmDate</c>'s names) and language, as read once per process.</summary>
     internal sealed record SiteDateFormats(IReadOnlyDictionary<string, string> Formats, string Locale)

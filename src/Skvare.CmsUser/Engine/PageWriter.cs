@@ -1031,8 +1031,8 @@ internal sealed class PageWriter
     }
 
     /// <summary>
-    /// The Completed and Scheduled records of the page's contacts (one read; none when no contact is a creation, or a reset
-    /// of a page that opened records).
+    /// The Completed and Scheduled records of the page's contacts (one read; none when no contact is a creation or a reset
+    /// of a page that opened or tried to open records, <see cref="Audited"/>).
     /// </summary>
     private async Task<ILookup<long, AuditRecord>> ReadAuditsAsync(IReadOnlyList<ContactResult> results, OpenedPage opened, CancellationToken none)
     {
