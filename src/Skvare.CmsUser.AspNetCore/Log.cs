@@ -73,4 +73,29 @@ internal static partial class Log
 
     [LoggerMessage(4004, LogLevel.Information, "Webhook caller {Remote} closed the connection before the answer was written")]
     public static partial void CallerLeft(ILogger logger, string? remote);
+
+    /// <summary>
+    /// Event 4005: the caller hung up while its contact was being provisioned, which stopped the call where it was (a create
+    /// under way is abandoned by the client, and the account may exist). Names the contact and the caller's event id, so the
+    /// contact the call left unfinished can be found in the log; the next call or batch run finishes it.
+    /// </summary>
+    public static void CallerLeftWhileProvisioning(ILogger logger, string? remote, long contactId, string? eventId)
+    {
+        if (eventId is null)
+        {
+            CallerLeftWhileProvisioningWithoutEvent(logger, remote, contactId);
+        }
+        else
+        {
+            CallerLeftWhileProvisioningEvent(logger, remote, contactId, eventId);
+        }
+    }
+
+#pragma warning disable SYSLIB1006 // The same event id on purpose: one event, with and without the caller's event id.
+    [LoggerMessage(4005, LogLevel.Warning, "Webhook caller {Remote} closed the connection while contact {ContactId} (event {EventId}) was being provisioned; the call stopped unfinished (an account the CMS may have created meanwhile is recorded by the next call or run)")]
+    private static partial void CallerLeftWhileProvisioningEvent(ILogger logger, string? remote, long contactId, string eventId);
+
+    [LoggerMessage(4005, LogLevel.Warning, "Webhook caller {Remote} closed the connection while contact {ContactId} was being provisioned; the call stopped unfinished (an account the CMS may have created meanwhile is recorded by the next call or run)")]
+    private static partial void CallerLeftWhileProvisioningWithoutEvent(ILogger logger, string? remote, long contactId);
+#pragma warning restore SYSLIB1006
 }

@@ -183,8 +183,9 @@ internal static class WebhookEndpoint
             }
             catch (OperationCanceledException) when (aborted.IsCancellationRequested)
             {
-                // The caller hung up; nobody reads an answer. It sends again (new timestamp) if it still cares.
-                Log.CallerLeft(logger, context.Connection.RemoteIpAddress?.ToString());
+                // The caller hung up (e.g. its timeout, shorter than a slow server's answer); nobody reads an answer. It sends
+                // again (new timestamp) if it still cares. The log names the contact left unfinished.
+                Log.CallerLeftWhileProvisioning(logger, context.Connection.RemoteIpAddress?.ToString(), request.ContactId, request.EventId);
                 return;
             }
             catch (Exception ex)

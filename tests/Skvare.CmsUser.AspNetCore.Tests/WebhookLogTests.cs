@@ -52,4 +52,18 @@ public sealed class WebhookLogTests
         records[0].Message.Should().Be("Webhook could not provision contact 42: 503 cms_unavailable");
         records[1].Message.Should().Be("Webhook could not provision contact 43 (event evt-2): 503 cms_unavailable");
     }
+
+    [Fact]
+    public void A_caller_that_left_mid_call_is_logged_with_the_contact_and_the_event_only_when_there_is_one()
+    {
+        var logger = new FakeLogger();
+
+        Log.CallerLeftWhileProvisioning(logger, "127.0.0.1", 42, null);
+        Log.CallerLeftWhileProvisioning(logger, "127.0.0.1", 43, "evt-9");
+
+        var records = logger.Collector.GetSnapshot();
+        records.Should().OnlyContain(r => r.Id.Id == 4005 && r.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        records[0].Message.Should().StartWith("Webhook caller 127.0.0.1 closed the connection while contact 42 was being provisioned;");
+        records[1].Message.Should().StartWith("Webhook caller 127.0.0.1 closed the connection while contact 43 (event evt-9) was being provisioned;");
+    }
 }

@@ -33,7 +33,8 @@ many requests the rule then hits (-1: every one). Actions:
                 the failing call's error
 
 Every request is logged when it arrives (seq, label's first 80 chars) and when it is done as one
-JSON line: seq, arrival time, label (first 300 chars), action, status, done time.
+JSON line: seq, arrival time ("t", and "at" in Unix seconds with milliseconds), label (first 300 chars), action,
+status, done time, and "ms" from arrival until the upstream answered (to count a call's sequential round trips).
 No credential is logged.
 """
 import json, os, re, socket, sys, threading, time, urllib.parse, http.client
@@ -167,7 +168,9 @@ def serve(sock, upstream):
             label, params = label_of(target, body)
             seq, rule = choose(label)
             action = rule["action"] if rule else "pass"
-            entry = {"seq": seq, "t": time.strftime("%H:%M:%S"), "label": label[:300], "action": action}
+            arrived = time.time()
+            entry = {"seq": seq, "t": time.strftime("%H:%M:%S"), "label": label[:300], "action": action,
+                     "at": round(arrived, 3)}
             log({"seq": seq, "t": entry["t"], "arrived": label[:80]})
             if action == "refuse":
                 log(entry)
@@ -191,6 +194,7 @@ def serve(sock, upstream):
             status, reason, rheaders, rbody = forward(upstream, method, target, headers, body)
             entry["status"] = status
             entry["done"] = time.strftime("%H:%M:%S")
+            entry["ms"] = round((time.time() - arrived) * 1000)
             if action == "break_part":
                 entry["answer"] = rbody[:300].decode("utf-8", "replace")
             log(entry)

@@ -4,7 +4,9 @@
 # http://127.0.0.1:${CIVI_HOST_PORT:-5082}/cmsuser/webhook verified by Skvare.CmsUser.AspNetCore
 # with the secret setup.sh generated. Rule "members": group website_members -> history group
 # website_members_done; rule "premium": tag website_premium -> history tag website_premium_done.
-# Scheduled runs are kept out of the way (one a day) so that only webhook calls provision.
+# Scheduled runs: the first one runs as soon as the host has started (it provisions contacts already waiting in the
+# groups), then one a day, so that the joins made after the start are provisioned by webhook calls only. To keep even
+# the first run away, add CmsUser__Schedule__OffPeakStart=03:00 and CmsUser__Schedule__OffPeakEnd=03:01 (a window without now).
 # Not run by CI. Build the sample first:
 #   dotnet build samples/Skvare.CmsUser.Samples.Web -c Release
 set -euo pipefail
