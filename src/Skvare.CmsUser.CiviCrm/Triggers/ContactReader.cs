@@ -28,8 +28,8 @@ internal sealed class ContactReader
     // the field's path; looked up with it (CustomDateFields).
     private readonly ConcurrentDictionary<string, string> _customDates = new(StringComparer.Ordinal);
 
-    // custom_N → the field's html_type (CustomFieldText), written before the field's path.
-    private readonly ConcurrentDictionary<string, string> _customHtmlTypes = new(StringComparer.Ordinal);
+    // custom_N → the field's html_type and data_type (CustomFieldText), written before the field's path.
+    private readonly ConcurrentDictionary<string, (string HtmlType, string DataType)> _customTypes = new(StringComparer.Ordinal);
 
     // The site's date formats and language for the date tokens, read once per process (null: not read yet).
     private volatile DateTokens.SiteDateFormats? _dates;
@@ -108,7 +108,7 @@ internal sealed class ContactReader
                     _customDates[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = dateFormat;
                 }
 
-                _customHtmlTypes[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = row.GetString("html_type") ?? "";
+                _customTypes[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = (row.GetString("html_type") ?? "", row.GetString("data_type") ?? "");
 
                 _customPaths[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = $"{group}.{name}{(labelled ? ":label" : "")}";
             }
@@ -370,10 +370,10 @@ internal sealed class ContactReader
             return CustomDateFields.Text(row, path, dateFormat, problems);
         }
 
-        var htmlType = _customHtmlTypes.GetValueOrDefault(field);
+        var (htmlType, dataType) = _customTypes.GetValueOrDefault(field);
         if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
         {
-            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType);
+            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType);
         }
 
         var items = value.EnumerateArray().ToArray();
@@ -385,7 +385,8 @@ internal sealed class ContactReader
 
         return CustomFieldText.Printed(
             string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t))),
-            htmlType);
+            htmlType,
+            dataType);
     }
 
     private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);

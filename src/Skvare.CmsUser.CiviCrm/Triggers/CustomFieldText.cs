@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
 /// <summary>
@@ -9,25 +11,34 @@ namespace Skvare.CmsUser.CiviCrm.Triggers;
 /// <c>" 0 "</c>, <c>"\t0\n"</c>). <c>00</c>, <c>0.0</c>, <c>-0</c> and a money field's <c>0.00</c> print. Two HTML types
 /// differ: a note (<c>TextArea</c>) goes through <c>nl2br</c> first, so one with a line break (<c>"0\n"</c>) prints; a
 /// link (<c>Link</c>) that PHP finds true is printed as it is (<c>customToken</c> keeps its plain text), and one that it
-/// finds false (<c>0</c>) prints nothing. Checked on the real site (recording <c>civicrm-6.17.2-filters-*</c>).
+/// finds false (<c>0</c>) prints nothing. A money field is never empty there (CiviCRM prints <c>0.00</c>). Checked on the
+/// real site (recording <c>civicrm-6.17.2-filters-*</c>).
 /// </summary>
 /// <remarks>
-/// The rest of that conversion (white space runs become one space, the ends are trimmed, entities are decoded, tags are
-/// dropped) is not repeated: such a value prints here as the field holds it.
+/// A value that prints is converted as that converter converts plain text: non-breaking spaces become spaces,
+/// zero-width non-joiners go, each run of white space becomes one space and the ends are trimmed (<c>" a  b "</c>
+/// prints <c>a b</c>; a non-breaking space and <c>0</c> prints <c>0</c>, which <c>|default</c> then replaces); a note
+/// keeps its line breaks (one each, blank lines at most two; <c>"0\n"</c> prints <c>0</c>). Not repeated: what the
+/// converter does with markup (entities such as <c>&amp;amp;</c> decoded, tags dropped) and the site's number formats
+/// for decimal and money fields (<c>1,234.5</c>, <c>0.00</c>): such a value prints here as API v4 answers it.
 /// </remarks>
-internal static class CustomFieldText
+internal static partial class CustomFieldText
 {
     /// <summary>The custom fields' HTML types that <see cref="Printed"/> treats apart.</summary>
     public const string Link = "Link", TextArea = "TextArea";
 
+    /// <summary>The data type of a money field, which CiviCRM prints with its decimals (never as <c>0</c>).</summary>
+    public const string Money = "Money";
+
     /// <summary>The display value as the token processor prints it: <see langword="null"/> when it prints nothing.</summary>
     /// <param name="display">The field's display value (its text, label or labels joined), or <see langword="null"/>.</param>
     /// <param name="htmlType">The field's <c>html_type</c>.</param>
-    public static string? Printed(string? display, string? htmlType)
+    /// <param name="dataType">The field's <c>data_type</c>.</param>
+    public static string? Printed(string? display, string? htmlType, string? dataType)
     {
-        if (display is null)
+        if (display is null || dataType == Money)
         {
-            return null;
+            return display;
         }
 
         if (htmlType == Link)
@@ -35,13 +46,36 @@ internal static class CustomFieldText
             return display is "" or "0" ? null : display;
         }
 
+        // PHP's trim(): space, tab, line feed, carriage return, NUL and vertical tab.
+        var trimmed = display.AsSpan().Trim(PhpTrimmed);
         if (htmlType == TextArea && display.AsSpan().IndexOfAny('\r', '\n') >= 0)
         {
-            return display;
+            // nl2br: a <br /> before each line break, which the conversion prints as one; blank lines at most two.
+            var lines = string.Join('\n', LineBreak().Split(display).Select(line => Converted(line).Trim(' ')));
+            var text = ExtraBlankLines().Replace(lines, "\n\n").Trim(PhpTrimmed);
+            return text.Length == 0 ? null : text;
         }
 
-        // PHP's trim(): space, tab, line feed, carriage return, NUL and vertical tab.
-        var trimmed = display.AsSpan().Trim(" \t\n\r\0\v");
-        return trimmed.IsEmpty || trimmed is "0" ? null : display;
+        if (trimmed.IsEmpty || trimmed is "0")
+        {
+            return null;
+        }
+
+        var converted = Converted(display).Trim(PhpTrimmed);
+        return converted.Length == 0 ? null : converted;
     }
+
+    private static readonly char[] PhpTrimmed = [' ', '\t', '\n', '\r', '\0', '\v'];
+
+    /// <summary>Html2Text's text node: non-breaking spaces become spaces, zero-width non-joiners go, white space runs become one space.</summary>
+    private static string Converted(string text) => WhiteSpace().Replace(text.Replace('\u00A0', ' ').Replace("\u200C", "", StringComparison.Ordinal), " ");
+
+    [GeneratedRegex("[\t\n\f\r ]+", RegexOptions.CultureInvariant)]
+    private static partial Regex WhiteSpace();
+
+    [GeneratedRegex("\r\n|\n\r|\n|\r", RegexOptions.CultureInvariant)]
+    private static partial Regex LineBreak();
+
+    [GeneratedRegex("\n\n\n+", RegexOptions.CultureInvariant)]
+    private static partial Regex ExtraBlankLines();
 }
