@@ -35,7 +35,7 @@ public sealed class PhpCaseProperties
 
     [Fact]
     public void A_word_starts_after_a_digit_or_a_space_but_not_after_an_apostrophe_a_dot_or_a_colon() =>
-        Gen.Select(Gen.OneOfConst("1", "9", " ", "-", "_", "/", "花", "\u2460"), Gen.OneOfConst("'", ".", ":", "\u00B7", "\u00AD", "\u0301", "\u2019")).Sample(input =>
+        Gen.Select(Gen.OneOf("1", "9", " ", "-", "_", "/", "花", "\u2460"), Gen.OneOf("'", ".", ":", "\u00B7", "\u00AD", "\u0301", "\u2019")).Sample(input =>
         {
             var (starts, keeps) = input;
             PhpCase.Title("ab" + starts + "cd").Should().Be("Ab" + starts + "Cd");
