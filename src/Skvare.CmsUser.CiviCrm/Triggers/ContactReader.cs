@@ -28,6 +28,9 @@ internal sealed class ContactReader
     // the field's path; looked up with it (CustomDateFields).
     private readonly ConcurrentDictionary<string, string> _customDates = new(StringComparer.Ordinal);
 
+    // custom_N → the field's html_type and data_type (CustomFieldText), written before the field's path.
+    private readonly ConcurrentDictionary<string, (string HtmlType, string DataType)> _customTypes = new(StringComparer.Ordinal);
+
     // The site's date formats and language for the date tokens, read once per process (null: not read yet).
     private volatile DateTokens.SiteDateFormats? _dates;
 
@@ -104,6 +107,8 @@ internal sealed class ContactReader
                 {
                     _customDates[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = dateFormat;
                 }
+
+                _customTypes[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = (row.GetString("html_type") ?? "", row.GetString("data_type") ?? "");
 
                 _customPaths[CustomFieldPrefix + id.ToString(CultureInfo.InvariantCulture)] = $"{group}.{name}{(labelled ? ":label" : "")}";
             }
@@ -344,7 +349,8 @@ internal sealed class ContactReader
 
     /// <summary>
     /// A token's field: a date printed as CiviCRM's token prints it, a custom field through its API v4 path, a multi-valued one's labels joined with ", " as CiviCRM's
-    /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them, a date field in its own display format (<see cref="CustomDateFields"/>).
+    /// <c>CRM_Core_BAO_CustomField::displayValue</c> prints them, a date field in its own display format (<see cref="CustomDateFields"/>);
+    /// nothing for a custom field's value that the token processor prints as nothing (<c>0</c>: <see cref="CustomFieldText"/>).
     /// </summary>
     private string? FieldText(JsonElement row, string field, List<string> problems)
     {
@@ -364,9 +370,10 @@ internal sealed class ContactReader
             return CustomDateFields.Text(row, path, dateFormat, problems);
         }
 
+        var (htmlType, dataType) = _customTypes.GetValueOrDefault(field);
         if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
         {
-            return path.Length == 0 ? null : Text(row, path, problems);
+            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType);
         }
 
         var items = value.EnumerateArray().ToArray();
@@ -376,7 +383,10 @@ internal sealed class ContactReader
             return null;
         }
 
-        return string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t)));
+        return CustomFieldText.Printed(
+            string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t))),
+            htmlType,
+            dataType);
     }
 
     private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);

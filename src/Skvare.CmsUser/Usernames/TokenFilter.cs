@@ -1,12 +1,10 @@
-using System.Globalization;
-using System.Text;
-
 namespace Skvare.CmsUser.Usernames;
 
 /// <summary>
 /// One of CiviCRM's token filters after a token's <c>|</c>, as its token processor applies them to plain text
-/// (<c>Civi\Token\StandardFilters</c>, CiviCRM 6.17.2): <c>lower</c>, <c>upper</c>, <c>capitalize</c> (each word's first
-/// letter upper case, the rest lower) and <c>default:"text"</c> (the text when the value is empty or <c>0</c>). A token
+/// (<c>Civi\Token\StandardFilters</c>, CiviCRM 6.17.2): <c>lower</c>, <c>upper</c> and <c>capitalize</c> (PHP 8.2's
+/// <c>mb_strtolower</c>, <c>mb_strtoupper</c> and <c>mb_convert_case</c> title case, <see cref="PhpCase"/>) and
+/// <c>default:"text"</c> (the text when the value is empty or <c>0</c>). A token
 /// takes at most one filter, as in CiviCRM. <c>crmDate</c> on a custom field prints the value as it is, as CiviCRM does
 /// (<see cref="DateTokens.CheckOnCustomField"/>). Any other filter is a configuration error at start (CiviCRM fails the
 /// message when it renders it).
@@ -54,9 +52,9 @@ internal sealed class TokenFilter
     /// <param name="value">The token's value, or <see langword="null"/> when the contact has none.</param>
     public string? Apply(string? value) => _name switch
     {
-        "lower" => value?.ToLowerInvariant(),
-        "upper" => value?.ToUpperInvariant(),
-        "capitalize" => value is null ? null : TitleCase(value),
+        "lower" => value is null ? null : PhpCase.Lower(value),
+        "upper" => value is null ? null : PhpCase.Upper(value),
+        "capitalize" => value is null ? null : PhpCase.Title(value),
         // A custom field's text as it is (StandardFilters::crmDate of text that is not empty).
         DateTokens.Filter => value,
         // PHP's !$value: an empty text and "0" take the default.
@@ -65,37 +63,4 @@ internal sealed class TokenFilter
 
     private static string? QuotedArgument(string text) =>
         text.Length >= 2 && text[0] == '"' && text[^1] == '"' && text.IndexOf('"', 1) == text.Length - 1 ? text[1..^1] : null;
-
-    /// <summary>
-    /// Each word's first letter upper case and its other letters lower case (PHP's <c>mb_convert_case(…, MB_CASE_TITLE)</c>):
-    /// a letter starts a word unless it follows a letter, mark or digit, or an apostrophe inside a word (<c>O'brien</c>).
-    /// </summary>
-    private static string TitleCase(string value)
-    {
-        var builder = new StringBuilder(value.Length);
-        var inWord = false;
-        var text = value.AsSpan();
-        for (var i = 0; i < text.Length;)
-        {
-            if (Rune.DecodeFromUtf16(text[i..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                // A lone surrogate is kept as it is and ends a word.
-                builder.Append(text[i]);
-                i++;
-                inWord = false;
-                continue;
-            }
-
-            var category = Rune.GetUnicodeCategory(rune);
-            var isLetter = Rune.IsLetter(rune);
-            var cased = isLetter ? (inWord ? Rune.ToLowerInvariant(rune) : Rune.ToUpperInvariant(rune)) : rune;
-            builder.Append(cased.ToString());
-            inWord = isLetter || Rune.IsDigit(rune)
-                || category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark
-                || (inWord && rune.Value is '\'' or '\u2019');
-            i += consumed;
-        }
-
-        return builder.ToString();
-    }
 }

@@ -24,14 +24,14 @@ public sealed class TokenFilterProperties
             switch (which)
             {
                 case 0:
-                    first.Should().Be((name ?? "").ToLowerInvariant());
+                    first.Should().Be(PhpCase.Lower(name ?? ""), "|lower is PHP's mb_strtolower");
                     break;
                 case 1:
-                    first.Should().Be((name ?? "").ToUpperInvariant());
+                    first.Should().Be(PhpCase.Upper(name ?? ""), "|upper is PHP's mb_strtoupper");
                     break;
                 case 2:
                     UsernameTemplate.Parse(Patterns[2]).Render(contact with { FirstName = first }).Should().Be(first, "capitalizing twice changes nothing more");
-                    first.Length.Should().Be((name ?? "").Length, "each character keeps its place");
+                    first.Length.Should().BeGreaterThanOrEqualTo((name ?? "").Length, "a letter may become several (ß → Ss), never fewer");
                     break;
                 default:
                     first.Should().Be(string.IsNullOrEmpty(name) || name == "0" ? "member" : name);
