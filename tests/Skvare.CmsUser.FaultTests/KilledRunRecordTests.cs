@@ -4,7 +4,7 @@ using Skvare.CmsUser.Testing;
 namespace Skvare.CmsUser.FaultTests;
 
 /// <summary>
-/// A run killed between opening a page's Scheduled records and writing the page back leaves them Scheduled. Session 20's
+/// A run killed between opening a page's Scheduled records and writing the page back leaves them Scheduled. Session 19's
 /// trial on the real servers (3,000 contacts, one SIGKILL) left 57 of them open: those contacts' next attempts failed with
 /// <c>duplicate_username</c> and the look-ups found no account, and the open record stayed beside the Failed one until
 /// the contact gave up three runs later (for ever when it was taken out of the trigger by hand). The next run that reaches

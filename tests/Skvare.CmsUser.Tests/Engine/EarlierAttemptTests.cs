@@ -60,7 +60,7 @@ public sealed class EarlierAttemptTests : IDisposable
     }
 
     /// <summary>
-    /// Counted failures the look-ups reach with no account for the contact's email (session 20: after a SIGKILL between the
+    /// Counted failures the look-ups reach with no account for the contact's email (session 19: after a SIGKILL between the
     /// open and the write-back, 57 of 3,000 contacts on the real servers kept their record Scheduled beside the next run's
     /// <c>duplicate_username</c> record until they gave up three runs later, and for ever when taken out of the trigger by
     /// hand). An account an earlier attempt made would have the email and be found, so the earlier open record is closed with
