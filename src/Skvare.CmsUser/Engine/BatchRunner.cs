@@ -789,7 +789,7 @@ internal sealed class BatchRunner
             }
 
             // The source read the failures and opened the records with the page: only the look-up is left.
-            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits) with { NotOpened = read.NotOpened }, lookup);
+            var page = new PreparedPage(number, contacts, read.FailedAttempts, PageWriter.Opened(read.Opened, read.Audits, _kind) with { NotOpened = read.NotOpened }, lookup);
             if (prefetch is not null)
             {
                 try

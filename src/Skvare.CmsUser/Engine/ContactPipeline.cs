@@ -384,11 +384,13 @@ internal sealed class ContactPipeline
             return await LinkExistingOrFailAsync(rule, start, found, cancellationToken).ConfigureAwait(false);
         }
 
+        // The email has no account: a failure from here on that is the CMS's answer (a refusal, every name taken) is reached
+        // with none, and settles what earlier runs left open for the contact (ContactResult.NoAccountFound).
         var baseName = BaseUsername(rule, contact);
         if (refusal is { Reason: not CmsErrorReason.DuplicateUsername }
             && await _cms.FindByUsernameAsync(baseName, cancellationToken).ConfigureAwait(false) is null)
         {
-            return (start with { Username = baseName }).Catch(Attempts, refusal, _logger);
+            return NoAccount((start with { Username = baseName }).Catch(Attempts, refusal, _logger));
         }
 
         var nextSuffix = refusal is null ? 1 : 2;
@@ -397,7 +399,7 @@ internal sealed class ContactPipeline
             var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
             if (username is null)
             {
-                return start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!);
+                return NoAccount(start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!));
             }
 
             var attempt = start with { Username = username };
@@ -423,12 +425,17 @@ internal sealed class ContactPipeline
             }
             catch (Exception ex) when (!ContactResult.IsRunCancellation(ex, cancellationToken))
             {
-                return attempt.Catch(Attempts, ex, _logger);
+                // The CMS refusing the create made nothing; an exception of another kind (a defect) may come after a create.
+                var failed = attempt.Catch(Attempts, ex, _logger);
+                return ex is CmsUserException { Kind: FailureKind.Permanent } ? NoAccount(failed) : failed;
             }
         }
 
-        return start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account.");
+        return NoAccount(start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, $"The username '{baseName}' kept being taken while creating the account."));
     }
+
+    /// <summary>A failure reached after the look-ups found no account for the contact's email (<see cref="ContactResult.NoAccountFound"/>).</summary>
+    private static ContactResult NoAccount(ContactResult failed) => failed with { NoAccountFound = true };
 
     /// <summary>
     /// A create refused for a taken email, or whose outcome is unknown: the account may exist now (a racing worker, a

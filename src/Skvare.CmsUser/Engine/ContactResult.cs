@@ -102,6 +102,14 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     public bool AccountMayExist { get; init; }
 
     /// <summary>
+    /// Set on a failure that the attempt's look-ups reached with no CMS account for the contact: its email's look-up found
+    /// none, and every create the attempt sent was refused (none got lost). The page write closes the Scheduled records an
+    /// earlier run left open for the contact with this failure's record (<c>PageWriter.SettlesEarlierAttempts</c>): an account
+    /// one of those attempts made would have the email and would have been found.
+    /// </summary>
+    public bool NoAccountFound { get; init; }
+
+    /// <summary>
     /// On a failure after this attempt linked the account (a role change of an existing account that failed once the link was
     /// written): the success the attempt was up to the link. The page write audits the link as that success (exactly one
     /// Completed record per account) and the failure as a linked contact's failed role change (its own Failed record when it

@@ -19,4 +19,10 @@ internal sealed record OpenedPage(IReadOnlyDictionary<long, long> Records, PageW
     /// call. Empty unless an open was refused.
     /// </summary>
     public IReadOnlyDictionary<long, string> NotOpened { get; init; } = NoRefusals;
+
+    /// <summary>
+    /// The kind of the records opened (a reset campaign's page opens "User Account Password Reset" records): what the
+    /// write-back reads back for them when none of the page's contacts started, and no result tells the kind.
+    /// </summary>
+    public ActivityKind Kind { get; init; } = ActivityKind.AccountCreation;
 }

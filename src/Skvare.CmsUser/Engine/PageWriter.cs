@@ -83,7 +83,7 @@ internal sealed class PageWriter
             return OpenedPage.None;
         }
 
-        return new OpenedPage(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot);
+        return new OpenedPage(open.Select((c, i) => (c.Id, ids[i])).ToDictionary(x => x.Id, x => x.Item2), snapshot) { Kind = kind };
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ internal sealed class PageWriter
         {
             // The call was the one record (the store's request also reads the page's records, which may be what it refused).
             notOpened[entries[0].ContactId] = refusal.Message;
-            return new OpenedPage(records, null) { NotOpened = notOpened };
+            return new OpenedPage(records, null) { NotOpened = notOpened, Kind = kind };
         }
 
         var audits = await _activities.FindAuditsAsync(entries.Select(e => e.ContactId).ToArray(), kind, cancellationToken).ConfigureAwait(false);
@@ -124,7 +124,7 @@ internal sealed class PageWriter
         }
 
         Log.OpenRefused(_logger, entries.Length, notOpened.Count, refusal.Message);
-        return new OpenedPage(records, null) { NotOpened = notOpened };
+        return new OpenedPage(records, null) { NotOpened = notOpened, Kind = kind };
     }
 
     /// <summary>The details of an open (Scheduled) creation record: what an admin who finds one left open should know.</summary>
@@ -175,11 +175,12 @@ internal sealed class PageWriter
     /// <summary>
     /// Scheduled records opened elsewhere, as <see cref="OpenAsync"/> returns them: the on-demand contact read opens its
     /// contact's record and reads the contact's audit records after it in the same request (<paramref name="auditsAfter"/>,
-    /// <see langword="null"/> when not read), the snapshot <see cref="WriteAsync"/> may decide on.
+    /// <see langword="null"/> when not read), the snapshot <see cref="WriteAsync"/> may decide on; a batch source that
+    /// prepares its pages opens them the same way, of the pass's <paramref name="kind"/>.
     /// </summary>
-    public static OpenedPage Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter) =>
-        records.Count == 0 ? OpenedPage.None
-            : new OpenedPage(records, auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter });
+    public static OpenedPage Opened(IReadOnlyDictionary<long, long> records, IReadOnlyList<AuditRecord>? auditsAfter, ActivityKind kind = ActivityKind.AccountCreation) =>
+        records.Count == 0 ? (kind == ActivityKind.AccountCreation ? OpenedPage.None : OpenedPage.None with { Kind = kind })
+            : new OpenedPage(records, auditsAfter is null ? null : new PageWriteBackSnapshot { Audits = auditsAfter }) { Kind = kind };
 
     /// <summary>
     /// Writes links, activities and trigger changes for the page, and completes or removes the Scheduled records
@@ -394,7 +395,7 @@ internal sealed class PageWriter
         var output = results.ToArray();
         var linked = Enumerable.Range(0, output.Length).Where(i => output[i].Link is not null).ToArray();
         var requests = linked.Select(i => output[i].Link!).ToArray();
-        var kind = AuditedKind(output);
+        var kind = AuditedKind(output, opened);
         var audited = Audited(output, opened);
         var query = new PageWriteBackQuery(requests, audited, kind)
         {
@@ -491,7 +492,7 @@ internal sealed class PageWriter
         var (entries, discard, acks) = Plan(audit);
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
         var created = entries.Where(e => e.Id is null).ToArray();
-        var kind = AuditedKind(audit.Results);
+        var kind = AuditedKind(audit.Results, opened);
         var audited = Audited(audit.Results, opened).Concat(opened.Records.Keys).Distinct().ToArray();
         PageWriteBackSnapshot after;
         HashSet<ActivityEntry> unwritten;
@@ -924,9 +925,9 @@ internal sealed class PageWriter
         if (result.RecordActivity && (mine is not null || openIds.Length > 0))
         {
             // A counted failure closes this run's own record as Failed (without one, its Failed record is new). A contact that
-            // gives up, or whose failure settles what an earlier attempt left open (SettlesEarlierAttempts), leaves nothing
-            // open: those attempts were never counted (a create that got no answer, a stopped run), and this failure is
-            // counted once, by its own record.
+            // gives up, or whose failure settles what an earlier attempt left open (SettlesEarlierAttempts: its email's account
+            // is another contact's, or the look-ups found none), leaves nothing open: those attempts were never counted (a
+            // create that got no answer, a stopped run), and this failure is counted once, by its own record.
             var earlier = openIds.Where(id => id != mine).ToArray();
             if (earlier.Length == 0 || (result.Kind != OutcomeKind.GaveUp && !SettlesEarlierAttempts(result)))
             {
@@ -953,9 +954,11 @@ internal sealed class PageWriter
     /// record before its email (<paramref name="opened"/>), so what the write-back writes is an update by id, which a write
     /// carried out twice (its answer lost, then the original arriving late) writes once. A reset sent completes the
     /// contact's oldest open record (an earlier run's left open, or its own) and removes the others; a counted failure
-    /// closes its own record as Failed (a new one when none was opened), and at the last attempt (GaveUp) also removes the
-    /// earlier runs' open records, which were never counted; a contact with nothing to record (a transient failure, a
-    /// blocked account) has its own record removed. Records left open count as no attempt (only Failed records count).
+    /// closes its own record as Failed (a new one when none was opened) and removes the earlier runs' open records, which
+    /// were never counted (a reset has no account to recover, so nothing is kept open for a later run: before session 20
+    /// only the last attempt, GaveUp, removed them, and a contact taken out of the campaign by hand kept them Scheduled);
+    /// a contact with nothing to record (a transient failure, a blocked account) has its own record removed, and the
+    /// earlier ones stay. Records left open count as no attempt (only Failed records count).
     /// </summary>
     private AuditDecision ResolveReset(ContactResult result, ILookup<long, AuditRecord> records, OpenedPage opened)
     {
@@ -974,7 +977,7 @@ internal sealed class PageWriter
         }
 
         var earlier = openIds.Where(id => id != mine).ToArray();
-        if (earlier.Length == 0 || result.Kind != OutcomeKind.GaveUp)
+        if (earlier.Length == 0)
         {
             return new AuditDecision(result, mine, []);
         }
@@ -983,14 +986,21 @@ internal sealed class PageWriter
         return new AuditDecision(result with { ActivityDetails = result.ActivityDetails + EarlierResetsNote(earlier.Length) }, mine, earlier);
     }
 
-    /// <summary>The sentence a last Failed reset record ends with when it closes earlier runs' open records.</summary>
+    /// <summary>The sentence a Failed reset record ends with when it closes earlier runs' open records.</summary>
     internal static string EarlierResetsNote(int count) => count == 1
         ? " An earlier reset left open (a run that stopped before its result was written) is closed with this record."
         : $" {count.ToString(System.Globalization.CultureInfo.InvariantCulture)} earlier resets left open (runs that stopped before their results were written) are closed with this record.";
 
-    /// <summary>The kind of the page's audit records that the write-back reads: a reset campaign's, else creation's.</summary>
-    private static ActivityKind AuditedKind(IReadOnlyList<ContactResult> results) =>
-        results.Any(r => r.ActivityKind == ActivityKind.PasswordReset) ? ActivityKind.PasswordReset : ActivityKind.AccountCreation;
+    /// <summary>
+    /// The kind of the page's audit records that the write-back reads: a reset campaign's, else creation's. A reset page none
+    /// of whose contacts started (a stopped run) has no result to tell it: its opened records do (<see cref="OpenedPage.Kind"/>),
+    /// so a read-back after a lost answer finds the reset records it removes (before session 20 it read creation records,
+    /// found none of them open, and did not remove them again).
+    /// </summary>
+    private static ActivityKind AuditedKind(IReadOnlyList<ContactResult> results, OpenedPage opened) =>
+        results.Any(r => r.ActivityKind == ActivityKind.PasswordReset)
+            || (opened.Kind == ActivityKind.PasswordReset && !results.Any(r => r.ActivityKind == ActivityKind.AccountCreation))
+            ? ActivityKind.PasswordReset : ActivityKind.AccountCreation;
 
     /// <summary>
     /// The contacts whose audit records the write-back reads: a creation page's, and a reset page's when it opened records or
@@ -1003,11 +1013,20 @@ internal sealed class PageWriter
             .Select(r => r.Contact.Id).Distinct().ToArray();
 
     /// <summary>
-    /// Whether a counted failure settles the attempts an earlier run left open for the contact: the account its email has
-    /// belongs to another contact, so whatever those attempts' creates made (a create that got no answer keeps its record
-    /// open for the run that finds the account, <see cref="ContactResult.AccountMayExist"/>), this contact never gets it.
+    /// Whether a counted failure settles the attempts an earlier run left open for the contact (a create that got no answer,
+    /// a run that stopped), so that nothing of the contact stays Scheduled once this run is done with it:
+    /// <list type="bullet">
+    /// <item>the account its email has belongs to another contact: whatever those attempts' creates made, this contact never
+    /// gets it;</item>
+    /// <item>the attempt's look-ups found no account for the contact (<see cref="ContactResult.NoAccountFound"/>: a taken
+    /// username, the CMS refusing the data): an account one of those attempts made would have the contact's email and would
+    /// have been found, so they made none.</item>
+    /// </list>
+    /// Otherwise a create of this attempt that got no answer (<see cref="ContactResult.AccountMayExist"/>) settles nothing:
+    /// the earlier records stay open for the run that finds the account.
     /// </summary>
-    private static bool SettlesEarlierAttempts(ContactResult result) => result.Error?.Code == HeldByOtherContactCode;
+    internal static bool SettlesEarlierAttempts(ContactResult result) =>
+        result.Error is not null && (result.Error.Code == HeldByOtherContactCode || (result.NoAccountFound && !result.AccountMayExist));
 
     /// <summary>The sentence a Failed record ends with when it closes earlier attempts' open records.</summary>
     internal static string EarlierAttemptsNote(int count) => count == 1
@@ -1037,7 +1056,7 @@ internal sealed class PageWriter
     private async Task<ILookup<long, AuditRecord>> ReadAuditsAsync(IReadOnlyList<ContactResult> results, OpenedPage opened, CancellationToken none)
     {
         var ids = Audited(results, opened);
-        var records = ids.Length == 0 ? [] : await _activities.FindAuditsAsync(ids, AuditedKind(results), none).ConfigureAwait(false);
+        var records = ids.Length == 0 ? [] : await _activities.FindAuditsAsync(ids, AuditedKind(results, opened), none).ConfigureAwait(false);
         return records.ToLookup(r => r.ContactId);
     }
 
