@@ -77,7 +77,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(email);
         var wanted = email.Trim();
-        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(wanted), "users?mail"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?mail=" + Uri.EscapeDataString(wanted), "users?mail") { IsRead = true }, BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
         var found = list?.Users?.FirstOrDefault(u => string.Equals(u.Mail?.Trim(), wanted, StringComparison.OrdinalIgnoreCase));
         if (found is null && list?.Users is { Count: > 0 } lookalikes)
         {
@@ -97,7 +97,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsAccount?> FindByUsernameAsync(string username, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(username);
-        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?name=" + Uri.EscapeDataString(username), "users?name"), BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
+        var list = await SendAsync(new HttpCall(HttpMethod.Get, "users?name=" + Uri.EscapeDataString(username), "users?name") { IsRead = true }, BackdropJsonContext.Default.BackdropUserList, cancellationToken).ConfigureAwait(false);
         var exact = list?.Users?.FirstOrDefault(u => string.Equals(u.Name, username, StringComparison.OrdinalIgnoreCase));
         return exact is not null ? ToAccount(exact) : FirstOrNull(list);
     }
@@ -106,7 +106,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task<CmsAccount?> GetByIdAsync(long userId, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
-        var call = new HttpCall(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true };
+        var call = new HttpCall(HttpMethod.Get, UserPath(userId), "users/{uid}") { NullWhenNotFound = true, IsRead = true };
         var user = await SendAsync(call, answer => WithUid(_channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropUser), call, answer), cancellationToken).ConfigureAwait(false);
         return user is null ? null : ToAccount(user);
     }
@@ -253,7 +253,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         try
         {
             // A list of another shape is logged once as an unusable answer (3313).
-            var call = new HttpCall(HttpMethod.Get, "roles", "roles");
+            var call = new HttpCall(HttpMethod.Get, "roles", "roles") { IsRead = true };
             site = (await SendAsync(call, answer => CmsRoleList.Read(_channel.Value.ReadJson(call, answer), BackdropErrors.Cms, "cmsuser_provision module").Select(r => r.Name).ToList(), cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "no_route")
@@ -272,7 +272,7 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
         var target = $"Backdrop {_options.Value.BaseUrl}";
         try
         {
-            var call = new HttpCall(HttpMethod.Get, "status", "status");
+            var call = new HttpCall(HttpMethod.Get, "status", "status") { IsRead = true };
             var answer = (await SendAnswerAsync(call, cancellationToken).ConfigureAwait(false))!;
             var status = _channel.Value.Read(call, answer, BackdropJsonContext.Default.BackdropStatus);
             if (status.Module != "cmsuser_provision")

@@ -143,7 +143,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
                         return;
                     }
 
-                    var (data, node) = (await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi), UserList, cancellationToken).ConfigureAwait(false))!;
+                    var (data, node) = (await SendAsync(new DrupalCall(HttpMethod.Get, next, "jsonapi/user/user?filter", DrupalApi.JsonApi) { IsRead = true }, UserList, cancellationToken).ConfigureAwait(false))!;
                     found.AddRange(data.OfType<JsonObject>().Select(FromJsonApi).OfType<CmsAccount>());
                     next = Str(Get(Get(Get(node, "links"), "next"), "href"));
                 }
@@ -212,7 +212,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
-        var call = new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
+        var call = new DrupalCall(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true, IsRead = true };
         return await SendAsync(call, node => FromRest(node ?? throw Unexpected("user", "JSON null")), cancellationToken).ConfigureAwait(false);
     }
 
@@ -451,7 +451,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
             await CheckAsync(checks, "cmsuser_companion module", async ct =>
             {
                 // An answer that is not the module's is logged once as an unusable answer (3115).
-                var call = new DrupalCall(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status", DrupalApi.Companion);
+                var call = new DrupalCall(HttpMethod.Get, "cmsuser/status?_format=json", "cmsuser/status", DrupalApi.Companion) { IsRead = true };
                 var status = (await _channel.SendAsync(
                     call,
                     answer => _channel.Read(call, answer, DrupalJsonContext.Default.DrupalCompanionStatus) is { Module: "cmsuser_companion" } module
@@ -525,7 +525,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     private async Task<CmsAccount?> FindAsync(string field, string value, CancellationToken cancellationToken)
     {
         var path = $"jsonapi/user/user?filter[{field}]={Uri.EscapeDataString(value)}";
-        var (data, _) = (await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi), UserList, cancellationToken).ConfigureAwait(false))!;
+        var (data, _) = (await SendAsync(new DrupalCall(HttpMethod.Get, path, "jsonapi/user/user?filter[" + field + "]", DrupalApi.JsonApi) { IsRead = true }, UserList, cancellationToken).ConfigureAwait(false))!;
 
         // The filter is case-insensitive on MySQL but not on every database; keep only the exact match.
         foreach (var resource in data.OfType<JsonObject>())
@@ -585,7 +585,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
         {
             // A document without its data list is logged once as an unusable answer (3115).
             var (data, node) = (await SendAsync(
-                new DrupalCall(HttpMethod.Get, next, "jsonapi/user_role/user_role", DrupalApi.JsonApi),
+                new DrupalCall(HttpMethod.Get, next, "jsonapi/user_role/user_role", DrupalApi.JsonApi) { IsRead = true },
                 doc => Get(doc, "data") is JsonArray list ? (list, doc) : throw Unexpected("jsonapi/user_role/user_role", "a document without a data list"),
                 cancellationToken).ConfigureAwait(false))!;
 

@@ -99,7 +99,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(userId);
         // Only a 404 is "no such user": a 200 of JSON null is an answer of another shape, not a missing user.
-        var call = new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true };
+        var call = new Call(HttpMethod.Get, UserPath(userId), "user/{uid}") { NullWhenNotFound = true, IsRead = true };
         return await SendAsync(call, (node, _) => ToAccount(node ?? throw Unexpected(call.Route, "JSON null"), RolesOf(node, call.Route)), cancellationToken).ConfigureAwait(false);
     }
 
@@ -311,7 +311,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         var path = $"user.json?parameters[{field}]={Uri.EscapeDataString(value)}&fields=uid,name,mail,status,created";
         // The index's rows carry only the fields asked for: no roles.
         var accounts = (await SendAsync(
-            new Call(HttpMethod.Get, path, "user?parameters[" + field + "]"),
+            new Call(HttpMethod.Get, path, "user?parameters[" + field + "]") { IsRead = true },
             (node, _) => (node as JsonArray ?? throw Unexpected("user index", "an answer that is not a list")).OfType<JsonObject>().Select(row => ToAccount(row, [])).ToList(),
             cancellationToken).ConfigureAwait(false))!;
 
@@ -331,7 +331,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
     private async Task<List<string>> CurrentRoleIdsAsync(long uid, CancellationToken cancellationToken)
     {
         // The role set is sent back whole: roles it cannot read would be taken from the account, so the call fails instead.
-        var call = new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true };
+        var call = new Call(HttpMethod.Get, UserPath(uid), "user/{uid}") { NullWhenNotFound = true, IsRead = true };
         return await SendAsync(call, (user, _) => RolesOf(user, call.Route).Select(r => r.Key).Where(rid => rid != AuthenticatedRid).ToList(), cancellationToken).ConfigureAwait(false)
             ?? throw new CmsProviderException(Drupal7Errors.Cms, CmsErrorReason.NotFound, $"Drupal 7 has no account {uid}.", statusCode: 404);
     }

@@ -83,7 +83,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         // A user Joomla says exists but whose id cannot be read is not "no such user" (that would invite a second account).
         // A user record that is there but unreadable fails this account only (InvalidData); an answer of another shape is
         // the site's (UnexpectedResponse).
-        return await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true }, answer =>
+        return await SendAsync(new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true, IsRead = true }, answer =>
         {
             var data = Data(answer.Body);
             return ToAccount(data) ?? throw (data.ValueKind == JsonValueKind.Object && Member(data, "attributes").ValueKind == JsonValueKind.Object
@@ -266,7 +266,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         {
             try
             {
-                var body = await SendAsync(new(HttpMethod.Get, "cmsuser/status", "cmsuser/status"), cancellationToken).ConfigureAwait(false);
+                var body = await SendAsync(new(HttpMethod.Get, "cmsuser/status", "cmsuser/status") { IsRead = true }, cancellationToken).ConfigureAwait(false);
                 var attributes = Member(Data(body!), "attributes");
                 checks.Add(new ConnectivityCheck("Companion", true, $"pkg_cmsuser {Text(Member(attributes, "version")) ?? "(unknown version)"} on Joomla {Text(Member(attributes, "joomla")) ?? "(unknown version)"}"));
             }
@@ -285,7 +285,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     {
         try
         {
-            await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups"), cancellationToken).ConfigureAwait(false);
+            await SendAsync(new(HttpMethod.Get, "users/groups", "users/groups") { IsRead = true }, cancellationToken).ConfigureAwait(false);
             return new ConnectivityCheck("Token", true, "the API token is accepted");
         }
         catch (CmsProviderException ex)
@@ -307,7 +307,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         string? path = $"users?filter[search]={Uri.EscapeDataString(term)}&page[limit]=100";
         while (path is not null)
         {
-            var (found, body) = (await SendAsync(new(HttpMethod.Get, path, "users?filter[search]"), answer => SearchPage(answer, exact), cancellationToken).ConfigureAwait(false))!;
+            var (found, body) = (await SendAsync(new(HttpMethod.Get, path, "users?filter[search]") { IsRead = true }, answer => SearchPage(answer, exact), cancellationToken).ConfigureAwait(false))!;
             if (found is not null)
             {
                 return found;
@@ -346,7 +346,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
 
     private async Task<List<long>> CurrentGroupsAsync(long userId, CancellationToken cancellationToken) =>
         await SendAsync(
-            new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true },
+            new(HttpMethod.Get, $"users/{userId}", "users/{id}") { NullWhenNotFound = true, IsRead = true },
             answer => GroupsOf(userId, answer),
             cancellationToken).ConfigureAwait(false)
         ?? throw Fail(CmsErrorReason.NotFound, $"There is no Joomla user {userId}.");
@@ -392,7 +392,7 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
         for (var page = 0; path is not null && page < 20; page++)
         {
             var number = page + 1;
-            var (items, body) = (await SendAsync(new(HttpMethod.Get, path, "users/groups"), answer => (GroupPage(answer, number), answer.Body), cancellationToken).ConfigureAwait(false))!;
+            var (items, body) = (await SendAsync(new(HttpMethod.Get, path, "users/groups") { IsRead = true }, answer => (GroupPage(answer, number), answer.Body), cancellationToken).ConfigureAwait(false))!;
             foreach (var (id, title) in items)
             {
                 groups[id] = title;

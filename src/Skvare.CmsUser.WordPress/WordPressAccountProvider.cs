@@ -145,7 +145,8 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         var call = Rest(HttpMethod.Post, _options.CompanionRoute.Trim('/') + "/users/lookup", "{companion}/users/lookup", "look up accounts") with
         {
             Body = Json(new WpLookup { Emails = wantedEmails, Usernames = prefixes }, WordPressJsonContext.Default.WpLookup),
-            RetrySafe = true,
+            // A read sent as POST (the plugin only selects): retried, a cut answer too.
+            IsRead = true,
         };
         try
         {
@@ -522,7 +523,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             try
             {
-                var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/status", "{companion}/status", "reach the companion plugin");
+                var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/status", "{companion}/status", "reach the companion plugin") with { IsRead = true };
                 var status = await _channel.SendAsync(call, WordPressJsonContext.Default.WpCompanionAnswer, cancellationToken).ConfigureAwait(false);
                 checks.Add(new ConnectivityCheck("Companion plugin", true, $"Skvare CmsUser companion plugin {status!.Version ?? "(unknown version)"} is active."));
             }
@@ -547,7 +548,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     {
         try
         {
-            var me = await _channel.SendAsync(Rest(HttpMethod.Get, "wp/v2/users/me?context=edit", "wp/v2/users/me", "read the API account"), WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
+            var me = await _channel.SendAsync(Rest(HttpMethod.Get, "wp/v2/users/me?context=edit", "wp/v2/users/me", "read the API account") with { IsRead = true }, WordPressJsonContext.Default.WpUser, cancellationToken).ConfigureAwait(false);
             return (new ConnectivityCheck("Authentication", true, $"Authenticated as '{me!.Username}' (user {me.Id.ToString(CultureInfo.InvariantCulture)})."), me);
         }
         catch (CmsProviderException ex)
@@ -574,7 +575,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         try
         {
             // A list of another shape is logged once as an unusable answer (3014).
-            var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles");
+            var call = Rest(HttpMethod.Get, _options.CompanionRoute.Trim('/') + "/roles", "{companion}/roles", "list the roles") with { IsRead = true };
             site = (await _channel.SendAsync(call, a => CmsRoleList.Read(_channel.ReadJson(call, a), Name, "companion plugin"), cancellationToken).ConfigureAwait(false))!;
         }
         catch (CmsProviderException ex) when (ex.ErrorCode == "rest_no_route")
@@ -630,7 +631,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
         {
             var query = $"wp/v2/users?context=edit&per_page={PageSize}&page={page}&search={Uri.EscapeDataString(term)}"
                 + (useColumns ? "&search_columns=" + column : string.Empty);
-            var call = Rest(HttpMethod.Get, query, "wp/v2/users?search", "search accounts");
+            var call = Rest(HttpMethod.Get, query, "wp/v2/users?search", "search accounts") with { IsRead = true };
             HttpAnswer answer;
             try
             {
@@ -671,7 +672,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
     }
 
     private static WordPressCall ReadCall(long userId, bool allowMissing) =>
-        Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing };
+        Rest(HttpMethod.Get, $"wp/v2/users/{userId.ToString(CultureInfo.InvariantCulture)}?context=edit", "wp/v2/users/{id}", "read an account") with { NullWhenNotFound = allowMissing, IsRead = true };
 
     /// <summary>A search's accounts; a user without an id is the site's answer of the wrong shape.</summary>
     private List<WpUser> ReadUsers(HttpCall call, HttpAnswer answer)

@@ -31,9 +31,11 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public bool RetrySafe { get; init; }
 
     /// <summary>
-    /// Whether the call only reads (it changes nothing, however often it is sent); with <see cref="RetrySafe"/>, an answer
-    /// whose body ends early (the connection closed mid-body, JSON cut off) is retried as a lost connection is
-    /// (<see cref="HttpResilienceSetup.RepeatCutAnswer"/>). Not for writes, idempotent ones included.
+    /// Whether the call only reads (it changes nothing, however often it is sent): a GET look-up, or a POST that is a read by
+    /// its protocol (API v4 <c>get</c>, a bulk look-up). It is retry-safe whatever its method, and an answer whose body ends
+    /// early (the connection closed mid-body, <c>Content-Length</c> not met, JSON cut off) is retried as a lost connection is
+    /// (<see cref="HttpResilienceSetup.RepeatCutAnswer"/>). Not for writes, idempotent ones included, nor for a call that
+    /// issues something (a login link, a session, a token): each try would issue another.
     /// </summary>
     public bool IsRead { get; init; }
 

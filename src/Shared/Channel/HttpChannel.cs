@@ -205,13 +205,15 @@ internal sealed class HttpChannel
             using var request = new HttpRequestMessage(call.Method, _resolve(call.Path));
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(call.Accept ?? _defaultAccept));
             request.Content = call.Body?.CreateContent();
-            if (call.RetrySafe)
+            // A read is safe to send again whatever its method (a GET, or a POST that only reads), so it is marked retry-safe too.
+            if (call.RetrySafe || call.IsRead)
             {
                 request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-                if (call.IsRead)
-                {
-                    request.Options.Set(HttpResilienceSetup.RepeatCutAnswer, true);
-                }
+            }
+
+            if (call.IsRead)
+            {
+                request.Options.Set(HttpResilienceSetup.RepeatCutAnswer, true);
             }
 
             if (call.FinalError is { } final)

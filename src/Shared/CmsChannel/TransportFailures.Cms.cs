@@ -7,7 +7,8 @@ internal static partial class TransportFailures
     /// The failure for a request that got no answer. One that never reached the site is
     /// <see cref="CmsErrorReason.Unavailable"/>; anything else may have reached it, and for an account creation that
     /// means <see cref="CmsErrorReason.UnknownOutcome"/>: the account may exist now and must be looked up by email
-    /// before another try.
+    /// before another try. A read whose answer ended early on every try (<see cref="CutAnswerException"/>, the retries spent)
+    /// is <see cref="CmsErrorReason.Unavailable"/> too, in words that say so.
     /// </summary>
     /// <param name="cms">The provider's <see cref="ICmsAccountProvider.Name"/>.</param>
     /// <param name="site">The CMS as people name it in messages ("Drupal 7").</param>
@@ -19,6 +20,8 @@ internal static partial class TransportFailures
         var reason = isCreate && !NeverSent(ex) ? CmsErrorReason.UnknownOutcome : CmsErrorReason.Unavailable;
         var message = reason == CmsErrorReason.UnknownOutcome
             ? $"{site} did not answer the account creation ({ex.GetType().Name}); the account may exist now, and it is looked up by email before any new try."
+            : ex is CutAnswerException
+            ? $"{site}'s answer to {what} was cut short on its way, on every try ({ex.Message}); the contact is tried again on a later run."
             : $"{site} could not be reached (call: {what}; {ex.GetType().Name}: {ex.Message}).";
         return new CmsProviderException(cms, reason, message, ex);
     }

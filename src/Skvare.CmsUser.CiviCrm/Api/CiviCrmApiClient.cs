@@ -331,15 +331,19 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         return values[0].Clone();
     }
 
-    // Reads only (get, getFields, Setting.get, …), and none with a write chained onto it (the carrier of a write-back): an
-    // answer cut short is asked again. A write whose answer was cut is read back by its caller instead.
+    // Reads only (get, getFields, Setting.get, checkAccess, …), and none with a write chained onto it (the carrier of a
+    // write-back): an answer cut short is asked again. A write whose answer was cut is read back by its caller instead.
     private static bool IsRead(string action, Api4Params parameters) =>
-        action.StartsWith("get", StringComparison.OrdinalIgnoreCase) && parameters.Chain.Values.All(c => IsRead(c.Action, c.Params));
+        IsReadAction(action) && parameters.Chain.Values.All(c => IsRead(c.Action, c.Params));
+
+    // checkAccess only asks whether the API user may do an action (Standalone's connectivity check asks it of User.create).
+    private static bool IsReadAction(string action) =>
+        action.StartsWith("get", StringComparison.OrdinalIgnoreCase) || action.Equals("checkAccess", StringComparison.OrdinalIgnoreCase);
 
     // A chained call runs with the request: a read that carries a write that is not idempotent (a new activity) is not
     // sent twice.
     private static bool IsRetrySafe(string action, Api4Params parameters) =>
-        (action.StartsWith("get", StringComparison.OrdinalIgnoreCase)
+        (IsReadAction(action)
             || action is "update" or "delete"
             || (action == "save" && parameters.Match.Count > 0))
         && parameters.Chain.Values.All(c => IsRetrySafe(c.Action, c.Params));
