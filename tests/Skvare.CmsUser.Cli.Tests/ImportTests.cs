@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Cli.Import;
+using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -53,13 +56,13 @@ public sealed class ImportTests
         var written = await Cli.RunAsync(folder.Path, null, "import", "--write");
 
         written.Stdout.Should().Contain("LoginLinks:BlockedRoles lists the extension's roles only: cmsuser blocks the administrator roles (administrator, Super Users, 7, 8, admin) besides them unless LoginLinks:AllowAdministrators is on");
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddJsonFile(file).Build().GetSection("CmsUser");
+        var configuration = new ConfigurationBuilder().AddJsonFile(file).Build().GetSection("CmsUser");
         configuration.GetSection("LoginLinks:BlockedRoles").GetChildren().Select(c => c.Value).Should().Equal(["editor"], "the extension's roles only, once each");
         configuration["LoginLinks:AllowAdministrators"].Should().BeNull("the import never lets administrators through");
 
-        var civi = new Skvare.CmsUser.Testing.InMemory.FakeCiviCrm();
-        var cms = new Skvare.CmsUser.Testing.InMemory.FakeCmsAccountProvider();
-        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
+        var services = new ServiceCollection();
         services.AddLogging();
         services.AddCmsUserProvisioning(configuration, o =>
         {
