@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Skvare.CmsUser.Cli.Import;
+using Skvare.CmsUser.Testing.InMemory;
 
 namespace Skvare.CmsUser.Cli.Tests;
 
@@ -36,6 +39,58 @@ public sealed class ImportTests
         var settings = sites.Settings();
         var civi = settings["CmsUser"]!["CiviCrm"]!.DeepClone();
         return new JsonObject { ["CmsUser"] = new JsonObject { ["CiviCrm"] = civi } };
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Imported_blocked_roles_are_the_extensions_and_administrators_still_get_no_login_link()
+    {
+        // Since session 19 the administrator roles are blocked whatever LoginLinks:BlockedRoles says, so the import writes the
+        // extension's roles alone; bound from the written file, they still refuse an administrator a link.
+        using var sites = new Sites();
+        StoreExtensionSettings(sites);
+        sites.Civi.SetSetting("cmsuser_login_immediately", "\"1\"");
+        sites.Civi.SetSetting("cmsuser_block_roles_autologin", "[\"editor\", \" \", \"EDITOR\"]");
+        using var folder = new TempFolder();
+        var file = folder.Write("appsettings.json", Sites.Json(CiviCrmOnly(sites)));
+
+        var written = await Cli.RunAsync(folder.Path, null, "import", "--write");
+
+        written.Stdout.Should().Contain("LoginLinks:BlockedRoles lists the extension's roles only: cmsuser blocks the administrator roles (administrator, Super Users, 7, 8, admin) besides them unless LoginLinks:AllowAdministrators is on");
+        var configuration = new ConfigurationBuilder().AddJsonFile(file).Build().GetSection("CmsUser");
+        configuration.GetSection("LoginLinks:BlockedRoles").GetChildren().Select(c => c.Value).Should().Equal(["editor"], "the extension's roles only, once each");
+        configuration["LoginLinks:AllowAdministrators"].Should().BeNull("the import never lets administrators through");
+
+        var civi = new FakeCiviCrm();
+        var cms = new FakeCmsAccountProvider();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddCmsUserProvisioning(configuration, o =>
+        {
+            // The imported rules name the fake server's groups: rules of the in-memory CiviCRM instead, one per role.
+            o.Rules.Clear();
+            o.PasswordResets.Clear();
+            o.FieldMappings.Clear();
+            foreach (var role in new[] { "administrator", "editor", "subscriber" })
+            {
+                o.Rules.Add(new ProvisioningRule { Name = role, Trigger = TriggerDefinition.Group(role), Roles = { role } });
+            }
+        }).UseInMemory(civi, cms);
+        using var provider = services.BuildServiceProvider();
+        var provisioner = provider.GetRequiredService<IUserProvisioner>();
+        var outcomes = new Dictionary<string, ProvisioningOutcome>();
+        foreach (var role in new[] { "administrator", "editor", "subscriber" })
+        {
+            var contact = civi.AddContact("Link", role, $"{role}@example.org");
+            civi.AddToGroup(role, contact.Id);
+            outcomes[role] = await provisioner.ProvisionAsync(contact.Id, new OnDemandOptions { IncludeLoginLink = true });
+        }
+
+        written.ExitCode.Should().Be(ExitCodes.SomeFailed, written.ToString());
+        outcomes.Values.Should().OnlyContain(o => o.Kind == OutcomeKind.Created);
+        outcomes["administrator"].LoginLink.Should().BeNull("an administrator role is blocked though the imported list does not name it");
+        outcomes["administrator"].LoginLinkWithheldReason.Should().Be(LoginLinkWithheldReason.BlockedRole);
+        outcomes["editor"].LoginLinkWithheldReason.Should().Be(LoginLinkWithheldReason.BlockedRole, "the extension blocked it");
+        outcomes["subscriber"].LoginLink.Should().NotBeNull("a role neither list names gets its link");
     }
 
     [Fact(Timeout = 120_000)]
@@ -224,7 +279,7 @@ public sealed class ImportTests
         campaign[1].GetProperty("Trigger").GetProperty("Reference").GetString().Should().Be("vip\u202Eevil");
         settings.GetProperty("LoginLinks").GetProperty("AllowExistingUsers").GetBoolean().Should().BeTrue();
         settings.GetProperty("LoginLinks").GetProperty("BlockedRoles").EnumerateArray().Select(r => r.GetString())
-            .Should().Contain(["editor", "Administrator", "Super Users", "admin"], "cmsuser's administrator roles stay blocked (case does not matter)");
+            .Should().Equal(["editor", "Administrator"], "the extension's roles only: cmsuser blocks the administrator roles whatever the list says");
         settings.GetProperty("FieldMappings").EnumerateObject().Select(p => (p.Name, p.Value.GetString())).Should().Equal([("field_c", "late")]);
 
         var why = json.Json.GetProperty("notImported").EnumerateArray().Select(n => $"{n.GetProperty("setting").GetString()}: {n.GetProperty("why").GetString()}").ToList();
@@ -238,6 +293,7 @@ public sealed class ImportTests
         why.Should().Contain(w => w.StartsWith("cmsuser_login_immediately:", StringComparison.Ordinal));
         why.Should().Contain("cmsuser_future_setting: is not a setting of the extension's version 1.6, which this import knows: not imported.");
         json.Stdout.Should().NotContain("\u202E", "JSON escapes a bidirectional override");
+        human.Stdout.Should().Contain("LoginLinks:BlockedRoles lists the extension's roles only").And.Contain("WordPress's editor is blocked only when the extension listed it");
 
         human.Stdout.Should().NotContain("\u202E", "a name that could reorder the terminal's line is shown escaped").And.Contain("\\u202E");
         human.Stdout.Should().Contain("会員_Членство");

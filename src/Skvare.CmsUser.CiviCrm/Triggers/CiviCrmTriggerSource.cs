@@ -495,6 +495,119 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         return joins ? await WithJoinDateAsync(contact, result.Values[0], JoinedChain, cancellationToken).ConfigureAwait(false) : contact;
     }
 
+    /// <summary>
+    /// How many contacts <see cref="FindPendingAmongAsync"/> asks in one request: a list of ids of this size is a few
+    /// kilobytes of body (always a POST, far under PHP's <c>post_max_size</c>) and the answer a few hundred kilobytes, as
+    /// <c>cmsuser failures</c> reads the activities.
+    /// </summary>
+    internal const int FindPageSize = 500;
+
+    private const string FoundKey = "found";
+
+    /// <remarks>
+    /// One request per <see cref="FindPageSize"/> contacts: this trigger's pending read (<see cref="PendingQueryAsync"/>,
+    /// the same membership conditions and joins as <see cref="FindPendingAsync(long, CancellationToken)"/>) limited to
+    /// <c>id IN</c> the page's ids, with the page's links in other domains (<c>UFMatch.get</c>) and, for a group trigger,
+    /// the dates they joined it (<c>SubscriptionHistory.get</c>) chained beside it onto a one-row read of the API user's
+    /// own contact (<see cref="Api4Carrier"/>); a read that needs neither is sent alone. A pending read whose conditions
+    /// hold a <c>$</c> text of their own (a saved search's) cannot ride on a chain, and goes in a request of its own.
+    /// </remarks>
+    public async Task<IReadOnlyList<Contact>> FindPendingAmongAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contactIds);
+        var found = new List<Contact>();
+
+        // No contact has an id of 0 or less: such an id is not asked, as the single look-up finds nothing for it.
+        foreach (var page in contactIds.Where(id => id > 0).Distinct().Chunk(FindPageSize))
+        {
+            found.AddRange(await FindPendingPageAsync(page, cancellationToken).ConfigureAwait(false));
+        }
+
+        return found;
+    }
+
+    /// <summary>One page of <see cref="FindPendingAmongAsync"/>.</summary>
+    private async Task<IReadOnlyList<Contact>> FindPendingPageAsync(long[] ids, CancellationToken cancellationToken)
+    {
+        var query = await PendingQueryAsync(cancellationToken).ConfigureAwait(false);
+        query.Where.Add(Api4Condition.In("id", ids));
+        query.OrderBy.Add(new("id", "ASC"));
+        query.Limit = ids.Length;
+        var follow = new List<(string Key, Api4Chain Call)>();
+        if (_reader.ReadsOtherDomainLinks)
+        {
+            follow.Add((OtherLinksKey, new Api4Chain("UFMatch", "get", await _reader.OtherDomainLinksQueryAsync(ids, cancellationToken).ConfigureAwait(false))));
+        }
+
+        if (NeedsJoinDates)
+        {
+            var joins = await JoinDatesQueryAsync(ids, cancellationToken).ConfigureAwait(false);
+            joins.Limit = ids.Length;
+            follow.Add((JoinedKey, new Api4Chain("SubscriptionHistory", "get", joins)));
+        }
+
+        // The website tokens' values (when a pattern uses one): a request of its own beside the read, as for one contact.
+        var websites = _reader.StartWebsites(_fields, ids, cancellationToken);
+        Dictionary<string, JsonElement[]> answers;
+        try
+        {
+            var read = (FoundKey, new Api4Chain("Contact", "get", query));
+            if (ProvisioningContactReader.HasPlaceholder(query))
+            {
+                answers = follow.Count > 0 ? await Api4Carrier.SendAsync(_client, follow, cancellationToken).ConfigureAwait(false) : new(StringComparer.Ordinal);
+                answers[FoundKey] = [.. (await _client.CallAsync("Contact", "get", query, cancellationToken).ConfigureAwait(false)).Values];
+            }
+            else
+            {
+                answers = await Api4Carrier.SendAsync(_client, [read, .. follow], cancellationToken).ConfigureAwait(false);
+            }
+
+            answers[FoundKey] = await RestOfPageAsync(query, answers[FoundKey], cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            throw;
+        }
+
+        var rows = answers[FoundKey];
+        if (rows.Length == 0)
+        {
+            await WebsiteTokens.ForgetAsync(websites).ConfigureAwait(false);
+            return [];
+        }
+
+        var others = answers.TryGetValue(OtherLinksKey, out var links) ? ContactReader.ToLinks(links) : ContactReader.NoLinks;
+        var contacts = _reader.ToContacts(rows, _fields, others, websites is null ? null : await websites.ConfigureAwait(false));
+        if (!answers.TryGetValue(JoinedKey, out var joinRows))
+        {
+            return contacts;
+        }
+
+        var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
+        var joined = ToJoinDates(joinRows, siteTime);
+        return contacts.Select(c => joined.TryGetValue(c.Id, out var at) ? c with { TriggeredAt = at } : c).ToArray();
+    }
+
+    /// <summary>
+    /// A page's rows with the rest of them when a join repeated rows (a saved search's own joins may give a contact several)
+    /// and so filled the limit before every contact came: read on by id after the last one, as a run reads its pages.
+    /// </summary>
+    private async Task<JsonElement[]> RestOfPageAsync(Api4Params query, JsonElement[] rows, CancellationToken cancellationToken)
+    {
+        var limit = query.Limit ?? rows.Length;
+        var all = rows;
+        var last = rows;
+        while (last.Length == limit && last.Length > 0 && ContactReader.RowIds(all).Length < limit)
+        {
+            var lastId = CiviCrmApiClient.LastId("Contact", last);
+            last = [.. (await _client.CallAsync("Contact", "get", CiviCrmApiClient.PageParams(query, lastId, limit), cancellationToken).ConfigureAwait(false)).Values];
+            all = [.. all, .. last];
+        }
+
+        return all;
+    }
+
     /// <summary>The contact with the date it joined the group, from the <c>SubscriptionHistory</c> rows chained onto its row under <paramref name="chain"/>.</summary>
     internal async Task<Contact> WithJoinDateAsync(Contact contact, JsonElement row, string chain, CancellationToken cancellationToken)
     {

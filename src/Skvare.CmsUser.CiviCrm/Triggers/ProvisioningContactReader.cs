@@ -200,6 +200,6 @@ internal sealed class ProvisioningContactReader
             : [];
 
     /// <summary>Whether the query holds a text starting with <c>$</c>, which a chain would replace with a field of the row.</summary>
-    private static bool HasPlaceholder(Api4Params query) =>
+    internal static bool HasPlaceholder(Api4Params query) =>
         query.ToJson().Contains("\"$", StringComparison.Ordinal);
 }

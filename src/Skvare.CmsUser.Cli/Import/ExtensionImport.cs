@@ -260,15 +260,14 @@ internal static class ExtensionImport
             imported.Add("cmsuser_allow_existing_user_login → LoginLinks:AllowExistingUsers");
         }
 
-        if (blocked.Count > 0)
+        var roles = blocked.Select(r => r.Trim()).Where(r => r.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (roles.Count > 0)
         {
-            // Setting BlockedRoles replaces cmsuser's defaults (every CMS's administrator roles), which the extension did
-            // not have: they stay in the list, so importing never lets an administrator have a login link.
-            var defaults = LoginLinkOptions.DefaultBlockedRoles;
-            var list = blocked.Select(r => r.Trim()).Concat(defaults).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            links["BlockedRoles"] = new JsonArray([.. list.Select(r => (JsonNode?)JsonValue.Create(r))]);
+            // The extension's roles only: cmsuser blocks every CMS's administrator roles besides whatever BlockedRoles says
+            // (unless LoginLinks:AllowAdministrators, which the import never sets), so they need not be listed here.
+            links["BlockedRoles"] = new JsonArray([.. roles.Select(r => (JsonNode?)JsonValue.Create(r))]);
             imported.Add("cmsuser_block_roles_autologin → LoginLinks:BlockedRoles");
-            notes.Add($"LoginLinks:BlockedRoles keeps cmsuser's administrator roles ({string.Join(", ", defaults)}) besides the extension's, which blocked none of them by default{(cms == CmsKind.Joomla ? "; Joomla roles are group ids" : "")}.");
+            notes.Add($"LoginLinks:BlockedRoles lists the extension's roles only: cmsuser blocks the administrator roles ({string.Join(", ", LoginLinkOptions.AdministratorRoles.Distinct(StringComparer.OrdinalIgnoreCase))}) besides them unless LoginLinks:AllowAdministrators is on. The list replaces cmsuser's default one, so WordPress's editor is blocked only when the extension listed it{(cms == CmsKind.Joomla ? "; Joomla roles are group ids" : "")}.");
         }
 
         if (links.Count > 0)

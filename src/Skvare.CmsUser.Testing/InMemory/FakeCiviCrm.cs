@@ -966,6 +966,17 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
             }
         }
 
+        public Task<IReadOnlyList<Contact>> FindPendingAmongAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(contactIds);
+            owner.Count("FindPendingAmong");
+            lock (owner._gate)
+            {
+                IReadOnlyList<Contact> pending = contactIds.Distinct().Where(id => owner.Exists(id) && owner.IsPending(context, id)).Select(owner.ContactWithLinks).ToArray();
+                return Task.FromResult(pending);
+            }
+        }
+
         public Task AcknowledgeAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken = default)
         {
             owner.Count("Acknowledge");

@@ -25,6 +25,29 @@ public interface ITriggerSource
     Task<Contact?> FindPendingAsync(long contactId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Returns the contacts among <paramref name="contactIds"/> that are pending in this trigger, each once and in no
+    /// particular order, as <see cref="FindPendingAsync(long, CancellationToken)"/> returns each of them. The default asks
+    /// <see cref="FindPendingAsync(long, CancellationToken)"/> once per distinct id; a source that can ask for many contacts
+    /// at once overrides it.
+    /// </summary>
+    /// <param name="contactIds">The contact ids.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    async Task<IReadOnlyList<Contact>> FindPendingAmongAsync(IReadOnlyCollection<long> contactIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contactIds);
+        var pending = new List<Contact>();
+        foreach (var contactId in contactIds.Distinct())
+        {
+            if (await FindPendingAsync(contactId, cancellationToken).ConfigureAwait(false) is { } contact)
+            {
+                pending.Add(contact);
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>
     /// Applies what happened to a page of contacts in bulk: contacts that are done leave the trigger
     /// and join the history target (when one is set); contacts that gave up leave without history.
     /// </summary>

@@ -56,6 +56,20 @@ public sealed class InMemoryKitModelProperties
             }
 
             Describe(read).Should().Equal(Describe(model.Pending()));
+
+            // The look-up of many contacts at once finds what the single look-up finds, contact by contact.
+            var one = new List<Contact>();
+            foreach (var id in ids.Distinct())
+            {
+                if (await source.FindPendingAsync(id) is { } contact)
+                {
+                    one.Add(contact);
+                }
+            }
+
+            var calls = civi.Calls.GetValueOrDefault("FindPendingAmong");
+            Describe(await source.FindPendingAmongAsync(ids)).Should().Equal(Describe(one));
+            civi.Calls["FindPendingAmong"].Should().Be(calls + 1, "the kit answers many contacts in one call");
         }, iter: 300);
     }
 
