@@ -14,37 +14,15 @@ goes through API v4, 200 records a call. `cleanup` deletes the activities, conta
 import argparse
 import datetime
 import json
-import os
 import random
 import sys
 
-import requests
-
-STATE = "/var/lib/wordpress-civi/state.env"
-
-
-def load_env():
-    env = dict(os.environ)
-    if os.path.exists(STATE):
-        for line in open(STATE, encoding="utf-8"):
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                env.setdefault(k, v.strip("'\""))
-    return env
-
-
-ENV = load_env()
-SESSION = requests.Session()
+import bulk_import
 
 
 def api4(entity, action, params):
-    r = SESSION.post(ENV["CIVI_API_URL"] + f"{entity}/{action}", data={"params": json.dumps(params)},
-                     headers={"X-Civi-Auth": "Bearer " + ENV["CIVI_API_KEY"], "X-Requested-With": "XMLHttpRequest"},
-                     timeout=600)
-    if r.status_code != 200:
-        raise RuntimeError(f"{entity}.{action}: HTTP {r.status_code} {r.text[:300]}")
-    return r.json()["values"]
+    """The values of an API v4 call (bulk_import.api4 answers the whole result)."""
+    return bulk_import.api4(entity, action, params)["values"]
 
 
 def create(args):
