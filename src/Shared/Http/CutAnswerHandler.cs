@@ -27,17 +27,24 @@ internal sealed class CutAnswerHandler : DelegatingHandler
     /// threw <see cref="InvalidOperationException"/> (a defect, not a lost answer). Read here, an early end is a
     /// <see cref="CutAnswerException"/>: a lost answer, which the retry repeats only for a request safe to send again (a write
     /// is not: its caller reads back what it did; <see cref="HttpResilienceSetup"/> never repeats a cut answer to a request not
-    /// marked <see cref="HttpResilienceSetup.RepeatCutAnswer"/>). JSON that stops before its end, whatever the status, is cut too.
+    /// marked <see cref="HttpResilienceSetup.RepeatCutAnswer"/>). An error answer whose JSON stops before its end is cut too; a
+    /// successful answer's JSON is its caller's to read.
     /// </summary>
     private async Task<HttpResponseMessage> SendRefusableAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         await BufferAsync(response, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            // A successful answer is its caller's to read (a create's unreadable answer is already an unknown outcome).
+            return response;
+        }
+
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (IsCutJson(body))
         {
-            // An error object (or an answer) that stops before its end: the server or a proxy died mid-answer.
+            // An error object that stops before its end: the server or a proxy died mid-answer.
             response.Dispose();
             throw new CutAnswerException($"The answer (HTTP {status}) ended early: its JSON stops after {body.Length} bytes, before its end.", null);
         }
