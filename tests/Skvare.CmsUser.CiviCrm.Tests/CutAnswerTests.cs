@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.Tests.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Tests;
 
@@ -73,6 +74,29 @@ public sealed class CutAnswerTests
         var failure = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
         failure.Kind.Should().Be(FailureKind.Transient, "the engine reads back what a write whose answer was lost did");
         failure.NeverSent.Should().BeFalse();
+        server.Requests.Should().ContainSingle("a write is never repeated on a cut answer");
+    }
+
+    [Theory]
+    [InlineData(LengthHeader.Full)]
+    [InlineData(LengthHeader.None)]
+    public async Task A_writes_error_answer_that_ends_early_is_a_lost_answer_not_a_defect(LengthHeader length)
+    {
+        // Session 20 (cmsread20 on the real WordPress): CiviCRM's HTTP 500 error object for a write, cut on its way. The
+        // refusal check read the body outside the attempt, the read failed half-way, and HttpClient then threw
+        // InvalidOperationException ("already consumed"): the write failed as a defect instead of as a lost answer.
+        var error = Encoding.UTF8.GetBytes("{\"error_code\":0,\"error_message\":\"DB Error: already exists\",\"status\":500}");
+        using var server = new CuttingServer((_, _) => new CutReply(500, error, error.Length / 2, length));
+        using var civi = new Client(server);
+        var parameters = new Api4Params();
+        parameters.Records.Add(new Dictionary<string, object?> { ["contact_id"] = 1, ["uf_id"] = 2 });
+
+        var act = () => civi.Api.CallAsync("UFMatch", "save", parameters, Token());
+
+        var failure = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        failure.Kind.Should().Be(FailureKind.Transient, "the answer was lost on its way: the engine reads back what the write did");
+        failure.NeverSent.Should().BeFalse();
+        failure.InnerException.Should().NotBeOfType<InvalidOperationException>();
         server.Requests.Should().ContainSingle("a write is never repeated on a cut answer");
     }
 

@@ -60,7 +60,10 @@ internal static class HttpResilienceSetup
                 {
                     var request = args.Outcome.Result?.RequestMessage ?? args.Context.GetRequestMessage();
                     // A refusal of the data sent is answered the same every time: retrying it only delays the contact.
+                    // A cut answer is repeated only for a read (RepeatCutAnswer): a write's, even an idempotent one's, was carried out,
+                    // and its caller reads back what it did before sending it again.
                     return s.MaxRetries > 0 && request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                        && (args.Outcome.Exception is not CutAnswerException || RepeatsCutAnswer(request))
                         && !await IsRefusalAsync(args.Outcome.Result, args.Context.CancellationToken).ConfigureAwait(false);
                 };
                 var retryBudget = TimeSpan.FromTicks(s.RetryBaseDelay.Ticks * (1L << Math.Min(6, Math.Max(0, s.MaxRetries)))) + TimeSpan.FromSeconds(5);
@@ -118,6 +121,9 @@ internal static class HttpResilienceSetup
             return false;
         }
     }
+
+    /// <summary>Whether a request is a read whose cut answer is asked for again (<see cref="RepeatCutAnswer"/>).</summary>
+    private static bool RepeatsCutAnswer(HttpRequestMessage request) => request.Options.TryGetValue(RepeatCutAnswer, out var repeat) && repeat;
 
     /// <summary>Whether a request may be sent again after a transient failure.</summary>
     public static bool IsRetrySafe(HttpRequestMessage request)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Skvare.CmsUser.CiviCrm.Tests;
+namespace Skvare.CmsUser.Tests.Shared;
 
 /// <summary>How <see cref="CuttingServer"/> sends one answer.</summary>
 /// <param name="Status">The status code.</param>
