@@ -36,16 +36,51 @@ internal sealed class SiteTime
             return null;
         }
 
-        // A wall-clock time skipped by a DST change does not exist; read it as the instant just after the gap.
-        var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
-        while (Zone.IsInvalidTime(unspecified))
+        if (local.Year is < 2 or > 9998)
         {
-            unspecified = unspecified.AddMinutes(15);
+            // No date CiviCRM writes, and too near the calendar's ends for an offset.
+            return null;
         }
 
-        // An ambiguous time (clocks going back) is read as its earlier instant by default, so no failure after it is missed.
-        var offset = !Zone.IsAmbiguousTime(unspecified) ? Zone.GetUtcOffset(unspecified)
-            : latest ? Zone.GetAmbiguousTimeOffsets(unspecified).Min() : Zone.GetAmbiguousTimeOffsets(unspecified).Max();
-        return new DateTimeOffset(unspecified, offset);
+        // A wall-clock time skipped by a DST change does not exist; read it as the instant just after the gap.
+        var wall = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        var offsets = Offsets(wall);
+        for (var step = 0; offsets.Count == 0 && step < 16; step++)
+        {
+            wall = wall.AddMinutes(15);
+            offsets = Offsets(wall);
+        }
+
+        if (offsets.Count == 0)
+        {
+            return new DateTimeOffset(wall, Zone.GetUtcOffset(wall));
+        }
+
+        // A time the clocks went through twice (going back) is read as its earlier instant (the larger offset) by default, so
+        // no failure after it is missed; as its later one (the smaller offset) when asked.
+        return new DateTimeOffset(wall, latest ? offsets.Min() : offsets.Max());
+    }
+
+    /// <summary>
+    /// The offsets with which <paramref name="wall"/> is a real instant of the zone: those in effect within three hours of it
+    /// (any DST change is at most two hours) whose instant the zone shows as <paramref name="wall"/>. None inside a gap; two
+    /// in an hour the clocks went through twice. Computed from the zone's conversions rather than asked of
+    /// <see cref="TimeZoneInfo.IsAmbiguousTime(DateTime)"/>, which misses the repeated hour of a zone whose summer offset is
+    /// smaller than its standard one (Africa/Casablanca goes from +01 to +00 for Ramadan).
+    /// </summary>
+    private List<TimeSpan> Offsets(DateTime wall)
+    {
+        var found = new List<TimeSpan>(2);
+        var near = new DateTimeOffset(wall, TimeSpan.Zero) - Zone.GetUtcOffset(wall);
+        for (var hours = -3; hours <= 3; hours++)
+        {
+            var offset = Zone.GetUtcOffset(near.AddHours(hours));
+            if (!found.Contains(offset) && TimeZoneInfo.ConvertTime(new DateTimeOffset(wall, offset), Zone).DateTime == wall)
+            {
+                found.Add(offset);
+            }
+        }
+
+        return found;
     }
 }

@@ -213,6 +213,36 @@ public sealed class LifecycleTests : IDisposable
         }, iter: 2000);
     }
 
+    [Theory]
+    [InlineData("Africa/Casablanca")]
+    [InlineData("Africa/El_Aaiun")]
+    public void The_hour_a_zone_with_a_smaller_summer_offset_goes_through_twice_is_read_as_either_instant(string zoneId)
+    {
+        // Regression (session 20, CI's property test): Morocco leaves +01 for +00 during Ramadan; on 2045-07-09 its clocks go
+        // from 03:00 back to 02:00, so 02:14:13 is shown at 01:14:13 and at 02:14:13 UTC. TimeZoneInfo.IsAmbiguousTime said
+        // no, and the later instant was read as the earlier one: a date that claimed an hour too much.
+        var site = new SiteTime(TimeZoneInfo.FindSystemTimeZoneById(zoneId));
+        var later = new DateTimeOffset(2045, 7, 9, 2, 14, 13, TimeSpan.Zero);
+        var earlier = later.AddHours(-1);
+        site.ToSite(earlier).Should().Be("2045-07-09 02:14:13");
+        site.ToSite(later).Should().Be("2045-07-09 02:14:13");
+
+        site.FromSite("2045-07-09 02:14:13")!.Value.Should().Be(earlier, "a since misses nothing after it");
+        site.FromSite("2045-07-09 02:14:13", latest: true)!.Value.Should().Be(later, "a record's date never claims too much");
+        site.FromSite("2045-07-09 03:30:00")!.Value.Should().Be(new DateTimeOffset(2045, 7, 9, 3, 30, 0, TimeSpan.Zero), "after the change, one instant");
+    }
+
+    [Fact]
+    public void Dates_at_the_calendars_ends_are_no_date_in_any_zone()
+    {
+        foreach (var zone in TimeZoneInfo.GetSystemTimeZones())
+        {
+            var site = new SiteTime(zone);
+            site.FromSite("0001-01-01 00:00:00").Should().BeNull(zone.Id);
+            site.FromSite("9999-12-31 23:59:59").Should().BeNull(zone.Id);
+        }
+    }
+
     [Fact]
     public void Unreadable_dates_from_the_server_are_no_join_date()
     {
