@@ -74,6 +74,7 @@ public sealed class CutAnswerTests
         var failure = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
         failure.Kind.Should().Be(FailureKind.Transient, "the engine reads back what a write whose answer was lost did");
         failure.NeverSent.Should().BeFalse();
+        failure.Message.Should().Contain("cut short").And.Contain("may have been carried out").And.NotContain("on every try", "a write is tried once");
         server.Requests.Should().ContainSingle("a write is never repeated on a cut answer");
     }
 
@@ -98,6 +99,24 @@ public sealed class CutAnswerTests
         failure.NeverSent.Should().BeFalse();
         failure.InnerException.Should().NotBeOfType<InvalidOperationException>();
         server.Requests.Should().ContainSingle("a write is never repeated on a cut answer");
+    }
+
+    [Fact]
+    public async Task A_write_whose_connection_closed_before_any_answer_says_it_may_have_been_carried_out()
+    {
+        // realtime20 on the real pair: a connection closed after CiviCRM ran the write was reported as "could not be reached".
+        using var server = new CuttingServer((_, _) => CutReply.Nothing);
+        using var civi = new Client(server);
+        var parameters = new Api4Params();
+        parameters.Records.Add(new Dictionary<string, object?> { ["contact_id"] = 1, ["uf_id"] = 2 });
+
+        var act = () => civi.Api.CallAsync("UFMatch", "create", parameters, Token());
+
+        var lost = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        lost.Kind.Should().Be(FailureKind.Transient);
+        lost.NeverSent.Should().BeFalse();
+        lost.Message.Should().StartWith("CiviCRM did not answer UFMatch.create").And.Contain("may have been carried out").And.NotContain("could not be reached");
+        server.Requests.Should().ContainSingle("a create is not retry-safe");
     }
 
     [Fact]
@@ -153,7 +172,7 @@ public sealed class CutAnswerTests
         var failure = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
         failure.Kind.Should().Be(FailureKind.Transient);
         failure.Entity.Should().Be("Contact");
-        failure.Message.Should().Contain("cut short").And.NotContain(ApiKey);
+        failure.Message.Should().Contain("cut short").And.Contain("on every try").And.NotContain(ApiKey);
         failure.InnerException.Should().BeAssignableTo<HttpRequestException>();
         server.Requests.Should().HaveCount(3, "the first try and MaxRetries (2) more");
         civi.Logs.Should().NotContain(r => r.Message.Contains(ApiKey, StringComparison.Ordinal) || (r.Exception != null && r.Exception.ToString().Contains(ApiKey, StringComparison.Ordinal)));

@@ -59,9 +59,14 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
     {
         var (entity, action) = Names(call);
-        var message = exception is CutAnswerException
-            ? $"CiviCRM's answer to {entity}.{action} was cut short on its way, on every try: {exception.Message}"
-            : $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}";
+        // A request that reached CiviCRM may have been carried out: the words say so (a write is read back, never sent twice).
+        var message = (exception, neverSent) switch
+        {
+            (CutAnswerException, _) when call.IsRead => $"CiviCRM's answer to {entity}.{action} was cut short on its way, on every try: {exception.Message}",
+            (CutAnswerException, _) => $"CiviCRM's answer to {entity}.{action} was cut short on its way; the call may have been carried out, so it is not sent again: {exception.Message}",
+            (_, true) => $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}",
+            _ => $"CiviCRM did not answer {entity}.{action} (the request was sent and may have been carried out): {exception.Message}",
+        };
         return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: neverSent, innerException: exception);
     }
 

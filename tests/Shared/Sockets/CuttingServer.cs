@@ -13,6 +13,9 @@ namespace Skvare.CmsUser.Tests.Shared;
 internal sealed record CutReply(int Status, byte[] Body, int? Sent = null, LengthHeader Length = LengthHeader.Full, string MediaType = "application/json")
 {
     public static CutReply Whole(string body, int status = 200, string mediaType = "application/json") => new(status, Encoding.UTF8.GetBytes(body), MediaType: mediaType);
+
+    /// <summary>No answer at all: the connection closes once the request has been read (status 0).</summary>
+    public static CutReply Nothing { get; } = new(0, []);
 }
 
 public enum LengthHeader
@@ -91,6 +94,12 @@ internal sealed class CuttingServer : IDisposable
                     }
 
                     var reply = _reply(number, request.Body);
+                    if (reply.Status == 0)
+                    {
+                        client.Client.Shutdown(SocketShutdown.Both);
+                        return;
+                    }
+
                     var sent = reply.Sent ?? reply.Body.Length;
                     var head = new StringBuilder($"HTTP/1.1 {reply.Status} Answer\r\nContent-Type: {reply.MediaType}; charset=UTF-8\r\n");
                     if (reply.Length != LengthHeader.None)
