@@ -15,46 +15,24 @@ internal sealed class CutAnswerHandler : DelegatingHandler
     /// <inheritdoc />
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         request.Options.TryGetValue(HttpResilienceSetup.RepeatCutAnswer, out var repeat) && repeat
-            ? SendReadAsync(request, cancellationToken)
+            ? SendBufferedAsync(request, jsonOfSuccess: true, cancellationToken)
             : request.Options.TryGetValue(HttpResilienceSetup.FinalError, out _)
-                ? SendRefusableAsync(request, cancellationToken)
+                ? SendBufferedAsync(request, jsonOfSuccess: false, cancellationToken)
                 : base.SendAsync(request, cancellationToken);
 
     /// <summary>
-    /// A request that declares its refusals (<see cref="HttpResilienceSetup.FinalError"/>, a write as a rule): its body is read
-    /// inside the attempt too, because the retry and the circuit breaker read an error body to tell a refusal from a server
-    /// failure. A body that ends early there left the content half-read, and HttpClient's own read after the pipeline then
-    /// threw <see cref="InvalidOperationException"/> (a defect, not a lost answer). Read here, an early end is a
-    /// <see cref="CutAnswerException"/>: a lost answer, which the retry repeats only for a request safe to send again (a write
-    /// is not: its caller reads back what it did; <see cref="HttpResilienceSetup"/> never repeats a cut answer to a request not
-    /// marked <see cref="HttpResilienceSetup.RepeatCutAnswer"/>). An error answer whose JSON stops before its end is cut too; a
-    /// successful answer's JSON is its caller's to read.
+    /// Reads the whole body inside the attempt: a read's (<paramref name="jsonOfSuccess"/>), and a request's that declares its
+    /// refusals (<see cref="HttpResilienceSetup.FinalError"/>, a write as a rule), because the retry and the circuit breaker
+    /// read an error body to tell a refusal from a server failure; a body that ended early there left the content half-read,
+    /// and HttpClient's own read after the pipeline then threw <see cref="InvalidOperationException"/> (a defect, not a lost
+    /// answer). Here an early end is a <see cref="CutAnswerException"/>: a lost answer, which the retry repeats only for a
+    /// read (<see cref="HttpResilienceSetup"/>; a write's caller reads back what it did). JSON that stops before its end is
+    /// cut too: a read's successful answer, a write's error answer (a write's successful answer is its caller's to read; a
+    /// create's unreadable answer is already an unknown outcome).
     /// </summary>
-    private async Task<HttpResponseMessage> SendRefusableAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendBufferedAsync(HttpRequestMessage request, bool jsonOfSuccess, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var status = (int)response.StatusCode;
-        await BufferAsync(response, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
-        {
-            // A successful answer is its caller's to read (a create's unreadable answer is already an unknown outcome).
-            return response;
-        }
-
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (IsCutJson(body))
-        {
-            // An error object that stops before its end: the server or a proxy died mid-answer.
-            response.Dispose();
-            throw new CutAnswerException($"The answer (HTTP {status}) ended early: its JSON stops after {body.Length} bytes, before its end.", null);
-        }
-
-        return response;
-    }
-
-    /// <summary>Reads <paramref name="response"/>'s whole body into its buffer; one that ends early is a <see cref="CutAnswerException"/>.</summary>
-    private static async Task BufferAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
         var status = (int)response.StatusCode;
         try
         {
@@ -65,14 +43,8 @@ internal sealed class CutAnswerHandler : DelegatingHandler
             response.Dispose();
             throw new CutAnswerException($"The answer (HTTP {status}) ended early: the connection closed before its body was complete ({Cause(ex)})", ex);
         }
-    }
 
-    private async Task<HttpResponseMessage> SendReadAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        var status = (int)response.StatusCode;
-        await BufferAsync(response, cancellationToken).ConfigureAwait(false);
-        if (response.IsSuccessStatusCode)
+        if (response.IsSuccessStatusCode == jsonOfSuccess)
         {
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             if (IsCutJson(body))
