@@ -85,7 +85,7 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
 
     /// <inheritdoc />
     public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent) =>
-        TransportFailures.ToException(Cms, Site, Describe(call), call.IsCreate, exception);
+        TransportFailures.ToException(Cms, Site, Describe(call), call, exception);
 
     /// <inheritdoc />
     public virtual bool IsNotFound(HttpCall call, HttpAnswer answer) =>

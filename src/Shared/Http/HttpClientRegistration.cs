@@ -25,6 +25,9 @@ internal static class HttpClientRegistration
                 // A redirect would turn a POST into a GET and drop or leak the Authorization header; packages see it as an answer.
                 AllowAutoRedirect = false,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                // The handler would send a bodyless request again, up to three times, on a connection closed before any
+                // answer; each try of the resilience pipeline is one request on the wire instead (see UnansweredRequest).
+                PlaintextStreamFilter = UnansweredRequest.Filter,
             });
         if (limiter is null)
         {

@@ -16,6 +16,9 @@ internal sealed record CutReply(int Status, byte[] Body, int? Sent = null, Lengt
 
     /// <summary>No answer at all: the connection closes once the request has been read (status 0).</summary>
     public static CutReply Nothing { get; } = new(0, []);
+
+    /// <summary>Half a status line (<c>HTTP/1.1 2</c>), then the connection closes: an answer that began and broke off (status -1).</summary>
+    public static CutReply HalfStatusLine { get; } = new(-1, Encoding.ASCII.GetBytes("HTTP/1.1 2"));
 }
 
 public enum LengthHeader
@@ -28,7 +31,8 @@ public enum LengthHeader
 /// <summary>
 /// A raw HTTP/1.1 server on a loopback socket that answers each request as <c>reply</c> says, cutting the body where it is
 /// told and closing the connection: what a proxy or a server that died mid-answer sends, which WireMock cannot. It records
-/// each request's path and decoded form body.
+/// each request's path and decoded form body, and counts the connections it accepted. With <c>closeAtOnce</c> it closes every
+/// connection as soon as it accepts it, before reading a byte (a proxy whose upstream is gone).
 /// </summary>
 internal sealed class CuttingServer : IDisposable
 {
@@ -36,14 +40,24 @@ internal sealed class CuttingServer : IDisposable
     private readonly Func<int, string, CutReply> _reply;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _requests = [];
+    private readonly bool _closeAtOnce;
+    private int _connections;
 
     /// <param name="reply">The answer to the request with this 0-based number and this decoded form body.</param>
-    public CuttingServer(Func<int, string, CutReply> reply)
+    /// <param name="closeAtOnce">Close every connection as soon as it is accepted, reading nothing (<paramref name="reply"/> is never asked).</param>
+    public CuttingServer(Func<int, string, CutReply> reply, bool closeAtOnce = false)
     {
         _reply = reply;
+        _closeAtOnce = closeAtOnce;
         _listener.Start();
         _ = AcceptAsync();
     }
+
+    /// <summary>A server that accepts every connection and closes it at once, reading nothing.</summary>
+    public static CuttingServer ClosingAtOnce() => new((_, _) => CutReply.Nothing, closeAtOnce: true);
+
+    /// <summary>The connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     public Uri BaseUrl => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
 
@@ -73,6 +87,7 @@ internal sealed class CuttingServer : IDisposable
                 return;
             }
 
+            Interlocked.Increment(ref _connections);
             _ = ServeAsync(client);
         }
     }
@@ -83,6 +98,12 @@ internal sealed class CuttingServer : IDisposable
         {
             try
             {
+                if (_closeAtOnce)
+                {
+                    client.Client.Shutdown(SocketShutdown.Both);
+                    return;
+                }
+
                 var stream = client.GetStream();
                 while (await ReadRequestAsync(stream) is { } request)
                 {
@@ -94,8 +115,14 @@ internal sealed class CuttingServer : IDisposable
                     }
 
                     var reply = _reply(number, request.Body);
-                    if (reply.Status == 0)
+                    if (reply.Status <= 0)
                     {
+                        if (reply.Body.Length > 0)
+                        {
+                            await stream.WriteAsync(reply.Body, _stop.Token);
+                            await stream.FlushAsync(_stop.Token);
+                        }
+
                         client.Client.Shutdown(SocketShutdown.Both);
                         return;
                     }

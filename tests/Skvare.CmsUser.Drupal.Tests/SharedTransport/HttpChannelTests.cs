@@ -78,6 +78,36 @@ public sealed class HttpChannelTests
         (await act.Should().ThrowAsync<CmsProviderException>()).Which.Reason.Should().Be(expected);
     }
 
+    /// <summary>
+    /// Regression (session 21): a cut answer to a write that is not a create (an email, a role change) said "cut short on its
+    /// way, on every try", though a write's cut answer is never asked for again. Only a read's is tried on every try.
+    /// </summary>
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public async Task A_cut_answer_says_every_try_only_for_a_read_and_may_have_been_carried_out_for_a_write(bool isRead, bool retrySafe)
+    {
+        var server = new StubServer(_ => throw new CutAnswerException("The answer (HTTP 200) ended early: its JSON stops after 9 bytes, before its end.", null));
+        var call = new HttpCall(isRead ? HttpMethod.Get : HttpMethod.Post, "users/7/roles", "users/{uid}/roles") { IsRead = isRead, RetrySafe = retrySafe };
+
+        var act = () => server.Channel().SendJsonAsync(call, Token());
+
+        var failure = (await act.Should().ThrowAsync<CmsProviderException>()).Which;
+        failure.Reason.Should().Be(CmsErrorReason.Unavailable, "only a create's lost answer is an unknown outcome");
+        failure.Kind.Should().Be(FailureKind.Transient);
+        failure.Message.Should().Contain("users/{uid}/roles").And.Contain("cut short").And.Contain("ended early");
+        if (isRead)
+        {
+            failure.Message.Should().Contain("on every try").And.NotContain("carried out");
+        }
+        else
+        {
+            failure.Message.Should().NotContain("every try", "a write's cut answer is not asked for again")
+                .And.Contain("may have been carried out").And.Contain("not sent again");
+        }
+    }
+
     [Fact]
     public async Task A_cancellation_the_caller_did_not_ask_for_is_a_transport_failure_and_one_it_asked_for_is_not()
     {
