@@ -1,5 +1,5 @@
 using CsCheck;
-using Skvare.CmsUser.CiviCrm.Triggers;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Tests;
 
@@ -29,7 +29,7 @@ public sealed class CustomFieldTextTests
     [InlineData(" a \t b ", "Text", "String", "a b")]
     [InlineData("a  b\nc", "Text", "String", "a b c")]
     [InlineData("No", "Radio", "Boolean", "No")]
-    [InlineData("0", "Text", "Money", "0")]
+    [InlineData("0", "Text", "Money", "0.00")]
     [InlineData("0", "Link", "Link", null)]
     [InlineData(" 0", "Link", "Link", " 0")]
     [InlineData("0\n", "TextArea", "Memo", "0")]
