@@ -1,5 +1,5 @@
 using CsCheck;
-using Skvare.CmsUser.CiviCrm.Triggers;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Tests;
 
@@ -29,7 +29,7 @@ public sealed class CustomFieldTextTests
     [InlineData(" a \t b ", "Text", "String", "a b")]
     [InlineData("a  b\nc", "Text", "String", "a b c")]
     [InlineData("No", "Radio", "Boolean", "No")]
-    [InlineData("0", "Text", "Money", "0")]
+    [InlineData("0", "Text", "Money", "0.00")]
     [InlineData("0", "Link", "Link", null)]
     [InlineData(" 0", "Link", "Link", " 0")]
     [InlineData("0\n", "TextArea", "Memo", "0")]
@@ -58,12 +58,19 @@ public sealed class CustomFieldTextTests
             printed.Should().Match(p => p.Length > 0 && p.Trim(' ', '\t', '\n', '\r', '\0', '\v') == p, "the printed text is trimmed");
             if (printed == "0")
             {
-                // Only a note's 0 with a line break (nl2br's <br /> makes it more than 0), or 0 after a non-breaking space.
-                var madeByConverter = (htmlType == "TextArea" && (display.Contains('\n') || display.Contains('\r'))) || display.Contains('\u00A0') || display.Contains('\u200C');
+                // Only a note's 0 with a line break (nl2br's <br /> makes it more than 0), 0 after a non-breaking space, or
+                // 0 left by markup (a '<' that starts the value, a tag, a reference).
+                var madeByConverter = (htmlType == "TextArea" && (display.Contains('\n') || display.Contains('\r'))) || display.Contains('\u00A0') || display.Contains('\u200C')
+                    || display.Contains('<') || display.Contains('&');
                 madeByConverter.Should().BeTrue($"0 is printed only where the converter made it ({System.Text.Json.JsonSerializer.Serialize(display)})");
                 return;
             }
 
-            CustomFieldText.Printed(printed, htmlType, "String").Should().Be(printed, "printed text prints as it is");
+            if (display.IndexOfAny(['<', '&']) < 0)
+            {
+                // Markup converts again (&amp;amp; prints &amp;, which prints &) and may leave two spaces (text on each side
+                // of a tag collapses apart); plain text prints as it is the second time.
+                CustomFieldText.Printed(printed, htmlType, "String").Should().Be(printed, "printed text prints as it is");
+            }
         }, iter: 3000);
 }

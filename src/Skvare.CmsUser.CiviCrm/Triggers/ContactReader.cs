@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
@@ -34,6 +35,9 @@ internal sealed class ContactReader
     // The site's date formats and language for the date tokens, read once per process (null: not read yet).
     private volatile DateTokens.SiteDateFormats? _dates;
 
+    // The site's separators for money and decimal custom fields, read once per process (null: not read yet).
+    private volatile CiviNumber.Separators? _separators;
+
     public ContactReader(CiviCrmApiClient client, CiviCrmOptions options)
     {
         _client = client;
@@ -56,6 +60,7 @@ internal sealed class ContactReader
         domain ??= (await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false)).DomainId;
         await ResolveCustomFieldsAsync(extraFields, cancellationToken).ConfigureAwait(false);
         await ResolveDateFormatsAsync(extraFields, cancellationToken).ConfigureAwait(false);
+        await ResolveSeparatorsAsync(extraFields, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params().WithSelect(StandardFields).WithSelect($"{LinkAlias}.uf_id", $"{LinkAlias}.uf_name");
         foreach (var field in extraFields)
         {
@@ -144,6 +149,47 @@ internal sealed class ContactReader
         }
 
         DateTokens.Check(site, extraFields);
+    }
+
+    /// <summary>
+    /// The site's <c>monetaryThousandSeparator</c> and <c>monetaryDecimalPoint</c>, with which CiviCRM prints a money or
+    /// decimal custom field (HTML type <c>Text</c>, <see cref="CiviNumber"/>): one <c>Setting.get</c> the first time a read
+    /// names such a field, none after (like the date formats, a change on the site is seen after a restart).
+    /// </summary>
+    private async Task ResolveSeparatorsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    {
+        if (_separators is not null || !extraFields.Any(f => _customTypes.TryGetValue(f, out var t) && t.HtmlType == CustomFieldText.Text && t.DataType is CustomFieldText.Money or CustomFieldText.Float))
+        {
+            return;
+        }
+
+        var result = await _client.CallAsync("Setting", "get", new Api4Params().WithSelect(ThousandsSetting, DecimalSetting), cancellationToken).ConfigureAwait(false);
+        _separators = ReadSeparators(result.Values);
+    }
+
+    private const string ThousandsSetting = "monetaryThousandSeparator", DecimalSetting = "monetaryDecimalPoint";
+
+    /// <summary>The separators from <c>Setting.get</c>'s rows (a missing or non-text value: CiviCRM's default; an empty one stays empty, as CiviCRM prints it).</summary>
+    internal static CiviNumber.Separators ReadSeparators(IReadOnlyList<JsonElement> rows)
+    {
+        var separators = CiviNumber.Separators.Default;
+        foreach (var row in rows)
+        {
+            if (row.ValueKind != JsonValueKind.Object || !row.TryGetProperty("value", out var value))
+            {
+                continue;
+            }
+
+            var text = value.ValueKind == JsonValueKind.Null ? "" : value.ValueKind == JsonValueKind.String ? value.AsText() : null;
+            separators = (row.GetString("name"), text) switch
+            {
+                (ThousandsSetting, { } t) => separators with { Thousands = t },
+                (DecimalSetting, { } t) => separators with { Decimal = t },
+                _ => separators,
+            };
+        }
+
+        return separators;
     }
 
     /// <summary>
@@ -373,7 +419,7 @@ internal sealed class ContactReader
         var (htmlType, dataType) = _customTypes.GetValueOrDefault(field);
         if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
         {
-            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType);
+            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType, _separators);
         }
 
         var items = value.EnumerateArray().ToArray();
@@ -386,7 +432,8 @@ internal sealed class ContactReader
         return CustomFieldText.Printed(
             string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t))),
             htmlType,
-            dataType);
+            dataType,
+            _separators);
     }
 
     private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -111,7 +111,13 @@ internal sealed partial class FakeApi4Engine
         var stored = contact.GetValueOrDefault(CustomFieldName((long)field["id"]!));
         if (parts.Suffix is null)
         {
-            return Equals(field.GetValueOrDefault("data_type"), "Date") ? DateValue(stored, field.GetValueOrDefault("time_format") is long and not 0) : stored;
+            return field.GetValueOrDefault("data_type") switch
+            {
+                "Date" => DateValue(stored, field.GetValueOrDefault("time_format") is long and not 0),
+                // FormattingUtil::convertDataType: a money or decimal field's value is a float.
+                "Money" or "Float" when stored is long or string => double.TryParse(Convert.ToString(stored, CultureInfo.InvariantCulture), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : 0d,
+                _ => stored,
+            };
         }
 
         var boolean = Equals(field.GetValueOrDefault("data_type"), "Boolean");

@@ -19,6 +19,8 @@ internal sealed partial class FakeApi4Engine
         ("dateformatYear", "%Y"),
         ("dateformatFinancialBatch", "%m/%d/%Y"),
         ("dateformatshortdate", "%m/%d/%Y"),
+        ("monetaryThousandSeparator", ","),
+        ("monetaryDecimalPoint", "."),
     ];
 
     private (List<Dictionary<string, object?>> Values, int Count, int? CountMatched)? ExecuteSettings(string entity, string action, JsonElement p)

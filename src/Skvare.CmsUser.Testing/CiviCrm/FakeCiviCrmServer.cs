@@ -365,8 +365,8 @@ public partial class FakeCiviCrmServer : IDisposable
     /// <summary>Sets a contact's value of a custom field (<see cref="AddCustomField"/>): an option's value, not its label.</summary>
     /// <param name="contactId">The contact.</param>
     /// <param name="customFieldId">The custom field.</param>
-    /// <param name="value">Text, a whole number, <see langword="true"/>/<see langword="false"/>, the values of a field with several (a list of text), or <see langword="null"/>; a date field's value is <c>yyyy-MM-dd</c> or <c>yyyy-MM-dd HH:mm:ss</c>.</param>
-    /// <exception cref="ArgumentException">The contact or the field is unknown.</exception>
+    /// <param name="value">Text, a whole number, a decimal number (<see cref="double"/>, <see cref="decimal"/>, finite) for a <c>Float</c> or <c>Money</c> field, <see langword="true"/>/<see langword="false"/>, the values of a field with several (a list of text), or <see langword="null"/>; a date field's value is <c>yyyy-MM-dd</c> or <c>yyyy-MM-dd HH:mm:ss</c>.</param>
+    /// <exception cref="ArgumentException">The contact or the field is unknown, or the value is not one CiviCRM answers.</exception>
     public void SetCustomValue(long contactId, long customFieldId, object? value)
     {
         lock (Store)
@@ -376,9 +376,15 @@ public partial class FakeCiviCrmServer : IDisposable
                 throw new ArgumentException($"There is no custom field {customFieldId}.", nameof(customFieldId));
             }
 
-            ContactRow(contactId)[FakeApi4Engine.CustomFieldName(customFieldId)] = value is IEnumerable<string> many
-                ? many.Select(v => (object?)v).ToList()
-                : StoredValue(value, nameof(value));
+            ContactRow(contactId)[FakeApi4Engine.CustomFieldName(customFieldId)] = value switch
+            {
+                IEnumerable<string> many => many.Select(v => (object?)v).ToList(),
+                // A decimal or money field's value: API v4 answers a float (FormattingUtil::convertDataType).
+                double d when double.IsFinite(d) => d,
+                float f when float.IsFinite(f) => (double)f,
+                decimal m => (double)m,
+                _ => StoredValue(value, nameof(value)),
+            };
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Testing.InMemory;
 
@@ -121,6 +122,7 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
                 Email = email,
             };
             var contact = configure?.Invoke(plain) ?? plain;
+            contact = AsPrinted(contact);
             if (contact == plain)
             {
                 // The common case keeps three texts and no record.
@@ -672,6 +674,25 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
         }
 
         return _texts.Add(ufName);
+    }
+
+    /// <summary>
+    /// The contact with its custom fields (<c>custom_N</c> in <see cref="Contact.Fields"/>) as CiviCRM's token processor
+    /// prints a text field's value, as the real contact read hands them: a value that trims to empty or <c>0</c> is none,
+    /// entities are decoded, tags dropped and white space collapsed (<see cref="CustomFieldText"/>).
+    /// </summary>
+    private static Contact AsPrinted(Contact contact)
+    {
+        if (!contact.Fields.Any(f => f.Key.StartsWith("custom_", StringComparison.Ordinal) && f.Value is not null))
+        {
+            return contact;
+        }
+
+        var fields = contact.Fields.ToDictionary(
+            f => f.Key,
+            f => f.Key.StartsWith("custom_", StringComparison.Ordinal) ? CustomFieldText.Printed(f.Value, CustomFieldText.Text, "String") : f.Value,
+            StringComparer.Ordinal);
+        return contact with { Fields = fields };
     }
 
     private void KeepWhole(int row, Contact contact)

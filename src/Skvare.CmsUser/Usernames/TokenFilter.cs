@@ -32,7 +32,7 @@ internal sealed class TokenFilter
         var name = colon < 0 ? trimmed : trimmed[..colon];
         switch (name)
         {
-            case "lower" or "upper" or "capitalize" when colon < 0:
+            case "lower" or "upper" or "capitalize" or Boolean when colon < 0:
                 return new TokenFilter(name, null);
             case "default" when colon > 0 && QuotedArgument(trimmed[(colon + 1)..]) is { } argument:
                 return new TokenFilter(name, argument);
@@ -44,7 +44,7 @@ internal sealed class TokenFilter
             case "default":
                 throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'; write the default text in double quotes, e.g. {{contact.nick_name|default:\"member\"}}.");
             default:
-                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'. Known filters: |lower, |upper, |capitalize and |default:\"text\" (one per token), and |crmDate for a date.");
+                throw new CmsUserConfigurationException($"The pattern '{pattern}' uses the filter '|{trimmed}'. Known filters: |lower, |upper, |capitalize, |boolean and |default:\"text\" (one per token), and |crmDate for a date.");
         }
     }
 
@@ -55,11 +55,19 @@ internal sealed class TokenFilter
         "lower" => value is null ? null : PhpCase.Lower(value),
         "upper" => value is null ? null : PhpCase.Upper(value),
         "capitalize" => value is null ? null : PhpCase.Title(value),
+        // StandardFilters::boolean: (int) (bool) $value.
+        Boolean => IsTrue(value) ? "1" : "0",
         // A custom field's text as it is (StandardFilters::crmDate of text that is not empty).
         DateTokens.Filter => value,
         // PHP's !$value: an empty text and "0" take the default.
-        _ => string.IsNullOrEmpty(value) || value == "0" ? _argument : value,
+        _ => IsTrue(value) ? value : _argument,
     };
+
+    /// <summary>The name of the <c>|boolean</c> filter.</summary>
+    public const string Boolean = "boolean";
+
+    // PHP's truth of a string: not empty and not "0".
+    private static bool IsTrue(string? value) => !string.IsNullOrEmpty(value) && value != "0";
 
     private static string? QuotedArgument(string text) =>
         text.Length >= 2 && text[0] == '"' && text[^1] == '"' && text.IndexOf('"', 1) == text.Length - 1 ? text[1..^1] : null;

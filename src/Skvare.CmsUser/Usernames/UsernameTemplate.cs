@@ -8,8 +8,9 @@ namespace Skvare.CmsUser.Usernames;
 /// <summary>
 /// A pattern such as <c>{contact.first_name}.{contact.last_name}</c>, parsed once. Tokens are CiviCRM's: the standard
 /// ones, <c>{contact.custom_N}</c>, CiviCRM's other contact tokens (<see cref="ContactTokens"/>), each optionally with
-/// one of CiviCRM's token filters (<c>|lower</c>, <c>|upper</c>, <c>|capitalize</c>, <c>|default:"text"</c>), and the
-/// contact's dates with or without <c>|crmDate</c> (<see cref="DateTokens"/>: printed by the contact read).
+/// one of CiviCRM's token filters (<c>|lower</c>, <c>|upper</c>, <c>|capitalize</c>, <c>|boolean</c>,
+/// <c>|default:"text"</c>), and the contact's dates with or without <c>|crmDate</c> (<see cref="DateTokens"/>: printed by
+/// the contact read) or with <c>|boolean</c>.
 /// Unknown tokens and filters are rejected when the pattern is parsed (at start-up), not when it is used.
 /// </summary>
 internal sealed partial class UsernameTemplate
@@ -81,7 +82,12 @@ internal sealed partial class UsernameTemplate
             var bar = token.IndexOf('|', StringComparison.Ordinal);
             var field = ValidateToken(pattern, bar < 0 ? token : token[..bar].TrimEnd());
             var filterText = bar < 0 ? null : token[(bar + 1)..];
-            if (DateTokens.Fields.Contains(field))
+            if (DateTokens.Fields.Contains(field) && filterText?.Trim() == TokenFilter.Boolean)
+            {
+                // StandardFilters::boolean of the date: 1 when the contact has it (a DateTime is true), 0 when not.
+                segments.Add(new Segment(true, field, TokenFilter.Parse(pattern, filterText)));
+            }
+            else if (DateTokens.Fields.Contains(field))
             {
                 // CiviCRM prints a date with the site's formats: the contact read prints it, its filter included.
                 segments.Add(new Segment(true, DateTokens.Key(pattern, field, filterText)));

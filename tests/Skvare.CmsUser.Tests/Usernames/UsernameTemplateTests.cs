@@ -62,6 +62,39 @@ public sealed class UsernameTemplateTests
     public void CiviCRM_token_filters_apply_to_the_value(string pattern, string expected) =>
         UsernameTemplate.Parse(pattern).Render(Filtered).Should().Be(expected);
 
+    // CiviCRM 6.17.2's StandardFilters::boolean, (int) (bool) $value (recording civicrm-6.17.2-money-*): "0.00", "-0" and
+    // "No" print 1, nothing and "0" print 0; a date prints 1 when the contact has it.
+    [Theory]
+    [InlineData("{contact.first_name|boolean}", null, "0")]
+    [InlineData("{contact.first_name|boolean}", "", "0")]
+    [InlineData("{contact.first_name|boolean}", "0", "0")]
+    [InlineData("{contact.first_name|boolean}", "00", "1")]
+    [InlineData("{contact.first_name|boolean}", "0.00", "1")]
+    [InlineData("{contact.first_name|boolean}", "-0", "1")]
+    [InlineData("{contact.first_name|boolean}", "No", "1")]
+    [InlineData("{contact.first_name|boolean}", " ", "1")]
+    [InlineData("{contact.first_name | boolean }", "😀", "1")]
+    public void Boolean_prints_1_for_what_PHP_finds_true(string pattern, string? value, string expected)
+    {
+        var template = UsernameTemplate.Parse(pattern);
+        template.Render(Filtered with { FirstName = value }).Should().Be(expected);
+        template.HasAllValues(Filtered with { FirstName = value }).Should().BeTrue("0 is a value");
+    }
+
+    [Theory]
+    [InlineData(null, "0")]
+    [InlineData("February 29th, 2000", "1")]
+    public void Boolean_of_a_date_prints_whether_the_contact_has_it(string? printedDate, string expected)
+    {
+        var template = UsernameTemplate.Parse("{contact.birth_date|boolean}");
+        template.ExtraFields.Should().Equal("birth_date");
+        template.Render(Filtered with { Fields = new Dictionary<string, string?> { ["birth_date"] = printedDate } }).Should().Be(expected);
+    }
+
+    [Fact]
+    public void Boolean_takes_no_argument() =>
+        FluentActions.Invoking(() => UsernameTemplate.Parse("{contact.first_name|boolean:\"x\"}")).Should().Throw<CmsUserConfigurationException>().WithMessage("*|boolean*");
+
     [Fact]
     public void A_default_fills_a_missing_value_so_the_pattern_is_not_incomplete()
     {
