@@ -166,9 +166,27 @@ internal static class CliApp
         {
             Description = "Every contact whose last attempt failed in the attempt window, also those no trigger holds any more (they gave up, were removed from the trigger or got an account another way). Not with --rule.",
         };
-        var failures = new Command("failures", "List contacts still waiting in a rule's trigger whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does (--all: every contact whose last attempt failed). Read-only.");
+        var olderThan = new Option<string?>("--older-than")
+        {
+            Description = $"Open records are looked at once opened longer ago than this (default 1d; at least {Durations.Format(OrphanRecords.MinimumOlderThan)}: a younger one may belong to a page a run is working on): a number and s, m, h or d, e.g. 90m, 12h, 2d.",
+            HelpName = "AGE",
+        };
+        olderThan.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && OlderThanError(token.Value) is { } error)
+            {
+                result.AddError(error);
+            }
+        });
+        var closeOrphans = new Option<bool>("--close-orphans")
+        {
+            Description = "Mark the open records listed (contacts that wait in no trigger) Cancelled, with a note saying why; they count as no attempt. Not with --rule.",
+        };
+        var failures = new Command("failures", "List contacts still waiting in a rule's trigger whose last attempt failed, from the CiviCRM activities: attempts counted and what the next run does (--all: every contact whose last attempt failed); and open creation or reset records no run will finish because their contact waits in no trigger. Read-only unless --close-orphans.");
         failures.Options.Add(all);
-        failures.SetAction((parse, token) => Execute(invocation, "failures", parse, options => FailuresAsync(options, parse.GetValue(all), token), token));
+        failures.Options.Add(olderThan);
+        failures.Options.Add(closeOrphans);
+        failures.SetAction((parse, token) => Execute(invocation, "failures", parse, options => FailuresAsync(options, parse.GetValue(all), OlderThan(parse.GetValue(olderThan)), parse.GetValue(closeOrphans), token), token));
         root.Subcommands.Add(failures);
         var timeout = new Option<int>("--timeout", "-t")
         {
@@ -360,17 +378,23 @@ internal static class CliApp
         return exit;
     }
 
-    private static async Task<int> FailuresAsync(CliOptions options, bool all, CancellationToken cancellationToken)
+    private static async Task<int> FailuresAsync(CliOptions options, bool all, TimeSpan olderThan, bool closeOrphans, CancellationToken cancellationToken)
     {
         if (all && options.Rule is { } rule)
         {
             throw new CliException(AllWithRule(rule), ExitCodes.Configuration);
         }
 
+        if (closeOrphans && options.Rule is { } named)
+        {
+            throw new CliException(CloseOrphansWithRule(named), ExitCodes.Configuration);
+        }
+
         // Every rule's trigger is asked, also with --rule: a contact waiting in another rule's trigger is that rule's work,
         // not one of this rule's contacts that left (found in trial10: "Not listed" counted them).
         using var host = await StartAsync(options with { Rule = null }, cancellationToken).ConfigureAwait(false);
         var rules = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.ToList();
+        var campaigns = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PasswordResets.ToList();
         CliHost.FilterRules(host, options.Rule);
         var only = options.Rule is null ? null : host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules.FirstOrDefault();
         var (failures, max, window) = await FailureReader.ReadAsync(host.Services, rules, only, cancellationToken).ConfigureAwait(false);
@@ -379,9 +403,30 @@ internal static class CliApp
         var listed = all ? failures
             : options.Rule is null ? failures.Where(f => f.Rule is not null).ToList()
             : failures.Where(f => f.Rule is not null && f.Rule == only?.DisplayName).ToList();
-        Output.Failures(listed, max, window, options.Json, options.Rule, all, all ? 0 : failures.Count(f => f.Rule is null));
+
+        // Open records no run will finish: every trigger is asked whatever --rule says (a record names no rule), and only
+        // after the failures were read, so a record is closed right after the triggers said its contact waits in none.
+        var orphans = await OrphanRecords.FindAsync(host.Services, rules, campaigns, olderThan, cancellationToken).ConfigureAwait(false);
+        int? closed = closeOrphans ? await OrphanRecords.CloseAsync(host.Services, orphans.Records, cancellationToken).ConfigureAwait(false) : null;
+        Output.Failures(listed, max, window, options.Json, options.Rule, all, all ? 0 : failures.Count(f => f.Rule is null), orphans, closed);
         return ExitCodes.Done;
     }
+
+    /// <summary>Why <c>failures --close-orphans --rule</c> is refused: an open record names no rule, and one is closed only when no trigger holds its contact.</summary>
+    internal static string CloseOrphansWithRule(string rule) =>
+        $"--close-orphans closes open records whose contact waits in no trigger of any rule or campaign (a record does not name a rule), so it cannot be combined with --rule '{rule}': run 'cmsuser failures --close-orphans' without it.";
+
+    /// <summary>The error of an <c>--older-than</c> value, or <see langword="null"/> when it is one.</summary>
+    internal static string? OlderThanError(string text) =>
+        !Durations.TryParse(text, out var age)
+            ? $"--older-than '{text}' is not an age: a number and s, m, h or d, e.g. 90m, 12h, 2d."
+            : age < OrphanRecords.MinimumOlderThan || age > OrphanRecords.MaximumOlderThan
+                ? $"--older-than must be from {Durations.Format(OrphanRecords.MinimumOlderThan)} to {Durations.Format(OrphanRecords.MaximumOlderThan)}: a record opened more recently may belong to a page a run is working on."
+                : null;
+
+    /// <summary>The age of <c>--older-than</c> (validated), or <see cref="OrphanRecords.DefaultOlderThan"/>.</summary>
+    private static TimeSpan OlderThan(string? text) =>
+        text is not null && Durations.TryParse(text, out var age) ? age : OrphanRecords.DefaultOlderThan;
 
     /// <summary>Why <c>failures --all --rule</c> is refused: the activities do not name a rule.</summary>
     internal static string AllWithRule(string rule) =>

@@ -22,6 +22,41 @@ internal static class Durations
         };
     }
 
+    /// <summary>
+    /// Reads a duration a person types on the command line: a whole or decimal number and a unit, <c>s</c>, <c>m</c> or
+    /// <c>min</c>, <c>h</c>, <c>d</c> (<c>90m</c>, <c>2 h</c>, <c>1.5d</c>). <see langword="false"/> for anything else, a
+    /// negative number included.
+    /// </summary>
+    public static bool TryParse(string? text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var trimmed = text?.Trim() ?? "";
+        var split = trimmed.Length;
+        while (split > 0 && char.IsAsciiLetter(trimmed[split - 1]))
+        {
+            split--;
+        }
+
+        var number = trimmed[..split].TrimEnd();
+        var unit = trimmed[split..].ToLowerInvariant() switch
+        {
+            "s" => TimeSpan.TicksPerSecond,
+            "m" or "min" => TimeSpan.TicksPerMinute,
+            "h" => TimeSpan.TicksPerHour,
+            "d" => TimeSpan.TicksPerDay,
+            _ => 0,
+        };
+        if (unit == 0 || number.Length == 0
+            || !decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            || value > TimeSpan.MaxValue.Ticks / unit)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromTicks((long)decimal.Round(value * unit));
+        return true;
+    }
+
     // "2 min 5 s", or "2 min" when the smaller unit is zero.
     private static string Two(int large, string largeUnit, int small, string smallUnit) =>
         small == 0

@@ -536,7 +536,7 @@ internal static class Output
     /// so an empty list never reads as "nobody failed". <paramref name="notListed"/> counts the failed contacts left out that
     /// no rule's trigger holds (with <paramref name="rule"/>, those waiting in another rule's trigger are that rule's, not counted).
     /// </summary>
-    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, int notListed = 0)
+    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, int notListed = 0, OrphanScan? orphans = null, int? closed = null)
     {
         if (json)
         {
@@ -563,6 +563,10 @@ internal static class Output
                 }
 
                 w.WriteEndArray();
+                if (orphans is not null)
+                {
+                    OrphansJson(w, orphans, closed);
+                }
             });
             return;
         }
@@ -575,6 +579,7 @@ internal static class Output
             Human.WriteLine(all
                 ? $"No failed attempts in the last {days}."
                 : $"No contact{waiting} has failed attempts in the last {days}.{more}");
+            Orphans(orphans, closed);
             return;
         }
 
@@ -590,6 +595,113 @@ internal static class Output
 
         Human.Write(table);
         Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
+        Orphans(orphans, closed);
+    }
+
+    /// <summary>
+    /// The <c>failures</c> part on open records no run will finish (<see cref="OrphanRecords"/>): nothing when there are none
+    /// and none were to be closed; with <paramref name="closed"/> (<c>--close-orphans</c>), how many were closed.
+    /// </summary>
+    private static void Orphans(OrphanScan? scan, int? closed)
+    {
+        if (scan is null || (scan.Records.Count == 0 && closed is null))
+        {
+            return;
+        }
+
+        var age = Durations.Format(scan.OlderThan);
+        if (scan.Records.Count == 0)
+        {
+            Human.WriteLine($"No open record opened more than {age} ago belongs to a contact that waits in no trigger: nothing to close.");
+            return;
+        }
+
+        Human.WriteLine($"Open records no run will finish (opened more than {age} ago; the contact waits in no trigger that would finish them):");
+        var table = new Table().Border(TableBorder.Simple).AddColumns("Record", "Kind", "Contact", "Name", "Opened (UTC)", "Where the contact is");
+        foreach (var o in scan.Records)
+        {
+            table.AddRow(
+                Cell(Number(o.ActivityId)),
+                Cell(o.Kind == ActivityKind.PasswordReset ? "password reset" : "account creation"),
+                Cell(o.ContactId is long id ? Number(id) : ""),
+                Cell(o.DisplayName),
+                Cell(o.OpenedAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
+                Cell(OrphanWhere(o)));
+        }
+
+        Human.Write(table);
+        Human.WriteLine(OrphansLine(scan.Records.Count, closed));
+    }
+
+    /// <summary>Where an orphan's contact is, in the <c>failures</c> table.</summary>
+    internal static string OrphanWhere(OrphanRecord o) => o.Contact switch
+    {
+        OrphanContact.InTrash => "in CiviCRM's trash",
+        OrphanContact.Deleted => "deleted",
+        _ => o.Kind == ActivityKind.PasswordReset ? "in no reset campaign's group or tag" : "in no rule's trigger",
+    };
+
+    /// <summary>The line after the orphans table: what <c>--close-orphans</c> does, or what it did.</summary>
+    internal static string OrphansLine(int orphans, int? closed)
+    {
+        var records = $"{Number(orphans)} open record{(orphans == 1 ? "" : "s")}";
+        if (closed is null)
+        {
+            return $"{records} no run will finish: 'cmsuser failures --close-orphans' marks {(orphans == 1 ? "it" : "them")} Cancelled (counts as no attempt; a contact put back in a trigger is tried afresh).";
+        }
+
+        var left = orphans - closed.Value;
+        return left <= 0
+            ? $"Closed {records} as Cancelled (counts as no attempt; a contact put back in a trigger is tried afresh)."
+            : $"Closed {Number(closed.Value)} of {records} as Cancelled; {Number(left)} {(left == 1 ? "was" : "were")} no longer Scheduled (a run finished {(left == 1 ? "it" : "them")} meanwhile) and {(left == 1 ? "was" : "were")} left as {(left == 1 ? "it was" : "they were")}.";
+    }
+
+    /// <summary>The <c>orphans</c> object of <c>failures --json</c>.</summary>
+    private static void OrphansJson(Utf8JsonWriter w, OrphanScan scan, int? closed)
+    {
+        w.WriteStartObject("orphans");
+        w.WriteNumber("olderThanMinutes", Math.Round(scan.OlderThan.TotalMinutes, 3));
+        w.WriteNumber("openRead", scan.Open);
+        if (closed is { } count)
+        {
+            w.WriteNumber("closed", count);
+        }
+        else
+        {
+            w.WriteNull("closed");
+        }
+
+        w.WriteStartArray("records");
+        foreach (var o in scan.Records)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("activityId", o.ActivityId);
+            w.WriteString("kind", o.Kind == ActivityKind.PasswordReset ? "passwordReset" : "accountCreation");
+            if (o.ContactId is long id)
+            {
+                w.WriteNumber("contactId", id);
+            }
+            else
+            {
+                w.WriteNull("contactId");
+            }
+
+            w.WriteString("displayName", o.DisplayName);
+            w.WriteString("contact", Key(o.Contact.ToString()));
+            if (o.OpenedAt is { } at)
+            {
+                w.WriteString("openedAt", at);
+            }
+            else
+            {
+                w.WriteNull("openedAt");
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     /// <summary>

@@ -531,10 +531,34 @@ internal sealed partial class FakeApi4Engine
             {
                 Store.Table("ActivityContact").RemoveAll(ac => Equals(ac["activity_id"], row["id"]));
             }
+
+            if (entity == "Contact")
+            {
+                DeleteContactActivities(row["id"]);
+            }
         }
 
         var values = doomed.Select(r => new Dictionary<string, object?> { ["id"] = Convert.ToString(r["id"], CultureInfo.InvariantCulture) }).ToList();
         return (values, values.Count, null);
+    }
+
+    /// <summary>
+    /// A contact deleted for good, as CiviCRM 6.17 does it (checked on 6.17.2): the activities it is the source of and that
+    /// name no other contact go (<c>CRM_Activity_BAO_Activity::cleanupActivity</c>), and its activity contacts go (the
+    /// foreign key cascades), so an activity it was the only target of stays without a target.
+    /// </summary>
+    private void DeleteContactActivities(object? contactId)
+    {
+        var links = Store.Table("ActivityContact");
+        foreach (var activityId in links.Where(ac => Equals(ac["contact_id"], contactId) && Equals(ac["record_type_id"], 2L)).Select(ac => ac["activity_id"]).Distinct().ToList())
+        {
+            if (!links.Any(ac => Equals(ac["activity_id"], activityId) && !Equals(ac["contact_id"], contactId)))
+            {
+                Store.Table("Activity").RemoveAll(a => Equals(a["id"], activityId));
+            }
+        }
+
+        links.RemoveAll(ac => Equals(ac["contact_id"], contactId));
     }
 
     private static Dictionary<string, object?> Copy(Dictionary<string, object?> row) => new(row, StringComparer.Ordinal);

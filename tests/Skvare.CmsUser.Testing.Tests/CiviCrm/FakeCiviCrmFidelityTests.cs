@@ -224,6 +224,51 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
     }
 
     /// <summary>
+    /// Checked on CiviCRM 6.17.2 in session 21: a contact deleted for good loses its activity contacts, and an activity it
+    /// was the only target of (its source the API user) stays, without a target, its <c>source_record_id</c> unchanged; a
+    /// contact in the trash keeps its activities and is joined with <c>is_deleted</c> true. An EXCLUDE join on the targets
+    /// finds the first.
+    /// </summary>
+    [Fact]
+    public async Task A_contact_deleted_for_good_leaves_its_activities_without_a_target()
+    {
+        var gone = _server.AddContact("G", "Gone", "g@example.org");
+        var trashed = _server.AddContact("T", "Trashed", "t2@example.org");
+        long Open(JsonElement body) => body.GetProperty("values")[0].GetProperty("id").GetInt64();
+        var goneRecord = Open(await _api.OkAsync("Activity", "create", new Dictionary<string, object> { ["values"] = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "Scheduled", ["source_contact_id"] = "user_contact_id", ["target_contact_id"] = new[] { gone }, ["source_record_id"] = gone } }, Ct));
+        var trashedRecord = Open(await _api.OkAsync("Activity", "create", new Dictionary<string, object> { ["values"] = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "Scheduled", ["source_contact_id"] = "user_contact_id", ["target_contact_id"] = new[] { trashed }, ["source_record_id"] = trashed } }, Ct));
+
+        await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", gone } }, useTrash = false }, Ct);
+        await _api.OkAsync("Contact", "delete", new { where = new object[] { new object[] { "id", "=", trashed } } }, Ct);
+
+        var targets = await _api.OkAsync("Activity", "get", new Dictionary<string, object>
+        {
+            ["select"] = new[] { "id", "source_record_id", "tgt.contact_id", "who.is_deleted" },
+            ["join"] = new object[]
+            {
+                new object[] { "ActivityContact AS tgt", "LEFT", new object[] { "tgt.activity_id", "=", "id" }, new object[] { "tgt.record_type_id:name", "=", "'Activity Targets'" } },
+                new object[] { "Contact AS who", "LEFT", new object[] { "who.id", "=", "tgt.contact_id" } },
+            },
+            ["where"] = new object[] { new object[] { "id", "IN", new[] { goneRecord, trashedRecord } } },
+            ["orderBy"] = new Dictionary<string, string> { ["id"] = "ASC" },
+        }, Ct);
+        var rows = targets.GetProperty("values").EnumerateArray().ToArray();
+        rows.Should().HaveCount(2, "both activities stay");
+        rows[0].GetProperty("tgt.contact_id").ValueKind.Should().Be(JsonValueKind.Null, "the contact deleted for good is no target any more");
+        rows[0].GetProperty("source_record_id").GetInt64().Should().Be(gone);
+        rows[1].GetProperty("tgt.contact_id").GetInt64().Should().Be(trashed);
+        rows[1].GetProperty("who.is_deleted").GetBoolean().Should().BeTrue();
+
+        var untargeted = await _api.OkAsync("Activity", "get", new Dictionary<string, object>
+        {
+            ["select"] = new[] { "id" },
+            ["join"] = new object[] { new object[] { "ActivityContact AS tgt", "EXCLUDE", new object[] { "tgt.activity_id", "=", "id" }, new object[] { "tgt.record_type_id:name", "=", "'Activity Targets'" } } },
+            ["where"] = new object[] { new object[] { "status_id:name", "=", "Scheduled" } },
+        }, Ct);
+        untargeted.GetProperty("values").EnumerateArray().Select(v => v.GetProperty("id").GetInt64()).Should().Equal(goneRecord);
+    }
+
+    /// <summary>
     /// Checked on CiviCRM 6.17.2 in session 15 (docs/benchmarks.md, "Session 15"): a chain's parameters are substituted with
     /// its row's values nested chains included, so a <c>"$key"</c> two levels down takes the outer row's value when that row
     /// has the key (<c>$id</c> under a group's row is the group's id) and reaches the inner row only otherwise; a contact
