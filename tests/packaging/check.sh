@@ -43,6 +43,10 @@ for pkg in "$feed"/*.nupkg; do
   grep -q '<icon>icon.png</icon>' <<<"$nuspec" && grep -qx 'icon.png' <<<"$files" || fail "$id: no icon"
   grep -q '<readme>README.md</readme>' <<<"$nuspec" && grep -qx 'README.md' <<<"$files" || fail "$id: no README"
   unzip -p "$pkg" README.md | cmp -s - "src/$id/README.md" || fail "$id: README is not src/$id/README.md"
+  # nuget.org shows the package README without the repository around it: a relative link there leads nowhere.
+  if grep -Eno '\]\([^)]+\)' "src/$id/README.md" | grep -Ev '\]\((https?://|#|mailto:)'; then
+    fail "$id: src/$id/README.md has a relative link (above); nuget.org cannot follow it: link https://github.com/skvare/Skvare.CmsUser/blob/main/..."
+  fi
   grep -Eq '<repository type="git" url="https://github.com/skvare/Skvare.CmsUser"( [a-z]+="[^"]*")* commit="[0-9a-f]{40}"' <<<"$nuspec" || fail "$id: repository URL or commit missing"
   grep -q '<tags>civicrm' <<<"$nuspec" || fail "$id: no tags"
   if grep -Eo '<dependency id="(Microsoft\.Extensions\.[^"]*|System\.Threading\.RateLimiting)" version="[^"]*"' <<<"$nuspec" | grep -v "version=\"$floor\""; then

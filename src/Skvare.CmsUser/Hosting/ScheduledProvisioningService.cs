@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -51,7 +52,13 @@ internal sealed class ScheduledProvisioningService : BackgroundService
             var wait = DelayUntilWindow(_time.GetLocalNow(), schedule);
             if (wait > TimeSpan.Zero)
             {
-                Log.ScheduledWait(_logger, wait, _time.GetUtcNow() + wait);
+                // A wait is only ever for the off-peak window: say so, or a host that logs "waiting 7 hours" at start looks stuck.
+                Log.ScheduledWait(
+                    _logger,
+                    TimeSpan.FromSeconds(Math.Ceiling(wait.TotalSeconds)),
+                    schedule.OffPeakStart.GetValueOrDefault().ToString("HH:mm", CultureInfo.InvariantCulture),
+                    schedule.OffPeakEnd.GetValueOrDefault().ToString("HH:mm", CultureInfo.InvariantCulture),
+                    _time.GetUtcNow() + wait);
                 await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
 

@@ -40,8 +40,8 @@ internal static partial class Log
     [LoggerMessage(1009, LogLevel.Information, "Run cancelled; contacts in flight were finished and written")]
     public static partial void RunCancelled(ILogger logger);
 
-    [LoggerMessage(1010, LogLevel.Information, "Scheduled run waiting {Delay} until {Next}")]
-    public static partial void ScheduledWait(ILogger logger, TimeSpan delay, DateTimeOffset next);
+    [LoggerMessage(1010, LogLevel.Information, "Scheduled run waiting {Delay} for the off-peak window {OffPeakStart}-{OffPeakEnd} (Schedule:OffPeakStart and OffPeakEnd, the host's local time), until {Next}")]
+    public static partial void ScheduledWait(ILogger logger, TimeSpan delay, string offPeakStart, string offPeakEnd, DateTimeOffset next);
 
     [LoggerMessage(1011, LogLevel.Error, "Scheduled run failed")]
     public static partial void ScheduledRunFailed(ILogger logger, Exception exception);

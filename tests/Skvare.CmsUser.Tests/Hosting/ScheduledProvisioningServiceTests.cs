@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Skvare.CmsUser.Hosting;
 using Skvare.CmsUser.Testing.InMemory;
@@ -27,6 +29,32 @@ public sealed class ScheduledProvisioningServiceTests
         var at = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero) + TimeOnly.Parse(now, System.Globalization.CultureInfo.InvariantCulture).ToTimeSpan();
 
         ScheduledProvisioningService.DelayUntilWindow(at, schedule).Should().Be(TimeSpan.FromMinutes(expectedMinutes));
+    }
+
+    [Fact]
+    public async Task A_run_held_back_by_the_off_peak_window_says_why_it_waits_in_the_log()
+    {
+        // A host started at 10:00 with a 22:00-06:00 window logs a wait of 12 hours at start; without the window named, it looks stuck.
+        var logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddFakeLogging(o => o.OutputSink = line => { if (line.Contains("Scheduled run waiting", StringComparison.Ordinal)) { logged.TrySetResult(); } }))
+            .AddSingleton<TimeProvider>(time);
+        services.AddCmsUserProvisioning(o =>
+        {
+            o.Rules.Add(new ProvisioningRule { Trigger = TriggerDefinition.Group("g") });
+            o.Schedule.OffPeakStart = new TimeOnly(22, 0);
+            o.Schedule.OffPeakEnd = new TimeOnly(6, 0);
+        }).UseInMemory(new FakeCiviCrm(), new FakeCmsAccountProvider()).AddScheduledRuns();
+        await using var provider = services.BuildServiceProvider();
+        var service = provider.GetServices<IHostedService>().OfType<ScheduledProvisioningService>().Single();
+
+        await service.StartAsync(CancellationToken.None);
+        await logged.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await service.StopAsync(CancellationToken.None);
+
+        var wait = provider.GetFakeLogCollector().GetSnapshot().Should().ContainSingle(r => r.Id.Id == 1010).Subject;
+        wait.Message.Should().Contain("12:00:00").And.Contain("off-peak window 22:00-06:00").And.Contain("local time");
     }
 
     /// <summary>A host with one rule on group <c>g</c>, runs every 10 minutes of a fake clock, over the in-memory fakes.</summary>
