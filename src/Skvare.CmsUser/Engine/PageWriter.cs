@@ -481,8 +481,9 @@ internal sealed class PageWriter
     /// part as <see cref="ReplayAsync"/> does, so nothing is written twice; the trigger changes are sent again (idempotent;
     /// if that fails too, the contacts found written stay in the trigger and the next run finds them linked and audited).
     /// A contact whose missing part cannot be written fails with <see cref="CmsUserErrorCodes.WriteBackFailed"/>; the
-    /// others are reported as written (<see cref="PageNotWrittenException"/>). When the read fails too nothing is known:
-    /// every contact of the page fails with a message saying CiviCRM may have applied it.
+    /// others are reported as written (<see cref="PageNotWrittenException"/>). A read that fails is asked again after the
+    /// pauses of <see cref="RetryPolicy.WriteBackReadBackWait"/>; when the last fails too nothing is known: every contact
+    /// of the page fails with a message saying CiviCRM may have applied it.
     /// </summary>
     private async Task<IReadOnlyList<ContactResult>> ReadBackAsync(
         IPageWriteBackStore store, Exception lost, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
@@ -496,18 +497,31 @@ internal sealed class PageWriter
         var audited = Audited(audit.Results, opened).Concat(opened.Records.Keys).Distinct().ToArray();
         PageWriteBackSnapshot after;
         HashSet<ActivityEntry> unwritten;
-        try
+        var pauses = _attempts.ReadBackPauses;
+        for (var attempt = 0; ; attempt++)
         {
-            after = writes.Length == 0 && audited.Length == 0 ? PageWriteBackSnapshot.Empty
-                : await store.ReadAsync(new PageWriteBackQuery(writes.Select(n => decisions[n].Request).ToArray(), audited, kind), none).ConfigureAwait(false);
-            unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
-        }
-        catch (Exception ex) when (IsWriteFailure(ex))
-        {
-            Log.WriteBackUnknown(_logger, Reason(lost), Reason(ex));
-            throw new PageNotWrittenException(
-                $"the answer to the page's write-back was lost ({Reason(lost)}) and CiviCRM could not be asked what it kept ({Reason(ex)}). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
-                lost);
+            try
+            {
+                after = writes.Length == 0 && audited.Length == 0 ? PageWriteBackSnapshot.Empty
+                    : await store.ReadAsync(new PageWriteBackQuery(writes.Select(n => decisions[n].Request).ToArray(), audited, kind), none).ConfigureAwait(false);
+                unwritten = created.Length == 0 ? [] : (await store.FindUnwrittenAsync(created, snapshot, none).ConfigureAwait(false)).ToHashSet();
+                break;
+            }
+            catch (Exception ex) when (IsWriteFailure(ex) && attempt < pauses.Count)
+            {
+                // CiviCRM failing for a moment (a 500, a page that is not API v4, its circuit open): asked again after a pause,
+                // so the contacts are reported as CiviCRM holds them rather than all failed (trial19: 82 of 100 were applied).
+                // The pause also lets a write that timed out but still runs on CiviCRM finish before it is read back.
+                Log.WriteBackReadBackAgain(_logger, Reason(lost), Reason(ex), pauses[attempt], attempt + 2);
+                await Task.Delay(pauses[attempt], _time, none).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsWriteFailure(ex))
+            {
+                Log.WriteBackUnknown(_logger, Reason(lost), Reason(ex));
+                throw new PageNotWrittenException(
+                    $"the answer to the page's write-back was lost ({Reason(lost)}) and CiviCRM could not be asked what it kept ({Reason(ex)}, {Tries(attempt + 1)}). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
+                    lost);
+            }
         }
 
         var open = after.Audits.Where(a => a.Status == ActivityOutcomeStatus.Scheduled).Select(a => a.Id).ToHashSet();
@@ -552,6 +566,9 @@ internal sealed class PageWriter
         await AcknowledgeAgainAsync(acks.Where(a => !refused.ContainsKey(a.ContactId)).ToArray(), source).ConfigureAwait(false);
         return Refused(audit.Results, refused);
     }
+
+    /// <summary>How many read-backs were tried, in words.</summary>
+    private static string Tries(int count) => count == 1 ? "asked once" : $"asked {count.ToString(System.Globalization.CultureInfo.InvariantCulture)} times";
 
     /// <summary>
     /// Writes links again through the link store (idempotent upserts; its per-record fallback keeps one bad link from failing
