@@ -186,13 +186,16 @@ internal sealed class PageWriter
     /// Writes links, activities and trigger changes for the page, and completes or removes the Scheduled records
     /// of <see cref="OpenAsync"/>. Never cancelled half-way. Returns the final results: a link refused by CiviCRM
     /// fails its contact, a link that appeared meanwhile makes it already linked, an audit found complete records nothing.
+    /// <paramref name="pauseReadBack"/>: after a lost answer, a read-back that fails is asked again after the pauses of
+    /// <see cref="RetryPolicy.WriteBackReadBackWait"/> (a batch page); an on-demand call, whose caller is waiting (a login, a
+    /// webhook), asks once.
     /// </summary>
-    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage? opened = null)
+    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage? opened = null, bool pauseReadBack = true)
     {
         opened ??= OpenedPage.None;
         return _store is null
             ? await WriteComposedAsync(results, source, opened).ConfigureAwait(false)
-            : await WriteThroughStoreAsync(_store, results, source, opened).ConfigureAwait(false);
+            : await WriteThroughStoreAsync(_store, results, source, opened, pauseReadBack).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -389,7 +392,7 @@ internal sealed class PageWriter
     /// <see cref="WriteComposedAsync"/> does; a failed write is replayed one call per part (<see cref="ReplayAsync"/>), each
     /// idempotent, new records only where the store finds them unwritten.
     /// </summary>
-    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened)
+    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened, bool pauseReadBack)
     {
         var none = CancellationToken.None;
         var output = results.ToArray();
@@ -451,7 +454,7 @@ internal sealed class PageWriter
         }
         catch (Exception ex) when (IsWriteFailure(ex) && IsLostAnswer(ex))
         {
-            return await ReadBackAsync(store, ex, results, linked, decisions, audit, records, snapshot, source, opened).ConfigureAwait(false);
+            return await ReadBackAsync(store, ex, results, linked, decisions, audit, records, snapshot, source, opened, pauseReadBack ? _attempts.ReadBackPauses : []).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsWriteFailure(ex))
         {
@@ -487,7 +490,7 @@ internal sealed class PageWriter
     /// </summary>
     private async Task<IReadOnlyList<ContactResult>> ReadBackAsync(
         IPageWriteBackStore store, Exception lost, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
-        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened)
+        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened, IReadOnlyList<TimeSpan> pauses)
     {
         var none = CancellationToken.None;
         var (entries, discard, acks) = Plan(audit);
@@ -497,7 +500,6 @@ internal sealed class PageWriter
         var audited = Audited(audit.Results, opened).Concat(opened.Records.Keys).Distinct().ToArray();
         PageWriteBackSnapshot after;
         HashSet<ActivityEntry> unwritten;
-        var pauses = _attempts.ReadBackPauses;
         for (var attempt = 0; ; attempt++)
         {
             try
