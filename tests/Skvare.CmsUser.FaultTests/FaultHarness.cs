@@ -72,6 +72,9 @@ internal sealed class FaultHarness : IDisposable
                 o.Rules.Add(new ProvisioningRule { Name = "members", Trigger = TriggerDefinition.Group(Trigger), History = TriggerDefinition.Group(History) });
                 o.PageSize = 100;
                 o.MaxConcurrency = 8;
+                // A lost write-back answer whose read-back fails is asked again after pauses (30 s by default): short here, where
+                // CiviCRM stays down for whole runs (OutageTests) and each run would wait them out.
+                o.Retry.WriteBackReadBackWait = TimeSpan.FromMilliseconds(60);
                 configure?.Invoke(o);
             }).AddCiviCrm(o =>
             {

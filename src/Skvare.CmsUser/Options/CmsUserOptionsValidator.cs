@@ -98,6 +98,11 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
             {
                 failures.Add($"CmsUser:Retry:AttemptWindow is {options.Retry.AttemptWindow}; it must be positive (e.g. \"30.00:00:00\").");
             }
+
+            if (options.Retry.WriteBackReadBackWait < TimeSpan.Zero || options.Retry.WriteBackReadBackWait > TimeSpan.FromMinutes(10))
+            {
+                failures.Add($"CmsUser:Retry:WriteBackReadBackWait is {options.Retry.WriteBackReadBackWait}; it must be between 00:00:00 and 00:10:00 (e.g. \"00:00:30\").");
+            }
         }
 
         if (options.LoginLinks is null)

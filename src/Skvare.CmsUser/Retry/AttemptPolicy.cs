@@ -26,6 +26,14 @@ internal sealed class AttemptPolicy
     /// <summary>Counted failures after which a contact gives up.</summary>
     public int MaxAttempts => _retry.MaxAttempts;
 
+    /// <summary>
+    /// The pauses before each further read-back of a page write-back whose answer was lost, when the read-back fails
+    /// (<see cref="RetryPolicy.WriteBackReadBackWait"/>: a sixth of it, then the rest; none when it is zero).
+    /// </summary>
+    public IReadOnlyList<TimeSpan> ReadBackPauses => _retry.WriteBackReadBackWait <= TimeSpan.Zero
+        ? []
+        : [_retry.WriteBackReadBackWait / 6, _retry.WriteBackReadBackWait - (_retry.WriteBackReadBackWait / 6)];
+
     /// <summary>Transient failures in a row that quarantine a run.</summary>
     public int QuarantineAfter => _retry.QuarantineAfterConsecutiveTransientFailures;
 

@@ -27,6 +27,15 @@ public sealed class RetryPolicy
     [Range(1, 1000)]
     public int QuarantineAfterConsecutiveTransientFailures { get; set; } = 5;
 
+    /// <summary>
+    /// How long a page write-back whose answer was lost (a dropped connection, a timeout) keeps asking CiviCRM what it kept
+    /// when the read-back fails too, so that each contact is reported as CiviCRM holds it: the read-back is asked again after
+    /// a sixth of this, then after the rest. <see cref="TimeSpan.Zero"/> asks once. Only after the last read-back fails are
+    /// the page's contacts reported <c>write_back_failed</c> ("CiviCRM may have applied it"). Batch runs and reset campaigns
+    /// only: an on-demand call, whose caller is waiting, asks once. Default 30 seconds.
+    /// </summary>
+    public TimeSpan WriteBackReadBackWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether a failure of this kind uses up an attempt.</summary>
     /// <param name="kind">The failure kind.</param>
     public bool Counts(FailureKind kind) => kind switch

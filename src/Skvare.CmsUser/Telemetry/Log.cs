@@ -97,6 +97,9 @@ internal static partial class Log
     [LoggerMessage(1049, LogLevel.Warning, "The answer to a page's write-back was lost ({Reason}), and reading back what CiviCRM kept failed too ({ReadFailure}): the page may be written; the next run finds out")]
     public static partial void WriteBackUnknown(ILogger logger, string reason, string readFailure);
 
+    [LoggerMessage(1063, LogLevel.Warning, "The answer to a page's write-back was lost ({Reason}), and reading back what CiviCRM kept failed ({ReadFailure}): asking again in {Pause} (read-back {Attempt})")]
+    public static partial void WriteBackReadBackAgain(ILogger logger, string reason, string readFailure, TimeSpan pause, int attempt);
+
     [LoggerMessage(1050, LogLevel.Warning, "After a page's lost write-back answer, its trigger changes could not be sent again ({Reason}); the contacts found linked stay in the trigger until the next run")]
     public static partial void WriteBackAcksUnconfirmed(ILogger logger, string reason);
 

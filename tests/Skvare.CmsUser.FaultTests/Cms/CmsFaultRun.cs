@@ -85,6 +85,9 @@ internal sealed class CmsFaultRun : IDisposable
             configure(o);
             o.PageSize = PageSize;
             o.MaxConcurrency = Concurrency;
+            // A site that goes away (Standalone: CiviCRM is the CMS) fails the write-back's read-back too, which is asked
+            // again after pauses (30 s by default): short here, where each run would wait them out.
+            o.Retry.WriteBackReadBackWait = TimeSpan.FromMilliseconds(60);
             o.Retry.QuarantineAfterConsecutiveTransientFailures = quarantineAfter;
         }).AddCiviCrm(o =>
         {
