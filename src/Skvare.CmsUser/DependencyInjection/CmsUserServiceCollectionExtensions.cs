@@ -53,7 +53,9 @@ public static class CmsUserServiceCollectionExtensions
         {
             try
             {
-                configuration.Bind(options);
+                // Values that do not convert are left out, so the binder neither stops at one nor drops the rule
+                // that holds it: everything else is bound in its place and validated.
+                BindableView(configuration).Bind(options);
             }
             catch (InvalidOperationException)
             {
@@ -93,6 +95,13 @@ public static class CmsUserServiceCollectionExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ScheduledProvisioningService>());
         return builder;
     }
+
+    // The walked option types are the validator's, kept when trimmed by its DynamicDependency attributes.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The walked option types are kept by CmsUserOptionsValidator's DynamicDependency attributes.")]
+    private static IConfiguration BindableView(IConfiguration configuration) =>
+        configuration is IConfigurationSection section
+            ? SettingsCheck.WithoutUnconvertibleValues(section, typeof(CmsUserOptions), CmsUserOptionsValidator.PackageSections)
+            : configuration;
 
     private static void AddCore(IServiceCollection services)
     {

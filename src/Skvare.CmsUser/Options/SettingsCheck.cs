@@ -67,6 +67,33 @@ public static class SettingsCheck
         return problems;
     }
 
+    /// <summary>
+    /// The section without the values the binder cannot convert (an enum name that does not exist, a number that is
+    /// not one, an empty value where one is needed); the section itself when every value converts.
+    /// </summary>
+    /// <remarks>
+    /// The binder stops at such a value, or drops the whole list element that holds it (a rule whose <c>Kind</c> is
+    /// <c>"Groop"</c>), so every later setting of that rule would go unchecked and the rules after it would move up a
+    /// position. Bound from this view instead, the rest of the settings keep their places and are validated with
+    /// the value's own problem (which <see cref="CheckConfiguration"/> reports from the section itself).
+    /// </remarks>
+    internal static IConfiguration WithoutUnconvertibleValues(IConfigurationSection section, Type optionsType, IEnumerable<string> otherSections)
+    {
+        var unconvertible = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var skip = new HashSet<string>(otherSections, StringComparer.OrdinalIgnoreCase);
+        new Walker([], checkRanges: false, unconvertible).CheckObject(section, optionsType, section.Path, skip);
+        if (unconvertible.Count == 0)
+        {
+            return section;
+        }
+
+        var prefix = section.Path + ConfigurationPath.KeyDelimiter;
+        var kept = section.AsEnumerable()
+            .Where(pair => pair.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && !unconvertible.Contains(pair.Key))
+            .Select(pair => KeyValuePair.Create(pair.Key[prefix.Length..], pair.Value));
+        return new ConfigurationBuilder().AddInMemoryCollection(kept).Build();
+    }
+
     private static void CheckAttributes(object options, string path, List<string> problems, int depth)
     {
         if (depth > 8)
@@ -118,7 +145,7 @@ public static class SettingsCheck
 
     /// <summary>Walks a section against a type, collecting problems.</summary>
     [RequiresUnreferencedCode(TrimmingMessage)]
-    private sealed class Walker(List<string> problems, bool checkRanges)
+    private sealed class Walker(List<string> problems, bool checkRanges, HashSet<string>? unconvertible = null)
     {
         public void CheckNode(IConfigurationSection node, Type type, string key, PropertyInfo? property)
         {
@@ -135,10 +162,18 @@ public static class SettingsCheck
                 {
                     // The binder cannot convert an empty value to a number, a duration or an enum (in a list it drops the element).
                     problems.Add($"{node.Path} is empty; give a {Describe(target)} or leave the key out.");
+                    unconvertible?.Add(node.Path);
                     return;
                 }
 
-                if (CheckValue(node, target, problems) is { } value && property is not null && checkRanges)
+                var before = problems.Count;
+                var converted = CheckValue(node, target, problems);
+                if (problems.Count > before)
+                {
+                    unconvertible?.Add(node.Path);
+                }
+
+                if (converted is { } value && property is not null && checkRanges)
                 {
                     foreach (var range in property.GetCustomAttributes<RangeAttribute>(inherit: true).Where(r => !r.IsValid(value)))
                     {

@@ -120,6 +120,49 @@ public sealed class SettingsCheckTests
         failures.Should().ContainSingle().Which.Should().Be("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch (case does not matter).");
     }
 
+    // The README's three examples together: a value that does not convert used to drop its rule, so the rule's other
+    // problems went unreported (and a later rule moved up a position in every message) until it was mended.
+    [Fact(Timeout = 30_000)]
+    public async Task A_rule_with_a_value_that_does_not_convert_still_has_its_other_settings_checked_in_place()
+    {
+        var failures = await StartFailuresAsync(new()
+        {
+            ["CmsUser:MaxConcurency"] = "4",
+            ["CmsUser:Rules:0:Trigger:Kind"] = "Groop",
+            ["CmsUser:Rules:0:UsernamePattern"] = "{contact.nickname}",
+            ["CmsUser:Rules:1:Name"] = "volunteers",
+            ["CmsUser:Rules:1:Trigger:Kind"] = "Tag",
+            ["CmsUser:Rules:1:Trigger:Reference"] = "volunteer",
+            ["CmsUser:Rules:1:UsernamePattern"] = "{contact.nick}",
+        });
+
+        failures.Should().Contain("CmsUser:MaxConcurency is not a setting of CmsUser; did you mean MaxConcurrency?");
+        failures.Should().Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch (case does not matter).");
+        failures.Should().Contain(f => f.StartsWith("CmsUser:Rules:0:UsernamePattern", StringComparison.Ordinal) && f.Contains("'{contact.nickname}'", StringComparison.Ordinal));
+        failures.Should().Contain(f => f.StartsWith("CmsUser:Rules:1:UsernamePattern", StringComparison.Ordinal) && f.Contains("'{contact.nick}'", StringComparison.Ordinal));
+        failures.Should().HaveCount(4);
+    }
+
+    // Whatever a rule's Kind holds, the rule after it is checked under its own position.
+    [Fact]
+    public void A_later_rule_keeps_its_position_whatever_an_earlier_rule_holds()
+    {
+        Values.Sample(kind =>
+        {
+            var failures = StartFailuresAsync(new()
+            {
+                ["CmsUser:Rules:0:Trigger:Kind"] = kind,
+                ["CmsUser:Rules:1:Name"] = "volunteers",
+                ["CmsUser:Rules:1:Trigger:Kind"] = "Tag",
+                ["CmsUser:Rules:1:Trigger:Reference"] = "volunteer",
+                ["CmsUser:Rules:1:UsernamePattern"] = "{contact.nick}",
+            }).GetAwaiter().GetResult();
+
+            failures.Should().ContainSingle(f => f.Contains("'{contact.nick}'", StringComparison.Ordinal))
+                .Which.Should().StartWith("CmsUser:Rules:1:UsernamePattern");
+        }, iter: 40);
+    }
+
     [Fact(Timeout = 30_000)]
     public async Task Enum_names_ignore_case_as_the_binder_does()
     {
