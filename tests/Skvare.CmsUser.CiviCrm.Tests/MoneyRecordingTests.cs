@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Skvare.CmsUser.Usernames;
@@ -18,19 +17,7 @@ public sealed partial class MoneyRecordingTests
 {
     private const string Separator = "¦¦";
 
-    private static readonly string Folder = Path.Combine(
-        typeof(MoneyRecordingTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!,
-        "tests", "recordings", "civicrm-6.17.2-money-wordpress-6.1.9");
-
-    private sealed record Exchange(int Seq, string Call, JsonElement Params, JsonElement Response);
-
-    private static List<Exchange> Exchanges() =>
-        [.. File.ReadLines(Path.Combine(Folder, "render-traffic.jsonl")).Where(l => l.Length > 0).Select(line =>
-        {
-            var root = JsonDocument.Parse(line).RootElement;
-            var call = root.GetProperty("query").GetProperty("q").GetString()!["civicrm/ajax/api4/".Length..];
-            return new Exchange(root.GetProperty("seq").GetInt32(), call, root.GetProperty("request").GetProperty("form").GetProperty("params"), root.GetProperty("response").GetProperty("json"));
-        })];
+    private static List<RenderExchange> Exchanges() => RenderExchange.Read("civicrm-6.17.2-money-wordpress-6.1.9");
 
     [GeneratedRegex("\n+")]
     private static partial Regex LineBreaks();
