@@ -86,7 +86,10 @@ public sealed partial class CiviNumberProperties
             if (text.IndexOfAny(['<', '&', '{']) < 0)
             {
                 var collapsed = Regex.Replace(text.Replace('\u00A0', ' '), "[\t\n\r ]+", " ").Trim(' ');
-                printed.Should().Be(collapsed is "0" ? "" : collapsed);
+                // The `0` rule is Html2Text's `if (!$html)` after PHP's trim(), which keeps a no-break space: "\u00A00"
+                // is not PHP's "0" and prints 0 (checked with CiviCRM 6.17.2's vendored converter).
+                var phpEmpty = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim(' ', '\t', '\n', '\r', '\0', '\v') is "" or "0";
+                printed.Should().Be(phpEmpty ? "" : collapsed);
             }
         }, iter: 5000);
 }
