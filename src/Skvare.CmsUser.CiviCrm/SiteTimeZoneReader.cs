@@ -85,7 +85,9 @@ internal sealed class SiteTimeZoneReader
         }
         catch (CmsUserException ex) when (ex.Kind != FailureKind.Transient)
         {
-            Log.SiteTimeZoneFallback(_logger, $"NOW() could not be read ({ex.Message}).");
+            // A wrong URL, URL style or key: its own error says what to mend; pointing at TimeZone would send the reader the wrong way.
+            Log.SiteTimeZoneFallback(_logger, $"the site's time zone could not be read because CiviCRM refused the call ({ex.Message}); using UTC until that is mended and the process starts again.");
+            return new SiteTime(TimeZoneInfo.Utc) { Provisional = provisional };
         }
 
         Log.SiteTimeZoneFallback(_logger, "the site's time zone could not be learnt from CiviCRM; using UTC. Set CmsUser:CiviCrm:TimeZone to the site's zone.");

@@ -95,6 +95,22 @@ public sealed class SiteTimeZoneTests : IDisposable
         site.Zone.Should().Be(TimeZoneInfo.Utc);
     }
 
+    // newuser21: with a wrong URL style every call is a 404, and the fallback's "Set CmsUser:CiviCrm:TimeZone" sent the
+    // reader to the wrong setting; the call's own error names the fix.
+    [Fact]
+    public async Task A_call_CiviCRM_refuses_is_named_instead_of_pointing_at_the_time_zone_setting()
+    {
+        var h = Harness();
+        h.Fake.FailWhere = (_, _) => 404;
+
+        var site = await h.Client.GetSiteTimeAsync(Timeout);
+
+        site.Zone.Should().Be(TimeZoneInfo.Utc);
+        var messages = h.Logs.GetSnapshot().Select(r => r.Message).ToList();
+        messages.Should().Contain(m => m.Contains("CiviCRM refused the call", StringComparison.Ordinal) && m.Contains("HTTP 404", StringComparison.Ordinal));
+        messages.Should().NotContain(m => m.Contains("Set CmsUser:CiviCrm:TimeZone", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task An_unreachable_CiviCRM_is_transient_and_read_again_on_the_next_call()
     {
