@@ -35,7 +35,7 @@ try
 catch (Exception ex) when (Demo.SettingsProblems(ex) is { Count: > 0 } problems)
 {
     // Every problem with its full key, once, instead of the host's stack traces.
-    Console.Error.WriteLine($"The settings (appsettings.json in {Directory.GetCurrentDirectory()} and CmsUser__ environment variables) have {problems.Count} problem(s):");
+    Console.Error.WriteLine($"The settings (appsettings.json in {Directory.GetCurrentDirectory()} and CmsUser__ environment variables) {(problems.Count == 1 ? "have a problem" : $"have {problems.Count} problems")}:");
     problems.ForEach(p => Console.Error.WriteLine($"  - {p}"));
     Console.Error.WriteLine("Start from samples/Skvare.CmsUser.Samples.Console/appsettings.example.json, or remove the CmsUser:CiviCrm section to run the demo.");
     return 3;

@@ -148,7 +148,7 @@ internal static class Settings
         var files = environment is null
             ? "The settings (appsettings.json"
             : $"The settings (appsettings.json and appsettings.{environment.EnvironmentName}.json in {environment.ContentRootPath}";
-        Console.Error.WriteLine($"{files}, and CmsUser__ environment variables) have {problems.Count} problem(s):");
+        Console.Error.WriteLine($"{files}, and CmsUser__ environment variables) {(problems.Count == 1 ? "have a problem" : $"have {problems.Count} problems")}:");
         foreach (var problem in problems)
         {
             Console.Error.WriteLine($"  - {problem}");
