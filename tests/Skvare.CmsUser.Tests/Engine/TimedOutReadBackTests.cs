@@ -37,11 +37,11 @@ public sealed class TimedOutReadBackTests : IDisposable
     public async Task A_timed_out_write_back_that_lands_during_the_wait_is_not_sent_again()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _store.Fail = Timeout;
+        _store.Fail = TimedOutFailure;
         _store.LandsAfter = TimeSpan.FromSeconds(14);
 
         var run = _h.Provisioner.RunOnceAsync();
-        (await _clock.NextWaitAsync().WaitAsync(Bound)).Should().Be(TimeSpan.FromSeconds(30), "a batch page waits the whole of WriteBackReadBackWait");
+        (await WaitStartedAsync(run)).Should().Be(TimeSpan.FromSeconds(30), "a batch page waits the whole of WriteBackReadBackWait");
         _store.Landed.Should().BeFalse("the original is still running on CiviCRM when the wait starts");
         _clock.Advance(TimeSpan.FromSeconds(30));
         var summary = await run.WaitAsync(Bound);
@@ -61,7 +61,7 @@ public sealed class TimedOutReadBackTests : IDisposable
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
         _h.Configure = o => o.Retry.WriteBackReadBackWait = TimeSpan.Zero;
-        _store.Fail = Timeout;
+        _store.Fail = TimedOutFailure;
         _store.LandsAfter = TimeSpan.FromSeconds(14);
 
         var summary = await _h.Provisioner.RunOnceAsync().WaitAsync(Bound);
@@ -83,11 +83,11 @@ public sealed class TimedOutReadBackTests : IDisposable
     public async Task An_on_demand_call_waits_a_sixth_as_long()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _store.Fail = Timeout;
+        _store.Fail = TimedOutFailure;
         _store.LandsAfter = TimeSpan.FromSeconds(3);
 
         var call = _h.Provisioner.ProvisionAsync(ana.Id);
-        (await _clock.NextWaitAsync().WaitAsync(Bound)).Should().Be(TimeSpan.FromSeconds(5), "its caller (a login, a webhook) is waiting");
+        (await WaitStartedAsync(call)).Should().Be(TimeSpan.FromSeconds(5), "its caller (a login, a webhook) is waiting");
         _clock.Advance(TimeSpan.FromSeconds(5));
         var outcome = await call.WaitAsync(Bound);
 
@@ -104,12 +104,12 @@ public sealed class TimedOutReadBackTests : IDisposable
     public async Task Cancelling_the_run_during_the_wait_reads_back_at_once()
     {
         var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _store.Fail = Timeout;
+        _store.Fail = TimedOutFailure;
         _store.LandsAfter = TimeSpan.FromSeconds(14);
         using var cancel = new CancellationTokenSource();
 
         var run = _h.Provisioner.RunOnceAsync(cancellationToken: cancel.Token);
-        await _clock.NextWaitAsync().WaitAsync(Bound);
+        await WaitStartedAsync(run);
         await cancel.CancelAsync();
         try
         {
@@ -160,16 +160,24 @@ public sealed class TimedOutReadBackTests : IDisposable
     [Fact]
     public void A_timeout_is_found_anywhere_in_the_failures_chain()
     {
-        Skvare.CmsUser.Engine.PageWriter.TimedOut(Timeout()).Should().BeTrue();
+        Skvare.CmsUser.Engine.PageWriter.TimedOut(TimedOutFailure()).Should().BeTrue();
         Skvare.CmsUser.Engine.PageWriter.TimedOut(new TaskCanceledException("HttpClient.Timeout", new TimeoutException())).Should().BeTrue();
         Skvare.CmsUser.Engine.PageWriter.TimedOut(new HttpRequestException("closed")).Should().BeFalse();
         Skvare.CmsUser.Engine.PageWriter.TimedOut(new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "no answer", new OperationCanceledException())).Should().BeFalse();
     }
 
     /// <summary>The CiviCRM client's failure for a request that timed out: a <see cref="TimeoutException"/> in its chain.</summary>
-    private static Exception Timeout() =>
+    private static CmsProviderException TimedOutFailure() =>
         new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "CiviCRM did not answer Contact.get (the request was sent and may have been carried out): The operation didn't complete within the allowed timeout of '00:00:10'.",
             new TimeoutException("The operation didn't complete within the allowed timeout of '00:00:10'."));
+
+    /// <summary>The wait the write-back started on the clock; fails at once when <paramref name="call"/> ended without one.</summary>
+    private async Task<TimeSpan> WaitStartedAsync(Task call)
+    {
+        var wait = _clock.NextWaitAsync();
+        (await Task.WhenAny(wait, call).WaitAsync(Bound)).Should().BeSameAs(wait, "the write-back waits before it reads back");
+        return await wait;
+    }
 
     /// <summary>The "missing" counts of the read-backs (event 1048).</summary>
     private int[] Missing() => _h.Logs.GetSnapshot().Where(r => r.Id.Id == 1048)
@@ -209,7 +217,7 @@ public sealed class TimedOutReadBackTests : IDisposable
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
             var timer = base.CreateTimer(callback, state, dueTime, period);
-            if (!Landing && dueTime > TimeSpan.Zero && dueTime != System.Threading.Timeout.InfiniteTimeSpan)
+            if (!Landing && dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
             {
                 lock (_all)
                 {
@@ -276,7 +284,7 @@ public sealed class TimedOutReadBackTests : IDisposable
                 if (LandsAfter is { } after)
                 {
                     clock.Landing = true;
-                    clock.CreateTimer(_ => Land(batch, source), null, after, System.Threading.Timeout.InfiniteTimeSpan);
+                    clock.CreateTimer(_ => Land(batch, source), null, after, Timeout.InfiniteTimeSpan);
                     clock.Landing = false;
                 }
 
