@@ -519,7 +519,7 @@ internal sealed class PageWriter
         if (wait > TimeSpan.Zero)
         {
             // Measured on the real CiviCRM (docs/reliability.md, "A write-back that timed out is read back later"): read back
-            // at once, 19 of 20 contacts looked missing and were written again while the original was still running.
+            // at once, 20 of 20 contacts looked missing and were written again while the original was still running.
             Log.WriteBackTimedOutWait(_logger, Reason(lost), wait.TotalSeconds);
             try
             {
