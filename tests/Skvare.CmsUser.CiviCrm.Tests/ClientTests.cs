@@ -310,6 +310,44 @@ public sealed class ClientTests : IDisposable
         (await refused.Should().ThrowAsync<CiviCrmApiException>()).Which.Kind.Should().Be(FailureKind.Transient);
     }
 
+    /// <summary>
+    /// A request that timed out keeps a <see cref="TimeoutException"/> in its failure's chain: the engine finds it there and
+    /// reads back a write-back that timed out only after a wait (CiviCRM usually still runs it). A refused connection has none.
+    /// </summary>
+    [Fact]
+    public async Task A_request_that_timed_out_carries_a_TimeoutException_in_its_chain_and_a_refused_one_does_not()
+    {
+        using var slow = new CiviHarness(o => { o.Http.AttemptTimeout = TimeSpan.FromMilliseconds(200); o.Http.MaxRetries = 0; });
+        slow.Fake.HangNext(Timeout.InfiniteTimeSpan);
+        var timeout = () => slow.Client.CallAsync("Contact", "get", new Api4Params { Limit = 1 });
+        var timedOut = (await timeout.Should().ThrowAsync<CiviCrmApiException>()).Which;
+        Chain(timedOut).Should().Contain(e => e is TimeoutException, "the attempt timeout's TimeoutRejectedException is kept inside a TimeoutException");
+        Chain(timedOut).Should().Contain(e => e is Polly.Timeout.TimeoutRejectedException, "nothing of the original is lost");
+
+        using var closed = new CiviHarness(o => { o.BaseUrl = new Uri("http://127.0.0.1:1/"); o.Http.MaxRetries = 0; });
+        var refused = () => closed.Client.CallAsync("Contact", "get", new Api4Params { Limit = 1 });
+        Chain((await refused.Should().ThrowAsync<CiviCrmApiException>()).Which).Should().NotContain(e => e is TimeoutException);
+    }
+
+    [Fact]
+    public void HttpClients_own_timeout_keeps_its_TimeoutException_and_other_failures_are_left_as_they_are()
+    {
+        var own = new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 10 seconds elapsing.", new TimeoutException());
+        Api4ErrorMapper.KeepTimeout(own).Should().BeSameAs(own);
+        var rejected = new Polly.Timeout.TimeoutRejectedException("The operation didn't complete within the allowed timeout of '00:00:10'.");
+        Api4ErrorMapper.KeepTimeout(rejected).Should().BeOfType<TimeoutException>().Which.InnerException.Should().BeSameAs(rejected);
+        var closed = new HttpRequestException("closed");
+        Api4ErrorMapper.KeepTimeout(closed).Should().BeSameAs(closed);
+    }
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
+
     [Fact]
     public async Task A_page_that_is_not_CiviCRM_is_a_configuration_error_naming_the_url_settings()
     {

@@ -50,6 +50,48 @@ public sealed class LateWriteBackTests
     }
 
     /// <summary>
+    /// The write-back's request times out (the client's attempt timeout, not a dropped connection) while CiviCRM still runs
+    /// it: the engine waits (<see cref="RetryPolicy.WriteBackReadBackWait"/>, event 1064) before it reads back, the original
+    /// lands meanwhile, and the read-back finds nothing missing: no link or record is sent again (on the real CiviCRM, read
+    /// back at once, 19 of 20 contacts looked missing and three write requests were sent again). The engine's clock lets
+    /// the wait end when the held original has been carried out, so nothing here depends on how long anything takes.
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_write_back_that_timed_out_is_read_back_after_the_original_landed_and_nothing_is_sent_again()
+    {
+        using var h = new FaultHarness();
+        var contacts = h.AddMembers(20, "timedout");
+        var held = new HeldWrite();
+        var wait = TimeSpan.FromSeconds(17);
+        var clock = new LandingClock(held, wait);
+        var writes = new SentWrites();
+        RunSummary run;
+        using (var engine = h.NewEngine(
+            o => { o.PageSize = 20; o.Retry.WriteBackReadBackWait = wait; },
+            civi: o => o.Http.AttemptTimeout = TimeSpan.FromSeconds(2),
+            services: s =>
+            {
+                s.AddSingleton<TimeProvider>(clock);
+                s.AddHttpClient(CiviCrmApiClient.HttpClientName).AddHttpMessageHandler(() => new TimingOut(held, writes));
+            }))
+        {
+            run = await engine.Provisioner.RunOnceAsync().WaitAsync(Bound);
+            engine.Logs.GetSnapshot().Should().Contain(r => r.Id.Id == 1064, "the write-back timed out and waited");
+            engine.Logs.GetSnapshot().Where(r => r.Id.Id == 1048).Should().ContainSingle()
+                .Which.Message.Should().Contain("0 of its 20 contact(s) had a part missing");
+        }
+
+        run.StopReason.Should().BeNull();
+        run.Count(OutcomeKind.Created).Should().Be(20);
+        held.Body.Should().NotBeNull("the write-back with the links was held until its attempt timed out");
+        clock.Landed.Should().BeTrue("the original was carried out during the wait");
+        writes.After("UFMatch", "save").Should().Be(0, "no link is sent again");
+        writes.After("Activity", "save").Should().Be(0, "no record is sent again");
+        Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(20, 0, 0, 0, 0, 0, 0, 0));
+        h.Civi.Activities.Count(a => a.Targets.Any(contacts.Contains)).Should().Be(20, "one creation record per contact");
+    }
+
+    /// <summary>
     /// The same for a password reset campaign (the defect chaos18 found on the real CiviCRM: each record written twice, and
     /// the duplicates counted as attempts). Its records are opened as Scheduled with the page, before the emails, and the
     /// write-back completes them by id, so the late original repeats the same updates: one record per contact and run, and
@@ -183,6 +225,87 @@ public sealed class LateWriteBackTests
 
             using var answer = await client.SendAsync(late).WaitAsync(Bound);
             return answer.StatusCode;
+        }
+    }
+
+    /// <summary>
+    /// Below the resilience pipeline: the held request never leaves and gets no answer, so its attempt times out. Counts the
+    /// write requests sent after it (by URL: <c>Entity/action</c>, or a chained call's <c>"Entity","action"</c>).
+    /// </summary>
+    private sealed class TimingOut(HeldWrite held, SentWrites writes) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (await held.TryHoldAsync(request, cancellationToken))
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+            }
+
+            if (held.Body is not null && request.Content is not null)
+            {
+                var body = WebUtility.UrlDecode(await request.Content.ReadAsStringAsync(cancellationToken));
+                writes.Add($"{request.RequestUri?.AbsolutePath} {body}");
+            }
+
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The requests sent after the held one.</summary>
+    private sealed class SentWrites
+    {
+        private readonly List<string> _sent = [];
+
+        public void Add(string text)
+        {
+            lock (_sent)
+            {
+                _sent.Add(text);
+            }
+        }
+
+        /// <summary>How many requests after the held one carried <c>Entity.action</c> (as the URL or a chained call).</summary>
+        public int After(string entity, string action)
+        {
+            lock (_sent)
+            {
+                return _sent.Count(t => t.Contains($"/{entity}/{action} ", StringComparison.Ordinal) || t.Contains($"\"{entity}\",\"{action}\"", StringComparison.Ordinal));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The system clock, except the engine's wait of <c>wait</c> before its read-back: that one ends once the held write
+    /// has been carried out (sent late), as a request that waited in CiviCRM's queue finishes during the wait.
+    /// </summary>
+    private sealed class LandingClock(HeldWrite held, TimeSpan wait) : TimeProvider
+    {
+        private int _landing;
+
+        public bool Landed { get; private set; }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != wait || Interlocked.Exchange(ref _landing, 1) != 0)
+            {
+                return base.CreateTimer(callback, state, dueTime == wait ? TimeSpan.Zero : dueTime, period);
+            }
+
+            var timer = base.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _ = LandAsync(timer);
+            return timer;
+        }
+
+        private async Task LandAsync(ITimer timer)
+        {
+            try
+            {
+                Landed = await held.SendLateAsync() == HttpStatusCode.OK;
+            }
+            finally
+            {
+                timer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
         }
     }
 

@@ -67,7 +67,7 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
             (_, true) => $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}",
             _ => $"CiviCRM did not answer {entity}.{action} (the request was sent and may have been carried out): {exception.Message}",
         };
-        return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: neverSent, innerException: exception);
+        return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: neverSent, innerException: Api4ErrorMapper.KeepTimeout(exception));
     }
 
     /// <inheritdoc />
@@ -138,6 +138,26 @@ internal static partial class Api4ErrorMapper
         };
 
         return new CiviCrmApiException(kind, message, entity, action, code, errorCode, serverMessage, errorId);
+    }
+
+    /// <summary>
+    /// <paramref name="exception"/>, with a <see cref="TimeoutException"/> in its chain when the request timed out: the
+    /// resilience pipeline's attempt or total timeout (<see cref="Polly.Timeout.TimeoutRejectedException"/>) is wrapped in
+    /// one; HttpClient's own timeout (a <see cref="TaskCanceledException"/>) carries one already. The engine looks for it: a
+    /// write-back that timed out usually still runs on CiviCRM, so it is read back only after a wait
+    /// (<c>Retry:WriteBackReadBackWait</c>), not at once.
+    /// </summary>
+    public static Exception KeepTimeout(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException)
+            {
+                return exception;
+            }
+        }
+
+        return exception is Polly.Timeout.TimeoutRejectedException ? new TimeoutException(exception.Message, exception) : exception;
     }
 
     /// <summary>

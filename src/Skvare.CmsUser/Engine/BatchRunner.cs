@@ -421,7 +421,7 @@ internal sealed class BatchRunner
             {
                 using var span = CmsUserTelemetry.ActivitySource.StartActivity("cmsuser.batch.write");
                 span?.SetTag("cmsuser.page", page.Number);
-                written = await _engine.Writer.WriteAsync(results, source, page.Opened).ConfigureAwait(false);
+                written = await _engine.Writer.WriteAsync(results, source, page.Opened, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is CmsUserException || !ContactResult.IsRunCancellation(ex, cancellationToken))
             {

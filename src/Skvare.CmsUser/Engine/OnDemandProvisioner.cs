@@ -179,7 +179,7 @@ internal sealed class OnDemandProvisioner
         }
 
         var provisioned = await _engine.Pipeline.ProvisionAsync(rule, contact, read.FailedAttempts, cancellationToken).ConfigureAwait(false);
-        var result = (await _engine.Writer.WriteAsync([provisioned], source, opened, pauseReadBack: false).ConfigureAwait(false))[0];
+        var result = (await _engine.Writer.WriteAsync([provisioned], source, opened, pauseReadBack: false, cancellationToken).ConfigureAwait(false))[0];
         if (result.StopError is not null)
         {
             _engine.Invalidate();

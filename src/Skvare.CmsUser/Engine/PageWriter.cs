@@ -188,14 +188,16 @@ internal sealed class PageWriter
     /// fails its contact, a link that appeared meanwhile makes it already linked, an audit found complete records nothing.
     /// <paramref name="pauseReadBack"/>: after a lost answer, a read-back that fails is asked again after the pauses of
     /// <see cref="RetryPolicy.WriteBackReadBackWait"/> (a batch page); an on-demand call, whose caller is waiting (a login, a
-    /// webhook), asks once.
+    /// webhook), asks once. A write-back whose request timed out waits before its first read-back
+    /// (<see cref="AttemptPolicy.TimedOutReadBackPause"/>: a sixth as long for an on-demand call); <paramref name="cancellationToken"/>
+    /// ends that wait early, and the read-back follows at once (nothing else of the write-back is cancelled).
     /// </summary>
-    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage? opened = null, bool pauseReadBack = true)
+    public async Task<IReadOnlyList<ContactResult>> WriteAsync(IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage? opened = null, bool pauseReadBack = true, CancellationToken cancellationToken = default)
     {
         opened ??= OpenedPage.None;
         return _store is null
             ? await WriteComposedAsync(results, source, opened).ConfigureAwait(false)
-            : await WriteThroughStoreAsync(_store, results, source, opened, pauseReadBack).ConfigureAwait(false);
+            : await WriteThroughStoreAsync(_store, results, source, opened, pauseReadBack, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -392,7 +394,7 @@ internal sealed class PageWriter
     /// <see cref="WriteComposedAsync"/> does; a failed write is replayed one call per part (<see cref="ReplayAsync"/>), each
     /// idempotent, new records only where the store finds them unwritten.
     /// </summary>
-    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened, bool pauseReadBack)
+    private async Task<IReadOnlyList<ContactResult>> WriteThroughStoreAsync(IPageWriteBackStore store, IReadOnlyList<ContactResult> results, ITriggerSource? source, OpenedPage opened, bool pauseReadBack, CancellationToken cancellationToken)
     {
         var none = CancellationToken.None;
         var output = results.ToArray();
@@ -454,7 +456,9 @@ internal sealed class PageWriter
         }
         catch (Exception ex) when (IsWriteFailure(ex) && IsLostAnswer(ex))
         {
-            return await ReadBackAsync(store, ex, results, linked, decisions, audit, records, snapshot, source, opened, pauseReadBack ? _attempts.ReadBackPauses : []).ConfigureAwait(false);
+            // A request that timed out usually still runs on CiviCRM: read back once it has had the time to finish.
+            var wait = TimedOut(ex) ? _attempts.TimedOutReadBackPause(onDemand: !pauseReadBack) : TimeSpan.Zero;
+            return await ReadBackAsync(store, ex, results, linked, decisions, audit, records, snapshot, source, opened, pauseReadBack ? _attempts.ReadBackPauses : [], wait, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (IsWriteFailure(ex))
         {
@@ -479,6 +483,23 @@ internal sealed class PageWriter
     private static bool IsLostAnswer(Exception ex) => ex is not CmsUserException { StatusCode: >= 400 and <= 501 };
 
     /// <summary>
+    /// Whether a failed write timed out (a <see cref="TimeoutException"/> in its chain: the clients keep one there for a
+    /// request that got no answer in time) rather than being refused or cut: CiviCRM usually still runs such a request.
+    /// </summary>
+    internal static bool TimedOut(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// After a write whose answer was lost: reads back in one request what CiviCRM kept (the links written, the audit
     /// records of the page's contacts; new records by the read's watermark) and writes again only what is missing, each
     /// part as <see cref="ReplayAsync"/> does, so nothing is written twice; the trigger changes are sent again (idempotent;
@@ -486,13 +507,30 @@ internal sealed class PageWriter
     /// A contact whose missing part cannot be written fails with <see cref="CmsUserErrorCodes.WriteBackFailed"/>; the
     /// others are reported as written (<see cref="PageNotWrittenException"/>). A read that fails is asked again after the
     /// pauses of <see cref="RetryPolicy.WriteBackReadBackWait"/>; when the last fails too nothing is known: every contact
-    /// of the page fails with a message saying CiviCRM may have applied it.
+    /// of the page fails with a message saying CiviCRM may have applied it. A write that timed out is read back only after
+    /// <paramref name="wait"/> (<see cref="AttemptPolicy.TimedOutReadBackPause"/>), which <paramref name="cancellationToken"/> ends early.
     /// </summary>
     private async Task<IReadOnlyList<ContactResult>> ReadBackAsync(
         IPageWriteBackStore store, Exception lost, IReadOnlyList<ContactResult> results, int[] linked, IReadOnlyList<AccountLinkResult> decisions, AuditPlan audit,
-        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened, IReadOnlyList<TimeSpan> pauses)
+        ILookup<long, AuditRecord> records, PageWriteBackSnapshot snapshot, ITriggerSource? source, OpenedPage opened, IReadOnlyList<TimeSpan> pauses,
+        TimeSpan wait, CancellationToken cancellationToken)
     {
         var none = CancellationToken.None;
+        if (wait > TimeSpan.Zero)
+        {
+            // Measured on the real CiviCRM (docs/reliability.md, "A write-back that timed out is read back later"): read back
+            // at once, 20 of 20 contacts looked missing and were written again while the original was still running.
+            Log.WriteBackTimedOutWait(_logger, Reason(lost), wait.TotalSeconds);
+            try
+            {
+                await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The run is stopping: what landed is read back now, so the page is reported as CiviCRM holds it.
+            }
+        }
+
         var (entries, discard, acks) = Plan(audit);
         var writes = Enumerable.Range(0, decisions.Count).Where(n => IsWrite(decisions[n])).ToArray();
         var created = entries.Where(e => e.Id is null).ToArray();

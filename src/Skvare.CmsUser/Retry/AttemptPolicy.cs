@@ -34,6 +34,19 @@ internal sealed class AttemptPolicy
         ? []
         : [_retry.WriteBackReadBackWait / 6, _retry.WriteBackReadBackWait - (_retry.WriteBackReadBackWait / 6)];
 
+    /// <summary>
+    /// The pause before the first read-back of a page write-back whose request timed out. CiviCRM usually still runs such a
+    /// request (it waited in a busy server's queue, or runs longer than the attempt timeout): a read-back at once finds
+    /// "missing" what it is about to write, and the engine sends it again. The whole of
+    /// <see cref="RetryPolicy.WriteBackReadBackWait"/> for a batch page or reset campaign; a sixth of it for an on-demand call
+    /// (<paramref name="onDemand"/>: a login or webhook waits for it); none when the wait is zero.
+    /// </summary>
+    public TimeSpan TimedOutReadBackPause(bool onDemand)
+    {
+        var wait = _retry.WriteBackReadBackWait;
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : onDemand ? wait / 6 : wait;
+    }
+
     /// <summary>Transient failures in a row that quarantine a run.</summary>
     public int QuarantineAfter => _retry.QuarantineAfterConsecutiveTransientFailures;
 

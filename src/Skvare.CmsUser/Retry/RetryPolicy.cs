@@ -32,7 +32,9 @@ public sealed class RetryPolicy
     /// when the read-back fails too, so that each contact is reported as CiviCRM holds it: the read-back is asked again after
     /// a sixth of this, then after the rest. <see cref="TimeSpan.Zero"/> asks once. Only after the last read-back fails are
     /// the page's contacts reported <c>write_back_failed</c> ("CiviCRM may have applied it"). Batch runs and reset campaigns
-    /// only: an on-demand call, whose caller is waiting, asks once. Default 30 seconds.
+    /// only: an on-demand call, whose caller is waiting, asks once. When the write-back's request timed out (CiviCRM usually
+    /// still runs it), the first read-back waits this long first (a sixth of it for an on-demand call), so that it finds
+    /// what CiviCRM carried out instead of sending it again. Default 30 seconds.
     /// </summary>
     public TimeSpan WriteBackReadBackWait { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -100,6 +100,9 @@ internal static partial class Log
     [LoggerMessage(1063, LogLevel.Warning, "The answer to a page's write-back was lost ({Reason}), and reading back what CiviCRM kept failed ({ReadFailure}): asking again in {Pause} (read-back {Attempt})")]
     public static partial void WriteBackReadBackAgain(ILogger logger, string reason, string readFailure, TimeSpan pause, int attempt);
 
+    [LoggerMessage(1064, LogLevel.Information, "A page's write-back timed out ({Reason}); waiting {Seconds} s before reading back what CiviCRM carried out (a request that timed out usually still runs there)")]
+    public static partial void WriteBackTimedOutWait(ILogger logger, string reason, double seconds);
+
     [LoggerMessage(1050, LogLevel.Warning, "After a page's lost write-back answer, its trigger changes could not be sent again ({Reason}); the contacts found linked stay in the trigger until the next run")]
     public static partial void WriteBackAcksUnconfirmed(ILogger logger, string reason);
 

@@ -72,6 +72,8 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:MaxUsernameSuffix", "10001", "CmsUser:MaxUsernameSuffix is 10001; it must be between 1 and 10000.")]
     [InlineData("CmsUser:Retry:MaxAttempts", "101", "CmsUser:Retry:MaxAttempts is 101; it must be between 1 and 100.")]
     [InlineData("CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures", "0", "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.")]
+    [InlineData("CmsUser:Retry:WriteBackReadBackWait", "-00:00:01", "CmsUser:Retry:WriteBackReadBackWait is -00:00:01; it must be between 00:00:00 and 00:10:00")]
+    [InlineData("CmsUser:Retry:WriteBackReadBackWait", "00:10:01", "CmsUser:Retry:WriteBackReadBackWait is 00:10:01; it must be between 00:00:00 and 00:10:00")]
     public async Task Invalid_settings_fail_at_start_naming_the_setting(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?>(Valid) { [key] = value };
@@ -135,6 +137,7 @@ public sealed class OptionsValidationTests
             ["CmsUser:MaxConcurrency"] = "1",
             ["CmsUser:Retry:MaxAttempts"] = "100",
             ["CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures"] = "1",
+            ["CmsUser:Retry:WriteBackReadBackWait"] = "00:10:00",
         });
 
         await host.StartAsync(timeout.Token);
@@ -142,6 +145,7 @@ public sealed class OptionsValidationTests
         var options = host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value;
         options.PageSize.Should().Be(5000);
         options.Retry.MaxAttempts.Should().Be(100);
+        options.Retry.WriteBackReadBackWait.Should().Be(TimeSpan.FromMinutes(10));
         await host.StopAsync(timeout.Token);
     }
 
