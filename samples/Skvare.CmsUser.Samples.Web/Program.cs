@@ -57,7 +57,7 @@ try
         };
         if (chosen is null)
         {
-            return Settings.Fail(environment, [$"CmsUser:Cms is '{cms}', which is not one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone."]);
+            return Settings.Fail(environment, [$"CmsUser:Cms is '{cms}', which {Skvare.CmsUser.Shared.EditDistance.NotOneOf(cms, ["WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone"])}"]);
         }
 
         health.AddCiviCrmCheck();

@@ -127,12 +127,9 @@ internal static class CliApp
 
         var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
         var near = names.Where(n => n.StartsWith(typo, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (near.Count == 0)
-        {
-            near = [.. Shared.EditDistance.Nearest(typo, names, 2)];
-        }
-
-        return near.Count == 0 ? "" : $" Did you mean {string.Join(" or ", near.Select(n => $"'cmsuser {n}'"))}?";
+        static string Show(string name) => $"'cmsuser {name}'";
+        var hint = near.Count > 0 ? Shared.EditDistance.Suggest(near, Show) : Shared.EditDistance.DidYouMean(typo, names, 2, Show);
+        return hint.Length == 0 ? "" : " " + Shared.EditDistance.Sentence(hint);
     }
 
     /// <summary>How long the work in hand gets after Ctrl+C or SIGTERM before the tool ends without it.</summary>
@@ -525,7 +522,7 @@ internal static class CliApp
     {
         if (!Settings.TryParseCms(cmsName, out var cms))
         {
-            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows; {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
+            throw new CliException($"The CMS '{cmsName}' {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
         }
 
         var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, CliContext.Current.WorkingDirectory);

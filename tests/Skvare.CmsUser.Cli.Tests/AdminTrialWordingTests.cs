@@ -67,8 +67,8 @@ public sealed class AdminTrialWordingTests
 
         result.ExitCode.Should().Be(3, result.ToString());
         result.Stderr.Should().Contain("have 3 problems")
-            .And.Contain("CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of: Clean, WordPress, Joomla, Template")
-            .And.Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch")
+            .And.Contain("CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of Clean, WordPress, Joomla, Template; did you mean WordPress?")
+            .And.Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of Group, Tag, SavedSearch; did you mean Group?")
             .And.Contain("CmsUser:Rules:0:Histroy is not a setting");
     }
 

@@ -317,7 +317,7 @@ public sealed class WebSampleTests
         var run = await Cli.RunWebSampleAsync(folder.Path, Real(("CmsUser__Cms", "Wordpres"), ("CmsUser__CiviCrm__ApiKey", "k")));
 
         ShouldFailCleanly(run);
-        run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of: WordPress");
+        run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean WordPress?");
     }
 
     /// <summary>A folder holding the sample's demo settings, so it starts in demo mode (nothing outside the process).</summary>

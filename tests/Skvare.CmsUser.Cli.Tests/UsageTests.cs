@@ -138,9 +138,9 @@ public sealed class UsageTests
         var far = await Cli.RunAsync(folder.Path, null, "init", "typo3");
 
         near.ExitCode.Should().Be(3, near.ToString());
-        near.Stderr.Trim().Should().Be("cmsuser: 'Wordpres' is not a CMS cmsuser knows; did you mean WordPress? The CMS names are: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone (case does not matter).");
+        near.Stderr.Trim().Should().Be("cmsuser: The CMS 'Wordpres' is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean WordPress?");
         far.ExitCode.Should().Be(3);
-        far.Stderr.Should().Contain("use one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone").And.NotContain("did you mean");
+        far.Stderr.Trim().Should().Be("cmsuser: The CMS 'typo3' is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone.");
         File.Exists(Path.Combine(folder.Path, "appsettings.json")).Should().BeFalse();
     }
 
@@ -164,8 +164,9 @@ public sealed class UsageTests
             }
 
             var message = Settings.NotACms(typo);
-            message.Should().StartWith("did you mean ", typo);
-            message["did you mean ".Length..message.IndexOf('?', StringComparison.Ordinal)].Split(" or ").Should().Contain(name, typo);
+            const string marker = "; did you mean ";
+            message.Should().StartWith("is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean ", typo).And.EndWith("?");
+            message[(message.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..^1].Split(" or ").Should().Contain(name, typo);
         });
     }
 
@@ -227,7 +228,7 @@ public sealed class UsageTests
         var expected = new[]
         {
             "CmsUser:MaxConcurency is not a setting of CmsUser; did you mean MaxConcurrency?",
-            "CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch",
+            "CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of Group, Tag, SavedSearch; did you mean Group?",
             "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.",
             "CmsUser:Schedule:Interval is 'soon'",
             "CmsUser:CiviCrm:Htp is not a setting",
