@@ -36,8 +36,10 @@ internal sealed class ContactReader
     // read together once per process (null: not read yet).
     private volatile SiteSettings? _site;
 
-    // One read of the site's settings at a time: pages read at once share the first one's Setting.get.
-    private readonly SemaphoreSlim _siteSettingsRead = new(1, 1);
+    // The one Setting.get of the site's settings, shared by the reads under way while it is answered (null: none yet; a
+    // read that failed is tried again by the next read that needs it). Written under _siteSettingsGate.
+    private readonly Lock _siteSettingsGate = new();
+    private Task<SiteSettings>? _siteSettingsRead;
 
     public ContactReader(CiviCrmApiClient client, CiviCrmOptions options)
     {
@@ -147,28 +149,36 @@ internal sealed class ContactReader
         var site = _site;
         if (site is null)
         {
-            await _siteSettingsRead.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            Task<SiteSettings> read;
+            lock (_siteSettingsGate)
             {
-                site = _site;
-                if (site is null)
+                if (_siteSettingsRead is null or { IsFaulted: true } or { IsCanceled: true })
                 {
-                    var query = DateTokens.SettingsQuery().WithSelect(ThousandsSetting, DecimalSetting);
-                    var result = await _client.CallAsync("Setting", "get", query, cancellationToken).ConfigureAwait(false);
-                    site = new SiteSettings(DateTokens.ReadSettings(result.Values), ReadSeparators(result.Values));
-                    _site = site;
+                    // Not tied to this read's token: the others wait for it too. Each waits with its own token.
+                    _siteSettingsRead = ReadSiteSettingsAsync();
                 }
+
+                read = _siteSettingsRead;
             }
-            finally
-            {
-                _siteSettingsRead.Release();
-            }
+
+            site = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (dates)
         {
             DateTokens.Check(site.Dates, extraFields);
         }
+    }
+
+    private async Task<SiteSettings> ReadSiteSettingsAsync()
+    {
+        // Off the caller's lock before anything else runs.
+        await Task.Yield();
+        var query = DateTokens.SettingsQuery().WithSelect(ThousandsSetting, DecimalSetting);
+        var result = await _client.CallAsync("Setting", "get", query, CancellationToken.None).ConfigureAwait(false);
+        var site = new SiteSettings(DateTokens.ReadSettings(result.Values), ReadSeparators(result.Values));
+        _site = site;
+        return site;
     }
 
     /// <summary>The site's settings the tokens print with, read once (<see cref="ResolveSiteSettingsAsync"/>).</summary>
