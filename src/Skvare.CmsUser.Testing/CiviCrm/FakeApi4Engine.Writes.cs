@@ -121,7 +121,7 @@ internal sealed partial class FakeApi4Engine
                 echo["modified_date"] = null;
                 // The contact fields come back null, and only those sent (CiviCRM 6.17.2 left target_contact_id out of
                 // the answer to a create that sent none).
-                foreach (var contacts in new[] { "target_contact_id", "source_contact_id", "assignee_contact_id" }.Where(sent.Contains))
+                foreach (var contacts in ActivityContactFields.Where(sent.Contains))
                 {
                     echo[contacts] = null;
                 }
@@ -143,6 +143,8 @@ internal sealed partial class FakeApi4Engine
 
         return WithWriteKeys(echo);
     }
+
+    private static readonly string[] ActivityContactFields = ["target_contact_id", "source_contact_id", "assignee_contact_id"];
 
     private static Dictionary<string, object?> WithWriteKeys(Dictionary<string, object?> echo)
     {
