@@ -88,6 +88,13 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
+            if (parse.CommandResult.Command.Name == "demo" && parse.GetResult(SettingsOption) is not null)
+            {
+                // 'demo --settings' without a file (or with another mistake): the demo's own answer, not the parser's.
+                Output.Error("demo", DemoReadsNoSettings(null), ExitCodes.Configuration, args.Contains("--json", StringComparer.Ordinal));
+                return ExitCodes.Configuration;
+            }
+
             var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
             var help = parse.CommandResult.Command is RootCommand ? "cmsuser --help' for the commands" : $"cmsuser {parse.CommandResult.Command.Name} --help' for its arguments";
             console.Error.WriteLine($"cmsuser: {string.Join(" ", messages)}{CommandHint(root, parse)}{Environment.NewLine}Run '{help} and options.");
@@ -495,11 +502,11 @@ internal static class CliApp
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        // The demo reads no settings: a --settings file that is not there is named as every command names it, and one that
-        // is there is refused rather than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo).
+        // The demo reads no settings: --settings is refused in the demo's own words, whether the file exists or not, rather
+        // than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo) or answered as a missing file.
         if (options.SettingsFile is not null)
         {
-            throw new CliException(DemoReadsNoSettings(Settings.ExistingFile(options.SettingsFile, CliContext.Current.WorkingDirectory)), ExitCodes.Configuration);
+            throw new CliException(DemoReadsNoSettings(Path.GetFullPath(options.SettingsFile, CliContext.Current.WorkingDirectory)), ExitCodes.Configuration);
         }
 
         using var demo = new DemoBackends();
@@ -513,10 +520,11 @@ internal static class CliApp
             summary => summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done).ConfigureAwait(false);
     }
 
-    /// <summary>Why <c>demo --settings FILE</c> is refused, and what runs the file instead.</summary>
-    internal static string DemoReadsNoSettings(string file) =>
-        $"'cmsuser demo' runs against its built-in fake CiviCRM and WordPress and reads no settings, so it does not use {file}. " +
-        $"Run 'cmsuser demo' without --settings, or 'cmsuser check --settings {file}' then 'cmsuser plan --settings {file}' for the sites the file names.";
+    /// <summary>Why <c>demo --settings FILE</c> is refused, and which commands use the file (<paramref name="file"/>; <see langword="null"/> when none was given).</summary>
+    internal static string DemoReadsNoSettings(string? file) =>
+        $"'cmsuser demo' uses its own fake CiviCRM and WordPress servers, started inside this process, and reads no settings, so it does not use {file ?? "a settings file"}. " +
+        $"Run 'cmsuser demo' without --settings; for the sites a settings file names, run 'cmsuser check --settings {file ?? "FILE"}' then 'cmsuser run --settings {file ?? "FILE"}' " +
+        $"('cmsuser plan --settings {file ?? "FILE"}' first shows what the run would do).";
 
     private static int Init(CliOptions options, string cmsName, bool force)
     {

@@ -96,7 +96,7 @@ public sealed class UsageTests
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "missing.json");
 
-        foreach (var command in new[] { "run", "plan", "reset", "failures", "check", "demo" })
+        foreach (var command in new[] { "run", "plan", "reset", "failures", "check" })
         {
             var result = await Cli.RunAsync(folder.Path, null, command, "-s", "missing.json");
 
@@ -120,7 +120,8 @@ public sealed class UsageTests
 
         human.ExitCode.Should().Be(ExitCodes.Configuration, human.ToString());
         human.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(file)}");
-        human.Stderr.Should().Contain("reads no settings, so it does not use").And.Contain($"cmsuser check --settings {file}");
+        human.Stderr.Should().Contain("uses its own fake CiviCRM and WordPress servers").And.Contain("reads no settings, so it does not use")
+            .And.Contain($"cmsuser check --settings {file}").And.Contain($"cmsuser run --settings {file}");
         human.Stdout.Should().BeEmpty("the demo did not run");
         json.ExitCode.Should().Be(ExitCodes.Configuration, json.ToString());
         json.Json.GetProperty("status").GetString().Should().Be("configuration");
@@ -128,6 +129,33 @@ public sealed class UsageTests
         help.Stdout.Should().Contain("--settings is refused");
         sites.Civi.Requests.Should().BeEmpty("the file's sites are not touched");
         sites.WordPress.Requests.Should().BeEmpty();
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Demo_refuses_settings_in_its_own_words_with_exit_3_whether_the_file_exists_or_is_not_given()
+    {
+        // Not "Settings file … does not exist" nor the parser's "Required argument missing": the demo reads no settings at all.
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "missing.json");
+
+        var missing = await Cli.RunAsync(folder.Path, null, "demo", "--settings", "missing.json");
+        var before = await Cli.RunAsync(folder.Path, null, "--settings", "missing.json", "demo");
+        var bare = await Cli.RunAsync(folder.Path, null, "demo", "--settings");
+        var bareJson = await Cli.RunAsync(folder.Path, null, "demo", "--json", "-s");
+
+        missing.ExitCode.Should().Be(ExitCodes.Configuration, missing.ToString());
+        missing.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(file)}");
+        missing.Stderr.Should().NotContain("does not exist");
+        missing.Stdout.Should().BeEmpty("the demo did not run");
+        before.ExitCode.Should().Be(ExitCodes.Configuration, before.ToString());
+        before.Stderr.Should().Be(missing.Stderr, "the option before the command is the same option");
+        bare.ExitCode.Should().Be(ExitCodes.Configuration, bare.ToString());
+        bare.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(null)}");
+        bare.Stderr.Should().Contain("uses its own fake CiviCRM and WordPress servers").And.Contain("'cmsuser check --settings FILE' then 'cmsuser run --settings FILE'")
+            .And.NotContain("Required argument").And.NotContain("--help");
+        bareJson.ExitCode.Should().Be(ExitCodes.Configuration, bareJson.ToString());
+        bareJson.Json.GetProperty("command").GetString().Should().Be("demo");
+        bareJson.Json.GetProperty("status").GetString().Should().Be("configuration");
     }
 
     [Fact(Timeout = 120_000)]
