@@ -404,15 +404,13 @@ internal static class CliApp
         var (failures, max, window) = await FailureReader.ReadAsync(host.Services, rules, only, cancellationToken).ConfigureAwait(false);
         // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in. One that waits in no
         // trigger (gave up, removed, given an account another way) is for a person to look at only when asked (--all).
-        var listed = all ? failures
-            : options.Rule is null ? failures.Where(f => f.Rule is not null).ToList()
-            : failures.Where(f => f.Rule is not null && f.Rule == only?.DisplayName).ToList();
+        var listed = FailureCounts.InScope(failures, all, options.Rule is null ? null : only?.DisplayName ?? options.Rule);
 
         // Open records no run will finish: every trigger is asked whatever --rule says (a record names no rule), and only
         // after the failures were read, so a record is closed right after the triggers said its contact waits in none.
         var orphans = await OrphanRecords.FindAsync(host.Services, rules, campaigns, olderThan, cancellationToken).ConfigureAwait(false);
         int? closed = closeOrphans ? await OrphanRecords.CloseAsync(host.Services, orphans.Records, cancellationToken).ConfigureAwait(false) : null;
-        Output.Failures(listed, max, window, options.Json, options.Rule, all, all ? 0 : failures.Count(f => f.Rule is null), orphans, closed);
+        Output.Failures(listed, FailureCounts.Of(failures, listed), max, window, options.Json, options.Rule, all, orphans, closed);
         return ExitCodes.Done;
     }
 
