@@ -181,6 +181,11 @@ internal static class Output
             Human.WriteLine(mailLine);
         }
 
+        if (exit == ExitCodes.SomeFailed && RetryLine(verb, summary, retry) is { } hint)
+        {
+            Human.WriteLine(hint);
+        }
+
         if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
         {
             Human.WriteLine(StoppedShortLine(summary));
@@ -195,6 +200,42 @@ internal static class Output
         {
             Human.WriteLine(note);
         }
+    }
+
+    /// <summary>
+    /// The hint after a run or reset that ended 1 (some contacts failed): how many the next run (or reset) tries again and
+    /// where to see them, and those that gave up, which no run retries: they were taken out of the trigger (a saved search,
+    /// which cannot drop a contact, skips it until its failures age out). <see langword="null"/> when none failed or gave up.
+    /// </summary>
+    internal static string? RetryLine(string verb, RunSummary summary, RetryPolicy? retry)
+    {
+        var failed = summary.Count(OutcomeKind.Failed);
+        var gaveUp = summary.Count(OutcomeKind.GaveUp);
+        if (failed + gaveUp == 0)
+        {
+            return null;
+        }
+
+        static string Them(int n) => n == 1 ? "it" : "them";
+        static string Was(int n) => n == 1 ? "was" : "were";
+        if (verb == Verbs.Reset)
+        {
+            var resets = failed == 0 ? "" : $"{Contacts(failed)} did not get the reset email and will be tried again by the next 'cmsuser reset' ({(failed == 1 ? "the contact stays" : "the contacts stay")} in the campaign)";
+            var left = gaveUp == 0 ? "" : $"{Contacts(gaveUp)} gave up and left the campaign without one (no account, or the attempts are used up)";
+            return $"{string.Join("; ", new[] { resets, left }.Where(p => p.Length > 0))}: the table above and {(failed + gaveUp == 1 ? "its" : "their")} Failed \"User Account Password Reset\" activities in CiviCRM say why.";
+        }
+
+        var gaveUpPart = $"{Contacts(gaveUp)} gave up and {Was(gaveUp)} taken out of the trigger (a saved search skips {Them(gaveUp)} until the failures age out), so no run retries {Them(gaveUp)}";
+        if (failed == 0)
+        {
+            return $"{gaveUpPart}: 'cmsuser failures --all' lists {Them(gaveUp)} with what to fix before putting {Them(gaveUp)} back in the trigger.";
+        }
+
+        // A failure a server that could not be reached caused spends no attempt and is recorded nowhere 'cmsuser failures' reads.
+        var uncounted = summary.Failures.Count(f => f.Kind == OutcomeKind.Failed && !Counted(f, retry));
+        var unlisted = uncounted == 0 ? "" : $" ({Number(uncounted)} of them could not reach a server: no attempt counted, not in that list)";
+        return $"{Contacts(failed)} failed and will be retried by the next run: 'cmsuser failures' lists {Them(failed)} with the attempts used and the last error{unlisted}."
+            + (gaveUp == 0 ? "" : $" {gaveUpPart}: 'cmsuser failures --all' lists {Them(gaveUp)} too.");
     }
 
     /// <summary>The other reading of a server that cannot be reached: a new setup's mistyped URL looks the same as an outage.</summary>
