@@ -44,22 +44,26 @@ try
 
     if (section.GetSection(CiviCrmOptions.SectionName).Exists())
     {
-        var cms = section["Cms"] ?? "WordPress";
-        ICmsUserBuilder? chosen = cms.ToUpperInvariant() switch
+        // As the cmsuser tool reads CmsUser:Cms: case and surrounding spaces do not matter, and none (or only spaces) is WordPress.
+        var named = section["Cms"];
+        var cms = string.IsNullOrWhiteSpace(named) ? "WordPress" : named.Trim();
+        string[] names = ["WordPress", "Drupal", "Drupal7", "Backdrop", "Joomla", "Standalone"];
+        var known = Array.Find(names, n => string.Equals(n, cms, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
         {
-            "WORDPRESS" => cmsUser.AddCiviCrm().AddWordPress(),
-            "DRUPAL" => cmsUser.AddCiviCrm().AddDrupal(),
-            "DRUPAL7" => cmsUser.AddCiviCrm().AddDrupal7(),
-            "BACKDROP" => cmsUser.AddCiviCrm().AddBackdrop(),
-            "JOOMLA" => cmsUser.AddCiviCrm().AddJoomla(),
-            "STANDALONE" => cmsUser.AddCiviCrm().AddStandalone(),
-            _ => null,
-        };
-        if (chosen is null)
-        {
-            return Settings.Fail(environment, [$"CmsUser:Cms is '{cms}', which is not one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone."]);
+            return Settings.Fail(environment, [$"CmsUser:Cms is '{named}', which {Skvare.CmsUser.Shared.EditDistance.NotOneOf(cms, names)}"]);
         }
 
+        _ = known switch
+        {
+            "WordPress" => cmsUser.AddCiviCrm().AddWordPress(),
+            "Drupal" => cmsUser.AddCiviCrm().AddDrupal(),
+            "Drupal7" => cmsUser.AddCiviCrm().AddDrupal7(),
+            "Backdrop" => cmsUser.AddCiviCrm().AddBackdrop(),
+            "Joomla" => cmsUser.AddCiviCrm().AddJoomla(),
+            _ => cmsUser.AddCiviCrm().AddStandalone(),
+        };
+        cms = known;
         health.AddCiviCrmCheck();
         mode = $"real mode: CiviCRM at {section["CiviCrm:BaseUrl"]}, {cms} at {section[$"{cms}:BaseUrl"]}";
     }

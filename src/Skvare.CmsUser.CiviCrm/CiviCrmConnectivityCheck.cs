@@ -120,8 +120,8 @@ public sealed class CiviCrmConnectivityCheck : IHealthCheck
         var fields = trigger.Kind == TriggerKind.Group ? new[] { "name", "title" } : ["name"];
         var rows = (await _client.CallAsync(entity, "get", new Api4Params { Limit = 1000 }.WithSelect(fields), cancellationToken).ConfigureAwait(false)).Values;
         var names = rows.SelectMany(r => fields.Select(f => r.GetString(f))).OfType<string>().Distinct(StringComparer.Ordinal);
-        var nearest = Shared.EditDistance.Nearest(reference, names, maxDistance: 2);
-        return nearest.Count == 0 ? "" : $"; did you mean {string.Join(" or ", nearest.Select(n => $"'{n}'"))}?";
+        var nearest = Shared.EditDistance.DidYouMean(reference, names, maxDistance: 2, show: n => $"'{n}'");
+        return nearest.Length == 0 ? "" : "; " + nearest;
     }
 
     private static async Task CheckAsync(List<ConnectivityCheck> checks, string name, Func<Task<(bool, string)>> check)

@@ -88,6 +88,13 @@ internal static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
+            if (parse.CommandResult.Command.Name == "demo" && parse.GetResult(SettingsOption) is not null)
+            {
+                // 'demo --settings' without a file (or with another mistake): the demo's own answer, not the parser's.
+                Output.Error("demo", DemoReadsNoSettings(null), ExitCodes.Configuration, args.Contains("--json", StringComparer.Ordinal));
+                return ExitCodes.Configuration;
+            }
+
             var messages = parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal);
             var help = parse.CommandResult.Command is RootCommand ? "cmsuser --help' for the commands" : $"cmsuser {parse.CommandResult.Command.Name} --help' for its arguments";
             console.Error.WriteLine($"cmsuser: {string.Join(" ", messages)}{CommandHint(root, parse)}{Environment.NewLine}Run '{help} and options.");
@@ -127,12 +134,9 @@ internal static class CliApp
 
         var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
         var near = names.Where(n => n.StartsWith(typo, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (near.Count == 0)
-        {
-            near = [.. Shared.EditDistance.Nearest(typo, names, 2)];
-        }
-
-        return near.Count == 0 ? "" : $" Did you mean {string.Join(" or ", near.Select(n => $"'cmsuser {n}'"))}?";
+        static string Show(string name) => $"'cmsuser {name}'";
+        var hint = near.Count > 0 ? Shared.EditDistance.Suggest(near, Show) : Shared.EditDistance.DidYouMean(typo, names, 2, Show);
+        return hint.Length == 0 ? "" : " " + Shared.EditDistance.Sentence(hint);
     }
 
     /// <summary>How long the work in hand gets after Ctrl+C or SIGTERM before the tool ends without it.</summary>
@@ -400,15 +404,13 @@ internal static class CliApp
         var (failures, max, window) = await FailureReader.ReadAsync(host.Services, rules, only, cancellationToken).ConfigureAwait(false);
         // The activities do not name a rule; a contact belongs to the rule whose trigger it waits in. One that waits in no
         // trigger (gave up, removed, given an account another way) is for a person to look at only when asked (--all).
-        var listed = all ? failures
-            : options.Rule is null ? failures.Where(f => f.Rule is not null).ToList()
-            : failures.Where(f => f.Rule is not null && f.Rule == only?.DisplayName).ToList();
+        var listed = FailureCounts.InScope(failures, all, options.Rule is null ? null : only?.DisplayName ?? options.Rule);
 
         // Open records no run will finish: every trigger is asked whatever --rule says (a record names no rule), and only
         // after the failures were read, so a record is closed right after the triggers said its contact waits in none.
         var orphans = await OrphanRecords.FindAsync(host.Services, rules, campaigns, olderThan, cancellationToken).ConfigureAwait(false);
         int? closed = closeOrphans ? await OrphanRecords.CloseAsync(host.Services, orphans.Records, cancellationToken).ConfigureAwait(false) : null;
-        Output.Failures(listed, max, window, options.Json, options.Rule, all, all ? 0 : failures.Count(f => f.Rule is null), orphans, closed);
+        Output.Failures(listed, FailureCounts.Of(failures, listed), max, window, options.Json, options.Rule, all, orphans, closed);
         return ExitCodes.Done;
     }
 
@@ -498,11 +500,11 @@ internal static class CliApp
 
     private static async Task<int> DemoAsync(CliOptions options, CancellationToken cancellationToken)
     {
-        // The demo reads no settings: a --settings file that is not there is named as every command names it, and one that
-        // is there is refused rather than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo).
+        // The demo reads no settings: --settings is refused in the demo's own words, whether the file exists or not, rather
+        // than silently ignored (found in trial13: 'demo -s mine.json' ran the built-in demo) or answered as a missing file.
         if (options.SettingsFile is not null)
         {
-            throw new CliException(DemoReadsNoSettings(Settings.ExistingFile(options.SettingsFile, CliContext.Current.WorkingDirectory)), ExitCodes.Configuration);
+            throw new CliException(DemoReadsNoSettings(Path.GetFullPath(options.SettingsFile, CliContext.Current.WorkingDirectory)), ExitCodes.Configuration);
         }
 
         using var demo = new DemoBackends();
@@ -516,16 +518,17 @@ internal static class CliApp
             summary => summary.Quarantined || summary.StopReason is not null || summary.Cancelled ? Output.ExitCode(summary) : ExitCodes.Done).ConfigureAwait(false);
     }
 
-    /// <summary>Why <c>demo --settings FILE</c> is refused, and what runs the file instead.</summary>
-    internal static string DemoReadsNoSettings(string file) =>
-        $"'cmsuser demo' runs against its built-in fake CiviCRM and WordPress and reads no settings, so it does not use {file}. " +
-        $"Run 'cmsuser demo' without --settings, or 'cmsuser check --settings {file}' then 'cmsuser plan --settings {file}' for the sites the file names.";
+    /// <summary>Why <c>demo --settings FILE</c> is refused, and which commands use the file (<paramref name="file"/>; <see langword="null"/> when none was given).</summary>
+    internal static string DemoReadsNoSettings(string? file) =>
+        $"'cmsuser demo' uses its own fake CiviCRM and WordPress servers, started inside this process, and reads no settings, so it does not use {file ?? "a settings file"}. " +
+        $"Run 'cmsuser demo' without --settings; for the sites a settings file names, run 'cmsuser check --settings {file ?? "FILE"}' then 'cmsuser run --settings {file ?? "FILE"}' " +
+        $"('cmsuser plan --settings {file ?? "FILE"}' first shows what the run would do).";
 
     private static int Init(CliOptions options, string cmsName, bool force)
     {
         if (!Settings.TryParseCms(cmsName, out var cms))
         {
-            throw new CliException($"'{cmsName}' is not a CMS cmsuser knows; {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
+            throw new CliException($"The CMS '{cmsName}' {Settings.NotACms(cmsName)}", ExitCodes.Configuration);
         }
 
         var file = Path.GetFullPath(options.SettingsFile ?? Settings.DefaultFileName, CliContext.Current.WorkingDirectory);

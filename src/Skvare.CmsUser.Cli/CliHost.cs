@@ -82,8 +82,9 @@ internal static class CliHost
         var campaigns = options.PasswordResets.Where(c => string.Equals(c.DisplayName, rule, StringComparison.OrdinalIgnoreCase)).ToList();
         if (rules.Count == 0 && campaigns.Count == 0)
         {
-            var known = options.Rules.Select(r => r.DisplayName).Concat(options.PasswordResets.Select(c => c.DisplayName));
-            throw new CliException($"--rule '{rule}' names no rule or password reset campaign. Known: {string.Join(", ", known)}.", ExitCodes.Configuration);
+            // The names of the rules and campaigns, in the one "did you mean" wording (Shared.EditDistance.NotOneOf).
+            var known = options.Rules.Select(r => r.DisplayName).Concat(options.PasswordResets.Select(c => c.DisplayName)).ToList();
+            throw new CliException($"--rule is '{rule}', which names no rule or password reset campaign: it {Shared.EditDistance.NotOneOf(rule, known)}", ExitCodes.Configuration);
         }
 
         // The engine reads the options on each run, so narrowing the bound lists narrows the run.

@@ -63,26 +63,19 @@ internal static class FailureReader
         query.OrderBy.Add(new("act.activity_date_time", "ASC"));
         query.OrderBy.Add(new("activity_id", "ASC"));
 
-        var perContact = new Dictionary<long, (int Failed, DateTimeOffset Last, string Error, bool LastFailed, string? Name)>();
+        var rows = new List<AttemptRow>();
         await foreach (var page in client.StreamPagesAsync("ActivityContact", query, 500, cancellationToken).ConfigureAwait(false))
         {
             foreach (var row in page)
             {
-                if (row.GetInt64("contact_id") is not long id)
+                if (row.GetInt64("contact_id") is long id)
                 {
-                    continue;
+                    rows.Add(new AttemptRow(id, row.GetDateTime("act.activity_date_time") ?? since, row.GetString("act.status_id:name"), row.GetString("act.details"), row.GetString("contact.display_name")));
                 }
-
-                var at = row.GetDateTime("act.activity_date_time") ?? since;
-                var failed = row.GetString("act.status_id:name") == CiviCrmActivityTypes.FailedStatus;
-                var current = perContact.GetValueOrDefault(id);
-                var name = row.GetString("contact.display_name") ?? current.Name;
-                perContact[id] = failed
-                    ? (current.Failed + 1, at, row.GetString("act.details") ?? "", true, name)
-                    : (current.Failed, at, current.Error, false, name);
             }
         }
 
+        var perContact = Tally(rows);
         var max = options.Retry.MaxAttempts;
         var triggers = services.GetRequiredService<ITriggerSourceFactory>();
         // With --rule its trigger is asked first, so a contact in the triggers of two rules is listed under the rule asked for.
@@ -142,6 +135,40 @@ internal static class FailureReader
 
         return (failures, max, options.Retry.AttemptWindow);
     }
+
+    /// <summary>One "User Account Creation" record of a contact, in date order (as read, oldest first).</summary>
+    internal sealed record AttemptRow(long ContactId, DateTimeOffset At, string? Status, string? Details, string? DisplayName);
+
+    /// <summary>What a contact's records say: its failed attempts, its latest attempt and whether that one failed.</summary>
+    internal readonly record struct ContactTally(int Failed, DateTimeOffset Last, string Error, bool LastFailed, string? Name);
+
+    /// <summary>
+    /// Each contact's records, oldest first, as attempts: a Failed record is a failed attempt, a Completed one a success
+    /// that clears "last attempt failed"; any other status is no attempt at all and changes nothing. A Scheduled record is
+    /// a run's open record (finished later, or an orphan), a Cancelled one an orphan <c>--close-orphans</c> closed: neither
+    /// is an attempt, so a contact whose last attempt failed stays listed after either (and the retry's count and date do
+    /// not move). Rows of several contacts may interleave; each contact's own order is kept.
+    /// </summary>
+    internal static Dictionary<long, ContactTally> Tally(IEnumerable<AttemptRow> rows)
+    {
+        var perContact = new Dictionary<long, ContactTally>();
+        foreach (var row in rows)
+        {
+            var current = perContact.GetValueOrDefault(row.ContactId);
+            var name = row.DisplayName ?? current.Name;
+            perContact[row.ContactId] = row.Status switch
+            {
+                CiviCrmActivityTypes.FailedStatus => new ContactTally(current.Failed + 1, row.At, row.Details ?? "", true, name),
+                CompletedStatus => current with { Last = row.At, LastFailed = false, Name = name },
+                _ => current with { Name = name },
+            };
+        }
+
+        return perContact;
+    }
+
+    /// <summary>The status of an attempt that succeeded.</summary>
+    private const string CompletedStatus = "Completed";
 
     /// <summary>
     /// Whether the rule's trigger keeps a contact whose attempts are used up (a saved search, or a trigger kept for

@@ -181,6 +181,11 @@ internal static class Output
             Human.WriteLine(mailLine);
         }
 
+        if (exit == ExitCodes.SomeFailed && RetryLine(verb, summary, retry) is { } hint)
+        {
+            Human.WriteLine(hint);
+        }
+
         if (exit == ExitCodes.Stopped && !summary.Quarantined && !summary.Cancelled)
         {
             Human.WriteLine(StoppedShortLine(summary));
@@ -195,6 +200,42 @@ internal static class Output
         {
             Human.WriteLine(note);
         }
+    }
+
+    /// <summary>
+    /// The hint after a run or reset that ended 1 (some contacts failed): how many the next run (or reset) tries again and
+    /// where to see them, and those that gave up, which no run retries: they were taken out of the trigger (a saved search,
+    /// which cannot drop a contact, skips it until its failures age out). <see langword="null"/> when none failed or gave up.
+    /// </summary>
+    internal static string? RetryLine(string verb, RunSummary summary, RetryPolicy? retry)
+    {
+        var failed = summary.Count(OutcomeKind.Failed);
+        var gaveUp = summary.Count(OutcomeKind.GaveUp);
+        if (failed + gaveUp == 0)
+        {
+            return null;
+        }
+
+        static string Them(int n) => n == 1 ? "it" : "them";
+        static string Was(int n) => n == 1 ? "was" : "were";
+        if (verb == Verbs.Reset)
+        {
+            var resets = failed == 0 ? "" : $"{Contacts(failed)} did not get the reset email and will be tried again by the next 'cmsuser reset' ({(failed == 1 ? "the contact stays" : "the contacts stay")} in the campaign)";
+            var left = gaveUp == 0 ? "" : $"{Contacts(gaveUp)} gave up and left the campaign without one (no account, or the attempts are used up)";
+            return $"{string.Join("; ", new[] { resets, left }.Where(p => p.Length > 0))}: the table above and {(failed + gaveUp == 1 ? "its" : "their")} Failed \"User Account Password Reset\" activities in CiviCRM say why.";
+        }
+
+        var gaveUpPart = $"{Contacts(gaveUp)} gave up and {Was(gaveUp)} taken out of the trigger (a saved search skips {Them(gaveUp)} until the failures age out), so no run retries {Them(gaveUp)}";
+        if (failed == 0)
+        {
+            return $"{gaveUpPart}: 'cmsuser failures --all' lists {Them(gaveUp)} with what to fix before putting {Them(gaveUp)} back in the trigger.";
+        }
+
+        // A failure a server that could not be reached caused spends no attempt and is recorded nowhere 'cmsuser failures' reads.
+        var uncounted = summary.Failures.Count(f => f.Kind == OutcomeKind.Failed && !Counted(f, retry));
+        var unlisted = uncounted == 0 ? "" : $" ({Number(uncounted)} of them could not reach a server: no attempt counted, not in that list)";
+        return $"{Contacts(failed)} failed and will be retried by the next run: 'cmsuser failures' lists {Them(failed)} with the attempts used and the last error{unlisted}."
+            + (gaveUp == 0 ? "" : $" {gaveUpPart}: 'cmsuser failures --all' lists {Them(gaveUp)} too.");
     }
 
     /// <summary>The other reading of a server that cannot be reached: a new setup's mistyped URL looks the same as an outage.</summary>
@@ -530,13 +571,12 @@ internal static class Output
     internal const string NotRead = "(not read)";
 
     /// <summary>
-    /// The failures table. By default it lists the contacts still waiting in some rule's trigger (what a run will retry or
-    /// skip), with <paramref name="rule"/> (<c>--rule</c>) only those waiting in that rule's trigger, with
-    /// <paramref name="all"/> (<c>--all</c>) every contact whose last attempt failed; the header and the last line say which,
-    /// so an empty list never reads as "nobody failed". <paramref name="notListed"/> counts the failed contacts left out that
-    /// no rule's trigger holds (with <paramref name="rule"/>, those waiting in another rule's trigger are that rule's, not counted).
+    /// The <c>failures</c> list (or its JSON document): <paramref name="failures"/> are the contacts in its scope (waiting in a
+    /// rule's trigger; with <paramref name="rule"/> in that rule's; with <paramref name="all"/> every contact whose last attempt
+    /// failed); the header and the last lines say which, so an empty list never reads as "nobody failed", and give
+    /// <paramref name="counts"/>, which add up to what <c>--all</c> lists (docs/cli.md, "What each count means").
     /// </summary>
-    public static void Failures(IReadOnlyList<FailureRecord> failures, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, int notListed = 0, OrphanScan? orphans = null, int? closed = null)
+    public static void Failures(IReadOnlyList<FailureRecord> failures, FailureCounts counts, int maxAttempts, TimeSpan window, bool json, string? rule = null, bool all = false, OrphanScan? orphans = null, int? closed = null)
     {
         if (json)
         {
@@ -547,7 +587,17 @@ internal static class Output
                 w.WriteString("scope", all ? "all" : "waiting");
                 w.WriteNumber("maxAttempts", maxAttempts);
                 w.WriteNumber("windowDays", Math.Round(window.TotalDays, 3));
-                w.WriteNumber("notListed", notListed);
+                w.WriteNumber("notListed", counts.NotListed);
+                w.WriteStartObject("counts");
+                w.WriteNumber("total", counts.Total);
+                w.WriteNumber("listed", counts.Listed);
+                w.WriteNumber("notListed", counts.NotListed);
+                w.WriteNumber("notListedNoTrigger", counts.NotListedNoTrigger);
+                w.WriteNumber("notListedOtherRules", counts.NotListedOtherRules);
+                w.WriteNumber("retry", counts.Retry);
+                w.WriteNumber("attemptsUsedUp", counts.AttemptsUsedUp);
+                w.WriteNumber("notWaiting", counts.NotWaiting);
+                w.WriteEndObject();
                 w.WriteStartArray("contacts");
                 foreach (var f in failures)
                 {
@@ -573,7 +623,7 @@ internal static class Output
 
         var days = Durations.Format(window);
         var waiting = all ? "" : rule is null ? " waiting in a rule's trigger" : $" waiting in the trigger of {Safe(rule)}";
-        var more = notListed == 0 || all ? "" : " " + NotListedLine(notListed, rule);
+        var more = counts.NotListed == 0 || all ? "" : " " + NotListedLine(counts, rule);
         if (failures.Count == 0)
         {
             Human.WriteLine(all
@@ -594,8 +644,28 @@ internal static class Output
         }
 
         Human.Write(table);
-        Human.WriteLine($"{Contacts(failures.Count)}{waiting} with failed attempts in the last {days}; {Number(failures.Count(f => f.Next == FailureNext.Retry))} will be retried.{more}");
+        Human.WriteLine($"{ListedLine(counts, waiting, days)}{more}");
         Orphans(orphans, closed);
+    }
+
+    /// <summary>
+    /// The line under the <c>failures</c> table: how many are listed and what the next run does with them, in parts that add
+    /// up to the number listed ("3 contacts … ; 2 will be retried, 1 skipped until its failures age out").
+    /// </summary>
+    internal static string ListedLine(FailureCounts counts, string waiting, string days)
+    {
+        var parts = new List<string>(3) { $"{Number(counts.Retry)} will be retried" };
+        if (counts.AttemptsUsedUp > 0)
+        {
+            parts.Add($"{Number(counts.AttemptsUsedUp)} skipped until {(counts.AttemptsUsedUp == 1 ? "its" : "their")} failures age out (attempts used up)");
+        }
+
+        if (counts.NotWaiting > 0)
+        {
+            parts.Add($"{Number(counts.NotWaiting)} {(counts.NotWaiting == 1 ? "waits" : "wait")} in no trigger (no run tries {(counts.NotWaiting == 1 ? "it" : "them")} until put back)");
+        }
+
+        return $"{Contacts(counts.Listed)}{waiting} with failed attempts in the last {days}; {string.Join(", ", parts)}.";
     }
 
     /// <summary>
@@ -705,11 +775,23 @@ internal static class Output
     }
 
     /// <summary>
-    /// The <c>failures</c> line that counts the failed contacts its scope left out because no rule's trigger holds them. With
-    /// <paramref name="rule"/> they may be that rule's or another's: the activities do not name a rule.
+    /// The <c>failures</c> line that counts the contacts whose last attempt failed that its scope left out, by why, so that
+    /// the listed and the not listed add up to what <c>--all</c> lists: those no rule's trigger holds (with
+    /// <paramref name="rule"/> they may be that rule's or another's: the activities do not name a rule), and with
+    /// <paramref name="rule"/> those waiting in another rule's trigger.
     /// </summary>
-    internal static string NotListedLine(int notListed, string? rule) =>
-        $"Not listed: {Contacts(notListed)} whose last attempt failed but that no trigger holds (gave up, removed, or given an account another way{(rule is null ? "" : $"; from the rule {Safe(rule)} or another: the activities do not name the rule")}); 'cmsuser failures --all' lists every contact that failed.";
+    internal static string NotListedLine(FailureCounts counts, string? rule)
+    {
+        var noTrigger = $"no trigger holds (gave up, removed, or given an account another way{(rule is null ? "" : $"; from the rule {Safe(rule)} or another: the activities do not name the rule")})";
+        const string OtherRules = "waiting in another rule's trigger ('cmsuser failures' without --rule lists them)";
+        var why = (counts.NotListedNoTrigger, counts.NotListedOtherRules) switch
+        {
+            (_, 0) => $" but that {noTrigger}",
+            (0, _) => $", {OtherRules}",
+            var (a, b) => $": {Number(a)} that {noTrigger}, {Number(b)} {OtherRules}",
+        };
+        return $"Not listed: {Contacts(counts.NotListed)} whose last attempt failed{why}; 'cmsuser failures --all' lists all {Number(counts.Total)}.";
+    }
 
     /// <summary>What the next run does with a failed contact, in the <c>failures</c> table.</summary>
     internal static string Next(FailureRecord f, int maxAttempts)

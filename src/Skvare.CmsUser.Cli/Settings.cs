@@ -196,7 +196,7 @@ internal sealed class Settings
         return problems;
     }
 
-    /// <summary>Parses a CMS name as the binder parses enums: case does not matter.</summary>
+    /// <summary>Parses a CMS name as the binder parses enums: case and surrounding spaces do not matter.</summary>
     public static (CmsKind Cms, string? Problem) ParseCms(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -206,21 +206,14 @@ internal sealed class Settings
 
         return TryParseCms(value, out var cms)
             ? (cms, null)
-            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}'; {NotACms(value)}");
+            : (CmsKind.WordPress, $"CmsUser:Cms is '{value}', which {NotACms(value)}");
     }
 
     /// <summary>
-    /// What to say about a name that is not a CMS: "did you mean WordPress?" when one or more names are within two edits
-    /// (ignoring case), else the list of names.
+    /// What to say about a name that is not a CMS, in the wording every "did you mean" uses
+    /// (<see cref="Shared.EditDistance.NotOneOf"/>): "is not one of WordPress, …; did you mean WordPress?".
     /// </summary>
-    public static string NotACms(string value)
-    {
-        var names = Enum.GetNames<CmsKind>();
-        var near = Shared.EditDistance.Nearest(value.Trim(), names, 2);
-        return near.Count > 0
-            ? $"did you mean {string.Join(" or ", near)}? The CMS names are: {string.Join(", ", names)} (case does not matter)."
-            : $"use one of: {string.Join(", ", names)} (case does not matter).";
-    }
+    public static string NotACms(string value) => Shared.EditDistance.NotOneOf(value, Enum.GetNames<CmsKind>());
 
     /// <summary>Parses a CMS name, ignoring case; numbers are not names.</summary>
     public static bool TryParseCms(string value, out CmsKind cms) =>

@@ -237,9 +237,12 @@ public sealed class FailuresNextTests
         var listed = json.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
         listed.GetProperty("contactId").GetInt64().Should().Be(member);
         listed.GetProperty("displayName").GetString().Should().Be("Mia Member");
-        json.Json.GetProperty("notListed").GetInt32().Should().Be(1, "Gil waits in no trigger; Vera waits in the trigger of volunteers and is that rule's");
+        json.Json.GetProperty("notListed").GetInt32().Should().Be(2, "Gil waits in no trigger; Vera waits in the trigger of volunteers and is that rule's: both are left out");
+        json.Json.GetProperty("counts").GetProperty("notListedNoTrigger").GetInt32().Should().Be(1, "Gil");
+        json.Json.GetProperty("counts").GetProperty("notListedOtherRules").GetInt32().Should().Be(1, "Vera");
+        json.Json.GetProperty("counts").GetProperty("total").GetInt32().Should().Be(3, "listed and not listed add up to what --all lists");
         text.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s+0 of 1\s")
-            .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds")
+            .And.Contain("Not listed: 2 contacts whose last attempt failed: 1 that no trigger holds").And.Contain("1 waiting in another rule's trigger")
             .And.NotContain("Vera", "she is not this rule's").And.NotContain("Gil");
         every.Stdout.Should().MatchRegex($@"(?m)^\s*{member}\s+Mia Member\s").And.MatchRegex($@"(?m)^\s*{volunteer}\s+Vera Volunteer\s")
             .And.Contain("Not listed: 1 contact whose last attempt failed but that no trigger holds");

@@ -317,7 +317,22 @@ public sealed class WebSampleTests
         var run = await Cli.RunWebSampleAsync(folder.Path, Real(("CmsUser__Cms", "Wordpres"), ("CmsUser__CiviCrm__ApiKey", "k")));
 
         ShouldFailCleanly(run);
-        run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of: WordPress");
+        run.Stderr.Should().Contain("CmsUser:Cms is 'Wordpres', which is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean WordPress?");
+    }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData(" wordpress ")]
+    [InlineData("WORDPRESS")]
+    [InlineData("\tWordPress")]
+    public async Task The_cms_name_is_read_as_the_cmsuser_tool_reads_it_whatever_its_case_and_surrounding_spaces(string cms)
+    {
+        using var folder = new TempFolder();
+
+        // The CMS is taken, so the start goes on to check the settings: the missing API key is the one problem.
+        var run = await Cli.RunWebSampleAsync(folder.Path, Real(("CmsUser__Cms", cms)));
+
+        ShouldFailCleanly(run);
+        run.Stderr.Should().Contain("CmsUser:CiviCrm:ApiKey is missing").And.NotContain("CmsUser:Cms");
     }
 
     /// <summary>A folder holding the sample's demo settings, so it starts in demo mode (nothing outside the process).</summary>

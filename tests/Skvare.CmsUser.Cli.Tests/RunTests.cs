@@ -95,6 +95,7 @@ public sealed class RunTests
 
         unknownRule.ExitCode.Should().Be(3, unknownRule.ToString());
         unknownRule.Stderr.Should().Contain("'nope'").And.Contain("members").And.Contain("migration");
+        unknownRule.Stderr.Should().Contain("--rule is 'nope', which names no rule or password reset campaign: it is not one of members");
         plan.ExitCode.Should().Be(0, plan.ToString());
         var entry = plan.Json.GetProperty("contacts").EnumerateArray().Should().ContainSingle().Subject;
         entry.GetProperty("action").GetString().Should().Be("create");

@@ -96,7 +96,7 @@ public sealed class UsageTests
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "missing.json");
 
-        foreach (var command in new[] { "run", "plan", "reset", "failures", "check", "demo" })
+        foreach (var command in new[] { "run", "plan", "reset", "failures", "check" })
         {
             var result = await Cli.RunAsync(folder.Path, null, command, "-s", "missing.json");
 
@@ -120,7 +120,8 @@ public sealed class UsageTests
 
         human.ExitCode.Should().Be(ExitCodes.Configuration, human.ToString());
         human.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(file)}");
-        human.Stderr.Should().Contain("reads no settings, so it does not use").And.Contain($"cmsuser check --settings {file}");
+        human.Stderr.Should().Contain("uses its own fake CiviCRM and WordPress servers").And.Contain("reads no settings, so it does not use")
+            .And.Contain($"cmsuser check --settings {file}").And.Contain($"cmsuser run --settings {file}");
         human.Stdout.Should().BeEmpty("the demo did not run");
         json.ExitCode.Should().Be(ExitCodes.Configuration, json.ToString());
         json.Json.GetProperty("status").GetString().Should().Be("configuration");
@@ -131,6 +132,33 @@ public sealed class UsageTests
     }
 
     [Fact(Timeout = 120_000)]
+    public async Task Demo_refuses_settings_in_its_own_words_with_exit_3_whether_the_file_exists_or_is_not_given()
+    {
+        // Not "Settings file … does not exist" nor the parser's "Required argument missing": the demo reads no settings at all.
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "missing.json");
+
+        var missing = await Cli.RunAsync(folder.Path, null, "demo", "--settings", "missing.json");
+        var before = await Cli.RunAsync(folder.Path, null, "--settings", "missing.json", "demo");
+        var bare = await Cli.RunAsync(folder.Path, null, "demo", "--settings");
+        var bareJson = await Cli.RunAsync(folder.Path, null, "demo", "--json", "-s");
+
+        missing.ExitCode.Should().Be(ExitCodes.Configuration, missing.ToString());
+        missing.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(file)}");
+        missing.Stderr.Should().NotContain("does not exist");
+        missing.Stdout.Should().BeEmpty("the demo did not run");
+        before.ExitCode.Should().Be(ExitCodes.Configuration, before.ToString());
+        before.Stderr.Should().Be(missing.Stderr, "the option before the command is the same option");
+        bare.ExitCode.Should().Be(ExitCodes.Configuration, bare.ToString());
+        bare.Stderr.Trim().Should().Be($"cmsuser: {CliApp.DemoReadsNoSettings(null)}");
+        bare.Stderr.Should().Contain("uses its own fake CiviCRM and WordPress servers").And.Contain("'cmsuser check --settings FILE' then 'cmsuser run --settings FILE'")
+            .And.NotContain("Required argument").And.NotContain("--help");
+        bareJson.ExitCode.Should().Be(ExitCodes.Configuration, bareJson.ToString());
+        bareJson.Json.GetProperty("command").GetString().Should().Be("demo");
+        bareJson.Json.GetProperty("status").GetString().Should().Be("configuration");
+    }
+
+    [Fact(Timeout = 120_000)]
     public async Task Init_with_a_misspelled_cms_suggests_the_nearest_name()
     {
         using var folder = new TempFolder();
@@ -138,9 +166,9 @@ public sealed class UsageTests
         var far = await Cli.RunAsync(folder.Path, null, "init", "typo3");
 
         near.ExitCode.Should().Be(3, near.ToString());
-        near.Stderr.Trim().Should().Be("cmsuser: 'Wordpres' is not a CMS cmsuser knows; did you mean WordPress? The CMS names are: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone (case does not matter).");
+        near.Stderr.Trim().Should().Be("cmsuser: The CMS 'Wordpres' is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean WordPress?");
         far.ExitCode.Should().Be(3);
-        far.Stderr.Should().Contain("use one of: WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone").And.NotContain("did you mean");
+        far.Stderr.Trim().Should().Be("cmsuser: The CMS 'typo3' is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone.");
         File.Exists(Path.Combine(folder.Path, "appsettings.json")).Should().BeFalse();
     }
 
@@ -164,8 +192,9 @@ public sealed class UsageTests
             }
 
             var message = Settings.NotACms(typo);
-            message.Should().StartWith("did you mean ", typo);
-            message["did you mean ".Length..message.IndexOf('?', StringComparison.Ordinal)].Split(" or ").Should().Contain(name, typo);
+            const string marker = "; did you mean ";
+            message.Should().StartWith("is not one of WordPress, Drupal, Drupal7, Backdrop, Joomla, Standalone; did you mean ", typo).And.EndWith("?");
+            message[(message.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..^1].Split(" or ").Should().Contain(name, typo);
         });
     }
 
@@ -227,7 +256,7 @@ public sealed class UsageTests
         var expected = new[]
         {
             "CmsUser:MaxConcurency is not a setting of CmsUser; did you mean MaxConcurrency?",
-            "CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch",
+            "CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of Group, Tag, SavedSearch; did you mean Group?",
             "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.",
             "CmsUser:Schedule:Interval is 'soon'",
             "CmsUser:CiviCrm:Htp is not a setting",

@@ -32,11 +32,14 @@ internal sealed class ContactReader
     // custom_N → the field's html_type and data_type (CustomFieldText), written before the field's path.
     private readonly ConcurrentDictionary<string, (string HtmlType, string DataType)> _customTypes = new(StringComparer.Ordinal);
 
-    // The site's date formats and language for the date tokens, read once per process (null: not read yet).
-    private volatile DateTokens.SiteDateFormats? _dates;
+    // The site's date formats and language for the date tokens, and its separators for money and decimal custom fields,
+    // read together once per process (null: not read yet).
+    private volatile SiteSettings? _site;
 
-    // The site's separators for money and decimal custom fields, read once per process (null: not read yet).
-    private volatile CiviNumber.Separators? _separators;
+    // The one Setting.get of the site's settings, shared by the reads under way while it is answered (null: none yet; a
+    // read that failed is tried again by the next read that needs it). Written under _siteSettingsGate.
+    private readonly Lock _siteSettingsGate = new();
+    private Task<SiteSettings>? _siteSettingsRead;
 
     public ContactReader(CiviCrmApiClient client, CiviCrmOptions options)
     {
@@ -59,8 +62,7 @@ internal sealed class ContactReader
     {
         domain ??= (await _client.GetIdentityAsync(cancellationToken).ConfigureAwait(false)).DomainId;
         await ResolveCustomFieldsAsync(extraFields, cancellationToken).ConfigureAwait(false);
-        await ResolveDateFormatsAsync(extraFields, cancellationToken).ConfigureAwait(false);
-        await ResolveSeparatorsAsync(extraFields, cancellationToken).ConfigureAwait(false);
+        await ResolveSiteSettingsAsync(extraFields, cancellationToken).ConfigureAwait(false);
         var query = new Api4Params().WithSelect(StandardFields).WithSelect($"{LinkAlias}.uf_id", $"{LinkAlias}.uf_name");
         foreach (var field in extraFields)
         {
@@ -128,44 +130,59 @@ internal sealed class ContactReader
     private const string CustomFieldPrefix = "custom_";
 
     /// <summary>
-    /// The site's date formats and language, for the date tokens that print with them (<see cref="DateTokens"/>): one
-    /// <c>Setting.get</c> the first time a read needs them, none after (a format changed on the site is seen after a
-    /// restart, as CiviCRM's own settings cache does until it is cleared). Each read then checks that its tokens can be
-    /// printed as CiviCRM prints them with these formats.
+    /// The site's settings the tokens print with: the date formats and language of the date tokens (<see cref="DateTokens"/>),
+    /// and the <c>monetaryThousandSeparator</c> and <c>monetaryDecimalPoint</c> of a money or decimal custom field (HTML type
+    /// <c>Text</c>, <see cref="CiviNumber"/>). Exactly one <c>Setting.get</c> per process, bringing both, the first time a
+    /// read needs either (pages read at once wait for that one), none after: a setting changed on the site is seen after a
+    /// restart, as CiviCRM's own settings cache does until it is cleared. Each read then checks that its date tokens can
+    /// be printed as CiviCRM prints them with these formats.
     /// </summary>
-    private async Task ResolveDateFormatsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
+    private async Task ResolveSiteSettingsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
     {
-        if (!DateTokens.NeedSettings(extraFields))
+        var dates = DateTokens.NeedSettings(extraFields);
+        var numbers = extraFields.Any(f => _customTypes.TryGetValue(f, out var t) && t.HtmlType == CustomFieldText.Text && t.DataType is CustomFieldText.Money or CustomFieldText.Float);
+        if (!dates && !numbers)
         {
             return;
         }
 
-        var site = _dates;
+        var site = _site;
         if (site is null)
         {
-            var result = await _client.CallAsync("Setting", "get", DateTokens.SettingsQuery(), cancellationToken).ConfigureAwait(false);
-            site = DateTokens.ReadSettings(result.Values);
-            _dates = site;
+            Task<SiteSettings> read;
+            lock (_siteSettingsGate)
+            {
+                if (_siteSettingsRead is null or { IsFaulted: true } or { IsCanceled: true })
+                {
+                    // Not tied to this read's token: the others wait for it too. Each waits with its own token.
+                    _siteSettingsRead = ReadSiteSettingsAsync();
+                }
+
+                read = _siteSettingsRead;
+            }
+
+            site = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        DateTokens.Check(site, extraFields);
-    }
-
-    /// <summary>
-    /// The site's <c>monetaryThousandSeparator</c> and <c>monetaryDecimalPoint</c>, with which CiviCRM prints a money or
-    /// decimal custom field (HTML type <c>Text</c>, <see cref="CiviNumber"/>): one <c>Setting.get</c> the first time a read
-    /// names such a field, none after (like the date formats, a change on the site is seen after a restart).
-    /// </summary>
-    private async Task ResolveSeparatorsAsync(IReadOnlyCollection<string> extraFields, CancellationToken cancellationToken)
-    {
-        if (_separators is not null || !extraFields.Any(f => _customTypes.TryGetValue(f, out var t) && t.HtmlType == CustomFieldText.Text && t.DataType is CustomFieldText.Money or CustomFieldText.Float))
+        if (dates)
         {
-            return;
+            DateTokens.Check(site.Dates, extraFields);
         }
-
-        var result = await _client.CallAsync("Setting", "get", new Api4Params().WithSelect(ThousandsSetting, DecimalSetting), cancellationToken).ConfigureAwait(false);
-        _separators = ReadSeparators(result.Values);
     }
+
+    private async Task<SiteSettings> ReadSiteSettingsAsync()
+    {
+        // Off the caller's lock before anything else runs.
+        await Task.Yield();
+        var query = DateTokens.SettingsQuery().WithSelect(ThousandsSetting, DecimalSetting);
+        var result = await _client.CallAsync("Setting", "get", query, CancellationToken.None).ConfigureAwait(false);
+        var site = new SiteSettings(DateTokens.ReadSettings(result.Values), ReadSeparators(result.Values));
+        _site = site;
+        return site;
+    }
+
+    /// <summary>The site's settings the tokens print with, read once (<see cref="ResolveSiteSettingsAsync"/>).</summary>
+    private sealed record SiteSettings(DateTokens.SiteDateFormats Dates, CiviNumber.Separators Separators);
 
     private const string ThousandsSetting = "monetaryThousandSeparator", DecimalSetting = "monetaryDecimalPoint";
 
@@ -402,7 +419,7 @@ internal sealed class ContactReader
     {
         if (DateTokens.PathOf(field) is not null)
         {
-            return DateTokens.Text(row, field, _dates, problems);
+            return DateTokens.Text(row, field, _site?.Dates, problems);
         }
 
         if (CustomFieldId(field) is null)
@@ -419,7 +436,7 @@ internal sealed class ContactReader
         var (htmlType, dataType) = _customTypes.GetValueOrDefault(field);
         if (path.Length == 0 || row.ValueKind != JsonValueKind.Object || !row.TryGetProperty(path, out var value) || value.ValueKind != JsonValueKind.Array)
         {
-            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType, _separators);
+            return path.Length == 0 ? null : CustomFieldText.Printed(Text(row, path, problems), htmlType, dataType, _site?.Separators);
         }
 
         var items = value.EnumerateArray().ToArray();
@@ -433,7 +450,7 @@ internal sealed class ContactReader
             string.Join(", ", items.Select(i => i.ValueKind == JsonValueKind.String ? i.AsText() : i.ValueKind == JsonValueKind.Number ? i.GetRawText() : null).Where(t => !string.IsNullOrEmpty(t))),
             htmlType,
             dataType,
-            _separators);
+            _site?.Separators);
     }
 
     private static readonly IReadOnlyDictionary<string, string?> NoFields = new Dictionary<string, string?>(StringComparer.Ordinal);

@@ -119,8 +119,13 @@ internal sealed partial class FakeApi4Engine
                 echo["priority_id"] = row.GetValueOrDefault("priority_id");
                 echo["created_date"] = null;
                 echo["modified_date"] = null;
-                echo["target_contact_id"] = null;
-                echo["source_contact_id"] = null;
+                // The contact fields come back null, and only those sent (CiviCRM 6.17.2 left target_contact_id out of
+                // the answer to a create that sent none).
+                foreach (var contacts in ActivityContactFields.Where(sent.Contains))
+                {
+                    echo[contacts] = null;
+                }
+
                 break;
             case "Contact":
                 echo = Copy(row);
@@ -138,6 +143,8 @@ internal sealed partial class FakeApi4Engine
 
         return WithWriteKeys(echo);
     }
+
+    private static readonly string[] ActivityContactFields = ["target_contact_id", "source_contact_id", "assignee_contact_id"];
 
     private static Dictionary<string, object?> WithWriteKeys(Dictionary<string, object?> echo)
     {
@@ -191,7 +198,15 @@ internal sealed partial class FakeApi4Engine
                 values.TryAdd("activity_date_time", Now());
                 values.TryAdd("is_deleted", false);
                 values.TryAdd("is_test", false);
-                values.TryAdd("status_id", 1L);
+                // CRM_Activity_BAO_Activity::create: a new activity without a status (none sent, null, or a status_id:name
+                // that names no status, which API v4 turns into null without a word) is Completed when it has a date,
+                // which API v4 always gives it (else Scheduled). CiviCRM 6.17.2 answered 200 and status_id 2 to
+                // "status_id:name": "NoSuchStatus" (probed against the real site; FakeCiviCrmFidelityTests).
+                if (values.GetValueOrDefault("status_id") is null)
+                {
+                    values["status_id"] = Store.OptionValueFor("Activity", "status_id", values.GetValueOrDefault("activity_date_time") is null ? "Scheduled" : "Completed");
+                }
+
                 values.TryAdd("priority_id", 2L);
                 values.TryAdd("created_date", Now());
                 values.TryAdd("modified_date", Now());

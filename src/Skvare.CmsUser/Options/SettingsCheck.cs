@@ -241,10 +241,10 @@ public static class SettingsCheck
                 {
                     // The nearest keys within two edits (all of them when equally near), as the CLI suggests a CMS name.
                     var known = properties.Keys.Order(StringComparer.Ordinal).ToArray();
-                    var near = EditDistance.Nearest(child.Key, known, 2);
-                    problems.Add(near.Count == 0
+                    var near = EditDistance.DidYouMean(child.Key, known, 2);
+                    problems.Add(near.Length == 0
                         ? $"{child.Path} is not a setting of {node.Path}. Known settings: {string.Join(", ", known)}."
-                        : $"{child.Path} is not a setting of {node.Path}; did you mean {string.Join(" or ", near)}?");
+                        : $"{child.Path} is not a setting of {node.Path}; {near}");
                     continue;
                 }
 
@@ -272,7 +272,7 @@ public static class SettingsCheck
             // The binder's EnumConverter ignores case and accepts names only when they exist (numbers too).
             if (!Enum.TryParse(type, value, ignoreCase: true, out var parsed) || !Enum.IsDefined(type, parsed!))
             {
-                problems.Add($"{node.Path} is '{value}', which is not one of: {string.Join(", ", Enum.GetNames(type))} (case does not matter).");
+                problems.Add($"{node.Path} is '{value}', which {EditDistance.NotOneOf(value, Enum.GetNames(type))}");
                 return null;
             }
 

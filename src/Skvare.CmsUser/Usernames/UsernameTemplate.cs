@@ -189,7 +189,7 @@ internal sealed partial class UsernameTemplate
     private static string DidYouMean(string name)
     {
         var near = EditDistance.Nearest(name, KnownTokens.Concat(ContactTokens.StandardAliases.Keys).Concat(ContactTokens.Fields.Keys).Concat(DateTokens.Fields).Distinct(StringComparer.Ordinal), 2);
-        return near.Count == 0 ? "" : $" Did you mean {string.Join(" or ", near.Take(3).Select(n => "{contact." + n + "}"))}?";
+        return near.Count == 0 ? "" : " " + EditDistance.Sentence(EditDistance.Suggest(near.Take(3), n => "{contact." + n + "}"));
     }
 
     private static string? Resolve(Contact contact, string token) => token switch

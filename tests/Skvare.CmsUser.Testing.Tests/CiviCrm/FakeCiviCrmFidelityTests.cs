@@ -196,6 +196,47 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
         _server.Activities.Should().ContainSingle().Which.Targets.Should().Equal(target);
     }
 
+    /// <summary>
+    /// What CiviCRM 6.17.2 answered (probed on the real site, 2026-12-03) to an activity whose <c>status_id:name</c> names no
+    /// status: no error. API v4 turns the unknown name into null without a word; the BAO then gives a new activity its
+    /// default, Completed (2), and an update stores null. Answers, keys as the site sent them:
+    /// save/create <c>{"id":6493,"activity_type_id":56,"subject":"…","activity_date_time":"20261203061206","status_id":2,
+    /// "priority_id":2,"created_date":null,"modified_date":null,"source_contact_id":null,"custom":null,"check_permissions":null}</c>
+    /// (count 1, countMatched 0 for save); update by save <c>{"id":6494,"status_id":null,"custom":null,"check_permissions":null}</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("save")]
+    [InlineData("create")]
+    public async Task An_unknown_activity_status_is_taken_as_the_real_site_takes_it_new_ones_Completed_updates_null(string action)
+    {
+        var record = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "NoSuchStatus", ["subject"] = "probe", ["source_contact_id"] = "user_contact_id" };
+        var (status, body) = await _api.CallAsync("Activity", action, action == "save" ? new { records = new[] { record } } : new { values = record }, Ct);
+
+        status.Should().Be(200, body.GetRawText());
+        body.TryGetProperty("error_message", out _).Should().BeFalse("CiviCRM 6.17.2 refuses nothing here");
+        body.GetProperty("count").GetInt32().Should().Be(1);
+        if (action == "save")
+        {
+            body.GetProperty("countMatched").GetInt32().Should().Be(0);
+        }
+
+        var row = body.GetProperty("values")[0];
+        row.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo(
+            "id", "activity_type_id", "subject", "activity_date_time", "status_id", "priority_id", "created_date", "modified_date", "source_contact_id", "custom", "check_permissions");
+        row.GetProperty("status_id").GetInt64().Should().Be(2, "a new activity without a status is Completed");
+        var id = row.GetProperty("id").GetInt64();
+        var read = await _api.OkAsync("Activity", "get", new { select = new[] { "status_id:name" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        read.GetProperty("values")[0].GetProperty("status_id:name").GetString().Should().Be("Completed");
+
+        var update = await _api.OkAsync("Activity", "save", new { records = new[] { new Dictionary<string, object> { ["id"] = id, ["status_id:name"] = "NoSuchStatus" } } }, Ct);
+        var updated = update.GetProperty("values")[0];
+        updated.EnumerateObject().Select(p => p.Name).Should().BeEquivalentTo("id", "status_id", "custom", "check_permissions");
+        updated.GetProperty("status_id").ValueKind.Should().Be(JsonValueKind.Null);
+        update.GetProperty("countMatched").GetInt32().Should().Be(1);
+        var after = await _api.OkAsync("Activity", "get", new { select = new[] { "status_id", "status_id:name" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        after.GetProperty("values")[0].GetProperty("status_id").ValueKind.Should().Be(JsonValueKind.Null, "an update stores the null");
+    }
+
     [Fact]
     public async Task A_reply_lost_after_the_write_keeps_the_write_and_logs_the_status_the_client_saw()
     {

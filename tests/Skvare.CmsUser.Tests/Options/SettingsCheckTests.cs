@@ -117,7 +117,7 @@ public sealed class SettingsCheckTests
     {
         var failures = await StartFailuresAsync(new() { ["CmsUser:Rules:0:Trigger:Kind"] = "Groop" });
 
-        failures.Should().ContainSingle().Which.Should().Be("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch (case does not matter).");
+        failures.Should().ContainSingle().Which.Should().Be("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of Group, Tag, SavedSearch; did you mean Group?");
     }
 
     // The README's three examples together: a value that does not convert used to drop its rule, so the rule's other
@@ -137,7 +137,7 @@ public sealed class SettingsCheckTests
         });
 
         failures.Should().Contain("CmsUser:MaxConcurency is not a setting of CmsUser; did you mean MaxConcurrency?");
-        failures.Should().Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of: Group, Tag, SavedSearch (case does not matter).");
+        failures.Should().Contain("CmsUser:Rules:0:Trigger:Kind is 'Groop', which is not one of Group, Tag, SavedSearch; did you mean Group?");
         failures.Should().Contain(f => f.StartsWith("CmsUser:Rules:0:UsernamePattern", StringComparison.Ordinal) && f.Contains("'{contact.nickname}'", StringComparison.Ordinal));
         failures.Should().Contain(f => f.StartsWith("CmsUser:Rules:1:UsernamePattern", StringComparison.Ordinal) && f.Contains("'{contact.nick}'", StringComparison.Ordinal));
         failures.Should().HaveCount(4);
