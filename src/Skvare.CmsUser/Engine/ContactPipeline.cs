@@ -164,7 +164,7 @@ internal sealed class ContactPipeline
 
         for (var n = Math.Max(2, startSuffix); n <= Options.MaxUsernameSuffix + 1; n++)
         {
-            var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules);
+            var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules, Options.UsernameSuffixSeparator);
             if (await IsFreeAsync(candidate, reserveFor, claimed, cancellationToken).ConfigureAwait(false))
             {
                 return (candidate, n, $"The username '{baseName}' is taken; using '{candidate}'.");

@@ -54,6 +54,22 @@ public sealed class NumberedUsernameRaceTests
         h.Cms.Accounts.Select(a => a.Username).Should().BeEquivalentTo("user7", "user72", "user73");
     }
 
+    [Theory(Timeout = 30_000)]
+    [MemberData(nameof(CreateFirst))]
+    public async Task With_a_separator_a_race_moves_on_to_the_next_separated_number(bool createFirst)
+    {
+        using var h = Harness(createFirst);
+        h.Configure = o => (o.UsernamePattern, o.UsernameSuffixSeparator) = ("{contact.first_name}", "_");
+        h.Cms.AddAccount("newuser21", "first@example.org");
+        TakeInRace(h, "newuser21_2");
+        h.Member("Newuser21", "Lima", "ana@example.org");
+
+        var summary = await h.Provisioner.RunOnceAsync();
+
+        summary.Failures.Should().BeEmpty();
+        h.Cms.Accounts.Should().ContainSingle(a => a.Email == "ana@example.org").Which.Username.Should().Be("newuser21_3");
+    }
+
     private static EngineHarness Harness(bool createFirst) => new(createFirst ? new FakeCmsAccountProvider(Refusing) : new FakeCmsAccountProvider());
 
     /// <summary>Another writer creates <paramref name="username"/> just before the engine's first create of it.</summary>
