@@ -24,6 +24,7 @@ public static class BackdropCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<BackdropOptions>(BackdropAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("Backdrop", "the companion module cmsuser_provision saves one text value per field (its item's value); map the value to a text field."));
+            UsernameSuffixSeparatorValidator.Register(builder.Services, "Backdrop", BackdropAccountProvider.Rules);
             builder.Services.AddProvider<BackdropAccountProvider>();
             builder.Services.CheckSecretsAtStart<BackdropAccountProvider>();
         }

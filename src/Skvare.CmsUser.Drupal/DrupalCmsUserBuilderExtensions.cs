@@ -21,6 +21,7 @@ public static class DrupalCmsUserBuilderExtensions
         {
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<DrupalOptions>(DrupalAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
+            UsernameSuffixSeparatorValidator.Register(builder.Services, "Drupal", DrupalAccountProvider.Rules);
             builder.Services.AddProvider<DrupalAccountProvider>();
             builder.Services.CheckSecretsAtStart<DrupalAccountProvider>();
         }

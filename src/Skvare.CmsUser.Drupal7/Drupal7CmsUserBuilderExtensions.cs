@@ -21,6 +21,7 @@ public static class Drupal7CmsUserBuilderExtensions
         {
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<Drupal7Options>(Drupal7AccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
+            UsernameSuffixSeparatorValidator.Register(builder.Services, "Drupal 7", Drupal7AccountProvider.Rules);
             builder.Services.AddProvider<Drupal7AccountProvider>();
             builder.Services.CheckSecretsAtStart<Drupal7AccountProvider>();
         }

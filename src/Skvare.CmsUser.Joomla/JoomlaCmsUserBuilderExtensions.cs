@@ -20,6 +20,7 @@ public static class JoomlaCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<JoomlaOptions>(JoomlaAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("Joomla", "its API takes one value per custom field, sent as a key named after the field; map the value to a custom field of its own."));
+            UsernameSuffixSeparatorValidator.Register(builder.Services, "Joomla", JoomlaAccountProvider.Rules);
             builder.Services.AddProvider<JoomlaAccountProvider>();
             builder.Services.CheckSecretsAtStart<JoomlaAccountProvider>();
         }

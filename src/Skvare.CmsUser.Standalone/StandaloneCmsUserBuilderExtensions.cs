@@ -36,6 +36,7 @@ public static class StandaloneCmsUserBuilderExtensions
                 sp.GetRequiredService<CmsRequestThrottle>(),
                 () => sp.GetService<IOptions<CiviCrmOptions>>()?.Value is { } civi ? [civi.ApiKey, civi.SiteKey] : []));
             builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("CiviCRM Standalone", "a Standalone user has no fields of its own (its data lives on its contact)."));
+            UsernameSuffixSeparatorValidator.Register(builder.Services, "CiviCRM Standalone", StandaloneAccountProvider.Rules);
             builder.Services.AddProvider<StandaloneAccountProvider>();
         }
 

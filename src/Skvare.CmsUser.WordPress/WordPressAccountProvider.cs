@@ -66,9 +66,7 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
             Credentials = HeaderCredentials.Basic(_options.Username, _options.ApplicationPassword),
             Secrets = () => [_options.ApplicationPassword, SecretRedactor.BasicToken(_options.Username, _options.ApplicationPassword)],
         };
-        UsernameRules = _options.Multisite
-            ? new UsernameRules { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true }
-            : new UsernameRules { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
+        UsernameRules = RulesFor(_options);
         var capabilities = CmsCapabilities.CreateWithoutPassword | CmsCapabilities.Block | CmsCapabilities.RemoveRoles | CmsCapabilities.Unblock | CmsCapabilities.CreateRefusesDuplicates;
         if (_options.UseCompanionPlugin)
         {
@@ -80,6 +78,16 @@ public sealed class WordPressAccountProvider : ICmsAccountProvider, ICmsAccountP
 
     /// <inheritdoc />
     public string Name => WordPressErrors.Cms;
+
+    /// <summary>
+    /// The username rules for the settings: a multisite network allows only lowercase letters and digits, at least 4;
+    /// a single site <c>[a-z0-9._@-]</c> as the SDK applies them.
+    /// </summary>
+    internal static UsernameRules RulesFor(WordPressOptions options) => options.Multisite ? MultisiteRules : SingleSiteRules;
+
+    private static UsernameRules MultisiteRules { get; } = new() { MinLength = 4, MaxLength = 60, AllowedPunctuation = string.Empty, Lowercase = true, AsciiOnly = true };
+
+    private static UsernameRules SingleSiteRules { get; } = new() { MinLength = 1, MaxLength = 60, AllowedPunctuation = "._-@", Lowercase = true, AsciiOnly = true };
 
     /// <inheritdoc />
     public UsernameRules UsernameRules { get; }

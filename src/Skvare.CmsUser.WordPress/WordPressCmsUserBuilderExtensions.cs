@@ -24,6 +24,7 @@ public static class WordPressCmsUserBuilderExtensions
             CmsRequestThrottle.Register(builder.Services);
             builder.Services.AddPackageHttpClient<WordPressOptions>(WordPressAccountProvider.HttpClientName, o => o.Http, CmsRequestThrottle.LimiterOf);
             builder.Services.AddSingleton<IValidateOptions<CmsUserOptions>>(new FlatFieldMappingsValidator("WordPress", "its REST API writes user meta as one value per key registered with show_in_rest; map each part to a meta key of its own."));
+            UsernameSuffixSeparatorValidator.Register<WordPressOptions>(builder.Services, static o => (o.Multisite ? "WordPress multisite (CmsUser:WordPress:Multisite)" : "WordPress", WordPressAccountProvider.RulesFor(o)));
             builder.Services.AddProvider<WordPressAccountProvider>();
             builder.Services.CheckSecretsAtStart<WordPressAccountProvider>();
         }

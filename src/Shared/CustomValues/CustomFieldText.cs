@@ -42,7 +42,7 @@ internal static partial class CustomFieldText
 
         if (htmlType == Link)
         {
-            return display is "" or "0" ? null : display;
+            return PhpTruth.IsTrue(display) ? display : null;
         }
 
         if (htmlType == Text && dataType is Money or Float && display.Length > 0)

@@ -37,7 +37,7 @@ internal static partial class HtmlText
         var trimmed = tokens.Trim(PhpTrimmed);
 
         // Html2Text::getDocument: if (!$html) an empty document.
-        if (trimmed.Length == 0 || trimmed == "0")
+        if (!PhpTruth.IsTrue(trimmed))
         {
             return "";
         }
@@ -144,8 +144,8 @@ internal static partial class HtmlText
                 output = Link(element, output.Trim(PhpTrimmed), nextName);
                 break;
             case "img":
-                output = element.Attribute("title") is { Length: > 0 } title && title != "0" ? $"[{title}]"
-                    : element.Attribute("alt") is { Length: > 0 } alt && alt != "0" ? $"[{alt}]" : "";
+                output = element.Attribute("title") is { } title && PhpTruth.IsTrue(title) ? $"[{title}]"
+                    : element.Attribute("alt") is { } alt && PhpTruth.IsTrue(alt) ? $"[{alt}]" : "";
                 break;
             case "blockquote":
                 var quoted = "\n" + WhitespaceNewlines(output);
@@ -164,13 +164,13 @@ internal static partial class HtmlText
         if (output.StartsWith('[') && output.EndsWith(']') && output.Length >= 1)
         {
             output = output.Length >= 2 ? output[1..^1] : "";
-            if (IsTrue(title))
+            if (PhpTruth.IsTrue(title))
             {
                 output = title!;
             }
         }
 
-        if (!IsTrue(output) && IsTrue(title))
+        if (!PhpTruth.IsTrue(output) && PhpTruth.IsTrue(title))
         {
             output = title!;
         }
@@ -196,7 +196,7 @@ internal static partial class HtmlText
         }
         else
         {
-            output = IsTrue(output) ? $"[{output}]({href})" : href;
+            output = PhpTruth.IsTrue(output) ? $"[{output}]({href})" : href;
         }
 
         if (nextName is "h1" or "h2" or "h3" or "h4" or "h5" or "h6")
@@ -206,9 +206,6 @@ internal static partial class HtmlText
 
         return output;
     }
-
-    /// <summary>PHP's truth of a string: not empty and not <c>0</c>.</summary>
-    private static bool IsTrue(string? text) => !string.IsNullOrEmpty(text) && text != "0";
 
     private static string? NextChildName(Element element)
     {

@@ -142,26 +142,36 @@ internal sealed class ContactPipeline
     /// </summary>
     public async Task<(string? Username, string? Conflict)> FindFreeUsernameAsync(string baseName, int startSuffix, CancellationToken cancellationToken, long? reserveFor = null, IReadOnlySet<string>? claimed = null)
     {
+        var (username, _, conflict) = await FindFreeNumberAsync(baseName, startSuffix, reserveFor, claimed, cancellationToken).ConfigureAwait(false);
+        return (username, conflict);
+    }
+
+    /// <summary>
+    /// <see cref="FindFreeUsernameAsync"/>, also giving the number of the name found in <paramref name="baseName"/>'s own
+    /// sequence (1 for the base name itself, then 2, 3, …): a create refused for a taken name goes on from the next one.
+    /// </summary>
+    private async Task<(string? Username, int Number, string? Conflict)> FindFreeNumberAsync(string baseName, int startSuffix, long? reserveFor, IReadOnlySet<string>? claimed, CancellationToken cancellationToken)
+    {
         if (startSuffix <= 1 && await IsFreeAsync(baseName, reserveFor, claimed, cancellationToken).ConfigureAwait(false))
         {
-            return (baseName, null);
+            return (baseName, 1, null);
         }
 
         if (!Options.NumberTakenUsernames)
         {
-            return (null, $"The username '{baseName}' is taken.");
+            return (null, 0, $"The username '{baseName}' is taken.");
         }
 
         for (var n = Math.Max(2, startSuffix); n <= Options.MaxUsernameSuffix + 1; n++)
         {
-            var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules);
+            var candidate = UsernameSanitizer.WithSuffix(baseName, n, _cms.UsernameRules, Options.UsernameSuffixSeparator);
             if (await IsFreeAsync(candidate, reserveFor, claimed, cancellationToken).ConfigureAwait(false))
             {
-                return (candidate, $"The username '{baseName}' is taken; using '{candidate}'.");
+                return (candidate, n, $"The username '{baseName}' is taken; using '{candidate}'.");
             }
         }
 
-        return (null, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken. Raise MaxUsernameSuffix (now {Options.MaxUsernameSuffix}), or make UsernamePattern tell such contacts apart (e.g. end it with {{contact.contact_id}}).");
+        return (null, 0, $"The username '{baseName}' and its numbered variants up to {Options.MaxUsernameSuffix + 1} are taken. Raise MaxUsernameSuffix (now {Options.MaxUsernameSuffix}), or make UsernamePattern tell such contacts apart (e.g. end it with {{contact.contact_id}}).");
     }
 
     /// <summary>
@@ -396,7 +406,7 @@ internal sealed class ContactPipeline
         var nextSuffix = refusal is null ? 1 : 2;
         for (var round = 0; round < 3; round++)
         {
-            var (username, conflict) = await FindFreeUsernameAsync(baseName, nextSuffix, cancellationToken, reserveFor: contact.Id).ConfigureAwait(false);
+            var (username, number, conflict) = await FindFreeNumberAsync(baseName, nextSuffix, contact.Id, null, cancellationToken).ConfigureAwait(false);
             if (username is null)
             {
                 return NoAccount(start.Fail(Attempts, FailureKind.Permanent, CmsUserErrorCodes.DuplicateUsername, conflict!));
@@ -414,8 +424,9 @@ internal sealed class ContactPipeline
                 }
                 catch (CmsProviderException ex) when (ex.Reason == CmsErrorReason.DuplicateUsername && Options.NumberTakenUsernames)
                 {
-                    // Someone took the name between our check and the create: try the next number.
-                    nextSuffix = username == baseName ? 2 : NextSuffix(username, baseName);
+                    // Someone took the name between our check and the create: try the next number of the base name's own
+                    // sequence (the refused name's trailing digits are no guide: a base name may end in digits itself).
+                    nextSuffix = number + 1;
                 }
                 catch (CmsProviderException ex) when (ex.Reason is CmsErrorReason.DuplicateEmail or CmsErrorReason.UnknownOutcome)
                 {
@@ -499,12 +510,6 @@ internal sealed class ContactPipeline
     private readonly struct Held(UsernameReservations reservations, string username, long contactId) : IDisposable
     {
         public void Dispose() => reservations.Release(username, contactId);
-    }
-
-    private static int NextSuffix(string username, string baseName)
-    {
-        var digits = new string(username.Reverse().TakeWhile(char.IsAsciiDigit).Reverse().ToArray());
-        return int.TryParse(digits, System.Globalization.CultureInfo.InvariantCulture, out var n) && username != baseName ? n + 1 : 2;
     }
 
     private async Task<ContactResult> LinkExistingOrFailAsync(ProvisioningRule rule, ContactResult result, CmsAccount found, CancellationToken cancellationToken)

@@ -95,9 +95,13 @@ internal static class RecoveredCreation
     private static DateTimeOffset? EarlierOpen(AuditRecord record, long? mine) =>
         record.Status == ActivityOutcomeStatus.Scheduled && record.Id != mine ? record.OccurredAt : null;
 
+    /// <summary>The separators a numbered username can have been made with (<see cref="CmsUserOptions.UsernameSuffixSeparator"/>).</summary>
+    private static readonly string?[] Separators = [null, "_", "-", "."];
+
     /// <summary>
     /// Whether <paramref name="username"/> is <paramref name="pattern"/> or a numbered form of it as the engine makes one
-    /// (<see cref="UsernameSanitizer.WithSuffix"/>, from 2 on), ignoring case as the CMSs compare usernames.
+    /// (<see cref="UsernameSanitizer.WithSuffix"/>, from 2 on, with any <see cref="CmsUserOptions.UsernameSuffixSeparator"/>
+    /// or none: the attempt that made it may have run with another setting), ignoring case as the CMSs compare usernames.
     /// </summary>
     internal static bool Fits(string pattern, string username, UsernameRules rules)
     {
@@ -120,7 +124,7 @@ internal static class RecoveredCreation
             if (username[start] != '0'
                 && int.TryParse(username.AsSpan(start), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
                 && n >= 2
-                && string.Equals(UsernameSanitizer.WithSuffix(pattern, n, rules), username, StringComparison.OrdinalIgnoreCase))
+                && Separators.Any(separator => string.Equals(UsernameSanitizer.WithSuffix(pattern, n, rules, separator), username, StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }

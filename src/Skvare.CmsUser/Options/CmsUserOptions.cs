@@ -38,6 +38,14 @@ public sealed class CmsUserOptions
     [Range(1, 10_000)]
     public int MaxUsernameSuffix { get; set; } = 50;
 
+    /// <summary>
+    /// Put between a taken username that ends in a digit and its number, so the number stays readable:
+    /// <c>_</c>, <c>-</c> or <c>.</c> (<c>newuser21</c> → <c>newuser21_2</c>); empty or <see langword="null"/> (the
+    /// default) for none (<c>newuser212</c>). A name that ends in a letter is numbered without it (<c>ana.lima2</c>).
+    /// Checked at start against the CMS's username rules (WordPress multisite allows only letters and digits).
+    /// </summary>
+    public string? UsernameSuffixSeparator { get; set; }
+
     /// <summary>Pass the contact's preferred language to the CMS. Default <see langword="true"/>.</summary>
     public bool MapLanguage { get; set; } = true;
 

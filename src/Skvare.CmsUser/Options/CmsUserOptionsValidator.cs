@@ -44,6 +44,10 @@ internal sealed class CmsUserOptionsValidator(IEnumerable<CmsUserConfigurationSo
         }
 
         CheckFieldKeys(failures, options.FieldMappings.Keys);
+        if (options.UsernameSuffixSeparator is { Length: > 0 } separator && separator is not ("_" or "-" or "."))
+        {
+            failures.Add($"CmsUser:UsernameSuffixSeparator is '{separator}'; use _, - or . (put between a name that ends in a digit and its number: newuser21_2), or leave it empty for none.");
+        }
 
         // When rules are configured but none bound, the configuration check above said why; "empty" would mislead.
         if (options.Rules.Count == 0 && options.PasswordResets.Count == 0 && !rulesInConfiguration)

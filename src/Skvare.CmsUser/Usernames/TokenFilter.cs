@@ -1,3 +1,5 @@
+using Skvare.CmsUser.Shared;
+
 namespace Skvare.CmsUser.Usernames;
 
 /// <summary>
@@ -56,18 +58,15 @@ internal sealed class TokenFilter
         "upper" => value is null ? null : PhpCase.Upper(value),
         "capitalize" => value is null ? null : PhpCase.Title(value),
         // StandardFilters::boolean: (int) (bool) $value.
-        Boolean => IsTrue(value) ? "1" : "0",
+        Boolean => PhpTruth.IsTrue(value) ? "1" : "0",
         // A custom field's text as it is (StandardFilters::crmDate of text that is not empty).
         DateTokens.Filter => value,
         // PHP's !$value: an empty text and "0" take the default.
-        _ => IsTrue(value) ? value : _argument,
+        _ => PhpTruth.IsTrue(value) ? value : _argument,
     };
 
     /// <summary>The name of the <c>|boolean</c> filter.</summary>
     public const string Boolean = "boolean";
-
-    // PHP's truth of a string: not empty and not "0".
-    private static bool IsTrue(string? value) => !string.IsNullOrEmpty(value) && value != "0";
 
     private static string? QuotedArgument(string text) =>
         text.Length >= 2 && text[0] == '"' && text[^1] == '"' && text.IndexOf('"', 1) == text.Length - 1 ? text[1..^1] : null;

@@ -125,15 +125,35 @@ internal static class UsernameSanitizer
     /// <param name="username">The valid base username.</param>
     /// <param name="number">The suffix number (2, 3, …).</param>
     /// <param name="rules">The CMS's rules.</param>
-    public static string WithSuffix(string username, int number, UsernameRules rules)
+    /// <param name="separator">
+    /// Put between a base that ends in a digit and the number (<c>newuser21</c> → <c>newuser21_2</c>), so the number
+    /// stays readable; empty or <see langword="null"/> for none (<c>newuser212</c>). A separator the rules do not allow
+    /// is not used (the start-up check refuses it first).
+    /// </param>
+    public static string WithSuffix(string username, int number, UsernameRules rules, string? separator = null)
     {
         ArgumentNullException.ThrowIfNull(username);
         ArgumentNullException.ThrowIfNull(rules);
         var suffix = number.ToString(CultureInfo.InvariantCulture);
+        if (SeparatorFor(username, separator, rules) is { } used)
+        {
+            suffix = used + suffix;
+        }
+
         var room = rules.MaxLength - suffix.Length;
         var stem = username.Length > room ? TrimSeparators(Cut(username, Math.Max(0, room)), rules) : username;
         return stem + suffix;
     }
+
+    /// <summary>
+    /// The separator <see cref="WithSuffix"/> puts before the number of <paramref name="username"/>: <paramref name="separator"/>
+    /// when the name ends in a digit and the rules allow it, otherwise none.
+    /// </summary>
+    private static string? SeparatorFor(string username, string? separator, UsernameRules rules) =>
+        separator is { Length: 1 } && username.Length > 0 && char.IsAsciiDigit(username[^1])
+            && separator[0] != ' ' && rules.AllowedPunctuation.Contains(separator[0], StringComparison.Ordinal)
+            ? separator
+            : null;
 
     private static bool IsWordRune(Rune rune, UsernameRules rules) =>
         (rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value)) || (!rules.AsciiOnly && Rune.IsLetter(rune));

@@ -70,6 +70,9 @@ public sealed class OptionsValidationTests
     [InlineData("CmsUser:MaxConcurrency", "65", "CmsUser:MaxConcurrency is 65; it must be between 1 and 64.")]
     [InlineData("CmsUser:MaxCmsRequestsPerSecond", "0", "CmsUser:MaxCmsRequestsPerSecond is 0; it must be between 0.01 and 10000.")]
     [InlineData("CmsUser:MaxUsernameSuffix", "10001", "CmsUser:MaxUsernameSuffix is 10001; it must be between 1 and 10000.")]
+    [InlineData("CmsUser:UsernameSuffixSeparator", "x", "CmsUser:UsernameSuffixSeparator is 'x'; use _, - or .")]
+    [InlineData("CmsUser:UsernameSuffixSeparator", "none", "CmsUser:UsernameSuffixSeparator is 'none'; use _, - or . (put between a name that ends in a digit and its number: newuser21_2), or leave it empty for none.")]
+    [InlineData("CmsUser:UsernameSuffixSeparator", "__", "CmsUser:UsernameSuffixSeparator is '__'")]
     [InlineData("CmsUser:Retry:MaxAttempts", "101", "CmsUser:Retry:MaxAttempts is 101; it must be between 1 and 100.")]
     [InlineData("CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures", "0", "CmsUser:Retry:QuarantineAfterConsecutiveTransientFailures is 0; it must be between 1 and 1000.")]
     [InlineData("CmsUser:Retry:WriteBackReadBackWait", "-00:00:01", "CmsUser:Retry:WriteBackReadBackWait is -00:00:01; it must be between 00:00:00 and 00:10:00")]
@@ -82,6 +85,20 @@ public sealed class OptionsValidationTests
         var act = () => host.StartAsync();
 
         (await act.Should().ThrowAsync<OptionsValidationException>()).Which.Message.Should().Contain(message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("_")]
+    [InlineData("-")]
+    [InlineData(".")]
+    public async Task A_username_suffix_separator_binds_from_the_CmsUser_section(string separator)
+    {
+        using var host = BuildHost(new Dictionary<string, string?>(Valid) { ["CmsUser:UsernameSuffixSeparator"] = separator });
+        await host.StartAsync();
+
+        host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.UsernameSuffixSeparator.Should().Be(separator);
+        await host.StopAsync();
     }
 
     [Fact]

@@ -1,0 +1,22 @@
+using Skvare.CmsUser.Tests.Shared;
+
+namespace Skvare.CmsUser.Standalone.Tests;
+
+/// <summary>CmsUser:UsernameSuffixSeparator is checked at start against the Standalone username rules.</summary>
+public sealed class UsernameSuffixSeparatorTests
+{
+    [Fact]
+    public void The_package_checks_the_separator_at_start() =>
+        UsernameSuffixSeparators.IsChecked(b => b.AddStandalone()).Should().BeTrue();
+
+    [Theory]
+    [InlineData("_")]
+    [InlineData("-")]
+    [InlineData(".")]
+    public void A_separator_is_accepted_exactly_when_its_usernames_allow_it(string separator)
+    {
+        var failures = UsernameSuffixSeparators.SeparatorFailures(b => b.AddStandalone(), ("UsernameSuffixSeparator", separator));
+
+        failures.Should().HaveCount(StandaloneAccountProvider.Rules.AllowedPunctuation.Contains(separator, StringComparison.Ordinal) ? 0 : 1);
+    }
+}
