@@ -122,6 +122,6 @@ internal sealed class RecordedFailure
 
         var digits = details.AsSpan(at + AttemptMarker.Length);
         var end = digits.IndexOf(')');
-        return end is > 0 and <= 9 && int.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) ? attempt : null;
+        return end is > 0 and <= 10 && int.TryParse(digits[..end], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) ? attempt : null;
     }
 }
