@@ -337,7 +337,7 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
     /// <remarks>One <c>ActivityContact.get</c> (<see cref="LatestRecordQuery"/>); the on-demand read chains the same query onto its contact read.</remarks>
     public async Task<ActivityEntry?> FindLatestRecordAsync(long contactId, ActivityKind kind, CancellationToken cancellationToken = default)
     {
-        var result = await _client.CallAsync("ActivityContact", "get", LatestRecordQuery([contactId], kind), cancellationToken).ConfigureAwait(false);
+        var result = await _client.CallAsync("ActivityContact", "get", LatestRecordQuery(new[] { contactId }, kind), cancellationToken).ConfigureAwait(false);
         var siteTime = await _client.GetSiteTimeAsync(cancellationToken).ConfigureAwait(false);
         return result.Values.Count > 0 ? ToLatestRecord(result.Values[0], kind, siteTime) : null;
     }
