@@ -22,7 +22,8 @@ public sealed class CiviCrmLatestRecordAdapter : CiviCrmApiAdapter
     /// <inheritdoc />
     public override void Seed(Recording recording)
     {
-        Civi.Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 6, 45, 0, TimeSpan.Zero));
+        // The real reads opened their Scheduled records from 06:55:40 (site time UTC), with ids from 6570 on.
+        Civi.Clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 3, 6, 55, 40, TimeSpan.Zero));
         SeedApiUserAndActivityTypes();
 
         // data.py: group lr_trigger (59); Ria 4912 … Vic 4916, all in it; activities 6523 … 6529.
@@ -39,6 +40,7 @@ public sealed class CiviCrmLatestRecordAdapter : CiviCrmApiAdapter
         Record(ids[3], "Completed", "deleted", Later, deleted: true);
         Record(ids[4], "Failed", NoEmail, At);
         Record(ids[4], "Scheduled", "In progress.", Later);
+        Civi.Store.SetNextId("Activity", 6570);
     }
 
     /// <inheritdoc />
