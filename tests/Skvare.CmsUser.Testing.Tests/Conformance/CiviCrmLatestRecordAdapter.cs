@@ -82,8 +82,8 @@ public sealed class CiviCrmLatestRecordAdapter : CiviCrmApiAdapter
         }
     }
 
-    private static IEnumerable<JsonElement> Latest(JsonElement row) =>
-        row.TryGetProperty("latest", out var latest) && latest.ValueKind == JsonValueKind.Array ? latest.EnumerateArray() : [];
+    private static JsonElement[] Latest(JsonElement row) =>
+        row.TryGetProperty("latest", out var latest) && latest.ValueKind == JsonValueKind.Array ? [.. latest.EnumerateArray()] : [];
 
     private void Record(long contact, string status, string details, string at, bool deleted = false)
     {
