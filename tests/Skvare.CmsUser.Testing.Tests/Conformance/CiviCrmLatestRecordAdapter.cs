@@ -72,11 +72,11 @@ public sealed class CiviCrmLatestRecordAdapter : CiviCrmApiAdapter
         {
             foreach (var key in LatestKeys)
             {
-                var want = real.TryGetProperty(key, out var r) ? r.GetRawText() : "absent";
-                var got = fake.TryGetProperty(key, out var f) ? f.GetRawText() : "absent";
-                if (want != got)
+                var hasReal = real.TryGetProperty(key, out var want);
+                var hasFake = fake.TryGetProperty(key, out var got);
+                if (hasReal != hasFake || (hasReal && !JsonElement.DeepEquals(want, got)))
                 {
-                    yield return $"latest {key}: {got}, real {want}";
+                    yield return $"latest {key}: {(hasFake ? got.ToString() : "absent")}, real {(hasReal ? want.ToString() : "absent")}";
                 }
             }
         }
