@@ -436,6 +436,27 @@ public sealed class WebhookTests : IAsyncLifetime
         _cms.Accounts.Should().BeEmpty();
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task A_webhook_per_edit_of_a_contact_without_email_records_one_failure_and_answers_each_delivery_alike()
+    {
+        var nia = _civi.AddContact("Nia", "Noemail", null);
+        _civi.AddToGroup("members", nia.Id);
+        var bodies = new List<(HttpStatusCode Status, string Outcome, string Code, string Message, int Attempt)>();
+        for (var edit = 1; edit <= 5; edit++)
+        {
+            // The extension sends one event per edit of the contact: each its own signed delivery.
+            using var response = await _host.PostAsync($$"""{"contactId": {{nia.Id}}, "eventId": "edit-{{edit}}"}""");
+            var json = await JsonOf(response);
+            var error = json.GetProperty("error");
+            bodies.Add((response.StatusCode, json.GetProperty("outcome").GetString()!, error.GetProperty("code").GetString()!, error.GetProperty("message").GetString()!, json.GetProperty("attempt").GetInt32()));
+        }
+
+        bodies.Should().AllBeEquivalentTo((HttpStatusCode.OK, "GaveUp", CmsUserErrorCodes.NoEmail, "The contact has no primary email address.", 1),
+            "the deliveries after the first are answered from the first one's record: no 422 after four");
+        _civi.Activities.Should().ContainSingle().Which.Status.Should().Be(ActivityOutcomeStatus.Failed);
+        _cms.Accounts.Should().BeEmpty();
+    }
+
     [Fact]
     public void Signature_is_hex_hmac_sha256_of_timestamp_dot_body()
     {

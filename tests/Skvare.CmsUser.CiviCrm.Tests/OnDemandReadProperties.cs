@@ -9,7 +9,7 @@ namespace Skvare.CmsUser.CiviCrm.Tests;
 /// memberships of a group (Added, Removed), a history group, a tag, a history tag, a smart group and a saved search,
 /// links here and in another domain, deleted contacts, failed attempts before and after the join; rules that keep
 /// members, require a set or exclude one, in several orders. Both find the same contact (links, join date), the same
-/// first pending rule, the same failure count, and open a Scheduled record for the same contacts.
+/// first pending rule, the same failure count and latest record, and open a Scheduled record for the same contacts.
 /// </summary>
 public sealed class OnDemandReadProperties : IDisposable
 {
@@ -160,6 +160,7 @@ public sealed class OnDemandReadProperties : IDisposable
                 actual.FailedAttempts.Should().Be(expected.FailedAttempts, because);
                 actual.Contact.Should().BeEquivalentTo(expected.Contact, because);
                 actual.Audits.Should().BeEquivalentTo(await _h.Recorder.FindAuditsAsync([contactId], ActivityKind.AccountCreation, ct), because);
+                actual.LatestRecord.Should().BeEquivalentTo(expected.LatestRecord, because);
             }
 
             // Both open a Scheduled record for the same contacts (found, not linked here).

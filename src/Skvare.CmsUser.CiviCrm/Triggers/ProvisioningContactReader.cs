@@ -9,13 +9,15 @@ namespace Skvare.CmsUser.CiviCrm.Triggers;
 /// domains' links chained) with, chained onto its row in this order, each rule's pending test (the rule's own pending
 /// query limited to this contact, so groups, smart groups, tags, saved searches, kept members, required and excluded
 /// sets mean exactly what they mean in a batch), each group rule's join date, the failed attempts with their dates,
-/// the Scheduled record of this attempt, created only when the contact is not linked in this domain (a chained create
-/// runs once per row of a <c>Contact.get</c> of the contact that excludes linked contacts), then the Completed and
-/// Scheduled audit records (which include it).
+/// the contact's latest record of the kind (any status: the answer of an on-demand call for a contact that still has the
+/// defect that record failed it with), the Scheduled record of this attempt, created only when the contact is not linked
+/// in this domain (a chained create runs once per row of a <c>Contact.get</c> of the contact that excludes linked
+/// contacts), then the Completed and Scheduled audit records (which include it).
 /// </summary>
 internal sealed class ProvisioningContactReader
 {
     private const string FailedChain = "failed";
+    private const string LatestChain = "latest";
     private const string AuditsChain = "audits";
     private const string OpenChain = "open";
     private const string RecordChain = "record";
@@ -69,6 +71,9 @@ internal sealed class ProvisioningContactReader
 
         // All of the contact's failed attempts (its "since" depends on the join date, which comes with this answer).
         read.Chain[FailedChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.FailedAttemptsQuery("$id", query.Kind, sinceSite: null));
+
+        // Before the record is opened (chains run in the order sent): the latest record is never this attempt's.
+        read.Chain[LatestChain] = new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.LatestRecordQuery("$id", query.Kind));
         if (query.Open is { } open)
         {
             read.Chain[OpenChain] = new Api4Chain("Contact", "get", await UnlinkedAsync(open with { ContactId = query.ContactId }, cancellationToken).ConfigureAwait(false));
@@ -165,6 +170,7 @@ internal sealed class ProvisioningContactReader
             FailedAttempts = failed,
             Audits = query.ReadAudits ? CiviCrmActivityRecorder.ToAuditRecords(Rows(row, AuditsChain), siteTime) : null,
             OpenedRecord = opened,
+            LatestRecord = Rows(row, LatestChain).Select(r => CiviCrmActivityRecorder.ToLatestRecord(r, query.Kind, siteTime)).FirstOrDefault(),
         };
     }
 

@@ -396,6 +396,27 @@ public sealed class FakeCiviCrm : ITriggerSourceFactory, IContactDirectory, IAct
     }
 
     /// <inheritdoc />
+    /// <remarks>As CiviCRM orders them: the latest <see cref="ActivityEntry.OccurredAt"/>, of two at the same instant the later written.</remarks>
+    public Task<ActivityEntry?> FindLatestRecordAsync(long contactId, ActivityKind kind, CancellationToken cancellationToken = default)
+    {
+        Count("FindLatestRecord");
+        lock (_gate)
+        {
+            var latest = -1;
+            for (var row = _newestActivity[contactId] - 1; row >= 0; row = _activities[row].Older - 1)
+            {
+                ref var a = ref _activities[row];
+                if (a.Kind == (int)kind && (latest < 0 || OccurredAt(a) > OccurredAt(_activities[latest]) || (OccurredAt(a) == OccurredAt(_activities[latest]) && row > latest)))
+                {
+                    latest = row;
+                }
+            }
+
+            return Task.FromResult<ActivityEntry?>(latest < 0 ? null : ActivityAt(latest));
+        }
+    }
+
+    /// <inheritdoc />
     public Task DiscardAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken = default)
     {
         Count("DiscardActivities");

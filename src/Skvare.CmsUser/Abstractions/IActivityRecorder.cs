@@ -57,7 +57,10 @@ public sealed record ActivityEntry(
     string? Details,
     DateTimeOffset OccurredAt)
 {
-    /// <summary>The id of the Scheduled record this entry completes (an update), or <see langword="null"/> for a new record.</summary>
+    /// <summary>
+    /// The id of the Scheduled record this entry completes (an update), or <see langword="null"/> for a new record; on a
+    /// record read back (<see cref="IActivityRecorder.FindLatestRecordAsync"/>), the record's id.
+    /// </summary>
     public long? Id { get; init; }
 }
 
@@ -132,6 +135,20 @@ public interface IActivityRecorder
     /// <param name="cancellationToken">Cancels the read.</param>
     Task<IReadOnlyList<AuditRecord>> FindAuditsAsync(IReadOnlyCollection<long> contactIds, ActivityKind kind, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<AuditRecord>>([]);
+
+    /// <summary>
+    /// Reads the contact's latest record of a kind, whatever its status (the latest <c>activity_date_time</c>, of two in
+    /// the same instant the higher id), with its status, details and id, in one call. An on-demand call for a contact that
+    /// still has a permanent defect (no usable email, data that cannot be read) answers from it when it is the Failed record
+    /// of that defect with exactly the same details, rather than recording the failure again. A store without this returns
+    /// <see langword="null"/>, and every such call records its failure.
+    /// </summary>
+    /// <param name="contactId">The contact.</param>
+    /// <param name="kind">Which activity type.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The record (its <see cref="ActivityEntry.Id"/> set), or <see langword="null"/> when the contact has none.</returns>
+    Task<ActivityEntry?> FindLatestRecordAsync(long contactId, ActivityKind kind, CancellationToken cancellationToken = default) =>
+        Task.FromResult<ActivityEntry?>(null);
 
     /// <summary>Removes Scheduled records that ended without an outcome worth recording (in one call).</summary>
     /// <param name="ids">The records.</param>

@@ -81,12 +81,21 @@ public sealed class ProvisioningContactRead
 
     /// <summary>The id of the record opened from <see cref="ProvisioningContactQuery.Open"/>, or <see langword="null"/> when none was.</summary>
     public long? OpenedRecord { get; init; }
+
+    /// <summary>
+    /// The contact's latest record of the query's kind, as <see cref="IActivityRecorder.FindLatestRecordAsync"/> reads it,
+    /// read before the record of <see cref="ProvisioningContactQuery.Open"/> was opened (so never that one); <see langword="null"/>
+    /// when the contact has none, or the reader does not read it. An on-demand call for a contact that still has a
+    /// permanent defect answers from it when it is that defect's Failed record with the same details.
+    /// </summary>
+    public ActivityEntry? LatestRecord { get; init; }
 }
 
 /// <summary>
 /// The engine's <see cref="IProvisioningContactReader"/> when none is registered: <see cref="ITriggerSource.FindPendingAsync"/> rule after rule
 /// until one finds the contact, <see cref="IContactDirectory"/> when none does, then the failed-attempt count and the
-/// Scheduled record at once. Reads no audit records (the page write reads them).
+/// latest record at once, and the Scheduled record once the latest record is read (a recorder that reads none answers at
+/// once, so nothing waits). Reads no audit records (the page write reads them).
 /// </summary>
 internal sealed class ComposedProvisioningContactReader : IProvisioningContactReader
 {
@@ -128,12 +137,13 @@ internal sealed class ComposedProvisioningContactReader : IProvisioningContactRe
         }
 
         var counted = _activities.CountFailedAttemptsAsync([new AttemptCountRequest(contact.Id, query.CountFailuresSince(contact.TriggeredAt))], query.Kind, cancellationToken);
+        var latest = _activities.FindLatestRecordAsync(contact.Id, query.Kind, cancellationToken);
         var opened = query.Open is { } open && contact.CurrentDomainLink is null
-            ? _activities.OpenAsync([open with { ContactId = contact.Id }], cancellationToken)
+            ? OpenAfterAsync(latest, open with { ContactId = contact.Id }, cancellationToken)
             : Task.FromResult<IReadOnlyList<long>?>(null);
         try
         {
-            await Task.WhenAll(counted, opened).ConfigureAwait(false);
+            await Task.WhenAll(counted, latest, opened).ConfigureAwait(false);
         }
         catch when (opened.IsCompletedSuccessfully && opened.Result is { Count: > 0 } ids)
         {
@@ -156,6 +166,14 @@ internal sealed class ComposedProvisioningContactReader : IProvisioningContactRe
             PendingIn = pendingIn,
             FailedAttempts = counted.Result.GetValueOrDefault(contact.Id),
             OpenedRecord = opened.Result is { Count: 1 } one ? one[0] : null,
+            LatestRecord = latest.Result,
         };
+    }
+
+    /// <summary>Opens the attempt's record once the latest record is read, so that the latest record is never this one.</summary>
+    private async Task<IReadOnlyList<long>?> OpenAfterAsync(Task<ActivityEntry?> latest, ActivityEntry open, CancellationToken cancellationToken)
+    {
+        await latest.ConfigureAwait(false);
+        return await _activities.OpenAsync([open], cancellationToken).ConfigureAwait(false);
     }
 }

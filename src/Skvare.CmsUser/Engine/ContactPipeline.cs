@@ -65,6 +65,28 @@ internal sealed class ContactPipeline
         }
     }
 
+    /// <summary>
+    /// The permanent defect a contact without a link fails with before anything is sent to the CMS: data CiviCRM sent in a
+    /// form that cannot be read (<see cref="CmsUserErrorCodes.InvalidContactData"/>, a counted attempt), else an email that
+    /// cannot be used (<see cref="CheckEmail"/>: the contact gives up at once); <see langword="null"/> for none, and for a
+    /// contact with a link (in any domain), which needs no email. The one classification the pipeline and the on-demand
+    /// answer from an earlier record (<see cref="RecordedFailure"/>) share.
+    /// </summary>
+    internal static ContactDefect? DefectOf(Contact contact)
+    {
+        if (contact.Links.Count > 0)
+        {
+            return null;
+        }
+
+        if (contact.DataError is { } dataError)
+        {
+            return new ContactDefect(InvalidDataCode, dataError, GiveUpNow: false);
+        }
+
+        return CheckEmail(contact) is { } emailProblem ? new ContactDefect(emailProblem.Code, emailProblem.Message, GiveUpNow: true) : null;
+    }
+
     /// <summary>Checks the email; returns an error code and message when it cannot be used.</summary>
     public static (string Code, string Message)? CheckEmail(Contact contact)
     {
@@ -277,14 +299,9 @@ internal sealed class ContactPipeline
             };
         }
 
-        if (contact.DataError is { } dataError)
+        if (DefectOf(contact) is { } defect)
         {
-            return start.Fail(Attempts, FailureKind.Permanent, InvalidDataCode, dataError);
-        }
-
-        if (CheckEmail(contact) is { } emailProblem)
-        {
-            return start.Fail(Attempts, FailureKind.Permanent, emailProblem.Code, emailProblem.Message, giveUpNow: true);
+            return defect.FailureOf(start, Attempts);
         }
 
         if (contact.FieldsFailure is { } unread)

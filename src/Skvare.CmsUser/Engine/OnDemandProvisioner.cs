@@ -169,6 +169,18 @@ internal sealed class OnDemandProvisioner
             return await AttemptsUsedUpAsync(rule, contact, read).ConfigureAwait(false);
         }
 
+        if (ContactPipeline.DefectOf(contact) is { } defect)
+        {
+            var start = new ContactResult(contact, rule.DisplayName, ActivityKind.AccountCreation, read.FailedAttempts);
+            var recorded = RecordedFailure.Match(read.LatestRecord, defect, start, _engine.Attempts, Options.Retry.CountFailuresSince(now, contact.TriggeredAt), out var mismatch);
+            if (recorded is not null)
+            {
+                return await AnsweredFromRecordAsync(rule, contact, read, recorded).ConfigureAwait(false);
+            }
+
+            Log.OnDemandRecordNotMatched(_engine.Logger, contact.Id, rule.DisplayName, defect.Code, mismatch);
+        }
+
         var opened = PageWriter.Opened(read.OpenedRecord is long record ? new Dictionary<long, long> { [contact.Id] = record } : [], read.Audits);
 
         // A CMS that refuses duplicates is asked with the create itself: for one contact a look-up first is a request the
@@ -224,6 +236,29 @@ internal sealed class OnDemandProvisioner
                 FailureKind.Permanent,
                 CmsUserErrorCodes.AttemptsUsedUp,
                 $"The contact has {failures} counted failed attempts, limit {max} (Retry:MaxAttempts); nothing was tried or recorded. Fix the cause of the earlier failures (the contact's Failed \"User Account Creation\" activities), then add the contact to its trigger again, or wait until they age out of Retry:AttemptWindow."),
+        };
+    }
+
+    /// <summary>
+    /// A contact that still has the permanent defect its latest record failed it with (<see cref="RecordedFailure"/>): the
+    /// earlier call's answer (its outcome, error and the counted attempts) without a CMS call, a new record, an attempt or a
+    /// trigger change. The record the read opened goes (best effort; a Scheduled record left behind counts as no attempt).
+    /// </summary>
+    private async Task<ProvisioningOutcome> AnsweredFromRecordAsync(ProvisioningRule rule, Contact contact, ProvisioningContactRead read, RecordedFailure recorded)
+    {
+        if (read.OpenedRecord is long record)
+        {
+            await _engine.DiscardQuietlyAsync([record]).ConfigureAwait(false);
+        }
+
+        Log.OnDemandAnsweredFromRecord(_engine.Logger, contact.Id, rule.DisplayName, recorded.Record.OccurredAt, recorded.Error.Code, recorded.Record.Id);
+        return new ProvisioningOutcome
+        {
+            ContactId = contact.Id,
+            Kind = recorded.Kind,
+            Rule = rule.DisplayName,
+            Attempt = read.FailedAttempts,
+            Error = recorded.Error,
         };
     }
 

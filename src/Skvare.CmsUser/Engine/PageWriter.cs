@@ -1161,9 +1161,10 @@ internal sealed class PageWriter
 
     /// <summary>
     /// The record's details: a last failed attempt also says that the SDK gave up, so an admin reading the contact's
-    /// records in CiviCRM can tell it from the attempts before it.
+    /// records in CiviCRM can tell it from the attempts before it. An on-demand call compares a recorded failure with
+    /// this text (<see cref="RecordedFailure"/>).
     /// </summary>
-    private static string? DetailsOf(ContactResult work, bool failed) =>
+    internal static string? DetailsOf(ContactResult work, bool failed) =>
         failed && work.Kind == OutcomeKind.GaveUp
             ? $"{work.ActivityDetails?.TrimEnd()} {GaveUpSentence(work.ActivityKind, work.Attempt)}".TrimStart()
             : work.ActivityDetails;

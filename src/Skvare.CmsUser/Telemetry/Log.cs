@@ -61,6 +61,12 @@ internal static partial class Log
     [LoggerMessage(1031, LogLevel.Warning, "Contact {ContactId} ({Rule}): {Failures} counted failed attempts, the attempts are used up; the on-demand call is refused (attempts_used_up) without a CMS call or a record")]
     public static partial void OnDemandAttemptsUsedUp(ILogger logger, long contactId, string rule, int failures);
 
+    [LoggerMessage(1032, LogLevel.Information, "Contact {ContactId} ({Rule}) still has the defect recorded on {Date} ({Code}, record {RecordId}); answered from that record: nothing sent to the CMS, recorded or counted")]
+    public static partial void OnDemandAnsweredFromRecord(ILogger logger, long contactId, string rule, DateTimeOffset date, string code, long? recordId);
+
+    [LoggerMessage(1033, LogLevel.Debug, "Contact {ContactId} ({Rule}) has the defect {Code}, but {Mismatch}; it is provisioned as usual (a new record)")]
+    public static partial void OnDemandRecordNotMatched(ILogger logger, long contactId, string rule, string code, string mismatch);
+
     [LoggerMessage(1015, LogLevel.Error, "Run stopped by an unexpected exception; contacts already processed were written")]
     public static partial void RunCrashed(ILogger logger, Exception exception);
 

@@ -64,7 +64,7 @@ public sealed class CiviCrmOnDemandAdapter : CiviCrmApiAdapter
     }
 
     /// <summary>Rows and keys of every chained array, recursively (the generic comparison covers the top-level rows).</summary>
-    private static IEnumerable<string> Chains(JsonElement expected, JsonElement actual, string path)
+    internal static IEnumerable<string> Chains(JsonElement expected, JsonElement actual, string path)
     {
         var e = expected.EnumerateArray().ToArray();
         var a = actual.ValueKind == JsonValueKind.Array ? actual.EnumerateArray().ToArray() : [];

@@ -119,6 +119,7 @@ public static class RecordingAdapters
         ("civicrm-6.17.2-wordpress-", () => new CiviCrmWordPressAdapter()),
         ("civicrm-6.17.2-timezone-", () => new CiviCrmTimeZoneAdapter()),
         ("civicrm-6.17.2-ondemand-", () => new CiviCrmOnDemandAdapter()),
+        ("civicrm-6.17.2-latest-", () => new CiviCrmLatestRecordAdapter()),
         ("civicrm-6.17.2-writeback-", () => new CiviCrmWriteBackAdapter()),
         ("civicrm-6.17.2-prepare-", () => new CiviCrmPrepareAdapter()),
         ("civicrm-6.17.2-firstread-", () => new CiviCrmFirstReadAdapter()),
