@@ -34,8 +34,9 @@ internal static class HttpClientRegistration
                 // Apache closes a keep-alive connection after KeepAliveTimeout (5 s by default) of quiet: a request that reuses
                 // it at that moment is written to a connection the server is closing and fails unanswered, and a create or an
                 // email cannot be sent again. Measured on a real WordPress (KeepAliveTimeout 5, 6 clients, gaps of 4.95-5.01 s):
-                // 16 of 240 look-ups and 6 of 80 creates failed with the default idle timeout (1 min), none with 2 s. A
-                // connection idle longer than this is dropped by the client first and a new one opened.
+                // 6 of 84 creates failed with the default idle timeout (1 min; session 22, before look-ups were retried on
+                // it: 16 of 240 look-ups and 6 of 80 creates), none with 2 s. A connection idle longer than this is dropped
+                // by the client first and a new one opened.
                 PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
                 // The handler would send a bodyless request again, up to three times, on a connection closed before any
                 // answer; each try of the resilience pipeline is one request on the wire instead (see UnansweredRequest).
