@@ -86,8 +86,10 @@ internal static partial class TransportFailures
 
     /// <summary>
     /// The runtime's words for <paramref name="ex"/>: its type and message, then its innermost cause's when that says more
-    /// ("HttpRequestException: An error occurred while sending the request. (IOException: Connection reset by peer)").
-    /// Not yet redacted: the channel takes its secrets out (<see cref="TransportFailure.Of"/>).
+    /// ("HttpRequestException: An error occurred while sending the request. (SocketException: Connection reset by peer)").
+    /// A cut answer (<see cref="CutAnswerException"/>, the SDK's own) gives its message alone: it names the status and the
+    /// cause already, and no type name reads as a defect. Not yet redacted: the channel takes its secrets out
+    /// (<see cref="TransportFailure.Of"/>).
     /// </summary>
     public static string Describe(Exception ex)
     {
@@ -97,7 +99,7 @@ internal static partial class TransportFailures
             inner = next;
         }
 
-        var outer = $"{ex.GetType().Name}: {ex.Message}";
+        var outer = ex is CutAnswerException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
         return ReferenceEquals(inner, ex) || ex.Message.Contains(inner.Message, StringComparison.Ordinal)
             ? outer
             : $"{outer} ({inner.GetType().Name}: {inner.Message})";
