@@ -212,7 +212,10 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task BlockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block") { RetrySafe = true };
+        // Sent once (not retry-safe): the module saves the account blocked, and Backdrop mails the person on a status change
+        // ("account blocked", when the site enables it); a second try sent while the first was still being carried out finds
+        // the old status too and mails again. A request that never left is still retried.
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/block", "users/{uid}/block");
         await SendAsync(call, BackdropJsonContext.Default.BackdropUser, cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
@@ -222,7 +225,8 @@ public sealed class BackdropAccountProvider : ICmsAccountProvider, ICmsRoleCatal
     public async Task UnblockAsync(CmsAccount account, CancellationToken cancellationToken = default)
     {
         ProviderArguments.Existing(account);
-        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/unblock", "users/{uid}/unblock") { RetrySafe = true };
+        // Sent once (not retry-safe), as a block is: the "account activated" email goes with the status change.
+        var call = new HttpCall(HttpMethod.Post, UserPath(account.UserId) + "/unblock", "users/{uid}/unblock");
         await SendNewRouteAsync(call, cancellationToken).ConfigureAwait(false);
         Log.Unblocked(_logger, account.UserId);
     }

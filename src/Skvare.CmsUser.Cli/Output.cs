@@ -265,11 +265,11 @@ internal static class Output
         var unknown = summary.NotificationsFailed - unreached - refused;
         return (unreached, refused, unknown) switch
         {
-            (_, 0, 0) => $"{emails} could not be sent{shown}: the website could not be reached to send {(unreached == 1 ? "it" : "them")}. "
+            (_, 0, 0) => $"{emails} could not be sent{shown}: the website could not be reached or did not answer when asked to send {(unreached == 1 ? "it" : "them")}. "
                 + "The accounts exist and are linked, and their activities say so. Once the site answers again, send them a password reset with a reset campaign (cmsuser reset).",
             (0, _, 0) => $"{emails} could not be sent by the website{shown}: the accounts exist and are linked, and their activities say so. "
                 + "Once the site's mail works, send them a password reset with a reset campaign (cmsuser reset).",
-            (_, _, 0) => $"{emails} could not be sent{shown}: the website could not send some and could not be reached for the others. The accounts exist and are linked, and "
+            (_, _, 0) => $"{emails} could not be sent{shown}: the website could not send some and could not be reached or did not answer for the others. The accounts exist and are linked, and "
                 + "their activities say which. Once the site answers again and its mail works, send them a password reset with a reset campaign (cmsuser reset).",
             _ => $"{emails} could not be sent{shown}: the accounts exist and are linked, and their activities say why. "
                 + "Once the site answers and its mail works, send them a password reset with a reset campaign (cmsuser reset).",

@@ -402,7 +402,7 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     {
         ProviderArguments.Existing(account);
         var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = false }) };
-        await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(StatusCall(account.UserId, body), cancellationToken).ConfigureAwait(false);
         Log.Blocked(_logger, account.UserId);
     }
 
@@ -412,9 +412,18 @@ public sealed class DrupalAccountProvider : ICmsAccountProvider, ICmsAccountPref
     {
         ProviderArguments.Existing(account);
         var body = new JsonObject { ["status"] = new JsonArray(new JsonObject { ["value"] = true }) };
-        await SendAsync(new DrupalCall(HttpMethod.Patch, UserPath(account.UserId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(StatusCall(account.UserId, body), cancellationToken).ConfigureAwait(false);
         Log.Unblocked(_logger, account.UserId);
     }
+
+    /// <summary>
+    /// The PATCH of an account's status. Not retry-safe: Drupal mails the person when the status changes ("account blocked",
+    /// "account activated", when the site enables them), and a second try sent while the first was still being carried out
+    /// (its answer late or lost) finds the old status too and mails again. Sent once; a request that never left is still
+    /// retried, and the next run sees the account's status as it is.
+    /// </summary>
+    private static DrupalCall StatusCall(long userId, JsonObject body) =>
+        new(HttpMethod.Patch, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) };
 
     /// <inheritdoc />
     public async Task<Uri?> CreateOneTimeLoginLinkAsync(CmsAccount account, CancellationToken cancellationToken = default)

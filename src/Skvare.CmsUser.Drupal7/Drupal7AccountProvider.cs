@@ -188,7 +188,10 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         }
     }
 
-    /// <summary>The update replaces the role set: reads the current role ids and PUTs the changed set when it differs (repeating a PUT is harmless).</summary>
+    /// <summary>
+    /// The update replaces the role set: reads the current role ids and PUTs the changed set when it differs. Repeating it
+    /// leaves the same roles and mails nobody, so it is marked retry-safe (a PUT is not retried for its method alone).
+    /// </summary>
     private async Task ReplaceRolesAsync(long userId, Func<List<string>, List<string>> change, CancellationToken cancellationToken)
     {
         var current = await CurrentRoleIdsAsync(userId, cancellationToken).ConfigureAwait(false);
@@ -199,7 +202,7 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         }
 
         var body = new JsonObject { ["roles"] = RoleObject(next) };
-        await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
+        await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true }, cancellationToken).ConfigureAwait(false);
         Log.RolesChanged(_logger, userId, string.Join(", ", next));
     }
 
@@ -241,6 +244,10 @@ public sealed class Drupal7AccountProvider : ICmsAccountProvider, ICmsRoleCatalo
         // The current roles go along so the profile form cannot drop them.
         var current = await CurrentRoleIdsAsync(userId, cancellationToken).ConfigureAwait(false);
         var body = new JsonObject { ["status"] = status, ["roles"] = RoleObject(current) };
+        // Not retry-safe (RetrySafe stays false): Drupal 7 mails the person when the status changes ("account blocked",
+        // "account activated", when the site enables them), and a second try sent while the first was still being carried
+        // out (its answer late or lost) finds the old status too and mails again. Sent once; a request that never left is
+        // still retried.
         await SendAsync(new Call(HttpMethod.Put, UserPath(userId), "user/{uid}") { Body = HttpBody.Json(body.ToJsonString()) }, cancellationToken).ConfigureAwait(false);
     }
 

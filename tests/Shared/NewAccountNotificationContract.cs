@@ -121,7 +121,7 @@ public abstract class NewAccountNotificationContract : OwnedTestResources
         outcome.Notification.Should().Be(CmsNotification.Failed);
         outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.SiteUnreachable);
         outcome.NotificationFailure.Should().NotBeNullOrWhiteSpace();
-        details.Should().Contain("The account was created, but then the website could not be reached to send the new-account email: ")
+        details.Should().Contain("The account was created, but then the request to send the new-account email failed: ")
             .And.Contain("once the site answers again").And.NotContain("mail works").And.NotContain("could not be sent by the website");
     }
 

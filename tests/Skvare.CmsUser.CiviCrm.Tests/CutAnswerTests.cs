@@ -115,7 +115,7 @@ public sealed class CutAnswerTests
         var lost = (await act.Should().ThrowAsync<CiviCrmApiException>()).Which;
         lost.Kind.Should().Be(FailureKind.Transient);
         lost.NeverSent.Should().BeFalse();
-        lost.Message.Should().StartWith("CiviCRM did not answer UFMatch.create").And.Contain("may have been carried out").And.NotContain("could not be reached");
+        lost.Message.Should().StartWith("CiviCRM ended the connection without an answer (call: UFMatch.create;").And.Contain("may have reached CiviCRM and been carried out").And.NotContain("could not be reached");
         server.Requests.Should().ContainSingle("a create is not retry-safe");
     }
 

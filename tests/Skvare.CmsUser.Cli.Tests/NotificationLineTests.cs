@@ -71,11 +71,11 @@ public sealed class NotificationLineTests
         var mixed = unreached.Append(Created(5, CmsNotification.Failed)).ToArray();
 
         Output.NotificationLine(Summary(unreached), unreached).Should()
-            .StartWith("2 new-account emails could not be sent (contact 4, 8): the website could not be reached to send them. ")
+            .StartWith("2 new-account emails could not be sent (contact 4, 8): the website could not be reached or did not answer when asked to send them. ")
             .And.Contain("Once the site answers again, send them a password reset").And.NotContain("mail works");
-        Output.NotificationLine(Summary(unreached[..1]), unreached[..1]).Should().StartWith("1 new-account email could not be sent (contact 4): the website could not be reached to send it. ");
+        Output.NotificationLine(Summary(unreached[..1]), unreached[..1]).Should().StartWith("1 new-account email could not be sent (contact 4): the website could not be reached or did not answer when asked to send it. ");
         Output.NotificationLine(Summary(mixed), mixed).Should()
-            .StartWith("3 new-account emails could not be sent (contact 4, 5, 8): the website could not send some and could not be reached for the others.")
+            .StartWith("3 new-account emails could not be sent (contact 4, 5, 8): the website could not send some and could not be reached or did not answer for the others.")
             .And.Contain("their activities say which");
     }
 
@@ -87,7 +87,7 @@ public sealed class NotificationLineTests
         var gone = new[] { Unreached(4, "WordPress answered HTTP 503 Service Unavailable.") };
         var mail = new[] { Created(5, CmsNotification.Failed) with { NotificationFailure = "SMTP host smtp.example.org could not be reached" } };
 
-        Output.NotificationLine(Summary(gone), gone).Should().Contain("the website could not be reached to send it").And.NotContain("mail works");
+        Output.NotificationLine(Summary(gone), gone).Should().Contain("the website could not be reached or did not answer when asked to send it").And.NotContain("mail works");
         Output.NotificationLine(Summary(mail), mail).Should().StartWith("1 new-account email could not be sent by the website (contact 5): ").And.Contain("Once the site's mail works");
     }
 

@@ -55,7 +55,7 @@ public sealed class NotificationReasonRunTests
         run.ExitCode.Should().Be(ExitCodes.Done, run.ToString());
         sites.WordPress.Mails.Should().BeEmpty();
         sites.Civi.Activities.Where(a => a.Subject?.StartsWith("Created : ", StringComparison.Ordinal) == true).Should().HaveCount(2)
-            .And.OnlyContain(a => a.Details!.Contains("The account was created, but then the website could not be reached to send the new-account email: ", StringComparison.Ordinal));
+            .And.OnlyContain(a => a.Details!.Contains("The account was created, but then the request to send the new-account email failed: ", StringComparison.Ordinal));
         if (json)
         {
             var contacts = run.Json.GetProperty("contacts").EnumerateArray().ToArray();
@@ -64,7 +64,7 @@ public sealed class NotificationReasonRunTests
         }
         else
         {
-            run.Stdout.Should().Contain($"2 new-account emails could not be sent (contact {Math.Min(ana, bea)}, {Math.Max(ana, bea)}): the website could not be reached to send them. ")
+            run.Stdout.Should().Contain($"2 new-account emails could not be sent (contact {Math.Min(ana, bea)}, {Math.Max(ana, bea)}): the website could not be reached or did not answer when asked to send them. ")
                 .And.NotContain("mail works");
         }
     }

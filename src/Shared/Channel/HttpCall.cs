@@ -25,8 +25,11 @@ internal record HttpCall(HttpMethod Method, string Path, string Route)
     public bool IsCreate { get; init; }
 
     /// <summary>
-    /// Whether a POST or PATCH may be sent again after a transient failure (an idempotent write, or a read sent as
-    /// POST). GET, HEAD, OPTIONS, PUT and DELETE are retry-safe anyway.
+    /// Whether the call may be sent again after a transient failure that may have reached the site: a write whose repeat
+    /// leaves the same state and has no other effect (a whole role set, a login link that does not void the last one, a
+    /// token request), or a read sent as POST. GET, HEAD and OPTIONS are retry-safe anyway; PUT and DELETE only when marked
+    /// (a PUT of a Drupal 7 account's status mails the person, and two tries of it could both mail). A request that never
+    /// left (its connection could not be opened) is retried whatever this says.
     /// </summary>
     public bool RetrySafe { get; init; }
 

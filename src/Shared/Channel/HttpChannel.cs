@@ -205,11 +205,10 @@ internal sealed class HttpChannel
             using var request = new HttpRequestMessage(call.Method, _resolve(call.Path));
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(call.Accept ?? _defaultAccept));
             request.Content = call.Body?.CreateContent();
-            // A read is safe to send again whatever its method (a GET, or a POST that only reads), so it is marked retry-safe too.
-            if (call.RetrySafe || call.IsRead)
-            {
-                request.Options.Set(HttpResilienceSetup.RetrySafe, true);
-            }
+            // Always marked, so the method alone never decides: a read is safe to send again whatever its method (a GET, or a
+            // POST that only reads); a write only when its call says so (a PUT that changes a Drupal 7 account's status mails
+            // the person, so it is not). GET, HEAD and OPTIONS stay safe.
+            request.Options.Set(HttpResilienceSetup.RetrySafe, call.RetrySafe || call.IsRead || HttpResilienceSetup.IsSafeMethod(call.Method));
 
             if (call.IsRead)
             {
@@ -425,7 +424,8 @@ internal sealed class HttpChannel
         }
         catch (Exception ex) when (TransportFailures.IsTransport(ex, cancellationToken))
         {
-            throw Fail(call, _classifier.FromTransport(call, ex, TransportFailures.NeverSent(ex)));
+            // The runtime's words may quote a host or a proxy's text: the package's and the call's secrets are taken out first.
+            throw Fail(call, _classifier.FromTransport(call, ex, TransportFailure.Of(ex, detail => Redact(call, detail))));
         }
 
         using (response)

@@ -20,9 +20,12 @@ internal interface IHttpAnswerClassifier
 
     /// <summary>No answer: a network error, a timeout or an open circuit.</summary>
     /// <param name="call">The call.</param>
-    /// <param name="exception">What <see cref="HttpClient"/> threw.</param>
-    /// <param name="neverSent">Whether the request cannot have reached the site (refused connection, unknown host, open circuit).</param>
-    CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent);
+    /// <param name="exception">What <see cref="HttpClient"/> threw (the failure's cause; its message is not quoted, <paramref name="failure"/>'s detail is).</param>
+    /// <param name="failure">
+    /// What became of the request (never sent, timed out, the connection ended, the answer cut) and the runtime's words with
+    /// the package's and the call's secrets taken out.
+    /// </param>
+    CmsUserException FromTransport(HttpCall call, Exception exception, TransportFailure failure);
 
     /// <summary>Whether an error answer means "there is no such resource" (for <see cref="HttpCall.NullWhenNotFound"/>).</summary>
     bool IsNotFound(HttpCall call, HttpAnswer answer);

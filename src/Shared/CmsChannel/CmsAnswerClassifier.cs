@@ -84,8 +84,8 @@ internal abstract class CmsAnswerClassifier : IHttpAnswerClassifier
         mediaType is not null && mediaType.Contains("json", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc />
-    public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent) =>
-        TransportFailures.ToException(Cms, Site, Describe(call), call, exception);
+    public CmsUserException FromTransport(HttpCall call, Exception exception, TransportFailure failure) =>
+        TransportFailures.ToException(Cms, Site, Describe(call), call, exception, failure);
 
     /// <inheritdoc />
     public virtual bool IsNotFound(HttpCall call, HttpAnswer answer) =>

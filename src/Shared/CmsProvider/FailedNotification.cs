@@ -6,7 +6,7 @@ internal static class FailedNotification
     /// <summary>
     /// <paramref name="account"/> with its email failed for <paramref name="error"/>, the separate request that was to send
     /// it: <see cref="CmsNotificationFailure.MailRefused"/> when the site answered that its mail failed,
-    /// <see cref="CmsNotificationFailure.SiteUnreachable"/> when the site could not be reached or failed (transient),
+    /// <see cref="CmsNotificationFailure.SiteUnreachable"/> when the site could not be reached, did not answer or failed (transient),
     /// otherwise <see cref="CmsNotificationFailure.Unknown"/>; the error's message is the reason.
     /// </summary>
     public static CmsAccount Of(CmsAccount account, CmsProviderException error) => account with

@@ -12,9 +12,11 @@ namespace Skvare.CmsUser.Shared;
 internal static class HttpResilienceSetup
 {
     /// <summary>
-    /// Set on a request (<c>request.Options.Set(RetrySafe, true)</c>) to allow retrying a POST that is
-    /// really a read or an idempotent write. GET, HEAD, OPTIONS, PUT and DELETE are retry-safe by default;
-    /// POST and PATCH are not unless marked.
+    /// Set on a request (<c>request.Options.Set(RetrySafe, true)</c>) to allow retrying it after a transient failure that
+    /// may have reached the server: a read, or a write that is safe to repeat (the same final state, nothing sent twice).
+    /// Unmarked, only GET, HEAD and OPTIONS are retry-safe: a PUT or DELETE may have effects beyond the state it sets (a
+    /// Drupal 7 status change mails the person), so the method alone does not make a request safe to repeat. Whatever the
+    /// mark, a request that never left (the connection could not be opened) is retried (see <see cref="AddCmsUserResilience"/>).
     /// </summary>
     public static readonly HttpRequestOptionsKey<bool> RetrySafe = new("Skvare.CmsUser.RetrySafe");
 
@@ -62,7 +64,11 @@ internal static class HttpResilienceSetup
                     // A refusal of the data sent is answered the same every time: retrying it only delays the contact.
                     // A cut answer is repeated only for a read (RepeatCutAnswer): a write's, even an idempotent one's, was carried out,
                     // and its caller reads back what it did before sending it again.
-                    return s.MaxRetries > 0 && request is not null && IsRetrySafe(request) && HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                    // A request whose connection could not be opened (refused, unknown host, TLS handshake) never left: sending
+                    // it again is safe whatever it is, a create or an email included.
+                    return s.MaxRetries > 0 && request is not null
+                        && (IsRetrySafe(request) || TransportFailures.IsConnectFailure(args.Outcome.Exception))
+                        && HttpClientResiliencePredicates.IsTransient(args.Outcome)
                         && (args.Outcome.Exception is not CutAnswerException || RepeatsCutAnswer(request))
                         && !await IsRefusalAsync(args.Outcome.Result, args.Context.CancellationToken).ConfigureAwait(false);
                 };
@@ -125,16 +131,14 @@ internal static class HttpResilienceSetup
     /// <summary>Whether a request is a read whose cut answer is asked for again (<see cref="RepeatCutAnswer"/>).</summary>
     private static bool RepeatsCutAnswer(HttpRequestMessage request) => request.Options.TryGetValue(RepeatCutAnswer, out var repeat) && repeat;
 
-    /// <summary>Whether a request may be sent again after a transient failure.</summary>
-    public static bool IsRetrySafe(HttpRequestMessage request)
-    {
-        if (request.Options.TryGetValue(RetrySafe, out var marked))
-        {
-            return marked;
-        }
+    /// <summary>
+    /// Whether a request may be sent again after a transient failure that may have reached the server: as marked
+    /// (<see cref="RetrySafe"/>), else only a GET, HEAD or OPTIONS.
+    /// </summary>
+    public static bool IsRetrySafe(HttpRequestMessage request) =>
+        request.Options.TryGetValue(RetrySafe, out var marked) ? marked : IsSafeMethod(request.Method);
 
-        var method = request.Method;
-        return method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options
-            || method == HttpMethod.Put || method == HttpMethod.Delete;
-    }
+    /// <summary>Whether <paramref name="method"/> only reads by HTTP's definition (GET, HEAD, OPTIONS); PUT and DELETE are idempotent, not safe.</summary>
+    public static bool IsSafeMethod(HttpMethod method) =>
+        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options;
 }

@@ -56,18 +56,18 @@ internal sealed class CiviCrmAnswerClassifier(SecretRedactor secrets) : IHttpAns
     }
 
     /// <inheritdoc />
-    public CmsUserException FromTransport(HttpCall call, Exception exception, bool neverSent)
+    public CmsUserException FromTransport(HttpCall call, Exception exception, TransportFailure failure)
     {
         var (entity, action) = Names(call);
-        // A request that reached CiviCRM may have been carried out: the words say so (a write is read back, never sent twice).
-        var message = (exception, neverSent) switch
-        {
-            (CutAnswerException, _) when call.IsRead => $"CiviCRM's answer to {entity}.{action} was cut short on its way, on every try: {exception.Message}",
-            (CutAnswerException, _) => $"CiviCRM's answer to {entity}.{action} was cut short on its way; the call may have been carried out, so it is not sent again: {exception.Message}",
-            (_, true) => $"CiviCRM could not be reached for {entity}.{action}: {exception.Message}",
-            _ => $"CiviCRM did not answer {entity}.{action} (the request was sent and may have been carried out): {exception.Message}",
-        };
-        return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: neverSent, innerException: Api4ErrorMapper.KeepTimeout(exception));
+        // The same words as every CMS package's: "could not be reached" only for a request that was never sent; a write that
+        // may have reached CiviCRM says so (its caller reads back what it did before it writes again).
+        var detail = Api4ErrorMapper.Redact(failure.Detail, secrets);
+        var message = failure.Kind == TransportFailureKind.AnswerCut
+            ? call.IsRead
+                ? $"CiviCRM's answer to {entity}.{action} was cut short on its way, on every try: {detail}"
+                : $"CiviCRM's answer to {entity}.{action} was cut short on its way; the call may have been carried out, so it is not sent again: {detail}"
+            : $"{TransportWords.What("CiviCRM", failure.Kind)} (call: {entity}.{action}; {detail}){TransportWords.Consequence(call, failure.Kind, "CiviCRM")}";
+        return new CiviCrmApiException(FailureKind.Transient, message, entity, action, neverSent: failure.NeverSent, innerException: Api4ErrorMapper.KeepTimeout(exception));
     }
 
     /// <inheritdoc />

@@ -67,8 +67,8 @@ public sealed class CiviCrmApiException : CmsUserException
     public bool IsGenericMessage => ServerMessage?.Contains("Sorry an error occurred", StringComparison.Ordinal) == true;
 
     /// <summary>
-    /// Whether the request cannot have reached CiviCRM: the connection was refused, the host name did not resolve, or
-    /// the client's circuit breaker was open. Nothing the call asked for can have happened.
+    /// Whether the request cannot have reached CiviCRM: the connection was refused, the host name did not resolve, the TLS
+    /// handshake failed, or the client's circuit breaker was open. Nothing the call asked for can have happened.
     /// </summary>
     public bool NeverSent { get; }
 

@@ -195,8 +195,8 @@ public sealed record CmsAccount(long UserId, string? Username, string? Email)
 
     /// <summary>
     /// What kind of failure <see cref="NotificationFailure"/> is, when <see cref="Notification"/> is
-    /// <see cref="CmsNotification.Failed"/>: the site's mail refused the email, or the site could not be reached to send it
-    /// after the create. <see cref="CmsNotificationFailure.Unknown"/> (the default) when the provider does not say; read
+    /// <see cref="CmsNotification.Failed"/>: the site's mail refused the email, or the request to send it after the create
+    /// failed (the site could not be reached, did not answer, or failed). <see cref="CmsNotificationFailure.Unknown"/> (the default) when the provider does not say; read
     /// only on a failed email.
     /// </summary>
     public CmsNotificationFailure NotificationFailureReason { get; init; }
@@ -219,9 +219,11 @@ public enum CmsNotificationFailure
     MailRefused,
 
     /// <summary>
-    /// The account was created, then the site could not be reached or failed when asked to send the email (connection
-    /// refused, no answer in time, a server error or a throttling answer: <see cref="CmsErrorReason.Unavailable"/> or
-    /// <see cref="CmsErrorReason.Throttled"/>). Nothing says its mail is broken: wait until the site answers again.
+    /// The account was created, then the request to send the email failed: the site could not be reached, did not answer
+    /// in time, ended the connection without an answer, failed with a server error or a throttling answer
+    /// (<see cref="CmsErrorReason.Unavailable"/> or <see cref="CmsErrorReason.Throttled"/>; <see cref="CmsAccount.NotificationFailure"/>
+    /// says which). Nothing says its mail is broken: wait until the site answers again. A request that got no answer may
+    /// have reached the site, and the email may have gone out.
     /// </summary>
     SiteUnreachable,
 }
@@ -243,8 +245,8 @@ public enum CmsNotification
     Sent,
 
     /// <summary>
-    /// The email could not be sent: the CMS reported that its mail system failed, or it could not be reached to send it
-    /// after the create (see <see cref="CmsAccount.NotificationFailureReason"/> and <see cref="CmsAccount.NotificationFailure"/>).
+    /// The email could not be sent: the CMS reported that its mail system failed, or the request to send it after the create
+    /// failed (see <see cref="CmsAccount.NotificationFailureReason"/> and <see cref="CmsAccount.NotificationFailure"/>).
     /// The account exists; a password reset sends the person a set-password email once the site answers and its mail works.
     /// </summary>
     Failed,

@@ -33,9 +33,11 @@ internal static class NotificationNote
         (CmsNotification.Failed, CmsNotificationFailure.MailRefused) =>
             $"The new-account email could not be sent by the website: {reason ?? "it gave no reason"}. The account exists; "
             + "send a password reset (a reset campaign, cmsuser reset) once the site's mail works.",
+        // The reason says what happened to the request, in the provider's words: "could not be reached" only when it was
+        // never sent; after a timeout or a closed connection the site may have sent the email, so the admin checks first.
         (CmsNotification.Failed, CmsNotificationFailure.SiteUnreachable) =>
-            $"The account was created, but then the website could not be reached to send the new-account email: {reason ?? "no answer"}. "
-            + "Send a password reset (a reset campaign, cmsuser reset) once the site answers again.",
+            $"The account was created, but then the request to send the new-account email failed: {reason ?? "the website gave no answer"}. "
+            + "Unless the person got the email after all, send a password reset (a reset campaign, cmsuser reset) once the site answers again.",
         (CmsNotification.Failed, _) =>
             $"The new-account email could not be sent: {reason ?? "the website gave no reason"}. The account exists; "
             + "send a password reset (a reset campaign, cmsuser reset) once the site answers and its mail works.",
@@ -56,7 +58,7 @@ internal static class NotificationNote
 
     /// <summary>
     /// The kind of a failed email from the failure of the request that sent it: the site's mail refused it
-    /// (<see cref="CmsErrorReason.MailFailed"/>), the site could not be reached or failed (transient), or unknown.
+    /// (<see cref="CmsErrorReason.MailFailed"/>), the site could not be reached, did not answer or failed (transient), or unknown.
     /// </summary>
     public static CmsNotificationFailure KindOf(Exception failure) => failure switch
     {

@@ -46,7 +46,27 @@ public sealed class HttpChannelTests
         server.Seen[0].Uri.Should().Be("https://site.example/base/a");
         server.Seen[1].Authorization.Should().BeNull();
         server.Seen[1].Accept.Should().Be("application/vnd.api+json");
-        server.Seen[1].RetrySafe.Should().BeNull("only calls that ask are marked; the method decides otherwise");
+        server.Seen[1].RetrySafe.Should().BeTrue("a GET only reads");
+    }
+
+    [Theory]
+    [InlineData("PUT", false, false)]
+    [InlineData("DELETE", false, false)]
+    [InlineData("PATCH", false, false)]
+    [InlineData("POST", false, false)]
+    [InlineData("PUT", true, true)]
+    [InlineData("DELETE", true, true)]
+    [InlineData("GET", false, true)]
+    [InlineData("HEAD", false, true)]
+    public async Task Every_request_is_marked_and_a_PUT_or_DELETE_is_retry_safe_only_when_its_call_says_so(string method, bool retrySafe, bool expected)
+    {
+        // Regression (session 22): an unmarked PUT or DELETE was retried for its method alone, and Drupal 7's status PUT
+        // mails the person.
+        var server = new StubServer(_ => Json(200, "{\"ok\":true}"));
+
+        await server.Channel().SendAsync(new HttpCall(new HttpMethod(method), "a", "a") { RetrySafe = retrySafe, RawAnswer = true }, Token());
+
+        server.Seen.Should().ContainSingle().Which.RetrySafe.Should().Be(expected);
     }
 
     [Fact]

@@ -94,9 +94,25 @@ public sealed class NotificationAuditTests : IDisposable
         summary.NotificationsFailed.Should().Be(1);
         summary.Failures.Should().BeEmpty("a failed email does not fail the contact");
         outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.SiteUnreachable);
-        details.Should().Contain("The account was created, but then the website could not be reached to send the new-account email: WordPress could not be reached (call: send the new-account email; ")
-            .And.Contain("Send a password reset (a reset campaign, cmsuser reset) once the site answers again.")
+        details.Should().Contain("The account was created, but then the request to send the new-account email failed: WordPress could not be reached (call: send the new-account email; ")
+            .And.Contain("Unless the person got the email after all, send a password reset (a reset campaign, cmsuser reset) once the site answers again.")
             .And.NotContain("mail works").And.NotContain("could not be sent by the website");
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_failed_email_whose_request_timed_out_does_not_say_the_site_could_not_be_reached()
+    {
+        // Regression (session 22): after a timeout the sentence said the website "could not be reached", though the request
+        // had reached it and the email may have gone out. The provider's words say what happened; the sentence does not
+        // contradict them.
+        const string Reason = "WordPress did not answer in time (call: send the new-account email; TimeoutRejectedException: The operation didn't complete within the allowed timeout of '00:00:30'.); the request may have reached the site and been carried out, so it was not sent again: check the site before repeating it.";
+        var (_, outcome, details, _) = await CreateReportingAsync(CmsNotificationFailure.SiteUnreachable, Reason);
+
+        outcome.NotificationFailureReason.Should().Be(CmsNotificationFailure.SiteUnreachable);
+        details.Should().Contain("the request to send the new-account email failed: WordPress did not answer in time")
+            .And.Contain("may have reached the site and been carried out")
+            .And.Contain("Unless the person got the email after all")
+            .And.NotContain("could not be reached");
     }
 
     [Fact(Timeout = 60_000)]

@@ -224,7 +224,7 @@ public sealed class ReliabilityTests : IDisposable
         run.Count(OutcomeKind.AlreadyLinked).Should().Be(1);
         _h.Cms.Mails.Should().BeEmpty();
         _h.Civi.Activities.Should().ContainSingle().Which.Should().Match<ActivityEntry>(a =>
-            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("the website could not be reached to send the new-account email: HTTP 503"));
+            a.Status == ActivityOutcomeStatus.Completed && a.Details!.Contains("the request to send the new-account email failed: HTTP 503"));
         _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
     }
 
