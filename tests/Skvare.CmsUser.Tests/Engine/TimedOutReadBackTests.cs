@@ -241,6 +241,7 @@ public sealed class TimedOutReadBackTests : IDisposable
         private readonly Dictionary<string, int> _atFailure = [];
         private readonly Dictionary<string, int> _landing = [];
         private int _writes;
+        private ITimer? _landingTimer;
 
         public Func<Exception>? Fail { get; set; }
 
@@ -284,7 +285,8 @@ public sealed class TimedOutReadBackTests : IDisposable
                 if (LandsAfter is { } after)
                 {
                     clock.Landing = true;
-                    clock.CreateTimer(_ => Land(batch, source), null, after, Timeout.InfiniteTimeSpan);
+                    // Held, like any timer that must fire: an unreferenced timer may be collected before it fires.
+                    _landingTimer = clock.CreateTimer(_ => Land(batch, source), null, after, Timeout.InfiniteTimeSpan);
                     clock.Landing = false;
                 }
 
