@@ -87,6 +87,9 @@ public sealed class LateWriteBackTests
         clock.Landed.Should().BeTrue("the original was carried out during the wait");
         writes.After("UFMatch", "save").Should().Be(0, "no link is sent again");
         writes.After("Activity", "save").Should().Be(0, "no record is sent again");
+        writes.After("GroupContact", "save").Should().Be(0, "the trigger changes were found carried out (history24: always sent again before)");
+        h.Civi.Store.Rows("SubscriptionHistory").Count(r => contacts.Contains((long)r["contact_id"]!)).Should().Be(60,
+            "one row from joining the trigger, one Removed, one Added per contact: CiviCRM writes one per GroupContact.save, so one sent again made 100");
         Invariants.Read(h.Civi, h.Wp, h.TriggerId, contacts).Should().Be(new Invariants(20, 0, 0, 0, 0, 0, 0, 0));
         h.Civi.Activities.Count(a => a.Targets.Any(contacts.Contains)).Should().Be(20, "one creation record per contact");
     }

@@ -9,7 +9,8 @@ namespace Skvare.CmsUser.CiviCrm.Links;
 /// (API v4 runs a chain once per result row, in the order of the keys as sent): the Scheduled records with the page's audit
 /// records read after them (<c>Activity.save</c>, <c>ActivityContact.get</c>); the read when the page needs one
 /// (<c>UFMatch.get</c> of the page's CMS users and contacts in this domain, <c>ActivityContact.get</c> of the audit
-/// records, the highest activity id when the write may create records); the write (<c>UFMatch.get</c> of the CMS users
+/// records, the highest activity id when the write may create records, and after a lost answer the trigger and history
+/// memberships the trigger changes would write, <c>GroupContact.get</c> and <c>EntityTag.get</c>); the write (<c>UFMatch.get</c> of the CMS users
 /// when there was no read, <c>UFMatch.save</c> matched on <c>uf_id</c> and <c>domain_id</c>, <c>Activity.save</c>,
 /// <c>Activity.delete</c> of Scheduled records, the trigger changes), sent by <see cref="Api4Carrier"/>.
 /// </summary>
@@ -59,14 +60,23 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             calls.Add((WatermarkKey, new Api4Chain("Activity", "get", highest)));
         }
 
+        // After a lost answer: what the trigger changes left, in the same request (a GroupContact.save sent again writes
+        // civicrm_subscription_history rows again, whatever the membership already is).
+        var triggers = query.Acknowledgements.Count > 0 && query.TriggerSource is CiviCrmTriggerSource civi && ReferenceEquals(civi.Client, _client) ? civi : null;
+        if (triggers is not null)
+        {
+            calls.AddRange(await triggers.AcknowledgeStateCallsAsync(query.Acknowledgements, cancellationToken).ConfigureAwait(false));
+        }
+
         if (calls.Count == 0)
         {
-            return PageWriteBackSnapshot.Empty;
+            return triggers is null ? PageWriteBackSnapshot.Empty : new PageWriteBackSnapshot { AcknowledgementsDone = [] };
         }
 
         var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
         return new PageWriteBackSnapshot
         {
+            AcknowledgementsDone = triggers is null ? null : await triggers.AcknowledgementsDoneAsync(query.Acknowledgements, answers, cancellationToken).ConfigureAwait(false),
             Links = answers.TryGetValue(LinksKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : [],
             Audits = answers.TryGetValue(AuditsKey, out var audits) ? await CiviCrmActivityRecorder.ToAuditRecordsAsync(_client, audits, cancellationToken).ConfigureAwait(false) : [],
             ActivityWatermark = answers.TryGetValue(WatermarkKey, out var mark) ? mark.Select(r => r.GetInt64("id")).FirstOrDefault() ?? 0 : null,

@@ -691,6 +691,107 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         }
     }
 
+    private const string GroupStateKey = "ackGroups";
+    private const string TagStateKey = "ackTags";
+
+    /// <summary>
+    /// The reads of what <paramref name="acknowledgements"/> would change, to chain onto another read (after a write whose
+    /// answer was lost): the contacts' memberships of the trigger and history groups (<c>GroupContact.get</c>, status) and
+    /// their trigger and history tags (<c>EntityTag.get</c>). None when the changes write nothing (a saved search without
+    /// history, or a kept trigger without history). <see cref="AcknowledgementsDoneAsync"/> reads the answers.
+    /// </summary>
+    internal async Task<IReadOnlyList<(string Key, Api4Chain Call)>> AcknowledgeStateCallsAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken)
+    {
+        var (leave, join) = await AcknowledgeTargetsAsync(acknowledgements, cancellationToken).ConfigureAwait(false);
+        var sets = new[] { leave, join }.OfType<(TriggerKind Kind, long Id)>().ToArray();
+        if (sets.Length == 0)
+        {
+            return [];
+        }
+
+        var contacts = acknowledgements.Select(a => a.ContactId).Distinct().Order().ToArray();
+        var calls = new List<(string Key, Api4Chain Call)>();
+        var groups = sets.Where(s => s.Kind == TriggerKind.Group).Select(s => s.Id).Distinct().ToArray();
+        if (groups.Length > 0)
+        {
+            var query = new Api4Params { Limit = 0 }
+                .WithSelect("contact_id", "group_id", "status")
+                .WithWhere(Api4Condition.In("contact_id", contacts), Api4Condition.In("group_id", groups));
+            calls.Add((GroupStateKey, new Api4Chain("GroupContact", "get", query)));
+        }
+
+        var tags = sets.Where(s => s.Kind == TriggerKind.Tag).Select(s => s.Id).Distinct().ToArray();
+        if (tags.Length > 0)
+        {
+            var query = new Api4Params { Limit = 0 }
+                .WithSelect("entity_id", "tag_id")
+                .WithWhere(Api4Condition.Eq("entity_table", "civicrm_contact"), Api4Condition.In("entity_id", contacts), Api4Condition.In("tag_id", tags));
+            calls.Add((TagStateKey, new Api4Chain("EntityTag", "get", query)));
+        }
+
+        return calls;
+    }
+
+    /// <summary>
+    /// Which of <paramref name="acknowledgements"/> the answers to <see cref="AcknowledgeStateCallsAsync"/> show carried out:
+    /// out of the trigger (a group membership <c>Removed</c>, the tag gone) when the change leaves it, and in the history
+    /// target (a membership <c>Added</c>, the tag there) when it joins it. Only a change done in every part counts: a
+    /// contact put back in the trigger meanwhile, or one already in the history target but still in the trigger, gets its
+    /// change sent again (the state it asks for, as before). A membership row that is missing is not <c>Removed</c>: a
+    /// smart group's member has none, and sending the change again writes the row.
+    /// </summary>
+    internal async Task<IReadOnlyCollection<TriggerAcknowledgement>> AcknowledgementsDoneAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, IReadOnlyDictionary<string, JsonElement[]> answers, CancellationToken cancellationToken)
+    {
+        var (leave, join) = await AcknowledgeTargetsAsync(acknowledgements, cancellationToken).ConfigureAwait(false);
+        var status = new Dictionary<(long Contact, long Group), string?>();
+        if (answers.TryGetValue(GroupStateKey, out var memberships))
+        {
+            foreach (var row in memberships)
+            {
+                if (row.GetInt64("contact_id") is long contact && row.GetInt64("group_id") is long group)
+                {
+                    status[(contact, group)] = row.GetString("status");
+                }
+            }
+        }
+
+        var tagged = new HashSet<(long Contact, long Tag)>();
+        if (answers.TryGetValue(TagStateKey, out var tags))
+        {
+            foreach (var row in tags)
+            {
+                if (row.GetInt64("entity_id") is long contact && row.GetInt64("tag_id") is long tag)
+                {
+                    tagged.Add((contact, tag));
+                }
+            }
+        }
+
+        bool In((TriggerKind Kind, long Id) set, long contact) => set.Kind == TriggerKind.Group
+            ? status.TryGetValue((contact, set.Id), out var s) && s == "Added"
+            : tagged.Contains((contact, set.Id));
+        bool Left((TriggerKind Kind, long Id) set, long contact) => set.Kind == TriggerKind.Group
+            ? status.TryGetValue((contact, set.Id), out var s) && s == "Removed"
+            : !tagged.Contains((contact, set.Id));
+
+        return acknowledgements
+            .Where(a => (leave is not { } l || Left(l, a.ContactId))
+                && (a.Disposition != TriggerDisposition.Completed || join is not { } j || In(j, a.ContactId)))
+            .ToArray();
+    }
+
+    /// <summary>The trigger the changes leave (none for a saved search or a kept trigger) and the history target they join (when some contact is done).</summary>
+    private async Task<((TriggerKind Kind, long Id)? Leave, (TriggerKind Kind, long Id)? Join)> AcknowledgeTargetsAsync(IReadOnlyList<TriggerAcknowledgement> acknowledgements, CancellationToken cancellationToken)
+    {
+        (TriggerKind, long)? leave = acknowledgements.Count > 0 && Trigger.Kind != TriggerKind.SavedSearch && !_context.KeepMembers
+            ? (Trigger.Kind, await _resolver.IdAsync(Trigger, cancellationToken).ConfigureAwait(false))
+            : null;
+        (TriggerKind, long)? join = acknowledgements.Any(a => a.Disposition == TriggerDisposition.Completed) && _context.History is { } history
+            ? (history.Kind, await _resolver.IdAsync(history, cancellationToken).ConfigureAwait(false))
+            : null;
+        return (leave, join);
+    }
+
     /// <summary>The read of this trigger's pending contacts (<see cref="ReadPendingAsync"/>, <see cref="FindPendingAsync(long, CancellationToken)"/>, and chained per rule by <see cref="ProvisioningContactReader"/>).</summary>
     /// <param name="cancellationToken">Cancels the look-ups.</param>
     /// <param name="triggerId">The trigger's id when not the resolved one (<c>$id</c> in a read chained onto the trigger's look-up).</param>

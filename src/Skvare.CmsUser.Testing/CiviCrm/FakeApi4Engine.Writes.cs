@@ -341,7 +341,6 @@ internal sealed partial class FakeApi4Engine
             merged[k] = v;
         }
 
-        var statusBefore = row.GetValueOrDefault("status");
         CheckUnique(entity, merged, except: null, self: row);
         var changed = values.Where(kv => !row.TryGetValue(kv.Key, out var old) || !Equals(old, kv.Value)).Select(kv => kv.Key).ToList();
         foreach (var (k, v) in values.Where(kv => kv.Key is not ("id" or "source_contact_id" or "target_contact_id" or "assignee_contact_id")))
@@ -351,8 +350,10 @@ internal sealed partial class FakeApi4Engine
 
         Touched(entity, changed);
 
-        if (entity == "GroupContact" && !Equals(statusBefore, row.GetValueOrDefault("status")))
+        if (entity == "GroupContact")
         {
+            // CiviCRM 6.17's GroupContact post hook writes a history row on every create and edit, the status unchanged
+            // included (CRM_Contact_BAO_GroupContact::self_hook_civicrm_post): a save sent again writes it again.
             _server.RecordSubscription(row, "API");
         }
 

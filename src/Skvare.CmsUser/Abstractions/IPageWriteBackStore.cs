@@ -58,6 +58,15 @@ public sealed record PageWriteBackQuery(IReadOnlyList<AccountLinkRequest> Links,
 {
     /// <summary>Whether the write may carry new records: the snapshot then marks where new records start (<see cref="PageWriteBackSnapshot.ActivityWatermark"/>).</summary>
     public bool MayCreateRecords { get; init; }
+
+    /// <summary>
+    /// Trigger changes whose state is read too (after a write whose answer was lost: what it left in the trigger and the
+    /// history group or tag), when <see cref="TriggerSource"/> is a source the store can write for; empty for none.
+    /// </summary>
+    public IReadOnlyList<TriggerAcknowledgement> Acknowledgements { get; init; } = [];
+
+    /// <summary>The page's trigger source, whose changes <see cref="Acknowledgements"/> are; <see langword="null"/> for none.</summary>
+    public ITriggerSource? TriggerSource { get; init; }
 }
 
 /// <summary>What a page's write-back read.</summary>
@@ -77,6 +86,13 @@ public sealed class PageWriteBackSnapshot
     /// creates have higher ids, which is how <see cref="IPageWriteBackStore.FindUnwrittenAsync"/> tells them apart.
     /// </summary>
     public long? ActivityWatermark { get; init; }
+
+    /// <summary>
+    /// The trigger changes of <see cref="PageWriteBackQuery.Acknowledgements"/> found carried out (every part of the
+    /// change: out of the trigger, and in the history group or tag for a completed contact), which need not be sent again;
+    /// <see langword="null"/> when the store did not read them.
+    /// </summary>
+    public IReadOnlyCollection<TriggerAcknowledgement>? AcknowledgementsDone { get; init; }
 }
 
 /// <summary>What a page's write-back writes, in order.</summary>

@@ -109,6 +109,9 @@ internal static partial class Log
     [LoggerMessage(1064, LogLevel.Information, "A page's write-back timed out ({Reason}); waiting {Seconds} s before reading back what CiviCRM carried out (a request that timed out usually still runs there)")]
     public static partial void WriteBackTimedOutWait(ILogger logger, string reason, double seconds);
 
+    [LoggerMessage(1065, LogLevel.Information, "After a page's lost write-back answer, {Done} of its {Total} trigger change(s) were found carried out in CiviCRM and are not sent again ({Left} sent again)")]
+    public static partial void WriteBackAcksFoundDone(ILogger logger, int done, int total, int left);
+
     [LoggerMessage(1050, LogLevel.Warning, "After a page's lost write-back answer, its trigger changes could not be sent again ({Reason}); the contacts found linked stay in the trigger until the next run")]
     public static partial void WriteBackAcksUnconfirmed(ILogger logger, string reason);
 
