@@ -540,7 +540,10 @@ public sealed class JoomlaAccountProvider : ICmsAccountProvider, ICmsRoleCatalog
     private static CmsProviderException Unusable(CmsErrorReason reason, string message, int status) =>
         new(Cms, reason, message, statusCode: status);
 
-    // PATCH replaces the groups with the list sent, so sending the same list again is harmless.
+    // PATCH replaces the groups with the list sent, so sending the same list again is harmless; the same holds for block.
+    // Joomla mails the user nothing for a save that is not a create (UserModel::save, plg_user_joomla's onUserAfterSave
+    // returns unless isNew): no activation mail on unblock. The one core mail a repeat can double is Action Logs'
+    // "user updated" notification to administrators who switched it on (docs/cms-joomla.md, "Mail on block and unblock").
     private static HttpCall Patch(long userId, JsonObject body) =>
         new(HttpMethod.Patch, $"users/{userId}", "users/{id}") { Body = HttpBody.Json(body.ToJsonString()), RetrySafe = true };
 

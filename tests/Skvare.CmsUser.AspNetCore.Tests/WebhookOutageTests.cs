@@ -53,17 +53,8 @@ public sealed class WebhookOutageTests : IDisposable
         _civi.FailWhere = null; // back
 
         // The first call started the site's time-zone read beside its set-up and did not wait for it (the process shares
-        // it). Fake time must not run past that read while it is on its way: its timeout would fire, and the retry would
-        // inherit the failure (seen on a loaded CI machine). Wait until it has settled, whichever way.
-        try
-        {
-            _ = await host.App.Services.GetRequiredService<Skvare.CmsUser.CiviCrm.Api.CiviCrmApiClient>().GetSiteTimeZoneAsync(WebhookHost.Timeout());
-        }
-        catch (CmsUserException)
-        {
-            // A read that failed is read again by the next call that needs it.
-        }
-
+        // it). If fake time runs past that read while it is on its way, its timeout fires: the retry, which may have joined
+        // it, reads again rather than fail with it (session 23's CI flake; SiteTimeZoneTests covers it without a race).
         host.Time.Advance(TimeSpan.FromSeconds(60));
         using var retry = await host.PostAsync($$"""{"contactId": {{ana}}, "eventId": "e-7"}""");
 

@@ -125,6 +125,68 @@ public sealed class SiteTimeZoneTests : IDisposable
         (await h.Client.GetSiteTimeAsync(Timeout)).Zone.Id.Should().Be(Chicago);
     }
 
+    // Session 23's CI flake (WebhookOutageTests, b0a2bf3): the recorder's set-up started the shared read and did not wait;
+    // the read timed out, and the next call, which had joined it on its way, failed with that timeout though CiviCRM was back.
+    [Fact]
+    public async Task A_call_that_joined_a_read_another_call_started_reads_again_when_that_read_fails()
+    {
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _h = new CiviHarness(configure: o => o.Http.MaxRetries = 0, extraHandler: () => new FirstRequestGate(arrived, release));
+        var h = _h;
+        h.Fake.SiteTimeZone = TimeZoneInfo.FindSystemTimeZoneById(Chicago);
+        var failed = 0;
+        // The first read's two requests (System.get, then NOW()) find CiviCRM down; every later one finds it back.
+        h.Fake.FailWhere = (_, _) => Interlocked.Increment(ref failed) <= 2 ? 503 : null;
+
+        var first = h.Client.GetSiteTimeAsync(CancellationToken.None); // as the recorder's set-up starts it
+        await arrived.Task.WaitAsync(Timeout);
+        var joined = h.Client.GetSiteTimeAsync(Timeout); // finds the first read on its way and waits for it
+        release.SetResult();
+
+        (await first.Awaiting(t => t).Should().ThrowAsync<CmsUserException>()).Which.Kind.Should().Be(FailureKind.Transient, "the read this call started is its own");
+        var read = await joined;
+        read.Zone.Id.Should().Be(Chicago);
+        read.Provisional.Should().BeFalse();
+        h.Fake.CallCount("System", "get").Should().Be(2, "one read that failed, one fresh read for the call that joined it");
+        (await h.Client.GetSiteTimeAsync(Timeout)).Should().BeSameAs(read, "the fresh read is kept");
+        h.Fake.CallCount("System", "get").Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Callers_that_find_a_failed_read_share_one_fresh_read()
+    {
+        var h = Harness();
+        h.Fake.SiteTimeZone = TimeZoneInfo.FindSystemTimeZoneById(Chicago);
+        h.Fake.FailWhere = (_, _) => 503;
+        var down = () => h.Client.GetSiteTimeAsync(Timeout);
+        await down.Should().ThrowAsync<CmsUserException>();
+        h.Fake.FailWhere = null;
+        var before = h.Fake.CallCount("System", "get");
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => h.Client.GetSiteTimeAsync(Timeout))));
+
+        reads.Should().AllSatisfy(r => r.Should().BeSameAs(reads[0]));
+        h.Fake.CallCount("System", "get").Should().Be(before + 1, "a caller that loses the race to start the read sends nothing");
+    }
+
+    /// <summary>Holds the first request until released, so a second caller can find the read on its way.</summary>
+    private sealed class FirstRequestGate(TaskCompletionSource arrived, TaskCompletionSource release) : DelegatingHandler
+    {
+        private int _seen;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _seen) == 1)
+            {
+                arrived.TrySetResult();
+                await release.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     [Fact]
     public async Task A_transient_System_get_failure_gives_a_stand_in_offset_that_is_not_kept()
     {

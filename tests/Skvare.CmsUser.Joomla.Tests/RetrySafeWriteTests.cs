@@ -7,7 +7,8 @@ namespace Skvare.CmsUser.Joomla.Tests;
 
 /// <summary>
 /// Which Joomla writes are sent again (session 22's audit, redone in 23): the user PATCH that replaces the groups is sent
-/// again after a lost answer (the same list leaves the same groups, and Joomla mails nobody for it); a create and the reset
+/// again after a lost answer (the same list leaves the same groups, and Joomla mails the user nothing for it), and so is a
+/// block or unblock; a create and the reset
 /// email are sent once, unless the request never left: a refused connection is always tried again. Faults sit between the
 /// client and the fake, per attempt.
 /// </summary>
@@ -26,6 +27,28 @@ public sealed class RetrySafeWriteTests
         faults.AnswersLost.Should().Be(1);
         site.Requests.Count(r => r.Method == "PATCH").Should().Be(2, "a whole group list is safe to repeat");
         site.Users.Single(u => u.Id == user.Id).ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().BeEquivalentTo([2L, 10L]);
+    }
+
+    // Session 24 checked the assumption in Joomla's source (docs/cms-joomla.md, "Mail on block and unblock"): a save that is
+    // not a create mails the user nothing, so a block or unblock whose answer was lost is sent again.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_block_or_unblock_whose_answer_is_lost_is_sent_again_and_ends_in_the_state_sent(bool block)
+    {
+        using var site = new FakeJoomlaServer();
+        var user = site.AddUser("block24", "block24@example.org", groups: [2]);
+        site.SetActive(user.Id, active: block);
+        var faults = new WireFaults(WireFaults.LoseFirst(1, (method, _, body) => method == HttpMethod.Patch && body.Contains("\"block\"", StringComparison.Ordinal)));
+        await using var host = Start(site, faults);
+        var provider = host.GetRequiredService<ICmsAccountProvider>();
+
+        await (block ? provider.BlockAsync(new CmsAccount(user.Id, null, null)) : provider.UnblockAsync(new CmsAccount(user.Id, null, null)));
+
+        faults.AnswersLost.Should().Be(1);
+        site.Requests.Count(r => r.Method == "PATCH").Should().Be(2, "the same block value sent again leaves the same state and mails the user nothing");
+        site.Users.Single(u => u.Id == user.Id).Active.Should().Be(!block);
+        site.Users.Single(u => u.Id == user.Id).ExtrasOf<FakeJoomlaUserExtras>().GroupIds.Should().BeEquivalentTo([2L], "the groups go along unchanged");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Api;
 
@@ -67,7 +68,7 @@ internal static class Api4Row
         {
             JsonValueKind.True => true,
             JsonValueKind.Number => v.TryGetDecimal(out var d) && d != 0,
-            JsonValueKind.String => v.AsText() is { Length: > 0 } s && s != "0",
+            JsonValueKind.String => PhpTruth.IsTrue(v.AsText()),
             _ => false,
         };
     }

@@ -68,6 +68,12 @@ internal static class HttpEndpointGuard
         {
             failures.Add($"{settingKey}:CircuitBreakerBreakDuration '{http.CircuitBreakerBreakDuration}' must be between 0.5 seconds and 1 day.");
         }
+
+        // Longer than the connection's whole lifetime (5 minutes) would mean nothing; negative is the runtime's "never".
+        if (http.PooledConnectionIdleTimeout < TimeSpan.Zero || http.PooledConnectionIdleTimeout > HttpClientRegistration.PooledConnectionLifetime)
+        {
+            failures.Add($"{settingKey}:PooledConnectionIdleTimeout '{http.PooledConnectionIdleTimeout}' must be between 0 and 5 minutes; keep it below the server's keep-alive timeout.");
+        }
     }
 
     /// <summary>Returns the URL with a trailing slash so relative paths append instead of replacing the last segment.</summary>

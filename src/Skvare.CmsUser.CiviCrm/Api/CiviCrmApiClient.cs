@@ -267,18 +267,35 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
 
     /// <summary>
     /// The site's time zone as CiviCRM writes date-times in it for this API user, read once per client (that is, per
-    /// process and site) by <see cref="SiteTimeZoneReader"/>; a transient failure is tried again on the next call.
+    /// process and site) by <see cref="SiteTimeZoneReader"/> and shared by every caller. A read that failed transiently is
+    /// not kept: a caller that finds it failed starts a new one, and a caller that was waiting on a read another caller
+    /// started reads again once rather than fail with that read's error (its timeout ran from the other caller's start,
+    /// its outage may be over). A read this caller started itself reports its own failure. A refusal (a wrong URL, URL
+    /// style or key) is not a failure here: the reader answers UTC for it, kept (see <see cref="SiteTimeZoneReader"/>).
     /// </summary>
     internal async Task<SiteTime> GetSiteTimeAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _siteTime);
+        var own = false;
         if (current is null || current.IsFaulted || current.IsCanceled)
         {
-            var fresh = new SiteTimeZoneReader(this, _options, _logger, TimeProvider.System).ReadAsync(_stopping);
-            current = Interlocked.CompareExchange(ref _siteTime, fresh, current) == current ? fresh : Volatile.Read(ref _siteTime)!;
+            current = StartSiteTimeRead(current);
+            own = true;
         }
 
-        var read = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+        SiteTime read;
+        try
+        {
+            read = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!own && FailedTransiently(current) && !cancellationToken.IsCancellationRequested)
+        {
+            // Another caller's read failed under this one: read again, once. A read started since (by a caller that found
+            // the same failure) is as fresh as one started here, so it is shared rather than doubled.
+            current = StartSiteTimeRead(current);
+            read = await current.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (read.Provisional)
         {
             // A stand-in after a transient failure is used once; the next caller reads again.
@@ -287,6 +304,36 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
 
         return read;
     }
+
+    // A new shared read in place of expected (a failed read, or none), or the one another caller put there first. The read
+    // starts only once it is the shared one, so a caller that loses the race sends no request of its own.
+    private Task<SiteTime> StartSiteTimeRead(Task<SiteTime>? expected)
+    {
+        var start = new Task<Task<SiteTime>>(() => new SiteTimeZoneReader(this, _options, _logger, TimeProvider.System).ReadAsync(_stopping));
+        var fresh = start.Unwrap();
+        while (true)
+        {
+            var seen = Interlocked.CompareExchange(ref _siteTime, fresh, expected);
+            if (seen == expected)
+            {
+                start.RunSynchronously(TaskScheduler.Default);
+                return fresh;
+            }
+
+            if (seen is { IsFaulted: false, IsCanceled: false })
+            {
+                return seen;
+            }
+
+            expected = seen;
+        }
+    }
+
+    // Whether the shared read ended in a failure worth reading again for: not the client's disposal, not a defect.
+    private bool FailedTransiently(Task<SiteTime> read) =>
+        !_stopping.IsCancellationRequested
+        && (read.IsCanceled
+            || read.Exception?.InnerException is CmsUserException { Kind: FailureKind.Transient } or HttpRequestException or Polly.Timeout.TimeoutRejectedException or TimeoutException or OperationCanceledException);
 
     /// <summary>
     /// Calls API v3 over <c>civicrm/ajax/rest</c> (form fields <c>entity</c>, <c>action</c>, <c>json</c>; authx as for

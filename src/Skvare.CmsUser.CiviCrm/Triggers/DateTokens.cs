@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.CiviCrm.Triggers;
 
@@ -172,7 +173,7 @@ internal static class DateTokens
     public static string CustomFormat(CiviDate date, string format, SiteDateFormats? site = null)
     {
         format = format.Replace("%D", "%m/%d/%y", StringComparison.Ordinal);
-        if (format is "" or "0")
+        if (!PhpTruth.IsTrue(format))
         {
             // PHP's !$format.
             format = (site ?? SiteDateFormats.Default).Named("Datetime").Replace("%D", "%m/%d/%y", StringComparison.Ordinal);
@@ -276,7 +277,7 @@ internal static class DateTokens
             else
             {
                 var format = Formats.TryGetValue(argument, out var named) ? named : argument;
-                yield return format is "" or "0" ? Named("Datetime") : format;
+                yield return PhpTruth.IsTrue(format) ? format : Named("Datetime");
             }
         }
     }

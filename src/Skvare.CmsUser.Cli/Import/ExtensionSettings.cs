@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Skvare.CmsUser.CiviCrm.Api;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Cli.Import;
 
@@ -136,7 +137,7 @@ internal sealed class ExtensionSettings
     internal static bool IsSet(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.True => true,
-        JsonValueKind.String => value.GetString() is { Length: > 0 } s && s != "0",
+        JsonValueKind.String => PhpTruth.IsTrue(value.GetString()),
         JsonValueKind.Number => value.TryGetDouble(out var d) && d != 0,
         JsonValueKind.Array => value.GetArrayLength() > 0,
         JsonValueKind.Object => value.EnumerateObject().Any(),

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Skvare.CmsUser.Shared;
 
 namespace Skvare.CmsUser.Cli.Import;
 
@@ -33,7 +34,7 @@ internal static partial class FieldLines
         }
 
         // explode("\n"), array_map('trim'), array_filter (drops "" and "0"), implode("&").
-        var lines = text.Split('\n').Select(PhpTrim).Where(l => l.Length > 0 && l != "0");
+        var lines = text.Split('\n').Select(PhpTrim).Where(PhpTruth.IsTrue);
         var joined = string.Join('&', lines);
         var pairs = new List<Pair>();
 

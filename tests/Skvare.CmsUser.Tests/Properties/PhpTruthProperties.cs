@@ -7,7 +7,10 @@ namespace Skvare.CmsUser.Tests.Properties;
 /// <summary>
 /// <see cref="PhpTruth"/> replaced three copies of PHP's truth of a string (the token filters', the HTML-to-text
 /// converter's and a custom field's). On any string it answers as each of them did; the copies are kept here verbatim as
-/// the oracles.
+/// the oracles. Session 24 replaced four more: a date token's empty format (<c>DateTokens</c>, a plain string) and the
+/// extension's field lines (<c>FieldLines</c>, trimmed text) take the strings these properties generate; a string flag of
+/// an API v4 row (<c>Api4Row.GetFlag</c>) and a setting of the extension (<c>ExtensionSettings.IsSet</c>) take JSON, escapes
+/// included, and have properties of their own (<c>Api4RowFlagProperties</c>, <c>ExtensionSettingsTruthProperties</c>).
 /// </summary>
 public sealed class PhpTruthProperties
 {
@@ -40,6 +43,14 @@ public sealed class PhpTruthProperties
         Value.Where(v => v is not null).Sample(value => PhpTruth.IsTrue(value).Should().Be(!(value is "" or "0")), iter: 20_000);
 
     [Fact]
+    public void Answers_as_the_date_tokens_and_the_field_lines_did() =>
+        Value.Where(v => v is not null).Sample(value =>
+        {
+            PhpTruth.IsTrue(value).Should().Be(!DateTokensIsFalse(value!));
+            PhpTruth.IsTrue(value).Should().Be(FieldLinesKeeps(value!));
+        }, iter: 20_000);
+
+    [Fact]
     public void The_token_filters_give_the_same_values() =>
         Gen.Select(Value, Gen.String[Gen.Char.AlphaNumeric, 0, 6]).Sample((value, fallback) =>
         {
@@ -48,6 +59,12 @@ public sealed class PhpTruthProperties
         }, iter: 5_000);
 
     // The removed copies, verbatim.
+
+    // DateTokens.CustomFormat and DateTokens' format list: PHP's !$format.
+    private static bool DateTokensIsFalse(string format) => format is "" or "0";
+
+    // FieldLines.Parse: array_filter drops "" and "0".
+    private static bool FieldLinesKeeps(string line) => line.Length > 0 && line != "0";
 
     // TokenFilter: PHP's truth of a string: not empty and not "0".
     private static bool TokenFilterIsTrue(string? value) => !string.IsNullOrEmpty(value) && value != "0";
