@@ -320,10 +320,14 @@ internal static class Output
     /// Whether the CMS took a contact in this run (an account created, linked, blocked, its roles removed): then both
     /// servers were reached at their URLs (the contacts came from CiviCRM), and a server lost later in the run is an
     /// outage, not a mistyped URL. Found in trial19: a bulk import whose WordPress went away after 92 accounts was told
-    /// "If it has never worked, check the BaseUrl".
+    /// "If it has never worked, check the BaseUrl". A contact that failed with <c>write_back_failed</c> and carries its CMS
+    /// account id counts too: the CMS created or found that account in this run and only writing it back to CiviCRM failed.
+    /// Found in trialadmin24: a CiviCRM stopped (or stalled) behind a proxy after WordPress had created 50 accounts, whose
+    /// write-back was then lost, was told "If it has never worked, check the BaseUrl", although both servers had answered.
     /// </summary>
     internal static bool ReachedTheCms(RunSummary summary) =>
-        summary.Count(OutcomeKind.Created) + summary.Count(OutcomeKind.Linked) + summary.Count(OutcomeKind.Blocked) + summary.Count(OutcomeKind.RolesRemoved) > 0;
+        summary.Count(OutcomeKind.Created) + summary.Count(OutcomeKind.Linked) + summary.Count(OutcomeKind.Blocked) + summary.Count(OutcomeKind.RolesRemoved) > 0
+        || summary.Failures.Any(f => f is { CmsUserId: not null, Error.Code: CmsUserErrorCodes.WriteBackFailed });
 
     /// <summary>
     /// The summary of a run whose every failure spent no attempt: contacts a server could not take, and contacts whose
