@@ -120,4 +120,33 @@ public sealed class AdminTrial24Tests
         Output.StopLine("run", Quarantined(noAccount)).Should().EndWith(Output.NeverWorked);
         Output.StopLine("run", Quarantined(otherCode)).Should().EndWith(Output.NeverWorked, "an account id read from the CiviCRM link proves nothing about the CMS's URL");
     }
+
+    private static RunSummary GaveUp(params string[] rules) => new()
+    {
+        StartedAt = DateTimeOffset.UnixEpoch,
+        Duration = TimeSpan.FromSeconds(1),
+        Counts = new Dictionary<OutcomeKind, int> { [OutcomeKind.GaveUp] = rules.Length },
+        Failures = [.. rules.Select((rule, i) => new ProvisioningOutcome
+        {
+            ContactId = 4982 + i,
+            Kind = OutcomeKind.GaveUp,
+            Rule = rule,
+            Attempt = 4,
+            Error = new ProvisioningError(FailureKind.Permanent, CmsUserErrorCodes.AccountLinkedToOtherContact, "The email address is used by CMS account 3711."),
+        })],
+    };
+
+    [Fact]
+    public void Contacts_that_gave_up_from_a_group_trigger_are_not_told_about_saved_searches()
+    {
+        // trialadmin24: a run of a group-trigger rule said "(a saved search skips them until the failures age out)".
+        HashSet<string> kept = new(StringComparer.OrdinalIgnoreCase) { "searched" };
+
+        Output.RetryLine(Verbs.Provision, GaveUp("ta24", "ta24"), new RetryPolicy(), kept)
+            .Should().Be("2 contacts gave up and were taken out of the trigger, so no run retries them: 'cmsuser failures --all' lists them with what to fix before putting them back in the trigger.");
+        Output.RetryLine(Verbs.Provision, GaveUp("ta24", "Searched"), new RetryPolicy(), kept)
+            .Should().Contain("(a saved search skips them until the failures age out)", "one came from a saved-search rule");
+        Output.RetryLine(Verbs.Provision, GaveUp("ta24"), new RetryPolicy())
+            .Should().Contain("(a saved search skips it until the failures age out)", "without the rules, the note stays");
+    }
 }
