@@ -328,7 +328,7 @@ internal static class CliApp
         }
 
         var code = exit?.Invoke(summary) ?? Output.ExitCode(summary, Retry(host));
-        Output.Run(command, verb, summary, progress.Outcomes, options.Json, code, note?.Invoke(), Retry(host), progress.Passes);
+        Output.Run(command, verb, summary, progress.Outcomes, options.Json, code, note?.Invoke(), Retry(host), progress.Passes, KeptRules(host));
         return code;
     }
 
@@ -571,6 +571,13 @@ internal static class CliApp
     }
 
     private static RetryPolicy Retry(IHost host) => host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Retry;
+
+    /// <summary>The rules whose trigger keeps a contact that gave up (a saved search; deprovisioning on leaving the trigger), by name.</summary>
+    private static HashSet<string> KeptRules(IHost host) =>
+        host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.Rules
+            .Where(r => r.Trigger?.Kind == TriggerKind.SavedSearch || r.Deprovision?.When == DeprovisionWhen.LeftTrigger)
+            .Select(r => r.DisplayName)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static int PageSize(IHost host) => Math.Max(1, host.Services.GetRequiredService<IOptions<CmsUserOptions>>().Value.PageSize);
 }

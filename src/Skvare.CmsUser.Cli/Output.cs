@@ -69,7 +69,7 @@ internal static class Output
     /// contacts, each with its own counts: with more than one, the summary has a line per pass and the JSON a
     /// <c>rules</c> array, so no count is left without its rule.
     /// </summary>
-    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null)
+    public static void Run(string command, string verb, RunSummary summary, IReadOnlyList<ProvisioningOutcome> outcomes, bool json, int exit, string? note = null, RetryPolicy? retry = null, IReadOnlyList<PassTally>? passes = null, IReadOnlySet<string>? keptRules = null)
     {
         passes ??= [];
         outcomes = WithKnownUsernames(outcomes, verb);
@@ -181,7 +181,7 @@ internal static class Output
             Human.WriteLine(mailLine);
         }
 
-        if (exit == ExitCodes.SomeFailed && RetryLine(verb, summary, retry) is { } hint)
+        if (exit == ExitCodes.SomeFailed && RetryLine(verb, summary, retry, keptRules) is { } hint)
         {
             Human.WriteLine(hint);
         }
@@ -206,8 +206,11 @@ internal static class Output
     /// The hint after a run or reset that ended 1 (some contacts failed): how many the next run (or reset) tries again and
     /// where to see them, and those that gave up, which no run retries: they were taken out of the trigger (a saved search,
     /// which cannot drop a contact, skips it until its failures age out). <see langword="null"/> when none failed or gave up.
+    /// <paramref name="keptRules"/> names the rules whose trigger keeps its contacts (a saved search, or a rule that
+    /// deprovisions when contacts leave the trigger): the saved-search note is left out when no contact that gave up came
+    /// from one (found in trialadmin24: a group trigger's run read "a saved search skips them"). <see langword="null"/>: not known, the note stays.
     /// </summary>
-    internal static string? RetryLine(string verb, RunSummary summary, RetryPolicy? retry)
+    internal static string? RetryLine(string verb, RunSummary summary, RetryPolicy? retry, IReadOnlySet<string>? keptRules = null)
     {
         var failed = summary.Count(OutcomeKind.Failed);
         var gaveUp = summary.Count(OutcomeKind.GaveUp);
@@ -225,7 +228,8 @@ internal static class Output
             return $"{string.Join("; ", new[] { resets, left }.Where(p => p.Length > 0))}: the table above and {(failed + gaveUp == 1 ? "its" : "their")} Failed \"User Account Password Reset\" activities in CiviCRM say why.";
         }
 
-        var gaveUpPart = $"{Contacts(gaveUp)} gave up and {Was(gaveUp)} taken out of the trigger (a saved search skips {Them(gaveUp)} until the failures age out), so no run retries {Them(gaveUp)}";
+        var kept = keptRules is null || summary.Failures.Any(f => f.Kind == OutcomeKind.GaveUp && (f.Rule is null || keptRules.Contains(f.Rule)));
+        var gaveUpPart = $"{Contacts(gaveUp)} gave up and {Was(gaveUp)} taken out of the trigger{(kept ? $" (a saved search skips {Them(gaveUp)} until the failures age out)" : "")}, so no run retries {Them(gaveUp)}";
         if (failed == 0)
         {
             return $"{gaveUpPart}: 'cmsuser failures --all' lists {Them(gaveUp)} with what to fix before putting {Them(gaveUp)} back in the trigger.";
@@ -320,10 +324,14 @@ internal static class Output
     /// Whether the CMS took a contact in this run (an account created, linked, blocked, its roles removed): then both
     /// servers were reached at their URLs (the contacts came from CiviCRM), and a server lost later in the run is an
     /// outage, not a mistyped URL. Found in trial19: a bulk import whose WordPress went away after 92 accounts was told
-    /// "If it has never worked, check the BaseUrl".
+    /// "If it has never worked, check the BaseUrl". A contact that failed with <c>write_back_failed</c> and carries its CMS
+    /// account id counts too: the CMS created or found that account in this run and only writing it back to CiviCRM failed.
+    /// Found in trialadmin24: a CiviCRM stopped (or stalled) behind a proxy after WordPress had created 50 accounts, whose
+    /// write-back was then lost, was told "If it has never worked, check the BaseUrl", although both servers had answered.
     /// </summary>
     internal static bool ReachedTheCms(RunSummary summary) =>
-        summary.Count(OutcomeKind.Created) + summary.Count(OutcomeKind.Linked) + summary.Count(OutcomeKind.Blocked) + summary.Count(OutcomeKind.RolesRemoved) > 0;
+        summary.Count(OutcomeKind.Created) + summary.Count(OutcomeKind.Linked) + summary.Count(OutcomeKind.Blocked) + summary.Count(OutcomeKind.RolesRemoved) > 0
+        || summary.Failures.Any(f => f is { CmsUserId: not null, Error.Code: CmsUserErrorCodes.WriteBackFailed });
 
     /// <summary>
     /// The summary of a run whose every failure spent no attempt: contacts a server could not take, and contacts whose

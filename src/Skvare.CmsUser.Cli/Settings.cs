@@ -128,7 +128,7 @@ internal sealed class Settings
         }
         catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {
-            throw new CliException($"Settings file {file} cannot be read: {ReadProblem(ex)}", ExitCodes.Configuration, ex);
+            throw new CliException($"Settings file {file} cannot be read: {ShapeProblem(file) ?? ReadProblem(ex)}", ExitCodes.Configuration, ex);
         }
 
         var section = configuration.GetSection(CmsUserOptions.SectionName);
@@ -143,6 +143,54 @@ internal sealed class Settings
 
         var (cms, problem) = ParseCms(section["Cms"]);
         return new Settings(configuration, file, cms, problem);
+    }
+
+    /// <summary>
+    /// What is wrong with a settings file that is valid JSON but not settings, or holds nothing at all, where the
+    /// configuration provider's own words name neither the problem nor the fix: an empty file ("it is not valid JSON (line 2)")
+    /// and a top-level array, string or number ("Top-level JSON element must be an object. Instead, 'Array' was found.").
+    /// <see langword="null"/> for any other file (a syntax error keeps its line), or one that cannot be read again. Never the
+    /// file's content. Found in trialadmin24.
+    /// </summary>
+    internal static string? ShapeProblem(string? file)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        const string Fix = "a settings file is one JSON object, { \"CmsUser\": { … } }; 'cmsuser init wordpress' (or another CMS) writes an example.";
+        if (string.IsNullOrWhiteSpace(text.TrimStart('\uFEFF')))
+        {
+            return "it is empty: " + Fix;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text.TrimStart('\uFEFF'), new System.Text.Json.JsonDocumentOptions
+            {
+                CommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+            });
+            var kind = document.RootElement.ValueKind;
+            return kind == System.Text.Json.JsonValueKind.Object
+                ? null
+                : $"it holds a JSON {(kind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? "boolean" : kind.ToString().ToLowerInvariant())}, not an object: {Fix}";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
