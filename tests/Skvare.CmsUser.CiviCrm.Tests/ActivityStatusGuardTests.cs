@@ -60,6 +60,23 @@ public sealed class ActivityStatusGuardTests : IDisposable
         _h.Logs.GetSnapshot().Should().ContainSingle(r => r.Id.Id == 2014);
     }
 
+    [Fact(Timeout = 30_000)]
+    public async Task An_on_demand_failure_after_the_Failed_status_was_deleted_is_stored_Failed()
+    {
+        var ana = _h.Fake.AddContact("Ana", "Lima", "ana@example.org");
+        _h.Fake.AddToGroup(_members, [ana]);
+        (await _h.Provisioner.ProvisionAsync(ana)).Kind.Should().Be(OutcomeKind.Created);
+        await DeleteStatusAsync(CiviCrmActivityTypes.FailedStatus);
+        var bo = _h.Fake.AddContact("Bo", "NoMail", null);
+        _h.Fake.AddToGroup(_members, [bo]);
+
+        var outcome = await _h.Provisioner.ProvisionAsync(bo);
+
+        outcome.Error.Should().NotBeNull();
+        _h.Fake.Activities.Where(a => a.Targets.Contains(bo)).Should().ContainSingle()
+            .Which.Status.Should().Be(CiviCrmActivityTypes.FailedStatus, "never Completed, never without a status");
+    }
+
     [Fact]
     public async Task A_Failed_status_switched_off_still_records_Failed_and_costs_no_request()
     {
