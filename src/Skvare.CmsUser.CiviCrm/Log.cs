@@ -19,6 +19,12 @@ internal static partial class Log
     [LoggerMessage(2005, LogLevel.Information, "Ensured CiviCRM option values: {Names}")]
     public static partial void OptionValuesEnsured(ILogger logger, string names);
 
+    [LoggerMessage(2014, LogLevel.Warning, "CiviCRM stored {Count} activity record(s) in another status than {Statuses} (the status was deleted, renamed or changed while the host ran); setting the status up again and correcting them")]
+    public static partial void ActivityStatusMismatch(ILogger logger, int count, string statuses);
+
+    [LoggerMessage(2019, LogLevel.Error, "Activity status: {Problem}")]
+    public static partial void ActivityStatusBroken(ILogger logger, string problem);
+
     [LoggerMessage(2010, LogLevel.Information, "CiviCRM API v3 {Entity}.{Action} gave no values: {Reason}")]
     public static partial void Api3Refused(ILogger logger, string entity, string action, string reason);
 

@@ -68,6 +68,9 @@ public class CiviCrmApiClient : IDisposable, IChecksSecretsAtStart
         _channel = null!;
     }
 
+    /// <summary>The statuses of the SDK's activity records on this site (read at set-up, checked on each write).</summary>
+    internal Audit.ActivityStatusGuard ActivityStatuses { get; } = new();
+
     /// <summary>Cancelled when the client is disposed: for reads shared by many callers, which no one caller's token may end.</summary>
     internal CancellationToken Stopping => _stopping;
 

@@ -54,6 +54,15 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
         {
             Log.OptionValuesEnsured(_logger, string.Join(", ", written));
         }
+
+        // The values each written status has now (read after the writes, in the same request): every save's answer is
+        // checked against them (ActivityStatusGuard). Scheduled and Completed are CiviCRM's own and never created here.
+        var missing = _client.ActivityStatuses.Learn(ensure.Result.TryGetValue(ActivityStatusGuard.StatusesKey, out var statuses) ? statuses : []);
+        if (missing.Length > 0)
+        {
+            Log.ActivityStatusBroken(_logger, ActivityStatusGuard.Describe(missing));
+            throw new CiviCrmApiException(FailureKind.Configuration, ActivityStatusGuard.Describe(missing), "OptionValue", "get");
+        }
     }
 
     /// <summary>The activity types and the status the SDK records with, each with its option group.</summary>
@@ -65,9 +74,12 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
 
     private static string EnsureKey(int index) => "ensure" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The calls of <see cref="EnsureReadyAsync"/> (chained onto the API user's own contact), one per wanted option.</summary>
+    /// <summary>
+    /// The calls of <see cref="EnsureReadyAsync"/> (chained onto the API user's own contact), one per wanted option, then the
+    /// read of the values of the statuses the SDK writes (<see cref="ActivityStatusGuard.StatusesCall"/>).
+    /// </summary>
     internal static IReadOnlyList<(string Key, Api4Chain Call)> EnsureCalls() =>
-        Wanted.Select((w, i) => (EnsureKey(i), new Api4Chain("OptionGroup", "get", EnsureQuery(w.Group, w.Name)))).ToArray();
+        [.. Wanted.Select((w, i) => (EnsureKey(i), new Api4Chain("OptionGroup", "get", EnsureQuery(w.Group, w.Name)))), (ActivityStatusGuard.StatusesKey, ActivityStatusGuard.StatusesCall())];
 
     /// <summary>
     /// A conditional write in one call: the option group's row comes back only when it has no active option of that name
@@ -116,7 +128,10 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
             return;
         }
 
-        await _client.CallAsync("Activity", "save", SaveQuery(entries), cancellationToken).ConfigureAwait(false);
+        await _client.ActivityStatuses.ThrowIfBrokenAsync(_client, _logger, cancellationToken).ConfigureAwait(false);
+        var save = SaveQuery(entries);
+        var result = await _client.CallAsync("Activity", "save", save, cancellationToken).ConfigureAwait(false);
+        await _client.ActivityStatuses.VerifyAsync(_client, save.Records, result.Values, _logger, throwIfUnfixed: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -128,7 +143,10 @@ internal sealed class CiviCrmActivityRecorder : IActivityRecorder
             return [];
         }
 
-        var result = await _client.CallAsync("Activity", "save", OpenQuery(entries), cancellationToken).ConfigureAwait(false);
+        await _client.ActivityStatuses.ThrowIfBrokenAsync(_client, _logger, cancellationToken).ConfigureAwait(false);
+        var open = OpenQuery(entries);
+        var result = await _client.CallAsync("Activity", "save", open, cancellationToken).ConfigureAwait(false);
+        await _client.ActivityStatuses.VerifyAsync(_client, open.Records, result.Values, _logger, throwIfUnfixed: true, cancellationToken).ConfigureAwait(false);
         return OpenedIds(result.Values, entries.Count);
     }
 

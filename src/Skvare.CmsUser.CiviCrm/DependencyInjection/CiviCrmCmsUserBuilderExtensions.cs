@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Skvare.CmsUser.CiviCrm;
 using Skvare.CmsUser.CiviCrm.Api;
@@ -56,7 +57,7 @@ public static class CiviCrmCmsUserBuilderExtensions
         // store or recorder (a decorator, a test double) keeps receiving every call.
         services.TryAddSingleton<IPageWriteBackStore>(sp =>
             sp.GetService<IAccountLinkStore>() is CiviCrmLinkStore && sp.GetService<IActivityRecorder>() is CiviCrmActivityRecorder
-                ? new CiviCrmPageWriteBack(sp.GetRequiredService<CiviCrmApiClient>())
+                ? new CiviCrmPageWriteBack(sp.GetRequiredService<CiviCrmApiClient>(), sp.GetService<ILogger<CiviCrmPageWriteBack>>())
                 : null!);
         services.TryAddSingleton<CiviCrmConnectivityCheck>();
         return builder;

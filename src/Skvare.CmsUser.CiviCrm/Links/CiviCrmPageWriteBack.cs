@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Skvare.CmsUser.CiviCrm.Api;
 using Skvare.CmsUser.CiviCrm.Audit;
 using Skvare.CmsUser.CiviCrm.Triggers;
@@ -31,10 +33,12 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
     private const string BeforeKey = "before";
 
     private readonly CiviCrmApiClient _client;
+    private readonly ILogger _logger;
 
-    public CiviCrmPageWriteBack(CiviCrmApiClient client)
+    public CiviCrmPageWriteBack(CiviCrmApiClient client, ILogger<CiviCrmPageWriteBack>? logger = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <inheritdoc />
@@ -89,9 +93,11 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         ArgumentNullException.ThrowIfNull(scheduled);
         ArgumentNullException.ThrowIfNull(query);
         var calls = new List<(string Key, Api4Chain Call)>();
+        var open = CiviCrmActivityRecorder.OpenQuery(scheduled);
         if (scheduled.Count > 0)
         {
-            calls.Add((OpenKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.OpenQuery(scheduled))));
+            await _client.ActivityStatuses.ThrowIfBrokenAsync(_client, _logger, cancellationToken).ConfigureAwait(false);
+            calls.Add((OpenKey, new Api4Chain("Activity", "save", open)));
         }
 
         if (query.AuditContactIds.Count > 0)
@@ -106,6 +112,12 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         }
 
         var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+        if (answers.TryGetValue(OpenKey, out var openRows))
+        {
+            // Before any attempt: a Scheduled status that cannot be set up stops the page here.
+            await _client.ActivityStatuses.VerifyAsync(_client, open.Records, openRows, _logger, throwIfUnfixed: true, cancellationToken).ConfigureAwait(false);
+        }
+
         return new PageWriteBackOpened(
             CiviCrmActivityRecorder.OpenedIds(answers.TryGetValue(OpenKey, out var rows) ? rows : [], scheduled.Count),
             new PageWriteBackSnapshot { Audits = answers.TryGetValue(AuditsKey, out var audits) ? await CiviCrmActivityRecorder.ToAuditRecordsAsync(_client, audits, cancellationToken).ConfigureAwait(false) : [] });
@@ -138,9 +150,11 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
             calls.Add((LinksKey, new Api4Chain("UFMatch", "save", save)));
         }
 
+        var activities = CiviCrmActivityRecorder.SaveQuery(batch.Activities);
         if (batch.Activities.Count > 0)
         {
-            calls.Add((ActivitiesKey, new Api4Chain("Activity", "save", CiviCrmActivityRecorder.SaveQuery(batch.Activities))));
+            await _client.ActivityStatuses.ThrowIfBrokenAsync(_client, _logger, cancellationToken).ConfigureAwait(false);
+            calls.Add((ActivitiesKey, new Api4Chain("Activity", "save", activities)));
         }
 
         if (batch.Discard.Count > 0)
@@ -161,6 +175,13 @@ internal sealed class CiviCrmPageWriteBack : IPageWriteBackStore
         }
 
         var answers = await Api4Carrier.SendAsync(_client, calls, cancellationToken).ConfigureAwait(false);
+        if (answers.TryGetValue(ActivitiesKey, out var written))
+        {
+            // The write landed: a status that cannot be set up again stops the next write, not this one (the engine would
+            // write this page's parts again).
+            await _client.ActivityStatuses.VerifyAsync(_client, activities.Records, written, _logger, throwIfUnfixed: false, cancellationToken).ConfigureAwait(false);
+        }
+
         return new PageWriteBackWritten(acknowledged, answers.TryGetValue(BeforeKey, out var links) ? CiviCrmLinkStore.ToLinks(links) : []);
     }
 

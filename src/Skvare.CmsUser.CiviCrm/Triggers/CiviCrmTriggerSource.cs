@@ -329,6 +329,10 @@ internal sealed class CiviCrmTriggerSource : ITriggerSource, IPreparingTriggerSo
         // The activities wait for the engine's set-up (the activity types may not exist yet on a new site).
         await preparation.Ready(cancellationToken).ConfigureAwait(false);
 
+        // A status an earlier write found missing and could not set up again stops the run here, before any attempt
+        // (nothing sent while the statuses are as set up).
+        await _client.ActivityStatuses.ThrowIfBrokenAsync(_client, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken).ConfigureAwait(false);
+
         // Every failed attempt of the page's contacts, with its date: each contact's "since" depends on its join date, which
         // comes in the same answer.
         calls.Add((FailedKey, new Api4Chain("ActivityContact", "get", CiviCrmActivityRecorder.FailedAttemptsQuery(ids, preparation.Kind, sinceSite: null))));

@@ -237,6 +237,32 @@ public sealed class FakeCiviCrmFidelityTests : IDisposable
         after.GetProperty("values")[0].GetProperty("status_id").ValueKind.Should().Be(JsonValueKind.Null, "an update stores the null");
     }
 
+    /// <summary>
+    /// What CiviCRM 6.17.2 answered (probed on the real site, 2026-12-03) to the SDK's records while the "Failed" status was
+    /// switched off (<c>OptionValue.update</c> <c>is_active</c> 0): written as usual, by name, on create (status_id 9) and on
+    /// update (9); the reserved "Cancelled" switched off the same way was written too (3). Deleted, the same name gave
+    /// a new record Completed (2) and an update null (the test above); a numeric <c>status_id</c> 9 was stored as sent,
+    /// naming no status.
+    /// </summary>
+    [Fact]
+    public async Task A_switched_off_activity_status_is_still_written_by_name()
+    {
+        var failed = _server.AddOptionValue("activity_status", "Failed");
+        var status = _server.Store.Rows("OptionValue").Single(o => Equals(o["id"], failed));
+        var value = long.Parse((string)status["value"]!, System.Globalization.CultureInfo.InvariantCulture);
+        await _api.OkAsync("OptionValue", "update", new { values = new { is_active = false }, where = new object[] { new object[] { "id", "=", failed } } }, Ct);
+        var record = new Dictionary<string, object> { ["activity_type_id:name"] = "Meeting", ["status_id:name"] = "Failed", ["subject"] = "probe", ["source_contact_id"] = "user_contact_id" };
+
+        var created = await _api.OkAsync("Activity", "save", new { records = new[] { record } }, Ct);
+        var id = created.GetProperty("values")[0].GetProperty("id").GetInt64();
+        var updated = await _api.OkAsync("Activity", "save", new { records = new[] { new Dictionary<string, object> { ["id"] = id, ["status_id:name"] = "Failed" } } }, Ct);
+
+        created.GetProperty("values")[0].GetProperty("status_id").GetInt64().Should().Be(value);
+        updated.GetProperty("values")[0].GetProperty("status_id").GetInt64().Should().Be(value);
+        var read = await _api.OkAsync("Activity", "get", new { select = new[] { "status_id:name" }, where = new object[] { new object[] { "id", "=", id } } }, Ct);
+        read.GetProperty("values")[0].GetProperty("status_id:name").GetString().Should().Be("Failed");
+    }
+
     [Fact]
     public async Task A_reply_lost_after_the_write_keeps_the_write_and_logs_the_status_the_client_saw()
     {
