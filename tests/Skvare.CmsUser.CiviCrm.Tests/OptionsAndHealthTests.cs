@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,56 @@ public sealed class OptionsAndHealthTests
     [Fact]
     public void Plain_http_elsewhere_can_be_allowed_explicitly() =>
         Validate(o => { o.BaseUrl = new Uri("http://crm.example.org/"); o.ApiKey = "k"; o.Http.AllowInsecureHttp = true; }).Should().BeNull();
+
+    private static string? ValidateConfiguration(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["CmsUser:Rules:0:Trigger:Kind"] = "Group",
+                ["CmsUser:Rules:0:Trigger:Reference"] = "g",
+                ["CmsUser:CiviCrm:BaseUrl"] = "https://crm.example.org/",
+                ["CmsUser:CiviCrm:ApiKey"] = "secret-api-key",
+            })
+            .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+            .Build();
+        var services = new ServiceCollection();
+        services.AddCmsUserProvisioning(configuration.GetSection("CmsUser")).AddCiviCrm();
+        using var provider = services.BuildServiceProvider();
+        try
+        {
+            _ = provider.GetRequiredService<IOptions<CiviCrmOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    [Fact]
+    public void A_url_style_that_is_no_style_is_a_validation_problem_naming_the_key_and_the_styles()
+    {
+        // Found by trialdev24: "Wordpres" made the binder throw "Failed to convert configuration value … to type
+        // 'Skvare.CmsUser.CiviCrm.CiviCrmUrlStyle'" from the options factory, and the settings after it went unbound.
+        var message = ValidateConfiguration(("CmsUser:CiviCrm:UrlStyle", "Wordpres"), ("CmsUser:CiviCrm:ApiKey", ""));
+
+        message.Should().Contain("CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of").And.Contain("WordPress")
+            .And.Contain("CmsUser:CiviCrm:ApiKey is missing", "the other settings are still bound and checked");
+    }
+
+    [Fact]
+    public void A_key_that_is_no_setting_of_the_package_is_a_validation_problem_with_the_nearest_name()
+    {
+        var message = ValidateConfiguration(("CmsUser:CiviCrm:UrlStyl", "WordPress"));
+
+        message.Should().Contain("CmsUser:CiviCrm:UrlStyl is not a setting of CmsUser:CiviCrm; did you mean UrlStyle?")
+            .And.NotContain("secret-api-key");
+    }
+
+    [Fact]
+    public void Settings_from_configuration_that_all_convert_pass() =>
+        ValidateConfiguration(("CmsUser:CiviCrm:UrlStyle", "wordpress"), ("CmsUser:CiviCrm:Http:AttemptTimeout", "00:00:20")).Should().BeNull();
 
     [Fact]
     public void Registration_guards_its_arguments_and_is_safe_to_call_twice()

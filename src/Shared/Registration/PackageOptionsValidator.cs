@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Skvare.CmsUser.Shared;
@@ -35,6 +36,21 @@ internal sealed class PackageOptionsValidator<TOptions> : IValidateOptions<TOpti
         _annotations = annotations;
     }
 
+    private readonly List<(IConfigurationSection Section, Func<IConfigurationSection, Type, IReadOnlyList<string>> Check)> _sections = [];
+
+    /// <summary>
+    /// Also reports the keys of <paramref name="section"/> that are no setting of <typeparamref name="TOptions"/> and the
+    /// values that do not convert (<c>CmsUser:CiviCrm:UrlStyle is 'Wordpres', which is not one of …</c>), found by
+    /// <paramref name="check"/>: the binder would skip the first silently and throw at the second.
+    /// </summary>
+    public void CheckKeysOf(IConfigurationSection section, Func<IConfigurationSection, Type, IReadOnlyList<string>> check)
+    {
+        if (!_sections.Exists(s => string.Equals(s.Section.Path, section.Path, StringComparison.OrdinalIgnoreCase)))
+        {
+            _sections.Add((section, check));
+        }
+    }
+
     /// <summary>The validator the package registered (the registration is made once per options type).</summary>
     public Type Source => (_own ?? _annotations)!.GetType();
 
@@ -42,12 +58,17 @@ internal sealed class PackageOptionsValidator<TOptions> : IValidateOptions<TOpti
     {
         var own = _own?.Validate(name, options) ?? ValidateOptionsResult.Skip;
         var annotations = _annotations?.Validate(name, options) ?? ValidateOptionsResult.Skip;
-        if (!own.Failed && !annotations.Failed)
+        // The sections are those of the unnamed options; named options (one per site) are bound elsewhere.
+        var keys = name is null || name == Options.DefaultName
+            ? _sections.SelectMany(s => s.Check(s.Section, typeof(TOptions))).Distinct(StringComparer.Ordinal).ToList()
+            : [];
+        if (!own.Failed && !annotations.Failed && keys.Count == 0)
         {
             return own.Succeeded || annotations.Succeeded ? ValidateOptionsResult.Success : ValidateOptionsResult.Skip;
         }
 
-        var failures = own.Failed ? own.Failures.Distinct(StringComparer.Ordinal).ToList() : [];
+        var failures = keys;
+        failures.AddRange(own.Failed ? own.Failures.Distinct(StringComparer.Ordinal) : []);
         var told = failures.Count;
         foreach (var failure in annotations.Failed ? annotations.Failures : [])
         {

@@ -38,7 +38,7 @@ internal static class PackageRegistration
         builder.AddPackageOptions(section, configure, bind, () => new PackageOptionsValidator<TOptions>(
             $"CmsUser:{section}",
             new TValidator(),
-            typeof(TValidator) == typeof(TAnnotations) ? null : new TAnnotations()));
+            typeof(TValidator) == typeof(TAnnotations) ? null : new TAnnotations()), checkKeys: true);
         return !registeredBefore;
     }
 
@@ -68,21 +68,25 @@ internal static class PackageRegistration
         this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind)
         where TOptions : class
         where TAnnotations : class, IValidateOptions<TOptions>, new() =>
-        builder.AddPackageOptions(section, configure, bind, () => new PackageOptionsValidator<TOptions>($"CmsUser:{section}", null, new TAnnotations()));
+        builder.AddPackageOptions(section, configure, bind, () => new PackageOptionsValidator<TOptions>($"CmsUser:{section}", null, new TAnnotations()), checkKeys: false);
 
     private static OptionsBuilder<TOptions> AddPackageOptions<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
-        this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind, Func<PackageOptionsValidator<TOptions>> validator)
+        this ICmsUserBuilder builder, string section, Action<TOptions>? configure, Action<IConfiguration, TOptions> bind, Func<PackageOptionsValidator<TOptions>> validator,
+        bool checkKeys)
         where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(bind);
         var services = builder.Services;
         var options = services.AddOptions<TOptions>();
+        IConfigurationSection? packageSection = null;
         if (builder.Configuration is { } configuration)
         {
-            var packageSection = configuration.GetSection(section);
-            options.Configure(o => bind(packageSection, o));
-            services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(new ConfigurationChangeTokenSource<TOptions>(packageSection));
+            var bound = packageSection = configuration.GetSection(section);
+            // With checkKeys, a value the binder cannot convert ("Wordpres" for an enum) is left out instead of throwing
+            // from the options factory, and the validator names it with every other problem.
+            options.Configure(o => bind(checkKeys ? Convertible(bound, typeof(TOptions)) : bound, o));
+            services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(new ConfigurationChangeTokenSource<TOptions>(bound));
         }
 
         if (configure is not null)
@@ -92,16 +96,41 @@ internal static class PackageRegistration
 
         // One validator per options type, so a problem the package's own check and an annotation both see is told once.
         var made = validator();
-        if (!IsRegistered<TOptions>(services, made.Source))
+        var registered = Registered<TOptions>(services, made.Source);
+        if (registered is null)
         {
             options.ValidateOnStart();
             services.AddSingleton<IValidateOptions<TOptions>>(made);
+            registered = made;
+        }
+
+        if (checkKeys && packageSection is not null)
+        {
+            registered.CheckKeysOf(packageSection, Check);
         }
 
         return options;
     }
 
+    // The packages' options types are bound by the configuration binding source generator, which references every
+    // property a section can set: those properties stay when trimmed, and they are the ones these checks look at.
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The properties a section can set are kept by the generated binder that sets them.")]
+    private static IConfiguration Convertible(IConfigurationSection section, Type optionsType) =>
+        SettingsCheck.WithoutUnconvertibleValues(section, optionsType);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The properties a section can set are kept by the generated binder that sets them.")]
+    private static IReadOnlyList<string> Check(IConfigurationSection section, Type optionsType) =>
+        SettingsCheck.CheckConfiguration(section, optionsType, checkRanges: false);
+
     private static bool IsRegistered<TOptions>(IServiceCollection services, Type source)
         where TOptions : class =>
-        services.Any(d => !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationInstance is PackageOptionsValidator<TOptions> registered && registered.Source == source);
+        Registered<TOptions>(services, source) is not null;
+
+    private static PackageOptionsValidator<TOptions>? Registered<TOptions>(IServiceCollection services, Type source)
+        where TOptions : class =>
+        services
+            .Where(d => !d.IsKeyedService && d.ServiceType == typeof(IValidateOptions<TOptions>))
+            .Select(d => d.ImplementationInstance)
+            .OfType<PackageOptionsValidator<TOptions>>()
+            .FirstOrDefault(registered => registered.Source == source);
 }

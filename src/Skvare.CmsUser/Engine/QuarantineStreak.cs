@@ -35,7 +35,8 @@ internal sealed class QuarantineStreak
 
         if (summary.Quarantined)
         {
-            var reason = summary.StopReason ?? "unknown";
+            // The messages put a full stop after the reason; a reason that is a sentence of its own already has one.
+            var reason = (summary.StopReason ?? "unknown").TrimEnd().TrimEnd('.');
             if (before == 0)
             {
                 Log.Quarantined(logger, reason, leftBehind);

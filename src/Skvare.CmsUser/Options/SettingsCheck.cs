@@ -68,6 +68,26 @@ public static class SettingsCheck
     }
 
     /// <summary>
+    /// The section as the configuration binder can take it: without the values it cannot convert to
+    /// <paramref name="optionsType"/> (an enum name that does not exist, such as <c>"Wordpres"</c>, a number or a
+    /// boolean that is not one); the section itself when every value converts.
+    /// </summary>
+    /// <param name="section">The section (for example <c>configuration.GetSection("CmsUser:CiviCrm")</c>).</param>
+    /// <param name="optionsType">The options type bound from it.</param>
+    /// <returns>A configuration to bind instead of <paramref name="section"/>.</returns>
+    /// <remarks>
+    /// The binder throws at such a value and leaves the settings after it unbound. Bind from this view and report
+    /// <see cref="CheckConfiguration"/>'s problems (which name the value's key and the values it may take) with the
+    /// options' own validation, and a wrong value is one problem among the others, at start-up.
+    /// </remarks>
+    public static IConfiguration WithoutUnconvertibleValues(IConfigurationSection section, Type optionsType)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(optionsType);
+        return WithoutUnconvertibleValues(section, optionsType, []);
+    }
+
+    /// <summary>
     /// The section without the values the binder cannot convert (an enum name that does not exist, a number that is
     /// not one, an empty value where one is needed); the section itself when every value converts.
     /// </summary>

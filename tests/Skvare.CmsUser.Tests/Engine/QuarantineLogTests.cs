@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Skvare.CmsUser.Engine;
 
 namespace Skvare.CmsUser.Tests.Engine;
 
@@ -46,6 +47,29 @@ public sealed class QuarantineLogTests : IDisposable
         _h.Logs.GetSnapshot().Single(r => r.Id.Id == OverEvent).Message.Should().Contain("after 3 quarantined run(s)");
         quiet.Should().Equal(after, "a normal run after the recovery says nothing more about quarantines");
         _h.Logs.GetSnapshot().Should().NotContain(r => r.Level >= LogLevel.Error && r.Id.Id != QuarantinedEvent);
+    }
+
+    [Fact]
+    public void A_reason_that_ends_with_a_full_stop_gets_no_second_one()
+    {
+        // Found by trialdev24 on the real CiviCRM behind chaos_proxy: "… writes nothing twice.. Remaining contacts …".
+        var logger = new FakeLogger();
+        var streak = new QuarantineStreak();
+        var summary = new RunSummary
+        {
+            StartedAt = DateTimeOffset.UnixEpoch,
+            Duration = TimeSpan.Zero,
+            Counts = new Dictionary<OutcomeKind, int>(),
+            Failures = [],
+            Quarantined = true,
+            StopReason = "CiviCRM may have applied it: the next run finds out.",
+        };
+
+        streak.Report(logger, summary, "Remaining contacts were left untouched.");
+        streak.Report(logger, summary, "Remaining contacts were left untouched.");
+
+        logger.Collector.GetSnapshot().Select(r => r.Message).Should().HaveCount(2)
+            .And.OnlyContain(m => m.Contains("finds out. Remaining contacts") && !m.Contains(".."));
     }
 
     [Fact]
