@@ -84,7 +84,7 @@ public sealed class AdminTrial24Tests
         Username = "ana.batch" + contact,
         CmsUserId = account,
         Error = new ProvisioningError(FailureKind.Transient, CmsUserErrorCodes.WriteBackFailed,
-            "The results could not be written to CiviCRM: the answer to the page's write-back was lost (CiviCRM could not be reached (call: Contact.get; HttpRequestException: Connection refused (localhost:18091)): the request was never sent, so nothing was done.)"),
+            "The results could not be written to CiviCRM: the answer to the page's write-back was lost (CiviCRM ended the connection without an answer), this contact's part of it is missing, and writing it again failed (CiviCRM could not be reached). The contact stays in the trigger: the next run finds what was kept."),
     };
 
     private static RunSummary Quarantined(params ProvisioningOutcome[] failures) => new()
@@ -95,7 +95,7 @@ public sealed class AdminTrial24Tests
         Failures = failures,
         Quarantined = true,
         StopKind = RunStopKind.Quarantined,
-        StopReason = "CiviCRM or the CMS is unavailable: the answer to the page's write-back was lost (CiviCRM could not be reached (call: Contact.get; HttpRequestException: Connection refused (localhost:18091)): the request was never sent, so nothing was done.)",
+        StopReason = "CiviCRM or the CMS is unavailable: the answer to the page's write-back was lost (CiviCRM ended the connection without an answer) and CiviCRM could not be asked what it kept (CiviCRM could not be reached, asked 3 times). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
     };
 
     [Fact]

@@ -273,7 +273,7 @@ internal sealed class PageWriter
             return results;
         }
 
-        var message = $"The results could not be written to CiviCRM: the answer to this contact's new audit record was lost ({Reason(lost)}); it may be written, and it is not written twice. The contact stays in the trigger: the next run finds what was kept.";
+        var message = $"The results could not be written to CiviCRM: the answer to this contact's new audit record was lost ({What(lost)}); it may be written, and it is not written twice. The contact stays in the trigger: the next run finds what was kept.";
         return [.. results.Select(r => unknown.Contains(r.Contact.Id) && !refused.ContainsKey(r.Contact.Id)
             ? NotWritten(r, FailureKind.Transient, message)
             : r)];
@@ -561,7 +561,7 @@ internal sealed class PageWriter
             {
                 Log.WriteBackUnknown(_logger, Reason(lost), Reason(ex));
                 throw new PageNotWrittenException(
-                    $"the answer to the page's write-back was lost ({Reason(lost)}) and CiviCRM could not be asked what it kept ({Reason(ex)}, {Tries(attempt + 1)}). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
+                    $"the answer to the page's write-back was lost ({What(lost)}) and CiviCRM could not be asked what it kept ({What(ex)}, {Tries(attempt + 1)}). CiviCRM may have applied it: the next run finds out and writes nothing twice.",
                     lost);
             }
         }
@@ -597,7 +597,7 @@ internal sealed class PageWriter
         catch (Exception ex) when (IsWriteFailure(ex))
         {
             // What is there is reported as it is; the contacts with a part missing stay in the trigger for the next run.
-            var message = $"The results could not be written to CiviCRM: the answer to the page's write-back was lost ({Reason(lost)}), this contact's part of it is missing, and writing it again failed ({Reason(ex)}).";
+            var message = $"The results could not be written to CiviCRM: the answer to the page's write-back was lost ({What(lost)}), this contact's part of it is missing, and writing it again failed ({What(ex)}). The contact stays in the trigger: the next run finds what was kept.";
             var final = audit.Results.Select(r => missing.Contains(r.Contact.Id)
                 ? NotWritten(r, FailureKind.Transient, message)
                 : r).ToArray();
@@ -715,7 +715,11 @@ internal sealed class PageWriter
     /// <summary>A failure of a write-back request (not a defect of the engine): the parts are written again one call each.</summary>
     private static bool IsWriteFailure(Exception ex) => ex is CmsUserException or HttpRequestException or TimeoutException or OperationCanceledException;
 
-    private static string Reason(Exception ex) => ex is CmsUserException typed ? typed.Message : ex.GetType().Name;
+    /// <summary>A failure as a clause of a log message: what happened, the call and the runtime's words, without its own consequence.</summary>
+    private static string Reason(Exception ex) => FailureClause.Of(ex, detail: true);
+
+    /// <summary>A failure as a clause of a result's message: only what happened ("CiviCRM did not answer in time"); the message says the consequence.</summary>
+    private static string What(Exception ex) => FailureClause.Of(ex);
 
     private void LogRepairs(IReadOnlyList<AccountLinkResult> decisions)
     {

@@ -59,6 +59,23 @@ public sealed class ReadBackPauseTests
         clock.Delays.Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task The_unknown_page_names_each_failure_by_what_happened_and_states_one_consequence()
+    {
+        // The admin trial's words on the real CiviCRM: each failure's own consequence ended up inside the page's message.
+        var (civi, _, opened) = await NeverStartedPageAsync();
+        var lost = new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "CiviCRM did not answer in time (call: Activity.save; TimeoutRejectedException: The operation didn't complete within the allowed timeout of '00:00:30'.); the request may have reached CiviCRM and been carried out, so it was not sent again: check CiviCRM before repeating it.");
+        var unread = new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "CiviCRM could not be reached (call: Activity.get; HttpRequestException: Connection refused (localhost:8082)): the request was never sent, so nothing was done.");
+        var store = new FailingReads(civi, failures: int.MaxValue, lost, unread);
+        var writer = Writer(civi, store, new PassingDelays(), TimeSpan.FromSeconds(30));
+
+        var unknown = (await writer.Invoking(w => w.WriteAsync([], null, opened)).Should().ThrowAsync<PageNotWrittenException>()).Which;
+
+        unknown.Message.Should().Be("the answer to the page's write-back was lost (CiviCRM did not answer in time) and CiviCRM could not be asked what it kept (CiviCRM could not be reached, asked 3 times). CiviCRM may have applied it: the next run finds out and writes nothing twice.");
+        unknown.Message.Should().NotContain(".,").And.NotContain("nothing was done").And.NotContain("before repeating");
+        unknown.InnerException.Should().BeSameAs(lost, "the whole first failure stays with the exception");
+    }
+
     /// <summary>A contact whose page opened its Scheduled record and never started it: the write-back removes the record.</summary>
     private static async Task<(FakeCiviCrm Civi, Contact Contact, OpenedPage Opened)> NeverStartedPageAsync()
     {
@@ -99,7 +116,7 @@ public sealed class ReadBackPauseTests
     }
 
     /// <summary>A store whose write loses its answer without carrying it out, and whose first <c>failures</c> reads fail.</summary>
-    private sealed class FailingReads(FakeCiviCrm civi, int failures) : IPageWriteBackStore
+    private sealed class FailingReads(FakeCiviCrm civi, int failures, Exception? writeFailure = null, Exception? readFailure = null) : IPageWriteBackStore
     {
         private int _reads;
 
@@ -109,7 +126,7 @@ public sealed class ReadBackPauseTests
         {
             if (Interlocked.Increment(ref _reads) <= failures)
             {
-                throw new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "CiviCRM failed on Contact.get with an error page (HTTP 500).");
+                throw readFailure ?? new CmsProviderException("CiviCRM", CmsErrorReason.Unavailable, "CiviCRM failed on Contact.get with an error page (HTTP 500).");
             }
 
             return new PageWriteBackSnapshot { Audits = await civi.FindAuditsAsync(query.AuditContactIds, query.Kind, cancellationToken) };
@@ -119,7 +136,7 @@ public sealed class ReadBackPauseTests
             throw new NotSupportedException("The test opens the records itself.");
 
         public Task<PageWriteBackWritten> WriteAsync(PageWriteBackBatch batch, ITriggerSource? source, CancellationToken cancellationToken = default) =>
-            throw new HttpRequestException("The connection was closed before an answer came.");
+            throw writeFailure ?? new HttpRequestException("The connection was closed before an answer came.");
 
         public Task<IReadOnlyList<ActivityEntry>> FindUnwrittenAsync(IReadOnlyList<ActivityEntry> created, PageWriteBackSnapshot snapshot, CancellationToken cancellationToken = default) =>
             Task.FromResult(created);
