@@ -177,7 +177,7 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     {
         var email = Contact.Email?.Trim();
         var named = string.IsNullOrEmpty(email) ? "the contact's primary email address" : $"the primary email address '{email}'";
-        return $"{cmsMessage.TrimEnd()} The CMS does not accept {named}, so trying again cannot help: correct the address in CiviCRM (or the site's rule that refuses it), then add the contact to the trigger again.";
+        return $"{cmsMessage.TrimEnd()} The CMS does not accept {named} as it is, on any run: correct the address in CiviCRM (or the site's rule that refuses it), then add the contact to the trigger again.";
     }
 
     /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>
