@@ -7,7 +7,10 @@ namespace Skvare.CmsUser.Tests.Properties;
 /// <summary>
 /// PHP 8.2's case mapping (<see cref="PhpCase"/>) over any text, lone surrogates included: what PHP 8.2.36 itself shows
 /// for every code point (each mapping applied twice changes nothing more; a code point becomes one to three, never fewer
-/// UTF-16 units), and plain ASCII as .NET's invariant culture maps it.
+/// UTF-16 units), and plain ASCII as .NET's invariant culture maps it. One exception, PHP's own: U+0345 (combining
+/// ypogegrammeni) at a word's start is title-cased to U+0399 but, being case-ignorable, leaves the next letter at the
+/// word's start too, so <c>"\u0345dx"</c> becomes <c>"ΙDx"</c> and then <c>"Ιdx"</c> (PHP 8.2.36 over every code point
+/// before "dx", at a word's start and after a letter: the only text where a mapping applied twice changes again).
 /// </summary>
 public sealed class PhpCaseProperties
 {
@@ -19,7 +22,12 @@ public sealed class PhpCaseProperties
         {
             var (text, which) = input;
             var once = Mappings[which](text);
-            Mappings[which](once).Should().Be(once, "PHP 8.2's mappings are idempotent");
+            if (which != 2 || !text.Contains('\u0345', StringComparison.Ordinal))
+            {
+                // Title case alone is not idempotent in PHP for U+0345 at a word's start (see the case below).
+                Mappings[which](once).Should().Be(once, "PHP 8.2's mappings are idempotent");
+            }
+
             once.Length.Should().BeGreaterThanOrEqualTo(text.Length).And.BeLessThanOrEqualTo(text.Length * 3);
             LoneSurrogates(once).Should().Equal(LoneSurrogates(text), "a lone surrogate is kept as it is, in order");
         }, iter: 3000);
@@ -51,6 +59,7 @@ public sealed class PhpCaseProperties
     [InlineData("ΣΑΣ σας", "ΣΑΣ ΣΑΣ", "σασ σας", "Σασ Σας")]
     [InlineData("ǆemal", "ǄEMAL", "ǆemal", "ǅemal")]
     [InlineData("ᾳ x\u0345y", "ΑΙ XΙY", "ᾳ x\u0345y", "ᾼ X\u0345y")]
+    [InlineData("\u0345dx \u0399dx", "\u0399DX \u0399DX", "\u0345dx \u03B9dx", "\u0399Dx \u0399dx")]
     [InlineData("1:05PM 3rd a.b o'x-y x_y", "1:05PM 3RD A.B O'X-Y X_Y", "1:05pm 3rd a.b o'x-y x_y", "1:05Pm 3Rd A.b O'x-Y X_Y")]
     [InlineData("ʰa ⓐⓑ ⅰⅱ", "ʰA ⒶⒷ ⅠⅡ", "ʰa ⓐⓑ ⅰⅱ", "ʰA Ⓐⓑ Ⅰⅱ")]
     [InlineData("Ᲊᲊ Ꟍꟍ", "Ᲊᲊ Ꟍꟍ", "Ᲊᲊ Ꟍꟍ", "Ᲊᲊ Ꟍꟍ")]
