@@ -23,6 +23,8 @@ internal sealed class BackdropOptionsValidator : IValidateOptions<BackdropOption
             failures.Add($"{Prefix}Secret is shorter than {BackdropOptions.MinimumSecretLength} characters: generate a new one at admin/config/people/cmsuser-provision.");
         }
 
+        HttpEndpointGuard.ValidateHeaderSecret(options.Secret?.Trim(), Prefix + "Secret", failures);
+
         var prefix = options.PathPrefix?.Trim('/') ?? string.Empty;
         if (prefix.Length == 0 || prefix.IndexOfAny(['?', '#', ':', '\\']) >= 0 || prefix.Contains("//", StringComparison.Ordinal))
         {

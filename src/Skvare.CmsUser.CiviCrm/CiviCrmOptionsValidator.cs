@@ -21,6 +21,9 @@ internal sealed class CiviCrmOptionsValidator : IValidateOptions<CiviCrmOptions>
             failures.Add($"{key}:ApiKey is missing: set the API key of the CiviCRM contact the SDK acts as (see docs/civicrm-setup.md).");
         }
 
+        HttpEndpointGuard.ValidateHeaderSecret(options.ApiKey, $"{key}:ApiKey", failures);
+        HttpEndpointGuard.ValidateHeaderSecret(options.SiteKey, $"{key}:SiteKey", failures);
+
         if (options.UrlStyle == CiviCrmUrlStyle.Template)
         {
             if (string.IsNullOrWhiteSpace(options.UrlTemplate) || !options.UrlTemplate.Contains("{path}", StringComparison.Ordinal))

@@ -15,6 +15,8 @@ internal sealed class JoomlaOptionsValidator : IValidateOptions<JoomlaOptions>
             failures.Add("CmsUser:Joomla:ApiToken is missing: copy the \"Joomla API Token\" from the API user's profile (the user must be a Super User, and the \"API Authentication - Web Services Joomla Token\" plugin enabled).");
         }
 
+        HttpEndpointGuard.ValidateHeaderSecret(options.ApiToken, "CmsUser:Joomla:ApiToken", failures);
+
         if (string.IsNullOrWhiteSpace(options.ApiPath) || options.ApiPath.Contains("://", StringComparison.Ordinal))
         {
             failures.Add("CmsUser:Joomla:ApiPath must be a path under the site, e.g. api/index.php/v1.");

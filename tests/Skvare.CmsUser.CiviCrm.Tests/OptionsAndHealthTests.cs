@@ -1,3 +1,4 @@
+using CsCheck;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -28,6 +29,40 @@ public sealed class OptionsAndHealthTests
         {
             return ex.Message;
         }
+    }
+
+    [Fact]
+    public void An_api_key_or_site_key_an_HTTP_header_cannot_carry_is_a_start_up_problem_that_never_shows_the_key()
+    {
+        // Found by SettingsFileProperties (seed 05cTthHSFZY2): a byte changed inside the key made every CiviCRM call fail
+        // with HttpClient's "Request headers must contain only ASCII characters" and no setting named.
+        var keys = Gen.OneOf(
+            Gen.String[Gen.Char[' ', '~'], 1, 40],
+            Gen.String[Gen.Char, 1, 40],
+            Gen.Select(Gen.String[Gen.Char['a', 'z'], 12, 30], Gen.OneOf(Gen.Const('\u00A0'), Gen.Const('\u201D'), Gen.Const('\n'), Gen.Const('\u00E9'), Gen.Char['\u0080', '\uFFFF']), Gen.Int[0, 12], (k, c, at) => k.Insert(at, c.ToString())));
+        Gen.Select(keys, Gen.Bool).Sample((value, siteKey) =>
+        {
+            var message = Validate(o =>
+            {
+                o.BaseUrl = new Uri("https://crm.example.org/");
+                o.ApiKey = siteKey ? "a-valid-key" : value;
+                o.SiteKey = siteKey ? value : null;
+            });
+            var setting = siteKey ? "CmsUser:CiviCrm:SiteKey" : "CmsUser:CiviCrm:ApiKey";
+            var sendable = string.IsNullOrWhiteSpace(value) || value.All(c => c is >= ' ' and <= '~');
+            if (sendable)
+            {
+                (message ?? string.Empty).Should().NotContain($"{setting} holds a character");
+            }
+            else
+            {
+                message.Should().Contain($"{setting} holds a character an HTTP header cannot carry");
+                if (value.Trim().Length >= 8)
+                {
+                    message.Should().NotContain(value.Trim(), "a secret is never shown");
+                }
+            }
+        }, iter: 500);
     }
 
     [Fact]

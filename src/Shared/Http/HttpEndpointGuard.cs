@@ -3,6 +3,35 @@ namespace Skvare.CmsUser.Shared;
 /// <summary>Start-up checks of a configured base URL (shared source, compiled into each package).</summary>
 internal static class HttpEndpointGuard
 {
+    /// <summary>
+    /// Adds a failure message when a secret that travels in an HTTP header holds a character a header cannot carry
+    /// (HttpClient sends only printable ASCII there and would fail every request with an exception naming no setting).
+    /// The message names the setting, never the value. A missing value is left to the caller's own message.
+    /// </summary>
+    public static void ValidateHeaderSecret(string? value, string settingKey, ICollection<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(value) || IsHeaderText(value))
+        {
+            return;
+        }
+
+        failures.Add($"{settingKey} holds a character an HTTP header cannot carry (only printable ASCII can be sent; a pasted key may have picked up a typographic quote, a non-breaking space or a line break): copy it again from its source.");
+    }
+
+    /// <summary>Whether <paramref name="value"/> is printable ASCII only (space to tilde), as an HTTP header value must be.</summary>
+    public static bool IsHeaderText(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Adds a failure message when the URL is missing, relative, not http(s), or plain http to a non-loopback host.</summary>
     public static void Validate(Uri? url, bool allowInsecureHttp, string settingKey, ICollection<string> failures)
     {
