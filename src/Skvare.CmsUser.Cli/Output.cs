@@ -827,7 +827,6 @@ internal static class Output
     {
         CmsUserErrorCodes.NoEmail => "give the contact a primary email in CiviCRM",
         CmsUserErrorCodes.InvalidEmail => "correct the contact's primary email in CiviCRM",
-        CmsUserErrorCodes.CmsInvalidEmail => "correct the contact's primary email in CiviCRM (the CMS refuses it) or the site's rule that refuses it",
         CmsUserErrorCodes.EmailOnHold => "correct the contact's primary email and release its hold in CiviCRM",
         _ => "fix what the last error names",
     };

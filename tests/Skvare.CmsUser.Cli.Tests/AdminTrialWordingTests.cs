@@ -15,7 +15,6 @@ public sealed class AdminTrialWordingTests
     [InlineData("no_email: The contact has no primary email address.", "give the contact a primary email in CiviCRM, then add the contact to the trigger again")]
     [InlineData("invalid_email: The primary email address 'x' is not a valid address.", "correct the contact's primary email in CiviCRM, then add")]
     [InlineData("email_on_hold: The contact's primary email address is on hold.", "release its hold in CiviCRM, then add")]
-    [InlineData("cms_invalid_email: WordPress refused the email. The CMS does not accept the primary email address 'ü@ä.org', …", "correct the contact's primary email in CiviCRM (the CMS refuses it) or the site's rule that refuses it, then add the contact to the trigger again")]
     [InlineData("account_linked_to_other_contact: The email address is used by CMS account 5, which belongs to contact 4.", "fix what the last error names, then add the contact to the trigger again to retry")]
     public void Failures_says_what_to_fix_before_a_contact_that_gave_up_is_added_again(string lastError, string expected)
     {

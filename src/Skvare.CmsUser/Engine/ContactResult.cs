@@ -143,16 +143,12 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
     /// error also stops the run); anything else is a defect, logged with the exception and failed with
     /// <see cref="InternalErrorCode"/> (a counted attempt, so a contact that always crashes the SDK gives up).
     /// What is known of the account (an account created before the defect) is kept, to be linked and audited.
-    /// A creation the CMS refuses for the contact's email (<see cref="CmsErrorReason.InvalidEmail"/>, e.g. WordPress's
-    /// ASCII-only <c>is_email()</c> refusing an address CiviCRM accepts) is a defect of the contact's data that no retry fixes:
-    /// the contact gives up at once, as for an email the SDK itself finds malformed (<see cref="RefusedEmail"/>).
     /// </summary>
     public ContactResult Catch(AttemptPolicy policy, Exception exception, ILogger logger)
     {
         if (exception is CmsUserException known)
         {
-            var refusedEmail = RefusedEmail(known);
-            return Fail(policy, known.Kind, CmsUserErrorCodes.For(known), refusedEmail ? RefusedEmailMessage(known.Message) : known.Message, refusedEmail, known.StatusCode) with
+            return Fail(policy, known.Kind, CmsUserErrorCodes.For(known), known.Message, statusCode: known.StatusCode) with
             {
                 StopError = known.Kind == FailureKind.Configuration ? known : null,
             };
@@ -160,24 +156,6 @@ internal sealed record ContactResult(Contact Contact, string Rule, ActivityKind 
 
         Log.ContactCrashed(logger, Contact.Id, Rule, exception);
         return Fail(policy, FailureKind.Permanent, InternalErrorCode, InternalMessage(exception));
-    }
-
-    /// <summary>
-    /// Whether <paramref name="error"/> is the CMS refusing the contact's email for an account creation: a permanent
-    /// <see cref="CmsErrorReason.InvalidEmail"/> (<see cref="CmsUserErrorCodes.CmsInvalidEmail"/>). The same address would be
-    /// refused on every run, so the contact gives up at once. A password reset's <see cref="CmsErrorReason.InvalidEmail"/>
-    /// (Standalone: its mailer refused, or its template is off) keeps counting attempts.
-    /// </summary>
-    private bool RefusedEmail(CmsUserException error) =>
-        ActivityKind == ActivityKind.AccountCreation
-        && error is CmsProviderException { Reason: CmsErrorReason.InvalidEmail, Kind: FailureKind.Permanent };
-
-    /// <summary>The CMS's refusal of the email, followed by what it means for the contact and what fixes it.</summary>
-    private string RefusedEmailMessage(string cmsMessage)
-    {
-        var email = Contact.Email?.Trim();
-        var named = string.IsNullOrEmpty(email) ? "the contact's primary email address" : $"the primary email address '{email}'";
-        return $"{cmsMessage.TrimEnd()} The CMS does not accept {named} as it is, on any run: correct the address in CiviCRM (or the site's rule that refuses it), then add the contact to the trigger again.";
     }
 
     /// <summary>One line naming an unexpected exception, without its message (which may quote data).</summary>

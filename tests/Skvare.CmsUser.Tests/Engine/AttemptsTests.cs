@@ -36,40 +36,6 @@ public sealed class AttemptsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_create_the_CMS_refuses_for_the_email_gives_up_at_once_like_a_malformed_email()
-    {
-        // The admin trial on the real CiviCRM + WordPress: CiviCRM takes 'ünï@exämple.org', WordPress's is_email() does not;
-        // the contact spent all 4 attempts over 4 runs. The same address is refused on every run: no retry can help.
-        var ana = _h.Member("Ana", "Lima", "ana@example.org");
-        _h.Cms.FailCreateFor("ana@example.org", () => new CmsProviderException("Fake", CmsErrorReason.InvalidEmail, "The CMS refused the email address.", statusCode: 400));
-
-        var first = await _h.Provisioner.RunOnceAsync();
-
-        var failure = first.Failures.Should().ContainSingle().Subject;
-        failure.Kind.Should().Be(OutcomeKind.GaveUp);
-        failure.Attempt.Should().Be(1);
-        failure.Error!.Code.Should().Be(CmsUserErrorCodes.CmsInvalidEmail);
-        failure.Error.Kind.Should().Be(FailureKind.Permanent);
-        failure.Error.Message.Should().Contain("'ana@example.org'").And.Contain("correct the address in CiviCRM");
-        _h.Cms.Accounts.Should().BeEmpty();
-        var record = _h.Civi.Activities.Should().ContainSingle().Subject;
-        record.Status.Should().Be(ActivityOutcomeStatus.Failed);
-        record.Details.Should().StartWith("cms_invalid_email: The CMS refused the email address. The CMS does not accept the primary email address 'ana@example.org'")
-            .And.EndWith("No more attempts (this was attempt 1): the contact leaves the trigger and is not tried again until it is added to it again.");
-        _h.Civi.GroupStatus(EngineHarness.Trigger, ana.Id).Should().Be("Removed");
-        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().BeNull("gave-up contacts get no history");
-        (await _h.Provisioner.RunOnceAsync()).Total.Should().Be(0, "the contact left the trigger");
-
-        // Fixed (here: the site takes the address now) and added to the trigger again, the contact starts over.
-        _h.Cms.StopFailingCreateFor("ana@example.org");
-        _h.Time.Advance(TimeSpan.FromHours(1));
-        _h.Civi.AddToGroup(EngineHarness.Trigger, ana.Id);
-        var again = await _h.Provisioner.RunOnceAsync();
-        again.Count(OutcomeKind.Created).Should().Be(1);
-        _h.Civi.GroupStatus(EngineHarness.History, ana.Id).Should().Be("Added");
-    }
-
-    [Fact]
     public async Task Max_attempts_is_configurable()
     {
         _h.Configure = o => o.Retry.MaxAttempts = 1;
